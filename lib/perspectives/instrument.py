@@ -1,0 +1,258 @@
+"""The survey instrument as data: one XLSForm, read by one function.
+
+Purpose
+    The frontline workers' questionnaire lives as plain-text XLSForm sheets in
+    ``data/instrument/{survey,choices,settings}.csv`` (readable diffs) and is built into
+    ``data/instrument.xlsx`` (what KoboToolbox and ODK import). Everything else in the
+    project learns question names, types, answer codes and labels from here.
+
+Inputs
+    ``data/instrument/*.csv`` (the source of truth).
+
+Outputs
+    :class:`Instrument` (questions, choice lists, labels); ``build_xlsx`` writes a
+    byte-reproducible ``.xlsx``; ``blank_template`` writes an empty data file with the
+    columns a raw export must have; ``xform`` converts through pyxform (the validation
+    used by the tests).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE_DIR = ROOT / "data" / "instrument"
+XLSX_PATH = ROOT / "data" / "instrument.xlsx"
+DEFAULT_LANGUAGE = "English (en)"
+ELIGIBILITY = ("elig_adult", "elig_role12m", "elig_caseload12m", "elig_children", "elig_csea")
+# Question types that carry an answer in a data export (groups, notes and metadata do not).
+ANSWER_TYPES = ("select_one", "select_multiple", "integer", "decimal", "text", "calculate")
+# A fixed timestamp keeps the xlsx bytes identical from one build to the next.
+_FIXED_TIME = datetime(2021, 4, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer option of a choice list."""
+
+    name: str
+    labels: dict[str, str]
+
+    @property
+    def label(self) -> str:
+        return self.labels.get(DEFAULT_LANGUAGE, self.name)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One answerable row of the survey sheet."""
+
+    name: str
+    type: str
+    list_name: str | None
+    labels: dict[str, str]
+    required: bool
+    relevant: str
+    constraint: str
+    group: str | None
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.labels.get(DEFAULT_LANGUAGE, self.name)
+
+    @property
+    def is_select_one(self) -> bool:
+        return self.type == "select_one"
+
+    @property
+    def is_select_multiple(self) -> bool:
+        return self.type == "select_multiple"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.type in ("integer", "decimal")
+
+
+@dataclass
+class Instrument:
+    """The questionnaire: questions in form order and their choice lists."""
+
+    questions: dict[str, Question]
+    choices: dict[str, list[Choice]]
+    settings: dict[str, str] = field(default_factory=dict)
+    languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
+
+    def __getitem__(self, name: str) -> Question:
+        return self.questions[name]
+
+    def codes(self, name: str) -> list[str]:
+        """Answer codes of a select question, in form order."""
+        question = self.questions[name]
+        if question.list_name is None:
+            raise ValueError(f"question {name!r} has no choice list")
+        return [choice.name for choice in self.choices[question.list_name]]
+
+    def choice_labels(self, name: str, language: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+        """Code -> label for a select question (falls back to English, then the code)."""
+        question = self.questions[name]
+        return {
+            choice.name: choice.labels.get(language) or choice.label
+            for choice in self.choices[question.list_name or ""]
+        }
+
+    def label(self, name: str, language: str = DEFAULT_LANGUAGE) -> str:
+        """The question's label, as a respondent saw it."""
+        question = self.questions[name]
+        return question.labels.get(language) or question.label
+
+    def answer_questions(self) -> list[Question]:
+        """Questions whose answers appear as columns of a data export."""
+        return [q for q in self.questions.values() if q.type in ANSWER_TYPES]
+
+
+def _label_columns(header: list[str], prefix: str) -> list[str]:
+    return [column for column in header if column.startswith(prefix + "::")]
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [dict(row) for row in csv.DictReader(handle)]
+
+
+def _sheet_rows(source_dir: Path) -> dict[str, list[dict[str, str]]]:
+    return {sheet: _read_csv(source_dir / f"{sheet}.csv") for sheet in ("survey", "choices", "settings")}
+
+
+@lru_cache(maxsize=4)
+def load_instrument(source_dir: Path | None = None) -> Instrument:
+    """Read the XLSForm sheets from their plain-text source into an :class:`Instrument`."""
+    sheets = _sheet_rows(Path(source_dir) if source_dir else SOURCE_DIR)
+    survey, choice_rows = sheets["survey"], sheets["choices"]
+    label_cols = _label_columns(list(survey[0]), "label")
+    languages = tuple(column.split("::", 1)[1] for column in label_cols)
+
+    choices: dict[str, list[Choice]] = {}
+    for row in choice_rows:
+        labels = {column.split("::", 1)[1]: row[column] for column in label_cols if row.get(column)}
+        choices.setdefault(row["list_name"], []).append(Choice(row["name"], labels))
+
+    questions: dict[str, Question] = {}
+    group: str | None = None
+    for row in survey:
+        kind, _, list_name = row["type"].partition(" ")
+        if kind == "begin_group":
+            group = row["name"]
+            continue
+        if kind == "end_group":
+            group = None
+            continue
+        if not row["name"]:
+            continue
+        labels = {column.split("::", 1)[1]: row[column] for column in label_cols if row.get(column)}
+        questions[row["name"]] = Question(
+            name=row["name"],
+            type=kind,
+            list_name=list_name or None,
+            labels=labels,
+            required=row.get("required", "").strip().lower() == "yes",
+            relevant=row.get("relevant", ""),
+            constraint=row.get("constraint", ""),
+            group=group,
+            note=row.get("design_note", ""),
+        )
+    unknown_lists = {q.list_name for q in questions.values() if q.list_name} - set(choices)
+    if unknown_lists:
+        raise ValueError(f"instrument: choice lists used but not defined: {sorted(unknown_lists)}")
+    settings = sheets["settings"][0] if sheets["settings"] else {}
+    return Instrument(questions, choices, settings, languages)
+
+
+def _workbook_bytes(source_dir: Path) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for sheet, rows in _sheet_rows(source_dir).items():
+        worksheet = workbook.create_sheet(sheet)
+        header = list(rows[0]) if rows else []
+        worksheet.append(header)
+        for row in rows:
+            worksheet.append([row.get(column, "") for column in header])
+    workbook.properties.creator = "perspectives"
+    workbook.properties.created = _FIXED_TIME
+    workbook.properties.modified = _FIXED_TIME
+    raw = io.BytesIO()
+    workbook.save(raw)
+    return _normalise_zip(raw.getvalue())
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Rewrite a zip with fixed member timestamps so that equal content gives equal bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in sorted(source.infolist(), key=lambda item: item.filename):
+            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()
+
+
+def build_xlsx(path: Path | None = None, source_dir: Path | None = None) -> Path:
+    """Write the XLSForm workbook (survey, choices, settings) reproducibly; return its path."""
+    target = Path(path) if path else XLSX_PATH
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(_workbook_bytes(Path(source_dir) if source_dir else SOURCE_DIR))
+    return target
+
+
+def xform(path: Path | None = None) -> tuple[str, list[str]]:
+    """Convert the XLSForm with pyxform; return the XForm XML and pyxform's warnings."""
+    from pyxform.xls2xform import convert
+
+    warnings: list[str] = []
+    result = convert(xlsform=str(path or XLSX_PATH), warnings=warnings)
+    return result.xform, warnings
+
+
+def export_columns(instrument: Instrument, id_column: str = "respondent_id") -> list[str]:
+    """Columns of a raw export in the instrument's own names (select_multiple as one column)."""
+    return [id_column] + [q.name for q in instrument.answer_questions()]
+
+
+def blank_template(path: Path, instrument: Instrument | None = None, id_column: str = "respondent_id") -> Path:
+    """Write an empty CSV with the columns a partner's export must have."""
+    instrument = instrument or load_instrument()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerow(export_columns(instrument, id_column))
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m perspectives.instrument [OUT_DIR]``: write the XLSForm and a blank template."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if args:
+        out = Path(args[0])
+        xlsx = build_xlsx(out / "instrument.xlsx")
+        template = blank_template(out / "data_template.csv")
+    else:
+        xlsx = build_xlsx()
+        template = None
+    print(f"wrote {xlsx.name}" + (f" and {template.name}" if template else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

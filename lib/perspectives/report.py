@@ -1,0 +1,294 @@
+"""The section runtime a report notebook talks to.
+
+Purpose
+    Keeps notebooks thin: a notebook creates one :class:`Section` from its parameters and
+    calls ``section.run("gender")``, ``section.say(...)``, ``section.heading(...)``. The
+    section loads the data once, runs the analyses of ``params/analyses.yml``, writes every
+    table (CSV, after disclosure control) and figure (PNG + SVG) into the run's folder,
+    shows them with captions and the n they rest on, and records every key number.
+
+Inputs
+    The notebook's parameters: ``country`` (ISO3 or ALL), ``lang``, ``data_path``,
+    ``conversations_path``, ``output_dir``.
+
+Outputs
+    In ``output_dir``: ``tables/*.csv``, ``figures/*.png|svg``, ``values.json`` (a list of
+    {name, value, n, country, section}), shown in the notebook as Markdown, HTML tables
+    and images; nothing row-level.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from IPython.display import HTML, Image, Markdown, display
+
+from . import analysis, figures, fmt
+from .study import load_grid, load_study, report_folder, repo_root
+
+ALL = "ALL"
+
+
+@lru_cache(maxsize=4)
+def _survey(data_path: str | None):
+    from .readers import load_survey
+
+    return load_survey(data_path)
+
+
+class Section:
+    """One run of one section notebook for one report."""
+
+    def __init__(self, section: str, country: str = ALL, lang: str = "en", data_path: str | None = None,
+                 conversations_path: str | None = None, output_dir: str | None = None) -> None:
+        self.study = load_study()
+        known = {c.iso3 for c in self.study.countries} | {ALL}
+        if country not in known:
+            raise ValueError(f"unknown country {country!r}; use one of {sorted(known)}")
+        sections = {s.id: s for s in load_grid().sections}
+        if section not in sections:
+            raise ValueError(f"unknown section {section!r}; known: {sorted(sections)}")
+        self.section, self.country, self.lang = section, country, lang
+        self.title = sections[section].title
+        self.data_path = data_path
+        self.conversations_path = conversations_path
+        default_dir = repo_root() / "outputs" / "scratch" / report_folder(country) / section
+        self.output_dir = Path(output_dir) if output_dir else default_dir
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        self.values: list[dict[str, Any]] = []
+        self.notes: list[str] = []
+        self.names = {c.iso3: c.name for c in self.study.countries}
+        self.names[ALL] = "All six countries"
+        self._figure_count = 0
+
+    # ------------------------------------------------------------------ data
+    @property
+    def survey(self):
+        """The validated survey (eligible completes, exclusion log, source stamp)."""
+        return _survey(str(self.data_path) if self.data_path else None)
+
+    @property
+    def place(self) -> str:
+        """How the narrative names the report's population."""
+        return "the six countries" if self.country == ALL else self.names[self.country]
+
+    @property
+    def is_synthesis(self) -> bool:
+        return self.country == ALL
+
+    # ------------------------------------------------------------------ display
+    def header(self) -> None:
+        """The section's title as the report's heading."""
+        display(Markdown(f"# {self.title}"))
+
+    def heading(self, text: str, level: int = 2) -> None:
+        display(Markdown(f"{'#' * level} {text}"))
+
+    def say(self, text: str) -> None:
+        """A paragraph of narrative (already filled with computed values)."""
+        display(Markdown(text))
+
+    def record(self, name: str, value: Any, n: int | None = None, country: str | None = None, **extra: Any) -> None:
+        """Record a key number of this run (read by the summary, the tests and the claims check)."""
+        self.values.append({"name": name, "value": value, "n": n, "country": country or self.country,
+                            "section": self.section, **extra})
+
+    def show_table(self, table: pd.DataFrame, stem: str, caption: str) -> None:
+        """Write a published table as CSV and show it (tables reaching here passed disclosure control)."""
+        folder = self.output_dir / "tables"
+        folder.mkdir(parents=True, exist_ok=True)
+        flat = table.copy()
+        if isinstance(flat.columns, pd.MultiIndex):
+            flat.columns = [" ".join(str(part) for part in col if part) for col in flat.columns]
+        flat.to_csv(folder / f"{stem}.csv", index_label="")
+        display(Markdown(f"*Table: {caption}*"))
+        display(HTML(table.to_html(classes="report-table", na_rep="", border=0)))
+
+    def show_figure(self, fig, stem: str, caption: str) -> None:
+        png = figures.save(fig, self.output_dir / "figures", stem)
+        display(Image(data=png, format="png"))
+        display(Markdown(f"*{caption}*"))
+
+    # ------------------------------------------------------------------ analyses
+    def run(self, analysis_id: str, show_table: bool = True) -> analysis.Result:
+        """Compute, publish and narrate one analysis of ``params/analyses.yml``."""
+        spec = analysis.spec(analysis_id)
+        if spec.get("synthesis_only") and not self.is_synthesis:
+            return None
+        result = analysis.run(analysis_id, self.survey, self.country, self.names)
+        for value in result.values:
+            value["section"] = self.section
+        self.values.extend(result.values)
+        if spec.get("text"):
+            self.say(result.narrative(spec["text"], self.place))
+        figure = spec.get("figure")
+        caption_base = figure["caption"] if figure else analysis_id.replace("_", " ").capitalize()
+        where = self.names[self.country]
+        caption = f"{caption_base} — {where} (n = {result.base:,})"
+        if figure:
+            caption = f"Figure {figure['number']}. {caption}"
+            self._draw(result, spec, f"fig{figure['number']:02d}_{analysis_id}", caption)
+        if show_table and not result.table.empty:
+            self.show_table(result.table, analysis_id, caption_base + f" — {where}")
+        if self.is_synthesis and "by_shares" in result.context and spec.get("by"):
+            by_table = result.context["by_shares"].map(lambda v: fmt.fmt_number(v, 0))
+            self.show_table(by_table, f"{analysis_id}_by_{spec['by']}",
+                            f"{caption_base} by {spec['by'].replace('_', ' ')} (column %)")
+        if self.is_synthesis and "by_means" in result.context:
+            means = result.context["by_means"]
+            self.show_figure(figures.mean_bars(means, f"{caption_base}: mean by country", "Mean (%)"),
+                             f"{analysis_id}_means", f"{caption_base}: mean by country")
+        if result.test is not None:
+            self.say(f"Test across {spec['by'].replace('_', ' ')}: {fmt.fmt_test(result.test)}"
+                     + (" (some expected counts are small; read with care)"
+                        if getattr(result.test, "small_expected", False) else "") + ".")
+        for note in result.notes:
+            if note not in self.notes:
+                self.notes.append(note)
+        return result
+
+    def _draw(self, result: analysis.Result, spec: dict, stem: str, caption: str) -> None:
+        title = f"{spec['figure']['caption']} — {self.names[self.country]}"
+        if result.figure_kind == "stacked" and result.shares is not None:
+            fig = figures.stacked_shares(result.shares, title)
+        elif self.is_synthesis and "by_shares" in result.context and spec.get("by") == "country":
+            fig = figures.stacked_shares(result.context["by_shares"].T, title)
+        elif result.shares is not None:
+            fig = figures.share_bars(result.shares, title)
+        else:
+            return
+        self.show_figure(fig, stem, caption)
+
+    # ------------------------------------------------------------------ end
+    def finish(self) -> Path:
+        """Explain the marks used and write ``values.json``; returns its path."""
+        if self.notes:
+            self.say("**Notes on the tables.** " + " ".join(self.notes))
+        path = self.output_dir / "values.json"
+        path.write_text(json.dumps(self.values, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
+                        encoding="utf-8")
+        return path
+
+    # ------------------------------------------------------------------ sample flow
+    def sample_flow(self) -> None:
+        """Responses received, excluded (partial; disqualified by criterion) and analysed."""
+        from . import disclosure
+        from .readers import exclusion_summary
+
+        survey = self.survey
+        log = survey.exclusions
+        eligible = survey.eligible
+        if not self.is_synthesis:
+            log = log[log["country"] == self.country]
+            eligible = eligible[eligible["country"] == self.country]
+        summary = exclusion_summary(log)
+        partial = int(summary.query("outcome == 'partial'")["n"].sum())
+        disqualified = int(summary.query("outcome == 'disqualified' and criterion == ''")["n"].sum())
+        no_consent = int(summary.query("outcome == 'no_consent'")["n"].sum())
+        total = len(eligible) + partial + disqualified + no_consent
+        counts = pd.Series({"Eligible and complete (analysed)": len(eligible), "Partial responses": partial,
+                            "Disqualified by an eligibility question": disqualified,
+                            "Did not consent": no_consent})
+        published = disclosure.publish_frequency(counts, total, additive=True)
+        table = pd.DataFrame({"Responses": published["n"], "%": published["percent"]})
+        table.loc["All responses received"] = [f"{total:,}", ""]
+        self.show_table(table, "sample_flow", f"What happened to the responses — {self.names[self.country]}")
+        criteria = summary.query("outcome == 'disqualified' and criterion != ''").set_index("criterion")["n"]
+        if len(criteria):
+            labels = {name: self.survey.instrument.label(name) for name in criteria.index
+                      if name in self.survey.instrument.questions}
+            crit_pub = disclosure.publish_frequency(criteria.astype(int), int(criteria.sum()), additive=True)
+            crit_table = pd.DataFrame({"Disqualified": crit_pub["n"], "%": crit_pub["percent"]})
+            crit_table.index = [labels.get(i, i) for i in crit_table.index]
+            self.show_table(crit_table, "disqualified_by_criterion", "First eligibility criterion not met")
+        for name, value in (("responses", total), ("eligible", len(eligible)), ("partial", partial),
+                            ("disqualified", disqualified)):
+            self.record(f"sample.{name}.n", int(value), n=total)
+        for criterion, value in criteria.items():
+            self.record(f"sample.disqualified.{criterion}.n", int(value), n=disqualified)
+        self.say(f"Of {total:,} responses received for {self.place}, {len(eligible):,} were eligible and complete "
+                 f"and are analysed here; {partial:,} stopped before the end and {disqualified:,} did not meet "
+                 f"an eligibility criterion.")
+
+    # ------------------------------------------------------------------ survivors
+    @property
+    def conversations(self):
+        from . import qualitative
+
+        return qualitative.load_conversations(self.conversations_path)
+
+    def conversations_sample(self) -> None:
+        """Who took part in the conversations (counts only), or a plain note where none were held."""
+        from . import qualitative
+
+        note = qualitative.conversations_note(None if self.is_synthesis else self.country)
+        if note:
+            self.say(note)
+        table, values = qualitative.participant_summary(
+            qualitative.load_participants(None), None if self.is_synthesis else self.country)
+        if table is not None and not table.empty:
+            self.show_table(table, "conversation_participants", f"Conversation participants — {self.names[self.country]}")
+        for name, value, n in values:
+            self.record(name, value, n=n)
+
+    def survivor_themes(self) -> None:
+        """How many participants raised each theme of this section, with screened, consented excerpts."""
+        from . import qualitative
+
+        country = None if self.is_synthesis else self.country
+        note = qualitative.conversations_note(country)
+        if note and not self.is_synthesis:
+            self.say(note)
+            if not qualitative.has_conversations(country):
+                return
+        codebook = qualitative.load_codebook()
+        conversations = self.conversations
+        summary = qualitative.section_theme_summary(conversations, codebook, self.section, country)
+        if summary.empty:
+            self.say("The conversation codebook has no theme for this section.")
+            return
+        self.show_table(summary, f"themes_{self.section}",
+                        f"Participants who raised each theme — {self.names[self.country]}")
+        for theme, row in summary.iterrows():
+            self.record(f"themes.{self.section}.{row.get('code', theme)}", row.get("participants"),
+                        n=row.get("of"))
+        if self.is_synthesis:
+            matrix = qualitative.theme_matrix(conversations, codebook, section=self.section)
+            if not matrix.empty:
+                self.show_figure(figures.heatmap(matrix, "Participants raising each theme, by country"),
+                                 f"themes_{self.section}_heatmap",
+                                 "Number of participants who raised each theme, by country")
+        excerpts, log = qualitative.section_excerpts(conversations, codebook, self.section, country)
+        if excerpts:
+            self.say("**Excerpts** (synthetic in the embedded data; shown only with consent and after a screen "
+                     "for identifying details):\n\n" + "\n".join(f"> {text}" for text in excerpts))
+        blocked = int(log["blocked"].sum()) if log is not None and len(log) else 0
+        self.record(f"excerpts.{self.section}.blocked", blocked)
+        if blocked:
+            self.say(f"{blocked} excerpt(s) were withheld by the identifying-details screen.")
+
+    def recommendations(self) -> None:
+        from . import qualitative
+
+        self.say(qualitative.render_recommendations(None if self.is_synthesis else self.country))
+
+    def roundtable(self) -> None:
+        from . import qualitative
+
+        self.say(qualitative.render_roundtable(None if self.is_synthesis else self.country))
+
+    # ------------------------------------------------------------------ summary
+    def summary(self) -> None:
+        """Key findings, filled from the values the other sections of this report recorded."""
+        from .summary import key_findings
+
+        report_dir = self.output_dir.parent
+        findings, used = key_findings(report_dir, self.country, self.place)
+        for heading, bullets in findings:
+            self.heading(heading, 3)
+            self.say("\n".join(f"- {b}" for b in bullets))
+        self.record("summary.values_used", used)

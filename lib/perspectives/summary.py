@@ -1,0 +1,76 @@
+"""The executive summary, built from the values the section runs recorded.
+
+Purpose
+    Reads ``values.json`` of every section run of one report, formats each value in the
+    house style and fills the sentences of ``params/summary.yml``. A finding whose value is
+    missing or suppressed for this report is dropped (and listed), never guessed.
+
+Inputs
+    The report's folder (``outputs/<REPORT>/sections``), its country code and place name.
+
+Outputs
+    ``[(heading, [sentence, ...]), ...]`` and the number of values used.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import fmt
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_values(sections_dir: Path) -> list[dict[str, Any]]:
+    """Every recorded value of one report's section runs (missing sections are skipped)."""
+    values: list[dict[str, Any]] = []
+    for path in sorted(Path(sections_dir).glob("*/values.json")):
+        values.extend(json.loads(path.read_text(encoding="utf-8")))
+    return values
+
+
+def format_value(name: str, value: Any) -> str:
+    """A recorded value as the narrative shows it (percent, mean, count)."""
+    if name.endswith(".pct"):
+        return fmt.fmt_pct(value)
+    if name.endswith(".mean"):
+        return fmt.fmt_number(value, 0)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def value_table(values: list[dict[str, Any]], country: str) -> dict[str, str]:
+    """name -> formatted value for the report's own country; name@ALL for the pooled value."""
+    table: dict[str, str] = {}
+    for item in values:
+        if item.get("value") is None or item.get("suppressed"):
+            continue
+        key = item["name"] if item.get("country") == country else f"{item['name']}@{item.get('country')}"
+        table.setdefault(key, format_value(item["name"], item["value"]))
+    return table
+
+
+def key_findings(sections_dir: Path, country: str, place: str,
+                 spec_path: Path | None = None) -> tuple[list[tuple[str, list[str]]], int]:
+    """Fill the summary's sentences; drop those whose values are not available."""
+    spec = yaml.safe_load(Path(spec_path or ROOT / "params" / "summary.yml").read_text(encoding="utf-8"))
+    table = value_table(load_values(sections_dir), country)
+    used = 0
+    out: list[tuple[str, list[str]]] = []
+    for block in spec:
+        sentences = []
+        for template in block["findings"]:
+            names = [field[len("v["):-1] for _, field, _, _ in string.Formatter().parse(template)
+                     if field and field.startswith("v[")]
+            if all(name in table for name in names):
+                sentences.append(template.format(v=table, place=place))
+                used += len(names)
+        if sentences:
+            out.append((block["heading"], sentences))
+    return out, used
