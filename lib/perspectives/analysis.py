@@ -158,6 +158,20 @@ def _hidden_small(counts: pd.Series) -> pd.Series:
     return (counts > 0) & (counts < threshold)
 
 
+def publish_counts(counts: pd.Series, base: int, additive: bool) -> pd.DataFrame:
+    """Counts of one place through disclosure control: columns ``n`` and ``percent`` (strings),
+    ``attrs['safe_percent']`` (numbers for figures, NaN where hidden) and ``attrs['notes']``."""
+    freq = pd.DataFrame({"n": counts.astype(int)})
+    freq["percent"] = [fmt.pct(int(c), base) if base else float("nan") for c in freq["n"]]
+    freq.attrs["base"] = int(base)
+    published = disclosure.publish_frequency(freq, additive=additive, total_label=None)
+    table = published.table.rename(columns={"%": "percent"})
+    safe = published.suppression.safe_counts["n"] / base * 100 if base else freq["percent"] * float("nan")
+    table.attrs["safe_percent"] = safe.astype(float)
+    table.attrs["notes"] = list(published.notes)
+    return table
+
+
 def _publish_frequency(freqs: dict[str, pd.DataFrame], labels: dict[str, str], additive: bool,
                        place_names: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """One frequency table per place -> published strings and the shares for the figure."""
@@ -167,7 +181,7 @@ def _publish_frequency(freqs: dict[str, pd.DataFrame], labels: dict[str, str], a
     for place, freq in freqs.items():
         base = int(freq.attrs["base"])
         counts = freq["n"].astype(int)
-        published = disclosure.publish_frequency(counts, base, additive=additive)
+        published = publish_counts(counts, base, additive)
         name = place_names[place]
         columns[(name, "n")] = published["n"]
         columns[(name, "%")] = published["percent"]
@@ -359,7 +373,7 @@ def _ratings(result: Result, spec_: dict, data: pd.DataFrame, instrument: Instru
         freq = stats.frequency(own_rows[question], categories=codes)
         base = int(freq.attrs["base"])
         counts = freq["n"].astype(int)
-        published = disclosure.publish_frequency(counts, base, additive=True)
+        published = publish_counts(counts, base, True)
         distribution[instrument.label(question)] = published.attrs["safe_percent"]
         hidden = _hidden_small(counts) if result.country != ALL else pd.Series(False, index=counts.index)
         fields = _cells(counts, base, hidden)
@@ -415,7 +429,7 @@ def _compare_multi(result: Result, spec_: dict, data: pd.DataFrame, instrument: 
     table_cols = {}
     shares = {}
     for group in groups:
-        published = disclosure.publish_frequency(counts[group], bases[group], additive=False)
+        published = publish_counts(counts[group], bases[group], False)
         table_cols[(group.capitalize(), "n")] = published["n"]
         table_cols[(group.capitalize(), "%")] = published["percent"]
         shares[group.capitalize()] = published.attrs["safe_percent"]

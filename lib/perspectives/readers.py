@@ -76,21 +76,42 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Letters of the study's languages that the two legacy Windows code pages encode at
+# different byte values: Albanian and Spanish (Windows-1252, which also reads Latin-1 text)
+# and Romanian and Bosnian (Windows-1250).
+_LETTERS = {
+    "cp1252": set("ëËçÇñÑáÁéÉíÍóÓúÚüÜ¿¡"),
+    "cp1250": set("ăĂâÂîÎșȘşŞțȚţŢčČćĆđĐšŠžŽ"),
+}
+
+
 def _decode(raw: bytes, name: str) -> str:
-    """Text of a CSV export: UTF-8 (with or without BOM) first, then a detected legacy encoding."""
+    """Text of a CSV export: UTF-8 (with or without BOM), else the study's legacy code page.
+
+    Single-byte code pages decode any bytes, so detectors (charset-normalizer included)
+    cannot tell Windows-1252 from Windows-1250 on short texts; we pick the one under which
+    the text holds more letters of the study's languages, and refuse a tie between two
+    different readings rather than guess.
+    """
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(raw).best()
-    legacy = {"cp1252", "windows-1252", "latin_1", "iso8859_1", "cp1250", "windows-1250", "iso8859_2",
-              "iso8859_16", "iso8859_15", "mac_latin2"}
-    if best is None or best.encoding.lower().replace("-", "_") not in {e.replace("-", "_") for e in legacy}:
-        raise DataError(name, "the file is neither UTF-8 nor a recognisable Western or Central European encoding",
+    readings = {}
+    for encoding, letters in _LETTERS.items():
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        readings[encoding] = (sum(ch in letters for ch in text), text)
+    if not readings:
+        raise DataError(name, "the file is neither UTF-8 nor Windows-1252/1250 text",
                         fix="save the export as 'CSV UTF-8' and try again")
-    return str(best)
+    ranked = sorted(readings.items(), key=lambda item: -item[1][0])
+    if len(ranked) > 1 and ranked[0][1][0] == ranked[1][1][0] and ranked[0][1][1] != ranked[1][1][1]:
+        raise DataError(name, "the file's encoding is ambiguous (not UTF-8)",
+                        fix="save the export as 'CSV UTF-8' and try again")
+    return ranked[0][1][1]
 
 
 def _read_table(path: Path) -> pd.DataFrame:

@@ -176,7 +176,7 @@ class Section:
     # ------------------------------------------------------------------ sample flow
     def sample_flow(self) -> None:
         """Responses received, excluded (partial; disqualified by criterion) and analysed."""
-        from . import disclosure
+        from .analysis import publish_counts
         from .readers import exclusion_summary
 
         survey = self.survey
@@ -193,7 +193,7 @@ class Section:
         counts = pd.Series({"Eligible and complete (analysed)": len(eligible), "Partial responses": partial,
                             "Disqualified by an eligibility question": disqualified,
                             "Did not consent": no_consent})
-        published = disclosure.publish_frequency(counts, total, additive=True)
+        published = publish_counts(counts, total, True)
         table = pd.DataFrame({"Responses": published["n"], "%": published["percent"]})
         table.loc["All responses received"] = [f"{total:,}", ""]
         self.show_table(table, "sample_flow", f"What happened to the responses — {self.names[self.country]}")
@@ -201,7 +201,7 @@ class Section:
         if len(criteria):
             labels = {name: self.survey.instrument.label(name) for name in criteria.index
                       if name in self.survey.instrument.questions}
-            crit_pub = disclosure.publish_frequency(criteria.astype(int), int(criteria.sum()), additive=True)
+            crit_pub = publish_counts(criteria.astype(int), int(criteria.sum()), True)
             crit_table = pd.DataFrame({"Disqualified": crit_pub["n"], "%": crit_pub["percent"]})
             crit_table.index = [labels.get(i, i) for i in crit_table.index]
             self.show_table(crit_table, "disqualified_by_criterion", "First eligibility criterion not met")
@@ -223,63 +223,113 @@ class Section:
 
     def conversations_sample(self) -> None:
         """Who took part in the conversations (counts only), or a plain note where none were held."""
-        from . import qualitative
+        from . import disclosure, qualitative
 
-        note = qualitative.conversations_note(None if self.is_synthesis else self.country)
-        if note:
-            self.say(note)
-        table, values = qualitative.participant_summary(
-            qualitative.load_participants(None), None if self.is_synthesis else self.country)
-        if table is not None and not table.empty:
-            self.show_table(table, "conversation_participants", f"Conversation participants — {self.names[self.country]}")
+        country = None if self.is_synthesis else self.country
+        self.say(qualitative.conversations_note(country))
+        if not qualitative.has_conversations(country):
+            return
+        table, values = qualitative.participant_summary(self.participants, country)
+        counts = table[["female", "male"]]
+        published = disclosure.publish(counts, additive_rows=True, additive_cols=True,
+                                       row_totals=counts.sum(axis=1), col_totals=counts.sum(), percent="none")
+        shown = published.table.rename(columns={"female": "Young women", "male": "Young men"})
+        shown["All"] = [f"{int(t):,}" for t in counts.sum(axis=1)]
+        shown.index = [self.names.get(i, i) for i in shown.index]
+        self.show_table(shown, "conversation_participants",
+                        f"Conversation participants by gender — {self.names[self.country]}")
+        self._note(published.notes)
+        low, high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
+                     for c in ("age_at_conversation.min", "age_at_conversation.max"))
+        first_low, first_high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
+                                 for c in ("age_first_targeted.min", "age_first_targeted.max"))
+        self.say(f"Participants were aged {low} to {high} at the time of the conversation; in the participants "
+                 f"table, the ages at which they were first targeted run from {first_low} to {first_high}.")
         for name, value, n in values:
             self.record(name, value, n=n)
 
-    def survivor_themes(self) -> None:
-        """How many participants raised each theme of this section, with screened, consented excerpts."""
+    @property
+    def participants(self):
         from . import qualitative
 
+        folder = Path(self.conversations_path).parent / "participants.csv" if self.conversations_path else None
+        return qualitative.load_participants(folder)
+
+    def _note(self, notes: list[str]) -> None:
+        for note in notes:
+            if note not in self.notes:
+                self.notes.append(note)
+
+    def survivor_themes(self) -> None:
+        """How many participants raised each theme of this section, with screened, consented excerpts."""
+        from . import disclosure, qualitative
+
         country = None if self.is_synthesis else self.country
-        note = qualitative.conversations_note(country)
-        if note and not self.is_synthesis:
-            self.say(note)
+        if not self.is_synthesis:
+            self.say(qualitative.conversations_note(country))
             if not qualitative.has_conversations(country):
                 return
         codebook = qualitative.load_codebook()
         conversations = self.conversations
         summary = qualitative.section_theme_summary(conversations, codebook, self.section, country)
         if summary.empty:
-            self.say("The conversation codebook has no theme for this section.")
             return
-        self.show_table(summary, f"themes_{self.section}",
-                        f"Participants who raised each theme — {self.names[self.country]}")
-        for theme, row in summary.iterrows():
-            self.record(f"themes.{self.section}.{row.get('code', theme)}", row.get("participants"),
-                        n=row.get("of"))
+        summary = summary[summary["level"] <= 2]
+        out_of = int(summary["out_of"].iloc[0])
+        counts = summary.set_index("code")["participants"]
+        published = analysis.publish_counts(counts, out_of, additive=False)
+        table = pd.DataFrame({"Theme": summary["label"].to_numpy(), "Participants": published["n"].to_numpy(),
+                              "%": published["percent"].to_numpy()}, index=summary["code"].to_numpy())
+        table = table.set_index("Theme")
+        self.show_table(table, f"themes_{self.section}",
+                        f"Conversation participants who raised each theme (of {out_of}) — {self.names[self.country]}")
+        self._note(published.attrs["notes"])
+        hidden = published["n"].str.startswith("<") | (published["n"] == disclosure.WITHHELD_MARK)
+        for code, value in counts.items():
+            self.record(f"themes.{code}.n", None if hidden[code] else int(value), n=out_of, suppressed=bool(hidden[code]))
         if self.is_synthesis:
-            matrix = qualitative.theme_matrix(conversations, codebook, section=self.section)
+            matrix = qualitative.theme_matrix(conversations, codebook, level=None)
+            matrix = matrix.loc[[c for c in summary["code"] if c in matrix.index and codebook.codes[c].level == 1]]
             if not matrix.empty:
-                self.show_figure(figures.heatmap(matrix, "Participants raising each theme, by country"),
+                sup = disclosure.suppress(matrix, additive_rows=False, additive_cols=False)
+                safe = sup.safe_counts.rename(index=codebook.label, columns=lambda c: self.names.get(c, c))
+                self.show_figure(figures.heatmap(safe, "Participants raising each theme, by country"),
                                  f"themes_{self.section}_heatmap",
-                                 "Number of participants who raised each theme, by country")
+                                 "Participants who raised each theme, by country (blank: fewer than "
+                                 f"{sup.threshold}, withheld)")
         excerpts, log = qualitative.section_excerpts(conversations, codebook, self.section, country)
         if excerpts:
-            self.say("**Excerpts** (synthetic in the embedded data; shown only with consent and after a screen "
-                     "for identifying details):\n\n" + "\n".join(f"> {text}" for text in excerpts))
-        blocked = int(log["blocked"].sum()) if log is not None and len(log) else 0
+            self.say("**Excerpts** (in the embedded data these are synthetic summaries; an excerpt is shown only "
+                     "with the participant's consent and after a screen for identifying details):\n\n"
+                     + "\n\n".join(f"> {text}" for text in excerpts))
+        blocked = int(log["blocked"].sum()) if len(log) else 0
         self.record(f"excerpts.{self.section}.blocked", blocked)
         if blocked:
-            self.say(f"{blocked} excerpt(s) were withheld by the identifying-details screen.")
+            self.say(f"The identifying-details screen withheld {blocked} excerpt(s) on these themes.")
+
+    def _count_text(self, k: int, n: int) -> str:
+        """'k of n' under the small-cell rule (1 to threshold-1 is not printed)."""
+        from .disclosure import settings
+
+        threshold = settings().threshold
+        return f"fewer than {threshold} of {n}" if 0 < k < threshold else f"{k} of {n}"
+
+    def _qualitative_inputs(self) -> dict:
+        return {"conversations": self.conversations, "participants": self.participants,
+                "count_text": self._count_text}
 
     def recommendations(self) -> None:
+        """The recommendations with the evidence each rests on (this country's where it has some)."""
         from . import qualitative
 
-        self.say(qualitative.render_recommendations(None if self.is_synthesis else self.country))
+        country = None if self.is_synthesis else self.country
+        self.say(qualitative.render_recommendations(country, **self._qualitative_inputs()))
 
     def roundtable(self) -> None:
         from . import qualitative
 
-        self.say(qualitative.render_roundtable(None if self.is_synthesis else self.country))
+        country = None if self.is_synthesis else self.country
+        self.say(qualitative.render_roundtable(country, **self._qualitative_inputs()))
 
     # ------------------------------------------------------------------ summary
     def summary(self) -> None:

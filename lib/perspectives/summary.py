@@ -51,8 +51,11 @@ def value_table(values: list[dict[str, Any]], country: str) -> dict[str, str]:
     for item in values:
         if item.get("value") is None or item.get("suppressed"):
             continue
-        key = item["name"] if item.get("country") == country else f"{item['name']}@{item.get('country')}"
-        table.setdefault(key, format_value(item["name"], item["value"]))
+        text = format_value(item["name"], item["value"])
+        if item.get("country") == country:
+            table.setdefault(item["name"], text)
+        # The synthesis's own values are also its six-country values.
+        table.setdefault(f"{item['name']}@{item.get('country')}", text)
     return table
 
 

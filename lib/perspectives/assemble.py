@@ -1,0 +1,351 @@
+"""Assemble each report's executed section notebooks into one self-contained HTML report.
+
+Purpose
+    Turn the executed notebooks of a report (``outputs/<REPORT>/sections/*/executed.ipynb``)
+    into ``outputs/<REPORT>/report.html``: outputs only (no code, no prompts), sections in
+    grid order (``position: first`` sections first), a table of contents from the h1/h2
+    headings, and a header naming the report and the data files it was built from (file name
+    and sha256, never a path). Also writes ``outputs/index.html`` linking the reports present.
+    Everything runs in the calling process; nbconvert's markdown renderer is imported once.
+
+Inputs
+    The run folders written by ``perspectives.build`` (``executed.ipynb`` and ``stamp.json``
+    of each section), ``Study``/``Grid`` from ``perspectives.study``, the templates in
+    ``perspectives/templates/``. ``SOURCE_DATE_EPOCH`` (optional) sets the date shown.
+
+Outputs
+    ``<REPORT>/report.html`` (written to a temporary file, then ``os.replace``d),
+    ``<REPORT>/.report-stamp.json`` (hash of the assembly's inputs, so unchanged reports are
+    not re-rendered) and ``index.html``. Same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from perspectives.study import Grid, Study, report_folder
+
+__all__ = [
+    "AssemblyError",
+    "ReportMeta",
+    "SectionDoc",
+    "assemble_report",
+    "find_leaks",
+    "render_report",
+    "write_index",
+]
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+# Cells never shown: the parameters (they hold absolute paths) and explicitly removed ones.
+DROP_CELL_TAGS = frozenset({"parameters", "injected-parameters", "remove", "remove-cell",
+                            "remove_cell"})
+DROP_OUTPUT_TAGS = frozenset({"remove-output", "remove_output"})
+# First available representation wins.
+MIME_ORDER = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown",
+              "text/latex", "text/plain")
+# Reprs carrying a memory address (or matplotlib's figure repr) are noise and not reproducible.
+_NOISE_REPR = re.compile(r"^<.*(?: at 0x[0-9a-fA-F]+|Figure size [^>]*)>$", re.DOTALL)
+_HEADING = re.compile(r"<h([1-6])([^>]*)>(.*?)</h\1>", re.DOTALL)
+
+
+class AssemblyError(RuntimeError):
+    """A report cannot be assembled (nothing built, or it would leak a local path)."""
+
+
+@dataclass(frozen=True)
+class SectionDoc:
+    """One section of a report: its id, grid title and executed notebook."""
+
+    id: str
+    title: str
+    notebook: Path
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """What the report header states."""
+
+    code: str
+    name: str
+    study_title: str
+    partner: str | None = None
+    lang: str = "en"
+    inputs: tuple[dict[str, str], ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "h"
+
+
+def _strip_tags(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
+class _Renderer:
+    """Renders cells of one report; keeps heading ids unique across its sections."""
+
+    def __init__(self) -> None:
+        # nbconvert is imported once per process, here, for every report assembled.
+        from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+        self._md_cls = MarkdownWithMath
+        self._renderer_cls = IPythonRenderer
+        self.ids: set[str] = set()
+        self.toc: list[dict[str, Any]] = []
+
+    def markdown(self, source: str, attachments: dict[str, Any] | None = None) -> str:
+        renderer = self._renderer_cls(escape=False, exclude_anchor_links=True,
+                                      attachments=attachments or {})
+        return self._md_cls(renderer=renderer).render(source)
+
+    def headings(self, fragment: str, section_id: str) -> str:
+        """Give every heading a unique id and record h1/h2 in the table of contents."""
+
+        def repl(m: re.Match[str]) -> str:
+            level, attrs, inner = int(m.group(1)), m.group(2), m.group(3)
+            text = _strip_tags(inner)
+            base = f"{section_id}-{_slug(text)}"
+            hid, i = base, 2
+            while hid in self.ids:
+                hid, i = f"{base}-{i}", i + 1
+            self.ids.add(hid)
+            attrs = re.sub(r'\s+id="[^"]*"', "", attrs)
+            if level <= 2:
+                self.toc.append({"level": level, "id": hid, "text": text})
+            return f'<h{level}{attrs} id="{hid}">{inner}</h{level}>'
+
+        return _HEADING.sub(repl, fragment)
+
+    def output(self, out: dict[str, Any]) -> str | None:
+        kind = out.get("output_type")
+        if kind == "stream":
+            # stderr carries warnings, which name files; only stdout is report material
+            if out.get("name") != "stdout":
+                return None
+            text = _join(out.get("text", ""))
+            return f'<pre class="text">{html.escape(text)}</pre>' if text.strip() else None
+        if kind not in ("display_data", "execute_result"):
+            return None  # errors cannot be in a successful run unless tagged to be allowed
+        data = out.get("data", {})
+        for mime in MIME_ORDER:
+            if mime not in data:
+                continue
+            value = _join(data[mime])
+            if mime == "text/html":
+                return value
+            if mime == "image/svg+xml":
+                return re.sub(r"^\s*<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>)?\s*", "", value)
+            if mime in ("image/png", "image/jpeg"):
+                b64 = value.replace("\n", "")
+                return f'<img src="data:{mime};base64,{b64}" alt="">'
+            if mime == "text/markdown":
+                return self.markdown(value)
+            if mime == "text/latex":
+                return f'<div class="math">{html.escape(value)}</div>'
+            if _NOISE_REPR.match(value.strip()):
+                return None
+            return f'<pre class="text">{html.escape(value)}</pre>'
+        return None
+
+    def section(self, doc: SectionDoc) -> str:
+        """Body HTML of one section (no code, no parameters, no removed cells)."""
+        with open(doc.notebook, encoding="utf-8") as fh:
+            nb = json.load(fh)
+        parts: list[str] = []
+        for cell in nb.get("cells", []):
+            tags = set(cell.get("metadata", {}).get("tags", []) or [])
+            if tags & DROP_CELL_TAGS:
+                continue
+            if cell.get("cell_type") == "markdown":
+                parts.append(self.markdown(_join(cell.get("source", "")),
+                                           cell.get("attachments")))
+            elif cell.get("cell_type") == "code" and not tags & DROP_OUTPUT_TAGS:
+                for out in cell.get("outputs", []):
+                    rendered = self.output(out)
+                    if rendered:
+                        parts.append(f'<div class="output">{rendered}</div>')
+        body = "\n".join(parts)
+        if not re.search(r"<h1[\s>]", body):
+            body = f"<h1>{html.escape(doc.title)}</h1>\n{body}"
+        return self.headings(body, doc.id)
+
+
+def _join(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _env() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        keep_trailing_newline=True,
+    )
+
+
+def _built_on() -> str | None:
+    """Date to show: from SOURCE_DATE_EPOCH only, so builds stay byte-reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None
+    return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).strftime("%Y-%m-%d")
+
+
+def render_report(meta: ReportMeta, sections: Sequence[SectionDoc]) -> str:
+    """Render a report to an HTML string (deterministic for the same inputs)."""
+    from markupsafe import Markup
+
+    r = _Renderer()
+    bodies = [{"id": s.id, "body": Markup(r.section(s))} for s in sections]
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    return _env().get_template("report.html.j2").render(
+        lang=meta.lang, name=meta.name, study_title=meta.study_title, partner=meta.partner,
+        inputs=list(meta.inputs), warnings=list(meta.warnings), built_on=_built_on(),
+        toc=r.toc, sections=bodies, css=Markup(css),
+    )
+
+
+def find_leaks(text: str, forbidden: Sequence[str]) -> list[str]:
+    """Which forbidden strings (local folders, host names) occur in ``text``."""
+    return [f for f in forbidden if f and f not in ("/", ".") and f in text]
+
+
+def _write_atomic(dest: Path, text: str) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _assembler_digest() -> str:
+    """Hash of this module and the templates: changing the look re-renders reports."""
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for p in sorted(TEMPLATES.glob("*")):
+        h.update(p.name.encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def _report_meta(code: str, study: Study, stamps: list[dict[str, Any]], lang: str) -> ReportMeta:
+    seen: dict[tuple[str, str, str], None] = {}
+    for stamp in stamps:
+        for item in stamp.get("inputs", []):
+            seen[(item["role"], item["name"], item["sha256"])] = None
+    inputs = tuple({"role": r, "name": n, "sha256": s} for r, n, s in seen)
+    roles = [r for r, _, _ in seen]
+    warnings = tuple(
+        f"Sections of this report were built from different versions of the {role} data."
+        for role in dict.fromkeys(roles) if roles.count(role) > 1
+    )
+    partner = None if code == study.synthesis_code else study.country(code).partner
+    return ReportMeta(code=code, name=study.report_name(code), study_title=study.title,
+                      partner=partner, lang=lang, inputs=inputs, warnings=warnings)
+
+
+def assemble_report(
+    code: str,
+    folder: Path,
+    study: Study,
+    grid: Grid,
+    root: Path | None = None,
+    forbidden: Sequence[str] = (),
+    force: bool = False,
+) -> bool:
+    """Write ``folder/report.html`` from the section runs in ``folder/sections``.
+
+    Returns False (and writes nothing) when the inputs are those of the existing report.
+    Raises ``AssemblyError`` when no section was built or the HTML would show a local path
+    (the previous report is then left as it was).
+    """
+    docs: list[SectionDoc] = []
+    stamps: list[dict[str, Any]] = []
+    missing: list[str] = []
+    for sec in grid.report_order():
+        run = folder / "sections" / sec.id
+        if (run / "executed.ipynb").is_file() and (run / "stamp.json").is_file():
+            docs.append(SectionDoc(sec.id, sec.title, run / "executed.ipynb"))
+            stamps.append(json.loads((run / "stamp.json").read_text(encoding="utf-8")))
+        else:
+            missing.append(sec.title)
+    if not docs:
+        raise AssemblyError(f"no section of {code} has been built")
+    # the language the runs were built in (all sections of a report share it)
+    lang = str(stamps[0].get("lang", "en"))
+    meta = _report_meta(code, study, stamps, lang)
+    if missing:
+        meta = ReportMeta(**{**meta.__dict__, "warnings": meta.warnings + (
+            f"Sections not built yet: {', '.join(missing)}.",)})
+    digest = hashlib.sha256(json.dumps({
+        "assembler": _assembler_digest(),
+        "meta": meta.__dict__,
+        "sections": [(d.id, d.title, _sha256_file(d.notebook)) for d in docs],
+        "date": _built_on(),
+    }, sort_keys=True, default=list).encode()).hexdigest()
+    dest = folder / "report.html"
+    stamp_path = folder / ".report-stamp.json"
+    if not force and dest.is_file() and stamp_path.is_file():
+        try:
+            if json.loads(stamp_path.read_text(encoding="utf-8")).get("digest") == digest:
+                return False
+        except ValueError:
+            pass
+    text = render_report(meta, docs)
+    leaks = find_leaks(text, forbidden)
+    if leaks:
+        # Name what kind of thing leaked without printing it into more files.
+        raise AssemblyError(f"{code}: the report would show a local path "
+                            f"({len(leaks)} occurrence kind(s)); fix the notebook output")
+    _write_atomic(dest, text)
+    _write_atomic(stamp_path, json.dumps({"digest": digest}) + "\n")
+    return True
+
+
+def write_index(out: Path, study: Study, grid: Grid) -> bool:
+    """Write ``out/index.html`` listing the reports present; False when unchanged."""
+    entries = []
+    for code in grid.reports:
+        folder = report_folder(code, study)
+        if (out / folder / "report.html").is_file():
+            entries.append({"code": code, "name": study.report_name(code),
+                            "href": f"{folder}/report.html"})
+    from markupsafe import Markup
+
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    text = _env().get_template("index.html.j2").render(
+        study_title=study.title, entries=entries, css=Markup(css))
+    dest = out / "index.html"
+    if dest.is_file() and dest.read_text(encoding="utf-8") == text:
+        return False
+    _write_atomic(dest, text)
+    return True
+

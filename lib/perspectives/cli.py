@@ -1,0 +1,99 @@
+"""Command line entry point: ``perspectives <command> ...``.
+
+Purpose
+    ``perspectives build`` runs the section notebooks and assembles the reports
+    (``perspectives.build.build``). ``instrument``, ``fidelity`` and ``diff`` are delegated to
+    ``perspectives.instrument``, ``perspectives.claims`` and ``perspectives.diff``: each of
+    those modules provides ``main(argv: list[str]) -> int`` and receives the arguments after
+    the command name; until it exists the command says it is not available yet.
+
+Inputs
+    Command line arguments (``argv``), the repository's ``params/`` through the library.
+
+Outputs
+    Files under ``--out`` (default ``outputs/``); progress and a summary on stderr.
+    Exit codes: 0 success, 1 failed runs or reports, 2 usage or parameter errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+# command -> (module providing main(argv), one-line help)
+DELEGATED: dict[str, tuple[str, str]] = {
+    "instrument": ("perspectives.instrument", "work with the survey instrument"),
+    "fidelity": ("perspectives.claims", "check built values against the published claims"),
+    "diff": ("perspectives.diff", "compare two builds"),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="perspectives", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    b = sub.add_parser("build", help="run the section notebooks and assemble the reports")
+    b.add_argument("--country", action="extend", nargs="+", metavar="ISO3",
+                   help="report code(s): ISO3 or ALL for the synthesis (default: all)")
+    b.add_argument("--section", action="extend", nargs="+", metavar="ID",
+                   help="section id(s) from params/grid.yml (default: all)")
+    b.add_argument("--data", type=Path, metavar="PATH", help="survey export to use")
+    b.add_argument("--conversations", type=Path, metavar="PATH",
+                   help="conversations file to use")
+    b.add_argument("--lang", default="en", help="report language code (default: en)")
+    b.add_argument("--jobs", type=int, metavar="N", help="parallel runs (default: CPU count)")
+    b.add_argument("--force", action="store_true", help="re-run even if nothing changed")
+    b.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR",
+                   help="output folder (default: outputs)")
+    b.add_argument("--timeout", type=int, metavar="S", help="per-cell timeout in seconds")
+    b.add_argument("--dry-run", action="store_true",
+                   help="list the runs that would execute and why, execute nothing")
+    for name, (_, help_text) in DELEGATED.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    return p
+
+
+def _delegate(command: str, args: list[str]) -> int:
+    module_name = DELEGATED[command][0]
+    try:
+        module = importlib.import_module(module_name)
+        entry = module.main
+    except (ImportError, AttributeError) as exc:
+        print(f"perspectives {command}: not available yet ({module_name}.main could not be "
+              f"imported: {type(exc).__name__})", file=sys.stderr)
+        return EXIT_USAGE
+    return int(entry(args) or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the command; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Delegated commands get their arguments untouched (argparse would reject their options).
+    if argv and argv[0] in DELEGATED:
+        return _delegate(argv[0], argv[1:])
+    args = _parser().parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        print("perspectives build: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    from perspectives.build import build
+
+    try:
+        result = build(
+            countries=args.country, sections=args.section, data_path=args.data,
+            conversations_path=args.conversations, lang=args.lang, jobs=args.jobs,
+            out=args.out, force=args.force, timeout=args.timeout, dry_run=args.dry_run,
+        )
+    except (ValueError, RuntimeError) as exc:
+        print(f"perspectives build: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""The one house style for statistics, percentages and counts in the reports.
+
+Purpose
+    Every number a report prints goes through these helpers, so the national reports and
+    the synthesis say a statistic the same way (APA-like: no leading zero on p, two
+    decimals on a test statistic, whole percentages unless asked otherwise).
+
+Inputs
+    Plain numbers (floats, ints, numpy scalars) and the result objects of
+    :mod:`perspectives.stats` (``ChiSquareResult``, ``AnovaResult``).
+
+Outputs
+    Display strings such as ``"χ²(10) = 25.65, p = .004"``, ``"F(5, 407) = 1.98, p = .081"``,
+    ``"41% (n=171)"`` and ``"n=1,254"``; and :func:`round_half_up`, the rounding rule
+    behind all of them.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from numbers import Integral, Real
+
+from perspectives.stats import AnovaResult, ChiSquareResult
+
+__all__ = [
+    "fmt_chi2",
+    "fmt_f",
+    "fmt_n",
+    "fmt_p",
+    "fmt_pct",
+    "fmt_test",
+    "pct",
+    "pct_with_n",
+    "round_half_up",
+]
+
+# Shown where a share cannot be computed (no respondents in the base).
+NOT_AVAILABLE = "–"
+
+
+def round_half_up(x: float, digits: int = 0) -> float:
+    """Round ``x`` to ``digits`` decimals, halves away from zero (43.5 -> 44).
+
+    Python's ``round`` rounds halves to even and works on the binary value, so
+    ``round(25.645, 2)`` gives 25.64; published reports (SPSS, Excel) give 25.65. We round
+    the shortest decimal representation of the float, which is the number a reader sees.
+    """
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"round_half_up needs a real number, got {type(x).__name__}")
+    x = float(x)
+    if not math.isfinite(x):
+        return x
+    quantum = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(x)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def _fixed(x: float, digits: int) -> str:
+    """Format ``x`` with exactly ``digits`` decimals after half-up rounding."""
+    value = round_half_up(x, digits)
+    if value == 0:
+        value = 0.0  # avoid printing "-0.00"
+    return f"{value:.{digits}f}"
+
+
+def fmt_p(p: float) -> str:
+    """Format a p-value: ``"p = .004"``, ``"p < .001"``, ``"p > .999"``."""
+    p = float(p)
+    if math.isnan(p) or p < 0 or p > 1:
+        raise ValueError(f"a p-value lies in [0, 1], got {p}")
+    if p < 0.001:
+        return "p < .001"
+    if round_half_up(p, 3) >= 1.0:
+        # .9995 and above would print as "1.000", which claims certainty.
+        return "p > .999"
+    return "p = " + _fixed(p, 3).lstrip("0")
+
+
+def _check_df(df: float, name: str) -> int:
+    """Degrees of freedom are positive whole numbers in every test we report."""
+    if isinstance(df, bool) or not isinstance(df, Real) or float(df) != int(df) or df < 1:
+        raise ValueError(f"{name} must be a positive whole number, got {df!r}")
+    return int(df)
+
+
+def fmt_chi2(stat: float, df: int, p: float) -> str:
+    """Format a chi-square test: ``"χ²(10) = 25.65, p = .004"``."""
+    return f"χ²({_check_df(df, 'df')}) = {_fixed(float(stat), 2)}, {fmt_p(p)}"
+
+
+def fmt_f(stat: float, df1: int, df2: int, p: float) -> str:
+    """Format an F test: ``"F(5, 407) = 1.98, p = .081"``."""
+    d1, d2 = _check_df(df1, "df1"), _check_df(df2, "df2")
+    return f"F({d1}, {d2}) = {_fixed(float(stat), 2)}, {fmt_p(p)}"
+
+
+def _whole(n: float, name: str) -> int:
+    """Accept ints, numpy ints and integral floats; reject fractions, NaN and negatives."""
+    if isinstance(n, bool):
+        raise TypeError(f"{name} must be a count, got a bool")
+    integral_float = isinstance(n, Real) and math.isfinite(float(n)) and float(n).is_integer()
+    if not (isinstance(n, Integral) or integral_float):
+        raise ValueError(f"{name} must be a whole number, got {n!r}")
+    value = int(n)
+    if value < 0:
+        raise ValueError(f"{name} cannot be negative, got {value}")
+    return value
+
+
+def pct(count: float, total: float) -> float:
+    """Percentage ``100 * count / total`` as a float; NaN when ``total`` is 0."""
+    count_i, total_i = _whole(count, "count"), _whole(total, "total")
+    if count_i > total_i:
+        raise ValueError(f"count {count_i} exceeds its total {total_i}")
+    if total_i == 0:
+        return math.nan
+    return 100.0 * count_i / total_i
+
+
+def fmt_pct(value: float, digits: int = 0) -> str:
+    """Format a percentage value: ``41.4 -> "41%"``; NaN gives ``"–"``."""
+    value = float(value)
+    if math.isnan(value):
+        return NOT_AVAILABLE
+    return _fixed(value, digits) + "%"
+
+
+def fmt_number(value: float, digits: int = 0) -> str:
+    """Format a plain number (a mean, a share without its sign): ``39.5 -> "40"``; NaN gives ``"–"``."""
+    value = float(value)
+    if math.isnan(value):
+        return NOT_AVAILABLE
+    return _fixed(value, digits)
+
+
+def fmt_n(n: int) -> str:
+    """Format a count of respondents: ``"n=413"``, ``"n=1,254"``."""
+    return f"n={_whole(n, 'n'):,}"
+
+
+def pct_with_n(count: int, total: int, digits: int = 0) -> str:
+    """Percentage with its count, the house form: ``"41% (n=171)"``."""
+    return f"{fmt_pct(pct(count, total), digits)} ({fmt_n(count)})"
+
+
+def fmt_test(result: ChiSquareResult | AnovaResult) -> str:
+    """Format a test result from :mod:`perspectives.stats` in the house style."""
+    if isinstance(result, ChiSquareResult):
+        return fmt_chi2(result.statistic, result.df, result.p)
+    if isinstance(result, AnovaResult):
+        return fmt_f(result.statistic, result.df_between, result.df_within, result.p)
+    raise TypeError(f"no house format for {type(result).__name__}")

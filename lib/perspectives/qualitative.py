@@ -1,0 +1,787 @@
+"""Qualitative data model and analysis for the conversations with young survivors.
+
+Purpose
+    Load and validate the theme codebook, the coded conversation segments and the
+    participants table; count how many participants raised each theme (the one counting rule
+    every report uses); choose consented, screened excerpts; and render the expert
+    roundtable's insights and the study's recommendations with their evidence.
+
+Inputs
+    ``data/codebook.yml``, ``data/synthetic/conversations.csv``,
+    ``data/synthetic/participants.csv``, ``data/conversation_counts.yml``,
+    ``data/roundtable.yml``, ``data/recommendations.yml`` and ``params/study.yml`` (countries,
+    which of them held conversations, the synthesis code). Every loader takes an explicit path.
+
+Outputs
+    Validated data frames and dataclasses, count tables (``pd.Series``/``pd.DataFrame``) and
+    Markdown strings. Loaders raise :class:`QualitativeDataError` naming the file, the column,
+    the row numbers (as line numbers in the file) and the fix.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from perspectives.screen import ScreenLog, screen_excerpts
+
+__all__ = [
+    "QualitativeDataError",
+    "Code",
+    "Codebook",
+    "CountTarget",
+    "CONVERSATION_COLUMNS",
+    "PARTICIPANT_COLUMNS",
+    "SURVEY_ITEMS",
+    "load_codebook",
+    "load_participants",
+    "load_conversations",
+    "load_counts",
+    "load_roundtable",
+    "load_recommendations",
+    "split_codes",
+    "participants_raising",
+    "participants_receiving",
+    "count_target",
+    "observed_range",
+    "theme_matrix",
+    "section_theme_summary",
+    "select_excerpts",
+    "conversations_note",
+    "render_roundtable",
+    "render_recommendations",
+]
+
+# Located here rather than through perspectives.study so this module stands on its own.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_STUDY = REPO_ROOT / "params" / "study.yml"
+DEFAULT_CODEBOOK = REPO_ROOT / "data" / "codebook.yml"
+DEFAULT_CONVERSATIONS = REPO_ROOT / "data" / "synthetic" / "conversations.csv"
+DEFAULT_PARTICIPANTS = REPO_ROOT / "data" / "synthetic" / "participants.csv"
+DEFAULT_COUNTS = REPO_ROOT / "data" / "conversation_counts.yml"
+DEFAULT_ROUNDTABLE = REPO_ROOT / "data" / "roundtable.yml"
+DEFAULT_RECOMMENDATIONS = REPO_ROOT / "data" / "recommendations.yml"
+
+CONVERSATION_COLUMNS: tuple[str, ...] = (
+    "participant_id", "country", "gender", "age_band", "themes", "consent_to_quote", "excerpt",
+)
+PARTICIPANT_COLUMNS: tuple[str, ...] = (
+    "participant_id", "country", "gender", "age_at_conversation", "age_first_targeted",
+    "support_received", "conversation_mode",
+)
+GENDERS: tuple[str, ...] = ("female", "male", "other")
+CONSENT_VALUES: tuple[str, ...] = ("yes", "no")
+CONVERSATION_MODES: tuple[str, ...] = ("in_person", "hybrid")
+AGE_AT_CONVERSATION = (18, 23)  # inclusion criterion of the conversations
+AGE_BANDS: dict[str, tuple[int, int]] = {"18-20": (18, 20), "21-23": (21, 23)}
+
+# Item names of the frontline workers' survey instrument that evidence may cite.
+SURVEY_ITEMS: tuple[str, ...] = (
+    "country", "gender", "age_band", "education", "experience", "org_type", "area", "services",
+    "se_share", "tech_share", "supported_boys", "supported_girls", "boys_online_share",
+    "girls_online_share", "boys_age", "girls_age", "boys_offender_female_share",
+    "girls_offender_female_share", "offender_origin", "boys_offender_rel", "girls_offender_rel",
+    "boys_exchange", "girls_exchange", "boys_facilitator", "girls_facilitator", "boys_forms",
+    "girls_forms", "beliefs", "barriers", "gov_funding", "gov_awareness", "gov_training",
+    "gov_advocacy", "gov_legislation", "gov_services", "gov_law_enforcement", "gov_coordination",
+    "public_awareness", "scen_victim", "scen_recording", "scen_flipped", "scen_viewer", "scen_dating",
+)
+
+_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+_COUNT_KINDS = ("participants", "theme", "support", "attribute", "range")
+
+
+class QualitativeDataError(ValueError):
+    """A qualitative data file breaks a rule; the message says where and how to fix it."""
+
+    def __init__(self, file: Path | str, problem: str, fix: str, column: str | None = None,
+                 rows: Iterable[int] | None = None) -> None:
+        self.file = str(file)
+        self.column = column
+        self.rows = sorted(set(rows)) if rows is not None else []
+        parts = [f"{self.file}:"]
+        if column is not None:
+            parts.append(f"column '{column}':")
+        if self.rows:
+            shown = ", ".join(str(r) for r in self.rows[:20])
+            more = f" and {len(self.rows) - 20} more" if len(self.rows) > 20 else ""
+            parts.append(f"line(s) {shown}{more}:")
+        parts.append(f"{problem}. Fix: {fix}")
+        super().__init__(" ".join(parts))
+
+
+# ------------------------------------------------------------------------------ study file
+
+@dataclass(frozen=True)
+class _Country:
+    iso3: str
+    name: str
+    conversations: bool
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.exists():
+        raise QualitativeDataError(path, "file not found", "check the path or regenerate the file")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise QualitativeDataError(path, f"not valid YAML ({exc})", "correct the YAML syntax") from exc
+
+
+def _study(study_path: Path | str | None = None) -> tuple[list[_Country], str]:
+    """Countries in study order and the synthesis code, read from params/study.yml."""
+    path = Path(study_path) if study_path is not None else DEFAULT_STUDY
+    raw = _read_yaml(path)
+    countries = [
+        _Country(str(c["iso3"]), str(c["name"]), bool(c.get("conversations", False)))
+        for c in raw["countries"]
+    ]
+    return countries, str(raw.get("study", {}).get("synthesis_code", "ALL"))
+
+
+def _country_map(study_path: Path | str | None) -> dict[str, _Country]:
+    return {c.iso3: c for c in _study(study_path)[0]}
+
+
+# ------------------------------------------------------------------------------ codebook
+
+@dataclass(frozen=True)
+class Code:
+    """One theme code of the codebook."""
+
+    code: str
+    label: str
+    section: str
+    definition: str
+    topic: str
+    parent: str | None
+
+    @property
+    def level(self) -> int:
+        """1 for a top-level theme, 2 for its children, and so on."""
+        return self.code.count(".") + 1
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """Themes (in file order), report sections and support codes."""
+
+    codes: dict[str, Code]
+    sections: dict[str, str]
+    support_codes: dict[str, str]
+    path: str = ""
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.codes
+
+    def subtree(self, code: str) -> list[str]:
+        """``code`` and all its descendants."""
+        return [c for c in self.codes if c == code or c.startswith(code + ".")]
+
+    def at_level(self, level: int) -> list[str]:
+        return [c for c, v in self.codes.items() if v.level == level]
+
+    def in_section(self, section_id: str) -> list[str]:
+        if section_id not in self.sections:
+            raise KeyError(f"unknown section {section_id!r}; sections are {', '.join(self.sections)}")
+        return [c for c, v in self.codes.items() if v.section == section_id]
+
+    def label(self, code: str) -> str:
+        return self.codes[code].label
+
+
+def load_codebook(path: Path | str | None = None) -> Codebook:
+    """Read and validate the codebook (codes, hierarchy, sections, definitions)."""
+    path = Path(path) if path is not None else DEFAULT_CODEBOOK
+    raw = _read_yaml(path)
+    if not isinstance(raw, dict) or "themes" not in raw or "sections" not in raw:
+        raise QualitativeDataError(path, "missing 'sections' or 'themes'", "add both top-level keys")
+    sections = {str(s["id"]): str(s.get("label", s["id"])) for s in raw["sections"]}
+    support = {}
+    for s in raw.get("support_codes", []) or []:
+        code = str(s.get("code", ""))
+        if not _CODE_RE.match(code) or "." in code:
+            raise QualitativeDataError(path, f"support code {code!r} is not a snake_case word",
+                                       "use lower-case letters, digits and underscores", column="support_codes")
+        support[code] = str(s.get("label", code))
+    codes: dict[str, Code] = {}
+
+    def walk(nodes: list[dict[str, Any]], parent: str | None) -> None:
+        for node in nodes:
+            code = str(node.get("code", ""))
+            where = f"theme {code!r}" if code else "a theme without a code"
+            if not _CODE_RE.match(code):
+                raise QualitativeDataError(path, f"{where}: code is not dot-separated snake_case",
+                                           "write codes like 'reporting.awareness_before'", column="code")
+            expected_parent = code.rsplit(".", 1)[0] if "." in code else None
+            if expected_parent != parent:
+                raise QualitativeDataError(
+                    path, f"{where} sits under {parent!r} but its code implies parent {expected_parent!r}",
+                    "nest each code under the code it extends by one word", column="code")
+            if code in codes:
+                raise QualitativeDataError(path, f"code {code!r} appears twice", "give each theme a unique code",
+                                           column="code")
+            for key in ("label", "definition", "section", "topic"):
+                if not str(node.get(key, "") or "").strip():
+                    raise QualitativeDataError(path, f"{where} has no {key}", f"add a {key}", column=key)
+            if node["section"] not in sections:
+                raise QualitativeDataError(path, f"{where} names unknown section {node['section']!r}",
+                                           f"use one of {', '.join(sections)}", column="section")
+            codes[code] = Code(code, str(node["label"]), str(node["section"]), str(node["definition"]),
+                               str(node["topic"]), parent)
+            walk(node.get("children", []) or [], code)
+
+    walk(raw["themes"], None)
+    return Codebook(codes=codes, sections=sections, support_codes=support, path=str(path))
+
+
+# ------------------------------------------------------------------------------ tables
+
+def split_codes(value: str) -> list[str]:
+    """Split a ``;``-separated code cell into codes (blank cell: no codes)."""
+    return [c.strip() for c in str(value).split(";") if c.strip()]
+
+
+def _read_csv(path: Path, required: tuple[str, ...], exact: bool) -> pd.DataFrame:
+    if not path.exists():
+        raise QualitativeDataError(path, "file not found",
+                                   "run `python -m perspectives.synth_conversations` or point to the real file")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise QualitativeDataError(path, f"missing column(s) {', '.join(missing)}",
+                                   f"the header must contain {', '.join(required)}", column=missing[0])
+    extra = [c for c in df.columns if c not in required]
+    if exact and extra:
+        raise QualitativeDataError(path, f"unexpected column(s) {', '.join(extra)}",
+                                   f"keep exactly {', '.join(required)}", column=extra[0])
+    return df
+
+
+def _lines(mask: pd.Series) -> list[int]:
+    """File line numbers of the flagged rows (line 1 is the header)."""
+    return [int(i) + 2 for i in mask[mask].index]
+
+
+def _check(path: Path, df: pd.DataFrame, column: str, bad: pd.Series, problem: str, fix: str) -> None:
+    if bad.any():
+        raise QualitativeDataError(path, problem, fix, column=column, rows=_lines(bad))
+
+
+def _check_common(path: Path, df: pd.DataFrame, countries: dict[str, _Country]) -> None:
+    for col in ("participant_id", "country", "gender"):
+        _check(path, df, col, df[col].str.strip() == "", "empty value", f"fill in {col}")
+    _check(path, df, "country", ~df["country"].isin(list(countries)),
+           f"unknown country code(s) {sorted(set(df['country']) - set(countries))}",
+           f"use an ISO3 code from params/study.yml ({', '.join(countries)})")
+    no_conv = [c for c, v in countries.items() if not v.conversations]
+    _check(path, df, "country", df["country"].isin(no_conv),
+           f"country without conversations ({', '.join(sorted(set(df['country']) & set(no_conv)))})",
+           "remove these rows, or set conversations: true for the country in params/study.yml")
+    _check(path, df, "gender", ~df["gender"].isin(GENDERS), "gender not recognised",
+           f"use one of {', '.join(GENDERS)}")
+
+
+def load_participants(path: Path | str | None = None, codebook: Codebook | None = None,
+                      study_path: Path | str | None = None) -> pd.DataFrame:
+    """Read and validate the participants table; ages become integers."""
+    path = Path(path) if path is not None else DEFAULT_PARTICIPANTS
+    codebook = codebook if codebook is not None else load_codebook()
+    countries = _country_map(study_path)
+    df = _read_csv(path, PARTICIPANT_COLUMNS, exact=False)
+    _check_common(path, df, countries)
+    dup = df["participant_id"].duplicated(keep=False)
+    _check(path, df, "participant_id", dup, f"duplicate participant id(s) {sorted(set(df.loc[dup, 'participant_id']))}",
+           "give each participant one row and a unique id")
+    for col, lo, hi in (("age_at_conversation", *AGE_AT_CONVERSATION), ("age_first_targeted", 0, 17)):
+        num = pd.to_numeric(df[col], errors="coerce")
+        _check(path, df, col, num.isna() | (num != num.round()), "not a whole number", "write ages as whole years")
+        _check(path, df, col, (num < lo) | (num > hi), f"outside {lo}-{hi}", f"ages must lie within {lo}-{hi}")
+        df[col] = num.astype(int)
+    _check(path, df, "age_first_targeted", df["age_first_targeted"] >= df["age_at_conversation"],
+           "age first targeted is not below the age at the conversation", "check both ages")
+    unknown = df["support_received"].map(lambda v: [c for c in split_codes(v) if c not in codebook.support_codes])
+    _check(path, df, "support_received", unknown.map(bool),
+           f"unknown support code(s) {sorted({c for u in unknown for c in u})}",
+           f"use codes from the codebook's support_codes ({', '.join(codebook.support_codes)}), separated by ';'")
+    _check(path, df, "conversation_mode", ~df["conversation_mode"].isin(CONVERSATION_MODES),
+           "conversation mode not recognised", f"use one of {', '.join(CONVERSATION_MODES)}")
+    return df
+
+
+def _age_band(age: int) -> str:
+    return next(band for band, (lo, hi) in AGE_BANDS.items() if lo <= age <= hi)
+
+
+def load_conversations(path: Path | str | None = None, codebook: Codebook | None = None,
+                       participants: pd.DataFrame | None = None,
+                       study_path: Path | str | None = None) -> pd.DataFrame:
+    """Read and validate the coded segments against the codebook and the participants table.
+
+    ``participants`` defaults to ``participants.csv`` next to the segments file.
+    """
+    path = Path(path) if path is not None else DEFAULT_CONVERSATIONS
+    codebook = codebook if codebook is not None else load_codebook()
+    countries = _country_map(study_path)
+    df = _read_csv(path, CONVERSATION_COLUMNS, exact=True)
+    _check_common(path, df, countries)
+    for col in ("themes", "excerpt"):
+        _check(path, df, col, df[col].str.strip() == "", "empty value", f"fill in {col}")
+    unknown = df["themes"].map(lambda v: [c for c in split_codes(v) if c not in codebook])
+    _check(path, df, "themes", unknown.map(bool), f"unknown theme code(s) {sorted({c for u in unknown for c in u})}",
+           f"use codes defined in {codebook.path}, separated by ';'")
+    _check(path, df, "consent_to_quote", ~df["consent_to_quote"].isin(CONSENT_VALUES),
+           "consent flag is not yes/no", "write exactly 'yes' or 'no' (lower case)")
+    _check(path, df, "age_band", ~df["age_band"].isin(list(AGE_BANDS)), "age band not recognised",
+           f"use one of {', '.join(AGE_BANDS)}")
+    if participants is None:
+        participants = load_participants(path.parent / "participants.csv", codebook, study_path)
+    known = participants.set_index("participant_id")
+    orphan = ~df["participant_id"].isin(known.index)
+    _check(path, df, "participant_id", orphan,
+           f"participant(s) {sorted(set(df.loc[orphan, 'participant_id']))} not in the participants table",
+           "add them to participants.csv or correct the id")
+    for col in ("country", "gender"):
+        bad = df[col] != df["participant_id"].map(known[col])
+        _check(path, df, col, bad, f"{col} differs from the participants table", "make both files agree")
+    bands = df["participant_id"].map(known["age_at_conversation"].map(_age_band))
+    _check(path, df, "age_band", df["age_band"] != bands, "age band does not match age_at_conversation",
+           "derive the band from the participants table")
+    return df
+
+
+# ------------------------------------------------------------------------------ counting
+
+def _long(conversations: pd.DataFrame) -> pd.DataFrame:
+    """One row per (participant, country, code) raised; duplicates removed."""
+    rows = [
+        (pid, country, code)
+        for pid, country, themes in conversations[["participant_id", "country", "themes"]].itertuples(index=False)
+        for code in split_codes(themes)
+    ]
+    return pd.DataFrame(rows, columns=["participant_id", "country", "code"]).drop_duplicates()
+
+
+def _country_order(present: Iterable[str], study_path: Path | str | None = None) -> list[str]:
+    present = set(present)
+    return [c.iso3 for c in _study(study_path)[0] if c.iso3 in present]
+
+
+def _matches(codes: pd.Series, code: str) -> pd.Series:
+    return (codes == code) | codes.str.startswith(code + ".")
+
+
+def participants_raising(conversations: pd.DataFrame, code: str,
+                         codebook: Codebook | None = None) -> pd.Series:
+    """Distinct participants per country who raised ``code`` or any of its descendants.
+
+    Indexed by the countries present in ``conversations`` (study order); a country with no
+    conversations is absent, never a zero.
+    """
+    codebook = codebook if codebook is not None else load_codebook()
+    if code not in codebook:
+        raise KeyError(f"unknown theme code {code!r}; see {codebook.path}")
+    order = _country_order(conversations["country"])
+    long = _long(conversations)
+    hit = long[_matches(long["code"], code)]
+    counts = hit.groupby("country")["participant_id"].nunique()
+    return counts.reindex(order, fill_value=0).astype(int).rename(code)
+
+
+def participants_receiving(participants: pd.DataFrame, support_code: str,
+                           codebook: Codebook | None = None) -> pd.Series:
+    """Participants per country whose ``support_received`` includes ``support_code``."""
+    codebook = codebook if codebook is not None else load_codebook()
+    if support_code not in codebook.support_codes:
+        raise KeyError(f"unknown support code {support_code!r}; see {codebook.path}")
+    has = participants["support_received"].map(lambda v: support_code in split_codes(v))
+    order = _country_order(participants["country"])
+    counts = participants[has].groupby("country")["participant_id"].nunique()
+    return counts.reindex(order, fill_value=0).astype(int).rename(support_code)
+
+
+@dataclass(frozen=True)
+class CountTarget:
+    """A count printed in the published report (see data/conversation_counts.yml)."""
+
+    id: str
+    country: str
+    kind: str
+    count: int
+    out_of: int
+    paraphrase: str
+    line: int
+    target: str = ""
+    min: int | None = None
+    max: int | None = None
+    eligible: str = ""
+    note: str = ""
+    subset_of: str = ""
+    disjoint_from: tuple[str, ...] = ()
+
+
+def load_counts(path: Path | str | None = None, codebook: Codebook | None = None,
+                study_path: Path | str | None = None) -> list[CountTarget]:
+    """Read and validate the report's printed counts."""
+    path = Path(path) if path is not None else DEFAULT_COUNTS
+    codebook = codebook if codebook is not None else load_codebook()
+    countries, synthesis = _study(study_path)
+    valid_countries = {c.iso3 for c in countries} | {synthesis}
+    out: list[CountTarget] = []
+    for i, entry in enumerate(_read_yaml(path)["counts"], start=1):
+        try:
+            t = CountTarget(**{**entry, "disjoint_from": tuple(entry.get("disjoint_from", ()))})
+        except TypeError as exc:
+            raise QualitativeDataError(path, f"entry {i} has wrong fields ({exc})", "see the field list at the top") from exc
+        where = f"entry {t.id!r}"
+        if t.kind not in _COUNT_KINDS:
+            raise QualitativeDataError(path, f"{where}: unknown kind {t.kind!r}", f"use one of {', '.join(_COUNT_KINDS)}")
+        if t.country not in valid_countries:
+            raise QualitativeDataError(path, f"{where}: unknown country {t.country!r}", "use an ISO3 code or the synthesis code")
+        if t.kind == "theme" and t.target not in codebook:
+            raise QualitativeDataError(path, f"{where}: unknown theme code {t.target!r}", "use a codebook code")
+        if t.kind == "support" and t.target not in codebook.support_codes:
+            raise QualitativeDataError(path, f"{where}: unknown support code {t.target!r}", "use a support code")
+        if not 0 <= t.count <= t.out_of:
+            raise QualitativeDataError(path, f"{where}: count {t.count} not within 0..{t.out_of}", "check the numbers")
+        if t.kind == "range" and (t.min is None or t.max is None):
+            raise QualitativeDataError(path, f"{where}: a range needs min and max", "add both")
+        earlier = {o.id for o in out}
+        refs = [r for r in (t.subset_of, *t.disjoint_from) if r]
+        if any(r not in earlier for r in refs):
+            raise QualitativeDataError(path, f"{where}: subset_of/disjoint_from names an id not listed earlier",
+                                       "refer only to entries above this one")
+        out.append(t)
+    ids = [t.id for t in out]
+    if len(ids) != len(set(ids)):
+        raise QualitativeDataError(path, "duplicate ids", "give each entry a unique id")
+    return out
+
+
+def _scope(df: pd.DataFrame, country: str, synthesis: str) -> pd.DataFrame:
+    return df if country == synthesis else df[df["country"] == country]
+
+
+def _attribute_mask(participants: pd.DataFrame, expression: str) -> pd.Series:
+    column, _, value = expression.partition("=")
+    if column not in participants.columns:
+        raise KeyError(f"no participants column {column!r}")
+    return participants[column].astype(str) == value
+
+
+def count_target(target: CountTarget, conversations: pd.DataFrame, participants: pd.DataFrame,
+                 codebook: Codebook | None = None, study_path: Path | str | None = None) -> int:
+    """Recompute one printed count from the data, with the same functions the reports use."""
+    codebook = codebook if codebook is not None else load_codebook()
+    synthesis = _study(study_path)[1]
+    people = _scope(participants, target.country, synthesis)
+    if target.kind == "participants":
+        return int(people["participant_id"].nunique())
+    if target.kind == "theme":
+        series = participants_raising(_scope(conversations, target.country, synthesis), target.target, codebook)
+        return int(series.sum())
+    if target.kind == "support":
+        return int(participants_receiving(people, target.target, codebook).sum())
+    if target.kind == "attribute":
+        return int(_attribute_mask(people, target.target).sum())
+    if target.kind == "range":
+        values = people[target.target].astype(int)
+        return int(values.between(target.min, target.max).sum())
+    raise ValueError(f"unknown count kind {target.kind!r}")
+
+
+def observed_range(participants: pd.DataFrame, column: str, country: str | None = None) -> tuple[int, int]:
+    """Smallest and largest value of a numeric participants column (optionally one country)."""
+    people = participants if country is None else participants[participants["country"] == country]
+    values = people[column].astype(int)
+    return int(values.min()), int(values.max())
+
+
+# ------------------------------------------------------------------------------ tables for reports
+
+def theme_matrix(conversations: pd.DataFrame, codebook: Codebook, level: int | None = 1) -> pd.DataFrame:
+    """Themes x countries: distinct participants raising each theme (descendants included).
+
+    ``level`` picks codebook depth (1: top-level themes); ``None`` lists every code. Only
+    countries with conversations in the data appear as columns; absent countries are absent,
+    not zero-filled.
+    """
+    codes = list(codebook.codes) if level is None else codebook.at_level(level)
+    if not codes:
+        raise ValueError(f"the codebook has no codes at level {level}")
+    order = _country_order(conversations["country"])
+    long = _long(conversations)
+    data = {}
+    for code in codes:
+        hit = long[_matches(long["code"], code)]
+        data[code] = hit.groupby("country")["participant_id"].nunique().reindex(order, fill_value=0)
+    matrix = pd.DataFrame(data).T.reindex(columns=order).fillna(0).astype(int)
+    matrix.index.name = "theme"
+    matrix.columns.name = "country"
+    return matrix
+
+
+def section_theme_summary(conversations: pd.DataFrame, codebook: Codebook, section_id: str,
+                          country: str | None = None) -> pd.DataFrame:
+    """For one report section: each theme, its label, participants raising it and out of how many."""
+    codes = codebook.in_section(section_id)
+    scope = conversations if country is None else conversations[conversations["country"] == country]
+    if country is not None and scope.empty:
+        raise ValueError(f"no conversations for {country}; use conversations_note({country!r}) instead")
+    long = _long(scope)
+    out_of = int(scope["participant_id"].nunique())
+    rows = [
+        {
+            "code": code,
+            "label": codebook.label(code),
+            "level": codebook.codes[code].level,
+            "participants": int(long.loc[_matches(long["code"], code), "participant_id"].nunique()),
+            "out_of": out_of,
+            "country": country if country is not None else "ALL",
+        }
+        for code in codes
+    ]
+    return pd.DataFrame(rows, columns=["code", "label", "level", "participants", "out_of", "country"])
+
+
+def select_excerpts(conversations: pd.DataFrame, theme: str, country: str | None = None, k: int = 3,
+                    seed: int = 20210726, codebook: Codebook | None = None) -> tuple[list[str], ScreenLog]:
+    """Up to ``k`` excerpts on ``theme`` with consent to quote that pass the identifying-details screen.
+
+    The choice is seeded, so a build repeats it exactly. The log says how many were
+    considered, lacked consent, were blocked and were eligible; it holds no excerpt text.
+    """
+    codebook = codebook if codebook is not None else load_codebook()
+    if theme not in codebook:
+        raise KeyError(f"unknown theme code {theme!r}; see {codebook.path}")
+    if k < 0:
+        raise ValueError("k must be zero or more")
+    scope = conversations if country is None else conversations[conversations["country"] == country]
+    on_theme = scope[scope["themes"].map(lambda v: any(c == theme or c.startswith(theme + ".") for c in split_codes(v)))]
+    consented = on_theme[on_theme["consent_to_quote"] == "yes"]
+    passed, log = screen_excerpts(consented)
+    rng = random.Random(seed)
+    labels = sorted(passed.index)
+    chosen = sorted(rng.sample(labels, min(k, len(labels))))
+    excerpts = [str(passed.loc[i, "excerpt"]) for i in chosen]
+    screen_log = ScreenLog(considered=len(on_theme), without_consent=len(on_theme) - len(consented),
+                           blocked=len(log), passed=len(passed), log=log)
+    return excerpts, screen_log
+
+
+# ------------------------------------------------------------------------------ notes and rendering
+
+def conversations_note(country: str | None, participants: pd.DataFrame | None = None,
+                       study_path: Path | str | None = None) -> str:
+    """One plain sentence on the conversations held in ``country`` (None or the synthesis code: all)."""
+    countries, synthesis = _study(study_path)
+    participants = participants if participants is not None else load_participants(study_path=study_path)
+    held = [c for c in countries if c.conversations]
+    if country is None or country == synthesis:
+        n = int(participants["participant_id"].nunique())
+        names = ", ".join(c.name for c in held[:-1]) + f" and {held[-1].name}"
+        none = [c.name for c in countries if not c.conversations]
+        tail = f"; none were held in {', '.join(none)}" if none else ""
+        return f"Conversations were held with {n} young survivors in {names}{tail}."
+    by_code = {c.iso3: c for c in countries}
+    if country not in by_code:
+        raise KeyError(f"unknown country {country!r}; use an ISO3 code from params/study.yml")
+    c = by_code[country]
+    if not c.conversations:
+        return (f"No conversations with young survivors were held in {c.name}, so this report "
+                "draws only on the frontline workers' survey and the expert roundtable.")
+    n = int(participants.loc[participants["country"] == country, "participant_id"].nunique())
+    return f"Conversations were held with {n} young survivors in {c.name}."
+
+
+def _default_count_text(k: int, n: int) -> str:
+    return f"{k} of {n}"
+
+
+def _evidence_lines(themes: list[str], survey_items: list[str], country: str | None,
+                    conversations: pd.DataFrame, participants: pd.DataFrame, codebook: Codebook,
+                    count_text: Callable[[int, int], str], study_path: Path | str | None) -> list[str]:
+    countries, synthesis = _study(study_path)
+    names = {c.iso3: c.name for c in countries}
+    lines: list[str] = []
+    whole = country is None or country == synthesis
+    has_conv = whole or country in set(participants["country"])
+    if themes and has_conv:
+        scope = conversations if whole else conversations[conversations["country"] == country]
+        n = int((participants if whole else participants[participants["country"] == country])["participant_id"].nunique())
+        where = "participants" if whole else f"participants in {names[country]}"
+        for code in themes:
+            per_country = participants_raising(scope, code, codebook)
+            k = int(per_country.sum())
+            detail = ""
+            if whole:
+                detail = " (" + ", ".join(f"{c} {count_text(int(v), int((participants['country'] == c).sum()))}"
+                                          for c, v in per_country.items()) + ")"
+            lines.append(f"  - {codebook.label(code)} (`{code}`): raised by {count_text(k, n)} {where}{detail}")
+    elif themes:
+        lines.append(f"  - {conversations_note(country, participants, study_path)}")
+    if survey_items:
+        lines.append("  - Frontline workers' survey: " + ", ".join(f"`{s}`" for s in survey_items))
+    return lines
+
+
+def _check_links(path: Path, entry_id: str, entry: dict[str, Any], codebook: Codebook) -> None:
+    bad = [t for t in entry.get("themes", []) if t not in codebook]
+    if bad:
+        raise QualitativeDataError(path, f"{entry_id}: unknown theme code(s) {bad}", "use codes from the codebook",
+                                   column="themes")
+    bad = [s for s in entry.get("survey_items", []) if s not in SURVEY_ITEMS]
+    if bad:
+        raise QualitativeDataError(path, f"{entry_id}: unknown survey item(s) {bad}",
+                                   "use the instrument's item names", column="survey_items")
+
+
+def load_roundtable(path: Path | str | None = None, codebook: Codebook | None = None) -> list[dict[str, Any]]:
+    """Read and validate the roundtable insights and their evidence links."""
+    path = Path(path) if path is not None else DEFAULT_ROUNDTABLE
+    codebook = codebook if codebook is not None else load_codebook()
+    insights = _read_yaml(path)["insights"]
+    for item in insights:
+        for key in ("id", "title", "text"):
+            if not str(item.get(key, "")).strip():
+                raise QualitativeDataError(path, f"an insight has no {key}", f"add {key}", column=key)
+        _check_links(path, item["id"], item, codebook)
+    return insights
+
+
+def load_recommendations(path: Path | str | None = None, codebook: Codebook | None = None) -> list[dict[str, Any]]:
+    """Read and validate the recommendations: groups of numbered items with evidence links."""
+    path = Path(path) if path is not None else DEFAULT_RECOMMENDATIONS
+    codebook = codebook if codebook is not None else load_codebook()
+    groups = _read_yaml(path)["groups"]
+    numbers = []
+    for group in groups:
+        for rec in group["items"]:
+            for key in ("number", "title", "text"):
+                if not str(rec.get(key, "")).strip():
+                    raise QualitativeDataError(path, f"a recommendation has no {key}", f"add {key}", column=key)
+            if not isinstance(rec.get("claim_ids", []), list):
+                raise QualitativeDataError(path, f"recommendation {rec['number']}: claim_ids is not a list",
+                                           "write claim_ids: []", column="claim_ids")
+            _check_links(path, f"recommendation {rec['number']}", rec, codebook)
+            numbers.append(int(rec["number"]))
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise QualitativeDataError(path, f"recommendations are numbered {numbers}", "number them 1, 2, 3 ... in order")
+    return groups
+
+
+def _inputs(conversations: pd.DataFrame | None, participants: pd.DataFrame | None,
+            codebook: Codebook | None) -> tuple[pd.DataFrame, pd.DataFrame, Codebook]:
+    codebook = codebook if codebook is not None else load_codebook()
+    participants = participants if participants is not None else load_participants(codebook=codebook)
+    conversations = conversations if conversations is not None else load_conversations(
+        codebook=codebook, participants=participants)
+    return conversations, participants, codebook
+
+
+def render_roundtable(evidence_country: str | None = None, *, conversations: pd.DataFrame | None = None,
+                      participants: pd.DataFrame | None = None, codebook: Codebook | None = None,
+                      path: Path | str | None = None, count_text: Callable[[int, int], str] | None = None,
+                      study_path: Path | str | None = None) -> str:
+    """Markdown list of the roundtable insights, each with its evidence for one country or all.
+
+    ``count_text(k, n)`` formats a count; pass the project's suppression-aware formatter in
+    national reports (the default prints ``k of n``).
+    """
+    conversations, participants, codebook = _inputs(conversations, participants, codebook)
+    fmt = count_text or _default_count_text
+    out = []
+    for item in load_roundtable(path, codebook):
+        out.append(f"- **{item['title']}.** {item['text'].strip()}")
+        out.extend(_evidence_lines(item.get("themes", []), item.get("survey_items", []), evidence_country,
+                                   conversations, participants, codebook, fmt, study_path))
+    return "\n".join(out) + "\n"
+
+
+def render_recommendations(country: str | None = None, *, conversations: pd.DataFrame | None = None,
+                           participants: pd.DataFrame | None = None, codebook: Codebook | None = None,
+                           path: Path | str | None = None, count_text: Callable[[int, int], str] | None = None,
+                           study_path: Path | str | None = None) -> str:
+    """Markdown of the recommendations by group, each followed by its evidence.
+
+    For the synthesis (``country`` None or the synthesis code) evidence counts cover all
+    conversations; a national report shows its own country's counts, or says plainly that
+    no conversations were held there.
+    """
+    conversations, participants, codebook = _inputs(conversations, participants, codebook)
+    fmt = count_text or _default_count_text
+    out = []
+    for group in load_recommendations(path, codebook):
+        out.append(f"### {group['title']}\n")
+        for rec in group["items"]:
+            out.append(f"{rec['number']}. **{rec['title']}** {rec['text'].strip()}")
+            lines = _evidence_lines(rec.get("themes", []), rec.get("survey_items", []), country,
+                                    conversations, participants, codebook, fmt, study_path)
+            if lines:
+                out.append("   - Evidence:")
+                out.extend("   " + line for line in lines)
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# ------------------------------------------------------------------------------ report glue
+
+def has_conversations(country: str | None, study_path: Path | str | None = None) -> bool:
+    """Whether conversations were held in ``country`` (the synthesis always has some)."""
+    countries, synthesis = _study(study_path)
+    if country is None or country == synthesis:
+        return any(c.conversations for c in countries)
+    return any(c.iso3 == country and c.conversations for c in countries)
+
+
+def participant_summary(participants: pd.DataFrame, country: str | None = None
+                        ) -> tuple[pd.DataFrame, list[tuple[str, int, int]]]:
+    """Counts the report prints about who took part: by country and gender, and age ranges.
+
+    Returns a table (country x gender counts, before disclosure control) and the values to
+    record as ``(name, value, n)``. Ages are reported as ranges only.
+    """
+    scope = participants if country is None else participants[participants["country"] == country]
+    if scope.empty:
+        return pd.DataFrame(), []
+    table = pd.crosstab(scope["country"], scope["gender"]).reindex(columns=["female", "male"], fill_value=0)
+    table["total"] = table.sum(axis=1)
+    values: list[tuple[str, int, int]] = []
+    n = int(len(scope))
+    values.append(("conversations.participants.n", n, n))
+    for gender in ("female", "male"):
+        values.append((f"conversations.{gender}.n", int((scope["gender"] == gender).sum()), n))
+    for iso3, row in table.iterrows():
+        values.append((f"conversations.{iso3}.n", int(row["total"]), n))
+    for column in ("age_at_conversation", "age_first_targeted"):
+        values.append((f"conversations.{column}.min", int(scope[column].min()), n))
+        values.append((f"conversations.{column}.max", int(scope[column].max()), n))
+    return table, values
+
+
+def section_excerpts(conversations: pd.DataFrame, codebook: Codebook, section_id: str, country: str | None = None,
+                     k: int = 3, seed: int = 20210726) -> tuple[list[str], pd.DataFrame]:
+    """Up to ``k`` screened, consented excerpts for a section (one per top theme at most).
+
+    Returns the excerpts and a log with one row per theme: considered, without consent,
+    blocked, passed (no excerpt text).
+    """
+    excerpts: list[str] = []
+    rows = []
+    scope = conversations if country is None else conversations[conversations["country"] == country]
+    top_level = [code for code in codebook.in_section(section_id) if codebook.codes[code].level == 1]
+    for theme in top_level or codebook.in_section(section_id):
+        chosen, log = select_excerpts(scope, theme, None, k=1, seed=seed, codebook=codebook)
+        rows.append({"theme": theme, "considered": log.considered, "without_consent": log.without_consent,
+                     "blocked": log.blocked, "passed": log.passed})
+        for text in chosen:
+            if text not in excerpts and len(excerpts) < k:
+                excerpts.append(text)
+    return excerpts, pd.DataFrame(rows, columns=["theme", "considered", "without_consent", "blocked", "passed"])

@@ -1,0 +1,302 @@
+"""The study and the run grid as typed, validated data: the one way code reads ``params/``.
+
+Purpose
+    Load ``params/study.yml`` (countries, partners, languages, data files, disclosure rules,
+    build seed) and ``params/grid.yml`` (section notebooks, reports, the parameter schema
+    every section notebook accepts) into frozen dataclasses, and validate the parameters a
+    section notebook is run with. Nothing in these files is repeated in code.
+
+Inputs
+    ``<repo>/params/study.yml`` and ``<repo>/params/grid.yml`` (or explicit paths, for tests).
+
+Outputs
+    ``Study`` and ``Grid`` objects (cached per file path), ``report_folder(code)`` (the folder
+    name of a report under ``outputs/``) and ``validate_parameters(params)`` (a complete,
+    checked parameter dict; unknown names or codes raise ``ValueError`` listing the allowed
+    ones).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "Country",
+    "Grid",
+    "ParamSpec",
+    "Section",
+    "Study",
+    "load_grid",
+    "load_study",
+    "repo_root",
+    "report_folder",
+    "validate_parameters",
+]
+
+
+@functools.lru_cache(maxsize=1)
+def repo_root() -> Path:
+    """Return the repository root: the parent of ``lib/`` that holds this package."""
+    # study.py lives at <root>/lib/perspectives/study.py
+    return Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Country:
+    """One participating country, as listed in study.yml."""
+
+    iso3: str
+    name: str
+    partner: str
+    language: str
+    region: str
+    conversations: bool
+
+
+@dataclass(frozen=True)
+class Study:
+    """The study settings from study.yml."""
+
+    title: str
+    short_title: str
+    synthesis_code: str
+    synthesis_folder: str
+    countries: tuple[Country, ...]
+    languages: dict[str, str] = field(hash=False)
+    data: dict[str, str] = field(hash=False)
+    disclosure: dict[str, Any] = field(hash=False)
+    seed: int
+    raw: dict[str, Any] = field(hash=False, repr=False)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """ISO3 codes of the countries, in study order."""
+        return tuple(c.iso3 for c in self.countries)
+
+    @property
+    def report_codes(self) -> tuple[str, ...]:
+        """Every valid report code: the countries, then the synthesis code."""
+        return (*self.codes, self.synthesis_code)
+
+    def country(self, code: str) -> Country:
+        """Return the country with ISO3 ``code``; ValueError listing the codes otherwise."""
+        for c in self.countries:
+            if c.iso3 == code:
+                return c
+        raise ValueError(f"unknown country {code!r}; allowed: {', '.join(self.codes)}")
+
+    def report_name(self, code: str) -> str:
+        """Human name of a report: the country name, or the synthesis label."""
+        if code == self.synthesis_code:
+            return f"All {_count_word(len(self.countries))} countries (synthesis)"
+        return self.country(code).name
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section notebook of the run grid."""
+
+    id: str
+    notebook: str  # path relative to the repository root
+    title: str
+    after: tuple[str, ...] = ()
+    position: str | None = None
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One entry of the notebook parameter schema."""
+
+    name: str
+    type: str
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The run grid: sections x reports, and the notebook parameter schema."""
+
+    sections: tuple[Section, ...]
+    reports: tuple[str, ...]
+    parameters: tuple[ParamSpec, ...]
+
+    @property
+    def section_ids(self) -> tuple[str, ...]:
+        """Section ids in grid order."""
+        return tuple(s.id for s in self.sections)
+
+    def section(self, section_id: str) -> Section:
+        """Return a section by id; ValueError listing the ids otherwise."""
+        for s in self.sections:
+            if s.id == section_id:
+                return s
+        raise ValueError(
+            f"unknown section {section_id!r}; allowed: {', '.join(self.section_ids)}"
+        )
+
+    def report_order(self) -> tuple[Section, ...]:
+        """Sections in the order a report shows them (``position: first`` ones first)."""
+        first = [s for s in self.sections if s.position == "first"]
+        rest = [s for s in self.sections if s.position != "first"]
+        return (*first, *rest)
+
+
+_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _count_word(n: int) -> str:
+    return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh)
+    if not isinstance(doc, dict):
+        # a malformed parameter file is a bad value, as for every other check here
+        raise ValueError(f"{path.name}: expected a mapping at the top level")  # noqa: TRY004
+    return doc
+
+
+@functools.lru_cache(maxsize=8)
+def _load_study_cached(path: Path) -> Study:
+    doc = _read_yaml(path)
+    head = doc.get("study", {})
+    countries = tuple(
+        Country(
+            iso3=str(c["iso3"]),
+            name=str(c["name"]),
+            partner=str(c.get("partner", "")),
+            language=str(c.get("language", "")),
+            region=str(c.get("region", "")),
+            conversations=bool(c.get("conversations", False)),
+        )
+        for c in doc.get("countries", [])
+    )
+    if not countries:
+        raise ValueError(f"{path.name}: no countries listed")
+    return Study(
+        title=str(head.get("title", "")),
+        short_title=str(head.get("short_title", "")),
+        synthesis_code=str(head.get("synthesis_code", "ALL")),
+        synthesis_folder=str(head.get("synthesis_folder", "synthesis")),
+        countries=countries,
+        languages=dict(doc.get("languages", {})),
+        data=dict(doc.get("data", {})),
+        disclosure=dict(doc.get("disclosure", {})),
+        seed=int(doc.get("build", {}).get("seed", 0)),
+        raw=doc,
+    )
+
+
+def load_study(path: Path | str | None = None) -> Study:
+    """Load study.yml (default ``<repo>/params/study.yml``); cached per resolved path."""
+    p = Path(path) if path is not None else repo_root() / "params" / "study.yml"
+    return _load_study_cached(p.resolve())
+
+
+@functools.lru_cache(maxsize=8)
+def _load_grid_cached(path: Path) -> Grid:
+    doc = _read_yaml(path)
+    sections = tuple(
+        Section(
+            id=str(s["id"]),
+            notebook=str(s["notebook"]),
+            title=str(s.get("title", s["id"])),
+            after=tuple(str(a) for a in s.get("after", []) or []),
+            position=s.get("position"),
+        )
+        for s in doc.get("sections", [])
+    )
+    ids = [s.id for s in sections]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"{path.name}: duplicate section ids {dupes}")
+    for s in sections:
+        for a in s.after:
+            if a not in ids:
+                raise ValueError(f"{path.name}: section {s.id!r} runs after unknown {a!r}")
+    _check_acyclic(sections)
+    params = tuple(
+        ParamSpec(name=str(k), type=str(v.get("type", "str")), default=v.get("default"))
+        for k, v in (doc.get("parameters") or {}).items()
+    )
+    return Grid(
+        sections=sections,
+        reports=tuple(str(r) for r in doc.get("reports", [])),
+        parameters=params,
+    )
+
+
+def _check_acyclic(sections: tuple[Section, ...]) -> None:
+    """Reject ``after`` cycles, which would leave runs waiting for ever."""
+    deps = {s.id: set(s.after) for s in sections}
+    done: set[str] = set()
+    while deps:
+        ready = [k for k, v in deps.items() if v <= done]
+        if not ready:
+            raise ValueError(f"grid: 'after' cycle among sections {sorted(deps)}")
+        for k in ready:
+            done.add(k)
+            del deps[k]
+
+
+def load_grid(path: Path | str | None = None) -> Grid:
+    """Load grid.yml (default ``<repo>/params/grid.yml``); cached per resolved path."""
+    p = Path(path) if path is not None else repo_root() / "params" / "grid.yml"
+    return _load_grid_cached(p.resolve())
+
+
+def report_folder(code: str, study: Study | None = None) -> str:
+    """Folder of a report under outputs/: the ISO3 code, or the synthesis folder for ALL."""
+    st = study or load_study()
+    if code == st.synthesis_code:
+        return st.synthesis_folder
+    st.country(code)  # raises with the list of allowed codes
+    return code
+
+
+def validate_parameters(
+    params: dict[str, Any], study: Study | None = None, grid: Grid | None = None
+) -> dict[str, Any]:
+    """Check notebook parameters against the grid's schema and fill in defaults.
+
+    Unknown parameter names, unknown country/report codes and unknown languages raise
+    ``ValueError`` naming the offending value and listing the allowed ones. Paths are made
+    absolute (the notebook's working directory is not the caller's).
+    """
+    st = study or load_study()
+    gr = grid or load_grid()
+    schema = {p.name: p for p in gr.parameters}
+    unknown = sorted(set(params) - set(schema))
+    if unknown:
+        raise ValueError(
+            f"unknown parameter(s) {', '.join(unknown)}; allowed: {', '.join(schema)}"
+        )
+    out: dict[str, Any] = {}
+    for name, spec in schema.items():
+        value = params.get(name, spec.default)
+        if spec.type == "str":
+            if not isinstance(value, str):
+                raise ValueError(f"parameter {name} must be a string, got {value!r}")
+        elif spec.type == "path_or_null":
+            if value is not None:
+                if not isinstance(value, (str, Path)) or str(value) == "":
+                    raise ValueError(f"parameter {name} must be a path or null, got {value!r}")
+                value = str(Path(value).expanduser().resolve())
+        else:
+            raise ValueError(f"grid.yml: parameter {name} has unknown type {spec.type!r}")
+        out[name] = value
+    if "country" in out and out["country"] not in st.report_codes:
+        raise ValueError(
+            f"unknown country {out['country']!r}; allowed: {', '.join(st.report_codes)}"
+        )
+    if "lang" in out and st.languages and out["lang"] not in st.languages:
+        raise ValueError(
+            f"unknown language {out['lang']!r}; allowed: {', '.join(st.languages)}"
+        )
+    return out

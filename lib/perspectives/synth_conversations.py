@@ -1,0 +1,232 @@
+"""Seeded generator of the synthetic conversations and participants tables.
+
+Purpose
+    Real conversation notes never leave the partner organisations, so the pipeline is built
+    and tested on synthetic data that has the published shape: 42 participants in five
+    countries, and per-country theme and support counts equal to every count the report
+    prints (``data/conversation_counts.yml``). Excerpts are marked ``[synthetic]`` and only
+    say, neutrally, what a participant talked about; a handful carry a planted identifying
+    detail so that the screen has something to block in every build.
+
+Inputs
+    ``data/conversation_counts.yml``, ``data/codebook.yml``, ``params/study.yml`` and a seed
+    (default: ``build.seed`` of the study file).
+
+Outputs
+    ``data/synthetic/participants.csv`` and ``data/synthetic/conversations.csv``, identical
+    bytes for identical inputs. ``python -m perspectives.synth_conversations`` rewrites both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from perspectives.qualitative import (
+    AGE_BANDS,
+    CONVERSATION_COLUMNS,
+    DEFAULT_CONVERSATIONS,
+    DEFAULT_PARTICIPANTS,
+    DEFAULT_STUDY,
+    PARTICIPANT_COLUMNS,
+    Codebook,
+    CountTarget,
+    load_codebook,
+    load_counts,
+)
+
+__all__ = ["generate", "write", "main"]
+
+# Values a participant has unless a count says otherwise.
+_ATTRIBUTE_DEFAULTS = {"gender": "female", "conversation_mode": "in_person"}
+# Chance that a participant received a support not pinned by a printed count.
+_SUPPORT_RATES = {"psychological": 0.75, "legal": 0.5, "medical": 0.35, "ngo_referral": 0.3,
+                  "long_term_rehabilitation": 0.1}
+_CONSENT_RATE = 0.8
+_FILLER_THEMES = (3, 6)   # extra themes per participant, min and max
+# Planted details: each is a neutral sentence with one detail the screen must block.
+_PLANTED_TEMPLATES = (
+    "[synthetic] The participant named their home town, {city}, while talking about travel to the venue.",
+    "[synthetic] The participant gave a date, 14 March 2019, while talking about when they first sought help.",
+    "[synthetic] The participant mentioned a helper called {name} while talking about support.",
+    "[synthetic] The participant gave a phone number, +52 55 1234 5678, while talking about a helpline.",
+    "[synthetic] The participant mentioned an account, @example_user, while talking about social media.",
+)
+_PLANTED = len(_PLANTED_TEMPLATES)  # excerpts carrying a planted identifying detail
+_PLANTED_CITY = {"ALB": "Elbasan", "COL": "Medellín", "MDA": "Bălți", "MEX": "Pachuca", "PER": "Arequipa"}
+_PLANTED_NAME = {"ALB": "Arben", "COL": "Camila", "MDA": "Doina", "MEX": "Ximena", "PER": "Milagros"}
+
+
+def _seed_from_study(study_path: Path) -> int:
+    return int(yaml.safe_load(study_path.read_text(encoding="utf-8"))["build"]["seed"])
+
+
+def _conversation_countries(study_path: Path) -> list[str]:
+    raw = yaml.safe_load(study_path.read_text(encoding="utf-8"))
+    return [c["iso3"] for c in raw["countries"] if c.get("conversations")]
+
+
+def _eligible(person: dict[str, object], rule: str) -> bool:
+    if not rule:
+        return True
+    column, _, value = rule.partition("=")
+    return str(person[column]) == value
+
+
+def _choose(rng: random.Random, target: CountTarget, pool: list[str], chosen_by_id: dict[str, list[str]],
+            people: dict[str, dict[str, object]]) -> list[str]:
+    """Pick ``target.count`` participants from ``pool`` honouring eligibility and the hints."""
+    pool = [p for p in pool if _eligible(people[p], target.eligible)]
+    if target.subset_of:
+        within = set(chosen_by_id[target.subset_of])
+        pool = [p for p in pool if p in within]
+    avoid = {p for ref in target.disjoint_from for p in chosen_by_id[ref]}
+    pool = [p for p in pool if p not in avoid]
+    if len(pool) < target.count:
+        raise ValueError(f"count {target.id!r}: only {len(pool)} eligible participants for {target.count}")
+    return sorted(rng.sample(pool, target.count))
+
+
+def _related(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def generate(seed: int | None = None, counts_path: Path | None = None, codebook: Codebook | None = None,
+             study_path: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Build (participants, conversations) that reproduce every printed count exactly."""
+    study_path = study_path or DEFAULT_STUDY
+    seed = _seed_from_study(study_path) if seed is None else seed
+    codebook = codebook or load_codebook()
+    targets = load_counts(counts_path, codebook, study_path)
+    rng = random.Random(seed)
+    countries = _conversation_countries(study_path)
+    sizes = {t.country: t.count for t in targets if t.kind == "participants" and t.country in countries}
+    missing = [c for c in countries if c not in sizes]
+    if missing:
+        raise ValueError(f"no participants count for {missing} in the counts file")
+
+    people: dict[str, dict[str, object]] = {}
+    for country in countries:
+        for i in range(1, sizes[country] + 1):
+            pid = f"{country}-{i:02d}"
+            people[pid] = {"participant_id": pid, "country": country, **_ATTRIBUTE_DEFAULTS,
+                           "age_at_conversation": rng.randint(18, 23), "age_first_targeted": rng.randint(12, 17),
+                           "support": set(), "themes": set()}
+    ids_by_country = {c: [p for p in people if people[p]["country"] == c] for c in countries}
+    chosen: dict[str, list[str]] = {}
+
+    # Country-level attributes first (gender decides who is eligible for some themes).
+    attrs = sorted((t for t in targets if t.kind == "attribute" and t.country in countries),
+                   key=lambda t: t.target.partition("=")[0] != "gender")
+    for t in attrs:
+        column, _, value = t.target.partition("=")
+        pick = _choose(rng, t, ids_by_country[t.country], chosen, people)
+        chosen[t.id] = pick
+        for p in pick:
+            people[p][column] = value
+    # Ranges printed for everyone: make sure both ends occur.
+    for t in targets:
+        if t.kind == "range":
+            scope = sorted(people) if t.country not in countries else ids_by_country[t.country]
+            low, high = rng.sample(scope, 2)
+            people[low][t.target] = t.min
+            people[high][t.target] = t.max
+
+    for t in targets:
+        if t.kind == "support":
+            pick = _choose(rng, t, ids_by_country[t.country], chosen, people)
+            chosen[t.id] = pick
+            for p in pick:
+                people[p]["support"].add(t.target)
+        elif t.kind == "theme":
+            if t.country not in countries:
+                raise ValueError(f"theme count {t.id!r} must name a country with conversations")
+            # A theme count lies within the participants of an earlier count on an ancestor code.
+            pool = ids_by_country[t.country]
+            for earlier in targets:
+                if earlier.id in chosen and earlier.kind == "theme" and earlier.country == t.country \
+                        and t.target.startswith(earlier.target + "."):
+                    pool = [p for p in pool if p in chosen[earlier.id]]
+            pick = _choose(rng, t, pool, chosen, people)
+            chosen[t.id] = pick
+            for p in pick:
+                people[p]["themes"].add(t.target)
+
+    leaves = [c for c in codebook.codes if not any(o.startswith(c + ".") for o in codebook.codes)]
+    for country in countries:
+        pinned_themes = [t.target for t in targets if t.kind == "theme" and t.country == country]
+        pinned_support = {t.target for t in targets if t.kind == "support" and t.country == country}
+        free = [c for c in leaves if not any(_related(c, p) for p in pinned_themes)]
+        for p in ids_by_country[country]:
+            people[p]["themes"].update(rng.sample(free, rng.randint(*_FILLER_THEMES)))
+            for code in codebook.support_codes:
+                if code not in pinned_support and rng.random() < _SUPPORT_RATES.get(code, 0.0):
+                    people[p]["support"].add(code)
+
+    participants = pd.DataFrame([
+        {"participant_id": p, "country": v["country"], "gender": v["gender"],
+         "age_at_conversation": v["age_at_conversation"], "age_first_targeted": v["age_first_targeted"],
+         "support_received": ";".join(c for c in codebook.support_codes if c in v["support"]),
+         "conversation_mode": v["conversation_mode"]}
+        for p, v in people.items()
+    ], columns=list(PARTICIPANT_COLUMNS))
+
+    rows = []
+    for p, v in people.items():
+        # Keep the most specific codes: an ancestor adds nothing once a descendant is present.
+        codes = sorted(c for c in v["themes"] if not any(o.startswith(c + ".") for o in v["themes"]))
+        rng.shuffle(codes)
+        band = next(b for b, (lo, hi) in AGE_BANDS.items() if lo <= int(v["age_at_conversation"]) <= hi)
+        i = 0
+        while i < len(codes):
+            size = min(rng.choice((1, 1, 2)), len(codes) - i)
+            segment = sorted(codes[i:i + size], key=list(codebook.codes).index)
+            i += size
+            topics = " and ".join(codebook.codes[c].topic for c in segment)
+            rows.append({"participant_id": p, "country": v["country"], "gender": v["gender"], "age_band": band,
+                         "themes": ";".join(segment),
+                         "consent_to_quote": "yes" if rng.random() < _CONSENT_RATE else "no",
+                         "excerpt": f"[synthetic] The participant talked about {topics}."})
+    conversations = pd.DataFrame(rows, columns=list(CONVERSATION_COLUMNS))
+
+    # Planted details reuse a theme the participant already raised, so no count moves.
+    for template, idx in zip(_PLANTED_TEMPLATES, sorted(rng.sample(range(len(conversations)), _PLANTED)), strict=True):
+        base = conversations.loc[idx]
+        planted = base.copy()
+        planted["consent_to_quote"] = "yes"
+        planted["excerpt"] = template.format(city=_PLANTED_CITY.get(base["country"], "Lima"),
+                                             name=_PLANTED_NAME.get(base["country"], "Ana"))
+        conversations = pd.concat([conversations, planted.to_frame().T], ignore_index=True)
+    order = {p: i for i, p in enumerate(people)}
+    conversations = conversations.sort_values("participant_id", key=lambda s: s.map(order), kind="stable")
+    return participants, conversations.reset_index(drop=True)
+
+
+def write(participants_path: Path | None = None, conversations_path: Path | None = None,
+          seed: int | None = None) -> tuple[Path, Path]:
+    """Generate and write both CSV files (UTF-8, ``\\n`` line ends)."""
+    participants_path = participants_path or DEFAULT_PARTICIPANTS
+    conversations_path = conversations_path or DEFAULT_CONVERSATIONS
+    participants, conversations = generate(seed=seed)
+    participants_path.parent.mkdir(parents=True, exist_ok=True)
+    participants.to_csv(participants_path, index=False, lineterminator="\n", encoding="utf-8")
+    conversations.to_csv(conversations_path, index=False, lineterminator="\n", encoding="utf-8")
+    return participants_path, conversations_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: regenerate the synthetic conversations and participants tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=None, help="default: build.seed in params/study.yml")
+    args = parser.parse_args(argv)
+    for path in write(seed=args.seed):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

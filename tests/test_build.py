@@ -1,0 +1,317 @@
+"""Tests of perspectives.build, .assemble and .cli on a tiny dummy project.
+
+The project (tests/fixtures/build) has two dummy section notebooks importing a stand-in
+package ``fakepersp`` (nothing heavy), a grid of 2 sections x 2 reports (ALB, ALL) and a grid
+with a summary section that runs after the others. Each test works on a copy under tmp_path.
+Notebooks really execute (papermill, python3 kernel), so the suite shares one cold build.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from perspectives import assemble, build, cli
+from perspectives.study import load_grid, load_study
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "build"
+REPO = Path(__file__).resolve().parents[1]
+SURVEY = b"respondent_id,country\nT1,ALB\n"
+
+
+def _make_project(dest: Path) -> Path:
+    shutil.copytree(FIXTURE, dest)
+    shutil.copy(REPO / "params" / "study.yml", dest / "params" / "study.yml")
+    (dest / "requirements.lock").write_text("example==1.0\n")
+    (dest / "data" / "synthetic").mkdir(parents=True)
+    (dest / "data" / "synthetic" / "survey_export.csv").write_bytes(SURVEY)
+    return dest
+
+
+def _build(root: Path, grid: str = "grid.yml", **kw: object) -> build.BuildResult:
+    return build.build(root=root, out=root / "out", jobs=2, package="fakepersp",
+                       grid=load_grid(root / "params" / grid), **kw)
+
+
+def _executed(result: build.BuildResult) -> set[tuple[str, str]]:
+    return {(r.report, r.section) for r in result.runs if r.status != "skipped"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """One cold build of the 2 x 2 grid, shared by the tests that only read it."""
+    root = _make_project(tmp_path_factory.mktemp("cold") / "proj")
+    old = os.environ.get("PERSPECTIVES_TEST_PREFIX")
+    # the alpha notebook compares the kernel's sys.prefix with this
+    os.environ["PERSPECTIVES_TEST_PREFIX"] = sys.prefix
+    try:
+        t0 = time.perf_counter()
+        result = _build(root)
+        cold = time.perf_counter() - t0
+    finally:
+        if old is None:
+            os.environ.pop("PERSPECTIVES_TEST_PREFIX", None)
+        else:
+            os.environ["PERSPECTIVES_TEST_PREFIX"] = old
+    return {"root": root, "result": result, "seconds": cold}
+
+
+def _copy_built(built: dict[str, object], dest: Path) -> Path:
+    """A copy of the built project (stamps hold no absolute paths, so it is up to date)."""
+    shutil.copytree(built["root"], dest)  # type: ignore[arg-type]
+    return dest
+
+
+# --------------------------------------------------------------------------- unit level
+
+
+def test_unknown_country_or_section_raise_before_running(tmp_path: Path) -> None:
+    root = _make_project(tmp_path / "p")
+    with pytest.raises(ValueError, match="XXX.*ALB, ALL"):
+        _build(root, countries=["XXX"])
+    with pytest.raises(ValueError, match="nope.*alpha, beta"):
+        _build(root, sections=["nope"])
+    assert not (root / "out" / "ALB").exists()
+
+
+def test_cli_usage_errors_exit_2(capsys: pytest.CaptureFixture[str],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    assert cli.main(["build", "--country", "XXX"]) == 2
+    err = capsys.readouterr().err
+    assert "XXX" in err and "ALB" in err and "PER" in err
+    assert cli.main(["build", "--jobs", "0"]) == 2
+    monkeypatch.setitem(cli.DELEGATED, "diff", ("perspectives.no_such_module", "x"))
+    assert cli.main(["diff", "--anything"]) == 2
+    assert "not available yet" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["build", "--no-such-flag"])
+    assert exc.value.code == 2
+
+
+def test_notebook_hash_ignores_outputs_but_not_source(tmp_path: Path) -> None:
+    src = FIXTURE / "notebooks" / "beta.ipynb"
+    nb = json.loads(src.read_text())
+    base = build.notebook_hash(src)
+    nb["cells"][3]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x"}]
+    nb["cells"][3]["execution_count"] = 5
+    nb["cells"][3]["metadata"]["collapsed"] = True
+    nb["cells"][3]["id"] = "other-id"
+    (tmp_path / "a.ipynb").write_text(json.dumps(nb))
+    assert build.notebook_hash(tmp_path / "a.ipynb") == base
+    nb["cells"][3]["source"] = "row = None"
+    (tmp_path / "b.ipynb").write_text(json.dumps(nb))
+    assert build.notebook_hash(tmp_path / "b.ipynb") != base
+
+
+def test_library_dependencies_follow_imports_transitively(tmp_path: Path) -> None:
+    lib = FIXTURE / "lib"
+    nbs = FIXTURE / "notebooks"
+    assert build.library_dependencies(nbs / "alpha.ipynb", lib, "fakepersp") == [
+        "__init__.py", "common.py", "mod_a.py"]
+    assert build.library_dependencies(nbs / "beta.ipynb", lib, "fakepersp") == [
+        "__init__.py", "mod_b.py"]
+    assert build.library_dependencies(nbs / "summary.ipynb", lib, "fakepersp") == []
+    # a dynamic import cannot be followed: every module counts
+    nb = json.loads((nbs / "summary.ipynb").read_text())
+    nb["cells"][2]["source"] = "import importlib\nm = importlib.import_module(name)\n%matplotlib inline"
+    (tmp_path / "dyn.ipynb").write_text(json.dumps(nb))
+    assert build.library_dependencies(tmp_path / "dyn.ipynb", lib, "fakepersp") == [
+        "__init__.py", "common.py", "mod_a.py", "mod_b.py"]
+
+
+def test_stamp_reason_names_what_changed() -> None:
+    old = {"version": build.STAMP_VERSION, "notebook": "n", "parameters": "p",
+           "data": {"data/a.csv": "1"}, "library": {"stats.py": "1", "fmt.py": "1"},
+           "environment": "e", "upstream": {}}
+    assert build._stamp_reason(None, old) == "new"
+    assert build._stamp_reason(old, dict(old)) is None
+    assert build._stamp_reason(old, {**old, "inputs": ["shown only"]}) is None
+    assert build._stamp_reason(old, {**old, "parameters": "q"}) == "parameters changed"
+    assert build._stamp_reason(old, {**old, "environment": "f"}) == "environment changed"
+    assert build._stamp_reason(old, {**old, "data": {"data/a.csv": "2"}}) == "data changed: data/a.csv"
+    assert build._stamp_reason(old, {**old, "library": {"stats.py": "2", "fmt.py": "1"}}) \
+        == "library changed: stats.py"
+    # a module no longer imported counts as a change too
+    assert build._stamp_reason(old, {**old, "library": {"fmt.py": "1"}}) == "library changed: stats.py"
+
+
+# --------------------------------------------------------------------------- builds
+
+
+def test_cold_build_runs_every_notebook_in_the_venv_kernel(built: dict[str, object]) -> None:
+    result: build.BuildResult = built["result"]  # type: ignore[assignment]
+    root: Path = built["root"]  # type: ignore[assignment]
+    assert result.ok, result.summary()
+    assert _executed(result) == {("ALB", "alpha"), ("ALB", "beta"), ("ALL", "alpha"), ("ALL", "beta")}
+    assert {r.reason for r in result.runs} == {"new"}
+    out = root / "out"
+    for folder, code in (("ALB", "ALB"), ("synthesis", "ALL")):
+        values = json.loads((out / folder / "sections" / "alpha" / "values.json").read_text())
+        assert {"name": "kernel_in_venv", "value": True, "country": code} in values
+        assert (out / folder / "sections" / "beta" / "stamp.json").is_file()
+        assert (out / folder / "report.html").is_file()
+    assert not (out / ".tmp").exists()
+    index = (out / "index.html").read_text()
+    assert 'href="ALB/report.html"' in index and 'href="synthesis/report.html"' in index
+    print(f"\ncold build of 2 sections x 2 reports: {built['seconds']:.1f}s")
+
+
+def test_report_shows_outputs_not_code_or_paths(built: dict[str, object]) -> None:
+    root: Path = built["root"]  # type: ignore[assignment]
+    html = (root / "out" / "ALB" / "report.html").read_text()
+    assert "Albania" in html and "Partner organisation" in html
+    assert "report ALB" in html  # the HTML table output of alpha
+    assert "alpha stdout line" in html and "beta value 3" in html
+    assert "<svg" in html
+    for absent in ("SECRET_CODE_MARKER", "import json", "output_dir", "hidden output",
+                   "In [", "Out[", str(root), str(Path.home()) + "/"):
+        assert absent not in html, absent
+    # table of contents links to unique heading ids, in section order
+    assert html.index('href="#alpha-alpha-section"') < html.index('href="#alpha-alpha-details"') \
+        < html.index('href="#beta-beta-section"') < html.index('href="#beta-beta-overview"')
+    assert 'id="alpha-alpha-details"' in html
+    # the data it was built from: name and sha256, not the folder
+    assert "survey_export.csv" in html and hashlib.sha256(SURVEY).hexdigest() in html
+    assert "data/synthetic" not in html
+    executed = (root / "out" / "ALB" / "sections" / "alpha" / "executed.ipynb").read_text()
+    assert str(root) not in executed and ".tmp" not in executed
+    synth = (root / "out" / "synthesis" / "report.html").read_text()
+    assert "All six countries (synthesis)" in synth and "report ALL" in synth
+
+
+def test_noop_build_executes_nothing_and_is_fast(built: dict[str, object], tmp_path: Path) -> None:
+    root = _copy_built(built, tmp_path / "p")
+    before = (root / "out" / "ALB" / "report.html").read_bytes()
+    t0 = time.perf_counter()
+    result = _build(root)
+    seconds = time.perf_counter() - t0
+    assert result.ok
+    assert _executed(result) == set()
+    assert result.reports_written == [] and sorted(result.reports_unchanged) == ["ALB", "ALL"]
+    assert (root / "out" / "ALB" / "report.html").read_bytes() == before
+    assert seconds < 2.0
+    print(f"\nno-change build: {seconds:.2f}s")
+
+
+def test_library_edit_reruns_only_importing_notebooks(built: dict[str, object], tmp_path: Path) -> None:
+    root = _copy_built(built, tmp_path / "p")
+    common = root / "lib" / "fakepersp" / "common.py"
+    common.write_text(common.read_text().replace('f"report {country}"', 'f"Report {country}"'))
+    result = _build(root)
+    assert result.ok, result.summary()
+    assert _executed(result) == {("ALB", "alpha"), ("ALL", "alpha")}
+    assert {r.reason for r in result.runs if r.status == "ok"} == {"library changed: common.py"}
+    assert "Report ALB" in (root / "out" / "ALB" / "report.html").read_text()
+    # a notebook edit that only touches outputs does not count; a source edit does
+    nb_path = root / "notebooks" / "beta.ipynb"
+    nb = json.loads(nb_path.read_text())
+    nb["cells"][3]["execution_count"] = 9
+    nb_path.write_text(json.dumps(nb))
+    assert _executed(_build(root)) == set()
+    nb["cells"][0]["source"] = "# Beta section\n\n## Beta overview\n\nEdited text."
+    nb_path.write_text(json.dumps(nb))
+    result = _build(root, countries=["ALB"])
+    assert _executed(result) == {("ALB", "beta")}
+    assert result.runs[-1].reason == "notebook changed"
+
+
+def test_failing_run_is_contained(built: dict[str, object], tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    root = _copy_built(built, tmp_path / "p")
+    out = root / "out"
+    alb_report = (out / "ALB" / "report.html").read_bytes()
+    alb_beta_stamp = (out / "ALB" / "sections" / "beta" / "stamp.json").read_bytes()
+    all_report = (out / "synthesis" / "report.html").read_bytes()
+    mod_b = root / "lib" / "fakepersp" / "mod_b.py"
+    good = mod_b.read_text()
+    mod_b.write_text(good.replace(
+        '    return {"name"',
+        '    if country == "ALB":\n        raise LookupError("dummy failure for ALB")\n    return {"name"'
+    ).replace("len(country)", "len(country) + 100"))
+    result = _build(root)
+    assert not result.ok
+    assert [(r.report, r.section) for r in result.failed] == [("ALB", "beta")]
+    assert ("ALL", "beta") in _executed(result)
+    failure = result.failed[0]
+    assert failure.error["cell_index"] == 3  # index in the source notebook
+    assert failure.error["cell_source"] == "row = mod_b.value(country)"
+    assert failure.error["ename"] == "LookupError"
+    summary = result.summary()
+    for part in ("ALB", "beta", "notebooks/beta.ipynb", "cell 3", "row = mod_b.value(country)",
+                 "LookupError", "dummy failure for ALB"):
+        assert part in summary, part
+    # the failed run's notebook is kept for inspection; the good run and report are untouched
+    assert (out / "ALB" / "failed" / "beta.ipynb").is_file()
+    assert (out / "ALB" / "sections" / "beta" / "stamp.json").read_bytes() == alb_beta_stamp
+    assert (out / "ALB" / "report.html").read_bytes() == alb_report
+    assert "ALB" in result.reports_not_written and "ALL" in result.reports_written
+    assert (out / "synthesis" / "report.html").read_bytes() != all_report
+    assert "beta value 103" in (out / "synthesis" / "report.html").read_text()
+    # the CLI exits 1 and re-runs only the failed run
+    monkeypatch.setattr(build, "build", functools.partial(
+        build.build, root=root, package="fakepersp", grid=load_grid(root / "params" / "grid.yml")))
+    capsys.readouterr()
+    assert cli.main(["build", "--out", str(out), "--jobs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "[1/1] ALB beta FAILED" in err and "previous run failed" in err
+    # fixed: the run succeeds, the report is rebuilt and the failure marker goes away
+    mod_b.write_text(good)
+    result = _build(root)
+    assert result.ok, result.summary()
+    assert ("ALB", "beta") in _executed(result)
+    assert not (out / "ALB" / "failed").exists()
+    assert "ALB" in result.reports_written
+
+
+def test_after_section_runs_last_and_follows_upstream(built: dict[str, object], tmp_path: Path) -> None:
+    root = _copy_built(built, tmp_path / "p")
+    result = _build(root, grid="grid_after.yml")
+    # alpha/beta of ALB are up to date from the copied build; the summary is new
+    assert _executed(result) == {("ALB", "summary")}
+    values = json.loads((root / "out" / "ALB" / "sections" / "summary" / "values.json").read_text())
+    assert values == [{"name": "values_seen", "value": 3, "country": "ALB"}]
+    html = (root / "out" / "ALB" / "report.html").read_text()
+    assert html.index("summary saw 3 values") < html.index("report ALB")  # position: first
+    mod_b = root / "lib" / "fakepersp" / "mod_b.py"
+    mod_b.write_text(mod_b.read_text().replace('"n": 7', '"n": 8'))
+    result = _build(root, grid="grid_after.yml")
+    reasons = {r.section: r.reason for r in result.runs if r.status == "ok"}
+    assert reasons == {"beta": "library changed: mod_b.py", "summary": "upstream changed: beta"}
+
+
+def test_assembly_is_deterministic(built: dict[str, object], tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _copy_built(built, tmp_path / "p")
+    folder = root / "out" / "ALB"
+    study = load_study(root / "params" / "study.yml")
+    grid = load_grid(root / "params" / "grid.yml")
+    first = (folder / "report.html").read_bytes()
+    assert assemble.assemble_report("ALB", folder, study, grid, force=True) is True
+    assert (folder / "report.html").read_bytes() == first
+    assert assemble.assemble_report("ALB", folder, study, grid) is False  # inputs unchanged
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1627257600")
+    assert assemble.assemble_report("ALB", folder, study, grid) is True
+    dated = (folder / "report.html").read_bytes()
+    assert b"Built on 2021-07-26" in dated
+    assemble.assemble_report("ALB", folder, study, grid, force=True)
+    assert (folder / "report.html").read_bytes() == dated
+
+
+def test_report_refuses_to_show_a_local_path(built: dict[str, object], tmp_path: Path) -> None:
+    root = _copy_built(built, tmp_path / "p")
+    folder = root / "out" / "ALB"
+    before = (folder / "report.html").read_bytes()
+    study = load_study(root / "params" / "study.yml")
+    grid = load_grid(root / "params" / "grid.yml")
+    with pytest.raises(assemble.AssemblyError, match="local path"):
+        # "report ALB" is shown in the alpha output: treat it as if it were a folder name
+        assemble.assemble_report("ALB", folder, study, grid, forbidden=["report ALB"], force=True)
+    assert (folder / "report.html").read_bytes() == before

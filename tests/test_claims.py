@@ -1,0 +1,272 @@
+"""Tests for perspectives.claims: the registry of published claims and its consistency checks.
+
+Inputs: data/claims.csv. Expected values come from scipy (recomputed p-values and contingency
+tables), hand arithmetic on the printed numbers, and the printed report itself.
+Outputs: none (pytest).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from perspectives.claims import (
+    ALLOWED_KINDS,
+    ALLOWED_SECTIONS,
+    COLUMNS,
+    RELATIONS,
+    check_df,
+    check_percent_vs_n,
+    check_test,
+    chi2_range_from_shares,
+    consistency_report,
+    implied_denominators,
+    load_claims,
+    recompute_p,
+    source_inconsistencies,
+)
+from scipy import stats
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def claims() -> pd.DataFrame:
+    return load_claims()
+
+
+@pytest.fixture(scope="module")
+def report(claims: pd.DataFrame) -> pd.DataFrame:
+    return consistency_report(claims)
+
+
+@pytest.fixture(scope="module")
+def found(claims: pd.DataFrame) -> pd.DataFrame:
+    return source_inconsistencies(claims).set_index("claim_id")
+
+
+def row(claims: pd.DataFrame, cid: str) -> pd.Series:
+    return claims.loc[claims["claim_id"] == cid].iloc[0]
+
+
+# ----------------------------------------------------------------- registry shape
+
+def test_registry_is_well_formed(claims: pd.DataFrame) -> None:
+    assert tuple(claims.columns) == COLUMNS
+    assert claims["claim_id"].is_unique
+    assert set(claims["section"]) <= ALLOWED_SECTIONS
+    assert set(claims["kind"]) <= ALLOWED_KINDS
+    assert 150 <= len(claims) <= 300
+    # every section of the report is represented
+    assert set(claims["section"]) == ALLOWED_SECTIONS
+    # line numbers point inside the 1,716-line reference
+    assert claims["line"].between(1, 1716).all()
+    assert claims["binding"].eq("").all()
+
+
+def test_tests_carry_statistic_dfs_and_p(claims: pd.DataFrame) -> None:
+    tests = claims[claims["kind"].isin(["chi2", "anova"])]
+    assert len(tests) == 19
+    assert tests[["statistic", "df1", "p", "precision"]].notna().all().all()
+    assert tests["p_op"].isin(["=", "<"]).all()
+    assert tests.loc[tests["kind"] == "anova", "df2"].notna().all()
+
+
+def test_percent_rows_have_percent(claims: pd.DataFrame) -> None:
+    pct = claims[claims["kind"].isin(["percent", "share_range", "mean"])]
+    assert pct["percent"].notna().all()
+    ranges = claims[claims["kind"] == "share_range"]
+    assert (ranges["percent"] <= ranges["statistic"]).all()
+
+
+def test_load_rejects_duplicates_and_bad_kinds(tmp_path: Path) -> None:
+    text = (ROOT / "data" / "claims.csv").read_text()
+    lines = text.splitlines()
+    (tmp_path / "dup.csv").write_text("\n".join([lines[0], lines[1], lines[1]]) + "\n")
+    with pytest.raises(ValueError, match="duplicate"):
+        load_claims(tmp_path / "dup.csv")
+    bad = lines[1].replace(",count,", ",tally,", 1)
+    (tmp_path / "kind.csv").write_text("\n".join([lines[0], bad]) + "\n")
+    with pytest.raises(ValueError, match="kind"):
+        load_claims(tmp_path / "kind.csv")
+    bad_n = lines[1].replace(",42,", ",forty-two,", 1)
+    (tmp_path / "num.csv").write_text("\n".join([lines[0], bad_n]) + "\n")
+    with pytest.raises(ValueError, match="non-numeric"):
+        load_claims(tmp_path / "num.csv")
+
+
+def test_counts_that_must_sum_do(claims: pd.DataFrame) -> None:
+    n = claims.set_index("claim_id")["n"]
+    # completes per country (footnote 20) make up the 413 completes
+    assert sum(n[f"M-SRV-00{i}"] for i in range(4, 10)) == n["M-SRV-001"] == 413
+    # conversations per country (footnote 16) make up the 42 participants
+    assert sum(n[f"M-CNV-0{i:02d}"] for i in range(6, 12)) == n["M-CNV-001"] == 42
+    assert n["M-CNV-002"] + n["M-CNV-005"] == 42
+    assert n["C-GEN-001"] + n["C-GEN-002"] == 413
+    assert n["C-GEN-013"] + n["C-GEN-014"] == 413
+    # the Colombian disclosure routes add up to the seven who spoke of disclosure
+    assert sum(n[f"D-CNV-00{i}"] for i in range(2, 6)) == n["D-CNV-001"] == 7
+
+
+def test_every_relation_names_known_claims(claims: pd.DataFrame) -> None:
+    ids = set(claims["claim_id"])
+    for rel in RELATIONS:
+        named = set(rel.ids) | ({rel.total} if rel.total else set()) | set(rel.blame)
+        named |= {v for v in rel.params.values() if isinstance(v, str) and re.match(r"^[A-Z]-[A-Z]+-\d{3}", v)}
+        assert named <= ids, rel
+
+
+# ----------------------------------------------------------------- p-values
+
+@pytest.mark.parametrize(
+    ("kind", "stat", "df1", "df2", "expected"),
+    [
+        ("chi2", 25.645, 10, None, 0.004),  # footnote 23
+        ("chi2", 14.605, 6, None, 0.024),  # footnote 24
+        ("chi2", 7.627, 2, None, 0.022),  # footnote 29
+        ("anova", 2.073, 5, 312, 0.069),  # footnote 34
+    ],
+)
+def test_recompute_p_matches_scipy_and_print(kind: str, stat: float, df1: int, df2: int | None, expected: float) -> None:
+    got = recompute_p(kind, stat, df1, df2)
+    ref = stats.chi2.sf(stat, df1) if kind == "chi2" else stats.f.sf(stat, df1, df2)
+    assert got == pytest.approx(ref, rel=1e-12)
+    assert round(got, 3) == expected
+
+
+def test_chi2_df2_closed_form() -> None:
+    # with 2 df the chi-square tail is exp(-x/2): an independent check on the scipy call
+    assert recompute_p("chi2", 10.147, 2) == pytest.approx(np.exp(-10.147 / 2), rel=1e-12)
+
+
+def test_consistent_test_passes(claims: pd.DataFrame) -> None:
+    t = check_test(row(claims, "M-GEN-006"))
+    assert t.consistent and not t.gross
+    assert t.recomputed_p == pytest.approx(0.00425, abs=5e-5)
+    t = check_test(row(claims, "C-EXC-004"))  # p < .001
+    assert t.consistent
+
+
+def test_anova_decimal_slip(claims: pd.DataFrame) -> None:
+    t = check_test(row(claims, "C-CASE-004"))
+    assert not t.consistent
+    assert not t.gross  # .081 and .81 are both above .05
+    assert t.recomputed_p == pytest.approx(stats.f.sf(1.978, 5, 407))
+    assert round(t.recomputed_p, 3) == 0.081
+
+
+def test_anova_impossible_df2(claims: pd.DataFrame) -> None:
+    r = row(claims, "C-GEN-007")
+    t = check_test(r)
+    assert not t.consistent and not t.gross
+    # with df2 = 309 - 6 the printed p is reproduced
+    assert round(stats.f.sf(2.628, 5, 303), 3) == 0.024
+    d = check_df(r, claims)
+    assert d is not None and not d.ok
+    assert "303" in d.reason and "exceeds" in d.reason
+
+
+def test_gross_flag_when_significance_flips() -> None:
+    fake = {"kind": "chi2", "statistic": 2.0, "df1": 1, "df2": np.nan, "p_op": "<", "p": 0.05, "precision": 1}
+    t = check_test(fake)
+    assert not t.consistent and t.gross
+
+
+def test_df_checks_pass_for_country_and_org_tests(claims: pd.DataFrame) -> None:
+    for cid in ["M-GEN-006", "M-AREA-007", "M-AGE-008", "M-SVC-009", "C-EXC-003", "C-OFF-004", "C-FRM-001"]:
+        d = check_df(row(claims, cid), claims)
+        assert d is not None and d.ok, (cid, d)
+
+
+# ----------------------------------------------------------------- percentages
+
+def test_percent_vs_n(claims: pd.DataFrame) -> None:
+    ok = check_percent_vs_n(row(claims, "M-EXP-001"))  # 180/413 = 43.58 -> 43.6
+    assert ok is not None and ok.ok
+    bad = check_percent_vs_n(row(claims, "P-AWR-002"))  # 39/413 = 9.44 -> 9, printed 10
+    assert bad is not None and not bad.ok
+    assert check_percent_vs_n(row(claims, "M-SVC-001")) is None  # no printed n
+
+
+def test_implied_denominators_by_hand() -> None:
+    # 291/D rounds to 71 for D in 407..412; 39/D rounds to 10 for D in 372..410
+    assert implied_denominators(291, 71) == list(range(407, 413))
+    assert implied_denominators(39, 10) == list(range(372, 411))
+
+
+def test_chi2_range_matches_scipy_table() -> None:
+    # 179 of 318 vs 91 of 235: one table, Pearson and Yates from scipy bound the range
+    table = np.array([[179, 139], [91, 144]])
+    pearson = stats.chi2_contingency(table, correction=False)[0]
+    yates = stats.chi2_contingency(table, correction=True)[0]
+    lo, hi = chi2_range_from_shares([(318, 179, 56, 0), (235, 91, 39, 0)])
+    assert lo == pytest.approx(yates) and hi == pytest.approx(pearson)
+
+
+# ----------------------------------------------------------------- the report's inconsistencies
+
+EXPECTED = {
+    "C-CASE-004": "0.81",
+    "C-GEN-007": "3034",
+    "C-CASE-010": "outside 33.3-50",
+    "C-FRM-004": "46.058",
+    "D-CNV-015": "subset 5 vs set 4",
+    "D-CNV-016": "subset 5 vs set 4",
+    "D-CNV-016-ES": "subset 5 vs set 4",
+    "K-SCN-004": "df 1",
+    "K-SCN-008": "df 1",
+    "M-AGE-005": "M-AGE-001=41",
+    "M-CNV-017": "subset 14 vs set 10",
+    "M-CNV-032": "values 9",
+    "M-EDU-002": "38.499",
+    "M-SVC-009": "printed 10.147",
+    "M-SVC-012": "printed 16.046",
+    "M-SVC-016": "67.5-68.5",
+    "M-SVC-017": "67.5-68.5",
+    "P-AWR-001": "407-412",
+    "P-AWR-001-ES": "407-412",
+    "P-AWR-002": "372-410",
+    "P-AWR-002-ES": "372-410",
+    "S-CNV-011-ES": "n 1 vs 10",
+}
+
+
+def test_found_inconsistencies_with_reasons(found: pd.DataFrame) -> None:
+    assert set(found.index) == set(EXPECTED)
+    for cid, fragment in EXPECTED.items():
+        assert fragment in found.loc[cid, "reason"], (cid, found.loc[cid, "reason"])
+
+
+def test_csv_marks_equal_function_findings(claims: pd.DataFrame, found: pd.DataFrame) -> None:
+    marked = claims.loc[claims["status_hint"] == "source-inconsistent", "claim_id"]
+    assert set(marked) == set(found.index)
+    assert claims.loc[claims["status_hint"] == "source-inconsistent", "note"].str.len().gt(0).all()
+    assert set(claims["status_hint"]) <= {"", "source-inconsistent"}
+
+
+def test_gender_counselling_cannot_reach_overall() -> None:
+    # by hand: 38% of 77 men and 54% of 335 women, the one other worker at most 100%
+    most = (0.385 * 77 + 0.545 * 335 + 1) / 413
+    assert most < 0.675  # the overall 68% is out of reach
+
+
+def test_service_chi2_against_shares_by_scipy() -> None:
+    # counselling: 96/128 NGO (75%), 136/235 government (58%), 49/50 other makes 68% overall
+    table = np.array([[96, 32], [136, 99], [49, 1]])
+    assert stats.chi2_contingency(table, correction=False)[0] > 20  # printed 10.147
+    lo, hi = chi2_range_from_shares([(128, np.nan, 75, 0), (235, np.nan, 58, 0)], 50, (413, 68, 0))
+    assert lo > 11 and lo <= stats.chi2_contingency(table, correction=False)[0] <= hi
+
+
+def test_consistent_relations_pass(report: pd.DataFrame) -> None:
+    ok = report.set_index(["claim_id", "check"])["ok"]
+    assert ok[("M-SVC-015", "chi2_shares")]  # reintegration chi-square fits its shares
+    assert ok[("M-SVC-018", "chi2_shares")]  # the gender counselling test fits 38% vs 54%
+    assert ok[("M-SVC-007", "subgroups_overall")]  # NGO/government shares can give 68%
+    assert ok[("C-GEN-003", "ratio")]  # 235/309 = 76%
+    assert ok[("M-EXP-001", "percent_vs_n")]
+    assert report.loc[report["check"] == "sum_counts", "ok"].all()
+    assert report.loc[report["check"] == "sum_percents", "ok"].all()

@@ -1,0 +1,325 @@
+"""Tests for perspectives.qualitative and perspectives.synth_conversations: validation errors,
+the report's printed counts reproduced by the synthetic data, the counting rule on a hand-worked
+table, excerpt selection, and rendering of the roundtable and recommendations."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from perspectives import qualitative as q
+from perspectives.synth_conversations import generate
+
+REFERENCE = Path("/work/shared/reference/survivors-perspectives-report-2022.txt")
+DATA = q.REPO_ROOT / "data"
+
+
+@pytest.fixture(scope="module")
+def codebook() -> q.Codebook:
+    return q.load_codebook()
+
+
+@pytest.fixture(scope="module")
+def participants(codebook: q.Codebook) -> pd.DataFrame:
+    return q.load_participants(codebook=codebook)
+
+
+@pytest.fixture(scope="module")
+def conversations(codebook: q.Codebook, participants: pd.DataFrame) -> pd.DataFrame:
+    return q.load_conversations(codebook=codebook, participants=participants)
+
+
+# --------------------------------------------------------------------------- codebook
+
+def test_codebook_covers_required_themes_and_sections(codebook: q.Codebook) -> None:
+    assert list(codebook.sections) == ["methods", "csea_online", "disclosure", "support", "knowledge",
+                                       "prevention", "recommendations"]
+    for code in ("reporting.awareness_before", "support_awareness", "disclosure.enablers", "fear.self_blame",
+                 "institutions.revictimisation", "anonymity.breach", "legal", "psychological", "medical",
+                 "school", "family", "prevention", "own_recommendations"):
+        assert code in codebook
+    assert {codebook.codes[c].section for c in codebook.codes} == set(codebook.sections)
+    assert set(codebook.support_codes) >= {"legal", "psychological", "medical", "ngo_referral"}
+
+
+def _write_codebook(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "codebook.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+_SECTIONS = "sections:\n  - {id: disclosure}\nthemes:\n"
+
+
+@pytest.mark.parametrize(
+    ("themes", "message"),
+    [
+        ("  - {code: Reporting, label: a, section: disclosure, definition: d, topic: t}\n", "snake_case"),
+        ("  - {code: a, label: a, section: nowhere, definition: d, topic: t}\n", "unknown section"),
+        ("  - {code: a, label: a, section: disclosure, definition: d, topic: t,\n"
+         "     children: [{code: b.c, label: x, section: disclosure, definition: d, topic: t}]}\n", "implies parent"),
+        ("  - {code: a, label: a, section: disclosure, definition: '', topic: t}\n", "no definition"),
+        ("  - {code: a, label: a, section: disclosure, definition: d, topic: t}\n"
+         "  - {code: a, label: b, section: disclosure, definition: d, topic: t}\n", "appears twice"),
+    ],
+)
+def test_codebook_errors(tmp_path: Path, themes: str, message: str) -> None:
+    path = _write_codebook(tmp_path, _SECTIONS + themes)
+    with pytest.raises(q.QualitativeDataError, match=message) as err:
+        q.load_codebook(path)
+    assert str(path) in str(err.value) and "Fix:" in str(err.value)
+
+
+# --------------------------------------------------------------------------- table validation
+
+def _copy_tables(tmp_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    conv = pd.read_csv(DATA / "synthetic" / "conversations.csv", dtype=str, keep_default_na=False)
+    part = pd.read_csv(DATA / "synthetic" / "participants.csv", dtype=str, keep_default_na=False)
+    return conv, part
+
+
+def _load(tmp_path: Path, conv: pd.DataFrame, part: pd.DataFrame) -> pd.DataFrame:
+    conv.to_csv(tmp_path / "conversations.csv", index=False)
+    part.to_csv(tmp_path / "participants.csv", index=False)
+    return q.load_conversations(tmp_path / "conversations.csv")
+
+
+def _mutate_conv(column: str, value: str, row: int = 3):
+    def f(conv: pd.DataFrame, part: pd.DataFrame) -> None:
+        conv.loc[row, column] = value
+    return f
+
+
+def _drop_conv_column(conv: pd.DataFrame, part: pd.DataFrame) -> None:
+    del conv["consent_to_quote"]
+
+
+def _duplicate_participant(conv: pd.DataFrame, part: pd.DataFrame) -> None:
+    part.loc[1, "participant_id"] = part.loc[0, "participant_id"]
+
+
+def _bad_support(conv: pd.DataFrame, part: pd.DataFrame) -> None:
+    part.loc[2, "support_received"] = "legal;housing"
+
+
+def _bad_age(conv: pd.DataFrame, part: pd.DataFrame) -> None:
+    part.loc[4, "age_at_conversation"] = "25"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "file", "column", "line", "message"),
+    [
+        (_mutate_conv("themes", "reporting.awareness_befor"), "conversations.csv", "themes", 5, "unknown theme code"),
+        (_mutate_conv("country", "XKX"), "conversations.csv", "country", 5, "unknown country"),
+        (_mutate_conv("country", "BIH"), "conversations.csv", "country", 5, "without conversations"),
+        (_mutate_conv("consent_to_quote", "Yes"), "conversations.csv", "consent_to_quote", 5, "yes/no"),
+        (_mutate_conv("participant_id", "ALB-99"), "conversations.csv", "participant_id", 5,
+         "not in the participants table"),
+        (_mutate_conv("gender", "male", row=0), "conversations.csv", "gender", 2, "differs"),
+        (_drop_conv_column, "conversations.csv", "consent_to_quote", None, "missing column"),
+        (_duplicate_participant, "participants.csv", "participant_id", 2, "duplicate participant"),
+        (_bad_support, "participants.csv", "support_received", 4, "unknown support code"),
+        (_bad_age, "participants.csv", "age_at_conversation", 6, "outside 18-23"),
+    ],
+)
+def test_validation_errors_name_file_column_rows_and_fix(tmp_path: Path, mutate, file: str, column: str,
+                                                         line: int | None, message: str) -> None:
+    conv, part = _copy_tables(tmp_path)
+    mutate(conv, part)
+    with pytest.raises(q.QualitativeDataError, match=message) as err:
+        _load(tmp_path, conv, part)
+    text = str(err.value)
+    assert file in text and f"column '{column}'" in text and "Fix:" in text
+    assert err.value.column == column
+    if line is not None:
+        assert line in err.value.rows
+
+
+def test_unmodified_copy_loads(tmp_path: Path) -> None:
+    conv, part = _copy_tables(tmp_path)
+    assert len(_load(tmp_path, conv, part)) == len(conv)
+
+
+# --------------------------------------------------------------------------- the printed counts
+
+COUNTS = q.load_counts()
+
+
+def test_counts_file_is_complete_and_cites_the_reference() -> None:
+    lines = REFERENCE.read_text(encoding="utf-8").splitlines()
+    assert 20 <= sum(t.kind in ("theme", "support") for t in COUNTS) <= 40
+    for t in COUNTS:
+        assert 1 <= t.line <= len(lines)
+        assert t.paraphrase.strip()
+
+
+@pytest.mark.parametrize("target", COUNTS, ids=[t.id for t in COUNTS])
+def test_synthetic_data_reproduces_printed_count(target: q.CountTarget, conversations: pd.DataFrame,
+                                                 participants: pd.DataFrame, codebook: q.Codebook) -> None:
+    assert q.count_target(target, conversations, participants, codebook) == target.count
+    if target.kind == "range":
+        assert q.observed_range(participants, target.target) == (target.min, target.max)
+
+
+def test_key_counts_match_the_report_by_hand(conversations: pd.DataFrame, participants: pd.DataFrame) -> None:
+    # Typed from the report, independently of conversation_counts.yml.
+    assert participants.groupby("country").size().to_dict() == {"ALB": 7, "COL": 9, "MDA": 10, "MEX": 10, "PER": 6}
+    males = participants[participants["gender"] == "male"].groupby("country").size().to_dict()
+    assert males == {"COL": 5, "MEX": 1}
+    assert q.participants_raising(conversations, "disclosure.experience")["COL"] == 7
+    assert q.participants_raising(conversations, "reporting.awareness_before")["ALB"] == 0
+    assert q.participants_raising(conversations, "anonymity.breach")["ALB"] == 4
+    assert q.participants_raising(conversations, "knowledge.gender_expectations")["PER"] == 5
+    assert q.participants_receiving(participants, "legal")["MDA"] == 8
+    assert q.participants_receiving(participants, "ngo_referral")["MDA"] == 8
+
+
+def test_generator_is_reproducible_and_matches_committed_files(tmp_path: Path) -> None:
+    part, conv = generate()
+    part.to_csv(tmp_path / "p.csv", index=False, lineterminator="\n")
+    conv.to_csv(tmp_path / "c.csv", index=False, lineterminator="\n")
+    assert (tmp_path / "p.csv").read_bytes() == (DATA / "synthetic" / "participants.csv").read_bytes()
+    assert (tmp_path / "c.csv").read_bytes() == (DATA / "synthetic" / "conversations.csv").read_bytes()
+    other_part, _ = generate(seed=1)
+    assert not other_part.equals(part)
+
+
+def test_every_excerpt_is_marked_synthetic(conversations: pd.DataFrame) -> None:
+    assert conversations["excerpt"].str.startswith("[synthetic] The participant ").all()
+
+
+# --------------------------------------------------------------------------- counting rule
+
+@pytest.fixture()
+def tiny() -> pd.DataFrame:
+    rows = [
+        ("A1", "ALB", "reporting.awareness_before.from_teacher"),
+        ("A1", "ALB", "reporting.awareness_gap;fear.shame"),
+        ("A2", "ALB", "fear.shame"),
+        ("M1", "MDA", "reporting.awareness_gap"),
+        ("M1", "MDA", "reporting.awareness_gap"),
+    ]
+    df = pd.DataFrame(rows, columns=["participant_id", "country", "themes"])
+    return df.assign(gender="female", age_band="18-20", consent_to_quote="yes", excerpt="x")
+
+
+def test_participants_raising_hand_worked(tiny: pd.DataFrame, codebook: q.Codebook) -> None:
+    # reporting: A1 (twice) and M1 (twice) -> one participant each; descendants count for the parent.
+    assert q.participants_raising(tiny, "reporting", codebook).to_dict() == {"ALB": 1, "MDA": 1}
+    assert q.participants_raising(tiny, "fear.shame", codebook).to_dict() == {"ALB": 2, "MDA": 0}
+    assert q.participants_raising(tiny, "reporting.awareness_before", codebook).to_dict() == {"ALB": 1, "MDA": 0}
+    with pytest.raises(KeyError):
+        q.participants_raising(tiny, "reporting.awareness", codebook)
+
+
+def test_theme_matrix_leaves_absent_countries_out(tiny: pd.DataFrame, codebook: q.Codebook,
+                                                  conversations: pd.DataFrame) -> None:
+    m = q.theme_matrix(tiny, codebook, level=1)
+    assert list(m.columns) == ["ALB", "MDA"]
+    assert m.loc["reporting"].to_dict() == {"ALB": 1, "MDA": 1}
+    assert m.loc["fear"].to_dict() == {"ALB": 2, "MDA": 0}
+    full = q.theme_matrix(conversations, codebook, level=2)
+    assert "BIH" not in full.columns and list(full.columns) == ["ALB", "COL", "MDA", "MEX", "PER"]
+    assert full.loc["anonymity.breach", "ALB"] == 4
+
+
+def test_section_theme_summary(conversations: pd.DataFrame, codebook: q.Codebook) -> None:
+    s = q.section_theme_summary(conversations, codebook, "support", country="MDA")
+    assert set(s["code"]) == set(codebook.in_section("support"))
+    assert (s["out_of"] == 10).all()
+    assert s.set_index("code").loc["legal", "participants"] == q.participants_raising(conversations, "legal")["MDA"]
+    with pytest.raises(KeyError):
+        q.section_theme_summary(conversations, codebook, "nowhere")
+    with pytest.raises(ValueError, match="conversations_note"):
+        q.section_theme_summary(conversations, codebook, "support", country="BIH")
+
+
+# --------------------------------------------------------------------------- excerpts
+
+def test_select_excerpts_consent_and_screen(conversations: pd.DataFrame, codebook: q.Codebook) -> None:
+    codes = sorted({c for v in conversations["themes"] for c in q.split_codes(v)})
+    blocked_total = 0
+    for code in codes:
+        excerpts, log = q.select_excerpts(conversations, code, k=3, seed=7, codebook=codebook)
+        allowed = set(conversations.loc[conversations["consent_to_quote"] == "yes", "excerpt"])
+        assert set(excerpts) <= allowed
+        assert len(excerpts) == min(3, log.passed)
+        assert log.considered == log.without_consent + log.blocked + log.passed
+        assert "excerpt" not in log.log.columns
+        blocked_total += log.blocked
+        assert excerpts == q.select_excerpts(conversations, code, k=3, seed=7, codebook=codebook)[0]
+    assert blocked_total >= 5  # the planted rows are blocked wherever their theme is asked for
+
+
+def test_select_excerpts_by_country(conversations: pd.DataFrame) -> None:
+    excerpts, log = q.select_excerpts(conversations, "school", country="ALB", k=50)
+    alb = conversations[conversations["country"] == "ALB"]
+    assert set(excerpts) <= set(alb["excerpt"])
+    assert len(excerpts) == log.passed
+
+
+# --------------------------------------------------------------------------- notes and rendering
+
+def test_conversations_note(participants: pd.DataFrame) -> None:
+    assert "No conversations" in q.conversations_note("BIH", participants)
+    assert "Bosnia and Herzegovina" in q.conversations_note("BIH", participants)
+    assert "7 young survivors in Albania" in q.conversations_note("ALB", participants)
+    assert "42 young survivors" in q.conversations_note(None, participants)
+    with pytest.raises(KeyError):
+        q.conversations_note("XKX", participants)
+
+
+def test_recommendations_structure(codebook: q.Codebook) -> None:
+    groups = q.load_recommendations(codebook=codebook)
+    assert [[r["number"] for r in g["items"]] for g in groups] == [list(range(1, 10)), list(range(10, 14))]
+    for g in groups:
+        for r in g["items"]:
+            assert r["themes"] and r["survey_items"] and r["claim_ids"] == []
+
+
+def test_render_recommendations_synthesis_national_and_bih(conversations: pd.DataFrame,
+                                                           participants: pd.DataFrame) -> None:
+    kw = {"conversations": conversations, "participants": participants}
+    synth = q.render_recommendations(**kw)
+    assert synth.count("   - Evidence:") == 13
+    assert "of 42 participants" in synth and "`gov_funding`" in synth
+    alb = q.render_recommendations("ALB", **kw)
+    k = int(q.participants_raising(conversations, "anonymity.breach")["ALB"])
+    assert f"(`anonymity.breach`): raised by {k} of 7 participants in Albania" in alb
+    bih = q.render_recommendations("BIH", **kw)
+    assert "No conversations with young survivors were held in Bosnia and Herzegovina" in bih
+    assert "raised by" not in bih and "`barriers`" in bih
+
+
+def test_render_roundtable(conversations: pd.DataFrame, participants: pd.DataFrame) -> None:
+    insights = q.load_roundtable()
+    assert 10 <= len(insights) <= 14
+    text = q.render_roundtable("MDA", conversations=conversations, participants=participants,
+                               count_text=lambda k, n: f"[{k}/{n}]")
+    assert text.count("- **") == len(insights)
+    assert "participants in Moldova" in text and "/10]" in text
+
+
+def test_bad_evidence_link_rejected(tmp_path: Path, codebook: q.Codebook) -> None:
+    path = tmp_path / "roundtable.yml"
+    path.write_text("insights:\n  - {id: x, title: t, text: y, themes: [fear], survey_items: [gov_money]}\n")
+    with pytest.raises(q.QualitativeDataError, match="unknown survey item"):
+        q.load_roundtable(path, codebook)
+
+
+# --------------------------------------------------------------------------- no reference prose
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
+
+
+@pytest.mark.parametrize("name", ["codebook.yml", "roundtable.yml", "recommendations.yml",
+                                  "conversation_counts.yml", "synthetic/conversations.csv"])
+def test_no_ten_word_run_shared_with_reference(name: str) -> None:
+    ref = _words(REFERENCE.read_text(encoding="utf-8"))
+    runs = {tuple(ref[i:i + 10]) for i in range(len(ref) - 9)}
+    ours = _words((DATA / name).read_text(encoding="utf-8"))
+    shared = [" ".join(ours[i:i + 10]) for i in range(len(ours) - 9) if tuple(ours[i:i + 10]) in runs]
+    assert shared == []

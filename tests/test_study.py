@@ -1,0 +1,119 @@
+"""Tests of perspectives.study: loading params/ and validating notebook parameters.
+
+Expected values come from reading the YAML files directly (an independent path to the same
+facts), not from the code under test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from perspectives import study
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _raw(name: str) -> dict:
+    return yaml.safe_load((REPO / "params" / name).read_text(encoding="utf-8"))
+
+
+def test_repo_root_holds_params_and_lib() -> None:
+    root = study.repo_root()
+    assert (root / "params" / "study.yml").is_file()
+    assert (root / "lib" / "perspectives" / "study.py").is_file()
+
+
+def test_load_study_matches_yaml_and_is_cached() -> None:
+    raw = _raw("study.yml")
+    st = study.load_study()
+    assert st.codes == tuple(c["iso3"] for c in raw["countries"])
+    assert st.synthesis_code == raw["study"]["synthesis_code"]
+    assert st.report_codes[-1] == raw["study"]["synthesis_code"]
+    no_conv = [c["iso3"] for c in raw["countries"] if not c["conversations"]]
+    assert [c.iso3 for c in st.countries if not c.conversations] == no_conv
+    assert st.seed == raw["build"]["seed"]
+    assert study.load_study() is st  # one parse per process
+
+
+def test_report_name_counts_countries() -> None:
+    st = study.load_study()
+    assert st.report_name("MDA") == "Moldova"
+    assert st.report_name(st.synthesis_code) == "All six countries (synthesis)"
+
+
+def test_report_folder() -> None:
+    raw = _raw("study.yml")
+    assert study.report_folder("ALB") == "ALB"
+    assert study.report_folder(raw["study"]["synthesis_code"]) == raw["study"]["synthesis_folder"]
+    with pytest.raises(ValueError, match="XYZ.*ALB, BIH, COL, MDA, MEX, PER"):
+        study.report_folder("XYZ")
+
+
+def test_load_grid_and_report_order() -> None:
+    raw = _raw("grid.yml")
+    grid = study.load_grid()
+    assert grid.section_ids == tuple(s["id"] for s in raw["sections"])
+    assert grid.reports == tuple(raw["reports"])
+    assert [p.name for p in grid.parameters] == list(raw["parameters"])
+    firsts = [s["id"] for s in raw["sections"] if s.get("position") == "first"]
+    assert [s.id for s in grid.report_order()][: len(firsts)] == firsts
+    summary = grid.section("summary")
+    assert set(summary.after) == set(next(s for s in raw["sections"] if s["id"] == "summary")["after"])
+    with pytest.raises(ValueError, match="nope.*methods"):
+        grid.section("nope")
+
+
+def test_grid_rejects_cycles_and_unknown_after(tmp_path: Path) -> None:
+    params = {"country": {"type": "str", "default": "ALL"}}
+    cyc = {"sections": [{"id": "a", "notebook": "a.ipynb", "after": ["b"]},
+                        {"id": "b", "notebook": "b.ipynb", "after": ["a"]}],
+           "reports": ["ALB"], "parameters": params}
+    (tmp_path / "cyc.yml").write_text(yaml.safe_dump(cyc))
+    with pytest.raises(ValueError, match="cycle"):
+        study.load_grid(tmp_path / "cyc.yml")
+    unknown = {"sections": [{"id": "a", "notebook": "a.ipynb", "after": ["zzz"]}],
+               "reports": ["ALB"], "parameters": params}
+    (tmp_path / "unk.yml").write_text(yaml.safe_dump(unknown))
+    with pytest.raises(ValueError, match="zzz"):
+        study.load_grid(tmp_path / "unk.yml")
+
+
+def test_validate_parameters_fills_defaults() -> None:
+    raw = _raw("grid.yml")["parameters"]
+    out = study.validate_parameters({"country": "PER"})
+    assert out["country"] == "PER"
+    for name, spec in raw.items():
+        if name != "country":
+            assert out[name] == spec["default"]
+    assert set(out) == set(raw)
+
+
+def test_validate_parameters_unknown_parameter_lists_allowed() -> None:
+    with pytest.raises(ValueError) as exc:
+        study.validate_parameters({"country": "ALB", "colour": "red"})
+    msg = str(exc.value)
+    assert "colour" in msg
+    for name in _raw("grid.yml")["parameters"]:
+        assert name in msg
+
+
+def test_validate_parameters_unknown_country_lists_codes() -> None:
+    with pytest.raises(ValueError) as exc:
+        study.validate_parameters({"country": "FRA"})
+    msg = str(exc.value)
+    assert "FRA" in msg
+    for code in ("ALB", "BIH", "COL", "MDA", "MEX", "PER", "ALL"):
+        assert code in msg
+
+
+def test_validate_parameters_language_and_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="xx.*en"):
+        study.validate_parameters({"lang": "xx"})
+    monkeypatch.chdir(tmp_path)
+    out = study.validate_parameters({"data_path": "export.csv"})
+    assert out["data_path"] == str(tmp_path.resolve() / "export.csv")
+    assert Path(out["data_path"]).is_absolute()
+    with pytest.raises(ValueError, match="data_path"):
+        study.validate_parameters({"data_path": 3})
