@@ -106,11 +106,14 @@ class Section:
             flat.columns = [" ".join(str(part) for part in col if part) for col in flat.columns]
         flat.to_csv(folder / f"{stem}.csv", index_label="")
         display(Markdown(f"*Table: {caption}*"))
-        display(HTML(table.to_html(classes="report-table", na_rep="", border=0)))
+        # The metadata lets other renderers (DOCX) rebuild a native table from the CSV.
+        display(HTML(table.to_html(classes="report-table", na_rep="", border=0)),
+                metadata={"perspectives": {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption}})
 
     def show_figure(self, fig, stem: str, caption: str) -> None:
         png = figures.save(fig, self.output_dir / "figures", stem)
-        display(Image(data=png, format="png"))
+        display(Image(data=png, format="png"),
+                metadata={"perspectives": {"kind": "figure", "png": f"figures/{stem}.png", "caption": caption}})
         display(Markdown(f"*{caption}*"))
 
     # ------------------------------------------------------------------ analyses
