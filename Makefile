@@ -9,7 +9,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export MPLBACKEND := Agg
 
 .DEFAULT_GOAL := help
-.PHONY: help env reports test lint lab data instrument bench clean
+.PHONY: help env reports test lint lab data instrument bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,3 +49,6 @@ lock: ## Re-resolve the environment and rewrite requirements.lock
 
 clean: ## Remove generated outputs (keeps .venv)
 	find outputs -mindepth 1 -not -name README.md -delete
+
+bench: $(STAMP) ## Benchmark the build against plain papermill and the cost of the work itself
+	$(BIN)/python benchmarks/run.py

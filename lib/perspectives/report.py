@@ -234,8 +234,10 @@ class Section:
             return
         table, values = qualitative.participant_summary(self.participants, country)
         counts = table[["female", "male"]]
-        published = disclosure.publish(counts, additive_rows=True, additive_cols=True,
-                                       row_totals=counts.sum(axis=1), col_totals=counts.sum(), percent="none")
+        several = len(counts) > 1  # with one country the column totals are the cells themselves
+        published = disclosure.publish(counts, additive_rows=True, additive_cols=several,
+                                       row_totals=counts.sum(axis=1), col_totals=counts.sum() if several else None,
+                                       percent="none")
         shown = published.table.rename(columns={"female": "Young women", "male": "Young men"})
         shown["All"] = [f"{int(t):,}" for t in counts.sum(axis=1)]
         shown.index = [self.names.get(i, i) for i in shown.index]
