@@ -63,19 +63,31 @@ class Cell:
     threshold: int = 5
 
     @property
+    def _withheld(self) -> str:
+        # A small count is said to be small; a larger one hidden so that a small one cannot be
+        # worked out from the totals is only said to be withheld.
+        if (self.count or 0) < self.threshold:
+            return f"fewer than {self.threshold} respondents"
+        return "a number withheld for privacy"
+
+    @property
     def n(self) -> str:
-        return f"<{self.threshold}" if self.hidden else f"{self.count:,}"
+        if self.hidden:
+            return f"<{self.threshold}" if (self.count or 0) < self.threshold else "–"
+        return f"{self.count:,}"
 
     @property
     def pct(self) -> str:
-        if self.hidden or self.percent is None or np.isnan(self.percent):
-            return f"<{self.threshold} respondents" if self.hidden else "n/a"
+        if self.hidden:
+            return self._withheld
+        if self.percent is None or np.isnan(self.percent):
+            return "n/a"
         return fmt.fmt_pct(self.percent)
 
     @property
     def pct_n(self) -> str:
         if self.hidden:
-            return f"fewer than {self.threshold} respondents"
+            return self._withheld
         return fmt.pct_with_n(self.count or 0, self.base)
 
     def __format__(self, spec_: str) -> str:
@@ -169,6 +181,7 @@ def publish_counts(counts: pd.Series, base: int, additive: bool) -> pd.DataFrame
     safe = published.suppression.safe_counts["n"] / base * 100 if base else freq["percent"] * float("nan")
     table.attrs["safe_percent"] = safe.astype(float)
     table.attrs["notes"] = list(published.notes)
+    table.attrs["hidden"] = published.suppression.mask["n"].astype(bool)
     return table
 
 
@@ -178,6 +191,7 @@ def _publish_frequency(freqs: dict[str, pd.DataFrame], labels: dict[str, str], a
     columns: dict[str, pd.Series] = {}
     shares: dict[str, pd.Series] = {}
     notes: list[str] = []
+    hidden: dict[str, pd.Series] = {}
     for place, freq in freqs.items():
         base = int(freq.attrs["base"])
         counts = freq["n"].astype(int)
@@ -186,6 +200,7 @@ def _publish_frequency(freqs: dict[str, pd.DataFrame], labels: dict[str, str], a
         columns[(name, "n")] = published["n"]
         columns[(name, "%")] = published["percent"]
         shares[name] = published.attrs["safe_percent"]
+        hidden[place] = published.attrs["hidden"]
         notes.extend(n for n in published.attrs.get("notes", []) if n not in notes)
         columns[(name, "n")].loc["Respondents"] = f"{base:,}"
         columns[(name, "%")].loc["Respondents"] = ""
@@ -193,6 +208,7 @@ def _publish_frequency(freqs: dict[str, pd.DataFrame], labels: dict[str, str], a
     table.index = [labels.get(str(code), str(code)) for code in table.index]
     share_frame = pd.DataFrame(shares)
     share_frame.index = [labels.get(str(code), str(code)) for code in share_frame.index]
+    share_frame.attrs["hidden"] = hidden
     return table, share_frame, notes
 
 
@@ -223,7 +239,7 @@ def _single_or_multi(result: Result, spec_: dict, data: pd.DataFrame, instrument
     table, shares, notes = _publish_frequency(freqs, labels, additive, place_names)
     result.table, result.shares, result.notes = table, shares, notes
     own_counts = own["n"].astype(int)
-    hidden = _hidden_small(own_counts) if result.country != ALL else None
+    hidden = shares.attrs["hidden"][result.country]
     result.context.update(_cells(own_counts, result.base, hidden))
     result.record("base", result.base, n=result.base)
     for code, count in own_counts.items():
@@ -287,6 +303,14 @@ def _breakdown(result: Result, spec_: dict, data: pd.DataFrame, instrument: Inst
     if spec_.get("drop_empty"):
         counts = counts[counts.sum(axis=1) > 0]
     shares = stats.column_percent(counts)
+    published = disclosure.publish(counts, additive_rows=True, additive_cols=True, row_totals=counts.sum(axis=1),
+                                   col_totals=counts.sum(), percent="col", total_label=None)
+    safe_shares = published.suppression.safe_counts / counts.sum() * 100
+    result.context["by_table"] = published.table.rename(index=instrument.choice_labels(question),
+                                                        columns=group_labels)
+    result.context["by_safe_shares"] = safe_shares.rename(index=instrument.choice_labels(question),
+                                                          columns=group_labels)
+    result.notes.extend(n for n in published.notes if n not in result.notes)
     for code in counts.index:
         for group in groups:
             result.record(f"{code}.{group}.pct", float(shares.loc[code, group]), n=int(counts[group].sum()),
@@ -346,7 +370,7 @@ def _numeric(result: Result, spec_: dict, data: pd.DataFrame, instrument: Instru
         table, shares, notes = _publish_frequency(freqs, labels, True, place_names)
         result.table, result.shares, result.notes = table, shares, notes
         counts = own["n"].astype(int)
-        hidden = _hidden_small(counts) if result.country != ALL else None
+        hidden = shares.attrs["hidden"][result.country]
         result.context.update(_cells(counts, result.base, hidden))
         for code, count in counts.items():
             is_hidden = bool(hidden[code]) if hidden is not None else False

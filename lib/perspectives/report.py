@@ -137,10 +137,9 @@ class Section:
             self._draw(result, spec, f"fig{figure['number']:02d}_{analysis_id}", caption)
         if show_table and not result.table.empty:
             self.show_table(result.table, analysis_id, caption_base + f" — {where}")
-        if self.is_synthesis and "by_shares" in result.context and spec.get("by"):
-            by_table = result.context["by_shares"].map(lambda v: fmt.fmt_number(v, 0))
-            self.show_table(by_table, f"{analysis_id}_by_{spec['by']}",
-                            f"{caption_base} by {spec['by'].replace('_', ' ')} (column %)")
+        if self.is_synthesis and "by_table" in result.context and spec.get("by"):
+            self.show_table(result.context["by_table"], f"{analysis_id}_by_{spec['by']}",
+                            f"{caption_base} by {spec['by'].replace('_', ' ')} (counts and column %)")
         if self.is_synthesis and "by_means" in result.context:
             means = result.context["by_means"]
             self.show_figure(figures.mean_bars(means, f"{caption_base}: mean by country", "Mean (%)"),
@@ -158,8 +157,8 @@ class Section:
         title = f"{spec['figure']['caption']} — {self.names[self.country]}"
         if result.figure_kind == "stacked" and result.shares is not None:
             fig = figures.stacked_shares(result.shares, title)
-        elif self.is_synthesis and "by_shares" in result.context and spec.get("by") == "country":
-            fig = figures.stacked_shares(result.context["by_shares"].T, title)
+        elif self.is_synthesis and "by_safe_shares" in result.context and spec.get("by") == "country":
+            fig = figures.stacked_shares(result.context["by_safe_shares"].T, title)
         elif result.shares is not None:
             fig = figures.share_bars(result.shares, title)
         else:
