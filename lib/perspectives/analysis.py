@@ -181,12 +181,13 @@ def publish_counts(counts: pd.Series, base: int, additive: bool) -> pd.DataFrame
     safe = published.suppression.safe_counts["n"] / base * 100 if base else freq["percent"] * float("nan")
     table.attrs["safe_percent"] = safe.astype(float)
     table.attrs["notes"] = list(published.notes)
-    table.attrs["hidden"] = published.suppression.mask["n"].astype(bool)
+    table.attrs["hidden"] = published.suppression.mask["n"].astype(bool).to_dict()
     return table
 
 
 def _publish_frequency(freqs: dict[str, pd.DataFrame], labels: dict[str, str], additive: bool,
-                       place_names: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+                       place_names: dict[str, str]
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, pd.Series]]:
     """One frequency table per place -> published strings and the shares for the figure."""
     columns: dict[str, pd.Series] = {}
     shares: dict[str, pd.Series] = {}
@@ -200,7 +201,7 @@ def _publish_frequency(freqs: dict[str, pd.DataFrame], labels: dict[str, str], a
         columns[(name, "n")] = published["n"]
         columns[(name, "%")] = published["percent"]
         shares[name] = published.attrs["safe_percent"]
-        hidden[place] = published.attrs["hidden"]
+        hidden[place] = pd.Series(published.attrs["hidden"])
         notes.extend(n for n in published.attrs.get("notes", []) if n not in notes)
         columns[(name, "n")].loc["Respondents"] = f"{base:,}"
         columns[(name, "%")].loc["Respondents"] = ""
@@ -208,8 +209,7 @@ def _publish_frequency(freqs: dict[str, pd.DataFrame], labels: dict[str, str], a
     table.index = [labels.get(str(code), str(code)) for code in table.index]
     share_frame = pd.DataFrame(shares)
     share_frame.index = [labels.get(str(code), str(code)) for code in share_frame.index]
-    share_frame.attrs["hidden"] = hidden
-    return table, share_frame, notes
+    return table, share_frame, notes, hidden
 
 
 # --------------------------------------------------------------------------- kinds
@@ -236,10 +236,10 @@ def _single_or_multi(result: Result, spec_: dict, data: pd.DataFrame, instrument
         order = freqs[ALL]["n"].sort_values(ascending=False, kind="stable").index[: spec_["top"]]
         freqs = {place: _keep_attrs(freq.loc[order], freq) for place, freq in freqs.items()}
     additive = spec_["kind"] == "single"
-    table, shares, notes = _publish_frequency(freqs, labels, additive, place_names)
+    table, shares, notes, hidden_by_place = _publish_frequency(freqs, labels, additive, place_names)
     result.table, result.shares, result.notes = table, shares, notes
     own_counts = own["n"].astype(int)
-    hidden = shares.attrs["hidden"][result.country]
+    hidden = hidden_by_place[result.country]
     result.context.update(_cells(own_counts, result.base, hidden))
     result.record("base", result.base, n=result.base)
     for code, count in own_counts.items():
@@ -367,10 +367,10 @@ def _numeric(result: Result, spec_: dict, data: pd.DataFrame, instrument: Instru
         result.record(f"{name}.pct", None if hidden else fmt.pct(count, result.base), n=result.base, suppressed=hidden)
     if bands:
         labels = {b[0]: f"{b[1]:g}-{b[2]:g}%" if b[1] != b[2] else f"{b[1]:g}%" for b in bands}
-        table, shares, notes = _publish_frequency(freqs, labels, True, place_names)
+        table, shares, notes, hidden_by_place = _publish_frequency(freqs, labels, True, place_names)
         result.table, result.shares, result.notes = table, shares, notes
         counts = own["n"].astype(int)
-        hidden = shares.attrs["hidden"][result.country]
+        hidden = hidden_by_place[result.country]
         result.context.update(_cells(counts, result.base, hidden))
         for code, count in counts.items():
             is_hidden = bool(hidden[code]) if hidden is not None else False
