@@ -159,7 +159,9 @@ def _cells(counts: pd.Series, base: int, hidden: pd.Series | None = None) -> Fie
     threshold = _threshold()
     fields = Fields()
     for code, count in counts.items():
-        is_hidden = bool(hidden[code]) if hidden is not None and code in hidden else False
+        # Options left out of a top-k table still follow the small-cell rule in the narrative.
+        is_hidden = (bool(hidden[code]) if hidden is not None and code in hidden.index
+                     else bool(0 < int(count) < threshold))
         percent = fmt.pct(int(count), base) if base else float("nan")
         fields[str(code)] = Cell(int(count), base, percent, is_hidden, threshold)
     return fields
@@ -243,7 +245,7 @@ def _single_or_multi(result: Result, spec_: dict, data: pd.DataFrame, instrument
     result.context.update(_cells(own_counts, result.base, hidden))
     result.record("base", result.base, n=result.base)
     for code, count in own_counts.items():
-        is_hidden = bool(hidden[code]) if hidden is not None else False
+        is_hidden = bool(hidden[code]) if code in hidden.index else bool(0 < int(count) < _threshold())
         result.record(f"{code}.n", None if is_hidden else int(count), n=result.base, suppressed=is_hidden)
         result.record(f"{code}.pct", None if is_hidden else fmt.pct(int(count), result.base), n=result.base,
                       suppressed=is_hidden)
@@ -373,7 +375,7 @@ def _numeric(result: Result, spec_: dict, data: pd.DataFrame, instrument: Instru
         hidden = hidden_by_place[result.country]
         result.context.update(_cells(counts, result.base, hidden))
         for code, count in counts.items():
-            is_hidden = bool(hidden[code]) if hidden is not None else False
+            is_hidden = bool(hidden[code]) if code in hidden.index else bool(0 < int(count) < _threshold())
             result.record(f"{code}.pct", None if is_hidden else fmt.pct(int(count), result.base), n=result.base,
                           suppressed=is_hidden)
     else:

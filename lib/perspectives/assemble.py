@@ -7,14 +7,22 @@ Purpose
     headings, and a header naming the report and the data files it was built from (file name
     and sha256, never a path). Also writes ``outputs/index.html`` linking the reports present.
     Everything runs in the calling process; nbconvert's markdown renderer is imported once.
+    Beside the HTML: ``report.docx`` (:mod:`perspectives.docx_report`) and ``report.pdf``
+    (:mod:`perspectives.pdf`, Chromium printing the HTML; skipped with a note when Chromium is
+    absent or ``PERSPECTIVES_PDF=0``). The report frame and the notebooks' Markdown cells are
+    shown in the report's language (:mod:`perspectives.i18n`); strings that fell back to
+    English in any run or in the assembly are gathered and listed on stderr.
 
 Inputs
     The run folders written by ``perspectives.build`` (``executed.ipynb`` and ``stamp.json``
     of each section), ``Study``/``Grid`` from ``perspectives.study``, the templates in
-    ``perspectives/templates/``. ``SOURCE_DATE_EPOCH`` (optional) sets the date shown.
+    ``perspectives/templates/``, ``params/reference.docx``, ``params/i18n/<lang>.yml``.
+    ``SOURCE_DATE_EPOCH`` (optional) sets the date shown.
 
 Outputs
     ``<REPORT>/report.html`` (written to a temporary file, then ``os.replace``d),
+    ``<REPORT>/report.docx``, ``<REPORT>/report.pdf`` (when Chromium is present),
+    ``<REPORT>/missing_translations.json`` (when a translation fell back to English),
     ``<REPORT>/.report-stamp.json`` (hash of the assembly's inputs, so unchanged reports are
     not re-rendered) and ``index.html``. Same inputs give the same bytes.
 """
@@ -27,6 +35,8 @@ import html
 import json
 import os
 import re
+import subprocess
+import sys
 import tempfile
 import unicodedata
 from collections.abc import Sequence
@@ -34,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perspectives.i18n import MISSING_FILE, Translator, read_missing
 from perspectives.study import Grid, Study, report_folder
 
 __all__ = [
@@ -101,7 +112,8 @@ def _strip_tags(fragment: str) -> str:
 class _Renderer:
     """Renders cells of one report; keeps heading ids unique across its sections."""
 
-    def __init__(self) -> None:
+    def __init__(self, translator: Translator | None = None) -> None:
+        self.tr = translator or Translator()
         # nbconvert is imported once per process, here, for every report assembled.
         from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
@@ -174,7 +186,7 @@ class _Renderer:
             if tags & DROP_CELL_TAGS:
                 continue
             if cell.get("cell_type") == "markdown":
-                parts.append(self.markdown(_join(cell.get("source", "")),
+                parts.append(self.markdown(self.tr.markdown(_join(cell.get("source", ""))),
                                            cell.get("attachments")))
             elif cell.get("cell_type") == "code" and not tags & DROP_OUTPUT_TAGS:
                 for out in cell.get("outputs", []):
@@ -183,7 +195,7 @@ class _Renderer:
                         parts.append(f'<div class="output">{rendered}</div>')
         body = "\n".join(parts)
         if not re.search(r"<h1[\s>]", body):
-            body = f"<h1>{html.escape(doc.title)}</h1>\n{body}"
+            body = f"<h1>{html.escape(self.tr(doc.title))}</h1>\n{body}"
         return self.headings(body, doc.id)
 
 
@@ -209,17 +221,23 @@ def _built_on() -> str | None:
     return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).strftime("%Y-%m-%d")
 
 
-def render_report(meta: ReportMeta, sections: Sequence[SectionDoc]) -> str:
+# The report frame's words (template labels), translated per report.
+FRAME_WORDS = ("Contents", "Partner organisation:", "Built on", "Built from:", "Input", "File")
+
+
+def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
+                  translator: Translator | None = None) -> str:
     """Render a report to an HTML string (deterministic for the same inputs)."""
     from markupsafe import Markup
 
-    r = _Renderer()
+    tr = translator or Translator(meta.lang)
+    r = _Renderer(tr)
     bodies = [{"id": s.id, "body": Markup(r.section(s))} for s in sections]
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     return _env().get_template("report.html.j2").render(
         lang=meta.lang, name=meta.name, study_title=meta.study_title, partner=meta.partner,
         inputs=list(meta.inputs), warnings=list(meta.warnings), built_on=_built_on(),
-        toc=r.toc, sections=bodies, css=Markup(css),
+        toc=r.toc, sections=bodies, css=Markup(css), words={w: tr(w) for w in FRAME_WORDS},
     )
 
 
@@ -250,6 +268,14 @@ def _assembler_digest() -> str:
     h = hashlib.sha256(Path(__file__).read_bytes())
     for p in sorted(TEMPLATES.glob("*")):
         h.update(p.name.encode() + p.read_bytes())
+    # The Word and PDF renderers, the catalogues and the reference document shape the outputs too.
+    here = Path(__file__).parent
+    params = here.parents[1] / "params"
+    extra = [here / "docx_report.py", here / "pdf.py", here / "i18n.py", params / "reference.docx",
+             *sorted((params / "i18n").glob("*.yml"))]
+    for p in extra:
+        if p.is_file():
+            h.update(p.name.encode() + p.read_bytes())
     return h.hexdigest()
 
 
@@ -268,8 +294,10 @@ def _report_meta(code: str, study: Study, stamps: list[dict[str, Any]], lang: st
         for role in dict.fromkeys(roles) if roles.count(role) > 1
     )
     partner = None if code == study.synthesis_code else study.country(code).partner
-    return ReportMeta(code=code, name=study.report_name(code), study_title=study.title,
-                      partner=partner, lang=lang, inputs=inputs, warnings=warnings)
+    tr = Translator(lang)
+    return ReportMeta(code=code, name=tr(study.report_name(code)), study_title=tr(study.title),
+                      partner=partner, lang=lang, inputs=inputs,
+                      warnings=tuple(tr(w) for w in warnings))
 
 
 def assemble_report(
@@ -303,13 +331,15 @@ def assemble_report(
     lang = str(stamps[0].get("lang", "en"))
     meta = _report_meta(code, study, stamps, lang)
     if missing:
+        words = Translator(lang)
         meta = ReportMeta(**{**meta.__dict__, "warnings": meta.warnings + (
-            f"Sections not built yet: {', '.join(missing)}.",)})
+            words("Sections not built yet: {sections}.", sections=", ".join(words(m) for m in missing)),)})
     digest = hashlib.sha256(json.dumps({
         "assembler": _assembler_digest(),
         "meta": meta.__dict__,
         "sections": [(d.id, d.title, _sha256_file(d.notebook)) for d in docs],
         "date": _built_on(),
+        "pdf": _pdf_wanted(),
     }, sort_keys=True, default=list).encode()).hexdigest()
     dest = folder / "report.html"
     stamp_path = folder / ".report-stamp.json"
@@ -319,15 +349,72 @@ def assemble_report(
                 return False
         except ValueError:
             pass
-    text = render_report(meta, docs)
+    tr = Translator(lang)
+    text = render_report(meta, docs, tr)
     leaks = find_leaks(text, forbidden)
     if leaks:
         # Name what kind of thing leaked without printing it into more files.
         raise AssemblyError(f"{code}: the report would show a local path "
                             f"({len(leaks)} occurrence kind(s)); fix the notebook output")
     _write_atomic(dest, text)
+    from perspectives.docx_report import render_docx
+
+    _write_atomic_bytes(folder / "report.docx", render_docx(meta, docs, tr))
+    _write_pdf(code, dest)
+    _report_missing(code, folder, docs, tr)
     _write_atomic(stamp_path, json.dumps({"digest": digest}) + "\n")
     return True
+
+
+def _pdf_wanted() -> bool:
+    """PDFs are printed unless ``PERSPECTIVES_PDF=0`` (a researcher's quick loop may skip them)."""
+    return os.environ.get("PERSPECTIVES_PDF", "1") != "0"
+
+
+def _write_pdf(code: str, html_path: Path) -> None:
+    """Print the HTML report to PDF, or say why there is none (the HTML and DOCX still stand)."""
+    from perspectives import pdf
+
+    if not _pdf_wanted():
+        return
+    try:
+        pdf.html_to_pdf(html_path)
+    except pdf.PdfUnavailable as exc:
+        print(f"{code}: report.pdf skipped: {exc}", file=sys.stderr)
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+        # A failed print must not lose the report that was assembled; it is said loudly.
+        print(f"{code}: report.pdf not written: {exc}", file=sys.stderr)
+
+
+def _report_missing(code: str, folder: Path, docs: Sequence[SectionDoc], tr: Translator) -> None:
+    """Gather the English fallbacks of the runs and of the assembly; list them on stderr."""
+    path = folder / MISSING_FILE
+    missing = sorted(set(read_missing(d.notebook.parent for d in docs)) | tr.missing)
+    if tr.is_default or not missing:
+        path.unlink(missing_ok=True)
+        return
+    _write_atomic(path, json.dumps({"lang": tr.lang, "missing": missing}, indent=1, ensure_ascii=False) + "\n")
+    print(f"{code}: {len(missing)} string(s) have no '{tr.lang}' translation and are shown in English "
+          f"(listed in {folder.name}/{MISSING_FILE}):", file=sys.stderr)
+    shown = 25  # the file holds the full list; the terminal gets enough to act on
+    for text in missing[:shown]:
+        short = text if len(text) <= 100 else text[:97] + "..."
+        print(f"    {short}", file=sys.stderr)
+    if len(missing) > shown:
+        print(f"    ... and {len(missing) - shown} more", file=sys.stderr)
+
+
+def _write_atomic_bytes(dest: Path, data: bytes) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_index(out: Path, study: Study, grid: Grid) -> bool:

@@ -9,12 +9,15 @@ Purpose
 
 Inputs
     The notebook's parameters: ``country`` (ISO3 or ALL), ``lang``, ``data_path``,
-    ``conversations_path``, ``output_dir``.
+    ``conversations_path``, ``output_dir``. Fixed strings (headings, captions, table words,
+    narrative templates) go through :class:`perspectives.i18n.Translator` for ``lang``;
+    answer and question labels come from the XLSForm's column of that language.
 
 Outputs
     In ``output_dir``: ``tables/*.csv``, ``figures/*.png|svg``, ``values.json`` (a list of
     {name, value, n, country, section}), shown in the notebook as Markdown, HTML tables
-    and images; nothing row-level.
+    and images; nothing row-level. With ``lang`` other than English, also
+    ``missing_translations.json`` listing the strings shown in English for want of a translation.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
-from . import analysis, figures, fmt
-from .study import load_grid, load_study, report_folder, repo_root
+from . import analysis, figures, fmt, i18n
+from .study import load_grid, load_study, repo_root, report_folder
 
 ALL = "ALL"
 
@@ -53,7 +56,8 @@ class Section:
         if section not in sections:
             raise ValueError(f"unknown section {section!r}; known: {sorted(sections)}")
         self.section, self.country, self.lang = section, country, lang
-        self.title = sections[section].title
+        self.t = i18n.Translator(lang)
+        self.title = self.t(sections[section].title)
         self.data_path = data_path
         self.conversations_path = conversations_path
         default_dir = repo_root() / "outputs" / "scratch" / report_folder(country) / section
@@ -61,20 +65,22 @@ class Section:
         self.output_dir.mkdir(parents=True, exist_ok=True)
         self.values: list[dict[str, Any]] = []
         self.notes: list[str] = []
-        self.names = {c.iso3: c.name for c in self.study.countries}
-        self.names[ALL] = "All six countries"
+        self.names = {c.iso3: self.t(c.name) for c in self.study.countries}
+        self.names[ALL] = self.t("All six countries")
         self._figure_count = 0
 
     # ------------------------------------------------------------------ data
     @property
     def survey(self):
         """The validated survey (eligible completes, exclusion log, source stamp)."""
-        return _survey(str(self.data_path) if self.data_path else None)
+        survey = _survey(str(self.data_path) if self.data_path else None)
+        # Labels in the report's language; English needs no wrapper (identical behaviour).
+        return survey if self.t.is_default else i18n.LocalisedSurvey(survey, self.t)
 
     @property
     def place(self) -> str:
         """How the narrative names the report's population."""
-        return "the six countries" if self.country == ALL else self.names[self.country]
+        return self.t("the six countries") if self.country == ALL else self.names[self.country]
 
     @property
     def is_synthesis(self) -> bool:
@@ -101,11 +107,14 @@ class Section:
         """Write a published table as CSV and show it (tables reaching here passed disclosure control)."""
         folder = self.output_dir / "tables"
         folder.mkdir(parents=True, exist_ok=True)
+        table = i18n.translate_frame(table, self.t)
         flat = table.copy()
         if isinstance(flat.columns, pd.MultiIndex):
             flat.columns = [" ".join(str(part) for part in col if part) for col in flat.columns]
         flat.to_csv(folder / f"{stem}.csv", index_label="")
-        display(Markdown(f"*Table: {caption}*"))
+        # Marked as a caption so the DOCX renderer gives it Word's Caption style.
+        display(Markdown("*" + self.t("Table: {caption}", caption=caption) + "*"),
+                metadata={"perspectives": {"kind": "caption", "of": "table"}})
         # The metadata lets other renderers (DOCX) rebuild a native table from the CSV.
         display(HTML(table.to_html(classes="report-table", na_rep="", border=0)),
                 metadata={"perspectives": {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption}})
@@ -114,7 +123,7 @@ class Section:
         png = figures.save(fig, self.output_dir / "figures", stem)
         display(Image(data=png, format="png"),
                 metadata={"perspectives": {"kind": "figure", "png": f"figures/{stem}.png", "caption": caption}})
-        display(Markdown(f"*{caption}*"))
+        display(Markdown(f"*{caption}*"), metadata={"perspectives": {"kind": "caption", "of": "figure"}})
 
     # ------------------------------------------------------------------ analyses
     def run(self, analysis_id: str, show_table: bool = True) -> analysis.Result:
@@ -126,35 +135,42 @@ class Section:
         for value in result.values:
             value["section"] = self.section
         self.values.extend(result.values)
+        if not self.t.is_default:
+            from .disclosure import settings
+
+            result.context = i18n.translate_fields(result.context, self.t, settings().threshold)
         if spec.get("text"):
-            self.say(result.narrative(spec["text"], self.place))
+            self.say(result.narrative(self.t(spec["text"]), self.place))
         figure = spec.get("figure")
-        caption_base = figure["caption"] if figure else analysis_id.replace("_", " ").capitalize()
+        caption_base = self.t(figure["caption"] if figure else analysis_id.replace("_", " ").capitalize())
         where = self.names[self.country]
-        caption = f"{caption_base} — {where} (n = {result.base:,})"
+        caption = self.t("{caption} — {place} (n = {n})", caption=caption_base, place=where, n=f"{result.base:,}")
         if figure:
-            caption = f"Figure {figure['number']}. {caption}"
+            caption = self.t("Figure {number}. {caption}", number=figure["number"], caption=caption)
             self._draw(result, spec, f"fig{figure['number']:02d}_{analysis_id}", caption)
         if show_table and not result.table.empty:
-            self.show_table(result.table, analysis_id, caption_base + f" — {where}")
+            self.show_table(result.table, analysis_id, self.t("{caption} — {place}", caption=caption_base, place=where))
         if self.is_synthesis and "by_table" in result.context and spec.get("by"):
             self.show_table(result.context["by_table"], f"{analysis_id}_by_{spec['by']}",
-                            f"{caption_base} by {spec['by'].replace('_', ' ')} (counts and column %)")
+                            self.t("{caption} by {by} (counts and column %)", caption=caption_base,
+                                   by=self.t(spec["by"].replace("_", " "))))
         if self.is_synthesis and "by_means" in result.context:
             means = result.context["by_means"]
-            self.show_figure(figures.mean_bars(means, f"{caption_base}: mean by country", "Mean (%)"),
-                             f"{analysis_id}_means", f"{caption_base}: mean by country")
+            mean_caption = self.t("{caption}: mean by country", caption=caption_base)
+            self.show_figure(figures.mean_bars(means, mean_caption, self.t("Mean (%)")),
+                             f"{analysis_id}_means", mean_caption)
         if result.test is not None:
-            self.say(f"Test across {spec['by'].replace('_', ' ')}: {fmt.fmt_test(result.test)}"
-                     + (" (some expected counts are small; read with care)"
-                        if getattr(result.test, "small_expected", False) else "") + ".")
+            by = self.t(spec["by"].replace("_", " "))
+            template = ("Test across {by}: {test} (some expected counts are small; read with care)."
+                        if getattr(result.test, "small_expected", False) else "Test across {by}: {test}.")
+            self.say(self.t(template, by=by, test=fmt.fmt_test(result.test)))
         for note in result.notes:
             if note not in self.notes:
                 self.notes.append(note)
         return result
 
     def _draw(self, result: analysis.Result, spec: dict, stem: str, caption: str) -> None:
-        title = f"{spec['figure']['caption']} — {self.names[self.country]}"
+        title = self.t("{caption} — {place}", caption=self.t(spec["figure"]["caption"]), place=self.names[self.country])
         if result.figure_kind == "stacked" and result.shares is not None:
             fig = figures.stacked_shares(result.shares, title)
         elif self.is_synthesis and "by_safe_shares" in result.context and spec.get("by") == "country":
@@ -169,7 +185,8 @@ class Section:
     def finish(self) -> Path:
         """Explain the marks used and write ``values.json``; returns its path."""
         if self.notes:
-            self.say("**Notes on the tables.** " + " ".join(self.notes))
+            self.say(f"**{self.t('Notes on the tables.')}** " + " ".join(self.t(n) for n in self.notes))
+        self.t.write_missing(self.output_dir)
         path = self.output_dir / "values.json"
         path.write_text(json.dumps(self.values, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
                         encoding="utf-8")
@@ -192,29 +209,31 @@ class Section:
         disqualified = int(summary.query("outcome == 'disqualified' and criterion == ''")["n"].sum())
         no_consent = int(summary.query("outcome == 'no_consent'")["n"].sum())
         total = len(eligible) + partial + disqualified + no_consent
-        counts = pd.Series({"Eligible and complete (analysed)": len(eligible), "Partial responses": partial,
-                            "Disqualified by an eligibility question": disqualified,
-                            "Did not consent": no_consent})
+        t = self.t
+        counts = pd.Series({t("Eligible and complete (analysed)"): len(eligible), t("Partial responses"): partial,
+                            t("Disqualified by an eligibility question"): disqualified,
+                            t("Did not consent"): no_consent})
         published = publish_counts(counts, total, True)
-        table = pd.DataFrame({"Responses": published["n"], "%": published["percent"]})
-        table.loc["All responses received"] = [f"{total:,}", ""]
-        self.show_table(table, "sample_flow", f"What happened to the responses — {self.names[self.country]}")
+        table = pd.DataFrame({t("Responses"): published["n"], "%": published["percent"]})
+        table.loc[t("All responses received")] = [f"{total:,}", ""]
+        self.show_table(table, "sample_flow", t("What happened to the responses — {place}", place=self.names[self.country]))
         criteria = summary.query("outcome == 'disqualified' and criterion != ''").set_index("criterion")["n"]
         if len(criteria):
             labels = {name: self.survey.instrument.label(name) for name in criteria.index
                       if name in self.survey.instrument.questions}
             crit_pub = publish_counts(criteria.astype(int), int(criteria.sum()), True)
-            crit_table = pd.DataFrame({"Disqualified": crit_pub["n"], "%": crit_pub["percent"]})
+            crit_table = pd.DataFrame({t("Disqualified"): crit_pub["n"], "%": crit_pub["percent"]})
             crit_table.index = [labels.get(i, i) for i in crit_table.index]
-            self.show_table(crit_table, "disqualified_by_criterion", "First eligibility criterion not met")
+            self.show_table(crit_table, "disqualified_by_criterion", t("First eligibility criterion not met"))
         for name, value in (("responses", total), ("eligible", len(eligible)), ("partial", partial),
                             ("disqualified", disqualified)):
             self.record(f"sample.{name}.n", int(value), n=total)
         for criterion, value in criteria.items():
             self.record(f"sample.disqualified.{criterion}.n", int(value), n=disqualified)
-        self.say(f"Of {total:,} responses received for {self.place}, {len(eligible):,} were eligible and complete "
-                 f"and are analysed here; {partial:,} stopped before the end and {disqualified:,} did not meet "
-                 f"an eligibility criterion.")
+        self.say(t("Of {total} responses received for {place}, {eligible} were eligible and complete and are "
+                   "analysed here; {partial} stopped before the end and {disqualified} did not meet an "
+                   "eligibility criterion.", total=f"{total:,}", place=self.place, eligible=f"{len(eligible):,}",
+                   partial=f"{partial:,}", disqualified=f"{disqualified:,}"))
 
     # ------------------------------------------------------------------ survivors
     @property
@@ -228,7 +247,7 @@ class Section:
         from . import disclosure, qualitative
 
         country = None if self.is_synthesis else self.country
-        self.say(qualitative.conversations_note(country))
+        self.say(self.t(qualitative.conversations_note(country)))
         if not qualitative.has_conversations(country):
             return
         table, values = qualitative.participant_summary(self.participants, country)
@@ -237,18 +256,19 @@ class Section:
         published = disclosure.publish(counts, additive_rows=True, additive_cols=several,
                                        row_totals=counts.sum(axis=1), col_totals=counts.sum() if several else None,
                                        percent="none")
-        shown = published.table.rename(columns={"female": "Young women", "male": "Young men"})
-        shown["All"] = [f"{int(t):,}" for t in counts.sum(axis=1)]
+        shown = published.table.rename(columns={"female": self.t("Young women"), "male": self.t("Young men")})
+        shown[self.t("All")] = [f"{int(t):,}" for t in counts.sum(axis=1)]
         shown.index = [self.names.get(i, i) for i in shown.index]
         self.show_table(shown, "conversation_participants",
-                        f"Conversation participants by gender — {self.names[self.country]}")
+                        self.t("Conversation participants by gender — {place}", place=self.names[self.country]))
         self._note(published.notes)
         low, high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
                      for c in ("age_at_conversation.min", "age_at_conversation.max"))
         first_low, first_high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
                                  for c in ("age_first_targeted.min", "age_first_targeted.max"))
-        self.say(f"Participants were aged {low} to {high} at the time of the conversation; in the participants "
-                 f"table, the ages at which they were first targeted run from {first_low} to {first_high}.")
+        self.say(self.t("Participants were aged {low} to {high} at the time of the conversation; in the "
+                        "participants table, the ages at which they were first targeted run from {first_low} "
+                        "to {first_high}.", low=low, high=high, first_low=first_low, first_high=first_high))
         for name, value, n in values:
             self.record(name, value, n=n)
 
@@ -270,7 +290,7 @@ class Section:
 
         country = None if self.is_synthesis else self.country
         if not self.is_synthesis:
-            self.say(qualitative.conversations_note(country))
+            self.say(self.t(qualitative.conversations_note(country)))
             if not qualitative.has_conversations(country):
                 return
         codebook = qualitative.load_codebook()
@@ -282,11 +302,14 @@ class Section:
         out_of = int(summary["out_of"].iloc[0])
         counts = summary.set_index("code")["participants"]
         published = analysis.publish_counts(counts, out_of, additive=False)
-        table = pd.DataFrame({"Theme": summary["label"].to_numpy(), "Participants": published["n"].to_numpy(),
+        theme, participants = self.t("Theme"), self.t("Participants")
+        table = pd.DataFrame({theme: [self.t(label) for label in summary["label"]],
+                              participants: published["n"].to_numpy(),
                               "%": published["percent"].to_numpy()}, index=summary["code"].to_numpy())
-        table = table.set_index("Theme")
+        table = table.set_index(theme)
         self.show_table(table, f"themes_{self.section}",
-                        f"Conversation participants who raised each theme (of {out_of}) — {self.names[self.country]}")
+                        self.t("Conversation participants who raised each theme (of {out_of}) — {place}",
+                               out_of=out_of, place=self.names[self.country]))
         self._note(published.attrs["notes"])
         hidden = published["n"].str.startswith("<") | (published["n"] == disclosure.WITHHELD_MARK)
         for code, value in counts.items():
@@ -296,27 +319,33 @@ class Section:
             matrix = matrix.loc[[c for c in summary["code"] if c in matrix.index and codebook.codes[c].level == 1]]
             if not matrix.empty:
                 sup = disclosure.suppress(matrix, additive_rows=False, additive_cols=False)
-                safe = sup.safe_counts.rename(index=codebook.label, columns=lambda c: self.names.get(c, c))
-                self.show_figure(figures.heatmap(safe, "Participants raising each theme, by country"),
+                safe = sup.safe_counts.rename(index=lambda c: self.t(codebook.label(c)),
+                                              columns=lambda c: self.names.get(c, c))
+                self.show_figure(figures.heatmap(safe, self.t("Participants raising each theme, by country")),
                                  f"themes_{self.section}_heatmap",
-                                 "Participants who raised each theme, by country (blank: fewer than "
-                                 f"{sup.threshold}, withheld)")
+                                 self.t("Participants who raised each theme, by country (blank: fewer than "
+                                        "{threshold}, withheld)", threshold=sup.threshold))
         excerpts, log = qualitative.section_excerpts(conversations, codebook, self.section, country)
         if excerpts:
-            self.say("**Excerpts** (in the embedded data these are synthetic summaries; an excerpt is shown only "
-                     "with the participant's consent and after a screen for identifying details):\n\n"
-                     + "\n\n".join(f"> {text}" for text in excerpts))
+            # Excerpts are what participants said (or, here, synthetic summaries): never machine-translated.
+            self.t.note_missing("conversation excerpts (shown as recorded)")
+            self.say(self.t("**Excerpts** (in the embedded data these are synthetic summaries; an excerpt is shown "
+                            "only with the participant's consent and after a screen for identifying details):")
+                     + "\n\n" + "\n\n".join(f"> {text}" for text in excerpts))
         blocked = int(log["blocked"].sum()) if len(log) else 0
         self.record(f"excerpts.{self.section}.blocked", blocked)
         if blocked:
-            self.say(f"The identifying-details screen withheld {blocked} excerpt(s) on these themes.")
+            self.say(self.t("The identifying-details screen withheld {blocked} excerpt(s) on these themes.",
+                            blocked=blocked))
 
     def _count_text(self, k: int, n: int) -> str:
         """'k of n' under the small-cell rule (1 to threshold-1 is not printed)."""
         from .disclosure import settings
 
         threshold = settings().threshold
-        return f"fewer than {threshold} of {n}" if 0 < k < threshold else f"{k} of {n}"
+        if 0 < k < threshold:
+            return self.t("fewer than {threshold} of {n}", threshold=threshold, n=n)
+        return self.t("{k} of {n}", k=k, n=n)
 
     def _qualitative_inputs(self) -> dict:
         return {"conversations": self.conversations, "participants": self.participants,
@@ -327,12 +356,15 @@ class Section:
         from . import qualitative
 
         country = None if self.is_synthesis else self.country
+        # The recommendations are composed by perspectives.qualitative in English only.
+        self.t.note_missing("recommendations text (perspectives.qualitative composes it in English)")
         self.say(qualitative.render_recommendations(country, **self._qualitative_inputs()))
 
     def roundtable(self) -> None:
         from . import qualitative
 
         country = None if self.is_synthesis else self.country
+        self.t.note_missing("roundtable text (perspectives.qualitative composes it in English)")
         self.say(qualitative.render_roundtable(country, **self._qualitative_inputs()))
 
     # ------------------------------------------------------------------ summary
@@ -341,7 +373,7 @@ class Section:
         from .summary import key_findings
 
         report_dir = self.output_dir.parent
-        findings, used = key_findings(report_dir, self.country, self.place)
+        findings, used = key_findings(report_dir, self.country, self.place, translate=self.t)
         for heading, bullets in findings:
             self.heading(heading, 3)
             self.say("\n".join(f"- {b}" for b in bullets))

@@ -6,7 +6,9 @@ Purpose
     missing or suppressed for this report is dropped (and listed), never guessed.
 
 Inputs
-    The report's folder (``outputs/<REPORT>/sections``), its country code and place name.
+    The report's folder (``outputs/<REPORT>/sections``), its country code and place name, and
+    optionally the report's translator (headings and sentence templates are looked up in the
+    language's catalogue before they are filled).
 
 Outputs
     ``[(heading, [sentence, ...]), ...]`` and the number of values used.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import string
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +62,14 @@ def value_table(values: list[dict[str, Any]], country: str) -> dict[str, str]:
     return table
 
 
-def key_findings(sections_dir: Path, country: str, place: str,
-                 spec_path: Path | None = None) -> tuple[list[tuple[str, list[str]]], int]:
-    """Fill the summary's sentences; drop those whose values are not available."""
+def key_findings(sections_dir: Path, country: str, place: str, spec_path: Path | None = None,
+                 translate: Callable[[str], str] | None = None) -> tuple[list[tuple[str, list[str]]], int]:
+    """Fill the summary's sentences; drop those whose values are not available.
+
+    ``translate`` maps an English heading or template to the report's language (the
+    placeholders stay the same); without it the English of ``params/summary.yml`` is used.
+    """
+    tr = translate or (lambda text: text)
     spec = yaml.safe_load(Path(spec_path or ROOT / "params" / "summary.yml").read_text(encoding="utf-8"))
     table = value_table(load_values(sections_dir), country)
     used = 0
@@ -72,8 +80,8 @@ def key_findings(sections_dir: Path, country: str, place: str,
             names = [field[len("v["):-1] for _, field, _, _ in string.Formatter().parse(template)
                      if field and field.startswith("v[")]
             if all(name in table for name in names):
-                sentences.append(template.format(v=table, place=place))
+                sentences.append(tr(template).format(v=table, place=place))
                 used += len(names)
         if sentences:
-            out.append((block["heading"], sentences))
+            out.append((tr(block["heading"]), sentences))
     return out, used

@@ -1,0 +1,362 @@
+"""Translation of the reports' fixed strings: one catalogue per language, English as fallback.
+
+Purpose
+    Headings, captions, table headers, narrative templates and the report frame are written
+    in English in ``params/`` and the library. A report built with ``lang="es"`` shows them
+    through :class:`Translator`, which looks each English string up in
+    ``params/i18n/<lang>.yml`` and falls back to English when the catalogue has no entry.
+    Every fallback is remembered, written to ``missing_translations.json`` in the run folder
+    and listed by the assembler at the end of the build, so a gap is visible, never silent.
+    Answer and question labels come from the XLSForm's ``label::<Language> (<code>)`` columns
+    instead (the instrument is translated where the fieldwork needed it).
+
+Inputs
+    ``params/i18n/<lang>.yml``: a mapping ``English string -> {text: ..., review: bool}``
+    (``review: true`` marks a translation a native speaker should check). Templates keep the
+    English ``{placeholders}`` unchanged. ``params/study.yml`` for the language names.
+
+Outputs
+    Translated strings; ``missing_translations.json`` (a sorted JSON list of the English
+    strings that fell back); :func:`coverage` for the catalogue report
+    (``python -m perspectives.i18n``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE_DIR = ROOT / "params" / "i18n"
+DEFAULT_LANG = "en"
+MISSING_FILE = "missing_translations.json"
+
+__all__ = [
+    "DEFAULT_LANG",
+    "MISSING_FILE",
+    "Entry",
+    "LocalisedInstrument",
+    "LocalisedSurvey",
+    "Translator",
+    "catalogue_strings",
+    "coverage",
+    "instrument_language",
+    "load_catalogue",
+    "main",
+    "placeholders",
+    "read_missing",
+    "translate_fields",
+    "translate_frame",
+]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One translated string and whether a native speaker should review it."""
+
+    text: str
+    review: bool = False
+
+
+def placeholders(template: str) -> set[str]:
+    """The ``{field}`` names a template uses (translations must use exactly the same)."""
+    names: set[str] = set()
+    for _, name, _, _ in string.Formatter().parse(template):
+        if name is not None and name != "":
+            names.add(name)
+    return names
+
+
+@lru_cache(maxsize=16)
+def load_catalogue(lang: str, folder: Path | None = None) -> dict[str, Entry]:
+    """The catalogue of ``lang`` (empty for English or a language without a file)."""
+    path = Path(folder or CATALOGUE_DIR) / f"{lang}.yml"
+    if lang == DEFAULT_LANG or not path.is_file():
+        return {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    catalogue: dict[str, Entry] = {}
+    for key, value in raw.items():
+        if isinstance(value, str):
+            entry = Entry(value)
+        elif isinstance(value, dict) and isinstance(value.get("text"), str):
+            entry = Entry(value["text"], bool(value.get("review", False)))
+        else:
+            raise ValueError(f"{path.name}: entry {key!r} needs a 'text' string")
+        # A translation that drops or invents a placeholder would fail (or lie) at format time.
+        if placeholders(str(key)) != placeholders(entry.text):
+            raise ValueError(f"{path.name}: entry {key!r} must use the placeholders "
+                             f"{sorted(placeholders(str(key)))}, not {sorted(placeholders(entry.text))}")
+        catalogue[str(key)] = entry
+    return catalogue
+
+
+@lru_cache(maxsize=1)
+def _language_names() -> dict[str, str]:
+    study = yaml.safe_load((ROOT / "params" / "study.yml").read_text(encoding="utf-8"))
+    return dict(study.get("languages") or {})
+
+
+def instrument_language(lang: str) -> str:
+    """The XLSForm label column suffix of a language: ``es`` -> ``Spanish (es)``."""
+    names = _language_names()
+    if lang not in names:
+        raise ValueError(f"unknown language {lang!r}; use one of {sorted(names)}")
+    return f"{names[lang]} ({lang})"
+
+
+class Translator:
+    """Looks strings up in one language's catalogue and remembers what fell back to English."""
+
+    def __init__(self, lang: str = DEFAULT_LANG, folder: Path | None = None) -> None:
+        instrument_language(lang)  # an unknown code is an error, not a silent English report
+        self.lang = lang
+        self.catalogue = load_catalogue(lang, folder)
+        self.missing: set[str] = set()
+
+    @property
+    def is_default(self) -> bool:
+        return self.lang == DEFAULT_LANG
+
+    @property
+    def column(self) -> str:
+        """The XLSForm label column of this language."""
+        return instrument_language(self.lang)
+
+    def __call__(self, text: str, **fields: Any) -> str:
+        """``text`` in this language (English if untranslated), formatted with ``fields`` if given."""
+        out = self.lookup(text)
+        return out.format(**fields) if fields else out
+
+    def lookup(self, text: str) -> str:
+        if self.is_default or not text or not text.strip():
+            return text
+        entry = self.catalogue.get(text)
+        if entry is None:
+            self.missing.add(text)
+            return text
+        return entry.text
+
+    def note_missing(self, what: str) -> None:
+        """Record a part of the report that is generated in English only (no catalogue key)."""
+        if not self.is_default:
+            self.missing.add(what)
+
+    def label(self, labels: dict[str, str], english: str, name: str) -> str:
+        """A label from the XLSForm's columns: this language's, else English (recorded)."""
+        if self.is_default:
+            return english
+        text = labels.get(self.column)
+        if text:
+            return text
+        self.missing.add(f"instrument label: {name}")
+        return english
+
+    def markdown(self, source: str) -> str:
+        """Translate Markdown block by block (headings by their text), keeping the markup."""
+        if self.is_default:
+            return source
+        blocks = re.split(r"(\n\s*\n)", source)
+        out = []
+        for block in blocks:
+            if not block.strip():
+                out.append(block)
+                continue
+            lines = block.split("\n")
+            if all(re.match(r"^\s*#{1,6}\s", ln) for ln in lines if ln.strip()):
+                out.append("\n".join(self._heading(ln) for ln in lines))
+            else:
+                out.append(self.lookup(block.strip()))
+        return "".join(out)
+
+    def _heading(self, line: str) -> str:
+        m = re.match(r"^(\s*#{1,6}\s+)(.*?)\s*$", line)
+        return m.group(1) + self.lookup(m.group(2)) if m else line
+
+    def write_missing(self, folder: Path) -> Path | None:
+        """Write the fallbacks of this run to ``folder/missing_translations.json`` (None if none)."""
+        path = Path(folder) / MISSING_FILE
+        if self.is_default or not self.missing:
+            path.unlink(missing_ok=True)
+            return None
+        path.write_text(json.dumps({"lang": self.lang, "missing": sorted(self.missing)}, indent=1,
+                                   ensure_ascii=False) + "\n", encoding="utf-8")
+        return path
+
+
+class LocalisedInstrument:
+    """The instrument as one language sees it: labels from that language's XLSForm columns.
+
+    Wraps an :class:`perspectives.instrument.Instrument` without changing it (the survey is
+    cached and shared), so the analysis engine labels tables and figures in the report's
+    language while codes, questions and choice lists stay those of the one instrument.
+    """
+
+    def __init__(self, instrument: Any, translator: Translator) -> None:
+        self._instrument = instrument
+        self._tr = translator
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._instrument, name)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._instrument[name]
+
+    def choice_labels(self, name: str, language: str | None = None) -> dict[str, str]:
+        question = self._instrument.questions[name]
+        return {choice.name: self._tr.label(choice.labels, choice.label, f"{question.list_name}/{choice.name}")
+                for choice in self._instrument.choices[question.list_name or ""]}
+
+    def label(self, name: str, language: str | None = None) -> str:
+        question = self._instrument.questions[name]
+        return self._tr.label(question.labels, question.label, name)
+
+
+class LocalisedSurvey:
+    """A survey whose ``instrument`` speaks the report's language (everything else as is)."""
+
+    def __init__(self, survey: Any, translator: Translator) -> None:
+        self._survey = survey
+        self.instrument = LocalisedInstrument(survey.instrument, translator)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._survey, name)
+
+
+# Fixed words the analysis engine puts into table headers and row labels.
+TABLE_WORDS = ("Respondents", "Mean (%)", "n", "%", "Girls", "Boys", "Test", "girls vs boys",
+               "bottom (%)", "top (%)", "bottom, all six (%)", "top, all six (%)")
+
+
+def translate_frame(frame: Any, translator: Translator, words: Iterable[str] = TABLE_WORDS) -> Any:
+    """A copy of a table with its fixed header and row words translated (cells untouched)."""
+    import pandas as pd
+
+    if translator.is_default or frame is None:
+        return frame
+    fixed = set(words)
+
+    def word(value: Any) -> Any:
+        return translator.lookup(value) if isinstance(value, str) and value in fixed else value
+
+    out = frame.copy()
+    out.index = [word(v) for v in out.index]
+    if isinstance(out.columns, pd.MultiIndex):
+        out.columns = pd.MultiIndex.from_tuples([tuple(word(p) for p in col) for col in out.columns])
+    else:
+        out.columns = [word(v) for v in out.columns]
+    return out
+
+
+# Phrases the narrative cells say in place of a withheld number (perspectives.analysis.Cell).
+CELL_PHRASES = ("n/a", "a number withheld for privacy", "fewer than {threshold} respondents")
+
+
+def translate_fields(value: Any, translator: Translator, threshold: int) -> Any:
+    """Narrative fields with the withheld-number phrases in the report's language.
+
+    Cells format themselves in English; a cell that prints one of the fixed phrases is
+    replaced by its translated text, every other value is returned as it is.
+    """
+    if translator.is_default:
+        return value
+    phrases = {p.format(threshold=threshold): translator(p, threshold=threshold) if "{" in p
+               else translator(p) for p in CELL_PHRASES}
+    if isinstance(value, dict):
+        out = type(value)()
+        for key, item in value.items():
+            out[key] = translate_fields(item, translator, threshold)
+        return out
+    if isinstance(value, str):
+        return phrases.get(value, value)
+    for attr in ("pct", "pct_n", "n"):
+        if not hasattr(value, attr):
+            return value
+    return _LocalCell(value, phrases)
+
+
+class _LocalCell:
+    """A narrative cell whose withheld-number phrases come out translated."""
+
+    def __init__(self, cell: Any, phrases: dict[str, str]) -> None:
+        self._cell, self._phrases = cell, phrases
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._cell, name)
+        return self._phrases.get(value, value) if isinstance(value, str) else value
+
+    def __format__(self, spec: str) -> str:
+        return self.pct_n
+
+
+def read_missing(folders: Iterable[Path]) -> list[str]:
+    """The union of the missing strings recorded in ``folders`` (sorted)."""
+    seen: set[str] = set()
+    for folder in folders:
+        path = Path(folder) / MISSING_FILE
+        if path.is_file():
+            seen.update(json.loads(path.read_text(encoding="utf-8")).get("missing", []))
+    return sorted(seen)
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def catalogue_strings(root: Path | None = None) -> list[str]:
+    """The English strings the reports take from ``params/`` (analyses, summary, grid titles)."""
+    root = Path(root or ROOT)
+    params = root / "params"
+    strings: list[str] = []
+    grid = yaml.safe_load((params / "grid.yml").read_text(encoding="utf-8"))
+    strings += [s["title"] for s in grid["sections"]]
+    analyses = yaml.safe_load((params / "analyses.yml").read_text(encoding="utf-8"))
+    for key, spec in analyses.items():
+        if key == "bands" or not isinstance(spec, dict):
+            continue
+        if spec.get("text"):
+            strings.append(spec["text"])
+        if spec.get("figure"):
+            strings.append(spec["figure"]["caption"])
+    summary = yaml.safe_load((params / "summary.yml").read_text(encoding="utf-8"))
+    for block in summary:
+        strings.append(block["heading"])
+        strings.extend(block["findings"])
+    return list(dict.fromkeys(strings))
+
+
+def coverage(lang: str, strings: Iterable[str] | None = None) -> dict[str, int]:
+    """How many of ``strings`` (default: every catalogue key of any language) ``lang`` translates."""
+    catalogue = load_catalogue(lang)
+    if strings is None:
+        keys: set[str] = set()
+        for path in sorted(CATALOGUE_DIR.glob("*.yml")):
+            keys.update(load_catalogue(path.stem))
+        keys.update(catalogue_strings())
+        strings = sorted(keys)
+    wanted = list(strings)
+    done = [s for s in wanted if s in catalogue]
+    return {"strings": len(wanted), "translated": len(done),
+            "review": sum(1 for s in done if catalogue[s].review)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m perspectives.i18n [LANG ...]``: print each catalogue's coverage."""
+    args = sys.argv[1:] if argv is None else argv
+    langs = args or [code for code in _language_names() if code != DEFAULT_LANG]
+    for lang in langs:
+        c = coverage(lang)
+        print(f"{lang}: {c['translated']}/{c['strings']} strings translated, "
+              f"{c['review']} marked for review by a native speaker")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""The Word report: real headings, native tables from the CSVs, figures with captions, a TOC.
+
+Builds a small executed notebook by hand (the shape papermill writes, with the metadata
+perspectives.report attaches) and checks the document python-docx reads back.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+
+import docx
+import pytest
+from perspectives.assemble import ReportMeta, SectionDoc
+from perspectives.docx_report import build_reference, render_docx
+from perspectives.i18n import Translator
+
+
+def _png() -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.bar(["a", "b"], [1, 2])
+    raw = io.BytesIO()
+    fig.savefig(raw, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return raw.getvalue()
+
+
+def _display(data: dict, meta: dict | None = None) -> dict:
+    return {"output_type": "display_data", "data": data, "metadata": {"perspectives": meta} if meta else {}}
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Path:
+    run = tmp_path / "sections" / "methods"
+    (run / "tables").mkdir(parents=True)
+    (run / "figures").mkdir()
+    (run / "tables" / "gender.csv").write_text(",Moldova n,Moldova %\nWoman,53,98%\nMan,<5,–\n", encoding="utf-8")
+    png = _png()
+    (run / "figures" / "fig01_gender.png").write_bytes(png)
+    cells = [
+        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "country = 'MDA'",
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": "/home/secret/path\n"}]},
+        {"cell_type": "code", "metadata": {}, "source": "section.header()",
+         "outputs": [_display({"text/markdown": "# Methods and sample"})]},
+        {"cell_type": "markdown", "metadata": {}, "source": "## The survey\n\nWorkers answered **online**.\n\n- one\n- two\n\n> a quote"},
+        {"cell_type": "code", "metadata": {}, "source": "section.run('gender')", "outputs": [
+            _display({"image/png": base64.b64encode(png).decode()},
+                     {"kind": "figure", "png": "figures/fig01_gender.png", "caption": "Figure 1. Gender"}),
+            _display({"text/markdown": "*Figure 1. Gender*"}, {"kind": "caption", "of": "figure"}),
+            _display({"text/markdown": "*Table: Gender — Moldova*"}, {"kind": "caption", "of": "table"}),
+            _display({"text/html": "<table>…</table>"}, {"kind": "table", "csv": "tables/gender.csv",
+                                                         "caption": "Gender — Moldova"}),
+        ]},
+    ]
+    (run / "executed.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                                    "nbformat_minor": 5}), encoding="utf-8")
+    return run
+
+
+def _meta(lang: str = "en") -> ReportMeta:
+    return ReportMeta(code="MDA", name="Moldova", study_title="Study", partner="Partner", lang=lang,
+                      inputs=({"role": "survey", "name": "export.csv", "sha256": "ab" * 32},))
+
+
+def _render(run_dir: Path, tmp_path: Path, lang: str = "en") -> docx.document.Document:
+    reference = build_reference(tmp_path / "reference.docx")
+    data = render_docx(_meta(lang), [SectionDoc("methods", "Methods and sample", run_dir / "executed.ipynb")],
+                       Translator(lang), reference)
+    out = tmp_path / "report.docx"
+    out.write_bytes(data)
+    return docx.Document(str(out))
+
+
+def test_headings_are_word_headings(run_dir: Path, tmp_path: Path) -> None:
+    doc = _render(run_dir, tmp_path)
+    styled = [(p.style.name, p.text) for p in doc.paragraphs]
+    assert ("Heading 1", "Methods and sample") in styled
+    assert ("Heading 2", "The survey") in styled
+    assert ("List Bullet", "one") in styled and ("List Bullet", "two") in styled
+    assert ("Quote", "a quote") in styled
+    bold = [r.text for p in doc.paragraphs for r in p.runs if r.bold]
+    assert "online" in bold
+
+
+def test_tables_are_native_and_come_from_the_csv(run_dir: Path, tmp_path: Path) -> None:
+    doc = _render(run_dir, tmp_path)
+    # the provenance table, then the published one
+    table = doc.tables[-1]
+    cells = [[c.text for c in row.cells] for row in table.rows]
+    assert cells == [["", "Moldova n", "Moldova %"], ["Woman", "53", "98%"], ["Man", "<5", "–"]]
+    header = table.rows[0]._tr.trPr
+    assert header is not None and header.find(docx.oxml.ns.qn("w:tblHeader")) is not None
+
+
+def test_figures_are_embedded_with_captions(run_dir: Path, tmp_path: Path) -> None:
+    doc = _render(run_dir, tmp_path)
+    assert len(doc.inline_shapes) == 1
+    captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
+    assert captions == ["Figure 1. Gender", "Table: Gender — Moldova"]
+
+
+def test_toc_field_and_no_parameters_cell(run_dir: Path, tmp_path: Path) -> None:
+    doc = _render(run_dir, tmp_path)
+    xml = doc.element.xml
+    assert 'TOC \\o "1-3"' in xml
+    assert "/home/secret/path" not in xml  # the parameters cell is never shown
+    assert doc.settings.element.find(docx.oxml.ns.qn("w:updateFields")) is not None
+
+
+def test_same_inputs_same_bytes(run_dir: Path, tmp_path: Path) -> None:
+    reference = build_reference(tmp_path / "reference.docx")
+    sections = [SectionDoc("methods", "Methods and sample", run_dir / "executed.ipynb")]
+    first = render_docx(_meta(), sections, Translator("en"), reference)
+    second = render_docx(_meta(), sections, Translator("en"), reference)
+    assert first == second
+
+
+def test_frame_words_follow_the_language(run_dir: Path, tmp_path: Path) -> None:
+    doc = _render(run_dir, tmp_path, "es")
+    texts = [p.text for p in doc.paragraphs]
+    assert "Contenido" in texts
+    assert "Organización socia: Partner" in texts
+    assert doc.core_properties.language == "es"
+
+
+def test_reference_document_defines_the_styles_used(tmp_path: Path) -> None:
+    from perspectives.docx_report import STYLES
+
+    reference = docx.Document(str(build_reference(tmp_path / "reference.docx")))
+    names = {s.name for s in reference.styles}
+    assert set(STYLES) <= names
+    assert not reference.paragraphs or all(not p.text for p in reference.paragraphs)

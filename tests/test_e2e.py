@@ -1,0 +1,135 @@
+"""End to end: build one national report and the synthesis from the embedded synthetic data.
+
+One build (BIH + synthesis, every section) is shared by the tests of this module. They check
+what a partner and a reviewer would: the reports exist and read as reports, the published
+sample reappears in the recorded values, no output leaks row-level data or the machine's
+identity, a forced rebuild gives the same bytes, and an interrupted build leaves the
+previous reports intact.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from perspectives.build import build
+from perspectives.study import repo_root
+
+ROOT = repo_root()
+REPORTS = ["BIH", "ALL"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("outputs")
+    result = build(countries=REPORTS, out=out, jobs=2)
+    assert result.ok, result.summary()
+    return out
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix in (".html", ".png", ".svg", ".csv", ".json")
+            and "stamp" not in p.name}
+
+
+def test_reports_index_and_sections(built: Path):
+    for folder in ("BIH", "synthesis"):
+        html = (built / folder / "report.html").read_text(encoding="utf-8")
+        assert "Figure 1." in html or folder == "BIH" and "Figure 19." in html
+        assert "<nav" in html or "Contents" in html
+        assert "section.run" not in html and "import " not in html  # no code in a report
+    index = (built / "index.html").read_text(encoding="utf-8")
+    assert "BIH/report.html" in index and "synthesis/report.html" in index
+    bih = (built / "BIH" / "report.html").read_text(encoding="utf-8")
+    assert "No conversations with young survivors were held in Bosnia and Herzegovina" in bih
+
+
+def _values(built: Path, folder: str) -> dict[str, object]:
+    values = {}
+    for path in (built / folder / "sections").glob("*/values.json"):
+        for item in json.loads(path.read_text(encoding="utf-8")):
+            values[(item["name"], item["country"])] = item["value"]
+    return values
+
+
+def test_recorded_values_reproduce_the_published_sample(built: Path):
+    """Printed in the reference report: 413 completes, 408 partial, 433 disqualified; 81% women."""
+    values = _values(built, "synthesis")
+    assert values[("sample.eligible.n", "ALL")] == 413
+    assert values[("sample.partial.n", "ALL")] == 408
+    assert values[("sample.disqualified.n", "ALL")] == 433
+    assert values[("gender.female.n", "ALL")] == 335
+    assert round(values[("gender.chi2.stat", "ALL")], 3) == pytest.approx(25.645, rel=0.02)
+    assert values[("sample_country.MEX.n", "ALL")] == 91
+    bih = _values(built, "BIH")
+    assert bih[("sample.eligible.n", "BIH")] == 49
+
+
+def test_tables_and_narrative_agree(built: Path):
+    """The number in the narrative is the number in the table next to it."""
+    table = (built / "synthesis" / "sections" / "methods" / "tables" / "age_band.csv").read_text(encoding="utf-8")
+    assert "171" in table
+    html = (built / "synthesis" / "report.html").read_text(encoding="utf-8")
+    assert "41% (n=171)" in html
+
+
+def test_no_output_leaks_row_level_data_or_the_machine(built: Path):
+    """Scan every output file for respondent ids, local paths, the user name and the host name."""
+    forbidden = [str(ROOT), str(Path.home()), str(built)]
+    user, host = getpass.getuser(), socket.gethostname()
+    respondent_id = re.compile(r"\bR\d{4}\b")  # the synthetic export's id format
+    participant = re.compile(r"\b(ALB|COL|MDA|MEX|PER)-\d{2}\b")
+    scanned = 0
+    for path in built.rglob("*"):
+        if not path.is_file() or path.suffix in (".png",) or path.name.startswith((".", "stamp")):
+            continue
+        text = path.read_text(encoding="utf-8", errors="ignore")
+        scanned += 1
+        for needle in forbidden:
+            assert needle not in text, f"{path.name} contains a local path"
+        assert not respondent_id.search(text), f"{path.name} contains a respondent id"
+        assert not participant.search(text), f"{path.name} contains a participant id"
+        # A user name shows up in home folders and user@host strings ("root" alone is a CSS word).
+        assert not re.search(rf"(/home/{re.escape(user)}\b|\b{re.escape(user)}@|Users\\{re.escape(user)}\b)",
+                             text), f"{path.name} contains the user name"
+        if len(host) >= 4:
+            assert host not in text, f"{path.name} contains the host name"
+    assert scanned > 50
+
+
+def test_forced_rebuild_gives_identical_bytes(built: Path):
+    before = _digest(built)
+    result = build(countries=REPORTS, sections=["knowledge", "summary"], out=built, jobs=2, force=True)
+    assert result.ok and len(result.executed) == 4
+    after = _digest(built)
+    changed = sorted(name for name in before if before[name] != after.get(name))
+    assert changed == []
+
+
+def test_interrupted_build_leaves_previous_reports_intact(built: Path):
+    report = built / "BIH" / "report.html"
+    before = report.read_bytes()
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen([sys.executable, "-m", "perspectives.cli", "build", "--country", "BIH", "--force",
+                                "--out", str(built), "--jobs", "2"], env=env, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(6)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert report.read_bytes() == before
+    for section in (built / "BIH" / "sections").iterdir():
+        if section.name.startswith("."):
+            continue  # temporary run folders are left for the next build to clean
+        assert (section / "values.json").exists()
