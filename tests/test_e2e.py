@@ -133,3 +133,19 @@ def test_interrupted_build_leaves_previous_reports_intact(built: Path):
         if section.name.startswith("."):
             continue  # temporary run folders are left for the next build to clean
         assert (section / "values.json").exists()
+
+
+def test_provenance_in_footer_and_manifest(built: Path):
+    manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    reports = {r["report"]: r for r in manifest["reports"]}
+    assert set(reports) == {"BIH", "ALL"}
+    record = reports["BIH"]
+    from perspectives.readers import sha256_file
+
+    survey = {i["file"]: i["sha256"] for i in record["inputs"]}
+    assert survey["survey_export.csv"] == sha256_file(ROOT / "data" / "synthetic" / "survey_export.csv")
+    assert record["disclosure"] == {"threshold": 5, "reliability_min_n": 25}
+    assert record["code"]["version"] and "pandas" in record["packages"]
+    assert len(record["code"]["commit"] or "") in (0, 40)
+    html = (built / "BIH" / "report.html").read_text(encoding="utf-8")
+    assert "Built by perspectives" in html and "counts below 5 withheld" in html

@@ -226,7 +226,7 @@ FRAME_WORDS = ("Contents", "Partner organisation:", "Built on", "Built from:", "
 
 
 def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
-                  translator: Translator | None = None) -> str:
+                  translator: Translator | None = None, footer: Sequence[str] = ()) -> str:
     """Render a report to an HTML string (deterministic for the same inputs)."""
     from markupsafe import Markup
 
@@ -238,6 +238,7 @@ def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
         lang=meta.lang, name=meta.name, study_title=meta.study_title, partner=meta.partner,
         inputs=list(meta.inputs), warnings=list(meta.warnings), built_on=_built_on(),
         toc=r.toc, sections=bodies, css=Markup(css), words={w: tr(w) for w in FRAME_WORDS},
+        footer=list(footer),
     )
 
 
@@ -334,7 +335,12 @@ def assemble_report(
         words = Translator(lang)
         meta = ReportMeta(**{**meta.__dict__, "warnings": meta.warnings + (
             words("Sections not built yet: {sections}.", sections=", ".join(words(m) for m in missing)),)})
+    from perspectives.provenance import footer_lines, provenance
+
+    record = provenance(code, stamps)
+    (folder / "provenance.json").write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     digest = hashlib.sha256(json.dumps({
+        "provenance": record,
         "assembler": _assembler_digest(),
         "meta": meta.__dict__,
         "sections": [(d.id, d.title, _sha256_file(d.notebook)) for d in docs],
@@ -350,7 +356,7 @@ def assemble_report(
         except ValueError:
             pass
     tr = Translator(lang)
-    text = render_report(meta, docs, tr)
+    text = render_report(meta, docs, tr, footer=footer_lines(record))
     leaks = find_leaks(text, forbidden)
     if leaks:
         # Name what kind of thing leaked without printing it into more files.
@@ -430,6 +436,10 @@ def write_index(out: Path, study: Study, grid: Grid) -> bool:
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     text = _env().get_template("index.html.j2").render(
         study_title=study.title, entries=entries, css=Markup(css))
+    from perspectives.provenance import write_manifest
+
+    write_manifest(out, [json.loads((out / report_folder(e["code"], study) / "provenance.json").read_text(
+        encoding="utf-8")) for e in entries if (out / report_folder(e["code"], study) / "provenance.json").is_file()])
     dest = out / "index.html"
     if dest.is_file() and dest.read_text(encoding="utf-8") == text:
         return False
