@@ -9,7 +9,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export MPLBACKEND := Agg
 
 .DEFAULT_GOAL := help
-.PHONY: help env reports test lint lab data instrument bench lock clean
+.PHONY: help env reports test lint lab data instrument bench lock clean pdf-tools
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,10 +23,19 @@ $(STAMP): requirements.lock lib/pyproject.toml
 
 env: $(STAMP) ## Create .venv and install the locked environment (only when missing or changed)
 
-reports: $(STAMP) ## Build every national report and the synthesis into outputs/
+reports: $(STAMP) pdf-tools ## Build every national report and the synthesis into outputs/
 	$(BIN)/perspectives build
 
-test: $(STAMP) ## Run the test suite
+# report.pdf is printed by Debian's chromium (headless). Installed once when missing and root;
+# otherwise the build writes HTML and DOCX and says how to get the PDF.
+pdf-tools:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium for PDF output (once)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: install Debian's chromium (apt-get install chromium) to get report.pdf"; fi; }
+
+test: $(STAMP) pdf-tools ## Run the test suite
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP) ## Ruff over the library and the tests

@@ -149,3 +149,16 @@ def test_provenance_in_footer_and_manifest(built: Path):
     assert len(record["code"]["commit"] or "") in (0, 40)
     html = (built / "BIH" / "report.html").read_text(encoding="utf-8")
     assert "Built by perspectives" in html and "counts below 5 withheld" in html
+
+
+def test_word_and_pdf_beside_each_report(built: Path):
+    import shutil
+
+    from docx import Document
+
+    document = Document(str(built / "BIH" / "report.docx"))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "Methods and sample" in headings and len(document.tables) > 10
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed (make pdf-tools installs it)")
+    assert (built / "BIH" / "report.pdf").read_bytes()[:5] == b"%PDF-"
