@@ -19,6 +19,7 @@ $(STAMP): requirements.lock lib/pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e lib
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@if [ -d .git ]; then $(BIN)/nbstripout --install >/dev/null 2>&1 || true; fi
 	@touch $(STAMP)
 
 env: $(STAMP) ## Create .venv and install the locked environment (only when missing or changed)
