@@ -142,16 +142,21 @@ class Section:
         if spec.get("text"):
             self.say(result.narrative(self.t(spec["text"]), self.place))
         figure = spec.get("figure")
-        caption_base = self.t(figure["caption"] if figure else analysis_id.replace("_", " ").capitalize())
+        caption_base = self.t(figure["caption"] if figure else spec.get("caption")
+                              or analysis_id.replace("_", " ").capitalize())
         where = self.names[self.country]
         caption = self.t("{caption} — {place} (n = {n})", caption=caption_base, place=where, n=f"{result.base:,}")
         if figure:
             caption = self.t("Figure {number}. {caption}", number=figure["number"], caption=caption)
             self._draw(result, spec, f"fig{figure['number']:02d}_{analysis_id}", caption)
-        if show_table and not result.table.empty:
+        # A breakdown by something other than country adds its cross-table; the pooled table is
+        # shown by the analysis of that question already.
+        breakdown_only = spec.get("by") not in (None, "country")
+        if show_table and not result.table.empty and not breakdown_only:
             self.show_table(result.table, analysis_id, self.t("{caption} — {place}", caption=caption_base, place=where))
         if self.is_synthesis and "by_table" in result.context and spec.get("by"):
-            self.show_table(result.context["by_table"], f"{analysis_id}_by_{spec['by']}",
+            by_table = result.context["by_table"].rename_axis(index=None, columns=None)
+            self.show_table(by_table, f"{analysis_id}_by_{spec['by']}",
                             self.t("{caption} by {by} (counts and column %)", caption=caption_base,
                                    by=self.t(spec["by"].replace("_", " "))))
         if self.is_synthesis and "by_means" in result.context:
@@ -159,7 +164,7 @@ class Section:
             mean_caption = self.t("{caption}: mean by country", caption=caption_base)
             self.show_figure(figures.mean_bars(means, mean_caption, self.t("Mean (%)")),
                              f"{analysis_id}_means", mean_caption)
-        if result.test is not None:
+        if result.test is not None and "{test}" not in spec.get("text", ""):
             by = self.t(spec["by"].replace("_", " "))
             template = ("Test across {by}: {test} (some expected counts are small; read with care)."
                         if getattr(result.test, "small_expected", False) else "Test across {by}: {test}.")
@@ -174,7 +179,10 @@ class Section:
         if result.figure_kind == "stacked" and result.shares is not None:
             fig = figures.stacked_shares(result.shares, title)
         elif self.is_synthesis and "by_safe_shares" in result.context and spec.get("by") == "country":
-            fig = figures.stacked_shares(result.context["by_safe_shares"].T, title)
+            shares = result.context["by_safe_shares"].T
+            fig = figures.stacked_shares(shares, title)
+            if shares.isna().any().any():
+                caption += " " + self.t("Blank segments are withheld under the small-cell rule.")
         elif result.shares is not None:
             fig = figures.share_bars(result.shares, title)
         else:
