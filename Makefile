@@ -24,8 +24,9 @@ $(STAMP): requirements.lock lib/pyproject.toml
 
 env: $(STAMP) ## Create .venv and install the locked environment (only when missing or changed)
 
-reports: $(STAMP) pdf-tools ## Build every national report and the synthesis into outputs/
+reports: $(STAMP) pdf-tools ## Build every national report and the synthesis into outputs/, then the fidelity report
 	$(BIN)/perspectives build
+	$(BIN)/perspectives fidelity
 
 # report.pdf is printed by Debian's chromium (headless). Installed once when missing and root;
 # otherwise the build writes HTML and DOCX and says how to get the PDF.

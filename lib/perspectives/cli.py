@@ -3,7 +3,7 @@
 Purpose
     ``perspectives build`` runs the section notebooks and assembles the reports
     (``perspectives.build.build``). ``instrument``, ``fidelity`` and ``diff`` are delegated to
-    ``perspectives.instrument``, ``perspectives.claims`` and ``perspectives.diff``: each of
+    ``perspectives.instrument``, ``perspectives.fidelity`` and ``perspectives.diff``: each of
     those modules provides ``main(argv: list[str]) -> int`` and receives the arguments after
     the command name; until it exists the command says it is not available yet.
 
@@ -30,7 +30,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # command -> (module providing main(argv), one-line help)
 DELEGATED: dict[str, tuple[str, str]] = {
     "instrument": ("perspectives.instrument", "work with the survey instrument"),
-    "fidelity": ("perspectives.claims", "check built values against the published claims"),
+    "fidelity": ("perspectives.fidelity", "check built values against the published claims"),
     "diff": ("perspectives.diff", "compare two builds"),
 }
 

@@ -1,0 +1,691 @@
+"""Fidelity of the regenerated reports to the published one: every printed claim, reproduced or not.
+
+Purpose
+    Each row of ``data/claims.csv`` carries a ``binding``: where the regenerated reports hold the
+    number that should reproduce the claim. This module resolves every binding with the same
+    library code that builds the reports (``analysis.run``, ``report.Section.sample_flow``,
+    ``qualitative.count_target``/``observed_range``, the params readers), compares the result
+    with the printed number at its printed precision, and writes the fidelity report.
+
+Binding syntax (one per claim, in the ``binding`` column)
+    ``value:NAME@REPORT``      a recorded value (``values.json`` of a build, or the same value
+                               computed in-process); REPORT is ALL or an ISO3 code.
+    ``test:PREFIX@REPORT``     a recorded test: ``PREFIX.stat``, ``.df`` (or ``.df1``/``.df2``), ``.p``.
+    ``expr:...``               arithmetic over recorded values written ``{NAME@REPORT}``; a list
+                               ``[{a@ALL}, {b@ALL}]`` gives several points (for printed ranges).
+    ``count:conversations/ID`` a count of ``data/conversation_counts.yml`` via ``count_target``.
+    ``count:KIND[:TARGET]@ISO3`` an ad-hoc ``CountTarget`` (e.g. ``count:participants@BIH``).
+    ``range:COLUMN:min|max[@ISO3][:col=value]`` ``observed_range`` over the participants.
+    ``fact:FILE#key.path``     a value kept in a params/data YAML file (dates become YYYYMMDD).
+    ``calc:NAME[(ARG)]``       a named computation in ``CALCS`` built from library functions.
+    ``none:REASON``            nothing in the data can regenerate the claim (``not-computable``).
+
+Comparison
+    Shares and means: round half up (``fmt.round_half_up``) at the printed precision; exact if
+    equal, close if within one unit of the last printed digit, else miss; a printed n must also
+    match for exact. Counts and facts: exact if equal. Tests: exact if the statistic matches at
+    the printed precision, the df match and the p agrees as printed; close if the statistic is
+    within 2% with the same df and the same decision at .05. Ranges: exact if every point lies
+    inside. Claims that the source contradicts (``claims.source_inconsistencies`` or the
+    ``status_hint``) are ``source-inconsistent`` whatever is reproduced.
+
+Inputs
+    ``data/claims.csv``; values from ``<out>/*/sections/*/values.json`` when a build exists,
+    otherwise (and for any value a build lacks) computed in-process from the survey export
+    (``data_path``) and the conversations.
+
+Outputs
+    ``evaluate`` -> DataFrame (claim_id, section, published, reproduced, status, note);
+    ``write_report`` -> ``<out>/fidelity/claims.csv`` and ``<out>/fidelity/index.html``
+    (deterministic bytes); ``main(argv)`` for ``perspectives fidelity``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import html
+import io
+import json
+import math
+import operator
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from . import analysis, claims, qualitative, stats
+from .fmt import round_half_up
+from .study import load_study, repo_root
+
+__all__ = [
+    "CALCS",
+    "COLUMNS",
+    "STATUSES",
+    "Context",
+    "Outcome",
+    "collect_values",
+    "evaluate",
+    "main",
+    "read_build_values",
+    "summarise",
+    "write_report",
+]
+
+COLUMNS: tuple[str, ...] = ("claim_id", "section", "published", "reproduced", "status", "note")
+STATUSES: tuple[str, ...] = ("exact", "close", "miss", "source-inconsistent", "not-computable")
+COMPUTABLE: tuple[str, ...] = ("exact", "close", "miss")
+ALL = "ALL"
+ALPHA = 0.05
+STAT_TOLERANCE = 0.02  # a statistic within 2% (same df, same decision) is close
+_REF = re.compile(r"\{([A-Za-z0-9_.]+)@([A-Z]{3})\}")
+_NAME_AT = re.compile(r"^([A-Za-z0-9_.]+)@([A-Z]{3})$")
+
+
+# --------------------------------------------------------------------------- where values come from
+
+def read_build_values(out: Path) -> dict[str, Any]:
+    """Recorded values of a build: ``name@REPORT`` -> value (only values about the report's own place).
+
+    National reports also record the pooled figure beside their own (country ALL); those are the
+    synthesis's numbers and are taken from the synthesis, so they are skipped here.
+    """
+    study = load_study()
+    folder_to_code = {study.synthesis_folder: study.synthesis_code}
+    folder_to_code.update({c.iso3: c.iso3 for c in study.countries})
+    found: dict[str, Any] = {}
+    for path in sorted(Path(out).glob("*/sections/*/values.json")):
+        code = folder_to_code.get(path.parents[2].name)
+        if code is None:
+            continue
+        for entry in json.loads(path.read_text(encoding="utf-8")):
+            if entry.get("country", code) == code:
+                found[f"{entry['name']}@{code}"] = entry.get("value")
+    return found
+
+
+def _needed_reports(bindings: Iterable[str]) -> dict[str, set[str]]:
+    """Report code -> analysis ids (and ``sample``) that the bindings read."""
+    specs = {k for k in analysis.load_specs() if k != "bands"}
+    need: dict[str, set[str]] = {}
+    for binding in bindings:
+        for name, code in _value_refs(binding):
+            head = name.split(".", 1)[0]
+            if head in specs or head == "sample":
+                need.setdefault(code, set()).add(head)
+    return need
+
+
+def collect_values(bindings: Iterable[str], data_path: str | Path | None = None,
+                   failures: dict[str, str] | None = None) -> dict[str, Any]:
+    """Compute in-process the recorded values the bindings need, as a build would record them.
+
+    Analyses go through ``analysis.run`` and the sample flow through ``report.Section.sample_flow``
+    (the functions the section notebooks call); only the analyses and reports actually referenced
+    are run, which keeps a full evaluation to a few seconds. An analysis that raises is noted in
+    ``failures`` (``analysis@REPORT`` -> error) and its values stay missing.
+    """
+    from .report import Section
+
+    values: dict[str, Any] = {}
+    failures = {} if failures is None else failures
+    need = _needed_reports(bindings)
+    with tempfile.TemporaryDirectory() as tmp:
+        for code in sorted(need):
+            section = Section("methods", country=code, data_path=str(data_path) if data_path else None,
+                              output_dir=str(Path(tmp) / code))
+            for analysis_id in sorted(need[code]):
+                if analysis_id == "sample":
+                    # Outside a notebook IPython's display prints object reprs; nothing of it is wanted.
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        section.sample_flow()
+                    continue
+                try:
+                    result = analysis.run(analysis_id, section.survey, code, section.names)
+                except Exception as error:  # a broken analysis is a finding: its claims become misses
+                    failures[f"{analysis_id}@{code}"] = f"{type(error).__name__}: {error}"
+                    continue
+                section.values.extend(result.values)
+            for entry in section.values:
+                if entry.get("country", code) == code:
+                    values[f"{entry['name']}@{code}"] = entry["value"]
+    return values
+
+
+# --------------------------------------------------------------------------- evaluation context
+
+@dataclass
+class Context:
+    """Everything a binding may read; the survey and conversations load lazily, once."""
+
+    values: dict[str, Any]
+    data_path: str | Path | None = None
+    conversations_path: str | Path | None = None
+    failures: dict[str, str] = field(default_factory=dict)
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    def value(self, name: str, code: str) -> Any:
+        key = f"{name}@{code}"
+        if key not in self.values:
+            failed = self.failures.get(f"{name.split('.', 1)[0]}@{code}")
+            raise LookupError(f"analysis {name.split('.', 1)[0]} failed ({failed})" if failed
+                              else f"no recorded value {key}")
+        return self.values[key]
+
+    @property
+    def survey(self):
+        if "survey" not in self._cache:
+            from .report import _survey  # the loader (and cache) the report sections use
+
+            self._cache["survey"] = _survey(str(self.data_path) if self.data_path else None)
+        return self._cache["survey"]
+
+    @property
+    def codebook(self) -> qualitative.Codebook:
+        # Loaded once: count_target would otherwise read and validate it for every claim.
+        if "codebook" not in self._cache:
+            self._cache["codebook"] = qualitative.load_codebook()
+        return self._cache["codebook"]
+
+    @property
+    def participants(self) -> pd.DataFrame:
+        if "participants" not in self._cache:
+            folder = Path(self.conversations_path).parent / "participants.csv" if self.conversations_path else None
+            self._cache["participants"] = qualitative.load_participants(folder, codebook=self.codebook)
+        return self._cache["participants"]
+
+    @property
+    def conversations(self) -> pd.DataFrame:
+        if "conversations" not in self._cache:
+            self._cache["conversations"] = qualitative.load_conversations(
+                self.conversations_path, codebook=self.codebook, participants=self.participants)
+        return self._cache["conversations"]
+
+    @property
+    def counts(self) -> dict[str, qualitative.CountTarget]:
+        if "counts" not in self._cache:
+            self._cache["counts"] = {t.id: t for t in qualitative.load_counts(codebook=self.codebook)}
+        return self._cache["counts"]
+
+
+# --------------------------------------------------------------------------- named computations
+
+def _services_by_gender_table(ctx: Context, option: str) -> pd.DataFrame:
+    data = ctx.survey.eligible
+    genders = [g for g in ctx.survey.instrument.codes("gender") if (data["gender"] == g).any()]
+    offered = data[f"services/{option}"].astype(bool).map({True: "yes", False: "no"})
+    return stats.crosstab(offered, data["gender"], row_order=["yes", "no"], col_order=genders)
+
+
+def _calc_services_by_gender(ctx: Context, arg: str) -> float:
+    option, gender = arg.split(",")
+    return float(stats.column_percent(_services_by_gender_table(ctx, option.strip())).loc["yes", gender.strip()])
+
+
+def _calc_services_by_gender_chi2(ctx: Context, arg: str) -> dict[str, float]:
+    test = stats.chi_square(_services_by_gender_table(ctx, arg.strip()))
+    return {"stat": test.statistic, "df1": test.df, "p": test.p}
+
+
+def _calc_mean_product(ctx: Context, arg: str) -> float:
+    # The share of all cases that is technology-facilitated exploitation, per worker, then averaged.
+    first, second = (s.strip() for s in arg.split(","))
+    data = ctx.survey.eligible
+    both = data[[first, second]].apply(pd.to_numeric, errors="coerce").dropna()
+    return float((both[first] * both[second] / 100.0).mean())
+
+
+def _calc_countries_in_region(ctx: Context, arg: str) -> int:
+    return sum(c.region == arg for c in load_study().countries)
+
+
+def _calc_conversation_countries(ctx: Context, arg: str) -> int:
+    return int(ctx.participants["country"].nunique())
+
+
+def _calc_languages(ctx: Context, arg: str) -> int:
+    languages = load_study().languages
+    return len(languages) if arg == "all" else sum(code != arg for code in languages)
+
+
+def _calc_eligibility_criteria(ctx: Context, arg: str) -> int:
+    from .instrument import ELIGIBILITY
+
+    return len(ELIGIBILITY)
+
+
+def _calc_options(ctx: Context, arg: str) -> int:
+    return len(ctx.survey.instrument.codes(arg))
+
+
+def _calc_recommendations(ctx: Context, arg: str) -> int:
+    groups = qualitative.load_recommendations(codebook=ctx.codebook)
+    if arg == "groups":
+        return len(groups)
+    if arg == "all":
+        return sum(len(g["items"]) for g in groups)
+    return next(len(g["items"]) for g in groups if g["id"] == arg)
+
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december")
+
+
+def _calc_fieldwork_month(ctx: Context, arg: str) -> int:
+    # params/study.yml states the fieldwork as "<Month> to <Month> <year> (survey); ...".
+    survey_part = str(load_study().raw["study"]["fieldwork"]).split(";")[0].lower()
+    named = sorted((survey_part.find(m), _MONTHS.index(m) + 1) for m in _MONTHS if m in survey_part)
+    months = [number for _, number in named]
+    if len(months) < 2:
+        raise LookupError("params/study.yml fieldwork names no month range")
+    return months[0] if arg == "start" else months[-1]
+
+
+CALCS: Mapping[str, Callable[[Context, str], Any]] = {
+    "services_by_gender": _calc_services_by_gender,
+    "services_by_gender_chi2": _calc_services_by_gender_chi2,
+    "mean_product": _calc_mean_product,
+    "countries_in_region": _calc_countries_in_region,
+    "conversation_countries": _calc_conversation_countries,
+    "languages": _calc_languages,
+    "eligibility_criteria": _calc_eligibility_criteria,
+    "options": _calc_options,
+    "recommendations": _calc_recommendations,
+    "fieldwork_month": _calc_fieldwork_month,
+}
+
+
+# --------------------------------------------------------------------------- resolving bindings
+
+_BINOPS: Mapping[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+}
+_CMPOPS: Mapping[type, Callable[[Any, Any], Any]] = {ast.Lt: operator.lt, ast.Gt: operator.gt,
+                                                     ast.LtE: operator.le, ast.GtE: operator.ge}
+
+
+def _arith(node: ast.AST, refs: Mapping[str, Any]) -> Any:
+    """Evaluate the small arithmetic language of ``expr:`` (numbers, + - * /, < >, lists, min/max)."""
+    if isinstance(node, ast.Expression):
+        return _arith(node.body, refs)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in refs:
+        value = refs[node.id]
+        if value is None:
+            raise LookupError("a referenced value is suppressed or missing")
+        return value
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        return _BINOPS[type(node.op)](_arith(node.left, refs), _arith(node.right, refs))
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _CMPOPS:
+        return int(_CMPOPS[type(node.ops[0])](_arith(node.left, refs), _arith(node.comparators[0], refs)))
+    if isinstance(node, ast.List):
+        return [_arith(e, refs) for e in node.elts]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"min", "max"}:
+        return {"min": min, "max": max}[node.func.id](_arith(a, refs) for a in node.args)
+    raise ValueError(f"unsupported expression element {ast.dump(node)[:60]}")
+
+
+def _value_refs(binding: str) -> list[tuple[str, str]]:
+    """(name, report) pairs of recorded values a binding reads."""
+    kind, _, body = binding.partition(":")
+    if kind == "value":
+        m = _NAME_AT.match(body)
+        return [(m.group(1), m.group(2))] if m else []
+    if kind == "test":
+        m = _NAME_AT.match(body)
+        if not m:
+            return []
+        return [(f"{m.group(1)}.{part}", m.group(2)) for part in ("stat", "df", "df1", "df2", "p")]
+    if kind == "expr":
+        return _REF.findall(body)
+    return []
+
+
+def _fact(spec: str) -> Any:
+    file, _, key = spec.partition("#")
+    node: Any = yaml.safe_load((repo_root() / file).read_text(encoding="utf-8"))
+    for part in key.split("."):
+        node = node[part]
+    if isinstance(node, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", node):
+        return int(node.replace("-", ""))
+    return node
+
+
+def resolve(binding: str, ctx: Context) -> Any:
+    """The reproduced quantity of one binding: a number, a list of numbers, or a test dict."""
+    kind, _, body = binding.partition(":")
+    if kind == "value":
+        m = _NAME_AT.match(body)
+        if not m:
+            raise ValueError(f"malformed value binding {binding!r}")
+        value = ctx.value(m.group(1), m.group(2))
+        if value is None:
+            raise LookupError(f"{body} is withheld (suppressed) in the regenerated report")
+        return value
+    if kind == "test":
+        m = _NAME_AT.match(body)
+        if not m:
+            raise ValueError(f"malformed test binding {binding!r}")
+        prefix, code = m.groups()
+        out = {"stat": ctx.value(f"{prefix}.stat", code), "p": ctx.value(f"{prefix}.p", code)}
+        if f"{prefix}.df@{code}" in ctx.values:
+            out["df1"] = ctx.value(f"{prefix}.df", code)
+        else:
+            out["df1"], out["df2"] = ctx.value(f"{prefix}.df1", code), ctx.value(f"{prefix}.df2", code)
+        return out
+    if kind == "expr":
+        refs: dict[str, Any] = {}
+
+        def sub(m: re.Match[str]) -> str:
+            key = f"v{len(refs)}"
+            refs[key] = ctx.value(m.group(1), m.group(2))
+            return key
+
+        return _arith(ast.parse(_REF.sub(sub, body), mode="eval"), refs)
+    if kind == "count":
+        if body.startswith("conversations/"):
+            target = ctx.counts[body.split("/", 1)[1]]
+        else:
+            spec, _, country = body.partition("@")
+            count_kind, _, target_code = spec.partition(":")
+            target = qualitative.CountTarget(id=binding, country=country or ALL, kind=count_kind, count=0,
+                                             out_of=0, paraphrase="", line=0, target=target_code)
+        return qualitative.count_target(target, ctx.conversations, ctx.participants, codebook=ctx.codebook)
+    if kind == "range":
+        parts = body.split(":")
+        column, end = parts[0], parts[1]
+        end, _, country = end.partition("@")
+        people = ctx.participants
+        if len(parts) > 2:
+            col, _, val = parts[2].partition("=")
+            people = people[people[col].astype(str) == val]
+        low, high = qualitative.observed_range(people, column, country or None)
+        return low if end == "min" else high
+    if kind == "fact":
+        return _fact(body)
+    if kind == "calc":
+        m = re.fullmatch(r"([a-z_0-9]+)(?:\((.*)\))?", body)
+        if not m or m.group(1) not in CALCS:
+            raise ValueError(f"unknown computation {body!r}; known: {sorted(CALCS)}")
+        return CALCS[m.group(1)](ctx, m.group(2) or "")
+    raise ValueError(f"unknown binding kind {kind!r} in {binding!r}")
+
+
+# --------------------------------------------------------------------------- comparing
+
+@dataclass(frozen=True)
+class Outcome:
+    """One claim's verdict."""
+
+    status: str
+    reproduced: str
+    detail: str
+
+
+def _num(row: Mapping[str, Any], col: str) -> float:
+    v = row.get(col)
+    return float(v) if v is not None and v == v else math.nan
+
+
+def _prec(row: Mapping[str, Any]) -> int:
+    p = _num(row, "precision")
+    return int(p) if math.isfinite(p) else 0
+
+
+def _g(x: float, digits: int) -> str:
+    return f"{round_half_up(float(x), digits):.{digits}f}"
+
+
+def published_text(row: Mapping[str, Any]) -> str:
+    """The printed quantity as a compact string."""
+    kind, prec = str(row["kind"]), _prec(row)
+    if kind in {"chi2", "anova"}:
+        df = f"{_num(row, 'df1'):g}" + (f", {_num(row, 'df2'):g}" if math.isfinite(_num(row, "df2")) else "")
+        name = "chi2" if kind == "chi2" else "F"
+        return f"{name}({df}) = {_g(_num(row, 'statistic'), prec)}, p {row['p_op']} {_num(row, 'p'):g}"
+    if kind == "share_range":
+        return f"{_num(row, 'percent'):g}-{_num(row, 'statistic'):g}%"
+    if kind in {"percent", "mean"}:
+        n = _num(row, "n")
+        return f"{_g(_num(row, 'percent'), prec)}%" + (f" (n={n:g})" if math.isfinite(n) else "")
+    return f"{_num(row, 'n'):g}"
+
+
+def _sibling_n(binding: str, ctx: Context) -> Any:
+    """The count recorded beside a bound share (``x.pct`` -> ``x.n``), if there is one."""
+    m = _NAME_AT.match(binding.partition(":")[2]) if binding.startswith("value:") else None
+    if not m or not m.group(1).endswith(".pct"):
+        return None
+    return ctx.values.get(f"{m.group(1)[:-4]}.n@{m.group(2)}")
+
+
+def _significant(p: float, op: str = "=") -> bool:
+    return p <= ALPHA if op == "<" else p < ALPHA
+
+
+def compare(row: Mapping[str, Any], got: Any, ctx: Context) -> Outcome:
+    """Verdict for one claim given its reproduced quantity."""
+    kind, prec = str(row["kind"]), _prec(row)
+    unit = 10.0 ** (-prec)
+    if kind in {"chi2", "anova"}:
+        if not isinstance(got, Mapping):
+            raise TypeError("a test claim needs a test binding")
+        stat, p = float(got["stat"]), float(got["p"])
+        dfs = (got.get("df1"), got.get("df2"))
+        printed_dfs = (_num(row, "df1"), _num(row, "df2"))
+        df_ok = float(dfs[0]) == printed_dfs[0] and (
+            not math.isfinite(printed_dfs[1]) or (dfs[1] is not None and float(dfs[1]) == printed_dfs[1]))
+        df_text = f"{float(dfs[0]):g}" + (f", {float(dfs[1]):g}" if dfs[1] is not None else "")
+        name = "chi2" if kind == "chi2" else "F"
+        p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+        text = f"{name}({df_text}) = {_g(stat, prec)}, {p_text}"
+        printed_stat, printed_p, op = _num(row, "statistic"), _num(row, "p"), str(row["p_op"])
+        if op == "<":
+            p_ok = p < printed_p
+        else:
+            digits = claims._decimals(printed_p)
+            p_ok = round_half_up(p, digits) == round_half_up(printed_p, digits)
+        same_decision = _significant(p) == _significant(printed_p, op)
+        stat_exact = round_half_up(stat, prec) == round_half_up(printed_stat, prec)
+        rel = abs(stat - printed_stat) / printed_stat if printed_stat else math.inf
+        if stat_exact and df_ok and p_ok:
+            return Outcome("exact", text, "statistic, df and p as printed")
+        if df_ok and rel <= STAT_TOLERANCE and same_decision:
+            return Outcome("close", text, f"statistic within {100 * rel:.2f}% of the printed one; same decision at .05")
+        why = [] if df_ok else ["df differ"]
+        why += [] if rel <= STAT_TOLERANCE else [f"statistic off by {100 * rel:.1f}%"]
+        why += [] if same_decision else ["the decision at .05 differs"]
+        return Outcome("miss", text, "; ".join(why))
+    points = got if isinstance(got, list) else [got]
+    points = [float(x) for x in points]
+    if kind == "share_range":
+        lo, hi = _num(row, "percent"), _num(row, "statistic")
+        shown = [round_half_up(x, prec) for x in points]
+        text = "; ".join(_g(x, prec) for x in points) + "%"
+        if all(lo <= s <= hi for s in shown):
+            return Outcome("exact", text, f"inside {lo:g}-{hi:g}")
+        if all(lo - unit <= s <= hi + unit for s in shown):
+            return Outcome("close", text, f"within one unit of {lo:g}-{hi:g}")
+        return Outcome("miss", text, f"outside {lo:g}-{hi:g}")
+    if len(points) != 1:
+        raise TypeError("a single-number claim got several values")
+    x = points[0]
+    if kind in {"percent", "mean"}:
+        published = _num(row, "percent")
+        shown = round_half_up(x, prec)
+        n_printed, n_got = _num(row, "n"), _sibling_n(str(row["binding"]), ctx)
+        text = f"{_g(x, prec)}%" + (f" (n={n_got})" if n_got is not None and math.isfinite(n_printed) else "")
+        diff = abs(shown - published)
+        n_ok = not math.isfinite(n_printed) or n_got is None or float(n_got) == n_printed
+        if diff < unit / 2 and n_ok:
+            return Outcome("exact", text, f"{x:.3f} rounds to the printed {published:g}")
+        if diff <= unit + 1e-9:
+            extra = "" if n_ok else f"; n {n_got} vs printed {n_printed:g}"
+            return Outcome("close", text, f"{x:.3f} rounds to {shown:g}, printed {published:g}{extra}")
+        return Outcome("miss", text, f"{x:.3f} rounds to {shown:g}, printed {published:g}")
+    printed = _num(row, "n")
+    text = f"{x:g}"
+    if x == printed:
+        return Outcome("exact", text, "equal")
+    return Outcome("miss", text, f"{x:g} vs printed {printed:g}")
+
+
+# --------------------------------------------------------------------------- the evaluation
+
+def _inconsistencies(table: pd.DataFrame) -> dict[str, str]:
+    found = claims.source_inconsistencies(table)
+    reasons = dict(zip(found["claim_id"], found["reason"], strict=True))
+    for _, row in table[table["status_hint"] == claims.SOURCE_INCONSISTENT].iterrows():
+        reasons.setdefault(row["claim_id"], str(row["note"]))
+    return reasons
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p.strip() for p in parts if p and p.strip())
+
+
+def evaluate(values: Mapping[str, Any] | None = None, *, out: str | Path | None = None,
+             data_path: str | Path | None = None, conversations_path: str | Path | None = None,
+             claims_path: str | Path | None = None) -> pd.DataFrame:
+    """Evaluate every claim; columns ``COLUMNS`` in registry order.
+
+    ``values``: recorded values (``name@REPORT`` -> value) to use. Without them, a build's
+    ``values.json`` under ``out`` is read when there is one and whatever the bindings need that
+    it lacks is computed in-process from ``data_path`` (default: the embedded synthetic export).
+    """
+    table = claims.load_claims(claims_path)
+    bindings = [b for b in table["binding"] if b]
+    unbound = table.loc[table["binding"] == "", "claim_id"].tolist()
+    if unbound:
+        raise ValueError(f"claims without a binding: {unbound[:10]}")
+    failures: dict[str, str] = {}
+    if values is None:
+        found = read_build_values(Path(out)) if out is not None else {}
+        missing = [b for b in bindings if any(f"{n}@{c}" not in found for n, c in _value_refs(b))]
+        computed = collect_values(missing, data_path, failures) if missing else {}
+        values = {**computed, **found}
+    ctx = Context(dict(values), data_path, conversations_path, failures)
+    inconsistent = _inconsistencies(table)
+    rows = []
+    for _, row in table.iterrows():
+        binding = str(row["binding"])
+        published = published_text(row)
+        registry_note = str(row["note"])
+        if binding.startswith("none:"):
+            outcome = Outcome("not-computable", "", binding[5:])
+        else:
+            try:
+                outcome = compare(row, resolve(binding, ctx), ctx)
+            except (LookupError, ValueError, TypeError) as error:
+                outcome = Outcome("miss", "", f"could not reproduce: {error}")
+        if row["claim_id"] in inconsistent:
+            # Reported, never forced: what the data give is shown beside the reason.
+            rows.append((row["claim_id"], row["section"], published, outcome.reproduced, "source-inconsistent",
+                         _join(inconsistent[row["claim_id"]], f"reproduced: {outcome.status}")))
+            continue
+        if outcome.status == "not-computable":
+            rows.append((row["claim_id"], row["section"], published, "", outcome.status,
+                         _join(outcome.detail, registry_note)))
+            continue
+        note = _join(outcome.detail, registry_note) if outcome.status != "exact" else registry_note
+        rows.append((row["claim_id"], row["section"], published, outcome.reproduced, outcome.status, note))
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def summarise(result: pd.DataFrame) -> pd.DataFrame:
+    """Counts by section x status, with a total row and column."""
+    sections = list(dict.fromkeys(result["section"]))
+    counts = pd.crosstab(result["section"], result["status"]).reindex(index=sections, columns=list(STATUSES),
+                                                                       fill_value=0)
+    counts.loc["all"] = counts.sum()
+    counts["total"] = counts.sum(axis=1)
+    return counts.astype(int)
+
+
+def rates(result: pd.DataFrame) -> dict[str, float]:
+    """Shares of the computable claims (exact, close, miss) that are exact, and exact or close."""
+    computable = result[result["status"].isin(COMPUTABLE)]
+    n = len(computable)
+    exact = int((computable["status"] == "exact").sum())
+    close = int((computable["status"] == "close").sum())
+    return {"computable": n, "exact": exact / n if n else math.nan,
+            "exact_or_close": (exact + close) / n if n else math.nan}
+
+
+# --------------------------------------------------------------------------- writing
+
+_CSS = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#222}
+table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding:.25rem .5rem;
+vertical-align:top;text-align:left}th{background:#f3f3f3}td.num{text-align:right}
+.exact{background:#e6f4ea}.close{background:#fef7e0}.miss{background:#fce8e6}
+.source-inconsistent{background:#e8eaf6}.not-computable{background:#f1f3f4}"""
+
+
+def _html(result: pd.DataFrame, paraphrases: Mapping[str, str]) -> str:
+    e = html.escape
+    totals = summarise(result)
+    r = rates(result)
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             "<title>Fidelity to the published claims</title>", f"<style>{_CSS}</style></head><body>",
+             "<h1>Fidelity to the published claims</h1>",
+             f"<p>{len(result)} printed claims; {r['computable']} computable. Of those, "
+             f"{100 * r['exact']:.1f}% are reproduced exactly and {100 * r['exact_or_close']:.1f}% exactly "
+             "or closely (within one unit of the last printed digit; tests within 2% with the same "
+             "decision).</p>", "<h2>Totals by section and status</h2>", "<table><thead><tr><th>Section</th>"]
+    parts += [f"<th>{e(c)}</th>" for c in totals.columns] + ["</tr></thead><tbody>"]
+    for section, counts in totals.iterrows():
+        cells = "".join(f'<td class="num">{int(v)}</td>' for v in counts)
+        parts.append(f"<tr><th>{e(str(section))}</th>{cells}</tr>")
+    parts += ["</tbody></table>", "<h2>Claims</h2>",
+              "<table><thead><tr><th>Claim</th><th>Section</th><th>What is claimed (paraphrase)</th>"
+              "<th>Published</th><th>Reproduced</th><th>Status</th><th>Note</th></tr></thead><tbody>"]
+    for row in result.itertuples(index=False):
+        parts.append(f'<tr class="{e(row.status)}"><td>{e(row.claim_id)}</td><td>{e(row.section)}</td>'
+                     f"<td>{e(paraphrases.get(row.claim_id, ''))}</td><td>{e(row.published)}</td>"
+                     f"<td>{e(row.reproduced)}</td><td>{e(row.status)}</td><td>{e(row.note)}</td></tr>")
+    parts += ["</tbody></table>", "</body></html>", ""]
+    return "\n".join(parts)
+
+
+def write_report(result: pd.DataFrame, out: str | Path, claims_path: str | Path | None = None) -> Path:
+    """Write ``<out>/fidelity/claims.csv`` and ``index.html``; returns the folder."""
+    folder = Path(out) / "fidelity"
+    folder.mkdir(parents=True, exist_ok=True)
+    buffer = io.StringIO()
+    result.to_csv(buffer, index=False, lineterminator="\n")
+    (folder / "claims.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    table = claims.load_claims(claims_path)
+    paraphrases = dict(zip(table["claim_id"], table["paraphrase"], strict=True))
+    (folder / "index.html").write_text(_html(result, paraphrases), encoding="utf-8")
+    return folder
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``perspectives fidelity [--out DIR] [--data PATH] [--conversations PATH]``."""
+    parser = argparse.ArgumentParser(prog="perspectives fidelity",
+                                     description="Compare the regenerated values with the published claims.")
+    parser.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR",
+                        help="build folder to read values from and to write fidelity/ into (default: outputs)")
+    parser.add_argument("--data", type=Path, metavar="PATH", help="survey export (default: the embedded data)")
+    parser.add_argument("--conversations", type=Path, metavar="PATH", help="conversations file")
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    result = evaluate(out=args.out, data_path=args.data, conversations_path=args.conversations)
+    folder = write_report(result, args.out)
+    totals = summarise(result).loc["all"]
+    r = rates(result)
+    print(f"perspectives fidelity: {folder}: " + ", ".join(f"{s} {int(totals[s])}" for s in STATUSES)
+          + f"; exact {100 * r['exact']:.1f}%, exact or close {100 * r['exact_or_close']:.1f}% of "
+          f"{r['computable']} computable", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
