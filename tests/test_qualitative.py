@@ -160,7 +160,8 @@ def test_synthetic_data_reproduces_printed_count(target: q.CountTarget, conversa
                                                  participants: pd.DataFrame, codebook: q.Codebook) -> None:
     assert q.count_target(target, conversations, participants, codebook) == target.count
     if target.kind == "range":
-        assert q.observed_range(participants, target.target) == (target.min, target.max)
+        scope = participants[q._attribute_mask(participants, target.eligible)] if target.eligible else participants
+        assert q.observed_range(scope, target.target) == (target.min, target.max)
 
 
 def test_key_counts_match_the_report_by_hand(conversations: pd.DataFrame, participants: pd.DataFrame) -> None:

@@ -507,7 +507,10 @@ def _eval_relation(rel: Relation, claims: pd.DataFrame) -> tuple[bool, str, list
         lo_row, hi_row = _row(claims, str(rel.params["lo"])), _row(claims, str(rel.params["hi"]))
         lo, hi = float(lo_row["n"]), float(hi_row["n"])
         vals = [float(r["n"]) for r in rows]
+        # Both sides of a broken range are named: the stated bound and each value outside it.
+        outside = [r["claim_id"] for r, v in zip(rows, vals) if v < lo or v > hi]
         blame = ([lo_row["claim_id"]] if min(vals) < lo else []) + ([hi_row["claim_id"]] if max(vals) > hi else [])
+        blame = blame + outside if blame else blame
         ok = not blame
         ids = blame if blame else involved + [lo_row["claim_id"], hi_row["claim_id"]]
         return ok, f"values {', '.join(f'{v:g}' for v in vals)} vs stated range {lo:g}-{hi:g}", ids

@@ -492,6 +492,8 @@ def count_target(target: CountTarget, conversations: pd.DataFrame, participants:
     if target.kind == "attribute":
         return int(_attribute_mask(people, target.target).sum())
     if target.kind == "range":
+        if target.eligible:
+            people = people[_attribute_mask(people, target.eligible)]
         values = people[target.target].astype(int)
         return int(values.between(target.min, target.max).sum())
     raise ValueError(f"unknown count kind {target.kind!r}")

@@ -129,32 +129,57 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
         for p in pick:
             people[p][column] = value
     # Ranges printed for everyone: make sure both ends occur.
-    for t in targets:
+    ranges = [t for t in targets if t.kind == "range"]
+    # People a subgroup range covers (e.g. the young men's 14-17) do not carry the ends of a
+    # wider range on the same column, so both printed ranges hold at once.
+    covered = {(t.target, p) for t in ranges if t.eligible for p in people if _eligible(people[p], t.eligible)}
+    for t in sorted(ranges, key=lambda r: bool(r.eligible)):
         if t.kind == "range":
             scope = sorted(people) if t.country not in countries else ids_by_country[t.country]
+            # A range printed for a subgroup (e.g. the young men) holds for all its members.
+            scope = [p for p in scope if _eligible(people[p], t.eligible)]
+            if not t.eligible:
+                scope = [p for p in scope if (t.target, p) not in covered]
+            for p in scope:
+                if not t.min <= int(people[p][t.target]) <= t.max:
+                    people[p][t.target] = rng.randint(t.min, t.max)
             low, high = rng.sample(scope, 2)
             people[low][t.target] = t.min
             people[high][t.target] = t.max
 
-    for t in targets:
-        if t.kind == "support":
-            pick = _choose(rng, t, ids_by_country[t.country], chosen, people)
-            chosen[t.id] = pick
-            for p in pick:
-                people[p]["support"].add(t.target)
-        elif t.kind == "theme":
-            if t.country not in countries:
-                raise ValueError(f"theme count {t.id!r} must name a country with conversations")
-            # A theme count lies within the participants of an earlier count on an ancestor code.
-            pool = ids_by_country[t.country]
-            for earlier in targets:
-                if earlier.id in chosen and earlier.kind == "theme" and earlier.country == t.country \
-                        and t.target.startswith(earlier.target + "."):
-                    pool = [p for p in pool if p in chosen[earlier.id]]
-            pick = _choose(rng, t, pool, chosen, people)
-            chosen[t.id] = pick
-            for p in pick:
-                people[p]["themes"].add(t.target)
+    # Disjoint and eligibility rules can leave a later count short of people for an unlucky
+    # draw; the whole pinned assignment is then drawn again (same seed, same sequence).
+    attributes_chosen = dict(chosen)
+    for _attempt in range(200):
+        chosen = dict(attributes_chosen)
+        for person in people.values():
+            person["support"], person["themes"] = set(), set()
+        try:
+            for t in targets:
+                if t.kind == "support":
+                    pick = _choose(rng, t, ids_by_country[t.country], chosen, people)
+                    chosen[t.id] = pick
+                    for p in pick:
+                        people[p]["support"].add(t.target)
+                elif t.kind == "theme":
+                    if t.country not in countries:
+                        raise ValueError(f"theme count {t.id!r} must name a country with conversations")
+                    # A theme count lies within the participants of an earlier count on an ancestor code.
+                    pool = ids_by_country[t.country]
+                    for earlier in targets:
+                        if earlier.id in chosen and earlier.kind == "theme" and earlier.country == t.country \
+                                and t.target.startswith(earlier.target + "."):
+                            pool = [p for p in pool if p in chosen[earlier.id]]
+                    pick = _choose(rng, t, pool, chosen, people)
+                    chosen[t.id] = pick
+                    for p in pick:
+                        people[p]["themes"].add(t.target)
+            break
+        except ValueError as error:
+            if "eligible participants" not in str(error):
+                raise
+    else:
+        raise ValueError("could not place every printed count after 200 draws; check the counts file")
 
     leaves = [c for c in codebook.codes if not any(o.startswith(c + ".") for o in codebook.codes)]
     for country in countries:
