@@ -305,6 +305,41 @@ class _Completes:
             pool = self.df.index[strata == level].to_numpy()
             self.tick(column, option, sorted(self.rng.choice(pool, int(k), replace=False)))
 
+    def tick_by_org_and_gender(self, option: str, orgs: list[str], cells: Sequence[int], stat: float) -> None:
+        """Tick ``option`` for ``cells[o]`` workers of each organisation type, split by gender so
+        that the gender x option chi-square hits ``stat``.
+
+        Moving one tick between two genders of the same organisation type keeps every
+        organisation-type count; a seeded hill climb over such moves reaches the statistic.
+        """
+        df = self.df
+        genders = list(self.t["gender"]["published"]["counts"])
+        avail = pd.crosstab(df["org_type"], df["gender"]).reindex(index=orgs, columns=genders, fill_value=0).to_numpy()
+        alloc = np.array([apportion(int(k), row) for k, row in zip(cells, avail, strict=True)])
+
+        def cost(a: np.ndarray) -> float:
+            yes = a.sum(axis=0)
+            return abs(chi2_stat(np.vstack([yes, avail.sum(axis=0) - yes]).T) - stat)
+
+        best = cost(alloc)
+        for _ in range(20000):
+            if best < 5e-4:
+                break
+            i = int(self.rng.integers(len(orgs)))
+            g_from, g_to = (int(g) for g in self.rng.choice(len(genders), 2, replace=False))
+            if alloc[i, g_from] == 0 or alloc[i, g_to] >= avail[i, g_to]:
+                continue
+            trial = alloc.copy()
+            trial[i, g_from] -= 1
+            trial[i, g_to] += 1
+            trial_cost = cost(trial)
+            if trial_cost < best:
+                alloc, best = trial, trial_cost
+        for i, org in enumerate(orgs):
+            for j, gender in enumerate(genders):
+                pool = df.index[(df["org_type"] == org) & (df["gender"] == gender)].to_numpy()
+                self.tick("services", option, sorted(self.rng.choice(pool, int(alloc[i, j]), replace=False)))
+
     # -- about you ----------------------------------------------------------------------------
 
     def gender(self) -> None:
@@ -401,9 +436,13 @@ class _Completes:
         df["services"] = ""
         orgs = list(self.t["org_type"]["published"]["counts"])
         org_n = np.array(list(self.t["org_type"]["published"]["counts"].values()))
+        by_gender = pub.get("by_gender_chi2", {})
         for option, spec in pub["by_org_type"].items():
             cells = _solve_share_by_group(org_n, orgs, spec, pct_range(pub["pct"][option], n))
-            self.tick_counts("services", option, df["org_type"], dict(zip(orgs, cells, strict=True)))
+            if option in by_gender:
+                self.tick_by_org_and_gender(option, orgs, cells, by_gender[option])
+            else:
+                self.tick_counts("services", option, df["org_type"], dict(zip(orgs, cells, strict=True)))
         areas = list(self.t["area"]["published"]["counts"])
         area_n = df["area"].value_counts().reindex(areas).to_numpy()
         for option, total in syn["counts"].items():
