@@ -19,7 +19,12 @@ $(STAMP): requirements.lock lib/pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e lib
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
-	@if [ -d .git ]; then $(BIN)/nbstripout --install >/dev/null 2>&1 || true; fi
+	@# nbstripout's own --install writes .git/info/attributes, which would override the
+	@# exception in .gitattributes for the regression references; configure the filter only.
+	@if [ -d .git ]; then \
+	  git config filter.nbstripout.clean "$(BIN)/python -m nbstripout"; \
+	  git config filter.nbstripout.smudge cat; \
+	  git config diff.ipynb.textconv "$(BIN)/python -m nbstripout -t"; fi
 	@touch $(STAMP)
 
 env: $(STAMP) ## Create .venv and install the locked environment (only when missing or changed)
