@@ -121,6 +121,7 @@ class Result:
     context: dict[str, Any] = field(default_factory=dict)
     test: Any = None
     base: int = 0
+    base_text: str = ""                      # how a caption states the n when one number won't do
     notes: list[str] = field(default_factory=list)
 
     def record(self, name: str, value: Any, n: int | None = None, country: str | None = None, **extra: Any) -> None:
@@ -485,6 +486,7 @@ def _compare_multi(result: Result, spec_: dict, data: pd.DataFrame, instrument: 
     result.table = table
     result.shares = pd.DataFrame(shares).rename(index=labels)
     result.base = sum(bases.values())
+    result.base_text = "; ".join(f"{group} {bases[group]:,}" for group in groups)
 
 
 def run(analysis_id: str, survey, country: str, place_names: dict[str, str]) -> Result:

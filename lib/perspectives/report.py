@@ -145,7 +145,7 @@ class Section:
         caption_base = self.t(figure["caption"] if figure else spec.get("caption")
                               or analysis_id.replace("_", " ").capitalize())
         where = self.names[self.country]
-        caption = self.t("{caption} — {place} (n = {n})", caption=caption_base, place=where, n=f"{result.base:,}")
+        caption = self.t("{caption} — {place} (n = {n})", caption=caption_base, place=where, n=result.base_text or f"{result.base:,}")
         if figure:
             caption = self.t("Figure {number}. {caption}", number=figure["number"], caption=caption)
             self._draw(result, spec, f"fig{figure['number']:02d}_{analysis_id}", caption)
@@ -324,7 +324,7 @@ class Section:
             self.record(f"themes.{code}.n", None if hidden[code] else int(value), n=out_of, suppressed=bool(hidden[code]))
         if self.is_synthesis:
             matrix = qualitative.theme_matrix(conversations, codebook, level=None)
-            matrix = matrix.loc[[c for c in summary["code"] if c in matrix.index and codebook.codes[c].level == 1]]
+            matrix = matrix.loc[[c for c in summary["code"] if c in matrix.index and codebook.codes[c].level <= 2]]
             if not matrix.empty:
                 sup = disclosure.suppress(matrix, additive_rows=False, additive_cols=False)
                 safe = sup.safe_counts.rename(index=lambda c: self.t(codebook.label(c)),
