@@ -359,6 +359,27 @@ class Section:
         return {"conversations": self.conversations, "participants": self.participants,
                 "count_text": self._count_text}
 
+    def open_text(self, question: str, k: int = 3) -> None:
+        """Approved, screened answers to an open question; otherwise only how many were received."""
+        from .open_text import load_approvals, select_open_text
+
+        chosen = select_open_text(self.survey.eligible, question, load_approvals(self.data_path),
+                                  self.study.data.get("id_column", "respondent_id"),
+                                  None if self.is_synthesis else self.country, k)
+        self.record(f"open_text.{question}.received", chosen.received)
+        self.record(f"open_text.{question}.blocked", chosen.blocked)
+        if chosen.received == 0:
+            return
+        label = self.survey.instrument.label(question)
+        if chosen.shown:
+            self.say(self.t("Answers to the open question '{label}', approved for publication and screened for "
+                            "identifying details:", label=label) + "\n\n" +
+                     "\n\n".join(f"> {text}" for text in chosen.shown))
+        else:
+            self.say(self.t("{n} workers answered the open question '{label}'; no answer is shown because none "
+                            "has been approved for publication and passed the identifying-details screen.",
+                            n=chosen.received, label=label))
+
     def recommendations(self) -> None:
         """The recommendations with the evidence each rests on (this country's where it has some)."""
         from . import qualitative
