@@ -49,6 +49,17 @@ The contract a section notebook follows
        section without an h1 gets the grid title as its heading.
     8. No ``try/except: pass``: an error fails the run loudly, which is what we want.
 
+Engines (how a run executes; ``build(engine=...)`` or ``$PERSPECTIVES_ENGINE``)
+    ``fork`` (default): papermill with the in-process engine of ``perspectives.engine``, in
+        forks of one server process that imported pandas/seaborn/scipy/matplotlib, the
+        library modules the notebooks import and papermill once; one fresh fork per run, so
+        runs share no state. Same executed notebooks as the kernel path (outputs equal
+        modulo execution metadata); a failing cell still raises PapermillExecutionError.
+    ``kernel``: papermill's standard engine, one Jupyter kernel per run, in a process pool
+        (also used where ``os.fork`` does not exist).
+    Both run at most ``jobs`` runs at a time (default: the CPU count) with numerical
+    threads capped at one per run.
+
 Rebuild rules
     A run is skipped only if its ``stamp.json`` matches the hashes of: the notebook (cells'
     type, source and tags only, so saving in Lab without edits does not count), the validated
@@ -96,6 +107,13 @@ __all__ = [
 
 STAMP_VERSION = 1
 KERNEL_NAME = "python3"
+
+# How runs execute (see perspectives.engine): "fork" runs papermill with an in-process engine
+# in forks of one pre-warmed process; "kernel" is papermill's standard engine, one Jupyter
+# kernel per run. The build's ``engine`` argument, else this variable, else "fork".
+ENGINE_ENV = "PERSPECTIVES_ENGINE"
+ENGINES: tuple[str, ...] = ("fork", "kernel")
+DEFAULT_ENGINE = "fork"
 
 # Files a notebook may read without being told: hashed into every stamp.
 DATA_GLOBS: tuple[str, ...] = (
@@ -488,7 +506,11 @@ def _scrub_paths(text: str, replacements: list[tuple[str, str]]) -> str:
 
 
 def _execute_run(task: dict[str, Any]) -> dict[str, Any]:
-    """Execute one notebook with papermill into ``task['tmp_dir']`` (in a worker process)."""
+    """Execute one notebook with papermill into ``task['tmp_dir']`` (in a worker process).
+
+    ``task['engine_name']`` None means papermill's kernel engine; otherwise the named engine
+    (the fork server's children run this function with ``perspectives-fork``).
+    """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -502,12 +524,18 @@ def _execute_run(task: dict[str, Any]) -> dict[str, Any]:
     saved_fd = os.dup(2)
     log_fh = open(log_path, "w")  # noqa: SIM115 - closed in the finally below
     os.dup2(log_fh.fileno(), 2)
+    engine_name = task.get("engine_name")
+    if engine_name:
+        from perspectives.engine import register
+
+        register()  # a no-op in the fork server's children, which have it already
     try:
         pm.execute_notebook(
             task["notebook"],
             str(out_nb),
             parameters=task["parameters"],
             kernel_name=task["kernel_name"],
+            engine_name=engine_name,
             progress_bar=False,
             log_output=False,
             cwd=task["cwd"],
@@ -622,6 +650,16 @@ def _swap_in(tmp: Path, target: Path, trash_dir: Path) -> None:
         shutil.rmtree(trash, ignore_errors=True)
 
 
+def _choose_engine(engine: str | None) -> str:
+    """The engine to use: the argument, else ``$PERSPECTIVES_ENGINE``, else the default."""
+    chosen = engine or os.environ.get(ENGINE_ENV) or DEFAULT_ENGINE
+    if chosen not in ENGINES:
+        raise ValueError(f"unknown engine {chosen!r}; allowed: {', '.join(ENGINES)}")
+    if chosen == "fork" and not (hasattr(os, "fork") and sys.platform != "win32"):
+        return "kernel"  # no fork on this platform: the standard path still works
+    return chosen
+
+
 def _check_kernel(kernel_name: str) -> None:
     """Warn when the kernel would not run this interpreter (the venv's)."""
     try:
@@ -655,14 +693,18 @@ def build(
     timeout: int | None = None,
     dry_run: bool = False,
     kernel_name: str = KERNEL_NAME,
+    engine: str | None = None,
 ) -> BuildResult:
     """Run the grid for the selected reports and sections, then assemble their reports.
 
     ``countries`` are report codes (ISO3 or the synthesis code); ``sections`` are section ids;
     None selects all. ``root`` (repository root), ``grid``, ``study`` and ``package`` exist
-    for tests. Unknown codes, sections or parameters raise ``ValueError`` before anything runs.
+    for tests. ``engine`` is ``"fork"`` or ``"kernel"`` (default: ``$PERSPECTIVES_ENGINE``,
+    else fork; kernel where ``os.fork`` is missing). Unknown codes, sections, engines or
+    parameters raise ``ValueError`` before anything runs.
     """
     t_start = time.perf_counter()
+    engine = _choose_engine(engine)
     root = (root or repo_root()).resolve()
     st = study or load_study(root / "params" / "study.yml")
     gr = grid or load_grid(root / "params" / "grid.yml")
@@ -785,9 +827,21 @@ def build(
 
     with _build_lock(out):
         if todo:
-            _execute_all(todo, results, out, root, lib.lib_dir, jobs, timeout, kernel_name)
+            # the server imports, once, every library module the runs' notebooks import
+            preload: set[str] = set()
+            for r in todo:
+                mods = notebook_info(r.notebook)[1] if r.notebook.is_file() else set()
+                preload |= set(lib.modules) if mods is None else mods
+            _execute_all(todo, results, out, root, lib.lib_dir, jobs, timeout, kernel_name,
+                         engine, sorted(preload))
         result.runs = [results[k] for k in runs]
         failed_reports = {r.report for r in result.runs if r.status == "failed"}
+        if todo:
+            # Assembly imports nbconvert, hence nbformat and jsonschema: skip the ~2 s
+            # rfc3987-syntax grammar jsonschema would build (see perspectives.engine).
+            from perspectives.engine import import_jsonschema_quickly
+
+            import_jsonschema_quickly()
         _assemble(result, reports, failed_reports, out, root, st, gr)
     result.seconds = time.perf_counter() - t_start
     _progress(result.summary())
@@ -803,8 +857,16 @@ def _execute_all(
     jobs: int | None,
     timeout: int | None,
     kernel_name: str,
+    engine: str = DEFAULT_ENGINE,
+    preload: list[str] | None = None,
 ) -> None:
-    """Execute runs in a process pool, dependents once their upstream runs succeeded."""
+    """Execute runs in parallel, dependents once their upstream runs succeeded.
+
+    With the fork engine the runs go to a :class:`perspectives.engine.ForkServer` (one
+    pre-warmed process, one fork per run); with the kernel engine to a process pool whose
+    workers run papermill with a Jupyter kernel each. Both hand back futures of the same
+    result dictionaries, so everything after execution is shared.
+    """
     # Runs execute in hidden folders beside their target (same filesystem, so the final
     # rename is atomic, and output_dir's parent is the report's sections/ folder, where an
     # `after:` section finds its siblings). Leftovers of an interrupted build go first.
@@ -847,7 +909,6 @@ def _execute_all(
                                                 "evalue": run.pre_error}))
     if not waiting:
         return
-    _check_kernel(kernel_name)
     env = dict(KERNEL_ENV)
     # The kernel must import the library from this root (tests use a stand-in package).
     env["PYTHONPATH"] = os.pathsep.join(
@@ -855,8 +916,23 @@ def _execute_all(
     )
     workers = max(1, min(jobs or os.cpu_count() or 1, len(waiting)))
     futures: dict[Future[dict[str, Any]], tuple[_Run, Path]] = {}
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(env,)) as pool:
+    pool: Any
+    if engine == "fork":
+        from perspectives.engine import ENGINE_NAME, ForkServer
+
+        engine_name: str | None = ENGINE_NAME
+        pool = ForkServer(workers, env=env, preload=preload or ())
+        submit = pool.submit
+    else:
+        _check_kernel(kernel_name)
+        engine_name = None  # papermill's default: nbclient and a kernel
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                   initargs=(env,))
+
+        def submit(task: dict[str, Any]) -> Future[dict[str, Any]]:
+            return pool.submit(_execute_run, task)
+
+    with pool:
 
         def submit_ready() -> None:
             for run in list(waiting):
@@ -884,6 +960,7 @@ def _execute_all(
                         "tmp_dir": str(tmp),
                         "parameters": params,
                         "kernel_name": kernel_name,
+                        "engine_name": engine_name,
                         "cwd": str(run.notebook.parent),
                         "timeout": timeout,
                         "injected_before": p_idx,
@@ -891,7 +968,7 @@ def _execute_all(
                         "log_path": str(tmp) + ".log",
                         "replacements": [(str(tmp), ".")] + base_repl,
                     }
-                    futures[pool.submit(_execute_run, task)] = (run, tmp)
+                    futures[submit(task)] = (run, tmp)
 
         submit_ready()
         while futures:

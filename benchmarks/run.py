@@ -1,0 +1,362 @@
+"""Benchmark of the report build: ``make bench`` (``.venv/bin/python benchmarks/run.py``).
+
+Purpose
+    Measure, in one run on this machine, how long building the reports takes with
+    ``perspectives build`` and how that compares with what a user would write (a plain
+    sequential papermill loop) and with the cost of the work itself (the notebooks' code run
+    in one Python process), plus peak memory, then how the build grows with the number of
+    reports and of respondents. See benchmarks/README.md for what each figure means.
+
+Inputs
+    The repository as it is (notebooks, ``lib/perspectives``, ``params/``, the synthetic data
+    in ``data/synthetic``), copied first to a temporary snapshot that every measured
+    process reads, so edits made meanwhile do not count. Options: ``--skip-scale``, ``--skip-baseline`` (no papermill
+    loop), ``--compare-engines ISO3`` (also build one report with both engines from a
+    snapshot of the repository and compare), ``--sizes`` (respondent counts for the scale
+    runs), ``--jobs``.
+
+Outputs
+    A table on stdout and ``benchmarks/results/latest.json`` with ``cold_s``,
+    ``nochange_s``, ``one_country_s``, ``papermill_sequential_s``, ``floor_s``, ratios, peak
+    memory per phase (``*_peak_rss_mb``: the largest single process of the phase, from
+    ``wait4``'s ``ru_maxrss``), and the ``scale`` curves. All build outputs go to temporary
+    folders that are removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+ROOT = REPO  # where the runs read from: a snapshot of REPO once main() has made it
+
+# Like `make`: figures in files, no debugger warnings in kernels.
+BASE_ENV = {"MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+
+
+@dataclass
+class Measured:
+    """One timed subprocess: wall seconds, peak RSS of its largest process, its stderr."""
+
+    seconds: float
+    peak_rss_mb: float
+    stdout: str
+    stderr: str
+    returncode: int
+
+
+def measure(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Measured:
+    """Run ``argv`` to the end; time it and read its rusage (wait4 covers its descendants)."""
+    full_env = {**os.environ, **BASE_ENV, **(env or {})}
+    out_f = tempfile.TemporaryFile()
+    err_f = tempfile.TemporaryFile()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=out_f, stderr=err_f, env=full_env, cwd=cwd or ROOT)
+    # ru_maxrss of a waited child is the largest resident set of it or any descendant it
+    # waited for (kernels, workers, forks): the peak of the biggest single process.
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    out_f.seek(0)
+    err_f.seek(0)
+    return Measured(seconds, usage.ru_maxrss / 1024, out_f.read().decode(errors="replace"),
+                    err_f.read().decode(errors="replace"), proc.returncode)
+
+
+def perspectives_build(out: Path, *args: str, env: dict[str, str] | None = None,
+                       python: str = sys.executable, cwd: Path | None = None) -> Measured:
+    """``perspectives build --out OUT ...`` as a user runs it (a fresh process)."""
+    m = measure([python, "-m", "perspectives.cli", "build", "--out", str(out), *args],
+                env=env, cwd=cwd)
+    if m.returncode != 0:
+        raise SystemExit(f"build failed ({m.returncode}):\n{m.stderr[-3000:]}")
+    return m
+
+
+def executed_runs(stderr: str) -> list[tuple[str, str, str]]:
+    """(report, section, reason) of every run a build's progress lines say it executed."""
+    return re.findall(r"^\[\d+/\d+\] (\S+) (\S+) [\d.]+s \(reason: (.*)\)$", stderr, re.M)
+
+
+# --------------------------------------------------------------------------- baselines
+
+# A plain sequential papermill loop over the grid: what a user would write without the build.
+PAPERMILL_LOOP = r'''
+import sys, yaml, papermill as pm
+from pathlib import Path
+repo, out = Path(sys.argv[1]), Path(sys.argv[2])
+grid = yaml.safe_load((repo / "params" / "grid.yml").read_text())
+for report in grid["reports"]:
+    for sec in grid["sections"]:  # grid order: the summary comes after its upstream sections
+        run = out / report / sec["id"]
+        run.mkdir(parents=True)
+        pm.execute_notebook(str(repo / sec["notebook"]), str(run / "executed.ipynb"),
+                            parameters={"country": report, "output_dir": str(run)},
+                            kernel_name="python3", progress_bar=False,
+                            cwd=str(repo / "notebooks"))
+'''
+
+# The floor: the same notebooks' code, one run after another, in one process whose
+# libraries are imported once; each run executes its code cells in a fresh dict namespace,
+# with its parameters assigned after the parameters cell (as papermill injects them).
+FLOOR_LOOP = r'''
+import contextlib, io, json, os, sys, time, yaml
+from pathlib import Path
+import pandas, scipy.stats, seaborn, matplotlib.pyplot  # imported once for every run
+import perspectives.report
+repo, out = Path(sys.argv[1]), Path(sys.argv[2])
+grid = yaml.safe_load((repo / "params" / "grid.yml").read_text())
+os.chdir(repo / "notebooks")
+t0 = time.perf_counter()
+for report in grid["reports"]:
+    for sec in grid["sections"]:
+        run = out / report / sec["id"]
+        run.mkdir(parents=True)
+        nb = json.loads((repo / sec["notebook"]).read_text())
+        ns = {"__name__": "__main__"}
+        params = {"country": report, "output_dir": str(run)}
+        for cell in nb["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            src = "".join(cell["source"])
+            # display() without a shell prints a repr: cheap, and nothing is shown
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compile(src, sec["notebook"], "exec"), ns)
+            if "parameters" in cell["metadata"].get("tags", []):
+                ns.update(params)
+print(json.dumps({"work_s": time.perf_counter() - t0}))
+'''
+
+
+def run_script(code: str, *args: str, env: dict[str, str] | None = None) -> Measured:
+    m = measure([sys.executable, "-c", code, *args], env=env)
+    if m.returncode != 0:
+        raise SystemExit(f"script failed ({m.returncode}):\n{m.stderr[-3000:]}")
+    return m
+
+
+# --------------------------------------------------------------------------- scale
+
+
+def scaled_export(n_rows: int, dest: Path, seed: int = 20210726) -> Path:
+    """A synthetic export of ``n_rows`` responses resampled from the committed one.
+
+    Rows (complete, partial, disqualified alike) are drawn with replacement within each
+    country, in the committed export's country proportions, and get new respondent ids, so
+    the reader's validation (unique ids, codes of the instrument) still applies.
+    """
+    import pandas as pd
+
+    src = pd.read_csv(ROOT / "data" / "synthetic" / "survey_export.csv", dtype=str,
+                      keep_default_na=False)
+    shares = src["country"].value_counts(normalize=True).sort_index()
+    counts = (shares * n_rows).round().astype(int)
+    counts.iloc[-1] += n_rows - counts.sum()
+    parts = [src[src["country"] == c].sample(n=int(k), replace=True, random_state=seed + i)
+             for i, (c, k) in enumerate(counts.items())]
+    out = pd.concat(parts, ignore_index=True)
+    out["respondent_id"] = [f"S{i:07d}" for i in range(1, len(out) + 1)]
+    out.to_csv(dest, index=False)
+    return dest
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def snapshot(dest: Path) -> Path:
+    """Copy the repository (without .venv, .git, outputs) and run everything from the copy.
+
+    Edits made while the benchmark runs (by a colleague, an editor, a git pull) would
+    otherwise change the stamps' inputs between two builds and make, e.g., the no-change
+    build re-run. ``PYTHONPATH`` makes every process import the copy's library, so
+    ``repo_root()`` is the copy too.
+    """
+    ignore = shutil.ignore_patterns(".venv", ".git", "outputs", "__pycache__", "*.egg-info")
+    shutil.copytree(REPO, dest, ignore=ignore)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(dest / "lib")] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+    global ROOT
+    ROOT = dest
+    return dest
+
+
+def compare_engines(country: str, work: Path) -> dict[str, Any]:
+    """Build one report with each engine (from the snapshot) and compare the results.
+
+    Returns whether ``report.html`` is byte-identical and whether the executed notebooks'
+    outputs match once execution counts are set aside.
+    """
+    times = {}
+    for engine in ("fork", "kernel"):
+        m = perspectives_build(work / engine, "--country", country,
+                               env={"PERSPECTIVES_ENGINE": engine})
+        times[engine] = round(m.seconds, 1)
+    rel = Path("synthesis" if country == "ALL" else country)
+    same_html = (work / "fork" / rel / "report.html").read_bytes() == \
+        (work / "kernel" / rel / "report.html").read_bytes()
+    differing = []
+    for nb in sorted((work / "fork" / rel / "sections").glob("*/executed.ipynb")):
+        other = work / "kernel" / nb.relative_to(work / "fork")
+        if _outputs(nb) != _outputs(other):
+            differing.append(nb.parent.name)
+    return {"country": country, "report_html_identical": same_html,
+            "notebooks_with_different_outputs": differing, "build_s": times}
+
+
+def _outputs(path: Path) -> list[Any]:
+    nb = json.loads(path.read_text())
+    return [[{k: v for k, v in o.items() if k != "execution_count"}
+             for o in c.get("outputs", [])] for c in nb["cells"]]
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; print the table; write results/latest.json."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--skip-scale", action="store_true", help="no growth curves")
+    ap.add_argument("--skip-baseline", action="store_true",
+                    help="no sequential papermill loop (it is the slowest part)")
+    ap.add_argument("--compare-engines", metavar="ISO3",
+                    help="also build this report with both engines and compare")
+    ap.add_argument("--sizes", default="1000,10000,100000",
+                    help="respondent counts for the scale runs (default: 1000,10000,100000)")
+    ap.add_argument("--jobs", type=int, help="parallel runs for the builds (default: cores)")
+    ap.add_argument("--results", type=Path, default=RESULTS / "latest.json")
+    args = ap.parse_args(argv)
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    res: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform(),
+                    "loadavg_at_start": list(os.getloadavg())},
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    work = Path(tempfile.mkdtemp(prefix="perspectives-bench-"))
+    try:
+        snapshot(work / "repo")
+        out = work / "out"
+        print("cold build ...", file=sys.stderr, flush=True)
+        cold = perspectives_build(out, *jobs)
+        n_runs = len(executed_runs(cold.stderr))
+        print("no-change build ...", file=sys.stderr, flush=True)
+        noch = perspectives_build(out, *jobs)
+        # One country's parameters changed: the stamps of MDA's runs are rewritten as if the
+        # previous build had used other parameters for MDA (the build compares stamps, so
+        # this is what a parameter change looks like to it); the other reports keep theirs.
+        for stamp in (out / "MDA" / "sections").glob("*/stamp.json"):
+            doc = json.loads(stamp.read_text())
+            doc["parameters"] = "0" * 64
+            stamp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+        print("one-country build ...", file=sys.stderr, flush=True)
+        one = perspectives_build(out, *jobs)
+        one_runs = executed_runs(one.stderr)
+        res.update({
+            "runs": n_runs,
+            "cold_s": round(cold.seconds, 2),
+            "nochange_s": round(noch.seconds, 2),
+            "nochange_runs_executed": len(executed_runs(noch.stderr)),
+            "one_country_s": round(one.seconds, 2),
+            "one_country_runs": sorted({f"{r} {s}" for r, s, _ in one_runs}),
+            "one_country_reasons": sorted({why for _, _, why in one_runs}),
+            "cold_peak_rss_mb": round(cold.peak_rss_mb, 1),
+            "nochange_peak_rss_mb": round(noch.peak_rss_mb, 1),
+            "one_country_peak_rss_mb": round(one.peak_rss_mb, 1),
+        })
+        print("floor (one process) ...", file=sys.stderr, flush=True)
+        floor = run_script(FLOOR_LOOP, str(ROOT), str(work / "floor"),
+                           env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
+        res["floor_s"] = round(floor.seconds, 2)
+        res["floor_work_only_s"] = round(json.loads(floor.stdout.splitlines()[-1])["work_s"], 2)
+        res["floor_peak_rss_mb"] = round(floor.peak_rss_mb, 1)
+        if not args.skip_baseline:
+            print("plain sequential papermill loop ...", file=sys.stderr, flush=True)
+            seq = run_script(PAPERMILL_LOOP, str(ROOT), str(work / "papermill"))
+            res["papermill_sequential_s"] = round(seq.seconds, 2)
+            res["papermill_sequential_peak_rss_mb"] = round(seq.peak_rss_mb, 1)
+            res["speedup_vs_papermill_sequential"] = round(seq.seconds / cold.seconds, 2)
+        res["cold_over_floor"] = round(cold.seconds / floor.seconds, 2)
+        if args.compare_engines:
+            print(f"engine comparison on {args.compare_engines} ...", file=sys.stderr, flush=True)
+            res["engine_comparison"] = compare_engines(args.compare_engines, work / "compare")
+        if not args.skip_scale:
+            res["scale"] = scale(work, [int(s) for s in args.sizes.split(",")], jobs)
+        res["loadavg_at_end"] = list(os.getloadavg())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(res, indent=1) + "\n")
+    print(table(res))
+    print(f"\nwritten: {args.results.relative_to(REPO) if args.results.is_relative_to(REPO) else args.results}")
+    return 0
+
+
+def scale(work: Path, sizes: list[int], jobs: list[str]) -> dict[str, Any]:
+    """Growth with reports (cold builds of 1, 3 and 7 reports) and with respondents."""
+    curves: dict[str, Any] = {"reports": [], "respondents": []}
+    for codes in (["ALB"], ["ALB", "BIH", "COL"]):
+        print(f"scale: cold build of {len(codes)} report(s) ...", file=sys.stderr, flush=True)
+        m = perspectives_build(work / f"reports{len(codes)}", "--country", *codes, *jobs)
+        curves["reports"].append({"reports": len(codes), "runs": len(executed_runs(m.stderr)),
+                                  "seconds": round(m.seconds, 2),
+                                  "peak_rss_mb": round(m.peak_rss_mb, 1)})
+    # The heaviest sections (methods, csea_online) for the synthesis: all rows at once.
+    for n in sizes:
+        print(f"scale: synthesis runs on {n:,} respondents ...", file=sys.stderr, flush=True)
+        data = scaled_export(n, work / f"export_{n}.csv")
+        m = perspectives_build(work / f"resp{n}", "--country", "ALL", "--section", "methods",
+                               "csea_online", "--data", str(data), *jobs)
+        per_run = {s: float(t) for _, s, t in re.findall(
+            r"^\[\d+/\d+\] (\S+) (\S+) ([\d.]+)s", m.stderr, re.M)}
+        curves["respondents"].append({"respondents": n, "seconds": round(m.seconds, 2),
+                                      "run_seconds": per_run,
+                                      "peak_rss_mb": round(m.peak_rss_mb, 1)})
+    return curves
+
+
+def table(res: dict[str, Any]) -> str:
+    """The human-readable summary printed at the end."""
+    rows = [
+        ("cold_s", "full build from nothing (56 runs + assembly)", res.get("cold_s"),
+         res.get("cold_peak_rss_mb")),
+        ("nochange_s", "same build again (nothing to run)", res.get("nochange_s"),
+         res.get("nochange_peak_rss_mb")),
+        ("one_country_s", "MDA's parameters changed", res.get("one_country_s"),
+         res.get("one_country_peak_rss_mb")),
+        ("papermill_sequential_s", "plain papermill loop, one kernel per run",
+         res.get("papermill_sequential_s"), res.get("papermill_sequential_peak_rss_mb")),
+        ("floor_s", "notebooks' code in one process, imports once", res.get("floor_s"),
+         res.get("floor_peak_rss_mb")),
+    ]
+    lines = [f"{'figure':<24}{'what':<48}{'seconds':>9}{'peak MB':>9}", "-" * 90]
+    for key, what, sec, mb in rows:
+        if sec is not None:
+            lines.append(f"{key:<24}{what:<48}{sec:>9.1f}{(mb or 0):>9.0f}")
+    lines.append("-" * 90)
+    lines.append(f"cold / floor = {res.get('cold_over_floor')}   papermill loop / cold = "
+                 f"{res.get('speedup_vs_papermill_sequential')}   one-country runs: "
+                 f"{len(res.get('one_country_runs', []))} "
+                 f"({', '.join(res.get('one_country_reasons', []))})")
+    if "engine_comparison" in res:
+        lines.append(f"engines: {json.dumps(res['engine_comparison'])}")
+    for kind, pts in res.get("scale", {}).items():
+        for p in pts:
+            lines.append(f"scale {kind}: " + ", ".join(f"{k}={v}" for k, v in p.items()))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
