@@ -610,6 +610,23 @@ def _check_run_folder(tmp: Path, country: str, forbidden: list[str]) -> dict[str
 # --------------------------------------------------------------------------- build
 
 
+def _preflight(data_path: str | Path | None, conversations_path: str | Path | None) -> None:
+    """Validate a partner's inputs once, before any run starts or any file is written.
+
+    A bad export raises ``readers.DataError`` (or ``qualitative.QualitativeDataError``), both
+    ``ValueError``: the command line prints the one message and exits 2. The embedded default
+    data are validated by the test suite, so they are not read again here.
+    """
+    if data_path is not None:
+        from perspectives.readers import load_survey
+
+        load_survey(data_path)
+    if conversations_path is not None:
+        from perspectives.qualitative import load_conversations
+
+        load_conversations(conversations_path)
+
+
 @contextlib.contextmanager
 def _build_lock(out: Path) -> Iterator[None]:
     """One build at a time per output folder: runs swap folders under out/."""
@@ -825,6 +842,8 @@ def build(
                                                    "skipped", r.reason) for k, r in runs.items()]
         return result
 
+    if todo:
+        _preflight(data_path, conversations_path)
     with _build_lock(out):
         if todo:
             # the server imports, once, every library module the runs' notebooks import

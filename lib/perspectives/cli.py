@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR",
                    help="output folder (default: outputs)")
     b.add_argument("--timeout", type=int, metavar="S", help="per-cell timeout in seconds")
+    b.add_argument("--engine", choices=("fork", "kernel"),
+                   help="fork: one pre-warmed process forked per run (default); kernel: a Jupyter kernel per run")
     b.add_argument("--dry-run", action="store_true",
                    help="list the runs that would execute and why, execute nothing")
     for name, (_, help_text) in DELEGATED.items():
@@ -87,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = build(
             countries=args.country, sections=args.section, data_path=args.data,
             conversations_path=args.conversations, lang=args.lang, jobs=args.jobs,
-            out=args.out, force=args.force, timeout=args.timeout, dry_run=args.dry_run,
+            out=args.out, force=args.force, timeout=args.timeout, dry_run=args.dry_run, engine=args.engine,
         )
     except (ValueError, RuntimeError) as exc:
         print(f"perspectives build: {exc}", file=sys.stderr)

@@ -41,6 +41,7 @@ Outputs
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -119,7 +120,18 @@ def repo_root() -> Path:
 
 def settings(path: Path | str | None = None) -> DisclosureSettings:
     """Read the disclosure defaults from ``params/study.yml`` (or ``path``)."""
-    path = Path(path) if path is not None else repo_root() / "params" / "study.yml"
+    if path is None:
+        return _default_settings()
+    return _read_settings(Path(path))
+
+
+@functools.lru_cache(maxsize=1)
+def _default_settings() -> DisclosureSettings:
+    # Every published table asks for the defaults; parse the study file once per process.
+    return _read_settings(repo_root() / "params" / "study.yml")
+
+
+def _read_settings(path: Path) -> DisclosureSettings:
     with open(path, encoding="utf-8") as fh:
         block = (yaml.safe_load(fh) or {}).get("disclosure")
     if not isinstance(block, dict):
