@@ -42,7 +42,8 @@ pdf-tools:
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "note: install Debian's chromium (apt-get install chromium) to get report.pdf"; fi; }
 
-test: $(STAMP) pdf-tools ## Run the test suite
+test: $(STAMP) pdf-tools ## Run ruff and the test suite
+	$(BIN)/ruff check lib tests
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP) ## Ruff over the library and the tests

@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from perspectives.build import build
 from perspectives.study import repo_root
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from perspectives.instrument import ELIGIBILITY, XLSX_PATH, _workbook_bytes, SOURCE_DIR, load_instrument, xform
+from perspectives.instrument import ELIGIBILITY, SOURCE_DIR, XLSX_PATH, _workbook_bytes, load_instrument, xform
 
 # Items the reference report analyses (its Figures 1-19 and the text around them).
 ANALYSED = [
@@ -50,7 +50,7 @@ def test_published_shapes_of_the_answer_lists():
 
 def test_eligibility_questions_chain_in_order():
     instrument = load_instrument()
-    for previous, current in zip(ELIGIBILITY, ELIGIBILITY[1:]):
+    for previous, current in zip(ELIGIBILITY, ELIGIBILITY[1:], strict=False):
         assert previous in instrument[current].relevant
 
 

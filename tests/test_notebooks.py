@@ -7,7 +7,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from perspectives.study import load_grid, repo_root
 
 ROOT = repo_root()

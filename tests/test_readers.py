@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import tiny_frame
-
 from perspectives.readers import DataError, load_survey
 
 

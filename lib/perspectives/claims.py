@@ -508,7 +508,7 @@ def _eval_relation(rel: Relation, claims: pd.DataFrame) -> tuple[bool, str, list
         lo, hi = float(lo_row["n"]), float(hi_row["n"])
         vals = [float(r["n"]) for r in rows]
         # Both sides of a broken range are named: the stated bound and each value outside it.
-        outside = [r["claim_id"] for r, v in zip(rows, vals) if v < lo or v > hi]
+        outside = [r["claim_id"] for r, v in zip(rows, vals, strict=True) if v < lo or v > hi]
         blame = ([lo_row["claim_id"]] if min(vals) < lo else []) + ([hi_row["claim_id"]] if max(vals) > hi else [])
         blame = blame + outside if blame else blame
         ok = not blame

@@ -75,7 +75,7 @@ def stacked_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
     for i, column in enumerate(shares.columns):
         values = shares[column].fillna(0.0)
         ax.barh(shares.index.astype(str), values, left=left, color=PALETTE[i % len(PALETTE)], label=str(column))
-        for y, (start, width) in enumerate(zip(left, values)):
+        for y, (start, width) in enumerate(zip(left, values, strict=True)):
             if width >= 6:
                 ax.text(start + width / 2, y, f"{width:.0f}%", ha="center", va="center", fontsize=7, color="white")
         left = left + values

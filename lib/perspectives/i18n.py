@@ -35,6 +35,8 @@ from typing import Any
 
 import yaml
 
+from .study import read_yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_DIR = ROOT / "params" / "i18n"
 DEFAULT_LANG = "en"
@@ -82,7 +84,7 @@ def load_catalogue(lang: str, folder: Path | None = None) -> dict[str, Entry]:
     path = Path(folder or CATALOGUE_DIR) / f"{lang}.yml"
     if lang == DEFAULT_LANG or not path.is_file():
         return {}
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = read_yaml(path) or {}
     catalogue: dict[str, Entry] = {}
     for key, value in raw.items():
         if isinstance(value, str):
@@ -101,7 +103,7 @@ def load_catalogue(lang: str, folder: Path | None = None) -> dict[str, Entry]:
 
 @lru_cache(maxsize=1)
 def _language_names() -> dict[str, str]:
-    study = yaml.safe_load((ROOT / "params" / "study.yml").read_text(encoding="utf-8"))
+    study = read_yaml(ROOT / "params" / "study.yml")
     return dict(study.get("languages") or {})
 
 

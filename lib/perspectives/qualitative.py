@@ -129,8 +129,10 @@ class _Country:
 def _read_yaml(path: Path) -> Any:
     if not path.exists():
         raise QualitativeDataError(path, "file not found", "check the path or regenerate the file")
+    from .study import read_yaml
+
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return read_yaml(path)
     except yaml.YAMLError as exc:
         raise QualitativeDataError(path, f"not valid YAML ({exc})", "correct the YAML syntax") from exc
 

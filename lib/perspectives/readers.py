@@ -173,7 +173,7 @@ def _fold_multi_columns(frame: pd.DataFrame, instrument: Instrument, name: str) 
             raise DataError(name, "option columns must hold 0 or 1", column=question.name, label=question.label,
                             rows=_rows(bad.any(axis=1)), fix="mark each ticked option with 1 and others with 0")
         asked = values.notna().any(axis=1)
-        joined = values.apply(lambda row: " ".join(code for code, v in zip(codes, row) if v == 1), axis=1)
+        joined = values.apply(lambda row, cs=codes: " ".join(c for c, v in zip(cs, row, strict=True) if v == 1), axis=1)
         if question.name in frame.columns:
             raise DataError(name, "the question appears both as one column and as option columns",
                             column=question.name, label=question.label, fix="keep one layout")
@@ -220,7 +220,7 @@ def validate(frame: pd.DataFrame, instrument: Instrument, name: str, id_column: 
                 raise DataError(name, "select-multiple answers must be separated by single spaces",
                                 column=question.name, label=question.label, rows=_rows(malformed),
                                 fix="export select-multiple as space-separated codes or as one column per option")
-            bad = tokens.apply(lambda ts: bool(set(ts) - codes))
+            bad = tokens.apply(lambda ts, cs=codes: bool(set(ts) - cs))
             if bad.any():
                 seen = sorted({t for ts in tokens[bad] for t in ts} - codes)[:5]
                 raise DataError(name, f"unknown option code(s) {seen}", column=question.name, label=question.label,

@@ -22,9 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import fmt
+from .study import read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,7 +69,7 @@ def key_findings(sections_dir: Path, country: str, place: str, spec_path: Path |
     placeholders stay the same); without it the English of ``params/summary.yml`` is used.
     """
     tr = translate or (lambda text: text)
-    spec = yaml.safe_load(Path(spec_path or ROOT / "params" / "summary.yml").read_text(encoding="utf-8"))
+    spec = read_yaml(Path(spec_path or ROOT / "params" / "summary.yml"))
     table = value_table(load_values(sections_dir), country)
     used = 0
     out: list[tuple[str, list[str]]] = []
