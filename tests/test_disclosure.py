@@ -264,3 +264,15 @@ def test_suppress_rejects_bad_inputs() -> None:
         dc.suppress(one_column([3, 40]), additive_rows=True, additive_cols=False, threshold=5)
     with pytest.raises(ValueError):
         dc.suppress(one_column([3, 40]), additive_rows=False, additive_cols=False, threshold=1)
+
+
+def test_forced_cells_are_hidden_and_their_line_protected():
+    """A cell withheld by another table (force) is hidden here, and a partner cell with it."""
+    from perspectives.disclosure import audit, suppress
+
+    counts = pd.DataFrame({"n": [40, 30, 20]}, index=["a", "b", "c"])
+    force = pd.DataFrame({"n": [False, True, False]}, index=counts.index)
+    result = suppress(counts, additive_rows=False, additive_cols=True, threshold=5, force=force)
+    assert result.mask.loc["b", "n"] and result.mask["n"].sum() == 2  # b plus its complement (c, the smallest)
+    assert result.mask.loc["c", "n"]
+    assert audit(result, counts, additive_rows=False, additive_cols=True) == []

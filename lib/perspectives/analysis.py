@@ -173,13 +173,20 @@ def _hidden_small(counts: pd.Series) -> pd.Series:
     return (counts > 0) & (counts < threshold)
 
 
-def publish_counts(counts: pd.Series, base: int, additive: bool) -> pd.DataFrame:
+def publish_counts(counts: pd.Series, base: int, additive: bool,
+                   force_hidden: pd.Series | None = None) -> pd.DataFrame:
     """Counts of one place through disclosure control: columns ``n`` and ``percent`` (strings),
-    ``attrs['safe_percent']`` (numbers for figures, NaN where hidden) and ``attrs['notes']``."""
+    ``attrs['safe_percent']`` (numbers for figures, NaN where hidden) and ``attrs['notes']``.
+
+    ``force_hidden`` marks cells another published table withholds; they are hidden here too,
+    and complementary suppression treats them like small cells.
+    """
     freq = pd.DataFrame({"n": counts.astype(int)})
     freq["percent"] = [fmt.pct(int(c), base) if base else float("nan") for c in freq["n"]]
     freq.attrs["base"] = int(base)
-    published = disclosure.publish_frequency(freq, additive=additive, total_label=None)
+    forced = (force_hidden.reindex(freq.index).fillna(False).astype(bool) if force_hidden is not None
+              else None)
+    published = disclosure.publish_frequency(freq, additive=additive, total_label=None, force=forced)
     table = published.table.rename(columns={"%": "percent"})
     safe = published.suppression.safe_counts["n"] / base * 100 if base else freq["percent"] * float("nan")
     table.attrs["safe_percent"] = safe.astype(float)
@@ -189,7 +196,7 @@ def publish_counts(counts: pd.Series, base: int, additive: bool) -> pd.DataFrame
 
 
 def _publish_frequency(freqs: dict[str, pd.DataFrame], labels: dict[str, str], additive: bool,
-                       place_names: dict[str, str]
+                       place_names: dict[str, str], force_hidden: dict[str, pd.Series] | None = None
                        ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, pd.Series]]:
     """One frequency table per place -> published strings and the shares for the figure."""
     columns: dict[str, pd.Series] = {}
@@ -199,7 +206,7 @@ def _publish_frequency(freqs: dict[str, pd.DataFrame], labels: dict[str, str], a
     for place, freq in freqs.items():
         base = int(freq.attrs["base"])
         counts = freq["n"].astype(int)
-        published = publish_counts(counts, base, additive)
+        published = publish_counts(counts, base, additive, (force_hidden or {}).get(place))
         name = place_names[place]
         columns[(name, "n")] = published["n"]
         columns[(name, "%")] = published["percent"]
@@ -239,7 +246,12 @@ def _single_or_multi(result: Result, spec_: dict, data: pd.DataFrame, instrument
         order = freqs[ALL]["n"].sort_values(ascending=False, kind="stable").index[: spec_["top"]]
         freqs = {place: _keep_attrs(freq.loc[order], freq) for place, freq in freqs.items()}
     additive = spec_["kind"] == "single"
-    table, shares, notes, hidden_by_place = _publish_frequency(freqs, labels, additive, place_names)
+    force_hidden = None
+    if additive and spec_.get("by") == "country" and result.country != ALL:
+        groups = [g for g in instrument.codes("country") if (data["country"] == g).any()]
+        _, synthesis = publish_breakdown(data, question, "country", groups, instrument, bool(spec_.get("drop_empty")))
+        force_hidden = {result.country: synthesis.suppression.mask[result.country]}
+    table, shares, notes, hidden_by_place = _publish_frequency(freqs, labels, additive, place_names, force_hidden)
     result.table, result.shares, result.notes = table, shares, notes
     own_counts = own["n"].astype(int)
     hidden = hidden_by_place[result.country]
@@ -301,13 +313,8 @@ def _breakdown(result: Result, spec_: dict, data: pd.DataFrame, instrument: Inst
                 result.record(f"{code}.chi2.p", test.p, country=ALL)
                 result.context.setdefault("tests", Fields())[code] = fmt.fmt_test(test)
         return
-    codes = instrument.codes(question)
-    counts = stats.crosstab(data[question], data[by], row_order=codes, col_order=groups)
-    if spec_.get("drop_empty"):
-        counts = counts[counts.sum(axis=1) > 0]
+    counts, published = publish_breakdown(data, question, by, groups, instrument, bool(spec_.get("drop_empty")))
     shares = stats.column_percent(counts)
-    published = disclosure.publish(counts, additive_rows=True, additive_cols=True, row_totals=counts.sum(axis=1),
-                                   col_totals=counts.sum(), percent="col", total_label=None)
     safe_shares = published.suppression.safe_counts / counts.sum() * 100
     result.context["by_table"] = published.table.rename(index=instrument.choice_labels(question),
                                                         columns=group_labels)
@@ -324,6 +331,22 @@ def _breakdown(result: Result, spec_: dict, data: pd.DataFrame, instrument: Inst
     if spec_.get("test") == "chi2":
         result.test = stats.chi_square(counts)
         _record_test(result, "chi2")
+
+
+def publish_breakdown(data: pd.DataFrame, question: str, by: str, groups: list[str], instrument: Instrument,
+                      drop_empty: bool) -> tuple[pd.DataFrame, disclosure.Published]:
+    """Categories by group (e.g. by country) through disclosure control, with its totals.
+
+    The synthesis publishes this table; a national report shows one of its columns, so it
+    hides at least what this table hides (otherwise a cell withheld here could be read
+    there).
+    """
+    counts = stats.crosstab(data[question], data[by], row_order=instrument.codes(question), col_order=groups)
+    if drop_empty:
+        counts = counts[counts.sum(axis=1) > 0]
+    published = disclosure.publish(counts, additive_rows=True, additive_cols=True, row_totals=counts.sum(axis=1),
+                                   col_totals=counts.sum(), percent="col", total_label=None)
+    return counts, published
 
 
 def _record_test(result: Result, name: str) -> None:

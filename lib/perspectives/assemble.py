@@ -248,16 +248,7 @@ def find_leaks(text: str, forbidden: Sequence[str]) -> list[str]:
 
 
 def _write_atomic(dest: Path, text: str) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _write_atomic_bytes(dest, text.encode("utf-8"))
 
 
 def _sha256_file(path: Path) -> str:

@@ -263,8 +263,13 @@ def suppress(
     threshold: int | None = None,
     row_totals: pd.Series | None = None,
     col_totals: pd.Series | None = None,
+    force: pd.DataFrame | None = None,
 ) -> Suppression:
     """Apply primary, small-base and complementary suppression to a count table.
+
+    ``force`` (same shape, True = hide) marks cells that another published table withholds,
+    e.g. the synthesis's country breakdown seen from one country's report; they are hidden as
+    complementary cells and the lines around them are protected like any other.
 
     ``additive_rows``/``additive_cols`` say whether each row/column sums to a published
     total (single-select categories by group: yes; multi-select options: no). Totals default
@@ -285,6 +290,9 @@ def suppress(
         small |= ((ct > 0) & (ct < t))[None, :]
     reason[small] = SMALL_BASE
     reason[(values >= 1) & (values < t)] = PRIMARY  # a small count is primary whatever its base
+    if force is not None:
+        forced = force.reindex(index=counts.index, columns=counts.columns).fillna(False).to_numpy(dtype=bool)
+        reason[forced & (reason == SHOWN)] = COMPLEMENTARY
     hidden = reason != SHOWN
 
     lines = _lines(values.shape, additive_rows, additive_cols)
@@ -483,6 +491,7 @@ def publish_frequency(
     threshold: int | None = None,
     reliability_min_n: int | None = None,
     total_label: str | None = "Total",
+    force: pd.Series | None = None,
 ) -> Published:
     """Display strings for a frequency table from :mod:`perspectives.stats`.
 
@@ -502,6 +511,7 @@ def publish_frequency(
         additive = bool(freq.attrs["additive"])
     counts = freq[["n"]]
     sup = suppress(counts, additive_rows=False, additive_cols=additive, threshold=cfg.threshold,
+                   force=None if force is None else force.to_frame("n"),
                    col_totals=pd.Series({"n": base}))
     mark = RELIABILITY_MARK if 0 < base < cfg.reliability_min_n else ""
     n_text, p_text = [], []
