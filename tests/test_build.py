@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from perspectives import assemble, build, cli
 from perspectives.study import load_grid, load_study
 

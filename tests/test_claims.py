@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
+
 from perspectives.claims import (
     ALLOWED_KINDS,
     ALLOWED_SECTIONS,
@@ -28,7 +30,6 @@ from perspectives.claims import (
     recompute_p,
     source_inconsistencies,
 )
-from scipy import stats
 
 ROOT = Path(__file__).resolve().parents[1]
 

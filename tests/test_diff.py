@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from perspectives.diff import compare, format_value, load_values, main
 
 

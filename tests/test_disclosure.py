@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from scipy.linalg import null_space
+
 from perspectives import disclosure as dc
 from perspectives.stats import frequency, multi_frequency
-from scipy.linalg import null_space
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import docx
 import pytest
+
 from perspectives.assemble import ReportMeta, SectionDoc
 from perspectives.docx_report import build_reference, render_docx
 from perspectives.i18n import Translator

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from perspectives.build import build
 from perspectives.study import repo_root
 

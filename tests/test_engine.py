@@ -22,6 +22,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
 from perspectives import build, engine
 from perspectives.study import load_grid
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from perspectives import claims, fidelity
 from perspectives.study import load_study, repo_root
 

@@ -10,9 +10,10 @@ import math
 
 import pandas as pd
 import pytest
+from scipy import stats as sps
+
 from perspectives import fmt
 from perspectives.stats import anova_oneway, chi_square
-from scipy import stats as sps
 
 
 @pytest.mark.parametrize(

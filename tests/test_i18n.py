@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from perspectives import i18n
 from perspectives.instrument import load_instrument
 

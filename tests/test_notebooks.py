@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
 from perspectives.study import load_grid, repo_root
 
 ROOT = repo_root()

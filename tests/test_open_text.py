@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+
 from perspectives.open_text import load_approvals, select_open_text
 
 

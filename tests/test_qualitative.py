@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from perspectives import qualitative as q
 from perspectives.synth_conversations import generate
 

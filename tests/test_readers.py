@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import tiny_frame
+
 from perspectives.readers import DataError, load_survey
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from perspectives.qualitative import load_codebook
 from perspectives.screen import HIT_KINDS, LANGUAGES, screen_excerpts, screen_text
 

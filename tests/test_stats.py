@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
-from perspectives import stats as st
 from scipy import stats as sps
 from scipy.stats.contingency import association
+
+from perspectives import stats as st
 
 # --- frequencies -------------------------------------------------------------------------
 

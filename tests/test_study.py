@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from perspectives import study
 
 REPO = Path(__file__).resolve().parents[1]

@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
+
 from perspectives.instrument import ELIGIBILITY, export_columns, load_instrument
 from perspectives.synth import DEFAULT_PATH, write_default
-from scipy import stats
 
 CODES = ["ALB", "BIH", "COL", "MDA", "MEX", "PER"]
 
