@@ -67,20 +67,28 @@ class Section:
         self.notes: list[str] = []
         self.names = {c.iso3: self.t(c.name) for c in self.study.countries}
         self.names[ALL] = self.t("All six countries")
-        self._figure_count = 0
+        self._pooled_place = self.t("the six countries")
+        self._pooled_checked = False
 
     # ------------------------------------------------------------------ data
     @property
     def survey(self):
         """The validated survey (eligible completes, exclusion log, source stamp)."""
         survey = _survey(str(self.data_path) if self.data_path else None)
-        # Labels in the report's language; English needs no wrapper (identical behaviour).
-        return survey if self.t.is_default else i18n.LocalisedSurvey(survey, self.t)
+        if not self._pooled_checked:
+            # A partner's export may hold one country only: the pooled column then says what
+            # it pools instead of claiming the six countries.
+            present = sorted(set(survey.eligible["country"]))
+            if set(present) != {c.iso3 for c in self.study.countries}:
+                self.names[ALL] = self.t("All countries in the data ({n})", n=len(present))
+                self._pooled_place = self.t("the countries in the data")
+            self._pooled_checked = True
+        return survey
 
     @property
     def place(self) -> str:
         """How the narrative names the report's population."""
-        return self.t("the six countries") if self.country == ALL else self.names[self.country]
+        return self._pooled_place if self.country == ALL else self.names[self.country]
 
     @property
     def is_synthesis(self) -> bool:
@@ -326,9 +334,14 @@ class Section:
             matrix = qualitative.theme_matrix(conversations, codebook, level=None)
             matrix = matrix.loc[[c for c in summary["code"] if c in matrix.index and codebook.codes[c].level <= 2]]
             if not matrix.empty:
-                sup = disclosure.suppress(matrix, additive_rows=False, additive_cols=False)
-                safe = sup.safe_counts.rename(index=lambda c: self.t(codebook.label(c)),
-                                              columns=lambda c: self.names.get(c, c))
+                published = disclosure.publish(matrix, additive_rows=False, additive_cols=False, percent="none",
+                                               total_label=None)
+                sup = published.suppression
+                relabel = {"index": lambda c: self.t(codebook.label(c)), "columns": lambda c: self.names.get(c, c)}
+                self.show_table(published.table.rename(**relabel).rename_axis(index=None, columns=None),
+                                f"themes_{self.section}_by_country",
+                                self.t("Participants who raised each theme, by country"))
+                safe = sup.safe_counts.rename(**relabel)
                 self.show_figure(figures.heatmap(safe, self.t("Participants raising each theme, by country")),
                                  f"themes_{self.section}_heatmap",
                                  self.t("Participants who raised each theme, by country (blank: fewer than "
