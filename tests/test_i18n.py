@@ -81,10 +81,19 @@ def test_localised_instrument_uses_the_xlsform_column_and_falls_back() -> None:
     local = i18n.LocalisedInstrument(instrument, tr)
     assert local.choice_labels("gender")["female"] == "Mujer"
     assert local.codes("gender") == instrument.codes("gender")
+    # A form whose Bosnian label for one answer is missing: English is shown and the gap recorded.
+    import dataclasses
+
+    from perspectives.instrument import Choice
+
+    gap = {**instrument.choices, "education": [
+        Choice(c.name, {k: v for k, v in c.labels.items() if not (c.name == "bachelor" and k == "Bosnian (bs)")})
+        for c in instrument.choices["education"]]}
+    partial = dataclasses.replace(instrument, choices=gap)
     bs = i18n.Translator("bs")
-    labels = i18n.LocalisedInstrument(instrument, bs).choice_labels("education")
-    # Bosnian has no label for this list yet: English is shown and the gap recorded.
+    labels = i18n.LocalisedInstrument(partial, bs).choice_labels("education")
     assert labels["bachelor"] == instrument.choice_labels("education")["bachelor"]
+    assert labels["postgraduate"] != instrument.choice_labels("education")["postgraduate"]
     assert "instrument label: education/bachelor" in bs.missing
 
 
@@ -98,3 +107,13 @@ def test_table_words_are_translated_but_cells_are_not() -> None:
     assert list(out.index) == ["Personas que respondieron", "Woman"]
     assert list(out.columns) == [("Colombia", "n"), ("Colombia", "%")]
     assert out.iloc[0, 0] == "12"
+
+
+def test_a_spanish_section_shows_the_instruments_spanish_labels(tmp_path):
+    """End to end through the Section a notebook uses: answer labels come from label::Español."""
+    from perspectives.report import Section
+
+    section = Section("methods", "COL", "es", output_dir=str(tmp_path))
+    result = section.run("gender")
+    assert "Mujer" in result.table.index
+    assert section.names["COL"] == "Colombia" and section.title != "Methods and sample"

@@ -83,7 +83,7 @@ class Section:
                 self.names[ALL] = self.t("All countries in the data ({n})", n=len(present))
                 self._pooled_place = self.t("the countries in the data")
             self._pooled_checked = True
-        return survey
+        return survey if self.t.is_default else i18n.LocalisedSurvey(survey, self.t)
 
     @property
     def place(self) -> str:
