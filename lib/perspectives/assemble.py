@@ -300,8 +300,12 @@ def assemble_report(
     root: Path | None = None,
     forbidden: Sequence[str] = (),
     force: bool = False,
+    pdf_queue: list[tuple[str, Path]] | None = None,
 ) -> bool:
     """Write ``folder/report.html`` from the section runs in ``folder/sections``.
+
+    With ``pdf_queue`` the PDF is not printed here but queued, for :func:`print_pdfs` to
+    print every report's PDF at once (each print is a browser process of a few seconds).
 
     Returns False (and writes nothing) when the inputs are those of the existing report.
     Raises ``AssemblyError`` when no section was built or the HTML would show a local path
@@ -357,7 +361,10 @@ def assemble_report(
     from perspectives.docx_report import render_docx
 
     _write_atomic_bytes(folder / "report.docx", render_docx(meta, docs, tr))
-    _write_pdf(code, dest)
+    if pdf_queue is None:
+        _write_pdf(code, dest)
+    elif _pdf_wanted():
+        pdf_queue.append((code, dest))
     _report_missing(code, folder, docs, tr)
     _write_atomic(stamp_path, json.dumps({"digest": digest}) + "\n")
     return True
@@ -381,6 +388,16 @@ def _write_pdf(code: str, html_path: Path) -> None:
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
         # A failed print must not lose the report that was assembled; it is said loudly.
         print(f"{code}: report.pdf not written: {exc}", file=sys.stderr)
+
+
+def print_pdfs(queue: Sequence[tuple[str, Path]], jobs: int | None = None) -> None:
+    """Print queued reports to PDF in parallel browser processes (threads only wait on them)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not queue:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
+        list(pool.map(lambda item: _write_pdf(*item), queue))
 
 
 def _report_missing(code: str, folder: Path, docs: Sequence[SectionDoc], tr: Translator) -> None:

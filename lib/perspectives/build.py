@@ -1051,13 +1051,15 @@ def _assemble(
     from perspectives import assemble
 
     forbidden = [str(out), str(root), str(Path.home())]
+    pdf_queue: list[tuple[str, Path]] = []
     for code in todo:
         folder = out / report_folder(code, study)
         try:
             written = assemble.assemble_report(code, folder, study, grid, root,
-                                               forbidden=forbidden)
+                                               forbidden=forbidden, pdf_queue=pdf_queue)
         except assemble.AssemblyError as exc:
             result.reports_not_written[code] = str(exc)
             continue
         (result.reports_written if written else result.reports_unchanged).append(code)
+    assemble.print_pdfs(pdf_queue)
     assemble.write_index(out, study, grid)

@@ -123,6 +123,20 @@ def _style(doc: Any, name: str, fallback: str = "Normal") -> str:
         return fallback
 
 
+def _para(doc: Any, name: str, text: str | None = None) -> Any:
+    """A new paragraph in style ``name`` (or Normal when the reference lacks it).
+
+    The style id is looked up once per document and set directly: python-docx's own
+    ``style=`` path searches every style on every paragraph, which dominated a report.
+    """
+    cache = doc.__dict__.setdefault("_perspectives_style_ids", {})
+    if name not in cache:
+        cache[name] = doc.styles[_style(doc, name)].style_id
+    paragraph = doc.add_paragraph(text) if text is not None else doc.add_paragraph()
+    paragraph._p.style = cache[name]
+    return paragraph
+
+
 # --------------------------------------------------------------------------- markdown subset
 
 _INLINE = re.compile(r"(\*\*[^*]+\*\*|\*[^*\s][^*]*\*|_[^_\s][^_]*_|`[^`]+`)")
@@ -151,7 +165,7 @@ def _markdown(doc: Any, source: str, style: str | None = None) -> None:
     def flush() -> None:
         if paragraph_lines:
             text = " ".join(line.strip() for line in paragraph_lines)
-            _inline(doc.add_paragraph(style=_style(doc, style or "Normal")), text)
+            _inline(_para(doc, style or "Normal"), text)
             paragraph_lines.clear()
 
     for line in source.splitlines():
@@ -163,13 +177,13 @@ def _markdown(doc: Any, source: str, style: str | None = None) -> None:
         elif heading:
             flush()
             level = min(len(heading.group(1)), 3)
-            _inline(doc.add_paragraph(style=_style(doc, f"Heading {level}")), heading.group(2).strip("# "))
+            _inline(_para(doc, f"Heading {level}"), heading.group(2).strip("# "))
         elif bullet:
             flush()
-            _inline(doc.add_paragraph(style=_style(doc, "List Bullet")), bullet.group(1))
+            _inline(_para(doc, "List Bullet"), bullet.group(1))
         elif stripped.startswith(">"):
             flush()
-            _inline(doc.add_paragraph(style=_style(doc, "Quote")), stripped.lstrip("> ").strip())
+            _inline(_para(doc, "Quote"), stripped.lstrip("> ").strip())
         else:
             paragraph_lines.append(stripped)
     flush()
@@ -187,9 +201,10 @@ def _table(doc: Any, csv_path: Path) -> None:
     width = max(len(row) for row in rows)
     table = doc.add_table(rows=len(rows), cols=width)
     table.style = _style(doc, "Table Grid", "Normal Table")
+    cells = table._cells  # computed once; table.cell() recomputes the whole grid per call
     for r, row in enumerate(rows):
         for c in range(width):
-            cell = table.cell(r, c)
+            cell = cells[r * width + c]
             cell.text = row[c] if c < len(row) else ""
             if r == 0 and cell.paragraphs[0].runs:
                 cell.paragraphs[0].runs[0].bold = True
@@ -268,7 +283,7 @@ def _output(doc: Any, output: dict[str, Any], run_dir: Path) -> None:
         style = "Caption" if meta.get("kind") == "caption" else None
         text = _join(data["text/markdown"])
         if style:
-            _inline(doc.add_paragraph(style=_style(doc, style)), text.strip().strip("*"))
+            _inline(_para(doc, style), text.strip().strip("*"))
         else:
             _markdown(doc, text)
         return
@@ -317,7 +332,7 @@ def _section(doc: Any, notebook: Path, title: str, translator: Translator) -> No
             for i, output in enumerate(outputs):
                 if _is_caption(outputs, i):
                     text = _join(output["data"]["text/markdown"]).strip().strip("*")
-                    _inline(doc.add_paragraph(style=_style(doc, "Caption")), text)
+                    _inline(_para(doc, "Caption"), text)
                 else:
                     _output(doc, output, run_dir)
     # As in the HTML report: a section without its own h1 gets the grid title.

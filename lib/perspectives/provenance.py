@@ -23,8 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .disclosure import settings as disclosure_settings
-from .study import repo_root
+from .study import load_study, repo_root
 
 PACKAGES = ("perspectives", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib", "papermill",
             "nbconvert", "nbformat", "ipykernel", "pyxform", "python-docx")
@@ -68,14 +67,16 @@ def provenance(code: str, stamps: list[dict[str, Any]]) -> dict[str, Any]:
     for stamp in stamps:
         for item in stamp.get("inputs", []):
             inputs[(item["role"], item["name"], item["sha256"])] = None
-    cfg = disclosure_settings()
+    # Read from the study file directly: importing the disclosure module would pull in
+    # pandas and scipy, seconds that a no-change build must not pay.
+    cfg = load_study().disclosure
     return {
         "report": code,
         "inputs": [{"role": r, "file": n, "sha256": s} for r, n, s in inputs],
         "parameters": {"country": code, "lang": str(stamps[0].get("lang", "en")) if stamps else "en",
                        "data": sorted({n for r, n, _ in inputs if r == "survey"}),
                        "conversations": sorted({n for r, n, _ in inputs if r == "conversations"})},
-        "disclosure": {"threshold": cfg.threshold, "reliability_min_n": cfg.reliability_min_n},
+        "disclosure": {"threshold": int(cfg["threshold"]), "reliability_min_n": int(cfg["reliability_min_n"])},
         "code": code_state(),
         "packages": package_versions(),
     }
