@@ -264,9 +264,12 @@ def _single_or_multi(result: Result, spec_: dict, data: pd.DataFrame, instrument
                       suppressed=is_hidden)
     if result.country != ALL:
         pooled = freqs[ALL]
+        pooled_hidden = hidden_by_place[ALL]
         for code, count in pooled["n"].astype(int).items():
-            result.record(f"{code}.pct", fmt.pct(int(count), int(pooled.attrs["base"])),
-                          n=int(pooled.attrs["base"]), country=ALL)
+            # Recorded values follow the published mask: a withheld cell is recorded as withheld.
+            withheld = bool(pooled_hidden.get(code, 0 < int(count) < _threshold()))
+            result.record(f"{code}.pct", None if withheld else fmt.pct(int(count), int(pooled.attrs["base"])),
+                          n=int(pooled.attrs["base"]), country=ALL, suppressed=withheld)
 
 
 def _keep_attrs(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
@@ -321,11 +324,14 @@ def _breakdown(result: Result, spec_: dict, data: pd.DataFrame, instrument: Inst
     result.context["by_safe_shares"] = safe_shares.rename(index=instrument.choice_labels(question),
                                                           columns=group_labels)
     result.notes.extend(n for n in published.notes if n not in result.notes)
+    mask = published.suppression.mask
     for code in counts.index:
         for group in groups:
-            result.record(f"{code}.{group}.pct", float(shares.loc[code, group]), n=int(counts[group].sum()),
-                          country=ALL)
-            result.record(f"{code}.{group}.n", int(counts.loc[code, group]), n=int(counts[group].sum()), country=ALL)
+            withheld = bool(mask.loc[code, group])
+            result.record(f"{code}.{group}.pct", None if withheld else float(shares.loc[code, group]),
+                          n=int(counts[group].sum()), country=ALL, suppressed=withheld)
+            result.record(f"{code}.{group}.n", None if withheld else int(counts.loc[code, group]),
+                          n=int(counts[group].sum()), country=ALL, suppressed=withheld)
     result.context["by_shares"] = shares.rename(index=instrument.choice_labels(question), columns=group_labels)
     result.context["by_counts"] = counts.rename(index=instrument.choice_labels(question), columns=group_labels)
     if spec_.get("test") == "chi2":
