@@ -332,8 +332,6 @@ def _breakdown(result: Result, spec_: dict, data: pd.DataFrame, instrument: Inst
                           n=int(counts[group].sum()), country=ALL, suppressed=withheld)
             result.record(f"{code}.{group}.n", None if withheld else int(counts.loc[code, group]),
                           n=int(counts[group].sum()), country=ALL, suppressed=withheld)
-    result.context["by_shares"] = shares.rename(index=instrument.choice_labels(question), columns=group_labels)
-    result.context["by_counts"] = counts.rename(index=instrument.choice_labels(question), columns=group_labels)
     if spec_.get("test") == "chi2":
         result.test = stats.chi_square(counts)
         _record_test(result, "chi2")

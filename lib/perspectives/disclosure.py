@@ -51,6 +51,7 @@ import pandas as pd
 import yaml
 
 from perspectives.fmt import fmt_n, fmt_pct
+from perspectives.study import repo_root
 
 __all__ = [
     "RELIABILITY_MARK",
@@ -108,14 +109,6 @@ class Published:
     table: pd.DataFrame
     notes: list[str]
     suppression: Suppression
-
-
-def repo_root() -> Path:
-    """The repository root: the parent of the ``lib/`` folder holding this package."""
-    for parent in Path(__file__).resolve().parents:
-        if parent.name == "lib":
-            return parent.parent
-    raise RuntimeError("perspectives is not installed from a lib/ folder; pass a path to settings()")
 
 
 def settings(path: Path | str | None = None) -> DisclosureSettings:
