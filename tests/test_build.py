@@ -288,6 +288,27 @@ def test_after_section_runs_last_and_follows_upstream(built: dict[str, object], 
     assert reasons == {"beta": "library changed: mod_b.py", "summary": "upstream changed: beta"}
 
 
+def test_each_report_is_assembled_once_its_own_runs_are_done(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _make_project(tmp_path / "p")
+    calls: list[tuple[str, list[str]]] = []
+    original = build._Assembler._assemble_one
+
+    def spy(self: build._Assembler, code: str) -> str:
+        folder = root / "out" / ("synthesis" if code == "ALL" else code) / "sections"
+        calls.append((code, sorted(p.parent.name for p in folder.glob("*/stamp.json"))))
+        return original(self, code)
+
+    monkeypatch.setattr(build._Assembler, "_assemble_one", spy)
+    grid = (root / "params" / "grid_after.yml").read_text().replace("reports: [ALB]", "reports: [ALB, ALL]")
+    (root / "params" / "grid_two.yml").write_text(grid)
+    result = _build(root, grid="grid_two.yml")
+    assert result.ok, result.summary()
+    # once per report, every run of it already in place, the synthesis (started first) first
+    assert calls == [("ALL", ["alpha", "beta", "summary"]), ("ALB", ["alpha", "beta", "summary"])]
+    assert result.reports_written == ["ALB", "ALL"]  # reported in grid order all the same
+
+
 def test_assembly_is_deterministic(built: dict[str, object], tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     root = _copy_built(built, tmp_path / "p")

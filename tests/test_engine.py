@@ -237,3 +237,27 @@ def test_jsonschema_imports_without_rfc3987_syntax() -> None:
     if out[2] == "True":  # installed here: it is still importable by whoever wants it
         subprocess.run([sys.executable, "-c", code + "\nimport rfc3987_syntax"], check=True,
                        capture_output=True, timeout=60)
+
+
+WARM_PROBE = [
+    "import json, os, pathlib\nimport fakepersp.report as report\n"
+    "state = getattr(report, 'WARMED', None)\n"
+    "pathlib.Path(output_dir, 'values.json').write_text(json.dumps([{'name': 'warm', 'value': "
+    "None if state is None else [state['pid'] != os.getpid(), state['kwargs']['lang']], 'country': country}]))",
+]
+
+
+@pytest.mark.skipif(not engine.fork_available(), reason="needs os.fork")
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_server_warms_caches_once_and_a_failing_warm_up_only_costs_time(tmp_path: Path, fails: bool) -> None:
+    root = _project(tmp_path / "p", WARM_PROBE)
+    body = "raise OSError('cannot read the data')" if fails else \
+        "global WARMED\n    WARMED = {'pid': os.getpid(), 'kwargs': kwargs}"
+    (root / "lib" / "fakepersp" / "report.py").write_text(
+        f"import os\nWARMED = None\n\n\ndef warm_up(**kwargs):\n    {body}\n")
+    result = _build(root, jobs=1, engine="fork", lang="es")
+    assert result.ok, result.summary()
+    for folder in ("ALB", "synthesis"):
+        values = json.loads((root / "out" / folder / "sections" / "probe" / "values.json").read_text())
+        # warmed in the server (another process), with the build's parameters; or not at all
+        assert values[0]["value"] == (None if fails else [True, "es"])

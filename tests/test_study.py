@@ -118,3 +118,16 @@ def test_validate_parameters_language_and_paths(tmp_path: Path, monkeypatch: pyt
     assert Path(out["data_path"]).is_absolute()
     with pytest.raises(ValueError, match="data_path"):
         study.validate_parameters({"data_path": 3})
+
+
+def test_figure_formats_come_from_the_study_and_must_keep_png(tmp_path: Path) -> None:
+    raw = _raw("study.yml")
+    assert study.load_study().figure_formats == tuple(raw["build"]["figure_formats"])
+    with_svg = {**raw, "build": {**raw["build"], "figure_formats": ["png", "svg"]}}
+    (tmp_path / "svg.yml").write_text(yaml.safe_dump(with_svg))
+    assert study.load_study(tmp_path / "svg.yml").figure_formats == ("png", "svg")
+    for i, bad in enumerate((["svg"], ["png", "gif"])):
+        broken = {**raw, "build": {**raw["build"], "figure_formats": bad}}
+        (tmp_path / f"bad{i}.yml").write_text(yaml.safe_dump(broken))
+        with pytest.raises(ValueError, match="figure_formats"):
+            study.load_study(tmp_path / f"bad{i}.yml")

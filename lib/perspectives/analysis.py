@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from . import disclosure, fmt, stats
 from .instrument import Instrument
+from .study import read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL = "ALL"
@@ -39,8 +39,7 @@ ALL = "ALL"
 @lru_cache(maxsize=1)
 def load_specs(path: Path | None = None) -> dict[str, Any]:
     """All analysis specs (``params/analyses.yml``), keyed by id; ``bands`` holds the slider bands."""
-    with Path(path or ROOT / "params" / "analyses.yml").open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return read_yaml(Path(path or ROOT / "params" / "analyses.yml"))
 
 
 def spec(analysis_id: str) -> dict[str, Any]:

@@ -375,14 +375,21 @@ def _pdf_wanted() -> bool:
     return os.environ.get("PERSPECTIVES_PDF", "1") != "0"
 
 
-def _write_pdf(code: str, html_path: Path) -> None:
-    """Print the HTML report to PDF, or say why there is none (the HTML and DOCX still stand)."""
+def _write_pdf(code: str, html_path: Path, printer: Any = None) -> None:
+    """Print the HTML report to PDF, or say why there is none (the HTML and DOCX still stand).
+
+    ``printer`` is a shared :class:`perspectives.pdf.Printer` (one browser for a build);
+    without one, a browser is started for this report alone.
+    """
     from perspectives import pdf
 
     if not _pdf_wanted():
         return
     try:
-        pdf.html_to_pdf(html_path)
+        if printer is None:
+            pdf.html_to_pdf(html_path)
+        else:
+            printer.print_pdf(html_path)
     except pdf.PdfUnavailable as exc:
         print(f"{code}: report.pdf skipped: {exc}", file=sys.stderr)
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
@@ -391,13 +398,25 @@ def _write_pdf(code: str, html_path: Path) -> None:
 
 
 def print_pdfs(queue: Sequence[tuple[str, Path]], jobs: int | None = None) -> None:
-    """Print queued reports to PDF in parallel browser processes (threads only wait on them)."""
+    """Print queued reports to PDF: one browser, a tab per report, ``jobs`` at a time."""
     from concurrent.futures import ThreadPoolExecutor
 
-    if not queue:
+    from perspectives import pdf
+
+    if not queue or not _pdf_wanted():
         return
-    with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
-        list(pool.map(lambda item: _write_pdf(*item), queue))
+    try:
+        printer = pdf.Printer()
+        printer.start()
+    except (pdf.PdfUnavailable, OSError) as exc:
+        for code, _ in queue:
+            print(f"{code}: report.pdf skipped: {exc}", file=sys.stderr)
+        return
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
+            list(pool.map(lambda item: _write_pdf(*item, printer=printer), queue))
+    finally:
+        printer.close()
 
 
 def _report_missing(code: str, folder: Path, docs: Sequence[SectionDoc], tr: Translator) -> None:

@@ -71,6 +71,7 @@ Rebuild rules
 from __future__ import annotations
 
 import ast
+import collections
 import contextlib
 import hashlib
 import json
@@ -78,9 +79,10 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -845,23 +847,25 @@ def build(
     if todo:
         _preflight(data_path, conversations_path)
     with _build_lock(out):
+        assembler = _Assembler(result, reports, out, root, st, gr, jobs)
         if todo:
             # the server imports, once, every library module the runs' notebooks import
             preload: set[str] = set()
             for r in todo:
                 mods = notebook_info(r.notebook)[1] if r.notebook.is_file() else set()
                 preload |= set(lib.modules) if mods is None else mods
+            # The synthesis pools every country and is the slowest report: started first,
+            # its assembly overlaps the country runs instead of ending the build.
+            todo.sort(key=lambda r: r.report != st.synthesis_code)
+            # Every run of a build reads the same data: the fork server loads it once.
+            first = todo[0].params
+            warm = (f"{package}.report:warm_up",
+                    {k: first[k] for k in ("data_path", "conversations_path", "lang")})
             _execute_all(todo, results, out, root, lib.lib_dir, jobs, timeout, kernel_name,
-                         engine, sorted(preload))
+                         engine, sorted(preload), on_report_done=assembler.report_done, warm=warm)
         result.runs = [results[k] for k in runs]
         failed_reports = {r.report for r in result.runs if r.status == "failed"}
-        if todo:
-            # Assembly imports nbconvert, hence nbformat and jsonschema: skip the ~2 s
-            # rfc3987-syntax grammar jsonschema would build (see perspectives.engine).
-            from perspectives.engine import import_jsonschema_quickly
-
-            import_jsonschema_quickly()
-        _assemble(result, reports, failed_reports, out, root, st, gr)
+        assembler.finish(failed_reports)
     result.seconds = time.perf_counter() - t_start
     _progress(result.summary())
     return result
@@ -878,8 +882,14 @@ def _execute_all(
     kernel_name: str,
     engine: str = DEFAULT_ENGINE,
     preload: list[str] | None = None,
+    on_report_done: Callable[[str, bool], None] | None = None,
+    warm: tuple[str, dict[str, Any]] | None = None,
 ) -> None:
     """Execute runs in parallel, dependents once their upstream runs succeeded.
+
+    Runs start in ``todo`` order, at most ``workers`` at a time, so a dependent that becomes
+    ready (a report's summary) goes next rather than behind every queued run; when the last
+    run of a report finishes, ``on_report_done(report, any_failed)`` is called.
 
     With the fork engine the runs go to a :class:`perspectives.engine.ForkServer` (one
     pre-warmed process, one fork per run); with the kernel engine to a process pool whose
@@ -905,6 +915,9 @@ def _execute_all(
     )
     base_repl = [t for t in base_repl if t[0] not in ("", "/")]
 
+    left_in_report = collections.Counter(r.report for r in todo)
+    failed_in_report: set[str] = set()
+
     def finish(run: _Run, res: RunResult) -> None:
         nonlocal done_count
         done_count += 1
@@ -912,6 +925,11 @@ def _execute_all(
         state = "" if res.status == "ok" else " FAILED"
         _progress(f"[{done_count}/{n_total}] {run.report} {run.section.id}{state} "
                   f"{res.seconds:.1f}s (reason: {run.reason})")
+        if res.status != "ok":
+            failed_in_report.add(run.report)
+        left_in_report[run.report] -= 1
+        if left_in_report[run.report] == 0 and on_report_done is not None:
+            on_report_done(run.report, run.report in failed_in_report)
 
     def fail_marker(run: _Run) -> Path:
         return out / report_folder_of(run) / "failed" / f"{run.section.id}.ipynb"
@@ -940,7 +958,7 @@ def _execute_all(
         from perspectives.engine import ENGINE_NAME, ForkServer
 
         engine_name: str | None = ENGINE_NAME
-        pool = ForkServer(workers, env=env, preload=preload or ())
+        pool = ForkServer(workers, env=env, preload=preload or (), warm=warm)
         submit = pool.submit
     else:
         _check_kernel(kernel_name)
@@ -955,6 +973,8 @@ def _execute_all(
 
         def submit_ready() -> None:
             for run in list(waiting):
+                if len(futures) >= workers:
+                    return
                 dep_res = [results.get(d) for d in run.deps]
                 if any(d is not None and d.status == "failed" for d in dep_res):
                     waiting.remove(run)
@@ -1031,35 +1051,104 @@ def _execute_all(
             submit_ready()
 
 
-def _assemble(
-    result: BuildResult,
-    reports: list[str],
-    failed_reports: set[str],
-    out: Path,
-    root: Path,
-    study: Study,
-    grid: Grid,
-) -> None:
-    """Assemble the selected reports whose runs all succeeded, and the index."""
-    # Imported here so a no-op build never pays for nbconvert/jinja2.
-    todo = [r for r in reports if r not in failed_reports]
-    for r in reports:
-        if r in failed_reports:
-            result.reports_not_written[r] = "a run failed; previous report.html kept"
-    if not todo:
-        return
-    from perspectives import assemble
+class _Assembler:
+    """Assembles each report as soon as its runs are done, while other runs go on.
 
-    forbidden = [str(out), str(root), str(Path.home())]
-    pdf_queue: list[tuple[str, Path]] = []
-    for code in todo:
-        folder = out / report_folder(code, study)
+    Report assembly (HTML and Word, one report at a time) runs in one thread of the build
+    process and PDF printing (a browser process per report) in a few more, so that
+    assembling the first reports overlaps the runs of the later ones instead of waiting
+    for the whole grid. A report one of whose runs failed is not written (its previous
+    report is kept). :meth:`finish` waits for everything, then writes the index.
+    """
+
+    def __init__(self, result: BuildResult, reports: list[str], out: Path, root: Path,
+                 study: Study, grid: Grid, jobs: int | None) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.result, self.reports, self.out, self.root = result, reports, out, root
+        self.study, self.grid = study, grid
+        self.forbidden = [str(out), str(root), str(Path.home())]
+        self._html = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assemble")
+        self._pdf = ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1),
+                                       thread_name_prefix="pdf")
+        self._pending: dict[str, Future[str]] = {}
+        self._pdfs: list[Future[None]] = []
+        self._outcome: dict[str, tuple[str, str]] = {}  # report -> (kind, message)
+        self._printer_lock = threading.Lock()
+        self._printer: Any = None
+        self._no_printer: str | None = None
+
+    def report_done(self, code: str, failed: bool) -> None:
+        """Every run of ``code`` has finished: assemble it now (or record why not)."""
+        if code in self._pending or code in self._outcome:
+            return
+        if failed:
+            self._outcome[code] = ("not_written", "a run failed; previous report.html kept")
+            return
+        self._pending[code] = self._html.submit(self._assemble_one, code)
+
+    def _assemble_one(self, code: str) -> str:
+        # Assembly imports nbconvert, hence nbformat and jsonschema: skip the ~2 s
+        # rfc3987-syntax grammar jsonschema would build (see perspectives.engine).
+        from perspectives.engine import import_jsonschema_quickly
+
+        import_jsonschema_quickly()
+        from perspectives import assemble
+
+        queue: list[tuple[str, Path]] = []
         try:
-            written = assemble.assemble_report(code, folder, study, grid, root,
-                                               forbidden=forbidden, pdf_queue=pdf_queue)
+            written = assemble.assemble_report(code, self.out / report_folder(code, self.study),
+                                               self.study, self.grid, self.root,
+                                               forbidden=self.forbidden, pdf_queue=queue)
         except assemble.AssemblyError as exc:
-            result.reports_not_written[code] = str(exc)
-            continue
-        (result.reports_written if written else result.reports_unchanged).append(code)
-    assemble.print_pdfs(pdf_queue)
-    assemble.write_index(out, study, grid)
+            self._outcome[code] = ("not_written", str(exc))
+            return "not_written"
+        for pdf_code, html_path in queue:
+            self._pdfs.append(self._pdf.submit(self._print, pdf_code, html_path))
+        self._outcome[code] = ("written" if written else "unchanged", "")
+        return "written" if written else "unchanged"
+
+    def _print(self, code: str, html_path: Path) -> None:
+        from perspectives import assemble, pdf
+
+        with self._printer_lock:
+            # One browser for the whole build, started when the first report is ready.
+            if self._printer is None and self._no_printer is None:
+                printer = pdf.Printer()
+                try:
+                    printer.start()
+                    self._printer = printer
+                except (pdf.PdfUnavailable, OSError) as exc:
+                    self._no_printer = str(exc)
+        if self._printer is None:
+            print(f"{code}: report.pdf skipped: {self._no_printer}", file=sys.stderr)
+            return
+        assemble._write_pdf(code, html_path, self._printer)
+
+    def finish(self, failed_reports: set[str]) -> None:
+        """Assemble what is left, wait for every report and PDF, write the index."""
+        try:
+            for code in self.reports:
+                self.report_done(code, code in failed_reports)
+            for fut in list(self._pending.values()):
+                fut.result()  # an unexpected error in assembly fails the build loudly
+            self._html.shutdown(wait=True)
+            for pdf in self._pdfs:
+                pdf.result()
+        finally:
+            self._html.shutdown(wait=True)
+            self._pdf.shutdown(wait=True)
+            if self._printer is not None:
+                self._printer.close()
+        for code in self.reports:  # in report order, whatever order they finished in
+            kind, message = self._outcome.get(code, ("", ""))
+            if kind == "written":
+                self.result.reports_written.append(code)
+            elif kind == "unchanged":
+                self.result.reports_unchanged.append(code)
+            elif kind == "not_written":
+                self.result.reports_not_written[code] = message
+        if any(code not in failed_reports for code in self.reports):
+            from perspectives import assemble
+
+            assemble.write_index(self.out, self.study, self.grid)

@@ -48,10 +48,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from perspectives.fmt import fmt_n, fmt_pct
-from perspectives.study import repo_root
+from perspectives.study import read_yaml, repo_root
 
 __all__ = [
     "RELIABILITY_MARK",
@@ -125,8 +124,7 @@ def _default_settings() -> DisclosureSettings:
 
 
 def _read_settings(path: Path) -> DisclosureSettings:
-    with open(path, encoding="utf-8") as fh:
-        block = (yaml.safe_load(fh) or {}).get("disclosure")
+    block = (read_yaml(path) or {}).get("disclosure")
     if not isinstance(block, dict):
         raise KeyError(f"{path} has no 'disclosure' block")
     return DisclosureSettings(

@@ -73,6 +73,9 @@ ENGINE_NAME = "perspectives-fork"
 # Extra names can be given in $PERSPECTIVES_PRELOAD (comma-separated), e.g. for a library that
 # imports something heavy inside a function. Missing ones are skipped.
 PRELOAD_ENV = "PERSPECTIVES_PRELOAD"
+# A warm-up call the server makes after its imports, before any fork (see ``_warm``); the
+# build sets it to ``perspectives.report.warm_up`` with the runs' data paths.
+WARM_ENV = "PERSPECTIVES_WARM"
 
 # Modules of the execution machinery itself, also imported before forking.
 MACHINERY_MODULES: tuple[str, ...] = (
@@ -429,6 +432,24 @@ def _preload(modules: Iterable[str]) -> list[str]:
     return failed
 
 
+def _warm(spec: str) -> str | None:
+    """Call the warm-up function named in ``spec`` (JSON ``{"function": "mod:name", "kwargs"}``).
+
+    It fills caches every run would fill first (parsed parameters, the validated data, fonts)
+    so that each fork inherits them. A failure is returned as text, never raised: the runs
+    then do that work themselves and report any error where it belongs, in their notebook.
+    """
+    if not spec:
+        return None
+    try:
+        doc = json.loads(spec)
+        module, _, name = str(doc["function"]).partition(":")
+        getattr(importlib.import_module(module), name)(**doc.get("kwargs", {}))
+    except Exception as exc:  # noqa: BLE001 - see the docstring: the runs redo it and report
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return None
+
+
 def _child(task: dict[str, Any], result_fd: int) -> None:
     """Body of a fork child: execute one run, write its result as JSON, never return."""
     code = 0
@@ -540,6 +561,7 @@ def _server_main(argv: list[str]) -> int:
         m for m in os.environ.get(PRELOAD_ENV, "").split(",") if m.strip()])
     register()
     _get_shell()  # built once here so no child pays for it
+    warm_failed = _warm(os.environ.get(WARM_ENV, ""))
     import gc
 
     gc.collect()
@@ -547,7 +569,7 @@ def _server_main(argv: list[str]) -> int:
     # collector from touching (and so copying) them in each child.
     gc.freeze()
     proto_out.write((json.dumps({"ready": True, "seconds": time.perf_counter() - t0,
-                                 "preload_failed": failed,
+                                 "preload_failed": failed, "warm_failed": warm_failed,
                                  "threads": threading.active_count()}) + "\n").encode())
     proto_out.flush()
     serve(workers, argv[2:], sys.stdin.buffer, proto_out)
@@ -559,13 +581,18 @@ class ForkServer:
 
     The server is a child process started with ``env`` (thread caps, ``PYTHONPATH``);
     ``preload`` names extra modules (the library modules the notebooks import) to import
-    before forking. Use as a context manager; leaving it waits for the running tasks.
+    before forking; ``warm`` is a function (``"module:name"``) and its keyword arguments,
+    called once before forking to fill caches every run would fill (see ``_warm``). Use as
+    a context manager; leaving it waits for the running tasks.
     """
 
     def __init__(self, workers: int, env: dict[str, str] | None = None,
-                 preload: Iterable[str] = (), python: str | None = None) -> None:
+                 preload: Iterable[str] = (), python: str | None = None,
+                 warm: tuple[str, dict[str, Any]] | None = None) -> None:
         self.workers = max(1, workers)
         self._env = {**os.environ, **(env or {})}
+        if warm is not None:
+            self._env[WARM_ENV] = json.dumps({"function": warm[0], "kwargs": warm[1]})
         self._preload = sorted(set(preload))
         self._python = python or sys.executable
         self._proc: subprocess.Popen[bytes] | None = None

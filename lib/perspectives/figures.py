@@ -11,18 +11,21 @@ Inputs
     Tidy frames of percentages (already suppressed) and labels.
 
 Outputs
-    PNG and SVG files with no timestamps or random ids (matplotlib metadata removed, a
-    fixed SVG hash salt), and the PNG bytes for display.
+    PNG files (and SVG copies when ``build.figure_formats`` in ``params/study.yml`` asks)
+    with no timestamps or random ids (matplotlib metadata removed, a fixed SVG hash salt),
+    and the PNG bytes for display.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
@@ -37,15 +40,16 @@ plt.rcParams.update({
 })
 
 
-def save(fig: plt.Figure, folder: Path, stem: str) -> bytes:
-    """Write ``stem.png`` and ``stem.svg`` reproducibly; return the PNG bytes."""
+def save(fig: plt.Figure, folder: Path, stem: str, formats: Sequence[str] = ("png",)) -> bytes:
+    """Write ``stem.png`` (and ``stem.svg`` if asked) reproducibly; return the PNG bytes."""
     folder.mkdir(parents=True, exist_ok=True)
     png = folder / f"{stem}.png"
-    # The tight box is computed once for both files: bbox_inches="tight" would draw the whole
+    # The tight box is computed once for all files: bbox_inches="tight" would draw the whole
     # figure an extra time per file, which was a large share of a section run.
     bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
     fig.savefig(png, bbox_inches=bbox, metadata={"Software": None})
-    fig.savefig(folder / f"{stem}.svg", bbox_inches=bbox, metadata={"Date": None, "Creator": None})
+    if "svg" in formats:
+        fig.savefig(folder / f"{stem}.svg", bbox_inches=bbox, metadata={"Date": None, "Creator": None})
     plt.close(fig)
     return png.read_bytes()
 
@@ -56,19 +60,26 @@ def _height(n_rows: int, n_hue: int = 1) -> float:
 
 def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respondents (%)") -> plt.Figure:
     """Horizontal bars; ``shares`` has one row per category and one column per place."""
-    tidy = shares.reset_index(names="category").melt(id_vars="category", var_name="place", value_name="percent")
-    fig, ax = plt.subplots(figsize=(7.5, _height(len(shares), shares.shape[1])))
-    sns.barplot(data=tidy, y="category", x="percent", hue="place", ax=ax, orient="h",
-                palette=PALETTE[: shares.shape[1]], legend=shares.shape[1] > 1)
-    for container in ax.containers:
+    # Plain grouped bars: the values are already estimates, so seaborn's barplot (which
+    # re-aggregates a long frame and lays out its categorical axis) would only add cost.
+    n_rows, n_places = shares.shape
+    fig, ax = plt.subplots(figsize=(7.5, _height(n_rows, n_places)))
+    positions = np.arange(n_rows, dtype=float)
+    height = 0.8 / n_places
+    for i, place in enumerate(shares.columns):
+        values = shares[place].to_numpy(dtype=float)
+        bars = ax.barh(positions - 0.4 + height * (i + 0.5), values, height=height,
+                       color=PALETTE[i % len(PALETTE)], label=str(place))
         # Withheld shares arrive as NaN: no bar and no label (not "nan%").
-        labels = ["" if pd.isna(v) else f"{v:.0f}%" for v in container.datavalues]
-        ax.bar_label(container, labels=labels, padding=2, fontsize=8)
+        ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.0f}%" for v in values], padding=2, fontsize=8)
+    ax.set_yticks(positions, [str(c) for c in shares.index])
+    ax.set_ylim(n_rows - 0.5, -0.5)  # first category on top
+    ax.yaxis.grid(False)
     ax.set_xlim(0, 105)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("")
     ax.set_title(title, fontsize=11, loc="left")
-    if shares.shape[1] > 1:
+    if n_places > 1:
         ax.legend(title="", loc="lower right", fontsize=8)
     return fig
 

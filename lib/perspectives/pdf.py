@@ -1,13 +1,16 @@
-"""Print an assembled HTML report to PDF with a headless Chromium.
+"""Print assembled HTML reports to PDF with one headless Chromium.
 
 Purpose
     The PDF is the HTML report as a browser prints it (same content, same CSS print rules),
     so there is one layout to maintain. Chromium is a maintained converter that installs from
     the distribution's package registry on a fresh machine (Debian/Ubuntu:
-    ``apt-get install -y chromium``); it prints a report in about a second and a half.
-    Where no Chromium is found the PDF is skipped with a note saying how to install it, never
-    faked. The date and document id Chromium stamps into every PDF are replaced by fixed
-    values of the same length, so the same HTML gives the same bytes.
+    ``apt-get install -y chromium``). One browser serves a whole build: :class:`Printer`
+    starts it once and drives it over the DevTools protocol on a pipe (no network port), a
+    tab per report, so reports print side by side and no report pays for a browser start
+    (about a CPU-second each). Where no Chromium is found the PDF is skipped with a note
+    saying how to install it, never faked. The dates and document id Chromium stamps into
+    every PDF are replaced by fixed values of the same length, so the same HTML gives the
+    same bytes.
 
 Inputs
     ``report.html`` (self-contained: CSS and images inline, no network needed); the browser
@@ -21,22 +24,30 @@ Outputs
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import fcntl
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
+from typing import Any
 
-__all__ = ["PdfUnavailable", "find_chromium", "html_to_pdf", "main"]
+__all__ = ["PdfUnavailable", "Printer", "find_chromium", "html_to_pdf", "main"]
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_HINT = "install Chromium (Debian/Ubuntu: apt-get install -y chromium) or set PERSPECTIVES_CHROMIUM"
-# Flags that keep a headless print quiet, offline and independent of any user profile.
+# Flags that keep a headless browser quiet, offline and independent of any user profile.
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-extensions", "--no-pdf-header-footer")
+         "--disable-component-update", "--disable-sync", "--disable-extensions", "--remote-debugging-pipe")
 FIXED_PDF_DATE = b"D:20210401000000"
+# Page.printToPDF options: the page size and margins come from the report's CSS (@page).
+PRINT_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False}
 
 
 class PdfUnavailable(RuntimeError):
@@ -72,31 +83,206 @@ def _normalise(pdf: bytes) -> bytes:
                   + m.group(5), pdf)
 
 
+_MOVE_FDS_AND_EXEC = ("import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "
+                      "os.execvp(sys.argv[3], sys.argv[3:])")
+
+
+def _fd_above(fd: int, floor: int) -> int:
+    """``fd`` itself when above ``floor``, else a duplicate above it (the original is closed)."""
+    if fd > floor:
+        return fd
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, floor + 1)
+    os.close(fd)
+    return moved
+
+
+class Printer:
+    """One headless Chromium, driven over ``--remote-debugging-pipe``; thread-safe.
+
+    ``print_pdf(html, pdf)`` may be called from several threads at once: each call opens
+    its own tab, waits for the page's load event, prints, and closes the tab. Use as a
+    context manager; the browser is started on entry and closed on exit.
+    """
+
+    def __init__(self, timeout: float = 120) -> None:
+        self.timeout = timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._profile: tempfile.TemporaryDirectory[str] | None = None
+        self._write_lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._replies: dict[int, dict[str, Any]] = {}
+        self._events: list[dict[str, Any]] = []
+        self._next_id = 0
+        self._closed = False
+        self._to_browser: Any = None
+        self._from_browser: Any = None
+        self._log: Any = None
+
+    def __enter__(self) -> Printer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start the browser; :class:`PdfUnavailable` when there is none."""
+        browser = find_chromium()
+        if browser is None:
+            raise PdfUnavailable(f"no Chromium found; {INSTALL_HINT}")
+        self._profile = tempfile.TemporaryDirectory(prefix="perspectives-chromium-")
+        # The browser's messages go to a file in its profile: the last one explains a failure.
+        self._log = open(Path(self._profile.name) / "chromium.log", "wb")  # noqa: SIM115 - closed in close()
+        # The browser reads commands on fd 3 and writes replies on fd 4.
+        cmd_read, cmd_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        # The browser's ends must not already be fds 3 or 4, or moving one there would
+        # overwrite the other: move them above first.
+        cmd_read, reply_write = (_fd_above(fd, 4) for fd in (cmd_read, reply_write))
+        command = [browser, *FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"]
+        # A small Python step moves the pipe ends to fds 3 and 4, then becomes the browser
+        # (a shell cannot: dash takes single-digit descriptors only).
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", _MOVE_FDS_AND_EXEC, str(cmd_read), str(reply_write), *command],
+            pass_fds=(cmd_read, reply_write), stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=self._log, start_new_session=True)
+        os.close(cmd_read)
+        os.close(reply_write)
+        self._to_browser = os.fdopen(cmd_write, "wb")
+        self._from_browser = os.fdopen(reply_read, "rb")
+        threading.Thread(target=self._read, name="chromium-reader", daemon=True).start()
+
+    def _read(self) -> None:
+        buffer = b""
+        while True:
+            chunk = self._from_browser.read1(1 << 16)
+            if not chunk:
+                break
+            buffer += chunk
+            *messages, buffer = buffer.split(b"\0")
+            with self._cond:
+                for raw in messages:
+                    msg = json.loads(raw)
+                    if "id" in msg:
+                        self._replies[msg["id"]] = msg
+                    else:
+                        self._events.append(msg)
+                self._cond.notify_all()
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def _send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> int:
+        with self._write_lock:
+            self._next_id += 1
+            msg: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
+            if session:
+                msg["sessionId"] = session
+            try:
+                self._to_browser.write(json.dumps(msg).encode() + b"\0")
+                self._to_browser.flush()
+            except BrokenPipeError as exc:
+                raise RuntimeError(f"Chromium stopped ({method}): {self._last_message()}") from exc
+            return self._next_id
+
+    def _wait(self, take: Any, what: str) -> Any:
+        """Wait until ``take()`` (which removes what it returns) gives something."""
+        got: list[Any] = []
+
+        def ready() -> bool:
+            if not got:
+                value = take()
+                if value is not None:
+                    got.append(value)
+            return bool(got) or self._closed
+
+        with self._cond:
+            if not self._cond.wait_for(ready, timeout=self.timeout):
+                raise RuntimeError(f"Chromium did not answer in {self.timeout:.0f} s ({what})")
+        if not got:
+            raise RuntimeError(f"Chromium stopped ({what}): {self._last_message()}")
+        return got[0]
+
+    def _last_message(self) -> str:
+        """The browser's last message that is not about the (absent) system bus."""
+        try:
+            lines = (Path(self._log.name).read_text(errors="replace")).splitlines()
+        except (OSError, AttributeError):
+            return "no message"
+        useful = [ln for ln in lines if ln.strip() and "dbus" not in ln]
+        return useful[-1].strip()[:300] if useful else "no message"
+
+    def _call(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> dict[str, Any]:
+        msg_id = self._send(method, params, session)
+        reply = self._wait(lambda: self._replies.pop(msg_id, None), method)
+        if "error" in reply:
+            raise RuntimeError(f"Chromium refused {method}: {reply['error'].get('message', reply['error'])}")
+        return reply.get("result", {})
+
+    def _event(self, method: str, session: str) -> dict[str, Any]:
+        def take() -> dict[str, Any] | None:
+            for i, event in enumerate(self._events):
+                if event.get("method") == method and event.get("sessionId") == session:
+                    return self._events.pop(i)
+            return None
+
+        return self._wait(take, method)
+
+    def print_pdf(self, html_path: Path, pdf_path: Path | None = None) -> Path:
+        """Print ``html_path`` to ``pdf_path`` (default: same name, ``.pdf``); return its path."""
+        html_path = Path(html_path).resolve()
+        target = Path(pdf_path) if pdf_path else html_path.with_suffix(".pdf")
+        if not html_path.is_file():
+            raise RuntimeError(f"Chromium could not print {html_path.name}: no such file")
+        tab = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        try:
+            session = self._call("Target.attachToTarget", {"targetId": tab, "flatten": True})["sessionId"]
+            self._call("Page.enable", session=session)
+            nav = self._call("Page.navigate", {"url": html_path.as_uri()}, session=session)
+            if nav.get("errorText"):
+                raise RuntimeError(f"Chromium could not load {html_path.name}: {nav['errorText']}")
+            self._event("Page.loadEventFired", session)
+            data = base64.b64decode(self._call("Page.printToPDF", PRINT_OPTIONS, session=session)["data"])
+        finally:
+            with contextlib.suppress(RuntimeError, OSError):
+                self._call("Target.closeTarget", {"targetId": tab})
+        data = _normalise(data)
+        if not data.startswith(b"%PDF-"):
+            raise RuntimeError(f"Chromium wrote something that is not a PDF for {html_path.name}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+        return target
+
+    def close(self) -> None:
+        """Close the browser (and its profile folder)."""
+        if self._proc is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._send("Browser.close")
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            for handle in (self._to_browser, self._from_browser):
+                with contextlib.suppress(OSError):
+                    handle.close()
+            self._proc = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        if self._profile is not None:
+            self._profile.cleanup()
+            self._profile = None
+
+
 def html_to_pdf(html_path: Path, pdf_path: Path | None = None, timeout: int = 120) -> Path:
-    """Print ``html_path`` to ``pdf_path`` (default: same name, ``.pdf``); return the PDF's path."""
-    html_path = Path(html_path).resolve()
-    target = Path(pdf_path) if pdf_path else html_path.with_suffix(".pdf")
-    browser = find_chromium()
-    if browser is None:
-        raise PdfUnavailable(f"no Chromium found; {INSTALL_HINT}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="perspectives-chromium-") as profile:
-        tmp_pdf = Path(profile) / "out.pdf"
-        command = [browser, *FLAGS, f"--user-data-dir={profile}", f"--print-to-pdf={tmp_pdf}",
-                   html_path.as_uri()]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-        if done.returncode != 0 or not tmp_pdf.is_file() or tmp_pdf.stat().st_size == 0:
-            last = (done.stderr or "").strip().splitlines()[-1:] or ["no output"]
-            raise RuntimeError(f"Chromium could not print {html_path.name} (exit {done.returncode}): {last[0]}")
-        data = _normalise(tmp_pdf.read_bytes())
-    if not data.startswith(b"%PDF-"):
-        raise RuntimeError(f"Chromium wrote something that is not a PDF for {html_path.name}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
-    return target
+    """Print one report with a browser of its own (a build shares one :class:`Printer`)."""
+    with Printer(timeout) as printer:
+        return printer.print_pdf(html_path, pdf_path)
 
 
 def main(argv: list[str] | None = None) -> int:

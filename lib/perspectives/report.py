@@ -4,8 +4,9 @@ Purpose
     Keeps notebooks thin: a notebook creates one :class:`Section` from its parameters and
     calls ``section.run("gender")``, ``section.say(...)``, ``section.heading(...)``. The
     section loads the data once, runs the analyses of ``params/analyses.yml``, writes every
-    table (CSV, after disclosure control) and figure (PNG + SVG) into the run's folder,
-    shows them with captions and the n they rest on, and records every key number.
+    table (CSV, after disclosure control) and figure (PNG; SVG too if the study asks) into
+    the run's folder, shows them with captions and the n they rest on, and records every
+    key number.
 
 Inputs
     The notebook's parameters: ``country`` (ISO3 or ALL), ``lang``, ``data_path``,
@@ -14,8 +15,8 @@ Inputs
     answer and question labels come from the XLSForm's column of that language.
 
 Outputs
-    In ``output_dir``: ``tables/*.csv``, ``figures/*.png|svg``, ``values.json`` (a list of
-    {name, value, n, country, section}), shown in the notebook as Markdown, HTML tables
+    In ``output_dir``: ``tables/*.csv``, ``figures/*.png`` (and ``*.svg``), ``values.json``
+    (a list of {name, value, n, country, section}), shown in the notebook as Markdown, HTML tables
     and images; nothing row-level. With ``lang`` other than English, also
     ``missing_translations.json`` listing the strings shown in English for want of a translation.
 """
@@ -41,6 +42,31 @@ def _survey(data_path: str | None):
     from .readers import load_survey
 
     return load_survey(data_path)
+
+
+def warm_up(data_path: str | None = None, conversations_path: str | None = None, lang: str = "en") -> None:
+    """Load once what every section run loads first, in a process that then forks the runs.
+
+    The build's fork server calls this before forking: each run then starts with the study's
+    parameter files parsed, the survey read and validated, and the fonts loaded, rather than
+    paying for them again (about half a second a run). Only caches of functions of input
+    files are filled; each run still gets its own copy of them and a fresh namespace.
+    """
+    import io
+
+    from . import disclosure, qualitative
+
+    load_study()
+    load_grid()
+    analysis.load_specs()
+    disclosure.settings()
+    i18n.Translator(lang)
+    _survey(str(data_path) if data_path else None)
+    qualitative.load_conversations(conversations_path)
+    # Drawing one small figure loads the fonts and the text layout machinery.
+    fig = figures.share_bars(pd.DataFrame({"warm-up": [50.0]}, index=["warm-up"]), "warm-up")
+    fig.savefig(io.BytesIO(), format="png")
+    figures.plt.close(fig)
 
 
 class Section:
@@ -128,7 +154,7 @@ class Section:
                 metadata={"perspectives": {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption}})
 
     def show_figure(self, fig, stem: str, caption: str) -> None:
-        png = figures.save(fig, self.output_dir / "figures", stem)
+        png = figures.save(fig, self.output_dir / "figures", stem, self.study.figure_formats)
         display(Image(data=png, format="png"),
                 metadata={"perspectives": {"kind": "figure", "png": f"figures/{stem}.png", "caption": caption}})
         display(Markdown(f"*{caption}*"), metadata={"perspectives": {"kind": "caption", "of": "figure"}})

@@ -72,6 +72,7 @@ class Study:
     disclosure: dict[str, Any] = field(hash=False)
     seed: int
     raw: dict[str, Any] = field(hash=False, repr=False)
+    figure_formats: tuple[str, ...] = ("png",)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -184,6 +185,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return doc
 
 
+FIGURE_FORMATS = frozenset({"png", "svg"})
+
+
 @functools.lru_cache(maxsize=8)
 def _load_study_cached(path: Path) -> Study:
     doc = _read_yaml(path)
@@ -201,6 +205,12 @@ def _load_study_cached(path: Path) -> Study:
     )
     if not countries:
         raise ValueError(f"{path.name}: no countries listed")
+    build = doc.get("build", {}) or {}
+    formats = tuple(str(f) for f in build.get("figure_formats", ["png"]))
+    # The reports embed the PNG, so it is always written; SVG is an optional vector copy.
+    if "png" not in formats or not set(formats) <= FIGURE_FORMATS:
+        raise ValueError(f"{path.name}: build.figure_formats must include png and may add "
+                         f"{', '.join(sorted(FIGURE_FORMATS - {'png'}))}; got {list(formats)}")
     return Study(
         title=str(head.get("title", "")),
         short_title=str(head.get("short_title", "")),
@@ -210,8 +220,9 @@ def _load_study_cached(path: Path) -> Study:
         languages=dict(doc.get("languages", {})),
         data=dict(doc.get("data", {})),
         disclosure=dict(doc.get("disclosure", {})),
-        seed=int(doc.get("build", {}).get("seed", 0)),
+        seed=int(build.get("seed", 0)),
         raw=doc,
+        figure_formats=formats,
     )
 
 

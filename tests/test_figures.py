@@ -1,0 +1,55 @@
+"""Tests of perspectives.figures: files written, reproducible bytes, withheld cells not drawn.
+
+Expected values are read from the files written (PNG signature and size, SVG text) and from
+matplotlib's own artists, not from the code under test.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from perspectives import figures
+
+
+def _shares() -> pd.DataFrame:
+    return pd.DataFrame({"Moldova": [62.0, np.nan, 18.0], "All six countries": [55.0, 30.0, 15.0]},
+                        index=["Social media", "Gaming", "Messaging"])
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_png_only_by_default_and_svg_on_request(tmp_path: Path) -> None:
+    png = figures.save(figures.share_bars(_shares(), "Platforms — Moldova"), tmp_path / "a", "fig")
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["fig.png"]
+    width, height = _png_size(png)
+    assert width > 300 and height > 150
+    figures.save(figures.share_bars(_shares(), "Platforms — Moldova"), tmp_path / "b", "fig", ("png", "svg"))
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["fig.png", "fig.svg"]
+    svg = (tmp_path / "b" / "fig.svg").read_text(encoding="utf-8")
+    assert "Platforms — Moldova" in svg  # svg.fonttype none keeps text as text
+    assert "<dc:date>" not in svg
+
+
+def test_same_figure_gives_same_bytes(tmp_path: Path) -> None:
+    first = figures.save(figures.share_bars(_shares(), "T"), tmp_path / "1", "f", ("png", "svg"))
+    second = figures.save(figures.share_bars(_shares(), "T"), tmp_path / "2", "f", ("png", "svg"))
+    assert first == second
+    assert (tmp_path / "1" / "f.svg").read_bytes() == (tmp_path / "2" / "f.svg").read_bytes()
+
+
+def test_withheld_share_has_no_bar_label_and_no_error_bars() -> None:
+    fig = figures.share_bars(_shares(), "T")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.texts]
+    # five values shown, one withheld: five labels, never "nan%"
+    assert sorted(lab for lab in labels if lab) == sorted(["62%", "18%", "55%", "30%", "15%"])
+    assert not any("nan" in lab for lab in labels)
+    assert len(ax.lines) == 0  # one value per bar: no error-bar lines
+    figures.plt.close(fig)
