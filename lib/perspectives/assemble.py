@@ -203,6 +203,21 @@ def _join(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
+def prepare() -> None:
+    """Import what assembly needs (nbconvert's Markdown, Jinja, python-docx, provenance).
+
+    A build calls this in its assembly thread while the runs' server starts, when one CPU
+    is otherwise idle, so the first report to be assembled does not pay for the imports.
+    """
+    from perspectives.engine import import_jsonschema_quickly
+
+    import_jsonschema_quickly()  # nbconvert imports nbformat, hence jsonschema
+    import jinja2  # noqa: F401
+    from nbconvert.filters import markdown_mistune  # noqa: F401
+
+    from perspectives import docx_report, pdf, provenance  # noqa: F401
+
+
 def _env() -> Any:
     import jinja2
 

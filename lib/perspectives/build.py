@@ -854,6 +854,7 @@ def build(
             for r in todo:
                 mods = notebook_info(r.notebook)[1] if r.notebook.is_file() else set()
                 preload |= set(lib.modules) if mods is None else mods
+            assembler.prepare()
             # The synthesis pools every country and is the slowest report: started first,
             # its assembly overlaps the country runs instead of ending the build.
             todo.sort(key=lambda r: r.report != st.synthesis_code)
@@ -1071,7 +1072,7 @@ class _Assembler:
         self._html = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assemble")
         self._pdf = ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1),
                                        thread_name_prefix="pdf")
-        self._pending: dict[str, Future[str]] = {}
+        self._pending: dict[str, Future[Any]] = {}
         self._pdfs: list[Future[None]] = []
         self._outcome: dict[str, tuple[str, str]] = {}  # report -> (kind, message)
         self._printer_lock = threading.Lock()
@@ -1087,12 +1088,13 @@ class _Assembler:
             return
         self._pending[code] = self._html.submit(self._assemble_one, code)
 
-    def _assemble_one(self, code: str) -> str:
-        # Assembly imports nbconvert, hence nbformat and jsonschema: skip the ~2 s
-        # rfc3987-syntax grammar jsonschema would build (see perspectives.engine).
-        from perspectives.engine import import_jsonschema_quickly
+    def prepare(self) -> None:
+        """Import assembly's libraries in the assembly thread now (while the runs start)."""
+        from perspectives import assemble
 
-        import_jsonschema_quickly()
+        self._pending["(prepare)"] = self._html.submit(assemble.prepare)
+
+    def _assemble_one(self, code: str) -> str:
         from perspectives import assemble
 
         queue: list[tuple[str, Path]] = []

@@ -35,11 +35,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
 from docx.enum.text import WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from .i18n import Translator
@@ -129,12 +130,17 @@ def _para(doc: Any, name: str, text: str | None = None) -> Any:
     The style id is looked up once per document and set directly: python-docx's own
     ``style=`` path searches every style on every paragraph, which dominated a report.
     """
+    paragraph = doc.add_paragraph(text) if text is not None else doc.add_paragraph()
+    paragraph._p.style = _style_id(doc, name)
+    return paragraph
+
+
+def _style_id(doc: Any, name: str, fallback: str = "Normal") -> str:
+    """The id of style ``name`` (or of ``fallback``), looked up once per document."""
     cache = doc.__dict__.setdefault("_perspectives_style_ids", {})
     if name not in cache:
-        cache[name] = doc.styles[_style(doc, name)].style_id
-    paragraph = doc.add_paragraph(text) if text is not None else doc.add_paragraph()
-    paragraph._p.style = cache[name]
-    return paragraph
+        cache[name] = doc.styles[_style(doc, name, fallback)].style_id
+    return cache[name]
 
 
 # --------------------------------------------------------------------------- markdown subset
@@ -199,20 +205,31 @@ def _table(doc: Any, csv_path: Path) -> None:
     if not rows:
         return
     width = max(len(row) for row in rows)
-    table = doc.add_table(rows=len(rows), cols=width)
-    table.style = _style(doc, "Table Grid", "Normal Table")
-    cells = table._cells  # computed once; table.cell() recomputes the whole grid per call
+    section = doc.sections[-1]
+    column = int((section.page_width - section.left_margin - section.right_margin) / width)
+    # The table is written as WordprocessingML and parsed once: python-docx's add_table and
+    # cell-by-cell filling (each text assignment and style lookup searches the XML) were
+    # most of a report's assembly. The header row is bold and repeats on every page.
+    xml = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{_style_id(doc, "Table Grid", "Normal Table")}"/>'
+           '<w:tblW w:type="auto" w:w="0"/><w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" '
+           'w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr><w:tblGrid>'
+           + f'<w:gridCol w:w="{column}"/>' * width + "</w:tblGrid>"]
     for r, row in enumerate(rows):
+        xml.append('<w:tr><w:trPr><w:tblHeader w:val="true"/></w:trPr>' if r == 0 else "<w:tr>")
+        bold = "<w:rPr><w:b/></w:rPr>" if r == 0 else ""
         for c in range(width):
-            cell = cells[r * width + c]
-            cell.text = row[c] if c < len(row) else ""
-            if r == 0 and cell.paragraphs[0].runs:
-                cell.paragraphs[0].runs[0].bold = True
-    # The header row repeats on every page a long table runs across.
-    tr_pr = table.rows[0]._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    tr_pr.append(header)
+            text = row[c] if c < len(row) else ""
+            run = f'<w:r>{bold}<w:t xml:space="preserve">{xml_escape(text)}</w:t></w:r>' if text else ""
+            xml.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{column}"/></w:tcPr><w:p>{run}</w:p></w:tc>')
+        xml.append("</w:tr>")
+    xml.append("</w:tbl>")
+    body = doc.element.body
+    section_properties = body.find(qn("w:sectPr"))
+    table = parse_xml("".join(xml))
+    if section_properties is not None:
+        section_properties.addprevious(table)
+    else:
+        body.append(table)
 
 
 def _figure(doc: Any, png: bytes) -> None:
@@ -335,9 +352,11 @@ def _section(doc: Any, notebook: Path, title: str, translator: Translator) -> No
                     _inline(_para(doc, "Caption"), text)
                 else:
                     _output(doc, output, run_dir)
-    # As in the HTML report: a section without its own h1 gets the grid title.
+    # As in the HTML report: a section without its own h1 gets the grid title. (Compared by
+    # style id: asking each paragraph for its style object searches every style.)
     added = doc.paragraphs[start:]
-    if not any(p.style is not None and p.style.name == "Heading 1" for p in added):
+    heading_id = _style_id(doc, "Heading 1")
+    if not any(p._p.style == heading_id for p in added):
         first = added[0] if added else doc.add_paragraph()
         first.insert_paragraph_before(title, style=_style(doc, "Heading 1"))
 

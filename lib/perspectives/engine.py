@@ -561,6 +561,11 @@ def _server_main(argv: list[str]) -> int:
         m for m in os.environ.get(PRELOAD_ENV, "").split(",") if m.strip()])
     register()
     _get_shell()  # built once here so no child pays for it
+    # nbformat compiles its JSON-schema validator on first use (~0.1 s); papermill validates
+    # every notebook it reads, so compile it here, for the current format, once.
+    import nbformat.validator
+
+    nbformat.validator.get_validator(version=nbformat.v4.nbformat, version_minor=nbformat.v4.nbformat_minor)
     warm_failed = _warm(os.environ.get(WARM_ENV, ""))
     import gc
 
