@@ -53,3 +53,19 @@ def test_withheld_share_has_no_bar_label_and_no_error_bars() -> None:
     assert not any("nan" in lab for lab in labels)
     assert len(ax.lines) == 0  # one value per bar: no error-bar lines
     figures.plt.close(fig)
+
+
+def test_long_category_labels_wrap_instead_of_widening_the_figure(tmp_path: Path) -> None:
+    question = ("Another adult watches the video call while the child undresses. Has this viewer "
+                "committed online sexual exploitation or abuse?")
+    shares = pd.DataFrame({"Yes": [46.0, 80.0], "No": [35.0, 15.0], "Don't know": [19.0, 5.0]},
+                          index=[question, "Short label"])
+    fig = figures.stacked_shares(shares, "Scenario answers — Moldova")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[0].replace("\n", " ") == question and labels[0].count("\n") >= 2
+    assert all(len(line) <= figures.LABEL_CHARS for line in labels[0].splitlines())
+    assert labels[1] == "Short label"
+    width, height = _png_size(figures.save(fig, tmp_path, "scenarios"))
+    # 7.5 in at 110 dpi is 825 px: the tight box may add the labels' overhang, not double it
+    assert width < 1100, width
+    assert height > 200

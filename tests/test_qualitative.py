@@ -143,6 +143,22 @@ def test_unmodified_copy_loads(tmp_path: Path) -> None:
     assert len(_load(tmp_path, conv, part)) == len(conv)
 
 
+def test_reloading_an_unchanged_file_gives_a_fresh_copy_and_a_changed_file_is_read_again(tmp_path: Path) -> None:
+    conv, part = _copy_tables(tmp_path)
+    first = _load(tmp_path, conv, part)
+    first.loc[first.index[0], "themes"] = "changed by a caller"
+    second = q.load_conversations(tmp_path / "conversations.csv")
+    assert second is not first and second["themes"].iloc[0] == conv["themes"].iloc[0]
+    # an edit of either file is seen (the segments are checked against the participants)
+    part.loc[0, "gender"] = "male" if part.loc[0, "gender"] == "female" else "female"
+    part.to_csv(tmp_path / "participants.csv", index=False)
+    with pytest.raises(q.QualitativeDataError, match="differs from the participants table"):
+        q.load_conversations(tmp_path / "conversations.csv")
+    fewer = conv.iloc[:-1]
+    _load(tmp_path, fewer, _copy_tables(tmp_path)[1])
+    assert len(q.load_conversations(tmp_path / "conversations.csv")) == len(conv) - 1
+
+
 # --------------------------------------------------------------------------- the printed counts
 
 COUNTS = q.load_counts()

@@ -862,8 +862,15 @@ def build(
             first = todo[0].params
             warm = (f"{package}.report:warm_up",
                     {k: first[k] for k in ("data_path", "conversations_path", "lang")})
-            _execute_all(todo, results, out, root, lib.lib_dir, jobs, timeout, kernel_name,
-                         engine, sorted(preload), on_report_done=assembler.report_done, warm=warm)
+            try:
+                _execute_all(todo, results, out, root, lib.lib_dir, jobs, timeout, kernel_name,
+                             engine, sorted(preload), on_report_done=assembler.report_done,
+                             warm=warm)
+            except BaseException:
+                # Interrupted (Ctrl-C) or broken: stop assembling and close the browser;
+                # reports already written stay, the rest keep their previous version.
+                assembler.abort()
+                raise
         result.runs = [results[k] for k in runs]
         failed_reports = {r.report for r in result.runs if r.status == "failed"}
         assembler.finish(failed_reports)
@@ -1126,6 +1133,16 @@ class _Assembler:
             print(f"{code}: report.pdf skipped: {self._no_printer}", file=sys.stderr)
             return
         assemble._write_pdf(code, html_path, self._printer)
+
+    def abort(self) -> None:
+        """Drop the assembly not yet started and close the browser (the build is stopping)."""
+        self._html.shutdown(wait=False, cancel_futures=True)
+        self._pdf.shutdown(wait=False, cancel_futures=True)
+        with self._printer_lock:
+            if self._printer is not None:
+                self._printer.close()
+                self._printer = None
+            self._no_printer = "the build stopped"
 
     def finish(self, failed_reports: set[str]) -> None:
         """Assemble what is left, wait for every report and PDF, write the index."""

@@ -18,7 +18,9 @@ Outputs
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+import textwrap
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -28,6 +30,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.transforms import Bbox, offset_copy  # noqa: E402
+from PIL import Image  # noqa: E402
 
 PALETTE = ["#2f5d8a", "#e08a3c", "#6a9f58", "#b5525c", "#8a6fb0", "#c9a13b", "#5aa6b5", "#7f7f7f"]
 sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
@@ -37,25 +41,77 @@ plt.rcParams.update({
     "figure.dpi": 100,
     "savefig.dpi": 110,
     "font.family": "DejaVu Sans",
+    "ytick.labelsize": 9.5,  # category labels, often wrapped onto several lines
 })
+
+
+# Room drawn around the figure so that labels and legends reaching past its edge are still
+# on the canvas when the tight box is cut out (inches: left for wrapped labels, then others).
+MARGIN_LEFT, MARGIN_OTHER = 5.0, 1.5
 
 
 def save(fig: plt.Figure, folder: Path, stem: str, formats: Sequence[str] = ("png",)) -> bytes:
     """Write ``stem.png`` (and ``stem.svg`` if asked) reproducibly; return the PNG bytes."""
     folder.mkdir(parents=True, exist_ok=True)
     png = folder / f"{stem}.png"
-    # The tight box is computed once for all files: bbox_inches="tight" would draw the whole
-    # figure an extra time per file, which was a large share of a section run.
-    bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
-    fig.savefig(png, bbox_inches=bbox, metadata={"Software": None})
+    data, bbox = _png_of_tight_box(fig)
+    png.write_bytes(data)
     if "svg" in formats:
         fig.savefig(folder / f"{stem}.svg", bbox_inches=bbox, metadata={"Date": None, "Creator": None})
     plt.close(fig)
-    return png.read_bytes()
+    return data
 
 
-def _height(n_rows: int, n_hue: int = 1) -> float:
-    return max(2.2, 0.38 * n_rows * max(1, n_hue) ** 0.6 + 1.0)
+def _png_of_tight_box(fig: plt.Figure) -> tuple[bytes, Bbox]:
+    """The figure's tight box as PNG bytes, drawn once; and that box (inches, as laid out now).
+
+    ``savefig(bbox_inches=...)`` needs the text measured for the box, then draws again;
+    drawing text is most of a figure's cost. Here the figure is drawn once, on a canvas
+    enlarged around it (the axes keep their size), and the tight box is cut from the pixels.
+    A figure reaching past even the enlarged canvas is saved the usual way.
+    """
+    dpi = plt.rcParams["savefig.dpi"]
+    pad = plt.rcParams["savefig.pad_inches"]
+    width, height = fig.get_size_inches()
+    big_w, big_h = width + MARGIN_LEFT + MARGIN_OTHER, height + 2 * MARGIN_OTHER
+    for ax in fig.axes:
+        x0, y0, w, h = ax.get_position().bounds
+        ax.set_position([(x0 * width + MARGIN_LEFT) / big_w, (y0 * height + MARGIN_OTHER) / big_h,
+                         w * width / big_w, h * height / big_h])
+    fig.set_size_inches(big_w, big_h)
+    fig.set_dpi(dpi)
+    canvas = fig.canvas
+    canvas.draw()
+    box = fig.get_tightbbox(canvas.get_renderer()).padded(pad)  # inches, origin bottom-left
+    if box.x0 < 0 or box.y0 < 0 or box.x1 > big_w or box.y1 > big_h:
+        out = io.BytesIO()
+        fig.savefig(out, format="png", bbox_inches=box, metadata={"Software": None})
+        return out.getvalue(), box
+    pixels = np.asarray(canvas.buffer_rgba())
+    rows = pixels.shape[0]
+    left, right = int(round(box.x0 * dpi)), int(round(box.x1 * dpi))
+    top, bottom = rows - int(round(box.y1 * dpi)), rows - int(round(box.y0 * dpi))
+    out = io.BytesIO()
+    # What matplotlib's own PNG writer gives: RGBA, the resolution recorded, no metadata.
+    Image.fromarray(np.ascontiguousarray(pixels[top:bottom, left:right])).save(
+        out, format="png", dpi=(dpi, dpi))
+    return out.getvalue(), box
+
+
+LABEL_CHARS = 45  # a category label longer than this is wrapped onto more lines
+
+
+def _wrap(labels: Iterable[object]) -> list[str]:
+    """Category labels wrapped to ``LABEL_CHARS`` a line (long question texts would
+    otherwise stretch the figure sideways and squeeze the bars)."""
+    return ["\n".join(textwrap.wrap(str(label), LABEL_CHARS)) or str(label) for label in labels]
+
+
+def _height(labels: Sequence[str], n_hue: int = 1) -> float:
+    """Figure height for one row per label: room for each bar group and each label line."""
+    lines = sum(max(1, label.count("\n") + 1) for label in labels)
+    per_row = 0.38 * len(labels) * max(1, n_hue) ** 0.6
+    return max(2.2, max(per_row, 0.24 * lines) + 1.0)
 
 
 def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respondents (%)") -> plt.Figure:
@@ -63,7 +119,8 @@ def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respond
     # Plain grouped bars: the values are already estimates, so seaborn's barplot (which
     # re-aggregates a long frame and lays out its categorical axis) would only add cost.
     n_rows, n_places = shares.shape
-    fig, ax = plt.subplots(figsize=(7.5, _height(n_rows, n_places)))
+    labels = _wrap(shares.index)
+    fig, ax = plt.subplots(figsize=(7.5, _height(labels, n_places)))
     positions = np.arange(n_rows, dtype=float)
     height = 0.8 / n_places
     for i, place in enumerate(shares.columns):
@@ -72,7 +129,7 @@ def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respond
                        color=PALETTE[i % len(PALETTE)], label=str(place))
         # Withheld shares arrive as NaN: no bar and no label (not "nan%").
         ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.0f}%" for v in values], padding=2, fontsize=8)
-    ax.set_yticks(positions, [str(c) for c in shares.index])
+    ax.set_yticks(positions, labels)
     ax.set_ylim(n_rows - 0.5, -0.5)  # first category on top
     ax.yaxis.grid(False)
     ax.set_xlim(0, 105)
@@ -86,27 +143,35 @@ def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respond
 
 def stacked_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
     """100% stacked horizontal bars: one bar per group (row), one segment per category (column)."""
-    fig, ax = plt.subplots(figsize=(7.5, _height(len(shares))))
+    labels = _wrap(shares.index)
+    fig, ax = plt.subplots(figsize=(7.5, _height(labels)))
+    positions = np.arange(len(shares), dtype=float)
     left = pd.Series(0.0, index=shares.index)
     for i, column in enumerate(shares.columns):
         values = shares[column].fillna(0.0)
-        ax.barh(shares.index.astype(str), values, left=left, color=PALETTE[i % len(PALETTE)], label=str(column))
+        ax.barh(positions, values, left=left, color=PALETTE[i % len(PALETTE)], label=str(column))
         for y, (start, width) in enumerate(zip(left, values, strict=True)):
             if width >= 6:
                 ax.text(start + width / 2, y, f"{width:.0f}%", ha="center", va="center", fontsize=7, color="white")
         left = left + values
+    ax.set_yticks(positions, labels)
     ax.set_xlim(0, 100)
     ax.invert_yaxis()
     ax.set_xlabel("Share of respondents (%)")
     ax.set_title(title, fontsize=11, loc="left")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=min(4, shares.shape[1]), fontsize=8, frameon=False)
+    # Below the axis label, a fixed distance whatever the figure's height.
+    below_label = offset_copy(ax.transAxes, fig=fig, y=-34, units="points")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below_label,
+              ncol=min(4, shares.shape[1]), fontsize=8, frameon=False)
     return fig
 
 
 def mean_bars(means: pd.Series, title: str, xlabel: str) -> plt.Figure:
     """Horizontal bars of group means (e.g. a slider's mean by country)."""
-    fig, ax = plt.subplots(figsize=(7.5, _height(len(means))))
-    ax.barh(means.index.astype(str), means.to_numpy(), color=PALETTE[0])
+    labels = _wrap(means.index)
+    fig, ax = plt.subplots(figsize=(7.5, _height(labels)))
+    ax.barh(np.arange(len(means), dtype=float), means.to_numpy(), color=PALETTE[0])
+    ax.set_yticks(np.arange(len(means), dtype=float), labels)
     for y, value in enumerate(means.to_numpy()):
         if pd.notna(value):
             ax.text(value + 1, y, f"{value:.0f}", va="center", fontsize=8)
@@ -119,8 +184,10 @@ def mean_bars(means: pd.Series, title: str, xlabel: str) -> plt.Figure:
 
 def heatmap(counts: pd.DataFrame, title: str) -> plt.Figure:
     """Annotated heatmap of counts (themes by country); NaN cells are left blank."""
-    fig, ax = plt.subplots(figsize=(7.5, _height(len(counts))))
-    sns.heatmap(counts.astype(float), annot=True, fmt=".0f", cmap="Blues", cbar=False, ax=ax, linewidths=0.5)
+    labels = _wrap(counts.index)
+    fig, ax = plt.subplots(figsize=(7.5, _height(labels)))
+    sns.heatmap(counts.astype(float), annot=True, fmt=".0f", cmap="Blues", cbar=False, ax=ax, linewidths=0.5,
+                yticklabels=labels)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_title(title, fontsize=11, loc="left")

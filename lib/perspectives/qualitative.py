@@ -20,6 +20,7 @@ Outputs
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Callable, Iterable
@@ -291,10 +292,37 @@ def _check_common(path: Path, df: pd.DataFrame, countries: dict[str, _Country]) 
            f"use one of {', '.join(GENDERS)}")
 
 
+def _file_key(path: Path) -> tuple[str, int, int]:
+    """Identifies a file's content for a cache: its path, modification time and size."""
+    stat = path.stat()
+    return str(path.resolve()), stat.st_mtime_ns, stat.st_size
+
+
+@functools.lru_cache(maxsize=8)
+def _participants_cached(key: tuple[str, int, int]) -> pd.DataFrame:
+    return _load_participants(Path(key[0]), None, None)
+
+
+@functools.lru_cache(maxsize=8)
+def _conversations_cached(key: tuple[str, int, int], participants_key: tuple[str, int, int]) -> pd.DataFrame:
+    # participants_key is only part of the key: the segments are checked against that file.
+    return _load_conversations(Path(key[0]), None, None, None)
+
+
 def load_participants(path: Path | str | None = None, codebook: Codebook | None = None,
                       study_path: Path | str | None = None) -> pd.DataFrame:
-    """Read and validate the participants table; ages become integers."""
+    """Read and validate the participants table; ages become integers.
+
+    With the default codebook and study, a file read before (unchanged since) is not read
+    again: a report section asks for it several times. Each caller gets its own copy.
+    """
     path = Path(path) if path is not None else DEFAULT_PARTICIPANTS
+    if codebook is None and study_path is None and path.is_file():
+        return _participants_cached(_file_key(path)).copy()
+    return _load_participants(path, codebook, study_path)
+
+
+def _load_participants(path: Path, codebook: Codebook | None, study_path: Path | str | None) -> pd.DataFrame:
     codebook = codebook if codebook is not None else load_codebook()
     countries = _country_map(study_path)
     df = _read_csv(path, PARTICIPANT_COLUMNS, exact=False)
@@ -327,9 +355,19 @@ def load_conversations(path: Path | str | None = None, codebook: Codebook | None
                        study_path: Path | str | None = None) -> pd.DataFrame:
     """Read and validate the coded segments against the codebook and the participants table.
 
-    ``participants`` defaults to ``participants.csv`` next to the segments file.
+    ``participants`` defaults to ``participants.csv`` next to the segments file. As for
+    :func:`load_participants`, unchanged default files are read once per process.
     """
     path = Path(path) if path is not None else DEFAULT_CONVERSATIONS
+    beside = path.parent / "participants.csv"
+    if (codebook is None and participants is None and study_path is None and path.is_file()
+            and beside.is_file()):
+        return _conversations_cached(_file_key(path), _file_key(beside)).copy()
+    return _load_conversations(path, codebook, participants, study_path)
+
+
+def _load_conversations(path: Path, codebook: Codebook | None, participants: pd.DataFrame | None,
+                        study_path: Path | str | None) -> pd.DataFrame:
     codebook = codebook if codebook is not None else load_codebook()
     countries = _country_map(study_path)
     df = _read_csv(path, CONVERSATION_COLUMNS, exact=True)
