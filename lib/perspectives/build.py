@@ -1063,9 +1063,9 @@ class _Assembler:
     """Assembles each report as soon as its runs are done, while other runs go on.
 
     Report assembly (HTML and Word, one report at a time) runs in one thread of the build
-    process and PDF printing (a browser process per report) in a few more, so that
-    assembling the first reports overlaps the runs of the later ones instead of waiting
-    for the whole grid. A report one of whose runs failed is not written (its previous
+    process and PDF printing in a few more (one browser for the build, a tab per report),
+    so that assembling the first reports overlaps the runs of the later ones instead of
+    waiting for the whole grid. A report one of whose runs failed is not written (its previous
     report is kept). :meth:`finish` waits for everything, then writes the index.
     """
 
