@@ -319,8 +319,8 @@ def assemble_report(
 ) -> bool:
     """Write ``folder/report.html`` from the section runs in ``folder/sections``.
 
-    With ``pdf_queue`` the PDF is not printed here but queued, for :func:`print_pdfs` to
-    print every report's PDF at once (each print is a browser process of a few seconds).
+    With ``pdf_queue`` the PDF is not printed here but queued, for the caller to print with
+    the browser it shares between reports (``perspectives.build`` does).
 
     Returns False (and writes nothing) when the inputs are those of the existing report.
     Raises ``AssemblyError`` when no section was built or the HTML would show a local path
@@ -410,28 +410,6 @@ def _write_pdf(code: str, html_path: Path, printer: Any = None) -> None:
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
         # A failed print must not lose the report that was assembled; it is said loudly.
         print(f"{code}: report.pdf not written: {exc}", file=sys.stderr)
-
-
-def print_pdfs(queue: Sequence[tuple[str, Path]], jobs: int | None = None) -> None:
-    """Print queued reports to PDF: one browser, a tab per report, ``jobs`` at a time."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from perspectives import pdf
-
-    if not queue or not _pdf_wanted():
-        return
-    try:
-        printer = pdf.Printer()
-        printer.start()
-    except (pdf.PdfUnavailable, OSError) as exc:
-        for code, _ in queue:
-            print(f"{code}: report.pdf skipped: {exc}", file=sys.stderr)
-        return
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
-            list(pool.map(lambda item: _write_pdf(*item, printer=printer), queue))
-    finally:
-        printer.close()
 
 
 def _report_missing(code: str, folder: Path, docs: Sequence[SectionDoc], tr: Translator) -> None:
