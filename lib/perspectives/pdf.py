@@ -47,6 +47,7 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
          "--disable-component-update", "--disable-sync", "--disable-extensions", "--remote-debugging-pipe")
 FIXED_PDF_DATE = b"D:20210401000000"
 # Page.printToPDF options: the page size and margins come from the report's CSS (@page).
+LOAD_EVENT = "Page.loadEventFired"
 PRINT_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False}
 
 
@@ -165,7 +166,8 @@ class Printer:
                     msg = json.loads(raw)
                     if "id" in msg:
                         self._replies[msg["id"]] = msg
-                    else:
+                    elif msg.get("method") == LOAD_EVENT:
+                        # the only event waited for; the browser sends many others
                         self._events.append(msg)
                 self._cond.notify_all()
         with self._cond:
@@ -241,7 +243,7 @@ class Printer:
             nav = self._call("Page.navigate", {"url": html_path.as_uri()}, session=session)
             if nav.get("errorText"):
                 raise RuntimeError(f"Chromium could not load {html_path.name}: {nav['errorText']}")
-            self._event("Page.loadEventFired", session)
+            self._event(LOAD_EVENT, session)
             data = base64.b64decode(self._call("Page.printToPDF", PRINT_OPTIONS, session=session)["data"])
         finally:
             with contextlib.suppress(RuntimeError, OSError):

@@ -368,6 +368,7 @@ def load_conversations(path: Path | str | None = None, codebook: Codebook | None
 
 def _load_conversations(path: Path, codebook: Codebook | None, participants: pd.DataFrame | None,
                         study_path: Path | str | None) -> pd.DataFrame:
+    given_codebook = codebook  # None: the default, whose participants table is read once
     codebook = codebook if codebook is not None else load_codebook()
     countries = _country_map(study_path)
     df = _read_csv(path, CONVERSATION_COLUMNS, exact=True)
@@ -382,7 +383,7 @@ def _load_conversations(path: Path, codebook: Codebook | None, participants: pd.
     _check(path, df, "age_band", ~df["age_band"].isin(list(AGE_BANDS)), "age band not recognised",
            f"use one of {', '.join(AGE_BANDS)}")
     if participants is None:
-        participants = load_participants(path.parent / "participants.csv", codebook, study_path)
+        participants = load_participants(path.parent / "participants.csv", given_codebook, study_path)
     known = participants.set_index("participant_id")
     orphan = ~df["participant_id"].isin(known.index)
     _check(path, df, "participant_id", orphan,
