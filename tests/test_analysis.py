@@ -103,3 +103,25 @@ def test_narrative_never_states_a_withheld_count(survey):
             hidden_count = survey.eligible.query("country == 'MDA'")["gender"].map(
                 survey.instrument.choice_labels("gender")).value_counts().get(label, 0)
             assert f"n={hidden_count})" not in text
+
+
+def test_subsets_are_computed_once_and_match_pandas(survey, monkeypatch):
+    data = survey.eligible
+    analysis.warm_subsets(data, list(COUNTRIES))
+    expected_girls = data[data["girls_online_share"] > 0]
+    expected_col = expected_girls[expected_girls["country"] == "COL"]
+
+    def no_more_queries(*args, **kwargs):
+        raise AssertionError("a subset the warm-up computed was computed again")
+
+    monkeypatch.setattr(pd.DataFrame, "query", no_more_queries)
+    girls = analysis.population(data, "girls_online_share > 0")
+    pd.testing.assert_frame_equal(girls, expected_girls)
+    pd.testing.assert_frame_equal(analysis._places(girls, "COL")["COL"], expected_col)
+    assert analysis.population(data, "girls_online_share > 0") is girls
+    # Another frame, even with the same content, gets its own subsets.
+    copy = data.copy()
+    with pytest.raises(AssertionError, match="computed again"):
+        analysis.population(copy, "girls_online_share > 0")
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(analysis.population(copy, "girls_online_share > 0"), expected_girls)

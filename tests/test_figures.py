@@ -69,3 +69,27 @@ def test_long_category_labels_wrap_instead_of_widening_the_figure(tmp_path: Path
     # 7.5 in at 110 dpi is 825 px: the tight box may add the labels' overhang, not double it
     assert width < 1100, width
     assert height > 200
+
+
+def test_ink_box_of_a_hand_made_canvas() -> None:
+    canvas = np.full((20, 30, 4), 255, dtype=np.uint8)
+    canvas[5:9, 7:12, :3] = 0  # a black block: rows 5-8, columns 7-11
+    canvas[14, 25] = (255, 255, 254, 255)  # one pixel a shade off white is ink too
+    assert figures._ink_box(canvas) == (7, 5, 26, 15)
+    assert figures._ink_box(np.full((4, 4, 4), 255, dtype=np.uint8)) is None
+
+
+def test_saved_png_is_opaque_rgb_with_the_padding_around_the_ink(tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    data = figures.save(figures.share_bars(_shares(), "Platforms — Moldova"), tmp_path, "fig")
+    image = Image.open(io.BytesIO(data))
+    assert image.mode == "RGB"
+    pixels = np.asarray(image.convert("RGBA"))
+    ink = (pixels[..., :3] != pixels[0, 0, :3]).any(axis=2)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    pad = round(figures.plt.rcParams["savefig.pad_inches"] * figures.plt.rcParams["savefig.dpi"])
+    height, width = ink.shape
+    assert (rows[0], cols[0], height - 1 - rows[-1], width - 1 - cols[-1]) == (pad, pad, pad, pad)

@@ -66,3 +66,14 @@ def test_a_low_descriptor_is_moved_above_the_browser_slots() -> None:
         assert pdf._fd_above(high, 0) == high  # already above: left as it is
     finally:
         os.close(high)
+
+
+def test_a_warmed_browser_prints_the_same_bytes(tmp_path: Path) -> None:
+    source = _html(tmp_path, "delta", 2)
+    with pdf.Printer() as cold:
+        cold_bytes = cold.print_pdf(source, tmp_path / "cold.pdf").read_bytes()
+    with pdf.Printer() as warm:
+        warm.warm_up("body { font-family: serif; }")
+        warm_bytes = warm.print_pdf(source, tmp_path / "warm.pdf").read_bytes()
+    assert warm_bytes == cold_bytes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cold.pdf", "delta.html", "warm.pdf"]

@@ -20,6 +20,8 @@ Outputs
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -139,16 +141,56 @@ class Result:
 
 
 # --------------------------------------------------------------------------- helpers
+# Row subsets already computed, per source frame: (a weak reference to the source, subset).
+_SUBSETS: dict[tuple[int, str, str], tuple[weakref.ref, pd.DataFrame]] = {}
+
+
+def _subset(frame: pd.DataFrame, kind: str, key: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """A row subset of ``frame``, computed once per process and frame.
+
+    The analyses read the validated survey and its subsets and never modify them, and every
+    run asks for the same few (five populations, seven places); a fork of the warmed build
+    server inherits those its warm-up computed. The weak reference tells a live source
+    frame from a new one that happens to reuse the address of a freed one.
+    """
+    cache_key = (id(frame), kind, key)
+    entry = _SUBSETS.get(cache_key)
+    if entry is not None and entry[0]() is frame:
+        return entry[1]
+    rows = compute()
+    _SUBSETS[cache_key] = (weakref.ref(frame), rows)
+    return rows
+
+
 def population(data: pd.DataFrame, query: str | None) -> pd.DataFrame:
     """Rows the analysis is computed on (a pandas query on the eligible completes)."""
-    return data.query(query, engine="python") if query else data
+    if not query:
+        return data
+    return _subset(data, "query", query, lambda: data.query(query, engine="python"))
+
+
+def _country_rows(data: pd.DataFrame, country: str) -> pd.DataFrame:
+    return _subset(data, "country", country, lambda: data[data["country"] == country])
 
 
 def _places(data: pd.DataFrame, country: str) -> dict[str, pd.DataFrame]:
     """The report's own country first, then the pooled picture (the synthesis has only the latter)."""
     if country == ALL:
         return {ALL: data}
-    return {country: data[data["country"] == country], ALL: data}
+    return {country: _country_rows(data, country), ALL: data}
+
+
+def warm_subsets(eligible: pd.DataFrame, countries: list[str]) -> None:
+    """Compute each analysis population and each place's rows of it, ahead of the runs
+    (the build's server calls this before forking them)."""
+    for analysis_id, spec_ in load_specs().items():
+        if analysis_id == "bands":
+            continue
+        data = population(eligible, spec_.get("population"))
+        for country in [*countries, ALL]:
+            rows = _places(data, country)[country]
+            for query in (spec_.get("populations") or {}).values():
+                population(rows, query)
 
 
 def _threshold() -> int:

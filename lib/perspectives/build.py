@@ -1096,10 +1096,39 @@ class _Assembler:
         self._pending[code] = self._html.submit(self._assemble_one, code)
 
     def prepare(self) -> None:
-        """Import assembly's libraries in the assembly thread now (while the runs start)."""
+        """Get assembly ready while the runs' server starts and one CPU would be idle: import
+        its libraries, and start the browser and print a first page (see ``Printer.warm_up``)."""
         from perspectives import assemble
 
         self._pending["(prepare)"] = self._html.submit(assemble.prepare)
+        if assemble._pdf_wanted():
+            self._pdfs.append(self._pdf.submit(self._warm_printer))
+
+    def _get_printer(self) -> Any:
+        """The build's one browser, started on first use; None when there is none."""
+        from perspectives import pdf
+
+        with self._printer_lock:
+            if self._printer is None and self._no_printer is None:
+                printer = pdf.Printer()
+                try:
+                    printer.start()
+                    self._printer = printer
+                except (pdf.PdfUnavailable, OSError) as exc:
+                    self._no_printer = str(exc)
+            return self._printer
+
+    def _warm_printer(self) -> None:
+        from perspectives import assemble
+
+        printer = self._get_printer()
+        if printer is None:
+            return
+        try:
+            printer.warm_up((assemble.TEMPLATES / "report.css").read_text(encoding="utf-8"))
+        except (RuntimeError, OSError) as exc:
+            # Only time is lost: each report's own print says loudly if the browser fails.
+            print(f"note: the PDF printer's warm-up failed ({exc})", file=sys.stderr)
 
     def _assemble_one(self, code: str) -> str:
         from perspectives import assemble
@@ -1118,21 +1147,13 @@ class _Assembler:
         return "written" if written else "unchanged"
 
     def _print(self, code: str, html_path: Path) -> None:
-        from perspectives import assemble, pdf
+        from perspectives import assemble
 
-        with self._printer_lock:
-            # One browser for the whole build, started when the first report is ready.
-            if self._printer is None and self._no_printer is None:
-                printer = pdf.Printer()
-                try:
-                    printer.start()
-                    self._printer = printer
-                except (pdf.PdfUnavailable, OSError) as exc:
-                    self._no_printer = str(exc)
-        if self._printer is None:
+        printer = self._get_printer()
+        if printer is None:
             print(f"{code}: report.pdf skipped: {self._no_printer}", file=sys.stderr)
             return
-        assemble._write_pdf(code, html_path, self._printer)
+        assemble._write_pdf(code, html_path, printer)
 
     def abort(self) -> None:
         """Drop the assembly not yet started and close the browser (the build is stopping)."""

@@ -49,6 +49,13 @@ FIXED_PDF_DATE = b"D:20210401000000"
 # Page.printToPDF options: the page size and margins come from the report's CSS (@page).
 LOAD_EVENT = "Page.loadEventFired"
 PRINT_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False}
+# A page with what a report has (serif and sans text, a table, an image), printed once by
+# Printer.warm_up. The 1x1 PNG is white.
+_WARM_PAGE = ("<!doctype html><html><head><meta charset=\"utf-8\"><style>{css}</style></head><body>"
+              "<main><h1>Warm-up</h1><p>Text, <b>bold</b>, <i>italic</i>, <code>code</code>.</p>"
+              "<table><thead><tr><th>Item</th><th>n</th></tr></thead><tbody><tr><td>One</td><td>1</td>"
+              "</tr></tbody></table><img alt=\"\" src=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"
+              "CAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC\"></main></body></html>")
 
 
 class PdfUnavailable(RuntimeError):
@@ -258,6 +265,20 @@ class Printer:
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
         return target
+
+    def warm_up(self, css: str = "") -> None:
+        """Print a small page styled with ``css`` and discard it.
+
+        The browser's first page starts its renderer and print processes and loads the fonts,
+        which made the first report's print take about twice as long as the next. A build
+        calls this while a CPU is otherwise idle (its runs' server is still importing).
+        """
+        if self._profile is None:
+            self.start()
+        assert self._profile is not None
+        page = Path(self._profile.name) / "warm-up.html"
+        page.write_text(_WARM_PAGE.format(css=css), encoding="utf-8")
+        self.print_pdf(page, page.with_suffix(".pdf"))
 
     def close(self) -> None:
         """Close the browser (and its profile folder)."""

@@ -400,23 +400,31 @@ def _load_conversations(path: Path, codebook: Codebook | None, participants: pd.
 
 # ------------------------------------------------------------------------------ counting
 
-def _long(conversations: pd.DataFrame) -> pd.DataFrame:
-    """One row per (participant, country, code) raised; duplicates removed."""
-    rows = [
-        (pid, country, code)
-        for pid, country, themes in conversations[["participant_id", "country", "themes"]].itertuples(index=False)
-        for code in split_codes(themes)
-    ]
-    return pd.DataFrame(rows, columns=["participant_id", "country", "code"]).drop_duplicates()
+def _raisers(conversations: pd.DataFrame) -> dict[str, dict[str, set[str]]]:
+    """Code -> country -> the participants who raised that code or one of its descendants.
+
+    Every code is filed under itself and each of its ancestors (``a.b.c`` under ``a``,
+    ``a.b`` and ``a.b.c``), so a count per theme is one lookup rather than a scan of the
+    notes for each theme.
+    """
+    index: dict[str, dict[str, set[str]]] = {}
+    for pid, country, themes in conversations[["participant_id", "country", "themes"]].itertuples(index=False):
+        for code in split_codes(themes):
+            parts = code.split(".")
+            for depth in range(1, len(parts) + 1):
+                index.setdefault(".".join(parts[:depth]), {}).setdefault(country, set()).add(pid)
+    return index
+
+
+def _count_by_country(raisers: dict[str, dict[str, set[str]]], code: str, order: list[str]) -> pd.Series:
+    by_country = raisers.get(code, {})
+    return pd.Series([len(by_country.get(c, ())) for c in order], index=pd.Index(order, name="country"),
+                     dtype="int64", name=code)
 
 
 def _country_order(present: Iterable[str], study_path: Path | str | None = None) -> list[str]:
     present = set(present)
     return [c.iso3 for c in _study(study_path)[0] if c.iso3 in present]
-
-
-def _matches(codes: pd.Series, code: str) -> pd.Series:
-    return (codes == code) | codes.str.startswith(code + ".")
 
 
 def participants_raising(conversations: pd.DataFrame, code: str,
@@ -429,11 +437,7 @@ def participants_raising(conversations: pd.DataFrame, code: str,
     codebook = codebook if codebook is not None else load_codebook()
     if code not in codebook:
         raise KeyError(f"unknown theme code {code!r}; see {codebook.path}")
-    order = _country_order(conversations["country"])
-    long = _long(conversations)
-    hit = long[_matches(long["code"], code)]
-    counts = hit.groupby("country")["participant_id"].nunique()
-    return counts.reindex(order, fill_value=0).astype(int).rename(code)
+    return _count_by_country(_raisers(conversations), code, _country_order(conversations["country"]))
 
 
 def participants_receiving(participants: pd.DataFrame, support_code: str,
@@ -560,12 +564,9 @@ def theme_matrix(conversations: pd.DataFrame, codebook: Codebook, level: int | N
     if not codes:
         raise ValueError(f"the codebook has no codes at level {level}")
     order = _country_order(conversations["country"])
-    long = _long(conversations)
-    data = {}
-    for code in codes:
-        hit = long[_matches(long["code"], code)]
-        data[code] = hit.groupby("country")["participant_id"].nunique().reindex(order, fill_value=0)
-    matrix = pd.DataFrame(data).T.reindex(columns=order).fillna(0).astype(int)
+    raisers = _raisers(conversations)
+    matrix = pd.DataFrame([_count_by_country(raisers, code, order).to_numpy() for code in codes],
+                          index=codes, columns=order, dtype="int64")
     matrix.index.name = "theme"
     matrix.columns.name = "country"
     return matrix
@@ -578,14 +579,14 @@ def section_theme_summary(conversations: pd.DataFrame, codebook: Codebook, secti
     scope = conversations if country is None else conversations[conversations["country"] == country]
     if country is not None and scope.empty:
         raise ValueError(f"no conversations for {country}; use conversations_note({country!r}) instead")
-    long = _long(scope)
+    raisers = _raisers(scope)
     out_of = int(scope["participant_id"].nunique())
     rows = [
         {
             "code": code,
             "label": codebook.label(code),
             "level": codebook.codes[code].level,
-            "participants": int(long.loc[_matches(long["code"], code), "participant_id"].nunique()),
+            "participants": len(set().union(*raisers.get(code, {}).values())),
             "out_of": out_of,
             "country": country if country is not None else "ALL",
         }

@@ -48,9 +48,10 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     """Load once what every section run loads first, in a process that then forks the runs.
 
     The build's fork server calls this before forking: each run then starts with the study's
-    parameter files parsed, the survey read and validated, and the fonts loaded, rather than
-    paying for them again (about half a second a run). Only caches of functions of input
-    files are filled; each run still gets its own copy of them and a fresh namespace.
+    parameter files parsed, the survey read and validated (with the rows of each analysis
+    population and place), and the fonts loaded, rather than paying for them again (about
+    half a second a run). Only caches of functions of input files are filled; each run still
+    gets its own copy of them and a fresh namespace.
     """
     import io
 
@@ -61,7 +62,8 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     analysis.load_specs()
     disclosure.settings()
     i18n.Translator(lang)
-    _survey(str(data_path) if data_path else None)
+    survey = _survey(str(data_path) if data_path else None)
+    analysis.warm_subsets(survey.eligible, [c.iso3 for c in load_study().countries])
     qualitative.load_conversations(conversations_path)
     # Drawing one small figure loads the fonts and the text layout machinery.
     fig = figures.share_bars(pd.DataFrame({"warm-up": [50.0]}, index=["warm-up"]), "warm-up")
