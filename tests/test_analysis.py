@@ -116,6 +116,7 @@ def test_subsets_are_computed_once_and_match_pandas(survey, monkeypatch):
 
     monkeypatch.setattr(pd.DataFrame, "query", no_more_queries)
     girls = analysis.population(data, "girls_online_share > 0")
+    assert all((id(girls), "country", iso3) in analysis._SUBSETS for iso3 in COUNTRIES)
     pd.testing.assert_frame_equal(girls, expected_girls)
     pd.testing.assert_frame_equal(analysis._places(girls, "COL")["COL"], expected_col)
     assert analysis.population(data, "girls_online_share > 0") is girls

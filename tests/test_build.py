@@ -309,6 +309,22 @@ def test_each_report_is_assembled_once_its_own_runs_are_done(tmp_path: Path,
     assert result.reports_written == ["ALB", "ALL"]  # reported in grid order all the same
 
 
+@pytest.mark.parametrize("pdf_setting", ["0", "1"])
+def test_prepare_warms_a_browser_only_when_pdfs_are_wanted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           pdf_setting: str) -> None:
+    from perspectives import pdf
+
+    monkeypatch.setenv("PERSPECTIVES_PDF", pdf_setting)
+    warmed: list[str] = []
+    monkeypatch.setattr(pdf.Printer, "start", lambda self: warmed.append("start"))
+    monkeypatch.setattr(pdf.Printer, "warm_up", lambda self, css="": warmed.append("warm_up"))
+    monkeypatch.setattr(pdf.Printer, "close", lambda self: warmed.append("close"))
+    assembler = build._Assembler(build.BuildResult(), [], tmp_path, REPO, load_study(), load_grid(), 1)
+    assembler.prepare()
+    assembler.finish(set())
+    assert warmed == ([] if pdf_setting == "0" else ["start", "warm_up", "close"])
+
+
 def test_assembly_is_deterministic(built: dict[str, object], tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     root = _copy_built(built, tmp_path / "p")

@@ -77,6 +77,17 @@ def test_ink_box_of_a_hand_made_canvas() -> None:
     canvas[14, 25] = (255, 255, 254, 255)  # one pixel a shade off white is ink too
     assert figures._ink_box(canvas) == (7, 5, 26, 15)
     assert figures._ink_box(np.full((4, 4, 4), 255, dtype=np.uint8)) is None
+    framed = canvas.copy()
+    framed[:, 0, :3] = 0  # a frame (or ink) on the border: the background is unknown
+    assert figures._ink_box(framed) is None
+
+
+def test_a_heatmap_column_with_every_cell_withheld_keeps_its_width(tmp_path: Path) -> None:
+    counts = pd.DataFrame({"ALB": [6.0, 7.0], "COL": [8.0, 9.0], "PER": [10.0, 11.0]}, index=["Theme one", "Theme two"])
+    withheld = counts.assign(PER=np.nan)
+    full = _png_size(figures.save(figures.heatmap(counts, "Themes"), tmp_path, "full"))
+    blank = _png_size(figures.save(figures.heatmap(withheld, "Themes"), tmp_path, "blank"))
+    assert blank == full
 
 
 def test_saved_png_is_opaque_rgb_with_the_padding_around_the_ink(tmp_path: Path) -> None:

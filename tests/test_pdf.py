@@ -76,4 +76,27 @@ def test_a_warmed_browser_prints_the_same_bytes(tmp_path: Path) -> None:
         warm.warm_up("body { font-family: serif; }")
         warm_bytes = warm.print_pdf(source, tmp_path / "warm.pdf").read_bytes()
     assert warm_bytes == cold_bytes
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cold.pdf", "delta.html", "warm.pdf"]
+
+
+def test_a_closed_printer_is_not_warmed_back_to_life() -> None:
+    printer = pdf.Printer()
+    with pytest.raises(RuntimeError, match="not running"):
+        printer.warm_up()
+    printer.start()
+    printer.close()
+    with pytest.raises(RuntimeError, match="not running"):
+        printer.warm_up()
+    assert printer._proc is None
+
+
+def test_closing_after_the_browser_died_is_quiet(tmp_path: Path) -> None:
+    import signal
+
+    printer = pdf.Printer()
+    printer.start()
+    assert printer._proc is not None
+    profile = Path(printer._profile.name)
+    os.kill(printer._proc.pid, signal.SIGKILL)
+    printer._proc.wait()
+    printer.close()  # the reports it printed are written; closing must not fail the build
+    assert not profile.exists()

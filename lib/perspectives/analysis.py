@@ -151,7 +151,9 @@ def _subset(frame: pd.DataFrame, kind: str, key: str, compute: Callable[[], pd.D
     The analyses read the validated survey and its subsets and never modify them, and every
     run asks for the same few (five populations, seven places); a fork of the warmed build
     server inherits those its warm-up computed. The weak reference tells a live source
-    frame from a new one that happens to reuse the address of a freed one.
+    frame from a new one that happens to reuse the address of a freed one, and an entry
+    goes when its source frame goes. A source frame changed in place would keep stale
+    subsets: the library never does that (the survey is read once and only read).
     """
     cache_key = (id(frame), kind, key)
     entry = _SUBSETS.get(cache_key)
@@ -159,6 +161,7 @@ def _subset(frame: pd.DataFrame, kind: str, key: str, compute: Callable[[], pd.D
         return entry[1]
     rows = compute()
     _SUBSETS[cache_key] = (weakref.ref(frame), rows)
+    weakref.finalize(frame, _SUBSETS.pop, cache_key, None)  # dropped with its source frame
     return rows
 
 

@@ -854,7 +854,6 @@ def build(
             for r in todo:
                 mods = notebook_info(r.notebook)[1] if r.notebook.is_file() else set()
                 preload |= set(lib.modules) if mods is None else mods
-            assembler.prepare()
             # The synthesis pools every country and is the slowest report: started first,
             # its assembly overlaps the country runs instead of ending the build.
             todo.sort(key=lambda r: r.report != st.synthesis_code)
@@ -863,6 +862,7 @@ def build(
             warm = (f"{package}.report:warm_up",
                     {k: first[k] for k in ("data_path", "conversations_path", "lang")})
             try:
+                assembler.prepare()
                 _execute_all(todo, results, out, root, lib.lib_dir, jobs, timeout, kernel_name,
                              engine, sorted(preload), on_report_done=assembler.report_done,
                              warm=warm)
@@ -1126,7 +1126,7 @@ class _Assembler:
             return
         try:
             printer.warm_up((assemble.TEMPLATES / "report.css").read_text(encoding="utf-8"))
-        except (RuntimeError, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - a warm-up (or an abort during it) costs only time
             # Only time is lost: each report's own print says loudly if the browser fails.
             print(f"note: the PDF printer's warm-up failed ({exc})", file=sys.stderr)
 

@@ -273,9 +273,8 @@ class Printer:
         which made the first report's print take about twice as long as the next. A build
         calls this while a CPU is otherwise idle (its runs' server is still importing).
         """
-        if self._profile is None:
-            self.start()
-        assert self._profile is not None
+        if self._proc is None or self._profile is None:
+            raise RuntimeError("the browser is not running (start() first; a closed printer stays closed)")
         page = Path(self._profile.name) / "warm-up.html"
         page.write_text(_WARM_PAGE.format(css=css), encoding="utf-8")
         self.print_pdf(page, page.with_suffix(".pdf"))
@@ -283,7 +282,9 @@ class Printer:
     def close(self) -> None:
         """Close the browser (and its profile folder)."""
         if self._proc is not None:
-            with contextlib.suppress(OSError, ValueError):
+            # A browser that already stopped has nothing to close; what it printed is written
+            # and a print it failed was reported by print_pdf.
+            with contextlib.suppress(OSError, ValueError, RuntimeError):
                 self._send("Browser.close")
             try:
                 self._proc.wait(timeout=10)

@@ -63,12 +63,13 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     disclosure.settings()
     i18n.Translator(lang)
     survey = _survey(str(data_path) if data_path else None)
-    analysis.warm_subsets(survey.eligible, [c.iso3 for c in load_study().countries])
     qualitative.load_conversations(conversations_path)
     # Drawing one small figure loads the fonts and the text layout machinery.
     fig = figures.share_bars(pd.DataFrame({"warm-up": [50.0]}, index=["warm-up"]), "warm-up")
     fig.savefig(io.BytesIO(), format="png")
     figures.plt.close(fig)
+    # Last: a population query that does not fit the data fails here, after the rest is warm.
+    analysis.warm_subsets(survey.eligible, [c.iso3 for c in load_study().countries])
 
 
 class Section:
