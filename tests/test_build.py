@@ -304,8 +304,9 @@ def test_each_report_is_assembled_once_its_own_runs_are_done(tmp_path: Path,
     (root / "params" / "grid_two.yml").write_text(grid)
     result = _build(root, grid="grid_two.yml")
     assert result.ok, result.summary()
-    # once per report, every run of it already in place, the synthesis (started first) first
-    assert calls == [("ALL", ["alpha", "beta", "summary"]), ("ALB", ["alpha", "beta", "summary"])]
+    # once per report, every run of it already in place (which report's last run ends first
+    # is a matter of timing, though the synthesis starts first)
+    assert sorted(calls) == [("ALB", ["alpha", "beta", "summary"]), ("ALL", ["alpha", "beta", "summary"])]
     assert result.reports_written == ["ALB", "ALL"]  # reported in grid order all the same
 
 
