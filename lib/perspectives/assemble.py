@@ -315,12 +315,14 @@ def assemble_report(
     root: Path | None = None,
     forbidden: Sequence[str] = (),
     force: bool = False,
-    pdf_queue: list[tuple[str, Path]] | None = None,
+    pdf_queue: Any = None,
 ) -> bool:
     """Write ``folder/report.html`` from the section runs in ``folder/sections``.
 
-    With ``pdf_queue`` the PDF is not printed here but queued, for the caller to print with
-    the browser it shares between reports (``perspectives.build`` does).
+    With ``pdf_queue`` (a list, or anything with ``append``) the PDF is not printed here:
+    ``(code, html_path)`` is appended as soon as the HTML is written, before the Word file,
+    for the caller to print with the browser it shares between reports
+    (``perspectives.build`` starts printing at once).
 
     Returns False (and writes nothing) when the inputs are those of the existing report.
     Raises ``AssemblyError`` when no section was built or the HTML would show a local path
@@ -373,13 +375,13 @@ def assemble_report(
         raise AssemblyError(f"{code}: the report would show a local path "
                             f"({len(leaks)} occurrence kind(s)); fix the notebook output")
     _write_atomic(dest, text)
+    if pdf_queue is not None and _pdf_wanted():
+        pdf_queue.append((code, dest))
     from perspectives.docx_report import render_docx
 
     _write_atomic_bytes(folder / "report.docx", render_docx(meta, docs, tr))
     if pdf_queue is None:
         _write_pdf(code, dest)
-    elif _pdf_wanted():
-        pdf_queue.append((code, dest))
     _report_missing(code, folder, docs, tr)
     _write_atomic(stamp_path, json.dumps({"digest": digest}) + "\n")
     return True

@@ -86,6 +86,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from perspectives.study import (
@@ -1133,18 +1134,20 @@ class _Assembler:
     def _assemble_one(self, code: str) -> str:
         from perspectives import assemble
 
-        queue: list[tuple[str, Path]] = []
+        # The PDF starts printing as soon as the HTML is written, while the Word file is made.
+        print_now = SimpleNamespace(append=self._queue_print)
         try:
             written = assemble.assemble_report(code, self.out / report_folder(code, self.study),
                                                self.study, self.grid, self.root,
-                                               forbidden=self.forbidden, pdf_queue=queue)
+                                               forbidden=self.forbidden, pdf_queue=print_now)
         except assemble.AssemblyError as exc:
             self._outcome[code] = ("not_written", str(exc))
             return "not_written"
-        for pdf_code, html_path in queue:
-            self._pdfs.append(self._pdf.submit(self._print, pdf_code, html_path))
         self._outcome[code] = ("written" if written else "unchanged", "")
         return "written" if written else "unchanged"
+
+    def _queue_print(self, item: tuple[str, Path]) -> None:
+        self._pdfs.append(self._pdf.submit(self._print, *item))
 
     def _print(self, code: str, html_path: Path) -> None:
         from perspectives import assemble
