@@ -1127,8 +1127,8 @@ class _Assembler:
             return
         try:
             printer.warm_up((assemble.TEMPLATES / "report.css").read_text(encoding="utf-8"))
-        except Exception as exc:  # noqa: BLE001 - a warm-up (or an abort during it) costs only time
-            # Only time is lost: each report's own print says loudly if the browser fails.
+        except Exception as exc:  # noqa: BLE001 - a failed warm-up (or an abort during it) costs
+            # only time: each report's own print says loudly if the browser fails.
             print(f"note: the PDF printer's warm-up failed ({exc})", file=sys.stderr)
 
     def _assemble_one(self, code: str) -> str:
