@@ -39,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -315,14 +315,13 @@ def assemble_report(
     root: Path | None = None,
     forbidden: Sequence[str] = (),
     force: bool = False,
-    pdf_queue: Any = None,
+    print_pdf: Callable[[str, Path], None] | None = None,
 ) -> bool:
     """Write ``folder/report.html`` from the section runs in ``folder/sections``.
 
-    With ``pdf_queue`` (a list, or anything with ``append``) the PDF is not printed here:
-    ``(code, html_path)`` is appended as soon as the HTML is written, before the Word file,
-    for the caller to print with the browser it shares between reports
-    (``perspectives.build`` starts printing at once).
+    With ``print_pdf`` the PDF is not printed here: ``print_pdf(code, html_path)`` is called
+    as soon as the HTML is written, before the Word file, so that the caller can print it
+    with the browser it shares between reports meanwhile (``perspectives.build`` does).
 
     Returns False (and writes nothing) when the inputs are those of the existing report.
     Raises ``AssemblyError`` when no section was built or the HTML would show a local path
@@ -375,12 +374,12 @@ def assemble_report(
         raise AssemblyError(f"{code}: the report would show a local path "
                             f"({len(leaks)} occurrence kind(s)); fix the notebook output")
     _write_atomic(dest, text)
-    if pdf_queue is not None and _pdf_wanted():
-        pdf_queue.append((code, dest))
+    if print_pdf is not None and _pdf_wanted():
+        print_pdf(code, dest)
     from perspectives.docx_report import render_docx
 
     _write_atomic_bytes(folder / "report.docx", render_docx(meta, docs, tr))
-    if pdf_queue is None:
+    if print_pdf is None:
         _write_pdf(code, dest)
     _report_missing(code, folder, docs, tr)
     _write_atomic(stamp_path, json.dumps({"digest": digest}) + "\n")

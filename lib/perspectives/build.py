@@ -86,7 +86,6 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from perspectives.study import (
@@ -1134,20 +1133,19 @@ class _Assembler:
     def _assemble_one(self, code: str) -> str:
         from perspectives import assemble
 
-        # The PDF starts printing as soon as the HTML is written, while the Word file is made.
-        print_now = SimpleNamespace(append=self._queue_print)
         try:
+            # The PDF starts printing as soon as the HTML is written, while the Word file is made.
             written = assemble.assemble_report(code, self.out / report_folder(code, self.study),
                                                self.study, self.grid, self.root,
-                                               forbidden=self.forbidden, pdf_queue=print_now)
+                                               forbidden=self.forbidden, print_pdf=self._queue_print)
         except assemble.AssemblyError as exc:
             self._outcome[code] = ("not_written", str(exc))
             return "not_written"
         self._outcome[code] = ("written" if written else "unchanged", "")
         return "written" if written else "unchanged"
 
-    def _queue_print(self, item: tuple[str, Path]) -> None:
-        self._pdfs.append(self._pdf.submit(self._print, *item))
+    def _queue_print(self, code: str, html_path: Path) -> None:
+        self._pdfs.append(self._pdf.submit(self._print, code, html_path))
 
     def _print(self, code: str, html_path: Path) -> None:
         from perspectives import assemble

@@ -75,8 +75,9 @@ def _png_of_tight_box(fig: plt.Figure) -> tuple[bytes, Bbox]:
     ``savefig(bbox_inches="tight")`` measures every text to find the box, then draws again;
     drawing text is most of a figure's cost. Here the figure is drawn once, on a canvas
     enlarged around it (the axes keep their size), and the box is where the ink is: the
-    pixels that differ from the background, plus ``savefig.pad_inches``. A figure whose ink
-    reaches the enlarged canvas's edge is saved the usual way.
+    pixels that differ from the background and every axes' area, plus ``savefig.pad_inches``.
+    A figure whose ink comes closer to the enlarged canvas's edge than that padding is saved
+    the usual way.
     """
     dpi = plt.rcParams["savefig.dpi"]
     pad = plt.rcParams["savefig.pad_inches"]
@@ -155,8 +156,8 @@ def _place_axis_labels(fig: plt.Figure) -> None:
             if not axis.label.get_text():
                 axis.set_label_coords(0.5, 0.5)
         label = ax.xaxis.label
-        horizontal = all(t.get_rotation() == 0 for t in ax.get_xticklabels())
-        if label.get_text() and ax.xaxis.get_label_position() == "bottom" and horizontal:
+        if (label.get_text() and ax.xaxis.get_label_position() == "bottom"
+                and all(t.get_rotation() == 0 for t in ax.get_xticklabels())):
             ax.xaxis.set_label_coords(0.5, 0.0, transform=offset_copy(ax.transAxes, fig=fig, y=-below_ticks,
                                                                       units="points"))
 

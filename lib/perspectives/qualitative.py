@@ -661,8 +661,10 @@ def _evidence_lines(themes: list[str], survey_items: list[str], country: str | N
         scope = conversations if whole else conversations[conversations["country"] == country]
         n = int((participants if whole else participants[participants["country"] == country])["participant_id"].nunique())
         where = "participants" if whole else f"participants in {names[country]}"
+        # One index of the scope serves every theme (the themes were checked at load).
+        raisers, order = _raisers(scope), _country_order(scope["country"])
         for code in themes:
-            per_country = participants_raising(scope, code, codebook)
+            per_country = _count_by_country(raisers, code, order)
             k = int(per_country.sum())
             detail = ""
             if whole:
