@@ -16,8 +16,12 @@ help: ## List the targets
 
 $(STAMP): requirements.lock lib/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e lib
+	@# uv installs the lock (pins with hashes) in seconds; it comes from the lock itself.
+	@awk '/^uv==/{p=1} p{print} p && !/\\$$/{exit}' requirements.lock > $(VENV)/uv.lock.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r $(VENV)/uv.lock.txt
+	@# Bytecode compiled once here: a build's processes then import in a third of the time.
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes --compile-bytecode requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --compile-bytecode -e lib
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@# nbstripout's own --install writes .git/info/attributes, which would override the
 	@# exception in .gitattributes for the regression references; configure the filter only.
@@ -59,10 +63,12 @@ data: $(STAMP) ## Regenerate the embedded synthetic data (byte for byte)
 instrument: $(STAMP) ## Rebuild data/instrument.xlsx from data/instrument/*.csv
 	$(BIN)/python -m perspectives.instrument
 
-lock: ## Re-resolve the environment and rewrite requirements.lock
-	rm -rf /tmp/perspectives-lock && $(PYTHON) -m venv /tmp/perspectives-lock
-	/tmp/perspectives-lock/bin/pip install --quiet -e 'lib[dev]'
-	/tmp/perspectives-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+lock: $(STAMP) ## Re-resolve the environment and rewrite requirements.lock (registry pins with hashes)
+	$(BIN)/uv pip compile --quiet lib/pyproject.toml --extra dev --generate-hashes \
+	  --python $(BIN)/python --no-sources -o requirements.lock
+	@# A lock that names a local file, a URL or a folder of this machine installs nowhere else.
+	@if grep -nE '( @ |^-e |file:|://|/(tmp|root|home)/)' requirements.lock; then \
+	  echo "requirements.lock holds a line that is not a registry pin (see above)"; exit 1; fi
 
 clean: ## Remove generated outputs (keeps .venv)
 	find outputs -mindepth 1 -not -name README.md -delete
