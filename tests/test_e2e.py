@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,18 +31,65 @@ ROOT = repo_root()
 REPORTS = ["BIH", "ALL"]
 
 
+def _copy_checkout(dest: Path) -> Path:
+    """A second checkout at ``dest``: this one's files as they are now, and its git metadata.
+
+    The files are those git tracks or would track (committed or not, so that a developer's
+    uncommitted change is what gets built); ``.git`` is copied so that both checkouts state
+    the same commit and the same uncommitted-changes flag, as two clones of one commit do.
+    """
+    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.split(b"\0")
+    for name in filter(None, listed):
+        source = ROOT / os.fsdecode(name)
+        if source.is_file():
+            target = dest / os.fsdecode(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    git = ROOT / ".git"
+    if git.is_dir():
+        shutil.copytree(git, dest / ".git", symlinks=True)
+    elif git.is_file():  # a linked worktree: .git names the shared repository
+        shutil.copy2(git, dest / ".git")
+    return dest
+
+
+def _cli_build(checkout: Path) -> Path:
+    """``perspectives build --country BIH ALL`` run as a user runs it, inside ``checkout``."""
+    env = dict(os.environ, PYTHONPATH=str(checkout / "lib"))
+    env.pop("SOURCE_DATE_EPOCH", None)
+    done = subprocess.run([sys.executable, "-m", "perspectives.cli", "build", "--country", *REPORTS,
+                           "--jobs", "2"], cwd=checkout, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return checkout / "outputs"
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("outputs")
-    result = build(countries=REPORTS, out=out, jobs=2)
-    assert result.ok, result.summary()
-    return out
+def two_builds(tmp_path_factory) -> tuple[Path, Path]:
+    """The same reports built in two checkouts whose paths differ (in length too)."""
+    first = _copy_checkout(tmp_path_factory.mktemp("a") / "repo")
+    second = _copy_checkout(tmp_path_factory.mktemp("second-clone") / "elsewhere" / "perspectives")
+    return _cli_build(first), _cli_build(second)
 
 
-def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix in (".html", ".png", ".svg", ".csv", ".json")
-            and "stamp" not in p.name}
+@pytest.fixture(scope="module")
+def built(two_builds) -> Path:
+    return two_builds[0]
+
+
+def _all_files(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_two_checkouts_build_identical_bytes(two_builds):
+    """Every file of two builds of one commit in two folders is byte-identical: executed
+    notebooks, stamps, PDFs and Word files included, with no exception list."""
+    first, second = (_all_files(folder) for folder in two_builds)
+    assert len(first) > 100 and any(name.endswith("report.pdf") for name in first) == bool(shutil.which("chromium"))
+    assert sorted(first) == sorted(second)
+    differing = sorted(name for name in first if first[name] != second[name])
+    assert differing == []
 
 
 def test_reports_index_and_sections(built: Path):
@@ -119,10 +167,10 @@ def test_no_output_leaks_row_level_data_or_the_machine(built: Path):
 
 
 def test_forced_rebuild_gives_identical_bytes(built: Path):
-    before = _digest(built)
+    before = _all_files(built)
     result = build(countries=REPORTS, sections=["knowledge", "summary"], out=built, jobs=2, force=True)
     assert result.ok and len(result.executed) == 4
-    after = _digest(built)
+    after = _all_files(built)
     changed = sorted(name for name in before if before[name] != after.get(name))
     assert changed == []
 

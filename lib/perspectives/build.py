@@ -507,6 +507,48 @@ def _scrub_paths(text: str, replacements: list[tuple[str, str]]) -> str:
     return text
 
 
+# Timing metadata papermill and nbclient write into an executed notebook: cleared or clamped.
+_TIME_KEYS = ("start_time", "end_time")
+
+
+def reproducible_notebook_text(text: str) -> str:
+    """An executed notebook's JSON with what differs between two runs of the same inputs fixed.
+
+    Papermill stamps the notebook and each cell with wall-clock start and end times and
+    durations, and gives the cell it injects a random id; nbclient may add per-message times
+    under ``metadata.execution``. Times become ``$SOURCE_DATE_EPOCH`` (ISO 8601, UTC) when
+    it is set and None otherwise; durations become None; ``metadata.execution`` goes; every
+    cell id becomes a digest of the cell's position, type and source, so two builds of the
+    same inputs write the same bytes (nbformat's own layout: one-space indent, sorted keys).
+
+    Raises:
+        ValueError: ``text`` is not JSON.
+    """
+    nb = json.loads(text)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = (time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(int(epoch))) if epoch else None)
+
+    def clamp(meta: dict[str, Any] | None) -> None:
+        if not isinstance(meta, dict):
+            return
+        for key in _TIME_KEYS:
+            if key in meta:
+                meta[key] = when
+        if "duration" in meta:
+            meta["duration"] = None
+
+    clamp(nb.get("metadata", {}).get("papermill"))
+    for position, cell in enumerate(nb.get("cells", [])):
+        meta = cell.setdefault("metadata", {})
+        clamp(meta.get("papermill"))
+        meta.pop("execution", None)
+        if "id" in cell:
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else str(source)
+            cell["id"] = _sha256_bytes(f"{position}\0{cell.get('cell_type')}\0{source}".encode())[:16]
+    return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
 def _execute_run(task: dict[str, Any]) -> dict[str, Any]:
     """Execute one notebook with papermill into ``task['tmp_dir']`` (in a worker process).
 
@@ -568,8 +610,11 @@ def _execute_run(task: dict[str, Any]) -> dict[str, Any]:
         if not path.exists():
             continue
         # papermill records absolute paths (metadata, injected cell): keep them out of outputs
-        text = path.read_text(encoding="utf-8", errors="replace")
-        path.write_text(_scrub_paths(text, replacements), encoding="utf-8")
+        text = _scrub_paths(path.read_text(encoding="utf-8", errors="replace"), replacements)
+        if path is out_nb:
+            # after the scrub: the injected cell's id derives from its source, which held paths
+            text = reproducible_notebook_text(text)
+        path.write_text(text, encoding="utf-8")
     if error is None:
         error = _check_run_folder(tmp, task["country"], [r[0] for r in replacements])
     if error is not None:
@@ -860,7 +905,8 @@ def build(
             # Every run of a build reads the same data: the fork server loads it once.
             first = todo[0].params
             warm = (f"{package}.report:warm_up",
-                    {k: first[k] for k in ("data_path", "conversations_path", "lang")})
+                    {**{k: first[k] for k in ("data_path", "conversations_path", "lang")},
+                     "countries": sorted({r.report for r in todo} - {st.synthesis_code})})
             try:
                 assembler.prepare()
                 _execute_all(todo, results, out, root, lib.lib_dir, jobs, timeout, kernel_name,

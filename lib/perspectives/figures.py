@@ -29,13 +29,54 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+import yaml  # noqa: E402
+from cycler import cycler  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.transforms import Bbox, offset_copy  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from perspectives.study import repo_root  # noqa: E402
+
 PALETTE = ["#2f5d8a", "#e08a3c", "#6a9f58", "#b5525c", "#8a6fb0", "#c9a13b", "#5aa6b5", "#7f7f7f"]
-sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
+# seaborn's theme, as the matplotlib settings it makes (see seaborn_theme): importing seaborn
+# imports scipy.stats, half a second that a run drawing bars without a test need not pay.
+THEME_FILE = "params/figure_theme.yml"
+THEME = {"style": "whitegrid", "context": "notebook", "font": "sans-serif"}
+UNSET_BY_THEME = "image.cmap"
+
+
+def seaborn_theme() -> dict[str, object]:
+    """The matplotlib settings ``seaborn.set_theme(**THEME, palette=PALETTE)`` makes.
+
+    ``set_theme`` applies ``plotting_context``, then ``axes_style`` with the font, then a
+    colour cycle of the palette (a list palette remaps no colour codes); this returns the
+    same settings, the cycle as a list of RGB triples, ready for ``params/figure_theme.yml``.
+    """
+    import seaborn as sns
+
+    settings: dict[str, object] = dict(sns.plotting_context(THEME["context"]))
+    settings.update(sns.axes_style(THEME["style"], rc={"font.family": THEME["font"]}))
+    settings["axes.prop_cycle"] = [list(map(float, rgb)) for rgb in sns.color_palette(PALETTE)]
+    # seaborn's default colour map ("rocket") exists only once seaborn is imported; no figure
+    # here uses the default map (the heatmap names its own), so matplotlib's stays.
+    settings.pop(UNSET_BY_THEME)
+    return settings
+
+
+def apply_theme(settings: dict[str, object]) -> None:
+    """Set matplotlib's settings from ``params/figure_theme.yml``'s form of the theme."""
+    rc = dict(settings)
+    rc["axes.prop_cycle"] = cycler(color=[tuple(rgb) for rgb in rc["axes.prop_cycle"]])  # type: ignore[union-attr]
+    plt.rcParams.update(rc)
+
+
+def _theme() -> dict[str, object]:
+    path = repo_root() / THEME_FILE
+    # Without the file (a checkout that lost it), seaborn gives the same settings, slower.
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["rc"] if path.is_file() else seaborn_theme()
+
+
+apply_theme(_theme())
 plt.rcParams.update({
     "svg.hashsalt": "perspectives",  # SVG element ids are otherwise random
     "svg.fonttype": "none",
@@ -249,6 +290,8 @@ def mean_bars(means: pd.Series, title: str, xlabel: str) -> plt.Figure:
 def heatmap(counts: pd.DataFrame, title: str) -> plt.Figure:
     """Annotated heatmap of counts (themes by country); NaN cells are left blank."""
     labels = _wrap(counts.index)
+    import seaborn as sns  # only here: see THEME_FILE
+
     fig, ax = plt.subplots(figsize=(7.5, _height(labels)))
     sns.heatmap(counts.astype(float), annot=True, fmt=".0f", cmap="Blues", cbar=False, ax=ax, linewidths=0.5,
                 yticklabels=labels)
@@ -257,3 +300,17 @@ def heatmap(counts: pd.DataFrame, title: str) -> plt.Figure:
     ax.set_ylabel("")
     ax.set_title(title, fontsize=11, loc="left")
     return fig
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m perspectives.figures``: rewrite ``params/figure_theme.yml`` from seaborn."""
+    doc = {"source": f"seaborn.set_theme(style={THEME['style']!r}, context={THEME['context']!r}, "
+                     f"font={THEME['font']!r}, palette=PALETTE) as matplotlib settings; written by "
+                     "`python -m perspectives.figures`, checked against seaborn by the tests",
+           "rc": seaborn_theme()}
+    (repo_root() / THEME_FILE).write_text(yaml.safe_dump(doc, sort_keys=True, allow_unicode=True), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

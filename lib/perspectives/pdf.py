@@ -86,9 +86,30 @@ def _normalise(pdf: bytes) -> bytes:
         return m.group(1) + fixed + m.group(3)
 
     pdf = re.sub(rb"(/(?:CreationDate|ModDate)\s*\()([^)]*)(\))", date, pdf)
+    pdf = _renumber_nodes(pdf)
     return re.sub(rb"(/ID\s*\[\s*<)([0-9A-Fa-f]+)(>\s*<)([0-9A-Fa-f]+)(>)",
                   lambda m: m.group(1) + b"0" * len(m.group(2)) + m.group(3) + b"0" * len(m.group(4))
                   + m.group(5), pdf)
+
+
+# The structure tree (tagged PDF) names elements after the renderer's DOM node ids, which
+# count every node made in the browser's renderer process: two reports printed in tabs at
+# once interleave their counts, and the same report gets other numbers from build to build.
+_NODE_ID = re.compile(rb"node(\d{8})")
+
+
+def _renumber_nodes(pdf: bytes) -> bytes:
+    """Number the structure elements' ids 0, 1, 2... in the order the renderer made them.
+
+    The ids are only keys of the PDF's ``/IDTree`` (a sorted name tree): a renumbering that
+    keeps their order and their length (eight digits) keeps the tree valid and every byte
+    offset in place.
+    """
+    ids = sorted(set(_NODE_ID.findall(pdf)))
+    if len(ids) > 10**8:
+        raise RuntimeError("more structure elements than eight-digit ids can number")
+    rank = {old: b"%08d" % i for i, old in enumerate(ids)}
+    return _NODE_ID.sub(lambda m: b"node" + rank[m.group(1)], pdf)
 
 
 _MOVE_FDS_AND_EXEC = ("import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "

@@ -17,12 +17,14 @@ Outputs
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .hashing import git_blob_id, notebook_hash_bytes
 from .study import load_study, repo_root
 
 PACKAGES = ("perspectives", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib", "papermill",
@@ -31,20 +33,77 @@ PACKAGES = ("perspectives", "pandas", "numpy", "scipy", "statsmodels", "seaborn"
 
 @lru_cache(maxsize=1)
 def code_state(root: Path | None = None) -> dict[str, Any]:
-    """Project version, commit and whether the working tree had uncommitted changes."""
+    """Project version, commit and whether tracked files differ from that commit.
+
+    Returns:
+        ``{"version": str, "commit": str | None, "uncommitted_changes": bool | None}``; the
+        commit and the flag are None outside a git checkout (an unpacked release: the version
+        alone then identifies the code) or where git is missing.
+    """
     root = root or repo_root()
     state: dict[str, Any] = {"version": metadata.version("perspectives"), "commit": None, "uncommitted_changes": None}
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10)
         if commit.returncode == 0:
             state["commit"] = commit.stdout.strip()
-            # Only tracked files and untracked files outside outputs/ count as changes to the code.
-            status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                                    capture_output=True, text=True, timeout=10)
-            state["uncommitted_changes"] = bool(status.stdout.strip())
+            state["uncommitted_changes"] = _differs_from_commit(root)
     except (OSError, subprocess.SubprocessError):
-        pass  # not a git checkout (e.g. an unpacked release): the version alone identifies the code
+        pass
     return state
+
+
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    done = subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True, timeout=30, check=True)
+    return done.stdout
+
+
+def _differs_from_commit(root: Path) -> bool:
+    """True when a tracked (or staged) file's content differs from ``HEAD``.
+
+    The comparison is made here, from git's object ids, rather than by ``git status``: git
+    would pass every notebook whose index entry looks stale (all of them in a fresh clone)
+    through the nbstripout clean filter, a Python start per notebook and seconds per build.
+    A notebook counts as changed only when its cells' types, sources or tags differ
+    (:func:`perspectives.hashing.notebook_content`), which is also all the filter keeps of it;
+    outputs saved by JupyterLab are not a change to the code.
+    """
+    head: dict[str, tuple[bytes, str]] = {}
+    for entry in _git(root, "ls-tree", "-r", "-z", "--full-tree", "HEAD").split(b"\0"):
+        if entry:
+            meta, path = entry.split(b"\t", 1)
+            mode, kind, oid = meta.split()
+            if kind == b"blob":
+                head[path.decode("utf-8", "surrogateescape")] = (mode, oid.decode())
+    tracked = {p.decode("utf-8", "surrogateescape") for p in _git(root, "ls-files", "-z").split(b"\0") if p}
+    notebooks: list[tuple[str, bytes]] = []
+    for path in sorted(tracked | set(head)):
+        if path not in head or path not in tracked:
+            return True  # staged but not committed, or deleted from the index
+        mode, oid = head[path]
+        file = root / path
+        try:
+            data = os.readlink(file).encode() if mode == b"120000" else file.read_bytes()
+        except OSError:
+            return True  # deleted from the working tree
+        if git_blob_id(data) == oid:
+            continue
+        if not path.endswith(".ipynb"):
+            return True
+        notebooks.append((oid, data))
+    if not notebooks:
+        return False
+    # One git process for every notebook to compare: their committed bytes, in order.
+    batch = _git(root, "cat-file", "--batch", stdin=b"".join(oid.encode() + b"\n" for oid, _ in notebooks))
+    for oid, data in notebooks:
+        header, _, batch = batch.partition(b"\n")
+        size = int(header.split()[2])
+        committed, batch = batch[:size], batch[size + 1:]
+        try:
+            if notebook_hash_bytes(committed) != notebook_hash_bytes(data):
+                return True
+        except ValueError:
+            return True  # not JSON on one side: certainly not the committed notebook
+    return False
 
 
 @lru_cache(maxsize=1)

@@ -44,14 +44,16 @@ def _survey(data_path: str | None):
     return load_survey(data_path)
 
 
-def warm_up(data_path: str | None = None, conversations_path: str | None = None, lang: str = "en") -> None:
+def warm_up(data_path: str | None = None, conversations_path: str | None = None, lang: str = "en",
+            countries: list[str] | None = None) -> None:
     """Load once what every section run loads first, in a process that then forks the runs.
 
     The build's fork server calls this before forking: each run then starts with the study's
     parameter files parsed, the survey read and validated (with the rows of each analysis
     population and place), and the fonts loaded, rather than paying for them again (about
     half a second a run). Only caches of functions of input files are filled; each run still
-    gets its own copy of them and a fresh namespace.
+    gets its own copy of them and a fresh namespace. ``countries`` limits the places whose
+    rows are selected ahead to those of the runs due (default: every study country).
     """
     import io
 
@@ -69,7 +71,8 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     fig.savefig(io.BytesIO(), format="png")
     figures.plt.close(fig)
     # Last: a population query that does not fit the data fails here, after the rest is warm.
-    analysis.warm_subsets(survey.eligible, [c.iso3 for c in load_study().countries])
+    analysis.warm_subsets(survey.eligible, [c.iso3 for c in load_study().countries]
+                          if countries is None else list(countries))
 
 
 class Section:

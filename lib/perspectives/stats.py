@@ -24,7 +24,6 @@ from itertools import pairwise
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 __all__ = [
     "AnovaResult",
@@ -41,6 +40,14 @@ __all__ = [
     "multi_frequency",
     "slider_bands",
 ]
+
+
+def _scipy_stats():  # noqa: ANN202 - the scipy.stats module
+    """``scipy.stats``, imported on first use: national reports compute no test, and the import
+    costs half a second a run."""
+    from scipy import stats
+
+    return stats
 
 
 class ConsistencyError(AssertionError):
@@ -204,7 +211,7 @@ def chi_square(counts: pd.DataFrame) -> ChiSquareResult:
     return ChiSquareResult(
         statistic=statistic,
         df=int(df),
-        p=float(sps.chi2.sf(statistic, df)),
+        p=float(_scipy_stats().chi2.sf(statistic, df)),
         n=int(n),  # counts are whole, so the float sum is exact
         min_expected=float(expected.min()),
         share_expected_below_5=below5,
@@ -236,7 +243,7 @@ def anova_oneway(values: pd.Series, groups: pd.Series) -> AnovaResult:
         statistic=float(f),
         df_between=int(df_b),
         df_within=int(df_w),
-        p=float(sps.f.sf(f, df_b, df_w)),
+        p=float(_scipy_stats().f.sf(f, df_b, df_w)),
         eta_squared=ss_between / (ss_between + ss_within),
         n=int(n),
         group_means={key: float(m) for key, m in means.items()},
