@@ -94,7 +94,7 @@ def _differs_from_commit(root: Path) -> bool:
         return False
     # One git process for every notebook to compare: their committed bytes, in order.
     batch = _git(root, "cat-file", "--batch", stdin=b"".join(oid.encode() + b"\n" for oid, _ in notebooks))
-    for oid, data in notebooks:
+    for _oid, data in notebooks:
         header, _, batch = batch.partition(b"\n")
         size = int(header.split()[2])
         committed, batch = batch[:size], batch[size + 1:]
