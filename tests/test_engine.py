@@ -1,4 +1,5 @@
-"""Tests of perspectives.engine: the fork server and the in-process papermill engine.
+"""Tests of the run server (perspectives.build.forkserver) and the in-process papermill engine
+(perspectives.build.engine).
 
 What is checked, with real executions (papermill, IPython, forks; no stubs):
 - runs are isolated: a notebook that leaves a global and a module attribute behind, and
@@ -15,19 +16,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from stand_in import make_project
 
-from perspectives import build, engine
+from perspectives import build
+from perspectives.build import forkserver
 from perspectives.study import load_grid
-
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "build"
-REPO = Path(__file__).resolve().parents[1]
 
 PARAMS = 'country = "ALL"\nlang = "en"\ndata_path = None\nconversations_path = None\noutput_dir = None'
 
@@ -46,16 +45,12 @@ def _notebook(path: Path, cells: list[str], title: str = "# Probe section") -> P
 
 def _project(dest: Path, cells: list[str]) -> Path:
     """A copy of the build fixture whose grid has one section, ``probe``, for ALB and ALL."""
-    shutil.copytree(FIXTURE, dest)
-    shutil.copy(REPO / "params" / "study.yml", dest / "params" / "study.yml")
-    (dest / "requirements.lock").write_text("example==1.0\n")
-    (dest / "data" / "synthetic").mkdir(parents=True)
-    (dest / "data" / "synthetic" / "survey_export.csv").write_text("respondent_id,country\n")
+    make_project(dest, b"respondent_id,country\n")
     _notebook(dest / "notebooks" / "probe.ipynb", cells)
     (dest / "params" / "grid_probe.yml").write_text(
         (dest / "params" / "grid.yml").read_text().split("sections:")[0]
         + "sections:\n  - id: probe\n    notebook: notebooks/probe.ipynb\n"
-        "    title: Probe section\n\nreports: [ALB, ALL]\n\nparameters:\n"
+        "    title: Probe section\n\nparameters:\n"
         + (dest / "params" / "grid.yml").read_text().split("parameters:\n", 1)[1])
     return dest
 
@@ -77,7 +72,7 @@ LEAK_CELLS = [
 ]
 
 
-@pytest.mark.skipif(not engine.fork_available(), reason="needs os.fork")
+@pytest.mark.skipif(not forkserver.fork_available(), reason="needs os.fork")
 def test_runs_share_no_state(tmp_path: Path) -> None:
     root = _project(tmp_path / "p", LEAK_CELLS)
     # one worker: both runs are forks of the same server, one after the other
@@ -97,7 +92,7 @@ def test_the_leak_check_fails_without_a_fresh_process(tmp_path: Path) -> None:
     script = (
         "import json, sys, papermill as pm\n"
         "from papermill.exceptions import PapermillExecutionError\n"
-        "from perspectives.engine import ENGINE_NAME, register\n"
+        "from perspectives.build.engine import ENGINE_NAME, register\n"
         "register()\n"
         "seen = []\n"
         "for i, c in enumerate(['ALB', 'ALL']):\n"
@@ -162,7 +157,7 @@ def test_outputs_equal_the_kernel_engine(tmp_path: Path) -> None:
         script = (
             "import json, papermill as pm\n"
             "from papermill.exceptions import PapermillExecutionError\n"
-            "from perspectives.engine import ENGINE_NAME, register\n"
+            "from perspectives.build.engine import ENGINE_NAME, register\n"
             "register()\n"
             "try:\n"
             f"    pm.execute_notebook({str(nb)!r}, {str(tmp_path / name)!r} + '.ipynb',\n"
@@ -197,7 +192,7 @@ def test_outputs_equal_the_kernel_engine(tmp_path: Path) -> None:
     assert executed["cells"][-1]["execution_count"] is None  # after the failure: not run
 
 
-@pytest.mark.skipif(not engine.fork_available(), reason="needs os.fork")
+@pytest.mark.skipif(not forkserver.fork_available(), reason="needs os.fork")
 def test_a_dying_or_hanging_run_fails_alone(tmp_path: Path) -> None:
     root = _project(tmp_path / "p", [
         "import os, signal, time\n"
@@ -211,11 +206,11 @@ def test_a_dying_or_hanging_run_fails_alone(tmp_path: Path) -> None:
     result = _build(root, jobs=2, engine="fork", timeout=2)
     by_report = {r.report: r for r in result.runs}
     assert by_report["ALB"].status == "failed"
-    assert by_report["ALB"].error["ename"] == "WorkerDied"
-    assert "signal 9" in by_report["ALB"].error["evalue"]
+    assert by_report["ALB"].error.ename == "WorkerDied"
+    assert "signal 9" in by_report["ALB"].error.evalue
     assert by_report["ALL"].status == "failed"
-    assert by_report["ALL"].error["cell_index"] == 4
-    assert "timed out" in by_report["ALL"].error["evalue"]
+    assert by_report["ALL"].error.cell_index == 4
+    assert "timed out" in by_report["ALL"].error.evalue
     assert (root / "out" / "synthesis" / "failed" / "probe.ipynb").is_file()
 
 
@@ -227,7 +222,7 @@ def test_unknown_engine_is_refused(tmp_path: Path) -> None:
 
 
 def test_jsonschema_imports_without_rfc3987_syntax() -> None:
-    code = ("import sys\nfrom perspectives.engine import import_jsonschema_quickly\n"
+    code = ("import sys\nfrom perspectives.imports import import_jsonschema_quickly\n"
             "import_jsonschema_quickly()\nimport nbformat\n"
             "print('jsonschema' in sys.modules, 'rfc3987_syntax' in sys.modules)\n"
             "import importlib.util as u\nprint(u.find_spec('rfc3987_syntax') is not None)")
@@ -247,7 +242,7 @@ WARM_PROBE = [
 ]
 
 
-@pytest.mark.skipif(not engine.fork_available(), reason="needs os.fork")
+@pytest.mark.skipif(not forkserver.fork_available(), reason="needs os.fork")
 @pytest.mark.parametrize("fails", [False, True])
 def test_the_server_warms_caches_once_and_a_failing_warm_up_only_costs_time(tmp_path: Path, fails: bool) -> None:
     root = _project(tmp_path / "p", WARM_PROBE)

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from perspectives import pdf, provenance
-from perspectives.build import reproducible_notebook_text
+from perspectives.build.run import reproducible_notebook_text
 
 
 def _executed(start: str, end: str, injected_id: str) -> str:

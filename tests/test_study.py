@@ -56,7 +56,9 @@ def test_load_grid_and_report_order() -> None:
     raw = _raw("grid.yml")
     grid = study.load_grid()
     assert grid.section_ids == tuple(s["id"] for s in raw["sections"])
-    assert grid.reports == tuple(raw["reports"])
+    assert "reports" not in raw  # the reports are the study's: countries, then the synthesis
+    st = study.load_study()
+    assert st.report_codes == (*(c["iso3"] for c in _raw("study.yml")["countries"]), st.synthesis_code)
     assert [p.name for p in grid.parameters] == list(raw["parameters"])
     firsts = [s["id"] for s in raw["sections"] if s.get("position") == "first"]
     assert [s.id for s in grid.report_order()][: len(firsts)] == firsts
@@ -66,16 +68,23 @@ def test_load_grid_and_report_order() -> None:
         grid.section("nope")
 
 
+def test_grid_refuses_a_report_list_of_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "grid.yml"
+    path.write_text("sections:\n  - {id: a, notebook: a.ipynb}\nreports: [ALB, ALL]\n")
+    with pytest.raises(ValueError, match="'reports' is not read.*params/study.yml"):
+        study.load_grid(path)
+
+
 def test_grid_rejects_cycles_and_unknown_after(tmp_path: Path) -> None:
     params = {"country": {"type": "str", "default": "ALL"}}
     cyc = {"sections": [{"id": "a", "notebook": "a.ipynb", "after": ["b"]},
                         {"id": "b", "notebook": "b.ipynb", "after": ["a"]}],
-           "reports": ["ALB"], "parameters": params}
+           "parameters": params}
     (tmp_path / "cyc.yml").write_text(yaml.safe_dump(cyc))
     with pytest.raises(ValueError, match="cycle"):
         study.load_grid(tmp_path / "cyc.yml")
     unknown = {"sections": [{"id": "a", "notebook": "a.ipynb", "after": ["zzz"]}],
-               "reports": ["ALB"], "parameters": params}
+               "parameters": params}
     (tmp_path / "unk.yml").write_text(yaml.safe_dump(unknown))
     with pytest.raises(ValueError, match="zzz"):
         study.load_grid(tmp_path / "unk.yml")

@@ -35,7 +35,6 @@ import html
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import unicodedata
@@ -44,7 +43,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perspectives.hashing import sha256_file
 from perspectives.i18n import MISSING_FILE, Translator, read_missing
+from perspectives.pdf import pdf_wanted, write_pdf
 from perspectives.study import Grid, Study, report_folder
 
 __all__ = [
@@ -209,7 +210,7 @@ def prepare() -> None:
     A build calls this in its assembly thread while the runs' server starts, when one CPU
     is otherwise idle, so the first report to be assembled does not pay for the imports.
     """
-    from perspectives.engine import import_jsonschema_quickly
+    from perspectives.imports import import_jsonschema_quickly
 
     import_jsonschema_quickly()  # nbconvert imports nbformat, hence jsonschema
     import jinja2  # noqa: F401
@@ -264,10 +265,6 @@ def find_leaks(text: str, forbidden: Sequence[str]) -> list[str]:
 
 def _write_atomic(dest: Path, text: str) -> None:
     _write_atomic_bytes(dest, text.encode("utf-8"))
-
-
-def _sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _assembler_digest() -> str:
@@ -354,9 +351,9 @@ def assemble_report(
         "provenance": record,
         "assembler": _assembler_digest(),
         "meta": meta.__dict__,
-        "sections": [(d.id, d.title, _sha256_file(d.notebook)) for d in docs],
+        "sections": [(d.id, d.title, sha256_file(d.notebook)) for d in docs],
         "date": _built_on(),
-        "pdf": _pdf_wanted(),
+        "pdf": pdf_wanted(),
     }, sort_keys=True, default=list).encode()).hexdigest()
     dest = folder / "report.html"
     stamp_path = folder / ".report-stamp.json"
@@ -374,43 +371,16 @@ def assemble_report(
         raise AssemblyError(f"{code}: the report would show a local path "
                             f"({len(leaks)} occurrence kind(s)); fix the notebook output")
     _write_atomic(dest, text)
-    if print_pdf is not None and _pdf_wanted():
+    if print_pdf is not None and pdf_wanted():
         print_pdf(code, dest)
     from perspectives.docx_report import render_docx
 
     _write_atomic_bytes(folder / "report.docx", render_docx(meta, docs, tr))
     if print_pdf is None:
-        _write_pdf(code, dest)
+        write_pdf(code, dest)
     _report_missing(code, folder, docs, tr)
     _write_atomic(stamp_path, json.dumps({"digest": digest}) + "\n")
     return True
-
-
-def _pdf_wanted() -> bool:
-    """PDFs are printed unless ``PERSPECTIVES_PDF=0`` (a researcher's quick loop may skip them)."""
-    return os.environ.get("PERSPECTIVES_PDF", "1") != "0"
-
-
-def _write_pdf(code: str, html_path: Path, printer: Any = None) -> None:
-    """Print the HTML report to PDF, or say why there is none (the HTML and DOCX still stand).
-
-    ``printer`` is a shared :class:`perspectives.pdf.Printer` (one browser for a build);
-    without one, a browser is started for this report alone.
-    """
-    from perspectives import pdf
-
-    if not _pdf_wanted():
-        return
-    try:
-        if printer is None:
-            pdf.html_to_pdf(html_path)
-        else:
-            printer.print_pdf(html_path)
-    except pdf.PdfUnavailable as exc:
-        print(f"{code}: report.pdf skipped: {exc}", file=sys.stderr)
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
-        # A failed print must not lose the report that was assembled; it is said loudly.
-        print(f"{code}: report.pdf not written: {exc}", file=sys.stderr)
 
 
 def _report_missing(code: str, folder: Path, docs: Sequence[SectionDoc], tr: Translator) -> None:
@@ -447,7 +417,7 @@ def _write_atomic_bytes(dest: Path, data: bytes) -> None:
 def write_index(out: Path, study: Study, grid: Grid) -> bool:
     """Write ``out/index.html`` listing the reports present; False when unchanged."""
     entries = []
-    for code in grid.reports:
+    for code in study.report_codes:
         folder = report_folder(code, study)
         if (out / folder / "report.html").is_file():
             entries.append({"code": code, "name": study.report_name(code),

@@ -39,7 +39,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PdfUnavailable", "Printer", "find_chromium", "html_to_pdf", "main"]
+__all__ = ["PdfUnavailable", "Printer", "find_chromium", "html_to_pdf", "main", "pdf_wanted", "write_pdf"]
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_HINT = "install Chromium (Debian/Ubuntu: apt-get install -y chromium) or set PERSPECTIVES_CHROMIUM"
@@ -326,6 +326,36 @@ def html_to_pdf(html_path: Path, pdf_path: Path | None = None, timeout: int = 12
     """Print one report with a browser of its own (a build shares one :class:`Printer`)."""
     with Printer(timeout) as printer:
         return printer.print_pdf(html_path, pdf_path)
+
+
+def pdf_wanted() -> bool:
+    """PDFs are printed unless ``PERSPECTIVES_PDF=0`` (a researcher's quick loop may skip them)."""
+    return os.environ.get("PERSPECTIVES_PDF", "1") != "0"
+
+
+def write_pdf(code: str, html_path: Path, printer: Printer | None = None) -> None:
+    """Print a report's HTML to PDF, or say on stderr why there is none.
+
+    A missing browser or a failed print never loses the HTML and Word files already written;
+    it is said loudly instead.
+
+    Args:
+        code: the report's code, to name it in messages.
+        html_path: ``report.html``; the PDF is written beside it.
+        printer: a shared :class:`Printer` (one browser for a build); without one, a browser
+            is started for this report alone.
+    """
+    if not pdf_wanted():
+        return
+    try:
+        if printer is None:
+            html_to_pdf(html_path)
+        else:
+            printer.print_pdf(html_path)
+    except PdfUnavailable as exc:
+        print(f"{code}: report.pdf skipped: {exc}", file=sys.stderr)
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+        print(f"{code}: report.pdf not written: {exc}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,8 +28,8 @@ import yaml
 __all__ = [
     "Country",
     "Grid",
+    "GridSection",
     "ParamSpec",
-    "Section",
     "Study",
     "load_grid",
     "load_study",
@@ -99,8 +99,9 @@ class Study:
 
 
 @dataclass(frozen=True)
-class Section:
-    """One section notebook of the run grid."""
+class GridSection:
+    """One section notebook of the run grid (not to be confused with the notebook's runtime,
+    :class:`perspectives.report.Section`)."""
 
     id: str
     notebook: str  # path relative to the repository root
@@ -120,10 +121,13 @@ class ParamSpec:
 
 @dataclass(frozen=True)
 class Grid:
-    """The run grid: sections x reports, and the notebook parameter schema."""
+    """The run grid's sections and the notebook parameter schema.
 
-    sections: tuple[Section, ...]
-    reports: tuple[str, ...]
+    The reports each section runs for are not the grid's: they are the study's countries and
+    the synthesis (:attr:`Study.report_codes`), from ``params/study.yml`` alone.
+    """
+
+    sections: tuple[GridSection, ...]
     parameters: tuple[ParamSpec, ...]
 
     @property
@@ -131,7 +135,7 @@ class Grid:
         """Section ids in grid order."""
         return tuple(s.id for s in self.sections)
 
-    def section(self, section_id: str) -> Section:
+    def section(self, section_id: str) -> GridSection:
         """Return a section by id; ValueError listing the ids otherwise."""
         for s in self.sections:
             if s.id == section_id:
@@ -140,7 +144,7 @@ class Grid:
             f"unknown section {section_id!r}; allowed: {', '.join(self.section_ids)}"
         )
 
-    def report_order(self) -> tuple[Section, ...]:
+    def report_order(self) -> tuple[GridSection, ...]:
         """Sections in the order a report shows them (``position: first`` ones first)."""
         first = [s for s in self.sections if s.position == "first"]
         rest = [s for s in self.sections if s.position != "first"]
@@ -235,8 +239,11 @@ def load_study(path: Path | str | None = None) -> Study:
 @functools.lru_cache(maxsize=8)
 def _load_grid_cached(path: Path) -> Grid:
     doc = _read_yaml(path)
+    if "reports" in doc:
+        raise ValueError(f"{path.name}: 'reports' is not read: the reports are the study's countries and "
+                         "the synthesis (params/study.yml); remove the key")
     sections = tuple(
-        Section(
+        GridSection(
             id=str(s["id"]),
             notebook=str(s["notebook"]),
             title=str(s.get("title", s["id"])),
@@ -258,14 +265,10 @@ def _load_grid_cached(path: Path) -> Grid:
         ParamSpec(name=str(k), type=str(v.get("type", "str")), default=v.get("default"))
         for k, v in (doc.get("parameters") or {}).items()
     )
-    return Grid(
-        sections=sections,
-        reports=tuple(str(r) for r in doc.get("reports", [])),
-        parameters=params,
-    )
+    return Grid(sections=sections, parameters=params)
 
 
-def _check_acyclic(sections: tuple[Section, ...]) -> None:
+def _check_acyclic(sections: tuple[GridSection, ...]) -> None:
     """Reject ``after`` cycles, which would leave runs waiting for ever."""
     deps = {s.id: set(s.after) for s in sections}
     done: set[str] = set()

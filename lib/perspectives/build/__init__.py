@@ -1,0 +1,261 @@
+"""Build the reports: run every section notebook of the grid for every report, then assemble.
+
+Purpose
+    Execute the run grid (the sections of ``params/grid.yml`` for each report: the study's
+    countries and the synthesis, from ``params/study.yml``) with papermill, in parallel,
+    re-running only what changed, keeping every run atomic, and assembling each report
+    (HTML, Word, PDF) plus ``outputs/index.html``. :func:`build` reads as the four steps,
+    each a module of this package:
+
+    * select: the reports and sections asked for, validated once, here, where they enter;
+    * :mod:`~perspectives.build.plan`: every run's stamp, and which runs are due and why;
+    * :mod:`~perspectives.build.schedule`: the due runs in parallel (workers from
+      :mod:`~perspectives.build.forkserver` or a process pool, each run through
+      :mod:`~perspectives.build.run`), folders swapped in atomically;
+    * :mod:`~perspectives.build.publish`: each report assembled and printed as soon as its
+      runs are done.
+
+Inputs
+    ``params/study.yml`` and ``params/grid.yml`` (via ``perspectives.study``), the section
+    notebooks, the data files (``--data``/``--conversations`` or the synthetic defaults), the
+    ``perspectives`` library sources and ``requirements.lock`` (these four are hashed to decide
+    what to re-run).
+
+Outputs (under ``out``, default ``outputs/``)
+    ``<REPORT>/sections/<section_id>/``  one folder per successful run: ``executed.ipynb``,
+        ``stamp.json`` and whatever the notebook wrote (``values.json``, ``figures/``,
+        ``tables/``); ``<REPORT>`` is the ISO3 code or ``synthesis``.
+    ``<REPORT>/failed/<section_id>.ipynb``  the partial executed notebook of a failed run
+        (and ``<section_id>.log``, the kernel's stderr). A run executes in a hidden folder
+        ``<REPORT>/sections/.<section_id>.tmp-*`` and replaces its run folder only on success.
+    ``<REPORT>/report.html`` and ``index.html``  (see ``perspectives.assemble``).
+
+The contract a section notebook follows
+    1. Exactly one cell tagged ``parameters`` defining ``country``, ``lang``, ``data_path``,
+       ``conversations_path`` and ``output_dir`` (the schema in ``params/grid.yml``; no other
+       names). ``country`` is an ISO3 code or ``ALL`` (the synthesis). ``data_path`` and
+       ``conversations_path`` are absolute paths or ``None`` (``None``: read the defaults named
+       in ``study.yml``). The build always passes ``output_dir``, an absolute path to the run's
+       own (temporary) folder; a notebook opened in JupyterLab gets ``None`` and should then
+       write nowhere or to a scratch folder of its choice.
+    2. Everything the run produces goes under ``output_dir``: ``values.json`` (a JSON list of
+       objects with at least ``name`` and ``value``, plus ``n``, ``country``, ``section``...;
+       a ``country`` given must be the run's country), ``figures/*.png|svg``,
+       ``tables/*.csv``. Nothing is written elsewhere (outputs are pure functions of inputs).
+    3. A section listed with ``after:`` in the grid reads the other sections' values from
+       ``Path(output_dir).parent / <section_id> / "values.json"`` (the sibling run folders
+       of the same report); the build runs it only once those runs have succeeded.
+    4. Paths must never be shown: no printing of ``data_path``/``output_dir`` or of any file
+       path in an output; the report shows outputs only (no code) and drops the
+       ``parameters``/``injected-parameters`` cells and cells tagged ``remove`` (or
+       ``remove-cell``); outputs of cells tagged ``remove-output`` are dropped. The assembler
+       refuses to write a report containing the repository, output or home folder path.
+    5. The working directory is the notebook's folder (as in JupyterLab); do not rely on it,
+       locate repository files with ``perspectives.study.repo_root()``.
+    6. Import library code as ``import perspectives.x`` / ``from perspectives import x`` /
+       ``from perspectives.x import y``: these are read (with ``ast``) to know which library
+       modules a notebook depends on. Dynamic imports make every module a dependency.
+    7. Start with a markdown heading (``#``/``##``); they make the table of contents. A
+       section without an h1 gets the grid title as its heading.
+    8. No ``try/except: pass``: an error fails the run loudly, which is what we want.
+
+Engines (how a run executes; ``build(engine=...)`` or ``$PERSPECTIVES_ENGINE``)
+    ``fork`` (default): papermill with the in-process engine of
+        :mod:`perspectives.build.engine`, in forks of one server process that imported
+        pandas, matplotlib, the library modules the notebooks import and papermill once; one
+        fresh fork per run, so runs share no state. Same executed notebooks as the kernel path (outputs equal
+        modulo execution metadata); a failing cell still raises PapermillExecutionError.
+    ``kernel``: papermill's standard engine, one Jupyter kernel per run, in a process pool
+        (also used where ``os.fork`` does not exist).
+    Both run at most ``jobs`` runs at a time (default: the CPU count) with numerical
+    threads capped at one per run.
+
+Rebuild rules
+    A run is skipped only if its ``stamp.json`` matches the hashes of: the notebook (cells'
+    type, source and tags only, so saving in Lab without edits does not count), the validated
+    parameters without ``output_dir``, the data files, the library modules the notebook imports
+    (transitively), ``requirements.lock``, and for ``after:`` sections the stamps of their
+    upstream runs (:mod:`perspectives.build.plan`). A run whose previous attempt failed is
+    always redone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from perspectives.build.outcome import BuildResult, RunError, RunResult
+from perspectives.build.plan import FileHasher, LibraryIndex, PlannedRun, library_dependencies, plan_runs
+from perspectives.build.publish import Publisher
+from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, execute_all, progress
+from perspectives.study import Grid, Study, load_grid, load_study, repo_root, validate_parameters
+
+__all__ = ["BuildResult", "RunError", "RunResult", "build", "library_dependencies"]
+
+
+def build(
+    countries: Iterable[str] | None = None,
+    sections: Iterable[str] | None = None,
+    data_path: str | Path | None = None,
+    conversations_path: str | Path | None = None,
+    lang: str = "en",
+    jobs: int | None = None,
+    out: Path | str = Path("outputs"),
+    force: bool = False,
+    *,
+    root: Path | None = None,
+    grid: Grid | None = None,
+    study: Study | None = None,
+    package: str = "perspectives",
+    timeout: int | None = None,
+    dry_run: bool = False,
+    kernel_name: str = KERNEL_NAME,
+    engine: str | None = None,
+) -> BuildResult:
+    """Run the grid for the selected reports and sections, then assemble their reports.
+
+    Args:
+        countries: report codes (ISO3, or the synthesis code); None selects every report.
+        sections: section ids of the grid; None selects every section.
+        data_path: a survey export to use instead of the embedded one.
+        conversations_path: a conversations file to use instead of the embedded one.
+        lang: the reports' language.
+        jobs: runs at a time (default: the CPU count).
+        out: the output folder.
+        force: redo every selected run.
+        root: repository root (tests use a stand-in project).
+        grid: the run grid (default: ``params/grid.yml`` of ``root``).
+        study: the study (default: ``params/study.yml`` of ``root``).
+        package: the library package whose modules are followed for stamps.
+        timeout: per-cell timeout in seconds.
+        dry_run: list the due runs and why, execute nothing.
+        kernel_name: the Jupyter kernel of the kernel engine.
+        engine: ``"fork"`` or ``"kernel"`` (default: ``$PERSPECTIVES_ENGINE``, else fork;
+            kernel where ``os.fork`` is missing).
+
+    Returns:
+        What happened to every run and report.
+
+    Raises:
+        ValueError: an unknown report code, section, engine, language or parameter, or a
+            missing data file, before anything runs; or a partner export that cannot be read
+            exactly (``readers.DataError``), before anything is written.
+        RuntimeError: another build holds the output folder.
+    """
+    t_start = time.perf_counter()
+    engine = choose_engine(engine)
+    root = (root or repo_root()).resolve()
+    st = study or load_study(root / "params" / "study.yml")
+    gr = grid or load_grid(root / "params" / "grid.yml")
+    out = Path(out)
+    out = (out if out.is_absolute() else Path.cwd() / out).resolve()
+
+    # select: what was asked for is validated once, here, where it enters
+    reports, section_ids, params = _select(st, gr, countries, sections, data_path, conversations_path, lang)
+    # plan
+    library = LibraryIndex(root / "lib", package, FileHasher())
+    lock = root / "requirements.lock"
+    runs = plan_runs(root=root, study=st, sections=gr.sections, selected=section_ids, reports=reports,
+                     params=params, out=out, library=library,
+                     environment=library.hasher(lock) if lock.is_file() else "none", force=force)
+    result = BuildResult()
+    todo = [r for r in runs.values() if r.reason is not None]
+    progress(f"perspectives build: {len(runs)} runs, {len(todo)} to execute, {len(runs) - len(todo)} up to date")
+    results = {r.key: RunResult(r.report, r.section.id, r.section.notebook, "skipped")
+               for r in runs.values() if r.reason is None}
+    if dry_run:
+        for r in todo:
+            progress(f"would run {r.report} {r.section.id} (reason: {r.reason})")
+        result.runs = [results.get(k) or RunResult(r.report, r.section.id, r.section.notebook, "skipped", r.reason)
+                       for k, r in runs.items()]
+        return result
+    if todo:
+        _preflight(data_path, conversations_path)
+    with build_lock(out):
+        publisher = Publisher(result, reports, out, root, st, gr, jobs)
+        if todo:
+            todo = _start_order(todo, st)
+            try:
+                publisher.prepare()
+                # schedule
+                execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,
+                            _preload(todo, library), on_report_done=publisher.report_done,
+                            warm=_warm_up(todo, st, package))
+            except BaseException:
+                # Interrupted (Ctrl-C) or broken: stop assembling and close the browser;
+                # reports already written stay, the rest keep their previous version.
+                publisher.abort()
+                raise
+        result.runs = [results[k] for k in runs]
+        # publish what is left
+        publisher.finish({r.report for r in result.runs if r.status == "failed"})
+    result.seconds = time.perf_counter() - t_start
+    progress(result.summary())
+    return result
+
+
+def _select(study: Study, grid: Grid, countries: Iterable[str] | None, sections: Iterable[str] | None,
+            data_path: str | Path | None, conversations_path: str | Path | None,
+            lang: str) -> tuple[list[str], list[str], dict[str, dict[str, object]]]:
+    """The reports (study order), sections (grid order) and each report's checked parameters.
+
+    Raises:
+        ValueError: an unknown code, section, language or parameter; a missing data file.
+    """
+    wanted = list(dict.fromkeys(countries)) if countries else list(study.report_codes)
+    params = {code: validate_parameters({"country": code, "lang": lang, "data_path": data_path,
+                                          "conversations_path": conversations_path}, study, grid)
+              for code in wanted}
+    reports = [code for code in study.report_codes if code in params]
+    section_ids = list(grid.section_ids)
+    if sections:
+        wanted_s = list(dict.fromkeys(sections))
+        for s in wanted_s:
+            grid.section(s)  # raises listing the allowed ids
+        section_ids = [s for s in section_ids if s in wanted_s]
+    for p in (data_path, conversations_path):
+        if p is not None and not Path(p).is_file():
+            raise ValueError(f"data file not found: {Path(p).name}")
+    return reports, section_ids, params
+
+
+def _preflight(data_path: str | Path | None, conversations_path: str | Path | None) -> None:
+    """Validate a partner's inputs once, before any run starts or any file is written.
+
+    A bad export raises ``readers.DataError`` (or ``qualitative.QualitativeDataError``), both
+    ``ValueError``: the command line prints the one message and exits 2. The embedded default
+    data are validated by the test suite, so they are not read again here.
+    """
+    if data_path is not None:
+        from perspectives.readers import load_survey
+
+        load_survey(data_path)
+    if conversations_path is not None:
+        from perspectives.qualitative import load_conversations
+
+        load_conversations(conversations_path)
+
+
+def _start_order(todo: list[PlannedRun], study: Study) -> list[PlannedRun]:
+    """The synthesis pools every country and is the slowest report: its runs start first, so
+    that its assembly overlaps the country runs instead of ending the build."""
+    return sorted(todo, key=lambda r: r.report != study.synthesis_code)
+
+
+def _preload(todo: list[PlannedRun], library: LibraryIndex) -> list[str]:
+    """The library modules the due runs' notebooks import: the run server imports them once."""
+    preload: set[str] = set()
+    for r in todo:
+        preload |= set(library.modules) if r.modules is None else set(r.modules)
+    return sorted(preload)
+
+
+def _warm_up(todo: list[PlannedRun], study: Study, package: str) -> tuple[str, dict[str, object]]:
+    """The run server's warm-up: every run of a build reads the same data, loaded once (the
+    first run's data paths and language are every run's)."""
+    first = todo[0].params
+    return (f"{package}.report:warm_up",
+            {**{k: first[k] for k in ("data_path", "conversations_path", "lang")},
+             "countries": sorted({r.report for r in todo} - {study.synthesis_code})})
+

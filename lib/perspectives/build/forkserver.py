@@ -1,0 +1,356 @@
+"""The run server: one pre-warmed Python process that forks a child per run.
+
+Purpose
+    A papermill run through a Jupyter kernel pays, every time, for starting the kernel
+    (~1.3 s) and importing pandas, matplotlib and the library; for our section notebooks
+    that is most of the cost of a run. :class:`ForkServer` starts one server process that
+    imports the execution machinery and the modules the runs need once (and calls a warm-up
+    that fills caches of input files), then ``os.fork()``\\s one child per task. The child
+    calls the server's task function (``"module:function"``, given at start; the build gives
+    :func:`perspectives.build.run.execute_payload`) in a fresh process and exits, so nothing a
+    run does (globals, module state, caches, matplotlib state) can reach another run. At most
+    ``workers`` children run at a time; ``submit`` returns a ``concurrent.futures.Future``.
+
+    This module knows nothing of the build that uses it: tasks and results are JSON objects,
+    and the function they go to is named, not imported (papermill's engines likewise never
+    call back into ``execute_notebook``).
+
+Inputs
+    The task function's name, the modules to preload, an optional warm-up function and its
+    arguments, the environment for the runs (thread caps, ``PYTHONPATH``).
+
+Outputs
+    Each task's result (a JSON object) and the child's peak resident memory (``maxrss_kb``).
+
+Notes
+    * Requires ``os.fork`` (Linux, macOS); elsewhere the build uses papermill's kernel engine.
+    * A forked child inherits numpy's global random state from the server; it is reseeded
+      from the OS in each child, as a fresh kernel would be.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from typing import Any
+
+from perspectives.build.engine import get_shell, register
+from perspectives.imports import import_jsonschema_quickly
+
+__all__ = ["ForkServer", "fork_available"]
+
+# Third-party modules imported once in the server before any fork, besides those the library
+# modules import at their top (which come with the library: see ForkServer's ``preload``).
+# Extra names can be given in $PERSPECTIVES_PRELOAD (comma-separated), e.g. for a library that
+# imports something heavy inside a function. Missing ones are skipped.
+PRELOAD_ENV = "PERSPECTIVES_PRELOAD"
+# A warm-up call the server makes after its imports, before any fork (see ``_warm``); the
+# build sets it to ``perspectives.report.warm_up`` with the runs' data paths.
+WARM_ENV = "PERSPECTIVES_WARM"
+# The function every child calls with its task ("module:function").
+TASK_ENV = "PERSPECTIVES_TASK_FUNCTION"
+
+# Modules of the execution machinery itself, also imported before forking.
+MACHINERY_MODULES: tuple[str, ...] = (
+    "papermill",
+    "papermill.engines",
+    "papermill.translators",
+    "nbformat",
+    "IPython",
+    "IPython.display",
+    "IPython.core.interactiveshell",
+)
+
+
+def fork_available() -> bool:
+    """True where ``os.fork`` exists (POSIX): the run server needs it."""
+    return hasattr(os, "fork") and sys.platform != "win32"
+
+
+def _resolve(spec: str) -> Callable[..., Any]:
+    """The function named ``"module:function"``."""
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _preload(modules: Iterable[str]) -> list[str]:
+    """Import modules, skipping any that fail: the run that needs one reports the error."""
+    failed = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a broken module must fail its runs, not the server
+            failed.append(name)
+    return failed
+
+
+def _warm(spec: str) -> str | None:
+    """Call the warm-up function named in ``spec`` (JSON ``{"function": "mod:name", "kwargs"}``).
+
+    It fills caches every run would fill first (parsed parameters, the validated data, fonts)
+    so that each fork inherits them. A failure is returned as text, never raised: the runs
+    then do that work themselves and report any error where it belongs, in their notebook.
+    """
+    if not spec:
+        return None
+    try:
+        doc = json.loads(spec)
+        _resolve(str(doc["function"]))(**doc.get("kwargs", {}))
+    except Exception as exc:  # noqa: BLE001 - see the docstring: the runs redo it and report
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return None
+
+
+def _child(task: dict[str, Any], result_fd: int, function: Callable[[dict[str, Any]], Any]) -> None:
+    """Body of a fork child: execute one run, write its result as JSON, never return."""
+    code = 0
+    try:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        # the child never reads tasks nor writes the protocol; stdout is the run's business
+        os.dup2(devnull, 0)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # like a kernel, resolve imports from the working directory (papermill's cwd)
+        if sys.path and sys.path[0] != "":
+            sys.path.insert(0, "")
+        np = sys.modules.get("numpy")
+        if np is not None:
+            np.random.seed()  # a fresh kernel starts from fresh entropy, not the server's state
+        # A run is a short-lived process: collect cycles far less often than the default
+        # (every 700 allocations), which is about 5% of a run's time with pandas and
+        # matplotlib; whatever is left is freed when the process ends.
+        gc.set_threshold(100_000, 50, 100)
+        result = function(task)
+    except BaseException as exc:  # noqa: BLE001 - report anything, never run the server's loop
+        code = 1
+        result = {"key": task.get("key"), "ok": False, "seconds": 0.0,
+                  "error": {"cell_index": None, "cell_source": "", "ename": type(exc).__name__,
+                            "evalue": str(exc).splitlines()[0] if str(exc) else "",
+                            "traceback": traceback.format_exc()[-2000:]}}
+    try:
+        data = json.dumps(result, default=str).encode()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(result_fd, view):]
+    finally:
+        os._exit(code)
+
+
+def serve(workers: int, function: Callable[[dict[str, Any]], Any], proto_in: Any, proto_out: Any) -> None:
+    """The server loop: read tasks (JSON lines), fork up to ``workers`` children, answer.
+
+    Each answer line is ``{"id", "result", "maxrss_kb"}``; a child that dies without a
+    result (killed, segfault) yields an error result naming the signal.
+    """
+    sel = selectors.DefaultSelector()
+    sel.register(proto_in, selectors.EVENT_READ, "tasks")
+    queue: list[dict[str, Any]] = []
+    running: dict[int, tuple[Any, int, bytearray]] = {}  # fd -> (id, pid, buffer)
+    inbox = b""
+    open_input = True
+
+    def send(msg: dict[str, Any]) -> None:
+        proto_out.write((json.dumps(msg, default=str) + "\n").encode())
+        proto_out.flush()
+
+    def start(item: dict[str, Any]) -> None:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            _child(item["task"], w, function)
+        os.close(w)
+        os.set_blocking(r, False)
+        running[r] = (item["id"], pid, bytearray())
+        sel.register(r, selectors.EVENT_READ, "child")
+
+    while open_input or queue or running:
+        while queue and len(running) < workers:
+            start(queue.pop(0))
+        for key, _ in sel.select():
+            if key.data == "tasks":
+                chunk = os.read(key.fd, 1 << 16)
+                if not chunk:
+                    open_input = False
+                    sel.unregister(key.fd)
+                    continue
+                inbox += chunk
+                *lines, inbox = inbox.split(b"\n")
+                queue.extend(json.loads(line) for line in lines if line.strip())
+            else:
+                task_id, pid, buf = running[key.fd]
+                chunk = os.read(key.fd, 1 << 16)
+                if chunk:
+                    buf.extend(chunk)
+                    continue
+                sel.unregister(key.fd)
+                os.close(key.fd)
+                del running[key.fd]
+                _, status, usage = os.wait4(pid, 0)
+                try:
+                    result = json.loads(bytes(buf))
+                except ValueError:
+                    why = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+                           else f"exit code {os.WEXITSTATUS(status)}")
+                    result = {"ok": False, "seconds": 0.0,
+                              "error": {"cell_index": None, "cell_source": "",
+                                        "ename": "WorkerDied",
+                                        "evalue": f"the run's process ended with {why}"}}
+                send({"id": task_id, "result": result, "maxrss_kb": usage.ru_maxrss})
+
+
+# How the client starts the server: a plain import (``python -m`` on a module of a package
+# whose __init__ already imported it would run a second copy of it).
+_SERVER_COMMAND = ("import sys; from perspectives.build.forkserver import server_main; "
+                   "sys.exit(server_main(sys.argv[1:]))")
+
+
+def server_main(argv: list[str]) -> int:
+    """The server process: ``serve WORKERS [MODULE...]`` (started by :class:`ForkServer`)."""
+    workers = int(argv[1])
+    # The protocol goes over the original stdout; anything printed by imports or runs must
+    # not corrupt it, so fd 1 now points at stderr.
+    proto_out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    import_jsonschema_quickly()
+    t0 = time.perf_counter()
+    failed = _preload(list(MACHINERY_MODULES) + argv[2:] + [
+        m for m in os.environ.get(PRELOAD_ENV, "").split(",") if m.strip()])
+    function = _resolve(os.environ[TASK_ENV])
+    register()
+    get_shell()  # built once here so no child pays for it
+    # nbformat compiles its JSON-schema validator on first use (~0.1 s); papermill validates
+    # every notebook it reads, so compile it here, for the current format, once.
+    import nbformat.validator
+
+    nbformat.validator.get_validator(version=nbformat.v4.nbformat, version_minor=nbformat.v4.nbformat_minor)
+    warm_failed = _warm(os.environ.get(WARM_ENV, ""))
+    gc.collect()
+    # Objects that exist now are shared with every child copy-on-write; freezing keeps the
+    # collector from touching (and so copying) them in each child.
+    gc.freeze()
+    proto_out.write((json.dumps({"ready": True, "seconds": time.perf_counter() - t0,
+                                 "preload_failed": failed, "warm_failed": warm_failed,
+                                 "threads": threading.active_count()}) + "\n").encode())
+    proto_out.flush()
+    serve(workers, function, sys.stdin.buffer, proto_out)
+    return 0
+
+
+class ForkServer:
+    """Client side of the run server: ``submit(task)`` returns a Future of its result.
+
+    Args:
+        workers: children running at a time (at least 1).
+        function: ``"module:function"`` each child calls with its task (a JSON object); it
+            returns the task's result (a JSON object).
+        env: environment of the server (thread caps, ``PYTHONPATH``), over this process's.
+        preload: extra modules (the library modules the tasks import) imported before
+            forking.
+        python: the interpreter (default: this one).
+        warm: a function (``"module:name"``) and its keyword arguments, called once before
+            forking to fill caches every task would fill (see ``_warm``).
+
+    Use as a context manager; leaving it waits for the running tasks.
+    """
+
+    def __init__(self, workers: int, function: str, env: dict[str, str] | None = None,
+                 preload: Iterable[str] = (), python: str | None = None,
+                 warm: tuple[str, dict[str, Any]] | None = None) -> None:
+        self.workers = max(1, workers)
+        self._env = {**os.environ, **(env or {}), TASK_ENV: function}
+        if warm is not None:
+            self._env[WARM_ENV] = json.dumps({"function": warm[0], "kwargs": warm[1]})
+        self._preload = sorted(set(preload))
+        self._python = python or sys.executable
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._futures: dict[int, Future[dict[str, Any]]] = {}
+        self._next_id = 0
+        self._lock = threading.Lock()
+        self._reader: threading.Thread | None = None
+        self.ready_info: dict[str, Any] = {}
+        self.maxrss_kb: dict[str, int] = {}  # task key -> the child's peak RSS
+
+    def __enter__(self) -> ForkServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(wait=exc[0] is None)
+
+    def start(self) -> None:
+        """Start the server and wait until it has imported everything."""
+        self._proc = subprocess.Popen(
+            [self._python, "-c", _SERVER_COMMAND, "serve", str(self.workers), *self._preload],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=self._env,
+            # its own process group: stopping the build can then stop the server and every
+            # fork it made at once, and Ctrl-C reaches the build, which decides
+            start_new_session=True,
+        )
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        if not line:
+            code = self._proc.wait()
+            raise RuntimeError(f"the run server did not start (exit code {code})")
+        self.ready_info = json.loads(line)
+        self._reader = threading.Thread(target=self._read, name="fork-server-reader",
+                                        daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        for line in self._proc.stdout:
+            msg = json.loads(line)
+            with self._lock:
+                fut = self._futures.pop(msg["id"])
+            key = msg["result"].get("key")
+            if key:
+                self.maxrss_kb[key] = int(msg.get("maxrss_kb", 0))
+            fut.set_result(msg["result"])
+        # the server went away: every task still pending fails
+        with self._lock:
+            pending, self._futures = self._futures, {}
+        for fut in pending.values():
+            fut.set_exception(RuntimeError("the run server stopped unexpectedly"))
+
+    def submit(self, task: dict[str, Any]) -> Future[dict[str, Any]]:
+        """Queue one task for the server's function; the Future gets its result."""
+        assert self._proc is not None and self._proc.stdin is not None
+        fut: Future[dict[str, Any]] = Future()
+        with self._lock:
+            task_id = self._next_id
+            self._next_id += 1
+            self._futures[task_id] = fut
+        self._proc.stdin.write((json.dumps({"id": task_id, "task": task}) + "\n").encode())
+        self._proc.stdin.flush()
+        return fut
+
+    def close(self, wait: bool = True) -> None:
+        """Stop accepting tasks; wait for the server (or kill it when ``wait`` is False)."""
+        if self._proc is None:
+            return
+        with contextlib.suppress(OSError):
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+        if not wait:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
+        self._proc.wait()
+        if self._reader is not None:
+            self._reader.join(timeout=10)
+        self._proc = None
+

@@ -1,0 +1,474 @@
+"""Planning a build: which runs are selected, what each depends on, and which are due.
+
+Purpose
+    For every selected (report, section) run, compute its stamp: the hashes of everything
+    the run depends on. A run is due when its stamp differs from the one its last successful
+    run left (``stamp.json`` in its folder), when its last attempt failed, or when forced;
+    the reason is kept to be printed. Nothing here executes a notebook.
+
+    A stamp holds (``STAMP_COMPONENTS``, in the order a reason is reported):
+    ``notebook`` (cells' type, source and tags: :func:`perspectives.hashing.notebook_hash`),
+    ``parameters`` (the validated parameters, ``output_dir`` left out), ``data`` (every
+    file a notebook may read unasked, ``DATA_GLOBS``, plus the given data files),
+    ``library`` (the library modules the notebook imports, followed transitively with
+    ``ast``; a dynamic import makes every module a dependency), ``environment`` (the lock)
+    and ``upstream`` (the stamps of the sections an ``after:`` section reads).
+
+Inputs
+    The repository (``root``): notebooks, ``lib/<package>``, data and parameter files,
+    ``requirements.lock``; the study and grid; the previous stamps under the output folder.
+
+Outputs
+    :class:`PlannedRun` objects (one per selected run, due or not) and
+    :func:`library_dependencies` for a notebook.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from perspectives.hashing import notebook_hash, sha256_file, sha256_json
+from perspectives.study import GridSection, Study
+
+__all__ = [
+    "DATA_GLOBS",
+    "STAMP_COMPONENTS",
+    "STAMP_VERSION",
+    "FileHasher",
+    "LibraryIndex",
+    "NotebookInfo",
+    "PlannedRun",
+    "data_stamp",
+    "library_dependencies",
+    "notebook_info",
+    "parameters_cell",
+    "read_json",
+    "stamp_reason",
+    "topological",
+]
+
+STAMP_VERSION = 1
+
+# Files a notebook may read without being told: hashed into every stamp.
+DATA_GLOBS: tuple[str, ...] = (
+    "data/synthetic/**/*",
+    "data/instrument/**/*",
+    "data/*.yml",
+    "data/*.yaml",
+    "data/*.csv",
+    "data/*.xlsx",
+    "data/*.json",
+    "params/*.yml",
+    "params/*.yaml",
+)
+
+# Stamp components, in the order a reason for re-running is reported.
+STAMP_COMPONENTS = ("notebook", "parameters", "data", "library", "environment", "upstream")
+
+
+class FileHasher:
+    """SHA-256 of files, computed once per build however many runs share a file."""
+
+    def __init__(self) -> None:
+        self._memo: dict[Path, str] = {}
+
+    def __call__(self, path: Path) -> str:
+        """The file's SHA-256 (64 hexadecimal characters); OSError when it cannot be read."""
+        path = path.resolve()
+        if path not in self._memo:
+            self._memo[path] = sha256_file(path)
+        return self._memo[path]
+
+
+def read_json(path: Path) -> Any | None:
+    """The JSON document in ``path``, or None when it is missing or not JSON."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
+
+
+def _cell_tags(cell: dict[str, Any]) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []) or [])
+
+
+def _source(cell: dict[str, Any]) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def parameters_cell(nb: dict[str, Any]) -> tuple[int | None, str | None]:
+    """Index of the single cell tagged ``parameters``, or None and what breaks the contract."""
+    idx = [i for i, c in enumerate(nb.get("cells", [])) if "parameters" in _cell_tags(c)]
+    if len(idx) != 1:
+        return None, f"the notebook must have exactly one cell tagged 'parameters' (has {len(idx)})"
+    return idx[0], None
+
+
+# --------------------------------------------------------------------------- library deps
+
+
+def _strip_magics(code: str) -> str:
+    """Drop IPython magics and shell escapes so the rest parses as Python."""
+    if code.lstrip().startswith("%%"):
+        return ""
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in code.splitlines()
+    )
+
+
+class LibraryIndex:
+    """The modules of one package and the package-internal imports of each (via ``ast``)."""
+
+    def __init__(self, lib_dir: Path, package: str, hasher: FileHasher) -> None:
+        self.lib_dir = lib_dir
+        self.package = package
+        self.hasher = hasher
+        self.modules: dict[str, Path] = {}
+        pkg_dir = lib_dir / package
+        for p in sorted(pkg_dir.rglob("*.py")) if pkg_dir.is_dir() else []:
+            if "__pycache__" in p.parts:
+                continue
+            rel = p.relative_to(lib_dir).with_suffix("")
+            parts = list(rel.parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            self.modules[".".join(parts)] = p
+        self._imports: dict[str, tuple[set[str], bool]] = {}
+
+    def rel(self, module: str) -> str:
+        """Path of a module relative to the package folder, e.g. ``stats.py``."""
+        return self.modules[module].relative_to(self.lib_dir / self.package).as_posix()
+
+    def _is_pkg(self, module: str) -> bool:
+        return self.modules[module].name == "__init__.py"
+
+    def imports_in(
+        self, tree: ast.AST, current: str | None = None, is_pkg: bool = False
+    ) -> tuple[set[str], bool]:
+        """Package modules imported by ``tree``; the flag is True when unsure (dynamic)."""
+        pkg = self.package
+        found: set[str] = set()
+        unsure = False
+
+        def add(name: str) -> None:
+            parts = name.split(".")
+            # importing a.b.c executes a/__init__, a/b/__init__ and a/b/c
+            for i in range(1, len(parts) + 1):
+                found.add(".".join(parts[:i]))
+
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name == pkg or alias.name.startswith(pkg + "."):
+                        add(alias.name)
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    if current is None:
+                        continue
+                    base_parts = current.split(".") if is_pkg else current.split(".")[:-1]
+                    if node.level > 1:
+                        base_parts = base_parts[: len(base_parts) - (node.level - 1)]
+                    base = ".".join(base_parts + ([node.module] if node.module else []))
+                else:
+                    base = node.module or ""
+                if not (base == pkg or base.startswith(pkg + ".")):
+                    continue
+                add(base)
+                for alias in node.names:
+                    if alias.name == "*":
+                        # a star import from a package may pull in any submodule
+                        if base in self.modules and self._is_pkg(base):
+                            unsure = True
+                    elif f"{base}.{alias.name}" in self.modules:
+                        add(f"{base}.{alias.name}")
+            elif isinstance(node, ast.Call):
+                fn = node.func
+                name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
+                if name in ("import_module", "__import__"):
+                    arg = node.args[0] if node.args else None
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        if arg.value.startswith(pkg):
+                            add(arg.value)
+                    else:
+                        unsure = True
+        return found, unsure
+
+    def _module_imports(self, module: str) -> tuple[set[str], bool]:
+        if module not in self._imports:
+            try:
+                tree = ast.parse(self.modules[module].read_text(encoding="utf-8"))
+            except SyntaxError:
+                self._imports[module] = (set(), True)
+            else:
+                self._imports[module] = self.imports_in(tree, module, self._is_pkg(module))
+        return self._imports[module]
+
+    def closure(self, code_cells: Iterable[str]) -> set[str] | None:
+        """Modules the code imports, transitively; None means "unsure: all of them"."""
+        todo: set[str] = set()
+        for code in code_cells:
+            try:
+                tree = ast.parse(_strip_magics(code))
+            except SyntaxError:
+                return None
+            found, unsure = self.imports_in(tree)
+            if unsure:
+                return None
+            todo |= found
+        seen: set[str] = set()
+        while todo:
+            mod = todo.pop()
+            if mod in seen:
+                continue
+            seen.add(mod)
+            if mod in self.modules:
+                found, unsure = self._module_imports(mod)
+                if unsure:
+                    return None
+                todo |= found - seen
+        return {m for m in seen if m in self.modules}
+
+    def hashes(self, modules: set[str] | None) -> dict[str, str]:
+        """sha256 per module file (all modules when ``modules`` is None)."""
+        mods = self.modules if modules is None else modules
+        return {self.rel(m): self.hasher(self.modules[m]) for m in sorted(mods)}
+
+
+def library_dependencies(
+    notebook: Path, lib_dir: Path | None = None, package: str = "perspectives"
+) -> list[str]:
+    """Library files a notebook depends on, followed through imports.
+
+    Returns:
+        Paths relative to the package folder (``stats.py``), sorted; every module of the
+        package when an import cannot be followed (a dynamic import, a syntax error).
+    """
+    from perspectives.study import repo_root
+
+    index = LibraryIndex(lib_dir or repo_root() / "lib", package, FileHasher())
+    nb = read_json(notebook) or {}
+    code = [_source(c) for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    mods = index.closure(code)
+    return sorted(index.rel(m) for m in (index.modules if mods is None else mods))
+
+
+@dataclass(frozen=True)
+class NotebookInfo:
+    """What planning needs of a section notebook, read once per build.
+
+    Attributes:
+        hash: :func:`perspectives.hashing.notebook_hash` of the file.
+        modules: library modules its code imports (transitively); None means all of them.
+        parameters_index: index of its ``parameters`` cell (None when the contract fails).
+        contract_error: what breaks the notebook contract, or None.
+    """
+
+    hash: str
+    modules: frozenset[str] | None
+    parameters_index: int | None
+    contract_error: str | None
+
+
+def notebook_info(path: Path, library: LibraryIndex) -> NotebookInfo:
+    """Read a section notebook once: its content hash, imports and parameters cell."""
+    nb = read_json(path) or {}
+    code = [_source(c) for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    p_idx, p_err = parameters_cell(nb)
+    mods = library.closure(code)
+    return NotebookInfo(notebook_hash(path), None if mods is None else frozenset(mods), p_idx, p_err)
+
+
+# --------------------------------------------------------------------------- stamps
+
+
+@dataclass
+class PlannedRun:
+    """One selected run: what it depends on and whether (and why) it is due.
+
+    Attributes:
+        report: report code (ISO3 or the synthesis code).
+        section: its section of the grid.
+        params: the validated notebook parameters (``output_dir`` is added at execution).
+        notebook: absolute path of the section notebook.
+        run_dir: the run's folder under ``outputs/<report folder>/sections/``.
+        stamp: the stamp this run writes when it succeeds.
+        reason: why it is due; None when it is up to date.
+        deps: keys of upstream runs that execute in this build (``after:``).
+        pre_error: a contract error found before running (the run fails with it).
+        modules: library modules the notebook imports (None: all of them).
+        parameters_index: index of the notebook's ``parameters`` cell.
+    """
+
+    report: str
+    section: GridSection
+    params: dict[str, Any]
+    notebook: Path
+    run_dir: Path
+    stamp: dict[str, Any]
+    reason: str | None
+    deps: list[str]
+    pre_error: str | None = None
+    modules: frozenset[str] | None = frozenset()
+    parameters_index: int | None = None
+
+    @property
+    def key(self) -> str:
+        """``REPORT/section``: the run's name in progress lines and dependencies."""
+        return f"{self.report}/{self.section.id}"
+
+
+def data_stamp(
+    root: Path, study: Study, params: dict[str, Any], hasher: FileHasher
+) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Hashes of every data file a run may read, and the primary inputs named in reports."""
+    data: dict[str, str] = {}
+    for pattern in DATA_GLOBS:
+        for p in sorted(root.glob(pattern)):
+            if p.is_file():
+                data[p.relative_to(root).as_posix()] = hasher(p)
+    for name in ("data_path", "conversations_path"):
+        if params.get(name):
+            data[name] = hasher(Path(params[name]))
+    # What the report header shows: file name and hash, never a folder.
+    roles = {"survey": "data_path", "conversations": "conversations_path"}
+    inputs: list[dict[str, str]] = []
+    for role, rel in study.data.items():
+        if not isinstance(rel, str) or "/" not in rel and "." not in rel:
+            continue  # e.g. id_column: a setting, not a file
+        given = params.get(roles.get(role, ""), None)
+        p = Path(given) if given else root / rel
+        if p.is_file():
+            inputs.append({"role": role, "name": p.name, "sha256": hasher(p)})
+    return data, inputs
+
+
+def stamp_reason(old: dict[str, Any] | None, new: dict[str, Any]) -> str | None:
+    """Why a run must be redone given its previous stamp; None when it is up to date."""
+    if old is None:
+        return "new"
+    if old.get("version") != new.get("version"):
+        return "build format changed"
+    for comp in STAMP_COMPONENTS:
+        if old.get(comp) == new.get(comp):
+            continue
+        if comp in ("data", "library", "upstream"):
+            a, b = old.get(comp) or {}, new.get(comp) or {}
+            changed = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+            label = "data" if comp == "data" else comp
+            return f"{label} changed: {', '.join(changed)}"
+        return f"{comp} changed"
+    return None
+
+
+def topological(sections: Iterable[GridSection]) -> list[GridSection]:
+    """Sections in grid order, each after the sections it reads (``after:``)."""
+    secs = list(sections)
+    ids = {s.id for s in secs}
+    done: set[str] = set()
+    order: list[GridSection] = []
+    while len(order) < len(secs):
+        for s in secs:
+            if s.id not in done and all(a in done or a not in ids for a in s.after):
+                order.append(s)
+                done.add(s.id)
+    return order
+
+
+
+def plan_runs(*, root: Path, study: Study, sections: Iterable[GridSection], selected: Iterable[str],
+              reports: Iterable[str], params: dict[str, dict[str, Any]], out: Path, library: LibraryIndex,
+              environment: str, force: bool = False) -> dict[str, PlannedRun]:
+    """Stamp every selected run and decide which are due.
+
+    Args:
+        root: repository root (notebooks, data and parameter files are read from it).
+        study: the study (report folders, the data files a report names).
+        sections: every section of the grid, in grid order.
+        selected: the ids of the sections to plan.
+        reports: the selected report codes, already validated.
+        params: report code -> its validated notebook parameters.
+        out: the output folder (previous stamps and failure markers are read there).
+        library: the library's modules and imports.
+        environment: the hash of the environment lock.
+        force: every run is due ("forced").
+
+    Returns:
+        ``REPORT/section`` -> :class:`PlannedRun`, reports in the given order and sections
+        in dependency order.
+    """
+    from perspectives.study import report_folder
+
+    hasher = library.hasher
+    infos: dict[Path, NotebookInfo] = {}
+    data_cache: dict[str, tuple[dict[str, str], list[dict[str, str]]]] = {}
+    runs: dict[str, PlannedRun] = {}
+    wanted = set(selected)
+    order = [s for s in topological(sections) if s.id in wanted]
+    for report in reports:
+        folder = out / report_folder(report, study)
+        report_params = params[report]
+        for sec in order:
+            nb_path = (root / sec.notebook).resolve()
+            run_dir = folder / "sections" / sec.id
+            pre_error = None
+            p_idx = None
+            if not nb_path.is_file():
+                pre_error = f"notebook not found: {sec.notebook}"
+                nb_h, mods = "missing", frozenset()
+            else:
+                if nb_path not in infos:
+                    infos[nb_path] = notebook_info(nb_path, library)
+                info = infos[nb_path]
+                nb_h, mods, pre_error, p_idx = info.hash, info.modules, info.contract_error, info.parameters_index
+            dkey = sha256_json(report_params)
+            if dkey not in data_cache:
+                data_cache[dkey] = data_stamp(root, study, report_params, hasher)
+            data, inputs = data_cache[dkey]
+            upstream: dict[str, str] = {}
+            deps: list[str] = []
+            for a in sec.after:
+                key = f"{report}/{a}"
+                if key in runs:
+                    upstream[a] = sha256_json(runs[key].stamp)
+                    if runs[key].reason is not None:
+                        deps.append(key)
+                else:
+                    prev = read_json(folder / "sections" / a / "stamp.json")
+                    if prev is None:
+                        pre_error = pre_error or (
+                            f"upstream section {a!r} of {report} has not been built; "
+                            f"build it first (or drop --section)"
+                        )
+                        upstream[a] = "missing"
+                    else:
+                        upstream[a] = sha256_json(prev)
+            stamp = {
+                "version": STAMP_VERSION,
+                "notebook": nb_h,
+                "parameters": sha256_json({k: v for k, v in report_params.items() if k != "output_dir"}),
+                "data": data,
+                "library": library.hashes(None if mods is None else set(mods)),
+                "environment": environment,
+                "upstream": upstream,
+                "inputs": inputs,  # shown in the report header; not compared
+                "lang": report_params["lang"],  # likewise
+            }
+            failed_marker = folder / "failed" / f"{sec.id}.ipynb"
+            if force:
+                reason: str | None = "forced"
+            elif failed_marker.exists():
+                reason = "previous run failed"
+            else:
+                reason = stamp_reason(read_json(run_dir / "stamp.json"), stamp)
+            if pre_error:
+                reason = reason or "contract error"
+            runs[f"{report}/{sec.id}"] = PlannedRun(report, sec, dict(report_params), nb_path, run_dir,
+                                                    stamp, reason, deps, pre_error, mods, p_idx)
+    return runs

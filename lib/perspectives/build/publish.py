@@ -1,0 +1,165 @@
+"""Publishing the reports of a build: assembly (HTML, Word) and printing (PDF) as runs end.
+
+Purpose
+    :class:`Publisher` assembles each report as soon as all its runs are done, while other
+    runs go on: the HTML and Word files in one thread of the build process
+    (:func:`perspectives.assemble.assemble_report`), the PDF in a few more, printed by one
+    browser for the whole build (:class:`perspectives.pdf.Printer`, a tab per report). A
+    report one of whose runs failed is not written (its previous version is kept).
+    :meth:`Publisher.finish` waits for everything and writes the index.
+
+Inputs
+    The run folders of each report, the study and grid, the build's result (filled in).
+
+Outputs
+    ``<out>/<report>/report.html|docx|pdf`` (see :mod:`perspectives.assemble`) and
+    ``<out>/index.html``; the reports written, unchanged and not written, in the result.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from perspectives.build.outcome import BuildResult
+from perspectives.study import Grid, Study, report_folder
+
+__all__ = ["Publisher"]
+
+
+class Publisher:
+    """Assembles each report as soon as its runs are done, while other runs go on.
+
+    Report assembly (HTML and Word, one report at a time) runs in one thread of the build
+    process and PDF printing in a few more (one browser for the build, a tab per report),
+    so that assembling the first reports overlaps the runs of the later ones instead of
+    waiting for the whole grid. A report one of whose runs failed is not written (its previous
+    report is kept). :meth:`finish` waits for everything, then writes the index.
+    """
+
+    def __init__(self, result: BuildResult, reports: list[str], out: Path, root: Path,
+                 study: Study, grid: Grid, jobs: int | None) -> None:
+        self.result, self.reports, self.out, self.root = result, reports, out, root
+        self.study, self.grid = study, grid
+        self.forbidden = [str(out), str(root), str(Path.home())]
+        self._html = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assemble")
+        self._pdf = ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1),
+                                       thread_name_prefix="pdf")
+        self._pending: dict[str, Future[Any]] = {}
+        self._pdfs: list[Future[None]] = []
+        self._outcome: dict[str, tuple[str, str]] = {}  # report -> (kind, message)
+        self._printer_lock = threading.Lock()
+        self._printer: Any = None
+        self._no_printer: str | None = None
+
+    def report_done(self, code: str, failed: bool) -> None:
+        """Every run of ``code`` has finished: assemble it now (or record why not)."""
+        if code in self._pending or code in self._outcome:
+            return
+        if failed:
+            self._outcome[code] = ("not_written", "a run failed; previous report.html kept")
+            return
+        self._pending[code] = self._html.submit(self._assemble_one, code)
+
+    def prepare(self) -> None:
+        """Get assembly ready while the runs' server starts and one CPU would be idle: import
+        its libraries, and start the browser and print a first page (see ``Printer.warm_up``)."""
+        from perspectives import assemble, pdf
+
+        self._pending["(prepare)"] = self._html.submit(assemble.prepare)
+        if pdf.pdf_wanted():
+            self._pdfs.append(self._pdf.submit(self._warm_printer))
+
+    def _get_printer(self) -> Any:
+        """The build's one browser, started on first use; None when there is none."""
+        from perspectives import pdf
+
+        with self._printer_lock:
+            if self._printer is None and self._no_printer is None:
+                printer = pdf.Printer()
+                try:
+                    printer.start()
+                    self._printer = printer
+                except (pdf.PdfUnavailable, OSError) as exc:
+                    self._no_printer = str(exc)
+            return self._printer
+
+    def _warm_printer(self) -> None:
+        from perspectives import assemble
+
+        printer = self._get_printer()
+        if printer is None:
+            return
+        try:
+            printer.warm_up((assemble.TEMPLATES / "report.css").read_text(encoding="utf-8"))
+        except Exception as exc:  # noqa: BLE001 - a failed warm-up (or an abort during it) costs
+            # only time: each report's own print says loudly if the browser fails.
+            print(f"note: the PDF printer's warm-up failed ({exc})", file=sys.stderr)
+
+    def _assemble_one(self, code: str) -> str:
+        from perspectives import assemble
+
+        try:
+            # The PDF starts printing as soon as the HTML is written, while the Word file is made.
+            written = assemble.assemble_report(code, self.out / report_folder(code, self.study),
+                                               self.study, self.grid, self.root,
+                                               forbidden=self.forbidden, print_pdf=self._queue_print)
+        except assemble.AssemblyError as exc:
+            self._outcome[code] = ("not_written", str(exc))
+            return "not_written"
+        self._outcome[code] = ("written" if written else "unchanged", "")
+        return "written" if written else "unchanged"
+
+    def _queue_print(self, code: str, html_path: Path) -> None:
+        self._pdfs.append(self._pdf.submit(self._print, code, html_path))
+
+    def _print(self, code: str, html_path: Path) -> None:
+        from perspectives import pdf
+
+        printer = self._get_printer()
+        if printer is None:
+            print(f"{code}: report.pdf skipped: {self._no_printer}", file=sys.stderr)
+            return
+        pdf.write_pdf(code, html_path, printer)
+
+    def abort(self) -> None:
+        """Drop the assembly not yet started and close the browser (the build is stopping)."""
+        self._html.shutdown(wait=False, cancel_futures=True)
+        self._pdf.shutdown(wait=False, cancel_futures=True)
+        with self._printer_lock:
+            if self._printer is not None:
+                self._printer.close()
+                self._printer = None
+            self._no_printer = "the build stopped"
+
+    def finish(self, failed_reports: set[str]) -> None:
+        """Assemble what is left, wait for every report and PDF, write the index."""
+        try:
+            for code in self.reports:
+                self.report_done(code, code in failed_reports)
+            for fut in list(self._pending.values()):
+                fut.result()  # an unexpected error in assembly fails the build loudly
+            self._html.shutdown(wait=True)
+            for pdf in self._pdfs:
+                pdf.result()
+        finally:
+            self._html.shutdown(wait=True)
+            self._pdf.shutdown(wait=True)
+            if self._printer is not None:
+                self._printer.close()
+        for code in self.reports:  # in report order, whatever order they finished in
+            kind, message = self._outcome.get(code, ("", ""))
+            if kind == "written":
+                self.result.reports_written.append(code)
+            elif kind == "unchanged":
+                self.result.reports_unchanged.append(code)
+            elif kind == "not_written":
+                self.result.reports_not_written[code] = message
+        if any(code not in failed_reports for code in self.reports):
+            from perspectives import assemble
+
+            assemble.write_index(self.out, self.study, self.grid)

@@ -1,0 +1,334 @@
+"""Running the due runs: in parallel, dependents after their upstream runs, each atomically.
+
+Purpose
+    :func:`execute_all` hands the due runs to a pool of workers, at most ``jobs`` at a time,
+    in the order given (a dependent that becomes ready goes next), waits for each and moves
+    a successful run's folder into place with renames, so a reader never sees a half-written
+    run. A failed run keeps its partial notebook in ``<report>/failed/`` and fails its
+    dependents; the others go on. When a report's last run ends, the caller is told (its
+    report can be assembled while other runs go on).
+
+    Two pools (``ENGINES``): ``fork`` (default) sends the runs to a
+    :class:`perspectives.build.forkserver.ForkServer`, whose forks execute them with the
+    in-process papermill engine; ``kernel`` uses a process pool whose workers run papermill
+    with a Jupyter kernel each (also where ``os.fork`` is missing). Both execute
+    :func:`perspectives.build.run.execute`, so everything after execution is shared.
+
+Inputs
+    The due :class:`perspectives.build.plan.PlannedRun` objects, the output folder, the
+    engine and its settings.
+
+Outputs
+    Run folders under ``<out>/<report>/sections/``, failure markers, one
+    :class:`perspectives.build.outcome.RunResult` per run (in ``results``), progress lines
+    on stderr.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from perspectives.build.forkserver import ForkServer, fork_available
+from perspectives.build.outcome import RunError, RunResult
+from perspectives.build.plan import PlannedRun
+from perspectives.build.run import RunOutcome, RunTask, execute
+
+__all__ = [
+    "DEFAULT_ENGINE",
+    "ENGINES",
+    "ENGINE_ENV",
+    "KERNEL_ENV",
+    "KERNEL_NAME",
+    "build_lock",
+    "choose_engine",
+    "execute_all",
+    "progress",
+]
+
+KERNEL_NAME = "python3"
+
+# How runs execute: "fork" runs papermill with an in-process engine in forks of one
+# pre-warmed process; "kernel" is papermill's standard engine, one Jupyter kernel per run.
+# The build's ``engine`` argument, else this variable, else "fork".
+ENGINE_ENV = "PERSPECTIVES_ENGINE"
+ENGINES: tuple[str, ...] = ("fork", "kernel")
+DEFAULT_ENGINE = "fork"
+# What the run server's forks call with each task.
+TASK_FUNCTION = "perspectives.build.run:execute_payload"
+
+# Parallel kernels must not each start one thread per core, or they fight for 2 cores.
+KERNEL_ENV: dict[str, str] = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+    "MPLBACKEND": "Agg",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    # Set iteration order and hash() must not differ between builds.
+    "PYTHONHASHSEED": "0",
+}
+
+
+def progress(msg: str) -> None:
+    """One progress line on stderr."""
+    print(msg, file=sys.stderr, flush=True)
+
+
+def choose_engine(engine: str | None) -> str:
+    """The engine to use: the argument, else ``$PERSPECTIVES_ENGINE``, else the default.
+
+    Raises:
+        ValueError: an unknown engine name (the message lists the known ones).
+    """
+    chosen = engine or os.environ.get(ENGINE_ENV) or DEFAULT_ENGINE
+    if chosen not in ENGINES:
+        raise ValueError(f"unknown engine {chosen!r}; allowed: {', '.join(ENGINES)}")
+    if chosen == "fork" and not fork_available():
+        return "kernel"  # no fork on this platform: the standard path still works
+    return chosen
+
+
+@contextlib.contextmanager
+def build_lock(out: Path) -> Iterator[None]:
+    """One build at a time per output folder: runs swap folders under ``out/``.
+
+    Raises:
+        RuntimeError: another build holds the folder.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".build.lock", "w") as fh:
+        try:
+            import fcntl
+
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - not POSIX
+            pass
+        except OSError as exc:
+            raise RuntimeError(f"another build is running in {out.name}/") from exc
+        yield
+
+
+def _swap_in(tmp: Path, target: Path, trash_dir: Path) -> None:
+    """Replace ``target`` by ``tmp`` with renames, so a reader never sees a half-written run."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    trash = None
+    if target.exists():
+        trash = trash_dir / f".{target.name}.tmp-old-{uuid.uuid4().hex}"
+        os.replace(target, trash)
+    os.replace(tmp, target)
+    if trash is not None:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def _check_kernel(kernel_name: str) -> None:
+    """Warn when the kernel would not run this interpreter (the venv's)."""
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        argv0 = KernelSpecManager().get_kernel_spec(kernel_name).argv[0]
+    except Exception as exc:  # noqa: BLE001 - a missing kernel fails every run anyway
+        progress(f"warning: kernel {kernel_name!r} not found ({type(exc).__name__})")
+        return
+    # jupyter_client substitutes sys.executable for a bare "python"/"python3"
+    if Path(argv0).name not in ("python", "python3", f"python3.{sys.version_info[1]}") and \
+            Path(argv0).resolve() != Path(sys.executable).resolve():
+        progress(f"warning: kernel {kernel_name!r} runs {argv0}, not {sys.executable}; "
+                 f"run `{sys.executable} -m ipykernel install --sys-prefix`")
+
+
+def _init_worker(env: dict[str, str]) -> None:
+    """Runs once in each worker process: the kernels it starts inherit this environment."""
+    os.environ.update(env)
+
+
+def _failure(run: PlannedRun, ename: str, evalue: str) -> RunResult:
+    return RunResult(run.report, run.section.id, run.section.notebook, "failed", run.reason, 0.0,
+                     RunError(ename, evalue))
+
+
+def execute_all(
+    todo: list[PlannedRun],
+    results: dict[str, RunResult],
+    out: Path,
+    root: Path,
+    lib_dir: Path,
+    jobs: int | None,
+    timeout: int | None,
+    kernel_name: str,
+    engine: str = DEFAULT_ENGINE,
+    preload: list[str] | None = None,
+    on_report_done: Callable[[str, bool], None] | None = None,
+    warm: tuple[str, dict[str, Any]] | None = None,
+) -> None:
+    """Execute runs in parallel, dependents once their upstream runs succeeded.
+
+    Args:
+        todo: the due runs, in the order they should start.
+        results: filled with one result per run, by key (``REPORT/section``).
+        out: the output folder.
+        root: the repository root (replaced by ``<repo>`` in what runs write).
+        lib_dir: the folder holding the library package (put first on ``PYTHONPATH``).
+        jobs: runs at a time (default: the CPU count).
+        timeout: per-cell timeout in seconds, or None.
+        kernel_name: the Jupyter kernel of the kernel engine.
+        engine: ``"fork"`` or ``"kernel"``.
+        preload: library modules the run server imports before forking.
+        on_report_done: called with ``(report, any_run_failed)`` when a report's last run ends.
+        warm: the run server's warm-up function and arguments.
+    """
+    # Runs execute in hidden folders beside their target (same filesystem, so the final
+    # rename is atomic, and output_dir's parent is the report's sections/ folder, where an
+    # `after:` section finds its siblings). Leftovers of an interrupted build go first.
+    for run in todo:
+        for stale in run.run_dir.parent.glob(".*.tmp-*"):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+    n_total = len(todo)
+    done_count = 0
+    home = str(Path.home())
+    # Replacements applied to executed notebooks: longest (most specific) first.
+    base_repl = sorted(
+        [(str(out), "<outputs>"), (str(root), "<repo>"), (home, "~")],
+        key=lambda t: -len(t[0]),
+    )
+    base_repl = [t for t in base_repl if t[0] not in ("", "/")]
+
+    left_in_report = collections.Counter(r.report for r in todo)
+    failed_in_report: set[str] = set()
+
+    def finish(run: PlannedRun, res: RunResult) -> None:
+        nonlocal done_count
+        done_count += 1
+        results[run.key] = res
+        state = "" if res.status == "ok" else " FAILED"
+        progress(f"[{done_count}/{n_total}] {run.report} {run.section.id}{state} "
+                 f"{res.seconds:.1f}s (reason: {run.reason})")
+        if res.status != "ok":
+            failed_in_report.add(run.report)
+        left_in_report[run.report] -= 1
+        if left_in_report[run.report] == 0 and on_report_done is not None:
+            on_report_done(run.report, run.report in failed_in_report)
+
+    def fail_marker(run: PlannedRun) -> Path:
+        return out / run.run_dir.parent.parent.name / "failed" / f"{run.section.id}.ipynb"
+
+    waiting = list(todo)
+    for run in [r for r in waiting if r.pre_error]:
+        waiting.remove(run)
+        finish(run, _failure(run, "ContractError", str(run.pre_error)))
+    if not waiting:
+        return
+    env = dict(KERNEL_ENV)
+    # The kernel must import the library from this root (tests use a stand-in package).
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(lib_dir)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(waiting)))
+    futures: dict[Future[Any], tuple[PlannedRun, Path]] = {}
+    pool: Any
+    if engine == "fork":
+        from perspectives.build.engine import ENGINE_NAME
+
+        engine_name: str | None = ENGINE_NAME
+        pool = ForkServer(workers, TASK_FUNCTION, env=env, preload=preload or (), warm=warm)
+
+        def submit(task: RunTask) -> Future[Any]:
+            return pool.submit(asdict(task))
+    else:
+        _check_kernel(kernel_name)
+        engine_name = None  # papermill's default: nbclient and a kernel
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(env,))
+
+        def submit(task: RunTask) -> Future[Any]:
+            return pool.submit(execute, task)
+
+    with pool:
+
+        def submit_ready() -> None:
+            for run in list(waiting):
+                if len(futures) >= workers:
+                    return
+                dep_res = [results.get(d) for d in run.deps]
+                if any(d is not None and d.status == "failed" for d in dep_res):
+                    waiting.remove(run)
+                    bad = [d for d, r in zip(run.deps, dep_res, strict=True) if r and r.status == "failed"]
+                    finish(run, _failure(run, "UpstreamFailed", f"upstream run(s) failed: {', '.join(bad)}"))
+                elif all(d is not None for d in dep_res):
+                    waiting.remove(run)
+                    run.run_dir.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = Path(tempfile.mkdtemp(prefix=f".{run.section.id}.tmp-", dir=run.run_dir.parent))
+                    os.chmod(tmp, 0o755)
+                    task = RunTask(
+                        key=run.key,
+                        notebook=str(run.notebook),
+                        tmp_dir=str(tmp),
+                        parameters=dict(run.params, output_dir=str(tmp)),
+                        kernel_name=kernel_name,
+                        engine_name=engine_name,
+                        cwd=str(run.notebook.parent),
+                        timeout=timeout,
+                        injected_before=run.parameters_index,
+                        country=run.report,
+                        log_path=str(tmp) + ".log",
+                        replacements=[(str(tmp), "."), *base_repl],
+                    )
+                    futures[submit(task)] = (run, tmp)
+
+        submit_ready()
+        while futures:
+            finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+            for fut in finished:
+                run, tmp = futures.pop(fut)
+                try:
+                    got = fut.result()
+                    outcome = got if isinstance(got, RunOutcome) else RunOutcome(
+                        key=str(got.get("key", run.key)), ok=bool(got["ok"]),
+                        seconds=float(got.get("seconds", 0.0)), error=got.get("error"))
+                except Exception as exc:  # noqa: BLE001 - a dead worker fails one run only
+                    outcome = RunOutcome(run.key, False, 0.0, {"cell_index": None, "cell_source": "",
+                                                               "ename": type(exc).__name__, "evalue": str(exc)})
+                finish(run, _settle(run, tmp, outcome, fail_marker(run), out))
+            submit_ready()
+
+
+def _settle(run: PlannedRun, tmp: Path, outcome: RunOutcome, marker: Path, out: Path) -> RunResult:
+    """Move a finished run's folder into place, or keep what a failed run left; its result."""
+    log = Path(str(tmp) + ".log")
+    if outcome.ok:
+        (tmp / "stamp.json").write_text(json.dumps(run.stamp, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        _swap_in(tmp, run.run_dir, run.run_dir.parent)
+        marker.unlink(missing_ok=True)
+        marker.with_suffix(".log").unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            marker.parent.rmdir()  # only when no other failure is kept there
+        result = RunResult(run.report, run.section.id, run.section.notebook, "ok", run.reason, outcome.seconds)
+    else:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        partial = tmp / "executed.ipynb"
+        if partial.exists():
+            os.replace(partial, marker)
+        else:
+            # nothing executed: leave a marker so the next build redoes the run
+            marker.write_text(json.dumps({"error": outcome.error}), encoding="utf-8")
+        shutil.rmtree(tmp, ignore_errors=True)
+        if log.exists():
+            os.replace(log, marker.with_suffix(".log"))
+        result = RunResult(run.report, run.section.id, run.section.notebook, "failed", run.reason,
+                           outcome.seconds, RunError.from_dict(outcome.error or {}),
+                           marker.relative_to(out).as_posix())
+    log.unlink(missing_ok=True)
+    return result
