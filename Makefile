@@ -46,12 +46,14 @@ pdf-tools:
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "note: install Debian's chromium (apt-get install chromium) to get report.pdf"; fi; }
 
-test: $(STAMP) pdf-tools ## Run ruff and the test suite
-	$(BIN)/ruff check lib tests
+test: $(STAMP) pdf-tools ## Run ruff, the import contracts and the test suite
+	$(BIN)/ruff check lib tests benchmarks
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP) ## Ruff over the library and the tests
-	$(BIN)/ruff check lib tests
+lint: $(STAMP) ## Ruff and the import contracts (.importlinter)
+	$(BIN)/ruff check lib tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 lab: $(STAMP) ## Open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks/

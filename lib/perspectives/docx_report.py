@@ -44,7 +44,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from .i18n import Translator
-from .instrument import _normalise_zip
+from .ooxml import normalise_zip
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DOCX = ROOT / "params" / "reference.docx"
@@ -89,7 +89,7 @@ def build_reference(path: Path | None = None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     raw = io.BytesIO()
     doc.save(raw)
-    target.write_bytes(_normalise_zip(raw.getvalue()))
+    target.write_bytes(normalise_zip(raw.getvalue()))
     return target
 
 
@@ -388,7 +388,7 @@ def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | Non
     doc.core_properties.language = tr.lang
     raw = io.BytesIO()
     doc.save(raw)
-    return _normalise_zip(raw.getvalue())
+    return normalise_zip(raw.getvalue())
 
 
 def main(argv: list[str] | None = None) -> int:

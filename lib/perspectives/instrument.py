@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+
+from perspectives.ooxml import FIXED_TIME, normalise_zip
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIR = ROOT / "data" / "instrument"
@@ -34,8 +33,6 @@ DEFAULT_LANGUAGE = "English (en)"
 ELIGIBILITY = ("elig_adult", "elig_role12m", "elig_caseload12m", "elig_children", "elig_csea")
 # Question types that carry an answer in a data export (groups, notes and metadata do not).
 ANSWER_TYPES = ("select_one", "select_multiple", "integer", "decimal", "text", "calculate")
-# A fixed timestamp keeps the xlsx bytes identical from one build to the next.
-_FIXED_TIME = datetime(2021, 4, 1, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -187,29 +184,11 @@ def _workbook_bytes(source_dir: Path) -> bytes:
         for row in rows:
             worksheet.append([row.get(column, "") for column in header])
     workbook.properties.creator = "perspectives"
-    workbook.properties.created = _FIXED_TIME
-    workbook.properties.modified = _FIXED_TIME
+    workbook.properties.created = FIXED_TIME
+    workbook.properties.modified = FIXED_TIME
     raw = io.BytesIO()
     workbook.save(raw)
-    return _normalise_zip(raw.getvalue())
-
-
-def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed member timestamps so that equal content gives equal bytes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in sorted(source.infolist(), key=lambda item: item.filename):
-            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                # openpyxl stamps the save time into `modified` whatever the workbook says.
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                                 rb"\g<1>2021-04-01T00:00:00Z\g<2>", content)
-            target.writestr(fixed, content)
-    return out.getvalue()
+    return normalise_zip(raw.getvalue())
 
 
 def build_xlsx(path: Path | None = None, source_dir: Path | None = None) -> Path:
