@@ -29,6 +29,13 @@ Comparison
     inside. Claims that the source contradicts (``claims.source_inconsistencies`` or the
     ``status_hint``) are ``source-inconsistent`` whatever is reproduced.
 
+Withheld values
+    A recorded value that the small-cell rule withholds is marked in ``values.json`` (see
+    ``recorded_value``). A claim that reads one gets the status ``withheld``: the value is
+    computed in memory (``unsuppressed_value``), the claim is judged on it, and only the verdict
+    is kept, as "withheld and matching" or "withheld and not matching". The value itself is
+    written nowhere.
+
 Inputs
     ``data/claims.csv``; values from ``<out>/*/sections/*/values.json`` when a build exists,
     otherwise (and for any value a build lacks) computed in-process from the survey export
@@ -54,14 +61,14 @@ import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
-from . import analysis, claims, qualitative, stats
+from . import analysis, claims, fmt, qualitative, stats
 from .fmt import round_half_up
 from .study import load_study, repo_root
 
@@ -69,19 +76,25 @@ __all__ = [
     "CALCS",
     "COLUMNS",
     "STATUSES",
+    "WITHHELD",
     "Context",
     "Outcome",
+    "Withheld",
     "collect_values",
     "evaluate",
     "main",
     "read_build_values",
+    "recorded_value",
     "summarise",
+    "unsuppressed_value",
+    "withheld_counts",
     "write_report",
 ]
 
 COLUMNS: tuple[str, ...] = ("claim_id", "section", "published", "reproduced", "status", "note")
-STATUSES: tuple[str, ...] = ("exact", "close", "miss", "source-inconsistent", "not-computable")
+STATUSES: tuple[str, ...] = ("exact", "close", "miss", "withheld", "source-inconsistent", "not-computable")
 COMPUTABLE: tuple[str, ...] = ("exact", "close", "miss")
+MATCHING, NOT_MATCHING = "withheld and matching", "withheld and not matching"
 ALL = "ALL"
 ALPHA = 0.05
 STAT_TOLERANCE = 0.02  # a statistic within 2% (same df, same decision) is close
@@ -89,10 +102,93 @@ _REF = re.compile(r"\{([A-Za-z0-9_.]+)@([A-Z]{3})\}")
 _NAME_AT = re.compile(r"^([A-Za-z0-9_.]+)@([A-Z]{3})$")
 
 
+# --------------------------------------------------------------------------- withheld values
+
+class _Withheld:
+    """The one marker of a recorded value that the small-cell rule withholds."""
+
+    _instance: _Withheld | None = None
+
+    def __new__(cls) -> _Withheld:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "WITHHELD"
+
+
+WITHHELD = _Withheld()
+
+
+class Withheld(LookupError):
+    """A binding read a withheld value; ``key`` is ``NAME@REPORT``."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"{key} is withheld by the small-cell rule")
+        self.key = key
+
+
+def recorded_value(entry: Mapping[str, Any]) -> Any:
+    """The value of one recorded entry (a ``values.json`` item), or ``WITHHELD``.
+
+    The convention today (``analysis.Result.record``): a withheld cell is recorded with value
+    ``null`` and ``"suppressed": true``. This is the one place that reads it.
+    """
+    return WITHHELD if entry.get("suppressed") else entry.get("value")
+
+
+def unsuppressed_value(name: str, code: str, survey: Any) -> float | int:
+    """What a withheld recorded value holds, computed in memory for a comparison only.
+
+    The caller compares it with the published claim and keeps the verdict; the value is never
+    returned to anything that writes. Covered are the recorded values of single-choice analyses
+    (``kind: single`` in ``params/analyses.yml``): ``ANALYSIS.CODE.pct`` or ``.n`` for a report's
+    own place (REPORT ``ALL`` or an ISO3 code) and ``ANALYSIS.CODE.GROUP.pct`` or ``.n`` for a
+    cell of the synthesis's breakdown. The counts come from the functions the analysis itself
+    uses (``analysis.population``, ``stats.frequency``, ``stats.crosstab``, ``fmt.pct``) without
+    disclosure control. When the suppression rule or the recording convention changes, this
+    function is what to adapt.
+
+    Args:
+        name: the recorded value's name, e.g. ``education.postgraduate.ALB.pct``.
+        code: the report it belongs to, ``ALL`` or an ISO3 code.
+        survey: the loaded survey (``readers.SurveyData``: ``eligible`` and ``instrument``).
+
+    Returns:
+        A percentage (0-100, float) for ``.pct``, a whole count for ``.n``.
+
+    Raises:
+        LookupError: a name of another shape (the value stays withheld and is not compared).
+    """
+    analysis_id, _, rest = name.partition(".")
+    parts = rest.split(".")
+    try:
+        spec = analysis.spec(analysis_id)
+    except KeyError as error:
+        raise LookupError(f"{name}: no analysis to recompute it from") from error
+    if spec["kind"] != "single" or parts[-1] not in {"pct", "n"} or len(parts) not in {2, 3}:
+        raise LookupError(f"{name}: only single-choice shares and counts are recomputed in memory")
+    question = spec["question"]
+    codes = survey.instrument.codes(question)
+    data = analysis.population(survey.eligible, spec.get("population"))
+    if len(parts) == 2:
+        rows = data if code == ALL else data[data["country"] == code]
+        counts = stats.frequency(rows[question], categories=codes)["n"]
+        count, base = int(counts[parts[0]]), int(counts.sum())
+    else:
+        if code != ALL or not spec.get("by"):
+            raise LookupError(f"{name}: a breakdown cell exists only in the synthesis")
+        table = stats.crosstab(data[question], data[spec["by"]], row_order=codes)
+        count, base = int(table.loc[parts[0], parts[1]]), int(table[parts[1]].sum())
+    return count if parts[-1] == "n" else fmt.pct(count, base)
+
+
 # --------------------------------------------------------------------------- where values come from
 
 def read_build_values(out: Path) -> dict[str, Any]:
-    """Recorded values of a build: ``name@REPORT`` -> value (only values about the report's own place).
+    """Recorded values of a build: ``name@REPORT`` -> value or ``WITHHELD`` (only values about the
+    report's own place).
 
     National reports also record the pooled figure beside their own (country ALL); those are the
     synthesis's numbers and are taken from the synthesis, so they are skipped here.
@@ -107,7 +203,7 @@ def read_build_values(out: Path) -> dict[str, Any]:
             continue
         for entry in json.loads(path.read_text(encoding="utf-8")):
             if entry.get("country", code) == code:
-                found[f"{entry['name']}@{code}"] = entry.get("value")
+                found[f"{entry['name']}@{code}"] = recorded_value(entry)
     return found
 
 
@@ -155,7 +251,7 @@ def collect_values(bindings: Iterable[str], data_path: str | Path | None = None,
                 section.values.extend(result.values)
             for entry in section.values:
                 if entry.get("country", code) == code:
-                    values[f"{entry['name']}@{code}"] = entry["value"]
+                    values[f"{entry['name']}@{code}"] = recorded_value(entry)
     return values
 
 
@@ -170,6 +266,8 @@ class Context:
     conversations_path: str | Path | None = None
     failures: dict[str, str] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict)
+    reveal: bool = False  # withheld values are recomputed in memory (never written) instead of raising
+    revealed: set[str] = field(default_factory=set)  # withheld keys read since the set was last cleared
 
     def value(self, name: str, code: str) -> Any:
         key = f"{name}@{code}"
@@ -177,7 +275,20 @@ class Context:
             failed = self.failures.get(f"{name.split('.', 1)[0]}@{code}")
             raise LookupError(f"analysis {name.split('.', 1)[0]} failed ({failed})" if failed
                               else f"no recorded value {key}")
-        return self.values[key]
+        value = self.values[key]
+        if value is WITHHELD:
+            if not self.reveal:
+                raise Withheld(key)
+            self.revealed.add(key)
+            memo = self._cache.setdefault("unsuppressed", {})
+            if key not in memo:
+                memo[key] = unsuppressed_value(name, code, self.survey)
+            return memo[key]
+        return value
+
+    def revealing(self) -> Context:
+        """The same context, reading withheld values in memory (for a withheld claim's verdict)."""
+        return replace(self, reveal=True, revealed=set())
 
     @property
     def survey(self):
@@ -464,7 +575,13 @@ def _sibling_n(binding: str, ctx: Context) -> Any:
     m = _NAME_AT.match(binding.partition(":")[2]) if binding.startswith("value:") else None
     if not m or not m.group(1).endswith(".pct"):
         return None
-    return ctx.values.get(f"{m.group(1)[:-4]}.n@{m.group(2)}")
+    name, code = f"{m.group(1)[:-4]}.n", m.group(2)
+    if f"{name}@{code}" not in ctx.values:
+        return None
+    try:
+        return ctx.value(name, code)
+    except Withheld:  # the share itself is published: its withheld count is simply not compared
+        return None
 
 
 def _significant(p: float, op: str = "=") -> bool:
@@ -538,6 +655,21 @@ def compare(row: Mapping[str, Any], got: Any, ctx: Context) -> Outcome:
     return Outcome("miss", text, f"{x:g} vs printed {printed:g}")
 
 
+def _judge(row: Mapping[str, Any], ctx: Context) -> Outcome:
+    """The verdict on one claim from the values in ``ctx`` (raises ``Withheld`` on a withheld value)."""
+    return compare(row, resolve(str(row["binding"]), ctx), ctx)
+
+
+def _withheld_outcome(row: Mapping[str, Any], ctx: Context, first: Withheld) -> Outcome:
+    """Judge a claim that reads a withheld value in memory and keep only the verdict."""
+    try:
+        inner = _judge(row, ctx.revealing())
+    except (LookupError, ValueError, TypeError) as error:
+        return Outcome("withheld", "withheld", f"withheld ({first.key}); not compared in memory: {error}")
+    # The reproduced text would print the value: only the verdict is kept.
+    return Outcome("withheld", "withheld", MATCHING if inner.status in ("exact", "close") else NOT_MATCHING)
+
+
 # --------------------------------------------------------------------------- the evaluation
 
 def _inconsistencies(table: pd.DataFrame) -> dict[str, str]:
@@ -583,13 +715,16 @@ def evaluate(values: Mapping[str, Any] | None = None, *, out: str | Path | None 
             outcome = Outcome("not-computable", "", binding[5:])
         else:
             try:
-                outcome = compare(row, resolve(binding, ctx), ctx)
+                outcome = _judge(row, ctx)
+            except Withheld as withheld:
+                outcome = _withheld_outcome(row, ctx, withheld)
             except (LookupError, ValueError, TypeError) as error:
                 outcome = Outcome("miss", "", f"could not reproduce: {error}")
         if row["claim_id"] in inconsistent:
             # Reported, never forced: what the data give is shown beside the reason.
+            reproduced_as = outcome.detail if outcome.status == "withheld" else outcome.status
             rows.append((row["claim_id"], row["section"], published, outcome.reproduced, "source-inconsistent",
-                         _join(inconsistent[row["claim_id"]], f"reproduced: {outcome.status}")))
+                         _join(inconsistent[row["claim_id"]], f"reproduced: {reproduced_as}")))
             continue
         if outcome.status == "not-computable":
             rows.append((row["claim_id"], row["section"], published, "", outcome.status,
@@ -610,6 +745,13 @@ def summarise(result: pd.DataFrame) -> pd.DataFrame:
     return counts.astype(int)
 
 
+def withheld_counts(result: pd.DataFrame) -> dict[str, int]:
+    """How many withheld claims match the published value in memory, and how many do not."""
+    notes = result.loc[result["status"] == "withheld", "note"]
+    return {"withheld": int(len(notes)), "matching": int(notes.str.startswith(MATCHING).sum()),
+            "not matching": int(notes.str.startswith(NOT_MATCHING).sum())}
+
+
 def rates(result: pd.DataFrame) -> dict[str, float]:
     """Shares of the computable claims (exact, close, miss) that are exact, and exact or close."""
     computable = result[result["status"].isin(COMPUTABLE)]
@@ -625,7 +767,7 @@ def rates(result: pd.DataFrame) -> dict[str, float]:
 _CSS = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#222}
 table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding:.25rem .5rem;
 vertical-align:top;text-align:left}th{background:#f3f3f3}td.num{text-align:right}
-.exact{background:#e6f4ea}.close{background:#fef7e0}.miss{background:#fce8e6}
+.exact{background:#e6f4ea}.close{background:#fef7e0}.miss{background:#fce8e6}.withheld{background:#fff3e0}
 .source-inconsistent{background:#e8eaf6}.not-computable{background:#f1f3f4}"""
 
 
@@ -633,13 +775,17 @@ def _html(result: pd.DataFrame, paraphrases: Mapping[str, str]) -> str:
     e = html.escape
     totals = summarise(result)
     r = rates(result)
+    w = withheld_counts(result)
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              "<title>Fidelity to the published claims</title>", f"<style>{_CSS}</style></head><body>",
              "<h1>Fidelity to the published claims</h1>",
              f"<p>{len(result)} printed claims; {r['computable']} computable. Of those, "
              f"{100 * r['exact']:.1f}% are reproduced exactly and {100 * r['exact_or_close']:.1f}% exactly "
              "or closely (within one unit of the last printed digit; tests within 2% with the same "
-             "decision).</p>", "<h2>Totals by section and status</h2>", "<table><thead><tr><th>Section</th>"]
+             "decision).</p>",
+             f"<p>{w['withheld']} claims read a value our small-cell rule withholds: each is judged in memory "
+             f"and only the verdict is kept ({w['matching']} matching, {w['not matching']} not matching); the "
+             "withheld values appear nowhere on this page.</p>", "<h2>Totals by section and status</h2>", "<table><thead><tr><th>Section</th>"]
     parts += [f"<th>{e(c)}</th>" for c in totals.columns] + ["</tr></thead><tbody>"]
     for section, counts in totals.iterrows():
         cells = "".join(f'<td class="num">{int(v)}</td>' for v in counts)
@@ -681,7 +827,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     folder = write_report(result, args.out)
     totals = summarise(result).loc["all"]
     r = rates(result)
+    w = withheld_counts(result)
     print(f"perspectives fidelity: {folder}: " + ", ".join(f"{s} {int(totals[s])}" for s in STATUSES)
+          + f" (withheld: {w['matching']} matching, {w['not matching']} not matching)"
           + f"; exact {100 * r['exact']:.1f}%, exact or close {100 * r['exact_or_close']:.1f}% of "
           f"{r['computable']} computable", file=sys.stderr)
     return 0
