@@ -1,7 +1,8 @@
 """Tests for perspectives.claims: the registry of published claims and its consistency checks.
 
-Inputs: data/claims.csv. Expected values come from scipy (recomputed p-values and contingency
-tables), hand arithmetic on the printed numbers, and the printed report itself.
+Inputs: data/claims.csv, data/quantifiers.yml. Expected values come from scipy (recomputed
+p-values and contingency tables), hand arithmetic on the printed numbers, the printed report
+itself, and the examples of the quantifier mapping given when the comparison kinds were asked for.
 Outputs: none (pytest).
 """
 
@@ -19,14 +20,24 @@ from perspectives.claims import (
     ALLOWED_KINDS,
     ALLOWED_SECTIONS,
     COLUMNS,
+    COMPARISON_KINDS,
     RELATIONS,
+    Ranking,
     check_df,
+    check_no_difference_printed,
     check_percent_vs_n,
+    check_quantifier_printed,
+    check_ranking_printed,
     check_test,
     chi2_range_from_shares,
+    comparison_items,
     consistency_report,
     implied_denominators,
     load_claims,
+    load_wording,
+    parse_expected,
+    printed_intervals,
+    ranked_pairs,
     recompute_p,
     source_inconsistencies,
 )
@@ -60,14 +71,18 @@ def test_registry_is_well_formed(claims: pd.DataFrame) -> None:
     assert claims["claim_id"].is_unique
     assert set(claims["section"]) <= ALLOWED_SECTIONS
     assert set(claims["kind"]) <= ALLOWED_KINDS
-    assert 150 <= len(claims) <= 300
+    assert set(claims["kind"]) >= COMPARISON_KINDS  # every comparison kind is in use
+    assert 265 <= len(claims) <= 450
     # every section of the report is represented
     assert set(claims["section"]) == ALLOWED_SECTIONS
     # line numbers point inside the 1,716-line reference
     assert claims["line"].between(1, 1716).all()
     # every claim is bound to the recorded value or computation that reproduces it (or says why not)
-    kinds = claims["binding"].str.split(":").str[0]
-    assert set(kinds) <= {"value", "test", "expr", "count", "range", "fact", "calc", "none"}
+    kinds = claims["binding"].str.extract(r"^(\w+)", expand=False)
+    assert set(kinds) <= {"value", "test", "expr", "count", "range", "fact", "calc", "none", "each", "items"}
+    # only the comparison kinds list items to compare
+    listed = claims["binding"].str.match(r"^(each|items)\(")
+    assert set(claims.loc[listed, "kind"]) <= {"order", "extreme"}
 
 
 def test_tests_carry_statistic_dfs_and_p(claims: pd.DataFrame) -> None:
@@ -221,7 +236,7 @@ EXPECTED = {
     "D-CNV-016-ES": "subset 5 vs set 4",
     "K-SCN-004": "df 1",
     "K-SCN-008": "df 1",
-    "M-AGE-005": "M-AGE-001=41",
+    "M-AGE-005": "printed 41% contradicts 'more than two thirds'",
     "M-CNV-017": "subset 14 vs set 10",
     "M-CNV-032": "values 9",
     "C-GEN-023": "values 9",  # the value outside the stated 12-17 range is named too
@@ -274,3 +289,200 @@ def test_consistent_relations_pass(report: pd.DataFrame) -> None:
     assert ok[("M-EXP-001", "percent_vs_n")]
     assert report.loc[report["check"] == "sum_counts", "ok"].all()
     assert report.loc[report["check"] == "sum_percents", "ok"].all()
+
+
+# ----------------------------------------------------------------- verbal quantifiers
+
+def test_quantifier_table_reads_as_specified() -> None:
+    # The examples given with the request: "majority" > 50%, "over two-thirds" > 66.7%,
+    # "one in five" 15-25%, "almost all" >= 90%.
+    w = load_wording()
+    assert w.quantifier("majority").admits(50.1) and not w.quantifier("majority").admits(50.0)
+    assert w.quantifier("over two-thirds").admits(66.8) and not w.quantifier("over two-thirds").admits(66.7)
+    one_in_five = w.quantifier("one in five")
+    assert one_in_five.admits(15) and one_in_five.admits(25) and not one_in_five.admits(25.1)
+    assert w.quantifier("almost all").admits(90) and not w.quantifier("almost all").admits(89.9)
+    # an alias is the same reading, and phrases are looked up whatever their case
+    assert w.quantifier("Most") is w.quantifier("majority")
+    with pytest.raises(KeyError, match="known"):
+        w.quantifier("a good many")
+
+
+def test_quantifier_table_rejects_a_phrase_listed_twice(tmp_path: Path) -> None:
+    (tmp_path / "q.yml").write_text(
+        "quantifiers:\n  - {phrase: most, min: 50, max: 100}\n  - {phrase: half, aliases: [most], min: 45, max: 55}\n"
+        "comparisons: {almost_equal_points: 2}\n")
+    with pytest.raises(ValueError, match="twice"):
+        load_wording(tmp_path / "q.yml")
+
+
+def test_printed_share_against_its_quantifier() -> None:
+    def row(phrase: str, pct: float) -> dict:
+        return {"kind": "quantifier", "expected": phrase, "percent": pct, "precision": 0.0}
+
+    # 41% printed with "more than two thirds" is the report's own contradiction (line 593)
+    assert not check_quantifier_printed(row("more than two thirds", 41)).ok
+    # a printed 50% may be 50.4%: "more than half" is not contradicted; 49% is
+    assert check_quantifier_printed(row("more than half", 50)).ok
+    assert not check_quantifier_printed(row("more than half", 49)).ok
+    assert check_quantifier_printed(row("almost all", 91)).ok
+    assert not check_quantifier_printed(row("one in five", 26)).ok
+    assert check_quantifier_printed({"kind": "quantifier", "expected": "most", "percent": np.nan,
+                                     "precision": 0.0}) is None
+
+
+# ----------------------------------------------------------------- orders and extremes
+
+def test_parse_orders_and_extremes() -> None:
+    order = parse_expected("order", "ALB > MDA > COL > BIH, MEX, PER")
+    assert order == Ranking((("ALB",), ("MDA",), ("COL",), ("BIH", "MEX", "PER")), (">", ">", ">"))
+    star = parse_expected("order", "stigma_shame > fear_response > *")
+    assert star.rest == 2 and star.named == ("stigma_shame", "fear_response")
+    assert parse_expected("order", "a ~ b").ops == ("~",)
+    high = parse_expected("extreme", "highest: BIH, MDA")
+    assert high.direction == "highest" and high.named == ("BIH", "MDA")
+    for bad in ("a", "* > a", "a > * > b", "a ~ *"):
+        with pytest.raises(ValueError):
+            parse_expected("order", bad)
+    with pytest.raises(ValueError):
+        parse_expected("extreme", "top: a")
+    with pytest.raises(ValueError):
+        parse_expected("no_difference", "a > b")
+
+
+def test_ranked_pairs_by_hand() -> None:
+    names = ["a", "b", "c", "d", "e"]
+    assert ranked_pairs(parse_expected("order", "a > b, c >= *"), names) == [
+        ("a", ">", "b"), ("a", ">", "c"), ("b", ">=", "d"), ("b", ">=", "e"), ("c", ">=", "d"), ("c", ">=", "e")]
+    assert ranked_pairs(parse_expected("extreme", "lowest: c"), names) == [
+        ("a", ">", "c"), ("b", ">", "c"), ("d", ">", "c"), ("e", ">", "c")]
+
+
+def test_comparison_bindings_expand() -> None:
+    each = comparison_items("each(@countries):value:gender.female.{}.pct@ALL | test:gender.chi2@ALL")
+    assert each.names == ("ALB", "BIH", "COL", "MDA", "MEX", "PER")  # params/study.yml
+    assert each.items[3] == ("MDA", "value:gender.female.MDA.pct@ALL") and each.test == "test:gender.chi2@ALL"
+    items = comparison_items("items(rural=calc:f(a, area=rural); other=calc:f(a, area!=rural))")
+    assert items.items == (("rural", "calc:f(a, area=rural)"), ("other", "calc:f(a, area!=rural)"))
+    assert items.test is None
+    with pytest.raises(ValueError):
+        comparison_items("value:x@ALL")
+
+
+def test_printed_shares_against_an_order(claims: pd.DataFrame) -> None:
+    printed = printed_intervals(claims)
+    base = {"kind": "extreme", "binding": "each(@countries):value:gender.female.{}.pct@ALL"}
+    # the report prints Moldova 98% and Albania 68%: "lowest in Moldova" is impossible, "highest" fits
+    assert check_ranking_printed({**base, "expected": "highest: MDA"}, printed).ok
+    planted = check_ranking_printed({**base, "expected": "lowest: MDA"}, printed)
+    assert planted is not None and not planted.ok and "ALB > MDA" in planted.reason
+    # 24% and 25% (line 593) can be almost equal, and 25 > 24, but 24 cannot exceed 25
+    ages = {"kind": "order", "binding": "each(21_30, 41_50):value:age_band.{}.pct@ALL"}
+    assert check_ranking_printed({**ages, "expected": "21_30 ~ 41_50"}, printed).ok
+    assert check_ranking_printed({**ages, "expected": "41_50 > 21_30"}, printed).ok
+    assert not check_ranking_printed({**ages, "expected": "21_30 > 41_50"}, printed).ok
+    # nothing printed for the other countries' barriers: nothing to judge
+    none = {"kind": "extreme", "expected": "highest: MEX",
+            "binding": "each(@countries):value:barriers.police_refuse.{}.pct@ALL"}
+    assert check_ranking_printed(none, printed) is None
+
+
+def test_printed_test_against_no_difference() -> None:
+    row = {"kind": "no_difference", "statistic": 2.073, "df1": 5.0, "df2": 312.0, "p_op": "=", "p": 0.069,
+           "precision": 3.0}
+    assert check_no_difference_printed(row).ok  # footnote 34
+    assert not check_no_difference_printed({**row, "p": 0.03}).ok  # a significant p claimed as no difference
+    # a statistic whose p is well below .05 (scipy) contradicts the printed p
+    assert stats.f.sf(3.5, 5, 312) < 0.01
+    planted = check_no_difference_printed({**row, "statistic": 3.5})
+    assert not planted.ok and "significant" in planted.reason
+    # the ANOVA printed with p = 0.81 (footnote 31) is not significant either as recomputed
+    assert check_no_difference_printed({**row, "statistic": 1.978, "df2": 407.0, "p": 0.81}).ok
+
+
+def test_load_rejects_malformed_comparisons(tmp_path: Path) -> None:
+    text = (ROOT / "data" / "claims.csv").read_text()
+    lines = text.splitlines()
+    header = lines[0]
+    row = next(line for line in lines if line.startswith("D-BAR-006,"))
+    cases = {"named": row.replace("highest: BIH, MDA", "highest: BIH, XYZ"),
+             "unknown quantifier": next(line for line in lines if line.startswith("M-GEN-001-Q,")).replace(
+                 "large majority", "a good many"),
+             "expected": lines[1].replace(",count:conversations", ",a > b,count:conversations").replace(
+                 ",participants,,", ",participants,", 1)}
+    for name, bad in cases.items():
+        (tmp_path / f"{name}.csv").write_text(header + "\n" + bad + "\n")
+        with pytest.raises(ValueError, match="malformed comparison"):
+            load_claims(tmp_path / f"{name}.csv")
+
+
+def test_a_summary_restating_another_order_is_caught(claims: pd.DataFrame) -> None:
+    # the summary must rank the barriers as the body does (line 252 against line 1247)
+    changed = claims.copy()
+    changed.loc[changed["claim_id"] == "D-BAR-005-ES", "expected"] = "fear_response > stigma_shame > *"
+    found = source_inconsistencies(changed).set_index("claim_id")
+    assert "D-BAR-005-ES" in found.index and "asserts" in found.loc["D-BAR-005-ES", "reason"]
+    # a different wording of the same range is no contradiction ("as many as a fifth" / "roughly 20%")
+    assert "C-OFF-001-ES" not in found.index
+
+
+def test_every_summary_claim_points_to_its_body_claim(claims: pd.DataFrame) -> None:
+    ids = set(claims["claim_id"])
+    body = claims[claims["section"] != "summary"]
+    body_bases = set(body["claim_id"].str.extract(r"^([A-Z]-[A-Z]+-\d{3})", expand=False))
+    loose = []
+    for _, row in claims[claims["section"] == "summary"].iterrows():
+        base = re.match(r"^[A-Z]-[A-Z]+-\d{3}", row["claim_id"]).group(0)
+        named = re.findall(r"restates ([A-Z]-[A-Z]+-\d{3}[A-Z0-9-]*)", row["note"])
+        if base in body_bases or (named and set(named) <= ids) or "no body counterpart" in row["note"]:
+            continue
+        loose.append(row["claim_id"])
+    assert not loose
+
+
+# The comparisons the published report makes, found by reading it section by section; each must
+# be in the registry with the kind and assertion read from the text (line numbers of the reference).
+COMPARISONS = {
+    "C-OFF-012": ("order", "parent > relative > family_friend > *"),  # l. 754-758, girls
+    "C-OFF-013": ("order", "parent > relative > family_friend > *"),  # l. 754-758, boys
+    "D-BAR-006": ("extreme", "highest: BIH, MDA"),  # l. 1253, fear of others' reactions
+    "D-BAR-007": ("extreme", "highest: BIH"),  # sex taboo
+    "D-BAR-008": ("extreme", "highest: COL, PER"),  # lack of confidence in help
+    "D-BAR-009": ("extreme", "highest: MEX"),  # fear of being criminalised
+    "D-BAR-010": ("extreme", "highest: MEX"),  # police refusing reports
+    "C-EXC-007": ("extreme", "highest: MDA"),  # l. 794, goods, boys
+    "C-EXC-010": ("extreme", "highest: PER"),  # l. 794, shelter, boys
+    "C-OFF-009": ("no_difference", ""),  # l. 740, offender sex for boys
+    "C-OFF-014": ("no_difference", ""),  # l. 754, boys and girls alike in relationships
+    "M-EXP-008": ("no_difference", ""),  # l. 617, experience across organisation types
+    "M-SVC-027": ("quantifier", "very few"),  # l. 653, few demographic differences in services
+    "M-SVC-025": ("order", "other_areas > rural"),  # l. 645, family support
+    "M-SVC-026": ("order", "other_areas > rural"),  # l. 645, legal support
+    "C-CASE-006-ES2": ("quantifier", "one in five"),  # l. 178
+    "C-GEN-009-Q": ("quantifier", "majority"),  # l. 714
+    "M-AGE-005": ("quantifier", "more than two thirds"),  # l. 593
+    "P-CNV-001": ("quantifier", "almost all"),  # l. 1532
+}
+
+
+def test_the_report_comparisons_are_registered(claims: pd.DataFrame) -> None:
+    by_id = claims.set_index("claim_id")
+    for cid, (kind, expected) in COMPARISONS.items():
+        assert cid in by_id.index, cid
+        assert (by_id.loc[cid, "kind"], by_id.loc[cid, "expected"]) == (kind, expected), cid
+
+
+def test_comparison_claims_carry_what_they_need(claims: pd.DataFrame) -> None:
+    new = claims[claims["kind"].isin(COMPARISON_KINDS)]
+    computable = new[~new["binding"].str.startswith("none:")]
+    # a comparison the data cannot make says why
+    assert new.loc[new["binding"].str.startswith("none:"), "binding"].str.len().gt(20).all()
+    ranked = computable[computable["kind"].isin(["order", "extreme"])]
+    assert ranked["binding"].str.match(r"^(each|items)\(").all()
+    assert computable.loc[computable["kind"] == "quantifier", "expected"].str.len().gt(0).all()
+    # every "no difference" names its test: the printed footnote, or the one the report implies
+    notes = claims.set_index("claim_id")["note"]
+    for _, row in new[new["kind"] == "no_difference"].iterrows():
+        base = re.match(r"^[A-Z]-[A-Z]+-\d{3}", row["claim_id"]).group(0)
+        text = row["note"] + " " + notes.get(base, "")
+        assert re.search(r"footnote \d+|no test printed", text), row["claim_id"]

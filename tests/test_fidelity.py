@@ -225,7 +225,9 @@ def _fake_build(out: Path, values: dict[str, object]) -> None:
     by_report: dict[str, list[dict[str, object]]] = {}
     for key, value in values.items():
         name, code = key.rsplit("@", 1)
-        by_report.setdefault(code, []).append({"name": name, "value": value, "country": code})
+        entry = ({"name": name, "value": None, "country": code, "suppressed": True} if value is fidelity.WITHHELD
+                 else {"name": name, "value": value, "country": code})
+        by_report.setdefault(code, []).append(entry)
     for code, entries in by_report.items():
         folder = out / (study.synthesis_folder if code == study.synthesis_code else code) / "sections" / "all"
         folder.mkdir(parents=True)
@@ -241,3 +243,215 @@ def test_cli_reads_the_build_and_writes_the_report(tmp_path: Path, values: dict[
     written = pd.read_csv(tmp_path / "fidelity" / "claims.csv", dtype=str, keep_default_na=False)
     assert list(written["status"]) == list(result["status"])
     assert (tmp_path / "fidelity" / "index.html").exists()
+
+
+# --------------------------------------------------------------------------- withheld values
+
+TODAYS_WITHHELD = ("M-GEN-002", "M-GEN-003", "M-AGE-006", "M-EDU-004", "M-EDU-006", "M-EDU-007", "M-EDU-009",
+                   "P-AWR-003", "P-AWR-004")
+
+
+def test_the_former_misses_are_withheld_and_match(result: pd.DataFrame) -> None:
+    # The nine claims that were misses before the withheld status all read a withheld value.
+    by_id = result.set_index("claim_id")
+    for cid in TODAYS_WITHHELD:
+        assert by_id.loc[cid, "status"] == "withheld", by_id.loc[cid].to_dict()
+        assert by_id.loc[cid, "note"].startswith(fidelity.MATCHING), cid
+        assert by_id.loc[cid, "reproduced"] == "withheld"
+    counts = fidelity.withheld_counts(result)
+    assert counts["withheld"] == counts["matching"] + counts["not matching"]
+
+
+def test_recorded_values_mark_withheld_cells(tmp_path: Path) -> None:
+    folder = tmp_path / "synthesis" / "sections" / "methods"
+    folder.mkdir(parents=True)
+    (folder / "values.json").write_text(
+        '[{"name": "gender.other.pct", "value": null, "n": 413, "country": "ALL", "suppressed": true},'
+        ' {"name": "gender.female.pct", "value": 81.1, "n": 413, "country": "ALL", "suppressed": false}]')
+    found = fidelity.read_build_values(tmp_path)
+    assert found["gender.other.pct@ALL"] is fidelity.WITHHELD and found["gender.female.pct@ALL"] == 81.1
+
+
+def test_unsuppressed_values_in_memory() -> None:
+    from perspectives.report import _survey
+
+    survey = _survey(None)
+    # the printed report: one Mexican worker chose another gender (line 583), 80% of Albanian workers
+    # hold a postgraduate degree (line 595), 1% rate public awareness excellent (figure 19)
+    assert fidelity.unsuppressed_value("gender.other.MEX.n", "ALL", survey) == 1
+    assert round(fidelity.unsuppressed_value("education.postgraduate.ALB.pct", "ALL", survey)) == 80
+    assert round(fidelity.unsuppressed_value("public_awareness.excellent.pct", "ALL", survey)) == 1
+    with pytest.raises(LookupError):
+        fidelity.unsuppressed_value("barriers.fear_response.pct", "ALL", survey)  # multi-select
+    with pytest.raises(LookupError):
+        fidelity.unsuppressed_value("gender.other.MEX.n", "MEX", survey)  # a breakdown lives in the synthesis
+
+
+def _registry(tmp_path: Path, *rows: dict[str, object]) -> Path:
+    """A registry of a few planted claims (every column, blanks where a row says nothing)."""
+    path = tmp_path / "claims.csv"
+    frame = pd.DataFrame([{c: "" for c in claims.COLUMNS} | {"section": "methods", "line": "1", "precision": "0",
+                                                             "paraphrase": "planted", "country": "ALL"} | row
+                          for row in rows], columns=list(claims.COLUMNS))
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_a_withheld_value_is_judged_but_never_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Distinctive numbers for the withheld cells; none may reach a file.
+    hidden = {"x.a.pct": 46.6021, "x.b.pct": 12.3456, "y.A.pct": 61.7349}
+    monkeypatch.setattr(fidelity, "unsuppressed_value", lambda name, code, survey: hidden[name])
+    path = _registry(
+        tmp_path,
+        {"claim_id": "T-WH-001", "kind": "percent", "percent": "47", "binding": "value:x.a.pct@ALL"},
+        {"claim_id": "T-WH-002", "kind": "percent", "percent": "30", "binding": "value:x.b.pct@ALL"},
+        {"claim_id": "T-WH-003", "kind": "extreme", "expected": "highest: A",
+         "binding": "each(A, B):value:y.{}.pct@ALL"},
+        {"claim_id": "T-WH-004", "kind": "quantifier", "expected": "majority", "binding": "value:y.A.pct@ALL"})
+    values = {"x.a.pct@ALL": fidelity.WITHHELD, "x.b.pct@ALL": fidelity.WITHHELD,
+              "y.A.pct@ALL": fidelity.WITHHELD, "y.B.pct@ALL": 30.0}
+    got = fidelity.evaluate(values=values, claims_path=path).set_index("claim_id")
+    assert (got["status"] == "withheld").all()
+    assert got.loc["T-WH-001", "note"].startswith(fidelity.MATCHING)       # 46.6 rounds to the printed 47
+    assert got.loc["T-WH-002", "note"].startswith(fidelity.NOT_MATCHING)   # 12.3 is not the printed 30
+    assert got.loc["T-WH-003", "note"].startswith(fidelity.MATCHING)
+    assert got.loc["T-WH-003", "reproduced"].startswith("B 30%; withheld: A")
+    assert got.loc["T-WH-004", "note"].startswith(fidelity.MATCHING)
+    folder = fidelity.write_report(got.reset_index(), tmp_path / "out", claims_path=path)
+    for name in ("claims.csv", "index.html"):
+        text = (folder / name).read_text(encoding="utf-8")
+        for shown in ("46.6", "12.3", "12%", "61.7", "62%", "46.60", "12.35"):
+            assert shown not in text, (name, shown)
+
+
+# --------------------------------------------------------------------------- the comparison kinds
+
+def _judge(tmp_path: Path, values: dict[str, object], **row: object) -> pd.Series:
+    path = _registry(tmp_path, {"claim_id": "T-CMP-001", **row})
+    return fidelity.evaluate(values=values, claims_path=path).iloc[0]
+
+
+@pytest.mark.parametrize("a, b, expected, status", [
+    (34.4, 20.4, "a > b", "exact"),
+    (20.4, 34.4, "a > b", "miss"),      # a planted false order
+    (24.4, 24.2, "a > b", "close"),     # both print as 24: a tie at the printed precision
+    (24.2, 24.4, "a >= b", "exact"),    # the tie is allowed
+    (23.4, 24.6, "a >= b", "miss"),     # 23 against 25
+    (24.0, 25.2, "a ~ b", "exact"),     # 1.2 points apart, within the 2 of data/quantifiers.yml
+    (24.0, 26.6, "a ~ b", "close"),     # 2.6 apart: within one more unit
+    (24.0, 27.5, "a ~ b", "miss"),
+])
+def test_order_rule(tmp_path: Path, a: float, b: float, expected: str, status: str) -> None:
+    verdict = _judge(tmp_path, {"v.a@ALL": a, "v.b@ALL": b}, kind="order", expected=expected,
+                     binding="each(a, b):value:v.{}@ALL")
+    assert verdict["status"] == status, verdict.to_dict()
+
+
+def test_extreme_rule_with_its_test(tmp_path: Path) -> None:
+    values = {"v.A@ALL": 73.5, "v.B@ALL": 70.4, "v.C@ALL": 46.0, "t.stat@ALL": 24.5, "t.df@ALL": 5, "t.p@ALL": 0.0002}
+    row = {"kind": "extreme", "binding": "each(A, B, C):value:v.{}@ALL | test:t@ALL"}
+    good = _judge(tmp_path, values, expected="highest: A, B", **row)
+    assert good["status"] == "exact"
+    assert good["reproduced"] == "A 74%, B 70%, C 46% → highest in A, B ✓; chi2(5) = 24.50, p < .001"
+    assert _judge(tmp_path, values, expected="highest: A, C", **row)["status"] == "miss"  # planted false claim
+    assert _judge(tmp_path, values, expected="lowest: C", **row)["status"] == "exact"
+    # the same order without significance is no longer the claim the report makes
+    weak = _judge(tmp_path, {**values, "t.p@ALL": 0.2}, expected="highest: A, B", **row)
+    assert weak["status"] == "miss" and "p >= .05" in weak["note"]
+
+
+def test_no_difference_rule(tmp_path: Path) -> None:
+    values = {"t.stat@ALL": 1.978, "t.df1@ALL": 5, "t.df2@ALL": 407, "t.p@ALL": 0.0809}
+    row = {"kind": "no_difference", "binding": "test:t@ALL"}
+    assert _judge(tmp_path, values, **row)["status"] == "exact"
+    assert _judge(tmp_path, {**values, "t.p@ALL": 0.03}, **row)["status"] == "miss"  # a planted difference
+
+
+@pytest.mark.parametrize("got, phrase, status", [
+    (51.0, "majority", "exact"),
+    (50.0, "majority", "close"),        # on the excluded bound
+    (49.2, "majority", "close"),        # within one printed unit
+    (48.9, "majority", "miss"),
+    (41.4, "more than two thirds", "miss"),
+    (18.0, "one in five", "exact"),
+    ([38.4, 32.4, 47.7], "around 40%", "miss"),   # every point must lie in 35-45
+    ([38.4, 35.0, 44.9], "around 40%", "exact"),
+])
+def test_quantifier_rule(tmp_path: Path, got: object, phrase: str, status: str) -> None:
+    if isinstance(got, list):
+        values = {f"v.{i}@ALL": x for i, x in enumerate(got)}
+        binding = "expr:[" + ", ".join(f"{{v.{i}@ALL}}" for i in range(len(got))) + "]"
+    else:
+        values, binding = {"v.x@ALL": got}, "value:v.x@ALL"
+    verdict = _judge(tmp_path, values, kind="quantifier", expected=phrase, binding=binding)
+    assert verdict["status"] == status, verdict.to_dict()
+
+
+def test_new_kinds_on_the_registry(result: pd.DataFrame) -> None:
+    new = result[result["kind"].isin(claims.COMPARISON_KINDS)]
+    assert len(new) >= 100
+    # The misses are the conversations' and caseloads' patterns the synthetic data do not
+    # calibrate (each explained in its note with the target that would fix it); any other miss fails.
+    misses = set(new.loc[new["status"] == "miss", "claim_id"])
+    assert misses == {"C-CASE-012", "D-CNV-020", "D-CNV-020-ES", "S-CNV-012-ES", "P-CNV-001", "P-CNV-001-ES"}
+    assert new.loc[new["status"] == "not-computable", "note"].str.len().gt(20).all()
+    # the page shows what was compared for each order and extreme
+    ranked = new[new["kind"].isin(["order", "extreme"]) & new["status"].isin(["exact", "close", "withheld"])]
+    assert ranked["reproduced"].str.contains("→").all()
+
+
+def test_a_changed_value_breaks_its_comparison(values: dict[str, object]) -> None:
+    changed = dict(values)
+    changed["barriers.fear_response.ALB.pct@ALL"] = 80.0  # Albania would lead, not BIH and Moldova
+    changed["girls_online_share.any.pct@ALL"] = 85.0      # no longer "almost all"
+    verdict = fidelity.evaluate(values=changed)
+    assert _status(verdict, "D-BAR-006") == "miss"
+    assert _status(verdict, "C-GEN-015-Q") == "miss"
+    assert _status(verdict, "D-BAR-007") == "exact"  # the other barriers are untouched
+
+
+# --------------------------------------------------------------------------- computations of the new claims
+
+def test_calcs_against_scipy(values: dict[str, object]) -> None:
+    from scipy import stats as sps
+
+    from perspectives import analysis
+    from perspectives.report import _survey
+
+    ctx = fidelity.Context(values=dict(values))
+    data = _survey(None).eligible
+    # a multi-select share recomputed by the calc equals the recorded value of the analysis
+    assert fidelity.CALCS["multi_share"](ctx, "services, legal") == pytest.approx(values["services.legal.pct@ALL"])
+    # the barrier-by-country chi-square, against scipy on a table built with pandas
+    chosen = data["barriers/fear_response"].astype(bool)
+    table = pd.crosstab(chosen, data["country"])
+    stat, p, dof, _ = sps.chi2_contingency(table, correction=False)
+    got = fidelity.CALCS["multi_chi2"](ctx, "barriers, fear_response, country")
+    assert got["stat"] == pytest.approx(stat) and got["p"] == pytest.approx(p) and got["df1"] == dof
+    # the implied ANOVA of the female offender share in boy cases, against scipy
+    boys = analysis.population(data, "boys_online_share > 0")
+    shares = pd.to_numeric(boys["boys_offender_female_share"])
+    f, p = sps.f_oneway(*[shares[boys["country"] == c] for c in sorted(boys["country"].unique())])
+    got = fidelity.CALCS["anova"](ctx, "boys_offender_female_share")
+    assert got["stat"] == pytest.approx(f) and got["p"] == pytest.approx(p)
+    # experience by organisation type
+    stat, p, dof, _ = sps.chi2_contingency(pd.crosstab(data["experience"], data["org_type"]), correction=False)
+    got = fidelity.CALCS["single_chi2"](ctx, "experience, org_type")
+    assert got["stat"] == pytest.approx(stat) and got["df1"] == dof
+
+
+def test_participant_share_against_the_participants_file() -> None:
+    people = pd.read_csv(repo_root() / load_study().data["participants"], dtype=str, keep_default_na=False)
+    legal = people["support_received"].str.split(";").apply(lambda xs: "legal" in xs)
+    ctx = fidelity.Context(values={})
+    assert fidelity.CALCS["participant_share"](ctx, "support:legal") == pytest.approx(100 * legal.mean())
+    assert fidelity.CALCS["participant_share"](ctx, "!support:legal") == pytest.approx(100 * (1 - legal.mean()))
+
+
+def test_page_shows_kinds_and_withheld(tmp_path: Path, result: pd.DataFrame) -> None:
+    page = (fidelity.write_report(result, tmp_path) / "index.html").read_text(encoding="utf-8")
+    assert "Totals by kind of claim and status" in page
+    for kind in claims.COMPARISON_KINDS:
+        assert f"<th>{kind}</th>" in page
+    w = fidelity.withheld_counts(result)
+    assert f"({w['matching']} matching, {w['not matching']} not matching)" in page

@@ -9,20 +9,47 @@ Purpose
     and respondents, chi-squares against the shares they compare, subgroup shares against the
     overall share, repeats against the claim they repeat). Claims that cannot hold together
     are the report's own inconsistencies; the lead reports them instead of reproducing them.
+    The comparison kinds (``order``, ``extreme``, ``no_difference``, ``quantifier``) are run over
+    the report's own printed numbers as well: an order that the printed shares contradict, a
+    "no difference" whose printed test is significant, a quantifier whose printed share lies
+    outside the range the phrase admits.
 
 Inputs
     ``data/claims.csv`` (one row per claim; columns in ``COLUMNS``). Cross-claim relations that
     cannot be read off the columns are declared as data in ``RELATIONS``.
+    ``data/quantifiers.yml``: the one table from verbal quantifiers to share ranges, and the
+    tolerance of "almost equal" (``load_wording``).
 
 Outputs
     ``load_claims`` -> validated DataFrame; ``check_test`` -> ``TestCheck``;
     ``consistency_report`` -> one row per (claim, check); ``source_inconsistencies`` -> one row
-    per claim that fails any check, with the reasons.
+    per claim that fails any check, with the reasons; ``parse_expected``,
+    ``comparison_items`` and ``ranked_pairs`` -> the parsed comparison a claim makes.
 
 Reading conventions of the CSV
     ``share_range`` rows hold their lower bound in ``percent`` and their upper bound in
     ``statistic``. Repeats of a claim carry its id plus a suffix (``-ES`` for the executive
-    summary, ``-R1``... for repeats in the body) and must print the same quantity.
+    summary, ``-R1``... for repeats in the body, ``-Q`` for the verbal quantifier said of a
+    printed number) and must print the same quantity. A summary claim without a body claim of
+    the same id names the body claim it restates in its note (``restates X``) or says it has
+    no body counterpart.
+
+    ``expected`` says what a comparison claim asserts:
+      ``order``      groups of items from larger to smaller, ``a > b, c >= d ~ e > *``: each
+                     item of a group against each item of the next; ``>`` strictly larger,
+                     ``>=`` larger or tied, ``~`` almost equal (``data/quantifiers.yml``); ``*``
+                     (last group only) is every item of the binding not named before.
+      ``extreme``    ``highest: a, b`` or ``lowest: a``: the named items above (below) every
+                     other item of the binding; their order among themselves is not claimed.
+      ``quantifier`` a phrase of ``data/quantifiers.yml``; ``percent`` (and ``n``) hold the share
+                     printed with it, if any.
+      ``no_difference`` empty; the printed test, if any, is in ``statistic``/``df1``/``df2``/
+                     ``p_op``/``p``.
+    The binding of an ``order`` or ``extreme`` claim lists the items compared,
+    ``each(ITEMS):TEMPLATE`` (``{}`` in the template becomes the item; ITEMS are codes or a
+    universe: ``@countries``, ``@conversation_countries``, ``@options:QUESTION``) or
+    ``items(name=BINDING; name=BINDING)``, optionally followed by `` | TEST`` where TEST is the
+    binding of the test that makes the comparison significant.
 """
 
 from __future__ import annotations
@@ -30,9 +57,10 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -41,39 +69,57 @@ from scipy import stats as sps
 
 from perspectives.fmt import round_half_up
 from perspectives.stats import chi_square
+from perspectives.study import load_study, read_yaml
 
 __all__ = [
     "ALLOWED_KINDS",
     "ALLOWED_SECTIONS",
     "COLUMNS",
+    "COMPARISON_KINDS",
     "Check",
+    "Comparison",
+    "Quantifier",
     "RELATIONS",
+    "Ranking",
     "Relation",
     "TestCheck",
+    "Wording",
     "check_df",
+    "check_no_difference_printed",
     "check_percent_vs_n",
+    "check_quantifier_printed",
+    "check_ranking_printed",
     "check_test",
     "chi2_range_from_shares",
+    "comparison_items",
     "consistency_report",
     "implied_denominators",
+    "interval_text",
     "load_claims",
+    "load_wording",
+    "parse_expected",
+    "printed_intervals",
+    "ranked_pairs",
     "recompute_p",
     "source_inconsistencies",
+    "universe",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PATH = REPO_ROOT / "data" / "claims.csv"
+WORDING_PATH = REPO_ROOT / "data" / "quantifiers.yml"
 
 COLUMNS: tuple[str, ...] = (
     "claim_id", "section", "figure", "line", "paraphrase", "population", "denominator",
     "country", "kind", "n", "percent", "statistic", "df1", "df2", "p_op", "p", "precision",
-    "variable", "category", "binding", "status_hint", "note",
+    "variable", "category", "expected", "binding", "status_hint", "note",
 )
 ALLOWED_SECTIONS = frozenset({
     "methods", "csea_online", "disclosure", "support", "knowledge", "prevention",
     "recommendations", "summary",
 })
-ALLOWED_KINDS = frozenset({"count", "percent", "chi2", "anova", "mean", "share_range", "fact"})
+COMPARISON_KINDS = frozenset({"order", "extreme", "no_difference", "quantifier"})
+ALLOWED_KINDS = frozenset({"count", "percent", "chi2", "anova", "mean", "share_range", "fact"}) | COMPARISON_KINDS
 NUMERIC = ("line", "denominator", "n", "percent", "statistic", "df1", "df2", "p", "precision")
 SOURCE_INCONSISTENT = "source-inconsistent"
 ALPHA = 0.05
@@ -187,10 +233,8 @@ RELATIONS: tuple[Relation, ...] = (
     # ranges
     R("within_bounds", ("C-GEN-023", "C-GEN-011", "C-GEN-012"),
       params={"lo": "M-CNV-032", "hi": "M-CNV-033"}),
-    R("within_range", ("M-AGE-001",), total="M-AGE-005"),
-    R("within_range", ("M-EXP-001",), total="M-EXP-005"),
-    R("within_range", ("M-ORG-001",), total="M-ORG-004"),
-    R("within_range", ("M-AREA-001",), total="M-AREA-004"),
+    # A quantifier that carries its printed share checks itself (check_quantifier_printed);
+    # this one is said of country figures printed in the sentence before.
     R("within_range", ("C-CASE-007", "C-CASE-008"), total="C-CASE-010"),
     # subgroup shares against the overall share
     R("subgroups_overall", ("M-SVC-016", "M-SVC-017"), total="M-SVC-001"),
@@ -255,7 +299,389 @@ def load_claims(path: str | Path | None = None) -> pd.DataFrame:
         if (num.isna() & (text != "")).any():
             raise ValueError(f"non-numeric values in {col}: {list(text[num.isna() & (text != '')])}")
         out[col] = num.astype("float64")
+    problems = [f"{cid}: {why}" for cid, why in _comparison_problems(out)]
+    if problems:
+        raise ValueError("malformed comparison claims: " + "; ".join(problems[:10]))
     return out
+
+
+# --------------------------------------------------------------------------- quantifiers and comparisons
+
+@dataclass(frozen=True)
+class Quantifier:
+    """The share range (percent) a verbal quantifier admits; bounds inclusive unless open."""
+
+    phrase: str
+    low: float
+    high: float
+    low_open: bool = False
+    high_open: bool = False
+
+    def admits(self, value: float) -> bool:
+        """Does a share (percent) satisfy the phrase?"""
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return bool(above and below)
+
+    def meets(self, low: float, high: float) -> bool:
+        """Does some share in ``[low, high]`` (a printed number's rounding interval) satisfy it?"""
+        if high < self.low or low > self.high:
+            return False
+        # The intervals touch only at an excluded bound: nothing in common.
+        if self.low_open and high == self.low:
+            return False
+        return not (self.high_open and low == self.high)
+
+    def distance(self, value: float) -> float:
+        """Percentage points from ``value`` to the nearest admitted share (0 inside)."""
+        if self.admits(value):
+            return 0.0
+        # On an excluded bound the share is outside by less than any printed unit, not inside.
+        return max(self.low - value if value <= self.low else value - self.high, 1e-9)
+
+    @property
+    def text(self) -> str:
+        """The range in words, e.g. ``above 50%`` or ``15-25%``."""
+        if self.low == self.high:
+            return f"{self.low:g}%"
+        if self.high >= 100 and not self.high_open:
+            return f"{'above' if self.low_open else 'at least'} {self.low:g}%"
+        if self.low <= 0 and not self.low_open:
+            return f"{'below' if self.high_open else 'at most'} {self.high:g}%"
+        return f"{self.low:g}-{self.high:g}%"
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The verbal quantifier table and the tolerance of "almost equal"."""
+
+    quantifiers: Mapping[str, Quantifier]
+    almost_equal_points: float
+
+    def quantifier(self, phrase: str) -> Quantifier:
+        """The range of ``phrase`` (an entry or an alias); KeyError names the known phrases."""
+        key = phrase.strip().lower()
+        if key not in self.quantifiers:
+            raise KeyError(f"unknown quantifier {phrase!r}; known: {sorted(self.quantifiers)}")
+        return self.quantifiers[key]
+
+
+@lru_cache(maxsize=4)
+def load_wording(path: str | Path | None = None) -> Wording:
+    """Read the verbal quantifier table.
+
+    Args:
+        path: a YAML file shaped like ``data/quantifiers.yml`` (the default).
+
+    Returns:
+        :class:`Wording`: every phrase and alias (lower case) -> its :class:`Quantifier`
+        (a share range in percent, 0-100), and the "almost equal" tolerance in percentage points.
+
+    Raises:
+        ValueError: a phrase listed twice, or bounds that are not a share range (0 <= min <= max <= 100).
+    """
+    raw = read_yaml(Path(path) if path is not None else WORDING_PATH)
+    table: dict[str, Quantifier] = {}
+    for entry in raw["quantifiers"]:
+        q = Quantifier(str(entry["phrase"]), float(entry["min"]), float(entry["max"]),
+                       bool(entry.get("min_open", False)), bool(entry.get("max_open", False)))
+        if not 0 <= q.low <= q.high <= 100:
+            raise ValueError(f"quantifier {q.phrase!r}: bounds {q.low:g}-{q.high:g} are not a share range")
+        for name in (q.phrase, *entry.get("aliases", [])):
+            key = str(name).strip().lower()
+            if key in table:
+                raise ValueError(f"quantifier phrase {name!r} is listed twice")
+            table[key] = q
+    return Wording(table, float(raw["comparisons"]["almost_equal_points"]))
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """What an ``order`` or ``extreme`` claim asserts.
+
+    ``groups`` from larger to smaller; ``ops[i]`` relates ``groups[i]`` to ``groups[i + 1]``
+    (``>``, ``>=`` or ``~``). ``rest``: the last group is every item not named before. An
+    extreme is read as an order: ``highest: a, b`` is ``a, b > *`` and ``lowest: a`` is
+    ``* > a``; ``direction`` keeps which, for display.
+    """
+
+    groups: tuple[tuple[str, ...], ...]
+    ops: tuple[str, ...]
+    rest: int | None = None  # index of the group that stands for "every other item"
+    direction: str | None = None
+
+    @property
+    def named(self) -> tuple[str, ...]:
+        return tuple(item for i, group in enumerate(self.groups) if i != self.rest for item in group)
+
+
+_OPS = re.compile(r"\s*(>=|>|~)\s*")
+
+
+def parse_expected(kind: str, text: str, wording: Wording | None = None) -> Ranking | Quantifier | None:
+    """Parse what a claim asserts (its ``expected`` column).
+
+    Args:
+        kind: the claim's kind; only ``order``, ``extreme`` and ``quantifier`` assert something here.
+        text: e.g. ``a > b, c >= *``, ``highest: BIH, MDA`` or ``more than half``.
+        wording: the quantifier table (default: :func:`load_wording`).
+
+    Returns:
+        A :class:`Ranking` (order, extreme), a :class:`Quantifier` (quantifier) or None.
+
+    Raises:
+        ValueError: a malformed order or extreme, or text for a kind that asserts nothing there.
+        KeyError: a quantifier phrase the table does not hold.
+    """
+    text = str(text).strip()
+    if kind == "quantifier":
+        return (wording or load_wording()).quantifier(text)
+    if kind not in {"order", "extreme"}:
+        if text:
+            raise ValueError(f"a {kind} claim asserts nothing in 'expected' (got {text!r})")
+        return None
+    if kind == "extreme":
+        m = re.fullmatch(r"(highest|lowest):\s*(.+)", text)
+        if not m:
+            raise ValueError(f"an extreme reads 'highest: a, b' or 'lowest: a' (got {text!r})")
+        named = tuple(x.strip() for x in m.group(2).split(","))
+        if m.group(1) == "highest":
+            return Ranking((named, ("*",)), (">",), rest=1, direction="highest")
+        return Ranking((("*",), named), (">",), rest=0, direction="lowest")
+    parts = _OPS.split(text)
+    groups = tuple(tuple(x.strip() for x in part.split(",")) for part in parts[::2])
+    ops = tuple(parts[1::2])
+    if not ops or any(not all(g) for g in groups):
+        raise ValueError(f"an order names at least two groups, e.g. 'a > b' (got {text!r})")
+    stars = [i for i, g in enumerate(groups) if "*" in g]
+    if stars and (stars != [len(groups) - 1] or groups[-1] != ("*",) or ops[-1] == "~"):
+        raise ValueError(f"'*' may only be the last group, after > or >= (got {text!r})")
+    return Ranking(groups, ops, rest=stars[0] if stars else None)
+
+
+def universe(name: str) -> list[str]:
+    """The items a universe stands for: ``@countries``, ``@conversation_countries``, ``@options:Q``."""
+    if name == "@countries":
+        return list(load_study().codes)
+    if name == "@conversation_countries":
+        return [c.iso3 for c in load_study().countries if c.conversations]
+    if name.startswith("@options:"):
+        from perspectives.instrument import load_instrument
+
+        return list(load_instrument().codes(name.split(":", 1)[1]))
+    raise KeyError(f"unknown universe {name!r}")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The items an ``order`` or ``extreme`` claim compares: (name, binding), and its test."""
+
+    items: tuple[tuple[str, str], ...]
+    test: str | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.items)
+
+
+def comparison_items(binding: str, expand: Callable[[str], Sequence[str]] = universe) -> Comparison:
+    """Split the binding of an ``order`` or ``extreme`` claim into its items and its test.
+
+    Args:
+        binding: ``each(ITEMS):TEMPLATE`` or ``items(a=BINDING; b=BINDING)``, optionally followed
+            by `` | TEST`` (see the module header).
+        expand: what a universe (``@countries``...) stands for; default :func:`universe`.
+
+    Returns:
+        :class:`Comparison`: (item name, its own binding) in the listed order, and the test binding.
+
+    Raises:
+        ValueError: any other shape, a template without ``{}``, or an item named twice.
+    """
+    body, _, test = (part.strip() for part in binding.partition(" | "))
+    m = re.fullmatch(r"each\(([^)]*)\):(.+)", body)
+    if m:
+        listed = [x.strip() for x in m.group(1).split(",")]
+        names = list(expand(listed[0])) if len(listed) == 1 and listed[0].startswith("@") else listed
+        template = m.group(2)
+        if "{}" not in template:
+            raise ValueError(f"template without {{}}: {template!r}")
+        items = tuple((name, template.replace("{}", name)) for name in names)
+    else:
+        m = re.fullmatch(r"items\((.+)\)", body)
+        if not m:
+            raise ValueError(f"a comparison binding reads each(...):TEMPLATE or items(a=B; b=B) (got {body!r})")
+        pairs = [part.split("=", 1) for part in m.group(1).split(";")]
+        if any(len(pair) != 2 for pair in pairs):
+            raise ValueError(f"items(...) wants name=binding pairs separated by ';' (got {body!r})")
+        items = tuple((name.strip(), bound.strip()) for name, bound in pairs)
+    if len({name for name, _ in items}) != len(items):
+        raise ValueError(f"items repeat in {binding!r}")
+    return Comparison(items, test or None)
+
+
+def ranked_pairs(ranking: Ranking, names: Sequence[str]) -> list[tuple[str, str, str]]:
+    """Every pairwise statement a ranking makes over the items compared.
+
+    Args:
+        ranking: the parsed claim.
+        names: every item compared, in binding order (``*`` stands for those not named).
+
+    Returns:
+        ``(a, op, b)`` meaning ``a op b`` (``op`` one of ``>``, ``>=``, ``~``), each item of a group
+        against each item of the next group, in group and binding order.
+    """
+    named = set(ranking.named)
+    groups = [tuple(n for n in names if n not in named) if i == ranking.rest else group
+              for i, group in enumerate(ranking.groups)]
+    return [(a, op, b) for (upper, op, lower) in zip(groups, ranking.ops, groups[1:], strict=False)
+            for a in upper for b in lower]
+
+
+def _comparison_problems(claims: pd.DataFrame) -> list[tuple[str, str]]:
+    """(claim id, problem) for comparison claims whose expected or binding does not parse."""
+    wording = load_wording()
+    problems = []
+    for _, row in claims[claims["kind"].isin(COMPARISON_KINDS)].iterrows():
+        if str(row["binding"]).startswith("none:") and not str(row["expected"]).strip():
+            continue  # a comparison the report makes without naming a measure: not-computable
+        try:
+            ranking = parse_expected(row["kind"], row["expected"], wording)
+            if isinstance(ranking, Ranking) and not str(row["binding"]).startswith("none:"):
+                names = comparison_items(str(row["binding"])).names
+                unknown = [n for n in ranking.named if n not in names]
+                if unknown:
+                    problems.append((row["claim_id"], f"named items {unknown} are not compared"))
+        except (KeyError, ValueError) as error:
+            problems.append((row["claim_id"], str(error)))
+    for _, row in claims[~claims["kind"].isin(COMPARISON_KINDS) & (claims["expected"] != "")].iterrows():
+        problems.append((row["claim_id"], f"a {row['kind']} claim has no 'expected'"))
+    return problems
+
+
+# --------------------------------------------------------------------------- comparisons on the printed numbers
+
+def printed_intervals(claims: pd.DataFrame) -> dict[str, tuple[float, float, str]]:
+    """What the report prints for each bound value, as an interval.
+
+    A printed percent or mean stands for its rounding interval, a printed range for its bounds,
+    a verbal quantifier said of the value for the range it admits; the first claim of the
+    registry bound to a value is taken (repeats print the same).
+
+    Args:
+        claims: the registry (``load_claims``).
+
+    Returns:
+        binding -> (low, high, claim id); low and high in percent.
+    """
+    found: dict[str, tuple[float, float, str]] = {}
+    for _, row in claims[claims["kind"].isin(["percent", "mean", "share_range", "quantifier"])].iterrows():
+        if row["kind"] != "quantifier" and not np.isfinite(_num(row, "percent")):
+            continue
+        if row["binding"] in found or str(row["binding"]).startswith("none:"):
+            continue
+        low, high = _share_bounds(row)
+        found[str(row["binding"])] = (low, high, str(row["claim_id"]))
+    return found
+
+
+def _pair_possible(op: str, a: tuple[float, float], b: tuple[float, float], tolerance: float) -> bool:
+    """Can two values inside the printed intervals ``a`` and ``b`` stand in relation ``op``?"""
+    if op == ">":
+        return a[1] > b[0]
+    if op == ">=":
+        return a[1] >= b[0]
+    return max(a[0] - b[1], b[0] - a[1]) <= tolerance  # "~": the closest points are near enough
+
+
+def check_ranking_printed(row: Mapping[str, object], printed: Mapping[str, tuple[float, float, str]],
+                          wording: Wording | None = None) -> Check | None:
+    """Do the report's own printed shares allow the order or extreme a claim states?
+
+    A pair is judged when both items have a printed share (``printed_intervals``): ``a > b`` is
+    impossible when the highest value ``a`` can hold is at most the lowest ``b`` can hold.
+
+    Args:
+        row: one registry row of kind ``order`` or ``extreme``.
+        printed: ``printed_intervals`` of the registry.
+        wording: the quantifier table, for the "almost equal" tolerance.
+
+    Returns:
+        A :class:`Check` naming the printed shares (and the impossible pairs), or None when the
+        row is of another kind or no pair has two printed shares.
+    """
+    if str(row["kind"]) not in {"order", "extreme"} or str(row["binding"]).startswith("none:") \
+            or not str(row["expected"]).strip():
+        return None
+    wording = wording or load_wording()
+    ranking = parse_expected(str(row["kind"]), str(row["expected"]), wording)
+    comparison = comparison_items(str(row["binding"]))
+    known = {name: printed[b] for name, b in comparison.items if b in printed}
+    pairs = [(a, op, b) for a, op, b in ranked_pairs(ranking, comparison.names) if a in known and b in known]
+    if not pairs:
+        return None
+    shown = ", ".join(f"{name} {interval_text(known[name])} ({known[name][2]})" for name in comparison.names
+                      if name in known)
+    broken = [f"{a} {op} {b}" for a, op, b in pairs
+              if not _pair_possible(op, known[a][:2], known[b][:2], wording.almost_equal_points)]
+    if broken:
+        return Check(False, f"printed shares {shown} cannot give {'; '.join(broken)}")
+    return Check(True, f"printed shares {shown} allow it")
+
+
+def interval_text(interval: tuple[float, ...]) -> str:
+    """A printed interval as the report printed it: ``52%`` for a rounding interval, ``20-30%`` for a range."""
+    low, high = interval[0], interval[1]
+    return f"{(low + high) / 2:g}%" if high - low <= 1 + 1e-9 else f"{low:g}-{high:g}%"
+
+
+def check_quantifier_printed(row: Mapping[str, object], wording: Wording | None = None) -> Check | None:
+    """Does the share printed with a verbal quantifier lie in the range the phrase admits?
+
+    The printed share stands for its rounding interval (``41`` is 40.5-41.5), so a quantifier is
+    contradicted only when no value that prints so is admitted.
+
+    Returns:
+        A :class:`Check`, or None for another kind or a quantifier printed without a share.
+    """
+    if str(row["kind"]) != "quantifier" or not np.isfinite(_num(row, "percent")):
+        return None
+    q = parse_expected("quantifier", str(row["expected"]), wording)
+    low, high = _pct_interval(_num(row, "percent"), _num(row, "precision"))
+    pct = _num(row, "percent")
+    if q.meets(low, high):
+        return Check(True, f"printed {pct:g}% fits '{row['expected']}' ({q.text})")
+    return Check(False, f"printed {pct:g}% contradicts '{row['expected']}', which admits {q.text}")
+
+
+def check_no_difference_printed(row: Mapping[str, object]) -> Check | None:
+    """Is the test printed for a "no difference" not significant, as printed and as recomputed?
+
+    The printed p must be at least .05; a printed statistic is recomputed (F when ``df2`` is
+    printed, chi-square otherwise) at the end of its rounding interval that gives the largest p.
+
+    Returns:
+        A :class:`Check`, or None for another kind or when no p is printed.
+    """
+    if str(row["kind"]) != "no_difference" or not np.isfinite(_num(row, "p")):
+        return None
+    p, op = _num(row, "p"), str(row["p_op"])
+    if _printed_significant(p, op):
+        return Check(False, f"the printed p {op} {p:g} is significant, yet no difference is claimed")
+    stat, df1, df2 = _num(row, "statistic"), _num(row, "df1"), _num(row, "df2")
+    if not (np.isfinite(stat) and np.isfinite(df1)):
+        return Check(True, f"printed p {op} {p:g} is not significant")
+    kind = "anova" if np.isfinite(df2) else "chi2"
+    h = _half_unit(_num(row, "precision") if np.isfinite(_num(row, "precision")) else _decimals(stat))
+    p_most = recompute_p(kind, max(stat - h, 0.0), df1, df2)
+    if p_most < ALPHA:
+        return Check(False, f"the printed statistic gives p at most {p_most:.4g}, significant at .05")
+    return Check(True, f"printed p {op} {p:g}; the statistic recomputes to p = "
+                       f"{recompute_p(kind, stat, df1, df2):.3g}, not significant either")
+
+
+def _printed_significant(p: float, op: str) -> bool:
+    return p <= ALPHA if op == "<" else p < ALPHA
 
 
 # --------------------------------------------------------------------------- tests
@@ -471,9 +897,12 @@ def _row(claims: pd.DataFrame, cid: str) -> pd.Series:
 
 
 def _share_bounds(row: pd.Series) -> tuple[float, float]:
-    """Interval a printed share (or a share_range) allows, in percent."""
+    """Interval a printed share (a share_range, a verbal quantifier) allows, in percent."""
     if row["kind"] == "share_range":
         return float(row["percent"]), float(row["statistic"])
+    if row["kind"] == "quantifier":
+        q = parse_expected("quantifier", str(row["expected"]))
+        return q.low, q.high
     return _pct_interval(float(row["percent"]), _num(row, "precision"))
 
 
@@ -561,11 +990,18 @@ def _eval_relation(rel: Relation, claims: pd.DataFrame) -> tuple[bool, str, list
     raise ValueError(f"unknown relation kind {rel.kind}")
 
 
+def _relation_ids(rel: Relation) -> list[str]:
+    """Every claim id a relation reads, its parameters included."""
+    named = [*rel.ids, *([rel.total] if rel.total else []), *rel.blame]
+    return named + [v for v in rel.params.values() if isinstance(v, str) and _ID.match(v)]
+
+
 def _repeat_checks(claims: pd.DataFrame) -> list[dict]:
     """Repeats (summary or body) must print what the claim they repeat prints."""
     out = []
     bases = claims["claim_id"].map(_base)
     cols = ["n", "percent", "statistic", "df1", "df2", "p"]
+    wording = load_wording()
     for base, grp in claims.groupby(bases, sort=True):
         if len(grp) < 2:
             continue
@@ -577,20 +1013,42 @@ def _repeat_checks(claims: pd.DataFrame) -> list[dict]:
         for _, r in grp.iterrows():
             if r["claim_id"] == ref_row["claim_id"]:
                 continue
+            # A repeat may leave out a number (a summary restating a test without printing it);
+            # only numbers printed in both places must agree.
             diffs = [f"{c} {r[c]:g} vs {ref_row[c]:g}" for c in cols
-                     if not (pd.isna(r[c]) and pd.isna(ref_row[c])) and r[c] != ref_row[c]]
+                     if not (pd.isna(r[c]) or pd.isna(ref_row[c])) and r[c] != ref_row[c]]
+            claimed, ref_claimed = _asserted(r, wording), _asserted(ref_row, wording)
+            if r["kind"] == ref_row["kind"] and claimed is not None and ref_claimed is not None \
+                    and claimed != ref_claimed:
+                diffs.append(f"asserts '{r['expected']}' vs '{ref_row['expected']}'")
             out.append({"claim_id": r["claim_id"], "check": "repeat", "ok": not diffs,
                         "reason": (f"differs from {ref_row['claim_id']}: " + "; ".join(diffs)) if diffs
                         else f"matches {ref_row['claim_id']}"})
     return out
 
 
+def _asserted(row: pd.Series, wording: Wording) -> object:
+    """What a comparison claim asserts, comparable across wordings (a quantifier by its range)."""
+    if row["kind"] not in COMPARISON_KINDS or not str(row["expected"]).strip():
+        return None
+    parsed = parse_expected(row["kind"], row["expected"], wording)
+    if isinstance(parsed, Quantifier):
+        return (parsed.low, parsed.high, parsed.low_open, parsed.high_open)
+    return parsed
+
+
 # --------------------------------------------------------------------------- reports
 
 def consistency_report(claims: pd.DataFrame | None = None, relations: Iterable[Relation] = RELATIONS) -> pd.DataFrame:
-    """Every check on every claim: columns claim_id, check, ok, reason."""
+    """Every check on every claim: columns claim_id, check, ok, reason.
+
+    A relation is checked when every claim it names is in ``claims``; the full registry names
+    them all (tests/test_claims.py holds it to that).
+    """
     claims = load_claims() if claims is None else claims
     out: list[dict] = []
+    printed = printed_intervals(claims)
+    wording = load_wording()
     for _, row in claims.iterrows():
         if row["kind"] in {"chi2", "anova"}:
             t = check_test(row)
@@ -601,8 +1059,16 @@ def consistency_report(claims: pd.DataFrame | None = None, relations: Iterable[R
         c = check_percent_vs_n(row)
         if c is not None:
             out.append({"claim_id": row["claim_id"], "check": "percent_vs_n", "ok": c.ok, "reason": c.reason})
+        for name, check in (("printed_ranking", check_ranking_printed(row, printed, wording)),
+                            ("printed_quantifier", check_quantifier_printed(row, wording)),
+                            ("printed_no_difference", check_no_difference_printed(row))):
+            if check is not None:
+                out.append({"claim_id": row["claim_id"], "check": name, "ok": check.ok, "reason": check.reason})
     out.extend(_repeat_checks(claims))
+    present = set(claims["claim_id"])
     for rel in relations:
+        if not set(_relation_ids(rel)) <= present:
+            continue  # a part of the registry (a test's own few claims): the relation is not about it
         ok, reason, ids = _eval_relation(rel, claims)
         targets = ids if ok or not rel.blame else list(rel.blame)
         for cid in dict.fromkeys(targets):
@@ -613,7 +1079,7 @@ def consistency_report(claims: pd.DataFrame | None = None, relations: Iterable[R
 def source_inconsistencies(claims: pd.DataFrame | None = None) -> pd.DataFrame:
     """Claims that fail at least one check: columns claim_id, checks, reason."""
     report = consistency_report(claims)
-    bad = report[~report["ok"]]
+    bad = report[~report["ok"].astype(bool)]  # typed: an empty object column would select columns
     rows = [{"claim_id": cid, "checks": ", ".join(dict.fromkeys(g["check"])), "reason": " | ".join(g["reason"])}
             for cid, g in bad.groupby("claim_id", sort=True)]
     return pd.DataFrame(rows, columns=["claim_id", "checks", "reason"])

@@ -5,7 +5,9 @@ Purpose
     number that should reproduce the claim. This module resolves every binding with the same
     library code that builds the reports (``analysis.run``, ``report.Section.sample_flow``,
     ``qualitative.count_target``/``observed_range``, the params readers), compares the result
-    with the printed number at its printed precision, and writes the fidelity report.
+    with the printed number at its printed precision, and writes the fidelity report. The
+    comparison claims (an order, the highest or lowest of a set, "no difference", a verbal
+    quantifier) are judged on the same regenerated values, and the page shows what was compared.
 
 Binding syntax (one per claim, in the ``binding`` column)
     ``value:NAME@REPORT``      a recorded value (``values.json`` of a build, or the same value
@@ -19,6 +21,10 @@ Binding syntax (one per claim, in the ``binding`` column)
     ``fact:FILE#key.path``     a value kept in a params/data YAML file (dates become YYYYMMDD).
     ``calc:NAME[(ARG)]``       a named computation in ``CALCS`` built from library functions.
     ``none:REASON``            nothing in the data can regenerate the claim (``not-computable``).
+    ``each(ITEMS):TEMPLATE [| TEST]`` / ``items(a=BINDING; b=BINDING) [| TEST]``
+                               the items an ``order`` or ``extreme`` claim compares, each an
+                               ordinary binding, and the test that makes it significant
+                               (``claims.comparison_items``).
 
 Comparison
     Shares and means: round half up (``fmt.round_half_up``) at the printed precision; exact if
@@ -28,14 +34,28 @@ Comparison
     within 2% with the same df and the same decision at .05. Ranges: exact if every point lies
     inside. Claims that the source contradicts (``claims.source_inconsistencies`` or the
     ``status_hint``) are ``source-inconsistent`` whatever is reproduced.
+    ``order`` and ``extreme``: every pair the claim asserts (``claims.ranked_pairs``) is judged on
+    the values rounded at the claim's precision: exact when each holds there, close when one
+    only holds unrounded (a tie as printed), miss when one is reversed; "almost equal" (``~``)
+    is exact within ``data/quantifiers.yml``'s tolerance and close within one more unit. A
+    named test must be significant at .05. ``no_difference``: exact when the test gives
+    p >= .05, else miss. ``quantifier``: exact when every value lies in the phrase's range,
+    close when within one unit of it, else miss.
+
+Withheld values
+    A recorded value that the small-cell rule withholds is marked in ``values.json`` (see
+    ``recorded_value``). A claim that reads one gets the status ``withheld``: the value is
+    computed in memory (``unsuppressed_value``), the claim is judged on it, and only the verdict
+    is kept, as "withheld and matching" or "withheld and not matching". The value itself is
+    written nowhere; a comparison shows the items that are published and names the others.
 
 Inputs
-    ``data/claims.csv``; values from ``<out>/*/sections/*/values.json`` when a build exists,
-    otherwise (and for any value a build lacks) computed in-process from the survey export
-    (``data_path``) and the conversations.
+    ``data/claims.csv``, ``data/quantifiers.yml``; values from ``<out>/*/sections/*/values.json``
+    when a build exists, otherwise (and for any value a build lacks) computed in-process from the
+    survey export (``data_path``) and the conversations.
 
 Outputs
-    ``evaluate`` -> DataFrame (claim_id, section, published, reproduced, status, note);
+    ``evaluate`` -> DataFrame (claim_id, section, kind, published, reproduced, status, note);
     ``write_report`` -> ``<out>/fidelity/claims.csv`` and ``<out>/fidelity/index.html``
     (deterministic bytes); ``main(argv)`` for ``perspectives fidelity``.
 """
@@ -54,14 +74,14 @@ import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
-from . import analysis, claims, qualitative, stats
+from . import analysis, claims, fmt, qualitative, stats
 from .fmt import round_half_up
 from .study import load_study, repo_root
 
@@ -69,19 +89,26 @@ __all__ = [
     "CALCS",
     "COLUMNS",
     "STATUSES",
+    "WITHHELD",
     "Context",
     "Outcome",
+    "Withheld",
     "collect_values",
     "evaluate",
     "main",
     "read_build_values",
+    "recorded_value",
     "summarise",
+    "summarise_kinds",
+    "unsuppressed_value",
+    "withheld_counts",
     "write_report",
 ]
 
-COLUMNS: tuple[str, ...] = ("claim_id", "section", "published", "reproduced", "status", "note")
-STATUSES: tuple[str, ...] = ("exact", "close", "miss", "source-inconsistent", "not-computable")
+COLUMNS: tuple[str, ...] = ("claim_id", "section", "kind", "published", "reproduced", "status", "note")
+STATUSES: tuple[str, ...] = ("exact", "close", "miss", "withheld", "source-inconsistent", "not-computable")
 COMPUTABLE: tuple[str, ...] = ("exact", "close", "miss")
+MATCHING, NOT_MATCHING = "withheld and matching", "withheld and not matching"
 ALL = "ALL"
 ALPHA = 0.05
 STAT_TOLERANCE = 0.02  # a statistic within 2% (same df, same decision) is close
@@ -89,10 +116,93 @@ _REF = re.compile(r"\{([A-Za-z0-9_.]+)@([A-Z]{3})\}")
 _NAME_AT = re.compile(r"^([A-Za-z0-9_.]+)@([A-Z]{3})$")
 
 
+# --------------------------------------------------------------------------- withheld values
+
+class _Withheld:
+    """The one marker of a recorded value that the small-cell rule withholds."""
+
+    _instance: _Withheld | None = None
+
+    def __new__(cls) -> _Withheld:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "WITHHELD"
+
+
+WITHHELD = _Withheld()
+
+
+class Withheld(LookupError):
+    """A binding read a withheld value; ``key`` is ``NAME@REPORT``."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"{key} is withheld by the small-cell rule")
+        self.key = key
+
+
+def recorded_value(entry: Mapping[str, Any]) -> Any:
+    """The value of one recorded entry (a ``values.json`` item), or ``WITHHELD``.
+
+    The convention today (``analysis.Result.record``): a withheld cell is recorded with value
+    ``null`` and ``"suppressed": true``. This is the one place that reads it.
+    """
+    return WITHHELD if entry.get("suppressed") else entry.get("value")
+
+
+def unsuppressed_value(name: str, code: str, survey: Any) -> float | int:
+    """What a withheld recorded value holds, computed in memory for a comparison only.
+
+    The caller compares it with the published claim and keeps the verdict; the value is never
+    returned to anything that writes. Covered are the recorded values of single-choice analyses
+    (``kind: single`` in ``params/analyses.yml``): ``ANALYSIS.CODE.pct`` or ``.n`` for a report's
+    own place (REPORT ``ALL`` or an ISO3 code) and ``ANALYSIS.CODE.GROUP.pct`` or ``.n`` for a
+    cell of the synthesis's breakdown. The counts come from the functions the analysis itself
+    uses (``analysis.population``, ``stats.frequency``, ``stats.crosstab``, ``fmt.pct``) without
+    disclosure control. When the suppression rule or the recording convention changes, this
+    function is what to adapt.
+
+    Args:
+        name: the recorded value's name, e.g. ``education.postgraduate.ALB.pct``.
+        code: the report it belongs to, ``ALL`` or an ISO3 code.
+        survey: the loaded survey (``readers.SurveyData``: ``eligible`` and ``instrument``).
+
+    Returns:
+        A percentage (0-100, float) for ``.pct``, a whole count for ``.n``.
+
+    Raises:
+        LookupError: a name of another shape (the value stays withheld and is not compared).
+    """
+    analysis_id, _, rest = name.partition(".")
+    parts = rest.split(".")
+    try:
+        spec = analysis.spec(analysis_id)
+    except KeyError as error:
+        raise LookupError(f"{name}: no analysis to recompute it from") from error
+    if spec["kind"] != "single" or parts[-1] not in {"pct", "n"} or len(parts) not in {2, 3}:
+        raise LookupError(f"{name}: only single-choice shares and counts are recomputed in memory")
+    question = spec["question"]
+    codes = survey.instrument.codes(question)
+    data = analysis.population(survey.eligible, spec.get("population"))
+    if len(parts) == 2:
+        rows = data if code == ALL else data[data["country"] == code]
+        counts = stats.frequency(rows[question], categories=codes)["n"]
+        count, base = int(counts[parts[0]]), int(counts.sum())
+    else:
+        if code != ALL or not spec.get("by"):
+            raise LookupError(f"{name}: a breakdown cell exists only in the synthesis")
+        table = stats.crosstab(data[question], data[spec["by"]], row_order=codes)
+        count, base = int(table.loc[parts[0], parts[1]]), int(table[parts[1]].sum())
+    return count if parts[-1] == "n" else fmt.pct(count, base)
+
+
 # --------------------------------------------------------------------------- where values come from
 
 def read_build_values(out: Path) -> dict[str, Any]:
-    """Recorded values of a build: ``name@REPORT`` -> value (only values about the report's own place).
+    """Recorded values of a build: ``name@REPORT`` -> value or ``WITHHELD`` (only values about the
+    report's own place).
 
     National reports also record the pooled figure beside their own (country ALL); those are the
     synthesis's numbers and are taken from the synthesis, so they are skipped here.
@@ -107,7 +217,7 @@ def read_build_values(out: Path) -> dict[str, Any]:
             continue
         for entry in json.loads(path.read_text(encoding="utf-8")):
             if entry.get("country", code) == code:
-                found[f"{entry['name']}@{code}"] = entry.get("value")
+                found[f"{entry['name']}@{code}"] = recorded_value(entry)
     return found
 
 
@@ -155,7 +265,7 @@ def collect_values(bindings: Iterable[str], data_path: str | Path | None = None,
                 section.values.extend(result.values)
             for entry in section.values:
                 if entry.get("country", code) == code:
-                    values[f"{entry['name']}@{code}"] = entry["value"]
+                    values[f"{entry['name']}@{code}"] = recorded_value(entry)
     return values
 
 
@@ -170,6 +280,8 @@ class Context:
     conversations_path: str | Path | None = None
     failures: dict[str, str] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict)
+    reveal: bool = False  # withheld values are recomputed in memory (never written) instead of raising
+    revealed: set[str] = field(default_factory=set)  # withheld keys read since the set was last cleared
 
     def value(self, name: str, code: str) -> Any:
         key = f"{name}@{code}"
@@ -177,7 +289,20 @@ class Context:
             failed = self.failures.get(f"{name.split('.', 1)[0]}@{code}")
             raise LookupError(f"analysis {name.split('.', 1)[0]} failed ({failed})" if failed
                               else f"no recorded value {key}")
-        return self.values[key]
+        value = self.values[key]
+        if value is WITHHELD:
+            if not self.reveal:
+                raise Withheld(key)
+            self.revealed.add(key)
+            memo = self._cache.setdefault("unsuppressed", {})
+            if key not in memo:
+                memo[key] = unsuppressed_value(name, code, self.survey)
+            return memo[key]
+        return value
+
+    def revealing(self) -> Context:
+        """The same context, reading withheld values in memory (for a withheld claim's verdict)."""
+        return replace(self, reveal=True, revealed=set())
 
     @property
     def survey(self):
@@ -288,6 +413,138 @@ def _calc_fieldwork_month(ctx: Context, arg: str) -> int:
     return months[0] if arg == "start" else months[-1]
 
 
+def _args(arg: str) -> list[str]:
+    return [part.strip() for part in arg.split(",")]
+
+
+def _question_spec(question: str) -> dict[str, Any]:
+    """The first analysis of ``params/analyses.yml`` asked on ``question`` (its population applies)."""
+    for analysis_id, spec in analysis.load_specs().items():
+        if analysis_id != "bands" and spec.get("question") == question:
+            return spec
+    raise LookupError(f"no analysis asks {question!r}")
+
+
+def _rows(ctx: Context, question: str, where: str = "") -> pd.DataFrame:
+    """The respondents an analysis of ``question`` counts, optionally cut by ``column=value`` or ``column!=value``."""
+    rows = analysis.population(ctx.survey.eligible, _question_spec(question).get("population"))
+    if where:
+        column, negate, value = re.fullmatch(r"(\w+)\s*(!?)=\s*(\w+)", where).groups()
+        keep = rows[column].astype(str) == value
+        rows = rows[~keep if negate else keep]
+    return rows
+
+
+def _ticked(ctx: Context, question: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """One boolean column per option of a multi-select question, for the respondents who answered it."""
+    codes = ctx.survey.instrument.codes(question)
+    frame = rows[[f"{question}/{code}" for code in codes]].astype("boolean")
+    frame.columns = codes
+    return frame[frame.notna().all(axis=1)].astype(bool)
+
+
+def _test_dict(test: stats.ChiSquareResult | stats.AnovaResult) -> dict[str, float]:
+    if isinstance(test, stats.AnovaResult):
+        return {"stat": test.statistic, "df1": test.df_between, "df2": test.df_within, "p": test.p}
+    return {"stat": test.statistic, "df1": test.df, "p": test.p}
+
+
+def _yes_no_by(ticked: pd.Series, groups: pd.Series) -> pd.DataFrame:
+    return stats.crosstab(ticked.map({True: "yes", False: "no"}), groups, row_order=["yes", "no"])
+
+
+def _calc_multi_share(ctx: Context, arg: str) -> float:
+    # Share (percent) of respondents ticking one option, as the analysis computes it, in a subgroup.
+    question, option, *where = _args(arg)
+    ticked = _ticked(ctx, question, _rows(ctx, question, where[0] if where else ""))
+    return float(stats.multi_frequency(ticked, list(ticked.columns)).loc[option, "percent"])
+
+
+def _calc_multi_chi2(ctx: Context, arg: str) -> dict[str, float]:
+    # One option of a multi-select question (ticked or not) by a grouping: the test a "significantly
+    # higher in ..." sentence implies when it prints none.
+    question, option, by = _args(arg)
+    rows = _rows(ctx, question)
+    ticked = _ticked(ctx, question, rows)
+    return _test_dict(stats.chi_square(_yes_no_by(ticked[option], rows.loc[ticked.index, by])))
+
+
+def _calc_single_chi2(ctx: Context, arg: str) -> dict[str, float]:
+    question, by = _args(arg)
+    rows = _rows(ctx, question)
+    codes = ctx.survey.instrument.codes(question)
+    return _test_dict(stats.chi_square(stats.crosstab(rows[question], rows[by], row_order=codes)))
+
+
+def _calc_anova(ctx: Context, arg: str) -> dict[str, float]:
+    # The one-way ANOVA by country of an analysis that records its country means but no test.
+    spec = analysis.spec(arg.strip())
+    rows = analysis.population(ctx.survey.eligible, spec.get("population"))
+    return _test_dict(stats.anova_oneway(pd.to_numeric(rows[spec["question"]], errors="coerce"), rows["country"]))
+
+
+def _calc_child_gender_tests(ctx: Context, arg: str) -> dict[str, Any]:
+    # Girls' against boys' cases, one 2x2 chi-square per option, as the forms comparison does
+    # (analysis kind compare_multi): the base is every worker of the population. The smallest p
+    # decides whether any difference is significant.
+    girls, boys = _args(arg)
+    found = []
+    for option in ctx.survey.instrument.codes(girls):
+        cells = {}
+        for question in (girls, boys):
+            members = _rows(ctx, question)
+            yes = int(members[f"{question}/{option}"].astype("boolean").fillna(False).astype(bool).sum())
+            cells[question] = [yes, len(members) - yes]
+        found.append((option, stats.chi_square(pd.DataFrame(cells, index=["yes", "no"]))))
+    option, test = min(found, key=lambda pair: (pair[1].p, pair[0]))
+    return {**_test_dict(test), "what": f"smallest p: {option}"}
+
+
+def _calc_significant_share(ctx: Context, arg: str) -> float:
+    # Of the options an analysis shows (its top k by the pooled count), crossed with each
+    # grouping, the share (percent) of chi-squares with p < .05.
+    question, groupings = _args(arg)
+    rows = _rows(ctx, question)
+    ticked = _ticked(ctx, question, rows)
+    top = _question_spec(question).get("top")
+    options = list(ticked.sum().sort_values(ascending=False, kind="stable").index[:top])
+    tests = [stats.chi_square(_yes_no_by(ticked[option], rows.loc[ticked.index, by]))
+             for option in options for by in groupings.split("+")]
+    return 100.0 * sum(t.p < ALPHA for t in tests) / len(tests)
+
+
+def _ad_hoc_count(ctx: Context, spec: str) -> int:
+    """Participants an ad-hoc ``CountTarget`` written ``KIND[:TARGET][@ISO3]`` counts."""
+    what, _, country = spec.partition("@")
+    kind, _, target = what.partition(":")
+    count_target = qualitative.CountTarget(id=spec, country=country or ALL, kind=kind, count=0, out_of=0,
+                                           paraphrase="", line=0, target=target)
+    return int(qualitative.count_target(count_target, ctx.conversations, ctx.participants, codebook=ctx.codebook))
+
+
+def _participants_with(ctx: Context, spec: str) -> tuple[int, int]:
+    """(participants counted by ``KIND:TARGET[@ISO3]``, participants in that place)."""
+    place = spec.partition("@")[2] or ALL
+    people = ctx.participants if place == ALL else ctx.participants[ctx.participants["country"] == place]
+    return _ad_hoc_count(ctx, spec), len(people)
+
+
+def _calc_participant_share(ctx: Context, arg: str) -> float:
+    # Share (percent) of participants a count target covers; "!" in front: the share it does not.
+    negate = arg.startswith("!")
+    count, people = _participants_with(ctx, arg.lstrip("!"))
+    if not people:
+        raise LookupError(f"no participants for {arg!r}")
+    share = 100.0 * count / people
+    return 100.0 - share if negate else share
+
+
+def _calc_countries_with(ctx: Context, arg: str) -> float:
+    # Share (percent) of the countries that held conversations where at least one participant is counted.
+    places = claims.universe("@conversation_countries")
+    return 100.0 * sum(_participants_with(ctx, f"{arg}@{code}")[0] > 0 for code in places) / len(places)
+
+
 CALCS: Mapping[str, Callable[[Context, str], Any]] = {
     "services_by_gender": _calc_services_by_gender,
     "services_by_gender_chi2": _calc_services_by_gender_chi2,
@@ -299,6 +556,14 @@ CALCS: Mapping[str, Callable[[Context, str], Any]] = {
     "options": _calc_options,
     "recommendations": _calc_recommendations,
     "fieldwork_month": _calc_fieldwork_month,
+    "multi_share": _calc_multi_share,
+    "multi_chi2": _calc_multi_chi2,
+    "single_chi2": _calc_single_chi2,
+    "anova": _calc_anova,
+    "child_gender_tests": _calc_child_gender_tests,
+    "significant_share": _calc_significant_share,
+    "participant_share": _calc_participant_share,
+    "countries_with": _calc_countries_with,
 }
 
 
@@ -335,6 +600,10 @@ def _arith(node: ast.AST, refs: Mapping[str, Any]) -> Any:
 
 def _value_refs(binding: str) -> list[tuple[str, str]]:
     """(name, report) pairs of recorded values a binding reads."""
+    if binding.startswith(("each(", "items(")):
+        comparison = claims.comparison_items(binding)
+        bound = [b for _, b in comparison.items] + ([comparison.test] if comparison.test else [])
+        return [ref for b in bound for ref in _value_refs(b)]
     kind, _, body = binding.partition(":")
     if kind == "value":
         m = _NAME_AT.match(body)
@@ -391,13 +660,9 @@ def resolve(binding: str, ctx: Context) -> Any:
 
         return _arith(ast.parse(_REF.sub(sub, body), mode="eval"), refs)
     if kind == "count":
-        if body.startswith("conversations/"):
-            target = ctx.counts[body.split("/", 1)[1]]
-        else:
-            spec, _, country = body.partition("@")
-            count_kind, _, target_code = spec.partition(":")
-            target = qualitative.CountTarget(id=binding, country=country or ALL, kind=count_kind, count=0,
-                                             out_of=0, paraphrase="", line=0, target=target_code)
+        if not body.startswith("conversations/"):
+            return _ad_hoc_count(ctx, body)
+        target = ctx.counts[body.split("/", 1)[1]]
         return qualitative.count_target(target, ctx.conversations, ctx.participants, codebook=ctx.codebook)
     if kind == "range":
         parts = body.split(":")
@@ -444,9 +709,28 @@ def _g(x: float, digits: int) -> str:
     return f"{round_half_up(float(x), digits):.{digits}f}"
 
 
-def published_text(row: Mapping[str, Any]) -> str:
-    """The printed quantity as a compact string."""
+def published_text(row: Mapping[str, Any], printed: Mapping[str, tuple[float, float, str]] | None = None) -> str:
+    """The printed quantity as a compact string; for a comparison, what it asserts and the
+    printed values of its items (``printed``: ``claims.printed_intervals``)."""
     kind, prec = str(row["kind"]), _prec(row)
+    if kind in {"order", "extreme"}:
+        if str(row["binding"]).startswith("none:"):
+            return str(row["expected"]) or "(no measure named)"
+        items = claims.comparison_items(str(row["binding"])).items
+        known = [f"{name} {claims.interval_text(printed[b])}" for name, b in items if printed and b in printed]
+        return str(row["expected"]) + (f" (printed: {', '.join(known)})" if known else "")
+    if kind == "quantifier":
+        pct, n = _num(row, "percent"), _num(row, "n")
+        shown = [f"{_g(pct, prec)}%"] if math.isfinite(pct) else []
+        shown += [f"n={n:g}"] if math.isfinite(n) else []
+        return str(row["expected"]) + (f" ({', '.join(shown)})" if shown else "")
+    if kind == "no_difference":
+        if not math.isfinite(_num(row, "p")):
+            return "no difference (no test printed)"
+        name = "F" if math.isfinite(_num(row, "df2")) else "chi2"
+        df = f"{_num(row, 'df1'):g}" + (f", {_num(row, 'df2'):g}" if name == "F" else "")
+        stat = f" = {_g(_num(row, 'statistic'), prec)}" if math.isfinite(_num(row, "statistic")) else ""
+        return f"no difference ({name}({df}){stat}, p {row['p_op']} {_num(row, 'p'):g})"
     if kind in {"chi2", "anova"}:
         df = f"{_num(row, 'df1'):g}" + (f", {_num(row, 'df2'):g}" if math.isfinite(_num(row, "df2")) else "")
         name = "chi2" if kind == "chi2" else "F"
@@ -464,7 +748,13 @@ def _sibling_n(binding: str, ctx: Context) -> Any:
     m = _NAME_AT.match(binding.partition(":")[2]) if binding.startswith("value:") else None
     if not m or not m.group(1).endswith(".pct"):
         return None
-    return ctx.values.get(f"{m.group(1)[:-4]}.n@{m.group(2)}")
+    name, code = f"{m.group(1)[:-4]}.n", m.group(2)
+    if f"{name}@{code}" not in ctx.values:
+        return None
+    try:
+        return ctx.value(name, code)
+    except Withheld:  # the share itself is published: its withheld count is simply not compared
+        return None
 
 
 def _significant(p: float, op: str = "=") -> bool:
@@ -538,6 +828,129 @@ def compare(row: Mapping[str, Any], got: Any, ctx: Context) -> Outcome:
     return Outcome("miss", text, f"{x:g} vs printed {printed:g}")
 
 
+# --------------------------------------------------------------------------- comparison claims
+
+_RANK = {"exact": 0, "close": 1, "miss": 2}
+
+
+def _worst(statuses: Iterable[str]) -> str:
+    return max(statuses, key=_RANK.__getitem__, default="exact")
+
+
+def _pair_status(a: float, op: str, b: float, digits: int, tolerance: float) -> str:
+    """``a op b`` judged as printed (rounded at ``digits``): exact, close (holds only unrounded) or miss."""
+    shown_a, shown_b = round_half_up(a, digits), round_half_up(b, digits)
+    if op == ">":
+        return "exact" if shown_a > shown_b else "close" if a > b else "miss"
+    if op == ">=":
+        return "exact" if shown_a >= shown_b else "miss"
+    gap = abs(a - b)
+    return "exact" if gap <= tolerance else "close" if gap <= tolerance + 10.0 ** -digits else "miss"
+
+
+def _unit(binding: str) -> str:
+    # Counts print bare, shares and mean shares with a percent sign.
+    return "" if binding.startswith("count:") or re.search(r"\.n@[A-Z]{3}$", binding) else "%"
+
+
+def _test_text(test: Mapping[str, Any]) -> str:
+    df2 = test.get("df2")
+    name = "F" if df2 is not None else "chi2"
+    df = f"{float(test['df1']):g}" + (f", {float(df2):g}" if df2 is not None else "")
+    what = f"; {test['what']}" if test.get("what") else ""
+    return f"{name}({df}) = {float(test['stat']):.2f}, {fmt.fmt_p(float(test['p']))}{what}"
+
+
+def _number(value: Any) -> float:
+    if value is None or isinstance(value, (list, Mapping)):
+        raise TypeError(f"a compared item needs one number, got {value!r}")
+    return float(value)
+
+
+def _rank_outcome(row: Mapping[str, Any], ctx: Context) -> Outcome:
+    """Judge an ``order`` or ``extreme`` claim; the text lists the published items, largest first."""
+    ranking = claims.parse_expected(str(row["kind"]), str(row["expected"]))
+    comparison = claims.comparison_items(str(row["binding"]))
+    digits = _prec(row)
+    values: dict[str, float] = {}
+    hidden: list[str] = []
+    for name, bound in comparison.items:
+        ctx.revealed.clear()
+        values[name] = _number(resolve(bound, ctx))
+        if ctx.revealed:  # read a withheld value: compared, never shown
+            hidden.append(name)
+    tolerance = claims.load_wording().almost_equal_points
+    pairs = claims.ranked_pairs(ranking, comparison.names)
+    judged = [(a, op, b, _pair_status(values[a], op, values[b], digits, tolerance)) for a, op, b in pairs]
+    status = _worst(j[3] for j in judged)
+    why = [f"tie as printed: {a} {op} {b}" for a, op, b, v in judged if v == "close"]
+    why += [f"reversed: {a} {op} {b} does not hold" for a, op, b, v in judged if v == "miss"]
+    test_text = ""
+    if comparison.test:
+        test = resolve(comparison.test, ctx)
+        test_text = f"; {_test_text(test)}"
+        if not _significant(float(test["p"])):
+            status = "miss"
+            why.append("the test that should make it significant gives p >= .05")
+    unit = _unit(comparison.items[0][1])
+    shown = sorted((name for name in comparison.names if name not in hidden), key=lambda n: (-values[n], n))
+    listed = ", ".join(f"{name} {_g(values[name], digits)}{unit}" for name in shown)
+    if hidden:
+        listed += ("; " if listed else "") + "withheld: " + ", ".join(hidden)
+    if ranking.direction:
+        claim = f"{ranking.direction} in {', '.join(ranking.named)}"
+    else:
+        claim = str(row["expected"])
+    mark = "✓" if status != "miss" else "✗"
+    return Outcome(status, f"{listed} → {claim} {mark}{test_text}", "; ".join(why))
+
+
+def _no_difference_outcome(row: Mapping[str, Any], ctx: Context) -> Outcome:
+    test = resolve(str(row["binding"]), ctx)
+    if not isinstance(test, Mapping):
+        raise TypeError("a no_difference claim needs a test binding")
+    holds = not _significant(float(test["p"]))
+    text = f"{_test_text(test)} → no difference {'✓' if holds else '✗'}"
+    return Outcome("exact" if holds else "miss", text, "" if holds else "the test is significant at .05")
+
+
+def _quantifier_outcome(row: Mapping[str, Any], ctx: Context) -> Outcome:
+    q = claims.parse_expected("quantifier", str(row["expected"]))
+    got = resolve(str(row["binding"]), ctx)
+    points = [_number(x) for x in (got if isinstance(got, list) else [got])]
+    digits = _prec(row)
+    far = max(q.distance(x) for x in points)
+    status = "exact" if far == 0 else "close" if far <= 10.0 ** -digits else "miss"
+    shown = "; ".join(f"{_g(x, digits)}%" for x in points)
+    mark = "✓" if status != "miss" else "✗"
+    detail = "" if status == "exact" else f"{far:.2f} points outside {q.text}"
+    return Outcome(status, f"{shown} → {row['expected']} ({q.text}) {mark}", detail)
+
+
+def _judge(row: Mapping[str, Any], ctx: Context) -> Outcome:
+    """The verdict on one claim from the values in ``ctx`` (raises ``Withheld`` on a withheld value)."""
+    kind = str(row["kind"])
+    if kind in {"order", "extreme"}:
+        return _rank_outcome(row, ctx)
+    if kind == "no_difference":
+        return _no_difference_outcome(row, ctx)
+    if kind == "quantifier":
+        return _quantifier_outcome(row, ctx)
+    return compare(row, resolve(str(row["binding"]), ctx), ctx)
+
+
+def _withheld_outcome(row: Mapping[str, Any], ctx: Context, first: Withheld) -> Outcome:
+    """Judge a claim that reads a withheld value in memory and keep only the verdict."""
+    try:
+        inner = _judge(row, ctx.revealing())
+    except (LookupError, ValueError, TypeError) as error:
+        return Outcome("withheld", "withheld", f"withheld ({first.key}); not compared in memory: {error}")
+    verdict = MATCHING if inner.status in ("exact", "close") else NOT_MATCHING
+    # A comparison's text already leaves the withheld items out; any other text would print the value.
+    shown = inner.reproduced if str(row["kind"]) in {"order", "extreme"} else "withheld"
+    return Outcome("withheld", shown, verdict)
+
+
 # --------------------------------------------------------------------------- the evaluation
 
 def _inconsistencies(table: pd.DataFrame) -> dict[str, str]:
@@ -574,29 +987,33 @@ def evaluate(values: Mapping[str, Any] | None = None, *, out: str | Path | None 
         values = {**computed, **found}
     ctx = Context(dict(values), data_path, conversations_path, failures)
     inconsistent = _inconsistencies(table)
+    printed = claims.printed_intervals(table)
     rows = []
     for _, row in table.iterrows():
         binding = str(row["binding"])
-        published = published_text(row)
+        published = published_text(row, printed)
         registry_note = str(row["note"])
+        head = (row["claim_id"], row["section"], row["kind"], published)
         if binding.startswith("none:"):
             outcome = Outcome("not-computable", "", binding[5:])
         else:
             try:
-                outcome = compare(row, resolve(binding, ctx), ctx)
+                outcome = _judge(row, ctx)
+            except Withheld as withheld:
+                outcome = _withheld_outcome(row, ctx, withheld)
             except (LookupError, ValueError, TypeError) as error:
                 outcome = Outcome("miss", "", f"could not reproduce: {error}")
         if row["claim_id"] in inconsistent:
             # Reported, never forced: what the data give is shown beside the reason.
-            rows.append((row["claim_id"], row["section"], published, outcome.reproduced, "source-inconsistent",
-                         _join(inconsistent[row["claim_id"]], f"reproduced: {outcome.status}")))
+            reproduced_as = outcome.detail if outcome.status == "withheld" else outcome.status
+            rows.append((*head, outcome.reproduced, "source-inconsistent",
+                         _join(inconsistent[row["claim_id"]], f"reproduced: {reproduced_as}")))
             continue
         if outcome.status == "not-computable":
-            rows.append((row["claim_id"], row["section"], published, "", outcome.status,
-                         _join(outcome.detail, registry_note)))
+            rows.append((*head, "", outcome.status, _join(outcome.detail, registry_note)))
             continue
         note = _join(outcome.detail, registry_note) if outcome.status != "exact" else registry_note
-        rows.append((row["claim_id"], row["section"], published, outcome.reproduced, outcome.status, note))
+        rows.append((*head, outcome.reproduced, outcome.status, note))
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -608,6 +1025,23 @@ def summarise(result: pd.DataFrame) -> pd.DataFrame:
     counts.loc["all"] = counts.sum()
     counts["total"] = counts.sum(axis=1)
     return counts.astype(int)
+
+
+def summarise_kinds(result: pd.DataFrame) -> pd.DataFrame:
+    """Counts by claim kind x status, with a total row and column (kinds in registry order)."""
+    kinds = list(dict.fromkeys(result["kind"]))
+    counts = pd.crosstab(result["kind"], result["status"]).reindex(index=kinds, columns=list(STATUSES),
+                                                                    fill_value=0)
+    counts.loc["all"] = counts.sum()
+    counts["total"] = counts.sum(axis=1)
+    return counts.astype(int)
+
+
+def withheld_counts(result: pd.DataFrame) -> dict[str, int]:
+    """How many withheld claims match the published value in memory, and how many do not."""
+    notes = result.loc[result["status"] == "withheld", "note"]
+    return {"withheld": int(len(notes)), "matching": int(notes.str.startswith(MATCHING).sum()),
+            "not matching": int(notes.str.startswith(NOT_MATCHING).sum())}
 
 
 def rates(result: pd.DataFrame) -> dict[str, float]:
@@ -625,31 +1059,44 @@ def rates(result: pd.DataFrame) -> dict[str, float]:
 _CSS = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#222}
 table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding:.25rem .5rem;
 vertical-align:top;text-align:left}th{background:#f3f3f3}td.num{text-align:right}
-.exact{background:#e6f4ea}.close{background:#fef7e0}.miss{background:#fce8e6}
+.exact{background:#e6f4ea}.close{background:#fef7e0}.miss{background:#fce8e6}.withheld{background:#fff3e0}
 .source-inconsistent{background:#e8eaf6}.not-computable{background:#f1f3f4}"""
+
+
+def _counts_table(counts: pd.DataFrame, label: str) -> list[str]:
+    e = html.escape
+    parts = [f"<table><thead><tr><th>{e(label)}</th>"] + [f"<th>{e(c)}</th>" for c in counts.columns]
+    parts.append("</tr></thead><tbody>")
+    for name, row in counts.iterrows():
+        cells = "".join(f'<td class="num">{int(v)}</td>' for v in row)
+        parts.append(f"<tr><th>{e(str(name))}</th>{cells}</tr>")
+    return [*parts, "</tbody></table>"]
 
 
 def _html(result: pd.DataFrame, paraphrases: Mapping[str, str]) -> str:
     e = html.escape
-    totals = summarise(result)
     r = rates(result)
+    w = withheld_counts(result)
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              "<title>Fidelity to the published claims</title>", f"<style>{_CSS}</style></head><body>",
              "<h1>Fidelity to the published claims</h1>",
              f"<p>{len(result)} printed claims; {r['computable']} computable. Of those, "
              f"{100 * r['exact']:.1f}% are reproduced exactly and {100 * r['exact_or_close']:.1f}% exactly "
              "or closely (within one unit of the last printed digit; tests within 2% with the same "
-             "decision).</p>", "<h2>Totals by section and status</h2>", "<table><thead><tr><th>Section</th>"]
-    parts += [f"<th>{e(c)}</th>" for c in totals.columns] + ["</tr></thead><tbody>"]
-    for section, counts in totals.iterrows():
-        cells = "".join(f'<td class="num">{int(v)}</td>' for v in counts)
-        parts.append(f"<tr><th>{e(str(section))}</th>{cells}</tr>")
-    parts += ["</tbody></table>", "<h2>Claims</h2>",
-              "<table><thead><tr><th>Claim</th><th>Section</th><th>What is claimed (paraphrase)</th>"
-              "<th>Published</th><th>Reproduced</th><th>Status</th><th>Note</th></tr></thead><tbody>"]
+             "decision).</p>",
+             f"<p>{w['withheld']} claims read a value our small-cell rule withholds: each is judged in memory "
+             f"and only the verdict is kept ({w['matching']} matching, {w['not matching']} not matching); the "
+             "withheld values appear nowhere on this page.</p>",
+             "<p>Comparison claims (order, extreme, no_difference, quantifier) show what was compared: "
+             "the published items, largest first, then the claim and its mark (✓ holds, ✗ does not).</p>",
+             "<h2>Totals by section and status</h2>", *_counts_table(summarise(result), "Section"),
+             "<h2>Totals by kind of claim and status</h2>", *_counts_table(summarise_kinds(result), "Kind"),
+             "<h2>Claims</h2>",
+             "<table><thead><tr><th>Claim</th><th>Section</th><th>Kind</th><th>What is claimed (paraphrase)</th>"
+             "<th>Published</th><th>Reproduced</th><th>Status</th><th>Note</th></tr></thead><tbody>"]
     for row in result.itertuples(index=False):
         parts.append(f'<tr class="{e(row.status)}"><td>{e(row.claim_id)}</td><td>{e(row.section)}</td>'
-                     f"<td>{e(paraphrases.get(row.claim_id, ''))}</td><td>{e(row.published)}</td>"
+                     f"<td>{e(row.kind)}</td><td>{e(paraphrases.get(row.claim_id, ''))}</td><td>{e(row.published)}</td>"
                      f"<td>{e(row.reproduced)}</td><td>{e(row.status)}</td><td>{e(row.note)}</td></tr>")
     parts += ["</tbody></table>", "</body></html>", ""]
     return "\n".join(parts)
@@ -681,7 +1128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     folder = write_report(result, args.out)
     totals = summarise(result).loc["all"]
     r = rates(result)
+    w = withheld_counts(result)
     print(f"perspectives fidelity: {folder}: " + ", ".join(f"{s} {int(totals[s])}" for s in STATUSES)
+          + f" (withheld: {w['matching']} matching, {w['not matching']} not matching)"
           + f"; exact {100 * r['exact']:.1f}%, exact or close {100 * r['exact_or_close']:.1f}% of "
           f"{r['computable']} computable", file=sys.stderr)
     return 0
