@@ -98,6 +98,7 @@ __all__ = [
     "load_claims",
     "load_wording",
     "parse_expected",
+    "printed_decimals",
     "printed_intervals",
     "ranked_pairs",
     "recompute_p",
@@ -672,7 +673,7 @@ def check_no_difference_printed(row: Mapping[str, object]) -> Check | None:
     if not (np.isfinite(stat) and np.isfinite(df1)):
         return Check(True, f"printed p {op} {p:g} is not significant")
     kind = "anova" if np.isfinite(df2) else "chi2"
-    h = _half_unit(_num(row, "precision") if np.isfinite(_num(row, "precision")) else _decimals(stat))
+    h = _half_unit(_num(row, "precision") if np.isfinite(_num(row, "precision")) else printed_decimals(stat))
     p_most = recompute_p(kind, max(stat - h, 0.0), df1, df2)
     if p_most < ALPHA:
         return Check(False, f"the printed statistic gives p at most {p_most:.4g}, significant at .05")
@@ -697,7 +698,7 @@ def recompute_p(kind: str, statistic: float, df1: float, df2: float | None = Non
     raise ValueError(f"no p-value for kind {kind!r}")
 
 
-def _decimals(x: float) -> int:
+def printed_decimals(x: float) -> int:
     """Decimals in the shortest printed form of ``x`` (0.004 -> 3, 0.81 -> 2)."""
     exp = Decimal(repr(float(x))).normalize().as_tuple().exponent
     return max(0, -int(exp))
@@ -723,7 +724,7 @@ def check_test(row: Mapping[str, object]) -> TestCheck:
     kind, stat = str(row["kind"]), _num(row, "statistic")
     df1, df2 = _num(row, "df1"), _num(row, "df2")
     prec = _num(row, "precision")
-    h = _half_unit(prec if np.isfinite(prec) else _decimals(stat))
+    h = _half_unit(prec if np.isfinite(prec) else printed_decimals(stat))
     p_mid = recompute_p(kind, stat, df1, df2)
     p_lo, p_hi = recompute_p(kind, stat + h, df1, df2), recompute_p(kind, max(stat - h, 0.0), df1, df2)
     p, op = _num(row, "p"), str(row["p_op"])
@@ -731,7 +732,7 @@ def check_test(row: Mapping[str, object]) -> TestCheck:
         consistent = p_lo < p
         printed_sig = p <= ALPHA
     else:
-        hp = _half_unit(_decimals(p))
+        hp = _half_unit(printed_decimals(p))
         consistent = p_lo <= p + hp and p_hi >= p - hp
         printed_sig = p < ALPHA
     gross = (not consistent) and printed_sig != (p_mid < ALPHA)

@@ -781,7 +781,7 @@ def compare(row: Mapping[str, Any], got: Any, ctx: Context) -> Outcome:
         if op == "<":
             p_ok = p < printed_p
         else:
-            digits = claims._decimals(printed_p)
+            digits = claims.printed_decimals(printed_p)
             p_ok = round_half_up(p, digits) == round_half_up(printed_p, digits)
         same_decision = _significant(p) == _significant(printed_p, op)
         stat_exact = round_half_up(stat, prec) == round_half_up(printed_stat, prec)
