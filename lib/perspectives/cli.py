@@ -32,6 +32,7 @@ DELEGATED: dict[str, tuple[str, str]] = {
     "instrument": ("perspectives.instrument", "work with the survey instrument"),
     "fidelity": ("perspectives.fidelity", "check built values against the published claims"),
     "diff": ("perspectives.diff", "compare two builds"),
+    "preview": ("perspectives.preview", "serve the reports and rebuild them on every edit"),
 }
 
 

@@ -82,8 +82,10 @@ Rebuild rules
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perspectives.build.outcome import BuildResult, RunError, RunResult
 from perspectives.build.plan import FileHasher, LibraryIndex, PlannedRun, library_dependencies, plan_runs
@@ -91,7 +93,11 @@ from perspectives.build.publish import Publisher
 from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, execute_all, progress
 from perspectives.study import Grid, Study, load_grid, load_study, repo_root, validate_parameters
 
-__all__ = ["BuildResult", "RunError", "RunResult", "build", "library_dependencies"]
+if TYPE_CHECKING:  # only named in annotations: the build imports them when it uses them
+    from perspectives.build.forkserver import ForkServer
+    from perspectives.pdf import Printer
+
+__all__ = ["BuildResult", "RunError", "RunResult", "Warm", "build", "library_dependencies"]
 
 
 def build(
@@ -112,6 +118,7 @@ def build(
     dry_run: bool = False,
     kernel_name: str = KERNEL_NAME,
     engine: str | None = None,
+    warm: Warm | None = None,
 ) -> BuildResult:
     """Run the grid for the selected reports and sections, then assemble their reports.
 
@@ -133,6 +140,8 @@ def build(
         kernel_name: the Jupyter kernel of the kernel engine.
         engine: ``"fork"`` or ``"kernel"`` (default: ``$PERSPECTIVES_ENGINE``, else fork;
             kernel where ``os.fork`` is missing).
+        warm: processes a long-lived caller keeps between builds (the preview's run server
+            and browser) and what it wants to hear; None for a build of its own.
 
     Returns:
         What happened to every run and report.
@@ -173,7 +182,9 @@ def build(
     if todo:
         _preflight(data_path, conversations_path)
     with build_lock(out):
-        publisher = Publisher(result, reports, out, root, st, gr, jobs)
+        warm = warm or Warm()
+        publisher = Publisher(result, reports, out, root, st, gr, jobs, printer=warm.printer,
+                              on_html=warm.on_html)
         if todo:
             todo = _start_order(todo, st)
             try:
@@ -181,7 +192,7 @@ def build(
                 # schedule
                 execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,
                             _preload(todo, library), on_report_done=publisher.report_done,
-                            warm=_warm_up(todo, st, package))
+                            warm=_warm_up(todo, st, package), server=warm.server)
             except BaseException:
                 # Interrupted (Ctrl-C) or broken: stop assembling and close the browser;
                 # reports already written stay, the rest keep their previous version.
@@ -193,6 +204,23 @@ def build(
     result.seconds = time.perf_counter() - t_start
     progress(result.summary())
     return result
+
+
+@dataclass
+class Warm:
+    """What a long-lived caller (the preview) keeps from one build to the next.
+
+    Attributes:
+        server: a started run server (:class:`perspectives.build.forkserver.ForkServer`)
+            whose imports and caches match the checkout; the build uses it and leaves it
+            running. The caller restarts it when the library, data or parameters change.
+        printer: a started :class:`perspectives.pdf.Printer`, used and left open.
+        on_html: called with a report's code as soon as its HTML is written.
+    """
+
+    server: ForkServer | None = None
+    printer: Printer | None = None
+    on_html: Callable[[str], None] | None = None
 
 
 def _select(study: Study, grid: Grid, countries: Iterable[str] | None, sections: Iterable[str] | None,

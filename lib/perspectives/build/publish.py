@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,24 @@ class Publisher:
     """
 
     def __init__(self, result: BuildResult, reports: list[str], out: Path, root: Path,
-                 study: Study, grid: Grid, jobs: int | None) -> None:
+                 study: Study, grid: Grid, jobs: int | None, printer: Any = None,
+                 on_html: Callable[[str], None] | None = None) -> None:
+        """Args:
+            result: the build's result; the reports' outcomes are added to it.
+            reports: the selected report codes, in study order.
+            out: the output folder.
+            root: the repository root (a report naming it is refused).
+            study: the study.
+            grid: the run grid (the sections' order in a report).
+            jobs: PDFs printed at a time (default: the CPU count).
+            printer: a started :class:`perspectives.pdf.Printer` the caller keeps across
+                builds (the preview); it is used and left open. None: one is started on
+                first use and closed at the end.
+            on_html: called with a report's code as soon as its HTML is written (before its
+                Word and PDF files), e.g. to reload it in a browser.
+        """
+        self._own_printer = printer is None
+        self._on_html = on_html
         self.result, self.reports, self.out, self.root = result, reports, out, root
         self.study, self.grid = study, grid
         self.forbidden = [str(out), str(root), str(Path.home())]
@@ -53,8 +71,9 @@ class Publisher:
         self._pdfs: list[Future[None]] = []
         self._outcome: dict[str, tuple[str, str]] = {}  # report -> (kind, message)
         self._printer_lock = threading.Lock()
-        self._printer: Any = None
+        self._printer: Any = printer
         self._no_printer: str | None = None
+        self._html_told: set[str] = set()
 
     def report_done(self, code: str, failed: bool) -> None:
         """Every run of ``code`` has finished: assemble it now (or record why not)."""
@@ -71,7 +90,7 @@ class Publisher:
         from perspectives import assemble, pdf
 
         self._pending["(prepare)"] = self._html.submit(assemble.prepare)
-        if pdf.pdf_wanted():
+        if pdf.pdf_wanted() and self._own_printer:
             self._pdfs.append(self._pdf.submit(self._warm_printer))
 
     def _get_printer(self) -> Any:
@@ -111,11 +130,16 @@ class Publisher:
         except assemble.AssemblyError as exc:
             self._outcome[code] = ("not_written", str(exc))
             return "not_written"
+        if written and self._on_html is not None and code not in self._html_told:
+            self._on_html(code)  # no PDF wanted: the HTML is told of with the Word file
         self._outcome[code] = ("written" if written else "unchanged", "")
         return "written" if written else "unchanged"
 
     def _queue_print(self, code: str, html_path: Path) -> None:
         self._pdfs.append(self._pdf.submit(self._print, code, html_path))
+        if self._on_html is not None:
+            self._html_told.add(code)
+            self._on_html(code)
 
     def _print(self, code: str, html_path: Path) -> None:
         from perspectives import pdf
@@ -131,7 +155,7 @@ class Publisher:
         self._html.shutdown(wait=False, cancel_futures=True)
         self._pdf.shutdown(wait=False, cancel_futures=True)
         with self._printer_lock:
-            if self._printer is not None:
+            if self._printer is not None and self._own_printer:
                 self._printer.close()
                 self._printer = None
             self._no_printer = "the build stopped"
@@ -149,7 +173,7 @@ class Publisher:
         finally:
             self._html.shutdown(wait=True)
             self._pdf.shutdown(wait=True)
-            if self._printer is not None:
+            if self._printer is not None and self._own_printer:
                 self._printer.close()
         for code in self.reports:  # in report order, whatever order they finished in
             kind, message = self._outcome.get(code, ("", ""))

@@ -55,6 +55,8 @@ __all__ = [
     "choose_engine",
     "execute_all",
     "progress",
+    "run_environment",
+    "start_server",
 ]
 
 KERNEL_NAME = "python3"
@@ -132,6 +134,23 @@ def _swap_in(tmp: Path, target: Path, trash_dir: Path) -> None:
         shutil.rmtree(trash, ignore_errors=True)
 
 
+def run_environment(lib_dir: Path) -> dict[str, str]:
+    """The environment runs execute in: thread caps, and the library of this checkout first
+    on ``PYTHONPATH`` (tests use a stand-in package)."""
+    env = dict(KERNEL_ENV)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(lib_dir)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+    return env
+
+
+def start_server(workers: int, lib_dir: Path, preload: list[str],
+                 warm: tuple[str, dict[str, Any]] | None) -> ForkServer:
+    """A started run server whose forks execute :func:`perspectives.build.run.execute`."""
+    server = ForkServer(workers, TASK_FUNCTION, env=run_environment(lib_dir), preload=preload, warm=warm)
+    server.start()
+    return server
+
+
 def _check_kernel(kernel_name: str) -> None:
     """Warn when the kernel would not run this interpreter (the venv's)."""
     try:
@@ -171,6 +190,7 @@ def execute_all(
     preload: list[str] | None = None,
     on_report_done: Callable[[str, bool], None] | None = None,
     warm: tuple[str, dict[str, Any]] | None = None,
+    server: ForkServer | None = None,
 ) -> None:
     """Execute runs in parallel, dependents once their upstream runs succeeded.
 
@@ -187,6 +207,9 @@ def execute_all(
         preload: library modules the run server imports before forking.
         on_report_done: called with ``(report, any_run_failed)`` when a report's last run ends.
         warm: the run server's warm-up function and arguments.
+        server: a run server already started, kept by the caller across builds (the
+            preview); the fork engine then uses it and leaves it running. Its preload and
+            warm-up are the caller's business.
     """
     # Runs execute in hidden folders beside their target (same filesystem, so the final
     # rename is atomic, and output_dir's parent is the report's sections/ folder, where an
@@ -232,11 +255,7 @@ def execute_all(
         finish(run, _failure(run, "ContractError", str(run.pre_error)))
     if not waiting:
         return
-    env = dict(KERNEL_ENV)
-    # The kernel must import the library from this root (tests use a stand-in package).
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(lib_dir)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    )
+    env = run_environment(lib_dir)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(waiting)))
     futures: dict[Future[Any], tuple[PlannedRun, Path]] = {}
     pool: Any
@@ -244,7 +263,9 @@ def execute_all(
         from perspectives.build.engine import ENGINE_NAME
 
         engine_name: str | None = ENGINE_NAME
-        pool = ForkServer(workers, TASK_FUNCTION, env=env, preload=preload or (), warm=warm)
+        pool = server or ForkServer(workers, TASK_FUNCTION, env=env, preload=preload or (), warm=warm)
+        if server is not None:
+            workers = server.workers
 
         def submit(task: RunTask) -> Future[Any]:
             return pool.submit(asdict(task))
@@ -256,7 +277,7 @@ def execute_all(
         def submit(task: RunTask) -> Future[Any]:
             return pool.submit(execute, task)
 
-    with pool:
+    with pool if server is None else contextlib.nullcontext():
 
         def submit_ready() -> None:
             for run in list(waiting):
