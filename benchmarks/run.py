@@ -216,6 +216,64 @@ def edit_section(notebook: Path, mark: int) -> None:
     notebook.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def preview_edit_to_reload(repeat: int) -> list[float]:
+    """Seconds from a saved edit of one section to the preview's reload event for its report.
+
+    ``perspectives preview --country ALB`` runs in the clone as a researcher runs it (a
+    foreground process: Ctrl-C reaches it); the benchmark listens on the page's event stream,
+    edits the prevention notebook's Markdown, and stops the clock at the reload event for
+    ALB. Each repetition waits for the previous rebuild, PDF included, to finish.
+    """
+    import signal
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, "-m", "perspectives.cli", "preview", "--country", "ALB",
+                             "--port", "0"], cwd=ROOT, env={**os.environ, **BASE_ENV},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        assert proc.stderr is not None
+        url = None
+        for line in proc.stderr:
+            found = re.search(r"serving (http://127\.0\.0\.1:\d+/)", line)
+            if found:
+                url = found.group(1)
+                break
+        if url is None:
+            raise SystemExit("the preview did not start")
+        stream = urllib.request.urlopen(url + "__events", timeout=120)
+
+        def next_event() -> tuple[str, dict[str, Any]]:
+            event = ""
+            for raw in stream:
+                text = raw.decode().strip()
+                if text.startswith("event:"):
+                    event = text.split(":", 1)[1].strip()
+                elif text.startswith("data:") and event:
+                    return event, json.loads(text.split(":", 1)[1])
+            raise SystemExit("the preview's event stream ended")
+
+        next_event()  # ready
+        seconds = []
+        for i in range(repeat):
+            time.sleep(3)  # the previous rebuild's PDF is printed by now
+            t0 = time.perf_counter()
+            edit_section(ROOT / "notebooks" / "06_prevention.ipynb", 1000 + i)
+            while True:
+                event, data = next_event()
+                if event == "reload" and data.get("folder") == "ALB":
+                    seconds.append(time.perf_counter() - t0)
+                    break
+        return seconds
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        subprocess.run(["git", "checkout", "--quiet", "--", "notebooks/06_prevention.ipynb"], cwd=ROOT, check=True)
+
+
 def median(values: list[float]) -> float:
     ordered = sorted(values)
     mid = len(ordered) // 2
@@ -333,6 +391,10 @@ def main(argv: list[str] | None = None) -> int:
             "nochange_peak_rss_mb": round(noch.peak_rss_mb, 1),
             "one_country_peak_rss_mb": round(one.peak_rss_mb, 1),
         })
+        print("preview: edit to reload ...", file=sys.stderr, flush=True)
+        reloads = preview_edit_to_reload(args.repeat)
+        res["preview_edit_to_reload_s"] = round(median(reloads), 2)
+        res["preview_edit_to_reload_s_all"] = [round(x, 2) for x in reloads]
         print("floor (one process) ...", file=sys.stderr, flush=True)
         floor = run_script(FLOOR_LOOP, str(ROOT), str(work / "floor"),
                            env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
@@ -393,6 +455,8 @@ def table(res: dict[str, Any]) -> str:
          res.get("nochange_peak_rss_mb")),
         ("one_section_s", "ALB prevention edited: 1 run, ALB reprinted", res.get("one_section_s"),
          res.get("one_section_peak_rss_mb")),
+        ("preview_edit_to_reload_s", "preview: ALB section edited -> page reload", res.get("preview_edit_to_reload_s"),
+         None),
         ("one_country_s", "MDA's parameters changed", res.get("one_country_s"),
          res.get("one_country_peak_rss_mb")),
         ("papermill_sequential_s", "plain papermill loop, one kernel per run",
