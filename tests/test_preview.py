@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from stand_in import make_project
 
 from perspectives import build
 from perspectives.study import load_grid
-from stand_in import make_project
 
 SERVE = """
 import sys
