@@ -308,6 +308,28 @@ def _drop_empty(question: str) -> bool:
                if k != "bands" and s.get("question") == question)
 
 
+def _population_links(survey, query: str | None, places: list[str]) -> dict[str, tuple]:
+    """``same_as`` for the bases of a population that a slider's threshold counts.
+
+    ``bases_elsewhere`` in a slider's spec says which population query its threshold count
+    is the size of; the bases of every table on that population are then recorded as the
+    same respondents as that threshold (so the audit joins the two families).
+    """
+    if not query:
+        return {}
+    for key, spec_ in load_specs().items():
+        if key == "bands" or spec_.get("kind") != "numeric":
+            continue
+        for name, linked in (spec_.get("bases_elsewhere") or {}).items():
+            if linked == query:
+                mask = numeric_mask(survey, spec_)
+                members = list(mask.layout.cells[f"{POOLED}|{name}"][1])
+                links = {f"{p}|*": (mask.universe, [p], members) for p in places}
+                links["*|*"] = (mask.universe, list(mask.layout.places), members)
+                return links
+    return {}
+
+
 def question_mask(survey, question: str, query: str | None) -> Mask:
     """The one mask of a select-one question: answers by country, with the pooled column.
 
@@ -321,7 +343,10 @@ def question_mask(survey, question: str, query: str | None) -> Mask:
         counts = _count_table(data[question], data["country"], codes, _countries(survey))
         if _drop_empty(question):
             counts = counts[counts.sum(axis=1) > 0]
-        return disclosure.suppress(disclosure.layout(question, counts, groups=_groups(question)))
+        # Only a table whose base is the whole population counts the same people as it.
+        links = (_population_links(survey, query, list(counts.columns))
+                 if int(counts.to_numpy().sum()) == len(data) else {})
+        return disclosure.suppress(disclosure.layout(question, counts, groups=_groups(question), same_as=links))
 
     return _subset(data, "mask", f"single:{question}", compute)
 
@@ -362,9 +387,12 @@ def numeric_mask(survey, spec_: dict) -> Mask:
             if straddle or not bands:
                 raise ValueError(f"{question}: threshold {name!r} ({cut}) does not fall on a band boundary")
             groups[name] = members
-        elsewhere = [str(g) for g in spec_.get("bases_elsewhere") or []]
+        elsewhere = [str(g) for g in spec_.get("bases_elsewhere") or {}]
         published = [f"{p}|{g}" for g in elsewhere for p in [*places, POOLED]]
-        return disclosure.suppress(disclosure.layout(question, counts, groups=groups, published=published))
+        links = (_population_links(survey, spec_.get("population"), places)
+                 if int(counts.to_numpy().sum()) == len(data) else {})
+        return disclosure.suppress(disclosure.layout(question, counts, groups=groups, published=published,
+                                                     same_as=links))
 
     return _subset(data, "mask", f"numeric:{question}", compute)
 
@@ -382,7 +410,10 @@ def option_mask(survey, question: str, code: str, query: str | None) -> Mask:
         answered = column.notna()
         ticked = column[answered].astype(bool).map({True: "yes", False: "no"})
         counts = _count_table(ticked, data.loc[answered, "country"], ["yes", "no"], _countries(survey))
-        return disclosure.suppress(disclosure.layout(f"{question}.{code}", counts, shown=["yes"]))
+        # Only a table whose base is the whole population counts the same people as it.
+        links = (_population_links(survey, query, list(counts.columns))
+                 if int(answered.sum()) == len(data) else {})
+        return disclosure.suppress(disclosure.layout(f"{question}.{code}", counts, shown=["yes"], same_as=links))
 
     return _subset(data, "mask", f"multi:{question}:{code}", compute)
 

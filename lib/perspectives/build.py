@@ -598,6 +598,11 @@ def _check_run_folder(tmp: Path, country: str, forbidden: list[str]) -> dict[str
         if bad:
             return {"cell_index": None, "cell_source": "", "ename": "OutputContractError",
                     "evalue": bad}
+    from perspectives.audit import audit_run_folder  # disclosure audit, independent of the suppression
+
+    if findings := audit_run_folder(tmp):
+        return {"cell_index": None, "cell_source": "", "ename": "DisclosureAuditError",
+                "evalue": "; ".join(str(f) for f in findings[:5])}
     for p in sorted(tmp.rglob("*")):
         if p.is_file() and p.suffix in (".json", ".csv", ".svg", ".txt", ".md", ".html"):
             if p.name == "executed.ipynb":
