@@ -397,16 +397,20 @@ def numeric_mask(survey, spec_: dict) -> Mask:
     return _subset(data, "mask", f"numeric:{question}", compute)
 
 
-def option_mask(survey, question: str, code: str, query: str | None) -> Mask:
+def option_mask(survey, question: str, code: str, query: str | None, whole_population: bool = False) -> Mask:
     """The one mask of one option of a select-multiple question: ticked or not, by country.
 
     Only "ticked" is ever printed; "not ticked" is the base minus it, so it is a leaf too
-    (a multi-select option is protected against its own base).
+    (a multi-select option is protected against its own base). The base is the respondents
+    who answered the question, or with ``whole_population`` everyone in the population (a
+    missing answer counted as not ticked, as the two-population comparison counts it).
     """
     data = population(survey.eligible, query)
 
     def compute() -> Mask:
         column = data[f"{question}/{code}"].astype("boolean")
+        if whole_population:
+            column = column.fillna(False)
         answered = column.notna()
         ticked = column[answered].astype(bool).map({True: "yes", False: "no"})
         counts = _count_table(ticked, data.loc[answered, "country"], ["yes", "no"], _countries(survey))
@@ -415,7 +419,7 @@ def option_mask(survey, question: str, code: str, query: str | None) -> Mask:
                  if int(answered.sum()) == len(data) else {})
         return disclosure.suppress(disclosure.layout(f"{question}.{code}", counts, shown=["yes"], same_as=links))
 
-    return _subset(data, "mask", f"multi:{question}:{code}", compute)
+    return _subset(data, "mask", f"multi:{question}:{code}:{whole_population}", compute)
 
 
 def breakdown_mask(survey, question: str, code: str | None, by: str, query: str | None) -> Mask:
@@ -636,8 +640,8 @@ def _compare_multi(result: Result, spec_: dict, survey, place_names: dict[str, s
     first = next(iter(groups.values()))
     codes = survey.instrument.codes(first)
     labels = survey.instrument.choice_labels(first)
-    masks = {group: {code: option_mask(survey, question, code, spec_["populations"][group]) for code in codes}
-             for group, question in groups.items()}
+    masks = {group: {code: option_mask(survey, question, code, spec_["populations"][group], whole_population=True)
+                     for code in codes} for group, question in groups.items()}
     columns: dict[tuple[str, str], dict[str, disclosure.Entry]] = {}
     shares = {}
     bases = {}

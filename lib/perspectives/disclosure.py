@@ -611,6 +611,14 @@ class PublishedTable:
     def empty(self) -> bool:
         return self.frame.empty
 
+    @property
+    def index(self) -> pd.Index:
+        return self.frame.index
+
+    @property
+    def columns(self) -> pd.Index:
+        return self.frame.columns
+
     def describe(self) -> list[dict[str, Any]]:
         out = []
         for (i, j), entry in sorted(self.entries.items()):
