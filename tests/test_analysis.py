@@ -166,3 +166,22 @@ def test_subsets_are_computed_once_and_match_pandas(survey, monkeypatch):
         analysis.population(copy, "girls_online_share > 0")
     monkeypatch.undo()
     pd.testing.assert_frame_equal(analysis.population(copy, "girls_online_share > 0"), expected_girls)
+
+
+def test_withheld_values_stay_in_memory_and_out_of_values_json(tmp_path):
+    """The fidelity check can compare a withheld claim in-process; nothing of it is written."""
+    import contextlib
+    import io
+    import json
+
+    from perspectives.report import Section
+
+    section = Section("methods", "MDA", output_dir=str(tmp_path))
+    with contextlib.redirect_stdout(io.StringIO()):
+        section.run("gender")
+        section.finish()
+    assert section.withheld[("gender.male.n", "MDA")] == 1  # Moldova's one man (issue 15)
+    written = json.loads((tmp_path / "values.json").read_text(encoding="utf-8"))
+    male = next(v for v in written if v["name"] == "gender.male.n" and v["country"] == "MDA")
+    assert male["value"] is None and male["suppressed"] is True
+    assert all(v["value"] is None for v in written if v.get("suppressed"))

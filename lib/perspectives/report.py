@@ -104,6 +104,9 @@ class Section:
         self.output_dir = Path(output_dir) if output_dir else default_dir
         self.output_dir.mkdir(parents=True, exist_ok=True)
         self.values: list[dict[str, Any]] = []
+        # (recorded name, country) -> true value of each value the masks withhold: in memory
+        # only (finish() writes self.values, never this), for in-process comparisons.
+        self.withheld: dict[tuple[str, str], Any] = {}
         self.notes: list[str] = []
         self.names = {c.iso3: self.t(c.name) for c in self.study.countries}
         self.names[ALL] = self.t("All six countries")
@@ -204,6 +207,7 @@ class Section:
         for value in result.values:
             value["section"] = self.section
         self.values.extend(result.values)
+        self.withheld.update(result.withheld)
         if not self.t.is_default:
             from .disclosure import settings
 
@@ -322,8 +326,13 @@ class Section:
     def _cell_value(self, mask: disclosure.Mask, cell: str, name: str, **extra: Any) -> dict[str, Any]:
         """A recorded value of a mask's cell, tagged with this run's section and country."""
         country = extra.pop("country", self.country)
-        entry = mask.record(cell, name, extra.pop("measure", "count"), of=extra.pop("of", None), country=country)
+        measure, of = extra.pop("measure", "count"), extra.pop("of", None)
+        entry = mask.record(cell, name, measure, of=of, country=country)
         entry["section"] = self.section
+        if entry["suppressed"]:
+            true = mask.withheld_value(cell)
+            base = mask.withheld_value(of or mask.base_of(cell))
+            self.withheld[(name, country)] = true if measure == "count" else (100.0 * true / base if base else None)
         return entry
 
     def _sample_mask(self) -> disclosure.Mask:
