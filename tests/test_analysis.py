@@ -42,7 +42,14 @@ def test_national_report_carries_its_own_and_the_pooled_value(survey):
     result = analysis.run("education", survey, "MDA", NAMES)
     values = _values(result)
     mda = data[data["country"] == "MDA"]["education"]
-    assert values[("education.postgraduate.pct", "MDA")] == pytest.approx((mda == "postgraduate").mean() * 100)
+    for code in ("bachelor", "postgraduate", "below_bachelor"):
+        expected = (mda == code).mean() * 100
+        got = values[(f"education.{code}.pct", "MDA")]
+        # Published, it is the pandas share; withheld, it is None and only in memory.
+        if got is None:
+            assert result.withheld[(f"education.{code}.pct", "MDA")] == pytest.approx(expected)
+        else:
+            assert got == pytest.approx(expected)
     assert values[("education.postgraduate.pct", "ALL")] == pytest.approx(
         (data["education"] == "postgraduate").mean() * 100)
 
@@ -79,30 +86,63 @@ def test_population_filter_and_two_population_test(survey):
         sps.chi2_contingency(table, correction=False)[0])
 
 
-@pytest.mark.parametrize("analysis_id", [k for k, v in analysis.load_specs().items()
-                                         if k != "bands" and v.get("by") == "country" and v["kind"] == "single"])
-def test_national_tables_hide_what_the_synthesis_breakdown_hides(survey, analysis_id):
-    """A cell withheld in the synthesis's by-country table is withheld in that country's report."""
+SINGLE_BY_COUNTRY = [k for k, v in analysis.load_specs().items()
+                     if k != "bands" and v.get("by") == "country" and v["kind"] == "single" and not v.get("synthesis_only")]
+
+
+@pytest.mark.parametrize("analysis_id", SINGLE_BY_COUNTRY)
+def test_national_tables_show_exactly_what_the_synthesis_shows(survey, analysis_id):
+    """One mask: a national column and the pooled column read what the synthesis prints."""
     synthesis = analysis.run(analysis_id, survey, "ALL", NAMES)
-    by_table = synthesis.context["by_table"]
+    by_table = synthesis.tables["by_country"].frame
+    pooled = synthesis.table.frame
     for iso3 in COUNTRIES:
-        national = analysis.run(analysis_id, survey, iso3, NAMES)
-        column = national.table[(NAMES[iso3], "n")]
+        national = analysis.run(analysis_id, survey, iso3, NAMES).table.frame
         for label, shown in by_table[NAMES[iso3]].items():
-            withheld_in_synthesis = shown.startswith("<") or shown == "–"
-            if withheld_in_synthesis:
-                assert column[label] in ("–",) or column[label].startswith("<"), (iso3, label)
+            if label == "Respondents":
+                assert national.loc[label, (NAMES[iso3], "n")] == shown.removeprefix("n=")
+                continue
+            withheld = shown == "–"
+            assert (national.loc[label, (NAMES[iso3], "n")] == "–") is withheld, (iso3, label)
+            if not withheld:
+                assert shown.endswith(f"(n={national.loc[label, (NAMES[iso3], 'n')]})")
+        assert national[(NAMES["ALL"], "n")].equals(pooled[(NAMES["ALL"], "n")])
+        assert national[(NAMES["ALL"], "%")].equals(pooled[(NAMES["ALL"], "%")])
 
 
-def test_narrative_never_states_a_withheld_count(survey):
+def test_moldova_gender_no_longer_gives_back_one_man(survey):
+    """Issue 15: 53 of 54 women printed with the rest withheld let 54 - 53 = 1 be read off."""
     result = analysis.run("gender", survey, "MDA", NAMES)
-    text = result.narrative(analysis.spec("gender")["text"], "Moldova")
-    table = result.table[("Moldova", "n")]
-    for label, shown in table.items():
-        if shown.startswith("<") or shown == "–":
-            hidden_count = survey.eligible.query("country == 'MDA'")["gender"].map(
-                survey.instrument.choice_labels("gender")).value_counts().get(label, 0)
-            assert f"n={hidden_count})" not in text
+    column = result.table.frame[("Moldova", "n")]
+    shown = [int(v) for k, v in column.items() if k != "Respondents" and v != "–"]
+    withheld = int(column["Respondents"]) - sum(shown)
+    assert withheld == 0 or withheld >= 5
+    assert result.withheld[("gender.male.n", "MDA")] == 1  # in memory, for the fidelity check
+
+
+@pytest.mark.parametrize("country", ["MDA", "COL", "ALL"])
+def test_no_sentence_figure_or_value_states_a_withheld_number(survey, country):
+    """Every analysis: a withheld count is not in the sentence, the figure or values.json."""
+    for analysis_id, spec_ in analysis.load_specs().items():
+        if analysis_id == "bands" or (spec_.get("synthesis_only") and country != "ALL"):
+            continue
+        result = analysis.run(analysis_id, survey, country, NAMES)
+        text = result.narrative(spec_.get("text", ""), NAMES[country], "NOTE")
+        assert "–" not in text  # a sentence with a withheld field is dropped, not printed with a mark
+        recorded = {(v["name"], v["country"]): v for v in result.values}
+        for key, true in result.withheld.items():
+            assert recorded[key]["value"] is None and recorded[key]["suppressed"] is True
+            if key[0].endswith(".n") and key[1] == country:
+                assert f"(n={true:,})" not in text
+        for entry in result.values:
+            if entry.get("suppressed"):
+                assert entry["value"] is None
+        if result.shares is not None and result.table is not None and result.figure_kind == "bars":
+            frame = result.table.frame
+            for place in result.shares.columns:
+                for label, share in result.shares[place].items():
+                    if (place, "%") in frame.columns and label in frame.index:
+                        assert bool(np.isnan(share)) == (frame.loc[label, (place, "%")] in ("–", "")), (analysis_id, label)
 
 
 def test_subsets_are_computed_once_and_match_pandas(survey, monkeypatch):
@@ -126,3 +166,22 @@ def test_subsets_are_computed_once_and_match_pandas(survey, monkeypatch):
         analysis.population(copy, "girls_online_share > 0")
     monkeypatch.undo()
     pd.testing.assert_frame_equal(analysis.population(copy, "girls_online_share > 0"), expected_girls)
+
+
+def test_withheld_values_stay_in_memory_and_out_of_values_json(tmp_path):
+    """The fidelity check can compare a withheld claim in-process; nothing of it is written."""
+    import contextlib
+    import io
+    import json
+
+    from perspectives.report import Section
+
+    section = Section("methods", "MDA", output_dir=str(tmp_path))
+    with contextlib.redirect_stdout(io.StringIO()):
+        section.run("gender")
+        section.finish()
+    assert section.withheld[("gender.male.n", "MDA")] == 1  # Moldova's one man (issue 15)
+    written = json.loads((tmp_path / "values.json").read_text(encoding="utf-8"))
+    male = next(v for v in written if v["name"] == "gender.male.n" and v["country"] == "MDA")
+    assert male["value"] is None and male["suppressed"] is True
+    assert all(v["value"] is None for v in written if v.get("suppressed"))

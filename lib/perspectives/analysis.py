@@ -8,18 +8,29 @@ Purpose
     test. The same code serves a national report (its country beside the six-country
     picture) and the synthesis (every country, plus the cross-country test).
 
+    Small cells: this module holds no rule of its own. For each question it builds the
+    full answers-by-country table once (:func:`question_mask`), has
+    :func:`perspectives.disclosure.suppress` compute its mask, and reads the table, the
+    figure's shares, the narrative's numbers and the recorded values from that one mask. A
+    national report therefore withholds exactly what the synthesis withholds in its column
+    and in the pooled column.
+
 Inputs
     The eligible completes (``SurveyData``), the analysis spec, the report code (ISO3 or
     ALL), the instrument for labels.
 
 Outputs
-    :class:`Result`: the published table (strings, after disclosure control), the
-    percentages drawn in the figure, the recorded values (name, value, n, country), and a
-    narrative context whose fields format themselves through :mod:`perspectives.fmt`.
+    :class:`Result`: the published table (a :class:`perspectives.disclosure.PublishedTable`),
+    the percentages drawn in the figure (NaN where withheld), the recorded values (name,
+    value, n, country, and what cells they sum, for the audit), a narrative context whose
+    fields format themselves through :mod:`perspectives.fmt`, and, in memory only, the
+    values the mask withholds (``Result.withheld``).
 """
 
 from __future__ import annotations
 
+import re
+import string
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,11 +42,13 @@ import numpy as np
 import pandas as pd
 
 from . import disclosure, fmt, stats
+from .disclosure import Mask
 from .instrument import Instrument
 from .study import read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL = "ALL"
+POOLED = "*"  # the pooled place in a mask's cell ids
 
 
 @lru_cache(maxsize=1)
@@ -53,43 +66,47 @@ def spec(analysis_id: str) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- narrative cells
+class Withheld(str):
+    """A narrative field whose number is withheld: prints the mark, and marks its sentence
+    for dropping (:meth:`Result.narrative` never prints a sentence holding one)."""
+
+
+WITHHELD = Withheld(disclosure.WITHHELD_MARK)
+
+
 @dataclass(frozen=True)
 class Cell:
-    """A count and its share as the narrative shows them (already disclosure-checked)."""
+    """A count and its share as the narrative may show them: read from the one mask."""
 
-    count: int | None
-    base: int
-    percent: float | None
-    hidden: bool = False
-    threshold: int = 5
+    mask: Mask
+    cell: str
 
     @property
-    def _withheld(self) -> str:
-        # A small count is said to be small; a larger one hidden so that a small one cannot be
-        # worked out from the totals is only said to be withheld.
-        if (self.count or 0) < self.threshold:
-            return f"fewer than {self.threshold} respondents"
-        return "a number withheld for privacy"
+    def hidden(self) -> bool:
+        return self.mask.count(self.cell) is None
+
+    @property
+    def count(self) -> int | None:
+        return self.mask.count(self.cell)
+
+    @property
+    def percent(self) -> float | None:
+        return self.mask.share(self.cell)
 
     @property
     def n(self) -> str:
-        if self.hidden:
-            return f"<{self.threshold}" if (self.count or 0) < self.threshold else "–"
-        return f"{self.count:,}"
+        count = self.count
+        return WITHHELD if count is None else f"{count:,}"
 
     @property
     def pct(self) -> str:
-        if self.hidden:
-            return self._withheld
-        if self.percent is None or np.isnan(self.percent):
-            return "n/a"
-        return fmt.fmt_pct(self.percent)
+        share = self.percent
+        return WITHHELD if share is None else fmt.fmt_pct(share)
 
     @property
     def pct_n(self) -> str:
-        if self.hidden:
-            return self._withheld
-        return fmt.pct_with_n(self.count or 0, self.base)
+        share, count = self.percent, self.count
+        return WITHHELD if share is None or count is None else f"{fmt.fmt_pct(share)} ({fmt.fmt_n(count)})"
 
     def __format__(self, spec_: str) -> str:
         return self.pct_n
@@ -108,6 +125,36 @@ class Fields(dict):
         return str(self.get("_text", ""))
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def fill(template: str, note: str = "", **fields: Any) -> str:
+    """Fill a narrative template, dropping each sentence that would print a withheld number.
+
+    Args:
+        template: Sentences with ``str.format`` fields.
+        note: Said once in place of what was dropped (empty: nothing is said).
+        **fields: Values for the fields; a withheld one is a :class:`Withheld`.
+
+    Returns:
+        The kept sentences, then ``note`` if any sentence was dropped.
+    """
+    formatter = string.Formatter()
+    kept, dropped = [], False
+    for sentence in _SENTENCE_END.split(template.strip()):
+        withheld = False
+        for _, name, _, _ in formatter.parse(sentence):
+            if name and isinstance(formatter.get_field(name, (), fields)[0], Withheld):
+                withheld = True
+        if withheld:
+            dropped = True
+        else:
+            kept.append(sentence.format(**fields))
+    if dropped and note:
+        kept.append(note)
+    return " ".join(kept)
+
+
 # --------------------------------------------------------------------------- results
 @dataclass
 class Result:
@@ -115,18 +162,22 @@ class Result:
 
     analysis_id: str
     country: str
-    table: pd.DataFrame                      # published strings (CSV and HTML)
-    shares: pd.DataFrame | None = None       # numbers drawn in the figure (NaN = hidden)
+    table: disclosure.PublishedTable | None = None  # published strings (CSV and HTML)
+    shares: pd.DataFrame | None = None               # numbers drawn in the figure (NaN = withheld)
     figure_kind: str = "bars"
     values: list[dict[str, Any]] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
     test: Any = None
-    base: int = 0
+    base: int | None = 0
     base_text: str = ""                      # how a caption states the n when one number won't do
     notes: list[str] = field(default_factory=list)
+    tables: dict[str, disclosure.PublishedTable] = field(default_factory=dict)  # extra tables by stem suffix
+    # Values the mask withholds, (name, country) -> true value: in memory only, never recorded
+    # or written (the fidelity check compares a published claim with them in-process).
+    withheld: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def record(self, name: str, value: Any, n: int | None = None, country: str | None = None, **extra: Any) -> None:
-        """Add one recorded value; ``country`` defaults to the report's own."""
+        """Add one recorded value that is not a count of respondents (a mean, a test)."""
         if isinstance(value, (np.integer,)):
             value = int(value)
         elif isinstance(value, (np.floating, float)):
@@ -134,26 +185,38 @@ class Result:
         self.values.append({"name": f"{self.analysis_id}.{name}", "value": value, "n": None if n is None else int(n),
                             "country": country or self.country, **extra})
 
-    def narrative(self, template: str, place: str) -> str:
-        """Fill the spec's text from computed values only."""
-        return template.format(place=place, base=f"{self.base:,}",
-                               test=fmt.fmt_test(self.test) if self.test is not None else "", **self.context)
+    def record_cell(self, mask: Mask, cell: str, name: str, measure: str = "count", country: str | None = None) -> None:
+        """Record a count or share of a mask's cell as the mask publishes it (with its cells)."""
+        country = country or self.country
+        entry = mask.record(cell, f"{self.analysis_id}.{name}", measure, country=country)
+        if entry["suppressed"]:
+            true = mask.withheld_value(cell)
+            base = mask.withheld_value(mask.base_of(cell))
+            self.withheld[(entry["name"], country)] = (
+                true if measure == "count" else (100.0 * true / base if base else float("nan")))
+        self.values.append(entry)
+
+    def narrative(self, template: str, place: str, note: str = "") -> str:
+        """Fill the spec's text from computed values only; see :func:`fill`."""
+        base = WITHHELD if self.base is None else f"{self.base:,}"
+        return fill(template, note, place=place, base=base,
+                    test=fmt.fmt_test(self.test) if self.test is not None else "", **self.context)
 
 
 # --------------------------------------------------------------------------- helpers
 # Row subsets already computed, per source frame: (a weak reference to the source, subset).
-_SUBSETS: dict[tuple[int, str, str], tuple[weakref.ref, pd.DataFrame]] = {}
+_SUBSETS: dict[tuple[int, str, str], tuple[weakref.ref, Any]] = {}
 
 
-def _subset(frame: pd.DataFrame, kind: str, key: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """A row subset of ``frame``, computed once per process and frame.
+def _subset(frame: pd.DataFrame, kind: str, key: str, compute: Callable[[], Any]) -> Any:
+    """A value derived from ``frame`` (a row subset, a mask), computed once per process and frame.
 
     The analyses read the validated survey and its subsets and never modify them, and every
-    run asks for the same few (five populations, seven places); a fork of the warmed build
-    server inherits those its warm-up computed. The weak reference tells a live source
-    frame from a new one that happens to reuse the address of a freed one, and an entry
-    goes when its source frame goes. A source frame changed in place would keep stale
-    subsets: the library never does that (the survey is read once and only read).
+    run asks for the same few (five populations, seven places, one mask per question); a fork
+    of the warmed build server inherits those its warm-up computed. The weak reference tells
+    a live source frame from a new one that happens to reuse the address of a freed one, and
+    an entry goes when its source frame goes. A source frame changed in place would keep
+    stale entries: the library never does that (the survey is read once and only read).
     """
     cache_key = (id(frame), kind, key)
     entry = _SUBSETS.get(cache_key)
@@ -183,6 +246,16 @@ def _places(data: pd.DataFrame, country: str) -> dict[str, pd.DataFrame]:
     return {country: _country_rows(data, country), ALL: data}
 
 
+def _countries(survey) -> list[str]:
+    """The study's countries with eligible respondents in the data, in the instrument's order."""
+    present = set(survey.eligible["country"])
+    return [c for c in survey.instrument.codes("country") if c in present]
+
+
+def _own(country: str) -> str:
+    return POOLED if country == ALL else country
+
+
 def warm_subsets(eligible: pd.DataFrame, countries: list[str]) -> None:
     """Compute each analysis population and each place's rows of it, ahead of the runs
     (the build's server calls this before forking them)."""
@@ -196,205 +269,475 @@ def warm_subsets(eligible: pd.DataFrame, countries: list[str]) -> None:
                 population(rows, query)
 
 
-def _threshold() -> int:
-    return disclosure.settings().threshold
+def warm_masks(survey) -> None:
+    """Compute every analysis's masks ahead of the runs (the build's server forks after this)."""
+    names = {c: c for c in _countries(survey)} | {ALL: ALL}
+    for analysis_id, spec_ in load_specs().items():
+        if analysis_id != "bands" and not spec_.get("synthesis_only"):
+            run(analysis_id, survey, ALL, names)
 
 
-def _cells(counts: pd.Series, base: int, hidden: pd.Series | None = None) -> Fields:
-    threshold = _threshold()
-    fields = Fields()
-    for code, count in counts.items():
-        # Options left out of a top-k table still follow the small-cell rule in the narrative.
-        is_hidden = (bool(hidden[code]) if hidden is not None and code in hidden.index
-                     else bool(0 < int(count) < threshold))
-        percent = fmt.pct(int(count), base) if base else float("nan")
-        fields[str(code)] = Cell(int(count), base, percent, is_hidden, threshold)
-    return fields
+# --------------------------------------------------------------------------- masks
+def _count_table(values: pd.Series, groups: pd.Series, rows: list, cols: list) -> pd.DataFrame:
+    """``rows x cols`` counts of respondents (missing either value: left out), as
+    :func:`perspectives.stats.crosstab` counts them, in one pass (every mask starts here)."""
+    both = values.notna() & groups.notna()
+    r = pd.Categorical(values[both], categories=rows).codes
+    c = pd.Categorical(groups[both], categories=cols).codes
+    if (r < 0).any() or (c < 0).any():
+        raise ValueError(f"values outside the declared categories in {values.name!r} by {groups.name!r}")
+    flat = np.bincount(r.astype(np.int64) * len(cols) + c, minlength=len(rows) * len(cols))
+    return pd.DataFrame(flat.reshape(len(rows), len(cols)), index=list(rows), columns=list(cols))
 
 
-def _hidden_small(counts: pd.Series) -> pd.Series:
-    threshold = _threshold()
-    return (counts > 0) & (counts < threshold)
+def _groups(question: str) -> dict[str, list[str]]:
+    """Published sums of a question's answers that some analysis shows (a rating's "poor or none")."""
+    groups: dict[str, list[str]] = {}
+    for analysis_id, spec_ in load_specs().items():
+        if analysis_id == "bands" or spec_.get("kind") != "ratings" or question not in spec_["questions"]:
+            continue
+        for side in ("top", "bottom"):
+            members = [str(m) for m in spec_.get(side) or []]
+            if members and groups.setdefault(side, members) != members:
+                raise ValueError(f"analyses give {question!r} two different {side!r} groups")
+    return groups
 
 
-def publish_counts(counts: pd.Series, base: int, additive: bool,
-                   force_hidden: pd.Series | None = None) -> pd.DataFrame:
-    """Counts of one place through disclosure control: columns ``n`` and ``percent`` (strings),
-    ``attrs['safe_percent']`` (numbers for figures, NaN where hidden) and ``attrs['notes']``.
+def _drop_empty(question: str) -> bool:
+    return any(s.get("drop_empty") for k, s in load_specs().items()
+               if k != "bands" and s.get("question") == question)
 
-    ``force_hidden`` marks cells another published table withholds; they are hidden here too,
-    and complementary suppression treats them like small cells.
+
+def _population_links(survey, query: str | None, places: list[str]) -> dict[str, tuple]:
+    """``same_as`` for the bases of a population that a slider's threshold counts.
+
+    ``bases_elsewhere`` in a slider's spec says which population query its threshold count
+    is the size of; the bases of every table on that population are then recorded as the
+    same respondents as that threshold (so the audit joins the two families).
     """
-    freq = pd.DataFrame({"n": counts.astype(int)})
-    freq["percent"] = [fmt.pct(int(c), base) if base else float("nan") for c in freq["n"]]
-    freq.attrs["base"] = int(base)
-    forced = (force_hidden.reindex(freq.index).fillna(False).astype(bool) if force_hidden is not None
-              else None)
-    published = disclosure.publish_frequency(freq, additive=additive, total_label=None, force=forced)
-    table = published.table.rename(columns={"%": "percent"})
-    safe = published.suppression.safe_counts["n"] / base * 100 if base else freq["percent"] * float("nan")
-    table.attrs["safe_percent"] = safe.astype(float)
-    table.attrs["notes"] = list(published.notes)
-    table.attrs["hidden"] = published.suppression.mask["n"].astype(bool).to_dict()
-    return table
+    if not query:
+        return {}
+    for key, spec_ in load_specs().items():
+        if key == "bands" or spec_.get("kind") != "numeric":
+            continue
+        for name, linked in (spec_.get("bases_elsewhere") or {}).items():
+            if linked == query:
+                mask = numeric_mask(survey, spec_)
+                members = list(mask.layout.cells[f"{POOLED}|{name}"][1])
+                links = {f"{p}|*": (mask.universe, [p], members) for p in places}
+                links["*|*"] = (mask.universe, list(mask.layout.places), members)
+                return links
+    return {}
 
 
-def _publish_frequency(freqs: dict[str, pd.DataFrame], labels: dict[str, str], additive: bool,
-                       place_names: dict[str, str], force_hidden: dict[str, pd.Series] | None = None
-                       ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict[str, pd.Series]]:
-    """One frequency table per place -> published strings and the shares for the figure."""
-    columns: dict[str, pd.Series] = {}
-    shares: dict[str, pd.Series] = {}
-    notes: list[str] = []
-    hidden: dict[str, pd.Series] = {}
-    for place, freq in freqs.items():
-        base = int(freq.attrs["base"])
-        counts = freq["n"].astype(int)
-        published = publish_counts(counts, base, additive, (force_hidden or {}).get(place))
-        name = place_names[place]
-        columns[(name, "n")] = published["n"]
-        columns[(name, "%")] = published["percent"]
-        shares[name] = published.attrs["safe_percent"]
-        hidden[place] = pd.Series(published.attrs["hidden"])
-        notes.extend(n for n in published.attrs.get("notes", []) if n not in notes)
-        columns[(name, "n")].loc["Respondents"] = f"{base:,}"
-        columns[(name, "%")].loc["Respondents"] = ""
-    table = pd.DataFrame(columns)
-    table.index = [labels.get(str(code), str(code)) for code in table.index]
-    share_frame = pd.DataFrame(shares)
-    share_frame.index = [labels.get(str(code), str(code)) for code in share_frame.index]
-    return table, share_frame, notes, hidden
+def question_mask(survey, question: str, query: str | None) -> Mask:
+    """The one mask of a select-one question: answers by country, with the pooled column.
+
+    Every analysis of the question (its frequencies, a rating battery's groups, the
+    synthesis's breakdown by country) reads this mask, computed once per process.
+    """
+    data = population(survey.eligible, query)
+
+    def compute() -> Mask:
+        codes = survey.instrument.codes(question)
+        counts = _count_table(data[question], data["country"], codes, _countries(survey))
+        if _drop_empty(question):
+            counts = counts[counts.sum(axis=1) > 0]
+        # Only a table whose base is the whole population counts the same people as it.
+        links = (_population_links(survey, query, list(counts.columns))
+                 if int(counts.to_numpy().sum()) == len(data) else {})
+        return disclosure.suppress(disclosure.layout(question, counts, groups=_groups(question), same_as=links))
+
+    return _subset(data, "mask", f"single:{question}", compute)
+
+
+def _band_counts(values: pd.Series, countries: pd.Series, bands: list[tuple], places: list[str]) -> pd.DataFrame:
+    columns = {}
+    for place in places:
+        freq = stats.slider_bands(values[countries == place], bands)
+        columns[place] = freq["n"].astype(int)
+    return pd.DataFrame(columns).reindex(columns=places)
+
+
+def numeric_mask(survey, spec_: dict) -> Mask:
+    """The one mask of a slider: its bands by country, with its named thresholds as groups.
+
+    A threshold must fall on a band boundary, so that it is a sum of bands (checked on the
+    data). Thresholds listed in ``bases_elsewhere`` are published as the base of other
+    analyses (their population), so this mask takes them as published.
+    """
+    question = spec_["question"]
+    data = population(survey.eligible, spec_.get("population"))
+
+    def compute() -> Mask:
+        places = _countries(survey)
+        values = pd.to_numeric(data[question], errors="coerce")
+        keep = values.notna()
+        if spec_.get("bands"):
+            bands = [tuple(b) for b in load_specs()["bands"][spec_["bands"]]]
+            counts = _band_counts(values[keep], data.loc[keep, "country"], bands, places)
+        else:
+            bands = []
+            counts = pd.DataFrame([values[keep].groupby(data.loc[keep, "country"]).size()
+                                   .reindex(places, fill_value=0).astype(int)], index=["answered"])
+        groups = {}
+        for name, cut in (spec_.get("thresholds") or {}).items():
+            members = [b[0] for b in bands if b[1] > cut]
+            straddle = [b[0] for b in bands if b[1] <= cut < b[2]]
+            if straddle or not bands:
+                raise ValueError(f"{question}: threshold {name!r} ({cut}) does not fall on a band boundary")
+            groups[name] = members
+        elsewhere = [str(g) for g in spec_.get("bases_elsewhere") or {}]
+        published = [f"{p}|{g}" for g in elsewhere for p in [*places, POOLED]]
+        links = (_population_links(survey, spec_.get("population"), places)
+                 if int(counts.to_numpy().sum()) == len(data) else {})
+        return disclosure.suppress(disclosure.layout(question, counts, groups=groups, published=published,
+                                                     same_as=links))
+
+    return _subset(data, "mask", f"numeric:{question}", compute)
+
+
+def option_mask(survey, question: str, code: str, query: str | None, whole_population: bool = False) -> Mask:
+    """The one mask of one option of a select-multiple question: ticked or not, by country.
+
+    Only "ticked" is ever printed; "not ticked" is the base minus it, so it is a leaf too
+    (a multi-select option is protected against its own base). The base is the respondents
+    who answered the question, or with ``whole_population`` everyone in the population (a
+    missing answer counted as not ticked, as the two-population comparison counts it).
+    """
+    data = population(survey.eligible, query)
+
+    def compute() -> Mask:
+        column = data[f"{question}/{code}"].astype("boolean")
+        if whole_population:
+            column = column.fillna(False)
+        answered = column.notna()
+        ticked = column[answered].astype(bool).map({True: "yes", False: "no"})
+        counts = _count_table(ticked, data.loc[answered, "country"], ["yes", "no"], _countries(survey))
+        # Only a table whose base is the whole population counts the same people as it.
+        links = (_population_links(survey, query, list(counts.columns))
+                 if int(answered.sum()) == len(data) else {})
+        return disclosure.suppress(disclosure.layout(f"{question}.{code}", counts, shown=["yes"], same_as=links))
+
+    return _subset(data, "mask", f"multi:{question}:{code}:{whole_population}", compute)
+
+
+def breakdown_mask(survey, question: str, code: str | None, by: str, query: str | None) -> Mask:
+    """Answers (or one option) by another question's groups, linked to the country masks.
+
+    Its pooled cells are the pooled cells of the question's own mask, and each group's base
+    is that group's pooled count in the grouping question's mask: whatever those withhold is
+    withheld here, whatever they publish stays published.
+    """
+    data = population(survey.eligible, query)
+
+    def compute() -> Mask:
+        groups = [g for g in survey.instrument.codes(by) if (data[by] == g).any()]
+        if code is None:
+            main = question_mask(survey, question, query)
+            counts = _count_table(data[question], data[by], survey.instrument.codes(question), groups)
+            counts = counts.loc[list(main.layout.categories)]
+            shown = None
+        else:
+            main = option_mask(survey, question, code, query)
+            column = data[f"{question}/{code}"].astype("boolean")
+            answered = column.notna()
+            ticked = column[answered].astype(bool).map({True: "yes", False: "no"})
+            counts = _count_table(ticked, data.loc[answered, by], ["yes", "no"], groups)
+            shown = ["yes"]
+        by_mask = question_mask(survey, by, query)
+        published, withheld, same_as = ["*|*"], [], {}
+        universe = f"{main.universe}/{by}"
+        countries = list(main.layout.places)
+        for category in (shown or list(counts.index)):
+            cell = f"*|{category}"
+            (published if main.shown(cell) else withheld).append(cell)
+            same_as[cell] = (main.universe, countries, [str(category)])
+        for group in groups:
+            # The group's base is the grouping question's pooled count only when everyone in
+            # the group answered; otherwise it is a base of its own.
+            if int(counts[group].sum()) == by_mask.layout.value(f"*|{group}"):
+                (published if by_mask.shown(f"*|{group}") else withheld).append(f"{group}|*")
+                same_as[f"{group}|*"] = (by_mask.universe, list(by_mask.layout.places), [group])
+        return disclosure.suppress(disclosure.layout(universe, counts, shown=shown, published=published,
+                                                     withheld=withheld, same_as=same_as))
+
+    return _subset(data, "mask", f"by:{question}:{code}:{by}", compute)
+
+
+# --------------------------------------------------------------------------- tables
+def _place_columns(mask: Mask, cells: list[str], labels: dict[str, str], places: dict[str, str],
+                   base_label: str = "Respondents") -> disclosure.PublishedTable:
+    """A frequency table: for each place, an n and a % column; a row of bases."""
+    columns: dict[tuple[str, str], dict[str, disclosure.Entry]] = {}
+    for place, name in places.items():
+        n_col = {labels.get(c, c): mask.n(f"{place}|{c}") for c in cells}
+        p_col = {labels.get(c, c): mask.pct(f"{place}|{c}") for c in cells}
+        n_col[base_label] = mask.base_n(f"{place}|*")
+        p_col[base_label] = disclosure.text("")
+        columns[(name, "n")] = n_col
+        columns[(name, "%")] = p_col
+    return disclosure.table(columns)
+
+
+def _place_map(country: str, names: dict[str, str]) -> dict[str, str]:
+    """Mask place -> column name: the report's own country, then the pooled picture."""
+    if country == ALL:
+        return {POOLED: names[ALL]}
+    return {country: names[country], POOLED: names[ALL]}
+
+
+def _shares(mask: Mask, cells: list[str], labels: dict[str, str], places: dict[str, str]) -> pd.DataFrame:
+    frame = pd.DataFrame({name: [mask.share(f"{place}|{c}") for c in cells] for place, name in places.items()},
+                         index=[labels.get(c, c) for c in cells], dtype=float)
+    return frame
 
 
 # --------------------------------------------------------------------------- kinds
-def _single_or_multi(result: Result, spec_: dict, data: pd.DataFrame, instrument: Instrument,
-                     place_names: dict[str, str], multi_frame) -> None:
+def _single(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
     question = spec_["question"]
-    labels = instrument.choice_labels(question)
-    codes = spec_.get("options") or instrument.codes(question)
-    freqs: dict[str, pd.DataFrame] = {}
-    for place, rows in _places(data, result.country).items():
-        if spec_["kind"] == "multi":
-            selected = multi_frame(rows, question)[codes]
-            freq = stats.multi_frequency(selected, codes)
-        else:
-            freq = stats.frequency(rows[question], categories=codes)
-            if spec_.get("drop_empty"):
-                keep = stats.frequency(data[question], categories=codes)["n"] > 0
-                freq = freq[keep.reindex(freq.index).fillna(False).to_numpy()]
-        freqs[place] = freq
-    own = freqs[result.country]
-    result.base = int(own.attrs["base"])
-    if spec_["kind"] == "multi" and spec_.get("top"):
-        # Rank by the pooled picture so a national report shows the same options as the synthesis.
-        order = freqs[ALL]["n"].sort_values(ascending=False, kind="stable").index[: spec_["top"]]
-        freqs = {place: _keep_attrs(freq.loc[order], freq) for place, freq in freqs.items()}
-    additive = spec_["kind"] == "single"
-    force_hidden = None
-    if additive and spec_.get("by") == "country" and result.country != ALL:
-        groups = [g for g in instrument.codes("country") if (data["country"] == g).any()]
-        _, synthesis = publish_breakdown(data, question, "country", groups, instrument, bool(spec_.get("drop_empty")))
-        force_hidden = {result.country: synthesis.suppression.mask[result.country]}
-    table, shares, notes, hidden_by_place = _publish_frequency(freqs, labels, additive, place_names, force_hidden)
-    result.table, result.shares, result.notes = table, shares, notes
-    own_counts = own["n"].astype(int)
-    hidden = hidden_by_place[result.country]
-    result.context.update(_cells(own_counts, result.base, hidden))
-    result.record("base", result.base, n=result.base)
-    for code, count in own_counts.items():
-        is_hidden = bool(hidden[code]) if code in hidden.index else bool(0 < int(count) < _threshold())
-        result.record(f"{code}.n", None if is_hidden else int(count), n=result.base, suppressed=is_hidden)
-        result.record(f"{code}.pct", None if is_hidden else fmt.pct(int(count), result.base), n=result.base,
-                      suppressed=is_hidden)
+    mask = question_mask(survey, question, spec_.get("population"))
+    labels = survey.instrument.choice_labels(question)
+    codes = list(mask.layout.categories)
+    own = _own(result.country)
+    places = _place_map(result.country, place_names)
+    result.table = _place_columns(mask, codes, labels, places)
+    result.shares = _shares(mask, codes, labels, places)
+    result.base = mask.count(f"{own}|*")
+    result.context.update({code: Cell(mask, f"{own}|{code}") for code in codes})
+    result.record_cell(mask, f"{own}|*", "base")
+    for code in codes:
+        result.record_cell(mask, f"{own}|{code}", f"{code}.n")
+        result.record_cell(mask, f"{own}|{code}", f"{code}.pct", "percent")
     if result.country != ALL:
-        pooled = freqs[ALL]
-        pooled_hidden = hidden_by_place[ALL]
-        for code, count in pooled["n"].astype(int).items():
-            # Recorded values follow the published mask: a withheld cell is recorded as withheld.
-            withheld = bool(pooled_hidden.get(code, 0 < int(count) < _threshold()))
-            result.record(f"{code}.pct", None if withheld else fmt.pct(int(count), int(pooled.attrs["base"])),
-                          n=int(pooled.attrs["base"]), country=ALL, suppressed=withheld)
+        for code in codes:
+            result.record_cell(mask, f"{POOLED}|{code}", f"{code}.pct", "percent", country=ALL)
+    result.context["_mask"] = mask
 
 
-def _keep_attrs(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
-    new = new.copy()
-    new.attrs.update(old.attrs)
-    return new
+def _multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
+    question = spec_["question"]
+    query = spec_.get("population")
+    codes = spec_.get("options") or survey.instrument.codes(question)
+    labels = survey.instrument.choice_labels(question)
+    masks = {code: option_mask(survey, question, code, query) for code in codes}
+    own = _own(result.country)
+    shown = list(codes)
+    if spec_.get("top"):
+        # Rank by the pooled picture so a national report shows the same options as the synthesis.
+        pooled = pd.Series({c: masks[c].withheld_value("*|yes") for c in codes})
+        shown = list(pooled.sort_values(ascending=False, kind="stable").index[: spec_["top"]])
+    places = _place_map(result.country, place_names)
+    columns: dict[tuple[str, str], dict[str, disclosure.Entry]] = {}
+    shares = {}
+    for place, name in places.items():
+        columns[(name, "n")] = {labels.get(c, c): masks[c].n(f"{place}|yes") for c in shown}
+        columns[(name, "%")] = {labels.get(c, c): masks[c].pct(f"{place}|yes") for c in shown}
+        first = masks[shown[0]] if shown else next(iter(masks.values()))
+        columns[(name, "n")]["Respondents"] = first.base_n(f"{place}|*")
+        columns[(name, "%")]["Respondents"] = disclosure.text("")
+        shares[name] = [masks[c].share(f"{place}|yes") for c in shown]
+    result.table = disclosure.table(columns)
+    result.shares = pd.DataFrame(shares, index=[labels.get(c, c) for c in shown], dtype=float)
+    any_mask = next(iter(masks.values()))
+    result.base = any_mask.count(f"{own}|*")
+    result.record_cell(any_mask, f"{own}|*", "base")
+    for code in codes:
+        result.context[code] = Cell(masks[code], f"{own}|yes")
+        result.record_cell(masks[code], f"{own}|yes", f"{code}.n")
+        result.record_cell(masks[code], f"{own}|yes", f"{code}.pct", "percent")
+        if result.country != ALL:
+            result.record_cell(masks[code], f"{POOLED}|yes", f"{code}.pct", "percent", country=ALL)
+    result.context["_masks"] = masks
 
 
-def _breakdown(result: Result, spec_: dict, data: pd.DataFrame, instrument: Instrument,
-               group_labels: dict[str, str], multi_frame) -> None:
+def _numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
+    question = spec_["question"]
+    mask = numeric_mask(survey, spec_)
+    data = population(survey.eligible, spec_.get("population"))
+    own = _own(result.country)
+    places = _place_map(result.country, place_names)
+    result.base = mask.count(f"{own}|*")
+    result.record_cell(mask, f"{own}|*", "base")
+    means = {}
+    for place in places:
+        rows = data if place == POOLED else _country_rows(data, place)
+        values = pd.to_numeric(rows[question], errors="coerce").dropna()
+        shown = disclosure.statistic_shown(mask.count(f"{place}|*"), mask.threshold)
+        means[place] = float(values.mean()) if shown and len(values) else None
+    mean = means[own]
+    result.context["mean"] = WITHHELD if mean is None else fmt.fmt_number(mean, 0)
+    result.record("mean", mean, n=result.base, suppressed=mean is None)
+    if result.country != ALL:
+        result.record("mean", means[POOLED], n=mask.count("*|*"), country=ALL, suppressed=means[POOLED] is None)
+    for name in spec_.get("thresholds") or {}:
+        result.context[name] = Cell(mask, f"{own}|{name}")
+        result.record_cell(mask, f"{own}|{name}", f"{name}.n")
+        result.record_cell(mask, f"{own}|{name}", f"{name}.pct", "percent")
+    if spec_.get("bands"):
+        bands = load_specs()["bands"][spec_["bands"]]
+        labels = {b[0]: f"{b[1]:g}-{b[2]:g}%" if b[1] != b[2] else f"{b[1]:g}%" for b in bands}
+        codes = [b[0] for b in bands]
+        result.table = _place_columns(mask, codes, labels, places)
+        result.shares = _shares(mask, codes, labels, places)
+        result.context.update({code: Cell(mask, f"{own}|{code}") for code in codes})
+        for code in codes:
+            result.record_cell(mask, f"{own}|{code}", f"{code}.pct", "percent")
+    else:
+        columns = {}
+        for place, name in places.items():
+            shown_mean = means[place]
+            columns[name] = {"Mean (%)": disclosure.text(disclosure.WITHHELD_MARK if shown_mean is None
+                                                         else f"{shown_mean:.1f}"),
+                             "Respondents": mask.base_n(f"{place}|*")}
+        result.table = disclosure.table(columns)
+        result.shares = None
+        result.figure_kind = "means"
+    result.context["_mask"] = mask
+
+
+def _ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
+    questions = spec_["questions"]
+    own = _own(result.country)
+    codes = survey.instrument.codes(questions[0])
+    labels = survey.instrument.choice_labels(questions[0])
+    sides = [s for s in ("bottom", "top") if spec_.get(s)]
+    distribution = {}
+    columns: dict[str, dict[str, disclosure.Entry]] = {}
+    for question in questions:
+        mask = question_mask(survey, question, spec_.get("population"))
+        label = survey.instrument.label(question)
+        fields = Fields({code: Cell(mask, f"{own}|{code}") for code in mask.layout.categories})
+        distribution[label] = [mask.share(f"{own}|{code}") if code in mask.layout.categories else np.nan
+                               for code in codes]
+        for side in sides:
+            cell = Cell(mask, f"{own}|{side}")
+            fields[side] = cell
+            fields[f"{side}_pct"] = cell.pct
+            fields[f"{side}_pct_n"] = cell.pct_n
+            result.record_cell(mask, f"{own}|{side}", f"{question}.{side}.pct", "percent")
+            result.record_cell(mask, f"{own}|{side}", f"{question}.{side}.n")
+            columns.setdefault(f"{side} (%)", {})[label] = mask.pct(f"{own}|{side}", sign=False)
+        for code in mask.layout.categories:
+            result.record_cell(mask, f"{own}|{code}", f"{question}.{code}.pct", "percent")
+        columns.setdefault("Respondents", {})[label] = mask.base_n(f"{own}|*")
+        if result.country != ALL:
+            for side in sides:
+                result.record_cell(mask, f"{POOLED}|{side}", f"{question}.{side}.pct", "percent", country=ALL)
+                columns.setdefault(f"{side}, all six (%)", {})[label] = mask.pct(f"{POOLED}|{side}", sign=False)
+        result.context[question] = fields
+        if result.base == 0:
+            result.base = mask.count(f"{own}|*")
+    shares = pd.DataFrame(distribution, index=[labels[c] for c in codes], dtype=float).T
+    result.shares = shares
+    result.figure_kind = "stacked"
+    result.table = disclosure.table(columns)
+
+
+def _compare_multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
+    groups = spec_["questions"]
+    own = _own(result.country)
+    first = next(iter(groups.values()))
+    codes = survey.instrument.codes(first)
+    labels = survey.instrument.choice_labels(first)
+    masks = {group: {code: option_mask(survey, question, code, spec_["populations"][group], whole_population=True)
+                     for code in codes} for group, question in groups.items()}
+    columns: dict[tuple[str, str], dict[str, disclosure.Entry]] = {}
+    shares = {}
+    bases = {}
+    for group in groups:
+        name = group.capitalize()
+        columns[(name, "n")] = {labels[c]: masks[group][c].n(f"{own}|yes") for c in codes}
+        columns[(name, "%")] = {labels[c]: masks[group][c].pct(f"{own}|yes") for c in codes}
+        shares[name] = [masks[group][c].share(f"{own}|yes") for c in codes]
+        base_mask = masks[group][codes[0]]
+        bases[group] = base_mask.count(f"{own}|*")
+        for code in codes:
+            result.context.setdefault(code, Fields())[group] = Cell(masks[group][code], f"{own}|yes")
+            result.record_cell(masks[group][code], f"{own}|yes", f"{code}.{group}.pct", "percent")
+            result.record_cell(masks[group][code], f"{own}|yes", f"{code}.{group}.n")
+        result.record_cell(base_mask, f"{own}|*", f"{group}.base")
+    if spec_.get("test") == "chi2" and result.country == ALL:
+        tests = {}
+        for code in codes:
+            counts = {g: (masks[g][code].withheld_value("*|yes"), masks[g][code].withheld_value("*|*")) for g in groups}
+            tab = pd.DataFrame({g: [k, n - k] for g, (k, n) in counts.items()}, index=["yes", "no"])
+            test = stats.chi_square(tab)
+            tests[labels[code]] = disclosure.text(fmt.fmt_test(test))
+            result.record(f"{code}.chi2.stat", test.statistic, n=test.n)
+            result.record(f"{code}.chi2.df", test.df)
+            result.record(f"{code}.chi2.p", test.p)
+        columns[("Test", "girls vs boys")] = tests
+    result.table = disclosure.table(columns)
+    result.shares = pd.DataFrame(shares, index=[labels[c] for c in codes], dtype=float)
+    result.base = None if any(b is None for b in bases.values()) else sum(bases.values())
+    result.base_text = "; ".join(f"{group} {disclosure.WITHHELD_MARK if bases[group] is None else f'{bases[group]:,}'}"
+                                 for group in groups)
+
+
+def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str], group_labels: dict[str, str]) -> None:
     """Synthesis only: categories by group (country or another question) and the test."""
     by = spec_["by"]
     question = spec_.get("question")
-    groups = [g for g in (instrument.codes(by) if by in instrument.questions else sorted(data[by].dropna().unique()))
-              if (data[by] == g).any()]
+    query = spec_.get("population")
+    data = population(survey.eligible, query)
     if spec_["kind"] == "numeric":
+        mask = result.context["_mask"]
         values = pd.to_numeric(data[question], errors="coerce")
-        keep = values.notna() & data[by].isin(groups)
+        keep = values.notna() & data[by].isin(list(mask.layout.places))
+        groups = list(mask.layout.places)
         means = values[keep].groupby(data.loc[keep, by]).mean().reindex(groups)
-        sizes = values[keep].groupby(data.loc[keep, by]).size().reindex(groups).fillna(0).astype(int)
+        shown = {g: disclosure.statistic_shown(mask.count(f"{g}|*"), mask.threshold) for g in groups}
         for group in groups:
-            result.record(f"{group}.mean", float(means[group]), n=int(sizes[group]), country=ALL)
-        result.context["by"] = Fields({g: fmt.fmt_number(means[g], 0) for g in groups})
-        result.context["by_means"] = means.rename(index=group_labels)
+            result.record(f"{group}.mean", float(means[group]) if shown[group] else None,
+                          n=mask.count(f"{group}|*"), country=ALL, suppressed=not shown[group])
+        result.context["by"] = Fields({g: fmt.fmt_number(means[g], 0) if shown[g] else WITHHELD for g in groups})
+        result.context["by_means"] = means.where(pd.Series(shown)).rename(index=group_labels)
         if spec_.get("test") == "anova":
             result.test = stats.anova_oneway(values[keep], data.loc[keep, by])
             _record_test(result, "anova")
         return
     if spec_["kind"] == "multi":
-        codes = spec_.get("options") or instrument.codes(question)
-        frame = multi_frame(data, question)
-        asked = frame.notna().all(axis=1)
+        codes = spec_.get("options") or survey.instrument.codes(question)
         for code in codes:
-            counts = stats.crosstab(frame.loc[asked, code].astype(bool).map({True: "yes", False: "no"}),
-                                    data.loc[asked, by], row_order=["yes", "no"], col_order=groups)
-            shares = stats.column_percent(counts)
-            for group in groups:
-                result.record(f"{code}.{group}.pct", float(shares.loc["yes", group]), n=int(counts[group].sum()),
-                              country=ALL)
+            mask = (option_mask(survey, question, code, query) if by == "country"
+                    else breakdown_mask(survey, question, code, by, query))
+            for group in mask.layout.places:
+                result.record_cell(mask, f"{group}|yes", f"{code}.{group}.pct", "percent", country=ALL)
             if spec_.get("test") == "chi2":
+                counts = mask.layout.counts
                 test = stats.chi_square(counts)
                 result.record(f"{code}.chi2.stat", test.statistic, n=test.n, country=ALL)
                 result.record(f"{code}.chi2.df", test.df, country=ALL)
                 result.record(f"{code}.chi2.p", test.p, country=ALL)
                 result.context.setdefault("tests", Fields())[code] = fmt.fmt_test(test)
         return
-    counts, published = publish_breakdown(data, question, by, groups, instrument, bool(spec_.get("drop_empty")))
-    shares = stats.column_percent(counts)
-    safe_shares = published.suppression.safe_counts / counts.sum() * 100
-    result.context["by_table"] = published.table.rename(index=instrument.choice_labels(question),
-                                                        columns=group_labels)
-    result.context["by_safe_shares"] = safe_shares.rename(index=instrument.choice_labels(question),
-                                                          columns=group_labels)
-    result.notes.extend(n for n in published.notes if n not in result.notes)
-    mask = published.suppression.mask
-    for code in counts.index:
+    mask = (question_mask(survey, question, query) if by == "country"
+            else breakdown_mask(survey, question, None, by, query))
+    labels = survey.instrument.choice_labels(question)
+    codes = list(mask.layout.categories)
+    groups = list(mask.layout.places)
+    columns = {}
+    for group in groups:
+        column = {labels.get(c, c): mask.pct_n(f"{group}|{c}") for c in codes}
+        column["Respondents"] = mask.base_n(f"{group}|*", style="n")
+        columns[group_labels.get(group, group)] = column
+    result.tables["by_" + by] = disclosure.table(columns)
+    result.context["by_safe_shares"] = pd.DataFrame(
+        {group_labels.get(g, g): [mask.share(f"{g}|{c}") for c in codes] for g in groups},
+        index=[labels.get(c, c) for c in codes], dtype=float)
+    for code in codes:
         for group in groups:
-            withheld = bool(mask.loc[code, group])
-            result.record(f"{code}.{group}.pct", None if withheld else float(shares.loc[code, group]),
-                          n=int(counts[group].sum()), country=ALL, suppressed=withheld)
-            result.record(f"{code}.{group}.n", None if withheld else int(counts.loc[code, group]),
-                          n=int(counts[group].sum()), country=ALL, suppressed=withheld)
+            result.record_cell(mask, f"{group}|{code}", f"{code}.{group}.pct", "percent", country=ALL)
+            result.record_cell(mask, f"{group}|{code}", f"{code}.{group}.n", country=ALL)
+    if by != "country":
+        # The pooled column of this table is the question's own pooled column: recorded
+        # with the cells it shares with the country table, for the audit to join the two.
+        for code in codes:
+            result.record_cell(mask, f"{POOLED}|{code}", f"{code}.all.n", country=ALL)
     if spec_.get("test") == "chi2":
-        result.test = stats.chi_square(counts)
+        result.test = stats.chi_square(mask.layout.counts)
         _record_test(result, "chi2")
-
-
-def publish_breakdown(data: pd.DataFrame, question: str, by: str, groups: list[str], instrument: Instrument,
-                      drop_empty: bool) -> tuple[pd.DataFrame, disclosure.Published]:
-    """Categories by group (e.g. by country) through disclosure control, with its totals.
-
-    The synthesis publishes this table; a national report shows one of its columns, so it
-    hides at least what this table hides (otherwise a cell withheld here could be read
-    there).
-    """
-    counts = stats.crosstab(data[question], data[by], row_order=instrument.codes(question), col_order=groups)
-    if drop_empty:
-        counts = counts[counts.sum(axis=1) > 0]
-    published = disclosure.publish(counts, additive_rows=True, additive_cols=True, row_totals=counts.sum(axis=1),
-                                   col_totals=counts.sum(), percent="col", total_label=None)
-    return counts, published
 
 
 def _record_test(result: Result, name: str) -> None:
@@ -408,183 +751,41 @@ def _record_test(result: Result, name: str) -> None:
     result.record(f"{name}.p", test.p, country=ALL)
 
 
-def _numeric(result: Result, spec_: dict, data: pd.DataFrame, instrument: Instrument,
-             place_names: dict[str, str]) -> None:
-    question = spec_["question"]
-    bands = [tuple(b) for b in load_specs()["bands"][spec_["bands"]]] if spec_.get("bands") else None
-    freqs: dict[str, pd.DataFrame] = {}
-    for place, rows in _places(data, result.country).items():
-        values = pd.to_numeric(rows[question], errors="coerce").dropna()
-        if bands:
-            freq = stats.slider_bands(values, bands)
-        else:
-            freq = stats.frequency(pd.Series(dtype=object), categories=[])
-            freq.attrs["base"] = len(values)
-        freq.attrs["mean"] = float(values.mean()) if len(values) else float("nan")
-        freq.attrs["values"] = values
-        freqs[place] = freq
-    own = freqs[result.country]
-    result.base = int(own.attrs["base"])
-    mean = own.attrs["mean"]
-    small = result.country != ALL and result.base < _threshold()
-    result.context["mean"] = "n/a" if small or np.isnan(mean) else fmt.fmt_number(mean, 0)
-    result.record("base", result.base, n=result.base)
-    result.record("mean", None if small else mean, n=result.base, suppressed=small)
-    if result.country != ALL:
-        result.record("mean", freqs[ALL].attrs["mean"], n=int(freqs[ALL].attrs["base"]), country=ALL)
-    values = own.attrs["values"]
-    for name, cut in (spec_.get("thresholds") or {}).items():
-        count = int((values > cut).sum())
-        hidden = result.country != ALL and 0 < count < _threshold()
-        result.context[name] = Cell(count, result.base, fmt.pct(count, result.base), hidden, _threshold())
-        result.record(f"{name}.n", None if hidden else count, n=result.base, suppressed=hidden)
-        result.record(f"{name}.pct", None if hidden else fmt.pct(count, result.base), n=result.base, suppressed=hidden)
-    if bands:
-        labels = {b[0]: f"{b[1]:g}-{b[2]:g}%" if b[1] != b[2] else f"{b[1]:g}%" for b in bands}
-        table, shares, notes, hidden_by_place = _publish_frequency(freqs, labels, True, place_names)
-        result.table, result.shares, result.notes = table, shares, notes
-        counts = own["n"].astype(int)
-        hidden = hidden_by_place[result.country]
-        result.context.update(_cells(counts, result.base, hidden))
-        for code, count in counts.items():
-            is_hidden = bool(hidden[code]) if code in hidden.index else bool(0 < int(count) < _threshold())
-            result.record(f"{code}.pct", None if is_hidden else fmt.pct(int(count), result.base), n=result.base,
-                          suppressed=is_hidden)
-    else:
-        rows = {place_names[p]: [f"{f.attrs['mean']:.1f}" if f.attrs["base"] >= _threshold() else "–",
-                                 f"{int(f.attrs['base']):,}"] for p, f in freqs.items()}
-        result.table = pd.DataFrame(rows, index=["Mean (%)", "Respondents"])
-        result.shares = None
-        result.figure_kind = "means"
-
-
-def _ratings(result: Result, spec_: dict, data: pd.DataFrame, instrument: Instrument,
-             place_names: dict[str, str]) -> None:
-    questions = spec_["questions"]
-    rows_for_place = _places(data, result.country)
-    own_rows = rows_for_place[result.country]
-    codes = instrument.codes(questions[0])
-    labels = instrument.choice_labels(questions[0])
-    distribution = {}
-    summary_rows = {}
-    for question in questions:
-        freq = stats.frequency(own_rows[question], categories=codes)
-        base = int(freq.attrs["base"])
-        counts = freq["n"].astype(int)
-        published = publish_counts(counts, base, True)
-        distribution[instrument.label(question)] = published.attrs["safe_percent"]
-        hidden = _hidden_small(counts) if result.country != ALL else pd.Series(False, index=counts.index)
-        fields = _cells(counts, base, hidden)
-        for side in ("bottom", "top"):
-            chosen = spec_.get(side) or []
-            if not chosen:
-                continue
-            count = int(counts[chosen].sum())
-            is_hidden = result.country != ALL and 0 < count < _threshold()
-            cell = Cell(count, base, fmt.pct(count, base), is_hidden, _threshold())
-            fields[f"{side}_pct"] = cell.pct
-            fields[f"{side}_pct_n"] = cell.pct_n
-            fields[side] = cell
-            result.record(f"{question}.{side}.pct", None if is_hidden else cell.percent, n=base, suppressed=is_hidden)
-            result.record(f"{question}.{side}.n", None if is_hidden else count, n=base, suppressed=is_hidden)
-            summary_rows.setdefault(instrument.label(question), {})[f"{side} (%)"] = (
-                "<" + str(_threshold()) if is_hidden else fmt.fmt_number(cell.percent, 0))
-        for code, count in counts.items():
-            result.record(f"{question}.{code}.pct", None if hidden[code] else fmt.pct(int(count), base), n=base,
-                          suppressed=bool(hidden[code]))
-        summary_rows.setdefault(instrument.label(question), {})["Respondents"] = f"{base:,}"
-        result.context[question] = fields
-        if result.country != ALL:
-            pooled = stats.frequency(data[question], categories=codes)
-            chosen = spec_.get("bottom") or spec_.get("top")
-            side = "bottom" if spec_.get("bottom") else "top"
-            result.record(f"{question}.{side}.pct", fmt.pct(int(pooled["n"][chosen].sum()), int(pooled.attrs["base"])),
-                          n=int(pooled.attrs["base"]), country=ALL)
-            summary_rows[instrument.label(question)][f"{side}, all six (%)"] = fmt.fmt_number(
-                fmt.pct(int(pooled["n"][chosen].sum()), int(pooled.attrs["base"])), 0)
-    result.base = int(own_rows[questions[0]].notna().sum())
-    shares = pd.DataFrame(distribution).T
-    shares.columns = [labels[c] for c in shares.columns]
-    result.shares = shares
-    result.figure_kind = "stacked"
-    result.table = pd.DataFrame(summary_rows).T
-
-
-def _compare_multi(result: Result, spec_: dict, data: pd.DataFrame, instrument: Instrument,
-                   place_names: dict[str, str], multi_frame) -> None:
-    groups = spec_["questions"]
-    rows = _places(data, result.country)[result.country]
-    first = next(iter(groups.values()))
-    codes = instrument.codes(first)
-    labels = instrument.choice_labels(first)
-    counts = {}
-    bases = {}
-    for group, question in groups.items():
-        members = population(rows, spec_["populations"][group])
-        frame = multi_frame(members, question)
-        bases[group] = len(members)
-        counts[group] = frame.fillna(False).astype(bool).sum().reindex(codes).astype(int)
-    table_cols = {}
-    shares = {}
-    for group in groups:
-        published = publish_counts(counts[group], bases[group], False)
-        table_cols[(group.capitalize(), "n")] = published["n"]
-        table_cols[(group.capitalize(), "%")] = published["percent"]
-        shares[group.capitalize()] = published.attrs["safe_percent"]
-        hidden = _hidden_small(counts[group]) if result.country != ALL else pd.Series(False, index=codes)
-        for code in codes:
-            cell = Cell(int(counts[group][code]), bases[group], fmt.pct(int(counts[group][code]), bases[group]),
-                        bool(hidden[code]), _threshold())
-            result.context.setdefault(code, Fields())[group] = cell
-            result.record(f"{code}.{group}.pct", None if cell.hidden else cell.percent, n=bases[group],
-                          suppressed=cell.hidden)
-            result.record(f"{code}.{group}.n", None if cell.hidden else cell.count, n=bases[group],
-                          suppressed=cell.hidden)
-        result.record(f"{group}.base", bases[group], n=bases[group])
-    table = pd.DataFrame(table_cols)
-    if spec_.get("test") == "chi2" and result.country == ALL:
-        tests = []
-        for code in codes:
-            tab = pd.DataFrame({g: [counts[g][code], bases[g] - counts[g][code]] for g in groups},
-                               index=["yes", "no"])
-            test = stats.chi_square(tab)
-            tests.append(fmt.fmt_test(test))
-            result.record(f"{code}.chi2.stat", test.statistic, n=test.n)
-            result.record(f"{code}.chi2.df", test.df)
-            result.record(f"{code}.chi2.p", test.p)
-        table[("Test", "girls vs boys")] = tests
-    table.index = [labels[c] for c in table.index]
-    result.table = table
-    result.shares = pd.DataFrame(shares).rename(index=labels)
-    result.base = sum(bases.values())
-    result.base_text = "; ".join(f"{group} {bases[group]:,}" for group in groups)
-
-
 def run(analysis_id: str, survey, country: str, place_names: dict[str, str]) -> Result:
-    """Compute one analysis for one report (ISO3 or ALL)."""
+    """Compute one analysis for one report (ISO3 or ALL).
+
+    Args:
+        analysis_id: A key of ``params/analyses.yml``.
+        survey: The validated survey (``readers.SurveyData`` or its localised view).
+        country: ISO3 code of a national report, or ``"ALL"`` for the synthesis.
+        place_names: Display names of the places, ``"ALL"`` included.
+
+    Returns:
+        The result; ``result.withheld`` maps (recorded name, country) to the true value of
+        each recorded value the mask withholds, for in-process comparisons only.
+    """
     spec_ = spec(analysis_id)
-    instrument = survey.instrument
-    data = population(survey.eligible, spec_.get("population"))
-    result = Result(analysis_id, country, table=pd.DataFrame())
-
-    def multi_frame(rows: pd.DataFrame, question: str) -> pd.DataFrame:
-        columns = [f"{question}/{code}" for code in instrument.codes(question)]
-        frame = rows[columns].astype("boolean")
-        frame.columns = instrument.codes(question)
-        return frame
-
+    result = Result(analysis_id, country)
     kind = spec_["kind"]
-    if kind in ("single", "multi"):
-        _single_or_multi(result, spec_, data, instrument, place_names, multi_frame)
+    if kind == "single":
+        _single(result, spec_, survey, place_names)
+    elif kind == "multi":
+        _multi(result, spec_, survey, place_names)
     elif kind == "numeric":
-        _numeric(result, spec_, data, instrument, place_names)
+        _numeric(result, spec_, survey, place_names)
     elif kind == "ratings":
-        _ratings(result, spec_, data, instrument, place_names)
+        _ratings(result, spec_, survey, place_names)
     elif kind == "compare_multi":
-        _compare_multi(result, spec_, data, instrument, place_names, multi_frame)
+        _compare_multi(result, spec_, survey, place_names)
     else:
         raise ValueError(f"analysis {analysis_id!r}: unknown kind {kind!r}")
     if spec_.get("by") and country == ALL:
+        instrument: Instrument = survey.instrument
         group_labels = place_names if spec_["by"] == "country" else instrument.choice_labels(spec_["by"])
-        _breakdown(result, spec_, data, instrument, group_labels, multi_frame)
+        _breakdown(result, spec_, survey, place_names, group_labels)
+    masks = [t for t in [result.table, *result.tables.values()] if t is not None]
+    settings = disclosure.settings()
+    result.notes = disclosure.notes_for(masks, settings.threshold, settings.reliability_min_n)
+    result.context.pop("_mask", None)
+    result.context.pop("_masks", None)
     return result

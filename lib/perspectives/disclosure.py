@@ -1,76 +1,122 @@
-"""Statistical disclosure control: the one gate every published table passes through.
+"""Statistical disclosure control: the one rule, the one mask, and the only way to a published table.
 
 Purpose
     Keep small groups of respondents from being singled out in a national report or the
-    synthesis. Three rules, applied in this order:
+    synthesis, whether a number is printed or can be worked out from the numbers printed.
 
-    1. Primary suppression. A count from 1 to ``threshold - 1`` is hidden and shown as
-       ``"<threshold"`` (e.g. ``"<5"``), together with any percentage built on it. A true
-       zero is shown: "nobody chose this" does not point at a person.
-    2. Small bases. In a row or column whose published base (its total) is from 1 to
-       ``threshold - 1`` every cell is hidden, zeros included. Otherwise the line would show
-       a share of 0% or 100% in a tiny group ("all three workers in X said ..."), and its
-       non-zero cell could be read off as base minus the zeros. These cells are shown as
-       ``"<threshold"`` too, which is true of them. A base of 0 publishes nothing to hide.
-    3. Complementary suppression. In every additive line (a row or column whose cells sum
-       to a published total) a single hidden cell could be recovered by subtraction, so the
-       next smallest non-zero visible cell of that line is hidden as well (a zero only when
-       nothing else is left), repeating until no additive line has exactly one hidden cell.
-       A final algebraic check (see :func:`audit`) looks for a hidden cell that could still
-       be pinned down by combining several lines, and hides more cells until none can.
-       Multi-select tables are not additive, so they only get rules 1 and 2.
+The rule (one rule for every table, figure, sentence and recorded value)
+    Let ``t`` be the threshold (``disclosure.threshold`` in ``params/study.yml``, 5 by
+    default). Every published count is a sum of *leaves*: the finest counts of a question,
+    one per answer and place (country). A *withheld group* is any set of leaves whose total
+    the published numbers fix, by subtraction or by combining several totals.
 
-    Reliability marks follow the DHS programme: a share computed on fewer than
-    ``reliability_min_n`` respondents is marked ``"†"`` and a note says what the mark means.
+    1. No published count and no withheld group holds from 1 to ``t - 1`` respondents. A
+       withheld group holds 0 or at least ``t``. In particular, within one base (a table's
+       row or column, a single-choice question's answers, one option of a multi-select
+       question against its base, a country against the pooled picture) the withheld cells
+       together hold 0 or at least ``t``; when they do not, the next smallest published
+       cell is withheld as well, up to the whole line.
+    2. A base (the respondents a share is taken on) is published, even below ``t``: the
+       methods print it. Its cells are then all withheld (zeros too), and the group "all of
+       this base" is the base itself, which is not a disclosure. A base is withheld only
+       when it would reveal a small group together with numbers other tables publish (e.g.
+       the workers who supported girls, minus those with online cases, which other analyses
+       publish as their base).
+    3. Where the base is shown, a published percentage is a published count.
+    4. A statistic other than a count (a mean) is published only on a base of at least ``t``.
 
-    Totals (the bases) are treated as published: they are what the methods section prints
-    per country. To protect a table across reports (a national table and the synthesis
-    table with the same cells), suppress the full country-by-category table once and cut
-    the national tables from its mask.
+    Withheld cells all carry one mark, ``–``. A separate "fewer than t" mark would give a
+    withheld cell an interval (1 to t-1, and the others 0 or at least t) from which a small
+    cell can be pinned: a withheld pair holding 6 = "<5" + "–" forces the "–" to 5 and the
+    "<5" to 1.
+
+Sources
+    Primary suppression by the minimum-frequency (threshold) rule and secondary
+    (complementary) suppression so that no sensitive cell, nor any sum of suppressed cells,
+    can be recovered from the published margins: Hundepool, A. et al. (2012) *Statistical
+    Disclosure Control*, Wiley, doi:10.1002/9781118348239, chapter 4 (tabular data: the
+    frequency rule, secondary cell suppression and the attacker's problem), as implemented
+    in tau-ARGUS and in the R package sdcTable (``primarySuppression``/``protectTable``).
+    The leaf-matrix formulation (each published cell a 0/1 sum of inner cells,
+    ``yPublish = crossprod(x, yInner)``) and the care for sums of small suppressed cells and
+    for zeros follow Langsrud, O. (2024) "Secondary cell suppression by Gaussian elimination:
+    an algorithm suitable for handling issues with zeros and singletons", Privacy in
+    Statistical Databases, LNCS, doi:10.1007/978-3-031-69651-0_6 (R package GaussSuppression).
+    The output-checking view (differencing between tables of one release) is that of the
+    Safe Data Access Professionals' *Handbook on Statistical Disclosure Control for Outputs*
+    (UK Data Service, 2019).
+
+How complementary cells are chosen (smallest information loss)
+    Cells are published greedily, largest first, after the bases: a cell is published when
+    the rule still holds with it, otherwise it is withheld. The cost of a withheld cell is the
+    number of respondents it holds (tau-ARGUS's default cost function), so the withheld cells
+    are small ones where a small one will do; a zero is published whenever that is safe. The
+    result is minimal in the sense that no withheld cell could be published alone.
+
+How the rule is checked
+    An attacker sees the published counts: linear equations on the leaves. A 0/1 group of
+    leaves is fixed exactly when its indicator lies in the row space of those equations,
+    i.e. is orthogonal to their null space. Only leaves holding fewer than ``t`` can be in a
+    small group, so the search runs over the 0/1 vectors of that row space restricted to the
+    small leaves not fixed one by one: after reducing a basis to row echelon form, every 0/1
+    vector of the space is the sum of the basis rows at its pivot positions, so ``2**q``
+    candidates cover a ``q``-dimensional space exactly (an integer program beyond ``q = 20``).
 
 Inputs
-    A count table (``pd.DataFrame`` of non-negative whole numbers: categories x groups, or
-    categories x ``["n"]`` for a frequency table), whether its rows/columns are additive,
-    and optional published totals; the defaults ``disclosure.threshold`` and
-    ``disclosure.reliability_min_n`` from ``params/study.yml``.
+    A :class:`Layout`: the leaves (counts), the cells that may be published (sets of
+    leaves), which cells are bases, and which cells another table publishes or withholds.
+    The threshold and ``reliability_min_n`` from ``params/study.yml``.
 
 Outputs
-    :class:`Suppression` (mask, reason and safe counts), :class:`Published` (display strings
-    and plain-word notes for the marks) and :func:`audit`'s list of recoverable cells.
+    :class:`Mask` (computed once per layout; what each cell shows, its share, its recorded
+    value, and, in memory only, the value withheld) and :class:`PublishedTable` (the only
+    kind of table ``report.Section.show_table`` accepts), built with :func:`table` from
+    :class:`Entry` objects that only a mask (or :func:`text`) makes.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import null_space
 
-from perspectives.fmt import fmt_n, fmt_pct
+from perspectives.fmt import fmt_n, fmt_number, fmt_pct
 from perspectives.study import read_yaml, repo_root
 
 __all__ = [
     "RELIABILITY_MARK",
     "WITHHELD_MARK",
+    "DisclosureError",
     "DisclosureSettings",
-    "Published",
-    "Suppression",
-    "audit",
-    "publish",
-    "publish_frequency",
+    "Entry",
+    "Layout",
+    "Mask",
+    "PublishedTable",
+    "layout",
+    "notes_for",
     "repo_root",
     "settings",
+    "statistic_shown",
     "suppress",
+    "table",
+    "text",
 ]
 
 RELIABILITY_MARK = "†"
 WITHHELD_MARK = "–"
+# Beyond this many dimensions the 0/1 search over a row space goes to an integer program.
+_ENUMERATE_MAX = 20
+_TOL = 1e-9
 
-# Reasons recorded per cell in Suppression.reason.
-SHOWN, PRIMARY, SMALL_BASE, COMPLEMENTARY = "", "primary", "small_base", "complementary"
+
+class DisclosureError(ValueError):
+    """The numbers another table must publish already reveal a small group."""
 
 
 @dataclass(frozen=True)
@@ -85,29 +131,6 @@ class DisclosureSettings:
             raise ValueError(f"disclosure threshold must be a whole number >= 2, got {self.threshold}")
         if int(self.reliability_min_n) != self.reliability_min_n or self.reliability_min_n < 1:
             raise ValueError(f"reliability_min_n must be a whole number >= 1, got {self.reliability_min_n}")
-
-
-@dataclass(frozen=True)
-class Suppression:
-    """Which cells of a count table may be published, and why the others may not."""
-
-    mask: pd.DataFrame  # True = hidden
-    reason: pd.DataFrame  # "", "primary", "small_base" or "complementary"
-    safe_counts: pd.DataFrame  # float counts, NaN where hidden
-    threshold: int
-    additive_rows: bool
-    additive_cols: bool
-    row_totals: pd.Series | None  # published row bases (None: rows have no base)
-    col_totals: pd.Series | None  # published column bases
-
-
-@dataclass(frozen=True)
-class Published:
-    """Display strings of a table after disclosure control, with notes for its marks."""
-
-    table: pd.DataFrame
-    notes: list[str]
-    suppression: Suppression
 
 
 def settings(path: Path | str | None = None) -> DisclosureSettings:
@@ -127,407 +150,534 @@ def _read_settings(path: Path) -> DisclosureSettings:
     block = (read_yaml(path) or {}).get("disclosure")
     if not isinstance(block, dict):
         raise KeyError(f"{path} has no 'disclosure' block")
-    return DisclosureSettings(
-        threshold=int(block["threshold"]), reliability_min_n=int(block["reliability_min_n"])
-    )
+    return DisclosureSettings(threshold=int(block["threshold"]), reliability_min_n=int(block["reliability_min_n"]))
 
 
-def _resolve(threshold: int | None, reliability_min_n: int | None) -> DisclosureSettings:
-    """Arguments override the defaults in params/; validation happens in the dataclass."""
-    if threshold is not None and reliability_min_n is not None:
-        return DisclosureSettings(threshold, reliability_min_n)
-    base = settings()
-    return DisclosureSettings(
-        threshold if threshold is not None else base.threshold,
-        reliability_min_n if reliability_min_n is not None else base.reliability_min_n,
-    )
+def statistic_shown(n: int | None, threshold: int | None = None) -> bool:
+    """Whether a statistic other than a count (a mean) may be published on ``n`` respondents.
+
+    Rule 4 of the module: only on a published base of at least the threshold.
+    """
+    t = settings().threshold if threshold is None else int(threshold)
+    return n is not None and int(n) >= t
 
 
-def _whole_counts(counts: pd.DataFrame) -> np.ndarray:
-    """Counts as an int array; fractions, NaN and negatives are errors, not roundable."""
-    if counts.empty:
-        raise ValueError("the count table is empty")
-    if not counts.index.is_unique or not counts.columns.is_unique:
-        raise ValueError("row and column labels must be unique")
+# --------------------------------------------------------------------------- layouts
+@dataclass(frozen=True)
+class Layout:
+    """The leaves of one family of tables and the cells that may be published from them.
+
+    Attributes:
+        universe: Name of the leaf family (the question, e.g. ``"gender"``, or
+            ``"barriers.stigma_shame"`` for one option of a multi-select question).
+        places: Column keys (countries, or the groups of another question), in order.
+        categories: Row keys (answer codes; ``["yes", "no"]`` for one option).
+        counts: ``categories x places`` whole numbers (the leaves).
+        cells: Cell id -> (places, categories) it sums. Ids are ``"place|category"``;
+            ``"*"`` stands for "all": ``"MDA|*"`` is Moldova's base, ``"*|female"`` the
+            pooled count, ``"*|*"`` the pooled base; groups use their own name.
+        bases: Cell ids published first (the bases of shares).
+        published: Cells another table publishes (they stay published here).
+        withheld: Cells another table withholds (they stay withheld here).
+        same_as: Cell id -> (universe, places, categories) of another family holding the
+            same respondents (recorded for the audit; e.g. a population's base).
+    """
+
+    universe: str
+    places: tuple[str, ...]
+    categories: tuple[str, ...]
+    counts: pd.DataFrame
+    cells: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]
+    bases: tuple[str, ...] = ()
+    published: frozenset[str] = frozenset()
+    withheld: frozenset[str] = frozenset()
+    same_as: Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+
+    def value(self, cell: str) -> int:
+        """The true count of a cell (in memory only)."""
+        return self._values[cell]
+
+    @functools.cached_property
+    def _values(self) -> dict[str, int]:
+        # Read for every table cell, sentence and record: one pass instead of a pandas lookup each.
+        grid = self.counts.to_numpy()
+        rows = {c: i for i, c in enumerate(self.counts.index)}
+        cols = {p: j for j, p in enumerate(self.counts.columns)}
+        return {cell: int(grid[np.ix_([rows[c] for c in cats], [cols[p] for p in places])].sum())
+                for cell, (places, cats) in self.cells.items()}
+
+
+def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None = None,
+           groups: Mapping[str, Sequence[str]] | None = None, pooled: bool = True,
+           published: Iterable[str] = (), withheld: Iterable[str] = (),
+           same_as: Mapping[str, tuple[str, Sequence[str], Sequence[str]]] | None = None) -> Layout:
+    """The usual layout: answers (rows) by places (columns), with bases, pooled margins and groups.
+
+    Args:
+        universe: Leaf family name (see :class:`Layout`).
+        counts: ``categories x places`` counts; whole numbers >= 0.
+        shown: Categories whose counts may be shown (default all). One option of a
+            multi-select question passes ``["yes"]``: its "no" count is never printed but is
+            base minus "yes", so it is a leaf all the same.
+        groups: Named sums of categories that are published too (a rating's "poor or
+            none", a slider's "any"), per place and pooled.
+        pooled: Whether the pooled column (all places together) is published.
+        published, withheld: Cell ids fixed by another table's mask.
+        same_as: Cell id -> another family's (universe, places, categories).
+
+    Returns:
+        The layout; every place's base (``"place|*"``) and the pooled base are bases.
+
+    Raises:
+        ValueError: counts that are not whole non-negative numbers, unknown group members.
+    """
     values = counts.to_numpy(dtype="float64")
+    if counts.empty:
+        raise ValueError(f"{universe}: the count table is empty")
     if np.isnan(values).any() or (values < 0).any() or (values != np.round(values)).any():
-        raise ValueError("counts must be non-negative whole numbers without gaps")
-    return values.astype("int64")
+        raise ValueError(f"{universe}: counts must be non-negative whole numbers without gaps")
+    if not counts.index.is_unique or not counts.columns.is_unique:
+        raise ValueError(f"{universe}: row and column labels must be unique")
+    places = tuple(str(p) for p in counts.columns)
+    cats = tuple(str(c) for c in counts.index)
+    frame = pd.DataFrame(values.astype("int64"), index=list(cats), columns=list(places))
+    shown_cats = tuple(str(c) for c in (shown if shown is not None else cats))
+    cells: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    bases = []
+    for place in places:
+        cells[f"{place}|*"] = ((place,), cats)
+        bases.append(f"{place}|*")
+        for cat in shown_cats:
+            cells[f"{place}|{cat}"] = ((place,), (cat,))
+    if pooled:
+        cells["*|*"] = (places, cats)
+        bases.append("*|*")
+        for cat in shown_cats:
+            cells[f"*|{cat}"] = (places, (cat,))
+    for name, members in (groups or {}).items():
+        members = tuple(str(m) for m in members)
+        if not set(members) <= set(cats):
+            raise ValueError(f"{universe}: group {name!r} names unknown categories {sorted(set(members) - set(cats))}")
+        for place in places:
+            cells[f"{place}|{name}"] = ((place,), members)
+        if pooled:
+            cells[f"*|{name}"] = (places, members)
+    fixed = {str(c) for c in published}
+    hidden = {str(c) for c in withheld}
+    unknown = (fixed | hidden) - set(cells)
+    if unknown:
+        raise ValueError(f"{universe}: published/withheld name unknown cells {sorted(unknown)}")
+    links = {k: (u, tuple(p), tuple(c)) for k, (u, p, c) in (same_as or {}).items()}
+    return Layout(universe, places, cats, frame, cells, tuple(bases), frozenset(fixed), frozenset(hidden), links)
 
 
-def _totals(
-    values: np.ndarray, given: pd.Series | None, labels: pd.Index, additive: bool, axis: int, what: str
-) -> np.ndarray | None:
-    """Published bases for one orientation, checked against the cells."""
-    sums = values.sum(axis=axis)
-    if given is None:
-        return sums if additive else None
-    given = pd.Series(given)
-    if set(given.index) != set(labels):
-        raise ValueError(f"{what} totals must be given for exactly the table's {what}s")
-    tot = given.reindex(labels).to_numpy(dtype="float64")
-    if np.isnan(tot).any() or (tot != np.round(tot)).any():
-        raise ValueError(f"{what} totals must be whole numbers")
-    tot = tot.astype("int64")
-    if additive and (tot != sums).any():
-        raise ValueError(f"{what} totals differ from the sums of an additive table: {tot} vs {sums}")
-    if (values.max(axis=axis) > tot).any():
-        raise ValueError(f"a cell exceeds its {what} total")
-    return tot
+# --------------------------------------------------------------------------- the attacker
+class _Attacker:
+    """What the published counts fix about the leaves, kept as the null space of the equations.
 
-
-def _lines(shape: tuple[int, int], additive_rows: bool, additive_cols: bool) -> list[list[tuple[int, int]]]:
-    """The cells of every additive line: the constraints an attacker can subtract with."""
-    r, c = shape
-    lines = []
-    if additive_rows:
-        lines += [[(i, j) for j in range(c)] for i in range(r)]
-    if additive_cols:
-        lines += [[(i, j) for i in range(r)] for j in range(c)]
-    return lines
-
-
-def _determined(hidden: np.ndarray, lines: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
-    """Hidden cells whose value follows from the line totals by any linear combination.
-
-    A hidden cell is fixed exactly when its unit vector lies in the row space of the
-    constraint matrix restricted to hidden cells (adding it does not raise the rank). This
-    catches what repeated subtraction catches and more (e.g. a hidden cell bridging two
-    otherwise protected blocks).
+    ``basis`` spans the leaf vectors the published cells cannot see (their null space); a
+    0/1 group is fixed exactly when it is orthogonal to every column of ``basis``.
     """
-    cells = [tuple(ij) for ij in np.argwhere(hidden)]
-    if not cells or not lines:
-        return []
-    pos = {cell: k for k, cell in enumerate(cells)}
-    rows = []
-    for line in lines:
-        vec = np.zeros(len(cells))
-        for cell in line:
-            if cell in pos:
-                vec[pos[cell]] = 1.0
-        if vec.any():
-            rows.append(vec)
-    if not rows:
-        return []
-    a = np.vstack(rows)
-    rank = np.linalg.matrix_rank(a)
-    found = []
-    for cell, k in pos.items():
-        unit = np.zeros(len(cells))
-        unit[k] = 1.0
-        if np.linalg.matrix_rank(np.vstack([a, unit])) == rank:
-            found.append(cell)
-    return found
 
+    def __init__(self, values: np.ndarray, threshold: int, small_bases: list[np.ndarray]) -> None:
+        self.values = values
+        self.t = threshold
+        self.basis = np.eye(len(values))
+        self.small_bases = small_bases  # published bases below t: their total is printed
 
-def _pick(
-    line: list[tuple[int, int]], values: np.ndarray, hidden: np.ndarray, along_rows: bool
-) -> tuple[int, int] | None:
-    """The visible cell to hide next in ``line``: smallest non-zero first.
+    def with_row(self, row: np.ndarray) -> np.ndarray:
+        """The null-space basis once ``row`` (a published cell) is known too."""
+        coeffs = row @ self.basis
+        if np.abs(coeffs).max(initial=0.0) < _TOL:
+            return self.basis  # already implied by what is published
+        return self.basis @ null_space(coeffs[None, :])
 
-    Among equally small cells we prefer one whose crossing line already has a single hidden
-    cell (one choice then protects two lines), then one whose crossing line has any hidden
-    cell (no new line to repair), then table order, so the result is deterministic.
-    """
-    visible = [cell for cell in line if not hidden[cell]]
-    if not visible:
+    def violation(self, basis: np.ndarray) -> np.ndarray | None:
+        """A withheld group holding 1..t-1 that ``basis`` leaves fixed, or None."""
+        x, t = self.values, self.t
+        fixed_one = np.abs(basis).max(axis=1, initial=0.0) < _TOL if basis.size else np.ones(len(x), bool)
+        for leaf in np.flatnonzero(fixed_one & (x >= 1) & (x < t)):
+            group = np.zeros(len(x))
+            group[leaf] = 1.0
+            if not self._explained(group):
+                return group
+        small = np.flatnonzero(~fixed_one & (x < t))
+        if not len(small) or not basis.size:
+            return None
+        space = null_space(basis[small].T)  # 0/1 groups over `small` must lie in here
+        if space.shape[1] == 0:
+            return None
+        for found in _zero_one_vectors(space.T, x[small], t):
+            group = np.zeros(len(x))
+            group[small] = found
+            if not self._explained(group):
+                return group
         return None
-    nonzero = [cell for cell in visible if values[cell] > 0]
-    pool = nonzero or visible  # a zero only when it is the last thing left to hide
 
-    def crossing_hidden(cell: tuple[int, int]) -> int:
-        i, j = cell
-        return int(hidden[:, j].sum()) if along_rows else int(hidden[i, :].sum())
-
-    def key(cell: tuple[int, int]) -> tuple:
-        h = crossing_hidden(cell)
-        return (values[cell], 0 if h == 1 else 1 if h > 1 else 2, cell)
-
-    return min(pool, key=key)
+    def _explained(self, group: np.ndarray) -> bool:
+        """A group whose total is that of published small bases (plus nobody) discloses nothing."""
+        rest = group.copy()
+        for base in self.small_bases:
+            if np.all(rest[base > 0] > 0.5):
+                rest = rest - base
+        return float(rest @ self.values) == 0.0 and bool((rest >= -_TOL).all())
 
 
-def suppress(
-    counts: pd.DataFrame,
-    *,
-    additive_rows: bool,
-    additive_cols: bool,
-    threshold: int | None = None,
-    row_totals: pd.Series | None = None,
-    col_totals: pd.Series | None = None,
-    force: pd.DataFrame | None = None,
-) -> Suppression:
-    """Apply primary, small-base and complementary suppression to a count table.
-
-    ``force`` (same shape, True = hide) marks cells that another published table withholds,
-    e.g. the synthesis's country breakdown seen from one country's report; they are hidden as
-    complementary cells and the lines around them are protected like any other.
-
-    ``additive_rows``/``additive_cols`` say whether each row/column sums to a published
-    total (single-select categories by group: yes; multi-select options: no). Totals default
-    to the sums of additive lines; pass them to give a non-additive line its base (e.g. the
-    respondents who answered a multi-select question). ``threshold`` defaults to
-    ``params/study.yml``.
-    """
-    t = settings().threshold if threshold is None else DisclosureSettings(threshold=threshold).threshold
-    values = _whole_counts(counts)
-    rt = _totals(values, row_totals, counts.index, additive_rows, axis=1, what="row")
-    ct = _totals(values, col_totals, counts.columns, additive_cols, axis=0, what="column")
-
-    reason = np.full(values.shape, SHOWN, dtype=object)
-    small = np.zeros(values.shape, dtype=bool)
-    if rt is not None:
-        small |= ((rt > 0) & (rt < t))[:, None]
-    if ct is not None:
-        small |= ((ct > 0) & (ct < t))[None, :]
-    reason[small] = SMALL_BASE
-    reason[(values >= 1) & (values < t)] = PRIMARY  # a small count is primary whatever its base
-    if force is not None:
-        forced = force.reindex(index=counts.index, columns=counts.columns).fillna(False).to_numpy(dtype=bool)
-        reason[forced & (reason == SHOWN)] = COMPLEMENTARY
-    hidden = reason != SHOWN
-
-    lines = _lines(values.shape, additive_rows, additive_cols)
-    n_row_lines = values.shape[0] if additive_rows else 0
-    # Each pass closes every single-hidden line, then the algebraic check; a pass only ever
-    # hides cells, so the loop ends within as many passes as the table has cells.
-    for _ in range(values.size + 1):
-        changed = True
-        while changed:
-            changed = False
-            for k, line in enumerate(lines):
-                if sum(hidden[cell] for cell in line) != 1:
-                    continue
-                cell = _pick(line, values, hidden, along_rows=k < n_row_lines)
-                if cell is None:
-                    raise ValueError(
-                        "a line with a single cell cannot hide it: its total gives it away; "
-                        "do not publish that total"
-                    )
-                hidden[cell], reason[cell] = True, COMPLEMENTARY
-                changed = True
-        exposed = _determined(hidden, lines)
-        if not exposed:
+def _rref(rows: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Reduced row echelon form (floats, partial pivoting) and the pivot columns."""
+    a = rows.astype(float).copy()
+    pivots: list[int] = []
+    r = 0
+    for col in range(a.shape[1]):
+        if r == a.shape[0]:
             break
-        # Open a new route around the first exposed cell: hide the smallest visible cell
-        # in one of its additive lines; the next pass repairs what that creates.
-        i, j = exposed[0]
-        options = [
-            (line, k < n_row_lines) for k, line in enumerate(lines) if (i, j) in line
-        ]
-        picks = [p for p in (_pick(line, values, hidden, r) for line, r in options) if p is not None]
-        if not picks:
-            raise ValueError(f"cell {counts.index[i]!r} x {counts.columns[j]!r} cannot be protected")
-        cell = min(picks, key=lambda c: (values[c], c))
-        hidden[cell], reason[cell] = True, COMPLEMENTARY
-    else:  # pragma: no cover - the loop always ends: hiding everything is safe
-        raise RuntimeError("suppression did not converge")
-
-    mask = pd.DataFrame(hidden, index=counts.index, columns=counts.columns)
-    safe = pd.DataFrame(
-        np.where(hidden, np.nan, values.astype("float64")), index=counts.index, columns=counts.columns
-    )
-    return Suppression(
-        mask=mask,
-        reason=pd.DataFrame(reason, index=counts.index, columns=counts.columns),
-        safe_counts=safe,
-        threshold=t,
-        additive_rows=additive_rows,
-        additive_cols=additive_cols,
-        row_totals=None if rt is None else pd.Series(rt, index=counts.index),
-        col_totals=None if ct is None else pd.Series(ct, index=counts.columns),
-    )
+        best = r + int(np.argmax(np.abs(a[r:, col])))
+        if abs(a[best, col]) < 1e-8:
+            continue
+        a[[r, best]] = a[[best, r]]
+        a[r] /= a[r, col]
+        for other in range(a.shape[0]):
+            if other != r:
+                a[other] -= a[other, col] * a[r]
+        pivots.append(col)
+        r += 1
+    return a[:r], pivots
 
 
-def audit(
-    mask: pd.DataFrame | Suppression,
-    counts: pd.DataFrame,
-    *,
-    additive_rows: bool | None = None,
-    additive_cols: bool | None = None,
-) -> list[str]:
-    """Play the attacker: list every hidden cell that can be recovered from the totals.
+def _zero_one_vectors(span_rows: np.ndarray, values: np.ndarray, t: int) -> Iterable[np.ndarray]:
+    """0/1 vectors of the row space of ``span_rows`` whose weighted sum is 1..t-1."""
+    reduced, pivots = _rref(span_rows)
+    q = len(pivots)
+    if q > _ENUMERATE_MAX:
+        yield from _zero_one_vectors_milp(reduced, values, t)
+        return
+    # In reduced form a vector of the space is the sum of the rows at its pivots, and a 0/1
+    # vector has 0 or 1 there: the 2**q sums of rows are all of them (checked in chunks).
+    chunk = 1 << 14
+    for start in range(1, 1 << q, chunk):
+        codes = np.arange(start, min(start + chunk, 1 << q))
+        choose = ((codes[:, None] >> np.arange(q)[None, :]) & 1).astype(float)
+        vecs = choose @ reduced
+        zero_one = np.all((np.abs(vecs) < 1e-7) | (np.abs(vecs - 1) < 1e-7), axis=1)
+        totals = np.round(vecs) @ values
+        for k in np.flatnonzero(zero_one & (totals >= 1) & (totals <= t - 1)):
+            yield np.round(vecs[k])
 
-    The attacker sees the visible cells and the totals of the additive lines. First, any
-    additive line with a single unknown cell gives that cell away (repeated until nothing
-    new is learnt); second, the rank test of :func:`_determined` finds cells fixed by
-    combining lines. An empty list means the pattern is safe against exact recovery.
-    (Bounds from ``"<5"`` labels and from non-negativity are not used by this check.)
+
+def _zero_one_vectors_milp(reduced: np.ndarray, values: np.ndarray, t: int) -> Iterable[np.ndarray]:
+    """The same search as an integer program, for spaces too large to enumerate."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    k = reduced.shape[1]
+    orth = null_space(reduced).T  # a 0/1 vector of the space is orthogonal to these
+    cuts: list[np.ndarray] = []
+    for _ in range(200):
+        constraints = [LinearConstraint(values[None, :], 1, t - 1)]
+        if orth.size:
+            constraints.append(LinearConstraint(orth, -1e-7, 1e-7))
+        for cut in cuts:
+            constraints.append(LinearConstraint(np.where(cut > 0.5, 1.0, -1.0)[None, :], -np.inf, cut.sum() - 1))
+        res = milp(np.zeros(k), constraints=constraints, integrality=np.ones(k), bounds=Bounds(0, 1))
+        if res.x is None:
+            return
+        vec = np.round(res.x)
+        yield vec
+        cuts.append(vec)
+
+
+# --------------------------------------------------------------------------- suppression
+@dataclass(frozen=True, eq=False)
+class Mask:
+    """What one layout publishes: computed once by :func:`suppress`, read by everything else.
+
+    The mask holds the true counts so that it can say what a withheld cell holds to code in
+    the same process (the fidelity check compares a published claim with it); nothing of a
+    withheld cell ever goes into a string, a figure or a recorded value from here except
+    through :meth:`withheld_value`, which no writer calls.
     """
-    if isinstance(mask, Suppression):
-        additive_rows = mask.additive_rows if additive_rows is None else additive_rows
-        additive_cols = mask.additive_cols if additive_cols is None else additive_cols
-        mask = mask.mask
-    if additive_rows is None or additive_cols is None:
-        raise ValueError("say whether rows and columns are additive (or pass a Suppression)")
-    if not (mask.index.equals(counts.index) and mask.columns.equals(counts.columns)):
-        raise ValueError("mask and counts must have the same labels")
-    values = _whole_counts(counts)
-    hidden = mask.to_numpy(dtype=bool)
-    lines = _lines(values.shape, additive_rows, additive_cols)
 
-    def name(cell: tuple[int, int]) -> str:
-        return f"{counts.index[cell[0]]} x {counts.columns[cell[1]]} = {values[cell]}"
+    layout: Layout
+    threshold: int
+    hidden: frozenset[str]
+    reliability_min_n: int = 25
 
-    unknown = hidden.copy()
-    found: list[str] = []
-    progress = True
-    while progress:
-        progress = False
-        for line in lines:
-            open_cells = [cell for cell in line if unknown[cell]]
-            if len(open_cells) == 1:
-                cell = open_cells[0]
-                total = sum(values[c] for c in line)
-                known = sum(values[c] for c in line if not unknown[c])
-                assert total - known == values[cell]  # the attacker's arithmetic, checked
-                found.append(f"{name(cell)} (by subtraction)")
-                unknown[cell] = False
-                progress = True
-    by_subtraction = {tuple(c) for c in np.argwhere(hidden & ~unknown)}
-    for cell in _determined(hidden, lines):
-        if cell not in by_subtraction:
-            found.append(f"{name(cell)} (by combining totals)")
-    return found
+    @property
+    def universe(self) -> str:
+        return self.layout.universe
+
+    def cell(self, place: str, category: str) -> str:
+        key = f"{place}|{category}"
+        if key not in self.layout.cells:
+            raise KeyError(f"{self.universe}: no cell {key!r}")
+        return key
+
+    def shown(self, cell: str) -> bool:
+        return cell in self.layout.cells and cell not in self.hidden
+
+    def count(self, cell: str) -> int | None:
+        """The published count, or None when withheld."""
+        return self.layout.value(cell) if self.shown(cell) else None
+
+    def base_of(self, cell: str) -> str:
+        """The base cell a share of ``cell`` is taken on by default (its place's base)."""
+        place = cell.split("|", 1)[0]
+        return f"{place}|*"
+
+    def base(self, cell: str, of: str | None = None) -> int | None:
+        return self.count(of or self.base_of(cell))
+
+    def share(self, cell: str, of: str | None = None) -> float | None:
+        """Percentage of the base ``of`` (default the place's base); rule 3: only when the
+        count and its base are both published."""
+        count, base = self.count(cell), self.base(cell, of)
+        if count is None or base is None or base == 0:
+            return None
+        return 100.0 * count / base
+
+    def withheld_value(self, cell: str) -> int:
+        """The true count of a cell, in memory only (for an in-process comparison)."""
+        return self.layout.value(cell)
+
+    def spec(self, cell: str) -> dict[str, Any]:
+        """How the audit finds a cell: its universe, places and categories."""
+        places, cats = self.layout.cells[cell]
+        out: dict[str, Any] = {"universe": self.universe, "places": list(places), "categories": list(cats)}
+        if cell in self.layout.same_as:
+            u, p, c = self.layout.same_as[cell]
+            out["same_as"] = {"universe": u, "places": list(p), "categories": list(c)}
+        return out
+
+    # ---- display entries
+    def n(self, cell: str) -> Entry:
+        """A count, or the withheld mark."""
+        count = self.count(cell)
+        return Entry(WITHHELD_MARK if count is None else f"{count:,}", (("count", self, cell, None),))
+
+    def base_n(self, cell: str, style: str = "plain") -> Entry:
+        """A base as ``"54"`` or ``"n=54"`` (``style="n"``)."""
+        count = self.count(cell)
+        if count is None:
+            return Entry(WITHHELD_MARK, (("count", self, cell, None),))
+        return Entry(fmt_n(count) if style == "n" else f"{count:,}", (("count", self, cell, None),))
+
+    def pct(self, cell: str, digits: int = 0, sign: bool = True, of: str | None = None) -> Entry:
+        """A share (``"41%"``; ``"41"`` without ``sign``), marked ``†`` on a small base."""
+        of = of or self.base_of(cell)
+        share = self.share(cell, of)
+        if share is None:
+            empty = self.count(of) == 0 and self.shown(cell)
+            return Entry("" if empty else WITHHELD_MARK, (("percent", self, cell, of),))
+        body = fmt_pct(share, digits) if sign else fmt_number(share, digits)
+        return Entry(body + self._mark(of), (("percent", self, cell, of),))
+
+    def pct_n(self, cell: str, digits: int = 0, of: str | None = None) -> Entry:
+        """``"41% (n=171)"``, or the withheld mark."""
+        of = of or self.base_of(cell)
+        share, count = self.share(cell, of), self.count(cell)
+        refs = (("count", self, cell, None), ("percent", self, cell, of))
+        if count is not None and self.count(of) == 0:
+            return Entry(f"{count:,}", refs[:1])
+        if share is None or count is None:
+            return Entry(WITHHELD_MARK, refs)
+        return Entry(f"{fmt_pct(share, digits)}{self._mark(of)} ({fmt_n(count)})", refs)
+
+    def _mark(self, of: str) -> str:
+        base = self.count(of)
+        return RELIABILITY_MARK if base is not None and 0 < base < self.reliability_min_n else ""
+
+    # ---- recorded values
+    def record(self, cell: str, name: str, measure: str = "count", of: str | None = None,
+               **extra: Any) -> dict[str, Any]:
+        """A recorded value (``values.json`` entry) of a cell, self-describing for the audit.
+
+        Args:
+            cell: The mask's cell id.
+            name: The recorded name.
+            measure: ``"count"`` or ``"percent"`` (of ``of``, default the place's base).
+            of: The base cell of a percentage.
+            **extra: More keys (``country``).
+
+        Returns:
+            ``{name, value, n, suppressed, measure, cells[, of], ...}``: ``value`` is None when
+            withheld (``suppressed`` true), ``n`` the published base (None when withheld);
+            ``cells`` (and ``of``) name the question, places and answers summed.
+        """
+        of = of or self.base_of(cell)
+        value: Any = self.count(cell) if measure == "count" else self.share(cell, of)
+        withheld = value is None and not (measure == "percent" and self.count(of) == 0 and self.shown(cell))
+        if isinstance(value, float):
+            value = round(value, 6)
+        entry = {"name": name, "value": value, "n": self.count(of), "suppressed": withheld,
+                 "measure": measure, "cells": self.spec(cell), **extra}
+        if measure == "percent":
+            entry["of"] = self.spec(of)
+        return entry
 
 
-def _cell_text(count: int, reason: str, share: float | None, base: int | None,
-               t: int, rel: int, digits: int) -> str:
-    """One crosstab cell: ``"41% (n=171)"``, ``"41%† (n=12)"``, ``"<5"`` or ``"–"``."""
-    if reason in (PRIMARY, SMALL_BASE):
-        return f"<{t}"
-    if reason == COMPLEMENTARY:
-        return WITHHELD_MARK
-    if share is None:
-        return f"{count:,}"
-    if base == 0:
-        return f"{count:,}"
-    mark = RELIABILITY_MARK if base is not None and base < rel else ""
-    return f"{fmt_pct(share, digits)}{mark} ({fmt_n(count)})"
+def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int | None = None) -> Mask:
+    """Apply the module's rule to a layout and return its mask (the one mask of those tables).
+
+    Args:
+        lay: The layout (see :func:`layout`).
+        threshold: Overrides ``params/study.yml`` (tests; a study setting otherwise).
+        reliability_min_n: Overrides ``params/study.yml``.
+
+    Returns:
+        The mask: bases first, then every other cell from the largest down, each published
+        when the rule still holds with it (see the module docstring).
+
+    Raises:
+        DisclosureError: the cells another table publishes already break the rule here.
+    """
+    cfg = settings()
+    t = cfg.threshold if threshold is None else DisclosureSettings(threshold=threshold).threshold
+    rel = cfg.reliability_min_n if reliability_min_n is None else int(reliability_min_n)
+    leaves = [(p, c) for c in lay.categories for p in lay.places]
+    index = {leaf: i for i, leaf in enumerate(leaves)}
+    x = np.array([float(lay.counts.at[c, p]) for p, c in leaves])
+
+    def row(cell: str) -> np.ndarray:
+        vec = np.zeros(len(leaves))
+        places, cats = lay.cells[cell]
+        for c in cats:
+            for p in places:
+                vec[index[(p, c)]] = 1.0
+        return vec
+
+    rows = {cell: row(cell) for cell in lay.cells}
+    values = {cell: int(rows[cell] @ x) for cell in lay.cells}
+    small_bases = [rows[b] for b in lay.bases if 1 <= values[b] < t and b not in lay.withheld]
+    attacker = _Attacker(x, t, small_bases)
+    published: set[str] = set()
+    for cell in sorted(lay.published):
+        attacker.basis = attacker.with_row(rows[cell])
+        published.add(cell)
+    if lay.published:
+        group = attacker.violation(attacker.basis)
+        if group is not None:
+            raise DisclosureError(f"{lay.universe}: the cells other tables publish reveal a group of "
+                                  f"{int(group @ x)} ({_describe(group, leaves)})")
+    bases = [b for b in lay.bases if b not in published]
+    others = sorted((c for c in lay.cells if c not in published and c not in lay.bases),
+                    key=lambda c: (-values[c], c))
+    for cell in [*bases, *others]:
+        if cell in lay.withheld:
+            continue
+        if cell not in lay.bases and 1 <= values[cell] < t:
+            continue  # a small count is never printed (primary suppression)
+        trial = attacker.with_row(rows[cell])
+        if attacker.violation(trial) is None:
+            attacker.basis = trial
+            published.add(cell)
+    return Mask(lay, t, frozenset(set(lay.cells) - published), rel)
 
 
-def _notes(reasons: pd.DataFrame, t: int, rel: int, marked: bool, share_hidden: bool) -> list[str]:
-    """Plain-word notes for exactly the marks that appear in the table."""
-    flat = set(reasons.to_numpy().ravel())
+def _describe(group: np.ndarray, leaves: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{p}/{c}" for (p, c), g in zip(leaves, group, strict=True) if g > 0.5)
+
+
+# --------------------------------------------------------------------------- published tables
+@dataclass(frozen=True)
+class Entry:
+    """One table cell's text and the mask cells it shows (empty for plain text)."""
+
+    text: str
+    refs: tuple[tuple[str, Mask, str, str | None], ...] = ()  # (measure, mask, cell, base cell)
+
+
+def text(value: str) -> Entry:
+    """A table cell without a count in it (a label, a test, a mean checked by
+    :func:`statistic_shown`)."""
+    return Entry(str(value))
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """A table every number of which came from a mask: what ``Section.show_table`` accepts.
+
+    ``frame`` holds the display strings; ``describe()`` lists, for each cell that shows a
+    count or a share, where it is and what it sums, so that an auditor can read the CSV
+    without having computed it.
+    """
+
+    frame: pd.DataFrame
+    entries: Mapping[tuple[int, int], Entry]
+    notes: tuple[str, ...] = ()
+
+    def rename(self, index: Mapping | Any = None, columns: Mapping | Any = None) -> PublishedTable:
+        return PublishedTable(self.frame.rename(index=index, columns=columns), self.entries, self.notes)
+
+    @property
+    def empty(self) -> bool:
+        return self.frame.empty
+
+    @property
+    def index(self) -> pd.Index:
+        return self.frame.index
+
+    @property
+    def columns(self) -> pd.Index:
+        return self.frame.columns
+
+    def describe(self) -> list[dict[str, Any]]:
+        out = []
+        for (i, j), entry in sorted(self.entries.items()):
+            for measure, mask, cell, of in entry.refs:
+                item: dict[str, Any] = {"at": [i, j], "measure": measure, "cells": mask.spec(cell),
+                                        "threshold": mask.threshold}
+                if measure == "percent":
+                    item["of"] = mask.spec(of or mask.base_of(cell))
+                out.append(item)
+        return out
+
+
+def table(columns: Mapping[Any, Mapping[Any, Entry]], index: Sequence[Any] | None = None,
+          notes: Iterable[str] = ()) -> PublishedTable:
+    """Assemble a published table from entries (column -> row -> entry).
+
+    Args:
+        columns: Column label (a tuple for a two-level header) -> {row label: entry}.
+        index: Row order (default: first appearance).
+        notes: Plain-word notes for the marks the table uses.
+
+    Raises:
+        TypeError: a cell that is not an :class:`Entry` (numbers reach a table only from a mask).
+    """
+    rows: list[Any] = list(index) if index is not None else []
+    for col in columns.values():
+        for label in col:
+            if label not in rows:
+                rows.append(label)
+    cols = list(columns)
+    data = []
+    entries: dict[tuple[int, int], Entry] = {}
+    for i, label in enumerate(rows):
+        line = []
+        for j, col in enumerate(cols):
+            entry = columns[col].get(label, Entry(""))
+            if not isinstance(entry, Entry):
+                raise TypeError(f"table cell {label!r} x {col!r} is {type(entry).__name__}, not a disclosure Entry")
+            line.append(entry.text)
+            if entry.refs:
+                entries[(i, j)] = entry
+        data.append(line)
+    header = pd.MultiIndex.from_tuples(cols) if cols and all(isinstance(c, tuple) for c in cols) else cols
+    frame = pd.DataFrame(data, index=rows, columns=header, dtype=object)
+    return PublishedTable(frame, entries, tuple(notes))
+
+
+def notes_for(tables: Iterable[PublishedTable | pd.DataFrame], threshold: int, reliability_min_n: int) -> list[str]:
+    """Plain-word notes for exactly the marks that appear in the tables."""
+    texts: set[str] = set()
+    for tab in tables:
+        frame = tab.frame if isinstance(tab, PublishedTable) else tab
+        texts.update(str(v) for v in frame.to_numpy().ravel())
     notes = []
-    if PRIMARY in flat or SMALL_BASE in flat:
-        text = (f"<{t}: fewer than {t} respondents; the exact number is not shown so that no "
-                "one can be identified.")
-        if SMALL_BASE in flat:
-            text += (f" Where a whole group has fewer than {t} respondents, all its numbers "
-                     "are shown this way, zeros included.")
-        notes.append(text)
-    if COMPLEMENTARY in flat or share_hidden:
-        notes.append(f"{WITHHELD_MARK}: not shown, either because it rests on a number withheld "
-                     "for privacy or so that withheld numbers cannot be worked out from the totals.")
-    if marked:
-        notes.append(f"{RELIABILITY_MARK}: based on fewer than {rel} respondents; read as an "
+    if any(v == WITHHELD_MARK for v in texts):
+        notes.append(f"{WITHHELD_MARK}: withheld under the small-cell rule: the number is below {threshold}, "
+                     "or it would let a number below "
+                     f"{threshold} be worked out from the totals.")
+    if any(RELIABILITY_MARK in v for v in texts):
+        notes.append(f"{RELIABILITY_MARK}: based on fewer than {reliability_min_n} respondents; read as an "
                      "indication only.")
     return notes
-
-
-def publish(
-    counts: pd.DataFrame,
-    *,
-    additive_rows: bool,
-    additive_cols: bool,
-    row_totals: pd.Series | None = None,
-    col_totals: pd.Series | None = None,
-    percent: Literal["col", "row", "none"] = "col",
-    percent_digits: int = 0,
-    threshold: int | None = None,
-    reliability_min_n: int | None = None,
-    total_label: str | None = "Total",
-) -> Published:
-    """Display strings for a count crosstab after :func:`suppress`, with notes.
-
-    With ``percent="col"`` (or ``"row"``) each visible cell reads ``"41% (n=171)"`` on its
-    column (row) base, marked ``"†"`` when that base is below ``reliability_min_n``. Hidden
-    cells read ``"<threshold"`` (small counts and small bases) or ``"–"`` (complementary).
-    ``total_label`` adds a row (or column) with the bases.
-    """
-    cfg = _resolve(threshold, reliability_min_n)
-    sup = suppress(counts, additive_rows=additive_rows, additive_cols=additive_cols,
-                   threshold=cfg.threshold, row_totals=row_totals, col_totals=col_totals)
-    bases = {"col": sup.col_totals, "row": sup.row_totals, "none": None}[percent]
-    if percent != "none" and bases is None:
-        raise ValueError(f"{percent} percentages need {percent} totals (or an additive {percent})")
-    values = _whole_counts(counts)
-    out = pd.DataFrame("", index=counts.index, columns=counts.columns, dtype=object)
-    marked = False
-    for i in range(values.shape[0]):
-        for j in range(values.shape[1]):
-            base = None if bases is None else int(bases.iloc[j if percent == "col" else i])
-            share = None if base is None else (100.0 * values[i, j] / base if base else float("nan"))
-            reason = sup.reason.iat[i, j]
-            out.iat[i, j] = _cell_text(int(values[i, j]), reason, share, base, cfg.threshold,
-                                       cfg.reliability_min_n, percent_digits)
-            marked |= RELIABILITY_MARK in out.iat[i, j]
-    if total_label is not None and bases is not None:
-        if percent == "col":
-            if total_label in out.index:
-                raise ValueError(f"total_label {total_label!r} is already a row label")
-            out.loc[total_label] = [fmt_n(int(b)) for b in bases]
-        else:
-            if total_label in out.columns:
-                raise ValueError(f"total_label {total_label!r} is already a column label")
-            out[total_label] = [fmt_n(int(b)) for b in bases]
-    return Published(out, _notes(sup.reason, cfg.threshold, cfg.reliability_min_n, marked, False), sup)
-
-
-def publish_frequency(
-    freq: pd.DataFrame,
-    *,
-    additive: bool | None = None,
-    percent_digits: int = 0,
-    threshold: int | None = None,
-    reliability_min_n: int | None = None,
-    total_label: str | None = "Total",
-    force: pd.Series | None = None,
-) -> Published:
-    """Display strings for a frequency table from :mod:`perspectives.stats`.
-
-    ``freq`` has columns ``n`` and ``percent`` and its base in ``attrs["base"]``;
-    ``additive`` defaults to ``attrs["additive"]`` (single-select True, multi-select False).
-    The result has columns ``n`` and ``%``; hidden counts read ``"<threshold"`` or ``"–"``
-    and their percentages ``"–"``; all shares are marked ``"†"`` on a base below
-    ``reliability_min_n``.
-    """
-    cfg = _resolve(threshold, reliability_min_n)
-    if "base" not in freq.attrs:
-        raise KeyError("the frequency table carries no attrs['base']")
-    base = int(freq.attrs["base"])
-    if additive is None:
-        if "additive" not in freq.attrs:
-            raise ValueError("say whether the categories add up to the base (additive=...)")
-        additive = bool(freq.attrs["additive"])
-    counts = freq[["n"]]
-    sup = suppress(counts, additive_rows=False, additive_cols=additive, threshold=cfg.threshold,
-                   force=None if force is None else force.to_frame("n"),
-                   col_totals=pd.Series({"n": base}))
-    mark = RELIABILITY_MARK if 0 < base < cfg.reliability_min_n else ""
-    n_text, p_text = [], []
-    for label, count in counts["n"].items():
-        reason = sup.reason.at[label, "n"]
-        if reason in (PRIMARY, SMALL_BASE):
-            n_text.append(f"<{cfg.threshold}")
-        elif reason == COMPLEMENTARY:
-            n_text.append(WITHHELD_MARK)
-        else:
-            n_text.append(f"{int(count):,}")
-        if reason != SHOWN:
-            p_text.append(WITHHELD_MARK)
-        elif base == 0:
-            p_text.append("")  # no respondents: there is no share to show
-        else:
-            p_text.append(fmt_pct(100.0 * int(count) / base, percent_digits) + mark)
-    out = pd.DataFrame({"n": n_text, "%": p_text}, index=freq.index, dtype=object)
-    if total_label is not None:
-        if total_label in out.index:
-            raise ValueError(f"total_label {total_label!r} is already a category")
-        # A single-select column sums to 100%; multi-select shares do not, so none is shown.
-        whole = fmt_pct(100.0, percent_digits) if additive and base > 0 else ""
-        out.loc[total_label] = [f"{base:,}", whole]
-    hidden_any = bool(sup.mask.to_numpy().any())
-    notes = _notes(sup.reason, cfg.threshold, cfg.reliability_min_n, bool(mark) and base > 0
-                   and any(RELIABILITY_MARK in p for p in p_text), hidden_any)
-    return Published(out, notes, sup)

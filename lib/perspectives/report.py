@@ -24,6 +24,7 @@ Outputs
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,18 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
-from . import analysis, figures, fmt, i18n
+from . import analysis, disclosure, figures, fmt, i18n
 from .study import load_grid, load_study, repo_root, report_folder
 
 ALL = "ALL"
+
+
+def _subset_theme_matrix(conversations: pd.DataFrame, codebook: Any) -> pd.DataFrame:
+    """Participants raising each theme (every level) by country, once per conversations frame."""
+    from . import qualitative
+
+    return analysis._subset(conversations, "themes", "matrix",
+                            lambda: qualitative.theme_matrix(conversations, codebook, level=None))
 
 
 @lru_cache(maxsize=4)
@@ -73,6 +82,8 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     # Last: a population query that does not fit the data fails here, after the rest is warm.
     analysis.warm_subsets(survey.eligible, [c.iso3 for c in load_study().countries]
                           if countries is None else list(countries))
+    # Every question's mask (the one pattern of withheld cells its tables share) once, for all runs.
+    analysis.warm_masks(survey)
 
 
 class Section:
@@ -96,6 +107,9 @@ class Section:
         self.output_dir = Path(output_dir) if output_dir else default_dir
         self.output_dir.mkdir(parents=True, exist_ok=True)
         self.values: list[dict[str, Any]] = []
+        # (recorded name, country) -> true value of each value the masks withhold: in memory
+        # only (finish() writes self.values, never this), for in-process comparisons.
+        self.withheld: dict[tuple[str, str], Any] = {}
         self.notes: list[str] = []
         self.names = {c.iso3: self.t(c.name) for c in self.study.countries}
         self.names[ALL] = self.t("All six countries")
@@ -143,20 +157,36 @@ class Section:
         self.values.append({"name": name, "value": value, "n": n, "country": country or self.country,
                             "section": self.section, **extra})
 
-    def show_table(self, table: pd.DataFrame, stem: str, caption: str) -> None:
-        """Write a published table as CSV and show it (tables reaching here passed disclosure control)."""
+    def show_table(self, table: disclosure.PublishedTable, stem: str, caption: str) -> None:
+        """Write a published table as CSV and show it.
+
+        Only a :class:`perspectives.disclosure.PublishedTable` is accepted: every number in it
+        came from a disclosure mask. Beside the CSV, ``tables/<stem>.disclosure.json`` says for
+        each cell that shows a count or a share which cells of which question it sums, so that
+        the audit (:mod:`perspectives.audit`) can check the table without recomputing it.
+
+        Raises:
+            TypeError: ``table`` did not come from :mod:`perspectives.disclosure`.
+        """
+        if not isinstance(table, disclosure.PublishedTable):
+            raise TypeError(f"show_table accepts only a disclosure.PublishedTable, got {type(table).__name__}")
         folder = self.output_dir / "tables"
         folder.mkdir(parents=True, exist_ok=True)
-        table = i18n.translate_frame(table, self.t)
-        flat = table.copy()
+        frame = i18n.translate_frame(table.frame, self.t)
+        flat = frame.copy()
         if isinstance(flat.columns, pd.MultiIndex):
             flat.columns = [" ".join(str(part) for part in col if part) for col in flat.columns]
         flat.to_csv(folder / f"{stem}.csv", index_label="")
+        # Positions are the CSV's data rows and columns (0-based, the index column not counted).
+        (folder / f"{stem}.disclosure.json").write_text(
+            "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                              for item in table.describe()) + "\n]\n", encoding="utf-8")
+        self._note(table.notes)
         # Marked as a caption so the DOCX renderer gives it Word's Caption style.
         display(Markdown("*" + self.t("Table: {caption}", caption=caption) + "*"),
                 metadata={"perspectives": {"kind": "caption", "of": "table"}})
         # The metadata lets other renderers (DOCX) rebuild a native table from the CSV.
-        display(HTML(table.to_html(classes="report-table", na_rep="", border=0)),
+        display(HTML(frame.to_html(classes="report-table", na_rep="", border=0)),
                 metadata={"perspectives": {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption}})
 
     def show_figure(self, fig, stem: str, caption: str) -> None:
@@ -167,7 +197,12 @@ class Section:
 
     # ------------------------------------------------------------------ analyses
     def run(self, analysis_id: str, show_table: bool = True) -> analysis.Result:
-        """Compute, publish and narrate one analysis of ``params/analyses.yml``."""
+        """Compute, publish and narrate one analysis of ``params/analyses.yml``.
+
+        The table, the figure, the sentence and the recorded values all read the analysis's
+        one disclosure mask: a sentence that would print a withheld number is dropped and a
+        note says that some numbers are withheld.
+        """
         spec = analysis.spec(analysis_id)
         if spec.get("synthesis_only") and not self.is_synthesis:
             return None
@@ -175,27 +210,29 @@ class Section:
         for value in result.values:
             value["section"] = self.section
         self.values.extend(result.values)
+        self.withheld.update(result.withheld)
         if not self.t.is_default:
             from .disclosure import settings
 
             result.context = i18n.translate_fields(result.context, self.t, settings().threshold)
         if spec.get("text"):
-            self.say(result.narrative(self.t(spec["text"]), self.place))
+            self.say(result.narrative(self.t(spec["text"]), self.place, self._withheld_note()))
         figure = spec.get("figure")
         caption_base = self.t(figure["caption"] if figure else spec.get("caption")
                               or analysis_id.replace("_", " ").capitalize())
         where = self.names[self.country]
-        caption = self.t("{caption} — {place} (n = {n})", caption=caption_base, place=where, n=result.base_text or f"{result.base:,}")
+        n_text = result.base_text or (disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}")
+        caption = self.t("{caption} — {place} (n = {n})", caption=caption_base, place=where, n=n_text)
         if figure:
             caption = self.t("Figure {number}. {caption}", number=figure["number"], caption=caption)
             self._draw(result, spec, f"fig{figure['number']:02d}_{analysis_id}", caption)
         # A breakdown by something other than country adds its cross-table; the pooled table is
         # shown by the analysis of that question already.
         breakdown_only = spec.get("by") not in (None, "country")
-        if show_table and not result.table.empty and not breakdown_only:
+        if show_table and result.table is not None and not result.table.empty and not breakdown_only:
             self.show_table(result.table, analysis_id, self.t("{caption} — {place}", caption=caption_base, place=where))
-        if self.is_synthesis and "by_table" in result.context and spec.get("by"):
-            by_table = result.context["by_table"].rename_axis(index=None, columns=None)
+        if self.is_synthesis and spec.get("by") and f"by_{spec['by']}" in result.tables:
+            by_table = result.tables[f"by_{spec['by']}"]
             self.show_table(by_table, f"{analysis_id}_by_{spec['by']}",
                             self.t("{caption} by {by} (counts and column %)", caption=caption_base,
                                    by=self.t(spec["by"].replace("_", " "))))
@@ -209,15 +246,20 @@ class Section:
             template = ("Test across {by}: {test} (some expected counts are small; read with care)."
                         if getattr(result.test, "small_expected", False) else "Test across {by}: {test}.")
             self.say(self.t(template, by=by, test=fmt.fmt_test(result.test)))
-        for note in result.notes:
-            if note not in self.notes:
-                self.notes.append(note)
+        self._note(result.notes)
         return result
+
+    def _withheld_note(self) -> str:
+        """Said once where a sentence was dropped because its number is withheld."""
+        return self.t("Some numbers for {place} are withheld under the small-cell rule; the table shows "
+                      "those that can be published.", place=self.place)
 
     def _draw(self, result: analysis.Result, spec: dict, stem: str, caption: str) -> None:
         title = self.t("{caption} — {place}", caption=self.t(spec["figure"]["caption"]), place=self.names[self.country])
         if result.figure_kind == "stacked" and result.shares is not None:
             fig = figures.stacked_shares(result.shares, title)
+            if result.shares.isna().any().any():
+                caption += " " + self.t("Blank segments are withheld under the small-cell rule.")
         elif self.is_synthesis and "by_safe_shares" in result.context and spec.get("by") == "country":
             shares = result.context["by_safe_shares"].T
             fig = figures.stacked_shares(shares, title)
@@ -243,45 +285,98 @@ class Section:
     # ------------------------------------------------------------------ sample flow
     def sample_flow(self) -> None:
         """Responses received, excluded (partial; disqualified by criterion) and analysed."""
-        from .analysis import publish_counts
+        mask = self._sample_mask()
+        own = "*" if self.is_synthesis else self.country
+        criteria = [c for c in mask.layout.categories if c.startswith("criterion:")]
+        t = self.t
+        rows = {t("Eligible and complete (analysed)"): "eligible", t("Partial responses"): "partial",
+                t("Disqualified by an eligibility question"): "disqualified", t("Did not consent"): "no_consent"}
+        total = t("All responses received")
+        table = disclosure.table({
+            t("Responses"): {**{label: mask.n(f"{own}|{key}") for label, key in rows.items()},
+                             total: mask.base_n(f"{own}|*")},
+            "%": {**{label: mask.pct(f"{own}|{key}") for label, key in rows.items()}, total: disclosure.text("")},
+        })
+        self.show_table(table, "sample_flow", t("What happened to the responses — {place}", place=self.names[self.country]))
+        labels = {name: self.survey.instrument.label(name.split(":", 1)[1]) for name in criteria
+                  if name.split(":", 1)[1] in self.survey.instrument.questions}
+        # Every criterion is listed, zero or not: leaving out the zeros would tell a withheld
+        # cell from a zero.
+        present = criteria
+        if present:
+            of = f"{own}|disqualified"
+            crit_table = disclosure.table({
+                t("Disqualified"): {labels.get(c, c): mask.n(f"{own}|{c}") for c in present},
+                "%": {labels.get(c, c): mask.pct(f"{own}|{c}", of=of) for c in present},
+            })
+            self.show_table(crit_table, "disqualified_by_criterion", t("First eligibility criterion not met"))
+        for name, key in (("responses", "*"), ("eligible", "eligible"), ("partial", "partial"),
+                          ("disqualified", "disqualified")):
+            self.values.append(self._cell_value(mask, f"{own}|{key}", f"sample.{name}.n", of=f"{own}|*"))
+        for criterion in criteria:
+            self.values.append(self._cell_value(mask, f"{own}|{criterion}",
+                                                f"sample.disqualified.{criterion.split(':', 1)[1]}.n",
+                                                of=f"{own}|disqualified"))
+        fields = {key: analysis.Cell(mask, f"{own}|{key}") for key in ("eligible", "partial", "disqualified")}
+        total_n = mask.count(f"{own}|*")
+        self.say(analysis.fill(
+            t("Of {total} responses received for {place}, {eligible} were eligible and complete and are "
+              "analysed here; {partial} stopped before the end and {disqualified} did not meet an "
+              "eligibility criterion."),
+            self._withheld_note(), total=analysis.WITHHELD if total_n is None else f"{total_n:,}", place=self.place,
+            **{key: cell.n for key, cell in fields.items()}))
+
+    def _cell_value(self, mask: disclosure.Mask, cell: str, name: str, **extra: Any) -> dict[str, Any]:
+        """A recorded value of a mask's cell, tagged with this run's section and country."""
+        country = extra.pop("country", self.country)
+        measure, of = extra.pop("measure", "count"), extra.pop("of", None)
+        entry = mask.record(cell, name, measure, of=of, country=country)
+        entry["section"] = self.section
+        if entry["suppressed"]:
+            true = mask.withheld_value(cell)
+            base = mask.withheld_value(of or mask.base_of(cell))
+            self.withheld[(name, country)] = true if measure == "count" else (100.0 * true / base if base else None)
+        return entry
+
+    def _sample_mask(self) -> disclosure.Mask:
+        """The one mask of the sample flow: outcome (and first unmet criterion) by country.
+
+        The eligible counts are the base of every other table, so they stay published here.
+        """
         from .readers import exclusion_summary
 
         survey = self.survey
-        log = survey.exclusions
-        eligible = survey.eligible
-        if not self.is_synthesis:
-            log = log[log["country"] == self.country]
-            eligible = eligible[eligible["country"] == self.country]
-        summary = exclusion_summary(log)
-        partial = int(summary.query("outcome == 'partial'")["n"].sum())
-        disqualified = int(summary.query("outcome == 'disqualified' and criterion == ''")["n"].sum())
-        no_consent = int(summary.query("outcome == 'no_consent'")["n"].sum())
-        total = len(eligible) + partial + disqualified + no_consent
-        t = self.t
-        counts = pd.Series({t("Eligible and complete (analysed)"): len(eligible), t("Partial responses"): partial,
-                            t("Disqualified by an eligibility question"): disqualified,
-                            t("Did not consent"): no_consent})
-        published = publish_counts(counts, total, True)
-        table = pd.DataFrame({t("Responses"): published["n"], "%": published["percent"]})
-        table.loc[t("All responses received")] = [f"{total:,}", ""]
-        self.show_table(table, "sample_flow", t("What happened to the responses — {place}", place=self.names[self.country]))
-        criteria = summary.query("outcome == 'disqualified' and criterion != ''").set_index("criterion")["n"]
-        if len(criteria):
-            labels = {name: self.survey.instrument.label(name) for name in criteria.index
-                      if name in self.survey.instrument.questions}
-            crit_pub = publish_counts(criteria.astype(int), int(criteria.sum()), True)
-            crit_table = pd.DataFrame({t("Disqualified"): crit_pub["n"], "%": crit_pub["percent"]})
-            crit_table.index = [labels.get(i, i) for i in crit_table.index]
-            self.show_table(crit_table, "disqualified_by_criterion", t("First eligibility criterion not met"))
-        for name, value in (("responses", total), ("eligible", len(eligible)), ("partial", partial),
-                            ("disqualified", disqualified)):
-            self.record(f"sample.{name}.n", int(value), n=total)
-        for criterion, value in criteria.items():
-            self.record(f"sample.disqualified.{criterion}.n", int(value), n=disqualified)
-        self.say(t("Of {total} responses received for {place}, {eligible} were eligible and complete and are "
-                   "analysed here; {partial} stopped before the end and {disqualified} did not meet an "
-                   "eligibility criterion.", total=f"{total:,}", place=self.place, eligible=f"{len(eligible):,}",
-                   partial=f"{partial:,}", disqualified=f"{disqualified:,}"))
+        log, eligible = survey.exclusions, survey.eligible
+
+        def compute() -> disclosure.Mask:
+            places = [c.iso3 for c in self.study.countries
+                      if (eligible["country"] == c.iso3).any() or (log["country"] == c.iso3).any()]
+            countries = log["country"].where(log["country"].isin(places), "(none)")
+            if (countries == "(none)").any():
+                places.append("(none)")  # exclusions without a country: in the pooled column only
+            columns, categories = {}, ["eligible", "partial", "no_consent"]
+            for place in places:
+                summary = exclusion_summary(log[countries == place])
+                by_criterion = summary.query("outcome == 'disqualified' and criterion != ''")
+                disq = int(summary.query("outcome == 'disqualified' and criterion == ''")["n"].sum())
+                column = {"eligible": int((eligible["country"] == place).sum()),
+                          "partial": int(summary.query("outcome == 'partial'")["n"].sum()),
+                          "no_consent": int(summary.query("outcome == 'no_consent'")["n"].sum())}
+                for criterion, n in zip(by_criterion["criterion"], by_criterion["n"], strict=True):
+                    column[f"criterion:{criterion}"] = int(n)
+                column["criterion:(none)"] = disq - int(by_criterion["n"].sum())
+                columns[place] = column
+            for column in columns.values():
+                categories += [c for c in column if c not in categories]
+            counts = pd.DataFrame(columns).reindex(categories).fillna(0).astype(int)
+            if not counts.loc["criterion:(none)"].any():
+                counts = counts.drop(index="criterion:(none)")
+            criteria = [c for c in counts.index if c.startswith("criterion:")]
+            published = [f"{p}|eligible" for p in [*places, "*"]]
+            lay = disclosure.layout("sample", counts, groups={"disqualified": criteria}, published=published)
+            return disclosure.suppress(lay)
+
+        return analysis._subset(eligible, "mask", "sample", compute)
 
     # ------------------------------------------------------------------ survivors
     @property
@@ -292,24 +387,28 @@ class Section:
 
     def conversations_sample(self) -> None:
         """Who took part in the conversations (counts only), or a plain note where none were held."""
-        from . import disclosure, qualitative
+        from . import qualitative
 
         country = None if self.is_synthesis else self.country
         self.say(self.t(qualitative.conversations_note(country)))
         if not qualitative.has_conversations(country):
             return
-        table, values = qualitative.participant_summary(self.participants, country)
-        counts = table[["female", "male"]]
-        several = len(counts) > 1  # with one country the column totals are the cells themselves
-        published = disclosure.publish(counts, additive_rows=True, additive_cols=several,
-                                       row_totals=counts.sum(axis=1), col_totals=counts.sum() if several else None,
-                                       percent="none")
-        shown = published.table.rename(columns={"female": self.t("Young women"), "male": self.t("Young men")})
-        shown[self.t("All")] = [f"{int(t):,}" for t in counts.sum(axis=1)]
-        shown.index = [self.names.get(i, i) for i in shown.index]
-        self.show_table(shown, "conversation_participants",
+        participants = self.participants
+        places = [c.iso3 for c in self.study.countries if (participants["country"] == c.iso3).any()]
+        counts = pd.crosstab(participants["gender"], participants["country"]).reindex(
+            index=["female", "male"], columns=places, fill_value=0)
+        mask = analysis._subset(participants, "mask", "conversations.gender",
+                                lambda: disclosure.suppress(disclosure.layout("conversations.gender", counts)))
+        rows = places if self.is_synthesis else [self.country]
+        women, men, everyone = self.t("Young women"), self.t("Young men"), self.t("All")
+        table = disclosure.table({
+            women: {self.names.get(p, p): mask.n(f"{p}|female") for p in rows},
+            men: {self.names.get(p, p): mask.n(f"{p}|male") for p in rows},
+            everyone: {self.names.get(p, p): mask.base_n(f"{p}|*") for p in rows},
+        })
+        self.show_table(table, "conversation_participants",
                         self.t("Conversation participants by gender — {place}", place=self.names[self.country]))
-        self._note(published.notes)
+        _, values = qualitative.participant_summary(participants, country)
         low, high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
                      for c in ("age_at_conversation.min", "age_at_conversation.max"))
         first_low, first_high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
@@ -317,8 +416,16 @@ class Section:
         self.say(self.t("Participants were aged {low} to {high} at the time of the conversation; in the "
                         "participants table, the ages at which they were first targeted run from {first_low} "
                         "to {first_high}.", low=low, high=high, first_low=first_low, first_high=first_high))
+        own = "*" if self.is_synthesis else self.country
+        # Counts of people go through the mask; the age ranges are recorded as they are.
+        self.values.append(self._cell_value(mask, f"{own}|*", "conversations.participants.n"))
+        for gender in ("female", "male"):
+            self.values.append(self._cell_value(mask, f"{own}|{gender}", f"conversations.{gender}.n"))
+        for place in (places if self.is_synthesis else [self.country]):
+            self.values.append(self._cell_value(mask, f"{place}|*", f"conversations.{place}.n"))
         for name, value, n in values:
-            self.record(name, value, n=n)
+            if ".age_" in name:
+                self.record(name, value, n=n)
 
     @property
     def participants(self):
@@ -327,14 +434,32 @@ class Section:
         folder = Path(self.conversations_path).parent / "participants.csv" if self.conversations_path else None
         return qualitative.load_participants(folder)
 
-    def _note(self, notes: list[str]) -> None:
+    def _note(self, notes: Iterable[str]) -> None:
         for note in notes:
             if note not in self.notes:
                 self.notes.append(note)
 
+    def _theme_masks(self, codes: list[str]) -> dict[str, disclosure.Mask]:
+        """One mask per theme: participants who raised it (or not) by country, with the pooled count."""
+        from . import qualitative
+
+        conversations = self.conversations
+        codebook = qualitative.load_codebook()
+        matrix = _subset_theme_matrix(conversations, codebook)
+        places = list(matrix.columns)
+        out_of = conversations.groupby("country")["participant_id"].nunique().reindex(places).fillna(0).astype(int)
+        masks = {}
+        for code in codes:
+            counts = pd.DataFrame([matrix.loc[code], out_of - matrix.loc[code]], index=["yes", "no"])
+            masks[code] = analysis._subset(
+                conversations, "mask", f"theme:{code}",
+                lambda counts=counts, code=code: disclosure.suppress(
+                    disclosure.layout(f"themes.{code}", counts, shown=["yes"])))
+        return masks
+
     def survivor_themes(self) -> None:
         """How many participants raised each theme of this section, with screened, consented excerpts."""
-        from . import disclosure, qualitative
+        from . import qualitative
 
         country = None if self.is_synthesis else self.country
         if not self.is_synthesis:
@@ -347,37 +472,40 @@ class Section:
         if summary.empty:
             return
         summary = summary[summary["level"] <= 2]
+        codes = list(summary["code"])
+        masks = self._theme_masks(codes)
+        own = "*" if self.is_synthesis else self.country
         out_of = int(summary["out_of"].iloc[0])
-        counts = summary.set_index("code")["participants"]
-        published = analysis.publish_counts(counts, out_of, additive=False)
-        theme, participants = self.t("Theme"), self.t("Participants")
-        table = pd.DataFrame({theme: [self.t(label) for label in summary["label"]],
-                              participants: published["n"].to_numpy(),
-                              "%": published["percent"].to_numpy()}, index=summary["code"].to_numpy())
-        table = table.set_index(theme)
+        participants = self.t("Participants")
+        labels = {code: self.t(label) for code, label in zip(summary["code"], summary["label"], strict=True)}
+        table = disclosure.table({
+            participants: {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
+            "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
+        })
         self.show_table(table, f"themes_{self.section}",
                         self.t("Conversation participants who raised each theme (of {out_of}) — {place}",
                                out_of=out_of, place=self.names[self.country]))
-        self._note(published.attrs["notes"])
-        hidden = published["n"].str.startswith("<") | (published["n"] == disclosure.WITHHELD_MARK)
-        for code, value in counts.items():
-            self.record(f"themes.{code}.n", None if hidden[code] else int(value), n=out_of, suppressed=bool(hidden[code]))
+        for code in codes:
+            self.values.append(self._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n"))
         if self.is_synthesis:
-            matrix = qualitative.theme_matrix(conversations, codebook, level=None)
-            matrix = matrix.loc[[c for c in summary["code"] if c in matrix.index and codebook.codes[c].level <= 2]]
-            if not matrix.empty:
-                published = disclosure.publish(matrix, additive_rows=False, additive_cols=False, percent="none",
-                                               total_label=None)
-                sup = published.suppression
-                relabel = {"index": lambda c: self.t(codebook.label(c)), "columns": lambda c: self.names.get(c, c)}
-                self.show_table(published.table.rename(**relabel).rename_axis(index=None, columns=None),
-                                f"themes_{self.section}_by_country",
+            places = list(next(iter(masks.values())).layout.places) if masks else []
+            matrix = disclosure.table({self.names.get(p, p): {labels[c]: masks[c].n(f"{p}|yes") for c in codes}
+                                       for p in places})
+            if codes:
+                self.show_table(matrix, f"themes_{self.section}_by_country",
                                 self.t("Participants who raised each theme, by country"))
-                safe = sup.safe_counts.rename(**relabel)
+                safe = pd.DataFrame({self.names.get(p, p): [masks[c].count(f"{p}|yes") for c in codes]
+                                     for p in places}, index=[labels[c] for c in codes], dtype=float)
+                threshold = next(iter(masks.values())).threshold
                 self.show_figure(figures.heatmap(safe, self.t("Participants raising each theme, by country")),
                                  f"themes_{self.section}_heatmap",
-                                 self.t("Participants who raised each theme, by country (blank: fewer than "
-                                        "{threshold}, withheld)", threshold=sup.threshold))
+                                 self.t("Participants who raised each theme, by country (blank: withheld under "
+                                        "the small-cell rule, fewer than {threshold} or able to reveal such a "
+                                        "number)", threshold=threshold))
+                for code in codes:
+                    for place in places:
+                        self.values.append(self._cell_value(masks[code], f"{place}|yes",
+                                                            f"themes.{code}.{place}.n"))
         excerpts, log = qualitative.section_excerpts(conversations, codebook, self.section, country)
         if excerpts:
             # Excerpts are what participants said (or, here, synthetic summaries): never machine-translated.
@@ -392,13 +520,14 @@ class Section:
                             blocked=blocked))
 
     def _count_text(self, k: int, n: int) -> str:
-        """'k of n' under the small-cell rule (1 to threshold-1 is not printed)."""
-        from .disclosure import settings
+        """How the evidence lines name a count of participants: never the count itself.
 
-        threshold = settings().threshold
-        if 0 < k < threshold:
-            return self.t("fewer than {threshold} of {n}", threshold=threshold, n=n)
-        return self.t("{k} of {n}", k=k, n=n)
+        The evidence lines do not say which theme and place a count belongs to, so they
+        cannot read the theme masks; the theme tables print each count that the one mask
+        publishes, and these lines only say out of how many participants.
+        """
+        del k  # printing it (or whether it is zero) could undo the theme tables' mask
+        return self.t("some or none of the {n}", n=n)
 
     def _qualitative_inputs(self) -> dict:
         return {"conversations": self.conversations, "participants": self.participants,
@@ -411,7 +540,15 @@ class Section:
         chosen = select_open_text(self.survey.eligible, question, load_approvals(self.data_path),
                                   self.study.data.get("id_column", "respondent_id"),
                                   None if self.is_synthesis else self.country, k)
-        self.record(f"open_text.{question}.received", chosen.received)
+        eligible = self.survey.eligible
+        answered = eligible[question].notna() & (eligible[question].astype(str).str.strip() != "")
+        places = [c for c in self.survey.instrument.codes("country") if (eligible["country"] == c).any()]
+        counts = pd.crosstab(answered.map({True: "yes", False: "no"}), eligible["country"]).reindex(
+            index=["yes", "no"], columns=places, fill_value=0)
+        mask = analysis._subset(eligible, "mask", f"open_text:{question}", lambda: disclosure.suppress(
+            disclosure.layout(f"open_text.{question}", counts, shown=["yes"])))
+        own = "*" if self.is_synthesis else self.country
+        self.values.append(self._cell_value(mask, f"{own}|yes", f"open_text.{question}.received"))
         self.record(f"open_text.{question}.blocked", chosen.blocked)
         if chosen.received == 0:
             return
@@ -421,9 +558,12 @@ class Section:
                             "identifying details:", label=label) + "\n\n" +
                      "\n\n".join(f"> {text}" for text in chosen.shown))
         else:
-            self.say(self.t("{n} workers answered the open question '{label}'; no answer is shown because none "
-                            "has been approved for publication and passed the identifying-details screen.",
-                            n=chosen.received, label=label))
+            self.say(analysis.fill(
+                self.t("{n} workers answered the open question '{label}'; no answer is shown because none "
+                       "has been approved for publication and passed the identifying-details screen."),
+                self.t("No answer to the open question '{label}' is shown: none has been approved for "
+                       "publication and passed the identifying-details screen.", label=label),
+                n=analysis.Cell(mask, f"{own}|yes").n, label=label))
 
     def recommendations(self) -> None:
         """The recommendations with the evidence each rests on (this country's where it has some)."""

@@ -254,6 +254,11 @@ def check_run_folder(tmp: Path, country: str, forbidden: list[str]) -> dict[str,
                     break
         if bad:
             return _error("OutputContractError", bad)
+    # The disclosure audit reads what the run published, independently of the suppression.
+    from perspectives.audit import audit_run_folder
+
+    if findings := audit_run_folder(tmp):
+        return _error("DisclosureAuditError", "; ".join(str(f) for f in findings[:5]))
     for p in sorted(tmp.rglob("*")):
         if p.is_file() and p.suffix in (".json", ".csv", ".svg", ".txt", ".md", ".html"):
             if p.name == "executed.ipynb":

@@ -1,0 +1,477 @@
+"""The disclosure audit of a build's outputs, done from what was published and nothing else.
+
+Purpose
+    After each run the build calls :func:`audit_run_folder` on what the run wrote. The audit
+    plays an outsider who has the run's tables (``tables/*.csv``) and recorded values
+    (``values.json``) and tries to recover small groups of respondents. It does not import
+    or call the code that chose what to withhold (:mod:`perspectives.disclosure`): it reads
+    the published numbers and the descriptions published beside them, and works out on its
+    own what they fix.
+
+    Three checks, each a finding that names the table (or ``values.json``):
+
+    - ``sum``: parts do not add up to their base (a count larger than its base, a base whose
+      published parts, all shown, do not sum to it; a percentage that is not its count over
+      its base within rounding).
+    - ``small-group``: a group of respondents holding 1 to threshold-1 is fixed by the
+      published numbers (a small count printed, or a withheld group worked out by
+      subtraction or by combining totals); a published base is not a finding, nor a group
+      that is a published base.
+    - ``reveals``: a number withheld in one place is published in another, e.g. a
+      percentage which, with its shown n, gives a count the table withholds.
+    - ``undescribed``: a table without its description (``<stem>.disclosure.json``).
+
+What the outputs carry
+    Every recorded count or share in ``values.json`` has ``cells`` (``universe``,
+    ``places``, ``categories``: the answers and countries it sums) and, for a share,
+    ``of`` (its base) and ``n``; a withheld value has ``value: null`` and ``suppressed:
+    true``. ``tables/<stem>.disclosure.json`` lists, for each table cell that shows a count
+    or a share, its position (0-based data row and column of the CSV) and the same
+    ``cells``/``of``. A cell reading ``–`` is withheld. ``same_as`` ties cells of two
+    families that count the same respondents.
+
+Method
+    Published counts are linear equations on the finest counts (the leaves). A 0/1 group of
+    leaves is fixed exactly when it lies in the row space of the equations (orthogonal to
+    their null space); its value is then the group's sum over any solution. Leaves fixed one
+    by one are read off; among the others, the 0/1 vectors of the row space are enumerated
+    through a reduced row echelon basis (or found by an integer program when the space is
+    large), and any whose value is 1 to threshold-1 is a finding.
+
+Inputs
+    A run folder (``values.json``, ``tables/``) or a whole output folder; the threshold
+    (default ``disclosure.threshold`` of ``params/study.yml``).
+
+Outputs
+    A list of :class:`Finding` (empty: nothing found).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.linalg import null_space
+
+__all__ = ["Finding", "audit_outputs", "audit_run_folder"]
+
+WITHHELD = "–"
+_TOL = 1e-6
+_ENUMERATE_MAX = 20
+
+Leaf = tuple[str, str, str]  # (universe, place, category)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: where it is (a table or values.json), its kind and what was found."""
+
+    source: str
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.kind}: {self.detail}"
+
+
+@dataclass
+class _Obs:
+    """One published (or withheld) number about a set of leaves."""
+
+    source: str
+    leaves: frozenset[Leaf]
+    count: float | None      # the count it fixes; None: withheld, or not exactly known
+    withheld: bool
+    is_percent: bool = False
+
+
+def _leaves(spec: dict[str, Any]) -> frozenset[Leaf]:
+    u = str(spec["universe"])
+    return frozenset((u, str(p), str(c)) for p in spec["places"] for c in spec["categories"])
+
+
+def _round_half_up(x: float, digits: int) -> float:
+    return float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def _counts_for_percent(p: float, digits: int, n: int) -> list[int]:
+    """The counts out of ``n`` that print as ``p`` percent with ``digits`` decimals."""
+    return [k for k in range(n + 1) if _round_half_up(100.0 * k / n, digits) == p]
+
+
+_NUM = r"([0-9][0-9,]*(?:\.[0-9]+)?)"
+
+
+def _parse_count(text: str) -> int | None:
+    m = re.search(r"\(n=" + _NUM + r"\)", text) or re.match(r"\s*n=" + _NUM, text) or re.match(r"\s*" + _NUM + r"\s*$", text)
+    return int(float(m.group(1).replace(",", ""))) if m else None
+
+
+def _parse_percent(text: str) -> tuple[float, int] | None:
+    m = re.match(r"\s*" + _NUM + r"\s*%?", text)
+    if not m:
+        return None
+    body = m.group(1).replace(",", "")
+    return float(body), len(body.split(".")[1]) if "." in body else 0
+
+
+# --------------------------------------------------------------------------- reading
+class _Run:
+    """Everything one or more run folders publish, as observations on leaves."""
+
+    def __init__(self) -> None:
+        self.obs: list[_Obs] = []
+        self.relations: list[tuple[frozenset[Leaf], frozenset[Leaf], str]] = []
+        self.bases: set[frozenset[Leaf]] = set()
+        self.findings: list[Finding] = []
+        # Table shares, resolved once every published count is known: (source, cells, base
+        # cells, percent or None when withheld, decimals, text).
+        self.pending: list[tuple[str, frozenset[Leaf], frozenset[Leaf], float | None, int, str]] = []
+
+    def add_values(self, path: Path, label: str) -> None:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        for item in doc if isinstance(doc, list) else []:
+            if not isinstance(item, dict) or "cells" not in item:
+                continue
+            cells = _leaves(item["cells"])
+            self._same_as(item["cells"], cells, label)
+            withheld = bool(item.get("suppressed")) or item.get("value") is None
+            n = item.get("n")
+            if item.get("measure") == "percent":
+                of = _leaves(item["of"])
+                self._same_as(item["of"], of, label)
+                self.bases.add(of)
+                if n is not None:
+                    self.obs.append(_Obs(label, of, float(n), False))
+                if withheld:
+                    if n is not None:  # with its base withheld, a withheld share says nothing of the count
+                        self.obs.append(_Obs(label, cells, None, True, True))
+                elif n is not None:
+                    exact = float(item["value"]) * int(n) / 100.0
+                    if abs(exact - round(exact)) > 1e-3 * max(1, int(n)):
+                        self.findings.append(Finding(label, "sum", f"{item['name']} = {item['value']}% is no "
+                                                     f"whole count of its base n={n}"))
+                    self.obs.append(_Obs(label, cells, float(round(exact)), False, True))
+            else:
+                self.obs.append(_Obs(label, cells, None if withheld else float(item["value"]), withheld))
+
+    def _same_as(self, spec: dict[str, Any], cells: frozenset[Leaf], label: str) -> None:
+        if "same_as" in spec:
+            self.relations.append((cells, _leaves(spec["same_as"]), label))
+
+    def add_table(self, csv_path: Path, label: str) -> None:
+        side = csv_path.with_name(csv_path.stem + ".disclosure.json")
+        if not side.exists():
+            self.findings.append(Finding(label, "undescribed", "no description of its cells "
+                                         f"({side.name}); the audit cannot check it"))
+            return
+        with csv_path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))[1:]
+        for item in json.loads(side.read_text(encoding="utf-8")):
+            i, j = item["at"]
+            try:
+                text = rows[i][j + 1]
+            except IndexError:
+                self.findings.append(Finding(label, "undescribed", f"described cell {i},{j} is not in the table"))
+                continue
+            cells = _leaves(item["cells"])
+            self._same_as(item["cells"], cells, label)
+            withheld = WITHHELD in text and not re.search(r"[0-9]", text)
+            if item["measure"] == "count":
+                if withheld:
+                    self.obs.append(_Obs(label, cells, None, True))
+                    continue
+                count = _parse_count(text)
+                if count is None:
+                    self.findings.append(Finding(label, "undescribed", f"cell {i},{j} ({text!r}) is no count"))
+                    continue
+                self.obs.append(_Obs(label, cells, float(count), False))
+            else:
+                of = _leaves(item["of"])
+                self.bases.add(of)
+                if withheld:
+                    self.pending.append((label, cells, of, None, 0, text))
+                    continue
+                if not text.strip():
+                    continue  # a base of nobody: no share
+                parsed = _parse_percent(text)
+                if parsed is None:
+                    self.findings.append(Finding(label, "undescribed", f"cell {i},{j} ({text!r}) is no share"))
+                    continue
+                count = _parse_count(text) if "(n=" in text else None
+                self.pending.append((label, cells, of, parsed[0], parsed[1], text))
+                if count is not None:
+                    self.obs.append(_Obs(label, cells, float(count), False))
+
+    def resolve_percents(self) -> None:
+        """Turn table percentages into counts where their base is published and the count unique."""
+        known: dict[frozenset[Leaf], float] = {}
+        for o in self.obs:
+            if o.count is not None:
+                known.setdefault(o.leaves, o.count)
+        for label, cells, of, p, digits, text in self.pending:
+            n = known.get(of)
+            if n is None:
+                continue  # without its base a share fixes no count, nor withholds one
+            if p is None:
+                self.obs.append(_Obs(label, cells, None, True, True))
+                continue
+            if n == 0:
+                continue
+            candidates = _counts_for_percent(p, digits, int(n))
+            exact = known.get(cells)
+            if not candidates or (exact is not None and int(exact) not in candidates):
+                self.findings.append(Finding(label, "sum", f"{text!r} is not a count of {sorted(cells)[0][0]} "
+                                             f"over its base {int(n)} within rounding"))
+                continue
+            if len(candidates) == 1:
+                self.obs.append(_Obs(label, cells, float(candidates[0]), False, True))
+
+
+# --------------------------------------------------------------------------- checks
+def _rref(rows: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    a = rows.astype(float).copy()
+    pivots: list[int] = []
+    r = 0
+    for col in range(a.shape[1]):
+        if r == a.shape[0]:
+            break
+        best = r + int(np.argmax(np.abs(a[r:, col])))
+        if abs(a[best, col]) < 1e-8:
+            continue
+        a[[r, best]] = a[[best, r]]
+        a[r] = a[r] / a[r, col]
+        others = [k for k in range(a.shape[0]) if k != r]
+        a[others] -= np.outer(a[others, col], a[r])
+        pivots.append(col)
+        r += 1
+    return a[:r], pivots
+
+
+def _groups_in_space(span: np.ndarray, value: np.ndarray, t: int) -> Iterable[np.ndarray]:
+    """0/1 vectors of the row space of ``span`` whose value (``value @ g``) is 1..t-1."""
+    reduced, pivots = _rref(span)
+    q = len(pivots)
+    if q <= _ENUMERATE_MAX:
+        for code in range(1, 1 << q):
+            chosen = [k for k in range(q) if code >> k & 1]
+            vec = reduced[chosen].sum(axis=0)
+            if np.all((np.abs(vec) < 1e-6) | (np.abs(vec - 1) < 1e-6)):
+                g = np.round(vec)
+                total = float(value @ g)
+                if 0.5 <= total <= t - 0.5:
+                    yield g
+        return
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    orth = null_space(reduced).T
+    cuts: list[np.ndarray] = []
+    for _ in range(100):
+        cons = [LinearConstraint(value[None, :], 0.5, t - 0.5)]
+        if orth.size:
+            cons.append(LinearConstraint(orth, -1e-7, 1e-7))
+        cons += [LinearConstraint(np.where(c > 0.5, 1.0, -1.0)[None, :], -np.inf, c.sum() - 1) for c in cuts]
+        res = milp(np.zeros(reduced.shape[1]), constraints=cons, integrality=np.ones(reduced.shape[1]),
+                   bounds=Bounds(0, 1))
+        if res.x is None:
+            return
+        g = np.round(res.x)
+        yield g
+        cuts.append(g)
+
+
+def _check(run: _Run, t: int) -> list[Finding]:
+    findings = list(run.findings)
+    # A number withheld in one place and published in another is published.
+    published = {}
+    for o in run.obs:
+        if not o.withheld and o.count is not None:
+            published.setdefault(o.leaves, o)
+    for o in run.obs:
+        if o.withheld and o.leaves in published:
+            other = published[o.leaves]
+            what = "a percentage with its n" if other.is_percent else "a count"
+            findings.append(Finding(other.source, "reveals", f"{what} publishes {_name(o.leaves)} = "
+                                    f"{int(other.count)}, which {o.source} withholds"))
+    # Families of leaves linked by shared cells or same_as relations are solved together.
+    leaves = sorted({leaf for o in run.obs for leaf in o.leaves}
+                    | {leaf for a, b, _ in run.relations for leaf in a | b})
+    index = {leaf: k for k, leaf in enumerate(leaves)}
+    rows, rhs, sources = [], [], []
+    for o in run.obs:
+        if o.count is None:
+            continue
+        vec = np.zeros(len(leaves))
+        vec[[index[leaf] for leaf in o.leaves]] = 1.0
+        rows.append(vec)
+        rhs.append(o.count)
+        sources.append(o.source)
+    for a, b, label in run.relations:
+        vec = np.zeros(len(leaves))
+        vec[[index[leaf] for leaf in a]] += 1.0
+        vec[[index[leaf] for leaf in b]] -= 1.0
+        rows.append(vec)
+        rhs.append(0.0)
+        sources.append(label)
+    if not rows:
+        return findings
+    a_mat, b_vec = np.vstack(rows), np.array(rhs)
+    for comp in _components(a_mat):
+        sub = a_mat[:, comp]
+        used = np.flatnonzero(np.abs(sub).sum(axis=1) > 0)
+        findings += _check_component(sub[used], b_vec[used], [sources[k] for k in used],
+                                     [leaves[c] for c in comp], run, t)
+    return findings
+
+
+def _components(a_mat: np.ndarray) -> list[list[int]]:
+    """Leaves linked through a shared equation, as lists of column indices."""
+    parent = list(range(a_mat.shape[1]))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for row in a_mat:
+        cols = np.flatnonzero(np.abs(row) > 0)
+        for c in cols[1:]:
+            parent[find(int(c))] = find(int(cols[0]))
+    groups: dict[int, list[int]] = {}
+    for c in range(a_mat.shape[1]):
+        groups.setdefault(find(c), []).append(c)
+    return list(groups.values())
+
+
+def _check_component(a_mat: np.ndarray, b_vec: np.ndarray, sources: list[str], leaves: list[Leaf],
+                     run: _Run, t: int) -> list[Finding]:
+    findings: list[Finding] = []
+    x_p, *_ = np.linalg.lstsq(a_mat, b_vec, rcond=None)
+    residual = a_mat @ x_p - b_vec
+    if np.abs(residual).max(initial=0.0) > 0.5:
+        worst = int(np.argmax(np.abs(residual)))
+        findings.append(Finding(sources[worst], "sum", f"the published parts of {leaves[0][0]} do not add up to "
+                                f"their totals (off by {abs(residual[worst]):.0f})"))
+        return findings
+    names = {leaf: k for k, leaf in enumerate(leaves)}
+    answers: dict[str, set[str]] = {}
+    for u, _, c in leaves:
+        answers.setdefault(u, set()).add(c)
+    small_bases = []
+    for o in run.obs:
+        if o.count is None or not 1 <= o.count < t or not o.leaves <= set(names):
+            continue
+        # A base: the base of a share, or a place's total over every answer of its question.
+        whole = {(u, p, c) for u, p, _ in o.leaves for c in answers[u]} == set(o.leaves)
+        if o.leaves in run.bases or whole:
+            vec = np.zeros(len(leaves))
+            vec[[names[leaf] for leaf in o.leaves]] = 1.0
+            small_bases.append(vec)
+    basis = null_space(a_mat)
+    fixed = np.abs(basis).max(axis=1, initial=0.0) < _TOL if basis.size else np.ones(len(leaves), bool)
+    for k in np.flatnonzero(fixed):
+        value = round(float(x_p[k]))
+        if 1 <= value < t:
+            g = np.zeros(len(leaves))
+            g[k] = 1.0
+            if not _explained(g, x_p, small_bases):
+                findings.append(Finding(_source_of(g, leaves, run), "small-group",
+                                        f"{_name(frozenset([leaves[k]]))} = {value} is fixed by the published numbers"))
+    free = np.flatnonzero(~fixed)
+    if len(free) and basis.size:
+        space = null_space(basis[free].T)
+        if space.shape[1]:
+            for found in _groups_in_space(space.T, x_p[free], t):
+                g = np.zeros(len(leaves))
+                g[free] = found
+                if _explained(g, x_p, small_bases):
+                    continue
+                group = frozenset(leaves[k] for k in np.flatnonzero(g > 0.5))
+                findings.append(Finding(_source_of(g, leaves, run), "small-group",
+                                        f"{_name(group)} together hold {round(float(g @ x_p))}, fixed by "
+                                        "subtraction from the published numbers"))
+                if len(findings) > 20:
+                    break
+    return findings
+
+
+def _explained(g: np.ndarray, x_p: np.ndarray, small_bases: list[np.ndarray]) -> bool:
+    """A group made of published small bases (and nobody else) discloses nothing new."""
+    rest = g.copy()
+    for base in small_bases:
+        if np.all(rest[base > 0.5] > 0.5):
+            rest = rest - base
+    return abs(float(rest @ x_p)) < 0.5 and bool((rest > -0.5).all())
+
+
+def _name(group: frozenset[Leaf]) -> str:
+    universes = sorted({u for u, _, _ in group})
+    cells = ", ".join(sorted(f"{p}/{c}" for _, p, c in group))
+    return f"{'+'.join(universes)} [{cells}]"
+
+
+def _source_of(g: np.ndarray, leaves: list[Leaf], run: _Run) -> str:
+    """The table (or values.json) that publishes a number touching the group, tables first."""
+    group = {leaves[k] for k in np.flatnonzero(g > 0.5)}
+    touching = sorted({o.source for o in run.obs if o.leaves & group},
+                      key=lambda s: (not s.split(":")[-1].startswith("tables/"), s))
+    return touching[0] if touching else "values.json"
+
+
+# --------------------------------------------------------------------------- entry points
+def _threshold(threshold: int | None) -> int:
+    if threshold is not None:
+        return int(threshold)
+    from .study import load_study
+
+    return int(load_study().disclosure["threshold"])
+
+
+def _read_folder(run: _Run, folder: Path, prefix: str = "") -> None:
+    if (folder / "values.json").exists():
+        run.add_values(folder / "values.json", f"{prefix}values.json")
+    for csv_path in sorted((folder / "tables").glob("*.csv")):
+        run.add_table(csv_path, f"{prefix}tables/{csv_path.name}")
+
+
+def audit_run_folder(folder: Path | str, threshold: int | None = None) -> list[Finding]:
+    """Audit what one run wrote (its ``values.json`` and ``tables/``).
+
+    Args:
+        folder: The run's folder (``outputs/<REPORT>/sections/<section>`` or the build's
+            temporary folder of the run).
+        threshold: The small-cell threshold (default ``params/study.yml``).
+
+    Returns:
+        The findings, each naming its table (or ``values.json``); empty when none.
+    """
+    run = _Run()
+    _read_folder(run, Path(folder))
+    run.resolve_percents()
+    return _check(run, _threshold(threshold))
+
+
+def audit_outputs(out_dir: Path | str, threshold: int | None = None) -> list[Finding]:
+    """Audit a whole build at once, as an outsider holding every report would.
+
+    Numbers from every report's runs go into one set of equations, so a national count that
+    the synthesis's table lets one subtract is found too. Sources are named
+    ``<REPORT>/<section>:tables/<stem>.csv``.
+    """
+    run = _Run()
+    for folder in sorted(Path(out_dir).glob("*/sections/*")):
+        if folder.is_dir():
+            _read_folder(run, folder, f"{folder.parents[1].name}/{folder.name}:")
+    run.resolve_percents()
+    return _check(run, _threshold(threshold))

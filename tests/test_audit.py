@@ -1,0 +1,205 @@
+"""The in-build disclosure audit: planted violations of each kind are caught, clean outputs pass.
+
+Each test writes a run folder by hand (a CSV table, its cell description and values.json, as
+the reports write them) with the numbers of issue 15's examples or a hand-worked table, and
+checks the finding the audit must make, naming the table. The audit module must not lean on
+the suppression code: a test reads its imports.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from perspectives import audit
+
+ROOT = Path(__file__).resolve().parents[1]
+PLACES = ["ALB", "MDA"]
+ANSWERS = ["female", "male", "other"]
+
+
+def spec(places: list[str], categories: list[str], universe: str = "gender") -> dict:
+    return {"universe": universe, "places": places, "categories": categories}
+
+
+def write_table(folder: Path, stem: str, rows: list[list[str]], header: list[str], cells: list[dict]) -> None:
+    (folder / "tables").mkdir(parents=True, exist_ok=True)
+    with (folder / "tables" / f"{stem}.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["", *header])
+        writer.writerows(rows)
+    (folder / "tables" / f"{stem}.disclosure.json").write_text(json.dumps(cells), encoding="utf-8")
+
+
+def count_cell(i: int, j: int, place: str, answer: str | list[str]) -> dict:
+    answers = answer if isinstance(answer, list) else [answer]
+    return {"at": [i, j], "measure": "count", "cells": spec([place], answers)}
+
+
+def pct_cell(i: int, j: int, place: str, answer: str) -> dict:
+    return {"at": [i, j], "measure": "percent", "cells": spec([place], [answer]), "of": spec([place], ANSWERS)}
+
+
+def moldova_table(folder: Path, shown: dict[str, str], pcts: dict[str, str] | None = None) -> None:
+    """Moldova's gender table: n and % columns and the base row (54)."""
+    pcts = pcts or {a: "–" for a in ANSWERS}
+    rows = [[a, shown[a], pcts[a]] for a in ANSWERS] + [["Respondents", "54", ""]]
+    cells = [count_cell(k, 0, "MDA", a) for k, a in enumerate(ANSWERS)]
+    cells += [pct_cell(k, 1, "MDA", a) for k, a in enumerate(ANSWERS)]
+    cells.append(count_cell(3, 0, "MDA", ANSWERS))
+    write_table(folder, "gender", rows, ["Moldova n", "Moldova %"], cells)
+
+
+def kinds(findings: list[audit.Finding]) -> set[tuple[str, str]]:
+    return {(f.source, f.kind) for f in findings}
+
+
+# --- the kinds of violation ----------------------------------------------------------------------
+
+def test_clean_table_passes(tmp_path: Path) -> None:
+    # 53 and 1 both withheld, the zero published: the withheld pair holds 54.
+    moldova_table(tmp_path, {"female": "–", "male": "–", "other": "0"}, {"female": "–", "male": "–", "other": "0%"})
+    assert audit.audit_run_folder(tmp_path, 5) == []
+
+
+def test_subtraction_recovers_a_small_withheld_group(tmp_path: Path) -> None:
+    # Issue 15: 53 women of 54 published, man and another gender withheld: together 1.
+    moldova_table(tmp_path, {"female": "53", "male": "–", "other": "–"}, {"female": "98%", "male": "–", "other": "–"})
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert ("tables/gender.csv", "small-group") in kinds(found)
+    assert any("MDA/male" in f.detail and "MDA/other" in f.detail and "hold 1" in f.detail for f in found)
+
+
+def test_a_published_percentage_with_its_n_gives_the_count(tmp_path: Path) -> None:
+    # The count of women is withheld but the share is printed beside the base of 54: 98% is 53.
+    moldova_table(tmp_path, {"female": "–", "male": "–", "other": "0"}, {"female": "98%", "male": "–", "other": "0%"})
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert ("tables/gender.csv", "reveals") in kinds(found)
+    assert ("tables/gender.csv", "small-group") in kinds(found)  # and then 54 - 53 - 0 = 1
+
+
+def test_a_small_count_printed_is_found(tmp_path: Path) -> None:
+    moldova_table(tmp_path, {"female": "50", "male": "3", "other": "1"})
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert any(f.kind == "small-group" and "MDA/male] = 3" in f.detail for f in found)
+
+
+def test_parts_that_do_not_add_up_to_their_base(tmp_path: Path) -> None:
+    moldova_table(tmp_path, {"female": "40", "male": "10", "other": "0"}, {"female": "74%", "male": "19%", "other": "0%"})
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert ("tables/gender.csv", "sum") in kinds(found)  # 40 + 10 + 0 = 50, not 54
+
+
+def test_a_share_that_is_not_its_count_over_its_base(tmp_path: Path) -> None:
+    rows = [["female", "74% (n=44)"], ["male", "–"], ["other", "–"], ["Respondents", "n=54"]]
+    cells = [count_cell(0, 0, "MDA", "female"), pct_cell(0, 0, "MDA", "female"),
+             count_cell(1, 0, "MDA", "male"), count_cell(2, 0, "MDA", "other"),
+             count_cell(3, 0, "MDA", ANSWERS)]
+    write_table(tmp_path, "gender_by_country", rows, ["Moldova"], cells)
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert ("tables/gender_by_country.csv", "sum") in kinds(found)  # 44/54 is 81%, not 74%
+
+
+def test_recorded_values_reveal_what_the_table_withholds(tmp_path: Path) -> None:
+    moldova_table(tmp_path, {"female": "–", "male": "–", "other": "0"})
+    values = [
+        {"name": "gender.base", "value": 54, "n": 54, "measure": "count", "cells": spec(["MDA"], ANSWERS)},
+        {"name": "gender.female.pct", "value": 98.148148, "n": 54, "measure": "percent", "suppressed": False,
+         "cells": spec(["MDA"], ["female"]), "of": spec(["MDA"], ANSWERS)},
+    ]
+    (tmp_path / "values.json").write_text(json.dumps(values), encoding="utf-8")
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert ("values.json", "reveals") in kinds(found)
+    assert any(f.kind == "small-group" for f in found)
+
+
+def test_combining_a_country_with_the_pooled_column(tmp_path: Path) -> None:
+    # Each column is safe on its own, but pooled minus Albania gives Moldova's man (1)
+    # and Moldova's base minus its women gives the same 1.
+    rows = [["female", "34", "87"], ["male", "16", "17"], ["other", "0", "0"], ["Respondents", "50", "104"]]
+    cells = []
+    for k, a in enumerate(ANSWERS):
+        cells.append(count_cell(k, 0, "ALB", a))
+        cells.append({"at": [k, 1], "measure": "count", "cells": spec(PLACES, [a])})
+    cells.append(count_cell(3, 0, "ALB", ANSWERS))
+    cells.append({"at": [3, 1], "measure": "count", "cells": spec(PLACES, ANSWERS)})
+    write_table(tmp_path, "gender", rows, ["Albania n", "All n"], cells)
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert any(f.kind == "small-group" and "MDA/male" in f.detail for f in found)
+
+
+def test_a_table_without_its_description(tmp_path: Path) -> None:
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "loose.csv").write_text(",n\nWoman,53\nMan,1\n", encoding="utf-8")
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert kinds(found) == {("tables/loose.csv", "undescribed")}
+
+
+def test_threshold_matters(tmp_path: Path) -> None:
+    # Withheld pair of 7: safe at 5, a small group at 10.
+    moldova_table(tmp_path, {"female": "47", "male": "–", "other": "–"}, {"female": "87%", "male": "–", "other": "–"})
+    assert audit.audit_run_folder(tmp_path, 5) == []
+    assert ("tables/gender.csv", "small-group") in kinds(audit.audit_run_folder(tmp_path, 10))
+
+
+def test_a_published_small_base_is_not_a_finding(tmp_path: Path) -> None:
+    # Seven participants in Albania: the base is printed; its cells are withheld.
+    rows = [["Albania", "–", "–", "7"]]
+    cells = [count_cell(0, 0, "ALB", "female"), count_cell(0, 1, "ALB", "male"),
+             count_cell(0, 2, "ALB", ["female", "male"])]
+    write_table(tmp_path, "conversation_participants", rows, ["Young women", "Young men", "All"], cells)
+    assert audit.audit_run_folder(tmp_path, 10) == []
+    rows = [["Albania", "7", "0", "7"]]
+    write_table(tmp_path, "conversation_participants", rows, ["Young women", "Young men", "All"], cells)
+    assert kinds(audit.audit_run_folder(tmp_path, 10)) == {("tables/conversation_participants.csv", "small-group")}
+
+
+def test_values_of_two_families_tied_by_same_as(tmp_path: Path) -> None:
+    # Workers who supported girls (45) and those with online girls' cases (42, the base of
+    # another question): 3 had none, though no table prints 3.
+    slider = {"universe": "girls_online_share", "places": ["ALB"], "categories": ["none", "some"]}
+    online = {"universe": "girls_online_share", "places": ["ALB"], "categories": ["some"]}
+    values = [
+        {"name": "girls_online_share.base", "value": 45, "n": 45, "measure": "count", "cells": slider},
+        {"name": "girls_online_share.none.n", "value": None, "suppressed": True, "n": 45, "measure": "count",
+         "cells": {**slider, "categories": ["none"]}},
+        {"name": "girls_age.base", "value": 42, "n": 42, "measure": "count",
+         "cells": {"universe": "girls_age", "places": ["ALB"], "categories": ["under_11", "11_15"],
+                   "same_as": online}},
+    ]
+    (tmp_path / "values.json").write_text(json.dumps(values), encoding="utf-8")
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert any(f.kind == "small-group" and "ALB/none" in f.detail for f in found)
+
+
+# --- independence and the real build ----------------------------------------------------------------
+
+def test_audit_does_not_import_the_suppression_code() -> None:
+    tree = ast.parse((ROOT / "lib" / "perspectives" / "audit.py").read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported |= {f"{node.module}.{alias.name}" if node.module else alias.name for alias in node.names}
+            imported.add(node.module or "")
+    assert not any("disclosure" in name or "analysis" in name or "report" in name for name in imported), imported
+
+
+@pytest.mark.parametrize("threshold", [5, 10])
+def test_default_threshold_comes_from_the_study(tmp_path: Path, threshold: int, monkeypatch) -> None:
+    moldova_table(tmp_path, {"female": "47", "male": "–", "other": "–"}, {"female": "87%", "male": "–", "other": "–"})
+    from perspectives import study
+
+    real = study.load_study()
+
+    class Stub:
+        disclosure = {"threshold": threshold}
+
+    monkeypatch.setattr(study, "load_study", lambda: Stub())
+    assert bool(audit.audit_run_folder(tmp_path)) is (threshold == 10)
+    del real

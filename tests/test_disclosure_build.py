@@ -1,0 +1,147 @@
+"""A full default build, checked from the outside for small cells that subtraction recovers.
+
+The checker here repeats what the outside audit of issue 15 did, written from scratch: it
+reads only ``values.json`` (names, values, n, withheld flags) and ``params/analyses.yml``
+(which analyses are single-choice), and for every base it subtracts the published answers
+from the base to get what the withheld answers hold together. It uses neither the
+suppression code nor the in-build audit. The in-build audit (:mod:`perspectives.audit`) is
+then run over the whole build at once, which joins the reports (a national column against
+the synthesis's pooled column).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from perspectives.audit import audit_outputs
+from perspectives.build import build
+from perspectives.study import load_study, repo_root
+
+ROOT = repo_root()
+THRESHOLD = int(yaml.safe_load((ROOT / "params" / "study.yml").read_text(encoding="utf-8"))["disclosure"]["threshold"])
+SPECS = yaml.safe_load((ROOT / "params" / "analyses.yml").read_text(encoding="utf-8"))
+COUNTRIES = [c.iso3 for c in load_study().countries]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("outputs")
+    result = build(out=out, jobs=2)
+    assert result.ok, result.summary()
+    return out
+
+
+def _records(out: Path) -> list[tuple[str, dict]]:
+    found = []
+    for path in sorted(out.glob("*/sections/*/values.json")):
+        for item in json.loads(path.read_text(encoding="utf-8")):
+            found.append((path.parents[2].name, item))
+    return found
+
+
+def _count(item: dict) -> int | None:
+    """What a recorded value publishes as a count: the count, or the share times its n."""
+    if item.get("suppressed") or item.get("value") is None:
+        return None
+    if item["name"].endswith(".pct"):
+        return None if item.get("n") is None else round(item["value"] * item["n"] / 100)
+    return int(item["value"])
+
+
+def single_choice_lines(out: Path) -> dict[tuple, dict[str, object]]:
+    """(report, analysis[.question], country, n) -> {answer: count or None (withheld)}."""
+    additive = {k for k, v in SPECS.items() if k != "bands" and v.get("kind") in ("single", "numeric", "ratings")}
+    lines: dict[tuple, dict[str, object]] = defaultdict(dict)
+    for report, item in _records(out):
+        name, n = item["name"], item.get("n")
+        head = name.split(".", 1)[0]
+        if head not in additive or n is None:
+            continue
+        spec = SPECS[head]
+        pattern = (r"^(?P<q>[a-z_]+\.[a-z_]+)\.(?P<a>[a-z0-9_]+)\.(?:n|pct)$" if spec["kind"] == "ratings"
+                   else r"^(?P<q>[a-z_]+)\.(?P<a>[a-z0-9_]+)\.(?:n|pct)$")
+        m = re.match(pattern, name)
+        if not m or m["a"] in ("top", "bottom", "base") or m["a"] in (spec.get("thresholds") or {}):
+            continue
+        key = (report, m["q"], item["country"], n)
+        count = _count(item)
+        previous = lines[key].get(m["a"], "absent")
+        # A share and a count of the same answer: published if either is.
+        lines[key][m["a"]] = count if previous in ("absent", None) else previous
+    return lines
+
+
+def test_no_single_choice_base_gives_back_a_small_withheld_group(built: Path) -> None:
+    """Base minus the published answers: what the withheld answers hold must be 0 or >= t."""
+    lines = single_choice_lines(built)
+    assert len(lines) > 200  # every analysis of every report: the checker saw the build
+    assert sum(None in answers.values() for answers in lines.values()) > 50  # and withheld answers in it
+    bad = []
+    for key, answers in lines.items():
+        withheld = [a for a, c in answers.items() if c is None]
+        if not withheld:
+            continue
+        left = key[3] - sum(c for c in answers.values() if c is not None)
+        if 1 <= left < THRESHOLD:
+            bad.append((key, withheld, left))
+    assert not bad, bad[:10]
+
+
+def test_no_count_withheld_in_one_report_is_published_in_another(built: Path) -> None:
+    """The pooled column and a country's column read the same in every report."""
+    seen: dict[tuple, set] = defaultdict(set)
+    for _, item in _records(built):
+        if "cells" in item:
+            cells = item["cells"]
+            key = (cells["universe"], tuple(cells["places"]), tuple(cells["categories"]), item.get("measure"))
+            seen[key].add(_count(item) is None)
+    assert seen and not [k for k, flags in seen.items() if flags == {True, False}]
+
+
+def test_pooled_rows_do_not_give_back_a_country(built: Path) -> None:
+    """In the synthesis's by-country breakdowns, the pooled count minus the published
+    countries is what the withheld countries hold together: 0 or >= t."""
+    rows: dict[tuple, dict[str, object]] = defaultdict(dict)
+    pooled: dict[tuple, int | None] = {}
+    for report, item in _records(built):
+        if report != "synthesis" or item.get("country") != "ALL":
+            continue
+        m = re.match(r"^(?P<a>[a-z_]+)\.(?P<c>[a-z0-9_]+)\.(?P<g>[A-Z]{3})\.n$", item["name"])
+        if m:
+            rows[(m["a"], m["c"])][m["g"]] = _count(item)
+        m = re.match(r"^(?P<a>[a-z_]+)\.(?P<c>[a-z0-9_]+)\.pct$", item["name"])
+        if m and item.get("n") is not None:
+            pooled[(m["a"], m["c"])] = _count(item)
+    checked = 0
+    for key, by_country in rows.items():
+        if pooled.get(key) is None or set(by_country) != set(COUNTRIES):
+            continue
+        withheld = [g for g, c in by_country.items() if c is None]
+        if withheld:
+            left = pooled[key] - sum(c for c in by_country.values() if c is not None)
+            assert left == 0 or left >= THRESHOLD, (key, withheld, left)
+        checked += 1
+    assert checked > 20
+
+
+def test_the_in_build_audit_of_the_whole_build_finds_nothing(built: Path) -> None:
+    assert audit_outputs(built, THRESHOLD) == []
+
+
+def test_the_outside_checker_catches_issue_15s_moldova_line(tmp_path: Path) -> None:
+    """The checker can fail: the values the old rule recorded for Moldova's gender line."""
+    run = tmp_path / "MDA" / "sections" / "methods"
+    run.mkdir(parents=True)
+    values = [{"name": "gender.female.pct", "value": 98.148148, "n": 54, "country": "MDA"},
+              {"name": "gender.male.pct", "value": None, "n": 54, "country": "MDA", "suppressed": True},
+              {"name": "gender.other.pct", "value": None, "n": 54, "country": "MDA", "suppressed": True}]
+    (run / "values.json").write_text(json.dumps(values), encoding="utf-8")
+    lines = single_choice_lines(tmp_path)
+    (key, answers), = lines.items()
+    assert key[3] - sum(c for c in answers.values() if c is not None) == 1
