@@ -152,50 +152,50 @@ def recorded_value(entry: Mapping[str, Any]) -> Any:
     return WITHHELD if entry.get("suppressed") else entry.get("value")
 
 
-def unsuppressed_value(name: str, code: str, survey: Any) -> float | int:
+def unsuppressed_value(name: str, code: str, survey: Any, memo: dict[tuple[str, str], Any] | None = None) -> Any:
     """What a withheld recorded value holds, computed in memory for a comparison only.
 
     The caller compares it with the published claim and keeps the verdict; the value is never
-    returned to anything that writes. Covered are the recorded values of single-choice analyses
-    (``kind: single`` in ``params/analyses.yml``): ``ANALYSIS.CODE.pct`` or ``.n`` for a report's
-    own place (REPORT ``ALL`` or an ISO3 code) and ``ANALYSIS.CODE.GROUP.pct`` or ``.n`` for a
-    cell of the synthesis's breakdown. The counts come from the functions the analysis itself
-    uses (``analysis.population``, ``stats.frequency``, ``stats.crosstab``, ``fmt.pct``) without
-    disclosure control. When the suppression rule or the recording convention changes, this
-    function is what to adapt.
+    returned to anything that writes. It comes from the analysis itself: ``analysis.run``
+    keeps, beside its published result, the true value of every recorded value its mask
+    withholds (``Result.withheld``), and ``report.Section.sample_flow`` does the same for the
+    sample. So whatever the small-cell rule withholds, the comparison uses the very number the
+    report would have printed.
 
     Args:
         name: the recorded value's name, e.g. ``education.postgraduate.ALB.pct``.
         code: the report it belongs to, ``ALL`` or an ISO3 code.
-        survey: the loaded survey (``readers.SurveyData``: ``eligible`` and ``instrument``).
+        survey: the loaded survey (``readers.SurveyData``).
+        memo: results already computed, ``(analysis id, report) -> withheld values``.
 
     Returns:
-        A percentage (0-100, float) for ``.pct``, a whole count for ``.n``.
+        A percentage (0-100, float) for ``.pct``, a count for ``.n``, or the analysis's value.
 
     Raises:
-        LookupError: a name of another shape (the value stays withheld and is not compared).
+        LookupError: no analysis records the name, or it is not withheld there.
     """
-    analysis_id, _, rest = name.partition(".")
-    parts = rest.split(".")
+    analysis_id = name.split(".", 1)[0]
+    memo = {} if memo is None else memo
+    if (analysis_id, code) not in memo:
+        if analysis_id == "sample":
+            from .report import Section
+
+            with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
+                section = Section("methods", country=code, output_dir=tmp)
+                section.sample_flow()
+            memo[(analysis_id, code)] = dict(section.withheld)
+        else:
+            try:
+                analysis.spec(analysis_id)
+            except KeyError as error:
+                raise LookupError(f"{name}: no analysis to recompute it from") from error
+            study = load_study()
+            names = {c.iso3: c.name for c in study.countries} | {study.synthesis_code: study.synthesis_code}
+            memo[(analysis_id, code)] = dict(analysis.run(analysis_id, survey, code, names).withheld)
     try:
-        spec = analysis.spec(analysis_id)
+        return memo[(analysis_id, code)][(name, code)]
     except KeyError as error:
-        raise LookupError(f"{name}: no analysis to recompute it from") from error
-    if spec["kind"] != "single" or parts[-1] not in {"pct", "n"} or len(parts) not in {2, 3}:
-        raise LookupError(f"{name}: only single-choice shares and counts are recomputed in memory")
-    question = spec["question"]
-    codes = survey.instrument.codes(question)
-    data = analysis.population(survey.eligible, spec.get("population"))
-    if len(parts) == 2:
-        rows = data if code == ALL else data[data["country"] == code]
-        counts = stats.frequency(rows[question], categories=codes)["n"]
-        count, base = int(counts[parts[0]]), int(counts.sum())
-    else:
-        if code != ALL or not spec.get("by"):
-            raise LookupError(f"{name}: a breakdown cell exists only in the synthesis")
-        table = stats.crosstab(data[question], data[spec["by"]], row_order=codes)
-        count, base = int(table.loc[parts[0], parts[1]]), int(table[parts[1]].sum())
-    return count if parts[-1] == "n" else fmt.pct(count, base)
+        raise LookupError(f"{name}@{code} is not a withheld value of its analysis") from error
 
 
 # --------------------------------------------------------------------------- where values come from
@@ -294,10 +294,7 @@ class Context:
             if not self.reveal:
                 raise Withheld(key)
             self.revealed.add(key)
-            memo = self._cache.setdefault("unsuppressed", {})
-            if key not in memo:
-                memo[key] = unsuppressed_value(name, code, self.survey)
-            return memo[key]
+            return unsuppressed_value(name, code, self.survey, self._cache.setdefault("unsuppressed", {}))
         return value
 
     def revealing(self) -> Context:
