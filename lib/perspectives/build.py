@@ -612,7 +612,8 @@ def _check_run_folder(tmp: Path, country: str, forbidden: list[str]) -> dict[str
 # --------------------------------------------------------------------------- build
 
 
-def _preflight(data_path: str | Path | None, conversations_path: str | Path | None) -> None:
+def _preflight(data_path: str | Path | None, conversations_path: str | Path | None,
+               id_column: str | None = None) -> None:
     """Validate a partner's inputs once, before any run starts or any file is written.
 
     A bad export raises ``readers.DataError`` (or ``qualitative.QualitativeDataError``), both
@@ -622,7 +623,7 @@ def _preflight(data_path: str | Path | None, conversations_path: str | Path | No
     if data_path is not None:
         from perspectives.readers import load_survey
 
-        load_survey(data_path)
+        load_survey(data_path, id_column=id_column)
     if conversations_path is not None:
         from perspectives.qualitative import load_conversations
 
@@ -713,12 +714,14 @@ def build(
     dry_run: bool = False,
     kernel_name: str = KERNEL_NAME,
     engine: str | None = None,
+    id_column: str | None = None,
 ) -> BuildResult:
     """Run the grid for the selected reports and sections, then assemble their reports.
 
     ``countries`` are report codes (ISO3 or the synthesis code); ``sections`` are section ids;
     None selects all. ``root`` (repository root), ``grid``, ``study`` and ``package`` exist
-    for tests. ``engine`` is ``"fork"`` or ``"kernel"`` (default: ``$PERSPECTIVES_ENGINE``,
+    for tests. ``id_column`` names the column identifying each response of ``data_path``
+    (None: the reader's rule). ``engine`` is ``"fork"`` or ``"kernel"`` (default: ``$PERSPECTIVES_ENGINE``,
     else fork; kernel where ``os.fork`` is missing). Unknown codes, sections, engines or
     parameters raise ``ValueError`` before anything runs.
     """
@@ -771,7 +774,7 @@ def build(
                 continue
             params = validate_parameters(
                 {"country": report, "lang": lang, "data_path": data_path,
-                 "conversations_path": conversations_path},
+                 "conversations_path": conversations_path, **({"id_column": id_column} if id_column else {})},
                 st, gr,
             )
             nb_path = (root / sec.notebook).resolve()
@@ -845,7 +848,7 @@ def build(
         return result
 
     if todo:
-        _preflight(data_path, conversations_path)
+        _preflight(data_path, conversations_path, id_column)
     with _build_lock(out):
         assembler = _Assembler(result, reports, out, root, st, gr, jobs)
         if todo:
@@ -860,7 +863,7 @@ def build(
             # Every run of a build reads the same data: the fork server loads it once.
             first = todo[0].params
             warm = (f"{package}.report:warm_up",
-                    {k: first[k] for k in ("data_path", "conversations_path", "lang")})
+                    {k: first[k] for k in ("data_path", "conversations_path", "lang", "id_column") if k in first})
             try:
                 assembler.prepare()
                 _execute_all(todo, results, out, root, lib.lib_dir, jobs, timeout, kernel_name,

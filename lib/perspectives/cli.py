@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--section", action="extend", nargs="+", metavar="ID",
                    help="section id(s) from params/grid.yml (default: all)")
     b.add_argument("--data", type=Path, metavar="PATH", help="survey export to use")
+    b.add_argument("--id-column", metavar="NAME",
+                   help="column identifying each response in --data (default: the study's id column, else "
+                        "_uuid, _id, KEY, meta-instanceID, instanceID)")
     b.add_argument("--conversations", type=Path, metavar="PATH",
                    help="conversations file to use")
     b.add_argument("--lang", default="en", help="report language code (default: en)")
@@ -90,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             countries=args.country, sections=args.section, data_path=args.data,
             conversations_path=args.conversations, lang=args.lang, jobs=args.jobs,
             out=args.out, force=args.force, timeout=args.timeout, dry_run=args.dry_run, engine=args.engine,
+            id_column=args.id_column,
         )
     except (ValueError, RuntimeError) as exc:
         print(f"perspectives build: {exc}", file=sys.stderr)
