@@ -2,8 +2,9 @@
 
 Purpose
     ``perspectives build`` runs the section notebooks and assembles the reports
-    (``perspectives.build.build``). ``instrument``, ``fidelity`` and ``diff`` are delegated to
-    ``perspectives.instrument``, ``perspectives.fidelity`` and ``perspectives.diff``: each of
+    (``perspectives.build.build``). ``check``, ``instrument``, ``fidelity`` and ``diff`` are
+    delegated to ``perspectives.check``, ``perspectives.instrument``, ``perspectives.fidelity``
+    and ``perspectives.diff``: each of
     those modules provides ``main(argv: list[str]) -> int`` and receives the arguments after
     the command name; until it exists the command says it is not available yet.
 
@@ -29,6 +30,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 # command -> (module providing main(argv), one-line help)
 DELEGATED: dict[str, tuple[str, str]] = {
+    "check": ("perspectives.check", "read and validate a survey export without building or writing anything"),
     "instrument": ("perspectives.instrument", "work with the survey instrument"),
     "fidelity": ("perspectives.fidelity", "check built values against the published claims"),
     "diff": ("perspectives.diff", "compare two builds"),
