@@ -455,3 +455,33 @@ def test_every_select_multiple_is_in_the_generated_layouts():
 
     multi = [q.name for q in load_instrument().answer_questions() if q.is_select_multiple]
     assert sorted(multi) == sorted(select_multiple_codes())
+
+
+@pytest.mark.parametrize("separator", ["_", "."])
+def test_spss_option_columns_and_group_paths_with_the_names_spss_allows(tmp_path, separator):
+    """SPSS names cannot hold '/' or '-': option columns arrive as services_legal or services.legal."""
+    import pyreadstat
+
+    plain, _ = table()
+    header, rows = option_columns(*table(), separator=separator)
+    options = [i for i, name in enumerate(header) if name not in plain]
+    header = with_group_paths(header, separator) if separator == "." else header
+    frame = pd.DataFrame(rows, columns=header)
+    for i in options:
+        frame[header[i]] = pd.to_numeric(frame[header[i]].replace("", None)).astype(float)
+    path = tmp_path / "export.sav"
+    pyreadstat.write_sav(frame, str(path))
+    assert_same_reading(load_survey(path))
+
+
+def test_underscore_is_not_an_option_separator_in_text_files(tmp_path):
+    """In a CSV, 'services_legal' may be anything (Kobo's 'other, specify' text is 'services_other')."""
+    header, rows = option_columns(*table(), separator="_")
+    _refused(write_text(header, rows, tmp_path / "export.csv"), "questions are missing", "'services'")
+
+
+def test_a_workbook_refused_at_its_header_says_which_sheet_and_row_were_read(tmp_path):
+    header, rows = table()
+    header[header.index("area")] = "Area served"
+    path = write_xlsx(header, rows, tmp_path / "export.xlsx", cover=True, title_rows=1)
+    _refused(path, "'area'", "header read from row 2 of sheet 'data' (sheet 2 of 2)")

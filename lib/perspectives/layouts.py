@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .instrument import Instrument
@@ -92,6 +93,10 @@ GROUP_SEPARATORS = ("/", ".", "-")
 # Separators between a select-multiple question and an option code: Kobo and Ona use the
 # group separator ('/' or '.'), ODK Central's split columns use '/'.
 OPTION_SEPARATORS = ("/", ".")
+# File kinds whose column names cannot hold '/' or '-': SPSS replaces them with '_' when it
+# imports a CSV (services/legal -> services_legal, about_you-gender -> about_you_gender).
+# Only there is '_' read as a separator: elsewhere 'services_other' may be a text column.
+NAME_SAFE_SEPARATORS = {"SPSS data file": ("_",)}
 
 # THE missing-value rule, for every file type. A cell holds no answer when it is empty
 # (after removing spaces), when it holds one of these markers (exactly, after removing
@@ -153,6 +158,7 @@ class Header:
         separators: group separators seen in the headers.
         trimmed: how many header cells had spaces around them.
         problems: duplicated, renamed or label-only headers (each refuses the file).
+        labels_export: the headers are the questions' labels (a "labels" export).
     """
 
     names: list[str]
@@ -161,6 +167,7 @@ class Header:
     separators: list[str] = field(default_factory=list)
     trimmed: int = 0
     problems: list[Problem] = field(default_factory=list)
+    labels_export: bool = False
 
     def columns_of(self, kind: str) -> list[int]:
         """Indexes of the columns of one kind."""
@@ -172,7 +179,7 @@ def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def _lookup(instrument: Instrument) -> dict[str, Role]:
+def _lookup(instrument: Instrument, extra: tuple[str, ...] = ()) -> dict[str, Role]:
     """Every header spelling of every column of the form -> its role (ambiguous ones left out)."""
     table: dict[str, Role | None] = {}
 
@@ -191,13 +198,13 @@ def _lookup(instrument: Instrument) -> dict[str, Role]:
             continue
         paths = {None: question.name}
         if question.group_path:
-            for sep in GROUP_SEPARATORS:
+            for sep in (*GROUP_SEPARATORS, *extra):
                 paths[sep] = sep.join((*question.group_path, question.name))
         for sep, path in paths.items():
             add(path, Role(kind, question.name, separator=sep))
             if question.is_select_multiple:
                 for code in instrument.codes(question.name):
-                    for osep in OPTION_SEPARATORS:
+                    for osep in (*OPTION_SEPARATORS, *extra):
                         add(f"{path}{osep}{code}", Role("option", question.name, code, separator=sep))
     return {key: role for key, role in table.items() if role is not None}
 
@@ -217,18 +224,19 @@ _PANDAS_RENAME = re.compile(r"^(?P<base>.+)\.(?P<n>[1-9]\d*)$")
 _COPY = re.compile(r"^(?P<base>.+?)[\s_\-]*(?:\(?\d+\)?|v\d+|new|old|copy)$", re.IGNORECASE)
 
 
-def header_score(cells: list[object], instrument: Instrument) -> int:
+def header_score(cells: Sequence[object], instrument: Instrument, kind: str = "") -> int:
     """How many cells of a candidate header row name a column of the form (or its label).
 
     Args:
         cells: one row's cells as read (any type).
         instrument: the form.
+        kind: the file's kind (:attr:`FileFormat.kind`), for :data:`NAME_SAFE_SEPARATORS`.
 
     Returns:
         The number of cells that are a question, option, metadata or tool column, or a
         question label; 0 for a row of data or a title.
     """
-    lookup, labels = _lookup_cached(instrument)
+    lookup, labels = _lookup_cached(instrument, NAME_SAFE_SEPARATORS.get(kind, ()))
     score = 0
     for cell in cells:
         if not isinstance(cell, str):
@@ -239,14 +247,15 @@ def header_score(cells: list[object], instrument: Instrument) -> int:
     return score
 
 
-_CACHE: dict[int, tuple[dict[str, Role], dict[str, str]]] = {}
+# Per instrument object (kept alive here, so its id is never reused) and extra separators.
+_CACHE: dict[tuple[int, tuple[str, ...]], tuple[Instrument, dict[str, Role], dict[str, str]]] = {}
 
 
-def _lookup_cached(instrument: Instrument) -> tuple[dict[str, Role], dict[str, str]]:
-    key = id(instrument)
-    if key not in _CACHE:
-        _CACHE[key] = (_lookup(instrument), _label_lookup(instrument))
-    return _CACHE[key]
+def _lookup_cached(instrument: Instrument, extra: tuple[str, ...] = ()) -> tuple[dict[str, Role], dict[str, str]]:
+    key = (id(instrument), extra)
+    if key not in _CACHE or _CACHE[key][0] is not instrument:
+        _CACHE[key] = (instrument, _lookup(instrument, extra), _label_lookup(instrument))
+    return _CACHE[key][1], _CACHE[key][2]
 
 
 def _columns_text(indexes: list[int]) -> str:
@@ -254,12 +263,13 @@ def _columns_text(indexes: list[int]) -> str:
     return " and ".join([", ".join(letters[:-1]), letters[-1]]) if len(letters) > 1 else letters[0]
 
 
-def resolve_header(cells: list[str], instrument: Instrument) -> Header:
+def resolve_header(cells: list[str], instrument: Instrument, kind: str = "") -> Header:
     """Map an export's header onto the form's questions, options, metadata and tool columns.
 
     Args:
         cells: the header row as written (text; empty string for an empty cell).
         instrument: the form.
+        kind: the file's kind (:attr:`FileFormat.kind`), for :data:`NAME_SAFE_SEPARATORS`.
 
     Returns:
         A :class:`Header`. Its ``problems`` list, when not empty, means the file cannot be
@@ -267,7 +277,8 @@ def resolve_header(cells: list[str], instrument: Instrument) -> Header:
         only, or under two spellings of one question's path), a column pandas renamed
         ``name.1``, a near-copy of a question (``gender_2``), or labels instead of names.
     """
-    lookup, labels = _lookup_cached(instrument)
+    extra = NAME_SAFE_SEPARATORS.get(kind, ())
+    lookup, labels = _lookup_cached(instrument, extra)
     names = [strip_spaces(cell) for cell in cells]
     trimmed = sum(name != cell for name, cell in zip(names, cells, strict=True))
     roles: list[Role] = []
@@ -330,7 +341,7 @@ def resolve_header(cells: list[str], instrument: Instrument) -> Header:
                 fix=f"keep the answers in one '{base}' column (merge the two copies if each holds different "
                     f"respondents' answers) and delete column {column_letter(i)}"))
             continue
-        option = _unknown_option(name, lookup, instrument)
+        option = _unknown_option(name, lookup, instrument, extra)
         if option:
             question, code = option
             problem = Problem(
@@ -356,7 +367,8 @@ def resolve_header(cells: list[str], instrument: Instrument) -> Header:
     label_hits = [i for i, name in enumerate(names) if roles[i].kind == "unknown" and _fold(name) in labels]
     question_hits = [i for i, role in enumerate(roles) if role.kind == "question"]
     tool = _recognise(names)
-    if len(label_hits) >= 3 and len(label_hits) > len(question_hits):
+    labels_export = len(label_hits) >= 3 and len(label_hits) > len(question_hits)
+    if labels_export:
         shown = [names[i] for i in label_hits[:3]]
         problems.insert(0, Problem(
             problem="labels were exported: the headers are the questions' texts "
@@ -366,12 +378,13 @@ def resolve_header(cells: list[str], instrument: Instrument) -> Header:
             fix=f"{tool.names_export if tool is not GENERIC_TOOL else TOOLS[0].names_export}; from ODK, "
                 f"{TOOLS[1].names_export}"))
     separators = sorted({role.separator for role in roles if role.separator})
-    return Header(names, roles, tool, separators, trimmed, problems)
+    return Header(names, roles, tool, separators, trimmed, problems, labels_export)
 
 
-def _unknown_option(name: str, lookup: dict[str, Role], instrument: Instrument) -> tuple[str, str] | None:
+def _unknown_option(name: str, lookup: dict[str, Role], instrument: Instrument,
+                    extra: tuple[str, ...] = ()) -> tuple[str, str] | None:
     """(question, code) when a header is a select-multiple's path, a separator and an unknown code."""
-    for osep in OPTION_SEPARATORS:
+    for osep in (*OPTION_SEPARATORS, *extra):
         path, sep, code = name.rpartition(osep)
         role = lookup.get(path) if sep else None
         if role and role.kind == "question" and instrument[role.question].is_select_multiple and code:

@@ -16,7 +16,7 @@ Purpose
     :func:`_decode` for why a detector is not trusted with that).
 
 Inputs
-    A path and a ``score(cells) -> int`` function that rates a candidate header row
+    A path and a ``score(cells, kind) -> int`` function that rates a candidate header row
     (:func:`perspectives.layouts.header_score`).
 
 Outputs
@@ -40,7 +40,8 @@ from pathlib import Path
 
 from .problems import DataError, Problem
 
-Score = Callable[[Sequence[object]], int]
+# Rates a candidate header row (cells, file kind) by how many cells name the form's columns.
+Score = Callable[[Sequence[object], str], int]
 
 DELIMITED = (".csv", ".tsv", ".txt")
 WORKBOOK = (".xlsx", ".xlsm")
@@ -233,11 +234,11 @@ def _records(text: str, dialect: type[csv.Dialect]) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline=""), dialect))
 
 
-def _best_header(rows: Sequence[Sequence[object]], score: Score) -> tuple[int, int]:
+def _best_header(rows: Sequence[Sequence[object]], score: Score, kind: str) -> tuple[int, int]:
     """(index, score) of the best-scoring header candidate among the first rows (earliest on ties)."""
     best, best_score = 0, -1
     for i, row in enumerate(rows[:HEADER_SEARCH]):
-        value = score(row)
+        value = score(row, kind)
         if value > best_score:
             best, best_score = i, value
     return best, max(best_score, 0)
@@ -259,7 +260,7 @@ def _read_delimited(raw: bytes, name: str, score: Score, fmt: FileFormat) -> Raw
     head_text = "\n".join(sample.splitlines()[:HEADER_SEARCH + 1])
     candidates = []
     for delimiter in SEPARATORS:
-        index, value = _best_header(_records(head_text, _dialect(delimiter)), score)
+        index, value = _best_header(_records(head_text, _dialect(delimiter)), score, fmt.kind)
         candidates.append((value, delimiter == sniffed, delimiter == ",", delimiter, index))
     _, _, _, delimiter, index = max(candidates, key=lambda c: c[:3])
     records = _records(text, _dialect(delimiter))
@@ -327,7 +328,7 @@ def _read_zip(path: Path, score: Score) -> RawTable:
             except DataError:
                 text = ""
             head = [line.replace(";", ",").replace("\t", ",").split(",") for line in text.splitlines()[:HEADER_SEARCH]]
-            scored.append((_best_header(head, score)[1], member, raw))
+            scored.append((_best_header(head, score, "CSV text")[1], member, raw))
         value, member, raw = max(scored, key=lambda item: item[0])
     fmt = FileFormat("CSV text in a zip archive", member=member if len(members) == 1 else
                      f"{member} (the one of {len(members)} CSV files whose header matches the form)")
@@ -371,7 +372,7 @@ def _read_workbook(path: Path, score: Score) -> RawTable:
         best = None
         for position, sheet in enumerate(workbook.worksheets, start=1):
             head = [list(row) for row in sheet.iter_rows(max_row=HEADER_SEARCH, values_only=True)]
-            index, value = _best_header(head, score)
+            index, value = _best_header(head, score, "Excel workbook")
             if best is None or value > best[0]:
                 best = (value, position, sheet, index)
         if best is None:

@@ -315,21 +315,21 @@ class _Reader:
 
     # ----------------------------------------------------------------- steps 1 to 3
     def open(self) -> None:
-        raw = read_raw(self.path, lambda cells: header_score(cells, self.instrument))
+        raw = read_raw(self.path, lambda cells, kind: header_score(cells, self.instrument, kind))
         self.raw: RawTable = raw
         self.report = ReadReport(self.file, raw.format, responses=len(raw.rows))
         self.row_word = raw.row_word
         if raw.format.skipped_above:
             self.tally.add("rows above the header skipped (a title or a note)", "(file)", raw.format.skipped_above)
-        if raw.empty_rows:
-            trailing = _trailing(raw.empty_rows, raw.row_numbers)
-            if trailing:
-                self.tally.add("empty rows at the end of the file skipped", "(file)", trailing)
-            inner = len(raw.empty_rows) - trailing
-            if inner:
-                self.tally.add(f"empty rows between responses skipped ({raw.row_word} "
-                               f"{', '.join(map(str, raw.empty_rows[:5]))}{' ...' if inner > 5 else ''})",
-                               "(file)", inner)
+        last = max(raw.row_numbers, default=0)
+        inner = [n for n in raw.empty_rows if n < last]
+        trailing = len(raw.empty_rows) - len(inner)
+        if trailing:
+            self.tally.add("empty rows at the end of the file skipped", "(file)", trailing)
+        if inner:
+            self.tally.add(f"empty rows between responses skipped ({raw.row_word} "
+                           f"{', '.join(map(str, inner[:5]))}{' ...' if len(inner) > 5 else ''})", "(file)",
+                           len(inner))
         if raw.empty_columns:
             self.tally.add("columns with neither a header nor a value dropped", "(file)", raw.empty_columns)
         for column, n in raw.user_missing.items():
@@ -337,7 +337,7 @@ class _Reader:
         for column, n in raw.empty_strings.items():
             self.tally.add("empty SPSS strings read as no answer", column, n)
 
-        header = resolve_header(raw.header, self.instrument)
+        header = resolve_header(raw.header, self.instrument, raw.format.kind)
         self.header = header
         self.report.tool = header.tool.name
         self.report.group_separators = header.separators
@@ -354,6 +354,9 @@ class _Reader:
                                             "or delete the column"))
         problems += self._missing_columns()
         if problems:
+            where = self._header_place()
+            for problem in problems:
+                problem.problem += where
             self._fail(problems)
         try:
             self.id_index, rule = choose_id_column(
@@ -366,11 +369,20 @@ class _Reader:
         self.report.id_rule = rule
         self._note_ignored()
 
+    def _header_place(self) -> str:
+        """Where the header was read, when that is not simply the first row of a text file."""
+        fmt = self.raw.format
+        if fmt.sheet:
+            return f" (header read from row {fmt.header_row} of sheet {fmt.sheet})"
+        if fmt.header_row and fmt.header_row > 1:
+            return f" (header read from row {fmt.header_row})"
+        return ""
+
     def _missing_columns(self) -> list[Problem]:
         present = {(r.kind, r.question) for r in self.header.roles}
         missing = [q for q in self.instrument.answer_questions()
                    if ("question", q.name) not in present and ("option", q.name) not in present]
-        if not missing or any("labels were exported" in p.problem for p in self.header.problems):
+        if not missing or self.header.labels_export:
             return []
         shown = "; ".join(f"'{q.name}' ({q.label})" for q in missing[:5])
         return [Problem(
@@ -658,7 +670,9 @@ class _Reader:
             problem = "answers are written as labels (" + ", ".join(f"'{v}'" for v in as_labels[:3]) + \
                       "), not as the form's codes"
             fix = f"export 'XML values' rather than labels: {self.header.tool.names_export}"
-        elif question.name in self.raw.value_labels or self.report.format.kind == "SPSS data file":
+        elif header in self.raw.value_labels or (
+                self.report.format.kind == "SPSS data file" and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in seen)):
+            # Numbers where the form has codes: an SPSS file saved without its value labels.
             problem = f"unknown answer code(s) {', '.join(repr(v) for v in seen[:5])} and no value label maps them"
             fix = "in SPSS, give these values value labels naming the form's answers, or recode them to the codes"
         else:
@@ -811,11 +825,6 @@ class _Reader:
                 self.instrument["country"], self._header_of("country"), self._rows(bad), self.row_word,
                 problem="country code not in params/study.yml", values=_distinct(country[bad]),
                 expected=f"one of {', '.join(sorted(known))}", fix="use the ISO3 codes listed in params/study.yml"))
-
-
-def _trailing(empty_rows: list[int], data_rows: list[int]) -> int:
-    last = max(data_rows) if data_rows else 0
-    return sum(1 for n in empty_rows if n > last)
 
 
 def _outcomes(typed: pd.DataFrame) -> pd.Series:
