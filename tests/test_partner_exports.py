@@ -146,3 +146,11 @@ def test_synthesis_built_from_a_partner_export_records_the_same_values(tmp_path,
     assert result.ok, result.summary()
     expected, got = _values(embedded_build), _values(out)
     assert len(expected) > 1000 and got == expected
+    # The tool's ids identify rows for the reader only: no output shows one.
+    survey = load_survey(FIXTURES / name, id_column=id_column)
+    ids = set(survey.eligible["respondent_id"]) | set(load_survey(FIXTURES / name).eligible["respondent_id"])
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".json", ".csv", ".md", ".txt"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            leaked = [i for i in ids if len(i) > 6 and i in text]
+            assert not leaked, f"{path.name} shows respondent ids"
