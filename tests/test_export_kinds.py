@@ -17,6 +17,7 @@ import pytest
 from variants import (
     assert_same_reading,
     embedded_table,
+    group_paths,
     kobo_system,
     option_columns,
     reference,
@@ -330,12 +331,20 @@ def test_duplicated_columns_are_refused_naming_the_column(tmp_path, rename, frag
     _refused(write_text(header, rows, tmp_path / "export.csv"), fragment, "gender")
 
 
-def test_labels_export_is_refused_saying_labels_were_exported(tmp_path):
+@pytest.mark.parametrize("with_groups", [False, True])
+def test_labels_export_is_refused_saying_labels_were_exported(tmp_path, with_groups):
+    """Kobo's labels export, with or without group labels in the headers ('Eligibility/Are you 18 ...')."""
     from perspectives.instrument import load_instrument
 
     instrument = load_instrument()
     header, rows = table()
-    labelled = [instrument.label(h) if h in instrument.questions and instrument.label(h) != h else h for h in header]
+    paths = group_paths()
+    labelled = []
+    for name in header:
+        label = instrument.label(name) if name in instrument.questions else name
+        if with_groups and paths.get(name):
+            label = "/".join([*(g.replace("_", " ").title() for g in paths[name]), label])
+        labelled.append(label)
     _refused(write_text(labelled, rows, tmp_path / "export.csv"), "labels were exported", "XML values")
 
 

@@ -209,6 +209,12 @@ def _lookup(instrument: Instrument, extra: tuple[str, ...] = ()) -> dict[str, Ro
     return {key: role for key, role in table.items() if role is not None}
 
 
+def _is_label(name: str, labels: dict[str, str]) -> bool:
+    """A header that is a question's label, alone or after its group labels ('About you/What is ...')."""
+    return _fold(name) in labels or any(_fold(name.split(sep)[-1]) in labels for sep in GROUP_SEPARATORS
+                                        if sep in name)
+
+
 def _label_lookup(instrument: Instrument) -> dict[str, str]:
     """Folded question label (any language of the form) -> question name."""
     labels: dict[str, str] = {}
@@ -242,7 +248,7 @@ def header_score(cells: Sequence[object], instrument: Instrument, kind: str = ""
         if not isinstance(cell, str):
             continue
         name = strip_spaces(cell)
-        if name in lookup or name in _SYSTEM or _fold(name) in labels:
+        if name in lookup or name in _SYSTEM or _is_label(name, labels):
             score += 1
     return score
 
@@ -364,7 +370,7 @@ def resolve_header(cells: list[str], instrument: Instrument, kind: str = "") -> 
                     f"otherwise rename it so that it does not start with '{base}'"))
 
     # A labels export: headers are question texts, not names.
-    label_hits = [i for i, name in enumerate(names) if roles[i].kind == "unknown" and _fold(name) in labels]
+    label_hits = [i for i, name in enumerate(names) if roles[i].kind == "unknown" and _is_label(name, labels)]
     question_hits = [i for i, role in enumerate(roles) if role.kind == "question"]
     tool = _recognise(names)
     labels_export = len(label_hits) >= 3 and len(label_hits) > len(question_hits)
