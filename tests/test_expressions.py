@@ -76,3 +76,11 @@ def test_message_names_file_question_column_rows_values_expected_and_fix():
 def test_spreadsheet_column_letters():
     assert [column_letter(i) for i in (0, 8, 25, 26, 51, 52, 701, 702)] == \
         ["A", "I", "Z", "AA", "AZ", "BA", "ZZ", "AAA"]
+
+
+def test_range_constraints_are_recognised_for_messages():
+    from perspectives.expressions import bounds
+
+    assert bounds(". >= 0 and . <= 100") == (0.0, 100.0)
+    assert bounds(" . >= -5 and . <= 2.5 ") == (-5.0, 2.5)
+    assert bounds("count-selected(.) <= 3") is None and bounds("") is None

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .expressions import bounds
 from .instrument import ELIGIBILITY, Instrument, load_instrument
 from .problems import SHOWN, DataError
 from .readers import Reading, ReadReport, read_survey
@@ -145,19 +146,17 @@ def _duration(reading: Reading, eligible: pd.Series, instrument: Instrument) -> 
 
 def _numbers(reading: Reading, instrument: Instrument) -> dict[str, dict[str, Any]]:
     """Range of every numeric answer against the form's constraint (rows outside named)."""
-    import re
-
     out = {}
     for question in instrument.answer_questions():
         if not question.is_numeric:
             continue
         values = pd.to_numeric(reading.answers[question.name], errors="coerce")
-        bounds = re.fullmatch(r"\s*\.\s*>=\s*(-?[\d.]+)\s+and\s+\.\s*<=\s*(-?[\d.]+)\s*", question.constraint or "")
+        limits = bounds(question.constraint)
         entry: dict[str, Any] = {"answered": int(values.notna().sum())}
         if values.notna().any():
             entry.update(min=float(values.min()), max=float(values.max()))
-        if bounds:
-            low, high = float(bounds.group(1)), float(bounds.group(2))
+        if limits:
+            low, high = limits
             entry["allowed"] = [low, high]
             entry["outside_rows"] = reading.rows(values.notna() & ((values < low) | (values > high)))
         out[question.name] = entry

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["UnsupportedExpression", "evaluate", "names_in"]
+__all__ = ["UnsupportedExpression", "bounds", "evaluate", "names_in"]
 
 
 class UnsupportedExpression(ValueError):
@@ -226,3 +226,12 @@ def evaluate(expression: str, frame: pd.DataFrame, current: str | None = None) -
     if not expression.strip():
         return pd.Series(True, index=frame.index)
     return _Parser(expression, frame, current).parse()
+
+
+_BOUNDS = re.compile(r"\s*\.\s*>=\s*(-?\d+(?:\.\d+)?)\s+and\s+\.\s*<=\s*(-?\d+(?:\.\d+)?)\s*")
+
+
+def bounds(constraint: str) -> tuple[float, float] | None:
+    """(low, high) of a range constraint ``. >= low and . <= high``; None for any other expression."""
+    match = _BOUNDS.fullmatch(constraint or "")
+    return (float(match.group(1)), float(match.group(2))) if match else None

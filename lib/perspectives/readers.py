@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .expressions import UnsupportedExpression, evaluate
+from .expressions import UnsupportedExpression, bounds, evaluate
 from .instrument import ELIGIBILITY, Instrument, Question, load_instrument
 from .layouts import (
     EXCEL_ERRORS,
@@ -746,12 +746,12 @@ class _Reader:
             return
         bad = present & ~ok
         if bad.any():
-            bounds = re.fullmatch(r"\s*\.\s*>=\s*(-?[\d.]+)\s+and\s+\.\s*<=\s*(-?[\d.]+)\s*", question.constraint)
-            expected = (f"a value from {bounds.group(1)} to {bounds.group(2)}" if bounds
+            limits = bounds(question.constraint)
+            expected = (f"a value from {limits[0]:g} to {limits[1]:g}" if limits
                         else f"answers satisfying the form's constraint {question.constraint}")
             self.problems.append(_problem(
                 question, header, self._rows(bad), self.row_word,
-                problem="value out of range" if bounds else "answer breaks the form's constraint",
+                problem="value out of range" if limits else "answer breaks the form's constraint",
                 values=_distinct(column[bad]), expected=expected,
                 fix="correct these answers; the form would not have accepted them"))
 
