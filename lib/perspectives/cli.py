@@ -2,8 +2,9 @@
 
 Purpose
     ``perspectives build`` runs the section notebooks and assembles the reports
-    (``perspectives.build.build``). ``instrument``, ``fidelity`` and ``diff`` are delegated to
-    ``perspectives.instrument``, ``perspectives.fidelity`` and ``perspectives.diff``: each of
+    (``perspectives.build.build``). ``check``, ``instrument``, ``fidelity`` and ``diff`` are
+    delegated to ``perspectives.check``, ``perspectives.instrument``, ``perspectives.fidelity``
+    and ``perspectives.diff``: each of
     those modules provides ``main(argv: list[str]) -> int`` and receives the arguments after
     the command name; until it exists the command says it is not available yet.
 
@@ -29,6 +30,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 # command -> (module providing main(argv), one-line help)
 DELEGATED: dict[str, tuple[str, str]] = {
+    "check": ("perspectives.check", "read and validate a survey export without building or writing anything"),
     "instrument": ("perspectives.instrument", "work with the survey instrument"),
     "fidelity": ("perspectives.fidelity", "check built values against the published claims"),
     "diff": ("perspectives.diff", "compare two builds"),
@@ -45,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--section", action="extend", nargs="+", metavar="ID",
                    help="section id(s) from params/grid.yml (default: all)")
     b.add_argument("--data", type=Path, metavar="PATH", help="survey export to use")
+    b.add_argument("--id-column", metavar="NAME",
+                   help="column identifying each response in --data (default: the study's id column, else "
+                        "_uuid, _id, KEY, meta-instanceID, instanceID)")
     b.add_argument("--conversations", type=Path, metavar="PATH",
                    help="conversations file to use")
     b.add_argument("--lang", default="en", help="report language code (default: en)")
@@ -91,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             countries=args.country, sections=args.section, data_path=args.data,
             conversations_path=args.conversations, lang=args.lang, jobs=args.jobs,
             out=args.out, force=args.force, timeout=args.timeout, dry_run=args.dry_run, engine=args.engine,
+            id_column=args.id_column,
         )
     except (ValueError, RuntimeError) as exc:
         print(f"perspectives build: {exc}", file=sys.stderr)

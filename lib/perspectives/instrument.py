@@ -60,6 +60,9 @@ class Question:
     constraint: str
     group: str | None
     note: str = ""
+    # Enclosing groups, outermost first: how survey tools prefix the column (``about_you/gender``).
+    group_path: tuple[str, ...] = ()
+    calculation: str = ""
 
     @property
     def label(self) -> str:
@@ -86,6 +89,8 @@ class Instrument:
     choices: dict[str, list[Choice]]
     settings: dict[str, str] = field(default_factory=dict)
     languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
+    # Group name -> its ``relevant`` expression (empty when always shown).
+    group_relevant: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Question:
         return self.questions[name]
@@ -113,6 +118,20 @@ class Instrument:
     def answer_questions(self) -> list[Question]:
         """Questions whose answers appear as columns of a data export."""
         return [q for q in self.questions.values() if q.type in ANSWER_TYPES]
+
+    def relevance(self, name: str) -> list[str]:
+        """Every ``relevant`` expression that must hold for a question to be shown.
+
+        Args:
+            name: the question's name.
+
+        Returns:
+            The enclosing groups' expressions (outermost first), then the question's own;
+            empty ones left out. An empty list means the question is always shown.
+        """
+        question = self.questions[name]
+        chain = [self.group_relevant.get(group, "") for group in question.group_path] + [question.relevant]
+        return [expression for expression in chain if expression.strip()]
 
 
 def _label_columns(header: list[str], prefix: str) -> list[str]:
@@ -142,14 +161,17 @@ def load_instrument(source_dir: Path | None = None) -> Instrument:
         choices.setdefault(row["list_name"], []).append(Choice(row["name"], labels))
 
     questions: dict[str, Question] = {}
-    group: str | None = None
+    groups: list[str] = []  # the open groups, outermost first
+    group_relevant: dict[str, str] = {}
     for row in survey:
         kind, _, list_name = row["type"].partition(" ")
         if kind == "begin_group":
-            group = row["name"]
+            groups.append(row["name"])
+            group_relevant[row["name"]] = row.get("relevant", "")
             continue
         if kind == "end_group":
-            group = None
+            if groups:
+                groups.pop()
             continue
         if not row["name"]:
             continue
@@ -162,14 +184,16 @@ def load_instrument(source_dir: Path | None = None) -> Instrument:
             required=row.get("required", "").strip().lower() == "yes",
             relevant=row.get("relevant", ""),
             constraint=row.get("constraint", ""),
-            group=group,
+            group=groups[-1] if groups else None,
             note=row.get("design_note", ""),
+            group_path=tuple(groups),
+            calculation=row.get("calculation", ""),
         )
     unknown_lists = {q.list_name for q in questions.values() if q.list_name} - set(choices)
     if unknown_lists:
         raise ValueError(f"instrument: choice lists used but not defined: {sorted(unknown_lists)}")
     settings = sheets["settings"][0] if sheets["settings"] else {}
-    return Instrument(questions, choices, settings, languages)
+    return Instrument(questions, choices, settings, languages, group_relevant)
 
 
 def _workbook_bytes(source_dir: Path) -> bytes:

@@ -201,7 +201,8 @@ class Preview:
         data = {k: (str(Path(self.options[k]).resolve()) if self.options.get(k) else None)
                 for k in ("data_path", "conversations_path")}
         warm = (f"{self.package}.report:warm_up",
-                {**data, "lang": self.options.get("lang", "en"), "countries": sorted(countries)})
+                {**data, "lang": self.options.get("lang", "en"), "countries": sorted(countries),
+                 **({"id_column": self.options["id_column"]} if self.options.get("id_column") else {})})
         self._warm.server = start_server(max(1, self.options.get("jobs") or os.cpu_count() or 1),
                                          library.lib_dir, [*sorted(preload), *HEAVY_MODULES], warm)
         self._fingerprint = fingerprint
@@ -291,6 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--lang", default="en", help="report language (default: en)")
     ap.add_argument("--data", type=Path, dest="data_path", metavar="PATH", help="survey export to use")
     ap.add_argument("--conversations", type=Path, dest="conversations_path", metavar="PATH")
+    ap.add_argument("--id-column", dest="id_column", metavar="NAME", help="the export's respondent id column")
     ap.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR")
     ap.add_argument("--jobs", type=int, metavar="N")
     ap.add_argument("--port", type=int, default=8000, help="0 picks a free port (default: 8000)")

@@ -1,53 +1,79 @@
-"""Read a raw survey export, validate it against the instrument, apply the inclusion rule.
+"""Read a partner's survey export, validate it against the instrument, apply the inclusion rule.
 
 Purpose
-    One entry point, :func:`load_survey`, for every kind of export a partner may hold:
-    Kobo/ODK CSV (select-multiple as space-separated codes or as one 0/1 column per
-    option, ``services/legal``), XLSX, and SPSS ``.sav`` (via pyreadstat). The export is
-    checked against the XLSForm before anything else runs; a problem stops the build with
-    one :class:`DataError` naming the file, the question (by its label), the rows and the fix.
+    One entry point, :func:`load_survey`, for every shape in which KoboToolbox, ODK Central,
+    Briefcase, Ona, Excel and SPSS write the study's data (see :mod:`perspectives.layouts`
+    for the tables of tool layouts). An export is read right or refused for its true reason,
+    and no answer is ever changed without being counted in the :class:`ReadReport`:
+
+    1. :mod:`perspectives.rawtable` opens the file (encoding, separator, sheet, header row).
+    2. :mod:`perspectives.layouts` maps the header onto the form (group paths, option
+       columns, tool columns) and refuses duplicated or label-only headers.
+    3. The respondent id is chosen (:func:`choose_id_column`).
+    4. Every cell is normalised by ONE rule for CSV, XLSX and SAV alike: spaces and
+       non-breaking spaces around a code are removed; a cell that is empty, holds one of
+       ``layouts.MISSING_MARKERS`` (``NA``, ``N/A``, ``n/a``, ``-``), is SPSS system-missing or
+       holds a value the SPSS file declares user-missing holds no answer; SPSS value labels
+       are mapped to the form's codes; option columns' truth values (0/1, True/False,
+       TRUE/FALSE, 1/empty) become ticked/not ticked. Each kind is counted.
+    5. Answers are checked against the form (codes, numbers, constraints); a required
+       question left unanswered by an eligible respondent, where the form showed it, is
+       refused naming the rows.
+    6. The study's inclusion rule splits eligible completes from the exclusion log.
+
+    Every problem found at one stage is reported together, in the one message style of
+    :mod:`perspectives.problems`.
 
 Inputs
-    A path to the export; the :class:`~perspectives.instrument.Instrument`.
+    A path to the export; the :class:`~perspectives.instrument.Instrument`; optionally the
+    name of the id column (``--id-column``); ``params/study.yml`` (``data.id_column``,
+    ``data.id_fallbacks``).
 
 Outputs
-    :class:`SurveyData`: ``eligible`` (one row per eligible complete; select-multiple
-    answers as boolean columns ``<question>/<code>`` plus the code set), ``exclusions``
-    (the exclusion log: partial responses and disqualified ones by unmet criterion),
-    ``source`` (file name and SHA-256, never the path).
+    :class:`SurveyData`: ``eligible`` (one row per eligible complete; the id under the
+    study's id column name; select-multiple answers as boolean columns ``<question>/<code>``
+    plus the code set), ``exclusions`` (the exclusion log: partial responses and
+    disqualified ones by unmet criterion), ``source`` (file name and SHA-256, never the
+    path) and ``read`` (the :class:`ReadReport`: what was recognised and normalised, counts
+    only). :func:`read_survey` also returns the normalised answers for ``perspectives check``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import re
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .instrument import ELIGIBILITY, Instrument, load_instrument
+from .expressions import UnsupportedExpression, bounds, evaluate
+from .instrument import ELIGIBILITY, Instrument, Question, load_instrument
+from .layouts import (
+    EXCEL_ERRORS,
+    FALSE_VALUES,
+    GENERIC_TOOL,
+    MISSING_MARKERS,
+    SPACES,
+    TRUE_VALUES,
+    Header,
+    header_score,
+    resolve_header,
+    strip_spaces,
+)
+from .problems import DataError, Problem, column_letter
+from .rawtable import SUPPORTED, FileFormat, RawTable, read_raw
 
-MULTI_SEP = "/"  # Kobo's separator between a select-multiple question and its option
-SUPPORTED = (".csv", ".xlsx", ".sav")
+__all__ = ["MULTI_SEP", "SUPPORTED", "DataError", "Normalisation", "ReadReport", "Reading", "SurveyData",
+           "apply_inclusion", "choose_id_column", "exclusion_summary", "load_survey", "read_survey", "sha256_file"]
 
-
-class DataError(ValueError):
-    """A raw export that cannot be used as it is; the message says what to fix."""
-
-    def __init__(self, file: str, problem: str, *, column: str | None = None, label: str | None = None,
-                 rows: list[int] | None = None, fix: str = "") -> None:
-        where = f"{file}"
-        if column:
-            where += f", question '{label or column}' (column {column})"
-        if rows:
-            shown = ", ".join(str(r) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
-            where += f", rows {shown}"
-        message = f"{where}: {problem}"
-        if fix:
-            message += f". Fix: {fix}"
-        super().__init__(message)
-        self.file, self.column, self.rows, self.fix = file, column, rows or [], fix
+MULTI_SEP = "/"  # between a select-multiple question and its option in SurveyData.eligible
+DEFAULT_ID_FALLBACKS = ("_uuid", "_id", "KEY", "meta-instanceID", "instanceID")
+# Question types whose answers are codes: spaces around them are never meaningful.
+_CODED = ("select_one", "select_multiple", "integer", "decimal", "calculate")
 
 
 @dataclass
@@ -58,6 +84,7 @@ class SurveyData:
     exclusions: pd.DataFrame
     source: dict[str, str]
     instrument: Instrument
+    read: ReadReport | None = None
 
     def multi(self, question: str) -> pd.DataFrame:
         """Boolean frame (one column per option) for a select-multiple question; NaN row = not asked."""
@@ -65,6 +92,89 @@ class SurveyData:
         frame = self.eligible[[f"{question}{MULTI_SEP}{code}" for code in codes]].copy()
         frame.columns = codes
         return frame
+
+
+@dataclass
+class Normalisation:
+    """One kind of change the reader made to cells, with counts (never the cells themselves).
+
+    Attributes:
+        what: the change, in the partner's words.
+        cells: how many cells (or rows, for row-level changes) it touched.
+        by_column: the same count per column as headed in the file.
+    """
+
+    what: str
+    cells: int
+    by_column: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ReadReport:
+    """What the reader recognised in an export and every normalisation it applied.
+
+    Attributes:
+        file: the file's name.
+        format: encoding, separator, line endings, sheet and header row (:class:`FileFormat`).
+        tool: the survey tool whose layout the header shows.
+        group_separators: separators seen in group paths of headers ('/', '.', '-').
+        id_column: the column used as respondent id, as headed in the file.
+        id_rule: why that column.
+        select_multiple: question -> layout ("one column", "option columns", "both, cross-checked").
+        ignored: what was not read, by reason -> column names.
+        normalisations: every change made to cells, with counts.
+        value_labels: SPSS value -> form code, per question, where labels were used.
+        responses: data rows read.
+        skipped_checks: form rules that could not be checked, with the reason.
+    """
+
+    file: str
+    format: FileFormat
+    tool: str = GENERIC_TOOL.name
+    group_separators: list[str] = field(default_factory=list)
+    id_column: str | None = None
+    id_rule: str = ""
+    select_multiple: dict[str, str] = field(default_factory=dict)
+    ignored: dict[str, list[str]] = field(default_factory=dict)
+    normalisations: list[Normalisation] = field(default_factory=list)
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    responses: int = 0
+    skipped_checks: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``."""
+        return asdict(self)
+
+
+@dataclass
+class Reading:
+    """Everything :func:`read_survey` learnt, for ``perspectives check`` (no row leaves this object).
+
+    Attributes:
+        report: the :class:`ReadReport`.
+        answers: normalised answers as text (None = no answer), one column per answer
+            question, one row per data row of the file (index 0..n-1).
+        ids: the respondent ids (text), same index.
+        row_numbers: each row's number as the partner's program shows it.
+        row_word: "rows" or "cases".
+        metadata: form metadata columns (``start``, ``end`` ...) as text, same index.
+        outcome: eligible / partial / disqualified / no_consent per row (None until known).
+        survey: the :class:`SurveyData` when the file is usable.
+    """
+
+    report: ReadReport
+    answers: pd.DataFrame
+    ids: pd.Series
+    row_numbers: list[int]
+    row_word: str
+    metadata: pd.DataFrame
+    outcome: pd.Series | None = None
+    survey: SurveyData | None = None
+
+    def rows(self, mask: pd.Series | np.ndarray) -> list[int]:
+        """The partner's row numbers where ``mask`` is true."""
+        flags = np.asarray(mask, dtype=bool)
+        return [self.row_numbers[i] for i in np.flatnonzero(flags)]
 
 
 def sha256_file(path: Path) -> str:
@@ -76,193 +186,670 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-# Letters of the study's languages that the two legacy Windows code pages encode at
-# different byte values: Albanian and Spanish (Windows-1252, which also reads Latin-1 text)
-# and Romanian and Bosnian (Windows-1250).
-_LETTERS = {
-    "cp1252": set("ëËçÇñÑáÁéÉíÍóÓúÚüÜ¿¡"),
-    "cp1250": set("ăĂâÂîÎșȘşŞțȚţŢčČćĆđĐšŠžŽ"),
-}
+# --------------------------------------------------------------------------- the id rule
 
 
-def _decode(raw: bytes, name: str) -> str:
-    """Text of a CSV export: UTF-8 (with or without BOM), else the study's legacy code page.
+def choose_id_column(header: Header, study_id: str, fallbacks: tuple[str, ...] | list[str],
+                     override: str | None, instrument: Instrument, file: str) -> tuple[int, str]:
+    """The column that identifies each response, and why it was chosen.
 
-    Single-byte code pages decode any bytes, so detectors (charset-normalizer included)
-    cannot tell Windows-1252 from Windows-1250 on short texts; we pick the one under which
-    the text holds more letters of the study's languages, and refuse a tie between two
-    different readings rather than guess.
+    The rule: ``--id-column NAME`` when given; else the study's own id column when the
+    export has it; else the first of the survey tools' ids (``_uuid``, ``_id``, ``KEY``,
+    ``meta-instanceID``, ``instanceID`` by default, from ``params/study.yml``) it has.
+
+    Args:
+        header: the resolved header.
+        study_id: the study's id column name (``data.id_column``).
+        fallbacks: the tools' id columns, in order of preference (``data.id_fallbacks``).
+        override: the name given with ``--id-column``, or None.
+        instrument: the form (an id may not be one of its questions).
+        file: the file's name, for messages.
+
+    Returns:
+        (column index, the reason in words).
+
+    Raises:
+        DataError: the named column is missing or is a question, or no id column exists.
     """
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    readings = {}
-    for encoding, letters in _LETTERS.items():
+    position = {name: i for i, name in reversed(list(enumerate(header.names)))}
+    if override:
+        name = strip_spaces(override)
+        if name not in position:
+            shown = [n for n in header.names if n and header.roles[header.names.index(n)].kind != "question"][:8]
+            raise DataError(file, Problem(
+                f"the id column '{name}' given with --id-column is not in the file",
+                expected=f"a column of the file{' such as ' + ', '.join(repr(s) for s in shown) if shown else ''}",
+                fix="give the exact header of the column that identifies each response"))
+        role = header.roles[position[name]]
+        if role.kind in ("question", "option"):
+            raise DataError(file, Problem(
+                f"'{name}' is a question of the form, not an id", column=name, question=role.question,
+                label=instrument.label(role.question) if role.question else None,
+                fix="give the column that identifies each response (for example _uuid or KEY)"))
+        return position[name], "given with --id-column"
+    if study_id in position:
+        return position[study_id], "the study's id column"
+    for name in fallbacks:
+        if name in position:
+            tool = header.tool.name if header.tool is not GENERIC_TOOL else "the survey tool"
+            return position[name], f"{tool}'s own id (the file has no '{study_id}' column)"
+    raise DataError(file, Problem(
+        "no column identifies the responses",
+        expected=f"a '{study_id}' column, or one of the survey tools' ids: {', '.join(fallbacks)}",
+        fix=f"export the tool's id column with the data (Kobo: _uuid; ODK Central: KEY), add a '{study_id}' "
+            "column, or name the column that identifies each response with --id-column NAME"))
+
+
+# --------------------------------------------------------------------------- normalising cells
+
+
+class _Tally:
+    """Counts of each normalisation, per column, in the order first met."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, Counter[str]] = {}
+
+    def add(self, what: str, column: str, n: int = 1) -> None:
+        if n:
+            self.counts.setdefault(what, Counter())[column] += n
+
+    def entries(self) -> list[Normalisation]:
+        return [Normalisation(what, sum(c.values()), dict(c)) for what, c in self.counts.items()]
+
+
+def _tidy(value: str | None, tally: _Tally, column: str, coded: bool, codes: frozenset[str]) -> str | None:
+    """One cell under the missing-value rule; spaces around codes removed and counted."""
+    if value is None:
+        return None
+    stripped = strip_spaces(value)
+    if not stripped:
+        return None
+    if coded and stripped != value:
+        tally.add("spaces or non-breaking spaces around a code removed", column)
+    if stripped in MISSING_MARKERS and stripped not in codes:
+        tally.add(f"'{stripped}' read as no answer", column)
+        return None
+    return stripped if coded else value
+
+
+_INNER_SPACES = re.compile(f"[{SPACES}]+")
+
+
+def _problem(question: Question | None, column: str | None, reading_rows: list[int], row_word: str, **parts: Any
+             ) -> Problem:
+    return Problem(question=question.name if question else None, label=question.label if question else None,
+                   column=column, rows=reading_rows, row_word=row_word, **parts)
+
+
+def _distinct(values: pd.Series) -> list[str]:
+    return list(dict.fromkeys(str(v) for v in values))
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _choice_by_label(instrument: Instrument, question: Question) -> dict[str, str]:
+    """Folded code or label (any language) -> code, for mapping SPSS value labels and hints."""
+    table: dict[str, str] = {}
+    for choice in instrument.choices[question.list_name or ""]:
+        table.setdefault(_fold(choice.name), choice.name)
+        for text in choice.labels.values():
+            table.setdefault(_fold(text), choice.name)
+    return table
+
+
+class _Reader:
+    """One reading of one export (the steps of the module docstring)."""
+
+    def __init__(self, path: Path, instrument: Instrument, id_override: str | None) -> None:
+        from .study import load_study
+
+        self.path = path
+        self.file = path.name
+        self.instrument = instrument
+        self.study = load_study()
+        self.id_override = id_override
+        self.tally = _Tally()
+        self.problems: list[Problem] = []
+
+    # ----------------------------------------------------------------- steps 1 to 3
+    def open(self) -> None:
+        raw = read_raw(self.path, lambda cells, kind: header_score(cells, self.instrument, kind))
+        self.raw: RawTable = raw
+        self.report = ReadReport(self.file, raw.format, responses=len(raw.rows))
+        self.row_word = raw.row_word
+        if raw.format.skipped_above:
+            self.tally.add("rows above the header skipped (a title or a note)", "(file)", raw.format.skipped_above)
+        last = max(raw.row_numbers, default=0)
+        inner = [n for n in raw.empty_rows if n < last]
+        trailing = len(raw.empty_rows) - len(inner)
+        if trailing:
+            self.tally.add("empty rows at the end of the file skipped", "(file)", trailing)
+        if inner:
+            self.tally.add(f"empty rows between responses skipped ({raw.row_word} "
+                           f"{', '.join(map(str, inner[:5]))}{' ...' if len(inner) > 5 else ''})", "(file)",
+                           len(inner))
+        if raw.empty_columns:
+            self.tally.add("columns with neither a header nor a value dropped", "(file)", raw.empty_columns)
+        for column, n in raw.user_missing.items():
+            self.tally.add("values the SPSS file declares user-missing read as no answer", column, n)
+        for column, n in raw.empty_strings.items():
+            self.tally.add("empty SPSS strings read as no answer", column, n)
+
+        header = resolve_header(raw.header, self.instrument, raw.format.kind)
+        self.header = header
+        self.report.tool = header.tool.name
+        self.report.group_separators = header.separators
+        if header.trimmed:
+            self.tally.add("spaces around header names removed", "(header)", header.trimmed)
+        problems = list(header.problems)
+        for i in header.columns_of("blank"):
+            filled = [n for n, row in zip(raw.row_numbers, raw.rows, strict=True) if row[i] not in (None, "")]
+            if filled:
+                problems.append(Problem(f"column {column_letter(i)} has no header but holds values",
+                                        rows=filled, row_word=self.row_word,
+                                        expected="a header naming the question on every column that holds answers",
+                                        fix=f"write the question's name at the top of column {column_letter(i)}, "
+                                            "or delete the column"))
+        problems += self._missing_columns()
+        if problems:
+            where = self._header_place()
+            for problem in problems:
+                problem.problem += where
+            self._fail(problems)
         try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        readings[encoding] = (sum(ch in letters for ch in text), text)
-    if not readings:
-        raise DataError(name, "the file is neither UTF-8 nor Windows-1252/1250 text",
-                        fix="save the export as 'CSV UTF-8' and try again")
-    ranked = sorted(readings.items(), key=lambda item: -item[1][0])
-    if len(ranked) > 1 and ranked[0][1][0] == ranked[1][1][0] and ranked[0][1][1] != ranked[1][1][1]:
-        raise DataError(name, "the file's encoding is ambiguous (not UTF-8)",
-                        fix="save the export as 'CSV UTF-8' and try again")
-    return ranked[0][1][1]
+            self.id_index, rule = choose_id_column(
+                header, str(self.study.data.get("id_column", "respondent_id")),
+                tuple(self.study.data.get("id_fallbacks", DEFAULT_ID_FALLBACKS)), self.id_override,
+                self.instrument, self.file)
+        except DataError as error:
+            self._fail(error.problems)
+        self.report.id_column = header.names[self.id_index]
+        self.report.id_rule = rule
+        self._note_ignored()
 
+    def _header_place(self) -> str:
+        """Where the header was read, when that is not simply the first row of a text file."""
+        fmt = self.raw.format
+        if fmt.sheet:
+            return f" (header read from row {fmt.header_row} of sheet {fmt.sheet})"
+        if fmt.header_row and fmt.header_row > 1:
+            return f" (header read from row {fmt.header_row})"
+        return ""
 
-def _read_table(path: Path) -> pd.DataFrame:
-    name = path.name
-    if not path.exists():
-        raise DataError(name, "file not found", fix="check the path given to --data")
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED:
-        raise DataError(name, f"unsupported file type '{suffix or '(none)'}'",
-                        fix=f"export the survey as one of {', '.join(SUPPORTED)}")
-    if path.stat().st_size == 0:
-        raise DataError(name, "the file is empty", fix="export the data again; the file has no rows")
-    try:
-        if suffix == ".csv":
-            import io
+    def _missing_columns(self) -> list[Problem]:
+        present = {(r.kind, r.question) for r in self.header.roles}
+        missing = [q for q in self.instrument.answer_questions()
+                   if ("question", q.name) not in present and ("option", q.name) not in present]
+        if not missing or self.header.labels_export:
+            return []
+        shown = "; ".join(f"'{q.name}' ({q.label})" for q in missing[:5])
+        return [Problem(
+            f"{len(missing)} of the form's {len(self.instrument.answer_questions())} questions are missing "
+            f"(no column): {shown}{' ...' if len(missing) > 5 else ''}",
+            values=[q.name for q in missing], expected="one column per question, headed by its name in the form "
+                                                      "(group paths such as about_you/gender are fine)",
+            fix=f"export with the form's own column names: {self.header.tool.names_export}"
+                + ("" if self.header.tool is GENERIC_TOOL else
+                   "; `perspectives instrument` writes a blank template with every column"))]
 
-            text = _decode(path.read_bytes(), name)
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
-        elif suffix == ".xlsx":
-            frame = pd.read_excel(path, dtype=str)
+    def _note_ignored(self) -> None:
+        ignored: dict[str, list[str]] = defaultdict(list)
+        for i, (name, role) in enumerate(zip(self.header.names, self.header.roles, strict=True)):
+            if i == self.id_index:
+                continue
+            if role.kind == "system":
+                ignored[f"{role.tool} columns"].append(name)
+            elif role.kind == "metadata":
+                ignored["form metadata, read for the interview duration only"].append(name)
+            elif role.kind == "unknown":
+                ignored["columns not in the form"].append(name)
+        self.report.ignored = dict(ignored)
+
+    def _fail(self, problems: list[Problem], reading: Reading | None = None) -> None:
+        self.report.normalisations = self.tally.entries()
+        raise DataError(self.file, problems, report=self.report, reading=reading)
+
+    # ----------------------------------------------------------------- step 4
+    def normalise(self) -> None:
+        raw, header = self.raw, self.header
+        n = len(raw.rows)
+        cells = list(zip(*raw.rows, strict=True)) if raw.rows else [() for _ in header.names]
+        answers: dict[str, list[str | None]] = {}
+        options: dict[str, dict[str, int]] = defaultdict(dict)
+        errors: list[Problem] = []
+        for i, (name, role) in enumerate(zip(header.names, header.roles, strict=True)):
+            if role.kind == "option":
+                options[role.question][role.code] = i
+                continue
+            if role.kind != "question":
+                continue
+            question = self.instrument[role.question]
+            codes = frozenset(self.instrument.codes(question.name)) if question.list_name else frozenset()
+            coded = question.type in _CODED
+            column = [_tidy(v, self.tally, name, coded, codes) for v in cells[i]]
+            errors += self._excel_errors(question, name, column)
+            if question.is_select_multiple:
+                column = [self._tidy_tokens(v, name) for v in column]
+            if question.is_select_one and name in raw.value_labels:
+                column = self._apply_value_labels(question, name, column, raw.value_labels[name])
+            answers[question.name] = column
+        ids = [_tidy(v, self.tally, header.names[self.id_index], True, frozenset()) for v in cells[self.id_index]]
+        self.ids = pd.Series(ids, dtype=object)
+        self.metadata = pd.DataFrame(
+            {header.names[i]: pd.Series([_tidy(v, self.tally, header.names[i], False, frozenset())
+                                         for v in cells[i]], dtype=object) for i in header.columns_of("metadata")},
+            index=range(n))
+        errors += self._fold_options(answers, options, cells)
+        if errors:
+            self._fail(errors)
+        self.answers = pd.DataFrame({q.name: pd.Series(answers[q.name], dtype=object)
+                                     for q in self.instrument.answer_questions()}, index=range(n))
+
+    def _excel_errors(self, question: Question, column: str, values: list[str | None]) -> list[Problem]:
+        bad = [i for i, v in enumerate(values) if v in EXCEL_ERRORS]
+        if not bad:
+            return []
+        return [_problem(question, column, [self.raw.row_numbers[i] for i in bad], self.row_word,
+                         problem="cells hold Excel error values, left by formulas that failed",
+                         values=_distinct(pd.Series([values[i] for i in bad])),
+                         expected="the answer itself", fix="correct the formulas, or paste the answers as values")]
+
+    def _tidy_tokens(self, value: str | None, column: str) -> str | None:
+        if value is None:
+            return None
+        tidy = " ".join(token for token in _INNER_SPACES.split(value) if token)
+        if tidy != value:
+            self.tally.add("non-breaking or repeated spaces between select-multiple codes made single spaces", column)
+        return tidy
+
+    def _apply_value_labels(self, question: Question, column: str, values: list[str | None],
+                            labels: dict[str, str]) -> list[str | None]:
+        """SPSS numbers with value labels -> the form's codes, through the labels; unmappable refused."""
+        codes = set(self.instrument.codes(question.name))
+        by_label = _choice_by_label(self.instrument, question)
+        mapping: dict[str, str] = {}
+        unmapped: dict[str, str] = {}
+        for value, label in labels.items():
+            code = by_label.get(_fold(label))
+            if code is not None:
+                mapping[value] = code
+            else:
+                unmapped[value] = label
+        out, bad = [], []
+        for i, value in enumerate(values):
+            if value is None or value in codes:
+                out.append(value)
+            elif value in mapping:
+                out.append(mapping[value])
+                self.tally.add("SPSS values mapped to the form's codes through their value labels", column)
+            else:
+                out.append(value)
+                if value in unmapped:
+                    bad.append(i)
+        if bad:
+            shown = _distinct(pd.Series([f"{values[i]} = '{unmapped[values[i]]}'" for i in bad]))
+            self.problems.append(_problem(
+                question, column, [self.raw.row_numbers[i] for i in bad], self.row_word,
+                problem="SPSS value labels that match no answer of the form", values=shown,
+                expected=f"labels naming one of the form's answers: {', '.join(sorted(codes))} "
+                         f"(or their labels, e.g. '{self.instrument.choice_labels(question.name)[sorted(codes)[0]]}')",
+                fix="in SPSS, Variable View > Values: label each value with the form's code or answer label"))
+        used = {value: code for value, code in mapping.items() if value in set(values)}
+        if used:
+            self.report.value_labels[question.name] = used
+        return out
+
+    def _fold_options(self, answers: dict[str, list[str | None]], options: dict[str, dict[str, int]],
+                      cells: list[tuple]) -> list[Problem]:
+        """One 0/1 column per option -> the space-separated answer; cross-checked when both exist."""
+        problems: list[Problem] = []
+        truth: dict[str, bool] = {**dict.fromkeys(TRUE_VALUES, True), **dict.fromkeys(FALSE_VALUES, False)}
+        parsed: dict[str, dict[str, list[bool | None]]] = {}
+        any_false = False
+        for qname, columns in options.items():
+            question = self.instrument[qname]
+            parsed[qname] = {}
+            bad_rows: set[int] = set()
+            bad_values: list[str] = []
+            bad_columns: list[str] = []
+            for code, i in columns.items():
+                name = self.header.names[i]
+                column = [_tidy(v, self.tally, name, True, frozenset()) for v in cells[i]]
+                flags: list[bool | None] = []
+                for r, value in enumerate(column):
+                    if value is None:
+                        flags.append(None)
+                    elif value in truth:
+                        flags.append(truth[value])
+                        if value not in ("0", "1"):
+                            self.tally.add(f"option cells written '{value}' read as "
+                                           f"{'ticked' if truth[value] else 'not ticked'}", name)
+                    else:
+                        flags.append(None)
+                        bad_rows.add(r)
+                        bad_values.append(value)
+                        if name not in bad_columns:
+                            bad_columns.append(name)
+                any_false = any_false or any(flag is False for flag in flags)
+                parsed[qname][code] = flags
+            if bad_rows:
+                shown = ", ".join(bad_columns[:3]) + (f" and {len(bad_columns) - 3} more" if len(bad_columns) > 3 else "")
+                problems.append(_problem(
+                    question, shown, [self.raw.row_numbers[r] for r in sorted(bad_rows)], self.row_word,
+                    problem="option columns must say ticked or not ticked",
+                    values=list(dict.fromkeys(bad_values)),
+                    expected="1 or 0 (True/False, TRUE/FALSE, or 1 and empty are read too)",
+                    fix="mark each ticked option with 1 and each other option with 0"))
+        if problems:
+            return problems
+        # A file that never writes a false marks ticked options with 1 and leaves the rest
+        # empty: there, empty means not ticked, and a row with no 1 was not asked.
+        ones_only = not any_false and bool(parsed)
+        for qname, by_code in parsed.items():
+            question = self.instrument[qname]
+            codes = self.instrument.codes(qname)
+            single = answers.get(qname)
+            missing_codes = [c for c in codes if c not in by_code]
+            layout = "both, cross-checked" if single is not None else "option columns"
+            self.report.select_multiple[qname] = layout + (" (1 = ticked, empty = not ticked)" if ones_only else "")
+            if missing_codes and single is None:
+                problems.append(_problem(
+                    question, None, [], self.row_word,
+                    problem=f"option columns are missing for {', '.join(missing_codes)}",
+                    values=missing_codes, expected=f"one column per option: {', '.join(codes)}",
+                    fix="export all option columns (or the one-column answer) of this question"))
+                continue
+            n = len(next(iter(by_code.values())))
+            folded: list[str | None] = []
+            mixed = []
+            for r in range(n):
+                row = {code: flags[r] for code, flags in by_code.items()}
+                filled = [v for v in row.values() if v is not None]
+                if ones_only:
+                    ticked = [c for c in codes if row.get(c)]
+                    folded.append(" ".join(ticked) if ticked else None)
+                    if ticked and len(filled) < len(row):
+                        self.tally.add("empty option cells read as not ticked (the file writes only 1s)",
+                                       qname, len(row) - len(filled))
+                elif not filled:
+                    folded.append(None)
+                elif len(filled) < len(row):
+                    folded.append(None)
+                    mixed.append(r)
+                else:
+                    folded.append(" ".join(c for c in codes if row.get(c)))
+            if mixed:
+                problems.append(_problem(
+                    question, None, [self.raw.row_numbers[r] for r in mixed], self.row_word,
+                    problem="some option columns of the question are empty and others hold 0 or 1 in the same row",
+                    expected="every option column filled (1 or 0) when the question was asked, all empty when not",
+                    fix="fill the empty option cells with 0 where the question was asked, or empty the row's "
+                        "option cells where it was not"))
+                continue
+            if single is None:
+                answers[qname] = folded
+                continue
+            problems += self._cross_check(question, single, folded, by_code, answers)
+        return problems
+
+    def _cross_check(self, question: Question, single: list[str | None], folded: list[str | None],
+                     by_code: dict[str, list[bool | None]], answers: dict[str, list[str | None]]) -> list[Problem]:
+        """Kobo's default writes both layouts: they must say the same thing, row by row."""
+        checked = set(by_code)
+        disagree, asked_none = [], []
+        for r, (one, many) in enumerate(zip(single, folded, strict=True)):
+            one_set = {t for t in (one or "").split() if t in checked}
+            many_set = set((many or "").split())
+            if one is None and many == "":
+                asked_none.append(r)
+            elif (one is None) != (many is None) or one_set != many_set:
+                disagree.append(r)
+        if disagree:
+            column = question.name
+            return [_problem(question, column, [self.raw.row_numbers[r] for r in disagree], self.row_word,
+                             problem="the one-column answer and the option columns of this question disagree",
+                             expected="the same options ticked in both layouts",
+                             fix="export again from the survey tool without editing either layout, or delete one "
+                                 "of the two layouts (the one-column answer or the option columns)")]
+        if asked_none:
+            merged = list(single)
+            for r in asked_none:
+                merged[r] = ""
+            answers[question.name] = merged
+            self.tally.add("one-column answer empty and every option column 0: read as asked, nothing ticked",
+                           question.name, len(asked_none))
+        return []
+
+    # ----------------------------------------------------------------- step 5
+    def validate(self) -> pd.DataFrame:
+        """Check every answer against the form; return the typed frame (problems collected)."""
+        answers = self.answers
+        typed: dict[str, pd.Series] = {}
+        for question in self.instrument.answer_questions():
+            column = answers[question.name]
+            present = column.notna()
+            header = self._header_of(question.name)
+            if question.is_select_one:
+                self._check_codes(question, header, column, present)
+                typed[question.name] = column.where(present, np.nan).astype(object)
+            elif question.is_select_multiple:
+                self._check_tokens(question, header, column, present)
+                typed[question.name] = pd.Series(column.where(present, np.nan).tolist(), dtype="str")
+            elif question.is_numeric:
+                typed[question.name] = self._check_numbers(question, header, column, present)
+            elif question.type == "calculate":
+                self._check_calculation(question, header, column, present)
+                typed[question.name] = pd.Series(column.where(present, np.nan).tolist(), dtype="str")
+            else:
+                typed[question.name] = pd.Series(column.where(present, np.nan).tolist(), dtype="str")
+            if question.constraint and not question.is_numeric:
+                self._check_constraint(question, header, column, present)
+        frame = pd.DataFrame(typed, index=answers.index)
+        return frame
+
+    def _header_of(self, name: str) -> str:
+        for header, role in zip(self.header.names, self.header.roles, strict=True):
+            if role.kind == "question" and role.question == name:
+                return header
+        return name  # option columns only
+
+    def _rows(self, mask: pd.Series) -> list[int]:
+        return [self.raw.row_numbers[i] for i in np.flatnonzero(mask.to_numpy(dtype=bool))]
+
+    def _check_codes(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
+        codes = self.instrument.codes(question.name)
+        bad = present & ~column.isin(codes)
+        if not bad.any():
+            return
+        seen = _distinct(column[bad])
+        by_label = _choice_by_label(self.instrument, question)
+        as_labels = [v for v in seen if _fold(v) in by_label and v not in codes]
+        if as_labels and len(as_labels) * 2 >= len(seen):
+            problem = "answers are written as labels (" + ", ".join(f"'{v}'" for v in as_labels[:3]) + \
+                      "), not as the form's codes"
+            fix = f"export 'XML values' rather than labels: {self.header.tool.names_export}"
+        elif header in self.raw.value_labels or (
+                self.report.format.kind == "SPSS data file" and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in seen)):
+            # Numbers where the form has codes: an SPSS file saved without its value labels.
+            problem = f"unknown answer code(s) {', '.join(repr(v) for v in seen[:5])} and no value label maps them"
+            fix = "in SPSS, give these values value labels naming the form's answers, or recode them to the codes"
         else:
-            import pyreadstat
+            problem = f"unknown answer code(s) {', '.join(repr(v) for v in seen[:5])}"
+            fix = "correct these answers to the form's codes (a typing error, or an answer added outside the form)"
+        self.problems.append(_problem(question, header, self._rows(bad), self.row_word, problem=problem,
+                                      values=seen, expected=f"one of {', '.join(codes)}", fix=fix))
 
-            frame, _meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
-            frame = frame.astype(object).where(frame.notna(), None).astype(str).replace({"None": np.nan})
-    except DataError:
-        raise
-    except Exception as error:  # a parser's own message is the best description of a broken file
-        raise DataError(name, f"the file could not be read as {suffix} ({type(error).__name__}: {error})",
-                        fix="open it in a spreadsheet program and export it again") from error
-    if frame.empty:
-        raise DataError(name, "the file has a header but no responses", fix="export the responses, not only the form")
-    frame.columns = [str(column).strip() for column in frame.columns]
-    return frame
+    def _check_tokens(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
+        codes = set(self.instrument.codes(question.name))
+        text = column.where(present, "")
+        malformed = present & text.str.contains(r"[,;|]", regex=True)
+        if malformed.any():
+            self.problems.append(_problem(
+                question, header, self._rows(malformed), self.row_word,
+                problem="select-multiple answers must be separated by single spaces",
+                values=_distinct(column[malformed]), expected="codes separated by spaces, e.g. 'legal medical'",
+                fix="export select-multiple as space-separated codes or as one column per option"))
+            return
+        tokens = text.str.split()
+        bad = tokens.map(lambda ts: bool(set(ts) - codes))
+        if bad.any():
+            seen = sorted({t for ts in tokens[bad] for t in ts} - codes)
+            self.problems.append(_problem(
+                question, header, self._rows(bad), self.row_word,
+                problem=f"unknown option code(s) {', '.join(repr(v) for v in seen[:5])}", values=seen,
+                expected=f"options of the form: {', '.join(self.instrument.codes(question.name))}",
+                fix="correct the answers to the form's option codes"))
+
+    def _check_numbers(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> pd.Series:
+        numbers = pd.to_numeric(column.where(present), errors="coerce")
+        not_number = present & numbers.isna()
+        if not_number.any():
+            seen = _distinct(column[not_number])
+            comma = any(re.fullmatch(r"-?\d+,\d+", v) for v in seen)
+            self.problems.append(_problem(
+                question, header, self._rows(not_number), self.row_word, problem="not a number", values=seen,
+                expected="a whole number" if question.type == "integer" else "a number",
+                fix="write the number with a point for decimals (12.5, not 12,5)" if comma else
+                    "enter the number itself, or leave the cell empty when the question was not answered"))
+        if question.type == "integer":
+            fraction = numbers.notna() & (numbers != numbers.round())
+            if fraction.any():
+                self.problems.append(_problem(
+                    question, header, self._rows(fraction), self.row_word, problem="not a whole number",
+                    values=_distinct(column[fraction]), expected="a whole number (the form asks for an integer)",
+                    fix="correct the answers; the form accepts whole numbers only"))
+        if question.constraint:
+            self._check_constraint(question, header, column, numbers.notna())
+        return numbers
+
+    def _check_calculation(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
+        """A calculate column holds what the form computes (``'yes'``) or nothing."""
+        match = re.fullmatch(r"\s*'([^']*)'\s*", question.calculation)
+        if not match:
+            return
+        bad = present & (column != match.group(1))
+        if bad.any():
+            self.problems.append(_problem(
+                question, header, self._rows(bad), self.row_word,
+                problem=f"the form sets this column to '{match.group(1)}' or leaves it empty",
+                values=_distinct(column[bad]), expected=f"'{match.group(1)}' or empty",
+                fix=f"export the column as the tool wrote it: '{match.group(1)}' for a completed form, "
+                    "empty for a partial one"))
+
+    def _check_constraint(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
+        try:
+            ok = evaluate(question.constraint, self.answers, current=question.name)
+        except UnsupportedExpression as error:
+            self.report.skipped_checks.append(f"constraint of {question.name} not checked ({error})")
+            return
+        bad = present & ~ok
+        if bad.any():
+            limits = bounds(question.constraint)
+            expected = (f"a value from {limits[0]:g} to {limits[1]:g}" if limits
+                        else f"answers satisfying the form's constraint {question.constraint}")
+            self.problems.append(_problem(
+                question, header, self._rows(bad), self.row_word,
+                problem="value out of range" if limits else "answer breaks the form's constraint",
+                values=_distinct(column[bad]), expected=expected,
+                fix="correct these answers; the form would not have accepted them"))
+
+    # ----------------------------------------------------------------- step 6
+    def include(self, typed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+        study_id = str(self.study.data.get("id_column", "respondent_id"))
+        typed = pd.concat([pd.Series(self.ids.where(self.ids.notna(), np.nan).tolist(), dtype="str",
+                                     name=study_id), typed], axis=1)
+        outcome = _outcomes(typed)
+        eligible, exclusions = apply_inclusion(typed, study_id)
+        return eligible, exclusions, outcome
+
+    def check_ids(self) -> None:
+        ids = self.ids
+        column = self.header.names[self.id_index]
+        empty = ids.isna()
+        if empty.any():
+            self.problems.append(Problem("the respondent id is empty", column=column, rows=self._rows(empty),
+                                         row_word=self.row_word, expected="an id on every response",
+                                         fix="every response needs its own id; export the tool's id column "
+                                             "(_uuid, KEY) or fill the missing ids"))
+        duplicated = ids.notna() & ids.duplicated(keep=False)
+        if duplicated.any():
+            groups = ids[duplicated].groupby(ids[duplicated], sort=False)
+            shown = [f"'{value}' ({self.row_word} {', '.join(map(str, self._rows(ids == value)))})"
+                     for value, _ in list(groups)[:5]]
+            self.problems.append(Problem(
+                f"duplicate respondent ids: {groups.ngroups} id(s) used more than once: {'; '.join(shown)}"
+                f"{' ...' if groups.ngroups > 5 else ''}",
+                column=column, rows=self._rows(duplicated), row_word=self.row_word,
+                expected="each id on one response",
+                fix="remove repeated submissions of the same response, or give each response its own id"))
+
+    def check_required(self, outcome: pd.Series) -> None:
+        """A required question the form showed to an eligible respondent must have an answer."""
+        eligible = (outcome == "eligible").to_numpy()
+        markers = {match.group(1): what for what in self.tally.counts
+                   if (match := re.fullmatch(r"'(.+)' read as no answer", what))}
+        for question in self.instrument.answer_questions():
+            if not question.required:
+                continue
+            try:
+                shown = pd.Series(True, index=self.answers.index)
+                for expression in self.instrument.relevance(question.name):
+                    shown &= evaluate(expression, self.answers)
+            except UnsupportedExpression as error:
+                self.report.skipped_checks.append(f"required answer to {question.name} not checked ({error})")
+                continue
+            column = self.answers[question.name]
+            empty = column.isna() | (column == "")
+            bad = empty & shown & eligible
+            if not bad.any():
+                continue
+            header = self._header_of(question.name)
+            marked = [marker for marker, what in markers.items() if self.tally.counts[what].get(header)]
+            note = (f" (cells holding {', '.join(repr(m) for m in marked)} count as no answer)" if marked else "")
+            self.problems.append(_problem(
+                question, header, self._rows(bad), self.row_word,
+                problem=f"a required question is unanswered by eligible respondents to whom the form showed it{note}",
+                expected="an answer (the form does not let a respondent skip it)",
+                fix="the survey tool does not let a respondent skip this question, so the answers were lost "
+                    "or replaced after the export: export the data again from the survey tool, or copy these "
+                    "answers back from its original export"))
+
+    def check_countries(self, outcome: pd.Series) -> None:
+        known = {country.iso3 for country in self.study.countries}
+        country = self.answers["country"]
+        bad = (outcome == "eligible") & ~country.isin(known)
+        if bad.any():
+            self.problems.append(_problem(
+                self.instrument["country"], self._header_of("country"), self._rows(bad), self.row_word,
+                problem="country code not in params/study.yml", values=_distinct(country[bad]),
+                expected=f"one of {', '.join(sorted(known))}", fix="use the ISO3 codes listed in params/study.yml"))
 
 
-def _rows(mask: pd.Series) -> list[int]:
-    """1-based data row numbers (as a spreadsheet shows them, header = row 1)."""
-    return [int(i) + 2 for i in np.flatnonzero(mask.to_numpy())]
-
-
-def _fold_multi_columns(frame: pd.DataFrame, instrument: Instrument, name: str) -> pd.DataFrame:
-    """Turn Kobo's one-column-per-option layout into space-separated codes."""
-    for question in instrument.answer_questions():
-        if not question.is_select_multiple:
-            continue
-        prefix = question.name + MULTI_SEP
-        option_cols = [c for c in frame.columns if c.startswith(prefix)]
-        if not option_cols:
-            continue
-        codes = [c[len(prefix):] for c in option_cols]
-        unknown = sorted(set(codes) - set(instrument.codes(question.name)))
-        if unknown:
-            raise DataError(name, f"unknown option column(s) {unknown}", column=question.name, label=question.label,
-                            fix=f"use the option codes of the form: {instrument.codes(question.name)}")
-        values = frame[option_cols].apply(pd.to_numeric, errors="coerce")
-        bad = values.notna() & ~values.isin([0, 1])
-        if bad.any().any():
-            raise DataError(name, "option columns must hold 0 or 1", column=question.name, label=question.label,
-                            rows=_rows(bad.any(axis=1)), fix="mark each ticked option with 1 and others with 0")
-        asked = values.notna().any(axis=1)
-        joined = values.apply(lambda row, cs=codes: " ".join(c for c, v in zip(cs, row, strict=True) if v == 1), axis=1)
-        if question.name in frame.columns:
-            raise DataError(name, "the question appears both as one column and as option columns",
-                            column=question.name, label=question.label, fix="keep one layout")
-        frame = frame.drop(columns=option_cols)
-        frame[question.name] = joined.where(asked, np.nan)
-    return frame
-
-
-def validate(frame: pd.DataFrame, instrument: Instrument, name: str, id_column: str) -> pd.DataFrame:
-    """Check columns, ids, codes, ranges and multi-selects; return a typed copy."""
-    frame = _fold_multi_columns(frame, instrument, name)
-    expected = [id_column] + [q.name for q in instrument.answer_questions()]
-    missing = [column for column in expected if column not in frame.columns]
-    if missing:
-        labels = [instrument.label(c) if c in instrument.questions else c for c in missing[:5]]
-        raise DataError(name, f"{len(missing)} expected column(s) missing: {missing[:5]} ({'; '.join(labels)})",
-                        fix="export with the form's own column names (XML names, not labels); "
-                            "run `perspectives instrument` for a blank template")
-    ids = frame[id_column]
-    if ids.isna().any():
-        raise DataError(name, "respondent id is empty", column=id_column, rows=_rows(ids.isna()),
-                        fix="every response needs an id")
-    duplicated = ids.duplicated(keep=False)
-    if duplicated.any():
-        raise DataError(name, "duplicate respondent ids", column=id_column, rows=_rows(duplicated),
-                        fix="remove repeated submissions or give each response its own id")
-    typed = frame[expected].copy()
-    for question in instrument.answer_questions():
-        column = typed[question.name]
-        present = column.notna() & (column.astype(str).str.strip() != "")
-        if question.is_select_one:
-            codes = set(instrument.codes(question.name))
-            bad = present & ~column.astype(str).str.strip().isin(codes)
-            if bad.any():
-                seen = sorted(set(column[bad].astype(str)))[:5]
-                raise DataError(name, f"unknown answer code(s) {seen}", column=question.name, label=question.label,
-                                rows=_rows(bad), fix=f"use one of {sorted(codes)}")
-            typed[question.name] = column.where(present, np.nan).astype(object)
-        elif question.is_select_multiple:
-            codes = set(instrument.codes(question.name))
-            tokens = column.where(present, "").astype(str).str.replace(",", " ").str.split()
-            malformed = present & column.astype(str).str.contains(r"[,;|]", regex=True)
-            if malformed.any():
-                raise DataError(name, "select-multiple answers must be separated by single spaces",
-                                column=question.name, label=question.label, rows=_rows(malformed),
-                                fix="export select-multiple as space-separated codes or as one column per option")
-            bad = tokens.apply(lambda ts, cs=codes: bool(set(ts) - cs))
-            if bad.any():
-                seen = sorted({t for ts in tokens[bad] for t in ts} - codes)[:5]
-                raise DataError(name, f"unknown option code(s) {seen}", column=question.name, label=question.label,
-                                rows=_rows(bad), fix=f"use the option codes {sorted(codes)}")
-            typed[question.name] = column.where(column.notna(), np.nan)
-        elif question.is_numeric:
-            numbers = pd.to_numeric(column.where(present), errors="coerce")
-            not_number = present & numbers.isna()
-            if not_number.any():
-                raise DataError(name, "not a number", column=question.name, label=question.label,
-                                rows=_rows(not_number), fix="enter whole numbers")
-            out_of_range = numbers.notna() & ((numbers < 0) | (numbers > 100))
-            if out_of_range.any():
-                raise DataError(name, "value out of range 0-100", column=question.name, label=question.label,
-                                rows=_rows(out_of_range), fix="slider answers are percentages from 0 to 100")
-            typed[question.name] = numbers
-    return typed
-
-
-def _expand_multi(eligible: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
-    """Add boolean ``question/code`` columns (NaN where the question was not asked)."""
-    added = {}
-    for question in instrument.answer_questions():
-        if not question.is_select_multiple:
-            continue
-        asked = eligible[question.name].notna()
-        sets = eligible[question.name].fillna("").astype(str).str.split()
-        for code in instrument.codes(question.name):
-            ticked = sets.apply(lambda ts, c=code: c in ts)
-            added[f"{question.name}{MULTI_SEP}{code}"] = ticked.astype("boolean").where(asked, pd.NA)
-    return pd.concat([eligible, pd.DataFrame(added, index=eligible.index)], axis=1)
-
-
-def apply_inclusion(typed: pd.DataFrame, id_column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The study's rule: complete and 'yes' on all five hurdles; everything else goes to the log."""
+def _outcomes(typed: pd.DataFrame) -> pd.Series:
+    """eligible / partial / disqualified / no_consent for every row (the rule of :func:`apply_inclusion`)."""
     hurdle_yes = pd.concat([typed[h] == "yes" for h in ELIGIBILITY], axis=1).all(axis=1)
-    first_unmet = pd.Series(pd.NA, index=typed.index, dtype="object")
-    for hurdle in reversed(ELIGIBILITY):  # reversed so the earliest unmet criterion wins
-        first_unmet = first_unmet.mask(typed[hurdle] != "yes", hurdle)
     completed = typed["completed"].astype(str).str.strip().str.lower() == "yes"
     reason = np.where(~hurdle_yes & typed["consent"].eq("no"), "no_consent",
                       np.where(~hurdle_yes, "disqualified", np.where(~completed, "partial", "eligible")))
+    return pd.Series(reason, index=typed.index)
+
+
+def apply_inclusion(typed: pd.DataFrame, id_column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The study's rule: complete and 'yes' on all five hurdles; everything else goes to the log.
+
+    Args:
+        typed: validated answers, one row per response (id column included).
+        id_column: the id column's name (kept in ``eligible``, never in the log).
+
+    Returns:
+        (eligible completes, exclusion log with outcome, unmet criterion and country).
+    """
+    first_unmet = pd.Series(pd.NA, index=typed.index, dtype="object")
+    for hurdle in reversed(ELIGIBILITY):  # reversed so the earliest unmet criterion wins
+        first_unmet = first_unmet.mask(typed[hurdle] != "yes", hurdle)
+    reason = _outcomes(typed).to_numpy()
     log = pd.DataFrame({
         "outcome": reason,
         "criterion": np.where(reason == "disqualified", first_unmet.fillna("not_answered"), ""),
@@ -281,25 +868,85 @@ def exclusion_summary(exclusions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["outcome", "criterion", "n"])
 
 
-def load_survey(path: Path | str | None = None, instrument: Instrument | None = None,
-                id_column: str | None = None) -> SurveyData:
-    """Read, validate and clean a raw export; default: the embedded synthetic data."""
-    from .study import load_study, repo_root
+def _expand_multi(eligible: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """Add boolean ``question/code`` columns (NaN where the question was not asked)."""
+    added = {}
+    for question in instrument.answer_questions():
+        if not question.is_select_multiple:
+            continue
+        asked = eligible[question.name].notna()
+        sets = eligible[question.name].fillna("").astype(str).str.split()
+        for code in instrument.codes(question.name):
+            ticked = sets.apply(lambda ts, c=code: c in ts)
+            added[f"{question.name}{MULTI_SEP}{code}"] = ticked.astype("boolean").where(asked, pd.NA)
+    return pd.concat([eligible, pd.DataFrame(added, index=eligible.index)], axis=1)
 
-    study = load_study()
-    path = Path(path) if path else repo_root() / study.data["survey"]
-    id_column = id_column or study.data.get("id_column", "respondent_id")
+
+def read_survey(path: Path | str, instrument: Instrument | None = None, id_column: str | None = None) -> Reading:
+    """Read and validate an export; return everything learnt about it.
+
+    Args:
+        path: the export (CSV/TSV/TXT, CSV in a zip, XLSX/XLSM, SAV/ZSAV).
+        instrument: the form (default: the study's).
+        id_column: the column identifying each response (``--id-column``); None applies the
+            rule of :func:`choose_id_column`.
+
+    Returns:
+        A :class:`Reading` whose ``survey`` is the validated :class:`SurveyData`.
+
+    Raises:
+        DataError: the file cannot be used as it is. ``error.problems`` lists every problem
+            found at the stage that stopped; ``error.report`` is what was recognised so far;
+            ``error.reading`` is the partial :class:`Reading` once the answers were read.
+    """
+    path = Path(path)
     instrument = instrument or load_instrument()
-    frame = _read_table(path)
-    typed = validate(frame, instrument, path.name, id_column)
-    eligible, exclusions = apply_inclusion(typed, id_column)
+    reader = _Reader(path, instrument, id_column)
+    reader.open()
+    reader.normalise()
+    reading = Reading(reader.report, reader.answers, reader.ids, reader.raw.row_numbers, reader.row_word,
+                      reader.metadata)
+    reader.check_ids()
+    typed = reader.validate()
+    eligible, exclusions, outcome = reader.include(typed)
+    reading.outcome = outcome
+    reader.check_required(outcome)
+    reader.check_countries(outcome)
+    reader.report.normalisations = reader.tally.entries()
+    if reader.problems:
+        raise DataError(path.name, reader.problems, report=reader.report, reading=reading)
     if eligible.empty:
-        raise DataError(path.name, "no eligible complete response",
-                        fix="check the eligibility answers and the completion column 'completed'")
-    unknown_country = ~eligible["country"].isin([c.iso3 for c in study.countries])
-    if unknown_country.any():
-        raise DataError(path.name, "country code not in params/study.yml", column="country",
-                        rows=_rows(unknown_country), fix="use ISO3 codes listed in params/study.yml")
+        raise DataError(path.name, Problem("no eligible complete response",
+                                           expected="at least one response with 'yes' to the five eligibility "
+                                                    "questions and 'yes' in 'completed'",
+                                           fix="check the eligibility answers and the completion column 'completed'"),
+                        report=reader.report, reading=reading)
     eligible = _expand_multi(eligible, instrument)
     source = {"file": path.name, "sha256": sha256_file(path), "responses": str(len(typed))}
-    return SurveyData(eligible, exclusions, source, instrument)
+    reading.survey = SurveyData(eligible, exclusions, source, instrument, reader.report)
+    return reading
+
+
+def load_survey(path: Path | str | None = None, instrument: Instrument | None = None,
+                id_column: str | None = None) -> SurveyData:
+    """Read, validate and clean a raw export; default: the embedded synthetic data.
+
+    Args:
+        path: the export; None reads ``data.survey`` of ``params/study.yml``.
+        instrument: the form (default: the study's).
+        id_column: the column identifying each response (``--id-column``); None or "" applies
+            the study's rule (its own id column, else the tools' ids).
+
+    Returns:
+        The validated :class:`SurveyData`.
+
+    Raises:
+        DataError: the export cannot be used as it is (one message naming file, question,
+            rows, values, what was expected and the fix).
+    """
+    from .study import load_study, repo_root
+
+    path = Path(path) if path else repo_root() / load_study().data["survey"]
+    reading = read_survey(path, instrument, id_column or None)
+    assert reading.survey is not None  # read_survey raises otherwise
+    return reading.survey

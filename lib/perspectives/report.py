@@ -10,7 +10,7 @@ Purpose
 
 Inputs
     The notebook's parameters: ``country`` (ISO3 or ALL), ``lang``, ``data_path``,
-    ``conversations_path``, ``output_dir``. Fixed strings (headings, captions, table words,
+    ``conversations_path``, ``output_dir``, ``id_column``. Fixed strings (headings, captions, table words,
     narrative templates) go through :class:`perspectives.i18n.Translator` for ``lang``;
     answer and question labels come from the XLSForm's column of that language.
 
@@ -47,14 +47,14 @@ def _subset_theme_matrix(conversations: pd.DataFrame, codebook: Any) -> pd.DataF
 
 
 @lru_cache(maxsize=4)
-def _survey(data_path: str | None):
+def _survey(data_path: str | None, id_column: str | None = None):
     from .readers import load_survey
 
-    return load_survey(data_path)
+    return load_survey(data_path, id_column=id_column or None)
 
 
 def warm_up(data_path: str | None = None, conversations_path: str | None = None, lang: str = "en",
-            countries: list[str] | None = None) -> None:
+            id_column: str = "", countries: list[str] | None = None) -> None:
     """Load once what every section run loads first, in a process that then forks the runs.
 
     The build's fork server calls this before forking: each run then starts with the study's
@@ -73,7 +73,7 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     analysis.load_specs()
     disclosure.settings()
     i18n.Translator(lang)
-    survey = _survey(str(data_path) if data_path else None)
+    survey = _survey(str(data_path) if data_path else None, id_column or None)
     qualitative.load_conversations(conversations_path)
     # Drawing one small figure loads the fonts and the text layout machinery.
     fig = figures.share_bars(pd.DataFrame({"warm-up": [50.0]}, index=["warm-up"]), "warm-up")
@@ -90,7 +90,7 @@ class Section:
     """One run of one section notebook for one report."""
 
     def __init__(self, section: str, country: str = ALL, lang: str = "en", data_path: str | None = None,
-                 conversations_path: str | None = None, output_dir: str | None = None) -> None:
+                 conversations_path: str | None = None, output_dir: str | None = None, id_column: str = "") -> None:
         self.study = load_study()
         known = {c.iso3 for c in self.study.countries} | {ALL}
         if country not in known:
@@ -102,6 +102,7 @@ class Section:
         self.t = i18n.Translator(lang)
         self.title = self.t(sections[section].title)
         self.data_path = data_path
+        self.id_column = id_column or None  # the export's id column (--id-column); None: the reader's rule
         self.conversations_path = conversations_path
         default_dir = repo_root() / "outputs" / "scratch" / report_folder(country) / section
         self.output_dir = Path(output_dir) if output_dir else default_dir
@@ -120,7 +121,7 @@ class Section:
     @property
     def survey(self):
         """The validated survey (eligible completes, exclusion log, source stamp)."""
-        survey = _survey(str(self.data_path) if self.data_path else None)
+        survey = _survey(str(self.data_path) if self.data_path else None, self.id_column)
         if not self._pooled_checked:
             # A partner's export may hold one country only: the pooled column then says what
             # it pools instead of claiming the six countries.

@@ -119,6 +119,7 @@ def build(
     kernel_name: str = KERNEL_NAME,
     engine: str | None = None,
     warm: Warm | None = None,
+    id_column: str | None = None,
 ) -> BuildResult:
     """Run the grid for the selected reports and sections, then assemble their reports.
 
@@ -142,6 +143,8 @@ def build(
             kernel where ``os.fork`` is missing).
         warm: processes a long-lived caller keeps between builds (the preview's run server
             and browser) and what it wants to hear; None for a build of its own.
+        id_column: the column identifying each response of ``data_path`` (None: the reader's
+            rule: the study's id column, else the tools' own ids).
 
     Returns:
         What happened to every run and report.
@@ -161,7 +164,8 @@ def build(
     out = (out if out.is_absolute() else Path.cwd() / out).resolve()
 
     # select: what was asked for is validated once, here, where it enters
-    reports, section_ids, params = _select(st, gr, countries, sections, data_path, conversations_path, lang)
+    reports, section_ids, params = _select(st, gr, countries, sections, data_path, conversations_path, lang,
+                                           id_column)
     # plan
     library = LibraryIndex(root / "lib", package, FileHasher())
     lock = root / "requirements.lock"
@@ -180,7 +184,7 @@ def build(
                        for k, r in runs.items()]
         return result
     if todo:
-        _preflight(data_path, conversations_path)
+        _preflight(data_path, conversations_path, id_column)
     with build_lock(out):
         warm = warm or Warm()
         publisher = Publisher(result, reports, out, root, st, gr, jobs, printer=warm.printer,
@@ -224,17 +228,17 @@ class Warm:
 
 
 def _select(study: Study, grid: Grid, countries: Iterable[str] | None, sections: Iterable[str] | None,
-            data_path: str | Path | None, conversations_path: str | Path | None,
-            lang: str) -> tuple[list[str], list[str], dict[str, dict[str, object]]]:
+            data_path: str | Path | None, conversations_path: str | Path | None, lang: str,
+            id_column: str | None = None) -> tuple[list[str], list[str], dict[str, dict[str, object]]]:
     """The reports (study order), sections (grid order) and each report's checked parameters.
 
     Raises:
         ValueError: an unknown code, section, language or parameter; a missing data file.
     """
     wanted = list(dict.fromkeys(countries)) if countries else list(study.report_codes)
-    params = {code: validate_parameters({"country": code, "lang": lang, "data_path": data_path,
-                                          "conversations_path": conversations_path}, study, grid)
-              for code in wanted}
+    given = {"lang": lang, "data_path": data_path, "conversations_path": conversations_path,
+             **({"id_column": id_column} if id_column else {})}
+    params = {code: validate_parameters({"country": code, **given}, study, grid) for code in wanted}
     reports = [code for code in study.report_codes if code in params]
     section_ids = list(grid.section_ids)
     if sections:
@@ -248,7 +252,8 @@ def _select(study: Study, grid: Grid, countries: Iterable[str] | None, sections:
     return reports, section_ids, params
 
 
-def _preflight(data_path: str | Path | None, conversations_path: str | Path | None) -> None:
+def _preflight(data_path: str | Path | None, conversations_path: str | Path | None,
+               id_column: str | None = None) -> None:
     """Validate a partner's inputs once, before any run starts or any file is written.
 
     A bad export raises ``readers.DataError`` (or ``qualitative.QualitativeDataError``), both
@@ -258,7 +263,7 @@ def _preflight(data_path: str | Path | None, conversations_path: str | Path | No
     if data_path is not None:
         from perspectives.readers import load_survey
 
-        load_survey(data_path)
+        load_survey(data_path, id_column=id_column)
     if conversations_path is not None:
         from perspectives.qualitative import load_conversations
 
@@ -284,6 +289,6 @@ def _warm_up(todo: list[PlannedRun], study: Study, package: str) -> tuple[str, d
     first run's data paths and language are every run's)."""
     first = todo[0].params
     return (f"{package}.report:warm_up",
-            {**{k: first[k] for k in ("data_path", "conversations_path", "lang")},
+            {**{k: first[k] for k in ("data_path", "conversations_path", "lang", "id_column") if k in first},
              "countries": sorted({r.report for r in todo} - {study.synthesis_code})})
 

@@ -1,0 +1,366 @@
+"""``perspectives check PATH``: read and validate a partner's export, build nothing, write nothing.
+
+Purpose
+    A partner checks a file before anything else happens. The command reads the export
+    exactly as ``perspectives build --data`` would (:func:`perspectives.readers.read_survey`)
+    and prints what it recognised (tool layout, encoding, separator, sheet, header row, id
+    column), every normalisation with counts, the exclusion log, counts per country, and the
+    checks a field team runs during data collection: duplicate ids, duplicate submissions
+    with identical answers, straight-lining in rating grids, interview duration from the
+    form's ``start``/``end``, and the range of every number.
+
+Inputs
+    ``PATH`` (any export ``load_survey`` reads), ``--json``, ``--id-column NAME``.
+
+Outputs
+    Text on stdout (or one JSON document with ``--json``); nothing is written to disk.
+    Exit 0 when the file is usable, 2 when it is not (the problems are printed, never a
+    traceback). Row numbers are the partner's own; respondent ids appear only for duplicated
+    ids, which the partner needs to find the rows in their own file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .expressions import bounds
+from .instrument import ELIGIBILITY, Instrument, load_instrument
+from .problems import SHOWN, DataError
+from .readers import Reading, ReadReport, read_survey
+
+EXIT_USABLE, EXIT_NOT_USABLE = 0, 2
+# A rating grid: at least this many single-choice questions of one group sharing one answer
+# list of at least this many options (an ordinal scale, not yes/no).
+GRID_MIN_QUESTIONS, GRID_MIN_OPTIONS = 3, 4
+# An interview shorter than this share of the median duration is worth a call to the interviewer.
+SHORT_SHARE = 1 / 3
+OUTCOMES = ("eligible", "partial", "disqualified", "no_consent")
+
+
+def _rows_text(rows: Sequence[int], word: str) -> str:
+    shown = ", ".join(map(str, rows[:SHOWN]))
+    more = len(rows) - SHOWN
+    return f"{word} {shown}" + (f" and {more} more" if more > 0 else "")
+
+
+# --------------------------------------------------------------------------- field-team checks
+
+
+def rating_grids(instrument: Instrument) -> dict[str, list[str]]:
+    """Rating grids of the form: group -> its single-choice questions sharing one ordinal list.
+
+    Args:
+        instrument: the form.
+
+    Returns:
+        Group name -> question names (form order), for groups with at least
+        ``GRID_MIN_QUESTIONS`` select-one questions on one list of at least
+        ``GRID_MIN_OPTIONS`` options.
+    """
+    by_list: dict[tuple[str, str], list[str]] = {}
+    for question in instrument.answer_questions():
+        if question.is_select_one and question.group and question.name not in ELIGIBILITY:
+            by_list.setdefault((question.group, question.list_name or ""), []).append(question.name)
+    return {group: names for (group, list_name), names in by_list.items()
+            if len(names) >= GRID_MIN_QUESTIONS and len(instrument.choices[list_name]) >= GRID_MIN_OPTIONS}
+
+
+def field_checks(reading: Reading, instrument: Instrument) -> dict[str, Any]:
+    """The checks a field team runs during collection (counts and row numbers only).
+
+    Args:
+        reading: what :func:`read_survey` read (possibly partial, from a refused file).
+        instrument: the form.
+
+    Returns:
+        A dict with ``duplicate_ids``, ``identical_submissions``, ``straight_lining``,
+        ``duration`` and ``numbers``; each holds counts and the partner's row numbers.
+    """
+    answers, ids, word = reading.answers, reading.ids, reading.row_word
+    eligible = (reading.outcome == "eligible") if reading.outcome is not None else pd.Series(True, index=answers.index)
+    out: dict[str, Any] = {"row_word": word}
+
+    duplicated = ids.notna() & ids.duplicated(keep=False)
+    groups = [{"id": str(value), "rows": reading.rows(ids == value)} for value in dict.fromkeys(ids[duplicated])]
+    out["duplicate_ids"] = groups
+
+    # Same answer to every question (ids and timestamps aside): a submission sent twice or a
+    # row copied in a spreadsheet. Only completes: short disqualified forms agree by design.
+    subset = answers[eligible].astype(object).where(answers[eligible].notna(), "")
+    keys = subset.apply(lambda row: "\x1f".join(map(str, row)), axis=1)
+    copies = keys[keys.duplicated(keep=False)]
+    out["identical_submissions"] = [{"rows": reading.rows(keys.reindex(answers.index) == key)}
+                                    for key in dict.fromkeys(copies)]
+
+    lines = {}
+    for group, names in rating_grids(instrument).items():
+        grid = answers.loc[eligible, names]
+        complete = grid.notna().all(axis=1)
+        same = complete & grid.nunique(axis=1).eq(1)
+        mask = pd.Series(False, index=answers.index)
+        mask.loc[same[same].index] = True
+        lines[group] = {"questions": names, "answered_all": int(complete.sum()), "one_answer_to_all": int(same.sum()),
+                        "rows": reading.rows(mask)}
+    out["straight_lining"] = lines
+    out["duration"] = _duration(reading, eligible, instrument)
+    out["numbers"] = _numbers(reading, instrument)
+    return out
+
+
+def _duration(reading: Reading, eligible: pd.Series, instrument: Instrument) -> dict[str, Any] | None:
+    """Interview length from the form's start and end timestamps (eligible completes)."""
+    starts = [q.name for q in instrument.questions.values() if q.type == "start"]
+    ends = [q.name for q in instrument.questions.values() if q.type == "end"]
+    meta = reading.metadata
+    if not starts or not ends or starts[0] not in meta or ends[0] not in meta:
+        return None
+    start = pd.to_datetime(meta[starts[0]], errors="coerce", utc=True, format="ISO8601")
+    end = pd.to_datetime(meta[ends[0]], errors="coerce", utc=True, format="ISO8601")
+    minutes = (end - start).dt.total_seconds() / 60
+    known = eligible & minutes.notna()
+    if not known.any():
+        return {"completes_timed": 0, "unreadable": int((eligible & minutes.isna()).sum())}
+    values = minutes[known]
+    median = float(values.median())
+    short = known & (minutes < median * SHORT_SHARE) & (minutes >= 0)
+    negative = known & (minutes < 0)
+    return {
+        "completes_timed": int(known.sum()),
+        "unreadable": int((eligible & minutes.isna()).sum()),
+        "median_minutes": round(median, 1),
+        "quartiles_minutes": [round(float(values.quantile(0.25)), 1), round(float(values.quantile(0.75)), 1)],
+        "short_limit_minutes": round(median * SHORT_SHARE, 1),
+        "short_rows": reading.rows(short),
+        "end_before_start_rows": reading.rows(negative),
+        "longer_than_a_day": int((known & (minutes > 24 * 60)).sum()),
+    }
+
+
+def _numbers(reading: Reading, instrument: Instrument) -> dict[str, dict[str, Any]]:
+    """Range of every numeric answer against the form's constraint (rows outside named)."""
+    out = {}
+    for question in instrument.answer_questions():
+        if not question.is_numeric:
+            continue
+        values = pd.to_numeric(reading.answers[question.name], errors="coerce")
+        limits = bounds(question.constraint)
+        entry: dict[str, Any] = {"answered": int(values.notna().sum())}
+        if values.notna().any():
+            entry.update(min=float(values.min()), max=float(values.max()))
+        if limits:
+            low, high = limits
+            entry["allowed"] = [low, high]
+            entry["outside_rows"] = reading.rows(values.notna() & ((values < low) | (values > high)))
+        out[question.name] = entry
+    return out
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def _exclusion_log(reading: Reading) -> dict[str, Any] | None:
+    if reading.outcome is None:
+        return None
+    outcome = reading.outcome
+    answers = reading.answers
+    disqualified = outcome == "disqualified"
+    criteria = {}
+    for hurdle in ELIGIBILITY:
+        unmet = disqualified & (answers[hurdle] != "yes")
+        criteria[hurdle] = int(unmet.sum())
+        disqualified = disqualified & ~unmet  # the earliest unmet criterion counts, as in the log
+    if disqualified.any():
+        criteria["not_answered"] = int(disqualified.sum())
+    return {"responses": len(outcome), **{name: int((outcome == name).sum()) for name in OUTCOMES},
+            "disqualified_by_criterion": {k: v for k, v in criteria.items() if v}}
+
+
+def _countries(reading: Reading) -> dict[str, dict[str, int]] | None:
+    if reading.outcome is None:
+        return None
+    country = reading.answers["country"].fillna("(none)")
+    table = pd.crosstab(country, reading.outcome).reindex(columns=list(OUTCOMES), fill_value=0)
+    return {str(c): {k: int(v) for k, v in row.items()} for c, row in table.iterrows()}
+
+
+def run_check(path: Path, id_column: str | None = None) -> dict[str, Any]:
+    """Read an export and gather everything the command prints.
+
+    Args:
+        path: the export.
+        id_column: ``--id-column`` (None: the study's rule).
+
+    Returns:
+        A JSON-ready dict: ``file``, ``usable``, ``recognised``, ``problems``, ``exclusions``,
+        ``countries``, ``field_checks``.
+    """
+    instrument = load_instrument()
+    problems, reading, report = [], None, None
+    try:
+        reading = read_survey(path, instrument, id_column)
+        report = reading.report
+    except DataError as error:
+        problems = error.problems
+        reading, report = error.reading, error.report
+    result: dict[str, Any] = {
+        "file": Path(path).name,
+        "usable": not problems,
+        "recognised": report.as_dict() if isinstance(report, ReadReport) else None,
+        "problems": [{"message": p.text(Path(path).name), **p.as_dict()} for p in problems],
+        "exclusions": _exclusion_log(reading) if reading is not None else None,
+        "countries": _countries(reading) if reading is not None else None,
+        "field_checks": field_checks(reading, instrument) if reading is not None else None,
+    }
+    return result
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _normalisation_lines(recognised: dict[str, Any]) -> list[str]:
+    lines = []
+    for item in recognised["normalisations"]:
+        columns = sorted(item["by_column"].items(), key=lambda kv: -kv[1])
+        where = "" if list(item["by_column"]) in (["(file)"], ["(header)"]) else \
+            " (" + ", ".join(f"{c} {n}" for c, n in columns[:6]) + (f", and {len(columns) - 6} more columns"
+                                                                     if len(columns) > 6 else "") + ")"
+        lines.append(f"  {item['cells']:>6}  {item['what']}{where}")
+    return lines or ["  none: every cell was read as written"]
+
+
+def render(result: dict[str, Any]) -> str:
+    """The check's report as text (what ``perspectives check`` prints)."""
+    out = [f"perspectives check: {result['file']}", ""]
+    rec = result["recognised"]
+    if rec:
+        fmt = rec["format"]
+        described = ", ".join(str(v) for v in (fmt["kind"], fmt["encoding"], fmt["separator"] and
+                                                f"separator {fmt['separator']}", fmt["line_endings"] and
+                                                f"line endings {fmt['line_endings']}") if v)
+        out += ["What was recognised", f"  file          {described}"]
+        if fmt["member"]:
+            out.append(f"  read          {fmt['member']}")
+        if fmt["sheet"]:
+            out.append(f"  sheet         {fmt['sheet']}")
+        if fmt["header_row"]:
+            above = f" ({fmt['skipped_above']} row(s) above it skipped)" if fmt["skipped_above"] else ""
+            out.append(f"  header        row {fmt['header_row']}{above}")
+        else:
+            out.append("  header        SPSS variable names")
+        seps = ", ".join(f"'{s}'" for s in rec["group_separators"]) or "none"
+        out.append(f"  layout        {rec['tool']}; group paths in headers: {seps}")
+        if rec["id_column"]:
+            out.append(f"  id column     {rec['id_column']}: {rec['id_rule']}")
+        for question, layout in rec["select_multiple"].items():
+            out.append(f"  options       {question}: {layout}")
+        for question, mapping in rec["value_labels"].items():
+            pairs = ", ".join(f"{v}={c}" for v, c in list(mapping.items())[:8])
+            out.append(f"  value labels  {question}: {pairs}")
+        for reason, names in rec["ignored"].items():
+            shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+            out.append(f"  not read      {reason} ({len(names)}): {shown}")
+        for note in rec["skipped_checks"]:
+            out.append(f"  not checked   {note}")
+        out += ["", "What was normalised (counts of cells)", *_normalisation_lines(rec)]
+    if result["problems"]:
+        out += ["", f"Problems: the file cannot be used until {'these are' if len(result['problems']) > 1 else 'this is'} "
+                    "fixed"]
+        out += [f"  {i}. {p['message']}" for i, p in enumerate(result["problems"], 1)]
+    log = result["exclusions"]
+    if log:
+        out += ["", "Responses (the exclusion log)",
+                f"  {log['responses']} responses: {log['eligible']} eligible and complete, {log['partial']} partial, "
+                f"{log['disqualified']} disqualified, {log['no_consent']} did not consent"]
+        if log["disqualified_by_criterion"]:
+            out.append("  disqualified by the first criterion not met: " +
+                       ", ".join(f"{k} {v}" for k, v in log["disqualified_by_criterion"].items()))
+    if result["countries"]:
+        out += ["", f"  {'country':<8}" + "".join(f"{name:>14}" for name in OUTCOMES)]
+        out += [f"  {country:<8}" + "".join(f"{row[name]:>14}" for name in OUTCOMES)
+                for country, row in result["countries"].items()]
+    if result["field_checks"]:
+        out += ["", "Field-team checks", *_field_lines(result["field_checks"])]
+    verdict = "usable" if result["usable"] else "NOT usable"
+    out += ["", f"Result: {verdict} (exit {EXIT_USABLE if result['usable'] else EXIT_NOT_USABLE}). Nothing was written."]
+    if result["usable"]:
+        out.append(f"Next: perspectives build --data {result['file']} (add --country ISO3 for one report)")
+    return "\n".join(out)
+
+
+def _field_lines(checks: dict[str, Any]) -> list[str]:
+    word = checks["row_word"]
+    lines = []
+    dups = checks["duplicate_ids"]
+    lines.append("  duplicate ids: " + ("none" if not dups else
+                 "; ".join(f"'{d['id']}' ({_rows_text(d['rows'], word)})" for d in dups[:SHOWN]) +
+                 (f" and {len(dups) - SHOWN} more ids" if len(dups) > SHOWN else "")))
+    same = checks["identical_submissions"]
+    lines.append("  identical submissions (eligible completes with the same answer to every question): " +
+                 ("none" if not same else f"{len(same)} group(s): " +
+                  "; ".join(_rows_text(g["rows"], word) for g in same[:SHOWN])))
+    for group, info in checks["straight_lining"].items():
+        rows = f" ({_rows_text(info['rows'], word)})" if info["rows"] else ""
+        lines.append(f"  straight-lining in the '{group}' grid ({len(info['questions'])} questions): "
+                     f"{info['one_answer_to_all']} of {info['answered_all']} eligible gave one answer to all{rows}")
+    duration = checks["duration"]
+    if duration is None:
+        lines.append("  interview duration: the file has no start/end columns")
+    elif not duration.get("completes_timed"):
+        lines.append(f"  interview duration: start/end unreadable for {duration['unreadable']} eligible completes")
+    else:
+        short = duration["short_rows"]
+        lines.append(f"  interview duration (eligible completes, start to end): median {duration['median_minutes']} "
+                     f"min, middle half {duration['quartiles_minutes'][0]}-{duration['quartiles_minutes'][1]} min; "
+                     f"{len(short)} shorter than {duration['short_limit_minutes']} min"
+                     + (f" ({_rows_text(short, word)})" if short else "")
+                     + f"; {len(duration['end_before_start_rows'])} ending before they start"
+                     + f"; {duration['longer_than_a_day']} longer than a day"
+                     + (f"; {duration['unreadable']} without readable times" if duration["unreadable"] else ""))
+    for name, info in checks["numbers"].items():
+        if not info.get("answered"):
+            continue
+        seen = f"{info['min']:g}-{info['max']:g}"
+        if "allowed" in info:
+            outside = info["outside_rows"]
+            status = "all within" if not outside else f"{len(outside)} outside ({_rows_text(outside, word)})"
+            lines.append(f"  numbers: {name} {seen} over {info['answered']} answers; allowed "
+                         f"{info['allowed'][0]:g}-{info['allowed'][1]:g}: {status}")
+        else:
+            lines.append(f"  numbers: {name} {seen} over {info['answered']} answers")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``perspectives check PATH [--json] [--id-column NAME]``; returns 0 (usable) or 2 (not usable)."""
+    parser = argparse.ArgumentParser(prog="perspectives check",
+                                     description="Read and validate a survey export; build and write nothing.")
+    parser.add_argument("path", type=Path, help="the export (CSV, CSV in a zip, XLSX or SPSS .sav)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    parser.add_argument("--id-column", metavar="NAME",
+                        help="the column identifying each response (default: the study's id column, else "
+                             "_uuid, _id, KEY, meta-instanceID, instanceID)")
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    result = run_check(args.path, args.id_column)
+    if args.json:
+        print(json.dumps(result, indent=1, ensure_ascii=False, default=_jsonable))
+    else:
+        print(render(result))
+    return EXIT_USABLE if result["usable"] else EXIT_NOT_USABLE
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,420 @@
+"""How survey tools lay out an export of the study's form, as data: one table per quirk.
+
+Purpose
+    KoboToolbox, ODK Central/Briefcase, Ona, Excel and SPSS write the same answers in
+    different shapes: system columns beside the answers, group paths in the headers
+    (``about_you/gender``, ``about_you.gender``, ``about_you-gender``), select-multiple
+    questions as one column, as one 0/1 column per option or both, option columns holding
+    ``1``/``0``, ``True``/``False`` or ``1``/empty, and their own words for "no answer".
+    This module holds those facts as tables and maps an export's header onto the
+    instrument; the reader (:mod:`perspectives.readers`) applies them. A new tool or
+    spelling is a new row here, not a new branch in the reader.
+
+Inputs
+    The header cells of an export (as written) and the :class:`~perspectives.instrument.Instrument`.
+
+Outputs
+    :func:`resolve_header` -> :class:`Header`: the role of every column (question, option
+    column, form metadata, tool system column, unknown, blank), the tool recognised, the
+    group separator seen, and :class:`~perspectives.problems.Problem` s for duplicated,
+    renamed or label-only headers. :func:`header_score` rates a candidate header row (used
+    to find the header in a workbook or under a title row).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .instrument import Instrument
+from .problems import Problem, column_letter
+
+# --------------------------------------------------------------------------- the tables
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A survey tool's export layout: how to recognise it and how to ask it for the right file.
+
+    Attributes:
+        name: the tool as a partner knows it.
+        signature: columns only this tool writes; any one of them identifies the tool.
+        system: the tool's own columns (submission ids, timestamps, review state ...): read
+            as metadata, never as answers.
+        names_export: how to get a file with the form's own names (XML values and headers)
+            from this tool, in its own menu words.
+    """
+
+    name: str
+    signature: tuple[str, ...]
+    system: tuple[str, ...]
+    names_export: str
+
+
+TOOLS: tuple[Tool, ...] = (
+    Tool(
+        name="KoboToolbox",
+        signature=("_uuid", "_submission_time", "_validation_status", "_index", "__version__", "_xform_id_string"),
+        system=("_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by",
+                "__version__", "_version_", "_tags", "_index", "_parent_index", "_parent_table_name", "_attachments",
+                "_geolocation", "_xform_id_string", "_xform_id", "_media_count", "_total_media",
+                "_media_all_received", "_edited", "_duration", "_bamboo_dataset_id", "meta/rootUuid",
+                "meta/instanceID", "meta/deprecatedID", "meta/instanceName", "meta.rootUuid", "meta.instanceID",
+                "meta.deprecatedID", "formhub/uuid", "formhub.uuid"),
+        names_export="in KoboToolbox open Data > Downloads and choose the value and header format "
+                     "'XML values and headers', then export again",
+    ),
+    Tool(
+        name="ODK Central or Briefcase",
+        signature=("SubmissionDate", "KEY", "ReviewState", "SubmitterID", "AttachmentsExpected"),
+        system=("SubmissionDate", "KEY", "meta-instanceID", "meta-instanceName", "meta-deprecatedID", "meta-audit",
+                "instanceID", "SubmitterID", "SubmitterName", "AttachmentsPresent", "AttachmentsExpected",
+                "Status", "ReviewState", "DeviceID", "Edits", "FormVersion", "isValidated"),
+        names_export="ODK Central and Briefcase always write the form's names: export the CSV again from "
+                     "the form's Submissions page (Download > CSV) and use that file unchanged",
+    ),
+)
+
+# A file that matches no tool: written by hand, by a spreadsheet or by a statistics program.
+GENERIC_TOOL = Tool(name="a spreadsheet or statistics program (no survey-tool columns)", signature=(), system=(),
+                    names_export="write one column per question, headed by the question's name in the form "
+                                 "(run `perspectives instrument` for a blank template)")
+
+# XLSForm metadata question types: the form records them, nobody answers them.
+FORM_METADATA_TYPES = ("start", "end", "today", "deviceid", "username", "simserial", "subscriberid",
+                       "phonenumber", "audit", "start-geopoint", "background-audio", "email")
+
+# Separators between a group and what it holds in a header: Kobo '/' (or '.' when chosen in
+# its export settings), ODK Central and Briefcase '-'.
+GROUP_SEPARATORS = ("/", ".", "-")
+# Separators between a select-multiple question and an option code: Kobo and Ona use the
+# group separator ('/' or '.'), ODK Central's split columns use '/'.
+OPTION_SEPARATORS = ("/", ".")
+# File kinds whose column names cannot hold '/' or '-': SPSS replaces them with '_' when it
+# imports a CSV (services/legal -> services_legal, about_you-gender -> about_you_gender).
+# Only there is '_' read as a separator: elsewhere 'services_other' may be a text column.
+NAME_SAFE_SEPARATORS = {"SPSS data file": ("_",)}
+
+# THE missing-value rule, for every file type. A cell holds no answer when it is empty
+# (after removing spaces), when it holds one of these markers (exactly, after removing
+# spaces), when SPSS marks it system-missing, or when the value is one the SPSS file itself
+# declares user-missing. A marker that is also an answer code of the question is the code.
+MISSING_MARKERS = ("NA", "N/A", "n/a", "-")
+
+# Truth values in one-column-per-option layouts (0/1, True/False from Briefcase, Ona and
+# pandas, TRUE/FALSE from Excel, 1.0/0.0 from pandas once a column held an empty cell).
+# Empty = not ticked when the file never writes a false.
+TRUE_VALUES = ("1", "True", "TRUE", "true", "1.0")
+FALSE_VALUES = ("0", "False", "FALSE", "false", "0.0")
+
+# Excel writes these for formulas that failed: a broken computation, never an answer.
+EXCEL_ERRORS = ("#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!")
+
+# Characters around a code that the reader removes (and counts): spaces, tabs, line breaks
+# and the invisible ones spreadsheets carry over from copy-pasted text.
+SPACES = " \t\r\n\u00a0\u2007\u202f\u200b\ufeff"
+
+
+def strip_spaces(text: str) -> str:
+    """The text without the :data:`SPACES` around it."""
+    return text.strip(SPACES)
+
+
+# --------------------------------------------------------------------------- header roles
+
+
+@dataclass(frozen=True)
+class Role:
+    """What one column of an export holds.
+
+    Attributes:
+        kind: ``question`` (the answers), ``option`` (one option of a select-multiple),
+            ``metadata`` (form metadata such as start/end), ``system`` (a tool's column),
+            ``unknown`` or ``blank`` (no header).
+        question: the instrument name for ``question``/``option``/``metadata``.
+        code: the option code for ``option``.
+        tool: the tool whose system column this is.
+        separator: the group separator the header used, if any.
+    """
+
+    kind: str
+    question: str | None = None
+    code: str | None = None
+    tool: str | None = None
+    separator: str | None = None
+
+
+@dataclass
+class Header:
+    """An export's header mapped onto the instrument.
+
+    Attributes:
+        names: the header cells with surrounding spaces removed, one per column.
+        roles: one :class:`Role` per column.
+        tool: the tool whose layout the header shows (:data:`GENERIC_TOOL` when none).
+        separators: group separators seen in the headers.
+        trimmed: how many header cells had spaces around them.
+        problems: duplicated, renamed or label-only headers (each refuses the file).
+        labels_export: the headers are the questions' labels (a "labels" export).
+    """
+
+    names: list[str]
+    roles: list[Role]
+    tool: Tool
+    separators: list[str] = field(default_factory=list)
+    trimmed: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    labels_export: bool = False
+
+    def columns_of(self, kind: str) -> list[int]:
+        """Indexes of the columns of one kind."""
+        return [i for i, role in enumerate(self.roles) if role.kind == kind]
+
+
+def _fold(text: str) -> str:
+    """Labels compared loosely: Unicode-normalised, case-folded, inner spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _lookup(instrument: Instrument, extra: tuple[str, ...] = ()) -> dict[str, Role]:
+    """Every header spelling of every column of the form -> its role (ambiguous ones left out)."""
+    table: dict[str, Role | None] = {}
+
+    def add(key: str, role: Role) -> None:
+        if key in table and table[key] != role:
+            table[key] = None  # two meanings: never matched
+        else:
+            table[key] = role
+
+    for question in instrument.questions.values():
+        if question.type in FORM_METADATA_TYPES:
+            kind = "metadata"
+        elif question in instrument.answer_questions():
+            kind = "question"
+        else:
+            continue
+        paths = {None: question.name}
+        if question.group_path:
+            for sep in (*GROUP_SEPARATORS, *extra):
+                paths[sep] = sep.join((*question.group_path, question.name))
+        for sep, path in paths.items():
+            add(path, Role(kind, question.name, separator=sep))
+            if question.is_select_multiple:
+                for code in instrument.codes(question.name):
+                    for osep in (*OPTION_SEPARATORS, *extra):
+                        add(f"{path}{osep}{code}", Role("option", question.name, code, separator=sep))
+    return {key: role for key, role in table.items() if role is not None}
+
+
+def _is_label(name: str, labels: dict[str, str]) -> bool:
+    """A header that is a question's label, alone or after its group labels ('About you/What is ...')."""
+    return _fold(name) in labels or any(_fold(name.split(sep)[-1]) in labels for sep in GROUP_SEPARATORS
+                                        if sep in name)
+
+
+def _label_lookup(instrument: Instrument) -> dict[str, str]:
+    """Folded question label (any language of the form) -> question name."""
+    labels: dict[str, str] = {}
+    for question in instrument.answer_questions():
+        for text in question.labels.values():
+            labels.setdefault(_fold(text), question.name)
+    return labels
+
+
+_SYSTEM = {name: tool for tool in TOOLS for name in tool.system}
+_PANDAS_RENAME = re.compile(r"^(?P<base>.+)\.(?P<n>[1-9]\d*)$")
+# A second copy of a question under a near name: 'gender_2', 'gender (2)', 'gender v2', 'gender_new'.
+_COPY = re.compile(r"^(?P<base>.+?)[\s_\-]*(?:\(?\d+\)?|v\d+|new|old|copy)$", re.IGNORECASE)
+
+
+def header_score(cells: Sequence[object], instrument: Instrument, kind: str = "") -> int:
+    """How many cells of a candidate header row name a column of the form (or its label).
+
+    Args:
+        cells: one row's cells as read (any type).
+        instrument: the form.
+        kind: the file's kind (:attr:`FileFormat.kind`), for :data:`NAME_SAFE_SEPARATORS`.
+
+    Returns:
+        The number of cells that are a question, option, metadata or tool column, or a
+        question label; 0 for a row of data or a title.
+    """
+    lookup, labels = _lookup_cached(instrument, NAME_SAFE_SEPARATORS.get(kind, ()))
+    score = 0
+    for cell in cells:
+        if not isinstance(cell, str):
+            continue
+        name = strip_spaces(cell)
+        if name in lookup or name in _SYSTEM or _is_label(name, labels):
+            score += 1
+    return score
+
+
+# Per instrument object (kept alive here, so its id is never reused) and extra separators.
+_CACHE: dict[tuple[int, tuple[str, ...]], tuple[Instrument, dict[str, Role], dict[str, str]]] = {}
+
+
+def _lookup_cached(instrument: Instrument, extra: tuple[str, ...] = ()) -> tuple[dict[str, Role], dict[str, str]]:
+    key = (id(instrument), extra)
+    if key not in _CACHE or _CACHE[key][0] is not instrument:
+        _CACHE[key] = (instrument, _lookup(instrument, extra), _label_lookup(instrument))
+    return _CACHE[key][1], _CACHE[key][2]
+
+
+def _columns_text(indexes: list[int]) -> str:
+    letters = [column_letter(i) for i in indexes]
+    return " and ".join([", ".join(letters[:-1]), letters[-1]]) if len(letters) > 1 else letters[0]
+
+
+def resolve_header(cells: list[str], instrument: Instrument, kind: str = "") -> Header:
+    """Map an export's header onto the form's questions, options, metadata and tool columns.
+
+    Args:
+        cells: the header row as written (text; empty string for an empty cell).
+        instrument: the form.
+        kind: the file's kind (:attr:`FileFormat.kind`), for :data:`NAME_SAFE_SEPARATORS`.
+
+    Returns:
+        A :class:`Header`. Its ``problems`` list, when not empty, means the file cannot be
+        read as it is: a column given twice (exactly, after removing spaces, in capitals
+        only, or under two spellings of one question's path), a column pandas renamed
+        ``name.1``, a near-copy of a question (``gender_2``), or labels instead of names.
+    """
+    extra = NAME_SAFE_SEPARATORS.get(kind, ())
+    lookup, labels = _lookup_cached(instrument, extra)
+    names = [strip_spaces(cell) for cell in cells]
+    trimmed = sum(name != cell for name, cell in zip(names, cells, strict=True))
+    roles: list[Role] = []
+    for name in names:
+        if not name:
+            roles.append(Role("blank"))
+        elif name in lookup:
+            roles.append(lookup[name])
+        elif name in _SYSTEM:
+            roles.append(Role("system", tool=_SYSTEM[name].name))
+        else:
+            roles.append(Role("unknown"))
+    problems: list[Problem] = []
+
+    # The same header twice, exactly or once spaces are removed.
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        if name:
+            positions.setdefault(name, []).append(i)
+    for name, where in positions.items():
+        # A repeated column the study never reads (a tool's note, say) changes nothing.
+        if len(where) > 1 and roles[where[0]].kind != "unknown":
+            written = sorted({repr(cells[i]) for i in where})
+            how = "" if len(written) == 1 else f" (written {', '.join(written)}; spaces around a header are ignored)"
+            problems.append(_duplicate(name, where, instrument, roles[where[0]], how))
+
+    # Two spellings of one question or option ('gender' and 'about_you/gender').
+    meaning: dict[tuple[str, str | None, str | None], list[int]] = {}
+    for i, role in enumerate(roles):
+        if role.kind in ("question", "option", "metadata"):
+            meaning.setdefault((role.kind, role.question, role.code), []).append(i)
+    for (_kind, question, _code), where in meaning.items():
+        if len({names[i] for i in where}) > 1:
+            problems.append(_duplicate(question or "", where, instrument, roles[where[0]],
+                                       f" (headers {', '.join(repr(names[i]) for i in where)} name the same question)"))
+
+    # Capitals only ('Gender' beside or instead of 'gender'); pandas' renames; near-copies.
+    folded = {name.casefold(): name for name in lookup}
+    for i, name in enumerate(names):
+        if roles[i].kind != "unknown":
+            continue
+        if name.casefold() in folded:
+            target = folded[name.casefold()]
+            problems.append(Problem(
+                problem=f"the header '{name}' differs from the form's name '{target}' only in capitals",
+                column=name, question=lookup[target].question,
+                label=_label(instrument, lookup[target].question),
+                expected=f"the header '{target}', written exactly as in the form",
+                fix=f"rename column {column_letter(i)} to '{target}' (names in the form are case-sensitive)"))
+            continue
+        renamed = _PANDAS_RENAME.match(name)
+        if renamed and (renamed["base"] in positions or renamed["base"] in lookup):
+            base = renamed["base"]
+            question = lookup[base].question if base in lookup else None
+            problems.append(Problem(
+                problem=f"'{name}' is the name pandas gives a second column called '{base}': "
+                        f"the export had '{base}' twice",
+                column=name, question=question, label=_label(instrument, question),
+                expected=f"one column '{base}'",
+                fix=f"keep the answers in one '{base}' column (merge the two copies if each holds different "
+                    f"respondents' answers) and delete column {column_letter(i)}"))
+            continue
+        option = _unknown_option(name, lookup, instrument, extra)
+        if option:
+            question, code = option
+            problem = Problem(
+                problem=f"column '{name}' is an option column for '{code}', which is not an option of "
+                        f"question '{question}' in this form",
+                column=name, question=question, label=_label(instrument, question), values=[code],
+                expected=f"one of the options {', '.join(instrument.codes(question))}",
+                fix="export the data of this form's current version, or rename the column to the form's option code")
+            problems.append(problem)
+            continue
+        copy = _COPY.match(name)
+        if copy and copy["base"] in lookup and lookup[copy["base"]].kind == "question":
+            base = copy["base"]
+            problems.append(Problem(
+                problem=f"column '{name}' looks like a second copy of question '{base}'",
+                column=name, question=lookup[base].question, label=_label(instrument, lookup[base].question),
+                expected=f"every answer to '{base}' in the one column '{base}'",
+                fix=f"if column {column_letter(i)} holds answers to '{base}' (for example from another "
+                    f"version of the form), move them into the '{base}' column and delete it; "
+                    f"otherwise rename it so that it does not start with '{base}'"))
+
+    # A labels export: headers are question texts, not names.
+    label_hits = [i for i, name in enumerate(names) if roles[i].kind == "unknown" and _is_label(name, labels)]
+    question_hits = [i for i, role in enumerate(roles) if role.kind == "question"]
+    tool = _recognise(names)
+    labels_export = len(label_hits) >= 3 and len(label_hits) > len(question_hits)
+    if labels_export:
+        shown = [names[i] for i in label_hits[:3]]
+        problems.insert(0, Problem(
+            problem="labels were exported: the headers are the questions' texts "
+                    f"({'; '.join(repr(s) for s in shown)} ...) and the answers are likely their labels, "
+                    "not the form's names and codes",
+            values=shown, expected="the form's own column names and answer codes (an 'XML values and headers' export)",
+            fix=f"{tool.names_export if tool is not GENERIC_TOOL else TOOLS[0].names_export}; from ODK, "
+                f"{TOOLS[1].names_export}"))
+    separators = sorted({role.separator for role in roles if role.separator})
+    return Header(names, roles, tool, separators, trimmed, problems, labels_export)
+
+
+def _unknown_option(name: str, lookup: dict[str, Role], instrument: Instrument,
+                    extra: tuple[str, ...] = ()) -> tuple[str, str] | None:
+    """(question, code) when a header is a select-multiple's path, a separator and an unknown code."""
+    for osep in (*OPTION_SEPARATORS, *extra):
+        path, sep, code = name.rpartition(osep)
+        role = lookup.get(path) if sep else None
+        if role and role.kind == "question" and instrument[role.question].is_select_multiple and code:
+            return role.question, code
+    return None
+
+
+def _label(instrument: Instrument, question: str | None) -> str | None:
+    return instrument.label(question) if question and question in instrument.questions else None
+
+
+def _duplicate(name: str, where: list[int], instrument: Instrument, role: Role, how: str) -> Problem:
+    question = role.question if role.kind in ("question", "option", "metadata") else None
+    return Problem(
+        problem=f"the column '{name}' appears {len(where)} times, in columns {_columns_text(where)}{how}",
+        column=name, question=question, label=_label(instrument, question),
+        expected="each question in exactly one column",
+        fix="keep one column per question: if the copies hold answers of different respondents (for example "
+            "from two versions of the form), move them into one column; then delete the other copies")
+
+
+def _recognise(names: list[str]) -> Tool:
+    """The tool whose signature columns the header holds most of (generic when none)."""
+    present = set(names)
+    hits = Counter({tool.name: len(present & set(tool.signature)) for tool in TOOLS})
+    best, count = hits.most_common(1)[0]
+    return next(tool for tool in TOOLS if tool.name == best) if count else GENERIC_TOOL
