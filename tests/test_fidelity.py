@@ -277,9 +277,9 @@ def test_recorded_values_mark_withheld_cells(tmp_path: Path) -> None:
 
 
 def test_unsuppressed_values_in_memory() -> None:
-    from perspectives.report import _survey
+    from perspectives.report import survey_data
 
-    survey = _survey(None)
+    survey = survey_data(None)
     # The printed report: one Mexican worker chose another gender (line 583); 1% of workers rate
     # public awareness excellent (figure 19). Both cells are withheld in the synthesis.
     assert fidelity.unsuppressed_value("gender.other.MEX.n", "ALL", survey) == 1
@@ -419,10 +419,10 @@ def test_calcs_against_scipy(values: dict[str, object]) -> None:
     from scipy import stats as sps
 
     from perspectives import analysis
-    from perspectives.report import _survey
+    from perspectives.report import survey_data
 
     ctx = fidelity.Context(values=dict(values))
-    data = _survey(None).eligible
+    data = survey_data(None).eligible
     # a multi-select share recomputed by the calc equals the recorded value of the analysis
     assert fidelity.CALCS["multi_share"](ctx, "services, legal") == pytest.approx(values["services.legal.pct@ALL"])
     # the barrier-by-country chi-square, against scipy on a table built with pandas

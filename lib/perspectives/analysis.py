@@ -208,7 +208,7 @@ class Result:
 _SUBSETS: dict[tuple[int, str, str], tuple[weakref.ref, Any]] = {}
 
 
-def _subset(frame: pd.DataFrame, kind: str, key: str, compute: Callable[[], Any]) -> Any:
+def cached_for_frame(frame: pd.DataFrame, kind: str, key: str, compute: Callable[[], Any]) -> Any:
     """A value derived from ``frame`` (a row subset, a mask), computed once per process and frame.
 
     The analyses read the validated survey and its subsets and never modify them, and every
@@ -232,11 +232,11 @@ def population(data: pd.DataFrame, query: str | None) -> pd.DataFrame:
     """Rows the analysis is computed on (a pandas query on the eligible completes)."""
     if not query:
         return data
-    return _subset(data, "query", query, lambda: data.query(query, engine="python"))
+    return cached_for_frame(data, "query", query, lambda: data.query(query, engine="python"))
 
 
 def _country_rows(data: pd.DataFrame, country: str) -> pd.DataFrame:
-    return _subset(data, "country", country, lambda: data[data["country"] == country])
+    return cached_for_frame(data, "country", country, lambda: data[data["country"] == country])
 
 
 def _places(data: pd.DataFrame, country: str) -> dict[str, pd.DataFrame]:
@@ -348,7 +348,7 @@ def question_mask(survey, question: str, query: str | None) -> Mask:
                  if int(counts.to_numpy().sum()) == len(data) else {})
         return disclosure.suppress(disclosure.layout(question, counts, groups=_groups(question), same_as=links))
 
-    return _subset(data, "mask", f"single:{question}", compute)
+    return cached_for_frame(data, "mask", f"single:{question}", compute)
 
 
 def _band_counts(values: pd.Series, countries: pd.Series, bands: list[tuple], places: list[str]) -> pd.DataFrame:
@@ -394,7 +394,7 @@ def numeric_mask(survey, spec_: dict) -> Mask:
         return disclosure.suppress(disclosure.layout(question, counts, groups=groups, published=published,
                                                      same_as=links))
 
-    return _subset(data, "mask", f"numeric:{question}", compute)
+    return cached_for_frame(data, "mask", f"numeric:{question}", compute)
 
 
 def option_mask(survey, question: str, code: str, query: str | None, whole_population: bool = False) -> Mask:
@@ -419,7 +419,7 @@ def option_mask(survey, question: str, code: str, query: str | None, whole_popul
                  if int(answered.sum()) == len(data) else {})
         return disclosure.suppress(disclosure.layout(f"{question}.{code}", counts, shown=["yes"], same_as=links))
 
-    return _subset(data, "mask", f"multi:{question}:{code}:{whole_population}", compute)
+    return cached_for_frame(data, "mask", f"multi:{question}:{code}:{whole_population}", compute)
 
 
 def breakdown_mask(survey, question: str, code: str | None, by: str, query: str | None) -> Mask:
@@ -462,7 +462,7 @@ def breakdown_mask(survey, question: str, code: str | None, by: str, query: str 
         return disclosure.suppress(disclosure.layout(universe, counts, shown=shown, published=published,
                                                      withheld=withheld, same_as=same_as))
 
-    return _subset(data, "mask", f"by:{question}:{code}:{by}", compute)
+    return cached_for_frame(data, "mask", f"by:{question}:{code}:{by}", compute)
 
 
 # --------------------------------------------------------------------------- tables

@@ -304,9 +304,9 @@ class Context:
     @property
     def survey(self):
         if "survey" not in self._cache:
-            from .report import _survey  # the loader (and cache) the report sections use
+            from .report import survey_data  # the loader (and cache) the report sections use
 
-            self._cache["survey"] = _survey(str(self.data_path) if self.data_path else None)
+            self._cache["survey"] = survey_data(str(self.data_path) if self.data_path else None)
         return self._cache["survey"]
 
     @property

@@ -42,12 +42,18 @@ def _subset_theme_matrix(conversations: pd.DataFrame, codebook: Any) -> pd.DataF
     """Participants raising each theme (every level) by country, once per conversations frame."""
     from . import qualitative
 
-    return analysis._subset(conversations, "themes", "matrix",
+    return analysis.cached_for_frame(conversations, "themes", "matrix",
                             lambda: qualitative.theme_matrix(conversations, codebook, level=None))
 
 
 @lru_cache(maxsize=4)
-def _survey(data_path: str | None, id_column: str | None = None):
+def survey_data(data_path: str | None, id_column: str | None = None):
+    """The validated survey (``readers.SurveyData``) of an export, read once per process.
+
+    Args:
+        data_path: the export, or None for the embedded one.
+        id_column: its respondent id column, or None for the reader's rule.
+    """
     from .readers import load_survey
 
     return load_survey(data_path, id_column=id_column or None)
@@ -73,7 +79,7 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     analysis.load_specs()
     disclosure.settings()
     i18n.Translator(lang)
-    survey = _survey(str(data_path) if data_path else None, id_column or None)
+    survey = survey_data(str(data_path) if data_path else None, id_column or None)
     qualitative.load_conversations(conversations_path)
     # Drawing one small figure loads the fonts and the text layout machinery.
     fig = figures.share_bars(pd.DataFrame({"warm-up": [50.0]}, index=["warm-up"]), "warm-up")
@@ -121,7 +127,7 @@ class Section:
     @property
     def survey(self):
         """The validated survey (eligible completes, exclusion log, source stamp)."""
-        survey = _survey(str(self.data_path) if self.data_path else None, self.id_column)
+        survey = survey_data(str(self.data_path) if self.data_path else None, self.id_column)
         if not self._pooled_checked:
             # A partner's export may hold one country only: the pooled column then says what
             # it pools instead of claiming the six countries.
@@ -377,7 +383,7 @@ class Section:
             lay = disclosure.layout("sample", counts, groups={"disqualified": criteria}, published=published)
             return disclosure.suppress(lay)
 
-        return analysis._subset(eligible, "mask", "sample", compute)
+        return analysis.cached_for_frame(eligible, "mask", "sample", compute)
 
     # ------------------------------------------------------------------ survivors
     @property
@@ -398,7 +404,7 @@ class Section:
         places = [c.iso3 for c in self.study.countries if (participants["country"] == c.iso3).any()]
         counts = pd.crosstab(participants["gender"], participants["country"]).reindex(
             index=["female", "male"], columns=places, fill_value=0)
-        mask = analysis._subset(participants, "mask", "conversations.gender",
+        mask = analysis.cached_for_frame(participants, "mask", "conversations.gender",
                                 lambda: disclosure.suppress(disclosure.layout("conversations.gender", counts)))
         rows = places if self.is_synthesis else [self.country]
         women, men, everyone = self.t("Young women"), self.t("Young men"), self.t("All")
@@ -452,7 +458,7 @@ class Section:
         masks = {}
         for code in codes:
             counts = pd.DataFrame([matrix.loc[code], out_of - matrix.loc[code]], index=["yes", "no"])
-            masks[code] = analysis._subset(
+            masks[code] = analysis.cached_for_frame(
                 conversations, "mask", f"theme:{code}",
                 lambda counts=counts, code=code: disclosure.suppress(
                     disclosure.layout(f"themes.{code}", counts, shown=["yes"])))
@@ -546,7 +552,7 @@ class Section:
         places = [c for c in self.survey.instrument.codes("country") if (eligible["country"] == c).any()]
         counts = pd.crosstab(answered.map({True: "yes", False: "no"}), eligible["country"]).reindex(
             index=["yes", "no"], columns=places, fill_value=0)
-        mask = analysis._subset(eligible, "mask", f"open_text:{question}", lambda: disclosure.suppress(
+        mask = analysis.cached_for_frame(eligible, "mask", f"open_text:{question}", lambda: disclosure.suppress(
             disclosure.layout(f"open_text.{question}", counts, shown=["yes"])))
         own = "*" if self.is_synthesis else self.country
         self.values.append(self._cell_value(mask, f"{own}|yes", f"open_text.{question}.received"))
