@@ -1,13 +1,16 @@
-"""The stand-in project the build and engine tests build: tiny notebooks importing ``fakepersp``.
+"""Projects the tests build: the stand-in project and copies of this checkout.
 
-``tests/fixtures/build`` holds the notebooks, a stand-in library package and the grids; the
-study is the real ``params/study.yml`` cut down to one country (ALB), so its reports are ALB
-and the synthesis.
+``tests/fixtures/build`` holds tiny notebooks importing a stand-in library package
+(``fakepersp``) and the grids; its study is the real ``params/study.yml`` cut down to one
+country (ALB), so its reports are ALB and the synthesis. :func:`copy_checkout` makes a second
+checkout of the real project, as a second clone would be.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -25,4 +28,27 @@ def make_project(dest: Path, survey: bytes = b"respondent_id,country\nT1,ALB\n")
     (dest / "requirements.lock").write_text("example==1.0\n")
     (dest / "data" / "synthetic").mkdir(parents=True)
     (dest / "data" / "synthetic" / "survey_export.csv").write_bytes(survey)
+    return dest
+
+
+def copy_checkout(dest: Path) -> Path:
+    """A second checkout at ``dest``: this one's files as they are now, and its git metadata.
+
+    The files are those git tracks or would track (committed or not, so that a developer's
+    uncommitted change is what gets built); ``.git`` is copied so that both checkouts state
+    the same commit and the same uncommitted-changes flag, as two clones of one commit do.
+    """
+    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=REPO,
+                            capture_output=True, check=True).stdout.split(b"\0")
+    for name in filter(None, listed):
+        source = REPO / os.fsdecode(name)
+        if source.is_file():
+            target = dest / os.fsdecode(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    git = REPO / ".git"
+    if git.is_dir():
+        shutil.copytree(git, dest / ".git", symlinks=True)
+    elif git.is_file():  # a linked worktree: .git names the shared repository
+        shutil.copy2(git, dest / ".git")
     return dest

@@ -23,35 +23,13 @@ import time
 from pathlib import Path
 
 import pytest
+from stand_in import copy_checkout
 
 from perspectives.build import build
 from perspectives.study import repo_root
 
 ROOT = repo_root()
 REPORTS = ["BIH", "ALL"]
-
-
-def _copy_checkout(dest: Path) -> Path:
-    """A second checkout at ``dest``: this one's files as they are now, and its git metadata.
-
-    The files are those git tracks or would track (committed or not, so that a developer's
-    uncommitted change is what gets built); ``.git`` is copied so that both checkouts state
-    the same commit and the same uncommitted-changes flag, as two clones of one commit do.
-    """
-    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.split(b"\0")
-    for name in filter(None, listed):
-        source = ROOT / os.fsdecode(name)
-        if source.is_file():
-            target = dest / os.fsdecode(name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    git = ROOT / ".git"
-    if git.is_dir():
-        shutil.copytree(git, dest / ".git", symlinks=True)
-    elif git.is_file():  # a linked worktree: .git names the shared repository
-        shutil.copy2(git, dest / ".git")
-    return dest
 
 
 def _cli_build(checkout: Path) -> Path:
@@ -67,8 +45,8 @@ def _cli_build(checkout: Path) -> Path:
 @pytest.fixture(scope="module")
 def two_builds(tmp_path_factory) -> tuple[Path, Path]:
     """The same reports built in two checkouts whose paths differ (in length too)."""
-    first = _copy_checkout(tmp_path_factory.mktemp("a") / "repo")
-    second = _copy_checkout(tmp_path_factory.mktemp("second-clone") / "elsewhere" / "perspectives")
+    first = copy_checkout(tmp_path_factory.mktemp("a") / "repo")
+    second = copy_checkout(tmp_path_factory.mktemp("second-clone") / "elsewhere" / "perspectives")
     return _cli_build(first), _cli_build(second)
 
 
@@ -168,7 +146,8 @@ def test_no_output_leaks_row_level_data_or_the_machine(built: Path):
 
 def test_forced_rebuild_gives_identical_bytes(built: Path):
     before = _all_files(built)
-    result = build(countries=REPORTS, sections=["knowledge", "summary"], out=built, jobs=2, force=True)
+    result = build(countries=REPORTS, sections=["knowledge", "summary"], out=built, jobs=2, force=True,
+                   root=built.parent)  # the checkout it was built in, as it was then
     assert result.ok and len(result.executed) == 4
     after = _all_files(built)
     changed = sorted(name for name in before if before[name] != after.get(name))

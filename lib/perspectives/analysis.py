@@ -422,14 +422,28 @@ def option_mask(survey, question: str, code: str, query: str | None, whole_popul
     return cached_for_frame(data, "mask", f"multi:{question}:{code}:{whole_population}", compute)
 
 
-def breakdown_mask(survey, question: str, code: str | None, by: str, query: str | None) -> Mask:
+def breakdown_mask(survey, question: str, code: str | None, by: str, query: str | None, place: str = ALL) -> Mask:
     """Answers (or one option) by another question's groups, linked to the country masks.
 
-    Its pooled cells are the pooled cells of the question's own mask, and each group's base
-    is that group's pooled count in the grouping question's mask: whatever those withhold is
-    withheld here, whatever they publish stays published.
+    Args:
+        survey: the validated survey.
+        question: the question whose answers are the rows.
+        code: one option of a select-multiple ``question`` (rows: ticked or not), or None.
+        by: the select-one question whose groups are the columns.
+        query: the population (a pandas query on the eligible completes), or None.
+        place: the respondents of one country (its ISO3 code), or ``ALL`` for every country.
+
+    Returns:
+        The mask. Its "all groups" cells are the place's cells in the question's own mask (the
+        pooled ones for ``ALL``), and each group's base is that group's cell, for the place,
+        in the grouping question's mask: whatever those withhold is withheld here, whatever
+        they publish stays published, so no difference between this table and theirs reveals
+        a withheld count.
     """
     data = population(survey.eligible, query)
+    if place != ALL:
+        data = _country_rows(data, place)
+    own = _own(place)
 
     def compute() -> Mask:
         groups = [g for g in survey.instrument.codes(by) if (data[by] == g).any()]
@@ -438,6 +452,7 @@ def breakdown_mask(survey, question: str, code: str | None, by: str, query: str 
             counts = _count_table(data[question], data[by], survey.instrument.codes(question), groups)
             counts = counts.loc[list(main.layout.categories)]
             shown = None
+            main_cell = f"{own}|{{category}}"
         else:
             main = option_mask(survey, question, code, query)
             column = data[f"{question}/{code}"].astype("boolean")
@@ -445,24 +460,151 @@ def breakdown_mask(survey, question: str, code: str | None, by: str, query: str 
             ticked = column[answered].astype(bool).map({True: "yes", False: "no"})
             counts = _count_table(ticked, data.loc[answered, by], ["yes", "no"], groups)
             shown = ["yes"]
+            main_cell = f"{own}|{{category}}"
         by_mask = question_mask(survey, by, query)
         published, withheld, same_as = ["*|*"], [], {}
-        universe = f"{main.universe}/{by}"
-        countries = list(main.layout.places)
+        universe = f"{main.universe}/{by}" + ("" if place == ALL else f"@{place}")
+        main_places = list(main.layout.places) if place == ALL else [place]
         for category in (shown or list(counts.index)):
             cell = f"*|{category}"
-            (published if main.shown(cell) else withheld).append(cell)
-            same_as[cell] = (main.universe, countries, [str(category)])
+            (published if main.shown(main_cell.format(category=category)) else withheld).append(cell)
+            same_as[cell] = (main.universe, main_places, [str(category)])
         for group in groups:
-            # The group's base is the grouping question's pooled count only when everyone in
-            # the group answered; otherwise it is a base of its own.
-            if int(counts[group].sum()) == by_mask.layout.value(f"*|{group}"):
-                (published if by_mask.shown(f"*|{group}") else withheld).append(f"{group}|*")
-                same_as[f"{group}|*"] = (by_mask.universe, list(by_mask.layout.places), [group])
+            # The group's base is the grouping question's count for the place only when everyone
+            # in the group answered; otherwise it is a base of its own.
+            if int(counts[group].sum()) == by_mask.layout.value(f"{own}|{group}"):
+                (published if by_mask.shown(f"{own}|{group}") else withheld).append(f"{group}|*")
+                same_as[f"{group}|*"] = (by_mask.universe, main_places if place != ALL
+                                         else list(by_mask.layout.places), [group])
         return disclosure.suppress(disclosure.layout(universe, counts, shown=shown, published=published,
                                                      withheld=withheld, same_as=same_as))
 
     return cached_for_frame(data, "mask", f"by:{question}:{code}:{by}", compute)
+
+
+def crosstab(survey, question: str, by: str, country: str, place_names: dict[str, str], *,
+             name: str | None = None, test: str | None = None, population_query: str | None = None) -> Result:
+    """A crosstab written in a notebook: answers to ``question`` by the groups of ``by``.
+
+    It is computed among the report's respondents (one country, or every country for the
+    synthesis) and published through the same kind of mask as every analysis, linked to the
+    masks of ``question`` and ``by`` (:func:`breakdown_mask`): its table, figure, sentences and
+    recorded values read that one mask. A select-multiple ``question`` gives one row per
+    option (the share of each group who ticked it); a select-one question one row per answer.
+
+    Args:
+        survey: the validated survey.
+        question: a question of the form (select-one or select-multiple).
+        by: a select-one question of the form (the columns).
+        country: the report: an ISO3 code or ``ALL``.
+        place_names: display names of the places.
+        name: the recorded values' prefix (default ``<question>_by_<by>``): the values are
+            ``NAME.ANSWER.GROUP.n`` and ``.pct``, and ``NAME.ANSWER.all.n``.
+        test: ``"chi2"`` for Pearson's chi-square test of independence on the full table.
+        population_query: restrict the respondents (a pandas query on the eligible completes).
+
+    Returns:
+        The result: ``table`` (groups' n (%) and all groups), ``shares`` (answers x groups, NaN
+        where withheld), ``values``, ``withheld`` (in memory only), ``context`` (a Cell per
+        ``ANSWER.GROUP`` recorded name, for sentences) and ``test``.
+
+    Raises:
+        KeyError: an unknown question.
+        ValueError: ``by`` is not a select-one question, or ``test`` is not ``"chi2"``.
+    """
+    instrument = survey.instrument
+    name = name or f"{question}_by_{by}"
+    for asked in (question, by):
+        if asked not in instrument.questions:
+            raise KeyError(f"crosstab: {asked!r} is not a question of the form")
+    if instrument[by].type != "select_one":
+        raise ValueError(f"crosstab: group by a select-one question; {by!r} is {instrument[by].type}")
+    if test not in (None, "chi2"):
+        raise ValueError(f"crosstab: test must be 'chi2' or None, not {test!r}")
+    result = Result(name, country)
+    multi = instrument[question].type == "select_multiple"
+    codes = instrument.codes(question)
+    rows = {c: breakdown_mask(survey, question, c, by, population_query, country) for c in codes} if multi \
+        else dict.fromkeys(codes, breakdown_mask(survey, question, None, by, population_query, country))
+    cell_of = (lambda code, group: f"{group}|yes") if multi else (lambda code, group: f"{group}|{code}")
+    any_mask = next(iter(rows.values()))
+    groups = list(any_mask.layout.places)
+    labels, group_labels = instrument.choice_labels(question), instrument.choice_labels(by)
+    # A count and its share in columns of their own: a share whose base is withheld can leave
+    # its count publishable, and each is shown as the mask says.
+    columns: dict[tuple[str, str], dict[str, disclosure.Entry]] = {}
+    for group in [*groups, POOLED]:
+        heading = group_labels.get(group, group) if group != POOLED else place_names[country]
+        columns[(heading, "n")] = {labels.get(c, c): rows[c].n(cell_of(c, group)) for c in codes}
+        columns[(heading, "%")] = {labels.get(c, c): rows[c].pct(cell_of(c, group)) for c in codes}
+        columns[(heading, "n")]["Respondents"] = any_mask.base_n(f"{group}|*")
+        columns[(heading, "%")]["Respondents"] = disclosure.text("")
+    result.table = disclosure.table(columns)
+    result.shares = pd.DataFrame({group_labels.get(g, g): [rows[c].share(cell_of(c, g)) for c in codes] for g in groups},
+                                 index=[labels.get(c, c) for c in codes], dtype=float)
+    result.base = any_mask.count("*|*")
+    for code in codes:
+        for group in groups:
+            cell = cell_of(code, group)
+            result.record_cell(rows[code], cell, f"{code}.{group}.n")
+            result.record_cell(rows[code], cell, f"{code}.{group}.pct", "percent")
+            result.context[f"{name}.{code}.{group}"] = Cell(rows[code], cell)
+        result.record_cell(rows[code], cell_of(code, POOLED), f"{code}.all.n")
+        result.context[f"{name}.{code}.all"] = Cell(rows[code], cell_of(code, POOLED))
+    if test == "chi2":
+        counts = (pd.DataFrame({c: rows[c].layout.counts.loc["yes"] for c in codes}).T if multi
+                  else any_mask.layout.counts)
+        result.test = stats.chi_square(counts)
+        _record_test(result, "chi2")
+    return result
+
+
+def count_table(counts: pd.DataFrame, name: str, country: str, place_name: str) -> Result:
+    """Counts computed in a notebook, published under the study's small-cell rule.
+
+    Each column is a base (its respondents), the last column all of them together; the
+    pattern of withheld cells is computed by :func:`perspectives.disclosure.suppress` for
+    this table alone (nothing links it to the question tables: prefer :func:`crosstab` for
+    questions of the form).
+
+    Args:
+        counts: whole numbers of respondents, ``rows x columns``, labels unique.
+        name: the recorded values' prefix (``NAME.ROW.COLUMN.n`` / ``.pct``, ``NAME.ROW.all.n``).
+        country: the report (ISO3 or ``ALL``).
+        place_name: the column heading of all columns together.
+
+    Returns:
+        The result (table, shares, values, in-memory withheld values, cells for sentences).
+
+    Raises:
+        ValueError: counts that are not whole non-negative numbers.
+    """
+    result = Result(name, country)
+    counts = counts.copy()
+    counts.index = [str(i) for i in counts.index]
+    counts.columns = [str(c) for c in counts.columns]
+    suffix = "" if country == ALL else f"@{country}"
+    mask = disclosure.suppress(disclosure.layout(f"notebook:{name}{suffix}", counts))
+    rows, cols = list(counts.index), list(counts.columns)
+    columns: dict[tuple[str, str], dict[str, disclosure.Entry]] = {}
+    for col in [*cols, POOLED]:
+        heading = place_name if col == POOLED else col
+        columns[(heading, "n")] = {row: mask.n(f"{col}|{row}") for row in rows}
+        columns[(heading, "%")] = {row: mask.pct(f"{col}|{row}") for row in rows}
+        columns[(heading, "n")]["Respondents"] = mask.base_n(f"{col}|*")
+        columns[(heading, "%")]["Respondents"] = disclosure.text("")
+    result.table = disclosure.table(columns)
+    result.shares = pd.DataFrame({col: [mask.share(f"{col}|{row}") for row in rows] for col in cols},
+                                 index=rows, dtype=float)
+    result.base = mask.count("*|*")
+    for row in rows:
+        for col in cols:
+            result.record_cell(mask, f"{col}|{row}", f"{row}.{col}.n")
+            result.record_cell(mask, f"{col}|{row}", f"{row}.{col}.pct", "percent")
+            result.context[f"{name}.{row}.{col}"] = Cell(mask, f"{col}|{row}")
+        result.record_cell(mask, f"{POOLED}|{row}", f"{row}.all.n")
+        result.context[f"{name}.{row}.all"] = Cell(mask, f"{POOLED}|{row}")
+    return result
 
 
 # --------------------------------------------------------------------------- tables

@@ -23,7 +23,8 @@ Inputs
 
 Outputs
     The reports under ``--out`` (default ``outputs/``); the URL and one line per rebuild on
-    stderr; ``event: ready`` and ``event: reload`` on ``/__events`` (server-sent events).
+    stderr; on ``/__events`` (server-sent events): ``ready`` when a page connects, ``reload``
+    when a report's HTML is written, ``built`` when a rebuild is over.
 """
 
 from __future__ import annotations
@@ -237,7 +238,12 @@ class Preview:
 
 
 def _changes(root: Path, stop: threading.Event) -> Iterator[set[str]]:
-    """Batches of changed paths under the watched folders (outputs and caches left out)."""
+    """Batches of changed paths under the watched folders (outputs and caches left out).
+
+    The first batch is empty and comes once the watcher is in place (its first idle period):
+    a change made after it is seen; one made before it is the caller's to catch up on. Later
+    empty batches (idle periods) are not yielded.
+    """
     import watchfiles
 
     def relevant(change: Any, path: str) -> bool:
@@ -246,35 +252,49 @@ def _changes(root: Path, stop: threading.Event) -> Iterator[set[str]]:
                        for p in parts[len(root.parts):])
 
     folders = [str(root / f) for f in WATCHED if (root / f).is_dir()]
+    watching = False
     # A 50 ms quiet period groups an editor's save (write, rename) into one change.
     for batch in watchfiles.watch(*folders, watch_filter=relevant, debounce=1600, step=50,
-                                  stop_event=stop, yield_on_timeout=False, rust_timeout=200):
-        yield {path for _, path in batch}
+                                  stop_event=stop, yield_on_timeout=True, rust_timeout=200):
+        if batch or not watching:
+            watching = True
+            yield {path for _, path in batch}
+
+
+def _rebuild(preview: Preview) -> None:
+    """One rebuild; the pages hear ``built`` when it is over (failed or not)."""
+    try:
+        result = preview.rebuild()
+        preview.events.send("built", {"ok": result.ok, "at": time.time()})
+    except (ValueError, RuntimeError) as exc:  # bad input or parameters: say so, keep watching
+        print(f"preview: not rebuilt: {exc}", file=sys.stderr, flush=True)
+        preview.events.send("built", {"ok": False, "error": str(exc), "at": time.time()})
 
 
 def serve(preview: Preview, port: int = 8000, open_browser: bool = False) -> None:
     """Build, serve and rebuild on every change until interrupted (Ctrl-C)."""
-    result = preview.rebuild()
+    preview.rebuild()
     httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(preview.out, preview.events))
     httpd.daemon_threads = True
     url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     threading.Thread(target=httpd.serve_forever, name="preview-http", daemon=True).start()
-    print(f"preview: serving {url} ({'ok' if result.ok else 'with failures'}); "
-          "watching notebooks/, params/, lib/, data/; Ctrl-C stops", file=sys.stderr, flush=True)
-    if open_browser:
-        import webbrowser
-
-        webbrowser.open(url)
     stop = threading.Event()
+    changes = _changes(preview.root, stop)
     try:
-        for changed in _changes(preview.root, stop):
+        next(changes)  # the watcher is in place
+        # What changed while the first build ran and the watcher started: nothing to do, usually.
+        result = preview.rebuild()
+        print(f"preview: serving {url} ({'ok' if result.ok else 'with failures'}); "
+              "watching notebooks/, params/, lib/, data/; Ctrl-C stops", file=sys.stderr, flush=True)
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+        for changed in changes:
             names = sorted(Path(p).relative_to(preview.root).as_posix() for p in changed)
             print(f"preview: changed {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}",
                   file=sys.stderr, flush=True)
-            try:
-                preview.rebuild()
-            except (ValueError, RuntimeError) as exc:  # bad input or parameters: say so, keep watching
-                print(f"preview: not rebuilt: {exc}", file=sys.stderr, flush=True)
+            _rebuild(preview)
     except KeyboardInterrupt:
         print("preview: stopping", file=sys.stderr)
     finally:

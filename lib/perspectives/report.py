@@ -118,6 +118,8 @@ class Section:
         # only (finish() writes self.values, never this), for in-process comparisons.
         self.withheld: dict[tuple[str, str], Any] = {}
         self.notes: list[str] = []
+        # Published numbers of the analyses written in the notebook, by recorded name (for say()).
+        self.v: dict[str, analysis.Cell] = {}
         self.names = {c.iso3: self.t(c.name) for c in self.study.countries}
         self.names[ALL] = self.t("All six countries")
         self._pooled_place = self.t("the six countries")
@@ -155,9 +157,25 @@ class Section:
     def heading(self, text: str, level: int = 2) -> None:
         display(Markdown(f"{'#' * level} {text}"))
 
-    def say(self, text: str) -> None:
-        """A paragraph of narrative (already filled with computed values)."""
+    def _paragraph(self, text: str) -> None:
+        """A paragraph of narrative already filled and translated."""
         display(Markdown(text))
+
+    def say(self, template: str, **fields: Any) -> None:
+        """A paragraph written in the notebook, in the report's language, with its numbers.
+
+        The template goes through the language's catalogue (a missing translation falls back
+        to English and is listed), then its fields are filled: ``{place}`` (the report's
+        population), ``{v[NAME]}`` (a number published by ``crosstab`` or ``table`` in this
+        run, by its recorded name without the measure: ``{v[barriers_by_gender.stigma_shame.female].pct}``;
+        ``.n``, ``.pct`` and ``.pct_n`` choose the form) and any ``fields`` given. A sentence
+        that would print a withheld number is dropped, and one note says numbers are withheld.
+
+        Raises:
+            KeyError: a field or a recorded name the run does not have.
+        """
+        self._paragraph(analysis.fill(self.t(template), self._withheld_note(), place=self.place,
+                                      v=self.v, **fields))
 
     def record(self, name: str, value: Any, n: int | None = None, country: str | None = None, **extra: Any) -> None:
         """Record a key number of this run (read by the summary, the tests and the claims check)."""
@@ -223,7 +241,7 @@ class Section:
 
             result.context = i18n.translate_fields(result.context, self.t, settings().threshold)
         if spec.get("text"):
-            self.say(result.narrative(self.t(spec["text"]), self.place, self._withheld_note()))
+            self._paragraph(result.narrative(self.t(spec["text"]), self.place, self._withheld_note()))
         figure = spec.get("figure")
         caption_base = self.t(figure["caption"] if figure else spec.get("caption")
                               or analysis_id.replace("_", " ").capitalize())
@@ -252,9 +270,96 @@ class Section:
             by = self.t(spec["by"].replace("_", " "))
             template = ("Test across {by}: {test} (some expected counts are small; read with care)."
                         if getattr(result.test, "small_expected", False) else "Test across {by}: {test}.")
-            self.say(self.t(template, by=by, test=fmt.fmt_test(result.test)))
+            self._paragraph(self.t(template, by=by, test=fmt.fmt_test(result.test)))
         self._note(result.notes)
         return result
+
+    # ------------------------------------------------------------------ analyses written in the notebook
+    def crosstab(self, question: str, by: str, *, test: str | None = None, name: str | None = None,
+                 caption: str | None = None, population: str | None = None, figure: bool = True) -> analysis.Result:
+        """Publish a crosstab written in the notebook: answers to ``question`` by ``by``'s groups.
+
+        The table, its figure and its recorded values go through the same disclosure control
+        as every analysis (:func:`perspectives.analysis.crosstab`), for the report's own
+        respondents; the numbers are then available to :meth:`say` as ``v["NAME.ANSWER.GROUP"]``.
+
+        Args:
+            question: a select-one or select-multiple question of the form.
+            by: a select-one question (the columns).
+            test: ``"chi2"`` to test independence and say the result.
+            name: the recorded values' prefix (default ``<question>_by_<by>``).
+            caption: the table's and figure's caption (default: the two questions' labels).
+            population: restrict the respondents (a pandas query on the eligible completes).
+            figure: draw the shares by group as bars.
+
+        Returns:
+            The published result (see :func:`perspectives.analysis.crosstab`).
+        """
+        result = analysis.crosstab(self.survey, question, by, self.country, self.names, name=name, test=test,
+                                   population_query=population)
+        instrument = self.survey.instrument
+        caption = self.t(caption) if caption else self.t("{question} by {by}", question=instrument.label(question),
+                                                          by=instrument.label(by))
+        self._publish(result, caption, figure)
+        if result.test is not None:
+            self._paragraph(self.t("Test across {by}: {test}.", by=instrument.label(by), test=fmt.fmt_test(result.test)))
+        return result
+
+    def table(self, counts: pd.DataFrame, name: str, caption: str, *, figure: bool = False) -> analysis.Result:
+        """Publish counts computed in the notebook (answers as rows, groups as columns).
+
+        Each column is a base; its cells go through the study's small-cell rule on their own
+        (use :meth:`crosstab` when rows and columns are questions of the form: its cells are
+        linked to the tables of those questions, so that no difference between tables reveals
+        a withheld count).
+
+        Args:
+            counts: whole numbers of respondents, ``answers x groups``.
+            name: the recorded values' prefix: ``NAME.ROW.COLUMN.n`` and ``.pct``.
+            caption: the caption (translated through the catalogue).
+            figure: draw the column shares as bars.
+
+        Returns:
+            The published result.
+        """
+        result = analysis.count_table(counts, name, self.country, self.names[self.country])
+        self._publish(result, self.t(caption), figure)
+        return result
+
+    def figure(self, result: analysis.Result, caption: str, kind: str = "bars") -> None:
+        """Draw a published result's shares (withheld cells are not drawn).
+
+        Args:
+            result: what :meth:`crosstab` or :meth:`table` returned.
+            caption: the caption (translated through the catalogue).
+            kind: ``"bars"`` (grouped bars) or ``"stacked"`` (one bar per group).
+
+        Raises:
+            ValueError: an unknown kind.
+        """
+        if kind not in ("bars", "stacked"):
+            raise ValueError(f"figure kind must be 'bars' or 'stacked', not {kind!r}")
+        self._draw_shares(result, self.t(caption), kind)
+
+    def _draw_shares(self, result: analysis.Result, caption: str, kind: str = "bars") -> None:
+        title = self.t("{caption} — {place}", caption=caption, place=self.names[self.country])
+        shares = result.shares if kind == "bars" else result.shares.T
+        fig = figures.share_bars(shares, title) if kind == "bars" else figures.stacked_shares(shares, title)
+        self.show_figure(fig, f"{result.analysis_id}_{kind}", title)
+
+    def _publish(self, result: analysis.Result, caption: str, figure: bool) -> None:
+        """Record, show and (optionally) draw a result computed for this run."""
+        for value in result.values:
+            value["section"] = self.section
+        self.values.extend(result.values)
+        self.withheld.update(result.withheld)
+        self.v.update({k: v for k, v in result.context.items() if isinstance(v, analysis.Cell)})
+        n_text = disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}"
+        where = self.names[self.country]
+        self.show_table(result.table, result.analysis_id,
+                        self.t("{caption} — {place} (n = {n})", caption=caption, place=where, n=n_text))
+        if figure and result.shares is not None:
+            self._draw_shares(result, caption)
 
     def _withheld_note(self) -> str:
         """Said once where a sentence was dropped because its number is withheld."""
@@ -282,7 +387,7 @@ class Section:
     def finish(self) -> Path:
         """Explain the marks used and write ``values.json``; returns its path."""
         if self.notes:
-            self.say(f"**{self.t('Notes on the tables.')}** " + " ".join(self.t(n) for n in self.notes))
+            self._paragraph(f"**{self.t('Notes on the tables.')}** " + " ".join(self.t(n) for n in self.notes))
         self.t.write_missing(self.output_dir)
         path = self.output_dir / "values.json"
         path.write_text(json.dumps(self.values, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
@@ -326,7 +431,7 @@ class Section:
                                                 of=f"{own}|disqualified"))
         fields = {key: analysis.Cell(mask, f"{own}|{key}") for key in ("eligible", "partial", "disqualified")}
         total_n = mask.count(f"{own}|*")
-        self.say(analysis.fill(
+        self._paragraph(analysis.fill(
             t("Of {total} responses received for {place}, {eligible} were eligible and complete and are "
               "analysed here; {partial} stopped before the end and {disqualified} did not meet an "
               "eligibility criterion."),
@@ -397,7 +502,7 @@ class Section:
         from . import qualitative
 
         country = None if self.is_synthesis else self.country
-        self.say(self.t(qualitative.conversations_note(country)))
+        self._paragraph(self.t(qualitative.conversations_note(country)))
         if not qualitative.has_conversations(country):
             return
         participants = self.participants
@@ -420,7 +525,7 @@ class Section:
                      for c in ("age_at_conversation.min", "age_at_conversation.max"))
         first_low, first_high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
                                  for c in ("age_first_targeted.min", "age_first_targeted.max"))
-        self.say(self.t("Participants were aged {low} to {high} at the time of the conversation; in the "
+        self._paragraph(self.t("Participants were aged {low} to {high} at the time of the conversation; in the "
                         "participants table, the ages at which they were first targeted run from {first_low} "
                         "to {first_high}.", low=low, high=high, first_low=first_low, first_high=first_high))
         own = "*" if self.is_synthesis else self.country
@@ -470,7 +575,7 @@ class Section:
 
         country = None if self.is_synthesis else self.country
         if not self.is_synthesis:
-            self.say(self.t(qualitative.conversations_note(country)))
+            self._paragraph(self.t(qualitative.conversations_note(country)))
             if not qualitative.has_conversations(country):
                 return
         codebook = qualitative.load_codebook()
@@ -517,13 +622,13 @@ class Section:
         if excerpts:
             # Excerpts are what participants said (or, here, synthetic summaries): never machine-translated.
             self.t.note_missing("conversation excerpts (shown as recorded)")
-            self.say(self.t("**Excerpts** (in the embedded data these are synthetic summaries; an excerpt is shown "
+            self._paragraph(self.t("**Excerpts** (in the embedded data these are synthetic summaries; an excerpt is shown "
                             "only with the participant's consent and after a screen for identifying details):")
                      + "\n\n" + "\n\n".join(f"> {text}" for text in excerpts))
         blocked = int(log["blocked"].sum()) if len(log) else 0
         self.record(f"excerpts.{self.section}.blocked", blocked)
         if blocked:
-            self.say(self.t("The identifying-details screen withheld {blocked} excerpt(s) on these themes.",
+            self._paragraph(self.t("The identifying-details screen withheld {blocked} excerpt(s) on these themes.",
                             blocked=blocked))
 
     def _count_text(self, k: int, n: int) -> str:
@@ -561,11 +666,11 @@ class Section:
             return
         label = self.survey.instrument.label(question)
         if chosen.shown:
-            self.say(self.t("Answers to the open question '{label}', approved for publication and screened for "
+            self._paragraph(self.t("Answers to the open question '{label}', approved for publication and screened for "
                             "identifying details:", label=label) + "\n\n" +
                      "\n\n".join(f"> {text}" for text in chosen.shown))
         else:
-            self.say(analysis.fill(
+            self._paragraph(analysis.fill(
                 self.t("{n} workers answered the open question '{label}'; no answer is shown because none "
                        "has been approved for publication and passed the identifying-details screen."),
                 self.t("No answer to the open question '{label}' is shown: none has been approved for "
@@ -579,14 +684,14 @@ class Section:
         country = None if self.is_synthesis else self.country
         # The recommendations are composed by perspectives.qualitative in English only.
         self.t.note_missing("recommendations text (perspectives.qualitative composes it in English)")
-        self.say(qualitative.render_recommendations(country, **self._qualitative_inputs()))
+        self._paragraph(qualitative.render_recommendations(country, **self._qualitative_inputs()))
 
     def roundtable(self) -> None:
         from . import qualitative
 
         country = None if self.is_synthesis else self.country
         self.t.note_missing("roundtable text (perspectives.qualitative composes it in English)")
-        self.say(qualitative.render_roundtable(country, **self._qualitative_inputs()))
+        self._paragraph(qualitative.render_roundtable(country, **self._qualitative_inputs()))
 
     # ------------------------------------------------------------------ summary
     def summary(self) -> None:
@@ -597,5 +702,5 @@ class Section:
         findings, used = key_findings(report_dir, self.country, self.place, translate=self.t)
         for heading, bullets in findings:
             self.heading(heading, 3)
-            self.say("\n".join(f"- {b}" for b in bullets))
+            self._paragraph("\n".join(f"- {b}" for b in bullets))
         self.record("summary.values_used", used)
