@@ -43,8 +43,9 @@ __all__ = ["generate", "write", "main"]
 
 # Values a participant has unless a count says otherwise.
 _ATTRIBUTE_DEFAULTS = {"gender": "female", "conversation_mode": "in_person"}
-# Chance that a participant received a support not pinned by a printed count.
-_SUPPORT_RATES = {"psychological": 0.75, "legal": 0.5, "medical": 0.35, "ngo_referral": 0.3,
+# Chance that a participant received a support not pinned by a printed count. Legal help is
+# high because the report says most participants had it (a quantifier, not a printed count).
+_SUPPORT_RATES = {"psychological": 0.75, "legal": 0.7, "medical": 0.35, "ngo_referral": 0.3,
                   "long_term_rehabilitation": 0.1}
 _CONSENT_RATE = 0.8
 _FILLER_THEMES = (3, 6)   # extra themes per participant, min and max
@@ -95,6 +96,12 @@ def _related(a: str, b: str) -> bool:
     return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 
 
+def _synthesis_code(study_path: Path) -> str:
+    """The code that means every country together (``study.synthesis_code``)."""
+    return str((yaml.safe_load(Path(study_path).read_text(encoding="utf-8")).get("study") or {})
+               .get("synthesis_code", "ALL"))
+
+
 def generate(seed: int | None = None, counts_path: Path | None = None, codebook: Codebook | None = None,
              study_path: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build (participants, conversations) that reproduce every printed count exactly."""
@@ -117,6 +124,7 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
                            "age_at_conversation": rng.randint(18, 23), "age_first_targeted": rng.randint(12, 17),
                            "support": set(), "themes": set()}
     ids_by_country = {c: [p for p in people if people[p]["country"] == c] for c in countries}
+    pooled = _synthesis_code(study_path)
     chosen: dict[str, list[str]] = {}
 
     # Country-level attributes first (gender decides who is eligible for some themes).
@@ -162,10 +170,11 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
                     for p in pick:
                         people[p]["support"].add(t.target)
                 elif t.kind == "theme":
-                    if t.country not in countries:
-                        raise ValueError(f"theme count {t.id!r} must name a country with conversations")
+                    if t.country not in countries and t.country != pooled:
+                        raise ValueError(f"theme count {t.id!r} must name a country with conversations "
+                                         f"or all of them ({pooled})")
                     # A theme count lies within the participants of an earlier count on an ancestor code.
-                    pool = ids_by_country[t.country]
+                    pool = sorted(people) if t.country == pooled else ids_by_country[t.country]
                     for earlier in targets:
                         if earlier.id in chosen and earlier.kind == "theme" and earlier.country == t.country \
                                 and t.target.startswith(earlier.target + "."):
@@ -183,7 +192,8 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
 
     leaves = [c for c in codebook.codes if not any(o.startswith(c + ".") for o in codebook.codes)]
     for country in countries:
-        pinned_themes = [t.target for t in targets if t.kind == "theme" and t.country == country]
+        # A count over all the conversations pins its theme in every country.
+        pinned_themes = [t.target for t in targets if t.kind == "theme" and t.country in (country, pooled)]
         pinned_support = {t.target for t in targets if t.kind == "support" and t.country == country}
         free = [c for c in leaves if not any(_related(c, p) for p in pinned_themes)]
         for p in ids_by_country[country]:
