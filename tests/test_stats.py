@@ -208,15 +208,3 @@ def test_slider_bands_inclusive_edges_and_errors() -> None:
 
 # --- checks ---------------------------------------------------------------------------------
 
-def test_check_shares_and_parts() -> None:
-    freq = st.frequency(pd.Series(list("aabbbc")), ["a", "b", "c"])
-    assert st.check_shares(freq["percent"]) == pytest.approx(100.0)
-    with pytest.raises(st.ConsistencyError):
-        st.check_shares(pd.Series([40.0, 40.0, 19.0]))
-    assert st.check_shares(pd.Series([33.0, 33.0, 33.0]), tol=1.5) == 99.0
-    with pytest.raises(st.ConsistencyError):
-        st.check_shares(pd.Series([50.0, np.nan]))
-    assert isinstance(st.ConsistencyError("x"), AssertionError)
-    assert st.check_parts([335, 77, 1], 413) == 413
-    with pytest.raises(st.ConsistencyError):
-        st.check_parts([335, 77], 413)

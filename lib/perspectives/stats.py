@@ -12,8 +12,9 @@ Inputs
 Outputs
     Frequency tables (columns ``n``, ``percent``; base N in ``attrs["base"]``), integer
     crosstabs and their column percentages, frozen result objects for Pearson's chi-square
-    (``ChiSquareResult``) and one-way ANOVA (``AnovaResult``), Likert and slider summaries,
-    and ``ConsistencyError`` raised by the checks.
+    (``ChiSquareResult``) and one-way ANOVA (``AnovaResult``), Likert and slider summaries.
+    That published tables add up (parts to their base) is checked after every run by
+    :mod:`perspectives.audit`, on what was published.
 """
 
 from __future__ import annotations
@@ -28,10 +29,7 @@ import pandas as pd
 __all__ = [
     "AnovaResult",
     "ChiSquareResult",
-    "ConsistencyError",
     "anova_oneway",
-    "check_parts",
-    "check_shares",
     "chi_square",
     "column_percent",
     "crosstab",
@@ -48,10 +46,6 @@ def _scipy_stats():  # noqa: ANN202 - the scipy.stats module
     from scipy import stats
 
     return stats
-
-
-class ConsistencyError(AssertionError):
-    """A table fails an internal check (shares do not sum to 100, parts to their total)."""
 
 
 @dataclass(frozen=True)
@@ -301,28 +295,3 @@ def slider_bands(values: pd.Series, bands: Sequence[tuple[str, float, float]]) -
     out = _table(pd.Series(counts, index=labels), len(x), additive=True)
     out.index.name = values.name
     return out
-
-
-def check_shares(percent: pd.Series, target: float = 100.0, tol: float = 0.5) -> float:
-    """Check that single-select shares sum to ``target`` within ``tol``; return the sum.
-
-    ``tol`` suits unrounded shares; for shares already rounded to whole numbers allow half
-    a point per category. Raises :class:`ConsistencyError` on a miss or a missing share.
-    """
-    if percent.isna().any():
-        raise ConsistencyError(f"shares include missing values: {percent[percent.isna()].index.tolist()}")
-    total = float(percent.sum())
-    if abs(total - target) > tol:
-        raise ConsistencyError(f"shares sum to {total:.3f}, expected {target} ± {tol}")
-    return total
-
-
-def check_parts(parts: Iterable[float], total: float, tol: float = 0.0) -> float:
-    """Check that ``parts`` add up to ``total`` (within ``tol``); return their sum."""
-    values = np.asarray(list(parts), dtype="float64")
-    if np.isnan(values).any() or np.isnan(float(total)):
-        raise ConsistencyError("parts or total include missing values")
-    s = float(values.sum())
-    if abs(s - float(total)) > tol:
-        raise ConsistencyError(f"parts sum to {s:g}, but the total is {float(total):g}")
-    return s
