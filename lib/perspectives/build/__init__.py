@@ -257,13 +257,20 @@ def _preflight(data_path: str | Path | None, conversations_path: str | Path | No
     """Validate a partner's inputs once, before any run starts or any file is written.
 
     A bad export raises ``readers.DataError`` (or ``qualitative.QualitativeDataError``), both
-    ``ValueError``: the command line prints the one message and exits 2. The embedded default
-    data are validated by the test suite, so they are not read again here.
+    ``ValueError``: the command line prints the one message and exits 2. A good one is
+    summarised on stderr: what was read, and each normalisation with its count. The embedded
+    default data are validated by the test suite, so they are not read again here.
     """
     if data_path is not None:
         from perspectives.readers import load_survey
 
-        load_survey(data_path, id_column=id_column)
+        read = load_survey(data_path, id_column=id_column).read
+        if read is not None:
+            # The partner sees what was read and what was changed (counts only), as `check` says.
+            progress(f"read {read.file}: {read.responses} responses; layout: {read.tool}; id column: "
+                     f"{read.id_column or 'none'}")
+            for item in read.normalisations:
+                progress(f"    normalised: {item.what} ({item.cells})")
     if conversations_path is not None:
         from perspectives.qualitative import load_conversations
 
