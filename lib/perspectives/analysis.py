@@ -44,10 +44,10 @@ import pandas as pd
 from . import disclosure, fmt, stats
 from .disclosure import Mask
 from .instrument import Instrument
-from .study import read_yaml
+from .study import load_study, read_yaml, repo_root
 
-ROOT = Path(__file__).resolve().parents[2]
-ALL = "ALL"
+ROOT = repo_root()
+ALL = load_study().synthesis_code  # the report of every country together (params/study.yml)
 POOLED = "*"  # the pooled place in a mask's cell ids
 
 

@@ -69,7 +69,7 @@ from scipy import stats as sps
 
 from perspectives.fmt import round_half_up
 from perspectives.stats import chi_square
-from perspectives.study import load_study, read_yaml
+from perspectives.study import load_study, read_yaml, repo_root
 
 __all__ = [
     "ALLOWED_KINDS",
@@ -106,7 +106,7 @@ __all__ = [
     "universe",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = repo_root()
 DEFAULT_PATH = REPO_ROOT / "data" / "claims.csv"
 WORDING_PATH = REPO_ROOT / "data" / "quantifiers.yml"
 

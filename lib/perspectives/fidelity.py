@@ -82,6 +82,7 @@ import pandas as pd
 import yaml
 
 from . import analysis, claims, fmt, qualitative, stats
+from .analysis import ALL
 from .fmt import round_half_up
 from .study import load_study, repo_root
 
@@ -109,7 +110,6 @@ COLUMNS: tuple[str, ...] = ("claim_id", "section", "kind", "published", "reprodu
 STATUSES: tuple[str, ...] = ("exact", "close", "miss", "withheld", "source-inconsistent", "not-computable")
 COMPUTABLE: tuple[str, ...] = ("exact", "close", "miss")
 MATCHING, NOT_MATCHING = "withheld and matching", "withheld and not matching"
-ALL = "ALL"
 ALPHA = 0.05
 STAT_TOLERANCE = 0.02  # a statistic within 2% (same df, same decision) is close
 _REF = re.compile(r"\{([A-Za-z0-9_.]+)@([A-Z]{3})\}")

@@ -32,6 +32,7 @@ import pandas as pd
 import yaml
 
 from perspectives.screen import ScreenLog, screen_excerpts
+from perspectives.study import Country, load_study, repo_root
 
 __all__ = [
     "QualitativeDataError",
@@ -61,7 +62,7 @@ __all__ = [
 ]
 
 # Located here rather than through perspectives.study so this module stands on its own.
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = repo_root()
 DEFAULT_STUDY = REPO_ROOT / "params" / "study.yml"
 DEFAULT_CODEBOOK = REPO_ROOT / "data" / "codebook.yml"
 DEFAULT_CONVERSATIONS = REPO_ROOT / "data" / "synthetic" / "conversations.csv"
@@ -120,13 +121,6 @@ class QualitativeDataError(ValueError):
 
 # ------------------------------------------------------------------------------ study file
 
-@dataclass(frozen=True)
-class _Country:
-    iso3: str
-    name: str
-    conversations: bool
-
-
 def _read_yaml(path: Path) -> Any:
     if not path.exists():
         raise QualitativeDataError(path, "file not found", "check the path or regenerate the file")
@@ -138,18 +132,14 @@ def _read_yaml(path: Path) -> Any:
         raise QualitativeDataError(path, f"not valid YAML ({exc})", "correct the YAML syntax") from exc
 
 
-def _study(study_path: Path | str | None = None) -> tuple[list[_Country], str]:
-    """Countries in study order and the synthesis code, read from params/study.yml."""
-    path = Path(study_path) if study_path is not None else DEFAULT_STUDY
-    raw = _read_yaml(path)
-    countries = [
-        _Country(str(c["iso3"]), str(c["name"]), bool(c.get("conversations", False)))
-        for c in raw["countries"]
-    ]
-    return countries, str(raw.get("study", {}).get("synthesis_code", "ALL"))
+def _study(study_path: Path | str | None = None) -> tuple[tuple[Country, ...], str]:
+    """Countries in study order and the synthesis code (``perspectives.study``: the one reader
+    of ``params/study.yml``)."""
+    study = load_study(study_path)
+    return study.countries, study.synthesis_code
 
 
-def _country_map(study_path: Path | str | None) -> dict[str, _Country]:
+def _country_map(study_path: Path | str | None) -> dict[str, Country]:
     return {c.iso3: c for c in _study(study_path)[0]}
 
 
@@ -278,7 +268,7 @@ def _check(path: Path, df: pd.DataFrame, column: str, bad: pd.Series, problem: s
         raise QualitativeDataError(path, problem, fix, column=column, rows=_lines(bad))
 
 
-def _check_common(path: Path, df: pd.DataFrame, countries: dict[str, _Country]) -> None:
+def _check_common(path: Path, df: pd.DataFrame, countries: dict[str, Country]) -> None:
     for col in ("participant_id", "country", "gender"):
         _check(path, df, col, df[col].str.strip() == "", "empty value", f"fill in {col}")
     _check(path, df, "country", ~df["country"].isin(list(countries)),
@@ -588,7 +578,7 @@ def section_theme_summary(conversations: pd.DataFrame, codebook: Codebook, secti
             "level": codebook.codes[code].level,
             "participants": len(set().union(*raisers.get(code, {}).values())),
             "out_of": out_of,
-            "country": country if country is not None else "ALL",
+            "country": country if country is not None else _study()[1],
         }
         for code in codes
     ]

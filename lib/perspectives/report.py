@@ -33,9 +33,8 @@ import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
 from . import analysis, disclosure, figures, fmt, i18n
+from .analysis import ALL
 from .study import load_grid, load_study, repo_root, report_folder
-
-ALL = "ALL"
 
 
 def _subset_theme_matrix(conversations: pd.DataFrame, codebook: Any) -> pd.DataFrame:

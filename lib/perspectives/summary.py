@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from . import fmt
-from .study import read_yaml
+from .study import read_yaml, repo_root
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = repo_root()
 
 
 def load_values(sections_dir: Path) -> list[dict[str, Any]]:

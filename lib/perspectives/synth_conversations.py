@@ -24,7 +24,6 @@ import random
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from perspectives.qualitative import (
     AGE_BANDS,
@@ -38,6 +37,7 @@ from perspectives.qualitative import (
     load_codebook,
     load_counts,
 )
+from perspectives.study import load_study
 
 __all__ = ["generate", "write", "main"]
 
@@ -63,12 +63,11 @@ _PLANTED_NAME = {"ALB": "Arben", "COL": "Camila", "MDA": "Doina", "MEX": "Ximena
 
 
 def _seed_from_study(study_path: Path) -> int:
-    return int(yaml.safe_load(study_path.read_text(encoding="utf-8"))["build"]["seed"])
+    return load_study(study_path).seed
 
 
 def _conversation_countries(study_path: Path) -> list[str]:
-    raw = yaml.safe_load(study_path.read_text(encoding="utf-8"))
-    return [c["iso3"] for c in raw["countries"] if c.get("conversations")]
+    return [c.iso3 for c in load_study(study_path).countries if c.conversations]
 
 
 def _eligible(person: dict[str, object], rule: str) -> bool:
@@ -96,12 +95,6 @@ def _related(a: str, b: str) -> bool:
     return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 
 
-def _synthesis_code(study_path: Path) -> str:
-    """The code that means every country together (``study.synthesis_code``)."""
-    return str((yaml.safe_load(Path(study_path).read_text(encoding="utf-8")).get("study") or {})
-               .get("synthesis_code", "ALL"))
-
-
 def generate(seed: int | None = None, counts_path: Path | None = None, codebook: Codebook | None = None,
              study_path: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build (participants, conversations) that reproduce every printed count exactly."""
@@ -124,7 +117,7 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
                            "age_at_conversation": rng.randint(18, 23), "age_first_targeted": rng.randint(12, 17),
                            "support": set(), "themes": set()}
     ids_by_country = {c: [p for p in people if people[p]["country"] == c] for c in countries}
-    pooled = _synthesis_code(study_path)
+    pooled = load_study(study_path).synthesis_code
     chosen: dict[str, list[str]] = {}
 
     # Country-level attributes first (gender decides who is eligible for some themes).

@@ -22,7 +22,9 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from perspectives.study import repo_root
+
+ROOT = repo_root()
 TARGETS_PATH = ROOT / "data" / "synthetic_targets.yml"
 
 

@@ -196,7 +196,7 @@ def build(
                 # schedule
                 execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,
                             _preload(todo, library), on_report_done=publisher.report_done,
-                            warm=_warm_up(todo, st, package), server=warm.server)
+                            warm=_warm_up(todo, st, package), server=warm.server, synthesis=st.synthesis_code)
             except BaseException:
                 # Interrupted (Ctrl-C) or broken: stop assembling and close the browser;
                 # reports already written stay, the rest keep their previous version.

@@ -58,6 +58,7 @@ class RunTask:
         injected_before: index of the notebook's parameters cell (papermill injects its cell
             after it; error cell indices are given in the source notebook's numbering).
         country: the run's report code (what its recorded values may name).
+        synthesis: the synthesis's code (a national run may also record pooled values).
         log_path: where the kernel's stderr goes.
         replacements: ``(local path, placeholder)`` pairs applied to what the run wrote,
             most specific first.
@@ -73,6 +74,7 @@ class RunTask:
     timeout: int | None
     injected_before: int | None
     country: str
+    synthesis: str
     log_path: str
     replacements: list[tuple[str, str]] = field(default_factory=list)
 
@@ -210,7 +212,7 @@ def execute(task: RunTask) -> RunOutcome:
             text = reproducible_notebook_text(text)
         path.write_text(text, encoding="utf-8")
     if error is None:
-        error = check_run_folder(tmp, task.country, [r[0] for r in replacements])
+        error = check_run_folder(tmp, task.country, [r[0] for r in replacements], task.synthesis)
     if error is not None:
         error["evalue"] = scrub_paths(str(error.get("evalue", "")), replacements)
     return RunOutcome(task.key, error is None, seconds, error)
@@ -222,13 +224,14 @@ def execute_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return asdict(execute(task))
 
 
-def check_run_folder(tmp: Path, country: str, forbidden: list[str]) -> dict[str, Any] | None:
+def check_run_folder(tmp: Path, country: str, forbidden: list[str], synthesis: str) -> dict[str, Any] | None:
     """Check what a run wrote: a well-formed ``values.json`` and no local paths in text files.
 
     Args:
         tmp: the run's folder.
         country: the run's report code; a recorded value may name it or the synthesis.
         forbidden: local paths that must not appear in any text file the run wrote.
+        synthesis: the synthesis's code.
 
     Returns:
         None when the contract holds, else an error (``ename`` ``OutputContractError``).
@@ -247,8 +250,8 @@ def check_run_folder(tmp: Path, country: str, forbidden: list[str]) -> dict[str,
                 if not isinstance(item, dict) or "name" not in item or "value" not in item:
                     bad = f"values.json item {i} lacks 'name' or 'value'"
                     break
-                # A national run may also record the six-country value it shows beside its own.
-                if "country" in item and item["country"] not in (country, "ALL"):
+                # A national run may also record the pooled value it shows beside its own.
+                if "country" in item and item["country"] not in (country, synthesis):
                     bad = (f"values.json item {item['name']!r} is for country "
                            f"{item['country']!r}, the run is for {country!r}")
                     break

@@ -191,6 +191,7 @@ def execute_all(
     on_report_done: Callable[[str, bool], None] | None = None,
     warm: tuple[str, dict[str, Any]] | None = None,
     server: ForkServer | None = None,
+    synthesis: str = "",
 ) -> None:
     """Execute runs in parallel, dependents once their upstream runs succeeded.
 
@@ -210,6 +211,7 @@ def execute_all(
         server: a run server already started, kept by the caller across builds (the
             preview); the fork engine then uses it and leaves it running. Its preload and
             warm-up are the caller's business.
+        synthesis: the synthesis's code (what a national run's pooled values name).
     """
     # Runs execute in hidden folders beside their target (same filesystem, so the final
     # rename is atomic, and output_dir's parent is the report's sections/ folder, where an
@@ -304,6 +306,7 @@ def execute_all(
                         timeout=timeout,
                         injected_before=run.parameters_index,
                         country=run.report,
+                        synthesis=synthesis,
                         log_path=str(tmp) + ".log",
                         replacements=[(str(tmp), "."), *base_repl],
                     )
