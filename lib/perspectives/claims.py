@@ -413,6 +413,7 @@ class Ranking:
 
     @property
     def named(self) -> tuple[str, ...]:
+        """The items the ranking names, in its order (the rest left out)."""
         return tuple(item for i, group in enumerate(self.groups) if i != self.rest for item in group)
 
 
@@ -482,6 +483,7 @@ class Comparison:
 
     @property
     def names(self) -> tuple[str, ...]:
+        """The compared items' names, in the listed order."""
         return tuple(name for name, _ in self.items)
 
 

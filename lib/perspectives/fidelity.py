@@ -201,8 +201,9 @@ def unsuppressed_value(name: str, code: str, survey: Any, memo: dict[tuple[str, 
 # --------------------------------------------------------------------------- where values come from
 
 def read_build_values(out: Path) -> dict[str, Any]:
-    """Recorded values of a build: ``name@REPORT`` -> value or ``WITHHELD`` (only values about the
-    report's own place).
+    """Recorded values of a build: ``name@REPORT`` -> value or ``WITHHELD``.
+
+    Only values about a report's own place are read.
 
     National reports also record the pooled figure beside their own (country ALL); those are the
     synthesis's numbers and are taken from the synthesis, so they are skipped here.
@@ -284,6 +285,12 @@ class Context:
     revealed: set[str] = field(default_factory=set)  # withheld keys read since the set was last cleared
 
     def value(self, name: str, code: str) -> Any:
+        """The recorded value ``name`` of report ``code``.
+
+        Raises:
+            LookupError: no such value (or its analysis failed).
+            Withheld: the value is withheld and this context does not read withheld values.
+        """
         key = f"{name}@{code}"
         if key not in self.values:
             failed = self.failures.get(f"{name.split('.', 1)[0]}@{code}")
@@ -303,6 +310,7 @@ class Context:
 
     @property
     def survey(self):
+        """The validated survey, read once."""
         if "survey" not in self._cache:
             from .report import survey_data  # the loader (and cache) the report sections use
 
@@ -311,6 +319,7 @@ class Context:
 
     @property
     def codebook(self) -> qualitative.Codebook:
+        """The theme codebook, read once."""
         # Loaded once: count_target would otherwise read and validate it for every claim.
         if "codebook" not in self._cache:
             self._cache["codebook"] = qualitative.load_codebook()
@@ -318,6 +327,7 @@ class Context:
 
     @property
     def participants(self) -> pd.DataFrame:
+        """The conversation participants, read once."""
         if "participants" not in self._cache:
             folder = Path(self.conversations_path).parent / "participants.csv" if self.conversations_path else None
             self._cache["participants"] = qualitative.load_participants(folder, codebook=self.codebook)
@@ -325,6 +335,7 @@ class Context:
 
     @property
     def conversations(self) -> pd.DataFrame:
+        """The coded conversation segments, read once."""
         if "conversations" not in self._cache:
             self._cache["conversations"] = qualitative.load_conversations(
                 self.conversations_path, codebook=self.codebook, participants=self.participants)
@@ -332,6 +343,7 @@ class Context:
 
     @property
     def counts(self) -> dict[str, qualitative.CountTarget]:
+        """The printed conversation counts by id, read once."""
         if "counts" not in self._cache:
             self._cache["counts"] = {t.id: t for t in qualitative.load_counts(codebook=self.codebook)}
         return self._cache["counts"]
@@ -707,8 +719,11 @@ def _g(x: float, digits: int) -> str:
 
 
 def published_text(row: Mapping[str, Any], printed: Mapping[str, tuple[float, float, str]] | None = None) -> str:
-    """The printed quantity as a compact string; for a comparison, what it asserts and the
-    printed values of its items (``printed``: ``claims.printed_intervals``)."""
+    """The printed quantity as a compact string.
+
+    For a comparison: what it asserts and the printed values of its items (``printed``:
+    ``claims.printed_intervals``).
+    """
     kind, prec = str(row["kind"]), _prec(row)
     if kind in {"order", "extreme"}:
         if str(row["binding"]).startswith("none:"):

@@ -93,7 +93,7 @@ def notebook_hash(path: str | Path) -> str:
 
 
 def git_blob_id(data: bytes) -> str:
-    """The id git gives a file with these bytes (SHA-1 of ``b"blob <size>\\0" + data``).
+    r"""The id git gives a file with these bytes (SHA-1 of ``b"blob <size>\0" + data``).
 
     Comparing it with ``git ls-tree`` tells whether a file is as committed without running
     git's content filters (which for notebooks start a Python process per file).

@@ -172,8 +172,10 @@ class Preview:
                                     "at": time.time()})
 
     def fingerprint(self) -> str:
-        """Hash of what a run server imports and loads: the library, data and parameter
-        files, the given data files and the lock."""
+        """Hash of what a run server imports and loads.
+
+        That is the library, the data and parameter files, the given data files and the lock.
+        """
         hasher, files = FileHasher(), {}
         patterns = (f"lib/{self.package}/**/*.py", *DATA_GLOBS, "requirements.lock")
         for pattern in patterns:

@@ -124,14 +124,17 @@ class DataError(ValueError):
     # The first problem's parts, for callers that look at one.
     @property
     def column(self) -> str | None:
+        """The first problem's column, as headed in the file."""
         return self.problems[0].column if self.problems else None
 
     @property
     def rows(self) -> list[int]:
+        """The first problem's rows (as numbered in the file)."""
         return list(self.problems[0].rows) if self.problems else []
 
     @property
     def fix(self) -> str:
+        """What to do about the first problem."""
         return self.problems[0].fix if self.problems else ""
 
     def _message(self) -> str:

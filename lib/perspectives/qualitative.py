@@ -133,8 +133,10 @@ def _read_yaml(path: Path) -> Any:
 
 
 def _study(study_path: Path | str | None = None) -> tuple[tuple[Country, ...], str]:
-    """Countries in study order and the synthesis code (``perspectives.study``: the one reader
-    of ``params/study.yml``)."""
+    """Countries in study order and the synthesis code.
+
+    They come from ``perspectives.study``, the one reader of ``params/study.yml``.
+    """
     study = load_study(study_path)
     return study.countries, study.synthesis_code
 
@@ -179,14 +181,17 @@ class Codebook:
         return [c for c in self.codes if c == code or c.startswith(code + ".")]
 
     def at_level(self, level: int) -> list[str]:
+        """Codes at one depth of the tree (1: the top themes), in codebook order."""
         return [c for c, v in self.codes.items() if v.level == level]
 
     def in_section(self, section_id: str) -> list[str]:
+        """Codes of a report section, in codebook order (KeyError for an unknown section)."""
         if section_id not in self.sections:
             raise KeyError(f"unknown section {section_id!r}; sections are {', '.join(self.sections)}")
         return [c for c, v in self.codes.items() if v.section == section_id]
 
     def label(self, code: str) -> str:
+        """The theme's label (KeyError for an unknown code)."""
         return self.codes[code].label
 
 

@@ -828,7 +828,7 @@ class _Reader:
 
 
 def _outcomes(typed: pd.DataFrame) -> pd.Series:
-    """eligible / partial / disqualified / no_consent for every row (the rule of :func:`apply_inclusion`)."""
+    """Eligible / partial / disqualified / no_consent for every row (the rule of :func:`apply_inclusion`)."""
     hurdle_yes = pd.concat([typed[h] == "yes" for h in ELIGIBILITY], axis=1).all(axis=1)
     completed = typed["completed"].astype(str).str.strip().str.lower() == "yes"
     reason = np.where(~hurdle_yes & typed["consent"].eq("no"), "no_consent",

@@ -41,8 +41,10 @@ __all__ = [
 
 
 def _scipy_stats():  # noqa: ANN202 - the scipy.stats module
-    """``scipy.stats``, imported on first use: national reports compute no test, and the import
-    costs half a second a run."""
+    """``scipy.stats``, imported on first use.
+
+    National reports compute no test, and the import costs half a second a run.
+    """
     from scipy import stats
 
     return stats

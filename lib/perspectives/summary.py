@@ -48,7 +48,7 @@ def format_value(name: str, value: Any) -> str:
 
 
 def value_table(values: list[dict[str, Any]], country: str) -> dict[str, str]:
-    """name -> formatted value for the report's own country; name@ALL for the pooled value."""
+    """Name -> formatted value for the report's own country; name@ALL for the pooled value."""
     table: dict[str, str] = {}
     for item in values:
         if item.get("value") is None or item.get("suppressed"):

@@ -236,7 +236,7 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
 
 def write(participants_path: Path | None = None, conversations_path: Path | None = None,
           seed: int | None = None) -> tuple[Path, Path]:
-    """Generate and write both CSV files (UTF-8, ``\\n`` line ends)."""
+    r"""Generate and write both CSV files (UTF-8, ``\n`` line ends)."""
     participants_path = participants_path or DEFAULT_PARTICIPANTS
     conversations_path = conversations_path or DEFAULT_CONVERSATIONS
     participants, conversations = generate(seed=seed)

@@ -278,8 +278,11 @@ def _preflight(data_path: str | Path | None, conversations_path: str | Path | No
 
 
 def _start_order(todo: list[PlannedRun], study: Study) -> list[PlannedRun]:
-    """The synthesis pools every country and is the slowest report: its runs start first, so
-    that its assembly overlaps the country runs instead of ending the build."""
+    """The due runs, the synthesis's first.
+
+    The synthesis pools every country and is the slowest report: its runs start first, so
+    that its assembly overlaps the country runs instead of ending the build.
+    """
     return sorted(todo, key=lambda r: r.report != study.synthesis_code)
 
 
@@ -292,8 +295,11 @@ def _preload(todo: list[PlannedRun], library: LibraryIndex) -> list[str]:
 
 
 def _warm_up(todo: list[PlannedRun], study: Study, package: str) -> tuple[str, dict[str, object]]:
-    """The run server's warm-up: every run of a build reads the same data, loaded once (the
-    first run's data paths and language are every run's)."""
+    """The run server's warm-up function and its arguments.
+
+    Every run of a build reads the same data (the first run's data paths and language are
+    every run's): the server loads them once, for the places of the runs due.
+    """
     first = todo[0].params
     return (f"{package}.report:warm_up",
             {**{k: first[k] for k in ("data_path", "conversations_path", "lang", "id_column") if k in first},

@@ -5,7 +5,7 @@ Purpose
     (~1.3 s) and importing pandas, matplotlib and the library; for our section notebooks
     that is most of the cost of a run. :class:`ForkServer` starts one server process that
     imports the execution machinery and the modules the runs need once (and calls a warm-up
-    that fills caches of input files), then ``os.fork()``\\s one child per task. The child
+    that fills caches of input files), then ``os.fork()``s one child per task. The child
     calls the server's task function (``"module:function"``, given at start; the build gives
     :func:`perspectives.build.run.execute_payload`) in a fresh process and exits, so nothing a
     run does (globals, module state, caches, matplotlib state) can reach another run. At most
@@ -22,7 +22,7 @@ Inputs
 Outputs
     Each task's result (a JSON object) and the child's peak resident memory (``maxrss_kb``).
 
-Notes
+Notes:
     * Requires ``os.fork`` (Linux, macOS); elsewhere the build uses papermill's kernel engine.
     * A forked child inherits numpy's global random state from the server; it is reseeded
       from the OS in each child, as a fresh kernel would be.

@@ -45,7 +45,9 @@ class Publisher:
     def __init__(self, result: BuildResult, reports: list[str], out: Path, root: Path,
                  study: Study, grid: Grid, jobs: int | None, printer: Any = None,
                  on_html: Callable[[str], None] | None = None) -> None:
-        """Args:
+        """Make a publisher for one build.
+
+        Args:
             result: the build's result; the reports' outcomes are added to it.
             reports: the selected report codes, in study order.
             out: the output folder.
@@ -85,8 +87,11 @@ class Publisher:
         self._pending[code] = self._html.submit(self._assemble_one, code)
 
     def prepare(self) -> None:
-        """Get assembly ready while the runs' server starts and one CPU would be idle: import
-        its libraries, and start the browser and print a first page (see ``Printer.warm_up``)."""
+        """Get assembly ready while the runs' server starts and one CPU would be idle.
+
+        It imports the assembly's libraries, and starts the browser and prints a first page
+        (see ``Printer.warm_up``).
+        """
         from perspectives import assemble, pdf
 
         self._pending["(prepare)"] = self._html.submit(assemble.prepare)

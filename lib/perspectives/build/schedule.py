@@ -135,8 +135,11 @@ def _swap_in(tmp: Path, target: Path, trash_dir: Path) -> None:
 
 
 def run_environment(lib_dir: Path) -> dict[str, str]:
-    """The environment runs execute in: thread caps, and the library of this checkout first
-    on ``PYTHONPATH`` (tests use a stand-in package)."""
+    """The environment runs execute in.
+
+    Numerical threads are capped at one per run, and the library of this checkout comes first
+    on ``PYTHONPATH`` (tests use a stand-in package).
+    """
     env = dict(KERNEL_ENV)
     env["PYTHONPATH"] = os.pathsep.join(
         [str(lib_dir)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
