@@ -12,13 +12,25 @@ Purpose
     every PDF are replaced by fixed values of the same length, so the same HTML gives the
     same bytes.
 
+    The PDF is tagged for assistive technology: Chromium writes the structure tree from the
+    page's accessibility tree (headings, lists, tables with their header cells and scopes,
+    an image's ``alt`` as its Figure's ``/Alt``) and the bookmarks from the headings
+    (``generateTaggedPDF``, ``generateDocumentOutline``). :func:`make_accessible` then adds
+    what Chromium does not write, with pikepdf: the XMP metadata stream (``dc:title``,
+    ``dc:language``, ``pdfuaid:part``), and it turns the Figure Chromium makes of an HTML
+    ``<figure>`` around an image into a ``/Div``, so that each chart is one Figure with its
+    ``/Alt`` (a Figure without ``/Alt`` around it would hide the caption from a screen reader
+    or be read as a second, undescribed figure). It saves with a content-derived ``/ID`` and
+    no timestamp, so the bytes stay reproducible.
+
 Inputs
     ``report.html`` (self-contained: CSS and images inline, no network needed); the browser
     from ``PERSPECTIVES_CHROMIUM`` or the first of ``chromium``, ``chromium-browser``,
     ``google-chrome`` on ``PATH``.
 
 Outputs
-    ``report.pdf`` beside the HTML (written to a temporary file, then renamed).
+    ``report.pdf`` beside the HTML (written to a temporary file, then renamed): tagged, with
+    ``/Lang``, bookmarks, ``DisplayDocTitle`` and XMP metadata declaring PDF/UA-1.
     ``python -m perspectives.pdf REPORT.html [...]`` prints the given reports.
 """
 
@@ -27,6 +39,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
+import io
 import json
 import os
 import re
@@ -39,7 +52,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PdfUnavailable", "Printer", "find_chromium", "html_to_pdf", "main", "pdf_wanted", "write_pdf"]
+__all__ = ["PdfUnavailable", "Printer", "find_chromium", "html_to_pdf", "main", "make_accessible", "pdf_wanted",
+           "write_pdf"]
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_HINT = "install Chromium (Debian/Ubuntu: apt-get install -y chromium) or set PERSPECTIVES_CHROMIUM"
@@ -47,9 +61,13 @@ INSTALL_HINT = "install Chromium (Debian/Ubuntu: apt-get install -y chromium) or
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-extensions", "--remote-debugging-pipe")
 FIXED_PDF_DATE = b"D:20210401000000"
-# Page.printToPDF options: the page size and margins come from the report's CSS (@page).
+# Page.printToPDF options: the page size and margins come from the report's CSS (@page); the
+# PDF is tagged (structure tree from the accessibility tree) with bookmarks from the headings.
 LOAD_EVENT = "Page.loadEventFired"
-PRINT_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False}
+PRINT_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False,
+                 "generateTaggedPDF": True, "generateDocumentOutline": True}
+# The PDF/UA part the XMP metadata declares (ISO 14289-1).
+PDFUA_PART = "1"
 # A page with what a report has (serif and sans text, a table, an image), printed once by
 # Printer.warm_up. The 1x1 PNG is white.
 _WARM_PAGE = ("<!doctype html><html><head><meta charset=\"utf-8\"><style>{css}</style></head><body>"
@@ -111,6 +129,66 @@ def _renumber_nodes(pdf: bytes) -> bytes:
         raise RuntimeError("more structure elements than eight-digit ids can number")
     rank = {old: b"%08d" % i for i, old in enumerate(ids)}
     return _NODE_ID.sub(lambda m: b"node" + rank[m.group(1)], pdf)
+
+
+def make_accessible(pdf: bytes) -> bytes:
+    """Add to a tagged PDF from Chromium what PDF/UA asks for and Chromium does not write.
+
+    * XMP metadata: the document information (title, dates, producer) as XMP, ``dc:language``
+      from the catalogue's ``/Lang`` and the PDF/UA identification (``pdfuaid:part``).
+    * One Figure per chart: a ``/Figure`` element with no ``/Alt`` whose children include a
+      ``/Figure`` with ``/Alt`` (HTML's ``<figure>`` around an ``<img alt>``) becomes a
+      ``/Div``; the image's own Figure keeps its ``/Alt`` and the caption stays readable.
+    * The catalogue says the file is tagged (``/MarkInfo``) and that viewers show the
+      document's title, not its file name (``DisplayDocTitle``).
+
+    Args:
+        pdf: a PDF Chromium printed (after :func:`_normalise`).
+
+    Returns:
+        The PDF's bytes, saved with a content-derived ``/ID`` and no timestamp of its own: the
+        same input gives the same bytes.
+
+    Raises:
+        pikepdf.PdfError: ``pdf`` is not a readable PDF.
+    """
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        root = document.Root
+        if "/StructTreeRoot" in root:
+            _unwrap_figures(root.StructTreeRoot)
+        root.MarkInfo = pikepdf.Dictionary(Marked=True)
+        preferences = root.get("/ViewerPreferences") or pikepdf.Dictionary()
+        preferences.DisplayDocTitle = True
+        root.ViewerPreferences = preferences
+        # Only the XMP is written here: the document information stays as Chromium wrote it
+        # (fixed dates), and nothing marks the file with this edit's time.
+        with document.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            meta.load_from_docinfo(document.docinfo)
+            if "/Lang" in root:
+                meta["dc:language"] = [str(root.Lang)]
+            meta["pdfuaid:part"] = PDFUA_PART
+        out = io.BytesIO()
+        document.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def _unwrap_figures(tree: Any) -> None:
+    """Rename each ``/Figure`` without ``/Alt`` that holds a ``/Figure`` with ``/Alt`` to ``/Div``."""
+    import pikepdf
+
+    figure, div = pikepdf.Name.Figure, pikepdf.Name.Div
+    pending = [tree]
+    while pending:  # iterative: a deep tree must not exhaust Python's recursion limit
+        element = pending.pop()
+        kids = element.get("/K")
+        children = [k for k in (kids if isinstance(kids, pikepdf.Array) else [kids])
+                    if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+        if element.get("/S") == figure and "/Alt" not in element and any(
+                k.get("/S") == figure and "/Alt" in k for k in children):
+            element.S = div
+        pending.extend(children)
 
 
 _MOVE_FDS_AND_EXEC = ("import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "
@@ -280,6 +358,10 @@ class Printer:
         data = _normalise(data)
         if not data.startswith(b"%PDF-"):
             raise RuntimeError(f"Chromium wrote something that is not a PDF for {html_path.name}")
+        try:
+            data = make_accessible(data)
+        except Exception as exc:  # noqa: BLE001 - pikepdf's errors are not RuntimeErrors: said as one
+            raise RuntimeError(f"the PDF of {html_path.name} could not be completed ({exc})") from exc
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         with os.fdopen(fd, "wb") as handle:
