@@ -1,6 +1,7 @@
 """End to end: build one national report and the synthesis from the embedded synthetic data.
 
-One build (BIH + synthesis, every section) is shared by the tests of this module. They check
+One build (BIH + synthesis, every section; ``two_builds`` in conftest.py) is shared by the tests
+of this module and of test_accessibility.py. They check
 what a partner and a reviewer would: the reports exist and read as reports, the published
 sample reappears in the recorded values, no output leaks row-level data or the machine's
 identity, a forced rebuild gives the same bytes, and an interrupted build leaves the
@@ -28,48 +29,8 @@ from perspectives.build import build
 from perspectives.study import repo_root
 
 ROOT = repo_root()
+# The reports the shared build (the two_builds fixture of conftest.py) holds.
 REPORTS = ["BIH", "ALL"]
-
-
-def _copy_checkout(dest: Path) -> Path:
-    """A second checkout at ``dest``: this one's files as they are now, and its git metadata.
-
-    The files are those git tracks or would track (committed or not, so that a developer's
-    uncommitted change is what gets built); ``.git`` is copied so that both checkouts state
-    the same commit and the same uncommitted-changes flag, as two clones of one commit do.
-    """
-    listed = subprocess.run(["git", "ls-files", "-z", "-co", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.split(b"\0")
-    for name in filter(None, listed):
-        source = ROOT / os.fsdecode(name)
-        if source.is_file():
-            target = dest / os.fsdecode(name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    git = ROOT / ".git"
-    if git.is_dir():
-        shutil.copytree(git, dest / ".git", symlinks=True)
-    elif git.is_file():  # a linked worktree: .git names the shared repository
-        shutil.copy2(git, dest / ".git")
-    return dest
-
-
-def _cli_build(checkout: Path) -> Path:
-    """``perspectives build --country BIH ALL`` run as a user runs it, inside ``checkout``."""
-    env = dict(os.environ, PYTHONPATH=str(checkout / "lib"))
-    env.pop("SOURCE_DATE_EPOCH", None)
-    done = subprocess.run([sys.executable, "-m", "perspectives.cli", "build", "--country", *REPORTS,
-                           "--jobs", "2"], cwd=checkout, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return checkout / "outputs"
-
-
-@pytest.fixture(scope="module")
-def two_builds(tmp_path_factory) -> tuple[Path, Path]:
-    """The same reports built in two checkouts whose paths differ (in length too)."""
-    first = _copy_checkout(tmp_path_factory.mktemp("a") / "repo")
-    second = _copy_checkout(tmp_path_factory.mktemp("second-clone") / "elsewhere" / "perspectives")
-    return _cli_build(first), _cli_build(second)
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,9 @@
 
 Purpose
     ``perspectives build`` runs the section notebooks and assembles the reports
-    (``perspectives.build.build``). ``instrument``, ``fidelity`` and ``diff`` are delegated to
-    ``perspectives.instrument``, ``perspectives.fidelity`` and ``perspectives.diff``: each of
+    (``perspectives.build.build``). ``instrument``, ``fidelity``, ``diff`` and ``check-report``
+    are delegated to ``perspectives.instrument``, ``perspectives.fidelity``,
+    ``perspectives.diff`` and ``perspectives.reportcheck``: each of
     those modules provides ``main(argv: list[str]) -> int`` and receives the arguments after
     the command name; until it exists the command says it is not available yet.
 
@@ -32,6 +33,7 @@ DELEGATED: dict[str, tuple[str, str]] = {
     "instrument": ("perspectives.instrument", "work with the survey instrument"),
     "fidelity": ("perspectives.fidelity", "check built values against the published claims"),
     "diff": ("perspectives.diff", "compare two builds"),
+    "check-report": ("perspectives.reportcheck", "check that a built report is accessible (HTML, PDF, Word)"),
 }
 
 
