@@ -236,6 +236,34 @@ def test_a_printed_report_page_passes_the_pdf_checks(tmp_path: Path) -> None:
 
 
 @needs_chromium
+def test_the_additions_are_an_incremental_update_or_a_rewrite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pikepdf
+
+    source = tmp_path / "page.html"
+    source.write_text(FIGURE_PAGE, encoding="utf-8")
+    finish = pdf.make_accessible
+    monkeypatch.setattr(pdf, "make_accessible", lambda data: data)
+    with pdf.Printer() as printer:
+        raw = printer.print_pdf(source, tmp_path / "raw.pdf").read_bytes()
+    assert reportcheck.check_pdf(tmp_path / "raw.pdf", charts=1)[0]["figure_elements"] == 2  # <figure> and <img>
+    done = finish(raw)
+    assert done.startswith(raw) and done == finish(raw)  # Chromium's bytes kept; reproducible
+    # A file laid out otherwise (a cross-reference stream, objects in object streams) is rewritten whole.
+    packed = io.BytesIO()
+    with pikepdf.open(io.BytesIO(raw)) as document:
+        document.save(packed, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    rewritten = finish(packed.getvalue())
+    for name, data in (("incremental.pdf", done), ("rewritten.pdf", rewritten)):
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pikepdf.open(path, attempt_recovery=False) as document:
+            assert document.check_pdf_syntax() == []
+        counts, findings = reportcheck.check_pdf(path, charts=1)
+        assert findings == [], name
+        assert counts["figure_elements"] == 1 and counts["xmp_pdfuaid_part"] == "1"
+
+
+@needs_chromium
 def test_each_pdf_fault_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Chromium as it printed before: no bookmarks, no post-processing, an image marked decorative.
     monkeypatch.setattr(pdf, "PRINT_OPTIONS", {k: v for k, v in pdf.PRINT_OPTIONS.items()
