@@ -31,7 +31,15 @@ $(STAMP): requirements.lock lib/pyproject.toml
 	  git config diff.ipynb.textconv "$(BIN)/python -m nbstripout -t"; fi
 	@touch $(STAMP)
 
-env: $(STAMP) ## Create .venv and install the locked environment (only when missing or changed)
+# axe-core (the accessibility rules the tests run in Chromium), pinned in tests/a11y/package-lock.json.
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/a11y/package.json tests/a11y/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is needed for the accessibility checks (Debian: apt-get install npm)"; exit 1; }
+	npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error
+	@touch $@
+
+env: $(STAMP) $(AXE) ## Create .venv and install the locked environment and axe-core (only when missing or changed)
 
 reports: $(STAMP) pdf-tools ## Build every national report and the synthesis into outputs/, then the fidelity report
 	$(BIN)/perspectives build
@@ -46,7 +54,7 @@ pdf-tools:
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "note: install Debian's chromium (apt-get install chromium) to get report.pdf"; fi; }
 
-test: $(STAMP) pdf-tools ## Run ruff, the import contracts and the test suite
+test: $(STAMP) $(AXE) pdf-tools ## Run ruff, the import contracts and the test suite (accessibility checks included)
 	$(BIN)/ruff check lib tests benchmarks
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q

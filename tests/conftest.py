@@ -1,11 +1,23 @@
-"""Shared fixtures: a tiny, hand-made raw export that follows the instrument."""
+"""Shared fixtures: a tiny, hand-made raw export that follows the instrument, and the one
+end-to-end build (BIH and the synthesis, in two checkouts) that test_e2e.py and
+test_accessibility.py share."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from stand_in import copy_checkout
+
+from perspectives.study import repo_root
+
+ROOT = repo_root()
+# The reports of the shared end-to-end build.
+E2E_REPORTS = ["BIH", "ALL"]
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -56,3 +68,24 @@ def tiny_export(tmp_path):
     path = tmp_path / "export.csv"
     tiny_frame().to_csv(path, index=False)
     return path
+
+
+# --------------------------------------------------------------------------- end-to-end build
+
+
+def _cli_build(checkout: Path) -> Path:
+    """``perspectives build --country BIH ALL`` run as a user runs it, inside ``checkout``."""
+    env = dict(os.environ, PYTHONPATH=str(checkout / "lib"))
+    env.pop("SOURCE_DATE_EPOCH", None)
+    done = subprocess.run([sys.executable, "-m", "perspectives.cli", "build", "--country", *E2E_REPORTS,
+                           "--jobs", "2"], cwd=checkout, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return checkout / "outputs"
+
+
+@pytest.fixture(scope="session")
+def two_builds(tmp_path_factory) -> tuple[Path, Path]:
+    """The same reports built in two checkouts whose paths differ (in length too)."""
+    first = copy_checkout(tmp_path_factory.mktemp("a") / "repo")
+    second = copy_checkout(tmp_path_factory.mktemp("second-clone") / "elsewhere" / "perspectives")
+    return _cli_build(first), _cli_build(second)

@@ -104,7 +104,7 @@ def test_figures_are_embedded_with_captions(run_dir: Path, tmp_path: Path) -> No
     doc = _render(run_dir, tmp_path)
     assert len(doc.inline_shapes) == 1
     captions = [p.text for p in doc.paragraphs if p.style.name == "Caption"]
-    assert captions == ["Figure 1. Gender", "Table: Gender — Moldova"]
+    assert captions == ["Figure 1. Gender", "Table 1. Gender — Moldova"]
 
 
 def test_toc_field_and_no_parameters_cell(run_dir: Path, tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """End to end: build one national report and the synthesis from the embedded synthetic data.
 
-One build (BIH + synthesis, every section) is shared by the tests of this module. They check
+One build (BIH + synthesis, every section; ``two_builds`` in conftest.py) is shared by the tests
+of this module and of test_accessibility.py. They check
 what a partner and a reviewer would: the reports exist and read as reports, the published
 sample reappears in the recorded values, no output leaks row-level data or the machine's
 identity, a forced rebuild gives the same bytes, and an interrupted build leaves the
@@ -23,31 +24,13 @@ import time
 from pathlib import Path
 
 import pytest
-from stand_in import copy_checkout
 
 from perspectives.build import build
 from perspectives.study import repo_root
 
 ROOT = repo_root()
+# The reports the shared build (the two_builds fixture of conftest.py) holds.
 REPORTS = ["BIH", "ALL"]
-
-
-def _cli_build(checkout: Path) -> Path:
-    """``perspectives build --country BIH ALL`` run as a user runs it, inside ``checkout``."""
-    env = dict(os.environ, PYTHONPATH=str(checkout / "lib"))
-    env.pop("SOURCE_DATE_EPOCH", None)
-    done = subprocess.run([sys.executable, "-m", "perspectives.cli", "build", "--country", *REPORTS,
-                           "--jobs", "2"], cwd=checkout, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return checkout / "outputs"
-
-
-@pytest.fixture(scope="module")
-def two_builds(tmp_path_factory) -> tuple[Path, Path]:
-    """The same reports built in two checkouts whose paths differ (in length too)."""
-    first = copy_checkout(tmp_path_factory.mktemp("a") / "repo")
-    second = copy_checkout(tmp_path_factory.mktemp("second-clone") / "elsewhere" / "perspectives")
-    return _cli_build(first), _cli_build(second)
 
 
 @pytest.fixture(scope="module")

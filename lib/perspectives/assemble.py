@@ -43,8 +43,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perspectives.alttext import Chart, data_table, describe
 from perspectives.hashing import sha256_file
 from perspectives.i18n import MISSING_FILE, Translator, read_missing
+from perspectives.outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
 from perspectives.pdf import pdf_wanted, write_pdf
 from perspectives.study import Grid, Study, report_folder
 
@@ -60,10 +62,6 @@ __all__ = [
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-# Cells never shown: the parameters (they hold absolute paths) and explicitly removed ones.
-DROP_CELL_TAGS = frozenset({"parameters", "injected-parameters", "remove", "remove-cell",
-                            "remove_cell"})
-DROP_OUTPUT_TAGS = frozenset({"remove-output", "remove_output"})
 # First available representation wins.
 MIME_ORDER = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown",
               "text/latex", "text/plain")
@@ -111,10 +109,14 @@ def _strip_tags(fragment: str) -> str:
 
 
 class _Renderer:
-    """Renders cells of one report; keeps heading ids unique across its sections."""
+    """Renders cells of one report; keeps heading ids unique and heading levels unbroken
+    across its sections, and shows figures and tables as the report's outline numbers them."""
 
-    def __init__(self, translator: Translator | None = None) -> None:
+    def __init__(self, translator: Translator | None = None, outline: Outline | None = None) -> None:
         self.tr = translator or Translator()
+        self.outline = outline or Outline([], self.tr)
+        # The report's title (the page header's h1) comes before every section heading.
+        self.levels = HeadingLevels(last=1)
         # nbconvert is imported once per process, here, for every report assembled.
         from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
@@ -132,7 +134,7 @@ class _Renderer:
         """Give every heading a unique id and record h1/h2 in the table of contents."""
 
         def repl(m: re.Match[str]) -> str:
-            level, attrs, inner = int(m.group(1)), m.group(2), m.group(3)
+            level, attrs, inner = self.levels(int(m.group(1))), m.group(2), m.group(3)
             text = _strip_tags(inner)
             base = f"{section_id}-{_slug(text)}"
             hid, i = base, 2
@@ -177,23 +179,45 @@ class _Renderer:
             return f'<pre class="text">{html.escape(value)}</pre>'
         return None
 
+    def figure(self, out: dict[str, Any], item: FigureItem) -> str:
+        """A chart as a figure: the image with its text alternative, the numbered caption,
+        and the chart's numbers as a table one click away."""
+        data = out.get("data", {})
+        mime = "image/png" if "image/png" in data else "image/jpeg"
+        b64 = _join(data.get(mime, "")).replace("\n", "")
+        # Without chart data (an image a notebook showed itself) the caption is all there is.
+        alt = describe(item.chart, self.tr, item.base) if item.chart else item.label
+        parts = [f'<figure class="chart" id="figure-{item.number}">',
+                 f'<img src="data:{mime};base64,{b64}" alt="{html.escape(alt)}">',
+                 f"<figcaption>{html.escape(item.label)}</figcaption>", "</figure>"]
+        if item.chart is not None:
+            summary = html.escape(self.tr("Data for Figure {number}", number=item.number))
+            parts += ['<details class="chart-data">', f"<summary>{summary}</summary>",
+                      chart_table(item.chart, self.tr, summary, f"figure-{item.number}-data"), "</details>"]
+        return "\n".join(parts)
+
     def section(self, doc: SectionDoc) -> str:
         """Body HTML of one section (no code, no parameters, no removed cells)."""
-        with open(doc.notebook, encoding="utf-8") as fh:
-            nb = json.load(fh)
+        nb = self.outline.notebook(doc.notebook)
         parts: list[str] = []
-        for cell in nb.get("cells", []):
-            tags = set(cell.get("metadata", {}).get("tags", []) or [])
-            if tags & DROP_CELL_TAGS:
-                continue
+        for index, cell in shown_cells(nb):
             if cell.get("cell_type") == "markdown":
                 parts.append(self.markdown(self.tr.markdown(_join(cell.get("source", ""))),
                                            cell.get("attachments")))
-            elif cell.get("cell_type") == "code" and not tags & DROP_OUTPUT_TAGS:
-                for out in cell.get("outputs", []):
+                continue
+            for i, out in enumerate(cell.get("outputs", [])):
+                if self.outline.absorbed(doc.notebook, index, i):
+                    continue
+                item = self.outline.item(doc.notebook, index, i)
+                if isinstance(item, FigureItem):
+                    rendered = self.figure(out, item)
+                elif isinstance(item, TableItem) and "text/html" in out.get("data", {}):
+                    rendered = accessible_table(_join(out["data"]["text/html"]), item.label,
+                                                f"table-{item.number}")
+                else:
                     rendered = self.output(out)
-                    if rendered:
-                        parts.append(f'<div class="output">{rendered}</div>')
+                if rendered:
+                    parts.append(f'<div class="output">{rendered}</div>')
         body = "\n".join(parts)
         if not re.search(r"<h1[\s>]", body):
             body = f"<h1>{html.escape(self.tr(doc.title))}</h1>\n{body}"
@@ -202,6 +226,130 @@ class _Renderer:
 
 def _join(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
+
+
+# --------------------------------------------------------------------------- tables
+
+# Presentational attributes pandas writes that HTML does not define or the stylesheet replaces.
+_DROP_TABLE_ATTRIBUTES = ("halign", "border", "style", "valign")
+# A table of at most this many body rows is printed whole on one page (class "short"): moved
+# to the next page rather than split, so that none of its rows is left alone on a page.
+SHORT_TABLE_ROWS = 16
+
+
+def _cell_text(cell: Any) -> str:
+    return "".join(cell.itertext()).strip()
+
+
+def accessible_table(fragment: str, caption: str, prefix: str) -> str:
+    """A published table as a screen reader can follow it.
+
+    The table gets ``caption`` as its ``<caption>``; every header cell a ``scope`` (``col``,
+    ``colgroup`` over several columns, ``row``); an empty header cell becomes a data cell
+    (a header that names nothing is noise to a screen reader); and where the columns have
+    two or more header rows (country over n and %), every header cell an ``id`` and every
+    data cell the ``headers`` it falls under, with ``<colgroup>`` elements matching the
+    spanning headers.
+
+    Args:
+        fragment: one ``<table>`` element as pandas' ``to_html`` writes it (a thead of one or
+            more header rows, a tbody whose rows start with a row header).
+        caption: the numbered caption (``"Table 3. ..."``), plain text.
+        prefix: a document-unique prefix for the ids (``"table-3"``).
+
+    Returns:
+        The table's HTML; a fragment that is not one table comes back unchanged.
+    """
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        table = lxml_html.fragment_fromstring(fragment.strip())
+    except (etree.ParserError, ValueError):
+        return fragment
+    if table.tag != "table":
+        return fragment
+    for element in table.iter():
+        for name in _DROP_TABLE_ATTRIBUTES:
+            element.attrib.pop(name, None)
+    head = table.find("thead")
+    body = table.find("tbody")
+    head_rows = head.findall("tr") if head is not None else []
+    # Which header cells cover each column, one list per header row (columns counted with colspan).
+    columns: list[dict[int, str]] = []
+    spans: list[int] = []
+    for r, row in enumerate(head_rows):
+        covered: dict[int, str] = {}
+        position = 0
+        for c, cell in enumerate(row):
+            span = int(cell.get("colspan", "1") or 1)
+            if cell.tag == "th" and not _cell_text(cell):
+                cell.tag = "td"
+            elif cell.tag == "th":
+                cell.set("scope", "colgroup" if span > 1 else "col")
+                cell.set("id", f"{prefix}-h{r}-{c}")
+                for k in range(position, position + span):
+                    covered[k] = cell.get("id")
+            if r == 0:
+                spans.append(span)
+            position += span
+        columns.append(covered)
+    several = len([cov for cov in columns if cov]) >= 2
+    for r, row in enumerate(body.findall("tr") if body is not None else []):
+        position = 0
+        row_headers: list[str] = []
+        for c, cell in enumerate(row):
+            span = int(cell.get("colspan", "1") or 1)
+            if cell.tag == "th" and not _cell_text(cell):
+                cell.tag = "td"
+            elif cell.tag == "th":
+                cell.set("scope", "row")
+                if several:
+                    cell.set("id", f"{prefix}-r{r}-{c}")
+                    row_headers.append(cell.get("id"))
+            elif several:
+                over = [cov[k] for cov in columns for k in range(position, position + span) if k in cov]
+                ids = list(dict.fromkeys(row_headers + over))
+                if ids:
+                    cell.set("headers", " ".join(ids))
+            position += span
+    if several:
+        # A header below a spanning one falls under it too.
+        for r, row in enumerate(head_rows[1:], start=1):
+            position = 0
+            for cell in row:
+                span = int(cell.get("colspan", "1") or 1)
+                above = [columns[q][k] for q in range(r) for k in range(position, position + span)
+                         if k in columns[q]]
+                if cell.tag == "th" and above:
+                    cell.set("headers", " ".join(dict.fromkeys(above)))
+                position += span
+        if any(span > 1 for span in spans):
+            for span in reversed(spans):
+                group = etree.Element("colgroup")
+                if span > 1:
+                    group.set("span", str(span))
+                table.insert(0, group)
+    element = etree.Element("caption")
+    element.text = caption
+    table.insert(0, element)
+    if body is not None and len(body) <= SHORT_TABLE_ROWS:
+        table.set("class", " ".join(filter(None, [table.get("class"), "short"])))
+    return lxml_html.tostring(table, encoding="unicode")
+
+
+def chart_table(chart: Chart, tr: Translator, caption: str, prefix: str) -> str:
+    """A chart's numbers (:func:`perspectives.alttext.data_table`) as an accessible table.
+
+    ``caption`` is already HTML-escaped; ``prefix`` keeps the table's ids unique in the page.
+    """
+    header, rows = data_table(chart, tr)
+    head = "".join(f'<th scope="col">{html.escape(label)}</th>' if label else "<td></td>" for label in header)
+    body = "".join("<tr>" + f'<th scope="row">{html.escape(row[0])}</th>'
+                   + "".join(f"<td>{html.escape(value)}</td>" for value in row[1:]) + "</tr>" for row in rows)
+    short = " short" if len(rows) <= SHORT_TABLE_ROWS else ""
+    return (f'<table class="report-table chart-data{short}" id="{prefix}"><caption>{caption}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def prepare() -> None:
@@ -242,12 +390,25 @@ FRAME_WORDS = ("Contents", "Partner organisation:", "Built on", "Built from:", "
 
 
 def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
-                  translator: Translator | None = None, footer: Sequence[str] = ()) -> str:
-    """Render a report to an HTML string (deterministic for the same inputs)."""
+                  translator: Translator | None = None, footer: Sequence[str] = (),
+                  outline: Outline | None = None) -> str:
+    """Render a report to an HTML string (deterministic for the same inputs).
+
+    Args:
+        meta: what the header states.
+        sections: the sections in report order.
+        translator: the report's language (default: ``meta.lang``).
+        footer: the provenance lines.
+        outline: the figure and table numbers (:class:`perspectives.outline.Outline` of
+            ``sections``); made here when not given. The assembler makes one for all formats.
+
+    Returns:
+        The report's HTML.
+    """
     from markupsafe import Markup
 
     tr = translator or Translator(meta.lang)
-    r = _Renderer(tr)
+    r = _Renderer(tr, outline or Outline([s.notebook for s in sections], tr))
     bodies = [{"id": s.id, "body": Markup(r.section(s))} for s in sections]
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     return _env().get_template("report.html.j2").render(
@@ -275,7 +436,8 @@ def _assembler_digest() -> str:
     # The Word and PDF renderers, the catalogues and the reference document shape the outputs too.
     here = Path(__file__).parent
     params = here.parents[1] / "params"
-    extra = [here / "docx_report.py", here / "pdf.py", here / "i18n.py", params / "reference.docx",
+    extra = [here / "docx_report.py", here / "pdf.py", here / "i18n.py", here / "alttext.py", here / "outline.py",
+             params / "reference.docx",
              *sorted((params / "i18n").glob("*.yml"))]
     for p in extra:
         if p.is_file():
@@ -364,7 +526,9 @@ def assemble_report(
         except ValueError:
             pass
     tr = Translator(lang)
-    text = render_report(meta, docs, tr, footer=footer_lines(record))
+    # One numbering of figures and tables for the HTML, Word and PDF of this report.
+    outline = Outline([d.notebook for d in docs], tr)
+    text = render_report(meta, docs, tr, footer=footer_lines(record), outline=outline)
     leaks = find_leaks(text, forbidden)
     if leaks:
         # Name what kind of thing leaked without printing it into more files.
@@ -375,7 +539,7 @@ def assemble_report(
         print_pdf(code, dest)
     from perspectives.docx_report import render_docx
 
-    _write_atomic_bytes(folder / "report.docx", render_docx(meta, docs, tr))
+    _write_atomic_bytes(folder / "report.docx", render_docx(meta, docs, tr, outline=outline))
     if print_pdf is None:
         write_pdf(code, dest)
     _report_missing(code, folder, docs, tr)

@@ -2,9 +2,10 @@
 
 Purpose
     ``perspectives build`` runs the section notebooks and assembles the reports
-    (``perspectives.build.build``). ``check``, ``instrument``, ``fidelity`` and ``diff`` are
-    delegated to ``perspectives.check``, ``perspectives.instrument``, ``perspectives.fidelity``
-    and ``perspectives.diff``: each of
+    (``perspectives.build.build``). ``check``, ``instrument``, ``fidelity``, ``diff``, ``preview``
+    and ``check-report`` are delegated to ``perspectives.check``, ``perspectives.instrument``,
+    ``perspectives.fidelity``, ``perspectives.diff``, ``perspectives.preview`` and
+    ``perspectives.reportcheck``: each of
     those modules provides ``main(argv: list[str]) -> int`` and receives the arguments after
     the command name; until it exists the command says it is not available yet.
 
@@ -35,6 +36,7 @@ DELEGATED: dict[str, tuple[str, str]] = {
     "fidelity": ("perspectives.fidelity", "check built values against the published claims"),
     "diff": ("perspectives.diff", "compare two builds"),
     "preview": ("perspectives.preview", "serve the reports and rebuild them on every edit"),
+    "check-report": ("perspectives.reportcheck", "check that a built report is accessible (HTML, PDF, Word)"),
 }
 
 

@@ -29,7 +29,6 @@ import csv
 import datetime as dt
 import html
 import io
-import json
 import re
 import sys
 from collections.abc import Sequence
@@ -43,16 +42,16 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
+from .alttext import data_table, describe
 from .i18n import Translator
 from .ooxml import normalise_zip
+from .outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DOCX = ROOT / "params" / "reference.docx"
 # Core-property dates are fixed so that two builds of the same inputs give the same bytes.
 FIXED_DATE = dt.datetime(2021, 4, 1, 0, 0, 0)
 FIGURE_WIDTH = Cm(15.5)
-DROP_CELL_TAGS = frozenset({"parameters", "injected-parameters", "remove", "remove-cell", "remove_cell"})
-DROP_OUTPUT_TAGS = frozenset({"remove-output", "remove_output"})
 # Styles the renderer uses; a partner's reference document should define them all.
 STYLES = ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Normal", "List Bullet", "Quote",
           "Caption", "TOC Heading", "Table Grid")
@@ -164,8 +163,13 @@ def _inline(paragraph: Any, text: str) -> None:
             paragraph.add_run(part)
 
 
-def _markdown(doc: Any, source: str, style: str | None = None) -> None:
-    """Headings (#, ##, ###), bullets, blockquotes and paragraphs of a Markdown text."""
+def _markdown(doc: Any, source: str, style: str | None = None, levels: HeadingLevels | None = None) -> None:
+    """Headings (#, ##, ###), bullets, blockquotes and paragraphs of a Markdown text.
+
+    ``levels`` keeps heading levels from skipping across the whole document (Word's
+    navigation pane and the PDF a partner exports from Word follow them).
+    """
+    levels = levels or HeadingLevels()
     paragraph_lines: list[str] = []
 
     def flush() -> None:
@@ -182,7 +186,7 @@ def _markdown(doc: Any, source: str, style: str | None = None) -> None:
             flush()
         elif heading:
             flush()
-            level = min(len(heading.group(1)), 3)
+            level = levels(min(len(heading.group(1)), 3))
             _inline(_para(doc, f"Heading {level}"), heading.group(2).strip("# "))
         elif bullet:
             flush()
@@ -201,7 +205,11 @@ def _markdown(doc: Any, source: str, style: str | None = None) -> None:
 def _table(doc: Any, csv_path: Path) -> None:
     """A native Word table from a published CSV (first row: headers; first column: row labels)."""
     with csv_path.open(encoding="utf-8", newline="") as handle:
-        rows = [row for row in csv.reader(handle)]
+        _table_rows(doc, [row for row in csv.reader(handle)])
+
+
+def _table_rows(doc: Any, rows: Sequence[Sequence[str]]) -> None:
+    """A native Word table of ``rows`` (the first is the header row, marked as such)."""
     if not rows:
         return
     width = max(len(row) for row in rows)
@@ -232,8 +240,25 @@ def _table(doc: Any, csv_path: Path) -> None:
         body.append(table)
 
 
-def _figure(doc: Any, png: bytes) -> None:
-    doc.add_picture(io.BytesIO(png), width=FIGURE_WIDTH)
+def _figure(doc: Any, png: bytes, description: str) -> None:
+    """The chart's image with its text alternative (the drawing's ``descr``, which Word
+    shows as Alt Text and screen readers read)."""
+    shape = doc.add_picture(io.BytesIO(png), width=FIGURE_WIDTH)
+    shape._inline.docPr.set("descr", description)
+
+
+def _mark_header_row(table: Any) -> None:
+    """Mark a python-docx table's first row as its header row (repeated on each page, read
+    as column headers by screen readers) and set it bold."""
+    row = table.rows[0]._tr
+    properties = row.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    properties.append(header)
+    for cell in table.rows[0].cells:
+        for paragraph in cell.paragraphs:
+            for run in paragraph.runs:
+                run.bold = True
 
 
 def _toc(doc: Any, heading: str, placeholder: str) -> None:
@@ -273,6 +298,25 @@ def _meta(output: dict[str, Any]) -> dict[str, Any]:
     return (output.get("metadata") or {}).get("perspectives") or {}
 
 
+def _numbered_figure(doc: Any, output: dict[str, Any], run_dir: Path, item: FigureItem, tr: Translator) -> None:
+    """A figure as the outline numbers it: image (with its description), caption, data table."""
+    meta = _meta(output)
+    data = output.get("data", {})
+    png_path = run_dir / meta["png"] if meta.get("png") else None
+    if png_path is not None and png_path.is_file():
+        png = png_path.read_bytes()
+    elif "image/png" in data:
+        png = base64.b64decode(_join(data["image/png"]).replace("\n", ""))
+    else:
+        return
+    _figure(doc, png, describe(item.chart, tr, item.base) if item.chart else item.label)
+    _para(doc, "Caption", item.label)
+    if item.chart is not None:
+        _para(doc, "Caption", tr("Data for Figure {number}", number=item.number))
+        header, rows = data_table(item.chart, tr)
+        _table_rows(doc, [header, *rows])
+
+
 def _output(doc: Any, output: dict[str, Any], run_dir: Path) -> None:
     """One notebook output: a table, a figure, a caption, narrative or plain text."""
     kind = output.get("output_type")
@@ -289,13 +333,6 @@ def _output(doc: Any, output: dict[str, Any], run_dir: Path) -> None:
         if csv_path.is_file():
             _table(doc, csv_path)
             return
-    if meta.get("kind") == "figure" or "image/png" in data:
-        png_path = run_dir / meta["png"] if meta.get("png") else None
-        if png_path is not None and png_path.is_file():
-            _figure(doc, png_path.read_bytes())
-        elif "image/png" in data:
-            _figure(doc, base64.b64decode(_join(data["image/png"]).replace("\n", "")))
-        return
     if "text/markdown" in data:
         style = "Caption" if meta.get("kind") == "caption" else None
         text = _join(data["text/markdown"])
@@ -315,43 +352,28 @@ def _output(doc: Any, output: dict[str, Any], run_dir: Path) -> None:
         doc.add_paragraph(plain)
 
 
-def _is_caption(outputs: list[dict[str, Any]], i: int) -> bool:
-    """Whether output ``i`` is the caption of the table after it or the figure before it.
-
-    Runs record captions with ``kind: caption`` metadata; for notebooks executed before that,
-    a one-line italic Markdown output next to a table or figure is taken as its caption.
-    """
-    output = outputs[i]
-    text = _join((output.get("data") or {}).get("text/markdown", "")).strip()
-    if not text:
-        return False
-    if _meta(output).get("kind") == "caption":
-        return True
-    if "\n" in text or not re.fullmatch(r"\*[^*].*[^*]\*", text):
-        return False
-    after = _meta(outputs[i + 1]).get("kind") if i + 1 < len(outputs) else None
-    before = _meta(outputs[i - 1]).get("kind") if i > 0 else None
-    return after == "table" or before == "figure"
-
-
-def _section(doc: Any, notebook: Path, title: str, translator: Translator) -> None:
-    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+def _section(doc: Any, notebook: Path, title: str, translator: Translator, outline: Outline,
+             levels: HeadingLevels) -> None:
+    """One section's cells, figures and tables numbered as ``outline`` says."""
     run_dir = Path(notebook).parent
     start = len(doc.paragraphs)
-    for cell in nb.get("cells", []):
-        tags = set(cell.get("metadata", {}).get("tags", []) or [])
-        if tags & DROP_CELL_TAGS:
-            continue
+    for index, cell in shown_cells(outline.notebook(notebook)):
         if cell.get("cell_type") == "markdown":
-            _markdown(doc, translator.markdown(_join(cell.get("source", ""))))
-        elif cell.get("cell_type") == "code" and not tags & DROP_OUTPUT_TAGS:
-            outputs = cell.get("outputs", [])
-            for i, output in enumerate(outputs):
-                if _is_caption(outputs, i):
-                    text = _join(output["data"]["text/markdown"]).strip().strip("*")
-                    _inline(_para(doc, "Caption"), text)
-                else:
-                    _output(doc, output, run_dir)
+            _markdown(doc, translator.markdown(_join(cell.get("source", ""))), levels=levels)
+            continue
+        for i, output in enumerate(cell.get("outputs", [])):
+            if outline.absorbed(notebook, index, i):
+                continue
+            item = outline.item(notebook, index, i)
+            if isinstance(item, FigureItem):
+                _numbered_figure(doc, output, run_dir, item, translator)
+            elif isinstance(item, TableItem) and (run_dir / _meta(output).get("csv", "")).is_file():
+                _para(doc, "Caption", item.label)
+                _table(doc, run_dir / _meta(output)["csv"])
+            elif "text/markdown" in output.get("data", {}) and _meta(output).get("kind") != "caption":
+                _markdown(doc, _join(output["data"]["text/markdown"]), levels=levels)
+            else:
+                _output(doc, output, run_dir)
     # As in the HTML report: a section without its own h1 gets the grid title. (Compared by
     # style id: asking each paragraph for its style object searches every style.)
     added = doc.paragraphs[start:]
@@ -359,12 +381,33 @@ def _section(doc: Any, notebook: Path, title: str, translator: Translator) -> No
     if not any(p._p.style == heading_id for p in added):
         first = added[0] if added else doc.add_paragraph()
         first.insert_paragraph_before(title, style=_style(doc, "Heading 1"))
+        # The section's own headings were levelled before its title existed: level them again
+        # under it, so that none skips.
+        ids = {_style_id(doc, f"Heading {k}"): k for k in (3, 2, 1)}
+        again = HeadingLevels(last=1)
+        for paragraph in added:
+            if paragraph._p.style in ids:
+                paragraph._p.style = _style_id(doc, f"Heading {again(ids[paragraph._p.style])}")
+        levels.restart(1)
 
 
 def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | None = None,
-                reference: Path | None = None) -> bytes:
-    """The report as DOCX bytes (``meta``: assemble.ReportMeta; ``sections``: SectionDoc list)."""
+                reference: Path | None = None, outline: Outline | None = None) -> bytes:
+    """The report as DOCX bytes.
+
+    Args:
+        meta: what the title page states (``assemble.ReportMeta``).
+        sections: ``assemble.SectionDoc`` list, in report order.
+        translator: the report's language (default: ``meta.lang``).
+        reference: the reference document whose styles are used (default: ``params/reference.docx``).
+        outline: the figure and table numbers of the report (the assembler passes the one the
+            HTML used); made here when not given.
+
+    Returns:
+        The DOCX bytes (the same for the same inputs).
+    """
     tr = translator or Translator(getattr(meta, "lang", "en"))
+    outline = outline or Outline([s.notebook for s in sections], tr)
     doc = _open_reference(reference)
     doc.add_paragraph(meta.name, style=_style(doc, "Title"))
     doc.add_paragraph(meta.study_title, style=_style(doc, "Subtitle"))
@@ -378,12 +421,14 @@ def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | Non
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 table.cell(r, c).text = value
+        _mark_header_row(table)
     for warning in meta.warnings:
         doc.add_paragraph(warning).runs[0].bold = True
     _toc(doc, tr("Contents"), tr("Right-click and choose Update Field to show the contents."))
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    levels = HeadingLevels()
     for section in sections:
-        _section(doc, section.notebook, tr(section.title), tr)
+        _section(doc, section.notebook, tr(section.title), tr, outline, levels)
     _fix_core(doc, f"{meta.name} | {meta.study_title}")
     doc.core_properties.language = tr.lang
     raw = io.BytesIO()

@@ -13,7 +13,8 @@ Inputs
 Outputs
     PNG files (and SVG copies when ``build.figure_formats`` in ``params/study.yml`` asks)
     with no timestamps or random ids (matplotlib metadata removed, a fixed SVG hash salt),
-    and the PNG bytes for display.
+    and the PNG bytes for display. Each figure carries the numbers it drew
+    (:func:`perspectives.alttext.attach`), from which its text alternative is written.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.transforms import Bbox, offset_copy  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from perspectives.alttext import attach  # noqa: E402
 from perspectives.study import repo_root  # noqa: E402
 
 PALETTE = ["#2f5d8a", "#e08a3c", "#6a9f58", "#b5525c", "#8a6fb0", "#c9a13b", "#5aa6b5", "#7f7f7f"]
@@ -243,6 +245,7 @@ def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respond
     ax.set_title(title, fontsize=11, loc="left")
     if n_places > 1:
         ax.legend(title="", loc="lower right", fontsize=8)
+    attach(fig, "bars", shares, title)
     return fig
 
 
@@ -268,6 +271,7 @@ def stacked_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
     below_label = offset_copy(ax.transAxes, fig=fig, y=-34, units="points")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below_label,
               ncol=min(4, shares.shape[1]), fontsize=8, frameon=False)
+    attach(fig, "stacked", shares, title)
     return fig
 
 
@@ -284,6 +288,7 @@ def mean_bars(means: pd.Series, title: str, xlabel: str) -> plt.Figure:
     ax.set_xlim(0, 100)
     ax.set_xlabel(xlabel)
     ax.set_title(title, fontsize=11, loc="left")
+    attach(fig, "means", means.rename(xlabel), title)
     return fig
 
 
@@ -299,6 +304,7 @@ def heatmap(counts: pd.DataFrame, title: str) -> plt.Figure:
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_title(title, fontsize=11, loc="left")
+    attach(fig, "heatmap", counts, title)
     return fig
 
 

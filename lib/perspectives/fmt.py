@@ -20,8 +20,10 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
-from perspectives.stats import AnovaResult, ChiSquareResult
+if TYPE_CHECKING:  # imported where a test is formatted: a share or a count needs no numpy/pandas
+    from perspectives.stats import AnovaResult, ChiSquareResult
 
 __all__ = [
     "fmt_chi2",
@@ -145,6 +147,8 @@ def pct_with_n(count: int, total: int, digits: int = 0) -> str:
 
 def fmt_test(result: ChiSquareResult | AnovaResult) -> str:
     """Format a test result from :mod:`perspectives.stats` in the house style."""
+    from perspectives.stats import AnovaResult, ChiSquareResult
+
     if isinstance(result, ChiSquareResult):
         return fmt_chi2(result.statistic, result.df, result.p)
     if isinstance(result, AnovaResult):

@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
-from . import analysis, disclosure, figures, fmt, i18n
+from . import alttext, analysis, disclosure, figures, fmt, i18n
 from .analysis import ALL
 from .study import load_grid, load_study, repo_root, report_folder
 
@@ -214,9 +214,12 @@ class Section:
                 metadata={"perspectives": {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption}})
 
     def show_figure(self, fig, stem: str, caption: str) -> None:
+        # The numbers the chart drew go with it: the assembler writes its text alternative from them.
+        chart = alttext.attached(fig)
         png = figures.save(fig, self.output_dir / "figures", stem, self.study.figure_formats)
         display(Image(data=png, format="png"),
-                metadata={"perspectives": {"kind": "figure", "png": f"figures/{stem}.png", "caption": caption}})
+                metadata={"perspectives": {"kind": "figure", "png": f"figures/{stem}.png", "caption": caption,
+                                           **({"chart": chart.to_json()} if chart else {})}})
         display(Markdown(f"*{caption}*"), metadata={"perspectives": {"kind": "caption", "of": "figure"}})
 
     # ------------------------------------------------------------------ analyses
