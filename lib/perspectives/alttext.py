@@ -163,8 +163,11 @@ def attached(fig: Any) -> Chart | None:
 
 
 def value_text(chart: Chart, value: float | None, tr: Translator) -> str:
-    """One value as the reports write it: ``"81%"`` (shares), ``"43"`` (means), ``"7"``
-    (counts), or the word for withheld in the report's language."""
+    """One value as the reports write it.
+
+    ``"81%"`` (shares), ``"43"`` (means), ``"7"`` (counts), or the word for withheld in the report's
+    language.
+    """
     if value is None:
         return tr(WITHHELD)
     if chart.kind in ("bars", "stacked"):

@@ -109,8 +109,11 @@ def _strip_tags(fragment: str) -> str:
 
 
 class _Renderer:
-    """Renders cells of one report; keeps heading ids unique and heading levels unbroken
-    across its sections, and shows figures and tables as the report's outline numbers them."""
+    """Renders the cells of one report.
+
+    Renders cells of one report; keeps heading ids unique and heading levels unbroken across its
+    sections, and shows figures and tables as the report's outline numbers them.
+    """
 
     def __init__(self, translator: Translator | None = None, outline: Outline | None = None) -> None:
         self.tr = translator or Translator()
@@ -180,8 +183,11 @@ class _Renderer:
         return None
 
     def figure(self, out: dict[str, Any], item: FigureItem) -> str:
-        """A chart as a figure: the image with its text alternative, the numbered caption,
-        and the chart's numbers as a table one click away."""
+        """A chart as a figure.
+
+        The image with its text alternative, the numbered caption, and the chart's numbers as a
+        table one click away.
+        """
         data = out.get("data", {})
         mime = "image/png" if "image/png" in data else "image/jpeg"
         b64 = _join(data.get(mime, "")).replace("\n", "")

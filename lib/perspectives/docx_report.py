@@ -241,15 +241,19 @@ def _table_rows(doc: Any, rows: Sequence[Sequence[str]]) -> None:
 
 
 def _figure(doc: Any, png: bytes, description: str) -> None:
-    """The chart's image with its text alternative (the drawing's ``descr``, which Word
-    shows as Alt Text and screen readers read)."""
+    """The chart's image with its text alternative.
+
+    (the drawing's ``descr``, which Word shows as Alt Text and screen readers read).
+    """
     shape = doc.add_picture(io.BytesIO(png), width=FIGURE_WIDTH)
     shape._inline.docPr.set("descr", description)
 
 
 def _mark_header_row(table: Any) -> None:
-    """Mark a python-docx table's first row as its header row (repeated on each page, read
-    as column headers by screen readers) and set it bold."""
+    """Mark a python-docx table's first row as its header row.
+
+    (repeated on each page, read as column headers by screen readers) and set it bold.
+    """
     row = table.rows[0]._tr
     properties = row.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")

@@ -1,5 +1,6 @@
-"""A report's outline, decided once at assembly for every format: figure and table numbers,
-captions, charts and heading levels.
+"""A report's outline, decided once at assembly for every format.
+
+Figure and table numbers, captions, charts and heading levels.
 
 Purpose
     Section notebooks run one at a time and cannot know where their figures fall in the

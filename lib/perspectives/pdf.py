@@ -252,8 +252,10 @@ def _struct_elements_of(tree: Any, kind: Any) -> list[Any]:
 
 
 def _classic_xref(pdf: bytes) -> int | None:
-    """The offset of the PDF's last cross-reference table, or None if it ends otherwise
-    (a cross-reference stream, or no ``startxref``)."""
+    """The offset of the PDF's last cross-reference table, or None.
+
+    If it ends otherwise (a cross-reference stream, or no ``startxref``).
+    """
     found = _STARTXREF.search(pdf[-64:])
     if not found:
         return None
@@ -298,9 +300,12 @@ def _xmp_date(value: str) -> str | None:
 
 
 def _xmp_packet(document: Any) -> bytes:
-    """The XMP metadata of ``document``: its information dictionary as XMP, its language and
-    the PDF/UA identification. Written out here (a few lines of fixed XML) rather than through
-    pikepdf's metadata editor, which took longer than the rest of this step."""
+    """The XMP metadata of ``document``.
+
+    Its information dictionary as XMP, its language and the PDF/UA identification. Written out here
+    (a few lines of fixed XML) rather than through pikepdf's metadata editor, which took longer than
+    the rest of this step.
+    """
     from xml.sax.saxutils import escape
 
     info = document.docinfo if "/Info" in document.trailer else {}

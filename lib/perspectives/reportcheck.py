@@ -92,9 +92,11 @@ class ReportCheck:
 
     @property
     def ok(self) -> bool:
+        """True when the check found nothing."""
         return not self.findings
 
     def to_json(self) -> dict[str, Any]:
+        """The counts and findings as plain data (``--json``)."""
         return {"folder": self.folder, "counts": self.counts, "findings": [vars(f) for f in self.findings]}
 
 
@@ -221,8 +223,11 @@ def check_html(path: Path) -> tuple[dict[str, Any], list[Finding], Translator]:
 
 
 def _numbers(root: Any, tr: Translator) -> tuple[list[int], list[int]]:
-    """Figure and table numbers of the captions, in reading order (a figure's own caption, or
-    an italic caption paragraph as reports written before figures had one)."""
+    """Figure and table numbers of the captions, in reading order.
+
+    (a figure's own caption, or an italic caption paragraph as reports written before figures had
+    one).
+    """
     figures: list[int] = []
     tables: list[int] = []
     for element in root.iter("figcaption", "caption", "em"):
@@ -401,8 +406,11 @@ def _untagged_images(pdf: Any) -> int:
 
 
 def _orphaned_rows(elements: Sequence[Any]) -> int:
-    """Rows left alone on a page: a body row (a row with a TD) of a table that runs across
-    pages alone on its page, or a table's header rows on a page that holds none of its body."""
+    """Rows left alone on a page.
+
+    A body row (a row with a TD) of a table that runs across pages alone on its page, or a table's
+    header rows on a page that holds none of its body.
+    """
     import pikepdf
 
     rows_by_table: dict[Any, list[Any]] = defaultdict(list)
