@@ -33,8 +33,12 @@ def test_single_select_shares_and_chi_square_match_pandas_and_scipy(survey):
     assert values[("gender.female.pct", "ALL")] == pytest.approx(expected["female"])
     table = pd.crosstab(data["gender"], data["country"])
     chi2, p, dof, _ = sps.chi2_contingency(table, correction=False)
-    assert values[("gender.chi2.stat", "ALL")] == pytest.approx(chi2)
-    assert values[("gender.chi2.df", "ALL")] == dof and values[("gender.chi2.p", "ALL")] == pytest.approx(p, abs=1e-6)
+    # Its table withholds a cell (one "another gender" in Mexico), so the test is withheld
+    # too, its values kept in memory only.
+    assert result.test_withheld and values[("gender.chi2.stat", "ALL")] is None
+    assert result.withheld[("gender.chi2.stat", "ALL")] == pytest.approx(chi2)
+    assert result.withheld[("gender.chi2.df", "ALL")] == dof
+    assert result.withheld[("gender.chi2.p", "ALL")] == pytest.approx(p, abs=1e-6)
 
 
 def test_national_report_carries_its_own_and_the_pooled_value(survey):

@@ -117,6 +117,24 @@ def test_recorded_values_reveal_what_the_table_withholds(tmp_path: Path) -> None
     assert any(f.kind == "small-group" for f in found)
 
 
+def test_a_test_statistic_beside_a_withheld_cell_of_its_table(tmp_path: Path) -> None:
+    """A chi-square printed with the margins can be inverted: published beside a withheld
+    cell of its table, it is a finding; withheld too, or on a table with none, it is not."""
+    moldova_table(tmp_path, {"female": "–", "male": "–", "other": "0"})
+    table = spec(["MDA"], ANSWERS)
+    stat = {"name": "gender.chi2.stat", "value": 25.645, "n": 54, "measure": "test", "cells": table}
+    (tmp_path / "values.json").write_text(json.dumps([stat]), encoding="utf-8")
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert ("values.json", "reveals") in kinds(found)
+    assert any("gender.chi2.stat" in f.detail for f in found)
+    (tmp_path / "values.json").write_text(json.dumps([{**stat, "value": None, "suppressed": True}]), encoding="utf-8")
+    assert not any("chi2" in f.detail for f in audit.audit_run_folder(tmp_path, 5))
+    clean = tmp_path / "clean"
+    moldova_table(clean, {"female": "30", "male": "20", "other": "4"}, {"female": "56%", "male": "37%", "other": "7%"})
+    (clean / "values.json").write_text(json.dumps([stat]), encoding="utf-8")
+    assert not any("chi2" in f.detail for f in audit.audit_run_folder(clean, 3))
+
+
 def test_combining_a_country_with_the_pooled_column(tmp_path: Path) -> None:
     # Each column is safe on its own, but pooled minus Albania gives Moldova's man (1)
     # and Moldova's base minus its women gives the same 1.

@@ -80,7 +80,9 @@ def test_recorded_values_reproduce_the_published_sample(built: Path):
     assert values[("sample.partial.n", "ALL")] == 408
     assert values[("sample.disqualified.n", "ALL")] == 433
     assert values[("gender.female.n", "ALL")] == 335
-    assert round(values[("gender.chi2.stat", "ALL")], 3) == pytest.approx(25.645, rel=0.02)
+    # The gender test's table withholds one "another gender" answer: the statistic, which
+    # could reveal it, is withheld too (the fidelity check compares it in memory).
+    assert values[("gender.chi2.stat", "ALL")] is None
     assert values[("sample_country.MEX.n", "ALL")] == 91
     bih = _values(built, "BIH")
     assert bih[("sample.eligible.n", "BIH")] == 49

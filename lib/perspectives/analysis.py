@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import string
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -168,6 +168,9 @@ class Result:
     values: list[dict[str, Any]] = field(default_factory=list)
     context: dict[str, Any] = field(default_factory=dict)
     test: Any = None
+    # The test's table has a withheld cell: its statistic, which could reveal the cell, is
+    # withheld too (kept in memory for the fidelity check, like any withheld value).
+    test_withheld: bool = False
     base: int | None = 0
     base_text: str = ""                      # how a caption states the n when one number won't do
     notes: list[str] = field(default_factory=list)
@@ -199,8 +202,8 @@ class Result:
     def narrative(self, template: str, place: str, note: str = "") -> str:
         """Fill the spec's text from computed values only; see :func:`fill`."""
         base = WITHHELD if self.base is None else f"{self.base:,}"
-        return fill(template, note, place=place, base=base,
-                    test=fmt.fmt_test(self.test) if self.test is not None else "", **self.context)
+        test = "" if self.test is None else WITHHELD if self.test_withheld else fmt.fmt_test(self.test)
+        return fill(template, note, place=place, base=base, test=test, **self.context)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -483,7 +486,7 @@ def breakdown_mask(survey, question: str, code: str | None, by: str, query: str 
 
 
 def crosstab(survey, question: str, by: str, country: str, place_names: dict[str, str], *,
-             name: str | None = None, test: str | None = None, population_query: str | None = None) -> Result:
+             name: str | None = None, test: str | None = None) -> Result:
     """A crosstab written in a notebook: answers to ``question`` by the groups of ``by``.
 
     It is computed among the report's respondents (one country, or every country for the
@@ -500,8 +503,8 @@ def crosstab(survey, question: str, by: str, country: str, place_names: dict[str
         place_names: display names of the places.
         name: the recorded values' prefix (default ``<question>_by_<by>``): the values are
             ``NAME.ANSWER.GROUP.n`` and ``.pct``, and ``NAME.ANSWER.all.n``.
-        test: ``"chi2"`` for Pearson's chi-square test of independence on the full table.
-        population_query: restrict the respondents (a pandas query on the eligible completes).
+        test: ``"chi2"`` for Pearson's chi-square test of independence on the full table
+            (withheld, like a cell, when its table has a withheld cell).
 
     Returns:
         The result: ``table`` (groups' n (%) and all groups), ``shares`` (answers x groups, NaN
@@ -524,8 +527,10 @@ def crosstab(survey, question: str, by: str, country: str, place_names: dict[str
     result = Result(name, country)
     multi = instrument[question].type == "select_multiple"
     codes = instrument.codes(question)
-    rows = {c: breakdown_mask(survey, question, c, by, population_query, country) for c in codes} if multi \
-        else dict.fromkeys(codes, breakdown_mask(survey, question, None, by, population_query, country))
+    # Every eligible complete: a crosstab of a sub-population would leave its complement to be
+    # found by subtraction from the question's own tables, which nothing here links to it.
+    rows = {c: breakdown_mask(survey, question, c, by, None, country) for c in codes} if multi \
+        else dict.fromkeys(codes, breakdown_mask(survey, question, None, by, None, country))
     cell_of = (lambda code, group: f"{group}|yes") if multi else (lambda code, group: f"{group}|{code}")
     any_mask = next(iter(rows.values()))
     groups = list(any_mask.layout.places)
@@ -555,55 +560,7 @@ def crosstab(survey, question: str, by: str, country: str, place_names: dict[str
         counts = (pd.DataFrame({c: rows[c].layout.counts.loc["yes"] for c in codes}).T if multi
                   else any_mask.layout.counts)
         result.test = stats.chi_square(counts)
-        _record_test(result, "chi2")
-    return result
-
-
-def count_table(counts: pd.DataFrame, name: str, country: str, place_name: str) -> Result:
-    """Counts computed in a notebook, published under the study's small-cell rule.
-
-    Each column is a base (its respondents), the last column all of them together; the
-    pattern of withheld cells is computed by :func:`perspectives.disclosure.suppress` for
-    this table alone (nothing links it to the question tables: prefer :func:`crosstab` for
-    questions of the form).
-
-    Args:
-        counts: whole numbers of respondents, ``rows x columns``, labels unique.
-        name: the recorded values' prefix (``NAME.ROW.COLUMN.n`` / ``.pct``, ``NAME.ROW.all.n``).
-        country: the report (ISO3 or ``ALL``).
-        place_name: the column heading of all columns together.
-
-    Returns:
-        The result (table, shares, values, in-memory withheld values, cells for sentences).
-
-    Raises:
-        ValueError: counts that are not whole non-negative numbers.
-    """
-    result = Result(name, country)
-    counts = counts.copy()
-    counts.index = [str(i) for i in counts.index]
-    counts.columns = [str(c) for c in counts.columns]
-    suffix = "" if country == ALL else f"@{country}"
-    mask = disclosure.suppress(disclosure.layout(f"notebook:{name}{suffix}", counts))
-    rows, cols = list(counts.index), list(counts.columns)
-    columns: dict[tuple[str, str], dict[str, disclosure.Entry]] = {}
-    for col in [*cols, POOLED]:
-        heading = place_name if col == POOLED else col
-        columns[(heading, "n")] = {row: mask.n(f"{col}|{row}") for row in rows}
-        columns[(heading, "%")] = {row: mask.pct(f"{col}|{row}") for row in rows}
-        columns[(heading, "n")]["Respondents"] = mask.base_n(f"{col}|*")
-        columns[(heading, "%")]["Respondents"] = disclosure.text("")
-    result.table = disclosure.table(columns)
-    result.shares = pd.DataFrame({col: [mask.share(f"{col}|{row}") for row in rows] for col in cols},
-                                 index=rows, dtype=float)
-    result.base = mask.count("*|*")
-    for row in rows:
-        for col in cols:
-            result.record_cell(mask, f"{col}|{row}", f"{row}.{col}.n")
-            result.record_cell(mask, f"{col}|{row}", f"{row}.{col}.pct", "percent")
-            result.context[f"{name}.{row}.{col}"] = Cell(mask, f"{col}|{row}")
-        result.record_cell(mask, f"{POOLED}|{row}", f"{row}.all.n")
-        result.context[f"{name}.{row}.all"] = Cell(mask, f"{POOLED}|{row}")
+        _record_test(result, "chi2", list({id(m): m for m in rows.values()}.values()))
     return result
 
 
@@ -805,10 +762,18 @@ def _compare_multi(result: Result, spec_: dict, survey, place_names: dict[str, s
             counts = {g: (masks[g][code].withheld_value("*|yes"), masks[g][code].withheld_value("*|*")) for g in groups}
             tab = pd.DataFrame({g: [k, n - k] for g, (k, n) in counts.items()}, index=["yes", "no"])
             test = stats.chi_square(tab)
-            tests[labels[code]] = disclosure.text(fmt.fmt_test(test))
-            result.record(f"{code}.chi2.stat", test.statistic, n=test.n)
-            result.record(f"{code}.chi2.df", test.df)
-            result.record(f"{code}.chi2.p", test.p)
+            # The two-by-two table is the groups' pooled "yes" counts and bases.
+            shown = all(masks[g][code].shown(cell) for g in groups for cell in ("*|yes", "*|*"))
+            tests[labels[code]] = disclosure.text(fmt.fmt_test(test) if shown else disclosure.WITHHELD_MARK)
+            extra = {"measure": "test", "cells": {"universe": sorted(masks[g][code].universe for g in groups),
+                                                  "places": ["*"], "categories": ["yes", "no"]}}
+            for part, value in (("stat", test.statistic), ("df", test.df), ("p", test.p)):
+                name = f"{code}.chi2.{part}"
+                if shown:
+                    result.record(name, value, n=test.n if part == "stat" else None, **extra)
+                else:
+                    result.record(name, None, suppressed=True, **extra)
+                    result.withheld[(f"{result.analysis_id}.{name}", result.country)] = value
         columns[("Test", "girls vs boys")] = tests
     result.table = disclosure.table(columns)
     result.shares = pd.DataFrame(shares, index=[labels[c] for c in codes], dtype=float)
@@ -836,6 +801,7 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
         result.context["by"] = Fields({g: fmt.fmt_number(means[g], 0) if shown[g] else WITHHELD for g in groups})
         result.context["by_means"] = means.where(pd.Series(shown)).rename(index=group_labels)
         if spec_.get("test") == "anova":
+            # Means and spreads, not counts: an F statistic pins no cell of respondents.
             result.test = stats.anova_oneway(values[keep], data.loc[keep, by])
             _record_test(result, "anova")
         return
@@ -847,12 +813,9 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
             for group in mask.layout.places:
                 result.record_cell(mask, f"{group}|yes", f"{code}.{group}.pct", "percent", country=ALL)
             if spec_.get("test") == "chi2":
-                counts = mask.layout.counts
-                test = stats.chi_square(counts)
-                result.record(f"{code}.chi2.stat", test.statistic, n=test.n, country=ALL)
-                result.record(f"{code}.chi2.df", test.df, country=ALL)
-                result.record(f"{code}.chi2.p", test.p, country=ALL)
-                result.context.setdefault("tests", Fields())[code] = fmt.fmt_test(test)
+                test = stats.chi_square(mask.layout.counts)
+                shown = _record_test(result, "chi2", [mask], prefix=f"{code}.", test=test)
+                result.context.setdefault("tests", Fields())[code] = fmt.fmt_test(test) if shown else WITHHELD
         return
     mask = (question_mask(survey, question, query) if by == "country"
             else breakdown_mask(survey, question, None, by, query))
@@ -879,18 +842,56 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
             result.record_cell(mask, f"{POOLED}|{code}", f"{code}.all.n", country=ALL)
     if spec_.get("test") == "chi2":
         result.test = stats.chi_square(mask.layout.counts)
-        _record_test(result, "chi2")
+        _record_test(result, "chi2", [mask])
 
 
-def _record_test(result: Result, name: str) -> None:
-    test = result.test
-    result.record(f"{name}.stat", test.statistic, n=test.n, country=ALL)
-    if name == "chi2":
-        result.record(f"{name}.df", test.df, country=ALL)
+def test_publishable(masks: Iterable[Mask]) -> bool:
+    """Whether a test over these masks' tables may be published.
+
+    A test statistic is a function of every cell of its table: with the published margins,
+    a statistic printed to two decimals has been shown to pin a withheld cell of 1 exactly
+    (one table of counts fits both). So a test is published only when every cell and base
+    of its table is published; otherwise it is withheld like the cells.
+    """
+    for mask in masks:
+        lay = mask.layout
+        for place in lay.places:
+            for cell in [f"{place}|*", *(f"{place}|{c}" for c in lay.categories)]:
+                if cell in lay.cells and not mask.shown(cell):
+                    return False
+    return True
+
+
+def test_cells(masks: Sequence[Mask]) -> dict[str, Any]:
+    """What a test's table counts, as a recorded value's ``cells`` (for the audit)."""
+    lay = masks[0].layout
+    return {"universe": lay.universe if len(masks) == 1 else sorted({m.universe for m in masks}),
+            "places": list(lay.places), "categories": sorted({c for m in masks for c in m.layout.categories})}
+
+
+def _record_test(result: Result, name: str, masks: Sequence[Mask] = (), prefix: str = "",
+                 test: Any = None) -> bool:
+    """Record a test's statistic, df and p, published or (its table having a withheld cell)
+    withheld; returns whether it is published. ``test`` defaults to ``result.test``."""
+    test = result.test if test is None else test
+    shown = test_publishable(masks)
+    parts = {"stat": test.statistic}
+    if hasattr(test, "df_between"):
+        parts.update(df1=test.df_between, df2=test.df_within)
     else:
-        result.record(f"{name}.df1", test.df_between, country=ALL)
-        result.record(f"{name}.df2", test.df_within, country=ALL)
-    result.record(f"{name}.p", test.p, country=ALL)
+        parts["df"] = test.df
+    parts["p"] = test.p
+    extra = {"measure": "test", "cells": test_cells(masks)} if masks else {}
+    for part, value in parts.items():
+        full = f"{prefix}{name}.{part}"
+        if shown:
+            result.record(full, value, n=test.n if part == "stat" else None, country=ALL, **extra)
+        else:
+            result.record(full, None, n=None, country=ALL, suppressed=True, **extra)
+            result.withheld[(f"{result.analysis_id}.{full}", ALL)] = value
+    if test is result.test:
+        result.test_withheld = not shown
+    return shown
 
 
 def run(analysis_id: str, survey, country: str, place_names: dict[str, str]) -> Result:

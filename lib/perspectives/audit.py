@@ -18,14 +18,16 @@ Purpose
       subtraction or by combining totals); a published base is not a finding, nor a group
       that is a published base.
     - ``reveals``: a number withheld in one place is published in another, e.g. a
-      percentage which, with its shown n, gives a count the table withholds.
+      percentage which, with its shown n, gives a count the table withholds; or a test
+      statistic published on a table with a withheld cell (the statistic can be inverted).
     - ``undescribed``: a table without its description (``<stem>.disclosure.json``).
 
 What the outputs carry
     Every recorded count or share in ``values.json`` has ``cells`` (``universe``,
     ``places``, ``categories``: the answers and countries it sums) and, for a share,
     ``of`` (its base) and ``n``; a withheld value has ``value: null`` and ``suppressed:
-    true``. ``tables/<stem>.disclosure.json`` lists, for each table cell that shows a count
+    true``. A test's statistic, df and p have ``measure: "test"`` and the ``cells`` of the
+    table it was computed on. ``tables/<stem>.disclosure.json`` lists, for each table cell that shows a count
     or a share, its position (0-based data row and column of the CSV) and the same
     ``cells``/``of``. A cell reading ``–`` is withheld. ``same_as`` ties cells of two
     families that count the same respondents.
@@ -93,8 +95,9 @@ class _Obs:
 
 
 def _leaves(spec: dict[str, Any]) -> frozenset[Leaf]:
-    u = str(spec["universe"])
-    return frozenset((u, str(p), str(c)) for p in spec["places"] for c in spec["categories"])
+    universes = spec["universe"] if isinstance(spec["universe"], list) else [spec["universe"]]
+    return frozenset((str(u), str(p), str(c)) for u in universes for p in spec["places"]
+                     for c in spec["categories"])
 
 
 def _round_half_up(x: float, digits: int) -> float:
@@ -134,6 +137,8 @@ class _Run:
         # Table shares, resolved once every published count is known: (source, cells, base
         # cells, percent or None when withheld, decimals, text).
         self.pending: list[tuple[str, frozenset[Leaf], frozenset[Leaf], float | None, int, str]] = []
+        # Published test statistics: (source, the name, the leaves of the test's table).
+        self.tests: list[tuple[str, str, frozenset[Leaf]]] = []
 
     def add_values(self, path: Path, label: str) -> None:
         try:
@@ -144,8 +149,12 @@ class _Run:
             if not isinstance(item, dict) or "cells" not in item:
                 continue
             cells = _leaves(item["cells"])
-            self._same_as(item["cells"], cells, label)
             withheld = bool(item.get("suppressed")) or item.get("value") is None
+            if item.get("measure") == "test":
+                if not withheld:
+                    self.tests.append((label, str(item.get("name")), cells))
+                continue
+            self._same_as(item["cells"], cells, label)
             n = item.get("n")
             if item.get("measure") == "percent":
                 of = _leaves(item["of"])
@@ -303,6 +312,13 @@ def _check(run: _Run, t: int) -> list[Finding]:
             what = "a percentage with its n" if other.is_percent else "a count"
             findings.append(Finding(other.source, "reveals", f"{what} publishes {_name(o.leaves)} = "
                                     f"{int(other.count)}, which {o.source} withholds"))
+    # A test statistic is a function of every cell of its table: published beside a withheld
+    # cell of that table, it can be inverted (one table of counts fits the margins and it).
+    for source, name, cells in run.tests:
+        hidden = sorted({leaf for o in run.obs if o.withheld and o.leaves & cells for leaf in o.leaves & cells})
+        if hidden:
+            findings.append(Finding(source, "reveals", f"the test {name} is published although its table "
+                                    f"withholds {_name(frozenset(hidden[:3]))}{' and more' if len(hidden) > 3 else ''}"))
     # Families of leaves linked by shared cells or same_as relations are solved together.
     leaves = sorted({leaf for o in run.obs for leaf in o.leaves}
                     | {leaf for a, b, _ in run.relations for leaf in a | b})

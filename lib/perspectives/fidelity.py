@@ -899,8 +899,10 @@ def _rank_outcome(row: Mapping[str, Any], ctx: Context) -> Outcome:
     why += [f"reversed: {a} {op} {b} does not hold" for a, op, b, v in judged if v == "miss"]
     test_text = ""
     if comparison.test:
+        ctx.revealed.clear()
         test = resolve(comparison.test, ctx)
-        test_text = f"; {_test_text(test)}"
+        # A withheld test is judged in memory like a withheld item, and never shown.
+        test_text = "; test withheld" if ctx.revealed else f"; {_test_text(test)}"
         if not _significant(float(test["p"])):
             status = "miss"
             why.append("the test that should make it significant gives p >= .05")
@@ -951,8 +953,29 @@ def _judge(row: Mapping[str, Any], ctx: Context) -> Outcome:
     return compare(row, resolve(str(row["binding"]), ctx), ctx)
 
 
+def _published_small_cell(row: Mapping[str, Any]) -> bool:
+    """Whether the claim's printed number is itself a count of 1 to threshold-1 respondents
+    (a printed count, or a printed share of a printed denominator)."""
+    from .disclosure import settings
+
+    threshold = settings().threshold
+    n, percent, denominator = _num(row, "n"), _num(row, "percent"), _num(row, "denominator")
+    if str(row["kind"]) == "count" and math.isfinite(n):
+        return 0 < n < threshold
+    if math.isfinite(percent) and math.isfinite(denominator) and denominator > 0:
+        return 0 < round(percent * denominator / 100.0) < threshold
+    return False
+
+
 def _withheld_outcome(row: Mapping[str, Any], ctx: Context, first: Withheld) -> Outcome:
-    """Judge a claim that reads a withheld value in memory and keep only the verdict."""
+    """Judge a claim that reads a withheld value in memory and keep only the verdict.
+
+    No verdict is given where the printed number is itself a small cell: "matching" beside a
+    printed 1 would state the withheld count of the regenerated data.
+    """
+    if _published_small_cell(row):
+        return Outcome("withheld", "withheld", "withheld; not compared: the printed number is itself a small "
+                       "cell, and a verdict would state the withheld count")
     try:
         inner = _judge(row, ctx.revealing())
     except (LookupError, ValueError, TypeError) as error:

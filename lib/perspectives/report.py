@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
@@ -172,12 +173,18 @@ class Section:
 
         Raises:
             KeyError: a field or a recorded name the run does not have.
+            TypeError: a field is a number: numbers reach a sentence only as ``v[...]``, published
+                through the masks (a number computed in the cell could be a small cell).
         """
+        numbers = sorted(k for k, v in fields.items() if isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
+        if numbers:
+            raise TypeError(f"say(): {', '.join(numbers)} {'is a number' if len(numbers) == 1 else 'are numbers'}; "
+                            "publish numbers with section.crosstab(...) and quote them as {v[NAME]}")
         self._paragraph(analysis.fill(self.t(template), self._withheld_note(), place=self.place,
                                       v=self.v, **fields))
 
-    def record(self, name: str, value: Any, n: int | None = None, country: str | None = None, **extra: Any) -> None:
-        """Record a key number of this run (read by the summary, the tests and the claims check)."""
+    def _record(self, name: str, value: Any, n: int | None = None, country: str | None = None, **extra: Any) -> None:
+        """Record a number of this run that is not a count of respondents (an age range, a count of excerpts)."""
         self.values.append({"name": name, "value": value, "n": n, "country": country or self.country,
                             "section": self.section, **extra})
 
@@ -269,16 +276,13 @@ class Section:
             self.show_figure(figures.mean_bars(means, mean_caption, self.t("Mean (%)")),
                              f"{analysis_id}_means", mean_caption)
         if result.test is not None and "{test}" not in spec.get("text", ""):
-            by = self.t(spec["by"].replace("_", " "))
-            template = ("Test across {by}: {test} (some expected counts are small; read with care)."
-                        if getattr(result.test, "small_expected", False) else "Test across {by}: {test}.")
-            self._paragraph(self.t(template, by=by, test=fmt.fmt_test(result.test)))
+            self._say_test(result, self.t(spec["by"].replace("_", " ")))
         self._note(result.notes)
         return result
 
     # ------------------------------------------------------------------ analyses written in the notebook
     def crosstab(self, question: str, by: str, *, test: str | None = None, name: str | None = None,
-                 caption: str | None = None, population: str | None = None, figure: bool = True) -> analysis.Result:
+                 caption: str | None = None, figure: bool = True) -> analysis.Result:
         """Publish a crosstab written in the notebook: answers to ``question`` by ``by``'s groups.
 
         The table, its figure and its recorded values go through the same disclosure control
@@ -291,48 +295,35 @@ class Section:
             test: ``"chi2"`` to test independence and say the result.
             name: the recorded values' prefix (default ``<question>_by_<by>``).
             caption: the table's and figure's caption (default: the two questions' labels).
-            population: restrict the respondents (a pandas query on the eligible completes).
             figure: draw the shares by group as bars.
 
         Returns:
             The published result (see :func:`perspectives.analysis.crosstab`).
         """
-        result = analysis.crosstab(self.survey, question, by, self.country, self.names, name=name, test=test,
-                                   population_query=population)
+        result = analysis.crosstab(self.survey, question, by, self.country, self.names, name=name, test=test)
         instrument = self.survey.instrument
         caption = self.t(caption) if caption else self.t("{question} by {by}", question=instrument.label(question),
                                                           by=instrument.label(by))
         self._publish(result, caption, figure)
         if result.test is not None:
-            self._paragraph(self.t("Test across {by}: {test}.", by=instrument.label(by), test=fmt.fmt_test(result.test)))
+            self._say_test(result, instrument.label(by))
         return result
 
-    def table(self, counts: pd.DataFrame, name: str, caption: str, *, figure: bool = False) -> analysis.Result:
-        """Publish counts computed in the notebook (answers as rows, groups as columns).
-
-        Each column is a base; its cells go through the study's small-cell rule on their own
-        (use :meth:`crosstab` when rows and columns are questions of the form: its cells are
-        linked to the tables of those questions, so that no difference between tables reveals
-        a withheld count).
-
-        Args:
-            counts: whole numbers of respondents, ``answers x groups``.
-            name: the recorded values' prefix: ``NAME.ROW.COLUMN.n`` and ``.pct``.
-            caption: the caption (translated through the catalogue).
-            figure: draw the column shares as bars.
-
-        Returns:
-            The published result.
-        """
-        result = analysis.count_table(counts, name, self.country, self.names[self.country])
-        self._publish(result, self.t(caption), figure)
-        return result
+    def _say_test(self, result: analysis.Result, by: str) -> None:
+        """The test's sentence, or why it is not shown (its table has withheld cells)."""
+        if result.test_withheld:
+            self._paragraph(self.t("The test across {by} is not shown: its table has withheld cells, which "
+                                   "its statistic could reveal.", by=by))
+            return
+        template = ("Test across {by}: {test} (some expected counts are small; read with care)."
+                    if getattr(result.test, "small_expected", False) else "Test across {by}: {test}.")
+        self._paragraph(self.t(template, by=by, test=fmt.fmt_test(result.test)))
 
     def figure(self, result: analysis.Result, caption: str, kind: str = "bars") -> None:
         """Draw a published result's shares (withheld cells are not drawn).
 
         Args:
-            result: what :meth:`crosstab` or :meth:`table` returned.
+            result: what :meth:`crosstab` returned.
             caption: the caption (translated through the catalogue).
             kind: ``"bars"`` (grouped bars) or ``"stacked"`` (one bar per group).
 
@@ -539,7 +530,7 @@ class Section:
             self.values.append(self._cell_value(mask, f"{place}|*", f"conversations.{place}.n"))
         for name, value, n in values:
             if ".age_" in name:
-                self.record(name, value, n=n)
+                self._record(name, value, n=n)
 
     @property
     def participants(self):
@@ -628,7 +619,7 @@ class Section:
                             "only with the participant's consent and after a screen for identifying details):")
                      + "\n\n" + "\n\n".join(f"> {text}" for text in excerpts))
         blocked = int(log["blocked"].sum()) if len(log) else 0
-        self.record(f"excerpts.{self.section}.blocked", blocked)
+        self._record(f"excerpts.{self.section}.blocked", blocked)
         if blocked:
             self._paragraph(self.t("The identifying-details screen withheld {blocked} excerpt(s) on these themes.",
                             blocked=blocked))
@@ -663,7 +654,7 @@ class Section:
             disclosure.layout(f"open_text.{question}", counts, shown=["yes"])))
         own = "*" if self.is_synthesis else self.country
         self.values.append(self._cell_value(mask, f"{own}|yes", f"open_text.{question}.received"))
-        self.record(f"open_text.{question}.blocked", chosen.blocked)
+        self._record(f"open_text.{question}.blocked", chosen.blocked)
         if chosen.received == 0:
             return
         label = self.survey.instrument.label(question)
@@ -705,4 +696,4 @@ class Section:
         for heading, bullets in findings:
             self.heading(heading, 3)
             self._paragraph("\n".join(f"- {b}" for b in bullets))
-        self.record("summary.values_used", used)
+        self._record("summary.values_used", used)
