@@ -74,11 +74,16 @@ instrument: $(STAMP) ## Rebuild data/instrument.xlsx from data/instrument/*.csv
 	$(BIN)/python -m perspectives.instrument
 
 lock: $(STAMP) ## Re-resolve the environment and rewrite requirements.lock (registry pins with hashes)
+	@# Written beside the lock (starting from its pins) and checked first: a refused lock never
+	@# replaces the good one.
+	@cp requirements.lock requirements.lock.new
 	$(BIN)/uv pip compile --quiet lib/pyproject.toml --extra dev --generate-hashes \
-	  --python $(BIN)/python --no-sources -o requirements.lock
+	  --python $(BIN)/python --no-sources --custom-compile-command "make lock" -o requirements.lock.new
 	@# A lock that names a local file, a URL or a folder of this machine installs nowhere else.
-	@if grep -nE '( @ |^-e |file:|://|/(tmp|root|home)/)' requirements.lock; then \
-	  echo "requirements.lock holds a line that is not a registry pin (see above)"; exit 1; fi
+	@if grep -nE '( @ |^-e |file:|://|/(tmp|root|home)/)' requirements.lock.new; then \
+	  echo "refused: a line above is not a registry pin; requirements.lock is unchanged"; \
+	  rm -f requirements.lock.new; exit 1; fi
+	@mv requirements.lock.new requirements.lock
 
 clean: ## Remove generated outputs (keeps .venv)
 	find outputs -mindepth 1 -not -name README.md -delete

@@ -363,3 +363,30 @@ def test_report_refuses_to_show_a_local_path(built: dict[str, object], tmp_path:
         # "report ALB" is shown in the alpha output: treat it as if it were a folder name
         assemble.assemble_report("ALB", folder, study, grid, forbidden=["report ALB"], force=True)
     assert (folder / "report.html").read_bytes() == before
+
+
+def test_a_changed_source_date_epoch_redoes_the_runs(built: dict[str, object], tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """An executed notebook states $SOURCE_DATE_EPOCH: setting or changing it makes runs due."""
+    root = _copy_built(built, tmp_path / "p")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1617235200")
+    result = _build(root, dry_run=True)
+    assert {r.reason for r in result.runs} == {"clock changed"}
+
+
+def test_a_notebook_that_is_not_json_fails_its_runs_naming_it(built: dict[str, object], tmp_path: Path) -> None:
+    root = _copy_built(built, tmp_path / "p")
+    (root / "notebooks" / "beta.ipynb").write_text("{not json", encoding="utf-8")
+    result = _build(root)
+    assert {(r.section, r.error.ename) for r in result.failed} == {("beta", "ContractError")}
+    assert all("beta.ipynb is not a notebook" in r.error.evalue for r in result.failed)
+    assert ("ALB", "alpha") not in {(r.report, r.section) for r in result.failed}
+
+
+def test_what_an_interrupted_build_left_is_cleared_under_the_lock(built: dict[str, object], tmp_path: Path) -> None:
+    root = _copy_built(built, tmp_path / "p")
+    stale = root / "out" / "ALB" / "sections" / ".alpha.tmp-abc123"
+    stale.mkdir()
+    (stale.parent / ".alpha.tmp-abc123.log").write_text("kernel chatter")
+    result = _build(root)  # nothing to run: the leftovers go all the same
+    assert result.ok and not stale.exists() and not (stale.parent / ".alpha.tmp-abc123.log").exists()

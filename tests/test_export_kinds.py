@@ -30,6 +30,9 @@ from variants import (
 )
 
 from perspectives.readers import DataError, load_survey
+from perspectives.study import load_study, repo_root
+
+EMBEDDED = repo_root() / load_study().data["survey"]
 
 
 def _refused(path, *fragments: str, id_column: str | None = None) -> str:
@@ -494,3 +497,28 @@ def test_a_workbook_refused_at_its_header_says_which_sheet_and_row_were_read(tmp
     header[header.index("area")] = "Area served"
     path = write_xlsx(header, rows, tmp_path / "export.xlsx", cover=True, title_rows=1)
     _refused(path, "'area'", "header read from row 2 of sheet 'data' (sheet 2 of 2)")
+
+
+def test_codes_in_another_case_are_refused_for_that_reason(tmp_path):
+    """'Male' for 'male', 'mda' for 'MDA': not labels but codes in another case, refused so."""
+    frame = pd.read_csv(EMBEDDED, dtype=str, keep_default_na=False)
+    frame.loc[frame["gender"] == "male", "gender"] = "Male"
+    path = tmp_path / "case.csv"
+    frame.to_csv(path, index=False)
+    _refused(path, "another case ('Male' for 'male')", "case-sensitive")
+
+
+def test_numbers_written_otherwise_are_read_and_said(tmp_path):
+    """'056' or '56.0' is 56, and the reading says it changed the writing."""
+    from perspectives.readers import read_survey
+
+    frame = pd.read_csv(EMBEDDED, dtype=str, keep_default_na=False)
+    given = frame["se_share"] != ""
+    frame.loc[given, "se_share"] = frame.loc[given, "se_share"].map(lambda v: v.zfill(3) if len(v) < 3 else v + ".0")
+    path = tmp_path / "numbers.csv"
+    frame.to_csv(path, index=False)
+    reading = read_survey(path)
+    said = {n.what: n.by_column for n in reading.report.normalisations}
+    assert any("leading zeros" in what and cols.get("se_share") == int(given.sum()) for what, cols in said.items())
+    embedded = read_survey(EMBEDDED).survey.eligible["se_share"]
+    assert reading.survey.eligible["se_share"].equals(embedded)

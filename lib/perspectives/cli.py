@@ -14,7 +14,8 @@ Inputs
 
 Outputs
     Files under ``--out`` (default ``outputs/``); progress and a summary on stderr.
-    Exit codes: 0 success, 1 failed runs or reports, 2 usage or parameter errors.
+    Exit codes: 0 success, 1 failed runs or reports, 2 usage or parameter errors, 130
+    interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # the shells' convention for a process stopped by Ctrl-C
 
 # command -> (module providing main(argv), one-line help)
 DELEGATED: dict[str, tuple[str, str]] = {
@@ -103,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, RuntimeError) as exc:
         print(f"perspectives build: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("perspectives build: interrupted; reports already written are kept, the others keep their "
+              "previous version", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return EXIT_OK if result.ok else EXIT_FAILED
 
 

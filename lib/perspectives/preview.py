@@ -61,6 +61,13 @@ RELOAD_SCRIPT = (
     "<script>(function(){var s=new EventSource('" + EVENTS_PATH + "');"
     "s.addEventListener('reload',function(e){var d=JSON.parse(e.data),p=location.pathname;"
     "if(p.indexOf('/'+d.folder+'/')>=0||p==='/'||p.endsWith('/index.html'))location.reload();});"
+    # A failed rebuild leaves the page as it was: say so on it, not only in the terminal.
+    "s.addEventListener('built',function(e){var d=JSON.parse(e.data),b=document.getElementById('preview-failed');"
+    "if(d.ok){if(b)b.remove();return;}if(!b){b=document.createElement('div');b.id='preview-failed';"
+    "b.setAttribute('role','alert');b.style.cssText='position:fixed;top:0;left:0;right:0;z-index:9;"
+    "padding:.6em 1em;background:#8a1c1c;color:#fff;font:15px sans-serif';document.body.prepend(b);}"
+    "b.textContent='The last rebuild failed'+(d.error?': '+d.error:'')+'. This page shows the previous "
+    "build; the terminal names the notebook and the cell.';});"
     "})();</script>"
 )
 
@@ -267,7 +274,9 @@ def _rebuild(preview: Preview) -> None:
     """One rebuild; the pages hear ``built`` when it is over (failed or not)."""
     try:
         result = preview.rebuild()
-        preview.events.send("built", {"ok": result.ok, "at": time.time()})
+        failed = [f"{r.report} {r.section}" for r in result.failed]
+        preview.events.send("built", {"ok": result.ok, "at": time.time(),
+                                      **({"error": "runs failed: " + ", ".join(failed[:5])} if failed else {})})
     except (ValueError, RuntimeError) as exc:  # bad input or parameters: say so, keep watching
         print(f"preview: not rebuilt: {exc}", file=sys.stderr, flush=True)
         preview.events.send("built", {"ok": False, "error": str(exc), "at": time.time()})

@@ -666,7 +666,14 @@ class _Reader:
         seen = _distinct(column[bad])
         by_label = _choice_by_label(self.instrument, question)
         as_labels = [v for v in seen if _fold(v) in by_label and v not in codes]
-        if as_labels and len(as_labels) * 2 >= len(seen):
+        by_case = {code.casefold(): code for code in codes}
+        other_case = [v for v in seen if v.casefold() in by_case]
+        if other_case and len(other_case) == len(seen):
+            # 'Male' for 'male', 'mda' for 'MDA': the code in another case, not a label.
+            problem = "answer codes are written in another case (" + ", ".join(
+                f"'{v}' for '{by_case[v.casefold()]}'" for v in other_case[:3]) + ")"
+            fix = "write the codes exactly as the form does (codes are case-sensitive)"
+        elif as_labels and len(as_labels) * 2 >= len(seen):
             problem = "answers are written as labels (" + ", ".join(f"'{v}'" for v in as_labels[:3]) + \
                       "), not as the form's codes"
             fix = f"export 'XML values' rather than labels: {self.header.tool.names_export}"
@@ -722,6 +729,12 @@ class _Reader:
                     fix="correct the answers; the form accepts whole numbers only"))
         if question.constraint:
             self._check_constraint(question, header, column, numbers.notna())
+        # A number written otherwise than plainly ('056', '56.0', '5.6e1') is read as its value:
+        # same number, but said, like every other change the reader makes.
+        read = numbers.notna()
+        plain = column[read].str.fullmatch(r"-?(0|[1-9]\d*)(\.\d*[1-9])?")
+        self.tally.add("numbers written with leading zeros, trailing decimal zeros or an exponent read as "
+                       "their value", header, int((~plain).sum()))
         return numbers
 
     def _check_calculation(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:

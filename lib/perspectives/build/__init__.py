@@ -81,6 +81,7 @@ Rebuild rules
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -90,8 +91,8 @@ from typing import TYPE_CHECKING
 from perspectives.build.outcome import BuildResult, RunError, RunResult
 from perspectives.build.plan import FileHasher, LibraryIndex, PlannedRun, library_dependencies, plan_runs
 from perspectives.build.publish import Publisher
-from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, execute_all, progress
-from perspectives.study import Grid, Study, load_grid, load_study, repo_root, validate_parameters
+from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, clear_stale, execute_all, progress
+from perspectives.study import Grid, Study, load_grid, load_study, repo_root, report_folder, validate_parameters
 
 if TYPE_CHECKING:  # only named in annotations: the build imports them when it uses them
     from perspectives.build.forkserver import ForkServer
@@ -166,26 +167,30 @@ def build(
     # select: what was asked for is validated once, here, where it enters
     reports, section_ids, params = _select(st, gr, countries, sections, data_path, conversations_path, lang,
                                            id_column)
-    # plan
-    library = LibraryIndex(root / "lib", package, FileHasher())
-    lock = root / "requirements.lock"
-    runs = plan_runs(root=root, study=st, sections=gr.sections, selected=section_ids, reports=reports,
-                     params=params, out=out, library=library,
-                     environment=library.hasher(lock) if lock.is_file() else "none", force=force)
     result = BuildResult()
-    todo = [r for r in runs.values() if r.reason is not None]
-    progress(f"perspectives build: {len(runs)} runs, {len(todo)} to execute, {len(runs) - len(todo)} up to date")
-    results = {r.key: RunResult(r.report, r.section.id, r.section.notebook, "skipped")
-               for r in runs.values() if r.reason is None}
-    if dry_run:
-        for r in todo:
-            progress(f"would run {r.report} {r.section.id} (reason: {r.reason})")
-        result.runs = [results.get(k) or RunResult(r.report, r.section.id, r.section.notebook, "skipped", r.reason)
-                       for k, r in runs.items()]
-        return result
-    if todo:
-        _preflight(data_path, conversations_path, id_column)
-    with build_lock(out):
+    with contextlib.ExitStack() as held:
+        if not dry_run:
+            # One build at a time per output folder, taken before anything is said or read.
+            held.enter_context(build_lock(out))
+            clear_stale([out / report_folder(code, st) / "sections" for code in reports])
+        # plan
+        library = LibraryIndex(root / "lib", package, FileHasher())
+        lock = root / "requirements.lock"
+        runs = plan_runs(root=root, study=st, sections=gr.sections, selected=section_ids, reports=reports,
+                         params=params, out=out, library=library,
+                         environment=library.hasher(lock) if lock.is_file() else "none", force=force)
+        todo = [r for r in runs.values() if r.reason is not None]
+        progress(f"perspectives build: {len(runs)} runs, {len(todo)} to execute, {len(runs) - len(todo)} up to date")
+        results = {r.key: RunResult(r.report, r.section.id, r.section.notebook, "skipped")
+                   for r in runs.values() if r.reason is None}
+        if dry_run:
+            for r in todo:
+                progress(f"would run {r.report} {r.section.id} (reason: {r.reason})")
+            result.runs = [results.get(k) or RunResult(r.report, r.section.id, r.section.notebook, "skipped", r.reason)
+                           for k, r in runs.items()]
+            return result
+        if todo:
+            _preflight(data_path, conversations_path, id_column)
         warm = warm or Warm()
         publisher = Publisher(result, reports, out, root, st, gr, jobs, printer=warm.printer,
                               on_html=warm.on_html)

@@ -11,8 +11,9 @@ Purpose
     ``parameters`` (the validated parameters, ``output_dir`` left out), ``data`` (every
     file a notebook may read unasked, ``DATA_GLOBS``, plus the given data files),
     ``library`` (the library modules the notebook imports, followed transitively with
-    ``ast``; a dynamic import makes every module a dependency), ``environment`` (the lock)
-    and ``upstream`` (the stamps of the sections an ``after:`` section reads).
+    ``ast``; a dynamic import makes every module a dependency), ``environment`` (the lock),
+    ``clock`` (``$SOURCE_DATE_EPOCH``, which the executed notebook states) and ``upstream``
+    (the stamps of the sections an ``after:`` section reads).
 
 Inputs
     The repository (``root``): notebooks, ``lib/<package>``, data and parameter files,
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +70,7 @@ DATA_GLOBS: tuple[str, ...] = (
 )
 
 # Stamp components, in the order a reason for re-running is reported.
-STAMP_COMPONENTS = ("notebook", "parameters", "data", "library", "environment", "upstream")
+STAMP_COMPONENTS = ("notebook", "parameters", "data", "library", "environment", "clock", "upstream")
 
 
 class FileHasher:
@@ -277,12 +279,21 @@ class NotebookInfo:
 
 
 def notebook_info(path: Path, library: LibraryIndex) -> NotebookInfo:
-    """Read a section notebook once: its content hash, imports and parameters cell."""
+    """Read a section notebook once: its content hash, imports and parameters cell.
+
+    A file that is not a notebook (not JSON) gives a contract error naming it: its runs fail
+    with that message, the others go on.
+    """
+    try:
+        digest = notebook_hash(path)
+    except ValueError as error:
+        return NotebookInfo(sha256_file(path), frozenset(), None,
+                            f"{path.name} is not a notebook: it is not valid JSON ({error})")
     nb = read_json(path) or {}
     code = [_source(c) for c in nb.get("cells", []) if c.get("cell_type") == "code"]
     p_idx, p_err = parameters_cell(nb)
     mods = library.closure(code)
-    return NotebookInfo(notebook_hash(path), None if mods is None else frozenset(mods), p_idx, p_err)
+    return NotebookInfo(digest, None if mods is None else frozenset(mods), p_idx, p_err)
 
 
 # --------------------------------------------------------------------------- stamps
@@ -456,6 +467,8 @@ def plan_runs(*, root: Path, study: Study, sections: Iterable[GridSection], sele
                 "data": data,
                 "library": library.hashes(None if mods is None else set(mods)),
                 "environment": environment,
+                # An executed notebook states $SOURCE_DATE_EPOCH (or no time at all).
+                "clock": os.environ.get("SOURCE_DATE_EPOCH"),
                 "upstream": upstream,
                 "inputs": inputs,  # shown in the report header; not compared
                 "lang": report_params["lang"],  # likewise

@@ -34,7 +34,7 @@ import shutil
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict
 from pathlib import Path
@@ -53,6 +53,7 @@ __all__ = [
     "KERNEL_NAME",
     "build_lock",
     "choose_engine",
+    "clear_stale",
     "execute_all",
     "progress",
     "run_environment",
@@ -120,6 +121,17 @@ def build_lock(out: Path) -> Iterator[None]:
         except OSError as exc:
             raise RuntimeError(f"another build is running in {out.name}/") from exc
         yield
+
+
+def clear_stale(folders: Iterable[Path]) -> None:
+    """Remove what an interrupted build left in these ``sections/`` folders: hidden temporary
+    run folders (``.<section>.tmp-*``) and their logs. Call it holding the build lock."""
+    for folder in folders:
+        for stale in folder.glob(".*.tmp-*"):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
 
 
 def _swap_in(tmp: Path, target: Path, trash_dir: Path) -> None:
@@ -219,12 +231,7 @@ def execute_all(
     # Runs execute in hidden folders beside their target (same filesystem, so the final
     # rename is atomic, and output_dir's parent is the report's sections/ folder, where an
     # `after:` section finds its siblings). Leftovers of an interrupted build go first.
-    for run in todo:
-        for stale in run.run_dir.parent.glob(".*.tmp-*"):
-            if stale.is_dir():
-                shutil.rmtree(stale, ignore_errors=True)
-            else:
-                stale.unlink(missing_ok=True)
+    clear_stale({run.run_dir.parent for run in todo})
     n_total = len(todo)
     done_count = 0
     home = str(Path.home())
