@@ -168,6 +168,10 @@ def build(
     reports, section_ids, params = _select(st, gr, countries, sections, data_path, conversations_path, lang,
                                            id_column)
     result = BuildResult()
+    if not dry_run:
+        # A partner's export is read and validated before anything is written, the lock file
+        # and the output folder included: a refused file leaves no trace.
+        _preflight(data_path, conversations_path, id_column)
     with contextlib.ExitStack() as held:
         if not dry_run:
             # One build at a time per output folder, taken before anything is said or read.
@@ -189,8 +193,6 @@ def build(
             result.runs = [results.get(k) or RunResult(r.report, r.section.id, r.section.notebook, "skipped", r.reason)
                            for k, r in runs.items()]
             return result
-        if todo:
-            _preflight(data_path, conversations_path, id_column)
         warm = warm or Warm()
         publisher = Publisher(result, reports, out, root, st, gr, jobs, printer=warm.printer,
                               on_html=warm.on_html)
