@@ -5,7 +5,7 @@ Purpose
     kind of analysis is written once: select-one and select-multiple frequencies, sliders
     (bands, thresholds, means), batteries of ratings, one option list asked of two
     populations, each optionally broken down by country (or another grouping) with its
-    test. The same code serves a national report (its country beside the six-country
+    test. The same code serves a national report (its country beside the all-country
     picture) and the synthesis (every country, plus the cross-country test).
 
     Small cells: this module holds no rule of its own. For each question it builds the
@@ -41,10 +41,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import disclosure, fmt, stats
+from . import disclosure, fmt, locales, stats
 from .disclosure import Mask
 from .instrument import Instrument
-from .study import read_yaml
+from .study import load_study, read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL = "ALL"
@@ -513,6 +513,42 @@ def _single(result: Result, spec_: dict, survey, place_names: dict[str, str]) ->
         for code in codes:
             result.record_cell(mask, f"{POOLED}|{code}", f"{code}.pct", "percent", country=ALL)
     result.context["_mask"] = mask
+    if question == COUNTRY_QUESTION:
+        result.context.update(country_fields(result.context, place_names))
+
+
+# The question whose answers are the study's countries (its choices come from params/study.yml).
+COUNTRY_QUESTION = "country"
+
+
+def country_fields(cells: dict[str, Any], names: dict[str, str], say: Callable[..., str] | None = None,
+                   plural: Callable[[str, int], str] | None = None, lang: str = "en") -> dict[str, Any]:
+    """``{countries}`` and ``{by_country}`` for a sentence on the country question.
+
+    Args:
+        cells: the analysis's narrative cells, ISO3 -> :class:`Cell` (others ignored).
+        names: ISO3 -> the country's name in the report's language.
+        say: fills a template in the report's language (default: English ``str.format``).
+        plural: a country-set phrase for a count in that language (default: English).
+        lang: the language whose list pattern joins the items (CLDR).
+
+    Returns:
+        ``countries``: how many countries have answers ("six countries");
+        ``by_country``: each one's count in the study's order, "50 in Albania, ...,
+        and 80 in Peru". Both are :data:`WITHHELD` when a count is withheld, so that the
+        sentence holding them is dropped.
+    """
+    say = say or (lambda template, **fields: template.format(**fields))
+    plural = plural or (lambda key, n: locales.render_count(locales.COUNT_PHRASES[key], n))
+    items = []
+    for country in load_study().countries:
+        cell = cells.get(country.iso3)
+        if not isinstance(cell, Cell) or cell.count == 0:
+            continue
+        if cell.hidden:
+            return {"countries": WITHHELD, "by_country": WITHHELD}
+        items.append(say("{n} in {country}", n=cell.n, country=names.get(country.iso3, country.name)))
+    return {"countries": plural("{count} countries", len(items)), "by_country": locales.join(items, lang)}
 
 
 def _multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
@@ -624,7 +660,7 @@ def _ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
         if result.country != ALL:
             for side in sides:
                 result.record_cell(mask, f"{POOLED}|{side}", f"{question}.{side}.pct", "percent", country=ALL)
-                columns.setdefault(f"{side}, all six (%)", {})[label] = mask.pct(f"{POOLED}|{side}", sign=False)
+                columns.setdefault(_pooled_header(side), {})[label] = mask.pct(f"{POOLED}|{side}", sign=False)
         result.context[question] = fields
         if result.base == 0:
             result.base = mask.count(f"{own}|*")
@@ -632,6 +668,12 @@ def _ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
     result.shares = shares
     result.figure_kind = "stacked"
     result.table = disclosure.table(columns)
+
+
+def _pooled_header(side: str) -> str:
+    """The pooled column's header beside a national one, naming the study's countries
+    ("top, all six (%)"); the report's translator knows it as a country-set phrase."""
+    return locales.render_count(locales.COUNT_PHRASES[f"{side}, all {{count}} (%)"], len(load_study().countries))
 
 
 def _compare_multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:

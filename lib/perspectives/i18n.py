@@ -35,7 +35,8 @@ from typing import Any
 
 import yaml
 
-from .study import read_yaml
+from . import locales
+from .study import load_study, read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_DIR = ROOT / "params" / "i18n"
@@ -63,10 +64,16 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Entry:
-    """One translated string and whether a native speaker should review it."""
+    """One translated string and whether a native speaker should review it.
+
+    A phrase with a count (:data:`perspectives.locales.COUNT_PHRASES`) has ``forms``: its
+    text by CLDR plural category of the language (``one``, ``few``, ``other``...) and
+    optionally for an exact number (``"=2"``); ``text`` is then its ``other`` form.
+    """
 
     text: str
     review: bool = False
+    forms: tuple[tuple[str, str], ...] = ()
 
 
 def placeholders(template: str) -> set[str]:
@@ -91,20 +98,32 @@ def load_catalogue(lang: str, folder: Path | None = None) -> dict[str, Entry]:
             entry = Entry(value)
         elif isinstance(value, dict) and isinstance(value.get("text"), str):
             entry = Entry(value["text"], bool(value.get("review", False)))
+        elif isinstance(value, dict) and isinstance(value.get("other"), str):
+            forms = tuple((str(k), str(v)) for k, v in value.items() if k != "review")
+            unknown = [k for k, _ in forms if k not in locales.PLURAL_CATEGORIES and not _exact(k)]
+            if unknown:
+                raise ValueError(f"{path.name}: entry {key!r} has forms {unknown}; use CLDR plural "
+                                 f"categories {list(locales.PLURAL_CATEGORIES)} or an exact '=N'")
+            entry = Entry(value["other"], bool(value.get("review", False)), forms)
         else:
-            raise ValueError(f"{path.name}: entry {key!r} needs a 'text' string")
-        # A translation that drops or invents a placeholder would fail (or lie) at format time.
-        if placeholders(str(key)) != placeholders(entry.text):
-            raise ValueError(f"{path.name}: entry {key!r} must use the placeholders "
-                             f"{sorted(placeholders(str(key)))}, not {sorted(placeholders(entry.text))}")
+            raise ValueError(f"{path.name}: entry {key!r} needs a 'text' string (or plural forms with 'other')")
+        # A translation that drops or invents a placeholder would fail (or lie) at format time;
+        # a plural form may leave the count out ("the only country").
+        for _, text in entry.forms or (("", entry.text),):
+            if placeholders(text) - placeholders(str(key)) or (
+                    not entry.forms and placeholders(str(key)) != placeholders(text)):
+                raise ValueError(f"{path.name}: entry {key!r} must use the placeholders "
+                                 f"{sorted(placeholders(str(key)))}, not {sorted(placeholders(text))}")
         catalogue[str(key)] = entry
     return catalogue
 
 
-@lru_cache(maxsize=1)
+def _exact(form: str) -> bool:
+    return form.startswith("=") and form[1:].isdigit()
+
+
 def _language_names() -> dict[str, str]:
-    study = read_yaml(ROOT / "params" / "study.yml")
-    return dict(study.get("languages") or {})
+    return dict(load_study().languages)
 
 
 def instrument_language(lang: str) -> str:
@@ -123,6 +142,7 @@ class Translator:
         self.lang = lang
         self.catalogue = load_catalogue(lang, folder)
         self.missing: set[str] = set()
+        self._generated: dict[str, str] | None = None
 
     @property
     def is_default(self) -> bool:
@@ -143,9 +163,58 @@ class Translator:
             return text
         entry = self.catalogue.get(text)
         if entry is None:
+            key = self.generated.get(text)
+            if key is not None:  # a phrase naming the set of countries, as English renders it
+                return self.plural(key, len(load_study().countries))
             self.missing.add(text)
             return text
         return entry.text
+
+    @property
+    def generated(self) -> dict[str, str]:
+        """English text -> catalogue key of each country-set phrase at the study's count.
+
+        The library and ``perspectives.study`` write these phrases in English
+        ("All six countries (synthesis)", "top, all six (%)"); looking such a text up
+        translates it with the phrase's plural forms in this language.
+        """
+        if self._generated is None:
+            n = len(load_study().countries)
+            self._generated = {locales.render_count(forms, n): key for key, forms in locales.COUNT_PHRASES.items()}
+        return self._generated
+
+    def plural(self, key: str, n: int, **fields: Any) -> str:
+        """A phrase with a count, in this language's plural form for ``n``.
+
+        Args:
+            key: the phrase's catalogue key, one of :data:`perspectives.locales.COUNT_PHRASES`.
+            n: the count (the number of countries, say).
+            **fields: other placeholders of the phrase.
+
+        Returns:
+            The catalogue's form for ``n`` (an exact ``=n`` form, else ``n``'s CLDR plural
+            category, else ``other``) with ``{count}`` in this language's words or figures;
+            English when the catalogue lacks the phrase (recorded as missing).
+
+        Raises:
+            KeyError: ``key`` is not a declared phrase.
+        """
+        english = locales.COUNT_PHRASES[key]
+        entry = None if self.is_default else self.catalogue.get(key)
+        if entry is None:
+            if not self.is_default:
+                self.missing.add(key)
+            return locales.render_count(english, n).format(**fields) if fields else locales.render_count(english, n)
+        forms = dict(entry.forms) or {"other": entry.text}
+        text = locales.render_count(forms, n, self.lang)
+        return text.format(**fields) if fields else text
+
+    def country(self, iso3: str) -> str:
+        """A study country's name in this language: the study's English name for English,
+        CLDR's name in the language otherwise."""
+        if self.is_default:
+            return load_study().country(iso3).name
+        return locales.country_name(iso3, self.lang)
 
     def note_missing(self, what: str) -> None:
         """Record a part of the report that is generated in English only (no catalogue key)."""
@@ -234,8 +303,9 @@ class LocalisedSurvey:
 
 
 # Fixed words the analysis engine puts into table headers and row labels.
+# The pooled columns' headers ("top, all six (%)") are country-set phrases: looked up too.
 TABLE_WORDS = ("Respondents", "Mean (%)", "n", "%", "Girls", "Boys", "Test", "girls vs boys",
-               "bottom (%)", "top (%)", "bottom, all six (%)", "top, all six (%)")
+               "bottom (%)", "top (%)")
 
 
 def translate_frame(frame: Any, translator: Translator, words: Iterable[str] = TABLE_WORDS) -> Any:
@@ -244,7 +314,7 @@ def translate_frame(frame: Any, translator: Translator, words: Iterable[str] = T
 
     if translator.is_default or frame is None:
         return frame
-    fixed = set(words)
+    fixed = set(words) | set(translator.generated)
 
     def word(value: Any) -> Any:
         return translator.lookup(value) if isinstance(value, str) and value in fixed else value

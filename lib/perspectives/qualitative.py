@@ -140,13 +140,15 @@ def _read_yaml(path: Path) -> Any:
 
 def _study(study_path: Path | str | None = None) -> tuple[list[_Country], str]:
     """Countries in study order and the synthesis code, read from params/study.yml."""
+    from .study import load_study
+
     path = Path(study_path) if study_path is not None else DEFAULT_STUDY
-    raw = _read_yaml(path)
-    countries = [
-        _Country(str(c["iso3"]), str(c["name"]), bool(c.get("conversations", False)))
-        for c in raw["countries"]
-    ]
-    return countries, str(raw.get("study", {}).get("synthesis_code", "ALL"))
+    if not path.exists():
+        raise QualitativeDataError(path, "file not found", "check the path or regenerate the file")
+    # Through the one reader of the study, which resolves each country's name (CLDR by default).
+    study = load_study(path)
+    countries = [_Country(c.iso3, c.name, c.conversations) for c in study.countries]
+    return countries, study.synthesis_code
 
 
 def _country_map(study_path: Path | str | None) -> dict[str, _Country]:

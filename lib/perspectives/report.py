@@ -72,7 +72,7 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     """
     import io
 
-    from . import disclosure, qualitative
+    from . import disclosure, qualitative, screen
 
     load_study()
     load_grid()
@@ -81,6 +81,8 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     i18n.Translator(lang)
     survey = survey_data(str(data_path) if data_path else None, id_column or None)
     qualitative.load_conversations(conversations_path)
+    # The identifying-details screen's gazetteer (a 16 MB JSON file, ~0.5 s) once, not per run.
+    screen.warm_up()
     # Drawing one small figure loads the fonts and the text layout machinery.
     fig = figures.share_bars(pd.DataFrame({"warm-up": [50.0]}, index=["warm-up"]), "warm-up")
     fig.savefig(io.BytesIO(), format="png")
@@ -118,9 +120,11 @@ class Section:
         # only (finish() writes self.values, never this), for in-process comparisons.
         self.withheld: dict[tuple[str, str], Any] = {}
         self.notes: list[str] = []
-        self.names = {c.iso3: self.t(c.name) for c in self.study.countries}
-        self.names[ALL] = self.t("All six countries")
-        self._pooled_place = self.t("the six countries")
+        # Country names from CLDR in the report's language (the study's English names in
+        # English); the pooled picture named with the study's count in the language's own words.
+        self.names = {c.iso3: self.t.country(c.iso3) for c in self.study.countries}
+        self.names[ALL] = self.t.plural("All {count} countries", len(self.study.countries))
+        self._pooled_place = self.t.plural("the {count} countries", len(self.study.countries))
         self._pooled_checked = False
 
     # ------------------------------------------------------------------ data
@@ -130,7 +134,7 @@ class Section:
         survey = survey_data(str(self.data_path) if self.data_path else None, self.id_column)
         if not self._pooled_checked:
             # A partner's export may hold one country only: the pooled column then says what
-            # it pools instead of claiming the six countries.
+            # it pools instead of claiming every country of the study.
             present = sorted(set(survey.eligible["country"]))
             if set(present) != {c.iso3 for c in self.study.countries}:
                 self.names[ALL] = self.t("All countries in the data ({n})", n=len(present))
@@ -223,6 +227,9 @@ class Section:
 
             result.context = i18n.translate_fields(result.context, self.t, settings().threshold)
         if spec.get("text"):
+            if spec.get("question") == analysis.COUNTRY_QUESTION and not self.t.is_default:
+                result.context.update(analysis.country_fields(result.context, self.names, self.t, self.t.plural,
+                                                              self.lang))
             self.say(result.narrative(self.t(spec["text"]), self.place, self._withheld_note()))
         figure = spec.get("figure")
         caption_base = self.t(figure["caption"] if figure else spec.get("caption")
