@@ -340,6 +340,14 @@ def question_mask(survey, question: str, query: str | None) -> Mask:
 
     def compute() -> Mask:
         codes = survey.instrument.codes(question)
+        if question == COUNTRY_QUESTION:
+            # The countries by country are a diagonal: each answer is its own place. The one
+            # pooled column holds all there is to publish, with one leaf per country instead
+            # of a square of places by countries (whose size grows with the square of the
+            # number of countries, and the search with its cube).
+            pooled = pd.Series(POOLED, index=data.index, name="country")
+            counts = _count_table(data[question], pooled, codes, [POOLED])
+            return disclosure.suppress(disclosure.layout(question, counts, pooled=False))
         counts = _count_table(data[question], data["country"], codes, _countries(survey))
         if _drop_empty(question):
             counts = counts[counts.sum(axis=1) > 0]
@@ -764,7 +772,14 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
         column = {labels.get(c, c): mask.pct_n(f"{group}|{c}") for c in codes}
         column["Respondents"] = mask.base_n(f"{group}|*", style="n")
         columns[group_labels.get(group, group)] = column
-    result.tables["by_" + by] = disclosure.table(columns)
+    if by == "country" and len(groups) > load_study().many_countries:
+        # Many countries: one row each (a table pages down; a column per country would
+        # run off the page sideways).
+        rows = {label: {group: column[label] for group, column in columns.items()} for label in
+                [*(labels.get(c, c) for c in codes), "Respondents"]}
+        result.tables["by_" + by] = disclosure.table(rows)
+    else:
+        result.tables["by_" + by] = disclosure.table(columns)
     result.context["by_safe_shares"] = pd.DataFrame(
         {group_labels.get(g, g): [mask.share(f"{g}|{c}") for c in codes] for g in groups},
         index=[labels.get(c, c) for c in codes], dtype=float)

@@ -35,6 +35,7 @@ DELEGATED: dict[str, tuple[str, str]] = {
     "fidelity": ("perspectives.fidelity", "check built values against the published claims"),
     "diff": ("perspectives.diff", "compare two builds"),
     "preview": ("perspectives.preview", "serve the reports and rebuild them on every edit"),
+    "i18n": ("perspectives.i18n", "catalogue coverage; `i18n init LANG` starts a new language's catalogue"),
 }
 
 

@@ -84,7 +84,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import null_space
+from scipy.linalg import LinAlgError, svd
 
 from perspectives.fmt import fmt_n, fmt_number, fmt_pct
 from perspectives.study import read_yaml, repo_root
@@ -112,6 +112,10 @@ RELIABILITY_MARK = "†"
 WITHHELD_MARK = "–"
 # Beyond this many dimensions the 0/1 search over a row space goes to an integer program.
 _ENUMERATE_MAX = 20
+# A block of the space (see _Attacker.violation) is searched by enumeration up to this many
+# rows: the integer program answers whether a group in range exists as exactly, and past
+# 2**16 sums it is the quicker.
+_BLOCK_ENUMERATE_MAX = 16
 _TOL = 1e-9
 
 
@@ -272,6 +276,46 @@ def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None =
 
 
 # --------------------------------------------------------------------------- the attacker
+def null_space(a: np.ndarray) -> np.ndarray:
+    """An orthonormal basis (columns) of the null space of ``a``, as ``scipy.linalg.null_space``.
+
+    Only the right singular vectors are needed: the left ones are computed no larger than
+    ``a`` (scipy's full SVD of a tall matrix builds a square left factor, which made the
+    mask search grow with the cube of the number of countries). LAPACK's divide-and-conquer
+    driver fails to converge on some large rank-deficient matrices; the QR-iteration driver
+    then gives the same factors.
+
+    Args:
+        a: an ``m x n`` matrix.
+
+    Returns:
+        An ``n x (n - rank)`` matrix with orthonormal columns spanning ``{y: a @ y = 0}``.
+    """
+    m, n = a.shape
+    try:
+        _, s, vh = svd(a, full_matrices=m < n, check_finite=False)
+    except LinAlgError:
+        _, s, vh = svd(a, full_matrices=m < n, check_finite=False, lapack_driver="gesvd")
+    tol = (s.max(initial=0.0)) * np.finfo(float).eps * max(m, n)
+    rank = int((s > tol).sum())
+    return vh[rank:, :].T.conj()
+
+
+def _without(basis: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
+    """``basis`` restricted to the combinations whose image under ``coeffs`` is zero.
+
+    The same subspace as ``basis @ null_space(coeffs[None, :])``, with orthonormal columns,
+    by one Householder reflection (which maps ``coeffs`` onto one coordinate axis; the other
+    axes span its null space): a rank-one update instead of an SVD and a full product.
+    """
+    norm = float(np.linalg.norm(coeffs))
+    j = int(np.argmax(np.abs(coeffs)))
+    w = coeffs / norm
+    w[j] += 1.0 if w[j] >= 0 else -1.0
+    reflected = basis - np.outer(basis @ w, w) * (2.0 / float(w @ w))
+    return np.delete(reflected, j, axis=1)
+
+
 class _Attacker:
     """What the published counts fix about the leaves, kept as the null space of the equations.
 
@@ -290,7 +334,7 @@ class _Attacker:
         coeffs = row @ self.basis
         if np.abs(coeffs).max(initial=0.0) < _TOL:
             return self.basis  # already implied by what is published
-        return self.basis @ null_space(coeffs[None, :])
+        return _without(self.basis, coeffs)
 
     def violation(self, basis: np.ndarray) -> np.ndarray | None:
         """A withheld group holding 1..t-1 that ``basis`` leaves fixed, or None."""
@@ -307,7 +351,26 @@ class _Attacker:
         space = null_space(basis[small].T)  # 0/1 groups over `small` must lie in here
         if space.shape[1] == 0:
             return None
-        for found in _zero_one_vectors(space.T, x[small], t):
+        reduced, _ = _rref(space.T)
+        blocks = _blocks(reduced)
+        if blocks:
+            # The space is a sum of blocks on disjoint leaves; a 0/1 group of it is a sum of
+            # 0/1 groups of the blocks, and its total (1..t-1, counts being >= 0) is at least
+            # one block group's total, in 1..t-1 too. So a block search that finds no group
+            # in range proves there is none, at the cost of a sum of 2**q_block instead of
+            # the product; an unexplained one found is a violation. Only when every group in
+            # range is explained by published small bases is the whole space searched.
+            in_range = False  # (one block: the same search, by the quicker method for its size)
+            for rows, cols in blocks:
+                for found in _zero_one_in(reduced[np.ix_(rows, cols)], x[small][cols], t, _BLOCK_ENUMERATE_MAX):
+                    in_range = True
+                    group = np.zeros(len(x))
+                    group[small[cols]] = found
+                    if not self._explained(group):
+                        return group
+            if not in_range:
+                return None
+        for found in _zero_one_in(reduced, x[small], t):
             group = np.zeros(len(x))
             group[small] = found
             if not self._explained(group):
@@ -344,11 +407,48 @@ def _rref(rows: np.ndarray) -> tuple[np.ndarray, list[int]]:
     return a[:r], pivots
 
 
+def _blocks(reduced: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The rows of a reduced row echelon form grouped by shared columns: (rows, columns)
+    of each block, blocks touching disjoint columns (each one is in reduced form too)."""
+    q = reduced.shape[0]
+    parent = list(range(q))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    nonzero = np.abs(reduced) > 1e-9
+    for col in range(reduced.shape[1]):
+        rows = np.flatnonzero(nonzero[:, col])
+        for r in rows[1:]:
+            a, b = find(int(rows[0])), find(int(r))
+            if a != b:
+                parent[b] = a
+    members: dict[int, list[int]] = {}
+    for r in range(q):
+        members.setdefault(find(r), []).append(r)
+    out = []
+    for rows in members.values():
+        idx = np.array(rows)
+        out.append((idx, np.flatnonzero(nonzero[idx].any(axis=0))))
+    return out
+
+
 def _zero_one_vectors(span_rows: np.ndarray, values: np.ndarray, t: int) -> Iterable[np.ndarray]:
     """0/1 vectors of the row space of ``span_rows`` whose weighted sum is 1..t-1."""
-    reduced, pivots = _rref(span_rows)
-    q = len(pivots)
-    if q > _ENUMERATE_MAX:
+    reduced, _ = _rref(span_rows)
+    yield from _zero_one_in(reduced, values, t)
+
+
+def _zero_one_in(reduced: np.ndarray, values: np.ndarray, t: int,
+                 enumerate_max: int = _ENUMERATE_MAX) -> Iterable[np.ndarray]:
+    """0/1 vectors of the row space of ``reduced`` (in reduced row echelon form, pivots
+    first in each row) whose weighted sum is 1..t-1: all of them by enumeration up to
+    ``enumerate_max`` rows, else as the integer program finds them."""
+    q = reduced.shape[0]
+    if q > enumerate_max:
         yield from _zero_one_vectors_milp(reduced, values, t)
         return
     # In reduced form a vector of the space is the sum of the rows at its pivots, and a 0/1

@@ -52,11 +52,15 @@ __all__ = [
     "Translator",
     "catalogue_strings",
     "coverage",
+    "every_key",
+    "init",
+    "instrument_strings",
     "instrument_language",
     "load_catalogue",
     "main",
     "placeholders",
     "read_missing",
+    "skeleton",
     "translate_fields",
     "translate_frame",
 ]
@@ -94,6 +98,8 @@ def load_catalogue(lang: str, folder: Path | None = None) -> dict[str, Entry]:
     raw = read_yaml(path) or {}
     catalogue: dict[str, Entry] = {}
     for key, value in raw.items():
+        if _untranslated(value):
+            continue  # a skeleton's blank entry (perspectives i18n init): falls back to English
         if isinstance(value, str):
             entry = Entry(value)
         elif isinstance(value, dict) and isinstance(value.get("text"), str):
@@ -116,6 +122,16 @@ def load_catalogue(lang: str, folder: Path | None = None) -> dict[str, Entry]:
                                  f"{sorted(placeholders(str(key)))}, not {sorted(placeholders(text))}")
         catalogue[str(key)] = entry
     return catalogue
+
+
+def _untranslated(value: Any) -> bool:
+    """A catalogue entry left blank: empty text, or plural forms whose ``other`` is empty."""
+    if value is None or value == "":
+        return True
+    if isinstance(value, dict):
+        text = value.get("text", value.get("other"))
+        return text is None or text == ""
+    return False
 
 
 def _exact(form: str) -> bool:
@@ -419,9 +435,123 @@ def coverage(lang: str, strings: Iterable[str] | None = None) -> dict[str, int]:
             "review": sum(1 for s in done if catalogue[s].review)}
 
 
+def instrument_strings() -> list[str]:
+    """The instrument's English labels and hints (questions and answers), which a
+    catalogue translates into a form language the sheets have no column for; the country
+    names are left out (CLDR names them in every language)."""
+    from .instrument import COUNTRY_LIST, load_instrument
+
+    instrument = load_instrument()
+    strings: list[str] = []
+    for question in instrument.questions.values():
+        strings.append(question.label if question.label != question.name else "")
+    for list_name, choices in instrument.choices.items():
+        if list_name != COUNTRY_LIST:
+            strings.extend(choice.label for choice in choices if choice.label != choice.name)
+    hints = _instrument_hints()
+    return [s for s in dict.fromkeys([*strings, *hints]) if s]
+
+
+def _instrument_hints() -> list[str]:
+    import csv
+
+    from .instrument import DEFAULT_LANGUAGE, SOURCE_DIR
+
+    with (SOURCE_DIR / "survey.csv").open(encoding="utf-8", newline="") as handle:
+        return [row.get(f"hint::{DEFAULT_LANGUAGE}", "") for row in csv.DictReader(handle)]
+
+
+def every_key() -> dict[str, list[str]]:
+    """Every string a catalogue can translate, grouped by where it comes from.
+
+    Returns:
+        ``{"country-set phrases": [...], "params": [...], "library": [...],
+        "instrument": [...]}``: the phrases with a count (plural forms), the texts of
+        ``params/`` (grid titles, analyses, summary), the library's fixed strings (as the
+        existing catalogues know them) and the instrument's labels and hints.
+    """
+    params = catalogue_strings()
+    known: set[str] = set()
+    for path in sorted(CATALOGUE_DIR.glob("*.yml")):
+        known.update(load_catalogue(path.stem))
+    phrases = list(locales.COUNT_PHRASES)
+    instrument = instrument_strings()
+    taken = set(phrases) | set(params) | set(instrument)
+    return {"country-set phrases": phrases, "params": params,
+            "library": sorted(k for k in known if k not in taken), "instrument": instrument}
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def skeleton(lang: str) -> str:
+    """A catalogue for ``lang`` with every key and nothing translated yet (YAML text).
+
+    Phrases with a count get one blank form per CLDR plural category of the language
+    (Thai: ``other``; Bosnian: ``one``, ``few``, ``other``). A blank entry falls back to
+    English and is listed as missing, exactly as an absent one.
+
+    Raises:
+        ValueError: ``lang`` is English (the source language) or unknown to CLDR.
+    """
+    if lang == DEFAULT_LANG or not locales.known_language(lang):
+        raise ValueError(f"cannot start a catalogue for {lang!r}: give a language code CLDR knows, not English")
+    categories = [c for c in locales.PLURAL_CATEGORIES if c in locales.plural_tags(lang)]
+    name = locales.language_name(lang)
+    lines = [f"# {name} ({lang}) catalogue: English string -> {{text, review}}. Started by `perspectives i18n init "
+             f"{lang}`:", "# fill in each text in our own words; leave a text blank to show the English (the build "
+             "lists it).", "# Placeholders in {braces} are filled by the code and must stay as in the English; "
+             "review: true marks", "# wording a native speaker should check. Phrases with a count take one form per "
+             f"plural category of {name}", f"# ({', '.join(categories)}; see CLDR's plural rules), and may add an "
+             "exact form such as \"=2\".", ""]
+    for group, keys in every_key().items():
+        lines.append(f"# --- {group} " + "-" * max(3, 86 - len(group)))
+        for key in keys:
+            if key in locales.COUNT_PHRASES:
+                forms = ", ".join(f"{c}: \"\"" for c in categories)
+                lines.append(f"{_quote(key)}: {{{forms}, review: true}}")
+            else:
+                lines.append(f"{_quote(key)}: {{text: \"\", review: true}}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def init(lang: str, folder: Path | None = None, force: bool = False) -> Path:
+    """Write ``params/i18n/<lang>.yml`` as :func:`skeleton` makes it.
+
+    Raises:
+        FileExistsError: the catalogue exists and ``force`` is not set.
+        ValueError: see :func:`skeleton`.
+    """
+    path = Path(folder or CATALOGUE_DIR) / f"{lang}.yml"
+    if path.exists() and not force:
+        raise FileExistsError(f"{path.name} exists; pass --force to overwrite it")
+    text = skeleton(lang)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m perspectives.i18n [LANG ...]``: print each catalogue's coverage."""
-    args = sys.argv[1:] if argv is None else argv
+    """``perspectives i18n [coverage] [LANG ...]`` prints each catalogue's coverage;
+    ``perspectives i18n init LANG [--force]`` starts a catalogue with every key."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "init":
+        rest = [a for a in args[1:] if a != "--force"]
+        if len(rest) != 1:
+            print("usage: perspectives i18n init LANG [--force]", file=sys.stderr)
+            return 2
+        try:
+            path = init(rest[0], force="--force" in args)
+        except (FileExistsError, ValueError) as error:
+            print(f"perspectives i18n init: {error}", file=sys.stderr)
+            return 2
+        keys = sum(len(v) for v in every_key().values())
+        print(f"wrote params/i18n/{path.name}: {keys} strings to translate")
+        return 0
+    if args and args[0] == "coverage":
+        args = args[1:]
     langs = args or [code for code in _language_names() if code != DEFAULT_LANG]
     for lang in langs:
         c = coverage(lang)

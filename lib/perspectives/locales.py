@@ -34,6 +34,7 @@ __all__ = [
     "known_language",
     "language_name",
     "plural_category",
+    "plural_tags",
     "render_count",
     "select_form",
 ]
@@ -117,6 +118,11 @@ def country_name(iso3: str, lang: str = ENGLISH) -> str:
 def language_name(code: str, in_lang: str = ENGLISH) -> str:
     """A language's name (CLDR), e.g. ``th`` -> ``Thai``; the code itself if CLDR has none."""
     return _locale(in_lang).languages.get(code) or _locale(ENGLISH).languages.get(code) or code
+
+
+def plural_tags(lang: str) -> frozenset[str]:
+    """The CLDR plural categories ``lang`` distinguishes (always including ``other``)."""
+    return frozenset(_locale(lang).plural_form.tags) | {"other"}
 
 
 def plural_category(n: int, lang: str) -> str:

@@ -253,7 +253,7 @@ class Section:
         if self.is_synthesis and "by_means" in result.context:
             means = result.context["by_means"]
             mean_caption = self.t("{caption}: mean by country", caption=caption_base)
-            self.show_figure(figures.mean_bars(means, mean_caption, self.t("Mean (%)")),
+            self.show_figure(figures.country_means(means, mean_caption, self.t("Mean (%)")),
                              f"{analysis_id}_means", mean_caption)
         if result.test is not None and "{test}" not in spec.get("text", ""):
             by = self.t(spec["by"].replace("_", " "))
@@ -276,7 +276,7 @@ class Section:
                 caption += " " + self.t("Blank segments are withheld under the small-cell rule.")
         elif self.is_synthesis and "by_safe_shares" in result.context and spec.get("by") == "country":
             shares = result.context["by_safe_shares"].T
-            fig = figures.stacked_shares(shares, title)
+            fig = figures.country_shares(shares, title)
             if shares.isna().any().any():
                 caption += " " + self.t("Blank segments are withheld under the small-cell rule.")
         elif result.shares is not None:

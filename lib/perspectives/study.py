@@ -93,6 +93,18 @@ class Study:
         """Every valid report code: the countries, then the synthesis code."""
         return (*self.codes, self.synthesis_code)
 
+    @property
+    def many_countries(self) -> int:
+        """Above this many countries, the synthesis's charts and tables by country change
+        form (``synthesis.many_countries``, default 12): dot plots, countries as rows."""
+        return int((self.raw.get("synthesis") or {}).get("many_countries", 12))
+
+    @property
+    def extremes(self) -> int:
+        """How many highest and lowest countries a many-country chart draws
+        (``synthesis.extremes``, default 15)."""
+        return int((self.raw.get("synthesis") or {}).get("extremes", 15))
+
     def country(self, code: str) -> Country:
         """Return the country with ISO3 ``code``; ValueError listing the codes otherwise."""
         for c in self.countries:
