@@ -29,6 +29,8 @@ Outputs
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import string
 import weakref
@@ -212,7 +214,7 @@ def cached_for_frame(frame: pd.DataFrame, kind: str, key: str, compute: Callable
     """A value derived from ``frame`` (a row subset, a mask), computed once per process and frame.
 
     The analyses read the validated survey and its subsets and never modify them, and every
-    run asks for the same few (five populations, seven places, one mask per question); a fork
+    run asks for the same few (five populations, each place, one mask per question); a fork
     of the warmed build server inherits those its warm-up computed. The weak reference tells
     a live source frame from a new one that happens to reuse the address of a freed one, and
     an entry goes when its source frame goes. A source frame changed in place would keep
@@ -269,12 +271,69 @@ def warm_subsets(eligible: pd.DataFrame, countries: list[str]) -> None:
                 population(rows, query)
 
 
-def warm_masks(survey) -> None:
-    """Compute every analysis's masks ahead of the runs (the build's server forks after this)."""
+def warm_masks(survey, workers: int = 1) -> None:
+    """Compute every analysis's masks ahead of the runs (the build's server forks after this).
+
+    Args:
+        survey: the validated survey.
+        workers: processes searching masks at once. With more than one (where ``os.fork``
+            exists), forked children search a share of the questions each and hand the small-cell
+            rule's results back (:func:`perspectives.disclosure.save_decisions`); the masks are
+            then built here from them. No run starts before the masks are ready, so with many
+            countries this is the start of every build's critical path.
+    """
     names = {c: c for c in _countries(survey)} | {ALL: ALL}
-    for analysis_id, spec_ in load_specs().items():
-        if analysis_id != "bands" and not spec_.get("synthesis_only"):
-            run(analysis_id, survey, ALL, names)
+    ids = [a for a, s in load_specs().items() if a != "bands" and not s.get("synthesis_only")]
+    if workers > 1 and hasattr(os, "fork"):
+        _search_in_parallel(_mask_tasks(survey, ids, names), workers)
+    for analysis_id in ids:
+        run(analysis_id, survey, ALL, names)
+
+
+def _mask_tasks(survey, ids: list[str], names: dict[str, str]) -> list[Callable[[], Any]]:
+    """One task per mask where an analysis has several (each question of a battery, each
+    option of a multi-select question), one per analysis otherwise."""
+    tasks: list[Callable[[], Any]] = []
+    for analysis_id in ids:
+        spec_ = load_specs()[analysis_id]
+        query = spec_.get("population")
+        if spec_.get("kind") == "ratings":
+            tasks += [functools.partial(question_mask, survey, q, query) for q in spec_["questions"]]
+        elif spec_.get("kind") == "multi":
+            codes = spec_.get("options") or survey.instrument.codes(spec_["question"])
+            tasks += [functools.partial(option_mask, survey, spec_["question"], c, query) for c in codes]
+        else:
+            tasks.append(functools.partial(run, analysis_id, survey, ALL, names))
+    return tasks
+
+
+def _search_in_parallel(tasks: list[Callable[[], Any]], workers: int) -> None:
+    """Run every ``workers``-th task in each of ``workers - 1`` forked children and the rest
+    here; take the children's small-cell results back (a child that fails costs only time:
+    its masks are then searched here)."""
+    import tempfile
+
+    children = []
+    for k in range(1, workers):
+        fd, path = tempfile.mkstemp(prefix="perspectives-masks-", suffix=".json")
+        os.close(fd)
+        pid = os.fork()
+        if pid == 0:  # the child: its share, its results to the file, and out
+            code = 1
+            try:
+                for task in tasks[k::workers]:
+                    task()
+                disclosure.save_decisions(path)
+                code = 0
+            finally:
+                os._exit(code)
+        children.append((pid, path))
+    for task in tasks[0::workers]:
+        task()
+    for pid, path in children:
+        os.waitpid(pid, 0)
+        disclosure.load_decisions(path)
+        os.unlink(path)
 
 
 # --------------------------------------------------------------------------- masks
@@ -541,7 +600,7 @@ def country_fields(cells: dict[str, Any], names: dict[str, str], say: Callable[.
         lang: the language whose list pattern joins the items (CLDR).
 
     Returns:
-        ``countries``: how many countries have answers ("six countries");
+        ``countries``: how many countries have answers ("26 countries");
         ``by_country``: each one's count in the study's order, "50 in Albania, ...,
         and 80 in Peru". Both are :data:`WITHHELD` when a count is withheld, so that the
         sentence holding them is dropped.
@@ -680,7 +739,7 @@ def _ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
 
 def _pooled_header(side: str) -> str:
     """The pooled column's header beside a national one, naming the study's countries
-    ("top, all six (%)"); the report's translator knows it as a country-set phrase."""
+    ("top, all 26 (%)"); the report's translator knows it as a country-set phrase."""
     return locales.render_count(locales.COUNT_PHRASES[f"{side}, all {{count}} (%)"], len(load_study().countries))
 
 

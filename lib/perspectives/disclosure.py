@@ -77,6 +77,8 @@ Outputs
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,8 +101,10 @@ __all__ = [
     "Mask",
     "PublishedTable",
     "layout",
+    "load_decisions",
     "notes_for",
     "repo_root",
+    "save_decisions",
     "settings",
     "statistic_shown",
     "suppress",
@@ -614,6 +618,54 @@ class Mask:
         return entry
 
 
+# The rule's results already found, layout digest -> the cells it withholds. A layout is all
+# the rule reads (with the threshold); the digest also covers this module's source and the
+# numerical libraries, so a changed rule is searched again. A build's run server reads the
+# previous build's results before computing the masks and writes those it used after
+# (load_decisions, save_decisions): a build that changes one country's parameters does not
+# search the masks of a hundred countries again. The audit still checks every run.
+_DECISIONS: dict[str, tuple[str, ...]] = {}
+_USED: set[str] = set()
+
+
+@functools.lru_cache(maxsize=1)
+def _rule_digest() -> str:
+    import scipy
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(f"numpy {np.__version__} scipy {scipy.__version__}".encode())
+    return h.hexdigest()
+
+
+def _layout_digest(lay: Layout, t: int) -> str:
+    doc = {"rule": _rule_digest(), "threshold": t, "universe": lay.universe, "places": list(lay.places),
+           "categories": list(lay.categories), "counts": lay.counts.to_numpy().tolist(),
+           "cells": [[k, list(p), list(c)] for k, (p, c) in lay.cells.items()], "bases": list(lay.bases),
+           "published": sorted(lay.published), "withheld": sorted(lay.withheld)}
+    return hashlib.sha256(json.dumps(doc, separators=(",", ":")).encode()).hexdigest()
+
+
+def load_decisions(path: Path | str) -> int:
+    """Remember the rule's results a previous build saved (none if the file is missing or
+    unreadable); returns how many."""
+    try:
+        saved = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+    if not isinstance(saved, dict) or saved.get("rule") != _rule_digest():
+        return 0
+    for key, hidden in (saved.get("layouts") or {}).items():
+        _DECISIONS[str(key)] = tuple(str(c) for c in hidden)
+    return len(saved.get("layouts") or {})
+
+
+def save_decisions(path: Path | str) -> None:
+    """Write the results this process used (found or remembered), sorted: the same layouts
+    give the same bytes."""
+    doc = {"rule": _rule_digest(), "layouts": {k: list(_DECISIONS[k]) for k in sorted(_USED)}}
+    Path(path).write_text(json.dumps(doc, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int | None = None) -> Mask:
     """Apply the module's rule to a layout and return its mask (the one mask of those tables).
 
@@ -632,6 +684,10 @@ def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int |
     cfg = settings()
     t = cfg.threshold if threshold is None else DisclosureSettings(threshold=threshold).threshold
     rel = cfg.reliability_min_n if reliability_min_n is None else int(reliability_min_n)
+    key = _layout_digest(lay, t)
+    if key in _DECISIONS:
+        _USED.add(key)
+        return Mask(lay, t, frozenset(_DECISIONS[key]), rel)
     leaves = [(p, c) for c in lay.categories for p in lay.places]
     index = {leaf: i for i, leaf in enumerate(leaves)}
     x = np.array([float(lay.counts.at[c, p]) for p, c in leaves])
@@ -669,6 +725,8 @@ def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int |
         if attacker.violation(trial) is None:
             attacker.basis = trial
             published.add(cell)
+    _DECISIONS[key] = tuple(sorted(set(lay.cells) - published))
+    _USED.add(key)
     return Mask(lay, t, frozenset(set(lay.cells) - published), rel)
 
 

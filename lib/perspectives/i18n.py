@@ -191,7 +191,7 @@ class Translator:
         """English text -> catalogue key of each country-set phrase at the study's count.
 
         The library and ``perspectives.study`` write these phrases in English
-        ("All six countries (synthesis)", "top, all six (%)"); looking such a text up
+        ("All 26 countries (synthesis)", "top, all 26 (%)"); looking such a text up
         translates it with the phrase's plural forms in this language.
         """
         if self._generated is None:
@@ -319,7 +319,7 @@ class LocalisedSurvey:
 
 
 # Fixed words the analysis engine puts into table headers and row labels.
-# The pooled columns' headers ("top, all six (%)") are country-set phrases: looked up too.
+# The pooled columns' headers ("top, all 26 (%)") are country-set phrases: looked up too.
 TABLE_WORDS = ("Respondents", "Mean (%)", "n", "%", "Girls", "Boys", "Test", "girls vs boys",
                "bottom (%)", "top (%)")
 

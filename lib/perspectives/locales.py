@@ -5,7 +5,7 @@ Purpose
     come from maintained sources, never from tables kept here: Unicode CLDR through
     ``babel`` (territory and language names in every locale, the ISO 3166 alpha-3 to
     alpha-2 aliases, plural rules, list patterns) and ``num2words`` (numbers in words).
-    The phrases that name the set of study countries ("All six countries", "the 26
+    The phrases that name the set of study countries ("All seven countries", "the 26
     countries") are declared once here, in English with their plural forms, and rendered
     for any number of countries; a catalogue gives each its forms in another language
     (:mod:`perspectives.i18n` reads them).

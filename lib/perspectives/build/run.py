@@ -247,7 +247,7 @@ def check_run_folder(tmp: Path, country: str, forbidden: list[str]) -> dict[str,
                 if not isinstance(item, dict) or "name" not in item or "value" not in item:
                     bad = f"values.json item {i} lacks 'name' or 'value'"
                     break
-                # A national run may also record the six-country value it shows beside its own.
+                # A national run may also record the all-country value it shows beside its own.
                 if "country" in item and item["country"] not in (country, "ALL"):
                     bad = (f"values.json item {item['name']!r} is for country "
                            f"{item['country']!r}, the run is for {country!r}")
