@@ -329,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="default: results/latest.json (results/network.json with --network)")
     ap.add_argument("--network", action="store_true",
                     help="only the network-wide growth curve: 7, 26, 52 and 104 countries, 8 runs each")
+    ap.add_argument("--keep", type=Path, metavar="DIR",
+                    help="with --network: copy the largest synthesis's report.pdf and .html here")
     ap.add_argument("--network-sizes", default=",".join(map(str, NETWORK_SIZES)),
                     help="countries of each network point (default: 7,26,52,104)")
     args = ap.parse_args(argv)
@@ -445,7 +447,7 @@ def main_network(args: argparse.Namespace, jobs: list[str]) -> int:
         res["commit"] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
                                        text=True).stdout.strip()
         res["network"] = network(work, [int(s) for s in args.network_sizes.split(",")], jobs,
-                                 max(1, min(args.repeat, 3)))
+                                 max(1, min(args.repeat, 3)), args.keep)
         res["loadavg_at_end"] = list(os.getloadavg())
         res["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     finally:
@@ -512,7 +514,7 @@ def _folder_bytes(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 
 
-def network(work: Path, sizes: list[int], jobs: list[str], repeat: int) -> dict[str, Any]:
+def network(work: Path, sizes: list[int], jobs: list[str], repeat: int, keep: Path | None = None) -> dict[str, Any]:
     """The growth curve over the network's countries: one study per size (its first ``k``
     countries), built cold, again with no change, and after one country's parameters
     changed; with peak memory and the size of what was written.
@@ -577,6 +579,11 @@ def network(work: Path, sizes: list[int], jobs: list[str], repeat: int) -> dict[
             }
             print("network: " + json.dumps(point), file=sys.stderr, flush=True)
             points.append(point)
+            if keep is not None and k == max(sizes):  # the largest synthesis, to look at
+                keep.mkdir(parents=True, exist_ok=True)
+                for name in ("report.pdf", "report.html"):
+                    if (out / "synthesis" / name).is_file():
+                        shutil.copy2(out / "synthesis" / name, keep / f"synthesis_{k}_{name}")
             shutil.rmtree(out, ignore_errors=True)
     finally:
         study_file.write_text(original, encoding="utf-8")

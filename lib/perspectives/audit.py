@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.linalg import null_space
+from scipy.linalg import LinAlgError, svd
 
 __all__ = ["Finding", "audit_outputs", "audit_run_folder"]
 
@@ -239,6 +239,38 @@ class _Run:
 
 
 # --------------------------------------------------------------------------- checks
+def null_space(a: np.ndarray) -> np.ndarray:
+    """An orthonormal basis (columns) of the null space of ``a``, as ``scipy.linalg.null_space``
+    gives it, without its square left factor: with many published numbers (a hundred
+    countries' tables) that factor alone took gigabytes. LAPACK's QR-iteration driver takes
+    over where the divide-and-conquer one does not converge.
+
+    Args:
+        a: an ``m x n`` matrix.
+
+    Returns:
+        ``n x (n - rank)``, orthonormal columns spanning ``{y: a @ y = 0}``.
+    """
+    m, n = a.shape
+    try:
+        _, s, vh = svd(a, full_matrices=m < n, check_finite=False)
+    except LinAlgError:
+        _, s, vh = svd(a, full_matrices=m < n, check_finite=False, lapack_driver="gesvd")
+    rank = int((s > s.max(initial=0.0) * np.finfo(float).eps * max(m, n)).sum())
+    return vh[rank:, :].T.conj()
+
+
+def _row_space(a: np.ndarray) -> np.ndarray:
+    """An orthonormal basis (rows) of the row space of ``a`` (``rank x n``)."""
+    m, n = a.shape
+    try:
+        _, s, vh = svd(a, full_matrices=False, check_finite=False)
+    except LinAlgError:
+        _, s, vh = svd(a, full_matrices=False, check_finite=False, lapack_driver="gesvd")
+    rank = int((s > s.max(initial=0.0) * np.finfo(float).eps * max(m, n)).sum())
+    return vh[:rank]
+
+
 def _rref(rows: np.ndarray) -> tuple[np.ndarray, list[int]]:
     a = rows.astype(float).copy()
     pivots: list[int] = []
@@ -357,8 +389,36 @@ def _components(a_mat: np.ndarray) -> list[list[int]]:
 def _check_component(a_mat: np.ndarray, b_vec: np.ndarray, sources: list[str], leaves: list[Leaf],
                      run: _Run, t: int) -> list[Finding]:
     findings: list[Finding] = []
-    x_p, *_ = np.linalg.lstsq(a_mat, b_vec, rcond=None)
-    residual = a_mat @ x_p - b_vec
+    # A published number that leaves one leaf unknown fixes that leaf: leaves are read off so,
+    # again and again, and the other equations are solved for the leaves left (an exact
+    # presolve; with a hundred countries most cells are published one by one, and the dense
+    # factorisations below grow with the cube of the leaves left).
+    nonzero = np.abs(a_mat) > 0
+    known = np.zeros(len(leaves), bool)
+    x_p = np.zeros(len(leaves))
+    residual = np.zeros(len(b_vec))
+    active = np.ones(len(b_vec), bool)
+    while True:
+        open_counts = (nonzero & ~known).sum(axis=1)
+        done = np.flatnonzero(active & (open_counts <= 1))
+        if not len(done):
+            break
+        for r in done:
+            open_cols = np.flatnonzero(nonzero[r] & ~known)
+            rest_of_row = b_vec[r] - a_mat[r, known] @ x_p[known]
+            if len(open_cols) == 1:
+                c = int(open_cols[0])
+                known[c], x_p[c] = True, rest_of_row / a_mat[r, c]
+            else:
+                residual[r] = -rest_of_row
+            active[r] = False
+    rest = np.flatnonzero(active)
+    unknown = np.flatnonzero(~known)
+    a_rest = a_mat[np.ix_(rest, unknown)]
+    b_rest = b_vec[rest] - a_mat[np.ix_(rest, np.flatnonzero(known))] @ x_p[known]
+    if len(unknown) and len(rest):
+        x_p[unknown], *_ = np.linalg.lstsq(a_rest, b_rest, rcond=None)
+    residual[rest] = a_rest @ x_p[unknown] - b_rest
     if np.abs(residual).max(initial=0.0) > 0.5:
         worst = int(np.argmax(np.abs(residual)))
         findings.append(Finding(sources[worst], "sum", f"the published parts of {leaves[0][0]} do not add up to "
@@ -378,8 +438,18 @@ def _check_component(a_mat: np.ndarray, b_vec: np.ndarray, sources: list[str], l
             vec = np.zeros(len(leaves))
             vec[[names[leaf] for leaf in o.leaves]] = 1.0
             small_bases.append(vec)
-    basis = null_space(a_mat)
-    fixed = np.abs(basis).max(axis=1, initial=0.0) < _TOL if basis.size else np.ones(len(leaves), bool)
+    # A leaf is fixed when it lies in the row space of the equations: read off, or a unit
+    # vector of the remaining equations' row space (its projection there has length one).
+    # The remaining equations fall apart into families of leaves again; each is factorised alone.
+    fixed = known.copy()
+    blocks = []
+    if len(unknown) and len(rest):
+        for comp in _components(a_rest):
+            rows = np.flatnonzero(np.abs(a_rest[:, comp]).sum(axis=1) > 0)
+            basis = _row_space(a_rest[np.ix_(rows, comp)]) if len(rows) else np.zeros((0, len(comp)))
+            cols = unknown[comp]
+            fixed[cols] = (basis ** 2).sum(axis=0) > 1.0 - _TOL**2
+            blocks.append((rows, comp, cols))
     for k in np.flatnonzero(fixed):
         value = round(float(x_p[k]))
         if 1 <= value < t:
@@ -389,10 +459,23 @@ def _check_component(a_mat: np.ndarray, b_vec: np.ndarray, sources: list[str], l
                 findings.append(Finding(_source_of(g, leaves, run), "small-group",
                                         f"{_name(frozenset([leaves[k]]))} = {value} is fixed by the published numbers"))
     free = np.flatnonzero(~fixed)
-    if len(free) and basis.size:
-        space = null_space(basis[free].T)
-        if space.shape[1]:
-            for found in _groups_in_space(space.T, x_p[free], t):
+    if len(free) and len(rest):
+        # The 0/1 groups of free leaves that the equations fix lie in the row space of the
+        # equations restricted to the free leaves (the fixed leaves being in the row space),
+        # the sum of the families' row spaces.
+        position = {int(leaf): k for k, leaf in enumerate(free)}
+        parts = []
+        for rows, comp, cols in blocks:
+            mine = [k for k, leaf in enumerate(cols) if not fixed[leaf]]
+            if not mine or not len(rows):
+                continue
+            part = _row_space(a_rest[np.ix_(rows, [comp[k] for k in mine])])
+            full = np.zeros((part.shape[0], len(free)))
+            full[:, [position[int(cols[k])] for k in mine]] = part
+            parts.append(full)
+        space = np.vstack(parts) if parts else np.zeros((0, len(free)))
+        if space.shape[0]:
+            for found in _groups_in_space(space, x_p[free], t):
                 g = np.zeros(len(leaves))
                 g[free] = found
                 if _explained(g, x_p, small_bases):

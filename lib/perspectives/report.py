@@ -102,8 +102,51 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
         disclosure.load_decisions(decisions)
     analysis.warm_masks(survey, workers=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                         else os.cpu_count() or 1)
+    sample_mask(survey, load_study())  # every methods run's sample flow
     if decisions:
         disclosure.save_decisions(decisions)
+
+
+def sample_mask(survey, study) -> disclosure.Mask:
+    """The one mask of the sample flow: outcome (and first unmet criterion) by country.
+
+    The eligible counts are the base of every other table, so they stay published here.
+    Computed once per process and survey (the build's run server does it before forking:
+    with a hundred countries its search takes seconds, which every methods run would pay).
+    """
+    from .readers import exclusion_summary
+
+    log, eligible = survey.exclusions, survey.eligible
+
+    def compute() -> disclosure.Mask:
+        places = [c.iso3 for c in study.countries
+                  if (eligible["country"] == c.iso3).any() or (log["country"] == c.iso3).any()]
+        countries = log["country"].where(log["country"].isin(places), "(none)")
+        if (countries == "(none)").any():
+            places.append("(none)")  # exclusions without a country: in the pooled column only
+        columns, categories = {}, ["eligible", "partial", "no_consent"]
+        for place in places:
+            summary = exclusion_summary(log[countries == place])
+            by_criterion = summary.query("outcome == 'disqualified' and criterion != ''")
+            disq = int(summary.query("outcome == 'disqualified' and criterion == ''")["n"].sum())
+            column = {"eligible": int((eligible["country"] == place).sum()),
+                      "partial": int(summary.query("outcome == 'partial'")["n"].sum()),
+                      "no_consent": int(summary.query("outcome == 'no_consent'")["n"].sum())}
+            for criterion, n in zip(by_criterion["criterion"], by_criterion["n"], strict=True):
+                column[f"criterion:{criterion}"] = int(n)
+            column["criterion:(none)"] = disq - int(by_criterion["n"].sum())
+            columns[place] = column
+        for column in columns.values():
+            categories += [c for c in column if c not in categories]
+        counts = pd.DataFrame(columns).reindex(categories).fillna(0).astype(int)
+        if not counts.loc["criterion:(none)"].any():
+            counts = counts.drop(index="criterion:(none)")
+        criteria = [c for c in counts.index if c.startswith("criterion:")]
+        published = [f"{p}|eligible" for p in [*places, "*"]]
+        lay = disclosure.layout("sample", counts, groups={"disqualified": criteria}, published=published)
+        return disclosure.suppress(lay)
+
+    return analysis.cached_for_frame(eligible, "mask", "sample", compute)
 
 
 class Section:
@@ -365,44 +408,8 @@ class Section:
         return entry
 
     def _sample_mask(self) -> disclosure.Mask:
-        """The one mask of the sample flow: outcome (and first unmet criterion) by country.
-
-        The eligible counts are the base of every other table, so they stay published here.
-        """
-        from .readers import exclusion_summary
-
-        survey = self.survey
-        log, eligible = survey.exclusions, survey.eligible
-
-        def compute() -> disclosure.Mask:
-            places = [c.iso3 for c in self.study.countries
-                      if (eligible["country"] == c.iso3).any() or (log["country"] == c.iso3).any()]
-            countries = log["country"].where(log["country"].isin(places), "(none)")
-            if (countries == "(none)").any():
-                places.append("(none)")  # exclusions without a country: in the pooled column only
-            columns, categories = {}, ["eligible", "partial", "no_consent"]
-            for place in places:
-                summary = exclusion_summary(log[countries == place])
-                by_criterion = summary.query("outcome == 'disqualified' and criterion != ''")
-                disq = int(summary.query("outcome == 'disqualified' and criterion == ''")["n"].sum())
-                column = {"eligible": int((eligible["country"] == place).sum()),
-                          "partial": int(summary.query("outcome == 'partial'")["n"].sum()),
-                          "no_consent": int(summary.query("outcome == 'no_consent'")["n"].sum())}
-                for criterion, n in zip(by_criterion["criterion"], by_criterion["n"], strict=True):
-                    column[f"criterion:{criterion}"] = int(n)
-                column["criterion:(none)"] = disq - int(by_criterion["n"].sum())
-                columns[place] = column
-            for column in columns.values():
-                categories += [c for c in column if c not in categories]
-            counts = pd.DataFrame(columns).reindex(categories).fillna(0).astype(int)
-            if not counts.loc["criterion:(none)"].any():
-                counts = counts.drop(index="criterion:(none)")
-            criteria = [c for c in counts.index if c.startswith("criterion:")]
-            published = [f"{p}|eligible" for p in [*places, "*"]]
-            lay = disclosure.layout("sample", counts, groups={"disqualified": criteria}, published=published)
-            return disclosure.suppress(lay)
-
-        return analysis.cached_for_frame(eligible, "mask", "sample", compute)
+        """The one mask of the sample flow (see :func:`sample_mask`)."""
+        return sample_mask(self.survey, self.study)
 
     # ------------------------------------------------------------------ survivors
     @property
