@@ -86,7 +86,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import LinAlgError, svd
 
 from perspectives.fmt import fmt_n, fmt_number, fmt_pct
 from perspectives.study import read_yaml, repo_root
@@ -295,6 +294,9 @@ def null_space(a: np.ndarray) -> np.ndarray:
     Returns:
         An ``n x (n - rank)`` matrix with orthonormal columns spanning ``{y: a @ y = 0}``.
     """
+    # scipy only here: a run that draws no mask need not import it (half a second)
+    from scipy.linalg import LinAlgError, svd
+
     m, n = a.shape
     try:
         _, s, vh = svd(a, full_matrices=m < n, check_finite=False)

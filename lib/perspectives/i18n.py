@@ -145,9 +145,9 @@ def _language_names() -> dict[str, str]:
 def instrument_language(lang: str) -> str:
     """The XLSForm label column suffix of a language: ``es`` -> ``Spanish (es)``."""
     names = _language_names()
-    if lang not in names:
-        raise ValueError(f"unknown language {lang!r}; use one of {sorted(names)}")
-    return f"{names[lang]} ({lang})"
+    if lang not in names and not locales.known_language(lang):
+        raise ValueError(f"unknown language {lang!r}; use one of {sorted(names)} or another language code")
+    return f"{names.get(lang) or locales.language_name(lang)} ({lang})"
 
 
 class Translator:

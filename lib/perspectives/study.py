@@ -384,8 +384,11 @@ def validate_parameters(
         raise ValueError(
             f"unknown country {out['country']!r}; allowed: {', '.join(st.report_codes)}"
         )
-    if "lang" in out and st.languages and out["lang"] not in st.languages:
+    # A report language is the study's, or any other CLDR knows (its texts fall back to
+    # English where no catalogue translates them, and the build lists what fell back).
+    if "lang" in out and out["lang"] not in st.languages and not locales.known_language(out["lang"]):
         raise ValueError(
-            f"unknown language {out['lang']!r}; allowed: {', '.join(st.languages)}"
+            f"unknown language {out['lang']!r}; the study's: {', '.join(st.languages)}, or another "
+            "language code such as th"
         )
     return out
