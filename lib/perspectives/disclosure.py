@@ -471,22 +471,30 @@ def _zero_one_in(reduced: np.ndarray, values: np.ndarray, t: int,
 
 
 def _zero_one_vectors_milp(reduced: np.ndarray, values: np.ndarray, t: int) -> Iterable[np.ndarray]:
-    """The same search as an integer program, for spaces too large to enumerate."""
+    """The same search as an integer program, for spaces too large to enumerate.
+
+    In reduced form a 0/1 vector of the space is the sum of the rows at its pivots: the
+    program chooses those rows (0/1) and requires their sum to be 0/1 everywhere, an exact
+    statement with the form's small whole coefficients. (Asking instead that the vector be
+    orthogonal to a floating-point basis of the complement made the solver call feasible
+    problems infeasible, and miss groups, with a hundred countries.)
+    """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    k = reduced.shape[1]
-    orth = null_space(reduced).T  # a 0/1 vector of the space is orthogonal to these
+    q, k = reduced.shape
+    rows = np.where(np.abs(reduced) < 1e-9, 0.0, reduced)
+    sums = np.hstack([-rows.T, np.eye(k)])  # vector - chosen rows' sum = 0
     cuts: list[np.ndarray] = []
     for _ in range(200):
-        constraints = [LinearConstraint(values[None, :], 1, t - 1)]
-        if orth.size:
-            constraints.append(LinearConstraint(orth, -1e-7, 1e-7))
+        constraints = [LinearConstraint(np.hstack([np.zeros(q), values])[None, :], 1, t - 1),
+                       LinearConstraint(sums, -1e-9, 1e-9)]
         for cut in cuts:
-            constraints.append(LinearConstraint(np.where(cut > 0.5, 1.0, -1.0)[None, :], -np.inf, cut.sum() - 1))
-        res = milp(np.zeros(k), constraints=constraints, integrality=np.ones(k), bounds=Bounds(0, 1))
+            constraints.append(LinearConstraint(np.hstack([np.zeros(q), np.where(cut > 0.5, 1.0, -1.0)])[None, :],
+                                                -np.inf, cut.sum() - 1))
+        res = milp(np.zeros(q + k), constraints=constraints, integrality=np.ones(q + k), bounds=Bounds(0, 1))
         if res.x is None:
             return
-        vec = np.round(res.x)
+        vec = np.round(res.x[q:])
         yield vec
         cuts.append(vec)
 
