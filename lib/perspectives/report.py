@@ -333,7 +333,10 @@ class Section:
             shares = result.context["by_safe_shares"].T
             fig = figures.country_shares(shares, title)
             if shares.isna().any().any():
-                caption += " " + self.t("Blank segments are withheld under the small-cell rule.")
+                # Many countries are drawn as dots (figures.country_shares): no segments then.
+                caption += " " + self.t("Blank segments are withheld under the small-cell rule."
+                                        if len(shares) <= self.study.many_countries
+                                        else "Withheld values are not drawn (small-cell rule).")
         elif result.shares is not None:
             fig = figures.share_bars(result.shares, title)
         else:
