@@ -100,7 +100,10 @@ import sys, yaml, papermill as pm
 from pathlib import Path
 repo, out = Path(sys.argv[1]), Path(sys.argv[2])
 grid = yaml.safe_load((repo / "params" / "grid.yml").read_text())
-for report in grid["reports"]:
+study = yaml.safe_load((repo / "params" / "study.yml").read_text())
+# the reports: the study's countries, then the synthesis (grid.yml lists sections only)
+reports = [c["iso3"] for c in study["countries"]] + [study["study"].get("synthesis_code", "ALL")]
+for report in reports:
     for sec in grid["sections"]:  # grid order: the summary comes after its upstream sections
         run = out / report / sec["id"]
         run.mkdir(parents=True)
@@ -120,9 +123,11 @@ import pandas, scipy.stats, seaborn, matplotlib.pyplot  # imported once for ever
 import perspectives.report
 repo, out = Path(sys.argv[1]), Path(sys.argv[2])
 grid = yaml.safe_load((repo / "params" / "grid.yml").read_text())
+study = yaml.safe_load((repo / "params" / "study.yml").read_text())
+reports = [c["iso3"] for c in study["countries"]] + [study["study"].get("synthesis_code", "ALL")]
 os.chdir(repo / "notebooks")
 t0 = time.perf_counter()
-for report in grid["reports"]:
+for report in reports:
     for sec in grid["sections"]:
         run = out / report / sec["id"]
         run.mkdir(parents=True)
@@ -462,7 +467,10 @@ def main_network(args: argparse.Namespace, jobs: list[str]) -> int:
 def scale(work: Path, sizes: list[int], jobs: list[str]) -> dict[str, Any]:
     """Growth with reports (cold builds of 1, 3 and 7 reports) and with respondents."""
     curves: dict[str, Any] = {"reports": [], "respondents": []}
-    for codes in (["ALB"], ["ALB", "BIH", "COL"]):
+    import yaml
+
+    countries = [c["iso3"] for c in yaml.safe_load((ROOT / "params" / "study.yml").read_text())["countries"]]
+    for codes in (countries[:1], countries[:3]):
         print(f"scale: cold build of {len(codes)} report(s) ...", file=sys.stderr, flush=True)
         m = perspectives_build(work / f"reports{len(codes)}", "--country", *codes, *jobs)
         curves["reports"].append({"reports": len(codes), "runs": len(executed_runs(m.stderr)),
