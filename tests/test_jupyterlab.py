@@ -109,7 +109,7 @@ def test_a_section_notebook_runs_for_one_country_in_jupyterlab(lab, page):
     _open(page, lab, NOTEBOOK)
     scratch = lab["home"] / "scratch"
     parameters = (f'country = "{COUNTRY}"\nlang = "en"\ndata_path = None\nconversations_path = None\n'
-                  f'output_dir = {json.dumps(str(scratch))}')
+                  f'output_dir = {json.dumps(str(scratch))}\nid_column = ""')
     editor = page.locator(".jp-Notebook .jp-CodeCell .cm-content").first  # the parameters cell
     editor.click()
     page.keyboard.press("Control+A")
