@@ -9,7 +9,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export MPLBACKEND := Agg
 
 .DEFAULT_GOAL := help
-.PHONY: help env reports test lint lab data instrument bench lock clean pdf-tools
+.PHONY: help env reports test lint lab data instrument bench bench-network lock clean pdf-tools
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -88,5 +88,8 @@ lock: $(STAMP) ## Re-resolve the environment and rewrite requirements.lock (regi
 clean: ## Remove generated outputs (keeps .venv)
 	find outputs -mindepth 1 -not -name README.md -delete
 
-bench: $(STAMP) ## Benchmark the build against plain papermill and the cost of the work itself
-	$(BIN)/python benchmarks/run.py
+bench: $(STAMP) ## Benchmark the build (options through ARGS=..., e.g. make bench ARGS=--network)
+	$(BIN)/python benchmarks/run.py $(ARGS)
+
+bench-network: $(STAMP) ## Build 8, 27, 53 and 105 reports of a 104-country network; the growth curve and the goals
+	$(BIN)/python benchmarks/run.py --network $(ARGS)

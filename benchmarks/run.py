@@ -100,7 +100,10 @@ import sys, yaml, papermill as pm
 from pathlib import Path
 repo, out = Path(sys.argv[1]), Path(sys.argv[2])
 grid = yaml.safe_load((repo / "params" / "grid.yml").read_text())
-for report in grid["reports"]:
+study = yaml.safe_load((repo / "params" / "study.yml").read_text())
+# the reports: the study's countries, then the synthesis (grid.yml lists sections only)
+reports = [c["iso3"] for c in study["countries"]] + [study["study"].get("synthesis_code", "ALL")]
+for report in reports:
     for sec in grid["sections"]:  # grid order: the summary comes after its upstream sections
         run = out / report / sec["id"]
         run.mkdir(parents=True)
@@ -120,9 +123,11 @@ import pandas, scipy.stats, seaborn, matplotlib.pyplot  # imported once for ever
 import perspectives.report
 repo, out = Path(sys.argv[1]), Path(sys.argv[2])
 grid = yaml.safe_load((repo / "params" / "grid.yml").read_text())
+study = yaml.safe_load((repo / "params" / "study.yml").read_text())
+reports = [c["iso3"] for c in study["countries"]] + [study["study"].get("synthesis_code", "ALL")]
 os.chdir(repo / "notebooks")
 t0 = time.perf_counter()
-for report in grid["reports"]:
+for report in reports:
     for sec in grid["sections"]:
         run = out / report / sec["id"]
         run.mkdir(parents=True)
@@ -325,9 +330,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, help="parallel runs for the builds (default: cores)")
     ap.add_argument("--repeat", type=int, default=5,
                     help="timings of the no-change and one-section builds (median reported)")
-    ap.add_argument("--results", type=Path, default=RESULTS / "latest.json")
+    ap.add_argument("--results", type=Path, default=None,
+                    help="default: results/latest.json (results/network.json with --network)")
+    ap.add_argument("--network", action="store_true",
+                    help="only the network-wide growth curve: 7, 26, 52 and 104 countries, 8 runs each")
+    ap.add_argument("--keep", type=Path, metavar="DIR",
+                    help="with --network: copy the largest synthesis's report.pdf and .html here")
+    ap.add_argument("--network-sizes", default=",".join(map(str, NETWORK_SIZES)),
+                    help="countries of each network point (default: 7,26,52,104)")
     args = ap.parse_args(argv)
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    if args.network:
+        return main_network(args, jobs)
+    args.results = args.results or RESULTS / "latest.json"
     res: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform(),
@@ -423,10 +438,39 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def main_network(args: argparse.Namespace, jobs: list[str]) -> int:
+    """``--network``: the growth curve over the network's countries, from a real clone."""
+    results = args.results or RESULTS / "network.json"
+    res: dict[str, Any] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform(), "loadavg_at_start": list(os.getloadavg())},
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    work = Path(tempfile.mkdtemp(prefix="perspectives-network-"))
+    try:
+        real_clone(work / "repo")
+        res["commit"] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                                       text=True).stdout.strip()
+        res["network"] = network(work, [int(s) for s in args.network_sizes.split(",")], jobs,
+                                 max(1, min(args.repeat, 3)), args.keep)
+        res["loadavg_at_end"] = list(os.getloadavg())
+        res["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(res, indent=1, ensure_ascii=False) + "\n")
+    print(network_table(res))
+    print(f"\nwritten: {results.relative_to(REPO) if results.is_relative_to(REPO) else results}")
+    return 0
+
+
 def scale(work: Path, sizes: list[int], jobs: list[str]) -> dict[str, Any]:
     """Growth with reports (cold builds of 1, 3 and 7 reports) and with respondents."""
     curves: dict[str, Any] = {"reports": [], "respondents": []}
-    for codes in (["ALB"], ["ALB", "BIH", "COL"]):
+    import yaml
+
+    countries = [c["iso3"] for c in yaml.safe_load((ROOT / "params" / "study.yml").read_text())["countries"]]
+    for codes in (countries[:1], countries[:3]):
         print(f"scale: cold build of {len(codes)} report(s) ...", file=sys.stderr, flush=True)
         m = perspectives_build(work / f"reports{len(codes)}", "--country", *codes, *jobs)
         curves["reports"].append({"reports": len(codes), "runs": len(executed_runs(m.stderr)),
@@ -444,6 +488,152 @@ def scale(work: Path, sizes: list[int], jobs: list[str]) -> dict[str, Any]:
                                       "run_seconds": per_run,
                                       "peak_rss_mb": round(m.peak_rss_mb, 1)})
     return curves
+
+
+# --------------------------------------------------------------------------- network
+
+NETWORK_SIZES = (7, 26, 52, 104)
+NETWORK_GOALS = {"cold_s": 600.0, "one_country_s": 15.0, "nochange_s": 1.0}
+
+
+def _in_clone(code: str, *args: str) -> str:
+    """Run Python ``code`` with the clone's library; return its stdout."""
+    done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **BASE_ENV})
+    if done.returncode != 0:
+        raise SystemExit(f"script failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+# The network: the study's countries, then the most populous others (perspectives.synth),
+# and one export of them all (about 100 eligible respondents each, with partial and
+# disqualified rows, resampled from the embedded export; deterministic for the study seed).
+NETWORK_DATA = r'''
+import json, sys
+from pathlib import Path
+from perspectives import synth
+entries = synth.network_countries(int(sys.argv[1]))
+Path(sys.argv[2]).write_text(json.dumps(entries, ensure_ascii=False))
+synth.network_export([e["iso3"] for e in entries]).to_csv(sys.argv[3], index=False)
+'''
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def network(work: Path, sizes: list[int], jobs: list[str], repeat: int, keep: Path | None = None) -> dict[str, Any]:
+    """The growth curve over the network's countries: one study per size (its first ``k``
+    countries), built cold, again with no change, and after one country's parameters
+    changed; with peak memory and the size of what was written.
+
+    Each size is its own ``params/study.yml`` in the clone (the first ``k`` countries of the
+    network) and its own export (those countries' rows), as a network would run it.
+    """
+    import csv
+
+    top = max(sizes)
+    entries_path, export_path = work / "network.json", work / "network_export.csv"
+    print(f"network: {top} countries and their export ...", file=sys.stderr, flush=True)
+    _in_clone(NETWORK_DATA, str(top), str(entries_path), str(export_path))
+    entries = json.loads(entries_path.read_text(encoding="utf-8"))
+    study_file = ROOT / "params" / "study.yml"
+    original = study_file.read_text(encoding="utf-8")
+    with export_path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = list(reader)
+    at = header.index("country")
+    points = []
+    try:
+        for k in sizes:
+            chosen = entries[:k]
+            codes = {e["iso3"] for e in chosen}
+            _write_study(study_file, original, chosen)
+            data = work / f"export_{k}.csv"
+            with data.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle, lineterminator="\n")
+                writer.writerow(header)
+                writer.writerows(r for r in rows if r[at] in codes)
+            out = work / f"network_{k}"
+            print(f"network {k}: cold build of {k + 1} reports ...", file=sys.stderr, flush=True)
+            load = list(os.getloadavg())
+            cold = perspectives_build(out, "--data", str(data), *jobs)
+            print(f"network {k}: no-change builds ...", file=sys.stderr, flush=True)
+            nochanges = [perspectives_build(out, "--data", str(data), *jobs) for _ in range(repeat)]
+            # One country's parameters changed: its runs' stamps rewritten as a parameter
+            # change looks to the build (as for the 7-report figure); the last country's.
+            changed = chosen[-1]["iso3"]
+            for stamp in (out / changed / "sections").glob("*/stamp.json"):
+                doc = json.loads(stamp.read_text())
+                doc["parameters"] = "0" * 64
+                stamp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+            print(f"network {k}: one country ({changed}) changed ...", file=sys.stderr, flush=True)
+            one = perspectives_build(out, "--data", str(data), *jobs)
+            point = {
+                "countries": k, "reports": k + 1, "runs": len(executed_runs(cold.stderr)),
+                "respondents_eligible_approx": 100 * k, "export_rows": sum(1 for r in rows if r[at] in codes),
+                "cold_s": round(cold.seconds, 1), "cold_peak_rss_mb": round(cold.peak_rss_mb, 1),
+                "nochange_s": round(median([m.seconds for m in nochanges]), 2),
+                "nochange_s_all": [round(m.seconds, 2) for m in nochanges],
+                "nochange_runs_executed": max(len(executed_runs(m.stderr)) for m in nochanges),
+                "nochange_peak_rss_mb": round(max(m.peak_rss_mb for m in nochanges), 1),
+                "one_country": changed, "one_country_s": round(one.seconds, 1),
+                "one_country_runs": len(executed_runs(one.stderr)),
+                "one_country_peak_rss_mb": round(one.peak_rss_mb, 1),
+                "output_mb": round(_folder_bytes(out) / 1e6, 1),
+                "loadavg_before_cold": [round(x, 2) for x in load],
+                "warm_up_s": _warm_up_seconds(cold.stderr),
+            }
+            print("network: " + json.dumps(point), file=sys.stderr, flush=True)
+            points.append(point)
+            if keep is not None and k == max(sizes):  # the largest synthesis, to look at
+                keep.mkdir(parents=True, exist_ok=True)
+                for name in ("report.pdf", "report.html"):
+                    if (out / "synthesis" / name).is_file():
+                        shutil.copy2(out / "synthesis" / name, keep / f"synthesis_{k}_{name}")
+            shutil.rmtree(out, ignore_errors=True)
+    finally:
+        study_file.write_text(original, encoding="utf-8")
+    return {"points": points, "goals": NETWORK_GOALS}
+
+
+def _write_study(path: Path, original: str, entries: list[dict[str, Any]]) -> None:
+    """``params/study.yml`` with ``entries`` as its countries (everything else kept)."""
+    import yaml
+
+    doc = yaml.safe_load(original)
+    doc["countries"] = entries
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _warm_up_seconds(stderr: str) -> float | None:
+    found = re.search(r"run server ready in ([\d.]+)s", stderr)
+    return float(found.group(1)) if found else None
+
+
+def network_table(res: dict[str, Any]) -> str:
+    """The growth curve and the four goal figures, as printed at the end."""
+    points = res["network"]["points"]
+    lines = [f"{'countries':>9}{'reports':>8}{'runs':>6}{'cold s':>9}{'peak MB':>9}{'no-change s':>13}"
+             f"{'one-country s':>15}{'output MB':>11}{'load at start':>16}", "-" * 96]
+    for p in points:
+        lines.append(f"{p['countries']:>9}{p['reports']:>8}{p['runs']:>6}{p['cold_s']:>9.1f}"
+                     f"{p['cold_peak_rss_mb']:>9.0f}{p['nochange_s']:>13.2f}{p['one_country_s']:>15.1f}"
+                     f"{p['output_mb']:>11.1f}{p['loadavg_before_cold'][0]:>16.2f}")
+    last = points[-1]
+    peaks = [p["cold_peak_rss_mb"] for p in points]
+    lines += ["-" * 96, f"goals at {last['countries']} countries on {res['machine']['cpus']} cores:",
+              f"  cold build          {last['cold_s']:>8.1f} s   (goal < 600 s)   "
+              f"{'met' if last['cold_s'] < 600 else 'NOT met'}",
+              f"  one country changed {last['one_country_s']:>8.1f} s   (goal < 15 s)    "
+              f"{'met' if last['one_country_s'] < 15 else 'NOT met'}",
+              f"  no change           {last['nochange_s']:>8.2f} s   (goal < 1 s)     "
+              f"{'met' if last['nochange_s'] < 1 else 'NOT met'}",
+              f"  peak memory         {min(peaks):.0f}-{max(peaks):.0f} MB over {points[0]['countries']}-"
+              f"{last['countries']} countries (goal: flat)   "
+              f"{'met' if max(peaks) < 1.5 * min(peaks) else 'NOT met'}"]
+    return "\n".join(lines)
 
 
 def table(res: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ Purpose
     kind of analysis is written once: select-one and select-multiple frequencies, sliders
     (bands, thresholds, means), batteries of ratings, one option list asked of two
     populations, each optionally broken down by country (or another grouping) with its
-    test. The same code serves a national report (its country beside the six-country
+    test. The same code serves a national report (its country beside the all-country
     picture) and the synthesis (every country, plus the cross-country test).
 
     Small cells: this module holds no rule of its own. For each question it builds the
@@ -29,6 +29,8 @@ Outputs
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import string
 import weakref
@@ -41,7 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import disclosure, fmt, stats
+from . import disclosure, fmt, locales, stats
 from .disclosure import Mask
 from .instrument import Instrument
 from .study import load_study, read_yaml, repo_root
@@ -215,7 +217,7 @@ def cached_for_frame(frame: pd.DataFrame, kind: str, key: str, compute: Callable
     """A value derived from ``frame`` (a row subset, a mask), computed once per process and frame.
 
     The analyses read the validated survey and its subsets and never modify them, and every
-    run asks for the same few (five populations, seven places, one mask per question); a fork
+    run asks for the same few (five populations, each place, one mask per question); a fork
     of the warmed build server inherits those its warm-up computed. The weak reference tells
     a live source frame from a new one that happens to reuse the address of a freed one, and
     an entry goes when its source frame goes. A source frame changed in place would keep
@@ -272,12 +274,69 @@ def warm_subsets(eligible: pd.DataFrame, countries: list[str]) -> None:
                 population(rows, query)
 
 
-def warm_masks(survey) -> None:
-    """Compute every analysis's masks ahead of the runs (the build's server forks after this)."""
+def warm_masks(survey, workers: int = 1) -> None:
+    """Compute every analysis's masks ahead of the runs (the build's server forks after this).
+
+    Args:
+        survey: the validated survey.
+        workers: processes searching masks at once. With more than one (where ``os.fork``
+            exists), forked children search a share of the questions each and hand the small-cell
+            rule's results back (:func:`perspectives.disclosure.save_decisions`); the masks are
+            then built here from them. No run starts before the masks are ready, so with many
+            countries this is the start of every build's critical path.
+    """
     names = {c: c for c in _countries(survey)} | {ALL: ALL}
-    for analysis_id, spec_ in load_specs().items():
-        if analysis_id != "bands" and not spec_.get("synthesis_only"):
-            run(analysis_id, survey, ALL, names)
+    ids = [a for a, s in load_specs().items() if a != "bands" and not s.get("synthesis_only")]
+    if workers > 1 and hasattr(os, "fork"):
+        _search_in_parallel(_mask_tasks(survey, ids, names), workers)
+    for analysis_id in ids:
+        run(analysis_id, survey, ALL, names)
+
+
+def _mask_tasks(survey, ids: list[str], names: dict[str, str]) -> list[Callable[[], Any]]:
+    """One task per mask where an analysis has several (each question of a battery, each
+    option of a multi-select question), one per analysis otherwise."""
+    tasks: list[Callable[[], Any]] = []
+    for analysis_id in ids:
+        spec_ = load_specs()[analysis_id]
+        query = spec_.get("population")
+        if spec_.get("kind") == "ratings":
+            tasks += [functools.partial(question_mask, survey, q, query) for q in spec_["questions"]]
+        elif spec_.get("kind") == "multi":
+            codes = spec_.get("options") or survey.instrument.codes(spec_["question"])
+            tasks += [functools.partial(option_mask, survey, spec_["question"], c, query) for c in codes]
+        else:
+            tasks.append(functools.partial(run, analysis_id, survey, ALL, names))
+    return tasks
+
+
+def _search_in_parallel(tasks: list[Callable[[], Any]], workers: int) -> None:
+    """Run every ``workers``-th task in each of ``workers - 1`` forked children and the rest
+    here; take the children's small-cell results back (a child that fails costs only time:
+    its masks are then searched here)."""
+    import tempfile
+
+    children = []
+    for k in range(1, workers):
+        fd, path = tempfile.mkstemp(prefix="perspectives-masks-", suffix=".json")
+        os.close(fd)
+        pid = os.fork()
+        if pid == 0:  # the child: its share, its results to the file, and out
+            code = 1
+            try:
+                for task in tasks[k::workers]:
+                    task()
+                disclosure.save_decisions(path)
+                code = 0
+            finally:
+                os._exit(code)
+        children.append((pid, path))
+    for task in tasks[0::workers]:
+        task()
+    for pid, path in children:
+        os.waitpid(pid, 0)
+        disclosure.load_decisions(path)
+        os.unlink(path)
 
 
 # --------------------------------------------------------------------------- masks
@@ -343,6 +402,14 @@ def question_mask(survey, question: str, query: str | None) -> Mask:
 
     def compute() -> Mask:
         codes = survey.instrument.codes(question)
+        if question == COUNTRY_QUESTION:
+            # The countries by country are a diagonal: each answer is its own place. The one
+            # pooled column holds all there is to publish, with one leaf per country instead
+            # of a square of places by countries (whose size grows with the square of the
+            # number of countries, and the search with its cube).
+            pooled = pd.Series(POOLED, index=data.index, name="country")
+            counts = _count_table(data[question], pooled, codes, [POOLED])
+            return disclosure.suppress(disclosure.layout(question, counts, pooled=False))
         counts = _count_table(data[question], data["country"], codes, _countries(survey))
         if _drop_empty(question):
             counts = counts[counts.sum(axis=1) > 0]
@@ -612,6 +679,42 @@ def _single(result: Result, spec_: dict, survey, place_names: dict[str, str]) ->
         for code in codes:
             result.record_cell(mask, f"{POOLED}|{code}", f"{code}.pct", "percent", country=ALL)
     result.context["_mask"] = mask
+    if question == COUNTRY_QUESTION:
+        result.context.update(country_fields(result.context, place_names))
+
+
+# The question whose answers are the study's countries (its choices come from params/study.yml).
+COUNTRY_QUESTION = "country"
+
+
+def country_fields(cells: dict[str, Any], names: dict[str, str], say: Callable[..., str] | None = None,
+                   plural: Callable[[str, int], str] | None = None, lang: str = "en") -> dict[str, Any]:
+    """``{countries}`` and ``{by_country}`` for a sentence on the country question.
+
+    Args:
+        cells: the analysis's narrative cells, ISO3 -> :class:`Cell` (others ignored).
+        names: ISO3 -> the country's name in the report's language.
+        say: fills a template in the report's language (default: English ``str.format``).
+        plural: a country-set phrase for a count in that language (default: English).
+        lang: the language whose list pattern joins the items (CLDR).
+
+    Returns:
+        ``countries``: how many countries have answers ("26 countries");
+        ``by_country``: each one's count in the study's order, "50 in Albania, ...,
+        and 80 in Peru". Both are :data:`WITHHELD` when a count is withheld, so that the
+        sentence holding them is dropped.
+    """
+    say = say or (lambda template, **fields: template.format(**fields))
+    plural = plural or (lambda key, n: locales.render_count(locales.COUNT_PHRASES[key], n))
+    items = []
+    for country in load_study().countries:
+        cell = cells.get(country.iso3)
+        if not isinstance(cell, Cell) or cell.count == 0:
+            continue
+        if cell.hidden:
+            return {"countries": WITHHELD, "by_country": WITHHELD}
+        items.append(say("{n} in {country}", n=cell.n, country=names.get(country.iso3, country.name)))
+    return {"countries": plural("{count} countries", len(items)), "by_country": locales.join(items, lang)}
 
 
 def _multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
@@ -723,7 +826,7 @@ def _ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
         if result.country != ALL:
             for side in sides:
                 result.record_cell(mask, f"{POOLED}|{side}", f"{question}.{side}.pct", "percent", country=ALL)
-                columns.setdefault(f"{side}, all six (%)", {})[label] = mask.pct(f"{POOLED}|{side}", sign=False)
+                columns.setdefault(_pooled_header(side), {})[label] = mask.pct(f"{POOLED}|{side}", sign=False)
         result.context[question] = fields
         if result.base == 0:
             result.base = mask.count(f"{own}|*")
@@ -731,6 +834,12 @@ def _ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
     result.shares = shares
     result.figure_kind = "stacked"
     result.table = disclosure.table(columns)
+
+
+def _pooled_header(side: str) -> str:
+    """The pooled column's header beside a national one, naming the study's countries
+    ("top, all 26 (%)"); the report's translator knows it as a country-set phrase."""
+    return locales.render_count(locales.COUNT_PHRASES[f"{side}, all {{count}} (%)"], len(load_study().countries))
 
 
 def _compare_multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
@@ -827,7 +936,14 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
         column = {labels.get(c, c): mask.pct_n(f"{group}|{c}") for c in codes}
         column["Respondents"] = mask.base_n(f"{group}|*", style="n")
         columns[group_labels.get(group, group)] = column
-    result.tables["by_" + by] = disclosure.table(columns)
+    if by == "country" and len(groups) > load_study().many_countries:
+        # Many countries: one row each (a table pages down; a column per country would
+        # run off the page sideways).
+        rows = {label: {group: column[label] for group, column in columns.items()} for label in
+                [*(labels.get(c, c) for c in codes), "Respondents"]}
+        result.tables["by_" + by] = disclosure.table(rows)
+    else:
+        result.tables["by_" + by] = disclosure.table(columns)
     result.context["by_safe_shares"] = pd.DataFrame(
         {group_labels.get(g, g): [mask.share(f"{g}|{c}") for c in codes] for g in groups},
         index=[labels.get(c, c) for c in codes], dtype=float)

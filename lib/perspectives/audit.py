@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.linalg import null_space
+from scipy.linalg import LinAlgError, svd
 
 __all__ = ["Finding", "audit_outputs", "audit_run_folder"]
 
@@ -248,6 +248,17 @@ class _Run:
 
 
 # --------------------------------------------------------------------------- checks
+def _row_space(a: np.ndarray) -> np.ndarray:
+    """An orthonormal basis (rows) of the row space of ``a`` (``rank x n``)."""
+    m, n = a.shape
+    try:
+        _, s, vh = svd(a, full_matrices=False, check_finite=False)
+    except LinAlgError:
+        _, s, vh = svd(a, full_matrices=False, check_finite=False, lapack_driver="gesvd")
+    rank = int((s > s.max(initial=0.0) * np.finfo(float).eps * max(m, n)).sum())
+    return vh[:rank]
+
+
 def _rref(rows: np.ndarray) -> tuple[np.ndarray, list[int]]:
     a = rows.astype(float).copy()
     pivots: list[int] = []
@@ -269,8 +280,34 @@ def _rref(rows: np.ndarray) -> tuple[np.ndarray, list[int]]:
 
 def _groups_in_space(span: np.ndarray, value: np.ndarray, t: int) -> Iterable[np.ndarray]:
     """0/1 vectors of the row space of ``span`` whose value (``value @ g``) is 1..t-1."""
-    reduced, pivots = _rref(span)
-    q = len(pivots)
+    reduced, _ = _rref(span)
+    yield from _groups_of_reduced(reduced, value, t)
+
+
+def _row_blocks(reduced: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Rows of a reduced row echelon form grouped by the columns they share: (rows, columns)."""
+    nonzero = np.abs(reduced) > 1e-9
+    parent = list(range(reduced.shape[0]))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for col in range(reduced.shape[1]):
+        rows = np.flatnonzero(nonzero[:, col])
+        for r in rows[1:]:
+            parent[find(int(r))] = find(int(rows[0]))
+    groups: dict[int, list[int]] = {}
+    for r in range(reduced.shape[0]):
+        groups.setdefault(find(r), []).append(r)
+    return [(np.array(rows), np.flatnonzero(nonzero[rows].any(axis=0))) for rows in groups.values()]
+
+
+def _groups_of_reduced(reduced: np.ndarray, value: np.ndarray, t: int) -> Iterable[np.ndarray]:
+    """As :func:`_groups_in_space`, from the space's reduced row echelon form."""
+    q = reduced.shape[0]
     if q <= _ENUMERATE_MAX:
         for code in range(1, 1 << q):
             chosen = [k for k in range(q) if code >> k & 1]
@@ -283,18 +320,22 @@ def _groups_in_space(span: np.ndarray, value: np.ndarray, t: int) -> Iterable[np
         return
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    orth = null_space(reduced).T
+    # A 0/1 vector of the space is the sum of the reduced rows at its pivots: choose those
+    # rows (0/1) and require their sum to be 0/1, exact with the form's whole coefficients
+    # (orthogonality to a floating-point basis made the solver miss groups at scale).
+    k = reduced.shape[1]
+    rows = np.where(np.abs(reduced) < 1e-9, 0.0, reduced)
+    sums = np.hstack([-rows.T, np.eye(k)])
     cuts: list[np.ndarray] = []
     for _ in range(100):
-        cons = [LinearConstraint(value[None, :], 0.5, t - 0.5)]
-        if orth.size:
-            cons.append(LinearConstraint(orth, -1e-7, 1e-7))
-        cons += [LinearConstraint(np.where(c > 0.5, 1.0, -1.0)[None, :], -np.inf, c.sum() - 1) for c in cuts]
-        res = milp(np.zeros(reduced.shape[1]), constraints=cons, integrality=np.ones(reduced.shape[1]),
-                   bounds=Bounds(0, 1))
+        cons = [LinearConstraint(np.hstack([np.zeros(q), value])[None, :], 0.5, t - 0.5),
+                LinearConstraint(sums, -1e-9, 1e-9)]
+        cons += [LinearConstraint(np.hstack([np.zeros(q), np.where(c > 0.5, 1.0, -1.0)])[None, :], -np.inf,
+                                  c.sum() - 1) for c in cuts]
+        res = milp(np.zeros(q + k), constraints=cons, integrality=np.ones(q + k), bounds=Bounds(0, 1))
         if res.x is None:
             return
-        g = np.round(res.x)
+        g = np.round(res.x[q:])
         yield g
         cuts.append(g)
 
@@ -323,29 +364,54 @@ def _check(run: _Run, t: int) -> list[Finding]:
     leaves = sorted({leaf for o in run.obs for leaf in o.leaves}
                     | {leaf for a, b, _ in run.relations for leaf in a | b})
     index = {leaf: k for k, leaf in enumerate(leaves)}
-    rows, rhs, sources = [], [], []
+    # The equations as a sparse matrix (a hundred countries' tables hold tens of thousands of
+    # numbers over as many leaves: dense, that was gigabytes), split into the families of
+    # leaves that equations link; each family is solved densely on its own.
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    r_idx: list[int] = []
+    c_idx: list[int] = []
+    vals: list[float] = []
+    rhs, sources = [], []
     for o in run.obs:
         if o.count is None:
             continue
-        vec = np.zeros(len(leaves))
-        vec[[index[leaf] for leaf in o.leaves]] = 1.0
-        rows.append(vec)
+        for leaf in o.leaves:
+            r_idx.append(len(rhs))
+            c_idx.append(index[leaf])
+            vals.append(1.0)
         rhs.append(o.count)
         sources.append(o.source)
     for a, b, label in run.relations:
-        vec = np.zeros(len(leaves))
-        vec[[index[leaf] for leaf in a]] += 1.0
-        vec[[index[leaf] for leaf in b]] -= 1.0
-        rows.append(vec)
+        for leaf in a:
+            r_idx.append(len(rhs))
+            c_idx.append(index[leaf])
+            vals.append(1.0)
+        for leaf in b:
+            r_idx.append(len(rhs))
+            c_idx.append(index[leaf])
+            vals.append(-1.0)
         rhs.append(0.0)
         sources.append(label)
-    if not rows:
+    if not rhs:
         return findings
-    a_mat, b_vec = np.vstack(rows), np.array(rhs)
-    for comp in _components(a_mat):
-        sub = a_mat[:, comp]
-        used = np.flatnonzero(np.abs(sub).sum(axis=1) > 0)
-        findings += _check_component(sub[used], b_vec[used], [sources[k] for k in used],
+    a_sp = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rhs), len(leaves))).tocsr()  # duplicates add up
+    a_sp.eliminate_zeros()
+    b_vec = np.array(rhs, dtype=float)
+    # Rows and leaves as one graph: a family is a connected part of it.
+    n_rows = len(rhs)
+    graph = coo_matrix((np.ones(a_sp.nnz), (a_sp.nonzero()[0], a_sp.nonzero()[1] + n_rows)),
+                       shape=(n_rows + len(leaves),) * 2)
+    _, labels = connected_components(graph, directed=False)
+    row_label, leaf_label = labels[:n_rows], labels[n_rows:]
+    for family in sorted(set(leaf_label), key=lambda f: int(np.flatnonzero(leaf_label == f)[0])):
+        comp = np.flatnonzero(leaf_label == family)
+        used = np.flatnonzero(row_label == family)
+        if not len(used):
+            continue  # leaves no published number touches: nothing is fixed
+        sub = a_sp[used][:, comp].toarray()
+        findings += _check_component(sub, b_vec[used], [sources[k] for k in used],
                                      [leaves[c] for c in comp], run, t)
     return findings
 
@@ -373,8 +439,36 @@ def _components(a_mat: np.ndarray) -> list[list[int]]:
 def _check_component(a_mat: np.ndarray, b_vec: np.ndarray, sources: list[str], leaves: list[Leaf],
                      run: _Run, t: int) -> list[Finding]:
     findings: list[Finding] = []
-    x_p, *_ = np.linalg.lstsq(a_mat, b_vec, rcond=None)
-    residual = a_mat @ x_p - b_vec
+    # A published number that leaves one leaf unknown fixes that leaf: leaves are read off so,
+    # again and again, and the other equations are solved for the leaves left (an exact
+    # presolve; with a hundred countries most cells are published one by one, and the dense
+    # factorisations below grow with the cube of the leaves left).
+    nonzero = np.abs(a_mat) > 0
+    known = np.zeros(len(leaves), bool)
+    x_p = np.zeros(len(leaves))
+    residual = np.zeros(len(b_vec))
+    active = np.ones(len(b_vec), bool)
+    while True:
+        open_counts = (nonzero & ~known).sum(axis=1)
+        done = np.flatnonzero(active & (open_counts <= 1))
+        if not len(done):
+            break
+        for r in done:
+            open_cols = np.flatnonzero(nonzero[r] & ~known)
+            rest_of_row = b_vec[r] - a_mat[r, known] @ x_p[known]
+            if len(open_cols) == 1:
+                c = int(open_cols[0])
+                known[c], x_p[c] = True, rest_of_row / a_mat[r, c]
+            else:
+                residual[r] = -rest_of_row
+            active[r] = False
+    rest = np.flatnonzero(active)
+    unknown = np.flatnonzero(~known)
+    a_rest = a_mat[np.ix_(rest, unknown)]
+    b_rest = b_vec[rest] - a_mat[np.ix_(rest, np.flatnonzero(known))] @ x_p[known]
+    if len(unknown) and len(rest):
+        x_p[unknown], *_ = np.linalg.lstsq(a_rest, b_rest, rcond=None)
+    residual[rest] = a_rest @ x_p[unknown] - b_rest
     if np.abs(residual).max(initial=0.0) > 0.5:
         worst = int(np.argmax(np.abs(residual)))
         findings.append(Finding(sources[worst], "sum", f"the published parts of {leaves[0][0]} do not add up to "
@@ -394,8 +488,18 @@ def _check_component(a_mat: np.ndarray, b_vec: np.ndarray, sources: list[str], l
             vec = np.zeros(len(leaves))
             vec[[names[leaf] for leaf in o.leaves]] = 1.0
             small_bases.append(vec)
-    basis = null_space(a_mat)
-    fixed = np.abs(basis).max(axis=1, initial=0.0) < _TOL if basis.size else np.ones(len(leaves), bool)
+    # A leaf is fixed when it lies in the row space of the equations: read off, or a unit
+    # vector of the remaining equations' row space (its projection there has length one).
+    # The remaining equations fall apart into families of leaves again; each is factorised alone.
+    fixed = known.copy()
+    blocks = []
+    if len(unknown) and len(rest):
+        for comp in _components(a_rest):
+            rows = np.flatnonzero(np.abs(a_rest[:, comp]).sum(axis=1) > 0)
+            basis = _row_space(a_rest[np.ix_(rows, comp)]) if len(rows) else np.zeros((0, len(comp)))
+            cols = unknown[comp]
+            fixed[cols] = (basis ** 2).sum(axis=0) > 1.0 - _TOL**2
+            blocks.append((rows, comp, cols))
     for k in np.flatnonzero(fixed):
         value = round(float(x_p[k]))
         if 1 <= value < t:
@@ -405,10 +509,23 @@ def _check_component(a_mat: np.ndarray, b_vec: np.ndarray, sources: list[str], l
                 findings.append(Finding(_source_of(g, leaves, run), "small-group",
                                         f"{_name(frozenset([leaves[k]]))} = {value} is fixed by the published numbers"))
     free = np.flatnonzero(~fixed)
-    if len(free) and basis.size:
-        space = null_space(basis[free].T)
-        if space.shape[1]:
-            for found in _groups_in_space(space.T, x_p[free], t):
+    if len(free) and len(rest):
+        # The 0/1 groups of free leaves that the equations fix lie in the row space of the
+        # equations restricted to the free leaves (the fixed leaves being in the row space),
+        # the sum of the families' row spaces.
+        position = {int(leaf): k for k, leaf in enumerate(free)}
+        parts = []
+        for rows, comp, cols in blocks:
+            mine = [k for k, leaf in enumerate(cols) if not fixed[leaf]]
+            if not mine or not len(rows):
+                continue
+            part = _row_space(a_rest[np.ix_(rows, [comp[k] for k in mine])])
+            full = np.zeros((part.shape[0], len(free)))
+            full[:, [position[int(cols[k])] for k in mine]] = part
+            parts.append(full)
+        space = np.vstack(parts) if parts else np.zeros((0, len(free)))
+        if space.shape[0]:
+            for found in _groups_searched(space, x_p[free], t, free, x_p, small_bases):
                 g = np.zeros(len(leaves))
                 g[free] = found
                 if _explained(g, x_p, small_bases):
@@ -420,6 +537,33 @@ def _check_component(a_mat: np.ndarray, b_vec: np.ndarray, sources: list[str], l
                 if len(findings) > 20:
                     break
     return findings
+
+
+def _groups_searched(space: np.ndarray, value: np.ndarray, t: int, free: np.ndarray, x_p: np.ndarray,
+                     small_bases: list[np.ndarray]) -> Iterable[np.ndarray]:
+    """The groups in range of ``space``, searched block by block of its reduced form.
+
+    A 0/1 group of the space is a sum of groups of its blocks (they touch disjoint leaves);
+    its value, 1..t-1, is then at least one block group's value, in range too. So the blocks'
+    groups in range are what the whole space's search would report first, found at the cost
+    of a sum of searches instead of one search over their product (or a dense integer
+    program over every leaf). Only when every one of them is made of published small bases
+    is the whole space searched, as a combination could then still be a finding.
+    """
+    reduced, _ = _rref(space)
+    blocks = _row_blocks(reduced)
+    in_range = []
+    for rows, cols in blocks:
+        for part in _groups_of_reduced(reduced[np.ix_(rows, cols)], value[cols], t):
+            found = np.zeros(len(value))
+            found[cols] = part
+            in_range.append(found)
+    yield from in_range
+    if len(blocks) > 1 and in_range:
+        full = np.zeros((len(in_range), len(x_p)))
+        full[:, free] = np.array(in_range)
+        if all(_explained(g, x_p, small_bases) for g in full):
+            yield from _groups_of_reduced(reduced, value, t)
 
 
 def _explained(g: np.ndarray, x_p: np.ndarray, small_bases: list[np.ndarray]) -> bool:

@@ -128,7 +128,7 @@ _ID = re.compile(r"^(?P<base>[A-Z]-[A-Z]+-\d{3})(?P<suffix>(-[A-Z0-9]+)*)$")
 
 # Answer levels of the instrument items that appear in a chi-square. A test on one option of a
 # multi-select item (a service offered, a form seen) is a yes/no table, hence 2. The exchange
-# item's 5 levels are what df = 20 across six countries implies; the instrument is not yet in
+# item's 5 levels are what df = 20 across the published study's countries implies; the instrument is not yet in
 # the repository to confirm it.
 LEVELS: Mapping[str, int] = {
     "gender": 3, "age_band": 4, "area": 3, "org_type": 3, "services": 2, "girls_forms": 2,

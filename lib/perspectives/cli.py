@@ -39,6 +39,7 @@ DELEGATED: dict[str, tuple[str, str]] = {
     "diff": ("perspectives.diff", "compare two builds"),
     "preview": ("perspectives.preview", "serve the reports and rebuild them on every edit"),
     "check-report": ("perspectives.reportcheck", "check that a built report is accessible (HTML, PDF, Word)"),
+    "i18n": ("perspectives.i18n", "catalogue coverage; `i18n init LANG` starts a new language's catalogue"),
 }
 
 

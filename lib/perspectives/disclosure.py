@@ -77,6 +77,8 @@ Outputs
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,7 +86,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import null_space
 
 from perspectives.fmt import fmt_n, fmt_number, fmt_pct
 from perspectives.study import read_yaml, repo_root
@@ -99,8 +100,10 @@ __all__ = [
     "Mask",
     "PublishedTable",
     "layout",
+    "load_decisions",
     "notes_for",
     "repo_root",
+    "save_decisions",
     "settings",
     "statistic_shown",
     "suppress",
@@ -112,6 +115,10 @@ RELIABILITY_MARK = "†"
 WITHHELD_MARK = "–"
 # Beyond this many dimensions the 0/1 search over a row space goes to an integer program.
 _ENUMERATE_MAX = 20
+# A block of the space (see _Attacker.violation) is searched by enumeration up to this many
+# rows: the integer program answers whether a group in range exists as exactly, and past
+# 2**16 sums it is the quicker.
+_BLOCK_ENUMERATE_MAX = 16
 _TOL = 1e-9
 
 
@@ -272,6 +279,49 @@ def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None =
 
 
 # --------------------------------------------------------------------------- the attacker
+def null_space(a: np.ndarray) -> np.ndarray:
+    """An orthonormal basis (columns) of the null space of ``a``, as ``scipy.linalg.null_space``.
+
+    Only the right singular vectors are needed: the left ones are computed no larger than
+    ``a`` (scipy's full SVD of a tall matrix builds a square left factor, which made the
+    mask search grow with the cube of the number of countries). LAPACK's divide-and-conquer
+    driver fails to converge on some large rank-deficient matrices; the QR-iteration driver
+    then gives the same factors.
+
+    Args:
+        a: an ``m x n`` matrix.
+
+    Returns:
+        An ``n x (n - rank)`` matrix with orthonormal columns spanning ``{y: a @ y = 0}``.
+    """
+    # scipy only here: a run that draws no mask need not import it (half a second)
+    from scipy.linalg import LinAlgError, svd
+
+    m, n = a.shape
+    try:
+        _, s, vh = svd(a, full_matrices=m < n, check_finite=False)
+    except LinAlgError:
+        _, s, vh = svd(a, full_matrices=m < n, check_finite=False, lapack_driver="gesvd")
+    tol = (s.max(initial=0.0)) * np.finfo(float).eps * max(m, n)
+    rank = int((s > tol).sum())
+    return vh[rank:, :].T.conj()
+
+
+def _without(basis: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
+    """``basis`` restricted to the combinations whose image under ``coeffs`` is zero.
+
+    The same subspace as ``basis @ null_space(coeffs[None, :])``, with orthonormal columns,
+    by one Householder reflection (which maps ``coeffs`` onto one coordinate axis; the other
+    axes span its null space): a rank-one update instead of an SVD and a full product.
+    """
+    norm = float(np.linalg.norm(coeffs))
+    j = int(np.argmax(np.abs(coeffs)))
+    w = coeffs / norm
+    w[j] += 1.0 if w[j] >= 0 else -1.0
+    reflected = basis - np.outer(basis @ w, w) * (2.0 / float(w @ w))
+    return np.delete(reflected, j, axis=1)
+
+
 class _Attacker:
     """What the published counts fix about the leaves, kept as the null space of the equations.
 
@@ -290,7 +340,7 @@ class _Attacker:
         coeffs = row @ self.basis
         if np.abs(coeffs).max(initial=0.0) < _TOL:
             return self.basis  # already implied by what is published
-        return self.basis @ null_space(coeffs[None, :])
+        return _without(self.basis, coeffs)
 
     def violation(self, basis: np.ndarray) -> np.ndarray | None:
         """A withheld group holding 1..t-1 that ``basis`` leaves fixed, or None."""
@@ -307,7 +357,26 @@ class _Attacker:
         space = null_space(basis[small].T)  # 0/1 groups over `small` must lie in here
         if space.shape[1] == 0:
             return None
-        for found in _zero_one_vectors(space.T, x[small], t):
+        reduced, _ = _rref(space.T)
+        blocks = _blocks(reduced)
+        if blocks:
+            # The space is a sum of blocks on disjoint leaves; a 0/1 group of it is a sum of
+            # 0/1 groups of the blocks, and its total (1..t-1, counts being >= 0) is at least
+            # one block group's total, in 1..t-1 too. So a block search that finds no group
+            # in range proves there is none, at the cost of a sum of 2**q_block instead of
+            # the product; an unexplained one found is a violation. Only when every group in
+            # range is explained by published small bases is the whole space searched.
+            in_range = False  # (one block: the same search, by the quicker method for its size)
+            for rows, cols in blocks:
+                for found in _zero_one_in(reduced[np.ix_(rows, cols)], x[small][cols], t, _BLOCK_ENUMERATE_MAX):
+                    in_range = True
+                    group = np.zeros(len(x))
+                    group[small[cols]] = found
+                    if not self._explained(group):
+                        return group
+            if not in_range:
+                return None
+        for found in _zero_one_in(reduced, x[small], t):
             group = np.zeros(len(x))
             group[small] = found
             if not self._explained(group):
@@ -344,11 +413,48 @@ def _rref(rows: np.ndarray) -> tuple[np.ndarray, list[int]]:
     return a[:r], pivots
 
 
+def _blocks(reduced: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The rows of a reduced row echelon form grouped by shared columns: (rows, columns)
+    of each block, blocks touching disjoint columns (each one is in reduced form too)."""
+    q = reduced.shape[0]
+    parent = list(range(q))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    nonzero = np.abs(reduced) > 1e-9
+    for col in range(reduced.shape[1]):
+        rows = np.flatnonzero(nonzero[:, col])
+        for r in rows[1:]:
+            a, b = find(int(rows[0])), find(int(r))
+            if a != b:
+                parent[b] = a
+    members: dict[int, list[int]] = {}
+    for r in range(q):
+        members.setdefault(find(r), []).append(r)
+    out = []
+    for rows in members.values():
+        idx = np.array(rows)
+        out.append((idx, np.flatnonzero(nonzero[idx].any(axis=0))))
+    return out
+
+
 def _zero_one_vectors(span_rows: np.ndarray, values: np.ndarray, t: int) -> Iterable[np.ndarray]:
     """0/1 vectors of the row space of ``span_rows`` whose weighted sum is 1..t-1."""
-    reduced, pivots = _rref(span_rows)
-    q = len(pivots)
-    if q > _ENUMERATE_MAX:
+    reduced, _ = _rref(span_rows)
+    yield from _zero_one_in(reduced, values, t)
+
+
+def _zero_one_in(reduced: np.ndarray, values: np.ndarray, t: int,
+                 enumerate_max: int = _ENUMERATE_MAX) -> Iterable[np.ndarray]:
+    """0/1 vectors of the row space of ``reduced`` (in reduced row echelon form, pivots
+    first in each row) whose weighted sum is 1..t-1: all of them by enumeration up to
+    ``enumerate_max`` rows, else as the integer program finds them."""
+    q = reduced.shape[0]
+    if q > enumerate_max:
         yield from _zero_one_vectors_milp(reduced, values, t)
         return
     # In reduced form a vector of the space is the sum of the rows at its pivots, and a 0/1
@@ -365,22 +471,30 @@ def _zero_one_vectors(span_rows: np.ndarray, values: np.ndarray, t: int) -> Iter
 
 
 def _zero_one_vectors_milp(reduced: np.ndarray, values: np.ndarray, t: int) -> Iterable[np.ndarray]:
-    """The same search as an integer program, for spaces too large to enumerate."""
+    """The same search as an integer program, for spaces too large to enumerate.
+
+    In reduced form a 0/1 vector of the space is the sum of the rows at its pivots: the
+    program chooses those rows (0/1) and requires their sum to be 0/1 everywhere, an exact
+    statement with the form's small whole coefficients. (Asking instead that the vector be
+    orthogonal to a floating-point basis of the complement made the solver call feasible
+    problems infeasible, and miss groups, with a hundred countries.)
+    """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    k = reduced.shape[1]
-    orth = null_space(reduced).T  # a 0/1 vector of the space is orthogonal to these
+    q, k = reduced.shape
+    rows = np.where(np.abs(reduced) < 1e-9, 0.0, reduced)
+    sums = np.hstack([-rows.T, np.eye(k)])  # vector - chosen rows' sum = 0
     cuts: list[np.ndarray] = []
     for _ in range(200):
-        constraints = [LinearConstraint(values[None, :], 1, t - 1)]
-        if orth.size:
-            constraints.append(LinearConstraint(orth, -1e-7, 1e-7))
+        constraints = [LinearConstraint(np.hstack([np.zeros(q), values])[None, :], 1, t - 1),
+                       LinearConstraint(sums, -1e-9, 1e-9)]
         for cut in cuts:
-            constraints.append(LinearConstraint(np.where(cut > 0.5, 1.0, -1.0)[None, :], -np.inf, cut.sum() - 1))
-        res = milp(np.zeros(k), constraints=constraints, integrality=np.ones(k), bounds=Bounds(0, 1))
+            constraints.append(LinearConstraint(np.hstack([np.zeros(q), np.where(cut > 0.5, 1.0, -1.0)])[None, :],
+                                                -np.inf, cut.sum() - 1))
+        res = milp(np.zeros(q + k), constraints=constraints, integrality=np.ones(q + k), bounds=Bounds(0, 1))
         if res.x is None:
             return
-        vec = np.round(res.x)
+        vec = np.round(res.x[q:])
         yield vec
         cuts.append(vec)
 
@@ -514,6 +628,54 @@ class Mask:
         return entry
 
 
+# The rule's results already found, layout digest -> the cells it withholds. A layout is all
+# the rule reads (with the threshold); the digest also covers this module's source and the
+# numerical libraries, so a changed rule is searched again. A build's run server reads the
+# previous build's results before computing the masks and writes those it used after
+# (load_decisions, save_decisions): a build that changes one country's parameters does not
+# search the masks of a hundred countries again. The audit still checks every run.
+_DECISIONS: dict[str, tuple[str, ...]] = {}
+_USED: set[str] = set()
+
+
+@functools.lru_cache(maxsize=1)
+def _rule_digest() -> str:
+    import scipy
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(f"numpy {np.__version__} scipy {scipy.__version__}".encode())
+    return h.hexdigest()
+
+
+def _layout_digest(lay: Layout, t: int) -> str:
+    doc = {"rule": _rule_digest(), "threshold": t, "universe": lay.universe, "places": list(lay.places),
+           "categories": list(lay.categories), "counts": lay.counts.to_numpy().tolist(),
+           "cells": [[k, list(p), list(c)] for k, (p, c) in lay.cells.items()], "bases": list(lay.bases),
+           "published": sorted(lay.published), "withheld": sorted(lay.withheld)}
+    return hashlib.sha256(json.dumps(doc, separators=(",", ":")).encode()).hexdigest()
+
+
+def load_decisions(path: Path | str) -> int:
+    """Remember the rule's results a previous build saved (none if the file is missing or
+    unreadable); returns how many."""
+    try:
+        saved = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+    if not isinstance(saved, dict) or saved.get("rule") != _rule_digest():
+        return 0
+    for key, hidden in (saved.get("layouts") or {}).items():
+        _DECISIONS[str(key)] = tuple(str(c) for c in hidden)
+    return len(saved.get("layouts") or {})
+
+
+def save_decisions(path: Path | str) -> None:
+    """Write the results this process used (found or remembered), sorted: the same layouts
+    give the same bytes."""
+    doc = {"rule": _rule_digest(), "layouts": {k: list(_DECISIONS[k]) for k in sorted(_USED)}}
+    Path(path).write_text(json.dumps(doc, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int | None = None) -> Mask:
     """Apply the module's rule to a layout and return its mask (the one mask of those tables).
 
@@ -532,6 +694,10 @@ def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int |
     cfg = settings()
     t = cfg.threshold if threshold is None else DisclosureSettings(threshold=threshold).threshold
     rel = cfg.reliability_min_n if reliability_min_n is None else int(reliability_min_n)
+    key = _layout_digest(lay, t)
+    if key in _DECISIONS:
+        _USED.add(key)
+        return Mask(lay, t, frozenset(_DECISIONS[key]), rel)
     leaves = [(p, c) for c in lay.categories for p in lay.places]
     index = {leaf: i for i, leaf in enumerate(leaves)}
     x = np.array([float(lay.counts.at[c, p]) for p, c in leaves])
@@ -569,6 +735,8 @@ def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int |
         if attacker.violation(trial) is None:
             attacker.basis = trial
             published.add(cell)
+    _DECISIONS[key] = tuple(sorted(set(lay.cells) - published))
+    _USED.add(key)
     return Mask(lay, t, frozenset(set(lay.cells) - published), rel)
 
 

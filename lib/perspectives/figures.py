@@ -2,8 +2,9 @@
 
 Purpose
     A few chart shapes cover every figure the reports regenerate: horizontal bars of
-    shares (optionally a country beside the six-country picture), stacked shares by group,
-    grouped bars for two populations, and a heatmap of counts. Every figure is drawn from
+    shares (optionally a country beside the all-country picture), stacked shares by group,
+    grouped bars for two populations, and a heatmap of counts; with many countries, the
+    charts by country become sorted dot plots (:func:`country_shares`, :func:`country_means`). Every figure is drawn from
     values that already passed disclosure control (hidden cells arrive as NaN and are not
     drawn) and carries the place it was computed for in its title.
 
@@ -289,6 +290,99 @@ def mean_bars(means: pd.Series, title: str, xlabel: str) -> plt.Figure:
     ax.set_xlabel(xlabel)
     ax.set_title(title, fontsize=11, loc="left")
     attach(fig, "means", means.rename(xlabel), title)
+    return fig
+
+
+# --------------------------------------------------------------------------- many countries
+# A chart with a bar per country stays readable up to a dozen or so countries. With more
+# (the network's 104), the country charts become sorted dot plots: one row per country,
+# sorted, and beyond twice `extremes` countries only the highest and the lowest `extremes`
+# are drawn (every country stays in the table by country beside the figure). Both numbers
+# are study parameters (params/study.yml: synthesis.many_countries, synthesis.extremes).
+
+
+def _many_settings() -> tuple[int, int]:
+    from perspectives.study import load_study
+
+    study = load_study()
+    return study.many_countries, study.extremes
+
+
+def country_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
+    """Answers by country: stacked bars for a few countries, a sorted dot plot for many.
+
+    Args:
+        shares: one row per country, one column per answer, percentages (NaN: withheld).
+        title: the figure's title.
+
+    Returns:
+        :func:`stacked_shares` of ``shares`` up to ``many_countries`` countries (the very
+        same figure as before the study grew); above, :func:`dot_plot` sorted by the share
+        of the first answer.
+    """
+    many, extremes = _many_settings()
+    if len(shares) <= many:
+        return stacked_shares(shares, title)
+    return dot_plot(shares, title, "Share of respondents (%)", extremes)
+
+
+def country_means(means: pd.Series, title: str, xlabel: str) -> plt.Figure:
+    """Means by country: bars for a few countries, a sorted dot plot for many (see
+    :func:`country_shares`)."""
+    many, extremes = _many_settings()
+    if len(means) <= many:
+        return mean_bars(means, title, xlabel)
+    return dot_plot(means.to_frame(xlabel), title, xlabel, extremes, legend=False)
+
+
+def dot_plot(values: pd.DataFrame, title: str, xlabel: str, extremes: int = 15,
+             legend: bool = True) -> plt.Figure:
+    """Dots by country, sorted by the first column; only the extremes when there are many.
+
+    Args:
+        values: one row per country, one column per series (percentages or means on a
+            0-100 scale; NaN: withheld, not drawn).
+        title: the figure's title.
+        xlabel: the value axis's label.
+        extremes: with more than twice this many countries with a value, only the
+            ``extremes`` highest and lowest on the first column are drawn, with a marked gap.
+        legend: whether to name the series (one series needs no legend).
+
+    Returns:
+        The figure: countries withheld on the first column are left out, and a line under
+        the title says how many countries are drawn of how many.
+    """
+    key = values.columns[0]
+    ranked = values[values[key].notna()].sort_values(key, ascending=False, kind="mergesort")
+    total, shown = len(values), len(ranked)
+    if shown > 2 * extremes:
+        top, bottom = ranked.iloc[:extremes], ranked.iloc[-extremes:]
+        rows = [*top.index, None, *bottom.index]
+        note = (f"The {extremes} highest and {extremes} lowest of {total} countries on "
+                f"'{key}'; every country is in the table.")
+    else:
+        rows = list(ranked.index)
+        note = f"{shown} of {total} countries, sorted by '{key}'." if shown < total else \
+            f"All {total} countries, sorted by '{key}'."
+    labels = ["…" if r is None else str(r) for r in rows]
+    fig, ax = plt.subplots(figsize=(7.5, max(2.2, 0.24 * len(rows) + 1.4)))
+    positions = np.arange(len(rows), dtype=float)
+    for i, column in enumerate(values.columns):
+        xs = [np.nan if r is None else float(values.at[r, column]) for r in rows]
+        ax.plot(xs, positions, "o", color=PALETTE[i % len(PALETTE)], markersize=5, label=str(column))
+    if None in rows:
+        gap = rows.index(None)
+        ax.axhline(gap, color=".6", linewidth=0.8, linestyle=(0, (2, 2)))
+    ax.set_yticks(positions, labels, fontsize=8)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.yaxis.grid(True, linewidth=0.5, color=".9")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title + "\n" + note, fontsize=10, loc="left")
+    if legend and values.shape[1] > 1:
+        below_label = offset_copy(ax.transAxes, fig=fig, y=-34, units="points")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below_label,
+                  ncol=min(4, values.shape[1]), fontsize=8, frameon=False)
     return fig
 
 

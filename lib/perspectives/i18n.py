@@ -35,7 +35,8 @@ from typing import Any
 
 import yaml
 
-from .study import read_yaml
+from . import locales
+from .study import load_study, read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_DIR = ROOT / "params" / "i18n"
@@ -51,11 +52,15 @@ __all__ = [
     "Translator",
     "catalogue_strings",
     "coverage",
+    "every_key",
+    "init",
+    "instrument_strings",
     "instrument_language",
     "load_catalogue",
     "main",
     "placeholders",
     "read_missing",
+    "skeleton",
     "translate_fields",
     "translate_frame",
 ]
@@ -63,10 +68,16 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Entry:
-    """One translated string and whether a native speaker should review it."""
+    """One translated string and whether a native speaker should review it.
+
+    A phrase with a count (:data:`perspectives.locales.COUNT_PHRASES`) has ``forms``: its
+    text by CLDR plural category of the language (``one``, ``few``, ``other``...) and
+    optionally for an exact number (``"=2"``); ``text`` is then its ``other`` form.
+    """
 
     text: str
     review: bool = False
+    forms: tuple[tuple[str, str], ...] = ()
 
 
 def placeholders(template: str) -> set[str]:
@@ -87,32 +98,56 @@ def load_catalogue(lang: str, folder: Path | None = None) -> dict[str, Entry]:
     raw = read_yaml(path) or {}
     catalogue: dict[str, Entry] = {}
     for key, value in raw.items():
+        if _untranslated(value):
+            continue  # a skeleton's blank entry (perspectives i18n init): falls back to English
         if isinstance(value, str):
             entry = Entry(value)
         elif isinstance(value, dict) and isinstance(value.get("text"), str):
             entry = Entry(value["text"], bool(value.get("review", False)))
+        elif isinstance(value, dict) and isinstance(value.get("other"), str):
+            forms = tuple((str(k), str(v)) for k, v in value.items() if k != "review")
+            unknown = [k for k, _ in forms if k not in locales.PLURAL_CATEGORIES and not _exact(k)]
+            if unknown:
+                raise ValueError(f"{path.name}: entry {key!r} has forms {unknown}; use CLDR plural "
+                                 f"categories {list(locales.PLURAL_CATEGORIES)} or an exact '=N'")
+            entry = Entry(value["other"], bool(value.get("review", False)), forms)
         else:
-            raise ValueError(f"{path.name}: entry {key!r} needs a 'text' string")
-        # A translation that drops or invents a placeholder would fail (or lie) at format time.
-        if placeholders(str(key)) != placeholders(entry.text):
-            raise ValueError(f"{path.name}: entry {key!r} must use the placeholders "
-                             f"{sorted(placeholders(str(key)))}, not {sorted(placeholders(entry.text))}")
+            raise ValueError(f"{path.name}: entry {key!r} needs a 'text' string (or plural forms with 'other')")
+        # A translation that drops or invents a placeholder would fail (or lie) at format time;
+        # a plural form may leave the count out ("the only country").
+        for _, text in entry.forms or (("", entry.text),):
+            if placeholders(text) - placeholders(str(key)) or (
+                    not entry.forms and placeholders(str(key)) != placeholders(text)):
+                raise ValueError(f"{path.name}: entry {key!r} must use the placeholders "
+                                 f"{sorted(placeholders(str(key)))}, not {sorted(placeholders(text))}")
         catalogue[str(key)] = entry
     return catalogue
 
 
-@lru_cache(maxsize=1)
+def _untranslated(value: Any) -> bool:
+    """A catalogue entry left blank: empty text, or plural forms whose ``other`` is empty."""
+    if value is None or value == "":
+        return True
+    if isinstance(value, dict):
+        text = value.get("text", value.get("other"))
+        return text is None or text == ""
+    return False
+
+
+def _exact(form: str) -> bool:
+    return form.startswith("=") and form[1:].isdigit()
+
+
 def _language_names() -> dict[str, str]:
-    study = read_yaml(ROOT / "params" / "study.yml")
-    return dict(study.get("languages") or {})
+    return dict(load_study().languages)
 
 
 def instrument_language(lang: str) -> str:
     """The XLSForm label column suffix of a language: ``es`` -> ``Spanish (es)``."""
     names = _language_names()
-    if lang not in names:
-        raise ValueError(f"unknown language {lang!r}; use one of {sorted(names)}")
-    return f"{names[lang]} ({lang})"
+    if lang not in names and not locales.known_language(lang):
+        raise ValueError(f"unknown language {lang!r}; use one of {sorted(names)} or another language code")
+    return f"{names.get(lang) or locales.language_name(lang)} ({lang})"
 
 
 class Translator:
@@ -123,6 +158,7 @@ class Translator:
         self.lang = lang
         self.catalogue = load_catalogue(lang, folder)
         self.missing: set[str] = set()
+        self._generated: dict[str, str] | None = None
 
     @property
     def is_default(self) -> bool:
@@ -143,9 +179,58 @@ class Translator:
             return text
         entry = self.catalogue.get(text)
         if entry is None:
+            key = self.generated.get(text)
+            if key is not None:  # a phrase naming the set of countries, as English renders it
+                return self.plural(key, len(load_study().countries))
             self.missing.add(text)
             return text
         return entry.text
+
+    @property
+    def generated(self) -> dict[str, str]:
+        """English text -> catalogue key of each country-set phrase at the study's count.
+
+        The library and ``perspectives.study`` write these phrases in English
+        ("All 26 countries (synthesis)", "top, all 26 (%)"); looking such a text up
+        translates it with the phrase's plural forms in this language.
+        """
+        if self._generated is None:
+            n = len(load_study().countries)
+            self._generated = {locales.render_count(forms, n): key for key, forms in locales.COUNT_PHRASES.items()}
+        return self._generated
+
+    def plural(self, key: str, n: int, **fields: Any) -> str:
+        """A phrase with a count, in this language's plural form for ``n``.
+
+        Args:
+            key: the phrase's catalogue key, one of :data:`perspectives.locales.COUNT_PHRASES`.
+            n: the count (the number of countries, say).
+            **fields: other placeholders of the phrase.
+
+        Returns:
+            The catalogue's form for ``n`` (an exact ``=n`` form, else ``n``'s CLDR plural
+            category, else ``other``) with ``{count}`` in this language's words or figures;
+            English when the catalogue lacks the phrase (recorded as missing).
+
+        Raises:
+            KeyError: ``key`` is not a declared phrase.
+        """
+        english = locales.COUNT_PHRASES[key]
+        entry = None if self.is_default else self.catalogue.get(key)
+        if entry is None:
+            if not self.is_default:
+                self.missing.add(key)
+            return locales.render_count(english, n).format(**fields) if fields else locales.render_count(english, n)
+        forms = dict(entry.forms) or {"other": entry.text}
+        text = locales.render_count(forms, n, self.lang)
+        return text.format(**fields) if fields else text
+
+    def country(self, iso3: str) -> str:
+        """A study country's name in this language: the study's English name for English,
+        CLDR's name in the language otherwise."""
+        if self.is_default:
+            return load_study().country(iso3).name
+        return locales.country_name(iso3, self.lang)
 
     def note_missing(self, what: str) -> None:
         """Record a part of the report that is generated in English only (no catalogue key)."""
@@ -234,8 +319,9 @@ class LocalisedSurvey:
 
 
 # Fixed words the analysis engine puts into table headers and row labels.
+# The pooled columns' headers ("top, all 26 (%)") are country-set phrases: looked up too.
 TABLE_WORDS = ("Respondents", "Mean (%)", "n", "%", "Girls", "Boys", "Test", "girls vs boys",
-               "bottom (%)", "top (%)", "bottom, all six (%)", "top, all six (%)")
+               "bottom (%)", "top (%)")
 
 
 def translate_frame(frame: Any, translator: Translator, words: Iterable[str] = TABLE_WORDS) -> Any:
@@ -244,7 +330,7 @@ def translate_frame(frame: Any, translator: Translator, words: Iterable[str] = T
 
     if translator.is_default or frame is None:
         return frame
-    fixed = set(words)
+    fixed = set(words) | set(translator.generated)
 
     def word(value: Any) -> Any:
         return translator.lookup(value) if isinstance(value, str) and value in fixed else value
@@ -349,9 +435,123 @@ def coverage(lang: str, strings: Iterable[str] | None = None) -> dict[str, int]:
             "review": sum(1 for s in done if catalogue[s].review)}
 
 
+def instrument_strings() -> list[str]:
+    """The instrument's English labels and hints (questions and answers), which a
+    catalogue translates into a form language the sheets have no column for; the country
+    names are left out (CLDR names them in every language)."""
+    from .instrument import COUNTRY_LIST, load_instrument
+
+    instrument = load_instrument()
+    strings: list[str] = []
+    for question in instrument.questions.values():
+        strings.append(question.label if question.label != question.name else "")
+    for list_name, choices in instrument.choices.items():
+        if list_name != COUNTRY_LIST:
+            strings.extend(choice.label for choice in choices if choice.label != choice.name)
+    hints = _instrument_hints()
+    return [s for s in dict.fromkeys([*strings, *hints]) if s]
+
+
+def _instrument_hints() -> list[str]:
+    import csv
+
+    from .instrument import DEFAULT_LANGUAGE, SOURCE_DIR
+
+    with (SOURCE_DIR / "survey.csv").open(encoding="utf-8", newline="") as handle:
+        return [row.get(f"hint::{DEFAULT_LANGUAGE}", "") for row in csv.DictReader(handle)]
+
+
+def every_key() -> dict[str, list[str]]:
+    """Every string a catalogue can translate, grouped by where it comes from.
+
+    Returns:
+        ``{"country-set phrases": [...], "params": [...], "library": [...],
+        "instrument": [...]}``: the phrases with a count (plural forms), the texts of
+        ``params/`` (grid titles, analyses, summary), the library's fixed strings (as the
+        existing catalogues know them) and the instrument's labels and hints.
+    """
+    params = catalogue_strings()
+    known: set[str] = set()
+    for path in sorted(CATALOGUE_DIR.glob("*.yml")):
+        known.update(load_catalogue(path.stem))
+    phrases = list(locales.COUNT_PHRASES)
+    instrument = instrument_strings()
+    taken = set(phrases) | set(params) | set(instrument)
+    return {"country-set phrases": phrases, "params": params,
+            "library": sorted(k for k in known if k not in taken), "instrument": instrument}
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def skeleton(lang: str) -> str:
+    """A catalogue for ``lang`` with every key and nothing translated yet (YAML text).
+
+    Phrases with a count get one blank form per CLDR plural category of the language
+    (Thai: ``other``; Bosnian: ``one``, ``few``, ``other``). A blank entry falls back to
+    English and is listed as missing, exactly as an absent one.
+
+    Raises:
+        ValueError: ``lang`` is English (the source language) or unknown to CLDR.
+    """
+    if lang == DEFAULT_LANG or not locales.known_language(lang):
+        raise ValueError(f"cannot start a catalogue for {lang!r}: give a language code CLDR knows, not English")
+    categories = [c for c in locales.PLURAL_CATEGORIES if c in locales.plural_tags(lang)]
+    name = locales.language_name(lang)
+    lines = [f"# {name} ({lang}) catalogue: English string -> {{text, review}}. Started by `perspectives i18n init "
+             f"{lang}`:", "# fill in each text in our own words; leave a text blank to show the English (the build "
+             "lists it).", "# Placeholders in {braces} are filled by the code and must stay as in the English; "
+             "review: true marks", "# wording a native speaker should check. Phrases with a count take one form per "
+             f"plural category of {name}", f"# ({', '.join(categories)}; see CLDR's plural rules), and may add an "
+             "exact form such as \"=2\".", ""]
+    for group, keys in every_key().items():
+        lines.append(f"# --- {group} " + "-" * max(3, 86 - len(group)))
+        for key in keys:
+            if key in locales.COUNT_PHRASES:
+                forms = ", ".join(f"{c}: \"\"" for c in categories)
+                lines.append(f"{_quote(key)}: {{{forms}, review: true}}")
+            else:
+                lines.append(f"{_quote(key)}: {{text: \"\", review: true}}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def init(lang: str, folder: Path | None = None, force: bool = False) -> Path:
+    """Write ``params/i18n/<lang>.yml`` as :func:`skeleton` makes it.
+
+    Raises:
+        FileExistsError: the catalogue exists and ``force`` is not set.
+        ValueError: see :func:`skeleton`.
+    """
+    path = Path(folder or CATALOGUE_DIR) / f"{lang}.yml"
+    if path.exists() and not force:
+        raise FileExistsError(f"{path.name} exists; pass --force to overwrite it")
+    text = skeleton(lang)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m perspectives.i18n [LANG ...]``: print each catalogue's coverage."""
-    args = sys.argv[1:] if argv is None else argv
+    """``perspectives i18n [coverage] [LANG ...]`` prints each catalogue's coverage;
+    ``perspectives i18n init LANG [--force]`` starts a catalogue with every key."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "init":
+        rest = [a for a in args[1:] if a != "--force"]
+        if len(rest) != 1:
+            print("usage: perspectives i18n init LANG [--force]", file=sys.stderr)
+            return 2
+        try:
+            path = init(rest[0], force="--force" in args)
+        except (FileExistsError, ValueError) as error:
+            print(f"perspectives i18n init: {error}", file=sys.stderr)
+            return 2
+        keys = sum(len(v) for v in every_key().values())
+        print(f"wrote params/i18n/{path.name}: {keys} strings to translate")
+        return 0
+    if args and args[0] == "coverage":
+        args = args[1:]
     langs = args or [code for code in _language_names() if code != DEFAULT_LANG]
     for lang in langs:
         c = coverage(lang)

@@ -7,7 +7,12 @@ Purpose
     project learns question names, types, answer codes and labels from here.
 
 Inputs
-    ``data/instrument/*.csv`` (the source of truth).
+    ``data/instrument/*.csv`` (the source of truth for the questions and answers);
+    ``params/study.yml``, which the ``country`` choice list is generated from (one choice per
+    study country, labelled in every form language from CLDR), and for a study language
+    the sheets have no ``label::`` column for, ``params/i18n/<lang>.yml``: that column is
+    added from the catalogue (English label -> translation; blank where untranslated, which
+    survey tools show in the default language).
 
 Outputs
     :class:`Instrument` (questions, choice lists, labels); ``build_xlsx`` writes a
@@ -24,7 +29,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from perspectives import locales
 from perspectives.ooxml import FIXED_TIME, normalise_zip
+from perspectives.study import load_study, read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIR = ROOT / "data" / "instrument"
@@ -33,6 +40,10 @@ DEFAULT_LANGUAGE = "English (en)"
 ELIGIBILITY = ("elig_adult", "elig_role12m", "elig_caseload12m", "elig_children", "elig_csea")
 # Question types that carry an answer in a data export (groups, notes and metadata do not).
 ANSWER_TYPES = ("select_one", "select_multiple", "integer", "decimal", "text", "calculate")
+# The choice list generated from the study's countries (the sheets must not hold it).
+COUNTRY_LIST = "country"
+# Columns carrying text in a form language, one per language (``label::Thai (th)``).
+TEXT_COLUMNS = ("label", "hint")
 
 
 @dataclass(frozen=True)
@@ -144,7 +155,58 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def _sheet_rows(source_dir: Path) -> dict[str, list[dict[str, str]]]:
-    return {sheet: _read_csv(source_dir / f"{sheet}.csv") for sheet in ("survey", "choices", "settings")}
+    """The three sheets as the form is built: the CSVs, plus the study's countries as the
+    ``country`` choices and a text column for each study language the CSVs lack.
+
+    Raises:
+        ValueError: ``choices.csv`` lists ``country`` choices by hand.
+    """
+    sheets = {sheet: _read_csv(source_dir / f"{sheet}.csv") for sheet in ("survey", "choices", "settings")}
+    if any(row["list_name"] == COUNTRY_LIST for row in sheets["choices"]):
+        raise ValueError(f"{source_dir.name}/choices.csv: the {COUNTRY_LIST!r} choices come from "
+                         "params/study.yml; remove them from the sheet")
+    study = load_study()
+    header = list(sheets["survey"][0]) if sheets["survey"] else []
+    have = {column.split("::", 1)[1] for column in header if column.startswith("label::")}
+    added = [f"{name} ({code})" for code, name in study.languages.items() if f"{name} ({code})" not in have]
+    columns = [*(c for c in header if c.startswith("label::")), *(f"label::{lang}" for lang in added)]
+    countries = []
+    for country in study.countries:
+        row = {"list_name": COUNTRY_LIST, "name": country.iso3}
+        for column in columns:
+            code = _language_code(column)
+            row[column] = country.name if code == "en" else locales.country_name(country.iso3, code)
+        countries.append(row)
+    sheets["choices"] = countries + sheets["choices"]
+    for language in added:
+        catalogue = _catalogue_texts(_language_code(f"label::{language}"))
+        for sheet in ("survey", "choices"):
+            for row in sheets[sheet]:
+                for kind in TEXT_COLUMNS:
+                    english = row.get(f"{kind}::{DEFAULT_LANGUAGE}")
+                    if f"{kind}::{DEFAULT_LANGUAGE}" in row and f"{kind}::{language}" not in row:
+                        row[f"{kind}::{language}"] = catalogue.get(english or "", "") if english else ""
+    return sheets
+
+
+def _language_code(column: str) -> str:
+    """``label::Spanish (es)`` -> ``es``."""
+    return column.rsplit("(", 1)[-1].rstrip(")").strip()
+
+
+def _catalogue_texts(lang: str) -> dict[str, str]:
+    """English -> translation of a language's catalogue (``params/i18n/<lang>.yml``), the
+    texts only; empty without a catalogue. The reports read the same file through
+    :mod:`perspectives.i18n`."""
+    path = ROOT / "params" / "i18n" / f"{lang}.yml"
+    if not path.is_file():
+        return {}
+    texts = {}
+    for key, value in (read_yaml(path) or {}).items():
+        text = value.get("text") if isinstance(value, dict) else value
+        if isinstance(text, str) and text:
+            texts[str(key)] = text
+    return texts
 
 
 @lru_cache(maxsize=4)

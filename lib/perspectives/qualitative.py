@@ -135,8 +135,14 @@ def _read_yaml(path: Path) -> Any:
 def _study(study_path: Path | str | None = None) -> tuple[tuple[Country, ...], str]:
     """Countries in study order and the synthesis code.
 
-    They come from ``perspectives.study``, the one reader of ``params/study.yml``.
+    They come from ``perspectives.study``, the one reader of ``params/study.yml`` (which
+    resolves each country's name, CLDR's by default).
+
+    Raises:
+        QualitativeDataError: the study file named is missing.
     """
+    if study_path is not None and not Path(study_path).exists():
+        raise QualitativeDataError(Path(study_path), "file not found", "check the path or regenerate the file")
     study = load_study(study_path)
     return study.countries, study.synthesis_code
 

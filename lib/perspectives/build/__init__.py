@@ -203,7 +203,8 @@ def build(
                 # schedule
                 execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,
                             _preload(todo, library), on_report_done=publisher.report_done,
-                            warm=_warm_up(todo, st, package), server=warm.server, synthesis=st.synthesis_code)
+                            warm=_warm_up(todo, st, package, out), server=warm.server,
+                            synthesis=st.synthesis_code)
             except BaseException:
                 # Interrupted (Ctrl-C) or broken: stop assembling and close the browser;
                 # reports already written stay, the rest keep their previous version.
@@ -301,14 +302,28 @@ def _preload(todo: list[PlannedRun], library: LibraryIndex) -> list[str]:
     return sorted(preload)
 
 
-def _warm_up(todo: list[PlannedRun], study: Study, package: str) -> tuple[str, dict[str, object]]:
+# The small-cell rule's results of the previous build's warm-up (a hidden file of the
+# output folder, rewritten by each build with the results it used): with a hundred
+# countries, searching every question's mask again is most of a one-country rebuild.
+DECISIONS_FILE = ".disclosure-decisions.json"
+
+
+def _warm_up(todo: list[PlannedRun], study: Study, package: str,
+             out: Path | None = None) -> tuple[str, dict[str, object]]:
     """The run server's warm-up function and its arguments.
 
     Every run of a build reads the same data (the first run's data paths and language are
-    every run's): the server loads them once, for the places of the runs due.
+    every run's): the server loads them once, for the places of the runs due, and starts from
+    the small-cell rule's results the previous build saved in ``out``.
     """
     first = todo[0].params
-    return (f"{package}.report:warm_up",
-            {**{k: first[k] for k in ("data_path", "conversations_path", "lang", "id_column") if k in first},
-             "countries": sorted({r.report for r in todo} - {study.synthesis_code})})
+    args: dict[str, object] = {
+        **{k: first[k] for k in ("data_path", "conversations_path", "lang", "id_column") if k in first},
+        "countries": sorted({r.report for r in todo} - {study.synthesis_code})}
+    if out is not None and package == "perspectives":
+        args["decisions"] = str(out / DECISIONS_FILE)
+        # Only the synthesis and countries that held conversations screen excerpts.
+        args["gazetteer"] = any(r.report == study.synthesis_code or study.country(r.report).conversations
+                                for r in todo)
+    return (f"{package}.report:warm_up", args)
 

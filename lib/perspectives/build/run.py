@@ -250,7 +250,7 @@ def check_run_folder(tmp: Path, country: str, forbidden: list[str], synthesis: s
                 if not isinstance(item, dict) or "name" not in item or "value" not in item:
                     bad = f"values.json item {i} lacks 'name' or 'value'"
                     break
-                # A national run may also record the pooled value it shows beside its own.
+                # A national run may also record the all-country value it shows beside its own.
                 if "country" in item and item["country"] not in (country, synthesis):
                     bad = (f"values.json item {item['name']!r} is for country "
                            f"{item['country']!r}, the run is for {country!r}")

@@ -290,6 +290,11 @@ def execute_all(
             return pool.submit(execute, task)
 
     with pool if server is None else contextlib.nullcontext():
+        ready = getattr(pool, "ready_info", None) or {}
+        if server is None and "seconds" in ready:
+            # Imports and warm-up (the masks of every question, the fonts, the gazetteer):
+            # before it no run can start, so a build's critical path begins with it.
+            progress(f"run server ready in {float(ready['seconds']):.1f}s")
 
         def submit_ready() -> None:
             for run in list(waiting):

@@ -1,0 +1,170 @@
+"""What depends on a language but is nobody's translation: names, counts and lists.
+
+Purpose
+    Country and language names, plural rules, numbers in words and lists joined with "and"
+    come from maintained sources, never from tables kept here: Unicode CLDR through
+    ``babel`` (territory and language names in every locale, the ISO 3166 alpha-3 to
+    alpha-2 aliases, plural rules, list patterns) and ``num2words`` (numbers in words).
+    The phrases that name the set of study countries ("All seven countries", "the 26
+    countries") are declared once here, in English with their plural forms, and rendered
+    for any number of countries; a catalogue gives each its forms in another language
+    (:mod:`perspectives.i18n` reads them).
+
+Inputs
+    ISO3 country codes, language codes (``es``, ``th``...), counts.
+
+Outputs
+    Strings. Unknown country codes raise ``ValueError``; a language CLDR does not know falls
+    back to English for names and plural rules (the report then lists what it could not
+    translate, as for any missing string).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+
+__all__ = [
+    "COUNT_PHRASES",
+    "PLURAL_CATEGORIES",
+    "alpha2",
+    "count_text",
+    "country_name",
+    "join",
+    "known_language",
+    "language_name",
+    "plural_category",
+    "plural_tags",
+    "render_count",
+    "select_form",
+]
+
+ENGLISH = "en"
+# Numbers up to this one are written in words (house style, as most English style guides);
+# larger ones in figures.
+WORDS_UP_TO = 9
+# CLDR's plural categories; a catalogue's plural entry may also give an exact form "=N".
+PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+
+# The phrases that name the set of study countries, English forms by CLDR plural category.
+# ``{count}`` is the number of countries, written by :func:`count_text`. The key is the
+# catalogue key translators find in ``params/i18n/<lang>.yml``.
+COUNT_PHRASES: dict[str, dict[str, str]] = {
+    "All {count} countries": {"one": "The {count} country", "other": "All {count} countries"},
+    "the {count} countries": {"one": "the {count} country", "other": "the {count} countries"},
+    "All {count} countries (synthesis)": {"one": "The {count} country (synthesis)",
+                                         "other": "All {count} countries (synthesis)"},
+    "{count} countries": {"one": "{count} country", "other": "{count} countries"},
+    "bottom, all {count} (%)": {"one": "bottom, the {count} country (%)", "other": "bottom, all {count} (%)"},
+    "top, all {count} (%)": {"one": "top, the {count} country (%)", "other": "top, all {count} (%)"},
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _locale(lang: str):
+    """The babel locale of ``lang``; English when CLDR does not know it."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return Locale.parse(ENGLISH)
+
+
+def known_language(lang: str) -> bool:
+    """Whether CLDR has data for ``lang`` (a code such as ``th`` or ``pt_BR``)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=1024)
+def alpha2(iso3: str) -> str:
+    """The ISO 3166-1 alpha-2 code of an alpha-3 code, from CLDR's territory aliases.
+
+    Args:
+        iso3: three upper-case letters, e.g. ``"BIH"``.
+
+    Returns:
+        Two letters, e.g. ``"BA"``.
+
+    Raises:
+        ValueError: ``iso3`` is not a current ISO 3166-1 alpha-3 code CLDR names.
+    """
+    from babel.core import get_global
+
+    aliases = get_global("territory_aliases")
+    target = aliases.get(str(iso3))
+    names = _locale(ENGLISH).territories
+    if not target or len(target) != 1 or target[0] not in names:
+        raise ValueError(f"unknown country code {iso3!r}: expected an ISO 3166-1 alpha-3 code such as THA")
+    return target[0]
+
+
+def country_name(iso3: str, lang: str = ENGLISH) -> str:
+    """The country's name in ``lang`` (CLDR), English when the locale has none.
+
+    Raises:
+        ValueError: an unknown country code.
+    """
+    code = alpha2(iso3)
+    return _locale(lang).territories.get(code) or _locale(ENGLISH).territories[code]
+
+
+def language_name(code: str, in_lang: str = ENGLISH) -> str:
+    """A language's name (CLDR), e.g. ``th`` -> ``Thai``; the code itself if CLDR has none."""
+    return _locale(in_lang).languages.get(code) or _locale(ENGLISH).languages.get(code) or code
+
+
+def plural_tags(lang: str) -> frozenset[str]:
+    """The CLDR plural categories ``lang`` distinguishes (always including ``other``)."""
+    return frozenset(_locale(lang).plural_form.tags) | {"other"}
+
+
+def plural_category(n: int, lang: str) -> str:
+    """The CLDR plural category of ``n`` in ``lang``: one of :data:`PLURAL_CATEGORIES`."""
+    return _locale(lang).plural_form(n)
+
+
+@functools.lru_cache(maxsize=256)
+def count_text(n: int, lang: str = ENGLISH) -> str:
+    """``n`` as running text writes it: in words up to nine where ``num2words`` knows the
+    language, otherwise in figures with the locale's grouping (``1,254``)."""
+    if 0 < n <= WORDS_UP_TO:
+        from num2words import CONVERTER_CLASSES, num2words
+
+        if lang in CONVERTER_CLASSES:
+            return num2words(n, lang=lang)
+    from babel.numbers import format_decimal
+
+    return format_decimal(n, locale=_locale(lang))
+
+
+def select_form(forms: Mapping[str, str], n: int, lang: str) -> str:
+    """The form of a plural entry for ``n``: an exact ``=n`` form, else ``n``'s CLDR
+    category, else ``other``.
+
+    Raises:
+        KeyError: ``forms`` has neither the category nor ``other``.
+    """
+    exact = forms.get(f"={n}")
+    if exact is not None:
+        return exact
+    category = plural_category(n, lang)
+    return forms[category] if category in forms else forms["other"]
+
+
+def render_count(forms: Mapping[str, str], n: int, lang: str = ENGLISH) -> str:
+    """A plural entry filled for ``n`` (``{count}`` in words or figures, per :func:`count_text`)."""
+    return select_form(forms, n, lang).format(count=count_text(n, lang))
+
+
+def join(items: Iterable[str], lang: str = ENGLISH) -> str:
+    """Items joined as the language lists them (CLDR list pattern: ``a, b, and c``)."""
+    from babel.lists import format_list
+
+    return format_list(list(items), locale=_locale(lang))
