@@ -148,6 +148,7 @@ print(json.dumps({"work_s": time.perf_counter() - t0}))
 
 
 def run_script(code: str, *args: str, env: dict[str, str] | None = None) -> Measured:
+    """Run ``code`` in a fresh interpreter and measure it; stop the benchmark if it fails."""
     m = measure([sys.executable, "-c", code, *args], env=env)
     if m.returncode != 0:
         raise SystemExit(f"script failed ({m.returncode}):\n{m.stderr[-3000:]}")
@@ -280,6 +281,7 @@ def preview_edit_to_reload(repeat: int) -> list[float]:
 
 
 def median(values: list[float]) -> float:
+    """The median of ``values`` (the middle one, or the mean of the middle two)."""
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
@@ -523,12 +525,12 @@ def _folder_bytes(folder: Path) -> int:
 
 
 def network(work: Path, sizes: list[int], jobs: list[str], repeat: int, keep: Path | None = None) -> dict[str, Any]:
-    """The growth curve over the network's countries: one study per size (its first ``k``
-    countries), built cold, again with no change, and after one country's parameters
-    changed; with peak memory and the size of what was written.
+    """The growth curve over the network's countries, one study per size.
 
-    Each size is its own ``params/study.yml`` in the clone (the first ``k`` countries of the
-    network) and its own export (those countries' rows), as a network would run it.
+    Each size ``k`` (the network's first ``k`` countries) is built cold, again with no change,
+    and after one country's parameters changed; with peak memory and the size of what was
+    written. Each size is its own ``params/study.yml`` in the clone and its own export (those
+    countries' rows), as a network would run it.
     """
     import csv
 

@@ -69,8 +69,11 @@ def spec(analysis_id: str) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- narrative cells
 class Withheld(str):
-    """A narrative field whose number is withheld: prints the mark, and marks its sentence
-    for dropping (:meth:`Result.narrative` never prints a sentence holding one)."""
+    """A narrative field whose number is withheld.
+
+    It prints the mark, and marks its sentence for dropping (:meth:`Result.narrative` never
+    prints a sentence holding one).
+    """
 
 
 WITHHELD = Withheld(disclosure.WITHHELD_MARK)
@@ -85,28 +88,34 @@ class Cell:
 
     @property
     def hidden(self) -> bool:
+        """Whether the cell is withheld."""
         return self.mask.count(self.cell) is None
 
     @property
     def count(self) -> int | None:
+        """The published count, or None when withheld."""
         return self.mask.count(self.cell)
 
     @property
     def percent(self) -> float | None:
+        """The published percentage of the cell's base, or None when withheld."""
         return self.mask.share(self.cell)
 
     @property
     def n(self) -> str:
+        """The count as the narrative prints it (``1,254``), or the withheld mark."""
         count = self.count
         return WITHHELD if count is None else f"{count:,}"
 
     @property
     def pct(self) -> str:
+        """The percentage as the narrative prints it, or the withheld mark."""
         share = self.percent
         return WITHHELD if share is None else fmt.fmt_pct(share)
 
     @property
     def pct_n(self) -> str:
+        """Percentage and count together (``12% (31)``), or the withheld mark if either is."""
         share, count = self.percent, self.count
         return WITHHELD if share is None or count is None else f"{fmt.fmt_pct(share)} ({fmt.fmt_n(count)})"
 
@@ -262,8 +271,10 @@ def _own(country: str) -> str:
 
 
 def warm_subsets(eligible: pd.DataFrame, countries: list[str]) -> None:
-    """Compute each analysis population and each place's rows of it, ahead of the runs
-    (the build's server calls this before forking them)."""
+    """Compute each analysis population and each place's rows of it, ahead of the runs.
+
+    The build's server calls this before forking them.
+    """
     for analysis_id, spec_ in load_specs().items():
         if analysis_id == "bands":
             continue
@@ -294,8 +305,11 @@ def warm_masks(survey, workers: int = 1) -> None:
 
 
 def _mask_tasks(survey, ids: list[str], names: dict[str, str]) -> list[Callable[[], Any]]:
-    """One task per mask where an analysis has several (each question of a battery, each
-    option of a multi-select question), one per analysis otherwise."""
+    """Split the analyses into tasks, one per mask.
+
+    An analysis with several masks (each question of a battery, each option of a multi-select
+    question) gives one task per mask; any other analysis gives one task.
+    """
     tasks: list[Callable[[], Any]] = []
     for analysis_id in ids:
         spec_ = load_specs()[analysis_id]
@@ -311,9 +325,12 @@ def _mask_tasks(survey, ids: list[str], names: dict[str, str]) -> list[Callable[
 
 
 def _search_in_parallel(tasks: list[Callable[[], Any]], workers: int) -> None:
-    """Run every ``workers``-th task in each of ``workers - 1`` forked children and the rest
-    here; take the children's small-cell results back (a child that fails costs only time:
-    its masks are then searched here)."""
+    """Search the tasks' masks in ``workers`` processes.
+
+    Every ``workers``-th task runs in each of ``workers - 1`` forked children and the rest
+    here; the children's small-cell results come back. A child that fails costs only time:
+    its masks are then searched here.
+    """
     import tempfile
 
     children = []
@@ -341,8 +358,11 @@ def _search_in_parallel(tasks: list[Callable[[], Any]], workers: int) -> None:
 
 # --------------------------------------------------------------------------- masks
 def _count_table(values: pd.Series, groups: pd.Series, rows: list, cols: list) -> pd.DataFrame:
-    """``rows x cols`` counts of respondents (missing either value: left out), as
-    :func:`perspectives.stats.crosstab` counts them, in one pass (every mask starts here)."""
+    """Count respondents by ``rows x cols`` in one pass (every mask starts here).
+
+    Respondents missing either value are left out, as :func:`perspectives.stats.crosstab`
+    counts them.
+    """
     both = values.notna() & groups.notna()
     r = pd.Categorical(values[both], categories=rows).codes
     c = pd.Categorical(groups[both], categories=cols).codes
@@ -837,8 +857,10 @@ def _ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
 
 
 def _pooled_header(side: str) -> str:
-    """The pooled column's header beside a national one, naming the study's countries
-    ("top, all 26 (%)"); the report's translator knows it as a country-set phrase."""
+    """The pooled column's header beside a national one, naming the study's countries.
+
+    For example "top, all 26 (%)"; the report's translator knows it as a country-set phrase.
+    """
     return locales.render_count(locales.COUNT_PHRASES[f"{side}, all {{count}} (%)"], len(load_study().countries))
 
 
@@ -987,8 +1009,11 @@ def test_cells(masks: Sequence[Mask]) -> dict[str, Any]:
 
 def _record_test(result: Result, name: str, masks: Sequence[Mask] = (), prefix: str = "",
                  test: Any = None) -> bool:
-    """Record a test's statistic, df and p, published or (its table having a withheld cell)
-    withheld; returns whether it is published. ``test`` defaults to ``result.test``."""
+    """Record a test's statistic, df and p; return whether it is published.
+
+    The test is withheld when its table has a withheld cell. ``test`` defaults to
+    ``result.test``.
+    """
     test = result.test if test is None else test
     shown = test_publishable(masks)
     parts = {"stat": test.statistic}

@@ -229,7 +229,8 @@ def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None =
         groups: Named sums of categories that are published too (a rating's "poor or
             none", a slider's "any"), per place and pooled.
         pooled: Whether the pooled column (all places together) is published.
-        published, withheld: Cell ids fixed by another table's mask.
+        published: Cell ids another table's mask already published (they stay published).
+        withheld: Cell ids another table's mask already withheld (they stay withheld).
         same_as: Cell id -> another family's (universe, places, categories).
 
     Returns:
@@ -414,8 +415,11 @@ def _rref(rows: np.ndarray) -> tuple[np.ndarray, list[int]]:
 
 
 def _blocks(reduced: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The rows of a reduced row echelon form grouped by shared columns: (rows, columns)
-    of each block, blocks touching disjoint columns (each one is in reduced form too)."""
+    """Group the rows of a reduced row echelon form into blocks that share columns.
+
+    Returns (rows, columns) of each block; blocks touch disjoint columns, and each one is in
+    reduced form too.
+    """
     q = reduced.shape[0]
     parent = list(range(q))
 
@@ -450,9 +454,11 @@ def _zero_one_vectors(span_rows: np.ndarray, values: np.ndarray, t: int) -> Iter
 
 def _zero_one_in(reduced: np.ndarray, values: np.ndarray, t: int,
                  enumerate_max: int = _ENUMERATE_MAX) -> Iterable[np.ndarray]:
-    """0/1 vectors of the row space of ``reduced`` (in reduced row echelon form, pivots
-    first in each row) whose weighted sum is 1..t-1: all of them by enumeration up to
-    ``enumerate_max`` rows, else as the integer program finds them."""
+    """0/1 vectors of the row space of ``reduced`` whose weighted sum is 1..t-1.
+
+    ``reduced`` is in reduced row echelon form, pivots first in each row. All vectors are
+    enumerated up to ``enumerate_max`` rows; beyond that the integer program finds them.
+    """
     q = reduced.shape[0]
     if q > enumerate_max:
         yield from _zero_one_vectors_milp(reduced, values, t)
@@ -517,15 +523,22 @@ class Mask:
 
     @property
     def universe(self) -> str:
+        """The leaf family name of the mask's layout."""
         return self.layout.universe
 
     def cell(self, place: str, category: str) -> str:
+        """The cell id of ``category`` at ``place``.
+
+        Raises:
+            KeyError: the layout has no such cell.
+        """
         key = f"{place}|{category}"
         if key not in self.layout.cells:
             raise KeyError(f"{self.universe}: no cell {key!r}")
         return key
 
     def shown(self, cell: str) -> bool:
+        """Whether ``cell`` is in the layout and published."""
         return cell in self.layout.cells and cell not in self.hidden
 
     def count(self, cell: str) -> int | None:
@@ -538,11 +551,14 @@ class Mask:
         return f"{place}|*"
 
     def base(self, cell: str, of: str | None = None) -> int | None:
+        """The published count of the base ``of`` (default the cell's place base), or None."""
         return self.count(of or self.base_of(cell))
 
     def share(self, cell: str, of: str | None = None) -> float | None:
-        """Percentage of the base ``of`` (default the place's base); rule 3: only when the
-        count and its base are both published."""
+        """Percentage of the base ``of`` (default the place's base).
+
+        Rule 3: only when the count and its base are both published.
+        """
         count, base = self.count(cell), self.base(cell, of)
         if count is None or base is None or base == 0:
             return None
@@ -656,8 +672,10 @@ def _layout_digest(lay: Layout, t: int) -> str:
 
 
 def load_decisions(path: Path | str) -> int:
-    """Remember the rule's results a previous build saved (none if the file is missing or
-    unreadable); returns how many."""
+    """Remember the rule's results a previous build saved; return how many.
+
+    None are read if the file is missing or unreadable.
+    """
     try:
         saved = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -670,8 +688,10 @@ def load_decisions(path: Path | str) -> int:
 
 
 def save_decisions(path: Path | str) -> None:
-    """Write the results this process used (found or remembered), sorted: the same layouts
-    give the same bytes."""
+    """Write the results this process used (found or remembered), sorted.
+
+    The same layouts give the same bytes.
+    """
     doc = {"rule": _rule_digest(), "layouts": {k: list(_DECISIONS[k]) for k in sorted(_USED)}}
     Path(path).write_text(json.dumps(doc, indent=0, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -754,8 +774,10 @@ class Entry:
 
 
 def text(value: str) -> Entry:
-    """A table cell without a count in it (a label, a test, a mean checked by
-    :func:`statistic_shown`)."""
+    """Whether a table cell holds no count.
+
+    Such a cell is a label, a test, or a mean (checked by :func:`statistic_shown`).
+    """
     return Entry(str(value))
 
 
@@ -773,21 +795,26 @@ class PublishedTable:
     notes: tuple[str, ...] = ()
 
     def rename(self, index: Mapping | Any = None, columns: Mapping | Any = None) -> PublishedTable:
+        """The table with its labels renamed (as :meth:`pandas.DataFrame.rename`); entries kept."""
         return PublishedTable(self.frame.rename(index=index, columns=columns), self.entries, self.notes)
 
     @property
     def empty(self) -> bool:
+        """Whether the table has no cells."""
         return self.frame.empty
 
     @property
     def index(self) -> pd.Index:
+        """The table's row labels."""
         return self.frame.index
 
     @property
     def columns(self) -> pd.Index:
+        """The table's column labels."""
         return self.frame.columns
 
     def describe(self) -> list[dict[str, Any]]:
+        """One record per published number: position, measure and the cells it sums (the audit's input)."""
         out = []
         for (i, j), entry in sorted(self.entries.items()):
             for measure, mask, cell, of in entry.refs:

@@ -954,8 +954,11 @@ def _judge(row: Mapping[str, Any], ctx: Context) -> Outcome:
 
 
 def _published_small_cell(row: Mapping[str, Any]) -> bool:
-    """Whether the claim's printed number is itself a count of 1 to threshold-1 respondents
-    (a printed count, or a printed share of a printed denominator)."""
+    """Whether the claim's printed number is itself a small count.
+
+    That is a count of 1 to threshold-1 respondents: a printed count, or a printed share of
+    a printed denominator.
+    """
     from .disclosure import settings
 
     threshold = settings().threshold

@@ -210,8 +210,10 @@ LABEL_CHARS = 45  # a category label longer than this is wrapped onto more lines
 
 
 def _wrap(labels: Iterable[object]) -> list[str]:
-    """Category labels wrapped to ``LABEL_CHARS`` a line (long question texts would
-    otherwise stretch the figure sideways and squeeze the bars)."""
+    """Category labels wrapped to ``LABEL_CHARS`` a line.
+
+    Long question texts would otherwise stretch the figure sideways and squeeze the bars.
+    """
     return ["\n".join(textwrap.wrap(str(label), LABEL_CHARS)) or str(label) for label in labels]
 
 
@@ -327,8 +329,10 @@ def country_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
 
 
 def country_means(means: pd.Series, title: str, xlabel: str) -> plt.Figure:
-    """Means by country: bars for a few countries, a sorted dot plot for many (see
-    :func:`country_shares`)."""
+    """Means by country: bars for a few countries, a sorted dot plot for many.
+
+    See :func:`country_shares`.
+    """
     many, extremes = _many_settings()
     if len(means) <= many:
         return mean_bars(means, title, xlabel)

@@ -162,6 +162,7 @@ class Translator:
 
     @property
     def is_default(self) -> bool:
+        """Whether this is the default language (English), which needs no catalogue."""
         return self.lang == DEFAULT_LANG
 
     @property
@@ -175,6 +176,7 @@ class Translator:
         return out.format(**fields) if fields else out
 
     def lookup(self, text: str) -> str:
+        """``text`` in this language, or ``text`` itself (remembered as missing) if untranslated."""
         if self.is_default or not text or not text.strip():
             return text
         entry = self.catalogue.get(text)
@@ -226,8 +228,10 @@ class Translator:
         return text.format(**fields) if fields else text
 
     def country(self, iso3: str) -> str:
-        """A study country's name in this language: the study's English name for English,
-        CLDR's name in the language otherwise."""
+        """A study country's name in this language.
+
+        The study's English name for English, CLDR's name in the language otherwise.
+        """
         if self.is_default:
             return load_study().country(iso3).name
         return locales.country_name(iso3, self.lang)
@@ -298,11 +302,13 @@ class LocalisedInstrument:
         return self._instrument[name]
 
     def choice_labels(self, name: str, language: str | None = None) -> dict[str, str]:
+        """Choice name -> label of question ``name``'s list in this language (``language`` unused)."""
         question = self._instrument.questions[name]
         return {choice.name: self._tr.label(choice.labels, choice.label, f"{question.list_name}/{choice.name}")
                 for choice in self._instrument.choices[question.list_name or ""]}
 
     def label(self, name: str, language: str | None = None) -> str:
+        """The label of question ``name`` in this language (``language`` unused)."""
         question = self._instrument.questions[name]
         return self._tr.label(question.labels, question.label, name)
 
@@ -436,9 +442,11 @@ def coverage(lang: str, strings: Iterable[str] | None = None) -> dict[str, int]:
 
 
 def instrument_strings() -> list[str]:
-    """The instrument's English labels and hints (questions and answers), which a
-    catalogue translates into a form language the sheets have no column for; the country
-    names are left out (CLDR names them in every language)."""
+    """The instrument's English labels and hints (questions and answers).
+
+    A catalogue translates them into a form language the sheets have no column for; the
+    country names are left out (CLDR names them in every language).
+    """
     from .instrument import COUNTRY_LIST, load_instrument
 
     instrument = load_instrument()
@@ -534,8 +542,11 @@ def init(lang: str, folder: Path | None = None, force: bool = False) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``perspectives i18n [coverage] [LANG ...]`` prints each catalogue's coverage;
-    ``perspectives i18n init LANG [--force]`` starts a catalogue with every key."""
+    """Command line of the catalogues.
+
+    ``perspectives i18n [coverage] [LANG ...]`` prints each catalogue's coverage;
+    ``perspectives i18n init LANG [--force]`` starts a catalogue with every key.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "init":
         rest = [a for a in args[1:] if a != "--force"]

@@ -55,6 +55,7 @@ class Choice:
 
     @property
     def label(self) -> str:
+        """The English label (the choice name if there is none)."""
         return self.labels.get(DEFAULT_LANGUAGE, self.name)
 
 
@@ -77,18 +78,22 @@ class Question:
 
     @property
     def label(self) -> str:
+        """The English label (the question name if there is none)."""
         return self.labels.get(DEFAULT_LANGUAGE, self.name)
 
     @property
     def is_select_one(self) -> bool:
+        """Whether the question is a ``select_one``."""
         return self.type == "select_one"
 
     @property
     def is_select_multiple(self) -> bool:
+        """Whether the question is a ``select_multiple``."""
         return self.type == "select_multiple"
 
     @property
     def is_numeric(self) -> bool:
+        """Whether the question is an ``integer`` or a ``decimal``."""
         return self.type in ("integer", "decimal")
 
 
@@ -155,8 +160,10 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def _sheet_rows(source_dir: Path) -> dict[str, list[dict[str, str]]]:
-    """The three sheets as the form is built: the CSVs, plus the study's countries as the
-    ``country`` choices and a text column for each study language the CSVs lack.
+    """The three sheets as the form is built.
+
+    The CSVs, plus the study's countries as the ``country`` choices and a text column for
+    each study language the CSVs lack.
 
     Raises:
         ValueError: ``choices.csv`` lists ``country`` choices by hand.
@@ -195,9 +202,11 @@ def _language_code(column: str) -> str:
 
 
 def _catalogue_texts(lang: str) -> dict[str, str]:
-    """English -> translation of a language's catalogue (``params/i18n/<lang>.yml``), the
-    texts only; empty without a catalogue. The reports read the same file through
-    :mod:`perspectives.i18n`."""
+    """English -> translation of a language's catalogue (``params/i18n/<lang>.yml``).
+
+    The texts only; empty without a catalogue. The reports read the same file through
+    :mod:`perspectives.i18n`.
+    """
     path = ROOT / "params" / "i18n" / f"{lang}.yml"
     if not path.is_file():
         return {}

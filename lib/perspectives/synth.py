@@ -306,11 +306,11 @@ class _Completes:
             self.tick(column, option, sorted(self.rng.choice(pool, int(k), replace=False)))
 
     def tick_by_org_and_gender(self, option: str, orgs: list[str], cells: Sequence[int], stat: float) -> None:
-        """Tick ``option`` for ``cells[o]`` workers of each organisation type, split by gender so
-        that the gender x option chi-square hits ``stat``.
+        """Tick ``option`` for ``cells[o]`` workers of each organisation type, split by gender.
 
-        Moving one tick between two genders of the same organisation type keeps every
-        organisation-type count; a seeded hill climb over such moves reaches the statistic.
+        The split makes the gender x option chi-square hit ``stat``. Moving one tick between two
+        genders of the same organisation type keeps every organisation-type count; a seeded hill
+        climb over such moves reaches the statistic.
         """
         df = self.df
         genders = list(self.t["gender"]["published"]["counts"])

@@ -124,8 +124,11 @@ def build_lock(out: Path) -> Iterator[None]:
 
 
 def clear_stale(folders: Iterable[Path]) -> None:
-    """Remove what an interrupted build left in these ``sections/`` folders: hidden temporary
-    run folders (``.<section>.tmp-*``) and their logs. Call it holding the build lock."""
+    """Remove what an interrupted build left in these ``sections/`` folders.
+
+    That is hidden temporary run folders (``.<section>.tmp-*``) and their logs. Call it
+    holding the build lock.
+    """
     for folder in folders:
         for stale in folder.glob(".*.tmp-*"):
             if stale.is_dir():
