@@ -11,6 +11,7 @@ anything is written). Two real builds of the synthesis check that recorded value
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,49 @@ def test_synthesis_built_from_a_partner_export_records_the_same_values(tmp_path,
             text = path.read_text(encoding="utf-8", errors="replace")
             leaked = [i for i in ids if len(i) > 6 and i in text]
             assert not leaked, f"{path.name} shows respondent ids"
+
+
+def test_an_export_validated_by_a_previous_build_is_not_read_again(tmp_path, monkeypatch, capsys):
+    """The build's record of a validated export: counts only, and read again on any change."""
+    from perspectives import readers
+    from perspectives.build import VALIDATED_FILE
+    from perspectives.build.plan import FileHasher, LibraryIndex
+    from perspectives.study import repo_root
+
+    root, out = repo_root(), tmp_path / "outputs"
+    out.mkdir()
+    export = tmp_path / "export.csv"
+    export.write_bytes((FIXTURES / "excel-trailing-spaces.csv").read_bytes())
+
+    def context() -> dict[str, object]:  # what build() passes: a fresh hasher per build
+        return {"out": out, "root": root, "library": LibraryIndex(root / "lib", "perspectives", FileHasher()),
+                "lock": root / "requirements.lock"}
+
+    reads: list[object] = []
+    real = readers.load_survey
+    monkeypatch.setattr(readers, "load_survey", lambda *a, **k: reads.append(a) or real(*a, **k))
+    _preflight(export, None, **context()).remember()
+    said = capsys.readouterr().err
+    # The fixture's README: spaces left after codes in 24 answers, read as the clean codes.
+    assert "read export.csv: 1254 responses" in said
+    assert "normalised: spaces or non-breaking spaces around a code removed (24)" in said
+    assert len(reads) == 1
+    record = (out / VALIDATED_FILE).read_text(encoding="utf-8")
+    assert json.loads(record)["lines"] == said.strip().splitlines() and not re.search(r"R\d{4}", record)
+
+    again = _preflight(export, None, **context())
+    again.remember()
+    assert len(reads) == 1 and capsys.readouterr().err == said  # not read; the same summary
+
+    _preflight(export, None, "respondent_id", **context()).remember()  # another id column asked for
+    export.write_bytes(export.read_bytes().replace(b"yes ", b"yes", 1))  # another byte
+    _preflight(export, None, **context()).remember()
+    assert len(reads) == 3
+    assert "around a code removed (23)" in capsys.readouterr().err
+
+    refused = tmp_path / "refused.csv"
+    refused.write_bytes((FIXTURES / "duplicate-column.csv").read_bytes())
+    before = (out / VALIDATED_FILE).read_bytes()
+    with pytest.raises(DataError):
+        _preflight(refused, None, **context())
+    assert (out / VALIDATED_FILE).read_bytes() == before

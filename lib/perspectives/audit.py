@@ -57,10 +57,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.linalg import LinAlgError, svd
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 __all__ = ["Finding", "audit_outputs", "audit_run_folder"]
 
@@ -410,7 +413,7 @@ def _check(run: _Run, t: int) -> list[Finding]:
         used = np.flatnonzero(row_label == family)
         if not len(used):
             continue  # leaves no published number touches: nothing is fixed
-        sub = a_sp[used][:, comp].toarray()
+        sub = a_sp[used][:, comp]
         findings += _check_component(sub, b_vec[used], [sources[k] for k in used],
                                      [leaves[c] for c in comp], run, t)
     return findings
@@ -436,36 +439,44 @@ def _components(a_mat: np.ndarray) -> list[list[int]]:
     return list(groups.values())
 
 
-def _check_component(a_mat: np.ndarray, b_vec: np.ndarray, sources: list[str], leaves: list[Leaf],
+def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], leaves: list[Leaf],
                      run: _Run, t: int) -> list[Finding]:
     findings: list[Finding] = []
     # A published number that leaves one leaf unknown fixes that leaf: leaves are read off so,
     # again and again, and the other equations are solved for the leaves left (an exact
     # presolve; with a hundred countries most cells are published one by one, and the dense
-    # factorisations below grow with the cube of the leaves left).
-    nonzero = np.abs(a_mat) > 0
+    # factorisations below grow with the cube of the leaves left). The presolve works on the
+    # sparse equations: a family of a hundred countries' table is thousands of equations over
+    # thousands of leaves, and only the equations left are made dense.
+    a_mat = a_mat.tocsr()
+    pattern = a_mat.copy()
+    pattern.data = np.ones_like(pattern.data)
     known = np.zeros(len(leaves), bool)
     x_p = np.zeros(len(leaves))
     residual = np.zeros(len(b_vec))
     active = np.ones(len(b_vec), bool)
     while True:
-        open_counts = (nonzero & ~known).sum(axis=1)
-        done = np.flatnonzero(active & (open_counts <= 1))
+        open_counts = pattern @ (~known).astype(float)
+        done = np.flatnonzero(active & (open_counts <= 1.5))
         if not len(done):
             break
         for r in done:
-            open_cols = np.flatnonzero(nonzero[r] & ~known)
-            rest_of_row = b_vec[r] - a_mat[r, known] @ x_p[known]
+            start, end = a_mat.indptr[r], a_mat.indptr[r + 1]
+            cols, coef = a_mat.indices[start:end], a_mat.data[start:end]
+            is_known = known[cols]
+            rest_of_row = b_vec[r] - coef[is_known] @ x_p[cols[is_known]]
+            open_cols = cols[~is_known]
             if len(open_cols) == 1:
                 c = int(open_cols[0])
-                known[c], x_p[c] = True, rest_of_row / a_mat[r, c]
+                known[c], x_p[c] = True, rest_of_row / coef[~is_known][0]
             else:
                 residual[r] = -rest_of_row
             active[r] = False
     rest = np.flatnonzero(active)
     unknown = np.flatnonzero(~known)
-    a_rest = a_mat[np.ix_(rest, unknown)]
-    b_rest = b_vec[rest] - a_mat[np.ix_(rest, np.flatnonzero(known))] @ x_p[known]
+    rest_rows = a_mat[rest]
+    a_rest = rest_rows[:, unknown].toarray()
+    b_rest = b_vec[rest] - rest_rows[:, np.flatnonzero(known)] @ x_p[known]
     if len(unknown) and len(rest):
         x_p[unknown], *_ = np.linalg.lstsq(a_rest, b_rest, rcond=None)
     residual[rest] = a_rest @ x_p[unknown] - b_rest
@@ -499,7 +510,7 @@ def _check_component(a_mat: np.ndarray, b_vec: np.ndarray, sources: list[str], l
             basis = _row_space(a_rest[np.ix_(rows, comp)]) if len(rows) else np.zeros((0, len(comp)))
             cols = unknown[comp]
             fixed[cols] = (basis ** 2).sum(axis=0) > 1.0 - _TOL**2
-            blocks.append((rows, comp, cols))
+            blocks.append((rows, comp, cols, basis))
     for k in np.flatnonzero(fixed):
         value = round(float(x_p[k]))
         if 1 <= value < t:
@@ -515,11 +526,12 @@ def _check_component(a_mat: np.ndarray, b_vec: np.ndarray, sources: list[str], l
         # the sum of the families' row spaces.
         position = {int(leaf): k for k, leaf in enumerate(free)}
         parts = []
-        for rows, comp, cols in blocks:
+        for rows, comp, cols, basis in blocks:
             mine = [k for k, leaf in enumerate(cols) if not fixed[leaf]]
             if not mine or not len(rows):
                 continue
-            part = _row_space(a_rest[np.ix_(rows, [comp[k] for k in mine])])
+            # With no leaf of the family fixed, its row space is the one already factorised.
+            part = basis if len(mine) == len(cols) else _row_space(a_rest[np.ix_(rows, [comp[k] for k in mine])])
             full = np.zeros((part.shape[0], len(free)))
             full[:, [position[int(cols[k])] for k in mine]] = part
             parts.append(full)

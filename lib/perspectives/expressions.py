@@ -170,7 +170,11 @@ class _Parser:
 def _text(value: pd.Series | str | float, index: pd.Index) -> pd.Series:
     """XPath string value: a missing answer is the empty string."""
     if isinstance(value, pd.Series):
-        return value.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+        # Each distinct value converted once: a column of 30,000 answers holds a few dozen.
+        codes, uniques = pd.factorize(value, use_na_sentinel=False)
+        text = np.array(["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in uniques],
+                        dtype=object)
+        return pd.Series(text[codes], index=value.index, dtype=object)
     return pd.Series(str(value), index=index)
 
 

@@ -40,9 +40,9 @@ Outputs
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from .expressions import UnsupportedExpression, bounds, evaluate
+from .hashing import sha256_file
 from .instrument import ELIGIBILITY, Instrument, Question, load_instrument
 from .layouts import (
     EXCEL_ERRORS,
@@ -68,7 +69,7 @@ from .problems import DataError, Problem, column_letter
 from .rawtable import SUPPORTED, FileFormat, RawTable, read_raw
 
 __all__ = ["MULTI_SEP", "SUPPORTED", "DataError", "Normalisation", "ReadReport", "Reading", "SurveyData",
-           "apply_inclusion", "choose_id_column", "exclusion_summary", "load_survey", "read_survey", "sha256_file"]
+           "apply_inclusion", "choose_id_column", "exclusion_summary", "load_survey", "read_survey"]
 
 MULTI_SEP = "/"  # between a select-multiple question and its option in SurveyData.eligible
 DEFAULT_ID_FALLBACKS = ("_uuid", "_id", "KEY", "meta-instanceID", "instanceID")
@@ -177,15 +178,6 @@ class Reading:
         return [self.row_numbers[i] for i in np.flatnonzero(flags)]
 
 
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # --------------------------------------------------------------------------- the id rule
 
 
@@ -257,7 +249,8 @@ class _Tally:
         return [Normalisation(what, sum(c.values()), dict(c)) for what, c in self.counts.items()]
 
 
-def _tidy(value: str | None, tally: _Tally, column: str, coded: bool, codes: frozenset[str]) -> str | None:
+def _tidy(value: str | None, tally: _Tally | _Events, column: str, coded: bool, codes: frozenset[str]
+          ) -> str | None:
     """One cell under the missing-value rule; spaces around codes removed and counted."""
     if value is None:
         return None
@@ -272,7 +265,43 @@ def _tidy(value: str | None, tally: _Tally, column: str, coded: bool, codes: fro
     return stripped if coded else value
 
 
+class _Events:
+    """The normalisations one value causes, to be counted once per cell holding it."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def add(self, what: str, column: str, n: int = 1) -> None:
+        self.seen.append((what, column))
+
+
+def _per_value(values: tuple[str | None, ...] | list[str | None], tally: _Tally,
+               tidy: Callable[[str | None, Any], str | None]) -> list[str | None]:
+    """``tidy`` applied to each distinct value once, its normalisations counted per cell.
+
+    A column of 30,000 cells holds a few dozen distinct values. Values are visited in the
+    order first met, so the tally lists normalisations in the order a cell-by-cell pass would.
+    """
+    memo: dict[str | None, str | None] = {}
+    for value, n in Counter(values).items():
+        events = _Events()
+        memo[value] = tidy(value, events)
+        for what, column in events.seen:
+            tally.add(what, column, n)
+    return [memo[v] for v in values]
+
+
 _INNER_SPACES = re.compile(f"[{SPACES}]+")
+
+
+def _tidy_tokens(value: str | None, tally: _Tally | _Events, column: str) -> str | None:
+    """A select-multiple answer with its codes separated by single spaces (counted when changed)."""
+    if value is None:
+        return None
+    tidy = " ".join(token for token in _INNER_SPACES.split(value) if token)
+    if tidy != value:
+        tally.add("non-breaking or repeated spaces between select-multiple codes made single spaces", column)
+    return tidy
 
 
 def _problem(question: Question | None, column: str | None, reading_rows: list[int], row_word: str, **parts: Any
@@ -428,18 +457,22 @@ class _Reader:
             question = self.instrument[role.question]
             codes = frozenset(self.instrument.codes(question.name)) if question.list_name else frozenset()
             coded = question.type in _CODED
-            column = [_tidy(v, self.tally, name, coded, codes) for v in cells[i]]
+            column = _per_value(cells[i], self.tally,
+                                lambda v, events, name=name, coded=coded, codes=codes: _tidy(v, events, name, coded, codes))
             errors += self._excel_errors(question, name, column)
             if question.is_select_multiple:
-                column = [self._tidy_tokens(v, name) for v in column]
+                column = _per_value(column, self.tally, lambda v, events, name=name: _tidy_tokens(v, events, name))
             if question.is_select_one and name in raw.value_labels:
                 column = self._apply_value_labels(question, name, column, raw.value_labels[name])
             answers[question.name] = column
-        ids = [_tidy(v, self.tally, header.names[self.id_index], True, frozenset()) for v in cells[self.id_index]]
+        ids = _per_value(cells[self.id_index], self.tally,
+                         lambda v, events: _tidy(v, events, header.names[self.id_index], True, frozenset()))
         self.ids = pd.Series(ids, dtype=object)
         self.metadata = pd.DataFrame(
-            {header.names[i]: pd.Series([_tidy(v, self.tally, header.names[i], False, frozenset())
-                                         for v in cells[i]], dtype=object) for i in header.columns_of("metadata")},
+            {header.names[i]: pd.Series(_per_value(cells[i], self.tally,
+                                                   lambda v, events, i=i: _tidy(v, events, header.names[i], False,
+                                                                                 frozenset())), dtype=object)
+             for i in header.columns_of("metadata")},
             index=range(n))
         errors += self._fold_options(answers, options, cells)
         if errors:
@@ -455,14 +488,6 @@ class _Reader:
                          problem="cells hold Excel error values, left by formulas that failed",
                          values=_distinct(pd.Series([values[i] for i in bad])),
                          expected="the answer itself", fix="correct the formulas, or paste the answers as values")]
-
-    def _tidy_tokens(self, value: str | None, column: str) -> str | None:
-        if value is None:
-            return None
-        tidy = " ".join(token for token in _INNER_SPACES.split(value) if token)
-        if tidy != value:
-            self.tally.add("non-breaking or repeated spaces between select-multiple codes made single spaces", column)
-        return tidy
 
     def _apply_value_labels(self, question: Question, column: str, values: list[str | None],
                             labels: dict[str, str]) -> list[str | None]:

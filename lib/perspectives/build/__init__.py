@@ -82,6 +82,8 @@ Rebuild rules
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -89,9 +91,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from perspectives.build.outcome import BuildResult, RunError, RunResult
-from perspectives.build.plan import FileHasher, LibraryIndex, PlannedRun, library_dependencies, plan_runs
+from perspectives.build.plan import (
+    DATA_GLOBS,
+    FileHasher,
+    LibraryIndex,
+    PlannedRun,
+    library_dependencies,
+    plan_runs,
+    read_json,
+)
 from perspectives.build.publish import Publisher
 from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, clear_stale, execute_all, progress
+from perspectives.hashing import sha256_json
 from perspectives.study import Grid, Study, load_grid, load_study, repo_root, report_folder, validate_parameters
 
 if TYPE_CHECKING:  # only named in annotations: the build imports them when it uses them
@@ -168,18 +179,22 @@ def build(
     reports, section_ids, params = _select(st, gr, countries, sections, data_path, conversations_path, lang,
                                            id_column)
     result = BuildResult()
+    library = LibraryIndex(root / "lib", package, FileHasher())
+    lock = root / "requirements.lock"
+    validated: ValidatedExport | None = None
     if not dry_run:
         # A partner's export is read and validated before anything is written, the lock file
         # and the output folder included: a refused file leaves no trace.
-        _preflight(data_path, conversations_path, id_column)
+        validated = _preflight(data_path, conversations_path, id_column, out=out, root=root, library=library,
+                               lock=lock)
     with contextlib.ExitStack() as held:
         if not dry_run:
             # One build at a time per output folder, taken before anything is said or read.
             held.enter_context(build_lock(out))
             clear_stale([out / report_folder(code, st) / "sections" for code in reports])
+            if validated is not None:
+                validated.remember()
         # plan
-        library = LibraryIndex(root / "lib", package, FileHasher())
-        lock = root / "requirements.lock"
         runs = plan_runs(root=root, study=st, sections=gr.sections, selected=section_ids, reports=reports,
                          params=params, out=out, library=library,
                          environment=library.hasher(lock) if lock.is_file() else "none", force=force)
@@ -260,29 +275,102 @@ def _select(study: Study, grid: Grid, countries: Iterable[str] | None, sections:
     return reports, section_ids, params
 
 
+# The partner's export validated by a previous build (a hidden file of the output folder,
+# counts only, never a row): the same bytes read by the same code against the same form are
+# not read again before planning, so that a build with nothing to do stays fast for a
+# network-wide export of 30,000 rows. Runs due still read the export in the run server.
+VALIDATED_FILE = ".validated-export.json"
+
+
+@dataclass
+class ValidatedExport:
+    """A survey export validated now or by a previous build into the same output folder.
+
+    Attributes:
+        out: the output folder.
+        key: SHA-256 over everything the reading depends on (see :func:`_validation_key`).
+        lines: what the reader said (file, responses, layout, id column, normalisation counts).
+        new: whether this build read the export (False: a previous build's record matched).
+    """
+
+    out: Path
+    key: str
+    lines: list[str]
+    new: bool = True
+
+    def remember(self) -> None:
+        """Write the record atomically (called under the build lock); nothing when not new."""
+        if not self.new:
+            return
+        record = self.out / VALIDATED_FILE
+        tmp = record.with_name(record.name + ".tmp")
+        tmp.write_text(json.dumps({"key": self.key, "lines": self.lines}, indent=1) + "\n", encoding="utf-8")
+        os.replace(tmp, record)
+
+
+def _validation_key(data_path: Path, id_column: str | None, root: Path, library: LibraryIndex,
+                    lock: Path) -> str:
+    """SHA-256 over what reading an export depends on.
+
+    The file's bytes, the id column asked for, every module of the library, the form and
+    study parameters (the plan's data files, :data:`DATA_GLOBS`) and the environment lock:
+    a change to any of them validates the export again.
+    """
+    hasher = library.hasher
+    forms = {p.relative_to(root).as_posix(): hasher(p)
+             for pattern in DATA_GLOBS for p in sorted(root.glob(pattern)) if p.is_file()}
+    return sha256_json({"export": hasher(data_path), "id_column": id_column or "",
+                        "library": library.hashes(None), "forms": forms,
+                        "environment": hasher(lock) if lock.is_file() else "none"})
+
+
 def _preflight(data_path: str | Path | None, conversations_path: str | Path | None,
-               id_column: str | None = None) -> None:
+               id_column: str | None = None, *, out: Path | None = None, root: Path | None = None,
+               library: LibraryIndex | None = None, lock: Path | None = None) -> ValidatedExport | None:
     """Validate a partner's inputs once, before any run starts or any file is written.
 
     A bad export raises ``readers.DataError`` (or ``qualitative.QualitativeDataError``), both
     ``ValueError``: the command line prints the one message and exits 2. A good one is
     summarised on stderr: what was read, and each normalisation with its count. The embedded
     default data are validated by the test suite, so they are not read again here.
-    """
-    if data_path is not None:
-        from perspectives.readers import load_survey
 
-        read = load_survey(data_path, id_column=id_column).read
-        if read is not None:
-            # The partner sees what was read and what was changed (counts only), as `check` says.
-            progress(f"read {read.file}: {read.responses} responses; layout: {read.tool}; id column: "
-                     f"{read.id_column or 'none'}")
-            for item in read.normalisations:
-                progress(f"    normalised: {item.what} ({item.cells})")
+    An export whose bytes, id column, reading code, form and environment are those a previous
+    build into ``out`` validated (its record, :data:`VALIDATED_FILE`) is not read again: its
+    summary is repeated as then.
+
+    Returns:
+        The export's validation, for the build to remember once it holds the output folder;
+        None without a partner export or without ``out``, ``root``, ``library`` and ``lock``.
+    """
+    validated = None
+    if data_path is not None:
+        key = None
+        if out is not None and root is not None and library is not None and lock is not None:
+            key = _validation_key(Path(data_path), id_column, root, library, lock)
+            before = read_json(out / VALIDATED_FILE)
+            if isinstance(before, dict) and before.get("key") == key:
+                validated = ValidatedExport(out, key, [str(x) for x in before.get("lines", [])], new=False)
+        if validated is None:
+            from perspectives.readers import load_survey
+
+            read = load_survey(data_path, id_column=id_column).read
+            lines = []
+            if read is not None:
+                # The partner sees what was read and what was changed (counts only), as `check` says.
+                lines.append(f"read {read.file}: {read.responses} responses; layout: {read.tool}; id column: "
+                             f"{read.id_column or 'none'}")
+                lines += [f"    normalised: {item.what} ({item.cells})" for item in read.normalisations]
+            if out is not None and key is not None:
+                validated = ValidatedExport(out, key, lines)
+        else:
+            lines = validated.lines
+        for line in lines:
+            progress(line)
     if conversations_path is not None:
         from perspectives.qualitative import load_conversations
 
         load_conversations(conversations_path)
+    return validated
 
 
 def _start_order(todo: list[PlannedRun], study: Study) -> list[PlannedRun]:

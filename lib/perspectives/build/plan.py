@@ -78,13 +78,18 @@ class FileHasher:
 
     def __init__(self) -> None:
         self._memo: dict[Path, str] = {}
+        self._resolved: dict[Path, Path] = {}
 
     def __call__(self, path: Path) -> str:
         """The file's SHA-256 (64 hexadecimal characters); OSError when it cannot be read."""
-        path = path.resolve()
-        if path not in self._memo:
-            self._memo[path] = sha256_file(path)
-        return self._memo[path]
+        # Resolving a path costs a system call per component; a network build asks for the
+        # same few hundred paths tens of thousands of times.
+        real = self._resolved.get(path)
+        if real is None:
+            real = self._resolved[path] = path.resolve()
+        if real not in self._memo:
+            self._memo[real] = sha256_file(real)
+        return self._memo[real]
 
 
 def read_json(path: Path) -> Any | None:
@@ -143,6 +148,7 @@ class LibraryIndex:
                 parts = parts[:-1]
             self.modules[".".join(parts)] = p
         self._imports: dict[str, tuple[set[str], bool]] = {}
+        self._hashes: dict[frozenset[str] | None, dict[str, str]] = {}
 
     def rel(self, module: str) -> str:
         """Path of a module relative to the package folder, e.g. ``stats.py``."""
@@ -237,10 +243,13 @@ class LibraryIndex:
                 todo |= found - seen
         return {m for m in seen if m in self.modules}
 
-    def hashes(self, modules: set[str] | None) -> dict[str, str]:
+    def hashes(self, modules: set[str] | frozenset[str] | None) -> dict[str, str]:
         """sha256 per module file (all modules when ``modules`` is None)."""
-        mods = self.modules if modules is None else modules
-        return {self.rel(m): self.hasher(self.modules[m]) for m in sorted(mods)}
+        key = None if modules is None else frozenset(modules)
+        if key not in self._hashes:  # one per notebook, asked for once per report
+            mods = self.modules if key is None else key
+            self._hashes[key] = {self.rel(m): self.hasher(self.modules[m]) for m in sorted(mods)}
+        return dict(self._hashes[key])
 
 
 def library_dependencies(
@@ -418,6 +427,7 @@ def plan_runs(*, root: Path, study: Study, sections: Iterable[GridSection], sele
 
     hasher = library.hasher
     infos: dict[Path, NotebookInfo] = {}
+    notebooks: dict[str, Path] = {}
     data_cache: dict[str, tuple[dict[str, str], list[dict[str, str]]]] = {}
     runs: dict[str, PlannedRun] = {}
     wanted = set(selected)
@@ -426,7 +436,9 @@ def plan_runs(*, root: Path, study: Study, sections: Iterable[GridSection], sele
         folder = out / report_folder(report, study)
         report_params = params[report]
         for sec in order:
-            nb_path = (root / sec.notebook).resolve()
+            nb_path = notebooks.get(sec.id)
+            if nb_path is None:
+                nb_path = notebooks[sec.id] = (root / sec.notebook).resolve()
             run_dir = folder / "sections" / sec.id
             pre_error = None
             p_idx = None
