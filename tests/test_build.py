@@ -231,6 +231,31 @@ def test_library_edit_reruns_only_importing_notebooks(built: dict[str, object], 
     assert result.runs[-1].reason == "notebook changed"
 
 
+def test_remembered_imports_are_reused_and_a_changed_module_is_read_again(
+        built: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library's imports are kept between builds by content; an edit that adds one is followed."""
+    root = _copy_built(built, tmp_path / "p")
+    assert (root / "out" / build.IMPORTS_FILE).is_file()
+    parsed: list[str] = []
+    real = plan.LibraryIndex.imports_in
+
+    def imports_in(self: plan.LibraryIndex, tree: object, current: str | None = None,
+                   is_pkg: bool = False) -> tuple[set[str], bool]:
+        if current is not None:  # a library module (None: a notebook's own cells)
+            parsed.append(current)
+        return real(self, tree, current, is_pkg)
+
+    monkeypatch.setattr(plan.LibraryIndex, "imports_in", imports_in)
+    assert _executed(_build(root)) == set() and parsed == []
+    mod_b = root / "lib" / "fakepersp" / "mod_b.py"
+    mod_b.write_text(mod_b.read_text() + "\nfrom fakepersp import common  # noqa: E402,F401\n")
+    result = _build(root)
+    assert parsed == ["fakepersp.mod_b"]
+    # beta imported __init__ and mod_b; it now imports common too, through mod_b
+    assert _executed(result) == {("ALB", "beta"), ("ALL", "beta")}
+    assert {r.reason for r in result.runs if r.status == "ok"} == {"library changed: common.py, mod_b.py"}
+
+
 def test_failing_run_is_contained(built: dict[str, object], tmp_path: Path,
                                   monkeypatch: pytest.MonkeyPatch,
                                   capsys: pytest.CaptureFixture[str]) -> None:

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from perspectives.alttext import Chart, data_table, describe
-from perspectives.hashing import sha256_file
+from perspectives.hashing import sha256_json
 from perspectives.i18n import MISSING_FILE, Translator, read_missing
 from perspectives.outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
 from perspectives.pdf import pdf_wanted, write_pdf
@@ -434,21 +434,30 @@ def _write_atomic(dest: Path, text: str) -> None:
     _write_atomic_bytes(dest, text.encode("utf-8"))
 
 
+_ASSEMBLER_DIGEST: dict[tuple[tuple[str, int, int], ...], str] = {}
+
+
 def _assembler_digest() -> str:
-    """Hash of this module and the templates: changing the look re-renders reports."""
-    h = hashlib.sha256(Path(__file__).read_bytes())
-    for p in sorted(TEMPLATES.glob("*")):
-        h.update(p.name.encode() + p.read_bytes())
-    # The Word and PDF renderers, the catalogues and the reference document shape the outputs too.
+    """Hash of this module and the templates: changing the look re-renders reports.
+
+    Computed once per process for the same files (name, size, modification time): a build
+    asks for it once per report, and the preview keeps asking after edits.
+    """
     here = Path(__file__).parent
     params = here.parents[1] / "params"
-    extra = [here / "docx_report.py", here / "pdf.py", here / "i18n.py", here / "alttext.py", here / "outline.py",
-             params / "reference.docx",
-             *sorted((params / "i18n").glob("*.yml"))]
-    for p in extra:
-        if p.is_file():
+    # The Word and PDF renderers, the catalogues and the reference document shape the outputs too.
+    files = [Path(__file__), *sorted(TEMPLATES.glob("*")),
+             here / "docx_report.py", here / "pdf.py", here / "i18n.py", here / "alttext.py", here / "outline.py",
+             params / "reference.docx", *sorted((params / "i18n").glob("*.yml"))]
+    present = [(p, p.stat()) for p in files if p.is_file()]
+    signature = tuple((str(p), st.st_size, st.st_mtime_ns) for p, st in present)
+    if signature not in _ASSEMBLER_DIGEST:
+        h = hashlib.sha256(Path(__file__).read_bytes())
+        for p, _ in present[1:]:
             h.update(p.name.encode() + p.read_bytes())
-    return h.hexdigest()
+        _ASSEMBLER_DIGEST.clear()
+        _ASSEMBLER_DIGEST[signature] = h.hexdigest()
+    return _ASSEMBLER_DIGEST[signature]
 
 
 # --------------------------------------------------------------------------- reports
@@ -514,12 +523,18 @@ def assemble_report(
     from perspectives.provenance import footer_lines, provenance
 
     record = provenance(code, stamps)
-    (folder / "provenance.json").write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    recorded = json.dumps(record, indent=1, sort_keys=True) + "\n"
+    prov_path = folder / "provenance.json"
+    if not prov_path.is_file() or prov_path.read_text(encoding="utf-8") != recorded:
+        prov_path.write_text(recorded, encoding="utf-8")
     digest = hashlib.sha256(json.dumps({
         "provenance": record,
         "assembler": _assembler_digest(),
         "meta": meta.__dict__,
-        "sections": [(d.id, d.title, sha256_file(d.notebook)) for d in docs],
+        # A run's folder (its notebook with its stamp) is swapped in whole by the build, and
+        # its notebook is a function of its stamp: the stamps stand for the notebooks'
+        # bytes, which at a hundred reports cost a tenth of a no-change build to hash.
+        "sections": [(d.id, d.title, sha256_json(stamp)) for d, stamp in zip(docs, stamps, strict=True)],
         "date": _built_on(),
         "pdf": pdf_wanted(),
     }, sort_keys=True, default=list).encode()).hexdigest()

@@ -179,7 +179,7 @@ def build(
     reports, section_ids, params = _select(st, gr, countries, sections, data_path, conversations_path, lang,
                                            id_column)
     result = BuildResult()
-    library = LibraryIndex(root / "lib", package, FileHasher())
+    library = LibraryIndex(root / "lib", package, FileHasher(), remembered=out / IMPORTS_FILE)
     lock = root / "requirements.lock"
     validated: ValidatedExport | None = None
     if not dry_run:
@@ -198,6 +198,8 @@ def build(
         runs = plan_runs(root=root, study=st, sections=gr.sections, selected=section_ids, reports=reports,
                          params=params, out=out, library=library,
                          environment=library.hasher(lock) if lock.is_file() else "none", force=force)
+        if not dry_run:
+            library.remember()
         todo = [r for r in runs.values() if r.reason is not None]
         progress(f"perspectives build: {len(runs)} runs, {len(todo)} to execute, {len(runs) - len(todo)} up to date")
         results = {r.key: RunResult(r.report, r.section.id, r.section.notebook, "skipped")
@@ -274,6 +276,10 @@ def _select(study: Study, grid: Grid, countries: Iterable[str] | None, sections:
             raise ValueError(f"data file not found: {Path(p).name}")
     return reports, section_ids, params
 
+
+# The library modules' imports as a previous build found them, by module and content (a
+# hidden file of the output folder): the notebooks' import closure is then not parsed again.
+IMPORTS_FILE = ".library-imports.json"
 
 # The partner's export validated by a previous build (a hidden file of the output folder,
 # counts only, never a row): the same bytes read by the same code against the same form are

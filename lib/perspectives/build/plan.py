@@ -131,9 +131,14 @@ def _strip_magics(code: str) -> str:
 
 
 class LibraryIndex:
-    """The modules of one package and the package-internal imports of each (via ``ast``)."""
+    """The modules of one package and the package-internal imports of each (via ``ast``).
 
-    def __init__(self, lib_dir: Path, package: str, hasher: FileHasher) -> None:
+    ``remembered``: a file where the imports found are kept between builds, by module and
+    file content (a hidden file of the output folder): parsing the library's modules with
+    ``ast`` is most of a no-change build's planning. Read when given; :meth:`remember` writes it.
+    """
+
+    def __init__(self, lib_dir: Path, package: str, hasher: FileHasher, remembered: Path | None = None) -> None:
         self.lib_dir = lib_dir
         self.package = package
         self.hasher = hasher
@@ -149,6 +154,14 @@ class LibraryIndex:
             self.modules[".".join(parts)] = p
         self._imports: dict[str, tuple[set[str], bool]] = {}
         self._hashes: dict[frozenset[str] | None, dict[str, str]] = {}
+        self._remembered = remembered
+        # Imports depend on the module's text, its name and the package's module list.
+        self._layout = sha256_json(sorted(self.modules))
+        self._known: dict[str, list[Any]] = {}
+        previous = read_json(remembered) if remembered is not None else None
+        if isinstance(previous, dict) and previous.get("layout") == self._layout:
+            self._known = dict(previous.get("modules") or {})
+        self._found: dict[str, list[Any]] = {}
 
     def rel(self, module: str) -> str:
         """Path of a module relative to the package folder, e.g. ``stats.py``."""
@@ -210,13 +223,30 @@ class LibraryIndex:
 
     def _module_imports(self, module: str) -> tuple[set[str], bool]:
         if module not in self._imports:
-            try:
-                tree = ast.parse(self.modules[module].read_text(encoding="utf-8"))
-            except SyntaxError:
-                self._imports[module] = (set(), True)
+            digest = self.hasher(self.modules[module])
+            known = self._known.get(module)
+            if known is not None and len(known) == 3 and known[0] == digest:
+                self._imports[module] = (set(known[1]), bool(known[2]))
             else:
-                self._imports[module] = self.imports_in(tree, module, self._is_pkg(module))
+                try:
+                    tree = ast.parse(self.modules[module].read_text(encoding="utf-8"))
+                except SyntaxError:
+                    self._imports[module] = (set(), True)
+                else:
+                    self._imports[module] = self.imports_in(tree, module, self._is_pkg(module))
+            found, unsure = self._imports[module]
+            self._found[module] = [digest, sorted(found), unsure]
         return self._imports[module]
+
+    def remember(self) -> None:
+        """Write the imports found to the ``remembered`` file when they differ from it (atomically)."""
+        merged = {**self._known, **self._found}
+        if self._remembered is None or merged == self._known:
+            return
+        text = json.dumps({"layout": self._layout, "modules": dict(sorted(merged.items()))}, indent=1) + "\n"
+        tmp = self._remembered.with_name(self._remembered.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, self._remembered)
 
     def closure(self, code_cells: Iterable[str]) -> set[str] | None:
         """Modules the code imports, transitively; None means "unsure: all of them"."""
