@@ -209,6 +209,19 @@ def real_clone(dest: Path) -> Path:
     return dest
 
 
+def _machine() -> dict[str, Any]:
+    """The machine's facts and the start time, the head of every results file."""
+    return {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                        "platform": platform.platform(), "loadavg_at_start": list(os.getloadavg())},
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def _clone_commit(work: Path) -> str:
+    """Clone the repository into ``work/repo`` (:func:`real_clone`); the commit measured."""
+    real_clone(work / "repo")
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+
 def edit_section(notebook: Path, mark: int) -> None:
     """Change one section the way a researcher does: its last Markdown cell gets new text.
 
@@ -345,17 +358,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.network:
         return main_network(args, jobs)
     args.results = args.results or RESULTS / "latest.json"
-    res: dict[str, Any] = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform(),
-                    "loadavg_at_start": list(os.getloadavg())},
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
+    res = _machine()
     work = Path(tempfile.mkdtemp(prefix="perspectives-bench-"))
     try:
-        real_clone(work / "repo")
-        res["commit"] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                                       text=True).stdout.strip()
+        res["commit"] = _clone_commit(work)
         out = ROOT / "outputs"  # where a user's build writes: inside the clone
         print("cold build ...", file=sys.stderr, flush=True)
         cold = perspectives_build(out, *jobs)
@@ -443,16 +449,10 @@ def main(argv: list[str] | None = None) -> int:
 def main_network(args: argparse.Namespace, jobs: list[str]) -> int:
     """``--network``: the growth curve over the network's countries, from a real clone."""
     results = args.results or RESULTS / "network.json"
-    res: dict[str, Any] = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform(), "loadavg_at_start": list(os.getloadavg())},
-        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
+    res = _machine()
     work = Path(tempfile.mkdtemp(prefix="perspectives-network-"))
     try:
-        real_clone(work / "repo")
-        res["commit"] = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                                       text=True).stdout.strip()
+        res["commit"] = _clone_commit(work)
         res["network"] = network(work, [int(s) for s in args.network_sizes.split(",")], jobs,
                                  max(1, min(args.repeat, 3)), args.keep)
         res["loadavg_at_end"] = list(os.getloadavg())

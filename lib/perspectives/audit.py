@@ -290,22 +290,27 @@ def _groups_in_space(span: np.ndarray, value: np.ndarray, t: int) -> Iterable[np
 def _row_blocks(reduced: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """Rows of a reduced row echelon form grouped by the columns they share: (rows, columns)."""
     nonzero = np.abs(reduced) > 1e-9
-    parent = list(range(reduced.shape[0]))
+    return [(rows, np.flatnonzero(nonzero[rows].any(axis=0))) for rows in _linked(nonzero.T)]
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
 
-    for col in range(reduced.shape[1]):
-        rows = np.flatnonzero(nonzero[:, col])
-        for r in rows[1:]:
-            parent[find(int(r))] = find(int(rows[0]))
+def _linked(incidence: np.ndarray) -> list[np.ndarray]:
+    """Columns of a rows x columns incidence linked through shared rows, each group ascending.
+
+    Groups come in the order of their first column (a connected part of the bipartite graph
+    of rows and columns, by ``scipy.sparse.csgraph``).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n_rows, n_cols = incidence.shape
+    r, c = np.nonzero(incidence)
+    graph = coo_matrix((np.ones(len(r)), (r, c + n_rows)), shape=(n_rows + n_cols,) * 2)
+    _, labels = connected_components(graph, directed=False)
+    columns = labels[n_rows:]
     groups: dict[int, list[int]] = {}
-    for r in range(reduced.shape[0]):
-        groups.setdefault(find(r), []).append(r)
-    return [(np.array(rows), np.flatnonzero(nonzero[rows].any(axis=0))) for rows in groups.values()]
+    for k, label in enumerate(columns):
+        groups.setdefault(int(label), []).append(k)
+    return [np.array(g) for g in groups.values()]
 
 
 def _groups_of_reduced(reduced: np.ndarray, value: np.ndarray, t: int) -> Iterable[np.ndarray]:
@@ -421,22 +426,7 @@ def _check(run: _Run, t: int) -> list[Finding]:
 
 def _components(a_mat: np.ndarray) -> list[list[int]]:
     """Leaves linked through a shared equation, as lists of column indices."""
-    parent = list(range(a_mat.shape[1]))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for row in a_mat:
-        cols = np.flatnonzero(np.abs(row) > 0)
-        for c in cols[1:]:
-            parent[find(int(c))] = find(int(cols[0]))
-    groups: dict[int, list[int]] = {}
-    for c in range(a_mat.shape[1]):
-        groups.setdefault(find(c), []).append(c)
-    return list(groups.values())
+    return [g.tolist() for g in _linked(np.abs(a_mat) > 0)]
 
 
 def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], leaves: list[Leaf],

@@ -1057,19 +1057,18 @@ def evaluate(values: Mapping[str, Any] | None = None, *, out: str | Path | None 
 
 def summarise(result: pd.DataFrame) -> pd.DataFrame:
     """Counts by section x status, with a total row and column."""
-    sections = list(dict.fromkeys(result["section"]))
-    counts = pd.crosstab(result["section"], result["status"]).reindex(index=sections, columns=list(STATUSES),
-                                                                       fill_value=0)
-    counts.loc["all"] = counts.sum()
-    counts["total"] = counts.sum(axis=1)
-    return counts.astype(int)
+    return _counts_by(result, "section")
 
 
 def summarise_kinds(result: pd.DataFrame) -> pd.DataFrame:
     """Counts by claim kind x status, with a total row and column (kinds in registry order)."""
-    kinds = list(dict.fromkeys(result["kind"]))
-    counts = pd.crosstab(result["kind"], result["status"]).reindex(index=kinds, columns=list(STATUSES),
-                                                                    fill_value=0)
+    return _counts_by(result, "kind")
+
+
+def _counts_by(result: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Counts by ``column`` (in order of appearance) x status, with an "all" row and a "total" column."""
+    order = list(dict.fromkeys(result[column]))
+    counts = pd.crosstab(result[column], result["status"]).reindex(index=order, columns=list(STATUSES), fill_value=0)
     counts.loc["all"] = counts.sum()
     counts["total"] = counts.sum(axis=1)
     return counts.astype(int)
