@@ -125,9 +125,11 @@ def test_a_section_notebook_runs_for_one_country_in_jupyterlab(lab, page):
         timeout=180_000)
     kinds = page.evaluate(OUTPUT_KINDS)
     assert kinds and "error" not in kinds, kinds
+    # the scenario tables and a figure, inline (rendered once the kernel has sent them)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.jp-OutputArea-output table').length >= 2"
+        " && document.querySelectorAll('.jp-OutputArea-output img').length >= 1", timeout=60_000)
     outputs = page.locator(".jp-OutputArea-output")
-    assert outputs.locator("table").count() >= 2  # the scenario tables
-    assert outputs.locator("img").count() >= 1  # a figure, inline
     name = load_study().country(COUNTRY).name
     assert name in outputs.all_inner_texts().__str__()
     assert (scratch / "values.json").is_file()  # the run wrote where its parameters said
@@ -140,7 +142,9 @@ def test_an_executed_notebook_of_a_build_opens_readable(lab, page, tmp_path_fact
     shutil.copy(out / COUNTRY / "sections" / "knowledge" / "executed.ipynb", lab["work"] / "executed.ipynb")
     _open(page, lab, "executed.ipynb")
     assert page.locator(".jp-Dialog").count() == 0  # no "file load error"
-    outputs = page.locator(".jp-OutputArea-output")
-    outputs.first.wait_for(timeout=30_000)
-    assert outputs.locator("table").count() >= 2 and outputs.locator("img").count() >= 1
+    # JupyterLab renders a notebook's outputs cell by cell after the first: wait for the
+    # tables and the figure themselves (on a loaded machine they come seconds after the first).
+    page.wait_for_function(
+        "() => document.querySelectorAll('.jp-OutputArea-output table').length >= 2"
+        " && document.querySelectorAll('.jp-OutputArea-output img').length >= 1", timeout=60_000)
     assert "error" not in page.evaluate(OUTPUT_KINDS)
