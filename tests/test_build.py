@@ -256,6 +256,39 @@ def test_remembered_imports_are_reused_and_a_changed_module_is_read_again(
     assert {r.reason for r in result.runs if r.status == "ok"} == {"library changed: common.py, mod_b.py"}
 
 
+def test_forced_build_reassembles_its_reports(built: dict[str, object], tmp_path: Path) -> None:
+    """A forced run keeps its stamp; its report is assembled again all the same."""
+    root = _copy_built(built, tmp_path / "p")
+    before = (root / "out" / "ALB" / "report.html").read_bytes()
+    result = _build(root, countries=["ALB"], force=True)
+    assert result.ok and _executed(result) == {("ALB", "alpha"), ("ALB", "beta")}
+    assert result.reports_written == ["ALB"]
+    assert (root / "out" / "ALB" / "report.html").read_bytes() == before  # the same inputs, the same bytes
+
+
+def test_damaged_files_a_build_remembers_are_ignored(built: dict[str, object], tmp_path: Path) -> None:
+    """Hand-edited or broken caches cost a recomputation, never a crash or a missed dependency."""
+    root = _copy_built(built, tmp_path / "p")
+    imports = root / "out" / build.IMPORTS_FILE
+    doc = json.loads(imports.read_text())
+    layout = doc["layout"]
+    module = "fakepersp.mod_a"
+    digest = doc["modules"][module][0]
+    for entry in (5, [digest, None, False], [digest, "fakepersp.common", False], [digest, [1, [2]], False]):
+        imports.write_text(json.dumps({"layout": layout, "modules": {module: entry}}))
+        result = _build(root)
+        assert result.ok and _executed(result) == set(), entry
+        assert json.loads(imports.read_text())["modules"][module] == [digest, ["fakepersp", "fakepersp.common"],
+                                                                     False]
+    imports.write_text(json.dumps({"layout": layout, "modules": "xy"}))
+    (root / "out" / "ALB" / "provenance.json").write_bytes(b"\xff\xfe not text")
+    (root / "out" / "synthesis" / ".report-stamp.json").write_text("[1]")
+    result = _build(root)
+    assert result.ok and _executed(result) == set()
+    assert result.reports_written == ["ALL"]  # its stamp unreadable: assembled again
+    json.loads((root / "out" / "ALB" / "provenance.json").read_text(encoding="utf-8"))
+
+
 def test_failing_run_is_contained(built: dict[str, object], tmp_path: Path,
                                   monkeypatch: pytest.MonkeyPatch,
                                   capsys: pytest.CaptureFixture[str]) -> None:

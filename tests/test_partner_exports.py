@@ -195,6 +195,17 @@ def test_an_export_validated_by_a_previous_build_is_not_read_again(tmp_path, mon
     assert len(reads) == 3
     assert "around a code removed (23)" in capsys.readouterr().err
 
+    # The same bytes under another name: the name is part of what was validated (its
+    # extension chooses the parser, and the summary names the file).
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_bytes(export.read_bytes())
+    _preflight(renamed, None, **context()).remember()
+    assert len(reads) == 4 and "read renamed.csv: 1254 responses" in capsys.readouterr().err
+    as_dat = tmp_path / "export.dat"
+    as_dat.write_bytes(export.read_bytes())
+    with pytest.raises(DataError, match="unsupported file type"):
+        _preflight(as_dat, None, **context())
+
     refused = tmp_path / "refused.csv"
     refused.write_bytes((FIXTURES / "duplicate-column.csv").read_bytes())
     before = (out / VALIDATED_FILE).read_bytes()

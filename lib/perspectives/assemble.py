@@ -523,17 +523,22 @@ def assemble_report(
     from perspectives.provenance import footer_lines, provenance
 
     record = provenance(code, stamps)
-    recorded = json.dumps(record, indent=1, sort_keys=True) + "\n"
+    recorded = (json.dumps(record, indent=1, sort_keys=True) + "\n").encode("utf-8")
     prov_path = folder / "provenance.json"
-    if not prov_path.is_file() or prov_path.read_text(encoding="utf-8") != recorded:
-        prov_path.write_text(recorded, encoding="utf-8")
+    try:
+        unchanged = prov_path.read_bytes() == recorded
+    except OSError:
+        unchanged = False
+    if not unchanged:
+        _write_atomic_bytes(prov_path, recorded)
     digest = hashlib.sha256(json.dumps({
         "provenance": record,
         "assembler": _assembler_digest(),
         "meta": meta.__dict__,
         # A run's folder (its notebook with its stamp) is swapped in whole by the build, and
         # its notebook is a function of its stamp: the stamps stand for the notebooks'
-        # bytes, which at a hundred reports cost a tenth of a no-change build to hash.
+        # bytes, which at a hundred reports cost a tenth of a no-change build to hash. A run
+        # redone with the same stamp (--force) reassembles through ``force``.
         "sections": [(d.id, d.title, sha256_json(stamp)) for d, stamp in zip(docs, stamps, strict=True)],
         "date": _built_on(),
         "pdf": pdf_wanted(),
@@ -542,10 +547,11 @@ def assemble_report(
     stamp_path = folder / ".report-stamp.json"
     if not force and dest.is_file() and stamp_path.is_file():
         try:
-            if json.loads(stamp_path.read_text(encoding="utf-8")).get("digest") == digest:
-                return False
-        except ValueError:
-            pass
+            previous = json.loads(stamp_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = None
+        if isinstance(previous, dict) and previous.get("digest") == digest:
+            return False
     tr = Translator(lang)
     # One numbering of figures and tables for the HTML, Word and PDF of this report.
     outline = Outline([d.notebook for d in docs], tr)

@@ -212,7 +212,7 @@ def build(
             return result
         warm = warm or Warm()
         publisher = Publisher(result, reports, out, root, st, gr, jobs, printer=warm.printer,
-                              on_html=warm.on_html)
+                              on_html=warm.on_html, force=force)
         if todo:
             todo = _start_order(todo, st)
             try:
@@ -318,14 +318,15 @@ def _validation_key(data_path: Path, id_column: str | None, root: Path, library:
                     lock: Path) -> str:
     """SHA-256 over what reading an export depends on.
 
-    The file's bytes, the id column asked for, every module of the library, the form and
-    study parameters (the plan's data files, :data:`DATA_GLOBS`) and the environment lock:
-    a change to any of them validates the export again.
+    The file's name (its extension chooses the parser; the summary names it) and bytes, the
+    id column asked for, every module of the library, the form and study parameters (the
+    plan's data files, :data:`DATA_GLOBS`) and the environment lock: a change to any of them
+    validates the export again.
     """
     hasher = library.hasher
     forms = {p.relative_to(root).as_posix(): hasher(p)
              for pattern in DATA_GLOBS for p in sorted(root.glob(pattern)) if p.is_file()}
-    return sha256_json({"export": hasher(data_path), "id_column": id_column or "",
+    return sha256_json({"export": [data_path.name, hasher(data_path)], "id_column": id_column or "",
                         "library": library.hashes(None), "forms": forms,
                         "environment": hasher(lock) if lock.is_file() else "none"})
 
@@ -354,8 +355,9 @@ def _preflight(data_path: str | Path | None, conversations_path: str | Path | No
         if out is not None and root is not None and library is not None and lock is not None:
             key = _validation_key(Path(data_path), id_column, root, library, lock)
             before = read_json(out / VALIDATED_FILE)
-            if isinstance(before, dict) and before.get("key") == key:
-                validated = ValidatedExport(out, key, [str(x) for x in before.get("lines", [])], new=False)
+            lines = before.get("lines") if isinstance(before, dict) and before.get("key") == key else None
+            if isinstance(lines, list) and all(isinstance(x, str) for x in lines):
+                validated = ValidatedExport(out, key, lines, new=False)
         if validated is None:
             from perspectives.readers import load_survey
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,13 +156,22 @@ class LibraryIndex:
         self._imports: dict[str, tuple[set[str], bool]] = {}
         self._hashes: dict[frozenset[str] | None, dict[str, str]] = {}
         self._remembered = remembered
-        # Imports depend on the module's text, its name and the package's module list.
-        self._layout = sha256_json(sorted(self.modules))
+        # Imports depend on the module's text, its name, the package's module list, and the
+        # code that reads them (this file) under this Python's grammar.
+        self._layout = sha256_json({"modules": sorted(self.modules), "reader": sha256_file(Path(__file__)),
+                                    "python": list(sys.version_info[:2])})
         self._known: dict[str, list[Any]] = {}
         previous = read_json(remembered) if remembered is not None else None
         if isinstance(previous, dict) and previous.get("layout") == self._layout:
-            self._known = dict(previous.get("modules") or {})
+            entries = previous.get("modules")
+            self._known = {m: e for m, e in entries.items() if self._valid_entry(e)} if isinstance(entries, dict) else {}
         self._found: dict[str, list[Any]] = {}
+
+    def _valid_entry(self, entry: Any) -> bool:
+        """A remembered entry as :meth:`remember` writes it: [digest, [module, ...], unsure]."""
+        return (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)
+                and isinstance(entry[1], list) and all(isinstance(m, str) and m in self.modules for m in entry[1])
+                and isinstance(entry[2], bool))
 
     def rel(self, module: str) -> str:
         """Path of a module relative to the package folder, e.g. ``stats.py``."""
@@ -225,7 +235,7 @@ class LibraryIndex:
         if module not in self._imports:
             digest = self.hasher(self.modules[module])
             known = self._known.get(module)
-            if known is not None and len(known) == 3 and known[0] == digest:
+            if known is not None and known[0] == digest:
                 self._imports[module] = (set(known[1]), bool(known[2]))
             else:
                 try:

@@ -44,7 +44,7 @@ class Publisher:
 
     def __init__(self, result: BuildResult, reports: list[str], out: Path, root: Path,
                  study: Study, grid: Grid, jobs: int | None, printer: Any = None,
-                 on_html: Callable[[str], None] | None = None) -> None:
+                 on_html: Callable[[str], None] | None = None, force: bool = False) -> None:
         """Make a publisher for one build.
 
         Args:
@@ -60,9 +60,12 @@ class Publisher:
                 first use and closed at the end.
             on_html: called with a report's code as soon as its HTML is written (before its
                 Word and PDF files), e.g. to reload it in a browser.
+            force: assemble and print every report again (``build --force``): a forced run
+                keeps its stamp, and a report is otherwise compared by its runs' stamps.
         """
         self._own_printer = printer is None
         self._on_html = on_html
+        self._force = force
         self.result, self.reports, self.out, self.root = result, reports, out, root
         self.study, self.grid = study, grid
         self.forbidden = [str(out), str(root), str(Path.home())]
@@ -130,8 +133,8 @@ class Publisher:
         try:
             # The PDF starts printing as soon as the HTML is written, while the Word file is made.
             written = assemble.assemble_report(code, self.out / report_folder(code, self.study),
-                                               self.study, self.grid, self.root,
-                                               forbidden=self.forbidden, print_pdf=self._queue_print)
+                                               self.study, self.grid, self.root, forbidden=self.forbidden,
+                                               force=self._force, print_pdf=self._queue_print)
         except assemble.AssemblyError as exc:
             self._outcome[code] = ("not_written", str(exc))
             return "not_written"
