@@ -36,7 +36,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from perspectives.alttext import Chart, data_table, describe
+from perspectives.files import write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.i18n import MISSING_FILE, Translator, read_missing
 from perspectives.outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
@@ -430,10 +430,6 @@ def find_leaks(text: str, forbidden: Sequence[str]) -> list[str]:
     return [f for f in forbidden if f and f not in ("/", ".") and f in text]
 
 
-def _write_atomic(dest: Path, text: str) -> None:
-    _write_atomic_bytes(dest, text.encode("utf-8"))
-
-
 _ASSEMBLER_DIGEST: dict[tuple[tuple[str, int, int], ...], str] = {}
 
 
@@ -530,7 +526,7 @@ def assemble_report(
     except OSError:
         unchanged = False
     if not unchanged:
-        _write_atomic_bytes(prov_path, recorded)
+        write_atomic(prov_path, recorded)
     digest = hashlib.sha256(json.dumps({
         "provenance": record,
         "assembler": _assembler_digest(),
@@ -561,16 +557,16 @@ def assemble_report(
         # Name what kind of thing leaked without printing it into more files.
         raise AssemblyError(f"{code}: the report would show a local path "
                             f"({len(leaks)} occurrence kind(s)); fix the notebook output")
-    _write_atomic(dest, text)
+    write_atomic(dest, text)
     if print_pdf is not None and pdf_wanted():
         print_pdf(code, dest)
     from perspectives.docx_report import render_docx
 
-    _write_atomic_bytes(folder / "report.docx", render_docx(meta, docs, tr, outline=outline))
+    write_atomic(folder / "report.docx", render_docx(meta, docs, tr, outline=outline))
     if print_pdf is None:
         write_pdf(code, dest)
     _report_missing(code, folder, docs, tr)
-    _write_atomic(stamp_path, json.dumps({"digest": digest}) + "\n")
+    write_atomic(stamp_path, json.dumps({"digest": digest}) + "\n")
     return True
 
 
@@ -581,7 +577,7 @@ def _report_missing(code: str, folder: Path, docs: Sequence[SectionDoc], tr: Tra
     if tr.is_default or not missing:
         path.unlink(missing_ok=True)
         return
-    _write_atomic(path, json.dumps({"lang": tr.lang, "missing": missing}, indent=1, ensure_ascii=False) + "\n")
+    write_atomic(path, json.dumps({"lang": tr.lang, "missing": missing}, indent=1, ensure_ascii=False) + "\n")
     print(f"{code}: {len(missing)} string(s) have no '{tr.lang}' translation and are shown in English "
           f"(listed in {folder.name}/{MISSING_FILE}):", file=sys.stderr)
     shown = 25  # the file holds the full list; the terminal gets enough to act on
@@ -590,19 +586,6 @@ def _report_missing(code: str, folder: Path, docs: Sequence[SectionDoc], tr: Tra
         print(f"    {short}", file=sys.stderr)
     if len(missing) > shown:
         print(f"    ... and {len(missing) - shown} more", file=sys.stderr)
-
-
-def _write_atomic_bytes(dest: Path, data: bytes) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_index(out: Path, study: Study, grid: Grid) -> bool:
@@ -625,6 +608,6 @@ def write_index(out: Path, study: Study, grid: Grid) -> bool:
     dest = out / "index.html"
     if dest.is_file() and dest.read_text(encoding="utf-8") == text:
         return False
-    _write_atomic(dest, text)
+    write_atomic(dest, text)
     return True
 

@@ -87,6 +87,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from perspectives.files import write_atomic
 from perspectives.fmt import fmt_n, fmt_number, fmt_pct
 from perspectives.study import read_yaml, repo_root
 
@@ -693,7 +694,7 @@ def save_decisions(path: Path | str) -> None:
     The same layouts give the same bytes.
     """
     doc = {"rule": _rule_digest(), "layouts": {k: list(_DECISIONS[k]) for k in sorted(_USED)}}
-    Path(path).write_text(json.dumps(doc, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    write_atomic(Path(path), json.dumps(doc, indent=0, sort_keys=True) + "\n")
 
 
 def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int | None = None) -> Mask:

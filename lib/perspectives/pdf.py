@@ -53,6 +53,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from perspectives.files import write_atomic
+
 __all__ = ["PdfUnavailable", "Printer", "find_chromium", "html_to_pdf", "main", "make_accessible", "pdf_wanted",
            "write_pdf"]
 
@@ -514,12 +516,7 @@ class Printer:
             data = make_accessible(data)
         except Exception as exc:  # noqa: BLE001 - pikepdf's errors are not RuntimeErrors: said as one
             raise RuntimeError(f"the PDF of {html_path.name} could not be completed ({exc})") from exc
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
+        write_atomic(target, data)
         return target
 
     def warm_up(self, css: str = "") -> None:

@@ -24,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .files import write_atomic
 from .hashing import git_blob_id, notebook_hash_bytes
 from .study import load_study, repo_root
 
@@ -162,7 +163,5 @@ def write_manifest(out: Path, records: list[dict[str, Any]]) -> bool:
     dest = Path(out) / "manifest.json"
     if dest.is_file() and dest.read_text(encoding="utf-8") == text:
         return False
-    tmp = dest.with_suffix(".json.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(dest)
+    write_atomic(dest, text)
     return True

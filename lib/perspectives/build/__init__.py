@@ -83,7 +83,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -92,16 +91,17 @@ from typing import TYPE_CHECKING
 
 from perspectives.build.outcome import BuildResult, RunError, RunResult
 from perspectives.build.plan import (
-    DATA_GLOBS,
     FileHasher,
     LibraryIndex,
     PlannedRun,
+    data_files,
     library_dependencies,
     plan_runs,
     read_json,
 )
 from perspectives.build.publish import Publisher
 from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, clear_stale, execute_all, progress
+from perspectives.files import write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.study import Grid, Study, load_grid, load_study, repo_root, report_folder, validate_parameters
 
@@ -308,10 +308,7 @@ class ValidatedExport:
         """Write the record atomically (called under the build lock); nothing when not new."""
         if not self.new:
             return
-        record = self.out / VALIDATED_FILE
-        tmp = record.with_name(record.name + ".tmp")
-        tmp.write_text(json.dumps({"key": self.key, "lines": self.lines}, indent=1) + "\n", encoding="utf-8")
-        os.replace(tmp, record)
+        write_atomic(self.out / VALIDATED_FILE, json.dumps({"key": self.key, "lines": self.lines}, indent=1) + "\n")
 
 
 def _validation_key(data_path: Path, id_column: str | None, root: Path, library: LibraryIndex,
@@ -320,14 +317,12 @@ def _validation_key(data_path: Path, id_column: str | None, root: Path, library:
 
     The file's name (its extension chooses the parser; the summary names it) and bytes, the
     id column asked for, every module of the library, the form and study parameters (the
-    plan's data files, :data:`DATA_GLOBS`) and the environment lock: a change to any of them
+    plan's data files, ``plan.data_files``) and the environment lock: a change to any of them
     validates the export again.
     """
     hasher = library.hasher
-    forms = {p.relative_to(root).as_posix(): hasher(p)
-             for pattern in DATA_GLOBS for p in sorted(root.glob(pattern)) if p.is_file()}
     return sha256_json({"export": [data_path.name, hasher(data_path)], "id_column": id_column or "",
-                        "library": library.hashes(None), "forms": forms,
+                        "library": library.hashes(None), "forms": data_files(root, hasher),
                         "environment": hasher(lock) if lock.is_file() else "none"})
 
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from perspectives.files import write_atomic
 from perspectives.hashing import notebook_hash, sha256_file, sha256_json
 from perspectives.study import GridSection, Study
 
@@ -253,10 +254,8 @@ class LibraryIndex:
         merged = {**self._known, **self._found}
         if self._remembered is None or merged == self._known:
             return
-        text = json.dumps({"layout": self._layout, "modules": dict(sorted(merged.items()))}, indent=1) + "\n"
-        tmp = self._remembered.with_name(self._remembered.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, self._remembered)
+        write_atomic(self._remembered,
+                     json.dumps({"layout": self._layout, "modules": dict(sorted(merged.items()))}, indent=1) + "\n")
 
     def closure(self, code_cells: Iterable[str]) -> set[str] | None:
         """Modules the code imports, transitively; None means "unsure: all of them"."""
@@ -384,15 +383,17 @@ class PlannedRun:
         return f"{self.report}/{self.section.id}"
 
 
+def data_files(root: Path, hasher: FileHasher) -> dict[str, str]:
+    """SHA-256 of every data and parameter file a run may read (:data:`DATA_GLOBS`), by path under ``root``."""
+    return {p.relative_to(root).as_posix(): hasher(p)
+            for pattern in DATA_GLOBS for p in sorted(root.glob(pattern)) if p.is_file()}
+
+
 def data_stamp(
     root: Path, study: Study, params: dict[str, Any], hasher: FileHasher
 ) -> tuple[dict[str, str], list[dict[str, str]]]:
     """Hashes of every data file a run may read, and the primary inputs named in reports."""
-    data: dict[str, str] = {}
-    for pattern in DATA_GLOBS:
-        for p in sorted(root.glob(pattern)):
-            if p.is_file():
-                data[p.relative_to(root).as_posix()] = hasher(p)
+    data = data_files(root, hasher)
     for name in ("data_path", "conversations_path"):
         if params.get(name):
             data[name] = hasher(Path(params[name]))
