@@ -255,3 +255,17 @@ def write_project(conversations: pd.DataFrame, participants: pd.DataFrame,
 def codebook_tree(codebook) -> dict[str, tuple[str, str | None]]:
     """Our codebook as code -> (label, parent), in file order."""
     return {code: (spec.label, spec.parent) for code, spec in codebook.codes.items()}
+
+
+def rewrite_origin(source: Path, dest: Path, origin: str) -> Path:
+    """Copy a project, its bytes untouched but for the tool named in ``origin``."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "project.qde":
+                root = etree.fromstring(data)
+                root.set("origin", origin)
+                data = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+                validate("project", data)
+            zout.writestr(item.filename, data)
+    return dest

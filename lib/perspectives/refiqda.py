@@ -335,18 +335,20 @@ class _Selection:
 
 
 class _Problems:
-    """Collects refusals so that one message lists them all."""
+    """Collects refusals so that one message lists them all, each once with how many times it occurs."""
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.items: list[tuple[str, str, str]] = []
+        self.items: dict[tuple[str, str, str], int] = {}
 
     def add(self, where: str, problem: str, fix: str) -> None:
-        self.items.append((where, problem, fix))
+        key = (where, problem, fix)
+        self.items[key] = self.items.get(key, 0) + 1
 
     def raise_if_any(self) -> None:
         if self.items:
-            raise ProjectError(self.file, self.items)
+            raise ProjectError(self.file, [(where, f"{problem} ({n} segments)" if n > 1 else problem, fix)
+                                           for (where, problem, fix), n in self.items.items()])
 
 
 def _open_project(path: Path) -> tuple[zipfile.ZipFile, Any]:
@@ -566,7 +568,8 @@ def _owner(sel_guids: set[str], sel: _Selection, ctx: _Context,
     return [c for start, end, c in case_spans.get(sel.source, []) if start <= sel.start and sel.end <= end]
 
 
-def _consent(case: _Case, source: _Source, where: str, problems: _Problems) -> str:
+def _consent(case: _Case, source: _Source, problems: _Problems) -> str:
+    where = f"case '{case.name}', source '{source.name}'"
     own, general = source.variables.get(CONSENT_VARIABLE, ""), case.variables.get(CONSENT_VARIABLE, "")
     if own and general and own != general:
         problems.add(where, f"the source says consent_to_quote '{own}' and case '{case.name}' says '{general}'",
@@ -610,7 +613,7 @@ def _segments(selections: list[_Selection], ctx: _Context,
             continue
         case = owners[0]
         rows.append({"participant_id": case.name, "themes": ";".join(codes),
-                     "consent_to_quote": _consent(case, source, where, problems),
+                     "consent_to_quote": _consent(case, source, problems),
                      "excerpt": _excerpt(_text_positions(source, ctx.origin)[start:end])})
         places.append(where)
     frame = pd.DataFrame(rows, columns=["participant_id", "themes", "consent_to_quote", "excerpt"], dtype=str)
