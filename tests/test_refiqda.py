@@ -419,3 +419,30 @@ def test_consent_and_screen_apply_as_for_the_csv(tmp_path, tables, codebook, mon
     # and the project really holds both texts, consent as written
     segments = q.load_conversations(project)
     assert segments.loc[segments["excerpt"] == secret, "consent_to_quote"].tolist() == ["no"]
+
+
+def test_codebook_as_nvivo_writes_it(tmp_path, codebook) -> None:
+    """NVivo's .qdc: its own namespace version, upper-case GUIDs of its own, no descriptions, one line."""
+    guid = rt.Guids(True)
+    children: dict[str | None, list[str]] = {}
+    for code, spec in codebook.codes.items():
+        children.setdefault(spec.parent, []).append(code)
+    renamed = {"prevention": "Keeping children safe"}
+
+    def node(code: str) -> str:
+        name = rt.e(renamed.get(code, codebook.label(code)))
+        inner = "".join(node(c) for c in children.get(code, []))
+        head = f'<Code guid="{guid("nvivo", code)}" isCodable="true" name="{name}"'
+        return f"{head}>{inner}</Code>" if inner else f"{head}/>"
+
+    text = ('<?xml version="1.0" encoding="UTF-8" standalone="no" ?><CodeBook origin="NVivo 14" '
+            'xmlns="urn:QDA-XML:codebook:1.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            'xsi:schemaLocation="urn:QDA-XML:codebook:1.0 Codebook.xsd"><Codes>'
+            + "".join(node(c) for c in children[None]) + "</Codes></CodeBook>")
+    rt.validate("codebook", text.encode("utf-8"))
+    path = tmp_path / "nvivo.qdc"
+    path.write_text(text, encoding="utf-8")
+    differences = refiqda.compare_codebook(codebook, refiqda.read_codebook(path))
+    # Without our GUIDs or Code: lines a renamed label cannot be told from a new code: both are named.
+    assert [(d.kind, d.code) for d in differences] == [("extra", ""), ("missing", "prevention")]
+    assert "'Keeping children safe' is not in our codebook" in differences[0].detail

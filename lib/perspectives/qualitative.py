@@ -8,7 +8,8 @@ Purpose
 
 Inputs
     ``data/codebook.yml``, ``data/synthetic/conversations.csv``,
-    ``data/synthetic/participants.csv``, ``data/conversation_counts.yml``,
+    ``data/synthetic/participants.csv`` (or, for both, a REFI-QDA project ``.qdpx`` from a
+    coding tool, read by :mod:`perspectives.refiqda` into the same tables), ``data/conversation_counts.yml``,
     ``data/roundtable.yml``, ``data/recommendations.yml`` and ``params/study.yml`` (countries,
     which of them held conversations, the synthesis code). Every loader takes an explicit path.
 

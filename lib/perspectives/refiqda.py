@@ -837,19 +837,26 @@ def compare_codebook(ours: _CodebookLike, theirs: Sequence[TheirCode],
             if their.name not in (spec.label, code) and _fold(their.name) != _fold(spec.label) \
                     and ".".join(their.path) != code:
                 out.append(Difference("renamed", code, f"'{spec.label}' ({code}) is named '{their.name}' there"))
-            parent = _mapped_parent(their, by_guid, matched)
-            if parent != spec.parent:
+            known, parent = _mapped_parent(their, by_guid, matched)
+            if known and parent != spec.parent:
                 there = f"under '{labels[parent]}' ({parent})" if parent else "at the top"
                 here = f"under '{labels[spec.parent]}' ({spec.parent})" if spec.parent else "at the top"
                 out.append(Difference("moved", code, f"'{spec.label}' ({code}) is {there} there, {here} here"))
     return out
 
 
-def _mapped_parent(code: TheirCode, by_guid: Mapping[str, TheirCode], matched: Mapping[str, str]) -> str | None:
-    """Our code of the nearest ancestor that maps to one of ours (folders that map to none are skipped)."""
+def _mapped_parent(code: TheirCode, by_guid: Mapping[str, TheirCode],
+                   matched: Mapping[str, str]) -> tuple[bool, str | None]:
+    """Our code of the nearest ancestor that maps to one of ours; folders (not codable) are skipped.
+
+    Returns ``(False, None)`` when that ancestor is a codable code of theirs that is none of ours:
+    it is named as extra already, and where its children sit says nothing more.
+    """
     parent = code.parent
     while parent is not None:
         if parent in matched:
-            return matched[parent]
+            return True, matched[parent]
+        if parent in by_guid and by_guid[parent].codable:
+            return False, None
         parent = by_guid[parent].parent if parent in by_guid else None
-    return None
+    return True, None
