@@ -10,7 +10,9 @@ Purpose
     form's ``start``/``end``, and the range of every number.
 
 Inputs
-    ``PATH`` (any export ``load_survey`` reads), ``--json``, ``--id-column NAME``.
+    ``PATH`` (any export ``load_survey`` reads), ``--json``, ``--id-column NAME``;
+    ``--conversations PATH`` (our conversations CSV or a REFI-QDA ``.qdpx`` project), checked
+    as ``perspectives build --conversations`` reads it (:func:`check_conversations`).
 
 Outputs
     Text on stdout (or one JSON document with ``--json``); nothing is written to disk.
@@ -338,22 +340,94 @@ def _field_lines(checks: dict[str, Any]) -> list[str]:
     return lines
 
 
+# --------------------------------------------------------------------------- conversations
+
+
+def check_conversations(path: Path | str) -> dict[str, Any]:
+    """Read and validate conversations as ``perspectives build --conversations`` would.
+
+    Args:
+        path: our ``conversations.csv`` (with ``participants.csv`` beside it) or a REFI-QDA
+            project (``.qdpx``).
+
+    Returns:
+        ``file``, ``recognised`` (for a project: the tool, sources, formats, how codes were
+        matched, where consent was read), ``problems`` (messages naming the code, case or
+        source and the fix), ``by_country`` (participants, segments, segments with consent to
+        quote: counts only, never a participant's words) and ``usable``.
+    """
+    from . import qualitative, refiqda
+
+    path = Path(path)
+    result: dict[str, Any] = {"file": path.name, "recognised": [], "problems": [], "by_country": {}, "usable": False}
+    try:
+        if path.suffix.lower() == ".qdpx":
+            result["recognised"] = list(qualitative.read_project(path).recognised)
+        else:
+            result["recognised"] = ["our CSV layout (conversations.csv with participants.csv beside it)"]
+        people = qualitative.load_participants(qualitative.participants_source(path))
+        segments = qualitative.load_conversations(path)
+    except refiqda.ProjectError as exc:
+        result["problems"] = [f"{exc.file}: {where}: {problem}. Fix: {fix}" if where else
+                              f"{exc.file}: {problem}. Fix: {fix}" for where, problem, fix in exc.problems]
+        return result
+    except qualitative.QualitativeDataError as exc:
+        result["problems"] = [str(exc)]
+        return result
+    for country, group in segments.groupby("country", sort=False):
+        result["by_country"][str(country)] = {
+            "participants": int((people["country"] == country).sum()), "segments": int(len(group)),
+            "consented": int((group["consent_to_quote"] == "yes").sum())}
+    result["usable"] = True
+    return result
+
+
+def render_conversations(result: dict[str, Any]) -> str:
+    """The conversations check as text."""
+    out = [f"perspectives check --conversations: {result['file']}", "", "What was recognised",
+           *(f"  {line}" for line in result["recognised"])]
+    if result["problems"]:
+        out += ["", "Problems: the conversations cannot be used until "
+                    f"{'these are' if len(result['problems']) > 1 else 'this is'} fixed"]
+        out += [f"  {i}. {p}" for i, p in enumerate(result["problems"], 1)]
+    if result["by_country"]:
+        out += ["", f"  {'country':<8}{'participants':>14}{'segments':>10}{'consented':>11}"]
+        out += [f"  {c:<8}{v['participants']:>14}{v['segments']:>10}{v['consented']:>11}"
+                for c, v in result["by_country"].items()]
+    verdict = "usable" if result["usable"] else "NOT usable"
+    out += ["", f"Conversations: {verdict}. Nothing was written."]
+    if result["usable"]:
+        out.append(f"Next: perspectives build --conversations {result['file']} (add --country ISO3 for one report)")
+    return "\n".join(out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``perspectives check PATH [--json] [--id-column NAME]``; returns 0 (usable) or 2 (not usable)."""
+    """``perspectives check [PATH] [--conversations PATH] [--json] [--id-column NAME]``; 0 usable, 2 not."""
     parser = argparse.ArgumentParser(prog="perspectives check",
-                                     description="Read and validate a survey export; build and write nothing.")
-    parser.add_argument("path", type=Path, help="the export (CSV, CSV in a zip, XLSX or SPSS .sav)")
+                                     description="Read and validate a survey export and/or the conversations; "
+                                                 "build and write nothing.")
+    parser.add_argument("path", type=Path, nargs="?", help="the export (CSV, CSV in a zip, XLSX or SPSS .sav)")
+    parser.add_argument("--conversations", type=Path, metavar="PATH",
+                        help="the conversations: our conversations.csv (participants.csv beside it) or a REFI-QDA "
+                             "project (.qdpx) from NVivo, ATLAS.ti, MAXQDA or QualCoder")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     parser.add_argument("--id-column", metavar="NAME",
                         help="the column identifying each response (default: the study's id column, else "
                              "_uuid, _id, KEY, meta-instanceID, instanceID)")
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    result = run_check(args.path, args.id_column)
+    if args.path is None and args.conversations is None:
+        parser.error("give a survey export, --conversations PATH, or both")
+    result: dict[str, Any] = run_check(args.path, args.id_column) if args.path is not None else {}
+    if args.conversations is not None:
+        result["conversations"] = check_conversations(args.conversations)
+    usable = result.get("usable", True) and result.get("conversations", {}).get("usable", True)
     if args.json:
         print(json.dumps(result, indent=1, ensure_ascii=False, default=_jsonable))
     else:
-        print(render(result))
-    return EXIT_USABLE if result["usable"] else EXIT_NOT_USABLE
+        texts = ([render(result)] if args.path is not None else []) + (
+            [render_conversations(result["conversations"])] if args.conversations is not None else [])
+        print("\n\n".join(texts))
+    return EXIT_USABLE if usable else EXIT_NOT_USABLE
 
 
 def _jsonable(value: object) -> object:

@@ -2,10 +2,10 @@
 
 Purpose
     ``perspectives build`` runs the section notebooks and assembles the reports
-    (``perspectives.build.build``). ``check``, ``instrument``, ``fidelity``, ``diff``, ``preview``
-    and ``check-report`` are delegated to ``perspectives.check``, ``perspectives.instrument``,
-    ``perspectives.fidelity``, ``perspectives.diff``, ``perspectives.preview`` and
-    ``perspectives.reportcheck``: each of
+    (``perspectives.build.build``). ``check``, ``instrument``, ``fidelity``, ``diff``, ``preview``,
+    ``check-report`` and ``codebook`` are delegated to ``perspectives.check``, ``perspectives.instrument``,
+    ``perspectives.fidelity``, ``perspectives.diff``, ``perspectives.preview``,
+    ``perspectives.reportcheck`` and ``perspectives.codebook``: each of
     those modules provides ``main(argv: list[str]) -> int`` and receives the arguments after
     the command name; until it exists the command says it is not available yet.
 
@@ -40,6 +40,8 @@ DELEGATED: dict[str, tuple[str, str]] = {
     "preview": ("perspectives.preview", "serve the reports and rebuild them on every edit"),
     "check-report": ("perspectives.reportcheck", "check that a built report is accessible (HTML, PDF, Word)"),
     "i18n": ("perspectives.i18n", "catalogue coverage; `i18n init LANG` starts a new language's catalogue"),
+    "codebook": ("perspectives.codebook", "the theme codebook as a REFI-QDA .qdc: `codebook export FILE.qdc`, "
+                 "`codebook check FILE` (a partner's .qdc or a project's .qdpx)"),
 }
 
 

@@ -329,8 +329,8 @@ class Context:
     def participants(self) -> pd.DataFrame:
         """The conversation participants, read once."""
         if "participants" not in self._cache:
-            folder = Path(self.conversations_path).parent / "participants.csv" if self.conversations_path else None
-            self._cache["participants"] = qualitative.load_participants(folder, codebook=self.codebook)
+            source = qualitative.participants_source(self.conversations_path)
+            self._cache["participants"] = qualitative.load_participants(source, codebook=self.codebook)
         return self._cache["participants"]
 
     @property

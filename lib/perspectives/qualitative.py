@@ -8,7 +8,8 @@ Purpose
 
 Inputs
     ``data/codebook.yml``, ``data/synthetic/conversations.csv``,
-    ``data/synthetic/participants.csv``, ``data/conversation_counts.yml``,
+    ``data/synthetic/participants.csv`` (or, for both, a REFI-QDA project ``.qdpx`` from a
+    coding tool, read by :mod:`perspectives.refiqda` into the same tables), ``data/conversation_counts.yml``,
     ``data/roundtable.yml``, ``data/recommendations.yml`` and ``params/study.yml`` (countries,
     which of them held conversations, the synthesis code). Every loader takes an explicit path.
 
@@ -31,6 +32,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from perspectives import refiqda
 from perspectives.screen import ScreenLog, screen_excerpts
 from perspectives.study import Country, load_study, repo_root
 
@@ -45,6 +47,8 @@ __all__ = [
     "load_codebook",
     "load_participants",
     "load_conversations",
+    "participants_source",
+    "read_project",
     "load_counts",
     "load_roundtable",
     "load_recommendations",
@@ -83,6 +87,9 @@ CONSENT_VALUES: tuple[str, ...] = ("yes", "no")
 CONVERSATION_MODES: tuple[str, ...] = ("in_person", "hybrid")
 AGE_AT_CONVERSATION = (18, 23)  # inclusion criterion of the conversations
 AGE_BANDS: dict[str, tuple[int, int]] = {"18-20": (18, 20), "21-23": (21, 23)}
+# Participants columns that may be blank (no support received); a project's case must give
+# every other variable a value.
+CASE_VALUES_MAY_BE_EMPTY: tuple[str, ...] = ("support_received",)
 
 # Item names of the frontline workers' survey instrument that evidence may cite.
 SURVEY_ITEMS: tuple[str, ...] = (
@@ -104,17 +111,21 @@ class QualitativeDataError(ValueError):
     """A qualitative data file breaks a rule; the message says where and how to fix it."""
 
     def __init__(self, file: Path | str, problem: str, fix: str, column: str | None = None,
-                 rows: Iterable[int] | None = None) -> None:
+                 rows: Iterable[int] | None = None, places: Iterable[str] | None = None,
+                 column_label: str | None = None) -> None:
+        # rows: line numbers of a CSV; places: how a REFI-QDA project's rows are named
+        # ("case 'ALB-01'"), with column_label naming the column there ("case variable 'gender'").
         self.file = str(file)
         self.column = column
         self.rows = sorted(set(rows)) if rows is not None else []
+        self.places = list(dict.fromkeys(places)) if places is not None else []
         parts = [f"{self.file}:"]
         if column is not None:
-            parts.append(f"column '{column}':")
-        if self.rows:
-            shown = ", ".join(str(r) for r in self.rows[:20])
-            more = f" and {len(self.rows) - 20} more" if len(self.rows) > 20 else ""
-            parts.append(f"line(s) {shown}{more}:")
+            parts.append(f"{column_label or f'column {column!r}'}:")
+        listed, word = (self.places, "") if self.places else ([str(r) for r in self.rows], "line(s) ")
+        if listed:
+            more = f" and {len(listed) - 20} more" if len(listed) > 20 else ""
+            parts.append(f"{word}{', '.join(listed[:20])}{more}:")
         parts.append(f"{problem}. Fix: {fix}")
         super().__init__(" ".join(parts))
 
@@ -276,6 +287,12 @@ def _lines(mask: pd.Series) -> list[int]:
 
 def _check(path: Path, df: pd.DataFrame, column: str, bad: pd.Series, problem: str, fix: str) -> None:
     if bad.any():
+        # A table read from a REFI-QDA project names its rows by case or source (df.attrs).
+        places = df.attrs.get("places")
+        if places is not None:
+            raise QualitativeDataError(path, problem, fix, column=column,
+                                       places=[places[i] for i in bad[bad].index],
+                                       column_label=df.attrs.get("columns", {}).get(column))
         raise QualitativeDataError(path, problem, fix, column=column, rows=_lines(bad))
 
 
@@ -299,34 +316,115 @@ def _file_key(path: Path) -> tuple[str, int, int]:
     return str(path.resolve()), stat.st_mtime_ns, stat.st_size
 
 
-@functools.lru_cache(maxsize=8)
-def _participants_cached(key: tuple[str, int, int]) -> pd.DataFrame:
-    return _load_participants(Path(key[0]), None, None)
+def _is_project(path: Path) -> bool:
+    """Whether ``path`` is a REFI-QDA project (``.qdpx``) rather than our CSV layout."""
+    return path.suffix.lower() == ".qdpx"
+
+
+def participants_source(conversations_path: Path | str | None) -> Path | None:
+    """Where the participants of a conversations file are: the project itself, or ``participants.csv`` beside it.
+
+    None (the embedded data) gives None: :func:`load_participants` then reads its default.
+    """
+    if conversations_path is None:
+        return None
+    path = Path(conversations_path)
+    return path if _is_project(path) else path.parent / "participants.csv"
+
+
+def _input_key(path: Path) -> tuple[Any, ...]:
+    """What a reading of ``path`` depends on: the file, and for a project the declared code mapping."""
+    mapping = refiqda.DEFAULT_MAPPING
+    return (_file_key(path), _file_key(mapping) if _is_project(path) and mapping.is_file() else None)
+
+
+@functools.lru_cache(maxsize=4)
+def _project_cached(key: tuple[Any, ...], labels: tuple[tuple[str, str], ...]) -> refiqda.ProjectReading:
+    # key (see _input_key) is only part of the cache key: the project and mapping it names are read.
+    codes = dict(labels)
+    return refiqda.read_project(Path(key[0][0]), codes, PARTICIPANT_COLUMNS[1:],
+                                [c for c in PARTICIPANT_COLUMNS[1:] if c not in CASE_VALUES_MAY_BE_EMPTY],
+                                refiqda.load_code_mapping(codes=codes))
+
+
+def read_project(path: Path | str, codebook: Codebook | None = None) -> refiqda.ProjectReading:
+    """A REFI-QDA project read against the codebook and ``params/code_mapping.yml`` (once per version of each).
+
+    The tables are as written (strings); :func:`load_participants` and
+    :func:`load_conversations` check them by the rules the CSV files follow.
+
+    Raises:
+        refiqda.ProjectError: the project cannot be read as its authors meant (the message names
+            the code, case or source and the fix).
+    """
+    path = Path(path)
+    codebook = codebook if codebook is not None else load_codebook()
+    if not path.is_file():
+        raise QualitativeDataError(path, "file not found", "check the path to the .qdpx project")
+    labels = tuple((code, spec.label) for code, spec in codebook.codes.items())
+    return _project_cached(_input_key(path), labels)
+
+
+def _project_participants(path: Path, codebook: Codebook) -> pd.DataFrame:
+    reading = read_project(path, codebook)
+    df = reading.participants.reindex(columns=list(PARTICIPANT_COLUMNS)).copy()
+    df.attrs = {"places": list(reading.participant_places),
+                "columns": {c: f"case variable '{c}'" for c in PARTICIPANT_COLUMNS[1:]} | {"participant_id": "case"}}
+    return df
+
+
+def _project_conversations(path: Path, codebook: Codebook, participants: pd.DataFrame) -> pd.DataFrame:
+    """The project's segments with the columns of ``conversations.csv``, country and gender from each case."""
+    reading = read_project(path, codebook)
+    df = reading.segments.copy()
+    known = participants.set_index("participant_id")
+    for column in ("country", "gender"):
+        df[column] = df["participant_id"].map(known[column]).fillna("")
+    # A case's own age band is checked against its age; without one the band is derived from the age.
+    bands = known["age_at_conversation"].map(_age_band)
+    own = reading.participants.set_index("participant_id").get("age_band")
+    if own is not None:
+        bands = own.reindex(bands.index).where(lambda v: v.fillna("") != "", bands)
+    df["age_band"] = df["participant_id"].map(bands).fillna("")
+    df = df.reindex(columns=list(CONVERSATION_COLUMNS)).astype(str)
+    df.attrs = {"places": list(reading.segment_places),
+                "columns": {"participant_id": "case", "country": "case variable 'country'",
+                            "gender": "case variable 'gender'", "age_band": "case variable 'age_band'",
+                            "themes": "codes", "consent_to_quote": "variable 'consent_to_quote' (source or case)",
+                            "excerpt": "coded text"}}
+    return df
 
 
 @functools.lru_cache(maxsize=8)
-def _conversations_cached(key: tuple[str, int, int], participants_key: tuple[str, int, int]) -> pd.DataFrame:
+def _participants_cached(key: tuple[Any, ...]) -> pd.DataFrame:
+    return _load_participants(Path(key[0][0]), None, None)
+
+
+@functools.lru_cache(maxsize=8)
+def _conversations_cached(key: tuple[Any, ...], participants_key: tuple[Any, ...]) -> pd.DataFrame:
     # participants_key is only part of the key: the segments are checked against that file.
-    return _load_conversations(Path(key[0]), None, None, None)
+    return _load_conversations(Path(key[0][0]), None, None, None)
 
 
 def load_participants(path: Path | str | None = None, codebook: Codebook | None = None,
                       study_path: Path | str | None = None) -> pd.DataFrame:
     """Read and validate the participants table; ages become integers.
 
-    With the default codebook and study, a file read before (unchanged since) is not read
-    again: a report section asks for it several times. Each caller gets its own copy.
+    ``path`` is ``participants.csv`` or a REFI-QDA project (``.qdpx``), whose cases are the
+    participants. With the default codebook and study, a file read before (unchanged since)
+    is not read again: a report section asks for it several times. Each caller gets its own copy.
     """
     path = Path(path) if path is not None else DEFAULT_PARTICIPANTS
     if codebook is None and study_path is None and path.is_file():
-        return _participants_cached(_file_key(path)).copy()
+        return _participants_cached(_input_key(path)).copy()
     return _load_participants(path, codebook, study_path)
 
 
 def _load_participants(path: Path, codebook: Codebook | None, study_path: Path | str | None) -> pd.DataFrame:
     codebook = codebook if codebook is not None else load_codebook()
     countries = _country_map(study_path)
-    df = _read_csv(path, PARTICIPANT_COLUMNS, exact=False)
+    df = _project_participants(path, codebook) if _is_project(path) else _read_csv(path, PARTICIPANT_COLUMNS,
+                                                                                     exact=False)
     _check_common(path, df, countries)
     dup = df["participant_id"].duplicated(keep=False)
     _check(path, df, "participant_id", dup, f"duplicate participant id(s) {sorted(set(df.loc[dup, 'participant_id']))}",
@@ -344,6 +442,7 @@ def _load_participants(path: Path, codebook: Codebook | None, study_path: Path |
            f"use codes from the codebook's support_codes ({', '.join(codebook.support_codes)}), separated by ';'")
     _check(path, df, "conversation_mode", ~df["conversation_mode"].isin(CONVERSATION_MODES),
            "conversation mode not recognised", f"use one of {', '.join(CONVERSATION_MODES)}")
+    df.attrs = {}
     return df
 
 
@@ -356,14 +455,17 @@ def load_conversations(path: Path | str | None = None, codebook: Codebook | None
                        study_path: Path | str | None = None) -> pd.DataFrame:
     """Read and validate the coded segments against the codebook and the participants table.
 
-    ``participants`` defaults to ``participants.csv`` next to the segments file. As for
-    :func:`load_participants`, unchanged default files are read once per process.
+    ``path`` is ``conversations.csv`` or a REFI-QDA project (``.qdpx``): the same table comes
+    out of either (:mod:`perspectives.refiqda` says how a project maps to it), and the same
+    rules are checked. ``participants`` defaults to ``participants.csv`` next to the CSV, or
+    to the project's cases. As for :func:`load_participants`, unchanged default files are read
+    once per process.
     """
     path = Path(path) if path is not None else DEFAULT_CONVERSATIONS
-    beside = path.parent / "participants.csv"
+    beside = participants_source(path)
     if (codebook is None and participants is None and study_path is None and path.is_file()
-            and beside.is_file()):
-        return _conversations_cached(_file_key(path), _file_key(beside)).copy()
+            and beside is not None and beside.is_file()):
+        return _conversations_cached(_input_key(path), _input_key(beside)).copy()
     return _load_conversations(path, codebook, participants, study_path)
 
 
@@ -372,7 +474,12 @@ def _load_conversations(path: Path, codebook: Codebook | None, participants: pd.
     given_codebook = codebook  # None: the default, whose participants table is read once
     codebook = codebook if codebook is not None else load_codebook()
     countries = _country_map(study_path)
-    df = _read_csv(path, CONVERSATION_COLUMNS, exact=True)
+    if _is_project(path):
+        if participants is None:
+            participants = load_participants(path, given_codebook, study_path)
+        df = _project_conversations(path, codebook, participants)
+    else:
+        df = _read_csv(path, CONVERSATION_COLUMNS, exact=True)
     _check_common(path, df, countries)
     for col in ("themes", "excerpt"):
         _check(path, df, col, df[col].str.strip() == "", "empty value", f"fill in {col}")
@@ -384,7 +491,7 @@ def _load_conversations(path: Path, codebook: Codebook | None, participants: pd.
     _check(path, df, "age_band", ~df["age_band"].isin(list(AGE_BANDS)), "age band not recognised",
            f"use one of {', '.join(AGE_BANDS)}")
     if participants is None:
-        participants = load_participants(path.parent / "participants.csv", given_codebook, study_path)
+        participants = load_participants(participants_source(path), given_codebook, study_path)
     known = participants.set_index("participant_id")
     orphan = ~df["participant_id"].isin(known.index)
     _check(path, df, "participant_id", orphan,
@@ -396,6 +503,7 @@ def _load_conversations(path: Path, codebook: Codebook | None, participants: pd.
     bands = df["participant_id"].map(known["age_at_conversation"].map(_age_band))
     _check(path, df, "age_band", df["age_band"] != bands, "age band does not match age_at_conversation",
            "derive the band from the participants table")
+    df.attrs = {}
     return df
 
 

@@ -574,8 +574,7 @@ class Section:
         """The conversation participants, validated (see :func:`perspectives.qualitative.load_participants`)."""
         from . import qualitative
 
-        folder = Path(self.conversations_path).parent / "participants.csv" if self.conversations_path else None
-        return qualitative.load_participants(folder)
+        return qualitative.load_participants(qualitative.participants_source(self.conversations_path))
 
     def _note(self, notes: Iterable[str]) -> None:
         for note in notes:
