@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -123,6 +124,29 @@ def test_what_the_preview_wrote_is_what_a_build_writes(preview, tmp_path: Path):
     assert result.ok
     for name in ("ALB/report.html", "synthesis/report.html", "ALB/report.docx", "ALB/sections/beta/values.json"):
         assert (root / "out" / name).read_bytes() == (tmp_path / "out" / name).read_bytes(), name
+
+
+def test_the_running_preview_answers_only_localhost_and_serves_only_its_files(preview, tmp_path: Path):
+    url, out = preview["url"], preview["root"] / "out"
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    (tmp_path / "secret.txt").write_text("not for the browser", encoding="utf-8")
+    os.symlink(tmp_path / "secret.txt", out / "ALB" / "secret.txt")
+    try:
+        statuses = {}
+        for name, host, path in (("page", f"localhost:{port}", "/ALB/report.html"),
+                                 ("rebinding", f"evil.example:{port}", "/ALB/report.html"),
+                                 ("link out", f"127.0.0.1:{port}", "/ALB/secret.txt"),
+                                 ("null byte", f"127.0.0.1:{port}", "/ALB/report%00.html")):
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+                sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+            assert b"not for the browser" not in answer
+            statuses[name] = answer.split(b" ", 2)[1] if answer else None
+        assert statuses == {"page": b"200", "rebinding": b"403", "link out": b"403", "null byte": b"400"}
+    finally:
+        (out / "ALB" / "secret.txt").unlink()
 
 
 def test_ctrl_c_stops_the_preview_and_everything_it_started(preview):
