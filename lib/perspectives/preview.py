@@ -45,6 +45,7 @@ from typing import Any
 from perspectives.build import Warm, build
 from perspectives.build.plan import DATA_GLOBS, FileHasher, LibraryIndex, notebook_info
 from perspectives.build.schedule import start_server
+from perspectives.escape import csp_allowing_script
 from perspectives.hashing import sha256_json
 from perspectives.study import load_grid, load_study, repo_root, report_folder
 
@@ -118,7 +119,9 @@ def _handler(out: Path, events: _Events) -> type[SimpleHTTPRequestHandler]:
             if path.is_dir():
                 path = path / "index.html"
             if path.suffix == ".html" and path.is_file():
-                body = path.read_bytes().replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>", 1)
+                # The page's policy allows no script; it is widened for this one script only.
+                page = csp_allowing_script(path.read_bytes(), RELOAD_SCRIPT)
+                body = page.replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>", 1)
                 self.send_response(HTTPStatus.OK)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
