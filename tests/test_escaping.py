@@ -536,3 +536,15 @@ def test_hostile_texts_are_neutralised_in_every_csv_table(hostile):
     assert risky == []
     assert "'" + PAYLOADS["category"] in cells and "'" + PAYLOADS["theme"] in cells
     assert any(c.startswith("'" + PAYLOADS["name"]) for c in cells)  # the country's column header
+
+
+def test_a_missing_translation_is_listed_without_its_control_characters(tmp_path: Path, capsys):
+    from perspectives.assemble import _report_missing
+    from perspectives.i18n import Translator
+
+    tr = Translator("ro")
+    tr.missing.add("label \x1b]0;title\x07 \x1b[2J cleared")
+    _report_missing("MDA", tmp_path, [], tr)
+    err = capsys.readouterr().err
+    assert "label" in err and "cleared" in err
+    assert "\x1b" not in err and "\x07" not in err

@@ -83,6 +83,8 @@ MIME_ORDER = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/mar
 # Reprs carrying a memory address (or matplotlib's figure repr) are noise and not reproducible.
 _NOISE_REPR = re.compile(r"^<.*(?: at 0x[0-9a-fA-F]+|Figure size [^>]*)>$", re.DOTALL)
 _HEADING = re.compile(r"<h([1-6])([^>]*)>(.*?)</h\1>", re.DOTALL)
+# Control characters (C0 but tab, C1) of a text printed on the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 # An image's data in a notebook output is base64; anything else is not shown.
 _BASE64 = re.compile(r"[A-Za-z0-9+/=]*")
 
@@ -648,6 +650,8 @@ def _report_missing(code: str, folder: Path, docs: Sequence[SectionDoc], tr: Tra
           f"(listed in {folder.name}/{MISSING_FILE}):", file=sys.stderr)
     shown = 25  # the file holds the full list; the terminal gets enough to act on
     for text in missing[:shown]:
+        # A catalogue key or a label may hold terminal control sequences: shown, never sent.
+        text = _CONTROL.sub("\ufffd", text)
         short = text if len(text) <= 100 else text[:97] + "..."
         print(f"    {short}", file=sys.stderr)
     if len(missing) > shown:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -244,8 +243,10 @@ def csv_cell_text(cell: str) -> str:
 
 
 def _field(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
+    import pandas as pd
+
+    if not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value):
+        return ""  # as pandas writes a missing value
     text = str(csv_cell(value)) if isinstance(value, str) else str(value)
     return '"' + text.replace('"', '""') + '"' if _QUOTED.search(text) else text
 
@@ -253,16 +254,22 @@ def _field(value: Any) -> str:
 def frame_csv(frame: Any, index: bool = True, index_label: str = "") -> str:
     """A table as CSV text, every cell, header and row label through :func:`csv_cell`.
 
+    Written as pandas' ``to_csv`` writes a table of one header row (a row label of several
+    levels takes a column per level), with a field also quoted when it holds a ``;`` or a
+    tab, on which a spreadsheet in many locales splits cells.
+
     Args:
-        frame: a pandas DataFrame with one header row (flatten a MultiIndex first).
-        index: whether to write the row labels as the first column.
-        index_label: the header of that column.
+        frame: a pandas DataFrame with one header row (flatten a column MultiIndex first).
+        index: whether to write the row labels as the first column(s).
+        index_label: the header of the first of those columns.
 
     Returns:
         The CSV text, one line (ending in a line feed) per row.
     """
-    header = ([index_label] if index else []) + list(frame.columns)
+    levels = getattr(frame.index, "nlevels", 1) if index else 0
+    header = ([index_label] + [""] * (levels - 1) if index else []) + list(frame.columns)
     rows = [header]
     for label, row in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):
-        rows.append(([label] if index else []) + list(row))
+        labels = list(label) if levels > 1 else [label] if index else []
+        rows.append(labels + list(row))
     return "".join(",".join(_field(v) for v in row) + "\n" for row in rows)
