@@ -167,7 +167,8 @@ def test_report_shows_outputs_not_code_or_paths(built: dict[str, object]) -> Non
     assert "Albania" in html and "Partner organisation" in html
     assert "report ALB" in html  # the HTML table output of alpha
     assert "alpha stdout line" in html and "beta value 3" in html
-    assert "<svg" in html
+    # An SVG output is shown as an image (a script or link inside it does nothing), never inline.
+    assert '<img src="data:image/svg+xml;base64,' in html and "<svg" not in html
     for absent in ("SECRET_CODE_MARKER", "import json", "output_dir", "hidden output",
                    "In [", "Out[", str(root), str(Path.home()) + "/"):
         assert absent not in html, absent

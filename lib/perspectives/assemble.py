@@ -7,6 +7,10 @@ Purpose
     headings, and a header naming the report and the data files it was built from (file name
     and sha256, never a path). Also writes ``outputs/index.html`` linking the reports present.
     Everything runs in the calling process; nbconvert's markdown renderer is imported once.
+    Text from data is never markup here (:mod:`perspectives.escape`): Markdown renders raw
+    HTML as text, links keep only safe schemes, images only embedded data, Markdown that a
+    run composed makes no link or image at all, a library's HTML is kept to an allow-list,
+    and every page carries a Content-Security-Policy that allows no script and no remote load.
     Beside the HTML: ``report.docx`` (:mod:`perspectives.docx_report`) and ``report.pdf``
     (:mod:`perspectives.pdf`, Chromium printing the HTML; skipped with a note when Chromium is
     absent or ``PERSPECTIVES_PDF=0``). The report frame and the notebooks' Markdown cells are
@@ -29,7 +33,9 @@ Outputs
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import functools
 import hashlib
 import html
 import json
@@ -41,8 +47,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from perspectives.alttext import Chart, data_table, describe
+from perspectives.escape import (
+    CONTENT_SECURITY_POLICY,
+    OUTPUT_BLOCK_RULES_OFF,
+    OUTPUT_INLINE_RULES_OFF,
+    safe_image,
+    safe_link,
+    sanitize_html,
+)
 from perspectives.files import write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.i18n import MISSING_FILE, Translator, read_missing
@@ -68,6 +83,10 @@ MIME_ORDER = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/mar
 # Reprs carrying a memory address (or matplotlib's figure repr) are noise and not reproducible.
 _NOISE_REPR = re.compile(r"^<.*(?: at 0x[0-9a-fA-F]+|Figure size [^>]*)>$", re.DOTALL)
 _HEADING = re.compile(r"<h([1-6])([^>]*)>(.*?)</h\1>", re.DOTALL)
+# Control characters (C0 but tab, C1) of a text printed on the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# An image's data in a notebook output is base64; anything else is not shown.
+_BASE64 = re.compile(r"[A-Za-z0-9+/=]*")
 
 
 class AssemblyError(RuntimeError):
@@ -108,6 +127,48 @@ def _strip_tags(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
 
 
+@functools.cache
+def _markdown_renderer() -> type:
+    """The report's Markdown renderer: nbconvert's, made safe for text from data (made once).
+
+    Raw HTML renders as text; a character reference renders as its character (CommonMark;
+    :func:`perspectives.escape.markdown_text` relies on it); a link keeps its target only
+    with a safe scheme, else shows its text; an image shows only embedded data (a notebook
+    attachment), else its alt text; a mermaid block is shown as code, never as markup.
+    """
+    from mistune.renderers.html import HTMLRenderer
+    from mistune.util import safe_entity
+    from nbconvert.filters.markdown_mistune import IPythonRenderer
+
+    class SafeRenderer(IPythonRenderer):
+        def __init__(self, attachments: dict[str, Any]) -> None:
+            super().__init__(escape=True, allow_harmful_protocols=False, exclude_anchor_links=True,
+                             attachments=attachments)
+
+        def text(self, text: str) -> str:
+            return safe_entity(text)
+
+        def link(self, text: str, url: str, title: str | None = None) -> str:
+            return super().link(text, url, title) if safe_link(url) else text
+
+        def image(self, text: str, url: str, title: str | None = None) -> str:
+            src = self._embed_image_or_attachment(url)
+            return HTMLRenderer.image(self, text, src, title) if safe_image(src) else text
+
+        def block_mermaidjs(self, code: str) -> str:
+            return HTMLRenderer.block_code(self, code)
+
+    return SafeRenderer
+
+
+def _data_image(mime: str, b64: str, alt: str = "") -> str | None:
+    """An ``<img>`` of base64 image data, or None when the data is not base64."""
+    data = b64.replace("\n", "")
+    if not _BASE64.fullmatch(data):
+        return None
+    return f'<img src="data:{mime};base64,{data}" alt="{html.escape(alt)}">'
+
+
 class _Renderer:
     """Renders the cells of one report.
 
@@ -121,17 +182,24 @@ class _Renderer:
         # The report's title (the page header's h1) comes before every section heading.
         self.levels = HeadingLevels(last=1)
         # nbconvert is imported once per process, here, for every report assembled.
-        from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+        from nbconvert.filters.markdown_mistune import MarkdownWithMath
 
         self._md_cls = MarkdownWithMath
-        self._renderer_cls = IPythonRenderer
+        self._renderer_cls = _markdown_renderer()
         self.ids: set[str] = set()
         self.toc: list[dict[str, Any]] = []
 
-    def markdown(self, source: str, attachments: dict[str, Any] | None = None) -> str:
-        renderer = self._renderer_cls(escape=False, exclude_anchor_links=True,
-                                      attachments=attachments or {})
-        return self._md_cls(renderer=renderer).render(source)
+    def markdown(self, source: str, attachments: dict[str, Any] | None = None, composed: bool = False) -> str:
+        """HTML of a Markdown text: a notebook's Markdown cell, or (``composed``) a run's output.
+
+        A run's Markdown output mixes the library's templates with text from data: no link
+        or image is made from it, whatever it holds.
+        """
+        md = self._md_cls(renderer=self._renderer_cls(attachments or {}))
+        if composed:
+            md.inline.rules = [r for r in md.inline.rules if r not in OUTPUT_INLINE_RULES_OFF]
+            md.block.rules = [r for r in md.block.rules if r not in OUTPUT_BLOCK_RULES_OFF]
+        return md.render(source)
 
     def headings(self, fragment: str, section_id: str) -> str:
         """Give every heading a unique id and record h1/h2 in the table of contents."""
@@ -167,14 +235,14 @@ class _Renderer:
                 continue
             value = _join(data[mime])
             if mime == "text/html":
-                return value
+                return sanitize_html(value)
             if mime == "image/svg+xml":
-                return re.sub(r"^\s*<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>)?\s*", "", value)
+                # As an image, never inline: a script or a link inside an SVG then does nothing.
+                return _data_image(mime, base64.b64encode(value.encode("utf-8")).decode("ascii"))
             if mime in ("image/png", "image/jpeg"):
-                b64 = value.replace("\n", "")
-                return f'<img src="data:{mime};base64,{b64}" alt="">'
+                return _data_image(mime, value)
             if mime == "text/markdown":
-                return self.markdown(value)
+                return self.markdown(value, composed=True)
             if mime == "text/latex":
                 return f'<div class="math">{html.escape(value)}</div>'
             if _NOISE_REPR.match(value.strip()):
@@ -190,11 +258,10 @@ class _Renderer:
         """
         data = out.get("data", {})
         mime = "image/png" if "image/png" in data else "image/jpeg"
-        b64 = _join(data.get(mime, "")).replace("\n", "")
         # Without chart data (an image a notebook showed itself) the caption is all there is.
         alt = describe(item.chart, self.tr, item.base) if item.chart else item.label
         parts = [f'<figure class="chart" id="figure-{item.number}">',
-                 f'<img src="data:{mime};base64,{b64}" alt="{html.escape(alt)}">',
+                 _data_image(mime, _join(data.get(mime, "")), alt) or "",
                  f"<figcaption>{html.escape(item.label)}</figcaption>", "</figure>"]
         if item.chart is not None:
             summary = html.escape(self.tr("Data for Figure {number}", number=item.number))
@@ -218,7 +285,7 @@ class _Renderer:
                 if isinstance(item, FigureItem):
                     rendered = self.figure(out, item)
                 elif isinstance(item, TableItem) and "text/html" in out.get("data", {}):
-                    rendered = accessible_table(_join(out["data"]["text/html"]), item.label,
+                    rendered = accessible_table(sanitize_html(_join(out["data"]["text/html"])), item.label,
                                                 f"table-{item.number}")
                 else:
                     rendered = self.output(out)
@@ -421,7 +488,7 @@ def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
         lang=meta.lang, name=meta.name, study_title=meta.study_title, partner=meta.partner,
         inputs=list(meta.inputs), warnings=list(meta.warnings), built_on=_built_on(),
         toc=r.toc, sections=bodies, css=Markup(css), words={w: tr(w) for w in FRAME_WORDS},
-        footer=list(footer),
+        footer=list(footer), csp=Markup(CONTENT_SECURITY_POLICY),
     )
 
 
@@ -444,6 +511,7 @@ def _assembler_digest() -> str:
     # The Word and PDF renderers, the catalogues and the reference document shape the outputs too.
     files = [Path(__file__), *sorted(TEMPLATES.glob("*")),
              here / "docx_report.py", here / "pdf.py", here / "i18n.py", here / "alttext.py", here / "outline.py",
+             here / "escape.py",
              params / "reference.docx", *sorted((params / "i18n").glob("*.yml"))]
     present = [(p, p.stat()) for p in files if p.is_file()]
     signature = tuple((str(p), st.st_size, st.st_mtime_ns) for p, st in present)
@@ -582,6 +650,8 @@ def _report_missing(code: str, folder: Path, docs: Sequence[SectionDoc], tr: Tra
           f"(listed in {folder.name}/{MISSING_FILE}):", file=sys.stderr)
     shown = 25  # the file holds the full list; the terminal gets enough to act on
     for text in missing[:shown]:
+        # A catalogue key or a label may hold terminal control sequences: shown, never sent.
+        text = _CONTROL.sub("\ufffd", text)
         short = text if len(text) <= 100 else text[:97] + "..."
         print(f"    {short}", file=sys.stderr)
     if len(missing) > shown:
@@ -594,13 +664,14 @@ def write_index(out: Path, study: Study, grid: Grid) -> bool:
     for code in study.report_codes:
         folder = report_folder(code, study)
         if (out / folder / "report.html").is_file():
+            # The folder is configuration: quoted, it is a path in the page, never a scheme.
             entries.append({"code": code, "name": study.report_name(code),
-                            "href": f"{folder}/report.html"})
+                            "href": f"{quote(folder, safe='')}/report.html"})
     from markupsafe import Markup
 
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     text = _env().get_template("index.html.j2").render(
-        study_title=study.title, entries=entries, css=Markup(css))
+        study_title=study.title, entries=entries, css=Markup(css), csp=Markup(CONTENT_SECURITY_POLICY))
     from perspectives.provenance import write_manifest
 
     write_manifest(out, [json.loads((out / report_folder(e["code"], study) / "provenance.json").read_text(

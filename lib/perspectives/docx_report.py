@@ -6,7 +6,11 @@ Purpose
     writes ``report.docx``: real Word headings (Heading 1-3), paragraphs, bullets and
     quotes from a small Markdown subset, native Word tables rebuilt from each published
     table's CSV, figures with their captions in Word's Caption style, and a table-of-contents
-    field at the start (Word fills it when the document is opened). The styles come from
+    field at the start (Word fills it when the document is opened). Markdown is read by the
+    same parser as the HTML report's (mistune, CommonMark): text from data, which the runs
+    wrote as escaped Markdown, becomes text runs only, never markup or a field, and no link
+    is made from a run's Markdown; a published CSV's cells are shown as the text they stand
+    for (:func:`perspectives.escape.csv_cell_text`). The styles come from
     ``params/reference.docx``; a partner replaces that file with their own branded one that
     defines the same style names.
 
@@ -27,6 +31,7 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
+import functools
 import html
 import io
 import re
@@ -43,6 +48,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from .alttext import data_table, describe
+from .escape import OUTPUT_INLINE_RULES_OFF, csv_cell_text, sanitize_html
 from .i18n import Translator
 from .ooxml import normalise_zip
 from .outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
@@ -96,7 +102,8 @@ def _fix_core(doc: Any, title: str) -> None:
     props = doc.core_properties
     props.author = "perspectives"
     props.last_modified_by = "perspectives"
-    props.title = title
+    # Word's core properties hold at most 255 characters (a long name or title is cut, not refused).
+    props.title = title if len(title) <= 255 else title[:254] + "…"
     props.created = FIXED_DATE
     props.modified = FIXED_DATE
     props.last_printed = FIXED_DATE
@@ -123,13 +130,22 @@ def _style(doc: Any, name: str, fallback: str = "Normal") -> str:
         return fallback
 
 
+# Characters XML 1.0 cannot hold (python-docx refuses them): shown as the replacement character.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_text(text: str) -> str:
+    """``text`` as a Word run may hold it (XML escaping itself is python-docx's and lxml's)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _para(doc: Any, name: str, text: str | None = None) -> Any:
     """A new paragraph in style ``name`` (or Normal when the reference lacks it).
 
     The style id is looked up once per document and set directly: python-docx's own
     ``style=`` path searches every style on every paragraph, which dominated a report.
     """
-    paragraph = doc.add_paragraph(text) if text is not None else doc.add_paragraph()
+    paragraph = doc.add_paragraph(_xml_text(text)) if text is not None else doc.add_paragraph()
     paragraph._p.style = _style_id(doc, name)
     return paragraph
 
@@ -144,30 +160,87 @@ def _style_id(doc: Any, name: str, fallback: str = "Normal") -> str:
 
 # --------------------------------------------------------------------------- markdown subset
 
-_INLINE = re.compile(r"(\*\*[^*]+\*\*|\*[^*\s][^*]*\*|_[^_\s][^_]*_|`[^`]+`)")
+@functools.cache
+def _inline_parser(composed: bool) -> Any:
+    """The inline Markdown parser (mistune's, CommonMark); for a run's Markdown (``composed``) without links."""
+    import mistune
+
+    md = mistune.create_markdown(renderer=None, plugins=["strikethrough"])
+    if composed:
+        md.inline.rules = [r for r in md.inline.rules if r not in OUTPUT_INLINE_RULES_OFF]
+    return md.inline
 
 
-def _inline(paragraph: Any, text: str) -> None:
-    """Add runs for **bold**, *italic*/_italic_ and `code` (no nesting: our narrative needs none)."""
-    text = html.unescape(re.sub(r"<[^>]+>", "", text))
-    for part in _INLINE.split(text):
-        if not part:
-            continue
-        if part.startswith("**") and part.endswith("**") and len(part) > 4:
-            paragraph.add_run(part[2:-2]).bold = True
-        elif (part[0] in "*_") and part.endswith(part[0]) and len(part) > 2:
-            paragraph.add_run(part[1:-1]).italic = True
-        elif part.startswith("`") and part.endswith("`"):
-            paragraph.add_run(part[1:-1]).font.name = "Consolas"
-        else:
-            paragraph.add_run(part)
+# A run's look: bold, italic, code, struck through.
+_Look = tuple[bool, bool, bool, bool]
 
 
-def _markdown(doc: Any, source: str, style: str | None = None, levels: HeadingLevels | None = None) -> None:
+def _segments(tokens: list[dict[str, Any]], look: _Look = (False, False, False, False)) -> list[tuple[str, _Look]]:
+    """(text, look) pieces of parsed inline Markdown: every token's text, literally."""
+    from mistune.util import unescape
+
+    bold, italic, code, strike = look
+    out: list[tuple[str, _Look]] = []
+    for token in tokens:
+        kind = token["type"]
+        if kind == "text":
+            out.append((unescape(token["raw"]), look))  # a character reference is its character
+        elif kind == "codespan":
+            out.append((token["raw"], (bold, italic, True, strike)))
+        elif kind in ("softbreak", "linebreak"):
+            out.append((" ", look))
+        elif kind == "strong":
+            out += _segments(token["children"], (True, italic, code, strike))
+        elif kind == "emphasis":
+            out += _segments(token["children"], (bold, True, code, strike))
+        elif kind == "strikethrough":
+            out += _segments(token["children"], (bold, italic, code, True))
+        elif "children" in token:  # a link's text, an image's alt text
+            out += _segments(token["children"], look)
+        else:  # raw HTML is shown as the text it is, as in the HTML report
+            out.append((str(token.get("raw", "")), look))
+    return out
+
+
+def _inline(paragraph: Any, text: str, composed: bool = True, caption: bool = False) -> None:
+    """Add the runs of one paragraph's inline Markdown: **bold**, *italic*, `code`, the rest text.
+
+    Args:
+        paragraph: the Word paragraph.
+        text: its Markdown (lines already joined).
+        composed: the Markdown a run composed (no link is read in it) or a notebook's own.
+        caption: a caption written in italics as a whole (``*...*``): the Caption style
+            shows it so; the emphasis is not repeated on the run.
+    """
+    tokens = _inline_parser(composed)(text, {"ref_links": {}})
+    if caption and len(tokens) == 1 and tokens[0]["type"] == "emphasis":
+        tokens = tokens[0]["children"]
+    merged: list[tuple[str, _Look]] = []
+    for piece, look in _segments(tokens):
+        if merged and merged[-1][1] == look:
+            merged[-1] = (merged[-1][0] + piece, look)
+        elif piece:
+            merged.append((piece, look))
+    for piece, (bold, italic, code, strike) in merged:
+        run = paragraph.add_run(_xml_text(piece))
+        if bold:
+            run.bold = True
+        if italic:
+            run.italic = True
+        if code:
+            run.font.name = "Consolas"
+        if strike:
+            run.font.strike = True
+
+
+def _markdown(doc: Any, source: str, style: str | None = None, levels: HeadingLevels | None = None,
+              composed: bool = True) -> None:
     """Headings (#, ##, ###), bullets, blockquotes and paragraphs of a Markdown text.
 
     ``levels`` keeps heading levels from skipping across the whole document (Word's
-    navigation pane and the PDF a partner exports from Word follow them).
+    navigation pane and the PDF a partner exports from Word follow them). ``composed``: a
+    run's Markdown output, whose texts from data are escaped and in which no link is read
+    (False for a notebook's own Markdown cell).
     """
     levels = levels or HeadingLevels()
     paragraph_lines: list[str] = []
@@ -175,7 +248,7 @@ def _markdown(doc: Any, source: str, style: str | None = None, levels: HeadingLe
     def flush() -> None:
         if paragraph_lines:
             text = " ".join(line.strip() for line in paragraph_lines)
-            _inline(_para(doc, style or "Normal"), text)
+            _inline(_para(doc, style or "Normal"), text, composed)
             paragraph_lines.clear()
 
     for line in source.splitlines():
@@ -187,13 +260,13 @@ def _markdown(doc: Any, source: str, style: str | None = None, levels: HeadingLe
         elif heading:
             flush()
             level = levels(min(len(heading.group(1)), 3))
-            _inline(_para(doc, f"Heading {level}"), heading.group(2).strip("# "))
+            _inline(_para(doc, f"Heading {level}"), heading.group(2).strip("# "), composed)
         elif bullet:
             flush()
-            _inline(_para(doc, "List Bullet"), bullet.group(1))
+            _inline(_para(doc, "List Bullet"), bullet.group(1), composed)
         elif stripped.startswith(">"):
             flush()
-            _inline(_para(doc, "Quote"), stripped.lstrip("> ").strip())
+            _inline(_para(doc, "Quote"), stripped.lstrip("> ").strip(), composed)
         else:
             paragraph_lines.append(stripped)
     flush()
@@ -203,9 +276,12 @@ def _markdown(doc: Any, source: str, style: str | None = None, levels: HeadingLe
 
 
 def _table(doc: Any, csv_path: Path) -> None:
-    """A native Word table from a published CSV (first row: headers; first column: row labels)."""
+    """A native Word table from a published CSV (first row: headers; first column: row labels).
+
+    A cell the CSV neutralised for spreadsheets is shown as the text it stands for.
+    """
     with csv_path.open(encoding="utf-8", newline="") as handle:
-        _table_rows(doc, [row for row in csv.reader(handle)])
+        _table_rows(doc, [[csv_cell_text(cell) for cell in row] for row in csv.reader(handle)])
 
 
 def _table_rows(doc: Any, rows: Sequence[Sequence[str]]) -> None:
@@ -227,7 +303,7 @@ def _table_rows(doc: Any, rows: Sequence[Sequence[str]]) -> None:
         bold = "<w:rPr><w:b/></w:rPr>" if r == 0 else ""
         for c in range(width):
             text = row[c] if c < len(row) else ""
-            run = f'<w:r>{bold}<w:t xml:space="preserve">{xml_escape(text)}</w:t></w:r>' if text else ""
+            run = f'<w:r>{bold}<w:t xml:space="preserve">{xml_escape(_xml_text(text))}</w:t></w:r>' if text else ""
             xml.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{column}"/></w:tcPr><w:p>{run}</w:p></w:tc>')
         xml.append("</w:tr>")
     xml.append("</w:tbl>")
@@ -246,7 +322,7 @@ def _figure(doc: Any, png: bytes, description: str) -> None:
     (the drawing's ``descr``, which Word shows as Alt Text and screen readers read).
     """
     shape = doc.add_picture(io.BytesIO(png), width=FIGURE_WIDTH)
-    shape._inline.docPr.set("descr", description)
+    shape._inline.docPr.set("descr", _xml_text(description))
 
 
 def _mark_header_row(table: Any) -> None:
@@ -326,7 +402,7 @@ def _output(doc: Any, output: dict[str, Any], run_dir: Path) -> None:
     kind = output.get("output_type")
     if kind == "stream":
         if output.get("name") == "stdout" and _join(output.get("text", "")).strip():
-            doc.add_paragraph(_join(output["text"]).strip())
+            doc.add_paragraph(_xml_text(_join(output["text"]).strip()))
         return
     if kind not in ("display_data", "execute_result"):
         return
@@ -341,19 +417,20 @@ def _output(doc: Any, output: dict[str, Any], run_dir: Path) -> None:
         style = "Caption" if meta.get("kind") == "caption" else None
         text = _join(data["text/markdown"])
         if style:
-            _inline(_para(doc, style), text.strip().strip("*"))
+            _inline(_para(doc, style), text.strip(), caption=True)
         else:
             _markdown(doc, text)
         return
     if "text/html" in data:
         # An HTML output without table metadata: keep its words, lose the layout.
-        text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", _join(data["text/html"])))).strip()
+        clean = sanitize_html(_join(data["text/html"]))
+        text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", clean))).strip()
         if text:
-            doc.add_paragraph(text)
+            doc.add_paragraph(_xml_text(text))
         return
     plain = _join(data.get("text/plain", "")).strip()
     if plain and not re.match(r"^<.*(?: at 0x[0-9a-fA-F]+|Figure size [^>]*)>$", plain, re.DOTALL):
-        doc.add_paragraph(plain)
+        doc.add_paragraph(_xml_text(plain))
 
 
 def _section(doc: Any, notebook: Path, title: str, translator: Translator, outline: Outline,
@@ -363,7 +440,7 @@ def _section(doc: Any, notebook: Path, title: str, translator: Translator, outli
     start = len(doc.paragraphs)
     for index, cell in shown_cells(outline.notebook(notebook)):
         if cell.get("cell_type") == "markdown":
-            _markdown(doc, translator.markdown(_join(cell.get("source", ""))), levels=levels)
+            _markdown(doc, translator.markdown(_join(cell.get("source", ""))), levels=levels, composed=False)
             continue
         for i, output in enumerate(cell.get("outputs", [])):
             if outline.absorbed(notebook, index, i):
@@ -384,7 +461,7 @@ def _section(doc: Any, notebook: Path, title: str, translator: Translator, outli
     heading_id = _style_id(doc, "Heading 1")
     if not any(p._p.style == heading_id for p in added):
         first = added[0] if added else doc.add_paragraph()
-        first.insert_paragraph_before(title, style=_style(doc, "Heading 1"))
+        first.insert_paragraph_before(_xml_text(title), style=_style(doc, "Heading 1"))
         # The section's own headings were levelled before its title existed: level them again
         # under it, so that none skips.
         ids = {_style_id(doc, f"Heading {k}"): k for k in (3, 2, 1)}
@@ -413,10 +490,11 @@ def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | Non
     tr = translator or Translator(getattr(meta, "lang", "en"))
     outline = outline or Outline([s.notebook for s in sections], tr)
     doc = _open_reference(reference)
-    doc.add_paragraph(meta.name, style=_style(doc, "Title"))
-    doc.add_paragraph(meta.study_title, style=_style(doc, "Subtitle"))
+    # The frame's texts (names, titles, file names) are plain runs: Word reads no markup in them.
+    doc.add_paragraph(_xml_text(meta.name), style=_style(doc, "Title"))
+    doc.add_paragraph(_xml_text(meta.study_title), style=_style(doc, "Subtitle"))
     if meta.partner:
-        doc.add_paragraph(tr("Partner organisation: {partner}", partner=meta.partner))
+        doc.add_paragraph(_xml_text(tr("Partner organisation: {partner}", partner=meta.partner)))
     if meta.inputs:
         doc.add_paragraph(tr("Built from:"))
         rows = [(tr("Input"), tr("File"), "sha256")] + [(i["role"], i["name"], i["sha256"]) for i in meta.inputs]
@@ -424,16 +502,16 @@ def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | Non
         table.style = _style(doc, "Table Grid", "Normal Table")
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
-                table.cell(r, c).text = value
+                table.cell(r, c).text = _xml_text(value)
         _mark_header_row(table)
     for warning in meta.warnings:
-        doc.add_paragraph(warning).runs[0].bold = True
+        doc.add_paragraph(_xml_text(warning)).runs[0].bold = True
     _toc(doc, tr("Contents"), tr("Right-click and choose Update Field to show the contents."))
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     levels = HeadingLevels()
     for section in sections:
         _section(doc, section.notebook, tr(section.title), tr, outline, levels)
-    _fix_core(doc, f"{meta.name} | {meta.study_title}")
+    _fix_core(doc, _xml_text(f"{meta.name} | {meta.study_title}"))
     doc.core_properties.language = tr.lang
     raw = io.BytesIO()
     doc.save(raw)

@@ -83,6 +83,7 @@ import yaml
 
 from . import analysis, claims, fmt, qualitative, stats
 from .analysis import ALL
+from .escape import CONTENT_SECURITY_POLICY, frame_csv
 from .fmt import round_half_up
 from .study import load_study, repo_root
 
@@ -1115,6 +1116,7 @@ def _html(result: pd.DataFrame, paraphrases: Mapping[str, str]) -> str:
     r = rates(result)
     w = withheld_counts(result)
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">',
              "<title>Fidelity to the published claims</title>", f"<style>{_CSS}</style></head><body>",
              "<h1>Fidelity to the published claims</h1>",
              f"<p>{len(result)} printed claims; {r['computable']} computable. Of those, "
@@ -1143,9 +1145,8 @@ def write_report(result: pd.DataFrame, out: str | Path, claims_path: str | Path 
     """Write ``<out>/fidelity/claims.csv`` and ``index.html``; returns the folder."""
     folder = Path(out) / "fidelity"
     folder.mkdir(parents=True, exist_ok=True)
-    buffer = io.StringIO()
-    result.to_csv(buffer, index=False, lineterminator="\n")
-    (folder / "claims.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    # Claims' texts come from data/claims.csv: a cell a spreadsheet would run is neutralised.
+    (folder / "claims.csv").write_bytes(frame_csv(result, index=False).encode("utf-8"))
     table = claims.load_claims(claims_path)
     paraphrases = dict(zip(table["claim_id"], table["paraphrase"], strict=True))
     (folder / "index.html").write_text(_html(result, paraphrases), encoding="utf-8")

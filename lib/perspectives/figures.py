@@ -90,6 +90,8 @@ plt.rcParams.update({
     # A fixed title height: matplotlib would otherwise measure every tick label at each draw
     # to keep the title clear of top ticks, which these figures never have.
     "axes.titley": 1.0,
+    # Labels and titles come from data: "$...$" in one is text, never mathtext to parse.
+    "text.parse_math": False,
 })
 
 

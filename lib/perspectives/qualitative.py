@@ -15,7 +15,8 @@ Inputs
 
 Outputs
     Validated data frames and dataclasses, count tables (``pd.Series``/``pd.DataFrame``) and
-    Markdown strings. Loaders raise :class:`QualitativeDataError` naming the file, the column,
+    Markdown strings (every text from the data files written as text:
+    :func:`perspectives.escape.markdown_text`). Loaders raise :class:`QualitativeDataError` naming the file, the column,
     the row numbers (as line numbers in the file) and the fix.
 """
 
@@ -33,6 +34,7 @@ import pandas as pd
 import yaml
 
 from perspectives import refiqda
+from perspectives.escape import markdown_text
 from perspectives.screen import ScreenLog, screen_excerpts
 from perspectives.study import Country, load_study, repo_root
 
@@ -769,7 +771,7 @@ def _evidence_lines(themes: list[str], survey_items: list[str], country: str | N
     if themes and has_conv:
         scope = conversations if whole else conversations[conversations["country"] == country]
         n = int((participants if whole else participants[participants["country"] == country])["participant_id"].nunique())
-        where = "participants" if whole else f"participants in {names[country]}"
+        where = "participants" if whole else f"participants in {markdown_text(names[country])}"
         # One index of the scope serves every theme (the themes were checked at load).
         raisers, order = _raisers(scope), _country_order(scope["country"])
         for code in themes:
@@ -779,9 +781,10 @@ def _evidence_lines(themes: list[str], survey_items: list[str], country: str | N
             if whole:
                 detail = " (" + ", ".join(f"{c} {count_text(int(v), int((participants['country'] == c).sum()))}"
                                           for c, v in per_country.items()) + ")"
-            lines.append(f"  - {codebook.label(code)} (`{code}`): raised by {count_text(k, n)} {where}{detail}")
+            lines.append(f"  - {markdown_text(codebook.label(code))} (`{code}`): raised by {count_text(k, n)} "
+                         f"{where}{detail}")
     elif themes:
-        lines.append(f"  - {conversations_note(country, participants, study_path)}")
+        lines.append(f"  - {markdown_text(conversations_note(country, participants, study_path))}")
     if survey_items:
         lines.append("  - Frontline workers' survey: " + ", ".join(f"`{s}`" for s in survey_items))
     return lines
@@ -854,7 +857,7 @@ def render_roundtable(evidence_country: str | None = None, *, conversations: pd.
     fmt = count_text or _default_count_text
     out = []
     for item in load_roundtable(path, codebook):
-        out.append(f"- **{item['title']}.** {item['text'].strip()}")
+        out.append(f"- **{markdown_text(item['title'])}.** {markdown_text(item['text'])}")
         out.extend(_evidence_lines(item.get("themes", []), item.get("survey_items", []), evidence_country,
                                    conversations, participants, codebook, fmt, study_path))
     return "\n".join(out) + "\n"
@@ -874,9 +877,9 @@ def render_recommendations(country: str | None = None, *, conversations: pd.Data
     fmt = count_text or _default_count_text
     out = []
     for group in load_recommendations(path, codebook):
-        out.append(f"### {group['title']}\n")
+        out.append(f"### {markdown_text(group['title'])}\n")
         for rec in group["items"]:
-            out.append(f"{rec['number']}. **{rec['title']}** {rec['text'].strip()}")
+            out.append(f"{int(rec['number'])}. **{markdown_text(rec['title'])}** {markdown_text(rec['text'])}")
             lines = _evidence_lines(rec.get("themes", []), rec.get("survey_items", []), country,
                                     conversations, participants, codebook, fmt, study_path)
             if lines:

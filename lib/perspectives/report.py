@@ -17,12 +17,16 @@ Inputs
 Outputs
     In ``output_dir``: ``tables/*.csv``, ``figures/*.png`` (and ``*.svg``), ``values.json``
     (a list of {name, value, n, country, section}), shown in the notebook as Markdown, HTML tables
-    and images; nothing row-level. With ``lang`` other than English, also
+    and images; nothing row-level. Every text from data or configuration (names, labels,
+    answers, excerpts, titles, catalogue strings) enters the Markdown as text
+    (:func:`perspectives.escape.markdown_text`) and the CSV through
+    :func:`perspectives.escape.csv_cell`. With ``lang`` other than English, also
     ``missing_translations.json`` listing the strings shown in English for want of a translation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Iterable
@@ -36,6 +40,8 @@ from IPython.display import HTML, Image, Markdown, display
 
 from . import alttext, analysis, disclosure, figures, fmt, i18n
 from .analysis import ALL
+from .escape import frame_csv, markdown_fields
+from .escape import markdown_text as md
 from .study import load_grid, load_study, repo_root, report_folder
 
 
@@ -212,14 +218,14 @@ class Section:
     # ------------------------------------------------------------------ display
     def header(self) -> None:
         """The section's title as the report's heading."""
-        display(Markdown(f"# {self.title}"))
+        display(Markdown(f"# {md(self.title)}"))
 
     def heading(self, text: str, level: int = 2) -> None:
-        """A heading of ``level`` (default 2) in the report."""
-        display(Markdown(f"{'#' * level} {text}"))
+        """A heading of ``level`` (default 2) in the report; ``text`` is shown as it is written."""
+        display(Markdown(f"{'#' * level} {md(text)}"))
 
     def _paragraph(self, text: str) -> None:
-        """A paragraph of narrative already filled and translated."""
+        """A paragraph of narrative already filled and translated: Markdown whose texts are escaped."""
         display(Markdown(text))
 
     def say(self, template: str, **fields: Any) -> None:
@@ -229,7 +235,8 @@ class Section:
         to English and is listed), then its fields are filled: ``{place}`` (the report's
         population), ``{v[NAME]}`` (a number published by ``crosstab`` or ``table`` in this
         run, by its recorded name without the measure: ``{v[barriers_by_gender.stigma_shame.female].pct}``;
-        ``.n``, ``.pct`` and ``.pct_n`` choose the form) and any ``fields`` given. A sentence
+        ``.n``, ``.pct`` and ``.pct_n`` choose the form) and any ``fields`` given (shown as
+        text: Markdown or HTML in a field is not read as markup). A sentence
         that would print a withheld number is dropped, and one note says numbers are withheld.
 
         Raises:
@@ -241,8 +248,8 @@ class Section:
         if numbers:
             raise TypeError(f"say(): {', '.join(numbers)} {'is a number' if len(numbers) == 1 else 'are numbers'}; "
                             "publish numbers with section.crosstab(...) and quote them as {v[NAME]}")
-        self._paragraph(analysis.fill(self.t(template), self._withheld_note(), place=self.place,
-                                      v=self.v, **fields))
+        self._paragraph(analysis.fill(self.t(template), self._withheld_note(), place=md(self.place),
+                                      v=self.v, **markdown_fields(fields)))
 
     def _record(self, name: str, value: Any, n: int | None = None, country: str | None = None, **extra: Any) -> None:
         """Record a number of this run that is not a count of respondents (an age range, a count of excerpts)."""
@@ -268,14 +275,15 @@ class Section:
         flat = frame.copy()
         if isinstance(flat.columns, pd.MultiIndex):
             flat.columns = [" ".join(str(part) for part in col if part) for col in flat.columns]
-        flat.to_csv(folder / f"{stem}.csv", index_label="")
+        # Spreadsheets read a cell starting with "=", "+", "-" or "@" as a formula: neutralised.
+        (folder / f"{stem}.csv").write_bytes(frame_csv(flat, index_label="").encode("utf-8"))
         # Positions are the CSV's data rows and columns (0-based, the index column not counted).
         (folder / f"{stem}.disclosure.json").write_text(
             "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
                               for item in table.describe()) + "\n]\n", encoding="utf-8")
         self._note(table.notes)
         # Marked as a caption so the DOCX renderer gives it Word's Caption style.
-        display(Markdown("*" + self.t("Table: {caption}", caption=caption) + "*"),
+        display(Markdown("*" + md(self.t("Table: {caption}", caption=caption)) + "*"),
                 metadata={"perspectives": {"kind": "caption", "of": "table"}})
         # The metadata lets other renderers (DOCX) rebuild a native table from the CSV.
         display(HTML(frame.to_html(classes="report-table", na_rep="", border=0)),
@@ -293,7 +301,7 @@ class Section:
         display(Image(data=png, format="png"),
                 metadata={"perspectives": {"kind": "figure", "png": f"figures/{stem}.png", "caption": caption,
                                            **({"chart": chart.to_json()} if chart else {})}})
-        display(Markdown(f"*{caption}*"), metadata={"perspectives": {"kind": "caption", "of": "figure"}})
+        display(Markdown(f"*{md(caption)}*"), metadata={"perspectives": {"kind": "caption", "of": "figure"}})
 
     # ------------------------------------------------------------------ analyses
     def run(self, analysis_id: str, show_table: bool = True) -> analysis.Result:
@@ -319,7 +327,9 @@ class Section:
             if spec.get("question") == analysis.COUNTRY_QUESTION and not self.t.is_default:
                 result.context.update(analysis.country_fields(result.context, self.names, self.t, self.t.plural,
                                                               self.lang))
-            self._paragraph(result.narrative(self.t(spec["text"]), self.place, self._withheld_note()))
+            # The sentence's fields (names, lists of countries) are text; its cells are numbers.
+            narrated = dataclasses.replace(result, context=markdown_fields(result.context))
+            self._paragraph(narrated.narrative(self.t(spec["text"]), md(self.place), self._withheld_note()))
         figure = spec.get("figure")
         caption_base = self.t(figure["caption"] if figure else spec.get("caption")
                               or analysis_id.replace("_", " ").capitalize())
@@ -382,11 +392,11 @@ class Section:
         """The test's sentence, or why it is not shown (its table has withheld cells)."""
         if result.test_withheld:
             self._paragraph(self.t("The test across {by} is not shown: its table has withheld cells, which "
-                                   "its statistic could reveal.", by=by))
+                                   "its statistic could reveal.", by=md(by)))
             return
         template = ("Test across {by}: {test} (some expected counts are small; read with care)."
                     if getattr(result.test, "small_expected", False) else "Test across {by}: {test}.")
-        self._paragraph(self.t(template, by=by, test=fmt.fmt_test(result.test)))
+        self._paragraph(self.t(template, by=md(by), test=md(fmt.fmt_test(result.test))))
 
     def figure(self, result: analysis.Result, caption: str, kind: str = "bars") -> None:
         """Draw a published result's shares (withheld cells are not drawn).
@@ -426,7 +436,7 @@ class Section:
     def _withheld_note(self) -> str:
         """Said once where a sentence was dropped because its number is withheld."""
         return self.t("Some numbers for {place} are withheld under the small-cell rule; the table shows "
-                      "those that can be published.", place=self.place)
+                      "those that can be published.", place=md(self.place))
 
     def _draw(self, result: analysis.Result, spec: dict, stem: str, caption: str) -> None:
         title = self.t("{caption} — {place}", caption=self.t(spec["figure"]["caption"]), place=self.names[self.country])
@@ -452,7 +462,7 @@ class Section:
     def finish(self) -> Path:
         """Explain the marks used and write ``values.json``; returns its path."""
         if self.notes:
-            self._paragraph(f"**{self.t('Notes on the tables.')}** " + " ".join(self.t(n) for n in self.notes))
+            self._paragraph(f"**{md(self.t('Notes on the tables.'))}** " + " ".join(md(self.t(n)) for n in self.notes))
         self.t.write_missing(self.output_dir)
         path = self.output_dir / "values.json"
         path.write_text(json.dumps(self.values, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
@@ -500,7 +510,7 @@ class Section:
             t("Of {total} responses received for {place}, {eligible} were eligible and complete and are "
               "analysed here; {partial} stopped before the end and {disqualified} did not meet an "
               "eligibility criterion."),
-            self._withheld_note(), total=analysis.WITHHELD if total_n is None else f"{total_n:,}", place=self.place,
+            self._withheld_note(), total=analysis.WITHHELD if total_n is None else f"{total_n:,}", place=md(self.place),
             **{key: cell.n for key, cell in fields.items()}))
 
     def _cell_value(self, mask: disclosure.Mask, cell: str, name: str, **extra: Any) -> dict[str, Any]:
@@ -532,7 +542,7 @@ class Section:
         from . import qualitative
 
         country = None if self.is_synthesis else self.country
-        self._paragraph(self.t(qualitative.conversations_note(country)))
+        self._paragraph(md(self.t(qualitative.conversations_note(country))))
         if not qualitative.has_conversations(country):
             return
         participants = self.participants
@@ -605,7 +615,7 @@ class Section:
 
         country = None if self.is_synthesis else self.country
         if not self.is_synthesis:
-            self._paragraph(self.t(qualitative.conversations_note(country)))
+            self._paragraph(md(self.t(qualitative.conversations_note(country))))
             if not qualitative.has_conversations(country):
                 return
         codebook = qualitative.load_codebook()
@@ -654,7 +664,7 @@ class Section:
             self.t.note_missing("conversation excerpts (shown as recorded)")
             self._paragraph(self.t("**Excerpts** (in the embedded data these are synthetic summaries; an excerpt is shown "
                             "only with the participant's consent and after a screen for identifying details):")
-                     + "\n\n" + "\n\n".join(f"> {text}" for text in excerpts))
+                     + "\n\n" + "\n\n".join(f"> {md(text)}" for text in excerpts))
         blocked = int(log["blocked"].sum()) if len(log) else 0
         self._record(f"excerpts.{self.section}.blocked", blocked)
         if blocked:
@@ -697,15 +707,15 @@ class Section:
         label = self.survey.instrument.label(question)
         if chosen.shown:
             self._paragraph(self.t("Answers to the open question '{label}', approved for publication and screened for "
-                            "identifying details:", label=label) + "\n\n" +
-                     "\n\n".join(f"> {text}" for text in chosen.shown))
+                            "identifying details:", label=md(label)) + "\n\n" +
+                     "\n\n".join(f"> {md(text)}" for text in chosen.shown))
         else:
             self._paragraph(analysis.fill(
                 self.t("{n} workers answered the open question '{label}'; no answer is shown because none "
                        "has been approved for publication and passed the identifying-details screen."),
                 self.t("No answer to the open question '{label}' is shown: none has been approved for "
-                       "publication and passed the identifying-details screen.", label=label),
-                n=analysis.Cell(mask, f"{own}|yes").n, label=label))
+                       "publication and passed the identifying-details screen.", label=md(label)),
+                n=analysis.Cell(mask, f"{own}|yes").n, label=md(label)))
 
     def recommendations(self) -> None:
         """The recommendations with the evidence each rests on (this country's where it has some)."""
@@ -730,7 +740,7 @@ class Section:
         from .summary import key_findings
 
         report_dir = self.output_dir.parent
-        findings, used = key_findings(report_dir, self.country, self.place, translate=self.t)
+        findings, used = key_findings(report_dir, self.country, md(self.place), translate=self.t)
         for heading, bullets in findings:
             self.heading(heading, 3)
             self._paragraph("\n".join(f"- {b}" for b in bullets))
