@@ -208,18 +208,24 @@ def _name_words() -> dict[str, frozenset[str]]:
     return {lang: frozenset(words) for lang, words in found.items()}
 
 
+@functools.lru_cache(maxsize=8)
 def _endings(lang: str) -> tuple[tuple[str, str], ...]:
     return tuple(tuple(rule.split(">")) for rule in _cues()["name_endings"].get(lang) or ())  # type: ignore[misc]
 
 
-def name_forms(word: str, langs: Iterable[str]) -> set[str]:
+def name_forms(word: str, langs: Iterable[str]) -> frozenset[str]:
     """The folded ``word`` and the forms it may have before case endings (Amrom: amra)."""
+    return _name_forms(word, tuple(langs))
+
+
+@functools.lru_cache(maxsize=65536)
+def _name_forms(word: str, langs: tuple[str, ...]) -> frozenset[str]:
     forms = {word}
     for lang in langs:
         for strip, add in _endings(lang):
             if word.endswith(strip) and len(word) - len(strip) >= 2:
                 forms.add(word[: len(word) - len(strip)] + add)
-    return forms
+    return frozenset(forms)
 
 
 # --------------------------------------------------------------------------- tokens and phrases
@@ -304,6 +310,7 @@ class _Phrases:
 
     exact: Mapping[str, tuple[tuple[str, ...], ...]]
     prefixed: tuple[tuple[str, ...], ...]
+    starts: tuple[str, ...] = ()   # the first word of each prefixed phrase, without its "*"
 
     @classmethod
     def of(cls, phrases: Iterable[str]) -> _Phrases:
@@ -320,14 +327,17 @@ class _Phrases:
                 prefixed.append(words)
             else:
                 exact.setdefault(words[0], []).append(words)
-        return cls({k: tuple(v) for k, v in exact.items()}, tuple(prefixed))
+        return cls({k: tuple(v) for k, v in exact.items()}, tuple(prefixed), tuple(w[0][:-1] for w in prefixed))
 
     def end(self, keys: list[str], i: int) -> int:
         """Index after the longest phrase that starts at token ``i``, or 0 when none does."""
         best = 0
         if i >= len(keys):
             return 0
-        for words in (*self.exact.get(keys[i], ()), *self.prefixed):
+        candidates = self.exact.get(keys[i], ())
+        if self.starts and keys[i].startswith(self.starts):
+            candidates = (*candidates, *self.prefixed)
+        for words in candidates:
             n = len(words)
             if i + n <= len(keys) and all(
                 keys[i + j].startswith(w[:-1]) if w.endswith("*") else keys[i + j] == w for j, w in enumerate(words)
@@ -337,12 +347,12 @@ class _Phrases:
 
     def has(self, key: str) -> bool:
         """Whether one word is itself a one-word cue."""
-        return (key,) in self.exact.get(key, ()) or any(
+        return (key,) in self.exact.get(key, ()) or bool(self.starts) and key.startswith(self.starts) and any(
             len(w) == 1 and key.startswith(w[0][:-1]) for w in self.prefixed)
 
 
 _FAMILIES = (
-    "function_words", "naming_cues", "naming_words", "case_cues", "honorifics", "person_nouns", "relatives", "unique_roles",
+    "function_words", "naming_cues", "naming_words", "case_cues", "honorifics", "person_nouns", "professions", "relatives", "unique_roles",
     "only_words", "works_at", "person_verbs", "clitics", "age_words", "age_verbs", "residence_cues", "locatives",
     "locality_words", "street_words", "unit_words", "address_cues", "school_words", "ordinals", "platform_words",
     "account_words", "phone_cues", "helpline_cues", "id_cues", "law_cues", "birth_cues", "not_names",
@@ -447,7 +457,7 @@ def _territories(langs: tuple[str, ...]) -> frozenset[str]:
         names.update(fold(n) for n in loc.territories.values())
         names.update(fold(n) for n in loc.languages.values())
         names.update(fold(d) for ctx in ("format", "stand-alone") for d in loc.days[ctx]["wide"].values())
-    return frozenset(names)
+    return frozenset(n for n in names if len(n) >= 4)  # CLDR also has short names ("San", a language)
 
 
 # --------------------------------------------------------------------------- the analysed text
@@ -460,6 +470,7 @@ class _Text:
     toks: list[_Tok]
     vocab: _Vocab
     guess: tuple[str, ...]
+    gazetteer: Places
 
     @property
     def keys(self) -> list[str]:
@@ -528,6 +539,12 @@ _USERNAME_RE = re.compile(
 )
 _DOTTED_RE = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)+")
 _QUOTED_RE = re.compile(r"[\"“”„«»']([^\"“”„«»']{2,40})[\"“”„«»']")
+# After an identity or case word: a number with its separators ("2-123/2022", "1.023.456.789").
+_ID_AFTER_CUE_RE = re.compile(
+    r"[\s:#.°º\-]*(?:(?:nr|no|n|br|num|número|numero|numri|broj)\.?[\s:#.°º]*)?([A-Za-z]{0,4}[\s\-]?\d[\w\-/.]*\d)",
+    re.IGNORECASE)
+# Letters and six digits or more in one word: a passport or document number ("AB1234567").
+_MIXED_ID_RE = re.compile(r"\b(?=[A-Za-z]*\d)[A-Za-z]{1,3}\d{6,}[A-Za-z]?\b")
 _PHONE_FALLBACK_RE = re.compile(r"(?<![\w/])\+?\(?\d[\d\s().\-/]{5,}\d(?![\w/])")
 _THOUSANDS_RE = re.compile(r"^\d{1,3}(?:[ .,\u00a0]\d{3})+$")
 _YEARS_RE = re.compile(r"^(?:19|20)\d{2}(?:\s*[-–/]\s*(?:19|20)?\d{2,4})*$")
@@ -555,7 +572,7 @@ def _email_re(langs: tuple[str, ...]) -> re.Pattern[str]:
     providers = "|".join(cues["email_providers"])
     return re.compile(
         rf"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-        rf"|[\w.+-]*[\w+-]\s*(?:@|{at})\s*(?:{providers}|[\w-]+)(?:\s*(?:\.|{dot})\s*[\w-]+)*\s*(?:\.|{dot})\s*(?:{tlds})\b",
+        rf"|[\w.+-]*[\w+-](?:\s+@\s+|{at})(?:{providers}|[\w-]+)(?:\s*(?:\.|{dot})\s*[\w-]+)*\s*(?:\.|{dot})\s*(?:{tlds})\b",
         re.IGNORECASE | re.UNICODE,
     )
 
@@ -731,11 +748,12 @@ def _id_hits(t: _Text) -> list[Hit]:
         end = t.vocab.id_cues.end(t.keys, i)
         if not end:
             continue
-        for j in range(end, min(end + 4, len(t.toks))):
-            tok = t.toks[j]
-            if tok.word and sum(c.isdigit() for c in tok.text) >= 5:
-                hits.append(t.hit("id_number", j, j + 1))
-                break
+        start = t.toks[end - 1].end
+        m = _ID_AFTER_CUE_RE.match(t.text, start)
+        if m and sum(c.isdigit() for c in m.group(1)) >= 4:
+            hits.append(Hit("id_number", m.span(1), m.group(1)))
+    for m in _MIXED_ID_RE.finditer(t.text):
+        hits.append(Hit("id_number", m.span(), m.group(0)))
     return hits
 
 
@@ -919,7 +937,7 @@ def _gazetteer_match(t: _Text, i: int, gazetteer: Places) -> _Place | None:
 
 def _place_candidates(t: _Text) -> list[_Place]:
     """Places named in the text: from the gazetteer, or introduced by a locality word."""
-    gazetteer = places()
+    gazetteer = t.gazetteer
     found: list[_Place] = []
     i = 0
     while i < len(t.toks):
@@ -959,7 +977,7 @@ def _after_locality_word(t: _Text, i: int) -> _Place | None:
     while j < len(t.toks) and (t.toks[j].text in ".:\"“„«'" or t.keys[j] in {"of", "de", "del", "la", "el", "las", "los", "e", "i"}):
         j += 1
     k = j
-    while k < len(t.toks) and t.toks[k].word and (t.toks[k].cap or (k > j and t.keys[k] in {"de", "del", "la", "e", "i", "od", "e"})):
+    while k < len(t.toks) and t.toks[k].word and (t.toks[k].cap or (k > j and t.keys[k] in {"de", "del", "la", "e", "i", "od"})):
         k += 1
     while k > j and not t.toks[k - 1].cap:
         k -= 1
@@ -993,10 +1011,10 @@ def _is_age(t: _Text, j: int) -> bool:
 def _place_hits(t: _Text, names: list[Hit]) -> list[Hit]:
     """Small places; large ones only where someone lives, comes from, or is described."""
     hits = []
-    if places().caseless:
+    if t.gazetteer.caseless:
         normal = unicodedata.normalize("NFC", t.text)
         if len(normal) == len(t.text):  # spans would not point into the text otherwise
-            for name in places().caseless:
+            for name in t.gazetteer.caseless:
                 for m in re.finditer(re.escape(name), t.text):
                     hits.append(Hit("place", (m.start(), m.end()), m.group(0)))
     for place in _place_candidates(t):
@@ -1012,14 +1030,14 @@ def _place_hits(t: _Text, names: list[Hit]) -> list[Hit]:
 def _unknown_place_hits(t: _Text) -> list[Hit]:
     """A capitalised word after a locative in a sentence about a person: a place too small to list."""
     hits = []
-    gazetteer = places()
+    gazetteer = t.gazetteer
     for i, tok in enumerate(t.toks):
         prev = t.word(i - 1)
         if not (tok.cap and not tok.initial and prev is not None and prev.word and t.vocab.locatives.has(prev.key)):
             continue
         if _not_a_person_or_place(t, i) or _gazetteer_match(t, i, gazetteer) is not None:
             continue
-        if _cue_word(t, tok.key, "person_nouns", "relatives", "unique_roles") or _in_institution_name(t, i - 1):
+        if _cue_word(t, tok.key, "person_nouns", "professions", "relatives", "unique_roles") or _in_institution_name(t, i - 1):
             continue
         if _person_in_sentence(t, i):
             hits.append(t.hit("place", i, i + 1))
@@ -1127,13 +1145,11 @@ def _school_specifier(t: _Text, end: int) -> int:
         if tok.text in "\"“„«'" or (tok.word and tok.text[0].isdigit()):
             return j + 1
         if tok.cap and not _not_a_person_or_place(t, j) and t.text[tok.start - 1:tok.start] not in ("#", "@"):
-            place = _gazetteer_match(t, j, places())
-            if place is None or not place.large:
-                return j + 1
+            return j + 1  # the school's own name ("Gimnazija Mostar", "primaria Benito Juárez")
     for k in range(end, stop - 1):
         nxt = t.toks[k + 1]
         if t.toks[k].word and t.vocab.locatives.has(t.keys[k]) and nxt.cap and not _not_a_person_or_place(t, k + 1):
-            place = _gazetteer_match(t, k + 1, places())
+            place = _gazetteer_match(t, k + 1, t.gazetteer)
             if place is None or not place.large:
                 return k + 2
     return 0
@@ -1148,21 +1164,29 @@ def _role_hits(t: _Text) -> list[Hit]:
     hits = []
     v = t.vocab
     for i in range(len(t.toks)):
-        end = v.unique_roles.end(t.keys, i) or v.works_at.end(t.keys, i)
+        end = v.unique_roles.end(t.keys, i) or v.works_at.end(t.keys, i) or _only_one(t, i)
         if not end:
             continue
-        j = end
         stop = t.clause_end(end, 10)
-        while j < stop:
+        located = False
+        for j in range(end, stop):
             tok = t.toks[j]
-            prev = t.word(j - 1)
-            if (tok.cap and not tok.initial and not _not_a_person_or_place(t, j)
-                    and prev is not None and (t.function(prev.key) or v.locatives.has(prev.key)
-                                              or v.locality_words.has(prev.key))):
+            located = located or (tok.word and (v.locatives.has(tok.key) or v.locality_words.has(tok.key)))
+            if located and tok.cap and not tok.initial and not _not_a_person_or_place(t, j):
                 hits.append(t.hit("role", i, j + 1))
                 break
-            j += 1
     return hits
+
+
+def _only_one(t: _Text, i: int) -> int:
+    """Index after "the only <profession or role>" starting at token ``i`` (0 when none)."""
+    v = t.vocab
+    end = v.only_words.end(t.keys, i)
+    for j in range(end, min(end + 3, len(t.toks))) if end else ():
+        role = v.professions.end(t.keys, j) or v.unique_roles.end(t.keys, j) or v.person_nouns.end(t.keys, j)
+        if role:
+            return role
+    return 0
 
 
 # --------------------------------------------------------------------------- names
@@ -1199,7 +1223,7 @@ def _is_name(t: _Text, i: int) -> bool:
     key = tok.key
     if len(key) < int(_cues()["min_name_letters"]) or t.function(key) or _not_a_person_or_place(t, i):
         return False
-    if key in t.vocab.numbers or _cue_word(t, key, "person_nouns", "relatives", "unique_roles", "person_verbs"):
+    if key in t.vocab.numbers or _cue_word(t, key, "person_nouns", "professions", "relatives", "unique_roles", "person_verbs"):
         return False
     prev = t.word(i - 1)
     if prev is not None and prev.word and t.vocab.law_cues.has(prev.key):
@@ -1211,8 +1235,8 @@ def _is_name(t: _Text, i: int) -> bool:
         if not ordinary:
             return len(key) >= 5 or capitalised or _person_context(t, i) or _after_with(t, i)
         return capitalised or _person_context(t, i)
-    if tok.cap:
-        if _gazetteer_match(t, i, places()) is not None:
+    if tok.cap and not tok.initial:
+        if _gazetteer_match(t, i, t.gazetteer) is not None:
             return False
         return _person_context(t, i, known=False) or _surname_like(t, i)
     return _named_by_cue(t, i)
@@ -1272,7 +1296,7 @@ def _context_before(t: _Text, i: int) -> bool:
         if t.toks[k].word and (v.honorifics.end(t.keys, k) == j + 1 or v.case_cues.end(t.keys, k) == i):
             return True
     if t.toks[i].cap and prev.word and not prev.text.endswith(("'s", "’s")) and (
-            v.person_nouns.has(prev.key) or v.unique_roles.has(prev.key)
+            v.person_nouns.has(prev.key) or v.unique_roles.has(prev.key) or v.professions.has(prev.key)
                                         or prev.key.endswith(("radnica", "radnik", "lucratoare", "punonjese"))):
         return True
     before = t.word(i - 2)
@@ -1384,7 +1408,7 @@ def screen_text(text: str, lang: str | None = None) -> ScreenResult:
         raise TypeError(f"screen_text expects a string, got {type(text).__name__}")
     vocab = _vocab(_languages(lang))
     toks = _tokens(text)
-    t = _Text(text, toks, vocab, _guess_languages(toks, vocab))
+    t = _Text(text, toks, vocab, _guess_languages(toks, vocab), places())
     names = _name_hits(t)
     hits = [
         *_email_hits(t),
@@ -1403,24 +1427,14 @@ def screen_text(text: str, lang: str | None = None) -> ScreenResult:
     return ScreenResult(blocked=bool(kept), hits=kept)
 
 
-def _row_language(row: pd.Series, lang: str | None) -> str | None:
-    """The language of a row: ``lang`` if given, else its country's language (English besides)."""
-    if lang is not None or "country" not in row.index:
-        return lang
-    study = load_study()
-    code = str(row["country"])
-    if code in study.codes and study.country(code).language in LANGUAGES:
-        return study.country(code).language
-    return None
-
-
 def screen_excerpts(
     df: pd.DataFrame, text_column: str = "excerpt", lang: str | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split rows into those whose text passes and a log of the blocked ones.
 
-    Each text is screened in its country's language and English when the frame has a
-    ``country`` column and ``lang`` is None; in all five languages otherwise.
+    Each text is screened with the word lists of ``lang`` and English, or of all five
+    languages when ``lang`` is None (the screen then judges words in the language the text
+    is written in).
 
     The log has one row per blocked text: ``row`` (the index label), ``participant_id`` and
     ``country`` when present, ``kinds`` (``;``-separated) and ``n_hits``. It never holds the
@@ -1431,7 +1445,7 @@ def screen_excerpts(
     keep: list[bool] = []
     records: list[dict[str, object]] = []
     for label, row in df.iterrows():
-        result = screen_text(str(row[text_column]), lang=_row_language(row, lang))
+        result = screen_text(str(row[text_column]), lang=lang)
         keep.append(not result.blocked)
         if result.blocked:
             rec: dict[str, object] = {"row": label}
