@@ -1,10 +1,16 @@
 """Tests for perspectives.screen: planted identifying details in five languages are caught,
-neutral synthetic excerpts pass, sentence-initial capitals are not names, logs carry no text."""
+neutral synthetic excerpts pass, sentence-initial capitals are not names, logs carry no text,
+and on the labelled set of approved answers (tests/fixtures/screen) the screen withholds the
+identifying answers and still shows the neutral ones."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 import pytest
+from num2words import num2words
+from screen_set import KINDS, load_all
 
 from perspectives.qualitative import load_codebook
 from perspectives.screen import HIT_KINDS, LANGUAGES, screen_excerpts, screen_text
@@ -20,6 +26,9 @@ PLANTED: list[tuple[str, str, str, str]] = [
     ("en", "email", "Write to survivor.voice@example.com for details.", "survivor.voice@example.com"),
     ("en", "url", "The site is www.example.org and it helped.", "www.example.org"),
     ("en", "handle", "My account was @lonely_girl99 then.", "@lonely_girl99"),
+    ("en", "id_number", "Her case file number is 2021/0456 at the court.", "2021/0456"),
+    ("en", "address", "They moved into flat 12 on the fourth floor.", "flat 12"),
+    ("en", "role", "Her uncle is the mayor of Pogradec and knows everyone.", "mayor of Pogradec"),
     # Spanish
     ("es", "name", "Después hablé con Ximena sobre eso.", "Ximena"),
     ("es", "place", "Vivíamos en Medellín en esa época.", "Medellín"),
@@ -29,6 +38,9 @@ PLANTED: list[tuple[str, str, str, str]] = [
     ("es", "email", "Escribí a ayuda.joven@correo.com.mx pidiendo ayuda.", "ayuda.joven@correo.com.mx"),
     ("es", "url", "Busqué en https://denuncia.gob.pe/formulario ese día.", "https://denuncia.gob.pe/formulario"),
     ("es", "handle", "Me escribía desde la cuenta @chico_lindo.", "@chico_lindo"),
+    ("es", "id_number", "Su DNI es 70012345 y lo pidieron en la comisaría.", "70012345"),
+    ("es", "address", "La familia vive en la Calle Los Olivos 455, cerca del mercado.", "Calle Los Olivos"),
+    ("es", "role", "Su papá es el alcalde de Pomabamba y no quiso denunciar.", "alcalde de Pomabamba"),
     # Romanian
     ("ro", "name", "Apoi am vorbit cu Doina despre asta.", "Doina"),
     ("ro", "place", "Locuiam atunci la Chișinău.", "Chișinău"),
@@ -38,6 +50,9 @@ PLANTED: list[tuple[str, str, str, str]] = [
     ("ro", "email", "Am scris la ajutor@siguronline.md imediat.", "ajutor@siguronline.md"),
     ("ro", "url", "Am găsit siguronline.md pe internet.", "siguronline.md"),
     ("ro", "handle", "Contul lui era @dorin.md pe rețea.", "@dorin.md"),
+    ("ro", "id_number", "Codul personal (IDNP) al fetei este 2009001234567.", "2009001234567"),
+    ("ro", "address", "Am vizitat familia la blocul 4, ap. 17.", "ap. 17"),
+    ("ro", "role", "Tatăl ei este preotul din satul Ciuciuleni.", "preotul din satul Ciuciuleni"),
     # Albanian
     ("sq", "name", "Pastaj fola me Arben për këtë.", "Arben"),
     ("sq", "place", "Atëherë jetonim në Shkodër.", "Shkodër"),
@@ -47,6 +62,9 @@ PLANTED: list[tuple[str, str, str, str]] = [
     ("sq", "email", "I shkrova adresës ndihme@shembull.al menjëherë.", "ndihme@shembull.al"),
     ("sq", "url", "E gjeta faqen isigurt.al më vonë.", "isigurt.al"),
     ("sq", "handle", "Ai më shkruante nga @djali_i_mire.", "@djali_i_mire"),
+    ("sq", "id_number", "Numri personal i vajzës është K05718123B.", "K05718123B"),
+    ("sq", "address", "Familja jeton në Rruga e Durrësit, pallati 8.", "pallati 8"),
+    ("sq", "role", "Babai i saj është kryetari i bashkisë në Pukë.", "kryetari i bashkisë në Pukë"),
     # Bosnian
     ("bs", "name", "Poslije sam pričala sa Lejla o tome.", "Lejla"),
     ("bs", "place", "Tada smo živjeli u Banja Luka.", "Banja Luka"),
@@ -56,6 +74,9 @@ PLANTED: list[tuple[str, str, str, str]] = [
     ("bs", "email", "Pisala sam na pomoc@primjer.ba odmah.", "pomoc@primjer.ba"),
     ("bs", "url", "Našla sam stranicu www.primjer.ba kasnije.", "www.primjer.ba"),
     ("bs", "handle", "Pisao mi je sa profila @tajni_drug.", "@tajni_drug"),
+    ("bs", "id_number", "JMBG djevojčice je 0101009175002.", "0101009175002"),
+    ("bs", "address", "Porodica živi u ulici Branilaca 7, ulaz 2.", "ulaz 2"),
+    ("bs", "role", "Njen otac je imam u džamiji u selu Brezovo Polje.", "imam u džamiji u selu Brezovo"),
 ]
 
 
@@ -79,7 +100,7 @@ def test_planted_detail_is_caught(lang: str, kind: str, text: str, detail: str, 
 
 def test_all_planted_caught_count() -> None:
     caught = sum(screen_text(text, lang).blocked for lang, _, text, _ in PLANTED)
-    assert (len(PLANTED), caught) == (40, 40)
+    assert (len(PLANTED), caught) == (55, 55)
 
 
 def test_neutral_synthetic_excerpts_pass() -> None:
@@ -137,3 +158,138 @@ def test_screen_excerpts_log_has_kinds_not_text() -> None:
     for _, _, _, detail in PLANTED:
         assert detail not in dumped
     assert set(";".join(log["kinds"]).split(";")) == set(HIT_KINDS)
+
+
+# --------------------------------------------------------------------------- variants people type
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "I spoke with mariana about the transfer."),                       # name in lower case
+        ("es", "hablamos con dayana y su hermanita"),
+        ("ro", "fata, Dorina, 15 ani, din satul Pepeni"),                         # name, age and village
+        ("sq", "ermali 14 vjeç nga Kamza"),
+        ("bs", "Adnan (13) iz Travnika dolazi sa ocem"),
+        ("bs", "Дјечак Марко, 12 година, живи код баке."),                        # Serbian Cyrillic
+        ("es", "Vive en Mz. C Lt. 14, AA.HH. Los Jardines, San Juan de Lurigancho."),  # address
+        ("bs", "stanuje u ulici Ferhadija 12, stan 4"),
+        ("en", "his snap is lil.dino and he answers there"),                     # handle without @
+        ("ro", "insta ei e andreea.rx_07"),
+        ("en", "call the grandmother on zero seven six, nine nine one, two three four"),  # phone in words
+        ("es", "mi numero es nueve ocho siete, seis cinco cuatro, tres dos uno"),
+        ("sq", "numri i babait: zero gjashtë nëntë, katër katër dy, pesë pesë tre tre"),
+        ("bs", "broj od mame: nula šest jedan, dva tri četiri, pet šest sedam"),
+        ("ro", "telefonul mamei: 069 cincizeci și opt 12 34"),
+        ("en", "She studies at Liceul Teoretic Mihai Eminescu in Ungheni."),        # school
+        ("bs", "učenik OŠ 'Mehmedalija Mak Dizdar' u Sarajevu"),
+        ("es", "el profe de matemáticas del colegio San Martín de Porres de Ate avisó"),
+        ("sq", "Xhaxhai i saj është polic në Rrëshen."),                           # a relative's post
+        ("es", "Su mamá trabaja en la comisaría de Sicuani, por eso no quería denunciar."),
+        ("bs", "ja sam jedina psihologinja u općini Ravno"),                       # the only one
+        ("en", "write to mama_lucia (at) yahoo (dot) com"),                          # e-mail spelled out
+    ],
+)
+def test_variants_people_type_are_caught(lang: str, text: str) -> None:
+    assert screen_text(text, lang).blocked
+    assert screen_text(text).blocked  # and with every language's lists
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Save the Children and UNICEF ran trainings in Tirana and Chisinau."),  # organisations, large cities
+        ("en", "Under Law No. 18/2017 on the Rights of the Child, schools must report."),  # a law
+        ("en", "In March 2020 the schools closed and children moved online."),        # a month and a year
+        ("en", "Around 1 200 000 children in the country use social media daily."),   # a count
+        ("en", "Grace periods for reporting are too short."),                          # a word that is a name
+        ("es", "La Ley 30364 protege a las mujeres y a los integrantes del grupo familiar."),
+        ("es", "Llamen a la Línea 100 o al 1810 si necesitan ayuda."),                 # helplines
+        ("es", "Esperamos que la Ley Olimpia se aplique mejor."),                      # a law's popular name
+        ("es", "La Fiscalía de Familia tarda meses en responder."),
+        ("ro", "Legea nr. 140 din 14.06.2013 reglementează protecția copilului."),      # a law's date
+        ("ro", "Speranța familiilor este că poliția va acționa."),
+        ("sq", "Linja e Ndihmës për Fëmijë ALO 116 111 punon 24 orë."),
+        ("sq", "Drita e ekranit i mban fëmijët zgjuar natën."),
+        ("bs", "Plavi telefon 080 05 03 05 je besplatan."),
+        ("bs", "U Sarajevu i Tuzli ima više psihologa nego u manjim mjestima."),       # inflected large cities
+        ("bs", "Nada je ono što porodice drži u procesu."),
+        ("bs", "Mnogi roditelji rade u Njemačkoj ili Austriji."),                      # inflected countries
+    ],
+)
+def test_neutral_answers_are_shown(lang: str, text: str) -> None:
+    result = screen_text(text, lang)
+    assert not result.blocked, result.hits
+
+
+@pytest.mark.parametrize(("lang", "source"), [("en", "en"), ("es", "es"), ("ro", "ro"), ("bs", "sr")])
+def test_phone_number_spelled_by_num2words_is_caught(lang: str, source: str) -> None:
+    # The digits of a number, each written out by num2words (an independent source).
+    words = ", ".join(" ".join(num2words(int(d), lang=source) for d in group) for group in ("069", "412", "5518"))
+    assert [h.kind for h in screen_text(f"{words}.", lang).hits] == ["phone"], words
+
+
+# --------------------------------------------------------------------------- the labelled set
+
+def _confusion() -> tuple[Counter, Counter, Counter]:
+    """Screen every labelled answer as the reports do (all five languages' lists).
+
+    Returns counts of (lang, label, blocked), (kind, blocked) and (trap, blocked).
+    """
+    by_lang: Counter = Counter()
+    by_kind: Counter = Counter()
+    by_trap: Counter = Counter()
+    for answer in load_all():
+        blocked = screen_text(answer.text).blocked
+        by_lang[(answer.lang, answer.label, blocked)] += 1
+        by_kind.update((kind, blocked) for kind in answer.kinds)
+        by_trap.update((trap, blocked) for trap in answer.traps)
+    return by_lang, by_kind, by_trap
+
+
+def _report(by_lang: Counter, by_kind: Counter, by_trap: Counter) -> str:
+    """Counts per language, kind and trap (never an answer's text)."""
+    lines = ["lang: identifying withheld/total, neutral shown/total"]
+    for lang in (*LANGUAGES, "all"):
+        def n(label: str, blocked: bool, lang: str = lang) -> int:
+            return sum(c for (lg, lb, bl), c in by_lang.items() if lb == label and bl == blocked and lang in (lg, "all"))
+        lines.append(f"  {lang}: {n('identifying', True)}/{n('identifying', True) + n('identifying', False)}, "
+                     f"{n('neutral', False)}/{n('neutral', False) + n('neutral', True)}")
+    lines.append("kind: withheld/total  " + ", ".join(
+        f"{k} {by_kind[(k, True)]}/{by_kind[(k, True)] + by_kind[(k, False)]}" for k in KINDS))
+    lines.append("trap: shown/total  " + ", ".join(
+        f"{k} {by_trap[(k, False)]}/{by_trap[(k, False)] + by_trap[(k, True)]}" for k, _ in sorted(by_trap)
+        if _ is False))
+    return "\n".join(lines)
+
+
+def _rates(by_lang: Counter) -> tuple[float, float, float]:
+    tp = sum(c for (_, lb, bl), c in by_lang.items() if lb == "identifying" and bl)
+    fn = sum(c for (_, lb, bl), c in by_lang.items() if lb == "identifying" and not bl)
+    fp = sum(c for (_, lb, bl), c in by_lang.items() if lb == "neutral" and bl)
+    tn = sum(c for (_, lb, bl), c in by_lang.items() if lb == "neutral" and not bl)
+    return tp / (tp + fn), tp / (tp + fp), tn / (tn + fp)
+
+
+@pytest.fixture(scope="module")
+def confusion() -> tuple[Counter, Counter, Counter]:
+    return _confusion()
+
+
+@pytest.mark.xfail(strict=True, reason="issue 24 item 7: recall on the labelled set is 0.94, short of 0.95")
+def test_labelled_set_meets_the_issue_goal(confusion: tuple[Counter, Counter, Counter]) -> None:
+    """Issue 24's goal: recall of 0.95 or more, with at least 90% of neutral answers shown."""
+    recall, _, shown = _rates(confusion[0])
+    assert recall >= 0.95 and shown >= 0.90, f"recall {recall:.3f}, neutral shown {shown:.3f}\n" + _report(*confusion)
+
+
+def test_labelled_set_keeps_the_achieved_figures(confusion: tuple[Counter, Counter, Counter]) -> None:
+    """What the screen achieves today on both splits; a change must not fall below it.
+
+    The screen before issue 24 withheld 63% of the identifying answers and showed 77% of the
+    neutral ones; this one withholds 94% and shows 97%.
+    """
+    recall, precision, shown = _rates(confusion[0])
+    message = f"recall {recall:.3f}, precision {precision:.3f}, neutral shown {shown:.3f}\n" + _report(*confusion)
+    assert recall >= 0.94, message
+    assert shown >= 0.95, message
+    assert precision >= 0.95, message
