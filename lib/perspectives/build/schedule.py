@@ -194,6 +194,23 @@ def _init_worker(env: dict[str, str]) -> None:
     os.environ.update(env)
 
 
+def _temporary_run_folder(run: PlannedRun) -> Path:
+    """A new hidden folder beside the run's folder, for the run to write in.
+
+    Raises:
+        OSError: it cannot be made (a full disk, a read-only folder), naming the
+            ``sections/`` folder rather than the temporary name tried.
+    """
+    sections = run.run_dir.parent
+    try:
+        sections.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{run.section.id}.tmp-", dir=sections))
+        os.chmod(tmp, 0o755)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(sections)) from exc
+    return tmp
+
+
 def _failure(run: PlannedRun, ename: str, evalue: str) -> RunResult:
     return RunResult(run.report, run.section.id, run.section.notebook, "failed", run.reason, 0.0,
                      RunError(ename, evalue))
@@ -314,9 +331,7 @@ def execute_all(
                     finish(run, _failure(run, "UpstreamFailed", f"upstream run(s) failed: {', '.join(bad)}"))
                 elif all(d is not None for d in dep_res):
                     waiting.remove(run)
-                    run.run_dir.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = Path(tempfile.mkdtemp(prefix=f".{run.section.id}.tmp-", dir=run.run_dir.parent))
-                    os.chmod(tmp, 0o755)
+                    tmp = _temporary_run_folder(run)
                     task = RunTask(
                         key=run.key,
                         notebook=str(run.notebook),
