@@ -493,26 +493,28 @@ class Printer:
 
     def _read(self) -> None:
         buffer = b""
-        while True:
-            chunk = self._from_browser.read1(1 << 16)
-            if not chunk:
-                break
-            buffer += chunk
-            *messages, buffer = buffer.split(b"\0")
+        try:
+            while chunk := self._from_browser.read1(1 << 16):
+                buffer += chunk
+                *messages, buffer = buffer.split(b"\0")
+                with self._cond:
+                    for raw in messages:
+                        msg = json.loads(raw)
+                        if "id" not in msg:
+                            self._on_event(msg)
+                        elif msg["id"] in self._unanswered:
+                            self._unanswered.discard(msg["id"])
+                        else:
+                            self._replies[msg["id"]] = msg
+                    self._cond.notify_all()
+        except (OSError, ValueError):
+            pass  # the pipe closed under the reader, or the browser wrote what is not JSON: it is gone
+        finally:
+            # Whatever ended the reading, every print waiting on the browser hears it now.
             with self._cond:
-                for raw in messages:
-                    msg = json.loads(raw)
-                    if "id" not in msg:
-                        self._on_event(msg)
-                    elif msg["id"] in self._unanswered:
-                        self._unanswered.discard(msg["id"])
-                    else:
-                        self._replies[msg["id"]] = msg
+                self._closed = True
                 self._cond.notify_all()
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
-        self._answers.put(None)
+            self._answers.put(None)
 
     def _on_event(self, msg: dict[str, Any]) -> None:
         """Follow a page's events (called holding the condition's lock)."""
