@@ -42,6 +42,7 @@ import json
 import os
 import re
 import sys
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -58,11 +59,11 @@ from perspectives.escape import (
     safe_link,
     sanitize_html,
 )
-from perspectives.files import write_atomic
+from perspectives.files import read_json, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.i18n import MISSING_FILE, Translator, read_missing
 from perspectives.outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
-from perspectives.pdf import pdf_wanted, write_pdf
+from perspectives.pdf import PrintError, pdf_expected, write_pdf
 from perspectives.study import Grid, Study, report_folder
 
 __all__ = [
@@ -553,27 +554,36 @@ def assemble_report(
     root: Path | None = None,
     forbidden: Sequence[str] = (),
     force: bool = False,
-    print_pdf: Callable[[str, Path], None] | None = None,
+    print_pdf: Callable[[str, Path, Callable[[], None]], None] | None = None,
 ) -> bool:
     """Write ``folder/report.html`` from the section runs in ``folder/sections``.
 
-    With ``print_pdf`` the PDF is not printed here: ``print_pdf(code, html_path)`` is called
-    as soon as the HTML is written, before the Word file, so that the caller can print it
-    with the browser it shares between reports meanwhile (``perspectives.build`` does).
+    With ``print_pdf`` the PDF is not printed here: ``print_pdf(code, html_path, seal)`` is
+    called as soon as the HTML is written, before the Word file, so that the caller can print
+    it with the browser it shares between reports meanwhile (``perspectives.build`` does); the
+    caller calls ``seal()`` once the PDF is written (or rightly absent: PDFs not wanted, no
+    browser), and never when it failed.
+
+    The report's stamp (``.report-stamp.json``, which says its files are those of these
+    inputs) is removed before the first of them is replaced and written again only once the
+    HTML, the Word file and the PDF are all in place: an interrupted or failed report has no
+    stamp, and the next build writes it again.
 
     Returns False (and writes nothing) when the inputs are those of the existing report.
-    Raises ``AssemblyError`` when no section was built or the HTML would show a local path
-    (the previous report is then left as it was).
+    Raises ``AssemblyError`` when no section was built, the HTML would show a local path
+    (the previous report is then left as it was) or, without ``print_pdf``, the PDF did not
+    print.
     """
     docs: list[SectionDoc] = []
     stamps: list[dict[str, Any]] = []
     missing: list[str] = []
     for sec in grid.report_order():
         run = folder / "sections" / sec.id
-        if (run / "executed.ipynb").is_file() and (run / "stamp.json").is_file():
+        stamp = read_json(run / "stamp.json") if (run / "executed.ipynb").is_file() else None
+        if _usable_stamp(stamp):
             docs.append(SectionDoc(sec.id, sec.title, run / "executed.ipynb"))
-            stamps.append(json.loads((run / "stamp.json").read_text(encoding="utf-8")))
-        else:
+            stamps.append(stamp)
+        else:  # never built, or its stamp damaged (the next build of it runs it again)
             missing.append(sec.title)
     if not docs:
         raise AssemblyError(f"no section of {code} has been built")
@@ -605,7 +615,7 @@ def assemble_report(
         # redone with the same stamp (--force) reassembles through ``force``.
         "sections": [(d.id, d.title, sha256_json(stamp)) for d, stamp in zip(docs, stamps, strict=True)],
         "date": _built_on(),
-        "pdf": pdf_wanted(),
+        "pdf": pdf_expected(),
     }, sort_keys=True, default=list).encode()).hexdigest()
     dest = folder / "report.html"
     stamp_path = folder / ".report-stamp.json"
@@ -625,17 +635,50 @@ def assemble_report(
         # Name what kind of thing leaked without printing it into more files.
         raise AssemblyError(f"{code}: the report would show a local path "
                             f"({len(leaks)} occurrence kind(s)); fix the notebook output")
+    stamp_path.unlink(missing_ok=True)
     write_atomic(dest, text)
-    if print_pdf is not None and pdf_wanted():
-        print_pdf(code, dest)
+    seal = _Seal(stamp_path, json.dumps({"digest": digest}) + "\n", parts=1 if print_pdf is None else 2)
+    if print_pdf is not None:
+        print_pdf(code, dest, seal)
     from perspectives.docx_report import render_docx
 
     write_atomic(folder / "report.docx", render_docx(meta, docs, tr, outline=outline))
     if print_pdf is None:
-        write_pdf(code, dest)
+        try:
+            write_pdf(code, dest)
+        except PrintError as exc:
+            raise AssemblyError(f"{code}: report.pdf not printed: {exc}") from exc
     _report_missing(code, folder, docs, tr)
-    write_atomic(stamp_path, json.dumps({"digest": digest}) + "\n")
+    seal()
     return True
+
+
+def _usable_stamp(stamp: Any) -> bool:
+    """A run's stamp as the build writes it, as far as assembly reads it (its inputs, its language)."""
+    if not isinstance(stamp, dict) or "version" not in stamp or not isinstance(stamp.get("lang", "en"), str):
+        return False
+    inputs = stamp.get("inputs", [])
+    return isinstance(inputs, list) and all(
+        isinstance(item, dict) and all(isinstance(item.get(k), str) for k in ("role", "name", "sha256"))
+        for item in inputs)
+
+
+class _Seal:
+    """Writes a report's stamp once the last of its parts is in place.
+
+    The parts finish in two threads (the Word file in the assembly's, the PDF in a printer's):
+    each calls the seal once, and the last call writes the stamp.
+    """
+
+    def __init__(self, path: Path, text: str, parts: int) -> None:
+        self._path, self._text, self._left = path, text, parts
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        with self._lock:
+            self._left -= 1
+            if self._left == 0:
+                write_atomic(self._path, self._text)
 
 
 def _report_missing(code: str, folder: Path, docs: Sequence[SectionDoc], tr: Translator) -> None:
@@ -674,8 +717,9 @@ def write_index(out: Path, study: Study, grid: Grid) -> bool:
         study_title=study.title, entries=entries, css=Markup(css), csp=Markup(CONTENT_SECURITY_POLICY))
     from perspectives.provenance import write_manifest
 
-    write_manifest(out, [json.loads((out / report_folder(e["code"], study) / "provenance.json").read_text(
-        encoding="utf-8")) for e in entries if (out / report_folder(e["code"], study) / "provenance.json").is_file()])
+    records = [read_json(out / report_folder(e["code"], study) / "provenance.json") for e in entries]
+    # A damaged record (rewritten when its report is next assembled) is left out meanwhile.
+    write_manifest(out, [r for r in records if isinstance(r, dict) and "report" in r])
     dest = out / "index.html"
     if dest.is_file() and dest.read_text(encoding="utf-8") == text:
         return False

@@ -14,19 +14,23 @@ Inputs
 
 Outputs
     Files under ``--out`` (default ``outputs/``); progress and a summary on stderr.
-    Exit codes: 0 success, 1 failed runs or reports, 2 usage or parameter errors, 130
-    interrupted (Ctrl-C).
+    Exit codes: 0 success, 1 failed runs or reports or a file that could not be written (a
+    full disk, a read-only folder: one sentence names the cause), 2 usage or parameter
+    errors, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["file_error", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # the shells' convention for a process stopped by Ctrl-C
@@ -74,6 +78,29 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+# What a failed file operation means to the person building, by errno.
+FILE_ERRORS: dict[int, str] = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the folder is on a read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "the operation is not permitted",
+}
+
+
+def file_error(exc: OSError) -> str:
+    """One sentence for a file operation that failed: the cause, the file, and what happens next."""
+    cause = FILE_ERRORS.get(exc.errno or -1) or exc.strerror or str(exc)
+    where = ""
+    if exc.filename:
+        path = Path(os.fsdecode(exc.filename))
+        with contextlib.suppress(ValueError):
+            path = path.relative_to(Path.cwd())
+        where = f" ({path})"
+    return (f"stopped: {cause}{where}; the reports finished before it are intact, and the next build "
+            "finishes the rest")
+
+
 def _delegate(command: str, args: list[str]) -> int:
     module_name = DELEGATED[command][0]
     try:
@@ -108,6 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, RuntimeError) as exc:
         print(f"perspectives build: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a full disk, a read-only or forbidden folder: said in one sentence
+        print(f"perspectives build: {file_error(exc)}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("perspectives build: interrupted; reports already written are kept, the others keep their "
               "previous version", file=sys.stderr)

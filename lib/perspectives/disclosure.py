@@ -675,7 +675,7 @@ def _layout_digest(lay: Layout, t: int) -> str:
 def load_decisions(path: Path | str) -> int:
     """Remember the rule's results a previous build saved; return how many.
 
-    None are read if the file is missing or unreadable.
+    None are read if the file is missing, unreadable or of another shape (they are searched again).
     """
     try:
         saved = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -683,9 +683,12 @@ def load_decisions(path: Path | str) -> int:
         return 0
     if not isinstance(saved, dict) or saved.get("rule") != _rule_digest():
         return 0
-    for key, hidden in (saved.get("layouts") or {}).items():
+    layouts = saved.get("layouts") or {}
+    if not isinstance(layouts, dict) or not all(isinstance(hidden, list) for hidden in layouts.values()):
+        return 0
+    for key, hidden in layouts.items():
         _DECISIONS[str(key)] = tuple(str(c) for c in hidden)
-    return len(saved.get("layouts") or {})
+    return len(layouts)
 
 
 def save_decisions(path: Path | str) -> None:

@@ -4,10 +4,12 @@ Purpose
     One home for the atomic write every output and every remembered file of the build uses:
     the bytes go to a temporary file in the destination's folder, which then replaces the
     destination (``os.replace``, atomic on POSIX within one file system). An interrupted build
-    leaves the previous file, not a truncated one.
+    leaves the previous file, not a truncated one. And one home for reading back a JSON file
+    the build wrote, which a person, a full disk or another program may have damaged: it is
+    then missing to the reader, never an error.
 
 Inputs
-    A destination path and its bytes (or text, written as UTF-8).
+    A destination path and its bytes (or text, written as UTF-8); a JSON file to read.
 
 Outputs
     The destination file, mode 0644 (readable by the web server or the partner who copies
@@ -16,11 +18,13 @@ Outputs
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
-__all__ = ["write_atomic"]
+__all__ = ["read_json", "write_atomic"]
 
 
 def write_atomic(dest: Path, data: bytes | str) -> None:
@@ -31,16 +35,40 @@ def write_atomic(dest: Path, data: bytes | str) -> None:
         data: its new content; text is encoded as UTF-8.
 
     Raises:
-        OSError: the folder or the file cannot be written (the temporary file is removed).
+        OSError: the folder or the file cannot be written (a full disk, a read-only folder);
+            its ``filename`` is ``dest`` (not the temporary file), the previous ``dest`` is
+            left as it was and the temporary file is removed.
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+    except OSError as exc:
+        raise _about(exc, dest) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _about(exc, dest) from exc
         raise
+
+
+def _about(exc: OSError, dest: Path) -> OSError:
+    """The same error (same class and errno) naming the file that was being written."""
+    return OSError(exc.errno, exc.strerror or str(exc), str(dest))
+
+
+def read_json(path: Path) -> Any | None:
+    """The JSON document in ``path``, or None when it is missing, unreadable or not JSON.
+
+    The caller checks the document's shape: a file of the wrong shape costs a recomputation.
+    """
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return None

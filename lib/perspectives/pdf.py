@@ -24,6 +24,15 @@ Purpose
     as an incremental update (a few milliseconds; rewriting the file took a tenth of a second
     a report) with no timestamp of their own, so the bytes stay reproducible.
 
+    The browser prints what a partner's data put in a report, so it sees only the report: the
+    page is served from an address that resolves nowhere (:data:`REPORT_ORIGIN`), never
+    from a ``file://`` path, so it can read no local file; under a policy that allows only
+    its inline styles and ``data:`` images and fonts (:data:`SANDBOX_POLICY`); with scripts
+    off in the browser and in the tab; every other request it makes is failed by the printer,
+    and every host name resolves to nothing. A page that does not print (a dialog, a crash,
+    an attempt to leave the report, no answer in time) raises :class:`PrintError` naming
+    the cause, and no PDF of it is written.
+
 Inputs
     ``report.html`` (self-contained: CSS and images inline, no network needed); the browser
     from ``PERSPECTIVES_CHROMIUM`` or the first of ``chromium``, ``chromium-browser``,
@@ -43,6 +52,7 @@ import fcntl
 import io
 import json
 import os
+import queue
 import re
 import shutil
 import signal
@@ -50,23 +60,39 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from perspectives.files import write_atomic
 
-__all__ = ["PdfUnavailable", "Printer", "find_chromium", "html_to_pdf", "main", "make_accessible", "pdf_wanted",
-           "write_pdf"]
+__all__ = ["PdfUnavailable", "PrintError", "Printer", "find_chromium", "html_to_pdf", "main", "make_accessible",
+           "pdf_expected", "pdf_wanted", "write_pdf"]
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_HINT = "install Chromium (Debian/Ubuntu: apt-get install -y chromium) or set PERSPECTIVES_CHROMIUM"
 # Flags that keep a headless browser quiet, offline and independent of any user profile.
+# Scripts are off in every page (the tab and the page's policy say so too), and every host
+# name and address resolves to nothing, so that what the printer's answers to the page's
+# requests do not see (a preconnect, a DNS prefetch) goes nowhere either.
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-extensions", "--remote-debugging-pipe")
+         "--disable-component-update", "--disable-sync", "--disable-extensions", "--remote-debugging-pipe",
+         "--blink-settings=scriptEnabled=false", "--host-resolver-rules=MAP * ~NOTFOUND")
+# Where a report is served from while it prints. The name resolves nowhere (RFC 2606 reserves
+# .invalid) and is never looked up: the printer answers the page's request for it. A web
+# address, not a file:// one, gives the page a web origin, which may load no local file.
+REPORT_ORIGIN = "https://report.invalid/"
+# The policy the page is served under: inline styles, and images and fonts from data: URIs
+# (a report is self-contained); nothing else, so no script, frame, plug-in or remote load.
+# ``sandbox`` also stops a meta refresh, forms, pop-ups and downloads.
+SANDBOX_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; sandbox"
+# Seconds a tab may take to close after its page failed, before the browser is given up.
+CLOSE_SECONDS = 10.0
 FIXED_PDF_DATE = b"D:20210401000000"
 # Page.printToPDF options: the page size and margins come from the report's CSS (@page); the
 # PDF is tagged (structure tree from the accessibility tree) with bookmarks from the headings.
-LOAD_EVENT = "Page.loadEventFired"
 PRINT_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False,
                  "generateTaggedPDF": True, "generateDocumentOutline": True}
 # The PDF/UA part the XMP metadata declares (ISO 14289-1).
@@ -82,6 +108,13 @@ _WARM_PAGE = ("<!doctype html><html><head><meta charset=\"utf-8\"><style>{css}</
 
 class PdfUnavailable(RuntimeError):
     """No PDF converter on this machine (the message says how to get one)."""
+
+
+class PrintError(RuntimeError):
+    """A page did not print: a dialog, a crash, an attempt to leave the report, no answer in time.
+
+    The message says why in one sentence. No PDF of the page is written.
+    """
 
 
 def find_chromium() -> str | None:
@@ -358,24 +391,65 @@ def _fd_above(fd: int, floor: int) -> int:
     return moved
 
 
+def _where(url: str) -> str:
+    """The scheme and host of ``url`` (never its path or query, which may hold data)."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else f"{parts.scheme}:"
+
+
+@dataclass
+class _Tab:
+    """One page being printed: what it is served, and how far it got.
+
+    Attributes:
+        target: the tab's target id (also its main frame's id).
+        url: the address the page is served at (under :data:`REPORT_ORIGIN`).
+        body: the report's HTML, the one response the page gets.
+        served: whether the page's document was served (it is served once).
+        loaded: whether the page's load event came.
+        failure: why the page cannot print (a dialog, a crash, a navigation), in one sentence.
+    """
+
+    target: str
+    url: str
+    body: bytes
+    served: bool = False
+    loaded: bool = False
+    failure: str | None = None
+
+
 class Printer:
     """One headless Chromium, driven over ``--remote-debugging-pipe``; thread-safe.
 
     ``print_pdf(html, pdf)`` may be called from several threads at once: each call opens
-    its own tab, waits for the page's load event, prints, and closes the tab. Use as a
-    context manager; the browser is started on entry and closed on exit.
+    its own tab, serves it the report, waits for the page's load event, prints, and closes
+    the tab. The page runs no script, reaches no network and reads no file: it is served
+    from :data:`REPORT_ORIGIN` under :data:`SANDBOX_POLICY`, scripts are off in the browser
+    (a launch flag) and in the tab, every request the page makes is answered here (failed,
+    but its document), and every host name resolves nowhere. A page that does not print (a
+    dialog, a crash, an attempt to leave the report, no answer within ``timeout`` seconds)
+    raises :class:`PrintError` at once. Use as a context manager; the browser is started on
+    entry and closed on exit.
     """
 
     def __init__(self, timeout: float = 120) -> None:
+        """Make a printer (not started).
+
+        Args:
+            timeout: the seconds one page may take from its tab's opening to its PDF.
+        """
         self.timeout = timeout
         self._proc: subprocess.Popen[bytes] | None = None
         self._profile: tempfile.TemporaryDirectory[str] | None = None
         self._write_lock = threading.Lock()
         self._cond = threading.Condition()
         self._replies: dict[int, dict[str, Any]] = {}
-        self._events: list[dict[str, Any]] = []
+        self._unanswered: set[int] = set()  # commands whose replies nobody waits for
+        self._tabs: dict[str, _Tab] = {}  # by session id
+        self._answers: queue.SimpleQueue[tuple[str, dict[str, Any], str] | None] = queue.SimpleQueue()
         self._next_id = 0
         self._closed = False
+        self._stuck: str | None = None
         self._to_browser: Any = None
         self._from_browser: Any = None
         self._log: Any = None
@@ -413,58 +487,115 @@ class Printer:
         self._to_browser = os.fdopen(cmd_write, "wb")
         self._from_browser = os.fdopen(reply_read, "rb")
         threading.Thread(target=self._read, name="chromium-reader", daemon=True).start()
+        # The page's requests and dialogs are answered from a thread of their own: the reader
+        # must never wait on a write to the browser, which may be waiting for its reads.
+        threading.Thread(target=self._answer_pages, name="chromium-answers", daemon=True).start()
 
     def _read(self) -> None:
         buffer = b""
-        while True:
-            chunk = self._from_browser.read1(1 << 16)
-            if not chunk:
-                break
-            buffer += chunk
-            *messages, buffer = buffer.split(b"\0")
+        try:
+            while chunk := self._from_browser.read1(1 << 16):
+                buffer += chunk
+                *messages, buffer = buffer.split(b"\0")
+                with self._cond:
+                    for raw in messages:
+                        msg = json.loads(raw)
+                        if "id" not in msg:
+                            self._on_event(msg)
+                        elif msg["id"] in self._unanswered:
+                            self._unanswered.discard(msg["id"])
+                        else:
+                            self._replies[msg["id"]] = msg
+                    self._cond.notify_all()
+        except (OSError, ValueError):
+            pass  # the pipe closed under the reader, or the browser wrote what is not JSON: it is gone
+        finally:
+            # Whatever ended the reading, every print waiting on the browser hears it now.
             with self._cond:
-                for raw in messages:
-                    msg = json.loads(raw)
-                    if "id" in msg:
-                        self._replies[msg["id"]] = msg
-                    elif msg.get("method") == LOAD_EVENT:
-                        # the only event waited for; the browser sends many others
-                        self._events.append(msg)
+                self._closed = True
                 self._cond.notify_all()
-        with self._cond:
-            self._closed = True
-            self._cond.notify_all()
+            self._answers.put(None)
 
-    def _send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> int:
+    def _on_event(self, msg: dict[str, Any]) -> None:
+        """Follow a page's events (called holding the condition's lock)."""
+        method, params = msg.get("method", ""), msg.get("params", {})
+        if method == "Target.detachedFromTarget":  # a browser-level event naming the session
+            gone = self._tabs.get(params.get("sessionId", ""))
+            if gone is not None and gone.failure is None:
+                gone.failure = "the page closed before it printed"
+            return
+        session = msg.get("sessionId", "")
+        tab = self._tabs.get(session)
+        if tab is None:
+            return
+        if method == "Page.loadEventFired":
+            tab.loaded = True
+        elif method == "Fetch.requestPaused":
+            self._answer_request(tab, session, params)
+        elif method == "Page.javascriptDialogOpening":
+            tab.failure = tab.failure or f"the page opened a dialog ({params.get('type', 'alert')})"
+            self._answers.put(("Page.handleJavaScriptDialog", {"accept": False}, session))
+        elif method == "Inspector.targetCrashed":
+            tab.failure = tab.failure or "the browser's page process crashed"
+
+    def _answer_request(self, tab: _Tab, session: str, params: dict[str, Any]) -> None:
+        """Serve the page its document once; fail every other request it makes."""
+        url = str(params.get("request", {}).get("url", ""))
+        document = params.get("resourceType") == "Document"
+        if document and not tab.served and url == tab.url:
+            tab.served = True
+            self._answers.put(("Fetch.fulfillRequest", {
+                "requestId": params["requestId"], "responseCode": 200,
+                "responseHeaders": [{"name": "Content-Type", "value": "text/html; charset=utf-8"},
+                                    {"name": "Content-Security-Policy", "value": SANDBOX_POLICY}],
+                "body": base64.b64encode(tab.body).decode("ascii")}, session))
+            return
+        if document and params.get("frameId") == tab.target:
+            tab.failure = tab.failure or f"the page tried to leave the report for {_where(url)}"
+        self._answers.put(("Fetch.failRequest", {"requestId": params["requestId"], "errorReason": "BlockedByClient"},
+                           session))
+
+    def _answer_pages(self) -> None:
+        while (answer := self._answers.get()) is not None:
+            method, params, session = answer
+            with contextlib.suppress(RuntimeError):  # the browser is gone: the print says so
+                self._send(method, params, session, wait=False)
+
+    def _send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None,
+              wait: bool = True) -> int:
         with self._write_lock:
             self._next_id += 1
             msg: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
             if session:
                 msg["sessionId"] = session
+            if not wait:
+                with self._cond:
+                    self._unanswered.add(self._next_id)
             try:
                 self._to_browser.write(json.dumps(msg).encode() + b"\0")
                 self._to_browser.flush()
-            except BrokenPipeError as exc:
-                raise RuntimeError(f"Chromium stopped ({method}): {self._last_message()}") from exc
+            except (BrokenPipeError, ValueError) as exc:  # ValueError: the pipe was closed here
+                raise PrintError(f"Chromium stopped ({method}): {self._last_message()}") from exc
             return self._next_id
 
-    def _wait(self, take: Any, what: str) -> Any:
-        """Wait until ``take()`` (which removes what it returns) gives something."""
-        got: list[Any] = []
+    def _wait(self, ready: Any, what: str, deadline: float, tab: _Tab | None = None) -> None:
+        """Wait until ``ready()``, the tab's failure, the browser's end or the deadline.
 
-        def ready() -> bool:
-            if not got:
-                value = take()
-                if value is not None:
-                    got.append(value)
-            return bool(got) or self._closed
-
+        Raises:
+            PrintError: the tab failed, the browser stopped, or the deadline passed.
+        """
         with self._cond:
-            if not self._cond.wait_for(ready, timeout=self.timeout):
-                raise RuntimeError(f"Chromium did not answer in {self.timeout:.0f} s ({what})")
-        if not got:
-            raise RuntimeError(f"Chromium stopped ({what}): {self._last_message()}")
-        return got[0]
+            self._cond.wait_for(lambda: ready() or self._closed or (tab is not None and tab.failure is not None),
+                                timeout=max(0.0, deadline - time.monotonic()))
+            done = ready()
+            failure = tab.failure if tab is not None else None
+        if failure is not None:
+            raise PrintError(failure)
+        if done:
+            return
+        if self._closed:
+            raise PrintError(f"Chromium stopped ({what}): {self._last_message()}")
+        raise PrintError(f"the page did not print within {self.timeout:g} s (no answer to {what})")
 
     def _last_message(self) -> str:
         """The browser's last message that is not about the (absent) system bus."""
@@ -475,49 +606,78 @@ class Printer:
         useful = [ln for ln in lines if ln.strip() and "dbus" not in ln]
         return useful[-1].strip()[:300] if useful else "no message"
 
-    def _call(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> dict[str, Any]:
+    def _call(self, method: str, params: dict[str, Any] | None = None, session: str | None = None, *,
+              deadline: float, tab: _Tab | None = None) -> dict[str, Any]:
         msg_id = self._send(method, params, session)
-        reply = self._wait(lambda: self._replies.pop(msg_id, None), method)
+        self._wait(lambda: msg_id in self._replies, method, deadline, tab)
+        with self._cond:
+            reply = self._replies.pop(msg_id)
         if "error" in reply:
-            raise RuntimeError(f"Chromium refused {method}: {reply['error'].get('message', reply['error'])}")
+            raise PrintError(f"Chromium refused {method}: {reply['error'].get('message', reply['error'])}")
         return reply.get("result", {})
 
-    def _event(self, method: str, session: str) -> dict[str, Any]:
-        def take() -> dict[str, Any] | None:
-            for i, event in enumerate(self._events):
-                if event.get("method") == method and event.get("sessionId") == session:
-                    return self._events.pop(i)
-            return None
-
-        return self._wait(take, method)
-
     def print_pdf(self, html_path: Path, pdf_path: Path | None = None) -> Path:
-        """Print ``html_path`` to ``pdf_path`` (default: same name, ``.pdf``); return its path."""
-        html_path = Path(html_path).resolve()
+        """Print ``html_path`` to ``pdf_path`` (default: same name, ``.pdf``); return its path.
+
+        Raises:
+            PrintError: the page did not print; the message says why, in one sentence. No PDF
+                is written.
+        """
+        html_path = Path(html_path)
         target = Path(pdf_path) if pdf_path else html_path.with_suffix(".pdf")
-        if not html_path.is_file():
-            raise RuntimeError(f"Chromium could not print {html_path.name}: no such file")
-        tab = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
         try:
-            session = self._call("Target.attachToTarget", {"targetId": tab, "flatten": True})["sessionId"]
-            self._call("Page.enable", session=session)
-            nav = self._call("Page.navigate", {"url": html_path.as_uri()}, session=session)
-            if nav.get("errorText"):
-                raise RuntimeError(f"Chromium could not load {html_path.name}: {nav['errorText']}")
-            self._event(LOAD_EVENT, session)
-            data = base64.b64decode(self._call("Page.printToPDF", PRINT_OPTIONS, session=session)["data"])
-        finally:
-            with contextlib.suppress(RuntimeError, OSError):
-                self._call("Target.closeTarget", {"targetId": tab})
+            body = html_path.read_bytes()
+        except FileNotFoundError as exc:
+            raise PrintError(f"Chromium could not print {html_path.name}: no such file") from exc
+        except OSError as exc:
+            raise PrintError(f"Chromium could not print {html_path.name}: {exc.strerror}") from exc
+        data = self._print_page(html_path.name, body)
         data = _normalise(data)
         if not data.startswith(b"%PDF-"):
-            raise RuntimeError(f"Chromium wrote something that is not a PDF for {html_path.name}")
+            raise PrintError(f"Chromium wrote something that is not a PDF for {html_path.name}")
         try:
             data = make_accessible(data)
         except Exception as exc:  # noqa: BLE001 - pikepdf's errors are not RuntimeErrors: said as one
-            raise RuntimeError(f"the PDF of {html_path.name} could not be completed ({exc})") from exc
+            raise PrintError(f"the PDF of {html_path.name} could not be completed ({exc})") from exc
         write_atomic(target, data)
         return target
+
+    def _print_page(self, name: str, body: bytes) -> bytes:
+        """The PDF Chromium prints of the page ``body``, served as ``name`` in a tab of its own."""
+        if self._stuck is not None:
+            raise PrintError(self._stuck)
+        deadline = time.monotonic() + self.timeout
+        tab_id = self._call("Target.createTarget", {"url": "about:blank"}, deadline=deadline)["targetId"]
+        session = None
+        try:
+            session = self._call("Target.attachToTarget", {"targetId": tab_id, "flatten": True},
+                                 deadline=deadline)["sessionId"]
+            tab = _Tab(tab_id, REPORT_ORIGIN + urllib.parse.quote(name), body)
+            with self._cond:
+                self._tabs[session] = tab
+            for method, params in (("Emulation.setScriptExecutionDisabled", {"value": True}),
+                                   ("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}),
+                                   ("Inspector.enable", {}), ("Page.enable", {})):
+                self._call(method, params, session, deadline=deadline, tab=tab)
+            nav = self._call("Page.navigate", {"url": tab.url}, session, deadline=deadline, tab=tab)
+            if nav.get("errorText"):
+                raise PrintError(f"Chromium could not load {name}: {nav['errorText']}")
+            self._wait(lambda: tab.loaded, "the page's load", deadline, tab)
+            data = self._call("Page.printToPDF", PRINT_OPTIONS, session, deadline=deadline, tab=tab)["data"]
+            return base64.b64decode(data)
+        finally:
+            with self._cond:
+                self._tabs.pop(session or "", None)
+            self._close_tab(tab_id)
+
+    def _close_tab(self, tab_id: str) -> None:
+        """Close a tab; a browser that does not answer within seconds prints no more pages."""
+        try:
+            self._call("Target.closeTarget", {"targetId": tab_id},
+                       deadline=time.monotonic() + min(self.timeout, CLOSE_SECONDS))
+        except PrintError as exc:
+            if not self._closed:
+                self._stuck = f"Chromium stopped answering after an earlier page failed ({exc})"
 
     def warm_up(self, css: str = "") -> None:
         """Print a small page styled with ``css`` and discard it.
@@ -564,29 +724,51 @@ def pdf_wanted() -> bool:
     return os.environ.get("PERSPECTIVES_PDF", "1") != "0"
 
 
-def write_pdf(code: str, html_path: Path, printer: Printer | None = None) -> None:
-    """Print a report's HTML to PDF, or say on stderr why there is none.
+def pdf_expected() -> bool:
+    """Whether a build prints PDFs: they are wanted and a browser is installed.
 
-    A missing browser or a failed print never loses the HTML and Word files already written;
-    it is said loudly instead.
+    A report's stamp records it, so that a report built without a PDF is printed once a
+    browser is installed.
+    """
+    return pdf_wanted() and find_chromium() is not None
+
+
+def write_pdf(code: str, html_path: Path, printer: Printer | None = None) -> bool:
+    """Print a report's HTML to the PDF beside it, or say on stderr why there is none.
+
+    Afterwards ``report.pdf`` is the print of this HTML or absent: a PDF of an earlier HTML
+    is removed when no new one is printed.
 
     Args:
         code: the report's code, to name it in messages.
         html_path: ``report.html``; the PDF is written beside it.
         printer: a shared :class:`Printer` (one browser for a build); without one, a browser
             is started for this report alone.
+
+    Returns:
+        True when the PDF was printed; False when it was skipped (PDFs not wanted, no
+        browser: said on stderr).
+
+    Raises:
+        PrintError: the page did not print (the message says why).
     """
+    stale = Path(html_path).with_suffix(".pdf")
     if not pdf_wanted():
-        return
+        stale.unlink(missing_ok=True)
+        return False
     try:
         if printer is None:
             html_to_pdf(html_path)
         else:
             printer.print_pdf(html_path)
     except PdfUnavailable as exc:
+        stale.unlink(missing_ok=True)
         print(f"{code}: report.pdf skipped: {exc}", file=sys.stderr)
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
-        print(f"{code}: report.pdf not written: {exc}", file=sys.stderr)
+        return False
+    except PrintError:
+        stale.unlink(missing_ok=True)
+        raise
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -595,13 +777,17 @@ def main(argv: list[str] | None = None) -> int:
     if not args:
         print("usage: python -m perspectives.pdf REPORT.html [...]", file=sys.stderr)
         return 2
+    failed = 0
     for name in args:
         try:
             print(f"wrote {html_to_pdf(Path(name)).name} for {Path(name).parent.name}")
         except PdfUnavailable as exc:
             print(f"PDF skipped: {exc}", file=sys.stderr)
             return 1
-    return 0
+        except PrintError as exc:
+            print(f"{name}: not printed: {exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perspectives.files import write_atomic
+from perspectives.files import read_json, write_atomic
 from perspectives.hashing import notebook_hash, sha256_file, sha256_json
 from perspectives.study import GridSection, Study
 
@@ -92,15 +92,6 @@ class FileHasher:
         if real not in self._memo:
             self._memo[real] = sha256_file(real)
         return self._memo[real]
-
-
-def read_json(path: Path) -> Any | None:
-    """The JSON document in ``path``, or None when it is missing or not JSON."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
-    except (OSError, ValueError):
-        return None
 
 
 def _cell_tags(cell: dict[str, Any]) -> list[str]:
@@ -410,17 +401,24 @@ def data_stamp(
     return data, inputs
 
 
-def stamp_reason(old: dict[str, Any] | None, new: dict[str, Any]) -> str | None:
-    """Why a run must be redone given its previous stamp; None when it is up to date."""
+def stamp_reason(old: Any, new: dict[str, Any]) -> str | None:
+    """Why a run must be redone given its previous stamp; None when it is up to date.
+
+    A previous stamp of another shape than a stamp's (a hand edit, a damaged file) makes
+    the run due, like a missing one.
+    """
     if old is None:
         return "new"
+    if not isinstance(old, dict):
+        return "its stamp.json is damaged"
     if old.get("version") != new.get("version"):
         return "build format changed"
     for comp in STAMP_COMPONENTS:
         if old.get(comp) == new.get(comp):
             continue
         if comp in ("data", "library", "upstream"):
-            a, b = old.get(comp) or {}, new.get(comp) or {}
+            a, b = old.get(comp), new.get(comp) or {}
+            a = a if isinstance(a, dict) else {}
             changed = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
             label = "data" if comp == "data" else comp
             return f"{label} changed: {', '.join(changed)}"

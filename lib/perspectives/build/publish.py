@@ -5,8 +5,12 @@ Purpose
     runs go on: the HTML and Word files in one thread of the build process
     (:func:`perspectives.assemble.assemble_report`), the PDF in a few more, printed by one
     browser for the whole build (:class:`perspectives.pdf.Printer`, a tab per report). A
-    report one of whose runs failed is not written (its previous version is kept).
-    :meth:`Publisher.finish` waits for everything and writes the index.
+    report one of whose runs failed is not written (its previous version is kept). A report's
+    stamp, which tells the next build it is current, is written only once its HTML, Word file
+    and PDF are all in place; a report whose page did not print
+    (:class:`perspectives.pdf.PrintError`) is not stamped, counts as not written (the build
+    exits non-zero) and is printed again by the next build. :meth:`Publisher.finish` waits
+    for everything and writes the index.
 
 Inputs
     The run folders of each report, the study and grid, the build's result (filled in).
@@ -39,7 +43,8 @@ class Publisher:
     process and PDF printing in a few more (one browser for the build, a tab per report),
     so that assembling the first reports overlaps the runs of the later ones instead of
     waiting for the whole grid. A report one of whose runs failed is not written (its previous
-    report is kept). :meth:`finish` waits for everything, then writes the index.
+    report is kept); one whose PDF did not print is not stamped. :meth:`finish` waits for
+    everything, then writes the index.
     """
 
     def __init__(self, result: BuildResult, reports: list[str], out: Path, root: Path,
@@ -78,7 +83,7 @@ class Publisher:
         self._printer_lock = threading.Lock()
         self._printer: Any = printer
         self._no_printer: str | None = None
-        self._html_told: set[str] = set()
+        self._not_printed: dict[str, str] = {}  # report -> why its PDF was not printed
 
     def report_done(self, code: str, failed: bool) -> None:
         """Every run of ``code`` has finished: assemble it now (or record why not)."""
@@ -138,25 +143,32 @@ class Publisher:
         except assemble.AssemblyError as exc:
             self._outcome[code] = ("not_written", str(exc))
             return "not_written"
-        if written and self._on_html is not None and code not in self._html_told:
-            self._on_html(code)  # no PDF wanted: the HTML is told of with the Word file
         self._outcome[code] = ("written" if written else "unchanged", "")
         return "written" if written else "unchanged"
 
-    def _queue_print(self, code: str, html_path: Path) -> None:
-        self._pdfs.append(self._pdf.submit(self._print, code, html_path))
+    def _queue_print(self, code: str, html_path: Path, seal: Callable[[], None]) -> None:
+        self._pdfs.append(self._pdf.submit(self._print, code, html_path, seal))
         if self._on_html is not None:
-            self._html_told.add(code)
-            self._on_html(code)
+            self._on_html(code)  # the HTML is written: the preview reloads it
 
-    def _print(self, code: str, html_path: Path) -> None:
+    def _print(self, code: str, html_path: Path, seal: Callable[[], None]) -> None:
+        """Print a report's PDF; only then may its stamp say the report is current (``seal``)."""
         from perspectives import pdf
 
-        printer = self._get_printer()
-        if printer is None:
+        printer = self._get_printer() if pdf.pdf_wanted() else None
+        if printer is None and pdf.pdf_wanted():
+            # No browser on this machine: the report is complete without a PDF, as said.
+            html_path.with_suffix(".pdf").unlink(missing_ok=True)  # the print of an earlier HTML
             print(f"{code}: report.pdf skipped: {self._no_printer}", file=sys.stderr)
-            return
-        pdf.write_pdf(code, html_path, printer)
+        else:
+            try:
+                pdf.write_pdf(code, html_path, printer)
+            except pdf.PrintError as exc:
+                # The HTML and Word files are written but not stamped: the next build
+                # assembles and prints the report again.
+                self._not_printed[code] = f"report.pdf not printed: {exc}; the next build prints it again"
+                return
+        seal()
 
     def abort(self) -> None:
         """Drop the assembly not yet started and close the browser (the build is stopping)."""
@@ -185,6 +197,8 @@ class Publisher:
                 self._printer.close()
         for code in self.reports:  # in report order, whatever order they finished in
             kind, message = self._outcome.get(code, ("", ""))
+            if code in self._not_printed:
+                kind, message = "not_written", self._not_printed[code]
             if kind == "written":
                 self.result.reports_written.append(code)
             elif kind == "unchanged":

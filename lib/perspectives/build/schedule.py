@@ -5,7 +5,8 @@ Purpose
     in the order given (a dependent that becomes ready goes next), waits for each and moves
     a successful run's folder into place with renames, so a reader never sees a half-written
     run. A failed run keeps its partial notebook in ``<report>/failed/`` and fails its
-    dependents; the others go on. When a report's last run ends, the caller is told (its
+    dependents; the others go on, unless it failed on the output folder's file system (a
+    full disk, a read-only folder: :func:`disk_trouble`), which stops the build. When a report's last run ends, the caller is told (its
     report can be assembled while other runs go on).
 
     Two pools (``ENGINES``): ``fork`` (default) sends the runs to a
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -44,6 +46,7 @@ from perspectives.build.forkserver import ForkServer, fork_available
 from perspectives.build.outcome import RunError, RunResult
 from perspectives.build.plan import PlannedRun
 from perspectives.build.run import RunOutcome, RunTask, execute
+from perspectives.files import write_atomic
 
 __all__ = [
     "DEFAULT_ENGINE",
@@ -54,6 +57,7 @@ __all__ = [
     "build_lock",
     "choose_engine",
     "clear_stale",
+    "disk_trouble",
     "execute_all",
     "progress",
     "run_environment",
@@ -190,6 +194,23 @@ def _init_worker(env: dict[str, str]) -> None:
     os.environ.update(env)
 
 
+def _temporary_run_folder(run: PlannedRun) -> Path:
+    """A new hidden folder beside the run's folder, for the run to write in.
+
+    Raises:
+        OSError: it cannot be made (a full disk, a read-only folder), naming the
+            ``sections/`` folder rather than the temporary name tried.
+    """
+    sections = run.run_dir.parent
+    try:
+        sections.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{run.section.id}.tmp-", dir=sections))
+        os.chmod(tmp, 0o755)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(sections)) from exc
+    return tmp
+
+
 def _failure(run: PlannedRun, ename: str, evalue: str) -> RunResult:
     return RunResult(run.report, run.section.id, run.section.notebook, "failed", run.reason, 0.0,
                      RunError(ename, evalue))
@@ -310,9 +331,7 @@ def execute_all(
                     finish(run, _failure(run, "UpstreamFailed", f"upstream run(s) failed: {', '.join(bad)}"))
                 elif all(d is not None for d in dep_res):
                     waiting.remove(run)
-                    run.run_dir.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = Path(tempfile.mkdtemp(prefix=f".{run.section.id}.tmp-", dir=run.run_dir.parent))
-                    os.chmod(tmp, 0o755)
+                    tmp = _temporary_run_folder(run)
                     task = RunTask(
                         key=run.key,
                         notebook=str(run.notebook),
@@ -347,11 +366,38 @@ def execute_all(
             submit_ready()
 
 
+# A run that failed on the output folder's file system stops the build: every run after it
+# would fail the same way. Its errors, by number, and the free space below which a failed run
+# is taken for a full disk (a notebook writing a truncated file fails on that, not on ENOSPC).
+DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+DISK_FREE_MIN = 1 << 20
+
+
+def disk_trouble(folder: Path, error: dict[str, Any] | None) -> OSError | None:
+    """The file-system error a failed run in ``folder`` met, or None when it failed otherwise.
+
+    Args:
+        folder: the run's ``sections/`` folder.
+        error: the run's error (``ename``, ``evalue``), as the run reported it.
+    """
+    text = str((error or {}).get("evalue", ""))
+    for number in DISK_ERRNOS:
+        if f"[Errno {number}]" in text:
+            return OSError(number, os.strerror(number), str(folder))
+    try:
+        fs = os.statvfs(folder)
+    except OSError:
+        return None
+    if fs.f_bavail * fs.f_frsize < DISK_FREE_MIN:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder))
+    return None
+
+
 def _settle(run: PlannedRun, tmp: Path, outcome: RunOutcome, marker: Path, out: Path) -> RunResult:
     """Move a finished run's folder into place, or keep what a failed run left; its result."""
     log = Path(str(tmp) + ".log")
     if outcome.ok:
-        (tmp / "stamp.json").write_text(json.dumps(run.stamp, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        write_atomic(tmp / "stamp.json", json.dumps(run.stamp, indent=1, sort_keys=True) + "\n")
         _swap_in(tmp, run.run_dir, run.run_dir.parent)
         marker.unlink(missing_ok=True)
         marker.with_suffix(".log").unlink(missing_ok=True)
@@ -365,10 +411,13 @@ def _settle(run: PlannedRun, tmp: Path, outcome: RunOutcome, marker: Path, out: 
             os.replace(partial, marker)
         else:
             # nothing executed: leave a marker so the next build redoes the run
-            marker.write_text(json.dumps({"error": outcome.error}), encoding="utf-8")
+            write_atomic(marker, json.dumps({"error": outcome.error}))
         shutil.rmtree(tmp, ignore_errors=True)
         if log.exists():
             os.replace(log, marker.with_suffix(".log"))
+        trouble = disk_trouble(run.run_dir.parent, outcome.error)
+        if trouble is not None:
+            raise trouble
         result = RunResult(run.report, run.section.id, run.section.notebook, "failed", run.reason,
                            outcome.seconds, RunError.from_dict(outcome.error or {}),
                            marker.relative_to(out).as_posix())
