@@ -510,3 +510,37 @@ def test_a_refused_project_leaves_no_trace_in_the_outputs(tmp_path, small, codeb
     assert "source 'MDA-03 segment 010'" in done.stderr and "consent_to_quote" in done.stderr
     assert MARKER not in done.stderr + done.stdout
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["MDA", "MDA/earlier.txt"]
+
+
+def _patch_headers(path: Path, member: str, field: str, value: int) -> None:
+    """Set a member's general-purpose flags or compression method in its local and central zip headers."""
+    local, central = {"flags": (6, 8), "method": (8, 10)}[field]
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        offset = archive.getinfo(member).header_offset
+    data[offset + local] |= value if field == "flags" else 0
+    if field == "method":
+        data[offset + local] = value
+    at = data.index(b"PK\x01\x02")
+    while data[at + 46:at + 46 + len(member)] != member.encode():
+        at = data.index(b"PK\x01\x02", at + 4)
+    data[at + central] = (data[at + central] | value) if field == "flags" else value
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(("field", "value"), [("flags", 0x1), ("method", 9)], ids=["encrypted", "deflate64"])
+def test_member_encrypted_or_compressed_by_another_method_is_refused_saying_so(tmp_path, small, codebook,
+                                                                              field, value) -> None:
+    """A password, or Windows' Deflate64 (a .qdpx zipped again by hand): refused, not called damaged."""
+    project = _project(tmp_path, small, codebook)
+    with zipfile.ZipFile(project) as archive:
+        source = next(n for n in archive.namelist() if n.startswith("sources/"))
+    _patch_headers(project, source, field, value)
+    _refused(project, codebook, source, "encrypted, or compressed by a method")
+
+
+def test_a_used_code_without_a_name_is_named_by_its_guid(tmp_path, small, codebook) -> None:
+    used = G("code", small[0]["themes"][0].split(";")[0])
+    project = _project(tmp_path, small, codebook, edit_qde=lambda x: re.sub(
+        f'(<Code guid="{used}" )name="[^"]*"', r'\1name=""', x))
+    _refused(project, codebook, f"(no name, GUID {used})", "not in the theme codebook")

@@ -228,8 +228,8 @@ class TheirCode:
 
     @property
     def shown(self) -> str:
-        """How a message names the code: its path of names."""
-        return " > ".join(self.path)
+        """How a message names the code: its path of names (its GUID, when it has no name)."""
+        return " > ".join(self.path) if self.name else " > ".join((*self.path[:-1], f"(no name, GUID {self.guid})"))
 
 
 def _codes(codes_element: Any) -> list[TheirCode]:
@@ -518,8 +518,10 @@ class _Archive:
         self.read_bytes += info.file_size
         try:
             return self.zip.read(info)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError,
-                OSError, zlib.error) as exc:
+        except (NotImplementedError, RuntimeError) as exc:  # zipfile's words for a password, or Deflate64
+            raise _Unreadable("is encrypted, or compressed by a method this reader does not know",
+                              "export the project again from the tool, and do not zip it again yourself") from exc
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error) as exc:
             raise _Unreadable("cannot be read from the archive: its compressed data is damaged",
                               "export the project again from the tool") from exc
 
