@@ -7,9 +7,12 @@ cproctor/qualitative-coding). Every ``project.qde`` is validated against the REF
 before the test uses it.
 
 - ``qualcoder``: lower-case GUIDs; codes named by our labels and nested; one coding per
-  selection; one source per segment, its consent a variable of the source (a file
-  attribute); ``sources/<guid>.txt`` in UTF-8 with a byte-order mark and LF line ends;
-  numbers as ``FloatValue``; case variables named as a person types them ("Age at conversation").
+  selection, named by the text it selects (QualCoder writes ``name="{seltext}"``); one source
+  per segment, its consent a variable of the source (a file attribute); ``sources/<guid>.txt``
+  in UTF-8 with a byte-order mark and LF line ends (CRLF, or CR CR LF, when QualCoder runs on
+  Windows or its "line ending for MAXQDA" option is on: positions still count QualCoder's own
+  text, where a line ends with LF alone); numbers as ``FloatValue``; case variables named as a
+  person types them ("Age at conversation").
 - ``atlasti``: upper-case GUIDs; codes named by the last word of our code, nested under their
   parent; several codings in one selection; one source per participant holding all their
   segments, CRLF line ends without a byte-order mark, positions counting a CRLF as one
@@ -73,12 +76,14 @@ class Style:
     number_tag: str = "FloatValue"
     boolean_consent: bool = False
     cases_as_codes: bool = False  # NVivo: each case also a node coding its sources
+    selection_name: str = ""  # "" | text (QualCoder: the selected text) | span (ATLAS.ti: "start-end")
+    file_newline: str | None = None  # line ends written to the files, when not those positions count
 
 
-QUALCODER = Style(origin="QualCoder 3.6")
+QUALCODER = Style(origin="QualCoder 3.6", selection_name="text")
 ATLASTI = Style(origin="ATLAS.ti Windows 23.4.0", upper=True, code_name="last", per_segment_sources=False,
                 consent_on="case", one_coding_per_selection=False, encoding="utf-8", newline="\r\n",
-                crlf_counts_one=True, number_tag="IntegerValue", boolean_consent=True)
+                crlf_counts_one=True, number_tag="IntegerValue", boolean_consent=True, selection_name="span")
 
 
 class Guids:
@@ -129,6 +134,7 @@ class _Src:
     participant: str
     text: str  # the text as stored (newlines as the tool writes them)
     selections: list[tuple[int, int, list[str]]]
+    excerpts: list[str]  # the text each selection selects
     consent: str | None
 
 
@@ -140,17 +146,18 @@ def _sources(conversations: pd.DataFrame, style: Style, guid: Guids) -> list[_Sr
     for n, rows in enumerate(groups):
         pid = conversations.loc[rows[0], "participant_id"]
         text = f"Conversation notes{nl}Participant {pid}{nl}{nl}"
-        selections = []
+        selections, excerpts = [], []
         for i in rows:
             excerpt = conversations.loc[i, "excerpt"]
             count_from = text.replace("\r\n", "\n") if style.crlf_counts_one else text
             start = len(count_from)
             selections.append((start, start + len(excerpt), conversations.loc[i, "themes"].split(";")))
+            excerpts.append(excerpt)
             text += excerpt + nl
         text += f"{nl}End of notes{nl}"
         consent = conversations.loc[rows[0], "consent_to_quote"] if style.per_segment_sources else None
         name = f"{pid} segment {n + 1:03d}" if style.per_segment_sources else f"{pid} notes"
-        out.append(_Src(guid("source", n), guid("plain", n), name, pid, text, selections, consent))
+        out.append(_Src(guid("source", n), guid("plain", n), name, pid, text, selections, excerpts, consent))
     return out
 
 
@@ -161,16 +168,18 @@ def _source_xml(src: _Src, style: Style, guid: Guids, user: str, inline: bool) -
     if inline:
         xml += f"<PlainTextContent>{e(src.text)}</PlainTextContent>\n"
     for k, (start, end, codes) in enumerate(src.selections):
+        selected = src.excerpts[k] if k < len(src.excerpts) else ""
+        name = {"": "", "text": e(selected), "span": f"{start}-{end}"}[style.selection_name]
         if style.one_coding_per_selection:
             for code in codes:
                 xml += (f'<PlainTextSelection guid="{guid("sel", src.guid, k, code)}" startPosition="{start}" '
-                        f'endPosition="{end}" name="" creatingUser="{user}" creationDateTime="2024-05-02T10:05:00Z">\n'
+                        f'endPosition="{end}" name="{name}" creatingUser="{user}" creationDateTime="2024-05-02T10:05:00Z">\n'
                         f'<Coding guid="{guid("coding", src.guid, k, code)}" creatingUser="{user}" >\n'
                         f'<CodeRef targetGUID="{guid("code", code)}" />\n</Coding>\n</PlainTextSelection>\n')
         else:
             codings = "".join(f' <Coding creatingUser="{user}" guid="{guid("coding", src.guid, k, code)}">\n'
                               f'  <CodeRef targetGUID="{guid("code", code)}"/>\n </Coding>\n' for code in codes)
-            xml += (f'<PlainTextSelection endPosition="{end}" name="{start}-{end}" creatingUser="{user}" '
+            xml += (f'<PlainTextSelection endPosition="{end}" name="{name}" creatingUser="{user}" '
                     f'startPosition="{start}" guid="{guid("sel", src.guid, k)}">\n{codings}</PlainTextSelection>\n')
     if style.consent_on == "source" and src.consent is not None:
         xml += _value_xml(style, "consent_to_quote", src.consent, guid)
@@ -247,9 +256,20 @@ def write_project(conversations: pd.DataFrame, participants: pd.DataFrame,
         z.writestr("project.qde", qde.encode("utf-8"))
         for i, s in enumerate(sources):
             if not style.inline(i):
-                z.writestr(f"{style.sources_folder}/{s.file_guid}.txt", _encode(s.text, style.encoding))
+                text = s.text if style.file_newline is None else s.text.replace(style.newline, style.file_newline)
+                z.writestr(f"{style.sources_folder}/{s.file_guid}.txt", _encode(text, style.encoding))
     path.write_bytes(buffer.getvalue())
     return path
+
+
+def rewrite_members(source: Path, dest: Path, change: Callable[[dict[str, bytes]], dict[str, bytes]]) -> Path:
+    """Copy a project with its members (name -> bytes) changed by ``change`` (to make a broken archive)."""
+    with zipfile.ZipFile(source) as zin:
+        members = {item.filename: zin.read(item.filename) for item in zin.infolist()}
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in change(members).items():
+            zout.writestr(name, data)
+    return dest
 
 
 def codebook_tree(codebook) -> dict[str, tuple[str, str | None]]:
