@@ -79,12 +79,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from . import analysis, claims, fmt, qualitative, stats
 from .analysis import ALL
 from .fmt import round_half_up
-from .study import load_study, repo_root
+from .study import load_study, read_yaml, repo_root
 
 __all__ = [
     "CALCS",
@@ -629,7 +628,7 @@ def _value_refs(binding: str) -> list[tuple[str, str]]:
 
 def _fact(spec: str) -> Any:
     file, _, key = spec.partition("#")
-    node: Any = yaml.safe_load((repo_root() / file).read_text(encoding="utf-8"))
+    node: Any = read_yaml(repo_root() / file)
     for part in key.split("."):
         node = node[part]
     if isinstance(node, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", node):
