@@ -212,6 +212,9 @@ def test_every_command_refuses_a_bad_threshold_before_it_runs(project, command):
 
 @pytest.mark.parametrize("rel, old, new, fragment", [
     ("params/grid.yml", "    title: Prevention", "    title: Prevention: a: b", "not valid YAML"),
+    ("params/study.yml", '  title: "Online', '  title: "Online: "x', "not valid YAML"),
+    ("params/study.yml", THRESHOLD, '  threshold: "five" ', '"five" (text), not a whole number'),
+    ("params/study.yml", THRESHOLD, "  threshold: ", "disclosure.threshold is empty"),
     ("params/study.yml", MDA_CONVERSATIONS, MDA_CONVERSATIONS.replace("true", '"maybe"'), "not true or false"),
     ("params/analyses.yml", "  kind: multi", "  knd: multi", "did you mean 'kind'?"),
     ("data/codebook.yml", "version: 1", "version: one", "not a whole number"),

@@ -120,6 +120,19 @@ def test_the_published_notebook_names_inputs_by_file_name(tmp_path):
     assert run.find_local_path(tmp_path / "executed.ipynb", [str(tmp_path)]) is None
 
 
+def test_python_folders_in_a_warning_become_a_placeholder(tmp_path):
+    import sysconfig
+
+    site_packages = sysconfig.get_paths()["purelib"]
+    task = run.RunTask(key="MDA/methods", notebook="", tmp_dir=str(tmp_path), parameters={}, kernel_name="python3",
+                       engine_name=None, cwd="", timeout=None, injected_before=None, country="MDA", synthesis="ALL",
+                       log_path="", replacements=[])
+    warning = f"{site_packages}/pandas/core/frame.py:12: FutureWarning: soon\n"
+    scrubbed = run.scrub_paths(warning, run.local_replacements(task))
+    assert scrubbed == "<python>/pandas/core/frame.py:12: FutureWarning: soon\n"
+    assert run.local_path_in_text(scrubbed) is None and run.local_path_in_text(warning) is not None
+
+
 # ----------------------------------------------------------------------------- a whole build
 
 def _every_text(path: Path) -> list[tuple[str, bytes]]:
