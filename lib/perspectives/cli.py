@@ -101,7 +101,24 @@ def file_error(exc: OSError) -> str:
             "finishes the rest")
 
 
+# Delegated commands that read the project's configuration: every file is checked first.
+CONFIGURED = ("check", "instrument", "fidelity", "preview", "i18n", "codebook")
+
+
 def _delegate(command: str, args: list[str]) -> int:
+    from perspectives.config import ConfigError, check_all
+    from perspectives.study import repo_root
+
+    try:
+        if command in CONFIGURED:
+            check_all(repo_root())  # before the command runs: one message, file, line and fix
+        return _run_delegated(command, args)
+    except ConfigError as exc:
+        print(f"perspectives {command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _run_delegated(command: str, args: list[str]) -> int:
     module_name = DELEGATED[command][0]
     try:
         module = importlib.import_module(module_name)

@@ -79,13 +79,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from . import analysis, claims, fmt, qualitative, stats
 from .analysis import ALL
 from .escape import CONTENT_SECURITY_POLICY, frame_csv
 from .fmt import round_half_up
-from .study import load_study, repo_root
+from .study import load_study, read_yaml, repo_root
 
 __all__ = [
     "CALCS",
@@ -630,7 +629,7 @@ def _value_refs(binding: str) -> list[tuple[str, str]]:
 
 def _fact(spec: str) -> Any:
     file, _, key = spec.partition("#")
-    node: Any = yaml.safe_load((repo_root() / file).read_text(encoding="utf-8"))
+    node: Any = read_yaml(repo_root() / file)
     for part in key.split("."):
         node = node[part]
     if isinstance(node, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", node):

@@ -38,7 +38,7 @@ from matplotlib.transforms import Bbox, offset_copy  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from perspectives.alttext import attach  # noqa: E402
-from perspectives.study import repo_root  # noqa: E402
+from perspectives.study import read_yaml, repo_root  # noqa: E402
 
 PALETTE = ["#2f5d8a", "#e08a3c", "#6a9f58", "#b5525c", "#8a6fb0", "#c9a13b", "#5aa6b5", "#7f7f7f"]
 # seaborn's theme, as the matplotlib settings it makes (see seaborn_theme): importing seaborn
@@ -76,7 +76,7 @@ def apply_theme(settings: dict[str, object]) -> None:
 def _theme() -> dict[str, object]:
     path = repo_root() / THEME_FILE
     # Without the file (a checkout that lost it), seaborn gives the same settings, slower.
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["rc"] if path.is_file() else seaborn_theme()
+    return read_yaml(path, "figure_theme")["rc"] if path.is_file() else seaborn_theme()
 
 
 apply_theme(_theme())

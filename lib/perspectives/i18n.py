@@ -33,9 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from . import locales
+from . import config, locales
 from .study import load_study, read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,37 +89,51 @@ def placeholders(template: str) -> set[str]:
 
 @lru_cache(maxsize=16)
 def load_catalogue(lang: str, folder: Path | None = None) -> dict[str, Entry]:
-    """The catalogue of ``lang`` (empty for English or a language without a file)."""
+    """The catalogue of ``lang`` (empty for English or a language without a file).
+
+    Raises:
+        ConfigError: the file's YAML, an entry's shape (checked where it is read,
+            :mod:`perspectives.config`), a plural form outside CLDR's categories or a
+            translation whose placeholders differ from the English, with the line.
+    """
     path = Path(folder or CATALOGUE_DIR) / f"{lang}.yml"
     if lang == DEFAULT_LANG or not path.is_file():
         return {}
-    raw = read_yaml(path) or {}
+    raw = read_yaml(path, "catalogue") or {}
     catalogue: dict[str, Entry] = {}
     for key, value in raw.items():
         if _untranslated(value):
             continue  # a skeleton's blank entry (perspectives i18n init): falls back to English
-        if isinstance(value, str):
-            entry = Entry(value)
-        elif isinstance(value, dict) and isinstance(value.get("text"), str):
-            entry = Entry(value["text"], bool(value.get("review", False)))
-        elif isinstance(value, dict) and isinstance(value.get("other"), str):
-            forms = tuple((str(k), str(v)) for k, v in value.items() if k != "review")
-            unknown = [k for k, _ in forms if k not in locales.PLURAL_CATEGORIES and not _exact(k)]
-            if unknown:
-                raise ValueError(f"{path.name}: entry {key!r} has forms {unknown}; use CLDR plural "
-                                 f"categories {list(locales.PLURAL_CATEGORIES)} or an exact '=N'")
-            entry = Entry(value["other"], bool(value.get("review", False)), forms)
-        else:
-            raise ValueError(f"{path.name}: entry {key!r} needs a 'text' string (or plural forms with 'other')")
-        # A translation that drops or invents a placeholder would fail (or lie) at format time;
-        # a plural form may leave the count out ("the only country").
-        for _, text in entry.forms or (("", entry.text),):
-            if placeholders(text) - placeholders(str(key)) or (
-                    not entry.forms and placeholders(str(key)) != placeholders(text)):
-                raise ValueError(f"{path.name}: entry {key!r} must use the placeholders "
-                                 f"{sorted(placeholders(str(key)))}, not {sorted(placeholders(text))}")
-        catalogue[str(key)] = entry
+        catalogue[str(key)] = _entry(path, str(key), value)
     return catalogue
+
+
+def _entry(path: Path, key: str, value: str | dict[str, Any]) -> Entry:
+    """One catalogue entry, its types already checked by the catalogue's schema."""
+    if isinstance(value, str):
+        entry = Entry(value)
+    elif isinstance(value.get("text"), str):
+        if set(value) - {"text", "review"}:
+            raise config.error_at(path, [key], f"entry {key!r} has both a 'text' and plural forms",
+                                  "keep `text:` for a plain translation, or plural forms with `other:`")
+        entry = Entry(value["text"], value.get("review", False))
+    elif isinstance(value.get("other"), str):
+        forms = tuple((k, v) for k, v in value.items() if k != "review")
+        unknown = [k for k, _ in forms if k not in locales.PLURAL_CATEGORIES and not _exact(k)]
+        if unknown:
+            raise config.error_at(path, [key], f"entry {key!r} has forms {unknown}",
+                                  f"use CLDR plural categories {list(locales.PLURAL_CATEGORIES)} or an exact '=N'")
+        entry = Entry(value["other"], value.get("review", False), tuple((k, v or "") for k, v in forms))
+    else:
+        raise config.error_at(path, [key], f"entry {key!r} needs a 'text' string (or plural forms with 'other')",
+                              "write {text: \"...\"} or {one: \"...\", other: \"...\"}")
+    # A translation that drops or invents a placeholder would fail (or lie) at format time;
+    # a plural form may leave the count out ("the only country").
+    for _, text in entry.forms or (("", entry.text),):
+        if placeholders(text) - placeholders(key) or (not entry.forms and placeholders(key) != placeholders(text)):
+            raise config.error_at(path, [key], f"entry {key!r} uses the placeholders {sorted(placeholders(text))}",
+                                  f"use exactly the English placeholders {sorted(placeholders(key))}")
+    return entry
 
 
 def _untranslated(value: Any) -> bool:
@@ -409,9 +421,9 @@ def catalogue_strings(root: Path | None = None) -> list[str]:
     root = Path(root or ROOT)
     params = root / "params"
     strings: list[str] = []
-    grid = yaml.safe_load((params / "grid.yml").read_text(encoding="utf-8"))
-    strings += [s["title"] for s in grid["sections"]]
-    analyses = yaml.safe_load((params / "analyses.yml").read_text(encoding="utf-8"))
+    grid = read_yaml(params / "grid.yml", "grid")
+    strings += [s.get("title", s["id"]) for s in grid["sections"]]
+    analyses = read_yaml(params / "analyses.yml", "analyses")
     for key, spec in analyses.items():
         if key == "bands" or not isinstance(spec, dict):
             continue
@@ -419,7 +431,7 @@ def catalogue_strings(root: Path | None = None) -> list[str]:
             strings.append(spec["text"])
         if spec.get("figure"):
             strings.append(spec["figure"]["caption"])
-    summary = yaml.safe_load((params / "summary.yml").read_text(encoding="utf-8"))
+    summary = read_yaml(params / "summary.yml", "summary")
     for block in summary:
         strings.append(block["heading"])
         strings.extend(block["findings"])
@@ -548,6 +560,13 @@ def main(argv: list[str] | None = None) -> int:
     ``perspectives i18n init LANG [--force]`` starts a catalogue with every key.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        config.check_all(ROOT)  # a broken catalogue or parameter file: one message, exit 2
+        for lang in _language_names():
+            load_catalogue(lang)
+    except config.ConfigError as error:
+        print(f"perspectives i18n: {error}", file=sys.stderr)
+        return 2
     if args and args[0] == "init":
         rest = [a for a in args[1:] if a != "--force"]
         if len(rest) != 1:

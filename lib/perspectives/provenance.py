@@ -136,7 +136,8 @@ def provenance(code: str, stamps: list[dict[str, Any]]) -> dict[str, Any]:
         "parameters": {"country": code, "lang": str(stamps[0].get("lang", "en")) if stamps else "en",
                        "data": sorted({n for r, n, _ in inputs if r == "survey"}),
                        "conversations": sorted({n for r, n, _ in inputs if r == "conversations"})},
-        "disclosure": {"threshold": int(cfg["threshold"]), "reliability_min_n": int(cfg["reliability_min_n"])},
+        # whole numbers already: params/study.yml is validated where it is read (perspectives.config)
+        "disclosure": {"threshold": cfg["threshold"], "reliability_min_n": cfg["reliability_min_n"]},
         "code": code_state(),
         "packages": package_versions(),
     }

@@ -4,7 +4,11 @@ Purpose
     Load ``params/study.yml`` (countries, partners, languages, data files, disclosure rules,
     build seed) and ``params/grid.yml`` (section notebooks, reports, the parameter schema
     every section notebook accepts) into frozen dataclasses, and validate the parameters a
-    section notebook is run with. Nothing in these files is repeated in code.
+    section notebook is run with. Nothing in these files is repeated in code. Every YAML
+    file is read through :func:`read_yaml`, which checks it where it enters
+    (:mod:`perspectives.config`: syntax, types, names; one message with file, line and fix);
+    the checks only code can make (a country CLDR does not know, a section listed twice, an
+    ``after`` cycle) name their line the same way.
 
 Inputs
     ``<repo>/params/study.yml`` and ``<repo>/params/grid.yml`` (or explicit paths, for tests).
@@ -13,7 +17,8 @@ Outputs
     ``Study`` and ``Grid`` objects (cached per file path), ``report_folder(code)`` (the folder
     name of a report under ``outputs/``) and ``validate_parameters(params)`` (a complete,
     checked parameter dict; unknown names or codes raise ``ValueError`` listing the allowed
-    ones).
+    ones). A configuration mistake raises :class:`perspectives.config.ConfigError`, a
+    ``ValueError``.
 """
 
 from __future__ import annotations
@@ -23,9 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from . import locales
+from . import config, locales
 
 __all__ = [
     "Country",
@@ -183,57 +186,42 @@ class Grid:
         return (*first, *rest)
 
 
-# libyaml's C loader parses about ten times faster than the pure-Python one; the section
-# runs read the codebook, counts and catalogues many times, so parsing dominated a run.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def read_yaml(path: Path | str, kind: str | None = None) -> Any:
+    """Parse a YAML data or parameter file, validated, once per version of the file.
 
-
-@functools.lru_cache(maxsize=64)
-def _parse_cached(path: str, mtime_ns: int, size: int) -> Any:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_LOADER)  # noqa: S506 - a safe loader
-
-
-def read_yaml(path: Path | str) -> Any:
-    """Parse a YAML data or parameter file (safe loader), once per version of the file.
-
-    The cache is keyed by the file's modification time and size, so an edited file is read
-    again; callers get their own deep copy and may change it freely.
+    The file is checked where it enters (:func:`perspectives.config.load`): YAML syntax, a
+    key written twice, and for the project's configuration files (by name, or ``kind``)
+    every setting's type and name, so a mistake is one :class:`~perspectives.config.ConfigError`
+    naming the file, the line and the fix. Callers get their own deep copy and may change it.
     """
     import copy
 
-    stat = Path(path).stat()
-    return copy.deepcopy(_parse_cached(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size))
+    return copy.deepcopy(config.load(path, kind))
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    doc = read_yaml(path)
+def _read_yaml(path: Path, kind: str) -> dict[str, Any]:
+    doc = read_yaml(path, kind)
     if not isinstance(doc, dict):
-        # a malformed parameter file is a bad value, as for every other check here
-        raise ValueError(f"{path.name}: expected a mapping at the top level")  # noqa: TRY004
+        raise config.error_at(path, [], "the file is not a mapping of settings (name: value)",
+                              "start from the file as the repository holds it")
     return doc
-
-
-FIGURE_FORMATS = frozenset({"png", "svg"})
 
 
 @functools.lru_cache(maxsize=8)
 def _load_study_cached(path: Path) -> Study:
-    doc = _read_yaml(path)
-    head = doc.get("study", {})
-    countries = tuple(_country(path.name, c) for c in doc.get("countries", []) or [])
+    doc = _read_yaml(path, "study")  # types and names checked against config.SCHEMAS["study"]
+    head = doc.get("study") or {}
+    countries = tuple(_country(path, i, c) for i, c in enumerate(doc.get("countries") or []))
     if not countries:
-        raise ValueError(f"{path.name}: no countries listed")
-    codes = [c.iso3 for c in countries]
-    dupes = sorted({c for c in codes if codes.count(c) > 1})
-    if dupes:
-        raise ValueError(f"{path.name}: countries listed twice: {dupes}")
-    build = doc.get("build", {}) or {}
-    formats = tuple(str(f) for f in build.get("figure_formats", ["png"]))
-    # The reports embed the PNG, so it is always written; SVG is an optional vector copy.
-    if "png" not in formats or not set(formats) <= FIGURE_FORMATS:
-        raise ValueError(f"{path.name}: build.figure_formats must include png and may add "
-                         f"{', '.join(sorted(FIGURE_FORMATS - {'png'}))}; got {list(formats)}")
+        raise config.error_at(path, ["countries"] if "countries" in doc else [], "no countries listed",
+                              "list each country under `countries:` as `- iso3: ...`")
+    seen: set[str] = set()
+    for i, c in enumerate(countries):
+        if c.iso3 in seen:
+            raise config.error_at(path, ["countries", i, "iso3"], f"{c.iso3} is listed twice",
+                                  "keep one entry per country")
+        seen.add(c.iso3)
+    build = doc.get("build") or {}
     return Study(
         title=str(head.get("title", "")),
         short_title=str(head.get("short_title", "")),
@@ -241,40 +229,41 @@ def _load_study_cached(path: Path) -> Study:
         synthesis_folder=str(head.get("synthesis_folder", "synthesis")),
         countries=countries,
         languages=_languages(countries, doc.get("languages")),
-        data=dict(doc.get("data", {})),
-        disclosure=dict(doc.get("disclosure", {})),
+        data=dict(doc.get("data") or {}),
+        disclosure=dict(doc["disclosure"]),
         seed=int(build.get("seed", 0)),
         raw=doc,
-        figure_formats=formats,
+        figure_formats=tuple(build.get("figure_formats", ["png"])),
     )
 
 
-def _country(file: str, entry: dict[str, Any]) -> Country:
+def _country(path: Path, index: int, entry: dict[str, Any]) -> Country:
     """One ``countries`` entry: ISO3, partner, language and conversations; name and region optional.
 
-    The ISO3 code and the language are checked against CLDR here, so a typo stops the study
-    from loading instead of giving a report without a name.
+    The entry's types and names are the schema's (:mod:`perspectives.config`); the ISO3 code
+    and the language are checked against CLDR here, so a typo stops the study from loading
+    instead of giving a report without a name.
 
     Raises:
-        ValueError: a missing or unknown ISO3 code, or a language CLDR does not know.
+        ConfigError: an ISO3 code or a language CLDR does not know, naming its line.
     """
-    if not isinstance(entry, dict) or not entry.get("iso3"):
-        raise ValueError(f"{file}: every country needs an iso3 code; got {entry!r}")
-    iso3 = str(entry["iso3"])
+    iso3 = entry["iso3"]
     try:
         code = locales.alpha2(iso3)
     except ValueError as error:
-        raise ValueError(f"{file}: {error}") from None
-    language = str(entry.get("language") or "en")
+        raise config.error_at(path, ["countries", index, "iso3"], str(error),
+                              "write the country's ISO 3166-1 alpha-3 code, such as MDA") from None
+    language = entry.get("language") or "en"
     if not locales.known_language(language):
-        raise ValueError(f"{file}: {iso3}: unknown language code {language!r} (a code such as es or th)")
+        raise config.error_at(path, ["countries", index, "language"],
+                              f"{iso3}: unknown language code {language!r}", "write a code such as es or th")
     return Country(
         iso3=iso3,
-        name=str(entry.get("name") or locales.country_name(iso3, "en")),
-        partner=str(entry.get("partner", "")),
+        name=entry.get("name") or locales.country_name(iso3, "en"),
+        partner=entry.get("partner", ""),
         language=language,
-        region=str(entry.get("region", "")),
-        conversations=bool(entry.get("conversations", False)),
+        region=entry.get("region", ""),
+        conversations=entry.get("conversations", False),
         alpha2=code,
     )
 
@@ -303,44 +292,41 @@ def load_study(path: Path | str | None = None) -> Study:
 
 @functools.lru_cache(maxsize=8)
 def _load_grid_cached(path: Path) -> Grid:
-    doc = _read_yaml(path)
-    if "reports" in doc:
-        raise ValueError(f"{path.name}: 'reports' is not read: the reports are the study's countries and "
-                         "the synthesis (params/study.yml); remove the key")
+    doc = _read_yaml(path, "grid")  # types and names checked against config.SCHEMAS["grid"]
+    entries = doc["sections"]
     sections = tuple(
-        GridSection(
-            id=str(s["id"]),
-            notebook=str(s["notebook"]),
-            title=str(s.get("title", s["id"])),
-            after=tuple(str(a) for a in s.get("after", []) or []),
-            position=s.get("position"),
-        )
-        for s in doc.get("sections", [])
+        GridSection(id=s["id"], notebook=s["notebook"], title=s.get("title", s["id"]),
+                    after=tuple(s.get("after") or ()), position=s.get("position"))
+        for s in entries
     )
     ids = [s.id for s in sections]
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        raise ValueError(f"{path.name}: duplicate section ids {dupes}")
-    for s in sections:
-        for a in s.after:
+    for i, s in enumerate(sections):
+        if s.id in ids[:i]:
+            raise config.error_at(path, ["sections", i, "id"], f"section id {s.id!r} is used twice",
+                                  "give each section its own id")
+        for j, a in enumerate(s.after):
             if a not in ids:
-                raise ValueError(f"{path.name}: section {s.id!r} runs after unknown {a!r}")
-    _check_acyclic(sections)
+                raise config.error_at(path, ["sections", i, "after", j], f"section {s.id!r} runs after unknown {a!r}",
+                                      f"name sections of the grid: {', '.join(ids)}")
+    _check_acyclic(path, sections)
     params = tuple(
-        ParamSpec(name=str(k), type=str(v.get("type", "str")), default=v.get("default"))
+        ParamSpec(name=k, type=v["type"], default=v.get("default"))
         for k, v in (doc.get("parameters") or {}).items()
     )
     return Grid(sections=sections, parameters=params)
 
 
-def _check_acyclic(sections: tuple[GridSection, ...]) -> None:
+def _check_acyclic(path: Path, sections: tuple[GridSection, ...]) -> None:
     """Reject ``after`` cycles, which would leave runs waiting for ever."""
     deps = {s.id: set(s.after) for s in sections}
     done: set[str] = set()
     while deps:
         ready = [k for k, v in deps.items() if v <= done]
         if not ready:
-            raise ValueError(f"grid: 'after' cycle among sections {sorted(deps)}")
+            first = next(i for i, s in enumerate(sections) if s.id in deps)
+            raise config.error_at(path, ["sections", first, "after"],
+                                  f"grid: 'after' cycle among sections {sorted(deps)}",
+                                  "make sure no section runs after itself, directly or through others")
         for k in ready:
             done.add(k)
             del deps[k]

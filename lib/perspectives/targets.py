@@ -20,9 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from perspectives.study import repo_root
+from perspectives.study import read_yaml, repo_root
 
 ROOT = repo_root()
 TARGETS_PATH = ROOT / "data" / "synthetic_targets.yml"
@@ -30,8 +28,7 @@ TARGETS_PATH = ROOT / "data" / "synthetic_targets.yml"
 
 @lru_cache(maxsize=4)
 def _load(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+    data = read_yaml(path, "synthetic_targets")  # validated where it is read (perspectives.config)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping at the top level")
     return data

@@ -49,7 +49,10 @@ The contract a section notebook follows
        path in an output; the report shows outputs only (no code) and drops the
        ``parameters``/``injected-parameters`` cells and cells tagged ``remove`` (or
        ``remove-cell``); outputs of cells tagged ``remove-output`` are dropped. The assembler
-       refuses to write a report containing the repository, output or home folder path.
+       refuses to write a report containing the repository, output or home folder path. In
+       the executed notebook the build names an input by its file name (``stamp.json``
+       beside it gives the SHA-256) and the machine's folders by placeholders; a run whose
+       files still hold a local path in any form fails (:mod:`perspectives.build.run`).
     5. The working directory is the notebook's folder (as in JupyterLab); do not rely on it,
        locate repository files with ``perspectives.study.repo_root()``.
     6. Import library code as ``import perspectives.x`` / ``from perspectives import x`` /
@@ -89,6 +92,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from perspectives import config
 from perspectives.build.outcome import BuildResult, RunError, RunResult
 from perspectives.build.plan import (
     FileHasher,
@@ -109,7 +113,7 @@ if TYPE_CHECKING:  # only named in annotations: the build imports them when it u
     from perspectives.build.forkserver import ForkServer
     from perspectives.pdf import Printer
 
-__all__ = ["BuildResult", "RunError", "RunResult", "Warm", "build", "library_dependencies"]
+__all__ = ["BuildResult", "RunError", "RunResult", "Warm", "build", "check_configuration", "library_dependencies"]
 
 
 def build(
@@ -164,7 +168,8 @@ def build(
     Raises:
         ValueError: an unknown report code, section, engine, language or parameter, or a
             missing data file, before anything runs; or a partner export that cannot be read
-            exactly (``readers.DataError``), before anything is written.
+            exactly (``readers.DataError``), before anything is written; or a configuration
+            file with a mistake (``config.ConfigError``), before any run.
         RuntimeError: another build holds the output folder.
     """
     t_start = time.perf_counter()
@@ -201,6 +206,11 @@ def build(
         if not dry_run:
             library.remember()
         todo = [r for r in runs.values() if r.reason is not None]
+        if todo:
+            # Before any run: every configuration file, and the catalogue of the report
+            # language (one message naming file, line and fix; a build with nothing to run
+            # reads only the study and the grid, validated as they load).
+            check_configuration(root, lang)
         progress(f"perspectives build: {len(runs)} runs, {len(todo)} to execute, {len(runs) - len(todo)} up to date")
         results = {r.key: RunResult(r.report, r.section.id, r.section.notebook, "skipped")
                    for r in runs.values() if r.reason is None}
@@ -250,6 +260,19 @@ class Warm:
     server: ForkServer | None = None
     printer: Printer | None = None
     on_html: Callable[[str], None] | None = None
+
+
+def check_configuration(root: Path, lang: str) -> None:
+    """Validate every configuration file of ``root`` and the catalogue of ``lang``.
+
+    Raises:
+        ConfigError: the first mistake, naming its file, line and fix (a ``ValueError``:
+            the command line prints it and exits 2).
+    """
+    config.check_all(root)
+    from perspectives.i18n import load_catalogue
+
+    load_catalogue(lang, root / "params" / "i18n")
 
 
 def _select(study: Study, grid: Grid, countries: Iterable[str] | None, sections: Iterable[str] | None,

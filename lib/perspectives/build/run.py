@@ -7,10 +7,24 @@ Purpose
     engine of :mod:`perspectives.build.engine`) or a process-pool worker starting a Jupyter
     kernel. It never raises for a failing notebook: the outcome says what failed, where.
 
-    After papermill has written the executed notebook, local paths are replaced by
-    placeholders (``<repo>``, ``<outputs>``, ``~``, ``.``) and what differs between two
-    runs of the same inputs (times, cell ids) is fixed (:func:`reproducible_notebook_text`);
-    then the run's files are checked against the output contract (:func:`check_run_folder`).
+    After papermill has written the executed notebook, no path of the building machine is
+    left in it (:func:`publishable_notebook`): the run's folder becomes ``.``, the output
+    folder ``<outputs>``, the checkout ``<repo>``, Python's own folders ``<python>``, the
+    home folder ``<home>``, and an input given by path (``--data``, ``--conversations``)
+    its file name, as the reports and ``stamp.json`` name inputs (there with their
+    SHA-256). What differs between two runs of the same inputs (times, cell ids) is fixed
+    (:func:`reproducible_notebook_text`). Then the run's files are checked against the
+    output contract (:func:`check_run_folder`), which finds a local path in any form in any
+    file, whatever rule should have kept it out.
+
+    Running an executed notebook again: its injected parameters name the inputs by file
+    name, so ``data_path = "export.csv"`` reads ``export.csv`` beside the notebook (the
+    working directory of a notebook opened in JupyterLab), and a missing file stops the
+    first cell. To run it with the file where it is, give the path again, as the build
+    does: ``papermill executed.ipynb again.ipynb -p country MDA -p data_path /path/export.csv``
+    (papermill replaces the injected cell), or ``perspectives build --data /path/export.csv``,
+    which writes the same bytes. ``stamp.json`` beside the notebook lists each input's
+    SHA-256, to check that a file is the one the report was built from.
 
 Inputs
     A :class:`RunTask`; the notebook file; the kernel or engine named in it.
@@ -24,7 +38,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,6 +119,88 @@ def scrub_paths(text: str, replacements: list[tuple[str, str]]) -> str:
         if old:
             text = text.replace(old, new)
     return text
+
+
+# Placeholders for the machine's folders: what a published file may show instead of a path.
+PLACEHOLDERS = ("<repo>", "<outputs>", "<python>", "<home>", "<inputs>")
+
+
+def python_folders() -> list[str]:
+    """The running Python's folders (standard library, site-packages, prefixes).
+
+    A warning or traceback a notebook prints names them; ``/usr`` and other one-level
+    folders are left out (replacing them would touch text that is not a path).
+    """
+    import site
+    import sys
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    found = [paths.get(k, "") for k in ("stdlib", "platstdlib", "purelib", "platlib")]
+    found += [site.getusersitepackages(), sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix]
+    return sorted({p for p in found if os.path.isabs(p) and len(Path(p).parts) > 2})
+
+
+def local_replacements(task: RunTask) -> list[tuple[str, str]]:
+    """Every local path a run may print, with what replaces it, most specific first.
+
+    The task's own (its folder, the output folder, the checkout, the home folder), each input
+    parameter given as an absolute path (its file name; files beside it by their names too)
+    and Python's folders (:func:`python_folders`).
+    """
+    pairs = {old: new for old, new in task.replacements}
+    for name, value in sorted(task.parameters.items()):
+        if name == "output_dir" or not isinstance(value, str) or not os.path.isabs(value):
+            continue
+        pairs.setdefault(value, os.path.basename(value))
+        folder = os.path.dirname(value)
+        if folder not in pairs and len(Path(folder).parts) > 1:
+            pairs.setdefault(folder + os.sep, "")
+            pairs.setdefault(folder, "<inputs>")
+    for folder in python_folders():
+        pairs.setdefault(folder, "<python>")
+    return sorted(((old, new) for old, new in pairs.items() if old not in ("", os.sep)), key=lambda t: -len(t[0]))
+
+
+def _scrub_tree(node: Any, replacements: list[tuple[str, str]]) -> Any:
+    if isinstance(node, str):
+        return scrub_paths(node, replacements)
+    if isinstance(node, list):
+        return [_scrub_tree(v, replacements) for v in node]
+    if isinstance(node, dict):
+        return {k: _scrub_tree(v, replacements) for k, v in node.items()}
+    return node
+
+
+INJECTED_COMMENT = "Parameters (inputs by file name: stamp.json beside this notebook gives their SHA-256)"
+
+
+def publishable_notebook(text: str, replacements: list[tuple[str, str]], order: Sequence[str] = ()) -> str:
+    """An executed notebook's JSON with no local path and reproducible bytes.
+
+    Every string (sources, outputs, papermill's metadata) has its local paths replaced on
+    the parsed JSON, so escaping cannot hide one; the injected parameters cell is written
+    again from the replaced parameters by papermill's own translator (a path holding a quote
+    is escaped there), in ``order`` (the task's); then :func:`reproducible_notebook_text`.
+
+    Raises:
+        ValueError: ``text`` is not JSON.
+    """
+    nb = _scrub_tree(json.loads(text), replacements)
+    meta = nb.get("metadata", {})
+    params = (meta.get("papermill") or {}).get("parameters")
+    for cell in nb.get("cells", []):
+        if "injected-parameters" in (cell.get("metadata", {}).get("tags") or []) and isinstance(params, dict):
+            from papermill.translators import translate_parameters
+
+            kernel = (meta.get("kernelspec") or {}).get("name", "python3")
+            language = (meta.get("kernelspec") or {}).get("language") or (meta.get("language_info") or {}).get(
+                "name", "python")
+            names = [*(k for k in order if k in params), *sorted(k for k in params if k not in order)]
+            ordered = {k: params[k] for k in names}
+            source = translate_parameters(kernel, language, ordered, INJECTED_COMMENT)
+            cell["source"] = source.splitlines(keepends=True) if isinstance(cell.get("source"), list) else source
+    return reproducible_notebook_text(json.dumps(nb))
 
 
 # Timing metadata papermill and nbclient write into an executed notebook: cleared or clamped.
@@ -201,18 +299,21 @@ def execute(task: RunTask) -> RunOutcome:
         os.close(saved_fd)
         log_fh.close()
     seconds = time.perf_counter() - t0
-    replacements = [(r[0], r[1]) for r in task.replacements]
+    replacements = local_replacements(task)
     for path in (out_nb, log_path):
         if not path.exists():
             continue
-        # papermill records absolute paths (metadata, injected cell): keep them out of outputs
-        text = scrub_paths(path.read_text(encoding="utf-8", errors="replace"), replacements)
+        text = path.read_text(encoding="utf-8", errors="replace")
         if path is out_nb:
-            # after the scrub: the injected cell's id derives from its source, which held paths
-            text = reproducible_notebook_text(text)
+            try:
+                text = publishable_notebook(text, replacements, list(task.parameters))
+            except ValueError:
+                text = scrub_paths(text, replacements)  # not JSON: the check below still reads it
+        else:
+            text = scrub_paths(text, replacements)
         path.write_text(text, encoding="utf-8")
     if error is None:
-        error = check_run_folder(tmp, task.country, [r[0] for r in replacements], task.synthesis)
+        error = check_run_folder(tmp, task.country, [old for old, _ in replacements], task.synthesis)
     if error is not None:
         error["evalue"] = scrub_paths(str(error.get("evalue", "")), replacements)
     return RunOutcome(task.key, error is None, seconds, error)
@@ -225,48 +326,125 @@ def execute_payload(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_run_folder(tmp: Path, country: str, forbidden: list[str], synthesis: str) -> dict[str, Any] | None:
-    """Check what a run wrote: a well-formed ``values.json`` and no local paths in text files.
+    """Check what a run wrote: a well-formed ``values.json``, the audit, and no local path.
 
     Args:
         tmp: the run's folder.
         country: the run's report code; a recorded value may name it or the synthesis.
-        forbidden: local paths that must not appear in any text file the run wrote.
+        forbidden: local paths (the run's folder, the checkout, the inputs' folders...) that
+            must not appear in any file the run wrote; paths in any other form are found too
+            (:func:`find_local_path`).
         synthesis: the synthesis's code.
 
     Returns:
         None when the contract holds, else an error (``ename`` ``OutputContractError``).
     """
-    values = tmp / "values.json"
-    if values.exists():
-        try:
-            doc = json.loads(values.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            doc = None
-        bad = None
-        if not isinstance(doc, list):
-            bad = "values.json must be a JSON list of {name, value, ...} objects"
-        else:
-            for i, item in enumerate(doc):
-                if not isinstance(item, dict) or "name" not in item or "value" not in item:
-                    bad = f"values.json item {i} lacks 'name' or 'value'"
-                    break
-                # A national run may also record the all-country value it shows beside its own.
-                if "country" in item and item["country"] not in (country, synthesis):
-                    bad = (f"values.json item {item['name']!r} is for country "
-                           f"{item['country']!r}, the run is for {country!r}")
-                    break
-        if bad:
-            return _error("OutputContractError", bad)
+    if bad := _values_problem(tmp / "values.json", country, synthesis):
+        return _error("OutputContractError", bad)
     # The disclosure audit reads what the run published, independently of the suppression.
     from perspectives.audit import audit_run_folder
 
     if findings := audit_run_folder(tmp):
         return _error("DisclosureAuditError", "; ".join(str(f) for f in findings[:5]))
     for p in sorted(tmp.rglob("*")):
-        if p.is_file() and p.suffix in (".json", ".csv", ".svg", ".txt", ".md", ".html"):
-            if p.name == "executed.ipynb":
-                continue
-            text = p.read_text(encoding="utf-8", errors="replace")
-            if any(f and f in text for f in forbidden):
-                return _error("OutputContractError", f"{p.relative_to(tmp).as_posix()} contains a local file path")
+        if p.is_file() and (found := find_local_path(p, forbidden)):
+            return _error("OutputContractError", f"{p.relative_to(tmp).as_posix()} contains {found}")
     return None
+
+
+def _values_problem(values: Path, country: str, synthesis: str) -> str | None:
+    """What is wrong with a run's ``values.json``, or None (no file is fine)."""
+    if not values.exists():
+        return None
+    try:
+        doc = json.loads(values.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        doc = None
+    if not isinstance(doc, list):
+        return "values.json must be a JSON list of {name, value, ...} objects"
+    for i, item in enumerate(doc):
+        if not isinstance(item, dict) or "name" not in item or "value" not in item:
+            return f"values.json item {i} lacks 'name' or 'value'"
+        # A national run may also record the all-country value it shows beside its own.
+        if "country" in item and item["country"] not in (country, synthesis):
+            return f"values.json item {item['name']!r} is for country {item['country']!r}, the run is for {country!r}"
+    return None
+
+
+# --------------------------------------------------------------------------- local paths
+# A path of the building machine, in the forms text can carry it. Placeholders are taken
+# out first (``<repo>/notebooks/x.ipynb`` is not a path); ``data:`` URIs hold base64, whose
+# alphabet includes "/".
+_LOCAL_PATH_FORMS = (
+    ("a file: URL", re.compile(r"\bfile:/[^\s\"'<>)]*", re.IGNORECASE)),
+    ("a home-relative path", re.compile(r"(?<![\w$.~-])~[\w.-]*/[\w.@+-]")),
+    ("an absolute path", re.compile(r"(?<![\w.:/\\~-])/(?:[\w.@+-]+/)+[\w.@+-]*")),
+    ("a Windows path", re.compile(r"(?<![\w])[A-Za-z]:\\{1,2}[\w .-]+\\")),
+)
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
+_DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\\\s]*")
+_TEXT_SUFFIXES = frozenset({".json", ".csv", ".tsv", ".svg", ".txt", ".md", ".html", ".htm", ".log", ".xml",
+                            ".tex", ".yml", ".yaml", ".ipynb"})
+_ZIP_SUFFIXES = frozenset({".docx", ".xlsx", ".pptx", ".odt", ".zip"})
+# Notebook outputs held as base64 (their bytes are checked for the known paths only).
+_BINARY_MIME = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
+
+
+def local_path_in_text(text: str, forbidden: list[str] = ()) -> str | None:  # type: ignore[assignment]
+    """What kind of local path ``text`` holds (``"an absolute path"``...), or None.
+
+    ``forbidden`` are known local folders, found verbatim; the forms of
+    :data:`_LOCAL_PATH_FORMS` are found whatever folder they name.
+    """
+    if any(f and f in text for f in forbidden):
+        return "a local folder of this build"
+    text = _DATA_URI.sub("", _PLACEHOLDER.sub("_", text))
+    return next((what for what, pattern in _LOCAL_PATH_FORMS if pattern.search(text)), None)
+
+
+def _notebook_text(raw: bytes) -> str:
+    """The strings of a notebook, base64 outputs left out."""
+    def strings(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key not in _BINARY_MIME:
+                    yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+        elif isinstance(node, str):
+            yield node
+
+    try:
+        return "\n".join(strings(json.loads(raw)))
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+def find_local_path(path: Path, forbidden: list[str]) -> str | None:
+    """Which kind of local path a published file holds, or None.
+
+    Text files (an executed notebook by its strings) are searched for every form; Word and
+    other zip files member by member; any other file (a PNG, a PDF) for the known local
+    folders, as bytes.
+    """
+    raw = path.read_bytes()
+    suffix = path.suffix.lower()
+    if suffix == ".ipynb":
+        return local_path_in_text(_notebook_text(raw), forbidden)
+    if suffix in _TEXT_SUFFIXES:
+        return local_path_in_text(raw.decode("utf-8", "replace"), forbidden)
+    if suffix in _ZIP_SUFFIXES:
+        import io
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+                for name in archive.namelist():
+                    found = local_path_in_text(archive.read(name).decode("utf-8", "replace"), forbidden)
+                    if found:
+                        return f"{found} (in {name})"
+        except zipfile.BadZipFile:
+            pass
+    needles = [f.encode(enc) for f in forbidden if f for enc in ("utf-8", "utf-16-le")]
+    return "a local folder of this build" if any(n in raw for n in needles) else None

@@ -261,7 +261,7 @@ def execute_all(
     home = str(Path.home())
     # Replacements applied to executed notebooks: longest (most specific) first.
     base_repl = sorted(
-        [(str(out), "<outputs>"), (str(root), "<repo>"), (home, "~")],
+        [(str(out), "<outputs>"), (str(root), "<repo>"), (home, "<home>")],
         key=lambda t: -len(t[0]),
     )
     base_repl = [t for t in base_repl if t[0] not in ("", "/")]
