@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from reference_text import reference_text
 
 from perspectives import qualitative as q
 from perspectives.synth_conversations import generate
 
-REFERENCE = Path("/work/shared/reference/survivors-perspectives-report-2022.txt")
 DATA = q.REPO_ROOT / "data"
 
 
@@ -165,7 +165,7 @@ COUNTS = q.load_counts()
 
 
 def test_counts_file_is_complete_and_cites_the_reference() -> None:
-    lines = REFERENCE.read_text(encoding="utf-8").splitlines()
+    lines = reference_text().splitlines()
     assert 20 <= sum(t.kind in ("theme", "support") for t in COUNTS) <= 40
     for t in COUNTS:
         assert 1 <= t.line <= len(lines)
@@ -336,7 +336,7 @@ def _words(text: str) -> list[str]:
 @pytest.mark.parametrize("name", ["codebook.yml", "roundtable.yml", "recommendations.yml",
                                   "conversation_counts.yml", "synthetic/conversations.csv"])
 def test_no_ten_word_run_shared_with_reference(name: str) -> None:
-    ref = _words(REFERENCE.read_text(encoding="utf-8"))
+    ref = _words(reference_text())
     runs = {tuple(ref[i:i + 10]) for i in range(len(ref) - 9)}
     ours = _words((DATA / name).read_text(encoding="utf-8"))
     shared = [" ".join(ours[i:i + 10]) for i in range(len(ours) - 9) if tuple(ours[i:i + 10]) in runs]

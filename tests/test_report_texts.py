@@ -9,7 +9,6 @@ published report's prose is shared with the file (when the report's text is at h
 
 from __future__ import annotations
 
-import os
 import re
 import string
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from reference_text import reference_files
 
 REPO = Path(__file__).resolve().parents[1]
 TEXTS = REPO / "params" / "report_texts.yml"
@@ -243,18 +243,6 @@ def test_quantifier_bands_cover_every_share_once() -> None:
 # --------------------------------------------------------------------------- no reference prose
 
 
-def _reference_files() -> list[Path]:
-    """The published report's text, from PERSPECTIVES_REFERENCE or a shared/reference folder above."""
-    named = os.environ.get("PERSPECTIVES_REFERENCE")
-    candidates = [Path(named)] if named else [p / "shared" / "reference" for p in REPO.parents]
-    for candidate in candidates:
-        if candidate.is_file():
-            return [candidate]
-        if candidate.is_dir() and sorted(candidate.glob("*.txt")):
-            return sorted(candidate.glob("*.txt"))
-    return []
-
-
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower().replace("\u2019", "'"))
 
@@ -264,7 +252,7 @@ def _runs(words: list[str], size: int) -> set[tuple[str, ...]]:
 
 
 def test_no_ten_word_run_shared_with_the_reference() -> None:
-    files = _reference_files()
+    files = reference_files()
     if not files:
         pytest.skip("the published report's text is not on this machine (as in CI)")
     reference = set().union(*(_runs(_words(f.read_text(encoding="utf-8")), 10) for f in files))
@@ -276,7 +264,7 @@ def test_no_ten_word_run_shared_with_the_reference() -> None:
 def test_no_eight_word_run_shared_with_the_reference() -> None:
     # Stricter than the project's ten words: the file shares nothing longer than six, and those
     # are the subject's own name ("of online sexual exploitation and abuse").
-    files = _reference_files()
+    files = reference_files()
     if not files:
         pytest.skip("the published report's text is not on this machine (as in CI)")
     reference = set().union(*(_runs(_words(f.read_text(encoding="utf-8")), 8) for f in files))
