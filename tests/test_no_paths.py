@@ -92,6 +92,31 @@ def test_the_run_check_reads_binary_and_zipped_files(tmp_path):
     assert error is not None and "extra.docx contains a file: URL (in word/document.xml)" == error["evalue"]
 
 
+def test_a_path_written_by_a_respondent_is_data_but_a_folder_of_this_build_is_not(tmp_path):
+    """What a run shows from data may name any path (published as escaped text); this machine's folders never."""
+    answer = "We send reports to file:///srv/portal/form and keep copies in /etc/reports/2021"
+    nb = json.loads(_notebook())
+    nb["cells"][0]["outputs"].append({"output_type": "display_data", "metadata": {},
+                                      "data": {"text/markdown": answer, "text/plain": "<Markdown>"}})
+    (tmp_path / "executed.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    (tmp_path / "values.json").write_text(json.dumps([{"name": "x", "value": 1, "label": answer}]), encoding="utf-8")
+    assert run.check_run_folder(tmp_path, "MDA", ["/nowhere/else"], "ALL") is None
+    table = tmp_path / "t.csv"  # a table's cells (the run's check also audits tables: checked alone here)
+    table.write_text(f",n\n{answer},7\n", encoding="utf-8")
+    assert run.find_local_path(table, ["/nowhere/else"], data_file=True) is None
+    assert run.find_local_path(table, ["/etc/reports"], data_file=True) == "a local folder of this build"
+    table.unlink()
+    for name in ("executed.ipynb", "values.json"):  # the known folders are found in each
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        (tmp_path / name).write_text(text.replace("/etc/reports", "/srv/build-7/out"), encoding="utf-8")
+        error = run.check_run_folder(tmp_path, "MDA", ["/srv/build-7"], "ALL")
+        assert error is not None and error["evalue"] == f"{name} contains a local folder of this build"
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    # Code's own output is still searched for every form.
+    (tmp_path / "executed.ipynb").write_text(_notebook(output_text="Warning: /etc/reports/x.csv"), encoding="utf-8")
+    assert run.check_run_folder(tmp_path, "MDA", [], "ALL")["evalue"].startswith("executed.ipynb contains an")
+
+
 def test_the_published_notebook_names_inputs_by_file_name(tmp_path):
     """Paths holding a quote or a backslash are escaped in JSON and in the injected Python: the
     parameters are replaced on the parsed notebook and the injected cell is written again."""

@@ -347,7 +347,8 @@ def check_run_folder(tmp: Path, country: str, forbidden: list[str], synthesis: s
     if findings := audit_run_folder(tmp):
         return _error("DisclosureAuditError", "; ".join(str(f) for f in findings[:5]))
     for p in sorted(tmp.rglob("*")):
-        if p.is_file() and (found := find_local_path(p, forbidden)):
+        data_file = any(p.relative_to(tmp).match(pattern) for pattern in _DATA_FILES)
+        if p.is_file() and (found := find_local_path(p, forbidden, data_file)):
             return _error("OutputContractError", f"{p.relative_to(tmp).as_posix()} contains {found}")
     return None
 
@@ -390,48 +391,65 @@ _ZIP_SUFFIXES = frozenset({".docx", ".xlsx", ".pptx", ".odt", ".zip"})
 _BINARY_MIME = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
 
 
-def local_path_in_text(text: str, forbidden: list[str] = ()) -> str | None:  # type: ignore[assignment]
+def local_path_in_text(text: str, forbidden: list[str] = (), forms: bool = True) -> str | None:  # type: ignore[assignment]
     """What kind of local path ``text`` holds (``"an absolute path"``...), or None.
 
-    ``forbidden`` are known local folders, found verbatim; the forms of
+    ``forbidden`` are known local folders, found verbatim; with ``forms``, the forms of
     :data:`_LOCAL_PATH_FORMS` are found whatever folder they name.
     """
     if any(f and f in text for f in forbidden):
         return "a local folder of this build"
+    if not forms:
+        return None
     text = _DATA_URI.sub("", _PLACEHOLDER.sub("_", text))
     return next((what for what, pattern in _LOCAL_PATH_FORMS if pattern.search(text)), None)
 
 
-def _notebook_text(raw: bytes) -> str:
-    """The strings of a notebook, base64 outputs left out."""
-    def strings(node: Any) -> Iterator[str]:
+# What a run shows from data: its Markdown and HTML displays and the records the library keeps
+# with them (captions, charts' labels), its tables and recorded values.
+# A respondent may write anything, a path included; such text is published as text (escaped),
+# so these are searched for the known local folders only. Code's own text (sources, metadata,
+# streams, tracebacks, plain reprs, other files) is searched for every form.
+_DATA_MIME = ("text/markdown", "text/html", "perspectives")  # the last: the library's captions and chart records
+_DATA_FILES = ("values.json", "tables/*.csv", "tables/*.json", "missing_translations.json")
+
+
+def _notebook_text(raw: bytes) -> tuple[str, str]:
+    """The strings of a notebook: code's own, and those shown from data; base64 outputs left out."""
+    def strings(node: Any, shown: bool) -> Iterator[tuple[bool, str]]:
         if isinstance(node, dict):
             for key, value in node.items():
                 if key not in _BINARY_MIME:
-                    yield from strings(value)
+                    yield from strings(value, shown or key in _DATA_MIME)
         elif isinstance(node, list):
             for value in node:
-                yield from strings(value)
+                yield from strings(value, shown)
         elif isinstance(node, str):
-            yield node
+            yield shown, node
 
     try:
-        return "\n".join(strings(json.loads(raw)))
+        found = list(strings(json.loads(raw), False))
     except ValueError:
-        return raw.decode("utf-8", "replace")
+        return raw.decode("utf-8", "replace"), ""
+    return "\n".join(t for shown, t in found if not shown), "\n".join(t for shown, t in found if shown)
 
 
-def find_local_path(path: Path, forbidden: list[str]) -> str | None:
+def find_local_path(path: Path, forbidden: list[str], data_file: bool = False) -> str | None:
     """Which kind of local path a published file holds, or None.
 
     Text files (an executed notebook by its strings) are searched for every form; Word and
     other zip files member by member; any other file (a PNG, a PDF) for the known local
-    folders, as bytes.
+    folders, as bytes. What a run shows from data (``data_file``, and a notebook's Markdown
+    and HTML displays) is searched for the known local folders only: a respondent's answer
+    that names a path is data, published escaped, not a leak of this machine.
     """
     raw = path.read_bytes()
     suffix = path.suffix.lower()
     if suffix == ".ipynb":
-        return local_path_in_text(_notebook_text(raw), forbidden)
+        code, shown = _notebook_text(raw)
+        return local_path_in_text(code, forbidden) or local_path_in_text(shown, forbidden, forms=False)
+    if suffix in _TEXT_SUFFIXES and data_file:
+        return local_path_in_text(raw.decode("utf-8", "replace"), forbidden, forms=False)
     if suffix in _TEXT_SUFFIXES:
         return local_path_in_text(raw.decode("utf-8", "replace"), forbidden)
     if suffix in _ZIP_SUFFIXES:
