@@ -226,6 +226,22 @@ def test_a_sheet_whose_rows_reach_column_xfd_is_refused_before_padding_them(tmp_
     assert peak < MEMORY_BOUND_MB, f"{peak:.0f} MB"
 
 
+def test_a_packed_spss_file_that_unpacks_far_beyond_its_size_is_refused_before_its_cases_are_read(tmp_path):
+    import numpy as np
+    import pyreadstat
+
+    frame = pd.DataFrame(np.zeros((50_000, 100)), columns=[f"v{i}" for i in range(100)])
+    path = tmp_path / "export.zsav"
+    pyreadstat.write_sav(frame, str(path), compress=True)
+    assert path.stat().st_size < 400_000  # 40 MB of cases in a few hundred kilobytes
+    code, out, peak = _check("check", str(path))
+    assert code == 2, out
+    for fragment in ("export.zsav", "50,000 cases of 800 bytes each", "more than 100 times its own size",
+                     "limits.max_compression_ratio"):
+        assert fragment in out, out
+    assert peak < MEMORY_BOUND_MB, f"{peak:.0f} MB"
+
+
 # --------------------------------------------------------------------------- not a file
 
 

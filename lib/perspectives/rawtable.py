@@ -381,7 +381,7 @@ def read_raw(path: Path, score: Score, limits: Limits | None = None) -> RawTable
             elif suffix in WORKBOOK:
                 table = _read_workbook(handle, name, score, limits)
             else:
-                table = _read_spss(path)
+                table = _read_spss(path, limits)
         except DataError:
             raise
         except Exception as error:  # a parser's own words are the best description of a broken file
@@ -986,11 +986,24 @@ def _sheet_rows(sheet: Any, name: str, budget: int, max_row: int | None = None) 
 # --------------------------------------------------------------------------- SPSS
 
 
-def _read_spss(path: Path) -> RawTable:
-    """An SPSS file: values as text, system-missing and declared user-missing values as None."""
+def _read_spss(path: Path, limits: Limits) -> RawTable:
+    """An SPSS file: values as text, system-missing and declared user-missing values as None.
+
+    A ``.zsav`` is packed (zlib) and a ``.sav`` may be (bytecode): the cases the file declares
+    are weighed against the limits before any is read, and the reading stops one case past
+    what the limit holds, whatever the file declares.
+    """
     import pyreadstat
 
-    frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
+    _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    case_bytes = max(1, sum(max(8, int(width or 0)) for width in (meta.variable_storage_width or {}).values()))
+    most = limits.max_bytes // case_bytes
+    declared = meta.number_rows if isinstance(meta.number_rows, int) and meta.number_rows >= 0 else None
+    if declared is not None:
+        _judge_cases(path, declared, case_bytes, limits)
+    frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True, row_limit=most + 1)
+    if len(frame) > most:
+        _judge_cases(path, len(frame), case_bytes, limits)
     header = [str(column) for column in frame.columns]
     columns: list[list[str | None]] = []
     user_missing: dict[str, int] = {}
@@ -1016,6 +1029,26 @@ def _read_spss(path: Path) -> RawTable:
     strings = [c for c in header if (meta.readstat_variable_types or {}).get(c) == "string"]
     table.empty_strings = {c: n for c in strings if (n := int((frame[c] == "").sum()))}
     return table
+
+
+def _judge_cases(path: Path, cases: int, case_bytes: int, limits: Limits) -> None:
+    """Refuse an SPSS file whose cases unpack beyond the size limit, or far beyond its own size."""
+    unpacked, packed = cases * case_bytes, max(path.stat().st_size, 1)
+    ratio = limits.max_compression_ratio
+    if unpacked > limits.max_bytes:
+        raise DataError(path.name, Problem(
+            f"the SPSS file holds {cases:,} cases of {case_bytes:,} bytes each: {_size(unpacked)} unpacked "
+            f"(the file itself: {_size(packed)})",
+            expected=f"at most {limits.max_uncompressed_mb} MB unpacked (limits.max_uncompressed_mb in params/study.yml)",
+            fix="check that this is the export you meant; a genuine one can be saved from SPSS as an uncompressed "
+                ".sav of the survey's cases only, or the limit raised (limits.max_uncompressed_mb in params/study.yml)"))
+    if unpacked > RATIO_GRACE_BYTES and unpacked > ratio * packed:
+        raise DataError(path.name, Problem(
+            f"the SPSS file declares {cases:,} cases of {case_bytes:,} bytes each: {_size(unpacked)} from "
+            f"{_size(packed)}, more than {ratio} times its own size (real exports pack about 10 to 1)",
+            expected=f"at most {ratio} times the file's size (limits.max_compression_ratio in params/study.yml)",
+            fix="export the data again from SPSS; if the file is genuine, raise limits.max_compression_ratio in "
+                "params/study.yml"))
 
 
 def _in_range(value: object, missing: dict[str, object]) -> bool:
