@@ -6,7 +6,9 @@ Purpose
     for the tables of tool layouts). An export is read right or refused for its true reason,
     and no answer is ever changed without being counted in the :class:`ReadReport`:
 
-    1. :mod:`perspectives.rawtable` opens the file (encoding, separator, sheet, header row).
+    1. :mod:`perspectives.rawtable` opens the file (encoding, separator, sheet, header row),
+       refusing what is not a regular file and archives or workbooks that unpack beyond
+       ``limits`` of ``params/study.yml``, and keeps the cells column by column.
     2. :mod:`perspectives.layouts` maps the header onto the form (group paths, option
        columns, tool columns) and refuses duplicated or label-only headers.
     3. The respondent id is chosen (:func:`choose_id_column`).
@@ -382,7 +384,7 @@ class _Reader:
             self.tally.add("spaces around header names removed", "(header)", header.trimmed)
         problems = list(header.problems)
         for i in header.columns_of("blank"):
-            filled = self.raw_rows(raw.columns[i].where(lambda v: v not in (None, "")))
+            filled = self._mask_rows(raw.columns[i].where(lambda v: v not in (None, "")))
             if filled:
                 problems.append(Problem(f"column {column_letter(i)} has no header but holds values",
                                         rows=filled, row_word=self.row_word,
@@ -500,7 +502,7 @@ class _Reader:
         self.answers = pd.DataFrame(block.T, columns=names, index=range(n), dtype=object, copy=False)
         raw.columns = []  # every cell is now in the answers, ids and metadata: the raw codes are let go
 
-    def raw_rows(self, mask: np.ndarray) -> list[int]:
+    def _mask_rows(self, mask: np.ndarray) -> list[int]:
         """The partner's row numbers where ``mask`` (over the data rows) is true."""
         return [self.raw.row_numbers[i] for i in np.flatnonzero(mask)]
 
@@ -509,7 +511,7 @@ class _Reader:
         if not bad.any():
             return []
         shown = list(dict.fromkeys(values.values[c] for c in values.codes[bad]))
-        return [_problem(question, column, self.raw_rows(bad), self.row_word,
+        return [_problem(question, column, self._mask_rows(bad), self.row_word,
                          problem="cells hold Excel error values, left by formulas that failed",
                          values=[str(v) for v in shown],
                          expected="the answer itself", fix="correct the formulas, or paste the answers as values")]
