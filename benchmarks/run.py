@@ -14,12 +14,14 @@ Inputs
     Uncommitted changes are not in the clone; the benchmark says so. Options:
     ``--skip-scale``, ``--skip-baseline`` (no papermill loop), ``--compare-engines ISO3``
     (also build one report with both engines and compare), ``--sizes`` (respondent counts for
-    the scale runs), ``--jobs``, ``--repeat`` (timings of the small builds, median taken).
+    the scale runs), ``--jobs``, ``--repeat`` (timings of the small builds, median taken),
+    ``--check-export-mb`` (size of the large export ``perspectives check`` reads, default 200;
+    0 skips it), ``--check-export-only`` (that figure alone, into ``results/check-export.json``).
 
 Outputs
     A table on stdout and ``benchmarks/results/latest.json`` with ``cold_s``,
-    ``nochange_s``, ``one_section_s``, ``one_country_s``, ``papermill_sequential_s``, ``floor_s``, ratios, peak
-    memory per phase (``*_peak_rss_mb``: the largest single process of the phase, from
+    ``nochange_s``, ``one_section_s``, ``one_country_s``, ``papermill_sequential_s``, ``floor_s``,
+    ``check_200mb_s`` (``perspectives check`` of a valid 200 MB export), ratios, peak memory per phase (``*_peak_rss_mb``: the largest single process of the phase, from
     ``wait4``'s ``ru_maxrss``), and the ``scale`` curves. All build outputs go to temporary
     folders that are removed at the end.
 """
@@ -178,6 +180,47 @@ def scaled_export(n_rows: int, dest: Path, seed: int = 20210726) -> Path:
     out["respondent_id"] = [f"S{i:07d}" for i in range(1, len(out) + 1)]
     out.to_csv(dest, index=False)
     return dest
+
+
+# --------------------------------------------------------------------------- a large export
+
+# The goals for `perspectives check` of a valid 200 MB export on the 2-core machine.
+CHECK_EXPORT_GOALS = {"seconds": 60.0, "peak_rss_mb": 1024.0}
+
+
+def large_export(megabytes: int, dest: Path) -> int:
+    """A valid export of about ``megabytes`` MB: the embedded export's rows repeated, each with a new id.
+
+    Every row keeps its answers (so the reader's validation applies as to the real file) and
+    gets an id never used before; returns the number of rows written.
+    """
+    lines = (ROOT / "data" / "synthetic" / "survey_export.csv").read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], [line.split(",", 1)[1] for line in lines[1:]]  # the id is the first column
+    target, written, n = megabytes * 2**20, 0, 0
+    with dest.open("w", encoding="utf-8", newline="") as out:
+        out.write(header + "\n")
+        while written < target:
+            for rest in rows:
+                n += 1
+                line = f"L{n:08d},{rest}\n"
+                out.write(line)
+                written += len(line)
+                if written >= target:
+                    break
+    return n
+
+
+def check_large_export(work: Path, megabytes: int) -> dict[str, Any]:
+    """``perspectives check`` of a valid export of ``megabytes`` MB: wall seconds and peak memory."""
+    print(f"check of a {megabytes} MB export ...", file=sys.stderr, flush=True)
+    path = work / f"export_{megabytes}mb.csv"
+    rows = large_export(megabytes, path)
+    m = measure([sys.executable, "-m", "perspectives.cli", "check", str(path)])
+    if m.returncode != 0:
+        raise SystemExit(f"check of the large export failed ({m.returncode}):\n{m.stdout[-3000:]}{m.stderr[-3000:]}")
+    key = f"check_{megabytes}mb"
+    return {f"{key}_s": round(m.seconds, 2), f"{key}_peak_rss_mb": round(m.peak_rss_mb, 1),
+            f"{key}_rows": rows, f"{key}_bytes": path.stat().st_size}
 
 
 # --------------------------------------------------------------------------- engines
@@ -353,10 +396,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="with --network: copy the largest synthesis's report.pdf and .html here")
     ap.add_argument("--network-sizes", default=",".join(map(str, NETWORK_SIZES)),
                     help="countries of each network point (default: 7,26,52,104)")
+    ap.add_argument("--check-export-mb", type=int, default=200, metavar="MB",
+                    help="size of the valid export `perspectives check` reads (default 200; 0 skips it)")
+    ap.add_argument("--check-export-only", action="store_true",
+                    help="only the check of the large export (results/check-export.json)")
     args = ap.parse_args(argv)
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     if args.network:
         return main_network(args, jobs)
+    if args.check_export_only:
+        return main_check_export(args)
     args.results = args.results or RESULTS / "latest.json"
     res = _machine()
     work = Path(tempfile.mkdtemp(prefix="perspectives-bench-"))
@@ -434,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.compare_engines:
             print(f"engine comparison on {args.compare_engines} ...", file=sys.stderr, flush=True)
             res["engine_comparison"] = compare_engines(args.compare_engines, work / "compare")
+        if args.check_export_mb:
+            res.update(check_large_export(work, args.check_export_mb))
         if not args.skip_scale:
             res["scale"] = scale(work, [int(s) for s in args.sizes.split(",")], jobs)
         res["loadavg_at_end"] = list(os.getloadavg())
@@ -443,6 +494,24 @@ def main(argv: list[str] | None = None) -> int:
     args.results.write_text(json.dumps(res, indent=1) + "\n")
     print(table(res))
     print(f"\nwritten: {args.results.relative_to(REPO) if args.results.is_relative_to(REPO) else args.results}")
+    return 0
+
+
+def main_check_export(args: argparse.Namespace) -> int:
+    """``--check-export-only``: the check of the large export alone, from a real clone."""
+    results = args.results or RESULTS / "check-export.json"
+    res = _machine()
+    work = Path(tempfile.mkdtemp(prefix="perspectives-check-"))
+    try:
+        res["commit"] = _clone_commit(work)
+        res.update(check_large_export(work, args.check_export_mb or 200))
+        res["loadavg_at_end"] = list(os.getloadavg())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(res, indent=1) + "\n")
+    print(table(res))
+    print(f"\nwritten: {results.relative_to(REPO) if results.is_relative_to(REPO) else results}")
     return 0
 
 
@@ -661,10 +730,19 @@ def table(res: dict[str, Any]) -> str:
         if sec is not None:
             lines.append(f"{key:<24}{what:<48}{sec:>9.1f}{(mb or 0):>9.0f}")
     lines.append("-" * 90)
-    lines.append(f"cold / floor = {res.get('cold_over_floor')}   papermill loop / cold = "
-                 f"{res.get('speedup_vs_papermill_sequential')}   one-country runs: "
-                 f"{len(res.get('one_country_runs', []))} "
-                 f"({', '.join(res.get('one_country_reasons', []))})")
+    if "cold_s" in res:
+        lines.append(f"cold / floor = {res.get('cold_over_floor')}   papermill loop / cold = "
+                     f"{res.get('speedup_vs_papermill_sequential')}   one-country runs: "
+                     f"{len(res.get('one_country_runs', []))} "
+                     f"({', '.join(res.get('one_country_reasons', []))})")
+    for key in sorted(k for k in res if re.fullmatch(r"check_\d+mb_s", k)):
+        base = key[:-len("_s")]
+        mb, seconds, peak = key.split("_")[1], res[key], res[f"{base}_peak_rss_mb"]
+        goals = CHECK_EXPORT_GOALS
+        met = seconds < goals["seconds"] and peak < goals["peak_rss_mb"]
+        lines.append(f"perspectives check of a valid {mb} export ({res[f'{base}_rows']:,} rows): "
+                     f"{seconds:.1f} s, peak {peak:.0f} MB (goal for 200mb: < {goals['seconds']:.0f} s and "
+                     f"< {goals['peak_rss_mb']:.0f} MB) {'met' if met else 'NOT met'}")
     if "engine_comparison" in res:
         lines.append(f"engines: {json.dumps(res['engine_comparison'])}")
     for kind, pts in res.get("scale", {}).items():

@@ -85,6 +85,14 @@ def test_a_misspelt_setting_is_refused_with_the_closest_name(tmp_path):
     _refused(study.load_study, path, line, "did you mean 'figure_formats'?")
 
 
+@pytest.mark.parametrize("written, fragment", [('"lots"', '"lots" (text), not a whole number'),
+                                              ("2.5", "2.5, not a whole number"), ("0", "below the smallest")])
+def test_the_partner_file_limits_are_whole_numbers(tmp_path, written, fragment):
+    path, line = _broken(tmp_path, "params/study.yml", "  max_compression_ratio: 100 ",
+                         f"  max_compression_ratio: {written} ")
+    _refused(study.load_study, path, line, "limits.max_compression_ratio", fragment)
+
+
 def test_a_key_written_twice_is_refused(tmp_path):
     path, line = _broken(tmp_path, "params/study.yml", "  reliability_min_n: 25",
                          "  reliability_min_n: 25\n  threshold: 10")

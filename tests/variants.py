@@ -121,6 +121,59 @@ def with_group_paths(header: list[str], separator: str) -> list[str]:
     return [separator.join((*paths.get(name, ()), name)) if paths.get(name) else name for name in header]
 
 
+# A partner's copy of the form whose pages (groups shown one screen at a time) wrap the study's
+# own groups, and two of its ungrouped questions: page -> what it wraps (a group or a question).
+PAGES = {"country": "p1_start", "consent": "p1_start", "eligibility": "p2_screening", "about_you": "p3_profile",
+         "caseload": "p3_profile", "boys_cases": "p4_cases", "girls_cases": "p4_cases", "offenders": "p4_cases",
+         "context": "p5_views", "government": "p5_views", "scenarios": "p5_views"}
+
+
+def with_nested_paths(header: list[str], separator: str, pages: dict[str, str] | None = None,
+                      drop_group: str | None = None) -> list[str]:
+    """Headers as the tools write a form whose pages wrap its groups: the full path of every column.
+
+    ODK Central joins the page, the group and the name with '-' (``p3_profile-about_you-gender``);
+    Kobo with '/' or '.'. An option column (``services/legal``) keeps its option after the path.
+    ``drop_group`` leaves that group out of the paths (a form that renamed it away).
+    """
+    paths, multi = group_paths(), select_multiple_codes()
+    pages = PAGES if pages is None else pages
+    out = []
+    for name in header:
+        base, slash, code = name.partition("/")
+        if not (slash and base in multi):
+            base, code = name, ""
+        groups = paths.get(base, ())
+        page = pages.get(groups[0] if groups else base)
+        kept = tuple(g for g in groups if g != drop_group)
+        path = separator.join((*((page,) if page else ()), *kept, base))
+        out.append(f"{path}/{code}" if code else path)
+    return out
+
+
+def odk_central(header: list[str], rows: Rows, pages: dict[str, str] | None = None) -> tuple[list[str], Rows]:
+    """ODK Central's CSV export as its backend writes it (``lib/data/briefcase.js`` of central-backend).
+
+    ``SubmissionDate`` first; every field under its full group path, groups joined with '-'
+    (the outer pages of ``pages`` included); ``meta-instanceID``, ``KEY`` and Central's own
+    columns last. The study's ``respondent_id`` is not a field of the form, so it is left out: the
+    reader takes ``KEY`` (derived here from the study's id, so that two exports match row by row).
+    """
+    index = header.index("respondent_id")
+    fields = [h for i, h in enumerate(header) if i != index]
+    central = ["SubmitterID", "SubmitterName", "AttachmentsPresent", "AttachmentsExpected", "Status", "ReviewState",
+               "DeviceID", "Edits", "FormVersion"]
+    names = ["SubmissionDate", *with_nested_paths(fields, "-", pages if pages is not None else {}),
+             "meta-instanceID", "KEY", *central]
+    out = []
+    for n, row in enumerate(rows):
+        rid = row[index]
+        key = f"uuid:{uuid.uuid5(uuid.NAMESPACE_URL, rid)}"
+        out.append([f"2021-05-{1 + n % 28:02d}T10:00:00.000Z", *(v for i, v in enumerate(row) if i != index), key, key,
+                    "7", "Field team", "0", "0", "", "approved", "", "0", "2021050101"])
+    return names, out
+
+
 def kobo_system(header: list[str], rows: Rows, keep: tuple[str, ...] = ("_id", "_uuid")) -> tuple[list[str], Rows]:
     """Kobo's layout: no study id, start/end first, Kobo's own columns last (ids derived from the study's)."""
     index = header.index("respondent_id")

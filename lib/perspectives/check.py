@@ -90,23 +90,24 @@ def field_checks(reading: Reading, instrument: Instrument) -> dict[str, Any]:
     eligible = (reading.outcome == "eligible") if reading.outcome is not None else pd.Series(True, index=answers.index)
     out: dict[str, Any] = {"row_word": word}
 
-    duplicated = ids.notna() & ids.duplicated(keep=False)
-    groups = [{"id": str(value), "rows": reading.rows(ids == value)} for value in dict.fromkeys(ids[duplicated])]
-    out["duplicate_ids"] = groups
+    duplicated = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
+    positions = np.flatnonzero(duplicated)
+    out["duplicate_ids"] = [{"id": str(ids.iat[first]), "rows": rows}
+                            for first, rows in _groups(pd.factorize(ids.to_numpy()[duplicated])[0], positions, reading)]
 
     # Same answer to every question (ids and timestamps aside): a submission sent twice or a
     # row copied in a spreadsheet. Only completes: short disqualified forms agree by design.
-    subset = answers[eligible].astype(object).where(answers[eligible].notna(), "")
-    keys = subset.apply(lambda row: "\x1f".join(map(str, row)), axis=1)
-    copies = keys[keys.duplicated(keep=False)]
-    out["identical_submissions"] = [{"rows": reading.rows(keys.reindex(answers.index) == key)}
-                                    for key in dict.fromkeys(copies)]
+    positions = np.flatnonzero(eligible.to_numpy())
+    keys = _row_keys(answers, positions)
+    copies = pd.Series(keys).duplicated(keep=False).to_numpy()
+    out["identical_submissions"] = [{"rows": rows} for _, rows in _groups(keys[copies], positions[copies], reading)]
 
     lines = {}
     for group, names in rating_grids(instrument).items():
         grid = answers.loc[eligible, names]
         complete = grid.notna().all(axis=1)
-        same = complete & grid.nunique(axis=1).eq(1)
+        # every answer the same as the first: one answer to all (complete rows have no gap)
+        same = complete & grid.eq(grid.iloc[:, 0], axis=0).all(axis=1)
         mask = pd.Series(False, index=answers.index)
         mask.loc[same[same].index] = True
         lines[group] = {"questions": names, "answered_all": int(complete.sum()), "one_answer_to_all": int(same.sum()),
@@ -115,6 +116,38 @@ def field_checks(reading: Reading, instrument: Instrument) -> dict[str, Any]:
     out["duration"] = _duration(reading, eligible, instrument)
     out["numbers"] = _numbers(reading, instrument)
     return out
+
+
+def _row_keys(answers: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
+    """One integer per chosen row, equal exactly when two rows give the same answer to every question.
+
+    No answer and an empty answer count as the same. Each column's answers become integer
+    codes, folded into one key per row (renumbered whenever the key could overflow): rows
+    are compared as integers, and a large export's answers are never copied as text.
+    """
+    keys = np.zeros(len(positions), dtype=np.int64)
+    for name in answers.columns:
+        codes, uniques = pd.factorize(answers[name].to_numpy()[positions])
+        empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
+        codes[codes < 0] = empty[0] if len(empty) else len(uniques)  # no answer reads as ''
+        width = len(uniques) + 1
+        if len(keys) and int(keys.max()) >= (1 << 62) // width:
+            keys = pd.factorize(keys)[0].astype(np.int64)
+        keys = keys * width + codes
+    return keys
+
+
+def _groups(keys: np.ndarray, positions: np.ndarray, reading: Reading) -> list[tuple[int, list[int]]]:
+    """Rows grouped by equal key: (position of the group's first row, its row numbers), in file order.
+
+    One pass however many groups there are: a large export with many copies is not compared
+    with itself group by group.
+    """
+    grouped: dict[int, tuple[int, list[int]]] = {}
+    numbers = np.asarray(reading.row_numbers)[positions].tolist()
+    for key, position, number in zip(keys.tolist(), positions.tolist(), numbers, strict=True):
+        grouped.setdefault(key, (position, []))[1].append(number)
+    return list(grouped.values())
 
 
 def _duration(reading: Reading, eligible: pd.Series, instrument: Instrument) -> dict[str, Any] | None:
@@ -258,7 +291,10 @@ def render(result: dict[str, Any]) -> str:
         else:
             out.append("  header        SPSS variable names")
         seps = ", ".join(f"'{s}'" for s in rec["group_separators"]) or "none"
-        out.append(f"  layout        {rec['tool']}; group paths in headers: {seps}")
+        outer = rec.get("outer_groups") or []
+        pages = (f"; inside the form's own paths, outer groups it does not have: {', '.join(outer[:8])}"
+                 + (f" and {len(outer) - 8} more" if len(outer) > 8 else "")) if outer else ""
+        out.append(f"  layout        {rec['tool']}; group paths in headers: {seps}{pages}")
         if rec["id_column"]:
             out.append(f"  id column     {rec['id_column']}: {rec['id_rule']}")
         for question, layout in rec["select_multiple"].items():

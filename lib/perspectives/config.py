@@ -152,6 +152,10 @@ _STUDY = _settings({
         "id_column": _text("a column name"), "id_fallbacks": _list(_text("a column name"), "a list of column names"),
     }),
     "synthesis": _settings({"many_countries": _whole(1), "extremes": _whole(1)}),
+    "limits": _settings({
+        "max_uncompressed_mb": _whole(1, "a whole number of megabytes of at least 1, such as 256"),
+        "max_compression_ratio": _whole(1, "a whole number of at least 1, such as 100"),
+    }),
     "disclosure": _settings({
         "threshold": _whole(2, "a whole number of at least 2, such as 5 (counts from 1 to one below it are "
                                "withheld)"),

@@ -3,7 +3,9 @@
 Purpose
     KoboToolbox, ODK Central/Briefcase, Ona, Excel and SPSS write the same answers in
     different shapes: system columns beside the answers, group paths in the headers
-    (``about_you/gender``, ``about_you.gender``, ``about_you-gender``), select-multiple
+    (``about_you/gender``, ``about_you.gender``, ``about_you-gender``), also inside outer
+    groups a partner's copy of the form adds, such as pages wrapping the form's groups
+    (``page_2-about_you-gender``, ``page_2/about_you/gender``), select-multiple
     questions as one column, as one 0/1 column per option or both, option columns holding
     ``1``/``0``, ``True``/``False`` or ``1``/empty, and their own words for "no answer".
     This module holds those facts as tables and maps an export's header onto the
@@ -138,6 +140,8 @@ class Role:
         code: the option code for ``option``.
         tool: the tool whose system column this is.
         separator: the group separator the header used, if any.
+        outer: groups around the form's own path that the study's form does not have
+            (a partner's pages wrapping the form's groups), outermost first.
     """
 
     kind: str
@@ -145,6 +149,7 @@ class Role:
     code: str | None = None
     tool: str | None = None
     separator: str | None = None
+    outer: tuple[str, ...] = ()
 
 
 @dataclass
@@ -159,6 +164,8 @@ class Header:
         trimmed: how many header cells had spaces around them.
         problems: duplicated, renamed or label-only headers (each refuses the file).
         labels_export: the headers are the questions' labels (a "labels" export).
+        outer_groups: the outer groups seen around the form's paths (``page_2``), joined
+            by the header's separator, in order of appearance.
     """
 
     names: list[str]
@@ -168,6 +175,7 @@ class Header:
     trimmed: int = 0
     problems: list[Problem] = field(default_factory=list)
     labels_export: bool = False
+    outer_groups: list[str] = field(default_factory=list)
 
     def columns_of(self, kind: str) -> list[int]:
         """Indexes of the columns of one kind."""
@@ -248,9 +256,40 @@ def header_score(cells: Sequence[object], instrument: Instrument, kind: str = ""
         if not isinstance(cell, str):
             continue
         name = strip_spaces(cell)
-        if name in lookup or name in _SYSTEM or _is_label(name, labels):
+        if name in lookup or name in _SYSTEM or _is_label(name, labels) or _nested(name, lookup, instrument):
             score += 1
     return score
+
+
+def _nested(name: str, lookup: dict[str, Role], instrument: Instrument) -> Role | None:
+    """The role of a header that is one of the form's paths inside outer groups, or None.
+
+    ODK Central joins every enclosing group with '-' (``page_2-about_you-gender``, options
+    ``page_2-about_you-services/legal``); Kobo with '/' (or '.'). A partner whose copy of
+    the form wraps the study's groups in pages therefore writes the study's path after one
+    or more outer group names. The rule: after removing leading segments, all joined by the
+    same separator and holding no other separator, what is left must be a header the
+    study's form itself gives, with its own groups: ``page_2-gender`` is not read as the
+    form's ``about_you/gender``, and a question the form has outside any group may sit
+    directly in a page (``page_1-country``).
+    """
+    for sep in GROUP_SEPARATORS:
+        if sep not in name:
+            continue
+        parts = name.split(sep)
+        for k in range(1, len(parts)):
+            outer = parts[:k]
+            if not all(part and not any(other in part for other in GROUP_SEPARATORS) for part in outer):
+                break
+            role = lookup.get(sep.join(parts[k:]))
+            if role is None or role.kind not in ("question", "option", "metadata"):
+                continue
+            if role.separator is None and instrument[role.question or ""].group_path:
+                continue  # the form's own group is missing from the path
+            if role.separator not in (None, sep):
+                continue  # one separator joins every group of a path
+            return Role(role.kind, role.question, role.code, separator=sep, outer=tuple(outer))
+    return None
 
 
 # Per instrument object (kept alive here, so its id is never reused) and extra separators.
@@ -296,7 +335,7 @@ def resolve_header(cells: list[str], instrument: Instrument, kind: str = "") -> 
         elif name in _SYSTEM:
             roles.append(Role("system", tool=_SYSTEM[name].name))
         else:
-            roles.append(Role("unknown"))
+            roles.append(_nested(name, lookup, instrument) or Role("unknown"))
     problems: list[Problem] = []
 
     # The same header twice, exactly or once spaces are removed.
@@ -384,7 +423,8 @@ def resolve_header(cells: list[str], instrument: Instrument, kind: str = "") -> 
             fix=f"{tool.names_export if tool is not GENERIC_TOOL else TOOLS[0].names_export}; from ODK, "
                 f"{TOOLS[1].names_export}"))
     separators = sorted({role.separator for role in roles if role.separator})
-    return Header(names, roles, tool, separators, trimmed, problems, labels_export)
+    outer = list(dict.fromkeys((role.separator or "").join(role.outer) for role in roles if role.outer))
+    return Header(names, roles, tool, separators, trimmed, problems, labels_export, outer)
 
 
 def _unknown_option(name: str, lookup: dict[str, Role], instrument: Instrument,
@@ -392,7 +432,7 @@ def _unknown_option(name: str, lookup: dict[str, Role], instrument: Instrument,
     """(question, code) when a header is a select-multiple's path, a separator and an unknown code."""
     for osep in (*OPTION_SEPARATORS, *extra):
         path, sep, code = name.rpartition(osep)
-        role = lookup.get(path) if sep else None
+        role = (lookup.get(path) or _nested(path, lookup, instrument)) if sep else None
         if role and role.kind == "question" and instrument[role.question].is_select_multiple and code:
             return role.question, code
     return None

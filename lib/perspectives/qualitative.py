@@ -35,6 +35,7 @@ import yaml
 
 from perspectives import refiqda
 from perspectives.escape import markdown_text
+from perspectives.rawtable import path_problem
 from perspectives.screen import ScreenLog, screen_excerpts
 from perspectives.study import Country, load_study, repo_root
 
@@ -267,10 +268,14 @@ def split_codes(value: str) -> list[str]:
 
 
 def _read_csv(path: Path, required: tuple[str, ...], exact: bool) -> pd.DataFrame:
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise QualitativeDataError(path, "file not found",
                                    "run `python -m perspectives.synth_conversations` or point to the real file")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    problem = path_problem(path)  # a folder, a pipe (never waited on), a device, a broken link
+    if problem is not None:
+        raise QualitativeDataError(path, problem.problem, problem.fix)
+    # compression=None: a name ending in .zip or .gz is not unpacked unbounded behind the reader's back
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", compression=None)
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise QualitativeDataError(path, f"missing column(s) {', '.join(missing)}",
@@ -361,8 +366,9 @@ def read_project(path: Path | str, codebook: Codebook | None = None) -> refiqda.
     """
     path = Path(path)
     codebook = codebook if codebook is not None else load_codebook()
-    if not path.is_file():
-        raise QualitativeDataError(path, "file not found", "check the path to the .qdpx project")
+    problem = path_problem(path)  # a folder, a pipe (never waited on), a device, a broken link
+    if problem is not None:
+        raise QualitativeDataError(path, problem.problem, problem.fix or "check the path to the .qdpx project")
     labels = tuple((code, spec.label) for code, spec in codebook.codes.items())
     return _project_cached(_input_key(path), labels)
 

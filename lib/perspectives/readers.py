@@ -6,7 +6,9 @@ Purpose
     for the tables of tool layouts). An export is read right or refused for its true reason,
     and no answer is ever changed without being counted in the :class:`ReadReport`:
 
-    1. :mod:`perspectives.rawtable` opens the file (encoding, separator, sheet, header row).
+    1. :mod:`perspectives.rawtable` opens the file (encoding, separator, sheet, header row),
+       refusing what is not a regular file and archives or workbooks that unpack beyond
+       ``limits`` of ``params/study.yml``, and keeps the cells column by column.
     2. :mod:`perspectives.layouts` maps the header onto the form (group paths, option
        columns, tool columns) and refuses duplicated or label-only headers.
     3. The respondent id is chosen (:func:`choose_id_column`).
@@ -42,7 +44,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,7 +68,7 @@ from .layouts import (
     strip_spaces,
 )
 from .problems import DataError, Problem, column_letter
-from .rawtable import SUPPORTED, FileFormat, RawTable, read_raw
+from .rawtable import SUPPORTED, Column, FileFormat, Limits, RawTable, read_raw
 
 __all__ = ["MULTI_SEP", "SUPPORTED", "DataError", "Normalisation", "ReadReport", "Reading", "SurveyData",
            "apply_inclusion", "choose_id_column", "exclusion_summary", "load_survey", "read_survey"]
@@ -119,6 +121,8 @@ class ReadReport:
         format: encoding, separator, line endings, sheet and header row (:class:`FileFormat`).
         tool: the survey tool whose layout the header shows.
         group_separators: separators seen in group paths of headers ('/', '.', '-').
+        outer_groups: groups the partner's form wraps around the study's own paths (pages),
+            as the headers name them.
         id_column: the column used as respondent id, as headed in the file.
         id_rule: why that column.
         select_multiple: question -> layout ("one column", "option columns", "both, cross-checked").
@@ -133,6 +137,7 @@ class ReadReport:
     format: FileFormat
     tool: str = GENERIC_TOOL.name
     group_separators: list[str] = field(default_factory=list)
+    outer_groups: list[str] = field(default_factory=list)
     id_column: str | None = None
     id_rule: str = ""
     select_multiple: dict[str, str] = field(default_factory=dict)
@@ -166,7 +171,7 @@ class Reading:
     report: ReadReport
     answers: pd.DataFrame
     ids: pd.Series
-    row_numbers: list[int]
+    row_numbers: Sequence[int]
     row_word: str
     metadata: pd.DataFrame
     outcome: pd.Series | None = None
@@ -275,20 +280,23 @@ class _Events:
         self.seen.append((what, column))
 
 
-def _per_value(values: tuple[str | None, ...] | list[str | None], tally: _Tally,
-               tidy: Callable[[str | None, Any], str | None]) -> list[str | None]:
+def _per_value(column: Column, tally: _Tally, tidy: Callable[[str | None, Any], str | None]) -> Column:
     """``tidy`` applied to each distinct value once, its normalisations counted per cell.
 
-    A column of 30,000 cells holds a few dozen distinct values. Values are visited in the
+    A column of 800,000 cells holds a few dozen distinct values. Values are visited in the
     order first met, so the tally lists normalisations in the order a cell-by-cell pass would.
     """
-    memo: dict[str | None, str | None] = {}
-    for value, n in Counter(values).items():
+    counts = column.counts()
+    position = {value: k for k, value in enumerate(column.values)}
+
+    def change(value: str | None) -> str | None:
         events = _Events()
-        memo[value] = tidy(value, events)
-        for what, column in events.seen:
-            tally.add(what, column, n)
-    return [memo[v] for v in values]
+        new = tidy(value, events)
+        for what, name in events.seen:
+            tally.add(what, name, int(counts[position[value]]))
+        return new
+
+    return column.map(change)
 
 
 _INNER_SPACES = re.compile(f"[{SPACES}]+")
@@ -344,9 +352,10 @@ class _Reader:
 
     # ----------------------------------------------------------------- steps 1 to 3
     def open(self) -> None:
-        raw = read_raw(self.path, lambda cells, kind: header_score(cells, self.instrument, kind))
+        limits = Limits.from_settings(self.study.raw.get("limits"))
+        raw = read_raw(self.path, lambda cells, kind: header_score(cells, self.instrument, kind), limits)
         self.raw: RawTable = raw
-        self.report = ReadReport(self.file, raw.format, responses=len(raw.rows))
+        self.report = ReadReport(self.file, raw.format, responses=raw.n_rows)
         self.row_word = raw.row_word
         if raw.format.skipped_above:
             self.tally.add("rows above the header skipped (a title or a note)", "(file)", raw.format.skipped_above)
@@ -370,11 +379,12 @@ class _Reader:
         self.header = header
         self.report.tool = header.tool.name
         self.report.group_separators = header.separators
+        self.report.outer_groups = header.outer_groups
         if header.trimmed:
             self.tally.add("spaces around header names removed", "(header)", header.trimmed)
         problems = list(header.problems)
         for i in header.columns_of("blank"):
-            filled = [n for n, row in zip(raw.row_numbers, raw.rows, strict=True) if row[i] not in (None, "")]
+            filled = self._mask_rows(raw.columns[i].where(lambda v: v not in (None, "")))
             if filled:
                 problems.append(Problem(f"column {column_letter(i)} has no header but holds values",
                                         rows=filled, row_word=self.row_word,
@@ -443,9 +453,9 @@ class _Reader:
     # ----------------------------------------------------------------- step 4
     def normalise(self) -> None:
         raw, header = self.raw, self.header
-        n = len(raw.rows)
-        cells = list(zip(*raw.rows, strict=True)) if raw.rows else [() for _ in header.names]
-        answers: dict[str, list[str | None]] = {}
+        n = raw.n_rows
+        cells = raw.columns
+        answers: dict[str, Column | list[str | None]] = {}
         options: dict[str, dict[str, int]] = defaultdict(dict)
         errors: list[Problem] = []
         for i, (name, role) in enumerate(zip(header.names, header.roles, strict=True)):
@@ -463,30 +473,47 @@ class _Reader:
             if question.is_select_multiple:
                 column = _per_value(column, self.tally, lambda v, events, name=name: _tidy_tokens(v, events, name))
             if question.is_select_one and name in raw.value_labels:
-                column = self._apply_value_labels(question, name, column, raw.value_labels[name])
-            answers[question.name] = column
+                answers[question.name] = self._apply_value_labels(question, name, column.cells(),
+                                                                  raw.value_labels[name])
+            else:
+                answers[question.name] = column
         ids = _per_value(cells[self.id_index], self.tally,
                          lambda v, events: _tidy(v, events, header.names[self.id_index], True, frozenset()))
-        self.ids = pd.Series(ids, dtype=object)
+        self.ids = pd.Series(ids.array(), dtype=object)
         self.metadata = pd.DataFrame(
             {header.names[i]: pd.Series(_per_value(cells[i], self.tally,
                                                    lambda v, events, i=i: _tidy(v, events, header.names[i], False,
-                                                                                 frozenset())), dtype=object)
+                                                                                 frozenset())).array(), dtype=object)
              for i in header.columns_of("metadata")},
             index=range(n))
         errors += self._fold_options(answers, options, cells)
         if errors:
             self._fail(errors)
-        self.answers = pd.DataFrame({q.name: pd.Series(answers[q.name], dtype=object)
-                                     for q in self.instrument.answer_questions()}, index=range(n))
+        # One block of objects filled column by column: a frame built from a dict of columns
+        # would hold every answer twice while it copies them into its block.
+        names = [q.name for q in self.instrument.answer_questions()]
+        block = np.empty((len(names), n), dtype=object)
+        for k, name in enumerate(names):
+            cells = answers.pop(name)
+            if isinstance(cells, Column):
+                cells.array(out=block[k])
+            else:
+                block[k] = cells
+        self.answers = pd.DataFrame(block.T, columns=names, index=range(n), dtype=object, copy=False)
+        raw.columns = []  # every cell is now in the answers, ids and metadata: the raw codes are let go
 
-    def _excel_errors(self, question: Question, column: str, values: list[str | None]) -> list[Problem]:
-        bad = [i for i, v in enumerate(values) if v in EXCEL_ERRORS]
-        if not bad:
+    def _mask_rows(self, mask: np.ndarray) -> list[int]:
+        """The partner's row numbers where ``mask`` (over the data rows) is true."""
+        return [self.raw.row_numbers[i] for i in np.flatnonzero(mask)]
+
+    def _excel_errors(self, question: Question, column: str, values: Column) -> list[Problem]:
+        bad = values.where(lambda v: v in EXCEL_ERRORS)
+        if not bad.any():
             return []
-        return [_problem(question, column, [self.raw.row_numbers[i] for i in bad], self.row_word,
+        shown = list(dict.fromkeys(values.values[c] for c in values.codes[bad]))
+        return [_problem(question, column, self._mask_rows(bad), self.row_word,
                          problem="cells hold Excel error values, left by formulas that failed",
-                         values=_distinct(pd.Series([values[i] for i in bad])),
+                         values=[str(v) for v in shown],
                          expected="the answer itself", fix="correct the formulas, or paste the answers as values")]
 
     def _apply_value_labels(self, question: Question, column: str, values: list[str | None],
@@ -526,8 +553,8 @@ class _Reader:
             self.report.value_labels[question.name] = used
         return out
 
-    def _fold_options(self, answers: dict[str, list[str | None]], options: dict[str, dict[str, int]],
-                      cells: list[tuple]) -> list[Problem]:
+    def _fold_options(self, answers: dict[str, Column | list[str | None]], options: dict[str, dict[str, int]],
+                      cells: list[Column]) -> list[Problem]:
         """One 0/1 column per option -> the space-separated answer; cross-checked when both exist."""
         problems: list[Problem] = []
         truth: dict[str, bool] = {**dict.fromkeys(TRUE_VALUES, True), **dict.fromkeys(FALSE_VALUES, False)}
@@ -541,7 +568,7 @@ class _Reader:
             bad_columns: list[str] = []
             for code, i in columns.items():
                 name = self.header.names[i]
-                column = [_tidy(v, self.tally, name, True, frozenset()) for v in cells[i]]
+                column = [_tidy(v, self.tally, name, True, frozenset()) for v in cells[i].cells()]
                 flags: list[bool | None] = []
                 for r, value in enumerate(column):
                     if value is None:
@@ -576,6 +603,8 @@ class _Reader:
             question = self.instrument[qname]
             codes = self.instrument.codes(qname)
             single = answers.get(qname)
+            if isinstance(single, Column):
+                single = single.cells()
             missing_codes = [c for c in codes if c not in by_code]
             layout = "both, cross-checked" if single is not None else "option columns"
             self.report.select_multiple[qname] = layout + (" (1 = ticked, empty = not ticked)" if ones_only else "")
@@ -620,7 +649,8 @@ class _Reader:
         return problems
 
     def _cross_check(self, question: Question, single: list[str | None], folded: list[str | None],
-                     by_code: dict[str, list[bool | None]], answers: dict[str, list[str | None]]) -> list[Problem]:
+                     by_code: dict[str, list[bool | None]], answers: dict[str, Column | list[str | None]]
+                     ) -> list[Problem]:
         """Kobo's default writes both layouts: they must say the same thing, row by row."""
         checked = set(by_code)
         disagree, asked_none = [], []
@@ -648,31 +678,53 @@ class _Reader:
         return []
 
     # ----------------------------------------------------------------- step 5
-    def validate(self) -> pd.DataFrame:
-        """Check every answer against the form; return the typed frame (problems collected)."""
+    def validate(self) -> None:
+        """Check every answer against the form (problems collected); numbers kept for :meth:`typed`."""
         answers = self.answers
-        typed: dict[str, pd.Series] = {}
+        self.numbers: dict[str, pd.Series] = {}
         for question in self.instrument.answer_questions():
             column = answers[question.name]
             present = column.notna()
             header = self._header_of(question.name)
             if question.is_select_one:
                 self._check_codes(question, header, column, present)
-                typed[question.name] = column.where(present, np.nan).astype(object)
             elif question.is_select_multiple:
                 self._check_tokens(question, header, column, present)
-                typed[question.name] = pd.Series(column.where(present, np.nan).tolist(), dtype="str")
             elif question.is_numeric:
-                typed[question.name] = self._check_numbers(question, header, column, present)
+                self.numbers[question.name] = self._check_numbers(question, header, column, present)
             elif question.type == "calculate":
                 self._check_calculation(question, header, column, present)
-                typed[question.name] = pd.Series(column.where(present, np.nan).tolist(), dtype="str")
-            else:
-                typed[question.name] = pd.Series(column.where(present, np.nan).tolist(), dtype="str")
             if question.constraint and not question.is_numeric:
                 self._check_constraint(question, header, column, present)
-        frame = pd.DataFrame(typed, index=answers.index)
-        return frame
+
+    def typed(self, rows: np.ndarray | None = None, names: list[str] | None = None,
+              ids: pd.Series | None = None) -> pd.DataFrame:
+        """The answers with their types (numbers as numbers, no answer as NaN), for some rows.
+
+        Built only for the rows that need it (the eligible completes, or every row for the
+        few columns of the inclusion rule), so a large export is never held typed whole.
+
+        Args:
+            rows: a boolean mask over the rows (None: every row); the result is indexed 0..k-1.
+            names: the questions (None: every answer question, in form order).
+            ids: the respondent ids of those rows, put first (under the Series' name).
+        """
+        size = len(self.answers) if rows is None else int(np.count_nonzero(rows))
+        typed: dict[str, pd.Series] = {} if ids is None else {str(ids.name): ids.reset_index(drop=True)}
+        for question in self.instrument.answer_questions():
+            if names is not None and question.name not in names:
+                continue
+            if question.is_numeric:
+                column = self.numbers[question.name]
+                typed[question.name] = (column if rows is None else column[rows]).reset_index(drop=True)
+                continue
+            # No answer becomes NaN; every text stays the one object the answers hold (a
+            # pandas `where` would make a new object for every empty cell of a large export).
+            values = self.answers[question.name].to_numpy(dtype=object)
+            values = values[rows] if rows is not None else values.copy()
+            values[pd.isna(values)] = np.nan
+            typed[question.name] = pd.Series(values, dtype=object if question.is_select_one else "str")
+        return pd.DataFrame(typed, index=pd.RangeIndex(size), copy=False)
 
     def _header_of(self, name: str) -> str:
         for header, role in zip(self.header.names, self.header.roles, strict=True):
@@ -716,7 +768,7 @@ class _Reader:
     def _check_tokens(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
         codes = set(self.instrument.codes(question.name))
         text = column.where(present, "")
-        malformed = present & text.str.contains(r"[,;|]", regex=True)
+        malformed = present & _per_distinct(text, lambda values: values.str.contains(r"[,;|]", regex=True))
         if malformed.any():
             self.problems.append(_problem(
                 question, header, self._rows(malformed), self.row_word,
@@ -724,10 +776,9 @@ class _Reader:
                 values=_distinct(column[malformed]), expected="codes separated by spaces, e.g. 'legal medical'",
                 fix="export select-multiple as space-separated codes or as one column per option"))
             return
-        tokens = text.str.split()
-        bad = tokens.map(lambda ts: bool(set(ts) - codes))
+        bad = _per_distinct(text, lambda values: values.map(lambda value: bool(set(value.split()) - codes)))
         if bad.any():
-            seen = sorted({t for ts in tokens[bad] for t in ts} - codes)
+            seen = sorted({t for value in text[bad].unique() for t in value.split()} - codes)
             self.problems.append(_problem(
                 question, header, self._rows(bad), self.row_word,
                 problem=f"unknown option code(s) {', '.join(repr(v) for v in seen[:5])}", values=seen,
@@ -757,7 +808,7 @@ class _Reader:
         # A number written otherwise than plainly ('056', '56.0', '5.6e1') is read as its value:
         # same number, but said, like every other change the reader makes.
         read = numbers.notna()
-        plain = column[read].str.fullmatch(r"-?(0|[1-9]\d*)(\.\d*[1-9])?")
+        plain = _per_distinct(column[read], lambda values: values.str.fullmatch(r"-?(0|[1-9]\d*)(\.\d*[1-9])?"))
         self.tally.add("numbers written with leading zeros, trailing decimal zeros or an exponent read as "
                        "their value", header, int((~plain).sum()))
         return numbers
@@ -794,13 +845,15 @@ class _Reader:
                 fix="correct these answers; the form would not have accepted them"))
 
     # ----------------------------------------------------------------- step 6
-    def include(self, typed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    def include(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+        """The inclusion rule: (eligible completes, exclusion log, outcome of every row)."""
         study_id = str(self.study.data.get("id_column", "respondent_id"))
-        typed = pd.concat([pd.Series(self.ids.where(self.ids.notna(), np.nan).tolist(), dtype="str",
-                                     name=study_id), typed], axis=1)
-        outcome = _outcomes(typed)
-        eligible, exclusions = apply_inclusion(typed, study_id)
-        return eligible, exclusions, outcome
+        ids = pd.Series(self.ids.to_numpy(dtype=object), dtype="str", name=study_id)
+        rule = self.typed(names=[*ELIGIBILITY, *_RULE_COLUMNS])
+        outcome = _outcomes(rule)
+        log = _exclusion_log(rule, outcome.to_numpy(dtype=object))
+        chosen = (outcome == "eligible").to_numpy()
+        return self.typed(chosen, ids=ids[chosen]), log, outcome
 
     def check_ids(self) -> None:
         ids = self.ids
@@ -828,13 +881,16 @@ class _Reader:
         eligible = (outcome == "eligible").to_numpy()
         markers = {match.group(1): what for what in self.tally.counts
                    if (match := re.fullmatch(r"'(.+)' read as no answer", what))}
+        relevant: dict[str, pd.Series] = {}  # questions of one group share its condition: evaluated once
         for question in self.instrument.answer_questions():
             if not question.required:
                 continue
             try:
                 shown = pd.Series(True, index=self.answers.index)
                 for expression in self.instrument.relevance(question.name):
-                    shown &= evaluate(expression, self.answers)
+                    if expression not in relevant:
+                        relevant[expression] = evaluate(expression, self.answers)
+                    shown &= relevant[expression]
             except UnsupportedExpression as error:
                 self.report.skipped_checks.append(f"required answer to {question.name} not checked ({error})")
                 continue
@@ -865,13 +921,45 @@ class _Reader:
                 expected=f"one of {', '.join(sorted(known))}", fix="use the ISO3 codes listed in params/study.yml"))
 
 
+# The columns the inclusion rule reads besides the eligibility questions.
+_RULE_COLUMNS = ("consent", "completed", "country")
+
+
 def _outcomes(typed: pd.DataFrame) -> pd.Series:
     """Eligible / partial / disqualified / no_consent for every row (the rule of :func:`apply_inclusion`)."""
     hurdle_yes = pd.concat([typed[h] == "yes" for h in ELIGIBILITY], axis=1).all(axis=1)
-    completed = typed["completed"].astype(str).str.strip().str.lower() == "yes"
-    reason = np.where(~hurdle_yes & typed["consent"].eq("no"), "no_consent",
-                      np.where(~hurdle_yes, "disqualified", np.where(~completed, "partial", "eligible")))
-    return pd.Series(reason, index=typed.index)
+    completed = _per_distinct(typed["completed"], lambda column: column.astype(str).str.strip().str.lower() == "yes")
+    which = np.where(~hurdle_yes & typed["consent"].eq("no"), 0,
+                     np.where(~hurdle_yes, 1, np.where(~completed, 2, 3)))
+    # One shared text per outcome, not one per row (a large export has a million rows).
+    return pd.Series(_OUTCOME_WORDS[which], index=typed.index, dtype="str")
+
+
+_OUTCOME_WORDS = np.array(["no_consent", "disqualified", "partial", "eligible"], dtype=object)
+
+
+def _per_distinct(column: pd.Series, operation: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """An element-wise ``operation`` run once per distinct value of ``column`` (no answer included)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    result = operation(pd.Series(uniques, dtype=column.dtype)).to_numpy()
+    return pd.Series(result[codes], index=column.index)
+
+
+def _exclusion_log(typed: pd.DataFrame, reason: np.ndarray) -> pd.DataFrame:
+    """The exclusion log: outcome, the first eligibility criterion not met, country (no id)."""
+    # Object arrays filled by masks: one shared text per criterion, not one per row.
+    first_unmet = np.full(len(typed), "not_answered", dtype=object)
+    for hurdle in reversed(ELIGIBILITY):  # reversed so the earliest unmet criterion wins
+        first_unmet[(typed[hurdle] != "yes").to_numpy()] = hurdle
+    criterion = np.full(len(typed), "", dtype=object)
+    disqualified = reason == "disqualified"
+    criterion[disqualified] = first_unmet[disqualified]
+    log = pd.DataFrame({
+        "outcome": pd.Series(reason, index=typed.index, dtype="str"),
+        "criterion": pd.Series(criterion, index=typed.index, dtype="str"),
+        "country": typed["country"].fillna("unknown"),
+    }, index=typed.index)
+    return log[log["outcome"] != "eligible"].reset_index(drop=True)
 
 
 def apply_inclusion(typed: pd.DataFrame, id_column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -884,17 +972,9 @@ def apply_inclusion(typed: pd.DataFrame, id_column: str) -> tuple[pd.DataFrame, 
     Returns:
         (eligible completes, exclusion log with outcome, unmet criterion and country).
     """
-    first_unmet = pd.Series(pd.NA, index=typed.index, dtype="object")
-    for hurdle in reversed(ELIGIBILITY):  # reversed so the earliest unmet criterion wins
-        first_unmet = first_unmet.mask(typed[hurdle] != "yes", hurdle)
-    reason = _outcomes(typed).to_numpy()
-    log = pd.DataFrame({
-        "outcome": reason,
-        "criterion": np.where(reason == "disqualified", first_unmet.fillna("not_answered"), ""),
-        "country": typed["country"].fillna("unknown"),
-    }, index=typed.index)
+    reason = _outcomes(typed).to_numpy(dtype=object)
     eligible = typed[reason == "eligible"].reset_index(drop=True)
-    return eligible, log[log["outcome"] != "eligible"].reset_index(drop=True)
+    return eligible, _exclusion_log(typed, reason)
 
 
 def exclusion_summary(exclusions: pd.DataFrame) -> pd.DataFrame:
@@ -913,9 +993,9 @@ def _expand_multi(eligible: pd.DataFrame, instrument: Instrument) -> pd.DataFram
         if not question.is_select_multiple:
             continue
         asked = eligible[question.name].notna()
-        sets = eligible[question.name].fillna("").astype(str).str.split()
+        text = eligible[question.name].fillna("").astype(str)
         for code in instrument.codes(question.name):
-            ticked = sets.apply(lambda ts, c=code: c in ts)
+            ticked = _per_distinct(text, lambda values, c=code: values.str.split().apply(lambda ts: c in ts))
             added[f"{question.name}{MULTI_SEP}{code}"] = ticked.astype("boolean").where(asked, pd.NA)
     return pd.concat([eligible, pd.DataFrame(added, index=eligible.index)], axis=1)
 
@@ -945,8 +1025,8 @@ def read_survey(path: Path | str, instrument: Instrument | None = None, id_colum
     reading = Reading(reader.report, reader.answers, reader.ids, reader.raw.row_numbers, reader.row_word,
                       reader.metadata)
     reader.check_ids()
-    typed = reader.validate()
-    eligible, exclusions, outcome = reader.include(typed)
+    reader.validate()
+    eligible, exclusions, outcome = reader.include()
     reading.outcome = outcome
     reader.check_required(outcome)
     reader.check_countries(outcome)
@@ -960,7 +1040,7 @@ def read_survey(path: Path | str, instrument: Instrument | None = None, id_colum
                                            fix="check the eligibility answers and the completion column 'completed'"),
                         report=reader.report, reading=reading)
     eligible = _expand_multi(eligible, instrument)
-    source = {"file": path.name, "sha256": sha256_file(path), "responses": str(len(typed))}
+    source = {"file": path.name, "sha256": sha256_file(path), "responses": str(len(reader.answers))}
     reading.survey = SurveyData(eligible, exclusions, source, instrument, reader.report)
     return reading
 

@@ -107,6 +107,7 @@ from perspectives.build.publish import Publisher
 from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, clear_stale, execute_all, progress
 from perspectives.files import write_atomic
 from perspectives.hashing import sha256_json
+from perspectives.rawtable import path_problem
 from perspectives.study import Grid, Study, load_grid, load_study, repo_root, report_folder, validate_parameters
 
 if TYPE_CHECKING:  # only named in annotations: the build imports them when it uses them
@@ -295,8 +296,11 @@ def _select(study: Study, grid: Grid, countries: Iterable[str] | None, sections:
             grid.section(s)  # raises listing the allowed ids
         section_ids = [s for s in section_ids if s in wanted_s]
     for p in (data_path, conversations_path):
-        if p is not None and not Path(p).is_file():
-            raise ValueError(f"data file not found: {Path(p).name}")
+        # A folder, a named pipe, a device or a broken link is refused for what it is (a
+        # pipe is never opened, so the build cannot wait on it).
+        problem = path_problem(p) if p is not None else None
+        if problem is not None:
+            raise ValueError(problem.text(Path(p).name))
     return reports, section_ids, params
 
 
