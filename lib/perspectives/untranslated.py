@@ -217,6 +217,8 @@ def html_segments(path: Path) -> Iterator[Segment]:
             continue
         if tag == "h1":
             section = _normal(element.text_content())
+        elif tag in ("nav", "main"):
+            section = "contents" if tag == "nav" else ""
         kind = "heading" if re.fullmatch(r"h[1-6]", tag) else _KINDS.get(tag, tag)
         place = f"HTML: {section} › " if section else "HTML: "
         if tag in _BLOCKS:
@@ -708,7 +710,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="list every English string")
     parser.add_argument("--json", action="store_true", help="print the audits as JSON")
     ns = parser.parse_args(args[1:] if args and args[0] == "coverage" else args)
-    langs = ns.langs or [code for code, _ in load_study().languages if code != i18n.DEFAULT_LANG]
+    langs = ns.langs or [code for code in dict(load_study().languages) if code != i18n.DEFAULT_LANG]
     result = coverage(ns.out, langs)
     if ns.json:
         print(json.dumps({lang: {code: a.to_json() for code, a in info["reports"].items()}
