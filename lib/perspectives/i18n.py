@@ -245,7 +245,7 @@ class Translator:
         return text.format(**fields) if fields else text
 
     def forms(self, english: Mapping[str, str], count: int, /, **fields: Any) -> str:
-        """A text whose grammar follows a count, in this language's plural form for ``n``.
+        """A text whose grammar follows a count, in this language's plural form for ``count``.
 
         Args:
             english: the English forms by CLDR plural category; ``other`` is required and is

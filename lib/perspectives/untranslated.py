@@ -101,8 +101,10 @@ PLACES_KEPT = 8
 _WORD = re.compile(r"[^\W\d_]+")
 _LETTER = re.compile(r"[^\W\d_]")
 # A token that is a code or a number, not a word: a digit, an underscore, an inner dot,
-# slash, colon or at sign, or two capitals or more alone (ISO codes, PDF).
-_CODE = re.compile(r"\S*(?:\d|_|\w[./:@]\w)\S*|\b[^\W\d_a-z]{2,}\b")
+# slash, colon or at sign (file names, versions, digests, shares).
+_CODE = re.compile(r"\S*(?:\d|_|\w[./:@]\w)\S*")
+# Two capitals or more alone (ISO codes, PDF): an abbreviation, not a word to translate.
+_CAPITALS = re.compile(r"(?<!\w)[^\W\d_]{2,}(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -528,7 +530,7 @@ class Auditor:
         """The English words left once strings, names, numbers and codes are set aside ('' if none)."""
         kept = []
         for stretch in claims.rest():
-            words = _CODE.sub(" ", stretch)
+            words = _CAPITALS.sub(lambda m: " " if m.group().isupper() else m.group(), _CODE.sub(" ", stretch))
             found = _WORD.findall(words)
             if any(w.lower() in self.english_words for w in found):
                 kept.append(" ".join(_normal(re.sub(r"[^\w'’-]+", " ", words)).split()))
@@ -644,8 +646,8 @@ def coverage(out: Path, langs: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Per language: the reports built in it under ``out`` and what their readers meet in English.
 
     Returns:
-        ``lang -> {"reports": {code: Audit}, "findings": [Finding], "met", "translated", "review"}``:
-        the union over the language's reports (a string in two reports counts once).
+        ``lang -> {"reports": {code: Audit}, "findings": [Finding]}``: each report's audit, and
+        the English strings of all of them (a string in two reports counts once).
     """
     study = load_study()
     result: dict[str, dict[str, Any]] = {}
@@ -663,10 +665,7 @@ def coverage(out: Path, langs: Sequence[str]) -> dict[str, dict[str, Any]]:
                 known = findings.setdefault(f.text, Finding(f.text, f.status))
                 known.occurrences += f.occurrences
                 known.places += [p for p in f.places if p not in known.places][:PLACES_KEPT - len(known.places)]
-        met = max((a.met for a in reports.values()), default=0)
-        translated = max((a.translated for a in reports.values()), default=0)
-        result[lang] = {"reports": reports, "findings": list(findings.values()), "met": met,
-                        "translated": translated, "review": max((a.review for a in reports.values()), default=0)}
+        result[lang] = {"reports": reports, "findings": list(findings.values())}
     return result
 
 
