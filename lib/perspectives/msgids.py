@@ -551,10 +551,12 @@ def english_words(root: Path | None = None) -> frozenset[str]:
 
     Their texts, keys and comments: a lexicon of the project's English, wider than the
     strings themselves, for telling English text that no catalogue knows
-    (:mod:`perspectives.untranslated`). The catalogues are not read.
+    (:mod:`perspectives.untranslated`). The catalogues are not read, nor ``params/study.yml``,
+    whose partner organisations are named in their own languages.
     """
     root = Path(root or ROOT).resolve()
-    paths = sorted((root / "params").glob("*.yml")) + sorted((root / "data").glob("*.yml"))
+    paths = [p for p in sorted((root / "params").glob("*.yml")) + sorted((root / "data").glob("*.yml"))
+             if p.name != "study.yml"]
     return _english_words(tuple((str(p), p.stat().st_mtime_ns) for p in paths if p.is_file()))
 
 
