@@ -35,7 +35,7 @@ def test_english_never_records_or_changes(tmp_path: Path) -> None:
     tr = i18n.Translator("en")
     assert tr("Test across {by}: {test}.", by="country", test="χ²(10) = 1.0") == "Test across country: χ²(10) = 1.0."
     assert tr.missing == set()
-    assert tr.write_missing(tmp_path) is None and not (tmp_path / i18n.MISSING_FILE).exists()
+    assert tr.write_missing(tmp_path) is None and not (tmp_path / i18n.FALLBACKS_FILE).exists()
 
 
 def test_markdown_blocks_and_headings_are_looked_up(tmp_path: Path) -> None:

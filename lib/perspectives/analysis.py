@@ -909,7 +909,9 @@ def _compare_multi(result: Result, spec_: dict, survey, place_names: dict[str, s
     result.table = disclosure.table(columns)
     result.shares = pd.DataFrame(shares, index=[labels[c] for c in codes], dtype=float)
     result.base = None if any(b is None for b in bases.values()) else sum(bases.values())
-    result.base_text = "; ".join(f"{group} {disclosure.WITHHELD_MARK if bases[group] is None else f'{bases[group]:,}'}"
+    # Groups named as the table's columns name them (fixed words a report translates).
+    result.base_text = "; ".join(f"{group.capitalize()} "
+                                 f"{disclosure.WITHHELD_MARK if bases[group] is None else f'{bases[group]:,}'}"
                                  for group in groups)
 
 

@@ -14,8 +14,8 @@ Purpose
     Beside the HTML: ``report.docx`` (:mod:`perspectives.docx_report`) and ``report.pdf``
     (:mod:`perspectives.pdf`, Chromium printing the HTML; skipped with a note when Chromium is
     absent or ``PERSPECTIVES_PDF=0``). The report frame and the notebooks' Markdown cells are
-    shown in the report's language (:mod:`perspectives.i18n`); strings that fell back to
-    English in any run or in the assembly are gathered and listed on stderr.
+    shown in the report's language (:mod:`perspectives.i18n`); the English a reader meets in
+    the written report is measured on it and listed on stderr (:mod:`perspectives.untranslated`).
 
 Inputs
     The run folders written by ``perspectives.build`` (``executed.ipynb`` and ``stamp.json``
@@ -26,7 +26,8 @@ Inputs
 Outputs
     ``<REPORT>/report.html`` (written to a temporary file, then ``os.replace``d),
     ``<REPORT>/report.docx``, ``<REPORT>/report.pdf`` (when Chromium is present),
-    ``<REPORT>/missing_translations.json`` (when a translation fell back to English),
+    ``<REPORT>/missing_translations.json`` (the English a reader meets in a translated report,
+    :mod:`perspectives.untranslated`),
     ``<REPORT>/.report-stamp.json`` (hash of the assembly's inputs, so unchanged reports are
     not re-rendered) and ``index.html``. Same inputs give the same bytes.
 """
@@ -41,7 +42,6 @@ import html
 import json
 import os
 import re
-import sys
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -61,10 +61,11 @@ from perspectives.escape import (
 )
 from perspectives.files import read_json, write_atomic
 from perspectives.hashing import sha256_json
-from perspectives.i18n import MISSING_FILE, Translator, read_missing
+from perspectives.i18n import Translator
 from perspectives.outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
 from perspectives.pdf import PrintError, pdf_expected, write_pdf
 from perspectives.study import Grid, Study, report_folder
+from perspectives.untranslated import report_missing
 
 __all__ = [
     "AssemblyError",
@@ -84,8 +85,6 @@ MIME_ORDER = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/mar
 # Reprs carrying a memory address (or matplotlib's figure repr) are noise and not reproducible.
 _NOISE_REPR = re.compile(r"^<.*(?: at 0x[0-9a-fA-F]+|Figure size [^>]*)>$", re.DOTALL)
 _HEADING = re.compile(r"<h([1-6])([^>]*)>(.*?)</h\1>", re.DOTALL)
-# Control characters (C0 but tab, C1) of a text printed on the terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 # An image's data in a notebook output is base64; anything else is not shown.
 _BASE64 = re.compile(r"[A-Za-z0-9+/=]*")
 
@@ -512,7 +511,7 @@ def _assembler_digest() -> str:
     # The Word and PDF renderers, the catalogues and the reference document shape the outputs too.
     files = [Path(__file__), *sorted(TEMPLATES.glob("*")),
              here / "docx_report.py", here / "pdf.py", here / "i18n.py", here / "alttext.py", here / "outline.py",
-             here / "escape.py",
+             here / "escape.py", here / "untranslated.py", here / "msgids.py",
              params / "reference.docx", *sorted((params / "i18n").glob("*.yml"))]
     present = [(p, p.stat()) for p in files if p.is_file()]
     signature = tuple((str(p), st.st_size, st.st_mtime_ns) for p, st in present)
@@ -528,22 +527,24 @@ def _assembler_digest() -> str:
 # --------------------------------------------------------------------------- reports
 
 
+# What each input file is, as a reader is told (params/study.yml names them by a key).
+INPUT_ROLES = {"survey": "Survey export", "conversations": "Conversations", "participants": "Conversation participants",
+               "instrument": "Survey form"}
+
+
 def _report_meta(code: str, study: Study, stamps: list[dict[str, Any]], lang: str) -> ReportMeta:
     seen: dict[tuple[str, str, str], None] = {}
     for stamp in stamps:
         for item in stamp.get("inputs", []):
             seen[(item["role"], item["name"], item["sha256"])] = None
-    inputs = tuple({"role": r, "name": n, "sha256": s} for r, n, s in seen)
-    roles = [r for r, _, _ in seen]
-    warnings = tuple(
-        f"Sections of this report were built from different versions of the {role} data."
-        for role in dict.fromkeys(roles) if roles.count(role) > 1
-    )
-    partner = None if code == study.synthesis_code else study.country(code).partner
     tr = Translator(lang)
+    inputs = tuple({"role": tr(INPUT_ROLES.get(r, r)), "name": n, "sha256": s} for r, n, s in seen)
+    roles = [r for r, _, _ in seen]
+    partner = None if code == study.synthesis_code else study.country(code).partner
+    warnings = tuple(tr("Sections of this report were built from different versions of the {role} data.",
+                        role=tr(INPUT_ROLES.get(role, role))) for role in dict.fromkeys(roles) if roles.count(role) > 1)
     return ReportMeta(code=code, name=tr(study.report_name(code)), study_title=tr(study.title),
-                      partner=partner, lang=lang, inputs=inputs,
-                      warnings=tuple(tr(w) for w in warnings))
+                      partner=partner, lang=lang, inputs=inputs, warnings=warnings)
 
 
 def assemble_report(
@@ -629,7 +630,7 @@ def assemble_report(
     tr = Translator(lang)
     # One numbering of figures and tables for the HTML, Word and PDF of this report.
     outline = Outline([d.notebook for d in docs], tr)
-    text = render_report(meta, docs, tr, footer=footer_lines(record), outline=outline)
+    text = render_report(meta, docs, tr, footer=footer_lines(record, tr), outline=outline)
     leaks = find_leaks(text, forbidden)
     if leaks:
         # Name what kind of thing leaked without printing it into more files.
@@ -648,7 +649,7 @@ def assemble_report(
             write_pdf(code, dest)
         except PrintError as exc:
             raise AssemblyError(f"{code}: report.pdf not printed: {exc}") from exc
-    _report_missing(code, folder, docs, tr)
+    report_missing(code, folder, lang)
     seal()
     return True
 
@@ -679,26 +680,6 @@ class _Seal:
             self._left -= 1
             if self._left == 0:
                 write_atomic(self._path, self._text)
-
-
-def _report_missing(code: str, folder: Path, docs: Sequence[SectionDoc], tr: Translator) -> None:
-    """Gather the English fallbacks of the runs and of the assembly; list them on stderr."""
-    path = folder / MISSING_FILE
-    missing = sorted(set(read_missing(d.notebook.parent for d in docs)) | tr.missing)
-    if tr.is_default or not missing:
-        path.unlink(missing_ok=True)
-        return
-    write_atomic(path, json.dumps({"lang": tr.lang, "missing": missing}, indent=1, ensure_ascii=False) + "\n")
-    print(f"{code}: {len(missing)} string(s) have no '{tr.lang}' translation and are shown in English "
-          f"(listed in {folder.name}/{MISSING_FILE}):", file=sys.stderr)
-    shown = 25  # the file holds the full list; the terminal gets enough to act on
-    for text in missing[:shown]:
-        # A catalogue key or a label may hold terminal control sequences: shown, never sent.
-        text = _CONTROL.sub("\ufffd", text)
-        short = text if len(text) <= 100 else text[:97] + "..."
-        print(f"    {short}", file=sys.stderr)
-    if len(missing) > shown:
-        print(f"    ... and {len(missing) - shown} more", file=sys.stderr)
 
 
 def write_index(out: Path, study: Study, grid: Grid) -> bool:

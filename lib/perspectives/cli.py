@@ -43,7 +43,8 @@ DELEGATED: dict[str, tuple[str, str]] = {
     "diff": ("perspectives.diff", "compare two builds"),
     "preview": ("perspectives.preview", "serve the reports and rebuild them on every edit"),
     "check-report": ("perspectives.reportcheck", "check that a built report is accessible (HTML, PDF, Word)"),
-    "i18n": ("perspectives.i18n", "catalogue coverage; `i18n init LANG` starts a new language's catalogue"),
+    "i18n": ("perspectives.untranslated", "what a reader of each translated report meets in English; "
+             "`i18n init LANG` starts a new language's catalogue"),
     "codebook": ("perspectives.codebook", "the theme codebook as a REFI-QDA .qdc: `codebook export FILE.qdc`, "
                  "`codebook check FILE` (a partner's .qdc or a project's .qdpx)"),
 }
@@ -73,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="fork: one pre-warmed process forked per run (default); kernel: a Jupyter kernel per run")
     b.add_argument("--dry-run", action="store_true",
                    help="list the runs that would execute and why, execute nothing")
+    b.add_argument("--strict", action="store_true",
+                   help="fail when a report built in another language than English would show English text, "
+                        "naming each string and where it appears")
     for name, (_, help_text) in DELEGATED.items():
         sub.add_parser(name, help=help_text, add_help=False)
     return p
@@ -147,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             countries=args.country, sections=args.section, data_path=args.data,
             conversations_path=args.conversations, lang=args.lang, jobs=args.jobs,
             out=args.out, force=args.force, timeout=args.timeout, dry_run=args.dry_run, engine=args.engine,
-            id_column=args.id_column,
+            id_column=args.id_column, strict=args.strict,
         )
     except (ValueError, RuntimeError) as exc:
         print(f"perspectives build: {exc}", file=sys.stderr)

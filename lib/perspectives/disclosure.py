@@ -865,18 +865,24 @@ def table(columns: Mapping[Any, Mapping[Any, Entry]], index: Sequence[Any] | Non
     return PublishedTable(frame, entries, tuple(notes))
 
 
+# The note that explains each mark, as a template (a report translates it through its catalogue).
+NOTES = {
+    WITHHELD_MARK: "{mark}: withheld under the small-cell rule: the number is below {threshold}, or it would let "
+                   "a number below {threshold} be worked out from the totals.",
+    RELIABILITY_MARK: "{mark}: based on fewer than {reliability_min_n} respondents; read as an indication only.",
+}
+
+
 def notes_for(tables: Iterable[PublishedTable | pd.DataFrame], threshold: int, reliability_min_n: int) -> list[str]:
-    """Plain-word notes for exactly the marks that appear in the tables."""
+    """Plain-word notes (:data:`NOTES`, in English) for exactly the marks that appear in the tables."""
     texts: set[str] = set()
     for tab in tables:
         frame = tab.frame if isinstance(tab, PublishedTable) else tab
         texts.update(str(v) for v in frame.to_numpy().ravel())
     notes = []
+    fields = {"threshold": threshold, "reliability_min_n": reliability_min_n}
     if any(v == WITHHELD_MARK for v in texts):
-        notes.append(f"{WITHHELD_MARK}: withheld under the small-cell rule: the number is below {threshold}, "
-                     "or it would let a number below "
-                     f"{threshold} be worked out from the totals.")
+        notes.append(NOTES[WITHHELD_MARK].format(mark=WITHHELD_MARK, **fields))
     if any(RELIABILITY_MARK in v for v in texts):
-        notes.append(f"{RELIABILITY_MARK}: based on fewer than {reliability_min_n} respondents; read as an "
-                     "indication only.")
+        notes.append(NOTES[RELIABILITY_MARK].format(mark=RELIABILITY_MARK, **fields))
     return notes

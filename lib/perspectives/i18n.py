@@ -2,23 +2,32 @@
 
 Purpose
     Headings, captions, table headers, narrative templates and the report frame are written
-    in English in ``params/`` and the library. A report built with ``lang="es"`` shows them
-    through :class:`Translator`, which looks each English string up in
-    ``params/i18n/<lang>.yml`` and falls back to English when the catalogue has no entry.
-    Every fallback is remembered, written to ``missing_translations.json`` in the run folder
-    and listed by the assembler at the end of the build, so a gap is visible, never silent.
-    Answer and question labels come from the XLSForm's ``label::<Language> (<code>)`` columns
-    instead (the instrument is translated where the fieldwork needed it).
+    in English in ``params/``, ``data/``, the notebooks and the library. A report built with
+    ``lang="es"`` shows them through :class:`Translator`, which looks each English string up
+    in ``params/i18n/<lang>.yml`` and falls back to English when the catalogue has no entry
+    (or a blank one). Answer and question labels come from the XLSForm's
+    ``label::<Language> (<code>)`` columns, and from the catalogue for a language the form has
+    no column for.
+
+    Which strings there are to translate is found where they are written
+    (:mod:`perspectives.msgids`); how many of them a reader of a built report meets in
+    English, whatever route they took to the page, is measured on the report itself
+    (:mod:`perspectives.untranslated`, which ``perspectives i18n`` and the build use). The
+    Translator's own record of what it looked up and did not find
+    (:data:`FALLBACKS_FILE` in each run's folder) is a diagnostic of the code, not that
+    measure: a string printed without asking the catalogue is never in it.
 
 Inputs
     ``params/i18n/<lang>.yml``: a mapping ``English string -> {text: ..., review: bool}``
-    (``review: true`` marks a translation a native speaker should check). Templates keep the
-    English ``{placeholders}`` unchanged. ``params/study.yml`` for the language names.
+    (``review: true`` marks a translation a native speaker should check), or for a string
+    with a count its forms by CLDR plural category (``{one: ..., few: ..., other: ...}``, the
+    key being the English ``other`` form). Templates keep the English ``{placeholders}``
+    unchanged. ``params/study.yml`` for the language names.
 
 Outputs
-    Translated strings; ``missing_translations.json`` (a sorted JSON list of the English
-    strings that fell back); :func:`coverage` for the catalogue report
-    (``python -m perspectives.i18n``).
+    Translated strings; :data:`FALLBACKS_FILE` per run; :func:`skeleton` and :func:`init`
+    (``perspectives i18n init LANG``), a new language's catalogue with every key blank;
+    :func:`catalogue_fill`, how many of the strings the reports can print a catalogue fills.
 """
 
 from __future__ import annotations
@@ -26,41 +35,43 @@ from __future__ import annotations
 import json
 import re
 import string
-import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import config, locales
+from . import config, locales, msgids
 from .study import load_study, read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_DIR = ROOT / "params" / "i18n"
 DEFAULT_LANG = "en"
-MISSING_FILE = "missing_translations.json"
+# What a run's Translator looked up and did not find (a diagnostic; see the module doc).
+FALLBACKS_FILE = "translation_fallbacks.json"
 
 __all__ = [
+    "CATALOGUE_DIR",
     "DEFAULT_LANG",
-    "MISSING_FILE",
+    "FALLBACKS_FILE",
     "Entry",
     "LocalisedInstrument",
     "LocalisedSurvey",
     "Translator",
+    "blank_keys",
+    "catalogue_fill",
     "catalogue_strings",
-    "coverage",
     "every_key",
     "init",
-    "instrument_strings",
     "instrument_language",
+    "instrument_strings",
     "load_catalogue",
-    "main",
     "placeholders",
     "read_missing",
     "skeleton",
     "translate_fields",
     "translate_frame",
+    "translate_words",
 ]
 
 
@@ -134,6 +145,14 @@ def _entry(path: Path, key: str, value: str | dict[str, Any]) -> Entry:
             raise config.error_at(path, [key], f"entry {key!r} uses the placeholders {sorted(placeholders(text))}",
                                   f"use exactly the English placeholders {sorted(placeholders(key))}")
     return entry
+
+
+def blank_keys(lang: str, folder: Path | None = None) -> frozenset[str]:
+    """The keys of ``lang``'s catalogue that are there but left blank (they show the English)."""
+    path = Path(folder or CATALOGUE_DIR) / f"{lang}.yml"
+    if lang == DEFAULT_LANG or not path.is_file():
+        return frozenset()
+    return frozenset(str(k) for k, v in (read_yaml(path) or {}).items() if _untranslated(v))
 
 
 def _untranslated(value: Any) -> bool:
@@ -239,6 +258,30 @@ class Translator:
         text = locales.render_count(forms, n, self.lang)
         return text.format(**fields) if fields else text
 
+    def forms(self, english: Mapping[str, str], count: int, /, **fields: Any) -> str:
+        """A text whose grammar follows a count, in this language's plural form for ``count``.
+
+        Args:
+            english: the English forms by CLDR plural category; ``other`` is required and is
+                the catalogue key (as in ``params/report_texts.yml``).
+            count: the number that picks the form (it is in the text only as a field).
+            **fields: the placeholders to fill.
+
+        Returns:
+            The catalogue's form for ``count`` (an exact ``=N`` form, else its CLDR category,
+            else ``other``), or English's when the catalogue has no entry (recorded as missing).
+        """
+        key = english["other"]
+        entry = None if self.is_default else self.catalogue.get(key)
+        if entry is None:
+            if not self.is_default:
+                self.missing.add(key)
+            forms, lang = english, DEFAULT_LANG
+        else:
+            forms, lang = dict(entry.forms) or {"other": entry.text}, self.lang
+        text = locales.select_form(forms, count, lang)
+        return text.format(**fields) if fields else text
+
     def country(self, iso3: str) -> str:
         """A study country's name in this language.
 
@@ -254,12 +297,16 @@ class Translator:
             self.missing.add(what)
 
     def label(self, labels: dict[str, str], english: str, name: str) -> str:
-        """A label from the XLSForm's columns: this language's, else English (recorded)."""
+        """A label from the XLSForm's columns: this language's, else the catalogue's, else English (recorded)."""
         if self.is_default:
             return english
         text = labels.get(self.column)
         if text:
             return text
+        # A form language without a column (a new language): its catalogue translates the form.
+        entry = self.catalogue.get(english)
+        if entry is not None:
+            return entry.text
         self.missing.add(f"instrument label: {name}")
         return english
 
@@ -285,8 +332,12 @@ class Translator:
         return m.group(1) + self.lookup(m.group(2)) if m else line
 
     def write_missing(self, folder: Path) -> Path | None:
-        """Write the fallbacks of this run to ``folder/missing_translations.json`` (None if none)."""
-        path = Path(folder) / MISSING_FILE
+        """Write the fallbacks of this run to ``folder/`` :data:`FALLBACKS_FILE` (None if none).
+
+        A diagnostic of the code (which lookups found nothing); what a reader meets in English
+        is measured on the built report (:mod:`perspectives.untranslated`).
+        """
+        path = Path(folder) / FALLBACKS_FILE
         if self.is_default or not self.missing:
             path.unlink(missing_ok=True)
             return None
@@ -348,10 +399,13 @@ def translate_frame(frame: Any, translator: Translator, words: Iterable[str] = T
 
     if translator.is_default or frame is None:
         return frame
-    fixed = set(words) | set(translator.generated)
 
     def word(value: Any) -> Any:
-        return translator.lookup(value) if isinstance(value, str) and value in fixed else value
+        if not isinstance(value, str):
+            return value
+        if value in translator.generated:
+            return translator.lookup(value)
+        return next((translator.lookup(w) for w in words if w == value), value)
 
     out = frame.copy()
     out.index = [word(v) for v in out.index]
@@ -360,6 +414,17 @@ def translate_frame(frame: Any, translator: Translator, words: Iterable[str] = T
     else:
         out.columns = [word(v) for v in out.columns]
     return out
+
+
+def translate_words(text: str, translator: Translator, words: Iterable[str] = TABLE_WORDS) -> str:
+    """``text`` with each fixed word of ``words`` it holds (whole words: "Girls 46; Boys 28") translated."""
+    if translator.is_default or not text:
+        return text
+    for w in words:
+        pattern = re.compile(rf"(?<!\w){re.escape(w)}(?!\w)")
+        if pattern.search(text):
+            text = pattern.sub(lambda _, w=w: translator.lookup(w), text)
+    return text
 
 
 # Phrases the narrative cells say in place of a withheld number (perspectives.analysis.Cell).
@@ -404,103 +469,59 @@ class _LocalCell:
 
 
 def read_missing(folders: Iterable[Path]) -> list[str]:
-    """The union of the missing strings recorded in ``folders`` (sorted)."""
+    """The union of the fallbacks the runs in ``folders`` recorded (sorted; a diagnostic)."""
     seen: set[str] = set()
     for folder in folders:
-        path = Path(folder) / MISSING_FILE
+        path = Path(folder) / FALLBACKS_FILE
         if path.is_file():
             seen.update(json.loads(path.read_text(encoding="utf-8")).get("missing", []))
     return sorted(seen)
 
 
-# --------------------------------------------------------------------------- coverage
+# --------------------------------------------------------------------------- catalogues
+
+
+# The parameter files whose strings every catalogue of the study translates (the sections'
+# titles, the analyses' sentences and captions, the executive summary).
+PARAMS_FILES = ("params/grid.yml", "params/analyses.yml", "params/summary.yml")
 
 
 def catalogue_strings(root: Path | None = None) -> list[str]:
-    """The English strings the reports take from ``params/`` (analyses, summary, grid titles)."""
-    root = Path(root or ROOT)
-    params = root / "params"
-    strings: list[str] = []
-    grid = read_yaml(params / "grid.yml", "grid")
-    strings += [s.get("title", s["id"]) for s in grid["sections"]]
-    analyses = read_yaml(params / "analyses.yml", "analyses")
-    for key, spec in analyses.items():
-        if key == "bands" or not isinstance(spec, dict):
-            continue
-        if spec.get("text"):
-            strings.append(spec["text"])
-        if spec.get("figure"):
-            strings.append(spec["figure"]["caption"])
-    summary = read_yaml(params / "summary.yml", "summary")
-    for block in summary:
-        strings.append(block["heading"])
-        strings.extend(block["findings"])
-    return list(dict.fromkeys(strings))
-
-
-def coverage(lang: str, strings: Iterable[str] | None = None) -> dict[str, int]:
-    """How many of ``strings`` (default: every catalogue key of any language) ``lang`` translates."""
-    catalogue = load_catalogue(lang)
-    if strings is None:
-        keys: set[str] = set()
-        for path in sorted(CATALOGUE_DIR.glob("*.yml")):
-            keys.update(load_catalogue(path.stem))
-        keys.update(catalogue_strings())
-        strings = sorted(keys)
-    wanted = list(strings)
-    done = [s for s in wanted if s in catalogue]
-    return {"strings": len(wanted), "translated": len(done),
-            "review": sum(1 for s in done if catalogue[s].review)}
+    """The English strings the reports take from ``params/`` (grid titles, analyses, summary)."""
+    return [m.text for m in msgids.extract(root).values()
+            if not m.neutral and any(o.startswith(PARAMS_FILES) for o in m.origins)]
 
 
 def instrument_strings() -> list[str]:
-    """The instrument's English labels and hints (questions and answers).
-
-    A catalogue translates them into a form language the sheets have no column for; the
-    country names are left out (CLDR names them in every language).
-    """
-    from .instrument import COUNTRY_LIST, load_instrument
-
-    instrument = load_instrument()
-    strings: list[str] = []
-    for question in instrument.questions.values():
-        strings.append(question.label if question.label != question.name else "")
-    for list_name, choices in instrument.choices.items():
-        if list_name != COUNTRY_LIST:
-            strings.extend(choice.label for choice in choices if choice.label != choice.name)
-    hints = _instrument_hints()
-    return [s for s in dict.fromkeys([*strings, *hints]) if s]
+    """The instrument's English labels and hints (questions and answers, not the countries)."""
+    return [m.text for m in msgids.extract().values() if m.group == msgids.INSTRUMENT]
 
 
-def _instrument_hints() -> list[str]:
-    import csv
-
-    from .instrument import DEFAULT_LANGUAGE, SOURCE_DIR
-
-    with (SOURCE_DIR / "survey.csv").open(encoding="utf-8", newline="") as handle:
-        return [row.get(f"hint::{DEFAULT_LANGUAGE}", "") for row in csv.DictReader(handle)]
+def every_key(root: Path | None = None) -> dict[str, list[str]]:
+    """Every string a catalogue can translate, by where it is written (:mod:`perspectives.msgids`)."""
+    return {group: [m.text for m in items] for group, items in msgids.groups(msgids.extract(root).values()).items()}
 
 
-def every_key() -> dict[str, list[str]]:
-    """Every string a catalogue can translate, grouped by where it comes from.
+def catalogue_fill(lang: str, folder: Path | None = None, root: Path | None = None) -> dict[str, Any]:
+    """How many of the strings the reports can print ``lang``'s catalogue (or form) translates.
+
+    This counts entries, not what a reader meets: a string filled here but printed without
+    asking the catalogue still reads English (:mod:`perspectives.untranslated` measures that
+    on a built report). Strings with nothing to translate (placeholders and marks) are left out.
 
     Returns:
-        ``{"country-set phrases": [...], "params": [...], "library": [...],
-        "instrument": [...]}``: the phrases with a count (plural forms), the texts of
-        ``params/`` (grid titles, analyses, summary), the library's fixed strings (as the
-        existing catalogues know them) and the instrument's labels and hints.
+        ``{"strings", "translated", "review", "blank", "absent"}`` counts, and ``"untranslated"``:
+        the keys with no translation (blank or absent), in extraction order.
     """
-    params = catalogue_strings()
-    known: set[str] = set()
-    for path in sorted(CATALOGUE_DIR.glob("*.yml")):
-        known.update(load_catalogue(path.stem))
-    phrases = list(locales.COUNT_PHRASES)
-    instrument = instrument_strings()
-    taken = set(phrases) | set(params) | set(instrument)
-    return {"country-set phrases": phrases, "params": params,
-            "library": sorted(k for k in known if k not in taken), "instrument": instrument}
-
-
+    catalogue, blank = load_catalogue(lang, folder), blank_keys(lang, folder)
+    column = msgids.instrument_translations(instrument_language(lang)) if lang != DEFAULT_LANG else {}
+    wanted = [m for m in msgids.extract(root).values() if not m.neutral]
+    done = [m.text for m in wanted if m.text in catalogue or m.text in column]
+    missing = [m.text for m in wanted if m.text not in catalogue and m.text not in column]
+    return {"strings": len(wanted), "translated": len(done),
+            "review": sum(1 for k in done if k in catalogue and catalogue[k].review),
+            "blank": sum(1 for k in missing if k in blank), "absent": sum(1 for k in missing if k not in blank),
+            "untranslated": missing}
 def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
@@ -508,8 +529,10 @@ def _quote(text: str) -> str:
 def skeleton(lang: str) -> str:
     """A catalogue for ``lang`` with every key and nothing translated yet (YAML text).
 
-    Phrases with a count get one blank form per CLDR plural category of the language
-    (Thai: ``other``; Bosnian: ``one``, ``few``, ``other``). A blank entry falls back to
+    Every key :mod:`perspectives.msgids` finds, grouped by where it is written. Texts with a
+    count (the country-set phrases, the plural entries of ``params/report_texts.yml``) get one
+    blank form per CLDR plural category of the language (Thai: ``other``; Bosnian: ``one``,
+    ``few``, ``other``). A blank entry falls back to
     English and is listed as missing, exactly as an absent one.
 
     Raises:
@@ -525,14 +548,14 @@ def skeleton(lang: str) -> str:
              "review: true marks", "# wording a native speaker should check. Phrases with a count take one form per "
              f"plural category of {name}", f"# ({', '.join(categories)}; see CLDR's plural rules), and may add an "
              "exact form such as \"=2\".", ""]
-    for group, keys in every_key().items():
+    for group, items in msgids.groups(msgids.extract().values()).items():
         lines.append(f"# --- {group} " + "-" * max(3, 86 - len(group)))
-        for key in keys:
-            if key in locales.COUNT_PHRASES:
+        for m in items:
+            if m.forms:
                 forms = ", ".join(f"{c}: \"\"" for c in categories)
-                lines.append(f"{_quote(key)}: {{{forms}, review: true}}")
+                lines.append(f"{_quote(m.text)}: {{{forms}, review: true}}")
             else:
-                lines.append(f"{_quote(key)}: {{text: \"\", review: true}}")
+                lines.append(f"{_quote(m.text)}: {{text: \"\", review: true}}")
         lines.append("")
     return "\n".join(lines)
 
@@ -551,44 +574,3 @@ def init(lang: str, folder: Path | None = None, force: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command line of the catalogues.
-
-    ``perspectives i18n [coverage] [LANG ...]`` prints each catalogue's coverage;
-    ``perspectives i18n init LANG [--force]`` starts a catalogue with every key.
-    """
-    args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        config.check_all(ROOT)  # a broken catalogue or parameter file: one message, exit 2
-        for lang in _language_names():
-            load_catalogue(lang)
-    except config.ConfigError as error:
-        print(f"perspectives i18n: {error}", file=sys.stderr)
-        return 2
-    if args and args[0] == "init":
-        rest = [a for a in args[1:] if a != "--force"]
-        if len(rest) != 1:
-            print("usage: perspectives i18n init LANG [--force]", file=sys.stderr)
-            return 2
-        try:
-            path = init(rest[0], force="--force" in args)
-        except (FileExistsError, ValueError) as error:
-            print(f"perspectives i18n init: {error}", file=sys.stderr)
-            return 2
-        keys = sum(len(v) for v in every_key().values())
-        print(f"wrote params/i18n/{path.name}: {keys} strings to translate")
-        return 0
-    if args and args[0] == "coverage":
-        args = args[1:]
-    langs = args or [code for code in _language_names() if code != DEFAULT_LANG]
-    for lang in langs:
-        c = coverage(lang)
-        print(f"{lang}: {c['translated']}/{c['strings']} strings translated, "
-              f"{c['review']} marked for review by a native speaker")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

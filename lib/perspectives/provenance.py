@@ -26,6 +26,7 @@ from typing import Any
 
 from .files import write_atomic
 from .hashing import git_blob_id, notebook_hash_bytes
+from .i18n import Translator
 from .study import load_study, repo_root
 
 PACKAGES = ("perspectives", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib", "papermill",
@@ -143,18 +144,20 @@ def provenance(code: str, stamps: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def footer_lines(record: dict[str, Any]) -> list[str]:
-    """The footer's sentences (English; the assembler translates the fixed words)."""
+def footer_lines(record: dict[str, Any], translate: Translator | None = None) -> list[str]:
+    """The footer's sentences, in ``translate``'s language (English without one)."""
+    tr = translate or Translator()
     code = record["code"]
-    commit = (code["commit"] or "unknown")[:12]
-    dirty = " with uncommitted changes" if code["uncommitted_changes"] else ""
+    commit = code["commit"][:12] if code["commit"] else tr("unknown")
+    built = ("Built by perspectives {version} at commit {commit}, with uncommitted changes."
+             if code["uncommitted_changes"] else "Built by perspectives {version} at commit {commit}.")
     packages = ", ".join(f"{k} {v}" for k, v in record["packages"].items() if k != "perspectives")
     cfg = record["disclosure"]
     return [
-        f"Built by perspectives {code['version']} at commit {commit}{dirty}.",
-        f"Disclosure control: counts below {cfg['threshold']} withheld; estimates on fewer than "
-        f"{cfg['reliability_min_n']} respondents marked.",
-        f"Packages: {packages}.",
+        tr(built, version=code["version"], commit=commit),
+        tr("Disclosure control: counts below {threshold} withheld; estimates on fewer than {reliability_min_n} "
+           "respondents marked.", threshold=cfg["threshold"], reliability_min_n=cfg["reliability_min_n"]),
+        tr("Packages: {packages}.", packages=packages),
     ]
 
 

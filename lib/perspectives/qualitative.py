@@ -33,8 +33,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from perspectives import refiqda
+from perspectives import locales, refiqda
 from perspectives.escape import markdown_text
+from perspectives.i18n import Translator
 from perspectives.rawtable import path_problem
 from perspectives.screen import ScreenLog, screen_excerpts
 from perspectives.study import Country, load_study, repo_root
@@ -740,26 +741,36 @@ def select_excerpts(conversations: pd.DataFrame, theme: str, country: str | None
 # ------------------------------------------------------------------------------ notes and rendering
 
 def conversations_note(country: str | None, participants: pd.DataFrame | None = None,
-                       study_path: Path | str | None = None) -> str:
-    """One plain sentence on the conversations held in ``country`` (None or the synthesis code: all)."""
+                       study_path: Path | str | None = None, translate: Translator | None = None) -> str:
+    """One plain sentence on the conversations held in ``country`` (None or the synthesis code: all).
+
+    In ``translate``'s language (English without one), the countries named as that language names them.
+    """
+    tr = translate or Translator()
     countries, synthesis = _study(study_path)
+
+    def name(c: Country) -> str:
+        return c.name if tr.is_default else tr.country(c.iso3)
+
     participants = participants if participants is not None else load_participants(study_path=study_path)
     held = [c for c in countries if c.conversations]
     if country is None or country == synthesis:
         n = int(participants["participant_id"].nunique())
-        names = ", ".join(c.name for c in held[:-1]) + f" and {held[-1].name}"
-        none = [c.name for c in countries if not c.conversations]
-        tail = f"; none were held in {', '.join(none)}" if none else ""
-        return f"Conversations were held with {n} young survivors in {names}{tail}."
+        none = [name(c) for c in countries if not c.conversations]
+        names = locales.join([name(c) for c in held], tr.lang)
+        if none:
+            return tr("Conversations were held with {n} young survivors in {countries}; none were held in {others}.",
+                      n=n, countries=names, others=locales.join(none, tr.lang))
+        return tr("Conversations were held with {n} young survivors in {countries}.", n=n, countries=names)
     by_code = {c.iso3: c for c in countries}
     if country not in by_code:
         raise KeyError(f"unknown country {country!r}; use an ISO3 code from params/study.yml")
     c = by_code[country]
     if not c.conversations:
-        return (f"No conversations with young survivors were held in {c.name}, so this report "
-                "draws only on the frontline workers' survey and the expert roundtable.")
+        return tr("No conversations with young survivors were held in {country}, so this report draws only on the "
+                  "frontline workers' survey and the expert roundtable.", country=name(c))
     n = int(participants.loc[participants["country"] == country, "participant_id"].nunique())
-    return f"Conversations were held with {n} young survivors in {c.name}."
+    return tr("Conversations were held with {n} young survivors in {country}.", n=n, country=name(c))
 
 
 def _default_count_text(k: int, n: int) -> str:
@@ -768,31 +779,35 @@ def _default_count_text(k: int, n: int) -> str:
 
 def _evidence_lines(themes: list[str], survey_items: list[str], country: str | None,
                     conversations: pd.DataFrame, participants: pd.DataFrame, codebook: Codebook,
-                    count_text: Callable[[int, int], str], study_path: Path | str | None) -> list[str]:
+                    count_text: Callable[[int, int], str], study_path: Path | str | None,
+                    tr: Translator) -> list[str]:
     countries, synthesis = _study(study_path)
-    names = {c.iso3: c.name for c in countries}
+    names = {c.iso3: c.name if tr.is_default else tr.country(c.iso3) for c in countries}
     lines: list[str] = []
     whole = country is None or country == synthesis
     has_conv = whole or country in set(participants["country"])
     if themes and has_conv:
         scope = conversations if whole else conversations[conversations["country"] == country]
         n = int((participants if whole else participants[participants["country"] == country])["participant_id"].nunique())
-        where = "participants" if whole else f"participants in {markdown_text(names[country])}"
         # One index of the scope serves every theme (the themes were checked at load).
         raisers, order = _raisers(scope), _country_order(scope["country"])
         for code in themes:
             per_country = _count_by_country(raisers, code, order)
             k = int(per_country.sum())
-            detail = ""
+            theme = markdown_text(tr(codebook.label(code)))
             if whole:
-                detail = " (" + ", ".join(f"{c} {count_text(int(v), int((participants['country'] == c).sum()))}"
-                                          for c, v in per_country.items()) + ")"
-            lines.append(f"  - {markdown_text(codebook.label(code))} (`{code}`): raised by {count_text(k, n)} "
-                         f"{where}{detail}")
+                detail = ", ".join(f"{c} {count_text(int(v), int((participants['country'] == c).sum()))}"
+                                   for c, v in per_country.items())
+                lines.append("  - " + tr("{theme} (`{code}`): raised by {count} participants ({detail})",
+                                         theme=theme, code=code, count=count_text(k, n), detail=detail))
+            else:
+                lines.append("  - " + tr("{theme} (`{code}`): raised by {count} participants in {country}",
+                                         theme=theme, code=code, count=count_text(k, n),
+                                         country=markdown_text(names[country])))
     elif themes:
-        lines.append(f"  - {markdown_text(conversations_note(country, participants, study_path))}")
+        lines.append(f"  - {markdown_text(conversations_note(country, participants, study_path, tr))}")
     if survey_items:
-        lines.append("  - Frontline workers' survey: " + ", ".join(f"`{s}`" for s in survey_items))
+        lines.append("  - " + tr("Frontline workers' survey: {items}", items=", ".join(f"`{s}`" for s in survey_items)))
     return lines
 
 
@@ -853,43 +868,46 @@ def _inputs(conversations: pd.DataFrame | None, participants: pd.DataFrame | Non
 def render_roundtable(evidence_country: str | None = None, *, conversations: pd.DataFrame | None = None,
                       participants: pd.DataFrame | None = None, codebook: Codebook | None = None,
                       path: Path | str | None = None, count_text: Callable[[int, int], str] | None = None,
-                      study_path: Path | str | None = None) -> str:
+                      study_path: Path | str | None = None, translate: Translator | None = None) -> str:
     """Markdown list of the roundtable insights, each with its evidence for one country or all.
 
     ``count_text(k, n)`` formats a count; pass the project's suppression-aware formatter in
-    national reports (the default prints ``k of n``).
+    national reports (the default prints ``k of n``). ``translate``: the report's language
+    (English without one).
     """
     conversations, participants, codebook = _inputs(conversations, participants, codebook)
     fmt = count_text or _default_count_text
+    tr = translate or Translator()
     out = []
     for item in load_roundtable(path, codebook):
-        out.append(f"- **{markdown_text(item['title'])}.** {markdown_text(item['text'])}")
+        out.append(f"- **{markdown_text(tr(item['title']))}.** {markdown_text(tr(item['text']))}")
         out.extend(_evidence_lines(item.get("themes", []), item.get("survey_items", []), evidence_country,
-                                   conversations, participants, codebook, fmt, study_path))
+                                   conversations, participants, codebook, fmt, study_path, tr))
     return "\n".join(out) + "\n"
 
 
 def render_recommendations(country: str | None = None, *, conversations: pd.DataFrame | None = None,
                            participants: pd.DataFrame | None = None, codebook: Codebook | None = None,
                            path: Path | str | None = None, count_text: Callable[[int, int], str] | None = None,
-                           study_path: Path | str | None = None) -> str:
+                           study_path: Path | str | None = None, translate: Translator | None = None) -> str:
     """Markdown of the recommendations by group, each followed by its evidence.
 
     For the synthesis (``country`` None or the synthesis code) evidence counts cover all
     conversations; a national report shows its own country's counts, or says plainly that
-    no conversations were held there.
+    no conversations were held there. ``translate``: the report's language (English without one).
     """
     conversations, participants, codebook = _inputs(conversations, participants, codebook)
     fmt = count_text or _default_count_text
+    tr = translate or Translator()
     out = []
     for group in load_recommendations(path, codebook):
-        out.append(f"### {markdown_text(group['title'])}\n")
+        out.append(f"### {markdown_text(tr(group['title']))}\n")
         for rec in group["items"]:
-            out.append(f"{int(rec['number'])}. **{markdown_text(rec['title'])}** {markdown_text(rec['text'])}")
+            out.append(f"{int(rec['number'])}. **{markdown_text(tr(rec['title']))}** {markdown_text(tr(rec['text']))}")
             lines = _evidence_lines(rec.get("themes", []), rec.get("survey_items", []), country,
-                                    conversations, participants, codebook, fmt, study_path)
+                                    conversations, participants, codebook, fmt, study_path, tr)
             if lines:
-                out.append("   - Evidence:")
+                out.append("   - " + tr("Evidence:"))
                 out.extend("   " + line for line in lines)
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"

@@ -297,10 +297,16 @@ class Section:
         """
         # The numbers the chart drew go with it: the assembler writes its text alternative from them.
         chart = alttext.attached(fig)
+        # Words a chart draws itself (an axis label) in the report's language where the catalogue has them.
+        for text in fig.findobj(figures.plt.Text):
+            if text.get_text() in self.t.catalogue:
+                text.set_text(self.t(text.get_text()))
         png = figures.save(fig, self.output_dir / "figures", stem, self.study.figure_formats)
+        # The words drawn into the picture, for the check of what a reader meets in English.
+        texts = sorted({t.get_text() for t in fig.findobj(figures.plt.Text) if t.get_visible() and t.get_text().strip()})
         display(Image(data=png, format="png"),
                 metadata={"perspectives": {"kind": "figure", "png": f"figures/{stem}.png", "caption": caption,
-                                           **({"chart": chart.to_json()} if chart else {})}})
+                                           "texts": texts, **({"chart": chart.to_json()} if chart else {})}})
         display(Markdown(f"*{md(caption)}*"), metadata={"perspectives": {"kind": "caption", "of": "figure"}})
 
     # ------------------------------------------------------------------ analyses
@@ -334,7 +340,8 @@ class Section:
         caption_base = self.t(figure["caption"] if figure else spec.get("caption")
                               or analysis_id.replace("_", " ").capitalize())
         where = self.names[self.country]
-        n_text = result.base_text or (disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}")
+        n_text = i18n.translate_words(result.base_text, self.t) or (
+            disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}")
         caption = self.t("{caption} — {place} (n = {n})", caption=caption_base, place=where, n=n_text)
         if figure:
             caption = self.t("Figure {number}. {caption}", number=figure["number"], caption=caption)
@@ -453,7 +460,8 @@ class Section:
                                         if len(shares) <= self.study.many_countries
                                         else "Withheld values are not drawn (small-cell rule).")
         elif result.shares is not None:
-            fig = figures.share_bars(result.shares, title)
+            # Series named by fixed words (Girls, Boys) take the report's language, as in the tables.
+            fig = figures.share_bars(i18n.translate_frame(result.shares, self.t), title)
         else:
             return
         self.show_figure(fig, stem, caption)
@@ -462,7 +470,8 @@ class Section:
     def finish(self) -> Path:
         """Explain the marks used and write ``values.json``; returns its path."""
         if self.notes:
-            self._paragraph(f"**{md(self.t('Notes on the tables.'))}** " + " ".join(md(self.t(n)) for n in self.notes))
+            self._paragraph(f"**{md(self.t('Notes on the tables.'))}** " + " ".join(md(self._note_text(n))
+                                                                                   for n in self.notes))
         self.t.write_missing(self.output_dir)
         path = self.output_dir / "values.json"
         path.write_text(json.dumps(self.values, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
@@ -542,7 +551,7 @@ class Section:
         from . import qualitative
 
         country = None if self.is_synthesis else self.country
-        self._paragraph(md(self.t(qualitative.conversations_note(country))))
+        self._paragraph(md(qualitative.conversations_note(country, translate=self.t)))
         if not qualitative.has_conversations(country):
             return
         participants = self.participants
@@ -586,6 +595,15 @@ class Section:
 
         return qualitative.load_participants(qualitative.participants_source(self.conversations_path))
 
+    def _note_text(self, note: str) -> str:
+        """A table note in the report's language: through its template when it explains a mark."""
+        settings = disclosure.settings()
+        fields = {"threshold": settings.threshold, "reliability_min_n": settings.reliability_min_n}
+        for mark, template in disclosure.NOTES.items():
+            if note == template.format(mark=mark, **fields):
+                return self.t(template, mark=mark, **fields)
+        return self.t(note)
+
     def _note(self, notes: Iterable[str]) -> None:
         for note in notes:
             if note not in self.notes:
@@ -615,7 +633,7 @@ class Section:
 
         country = None if self.is_synthesis else self.country
         if not self.is_synthesis:
-            self._paragraph(md(self.t(qualitative.conversations_note(country))))
+            self._paragraph(md(qualitative.conversations_note(country, translate=self.t)))
             if not qualitative.has_conversations(country):
                 return
         codebook = qualitative.load_codebook()
@@ -683,7 +701,7 @@ class Section:
 
     def _qualitative_inputs(self) -> dict:
         return {"conversations": self.conversations, "participants": self.participants,
-                "count_text": self._count_text}
+                "count_text": self._count_text, "translate": self.t}
 
     def open_text(self, question: str, k: int = 3) -> None:
         """Approved, screened answers to an open question; otherwise only how many were received."""
@@ -722,8 +740,6 @@ class Section:
         from . import qualitative
 
         country = None if self.is_synthesis else self.country
-        # The recommendations are composed by perspectives.qualitative in English only.
-        self.t.note_missing("recommendations text (perspectives.qualitative composes it in English)")
         self._paragraph(qualitative.render_recommendations(country, **self._qualitative_inputs()))
 
     def roundtable(self) -> None:
@@ -731,7 +747,6 @@ class Section:
         from . import qualitative
 
         country = None if self.is_synthesis else self.country
-        self.t.note_missing("roundtable text (perspectives.qualitative composes it in English)")
         self._paragraph(qualitative.render_roundtable(country, **self._qualitative_inputs()))
 
     # ------------------------------------------------------------------ summary

@@ -137,6 +137,7 @@ def build(
     engine: str | None = None,
     warm: Warm | None = None,
     id_column: str | None = None,
+    strict: bool = False,
 ) -> BuildResult:
     """Run the grid for the selected reports and sections, then assemble their reports.
 
@@ -162,6 +163,8 @@ def build(
             and browser) and what it wants to hear; None for a build of its own.
         id_column: the column identifying each response of ``data_path`` (None: the reader's
             rule: the study's id column, else the tools' own ids).
+        strict: fail the build when a report in another language than English shows English
+            text (:func:`perspectives.untranslated.strict_failures` names each string and where).
 
     Returns:
         What happened to every run and report.
@@ -241,6 +244,11 @@ def build(
         result.runs = [results[k] for k in runs]
         # publish what is left
         publisher.finish({r.report for r in result.runs if r.status == "failed"})
+        if strict and lang != "en":
+            from perspectives.untranslated import strict_failures
+
+            result.untranslated = strict_failures({code: out / report_folder(code, st) for code in reports
+                                                   if code not in result.reports_not_written})
     result.seconds = time.perf_counter() - t_start
     progress(result.summary())
     return result

@@ -87,6 +87,8 @@ class BuildResult:
         reports_written: reports assembled anew, in study order.
         reports_unchanged: reports whose inputs were those of the report on disk.
         reports_not_written: report -> why it was not written (a run failed, a leak...).
+        untranslated: with ``--strict``, report -> the lines naming each English string a
+            reader of the translated report meets, and where (empty: none, or not strict).
         seconds: wall-clock time of the whole build.
     """
 
@@ -94,6 +96,7 @@ class BuildResult:
     reports_written: list[str] = field(default_factory=list)
     reports_unchanged: list[str] = field(default_factory=list)
     reports_not_written: dict[str, str] = field(default_factory=dict)
+    untranslated: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -108,8 +111,8 @@ class BuildResult:
 
     @property
     def ok(self) -> bool:
-        """True when no run failed and every selected report could be written."""
-        return not self.failed and not self.reports_not_written
+        """True when no run failed, every selected report could be written and (strict) reads translated."""
+        return not self.failed and not self.reports_not_written and not self.untranslated
 
     def summary(self) -> str:
         """Multi-line summary for the end of a build."""
@@ -124,4 +127,6 @@ class BuildResult:
         ]
         lines += [r.describe_failure() for r in self.failed]
         lines += [f"REPORT NOT WRITTEN {k}: {v}" for k, v in self.reports_not_written.items()]
+        for lines_of_report in self.untranslated.values():
+            lines += ["UNTRANSLATED (--strict) " + lines_of_report[0], *lines_of_report[1:]]
         return "\n".join(lines)

@@ -69,6 +69,8 @@ DATA_GLOBS: tuple[str, ...] = (
     "data/*.json",
     "params/*.yml",
     "params/*.yaml",
+    # The catalogues: a run writes its sentences in the report's language.
+    "params/i18n/*.yml",
 )
 
 # Stamp components, in the order a reason for re-running is reported.

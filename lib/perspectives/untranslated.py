@@ -1,0 +1,739 @@
+"""What a reader of a translated report meets in English: measured on the report itself.
+
+Purpose
+    One honest measure of a translation, whatever route a string took to the page. After a
+    report is built in a language other than English, its visible text is read back and every
+    piece of English in it is named, with where it appears:
+
+    * **what is read**: the HTML's text (paragraphs, headings, list items, table cells and
+      captions, figure captions, the contents, the page title) and its text alternatives
+      (``alt``, ``title`` and ``aria-label`` attributes); the Word file's paragraphs, table
+      cells, drawings' descriptions, headers and footers; and the words each chart drew
+      into its picture (axis labels, legends, titles), which the section run records beside
+      the figure. The PDF is printed from the HTML and holds the same text. Quotations
+      (``<blockquote>``: excerpts of the conversations and approved open answers, shown in
+      the words they were given in) and code (``<code>``) are not prose to translate and are
+      left out; everything else counts.
+    * **how English is recognised**: by the English strings the reports are written from,
+      every key :mod:`perspectives.msgids` finds (templates match with any text in their
+      ``{fields}``), and by their translations in the report's language (the catalogue
+      ``params/i18n/<lang>.yml``, the form's ``label::`` column). In each piece of text, the
+      longest matching strings claim their words first, a translation before an English
+      string of the same length, so that a short string never claims words of a longer one.
+      An English string whose translation is identical (``"Total"``) counts as translated.
+      Then the study's proper names (countries, in every language CLDR names them, the
+      partner organisations of ``params/study.yml``, and the software packages the report's
+      ``provenance.json`` says built it), numbers and codes (a word with a digit,
+      an underscore or inner dot, a word in capitals) are set aside. What is left and still
+      holds an English word (a word of those English strings, of the parameter and data files
+      they are written in, or a common English word, that no translation in the language
+      uses) is English text no catalogue knows: text put together in code, which never passes
+      a catalogue.
+    * **what is counted**: each English string once however often it is printed: a key by
+      its catalogue key (a template by its template, whatever filled it), text no catalogue
+      knows by its words. Each comes with its status (``absent``: no catalogue entry;
+      ``blank``: an entry left blank; ``bypassed``: the catalogue translates it, but the report
+      printed the English; ``unknown``: no catalogue knows it), how often it appears and
+      where. The strings a reader meets are the keys found in the report (in either language)
+      plus the text no catalogue knows; coverage is the share of them that read translated.
+
+    The build (:func:`report_missing`, called by the assembler), ``missing_translations.json``
+    beside each report and ``perspectives i18n`` (:func:`main`) all give this one count.
+    ``perspectives build --strict`` fails when it is not zero (:func:`strict_failures`).
+
+Inputs
+    A built report folder (``report.html``, ``report.docx``, ``sections/*/executed.ipynb``),
+    the catalogues, the study, and the sources :mod:`perspectives.msgids` reads.
+
+Outputs
+    :class:`Audit` (JSON-safe through :meth:`Audit.to_json`); ``<REPORT>/missing_translations.json``;
+    the build's warning on stderr; ``perspectives i18n`` prints coverage per language.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import re
+import string
+import sys
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import i18n, locales, msgids
+from .files import write_atomic
+from .study import load_study, report_folder
+
+__all__ = [
+    "MISSING_FILE",
+    "Audit",
+    "Auditor",
+    "Finding",
+    "Segment",
+    "audit_report",
+    "docx_segments",
+    "figure_segments",
+    "html_segments",
+    "main",
+    "read_audit",
+    "report_missing",
+    "strict_failures",
+]
+
+MISSING_FILE = "missing_translations.json"
+# Common English words (function words and the like), English in any report of the study's
+# languages unless a translation in the language uses the word too.
+ENGLISH_WORDS = frozenset("""
+the of and with were was which their they this that these those from who whom whose have has had been by
+or not are is be it its at an as to in on for than there what when where would should could will can may
+our your his her him she he we you them some all any each other no yes but if so also only more most such
+""".split())
+# The fewest letters outside its fields by which a template is recognised (a string without
+# fields is recognised by its words, however short).
+MIN_LETTERS = 4
+# How many places a finding lists in the JSON (the count of occurrences is exact).
+PLACES_KEPT = 8
+
+_WORD = re.compile(r"[^\W\d_]+")
+_LETTER = re.compile(r"[^\W\d_]")
+# A token that is a code or a number, not a word: a digit, an underscore, an inner dot,
+# slash, colon or at sign (file names, versions, digests, shares).
+_CODE = re.compile(r"\S*(?:\d|_|\w[./:@]\w)\S*")
+# Two capitals or more alone (ISO codes, PDF): an abbreviation, not a word to translate.
+_CAPITALS = re.compile(r"(?<!\w)[^\W\d_]{2,}(?!\w)")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One piece of visible text and where a reader meets it."""
+
+    text: str
+    where: str
+
+
+@dataclass
+class Finding:
+    """One English string of a report.
+
+    Attributes:
+        text: the catalogue key (a template as written), or the English words no catalogue knows.
+        status: ``absent``, ``blank``, ``bypassed`` or ``unknown`` (see the module doc).
+        occurrences: how many times a reader meets it.
+        places: where (``HTML: <section> › <element>``), the first :data:`PLACES_KEPT` distinct ones.
+    """
+
+    text: str
+    status: str
+    occurrences: int = 0
+    places: list[str] = field(default_factory=list)
+
+    def seen(self, where: str) -> None:
+        """Count one more occurrence at ``where``."""
+        self.occurrences += 1
+        if where not in self.places and len(self.places) < PLACES_KEPT:
+            self.places.append(where)
+
+
+@dataclass
+class Audit:
+    """The English a reader meets in one report.
+
+    Attributes:
+        lang: the report's language.
+        findings: the English strings, in the order a reader first meets them.
+        met: the strings a reader meets (keys found, either language, and text no catalogue knows).
+        translated: how many of them read translated.
+        review: how many of those are marked for review by a native speaker.
+        flagged: the pieces of text in which English was found (kept in memory, not written).
+    """
+
+    lang: str
+    findings: list[Finding]
+    met: int
+    translated: int
+    review: int
+    flagged: list[Segment] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        """How many English strings a reader meets."""
+        return len(self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        """What ``missing_translations.json`` holds."""
+        return {"lang": self.lang, "count": self.count, "met": self.met, "translated": self.translated,
+                "review": self.review, "missing": sorted(f.text for f in self.findings),
+                "strings": [{"text": f.text, "status": f.status, "occurrences": f.occurrences, "where": f.places}
+                            for f in self.findings]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Audit:
+        """The audit :meth:`to_json` wrote."""
+        findings = [Finding(str(s["text"]), str(s["status"]), int(s["occurrences"]), list(s["where"]))
+                    for s in data.get("strings", [])]
+        return cls(str(data["lang"]), findings, int(data["met"]), int(data["translated"]), int(data["review"]))
+
+
+# --------------------------------------------------------------------------- visible text
+
+def _normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+# Elements whose text is one piece a reader meets; nested ones are pieces of their own.
+_BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "th", "td", "caption", "figcaption", "summary",
+                     "dt", "dd", "pre", "title", "div", "section", "main", "header", "footer", "nav", "body",
+                     "figure", "details", "table", "thead", "tbody", "tr", "ul", "ol", "dl", "article", "aside"})
+# Left out: not text, or not prose to translate (quotations in their own words, code).
+_SKIPPED = frozenset({"script", "style", "code", "blockquote", "svg", "template", "meta", "link"})
+_KINDS = {"p": "paragraph", "li": "list item", "th": "table header", "td": "table cell", "caption": "table caption",
+          "figcaption": "figure caption", "summary": "summary", "title": "page title", "pre": "text"}
+
+
+def _own_text(element: Any) -> str:
+    """The text of an element outside its nested blocks and skipped elements."""
+    parts = [element.text or ""]
+    for child in element:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag not in _BLOCKS and tag not in _SKIPPED:
+            parts.append(_own_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def html_segments(path: Path) -> Iterator[Segment]:
+    """The visible text of an HTML report, piece by piece, with where each piece is."""
+    from lxml import html as lxml_html
+
+    root = lxml_html.fromstring(Path(path).read_bytes())
+    section = ""
+    skipped: set[Any] = set()
+    for element in root.iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag in _SKIPPED or element.getparent() in skipped:
+            skipped.add(element)
+            continue
+        if tag == "h1":
+            section = _normal(element.text_content())
+        elif tag in ("nav", "main"):
+            section = "contents" if tag == "nav" else ""
+        kind = "heading" if re.fullmatch(r"h[1-6]", tag) else _KINDS.get(tag, tag)
+        place = f"HTML: {section} › " if section else "HTML: "
+        if tag in _BLOCKS:
+            text = _normal(_own_text(element))
+            if text:
+                yield Segment(text, place + kind)
+        for name, what in (("alt", "image text alternative"), ("title", "tooltip"), ("aria-label", "label")):
+            value = _normal(element.get(name) or "")
+            if value:
+                yield Segment(value, place + what)
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
+
+
+def _run_is_code(run: Any) -> bool:
+    fonts = run.find(f"{_W}rPr/{_W}rFonts")
+    return fonts is not None and "Consolas" in (fonts.get(f"{_W}ascii") or "")
+
+
+def _docx_paragraphs(xml: bytes, part: str) -> Iterator[Segment]:
+    from lxml import etree
+
+    section = ""
+    for element in etree.fromstring(xml).iter(f"{_W}p", _DRAWING):
+        if element.tag == _DRAWING:
+            value = _normal(element.get("descr") or "")
+            if value:
+                yield Segment(value, f"Word: {section} › image text alternative" if section else "Word: image")
+            continue
+        style = element.find(f"{_W}pPr/{_W}pStyle")
+        style_id = style.get(f"{_W}val") if style is not None else ""
+        if style_id == "Quote":
+            continue  # quotations in the words they were given in
+        text = _normal("".join(t.text or "" for run in element.iter(f"{_W}r") if not _run_is_code(run)
+                               for t in run.iter(f"{_W}t", f"{_W}tab")))
+        if style_id == "Heading1":
+            section = text
+        if text:
+            kind = "heading" if style_id.startswith("Heading") else "caption" if style_id == "Caption" else "paragraph"
+            yield Segment(text, f"Word{part}: {section} › {kind}" if section else f"Word{part}: {kind}")
+
+
+def docx_segments(path: Path) -> Iterator[Segment]:
+    """The visible text of a Word report: body, headers and footers, drawings' descriptions, title."""
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+        for name in ["word/document.xml", *sorted(n for n in names if re.fullmatch(r"word/(header|footer)\d*\.xml",
+                                                                                    n))]:
+            if name in names:
+                part = "" if name == "word/document.xml" else f" {Path(name).stem}"
+                yield from _docx_paragraphs(z.read(name), part)
+        if "docProps/core.xml" in names:
+            for element in etree.fromstring(z.read("docProps/core.xml")).iter("{*}title"):
+                if _normal(element.text or ""):
+                    yield Segment(_normal(element.text), "Word: document title")
+
+
+def figure_segments(folder: Path) -> Iterator[Segment]:
+    """The words each chart drew into its picture, as the section runs recorded them."""
+    for notebook in sorted(Path(folder).glob("sections/*/executed.ipynb")):
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+        for cell in cells:
+            for output in cell.get("outputs", []):
+                meta = output.get("metadata", {}).get("perspectives", {})
+                if meta.get("kind") != "figure":
+                    continue
+                where = f"chart: {meta.get('png', notebook.parent.name)}"
+                for text in meta.get("texts", []):
+                    if _normal(str(text)):
+                        yield Segment(_normal(str(text)), where)
+
+
+def report_segments(folder: Path) -> list[Segment]:
+    """Everything a reader of the report in ``folder`` meets: HTML, Word and the charts' words."""
+    folder = Path(folder)
+    segments = list(html_segments(folder / "report.html"))
+    if (folder / "report.docx").is_file():
+        segments += docx_segments(folder / "report.docx")
+    return segments + list(figure_segments(folder))
+
+
+# --------------------------------------------------------------------------- matching
+
+def visible(text: str) -> list[str]:
+    """The pieces a reader sees of a Markdown template: markup dropped, one piece per paragraph or list item."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # a link shows its text
+    pieces: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = block.split("\n")
+        items = [ln for ln in lines if re.match(r"^\s*(?:[-*+]|\d+\.)\s", ln)]
+        chunks = lines if items else [" ".join(lines)]
+        for chunk in chunks:
+            chunk = re.sub(r"^\s*(?:[-*+]\s|\d+\.\s|#{1,6}\s|>\s?)", "", chunk)
+            chunk = re.sub(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`", "", chunk)
+            chunk = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|>])", r"\1", chunk)
+            if chunk.strip():
+                pieces.append(chunk)
+    return pieces
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    """A string's literal parts, in order, as a reader sees them; its fields stand between them."""
+
+    key: str
+    literals: tuple[str, ...]
+    translated: bool
+    size: int
+    anchor: str | None
+
+
+def _pattern(key: str, piece: str, translated: bool) -> _Pattern | None:
+    """The pattern of one piece of a string (None when no letter stands outside its fields)."""
+    try:
+        parsed = list(string.Formatter().parse(piece))
+    except ValueError:  # a stray brace: the text as it is
+        parsed = [(piece, None, None, None)]
+    parts, current = [], ""
+    for text, name, _, _ in parsed:
+        current += text
+        if name is not None:  # a field: any text stands between the parts around it
+            parts.append(current)
+            current = ""
+    parts.append(current)
+    # Whitespace as a reader sees it; a field may be empty or shown as code (left out), so the
+    # space beside it is not required (word boundaries still are).
+    literals = [_normal(p) for p in parts]
+    letters = sum(len(_LETTER.findall(p)) for p in literals)
+    if not letters or (len(literals) > 1 and letters < MIN_LETTERS):
+        # Nothing in it reads as any language; or too little to tell it from another string's
+        # words (" in ", " by "): its English, if printed, is found as English words instead.
+        return None
+    words = [w for i, p in enumerate(literals) for w in _complete_words(p, i, len(literals))]
+    return _Pattern(key, tuple(literals), translated, sum(len(p.strip()) for p in literals),
+                    max(words, key=len) if words else None)
+
+
+def _complete_words(literal: str, index: int, count: int) -> list[str]:
+    """Words of the ``index``-th of ``count`` literals that a reader's text shows whole (not glued to a field's text)."""
+    words = []
+    for m in _WORD.finditer(literal):
+        glued_left = m.start() == 0 and index > 0
+        glued_right = m.end() == len(literal) and index < count - 1
+        if not glued_left and not glued_right:
+            words.append(m.group())
+    return words
+
+
+class _Claims:
+    """Which characters of a piece of text a string has claimed."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.taken = bytearray(len(text))
+
+    def free(self, start: int, end: int) -> bool:
+        return not any(self.taken[start:end])
+
+    def take(self, start: int, end: int) -> None:
+        self.taken[start:end] = b"\x01" * (end - start)
+
+    def bounded(self, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` starts and ends at word boundaries where it starts or ends with a letter."""
+        text = self.text
+        left = start == 0 or not (_LETTER.match(text[start]) and _LETTER.match(text[start - 1]))
+        right = end == len(text) or not (_LETTER.match(text[end - 1]) and _LETTER.match(text[end]))
+        return left and right
+
+    def find(self, pattern: _Pattern) -> int:
+        """Claim every occurrence of ``pattern``'s literals, in order; returns how many."""
+        found, start = 0, 0
+        while True:
+            spans, pos = [], start
+            for literal in pattern.literals:
+                if not literal:
+                    continue
+                at = self.text.find(literal, pos)
+                while at >= 0 and not (self.free(at, at + len(literal)) and self.bounded(at, at + len(literal))):
+                    at = self.text.find(literal, at + 1)
+                if at < 0:
+                    return found
+                spans.append((at, at + len(literal)))
+                pos = at + len(literal)
+            for a, b in spans:
+                self.take(a, b)
+            found += 1
+            start = spans[-1][1]
+
+    def rest(self) -> list[str]:
+        """The unclaimed stretches of the text."""
+        out, current = [], []
+        for ch, taken in zip(self.text, self.taken, strict=True):
+            if taken:
+                if current:
+                    out.append("".join(current))
+                current = []
+            else:
+                current.append(ch)
+        if current:
+            out.append("".join(current))
+        return out
+
+
+@functools.cache
+def _names(lang: str) -> tuple[str, ...]:
+    """Proper names a report prints as data: the study's countries (English, CLDR in ``lang``) and partners."""
+    study = load_study()
+    names: set[str] = set()
+    for country in study.countries:
+        names |= {country.name, locales.country_name(country.iso3), locales.country_name(country.iso3, lang)}
+        if country.partner:
+            names.add(country.partner)
+    return tuple(sorted((_normal(n) for n in names if n), key=len, reverse=True))
+
+
+class Auditor:
+    """Finds the English in reports of one language (the patterns are made once)."""
+
+    def __init__(self, lang: str, folder: Path | None = None, root: Path | None = None,
+                 keys: Mapping[str, msgids.Msgid] | None = None) -> None:
+        """Make the auditor of ``lang``.
+
+        Args:
+            lang: the reports' language.
+            folder: the catalogues' folder (default ``params/i18n``).
+            root: the repository whose strings are looked for (default: this checkout).
+            keys: the English strings (default: :func:`perspectives.msgids.extract` of ``root``).
+        """
+        self.lang = lang
+        self.keys = dict(keys if keys is not None else msgids.extract(root))
+        self.catalogue = i18n.load_catalogue(lang, folder)
+        self.blank = i18n.blank_keys(lang, folder)
+        column = i18n.instrument_language(lang)
+        self.form = msgids.instrument_translations(column) if lang != i18n.DEFAULT_LANG else {}
+        patterns: list[_Pattern] = []
+        own_words: set[str] = set()
+        for key, msgid in self.keys.items():
+            translations = self._translations(key)
+            for text in translations:
+                own_words |= {w.lower() for w in _WORD.findall(msgids.literal(text))}
+                patterns += filter(None, (_pattern(key, piece, True) for piece in visible(text)))
+            same = {_normal(t) for t in translations}
+            patterns += filter(None, (_pattern(key, piece, False) for text in msgid.english
+                                      if _normal(text) not in same for piece in visible(text)))
+        english_words = {w.lower() for m in self.keys.values() for t in m.english
+                         for w in _WORD.findall(msgids.literal(t))} | ENGLISH_WORDS | msgids.english_words(root)
+        self.english_words = frozenset(w for w in english_words - own_words if len(w) > 1)
+        patterns.sort(key=lambda p: (-p.size, not p.translated))
+        self.order = {id(p): i for i, p in enumerate(patterns)}
+        self.by_anchor: dict[str, list[_Pattern]] = {}
+        self.always: list[_Pattern] = []
+        for p in patterns:
+            (self.by_anchor.setdefault(p.anchor, []) if p.anchor else self.always).append(p)
+
+    def _translations(self, key: str) -> list[str]:
+        """The texts of ``key`` in this language: the catalogue's (every form) and the form's column."""
+        entry = self.catalogue.get(key)
+        texts = [t for _, t in entry.forms] if entry is not None and entry.forms else \
+            [entry.text] if entry is not None else []
+        return list(dict.fromkeys([*texts, *sorted(self.form.get(key, ()))]))
+
+    def status(self, key: str) -> str:
+        """Why a key reads English: ``bypassed``, ``blank`` or ``absent``."""
+        if self._translations(key):
+            return "bypassed"
+        return "blank" if key in self.blank else "absent"
+
+    def audit(self, segments: Iterable[Segment], names: Iterable[str] = ()) -> Audit:
+        """The English strings among ``segments`` (see the module doc); ``names``: more proper names to set aside."""
+        findings: dict[str, Finding] = {}
+        met_translated: set[str] = set()
+        flagged: list[Segment] = []
+        names = tuple(sorted({*_names(self.lang), *(_normal(n) for n in names if n.strip())}, key=len, reverse=True))
+        for segment in segments:
+            english = self._segment(segment.text, met_translated, names)
+            for key, status in english:
+                findings.setdefault(key, Finding(key, status)).seen(segment.where)
+            if english:
+                flagged.append(segment)
+        translated = met_translated - set(findings)
+        review = sum(1 for k in translated if k in self.catalogue and self.catalogue[k].review)
+        return Audit(self.lang, list(findings.values()), len(translated) + len(findings), len(translated), review,
+                     flagged)
+
+    def _segment(self, text: str, met_translated: set[str], names: tuple[str, ...]) -> list[tuple[str, str]]:
+        """``(key, status)`` of each English string in one piece of text, once per occurrence."""
+        claims = _Claims(text)
+        tokens = {m.group() for m in _WORD.finditer(text)}
+        candidates = {id(p): p for t in tokens for p in self.by_anchor.get(t, ())}
+        english: list[tuple[str, str]] = []
+        for p in sorted([*candidates.values(), *self.always], key=lambda p: self.order[id(p)]):
+            found = claims.find(p)
+            if found and p.translated:
+                met_translated.add(p.key)
+            elif found:
+                english += [(p.key, self.status(p.key))] * found
+        for name in names:
+            claims.find(_Pattern(name, (name,), True, len(name), None))
+        residue = self._english_residue(claims)
+        return [*english, (residue, "unknown")] if residue else english
+
+    def _english_residue(self, claims: _Claims) -> str:
+        """The English words left once strings, names, numbers and codes are set aside ('' if none)."""
+        kept = []
+        for stretch in claims.rest():
+            words = _CAPITALS.sub(lambda m: " " if m.group().isupper() else m.group(), _CODE.sub(" ", stretch))
+            found = _WORD.findall(words)
+            if any(w.lower() in self.english_words for w in found):
+                kept.append(" ".join(_normal(re.sub(r"[^\w'’-]+", " ", words)).split()))
+        return " … ".join(k for k in kept if k)
+
+
+# --------------------------------------------------------------------------- reports
+
+def report_language(folder: Path) -> str | None:
+    """The language a built report was written in (its HTML's ``lang``), None without a report."""
+    path = Path(folder) / "report.html"
+    if not path.is_file():
+        return None
+    head = path.read_bytes()[:4096].decode("utf-8", "replace")
+    m = re.search(r'<html[^>]*\blang="([^"]+)"', head)
+    return m.group(1) if m else i18n.DEFAULT_LANG
+
+
+@functools.lru_cache(maxsize=8)
+def _auditor(lang: str, signature: tuple[Any, ...]) -> Auditor:
+    del signature  # the cache key: the catalogue and the sources as they are now
+    return Auditor(lang)
+
+
+def _signature(lang: str) -> tuple[Any, ...]:
+    path = i18n.CATALOGUE_DIR / f"{lang}.yml"
+    stat = path.stat() if path.is_file() else None
+    return (str(path), stat.st_size if stat else 0, stat.st_mtime_ns if stat else 0,
+            tuple(sorted(msgids.extract())))
+
+
+def audit_report(folder: Path, lang: str | None = None, auditor: Auditor | None = None) -> Audit | None:
+    """The English a reader meets in the report in ``folder`` (None for an English report or none built)."""
+    lang = lang or report_language(folder)
+    if lang is None or lang == i18n.DEFAULT_LANG:
+        return None
+    auditor = auditor or _auditor(lang, _signature(lang))
+    return auditor.audit(report_segments(folder), _provenance_names(Path(folder)))
+
+
+def _provenance_names(folder: Path) -> list[str]:
+    """Names the report's provenance declares (the packages that built it): printed as they are."""
+    try:
+        record = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [str(name) for name in record.get("packages", {})] if isinstance(record, dict) else []
+
+
+def read_audit(folder: Path) -> Audit | None:
+    """The audit the build wrote beside a report (None when it found no English or the report is English)."""
+    path = Path(folder) / MISSING_FILE
+    if not path.is_file():
+        return None
+    try:
+        return Audit.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+# Control characters (C0 but tab, C1) of a text printed on the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def _shown(text: str, width: int = 100) -> str:
+    """A string as the terminal gets it: control characters shown as U+FFFD, long ones cut."""
+    text = _CONTROL.sub("\ufffd", text)
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def describe(code: str, audit: Audit, folder_name: str, shown: int | None = 25) -> list[str]:
+    """The lines that tell a reader's English in one report (``shown``: how many strings, None for all)."""
+    lines = [f"{code}: {audit.count} English string(s) a reader meets in the '{audit.lang}' report "
+             f"({audit.translated} of {audit.met} strings read translated; listed in {folder_name}/{MISSING_FILE}):"]
+    for finding in audit.findings[:shown]:
+        lines.append(f"    [{finding.status}] {_shown(finding.text)}")
+        where = ", ".join(_shown(p, 70) for p in finding.places[:2])
+        more = finding.occurrences - min(2, len(finding.places))
+        lines.append(f"        {finding.occurrences}x: {where}" + (f" and {more} more" if more > 0 else ""))
+    if shown is not None and audit.count > shown:
+        lines.append(f"    ... and {audit.count - shown} more")
+    return lines
+
+
+def report_missing(code: str, folder: Path, lang: str) -> Audit | None:
+    """After assembly: audit the report, write ``missing_translations.json``, warn on stderr.
+
+    An English report, or one where a reader meets no English, has no such file.
+    """
+    path = Path(folder) / MISSING_FILE
+    audit = audit_report(folder, lang)
+    if audit is None or not audit.count:
+        path.unlink(missing_ok=True)
+        return audit
+    write_atomic(path, json.dumps(audit.to_json(), indent=1, ensure_ascii=False) + "\n")
+    print("\n".join(describe(code, audit, Path(folder).name)), file=sys.stderr)
+    return audit
+
+
+def strict_failures(folders: Mapping[str, Path]) -> dict[str, list[str]]:
+    """Report code -> the lines naming every English string and where, for the reports that have some."""
+    out: dict[str, list[str]] = {}
+    for code, folder in folders.items():
+        audit = read_audit(folder)
+        if audit is not None and audit.count:
+            out[code] = describe(code, audit, Path(folder).name, shown=None)
+    return out
+
+
+# --------------------------------------------------------------------------- perspectives i18n
+
+def coverage(out: Path, langs: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Per language: the reports built in it under ``out`` and what their readers meet in English.
+
+    Returns:
+        ``lang -> {"reports": {code: Audit}, "findings": [Finding]}``: each report's audit, and
+        the English strings of all of them (a string in two reports counts once).
+    """
+    study = load_study()
+    result: dict[str, dict[str, Any]] = {}
+    for lang in langs:
+        reports: dict[str, Audit] = {}
+        for code in study.report_codes:
+            folder = Path(out) / report_folder(code, study)
+            if report_language(folder) == lang:
+                audit = audit_report(folder, lang)
+                if audit is not None:
+                    reports[code] = audit
+        findings: dict[str, Finding] = {}
+        for audit in reports.values():
+            for f in audit.findings:
+                known = findings.setdefault(f.text, Finding(f.text, f.status))
+                known.occurrences += f.occurrences
+                known.places += [p for p in f.places if p not in known.places][:PLACES_KEPT - len(known.places)]
+        result[lang] = {"reports": reports, "findings": list(findings.values())}
+    return result
+
+
+def _print_language(lang: str, info: dict[str, Any], out: Path, verbose: bool) -> None:
+    reports: dict[str, Audit] = info["reports"]
+    if not reports:
+        fill = i18n.catalogue_fill(lang)
+        print(f"{lang}: no report built in '{lang}' under {out.name}/ (build one: perspectives build --country "
+              f"ISO3 --lang {lang}). Its catalogue and form translate {fill['translated']} of the "
+              f"{fill['strings']} strings the reports can print ({fill['blank']} left blank, "
+              f"{fill['absent']} absent).")
+        return
+    for code, audit in reports.items():
+        share = f"{100 * audit.translated / audit.met:.0f}%" if audit.met else "-"
+        print(f"{lang} {code}: {audit.translated} of {audit.met} strings a reader meets are translated ({share}); "
+              f"{audit.count} read English; {audit.review} translated strings are marked for review "
+              f"by a native speaker")
+    if len(reports) > 1:
+        print(f"{lang}: {len(info['findings'])} English string(s) across its {len(reports)} reports")
+    for finding in info["findings"] if verbose or len(info["findings"]) <= 40 else info["findings"][:40]:
+        print(f"    [{finding.status}] {_shown(finding.text)}  ({finding.occurrences}x: "
+              f"{_shown(finding.places[0], 70) if finding.places else ''})")
+    if not verbose and len(info["findings"]) > 40:
+        print(f"    ... and {len(info['findings']) - 40} more (--all lists every one)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``perspectives i18n``: what a reader meets in English, per language; ``i18n init LANG`` starts a catalogue.
+
+    ``perspectives i18n [LANG ...] [--out DIR] [--all] [--json]`` audits the reports built
+    under ``DIR`` (default ``outputs``) in each language (default: the study's languages but
+    English) and prints their coverage with the English strings; a language with no report
+    built says so and gives its catalogue's fill instead. Exit 1 when a reader meets English.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "init":
+        return _init(args[1:])
+    parser = argparse.ArgumentParser(prog="perspectives i18n", description=main.__doc__.splitlines()[0])
+    parser.add_argument("langs", nargs="*", metavar="LANG")
+    parser.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)")
+    parser.add_argument("--all", action="store_true", help="list every English string")
+    parser.add_argument("--json", action="store_true", help="print the audits as JSON")
+    ns = parser.parse_args(args[1:] if args and args[0] == "coverage" else args)
+    langs = ns.langs or [code for code in dict(load_study().languages) if code != i18n.DEFAULT_LANG]
+    result = coverage(ns.out, langs)
+    if ns.json:
+        print(json.dumps({lang: {code: a.to_json() for code, a in info["reports"].items()}
+                          for lang, info in result.items()}, indent=1, ensure_ascii=False))
+    else:
+        for lang, info in result.items():
+            _print_language(lang, info, ns.out, ns.all)
+    return 1 if any(info["findings"] for info in result.values()) else 0
+
+
+def _init(args: list[str]) -> int:
+    rest = [a for a in args if a != "--force"]
+    if len(rest) != 1:
+        print("usage: perspectives i18n init LANG [--force]", file=sys.stderr)
+        return 2
+    try:
+        path = i18n.init(rest[0], force="--force" in args)
+    except (FileExistsError, ValueError) as error:
+        print(f"perspectives i18n init: {error}", file=sys.stderr)
+        return 2
+    keys = sum(len(v) for v in i18n.every_key().values())
+    print(f"wrote params/i18n/{path.name}: {keys} strings to translate")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
