@@ -65,6 +65,7 @@ class Country:
     region: str
     conversations: bool
     alpha2: str = ""  # ISO 3166-1 alpha-2 (phone numbering plans, gazetteers, CLDR)
+    logo: str = ""    # the partner's logo for the report's cover, a path from the repository root
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,21 @@ class Study:
     def report_codes(self) -> tuple[str, ...]:
         """Every valid report code: the countries, then the synthesis code."""
         return (*self.codes, self.synthesis_code)
+
+    @property
+    def page_size(self) -> str:
+        """The printed page of the reports (Word and PDF): ``study.page_size``, A4 by default."""
+        return str((self.raw.get("study") or {}).get("page_size") or "A4")
+
+    @property
+    def logo(self) -> str:
+        """The synthesis's cover logo (``study.logo``), a path from the repository root, or ""."""
+        return str((self.raw.get("study") or {}).get("logo") or "")
+
+    def logo_of(self, code: str) -> Path | None:
+        """The cover logo of a report (a country's ``logo``, the study's for the synthesis), or None."""
+        given = self.logo if code == self.synthesis_code else self.country(code).logo
+        return repo_root() / given if given else None
 
     @property
     def many_countries(self) -> int:
@@ -215,6 +231,31 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 FIGURE_FORMATS = frozenset({"png", "svg"})
+# Page sizes the Word and PDF reports know (CSS @page names; Word's sizes in millimetres).
+PAGE_SIZES = {"A4": (210, 297), "A5": (148, 210), "A3": (297, 420), "Letter": (215.9, 279.4),
+              "Legal": (215.9, 355.6)}
+# Logo files a cover can show (the HTML embeds them as data; Word takes PNG and JPEG).
+LOGO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
+
+
+def _check_logo(file: str, owner: str, value: Any) -> str:
+    """A cover logo's path, checked to name an image file of the repository.
+
+    Raises:
+        ValueError: not a string, not a PNG or JPEG, or no such file (the message says how to fix it).
+    """
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{file}: {owner}: logo must be a path such as params/logos/partner.png; got {value!r}")
+    path = repo_root() / value
+    if Path(value).is_absolute() or Path(value).suffix.lower() not in LOGO_SUFFIXES:
+        raise ValueError(f"{file}: {owner}: logo {value!r} must be a PNG or JPEG file named from the "
+                         "repository root, such as params/logos/partner.png")
+    if not path.is_file():
+        raise ValueError(f"{file}: {owner}: logo file {value!r} not found; put the image there or remove "
+                         "the logo key (the cover is then printed without a logo)")
+    return value
 
 
 @functools.lru_cache(maxsize=8)
@@ -234,6 +275,10 @@ def _load_study_cached(path: Path) -> Study:
     if "png" not in formats or not set(formats) <= FIGURE_FORMATS:
         raise ValueError(f"{path.name}: build.figure_formats must include png and may add "
                          f"{', '.join(sorted(FIGURE_FORMATS - {'png'}))}; got {list(formats)}")
+    page = head.get("page_size", "A4")
+    if page not in PAGE_SIZES:
+        raise ValueError(f"{path.name}: study.page_size is {page!r}; use one of {', '.join(PAGE_SIZES)}")
+    _check_logo(path.name, "study", head.get("logo"))
     return Study(
         title=str(head.get("title", "")),
         short_title=str(head.get("short_title", "")),
@@ -276,6 +321,7 @@ def _country(file: str, entry: dict[str, Any]) -> Country:
         region=str(entry.get("region", "")),
         conversations=bool(entry.get("conversations", False)),
         alpha2=code,
+        logo=_check_logo(file, iso3, entry.get("logo")),
     )
 
 
