@@ -52,6 +52,7 @@ from perspectives.alttext import Chart
 from perspectives.i18n import Translator
 
 __all__ = [
+    "ANNEX_PREFIX",
     "ANNEX_TABLE_LABEL",
     "DROP_CELL_TAGS",
     "DROP_OUTPUT_TAGS",
@@ -243,7 +244,7 @@ class Outline:
         return (str(path), cell, output) in self._absorbed
 
     def figure_tables(self, figure: FigureItem) -> list[TableItem]:
-        """The annex tables holding ``figure``'s numbers (empty: its chart's own data)."""
+        """The annex tables holding ``figure``'s numbers: its result's (empty: none was published)."""
         return list(self._of_figure.get(figure.number, []))
 
     def where(self, table: TableItem) -> Placed:
@@ -358,8 +359,12 @@ class Outline:
                              table.result, table.stem, figure)
             renumbered[id(table)] = done
             self.annex.append(done)
-            self._of_figure.setdefault(figure, []).append(done)
             self._where[id(done)] = self._where.pop(id(table))
+        # Every chart of a result has the result's tables behind it (a synthesis's chart of the
+        # means by country reads from the same table as the chart of the answers).
+        for figure in self.figures:
+            if figure.result is not None:
+                self._of_figure[figure.number] = [t for t in self.annex if t.result == figure.result]
         self.tables = [renumbered.get(id(t), t) for t in self.tables]
         for key, item in list(self._items.items()):
             if id(item) in renumbered:

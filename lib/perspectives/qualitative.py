@@ -868,7 +868,11 @@ def _default_texts(country: str | None, study_path: Path | str | None) -> Any:
     code = country or study.synthesis_code
     place = tr.country(code) if code != study.synthesis_code else tr.plural(
         "the {count} countries", sum(1 for c in study.countries if c.conversations))
-    return Texts(tr, report_fields(study, tr, code, place=place))
+    from perspectives.disclosure import WITHHELD_MARK
+
+    texts = Texts(tr, report_fields(study, tr, code, place=place))
+    texts.fields["withheld_mark"] = WITHHELD_MARK
+    return texts
 
 
 def _check_findings(path: Path, rec: dict[str, Any]) -> None:
