@@ -532,7 +532,7 @@ def render_blocks(r: _Renderer, blocks: Sequence[Block], section_id: str) -> str
 def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
                   translator: Translator | None = None, footer: Sequence[str] = (),
                   outline: Outline | None = None, cover: Cover | None = None,
-                  annex: Sequence[Block] = (), page_size: str = "A4") -> str:
+                  annex: Sequence[Block] = (), page_size: str = "A4", unresolved: list[str] | None = None) -> str:
     """Render a report to an HTML string (deterministic for the same inputs).
 
     Args:
@@ -546,6 +546,8 @@ def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
             header's facts.
         annex: the annex's blocks (:func:`perspectives.texts.annex`), after the sections.
         page_size: the printed page (a CSS ``@page`` size: A4, Letter...).
+        unresolved: a list to which the cross-references that name nothing in the report are
+            added (they are shown as "?").
 
     Returns:
         The report's HTML.
@@ -557,6 +559,8 @@ def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
     bodies = [{"id": s.id, "body": Markup(r.section(s))} for s in sections]
     if annex:
         bodies.append({"id": "annex", "body": Markup(render_blocks(r, annex, "annex"))})
+    if unresolved is not None:
+        unresolved.extend(r.unresolved)
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     # The page size is the study's; the stylesheet's @page rule states A4.
     css = css.replace("@page { size: A4;", f"@page {{ size: {page_size};")
@@ -700,7 +704,13 @@ def assemble_report(
     # One numbering of figures and tables for the HTML, Word and PDF of this report.
     outline = Outline([d.notebook for d in docs], tr)
     cover, annex = _frame(code, study, tr, record, outline)
-    text = render_report(meta, docs, tr, outline=outline, cover=cover, annex=annex, page_size=study.page_size)
+    unresolved: list[str] = []
+    text = render_report(meta, docs, tr, outline=outline, cover=cover, annex=annex, page_size=study.page_size,
+                         unresolved=unresolved)
+    if unresolved:
+        # A section a recommendation cites was not built (or shows the result no more).
+        print(f"{code}: {len(unresolved)} cross-reference(s) name no figure or table of this report and read '?': "
+              f"{', '.join(sorted(set(unresolved)))}", file=sys.stderr)
     leaks = find_leaks(text, forbidden)
     if leaks:
         # Name what kind of thing leaked without printing it into more files.

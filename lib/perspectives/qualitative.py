@@ -850,7 +850,7 @@ def _evidence(texts: Any, entry: dict[str, Any], evidence: Evidence, codebook: C
         if filled:
             said.append(filled)
     for insight in entry.get("insights", []) or []:
-        line = texts.text("recommendations.evidence.roundtable", insight_title=texts.tr(_label(insights[insight]["title"])))
+        line = texts.text("recommendations.evidence.roundtable", insight_title=_label(texts.tr(insights[insight]["title"])))
         if line:
             said.append(line)
     if not said:
@@ -968,7 +968,7 @@ def render_roundtable(country: str | None = None, *, texts: Any = None, path: Pa
     texts = texts or _default_texts(country, study_path)
     out = [f"## {texts.heading('roundtable_insights')}", texts.text("recommendations.roundtable_intro") or ""]
     for item in load_roundtable(path):
-        out.append(f"**{markdown_text(texts.tr(_label(item['title'])))}.** {markdown_text(texts.tr(item['text']))}")
+        out.append(f"**{markdown_text(_label(texts.tr(item['title'])))}.** {markdown_text(texts.tr(item['text']))}")
     return "\n\n".join(p for p in out if p) + "\n"
 
 
@@ -1018,7 +1018,7 @@ def render_recommendations(country: str | None = None, *, texts: Any = None, evi
         if texts.has(sentence):
             out.append(texts.text(sentence) or "")
         for rec in group["items"]:
-            out.append(f"### {int(rec['number'])}. {markdown_text(texts.tr(_label(rec['title'])))}")
+            out.append(f"### {int(rec['number'])}. {markdown_text(_label(texts.tr(rec['title'])))}")
             out.append(markdown_text(texts.tr(rec["text"])))
             said = _evidence(texts, rec, evidence, codebook, insights)
             if said:
