@@ -187,13 +187,14 @@ def test_word_drawings_are_described_and_tables_have_header_rows(tmp_path: Path)
     path.write_bytes(data)
     counts, findings, figures = reportcheck.check_docx(path)
     assert findings == [] and figures == [1]
-    assert counts == {"drawings": 1, "drawings_with_descr": 1, "tables": 3, "tables_with_header_row": 3,
+    # The published table only: the inputs' digests are in the annex, a chart's numbers too (not after it).
+    assert counts == {"drawings": 1, "drawings_with_descr": 1, "tables": 1, "tables_with_header_row": 1,
                       "heading_skips": 0, "figure_numbers": [1]}
     document = docx.Document(str(path))
     descr = document.element.body.xpath(".//wp:docPr/@descr")
     assert descr == ["Bar chart: Gender — Moldova. Share of respondents (%), n = 54. Woman 98%; withheld: Man."]
     captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
-    assert captions == ["Figure 1. Gender — Moldova (n = 54)", "Data for Figure 1", "Table 1. Gender — Moldova"]
+    assert captions == ["Figure 1. Gender — Moldova (n = 54)", "Table 1. Gender — Moldova"]
     headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert headings == [("Heading 1", "Methods"), ("Heading 2", "Who answered")]  # was ### under #
 

@@ -164,7 +164,7 @@ def test_cold_build_runs_every_notebook_in_the_venv_kernel(built: dict[str, obje
 def test_report_shows_outputs_not_code_or_paths(built: dict[str, object]) -> None:
     root: Path = built["root"]  # type: ignore[assignment]
     html = (root / "out" / "ALB" / "report.html").read_text()
-    assert "Albania" in html and "Partner organisation" in html
+    assert "National report: Albania" in html and "In partnership with" in html  # the cover
     assert "report ALB" in html  # the HTML table output of alpha
     assert "alpha stdout line" in html and "beta value 3" in html
     # An SVG output is shown as an image (a script or link inside it does nothing), never inline.
@@ -407,7 +407,7 @@ def test_assembly_is_deterministic(built: dict[str, object], tmp_path: Path,
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1627257600")
     assert assemble.assemble_report("ALB", folder, study, grid) is True
     dated = (folder / "report.html").read_bytes()
-    assert b"Built on 2021-07-26" in dated
+    assert b"Version of July 26, 2021" in dated  # the cover states the build's date
     assemble.assemble_report("ALB", folder, study, grid, force=True)
     assert (folder / "report.html").read_bytes() == dated
 

@@ -107,12 +107,31 @@ def test_figures_are_embedded_with_captions(run_dir: Path, tmp_path: Path) -> No
     assert captions == ["Figure 1. Gender", "Table 1. Gender — Moldova"]
 
 
-def test_toc_field_and_no_parameters_cell(run_dir: Path, tmp_path: Path) -> None:
+def test_contents_written_in_the_file_and_no_parameters_cell(run_dir: Path, tmp_path: Path) -> None:
     doc = _render(run_dir, tmp_path)
     xml = doc.element.xml
-    assert 'TOC \\o "1-3"' in xml
+    assert 'TOC \\o "1-2"' in xml
     assert "/home/secret/path" not in xml  # the parameters cell is never shown
-    assert doc.settings.element.find(docx.oxml.ns.qn("w:updateFields")) is not None
+    # The entries are in the file, each linking to a bookmark on its heading: nothing waits for
+    # Word to update a field, so Word is not asked to.
+    entries = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name in ("TOC 1", "TOC 2")]
+    assert entries == [("TOC 1", "Methods and sample"), ("TOC 2", "The survey")]
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    anchors = doc.element.body.xpath(".//w:hyperlink/@w:anchor")
+    marks = {b.get(f"{w}name"): "".join(b.getparent().xpath(".//w:t/text()"))
+             for b in doc.element.body.iter(f"{w}bookmarkStart")}
+    assert [marks[a] for a in anchors] == ["Methods and sample", "The survey"]
+    assert doc.settings.element.find(docx.oxml.ns.qn("w:updateFields")) is None
+
+
+def test_page_size_is_the_studys(run_dir: Path, tmp_path: Path) -> None:
+    reference = build_reference(tmp_path / "reference.docx")  # python-docx's default page is US Letter
+    sections = [SectionDoc("methods", "Methods and sample", run_dir / "executed.ipynb")]
+    for size, (width, height) in (("A4", (210, 297)), ("Letter", (215.9, 279.4))):
+        out = tmp_path / f"{size}.docx"
+        out.write_bytes(render_docx(_meta(), sections, Translator("en"), reference, page_size=size))
+        section = docx.Document(str(out)).sections[0]
+        assert (round(section.page_width.mm, 1), round(section.page_height.mm, 1)) == (width, height)
 
 
 def test_same_inputs_same_bytes(run_dir: Path, tmp_path: Path) -> None:

@@ -297,8 +297,18 @@ def test_word_reads_no_markup_or_field_from_data(tmp_path: Path):
     paragraphs = ["".join(p.itertext()) for p in body.iterfind(".//w:p", ns)]
     assert sum(_norm(p) == shown for p in paragraphs) >= 3  # title, the quote, a table cell
     assert any(_norm(p) == "Partner organisation: " + shown for p in paragraphs)
-    assert not body.findall(".//w:hyperlink", ns) and not body.findall(".//w:fldSimple", ns)
+    _only_contents_links(body, ns)
+    assert not body.findall(".//w:fldSimple", ns)
     assert ["".join(i.itertext()).split()[0] for i in body.iterfind(".//w:instrText", ns)] == ["TOC"]
+
+
+def _only_contents_links(body: etree._Element, ns: dict[str, str]) -> None:
+    """The only links are the contents' entries, each to a bookmark on a heading (never a data link)."""
+    bookmarks = set(body.xpath(".//w:bookmarkStart/@w:name", namespaces=ns))
+    for link in body.iterfind(".//w:hyperlink", ns):
+        anchor = link.get(f"{{{ns['w']}}}anchor") or ""
+        assert re.fullmatch(r"_Toc\d+", anchor) and anchor in bookmarks
+        assert not [k for k in link.attrib if k.endswith("}id")]  # no relationship: no external target
 
 
 # --------------------------------------------------------------------------- figures
@@ -463,7 +473,8 @@ def test_hostile_texts_are_text_in_the_html_report(hostile):
     assert title in [_norm(h.text_content()) for h in tree.iter("h1")]
     assert title in [_norm(a.text_content()) for a in tree.xpath("//nav//a")]
     assert _norm(tree.findtext(".//title")).startswith(_norm(PAYLOADS["name"]))
-    assert "Partner organisation: " + _norm(PAYLOADS["partner"]) in [_norm(p.text_content()) for p in tree.iter("p")]
+    # The cover names the partner (params/report_texts.yml, cover.partner_national).
+    assert "In partnership with " + _norm(PAYLOADS["partner"]) in [_norm(p.text_content()) for p in tree.iter("p")]
     cells = [_norm(c.text_content()) for c in tree.xpath("//table//th | //table//td")]
     assert _norm(PAYLOADS["category"]) in cells and _norm(PAYLOADS["theme"]) in cells
     assert any(c.startswith(_norm(PAYLOADS["name"])) for c in cells)  # the country's column
@@ -502,8 +513,9 @@ def test_hostile_texts_are_plain_runs_in_the_word_report(hostile):
     paragraphs = {_norm("".join(p.itertext())) for p in body.iterfind(".//w:p", ns)}
     for key in ("title", "name", "category", "theme", "answer", "excerpt"):
         assert _norm(PAYLOADS[key]) in paragraphs, key
-    assert "Partner organisation: " + _norm(PAYLOADS["partner"]) in paragraphs
-    assert not body.findall(".//w:hyperlink", ns) and not body.findall(".//w:fldSimple", ns)
+    assert "In partnership with " + _norm(PAYLOADS["partner"]) in paragraphs
+    _only_contents_links(body, ns)
+    assert not body.findall(".//w:fldSimple", ns)
     assert ["".join(i.itertext()).split()[0] for i in body.iterfind(".//w:instrText", ns)] == ["TOC"]
 
 

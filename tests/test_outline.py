@@ -111,3 +111,39 @@ def test_heading_levels_never_skip_and_keep_siblings(given: list[int], written: 
     assert out == written
     previous = [last] + out[:-1]
     assert all(b <= a + 1 for a, b in zip(previous, out, strict=True))
+
+
+def _result_table(caption: str, stem: str, result: str | None) -> list[dict]:
+    meta = {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption, **({"result": result} if result else {})}
+    return [_display({"text/markdown": f"*Table: {caption}*"}, {"kind": "caption", "of": "table"}),
+            _display({"text/html": "<table></table>"}, meta)]
+
+
+def _result_figure(caption: str, result: str) -> list[dict]:
+    meta = {"kind": "figure", "png": "figures/x.png", "caption": caption, "chart": CHART, "result": result}
+    return [_display({"image/png": "iVBOR"}, meta),
+            _display({"text/markdown": f"*{caption}*"}, {"kind": "caption", "of": "figure"})]
+
+
+def test_a_charted_results_tables_go_to_the_annex_numbered_by_their_figures(tmp_path: Path) -> None:
+    nb = _notebook(tmp_path, "methods", [
+        _code(_result_table("Sample — Peru", "sample_flow", None)),                      # no chart: body
+        _code(_result_figure("Figure 5. Age — Peru (n = 89)", "age")                        # chart first
+              + _result_table("Age — Peru", "age", "age")),
+        _code(_result_table("Gender — Peru", "gender", "gender")                         # table first
+              + _result_figure("Figure 1. Gender — Peru (n = 89)", "gender")
+              + _result_table("Gender by country", "gender_by_country", "gender")
+              + _result_figure("Gender: mean by country", "gender")),
+        _code(_result_table("Themes — Peru", "themes_methods", "themes_methods")),          # a result without chart
+    ])
+    outline = Outline([nb], Translator("en"))
+    assert [t.label for t in outline.tables if not t.annex] == ["Table 1. Sample — Peru", "Table 2. Themes — Peru"]
+    # Annex tables follow their figures' order (age is Figure 1 here, gender Figure 2).
+    assert [t.label for t in outline.annex] == ["Table A1. Age — Peru (Figure 1)", "Table A2. Gender — Peru (Figure 2)",
+                                                "Table A3. Gender by country (Figure 2)"]
+    figures = {f.number: outline.figure_tables(f) for f in outline.figures}
+    assert [[t.number for t in tables] for tables in figures.values()] == [["A1"], ["A2", "A3"], ["A2", "A3"]]
+    assert outline.output(outline.annex[0])["metadata"]["perspectives"]["csv"] == "tables/age.csv"
+    text, unresolved = outline.resolve("See Figure [[figure:gender]], Table [[table:themes_methods]], "
+                                       "Table [[table:gender_by_country]] and [[figure:nothing]].")
+    assert text == "See Figure 2, Table 2, Table A3 and ?." and unresolved == ["[[figure:nothing]]"]

@@ -297,27 +297,55 @@ def test_recommendations_structure(codebook: q.Codebook) -> None:
             assert r["themes"] and r["survey_items"] and r["claim_ids"] == []
 
 
+IDENTIFIER = re.compile(r"\b[a-z_]+\.[a-z_]+\b|\b[a-z]+_[a-z_]+\b|`")
+
+
 def test_render_recommendations_synthesis_national_and_bih(conversations: pd.DataFrame,
                                                            participants: pd.DataFrame) -> None:
     kw = {"conversations": conversations, "participants": participants}
     synth = q.render_recommendations(**kw)
-    assert synth.count("   - Evidence:") == 13
-    assert "of 42 participants" in synth and "`gov_funding`" in synth
+    assert synth.count("\n### ") == 13 and synth.count("**Evidence:**") == 13
+    assert not IDENTIFIER.search(synth)  # no theme code, item name or value name, no code span
+    k = int(q.participants_raising(conversations, "institutions.untrained").sum())
+    assert f"Officials lack skills with children: raised by {k} of the 42 young people" in synth
     alb = q.render_recommendations("ALB", **kw)
     k = int(q.participants_raising(conversations, "anonymity.breach")["ALB"])
-    assert f"(`anonymity.breach`): raised by {k} of 7 participants in Albania" in alb
+    assert k > 0 and (f"Raised a breach of anonymity: raised by {k} of the 7 young people in the conversations in "
+                      "Albania.") in alb
     bih = q.render_recommendations("BIH", **kw)
-    assert "No conversations with young survivors were held in Bosnia and Herzegovina" in bih
-    assert "raised by" not in bih and "`barriers`" in bih
+    assert "raised by" not in bih and "**Evidence:**" in bih  # the experts' related points remain
+    assert not IDENTIFIER.search(alb) and not IDENTIFIER.search(bih)
+
+
+def test_evidence_states_findings_and_where_they_are_shown(conversations: pd.DataFrame,
+                                                          participants: pd.DataFrame) -> None:
+    """A report's evidence: masked counts, withheld ones said so, findings with their figure or table."""
+    counts = {"reporting.awareness_gap": None, "own_recommendations.clear_messages": 0}
+    evidence = q.Evidence(
+        participants=10, theme_count=lambda code: counts.get(code, 6),
+        theme_table=lambda code: "themes_disclosure" if code.startswith("reporting.") else None,
+        finding=lambda result, text: f"FOUND {result}. See Figure [[figure:{result}]]." if result == "government"
+        else None)
+    text = q.render_recommendations("MDA", evidence=evidence, conversations=conversations, participants=participants)
+    first = text.split("### 2.")[0].split("### 1.")[1]
+    # withheld: said so, with the mark, and where the theme is counted; a theme raised by nobody: left out
+    assert ("Young people do not know how to report: how many young people in the conversations in Moldova "
+            "raised it is withheld under the small-cell rule (–). See Table [[table:themes_disclosure]].") in first
+    assert "Plain, direct messages" not in first
+    assert "FOUND government. See Figure [[figure:government]]." in first and "public_awareness" not in first
+    assert "The experts at the roundtable made a related point: Widen the ways to seek help." in first
+    third = text.split("### 3.")[1].split("### 4.")[0]
+    assert "Officials lack skills with children: raised by 6 of the 10 young people in the conversations in Moldova." \
+        in third
 
 
 def test_render_roundtable(conversations: pd.DataFrame, participants: pd.DataFrame) -> None:
     insights = q.load_roundtable()
     assert 10 <= len(insights) <= 14
-    text = q.render_roundtable("MDA", conversations=conversations, participants=participants,
-                               count_text=lambda k, n: f"[{k}/{n}]")
-    assert text.count("- **") == len(insights)
-    assert "participants in Moldova" in text and "/10]" in text
+    text = q.render_roundtable("MDA")
+    assert text.startswith("## What the experts added\n\n")
+    assert text.count("\n**") == len(insights) and not IDENTIFIER.search(text)
+    assert q.roundtable_experts() == 19
 
 
 def test_bad_evidence_link_rejected(tmp_path: Path, codebook: q.Codebook) -> None:

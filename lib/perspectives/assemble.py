@@ -42,6 +42,7 @@ import html
 import json
 import os
 import re
+import sys
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -65,6 +66,7 @@ from perspectives.i18n import Translator
 from perspectives.outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
 from perspectives.pdf import PrintError, pdf_expected, write_pdf
 from perspectives.study import Grid, Study, report_folder
+from perspectives.texts import Block, Cover
 from perspectives.untranslated import report_missing
 
 __all__ = [
@@ -188,6 +190,8 @@ class _Renderer:
         self._renderer_cls = _markdown_renderer()
         self.ids: set[str] = set()
         self.toc: list[dict[str, Any]] = []
+        # Cross-references a run wrote that name no figure or table of this report.
+        self.unresolved: list[str] = []
 
     def markdown(self, source: str, attachments: dict[str, Any] | None = None, composed: bool = False) -> str:
         """HTML of a Markdown text: a notebook's Markdown cell, or (``composed``) a run's output.
@@ -242,6 +246,8 @@ class _Renderer:
             if mime in ("image/png", "image/jpeg"):
                 return _data_image(mime, value)
             if mime == "text/markdown":
+                value, unresolved = self.outline.resolve(value)
+                self.unresolved.extend(unresolved)
                 return self.markdown(value, composed=True)
             if mime == "text/latex":
                 return f'<div class="math">{html.escape(value)}</div>'
@@ -253,8 +259,9 @@ class _Renderer:
     def figure(self, out: dict[str, Any], item: FigureItem) -> str:
         """A chart as a figure.
 
-        The image with its text alternative, the numbered caption, and the chart's numbers as a
-        table one click away.
+        The image with its text alternative, the numbered caption, and the chart's numbers one
+        click away: the full tables the annex prints for it (or, for a chart without a
+        published table, the numbers it drew).
         """
         data = out.get("data", {})
         mime = "image/png" if "image/png" in data else "image/jpeg"
@@ -263,14 +270,29 @@ class _Renderer:
         parts = [f'<figure class="chart" id="figure-{item.number}">',
                  _data_image(mime, _join(data.get(mime, "")), alt) or "",
                  f"<figcaption>{html.escape(item.label)}</figcaption>", "</figure>"]
-        if item.chart is not None:
+        tables = self.outline.figure_tables(item)
+        if tables or item.chart is not None:
             summary = html.escape(self.tr("Data for Figure {number}", number=item.number))
-            parts += ['<details class="chart-data">', f"<summary>{summary}</summary>",
-                      chart_table(item.chart, self.tr, summary, f"figure-{item.number}-data"), "</details>"]
+            parts += ['<details class="chart-data">', f"<summary>{summary}</summary>"]
+            if tables:
+                parts += [self.table(t, f"figure-{item.number}-{t.anchor}") for t in tables]
+            else:
+                parts.append(chart_table(item.chart, self.tr, summary, f"figure-{item.number}-data"))
+            parts.append("</details>")
         return "\n".join(parts)
 
+    def table(self, item: TableItem, prefix: str | None = None) -> str:
+        """A published table with its numbered caption and the notes on the marks it uses."""
+        out = self.outline.output(item)
+        rendered = accessible_table(sanitize_html(_join(out["data"]["text/html"])), item.label, prefix or item.anchor)
+        return rendered + table_notes(out)
+
     def section(self, doc: SectionDoc) -> str:
-        """Body HTML of one section (no code, no parameters, no removed cells)."""
+        """Body HTML of one section (no code, no parameters, no removed cells).
+
+        A table the annex prints (the numbers of a chart) is not repeated here; the notes on
+        the tables' marks come under each table, not at the section's end.
+        """
         nb = self.outline.notebook(doc.notebook)
         parts: list[str] = []
         for index, cell in shown_cells(nb):
@@ -279,14 +301,15 @@ class _Renderer:
                                            cell.get("attachments")))
                 continue
             for i, out in enumerate(cell.get("outputs", [])):
-                if self.outline.absorbed(doc.notebook, index, i):
+                if self.outline.absorbed(doc.notebook, index, i) or _kind(out) == "notes":
                     continue
                 item = self.outline.item(doc.notebook, index, i)
+                if isinstance(item, TableItem) and item.annex:
+                    continue
                 if isinstance(item, FigureItem):
                     rendered = self.figure(out, item)
                 elif isinstance(item, TableItem) and "text/html" in out.get("data", {}):
-                    rendered = accessible_table(sanitize_html(_join(out["data"]["text/html"])), item.label,
-                                                f"table-{item.number}")
+                    rendered = self.table(item)
                 else:
                     rendered = self.output(out)
                 if rendered:
@@ -299,6 +322,16 @@ class _Renderer:
 
 def _join(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _kind(out: dict[str, Any]) -> str | None:
+    return ((out.get("metadata") or {}).get("perspectives") or {}).get("kind")
+
+
+def table_notes(out: dict[str, Any]) -> str:
+    """The notes on the marks a table's own cells use (from its display metadata), as HTML."""
+    notes = ((out.get("metadata") or {}).get("perspectives") or {}).get("notes") or []
+    return f'<p class="table-note">{html.escape(" ".join(str(n) for n in notes))}</p>' if notes else ""
 
 
 # --------------------------------------------------------------------------- tables
@@ -462,18 +495,60 @@ def _built_on() -> str | None:
 FRAME_WORDS = ("Contents", "Partner organisation:", "Built on", "Built from:", "Input", "File")
 
 
+def default_cover(meta: ReportMeta, tr: Translator) -> Cover:
+    """A cover from the header's facts alone (a report rendered without the study's texts)."""
+    lines = (tr("Partner organisation: {partner}", partner=meta.partner),) if meta.partner else ()
+    return Cover(title=meta.study_title, subtitle=meta.name, lines=lines, notice=None, logo=None, logo_alt=None)
+
+
+def logo_image(cover: Cover) -> str:
+    """The cover's logo as an embedded ``<img>`` (PNG or JPEG data), or ""."""
+    if cover.logo is None:
+        return ""
+    mime = "image/jpeg" if cover.logo.suffix.lower() in (".jpg", ".jpeg") else "image/png"
+    data = base64.b64encode(cover.logo.read_bytes()).decode("ascii")
+    return f'<img class="logo" src="data:{mime};base64,{data}" alt="{html.escape(cover.logo_alt or "")}">'
+
+
+def render_blocks(r: _Renderer, blocks: Sequence[Block], section_id: str) -> str:
+    """HTML of a part the assembler adds (the annex), its headings in the report's outline."""
+    parts = []
+    for block in blocks:
+        if block.kind == "heading":
+            parts.append(f"<h{block.level}>{html.escape(block.text)}</h{block.level}>")
+        elif block.kind == "paragraph":
+            parts.append(r.markdown(block.text, composed=True))
+        elif block.kind == "table":
+            parts.append(f'<div class="output">{r.table(block.table)}</div>')
+        elif block.kind == "inputs":
+            head, *rows = block.rows
+            cells = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in head)
+            body = "".join("<tr>" + f'<th scope="row">{html.escape(row[0])}</th>'
+                           + "".join(f"<td>{html.escape(v)}</td>" for v in row[1:]) + "</tr>" for row in rows)
+            parts.append(f'<table class="provenance"><caption>{html.escape(r.tr("Input files"))}</caption>'
+                         f"<thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>")
+    return r.headings("\n".join(parts), section_id)
+
+
 def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
                   translator: Translator | None = None, footer: Sequence[str] = (),
-                  outline: Outline | None = None) -> str:
+                  outline: Outline | None = None, cover: Cover | None = None,
+                  annex: Sequence[Block] = (), page_size: str = "A4", unresolved: list[str] | None = None) -> str:
     """Render a report to an HTML string (deterministic for the same inputs).
 
     Args:
         meta: what the header states.
         sections: the sections in report order.
         translator: the report's language (default: ``meta.lang``).
-        footer: the provenance lines.
+        footer: lines printed at the foot of the page (none: provenance is in the annex).
         outline: the figure and table numbers (:class:`perspectives.outline.Outline` of
             ``sections``); made here when not given. The assembler makes one for all formats.
+        cover: what the cover states (:func:`perspectives.texts.cover`); by default the
+            header's facts.
+        annex: the annex's blocks (:func:`perspectives.texts.annex`), after the sections.
+        page_size: the printed page (a CSS ``@page`` size: A4, Letter...).
+        unresolved: a list to which the cross-references that name nothing in the report are
+            added (they are shown as "?").
 
     Returns:
         The report's HTML.
@@ -483,12 +558,18 @@ def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
     tr = translator or Translator(meta.lang)
     r = _Renderer(tr, outline or Outline([s.notebook for s in sections], tr))
     bodies = [{"id": s.id, "body": Markup(r.section(s))} for s in sections]
+    if annex:
+        bodies.append({"id": "annex", "body": Markup(render_blocks(r, annex, "annex"))})
+    if unresolved is not None:
+        unresolved.extend(r.unresolved)
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    # The page size is the study's; the stylesheet's @page rule states A4.
+    css = css.replace("@page { size: A4;", f"@page {{ size: {page_size};")
+    cover = cover or default_cover(meta, tr)
     return _env().get_template("report.html.j2").render(
-        lang=meta.lang, name=meta.name, study_title=meta.study_title, partner=meta.partner,
-        inputs=list(meta.inputs), warnings=list(meta.warnings), built_on=_built_on(),
-        toc=r.toc, sections=bodies, css=Markup(css), words={w: tr(w) for w in FRAME_WORDS},
-        footer=list(footer), csp=Markup(CONTENT_SECURITY_POLICY),
+        lang=meta.lang, name=meta.name, study_title=meta.study_title, cover=cover, logo=Markup(logo_image(cover)),
+        warnings=list(meta.warnings), toc=r.toc, sections=bodies, css=Markup(css),
+        words={w: tr(w) for w in FRAME_WORDS}, footer=list(footer), csp=Markup(CONTENT_SECURITY_POLICY),
     )
 
 
@@ -511,8 +592,9 @@ def _assembler_digest() -> str:
     # The Word and PDF renderers, the catalogues and the reference document shape the outputs too.
     files = [Path(__file__), *sorted(TEMPLATES.glob("*")),
              here / "docx_report.py", here / "pdf.py", here / "i18n.py", here / "alttext.py", here / "outline.py",
-             here / "escape.py", here / "untranslated.py", here / "msgids.py",
-             params / "reference.docx", *sorted((params / "i18n").glob("*.yml"))]
+             here / "escape.py", here / "untranslated.py", here / "msgids.py", here / "texts.py", here / "locales.py",
+             params / "reference.docx", params / "report_texts.yml", params / "study.yml",
+             *sorted((params / "i18n").glob("*.yml"))]
     present = [(p, p.stat()) for p in files if p.is_file()]
     signature = tuple((str(p), st.st_size, st.st_mtime_ns) for p, st in present)
     if signature not in _ASSEMBLER_DIGEST:
@@ -595,7 +677,7 @@ def assemble_report(
         words = Translator(lang)
         meta = ReportMeta(**{**meta.__dict__, "warnings": meta.warnings + (
             words("Sections not built yet: {sections}.", sections=", ".join(words(m) for m in missing)),)})
-    from perspectives.provenance import footer_lines, provenance
+    from perspectives.provenance import provenance
 
     record = provenance(code, stamps)
     recorded = (json.dumps(record, indent=1, sort_keys=True) + "\n").encode("utf-8")
@@ -606,10 +688,13 @@ def assemble_report(
         unchanged = False
     if not unchanged:
         write_atomic(prov_path, recorded)
+    logo = study.logo_of(code)
     digest = hashlib.sha256(json.dumps({
         "provenance": record,
         "assembler": _assembler_digest(),
         "meta": meta.__dict__,
+        # The cover's logo is shown by its bytes; the texts and the study are in the assembler's digest.
+        "logo": hashlib.sha256(logo.read_bytes()).hexdigest() if logo else None,
         # A run's folder (its notebook with its stamp) is swapped in whole by the build, and
         # its notebook is a function of its stamp: the stamps stand for the notebooks'
         # bytes, which at a hundred reports cost a tenth of a no-change build to hash. A run
@@ -630,7 +715,14 @@ def assemble_report(
     tr = Translator(lang)
     # One numbering of figures and tables for the HTML, Word and PDF of this report.
     outline = Outline([d.notebook for d in docs], tr)
-    text = render_report(meta, docs, tr, footer=footer_lines(record, tr), outline=outline)
+    cover, annex = _frame(code, study, tr, record, outline)
+    unresolved: list[str] = []
+    text = render_report(meta, docs, tr, outline=outline, cover=cover, annex=annex, page_size=study.page_size,
+                         unresolved=unresolved)
+    if unresolved:
+        # A section a recommendation cites was not built (or shows the result no more).
+        print(f"{code}: {len(unresolved)} cross-reference(s) name no figure or table of this report and read '?': "
+              f"{', '.join(sorted(set(unresolved)))}", file=sys.stderr)
     leaks = find_leaks(text, forbidden)
     if leaks:
         # Name what kind of thing leaked without printing it into more files.
@@ -643,7 +735,8 @@ def assemble_report(
         print_pdf(code, dest, seal)
     from perspectives.docx_report import render_docx
 
-    write_atomic(folder / "report.docx", render_docx(meta, docs, tr, outline=outline))
+    write_atomic(folder / "report.docx", render_docx(meta, docs, tr, outline=outline, cover=cover, annex=annex,
+                                                     page_size=study.page_size))
     if print_pdf is None:
         try:
             write_pdf(code, dest)
@@ -680,6 +773,22 @@ class _Seal:
             self._left -= 1
             if self._left == 0:
                 write_atomic(self._path, self._text)
+
+
+def _frame(code: str, study: Study, tr: Translator, record: dict[str, Any],
+           outline: Outline) -> tuple[Cover, list[Block]]:
+    """The report's cover and annex, from the study, its texts and what built it."""
+    from perspectives import texts
+
+    epoch = _built_on()
+    date = dt.date.fromisoformat(epoch) if epoch else None
+    synthetic = any(i["role"] == "survey" and texts.synthetic_input(i["file"], i["sha256"])
+                    for i in record.get("inputs", []))
+    cover = texts.cover(study, tr, code, date=date, synthetic=synthetic)
+    place = tr.country(code) if code != study.synthesis_code else tr.plural("the {count} countries",
+                                                                             len(study.countries))
+    report = texts.Texts(tr, texts.report_fields(study, tr, code, place=place, date=date))
+    return cover, texts.annex(report, outline.annex, record)
 
 
 def write_index(out: Path, study: Study, grid: Grid) -> bool:

@@ -135,6 +135,10 @@ _PATH = _text("a path relative to the repository, such as data/synthetic/survey_
 _STUDY = _settings({
     "study": _settings({
         "title": _text(), "short_title": _text(), "fieldwork": _text(),
+        "fieldwork_start": _text("a month written YYYY-MM, in quotes", pattern=r"^\d{4}-(0[1-9]|1[0-2])$"),
+        "fieldwork_end": _text("a month written YYYY-MM, in quotes", pattern=r"^\d{4}-(0[1-9]|1[0-2])$"),
+        "page_size": {"enum": ["A4", "A5", "A3", "Letter", "Legal"], "description": "one of A4, A5, A3, Letter, Legal"},
+        "logo": _text("a PNG or JPEG path from the repository root, such as params/logos/study.png"),
         "roundtable_date": _text("a date written YYYY-MM-DD, in quotes", pattern=r"^\d{4}-\d{2}-\d{2}$"),
         "synthesis_code": _text("a code of capital letters, such as ALL", pattern=r"^[A-Z][A-Z0-9_]*$"),
         "synthesis_folder": _text("a folder name of letters, digits, - and _", pattern=r"^[A-Za-z0-9_-]+$"),
@@ -142,6 +146,7 @@ _STUDY = _settings({
     "countries": _list(_settings({
         "iso3": _text("an ISO 3166-1 alpha-3 code in capitals, such as MDA", pattern=r"^[A-Z]{3}$"),
         "name": _text(), "partner": _text(), "language": _LANGUAGE, "region": _text(),
+        "logo": _text("a PNG or JPEG path from the repository root, such as params/logos/partner.png"),
         "conversations": _flag("true or false (whether conversations with young survivors were held), "
                                "without quotes"),
     }, required=["iso3"]), "a list of countries, one `- iso3: ...` entry each", minItems=1),
@@ -208,7 +213,10 @@ _ANALYSES = {"type": "object", "properties": {"bands": _mapping(_list(_BAND), _N
              "additionalProperties": _ANALYSIS, "propertyNames": _NAMES,
              "description": "a mapping of analysis id: its settings"}
 
-_SUMMARY = _list(_settings({"heading": _text(), "findings": _list(_text())}, required=["heading", "findings"]),
+_SUMMARY = _list(_settings({
+    "heading": _text(), "findings": _list(_text()), "topics": _list(_NAMES), "compare": _list(_NAMES),
+    "exclude": _list(_NAMES), "labels": _mapping(_mapping(_text("the option's words inside a sentence"))),
+}, required=["heading"]),
                  "a list of `- heading: ...` blocks")
 
 _THEME = _settings({"rc": _mapping({}, _text("a matplotlib setting name")), "source": _text()}, required=["rc"])
@@ -231,13 +239,17 @@ _COUNTS = _settings({"counts": _list(_settings({
 }))}, required=["counts"])
 
 _LINKS = {"themes": _CODES, "survey_items": _CODES}
+_FINDING = _settings({"result": _NAMES, "text": _text("a sentence whose numbers are recorded values, {v[name]}")},
+                     required=["result", "text"])
 _RECOMMENDATIONS = _settings({"groups": _list(_settings({
     "id": _NAMES, "title": _text(),
     "items": _list(_settings({"number": _whole(1), "title": _text(), "text": _text(), **_LINKS,
+                              "findings": _list(_FINDING), "insights": _list(_NAMES),
                               "claim_ids": _list(_text())})),
 }))}, required=["groups"])
 
-_ROUNDTABLE = _settings({"insights": _list(_settings({"id": _NAMES, "title": _text(), "text": _text(), **_LINKS}))},
+_ROUNDTABLE = _settings({"experts": _whole(1, "a whole number of experts, such as 19"),
+                         "insights": _list(_settings({"id": _NAMES, "title": _text(), "text": _text(), **_LINKS}))},
                         required=["insights"])
 
 _SHARE = _number(0, 100, "a percentage from 0 to 100")

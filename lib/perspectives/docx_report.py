@@ -3,10 +3,15 @@
 Purpose
     Partners edit and rebrand their national report in Word. This module walks a report's
     executed section notebooks in report order (as :mod:`perspectives.assemble` does) and
-    writes ``report.docx``: real Word headings (Heading 1-3), paragraphs, bullets and
-    quotes from a small Markdown subset, native Word tables rebuilt from each published
-    table's CSV, figures with their captions in Word's Caption style, and a table-of-contents
-    field at the start (Word fills it when the document is opened). Markdown is read by the
+    writes ``report.docx``: a cover (title, partner, date, the partner's logo in the first
+    page's header), a table of contents whose entries are written in the file (a TOC field
+    holding a hyperlinked entry per level-1 and level-2 heading, which Word can refresh to
+    add page numbers), real Word headings (Heading 1-3), paragraphs, bullets and quotes from
+    a small Markdown subset, native Word tables rebuilt from each published table's CSV with
+    the notes on their marks, figures with their captions in Word's Caption style, and the
+    annex (the full tables behind the figures, and how the report was built). Figures and
+    tables are numbered by the report's one outline (:mod:`perspectives.outline`), as in the
+    HTML and PDF; the page size is the study's (A4 by default). Markdown is read by the
     same parser as the HTML report's (mistune, CommonMark): text from data, which the runs
     wrote as escaped Markdown, becomes text runs only, never markup or a field, and no link
     is made from a run's Markdown; a published CSV's cells are shown as the text they stand
@@ -47,7 +52,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
-from .alttext import data_table, describe
+from .alttext import describe
 from .escape import OUTPUT_INLINE_RULES_OFF, csv_cell_text, sanitize_html
 from .i18n import Translator
 from .ooxml import normalise_zip
@@ -60,7 +65,11 @@ FIXED_DATE = dt.datetime(2021, 4, 1, 0, 0, 0)
 FIGURE_WIDTH = Cm(15.5)
 # Styles the renderer uses; a partner's reference document should define them all.
 STYLES = ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Normal", "List Bullet", "Quote",
-          "Caption", "TOC Heading", "Table Grid")
+          "Caption", "TOC Heading", "TOC 1", "TOC 2", "Table Grid")
+# Page sizes in millimetres (the names params/study.yml allows for page_size).
+PAGE_SIZES_MM = {"A4": (210, 297), "A5": (148, 210), "A3": (297, 420), "Letter": (215.9, 279.4),
+                 "Legal": (215.9, 355.6)}
+LOGO_HEIGHT = Cm(2.2)
 
 __all__ = ["REFERENCE_DOCX", "STYLES", "build_reference", "main", "render_docx"]
 
@@ -84,6 +93,15 @@ def build_reference(path: Path | None = None) -> Path:
         style.font.size = Pt(size)
         style.font.color.rgb = ink
     styles["Heading 1"].paragraph_format.page_break_before = True
+    from docx.enum.style import WD_STYLE_TYPE
+
+    for level, indent in ((1, 0), (2, 0.6)):
+        toc = styles.add_style(f"TOC {level}", WD_STYLE_TYPE.PARAGRAPH)
+        toc.base_style = base
+        toc.paragraph_format.left_indent = Cm(indent)
+        toc.paragraph_format.space_after = Pt(3 if level == 2 else 4)
+        if level == 1:
+            toc.font.bold = True
     caption = styles["Caption"]
     caption.font.size = Pt(9)
     caption.font.italic = True
@@ -325,46 +343,118 @@ def _figure(doc: Any, png: bytes, description: str) -> None:
     shape._inline.docPr.set("descr", _xml_text(description))
 
 
-def _mark_header_row(table: Any) -> None:
-    """Mark a python-docx table's first row as its header row.
-
-    (repeated on each page, read as column headers by screen readers) and set it bold.
-    """
-    row = table.rows[0]._tr
-    properties = row.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    properties.append(header)
-    for cell in table.rows[0].cells:
-        for paragraph in cell.paragraphs:
-            for run in paragraph.runs:
-                run.bold = True
-
-
-def _toc(doc: Any, heading: str, placeholder: str) -> None:
-    """A TOC field (headings 1-3) that Word fills in when the document is opened."""
+def _toc(doc: Any, heading: str) -> Any:
+    """The contents' heading and a marker paragraph where :func:`_fill_toc` writes the entries."""
     doc.add_paragraph(heading, style=_style(doc, "TOC Heading"))
-    paragraph = doc.add_paragraph()
-    run = paragraph.add_run()
-    begin = OxmlElement("w:fldChar")
-    begin.set(qn("w:fldCharType"), "begin")
+    return doc.add_paragraph()
+
+
+def _field_char(kind: str) -> Any:
+    char = OxmlElement("w:fldChar")
+    char.set(qn("w:fldCharType"), kind)
+    return char
+
+
+def _fill_toc(doc: Any, marker: Any) -> None:
+    """Write the contents: a TOC field holding one hyperlinked entry per Heading 1 and 2.
+
+    The entries are the headings' texts, each linking to a bookmark on its heading, so the
+    contents read and work before any field is updated; Word's "Update Field" adds page
+    numbers (a renderer cannot know where Word breaks pages).
+    """
+    levels = {_style_id(doc, "Heading 1"): 1, _style_id(doc, "Heading 2"): 2}
+    headings = [(p, levels[p._p.style]) for p in doc.paragraphs if p._p.style in levels and p.text.strip()]
+    entries = []
+    for k, (paragraph, level) in enumerate(headings, start=1):
+        name = f"_Toc{k:06d}"  # Word's own prefix for the bookmarks its contents link to
+        start = OxmlElement("w:bookmarkStart")
+        start.set(qn("w:id"), str(k))
+        start.set(qn("w:name"), name)
+        end = OxmlElement("w:bookmarkEnd")
+        end.set(qn("w:id"), str(k))
+        paragraph._p.insert(1 if paragraph._p.pPr is not None else 0, start)
+        paragraph._p.append(end)
+        entries.append((name, level, paragraph.text))
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
-    instr.text = 'TOC \\o "1-3" \\h \\z \\u'
-    separate = OxmlElement("w:fldChar")
-    separate.set(qn("w:fldCharType"), "separate")
-    run._r.append(begin)
-    run._r.append(instr)
-    run._r.append(separate)
-    paragraph.add_run(placeholder)
-    end = OxmlElement("w:fldChar")
-    end.set(qn("w:fldCharType"), "end")
-    paragraph.add_run()._r.append(end)
-    # Ask Word to refresh fields on opening, so the contents list is filled in.
-    settings = doc.settings.element
-    update = OxmlElement("w:updateFields")
-    update.set(qn("w:val"), "true")
-    settings.append(update)
+    instr.text = 'TOC \\o "1-2" \\h \\z \\u'
+    for i, (name, level, text) in enumerate(entries):
+        paragraph = marker.insert_paragraph_before(style=_style(doc, f"TOC {level}"))
+        if i == 0:
+            first = paragraph.add_run()._r
+            first.append(_field_char("begin"))
+            first.append(instr)
+            first.append(_field_char("separate"))
+        link = OxmlElement("w:hyperlink")
+        link.set(qn("w:anchor"), name)
+        link.set(qn("w:history"), "1")
+        run = OxmlElement("w:r")
+        t = OxmlElement("w:t")
+        t.set(qn("xml:space"), "preserve")
+        t.text = _xml_text(text)
+        run.append(t)
+        link.append(run)
+        paragraph._p.append(link)
+        if i == len(entries) - 1:
+            paragraph.add_run()._r.append(_field_char("end"))
+    marker._p.getparent().remove(marker._p)
+
+
+def _page_size(doc: Any, page_size: str) -> None:
+    """Every section of the document on the study's page size (portrait)."""
+    from docx.shared import Mm
+
+    width, height = PAGE_SIZES_MM.get(page_size, PAGE_SIZES_MM["A4"])
+    for section in doc.sections:
+        section.page_width, section.page_height = Mm(width), Mm(height)
+
+
+def _cover(doc: Any, cover: Any, warnings: Sequence[str]) -> None:
+    """The cover: title, subtitle, partner and date lines, notice; the logo in the first page's header."""
+    doc.add_paragraph(_xml_text(cover.title), style=_style(doc, "Title"))
+    doc.add_paragraph(_xml_text(cover.subtitle), style=_style(doc, "Subtitle"))
+    for line in cover.lines:
+        doc.add_paragraph(_xml_text(line))
+    if cover.notice:
+        _para(doc, "Quote", cover.notice)
+    for warning in warnings:
+        doc.add_paragraph(_xml_text(warning)).runs[0].bold = True
+    if cover.logo is not None:
+        # In the first page's header: the cover shows it, and it is no figure of the report.
+        section = doc.sections[0]
+        section.different_first_page_header_footer = True
+        paragraph = section.first_page_header.paragraphs[0]
+        shape = paragraph.add_run().add_picture(str(cover.logo), height=LOGO_HEIGHT)
+        shape._inline.docPr.set("descr", _xml_text(cover.logo_alt or ""))
+
+
+def _notes(doc: Any, output: dict[str, Any]) -> None:
+    """The notes on the marks a table's cells use, under the table."""
+    notes = _meta(output).get("notes") or []
+    if notes:
+        _para(doc, "Caption", " ".join(str(n) for n in notes))
+
+
+def _blocks(doc: Any, blocks: Sequence[Any], outline: Outline, levels: HeadingLevels) -> None:
+    """A part the assembler adds (the annex): headings, paragraphs, the full tables, the input files."""
+    for block in blocks:
+        if block.kind == "heading":
+            _para(doc, f"Heading {levels(block.level)}", block.text)
+        elif block.kind == "paragraph":
+            _markdown(doc, block.text, levels=levels)
+        elif block.kind == "table":
+            _annex_table(doc, outline, block.table)
+        elif block.kind == "inputs":
+            _table_rows(doc, block.rows)
+
+
+def _annex_table(doc: Any, outline: Outline, table: TableItem) -> None:
+    output = outline.output(table)
+    csv_path = outline.where(table).notebook.parent / _meta(output).get("csv", "")
+    if csv_path.is_file():
+        _para(doc, "Caption", table.label)
+        _table(doc, csv_path)
+        _notes(doc, output)
 
 
 # --------------------------------------------------------------------------- notebook walk
@@ -390,11 +480,8 @@ def _numbered_figure(doc: Any, output: dict[str, Any], run_dir: Path, item: Figu
     else:
         return
     _figure(doc, png, describe(item.chart, tr, item.base) if item.chart else item.label)
+    # On paper the chart's own labels show its values; its full table is in the annex.
     _para(doc, "Caption", item.label)
-    if item.chart is not None:
-        _para(doc, "Caption", tr("Data for Figure {number}", number=item.number))
-        header, rows = data_table(item.chart, tr)
-        _table_rows(doc, [header, *rows])
 
 
 def _output(doc: Any, output: dict[str, Any], run_dir: Path) -> None:
@@ -443,16 +530,19 @@ def _section(doc: Any, notebook: Path, title: str, translator: Translator, outli
             _markdown(doc, translator.markdown(_join(cell.get("source", ""))), levels=levels, composed=False)
             continue
         for i, output in enumerate(cell.get("outputs", [])):
-            if outline.absorbed(notebook, index, i):
+            if outline.absorbed(notebook, index, i) or _meta(output).get("kind") == "notes":
                 continue
             item = outline.item(notebook, index, i)
+            if isinstance(item, TableItem) and item.annex:
+                continue  # in the annex, beside the other full tables
             if isinstance(item, FigureItem):
                 _numbered_figure(doc, output, run_dir, item, translator)
             elif isinstance(item, TableItem) and (run_dir / _meta(output).get("csv", "")).is_file():
                 _para(doc, "Caption", item.label)
                 _table(doc, run_dir / _meta(output)["csv"])
+                _notes(doc, output)
             elif "text/markdown" in output.get("data", {}) and _meta(output).get("kind") != "caption":
-                _markdown(doc, _join(output["data"]["text/markdown"]), levels=levels)
+                _markdown(doc, outline.resolve(_join(output["data"]["text/markdown"]))[0], levels=levels)
             else:
                 _output(doc, output, run_dir)
     # As in the HTML report: a section without its own h1 gets the grid title. (Compared by
@@ -473,7 +563,8 @@ def _section(doc: Any, notebook: Path, title: str, translator: Translator, outli
 
 
 def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | None = None,
-                reference: Path | None = None, outline: Outline | None = None) -> bytes:
+                reference: Path | None = None, outline: Outline | None = None, cover: Any = None,
+                annex: Sequence[Any] = (), page_size: str = "A4") -> bytes:
     """The report as DOCX bytes.
 
     Args:
@@ -483,34 +574,32 @@ def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | Non
         reference: the reference document whose styles are used (default: ``params/reference.docx``).
         outline: the figure and table numbers of the report (the assembler passes the one the
             HTML used); made here when not given.
+        cover: what the cover states (:class:`perspectives.texts.Cover`); by default the
+            report's name, the study's title and the partner.
+        annex: the annex's blocks (:func:`perspectives.texts.annex`), after the sections.
+        page_size: the study's page size (A4, Letter...).
 
     Returns:
         The DOCX bytes (the same for the same inputs).
     """
+    from .texts import Cover
+
     tr = translator or Translator(getattr(meta, "lang", "en"))
     outline = outline or Outline([s.notebook for s in sections], tr)
     doc = _open_reference(reference)
+    _page_size(doc, page_size)
     # The frame's texts (names, titles, file names) are plain runs: Word reads no markup in them.
-    doc.add_paragraph(_xml_text(meta.name), style=_style(doc, "Title"))
-    doc.add_paragraph(_xml_text(meta.study_title), style=_style(doc, "Subtitle"))
-    if meta.partner:
-        doc.add_paragraph(_xml_text(tr("Partner organisation: {partner}", partner=meta.partner)))
-    if meta.inputs:
-        doc.add_paragraph(tr("Built from:"))
-        rows = [(tr("Input"), tr("File"), "sha256")] + [(i["role"], i["name"], i["sha256"]) for i in meta.inputs]
-        table = doc.add_table(rows=len(rows), cols=3)
-        table.style = _style(doc, "Table Grid", "Normal Table")
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                table.cell(r, c).text = _xml_text(value)
-        _mark_header_row(table)
-    for warning in meta.warnings:
-        doc.add_paragraph(_xml_text(warning)).runs[0].bold = True
-    _toc(doc, tr("Contents"), tr("Right-click and choose Update Field to show the contents."))
+    partner = (tr("Partner organisation: {partner}", partner=meta.partner),) if meta.partner else ()
+    _cover(doc, cover or Cover(meta.study_title, meta.name, partner, None, None, None), meta.warnings)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    marker = _toc(doc, tr("Contents"))
     levels = HeadingLevels()
     for section in sections:
         _section(doc, section.notebook, tr(section.title), tr, outline, levels)
+    if annex:
+        levels.restart(0)
+        _blocks(doc, annex, outline, levels)
+    _fill_toc(doc, marker)
     _fix_core(doc, _xml_text(f"{meta.name} | {meta.study_title}"))
     doc.core_properties.language = tr.lang
     raw = io.BytesIO()

@@ -15,13 +15,27 @@ Purpose
 Inputs
     The executed section notebooks (``executed.ipynb``) in report order, with the display
     metadata :mod:`perspectives.report` attaches (``perspectives.kind``: ``figure``,
-    ``table`` or ``caption``; a figure's ``caption`` and ``chart``; a table's ``caption``), and
-    a :class:`perspectives.i18n.Translator` for the report's language.
+    ``table`` or ``caption``; a figure's ``caption`` and ``chart``; a table's ``caption`` and
+    ``csv``; on both, ``result``: the analysis they show), and a
+    :class:`perspectives.i18n.Translator` for the report's language.
+
+Each result once
+    A result is shown once in the body: as its chart (with the sentence before it) when it
+    has one, else as its table. The tables of a result that has a chart go to the annex,
+    numbered A1..AK in the order of their figures; the HTML also shows them behind the chart
+    (``<details>``). A table with no chart stays in the body, numbered 1..M.
+
+Cross-references
+    A run's Markdown may cite a figure or table of the report before their numbers exist:
+    ``[[figure:RESULT]]`` (the first figure of that result) and ``[[table:STEM]]`` (the table
+    written as ``tables/STEM.csv``). :meth:`Outline.resolve` writes the numbers in. Text from
+    data never holds ``[[``: :func:`perspectives.escape.markdown_text` writes brackets as
+    character references.
 
 Outputs
     :class:`Outline` (figures and tables by notebook, cell and output index, the caption
-    outputs they absorb, the notebooks read once), :func:`unformat` (a catalogue template
-    read backwards) and :class:`HeadingLevels`.
+    outputs they absorb, the annex tables of each figure, the notebooks read once),
+    :func:`unformat` (a catalogue template read backwards) and :class:`HeadingLevels`.
 """
 
 from __future__ import annotations
@@ -38,6 +52,8 @@ from perspectives.alttext import Chart
 from perspectives.i18n import Translator
 
 __all__ = [
+    "ANNEX_PREFIX",
+    "ANNEX_TABLE_LABEL",
     "DROP_CELL_TAGS",
     "DROP_OUTPUT_TAGS",
     "FIGURE_LABEL",
@@ -45,6 +61,7 @@ __all__ = [
     "FigureItem",
     "HeadingLevels",
     "Outline",
+    "REFERENCE",
     "TableItem",
     "shown_cells",
     "unformat",
@@ -56,6 +73,11 @@ DROP_OUTPUT_TAGS = frozenset({"remove-output", "remove_output"})
 # How a numbered caption reads (catalogue keys) and how a run writes them before numbering.
 FIGURE_LABEL = "Figure {number}. {caption}"
 TABLE_LABEL = "Table {number}. {caption}"
+# An annex table names the figure whose numbers it holds; its number is "A1", "A2"...
+ANNEX_TABLE_LABEL = "Table {number}. {caption} (Figure {figure})"
+ANNEX_PREFIX = "A"
+# A cross-reference a run writes for the assembler to number (see the module's docstring).
+REFERENCE = re.compile(r"\[\[(figure|table):([A-Za-z0-9_.-]+)\]\]")
 RUN_TABLE_CAPTION = "Table: {caption}"
 # A figure caption written by Section.run ends with the base it rests on.
 CAPTION_WITH_BASE = "{caption} — {place} (n = {n})"
@@ -102,15 +124,42 @@ class FigureItem:
     label: str              # "Figure 3. caption", in the report's language
     chart: Chart | None     # None for an image a section showed without chart data
     base: str | None        # the n the caption states ("54", "girls 50; boys 30"), if any
+    result: str | None = None  # the analysis it shows (display metadata), if the run said
 
 
 @dataclass(frozen=True)
 class TableItem:
-    """A published table of the report: its number, caption and numbered label."""
+    """A published table of the report: its number, caption and numbered label.
 
-    number: int
+    A body table is numbered 1..M; an annex table (the numbers of a figure) "A1".."AK",
+    with ``figure`` the number of the figure whose numbers it holds.
+    """
+
+    number: int | str
     caption: str
     label: str
+    result: str | None = None   # the analysis it shows, if the run said
+    stem: str | None = None     # its CSV's name without the suffix (tables/STEM.csv)
+    figure: int | None = None   # an annex table: the figure it belongs to
+
+    @property
+    def annex(self) -> bool:
+        """Whether the table is shown in the annex (and behind its figure in HTML)."""
+        return self.figure is not None
+
+    @property
+    def anchor(self) -> str:
+        """A document-unique id for the table (``table-3``, ``table-a3``)."""
+        return f"table-{str(self.number).lower()}"
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where an output of the report is: its notebook, cell index and output index."""
+
+    notebook: Path
+    cell: int
+    output: int
 
 
 def _join(value: Any) -> str:
@@ -167,8 +216,17 @@ class Outline:
         self._absorbed: set[tuple[str, int, int]] = set()
         self.figures: list[FigureItem] = []
         self.tables: list[TableItem] = []
+        # The annex tables in the order of their figures, and where each output is.
+        self.annex: list[TableItem] = []
+        self._where: dict[int, Placed] = {}
+        self._of_figure: dict[int, list[TableItem]] = {}
+        found: list[tuple[Placed, dict[str, Any], dict[str, Any] | None]] = []
         for path in notebooks:
-            self._number(Path(path))
+            found.extend(self._read(Path(path)))
+        charted = {_meta(out).get("result") for _, out, _ in found
+                   if _is_figure(out) and _meta(out).get("result")}
+        self._number(found, charted)
+        self._number_annex()
 
     def notebook(self, path: Path) -> dict[str, Any]:
         """The notebook at ``path`` as read for numbering (read once per report)."""
@@ -185,37 +243,132 @@ class Outline:
         """Whether that output is a caption its figure or table shows instead."""
         return (str(path), cell, output) in self._absorbed
 
-    def _number(self, path: Path) -> None:
+    def figure_tables(self, figure: FigureItem) -> list[TableItem]:
+        """The annex tables holding ``figure``'s numbers: its result's (empty: none was published)."""
+        return list(self._of_figure.get(figure.number, []))
+
+    def where(self, table: TableItem) -> Placed:
+        """The notebook, cell and output that show ``table``."""
+        return self._where[id(table)]
+
+    def output(self, table: TableItem) -> dict[str, Any]:
+        """The notebook output that shows ``table`` (its HTML and display metadata)."""
+        place = self.where(table)
+        return self.notebook(place.notebook)["cells"][place.cell]["outputs"][place.output]
+
+    def reference(self, kind: str, key: str) -> str | None:
+        """The number a cross-reference stands for (``"3"``, ``"A2"``), or None when absent.
+
+        Args:
+            kind: ``figure`` (``key`` is a result: its first figure) or ``table`` (``key``
+                is the table's CSV stem, or a result: its first table).
+            key: what the run named.
+        """
+        if kind == "figure":
+            return next((str(f.number) for f in self.figures if f.result == key), None)
+        return next((str(t.number) for t in self.tables if t.stem == key),
+                    next((str(t.number) for t in self.tables if t.result == key), None))
+
+    def resolve(self, markdown: str) -> tuple[str, list[str]]:
+        """A run's Markdown with its cross-references numbered.
+
+        Returns:
+            The Markdown, and the references that name nothing in this report (each written
+            as the withheld mark's neighbour, a question mark, so the text still reads).
+        """
+        unresolved: list[str] = []
+
+        def number(m: re.Match[str]) -> str:
+            found = self.reference(m.group(1), m.group(2))
+            if found is None:
+                unresolved.append(m.group(0))
+                return "?"
+            return found
+
+        return REFERENCE.sub(number, markdown), unresolved
+
+    def _read(self, path: Path) -> list[tuple[Placed, dict[str, Any], dict[str, Any] | None]]:
+        """Each figure and table output of a notebook with the caption output beside it."""
         key = str(path)
+        found = []
         for index, cell in shown_cells(self.notebook(path)):
             if cell.get("cell_type") != "code":
                 continue
             outputs = cell.get("outputs", [])
             for i, output in enumerate(outputs):
-                meta = _meta(output)
-                after = outputs[i + 1] if i + 1 < len(outputs) else None
-                before = outputs[i - 1] if i > 0 else None
-                if meta.get("kind") == "table":
-                    previous = _markdown_caption(before)
-                    if previous is not None and _meta(before).get("kind") in ("caption", None):
+                if _meta(output).get("kind") == "table":
+                    before = outputs[i - 1] if i > 0 else None
+                    if _markdown_caption(before) is not None and _meta(before).get("kind") in ("caption", None):
                         self._absorbed.add((key, index, i - 1))
-                    caption = meta.get("caption") or self._run_table_caption(previous) or ""
-                    number = len(self.tables) + 1
-                    table = TableItem(number, caption, self.tr(TABLE_LABEL, number=number, caption=caption))
-                    self.tables.append(table)
-                    self._items[(key, index, i)] = table
+                        found.append((Placed(path, index, i), output, before))
+                    else:
+                        found.append((Placed(path, index, i), output, None))
                 elif _is_figure(output):
-                    following = _markdown_caption(after)
-                    if following is not None and _meta(after).get("kind") in ("caption", None):
+                    after = outputs[i + 1] if i + 1 < len(outputs) else None
+                    if _markdown_caption(after) is not None and _meta(after).get("kind") in ("caption", None):
                         self._absorbed.add((key, index, i + 1))
-                    caption = self._figure_caption(meta.get("caption") or following or "")
-                    chart = Chart.from_json(meta["chart"]) if meta.get("chart") else None
-                    found = unformat(self.tr(CAPTION_WITH_BASE), caption, whole=False)
-                    number = len(self.figures) + 1
-                    figure = FigureItem(number, caption, self.tr(FIGURE_LABEL, number=number, caption=caption),
-                                        chart, found["n"] if found else None)
-                    self.figures.append(figure)
-                    self._items[(key, index, i)] = figure
+                        found.append((Placed(path, index, i), output, after))
+                    else:
+                        found.append((Placed(path, index, i), output, None))
+        return found
+
+    def _number(self, found: list[tuple[Placed, dict[str, Any], dict[str, Any] | None]],
+                charted: set[str | None]) -> None:
+        """Number figures 1..N and body tables 1..M in reading order; set annex tables aside."""
+        body = 0
+        for place, output, caption_output in found:
+            meta = _meta(output)
+            result = meta.get("result")
+            key = (str(place.notebook), place.cell, place.output)
+            if meta.get("kind") == "table":
+                caption = meta.get("caption") or self._run_table_caption(_markdown_caption(caption_output)) or ""
+                stem = Path(str(meta["csv"])).stem if meta.get("csv") else None
+                if result is not None and result in charted:
+                    # Numbered once its figure's number is known (_number_annex).
+                    table = TableItem(0, caption, "", result, stem, figure=0)
+                else:
+                    body += 1
+                    table = TableItem(body, caption, self.tr(TABLE_LABEL, number=body, caption=caption), result, stem)
+                self.tables.append(table)
+                self._items[key] = table
+                self._where[id(table)] = place
+            else:
+                caption = self._figure_caption(meta.get("caption") or _markdown_caption(caption_output) or "")
+                chart = Chart.from_json(meta["chart"]) if meta.get("chart") else None
+                base = unformat(self.tr(CAPTION_WITH_BASE), caption, whole=False)
+                number = len(self.figures) + 1
+                figure = FigureItem(number, caption, self.tr(FIGURE_LABEL, number=number, caption=caption),
+                                    chart, base["n"] if base else None, result)
+                self.figures.append(figure)
+                self._items[key] = figure
+
+    def _number_annex(self) -> None:
+        """Number the annex tables A1..AK in the order of their figures, each with its figure."""
+        first_figure = {}
+        for figure in self.figures:
+            if figure.result is not None:
+                first_figure.setdefault(figure.result, figure.number)
+        pending = [t for t in self.tables if t.annex]
+        pending.sort(key=lambda t: first_figure[t.result])  # stable: reading order within a figure
+        renumbered: dict[int, TableItem] = {}
+        for k, table in enumerate(pending, start=1):
+            number = f"{ANNEX_PREFIX}{k}"
+            figure = first_figure[table.result]
+            done = TableItem(number, table.caption,
+                             self.tr(ANNEX_TABLE_LABEL, number=number, caption=table.caption, figure=figure),
+                             table.result, table.stem, figure)
+            renumbered[id(table)] = done
+            self.annex.append(done)
+            self._where[id(done)] = self._where.pop(id(table))
+        # Every chart of a result has the result's tables behind it (a synthesis's chart of the
+        # means by country reads from the same table as the chart of the answers).
+        for figure in self.figures:
+            if figure.result is not None:
+                self._of_figure[figure.number] = [t for t in self.annex if t.result == figure.result]
+        self.tables = [renumbered.get(id(t), t) for t in self.tables]
+        for key, item in list(self._items.items()):
+            if id(item) in renumbered:
+                self._items[key] = renumbered[id(item)]
 
     def _figure_caption(self, caption: str) -> str:
         """A run's figure caption without the number the run gave it."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import random
 import re
+import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,7 @@ __all__ = [
     "load_counts",
     "load_roundtable",
     "load_recommendations",
+    "roundtable_experts",
     "split_codes",
     "participants_raising",
     "participants_receiving",
@@ -67,6 +69,8 @@ __all__ = [
     "conversations_note",
     "render_roundtable",
     "render_recommendations",
+    "Evidence",
+    "counted_evidence",
 ]
 
 # Located here rather than through perspectives.study so this module stands on its own.
@@ -773,42 +777,133 @@ def conversations_note(country: str | None, participants: pd.DataFrame | None = 
     return tr("Conversations were held with {n} young survivors in {country}.", n=n, country=name(c))
 
 
-def _default_count_text(k: int, n: int) -> str:
-    return f"{k} of {n}"
+@dataclass(frozen=True)
+class Evidence:
+    """What one report can state as the evidence behind a recommendation.
+
+    A report builds it from what its runs published (:meth:`perspectives.report.Section.recommendations`):
+    every count goes through the theme tables' small-cell masks, every finding is a sentence
+    whose numbers the section runs recorded.
+
+    Attributes:
+        participants: young people who held a conversation in the report's place (0: none held).
+        theme_count: a theme code -> how many of them raised it, or None when withheld.
+        theme_table: a theme code -> the stem of the table that shows its count (for
+            ``[[table:STEM]]``), or None.
+        finding: (result, template) -> the finding filled and followed by where it is shown
+            (Markdown), or None when its values are withheld or not shown there.
+    """
+
+    participants: int
+    theme_count: Callable[[str], int | None]
+    theme_table: Callable[[str], str | None] = lambda code: None
+    finding: Callable[[str, str], str | None] = lambda result, template: None
 
 
-def _evidence_lines(themes: list[str], survey_items: list[str], country: str | None,
-                    conversations: pd.DataFrame, participants: pd.DataFrame, codebook: Codebook,
-                    count_text: Callable[[int, int], str], study_path: Path | str | None,
-                    tr: Translator) -> list[str]:
-    countries, synthesis = _study(study_path)
-    names = {c.iso3: c.name if tr.is_default else tr.country(c.iso3) for c in countries}
-    lines: list[str] = []
+def counted_evidence(country: str | None, conversations: pd.DataFrame, participants: pd.DataFrame,
+                     study_path: Path | str | None = None) -> Evidence:
+    """Evidence from the conversations as they are, counts unmasked (for use outside a report).
+
+    A report never uses this: its counts go through the theme tables' masks.
+    """
+    _, synthesis = _study(study_path)
     whole = country is None or country == synthesis
-    has_conv = whole or country in set(participants["country"])
-    if themes and has_conv:
-        scope = conversations if whole else conversations[conversations["country"] == country]
-        n = int((participants if whole else participants[participants["country"] == country])["participant_id"].nunique())
-        # One index of the scope serves every theme (the themes were checked at load).
-        raisers, order = _raisers(scope), _country_order(scope["country"])
-        for code in themes:
-            per_country = _count_by_country(raisers, code, order)
-            k = int(per_country.sum())
-            theme = markdown_text(tr(codebook.label(code)))
-            if whole:
-                detail = ", ".join(f"{c} {count_text(int(v), int((participants['country'] == c).sum()))}"
-                                   for c, v in per_country.items())
-                lines.append("  - " + tr("{theme} (`{code}`): raised by {count} participants ({detail})",
-                                         theme=theme, code=code, count=count_text(k, n), detail=detail))
-            else:
-                lines.append("  - " + tr("{theme} (`{code}`): raised by {count} participants in {country}",
-                                         theme=theme, code=code, count=count_text(k, n),
-                                         country=markdown_text(names[country])))
-    elif themes:
-        lines.append(f"  - {markdown_text(conversations_note(country, participants, study_path, tr))}")
-    if survey_items:
-        lines.append("  - " + tr("Frontline workers' survey: {items}", items=", ".join(f"`{s}`" for s in survey_items)))
-    return lines
+    scope = conversations if whole else conversations[conversations["country"] == country]
+    people = participants if whole else participants[participants["country"] == country]
+    raisers, order = _raisers(scope), _country_order(scope["country"], study_path)
+    return Evidence(participants=int(people["participant_id"].nunique()),
+                    theme_count=lambda code: int(_count_by_country(raisers, code, order).sum()))
+
+
+def _label(text: str) -> str:
+    """A title as a heading or inside a sentence: without its closing full stop."""
+    return text.strip().rstrip(".")
+
+
+def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Codebook) -> list[str]:
+    """What young people in the report's place raised, each theme with its count or the withheld mark.
+
+    A theme nobody there raised is left out (it is no evidence for the recommendation; the
+    theme tables show the zero). Consecutive themes shown in the same table end with one
+    reference to it.
+    """
+    lines: list[tuple[str, str | None]] = []
+    for code in themes:
+        k = evidence.theme_count(code)
+        theme = texts.tr(codebook.label(code))
+        if k is None:
+            line = texts.text("recommendations.evidence.theme_withheld", theme=theme)
+        elif k == 0:
+            continue  # a theme nobody raised there is no evidence for the recommendation
+        else:
+            line = texts.fill(texts.node("recommendations.evidence.theme"), theme=theme, n_raised=k,
+                              n_participants=evidence.participants)
+        if line:
+            lines.append((line, evidence.theme_table(code)))
+    out = []
+    for i, (line, table) in enumerate(lines):
+        following = lines[i + 1][1] if i + 1 < len(lines) else None
+        if table is not None and table != following:
+            referenced = texts.text("recommendations.evidence.survey_table", finding=_markdown(line),
+                                    table_number=_markdown(f"[[table:{table}]]"))
+            out.append(referenced or line)
+        else:
+            out.append(line)
+    return out
+
+
+def _markdown(text: str) -> Any:
+    from perspectives.texts import Markdown
+
+    return Markdown(text)
+
+
+def _evidence(texts: Any, entry: dict[str, Any], evidence: Evidence, codebook: Codebook,
+              insights: dict[str, dict[str, Any]]) -> str | None:
+    """The evidence behind a recommendation, in sentences: young people first, then the survey, then the experts."""
+    said = _theme_lines(texts, entry.get("themes", []), evidence, codebook) if evidence.participants else []
+    for finding in entry.get("findings", []) or []:
+        filled = evidence.finding(str(finding["result"]), str(finding["text"]))
+        if filled:
+            said.append(filled)
+    for insight in entry.get("insights", []) or []:
+        line = texts.text("recommendations.evidence.roundtable", insight_title=_label(texts.tr(insights[insight]["title"])))
+        if line:
+            said.append(line)
+    if not said:
+        return None
+    return f"**{markdown_text(texts.tr('Evidence:'))}** " + " ".join(said)
+
+
+def _default_texts(country: str | None, study_path: Path | str | None) -> Any:
+    """English texts for a rendering outside a report (the report passes its own)."""
+    from perspectives.i18n import Translator
+    from perspectives.texts import Texts, report_fields
+
+    study = load_study(study_path) if study_path else load_study()
+    tr = Translator("en")
+    code = country or study.synthesis_code
+    place = tr.country(code) if code != study.synthesis_code else tr.plural(
+        "the {count} countries", sum(1 for c in study.countries if c.conversations))
+    from perspectives.disclosure import WITHHELD_MARK
+
+    texts = Texts(tr, report_fields(study, tr, code, place=place))
+    texts.fields["withheld_mark"] = WITHHELD_MARK
+    return texts
+
+
+def _check_findings(path: Path, rec: dict[str, Any]) -> None:
+    """A recommendation's findings: each a result and a sentence whose fields are recorded values or the place."""
+    for finding in rec.get("findings", []) or []:
+        if not isinstance(finding, dict) or not str(finding.get("result", "")).strip() or not str(
+                finding.get("text", "")).strip():
+            raise QualitativeDataError(path, f"recommendation {rec['number']}: a finding needs a result and a text",
+                                       "write `- result: <analysis id>` and `text: \"...\"`", column="findings")
+        fields = {name for _, name, _, _ in string.Formatter().parse(str(finding["text"])) if name is not None}
+        bad = sorted(f for f in fields if f != "place" and not (f.startswith("v[") and f.endswith("]")))
+        if bad:
+            raise QualitativeDataError(path, f"recommendation {rec['number']}: a finding uses {bad}",
+                                       "use {place} and recorded values as {v[name]}", column="findings")
 
 
 def _check_links(path: Path, entry_id: str, entry: dict[str, Any], codebook: Codebook) -> None:
@@ -827,12 +922,27 @@ def load_roundtable(path: Path | str | None = None, codebook: Codebook | None = 
     path = Path(path) if path is not None else DEFAULT_ROUNDTABLE
     codebook = codebook if codebook is not None else load_codebook()
     insights = _read_yaml(path)["insights"]
+    ids = [str(item.get("id", "")) for item in insights]
+    if len(set(ids)) != len(ids):
+        raise QualitativeDataError(path, "two insights share an id", "give each insight its own id", column="id")
     for item in insights:
         for key in ("id", "title", "text"):
             if not str(item.get(key, "")).strip():
                 raise QualitativeDataError(path, f"an insight has no {key}", f"add {key}", column=key)
         _check_links(path, item["id"], item, codebook)
     return insights
+
+
+def roundtable_experts(path: Path | str | None = None) -> int | None:
+    """How many experts took part in the roundtable (``experts:``), or None when not recorded."""
+    path = Path(path) if path is not None else DEFAULT_ROUNDTABLE
+    experts = _read_yaml(path).get("experts")
+    if experts is None:
+        return None
+    if isinstance(experts, bool) or not isinstance(experts, int) or experts < 1:
+        raise QualitativeDataError(path, f"experts is {experts!r}", "write the number of experts, e.g. experts: 19",
+                                   column="experts")
+    return experts
 
 
 def load_recommendations(path: Path | str | None = None, codebook: Codebook | None = None) -> list[dict[str, Any]]:
@@ -850,6 +960,7 @@ def load_recommendations(path: Path | str | None = None, codebook: Codebook | No
                 raise QualitativeDataError(path, f"recommendation {rec['number']}: claim_ids is not a list",
                                            "write claim_ids: []", column="claim_ids")
             _check_links(path, f"recommendation {rec['number']}", rec, codebook)
+            _check_findings(path, rec)
             numbers.append(int(rec["number"]))
     if numbers != list(range(1, len(numbers) + 1)):
         raise QualitativeDataError(path, f"recommendations are numbered {numbers}", "number them 1, 2, 3 ... in order")
@@ -865,52 +976,71 @@ def _inputs(conversations: pd.DataFrame | None, participants: pd.DataFrame | Non
     return conversations, participants, codebook
 
 
-def render_roundtable(evidence_country: str | None = None, *, conversations: pd.DataFrame | None = None,
-                      participants: pd.DataFrame | None = None, codebook: Codebook | None = None,
-                      path: Path | str | None = None, count_text: Callable[[int, int], str] | None = None,
-                      study_path: Path | str | None = None, translate: Translator | None = None) -> str:
-    """Markdown list of the roundtable insights, each with its evidence for one country or all.
+def render_roundtable(country: str | None = None, *, texts: Any = None, path: Path | str | None = None,
+                      study_path: Path | str | None = None) -> str:
+    """Markdown of the roundtable's insights: a heading, a sentence, each insight as a paragraph.
 
-    ``count_text(k, n)`` formats a count; pass the project's suppression-aware formatter in
-    national reports (the default prints ``k of n``). ``translate``: the report's language
-    (English without one).
+    The insights apply across the study's countries, so a national report shows the same ones.
+    """
+    texts = texts or _default_texts(country, study_path)
+    out = [f"## {texts.heading('roundtable_insights')}", texts.text("recommendations.roundtable_intro") or ""]
+    for item in load_roundtable(path):
+        out.append(f"**{markdown_text(_label(texts.tr(item['title'])))}.** {markdown_text(texts.tr(item['text']))}")
+    return "\n\n".join(p for p in out if p) + "\n"
+
+
+def render_recommendations(country: str | None = None, *, texts: Any = None, evidence: Evidence | None = None,
+                           conversations: pd.DataFrame | None = None, participants: pd.DataFrame | None = None,
+                           codebook: Codebook | None = None, path: Path | str | None = None,
+                           roundtable_path: Path | str | None = None,
+                           study_path: Path | str | None = None) -> str:
+    """Markdown of the recommendations: by group, each a heading, its text and its evidence in words.
+
+    Args:
+        country: the report's country, or None (or the synthesis code) for the synthesis.
+        texts: the report's texts (:class:`perspectives.texts.Texts`); English by default.
+        evidence: what the report can state (:class:`Evidence`); by default the conversations'
+            counts as they are, with no survey findings (outside a report only).
+        conversations: the coded conversation segments (default: the study's).
+        participants: the conversation participants (default: the study's).
+        codebook: the theme codebook (default: the study's).
+        path: the recommendations file (default ``data/recommendations.yml``).
+        roundtable_path: the roundtable's insights, which recommendations name (default ``data/roundtable.yml``).
+        study_path: the study file.
+
+    Raises:
+        QualitativeDataError: a recommendation names an insight the roundtable file does not have.
+
+    Returns:
+        Markdown: a level-2 heading per group with its sentence, a level-3 heading per
+        recommendation, its text, then a paragraph of evidence (theme counts, findings with
+        the figure or table that shows them, related points of the roundtable). No theme,
+        item or value is named by its code.
     """
     conversations, participants, codebook = _inputs(conversations, participants, codebook)
-    fmt = count_text or _default_count_text
-    tr = translate or Translator()
+    texts = texts or _default_texts(country, study_path)
+    evidence = evidence or counted_evidence(country, conversations, participants, study_path)
+    insights = {i["id"]: i for i in load_roundtable(roundtable_path, codebook)}
+    groups = load_recommendations(path, codebook)
+    unknown = sorted({str(i) for g in groups for r in g["items"] for i in r.get("insights", []) or []} - set(insights))
+    if unknown:
+        raise QualitativeDataError(path or DEFAULT_RECOMMENDATIONS, f"unknown roundtable insight(s) {unknown}",
+                                   "use ids of data/roundtable.yml", column="insights")
     out = []
-    for item in load_roundtable(path, codebook):
-        out.append(f"- **{markdown_text(tr(item['title']))}.** {markdown_text(tr(item['text']))}")
-        out.extend(_evidence_lines(item.get("themes", []), item.get("survey_items", []), evidence_country,
-                                   conversations, participants, codebook, fmt, study_path, tr))
-    return "\n".join(out) + "\n"
-
-
-def render_recommendations(country: str | None = None, *, conversations: pd.DataFrame | None = None,
-                           participants: pd.DataFrame | None = None, codebook: Codebook | None = None,
-                           path: Path | str | None = None, count_text: Callable[[int, int], str] | None = None,
-                           study_path: Path | str | None = None, translate: Translator | None = None) -> str:
-    """Markdown of the recommendations by group, each followed by its evidence.
-
-    For the synthesis (``country`` None or the synthesis code) evidence counts cover all
-    conversations; a national report shows its own country's counts, or says plainly that
-    no conversations were held there. ``translate``: the report's language (English without one).
-    """
-    conversations, participants, codebook = _inputs(conversations, participants, codebook)
-    fmt = count_text or _default_count_text
-    tr = translate or Translator()
-    out = []
-    for group in load_recommendations(path, codebook):
-        out.append(f"### {markdown_text(tr(group['title']))}\n")
+    if evidence.participants and texts.has("recommendations.young_people_intro"):
+        out.append(texts.text("recommendations.young_people_intro") or "")
+    for group in groups:
+        out.append(f"## {markdown_text(texts.tr(group['title']))}")
+        sentence = f"recommendations.groups.{group['id']}"
+        if texts.has(sentence):
+            out.append(texts.text(sentence) or "")
         for rec in group["items"]:
-            out.append(f"{int(rec['number'])}. **{markdown_text(tr(rec['title']))}** {markdown_text(tr(rec['text']))}")
-            lines = _evidence_lines(rec.get("themes", []), rec.get("survey_items", []), country,
-                                    conversations, participants, codebook, fmt, study_path, tr)
-            if lines:
-                out.append("   - " + tr("Evidence:"))
-                out.extend("   " + line for line in lines)
-        out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+            out.append(f"### {int(rec['number'])}. {markdown_text(_label(texts.tr(rec['title'])))}")
+            out.append(markdown_text(texts.tr(rec["text"])))
+            said = _evidence(texts, rec, evidence, codebook, insights)
+            if said:
+                out.append(said)
+    return "\n\n".join(p for p in out if p) + "\n"
 
 
 # ------------------------------------------------------------------------------ report glue

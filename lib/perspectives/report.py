@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import string
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -155,6 +156,16 @@ def sample_mask(survey, study) -> disclosure.Mask:
     return analysis.cached_for_frame(eligible, "mask", "sample", compute)
 
 
+def _shown_universes(report_dir: Path) -> dict[str, set[str]]:
+    """Each published table of a report's runs (by CSV stem) and the questions and themes its cells count."""
+    shown: dict[str, set[str]] = {}
+    for path in sorted(Path(report_dir).glob("*/tables/*.disclosure.json")):
+        stem = path.name[: -len(".disclosure.json")]
+        cells = json.loads(path.read_text(encoding="utf-8"))
+        shown.setdefault(stem, set()).update(str((c.get("cells") or {}).get("universe")) for c in cells)
+    return shown
+
+
 class Section:
     """One run of one section notebook for one report."""
 
@@ -217,8 +228,87 @@ class Section:
 
     # ------------------------------------------------------------------ display
     def header(self) -> None:
-        """The section's title as the report's heading."""
+        """The section's title as the report's heading, then the chapter's opening paragraph."""
+        from . import texts
+
         display(Markdown(f"# {md(self.title)}"))
+        intro = texts.chapter_intro(self.texts(), self.section, synthesis=self.is_synthesis,
+                                    conversations=self._conversations_held, skip=texts.FRONT_CHAPTERS)
+        if intro:
+            self._paragraph(intro)
+
+    @property
+    def _conversations_held(self) -> bool:
+        from . import qualitative
+
+        return qualitative.has_conversations(None if self.is_synthesis else self.country)
+
+    def texts(self, values: list[dict[str, Any]] | None = None):
+        """The report's fixed texts (``params/report_texts.yml``) in its language, filled for it.
+
+        Args:
+            values: the report's recorded values (the section runs' ``values.json``), for the
+                texts that state counts and the conditions they set; without them only the
+                study's own facts fill the texts.
+
+        Returns:
+            A :class:`perspectives.texts.Texts`.
+        """
+        import datetime as dt
+
+        from . import locales, qualitative, summary, texts
+
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        date = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date() if epoch else None
+        settings = disclosure.settings()
+        values = values or []
+        own = ALL if self.is_synthesis else self.country
+        conditions = texts.report_conditions(
+            national=not self.is_synthesis, conversations=self._conversations_held,
+            pooled=summary.pooled_beside(values, own, ALL), countries=len(self.study.countries),
+            tests=summary.prints_a_test(values, own), reliability=self._reliability_mark_shown())
+        if texts.synthetic_survey(self.data_path, self.study):
+            conditions.add("synthetic")
+        report = texts.Texts(self.t, texts.report_fields(self.study, self.t, own, place=self.place, date=date),
+                             conditions)
+        texts.with_partners(report, self.study)
+        groups = [self.t(g["title"]) for g in qualitative.load_recommendations()]
+        report.fields.update({
+            "threshold": settings.threshold, "reliability_min_n": settings.reliability_min_n,
+            "withheld_mark": disclosure.WITHHELD_MARK, "reliability_mark": disclosure.RELIABILITY_MARK,
+            "alpha": texts.p_text(summary.ALPHA), "n_experts": qualitative.roundtable_experts(),
+            "group_list": locales.join(groups, self.lang),
+        })
+        summary.with_counts(report, values, own)
+        return report
+
+    def _reliability_mark_shown(self) -> bool:
+        """Whether a table of this report's runs so far shows the reliability mark."""
+        for path in sorted(self.output_dir.parent.glob("*/tables/*.csv")):
+            if disclosure.RELIABILITY_MARK in path.read_text(encoding="utf-8"):
+                return True
+        return False
+
+    def front_matter(self) -> None:
+        """The acknowledgements and the definitions (``params/report_texts.yml``)."""
+        from . import texts
+        from .summary import load_values
+
+        report = self.texts(load_values(self.output_dir.parent))
+        for part in (texts.acknowledgements(report), texts.definitions(report)):
+            if part:
+                self._paragraph(part)
+
+    def introduction(self) -> None:
+        """The introduction with the objectives, and the methods with their limitations."""
+        from . import texts
+        from .summary import load_values
+
+        report = self.texts(load_values(self.output_dir.parent))
+        for part in (texts.introduction(report, synthesis=self.is_synthesis, conversations=self._conversations_held),
+                     texts.methods(report, synthesis=self.is_synthesis, conversations=self._conversations_held)):
+            if part:
+                self._paragraph(part)
 
     def heading(self, text: str, level: int = 2) -> None:
         """A heading of ``level`` (default 2) in the report; ``text`` is shown as it is written."""
@@ -256,13 +346,16 @@ class Section:
         self.values.append({"name": name, "value": value, "n": n, "country": country or self.country,
                             "section": self.section, **extra})
 
-    def show_table(self, table: disclosure.PublishedTable, stem: str, caption: str) -> None:
+    def show_table(self, table: disclosure.PublishedTable, stem: str, caption: str, result: str | None = None) -> None:
         """Write a published table as CSV and show it.
 
         Only a :class:`perspectives.disclosure.PublishedTable` is accepted: every number in it
         came from a disclosure mask. Beside the CSV, ``tables/<stem>.disclosure.json`` says for
         each cell that shows a count or a share which cells of which question it sums, so that
         the audit (:mod:`perspectives.audit`) can check the table without recomputing it.
+        ``result`` names the analysis the table shows: the assembler moves the table of a
+        result that has a chart to the annex (:mod:`perspectives.outline`). The notes for
+        the marks the table's own cells use go with it, in the report's language.
 
         Raises:
             TypeError: ``table`` did not come from :mod:`perspectives.disclosure`.
@@ -286,14 +379,18 @@ class Section:
         display(Markdown("*" + md(self.t("Table: {caption}", caption=caption)) + "*"),
                 metadata={"perspectives": {"kind": "caption", "of": "table"}})
         # The metadata lets other renderers (DOCX) rebuild a native table from the CSV.
+        settings = disclosure.settings()
+        notes = [self.t(n) for n in disclosure.notes_for([table], settings.threshold, settings.reliability_min_n)]
         display(HTML(frame.to_html(classes="report-table", na_rep="", border=0)),
-                metadata={"perspectives": {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption}})
+                metadata={"perspectives": {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption,
+                                           **({"result": result} if result else {}),
+                                           **({"notes": notes} if notes else {})}})
 
-    def show_figure(self, fig, stem: str, caption: str) -> None:
+    def show_figure(self, fig, stem: str, caption: str, result: str | None = None) -> None:
         """Save ``fig`` under ``stem`` in the study's formats and show it with its caption.
 
         The numbers the chart drew go with it: the assembler writes the figure's text
-        alternative from them.
+        alternative from them. ``result`` names the analysis it draws (see :meth:`show_table`).
         """
         # The numbers the chart drew go with it: the assembler writes its text alternative from them.
         chart = alttext.attached(fig)
@@ -306,7 +403,8 @@ class Section:
         texts = sorted({t.get_text() for t in fig.findobj(figures.plt.Text) if t.get_visible() and t.get_text().strip()})
         display(Image(data=png, format="png"),
                 metadata={"perspectives": {"kind": "figure", "png": f"figures/{stem}.png", "caption": caption,
-                                           "texts": texts, **({"chart": chart.to_json()} if chart else {})}})
+                                           "texts": texts, **({"result": result} if result else {}),
+                                           **({"chart": chart.to_json()} if chart else {})}})
         display(Markdown(f"*{md(caption)}*"), metadata={"perspectives": {"kind": "caption", "of": "figure"}})
 
     # ------------------------------------------------------------------ analyses
@@ -350,17 +448,18 @@ class Section:
         # shown by the analysis of that question already.
         breakdown_only = spec.get("by") not in (None, "country")
         if show_table and result.table is not None and not result.table.empty and not breakdown_only:
-            self.show_table(result.table, analysis_id, self.t("{caption} — {place}", caption=caption_base, place=where))
+            self.show_table(result.table, analysis_id, self.t("{caption} — {place}", caption=caption_base, place=where),
+                            result=analysis_id)
         if self.is_synthesis and spec.get("by") and f"by_{spec['by']}" in result.tables:
             by_table = result.tables[f"by_{spec['by']}"]
             self.show_table(by_table, f"{analysis_id}_by_{spec['by']}",
                             self.t("{caption} by {by} (counts and column %)", caption=caption_base,
-                                   by=self.t(spec["by"].replace("_", " "))))
+                                   by=self.t(spec["by"].replace("_", " "))), result=analysis_id)
         if self.is_synthesis and "by_means" in result.context:
             means = result.context["by_means"]
             mean_caption = self.t("{caption}: mean by country", caption=caption_base)
             self.show_figure(figures.country_means(means, mean_caption, self.t("Mean (%)")),
-                             f"{analysis_id}_means", mean_caption)
+                             f"{analysis_id}_means", mean_caption, result=analysis_id)
         if result.test is not None and "{test}" not in spec.get("text", ""):
             self._say_test(result, self.t(spec["by"].replace("_", " ")))
         self._note(result.notes)
@@ -424,7 +523,7 @@ class Section:
         title = self.t("{caption} — {place}", caption=caption, place=self.names[self.country])
         shares = result.shares if kind == "bars" else result.shares.T
         fig = figures.share_bars(shares, title) if kind == "bars" else figures.stacked_shares(shares, title)
-        self.show_figure(fig, f"{result.analysis_id}_{kind}", title)
+        self.show_figure(fig, f"{result.analysis_id}_{kind}", title, result=result.analysis_id)
 
     def _publish(self, result: analysis.Result, caption: str, figure: bool) -> None:
         """Record, show and (optionally) draw a result computed for this run."""
@@ -436,7 +535,8 @@ class Section:
         n_text = disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}"
         where = self.names[self.country]
         self.show_table(result.table, result.analysis_id,
-                        self.t("{caption} — {place} (n = {n})", caption=caption, place=where, n=n_text))
+                        self.t("{caption} — {place} (n = {n})", caption=caption, place=where, n=n_text),
+                        result=result.analysis_id)
         if figure and result.shares is not None:
             self._draw_shares(result, caption)
 
@@ -464,14 +564,16 @@ class Section:
             fig = figures.share_bars(i18n.translate_frame(result.shares, self.t), title)
         else:
             return
-        self.show_figure(fig, stem, caption)
+        self.show_figure(fig, stem, caption, result=result.analysis_id)
 
     # ------------------------------------------------------------------ end
     def finish(self) -> Path:
         """Explain the marks used and write ``values.json``; returns its path."""
         if self.notes:
-            self._paragraph(f"**{md(self.t('Notes on the tables.'))}** " + " ".join(md(self._note_text(n))
-                                                                                   for n in self.notes))
+            # Marked, so a report that notes the marks under each table can leave it out.
+            display(Markdown(f"**{md(self.t('Notes on the tables.'))}** " + " ".join(md(self._note_text(n))
+                                                                                   for n in self.notes)),
+                    metadata={"perspectives": {"kind": "notes"}})
         self.t.write_missing(self.output_dir)
         path = self.output_dir / "values.json"
         path.write_text(json.dumps(self.values, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
@@ -663,7 +765,8 @@ class Section:
                                        for p in places})
             if codes:
                 self.show_table(matrix, f"themes_{self.section}_by_country",
-                                self.t("Participants who raised each theme, by country"))
+                                self.t("Participants who raised each theme, by country"),
+                                result=f"themes_{self.section}_by_country")
                 safe = pd.DataFrame({self.names.get(p, p): [masks[c].count(f"{p}|yes") for c in codes]
                                      for p in places}, index=[labels[c] for c in codes], dtype=float)
                 threshold = next(iter(masks.values())).threshold
@@ -671,7 +774,8 @@ class Section:
                                  f"themes_{self.section}_heatmap",
                                  self.t("Participants who raised each theme, by country (blank: withheld under "
                                         "the small-cell rule, fewer than {threshold} or able to reveal such a "
-                                        "number)", threshold=threshold))
+                                        "number)", threshold=threshold),
+                                 result=f"themes_{self.section}_by_country")
                 for code in codes:
                     for place in places:
                         self.values.append(self._cell_value(masks[code], f"{place}|yes",
@@ -688,20 +792,6 @@ class Section:
         if blocked:
             self._paragraph(self.t("The identifying-details screen withheld {blocked} excerpt(s) on these themes.",
                             blocked=blocked))
-
-    def _count_text(self, k: int, n: int) -> str:
-        """How the evidence lines name a count of participants: never the count itself.
-
-        The evidence lines do not say which theme and place a count belongs to, so they
-        cannot read the theme masks; the theme tables print each count that the one mask
-        publishes, and these lines only say out of how many participants.
-        """
-        del k  # printing it (or whether it is zero) could undo the theme tables' mask
-        return self.t("some or none of the {n}", n=n)
-
-    def _qualitative_inputs(self) -> dict:
-        return {"conversations": self.conversations, "participants": self.participants,
-                "count_text": self._count_text, "translate": self.t}
 
     def open_text(self, question: str, k: int = 3) -> None:
         """Approved, screened answers to an open question; otherwise only how many were received."""
@@ -736,27 +826,97 @@ class Section:
                 n=analysis.Cell(mask, f"{own}|yes").n, label=md(label)))
 
     def recommendations(self) -> None:
-        """The recommendations with the evidence each rests on (this country's where it has some)."""
+        """The recommendations, each with its evidence in words and the figure or table that shows it.
+
+        Counts of young people go through the theme tables' masks (a withheld count is said
+        to be withheld); a finding's numbers are values the other sections recorded, and it
+        is kept only where the table of the result it cites shows them.
+        """
         from . import qualitative
+        from .summary import load_values
 
         country = None if self.is_synthesis else self.country
-        self._paragraph(qualitative.render_recommendations(country, **self._qualitative_inputs()))
+        values = load_values(self.output_dir.parent)
+        report = self.texts(values)
+        if self.is_synthesis:
+            held = sum(1 for c in self.study.countries if c.conversations)
+            report.fields["place"] = self.t.plural("the {count} countries", held)
+        self._paragraph(qualitative.render_recommendations(country, texts=report,
+                                                           evidence=self._evidence(values, report)))
+
+    def _evidence(self, values: list[dict[str, Any]], report: Any):
+        """What this report can state as evidence (:class:`perspectives.qualitative.Evidence`)."""
+        from . import qualitative
+        from .summary import value_table
+        from .texts import Markdown
+
+        own = "*" if self.is_synthesis else self.country
+        held = qualitative.has_conversations(None if self.is_synthesis else self.country)
+        people = self.participants if held else None
+        if people is not None and not self.is_synthesis:
+            people = people[people["country"] == self.country]
+        n = int(people["participant_id"].nunique()) if people is not None else 0
+        shown = _shown_universes(self.output_dir.parent)
+        table = value_table(values, ALL if self.is_synthesis else self.country)
+        by_name = {(v["name"], v.get("country")): v for v in values}
+        code = ALL if self.is_synthesis else self.country
+
+        def theme_count(theme: str) -> int | None:
+            return self._theme_masks([theme])[theme].count(f"{own}|yes")
+
+        def theme_table(theme: str) -> str | None:
+            return next((stem for stem, universes in shown.items()
+                         if stem.startswith("themes_") and f"themes.{theme}" in universes), None)
+
+        def finding(result: str, template: str) -> str | None:
+            names = [f[len("v["):-1] for _, f, _, _ in string.Formatter().parse(template) if f and f.startswith("v[")]
+            if result not in shown or not all(name in table for name in names):
+                return None
+            # Cite a result only for numbers its table shows (a top-five table leaves other options out).
+            for name in names:
+                universe = ((by_name.get((name, code)) or {}).get("cells") or {}).get("universe")
+                if universe is not None and universe not in shown[result]:
+                    return None
+            text = Markdown(self.t(template).format(v=table, place=md(self.place)))
+            if (analysis.load_specs().get(result) or {}).get("figure"):
+                return report.text("recommendations.evidence.survey_figure", finding=text,
+                                   figure_number=Markdown(f"[[figure:{result}]]"))
+            return report.text("recommendations.evidence.survey_table", finding=text,
+                               table_number=Markdown(f"[[table:{result}]]"))
+
+        return qualitative.Evidence(participants=n, theme_count=theme_count, theme_table=theme_table, finding=finding)
 
     def roundtable(self) -> None:
-        """The expert roundtable's summary for this report's country, or for all."""
+        """The expert roundtable's insights (the same in every report)."""
         from . import qualitative
 
-        country = None if self.is_synthesis else self.country
-        self._paragraph(qualitative.render_roundtable(country, **self._qualitative_inputs()))
+        self._paragraph(qualitative.render_roundtable(None if self.is_synthesis else self.country,
+                                                      texts=self.texts()))
 
     # ------------------------------------------------------------------ summary
     def summary(self) -> None:
-        """Key findings, filled from the values the other sections of this report recorded."""
-        from .summary import key_findings
+        """The executive summary, in prose, from the values the other sections of this report recorded."""
+        from .claims import load_wording
+        from .summary import executive_summary, load_values
 
         report_dir = self.output_dir.parent
-        findings, used = key_findings(report_dir, self.country, md(self.place), translate=self.t)
-        for heading, bullets in findings:
-            self.heading(heading, 3)
-            self._paragraph("\n".join(f"- {b}" for b in bullets))
+        report = self.texts(load_values(report_dir))
+        display(Markdown(f"# {report.heading('summary')}"))
+        intro = report.text(f"chapters.summary.{'synthesis' if self.is_synthesis else 'national'}")
+        text, used = executive_summary(report, report_dir, ALL if self.is_synthesis else self.country, ALL,
+                                       self._summary_labels, analysis.load_specs(),
+                                       close_points=load_wording().almost_equal_points)
+        for part in (intro, text):
+            if part:
+                self._paragraph(part)
         self._record("summary.values_used", used)
+
+    def _summary_labels(self, topic: str) -> dict[str, str]:
+        """A summary topic's options and their labels in the report's language."""
+        from .summary import option_labels
+
+        spec = analysis.spec(topic)
+        given = option_labels(topic)
+        if given:
+            return {code: self.t(label) for code, label in given.items()}
+        return dict(self.survey.instrument.choice_labels(spec["question"]))

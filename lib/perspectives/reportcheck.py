@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from perspectives.i18n import Translator
-from perspectives.outline import FIGURE_LABEL, TABLE_LABEL, unformat
+from perspectives.outline import ANNEX_PREFIX, FIGURE_LABEL, TABLE_LABEL, unformat
 from perspectives.study import repo_root
 
 __all__ = [
@@ -145,7 +145,13 @@ def check_html(path: Path) -> tuple[dict[str, Any], list[Finding], Translator]:
     findings: list[Finding] = []
     c: dict[str, Any] = {"lang": lang}
 
-    images = root.findall(".//img")
+    # A cover's logo is an image with its text alternative, not a chart: it has no numbers.
+    logos = [img for img in root.findall(".//img") if "logo" in (img.get("class") or "").split()]
+    images = [img for img in root.findall(".//img") if img not in logos]
+    c["logos"] = len(logos)
+    for img in logos:
+        if not (img.get("alt") or "").strip():
+            findings.append(Finding("html", "img-alt", "the cover's logo has no text alternative"))
     alts = [(img.get("alt") or "").strip() for img in images]
     c["img"] = len(images)
     c["img_alt_nonempty"] = sum(1 for a in alts if a)
@@ -212,6 +218,10 @@ def check_html(path: Path) -> tuple[dict[str, Any], list[Finding], Translator]:
     figure_numbers, table_numbers = _numbers(root, tr)
     c["figure_numbers"] = figure_numbers
     c["table_numbers"] = table_numbers
+    annex = _annex_numbers(root, tr)
+    c["annex_table_numbers"] = annex
+    if not numbers_in_order(annex):
+        findings.append(Finding("numbering", "annex-tables", f"annex table numbers run A{', A'.join(map(str, annex))}"))
     c["figures_numbered_in_order"] = numbers_in_order(figure_numbers)
     c["figures_unnumbered"] = max(0, len(images) - len(figure_numbers))
     if not numbers_in_order(figure_numbers) or len(figure_numbers) != len(images):
@@ -240,6 +250,22 @@ def _numbers(root: Any, tr: Translator) -> tuple[list[int], list[int]]:
         if number is not None and element.tag in ("caption", "em"):
             tables.append(number)
     return figures, tables
+
+
+def _annex_numbers(root: Any, tr: Translator) -> list[int]:
+    """The annex tables' numbers (A1, A2...) in reading order, each counted once.
+
+    (An annex table is also shown behind its chart in HTML: the same number, met first there.)
+    """
+    seen: list[int] = []
+    for element in root.iter("caption"):
+        found = unformat(tr(TABLE_LABEL), " ".join("".join(element.itertext()).split()))
+        number = found["number"] if found else ""
+        if number.startswith(ANNEX_PREFIX) and number[len(ANNEX_PREFIX):].isdigit():
+            value = int(number[len(ANNEX_PREFIX):])
+            if value not in seen:
+                seen.append(value)
+    return seen
 
 
 def _short(numbers: Sequence[int]) -> str:
@@ -634,7 +660,8 @@ def check_report(folder: Path, axe: bool = True,
         result.findings.append(Finding("html", "missing", f"no report.html in {folder.name}"))
         return result
     counts, findings, tr = check_html(html_path)
-    result.counts["html"], charts = counts, counts["img"]
+    # The PDF tags every image as a Figure with its /Alt: the charts and the cover's logo.
+    result.counts["html"], charts = counts, counts["img"] + counts.get("logos", 0)
     result.findings += findings
     if pdf_path.is_file():
         result.counts["pdf"], found = check_pdf(pdf_path, charts)

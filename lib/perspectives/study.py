@@ -68,6 +68,7 @@ class Country:
     region: str
     conversations: bool
     alpha2: str = ""  # ISO 3166-1 alpha-2 (phone numbering plans, gazetteers, CLDR)
+    logo: str = ""    # the partner's logo for the report's cover, a path from the repository root
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,21 @@ class Study:
     def report_codes(self) -> tuple[str, ...]:
         """Every valid report code: the countries, then the synthesis code."""
         return (*self.codes, self.synthesis_code)
+
+    @property
+    def page_size(self) -> str:
+        """The printed page of the reports (Word and PDF): ``study.page_size``, A4 by default."""
+        return str((self.raw.get("study") or {}).get("page_size") or "A4")
+
+    @property
+    def logo(self) -> str:
+        """The synthesis's cover logo (``study.logo``), a path from the repository root, or ""."""
+        return str((self.raw.get("study") or {}).get("logo") or "")
+
+    def logo_of(self, code: str) -> Path | None:
+        """The cover logo of a report (a country's ``logo``, the study's for the synthesis), or None."""
+        given = self.logo if code == self.synthesis_code else self.country(code).logo
+        return repo_root() / given if given else None
 
     @property
     def many_countries(self) -> int:
@@ -207,6 +223,30 @@ def _read_yaml(path: Path, kind: str) -> dict[str, Any]:
     return doc
 
 
+# Page sizes the Word and PDF reports know (CSS @page names; Word's sizes in millimetres).
+PAGE_SIZES = {"A4": (210, 297), "A5": (148, 210), "A3": (297, 420), "Letter": (215.9, 279.4),
+              "Legal": (215.9, 355.6)}
+# Logo files a cover can show (the HTML embeds them as data; Word takes PNG and JPEG).
+LOGO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
+
+
+def _check_logo(path: Path, keys: list[Any], value: Any) -> str:
+    """A cover logo's path, checked to name a PNG or JPEG file of the repository.
+
+    Raises:
+        ConfigError: not a PNG or JPEG named from the repository root, or no such file (naming its line).
+    """
+    if value in (None, ""):
+        return ""
+    if Path(value).is_absolute() or Path(value).suffix.lower() not in LOGO_SUFFIXES:
+        raise config.error_at(path, keys, f"logo {value!r} is not a PNG or JPEG file named from the repository root",
+                              "write a path such as params/logos/partner.png")
+    if not (repo_root() / value).is_file():
+        raise config.error_at(path, keys, f"logo file {value!r} not found",
+                              "put the image there, or remove the logo key (the cover is then printed without one)")
+    return value
+
+
 @functools.lru_cache(maxsize=8)
 def _load_study_cached(path: Path) -> Study:
     doc = _read_yaml(path, "study")  # types and names checked against config.SCHEMAS["study"]
@@ -222,6 +262,11 @@ def _load_study_cached(path: Path) -> Study:
                                   "keep one entry per country")
         seen.add(c.iso3)
     build = doc.get("build") or {}
+    page = head.get("page_size", "A4")
+    if page not in PAGE_SIZES:
+        raise config.error_at(path, ["study", "page_size"], f"study.page_size is {page!r}",
+                              f"use one of {', '.join(PAGE_SIZES)}")
+    _check_logo(path, ["study", "logo"], head.get("logo"))
     return Study(
         title=str(head.get("title", "")),
         short_title=str(head.get("short_title", "")),
@@ -265,6 +310,7 @@ def _country(path: Path, index: int, entry: dict[str, Any]) -> Country:
         region=entry.get("region", ""),
         conversations=entry.get("conversations", False),
         alpha2=code,
+        logo=_check_logo(path, ["countries", index, "logo"], entry.get("logo")),
     )
 
 

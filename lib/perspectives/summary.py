@@ -1,31 +1,50 @@
-"""The executive summary, built from the values the section runs recorded.
+"""The executive summary, in prose, from the values the section runs recorded.
 
 Purpose
-    Reads ``values.json`` of every section run of one report, formats each value in the
-    house style and fills the sentences of ``params/summary.yml``. A finding whose value is
-    missing or suppressed for this report is dropped (and listed), never guessed.
+    Reads ``values.json`` of every section run of one report and writes its executive
+    summary: an opening paragraph, then one paragraph per heading of ``params/summary.yml``.
+    A heading's ``topics`` are analyses whose options are ranked by their published shares
+    (the order and the "most common" are computed from the data, never assumed; a list is in
+    the order of its numbers); its ``findings`` are sentences of our own whose numbers are
+    recorded values. The sentence forms are those of ``params/report_texts.yml``
+    (``summary.*``), through :mod:`perspectives.texts`.
+
+    A national report compares its first option with all countries together only where its
+    data hold two or more countries (the pooled value's cells name them); the synthesis
+    gives the range across countries and the test of the difference instead. A sentence
+    whose value is missing or withheld for the report is left out, never guessed.
 
 Inputs
-    The report's folder (``outputs/<REPORT>/sections``), its country code and place name, and
-    optionally the report's translator (headings and sentence templates are looked up in the
-    language's catalogue before they are filled).
+    The report's folder of section runs (``outputs/<REPORT>/sections``), its code, a
+    :class:`perspectives.texts.Texts` in the report's language, the option labels of each
+    topic (from the instrument, in the report's language), ``params/summary.yml``,
+    ``params/analyses.yml`` (each topic's kind) and ``data/quantifiers.yml`` (what "close"
+    means).
 
 Outputs
-    ``[(heading, [sentence, ...]), ...]`` and the number of values used.
+    Markdown (:func:`executive_summary`) and the number of values it used.
 """
 
 from __future__ import annotations
 
 import json
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import fmt
+from .escape import markdown_text
 from .study import read_yaml, repo_root
+from .texts import Markdown, Texts
 
 ROOT = repo_root()
+SUMMARY_PATH = ROOT / "params" / "summary.yml"
+# The significance level the summary's sentences test against (as the claims check does).
+ALPHA = 0.05
+
+__all__ = ["executive_summary", "format_value", "key_findings", "load_values", "option_labels", "value_table"]
 
 
 def load_values(sections_dir: Path) -> list[dict[str, Any]]:
@@ -47,8 +66,18 @@ def format_value(name: str, value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def _pooled_own(item: Mapping[str, Any], country: str) -> bool:
+    """Whether a pooled value pools only the report's own country (a comparison with itself)."""
+    places = (item.get("cells") or {}).get("places")
+    return bool(places) and set(places) <= {country}
+
+
 def value_table(values: list[dict[str, Any]], country: str) -> dict[str, str]:
-    """Name -> formatted value for the report's own country; name@ALL for the pooled value."""
+    """Name -> formatted value for the report's own country; ``name@CODE`` for another place's.
+
+    A pooled value that pools the report's own country alone is left out: a report never
+    compares its country with itself.
+    """
     table: dict[str, str] = {}
     for item in values:
         if item.get("value") is None or item.get("suppressed"):
@@ -56,31 +85,316 @@ def value_table(values: list[dict[str, Any]], country: str) -> dict[str, str]:
         text = format_value(item["name"], item["value"])
         if item.get("country") == country:
             table.setdefault(item["name"], text)
+        elif _pooled_own(item, country):
+            continue
         # The synthesis's own values are also its all-country values.
         table.setdefault(f"{item['name']}@{item.get('country')}", text)
     return table
 
 
+def option_labels(topic: str, spec_path: Path | None = None) -> dict[str, str]:
+    """The English labels ``params/summary.yml`` gives a topic's options (``labels:``), if any.
+
+    A topic whose options are questions (a rating battery) names them here in words that fit
+    a sentence; other topics take their answers' labels from the instrument.
+    """
+    for block in read_yaml(Path(spec_path or SUMMARY_PATH)):
+        given = (block.get("labels") or {}).get(topic)
+        if given:
+            return {str(k): str(v) for k, v in given.items()}
+    return {}
+
+
+def _template_names(template: str) -> list[str]:
+    return [f[len("v["):-1] for _, f, _, _ in string.Formatter().parse(template) if f and f.startswith("v[")]
+
+
 def key_findings(sections_dir: Path, country: str, place: str, spec_path: Path | None = None,
                  translate: Callable[[str], str] | None = None) -> tuple[list[tuple[str, list[str]]], int]:
-    """Fill the summary's sentences; drop those whose values are not available.
+    """The ``findings`` sentences of ``params/summary.yml`` filled; those whose values are missing dropped.
 
     ``translate`` maps an English heading or template to the report's language (the
-    placeholders stay the same); without it the English of ``params/summary.yml`` is used.
+    placeholders stay the same); ``place`` is already Markdown.
     """
     tr = translate or (lambda text: text)
-    spec = read_yaml(Path(spec_path or ROOT / "params" / "summary.yml"))
     table = value_table(load_values(sections_dir), country)
     used = 0
     out: list[tuple[str, list[str]]] = []
-    for block in spec:
+    for block in read_yaml(Path(spec_path or SUMMARY_PATH)):
         sentences = []
-        for template in block["findings"]:
-            names = [field[len("v["):-1] for _, field, _, _ in string.Formatter().parse(template)
-                     if field and field.startswith("v[")]
+        for template in block.get("findings") or []:
+            names = _template_names(template)
             if all(name in table for name in names):
                 sentences.append(tr(template).format(v=table, place=place))
                 used += len(names)
-        if sentences:
-            out.append((tr(block["heading"]), sentences))
+        out.append((tr(block["heading"]), sentences))
     return out, used
+
+
+# --------------------------------------------------------------------------- ranked topics
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer of a topic as the summary names it: its label and published share."""
+
+    code: str
+    label: str
+    share: float | None     # None: withheld or missing for the report
+
+    @property
+    def text(self) -> str:
+        return fmt.fmt_pct(self.share) if self.share is not None else ""
+
+
+class _Values:
+    """The report's recorded values by (name, country), published ones only."""
+
+    def __init__(self, values: list[dict[str, Any]], code: str) -> None:
+        self.code = code
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        for item in values:
+            self.items.setdefault((item["name"], str(item.get("country"))), item)
+
+    def get(self, name: str, country: str | None = None) -> float | None:
+        item = self.items.get((name, country or self.code))
+        if item is None or item.get("suppressed") or item.get("value") is None:
+            return None
+        return float(item["value"])
+
+    def pooled(self, name: str, synthesis_code: str) -> float | None:
+        """The all-country value beside a national one, unless it pools that country alone."""
+        item = self.items.get((name, synthesis_code))
+        if item is None or _pooled_own(item, self.code):
+            return None
+        return self.get(name, synthesis_code)
+
+
+def _inside(label: str) -> str:
+    """A label inside a sentence: its first letter lower-cased, unless it is an acronym."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _share_name(topic: str, option: str, kind: str, rating: str = "bottom") -> str:
+    return f"{topic}.{option}.{rating}.pct" if kind == "ratings" else f"{topic}.{option}.pct"
+
+
+class _Summary:
+    """The summary's sentences for one report."""
+
+    def __init__(self, texts: Texts, values: _Values, synthesis_code: str,
+                 labels: Callable[[str], dict[str, str]], analyses: Mapping[str, Any]) -> None:
+        self.texts, self.values, self.synthesis_code = texts, values, synthesis_code
+        self.labels, self.analyses = labels, analyses
+        self.used = 0
+
+    @property
+    def synthesis(self) -> bool:
+        return self.values.code == self.synthesis_code
+
+    def options(self, topic: str, exclude: set[str]) -> tuple[list[Option], bool]:
+        """The topic's options, largest published share first, and whether one is withheld."""
+        kind = self.analyses[topic]["kind"]
+        options = [Option(code, label, self.values.get(_share_name(topic, code, kind)))
+                   for code, label in self.labels(topic).items() if code not in exclude]
+        # An answer nobody gave is no "next most common" one: only shares above zero are ranked.
+        shown = sorted((o for o in options if o.share), key=lambda o: -o.share)
+        withheld = len(shown) < len(options)
+        if withheld and kind == "single" and shown:
+            # One answer each: the withheld answers together hold what the published leave,
+            # so none of them can be larger than that remainder.
+            rest = 100.0 - sum(o.share for o in options if o.share is not None)
+            withheld = rest >= shown[0].share
+        return shown, withheld
+
+    def fields(self, topic: str) -> dict[str, Any]:
+        entry = self.texts.node(f"summary.topics.{topic}")
+        out: dict[str, Any] = {}
+        for key in ("topic", "topic_plural", "question", "rating", "population"):
+            if key in entry:
+                out[key] = Markdown(self.texts.fill(entry[key]) or "")
+        return out
+
+    def ranked(self, topic: str, exclude: set[str]) -> str | None:
+        """The topic's ranked sentence (or, when a withheld option could lead, the first's share)."""
+        family = self.texts.node(f"summary.topics.{topic}")["sentence"]
+        shown, withheld = self.options(topic, exclude)
+        if not shown:
+            return None
+        fields = self.fields(topic)
+        self.used += min(3, len(shown))
+        if withheld:
+            return self.quantified(family, shown[0], fields)
+        if len(shown) >= 2 and shown[0].text == shown[1].text:
+            text = self.texts.text(f"summary.tie.{family}", first=_inside(shown[0].label),
+                                   second=_inside(shown[1].label), first_pct=shown[0].text, **fields)
+            return _first_upper(text) if text else None
+        count = ("one_option", "two_options", "three_options")[min(3, len(shown)) - 1]
+        names = ("first", "second", "third")
+        more = {}
+        for name, option in zip(names, shown[:3], strict=False):
+            more[name], more[f"{name}_pct"] = _inside(option.label), option.text
+        text = self.texts.text(f"summary.ranked.{family}.{count}", **more, **fields)
+        return _first_upper(text) if text else None
+
+    def quantified(self, family: str, option: Option, fields: dict[str, Any]) -> str | None:
+        """One option's share in words (the quantifier band holding it)."""
+        band = next((b for b in self.texts.node("summary.quantifiers") if _holds(b, option.share)), None)
+        if band is None:
+            return None
+        text = self.texts.text(f"summary.quantified.{family}", option=_inside(option.label), pct=option.text,
+                               quantifier=Markdown(self.texts.fill(band["text"]) or ""),
+                               quantifier_inside=Markdown(self.texts.fill(band["inside"]) or ""), **fields)
+        return _first_upper(text) if text else None
+
+    def compared(self, topic: str, exclude: set[str], close_points: float) -> list[str]:
+        """The first option beside all countries (national) or across countries (synthesis)."""
+        shown, _ = self.options(topic, exclude)
+        if not shown:
+            return []
+        first = shown[0]
+        kind = self.analyses[topic]["kind"]
+        if not self.synthesis:
+            pooled = self.values.pooled(_share_name(topic, first.code, kind), self.synthesis_code)
+            if pooled is None or "pooled" not in self.texts.conditions:
+                return []
+            # Compared as printed: two shares that print alike are close whatever their decimals.
+            own, other = fmt.round_half_up(first.share), fmt.round_half_up(pooled)
+            way = "close" if abs(own - other) <= close_points else ("higher" if own > other else "lower")
+            text = self.texts.text(f"summary.with_pooled.{way}", option=_inside(first.label),
+                                   pooled_pct=fmt.fmt_pct(pooled))
+            return [_first_upper(text)] if text else []
+        return self.across(topic, first, kind)
+
+    def across(self, topic: str, first: Option, kind: str) -> list[str]:
+        """The synthesis: the first option's range across countries, and the test."""
+        out = []
+        by_country = {}
+        for name, _country in self.values.items:
+            parts = name.split(".")
+            if name.startswith(f"{topic}.{first.code}.") and name.endswith(".pct") and len(parts) >= 4:
+                place = parts[-2]
+                if place.isupper() and (share := self.values.get(name)) is not None:
+                    by_country[place] = share
+        if len(by_country) >= 2:
+            low = min(by_country, key=lambda c: (by_country[c], c))
+            high = max(by_country, key=lambda c: (by_country[c], c))
+            text = self.texts.text("summary.synthesis.range", option=_inside(first.label),
+                                   low_pct=fmt.fmt_pct(by_country[low]), low_country=self.texts.tr.country(low),
+                                   high_pct=fmt.fmt_pct(by_country[high]), high_country=self.texts.tr.country(high))
+            if text:
+                out.append(_first_upper(text))
+        test = self.test(topic)
+        if test is not None:
+            words, p = test
+            key = "significant" if p < ALPHA else "not_significant"
+            text = self.texts.text(f"summary.synthesis.{key}", test=words)
+            if text:
+                out.append(text)
+        return out
+
+    def test(self, topic: str) -> tuple[str, float] | None:
+        get = self.values.get
+        if (p := get(f"{topic}.chi2.p")) is not None:
+            stat, df = get(f"{topic}.chi2.stat"), get(f"{topic}.chi2.df")
+            if stat is not None and df is not None:
+                return fmt.fmt_chi2(stat, int(df), p), p
+        if (p := get(f"{topic}.anova.p")) is not None:
+            stat, df1, df2 = get(f"{topic}.anova.stat"), get(f"{topic}.anova.df1"), get(f"{topic}.anova.df2")
+            if stat is not None and df1 is not None and df2 is not None:
+                return fmt.fmt_f(stat, int(df1), int(df2), p), p
+        return None
+
+
+def _holds(band: Mapping[str, Any], share: float) -> bool:
+    low, high = float(band["min"]), float(band["max"])
+    above = share > low if band.get("min_open") else share >= low
+    below = share < high if band.get("max_open") else share <= high
+    return above and below
+
+
+def _opening(texts: Texts, synthesis: bool) -> str | None:
+    conversations = "conversations" in texts.conditions
+    key = "opening_synthesis" if synthesis else "opening_national"
+    return texts.text(f"summary.{key}" if conversations else f"summary.{key}_no_conversations")
+
+
+def executive_summary(texts: Texts, sections_dir: Path, code: str, synthesis_code: str,
+                      labels: Callable[[str], dict[str, str]], analyses: Mapping[str, Any],
+                      spec_path: Path | None = None, close_points: float = 2.0) -> tuple[str, int]:
+    """The executive summary as Markdown, and how many recorded values it used.
+
+    Args:
+        texts: the report's texts (its language, fields and conditions).
+        sections_dir: the report's section runs (their ``values.json``).
+        code: the report's code.
+        synthesis_code: the synthesis's code.
+        labels: a topic's options (analysis id -> {option code: label in the report's language}).
+        analyses: ``params/analyses.yml`` (each topic's kind).
+        spec_path: the summary's headings, topics and findings (default ``params/summary.yml``).
+        close_points: shares this many points apart or less are "close" (``data/quantifiers.yml``).
+    """
+    values = load_values(sections_dir)
+    summary = _Summary(texts, _Values(values, code), synthesis_code, labels, analyses)
+    place = markdown_text(texts.fields.get("place") or "")
+    findings, used = key_findings(sections_dir, code, place, spec_path, texts.tr)
+    blocks = read_yaml(Path(spec_path or SUMMARY_PATH))
+    parts = [_opening(texts, summary.synthesis) or ""]
+    for block, (heading, sentences) in zip(blocks, findings, strict=True):
+        exclude = set(block.get("exclude") or [])
+        compare = set(block.get("compare") or [])
+        said: list[str] = []
+        for topic in block.get("topics") or []:
+            sentence = summary.ranked(topic, exclude)
+            if sentence:
+                said.append(sentence)
+                if topic in compare:
+                    said.extend(summary.compared(topic, exclude, close_points))
+        said.extend(sentences)
+        if said:
+            parts.append(f"## {markdown_text(heading)}\n\n" + " ".join(said))
+    return "\n\n".join(p for p in parts if p), used + summary.used
+
+
+# --------------------------------------------------------------------------- a report's texts
+
+
+def recorded_count(values: list[dict[str, Any]], name: str, code: str) -> int | None:
+    """A recorded count of the report's own place, or None when missing or withheld."""
+    for item in values:
+        if item["name"] == name and item.get("country") == code:
+            if item.get("suppressed") or item.get("value") is None:
+                return None
+            return int(item["value"])
+    return None
+
+
+def pooled_beside(values: list[dict[str, Any]], code: str, synthesis_code: str) -> bool:
+    """Whether a national report prints values for two or more countries together beside its own."""
+    if code == synthesis_code:
+        return False
+    return any(item.get("country") == synthesis_code and len((item.get("cells") or {}).get("places") or []) >= 2
+               for item in values)
+
+
+def prints_a_test(values: list[dict[str, Any]], code: str) -> bool:
+    """Whether the report's runs published a statistical test for the report's own place."""
+    return any(item.get("country") == code and not item.get("suppressed") and item.get("value") is not None
+               and (item["name"].endswith(".chi2.p") or item["name"].endswith(".anova.p")) for item in values)
+
+
+COUNTS = {
+    "n_received": "sample.responses.n", "n_eligible": "sample.eligible.n", "n_partial": "sample.partial.n",
+    "n_disqualified": "sample.disqualified.n", "n_participants": "conversations.participants.n",
+    "age_min": "conversations.age_at_conversation.min", "age_max": "conversations.age_at_conversation.max",
+}
+
+
+def with_counts(texts: Texts, values: list[dict[str, Any]], code: str) -> None:
+    """Add the fields a report's texts take from its recorded counts (None when withheld)."""
+    for field_name, name in COUNTS.items():
+        texts.fields[field_name] = recorded_count(values, name, code)

@@ -411,7 +411,7 @@ def local_path_in_text(text: str, forbidden: list[str] = (), forms: bool = True)
 # so these are searched for the known local folders only. Code's own text (sources, metadata,
 # streams, tracebacks, plain reprs, other files) is searched for every form.
 _DATA_MIME = ("text/markdown", "text/html", "perspectives")  # the last: the library's captions and chart records
-_DATA_FILES = ("values.json", "tables/*.csv", "tables/*.json", "missing_translations.json")
+_DATA_FILES = ("values.json", "tables/*.csv", "tables/*.json", "missing_translations.json", "translation_fallbacks.json")
 
 
 def _notebook_text(raw: bytes) -> tuple[str, str]:

@@ -1,0 +1,531 @@
+"""The reports' fixed prose: ``params/report_texts.yml`` read, chosen and filled.
+
+Purpose
+    A report a partner publishes has parts no analysis writes: acknowledgements, definitions,
+    an introduction with the objectives, the methods and their limits, an opening paragraph
+    for each chapter, the annex's words. They are templates in our own words, kept in
+    ``params/report_texts.yml``; this module is the one place that reads them. It picks the
+    paragraphs a report shows (``show:`` conditions, variants), picks a plural form by CLDR
+    rules for the report's language, translates each template through the catalogue (a
+    plural entry by its ``other`` form) and fills its fields.
+
+    A template is left out whole when a field it needs is missing for the report (a value
+    withheld under the small-cell rule, a setting the study does not give): never filled with
+    a blank. Fields are text in the report's language; a text from data or configuration is
+    escaped for Markdown as it goes in (:func:`perspectives.escape.markdown_text`); a field
+    that is itself Markdown this library composed is passed as :class:`Markdown`.
+
+Inputs
+    ``params/report_texts.yml`` (or another path), a :class:`perspectives.i18n.Translator`,
+    the report's fields (:func:`report_fields`) and conditions (:func:`report_conditions`).
+
+Outputs
+    Markdown strings: paragraphs, headings, lists (:class:`Texts`), and the chapter openings
+    (:func:`chapter_intro`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from perspectives import locales
+from perspectives.escape import markdown_text
+from perspectives.i18n import Translator
+from perspectives.study import Study, read_yaml, repo_root
+
+__all__ = [
+    "FRONT_CHAPTERS",
+    "FRONT_PARTS",
+    "SYNTHETIC_DIR",
+    "TEXTS_PATH",
+    "Markdown",
+    "Texts",
+    "acknowledgements",
+    "chapter_intro",
+    "definitions",
+    "introduction",
+    "load_texts",
+    "long_date",
+    "methods",
+    "month_year",
+    "p_text",
+    "report_conditions",
+    "report_fields",
+    "synthetic_survey",
+    "with_partners",
+]
+
+TEXTS_PATH = repo_root() / "params" / "report_texts.yml"
+# The parts the summary run writes before the findings chapters, in this order; the chapters
+# whose opening paragraph one of them shows (the others' openings come with their heading).
+FRONT_PARTS = ("acknowledgements", "definitions", "summary", "introduction", "methods")
+FRONT_CHAPTERS = ("summary", "methods")
+# The embedded synthetic data live here: a report built from them says so on its cover.
+SYNTHETIC_DIR = repo_root() / "data" / "synthetic"
+# Keys of a template mapping that are settings, not text (the file's header lists them).
+PLURAL_KEY = "count"
+
+
+class Markdown(str):
+    """A field that is already Markdown this library composed: inserted as it is."""
+
+    __slots__ = ()
+
+
+def load_texts(path: Path | str | None = None) -> dict[str, Any]:
+    """The parsed texts file (a fresh copy; read once per version of the file).
+
+    Raises:
+        ValueError: the file is not a mapping with a ``version``.
+    """
+    doc = read_yaml(Path(path) if path else TEXTS_PATH)
+    if not isinstance(doc, dict) or "version" not in doc:
+        raise ValueError(f"{Path(path or TEXTS_PATH).name}: expected a mapping with a 'version' key")
+    return doc
+
+
+def long_date(day: dt.date, lang: str) -> str:
+    """A date as the language writes it in running text (CLDR's long form: 26 July 2021)."""
+    from babel.dates import format_date
+
+    return format_date(day, format="long", locale=locales.known_language(lang) and lang or "en")
+
+
+def month_year(day: dt.date, lang: str) -> str:
+    """A month and year as the language writes them in running text (April 2021)."""
+    from babel.dates import format_date
+
+    return format_date(day, format="LLLL y", locale=locales.known_language(lang) and lang or "en")
+
+
+def p_text(p: float) -> str:
+    """A significance level as the reports write p-values: no leading zero (.05)."""
+    return f"{p:.2f}".removeprefix("0")
+
+
+def synthetic_survey(data_path: str | Path | None, study: Study) -> bool:
+    """Whether a report's survey is the embedded synthetic export (never a partner's file)."""
+    survey = Path(data_path) if data_path else repo_root() / study.data.get("survey", "")
+    try:
+        return survey.resolve().is_relative_to(SYNTHETIC_DIR.resolve())
+    except OSError:
+        return False
+
+
+def _count(n: int, lang: str) -> str:
+    """A count in running text: figures with the language's grouping (1,254; 1.254)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(n, locale=lang if locales.known_language(lang) else "en")
+
+
+@dataclass
+class Texts:
+    """The report texts of one report: chosen by its conditions, filled with its fields.
+
+    Args:
+        tr: the report's language.
+        fields: field name -> value: ``str`` (text, escaped when filled), :class:`Markdown`
+            (inserted as it is), ``int`` (a count: picks plural forms and is written in
+            figures), or None (unknown for this report: a template needing it is left out).
+        conditions: the ``show:`` conditions that hold for this report (``always`` always does).
+        spec: the parsed texts file (default: :func:`load_texts`).
+        plain: fill with plain text (a cover line, a Word run) instead of Markdown.
+    """
+
+    tr: Translator
+    fields: dict[str, Any] = field(default_factory=dict)
+    conditions: set[str] = field(default_factory=set)
+    spec: dict[str, Any] = field(default_factory=load_texts)
+    plain: bool = False
+
+    def node(self, path: str) -> Any:
+        """The entry at a dotted ``path`` (``"methods.survey.design"``).
+
+        Raises:
+            KeyError: no such entry (a typo in the library, not in a partner's data).
+        """
+        current: Any = self.spec
+        for part in path.split("."):
+            if not isinstance(current, dict) or part not in current:
+                raise KeyError(f"params/report_texts.yml has no entry {path!r}")
+            current = current[part]
+        return current
+
+    def has(self, path: str) -> bool:
+        """Whether the texts file has an entry at ``path``."""
+        try:
+            self.node(path)
+        except KeyError:
+            return False
+        return True
+
+    def text(self, path: str, **more: Any) -> str | None:
+        """The template at ``path`` filled (Markdown), or None when a field is missing."""
+        return self.fill(self.node(path), **more)
+
+    def plain_text(self, path: str, **more: Any) -> str:
+        """A template with no field that can be missing (a heading, a term): always text."""
+        filled = self.text(path, **more)
+        if filled is None:
+            raise KeyError(f"params/report_texts.yml: {path!r} needs a field this report does not have")
+        return filled
+
+    def heading(self, key: str) -> str:
+        """A fixed heading (``headings.<key>``), as Markdown text."""
+        return self.plain_text(f"headings.{key}")
+
+    def fill(self, template: Any, **more: Any) -> str | None:
+        """A template (a string, or a plural mapping) translated and filled, as Markdown.
+
+        Args:
+            template: the entry: a ``str``, or a mapping with ``count`` and CLDR forms.
+            **more: fields for this template only (beside the report's own).
+
+        Returns:
+            The Markdown, or None when a field the template uses has no value.
+        """
+        values = {**self.fields, **more}
+        if isinstance(template, Mapping):
+            text = self._plural(template, values)
+            if text is None:
+                return None
+        else:
+            text = self.tr(" ".join(str(template).split()))
+        names = [name for _, name, _, _ in string.Formatter().parse(text) if name]
+        if any(values.get(name) is None for name in names):
+            return None
+        return text.format(**{name: self._field(values[name]) for name in names})
+
+    def shown(self, path: str, **more: Any) -> list[str]:
+        """The paragraphs of a list of ``{show, text}`` entries whose conditions all hold."""
+        out = []
+        for entry in self.node(path):
+            if set(entry.get("show", ["always"])) <= self.conditions | {"always"}:
+                filled = self.fill(entry["text"], **more)
+                if filled is not None:
+                    out.append(filled)
+        return out
+
+    def _plural(self, template: Mapping[str, Any], values: Mapping[str, Any]) -> str | None:
+        """The form of a plural entry for its count, in the report's language."""
+        n = values.get(template[PLURAL_KEY])
+        if n is None:
+            return None
+        english = {k: " ".join(str(v).split()) for k, v in template.items() if k != PLURAL_KEY}
+        entry = self.tr.catalogue.get(english["other"])
+        if entry is None:
+            self.tr.lookup(english["other"])  # English is shown: remembered as missing
+            return locales.select_form(english, int(n), "en")
+        forms = dict(entry.forms) or {"other": entry.text}
+        return locales.select_form(forms, int(n), self.tr.lang)
+
+    def _field(self, value: Any) -> str:
+        if isinstance(value, Markdown):
+            return str(value)
+        if isinstance(value, bool):
+            raise TypeError("a report text's field cannot be a truth value")
+        if isinstance(value, int):
+            return _count(value, self.tr.lang)
+        return str(value) if self.plain else markdown_text(value)
+
+
+# --------------------------------------------------------------------------- what a report has
+
+
+def report_conditions(*, national: bool, conversations: bool, pooled: bool, countries: int,
+                      tests: bool = False, reliability: bool = False) -> set[str]:
+    """The ``show:`` conditions that hold for a report (see ``conditions:`` in the file).
+
+    Args:
+        national: a country's report (else the synthesis).
+        conversations: the report draws on conversations.
+        pooled: a national report printing a figure for two or more countries together beside
+            its own (never the synthesis, never a study or data set of one country).
+        countries: how many countries the study lists.
+        tests: the report prints a statistical test.
+        reliability: the report prints the reliability mark.
+    """
+    held = {"always", "national" if national else "synthesis"}
+    if conversations:
+        held.add("conversations")
+    elif national:
+        held.add("no_conversations")
+    if pooled and national:
+        held.add("pooled")
+    if countries >= 2:
+        held.add("several_countries")
+    if tests:
+        held.add("tests")
+    if reliability:
+        held.add("reliability")
+    return held
+
+
+def report_fields(study: Study, tr: Translator, code: str, *, place: str,
+                  date: dt.date | None = None) -> dict[str, Any]:
+    """The fields every report text may use that come from the study alone.
+
+    Args:
+        study: the study.
+        tr: the report's language.
+        code: the report's code (a country's ISO3, or the synthesis code).
+        place: how the report's sentences name its place (the country, or the countries).
+        date: the build's date (``SOURCE_DATE_EPOCH``), if fixed.
+
+    Returns:
+        Field name -> value; values a report needs from its recorded numbers are added by the
+        caller (``n_eligible``, ``n_participants``...).
+    """
+    n = len(study.countries)
+    held = [c for c in study.countries if c.conversations]
+    not_held = [c for c in study.countries if not c.conversations]
+    national = code != study.synthesis_code
+    country = study.country(code) if national else None
+    head = study.raw.get("study", {}) or {}
+    fields: dict[str, Any] = {
+        "study_title": tr(study.title),
+        "country_name": tr.country(code) if national else None,
+        "place": place,
+        "partner": country.partner if country else None,
+        "n_partners": n,
+        "countries": tr.plural("{count} countries", n),
+        "n_countries": n,
+        "country_list": locales.join([tr.country(c.iso3) for c in study.countries], tr.lang),
+        "pooled_place": tr.plural("the {count} countries", n),
+        "pooled_label": tr.plural("All {count} countries", n),
+        "conversation_countries": locales.join([tr.country(c.iso3) for c in held], tr.lang) if held else None,
+        "no_conversation_countries": locales.join([tr.country(c.iso3) for c in not_held], tr.lang) if not_held else None,
+        "date": long_date(date, tr.lang) if date else None,
+        "funders": locales.join([tr(f) for f in head.get("funders", [])], tr.lang) if head.get("funders") else None,
+    }
+    for key in ("fieldwork_start", "fieldwork_end"):
+        value = head.get(key)
+        fields[key] = month_year(dt.date.fromisoformat(f"{value}-01"), tr.lang) if value else None
+    roundtable = head.get("roundtable_date")
+    fields["roundtable_date"] = long_date(dt.date.fromisoformat(str(roundtable)), tr.lang) if roundtable else None
+    return fields
+
+
+def with_partners(texts: Texts, study: Study) -> None:
+    """Add ``partners``: each partner with its country (``cover.partner_in_country``), joined."""
+    items = [texts.fill(texts.node("cover.partner_in_country"), partner=c.partner,
+                        country_name=texts.tr.country(c.iso3)) for c in study.countries]
+    texts.fields["partners"] = Markdown(locales.join([i for i in items if i], texts.tr.lang))
+
+
+# --------------------------------------------------------------------------- the parts
+
+
+def _section(heading: str, level: int, paragraphs: Iterable[str | None]) -> str:
+    body = [p for p in paragraphs if p]
+    return "\n\n".join([f"{'#' * level} {heading}", *body]) if body else ""
+
+
+def acknowledgements(texts: Texts) -> str:
+    """The acknowledgements, as Markdown (a level-1 heading and its paragraphs)."""
+    paragraphs = texts.shown("acknowledgements")
+    if texts.fields.get("funders") is not None and texts.has("funders_named.text"):
+        # The funders are named where the study names them, in place of the plain thanks.
+        plain = texts.fill(texts.node("acknowledgements")[-1]["text"])
+        paragraphs = [p for p in paragraphs if p != plain] + [texts.text("funders_named.text")]
+    return _section(texts.heading("acknowledgements"), 1, paragraphs)
+
+
+def definitions(texts: Texts) -> str:
+    """The glossary, as Markdown: each term in bold, then its definition."""
+    entries = []
+    for entry in texts.node("definitions"):
+        if not set(entry.get("show", ["always"])) <= texts.conditions | {"always"}:
+            continue
+        text = texts.fill(entry["text"])
+        if text is not None:
+            entries.append(f"**{texts.fill(entry['term'])}.** {text}")
+    return _section(texts.heading("definitions"), 1, entries)
+
+
+def introduction(texts: Texts, *, synthesis: bool, conversations: bool) -> str:
+    """The introduction and the objectives, as Markdown."""
+    scope = "scope_synthesis" if synthesis else "scope_national"
+    if synthesis:
+        sources = "sources_synthesis" if conversations else "sources_synthesis_no_conversations"
+    else:
+        sources = "sources_national" if conversations else "sources_national_no_conversations"
+    first = " ".join(p for p in (texts.text("introduction.context"),) if p)
+    second = " ".join(p for p in (texts.text("introduction.study"), texts.text(f"introduction.{scope}"),
+                                  texts.text(f"introduction.{sources}")) if p)
+    objectives = texts.node("objectives")
+    items = [f"- {texts.fill(item)}" for item in objectives["items"]]
+    return "\n\n".join([
+        _section(texts.heading("introduction"), 1, [first, second]),
+        _section(texts.heading("objectives"), 2, [texts.text("objectives.lead"), "\n".join(items)]),
+    ])
+
+
+def methods(texts: Texts, *, synthesis: bool, conversations: bool, limitations: bool = True) -> str:
+    """The methods (survey, conversations, roundtable, analysis) and the limitations, as Markdown."""
+    def joined(*paths: str) -> str:
+        return " ".join(t for t in (texts.text(p) for p in paths) if t)
+
+    survey = [texts.text("methods.survey.design"), texts.text("methods.survey.recruitment"),
+              texts.text("methods.survey.eligibility"),
+              joined("methods.survey.fieldwork", "methods.survey.received", "methods.survey.analysed",
+                     "methods.survey.excluded")]
+    if conversations:
+        # With the embedded synthetic data, the excerpts are said to be synthetic instead.
+        excerpts = "methods.conversations.excerpts_synthetic" if "synthetic" in texts.conditions else \
+            "methods.conversations.excerpts"
+        participants = joined("methods.conversations.participants",
+                              *(["methods.conversations.not_everywhere"] if synthesis else []))
+        talks = [texts.text("methods.conversations.approach"), texts.text("methods.conversations.facilitation"),
+                 texts.text("methods.conversations.recruitment"), participants,
+                 joined("methods.conversations.analysis", excerpts)]
+    else:
+        talks = [texts.text("methods.conversations.none_national")]
+    held = "methods.roundtable.held" if texts.fields.get("n_experts") is not None else "methods.roundtable.held_no_count"
+    roundtable = [joined(held, "methods.roundtable.purpose")]
+    analysis = [texts.text("methods.analysis.weights"),
+                *([texts.text("methods.analysis.tests")] if "tests" in texts.conditions else []),
+                joined("methods.analysis.small_cells", "methods.analysis.no_rows")]
+    parts = [_section(texts.heading("methods"), 1, [texts.text("chapters.methods.intro")]),
+             _section(texts.heading("survey"), 2, survey),
+             _section(texts.heading("conversations"), 2, talks),
+             _section(texts.heading("roundtable"), 2, roundtable),
+             _section(texts.heading("analysis"), 2, analysis)]
+    if limitations:
+        parts.append(_section(texts.heading("limitations"), 2, texts.shown("limitations")))
+    return "\n\n".join(p for p in parts if p)
+
+
+def chapter_intro(texts: Texts, section_id: str, *, synthesis: bool, conversations: bool,
+                  skip: Iterable[str] = ()) -> str | None:
+    """The opening paragraph of a findings chapter (``chapters.<section_id>``), or None.
+
+    ``intro`` (or the variant for a national report or the synthesis), then
+    ``with_conversations`` where the report draws on conversations; a national report without
+    conversations takes ``intro_no_conversations`` where the chapter has one. Chapters whose
+    opening another part of the report already shows are named in ``skip``.
+    """
+    if section_id in set(skip) or not texts.has(f"chapters.{section_id}"):
+        return None
+    entry = texts.node(f"chapters.{section_id}")
+    if not conversations and not synthesis and "intro_no_conversations" in entry:
+        first = entry["intro_no_conversations"]
+    elif "intro" in entry:
+        first = entry["intro"]
+    else:
+        first = entry.get("synthesis" if synthesis else "national")
+    parts = [texts.fill(first)] if first is not None else []
+    if conversations and "with_conversations" in entry:
+        parts.append(texts.fill(entry["with_conversations"]))
+    text = " ".join(p for p in parts if p)
+    return text or None
+
+
+# --------------------------------------------------------------------------- cover and annex
+
+
+@dataclass(frozen=True)
+class Cover:
+    """What a report's cover states, as plain text (each format escapes it its own way)."""
+
+    title: str
+    subtitle: str
+    lines: tuple[str, ...]          # the partner(s), the date
+    notice: str | None              # the synthetic-data notice, on reports built from them
+    logo: Path | None               # the partner's (or the study's) logo file, if any
+    logo_alt: str | None
+
+
+def cover(study: Study, tr: Translator, code: str, *, date: dt.date | None, synthetic: bool) -> Cover:
+    """The cover of a report: title, subtitle, partner, date, logo and notice, filled as plain text."""
+    national = code != study.synthesis_code
+    place = tr.country(code) if national else tr.plural("the {count} countries", len(study.countries))
+    texts = Texts(tr, report_fields(study, tr, code, place=place, date=date), plain=True)
+    with_partners(texts, study)
+    subtitle = texts.text("cover.subtitle_national" if national else "cover.subtitle_synthesis")
+    partner = texts.text("cover.partner_national" if national else "cover.partner_synthesis")
+    lines = tuple(line for line in (partner, texts.text("cover.date_line")) if line)
+    logo = study.logo_of(code)
+    return Cover(title=texts.plain_text("cover.title"), subtitle=subtitle or "", lines=lines,
+                 notice=texts.text("cover.synthetic_notice") if synthetic else None, logo=logo,
+                 logo_alt=texts.text("cover.logo_alt") if logo and national else
+                 (tr(study.title) if logo else None))
+
+
+def synthetic_input(name: str, sha256: str) -> bool:
+    """Whether an input file (name and digest, as provenance records it) is one of the embedded synthetic files."""
+    from perspectives.hashing import sha256_file
+
+    path = SYNTHETIC_DIR / Path(name).name
+    return path.is_file() and sha256_file(path) == sha256
+
+
+# What each input's role is called in the annex's table of input files.
+INPUT_ROLES = {"survey": "Survey export", "conversations": "Conversation notes, coded",
+               "participants": "Conversation participants", "instrument": "Survey form"}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of a part the assembler adds: a heading, a paragraph, a table or the input files.
+
+    ``kind``: ``heading`` (``level``, plain ``text``), ``paragraph`` (Markdown ``text``),
+    ``table`` (an annex ``table`` of the outline), ``inputs`` (``rows``: header, then one row per file).
+    """
+
+    kind: str
+    text: str = ""
+    level: int = 1
+    table: Any = None
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+def annex(texts: Texts, annex_tables: Iterable[Any], record: Mapping[str, Any] | None) -> list[Block]:
+    """The annex: the full tables behind the figures, then how the report was built.
+
+    Args:
+        texts: the report's texts (plain or Markdown; headings are plain text either way).
+        annex_tables: the outline's annex tables (:attr:`perspectives.outline.Outline.annex`).
+        record: the report's provenance (:func:`perspectives.provenance.provenance`), if any.
+    """
+    tr = texts.tr
+    tables = list(annex_tables)
+    blocks = [Block("heading", _plain_heading(texts, "annex"), 1)]
+    if texts.text("annex.intro"):
+        blocks.append(Block("paragraph", texts.text("annex.intro") or ""))
+    if tables:
+        blocks.append(Block("heading", _plain_heading(texts, "annex_tables"), 2))
+        blocks.extend(Block("table", table=t) for t in tables)
+    if record is None:
+        return blocks
+    blocks.append(Block("heading", _plain_heading(texts, "provenance"), 2))
+    blocks.append(Block("paragraph", texts.text("annex.provenance") or ""))
+    header = (tr("Input"), tr("File"), "SHA-256")
+    rows = tuple((tr(INPUT_ROLES.get(i["role"], i["role"].capitalize())), i["file"], i["sha256"])
+                 for i in record.get("inputs", []))
+    if rows:
+        blocks.append(Block("inputs", rows=(header, *rows)))
+    code = record.get("code") or {}
+    commit = (code.get("commit") or tr("unknown"))[:12]
+    version = tr("perspectives {version} at commit {commit}", version=code.get("version", ""), commit=commit)
+    if code.get("uncommitted_changes"):
+        version = tr("{version}, with uncommitted changes", version=version)
+    cfg = record.get("disclosure") or {}
+    packages = ", ".join(f"{k} {v}" for k, v in (record.get("packages") or {}).items() if k != "perspectives")
+    lines = [texts.text("annex.code", code_version=version), texts.text("annex.built"),
+             texts.fill("Disclosure control: counts below {threshold} withheld; estimates on fewer than "
+                        "{reliability_min_n} respondents marked.",
+                        threshold=cfg.get("threshold"), reliability_min_n=cfg.get("reliability_min_n")),
+             texts.fill("Packages: {packages}.", packages=packages) if packages else None]
+    blocks.extend(Block("paragraph", line) for line in lines if line)
+    return blocks
+
+
+def _plain_heading(texts: Texts, key: str) -> str:
+    return texts.tr(" ".join(str(texts.node(f"headings.{key}")).split()))
