@@ -45,6 +45,7 @@ DELEGATED: dict[str, tuple[str, str]] = {
     "check-report": ("perspectives.reportcheck", "check that a built report is accessible (HTML, PDF, Word)"),
     "i18n": ("perspectives.untranslated", "what a reader of each translated report meets in English; "
              "`i18n init LANG` starts a new language's catalogue"),
+    "app": ("perspectives.app", "the partners' report page on this computer: drop an export, check, build, download"),
     "codebook": ("perspectives.codebook", "the theme codebook as a REFI-QDA .qdc: `codebook export FILE.qdc`, "
                  "`codebook check FILE` (a partner's .qdc or a project's .qdpx)"),
 }

@@ -160,6 +160,7 @@ _STUDY = _settings({
     "limits": _settings({
         "max_uncompressed_mb": _whole(1, "a whole number of megabytes of at least 1, such as 256"),
         "max_compression_ratio": _whole(1, "a whole number of at least 1, such as 100"),
+        "max_upload_mb": _whole(1, "a whole number of megabytes of at least 1, such as 256"),
     }),
     "disclosure": _settings({
         "threshold": _whole(2, "a whole number of at least 2, such as 5 (counts from 1 to one below it are "

@@ -12,6 +12,8 @@ Purpose
       Markdown that a run composes makes no link and no image (:data:`OUTPUT_INLINE_RULES_OFF`);
       a link in a notebook's own Markdown keeps only a safe scheme (:func:`safe_link`) and
       an image only an embedded one (:func:`safe_image`).
+    - HTML that our own pages write around text from data (the partners' page,
+      ``perspectives app``): :func:`html_text` makes the text characters, never markup.
     - HTML that a library writes (pandas' tables): :func:`sanitize_html` keeps it to an
       allow-list of table and text elements (nh3, the Ammonia sanitizer).
     - CSV: :func:`csv_cell` neutralises a cell a spreadsheet would read as a formula, as
@@ -28,6 +30,7 @@ Outputs
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -40,6 +43,7 @@ __all__ = [
     "csv_cell",
     "csv_cell_text",
     "frame_csv",
+    "html_text",
     "markdown_fields",
     "markdown_text",
     "safe_image",
@@ -132,6 +136,29 @@ def safe_image(src: str) -> bool:
 
 
 # --------------------------------------------------------------------------- HTML
+
+# Characters a page must not pass on as they are: controls (a terminal's escape, a NUL) and
+# the bidirectional marks, embeddings, overrides and isolates that make a text read in
+# another order than it is written (a file name shown as "report.xlsx" that ends in ".exe").
+# Tab, line feed and carriage return stay: they are whitespace in HTML.
+_UNSHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def html_text(value: Any) -> str:
+    """Text from data as HTML that shows exactly its characters, in an element or an attribute.
+
+    ``&``, ``<``, ``>`` and both quotes become character references, so no tag, attribute or
+    entity is made from the text; a control character or a bidirectional control becomes
+    U+FFFD, so it can neither hide nor reorder what follows it.
+
+    Args:
+        value: the text (anything else is converted with ``str``).
+
+    Returns:
+        The HTML.
+    """
+    return html.escape(_UNSHOWN.sub("\ufffd", str(value)), quote=True)
+
 
 # What a library's HTML (pandas' table, a notebook's HTML output) may hold: table structure
 # and inline text, with the attributes the report's tables use. No link, image, script,
