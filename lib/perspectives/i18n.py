@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import config, locales
+from .hints import command, shown_path
 from .study import load_study, read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -546,7 +547,7 @@ def init(lang: str, folder: Path | None = None, force: bool = False) -> Path:
     """
     path = Path(folder or CATALOGUE_DIR) / f"{lang}.yml"
     if path.exists() and not force:
-        raise FileExistsError(f"{path.name} exists; pass --force to overwrite it")
+        raise FileExistsError(f"{shown_path(path)} exists; to start it again, run {command('i18n', 'init', lang, '--force')}")
     text = skeleton(lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -578,7 +579,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"perspectives i18n init: {error}", file=sys.stderr)
             return 2
         keys = sum(len(v) for v in every_key().values())
-        print(f"wrote params/i18n/{path.name}: {keys} strings to translate")
+        print(f"wrote {shown_path(path)}: {keys} strings to translate")
         return 0
     if args and args[0] == "coverage":
         args = args[1:]

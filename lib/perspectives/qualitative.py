@@ -35,6 +35,7 @@ import yaml
 
 from perspectives import refiqda
 from perspectives.escape import markdown_text
+from perspectives.hints import module_command
 from perspectives.rawtable import path_problem
 from perspectives.screen import ScreenLog, screen_excerpts
 from perspectives.study import Country, load_study, repo_root
@@ -270,7 +271,8 @@ def split_codes(value: str) -> list[str]:
 def _read_csv(path: Path, required: tuple[str, ...], exact: bool) -> pd.DataFrame:
     if not path.exists() and not path.is_symlink():
         raise QualitativeDataError(path, "file not found",
-                                   "run `python -m perspectives.synth_conversations` or point to the real file")
+                                   f"run `{module_command('perspectives.synth_conversations')}` "
+                                   "or point to the real file")
     problem = path_problem(path)  # a folder, a pipe (never waited on), a device, a broken link
     if problem is not None:
         raise QualitativeDataError(path, problem.problem, problem.fix)
@@ -744,10 +746,13 @@ def conversations_note(country: str | None, participants: pd.DataFrame | None = 
     """One plain sentence on the conversations held in ``country`` (None or the synthesis code: all)."""
     countries, synthesis = _study(study_path)
     participants = participants if participants is not None else load_participants(study_path=study_path)
-    held = [c for c in countries if c.conversations]
+    # The countries whose conversations the data hold (a partner's file may hold fewer than the study).
+    present = set(participants["country"])
+    held = [c for c in countries if c.conversations and c.iso3 in present]
     if country is None or country == synthesis:
         n = int(participants["participant_id"].nunique())
-        names = ", ".join(c.name for c in held[:-1]) + f" and {held[-1].name}"
+        names = ", ".join(c.name for c in held[:-1]) + f" and {held[-1].name}" if len(held) > 1 else \
+            "".join(c.name for c in held)
         none = [c.name for c in countries if not c.conversations]
         tail = f"; none were held in {', '.join(none)}" if none else ""
         return f"Conversations were held with {n} young survivors in {names}{tail}."

@@ -542,7 +542,7 @@ class Section:
         from . import qualitative
 
         country = None if self.is_synthesis else self.country
-        self._paragraph(md(self.t(qualitative.conversations_note(country))))
+        self._paragraph(md(self.t(qualitative.conversations_note(country, self.participants))))
         if not qualitative.has_conversations(country):
             return
         participants = self.participants
@@ -615,7 +615,7 @@ class Section:
 
         country = None if self.is_synthesis else self.country
         if not self.is_synthesis:
-            self._paragraph(md(self.t(qualitative.conversations_note(country))))
+            self._paragraph(md(self.t(qualitative.conversations_note(country, self.participants))))
             if not qualitative.has_conversations(country):
                 return
         codebook = qualitative.load_codebook()
