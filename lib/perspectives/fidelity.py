@@ -1170,7 +1170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     totals = summarise(result).loc["all"]
     r = rates(result)
     w = withheld_counts(result)
-    print(f"perspectives fidelity: {folder}: " + ", ".join(f"{s} {int(totals[s])}" for s in STATUSES)
+    print(f"perspectives fidelity: {folder / 'index.html'}: " + ", ".join(f"{s} {int(totals[s])}" for s in STATUSES)
           + f" (withheld: {w['matching']} matching, {w['not matching']} not matching)"
           + f"; exact {100 * r['exact']:.1f}%, exact or close {100 * r['exact_or_close']:.1f}% of "
           f"{r['computable']} computable", file=sys.stderr)
