@@ -14,15 +14,24 @@ export MPLBACKEND := Agg
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
+# Each step says what it installs and about how long it takes; uv draws its progress on a
+# terminal (in a log it is quiet and the step's time is printed instead).
 $(STAMP): requirements.lock lib/pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || { echo "[1/5] creating $(VENV) with $(PYTHON) (a few seconds)"; $(PYTHON) -m venv $(VENV); }
 	@# uv installs the lock (pins with hashes) in seconds; it comes from the lock itself.
 	@awk '/^uv==/{p=1} p{print} p && !/\\$$/{exit}' requirements.lock > $(VENV)/uv.lock.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r $(VENV)/uv.lock.txt
+	@echo "[2/5] installing uv, pinned in requirements.lock (a few seconds)"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r $(VENV)/uv.lock.txt
 	@# Bytecode compiled once here: a build's processes then import in a third of the time.
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes --compile-bytecode requirements.lock
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --compile-bytecode -e lib
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@echo "[3/5] installing the $$(grep -c '^[A-Za-z0-9]' requirements.lock) packages of requirements.lock with uv:" \
+	  "about 20 s from uv's cache, 1 to 3 minutes when it downloads them (a first install)"
+	@start=$$SECONDS; quiet=$$([ -t 2 ] || echo --quiet); \
+	  $(BIN)/uv pip sync $$quiet --python $(BIN)/python --require-hashes --compile-bytecode requirements.lock && \
+	  echo "      done in $$((SECONDS - start)) s"
+	@echo "[4/5] installing the perspectives library from lib/ (a few seconds)"
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --compile-bytecode -e lib
+	@echo "[5/5] registering the Jupyter kernel and the notebook filter"
+	@$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@# nbstripout's own --install writes .git/info/attributes, which would override the
 	@# exception in .gitattributes for the regression references; configure the filter only.
 	@if [ -d .git ]; then \
@@ -30,13 +39,16 @@ $(STAMP): requirements.lock lib/pyproject.toml
 	  git config filter.nbstripout.smudge cat; \
 	  git config diff.ipynb.textconv "$(BIN)/python -m nbstripout -t"; fi
 	@touch $(STAMP)
+	@echo "the environment is ready ($(VENV))"
 
 # axe-core (the accessibility rules the tests run in Chromium), pinned in tests/a11y/package-lock.json.
 AXE := tests/a11y/node_modules/axe-core/axe.min.js
 
 $(AXE): tests/a11y/package.json tests/a11y/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "npm is needed for the accessibility checks (Debian: apt-get install npm)"; exit 1; }
-	npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error
+	@echo "installing axe-core for the accessibility checks (npm ci in tests/a11y: about 10 s, longer when it downloads)"
+	@start=$$SECONDS; npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error && \
+	  echo "      done in $$((SECONDS - start)) s"
 	@touch $@
 
 env: $(STAMP) $(AXE) ## Create .venv and install the locked environment and axe-core (only when missing or changed)

@@ -91,7 +91,8 @@ def perspectives_build(out: Path, *args: str, env: dict[str, str] | None = None,
 
 def executed_runs(stderr: str) -> list[tuple[str, str, str]]:
     """(report, section, reason) of every run a build's progress lines say it executed."""
-    return re.findall(r"^\[\d+/\d+\] (\S+) (\S+) [\d.]+s \(reason: (.*)\)$", stderr, re.M)
+    # "[3/16] MDA methods 1.5s (reason: new); about 40 s left": the estimate is optional
+    return re.findall(r"^\[\d+/\d+\] (\S+) (\S+) [\d.]+s \(reason: (.*?)\)(?:; about .* left)?$", stderr, re.M)
 
 
 # --------------------------------------------------------------------------- baselines

@@ -387,10 +387,11 @@ def test_a_report_in_spanish_passes_every_check(tmp_path: Path) -> None:
     _axe_installed()
     result = build(countries=["BIH"], lang="es", out=tmp_path / "outputs", jobs=2)
     assert result.ok
-    check = reportcheck.check_reports([tmp_path / "outputs" / "BIH"])[0]
+    # A report in Spanish lives in the language's folder, beside the English one.
+    check = reportcheck.check_reports([tmp_path / "outputs" / "BIH" / "es"])[0]
     assert [str(f) for f in check.findings] == []
     assert check.counts["html"]["lang"] == "es" and check.counts["pdf"]["xmp_dc_language"] == "es"
-    text = (tmp_path / "outputs" / "BIH" / "report.html").read_text(encoding="utf-8")
+    text = (tmp_path / "outputs" / "BIH" / "es" / "report.html").read_text(encoding="utf-8")
     assert "Figura 1. " in text and "Tabla 1. " in text and 'alt="Gráfico de barras: ' in text
     assert "omitido" in text and "Datos de la figura 1" in text
 

@@ -316,8 +316,11 @@ def test_failing_run_is_contained(built: dict[str, object], tmp_path: Path,
     for part in ("ALB", "beta", "notebooks/beta.ipynb", "cell 3", "row = mod_b.value(country)",
                  "LookupError", "dummy failure for ALB"):
         assert part in summary, part
-    # the failed run's notebook is kept for inspection; the good run and report are untouched
+    # the failed run's notebook is kept for inspection, named so that it opens from this folder;
+    # the good run and report are untouched
     assert (out / "ALB" / "failed" / "beta.ipynb").is_file()
+    assert Path(failure.failed_notebook).resolve() == (out / "ALB" / "failed" / "beta.ipynb").resolve()
+    assert f"partial notebook: {failure.failed_notebook}" in summary
     assert (out / "ALB" / "sections" / "beta" / "stamp.json").read_bytes() == alb_beta_stamp
     assert (out / "ALB" / "report.html").read_bytes() == alb_report
     assert "ALB" in result.reports_not_written and "ALL" in result.reports_written

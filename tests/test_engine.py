@@ -253,6 +253,7 @@ def test_the_server_warms_caches_once_and_a_failing_warm_up_only_costs_time(tmp_
     result = _build(root, jobs=1, engine="fork", lang="es")
     assert result.ok, result.summary()
     for folder in ("ALB", "synthesis"):
-        values = json.loads((root / "out" / folder / "sections" / "probe" / "values.json").read_text())
+        # a report in Spanish lives in its language's folder, beside the English one
+        values = json.loads((root / "out" / folder / "es" / "sections" / "probe" / "values.json").read_text())
         # warmed in the server (another process), with the build's parameters; or not at all
         assert values[0]["value"] == (None if fails else [True, "es"])

@@ -106,9 +106,9 @@ def test_the_crosstab_is_in_the_report_suppressed_correctly(built: Path, country
 
 
 def test_the_notebooks_words_go_through_the_catalogue(built: Path):
-    missing = json.loads((built / "out-es" / "MEX" / "missing_translations.json").read_text(encoding="utf-8"))
+    missing = json.loads((built / "out-es" / "MEX" / "es" / "missing_translations.json").read_text(encoding="utf-8"))
     assert SENTENCE in missing["missing"]  # a new sentence is listed for the translators
-    html = (built / "out-es" / "MEX" / "report.html").read_text(encoding="utf-8")
+    html = (built / "out-es" / "MEX" / "es" / "report.html").read_text(encoding="utf-8")
     assert "según" in html  # the caption's fixed words ("{question} by {by}") are Spanish
 
 

@@ -72,6 +72,15 @@ def preview(tmp_path_factory: pytest.TempPathFactory):
         process.wait()
 
 
+def test_the_report_addresses_it_prints_open_as_printed(preview):
+    line = next(x for x in preview["log"] if "serving" in x)
+    pages = re.findall(r"http://127\.0\.0\.1:\d+/\S+/report\.html", line)
+    assert pages == [preview["url"] + "ALB/report.html", preview["url"] + "synthesis/report.html"]
+    for page in pages:
+        with urllib.request.urlopen(page, timeout=30) as answer:
+            assert answer.status == 200 and b"<html" in answer.read()
+
+
 def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
 

@@ -5,7 +5,8 @@ Purpose
     into ``outputs/<REPORT>/report.html``: outputs only (no code, no prompts), sections in
     grid order (``position: first`` sections first), a table of contents from the h1/h2
     headings, and a header naming the report and the data files it was built from (file name
-    and sha256, never a path). Also writes ``outputs/index.html`` linking the reports present.
+    and sha256, never a path). Also writes ``outputs/index.html`` linking every report present
+    in every language built, with its HTML, PDF and Word files and the fidelity page.
     Everything runs in the calling process; nbconvert's markdown renderer is imported once.
     Text from data is never markup here (:mod:`perspectives.escape`): Markdown renders raw
     HTML as text, links keep only safe schemes, images only embedded data, Markdown that a
@@ -63,9 +64,10 @@ from perspectives.escape import (
 from perspectives.files import read_json, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.i18n import Translator
+from perspectives.locales import language_name
 from perspectives.outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
 from perspectives.pdf import PrintError, pdf_expected, write_pdf
-from perspectives.study import Grid, Study, report_folder
+from perspectives.study import Grid, Study, built_reports
 from perspectives.texts import Block, Cover
 from perspectives.untranslated import report_missing
 
@@ -791,23 +793,52 @@ def _frame(code: str, study: Study, tr: Translator, record: dict[str, Any],
     return cover, texts.annex(report, outline.annex, record)
 
 
-def write_index(out: Path, study: Study, grid: Grid) -> bool:
-    """Write ``out/index.html`` listing the reports present; False when unchanged."""
-    entries = []
-    for code in study.report_codes:
-        folder = report_folder(code, study)
-        if (out / folder / "report.html").is_file():
-            # The folder is configuration: quoted, it is a path in the page, never a scheme.
-            entries.append({"code": code, "name": study.report_name(code),
-                            "href": f"{quote(folder, safe='')}/report.html"})
+# The files of a report the index links to, in the order it lists them.
+INDEX_FORMATS = (("html", "report.html", "HTML"), ("pdf", "report.pdf", "PDF"), ("docx", "report.docx", "Word"))
+# The page of the claims' check (``perspectives fidelity``), under the output folder.
+FIDELITY_PAGE = "fidelity/index.html"
+
+
+def _href(folder: Path, out: Path, name: str) -> str:
+    """A link from ``out/index.html`` to ``folder/name``: each folder's name quoted, never a scheme."""
+    parts = folder.relative_to(out).parts
+    return "/".join(quote(part, safe="") for part in (*parts, name))
+
+
+def write_index(out: Path, study: Study, grid: Grid | None = None) -> bool:
+    """Write ``out/index.html`` listing every report in every built language; False when unchanged.
+
+    Each report (study order) lists its languages (English first, the others by code), each
+    named in its own language (CLDR) with links to its HTML, PDF and Word files, whichever
+    are present, and the fidelity page when ``perspectives fidelity`` wrote it. The manifest
+    (``manifest.json``) gathers the provenance of the same reports.
+
+    Args:
+        out: the output folder.
+        study: the study (the reports and their names).
+        grid: not read (the index lists what was built, whatever the sections); kept for
+            the callers that pass it.
+    """
     from markupsafe import Markup
 
+    out = Path(out)
+    found = built_reports(out, study)
+    entries: list[dict[str, Any]] = []
+    for item in found:
+        if not entries or entries[-1]["code"] != item.code:
+            entries.append({"code": item.code, "name": study.report_name(item.code), "languages": []})
+        files = [{"label": label, "kind": kind, "href": _href(item.folder, out, name)}
+                 for kind, name, label in INDEX_FORMATS if (item.folder / name).is_file()]
+        entries[-1]["languages"].append({"lang": item.lang, "name": language_name(item.lang, item.lang),
+                                         "files": files})
+    fidelity = FIDELITY_PAGE if (out / FIDELITY_PAGE).is_file() else None
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     text = _env().get_template("index.html.j2").render(
-        study_title=study.title, entries=entries, css=Markup(css), csp=Markup(CONTENT_SECURITY_POLICY))
+        study_title=study.title, entries=entries, fidelity=fidelity, css=Markup(css),
+        csp=Markup(CONTENT_SECURITY_POLICY))
     from perspectives.provenance import write_manifest
 
-    records = [read_json(out / report_folder(e["code"], study) / "provenance.json") for e in entries]
+    records = [read_json(item.folder / "provenance.json") for item in found]
     # A damaged record (rewritten when its report is next assembled) is left out meanwhile.
     write_manifest(out, [r for r in records if isinstance(r, dict) and "report" in r])
     dest = out / "index.html"
@@ -815,4 +846,3 @@ def write_index(out: Path, study: Study, grid: Grid) -> bool:
         return False
     write_atomic(dest, text)
     return True
-

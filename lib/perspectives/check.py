@@ -12,10 +12,14 @@ Purpose
 Inputs
     ``PATH`` (any export ``load_survey`` reads), ``--json``, ``--id-column NAME``;
     ``--conversations PATH`` (our conversations CSV or a REFI-QDA ``.qdpx`` project), checked
-    as ``perspectives build --conversations`` reads it (:func:`check_conversations`).
+    as ``perspectives build --conversations`` reads it (:func:`check_conversations`), and
+    against the export's countries as the build checks them; ``--lang LANG`` (the language
+    the commands it suggests build in; default: each country's own).
 
 Outputs
-    Text on stdout (or one JSON document with ``--json``); nothing is written to disk.
+    Text on stdout (or one JSON document with ``--json``); nothing is written to disk. A
+    usable file ends with the commands that build the reports it holds, each runnable as
+    printed from the folder the check ran in (:func:`next_commands`, :mod:`perspectives.hints`).
     Exit 0 when the file is usable, 2 when it is not (the problems are printed, never a
     traceback). Row numbers are the partner's own; respondent ids appear only for duplicated
     ids, which the partner needs to find the rows in their own file.
@@ -34,9 +38,11 @@ import numpy as np
 import pandas as pd
 
 from .expressions import bounds
+from .hints import command
 from .instrument import ELIGIBILITY, Instrument, load_instrument
 from .problems import SHOWN, DataError
 from .readers import Reading, ReadReport, read_survey
+from .study import SOURCE_LANGUAGE, Study, load_study
 
 EXIT_USABLE, EXIT_NOT_USABLE = 0, 2
 # A rating grid: at least this many single-choice questions of one group sharing one answer
@@ -328,9 +334,20 @@ def render(result: dict[str, Any]) -> str:
         out += ["", "Field-team checks", *_field_lines(result["field_checks"])]
     verdict = "usable" if result["usable"] else "NOT usable"
     out += ["", f"Result: {verdict} (exit {EXIT_USABLE if result['usable'] else EXIT_NOT_USABLE}). Nothing was written."]
-    if result["usable"]:
-        out.append(f"Next: perspectives build --data {result['file']} (add --country ISO3 for one report)")
     return "\n".join(out)
+
+
+def render_next(steps: dict[str, Any]) -> str:
+    """The commands that build what the files hold (what ``perspectives check`` prints last)."""
+    commands = steps.get("commands") or []
+    lines = [f"Note: {note}" for note in steps.get("notes", [])]
+    if commands:
+        what = "the report" if len(commands) == 1 and len(steps.get("reports", [])) == 1 else "the reports"
+        lines.append(f"Next: build {what} of what the file holds (each command runs as printed, from this folder):")
+        lines += [f"  {c}" for c in commands]
+    elif not lines:
+        lines.append("Next: nothing to build: no report can be made from what the files hold.")
+    return "\n".join(lines)
 
 
 def _field_lines(checks: dict[str, Any]) -> list[str]:
@@ -432,13 +449,75 @@ def render_conversations(result: dict[str, Any]) -> str:
                 for c, v in result["by_country"].items()]
     verdict = "usable" if result["usable"] else "NOT usable"
     out += ["", f"Conversations: {verdict}. Nothing was written."]
-    if result["usable"]:
-        out.append(f"Next: perspectives build --conversations {result['file']} (add --country ISO3 for one report)")
     return "\n".join(out)
 
 
+# --------------------------------------------------------------------------- what to run next
+
+
+def _conversation_countries(path: Path | None) -> frozenset[str]:
+    """The countries a conversations file holds (None: the study's own file)."""
+    from . import qualitative
+
+    return frozenset(qualitative.load_conversations(path)["country"])
+
+
+def next_commands(study: Study, result: dict[str, Any], path: Path | None, conversations: Path | None,
+                  id_column: str | None, lang: str | None) -> dict[str, Any]:
+    """The build commands for what the checked files hold, as they run from the current folder.
+
+    The reports are those ``perspectives build`` plans for the files (:meth:`Study.reports_for`
+    of the export's countries, or the countries of the conversations file alone), each in
+    its country's language from ``params/study.yml`` unless ``lang`` is asked (the synthesis
+    in English). Conversations that do not go with those reports
+    (:meth:`Study.conversations_problem`) are a problem of the conversations when they were
+    given, or leave the synthesis out (with a note) when they are the study's own.
+
+    Args:
+        study: the study.
+        result: what :func:`run_check` (and ``check_conversations`` under ``conversations``)
+            found; a conversations problem found here is added to it.
+        path: the export as given on the command line (None: only conversations were checked).
+        conversations: the conversations as given (None: the study's own).
+        id_column: ``--id-column`` as given.
+        lang: ``--lang`` as given.
+
+    Returns:
+        ``reports`` (codes), ``commands`` (shell lines) and ``notes``.
+    """
+    conv = result.get("conversations")
+    if path is not None:
+        counts = {str(c): int(row["eligible"]) for c, row in (result.get("countries") or {}).items()}
+        survey = study.present(counts)
+        reports = list(study.reports_for(survey))
+    else:
+        survey = study.codes  # the study's own export holds every country
+        reports = [c for c in study.codes if c in set(conv["by_country"])]
+    notes: list[str] = []
+    if reports and (conversations is not None or study.synthesis_code in reports):
+        problem = study.conversations_problem(reports, frozenset(survey), _conversation_countries(conversations))
+        if problem and conversations is not None:
+            conv["problems"].append(f"{conv['file']} {problem}")
+            conv["usable"] = False
+            reports = []
+        elif problem:
+            notes.append(f"the synthesis is left out: {Path(study.data['conversations']).name} (the study's own "
+                         f"conversations) {problem}")
+            reports = [c for c in reports if c != study.synthesis_code]
+    words: list[str | Path] = ["build"]
+    for option, value in (("--data", path), ("--conversations", conversations), ("--id-column", id_column)):
+        if value:
+            words += [option, value]
+    groups: dict[str, list[str]] = {}
+    for code in reports:
+        language = lang or (SOURCE_LANGUAGE if code == study.synthesis_code else study.country(code).language)
+        groups.setdefault(language, []).append(code)
+    commands = [command(*words, "--country", *codes, "--lang", language) for language, codes in groups.items()]
+    return {"reports": reports, "commands": commands, "notes": notes}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``perspectives check [PATH] [--conversations PATH] [--json] [--id-column NAME]``; 0 usable, 2 not."""
+    """``perspectives check [PATH] [--conversations PATH] [--json] [--id-column NAME] [--lang LANG]``; 0 usable, 2 not."""
     parser = argparse.ArgumentParser(prog="perspectives check",
                                      description="Read and validate a survey export and/or the conversations; "
                                                  "build and write nothing.")
@@ -450,18 +529,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--id-column", metavar="NAME",
                         help="the column identifying each response (default: the study's id column, else "
                              "_uuid, _id, KEY, meta-instanceID, instanceID)")
+    parser.add_argument("--lang", metavar="LANG",
+                        help="the language of the reports the suggested commands build (default: each "
+                             "country's language in params/study.yml)")
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.path is None and args.conversations is None:
         parser.error("give a survey export, --conversations PATH, or both")
+    study = load_study()
+    if args.lang is not None and args.lang not in study.languages:
+        from .locales import known_language
+
+        if not known_language(args.lang):
+            parser.error(f"unknown language {args.lang!r}; the study's: {', '.join(study.languages)}")
     result: dict[str, Any] = run_check(args.path, args.id_column) if args.path is not None else {}
     if args.conversations is not None:
         result["conversations"] = check_conversations(args.conversations)
+    if result.get("usable", True) and result.get("conversations", {}).get("usable", True):
+        result["next"] = next_commands(study, result, args.path, args.conversations, args.id_column, args.lang)
     usable = result.get("usable", True) and result.get("conversations", {}).get("usable", True)
     if args.json:
         print(json.dumps(result, indent=1, ensure_ascii=False, default=_jsonable))
     else:
         texts = ([render(result)] if args.path is not None else []) + (
-            [render_conversations(result["conversations"])] if args.conversations is not None else [])
+            [render_conversations(result["conversations"])] if args.conversations is not None else []) + (
+            [render_next(result["next"])] if usable and result.get("next") else [])
         print("\n\n".join(texts))
     return EXIT_USABLE if usable else EXIT_NOT_USABLE
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from . import qualitative, refiqda
 from .files import write_atomic
+from .hints import command, shown_path
 
 __all__ = ["check", "export", "main"]
 
@@ -73,8 +74,9 @@ def render(result: dict[str, Any]) -> str:
         items = [d for d in differences if d["kind"] == kind]
         if items:
             lines += ["", f"{title}: {len(items)}", *(f"  {d['detail']}" for d in items)]
-    lines += ["", "Fix: import our codebook (perspectives codebook export FILE.qdc) and rename, move or remove codes "
-                  "in the tool to match, or declare a partner's name for one of our codes in params/code_mapping.yml."]
+    lines += ["", "Fix: import our codebook (written by the command below) and rename, move or remove codes in the "
+                  "tool to match, or declare a partner's name for one of our codes in params/code_mapping.yml.",
+              f"  {command('codebook', 'export', 'themes.qdc')}"]
     return "\n".join(lines)
 
 
@@ -93,11 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.action == "export":
             if args.path.suffix.lower() != ".qdc":
                 print(f"perspectives codebook export: {args.path.name}: name the file FILE.qdc, the extension coding "
-                      "tools look for", file=sys.stderr)
+                      f"tools look for: {command('codebook', 'export', args.path.with_suffix('.qdc'))}",
+                      file=sys.stderr)
                 return EXIT_UNREADABLE
             written = export(args.path)
-            print(f"wrote {written.name}: {len(qualitative.load_codebook().codes)} themes (import it as a REFI-QDA "
-                  "codebook in NVivo, ATLAS.ti, MAXQDA or QualCoder)")
+            print(f"wrote {shown_path(written)}: {len(qualitative.load_codebook().codes)} themes (import it as a "
+                  "REFI-QDA codebook in NVivo, ATLAS.ti, MAXQDA or QualCoder)")
             return EXIT_SAME
         result = check(args.path)
     except (refiqda.ProjectError, qualitative.QualitativeDataError, OSError) as exc:

@@ -9,7 +9,9 @@ Purpose
 
 Inputs
     Two output folders written by ``perspectives build`` (``<REPORT>/sections/<id>/values.json``,
-    each a list of ``{name, value, n, country, section, suppressed?}``).
+    and ``<REPORT>/<lang>/sections/<id>/values.json`` for the reports in another language than
+    English, each a list of ``{name, value, n, country, section, suppressed?}``). A report is
+    named by its folder (``MDA``, ``MDA/ro``).
 
 Outputs
     A table on stdout (or JSON with ``--json``). Exit code 0 when nothing moved, 1 when some
@@ -51,13 +53,17 @@ def load_values(out_dir: Path) -> dict[Key, Any]:
     if not out_dir.is_dir():
         raise FileNotFoundError(f"not a build folder: {out_dir.name or out_dir}")
     values: dict[Key, Any] = {}
-    for path in sorted(out_dir.glob("*/sections/*/values.json")):
-        report, section = path.parts[-4], path.parts[-2]
+    # A report in English is <REPORT>/, in another language <REPORT>/<lang>/: both are read,
+    # and named by their folder (MDA, MDA/ro), so languages are compared with themselves.
+    paths = [*out_dir.glob("*/sections/*/values.json"), *out_dir.glob("*/*/sections/*/values.json")]
+    for path in sorted(paths):
+        report = path.relative_to(out_dir).parent.parent.parent.as_posix()
+        section = path.parts[-2]
         for item in json.loads(path.read_text(encoding="utf-8")):
             # A suppressed value is recorded as None: that is what was published.
             value = None if item.get("suppressed") else item.get("value")
             key = (report, str(item.get("section") or section), str(item["name"]),
-                   str(item.get("country") or report))
+                   str(item.get("country") or report.split("/")[0]))
             values[key] = value
     return values
 
@@ -104,7 +110,7 @@ def format_value(name: str, value: Any) -> str:
 def _lines(changes: list[Change]) -> list[str]:
     rows = [("report", "section", "value", "change")]
     for c in changes:
-        where = c.report if c.country == c.report else f"{c.report} ({c.country})"
+        where = c.report if c.country == c.report.split("/")[0] else f"{c.report} ({c.country})"
         if c.kind == "changed":
             text = f"{format_value(c.name, c.old)} to {format_value(c.name, c.new)}"
         elif c.kind == "added":

@@ -84,7 +84,7 @@ from . import analysis, claims, fmt, qualitative, stats
 from .analysis import ALL
 from .escape import CONTENT_SECURITY_POLICY, frame_csv
 from .fmt import round_half_up
-from .study import load_study, read_yaml, repo_root
+from .study import built_reports, load_study, read_yaml, repo_root
 
 __all__ = [
     "CALCS",
@@ -209,16 +209,17 @@ def read_build_values(out: Path) -> dict[str, Any]:
     synthesis's numbers and are taken from the synthesis, so they are skipped here.
     """
     study = load_study()
-    folder_to_code = {study.synthesis_folder: study.synthesis_code}
-    folder_to_code.update({c.iso3: c.iso3 for c in study.countries})
     found: dict[str, Any] = {}
-    for path in sorted(Path(out).glob("*/sections/*/values.json")):
-        code = folder_to_code.get(path.parents[2].name)
-        if code is None:
-            continue
-        for entry in json.loads(path.read_text(encoding="utf-8")):
-            if entry.get("country", code) == code:
-                found[f"{entry['name']}@{code}"] = recorded_value(entry)
+    # Numbers do not depend on the language: a report built in several languages is read
+    # in English when it was built in English, else in its first other language.
+    for report in built_reports(out, study, what="sections"):
+        own: dict[str, Any] = {}
+        for path in sorted((report.folder / "sections").glob("*/values.json")):
+            for entry in json.loads(path.read_text(encoding="utf-8")):
+                if entry.get("country", report.code) == report.code:
+                    own[f"{entry['name']}@{report.code}"] = recorded_value(entry)
+        for key, value in own.items():
+            found.setdefault(key, value)
     return found
 
 
@@ -1163,10 +1164,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     result = evaluate(out=args.out, data_path=args.data, conversations_path=args.conversations)
     folder = write_report(result, args.out)
+    from perspectives.assemble import write_index
+
+    write_index(args.out, load_study())  # the reports' index links the fidelity page
     totals = summarise(result).loc["all"]
     r = rates(result)
     w = withheld_counts(result)
-    print(f"perspectives fidelity: {folder}: " + ", ".join(f"{s} {int(totals[s])}" for s in STATUSES)
+    print(f"perspectives fidelity: {folder / 'index.html'}: " + ", ".join(f"{s} {int(totals[s])}" for s in STATUSES)
           + f" (withheld: {w['matching']} matching, {w['not matching']} not matching)"
           + f"; exact {100 * r['exact']:.1f}%, exact or close {100 * r['exact_or_close']:.1f}% of "
           f"{r['computable']} computable", file=sys.stderr)

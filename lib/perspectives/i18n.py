@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from . import config, locales, msgids
+from .hints import command, shown_path
 from .study import load_study, read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -569,7 +570,7 @@ def init(lang: str, folder: Path | None = None, force: bool = False) -> Path:
     """
     path = Path(folder or CATALOGUE_DIR) / f"{lang}.yml"
     if path.exists() and not force:
-        raise FileExistsError(f"{path.name} exists; pass --force to overwrite it")
+        raise FileExistsError(f"{shown_path(path)} exists; to start it again, run {command('i18n', 'init', lang, '--force')}")
     text = skeleton(lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

@@ -322,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m perspectives.instrument [OUT_DIR]``: write the XLSForm and a blank template."""
     import sys
 
+    from .hints import shown_path
+
     args = sys.argv[1:] if argv is None else argv
     if args:
         out = Path(args[0])
@@ -330,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         xlsx = build_xlsx()
         template = None
-    print(f"wrote {xlsx.name}" + (f" and {template.name}" if template else ""))
+    print(f"wrote {shown_path(xlsx)}" + (f" and {shown_path(template)}" if template else ""))
     return 0
 
 

@@ -82,8 +82,7 @@ TOOLS: tuple[Tool, ...] = (
 
 # A file that matches no tool: written by hand, by a spreadsheet or by a statistics program.
 GENERIC_TOOL = Tool(name="a spreadsheet or statistics program (no survey-tool columns)", signature=(), system=(),
-                    names_export="write one column per question, headed by the question's name in the form "
-                                 "(run `perspectives instrument` for a blank template)")
+                    names_export="write one column per question, headed by the question's name in the form")
 
 # XLSForm metadata question types: the form records them, nobody answers them.
 FORM_METADATA_TYPES = ("start", "end", "today", "deviceid", "username", "simserial", "subscriberid",

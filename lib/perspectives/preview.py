@@ -48,6 +48,7 @@ import argparse
 import contextlib
 import errno
 import html
+import io
 import json
 import mimetypes
 import os
@@ -69,7 +70,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from perspectives.build import Warm, build
+from perspectives.build import Warm, build, select_reports
 from perspectives.build.plan import DATA_GLOBS, FileHasher, LibraryIndex, notebook_info
 from perspectives.build.schedule import start_server
 from perspectives.hashing import sha256_json
@@ -587,9 +588,12 @@ class Preview:
         self._warm = Warm(on_html=self._html_written)
         self._fingerprint: str | None = None
 
+    def folder(self, code: str) -> str:
+        """The folder of report ``code`` under the output folder, in the preview's language (``MDA/ro``)."""
+        return report_folder(code, self.study, self.options.get("lang"))
+
     def _html_written(self, code: str) -> None:
-        self.events.send("reload", {"report": code, "folder": report_folder(code, self.study),
-                                    "at": time.time()})
+        self.events.send("reload", {"report": code, "folder": self.folder(code), "at": time.time()})
 
     def fingerprint(self) -> str:
         """Hash of what a run server imports and loads.
@@ -619,8 +623,7 @@ class Preview:
             path = self.root / section.notebook
             mods = notebook_info(path, library).modules if path.is_file() else frozenset()
             preload |= set(library.modules) if mods is None else set(mods)
-        countries = [c for c in (self.options.get("countries") or self.study.codes)
-                     if c != self.study.synthesis_code]
+        countries = [c for c in self._reports() if c != self.study.synthesis_code]
         data = {k: (str(Path(self.options[k]).resolve()) if self.options.get(k) else None)
                 for k in ("data_path", "conversations_path")}
         warm = (f"{self.package}.report:warm_up",
@@ -629,6 +632,19 @@ class Preview:
         self._warm.server = start_server(max(1, self.options.get("jobs") or os.cpu_count() or 1),
                                          library.lib_dir, [*sorted(preload), *HEAVY_MODULES], warm)
         self._fingerprint = fingerprint
+
+    def _reports(self) -> list[str]:
+        """The reports the builds make: those asked for, or those of the export's countries.
+
+        The build says what it read; here it is read quietly (or its record is), for the run
+        server to warm up the places of the reports the builds will make.
+        """
+        if self.options.get("countries") or not self.options.get("data_path"):
+            return list(self.options.get("countries") or self.study.report_codes)
+        keys = ("countries", "data_path", "conversations_path", "lang", "id_column", "out")
+        with contextlib.redirect_stderr(io.StringIO()):
+            return select_reports(**{k: v for k, v in self.options.items() if k in keys}, root=self.root,
+                                  study=self.study, grid=self.grid, package=self.package)
 
     def _stop_server(self) -> None:
         if self._warm.server is not None:
@@ -707,8 +723,11 @@ def serve(preview: Preview, port: int = 8000, open_browser: bool = False) -> Non
         next(changes)  # the watcher is in place
         # What changed while the first build ran and the watcher started: nothing to do, usually.
         result = preview.rebuild()
-        print(f"preview: serving {url} ({'ok' if result.ok else 'with failures'}); "
-              "watching notebooks/, params/, lib/, data/; Ctrl-C stops", file=sys.stderr, flush=True)
+        pages = [f"{url}{preview.folder(code)}/report.html"
+                 for code in preview.study.report_codes if code in {*result.reports_written, *result.reports_unchanged}]
+        print(f"preview: serving {url} ({'ok' if result.ok else 'with failures'})"
+              + (f"; the report{'s' if len(pages) > 1 else ''}: {' '.join(pages[:8])}" if pages else "")
+              + "; watching notebooks/, params/, lib/, data/; Ctrl-C stops", file=sys.stderr, flush=True)
         if open_browser:
             import webbrowser
 

@@ -36,6 +36,7 @@ import yaml
 
 from perspectives import locales, refiqda
 from perspectives.escape import markdown_text
+from perspectives.hints import module_command
 from perspectives.i18n import Translator
 from perspectives.rawtable import path_problem
 from perspectives.screen import ScreenLog, screen_excerpts
@@ -275,7 +276,8 @@ def split_codes(value: str) -> list[str]:
 def _read_csv(path: Path, required: tuple[str, ...], exact: bool) -> pd.DataFrame:
     if not path.exists() and not path.is_symlink():
         raise QualitativeDataError(path, "file not found",
-                                   "run `python -m perspectives.synth_conversations` or point to the real file")
+                                   f"run `{module_command('perspectives.synth_conversations')}` "
+                                   "or point to the real file")
     problem = path_problem(path)  # a folder, a pipe (never waited on), a device, a broken link
     if problem is not None:
         raise QualitativeDataError(path, problem.problem, problem.fix)
@@ -757,7 +759,9 @@ def conversations_note(country: str | None, participants: pd.DataFrame | None = 
         return c.name if tr.is_default else tr.country(c.iso3)
 
     participants = participants if participants is not None else load_participants(study_path=study_path)
-    held = [c for c in countries if c.conversations]
+    # The countries whose conversations the data hold (a partner's file may hold fewer than the study).
+    present = set(participants["country"])
+    held = [c for c in countries if c.conversations and c.iso3 in present]
     if country is None or country == synthesis:
         n = int(participants["participant_id"].nunique())
         none = [name(c) for c in countries if not c.conversations]

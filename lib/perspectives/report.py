@@ -653,7 +653,7 @@ class Section:
         from . import qualitative
 
         country = None if self.is_synthesis else self.country
-        self._paragraph(md(qualitative.conversations_note(country, translate=self.t)))
+        self._paragraph(md(qualitative.conversations_note(country, self.participants, translate=self.t)))
         if not qualitative.has_conversations(country):
             return
         participants = self.participants
@@ -735,7 +735,7 @@ class Section:
 
         country = None if self.is_synthesis else self.country
         if not self.is_synthesis:
-            self._paragraph(md(qualitative.conversations_note(country, translate=self.t)))
+            self._paragraph(md(qualitative.conversations_note(country, self.participants, translate=self.t)))
             if not qualitative.has_conversations(country):
                 return
         codebook = qualitative.load_codebook()

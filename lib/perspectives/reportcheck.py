@@ -16,8 +16,10 @@ Purpose
     comparison is one command per folder.
 
 Inputs
-    A report folder (``outputs/MDA``): ``report.html``, ``report.pdf``, ``report.docx``
-    (whichever are present); the report's language from the HTML's ``lang`` (the word for
+    A report folder (``outputs/MDA``, ``outputs/MDA/ro``): ``report.html``, ``report.pdf``,
+    ``report.docx`` (whichever are present). On the command line a report folder also
+    brings the report's other languages (``outputs/MDA/ro/`` with ``outputs/MDA``), and an
+    output folder (``outputs``) every report in it (:func:`report_folders`); the report's language from the HTML's ``lang`` (the word for
     withheld and the caption templates come from its catalogue); axe-core's ``axe.min.js``
     (``PERSPECTIVES_AXE``, else ``tests/a11y/node_modules/axe-core``) and Chromium for axe.
 
@@ -639,6 +641,35 @@ def check_reports(folders: Sequence[Path], axe: bool = True) -> list[ReportCheck
     return [check_report(folder, axe=axe, violations=violations) for folder in folders]
 
 
+def _with_languages(folder: Path) -> list[Path]:
+    """A report folder holding ``report.html``, and its languages' folders below it that hold one."""
+    own = [folder] if (folder / "report.html").is_file() else []
+    return own + [sub for sub in sorted(folder.iterdir()) if sub.is_dir() and (sub / "report.html").is_file()]
+
+
+def report_folders(folder: Path) -> list[Path]:
+    """The report folders a folder given on the command line stands for.
+
+    A report folder and the folders of its other languages below it (``MDA/``, ``MDA/ro/``);
+    an output folder: every report folder in it, in every language. A folder holding none
+    stands for itself, so that the missing report is a finding.
+    """
+    folder = Path(folder)
+    if (folder / "report.html").is_file() or (folder / "sections").is_dir():  # a report's folder
+        found = _with_languages(folder)
+    else:  # an output folder (or a report's folder holding only its other languages)
+        found = [f for child in sorted(folder.iterdir()) if child.is_dir() for f in _with_languages(child)]
+    return found or [folder]
+
+
+def _label(folder: Path) -> str:
+    """A report folder's name in messages: ``MDA``, or ``MDA/ro`` for a language's folder."""
+    parent = folder.parent
+    if (parent / "report.html").is_file() or (parent / "sections").is_dir():
+        return f"{parent.name}/{folder.name}"
+    return folder.name
+
+
 def check_report(folder: Path, axe: bool = True,
                  violations: dict[str, list[dict[str, Any]]] | str | None = None) -> ReportCheck:
     """Check every format of one report folder (see the module's docstring).
@@ -654,10 +685,10 @@ def check_report(folder: Path, axe: bool = True,
         The :class:`ReportCheck`; a missing ``report.html`` is a finding.
     """
     folder = Path(folder)
-    result = ReportCheck(folder.name)
+    result = ReportCheck(_label(folder))
     html_path, pdf_path, docx_path = (folder / f"report.{ext}" for ext in ("html", "pdf", "docx"))
     if not html_path.is_file():
-        result.findings.append(Finding("html", "missing", f"no report.html in {folder.name}"))
+        result.findings.append(Finding("html", "missing", f"no report.html in {result.folder}"))
         return result
     counts, findings, tr = check_html(html_path)
     # The PDF tags every image as a Figure with its /Alt: the charts and the cover's logo.
@@ -703,7 +734,9 @@ def main(argv: list[str] | None = None) -> int:
     """``perspectives check-report FOLDER [...] [--no-axe] [--json]``; exit 1 on any finding."""
     parser = argparse.ArgumentParser(prog="perspectives check-report",
                                      description="Check that a built report is accessible (HTML, PDF, Word).")
-    parser.add_argument("folders", nargs="+", type=Path, metavar="FOLDER", help="report folder, e.g. outputs/MDA")
+    parser.add_argument("folders", nargs="+", type=Path, metavar="FOLDER",
+                        help="report folder, e.g. outputs/MDA (its other languages too, outputs/MDA/ro), or an "
+                             "output folder (every report in it)")
     parser.add_argument("--no-axe", action="store_true", help="skip axe-core (HTML checked by the other rules only)")
     parser.add_argument("--json", action="store_true", help="print the counts and findings as JSON")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
@@ -711,7 +744,8 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"perspectives check-report: not a folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
-    results = check_reports(args.folders, axe=not args.no_axe)
+    folders = list(dict.fromkeys(f for given in args.folders for f in report_folders(given)))
+    results = check_reports(folders, axe=not args.no_axe)
     if args.json:
         json.dump([r.to_json() for r in results], sys.stdout, indent=1, ensure_ascii=False)
         print()

@@ -14,11 +14,19 @@ Inputs
     ``<repo>/params/study.yml`` and ``<repo>/params/grid.yml`` (or explicit paths, for tests).
 
 Outputs
-    ``Study`` and ``Grid`` objects (cached per file path), ``report_folder(code)`` (the folder
-    name of a report under ``outputs/``) and ``validate_parameters(params)`` (a complete,
-    checked parameter dict; unknown names or codes raise ``ValueError`` listing the allowed
-    ones). A configuration mistake raises :class:`perspectives.config.ConfigError`, a
-    ``ValueError``.
+    ``Study`` and ``Grid`` objects (cached per file path), ``report_folder(code, lang=...)``
+    (the folder of a report in a language under ``outputs/``), :func:`built_reports` (every
+    report folder a build wrote, in every language), ``Study.reports_for`` (the reports an
+    export's countries allow) and ``validate_parameters(params)`` (a complete, checked
+    parameter dict; unknown names or codes raise ``ValueError`` listing the allowed ones). A
+    configuration mistake raises :class:`perspectives.config.ConfigError`, a ``ValueError``.
+
+Where reports live (``outputs/``)
+    ``<REPORT>/`` holds a report in English, the language every text of the project is written
+    in (:data:`SOURCE_LANGUAGE`, the build's default); ``<REPORT>/<lang>/`` holds it in any
+    other language (``MDA/ro/``), with the same files: ``report.html|docx|pdf``, ``sections/``,
+    ``failed/``. ``<REPORT>`` is the ISO3 code or the synthesis folder (``synthesis``). A
+    report's address therefore never depends on which other languages were built.
 """
 
 from __future__ import annotations
@@ -37,11 +45,22 @@ __all__ = [
     "ParamSpec",
     "Study",
     "load_grid",
+    "SOURCE_LANGUAGE",
+    "SYNTHESIS_MIN_COUNTRIES",
+    "BuiltReport",
+    "built_reports",
     "load_study",
     "repo_root",
     "report_folder",
     "validate_parameters",
 ]
+
+# The language every text of the project is written in and translated from (the catalogues'
+# keys, the build's default): its reports live in the report's folder itself, any other
+# language's in a folder of its code below it.
+SOURCE_LANGUAGE = "en"
+# A synthesis pools countries: with fewer than this many in the data there is nothing to pool.
+SYNTHESIS_MIN_COUNTRIES = 2
 
 
 @functools.lru_cache(maxsize=1)
@@ -127,6 +146,69 @@ class Study:
         ``synthesis.extremes``, default 15.
         """
         return int((self.raw.get("synthesis") or {}).get("extremes", 15))
+
+    def present(self, counts: dict[str, int]) -> tuple[str, ...]:
+        """The study's countries (study order) with at least one response counted in ``counts``.
+
+        Args:
+            counts: responses by ISO3 code (an export's eligible completes); other keys, such
+                as ``(none)``, are ignored.
+        """
+        return tuple(code for code in self.codes if counts.get(code, 0) > 0)
+
+    def reports_for(self, countries: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+        """The reports an export holding ``countries`` builds: each one's, and the synthesis from two on.
+
+        Args:
+            countries: the ISO3 codes present in the export (see :meth:`present`).
+
+        Returns:
+            Report codes in study order, the synthesis last when there are at least
+            :data:`SYNTHESIS_MIN_COUNTRIES` countries.
+        """
+        own = tuple(code for code in self.codes if code in set(countries))
+        return (*own, self.synthesis_code) if len(own) >= SYNTHESIS_MIN_COUNTRIES else own
+
+    def conversations_problem(self, reports: tuple[str, ...] | list[str], survey: set[str] | frozenset[str],
+                              conversations: set[str] | frozenset[str]) -> str | None:
+        """Why a conversations file cannot go with these reports, or None when it can.
+
+        A national report reads only its own country's conversations, so conversations of a
+        country the survey lacks are simply not reported there, and a country that held none
+        (``conversations: false``) gets the report's words for that. Two cases are refused
+        rather than guessed: a country a report speaks of (its own report, or the synthesis
+        for every country of the survey) that held conversations (``conversations: true``)
+        whose rows the file lacks (the report would say either nothing or that none were held,
+        both untrue), and a synthesis over conversations of countries whose survey rows are
+        absent (it would pool people from outside the export).
+
+        Args:
+            reports: the reports planned.
+            survey: the countries present in the survey export.
+            conversations: the countries the conversations file holds.
+
+        Returns:
+            One clause naming the countries and the fix (the caller names the file), or None.
+        """
+        # Whose conversations the reports speak of: each national report its own country's; the
+        # synthesis every country of the survey.
+        spoken = {code for code in reports if code != self.synthesis_code}
+        if self.synthesis_code in reports:
+            spoken |= set(survey)
+        lacking = [code for code in self.codes if code in spoken and self.country(code).conversations
+                   and code not in conversations]
+        if lacking:
+            codes = " ".join(lacking)
+            return (f"holds no conversations from {', '.join(lacking)}, which params/study.yml says held them "
+                    f"(conversations: true); give the file that holds them, build the other countries "
+                    f"only, or set conversations: false for {codes} in params/study.yml if none were held")
+        extra = [code for code in self.codes if code in conversations and code not in survey]
+        if self.synthesis_code in reports and extra:
+            return (f"holds conversations from {', '.join(extra)}, whose survey rows the export lacks, and the "
+                    f"synthesis ({self.synthesis_code}) would pool them; give the conversations of "
+                    f"{', '.join(c for c in self.codes if c in survey)} only, or build the national reports "
+                    f"alone (--country {' '.join(c for c in reports if c != self.synthesis_code)})")
+        return None
 
     def country(self, code: str) -> Country:
         """Return the country with ISO3 ``code``; ValueError listing the codes otherwise."""
@@ -384,13 +466,63 @@ def load_grid(path: Path | str | None = None) -> Grid:
     return _load_grid_cached(p.resolve())
 
 
-def report_folder(code: str, study: Study | None = None) -> str:
-    """Folder of a report under outputs/: the ISO3 code, or the synthesis folder for ALL."""
+def report_folder(code: str, study: Study | None = None, lang: str | None = None) -> str:
+    """Folder of a report under outputs/, as a POSIX path.
+
+    The ISO3 code, or the synthesis folder for the synthesis code; in a language other than
+    :data:`SOURCE_LANGUAGE`, that language's folder below it (``MDA/ro``).
+
+    Raises:
+        ValueError: an unknown report code (the message lists the allowed ones).
+    """
     st = study or load_study()
     if code == st.synthesis_code:
-        return st.synthesis_folder
-    st.country(code)  # raises with the list of allowed codes
-    return code
+        base = st.synthesis_folder
+    else:
+        st.country(code)  # raises with the list of allowed codes
+        base = code
+    return base if lang in (None, SOURCE_LANGUAGE) else f"{base}/{lang}"
+
+
+@dataclass(frozen=True)
+class BuiltReport:
+    """A report folder a build wrote: its code, its language and where it is.
+
+    Attributes:
+        code: the report code (ISO3 or the synthesis code).
+        lang: its language.
+        folder: its folder (``out / report_folder(code, study, lang)``).
+    """
+
+    code: str
+    lang: str
+    folder: Path
+
+
+def built_reports(out: Path | str, study: Study, what: str = "report.html") -> list[BuiltReport]:
+    """Every report folder under ``out`` holding ``what``, in every language.
+
+    Args:
+        out: an output folder.
+        study: the study (the report codes and the synthesis folder).
+        what: a file or folder a report folder must hold (``report.html``, ``sections``).
+
+    Returns:
+        Reports in study order; for each, the source language first, then the others by code.
+    """
+    found: list[BuiltReport] = []
+    for code in study.report_codes:
+        base = Path(out) / report_folder(code, study)
+        if not base.is_dir():
+            continue
+        if (base / what).exists():
+            found.append(BuiltReport(code, SOURCE_LANGUAGE, base))
+        for sub in sorted(base.iterdir()):
+            # A language's folder is named by its code; sections/ and failed/ are not codes.
+            if (sub.name not in ("sections", "failed") and sub.is_dir() and locales.known_language(sub.name)
+                    and (sub / what).exists()):
+                found.append(BuiltReport(code, sub.name, sub))
+    return found
 
 
 def validate_parameters(

@@ -7,7 +7,9 @@ Purpose
     (HTML, Word, PDF) plus ``outputs/index.html``. :func:`build` reads as the four steps,
     each a module of this package:
 
-    * select: the reports and sections asked for, validated once, here, where they enter;
+    * select: the reports and sections asked for, validated once, here, where they enter; with a
+      partner's export, only the reports of the countries it holds (and the synthesis from
+      two countries on), any other asked for refused before anything runs;
     * :mod:`~perspectives.build.plan`: every run's stamp, and which runs are due and why;
     * :mod:`~perspectives.build.schedule`: the due runs in parallel (workers from
       :mod:`~perspectives.build.forkserver` or a process pool, each run through
@@ -24,7 +26,9 @@ Inputs
 Outputs (under ``out``, default ``outputs/``)
     ``<REPORT>/sections/<section_id>/``  one folder per successful run: ``executed.ipynb``,
         ``stamp.json`` and whatever the notebook wrote (``values.json``, ``figures/``,
-        ``tables/``); ``<REPORT>`` is the ISO3 code or ``synthesis``.
+        ``tables/``); ``<REPORT>`` is the ISO3 code or ``synthesis``, followed by
+        ``/<lang>`` for a report in another language than English (``MDA/ro``: see
+        ``perspectives.study.report_folder``), so languages live side by side.
     ``<REPORT>/failed/<section_id>.ipynb``  the partial executed notebook of a failed run
         (and ``<section_id>.log``, the kernel's stderr). A run executes in a hidden folder
         ``<REPORT>/sections/.<section_id>.tmp-*`` and replaces its run folder only on success.
@@ -103,18 +107,31 @@ from perspectives.build.plan import (
     plan_runs,
     read_json,
 )
+from perspectives.build.progress import CONSOLE, RunProgress, progress
 from perspectives.build.publish import Publisher
-from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, clear_stale, execute_all, progress
+from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, clear_stale, execute_all
 from perspectives.files import write_atomic
 from perspectives.hashing import sha256_json
+from perspectives.hints import command
 from perspectives.rawtable import path_problem
-from perspectives.study import Grid, Study, load_grid, load_study, repo_root, report_folder, validate_parameters
+from perspectives.study import (
+    SOURCE_LANGUAGE,
+    SYNTHESIS_MIN_COUNTRIES,
+    Grid,
+    Study,
+    load_grid,
+    load_study,
+    repo_root,
+    report_folder,
+    validate_parameters,
+)
 
 if TYPE_CHECKING:  # only named in annotations: the build imports them when it uses them
     from perspectives.build.forkserver import ForkServer
     from perspectives.pdf import Printer
 
-__all__ = ["BuildResult", "RunError", "RunResult", "Warm", "build", "check_configuration", "library_dependencies"]
+__all__ = ["BuildResult", "RunError", "RunProgress", "RunResult", "Warm", "build", "check_configuration",
+           "library_dependencies", "select_reports"]
 
 
 def build(
@@ -138,11 +155,14 @@ def build(
     warm: Warm | None = None,
     id_column: str | None = None,
     strict: bool = False,
+    on_progress: Callable[[RunProgress], None] | None = None,
 ) -> BuildResult:
     """Run the grid for the selected reports and sections, then assemble their reports.
 
     Args:
-        countries: report codes (ISO3, or the synthesis code); None selects every report.
+        countries: report codes (ISO3, or the synthesis code); None selects every report:
+            with ``data_path``, the reports of the countries the export holds, and the
+            synthesis when it holds at least two.
         sections: section ids of the grid; None selects every section.
         data_path: a survey export to use instead of the embedded one.
         conversations_path: a conversations file to use instead of the embedded one.
@@ -165,6 +185,8 @@ def build(
             rule: the study's id column, else the tools' own ids).
         strict: fail the build when a report in another language than English shows English
             text (:func:`perspectives.untranslated.strict_failures` names each string and where).
+        on_progress: called after each run with the runs done, the total and the estimate of
+            the time left (:class:`perspectives.build.progress.RunProgress`).
 
     Returns:
         What happened to every run and report.
@@ -172,8 +194,10 @@ def build(
     Raises:
         ValueError: an unknown report code, section, engine, language or parameter, or a
             missing data file, before anything runs; or a partner export that cannot be read
-            exactly (``readers.DataError``), before anything is written; or a configuration
-            file with a mistake (``config.ConfigError``), before any run.
+            exactly (``readers.DataError``), or a report asked for that the export's countries
+            cannot give, or conversations that do not go with them, before anything is
+            written; or a configuration file with a mistake (``config.ConfigError``), before
+            any run.
         RuntimeError: another build holds the output folder.
     """
     t_start = time.perf_counter()
@@ -181,26 +205,25 @@ def build(
     root = (root or repo_root()).resolve()
     st = study or load_study(root / "params" / "study.yml")
     gr = grid or load_grid(root / "params" / "grid.yml")
+    out_given = out  # as the caller wrote it, for a command to print
     out = Path(out)
     out = (out if out.is_absolute() else Path.cwd() / out).resolve()
 
     # select: what was asked for is validated once, here, where it enters
-    reports, section_ids, params = _select(st, gr, countries, sections, data_path, conversations_path, lang,
-                                           id_column)
+    section_ids = _sections(gr, sections)
     result = BuildResult()
     library = LibraryIndex(root / "lib", package, FileHasher(), remembered=out / IMPORTS_FILE)
     lock = root / "requirements.lock"
-    validated: ValidatedExport | None = None
-    if not dry_run:
-        # A partner's export is read and validated before anything is written, the lock file
-        # and the output folder included: a refused file leaves no trace.
-        validated = _preflight(data_path, conversations_path, id_column, out=out, root=root, library=library,
-                               lock=lock)
+    again = _Again(data_path, conversations_path, id_column, lang, sections, out_given)
+    reports, validated = _choose(st, gr, countries, again, out, root, library)
+    params = {code: validate_parameters({"country": code, **_given(lang, data_path, conversations_path, id_column)},
+                                        st, gr) for code in reports}
     with contextlib.ExitStack() as held:
         if not dry_run:
             # One build at a time per output folder, taken before anything is said or read.
             held.enter_context(build_lock(out))
-            clear_stale([out / report_folder(code, st) / "sections" for code in reports])
+            held.enter_context(CONSOLE.keep_status())
+            clear_stale([out / report_folder(code, st, lang) / "sections" for code in reports])
             if validated is not None:
                 validated.remember()
         # plan
@@ -215,7 +238,9 @@ def build(
             # language (one message naming file, line and fix; a build with nothing to run
             # reads only the study and the grid, validated as they load).
             check_configuration(root, lang)
-        progress(f"perspectives build: {len(runs)} runs, {len(todo)} to execute, {len(runs) - len(todo)} up to date")
+        progress(f"perspectives build: {len(runs)} runs, {len(todo)} to execute, {len(runs) - len(todo)} up to date"
+                 + (f"; in {lang}, beside the other languages (each report's {lang}/ folder)"
+                    if lang != SOURCE_LANGUAGE else ""))
         results = {r.key: RunResult(r.report, r.section.id, r.section.notebook, "skipped")
                    for r in runs.values() if r.reason is None}
         if dry_run:
@@ -226,7 +251,7 @@ def build(
             return result
         warm = warm or Warm()
         publisher = Publisher(result, reports, out, root, st, gr, jobs, printer=warm.printer,
-                              on_html=warm.on_html, force=force)
+                              on_html=warm.on_html, force=force, lang=lang)
         if todo:
             todo = _start_order(todo, st)
             try:
@@ -235,7 +260,7 @@ def build(
                 execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,
                             _preload(todo, library), on_report_done=publisher.report_done,
                             warm=_warm_up(todo, st, package, out), server=warm.server,
-                            synthesis=st.synthesis_code)
+                            synthesis=st.synthesis_code, on_progress=on_progress)
             except BaseException:
                 # Interrupted (Ctrl-C) or broken: stop assembling and close the browser;
                 # reports already written stay, the rest keep their previous version.
@@ -252,6 +277,47 @@ def build(
     result.seconds = time.perf_counter() - t_start
     progress(result.summary())
     return result
+
+
+def select_reports(countries: Iterable[str] | None = None, data_path: str | Path | None = None,
+                   conversations_path: str | Path | None = None, lang: str = SOURCE_LANGUAGE, *,
+                   id_column: str | None = None, out: Path | str = Path("outputs"), root: Path | None = None,
+                   study: Study | None = None, grid: Grid | None = None, package: str = "perspectives") -> list[str]:
+    """The reports :func:`build` would build with these arguments; nothing is built or written.
+
+    With a partner's export, those of the countries it holds (and the synthesis from two on),
+    read from the export or from the output folder's record of it.
+
+    Raises:
+        ValueError: as :func:`build` before anything runs (an unknown code, a refused export, a
+            report the export cannot give, conversations that do not go with it).
+    """
+    root = (root or repo_root()).resolve()
+    st = study or load_study(root / "params" / "study.yml")
+    gr = grid or load_grid(root / "params" / "grid.yml")
+    resolved = Path(out) if Path(out).is_absolute() else Path.cwd() / out
+    library = LibraryIndex(root / "lib", package, FileHasher())
+    reports, _ = _choose(st, gr, countries, _Again(data_path, conversations_path, id_column, lang, None, out),
+                         resolved.resolve(), root, library)
+    return reports
+
+
+def _choose(study: Study, grid: Grid, countries: Iterable[str] | None, again: _Again, out: Path, root: Path,
+            library: LibraryIndex) -> tuple[list[str], ValidatedExport | None]:
+    """The reports to build and the export's validation, everything checked before anything is written.
+
+    A partner's export is read and validated before anything is written, the lock file and
+    the output folder included: a refused file leaves no trace. Its countries decide the
+    reports (a dry run reads it too, and writes nothing).
+    """
+    asked = _asked(study, grid, countries, again.data_path, again.conversations_path, again.lang, again.id_column)
+    validated = _preflight(again.data_path, again.conversations_path, again.id_column, out=out, root=root,
+                           library=library, lock=root / "requirements.lock")
+    reports = _reports(study, asked, validated, again)
+    _conversations_fit(study, reports, validated, again.conversations_path)
+    if again.data_path is not None and again.conversations_path is None:
+        progress(f"conversations: {study.data['conversations']}, the study's own (--conversations PATH gives yours)")
+    return reports, validated
 
 
 @dataclass
@@ -284,32 +350,127 @@ def check_configuration(root: Path, lang: str) -> None:
     load_catalogue(lang, root / "params" / "i18n")
 
 
-def _select(study: Study, grid: Grid, countries: Iterable[str] | None, sections: Iterable[str] | None,
-            data_path: str | Path | None, conversations_path: str | Path | None, lang: str,
-            id_column: str | None = None) -> tuple[list[str], list[str], dict[str, dict[str, object]]]:
-    """The reports (study order), sections (grid order) and each report's checked parameters.
+def _given(lang: str, data_path: str | Path | None, conversations_path: str | Path | None,
+           id_column: str | None) -> dict[str, object]:
+    """The notebook parameters every report of a build shares."""
+    return {"lang": lang, "data_path": data_path, "conversations_path": conversations_path,
+            **({"id_column": id_column} if id_column else {})}
+
+
+def _asked(study: Study, grid: Grid, countries: Iterable[str] | None, data_path: str | Path | None,
+           conversations_path: str | Path | None, lang: str, id_column: str | None = None) -> list[str] | None:
+    """The report codes asked for (None: not named), each checked with the build's parameters.
 
     Raises:
-        ValueError: an unknown code, section, language or parameter; a missing data file.
+        ValueError: an unknown code, language or parameter; a data path that is not a file.
     """
-    wanted = list(dict.fromkeys(countries)) if countries else list(study.report_codes)
-    given = {"lang": lang, "data_path": data_path, "conversations_path": conversations_path,
-             **({"id_column": id_column} if id_column else {})}
-    params = {code: validate_parameters({"country": code, **given}, study, grid) for code in wanted}
-    reports = [code for code in study.report_codes if code in params]
-    section_ids = list(grid.section_ids)
-    if sections:
-        wanted_s = list(dict.fromkeys(sections))
-        for s in wanted_s:
-            grid.section(s)  # raises listing the allowed ids
-        section_ids = [s for s in section_ids if s in wanted_s]
+    wanted = list(dict.fromkeys(countries)) if countries else None
+    given = _given(lang, data_path, conversations_path, id_column)
+    for code in wanted or [study.synthesis_code]:
+        validate_parameters({"country": code, **given}, study, grid)
     for p in (data_path, conversations_path):
         # A folder, a named pipe, a device or a broken link is refused for what it is (a
         # pipe is never opened, so the build cannot wait on it).
         problem = path_problem(p) if p is not None else None
         if problem is not None:
             raise ValueError(problem.text(Path(p).name))
-    return reports, section_ids, params
+    return wanted
+
+
+def _sections(grid: Grid, sections: Iterable[str] | None) -> list[str]:
+    """The section ids asked for, in grid order (all of them when none is named).
+
+    Raises:
+        ValueError: an unknown section (the message lists the allowed ids).
+    """
+    section_ids = list(grid.section_ids)
+    if sections:
+        wanted_s = list(dict.fromkeys(sections))
+        for s in wanted_s:
+            grid.section(s)  # raises listing the allowed ids
+        section_ids = [s for s in section_ids if s in wanted_s]
+    return section_ids
+
+
+@dataclass(frozen=True)
+class _Again:
+    """How the build was asked for, to write the command that builds what the export holds."""
+
+    data_path: str | Path | None
+    conversations_path: str | Path | None
+    id_column: str | None
+    lang: str
+    sections: Iterable[str] | None
+    out: Path | str
+
+    def command(self, reports: Iterable[str]) -> str:
+        """The build command for ``reports``, every other option as given."""
+        words: list[str | Path] = ["build"]
+        for option, value in (("--data", self.data_path), ("--conversations", self.conversations_path),
+                              ("--id-column", self.id_column)):
+            if value:
+                words += [option, value]
+        words += ["--country", *reports, "--lang", self.lang]
+        if self.sections:
+            words += ["--section", *dict.fromkeys(self.sections)]
+        if Path(self.out) != Path("outputs"):
+            words += ["--out", self.out]
+        return command(*words)
+
+
+def _reports(study: Study, asked: list[str] | None, validated: ValidatedExport | None, again: _Again) -> list[str]:
+    """The reports to build, in study order.
+
+    Without a partner export, those asked for (every report when none is named). With one,
+    the reports its countries give (:meth:`Study.reports_for`): all of them when none is
+    named, and a report asked for that they cannot give is refused.
+
+    Raises:
+        ValueError: a report asked for that the export cannot give, in one sentence naming the
+            countries it holds and the command that builds them.
+    """
+    if validated is None or validated.countries is None:
+        return [code for code in study.report_codes if asked is None or code in asked]
+    present = study.present(validated.countries)
+    possible = study.reports_for(present)
+    if asked is None:
+        return list(possible)
+    refused = [code for code in asked if code not in possible]
+    if not refused:
+        return [code for code in study.report_codes if code in asked]
+    names = ", ".join(f"{study.country(c).name} ({c})" for c in present) or "no country"
+    why = [f"no responses from {', '.join(c for c in refused if c != study.synthesis_code)}"] \
+        if any(c != study.synthesis_code for c in refused) else []
+    if study.synthesis_code in refused:
+        why.append(f"the synthesis ({study.synthesis_code}) pools at least {SYNTHESIS_MIN_COUNTRIES} countries")
+    run = f"; build what it holds with: {again.command(possible)}" if possible else ""
+    raise ValueError(f"{validated.file} holds eligible responses from {names} only, so it cannot build "
+                     f"{', '.join(refused)} ({'; '.join(why)}){run}")
+
+
+def _conversations_fit(study: Study, reports: list[str], validated: ValidatedExport | None,
+                       conversations_path: str | Path | None) -> None:
+    """Refuse conversations that do not go with the reports planned (:meth:`Study.conversations_problem`).
+
+    Checked when a partner gives conversations, or an export with the study's own
+    conversations and a synthesis to pool them; the study's embedded pair always fits.
+
+    Raises:
+        ValueError: one sentence naming the file, the countries and the fix.
+    """
+    partner_survey = validated is not None and validated.countries is not None
+    if conversations_path is None and not (partner_survey and study.synthesis_code in reports):
+        return
+    from perspectives.qualitative import load_conversations
+
+    held = frozenset(load_conversations(conversations_path)["country"])
+    survey = frozenset(study.present(validated.countries)) if partner_survey and validated.countries is not None \
+        else frozenset(study.codes)
+    problem = study.conversations_problem(reports, survey, held)
+    if problem is not None:
+        name = Path(conversations_path).name if conversations_path is not None else \
+            f"{Path(study.data['conversations']).name} (the study's own conversations)"
+        raise ValueError(f"{name} {problem}")
 
 
 # The library modules' imports as a previous build found them, by module and content (a
@@ -328,22 +489,30 @@ class ValidatedExport:
     """A survey export validated now or by a previous build into the same output folder.
 
     Attributes:
-        out: the output folder.
-        key: SHA-256 over everything the reading depends on (see :func:`_validation_key`).
-        lines: what the reader said (file, responses, layout, id column, normalisation counts).
+        out: the output folder (None: nothing is remembered).
+        key: SHA-256 over everything the reading depends on (see :func:`_validation_key`);
+            None when nothing is remembered.
+        lines: what the reader said (file, responses, layout, id column, normalisation
+            counts, eligible responses by country).
+        countries: eligible completes by ISO3 code (counts only, never a row): the countries
+            the export holds, which decide the reports it builds.
+        file: the export's file name.
         new: whether this build read the export (False: a previous build's record matched).
     """
 
-    out: Path
-    key: str
+    out: Path | None
+    key: str | None
     lines: list[str]
+    countries: dict[str, int] | None = None
+    file: str = ""
     new: bool = True
 
     def remember(self) -> None:
         """Write the record atomically (called under the build lock); nothing when not new."""
-        if not self.new:
+        if not self.new or self.out is None or self.key is None:
             return
-        write_atomic(self.out / VALIDATED_FILE, json.dumps({"key": self.key, "lines": self.lines}, indent=1) + "\n")
+        write_atomic(self.out / VALIDATED_FILE, json.dumps(
+            {"key": self.key, "lines": self.lines, "countries": self.countries}, indent=1, sort_keys=True) + "\n")
 
 
 def _validation_key(data_path: Path, id_column: str | None, root: Path, library: LibraryIndex,
@@ -361,6 +530,43 @@ def _validation_key(data_path: Path, id_column: str | None, root: Path, library:
                         "environment": hasher(lock) if lock.is_file() else "none"})
 
 
+def _remembered(out: Path, key: str, file: str) -> ValidatedExport | None:
+    """The record a previous build left for ``key``, or None (missing, another key, another shape)."""
+    before = read_json(out / VALIDATED_FILE)
+    if not isinstance(before, dict) or before.get("key") != key:
+        return None
+    lines, countries = before.get("lines"), before.get("countries")
+    if not (isinstance(lines, list) and all(isinstance(x, str) for x in lines)):
+        return None
+    if not (isinstance(countries, dict) and all(isinstance(k, str) and type(v) is int and v >= 0
+                                                for k, v in countries.items())):
+        return None  # a record of an earlier version, without the countries: read again
+    return ValidatedExport(out, key, lines, countries, file, new=False)
+
+
+def _read_export(data_path: str | Path, id_column: str | None) -> tuple[list[str], dict[str, int]]:
+    """Read and validate an export: what the reader said, and eligible completes by country.
+
+    Raises:
+        DataError: the export cannot be used as it is.
+    """
+    from perspectives.readers import load_survey
+
+    survey = load_survey(data_path, id_column=id_column)
+    read = survey.read
+    lines = []
+    if read is not None:
+        # The partner sees what was read and what was changed (counts only), as `check` says.
+        lines.append(f"read {read.file}: {read.responses} responses; layout: {read.tool}; id column: "
+                     f"{read.id_column or 'none'}")
+        lines += [f"    normalised: {item.what} ({item.cells})" for item in read.normalisations]
+    counts = survey.eligible["country"].value_counts()
+    countries = {str(code): int(n) for code, n in sorted(counts.items())}
+    lines.append("    eligible responses by country: " + (", ".join(f"{c} {n}" for c, n in countries.items())
+                                                         or "none"))
+    return lines, countries
+
+
 def _preflight(data_path: str | Path | None, conversations_path: str | Path | None,
                id_column: str | None = None, *, out: Path | None = None, root: Path | None = None,
                library: LibraryIndex | None = None, lock: Path | None = None) -> ValidatedExport | None:
@@ -368,41 +574,30 @@ def _preflight(data_path: str | Path | None, conversations_path: str | Path | No
 
     A bad export raises ``readers.DataError`` (or ``qualitative.QualitativeDataError``), both
     ``ValueError``: the command line prints the one message and exits 2. A good one is
-    summarised on stderr: what was read, and each normalisation with its count. The embedded
-    default data are validated by the test suite, so they are not read again here.
+    summarised on stderr: what was read, each normalisation with its count, and the eligible
+    responses by country. The embedded default data are validated by the test suite, so they
+    are not read again here.
 
     An export whose bytes, id column, reading code, form and environment are those a previous
     build into ``out`` validated (its record, :data:`VALIDATED_FILE`) is not read again: its
     summary is repeated as then.
 
     Returns:
-        The export's validation, for the build to remember once it holds the output folder;
-        None without a partner export or without ``out``, ``root``, ``library`` and ``lock``.
+        The export's validation (its countries decide the reports; the build remembers it
+        once it holds the output folder, given ``out``, ``root``, ``library`` and ``lock``);
+        None without a partner export.
     """
     validated = None
     if data_path is not None:
+        file = Path(data_path).name
         key = None
         if out is not None and root is not None and library is not None and lock is not None:
             key = _validation_key(Path(data_path), id_column, root, library, lock)
-            before = read_json(out / VALIDATED_FILE)
-            lines = before.get("lines") if isinstance(before, dict) and before.get("key") == key else None
-            if isinstance(lines, list) and all(isinstance(x, str) for x in lines):
-                validated = ValidatedExport(out, key, lines, new=False)
+            validated = _remembered(out, key, file)
         if validated is None:
-            from perspectives.readers import load_survey
-
-            read = load_survey(data_path, id_column=id_column).read
-            lines = []
-            if read is not None:
-                # The partner sees what was read and what was changed (counts only), as `check` says.
-                lines.append(f"read {read.file}: {read.responses} responses; layout: {read.tool}; id column: "
-                             f"{read.id_column or 'none'}")
-                lines += [f"    normalised: {item.what} ({item.cells})" for item in read.normalisations]
-            if out is not None and key is not None:
-                validated = ValidatedExport(out, key, lines)
-        else:
-            lines = validated.lines
-        for line in lines:
+            lines, countries = _read_export(data_path, id_column)
+            validated = ValidatedExport(out if key is not None else None, key, lines, countries, file)
+        for line in validated.lines:
             progress(line)
     if conversations_path is not None:
         from perspectives.qualitative import load_conversations

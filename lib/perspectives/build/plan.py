@@ -349,7 +349,8 @@ class PlannedRun:
         section: its section of the grid.
         params: the validated notebook parameters (``output_dir`` is added at execution).
         notebook: absolute path of the section notebook.
-        run_dir: the run's folder under ``outputs/<report folder>/sections/``.
+        run_dir: the run's folder under ``outputs/<report folder>/sections/`` (the report
+            folder is the language's: ``study.report_folder``).
         stamp: the stamp this run writes when it succeeds.
         reason: why it is due; None when it is up to date.
         deps: keys of upstream runs that execute in this build (``after:``).
@@ -474,8 +475,9 @@ def plan_runs(*, root: Path, study: Study, sections: Iterable[GridSection], sele
     wanted = set(selected)
     order = [s for s in topological(sections) if s.id in wanted]
     for report in reports:
-        folder = out / report_folder(report, study)
         report_params = params[report]
+        # A report in each language has its own folder, so their stamps never meet.
+        folder = out / report_folder(report, study, report_params.get("lang"))
         for sec in order:
             nb_path = notebooks.get(sec.id)
             if nb_path is None:

@@ -16,22 +16,25 @@ Inputs
     The run folders of each report, the study and grid, the build's result (filled in).
 
 Outputs
-    ``<out>/<report>/report.html|docx|pdf`` (see :mod:`perspectives.assemble`) and
-    ``<out>/index.html``; the reports written, unchanged and not written, in the result.
+    ``<out>/<report folder>/report.html|docx|pdf`` (see :mod:`perspectives.assemble`; the
+    report folder is the language's, ``study.report_folder``) and ``<out>/index.html``; the
+    reports written, unchanged and not written, in the result; a line on stderr for each
+    report assembled and each printed, with its time.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from perspectives.build.outcome import BuildResult
-from perspectives.study import Grid, Study, report_folder
+from perspectives.build.progress import progress
+from perspectives.study import SOURCE_LANGUAGE, Grid, Study, report_folder
 
 __all__ = ["Publisher"]
 
@@ -49,7 +52,8 @@ class Publisher:
 
     def __init__(self, result: BuildResult, reports: list[str], out: Path, root: Path,
                  study: Study, grid: Grid, jobs: int | None, printer: Any = None,
-                 on_html: Callable[[str], None] | None = None, force: bool = False) -> None:
+                 on_html: Callable[[str], None] | None = None, force: bool = False,
+                 lang: str = SOURCE_LANGUAGE) -> None:
         """Make a publisher for one build.
 
         Args:
@@ -67,10 +71,12 @@ class Publisher:
                 Word and PDF files), e.g. to reload it in a browser.
             force: assemble and print every report again (``build --force``): a forced run
                 keeps its stamp, and a report is otherwise compared by its runs' stamps.
+            lang: the reports' language (their folders are the language's).
         """
         self._own_printer = printer is None
         self._on_html = on_html
         self._force = force
+        self.lang = lang
         self.result, self.reports, self.out, self.root = result, reports, out, root
         self.study, self.grid = study, grid
         self.forbidden = [str(out), str(root), str(Path.home())]
@@ -130,20 +136,32 @@ class Publisher:
             printer.warm_up((assemble.TEMPLATES / "report.css").read_text(encoding="utf-8"))
         except Exception as exc:  # noqa: BLE001 - a failed warm-up (or an abort during it) costs
             # only time: each report's own print says loudly if the browser fails.
-            print(f"note: the PDF printer's warm-up failed ({exc})", file=sys.stderr)
+            progress(f"note: the PDF printer's warm-up failed ({exc})")
+
+    def folder(self, code: str) -> Path:
+        """The folder of report ``code`` in the build's language."""
+        return self.out / report_folder(code, self.study, self.lang)
+
+    def _label(self, code: str) -> str:
+        """How the progress lines name a report: its folder under the output folder (``MDA/ro``)."""
+        return report_folder(code, self.study, self.lang)
 
     def _assemble_one(self, code: str) -> str:
         from perspectives import assemble
 
+        started = time.perf_counter()
         try:
             # The PDF starts printing as soon as the HTML is written, while the Word file is made.
-            written = assemble.assemble_report(code, self.out / report_folder(code, self.study),
+            written = assemble.assemble_report(code, self.folder(code),
                                                self.study, self.grid, self.root, forbidden=self.forbidden,
                                                force=self._force, print_pdf=self._queue_print)
         except assemble.AssemblyError as exc:
             self._outcome[code] = ("not_written", str(exc))
             return "not_written"
         self._outcome[code] = ("written" if written else "unchanged", "")
+        if written:
+            progress(f"{self._label(code)}: report.html and report.docx written in "
+                     f"{time.perf_counter() - started:.1f}s")
         return "written" if written else "unchanged"
 
     def _queue_print(self, code: str, html_path: Path, seal: Callable[[], None]) -> None:
@@ -159,15 +177,18 @@ class Publisher:
         if printer is None and pdf.pdf_wanted():
             # No browser on this machine: the report is complete without a PDF, as said.
             html_path.with_suffix(".pdf").unlink(missing_ok=True)  # the print of an earlier HTML
-            print(f"{code}: report.pdf skipped: {self._no_printer}", file=sys.stderr)
+            progress(f"{self._label(code)}: report.pdf skipped: {self._no_printer}")
         else:
+            started = time.perf_counter()
             try:
-                pdf.write_pdf(code, html_path, printer)
+                printed = pdf.write_pdf(code, html_path, printer)
             except pdf.PrintError as exc:
                 # The HTML and Word files are written but not stamped: the next build
                 # assembles and prints the report again.
                 self._not_printed[code] = f"report.pdf not printed: {exc}; the next build prints it again"
                 return
+            if printed:
+                progress(f"{self._label(code)}: report.pdf printed in {time.perf_counter() - started:.1f}s")
         seal()
 
     def abort(self) -> None:

@@ -20,9 +20,10 @@ Inputs
     engine and its settings.
 
 Outputs
-    Run folders under ``<out>/<report>/sections/``, failure markers, one
-    :class:`perspectives.build.outcome.RunResult` per run (in ``results``), progress lines
-    on stderr.
+    Run folders under ``<out>/<report folder>/sections/``, failure markers, one
+    :class:`perspectives.build.outcome.RunResult` per run (in ``results``), the runs done
+    out of the total with an estimate of the time left on stderr
+    (:mod:`perspectives.build.progress`).
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ from typing import Any
 from perspectives.build.forkserver import ForkServer, fork_available
 from perspectives.build.outcome import RunError, RunResult
 from perspectives.build.plan import PlannedRun
+from perspectives.build.progress import RunCounter, RunProgress, progress
 from perspectives.build.run import RunOutcome, RunTask, execute
 from perspectives.files import write_atomic
+from perspectives.hints import shown_path
 
 __all__ = [
     "DEFAULT_ENGINE",
@@ -86,11 +89,6 @@ KERNEL_ENV: dict[str, str] = {
     # Set iteration order and hash() must not differ between builds.
     "PYTHONHASHSEED": "0",
 }
-
-
-def progress(msg: str) -> None:
-    """One progress line on stderr."""
-    print(msg, file=sys.stderr, flush=True)
 
 
 def choose_engine(engine: str | None) -> str:
@@ -231,6 +229,7 @@ def execute_all(
     warm: tuple[str, dict[str, Any]] | None = None,
     server: ForkServer | None = None,
     synthesis: str = "",
+    on_progress: Callable[[RunProgress], None] | None = None,
 ) -> None:
     """Execute runs in parallel, dependents once their upstream runs succeeded.
 
@@ -251,13 +250,13 @@ def execute_all(
             preview); the fork engine then uses it and leaves it running. Its preload and
             warm-up are the caller's business.
         synthesis: the synthesis's code (what a national run's pooled values name).
+        on_progress: called after each run with the count and the estimate of the time left.
     """
     # Runs execute in hidden folders beside their target (same filesystem, so the final
     # rename is atomic, and output_dir's parent is the report's sections/ folder, where an
     # `after:` section finds its siblings). Leftovers of an interrupted build go first.
     clear_stale({run.run_dir.parent for run in todo})
-    n_total = len(todo)
-    done_count = 0
+    counter = RunCounter(len(todo), on_progress)
     home = str(Path.home())
     # Replacements applied to executed notebooks: longest (most specific) first.
     base_repl = sorted(
@@ -270,12 +269,8 @@ def execute_all(
     failed_in_report: set[str] = set()
 
     def finish(run: PlannedRun, res: RunResult) -> None:
-        nonlocal done_count
-        done_count += 1
         results[run.key] = res
-        state = "" if res.status == "ok" else " FAILED"
-        progress(f"[{done_count}/{n_total}] {run.report} {run.section.id}{state} "
-                 f"{res.seconds:.1f}s (reason: {run.reason})")
+        counter.finished(run.report, run.section.id, res.seconds, run.reason, res.status != "ok")
         if res.status != "ok":
             failed_in_report.add(run.report)
         left_in_report[run.report] -= 1
@@ -283,13 +278,15 @@ def execute_all(
             on_report_done(run.report, run.report in failed_in_report)
 
     def fail_marker(run: PlannedRun) -> Path:
-        return out / run.run_dir.parent.parent.name / "failed" / f"{run.section.id}.ipynb"
+        # <report folder>/failed/, beside sections/ (a language's folder has its own)
+        return run.run_dir.parent.parent / "failed" / f"{run.section.id}.ipynb"
 
     waiting = list(todo)
     for run in [r for r in waiting if r.pre_error]:
         waiting.remove(run)
         finish(run, _failure(run, "ContractError", str(run.pre_error)))
     if not waiting:
+        counter.close()
         return
     env = run_environment(lib_dir)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(waiting)))
@@ -348,6 +345,7 @@ def execute_all(
                         replacements=[(str(tmp), "."), *base_repl],
                     )
                     futures[submit(task)] = (run, tmp)
+                    counter.start()
 
         submit_ready()
         while futures:
@@ -362,8 +360,9 @@ def execute_all(
                 except Exception as exc:  # noqa: BLE001 - a dead worker fails one run only
                     outcome = RunOutcome(run.key, False, 0.0, {"cell_index": None, "cell_source": "",
                                                                "ename": type(exc).__name__, "evalue": str(exc)})
-                finish(run, _settle(run, tmp, outcome, fail_marker(run), out))
+                finish(run, _settle(run, tmp, outcome, fail_marker(run)))
             submit_ready()
+    counter.close()
 
 
 # A run that failed on the output folder's file system stops the build: every run after it
@@ -393,7 +392,7 @@ def disk_trouble(folder: Path, error: dict[str, Any] | None) -> OSError | None:
     return None
 
 
-def _settle(run: PlannedRun, tmp: Path, outcome: RunOutcome, marker: Path, out: Path) -> RunResult:
+def _settle(run: PlannedRun, tmp: Path, outcome: RunOutcome, marker: Path) -> RunResult:
     """Move a finished run's folder into place, or keep what a failed run left; its result."""
     log = Path(str(tmp) + ".log")
     if outcome.ok:
@@ -418,8 +417,8 @@ def _settle(run: PlannedRun, tmp: Path, outcome: RunOutcome, marker: Path, out: 
         trouble = disk_trouble(run.run_dir.parent, outcome.error)
         if trouble is not None:
             raise trouble
+        # Named as the person building opens it: from their folder (the output folder as given).
         result = RunResult(run.report, run.section.id, run.section.notebook, "failed", run.reason,
-                           outcome.seconds, RunError.from_dict(outcome.error or {}),
-                           marker.relative_to(out).as_posix())
+                           outcome.seconds, RunError.from_dict(outcome.error or {}), shown_path(marker))
     log.unlink(missing_ok=True)
     return result
