@@ -66,6 +66,7 @@ from typing import Any
 
 from . import i18n, locales, msgids
 from .files import write_atomic
+from .hints import shown_path
 from .study import load_study, report_folder
 
 __all__ = [
@@ -601,10 +602,17 @@ def _shown(text: str, width: int = 100) -> str:
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
-def describe(code: str, audit: Audit, folder_name: str, shown: int | None = 25) -> list[str]:
-    """The lines that tell a reader's English in one report (``shown``: how many strings, None for all)."""
+def describe(code: str, audit: Audit, listed_in: str, shown: int | None = 25) -> list[str]:
+    """The lines that tell a reader's English in one report.
+
+    Args:
+        code: the report's code.
+        audit: what the reader meets in English.
+        listed_in: the list's path as the user can open it from where they ran the command.
+        shown: how many strings to name (None: all).
+    """
     lines = [f"{code}: {audit.count} English string(s) a reader meets in the '{audit.lang}' report "
-             f"({audit.translated} of {audit.met} strings read translated; listed in {folder_name}/{MISSING_FILE}):"]
+             f"({audit.translated} of {audit.met} strings read translated; listed in {listed_in}):"]
     for finding in audit.findings[:shown]:
         lines.append(f"    [{finding.status}] {_shown(finding.text)}")
         where = ", ".join(_shown(p, 70) for p in finding.places[:2])
@@ -626,7 +634,7 @@ def report_missing(code: str, folder: Path, lang: str) -> Audit | None:
         path.unlink(missing_ok=True)
         return audit
     write_atomic(path, json.dumps(audit.to_json(), indent=1, ensure_ascii=False) + "\n")
-    print("\n".join(describe(code, audit, Path(folder).name)), file=sys.stderr)
+    print("\n".join(describe(code, audit, shown_path(path))), file=sys.stderr)
     return audit
 
 
@@ -636,7 +644,7 @@ def strict_failures(folders: Mapping[str, Path]) -> dict[str, list[str]]:
     for code, folder in folders.items():
         audit = read_audit(folder)
         if audit is not None and audit.count:
-            out[code] = describe(code, audit, Path(folder).name, shown=None)
+            out[code] = describe(code, audit, shown_path(Path(folder) / MISSING_FILE), shown=None)
     return out
 
 
