@@ -315,7 +315,8 @@ def _summary(folder: Path, conditions: set[str]) -> str:
                   conditions | {"always", "national"})
     labels = {"stigma_shame": "Stigma and shame", "fear_response": "Fear of how others will react",
               "sex_taboo": "Sex is a taboo subject"}
-    text, _ = executive_summary(texts, folder / "sections", "MDA", "ALL", lambda topic: labels,
+    values = json.loads((folder / "sections" / "disclosure" / "values.json").read_text(encoding="utf-8"))
+    text, _ = executive_summary(texts, values, "MDA", "ALL", lambda topic: labels,
                                 {"barriers": {"kind": "multi"}}, spec_path=folder / "summary.yml")
     return text
 
