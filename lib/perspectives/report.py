@@ -461,7 +461,8 @@ class Section:
                 metadata={"perspectives": {"kind": "caption", "of": "table"}})
         # The metadata lets other renderers (DOCX) rebuild a native table from the CSV.
         settings = disclosure.settings()
-        notes = [self.t(n) for n in disclosure.notes_for([table], settings.threshold, settings.reliability_min_n)]
+        notes = [self._note_text(n) for n in disclosure.notes_for([table], settings.threshold,
+                                                                   settings.reliability_min_n)]
         display(HTML(frame.to_html(classes="report-table", na_rep="", border=0)),
                 metadata={"perspectives": {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption,
                                            **({"result": result} if result else {}),
