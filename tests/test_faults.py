@@ -322,11 +322,12 @@ def test_a_remembered_export_validation_of_the_wrong_shape_reads_the_export_agai
 
 
 MARKER = "Kestrelquill"  # a word found nowhere else, added to one section's text
-NOTEBOOK, SECTION = "notebooks/07_recommendations.ipynb", "recommendations"
+# A section that runs after no other (params/grid.yml), so it builds alone, with a Markdown cell.
+NOTEBOOK, SECTION = "notebooks/06_prevention.ipynb", "prevention"
 
 
 def _mark(checkout: Path) -> None:
-    """Add a sentence with :data:`MARKER` to the recommendations' first Markdown cell."""
+    """Add a sentence with :data:`MARKER` to the section's first Markdown cell."""
     path = checkout / NOTEBOOK
     notebook = json.loads(path.read_text(encoding="utf-8"))
     cell = next(c for c in notebook["cells"] if c["cell_type"] == "markdown")

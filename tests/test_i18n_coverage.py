@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from perspectives import i18n, msgids, untranslated
+from perspectives.report import runs_before
 from perspectives.study import load_study, repo_root
 
 ROOT = repo_root()
@@ -105,6 +106,25 @@ def test_a_template_counts_once_whatever_fills_it_and_a_translation_claims_first
     assert (audit.count, audit.met, audit.translated) == (2, 2, 0)
 
 
+def test_a_title_shown_without_its_closing_full_stop_is_named_by_its_key(tmp_path, catalogues) -> None:
+    """A recommendation's title is a heading, and an insight's sits inside a sentence, without the stop."""
+    (catalogues / "ro.yml").write_text('"Let children report anonymously.": {text: "Raportare anonimă."}\n',
+                                       encoding="utf-8")
+    keys = {k: msgids.Msgid(k) for k in ("Make reporting channels easy to find.", "Let children report anonymously.",
+                                         "The experts at the roundtable made a related point: {insight_title}.")}
+    auditor = untranslated.Auditor("ro", keys=keys)
+    audit = auditor.audit([untranslated.Segment(text, "here") for text in (
+        "1. Make reporting channels easy to find",
+        "The experts at the roundtable made a related point: Raportare anonimă.",
+        "The experts at the roundtable made a related point: Let children report anonymously.",
+    )])
+    found = {f.text: (f.status, f.occurrences) for f in audit.findings}
+    assert found == {"Make reporting channels easy to find.": ("absent", 1),
+                     "Let children report anonymously.": ("bypassed", 1),
+                     "The experts at the roundtable made a related point: {insight_title}.": ("absent", 2)}
+    assert (audit.count, audit.translated) == (3, 0)
+
+
 def test_word_and_chart_text_are_read(tmp_path) -> None:
     from docx import Document
 
@@ -142,6 +162,14 @@ def test_keys_are_found_in_parameters_notebooks_and_the_library(tmp_path) -> Non
     assert "Insensitive first contact" in codebook and "Insensitive first contact" in found
     # A translator called with a constant, through a subscript, and a chart's axis label.
     assert {"Bar chart", "Heat map", "Share of respondents (%)", "Evidence:"} <= set(found)
+    # The summary's headings, sentences and words for options are text; the analyses and
+    # options its blocks rank, compare or leave out are names.
+    summary = yaml.safe_load((ROOT / "params" / "summary.yml").read_text(encoding="utf-8"))
+    texts = {b["heading"] for b in summary} | {f for b in summary for f in b.get("findings") or []} | {
+        words for b in summary for given in (b.get("labels") or {}).values() for words in given.values()}
+    names = {n for b in summary for key in ("topics", "compare", "exclude") for n in b.get(key) or []}
+    assert texts <= set(found) and "funding of the response" in texts
+    assert names and not names & set(found), sorted(names & set(found))
 
 
 def test_library_calls_resolve_constants_loops_and_defaults(tmp_path) -> None:
@@ -229,12 +257,13 @@ def _run(repo: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True)
 
 
-SECTIONS = ("recommendations", "prevention")
+# The recommendations and the sections they state findings of (run before them: grid.yml's after).
+SECTIONS = ("recommendations", *sorted(runs_before("recommendations")))
 
 
 @pytest.fixture(scope="module")
 def moldova(tmp_path_factory) -> dict[str, object]:
-    """In a copy of the repository: Moldova's recommendations and prevention, in English and in Romanian."""
+    """In a copy of the repository: Moldova's recommendations and what they rest on, in English and in Romanian."""
     repo = _copy(tmp_path_factory.mktemp("i18n") / "repo")
     english = _run(repo, "build", "--country", "MDA", "--section", *SECTIONS, "--out", "out-en", "--jobs", "2")
     assert english.returncode == 0, english.stderr[-3000:]
@@ -277,7 +306,8 @@ def test_strict_build_fails_and_names_each_english_string_and_where(moldova) -> 
     recommendations = yaml.safe_load((ROOT / "data" / "recommendations.yml").read_text(encoding="utf-8"))
     first = recommendations["groups"][0]["items"][0]["title"]
     assert re.search(r"UNTRANSLATED \(--strict\) MDA: \d+ English string\(s\)", done.stderr)
-    assert f"[absent] {first}" in done.stderr and "HTML: Recomandări › list item" in done.stderr
+    # Each recommendation is a heading, its title without the closing full stop: named as its key.
+    assert f"[absent] {first}" in done.stderr and "HTML: Recomandări › heading" in done.stderr
 
 
 def test_every_piece_the_english_build_prints_identically_is_named(moldova) -> None:
@@ -321,7 +351,9 @@ def test_every_piece_the_english_build_prints_identically_is_named(moldova) -> N
         if finding.status == "unknown":  # words no catalogue knows, each printed by the English build
             assert set(re.findall(r"[^\W\d_]+", finding.text)) <= english_words, finding
             continue
-        chunks = [c.strip() for piece in untranslated.visible(finding.text) for c in re.split(r"\{[^}]*\}", piece)]
+        # A title shown as a heading drops its closing full stop.
+        chunks = [c.strip().removesuffix(".") for piece in untranslated.visible(finding.text)
+                  for c in re.split(r"\{[^}]*\}", piece)]
         assert any(len(c) > 3 and c in english_text for c in chunks), finding
 
 
@@ -342,14 +374,15 @@ def test_the_build_the_file_and_the_tool_give_one_count_and_a_translation_remove
     path.write_text(path.read_text(encoding="utf-8") + '"Evidence:": {text: "Dovezi:", review: true}\n'
                     + json.dumps(chosen[1], ensure_ascii=False) + ': {text: "Canale de raportare ușor de găsit.", '
                     "review: true}\n", encoding="utf-8")
-    again = _run(repo, "build", "--country", "MDA", "--section", *SECTIONS, "--lang", "ro", "--out", "out-ro",
+    # Both are printed by the recommendations alone: the sections they read stay as built.
+    again = _run(repo, "build", "--country", "MDA", "--section", "recommendations", "--lang", "ro", "--out", "out-ro",
                  "--jobs", "2")
     assert again.returncode == 0, again.stderr[-3000:]
     after = json.loads((repo / "out-ro" / "MDA" / "missing_translations.json").read_text(encoding="utf-8"))
     assert after["count"] == count - 2
     assert sorted(after["missing"]) == sorted(set(stored["missing"]) - set(chosen))
     html = (repo / "out-ro" / "MDA" / "report.html").read_text(encoding="utf-8")
-    assert "Dovezi:" in html and "Canale de raportare ușor de găsit." in html
+    assert "<strong>Dovezi:</strong>" in html and ">1. Canale de raportare ușor de găsit</h3>" in html
 
 
 # --------------------------------------------------------------------------- every string through a catalogue

@@ -315,7 +315,8 @@ def _summary(folder: Path, conditions: set[str]) -> str:
                   conditions | {"always", "national"})
     labels = {"stigma_shame": "Stigma and shame", "fear_response": "Fear of how others will react",
               "sex_taboo": "Sex is a taboo subject"}
-    text, _ = executive_summary(texts, folder / "sections", "MDA", "ALL", lambda topic: labels,
+    values = json.loads((folder / "sections" / "disclosure" / "values.json").read_text(encoding="utf-8"))
+    text, _ = executive_summary(texts, values, "MDA", "ALL", lambda topic: labels,
                                 {"barriers": {"kind": "multi"}}, spec_path=folder / "summary.yml")
     return text
 
@@ -340,14 +341,24 @@ def test_a_missing_logo_is_refused_when_the_study_loads(tmp_path: Path) -> None:
     from perspectives.study import load_study as load
 
     raw = yaml.safe_load((ROOT / "params" / "study.yml").read_text(encoding="utf-8"))
-    raw["countries"][0]["logo"] = "params/logos/nowhere.png"
-    path = tmp_path / "study.yml"
-    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    with pytest.raises(ValueError, match=r"ALB: logo file 'params/logos/nowhere.png' not found; put the image"):
+    path = tmp_path / "params" / "study.yml"
+    path.parent.mkdir()
+
+    def written(logo: str) -> int:
+        """The study with ALB's logo at ``logo``; the line of that setting."""
+        raw["countries"][0]["logo"] = logo
+        text = yaml.safe_dump(raw)
+        path.write_text(text, encoding="utf-8")
+        return text[: text.index(f"logo: {logo}")].count("\n") + 1
+
+    # Named as every configuration error is: the file from the project, its line, the fix.
+    line = written("params/logos/nowhere.png")
+    with pytest.raises(ValueError, match=rf"^params/study\.yml:{line}: logo file 'params/logos/nowhere\.png' not "
+                                         r"found\. Fix: put the image there, or remove the logo key"):
         load(path)
-    raw["countries"][0]["logo"] = "params/study.yml"
-    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
-    with pytest.raises(ValueError, match="must be a PNG or JPEG"):
+    line = written("params/study.yml")
+    with pytest.raises(ValueError, match=rf"^params/study\.yml:{line}: logo 'params/study\.yml' is not a PNG or "
+                                         r"JPEG file named from the repository root\. Fix: write a path such as "):
         load(path)
 
 

@@ -117,7 +117,8 @@ SOURCES: tuple[Source, ...] = (
     Source("params/grid.yml", PARAMS, keys=frozenset({"title"})),
     Source("params/study.yml", PARAMS, keys=frozenset({"title"})),
     Source("params/analyses.yml", PARAMS, keys=frozenset({"text", "caption"}), derived=(("by", "words_of_code"),)),
-    Source("params/summary.yml", PARAMS),
+    # Its topics, comparisons and exclusions name analyses and options: codes, not text.
+    Source("params/summary.yml", PARAMS, skip=frozenset({"topics", "compare", "exclude"})),
     Source("data/codebook.yml", DATA, keys=frozenset({"label"})),
     Source("data/recommendations.yml", DATA, keys=frozenset({"title", "text"})),
     Source("data/roundtable.yml", DATA, keys=frozenset({"title", "text"})),

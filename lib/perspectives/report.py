@@ -156,14 +156,89 @@ def sample_mask(survey, study) -> disclosure.Mask:
     return analysis.cached_for_frame(eligible, "mask", "sample", compute)
 
 
-def _shown_universes(report_dir: Path) -> dict[str, set[str]]:
-    """Each published table of a report's runs (by CSV stem) and the questions and themes its cells count."""
+def runs_before(section: str) -> set[str]:
+    """The sections ``params/grid.yml`` runs before ``section``: its ``after``, and theirs."""
+    grid = {s.id: s for s in load_grid().sections}
+    before: set[str] = set()
+    todo = list(grid[section].after)
+    while todo:
+        name = todo.pop()
+        if name not in before:
+            before.add(name)
+            todo.extend(grid[name].after)
+    return before
+
+
+class UpstreamError(RuntimeError):
+    """A run read a section that ``params/grid.yml`` does not run before it, or one not built."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Upstream:
+    """What the finished runs of the sections a run reads published, for the report's texts.
+
+    Attributes:
+        values: their recorded values (``values.json``), section by section in grid order.
+        shown: each published table (by CSV stem) and the questions and themes its cells count.
+        reliability: whether one of their tables shows the reliability mark.
+    """
+
+    values: list[dict[str, Any]]
+    shown: dict[str, set[str]]
+    reliability: bool
+
+
+NOTHING_UPSTREAM = Upstream(values=[], shown={}, reliability=False)
+
+
+def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable[str]) -> Upstream:
+    """The one way a run reads other sections' outputs: finished runs the build ran before it.
+
+    A section's run reads only the run folders of the sections ``params/grid.yml`` lists in
+    its ``after`` (directly or through them): the build starts it once those runs are in
+    place, so what it reads is finished and stays so while it runs. Every other folder (a
+    section still running, written in a hidden ``.<id>.tmp-*`` folder beside, or one that is
+    not running yet) is never looked at.
+
+    Args:
+        sections_dir: the folder of the report's run folders (``outputs/<REPORT>/sections``).
+        section: the id of the section reading.
+        report: the report's code, for the messages.
+        reads: the ids of the sections it reads.
+
+    Returns:
+        An :class:`Upstream` of those runs.
+
+    Raises:
+        UpstreamError: a section read is not run before this one (name it in ``after``), or
+            it has no finished run in ``sections_dir`` (build it first).
+    """
+    grid = {s.id: s for s in load_grid().sections}
+    before = runs_before(section)
+    reads = [s.id for s in grid.values() if s.id in set(reads)]
+    undeclared = [name for name in reads if name not in before]
+    if undeclared:
+        raise UpstreamError(
+            f"section {section!r} reads the outputs of {', '.join(map(repr, undeclared))}, which params/grid.yml "
+            f"does not run before it, so they could be read while they are being written. Fix: add them to "
+            f"{section!r}'s after: list in params/grid.yml")
+    values: list[dict[str, Any]] = []
     shown: dict[str, set[str]] = {}
-    for path in sorted(Path(report_dir).glob("*/tables/*.disclosure.json")):
-        stem = path.name[: -len(".disclosure.json")]
-        cells = json.loads(path.read_text(encoding="utf-8"))
-        shown.setdefault(stem, set()).update(str((c.get("cells") or {}).get("universe")) for c in cells)
-    return shown
+    reliability = False
+    for name in reads:
+        folder = Path(sections_dir) / name
+        if not (folder / "values.json").is_file():
+            raise UpstreamError(f"section {section!r} of {report} reads section {name!r}, which has not been run "
+                                f"for {report}. Fix: build it first (perspectives build without --section), or "
+                                f"run its notebook first")
+        values.extend(json.loads((folder / "values.json").read_text(encoding="utf-8")))
+        for path in sorted((folder / "tables").glob("*.disclosure.json")):
+            cells = json.loads(path.read_text(encoding="utf-8"))
+            shown.setdefault(path.name[: -len(".disclosure.json")], set()).update(
+                str((c.get("cells") or {}).get("universe")) for c in cells)
+        reliability = reliability or any(disclosure.RELIABILITY_MARK in path.read_text(encoding="utf-8")
+                                         for path in sorted((folder / "tables").glob("*.csv")))
+    return Upstream(values=values, shown=shown, reliability=reliability)
 
 
 class Section:
@@ -200,6 +275,7 @@ class Section:
         self.names[ALL] = self.t.plural("All {count} countries", len(self.study.countries))
         self._pooled_place = self.t.plural("the {count} countries", len(self.study.countries))
         self._pooled_checked = False
+        self._upstream: Upstream | None = None
 
     # ------------------------------------------------------------------ data
     @property
@@ -243,12 +319,12 @@ class Section:
 
         return qualitative.has_conversations(None if self.is_synthesis else self.country)
 
-    def texts(self, values: list[dict[str, Any]] | None = None):
+    def texts(self, upstream: Upstream = NOTHING_UPSTREAM):
         """The report's fixed texts (``params/report_texts.yml``) in its language, filled for it.
 
         Args:
-            values: the report's recorded values (the section runs' ``values.json``), for the
-                texts that state counts and the conditions they set; without them only the
+            upstream: what the report's other sections published (:meth:`report_so_far`), for
+                the texts that state counts and the conditions they set; without it only the
                 study's own facts fill the texts.
 
         Returns:
@@ -261,12 +337,12 @@ class Section:
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
         date = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date() if epoch else None
         settings = disclosure.settings()
-        values = values or []
+        values = upstream.values
         own = ALL if self.is_synthesis else self.country
         conditions = texts.report_conditions(
             national=not self.is_synthesis, conversations=self._conversations_held,
             pooled=summary.pooled_beside(values, own, ALL), countries=len(self.study.countries),
-            tests=summary.prints_a_test(values, own), reliability=self._reliability_mark_shown())
+            tests=summary.prints_a_test(values, own), reliability=upstream.reliability)
         if texts.synthetic_survey(self.data_path, self.study):
             conditions.add("synthetic")
         report = texts.Texts(self.t, texts.report_fields(self.study, self.t, own, place=self.place, date=date),
@@ -282,19 +358,25 @@ class Section:
         summary.with_counts(report, values, own)
         return report
 
-    def _reliability_mark_shown(self) -> bool:
-        """Whether a table of this report's runs so far shows the reliability mark."""
-        for path in sorted(self.output_dir.parent.glob("*/tables/*.csv")):
-            if disclosure.RELIABILITY_MARK in path.read_text(encoding="utf-8"):
-                return True
-        return False
+    def report_so_far(self) -> Upstream:
+        """What the report's other sections published, for a run that states their findings.
+
+        Those are every section of the grid but this one and the sections run after it; each
+        must be run before this one (``after:`` in ``params/grid.yml``), else
+        :class:`UpstreamError` is raised rather than reading a run that may be half written.
+        Read once per run.
+        """
+        if self._upstream is None:
+            later = {s.id for s in load_grid().sections if self.section in runs_before(s.id)}
+            reads = [s.id for s in load_grid().sections if s.id != self.section and s.id not in later]
+            self._upstream = read_upstream(self.output_dir.parent, self.section, self.country, reads)
+        return self._upstream
 
     def front_matter(self) -> None:
         """The acknowledgements and the definitions (``params/report_texts.yml``)."""
         from . import texts
-        from .summary import load_values
 
-        report = self.texts(load_values(self.output_dir.parent))
+        report = self.texts(self.report_so_far())
         for part in (texts.acknowledgements(report), texts.definitions(report)):
             if part:
                 self._paragraph(part)
@@ -302,9 +384,8 @@ class Section:
     def introduction(self) -> None:
         """The introduction with the objectives, and the methods with their limitations."""
         from . import texts
-        from .summary import load_values
 
-        report = self.texts(load_values(self.output_dir.parent))
+        report = self.texts(self.report_so_far())
         for part in (texts.introduction(report, synthesis=self.is_synthesis, conversations=self._conversations_held),
                      texts.methods(report, synthesis=self.is_synthesis, conversations=self._conversations_held)):
             if part:
@@ -380,7 +461,8 @@ class Section:
                 metadata={"perspectives": {"kind": "caption", "of": "table"}})
         # The metadata lets other renderers (DOCX) rebuild a native table from the CSV.
         settings = disclosure.settings()
-        notes = [self.t(n) for n in disclosure.notes_for([table], settings.threshold, settings.reliability_min_n)]
+        notes = [self._note_text(n) for n in disclosure.notes_for([table], settings.threshold,
+                                                                   settings.reliability_min_n)]
         display(HTML(frame.to_html(classes="report-table", na_rep="", border=0)),
                 metadata={"perspectives": {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption,
                                            **({"result": result} if result else {}),
@@ -833,18 +915,17 @@ class Section:
         is kept only where the table of the result it cites shows them.
         """
         from . import qualitative
-        from .summary import load_values
 
         country = None if self.is_synthesis else self.country
-        values = load_values(self.output_dir.parent)
-        report = self.texts(values)
+        upstream = self.report_so_far()
+        report = self.texts(upstream)
         if self.is_synthesis:
             held = sum(1 for c in self.study.countries if c.conversations)
             report.fields["place"] = self.t.plural("the {count} countries", held)
         self._paragraph(qualitative.render_recommendations(country, texts=report,
-                                                           evidence=self._evidence(values, report)))
+                                                           evidence=self._evidence(upstream, report)))
 
-    def _evidence(self, values: list[dict[str, Any]], report: Any):
+    def _evidence(self, upstream: Upstream, report: Any):
         """What this report can state as evidence (:class:`perspectives.qualitative.Evidence`)."""
         from . import qualitative
         from .summary import value_table
@@ -856,7 +937,7 @@ class Section:
         if people is not None and not self.is_synthesis:
             people = people[people["country"] == self.country]
         n = int(people["participant_id"].nunique()) if people is not None else 0
-        shown = _shown_universes(self.output_dir.parent)
+        shown, values = upstream.shown, upstream.values
         table = value_table(values, ALL if self.is_synthesis else self.country)
         by_name = {(v["name"], v.get("country")): v for v in values}
         code = ALL if self.is_synthesis else self.country
@@ -897,13 +978,13 @@ class Section:
     def summary(self) -> None:
         """The executive summary, in prose, from the values the other sections of this report recorded."""
         from .claims import load_wording
-        from .summary import executive_summary, load_values
+        from .summary import executive_summary
 
-        report_dir = self.output_dir.parent
-        report = self.texts(load_values(report_dir))
+        upstream = self.report_so_far()
+        report = self.texts(upstream)
         display(Markdown(f"# {report.heading('summary')}"))
         intro = report.text(f"chapters.summary.{'synthesis' if self.is_synthesis else 'national'}")
-        text, used = executive_summary(report, report_dir, ALL if self.is_synthesis else self.country, ALL,
+        text, used = executive_summary(report, upstream.values, ALL if self.is_synthesis else self.country, ALL,
                                        self._summary_labels, analysis.load_specs(),
                                        close_points=load_wording().almost_equal_points)
         for part in (intro, text):

@@ -1,7 +1,8 @@
 """The executive summary, in prose, from the values the section runs recorded.
 
 Purpose
-    Reads ``values.json`` of every section run of one report and writes its executive
+    From the values the other section runs of one report recorded (their ``values.json``,
+    read by :func:`perspectives.report.read_upstream`), writes its executive
     summary: an opening paragraph, then one paragraph per heading of ``params/summary.yml``.
     A heading's ``topics`` are analyses whose options are ranked by their published shares
     (the order and the "most common" are computed from the data, never assumed; a list is in
@@ -15,7 +16,7 @@ Purpose
     whose value is missing or withheld for the report is left out, never guessed.
 
 Inputs
-    The report's folder of section runs (``outputs/<REPORT>/sections``), its code, a
+    The report's recorded values, its code, a
     :class:`perspectives.texts.Texts` in the report's language, the option labels of each
     topic (from the instrument, in the report's language), ``params/summary.yml``,
     ``params/analyses.yml`` (each topic's kind) and ``data/quantifiers.yml`` (what "close"
@@ -27,7 +28,6 @@ Outputs
 
 from __future__ import annotations
 
-import json
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -44,15 +44,7 @@ SUMMARY_PATH = ROOT / "params" / "summary.yml"
 # The significance level the summary's sentences test against (as the claims check does).
 ALPHA = 0.05
 
-__all__ = ["executive_summary", "format_value", "key_findings", "load_values", "option_labels", "value_table"]
-
-
-def load_values(sections_dir: Path) -> list[dict[str, Any]]:
-    """Every recorded value of one report's section runs (missing sections are skipped)."""
-    values: list[dict[str, Any]] = []
-    for path in sorted(Path(sections_dir).glob("*/values.json")):
-        values.extend(json.loads(path.read_text(encoding="utf-8")))
-    return values
+__all__ = ["executive_summary", "format_value", "key_findings", "option_labels", "value_table"]
 
 
 def format_value(name: str, value: Any) -> str:
@@ -109,15 +101,16 @@ def _template_names(template: str) -> list[str]:
     return [f[len("v["):-1] for _, f, _, _ in string.Formatter().parse(template) if f and f.startswith("v[")]
 
 
-def key_findings(sections_dir: Path, country: str, place: str, spec_path: Path | None = None,
+def key_findings(values: list[dict[str, Any]], country: str, place: str, spec_path: Path | None = None,
                  translate: Callable[[str], str] | None = None) -> tuple[list[tuple[str, list[str]]], int]:
     """The ``findings`` sentences of ``params/summary.yml`` filled; those whose values are missing dropped.
 
+    ``values`` are the report's recorded values (the section runs' ``values.json``);
     ``translate`` maps an English heading or template to the report's language (the
     placeholders stay the same); ``place`` is already Markdown.
     """
     tr = translate or (lambda text: text)
-    table = value_table(load_values(sections_dir), country)
+    table = value_table(values, country)
     used = 0
     out: list[tuple[str, list[str]]] = []
     for block in read_yaml(Path(spec_path or SUMMARY_PATH)):
@@ -323,14 +316,14 @@ def _opening(texts: Texts, synthesis: bool) -> str | None:
     return texts.text(f"summary.{key}" if conversations else f"summary.{key}_no_conversations")
 
 
-def executive_summary(texts: Texts, sections_dir: Path, code: str, synthesis_code: str,
+def executive_summary(texts: Texts, values: list[dict[str, Any]], code: str, synthesis_code: str,
                       labels: Callable[[str], dict[str, str]], analyses: Mapping[str, Any],
                       spec_path: Path | None = None, close_points: float = 2.0) -> tuple[str, int]:
     """The executive summary as Markdown, and how many recorded values it used.
 
     Args:
         texts: the report's texts (its language, fields and conditions).
-        sections_dir: the report's section runs (their ``values.json``).
+        values: the recorded values of the report's other section runs (their ``values.json``).
         code: the report's code.
         synthesis_code: the synthesis's code.
         labels: a topic's options (analysis id -> {option code: label in the report's language}).
@@ -338,10 +331,9 @@ def executive_summary(texts: Texts, sections_dir: Path, code: str, synthesis_cod
         spec_path: the summary's headings, topics and findings (default ``params/summary.yml``).
         close_points: shares this many points apart or less are "close" (``data/quantifiers.yml``).
     """
-    values = load_values(sections_dir)
     summary = _Summary(texts, _Values(values, code), synthesis_code, labels, analyses)
     place = markdown_text(texts.fields.get("place") or "")
-    findings, used = key_findings(sections_dir, code, place, spec_path, texts.tr)
+    findings, used = key_findings(values, code, place, spec_path, texts.tr)
     blocks = read_yaml(Path(spec_path or SUMMARY_PATH))
     parts = [_opening(texts, summary.synthesis) or ""]
     for block, (heading, sentences) in zip(blocks, findings, strict=True):

@@ -353,6 +353,10 @@ def _pattern(key: str, piece: str, translated: bool) -> _Pattern | None:
     # Whitespace as a reader sees it; a field may be empty or shown as code (left out), so the
     # space beside it is not required (word boundaries still are).
     literals = [_normal(p) for p in parts]
+    if len(literals[-1]) > 1 and literals[-1].endswith(".") and _LETTER.match(literals[-1][-2]):
+        # A title shown as a heading or inside a sentence drops its closing full stop
+        # (perspectives.qualitative): the string is known without it.
+        literals[-1] = literals[-1][:-1]
     letters = sum(len(_LETTER.findall(p)) for p in literals)
     if not letters or (len(literals) > 1 and letters < MIN_LETTERS):
         # Nothing in it reads as any language; or too little to tell it from another string's
