@@ -94,3 +94,73 @@ def test_plain_ids_are_read(tmp_path: Path) -> None:
     read = q.load_conversations(_write(where, conv, part))
     assert {"alb_01.a", "P7"} <= set(read["participant_id"])
     shutil.rmtree(where)
+
+
+# --------------------------------------------------------------------------- configuration
+
+STUDY = q.REPO_ROOT / "params" / "study.yml"
+
+
+def _study_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = STUDY.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "params" / "study.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def _bomb(levels: int) -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_before_anything_walks_it(tmp_path: Path) -> None:
+    from perspectives import config
+
+    # A million values from a dozen lines; a few more lines would be a billion, and every
+    # reader after the parser (validation, a deep copy) walks them all.
+    path = _study_with(tmp_path, "disclosure:\n", _bomb(6) + "disclosure:\n")
+    with pytest.raises(config.ConfigError) as err:
+        config.load(path, "study")
+    assert str(err.value).startswith("params/study.yml: the file holds more than")
+    assert "aliases" in str(err.value) and "Fix:" in str(err.value)
+
+
+def test_a_yaml_document_nested_a_thousand_levels_is_refused_not_a_recursion_error(tmp_path: Path) -> None:
+    from perspectives import config
+
+    path = _study_with(tmp_path, "  reliability_min_n: 25", "  reliability_min_n: 25\n  deep: " + "[" * 990 + "]" * 990)
+    with pytest.raises(config.ConfigError, match="levels deep"):
+        config.load(path, "study")
+
+
+@pytest.mark.parametrize(("written", "read"), [("010", 10), ("0x0A", 10), ("12", 12), ("+12", 12)])
+def test_a_whole_number_is_read_as_written_in_decimal(tmp_path: Path, written: str, read: int) -> None:
+    from perspectives import config
+
+    # YAML 1.1 (PyYAML) reads 010 as 8: a threshold of ten silently became eight.
+    path = _study_with(tmp_path, "  threshold: 5 ", f"  threshold: {written} ")
+    assert config.load(path, "study")["disclosure"]["threshold"] == read
+
+
+@pytest.mark.parametrize("written", ["1_0", "1:30", "0b101"])
+def test_a_number_in_a_yaml_1_1_form_is_refused_not_read_as_another(tmp_path: Path, written: str) -> None:
+    from perspectives import config
+
+    # YAML 1.1 reads these as 10, 90 and 5.
+    path = _study_with(tmp_path, "  threshold: 5 ", f"  threshold: {written} ")
+    with pytest.raises(config.ConfigError) as err:
+        config.load(path, "study")
+    assert f'disclosure.threshold is "{written}" (text), not a whole number' in str(err.value)
+
+
+@pytest.mark.parametrize("written", ["yes", "on", "y", "Yes"])
+def test_only_true_and_false_are_yes_no_settings(tmp_path: Path, written: str) -> None:
+    from perspectives import config
+
+    path = _study_with(tmp_path, "    conversations: false", f"    conversations: {written}")
+    with pytest.raises(config.ConfigError) as err:
+        config.load(path, "study")
+    assert f'conversations is "{written}" (text), not true or false' in str(err.value)
