@@ -164,3 +164,89 @@ def test_only_true_and_false_are_yes_no_settings(tmp_path: Path, written: str) -
     with pytest.raises(config.ConfigError) as err:
         config.load(path, "study")
     assert f'conversations is "{written}" (text), not true or false' in str(err.value)
+
+
+# --------------------------------------------------------------------------- terminal output
+
+SURVEY = DATA / "survey_export.csv"
+# Retitles the terminal, clears it, and turns what follows right to left; \x9b is the 8-bit
+# form of ESC [ that some terminals act on.
+SEQUENCES = "\x1b]0;pwned\x07\x1b[2J\u202e\x9b31m"
+
+
+def _hidden(text: str) -> list[str]:
+    from perspectives.escape import TERMINAL_HIDDEN
+
+    return TERMINAL_HIDDEN.findall(text)
+
+
+def _export_with_sequences(tmp_path: Path) -> Path:
+    import csv
+
+    with SURVEY.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[5][rows[0].index("gender")] = "female" + SEQUENCES  # an unknown answer code, quoted back
+    rows[0].append("extra" + SEQUENCES)  # a column not in the form, listed
+    for row in rows[1:]:
+        row.append("")
+    path = tmp_path / f"export{SEQUENCES[:8]}.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize("json_output", [False, True])
+def test_check_shows_control_characters_of_a_file_as_codes_never_sends_them(tmp_path: Path, capsys,
+                                                                             json_output: bool) -> None:
+    import json
+
+    from perspectives import cli
+
+    path = _export_with_sequences(tmp_path)
+    assert cli.main(["check", str(path), *(["--json"] if json_output else [])]) == 2
+    out, err = capsys.readouterr()
+    assert _hidden(out + err) == []
+    assert "\\u001b]0;pwned\\u0007\\u001b[2J\\u202e\\u009b31m" in out
+    if json_output:  # still JSON, meaning the same characters
+        assert json.loads(out)["file"] == path.name
+
+
+def test_a_refusal_printed_by_build_shows_control_characters_as_codes(tmp_path: Path, capsys) -> None:
+    from perspectives import cli
+
+    path = _export_with_sequences(tmp_path)
+    assert cli.main(["build", "--country", "MDA", "--data", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown answer code" in err and _hidden(err) == []
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_refiqda_refusal_shows_a_code_names_control_characters_as_codes(tmp_path: Path, capsys) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import refiqda_tools as rt
+
+    from perspectives import cli
+
+    conversations = pd.read_csv(DATA / "conversations.csv", dtype=str, keep_default_na=False)
+    participants = pd.read_csv(DATA / "participants.csv", dtype=str, keep_default_na=False)
+    ids = ["ALB-01"]
+    conversations = conversations[conversations["participant_id"].isin(ids)].reset_index(drop=True)
+    participants = participants[participants["participant_id"].isin(ids)].reset_index(drop=True)
+    codebook = q.load_codebook()
+    used = [code for themes in conversations["themes"] for code in themes.split(";")]
+    label = next(codebook.codes[c].label for c in used if codebook.codes[c].label.replace(" ", "").isalnum())
+    # XML 1.0 admits C1 controls and bidi overrides in a name (not ESC itself).
+    evil = "Evil \x9b2J\u202e name"
+
+    def rename(qde: str) -> str:
+        assert f'name="{label}"' in qde
+        return qde.replace(f'name="{label}"', f'name="{evil}"', 1)
+
+    project = rt.write_project(conversations, participants, rt.codebook_tree(codebook), rt.QUALCODER,
+                               tmp_path / "p.qdpx", edit_qde=rename)
+    assert cli.main(["check", "--conversations", str(project)]) == 2
+    out, err = capsys.readouterr()
+    assert "Evil \\u009b2J\\u202e name" in out + err
+    assert _hidden(out + err) == []

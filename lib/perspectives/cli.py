@@ -13,7 +13,10 @@ Inputs
     Command line arguments (``argv``), the repository's ``params/`` through the library.
 
 Outputs
-    Files under ``--out`` (default ``outputs/``); progress and a summary on stderr.
+    Files under ``--out`` (default ``outputs/``); progress and a summary on stderr. Whatever
+    a command prints passes :func:`perspectives.escape.terminal_text`: a file name, a column,
+    an answer or a label quoted in a message shows its control characters as their codes,
+    and never retitles, clears or recolours the terminal.
     Exit codes: 0 success, 1 failed runs or reports or a file that could not be written (a
     full disk, a read-only folder: one sentence names the cause), 2 usage or parameter
     errors, 130 interrupted (Ctrl-C).
@@ -27,8 +30,9 @@ import errno
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = ["file_error", "main"]
 
@@ -130,8 +134,45 @@ def _run_delegated(command: str, args: list[str]) -> int:
     return int(entry(args) or 0)
 
 
+class _Shown:
+    """A text stream that writes through :func:`perspectives.escape.terminal_text`."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with its control characters shown as their codes."""
+        from perspectives.escape import terminal_text
+
+        self._stream.write(terminal_text(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _terminal_safe() -> Iterator[None]:
+    """While a command runs, ``sys.stdout`` and ``sys.stderr`` show control characters as codes.
+
+    One place for every message: a refusal quotes a partner's values, a column, a file name
+    or a label, any of which may hold an escape sequence.
+    """
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Shown(sys.stdout), _Shown(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the command; returns the exit code."""
+    with _terminal_safe():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Delegated commands get their arguments untouched (argparse would reject their options).
     if argv and argv[0] in DELEGATED:
