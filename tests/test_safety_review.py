@@ -250,3 +250,63 @@ def test_a_refiqda_refusal_shows_a_code_names_control_characters_as_codes(tmp_pa
     out, err = capsys.readouterr()
     assert "Evil \\u009b2J\\u202e name" in out + err
     assert _hidden(out + err) == []
+
+
+# --------------------------------------------------------------------------- a run's notebook
+
+
+def _tiny_run(tmp_path: Path) -> tuple[object, Path]:
+    """A run of a two-cell notebook with the in-process engine, writing into ``tmp_path/run``."""
+    import json
+
+    from perspectives.build import run
+    from perspectives.build.engine import ENGINE_NAME
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    cells = [{"cell_type": "code", "execution_count": None, "id": "p", "metadata": {"tags": ["parameters"]},
+              "outputs": [], "source": "country = 'ALL'\noutput_dir = None\n"},
+             {"cell_type": "code", "execution_count": None, "id": "w", "metadata": {}, "outputs": [],
+              "source": "import json, pathlib\n"
+                        "pathlib.Path(output_dir, 'values.json').write_text(json.dumps([{'name': 'x', 'value': 1}]))\n"
+                        "print('wrote', output_dir)\n"}]
+    notebook = tmp_path / "tiny.ipynb"
+    notebook.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": {"name": "python3", "language":
+                                    "python", "display_name": "Python 3"}}, "nbformat": 4, "nbformat_minor": 5}))
+    task = run.RunTask(key="MDA/tiny", notebook=str(notebook), tmp_dir=str(folder),
+                       parameters={"country": "MDA", "output_dir": str(folder)}, kernel_name="python3",
+                       engine_name=ENGINE_NAME, cwd=str(tmp_path), timeout=None, injected_before=0, country="MDA",
+                       synthesis="ALL", log_path=str(tmp_path / "run.log"),
+                       replacements=[(str(folder), "."), (str(tmp_path), "<tmp>")])
+    return task, folder
+
+
+def test_a_run_that_cannot_write_its_scrubbed_notebook_fails_saying_why_and_keeps_no_path(
+        tmp_path: Path, monkeypatch) -> None:
+    import errno
+    import pathlib
+    import tempfile
+
+    from perspectives.build import run
+
+    task, folder = _tiny_run(tmp_path)
+    assert run.execute(task).ok  # the run itself works
+    assert "wrote ." in (folder / "executed.ipynb").read_text(encoding="utf-8")
+
+    # The disk fills up just as the scrubbed notebook is written back (in place, or beside it).
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "executed.ipynb")
+
+    real_write = pathlib.Path.write_text
+    monkeypatch.setattr(pathlib.Path, "write_text",
+                        lambda self, *a, **k: full() if self.name == "executed.ipynb" else real_write(self, *a, **k))
+    real_mkstemp = tempfile.mkstemp
+    monkeypatch.setattr(tempfile, "mkstemp",
+                        lambda *a, **k: full() if ".executed.ipynb." in str(k.get("prefix", "")) else real_mkstemp(*a, **k))
+    shutil.rmtree(folder)
+    folder.mkdir()
+    outcome = run.execute(task)  # never an exception: the outcome says what happened
+    assert not outcome.ok and "[Errno 28]" in outcome.error["evalue"]
+    # No notebook naming this machine's folders is left for the build to keep in failed/.
+    for path in folder.rglob("*"):
+        assert str(folder) not in path.read_text(encoding="utf-8", errors="replace"), path.name
