@@ -310,3 +310,58 @@ def test_a_run_that_cannot_write_its_scrubbed_notebook_fails_saying_why_and_keep
     # No notebook naming this machine's folders is left for the build to keep in failed/.
     for path in folder.rglob("*"):
         assert str(folder) not in path.read_text(encoding="utf-8", errors="replace"), path.name
+
+
+# --------------------------------------------------------------------------- damaged run files
+
+
+@pytest.fixture(scope="module")
+def stand_in(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The stand-in project (sections alpha and beta; ALB and the synthesis) built once, without PDFs."""
+    from stand_in import make_project
+
+    root = make_project(tmp_path_factory.mktemp("stand_in") / "proj")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PERSPECTIVES_PDF", "0")
+        result = _stand_in_build(root)
+    assert result.ok, result.summary()
+    return root
+
+
+def _stand_in_build(root: Path, **kw: object):
+    from perspectives import build
+    from perspectives.study import load_grid
+
+    return build.build(root=root, out=root / "out", jobs=1, package="fakepersp",
+                       grid=load_grid(root / "params" / "grid.yml"), **kw)
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".build.lock"}
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("executed.ipynb", b"[]"), ("executed.ipynb", b'{"cells": [1, 2]}'), ("executed.ipynb", b'{"cells": '),
+    ("executed.ipynb", b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code"}]}'),
+    ("missing_translations.json", b"[]"), ("missing_translations.json", b'{"missing": [1]}'),
+])
+def test_a_hand_damaged_run_file_costs_its_run_never_a_traceback(stand_in: Path, tmp_path: Path, monkeypatch,
+                                                                 name: str, content: bytes) -> None:
+    monkeypatch.setenv("PERSPECTIVES_PDF", "0")
+    root = tmp_path / "proj"
+    shutil.copytree(stand_in, root)
+    out = root / "out"
+    clean = _digests(out)
+    (out / "ALB" / "sections" / "alpha" / name).write_bytes(content)
+    # Another section of ALB redone: ALB is assembled again, reading alpha's files.
+    result = _stand_in_build(root, countries=["ALB"], sections=["beta"], force=True)
+    assert not result.ok
+    assert "section alpha" in result.reports_not_written["ALB"] and name in result.reports_not_written["ALB"]
+    assert (out / "ALB" / "report.html").read_bytes() == (stand_in / "out" / "ALB" / "report.html").read_bytes()
+    repaired = _stand_in_build(root)  # the next build runs alpha again and writes ALB's report
+    assert repaired.ok, repaired.summary()
+    assert "ALB/alpha" in {f"{r.report}/{r.section}" for r in repaired.runs if r.status == "ok"}
+    assert _digests(out) == clean

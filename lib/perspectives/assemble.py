@@ -71,6 +71,7 @@ __all__ = [
     "ReportMeta",
     "SectionDoc",
     "assemble_report",
+    "damaged_run",
     "find_leaks",
     "render_report",
     "write_index",
@@ -581,6 +582,11 @@ def assemble_report(
         run = folder / "sections" / sec.id
         stamp = read_json(run / "stamp.json") if (run / "executed.ipynb").is_file() else None
         if _usable_stamp(stamp):
+            damaged = damaged_run(run)
+            if damaged is not None:  # edited by hand, cut short: the run is redone, never read as it is
+                (run / "stamp.json").unlink(missing_ok=True)
+                raise AssemblyError(f"{code}: section {sec.id}: {damaged}; the report is kept as it was and the "
+                                    "next build runs the section again")
             docs.append(SectionDoc(sec.id, sec.title, run / "executed.ipynb"))
             stamps.append(stamp)
         else:  # never built, or its stamp damaged (the next build of it runs it again)
@@ -651,6 +657,31 @@ def assemble_report(
     _report_missing(code, folder, docs, tr)
     seal()
     return True
+
+
+def damaged_run(run: Path) -> str | None:
+    """Why a run folder's files cannot be assembled as the build wrote them; None when they can.
+
+    Its ``executed.ipynb`` must be a notebook (nbformat's schema, checked by fastjsonschema in
+    a millisecond) and its ``missing_translations.json``, when there is one, a list of texts.
+    """
+    from nbformat.validator import get_validator
+
+    notebook = read_json(run / "executed.ipynb")
+    minor = notebook.get("nbformat_minor") if isinstance(notebook, dict) else None
+    validator = get_validator(4, minor if isinstance(minor, int) and 0 <= minor <= 5 else 5, name="fastjsonschema")
+    try:
+        if not isinstance(notebook, dict) or notebook.get("nbformat") != 4 or validator is None:
+            raise ValueError
+        validator.validate(notebook)
+    except Exception:  # noqa: BLE001 - fastjsonschema's and nbformat's errors alike: it is damaged
+        return "its executed.ipynb is damaged (not a notebook as the build writes it)"
+    if (run / MISSING_FILE).exists():
+        missing = read_json(run / MISSING_FILE)
+        if not (isinstance(missing, dict) and isinstance(missing.get("missing"), list)
+                and all(isinstance(text, str) for text in missing["missing"])):
+            return f"its {MISSING_FILE} is damaged (not a list of texts)"
+    return None
 
 
 def _usable_stamp(stamp: Any) -> bool:
