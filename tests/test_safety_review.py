@@ -365,3 +365,69 @@ def test_a_hand_damaged_run_file_costs_its_run_never_a_traceback(stand_in: Path,
     assert repaired.ok, repaired.summary()
     assert "ALB/alpha" in {f"{r.report}/{r.section}" for r in repaired.runs if r.status == "ok"}
     assert _digests(out) == clean
+
+
+# --------------------------------------------------------------------------- a read-only report folder
+
+
+def test_a_report_folder_that_cannot_be_written_stops_the_build_before_the_run_server_starts(
+        stand_in: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    import errno
+    import functools
+    import tempfile
+
+    from perspectives import build, cli
+    from perspectives.study import load_grid
+
+    root = tmp_path / "proj"
+    shutil.copytree(stand_in, root)
+    alb = root / "out" / "ALB"
+    real_mkstemp = tempfile.mkstemp
+
+    def read_only(*args, **kwargs):  # what a read-only mount of ALB/ answers (root ignores a chmod)
+        if Path(kwargs.get("dir") or args[2]).resolve().is_relative_to(alb):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    started: list[str] = []
+    monkeypatch.setattr(build, "execute_all", lambda *a, **k: started.append("runs") or pytest.fail("runs started"))
+    monkeypatch.setattr(build, "build", functools.partial(build.build, root=root, package="fakepersp",
+                                                          grid=load_grid(root / "params" / "grid.yml")))
+    monkeypatch.setenv("PERSPECTIVES_PDF", "0")
+    code = cli.main(["build", "--out", str(root / "out"), "--jobs", "1", "--force"])
+    err = capsys.readouterr().err
+    assert code == 1 and started == []
+    assert "stopped: the folder is on a read-only file system" in err and "ALB/sections" in err
+    assert "Traceback" not in err
+    assert _digests(root / "out") == _digests(stand_in / "out")
+
+
+@pytest.mark.skipif(shutil.which("mount") is None, reason="needs mount(8)")
+def test_on_a_real_read_only_mount_the_build_stops_at_once(stand_in: Path, tmp_path: Path, monkeypatch,
+                                                             capsys) -> None:
+    import functools
+    import subprocess
+
+    from perspectives import build, cli
+    from perspectives.study import load_grid
+
+    root = tmp_path / "proj"
+    shutil.copytree(stand_in, root)
+    alb = root / "out" / "ALB"
+    bound = subprocess.run(["mount", "--bind", str(alb), str(alb)], capture_output=True)
+    if bound.returncode != 0:
+        pytest.skip("mounting is not allowed here")
+    try:
+        if subprocess.run(["mount", "-o", "remount,bind,ro", str(alb)], capture_output=True).returncode != 0:
+            pytest.skip("remounting read-only is not allowed here")
+        started: list[str] = []
+        monkeypatch.setattr(build, "execute_all", lambda *a, **k: started.append("runs") or pytest.fail("runs"))
+        monkeypatch.setattr(build, "build", functools.partial(build.build, root=root, package="fakepersp",
+                                                              grid=load_grid(root / "params" / "grid.yml")))
+        monkeypatch.setenv("PERSPECTIVES_PDF", "0")
+        code = cli.main(["build", "--out", str(root / "out"), "--jobs", "1", "--force"])
+        err = capsys.readouterr().err
+    finally:
+        subprocess.run(["umount", str(alb)], check=True)
+    assert code == 1 and started == [] and "read-only file system" in err

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["read_json", "write_atomic"]
+__all__ = ["check_writable", "read_json", "write_atomic"]
 
 
 def write_atomic(dest: Path, data: bytes | str) -> None:
@@ -55,6 +55,28 @@ def write_atomic(dest: Path, data: bytes | str) -> None:
         if isinstance(exc, OSError):
             raise _about(exc, dest) from exc
         raise
+
+
+def check_writable(folder: Path) -> None:
+    """Make sure a file can be written in ``folder`` (made if missing), as :func:`write_atomic` writes one.
+
+    A read-only, full or forbidden folder is found before work that would be lost is started.
+
+    Raises:
+        OSError: the folder cannot be made or written in; its ``filename`` is ``folder``.
+    """
+    folder = Path(folder)
+    tmp = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".write-check.", dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(b"\n")  # a full disk still makes an empty file: a byte needs a block
+    except OSError as exc:
+        raise _about(exc, folder) from exc
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _about(exc: OSError, dest: Path) -> OSError:

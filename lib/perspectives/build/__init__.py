@@ -105,7 +105,7 @@ from perspectives.build.plan import (
 )
 from perspectives.build.publish import Publisher
 from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, clear_stale, execute_all, progress
-from perspectives.files import write_atomic
+from perspectives.files import check_writable, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.rawtable import path_problem
 from perspectives.study import Grid, Study, load_grid, load_study, repo_root, report_folder, validate_parameters
@@ -226,6 +226,9 @@ def build(
                               on_html=warm.on_html, force=force)
         if todo:
             todo = _start_order(todo, st)
+            # A read-only or full report folder is said now, not after the run server started.
+            for code in dict.fromkeys(r.report for r in todo):
+                check_writable(out / report_folder(code, st) / "sections")
             try:
                 publisher.prepare()
                 # schedule
