@@ -431,3 +431,73 @@ def test_on_a_real_read_only_mount_the_build_stops_at_once(stand_in: Path, tmp_p
     finally:
         subprocess.run(["umount", str(alb)], check=True)
     assert code == 1 and started == [] and "read-only file system" in err
+
+
+# --------------------------------------------------------------------------- the preview's warm processes
+
+
+def _wait_until(test, seconds: float = 30.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if test():
+            return True
+        time.sleep(0.05)
+    return test()
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed (make pdf-tools)")
+@pytest.mark.parametrize("dies", ["browser", "run server"])
+def test_the_preview_starts_a_new_browser_or_run_server_when_its_own_died(stand_in: Path, tmp_path: Path,
+                                                                          dies: str) -> None:
+    import os
+    import signal
+
+    from perspectives.preview import Preview
+
+    root = tmp_path / "proj"
+    shutil.copytree(stand_in, root)
+    preview = Preview({"out": root / "out", "jobs": 1, "force": True}, root=root, package="fakepersp")
+    try:
+        assert preview.rebuild().ok
+        printer, server = preview._warm.printer, preview._warm.server
+        assert printer is not None and server is not None
+        # It dies (out of memory, a stray kill): with a dead browser every later PDF failed;
+        # a dead run server's broken pipe ended the preview.
+        process = printer._proc if dies == "browser" else server._proc
+        os.killpg(process.pid, signal.SIGKILL)
+        assert _wait_until(lambda: process.poll() is not None)
+        (root / "out" / "ALB" / "report.pdf").unlink()
+        result = preview.rebuild()
+        assert result.ok, result.summary()
+        assert (preview._warm.printer is not printer) == (dies == "browser")
+        assert (preview._warm.server is not server) == (dies == "run server")
+        assert (root / "out" / "ALB" / "report.pdf").read_bytes().startswith(b"%PDF-")
+    finally:
+        preview.close()
+
+
+def test_a_rebuild_that_meets_a_full_disk_says_so_and_the_preview_keeps_watching(stand_in: Path, tmp_path: Path,
+                                                                                 monkeypatch, capsys) -> None:
+    import errno
+
+    from perspectives import preview as preview_module
+
+    monkeypatch.setenv("PERSPECTIVES_PDF", "0")
+    root = tmp_path / "proj"
+    shutil.copytree(stand_in, root)
+    preview = preview_module.Preview({"out": root / "out", "jobs": 1}, root=root, package="fakepersp")
+    heard: list[tuple[str, dict]] = []
+    monkeypatch.setattr(preview.events, "send", lambda event, data: heard.append((event, data)))
+
+    def full() -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(root / "out" / "ALB" / "report.html"))
+
+    monkeypatch.setattr(preview, "rebuild", full)
+    preview_module._rebuild(preview)  # used to raise, which ended the preview
+    err = capsys.readouterr().err
+    assert "preview: not rebuilt: stopped: the disk is full" in err and "Traceback" not in err
+    assert heard and heard[-1][0] == "built" and heard[-1][1]["ok"] is False
+    assert "the disk is full" in heard[-1][1]["error"]
+    preview.close()

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import importlib
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+from perspectives.files import file_error
 
 __all__ = ["file_error", "main"]
 
@@ -80,29 +80,6 @@ def _parser() -> argparse.ArgumentParser:
     for name, (_, help_text) in DELEGATED.items():
         sub.add_parser(name, help=help_text, add_help=False)
     return p
-
-
-# What a failed file operation means to the person building, by errno.
-FILE_ERRORS: dict[int, str] = {
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is used up",
-    errno.EROFS: "the folder is on a read-only file system",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "the operation is not permitted",
-}
-
-
-def file_error(exc: OSError) -> str:
-    """One sentence for a file operation that failed: the cause, the file, and what happens next."""
-    cause = FILE_ERRORS.get(exc.errno or -1) or exc.strerror or str(exc)
-    where = ""
-    if exc.filename:
-        path = Path(os.fsdecode(exc.filename))
-        with contextlib.suppress(ValueError):
-            path = path.relative_to(Path.cwd())
-        where = f" ({path})"
-    return (f"stopped: {cause}{where}; the reports finished before it are intact, and the next build "
-            "finishes the rest")
 
 
 # Delegated commands that read the project's configuration: every file is checked first.

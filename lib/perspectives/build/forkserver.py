@@ -292,6 +292,11 @@ class ForkServer:
     def __exit__(self, *exc: object) -> None:
         self.close(wait=exc[0] is None)
 
+    @property
+    def alive(self) -> bool:
+        """Whether the server process is running (a killed server takes no more tasks)."""
+        return self._proc is not None and self._proc.poll() is None
+
     def start(self) -> None:
         """Start the server and wait until it has imported everything."""
         self._proc = subprocess.Popen(
