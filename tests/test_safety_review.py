@@ -501,3 +501,79 @@ def test_a_rebuild_that_meets_a_full_disk_says_so_and_the_preview_keeps_watching
     assert heard and heard[-1][0] == "built" and heard[-1][1]["ok"] is False
     assert "the disk is full" in heard[-1][1]["error"]
     preview.close()
+
+
+# --------------------------------------------------------------------------- check-report on a hostile report
+
+PIXEL = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4"
+         "AAAAAElFTkSuQmCC")
+
+
+@pytest.fixture
+def listener():
+    """A web server on this machine that counts what reaches it (the page's requests must not)."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Count(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Count)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+
+
+def _axe_ready() -> bool:
+    from perspectives import reportcheck
+    from perspectives.pdf import find_chromium
+
+    return reportcheck.axe_script() is not None and find_chromium() is not None
+
+
+@pytest.mark.skipif(not _axe_ready(), reason="axe-core or chromium is not installed (make env, make pdf-tools)")
+def test_check_report_runs_none_of_a_reports_scripts_and_lets_no_request_leave(tmp_path: Path, listener) -> None:
+    from perspectives import reportcheck
+
+    base, hits = listener
+    folder = tmp_path / "XYZ"
+    folder.mkdir()
+    (folder / "report.html").write_text(f"""<!doctype html><html lang="en"><head><title>Report</title>
+<link rel="stylesheet" href="{base}/style.css"><link rel="dns-prefetch" href="//example.invalid"></head>
+<body><main><h1>Report</h1><p>Text.</p>
+<img id="no-alt" src="{PIXEL}">
+<img alt="A chart: 5 of 10" src="{base}/remote.png">
+<iframe title="frame" src="file:///etc/hostname"></iframe>
+<script>document.getElementById('no-alt').remove(); fetch('{base}/fetch');</script>
+<script src="{base}/script.js"></script>
+</main></body></html>""", encoding="utf-8")
+    result = reportcheck.check_reports([folder])[0]
+    # The page's own script would have removed the image without a text alternative, and with
+    # it the finding: axe-core sees the page as it is, its scripts not run.
+    assert result.counts["axe"].get("image-alt") == 1, result.counts
+    assert hits == []
+
+
+@pytest.mark.skipif(not _axe_ready(), reason="axe-core or chromium is not installed (make env, make pdf-tools)")
+def test_check_report_says_it_did_not_check_a_page_that_leaves_and_the_page_goes_nowhere(tmp_path: Path,
+                                                                                         listener) -> None:
+    from perspectives import reportcheck
+
+    base, hits = listener
+    folder = tmp_path / "XYZ"
+    folder.mkdir()
+    (folder / "report.html").write_text(f"""<!doctype html><html lang="en"><head><title>Report</title>
+<meta http-equiv="refresh" content="0;url={base}/away"></head><body><main><h1>Report</h1>
+<img alt="A chart: 5 of 10" src="{PIXEL}"></main></body></html>""", encoding="utf-8")
+    result = reportcheck.check_reports([folder])[0]
+    assert [f.rule for f in result.findings if f.format == "axe"] == ["not-run"]
+    assert hits == []
