@@ -577,3 +577,117 @@ def test_check_report_says_it_did_not_check_a_page_that_leaves_and_the_page_goes
     result = reportcheck.check_reports([folder])[0]
     assert [f.rule for f in result.findings if f.format == "axe"] == ["not-run"]
     assert hits == []
+
+
+# --------------------------------------------------------------------------- exports: width, lines, parts
+
+# `perspectives check` in a child process, printing its own peak memory (kB) last.
+CHECK_CHILD = ("import resource, sys\nfrom perspectives.cli import main\ncode = main(sys.argv[1:])\n"
+               "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+               "sys.exit(code)")
+# What `check` of a small file needs, imports included, is about 100 MB (tests/test_hostile_files.py).
+MEMORY_BOUND_MB = 350
+
+
+def _check_child(path: Path) -> tuple[int, str, float]:
+    import re
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", CHECK_CHILD, "check", str(path)], capture_output=True, text=True,
+                          timeout=600)
+    peak = re.search(r"PEAK_KB (\d+)", done.stderr)
+    assert peak and "Traceback" not in done.stderr, done.stderr[-2000:]
+    return done.returncode, done.stdout + done.stderr, int(peak.group(1)) / 1024
+
+
+def test_an_export_wider_than_a_spreadsheet_is_refused_within_bounded_memory(tmp_path: Path) -> None:
+    # A million and a half columns in 3 MB: read as columns, a gigabyte.
+    path = tmp_path / "wide.csv"
+    path.write_bytes(b"a," * 1_500_000 + b"a\n" + b"1," * 1_500_000 + b"1\n")
+    code, said, peak = _check_child(path)
+    assert code == 2 and "1,500,001 columns, more than a spreadsheet holds (16,384)" in said
+    assert peak < MEMORY_BOUND_MB
+
+
+def test_a_line_longer_than_any_export_is_refused_before_it_is_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "one-line.csv"
+    path.write_bytes(SURVEY.read_bytes().split(b"\n", 1)[0] + b"\n" + b"x" * (6 << 20))
+    code, said, peak = _check_child(path)
+    assert code == 2 and "line 2 is longer than 4 million characters without a line break" in said
+    assert peak < MEMORY_BOUND_MB
+
+
+def test_an_archive_of_a_hundred_thousand_parts_is_refused_before_its_list_is_read(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "many.csv.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("export.csv", SURVEY.read_bytes())
+        for i in range(120_000):  # 8.5 MB of directory, each entry about a kilobyte once read
+            archive.writestr(f"media/attachment-{i:07d}.jpg", b"")
+    code, said, peak = _check_child(path)
+    assert code == 2 and "the archive's list of parts takes 8.5 MB, more than 8 MB" in said
+    assert peak < MEMORY_BOUND_MB
+
+
+def test_an_archive_of_many_csv_files_is_refused_before_each_is_opened(tmp_path: Path) -> None:
+    import zipfile
+
+    from perspectives.problems import DataError
+    from perspectives.readers import load_survey
+
+    path = tmp_path / "many-csv.csv.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("export.csv", SURVEY.read_bytes())
+        for i in range(150):
+            archive.writestr(f"repeat-{i}.csv", b"a,b\n1,2\n")
+    with pytest.raises(DataError, match="holds 151 CSV files"):
+        load_survey(path)
+
+
+def _small_project(tmp_path: Path) -> Path:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import refiqda_tools as rt
+
+    conversations = pd.read_csv(DATA / "conversations.csv", dtype=str, keep_default_na=False)
+    participants = pd.read_csv(DATA / "participants.csv", dtype=str, keep_default_na=False)
+    keep = ["ALB-01", "MDA-03"]
+    return rt.write_project(conversations[conversations["participant_id"].isin(keep)].reset_index(drop=True),
+                            participants[participants["participant_id"].isin(keep)].reset_index(drop=True),
+                            rt.codebook_tree(q.load_codebook()), rt.QUALCODER, tmp_path / "p.qdpx")
+
+
+def _with_parts(project: Path, dest: Path, extra: int, twice: str | None = None) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(project) as source, zipfile.ZipFile(dest, "w", zipfile.ZIP_STORED) as archive:
+        for info in source.infolist():
+            archive.writestr(info.filename, source.read(info.filename))
+        for i in range(extra):
+            archive.writestr(f"sources/empty-{i:07d}.txt", b"")
+        if twice:
+            archive.writestr(twice, b"")
+    return dest
+
+
+def test_a_refiqda_project_of_a_hundred_thousand_parts_is_refused_before_its_list_is_read(tmp_path: Path) -> None:
+    from perspectives import refiqda
+
+    path = _with_parts(_small_project(tmp_path), tmp_path / "many.qdpx", 150_000)
+    with pytest.raises(refiqda.ProjectError, match=r"lists parts in \d+ MB, more than 8 MB"):
+        refiqda.read_project(path, {c: s.label for c, s in q.load_codebook().codes.items()},
+                             q.PARTICIPANT_COLUMNS[1:], ("country",))
+
+
+def test_a_part_named_twice_among_thousands_is_named(tmp_path: Path) -> None:
+    # Each name used to be counted by a pass over all names: 60,000 parts took a minute.
+    from perspectives import refiqda
+
+    path = _with_parts(_small_project(tmp_path), tmp_path / "twice.qdpx", 20_000, twice="sources/empty-0000007.txt")
+    with pytest.raises(refiqda.ProjectError, match="sources/empty-0000007.txt: the archive holds a member under the "
+                                                   "same name twice"):
+        refiqda.read_project(path, {c: s.label for c, s in q.load_codebook().codes.items()},
+                             q.PARTICIPANT_COLUMNS[1:], ("country",))
