@@ -691,3 +691,29 @@ def test_a_part_named_twice_among_thousands_is_named(tmp_path: Path) -> None:
                                                    "same name twice"):
         refiqda.read_project(path, {c: s.label for c, s in q.load_codebook().codes.items()},
                              q.PARTICIPANT_COLUMNS[1:], ("country",))
+
+
+# --------------------------------------------------------------------------- paths
+
+
+@pytest.mark.parametrize("inside", ["data/synthetic/out", "data", "params", "notebooks/out", "lib"])
+def test_an_output_folder_inside_what_the_build_reads_is_refused_before_anything_is_written(
+        tmp_path: Path, monkeypatch, capsys, inside: str) -> None:
+    # Inside data/, every output was hashed as data: each build found its own reports changed
+    # and ran every run again, and the preview, which watches data/, rebuilt for ever.
+    import functools
+
+    from stand_in import make_project
+
+    from perspectives import build, cli
+    from perspectives.study import load_grid
+
+    monkeypatch.setenv("PERSPECTIVES_PDF", "0")
+    root = make_project(tmp_path / "proj")
+    before = _digests(root)
+    monkeypatch.setattr(build, "build", functools.partial(build.build, root=root, package="fakepersp",
+                                                          grid=load_grid(root / "params" / "grid.yml")))
+    assert cli.main(["build", "--out", str(root / inside), "--jobs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"is inside {inside.split('/')[0]}/, which the build reads as its input" in err
+    assert _digests(root) == before

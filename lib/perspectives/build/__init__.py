@@ -180,6 +180,7 @@ def build(
     gr = grid or load_grid(root / "params" / "grid.yml")
     out = Path(out)
     out = (out if out.is_absolute() else Path.cwd() / out).resolve()
+    _check_out(out, root)
 
     # select: what was asked for is validated once, here, where it enters
     reports, section_ids, params = _select(st, gr, countries, sections, data_path, conversations_path, lang,
@@ -277,6 +278,28 @@ def check_configuration(root: Path, lang: str) -> None:
     from perspectives.i18n import load_catalogue
 
     load_catalogue(lang, root / "params" / "i18n")
+
+
+# The folders of the checkout a build reads (the notebooks, the library, the data and
+# parameter files hashed into every stamp, the preview's watched folders).
+INPUT_FOLDERS = ("data", "params", "notebooks", "lib")
+
+
+def _check_out(out: Path, root: Path) -> None:
+    """Refuse an output folder inside a folder the build reads.
+
+    Its reports would be read back as input: every build found its own outputs changed and
+    ran every run again, and the preview rebuilt for ever.
+
+    Raises:
+        ValueError: ``out`` is one of :data:`INPUT_FOLDERS` of ``root`` or inside one.
+    """
+    for name in INPUT_FOLDERS:
+        folder = (root / name).resolve()
+        if out == folder or folder in out.parents:
+            raise ValueError(f"the output folder ({out.name}) is inside {name}/, which the build reads as its input: "
+                             "every build would find its own reports changed and run again. Fix: give --out a "
+                             "folder outside data/, params/, notebooks/ and lib/ (the default is outputs/)")
 
 
 def _select(study: Study, grid: Grid, countries: Iterable[str] | None, sections: Iterable[str] | None,
