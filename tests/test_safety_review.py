@@ -717,3 +717,62 @@ def test_an_output_folder_inside_what_the_build_reads_is_refused_before_anything
     err = capsys.readouterr().err
     assert f"is inside {inside.split('/')[0]}/, which the build reads as its input" in err
     assert _digests(root) == before
+
+
+# --------------------------------------------------------------------------- a killed build's run server
+
+SLOW_TASK = '''
+import pathlib, time
+
+def run(task):
+    pathlib.Path(task["marker"]).write_text("started")
+    time.sleep(task["seconds"])
+    pathlib.Path(task["marker"]).write_text("finished")
+    return {"key": task["key"], "ok": True}
+'''
+
+A_BUILD = '''
+import os, sys, time
+from perspectives.build.forkserver import ForkServer
+folder = sys.argv[1]
+server = ForkServer(1, "slowtask:run", env={"PYTHONPATH": folder + os.pathsep + os.environ.get("PYTHONPATH", "")})
+server.start()
+for i in range(3):
+    server.submit({"key": str(i), "marker": f"{folder}/run-{i}", "seconds": 2})
+print(server._proc.pid, flush=True)
+time.sleep(600)
+'''
+
+
+def test_the_run_server_of_a_killed_build_stops_its_runs_and_leaves_without_a_word(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    (tmp_path / "slowtask.py").write_text(SLOW_TASK, encoding="utf-8")
+    errors = tmp_path / "stderr.txt"
+    with errors.open("wb") as err:
+        build = subprocess.Popen([sys.executable, "-c", A_BUILD, str(tmp_path)], stdout=subprocess.PIPE, stderr=err)
+        server = int(build.stdout.readline())
+        assert _wait_until(lambda: (tmp_path / "run-0").exists())
+        build.kill()  # SIGKILL: the build says nothing, and its server is left behind
+        build.wait()
+
+        def gone() -> bool:
+            try:
+                os.kill(server, 0)
+            except ProcessLookupError:
+                return True
+            with open(f"/proc/{server}/stat", encoding="ascii") as stat:
+                return stat.read().split(")")[-1].split()[0] == "Z"
+
+        try:
+            assert _wait_until(gone, seconds=60)
+        finally:
+            if not gone():
+                os.kill(server, signal.SIGKILL)
+    # The runs still queued never started, the one running was stopped, nothing was said.
+    assert not (tmp_path / "run-1").exists() and not (tmp_path / "run-2").exists()
+    assert (tmp_path / "run-0").read_text() == "started"
+    assert "Traceback" not in errors.read_text(errors="replace")
