@@ -776,3 +776,50 @@ def test_the_run_server_of_a_killed_build_stops_its_runs_and_leaves_without_a_wo
     assert not (tmp_path / "run-1").exists() and not (tmp_path / "run-2").exists()
     assert (tmp_path / "run-0").read_text() == "started"
     assert "Traceback" not in errors.read_text(errors="replace")
+
+
+STARTING_BUILD = '''
+import os, subprocess, sys, time
+from perspectives.build import forkserver
+folder = sys.argv[1]
+env = {**os.environ, "PYTHONPATH": folder + os.pathsep + os.environ.get("PYTHONPATH", ""),
+       forkserver.TASK_ENV: "slowtask:run"}
+# The run server as ForkServer.start starts it; the build dies before the server's first word.
+server = subprocess.Popen([sys.executable, "-c", "import sys; from perspectives.build.forkserver import "
+                           "server_main; sys.exit(server_main(sys.argv[1:]))", "serve", "1"],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, start_new_session=True)
+print(server.pid, flush=True)
+time.sleep(600)
+'''
+
+
+def test_a_run_server_whose_build_was_killed_while_it_started_leaves_without_a_word(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    (tmp_path / "slowtask.py").write_text(SLOW_TASK, encoding="utf-8")
+    errors = tmp_path / "stderr.txt"
+    with errors.open("wb") as err:
+        build = subprocess.Popen([sys.executable, "-c", STARTING_BUILD, str(tmp_path)], stdout=subprocess.PIPE,
+                                 stderr=err)
+        server = int(build.stdout.readline())
+        build.kill()  # at once: the server is still importing
+        build.wait()
+
+        def gone() -> bool:
+            try:
+                os.kill(server, 0)
+            except ProcessLookupError:
+                return True
+            with open(f"/proc/{server}/stat", encoding="ascii") as stat:
+                return stat.read().split(")")[-1].split()[0] == "Z"
+
+        try:
+            assert _wait_until(gone, seconds=120)
+        finally:
+            if not gone():
+                os.kill(server, signal.SIGKILL)
+    said = errors.read_text(errors="replace")
+    assert "Traceback" not in said and "BrokenPipeError" not in said, said

@@ -263,10 +263,13 @@ def server_main(argv: list[str]) -> int:
     # Objects that exist now are shared with every child copy-on-write; freezing keeps the
     # collector from touching (and so copying) them in each child.
     gc.freeze()
-    proto_out.write((json.dumps({"ready": True, "seconds": time.perf_counter() - t0,
-                                 "preload_failed": failed, "warm_failed": warm_failed,
-                                 "threads": threading.active_count()}) + "\n").encode())
-    proto_out.flush()
+    try:
+        proto_out.write((json.dumps({"ready": True, "seconds": time.perf_counter() - t0,
+                                     "preload_failed": failed, "warm_failed": warm_failed,
+                                     "threads": threading.active_count()}) + "\n").encode())
+        proto_out.flush()
+    except (BrokenPipeError, ConnectionResetError):
+        os._exit(0)  # the build was killed while this server started: nothing to say to anyone
     serve(workers, function, sys.stdin.buffer, proto_out)
     return 0
 
