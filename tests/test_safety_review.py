@@ -589,13 +589,13 @@ CHECK_CHILD = ("import resource, sys\nfrom perspectives.cli import main\ncode = 
 MEMORY_BOUND_MB = 350
 
 
-def _check_child(path: Path) -> tuple[int, str, float]:
+def _check_child(path: Path, *command: str) -> tuple[int, str, float]:
     import re
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", CHECK_CHILD, "check", str(path)], capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run([sys.executable, "-c", CHECK_CHILD, *(command or ("check",)), str(path)],
+                          capture_output=True, text=True, timeout=600)
     peak = re.search(r"PEAK_KB (\d+)", done.stderr)
     assert peak and "Traceback" not in done.stderr, done.stderr[-2000:]
     return done.returncode, done.stdout + done.stderr, int(peak.group(1)) / 1024
@@ -823,3 +823,46 @@ def test_a_run_server_whose_build_was_killed_while_it_started_leaves_without_a_w
                 os.kill(server, signal.SIGKILL)
     said = errors.read_text(errors="replace")
     assert "Traceback" not in said and "BrokenPipeError" not in said, said
+
+
+@pytest.mark.parametrize("damage", ["not a zip", "entity bomb", "deflate bomb", "pdf"])
+def test_check_report_names_a_damaged_or_hostile_file_as_a_finding_in_bounded_memory(tmp_path: Path,
+                                                                                     damage: str) -> None:
+    import zipfile
+
+    from stand_in import make_project
+
+    from perspectives import build
+    from perspectives.study import load_grid
+
+    root = make_project(tmp_path / "proj")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PERSPECTIVES_PDF", "0")
+        assert build.build(root=root, out=root / "out", jobs=1, package="fakepersp", countries=["ALB"],
+                           grid=load_grid(root / "params" / "grid.yml")).ok
+    folder = root / "out" / "ALB"
+    docx = folder / "report.docx"
+    if damage == "not a zip":
+        docx.write_bytes(b"cut short")
+    elif damage == "pdf":
+        (folder / "report.pdf").write_bytes(b"%PDF-1.7\ncut short")
+    else:
+        with zipfile.ZipFile(docx) as source:
+            parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+        if damage == "entity bomb":
+            tens = [f"&a{i - 1}; " * 10 for i in range(1, 9)]  # each entity ten of the one before
+            entities = "".join(f'<!ENTITY a{i} "{ten}">' for i, ten in enumerate(tens, start=1))
+            xml = parts["word/document.xml"].decode().split("?>", 1)[1]
+            parts["word/document.xml"] = (f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a0 "lol">{entities}]>'
+                                          + xml.replace("<w:t>", "<w:t>&a8;", 1)).encode()
+        with zipfile.ZipFile(docx, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in parts.items():
+                archive.writestr(name, data)
+            if damage == "deflate bomb":  # 1 GB of zeros in a megabyte: python-docx reads every part whole
+                with archive.open("word/media/image99.png", "w", force_zip64=True) as member:
+                    block = bytes(1 << 24)
+                    for _ in range(64):
+                        member.write(block)
+    code, said, peak = _check_child(folder, "check-report", "--no-axe")
+    assert code == 1 and "unreadable: report." in said, said
+    assert peak < MEMORY_BOUND_MB

@@ -696,14 +696,23 @@ def check_report(folder: Path, axe: bool = True,
     result.counts["html"], charts = counts, counts["img"]
     result.findings += findings
     if pdf_path.is_file():
-        result.counts["pdf"], found = check_pdf(pdf_path, charts)
+        try:
+            result.counts["pdf"], found = check_pdf(pdf_path, charts)
+        except Exception as exc:  # noqa: BLE001 - a damaged file is a finding, whatever the reader raises
+            found = [_unreadable("pdf", pdf_path, exc)]
         result.findings += found
     if docx_path.is_file():
-        counts_docx, found, figures = check_docx(docx_path, tr)
-        result.counts["docx"] = counts_docx
-        result.findings += found
-        if figures != result.counts["html"]["figure_numbers"]:
-            result.findings.append(Finding("numbering", "formats", "the Word figure numbers differ from the HTML's"))
+        try:
+            _within_limits(docx_path)
+            counts_docx, found, figures = check_docx(docx_path, tr)
+        except Exception as exc:  # noqa: BLE001 - as for the PDF
+            result.findings.append(_unreadable("docx", docx_path, exc))
+        else:
+            result.counts["docx"] = counts_docx
+            result.findings += found
+            if figures != result.counts["html"]["figure_numbers"]:
+                result.findings.append(Finding("numbering", "formats",
+                                               "the Word figure numbers differ from the HTML's"))
     if axe:
         if violations is None:
             try:
@@ -718,6 +727,42 @@ def check_report(folder: Path, axe: bool = True,
             for v in found:
                 result.findings.append(Finding("axe", v["id"], f"{v['help']} ({v['nodes']} elements, {v['impact']})"))
     return result
+
+
+# What a Word report may unpack to before it is read: a report holds a few megabytes; a part
+# packed a thousand times tighter would be read whole into memory by python-docx.
+MAX_DOCX_UNPACKED = 256 << 20
+
+
+def _within_limits(path: Path) -> None:
+    """Unpack every part of a Word file through a counter, a megabyte at a time, keeping nothing.
+
+    Raises:
+        ValueError: the parts unpack to more than :data:`MAX_DOCX_UNPACKED`, or list more
+            than :data:`perspectives.rawtable.MAX_ZIP_DIRECTORY` of parts.
+    """
+    import zipfile
+
+    from perspectives.rawtable import MAX_ZIP_DIRECTORY, zip_directory_bytes
+
+    with open(path, "rb") as handle:
+        directory = zip_directory_bytes(handle)
+        if directory is not None and directory > MAX_ZIP_DIRECTORY:
+            raise ValueError(f"its list of parts takes more than {MAX_ZIP_DIRECTORY >> 20} MB")
+        total = 0
+        with zipfile.ZipFile(handle) as archive:
+            for info in archive.infolist():
+                with archive.open(info) as part:
+                    while chunk := part.read(1 << 20):
+                        total += len(chunk)
+                        if total > MAX_DOCX_UNPACKED:
+                            raise ValueError(f"it unpacks to more than {MAX_DOCX_UNPACKED >> 20} MB")
+
+
+def _unreadable(fmt: str, path: Path, exc: Exception) -> Finding:
+    """The finding for a report file that cannot be read (damaged, cut short, hostile)."""
+    why = str(exc).replace(str(path), path.name).splitlines()[0][:200] if str(exc) else ""
+    return Finding(fmt, "unreadable", f"{path.name} could not be read ({type(exc).__name__}: {why})")
 
 
 def _print(result: ReportCheck, out: Any) -> None:
