@@ -866,3 +866,25 @@ def test_check_report_names_a_damaged_or_hostile_file_as_a_finding_in_bounded_me
     code, said, peak = _check_child(folder, "check-report", "--no-axe")
     assert code == 1 and "unreadable: report." in said, said
     assert peak < MEMORY_BOUND_MB
+
+
+# --------------------------------------------------------------------------- the screen reads what a reader sees
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u00ad", "\u2060", "\u200d", "\ufeff"])
+def test_a_name_written_with_an_invisible_character_inside_is_still_a_name(hidden: str) -> None:
+    from perspectives.screen import screen_text
+
+    # A page shows "Ma<soft hyphen>ria Pope<soft hyphen>scu" as Maria Popescu: it passed the screen.
+    text = f"My teacher Ma{hidden}ria Pope{hidden}scu helped me a lot."
+    assert screen_text(text.replace(hidden, "")).blocked
+    assert screen_text(text).blocked
+
+
+def test_a_text_shows_in_the_order_it_is_written_never_reordered_by_bidi_controls() -> None:
+    from perspectives.escape import markdown_text
+
+    # "\u202e" (right-to-left override) makes "3002p_airam@ si atsni ym" display reversed:
+    # the screen read one text and the reader would see another.
+    assert markdown_text("my insta is \u202e3002p_airam@") == "my insta is 3002p&#95;airam@"
+    assert markdown_text("a\u2066b\u2069c\u202ad\u202ce") == "abcde"

@@ -69,6 +69,10 @@ _EVERYWHERE_RE = re.compile("|".join(re.escape(c) for c in _EVERYWHERE))
 # link in a report: the renderers read no autolink in Markdown a run composed.)
 _LINE_START_RE = re.compile(r"^(?:[-+=:]|\d+[.)])")
 _LINE_BREAKS = re.compile(r"\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
+# Bidi embeddings, overrides and isolates make a text display in another order than it is
+# stored ("\u202egpj.exe" shows as "exe.jpg"), so that a reader sees what the identifying-
+# details screen did not: a text from data is shown in the order it is written.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def markdown_text(text: Any) -> str:
@@ -77,8 +81,9 @@ def markdown_text(text: Any) -> str:
     Every character Markdown or HTML would read as markup is written as a character
     reference (``<`` as ``&lt;``, ``*`` as ``&#42;``), so tags, links, images, emphasis,
     headings, lists, code and math from data all render as the characters they are. Line
-    breaks become spaces (the text is inserted into a sentence or a quote of the report) and
-    the ends are trimmed.
+    breaks become spaces (the text is inserted into a sentence or a quote of the report), bidi
+    embeddings, overrides and isolates are dropped (the text shows in the order it is written,
+    the order the identifying-details screen read it) and the ends are trimmed.
 
     Args:
         text: the text (anything else is converted with ``str``).
@@ -86,7 +91,7 @@ def markdown_text(text: Any) -> str:
     Returns:
         The Markdown.
     """
-    flat = _LINE_BREAKS.sub(" ", str(text)).strip()
+    flat = _LINE_BREAKS.sub(" ", _BIDI_CONTROLS.sub("", str(text))).strip()
     escaped = _EVERYWHERE_RE.sub(lambda m: _EVERYWHERE[m.group(0)], flat)
     start = _LINE_START_RE.match(escaped)
     if start:
