@@ -888,3 +888,29 @@ def test_a_text_shows_in_the_order_it_is_written_never_reordered_by_bidi_control
     # the screen read one text and the reader would see another.
     assert markdown_text("my insta is \u202e3002p_airam@") == "my insta is 3002p&#95;airam@"
     assert markdown_text("a\u2066b\u2069c\u202ad\u202ce") == "abcde"
+
+
+@pytest.mark.parametrize(("damage", "said"), [
+    ("latin-1", "not UTF-8 text"), ("ragged", "line 5 has 9 fields where the header has fewer"),
+    ("empty", "the file is empty"),
+])
+def test_a_conversations_file_a_csv_reader_cannot_split_is_refused_not_a_traceback(tmp_path: Path, capsys,
+                                                                                   damage: str, said: str) -> None:
+    from perspectives import cli
+
+    where, conv, part = _conversations_copy(tmp_path)
+    path = _write(where, conv, part)
+    text = path.read_text(encoding="utf-8")
+    if damage == "latin-1":
+        path.write_bytes(text.replace("talked about", "talked about the caf\u00e9", 1).encode("latin-1"))
+    elif damage == "ragged":
+        lines = text.split("\n")
+        lines[4] += ",one,two"
+        path.write_text("\n".join(lines), encoding="utf-8")
+    else:
+        path.write_text("", encoding="utf-8")
+    with pytest.raises(q.QualitativeDataError, match=said):
+        q.load_conversations(path)
+    assert cli.main(["check", "--conversations", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert said in out + err and "Traceback" not in out + err

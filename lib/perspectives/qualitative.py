@@ -282,7 +282,20 @@ def _read_csv(path: Path, required: tuple[str, ...], exact: bool) -> pd.DataFram
     if problem is not None:
         raise QualitativeDataError(path, problem.problem, problem.fix)
     # compression=None: a name ending in .zip or .gz is not unpacked unbounded behind the reader's back
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", compression=None)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", compression=None)
+    except UnicodeDecodeError:
+        raise QualitativeDataError(path, "not UTF-8 text (a letter is written in another encoding, such as "
+                                   "Windows-1252)", "save the file as 'CSV UTF-8'") from None
+    except pd.errors.EmptyDataError:
+        raise QualitativeDataError(path, "the file is empty", f"write the header ({', '.join(required)}) and "
+                                   "one row per entry") from None
+    except pd.errors.ParserError as exc:  # a row of more fields than the header, a quote left open
+        found = re.search(r"line (\d+), saw (\d+)", str(exc))
+        what = (f"line {found.group(1)} has {found.group(2)} fields where the header has fewer" if found
+                else "its rows cannot be split into the header's columns (a quote left open?)")
+        raise QualitativeDataError(path, what, "quote every value that holds a comma, a quote or a line break, "
+                                   "and give every row the header's columns") from None
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise QualitativeDataError(path, f"missing column(s) {', '.join(missing)}",
