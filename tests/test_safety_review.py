@@ -914,3 +914,45 @@ def test_a_conversations_file_a_csv_reader_cannot_split_is_refused_not_a_traceba
     assert cli.main(["check", "--conversations", str(path)]) == 2
     out, err = capsys.readouterr()
     assert said in out + err and "Traceback" not in out + err
+
+
+# --------------------------------------------------------------------------- approvals beside an export
+
+
+@pytest.mark.parametrize(("make", "said"), [
+    ("folder", "the path is a directory"), ("pipe", "the path is a named pipe"),
+    ("latin-1", "not UTF-8 text"), ("ragged", "line(s) 2: its rows cannot be split"), ("empty", "the file is empty"),
+])
+def test_approvals_a_reader_cannot_use_are_refused_before_any_run(tmp_path: Path, monkeypatch, capsys,
+                                                                 make: str, said: str) -> None:
+    import functools
+    import os
+
+    from stand_in import make_project
+
+    from perspectives import build, cli
+    from perspectives.study import load_grid
+
+    root = make_project(tmp_path / "proj")
+    partner = tmp_path / "partner"
+    partner.mkdir()
+    export = partner / "export.csv"
+    export.write_bytes(SURVEY.read_bytes())
+    approvals = partner / "approved_open_text.csv"
+    if make == "folder":
+        approvals.mkdir()
+    elif make == "pipe":  # a run reading it waited for ever
+        os.mkfifo(approvals)
+    elif make == "latin-1":
+        approvals.write_bytes("respondent_id,question\nR\u00e9001,training_text\n".encode("latin-1"))
+    elif make == "ragged":
+        approvals.write_text("respondent_id,question\nR001,training_text,extra,fields\n", encoding="utf-8")
+    else:
+        approvals.write_text("", encoding="utf-8")
+    monkeypatch.setenv("PERSPECTIVES_PDF", "0")
+    monkeypatch.setattr(build, "build", functools.partial(build.build, root=root, package="fakepersp",
+                                                          grid=load_grid(root / "params" / "grid.yml")))
+    assert cli.main(["build", "--data", str(export), "--out", str(tmp_path / "out"), "--jobs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"approved_open_text.csv: {said}" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

@@ -422,6 +422,9 @@ def _preflight(data_path: str | Path | None, conversations_path: str | Path | No
             lines = validated.lines
         for line in lines:
             progress(line)
+        from perspectives.open_text import load_approvals
+
+        load_approvals(data_path)  # the approvals beside it, read by the runs: refused here, not in each run
     if conversations_path is not None:
         from perspectives.qualitative import load_conversations
 
