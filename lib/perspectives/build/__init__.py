@@ -110,7 +110,7 @@ from perspectives.build.plan import (
 from perspectives.build.progress import CONSOLE, RunProgress, progress
 from perspectives.build.publish import Publisher
 from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, clear_stale, execute_all
-from perspectives.files import write_atomic
+from perspectives.files import check_writable, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.hints import command
 from perspectives.rawtable import path_problem
@@ -208,6 +208,7 @@ def build(
     out_given = out  # as the caller wrote it, for a command to print
     out = Path(out)
     out = (out if out.is_absolute() else Path.cwd() / out).resolve()
+    _check_out(out, root)
 
     # select: what was asked for is validated once, here, where it enters
     section_ids = _sections(gr, sections)
@@ -254,6 +255,9 @@ def build(
                               on_html=warm.on_html, force=force, lang=lang)
         if todo:
             todo = _start_order(todo, st)
+            # A read-only or full report folder is said now, not after the run server started.
+            for code in dict.fromkeys(r.report for r in todo):
+                check_writable(out / report_folder(code, st) / "sections")
             try:
                 publisher.prepare()
                 # schedule
@@ -348,6 +352,28 @@ def check_configuration(root: Path, lang: str) -> None:
     from perspectives.i18n import load_catalogue
 
     load_catalogue(lang, root / "params" / "i18n")
+
+
+# The folders of the checkout a build reads (the notebooks, the library, the data and
+# parameter files hashed into every stamp, the preview's watched folders).
+INPUT_FOLDERS = ("data", "params", "notebooks", "lib")
+
+
+def _check_out(out: Path, root: Path) -> None:
+    """Refuse an output folder inside a folder the build reads.
+
+    Its reports would be read back as input: every build found its own outputs changed and
+    ran every run again, and the preview rebuilt for ever.
+
+    Raises:
+        ValueError: ``out`` is one of :data:`INPUT_FOLDERS` of ``root`` or inside one.
+    """
+    for name in INPUT_FOLDERS:
+        folder = (root / name).resolve()
+        if out == folder or folder in out.parents:
+            raise ValueError(f"the output folder ({out.name}) is inside {name}/, which the build reads as its input: "
+                             "every build would find its own reports changed and run again. Fix: give --out a "
+                             "folder outside data/, params/, notebooks/ and lib/ (the default is outputs/)")
 
 
 def _given(lang: str, data_path: str | Path | None, conversations_path: str | Path | None,
@@ -599,6 +625,9 @@ def _preflight(data_path: str | Path | None, conversations_path: str | Path | No
             validated = ValidatedExport(out if key is not None else None, key, lines, countries, file)
         for line in validated.lines:
             progress(line)
+        from perspectives.open_text import load_approvals
+
+        load_approvals(data_path)  # the approvals beside it, read by the runs: refused here, not in each run
     if conversations_path is not None:
         from perspectives.qualitative import load_conversations
 
