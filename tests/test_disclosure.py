@@ -112,15 +112,32 @@ def test_crosstab_protects_both_dimensions_and_the_pooled_column() -> None:
     counts = pd.DataFrame({"ALB": [34, 16, 0], "BIH": [38, 11, 0], "COL": [72, 17, 0], "MDA": [53, 1, 0],
                            "MEX": [67, 23, 1], "PER": [71, 9, 0]}, index=["female", "male", "other"])
     mask = dc.suppress(dc.layout("gender", counts), threshold=5)
-    # Worked by hand: MDA's man (1) and MEX's other (1) are small; MDA needs its 53 withheld;
-    # then the women's row would give the 53 back from the pooled 335 unless a second
-    # woman goes (ALB's 34, the smallest that is left after cells which would in turn expose
-    # others); MEX's other needs MEX's man; the pooled other (1) is small, so the pooled man
-    # goes with it (413 - 335 fixes their sum, 78).
+    # Worked by hand, each country on its own rows (issue 25): MDA's man (1) needs its 53
+    # women withheld too; MEX's other (1) needs its man (23, the smaller of the rest); no
+    # other country withholds anything. The pooled column is then decided with those fixed:
+    # its other (1) is small; its women (335) would give back MDA's 53 (every other country's
+    # women are printed) and so MDA's man, so only their share is printed (81% of 413 is 333
+    # to 336 women, leaving MDA's man at 0 to 3, not known to be small); its men (77) leave
+    # MDA's man and MEX's other equal (both unknown), which fixes no small group.
     assert hidden_cells(mask, "MDA") == ["female", "male"]
     assert hidden_cells(mask, "MEX") == ["male", "other"]
-    assert not mask.shown("*|other") and not mask.shown("*|male") and mask.count("*|female") == 335
+    assert [hidden_cells(mask, p) for p in ("ALB", "BIH", "COL", "PER")] == [[], [], [], []]
+    assert not mask.shown("*|other") and mask.count("*|male") == 77
+    assert not mask.shown("*|female") and mask.share("*|female") == 81.0
+    assert mask.pct("*|female").text == "81%" and mask.n("*|female").text == dc.WITHHELD_MARK
     assert independent_small_groups(mask) == []
+
+
+def test_a_country_pattern_is_the_same_whatever_the_other_countries() -> None:
+    # Issue 25: the study's table and Moldova's own (its rows alone) withhold the same cells.
+    study = pd.DataFrame({"ALB": [0, 10, 40], "BIH": [3, 34, 12], "MDA": [1, 25, 28]},
+                         index=["below_bachelor", "bachelor", "postgraduate"])
+    alone = study[["MDA"]]
+    in_study = dc.suppress(dc.layout("education", study), threshold=5)
+    on_its_own = dc.suppress(dc.layout("education", alone), threshold=5)
+    assert hidden_cells(in_study, "MDA") == hidden_cells(on_its_own, "MDA") == ["below_bachelor", "bachelor"]
+    # With one country the pooled cells count the same respondents: they follow the national ones.
+    assert {c for c in on_its_own.hidden if c.startswith("*|")} == {"*|below_bachelor", "*|bachelor"}
 
 
 def test_forced_cells_stay_withheld_and_published_ones_stay_published() -> None:

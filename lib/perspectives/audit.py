@@ -142,6 +142,8 @@ class _Run:
         self.pending: list[tuple[str, frozenset[Leaf], frozenset[Leaf], float | None, int, str]] = []
         # Published test statistics: (source, the name, the leaves of the test's table).
         self.tests: list[tuple[str, str, frozenset[Leaf]]] = []
+        # Shares whose rounding leaves their count an interval: (source, cells, least, greatest).
+        self.intervals: list[tuple[str, frozenset[Leaf], int, int]] = []
 
     def add_values(self, path: Path, label: str) -> None:
         try:
@@ -168,6 +170,10 @@ class _Run:
                 if withheld:
                     if n is not None:  # with its base withheld, a withheld share says nothing of the count
                         self.obs.append(_Obs(label, cells, None, True, True))
+                elif "digits" in item:
+                    # A share printed as rounded (its count withheld): the counts it allows.
+                    self.pending.append((label, cells, of, float(item["value"]), int(item["digits"]),
+                                         f"{item['name']} = {item['value']}%"))
                 elif n is not None:
                     exact = float(item["value"]) * int(n) / 100.0
                     if abs(exact - round(exact)) > 1e-3 * max(1, int(n)):
@@ -248,6 +254,8 @@ class _Run:
                 continue
             if len(candidates) == 1:
                 self.obs.append(_Obs(label, cells, float(candidates[0]), False, True))
+            else:
+                self.intervals.append((label, cells, min(candidates), max(candidates)))
 
 
 # --------------------------------------------------------------------------- checks
@@ -348,7 +356,7 @@ def _groups_of_reduced(reduced: np.ndarray, value: np.ndarray, t: int) -> Iterab
         cuts.append(g)
 
 
-def _check(run: _Run, t: int) -> list[Finding]:
+def _check(run: _Run, t: int, intervals: bool = True) -> list[Finding]:
     findings = list(run.findings)
     # A number withheld in one place and published in another is published.
     published = {}
@@ -403,7 +411,7 @@ def _check(run: _Run, t: int) -> list[Finding]:
         rhs.append(0.0)
         sources.append(label)
     if not rhs:
-        return findings
+        return findings + (_interval_findings(run, t) if intervals else [])
     a_sp = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rhs), len(leaves))).tocsr()  # duplicates add up
     a_sp.eliminate_zeros()
     b_vec = np.array(rhs, dtype=float)
@@ -421,6 +429,8 @@ def _check(run: _Run, t: int) -> list[Finding]:
         sub = a_sp[used][:, comp]
         findings += _check_component(sub, b_vec[used], [sources[k] for k in used],
                                      [leaves[c] for c in comp], run, t)
+    if intervals and not any(f.kind == "small-group" for f in findings):
+        findings += _interval_findings(run, t)
     return findings
 
 
@@ -539,6 +549,108 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
                 if len(findings) > 20:
                     break
     return findings
+
+
+def _system(run: _Run) -> tuple[list[Leaf], Any, np.ndarray]:
+    """Every published count and tie as sparse equations over the leaves: (leaves, matrix, values)."""
+    from scipy.sparse import coo_matrix
+
+    leaves = sorted({leaf for o in run.obs for leaf in o.leaves} | {leaf for a, b, _ in run.relations
+                                                                     for leaf in a | b}
+                    | {leaf for _, cells, _, _ in run.intervals for leaf in cells})
+    index = {leaf: k for k, leaf in enumerate(leaves)}
+    r_idx: list[int] = []
+    c_idx: list[int] = []
+    vals: list[float] = []
+    rhs: list[float] = []
+    for o in run.obs:
+        if o.count is not None:
+            for leaf in o.leaves:
+                r_idx.append(len(rhs))
+                c_idx.append(index[leaf])
+                vals.append(1.0)
+            rhs.append(o.count)
+    for a, b, _ in run.relations:
+        for leaf in a:
+            r_idx.append(len(rhs))
+            c_idx.append(index[leaf])
+            vals.append(1.0)
+        for leaf in b:
+            r_idx.append(len(rhs))
+            c_idx.append(index[leaf])
+            vals.append(-1.0)
+        rhs.append(0.0)
+    matrix = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rhs), len(leaves))).tocsr()
+    return leaves, matrix, np.array(rhs, dtype=float)
+
+
+def _interval_findings(run: _Run, t: int) -> list[Finding]:
+    """Withheld numbers that rounded shares, with the published numbers, pin within 1..t-1.
+
+    A share printed rounded (its count withheld) tells the count only to an interval; counts
+    are whole and never negative. Taking each such count as exact, at one whole solution of
+    everything published, lists the groups the intervals could fix at all (those the exact
+    search then finds in range); for each, an integer program over everything published
+    gives its least and greatest value. One known to lie within 1..t-1 is recovered (the
+    linear programming attack of the issue's audit, made exact for whole numbers).
+    """
+    if not run.intervals:
+        return []
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_matrix, vstack
+
+    leaves, matrix, rhs = _system(run)
+    index = {leaf: k for k, leaf in enumerate(leaves)}
+    rows = []
+    for _, cells, _, _ in run.intervals:
+        row = np.zeros(len(leaves))
+        row[[index[c] for c in cells]] = 1.0
+        rows.append(row)
+    box = csr_matrix(np.array(rows))
+    lows = np.array([lo for *_, lo, _ in run.intervals], dtype=float)
+    highs = np.array([hi for *_, hi in run.intervals], dtype=float)
+    big = float(max(1.0, rhs.max(initial=0.0)))
+    constraints = [LinearConstraint(vstack([matrix, box]), np.concatenate([rhs, lows]) - 1e-6,
+                                    np.concatenate([rhs, highs]) + 1e-6)]
+    point = milp(np.zeros(len(leaves)), constraints=constraints, integrality=np.ones(len(leaves)),
+                 bounds=Bounds(0, big))
+    if point.x is None:
+        return [Finding(run.intervals[0][0], "sum", "the published numbers and rounded shares admit no whole "
+                        "counts: they contradict each other")]
+    x = np.round(point.x)
+    exact = _Run()
+    exact.obs = [*run.obs, *(_Obs(source, cells, float(rows[k] @ x), False, True)
+                             for k, (source, cells, _, _) in enumerate(run.intervals))]
+    exact.relations, exact.bases = run.relations, run.bases
+    found = []
+    for finding in _check(exact, t, intervals=False):
+        if finding.kind != "small-group":
+            continue
+        group = _group_in(finding.detail, leaves)
+        if group is None:
+            continue
+        g = np.zeros(len(leaves))
+        g[[index[c] for c in group]] = 1.0
+        ends = []
+        for sign in (1.0, -1.0):  # least, then greatest
+            res = milp(sign * g, constraints=constraints, integrality=np.ones(len(leaves)), bounds=Bounds(0, big))
+            ends.append(None if res.x is None else float(g @ np.round(res.x)))
+        low, high = (ends[0], ends[1])
+        if low is not None and high is not None and low >= 1 and high <= t - 1:
+            found.append(Finding(finding.source, "small-group", f"{_name(group)} lies between {low:.0f} and "
+                                 f"{high:.0f}: the published numbers and rounded shares pin it below {t}"))
+    return found
+
+
+def _group_in(detail: str, leaves: list[Leaf]) -> frozenset[Leaf] | None:
+    """The leaves a small-group finding names (``universe [place/answer, ...]``)."""
+    m = re.match(r"(?P<u>[^\[]+) \[(?P<cells>[^\]]*)\]", detail)
+    if not m:
+        return None
+    universes = m["u"].split("+")
+    named = {tuple(c.split("/", 1)) for c in m["cells"].split(", ")}
+    group = frozenset(leaf for leaf in leaves if leaf[0] in universes and (leaf[1], leaf[2]) in named)
+    return group or None
 
 
 def _groups_searched(space: np.ndarray, value: np.ndarray, t: int, free: np.ndarray, x_p: np.ndarray,

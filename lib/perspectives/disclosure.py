@@ -78,9 +78,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,7 @@ import numpy as np
 import pandas as pd
 
 from perspectives.files import write_atomic
-from perspectives.fmt import fmt_n, fmt_number, fmt_pct
+from perspectives.fmt import fmt_n, fmt_number, fmt_pct, round_half_up
 from perspectives.study import read_yaml, repo_root
 
 __all__ = [
@@ -114,6 +115,9 @@ __all__ = [
 
 RELIABILITY_MARK = "†"
 WITHHELD_MARK = "–"
+# A share-only cell's share is printed (and recorded) to this many decimals, as every share is
+# printed: its count is then known only to the interval that rounds to it.
+SHARE_DIGITS = 0
 # Beyond this many dimensions the 0/1 search over a row space goes to an integer program.
 _ENUMERATE_MAX = 20
 # A block of the space (see _Attacker.violation) is searched by enumeration up to this many
@@ -188,7 +192,11 @@ class Layout:
         published: Cells another table publishes (they stay published here).
         withheld: Cells another table withholds (they stay withheld here).
         same_as: Cell id -> (universe, places, categories) of another family holding the
-            same respondents (recorded for the audit; e.g. a population's base).
+            same respondents (recorded for the audit; e.g. a population's base). Where that
+            family's mask is passed to :func:`suppress` (``linked``), the rule uses the tie too.
+        first: Cells tried right after the bases, in this order, before the others (the
+            declared combinations of small categories: their total is published in
+            preference to their parts).
     """
 
     universe: str
@@ -200,6 +208,7 @@ class Layout:
     published: frozenset[str] = frozenset()
     withheld: frozenset[str] = frozenset()
     same_as: Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    first: tuple[str, ...] = ()
 
     def value(self, cell: str) -> int:
         """The true count of a cell (in memory only)."""
@@ -218,7 +227,8 @@ class Layout:
 def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None = None,
            groups: Mapping[str, Sequence[str]] | None = None, pooled: bool = True,
            published: Iterable[str] = (), withheld: Iterable[str] = (),
-           same_as: Mapping[str, tuple[str, Sequence[str], Sequence[str]]] | None = None) -> Layout:
+           same_as: Mapping[str, tuple[str, Sequence[str], Sequence[str]]] | None = None,
+           first: Sequence[str] = (), base_order: Sequence[str] = ()) -> Layout:
     """The usual layout: answers (rows) by places (columns), with bases, pooled margins and groups.
 
     Args:
@@ -233,6 +243,9 @@ def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None =
         published: Cell ids another table's mask already published (they stay published).
         withheld: Cell ids another table's mask already withheld (they stay withheld).
         same_as: Cell id -> another family's (universe, places, categories).
+        first: Group names whose cells are tried first after the bases (see :class:`Layout`).
+        base_order: Group names whose cells are bases too, tried in this order after the
+            places' own bases (a population's sub-populations: each is some table's base).
 
     Returns:
         The layout; every place's base (``"place|*"``) and the pooled base are bases.
@@ -277,7 +290,14 @@ def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None =
     if unknown:
         raise ValueError(f"{universe}: published/withheld name unknown cells {sorted(unknown)}")
     links = {k: (u, tuple(p), tuple(c)) for k, (u, p, c) in (same_as or {}).items()}
-    return Layout(universe, places, cats, frame, cells, tuple(bases), frozenset(fixed), frozenset(hidden), links)
+    for name in base_order:
+        bases += [f"{place}|{name}" for place in places] + ([f"*|{name}"] if pooled else [])
+    order = tuple(f"{place}|{name}" for name in first for place in [*places, *(["*"] if pooled else [])])
+    unknown = (set(bases) | set(order)) - set(cells)
+    if unknown:
+        raise ValueError(f"{universe}: first/base_order name unknown groups {sorted(unknown)}")
+    return Layout(universe, places, cats, frame, cells, tuple(bases), frozenset(fixed), frozenset(hidden), links,
+                  order)
 
 
 # --------------------------------------------------------------------------- the attacker
@@ -346,19 +366,23 @@ class _Attacker:
 
     def violation(self, basis: np.ndarray) -> np.ndarray | None:
         """A withheld group holding 1..t-1 that ``basis`` leaves fixed, or None."""
+        return next(self.violations(basis), None)
+
+    def violations(self, basis: np.ndarray) -> Iterable[np.ndarray]:
+        """Every withheld group holding 1..t-1 that ``basis`` leaves fixed (the first ones first)."""
         x, t = self.values, self.t
         fixed_one = np.abs(basis).max(axis=1, initial=0.0) < _TOL if basis.size else np.ones(len(x), bool)
         for leaf in np.flatnonzero(fixed_one & (x >= 1) & (x < t)):
             group = np.zeros(len(x))
             group[leaf] = 1.0
             if not self._explained(group):
-                return group
+                yield group
         small = np.flatnonzero(~fixed_one & (x < t))
         if not len(small) or not basis.size:
-            return None
+            return
         space = null_space(basis[small].T)  # 0/1 groups over `small` must lie in here
         if space.shape[1] == 0:
-            return None
+            return
         reduced, _ = _rref(space.T)
         blocks = _blocks(reduced)
         if blocks:
@@ -369,21 +393,22 @@ class _Attacker:
             # the product; an unexplained one found is a violation. Only when every group in
             # range is explained by published small bases is the whole space searched.
             in_range = False  # (one block: the same search, by the quicker method for its size)
+            unexplained = False
             for rows, cols in blocks:
                 for found in _zero_one_in(reduced[np.ix_(rows, cols)], x[small][cols], t, _BLOCK_ENUMERATE_MAX):
                     in_range = True
                     group = np.zeros(len(x))
                     group[small[cols]] = found
                     if not self._explained(group):
-                        return group
-            if not in_range:
-                return None
+                        unexplained = True
+                        yield group
+            if not in_range or unexplained:
+                return
         for found in _zero_one_in(reduced, x[small], t):
             group = np.zeros(len(x))
             group[small] = found
             if not self._explained(group):
-                return group
-        return None
+                yield group
 
     def _explained(self, group: np.ndarray) -> bool:
         """A group whose total is that of published small bases (plus nobody) discloses nothing."""
@@ -521,6 +546,9 @@ class Mask:
     threshold: int
     hidden: frozenset[str]
     reliability_min_n: int = 25
+    # Withheld cells whose share alone is published, rounded (SHARE_DIGITS): the rounding
+    # leaves the count an interval that pins no small group (see the module docstring).
+    share_only: frozenset[str] = frozenset()
 
     @property
     def universe(self) -> str:
@@ -558,12 +586,23 @@ class Mask:
     def share(self, cell: str, of: str | None = None) -> float | None:
         """Percentage of the base ``of`` (default the place's base).
 
-        Rule 3: only when the count and its base are both published.
+        Rule 3: only when the count and its base are both published; a share-only cell's
+        share (of its own base) is its rounded value.
         """
         count, base = self.count(cell), self.base(cell, of)
-        if count is None or base is None or base == 0:
+        if base is None or base == 0:
+            return None
+        if count is None:
+            if cell in self.share_only and (of is None or of == self.base_of(cell)):
+                return round_half_up(100.0 * self.layout.value(cell) / base, SHARE_DIGITS)
             return None
         return 100.0 * count / base
+
+    def restricted(self, place: str) -> Mask:
+        """The mask of one place's own cells (``place|...``), as :func:`suppress` decided them."""
+        sub = _restrict(self.layout, place)
+        return Mask(sub, self.threshold, frozenset(self.hidden & set(sub.cells)), self.reliability_min_n,
+                    frozenset(self.share_only & set(sub.cells)))
 
     def withheld_value(self, cell: str) -> int:
         """The true count of a cell, in memory only (for an in-process comparison)."""
@@ -602,12 +641,14 @@ class Mask:
         return Entry(body + self._mark(of), (("percent", self, cell, of),))
 
     def pct_n(self, cell: str, digits: int = 0, of: str | None = None) -> Entry:
-        """``"41% (n=171)"``, or the withheld mark."""
+        """``"41% (n=171)"``, a share-only cell's ``"41%"``, or the withheld mark."""
         of = of or self.base_of(cell)
         share, count = self.share(cell, of), self.count(cell)
         refs = (("count", self, cell, None), ("percent", self, cell, of))
         if count is not None and self.count(of) == 0:
             return Entry(f"{count:,}", refs[:1])
+        if share is not None and count is None:
+            return Entry(fmt_pct(share, SHARE_DIGITS) + self._mark(of), refs[1:])
         if share is None or count is None:
             return Entry(WITHHELD_MARK, refs)
         return Entry(f"{fmt_pct(share, digits)}{self._mark(of)} ({fmt_n(count)})", refs)
@@ -642,17 +683,21 @@ class Mask:
                  "measure": measure, "cells": self.spec(cell), **extra}
         if measure == "percent":
             entry["of"] = self.spec(of)
+            if value is not None and not self.shown(cell):
+                entry["digits"] = SHARE_DIGITS  # a share-only cell: its count is an interval
         return entry
 
 
-# The rule's results already found, layout digest -> the cells it withholds. A layout is all
-# the rule reads (with the threshold); the digest also covers this module's source and the
-# numerical libraries, so a changed rule is searched again. A build's run server reads the
-# previous build's results before computing the masks and writes those it used after
-# (load_decisions, save_decisions): a build that changes one country's parameters does not
-# search the masks of a hundred countries again. The audit still checks every run.
-_DECISIONS: dict[str, tuple[str, ...]] = {}
+# The rule's results already found, layout digest -> (cells withheld, share-only cells). A
+# layout (with the masks linked to it) is all the rule reads (with the threshold); the digest
+# also covers this module's source and the numerical libraries, so a changed rule is searched
+# again. A build's run server reads the previous build's results before computing the masks and
+# writes those it used after (load_decisions, save_decisions): a build that changes one country's
+# parameters does not search the masks of a hundred countries again. The audit still checks
+# every run.
+_DECISIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 _USED: set[str] = set()
+POOLED_PLACE = "*"
 
 
 @functools.lru_cache(maxsize=1)
@@ -664,11 +709,17 @@ def _rule_digest() -> str:
     return h.hexdigest()
 
 
-def _layout_digest(lay: Layout, t: int) -> str:
-    doc = {"rule": _rule_digest(), "threshold": t, "universe": lay.universe, "places": list(lay.places),
-           "categories": list(lay.categories), "counts": lay.counts.to_numpy().tolist(),
-           "cells": [[k, list(p), list(c)] for k, (p, c) in lay.cells.items()], "bases": list(lay.bases),
-           "published": sorted(lay.published), "withheld": sorted(lay.withheld)}
+def _layout_doc(lay: Layout) -> dict[str, Any]:
+    return {"universe": lay.universe, "places": list(lay.places), "categories": list(lay.categories),
+            "counts": lay.counts.to_numpy().tolist(),
+            "cells": [[k, list(p), list(c)] for k, (p, c) in lay.cells.items()], "bases": list(lay.bases),
+            "published": sorted(lay.published), "withheld": sorted(lay.withheld), "first": list(lay.first),
+            "same_as": sorted([k, u, list(p), list(c)] for k, (u, p, c) in lay.same_as.items())}
+
+
+def _layout_digest(lay: Layout, t: int, linked: Sequence[Mask] = ()) -> str:
+    doc = {"rule": _rule_digest(), "threshold": t, "layout": _layout_doc(lay),
+           "linked": [[_layout_doc(m.layout), sorted(m.hidden), sorted(m.share_only)] for m in linked]}
     return hashlib.sha256(json.dumps(doc, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -683,8 +734,8 @@ def load_decisions(path: Path | str) -> int:
         return 0
     if not isinstance(saved, dict) or saved.get("rule") != _rule_digest():
         return 0
-    for key, hidden in (saved.get("layouts") or {}).items():
-        _DECISIONS[str(key)] = tuple(str(c) for c in hidden)
+    for key, (hidden, share_only) in (saved.get("layouts") or {}).items():
+        _DECISIONS[str(key)] = (tuple(str(c) for c in hidden), tuple(str(c) for c in share_only))
     return len(saved.get("layouts") or {})
 
 
@@ -693,21 +744,53 @@ def save_decisions(path: Path | str) -> None:
 
     The same layouts give the same bytes.
     """
-    doc = {"rule": _rule_digest(), "layouts": {k: list(_DECISIONS[k]) for k in sorted(_USED)}}
+    doc = {"rule": _rule_digest(), "layouts": {k: [list(_DECISIONS[k][0]), list(_DECISIONS[k][1])]
+                                                for k in sorted(_USED)}}
     write_atomic(Path(path), json.dumps(doc, indent=0, sort_keys=True) + "\n")
 
 
-def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int | None = None) -> Mask:
+def _restrict(lay: Layout, place: str) -> Layout:
+    """One place's own cells (``place|...``) of a layout, on that place's leaves alone."""
+    prefix = f"{place}|"
+    cells = {k: v for k, v in lay.cells.items() if k.startswith(prefix) and v[0] == (place,)}
+    return Layout(lay.universe, (place,), lay.categories, lay.counts[[place]], cells,
+                  tuple(b for b in lay.bases if b in cells), frozenset(lay.published & set(cells)),
+                  frozenset(lay.withheld & set(cells)), {k: v for k, v in lay.same_as.items() if k in cells},
+                  tuple(c for c in lay.first if c in cells))
+
+
+def _national_places(lay: Layout) -> list[str]:
+    """The places whose own cells are decided on their own leaves first (all, unless one place holds all)."""
+    owners = {k.split("|", 1)[0] for k, (places, _) in lay.cells.items()
+              if len(places) == 1 and k.startswith(f"{places[0]}|")}
+    if set(lay.cells) <= {k for k in lay.cells if k.split("|", 1)[0] in owners} and len(owners) == 1:
+        return []  # one place and nothing pooled: decided as it is
+    return [p for p in lay.places if p in owners]
+
+
+def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int | None = None,
+             linked: Sequence[Mask] = (), by_place: bool = True) -> Mask:
     """Apply the module's rule to a layout and return its mask (the one mask of those tables).
+
+    Each place's own cells (a country's column) are decided first on that place's leaves
+    alone, with the place's part of the linked masks: a country's pattern depends only on its
+    own rows. The pooled cells (and any other cell spanning places) are then decided with
+    every place's cells fixed as decided; some may be published as a rounded share alone.
 
     Args:
         lay: The layout (see :func:`layout`).
         threshold: Overrides ``params/study.yml`` (tests; a study setting otherwise).
         reliability_min_n: Overrides ``params/study.yml``.
+        linked: Masks of other families the layout's ``same_as`` ties to (a population's
+            sub-populations): their published cells and the ties are known to the attacker,
+            and their small leaves can be in a group too.
+        by_place: Decide each place's own cells first, on its own leaves (False: the whole
+            layout at once, for a table whose places are the groups of another question).
 
     Returns:
-        The mask: bases first, then every other cell from the largest down, each published
-        when the rule still holds with it (see the module docstring).
+        The mask: bases first, then the ``first`` cells, then every other cell from the
+        largest down, each published when the rule still holds with it (see the module
+        docstring).
 
     Raises:
         DisclosureError: the cells another table publishes already break the rule here.
@@ -715,54 +798,199 @@ def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int |
     cfg = settings()
     t = cfg.threshold if threshold is None else DisclosureSettings(threshold=threshold).threshold
     rel = cfg.reliability_min_n if reliability_min_n is None else int(reliability_min_n)
-    key = _layout_digest(lay, t)
-    if key in _DECISIONS:
-        _USED.add(key)
-        return Mask(lay, t, frozenset(_DECISIONS[key]), rel)
-    leaves = [(p, c) for c in lay.categories for p in lay.places]
-    index = {leaf: i for i, leaf in enumerate(leaves)}
-    x = np.array([float(lay.counts.at[c, p]) for p, c in leaves])
+    key = _layout_digest(lay, t, linked) + ("" if by_place else ":whole")
+    if key not in _DECISIONS:
+        national = _national_places(lay) if by_place else []
+        if national:
+            hidden: set[str] = set()
+            for place in national:
+                own = [m.restricted(place) for m in linked if place in m.layout.places]
+                hidden |= suppress(_restrict(lay, place), t, rel, own).hidden
+            decided = {k for place in national for k in _restrict(lay, place).cells}
+            fixed = replace(lay, published=lay.published | (decided - hidden), withheld=lay.withheld | hidden)
+            withheld, share_only = _decide(fixed, t, linked, share_only=True)
+        else:
+            withheld, share_only = _decide(lay, t, linked, share_only=False)
+        _DECISIONS[key] = (tuple(sorted(withheld)), tuple(sorted(share_only)))
+    _USED.add(key)
+    hidden_cells, share_cells = _DECISIONS[key]
+    return Mask(lay, t, frozenset(hidden_cells), rel, frozenset(share_cells))
 
-    def row(cell: str) -> np.ndarray:
+
+@dataclass
+class _Problem:
+    """The attacker's view of one layout with the masks linked to it: leaves, cells, what is known."""
+
+    leaves: list[tuple[str, str, str]]
+    x: np.ndarray
+    rows: dict[str, np.ndarray]             # the layout's own cells
+    known: list[tuple[np.ndarray, float]]   # linked published cells and ties, with their values
+    small_bases: list[np.ndarray]           # linked published bases below t
+
+
+def _problem(lay: Layout, linked: Sequence[Mask], t: int) -> _Problem:
+    leaves: list[tuple[str, str, str]] = []
+    values: list[float] = []
+    for fam in [lay, *(m.layout for m in linked)]:
+        grid = fam.counts.to_numpy(dtype=float)
+        for i, c in enumerate(fam.categories):
+            for j, p in enumerate(fam.places):
+                leaves.append((fam.universe, p, c))
+                values.append(grid[i, j])
+    index = {leaf: i for i, leaf in enumerate(leaves)}
+
+    def vector(universe: str, places: Iterable[str], cats: Iterable[str]) -> np.ndarray:
         vec = np.zeros(len(leaves))
-        places, cats = lay.cells[cell]
         for c in cats:
             for p in places:
-                vec[index[(p, c)]] = 1.0
+                vec[index[(universe, p, c)]] = 1.0
         return vec
 
-    rows = {cell: row(cell) for cell in lay.cells}
-    values = {cell: int(rows[cell] @ x) for cell in lay.cells}
-    small_bases = [rows[b] for b in lay.bases if 1 <= values[b] < t and b not in lay.withheld]
-    attacker = _Attacker(x, t, small_bases)
+    x = np.array(values)
+    rows = {cell: vector(lay.universe, *lay.cells[cell]) for cell in lay.cells}
+    known: list[tuple[np.ndarray, float]] = []
+    small: list[np.ndarray] = []
+    universes = {m.universe: m for m in linked}
+    for m in linked:
+        for cell, (places, cats) in m.layout.cells.items():
+            if m.shown(cell):
+                vec = vector(m.universe, places, cats)
+                known.append((vec, float(vec @ x)))
+                if cell in m.layout.bases and 1 <= vec @ x < t:
+                    small.append(vec)
+    for cell, (universe, places, cats) in lay.same_as.items():
+        other = universes.get(universe)
+        if other is not None and set(places) <= set(other.layout.places):
+            known.append((rows[cell] - vector(universe, places, cats), 0.0))
+    return _Problem(leaves, x, rows, known, small)
+
+
+def _decide(lay: Layout, t: int, linked: Sequence[Mask], share_only: bool) -> tuple[set[str], set[str]]:
+    """The greedy search of the module docstring: the cells withheld, and the share-only ones."""
+    prob = _problem(lay, linked, t)
+    rows, x = prob.rows, prob.x
+    values = {cell: int(round(float(rows[cell] @ x))) for cell in lay.cells}
+    attacker = _Attacker(x, t, list(prob.small_bases))
+    for vec, _ in prob.known:
+        attacker.basis = attacker.with_row(vec)
     published: set[str] = set()
     for cell in sorted(lay.published):
         attacker.basis = attacker.with_row(rows[cell])
         published.add(cell)
-    if lay.published:
+        if cell in lay.bases and 1 <= values[cell] < t:
+            attacker.small_bases.append(rows[cell])
+    if lay.published or prob.known:
         group = attacker.violation(attacker.basis)
         if group is not None:
             raise DisclosureError(f"{lay.universe}: the cells other tables publish reveal a group of "
-                                  f"{int(group @ x)} ({_describe(group, leaves)})")
-    bases = [b for b in lay.bases if b not in published]
-    others = sorted((c for c in lay.cells if c not in published and c not in lay.bases),
+                                  f"{int(group @ x)} ({_describe(group, prob.leaves)})")
+    # A cell counting the very respondents of a withheld cell is withheld with it (printing it
+    # would publish what the other withholds, whether or not that is a small group).
+    withheld_sets = {_leafset(rows[c]) for c in lay.withheld}
+    first = [c for c in lay.first if c not in lay.bases]
+    others = sorted((c for c in lay.cells if c not in lay.bases and c not in lay.first),
                     key=lambda c: (-values[c], c))
-    for cell in [*bases, *others]:
-        if cell in lay.withheld:
+    for cell in [*lay.bases, *first, *others]:
+        if cell in published or cell in lay.withheld:
             continue
-        if cell not in lay.bases and 1 <= values[cell] < t:
-            continue  # a small count is never printed (primary suppression)
+        leafset = _leafset(rows[cell])
+        small = cell not in lay.bases and 1 <= values[cell] < t  # a small count is never printed
+        if leafset in withheld_sets or small:
+            withheld_sets.add(leafset)
+            continue
+        small_base = cell in lay.bases and 1 <= values[cell] < t
+        if small_base:  # a printed base is no disclosure (rule 2): a group that is the base is explained
+            attacker.small_bases.append(rows[cell])
         trial = attacker.with_row(rows[cell])
-        if attacker.violation(trial) is None:
+        # A cell the published ones already fix adds nothing an attacker does not know.
+        if trial is attacker.basis or attacker.violation(trial) is None:
             attacker.basis = trial
             published.add(cell)
-    _DECISIONS[key] = tuple(sorted(set(lay.cells) - published))
-    _USED.add(key)
-    return Mask(lay, t, frozenset(set(lay.cells) - published), rel)
+        else:
+            withheld_sets.add(leafset)
+            if small_base:
+                attacker.small_bases.pop()
+    withheld = set(lay.cells) - published
+    chosen = _share_only(lay, prob, attacker, published, values, t) if share_only else set()
+    return withheld, chosen
 
 
-def _describe(group: np.ndarray, leaves: list[tuple[str, str]]) -> str:
-    return ", ".join(f"{p}/{c}" for (p, c), g in zip(leaves, group, strict=True) if g > 0.5)
+def _leafset(row: np.ndarray) -> bytes:
+    return np.flatnonzero(row > 0.5).tobytes()
+
+
+def rounding_interval(share: float, n: int, digits: int = SHARE_DIGITS) -> tuple[int, int]:
+    """The counts out of ``n`` whose share rounds (half up) to ``share`` at ``digits`` decimals."""
+    fits = [k for k in range(n + 1) if round_half_up(100.0 * k / n, digits) == share]
+    return (min(fits), max(fits)) if fits else (0, -1)
+
+
+def _share_only(lay: Layout, prob: _Problem, attacker: _Attacker, published: set[str], values: dict[str, int],
+                t: int) -> set[str]:
+    """Pooled cells withheld as counts whose rounded share alone can be published.
+
+    A share of a published base, rounded as printed, tells the count only to an interval.
+    The cell is taken when no group holding 1..t-1 that the exact count would fix is, with
+    every interval so far, known to lie within 1..t-1 (the integer program's least and
+    greatest value of the group, counts being whole and >= 0).
+    """
+    chosen: set[str] = set()
+    intervals: list[tuple[np.ndarray, int, int]] = []
+    candidates = sorted((c for c in lay.cells if c.startswith(f"{POOLED_PLACE}|") and c not in published
+                         and c not in lay.withheld and c not in lay.bases and values[c] >= t),
+                        key=lambda c: (-values[c], c))
+    equalities = [*prob.known, *((prob.rows[c], float(values[c])) for c in sorted(published))]
+    for cell in candidates:
+        base = f"{cell.split('|', 1)[0]}|*"
+        if base not in published or values[base] == 0:
+            continue
+        share = round_half_up(100.0 * values[cell] / values[base], SHARE_DIGITS)
+        lo, hi = rounding_interval(share, values[base])
+        if lo >= hi:
+            continue  # the share gives the count itself, which the rule withholds
+        trial = [*intervals, (prob.rows[cell], lo, hi)]
+        basis = attacker.basis
+        for vec, _, _ in trial:
+            basis = attacker.with_row(vec) if basis is attacker.basis else _with_row(basis, vec)
+        groups = itertools.islice(attacker.violations(basis), 64)
+        if not any(_pinned(g, prob.x, equalities, trial, t) for g in groups):
+            chosen.add(cell)
+            intervals = trial
+    return chosen
+
+
+def _with_row(basis: np.ndarray, row: np.ndarray) -> np.ndarray:
+    coeffs = row @ basis
+    return basis if np.abs(coeffs).max(initial=0.0) < _TOL else _without(basis, coeffs)
+
+
+def _pinned(group: np.ndarray, x: np.ndarray, equalities: list[tuple[np.ndarray, float]],
+            intervals: list[tuple[np.ndarray, int, int]], t: int) -> bool:
+    """Whether every whole, non-negative solution puts ``group`` within 1..t-1."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    constraints = []
+    if equalities:
+        a = np.array([vec for vec, _ in equalities])
+        b = np.array([value for _, value in equalities])
+        constraints.append(LinearConstraint(a, b, b))
+    if intervals:
+        constraints.append(LinearConstraint(np.array([vec for vec, _, _ in intervals]),
+                                            np.array([lo for _, lo, _ in intervals], dtype=float),
+                                            np.array([hi for _, _, hi in intervals], dtype=float)))
+    bounds = Bounds(0, float(x.sum()))
+    ends = []
+    for sign in (1.0, -1.0):
+        res = milp(sign * group, constraints=constraints, integrality=np.ones(len(x)), bounds=bounds)
+        if res.x is None:
+            return False
+        ends.append(float(group @ np.round(res.x)))
+    low, high = ends
+    return low >= 1 and high <= t - 1
+
+
+def _describe(group: np.ndarray, leaves: list[tuple[str, str, str]]) -> str:
+    return ", ".join(f"{u}:{p}/{c}" for (u, p, c), g in zip(leaves, group, strict=True) if g > 0.5)
 
 
 # --------------------------------------------------------------------------- published tables

@@ -114,6 +114,7 @@ def sample_mask(survey, study) -> disclosure.Mask:
     Computed once per process and survey (the build's run server does it before forking:
     with a hundred countries its search takes seconds, which every methods run would pay).
     """
+    from .instrument import ELIGIBILITY
     from .readers import exclusion_summary
 
     log, eligible = survey.exclusions, survey.eligible
@@ -124,24 +125,22 @@ def sample_mask(survey, study) -> disclosure.Mask:
         countries = log["country"].where(log["country"].isin(places), "(none)")
         if (countries == "(none)").any():
             places.append("(none)")  # exclusions without a country: in the pooled column only
-        columns, categories = {}, ["eligible", "partial", "no_consent"]
+        # Every criterion of the form, in its order, whatever the data: a country's rows (and
+        # so its pattern) must not depend on which criteria other countries' entrants failed.
+        criteria = [f"criterion:{c}" for c in (*ELIGIBILITY, "not_answered")]
+        columns, categories = {}, ["eligible", "partial", "no_consent", *criteria]
         for place in places:
             summary = exclusion_summary(log[countries == place])
             by_criterion = summary.query("outcome == 'disqualified' and criterion != ''")
-            disq = int(summary.query("outcome == 'disqualified' and criterion == ''")["n"].sum())
             column = {"eligible": int((eligible["country"] == place).sum()),
                       "partial": int(summary.query("outcome == 'partial'")["n"].sum()),
                       "no_consent": int(summary.query("outcome == 'no_consent'")["n"].sum())}
             for criterion, n in zip(by_criterion["criterion"], by_criterion["n"], strict=True):
+                if f"criterion:{criterion}" not in criteria:
+                    raise ValueError(f"an entrant was disqualified for {criterion!r}, which is no criterion of the form")
                 column[f"criterion:{criterion}"] = int(n)
-            column["criterion:(none)"] = disq - int(by_criterion["n"].sum())
             columns[place] = column
-        for column in columns.values():
-            categories += [c for c in column if c not in categories]
         counts = pd.DataFrame(columns).reindex(categories).fillna(0).astype(int)
-        if not counts.loc["criterion:(none)"].any():
-            counts = counts.drop(index="criterion:(none)")
-        criteria = [c for c in counts.index if c.startswith("criterion:")]
         published = [f"{p}|eligible" for p in [*places, "*"]]
         lay = disclosure.layout("sample", counts, groups={"disqualified": criteria}, published=published)
         return disclosure.suppress(lay)
@@ -477,6 +476,7 @@ class Section:
         self.show_table(table, "sample_flow", t("What happened to the responses — {place}", place=self.names[self.country]))
         labels = {name: self.survey.instrument.label(name.split(":", 1)[1]) for name in criteria
                   if name.split(":", 1)[1] in self.survey.instrument.questions}
+        labels["criterion:not_answered"] = t("Stopped at the eligibility questions")
         # Every criterion is listed, zero or not: leaving out the zeros would tell a withheld
         # cell from a zero.
         present = criteria
