@@ -406,7 +406,7 @@ def _combinations(question: str) -> dict[str, list[str]]:
     """
     found: dict[str, list[str]] = {}
     for analysis_id, spec_ in load_specs().items():
-        if analysis_id == "bands" or spec_.get("question") != question:
+        if analysis_id == "bands" or not _asks(spec_, question) or spec_.get("kind") == "numeric":
             continue
         for name, combo in (spec_.get("combine") or {}).items():
             members = [str(m) for m in combo["members"]]
@@ -517,15 +517,102 @@ def question_mask(survey, question: str, query: str | None) -> Mask:
             pooled = pd.Series(POOLED, index=data.index, name="country")
             counts = _count_table(data[question], pooled, codes, [POOLED])
             return disclosure.suppress(disclosure.layout(question, counts, pooled=False))
-        places = _countries(survey)
-        counts = _count_table(data[question], data["country"], codes, places)
-        ties = _base_ties(survey, populations.Base(query, question), places, counts)
-        combos = _combinations(question)
-        lay = disclosure.layout(question, counts, groups={**_groups(question), **combos}, first=list(combos),
-                                published=ties.published, withheld=ties.withheld, same_as=ties.same_as)
-        return disclosure.suppress(lay, linked=ties.linked)
+        return _protect(survey, ("single", question, None, query, False), *_question_layout(survey, question, query))
 
     return cached_for_frame(data, "mask", f"single:{question}", compute)
+
+
+def _question_layout(survey, question: str, query: str | None) -> tuple[disclosure.Layout, _Ties]:
+    data = population(survey.eligible, query)
+    places = _countries(survey)
+    counts = _count_table(data[question], data["country"], survey.instrument.codes(question), places)
+    ties = _base_ties(survey, populations.Base(query, question), places, counts)
+    combos = _combinations(question)
+    lay = disclosure.layout(question, counts, groups={**_groups(question), **combos}, first=list(combos),
+                            published=ties.published, withheld=ties.withheld, same_as=ties.same_as,
+                            combined=_combined(counts, combos))
+    return lay, ties
+
+
+def _combined(counts: pd.DataFrame, combos: dict[str, list[str]]) -> list[str]:
+    """The parts of each declared combination at the places where one part is small (1 to t-1).
+
+    There the combination replaces its parts: a small answer is combined with its neighbours
+    before anything is withheld. Each place is judged on its own counts (the pooled place on
+    the pooled ones), so a country's table depends on its rows alone.
+    """
+    t = disclosure.settings().threshold
+    cells = []
+    for members in combos.values():
+        members = [m for m in members if m in counts.index]
+        small = [p for p in counts.columns if any(1 <= int(counts.at[m, p]) < t for m in members)]
+        pooled = counts.loc[members].sum(axis=1)
+        # The pooled column combines where it is small itself, or where exactly one country
+        # combines: the others' parts are printed, so the pooled parts would give that country's
+        # back. With several countries combining, the rule decides the pooled parts as any cell.
+        if len(small) == 1 or any(1 <= int(v) < t for v in pooled):
+            small.append(POOLED)
+        cells += [f"{place}|{m}" for place in small for m in members]
+    return cells
+
+
+TableKey = tuple[str, str, str | None, str | None, bool]  # kind, question, option, population, whole population
+
+
+def _protect(survey, key: TableKey, lay: disclosure.Layout, ties: _Ties) -> Mask:
+    """A table's mask: alone where its base is published everywhere, else from the chain."""
+    if not ties.withheld:
+        return disclosure.suppress(lay)
+    return _withheld_chain(survey)[key]
+
+
+def _tables_in_order(survey) -> list[TableKey]:
+    """Every table of the analyses whose base is a sub-population, in the order of ``params/analyses.yml``."""
+    keys: list[TableKey] = []
+    for analysis_id, spec_ in load_specs().items():
+        if analysis_id == "bands":
+            continue
+        kind, query = spec_.get("kind"), spec_.get("population")
+        if kind == "compare_multi":
+            for group, question in spec_["questions"].items():
+                keys += [("multi", question, c, spec_["populations"][group], True)
+                         for c in survey.instrument.codes(question)]
+        elif kind == "ratings":
+            keys += [("single", q, None, query, False) for q in spec_["questions"]]
+        elif kind == "single" and spec_["question"] != COUNTRY_QUESTION:
+            keys.append(("single", spec_["question"], None, query, False))
+        elif kind == "multi":
+            keys += [("multi", spec_["question"], c, query, False) for c in survey.instrument.codes(spec_["question"])]
+        elif kind == "numeric":
+            keys.append(("numeric", analysis_id, None, query, False))
+    return list(dict.fromkeys(keys))
+
+
+def _withheld_chain(survey) -> dict[TableKey, Mask]:
+    """The masks of every table resting on a base the bases' mask withholds somewhere.
+
+    They are protected together with the bases' mask, one after the other in a fixed order
+    (``params/analyses.yml``), each with every one before it: two tables on one withheld base
+    each give a sum of their own cells for it, and only together do they say what the
+    attacker learns. The order and the set depend on the analyses, not on which table a run
+    asks for first, so every run gets the same masks.
+    """
+    def compute() -> dict[TableKey, Mask]:
+        done: dict[TableKey, Mask] = {}
+        pop = population_mask(survey)
+        for key in _tables_in_order(survey):
+            kind, question, code, query, whole = key
+            if kind == "single":
+                lay, ties = _question_layout(survey, question, query)
+            elif kind == "multi":
+                lay, ties = _option_layout(survey, question, code, query, whole)
+            else:
+                lay, ties = _numeric_layout(survey, spec(question))
+            if ties.withheld:
+                done[key] = disclosure.suppress(lay, linked=[pop, *done.values()])
+        return done
+
+    return cached_for_frame(survey.eligible, "mask", "withheld-chain", compute)
 
 
 def _band_counts(values: pd.Series, countries: pd.Series, bands: list[tuple], places: list[str]) -> pd.DataFrame:
@@ -545,38 +632,47 @@ def numeric_mask(survey, spec_: dict) -> Mask:
     the slider's own base is.
     """
     question = spec_["question"]
-    query = spec_.get("population")
-    data = population(survey.eligible, query)
+    data = population(survey.eligible, spec_.get("population"))
+    analysis_id = next(k for k, v in load_specs().items() if v is spec_ or v == spec_)
 
     def compute() -> Mask:
-        places = _countries(survey)
-        values = pd.to_numeric(data[question], errors="coerce")
-        keep = values.notna()
-        if spec_.get("bands"):
-            bands = [tuple(b) for b in load_specs()["bands"][spec_["bands"]]]
-            counts = _band_counts(values[keep], data.loc[keep, "country"], bands, places)
-        else:
-            bands = []
-            counts = pd.DataFrame([values[keep].groupby(data.loc[keep, "country"]).size()
-                                   .reindex(places, fill_value=0).astype(int)], index=["answered"])
-        groups = {}
-        for name, cut in (spec_.get("thresholds") or {}).items():
-            members = [b[0] for b in bands if b[1] > cut]
-            straddle = [b[0] for b in bands if b[1] <= cut < b[2]]
-            if straddle or not bands:
-                raise ValueError(f"{question}: threshold {name!r} ({cut}) does not fall on a band boundary")
-            groups[name] = members
-        ties = _base_ties(survey, populations.Base(query, question), places, counts)
-        for name, elsewhere in (spec_.get("bases_elsewhere") or {}).items():
-            more = _base_ties(survey, populations.Base(elsewhere, None), places, counts,
-                              cells={p: f"{p}|{name}" for p in [*places, POOLED]})
-            ties = _Ties(ties.published + more.published, ties.withheld + more.withheld,
-                         {**ties.same_as, **more.same_as}, ties.linked or more.linked)
-        lay = disclosure.layout(question, counts, groups=groups, published=ties.published, withheld=ties.withheld,
-                                same_as=ties.same_as)
-        return disclosure.suppress(lay, linked=ties.linked)
+        key = ("numeric", analysis_id, None, spec_.get("population"), False)
+        return _protect(survey, key, *_numeric_layout(survey, spec_))
 
     return cached_for_frame(data, "mask", f"numeric:{question}", compute)
+
+
+def _numeric_layout(survey, spec_: dict) -> tuple[disclosure.Layout, _Ties]:
+    question, query = spec_["question"], spec_.get("population")
+    data = population(survey.eligible, query)
+    places = _countries(survey)
+    values = pd.to_numeric(data[question], errors="coerce")
+    keep = values.notna()
+    if spec_.get("bands"):
+        bands = [tuple(b) for b in load_specs()["bands"][spec_["bands"]]]
+        counts = _band_counts(values[keep], data.loc[keep, "country"], bands, places)
+    else:
+        bands = []
+        counts = pd.DataFrame([values[keep].groupby(data.loc[keep, "country"]).size()
+                               .reindex(places, fill_value=0).astype(int)], index=["answered"])
+    groups = {}
+    for name, cut in (spec_.get("thresholds") or {}).items():
+        members = [b[0] for b in bands if b[1] > cut]
+        straddle = [b[0] for b in bands if b[1] <= cut < b[2]]
+        if straddle or not bands:
+            raise ValueError(f"{question}: threshold {name!r} ({cut}) does not fall on a band boundary")
+        groups[name] = members
+    ties = _base_ties(survey, populations.Base(query, question), places, counts)
+    for name, elsewhere in (spec_.get("bases_elsewhere") or {}).items():
+        more = _base_ties(survey, populations.Base(elsewhere, None), places, counts,
+                          cells={p: f"{p}|{name}" for p in [*places, POOLED]})
+        ties = _Ties(ties.published + more.published, ties.withheld + more.withheld,
+                     {**ties.same_as, **more.same_as}, ties.linked or more.linked)
+    combos = {name: list(combo["members"]) for name, combo in (spec_.get("combine") or {}).items()}
+    lay = disclosure.layout(question, counts, groups={**groups, **combos}, first=list(combos),
+                            published=ties.published, withheld=ties.withheld, same_as=ties.same_as,
+                            combined=_combined(counts, combos))
+    return lay, ties
 
 
 def option_mask(survey, question: str, code: str, query: str | None, whole_population: bool = False) -> Mask:
@@ -591,19 +687,26 @@ def option_mask(survey, question: str, code: str, query: str | None, whole_popul
     data = population(survey.eligible, query)
 
     def compute() -> Mask:
-        column = data[f"{question}/{code}"].astype("boolean")
-        if whole_population:
-            column = column.fillna(False)
-        answered = column.notna()
-        ticked = column[answered].astype(bool).map({True: "yes", False: "no"})
-        places = _countries(survey)
-        counts = _count_table(ticked, data.loc[answered, "country"], ["yes", "no"], places)
-        ties = _base_ties(survey, populations.Base(query, question, whole_population), places, counts)
-        lay = disclosure.layout(f"{question}.{code}", counts, shown=["yes"], published=ties.published,
-                                withheld=ties.withheld, same_as=ties.same_as)
-        return disclosure.suppress(lay, linked=ties.linked)
+        key = ("multi", question, code, query, whole_population)
+        return _protect(survey, key, *_option_layout(survey, question, code, query, whole_population))
 
     return cached_for_frame(data, "mask", f"multi:{question}:{code}:{whole_population}", compute)
+
+
+def _option_layout(survey, question: str, code: str, query: str | None,
+                   whole_population: bool) -> tuple[disclosure.Layout, _Ties]:
+    data = population(survey.eligible, query)
+    column = data[f"{question}/{code}"].astype("boolean")
+    if whole_population:
+        column = column.fillna(False)
+    answered = column.notna()
+    ticked = column[answered].astype(bool).map({True: "yes", False: "no"})
+    places = _countries(survey)
+    counts = _count_table(ticked, data.loc[answered, "country"], ["yes", "no"], places)
+    ties = _base_ties(survey, populations.Base(query, question, whole_population), places, counts)
+    lay = disclosure.layout(f"{question}.{code}", counts, shown=["yes"], published=ties.published,
+                            withheld=ties.withheld, same_as=ties.same_as)
+    return lay, ties
 
 
 OUTSIDE = "~outside"   # a crosstab's row of the respondents its question's base leaves out
@@ -828,18 +931,28 @@ def _rows_of(mask: Mask, question: str) -> list[str]:
 def combination_labels(question: str) -> dict[str, str]:
     """The label of each combination of a question's small categories (``combine`` in its analyses)."""
     return {str(name): str(combo["label"]) for analysis_id, spec_ in load_specs().items()
-            if analysis_id != "bands" and spec_.get("question") == question
+            if analysis_id != "bands" and _asks(spec_, question) and spec_.get("kind") != "numeric"
             for name, combo in (spec_.get("combine") or {}).items()}
+
+
+def _asks(spec_: dict, question: str) -> bool:
+    """Whether an analysis counts the answers to ``question`` (its one question, or one of a battery's)."""
+    return spec_.get("question") == question or (spec_.get("kind") == "ratings"
+                                                 and question in (spec_.get("questions") or []))
 
 
 def combination_notes(question: str, labels: dict[str, str]) -> list[str]:
     """The table note saying which categories are also shown combined, and why."""
     notes = []
     for name, members in _combinations(question).items():
-        parts = " and ".join(f"'{labels.get(m, m)}'" for m in members)
-        notes.append(f"'{combination_labels(question)[name]}' combines {parts}, so that a small count among "
-                     "them can be withheld without withholding the other answers.")
+        notes.append(combination_note(combination_labels(question)[name], [labels.get(m, m) for m in members]))
     return notes
+
+
+def combination_note(label: str, parts: list[str]) -> str:
+    """The note of one declared combination: what it counts together."""
+    listed = locales.join([f"'{p}'" for p in parts], "en")
+    return f"'{label}' counts {listed} together."
 
 
 def _shares(mask: Mask, cells: list[str], labels: dict[str, str], places: dict[str, str]) -> pd.DataFrame:
@@ -970,12 +1083,19 @@ def _numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
     if spec_.get("bands"):
         bands = load_specs()["bands"][spec_["bands"]]
         labels = {b[0]: f"{b[1]:g}-{b[2]:g}%" if b[1] != b[2] else f"{b[1]:g}%" for b in bands}
+        combos = spec_.get("combine") or {}
+        labels.update({name: str(combo["label"]) for name, combo in combos.items()})
         codes = [b[0] for b in bands]
-        result.table = _place_columns(mask, codes, labels, places)
+        rows = list(codes)
+        for name, combo in combos.items():
+            rows.insert(max(rows.index(m) for m in combo["members"]) + 1, name)
+        result.table = _place_columns(mask, rows, labels, places)
         result.shares = _shares(mask, codes, labels, places)
-        result.context.update({code: Cell(mask, f"{own}|{code}") for code in codes})
-        for code in codes:
+        result.context.update({code: Cell(mask, f"{own}|{code}") for code in rows})
+        for code in rows:
             result.record_cell(mask, f"{own}|{code}", f"{code}.pct", "percent")
+        result.notes_extra = [combination_note(str(combo["label"]), [labels[m] for m in combo["members"]])
+                              for combo in combos.values()]
     else:
         columns = {}
         for place, name in places.items():

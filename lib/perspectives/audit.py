@@ -53,7 +53,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -65,9 +65,10 @@ from scipy.linalg import LinAlgError, svd
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
-__all__ = ["Finding", "audit_outputs", "audit_run_folder"]
+__all__ = ["Finding", "Loss", "audit_outputs", "audit_run_folder", "loss"]
 
 WITHHELD = "–"
+COMBINED = "↓"  # a part shown within its combination's row: unknown here, as a withheld cell is
 _TOL = 1e-6
 _ENUMERATE_MAX = 20
 
@@ -151,37 +152,73 @@ class _Run:
         except (OSError, ValueError):
             return
         for item in doc if isinstance(doc, list) else []:
-            if not isinstance(item, dict) or "cells" not in item:
-                continue
-            cells = _leaves(item["cells"])
-            withheld = bool(item.get("suppressed")) or item.get("value") is None
-            if item.get("measure") == "test":
-                if not withheld:
-                    self.tests.append((label, str(item.get("name")), cells))
-                continue
-            self._same_as(item["cells"], cells, label)
-            n = item.get("n")
-            if item.get("measure") == "percent":
-                of = _leaves(item["of"])
-                self._same_as(item["of"], of, label)
-                self.bases.add(of)
-                if n is not None:
-                    self.obs.append(_Obs(label, of, float(n), False))
-                if withheld:
-                    if n is not None:  # with its base withheld, a withheld share says nothing of the count
-                        self.obs.append(_Obs(label, cells, None, True, True))
-                elif "digits" in item:
-                    # A share printed as rounded (its count withheld): the counts it allows.
-                    self.pending.append((label, cells, of, float(item["value"]), int(item["digits"]),
-                                         f"{item['name']} = {item['value']}%"))
-                elif n is not None:
-                    exact = float(item["value"]) * int(n) / 100.0
-                    if abs(exact - round(exact)) > 1e-3 * max(1, int(n)):
-                        self.findings.append(Finding(label, "sum", f"{item['name']} = {item['value']}% is no "
-                                                     f"whole count of its base n={n}"))
-                    self.obs.append(_Obs(label, cells, float(round(exact)), False, True))
-            else:
-                self.obs.append(_Obs(label, cells, None if withheld else float(item["value"]), withheld))
+            if isinstance(item, dict) and "cells" in item:
+                self.add_item(item, label)
+
+    def add_fidelity(self, path: Path, label: str) -> None:
+        """What the fidelity page shows: the recorded values, mask cells and counts each verdict rests on.
+
+        A verdict on a withheld value is itself a finding: it pins the value within a unit of
+        the printed claim.
+        """
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.findings.append(Finding(label, "undescribed", f"{path.name} cannot be read"))
+            return
+        for claim in doc if isinstance(doc, list) else []:
+            cid = claim.get("claim_id", "?")
+            for item in claim.get("values", []):
+                if item.get("suppressed") or item.get("value") is None:
+                    self.findings.append(Finding(label, "reveals", f"claim {cid} gives a verdict on "
+                                                 f"{item.get('name')}@{item.get('country')}, which is withheld"))
+                elif "cells" in item:
+                    self.add_item(item, label)
+            for mask in claim.get("masks", []):
+                for cell in mask.get("cells", []):
+                    leaves = _leaves(cell["cells"])
+                    self._same_as(cell["cells"], leaves, label)
+                    value = cell.get("value")
+                    self.obs.append(_Obs(label, leaves, None if value is None else float(value), value is None))
+            for count in claim.get("counts", []):
+                universe = f"fidelity:{count['what']}"
+                spec = {"universe": universe, "places": [count["place"]], "categories": ["yes"]}
+                base = {**spec, "categories": ["yes", "no"]}
+                self.obs.append(_Obs(label, _leaves(spec), float(count["count"]), False))
+                self.obs.append(_Obs(label, _leaves(base), float(count["out_of"]), False))
+                self.bases.add(_leaves(base))
+
+    def add_item(self, item: dict[str, Any], label: str) -> None:
+        """One recorded value (a ``values.json`` entry) as observations on leaves."""
+        cells = _leaves(item["cells"])
+        withheld = bool(item.get("suppressed")) or item.get("value") is None
+        if item.get("measure") == "test":
+            if not withheld:
+                self.tests.append((label, str(item.get("name")), cells))
+            return
+        self._same_as(item["cells"], cells, label)
+        n = item.get("n")
+        if item.get("measure") == "percent":
+            of = _leaves(item["of"])
+            self._same_as(item["of"], of, label)
+            self.bases.add(of)
+            if n is not None:
+                self.obs.append(_Obs(label, of, float(n), False))
+            if withheld:
+                if n is not None:  # with its base withheld, a withheld share says nothing of the count
+                    self.obs.append(_Obs(label, cells, None, True, True))
+            elif "digits" in item:
+                # A share printed as rounded (its count withheld): the counts it allows.
+                self.pending.append((label, cells, of, float(item["value"]), int(item["digits"]),
+                                     f"{item['name']} = {item['value']}%"))
+            elif n is not None:
+                exact = float(item["value"]) * int(n) / 100.0
+                if abs(exact - round(exact)) > 1e-3 * max(1, int(n)):
+                    self.findings.append(Finding(label, "sum", f"{item['name']} = {item['value']}% is no "
+                                                 f"whole count of its base n={n}"))
+                self.obs.append(_Obs(label, cells, float(round(exact)), False, True))
+        else:
+            self.obs.append(_Obs(label, cells, None if withheld else float(item["value"]), withheld))
 
     def _same_as(self, spec: dict[str, Any], cells: frozenset[Leaf], label: str) -> None:
         if "same_as" in spec:
@@ -204,7 +241,7 @@ class _Run:
                 continue
             cells = _leaves(item["cells"])
             self._same_as(item["cells"], cells, label)
-            withheld = WITHHELD in text and not re.search(r"[0-9]", text)
+            withheld = (WITHHELD in text or COMBINED in text) and not re.search(r"[0-9]", text)
             if item["measure"] == "count":
                 if withheld:
                     self.obs.append(_Obs(label, cells, None, True))
@@ -736,16 +773,77 @@ def audit_run_folder(folder: Path | str, threshold: int | None = None) -> list[F
     return _check(run, _threshold(threshold))
 
 
-def audit_outputs(out_dir: Path | str, threshold: int | None = None) -> list[Finding]:
-    """Audit a whole build at once, as an outsider holding every report would.
+def audit_outputs(out_dir: Path | str | Sequence[Path | str], threshold: int | None = None) -> list[Finding]:
+    """Audit a whole build at once, as an outsider holding every report would; or several builds.
 
     Numbers from every report's runs go into one set of equations, so a national count that
-    the synthesis's table lets one subtract is found too. Sources are named
-    ``<REPORT>/<section>:tables/<stem>.csv``.
+    the synthesis's table lets one subtract is found too, and so is the fidelity page
+    (``fidelity/claims.disclosure.json``: a verdict on a withheld value is a finding). Given
+    several output folders (the study's build and a partner's build of one country), their
+    numbers go into the same equations: two builds that withhold different cells of the same
+    table are caught. Sources are named ``<REPORT>/<section>:tables/<stem>.csv``, prefixed
+    with the folder's position (``#2 ``) when there are several.
     """
+    folders = [Path(out_dir)] if isinstance(out_dir, (str, Path)) else [Path(f) for f in out_dir]
     run = _Run()
-    for folder in sorted(Path(out_dir).glob("*/sections/*")):
-        if folder.is_dir():
-            _read_folder(run, folder, f"{folder.parents[1].name}/{folder.name}:")
+    for k, out in enumerate(folders):
+        tag = f"#{k + 1} " if len(folders) > 1 else ""
+        for folder in sorted(out.glob("*/sections/*")):
+            if folder.is_dir():
+                _read_folder(run, folder, f"{tag}{folder.parents[1].name}/{folder.name}:")
+        fidelity = out / "fidelity" / "claims.disclosure.json"
+        if fidelity.is_file():
+            run.add_fidelity(fidelity, f"{tag}fidelity/claims.csv")
     run.resolve_percents()
     return _check(run, _threshold(threshold))
+
+
+@dataclass(frozen=True)
+class Loss:
+    """How many of a report's counts are withheld, of how many it sets out to publish."""
+
+    withheld: int
+    published: int
+
+    @property
+    def share(self) -> float:
+        """The withheld share (0 when nothing is published)."""
+        return self.withheld / self.published if self.published else 0.0
+
+
+def loss(report_dir: Path | str) -> Loss:
+    """A report's loss: its distinct count cells (``values.json`` and tables), and those withheld.
+
+    A count cell is one set of leaves a count is described as summing (a table's cell and the
+    recorded value of the same answers and places are one count); it is withheld where no
+    table or value of the report shows it. Shares are not counted (a share is of a count).
+    """
+    shown: dict[frozenset[Leaf], bool] = {}
+    for folder in sorted(Path(report_dir).glob("sections/*")):
+        for cells, value in _count_cells(folder):
+            shown[cells] = shown.get(cells, False) or value is not None
+    return Loss(sum(not v for v in shown.values()), len(shown))
+
+
+def _count_cells(folder: Path) -> Iterable[tuple[frozenset[Leaf], float | None]]:
+    """Every count a run folder describes: (its leaves, its value or None where withheld)."""
+    try:
+        doc = json.loads((folder / "values.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        doc = []
+    for item in doc if isinstance(doc, list) else []:
+        if isinstance(item, dict) and item.get("measure") == "count" and "cells" in item and not item.get("combined"):
+            withheld = bool(item.get("suppressed")) or item.get("value") is None
+            yield _leaves(item["cells"]), None if withheld else float(item["value"])
+    for side in sorted((folder / "tables").glob("*.disclosure.json")):
+        with side.with_name(side.name.replace(".disclosure.json", ".csv")).open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))[1:]
+        for item in json.loads(side.read_text(encoding="utf-8")):
+            if item.get("measure") != "count":
+                continue
+            i, j = item["at"]
+            text = rows[i][j + 1] if i < len(rows) and j + 1 < len(rows[i]) else ""
+            if COMBINED in text:
+                continue  # shown within its combination: not a count the report sets out to give
+            yield _leaves(item["cells"]), None if WITHHELD in text and not re.search(r"[0-9]", text) \
+                else _parse_count(text)

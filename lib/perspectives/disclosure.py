@@ -93,6 +93,7 @@ from perspectives.fmt import fmt_n, fmt_number, fmt_pct, round_half_up
 from perspectives.study import read_yaml, repo_root
 
 __all__ = [
+    "COMBINED_MARK",
     "RELIABILITY_MARK",
     "WITHHELD_MARK",
     "DisclosureError",
@@ -115,6 +116,9 @@ __all__ = [
 
 RELIABILITY_MARK = "†"
 WITHHELD_MARK = "–"
+# A part of a declared combination of small answers where the combination replaces its parts
+# (one of them is small there): its count is in the combination's row, below.
+COMBINED_MARK = "↓"
 # A share-only cell's share is printed (and recorded) to this many decimals, as every share is
 # printed: its count is then known only to the interval that rounds to it.
 SHARE_DIGITS = 0
@@ -197,6 +201,10 @@ class Layout:
         first: Cells tried right after the bases, in this order, before the others (the
             declared combinations of small categories: their total is published in
             preference to their parts).
+        combined: Cells of the parts of a declared combination at a place where one part
+            is small: the combination replaces them there (they are withheld, marked as
+            combined rather than as withheld, and are not counts the report sets out to
+            publish).
     """
 
     universe: str
@@ -209,6 +217,7 @@ class Layout:
     withheld: frozenset[str] = frozenset()
     same_as: Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     first: tuple[str, ...] = ()
+    combined: frozenset[str] = frozenset()
 
     def value(self, cell: str) -> int:
         """The true count of a cell (in memory only)."""
@@ -228,7 +237,7 @@ def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None =
            groups: Mapping[str, Sequence[str]] | None = None, pooled: bool = True,
            published: Iterable[str] = (), withheld: Iterable[str] = (),
            same_as: Mapping[str, tuple[str, Sequence[str], Sequence[str]]] | None = None,
-           first: Sequence[str] = (), base_order: Sequence[str] = ()) -> Layout:
+           first: Sequence[str] = (), base_order: Sequence[str] = (), combined: Iterable[str] = ()) -> Layout:
     """The usual layout: answers (rows) by places (columns), with bases, pooled margins and groups.
 
     Args:
@@ -246,6 +255,7 @@ def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None =
         first: Group names whose cells are tried first after the bases (see :class:`Layout`).
         base_order: Group names whose cells are bases too, tried in this order after the
             places' own bases (a population's sub-populations: each is some table's base).
+        combined: Cell ids replaced by their combination (see :class:`Layout`); withheld.
 
     Returns:
         The layout; every place's base (``"place|*"``) and the pooled base are bases.
@@ -296,8 +306,11 @@ def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None =
     unknown = (set(bases) | set(order)) - set(cells)
     if unknown:
         raise ValueError(f"{universe}: first/base_order name unknown groups {sorted(unknown)}")
-    return Layout(universe, places, cats, frame, cells, tuple(bases), frozenset(fixed), frozenset(hidden), links,
-                  order)
+    joined = frozenset(str(c) for c in combined)
+    if joined - set(cells):
+        raise ValueError(f"{universe}: combined names unknown cells {sorted(joined - set(cells))}")
+    return Layout(universe, places, cats, frame, cells, tuple(bases), frozenset(fixed), frozenset(hidden | joined),
+                  links, order, joined)
 
 
 # --------------------------------------------------------------------------- the attacker
@@ -618,10 +631,14 @@ class Mask:
         return out
 
     # ---- display entries
+    def _absent(self, cell: str) -> str:
+        """The mark of a cell without its number: combined into a row below, or withheld."""
+        return COMBINED_MARK if cell in self.layout.combined else WITHHELD_MARK
+
     def n(self, cell: str) -> Entry:
-        """A count, or the withheld mark."""
+        """A count, or the withheld (or combined) mark."""
         count = self.count(cell)
-        return Entry(WITHHELD_MARK if count is None else f"{count:,}", (("count", self, cell, None),))
+        return Entry(self._absent(cell) if count is None else f"{count:,}", (("count", self, cell, None),))
 
     def base_n(self, cell: str, style: str = "plain") -> Entry:
         """A base as ``"54"`` or ``"n=54"`` (``style="n"``)."""
@@ -636,7 +653,7 @@ class Mask:
         share = self.share(cell, of)
         if share is None:
             empty = self.count(of) == 0 and self.shown(cell)
-            return Entry("" if empty else WITHHELD_MARK, (("percent", self, cell, of),))
+            return Entry("" if empty else self._absent(cell), (("percent", self, cell, of),))
         body = fmt_pct(share, digits) if sign else fmt_number(share, digits)
         return Entry(body + self._mark(of), (("percent", self, cell, of),))
 
@@ -650,7 +667,7 @@ class Mask:
         if share is not None and count is None:
             return Entry(fmt_pct(share, SHARE_DIGITS) + self._mark(of), refs[1:])
         if share is None or count is None:
-            return Entry(WITHHELD_MARK, refs)
+            return Entry(self._absent(cell), refs)
         return Entry(f"{fmt_pct(share, digits)}{self._mark(of)} ({fmt_n(count)})", refs)
 
     def _mark(self, of: str) -> str:
@@ -685,6 +702,8 @@ class Mask:
             entry["of"] = self.spec(of)
             if value is not None and not self.shown(cell):
                 entry["digits"] = SHARE_DIGITS  # a share-only cell: its count is an interval
+        if cell in self.layout.combined:
+            entry["combined"] = True  # replaced by its combination here: not a count the report sets out to give
         return entry
 
 
@@ -714,6 +733,7 @@ def _layout_doc(lay: Layout) -> dict[str, Any]:
             "counts": lay.counts.to_numpy().tolist(),
             "cells": [[k, list(p), list(c)] for k, (p, c) in lay.cells.items()], "bases": list(lay.bases),
             "published": sorted(lay.published), "withheld": sorted(lay.withheld), "first": list(lay.first),
+            "combined": sorted(lay.combined),
             "same_as": sorted([k, u, list(p), list(c)] for k, (u, p, c) in lay.same_as.items())}
 
 
@@ -756,7 +776,7 @@ def _restrict(lay: Layout, place: str) -> Layout:
     return Layout(lay.universe, (place,), lay.categories, lay.counts[[place]], cells,
                   tuple(b for b in lay.bases if b in cells), frozenset(lay.published & set(cells)),
                   frozenset(lay.withheld & set(cells)), {k: v for k, v in lay.same_as.items() if k in cells},
-                  tuple(c for c in lay.first if c in cells))
+                  tuple(c for c in lay.first if c in cells), frozenset(lay.combined & set(cells)))
 
 
 def _national_places(lay: Layout) -> list[str]:
@@ -1097,6 +1117,10 @@ def notes_for(tables: Iterable[PublishedTable | pd.DataFrame], threshold: int, r
         frame = tab.frame if isinstance(tab, PublishedTable) else tab
         texts.update(str(v) for v in frame.to_numpy().ravel())
     notes = []
+    if any(v == COMBINED_MARK for v in texts):
+        notes.append(f"{COMBINED_MARK}: counted in the combined answer below it: where one of the answers it "
+                     f"combines holds fewer than {threshold} respondents, they are shown together, before "
+                     "anything is withheld.")
     if any(v == WITHHELD_MARK for v in texts):
         notes.append(f"{WITHHELD_MARK}: withheld under the small-cell rule: the number is below {threshold}, "
                      "or it would let a number below "

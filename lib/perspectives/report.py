@@ -600,6 +600,33 @@ class Section:
                     disclosure.layout(f"themes.{code}", counts, shown=["yes"])))
         return masks
 
+    @staticmethod
+    def _counted(masks: dict[str, disclosure.Mask], place: str) -> bool:
+        """Whether a place's participants are enough for counts by theme (at least twice the threshold).
+
+        With fewer, a count other than none or all of them is below the threshold or leaves
+        fewer than it: the small-cell rule could print no count but those, so the table says
+        instead whether none, some or all of them raised the theme.
+        """
+        mask = next(iter(masks.values()), None)
+        return mask is not None and mask.layout.value(f"{place}|*") >= 2 * mask.threshold
+
+    def _presence(self, mask: disclosure.Mask, place: str) -> disclosure.Entry:
+        """None, some or all of a place's participants raised a theme, as its mask publishes it."""
+        count, base = mask.count(f"{place}|yes"), mask.count(f"{place}|*")
+        if count is None:
+            # Withheld on a base of at least the threshold: neither none nor all of them.
+            return disclosure.text(self.t("some") if base is not None and base >= mask.threshold
+                                   else disclosure.WITHHELD_MARK)
+        return disclosure.text(self.t("none") if count == 0 else self.t("all") if count == base else self.t("some"))
+
+    @staticmethod
+    def _presence_note(threshold: int) -> str:
+        # Filled in English like the other notes; finish() translates each note.
+        return (f"Where fewer than {2 * threshold} people took part, a count by theme could be printed only as "
+                f"none or all of them (any other is below {threshold} or leaves fewer than {threshold}): the table "
+                "says whether none, some or all of them raised each theme.")
+
     def survivor_themes(self) -> None:
         """How many participants raised each theme of this section, with screened, consented excerpts."""
         from . import qualitative
@@ -621,32 +648,41 @@ class Section:
         out_of = int(summary["out_of"].iloc[0])
         participants = self.t("Participants")
         labels = {code: self.t(label) for code, label in zip(summary["code"], summary["label"], strict=True)}
-        table = disclosure.table({
-            participants: {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
-            "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
-        })
+        threshold = next(iter(masks.values())).threshold if masks else 0
+        if self._counted(masks, own):
+            table = disclosure.table({
+                participants: {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
+                "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
+            })
+            for code in codes:
+                self.values.append(self._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n"))
+        else:
+            table = disclosure.table({participants: {labels[c]: self._presence(masks[c], own) for c in codes}})
+            self._note([self._presence_note(threshold)])
         self.show_table(table, f"themes_{self.section}",
                         self.t("Conversation participants who raised each theme (of {out_of}) — {place}",
                                out_of=out_of, place=self.names[self.country]))
-        for code in codes:
-            self.values.append(self._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n"))
         if self.is_synthesis:
             places = list(next(iter(masks.values())).layout.places) if masks else []
-            matrix = disclosure.table({self.names.get(p, p): {labels[c]: masks[c].n(f"{p}|yes") for c in codes}
+            counted = [p for p in places if self._counted(masks, p)]
+            matrix = disclosure.table({self.names.get(p, p): {labels[c]: masks[c].n(f"{p}|yes") if p in counted
+                                                              else self._presence(masks[c], p) for c in codes}
                                        for p in places})
             if codes:
                 self.show_table(matrix, f"themes_{self.section}_by_country",
                                 self.t("Participants who raised each theme, by country"))
+                if len(counted) < len(places):
+                    self._note([self._presence_note(threshold)])
                 safe = pd.DataFrame({self.names.get(p, p): [masks[c].count(f"{p}|yes") for c in codes]
-                                     for p in places}, index=[labels[c] for c in codes], dtype=float)
-                threshold = next(iter(masks.values())).threshold
-                self.show_figure(figures.heatmap(safe, self.t("Participants raising each theme, by country")),
-                                 f"themes_{self.section}_heatmap",
-                                 self.t("Participants who raised each theme, by country (blank: withheld under "
-                                        "the small-cell rule, fewer than {threshold} or able to reveal such a "
-                                        "number)", threshold=threshold))
+                                     for p in counted}, index=[labels[c] for c in codes], dtype=float)
+                if counted:
+                    self.show_figure(figures.heatmap(safe, self.t("Participants raising each theme, by country")),
+                                     f"themes_{self.section}_heatmap",
+                                     self.t("Participants who raised each theme, by country (blank: withheld under "
+                                            "the small-cell rule, fewer than {threshold} or able to reveal such a "
+                                            "number)", threshold=threshold))
                 for code in codes:
-                    for place in places:
+                    for place in counted:
                         self.values.append(self._cell_value(masks[code], f"{place}|yes",
                                                             f"themes.{code}.{place}.n"))
         excerpts, log = qualitative.section_excerpts(conversations, codebook, self.section, country)
