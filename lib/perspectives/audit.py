@@ -362,14 +362,16 @@ def _groups_of_reduced(reduced: np.ndarray, value: np.ndarray, t: int) -> Iterab
     """As :func:`_groups_in_space`, from the space's reduced row echelon form."""
     q = reduced.shape[0]
     if q <= _ENUMERATE_MAX:
-        for code in range(1, 1 << q):
-            chosen = [k for k in range(q) if code >> k & 1]
-            vec = reduced[chosen].sum(axis=0)
-            if np.all((np.abs(vec) < 1e-6) | (np.abs(vec - 1) < 1e-6)):
-                g = np.round(vec)
-                total = float(value @ g)
-                if 0.5 <= total <= t - 0.5:
-                    yield g
+        # Every sum of rows at once, a chunk of choices at a time (2**q of them).
+        chunk = 1 << 14
+        for start in range(1, 1 << q, chunk):
+            codes = np.arange(start, min(start + chunk, 1 << q))
+            choose = ((codes[:, None] >> np.arange(q)[None, :]) & 1).astype(float)
+            vecs = choose @ reduced
+            zero_one = np.all((np.abs(vecs) < 1e-6) | (np.abs(vecs - 1) < 1e-6), axis=1)
+            totals = np.round(vecs) @ value
+            for k in np.flatnonzero(zero_one & (totals >= 0.5) & (totals <= t - 0.5)):
+                yield np.round(vecs[k])
         return
     from scipy.optimize import Bounds, LinearConstraint, milp
 

@@ -772,3 +772,21 @@ class Section:
             self.heading(heading, 3)
             self._paragraph("\n".join(f"- {b}" for b in bullets))
         self._record("summary.values_used", used)
+        self._loss(report_dir.parent)
+
+    def _loss(self, report_folder: Path) -> None:
+        """Say and record how many of the report's counts the small-cell rule withholds.
+
+        The summary runs after every other section, so it counts them all: each distinct count
+        the report sets out to give (in its tables and recorded values), and those withheld
+        (:func:`perspectives.audit.loss`). The counts are of cells, not of people: recorded
+        without ``cells``, so no audit reads them as a count of respondents.
+        """
+        from .audit import loss
+
+        found = loss(report_folder)
+        self._record("disclosure.counts.published", found.published)
+        self._record("disclosure.counts.withheld", found.withheld)
+        self._paragraph(self.t("Of the {published} counts this report sets out to give, {withheld} ({share}) are "
+                               "withheld under the small-cell rule.", published=f"{found.published:,}",
+                               withheld=f"{found.withheld:,}", share=fmt.fmt_pct(100.0 * found.share)))

@@ -232,6 +232,10 @@ def build(
         publisher.finish({r.report for r in result.runs if r.status == "failed"})
     result.seconds = time.perf_counter() - t_start
     progress(result.summary())
+    from perspectives.provenance import loss_line
+
+    if line := loss_line([out / report_folder(code, st) for code in reports]):
+        progress(line)
     return result
 
 
