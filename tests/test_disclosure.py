@@ -269,3 +269,62 @@ def test_rejects_bad_inputs() -> None:
         dc.layout("q", column([1, 3]), groups={"g": ["nope"]})
     with pytest.raises(ValueError):
         dc.suppress(dc.layout("q", column([1, 3])), threshold=1)
+
+
+# --- issue 25: bases as cells of a linked table -------------------------------------------------
+
+def joint_small_groups(rows: list[dict[str, int]], values: dict[str, int], t: int = 5) -> list[tuple[str, ...]]:
+    """Brute force over every subset of the small leaves: which totals 1..t-1 do the equations fix?
+
+    ``rows`` are known sums (a published cell, or a tie whose total is 0) as leaf -> coefficient.
+    """
+    leaves = sorted(values)
+    a = np.array([[row.get(leaf, 0) for leaf in leaves] for row in rows], dtype=float).T
+    small = [leaf for leaf in leaves if values[leaf] < t]
+    found = []
+    for size in range(1, len(small) + 1):
+        for group in itertools.combinations(small, size):
+            if not 1 <= sum(values[g] for g in group) < t:
+                continue
+            g = np.array([1.0 if leaf in group else 0.0 for leaf in leaves])
+            coef, *_ = np.linalg.lstsq(a, g, rcond=None)
+            if np.allclose(a @ coef, g, atol=1e-8):
+                found.append(group)
+    return found
+
+
+def test_a_table_on_a_withheld_base_does_not_give_it_back() -> None:
+    # 50 eligible workers; 49 were asked a question (one was not). The population table
+    # publishes the 50 and withholds the 49 (50 - 49 = 1). The question's table on the 49 has
+    # 47 and 2: printing the 47 would leave the one worker not asked and the 2 together at
+    # 50 - 47 = 3. Linked to the population table, the question's table withholds the 47 too.
+    pop = dc.suppress(dc.layout("population", pd.DataFrame({"MDA": [1, 49]}, index=["out", "in"]), shown=[],
+                                groups={"asked": ["in"]}, base_order=["asked"], published=["MDA|*"]), threshold=5)
+    assert pop.count("MDA|*") == 50 and not pop.shown("MDA|asked")
+    counts = pd.DataFrame({"MDA": [47, 2]}, index=["c0", "c1"])
+    tie = {"MDA|*": ("population", ["MDA"], ["in"])}
+    alone = dc.suppress(dc.layout("q", counts, pooled=False, withheld=["MDA|*"], same_as=tie), threshold=5)
+    linked = dc.suppress(dc.layout("q", counts, pooled=False, withheld=["MDA|*"], same_as=tie), threshold=5,
+                         linked=[pop])
+    assert alone.count("MDA|c0") == 47 and linked.count("MDA|c0") is None
+    values = {"out": 1, "in": 49, "c0": 47, "c1": 2}
+    rows = [{"out": 1, "in": 1}, {"c0": 1, "c1": 1, "in": -1}]  # the 50 printed; the tie (sums to 0)
+    assert joint_small_groups([*rows, {"c0": 1}], values) == [("c1", "out")]  # the unlinked mask's leak
+    assert joint_small_groups(rows, values) == []                              # the linked mask's
+
+
+def test_a_declared_combination_replaces_its_parts_where_one_is_small() -> None:
+    # Bosnia's education: 3 without a degree, 34 bachelors, 12 postgraduates. Combined where
+    # one part is small, the two parts show "↓" and their total (37) is printed instead; the
+    # 12 stays printed (without the combination it would have gone with the 3).
+    counts = pd.DataFrame({"BIH": [3, 34, 12]}, index=["below", "bachelor", "post"])
+    plain = dc.suppress(dc.layout("edu", counts, pooled=False), threshold=5)
+    assert hidden_cells(plain, "BIH") == ["below", "post"]
+    combined = dc.suppress(dc.layout("edu", counts, pooled=False, groups={"up_to": ["below", "bachelor"]},
+                                     first=["up_to"], combined=["BIH|below", "BIH|bachelor"]), threshold=5)
+    assert hidden_cells(combined, "BIH") == ["below", "bachelor"]
+    assert combined.count("BIH|up_to") == 37 and combined.count("BIH|post") == 12
+    assert combined.n("BIH|below").text == dc.COMBINED_MARK and combined.pct("BIH|bachelor").text == dc.COMBINED_MARK
+    assert combined.record("BIH|below", "edu.below.n")["combined"] is True
+    tab = dc.table({"n": {"below": combined.n("BIH|below"), "post": combined.n("BIH|post")}})
+    assert dc.notes_for([tab], 5, 25)[0].startswith(dc.COMBINED_MARK + ": counted in the combined answer")

@@ -560,10 +560,24 @@ TableKey = tuple[str, str, str | None, str | None, bool]  # kind, question, opti
 
 
 def _protect(survey, key: TableKey, lay: disclosure.Layout, ties: _Ties) -> Mask:
-    """A table's mask: alone where its base is published everywhere, else from the chain."""
+    """A table's mask: alone where its base is published everywhere, else from the chain.
+
+    A table of no analysis (a notebook's) on a withheld base is protected with the whole chain.
+    """
     if not ties.withheld:
         return disclosure.suppress(lay)
-    return _withheld_chain(survey)[key]
+    chain = _withheld_chain(survey)
+    if key in chain:
+        return chain[key]
+    return disclosure.suppress(lay, linked=[population_mask(survey), *chain.values()])
+
+
+def analysis_population(question: str) -> str | None:
+    """The population the analyses ask ``question`` of (the first analysis of it), or None."""
+    for analysis_id, spec_ in load_specs().items():
+        if analysis_id != "bands" and _asks(spec_, question):
+            return spec_.get("population")
+    return None
 
 
 def _tables_in_order(survey) -> list[TableKey]:
@@ -738,6 +752,8 @@ def breakdown_mask(survey, question: str, code: str | None, by: str, query: str 
     """
     data = survey.eligible if place == ALL else _country_rows(survey.eligible, place)
     own = _own(place)
+    # The question's own tables are those of its analysis: on its population.
+    query = query if query is not None else analysis_population(question)
 
     def compute() -> Mask:
         instrument = survey.instrument

@@ -444,7 +444,12 @@ def _calc_multi_share(ctx: Context, arg: str) -> float:
     # Share (percent) of respondents ticking one option, in a subgroup (column=value or column!=value).
     question, option, *where = _args(arg)
     if not where:
-        return _crosstab_share(ctx, question, option, "country", [])  # pragma: no cover - bound by value:
+        mask = analysis.option_mask(ctx.survey, question, option, _question_spec(question).get("population"))
+        ctx.show_mask(mask)
+        share = mask.share(f"{analysis.POOLED}|yes")
+        if share is None:
+            raise Withheld(f"{question}.{option}")
+        return share
     column, negate, value = re.fullmatch(r"(\w+)\s*(!?)=\s*(\w+)", where[0]).groups()
     codes = ctx.survey.instrument.codes(column)
     groups = [c for c in codes if c != value] if negate else [value]

@@ -265,6 +265,15 @@ def structure(instrument: Instrument, specs: Mapping[str, Any]) -> Structure:
         if k != EVERYONE:
             found.sets[k] = atoms
             found.weights[k] = found.weights.get(k, 0) + weight
+    # A crosstab written in a notebook counts a select question's own respondents: its base is
+    # a cell too (tried after the analyses' bases), so that the bases' mask decides it.
+    for question in instrument.answer_questions():
+        if question.type in ("select_one", "select_multiple") and question.name != "country":
+            atoms = atoms_of(Base(None, question.name), found, instrument)
+            k = base_key(atoms, found)
+            if k != EVERYONE and k not in found.sets:
+                found.sets[k] = atoms
+                found.weights[k] = 0
     _STRUCTURES[key] = found
     return found
 
