@@ -46,8 +46,12 @@ def _records(out: Path) -> list[tuple[str, dict]]:
 
 
 def _count(item: dict) -> int | None:
-    """What a recorded value publishes as a count: the count, or the share times its n."""
-    if item.get("suppressed") or item.get("value") is None:
+    """What a recorded value publishes as a count: the count, or the share times its n.
+
+    A share recorded with its printed ``digits`` (its count withheld, issue 25) gives the count
+    only to the interval that rounds to it: no count.
+    """
+    if item.get("suppressed") or item.get("value") is None or "digits" in item:
         return None
     if item["name"].endswith(".pct"):
         return None if item.get("n") is None else round(item["value"] * item["n"] / 100)

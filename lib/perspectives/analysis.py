@@ -13,7 +13,25 @@ Purpose
     :func:`perspectives.disclosure.suppress` compute its mask, and reads the table, the
     figure's shares, the narrative's numbers and the recorded values from that one mask. A
     national report therefore withholds exactly what the synthesis withholds in its column
-    and in the pooled column.
+    and in the pooled column; and as the rule decides each country's column on that
+    country's rows alone, the same as a partner's build of that country alone. With one
+    country in the data a national table has no pooled column (it would repeat the
+    country's own).
+
+    Bases (population differencing): every table's base is a set of a place's respondents
+    (the analysis's population, those asked its question, those who answered an optional
+    one), stated as atoms by :mod:`perspectives.populations`. :func:`population_mask`
+    decides which bases are published, as the cells of one more table; each table's base
+    cell follows it and is tied to its atoms (``same_as``). Tables whose base is withheld
+    somewhere are protected together with the bases' mask, in the order of
+    ``params/analyses.yml`` (:func:`_withheld_chain`). A crosstab written in a notebook
+    counts, beside each group's answers, the group's respondents its question leaves out
+    (a row never printed), tied to the grouping question's and the bases' masks.
+
+    Declared combinations (``combine`` in ``params/analyses.yml``) replace their parts at a
+    place where one part is small, before anything is withheld; the table's note says so.
+    A mean is published on at least ``threshold`` respondents whether or not their count is
+    (:func:`means_shown`).
 
 Inputs
     The eligible completes (``SurveyData``), the analysis spec, the report code (ISO3 or
@@ -516,7 +534,12 @@ def question_mask(survey, question: str, query: str | None) -> Mask:
             # number of countries, and the search with its cube).
             pooled = pd.Series(POOLED, index=data.index, name="country")
             counts = _count_table(data[question], pooled, codes, [POOLED])
-            return disclosure.suppress(disclosure.layout(question, counts, pooled=False))
+            # Each country's count is its eligible respondents: all the atoms of its bases.
+            atoms = list(populations.structure(survey.instrument, load_specs()).atoms)
+            present = _countries(survey)
+            same_as = {f"{POOLED}|{c}": (populations.POPULATION, [c], atoms) for c in present}
+            same_as[f"{POOLED}|*"] = (populations.POPULATION, present, atoms)
+            return disclosure.suppress(disclosure.layout(question, counts, pooled=False, same_as=same_as))
         return _protect(survey, ("single", question, None, query, False), *_question_layout(survey, question, query))
 
     return cached_for_frame(data, "mask", f"single:{question}", compute)

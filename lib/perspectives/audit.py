@@ -6,46 +6,67 @@ Purpose
     (``values.json``) and tries to recover small groups of respondents. It does not import
     or call the code that chose what to withhold (:mod:`perspectives.disclosure`): it reads
     the published numbers and the descriptions published beside them, and works out on its
-    own what they fix.
+    own what they fix. :func:`audit_outputs` does the same for a whole build (every report,
+    and the fidelity page), or for several builds at once (the study's and a partner's
+    build of one country: their numbers go into the same equations).
 
-    Three checks, each a finding that names the table (or ``values.json``):
+    The checks, each a finding that names the table (or ``values.json``, or the fidelity
+    page):
 
     - ``sum``: parts do not add up to their base (a count larger than its base, a base whose
       published parts, all shown, do not sum to it; a percentage that is not its count over
       its base within rounding).
     - ``small-group``: a group of respondents holding 1 to threshold-1 is fixed by the
       published numbers (a small count printed, or a withheld group worked out by
-      subtraction or by combining totals); a published base is not a finding, nor a group
-      that is a published base.
+      subtraction or by combining totals, in one table, across tables, between two bases of
+      sub-populations, or between two builds), or is known to lie within 1..threshold-1
+      (rounded shares and whole, non-negative counts); a published base is not a finding,
+      nor a group that is a published base.
     - ``reveals``: a number withheld in one place is published in another, e.g. a
-      percentage which, with its shown n, gives a count the table withholds; or a test
-      statistic published on a table with a withheld cell (the statistic can be inverted).
+      percentage which, with its shown n, gives a count the table withholds; a test
+      statistic published on a table with a withheld cell (the statistic can be inverted);
+      or a fidelity verdict on a withheld value (it pins the value within a unit of the
+      printed claim).
     - ``undescribed``: a table without its description (``<stem>.disclosure.json``).
 
 What the outputs carry
     Every recorded count or share in ``values.json`` has ``cells`` (``universe``,
     ``places``, ``categories``: the answers and countries it sums) and, for a share,
     ``of`` (its base) and ``n``; a withheld value has ``value: null`` and ``suppressed:
-    true``. A test's statistic, df and p have ``measure: "test"`` and the ``cells`` of the
-    table it was computed on. ``tables/<stem>.disclosure.json`` lists, for each table cell that shows a count
-    or a share, its position (0-based data row and column of the CSV) and the same
-    ``cells``/``of``. A cell reading ``–`` is withheld. ``same_as`` ties cells of two
-    families that count the same respondents.
+    true``; a share printed alone, rounded, has ``digits``; a part shown within its
+    combination has ``combined: true``. A test's statistic, df and p have ``measure:
+    "test"`` and the ``cells`` of the table it was computed on.
+    ``tables/<stem>.disclosure.json`` lists, for each table cell that shows a count or a
+    share, its position (0-based data row and column of the CSV) and the same
+    ``cells``/``of``. A cell reading ``–`` is withheld, ``↓`` is shown within its
+    combination (unknown here, as a withheld cell). ``same_as`` ties cells of two families
+    that count the same respondents: every table's base is tied to the atoms of the
+    ``population`` family (:mod:`perspectives.populations`), whose names say nothing of
+    the data, so a difference of two bases of different tables is a group of atoms.
+    ``fidelity/claims.disclosure.json`` lists, for each claim the fidelity page gives a
+    value or a verdict, the recorded values, mask cells and participant counts it shows.
 
 Method
-    Published counts are linear equations on the finest counts (the leaves). A 0/1 group of
-    leaves is fixed exactly when it lies in the row space of the equations (orthogonal to
-    their null space); its value is then the group's sum over any solution. Leaves fixed one
-    by one are read off; among the others, the 0/1 vectors of the row space are enumerated
-    through a reduced row echelon basis (or found by an integer program when the space is
-    large), and any whose value is 1 to threshold-1 is a finding.
+    Published counts are linear equations on the finest counts (the leaves); ties are
+    equations too. A 0/1 group of leaves is fixed exactly when it lies in the row space of
+    the equations (orthogonal to their null space); its value is then the group's sum over
+    any solution. Leaves fixed one by one are read off; among the others, the 0/1 vectors of
+    the row space are enumerated through a reduced row echelon basis (or found by an integer
+    program when the space is large), and any whose value is 1 to threshold-1 is a finding:
+    this is the population-differencing attack of the Eurostat/ESSnet *Handbook on
+    Statistical Disclosure Control* (Hundepool et al. 2012, Wiley, chapters 4 and 5) over
+    every table at once, linked tables included. Shares printed alone give intervals: one
+    whole solution of everything published is found, the intervals are taken as exact at
+    it to list the groups they could fix, and an integer program gives each one's least and
+    greatest value (the linear programming attack, made exact for whole counts).
 
 Inputs
-    A run folder (``values.json``, ``tables/``) or a whole output folder; the threshold
+    A run folder (``values.json``, ``tables/``) or one or more output folders; the threshold
     (default ``disclosure.threshold`` of ``params/study.yml``).
 
 Outputs
-    A list of :class:`Finding` (empty: nothing found).
+    A list of :class:`Finding` (empty: nothing found); :func:`loss`, a report's withheld
+    counts out of the counts it sets out to give.
 """
 
 from __future__ import annotations

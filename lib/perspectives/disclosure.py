@@ -2,7 +2,9 @@
 
 Purpose
     Keep small groups of respondents from being singled out in a national report or the
-    synthesis, whether a number is printed or can be worked out from the numbers printed.
+    synthesis, whether a number is printed or can be worked out from the numbers printed:
+    in one table, across the tables of every report (population differencing included),
+    and across builds (the study's and a partner's own build of one country).
 
 The rule (one rule for every table, figure, sentence and recorded value)
     Let ``t`` be the threshold (``disclosure.threshold`` in ``params/study.yml``, 5 by
@@ -16,27 +18,70 @@ The rule (one rule for every table, figure, sentence and recorded value)
        question against its base, a country against the pooled picture) the withheld cells
        together hold 0 or at least ``t``; when they do not, the next smallest published
        cell is withheld as well, up to the whole line.
-    2. A base (the respondents a share is taken on) is published, even below ``t``: the
-       methods print it. Its cells are then all withheld (zeros too), and the group "all of
-       this base" is the base itself, which is not a disclosure. A base is withheld only
-       when it would reveal a small group together with numbers other tables publish (e.g.
-       the workers who supported girls, minus those with online cases, which other analyses
-       publish as their base).
-    3. Where the base is shown, a published percentage is a published count.
-    4. A statistic other than a count (a mean) is published only on a base of at least ``t``.
+    2. A base (the respondents a share is taken on) is a set of a place's respondents, and
+       is a cell of one more table: the *population* table, whose leaves are the atoms of
+       :mod:`perspectives.populations` (each respondent in exactly one, by which bases they
+       belong to, as the form allows). So two bases fix their difference, three the overlap
+       of two, and rule 1 holds of those groups too: the eligible workers (50) minus those
+       asked about offenders (49) leave one worker, and one of the two is withheld (the one
+       fewer cells rest on). A table whose base is withheld is linked to the population
+       table (the ``same_as`` tie: its cells sum to the base's atoms), and the rule is
+       applied to them together, so its cells cannot give the base back. A base is
+       published even below ``t`` when no difference forbids it: the methods print it; its
+       cells are then all withheld (zeros too), and the group "all of this base" is the
+       base itself, which is not a disclosure.
+    3. Where the base is shown, a published percentage is a published count. A withheld
+       pooled count may still show its share, rounded to whole percent (``SHARE_DIGITS``),
+       when the interval of counts that round to it pins no group within 1..t-1: the
+       integer program below gives each group's least and greatest value with the intervals.
+    4. A statistic other than a count (a mean) is published on at least ``t`` respondents,
+       whether or not their count is; the analysis withholds a pooled mean only where the
+       places whose means are withheld hold together 1..t-1 respondents (their mean could
+       then be worked out).
 
     Withheld cells all carry one mark, ``–``. A separate "fewer than t" mark would give a
     withheld cell an interval (1 to t-1, and the others 0 or at least t) from which a small
     cell can be pinned: a withheld pair holding 6 = "<5" + "–" forces the "–" to 5 and the
     "<5" to 1.
 
+Every place on its own rows, then the pooled cells (invariance between builds)
+    :func:`suppress` decides each place's own cells (``MDA|...``) on that place's leaves
+    alone, with the place's part of the linked tables: Moldova's pattern is a function of
+    Moldova's rows, the instrument and the rule, and is the same in the study's build and in
+    a partner's build of Moldova's rows only. Two builds that withheld different cells of
+    one table would together give the withheld ones back (the issue's 1 of 1, 25, 28); with
+    the same national patterns, a second build adds nothing about a country that the first
+    did not publish. The pooled cells (the synthesis's, and the pooled column beside each
+    country) are then decided with every place's cells fixed as decided: the synthesis may
+    withhold more of its own cells (or show a share only), never ask for other national
+    ones. A pooled cell counting the very respondents of a withheld cell (one country in
+    the data) is withheld with it. Since every place's publication is safe on its own, and
+    the places' respondents are disjoint, withholding every pooled cell would always be
+    safe: the pooled step can only publish more.
+
+Small answers combined before anything is withheld
+    A layout's ``first`` cells are declared combinations of small answers
+    (``params/analyses.yml``, ``combine``: adjacent bands, "no" with "don't know", the rarer
+    answers together). Where one part holds 1..t-1 respondents at a place, the combination
+    replaces its parts there (``combined``: the parts are withheld and marked ``↓``, not
+    counted as counts the report sets out to give), and it is tried before any other cell,
+    so a small answer costs its neighbours their detail rather than another answer its count.
+
 Sources
     Primary suppression by the minimum-frequency (threshold) rule and secondary
     (complementary) suppression so that no sensitive cell, nor any sum of suppressed cells,
     can be recovered from the published margins: Hundepool, A. et al. (2012) *Statistical
-    Disclosure Control*, Wiley, doi:10.1002/9781118348239, chapter 4 (tabular data: the
-    frequency rule, secondary cell suppression and the attacker's problem), as implemented
-    in tau-ARGUS and in the R package sdcTable (``primarySuppression``/``protectTable``).
+    Disclosure Control*, Wiley, doi:10.1002/9781118348239, chapters 4 and 5 (tabular data
+    and frequency tables: the threshold rule, secondary cell suppression, the attacker's
+    problem, linked tables and disclosure by differencing), the book form of the ESSnet
+    *Handbook on Statistical Disclosure Control* (Eurostat, 2010). Linked tables are
+    protected as tau-ARGUS and sdcTable protect them: cells common to two tables (here a
+    table's base and the population table's cell of the same respondents, tied by
+    ``same_as``) carry one suppression state, and the tables are protected together
+    (sdcTable ``protectLinkedTables``/``protect_linked_tables``, B. Meindl; tau-ARGUS's
+    linked tables, driven from R by INSEE's rtauargus ``tab_multi_manager``; GaussSuppression
+    ``SuppressLinkedTables``, global protection). Differencing of sub-populations (two
+    published bases, one inside the other) is the handbook's "disclosure by differencing".
     The leaf-matrix formulation (each published cell a 0/1 sum of inner cells,
     ``yPublish = crossprod(x, yInner)``) and the care for sums of small suppressed cells and
     for zeros follow Langsrud, O. (2024) "Secondary cell suppression by Gaussian elimination:
@@ -47,25 +92,33 @@ Sources
     (UK Data Service, 2019).
 
 How complementary cells are chosen (smallest information loss)
-    Cells are published greedily, largest first, after the bases: a cell is published when
-    the rule still holds with it, otherwise it is withheld. The cost of a withheld cell is the
-    number of respondents it holds (tau-ARGUS's default cost function), so the withheld cells
-    are small ones where a small one will do; a zero is published whenever that is safe. The
-    result is minimal in the sense that no withheld cell could be published alone.
+    Cells are published greedily after the bases (in the order given: the population
+    table's bases by the number of cells resting on them) and the declared combinations,
+    largest first: a cell is published when the rule still holds with it, otherwise it is
+    withheld. The cost of a withheld cell is the number of respondents it holds (tau-ARGUS's
+    default cost function), so the withheld cells are small ones where a small one will do;
+    a zero is published whenever that is safe. The result is minimal in the sense that no
+    withheld cell could be published alone.
 
 How the rule is checked
-    An attacker sees the published counts: linear equations on the leaves. A 0/1 group of
-    leaves is fixed exactly when its indicator lies in the row space of those equations,
-    i.e. is orthogonal to their null space. Only leaves holding fewer than ``t`` can be in a
-    small group, so the search runs over the 0/1 vectors of that row space restricted to the
-    small leaves not fixed one by one: after reducing a basis to row echelon form, every 0/1
-    vector of the space is the sum of the basis rows at its pivot positions, so ``2**q``
-    candidates cover a ``q``-dimensional space exactly (an integer program beyond ``q = 20``).
+    An attacker sees the published counts, and the ties between linked tables: linear
+    equations on the leaves. A 0/1 group of leaves is fixed exactly when its indicator lies
+    in the row space of those equations, i.e. is orthogonal to their null space. Only leaves
+    holding fewer than ``t`` can be in a small group, so the search runs over the 0/1 vectors
+    of that row space restricted to the small leaves not fixed one by one: after reducing a
+    basis to row echelon form, every 0/1 vector of the space is the sum of the basis rows at
+    its pivot positions, so ``2**q`` candidates cover a ``q``-dimensional space exactly (an
+    integer program beyond ``q = 20``). A share published alone is an interval: the groups
+    its exact count would fix are each given their least and greatest value by an integer
+    program (whole, non-negative counts, every published equation and interval), and the
+    share is refused if one of them lies within 1..t-1.
 
 Inputs
     A :class:`Layout`: the leaves (counts), the cells that may be published (sets of
-    leaves), which cells are bases, and which cells another table publishes or withholds.
-    The threshold and ``reliability_min_n`` from ``params/study.yml``.
+    leaves), which cells are bases, which cells another table publishes or withholds, the
+    declared combinations and their parts combined, and the ties to other families; the
+    masks of those families (``linked``). The threshold and ``reliability_min_n`` from
+    ``params/study.yml``.
 
 Outputs
     :class:`Mask` (computed once per layout; what each cell shows, its share, its recorded
