@@ -182,6 +182,9 @@ _ENUMERATE_MAX = 20
 # 2**16 sums it is the quicker.
 _BLOCK_ENUMERATE_MAX = 16
 _TOL = 1e-9
+# Up to this many places a table linked to the population table may show pooled shares alone
+# (see _decide); the study's twelve countries of a "few" (params/study.yml many_countries).
+_LINKED_SHARES_MAX_PLACES = 12
 
 
 class DisclosureError(ValueError):
@@ -935,6 +938,37 @@ def _problem(lay: Layout, linked: Sequence[Mask], t: int) -> _Problem:
         other = universes.get(universe)
         if other is not None and set(places) <= set(other.layout.places):
             known.append((rows[cell] - vector(universe, places, cats), 0.0))
+    return _merged(_Problem(leaves, x, rows, known, small))
+
+
+def _merged(prob: _Problem) -> _Problem:
+    """The same problem with the leaves that every equation treats alike merged into one.
+
+    Two leaves whose columns are equal in every row (every cell the layout may publish,
+    every linked cell and tie) are equal in every vector of any row space those rows span:
+    a group the attacker can fix holds both or neither. Merging them (their counts added) is
+    exact, and it makes the linked population table, whose atoms most cells do not tell
+    apart, as small as the distinctions the published cells draw.
+    """
+    names = list(prob.rows)
+    matrix = np.vstack([*(prob.rows[c] for c in names), *(vec for vec, _ in prob.known),
+                        *prob.small_bases]) if (names or prob.known) else np.zeros((0, len(prob.x)))
+    _, first, inverse = np.unique(matrix.T, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if len(first) == len(prob.x):
+        return prob
+    order = np.argsort(first)              # keep the leaves' first-seen order
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    group = rank[inverse]
+    keep = first[order]
+    x = np.bincount(group, weights=prob.x, minlength=len(keep))
+    leaves = [prob.leaves[k] for k in keep]
+    k = len(names)
+    squeezed = matrix[:, keep]
+    rows = {c: squeezed[i] for i, c in enumerate(names)}
+    known = [(squeezed[k + i], value) for i, (_, value) in enumerate(prob.known)]
+    small = [squeezed[k + len(prob.known) + i] for i in range(len(prob.small_bases))]
     return _Problem(leaves, x, rows, known, small)
 
 
@@ -984,7 +1018,11 @@ def _decide(lay: Layout, t: int, linked: Sequence[Mask], share_only: bool) -> tu
             if small_base:
                 attacker.small_bases.pop()
     withheld = set(lay.cells) - published
-    chosen = _share_only(lay, prob, attacker, published, values, t) if share_only else set()
+    # Linked to the population table, a pooled share's interval is judged against the atoms
+    # of every place: with many places that search outgrows a build, so such a table then
+    # shows no share alone (it withholds, which is always safe).
+    allowed = share_only and (not linked or len(lay.places) <= _LINKED_SHARES_MAX_PLACES)
+    chosen = _share_only(lay, prob, attacker, published, values, t) if allowed else set()
     return withheld, chosen
 
 
