@@ -997,6 +997,10 @@ def _decide(lay: Layout, t: int, linked: Sequence[Mask], share_only: bool) -> tu
     first = [c for c in lay.first if c not in lay.bases]
     others = sorted((c for c in lay.cells if c not in lay.bases and c not in lay.first),
                     key=lambda c: (-values[c], c))
+    # Linked to the population table with many places, the pooled cells are published only
+    # where the published cells already fix them: the search over every place's atoms would
+    # outgrow a build, and publishing what is known already is always safe.
+    searched = not (share_only and linked and len(lay.places) > _LINKED_SHARES_MAX_PLACES)
     for cell in [*lay.bases, *first, *others]:
         if cell in published or cell in lay.withheld:
             continue
@@ -1010,7 +1014,7 @@ def _decide(lay: Layout, t: int, linked: Sequence[Mask], share_only: bool) -> tu
             attacker.small_bases.append(rows[cell])
         trial = attacker.with_row(rows[cell])
         # A cell the published ones already fix adds nothing an attacker does not know.
-        if trial is attacker.basis or attacker.violation(trial) is None:
+        if trial is attacker.basis or (searched and attacker.violation(trial) is None):
             attacker.basis = trial
             published.add(cell)
         else:
