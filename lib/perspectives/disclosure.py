@@ -771,6 +771,7 @@ class Mask:
 # parameters does not search the masks of a hundred countries again. The audit still checks
 # every run.
 _DECISIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_CHILDREN: dict[str, tuple[str, ...]] = {}  # a layout's key -> its places' keys (decided first)
 _USED: set[str] = set()
 POOLED_PLACE = "*"
 
@@ -810,8 +811,9 @@ def load_decisions(path: Path | str) -> int:
         return 0
     if not isinstance(saved, dict) or saved.get("rule") != _rule_digest():
         return 0
-    for key, (hidden, share_only) in (saved.get("layouts") or {}).items():
+    for key, (hidden, share_only, children) in (saved.get("layouts") or {}).items():
         _DECISIONS[str(key)] = (tuple(str(c) for c in hidden), tuple(str(c) for c in share_only))
+        _CHILDREN[str(key)] = tuple(str(c) for c in children)
     return len(saved.get("layouts") or {})
 
 
@@ -820,8 +822,8 @@ def save_decisions(path: Path | str) -> None:
 
     The same layouts give the same bytes.
     """
-    doc = {"rule": _rule_digest(), "layouts": {k: [list(_DECISIONS[k][0]), list(_DECISIONS[k][1])]
-                                                for k in sorted(_USED)}}
+    doc = {"rule": _rule_digest(), "layouts": {k: [list(_DECISIONS[k][0]), list(_DECISIONS[k][1]),
+                                                    list(_CHILDREN.get(k, ()))] for k in sorted(_USED)}}
     write_atomic(Path(path), json.dumps(doc, indent=0, sort_keys=True) + "\n")
 
 
@@ -879,18 +881,32 @@ def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int |
         national = _national_places(lay) if by_place else []
         if national:
             hidden: set[str] = set()
+            children = []
             for place in national:
                 own = [m.restricted(place) for m in linked if place in m.layout.places]
-                hidden |= suppress(_restrict(lay, place), t, rel, own).hidden
+                sub = _restrict(lay, place)
+                children.append(_layout_digest(sub, t, own))
+                hidden |= suppress(sub, t, rel, own).hidden
+            _CHILDREN[key] = tuple(children)
             decided = {k for place in national for k in _restrict(lay, place).cells}
             fixed = replace(lay, published=lay.published | (decided - hidden), withheld=lay.withheld | hidden)
             withheld, share_only = _decide(fixed, t, linked, share_only=True)
         else:
             withheld, share_only = _decide(lay, t, linked, share_only=False)
         _DECISIONS[key] = (tuple(sorted(withheld)), tuple(sorted(share_only)))
-    _USED.add(key)
+    _mark_used(key)
     hidden_cells, share_cells = _DECISIONS[key]
     return Mask(lay, t, frozenset(hidden_cells), rel, frozenset(share_cells))
+
+
+def _mark_used(key: str) -> None:
+    """A decision used, with its places' decisions (kept beside it, so a remembered one keeps them)."""
+    todo = [key]
+    while todo:
+        current = todo.pop()
+        if current not in _USED:
+            _USED.add(current)
+            todo += [c for c in _CHILDREN.get(current, ()) if c in _DECISIONS]
 
 
 @dataclass
