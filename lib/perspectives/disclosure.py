@@ -811,10 +811,13 @@ def load_decisions(path: Path | str) -> int:
         return 0
     if not isinstance(saved, dict) or saved.get("rule") != _rule_digest():
         return 0
-    for key, (hidden, share_only, children) in (saved.get("layouts") or {}).items():
+    layouts = saved.get("layouts") or {}
+    if not all(isinstance(v, list) and len(v) == 3 for v in layouts.values()):
+        return 0  # written by another version of the rule: searched again
+    for key, (hidden, share_only, children) in layouts.items():
         _DECISIONS[str(key)] = (tuple(str(c) for c in hidden), tuple(str(c) for c in share_only))
         _CHILDREN[str(key)] = tuple(str(c) for c in children)
-    return len(saved.get("layouts") or {})
+    return len(layouts)
 
 
 def save_decisions(path: Path | str) -> None:
