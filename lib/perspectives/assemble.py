@@ -687,7 +687,7 @@ def assemble_report(
             words("Sections not built yet: {sections}.", sections=", ".join(words(m) for m in missing)),)})
     from perspectives.provenance import provenance
 
-    record = provenance(code, stamps)
+    record = provenance(code, stamps, folder)
     recorded = (json.dumps(record, indent=1, sort_keys=True) + "\n").encode("utf-8")
     prov_path = folder / "provenance.json"
     try:

@@ -280,6 +280,10 @@ def build(
                                                    if code not in result.reports_not_written})
     result.seconds = time.perf_counter() - t_start
     progress(result.summary())
+    from perspectives.provenance import loss_line
+
+    if line := loss_line([out / report_folder(code, st) for code in reports]):
+        progress(line)
     return result
 
 
