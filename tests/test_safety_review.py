@@ -582,9 +582,12 @@ def test_check_report_says_it_did_not_check_a_page_that_leaves_and_the_page_goes
 # --------------------------------------------------------------------------- exports: width, lines, parts
 
 # `perspectives check` in a child process, printing its own peak memory (kB) last.
-CHECK_CHILD = ("import resource, sys\nfrom perspectives.cli import main\ncode = main(sys.argv[1:])\n"
-               "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-               "sys.exit(code)")
+# VmHWM, not ru_maxrss: Linux carries a process's ru_maxrss across exec, so a child started
+# from a large pytest process would report pytest's peak; VmHWM belongs to the child's own memory.
+CHECK_CHILD = ("import re, sys\nfrom pathlib import Path\nfrom perspectives.cli import main\n"
+               "code = main(sys.argv[1:])\n"
+               "hwm = re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text()).group(1)\n"
+               "print('PEAK_KB', hwm, file=sys.stderr)\nsys.exit(code)")
 # What `check` of a small file needs, imports included, is about 100 MB (tests/test_hostile_files.py).
 MEMORY_BOUND_MB = 350
 

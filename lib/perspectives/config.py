@@ -206,6 +206,8 @@ _ANALYSIS = _settings({
     "top": {"type": ["integer", "array"], "minimum": 1, "items": _NAMES,
             "description": "a whole number of at least 1, or a list of answers"},
     "scale": _NAMES, "bands": _NAMES, "synthesis_only": _flag(), "drop_empty": _flag(),
+    "combine": _mapping(_settings({"members": _list(_NAMES), "label": _text()}, required=["members", "label"]),
+                        _NAMES),
 }, required=["kind"])
 
 _BAND = {"type": "array", "items": [_NAMES, _whole(0), _whole(0)], "minItems": 3, "maxItems": 3,
