@@ -11,10 +11,12 @@ Purpose
     ``after`` cycle) name their line the same way.
 
 Inputs
-    ``<repo>/params/study.yml`` and ``<repo>/params/grid.yml`` (or explicit paths, for tests).
+    A study folder's ``params/study.yml`` and ``params/grid.yml`` (:class:`perspectives.project.Project`
+    reads them once per version of each); given no path, those of the study folder around the
+    working directory (:func:`find_root`).
 
 Outputs
-    ``Study`` and ``Grid`` objects (cached per file path), ``report_folder(code, lang=...)``
+    ``Study`` and ``Grid`` objects, ``report_folder(code, study, lang=...)``
     (the folder of a report in a language under ``outputs/``), :func:`built_reports` (every
     report folder a build wrote, in every language), ``Study.reports_for`` (the reports an
     export's countries allow) and ``validate_parameters(params)`` (a complete, checked
@@ -31,7 +33,7 @@ Where reports live (``outputs/``)
 
 from __future__ import annotations
 
-import functools
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,13 +44,16 @@ __all__ = [
     "Country",
     "Grid",
     "GridSection",
+    "NoProjectError",
     "ParamSpec",
+    "STUDY_FILE",
     "Study",
     "load_grid",
     "SOURCE_LANGUAGE",
     "SYNTHESIS_MIN_COUNTRIES",
     "BuiltReport",
     "built_reports",
+    "find_root",
     "load_study",
     "repo_root",
     "report_folder",
@@ -63,11 +68,43 @@ SOURCE_LANGUAGE = "en"
 SYNTHESIS_MIN_COUNTRIES = 2
 
 
-@functools.lru_cache(maxsize=1)
+# The file that makes a folder a study folder.
+STUDY_FILE = "params/study.yml"
+
+
 def repo_root() -> Path:
-    """Return the repository root: the parent of ``lib/`` that holds this package."""
+    """The checkout this library was imported from: the parent of ``lib/`` that holds the package.
+
+    Its tests, its lock and its development tools live there. It is never the study a command
+    works on, which is the study folder around the working directory or the one given
+    (:func:`find_root`, :class:`perspectives.project.Project`).
+    """
     # study.py lives at <root>/lib/perspectives/study.py
     return Path(__file__).resolve().parents[2]
+
+
+class NoProjectError(ValueError):
+    """A folder that holds no study (no ``params/study.yml``), named with the fix."""
+
+
+def find_root(start: Path | str | None = None) -> Path:
+    """The study folder around ``start`` (default: the working directory).
+
+    Args:
+        start: a folder inside the study folder, or the study folder itself.
+
+    Returns:
+        The first of ``start`` and its parents that holds ``params/study.yml``, resolved.
+
+    Raises:
+        NoProjectError: none of them holds one.
+    """
+    here = Path(os.getcwd() if start is None else start).resolve()
+    for folder in (here, *here.parents):
+        if (folder / STUDY_FILE).is_file():
+            return folder
+    raise NoProjectError(f"no study folder at or above the working directory ({here.name or here}): none holds "
+                         f"{STUDY_FILE}. Fix: run the command inside a study folder, or give it with --project DIR")
 
 
 @dataclass(frozen=True)
@@ -87,7 +124,7 @@ class Country:
     region: str
     conversations: bool
     alpha2: str = ""  # ISO 3166-1 alpha-2 (phone numbering plans, gazetteers, CLDR)
-    logo: str = ""    # the partner's logo for the report's cover, a path from the repository root
+    logo: str = ""    # the partner's logo for the report's cover, a path from the study folder
 
 
 @dataclass(frozen=True)
@@ -105,6 +142,8 @@ class Study:
     seed: int
     raw: dict[str, Any] = field(hash=False, repr=False)
     figure_formats: tuple[str, ...] = ("png",)
+    # The study folder its paths (data files, logos) are named from.
+    root: Path = field(default=Path("."), hash=False, compare=False, repr=False)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -123,13 +162,13 @@ class Study:
 
     @property
     def logo(self) -> str:
-        """The synthesis's cover logo (``study.logo``), a path from the repository root, or ""."""
+        """The synthesis's cover logo (``study.logo``), a path from the study folder, or ""."""
         return str((self.raw.get("study") or {}).get("logo") or "")
 
     def logo_of(self, code: str) -> Path | None:
         """The cover logo of a report (a country's ``logo``, the study's for the synthesis), or None."""
         given = self.logo if code == self.synthesis_code else self.country(code).logo
-        return repo_root() / given if given else None
+        return self.root / given if given else None
 
     @property
     def many_countries(self) -> int:
@@ -313,24 +352,33 @@ LOGO_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
 
 
 def _check_logo(path: Path, keys: list[Any], value: Any) -> str:
-    """A cover logo's path, checked to name a PNG or JPEG file of the repository.
+    """A cover logo's path, checked to name a PNG or JPEG file of the study folder.
+
+    Args:
+        path: the study file (``<study folder>/params/study.yml``).
+        keys: where the logo is named in it.
+        value: the logo's path, from the study folder.
 
     Raises:
-        ConfigError: not a PNG or JPEG named from the repository root, or no such file (naming its line).
+        ConfigError: not a PNG or JPEG named from the study folder, or no such file (naming its line).
     """
     if value in (None, ""):
         return ""
     if Path(value).is_absolute() or Path(value).suffix.lower() not in LOGO_SUFFIXES:
         raise config.error_at(path, keys, f"logo {value!r} is not a PNG or JPEG file named from the repository root",
                               "write a path such as params/logos/partner.png")
-    if not (repo_root() / value).is_file():
+    if not (_root_of(path) / value).is_file():
         raise config.error_at(path, keys, f"logo file {value!r} not found",
                               "put the image there, or remove the logo key (the cover is then printed without one)")
     return value
 
 
-@functools.lru_cache(maxsize=8)
-def _load_study_cached(path: Path) -> Study:
+def _root_of(path: Path) -> Path:
+    """The study folder of a file of its ``params/`` (``<root>/params/study.yml`` -> ``<root>``)."""
+    return path.parent.parent
+
+
+def _read_study(path: Path) -> Study:
     doc = _read_yaml(path, "study")  # types and names checked against config.SCHEMAS["study"]
     head = doc.get("study") or {}
     countries = tuple(_country(path, i, c) for i, c in enumerate(doc.get("countries") or []))
@@ -361,6 +409,7 @@ def _load_study_cached(path: Path) -> Study:
         seed=int(build.get("seed", 0)),
         raw=doc,
         figure_formats=tuple(build.get("figure_formats", ["png"])),
+        root=_root_of(path),
     )
 
 
@@ -413,13 +462,20 @@ def _languages(countries: tuple[Country, ...], extra: Any) -> dict[str, str]:
 
 
 def load_study(path: Path | str | None = None) -> Study:
-    """Load study.yml (default ``<repo>/params/study.yml``); cached per resolved path."""
-    p = Path(path) if path is not None else repo_root() / "params" / "study.yml"
-    return _load_study_cached(p.resolve())
+    """Read a study file (default: ``params/study.yml`` of the study folder around the working directory).
+
+    Each call reads the file (its YAML is parsed once per version of the file); a
+    :class:`perspectives.project.Project` keeps the study it read.
+
+    Raises:
+        ConfigError: a mistake in the file, naming its line and the fix.
+        NoProjectError: no path given and no study folder around the working directory.
+    """
+    p = Path(path) if path is not None else find_root() / STUDY_FILE
+    return _read_study(p.resolve())
 
 
-@functools.lru_cache(maxsize=8)
-def _load_grid_cached(path: Path) -> Grid:
+def _read_grid(path: Path) -> Grid:
     doc = _read_yaml(path, "grid")  # types and names checked against config.SCHEMAS["grid"]
     entries = doc["sections"]
     sections = tuple(
@@ -461,9 +517,14 @@ def _check_acyclic(path: Path, sections: tuple[GridSection, ...]) -> None:
 
 
 def load_grid(path: Path | str | None = None) -> Grid:
-    """Load grid.yml (default ``<repo>/params/grid.yml``); cached per resolved path."""
-    p = Path(path) if path is not None else repo_root() / "params" / "grid.yml"
-    return _load_grid_cached(p.resolve())
+    """Read a grid file (default: ``params/grid.yml`` of the study folder around the working directory).
+
+    Raises:
+        ConfigError: a mistake in the file, naming its line and the fix.
+        NoProjectError: no path given and no study folder around the working directory.
+    """
+    p = Path(path) if path is not None else find_root() / "params" / "grid.yml"
+    return _read_grid(p.resolve())
 
 
 def report_folder(code: str, study: Study | None = None, lang: str | None = None) -> str:
