@@ -765,11 +765,12 @@ def _source_of(g: np.ndarray, leaves: list[Leaf], run: _Run) -> str:
 
 # --------------------------------------------------------------------------- entry points
 def _threshold(threshold: int | None) -> int:
+    """The threshold given, else the study's around the working directory."""
     if threshold is not None:
         return int(threshold)
-    from .study import load_study
+    from .project import default
 
-    return int(load_study().disclosure["threshold"])
+    return int(default().study.disclosure["threshold"])
 
 
 def _read_folder(run: _Run, folder: Path, prefix: str = "") -> None:

@@ -143,7 +143,8 @@ import pandas as pd
 
 from perspectives.files import write_atomic
 from perspectives.fmt import fmt_n, fmt_number, fmt_pct, round_half_up
-from perspectives.study import read_yaml, repo_root
+from perspectives.project import Project, default
+from perspectives.study import read_yaml
 
 __all__ = [
     "COMBINED_MARK",
@@ -158,7 +159,6 @@ __all__ = [
     "layout",
     "load_decisions",
     "notes_for",
-    "repo_root",
     "save_decisions",
     "settings",
     "statistic_shown",
@@ -205,17 +205,16 @@ class DisclosureSettings:
             raise ValueError(f"reliability_min_n must be a whole number >= 1, got {self.reliability_min_n}")
 
 
-def settings(path: Path | str | None = None) -> DisclosureSettings:
-    """Read the disclosure defaults from ``params/study.yml`` (or ``path``)."""
-    if path is None:
-        return _default_settings()
-    return _read_settings(Path(path))
+def settings(path: Path | str | None = None, *, project: Project | None = None) -> DisclosureSettings:
+    """The disclosure settings of a study file (kept by the project: every published table asks).
 
-
-@functools.lru_cache(maxsize=1)
-def _default_settings() -> DisclosureSettings:
-    # Every published table asks for the defaults; parse the study file once per process.
-    return _read_settings(repo_root() / "params" / "study.yml")
+    Args:
+        path: a study file (default: the project's ``params/study.yml``).
+        project: the study folder (default: the one around the working directory).
+    """
+    project = default(project)
+    file = Path(path).resolve() if path is not None else project.study_file
+    return project.cached("disclosure", file, lambda: _read_settings(file), [file])
 
 
 def _read_settings(path: Path) -> DisclosureSettings:
@@ -228,7 +227,8 @@ def _read_settings(path: Path) -> DisclosureSettings:
 def statistic_shown(n: int | None, threshold: int | None = None) -> bool:
     """Whether a statistic other than a count (a mean) may be published on ``n`` respondents.
 
-    Rule 4 of the module: only on a published base of at least the threshold.
+    Rule 4 of the module: only on a published base of at least the threshold (default: the
+    study's around the working directory).
     """
     t = settings().threshold if threshold is None else int(threshold)
     return n is not None and int(n) >= t
@@ -850,7 +850,7 @@ def _national_places(lay: Layout) -> list[str]:
 
 
 def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int | None = None,
-             linked: Sequence[Mask] = (), by_place: bool = True) -> Mask:
+             linked: Sequence[Mask] = (), by_place: bool = True, *, rules: DisclosureSettings | None = None) -> Mask:
     """Apply the module's rule to a layout and return its mask (the one mask of those tables).
 
     Each place's own cells (a country's column) are decided first on that place's leaves
@@ -867,6 +867,8 @@ def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int |
             and their small leaves can be in a group too.
         by_place: Decide each place's own cells first, on its own leaves (False: the whole
             layout at once, for a table whose places are the groups of another question).
+        rules: The study's settings (default: those of the study folder around the working
+            directory); ``threshold`` and ``reliability_min_n`` override them.
 
     Returns:
         The mask: bases first, then the ``first`` cells, then every other cell from the
@@ -876,7 +878,7 @@ def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int |
     Raises:
         DisclosureError: the cells another table publishes already break the rule here.
     """
-    cfg = settings()
+    cfg = rules if rules is not None else settings()
     t = cfg.threshold if threshold is None else DisclosureSettings(threshold=threshold).threshold
     rel = cfg.reliability_min_n if reliability_min_n is None else int(reliability_min_n)
     key = _layout_digest(lay, t, linked) + ("" if by_place else ":whole")
@@ -889,7 +891,7 @@ def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int |
                 own = [m.restricted(place) for m in linked if place in m.layout.places]
                 sub = _restrict(lay, place)
                 children.append(_layout_digest(sub, t, own))
-                hidden |= suppress(sub, t, rel, own).hidden
+                hidden |= suppress(sub, t, rel, own, rules=cfg).hidden
             _CHILDREN[key] = tuple(children)
             decided = {k for place in national for k in _restrict(lay, place).cells}
             fixed = replace(lay, published=lay.published | (decided - hidden), withheld=lay.withheld | hidden)

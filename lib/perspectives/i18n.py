@@ -37,22 +37,19 @@ import re
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from . import config, locales, msgids
 from .hints import command, shown_path
-from .study import load_study, read_yaml
+from .project import Project, default
+from .study import Study, read_yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE_DIR = ROOT / "params" / "i18n"
 DEFAULT_LANG = "en"
 # What a run's Translator looked up and did not find (a diagnostic; see the module doc).
 FALLBACKS_FILE = "translation_fallbacks.json"
 
 __all__ = [
-    "CATALOGUE_DIR",
     "DEFAULT_LANG",
     "FALLBACKS_FILE",
     "Entry",
@@ -99,16 +96,32 @@ def placeholders(template: str) -> set[str]:
     return names
 
 
-@lru_cache(maxsize=16)
-def load_catalogue(lang: str, folder: Path | None = None) -> dict[str, Entry]:
+def load_catalogue(lang: str, folder: Path | None = None, *, project: Project | None = None) -> dict[str, Entry]:
     """The catalogue of ``lang`` (empty for English or a language without a file).
+
+    Args:
+        lang: the language.
+        folder: the catalogues' folder (default: the project's ``params/i18n``); given
+            without a project, the file is read as it is now.
+        project: the study folder, which keeps the catalogue it read (default: the one
+            around the working directory, unless ``folder`` is given).
+
+    Returns:
+        English key -> :class:`Entry` (shared when kept by a project: do not change it).
 
     Raises:
         ConfigError: the file's YAML, an entry's shape (checked where it is read,
             :mod:`perspectives.config`), a plural form outside CLDR's categories or a
             translation whose placeholders differ from the English, with the line.
     """
-    path = Path(folder or CATALOGUE_DIR) / f"{lang}.yml"
+    if folder is not None and project is None:
+        return _read_catalogue(lang, Path(folder) / f"{lang}.yml")
+    project = default(project)
+    path = (Path(folder) if folder is not None else project.catalogues).resolve() / f"{lang}.yml"
+    return project.cached("catalogue", (lang, path), lambda: _read_catalogue(lang, path), [path], keep=16)
+
+
+def _read_catalogue(lang: str, path: Path) -> dict[str, Entry]:
     if lang == DEFAULT_LANG or not path.is_file():
         return {}
     raw = read_yaml(path, "catalogue") or {}
@@ -148,9 +161,15 @@ def _entry(path: Path, key: str, value: str | dict[str, Any]) -> Entry:
     return entry
 
 
-def blank_keys(lang: str, folder: Path | None = None) -> frozenset[str]:
-    """The keys of ``lang``'s catalogue that are there but left blank (they show the English)."""
-    path = Path(folder or CATALOGUE_DIR) / f"{lang}.yml"
+def blank_keys(lang: str, folder: Path | None = None, *, project: Project | None = None) -> frozenset[str]:
+    """The keys of ``lang``'s catalogue that are there but left blank (they show the English).
+
+    Args:
+        lang: the language.
+        folder: the catalogues' folder (default: the project's ``params/i18n``).
+        project: the study folder (default: the one around the working directory).
+    """
+    path = Path(folder if folder is not None else default(project).catalogues) / f"{lang}.yml"
     if lang == DEFAULT_LANG or not path.is_file():
         return frozenset()
     return frozenset(str(k) for k, v in (read_yaml(path) or {}).items() if _untranslated(v))
@@ -170,13 +189,14 @@ def _exact(form: str) -> bool:
     return form.startswith("=") and form[1:].isdigit()
 
 
-def _language_names() -> dict[str, str]:
-    return dict(load_study().languages)
+def instrument_language(lang: str, study: Study | None = None) -> str:
+    """The XLSForm label column suffix of a language: ``es`` -> ``Spanish (es)``.
 
-
-def instrument_language(lang: str) -> str:
-    """The XLSForm label column suffix of a language: ``es`` -> ``Spanish (es)``."""
-    names = _language_names()
+    Args:
+        lang: the language.
+        study: the study, whose languages may name it (default: the one around the working directory).
+    """
+    names = dict((study or default().study).languages)
     if lang not in names and not locales.known_language(lang):
         raise ValueError(f"unknown language {lang!r}; use one of {sorted(names)} or another language code")
     return f"{names.get(lang) or locales.language_name(lang)} ({lang})"
@@ -185,10 +205,20 @@ def instrument_language(lang: str) -> str:
 class Translator:
     """Looks strings up in one language's catalogue and remembers what fell back to English."""
 
-    def __init__(self, lang: str = DEFAULT_LANG, folder: Path | None = None) -> None:
-        instrument_language(lang)  # an unknown code is an error, not a silent English report
+    def __init__(self, lang: str = DEFAULT_LANG, folder: Path | None = None, *,
+                 project: Project | None = None) -> None:
+        """The translator of ``lang``.
+
+        Args:
+            lang: the report language.
+            folder: the catalogues' folder (default: the project's ``params/i18n``).
+            project: the study folder (default: the one around the working directory).
+        """
+        self.project = default(project)
+        self.study = self.project.study
+        instrument_language(lang, self.study)  # an unknown code is an error, not a silent English report
         self.lang = lang
-        self.catalogue = load_catalogue(lang, folder)
+        self.catalogue = load_catalogue(lang, folder, project=self.project)
         self.missing: set[str] = set()
         self._generated: dict[str, str] | None = None
 
@@ -200,7 +230,7 @@ class Translator:
     @property
     def column(self) -> str:
         """The XLSForm label column of this language."""
-        return instrument_language(self.lang)
+        return instrument_language(self.lang, self.study)
 
     def __call__(self, text: str, **fields: Any) -> str:
         """``text`` in this language (English if untranslated), formatted with ``fields`` if given."""
@@ -215,7 +245,7 @@ class Translator:
         if entry is None:
             key = self.generated.get(text)
             if key is not None:  # a phrase naming the set of countries, as English renders it
-                return self.plural(key, len(load_study().countries))
+                return self.plural(key, len(self.study.countries))
             self.missing.add(text)
             return text
         return entry.text
@@ -229,7 +259,7 @@ class Translator:
         translates it with the phrase's plural forms in this language.
         """
         if self._generated is None:
-            n = len(load_study().countries)
+            n = len(self.study.countries)
             self._generated = {locales.render_count(forms, n): key for key, forms in locales.COUNT_PHRASES.items()}
         return self._generated
 
@@ -289,7 +319,7 @@ class Translator:
         The study's English name for English, CLDR's name in the language otherwise.
         """
         if self.is_default:
-            return load_study().country(iso3).name
+            return self.study.country(iso3).name
         return locales.country_name(iso3, self.lang)
 
     def note_missing(self, what: str) -> None:
@@ -487,23 +517,24 @@ def read_missing(folders: Iterable[Path]) -> list[str]:
 PARAMS_FILES = ("params/grid.yml", "params/analyses.yml", "params/summary.yml")
 
 
-def catalogue_strings(root: Path | None = None) -> list[str]:
+def catalogue_strings(project: Project | None = None) -> list[str]:
     """The English strings the reports take from ``params/`` (grid titles, analyses, summary)."""
-    return [m.text for m in msgids.extract(root).values()
+    return [m.text for m in msgids.extract(project).values()
             if not m.neutral and any(o.startswith(PARAMS_FILES) for o in m.origins)]
 
 
-def instrument_strings() -> list[str]:
+def instrument_strings(project: Project | None = None) -> list[str]:
     """The instrument's English labels and hints (questions and answers, not the countries)."""
-    return [m.text for m in msgids.extract().values() if m.group == msgids.INSTRUMENT]
+    return [m.text for m in msgids.extract(project).values() if m.group == msgids.INSTRUMENT]
 
 
-def every_key(root: Path | None = None) -> dict[str, list[str]]:
+def every_key(project: Project | None = None) -> dict[str, list[str]]:
     """Every string a catalogue can translate, by where it is written (:mod:`perspectives.msgids`)."""
-    return {group: [m.text for m in items] for group, items in msgids.groups(msgids.extract(root).values()).items()}
+    return {group: [m.text for m in items]
+            for group, items in msgids.groups(msgids.extract(project).values()).items()}
 
 
-def catalogue_fill(lang: str, folder: Path | None = None, root: Path | None = None) -> dict[str, Any]:
+def catalogue_fill(lang: str, folder: Path | None = None, project: Project | None = None) -> dict[str, Any]:
     """How many of the strings the reports can print ``lang``'s catalogue (or form) translates.
 
     This counts entries, not what a reader meets: a string filled here but printed without
@@ -514,9 +545,11 @@ def catalogue_fill(lang: str, folder: Path | None = None, root: Path | None = No
         ``{"strings", "translated", "review", "blank", "absent"}`` counts, and ``"untranslated"``:
         the keys with no translation (blank or absent), in extraction order.
     """
-    catalogue, blank = load_catalogue(lang, folder), blank_keys(lang, folder)
-    column = msgids.instrument_translations(instrument_language(lang)) if lang != DEFAULT_LANG else {}
-    wanted = [m for m in msgids.extract(root).values() if not m.neutral]
+    project = default(project)
+    catalogue, blank = load_catalogue(lang, folder, project=project), blank_keys(lang, folder, project=project)
+    column = msgids.instrument_translations(instrument_language(lang, project.study), project) \
+        if lang != DEFAULT_LANG else {}
+    wanted = [m for m in msgids.extract(project).values() if not m.neutral]
     done = [m.text for m in wanted if m.text in catalogue or m.text in column]
     missing = [m.text for m in wanted if m.text not in catalogue and m.text not in column]
     return {"strings": len(wanted), "translated": len(done),
@@ -527,7 +560,7 @@ def _quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def skeleton(lang: str) -> str:
+def skeleton(lang: str, project: Project | None = None) -> str:
     """A catalogue for ``lang`` with every key and nothing translated yet (YAML text).
 
     Every key :mod:`perspectives.msgids` finds, grouped by where it is written. Texts with a
@@ -549,7 +582,7 @@ def skeleton(lang: str) -> str:
              "review: true marks", "# wording a native speaker should check. Phrases with a count take one form per "
              f"plural category of {name}", f"# ({', '.join(categories)}; see CLDR's plural rules), and may add an "
              "exact form such as \"=2\".", ""]
-    for group, items in msgids.groups(msgids.extract().values()).items():
+    for group, items in msgids.groups(msgids.extract(project).values()).items():
         lines.append(f"# --- {group} " + "-" * max(3, 86 - len(group)))
         for m in items:
             if m.forms:
@@ -561,17 +594,24 @@ def skeleton(lang: str) -> str:
     return "\n".join(lines)
 
 
-def init(lang: str, folder: Path | None = None, force: bool = False) -> Path:
+def init(lang: str, folder: Path | None = None, force: bool = False, *, project: Project | None = None) -> Path:
     """Write ``params/i18n/<lang>.yml`` as :func:`skeleton` makes it.
+
+    Args:
+        lang: the new language.
+        folder: the catalogues' folder (default: the project's ``params/i18n``).
+        force: write over a catalogue already there.
+        project: the study folder (default: the one around the working directory).
 
     Raises:
         FileExistsError: the catalogue exists and ``force`` is not set.
         ValueError: see :func:`skeleton`.
     """
-    path = Path(folder or CATALOGUE_DIR) / f"{lang}.yml"
+    project = default(project)
+    path = Path(folder if folder is not None else project.catalogues) / f"{lang}.yml"
     if path.exists() and not force:
         raise FileExistsError(f"{shown_path(path)} exists; to start it again, run {command('i18n', 'init', lang, '--force')}")
-    text = skeleton(lang)
+    text = skeleton(lang, project)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path

@@ -26,16 +26,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from perspectives import locales
 from perspectives.ooxml import FIXED_TIME, normalise_zip
-from perspectives.study import load_study, read_yaml
+from perspectives.project import Project, default
+from perspectives.study import Study, read_yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIR = ROOT / "data" / "instrument"
-XLSX_PATH = ROOT / "data" / "instrument.xlsx"
 DEFAULT_LANGUAGE = "English (en)"
 ELIGIBILITY = ("elig_adult", "elig_role12m", "elig_caseload12m", "elig_children", "elig_csea")
 # Question types that carry an answer in a data export (groups, notes and metadata do not).
@@ -159,8 +156,8 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return [dict(row) for row in csv.DictReader(handle)]
 
 
-def _sheet_rows(source_dir: Path) -> dict[str, list[dict[str, str]]]:
-    """The three sheets as the form is built.
+def _sheet_rows(source_dir: Path, study: Study, catalogues: Path) -> dict[str, list[dict[str, str]]]:
+    """The three sheets as the form is built (``catalogues``: the study's ``params/i18n``).
 
     The CSVs, plus the study's countries as the ``country`` choices and a text column for
     each study language the CSVs lack.
@@ -172,7 +169,6 @@ def _sheet_rows(source_dir: Path) -> dict[str, list[dict[str, str]]]:
     if any(row["list_name"] == COUNTRY_LIST for row in sheets["choices"]):
         raise ValueError(f"{source_dir.name}/choices.csv: the {COUNTRY_LIST!r} choices come from "
                          "params/study.yml; remove them from the sheet")
-    study = load_study()
     header = list(sheets["survey"][0]) if sheets["survey"] else []
     have = {column.split("::", 1)[1] for column in header if column.startswith("label::")}
     added = [f"{name} ({code})" for code, name in study.languages.items() if f"{name} ({code})" not in have]
@@ -186,7 +182,7 @@ def _sheet_rows(source_dir: Path) -> dict[str, list[dict[str, str]]]:
         countries.append(row)
     sheets["choices"] = countries + sheets["choices"]
     for language in added:
-        catalogue = _catalogue_texts(_language_code(f"label::{language}"))
+        catalogue = _catalogue_texts(catalogues / f"{_language_code(f'label::{language}')}.yml")
         for sheet in ("survey", "choices"):
             for row in sheets[sheet]:
                 for kind in TEXT_COLUMNS:
@@ -201,13 +197,12 @@ def _language_code(column: str) -> str:
     return column.rsplit("(", 1)[-1].rstrip(")").strip()
 
 
-def _catalogue_texts(lang: str) -> dict[str, str]:
+def _catalogue_texts(path: Path) -> dict[str, str]:
     """English -> translation of a language's catalogue (``params/i18n/<lang>.yml``).
 
     The texts only; empty without a catalogue. The reports read the same file through
     :mod:`perspectives.i18n`.
     """
-    path = ROOT / "params" / "i18n" / f"{lang}.yml"
     if not path.is_file():
         return {}
     texts = {}
@@ -218,10 +213,28 @@ def _catalogue_texts(lang: str) -> dict[str, str]:
     return texts
 
 
-@lru_cache(maxsize=4)
-def load_instrument(source_dir: Path | None = None) -> Instrument:
+def _sources(project: Project, source_dir: Path) -> list[Path]:
+    """The files a form is made from: its sheets, the study and the study languages' catalogues."""
+    return [*(source_dir / f"{sheet}.csv" for sheet in ("survey", "choices", "settings")), project.study_file,
+            *(project.catalogues / f"{code}.yml" for code in project.study.languages)]
+
+
+def load_instrument(source_dir: Path | None = None, *, project: Project | None = None) -> Instrument:
+    """The study's XLSForm as an :class:`Instrument`, read once per version of its files.
+
+    Args:
+        source_dir: the sheets' folder (default: the project's ``data/instrument``).
+        project: the study folder (default: the one around the working directory).
+    """
+    project = default(project)
+    folder = Path(source_dir).resolve() if source_dir else project.instrument_sources
+    return project.cached("instrument", folder, lambda: _read_instrument(folder, project),
+                          _sources(project, folder))
+
+
+def _read_instrument(source_dir: Path, project: Project) -> Instrument:
     """Read the XLSForm sheets from their plain-text source into an :class:`Instrument`."""
-    sheets = _sheet_rows(Path(source_dir) if source_dir else SOURCE_DIR)
+    sheets = _sheet_rows(source_dir, project.study, project.catalogues)
     survey, choice_rows = sheets["survey"], sheets["choices"]
     label_cols = _label_columns(list(survey[0]), "label")
     languages = tuple(column.split("::", 1)[1] for column in label_cols)
@@ -267,12 +280,15 @@ def load_instrument(source_dir: Path | None = None) -> Instrument:
     return Instrument(questions, choices, settings, languages, group_relevant)
 
 
-def _workbook_bytes(source_dir: Path) -> bytes:
+def workbook_bytes(project: Project, source_dir: Path | None = None) -> bytes:
+    """The XLSForm workbook's bytes (reproducible), from the project's sheets or ``source_dir``."""
     from openpyxl import Workbook
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for sheet, rows in _sheet_rows(source_dir).items():
+    sheets = _sheet_rows(Path(source_dir) if source_dir else project.instrument_sources, project.study,
+                         project.catalogues)
+    for sheet, rows in sheets.items():
         worksheet = workbook.create_sheet(sheet)
         header = list(rows[0]) if rows else []
         worksheet.append(header)
@@ -286,20 +302,32 @@ def _workbook_bytes(source_dir: Path) -> bytes:
     return normalise_zip(raw.getvalue())
 
 
-def build_xlsx(path: Path | None = None, source_dir: Path | None = None) -> Path:
-    """Write the XLSForm workbook (survey, choices, settings) reproducibly; return its path."""
-    target = Path(path) if path else XLSX_PATH
+def build_xlsx(path: Path | None = None, source_dir: Path | None = None, *, project: Project | None = None) -> Path:
+    """Write the XLSForm workbook (survey, choices, settings) reproducibly; return its path.
+
+    Args:
+        path: where (default: the project's ``data/instrument.xlsx``).
+        source_dir: the sheets' folder (default: the project's ``data/instrument``).
+        project: the study folder (default: the one around the working directory).
+    """
+    project = default(project)
+    target = Path(path) if path else project.instrument_form
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(_workbook_bytes(Path(source_dir) if source_dir else SOURCE_DIR))
+    target.write_bytes(workbook_bytes(project, source_dir))
     return target
 
 
-def xform(path: Path | None = None) -> tuple[str, list[str]]:
-    """Convert the XLSForm with pyxform; return the XForm XML and pyxform's warnings."""
+def xform(path: Path | None = None, *, project: Project | None = None) -> tuple[str, list[str]]:
+    """Convert the XLSForm with pyxform; return the XForm XML and pyxform's warnings.
+
+    Args:
+        path: the workbook (default: the project's ``data/instrument.xlsx``).
+        project: the study folder (default: the one around the working directory).
+    """
     from pyxform.xls2xform import convert
 
     warnings: list[str] = []
-    result = convert(xlsform=str(path or XLSX_PATH), warnings=warnings)
+    result = convert(xlsform=str(path or default(project).instrument_form), warnings=warnings)
     return result.xform, warnings
 
 
@@ -308,9 +336,10 @@ def export_columns(instrument: Instrument, id_column: str = "respondent_id") -> 
     return [id_column] + [q.name for q in instrument.answer_questions()]
 
 
-def blank_template(path: Path, instrument: Instrument | None = None, id_column: str = "respondent_id") -> Path:
-    """Write an empty CSV with the columns a partner's export must have."""
-    instrument = instrument or load_instrument()
+def blank_template(path: Path, instrument: Instrument | None = None, id_column: str = "respondent_id", *,
+                   project: Project | None = None) -> Path:
+    """Write an empty CSV with the columns a partner's export must have (the project's form by default)."""
+    instrument = instrument or load_instrument(project=project)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -318,19 +347,25 @@ def blank_template(path: Path, instrument: Instrument | None = None, id_column: 
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m perspectives.instrument [OUT_DIR]``: write the XLSForm and a blank template."""
+def main(argv: list[str] | None = None, project: Project | None = None) -> int:
+    """``python -m perspectives.instrument [OUT_DIR]``: write the XLSForm and a blank template.
+
+    Args:
+        argv: the arguments after the command.
+        project: the study folder (default: the one around the working directory).
+    """
     import sys
 
     from .hints import shown_path
 
+    project = default(project)
     args = sys.argv[1:] if argv is None else argv
     if args:
         out = Path(args[0])
-        xlsx = build_xlsx(out / "instrument.xlsx")
-        template = blank_template(out / "data_template.csv")
+        xlsx = build_xlsx(out / "instrument.xlsx", project=project)
+        template = blank_template(out / "data_template.csv", project=project)
     else:
-        xlsx = build_xlsx()
+        xlsx = build_xlsx(project=project)
         template = None
     print(f"wrote {shown_path(xlsx)}" + (f" and {shown_path(template)}" if template else ""))
     return 0

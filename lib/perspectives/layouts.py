@@ -291,13 +291,19 @@ def _nested(name: str, lookup: dict[str, Role], instrument: Instrument) -> Role 
     return None
 
 
-# Per instrument object (kept alive here, so its id is never reused) and extra separators.
+# Per instrument object (kept alive here while kept, so its id is never reused) and extra
+# separators: a memo of what an instrument object (immutable) gives, holding no study's state.
+# The few most recent are kept (a long-lived process reads edited forms, and other studies').
 _CACHE: dict[tuple[int, tuple[str, ...]], tuple[Instrument, dict[str, Role], dict[str, str]]] = {}
+_KEPT = 8
 
 
 def _lookup_cached(instrument: Instrument, extra: tuple[str, ...] = ()) -> tuple[dict[str, Role], dict[str, str]]:
     key = (id(instrument), extra)
     if key not in _CACHE or _CACHE[key][0] is not instrument:
+        _CACHE.pop(key, None)
+        while len(_CACHE) >= _KEPT:
+            _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = (instrument, _lookup(instrument, extra), _label_lookup(instrument))
     return _CACHE[key][1], _CACHE[key][2]
 

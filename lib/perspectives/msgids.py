@@ -28,8 +28,9 @@ Purpose
     catalogue knows.
 
 Inputs
-    The repository's ``params/``, ``data/``, ``notebooks/`` and ``lib/perspectives/``
-    (``root``), and the instrument (:func:`perspectives.instrument.load_instrument`).
+    The study folder's ``params/``, ``data/`` and ``notebooks/`` (a
+    :class:`perspectives.project.Project`), the library's own modules (:data:`LIBRARY_DIR`),
+    and the study's instrument (:func:`perspectives.instrument.load_instrument`).
 
 Outputs
     :func:`extract`: English text -> :class:`Msgid` (its plural forms, where it was found),
@@ -39,7 +40,6 @@ Outputs
 from __future__ import annotations
 
 import ast
-import functools
 import json
 import re
 import string
@@ -51,6 +51,7 @@ from typing import Any
 import yaml
 
 from . import locales
+from .project import Project, default
 
 __all__ = [
     "GROUPS",
@@ -70,7 +71,8 @@ __all__ = [
     "notebook_strings",
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
+# The library's own modules, whose translated words are keys of every study's catalogues.
+LIBRARY_DIR = Path(__file__).parent
 
 # Group names, in the order a catalogue skeleton lists them.
 PHRASES, REPORT_TEXTS, PARAMS, DATA, NOTEBOOKS, LIBRARY, INSTRUMENT = (
@@ -396,7 +398,7 @@ _MAY_TRANSLATE = re.compile(r"\b(?:" + "|".join(sorted(TRANSLATOR_CALLS | DRAWIN
 
 def library_strings(lib: Path | None = None) -> list[tuple[str, str]]:
     """``(text, module)`` of every string the library passes to a translator (see the module doc)."""
-    library = _Trees(Path(lib or ROOT / "lib" / "perspectives"))
+    library = _Trees(Path(lib or LIBRARY_DIR))
     found: list[tuple[str, str]] = []
     for name, path in library.paths.items():
         if not _MAY_TRANSLATE.search(path.read_text(encoding="utf-8")):
@@ -471,30 +473,35 @@ def notebook_strings(folder: Path) -> list[tuple[str, str]]:
 
 # --------------------------------------------------------------------------- instrument
 
-def _instrument_entries() -> Iterator[tuple[str, dict[str, str]]]:
-    """``(English text, labels by form language)`` of each question, answer and hint."""
+def _instrument_entries(project: Project) -> Iterator[tuple[str, dict[str, str]]]:
+    """``(English text, labels by form language)`` of each question, answer and hint of the study's form."""
     import csv
 
-    from .instrument import COUNTRY_LIST, DEFAULT_LANGUAGE, SOURCE_DIR, load_instrument
+    from .instrument import COUNTRY_LIST, DEFAULT_LANGUAGE, load_instrument
 
-    instrument = load_instrument()
+    instrument = load_instrument(project=project)
     for question in instrument.questions.values():
         if question.label != question.name:
             yield question.label, question.labels
     for list_name, choices in instrument.choices.items():
         if list_name != COUNTRY_LIST:
             yield from ((c.label, c.labels) for c in choices if c.label != c.name)
-    with (SOURCE_DIR / "survey.csv").open(encoding="utf-8", newline="") as handle:
+    with (project.instrument_sources / "survey.csv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             english = row.get(f"hint::{DEFAULT_LANGUAGE}", "")
             if english:
                 yield english, {k.split("::", 1)[1]: v for k, v in row.items() if k.startswith("hint::") and v}
 
 
-def instrument_translations(column: str) -> dict[str, set[str]]:
-    """English label or hint -> its texts in one form language's column (``Spanish (es)``)."""
+def instrument_translations(column: str, project: Project | None = None) -> dict[str, set[str]]:
+    """English label or hint -> its texts in one form language's column (``Spanish (es)``).
+
+    Args:
+        column: the form language (``Spanish (es)``).
+        project: the study folder (default: the one around the working directory).
+    """
     out: dict[str, set[str]] = {}
-    for english, labels in _instrument_entries():
+    for english, labels in _instrument_entries(default(project)):
         if labels.get(column):
             out.setdefault(english, set()).add(labels[column])
     return out
@@ -502,30 +509,32 @@ def instrument_translations(column: str) -> dict[str, set[str]]:
 
 # --------------------------------------------------------------------------- all together
 
-def _signature(root: Path) -> tuple[tuple[str, int, int], ...]:
-    """Names, sizes and times of the files extraction reads: a change extracts again."""
-    paths = [root / s.path for s in SOURCES]
-    paths += sorted((root / "notebooks").glob("*.ipynb")) + sorted((root / "lib" / "perspectives").rglob("*.py"))
-    paths += sorted((root / "data" / "instrument").glob("*.csv")) + [root / "params" / "study.yml"]
-    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths if p.is_file())
+def _read_files(project: Project) -> list[Path]:
+    """The files extraction reads: a change to one extracts again."""
+    root = project.root
+    paths = [root / s.path for s in SOURCES] + [project.params / "analyses.yml"]
+    paths += sorted(project.notebooks.glob("*.ipynb")) + sorted(LIBRARY_DIR.rglob("*.py"))
+    paths += sorted(project.instrument_sources.glob("*.csv")) + [project.study_file]
+    paths += sorted(project.catalogues.glob("*.yml"))  # a language the form lacks takes its labels from them
+    return paths
 
 
-def extract(root: Path | None = None) -> dict[str, Msgid]:
+def extract(project: Project | None = None) -> dict[str, Msgid]:
     """Every English string a report can print through a catalogue, by its catalogue key.
 
     Args:
-        root: the repository (default: this library's checkout).
+        project: the study folder (default: the one around the working directory); the
+            library's strings are this library's.
 
     Returns:
         Key -> :class:`Msgid`, ordered by :data:`GROUPS`, then as found.
     """
-    root = Path(root or ROOT).resolve()
-    return dict(_extract(root, _signature(root)))
+    project = default(project)
+    return dict(project.cached("msgids", None, lambda: _extract(project), _read_files(project), keep=1))
 
 
-@functools.lru_cache(maxsize=4)
-def _extract(root: Path, signature: tuple[tuple[str, int, int], ...]) -> tuple[tuple[str, Msgid], ...]:
-    del signature  # the cache key: the files as they are now
+def _extract(project: Project) -> tuple[tuple[str, Msgid], ...]:
+    root = project.root
     out = _Collector()
     for key, forms in locales.COUNT_PHRASES.items():
         out.add(key, "perspectives.locales", PHRASES, tuple(forms.items()))
@@ -539,15 +548,15 @@ def _extract(root: Path, signature: tuple[tuple[str, int, int], ...]) -> tuple[t
             out.add(text, "params/analyses.yml (an entry without a caption)", PARAMS)
     for text, notebook in notebook_strings(root / "notebooks"):
         out.add(text, f"notebooks/{notebook}", NOTEBOOKS)
-    for text, module in library_strings(root / "lib" / "perspectives"):
+    for text, module in library_strings(LIBRARY_DIR):
         out.add(text, f"library: {module}.py", LIBRARY)
-    for text, _ in _instrument_entries():
+    for text, _ in _instrument_entries(project):
         out.add(text, "instrument", INSTRUMENT)
     order = {group: i for i, group in enumerate(GROUPS)}
     return tuple((m.text, m) for m in sorted(out.found.values(), key=lambda m: order[m.group]))
 
 
-def english_words(root: Path | None = None) -> frozenset[str]:
+def english_words(project: Project | None = None) -> frozenset[str]:
     """Every word (lower case) of the English the parameter and data files are written in.
 
     Their texts, keys and comments: a lexicon of the project's English, wider than the
@@ -555,17 +564,16 @@ def english_words(root: Path | None = None) -> frozenset[str]:
     (:mod:`perspectives.untranslated`). The catalogues are not read, nor ``params/study.yml``,
     whose partner organisations are named in their own languages.
     """
-    root = Path(root or ROOT).resolve()
-    paths = [p for p in sorted((root / "params").glob("*.yml")) + sorted((root / "data").glob("*.yml"))
-             if p.name != "study.yml"]
-    return _english_words(tuple((str(p), p.stat().st_mtime_ns) for p in paths if p.is_file()))
+    project = default(project)
+    paths = [p for p in sorted(project.params.glob("*.yml")) + sorted(project.data.glob("*.yml"))
+             if p.name != "study.yml" and p.is_file()]
+    return project.cached("english words", None, lambda: _english_words(paths), paths, keep=1)
 
 
-@functools.lru_cache(maxsize=4)
-def _english_words(files: tuple[tuple[str, int], ...]) -> frozenset[str]:
+def _english_words(paths: list[Path]) -> frozenset[str]:
     words: set[str] = set()
-    for path, _ in files:
-        words |= {w.lower() for w in re.findall(r"[^\W\d_]{2,}", Path(path).read_text(encoding="utf-8"))}
+    for path in paths:
+        words |= {w.lower() for w in re.findall(r"[^\W\d_]{2,}", path.read_text(encoding="utf-8"))}
     return frozenset(words)
 
 

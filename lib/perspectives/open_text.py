@@ -27,6 +27,7 @@ import pandas as pd
 
 from .rawtable import path_problem
 from .screen import screen_excerpts
+from .study import Study
 
 APPROVALS_FILE = "approved_open_text.csv"
 
@@ -75,13 +76,17 @@ def load_approvals(data_path: str | Path | None) -> pd.DataFrame:
 
 
 def select_open_text(eligible: pd.DataFrame, question: str, approvals: pd.DataFrame, id_column: str,
-                     country: str | None = None, k: int = 3) -> OpenText:
-    """Approved answers to ``question`` that pass the screen (at most ``k``, in id order)."""
+                     country: str | None = None, k: int = 3, study: Study | None = None) -> OpenText:
+    """Approved answers to ``question`` that pass the screen (at most ``k``, in id order).
+
+    ``study``: the study whose countries the screen knows the places of (default: the one
+    around the working directory).
+    """
     rows = eligible if country is None else eligible[eligible["country"] == country]
     answers = rows[[id_column, question]].dropna()
     answers = answers[answers[question].astype(str).str.strip() != ""]
     approved_ids = set(approvals.loc[approvals["question"] == question, "respondent_id"])
     approved = answers[answers[id_column].isin(approved_ids)].sort_values(id_column)
-    passed, log = screen_excerpts(approved.rename(columns={question: "text"}), text_column="text")
+    passed, log = screen_excerpts(approved.rename(columns={question: "text"}), text_column="text", study=study)
     shown = tuple(str(t) for t in passed["text"].head(k))
     return OpenText(question, shown, received=len(answers), approved=len(approved), blocked=len(log))

@@ -69,7 +69,9 @@ from .layouts import (
     strip_spaces,
 )
 from .problems import DataError, Problem, column_letter
+from .project import Project, default
 from .rawtable import SUPPORTED, Column, FileFormat, Limits, RawTable, read_raw
+from .study import Study
 
 __all__ = ["MULTI_SEP", "SUPPORTED", "DataError", "Normalisation", "ReadReport", "Reading", "SurveyData",
            "apply_inclusion", "choose_id_column", "exclusion_summary", "load_survey", "read_survey"]
@@ -82,13 +84,18 @@ _CODED = ("select_one", "select_multiple", "integer", "decimal", "calculate")
 
 @dataclass
 class SurveyData:
-    """A validated export: the eligible completes, the exclusion log and the source stamp."""
+    """A validated export: the eligible completes, the exclusion log and the source stamp.
+
+    ``project`` is the study folder whose form and study it was read against (None for a
+    survey put together by hand: the one around the working directory is then meant).
+    """
 
     eligible: pd.DataFrame
     exclusions: pd.DataFrame
     source: dict[str, str]
     instrument: Instrument
     read: ReadReport | None = None
+    project: Project | None = None
 
     def multi(self, question: str) -> pd.DataFrame:
         """Boolean frame (one column per option) for a select-multiple question; NaN row = not asked."""
@@ -346,13 +353,11 @@ def _template_hint() -> str:
 class _Reader:
     """One reading of one export (the steps of the module docstring)."""
 
-    def __init__(self, path: Path, instrument: Instrument, id_override: str | None) -> None:
-        from .study import load_study
-
+    def __init__(self, path: Path, instrument: Instrument, id_override: str | None, study: Study) -> None:
         self.path = path
         self.file = path.name
         self.instrument = instrument
-        self.study = load_study()
+        self.study = study
         self.id_override = id_override
         self.tally = _Tally()
         self.problems: list[Problem] = []
@@ -1006,7 +1011,8 @@ def _expand_multi(eligible: pd.DataFrame, instrument: Instrument) -> pd.DataFram
     return pd.concat([eligible, pd.DataFrame(added, index=eligible.index)], axis=1)
 
 
-def read_survey(path: Path | str, instrument: Instrument | None = None, id_column: str | None = None) -> Reading:
+def read_survey(path: Path | str, instrument: Instrument | None = None, id_column: str | None = None, *,
+                project: Project | None = None) -> Reading:
     """Read and validate an export; return everything learnt about it.
 
     Args:
@@ -1014,6 +1020,7 @@ def read_survey(path: Path | str, instrument: Instrument | None = None, id_colum
         instrument: the form (default: the study's).
         id_column: the column identifying each response (``--id-column``); None applies the
             rule of :func:`choose_id_column`.
+        project: the study folder (default: the one around the working directory).
 
     Returns:
         A :class:`Reading` whose ``survey`` is the validated :class:`SurveyData`.
@@ -1024,8 +1031,9 @@ def read_survey(path: Path | str, instrument: Instrument | None = None, id_colum
             ``error.reading`` is the partial :class:`Reading` once the answers were read.
     """
     path = Path(path)
-    instrument = instrument or load_instrument()
-    reader = _Reader(path, instrument, id_column)
+    project = default(project)
+    instrument = instrument or load_instrument(project=project)
+    reader = _Reader(path, instrument, id_column, project.study)
     reader.open()
     reader.normalise()
     reading = Reading(reader.report, reader.answers, reader.ids, reader.raw.row_numbers, reader.row_word,
@@ -1047,12 +1055,12 @@ def read_survey(path: Path | str, instrument: Instrument | None = None, id_colum
                         report=reader.report, reading=reading)
     eligible = _expand_multi(eligible, instrument)
     source = {"file": path.name, "sha256": sha256_file(path), "responses": str(len(reader.answers))}
-    reading.survey = SurveyData(eligible, exclusions, source, instrument, reader.report)
+    reading.survey = SurveyData(eligible, exclusions, source, instrument, reader.report, project)
     return reading
 
 
 def load_survey(path: Path | str | None = None, instrument: Instrument | None = None,
-                id_column: str | None = None) -> SurveyData:
+                id_column: str | None = None, *, project: Project | None = None) -> SurveyData:
     """Read, validate and clean a raw export; default: the embedded synthetic data.
 
     Args:
@@ -1060,6 +1068,7 @@ def load_survey(path: Path | str | None = None, instrument: Instrument | None = 
         instrument: the form (default: the study's).
         id_column: the column identifying each response (``--id-column``); None or "" applies
             the study's rule (its own id column, else the tools' ids).
+        project: the study folder (default: the one around the working directory).
 
     Returns:
         The validated :class:`SurveyData`.
@@ -1068,9 +1077,8 @@ def load_survey(path: Path | str | None = None, instrument: Instrument | None = 
         DataError: the export cannot be used as it is (one message naming file, question,
             rows, values, what was expected and the fix).
     """
-    from .study import load_study, repo_root
-
-    path = Path(path) if path else repo_root() / load_study().data["survey"]
-    reading = read_survey(path, instrument, id_column or None)
+    project = default(project)
+    path = Path(path) if path else project.path(project.study.data["survey"])
+    reading = read_survey(path, instrument, id_column or None, project=project)
     assert reading.survey is not None  # read_survey raises otherwise
     return reading.survey

@@ -78,16 +78,16 @@ import pandas as pd
 import yaml
 from lxml import etree
 
+from .project import Project, default
 from .rawtable import MAX_ZIP_DIRECTORY, zip_directory_bytes
-from .study import repo_root
 
 __all__ = [
     "CODE_LINE",
     "CONSENT_VARIABLE",
-    "DEFAULT_MAPPING",
+    "MAPPING_FILE",
     "MAX_ARCHIVE_BYTES",
     "MAX_MEMBER_BYTES",
-    "SCHEMAS",
+    "SCHEMA_FILES",
     "Difference",
     "ProjectError",
     "ProjectReading",
@@ -104,9 +104,10 @@ __all__ = [
 
 NS_PROJECT = "urn:QDA-XML:project:1.0"
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
-SCHEMAS = {"project": repo_root() / "data" / "refi-qda" / "Project-mrt2019.xsd",
-           "codebook": repo_root() / "data" / "refi-qda" / "Codebook-mrt2019.xsd"}
-DEFAULT_MAPPING = repo_root() / "params" / "code_mapping.yml"
+# REFI's schemas, kept in the study folder (from its root).
+SCHEMA_FILES = {"project": "data/refi-qda/Project-mrt2019.xsd", "codebook": "data/refi-qda/Codebook-mrt2019.xsd"}
+# The declared mapping of a tool's code names to our codes (from the study folder's root).
+MAPPING_FILE = "params/code_mapping.yml"
 CONSENT_VARIABLE = "consent_to_quote"
 # Our exported codebook writes each theme's code on the last line of its description, so a
 # tool that renames the code or gives it a new GUID (QualCoder does on export) still says it.
@@ -165,9 +166,14 @@ def _set_guid(section: str) -> str:
     return str(uuid.uuid5(_GUID_NAMESPACE, f"section {section}"))
 
 
-def schema(kind: str) -> etree.XMLSchema:
-    """The REFI-QDA schema of ``kind`` (``project`` or ``codebook``), as published by REFI."""
-    return etree.XMLSchema(etree.parse(str(SCHEMAS[kind])))
+def schema(kind: str, project: Project | None = None) -> etree.XMLSchema:
+    """The REFI-QDA schema of ``kind`` (``project`` or ``codebook``), as published by REFI.
+
+    Args:
+        kind: ``project`` or ``codebook``.
+        project: the study folder that keeps the schemas (default: the one around the working directory).
+    """
+    return etree.XMLSchema(etree.parse(str(default(project).path(SCHEMA_FILES[kind]))))
 
 
 def _parser() -> etree.XMLParser:
@@ -297,12 +303,15 @@ class _Matcher:
         return None, ""
 
 
-def load_code_mapping(path: Path | str | None = None, codes: Iterable[str] = ()) -> dict[str, str]:
+def load_code_mapping(path: Path | str | None = None, codes: Iterable[str] = (), *,
+                      project: Project | None = None) -> dict[str, str]:
     """The declared mapping of a tool's code names to our codes (``params/code_mapping.yml``).
 
     Args:
-        path: the mapping file (default ``params/code_mapping.yml``); a missing file maps nothing.
+        path: the mapping file (default: the project's ``params/code_mapping.yml``); a missing
+            file maps nothing.
         codes: our codes; a mapping to any other code is refused.
+        project: the study folder (default: the one around the working directory).
 
     Returns:
         Their code's name, or its path of names joined by `` > ``, -> our code.
@@ -310,7 +319,7 @@ def load_code_mapping(path: Path | str | None = None, codes: Iterable[str] = ())
     Raises:
         ProjectError: the file is not a mapping of names to our codes.
     """
-    path = Path(path) if path is not None else DEFAULT_MAPPING
+    path = Path(path) if path is not None else default(project).path(MAPPING_FILE)
     if not path.is_file():
         return {}
     raw = _mapping_yaml(path) or {}
@@ -1037,13 +1046,14 @@ def _recognised(root: Any, origin: str, sources: list[_Source], coded: set[str],
 
 # ------------------------------------------------------------------------------ codebooks
 
-def write_codebook(codebook: _CodebookLike, origin: str = "perspectives") -> bytes:
+def write_codebook(codebook: _CodebookLike, origin: str = "perspectives", project: Project | None = None) -> bytes:
     """Our theme codebook as a REFI-QDA codebook (``.qdc``), checked against the published schema.
 
     Each theme is a codable ``Code`` named by its label and nested as in ``data/codebook.yml``,
     with a GUID derived from its code (:func:`code_guid`) and a description holding its
     definition and, on its last line, ``Code: <code>``; each report section is a ``Set`` of
-    its themes. Two exports of one codebook are the same bytes.
+    its themes. Two exports of one codebook are the same bytes. ``project`` keeps the schema
+    (default: the study folder around the working directory).
 
     Raises:
         ValueError: the document does not validate against the schema (a defect of this code).
@@ -1068,7 +1078,7 @@ def write_codebook(codebook: _CodebookLike, origin: str = "perspectives") -> byt
             etree.SubElement(element, f"{ns}MemberCode", guid=code_guid(code.code))
     if not len(sets):
         root.remove(sets)
-    check = schema("codebook")
+    check = schema("codebook", project)
     if not check.validate(root):
         raise ValueError(f"the exported codebook does not validate: {check.error_log.last_error}")
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)

@@ -83,7 +83,8 @@ import phonenumbers
 import yaml
 
 from . import locales
-from .study import load_study
+from .project import default
+from .study import Study
 
 __all__ = [
     "LANGUAGES",
@@ -484,6 +485,7 @@ class _Text:
     vocab: _Vocab
     guess: tuple[str, ...]
     gazetteer: Places
+    regions: tuple[str, ...] = ()  # the numbering plans of the study's countries (alpha-2)
 
     @property
     def keys(self) -> list[str]:
@@ -705,9 +707,13 @@ def _after_account_word(t: _Text, end: int, platform: bool = False) -> list[Hit]
 
 # --------------------------------------------------------------------------- numbers
 
-def phone_regions() -> tuple[str, ...]:
-    """ISO alpha-2 regions of the study's countries, whose numbering plans are tried."""
-    return tuple(c.alpha2 for c in load_study().countries)
+def phone_regions(study: Study | None = None) -> tuple[str, ...]:
+    """ISO alpha-2 regions of the study's countries, whose numbering plans are tried.
+
+    Args:
+        study: the study (default: the one around the working directory).
+    """
+    return tuple(c.alpha2 for c in (study or default().study).countries)
 
 
 def _cue_before(t: _Text, family: str, start_char: int, words: int = 6) -> bool:
@@ -741,7 +747,7 @@ def _phone_hits(t: _Text) -> list[Hit]:
     # A personal number has at least _PHONE_MIN_DIGITS digits: a text with fewer has none,
     # and needs no numbering plan (a hundred plans are tried otherwise, for every text).
     if sum(c.isdigit() for c in text) >= _PHONE_MIN_DIGITS:
-        for region in phone_regions():
+        for region in t.regions:
             for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
                 if sum(c.isdigit() for c in m.raw_string) >= _PHONE_MIN_DIGITS:
                     spans.add((m.start, m.end))
@@ -1015,22 +1021,30 @@ def _fold_place(name: str) -> str:
     return " ".join(fold(m.group(0)) for m in _TOKEN_RE.finditer(name) if m.group(0)[0].isalnum())
 
 
-def places() -> Places:
+def places(study: Study | None = None) -> Places:
     """The gazetteer of the study's countries.
 
     GeoNames cities of 15,000+ people, their Latin-script names and names in the country
     language's script, and the capital.
 
+    Args:
+        study: the study (default: the one around the working directory).
+
     Returns:
-        :class:`Places`, read once per process (about 0.3 s: the package's JSON file).
+        :class:`Places`, read once per process and set of countries (about 0.3 s: the
+        package's JSON file).
     """
-    study = load_study()
+    study = study or default().study
     return places_of(tuple((c.iso3, c.alpha2, c.language) for c in study.countries), tuple(study.languages))
 
 
-def warm_up() -> None:
-    """Read the gazetteer and the word lists now (a build's run server does, so its runs share them)."""
-    places()
+def warm_up(study: Study | None = None) -> None:
+    """Read the gazetteer and the word lists now (a build's run server does, so its runs share them).
+
+    Args:
+        study: the study (default: the one around the working directory).
+    """
+    places(study)
     given_names()
     _name_words()
     _vocab(LANGUAGES)
@@ -1617,13 +1631,15 @@ def _languages(lang: str | None) -> tuple[str, ...]:
     return ("en", lang) if lang != "en" else ("en",)
 
 
-def screen_text(text: str, lang: str | None = None) -> ScreenResult:
+def screen_text(text: str, lang: str | None = None, study: Study | None = None) -> ScreenResult:
     """Find identifying details in ``text``.
 
     Args:
         text: The answer or excerpt.
         lang: The language it is written in besides English (``es``, ``ro``, ``sq``, ``bs``
             or ``en``); None applies the word lists of all five.
+        study: The study, whose countries' places and numbering plans are looked for
+            (default: the one around the working directory).
 
     Returns:
         The verdict and its hits.
@@ -1638,7 +1654,8 @@ def screen_text(text: str, lang: str | None = None) -> ScreenResult:
     text = INVISIBLE.sub("", text)
     vocab = _vocab(_languages(lang))
     toks = _tokens(text)
-    t = _Text(text, toks, vocab, _guess_languages(toks, vocab), places())
+    study = study or default().study
+    t = _Text(text, toks, vocab, _guess_languages(toks, vocab), places(study), phone_regions(study))
     candidates = _place_candidates(t)
     names = _names_outside_places(t, _name_hits(t), candidates)
     hits = [
@@ -1659,7 +1676,7 @@ def screen_text(text: str, lang: str | None = None) -> ScreenResult:
 
 
 def screen_excerpts(
-    df: pd.DataFrame, text_column: str = "excerpt", lang: str | None = None
+    df: pd.DataFrame, text_column: str = "excerpt", lang: str | None = None, study: Study | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split rows into those whose text passes and a log of the blocked ones.
 
@@ -1669,14 +1686,15 @@ def screen_excerpts(
 
     The log has one row per blocked text: ``row`` (the index label), ``participant_id`` and
     ``country`` when present, ``kinds`` (``;``-separated) and ``n_hits``. It never holds the
-    matched text, so it may be written to build outputs.
+    matched text, so it may be written to build outputs. ``study``: see :func:`screen_text`.
     """
     if text_column not in df.columns:
         raise KeyError(f"screen_excerpts: no column {text_column!r}; columns are {list(df.columns)}")
     keep: list[bool] = []
     records: list[dict[str, object]] = []
+    study = study or default().study
     for label, row in df.iterrows():
-        result = screen_text(str(row[text_column]), lang=lang)
+        result = screen_text(str(row[text_column]), lang=lang, study=study)
         keep.append(not result.blocked)
         if result.blocked:
             rec: dict[str, object] = {"row": label}

@@ -16,17 +16,15 @@ Outputs
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from perspectives.study import read_yaml, repo_root
+from perspectives.project import Project, default
+from perspectives.study import read_yaml
 
-ROOT = repo_root()
-TARGETS_PATH = ROOT / "data" / "synthetic_targets.yml"
+TARGETS_FILE = "data/synthetic_targets.yml"
 
 
-@lru_cache(maxsize=4)
 def _load(path: Path) -> dict[str, Any]:
     data = read_yaml(path, "synthetic_targets")  # validated where it is read (perspectives.config)
     if not isinstance(data, dict):
@@ -34,16 +32,23 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_targets(path: Path | str | None = None) -> dict[str, Any]:
-    """Return the whole targets file as a mapping (cached; do not mutate)."""
-    return _load(Path(path) if path else TARGETS_PATH)
+def load_targets(path: Path | str | None = None, *, project: Project | None = None) -> dict[str, Any]:
+    """Return the whole targets file as a mapping (kept by the project; do not mutate).
+
+    Args:
+        path: a targets file (default: the project's ``data/synthetic_targets.yml``).
+        project: the study folder (default: the one around the working directory).
+    """
+    project = default(project)
+    file = Path(path).resolve() if path else project.path(TARGETS_FILE)
+    return project.cached("targets", file, lambda: _load(file), [file])
 
 
-def published(block: str, path: Path | str | None = None) -> dict[str, Any]:
+def published(block: str, path: Path | str | None = None, *, project: Project | None = None) -> dict[str, Any]:
     """The values of ``block`` that were printed in the report."""
-    return load_targets(path)[block].get("published", {})
+    return load_targets(path, project=project)[block].get("published", {})
 
 
-def synthetic(block: str, path: Path | str | None = None) -> dict[str, Any]:
+def synthetic(block: str, path: Path | str | None = None, *, project: Project | None = None) -> dict[str, Any]:
     """Our own choices for ``block`` (where the report prints nothing)."""
-    return load_targets(path)[block].get("synthetic", {})
+    return load_targets(path, project=project)[block].get("synthetic", {})
