@@ -54,7 +54,6 @@ import string
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -64,22 +63,29 @@ import pandas as pd
 from . import disclosure, fmt, locales, populations, stats
 from .disclosure import Mask
 from .instrument import Instrument
-from .study import load_study, read_yaml, repo_root
+from .project import Project, default
+from .study import Study, read_yaml
 
-ROOT = repo_root()
-ALL = load_study().synthesis_code  # the report of every country together (params/study.yml)
 POOLED = "*"  # the pooled place in a mask's cell ids
 
 
-@lru_cache(maxsize=1)
-def load_specs(path: Path | None = None) -> dict[str, Any]:
-    """All analysis specs (``params/analyses.yml``), keyed by id; ``bands`` holds the slider bands."""
-    return read_yaml(Path(path or ROOT / "params" / "analyses.yml"))
+def load_specs(path: Path | None = None, *, project: Project | None = None) -> dict[str, Any]:
+    """All analysis specs, keyed by id; ``bands`` holds the slider bands.
+
+    Args:
+        path: an analyses file, read as it is now (default: the project's
+            ``params/analyses.yml``, kept by the project; do not change it).
+        project: the study folder (default: the one around the working directory).
+    """
+    return read_yaml(Path(path)) if path is not None else default(project).analyses
 
 
-def spec(analysis_id: str) -> dict[str, Any]:
-    """One analysis spec; an unknown id is an error naming the known ones."""
-    specs = load_specs()
+def spec(analysis_id: str, project: Project | None = None) -> dict[str, Any]:
+    """One analysis spec of ``project`` (default: the study folder around the working directory).
+
+    An unknown id is an error naming the known ones.
+    """
+    specs = load_specs(project=project)
     if analysis_id not in specs or analysis_id == "bands":
         raise KeyError(f"unknown analysis {analysis_id!r}; known: {sorted(k for k in specs if k != 'bands')}")
     return specs[analysis_id]
@@ -194,6 +200,8 @@ class Result:
 
     analysis_id: str
     country: str
+    # The code of the report of every country together (a pooled value is recorded under it).
+    synthesis: str
     table: disclosure.PublishedTable | None = None  # published strings (CSV and HTML)
     shares: pd.DataFrame | None = None               # numbers drawn in the figure (NaN = withheld)
     figure_kind: str = "bars"
@@ -244,6 +252,25 @@ class Result:
 
 
 # --------------------------------------------------------------------------- helpers
+def survey_project(survey) -> Project:
+    """The study folder a survey was read against (the one around the working directory for one made by hand)."""
+    return default(getattr(survey, "project", None))
+
+
+def synthesis_code(survey) -> str:
+    """The code of the report of every country together (``params/study.yml``) of a survey's study."""
+    return survey_project(survey).study.synthesis_code
+
+
+def _specs(survey) -> dict[str, Any]:
+    return load_specs(project=survey_project(survey))
+
+
+def _rules(survey) -> disclosure.DisclosureSettings:
+    """The small-cell rule's settings of a survey's study."""
+    return disclosure.settings(project=survey_project(survey))
+
+
 # Row subsets already computed, per source frame: (a weak reference to the source, subset).
 _SUBSETS: dict[tuple[int, str, str], tuple[weakref.ref, Any]] = {}
 
@@ -279,11 +306,11 @@ def _country_rows(data: pd.DataFrame, country: str) -> pd.DataFrame:
     return cached_for_frame(data, "country", country, lambda: data[data["country"] == country])
 
 
-def _places(data: pd.DataFrame, country: str) -> dict[str, pd.DataFrame]:
-    """The report's own country first, then the pooled picture (the synthesis has only the latter)."""
-    if country == ALL:
-        return {ALL: data}
-    return {country: _country_rows(data, country), ALL: data}
+def _places(data: pd.DataFrame, country: str, everyone: str) -> dict[str, pd.DataFrame]:
+    """The report's own country first, then the pooled picture (the synthesis, ``everyone``, has only the latter)."""
+    if country == everyone:
+        return {everyone: data}
+    return {country: _country_rows(data, country), everyone: data}
 
 
 def _countries(survey) -> list[str]:
@@ -292,21 +319,24 @@ def _countries(survey) -> list[str]:
     return [c for c in survey.instrument.codes("country") if c in present]
 
 
-def _own(country: str) -> str:
-    return POOLED if country == ALL else country
+def _own(country: str, everyone: str) -> str:
+    return POOLED if country == everyone else country
 
 
-def warm_subsets(eligible: pd.DataFrame, countries: list[str]) -> None:
+def warm_subsets(eligible: pd.DataFrame, countries: list[str], project: Project | None = None) -> None:
     """Compute each analysis population and each place's rows of it, ahead of the runs.
 
-    The build's server calls this before forking them.
+    The build's server calls this before forking them. ``project``: the study folder whose
+    analyses are meant (default: the one around the working directory).
     """
-    for analysis_id, spec_ in load_specs().items():
+    project = default(project)
+    everyone = project.study.synthesis_code
+    for analysis_id, spec_ in load_specs(project=project).items():
         if analysis_id == "bands":
             continue
         data = population(eligible, spec_.get("population"))
-        for country in [*countries, ALL]:
-            rows = _places(data, country)[country]
+        for country in [*countries, everyone]:
+            rows = _places(data, country, everyone)[country]
             for query in (spec_.get("populations") or {}).values():
                 population(rows, query)
 
@@ -322,12 +352,13 @@ def warm_masks(survey, workers: int = 1) -> None:
             then built here from them. No run starts before the masks are ready, so with many
             countries this is the start of every build's critical path.
     """
-    names = {c: c for c in _countries(survey)} | {ALL: ALL}
-    ids = [a for a, s in load_specs().items() if a != "bands" and not s.get("synthesis_only")]
+    everyone = synthesis_code(survey)
+    names = {c: c for c in _countries(survey)} | {everyone: everyone}
+    ids = [a for a, s in _specs(survey).items() if a != "bands" and not s.get("synthesis_only")]
     if workers > 1 and hasattr(os, "fork"):
         _search_in_parallel(_mask_tasks(survey, ids, names), workers)
     for analysis_id in ids:
-        run(analysis_id, survey, ALL, names)
+        run(analysis_id, survey, everyone, names)
 
 
 def _mask_tasks(survey, ids: list[str], names: dict[str, str]) -> list[Callable[[], Any]]:
@@ -337,8 +368,9 @@ def _mask_tasks(survey, ids: list[str], names: dict[str, str]) -> list[Callable[
     question) gives one task per mask; any other analysis gives one task.
     """
     tasks: list[Callable[[], Any]] = []
+    everyone = synthesis_code(survey)
     for analysis_id in ids:
-        spec_ = load_specs()[analysis_id]
+        spec_ = _specs(survey)[analysis_id]
         query = spec_.get("population")
         if spec_.get("kind") == "ratings":
             tasks += [functools.partial(question_mask, survey, q, query) for q in spec_["questions"]]
@@ -346,7 +378,7 @@ def _mask_tasks(survey, ids: list[str], names: dict[str, str]) -> list[Callable[
             codes = spec_.get("options") or survey.instrument.codes(spec_["question"])
             tasks += [functools.partial(option_mask, survey, spec_["question"], c, query) for c in codes]
         else:
-            tasks.append(functools.partial(run, analysis_id, survey, ALL, names))
+            tasks.append(functools.partial(run, analysis_id, survey, everyone, names))
     return tasks
 
 
@@ -398,10 +430,10 @@ def _count_table(values: pd.Series, groups: pd.Series, rows: list, cols: list) -
     return pd.DataFrame(flat.reshape(len(rows), len(cols)), index=list(rows), columns=list(cols))
 
 
-def _groups(question: str) -> dict[str, list[str]]:
+def _groups(question: str, specs: dict[str, Any]) -> dict[str, list[str]]:
     """Published sums of a question's answers that some analysis shows (a rating's "poor or none")."""
     groups: dict[str, list[str]] = {}
-    for analysis_id, spec_ in load_specs().items():
+    for analysis_id, spec_ in specs.items():
         if analysis_id == "bands" or spec_.get("kind") != "ratings" or question not in spec_["questions"]:
             continue
         for side in ("top", "bottom"):
@@ -411,19 +443,19 @@ def _groups(question: str) -> dict[str, list[str]]:
     return groups
 
 
-def _drop_empty(question: str) -> bool:
-    return any(s.get("drop_empty") for k, s in load_specs().items()
+def _drop_empty(question: str, specs: dict[str, Any]) -> bool:
+    return any(s.get("drop_empty") for k, s in specs.items()
                if k != "bands" and s.get("question") == question)
 
 
-def _combinations(question: str) -> dict[str, list[str]]:
+def _combinations(question: str, specs: dict[str, Any]) -> dict[str, list[str]]:
     """The combinations of small categories declared for a question (``combine`` in its analyses).
 
     Each is published as a total of its own in preference to its parts (the rule withholds a
     part before the total), so a small answer costs its neighbours less.
     """
     found: dict[str, list[str]] = {}
-    for analysis_id, spec_ in load_specs().items():
+    for analysis_id, spec_ in specs.items():
         if analysis_id == "bands" or not _asks(spec_, question) or spec_.get("kind") == "numeric":
             continue
         for name, combo in (spec_.get("combine") or {}).items():
@@ -445,23 +477,23 @@ def population_mask(survey) -> Mask:
     data = survey.eligible
 
     def compute() -> Mask:
-        found = populations.structure(survey.instrument, load_specs())
+        found = populations.structure(survey.instrument, _specs(survey))
         places = _countries(survey)
         counts = populations.counts(data, found, places, survey.instrument)
         first_use = {key: k for k, key in enumerate(_base_keys_in_order(survey))}
         order = sorted(found.sets, key=lambda key: (-found.weights[key], first_use.get(key, 0), key))
         lay = disclosure.layout(populations.POPULATION, counts, shown=[], groups={k: found.sets[k] for k in order},
                                 base_order=order, published=[f"{p}|*" for p in [*places, POOLED]])
-        return disclosure.suppress(lay)
+        return disclosure.suppress(lay, rules=_rules(survey))
 
     return cached_for_frame(data, "mask", "population", compute)
 
 
 def _base_keys_in_order(survey) -> list[str]:
     """Every base's key, in the order the analyses first use it."""
-    found = populations.structure(survey.instrument, load_specs())
+    found = populations.structure(survey.instrument, _specs(survey))
     keys = []
-    for _, base, _ in populations.base_questions(load_specs(), survey.instrument):
+    for _, base, _ in populations.base_questions(_specs(survey), survey.instrument):
         key = populations.base_key(populations.atoms_of(base, found, survey.instrument), found)
         if key not in keys:
             keys.append(key)
@@ -499,7 +531,7 @@ def _base_ties(survey, base: populations.Base, places: list[str], counts: pd.Dat
             the bases' structure, caught here rather than published).
     """
     pop = population_mask(survey)
-    key, atoms = populations.base_of(survey.instrument, load_specs(), base)
+    key, atoms = populations.base_of(survey.instrument, _specs(survey), base)
     group = populations.EVERYONE if key == populations.EVERYONE else key
     out = _Ties([], [], {}, [])
     for place in [*places, POOLED]:
@@ -535,11 +567,12 @@ def question_mask(survey, question: str, query: str | None) -> Mask:
             pooled = pd.Series(POOLED, index=data.index, name="country")
             counts = _count_table(data[question], pooled, codes, [POOLED])
             # Each country's count is its eligible respondents: all the atoms of its bases.
-            atoms = list(populations.structure(survey.instrument, load_specs()).atoms)
+            atoms = list(populations.structure(survey.instrument, _specs(survey)).atoms)
             present = _countries(survey)
             same_as = {f"{POOLED}|{c}": (populations.POPULATION, [c], atoms) for c in present}
             same_as[f"{POOLED}|*"] = (populations.POPULATION, present, atoms)
-            return disclosure.suppress(disclosure.layout(question, counts, pooled=False, same_as=same_as))
+            return disclosure.suppress(disclosure.layout(question, counts, pooled=False, same_as=same_as),
+                                       rules=_rules(survey))
         return _protect(survey, ("single", question, None, query, False), *_question_layout(survey, question, query))
 
     return cached_for_frame(data, "mask", f"single:{question}", compute)
@@ -550,21 +583,20 @@ def _question_layout(survey, question: str, query: str | None) -> tuple[disclosu
     places = _countries(survey)
     counts = _count_table(data[question], data["country"], survey.instrument.codes(question), places)
     ties = _base_ties(survey, populations.Base(query, question), places, counts)
-    combos = _combinations(question)
-    lay = disclosure.layout(question, counts, groups={**_groups(question), **combos}, first=list(combos),
-                            published=ties.published, withheld=ties.withheld, same_as=ties.same_as,
-                            combined=_combined(counts, combos))
+    combos = _combinations(question, _specs(survey))
+    lay = disclosure.layout(question, counts, groups={**_groups(question, _specs(survey)), **combos},
+                            first=list(combos), published=ties.published, withheld=ties.withheld,
+                            same_as=ties.same_as, combined=_combined(counts, combos, _rules(survey).threshold))
     return lay, ties
 
 
-def _combined(counts: pd.DataFrame, combos: dict[str, list[str]]) -> list[str]:
-    """The parts of each declared combination at the places where one part is small (1 to t-1).
+def _combined(counts: pd.DataFrame, combos: dict[str, list[str]], t: int) -> list[str]:
+    """The parts of each declared combination at the places where one part is small (1 to ``t``-1).
 
     There the combination replaces its parts: a small answer is combined with its neighbours
     before anything is withheld. Each place is judged on its own counts (the pooled place on
     the pooled ones), so a country's table depends on its rows alone.
     """
-    t = disclosure.settings().threshold
     cells = []
     for members in combos.values():
         members = [m for m in members if m in counts.index]
@@ -588,16 +620,20 @@ def _protect(survey, key: TableKey, lay: disclosure.Layout, ties: _Ties) -> Mask
     A table of no analysis (a notebook's) on a withheld base is protected with the whole chain.
     """
     if not ties.withheld:
-        return disclosure.suppress(lay)
+        return disclosure.suppress(lay, rules=_rules(survey))
     chain = _withheld_chain(survey)
     if key in chain:
         return chain[key]
-    return disclosure.suppress(lay, linked=[population_mask(survey), *chain.values()])
+    return disclosure.suppress(lay, linked=[population_mask(survey), *chain.values()], rules=_rules(survey))
 
 
-def analysis_population(question: str) -> str | None:
-    """The population the analyses ask ``question`` of (the first analysis of it), or None."""
-    for analysis_id, spec_ in load_specs().items():
+def analysis_population(question: str, project: Project | None = None) -> str | None:
+    """The population the analyses ask ``question`` of (the first analysis of it), or None.
+
+    ``project``: the study folder whose analyses are meant (default: the one around the
+    working directory).
+    """
+    for analysis_id, spec_ in load_specs(project=project).items():
         if analysis_id != "bands" and _asks(spec_, question):
             return spec_.get("population")
     return None
@@ -606,7 +642,7 @@ def analysis_population(question: str) -> str | None:
 def _tables_in_order(survey) -> list[TableKey]:
     """Every table of the analyses whose base is a sub-population, in the order of ``params/analyses.yml``."""
     keys: list[TableKey] = []
-    for analysis_id, spec_ in load_specs().items():
+    for analysis_id, spec_ in _specs(survey).items():
         if analysis_id == "bands":
             continue
         kind, query = spec_.get("kind"), spec_.get("population")
@@ -644,9 +680,9 @@ def _withheld_chain(survey) -> dict[TableKey, Mask]:
             elif kind == "multi":
                 lay, ties = _option_layout(survey, question, code, query, whole)
             else:
-                lay, ties = _numeric_layout(survey, spec(question))
+                lay, ties = _numeric_layout(survey, spec(question, survey_project(survey)))
             if ties.withheld:
-                done[key] = disclosure.suppress(lay, linked=[pop, *done.values()])
+                done[key] = disclosure.suppress(lay, linked=[pop, *done.values()], rules=_rules(survey))
         return done
 
     return cached_for_frame(survey.eligible, "mask", "withheld-chain", compute)
@@ -670,7 +706,7 @@ def numeric_mask(survey, spec_: dict) -> Mask:
     """
     question = spec_["question"]
     data = population(survey.eligible, spec_.get("population"))
-    analysis_id = next(k for k, v in load_specs().items() if v is spec_ or v == spec_)
+    analysis_id = next(k for k, v in _specs(survey).items() if v is spec_ or v == spec_)
 
     def compute() -> Mask:
         key = ("numeric", analysis_id, None, spec_.get("population"), False)
@@ -686,7 +722,7 @@ def _numeric_layout(survey, spec_: dict) -> tuple[disclosure.Layout, _Ties]:
     values = pd.to_numeric(data[question], errors="coerce")
     keep = values.notna()
     if spec_.get("bands"):
-        bands = [tuple(b) for b in load_specs()["bands"][spec_["bands"]]]
+        bands = [tuple(b) for b in _specs(survey)["bands"][spec_["bands"]]]
         counts = _band_counts(values[keep], data.loc[keep, "country"], bands, places)
     else:
         bands = []
@@ -708,7 +744,7 @@ def _numeric_layout(survey, spec_: dict) -> tuple[disclosure.Layout, _Ties]:
     combos = {name: list(combo["members"]) for name, combo in (spec_.get("combine") or {}).items()}
     lay = disclosure.layout(question, counts, groups={**groups, **combos}, first=list(combos),
                             published=ties.published, withheld=ties.withheld, same_as=ties.same_as,
-                            combined=_combined(counts, combos))
+                            combined=_combined(counts, combos, _rules(survey).threshold))
     return lay, ties
 
 
@@ -751,7 +787,8 @@ NO_ANSWER = "~none"    # a crosstab's column of the respondents who did not answ
 ANSWERED = "answered"  # a crosstab's group of the rows its question's base counts
 
 
-def breakdown_mask(survey, question: str, code: str | None, by: str, query: str | None, place: str = ALL) -> Mask:
+def breakdown_mask(survey, question: str, code: str | None, by: str, query: str | None,
+                   place: str | None = None) -> Mask:
     """Answers (or one option) by another question's groups, linked to the country masks.
 
     Args:
@@ -761,7 +798,8 @@ def breakdown_mask(survey, question: str, code: str | None, by: str, query: str 
         by: the select-one question whose groups are the columns.
         query: the population (a pandas query on the eligible completes) of ``question``'s
             own tables, or None.
-        place: the respondents of one country (its ISO3 code), or ``ALL`` for every country.
+        place: the respondents of one country (its ISO3 code), or the synthesis code (or None)
+            for every country.
 
     Returns:
         The mask, over every eligible respondent of the place: the question's answers, and a
@@ -773,15 +811,17 @@ def breakdown_mask(survey, question: str, code: str | None, by: str, query: str 
         difference between this table and theirs (nor between a group and the part of it the
         question counts) reveals a withheld count. Shares are of a group's ``answered`` cell.
     """
-    data = survey.eligible if place == ALL else _country_rows(survey.eligible, place)
-    own = _own(place)
+    everyone = synthesis_code(survey)
+    place = everyone if place is None else place
+    data = survey.eligible if place == everyone else _country_rows(survey.eligible, place)
+    own = _own(place, everyone)
     # The question's own tables are those of its analysis: on its population.
-    query = query if query is not None else analysis_population(question)
+    query = query if query is not None else analysis_population(question, survey_project(survey))
 
     def compute() -> Mask:
         instrument = survey.instrument
         main = question_mask(survey, question, query) if code is None else option_mask(survey, question, code, query)
-        key, atoms = populations.base_of(instrument, load_specs(),
+        key, atoms = populations.base_of(instrument, _specs(survey),
                                          populations.Base(query, question) if code is None
                                          else populations.Base(query, question))
         inside = population(data, query) if query else data
@@ -808,8 +848,8 @@ def breakdown_mask(survey, question: str, code: str | None, by: str, query: str 
         by_mask = question_mask(survey, by, None)
         pop = population_mask(survey)
         published, withheld, same_as = ["*|*"], [], {}
-        universe = f"{main.universe}/{by}" + ("" if place == ALL else f"@{place}")
-        main_places = list(main.layout.places) if place == ALL else [place]
+        universe = f"{main.universe}/{by}" + ("" if place == everyone else f"@{place}")
+        main_places = list(main.layout.places) if place == everyone else [place]
         for category in shown:
             cell = f"*|{category}"
             (published if main.shown(f"{own}|{category}") else withheld).append(cell)
@@ -828,8 +868,8 @@ def breakdown_mask(survey, question: str, code: str | None, by: str, query: str 
         # The groups are not places of their own: the table is decided as one, with the place's
         # part of the bases' mask where its base is withheld (a national table reads no other
         # country's rows).
-        linked = [] if pop.shown(f"{own}|{group}") else [pop if place == ALL else pop.restricted(place)]
-        return disclosure.suppress(lay, linked=linked, by_place=False)
+        linked = [] if pop.shown(f"{own}|{group}") else [pop if place == everyone else pop.restricted(place)]
+        return disclosure.suppress(lay, linked=linked, by_place=False, rules=_rules(survey))
 
     return cached_for_frame(data, "mask", f"by:{question}:{code}:{by}:{query}", compute)
 
@@ -854,7 +894,7 @@ def crosstab(survey, question: str, by: str, country: str, place_names: dict[str
         survey: the validated survey.
         question: a question of the form (select-one or select-multiple).
         by: a select-one question of the form (the columns).
-        country: the report: an ISO3 code or ``ALL``.
+        country: the report: an ISO3 code or the synthesis code.
         place_names: display names of the places.
         name: the recorded values' prefix (default ``<question>_by_<by>``): the values are
             ``NAME.ANSWER.GROUP.n`` and ``.pct``, and ``NAME.ANSWER.all.n``.
@@ -879,7 +919,7 @@ def crosstab(survey, question: str, by: str, country: str, place_names: dict[str
         raise ValueError(f"crosstab: group by a select-one question; {by!r} is {instrument[by].type}")
     if test not in (None, "chi2"):
         raise ValueError(f"crosstab: test must be 'chi2' or None, not {test!r}")
-    result = Result(name, country)
+    result = Result(name, country, synthesis=synthesis_code(survey))
     multi = instrument[question].type == "select_multiple"
     codes = instrument.codes(question)
     # Every eligible complete: a crosstab of a sub-population would leave its complement to be
@@ -939,17 +979,18 @@ def _place_columns(mask: Mask, cells: list[str], labels: dict[str, str], places:
     return disclosure.table(columns)
 
 
-def _place_map(country: str, names: dict[str, str], survey=None) -> dict[str, str]:
+def _place_map(country: str, names: dict[str, str], survey) -> dict[str, str]:
     """Mask place -> column name: the report's own country, then the pooled picture.
 
     With one country in the data, a national report has no pooled column: it would repeat
     the country's own.
     """
-    if country == ALL:
-        return {POOLED: names[ALL]}
-    if survey is not None and not pooled_shown(survey):
+    everyone = synthesis_code(survey)
+    if country == everyone:
+        return {POOLED: names[everyone]}
+    if not pooled_shown(survey):
         return {country: names[country]}
-    return {country: names[country], POOLED: names[ALL]}
+    return {country: names[country], POOLED: names[everyone]}
 
 
 def pooled_shown(survey) -> bool:
@@ -957,19 +998,23 @@ def pooled_shown(survey) -> bool:
     return len(_countries(survey)) > 1
 
 
-def _rows_of(mask: Mask, question: str) -> list[str]:
+def _rows_of(mask: Mask, question: str, specs: dict[str, Any]) -> list[str]:
     """A select-one table's rows: its answers (an empty one left out where asked), each combination after its parts."""
     codes = [c for c in mask.layout.categories
-             if not (_drop_empty(question) and mask.count(f"{POOLED}|{c}") == 0)]
-    for name, members in _combinations(question).items():
+             if not (_drop_empty(question, specs) and mask.count(f"{POOLED}|{c}") == 0)]
+    for name, members in _combinations(question, specs).items():
         last = max(codes.index(m) for m in members if m in codes) if any(m in codes for m in members) else len(codes) - 1
         codes.insert(last + 1, name)
     return codes
 
 
-def combination_labels(question: str) -> dict[str, str]:
-    """The label of each combination of a question's small categories (``combine`` in its analyses)."""
-    return {str(name): str(combo["label"]) for analysis_id, spec_ in load_specs().items()
+def combination_labels(question: str, project: Project | None = None) -> dict[str, str]:
+    """The label of each combination of a question's small categories (``combine`` in its analyses).
+
+    ``project``: the study folder whose analyses are meant (default: the one around the
+    working directory).
+    """
+    return {str(name): str(combo["label"]) for analysis_id, spec_ in load_specs(project=project).items()
             if analysis_id != "bands" and _asks(spec_, question) and spec_.get("kind") != "numeric"
             for name, combo in (spec_.get("combine") or {}).items()}
 
@@ -980,11 +1025,12 @@ def _asks(spec_: dict, question: str) -> bool:
                                                  and question in (spec_.get("questions") or []))
 
 
-def combination_notes(question: str, labels: dict[str, str]) -> list[str]:
-    """The table note saying which categories are also shown combined, and why."""
+def combination_notes(question: str, labels: dict[str, str], project: Project | None = None) -> list[str]:
+    """The table note saying which categories are also shown combined, and why (``project``: see :func:`combination_labels`)."""
     notes = []
-    for name, members in _combinations(question).items():
-        notes.append(combination_note(combination_labels(question)[name], [labels.get(m, m) for m in members]))
+    for name, members in _combinations(question, load_specs(project=project)).items():
+        notes.append(combination_note(combination_labels(question, project)[name],
+                                      [labels.get(m, m) for m in members]))
     return notes
 
 
@@ -1004,9 +1050,10 @@ def _shares(mask: Mask, cells: list[str], labels: dict[str, str], places: dict[s
 def _single(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
     question = spec_["question"]
     mask = question_mask(survey, question, spec_.get("population"))
-    labels = {**survey.instrument.choice_labels(question), **combination_labels(question)}
-    codes = _rows_of(mask, question) if question != COUNTRY_QUESTION else list(mask.layout.categories)
-    own = _own(result.country)
+    project = survey_project(survey)
+    labels = {**survey.instrument.choice_labels(question), **combination_labels(question, project)}
+    codes = _rows_of(mask, question, _specs(survey)) if question != COUNTRY_QUESTION else list(mask.layout.categories)
+    own = _own(result.country, result.synthesis)
     places = _place_map(result.country, place_names, survey)
     result.table = _place_columns(mask, codes, labels, places)
     shares_of = [c for c in codes if c in mask.layout.categories]
@@ -1017,13 +1064,13 @@ def _single(result: Result, spec_: dict, survey, place_names: dict[str, str]) ->
     for code in codes:
         result.record_cell(mask, f"{own}|{code}", f"{code}.n")
         result.record_cell(mask, f"{own}|{code}", f"{code}.pct", "percent")
-    if result.country != ALL and POOLED in places:
+    if result.country != result.synthesis and POOLED in places:
         for code in codes:
-            result.record_cell(mask, f"{POOLED}|{code}", f"{code}.pct", "percent", country=ALL)
-    result.notes_extra = combination_notes(question, labels)
+            result.record_cell(mask, f"{POOLED}|{code}", f"{code}.pct", "percent", country=result.synthesis)
+    result.notes_extra = combination_notes(question, labels, project)
     result.context["_mask"] = mask
     if question == COUNTRY_QUESTION:
-        result.context.update(country_fields(result.context, place_names))
+        result.context.update(country_fields(result.context, place_names, study=project.study))
 
 
 # The question whose answers are the study's countries (its choices come from params/study.yml).
@@ -1031,7 +1078,8 @@ COUNTRY_QUESTION = "country"
 
 
 def country_fields(cells: dict[str, Any], names: dict[str, str], say: Callable[..., str] | None = None,
-                   plural: Callable[[str, int], str] | None = None, lang: str = "en") -> dict[str, Any]:
+                   plural: Callable[[str, int], str] | None = None, lang: str = "en", *,
+                   study: Study | None = None) -> dict[str, Any]:
     """``{countries}`` and ``{by_country}`` for a sentence on the country question.
 
     Args:
@@ -1040,6 +1088,8 @@ def country_fields(cells: dict[str, Any], names: dict[str, str], say: Callable[.
         say: fills a template in the report's language (default: English ``str.format``).
         plural: a country-set phrase for a count in that language (default: English).
         lang: the language whose list pattern joins the items (CLDR).
+        study: the study, whose countries' order is followed (default: the one around the
+            working directory).
 
     Returns:
         ``countries``: how many countries have answers ("26 countries");
@@ -1050,7 +1100,7 @@ def country_fields(cells: dict[str, Any], names: dict[str, str], say: Callable[.
     say = say or (lambda template, **fields: template.format(**fields))
     plural = plural or (lambda key, n: locales.render_count(locales.COUNT_PHRASES[key], n))
     items = []
-    for country in load_study().countries:
+    for country in (study or default().study).countries:
         cell = cells.get(country.iso3)
         if not isinstance(cell, Cell) or cell.count == 0:
             continue
@@ -1066,7 +1116,7 @@ def _multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> 
     codes = spec_.get("options") or survey.instrument.codes(question)
     labels = survey.instrument.choice_labels(question)
     masks = {code: option_mask(survey, question, code, query) for code in codes}
-    own = _own(result.country)
+    own = _own(result.country, result.synthesis)
     shown = list(codes)
     if spec_.get("top"):
         # Rank by the pooled picture so a national report shows the same options as the synthesis.
@@ -1091,8 +1141,8 @@ def _multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> 
         result.context[code] = Cell(masks[code], f"{own}|yes")
         result.record_cell(masks[code], f"{own}|yes", f"{code}.n")
         result.record_cell(masks[code], f"{own}|yes", f"{code}.pct", "percent")
-        if result.country != ALL and POOLED in places:
-            result.record_cell(masks[code], f"{POOLED}|yes", f"{code}.pct", "percent", country=ALL)
+        if result.country != result.synthesis and POOLED in places:
+            result.record_cell(masks[code], f"{POOLED}|yes", f"{code}.pct", "percent", country=result.synthesis)
     result.context["_masks"] = masks
 
 
@@ -1100,7 +1150,7 @@ def _numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
     question = spec_["question"]
     mask = numeric_mask(survey, spec_)
     data = population(survey.eligible, spec_.get("population"))
-    own = _own(result.country)
+    own = _own(result.country, result.synthesis)
     places = _place_map(result.country, place_names, survey)
     result.base = mask.count(f"{own}|*")
     result.record_cell(mask, f"{own}|*", "base")
@@ -1113,14 +1163,15 @@ def _numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
     mean = means[own]
     result.context["mean"] = WITHHELD if mean is None else fmt.fmt_number(mean, 0)
     result.record("mean", mean, n=result.base, suppressed=mean is None)
-    if result.country != ALL and POOLED in places:
-        result.record("mean", means[POOLED], n=mask.count("*|*"), country=ALL, suppressed=means[POOLED] is None)
+    if result.country != result.synthesis and POOLED in places:
+        result.record("mean", means[POOLED], n=mask.count("*|*"), country=result.synthesis,
+                      suppressed=means[POOLED] is None)
     for name in spec_.get("thresholds") or {}:
         result.context[name] = Cell(mask, f"{own}|{name}")
         result.record_cell(mask, f"{own}|{name}", f"{name}.n")
         result.record_cell(mask, f"{own}|{name}", f"{name}.pct", "percent")
     if spec_.get("bands"):
-        bands = load_specs()["bands"][spec_["bands"]]
+        bands = _specs(survey)["bands"][spec_["bands"]]
         labels = {b[0]: f"{b[1]:g}-{b[2]:g}%" if b[1] != b[2] else f"{b[1]:g}%" for b in bands}
         combos = spec_.get("combine") or {}
         labels.update({name: str(combo["label"]) for name, combo in combos.items()})
@@ -1167,7 +1218,7 @@ def means_shown(mask: Mask) -> dict[str, bool]:
 
 def _ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
     questions = spec_["questions"]
-    own = _own(result.country)
+    own = _own(result.country, result.synthesis)
     codes = survey.instrument.codes(questions[0])
     labels = survey.instrument.choice_labels(questions[0])
     sides = [s for s in ("bottom", "top") if spec_.get(s)]
@@ -1190,10 +1241,11 @@ def _ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
         for code in mask.layout.categories:
             result.record_cell(mask, f"{own}|{code}", f"{question}.{code}.pct", "percent")
         columns.setdefault("Respondents", {})[label] = mask.base_n(f"{own}|*")
-        if result.country != ALL and pooled_shown(survey):
+        if result.country != result.synthesis and pooled_shown(survey):
             for side in sides:
-                result.record_cell(mask, f"{POOLED}|{side}", f"{question}.{side}.pct", "percent", country=ALL)
-                columns.setdefault(_pooled_header(side), {})[label] = mask.pct(f"{POOLED}|{side}", sign=False)
+                result.record_cell(mask, f"{POOLED}|{side}", f"{question}.{side}.pct", "percent",
+                                   country=result.synthesis)
+                columns.setdefault(_pooled_header(side, survey), {})[label] = mask.pct(f"{POOLED}|{side}", sign=False)
         result.context[question] = fields
         if result.base == 0:
             result.base = mask.count(f"{own}|*")
@@ -1203,17 +1255,18 @@ def _ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
     result.table = disclosure.table(columns)
 
 
-def _pooled_header(side: str) -> str:
+def _pooled_header(side: str, survey) -> str:
     """The pooled column's header beside a national one, naming the study's countries.
 
     For example "top, all 26 (%)"; the report's translator knows it as a country-set phrase.
     """
-    return locales.render_count(locales.COUNT_PHRASES[f"{side}, all {{count}} (%)"], len(load_study().countries))
+    return locales.render_count(locales.COUNT_PHRASES[f"{side}, all {{count}} (%)"],
+                                len(survey_project(survey).study.countries))
 
 
 def _compare_multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
     groups = spec_["questions"]
-    own = _own(result.country)
+    own = _own(result.country, result.synthesis)
     first = next(iter(groups.values()))
     codes = survey.instrument.codes(first)
     labels = survey.instrument.choice_labels(first)
@@ -1234,7 +1287,7 @@ def _compare_multi(result: Result, spec_: dict, survey, place_names: dict[str, s
             result.record_cell(masks[group][code], f"{own}|yes", f"{code}.{group}.pct", "percent")
             result.record_cell(masks[group][code], f"{own}|yes", f"{code}.{group}.n")
         result.record_cell(base_mask, f"{own}|*", f"{group}.base")
-    if spec_.get("test") == "chi2" and result.country == ALL:
+    if spec_.get("test") == "chi2" and result.country == result.synthesis:
         tests = {}
         for code in codes:
             counts = {g: (masks[g][code].withheld_value("*|yes"), masks[g][code].withheld_value("*|*")) for g in groups}
@@ -1277,7 +1330,7 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
         shown = means_shown(mask)
         for group in groups:
             result.record(f"{group}.mean", float(means[group]) if shown[group] else None,
-                          n=mask.count(f"{group}|*"), country=ALL, suppressed=not shown[group])
+                          n=mask.count(f"{group}|*"), country=result.synthesis, suppressed=not shown[group])
         result.context["by"] = Fields({g: fmt.fmt_number(means[g], 0) if shown[g] else WITHHELD for g in groups})
         result.context["by_means"] = means.where(pd.Series({g: shown[g] for g in groups})).rename(index=group_labels)
         if spec_.get("test") == "anova":
@@ -1292,8 +1345,8 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
                     else breakdown_mask(survey, question, code, by, query))
             groups = [g for g in mask.layout.places if g != NO_ANSWER]
             for group in groups:
-                result.record_cell(mask, f"{group}|yes", f"{code}.{group}.pct", "percent", country=ALL,
-                                   of=share_base(mask, group))
+                result.record_cell(mask, f"{group}|yes", f"{code}.{group}.pct", "percent",
+                                   country=result.synthesis, of=share_base(mask, group))
             if spec_.get("test") == "chi2":
                 test = stats.chi_square(mask.layout.counts.loc[["yes", "no"], groups])
                 shown = _record_test(result, "chi2", [mask], prefix=f"{code}.", test=test)
@@ -1301,9 +1354,9 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
         return
     mask = (question_mask(survey, question, query) if by == "country"
             else breakdown_mask(survey, question, None, by, query))
-    labels = {**survey.instrument.choice_labels(question), **combination_labels(question)}
+    labels = {**survey.instrument.choice_labels(question), **combination_labels(question, survey_project(survey))}
     answers = [c for c in mask.layout.categories if c != OUTSIDE]
-    codes = _rows_of(mask, question) if by == "country" else answers
+    codes = _rows_of(mask, question, _specs(survey)) if by == "country" else answers
     groups = [g for g in mask.layout.places if g != NO_ANSWER]
     columns = {}
     for group in groups:
@@ -1311,7 +1364,7 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
         column = {labels.get(c, c): mask.pct_n(f"{group}|{c}", of=of) for c in codes}
         column["Respondents"] = mask.base_n(of, style="n")
         columns[group_labels.get(group, group)] = column
-    if by == "country" and len(groups) > load_study().many_countries:
+    if by == "country" and len(groups) > survey_project(survey).study.many_countries:
         # Many countries: one row each (a table pages down; a column per country would
         # run off the page sideways).
         rows = {label: {group: column[label] for group, column in columns.items()} for label in
@@ -1324,14 +1377,14 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
         index=[labels.get(c, c) for c in answers], dtype=float)
     for code in codes:
         for group in groups:
-            result.record_cell(mask, f"{group}|{code}", f"{code}.{group}.pct", "percent", country=ALL,
+            result.record_cell(mask, f"{group}|{code}", f"{code}.{group}.pct", "percent", country=result.synthesis,
                                of=share_base(mask, group))
-            result.record_cell(mask, f"{group}|{code}", f"{code}.{group}.n", country=ALL)
+            result.record_cell(mask, f"{group}|{code}", f"{code}.{group}.n", country=result.synthesis)
     if by != "country":
         # The pooled column of this table is the question's own pooled column: recorded
         # with the cells it shares with the country table, for the audit to join the two.
         for code in codes:
-            result.record_cell(mask, f"{POOLED}|{code}", f"{code}.all.n", country=ALL)
+            result.record_cell(mask, f"{POOLED}|{code}", f"{code}.all.n", country=result.synthesis)
     if spec_.get("test") == "chi2":
         result.test = stats.chi_square(mask.layout.counts.loc[answers, groups])
         _record_test(result, "chi2", [mask])
@@ -1380,30 +1433,31 @@ def _record_test(result: Result, name: str, masks: Sequence[Mask] = (), prefix: 
     for part, value in parts.items():
         full = f"{prefix}{name}.{part}"
         if shown:
-            result.record(full, value, n=test.n if part == "stat" else None, country=ALL, **extra)
+            result.record(full, value, n=test.n if part == "stat" else None, country=result.synthesis, **extra)
         else:
-            result.record(full, None, n=None, country=ALL, suppressed=True, **extra)
-            result.withheld[(f"{result.analysis_id}.{full}", ALL)] = value
+            result.record(full, None, n=None, country=result.synthesis, suppressed=True, **extra)
+            result.withheld[(f"{result.analysis_id}.{full}", result.synthesis)] = value
     if test is result.test:
         result.test_withheld = not shown
     return shown
 
 
 def run(analysis_id: str, survey, country: str, place_names: dict[str, str]) -> Result:
-    """Compute one analysis for one report (ISO3 or ALL).
+    """Compute one analysis for one report (ISO3 or the synthesis code).
 
     Args:
-        analysis_id: A key of ``params/analyses.yml``.
+        analysis_id: A key of the survey's study's ``params/analyses.yml``.
         survey: The validated survey (``readers.SurveyData`` or its localised view).
-        country: ISO3 code of a national report, or ``"ALL"`` for the synthesis.
-        place_names: Display names of the places, ``"ALL"`` included.
+        country: ISO3 code of a national report, or the synthesis code (``ALL``).
+        place_names: Display names of the places, the synthesis code's included.
 
     Returns:
         The result; ``result.withheld`` maps (recorded name, country) to the true value of
         each recorded value the mask withholds, for in-process comparisons only.
     """
-    spec_ = spec(analysis_id)
-    result = Result(analysis_id, country)
+    project = survey_project(survey)
+    spec_ = spec(analysis_id, project)
+    result = Result(analysis_id, country, synthesis=project.study.synthesis_code)
     kind = spec_["kind"]
     if kind == "single":
         _single(result, spec_, survey, place_names)
@@ -1417,12 +1471,12 @@ def run(analysis_id: str, survey, country: str, place_names: dict[str, str]) -> 
         _compare_multi(result, spec_, survey, place_names)
     else:
         raise ValueError(f"analysis {analysis_id!r}: unknown kind {kind!r}")
-    if spec_.get("by") and country == ALL:
+    if spec_.get("by") and country == result.synthesis:
         instrument: Instrument = survey.instrument
         group_labels = place_names if spec_["by"] == "country" else instrument.choice_labels(spec_["by"])
         _breakdown(result, spec_, survey, place_names, group_labels)
     masks = [t for t in [result.table, *result.tables.values()] if t is not None]
-    settings = disclosure.settings()
+    settings = disclosure.settings(project=project)
     result.notes = [*disclosure.notes_for(masks, settings.threshold, settings.reliability_min_n), *result.notes_extra]
     result.context.pop("_mask", None)
     result.context.pop("_masks", None)

@@ -60,7 +60,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -68,8 +67,9 @@ import pandas as pd
 from scipy import stats as sps
 
 from perspectives.fmt import round_half_up
+from perspectives.project import Project, default
 from perspectives.stats import chi_square
-from perspectives.study import load_study, read_yaml, repo_root
+from perspectives.study import read_yaml
 
 __all__ = [
     "ALLOWED_KINDS",
@@ -106,9 +106,9 @@ __all__ = [
     "universe",
 ]
 
-REPO_ROOT = repo_root()
-DEFAULT_PATH = REPO_ROOT / "data" / "claims.csv"
-WORDING_PATH = REPO_ROOT / "data" / "quantifiers.yml"
+# The registry and the quantifier table, from the study folder's root.
+CLAIMS_FILE = "data/claims.csv"
+WORDING_FILE = "data/quantifiers.yml"
 
 COLUMNS: tuple[str, ...] = (
     "claim_id", "section", "figure", "line", "paraphrase", "population", "denominator",
@@ -269,13 +269,14 @@ del R
 
 # --------------------------------------------------------------------------- loading
 
-def load_claims(path: str | Path | None = None) -> pd.DataFrame:
-    """Read and validate the claims registry.
+def load_claims(path: str | Path | None = None, *, project: Project | None = None) -> pd.DataFrame:
+    """Read and validate the claims registry (default: the project's ``data/claims.csv``).
 
-    Raises ``ValueError`` on duplicate ids, unknown sections or kinds, wrong columns, or
-    non-numeric values in numeric columns.
+    ``project`` is the study folder (default: the one around the working directory). Raises
+    ``ValueError`` on duplicate ids, unknown sections or kinds, wrong columns, or non-numeric
+    values in numeric columns.
     """
-    path = Path(path) if path is not None else DEFAULT_PATH
+    path = Path(path) if path is not None else default(project).path(CLAIMS_FILE)
     # Read as text first so a stray word in a numeric column is caught, not coerced to NaN.
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     if tuple(raw.columns) != COLUMNS:
@@ -367,12 +368,12 @@ class Wording:
         return self.quantifiers[key]
 
 
-@lru_cache(maxsize=4)
-def load_wording(path: str | Path | None = None) -> Wording:
-    """Read the verbal quantifier table.
+def load_wording(path: str | Path | None = None, *, project: Project | None = None) -> Wording:
+    """Read the verbal quantifier table (kept by the project: every comparison asks for it).
 
     Args:
-        path: a YAML file shaped like ``data/quantifiers.yml`` (the default).
+        path: a YAML file shaped like ``data/quantifiers.yml`` (default: the project's).
+        project: the study folder (default: the one around the working directory).
 
     Returns:
         :class:`Wording`: every phrase and alias (lower case) -> its :class:`Quantifier`
@@ -381,7 +382,13 @@ def load_wording(path: str | Path | None = None) -> Wording:
     Raises:
         ValueError: a phrase listed twice, or bounds that are not a share range (0 <= min <= max <= 100).
     """
-    raw = read_yaml(Path(path) if path is not None else WORDING_PATH)
+    project = default(project)
+    file = Path(path).resolve() if path is not None else project.path(WORDING_FILE)
+    return project.cached("wording", file, lambda: _read_wording(file), [file])
+
+
+def _read_wording(path: Path) -> Wording:
+    raw = read_yaml(path)
     table: dict[str, Quantifier] = {}
     for entry in raw["quantifiers"]:
         q = Quantifier(str(entry["phrase"]), float(entry["min"]), float(entry["max"]),
@@ -461,16 +468,23 @@ def parse_expected(kind: str, text: str, wording: Wording | None = None) -> Rank
     return Ranking(groups, ops, rest=stars[0] if stars else None)
 
 
-def universe(name: str) -> list[str]:
-    """The items a universe stands for: ``@countries``, ``@conversation_countries``, ``@options:Q``."""
+def universe(name: str, project: Project | None = None) -> list[str]:
+    """The items a universe stands for: ``@countries``, ``@conversation_countries``, ``@options:Q``.
+
+    Args:
+        name: the universe.
+        project: the study folder whose countries and form are meant (default: the one around
+            the working directory).
+    """
+    project = default(project)
     if name == "@countries":
-        return list(load_study().codes)
+        return list(project.study.codes)
     if name == "@conversation_countries":
-        return [c.iso3 for c in load_study().countries if c.conversations]
+        return [c.iso3 for c in project.study.countries if c.conversations]
     if name.startswith("@options:"):
         from perspectives.instrument import load_instrument
 
-        return list(load_instrument().codes(name.split(":", 1)[1]))
+        return list(load_instrument(project=project).codes(name.split(":", 1)[1]))
     raise KeyError(f"unknown universe {name!r}")
 
 

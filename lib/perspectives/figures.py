@@ -38,7 +38,8 @@ from matplotlib.transforms import Bbox, offset_copy  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from perspectives.alttext import attach  # noqa: E402
-from perspectives.study import read_yaml, repo_root  # noqa: E402
+from perspectives.project import Project  # noqa: E402
+from perspectives.study import Study  # noqa: E402
 
 PALETTE = ["#2f5d8a", "#e08a3c", "#6a9f58", "#b5525c", "#8a6fb0", "#c9a13b", "#5aa6b5", "#7f7f7f"]
 # seaborn's theme, as the matplotlib settings it makes (see seaborn_theme): importing seaborn
@@ -73,14 +74,19 @@ def apply_theme(settings: dict[str, object]) -> None:
     plt.rcParams.update(rc)
 
 
-def _theme() -> dict[str, object]:
-    path = repo_root() / THEME_FILE
-    # Without the file (a checkout that lost it), seaborn gives the same settings, slower.
-    return read_yaml(path, "figure_theme")["rc"] if path.is_file() else seaborn_theme()
+def use_theme(project: Project) -> None:
+    """Draw the figures that follow in the study's theme (``params/figure_theme.yml``), then the house settings.
+
+    A section run calls it as it starts. Without the file (a study folder that lost it),
+    seaborn gives the same settings, slower.
+    """
+    theme = project.figure_theme
+    apply_theme(theme if theme is not None else seaborn_theme())
+    plt.rcParams.update(HOUSE_SETTINGS)
 
 
-apply_theme(_theme())
-plt.rcParams.update({
+# What every figure keeps, whatever the study's theme (applied over it).
+HOUSE_SETTINGS = {
     "svg.hashsalt": "perspectives",  # SVG element ids are otherwise random
     "svg.fonttype": "none",
     "figure.dpi": 100,
@@ -92,7 +98,8 @@ plt.rcParams.update({
     "axes.titley": 1.0,
     # Labels and titles come from data: "$...$" in one is text, never mathtext to parse.
     "text.parse_math": False,
-})
+}
+plt.rcParams.update(HOUSE_SETTINGS)
 
 
 # Room drawn around the figure so that labels and legends reaching past its edge are still
@@ -348,37 +355,39 @@ def mean_bars(means: pd.Series, title: str, xlabel: str) -> plt.Figure:
 # are study parameters (params/study.yml: synthesis.many_countries, synthesis.extremes).
 
 
-def _many_settings() -> tuple[int, int]:
-    from perspectives.study import load_study
+def _many_settings(study: Study | None) -> tuple[int, int]:
+    from perspectives.project import default
 
-    study = load_study()
+    study = study or default().study
     return study.many_countries, study.extremes
 
 
-def country_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
+def country_shares(shares: pd.DataFrame, title: str, study: Study | None = None) -> plt.Figure:
     """Answers by country: stacked bars for a few countries, a sorted dot plot for many.
 
     Args:
         shares: one row per country, one column per answer, percentages (NaN: withheld).
         title: the figure's title.
+        study: the study, whose ``synthesis`` settings say what "many" is (default: the one
+            around the working directory).
 
     Returns:
         :func:`stacked_shares` of ``shares`` up to ``many_countries`` countries (the very
         same figure as before the study grew); above, :func:`dot_plot` sorted by the share
         of the first answer.
     """
-    many, extremes = _many_settings()
+    many, extremes = _many_settings(study)
     if len(shares) <= many:
         return stacked_shares(shares, title)
     return dot_plot(shares, title, "Share of respondents (%)", extremes)
 
 
-def country_means(means: pd.Series, title: str, xlabel: str) -> plt.Figure:
+def country_means(means: pd.Series, title: str, xlabel: str, study: Study | None = None) -> plt.Figure:
     """Means by country: bars for a few countries, a sorted dot plot for many.
 
     See :func:`country_shares`.
     """
-    many, extremes = _many_settings()
+    many, extremes = _many_settings(study)
     if len(means) <= many:
         return mean_bars(means, title, xlabel)
     return dot_plot(means.to_frame(xlabel), title, xlabel, extremes, legend=False)
@@ -451,13 +460,20 @@ def heatmap(counts: pd.DataFrame, title: str) -> plt.Figure:
     return fig
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m perspectives.figures``: rewrite ``params/figure_theme.yml`` from seaborn."""
+def main(argv: list[str] | None = None, project: Project | None = None) -> int:
+    """``python -m perspectives.figures``: rewrite ``params/figure_theme.yml`` from seaborn.
+
+    Args:
+        argv: unused.
+        project: the study folder (default: the one around the working directory).
+    """
+    from perspectives.project import default
+
     doc = {"source": f"seaborn.set_theme(style={THEME['style']!r}, context={THEME['context']!r}, "
                      f"font={THEME['font']!r}, palette=PALETTE) as matplotlib settings; written by "
                      "`python -m perspectives.figures`, checked against seaborn by the tests",
            "rc": seaborn_theme()}
-    (repo_root() / THEME_FILE).write_text(yaml.safe_dump(doc, sort_keys=True, allow_unicode=True), encoding="utf-8")
+    (default(project).path(THEME_FILE)).write_text(yaml.safe_dump(doc, sort_keys=True, allow_unicode=True), encoding="utf-8")
     return 0
 
 

@@ -22,7 +22,6 @@ Outputs
 
 from __future__ import annotations
 
-import functools
 import random
 import re
 import string
@@ -39,9 +38,10 @@ from perspectives import locales, refiqda
 from perspectives.escape import markdown_text
 from perspectives.hints import module_command
 from perspectives.i18n import Translator
+from perspectives.project import Project, default
 from perspectives.rawtable import path_problem
 from perspectives.screen import ScreenLog, screen_excerpts
-from perspectives.study import Country, load_study, repo_root
+from perspectives.study import Country, load_study
 
 __all__ = [
     "QualitativeDataError",
@@ -75,15 +75,15 @@ __all__ = [
     "counted_evidence",
 ]
 
-# Located here rather than through perspectives.study so this module stands on its own.
-REPO_ROOT = repo_root()
-DEFAULT_STUDY = REPO_ROOT / "params" / "study.yml"
-DEFAULT_CODEBOOK = REPO_ROOT / "data" / "codebook.yml"
-DEFAULT_CONVERSATIONS = REPO_ROOT / "data" / "synthetic" / "conversations.csv"
-DEFAULT_PARTICIPANTS = REPO_ROOT / "data" / "synthetic" / "participants.csv"
-DEFAULT_COUNTS = REPO_ROOT / "data" / "conversation_counts.yml"
-DEFAULT_ROUNDTABLE = REPO_ROOT / "data" / "roundtable.yml"
-DEFAULT_RECOMMENDATIONS = REPO_ROOT / "data" / "recommendations.yml"
+# The study's files this module reads, from the study folder's root (a function given no
+# path reads its project's; the project is the study folder around the working directory
+# when none is given).
+CODEBOOK_FILE = "data/codebook.yml"
+CONVERSATIONS_FILE = "data/synthetic/conversations.csv"
+PARTICIPANTS_FILE = "data/synthetic/participants.csv"
+COUNTS_FILE = "data/conversation_counts.yml"
+ROUNDTABLE_FILE = "data/roundtable.yml"
+RECOMMENDATIONS_FILE = "data/recommendations.yml"
 
 CONVERSATION_COLUMNS: tuple[str, ...] = (
     "participant_id", "country", "gender", "age_band", "themes", "consent_to_quote", "excerpt",
@@ -159,8 +159,8 @@ def _read_yaml(path: Path) -> Any:
         raise QualitativeDataError(path, f"not valid YAML ({exc})", "correct the YAML syntax") from exc
 
 
-def _study(study_path: Path | str | None = None) -> tuple[tuple[Country, ...], str]:
-    """Countries in study order and the synthesis code.
+def _study(study_path: Path | str | None = None, project: Project | None = None) -> tuple[tuple[Country, ...], str]:
+    """Countries in study order and the synthesis code, of ``study_path`` or else of the project.
 
     They come from ``perspectives.study``, the one reader of ``params/study.yml`` (which
     resolves each country's name, CLDR's by default).
@@ -170,12 +170,12 @@ def _study(study_path: Path | str | None = None) -> tuple[tuple[Country, ...], s
     """
     if study_path is not None and not Path(study_path).exists():
         raise QualitativeDataError(Path(study_path), "file not found", "check the path or regenerate the file")
-    study = load_study(study_path)
+    study = load_study(study_path) if study_path is not None else default(project).study
     return study.countries, study.synthesis_code
 
 
-def _country_map(study_path: Path | str | None) -> dict[str, Country]:
-    return {c.iso3: c for c in _study(study_path)[0]}
+def _country_map(study_path: Path | str | None, project: Project | None = None) -> dict[str, Country]:
+    return {c.iso3: c for c in _study(study_path, project)[0]}
 
 
 # ------------------------------------------------------------------------------ codebook
@@ -228,9 +228,14 @@ class Codebook:
         return self.codes[code].label
 
 
-def load_codebook(path: Path | str | None = None) -> Codebook:
-    """Read and validate the codebook (codes, hierarchy, sections, definitions)."""
-    path = Path(path) if path is not None else DEFAULT_CODEBOOK
+def load_codebook(path: Path | str | None = None, *, project: Project | None = None) -> Codebook:
+    """Read and validate the codebook (codes, hierarchy, sections, definitions).
+
+    Args:
+        path: the codebook (default: the project's ``data/codebook.yml``).
+        project: the study folder (default: the one around the working directory).
+    """
+    path = Path(path) if path is not None else default(project).path(CODEBOOK_FILE)
     raw = _read_yaml(path)
     if not isinstance(raw, dict) or "themes" not in raw or "sections" not in raw:
         raise QualitativeDataError(path, "missing 'sections' or 'themes'", "add both top-level keys")
@@ -361,12 +366,6 @@ def _check_common(path: Path, df: pd.DataFrame, countries: dict[str, Country]) -
            f"use one of {', '.join(GENDERS)}")
 
 
-def _file_key(path: Path) -> tuple[str, int, int]:
-    """Identifies a file's content for a cache: its path, modification time and size."""
-    stat = path.stat()
-    return str(path.resolve()), stat.st_mtime_ns, stat.st_size
-
-
 def _is_project(path: Path) -> bool:
     """Whether ``path`` is a REFI-QDA project (``.qdpx``) rather than our CSV layout."""
     return path.suffix.lower() == ".qdpx"
@@ -383,51 +382,61 @@ def participants_source(conversations_path: Path | str | None) -> Path | None:
     return path if _is_project(path) else path.parent / "participants.csv"
 
 
-def _input_key(path: Path) -> tuple[Any, ...]:
-    """What a reading of ``path`` depends on: the file, and for a project the declared code mapping."""
-    mapping = refiqda.DEFAULT_MAPPING
-    return (_file_key(path), _file_key(mapping) if _is_project(path) and mapping.is_file() else None)
+def _inputs_of(path: Path, project: Project) -> list[Path]:
+    """The files a reading of ``path`` with the project's defaults depends on.
+
+    The file; for a REFI-QDA project the declared code mapping; the codebook and the study it
+    is checked against.
+    """
+    mapping = [project.path(refiqda.MAPPING_FILE)] if _is_project(path) else []
+    return [path.resolve(), *mapping, project.path(CODEBOOK_FILE), project.study_file]
 
 
-@functools.lru_cache(maxsize=4)
-def _project_cached(key: tuple[Any, ...], labels: tuple[tuple[str, str], ...]) -> refiqda.ProjectReading:
-    # key (see _input_key) is only part of the cache key: the project and mapping it names are read.
-    codes = dict(labels)
-    return refiqda.read_project(Path(key[0][0]), codes, PARTICIPANT_COLUMNS[1:],
-                                [c for c in PARTICIPANT_COLUMNS[1:] if c not in CASE_VALUES_MAY_BE_EMPTY],
-                                refiqda.load_code_mapping(codes=codes))
-
-
-def read_project(path: Path | str, codebook: Codebook | None = None) -> refiqda.ProjectReading:
+def read_project(path: Path | str, codebook: Codebook | None = None, *,
+                 project: Project | None = None) -> refiqda.ProjectReading:
     """A REFI-QDA project read against the codebook and ``params/code_mapping.yml`` (once per version of each).
 
     The tables are as written (strings); :func:`load_participants` and
     :func:`load_conversations` check them by the rules the CSV files follow.
+
+    Args:
+        path: the ``.qdpx`` project.
+        codebook: our codebook (default: the project's).
+        project: the study folder, which keeps the reading (default: the one around the working directory).
 
     Raises:
         refiqda.ProjectError: the project cannot be read as its authors meant (the message names
             the code, case or source and the fix).
     """
     path = Path(path)
-    codebook = codebook if codebook is not None else load_codebook()
+    project = default(project)
+    codebook = codebook if codebook is not None else load_codebook(project=project)
     problem = path_problem(path)  # a folder, a pipe (never waited on), a device, a broken link
     if problem is not None:
         raise QualitativeDataError(path, problem.problem, problem.fix or "check the path to the .qdpx project")
-    labels = tuple((code, spec.label) for code, spec in codebook.codes.items())
-    return _project_cached(_input_key(path), labels)
+    codes = {code: spec.label for code, spec in codebook.codes.items()}
+
+    def read() -> refiqda.ProjectReading:
+        return refiqda.read_project(path, codes, PARTICIPANT_COLUMNS[1:],
+                                    [c for c in PARTICIPANT_COLUMNS[1:] if c not in CASE_VALUES_MAY_BE_EMPTY],
+                                    refiqda.load_code_mapping(codes=codes, project=project))
+
+    return project.cached("qdpx", (str(path.resolve()), tuple(codes.items())), read,
+                          [path.resolve(), project.path(refiqda.MAPPING_FILE)], keep=4)
 
 
-def _project_participants(path: Path, codebook: Codebook) -> pd.DataFrame:
-    reading = read_project(path, codebook)
+def _project_participants(path: Path, codebook: Codebook, project: Project) -> pd.DataFrame:
+    reading = read_project(path, codebook, project=project)
     df = reading.participants.reindex(columns=list(PARTICIPANT_COLUMNS)).copy()
     df.attrs = {"places": list(reading.participant_places),
                 "columns": {c: f"case variable '{c}'" for c in PARTICIPANT_COLUMNS[1:]} | {"participant_id": "case"}}
     return df
 
 
-def _project_conversations(path: Path, codebook: Codebook, participants: pd.DataFrame) -> pd.DataFrame:
+def _project_conversations(path: Path, codebook: Codebook, participants: pd.DataFrame,
+                           project: Project) -> pd.DataFrame:
     """The project's segments with the columns of ``conversations.csv``, country and gender from each case."""
-    reading = read_project(path, codebook)
+    reading = read_project(path, codebook, project=project)
     df = reading.segments.copy()
     known = participants.set_index("participant_id")
     for column in ("country", "gender"):
@@ -447,36 +456,31 @@ def _project_conversations(path: Path, codebook: Codebook, participants: pd.Data
     return df
 
 
-@functools.lru_cache(maxsize=8)
-def _participants_cached(key: tuple[Any, ...]) -> pd.DataFrame:
-    return _load_participants(Path(key[0][0]), None, None)
-
-
-@functools.lru_cache(maxsize=8)
-def _conversations_cached(key: tuple[Any, ...], participants_key: tuple[Any, ...]) -> pd.DataFrame:
-    # participants_key is only part of the key: the segments are checked against that file.
-    return _load_conversations(Path(key[0][0]), None, None, None)
-
-
 def load_participants(path: Path | str | None = None, codebook: Codebook | None = None,
-                      study_path: Path | str | None = None) -> pd.DataFrame:
+                      study_path: Path | str | None = None, *, project: Project | None = None) -> pd.DataFrame:
     """Read and validate the participants table; ages become integers.
 
     ``path`` is ``participants.csv`` or a REFI-QDA project (``.qdpx``), whose cases are the
-    participants. With the default codebook and study, a file read before (unchanged since)
-    is not read again: a report section asks for it several times. Each caller gets its own copy.
+    participants (default: the project's embedded table). With the project's codebook and
+    study, a file read before (unchanged since) is not read again: a report section asks for
+    it several times. Each caller gets its own copy. ``project``: the study folder (default:
+    the one around the working directory).
     """
-    path = Path(path) if path is not None else DEFAULT_PARTICIPANTS
+    project = default(project)
+    path = Path(path) if path is not None else project.path(PARTICIPANTS_FILE)
     if codebook is None and study_path is None and path.is_file():
-        return _participants_cached(_input_key(path)).copy()
-    return _load_participants(path, codebook, study_path)
+        return project.cached("participants", str(path.resolve()),
+                              lambda: _load_participants(path, None, None, project),
+                              _inputs_of(path, project)).copy()
+    return _load_participants(path, codebook, study_path, project)
 
 
-def _load_participants(path: Path, codebook: Codebook | None, study_path: Path | str | None) -> pd.DataFrame:
-    codebook = codebook if codebook is not None else load_codebook()
-    countries = _country_map(study_path)
-    df = _project_participants(path, codebook) if _is_project(path) else _read_csv(path, PARTICIPANT_COLUMNS,
-                                                                                     exact=False)
+def _load_participants(path: Path, codebook: Codebook | None, study_path: Path | str | None,
+                       project: Project) -> pd.DataFrame:
+    codebook = codebook if codebook is not None else load_codebook(project=project)
+    countries = _country_map(study_path, project)
+    df = _project_participants(path, codebook, project) if _is_project(path) else _read_csv(
+        path, PARTICIPANT_COLUMNS, exact=False)
     _check_common(path, df, countries)
     dup = df["participant_id"].duplicated(keep=False)
     _check(path, df, "participant_id", dup, f"duplicate participant id(s) {sorted(set(df.loc[dup, 'participant_id']))}",
@@ -504,32 +508,35 @@ def _age_band(age: int) -> str:
 
 def load_conversations(path: Path | str | None = None, codebook: Codebook | None = None,
                        participants: pd.DataFrame | None = None,
-                       study_path: Path | str | None = None) -> pd.DataFrame:
+                       study_path: Path | str | None = None, *, project: Project | None = None) -> pd.DataFrame:
     """Read and validate the coded segments against the codebook and the participants table.
 
     ``path`` is ``conversations.csv`` or a REFI-QDA project (``.qdpx``): the same table comes
     out of either (:mod:`perspectives.refiqda` says how a project maps to it), and the same
-    rules are checked. ``participants`` defaults to ``participants.csv`` next to the CSV, or
-    to the project's cases. As for :func:`load_participants`, unchanged default files are read
-    once per process.
+    rules are checked (default: the project's embedded table). ``participants`` defaults to
+    ``participants.csv`` next to the CSV, or to the project's cases. As for
+    :func:`load_participants`, unchanged files read with the project's defaults are read once.
     """
-    path = Path(path) if path is not None else DEFAULT_CONVERSATIONS
+    project = default(project)
+    path = Path(path) if path is not None else project.path(CONVERSATIONS_FILE)
     beside = participants_source(path)
     if (codebook is None and participants is None and study_path is None and path.is_file()
             and beside is not None and beside.is_file()):
-        return _conversations_cached(_input_key(path), _input_key(beside)).copy()
-    return _load_conversations(path, codebook, participants, study_path)
+        return project.cached("conversations", str(path.resolve()),
+                              lambda: _load_conversations(path, None, None, None, project),
+                              [*_inputs_of(path, project), beside.resolve()]).copy()
+    return _load_conversations(path, codebook, participants, study_path, project)
 
 
 def _load_conversations(path: Path, codebook: Codebook | None, participants: pd.DataFrame | None,
-                        study_path: Path | str | None) -> pd.DataFrame:
+                        study_path: Path | str | None, project: Project) -> pd.DataFrame:
     given_codebook = codebook  # None: the default, whose participants table is read once
-    codebook = codebook if codebook is not None else load_codebook()
-    countries = _country_map(study_path)
+    codebook = codebook if codebook is not None else load_codebook(project=project)
+    countries = _country_map(study_path, project)
     if _is_project(path):
         if participants is None:
-            participants = load_participants(path, given_codebook, study_path)
-        df = _project_conversations(path, codebook, participants)
+            participants = load_participants(path, given_codebook, study_path, project=project)
+        df = _project_conversations(path, codebook, participants, project)
     else:
         df = _read_csv(path, CONVERSATION_COLUMNS, exact=True)
     _check_common(path, df, countries)
@@ -543,7 +550,7 @@ def _load_conversations(path: Path, codebook: Codebook | None, participants: pd.
     _check(path, df, "age_band", ~df["age_band"].isin(list(AGE_BANDS)), "age band not recognised",
            f"use one of {', '.join(AGE_BANDS)}")
     if participants is None:
-        participants = load_participants(participants_source(path), given_codebook, study_path)
+        participants = load_participants(participants_source(path), given_codebook, study_path, project=project)
     known = participants.set_index("participant_id")
     orphan = ~df["participant_id"].isin(known.index)
     _check(path, df, "participant_id", orphan,
@@ -583,32 +590,35 @@ def _count_by_country(raisers: dict[str, dict[str, set[str]]], code: str, order:
                      dtype="int64", name=code)
 
 
-def _country_order(present: Iterable[str], study_path: Path | str | None = None) -> list[str]:
+def _country_order(present: Iterable[str], study_path: Path | str | None = None,
+                   project: Project | None = None) -> list[str]:
     present = set(present)
-    return [c.iso3 for c in _study(study_path)[0] if c.iso3 in present]
+    return [c.iso3 for c in _study(study_path, project)[0] if c.iso3 in present]
 
 
 def participants_raising(conversations: pd.DataFrame, code: str,
-                         codebook: Codebook | None = None) -> pd.Series:
+                         codebook: Codebook | None = None, *, project: Project | None = None) -> pd.Series:
     """Distinct participants per country who raised ``code`` or any of its descendants.
 
     Indexed by the countries present in ``conversations`` (study order); a country with no
-    conversations is absent, never a zero.
+    conversations is absent, never a zero. ``project``: the study folder (default: the one
+    around the working directory), for the codebook and the countries' order.
     """
-    codebook = codebook if codebook is not None else load_codebook()
+    codebook = codebook if codebook is not None else load_codebook(project=project)
     if code not in codebook:
         raise KeyError(f"unknown theme code {code!r}; see {codebook.path}")
-    return _count_by_country(_raisers(conversations), code, _country_order(conversations["country"]))
+    return _count_by_country(_raisers(conversations), code,
+                             _country_order(conversations["country"], project=project))
 
 
 def participants_receiving(participants: pd.DataFrame, support_code: str,
-                           codebook: Codebook | None = None) -> pd.Series:
+                           codebook: Codebook | None = None, *, project: Project | None = None) -> pd.Series:
     """Participants per country whose ``support_received`` includes ``support_code``."""
-    codebook = codebook if codebook is not None else load_codebook()
+    codebook = codebook if codebook is not None else load_codebook(project=project)
     if support_code not in codebook.support_codes:
         raise KeyError(f"unknown support code {support_code!r}; see {codebook.path}")
     has = participants["support_received"].map(lambda v: support_code in split_codes(v))
-    order = _country_order(participants["country"])
+    order = _country_order(participants["country"], project=project)
     counts = participants[has].groupby("country")["participant_id"].nunique()
     return counts.reindex(order, fill_value=0).astype(int).rename(support_code)
 
@@ -634,11 +644,11 @@ class CountTarget:
 
 
 def load_counts(path: Path | str | None = None, codebook: Codebook | None = None,
-                study_path: Path | str | None = None) -> list[CountTarget]:
-    """Read and validate the report's printed counts."""
-    path = Path(path) if path is not None else DEFAULT_COUNTS
-    codebook = codebook if codebook is not None else load_codebook()
-    countries, synthesis = _study(study_path)
+                study_path: Path | str | None = None, *, project: Project | None = None) -> list[CountTarget]:
+    """Read and validate the report's printed counts (default: the project's ``data/conversation_counts.yml``)."""
+    path = Path(path) if path is not None else default(project).path(COUNTS_FILE)
+    codebook = codebook if codebook is not None else load_codebook(project=project)
+    countries, synthesis = _study(study_path, project)
     valid_countries = {c.iso3 for c in countries} | {synthesis}
     out: list[CountTarget] = []
     for i, entry in enumerate(_read_yaml(path)["counts"], start=1):
@@ -683,18 +693,20 @@ def _attribute_mask(participants: pd.DataFrame, expression: str) -> pd.Series:
 
 
 def count_target(target: CountTarget, conversations: pd.DataFrame, participants: pd.DataFrame,
-                 codebook: Codebook | None = None, study_path: Path | str | None = None) -> int:
+                 codebook: Codebook | None = None, study_path: Path | str | None = None, *,
+                 project: Project | None = None) -> int:
     """Recompute one printed count from the data, with the same functions the reports use."""
-    codebook = codebook if codebook is not None else load_codebook()
-    synthesis = _study(study_path)[1]
+    codebook = codebook if codebook is not None else load_codebook(project=project)
+    synthesis = _study(study_path, project)[1]
     people = _scope(participants, target.country, synthesis)
     if target.kind == "participants":
         return int(people["participant_id"].nunique())
     if target.kind == "theme":
-        series = participants_raising(_scope(conversations, target.country, synthesis), target.target, codebook)
+        series = participants_raising(_scope(conversations, target.country, synthesis), target.target, codebook,
+                                      project=project)
         return int(series.sum())
     if target.kind == "support":
-        return int(participants_receiving(people, target.target, codebook).sum())
+        return int(participants_receiving(people, target.target, codebook, project=project).sum())
     if target.kind == "attribute":
         return int(_attribute_mask(people, target.target).sum())
     if target.kind == "range":
@@ -714,17 +726,19 @@ def observed_range(participants: pd.DataFrame, column: str, country: str | None 
 
 # ------------------------------------------------------------------------------ tables for reports
 
-def theme_matrix(conversations: pd.DataFrame, codebook: Codebook, level: int | None = 1) -> pd.DataFrame:
+def theme_matrix(conversations: pd.DataFrame, codebook: Codebook, level: int | None = 1, *,
+                 project: Project | None = None) -> pd.DataFrame:
     """Themes x countries: distinct participants raising each theme (descendants included).
 
     ``level`` picks codebook depth (1: top-level themes); ``None`` lists every code. Only
-    countries with conversations in the data appear as columns; absent countries are absent,
-    not zero-filled.
+    countries with conversations in the data appear as columns, in the order of ``project``'s
+    study (default: the one around the working directory); absent countries are absent, not
+    zero-filled.
     """
     codes = list(codebook.codes) if level is None else codebook.at_level(level)
     if not codes:
         raise ValueError(f"the codebook has no codes at level {level}")
-    order = _country_order(conversations["country"])
+    order = _country_order(conversations["country"], project=project)
     raisers = _raisers(conversations)
     matrix = pd.DataFrame([_count_by_country(raisers, code, order).to_numpy() for code in codes],
                           index=codes, columns=order, dtype="int64")
@@ -734,8 +748,12 @@ def theme_matrix(conversations: pd.DataFrame, codebook: Codebook, level: int | N
 
 
 def section_theme_summary(conversations: pd.DataFrame, codebook: Codebook, section_id: str,
-                          country: str | None = None) -> pd.DataFrame:
-    """For one report section: each theme, its label, participants raising it and out of how many."""
+                          country: str | None = None, *, project: Project | None = None) -> pd.DataFrame:
+    """For one report section: each theme, its label, participants raising it and out of how many.
+
+    ``country`` None is the synthesis (``project``'s synthesis code; default: the study folder
+    around the working directory).
+    """
     codes = codebook.in_section(section_id)
     scope = conversations if country is None else conversations[conversations["country"] == country]
     if country is not None and scope.empty:
@@ -749,7 +767,7 @@ def section_theme_summary(conversations: pd.DataFrame, codebook: Codebook, secti
             "level": codebook.codes[code].level,
             "participants": len(set().union(*raisers.get(code, {}).values())),
             "out_of": out_of,
-            "country": country if country is not None else _study()[1],
+            "country": country if country is not None else _study(None, project)[1],
         }
         for code in codes
     ]
@@ -757,13 +775,17 @@ def section_theme_summary(conversations: pd.DataFrame, codebook: Codebook, secti
 
 
 def select_excerpts(conversations: pd.DataFrame, theme: str, country: str | None = None, k: int = 3,
-                    seed: int = 20210726, codebook: Codebook | None = None) -> tuple[list[str], ScreenLog]:
+                    seed: int = 20210726, codebook: Codebook | None = None, *,
+                    project: Project | None = None) -> tuple[list[str], ScreenLog]:
     """Up to ``k`` excerpts on ``theme`` with consent to quote that pass the identifying-details screen.
 
     The choice is seeded, so a build repeats it exactly. The log says how many were
     considered, lacked consent, were blocked and were eligible; it holds no excerpt text.
+    ``project``: the study folder (default: the one around the working directory), whose
+    codebook and countries (the screen's places) apply.
     """
-    codebook = codebook if codebook is not None else load_codebook()
+    project = default(project)
+    codebook = codebook if codebook is not None else load_codebook(project=project)
     if theme not in codebook:
         raise KeyError(f"unknown theme code {theme!r}; see {codebook.path}")
     if k < 0:
@@ -771,7 +793,7 @@ def select_excerpts(conversations: pd.DataFrame, theme: str, country: str | None
     scope = conversations if country is None else conversations[conversations["country"] == country]
     on_theme = scope[scope["themes"].map(lambda v: any(c == theme or c.startswith(theme + ".") for c in split_codes(v)))]
     consented = on_theme[on_theme["consent_to_quote"] == "yes"]
-    passed, log = screen_excerpts(consented)
+    passed, log = screen_excerpts(consented, study=project.study)
     rng = random.Random(seed)
     labels = sorted(passed.index)
     chosen = sorted(rng.sample(labels, min(k, len(labels))))
@@ -784,18 +806,20 @@ def select_excerpts(conversations: pd.DataFrame, theme: str, country: str | None
 # ------------------------------------------------------------------------------ notes and rendering
 
 def conversations_note(country: str | None, participants: pd.DataFrame | None = None,
-                       study_path: Path | str | None = None, translate: Translator | None = None) -> str:
+                       study_path: Path | str | None = None, translate: Translator | None = None, *,
+                       project: Project | None = None) -> str:
     """One plain sentence on the conversations held in ``country`` (None or the synthesis code: all).
 
     In ``translate``'s language (English without one), the countries named as that language names them.
     """
-    tr = translate or Translator()
-    countries, synthesis = _study(study_path)
+    tr = translate or Translator(project=project)
+    countries, synthesis = _study(study_path, project)
 
     def name(c: Country) -> str:
         return c.name if tr.is_default else tr.country(c.iso3)
 
-    participants = participants if participants is not None else load_participants(study_path=study_path)
+    participants = participants if participants is not None else load_participants(study_path=study_path,
+                                                                                    project=project)
     # The countries whose conversations the data hold (a partner's file may hold fewer than the study).
     present = set(participants["country"])
     held = [c for c in countries if c.conversations and c.iso3 in present]
@@ -842,16 +866,16 @@ class Evidence:
 
 
 def counted_evidence(country: str | None, conversations: pd.DataFrame, participants: pd.DataFrame,
-                     study_path: Path | str | None = None) -> Evidence:
+                     study_path: Path | str | None = None, *, project: Project | None = None) -> Evidence:
     """Evidence from the conversations as they are, counts unmasked (for use outside a report).
 
     A report never uses this: its counts go through the theme tables' masks.
     """
-    _, synthesis = _study(study_path)
+    _, synthesis = _study(study_path, project)
     whole = country is None or country == synthesis
     scope = conversations if whole else conversations[conversations["country"] == country]
     people = participants if whole else participants[participants["country"] == country]
-    raisers, order = _raisers(scope), _country_order(scope["country"], study_path)
+    raisers, order = _raisers(scope), _country_order(scope["country"], study_path, project)
     return Evidence(participants=int(people["participant_id"].nunique()),
                     theme_count=lambda code: int(_count_by_country(raisers, code, order).sum()))
 
@@ -916,13 +940,14 @@ def _evidence(texts: Any, entry: dict[str, Any], evidence: Evidence, codebook: C
     return f"**{markdown_text(texts.tr('Evidence:'))}** " + " ".join(said)
 
 
-def _default_texts(country: str | None, study_path: Path | str | None) -> Any:
+def _default_texts(country: str | None, study_path: Path | str | None, project: Project | None = None) -> Any:
     """English texts for a rendering outside a report (the report passes its own)."""
     from perspectives.i18n import Translator
     from perspectives.texts import Texts, report_fields
 
-    study = load_study(study_path) if study_path else load_study()
-    tr = Translator("en")
+    project = default(project)
+    study = load_study(study_path) if study_path else project.study
+    tr = Translator("en", project=project)
     code = country or study.synthesis_code
     place = tr.country(code) if code != study.synthesis_code else tr.plural(
         "the {count} countries", sum(1 for c in study.countries if c.conversations))
@@ -958,10 +983,11 @@ def _check_links(path: Path, entry_id: str, entry: dict[str, Any], codebook: Cod
                                    "use the instrument's item names", column="survey_items")
 
 
-def load_roundtable(path: Path | str | None = None, codebook: Codebook | None = None) -> list[dict[str, Any]]:
-    """Read and validate the roundtable insights and their evidence links."""
-    path = Path(path) if path is not None else DEFAULT_ROUNDTABLE
-    codebook = codebook if codebook is not None else load_codebook()
+def load_roundtable(path: Path | str | None = None, codebook: Codebook | None = None, *,
+                    project: Project | None = None) -> list[dict[str, Any]]:
+    """Read and validate the roundtable insights and their evidence links (default: the project's file)."""
+    path = Path(path) if path is not None else default(project).path(ROUNDTABLE_FILE)
+    codebook = codebook if codebook is not None else load_codebook(project=project)
     insights = _read_yaml(path)["insights"]
     ids = [str(item.get("id", "")) for item in insights]
     if len(set(ids)) != len(ids):
@@ -974,9 +1000,9 @@ def load_roundtable(path: Path | str | None = None, codebook: Codebook | None = 
     return insights
 
 
-def roundtable_experts(path: Path | str | None = None) -> int | None:
+def roundtable_experts(path: Path | str | None = None, *, project: Project | None = None) -> int | None:
     """How many experts took part in the roundtable (``experts:``), or None when not recorded."""
-    path = Path(path) if path is not None else DEFAULT_ROUNDTABLE
+    path = Path(path) if path is not None else default(project).path(ROUNDTABLE_FILE)
     experts = _read_yaml(path).get("experts")
     if experts is None:
         return None
@@ -986,10 +1012,11 @@ def roundtable_experts(path: Path | str | None = None) -> int | None:
     return experts
 
 
-def load_recommendations(path: Path | str | None = None, codebook: Codebook | None = None) -> list[dict[str, Any]]:
+def load_recommendations(path: Path | str | None = None, codebook: Codebook | None = None, *,
+                         project: Project | None = None) -> list[dict[str, Any]]:
     """Read and validate the recommendations: groups of numbered items with evidence links."""
-    path = Path(path) if path is not None else DEFAULT_RECOMMENDATIONS
-    codebook = codebook if codebook is not None else load_codebook()
+    path = Path(path) if path is not None else default(project).path(RECOMMENDATIONS_FILE)
+    codebook = codebook if codebook is not None else load_codebook(project=project)
     groups = _read_yaml(path)["groups"]
     numbers = []
     for group in groups:
@@ -1009,23 +1036,24 @@ def load_recommendations(path: Path | str | None = None, codebook: Codebook | No
 
 
 def _inputs(conversations: pd.DataFrame | None, participants: pd.DataFrame | None,
-            codebook: Codebook | None) -> tuple[pd.DataFrame, pd.DataFrame, Codebook]:
-    codebook = codebook if codebook is not None else load_codebook()
-    participants = participants if participants is not None else load_participants(codebook=codebook)
+            codebook: Codebook | None, project: Project | None) -> tuple[pd.DataFrame, pd.DataFrame, Codebook]:
+    codebook = codebook if codebook is not None else load_codebook(project=project)
+    participants = participants if participants is not None else load_participants(codebook=codebook,
+                                                                                   project=project)
     conversations = conversations if conversations is not None else load_conversations(
-        codebook=codebook, participants=participants)
+        codebook=codebook, participants=participants, project=project)
     return conversations, participants, codebook
 
 
 def render_roundtable(country: str | None = None, *, texts: Any = None, path: Path | str | None = None,
-                      study_path: Path | str | None = None) -> str:
+                      study_path: Path | str | None = None, project: Project | None = None) -> str:
     """Markdown of the roundtable's insights: a heading, a sentence, each insight as a paragraph.
 
     The insights apply across the study's countries, so a national report shows the same ones.
     """
-    texts = texts or _default_texts(country, study_path)
+    texts = texts or _default_texts(country, study_path, project)
     out = [f"## {texts.heading('roundtable_insights')}", texts.text("recommendations.roundtable_intro") or ""]
-    for item in load_roundtable(path):
+    for item in load_roundtable(path, project=project):
         out.append(f"**{markdown_text(_label(texts.tr(item['title'])))}.** {markdown_text(texts.tr(item['text']))}")
     return "\n\n".join(p for p in out if p) + "\n"
 
@@ -1034,7 +1062,7 @@ def render_recommendations(country: str | None = None, *, texts: Any = None, evi
                            conversations: pd.DataFrame | None = None, participants: pd.DataFrame | None = None,
                            codebook: Codebook | None = None, path: Path | str | None = None,
                            roundtable_path: Path | str | None = None,
-                           study_path: Path | str | None = None) -> str:
+                           study_path: Path | str | None = None, project: Project | None = None) -> str:
     """Markdown of the recommendations: by group, each a heading, its text and its evidence in words.
 
     Args:
@@ -1048,6 +1076,7 @@ def render_recommendations(country: str | None = None, *, texts: Any = None, evi
         path: the recommendations file (default ``data/recommendations.yml``).
         roundtable_path: the roundtable's insights, which recommendations name (default ``data/roundtable.yml``).
         study_path: the study file.
+        project: the study folder (default: the one around the working directory).
 
     Raises:
         QualitativeDataError: a recommendation names an insight the roundtable file does not have.
@@ -1058,14 +1087,15 @@ def render_recommendations(country: str | None = None, *, texts: Any = None, evi
         the figure or table that shows them, related points of the roundtable). No theme,
         item or value is named by its code.
     """
-    conversations, participants, codebook = _inputs(conversations, participants, codebook)
-    texts = texts or _default_texts(country, study_path)
-    evidence = evidence or counted_evidence(country, conversations, participants, study_path)
-    insights = {i["id"]: i for i in load_roundtable(roundtable_path, codebook)}
-    groups = load_recommendations(path, codebook)
+    conversations, participants, codebook = _inputs(conversations, participants, codebook, project)
+    texts = texts or _default_texts(country, study_path, project)
+    evidence = evidence or counted_evidence(country, conversations, participants, study_path, project=project)
+    insights = {i["id"]: i for i in load_roundtable(roundtable_path, codebook, project=project)}
+    groups = load_recommendations(path, codebook, project=project)
     unknown = sorted({str(i) for g in groups for r in g["items"] for i in r.get("insights", []) or []} - set(insights))
     if unknown:
-        raise QualitativeDataError(path or DEFAULT_RECOMMENDATIONS, f"unknown roundtable insight(s) {unknown}",
+        raise QualitativeDataError(Path(path or default(project).path(RECOMMENDATIONS_FILE)),
+                                   f"unknown roundtable insight(s) {unknown}",
                                    "use ids of data/roundtable.yml", column="insights")
     out = []
     if evidence.participants and texts.has("recommendations.young_people_intro"):
@@ -1086,9 +1116,10 @@ def render_recommendations(country: str | None = None, *, texts: Any = None, evi
 
 # ------------------------------------------------------------------------------ report glue
 
-def has_conversations(country: str | None, study_path: Path | str | None = None) -> bool:
+def has_conversations(country: str | None, study_path: Path | str | None = None, *,
+                      project: Project | None = None) -> bool:
     """Whether conversations were held in ``country`` (the synthesis always has some)."""
-    countries, synthesis = _study(study_path)
+    countries, synthesis = _study(study_path, project)
     if country is None or country == synthesis:
         return any(c.conversations for c in countries)
     return any(c.iso3 == country and c.conversations for c in countries)
@@ -1120,7 +1151,8 @@ def participant_summary(participants: pd.DataFrame, country: str | None = None
 
 
 def section_excerpts(conversations: pd.DataFrame, codebook: Codebook, section_id: str, country: str | None = None,
-                     k: int = 3, seed: int = 20210726) -> tuple[list[str], pd.DataFrame]:
+                     k: int = 3, seed: int = 20210726, *, project: Project | None = None
+                     ) -> tuple[list[str], pd.DataFrame]:
     """Up to ``k`` screened, consented excerpts for a section (one per top theme at most).
 
     Returns the excerpts and a log with one row per theme: considered, without consent,
@@ -1131,7 +1163,7 @@ def section_excerpts(conversations: pd.DataFrame, codebook: Codebook, section_id
     scope = conversations if country is None else conversations[conversations["country"] == country]
     top_level = [code for code in codebook.in_section(section_id) if codebook.codes[code].level == 1]
     for theme in top_level or codebook.in_section(section_id):
-        chosen, log = select_excerpts(scope, theme, None, k=1, seed=seed, codebook=codebook)
+        chosen, log = select_excerpts(scope, theme, None, k=1, seed=seed, codebook=codebook, project=project)
         rows.append({"theme": theme, "considered": log.considered, "without_consent": log.without_consent,
                      "blocked": log.blocked, "passed": log.passed})
         for text in chosen:

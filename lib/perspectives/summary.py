@@ -36,15 +36,21 @@ from typing import Any
 
 from . import fmt
 from .escape import markdown_text
-from .study import read_yaml, repo_root
+from .project import default
+from .study import read_yaml
 from .texts import Markdown, Texts
 
-ROOT = repo_root()
-SUMMARY_PATH = ROOT / "params" / "summary.yml"
+# The summary's headings, topics and findings, from the study folder's root.
+SUMMARY_FILE = "params/summary.yml"
 # The significance level the summary's sentences test against (as the claims check does).
 ALPHA = 0.05
 
 __all__ = ["executive_summary", "format_value", "key_findings", "option_labels", "value_table"]
+
+
+def _spec(spec_path: Path | None) -> Any:
+    """``params/summary.yml`` parsed: ``spec_path``, else the study folder's around the working directory."""
+    return read_yaml(Path(spec_path) if spec_path else default().path(SUMMARY_FILE))
 
 
 def format_value(name: str, value: Any) -> str:
@@ -90,7 +96,7 @@ def option_labels(topic: str, spec_path: Path | None = None) -> dict[str, str]:
     A topic whose options are questions (a rating battery) names them here in words that fit
     a sentence; other topics take their answers' labels from the instrument.
     """
-    for block in read_yaml(Path(spec_path or SUMMARY_PATH)):
+    for block in _spec(spec_path):
         given = (block.get("labels") or {}).get(topic)
         if given:
             return {str(k): str(v) for k, v in given.items()}
@@ -113,7 +119,7 @@ def key_findings(values: list[dict[str, Any]], country: str, place: str, spec_pa
     table = value_table(values, country)
     used = 0
     out: list[tuple[str, list[str]]] = []
-    for block in read_yaml(Path(spec_path or SUMMARY_PATH)):
+    for block in _spec(spec_path):
         sentences = []
         for template in block.get("findings") or []:
             names = _template_names(template)
@@ -334,7 +340,7 @@ def executive_summary(texts: Texts, values: list[dict[str, Any]], code: str, syn
     summary = _Summary(texts, _Values(values, code), synthesis_code, labels, analyses)
     place = markdown_text(texts.fields.get("place") or "")
     findings, used = key_findings(values, code, place, spec_path, texts.tr)
-    blocks = read_yaml(Path(spec_path or SUMMARY_PATH))
+    blocks = _spec(spec_path)
     parts = [_opening(texts, summary.synthesis) or ""]
     for block, (heading, sentences) in zip(blocks, findings, strict=True):
         exclude = set(block.get("exclude") or [])

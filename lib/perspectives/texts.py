@@ -36,13 +36,14 @@ from typing import Any
 from perspectives import fmt, locales
 from perspectives.escape import markdown_text
 from perspectives.i18n import Translator
-from perspectives.study import Study, read_yaml, repo_root
+from perspectives.project import Project, default
+from perspectives.study import Study, read_yaml
 
 __all__ = [
     "FRONT_CHAPTERS",
     "FRONT_PARTS",
-    "SYNTHETIC_DIR",
-    "TEXTS_PATH",
+    "SYNTHETIC_FOLDER",
+    "TEXTS_FILE",
     "Markdown",
     "Texts",
     "acknowledgements",
@@ -60,13 +61,14 @@ __all__ = [
     "with_partners",
 ]
 
-TEXTS_PATH = repo_root() / "params" / "report_texts.yml"
+TEXTS_FILE = "params/report_texts.yml"
 # The parts the summary run writes before the findings chapters, in this order; the chapters
 # whose opening paragraph one of them shows (the others' openings come with their heading).
 FRONT_PARTS = ("acknowledgements", "definitions", "summary", "introduction", "methods")
 FRONT_CHAPTERS = ("summary", "methods")
-# The embedded synthetic data live here: a report built from them says so on its cover.
-SYNTHETIC_DIR = repo_root() / "data" / "synthetic"
+# The embedded synthetic data live here (from the study folder's root): a report built from
+# them says so on its cover.
+SYNTHETIC_FOLDER = "data/synthetic"
 # Keys of a template mapping that are settings, not text (the file's header lists them).
 PLURAL_KEY = "count"
 
@@ -77,15 +79,20 @@ class Markdown(str):
     __slots__ = ()
 
 
-def load_texts(path: Path | str | None = None) -> dict[str, Any]:
+def load_texts(path: Path | str | None = None, *, project: Project | None = None) -> dict[str, Any]:
     """The parsed texts file (a fresh copy; read once per version of the file).
+
+    Args:
+        path: the texts file (default: the project's ``params/report_texts.yml``).
+        project: the study folder (default: the one around the working directory).
 
     Raises:
         ValueError: the file is not a mapping with a ``version``.
     """
-    doc = read_yaml(Path(path) if path else TEXTS_PATH)
+    file = Path(path) if path else default(project).path(TEXTS_FILE)
+    doc = read_yaml(file)
     if not isinstance(doc, dict) or "version" not in doc:
-        raise ValueError(f"{Path(path or TEXTS_PATH).name}: expected a mapping with a 'version' key")
+        raise ValueError(f"{file.name}: expected a mapping with a 'version' key")
     return doc
 
 
@@ -110,9 +117,9 @@ def p_text(p: float) -> str:
 
 def synthetic_survey(data_path: str | Path | None, study: Study) -> bool:
     """Whether a report's survey is the embedded synthetic export (never a partner's file)."""
-    survey = Path(data_path) if data_path else repo_root() / study.data.get("survey", "")
+    survey = Path(data_path) if data_path else study.root / study.data.get("survey", "")
     try:
-        return survey.resolve().is_relative_to(SYNTHETIC_DIR.resolve())
+        return survey.resolve().is_relative_to((study.root / SYNTHETIC_FOLDER).resolve())
     except OSError:
         return False
 
@@ -134,15 +141,19 @@ class Texts:
             (inserted as it is), ``int`` (a count: picks plural forms and is written in
             figures), or None (unknown for this report: a template needing it is left out).
         conditions: the ``show:`` conditions that hold for this report (``always`` always does).
-        spec: the parsed texts file (default: :func:`load_texts`).
+        spec: the parsed texts file (default: :func:`load_texts` of the translator's project).
         plain: fill with plain text (a cover line, a Word run) instead of Markdown.
     """
 
     tr: Translator
     fields: dict[str, Any] = field(default_factory=dict)
     conditions: set[str] = field(default_factory=set)
-    spec: dict[str, Any] = field(default_factory=load_texts)
+    spec: dict[str, Any] = field(default_factory=dict)
     plain: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.spec:
+            self.spec = load_texts(project=getattr(self.tr, "project", None))
 
     def node(self, path: str) -> Any:
         """The entry at a dotted ``path`` (``"methods.survey.design"``).
@@ -458,11 +469,11 @@ def cover(study: Study, tr: Translator, code: str, *, date: dt.date | None, synt
                  (tr(study.title) if logo else None))
 
 
-def synthetic_input(name: str, sha256: str) -> bool:
-    """Whether an input file (name and digest, as provenance records it) is one of the embedded synthetic files."""
+def synthetic_input(name: str, sha256: str, study: Study) -> bool:
+    """Whether an input file (name and digest, as provenance records it) is one of the study's embedded synthetic files."""
     from perspectives.hashing import sha256_file
 
-    path = SYNTHETIC_DIR / Path(name).name
+    path = study.root / SYNTHETIC_FOLDER / Path(name).name
     return path.is_file() and sha256_file(path) == sha256
 
 
