@@ -67,6 +67,7 @@ from perspectives.i18n import FALLBACKS_FILE, Translator
 from perspectives.locales import language_name
 from perspectives.outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
 from perspectives.pdf import PrintError, pdf_expected, write_pdf
+from perspectives.project import Project, project_of
 from perspectives.study import Grid, Study, built_reports
 from perspectives.texts import Block, Cover
 from perspectives.untranslated import report_missing
@@ -581,32 +582,29 @@ def find_leaks(text: str, forbidden: Sequence[str]) -> list[str]:
     return [f for f in forbidden if f and f not in ("/", ".") and f in text]
 
 
-_ASSEMBLER_DIGEST: dict[tuple[tuple[str, int, int], ...], str] = {}
+def _assembler_digest(project: Project) -> str:
+    """Hash of this module and the templates, and of the study's files they show: changing the look re-renders reports.
 
-
-def _assembler_digest() -> str:
-    """Hash of this module and the templates: changing the look re-renders reports.
-
-    Computed once per process for the same files (name, size, modification time): a build
-    asks for it once per report, and the preview keeps asking after edits.
+    Kept by the project for the same files (name, size, modification time): a build asks
+    for it once per report, and the preview keeps asking after edits.
     """
     here = Path(__file__).parent
-    params = here.parents[1] / "params"
+    params = project.params
     # The Word and PDF renderers, the catalogues and the reference document shape the outputs too.
     files = [Path(__file__), *sorted(TEMPLATES.glob("*")),
              here / "docx_report.py", here / "pdf.py", here / "i18n.py", here / "alttext.py", here / "outline.py",
              here / "escape.py", here / "untranslated.py", here / "msgids.py", here / "texts.py", here / "locales.py",
              params / "reference.docx", params / "report_texts.yml", params / "study.yml",
              *sorted((params / "i18n").glob("*.yml"))]
-    present = [(p, p.stat()) for p in files if p.is_file()]
-    signature = tuple((str(p), st.st_size, st.st_mtime_ns) for p, st in present)
-    if signature not in _ASSEMBLER_DIGEST:
+
+    def digest() -> str:
         h = hashlib.sha256(Path(__file__).read_bytes())
-        for p, _ in present[1:]:
-            h.update(p.name.encode() + p.read_bytes())
-        _ASSEMBLER_DIGEST.clear()
-        _ASSEMBLER_DIGEST[signature] = h.hexdigest()
-    return _ASSEMBLER_DIGEST[signature]
+        for p in files[1:]:
+            if p.is_file():
+                h.update(p.name.encode() + p.read_bytes())
+        return h.hexdigest()
+
+    return project.cached("assembler digest", None, digest, files, keep=1)
 
 
 # --------------------------------------------------------------------------- reports
@@ -617,12 +615,12 @@ INPUT_ROLES = {"survey": "Survey export", "conversations": "Conversations", "par
                "instrument": "Survey form"}
 
 
-def _report_meta(code: str, study: Study, stamps: list[dict[str, Any]], lang: str) -> ReportMeta:
+def _report_meta(code: str, study: Study, stamps: list[dict[str, Any]], lang: str, project: Project) -> ReportMeta:
     seen: dict[tuple[str, str, str], None] = {}
     for stamp in stamps:
         for item in stamp.get("inputs", []):
             seen[(item["role"], item["name"], item["sha256"])] = None
-    tr = Translator(lang)
+    tr = Translator(lang, project=project)
     inputs = tuple({"role": tr(INPUT_ROLES.get(r, r)), "name": n, "sha256": s} for r, n, s in seen)
     roles = [r for r, _, _ in seen]
     partner = None if code == study.synthesis_code else study.country(code).partner
@@ -655,11 +653,14 @@ def assemble_report(
     HTML, the Word file and the PDF are all in place: an interrupted or failed report has no
     stamp, and the next build writes it again.
 
+    ``root`` is the study folder (default: the study's own, :attr:`perspectives.study.Study.root`).
+
     Returns False (and writes nothing) when the inputs are those of the existing report.
     Raises ``AssemblyError`` when no section was built, the HTML would show a local path
     (the previous report is then left as it was) or, without ``print_pdf``, the PDF did not
     print.
     """
+    project = project_of(root if root is not None else study.root)
     docs: list[SectionDoc] = []
     stamps: list[dict[str, Any]] = []
     missing: list[str] = []
@@ -680,14 +681,14 @@ def assemble_report(
         raise AssemblyError(f"no section of {code} has been built")
     # the language the runs were built in (all sections of a report share it)
     lang = str(stamps[0].get("lang", "en"))
-    meta = _report_meta(code, study, stamps, lang)
+    meta = _report_meta(code, study, stamps, lang, project)
     if missing:
-        words = Translator(lang)
+        words = Translator(lang, project=project)
         meta = ReportMeta(**{**meta.__dict__, "warnings": meta.warnings + (
             words("Sections not built yet: {sections}.", sections=", ".join(words(m) for m in missing)),)})
     from perspectives.provenance import provenance
 
-    record = provenance(code, stamps, folder)
+    record = provenance(code, stamps, folder, study)
     recorded = (json.dumps(record, indent=1, sort_keys=True) + "\n").encode("utf-8")
     prov_path = folder / "provenance.json"
     try:
@@ -699,7 +700,7 @@ def assemble_report(
     logo = study.logo_of(code)
     digest = hashlib.sha256(json.dumps({
         "provenance": record,
-        "assembler": _assembler_digest(),
+        "assembler": _assembler_digest(project),
         "meta": meta.__dict__,
         # The cover's logo is shown by its bytes; the texts and the study are in the assembler's digest.
         "logo": hashlib.sha256(logo.read_bytes()).hexdigest() if logo else None,
@@ -720,7 +721,7 @@ def assemble_report(
             previous = None
         if isinstance(previous, dict) and previous.get("digest") == digest:
             return False
-    tr = Translator(lang)
+    tr = Translator(lang, project=project)
     # One numbering of figures and tables for the HTML, Word and PDF of this report.
     outline = Outline([d.notebook for d in docs], tr)
     cover, annex = _frame(code, study, tr, record, outline)
@@ -741,16 +742,17 @@ def assemble_report(
     seal = _Seal(stamp_path, json.dumps({"digest": digest}) + "\n", parts=1 if print_pdf is None else 2)
     if print_pdf is not None:
         print_pdf(code, dest, seal)
-    from perspectives.docx_report import render_docx
+    from perspectives.docx_report import REFERENCE_FILE, render_docx
 
-    write_atomic(folder / "report.docx", render_docx(meta, docs, tr, outline=outline, cover=cover, annex=annex,
+    write_atomic(folder / "report.docx", render_docx(meta, docs, tr, reference=project.path(REFERENCE_FILE),
+                                                     outline=outline, cover=cover, annex=annex,
                                                      page_size=study.page_size))
     if print_pdf is None:
         try:
             write_pdf(code, dest)
         except PrintError as exc:
             raise AssemblyError(f"{code}: report.pdf not printed: {exc}") from exc
-    report_missing(code, folder, lang)
+    report_missing(code, folder, lang, project)
     seal()
     return True
 
@@ -815,7 +817,7 @@ def _frame(code: str, study: Study, tr: Translator, record: dict[str, Any],
 
     epoch = _built_on()
     date = dt.date.fromisoformat(epoch) if epoch else None
-    synthetic = any(i["role"] == "survey" and texts.synthetic_input(i["file"], i["sha256"])
+    synthetic = any(i["role"] == "survey" and texts.synthetic_input(i["file"], i["sha256"], study)
                     for i in record.get("inputs", []))
     cover = texts.cover(study, tr, code, date=date, synthetic=synthetic)
     place = tr.country(code) if code != study.synthesis_code else tr.plural("the {count} countries",

@@ -41,8 +41,9 @@ from .expressions import bounds
 from .hints import command
 from .instrument import ELIGIBILITY, Instrument, load_instrument
 from .problems import SHOWN, DataError
+from .project import Project, default
 from .readers import Reading, ReadReport, read_survey
-from .study import SOURCE_LANGUAGE, Study, load_study
+from .study import SOURCE_LANGUAGE, Study
 
 EXIT_USABLE, EXIT_NOT_USABLE = 0, 2
 # A rating grid: at least this many single-choice questions of one group sharing one answer
@@ -232,21 +233,23 @@ def _countries(reading: Reading) -> dict[str, dict[str, int]] | None:
     return {str(c): {k: int(v) for k, v in row.items()} for c, row in table.iterrows()}
 
 
-def run_check(path: Path, id_column: str | None = None) -> dict[str, Any]:
+def run_check(path: Path, id_column: str | None = None, project: Project | None = None) -> dict[str, Any]:
     """Read an export and gather everything the command prints.
 
     Args:
         path: the export.
         id_column: ``--id-column`` (None: the study's rule).
+        project: the study folder whose form reads it (default: the one around the working directory).
 
     Returns:
         A JSON-ready dict: ``file``, ``usable``, ``recognised``, ``problems``, ``exclusions``,
         ``countries``, ``field_checks``.
     """
-    instrument = load_instrument()
+    project = default(project)
+    instrument = load_instrument(project=project)
     problems, reading, report = [], None, None
     try:
-        reading = read_survey(path, instrument, id_column)
+        reading = read_survey(path, instrument, id_column, project=project)
         report = reading.report
     except DataError as error:
         problems = error.problems
@@ -396,12 +399,14 @@ def _field_lines(checks: dict[str, Any]) -> list[str]:
 # --------------------------------------------------------------------------- conversations
 
 
-def check_conversations(path: Path | str) -> dict[str, Any]:
+def check_conversations(path: Path | str, project: Project | None = None) -> dict[str, Any]:
     """Read and validate conversations as ``perspectives build --conversations`` would.
 
     Args:
         path: our ``conversations.csv`` (with ``participants.csv`` beside it) or a REFI-QDA
             project (``.qdpx``).
+        project: the study folder whose codebook and study check them (default: the one
+            around the working directory).
 
     Returns:
         ``file``, ``recognised`` (for a project: the tool, sources, formats, how codes were
@@ -415,11 +420,11 @@ def check_conversations(path: Path | str) -> dict[str, Any]:
     result: dict[str, Any] = {"file": path.name, "recognised": [], "problems": [], "by_country": {}, "usable": False}
     try:
         if path.suffix.lower() == ".qdpx":
-            result["recognised"] = list(qualitative.read_project(path).recognised)
+            result["recognised"] = list(qualitative.read_project(path, project=project).recognised)
         else:
             result["recognised"] = ["our CSV layout (conversations.csv with participants.csv beside it)"]
-        people = qualitative.load_participants(qualitative.participants_source(path))
-        segments = qualitative.load_conversations(path)
+        people = qualitative.load_participants(qualitative.participants_source(path), project=project)
+        segments = qualitative.load_conversations(path, project=project)
     except refiqda.ProjectError as exc:
         result["problems"] = [f"{exc.file}: {where}: {problem}. Fix: {fix}" if where else
                               f"{exc.file}: {problem}. Fix: {fix}" for where, problem, fix in exc.problems]
@@ -455,15 +460,15 @@ def render_conversations(result: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- what to run next
 
 
-def _conversation_countries(path: Path | None) -> frozenset[str]:
+def _conversation_countries(path: Path | None, project: Project | None) -> frozenset[str]:
     """The countries a conversations file holds (None: the study's own file)."""
     from . import qualitative
 
-    return frozenset(qualitative.load_conversations(path)["country"])
+    return frozenset(qualitative.load_conversations(path, project=project)["country"])
 
 
 def next_commands(study: Study, result: dict[str, Any], path: Path | None, conversations: Path | None,
-                  id_column: str | None, lang: str | None) -> dict[str, Any]:
+                  id_column: str | None, lang: str | None, project: Project | None = None) -> dict[str, Any]:
     """The build commands for what the checked files hold, as they run from the current folder.
 
     The reports are those ``perspectives build`` plans for the files (:meth:`Study.reports_for`
@@ -481,6 +486,7 @@ def next_commands(study: Study, result: dict[str, Any], path: Path | None, conve
         conversations: the conversations as given (None: the study's own).
         id_column: ``--id-column`` as given.
         lang: ``--lang`` as given.
+        project: the study folder (default: the one around the working directory).
 
     Returns:
         ``reports`` (codes), ``commands`` (shell lines) and ``notes``.
@@ -495,7 +501,8 @@ def next_commands(study: Study, result: dict[str, Any], path: Path | None, conve
         reports = [c for c in study.codes if c in set(conv["by_country"])]
     notes: list[str] = []
     if reports and (conversations is not None or study.synthesis_code in reports):
-        problem = study.conversations_problem(reports, frozenset(survey), _conversation_countries(conversations))
+        problem = study.conversations_problem(reports, frozenset(survey),
+                                              _conversation_countries(conversations, project))
         if problem and conversations is not None:
             conv["problems"].append(f"{conv['file']} {problem}")
             conv["usable"] = False
@@ -516,8 +523,11 @@ def next_commands(study: Study, result: dict[str, Any], path: Path | None, conve
     return {"reports": reports, "commands": commands, "notes": notes}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``perspectives check [PATH] [--conversations PATH] [--json] [--id-column NAME] [--lang LANG]``; 0 usable, 2 not."""
+def main(argv: Sequence[str] | None = None, project: Project | None = None) -> int:
+    """``perspectives check [PATH] [--conversations PATH] [--json] [--id-column NAME] [--lang LANG]``; 0 usable, 2 not.
+
+    ``project``: the study folder (default: the one around the working directory).
+    """
     parser = argparse.ArgumentParser(prog="perspectives check",
                                      description="Read and validate a survey export and/or the conversations; "
                                                  "build and write nothing.")
@@ -535,17 +545,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.path is None and args.conversations is None:
         parser.error("give a survey export, --conversations PATH, or both")
-    study = load_study()
+    project = default(project)
+    study = project.study
     if args.lang is not None and args.lang not in study.languages:
         from .locales import known_language
 
         if not known_language(args.lang):
             parser.error(f"unknown language {args.lang!r}; the study's: {', '.join(study.languages)}")
-    result: dict[str, Any] = run_check(args.path, args.id_column) if args.path is not None else {}
+    result: dict[str, Any] = run_check(args.path, args.id_column, project) if args.path is not None else {}
     if args.conversations is not None:
-        result["conversations"] = check_conversations(args.conversations)
+        result["conversations"] = check_conversations(args.conversations, project)
     if result.get("usable", True) and result.get("conversations", {}).get("usable", True):
-        result["next"] = next_commands(study, result, args.path, args.conversations, args.id_column, args.lang)
+        result["next"] = next_commands(study, result, args.path, args.conversations, args.id_column, args.lang,
+                                       project)
     usable = result.get("usable", True) and result.get("conversations", {}).get("usable", True)
     if args.json:
         print(json.dumps(result, indent=1, ensure_ascii=False, default=_jsonable))

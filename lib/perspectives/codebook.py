@@ -30,21 +30,28 @@ from typing import Any
 from . import qualitative, refiqda
 from .files import write_atomic
 from .hints import command, shown_path
+from .project import Project, default
 
 __all__ = ["check", "export", "main"]
 
 EXIT_SAME, EXIT_DIFFERENT, EXIT_UNREADABLE = 0, 1, 2
 
 
-def export(path: Path | str, codebook: qualitative.Codebook | None = None) -> Path:
-    """Write the theme codebook to ``path`` as a REFI-QDA ``.qdc``; returns the path."""
+def export(path: Path | str, codebook: qualitative.Codebook | None = None, project: Project | None = None) -> Path:
+    """Write the theme codebook to ``path`` as a REFI-QDA ``.qdc``; returns the path.
+
+    ``project``: the study folder whose codebook it is (default: the one around the working directory).
+    """
     path = Path(path)
-    write_atomic(path, refiqda.write_codebook(codebook if codebook is not None else qualitative.load_codebook()))
+    project = default(project)
+    book = codebook if codebook is not None else qualitative.load_codebook(project=project)
+    write_atomic(path, refiqda.write_codebook(book, project=project))
     return path
 
 
-def check(path: Path | str, codebook: qualitative.Codebook | None = None) -> dict[str, Any]:
-    """Compare a partner's codebook (``.qdc``) or a project's (``.qdpx``) with ours.
+def check(path: Path | str, codebook: qualitative.Codebook | None = None,
+          project: Project | None = None) -> dict[str, Any]:
+    """Compare a partner's codebook (``.qdc``) or a project's (``.qdpx``) with ours (``project``'s; see :func:`export`).
 
     Returns:
         ``file``, ``codes`` (how many codes the file holds), ``differences`` (each a dict of
@@ -54,9 +61,10 @@ def check(path: Path | str, codebook: qualitative.Codebook | None = None) -> dic
         refiqda.ProjectError: the file is not a readable REFI-QDA codebook or project.
     """
     path = Path(path)
-    codebook = codebook if codebook is not None else qualitative.load_codebook()
+    codebook = codebook if codebook is not None else qualitative.load_codebook(project=project)
     theirs = refiqda.read_codebook(path)
-    mapping = refiqda.load_code_mapping(codes=codebook.codes) if path.suffix.lower() == ".qdpx" else {}
+    mapping = refiqda.load_code_mapping(codes=codebook.codes, project=project) \
+        if path.suffix.lower() == ".qdpx" else {}
     differences = refiqda.compare_codebook(codebook, theirs, mapping)
     return {"file": path.name, "codes": len(theirs),
             "differences": [{"kind": d.kind, "code": d.code, "detail": d.detail} for d in differences]}
@@ -80,8 +88,8 @@ def render(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``perspectives codebook export FILE.qdc`` or ``perspectives codebook check FILE [--json]``."""
+def main(argv: Sequence[str] | None = None, project: Project | None = None) -> int:
+    """``perspectives codebook export FILE.qdc`` or ``perspectives codebook check FILE [--json]`` (of ``project``)."""
     parser = argparse.ArgumentParser(prog="perspectives codebook",
                                      description="The theme codebook as a REFI-QDA codebook (.qdc).")
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -91,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     chk.add_argument("path", type=Path, metavar="FILE")
     chk.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    project = default(project)
     try:
         if args.action == "export":
             if args.path.suffix.lower() != ".qdc":
@@ -98,11 +107,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                       f"tools look for: {command('codebook', 'export', args.path.with_suffix('.qdc'))}",
                       file=sys.stderr)
                 return EXIT_UNREADABLE
-            written = export(args.path)
-            print(f"wrote {shown_path(written)}: {len(qualitative.load_codebook().codes)} themes (import it as a "
+            written = export(args.path, project=project)
+            print(f"wrote {shown_path(written)}: {len(qualitative.load_codebook(project=project).codes)} themes "
+                  "(import it as a "
                   "REFI-QDA codebook in NVivo, ATLAS.ti, MAXQDA or QualCoder)")
             return EXIT_SAME
-        result = check(args.path)
+        result = check(args.path, project=project)
     except (refiqda.ProjectError, qualitative.QualitativeDataError, OSError) as exc:
         print(f"perspectives codebook {args.action}: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE

@@ -57,9 +57,10 @@ from .escape import OUTPUT_INLINE_RULES_OFF, csv_cell_text, sanitize_html
 from .i18n import Translator
 from .ooxml import normalise_zip
 from .outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
+from .project import default
 
-ROOT = Path(__file__).resolve().parents[2]
-REFERENCE_DOCX = ROOT / "params" / "reference.docx"
+# The Word reference document (styles, page setup), from the study folder's root.
+REFERENCE_FILE = "params/reference.docx"
 # Core-property dates are fixed so that two builds of the same inputs give the same bytes.
 FIXED_DATE = dt.datetime(2021, 4, 1, 0, 0, 0)
 FIGURE_WIDTH = Cm(15.5)
@@ -71,7 +72,7 @@ PAGE_SIZES_MM = {"A4": (210, 297), "A5": (148, 210), "A3": (297, 420), "Letter":
                  "Legal": (215.9, 355.6)}
 LOGO_HEIGHT = Cm(2.2)
 
-__all__ = ["REFERENCE_DOCX", "STYLES", "build_reference", "main", "render_docx"]
+__all__ = ["REFERENCE_FILE", "STYLES", "build_reference", "main", "render_docx"]
 
 
 # --------------------------------------------------------------------------- reference document
@@ -108,7 +109,7 @@ def build_reference(path: Path | None = None) -> Path:
     caption.font.color.rgb = RGBColor(0x44, 0x44, 0x44)
     styles["Quote"].font.italic = True
     _fix_core(doc, "Reference styles for the survivors' perspectives reports")
-    target = Path(path) if path else REFERENCE_DOCX
+    target = Path(path) if path else default().path(REFERENCE_FILE)
     target.parent.mkdir(parents=True, exist_ok=True)
     raw = io.BytesIO()
     doc.save(raw)
@@ -130,7 +131,7 @@ def _fix_core(doc: Any, title: str) -> None:
 
 def _open_reference(path: Path | None) -> Any:
     """The reference document with its body emptied (only its styles and page setup are kept)."""
-    reference = Path(path) if path else REFERENCE_DOCX
+    reference = Path(path) if path else default().path(REFERENCE_FILE)
     doc = Document(str(reference)) if reference.is_file() else Document()
     body = doc.element.body
     for child in list(body):
@@ -571,7 +572,8 @@ def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | Non
         meta: what the title page states (``assemble.ReportMeta``).
         sections: ``assemble.SectionDoc`` list, in report order.
         translator: the report's language (default: ``meta.lang``).
-        reference: the reference document whose styles are used (default: ``params/reference.docx``).
+        reference: the reference document whose styles are used (default: ``params/reference.docx``
+            of the study folder around the working directory).
         outline: the figure and table numbers of the report (the assembler passes the one the
             HTML used); made here when not given.
         cover: what the cover states (:class:`perspectives.texts.Cover`); by default the

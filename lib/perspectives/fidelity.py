@@ -90,10 +90,10 @@ from typing import Any
 import pandas as pd
 
 from . import analysis, claims, fmt, qualitative, stats
-from .analysis import ALL
 from .escape import CONTENT_SECURITY_POLICY, frame_csv
 from .fmt import round_half_up
-from .study import built_reports, load_study, read_yaml, repo_root
+from .project import Project, default
+from .study import built_reports, read_yaml
 
 __all__ = [
     "CALCS",
@@ -162,17 +162,19 @@ def recorded_value(entry: Mapping[str, Any]) -> Any:
 
 # --------------------------------------------------------------------------- where values come from
 
-def read_build_values(out: Path, records: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+def read_build_values(out: Path, records: dict[str, dict[str, Any]] | None = None,
+                      project: Project | None = None) -> dict[str, Any]:
     """Recorded values of a build: ``name@REPORT`` -> value or ``WITHHELD``.
 
     ``records``, when given, receives each value's whole entry (what the audit reads).
+    ``project``: the study folder that was built (default: the one around the working directory).
 
     Only values about a report's own place are read.
 
     National reports also record the pooled figure beside their own (country ALL); those are the
     synthesis's numbers and are taken from the synthesis, so they are skipped here.
     """
-    study = load_study()
+    study = default(project).study
     found: dict[str, Any] = {}
     # Numbers do not depend on the language: a report built in several languages is read
     # in English when it was built in English, else in its first other language.
@@ -194,12 +196,12 @@ def read_build_values(out: Path, records: dict[str, dict[str, Any]] | None = Non
     return found
 
 
-def _needed_reports(bindings: Iterable[str]) -> dict[str, set[str]]:
+def _needed_reports(bindings: Iterable[str], project: Project) -> dict[str, set[str]]:
     """Report code -> analysis ids (and ``sample``) that the bindings read."""
-    specs = {k for k in analysis.load_specs() if k != "bands"}
+    specs = {k for k in analysis.load_specs(project=project) if k != "bands"}
     need: dict[str, set[str]] = {}
     for binding in bindings:
-        for name, code in _value_refs(binding):
+        for name, code in _value_refs(binding, project):
             head = name.split(".", 1)[0]
             if head in specs or head == "sample":
                 need.setdefault(code, set()).add(head)
@@ -208,23 +210,25 @@ def _needed_reports(bindings: Iterable[str]) -> dict[str, set[str]]:
 
 def collect_values(bindings: Iterable[str], data_path: str | Path | None = None,
                    failures: dict[str, str] | None = None,
-                   records: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+                   records: dict[str, dict[str, Any]] | None = None, project: Project | None = None) -> dict[str, Any]:
     """Compute in-process the recorded values the bindings need, as a build would record them.
 
     Analyses go through ``analysis.run`` and the sample flow through ``report.Section.sample_flow``
     (the functions the section notebooks call); only the analyses and reports actually referenced
     are run, which keeps a full evaluation to a few seconds. An analysis that raises is noted in
-    ``failures`` (``analysis@REPORT`` -> error) and its values stay missing.
+    ``failures`` (``analysis@REPORT`` -> error) and its values stay missing. ``project``: the
+    study folder (default: the one around the working directory).
     """
     from .report import Section
 
+    project = default(project)
     values: dict[str, Any] = {}
     failures = {} if failures is None else failures
-    need = _needed_reports(bindings)
+    need = _needed_reports(bindings, project)
     with tempfile.TemporaryDirectory() as tmp:
         for code in sorted(need):
             section = Section("methods", country=code, data_path=str(data_path) if data_path else None,
-                              output_dir=str(Path(tmp) / code))
+                              output_dir=str(Path(tmp) / code), project=project)
             for analysis_id in sorted(need[code]):
                 if analysis_id == "sample":
                     # Outside a notebook IPython's display prints object reprs; nothing of it is wanted.
@@ -258,6 +262,24 @@ class Context:
     _cache: dict[str, Any] = field(default_factory=dict)
     records: dict[str, dict[str, Any]] = field(default_factory=dict)  # name@REPORT -> its values.json entry
     shown: dict[str, Any] = field(default_factory=dict)  # what the claim being judged shows (for the audit)
+    project: Project | None = None  # the study folder (None: the one around the working directory)
+
+    def __post_init__(self) -> None:
+        self.project = default(self.project)
+
+    @property
+    def synthesis(self) -> str:
+        """The code of the report of every country together."""
+        return self.study.synthesis_code
+
+    @property
+    def study(self):
+        """The study."""
+        return self.project.study
+
+    def items(self, binding: str) -> claims.Comparison:
+        """The items a comparison binding compares, its universes (``@countries``) this study's."""
+        return claims.comparison_items(binding, lambda name: claims.universe(name, self.project))
 
     def value(self, name: str, code: str) -> Any:
         """The recorded value ``name`` of report ``code``.
@@ -292,7 +314,7 @@ class Context:
         if "survey" not in self._cache:
             from .report import survey_data  # the loader (and cache) the report sections use
 
-            self._cache["survey"] = survey_data(str(self.data_path) if self.data_path else None)
+            self._cache["survey"] = survey_data(str(self.data_path) if self.data_path else None, None, self.project)
         return self._cache["survey"]
 
     @property
@@ -300,7 +322,7 @@ class Context:
         """The theme codebook, read once."""
         # Loaded once: count_target would otherwise read and validate it for every claim.
         if "codebook" not in self._cache:
-            self._cache["codebook"] = qualitative.load_codebook()
+            self._cache["codebook"] = qualitative.load_codebook(project=self.project)
         return self._cache["codebook"]
 
     @property
@@ -308,7 +330,8 @@ class Context:
         """The conversation participants, read once."""
         if "participants" not in self._cache:
             source = qualitative.participants_source(self.conversations_path)
-            self._cache["participants"] = qualitative.load_participants(source, codebook=self.codebook)
+            self._cache["participants"] = qualitative.load_participants(source, codebook=self.codebook,
+                                                                        project=self.project)
         return self._cache["participants"]
 
     @property
@@ -316,14 +339,15 @@ class Context:
         """The coded conversation segments, read once."""
         if "conversations" not in self._cache:
             self._cache["conversations"] = qualitative.load_conversations(
-                self.conversations_path, codebook=self.codebook, participants=self.participants)
+                self.conversations_path, codebook=self.codebook, participants=self.participants, project=self.project)
         return self._cache["conversations"]
 
     @property
     def counts(self) -> dict[str, qualitative.CountTarget]:
         """The printed conversation counts by id, read once."""
         if "counts" not in self._cache:
-            self._cache["counts"] = {t.id: t for t in qualitative.load_counts(codebook=self.codebook)}
+            self._cache["counts"] = {t.id: t for t in qualitative.load_counts(codebook=self.codebook,
+                                                                              project=self.project)}
         return self._cache["counts"]
 
 
@@ -331,8 +355,8 @@ class Context:
 
 def _crosstab_mask(ctx: Context, question: str, option: str | None, by: str) -> Any:
     """The mask of a crosstab over every eligible respondent, as a notebook's ``crosstab`` publishes it."""
-    query = _question_spec(question).get("population")
-    mask = analysis.breakdown_mask(ctx.survey, question, option, by, query, ALL)
+    query = _question_spec(question, ctx.project).get("population")
+    mask = analysis.breakdown_mask(ctx.survey, question, option, by, query, ctx.synthesis)
     ctx.show_mask(mask)
     return mask
 
@@ -383,7 +407,7 @@ def _calc_mean_product(ctx: Context, arg: str) -> float:
 
 
 def _calc_countries_in_region(ctx: Context, arg: str) -> int:
-    return sum(c.region == arg for c in load_study().countries)
+    return sum(c.region == arg for c in ctx.study.countries)
 
 
 def _calc_conversation_countries(ctx: Context, arg: str) -> int:
@@ -391,7 +415,7 @@ def _calc_conversation_countries(ctx: Context, arg: str) -> int:
 
 
 def _calc_languages(ctx: Context, arg: str) -> int:
-    languages = load_study().languages
+    languages = ctx.study.languages
     return len(languages) if arg == "all" else sum(code != arg for code in languages)
 
 
@@ -406,7 +430,7 @@ def _calc_options(ctx: Context, arg: str) -> int:
 
 
 def _calc_recommendations(ctx: Context, arg: str) -> int:
-    groups = qualitative.load_recommendations(codebook=ctx.codebook)
+    groups = qualitative.load_recommendations(codebook=ctx.codebook, project=ctx.project)
     if arg == "groups":
         return len(groups)
     if arg == "all":
@@ -420,7 +444,7 @@ _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augu
 
 def _calc_fieldwork_month(ctx: Context, arg: str) -> int:
     # params/study.yml states the fieldwork as "<Month> to <Month> <year> (survey); ...".
-    survey_part = str(load_study().raw["study"]["fieldwork"]).split(";")[0].lower()
+    survey_part = str(ctx.study.raw["study"]["fieldwork"]).split(";")[0].lower()
     named = sorted((survey_part.find(m), _MONTHS.index(m) + 1) for m in _MONTHS if m in survey_part)
     months = [number for _, number in named]
     if len(months) < 2:
@@ -432,9 +456,9 @@ def _args(arg: str) -> list[str]:
     return [part.strip() for part in arg.split(",")]
 
 
-def _question_spec(question: str) -> dict[str, Any]:
+def _question_spec(question: str, project: Project) -> dict[str, Any]:
     """The first analysis of ``params/analyses.yml`` asked on ``question`` (its population applies)."""
-    for analysis_id, spec in analysis.load_specs().items():
+    for analysis_id, spec in analysis.load_specs(project=project).items():
         if analysis_id != "bands" and spec.get("question") == question:
             return spec
     raise LookupError(f"no analysis asks {question!r}")
@@ -450,7 +474,8 @@ def _calc_multi_share(ctx: Context, arg: str) -> float:
     # Share (percent) of respondents ticking one option, in a subgroup (column=value or column!=value).
     question, option, *where = _args(arg)
     if not where:
-        mask = analysis.option_mask(ctx.survey, question, option, _question_spec(question).get("population"))
+        mask = analysis.option_mask(ctx.survey, question, option,
+                                    _question_spec(question, ctx.project).get("population"))
         ctx.show_mask(mask)
         share = mask.share(f"{analysis.POOLED}|yes")
         if share is None:
@@ -476,7 +501,7 @@ def _calc_single_chi2(ctx: Context, arg: str) -> dict[str, float]:
 
 def _calc_anova(ctx: Context, arg: str) -> dict[str, float]:
     # The one-way ANOVA by country of an analysis that records its country means but no test.
-    spec = analysis.spec(arg.strip())
+    spec = analysis.spec(arg.strip(), ctx.project)
     rows = analysis.population(ctx.survey.eligible, spec.get("population"))
     return _test_dict(stats.anova_oneway(pd.to_numeric(rows[spec["question"]], errors="coerce"), rows["country"]))
 
@@ -490,7 +515,8 @@ def _calc_child_gender_tests(ctx: Context, arg: str) -> dict[str, Any]:
     for option in ctx.survey.instrument.codes(girls):
         cells, masks = {}, []
         for question in (girls, boys):
-            mask = analysis.option_mask(ctx.survey, question, option, _question_population(question), True)
+            mask = analysis.option_mask(ctx.survey, question, option, _question_population(question, ctx.project),
+                                        True)
             ctx.show_mask(mask)
             masks.append(mask)
             if not (mask.shown("*|yes") and mask.shown("*|*")):
@@ -501,25 +527,25 @@ def _calc_child_gender_tests(ctx: Context, arg: str) -> dict[str, Any]:
     return {**_test_dict(test), "what": f"smallest p: {option}"}
 
 
-def _question_population(question: str) -> str | None:
+def _question_population(question: str, project: Project) -> str | None:
     """The population a compared question is asked of (the compare_multi analysis that holds it)."""
-    for analysis_id, spec in analysis.load_specs().items():
+    for analysis_id, spec in analysis.load_specs(project=project).items():
         if analysis_id != "bands" and spec.get("kind") == "compare_multi":
             for group, name in spec["questions"].items():
                 if name == question:
                     return spec["populations"][group]
-    return _question_spec(question).get("population")
+    return _question_spec(question, project).get("population")
 
 
 def _calc_significant_share(ctx: Context, arg: str) -> float:
     # Of the options an analysis shows (its top k by the pooled count), crossed with each
     # grouping, the share (percent) of chi-squares with p < .05; withheld if any test is.
     question, groupings = _args(arg)
-    query = _question_spec(question).get("population")
+    query = _question_spec(question, ctx.project).get("population")
     codes = ctx.survey.instrument.codes(question)
     pooled = {c: analysis.option_mask(ctx.survey, question, c, query) for c in codes}
     counts = pd.Series({c: m.layout.value("*|yes") for c, m in pooled.items()})
-    top = _question_spec(question).get("top")
+    top = _question_spec(question, ctx.project).get("top")
     options = list(counts.sort_values(ascending=False, kind="stable").index[:top])
     tests = [_crosstab_test(ctx, question, option, by) for option in options for by in groupings.split("+")]
     return 100.0 * sum(t["p"] < ALPHA for t in tests) / len(tests)
@@ -529,15 +555,16 @@ def _ad_hoc_count(ctx: Context, spec: str) -> int:
     """Participants an ad-hoc ``CountTarget`` written ``KIND[:TARGET][@ISO3]`` counts."""
     what, _, country = spec.partition("@")
     kind, _, target = what.partition(":")
-    count_target = qualitative.CountTarget(id=spec, country=country or ALL, kind=kind, count=0, out_of=0,
+    count_target = qualitative.CountTarget(id=spec, country=country or ctx.synthesis, kind=kind, count=0, out_of=0,
                                            paraphrase="", line=0, target=target)
-    return int(qualitative.count_target(count_target, ctx.conversations, ctx.participants, codebook=ctx.codebook))
+    return int(qualitative.count_target(count_target, ctx.conversations, ctx.participants, codebook=ctx.codebook,
+                                        project=ctx.project))
 
 
 def _participants_with(ctx: Context, spec: str) -> tuple[int, int]:
     """(participants counted by ``KIND:TARGET[@ISO3]``, participants in that place)."""
-    place = spec.partition("@")[2] or ALL
-    people = ctx.participants if place == ALL else ctx.participants[ctx.participants["country"] == place]
+    place = spec.partition("@")[2] or ctx.synthesis
+    people = ctx.participants if place == ctx.synthesis else ctx.participants[ctx.participants["country"] == place]
     return _ad_hoc_count(ctx, spec), len(people)
 
 
@@ -563,12 +590,12 @@ def _shown_count(ctx: Context, spec: str, count: int, people: int) -> None:
 
     what, _, place = spec.partition("@")
     kind, _, target = what.partition(":")
-    place = place or ALL
+    place = place or ctx.synthesis
     if kind == "theme":
         key = f"themes.{target}.n@{place}"
         if ctx.values.get(key) is WITHHELD:
             raise Withheld(key)
-    t = settings().threshold
+    t = settings(project=ctx.project).threshold
     if count not in (0, people) and not t <= count <= people - t:
         raise Withheld(f"count:{spec}")
     ctx.show_count(what, place, count, people)
@@ -576,7 +603,7 @@ def _shown_count(ctx: Context, spec: str, count: int, people: int) -> None:
 
 def _calc_countries_with(ctx: Context, arg: str) -> float:
     # Share (percent) of the countries that held conversations where at least one participant is counted.
-    places = claims.universe("@conversation_countries")
+    places = claims.universe("@conversation_countries", ctx.project)
     return 100.0 * sum(_participants_with(ctx, f"{arg}@{code}")[0] > 0 for code in places) / len(places)
 
 
@@ -633,12 +660,12 @@ def _arith(node: ast.AST, refs: Mapping[str, Any]) -> Any:
     raise ValueError(f"unsupported expression element {ast.dump(node)[:60]}")
 
 
-def _value_refs(binding: str) -> list[tuple[str, str]]:
-    """(name, report) pairs of recorded values a binding reads."""
+def _value_refs(binding: str, project: Project) -> list[tuple[str, str]]:
+    """(name, report) pairs of recorded values a binding reads (``@countries`` and the like: the project's)."""
     if binding.startswith(("each(", "items(")):
-        comparison = claims.comparison_items(binding)
+        comparison = claims.comparison_items(binding, lambda name: claims.universe(name, project))
         bound = [b for _, b in comparison.items] + ([comparison.test] if comparison.test else [])
-        return [ref for b in bound for ref in _value_refs(b)]
+        return [ref for b in bound for ref in _value_refs(b, project)]
     kind, _, body = binding.partition(":")
     if kind == "value":
         m = _NAME_AT.match(body)
@@ -653,9 +680,9 @@ def _value_refs(binding: str) -> list[tuple[str, str]]:
     return []
 
 
-def _fact(spec: str) -> Any:
+def _fact(spec: str, project: Project) -> Any:
     file, _, key = spec.partition("#")
-    node: Any = read_yaml(repo_root() / file)
+    node: Any = read_yaml(project.path(file))
     for part in key.split("."):
         node = node[part]
     if isinstance(node, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", node):
@@ -701,12 +728,13 @@ def resolve(binding: str, ctx: Context) -> Any:
                 _shown_count(ctx, body, count, people)
             return count
         target = ctx.counts[body.split("/", 1)[1]]
-        count = qualitative.count_target(target, ctx.conversations, ctx.participants, codebook=ctx.codebook)
+        count = qualitative.count_target(target, ctx.conversations, ctx.participants, codebook=ctx.codebook,
+                                         project=ctx.project)
         if target.kind != "participants":
-            spec = f"{target.kind}:{target.target}@{target.country}" if target.country != ALL \
+            spec = f"{target.kind}:{target.target}@{target.country}" if target.country != ctx.synthesis \
                 else f"{target.kind}:{target.target}"
             _shown_count(ctx, spec, count, _participants_with(ctx, f"participants@{target.country}")[1]
-                         if target.country != ALL else len(ctx.participants))
+                         if target.country != ctx.synthesis else len(ctx.participants))
         return count
     if kind == "range":
         parts = body.split(":")
@@ -719,7 +747,7 @@ def resolve(binding: str, ctx: Context) -> Any:
         low, high = qualitative.observed_range(people, column, country or None)
         return low if end == "min" else high
     if kind == "fact":
-        return _fact(body)
+        return _fact(body, ctx.project)
     if kind == "calc":
         m = re.fullmatch(r"([a-z_0-9]+)(?:\((.*)\))?", body)
         if not m or m.group(1) not in CALCS:
@@ -753,17 +781,19 @@ def _g(x: float, digits: int) -> str:
     return f"{round_half_up(float(x), digits):.{digits}f}"
 
 
-def published_text(row: Mapping[str, Any], printed: Mapping[str, tuple[float, float, str]] | None = None) -> str:
+def published_text(row: Mapping[str, Any], printed: Mapping[str, tuple[float, float, str]] | None = None,
+                   project: Project | None = None) -> str:
     """The printed quantity as a compact string.
 
     For a comparison: what it asserts and the printed values of its items (``printed``:
-    ``claims.printed_intervals``).
+    ``claims.printed_intervals``). ``project``: the study folder whose universes a binding
+    names (default: the one around the working directory).
     """
     kind, prec = str(row["kind"]), _prec(row)
     if kind in {"order", "extreme"}:
         if str(row["binding"]).startswith("none:"):
             return str(row["expected"]) or "(no measure named)"
-        items = claims.comparison_items(str(row["binding"])).items
+        items = claims.comparison_items(str(row["binding"]), lambda name: claims.universe(name, project)).items
         known = [f"{name} {claims.interval_text(printed[b])}" for name, b in items if printed and b in printed]
         return str(row["expected"]) + (f" (printed: {', '.join(known)})" if known else "")
     if kind == "quantifier":
@@ -916,13 +946,14 @@ def _number(value: Any) -> float:
 
 def _rank_outcome(row: Mapping[str, Any], ctx: Context) -> Outcome:
     """Judge an ``order`` or ``extreme`` claim; the text lists the published items, largest first."""
-    ranking = claims.parse_expected(str(row["kind"]), str(row["expected"]))
-    comparison = claims.comparison_items(str(row["binding"]))
+    wording = claims.load_wording(project=ctx.project)
+    ranking = claims.parse_expected(str(row["kind"]), str(row["expected"]), wording)
+    comparison = ctx.items(str(row["binding"]))
     digits = _prec(row)
     values: dict[str, float] = {}
     for name, bound in comparison.items:
         values[name] = _number(resolve(bound, ctx))  # a withheld item makes the whole claim withheld
-    tolerance = claims.load_wording().almost_equal_points
+    tolerance = wording.almost_equal_points
     pairs = claims.ranked_pairs(ranking, comparison.names)
     judged = [(a, op, b, _pair_status(values[a], op, values[b], digits, tolerance)) for a, op, b in pairs]
     status = _worst(j[3] for j in judged)
@@ -956,7 +987,7 @@ def _no_difference_outcome(row: Mapping[str, Any], ctx: Context) -> Outcome:
 
 
 def _quantifier_outcome(row: Mapping[str, Any], ctx: Context) -> Outcome:
-    q = claims.parse_expected("quantifier", str(row["expected"]))
+    q = claims.parse_expected("quantifier", str(row["expected"]), claims.load_wording(project=ctx.project))
     got = resolve(str(row["binding"]), ctx)
     points = [_number(x) for x in (got if isinstance(got, list) else [got])]
     digits = _prec(row)
@@ -1006,14 +1037,16 @@ def _join(*parts: str) -> str:
 
 def evaluate(values: Mapping[str, Any] | None = None, *, out: str | Path | None = None,
              data_path: str | Path | None = None, conversations_path: str | Path | None = None,
-             claims_path: str | Path | None = None) -> pd.DataFrame:
+             claims_path: str | Path | None = None, project: Project | None = None) -> pd.DataFrame:
     """Evaluate every claim; columns ``COLUMNS`` in registry order.
 
     ``values``: recorded values (``name@REPORT`` -> value) to use. Without them, a build's
     ``values.json`` under ``out`` is read when there is one and whatever the bindings need that
     it lacks is computed in-process from ``data_path`` (default: the embedded synthetic export).
+    ``project``: the study folder (default: the one around the working directory).
     """
-    table = claims.load_claims(claims_path)
+    project = default(project)
+    table = claims.load_claims(claims_path, project=project)
     bindings = [b for b in table["binding"] if b]
     unbound = table.loc[table["binding"] == "", "claim_id"].tolist()
     if unbound:
@@ -1021,18 +1054,18 @@ def evaluate(values: Mapping[str, Any] | None = None, *, out: str | Path | None 
     failures: dict[str, str] = {}
     records: dict[str, dict[str, Any]] = {}
     if values is None:
-        found = read_build_values(Path(out), records) if out is not None else {}
-        missing = [b for b in bindings if any(f"{n}@{c}" not in found for n, c in _value_refs(b))]
-        computed = collect_values(missing, data_path, failures, records) if missing else {}
+        found = read_build_values(Path(out), records, project) if out is not None else {}
+        missing = [b for b in bindings if any(f"{n}@{c}" not in found for n, c in _value_refs(b, project))]
+        computed = collect_values(missing, data_path, failures, records, project) if missing else {}
         values = {**computed, **found}
-    ctx = Context(dict(values), data_path, conversations_path, failures, records=records)
+    ctx = Context(dict(values), data_path, conversations_path, failures, records=records, project=project)
     shown: dict[str, dict[str, Any]] = {}
     inconsistent = _inconsistencies(table)
     printed = claims.printed_intervals(table)
     rows = []
     for _, row in table.iterrows():
         binding = str(row["binding"])
-        published = published_text(row, printed)
+        published = published_text(row, printed, project)
         registry_note = str(row["note"])
         head = (row["claim_id"], row["section"], row["kind"], published)
         ctx.shown = {}
@@ -1163,7 +1196,8 @@ def _html(result: pd.DataFrame, paraphrases: Mapping[str, str]) -> str:
     return "\n".join(parts)
 
 
-def write_report(result: pd.DataFrame, out: str | Path, claims_path: str | Path | None = None) -> Path:
+def write_report(result: pd.DataFrame, out: str | Path, claims_path: str | Path | None = None,
+                 project: Project | None = None) -> Path:
     """Write ``<out>/fidelity/claims.csv``, ``index.html`` and ``claims.disclosure.json``; returns the folder.
 
     ``claims.disclosure.json`` lists, for each claim shown with a value or a verdict, the
@@ -1178,14 +1212,17 @@ def write_report(result: pd.DataFrame, out: str | Path, claims_path: str | Path 
     (folder / "claims.disclosure.json").write_text(
         json.dumps([{"claim_id": cid, **described[cid]} for cid in result["claim_id"] if cid in described],
                    indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    table = claims.load_claims(claims_path)
+    table = claims.load_claims(claims_path, project=project)
     paraphrases = dict(zip(table["claim_id"], table["paraphrase"], strict=True))
     (folder / "index.html").write_text(_html(result, paraphrases), encoding="utf-8")
     return folder
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``perspectives fidelity [--out DIR] [--data PATH] [--conversations PATH]``."""
+def main(argv: Sequence[str] | None = None, project: Project | None = None) -> int:
+    """``perspectives fidelity [--out DIR] [--data PATH] [--conversations PATH]`` on ``project``.
+
+    ``project``: the study folder (default: the one around the working directory).
+    """
     parser = argparse.ArgumentParser(prog="perspectives fidelity",
                                      description="Compare the regenerated values with the published claims.")
     parser.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR",
@@ -1193,11 +1230,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, metavar="PATH", help="survey export (default: the embedded data)")
     parser.add_argument("--conversations", type=Path, metavar="PATH", help="conversations file")
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    result = evaluate(out=args.out, data_path=args.data, conversations_path=args.conversations)
-    folder = write_report(result, args.out)
+    project = default(project)
+    result = evaluate(out=args.out, data_path=args.data, conversations_path=args.conversations, project=project)
+    folder = write_report(result, args.out, project=project)
     from perspectives.assemble import write_index
 
-    write_index(args.out, load_study())  # the reports' index links the fidelity page
+    write_index(args.out, project.study)  # the reports' index links the fidelity page
     totals = summarise(result).loc["all"]
     r = rates(result)
     w = withheld_counts(result)
@@ -1206,7 +1244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{r['computable']} computable; {w['withheld']} withheld, with no verdict", file=sys.stderr)
     from .audit import audit_outputs
 
-    findings = audit_outputs(args.out)
+    findings = audit_outputs(args.out, int(project.study.disclosure["threshold"]))
     for finding in findings:
         print(f"perspectives fidelity: disclosure audit: {finding}", file=sys.stderr)
     return 1 if findings else 0

@@ -26,7 +26,7 @@ from typing import Any
 
 from .files import write_atomic
 from .hashing import git_blob_id, notebook_hash_bytes
-from .study import load_study, repo_root
+from .study import Study, repo_root
 
 PACKAGES = ("perspectives", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib", "papermill",
             "nbconvert", "nbformat", "ipykernel", "pyxform", "python-docx")
@@ -152,15 +152,24 @@ def loss_line(folders: list[Path]) -> str | None:
             f"{len(losses)} report(s)")
 
 
-def provenance(code: str, stamps: list[dict[str, Any]], folder: Path | None = None) -> dict[str, Any]:
-    """Everything that built one report, from its runs' stamps (and, given its folder, its loss)."""
+def provenance(code: str, stamps: list[dict[str, Any]], folder: Path | None = None,
+               study: Study | None = None) -> dict[str, Any]:
+    """Everything that built one report, from its runs' stamps (and, given its folder, its loss).
+
+    ``study``: the report's study, whose disclosure settings are recorded (default: the one
+    around the working directory).
+    """
     inputs: dict[tuple[str, str, str], None] = {}
     for stamp in stamps:
         for item in stamp.get("inputs", []):
             inputs[(item["role"], item["name"], item["sha256"])] = None
     # Read from the study file directly: importing the disclosure module would pull in
     # pandas and scipy, seconds that a no-change build must not pay.
-    cfg = load_study().disclosure
+    if study is None:
+        from .project import default
+
+        study = default().study
+    cfg = study.disclosure
     # whole numbers already: params/study.yml is validated where it is read (perspectives.config)
     disclosure: dict[str, Any] = {"threshold": cfg["threshold"], "reliability_min_n": cfg["reliability_min_n"]}
     counted = disclosure_loss(folder)

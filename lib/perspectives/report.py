@@ -9,8 +9,9 @@ Purpose
     key number.
 
 Inputs
-    The notebook's parameters: ``country`` (ISO3 or ALL), ``lang``, ``data_path``,
-    ``conversations_path``, ``output_dir``, ``id_column``. Fixed strings (headings, captions, table words,
+    The notebook's parameters: ``country`` (ISO3 or the synthesis code, ALL), ``lang``, ``data_path``,
+    ``conversations_path``, ``output_dir``, ``id_column``, ``project`` (the study folder: the
+    build gives it; None takes the one around the notebook's working directory). Fixed strings (headings, captions, table words,
     narrative templates) go through :class:`perspectives.i18n.Translator` for ``lang``;
     answer and question labels come from the XLSForm's column of that language.
 
@@ -31,7 +32,6 @@ import json
 import os
 import string
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,36 +40,42 @@ import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
 from . import alttext, analysis, disclosure, figures, fmt, i18n
-from .analysis import ALL
 from .escape import frame_csv, markdown_fields
 from .escape import markdown_text as md
-from .study import load_grid, load_study, repo_root, report_folder
+from .project import Project, default, project_of
+from .study import Grid, report_folder
 
 
-def _subset_theme_matrix(conversations: pd.DataFrame, codebook: Any) -> pd.DataFrame:
+def _subset_theme_matrix(conversations: pd.DataFrame, codebook: Any, project: Project) -> pd.DataFrame:
     """Participants raising each theme (every level) by country, once per conversations frame."""
     from . import qualitative
 
     return analysis.cached_for_frame(conversations, "themes", "matrix",
-                            lambda: qualitative.theme_matrix(conversations, codebook, level=None))
+                                     lambda: qualitative.theme_matrix(conversations, codebook, level=None,
+                                                                      project=project))
 
 
-@lru_cache(maxsize=4)
-def survey_data(data_path: str | None, id_column: str | None = None):
-    """The validated survey (``readers.SurveyData``) of an export, read once per process.
+def survey_data(data_path: str | None, id_column: str | None = None, project: Project | None = None):
+    """The validated survey (``readers.SurveyData``) of an export, read once per version of the file.
 
     Args:
-        data_path: the export, or None for the embedded one.
+        data_path: the export, or None for the study's embedded one.
         id_column: its respondent id column, or None for the reader's rule.
+        project: the study folder, which keeps the survey (default: the one around the working directory).
     """
     from .readers import load_survey
 
-    return load_survey(data_path, id_column=id_column or None)
+    project = default(project)
+    path = Path(data_path) if data_path else project.path(project.study.data["survey"])
+    return project.cached("survey", (str(data_path or ""), id_column or None),
+                          lambda: load_survey(data_path, id_column=id_column or None, project=project),
+                          [path, project.study_file, project.instrument_sources / "survey.csv",
+                           project.instrument_sources / "choices.csv"], keep=4)
 
 
 def warm_up(data_path: str | None = None, conversations_path: str | None = None, lang: str = "en",
             id_column: str = "", countries: list[str] | None = None, decisions: str | None = None,
-            gazetteer: bool = True) -> None:
+            gazetteer: bool = True, project: str | None = None) -> None:
     """Load once what every section run loads first, in a process that then forks the runs.
 
     The build's fork server calls this before forking: each run then starts with the study's
@@ -81,35 +87,39 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     ``decisions`` is a file of the small-cell rule's results a previous build saved: read
     first, rewritten with the results of this warm-up (see ``disclosure.load_decisions``).
     ``gazetteer``: whether runs due will screen excerpts (the synthesis, or a country that
-    held conversations): the screen's place names are then read here, once.
+    held conversations): the screen's place names are then read here, once. ``project``: the
+    study folder of the runs (the one its runs open with :meth:`Project.at`); None takes the
+    one around the working directory.
     """
     import io
 
     from . import disclosure, qualitative, screen
 
-    load_study()
-    load_grid()
-    analysis.load_specs()
-    disclosure.settings()
-    i18n.Translator(lang)
-    survey = survey_data(str(data_path) if data_path else None, id_column or None)
-    qualitative.load_conversations(conversations_path)
+    study_folder = project_of(project)
+    study = study_folder.study
+    _ = study_folder.grid
+    analysis.load_specs(project=study_folder)
+    disclosure.settings(project=study_folder)
+    i18n.Translator(lang, project=study_folder)
+    figures.use_theme(study_folder)
+    survey = survey_data(str(data_path) if data_path else None, id_column or None, study_folder)
+    qualitative.load_conversations(conversations_path, project=study_folder)
     # The identifying-details screen's gazetteer (a 16 MB JSON file, ~0.5 s) once, not per run.
     if gazetteer:
-        screen.warm_up()
+        screen.warm_up(study)
     # Drawing one small figure loads the fonts and the text layout machinery.
     fig = figures.share_bars(pd.DataFrame({"warm-up": [50.0]}, index=["warm-up"]), "warm-up")
     fig.savefig(io.BytesIO(), format="png")
     figures.plt.close(fig)
     # Last: a population query that does not fit the data fails here, after the rest is warm.
-    analysis.warm_subsets(survey.eligible, [c.iso3 for c in load_study().countries]
-                          if countries is None else list(countries))
+    analysis.warm_subsets(survey.eligible, [c.iso3 for c in study.countries]
+                          if countries is None else list(countries), study_folder)
     # Every question's mask (the one pattern of withheld cells its tables share) once, for all runs.
     if decisions:
         disclosure.load_decisions(decisions)
     analysis.warm_masks(survey, workers=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                         else os.cpu_count() or 1)
-    sample_mask(survey, load_study())  # every methods run's sample flow
+    sample_mask(survey, study)  # every methods run's sample flow
     if decisions:
         disclosure.save_decisions(decisions)
 
@@ -150,14 +160,17 @@ def sample_mask(survey, study) -> disclosure.Mask:
         counts = pd.DataFrame(columns).reindex(categories).fillna(0).astype(int)
         published = [f"{p}|eligible" for p in [*places, "*"]]
         lay = disclosure.layout("sample", counts, groups={"disqualified": criteria}, published=published)
-        return disclosure.suppress(lay)
+        return disclosure.suppress(lay, rules=disclosure.settings(project=analysis.survey_project(survey)))
 
     return analysis.cached_for_frame(eligible, "mask", "sample", compute)
 
 
-def runs_before(section: str) -> set[str]:
-    """The sections ``params/grid.yml`` runs before ``section``: its ``after``, and theirs."""
-    grid = {s.id: s for s in load_grid().sections}
+def runs_before(section: str, grid: Grid | None = None) -> set[str]:
+    """The sections the grid runs before ``section``: its ``after``, and theirs.
+
+    ``grid``: the run grid (default: that of the study folder around the working directory).
+    """
+    grid = {s.id: s for s in (grid or default().grid).sections}
     before: set[str] = set()
     todo = list(grid[section].after)
     while todo:
@@ -192,7 +205,8 @@ class Upstream:
 NOTHING_UPSTREAM = Upstream(values=[], shown={}, reliability=False)
 
 
-def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable[str]) -> Upstream:
+def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable[str],
+                  grid: Grid | None = None) -> Upstream:
     """The one way a run reads other sections' outputs: finished runs the build ran before it.
 
     A section's run reads only the run folders of the sections ``params/grid.yml`` lists in
@@ -206,6 +220,7 @@ def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable
         section: the id of the section reading.
         report: the report's code, for the messages.
         reads: the ids of the sections it reads.
+        grid: the run grid (default: that of the study folder around the working directory).
 
     Returns:
         An :class:`Upstream` of those runs.
@@ -214,8 +229,9 @@ def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable
         UpstreamError: a section read is not run before this one (name it in ``after``), or
             it has no finished run in ``sections_dir`` (build it first).
     """
-    grid = {s.id: s for s in load_grid().sections}
-    before = runs_before(section)
+    grid = grid or default().grid
+    before = runs_before(section, grid)
+    grid = {s.id: s for s in grid.sections}
     reads = [s.id for s in grid.values() if s.id in set(reads)]
     undeclared = [name for name in reads if name not in before]
     if undeclared:
@@ -246,22 +262,41 @@ def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable
 class Section:
     """One run of one section notebook for one report."""
 
-    def __init__(self, section: str, country: str = ALL, lang: str = "en", data_path: str | None = None,
-                 conversations_path: str | None = None, output_dir: str | None = None, id_column: str = "") -> None:
-        self.study = load_study()
-        known = {c.iso3 for c in self.study.countries} | {ALL}
+    def __init__(self, section: str, country: str | None = None, lang: str = "en", data_path: str | None = None,
+                 conversations_path: str | None = None, output_dir: str | None = None, id_column: str = "",
+                 project: Project | str | None = None) -> None:
+        """Start the run of ``section`` for the report ``country``.
+
+        Args:
+            section: the section's id in the grid.
+            country: an ISO3 code, or the synthesis code (None: the synthesis).
+            lang: the report's language.
+            data_path: a survey export (None: the study's embedded one).
+            conversations_path: a conversations file (None: the study's embedded one).
+            output_dir: the run's folder (None: ``outputs/scratch/<report>/<section>`` of the study folder).
+            id_column: the export's id column ("": the reader's rule).
+            project: the study folder (a folder, as the notebook's parameter gives it, or a
+                :class:`perspectives.project.Project`); None takes the one around the
+                working directory.
+        """
+        self.project = project_of(project)
+        self.study = self.project.study
+        self.synthesis = self.study.synthesis_code
+        country = self.synthesis if country is None else country
+        known = {c.iso3 for c in self.study.countries} | {self.synthesis}
         if country not in known:
             raise ValueError(f"unknown country {country!r}; use one of {sorted(known)}")
-        sections = {s.id: s for s in load_grid().sections}
+        sections = {s.id: s for s in self.project.grid.sections}
         if section not in sections:
             raise ValueError(f"unknown section {section!r}; known: {sorted(sections)}")
         self.section, self.country, self.lang = section, country, lang
-        self.t = i18n.Translator(lang)
+        figures.use_theme(self.project)
+        self.t = i18n.Translator(lang, project=self.project)
         self.title = self.t(sections[section].title)
         self.data_path = data_path
         self.id_column = id_column or None  # the export's id column (--id-column); None: the reader's rule
         self.conversations_path = conversations_path
-        default_dir = repo_root() / "outputs" / "scratch" / report_folder(country) / section
+        default_dir = self.project.outputs / "scratch" / report_folder(country, self.study) / section
         self.output_dir = Path(output_dir) if output_dir else default_dir
         self.output_dir.mkdir(parents=True, exist_ok=True)
         self.values: list[dict[str, Any]] = []
@@ -274,7 +309,7 @@ class Section:
         # Country names from CLDR in the report's language (the study's English names in
         # English); the pooled picture named with the study's count in the language's own words.
         self.names = {c.iso3: self.t.country(c.iso3) for c in self.study.countries}
-        self.names[ALL] = self.t.plural("All {count} countries", len(self.study.countries))
+        self.names[self.synthesis] = self.t.plural("All {count} countries", len(self.study.countries))
         self._pooled_place = self.t.plural("the {count} countries", len(self.study.countries))
         self._pooled_checked = False
         self._upstream: Upstream | None = None
@@ -283,13 +318,13 @@ class Section:
     @property
     def survey(self):
         """The validated survey (eligible completes, exclusion log, source stamp)."""
-        survey = survey_data(str(self.data_path) if self.data_path else None, self.id_column)
+        survey = survey_data(str(self.data_path) if self.data_path else None, self.id_column, self.project)
         if not self._pooled_checked:
             # A partner's export may hold one country only: the pooled column then says what
             # it pools instead of claiming every country of the study.
             present = sorted(set(survey.eligible["country"]))
             if set(present) != {c.iso3 for c in self.study.countries}:
-                self.names[ALL] = self.t("All countries in the data ({n})", n=len(present))
+                self.names[self.synthesis] = self.t("All countries in the data ({n})", n=len(present))
                 self._pooled_place = self.t("the countries in the data")
             self._pooled_checked = True
         return survey if self.t.is_default else i18n.LocalisedSurvey(survey, self.t)
@@ -297,12 +332,12 @@ class Section:
     @property
     def place(self) -> str:
         """How the narrative names the report's population."""
-        return self._pooled_place if self.country == ALL else self.names[self.country]
+        return self._pooled_place if self.country == self.synthesis else self.names[self.country]
 
     @property
     def is_synthesis(self) -> bool:
         """Whether this run is the synthesis (all countries pooled)."""
-        return self.country == ALL
+        return self.country == self.synthesis
 
     # ------------------------------------------------------------------ display
     def header(self) -> None:
@@ -319,7 +354,7 @@ class Section:
     def _conversations_held(self) -> bool:
         from . import qualitative
 
-        return qualitative.has_conversations(None if self.is_synthesis else self.country)
+        return qualitative.has_conversations(None if self.is_synthesis else self.country, project=self.project)
 
     def texts(self, upstream: Upstream = NOTHING_UPSTREAM):
         """The report's fixed texts (``params/report_texts.yml``) in its language, filled for it.
@@ -338,23 +373,23 @@ class Section:
 
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
         date = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date() if epoch else None
-        settings = disclosure.settings()
+        settings = disclosure.settings(project=self.project)
         values = upstream.values
-        own = ALL if self.is_synthesis else self.country
+        own = self.synthesis if self.is_synthesis else self.country
         conditions = texts.report_conditions(
             national=not self.is_synthesis, conversations=self._conversations_held,
-            pooled=summary.pooled_beside(values, own, ALL), countries=len(self.study.countries),
+            pooled=summary.pooled_beside(values, own, self.synthesis), countries=len(self.study.countries),
             tests=summary.prints_a_test(values, own), reliability=upstream.reliability)
         if texts.synthetic_survey(self.data_path, self.study):
             conditions.add("synthetic")
         report = texts.Texts(self.t, texts.report_fields(self.study, self.t, own, place=self.place, date=date),
                              conditions)
         texts.with_partners(report, self.study)
-        groups = [self.t(g["title"]) for g in qualitative.load_recommendations()]
+        groups = [self.t(g["title"]) for g in qualitative.load_recommendations(project=self.project)]
         report.fields.update({
             "threshold": settings.threshold, "reliability_min_n": settings.reliability_min_n,
             "withheld_mark": disclosure.WITHHELD_MARK, "reliability_mark": disclosure.RELIABILITY_MARK,
-            "alpha": texts.p_text(summary.ALPHA), "n_experts": qualitative.roundtable_experts(),
+            "alpha": texts.p_text(summary.ALPHA), "n_experts": qualitative.roundtable_experts(project=self.project),
             "group_list": locales.join(groups, self.lang),
         })
         summary.with_counts(report, values, own)
@@ -369,9 +404,10 @@ class Section:
         Read once per run.
         """
         if self._upstream is None:
-            later = {s.id for s in load_grid().sections if self.section in runs_before(s.id)}
-            reads = [s.id for s in load_grid().sections if s.id != self.section and s.id not in later]
-            self._upstream = read_upstream(self.output_dir.parent, self.section, self.country, reads)
+            grid = self.project.grid
+            later = {s.id for s in grid.sections if self.section in runs_before(s.id, grid)}
+            reads = [s.id for s in grid.sections if s.id != self.section and s.id not in later]
+            self._upstream = read_upstream(self.output_dir.parent, self.section, self.country, reads, grid)
         return self._upstream
 
     def front_matter(self) -> None:
@@ -462,7 +498,7 @@ class Section:
         display(Markdown("*" + md(self.t("Table: {caption}", caption=caption)) + "*"),
                 metadata={"perspectives": {"kind": "caption", "of": "table"}})
         # The metadata lets other renderers (DOCX) rebuild a native table from the CSV.
-        settings = disclosure.settings()
+        settings = disclosure.settings(project=self.project)
         notes = [self._note_text(n) for n in disclosure.notes_for([table], settings.threshold,
                                                                    settings.reliability_min_n)]
         display(HTML(frame.to_html(classes="report-table", na_rep="", border=0)),
@@ -499,7 +535,7 @@ class Section:
         one disclosure mask: a sentence that would print a withheld number is dropped and a
         note says that some numbers are withheld.
         """
-        spec = analysis.spec(analysis_id)
+        spec = analysis.spec(analysis_id, self.project)
         if spec.get("synthesis_only") and not self.is_synthesis:
             return None
         result = analysis.run(analysis_id, self.survey, self.country, self.names)
@@ -508,13 +544,12 @@ class Section:
         self.values.extend(result.values)
         self.withheld.update(result.withheld)
         if not self.t.is_default:
-            from .disclosure import settings
-
-            result.context = i18n.translate_fields(result.context, self.t, settings().threshold)
+            result.context = i18n.translate_fields(result.context, self.t,
+                                                   disclosure.settings(project=self.project).threshold)
         if spec.get("text"):
             if spec.get("question") == analysis.COUNTRY_QUESTION and not self.t.is_default:
                 result.context.update(analysis.country_fields(result.context, self.names, self.t, self.t.plural,
-                                                              self.lang))
+                                                              self.lang, study=self.study))
             # The sentence's fields (names, lists of countries) are text; its cells are numbers.
             narrated = dataclasses.replace(result, context=markdown_fields(result.context))
             self._paragraph(narrated.narrative(self.t(spec["text"]), md(self.place), self._withheld_note()))
@@ -542,7 +577,7 @@ class Section:
         if self.is_synthesis and "by_means" in result.context:
             means = result.context["by_means"]
             mean_caption = self.t("{caption}: mean by country", caption=caption_base)
-            self.show_figure(figures.country_means(means, mean_caption, self.t("Mean (%)")),
+            self.show_figure(figures.country_means(means, mean_caption, self.t("Mean (%)"), self.study),
                              f"{analysis_id}_means", mean_caption, result=analysis_id)
         if result.test is not None and "{test}" not in spec.get("text", ""):
             self._say_test(result, self.t(spec["by"].replace("_", " ")))
@@ -637,7 +672,7 @@ class Section:
                 caption += " " + self.t("Blank segments are withheld under the small-cell rule.")
         elif self.is_synthesis and "by_safe_shares" in result.context and spec.get("by") == "country":
             shares = result.context["by_safe_shares"].T
-            fig = figures.country_shares(shares, title)
+            fig = figures.country_shares(shares, title, self.study)
             if shares.isna().any().any():
                 # Many countries are drawn as dots (figures.country_shares): no segments then.
                 caption += " " + self.t("Blank segments are withheld under the small-cell rule."
@@ -731,22 +766,24 @@ class Section:
         """The coded conversation segments, validated (see :func:`perspectives.qualitative.load_conversations`)."""
         from . import qualitative
 
-        return qualitative.load_conversations(self.conversations_path)
+        return qualitative.load_conversations(self.conversations_path, project=self.project)
 
     def conversations_sample(self) -> None:
         """Who took part in the conversations (counts only), or a plain note where none were held."""
         from . import qualitative
 
         country = None if self.is_synthesis else self.country
-        self._paragraph(md(qualitative.conversations_note(country, self.participants, translate=self.t)))
-        if not qualitative.has_conversations(country):
+        self._paragraph(md(qualitative.conversations_note(country, self.participants, translate=self.t,
+                                                                 project=self.project)))
+        if not qualitative.has_conversations(country, project=self.project):
             return
         participants = self.participants
         places = [c.iso3 for c in self.study.countries if (participants["country"] == c.iso3).any()]
         counts = pd.crosstab(participants["gender"], participants["country"]).reindex(
             index=["female", "male"], columns=places, fill_value=0)
         mask = analysis.cached_for_frame(participants, "mask", "conversations.gender",
-                                lambda: disclosure.suppress(disclosure.layout("conversations.gender", counts)))
+                                lambda: disclosure.suppress(disclosure.layout("conversations.gender", counts),
+                                                            rules=disclosure.settings(project=self.project)))
         rows = places if self.is_synthesis else [self.country]
         women, men, everyone = self.t("Young women"), self.t("Young men"), self.t("All")
         table = disclosure.table({
@@ -780,11 +817,12 @@ class Section:
         """The conversation participants, validated (see :func:`perspectives.qualitative.load_participants`)."""
         from . import qualitative
 
-        return qualitative.load_participants(qualitative.participants_source(self.conversations_path))
+        return qualitative.load_participants(qualitative.participants_source(self.conversations_path),
+                                             project=self.project)
 
     def _note_text(self, note: str) -> str:
         """A table note in the report's language: through its template when it explains a mark."""
-        settings = disclosure.settings()
+        settings = disclosure.settings(project=self.project)
         fields = {"threshold": settings.threshold, "reliability_min_n": settings.reliability_min_n}
         for mark, template in disclosure.NOTES.items():
             if note == template.format(mark=mark, **fields):
@@ -801,8 +839,8 @@ class Section:
         from . import qualitative
 
         conversations = self.conversations
-        codebook = qualitative.load_codebook()
-        matrix = _subset_theme_matrix(conversations, codebook)
+        codebook = qualitative.load_codebook(project=self.project)
+        matrix = _subset_theme_matrix(conversations, codebook, self.project)
         places = list(matrix.columns)
         out_of = conversations.groupby("country")["participant_id"].nunique().reindex(places).fillna(0).astype(int)
         masks = {}
@@ -811,7 +849,8 @@ class Section:
             masks[code] = analysis.cached_for_frame(
                 conversations, "mask", f"theme:{code}",
                 lambda counts=counts, code=code: disclosure.suppress(
-                    disclosure.layout(f"themes.{code}", counts, shown=["yes"])))
+                    disclosure.layout(f"themes.{code}", counts, shown=["yes"]),
+                    rules=disclosure.settings(project=self.project)))
         return masks
 
     @staticmethod
@@ -847,12 +886,14 @@ class Section:
 
         country = None if self.is_synthesis else self.country
         if not self.is_synthesis:
-            self._paragraph(md(qualitative.conversations_note(country, self.participants, translate=self.t)))
-            if not qualitative.has_conversations(country):
+            self._paragraph(md(qualitative.conversations_note(country, self.participants, translate=self.t,
+                                                                 project=self.project)))
+            if not qualitative.has_conversations(country, project=self.project):
                 return
-        codebook = qualitative.load_codebook()
+        codebook = qualitative.load_codebook(project=self.project)
         conversations = self.conversations
-        summary = qualitative.section_theme_summary(conversations, codebook, self.section, country)
+        summary = qualitative.section_theme_summary(conversations, codebook, self.section, country,
+                                                    project=self.project)
         if summary.empty:
             return
         summary = summary[summary["level"] <= 2]
@@ -901,7 +942,8 @@ class Section:
                     for place in counted:
                         self.values.append(self._cell_value(masks[code], f"{place}|yes",
                                                             f"themes.{code}.{place}.n"))
-        excerpts, log = qualitative.section_excerpts(conversations, codebook, self.section, country)
+        excerpts, log = qualitative.section_excerpts(conversations, codebook, self.section, country,
+                                                     project=self.project)
         if excerpts:
             # Excerpts are what participants said (or, here, synthetic summaries): never machine-translated.
             self.t.note_missing("conversation excerpts (shown as recorded)")
@@ -920,14 +962,15 @@ class Section:
 
         chosen = select_open_text(self.survey.eligible, question, load_approvals(self.data_path),
                                   self.study.data.get("id_column", "respondent_id"),
-                                  None if self.is_synthesis else self.country, k)
+                                  None if self.is_synthesis else self.country, k, self.study)
         eligible = self.survey.eligible
         answered = eligible[question].notna() & (eligible[question].astype(str).str.strip() != "")
         places = [c for c in self.survey.instrument.codes("country") if (eligible["country"] == c).any()]
         counts = pd.crosstab(answered.map({True: "yes", False: "no"}), eligible["country"]).reindex(
             index=["yes", "no"], columns=places, fill_value=0)
         mask = analysis.cached_for_frame(eligible, "mask", f"open_text:{question}", lambda: disclosure.suppress(
-            disclosure.layout(f"open_text.{question}", counts, shown=["yes"])))
+            disclosure.layout(f"open_text.{question}", counts, shown=["yes"]),
+            rules=disclosure.settings(project=self.project)))
         own = "*" if self.is_synthesis else self.country
         self.values.append(self._cell_value(mask, f"{own}|yes", f"open_text.{question}.received"))
         self._record(f"open_text.{question}.blocked", chosen.blocked)
@@ -962,7 +1005,8 @@ class Section:
             held = sum(1 for c in self.study.countries if c.conversations)
             report.fields["place"] = self.t.plural("the {count} countries", held)
         self._paragraph(qualitative.render_recommendations(country, texts=report,
-                                                           evidence=self._evidence(upstream, report)))
+                                                           evidence=self._evidence(upstream, report),
+                                                           project=self.project))
 
     def _evidence(self, upstream: Upstream, report: Any):
         """What this report can state as evidence (:class:`perspectives.qualitative.Evidence`)."""
@@ -971,15 +1015,15 @@ class Section:
         from .texts import Markdown
 
         own = "*" if self.is_synthesis else self.country
-        held = qualitative.has_conversations(None if self.is_synthesis else self.country)
+        held = qualitative.has_conversations(None if self.is_synthesis else self.country, project=self.project)
         people = self.participants if held else None
         if people is not None and not self.is_synthesis:
             people = people[people["country"] == self.country]
         n = int(people["participant_id"].nunique()) if people is not None else 0
         shown, values = upstream.shown, upstream.values
-        table = value_table(values, ALL if self.is_synthesis else self.country)
+        table = value_table(values, self.synthesis if self.is_synthesis else self.country)
         by_name = {(v["name"], v.get("country")): v for v in values}
-        code = ALL if self.is_synthesis else self.country
+        code = self.synthesis if self.is_synthesis else self.country
 
         def theme_count(theme: str) -> int | None:
             return self._theme_masks([theme])[theme].count(f"{own}|yes")
@@ -998,7 +1042,7 @@ class Section:
                 if universe is not None and universe not in shown[result]:
                     return None
             text = Markdown(self.t(template).format(v=table, place=md(self.place)))
-            if (analysis.load_specs().get(result) or {}).get("figure"):
+            if (analysis.load_specs(project=self.project).get(result) or {}).get("figure"):
                 return report.text("recommendations.evidence.survey_figure", finding=text,
                                    figure_number=Markdown(f"[[figure:{result}]]"))
             return report.text("recommendations.evidence.survey_table", finding=text,
@@ -1011,21 +1055,22 @@ class Section:
         from . import qualitative
 
         self._paragraph(qualitative.render_roundtable(None if self.is_synthesis else self.country,
-                                                      texts=self.texts()))
+                                                      texts=self.texts(), project=self.project))
 
     # ------------------------------------------------------------------ summary
     def summary(self) -> None:
         """The executive summary, in prose, from the values the other sections of this report recorded."""
         from .claims import load_wording
-        from .summary import executive_summary
+        from .summary import SUMMARY_FILE, executive_summary
 
         upstream = self.report_so_far()
         report = self.texts(upstream)
         display(Markdown(f"# {report.heading('summary')}"))
         intro = report.text(f"chapters.summary.{'synthesis' if self.is_synthesis else 'national'}")
-        text, used = executive_summary(report, upstream.values, ALL if self.is_synthesis else self.country, ALL,
-                                       self._summary_labels, analysis.load_specs(),
-                                       close_points=load_wording().almost_equal_points)
+        text, used = executive_summary(report, upstream.values, self.synthesis if self.is_synthesis else self.country,
+                                       self.synthesis, self._summary_labels, analysis.load_specs(project=self.project),
+                                       spec_path=self.project.path(SUMMARY_FILE),
+                                       close_points=load_wording(project=self.project).almost_equal_points)
         for part in (intro, text):
             if part:
                 self._paragraph(part)
@@ -1034,10 +1079,10 @@ class Section:
 
     def _summary_labels(self, topic: str) -> dict[str, str]:
         """A summary topic's options and their labels in the report's language."""
-        from .summary import option_labels
+        from .summary import SUMMARY_FILE, option_labels
 
-        spec = analysis.spec(topic)
-        given = option_labels(topic)
+        spec = analysis.spec(topic, self.project)
+        given = option_labels(topic, self.project.path(SUMMARY_FILE))
         if given:
             return {code: self.t(label) for code, label in given.items()}
         return dict(self.survey.instrument.choice_labels(spec["question"]))

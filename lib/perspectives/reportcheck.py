@@ -50,6 +50,7 @@ from typing import Any
 
 from perspectives.i18n import Translator
 from perspectives.outline import ANNEX_PREFIX, FIGURE_LABEL, TABLE_LABEL, unformat
+from perspectives.project import Project
 from perspectives.study import repo_root
 
 __all__ = [
@@ -129,11 +130,13 @@ def _describes(alt: str, withheld: str) -> bool:
 # --------------------------------------------------------------------------- HTML
 
 
-def check_html(path: Path) -> tuple[dict[str, Any], list[Finding], Translator]:
+def check_html(path: Path, project: Project | None = None) -> tuple[dict[str, Any], list[Finding], Translator]:
     """Counts and findings of ``report.html``, and the report's language (from ``lang``).
 
     Args:
         path: the report's HTML file.
+        project: the study folder whose catalogue words the report (default: the one around
+            the working directory).
 
     Returns:
         (counts, findings, translator). Counts: images and their text alternatives, figures
@@ -146,9 +149,9 @@ def check_html(path: Path) -> tuple[dict[str, Any], list[Finding], Translator]:
     root = lxml_html.fromstring(Path(path).read_bytes())
     lang = root.get("lang") or "en"
     try:
-        tr = Translator(lang)
+        tr = Translator(lang, project=project)
     except ValueError:
-        tr = Translator("en")
+        tr = Translator("en", project=project)
     withheld = tr("withheld")
     findings: list[Finding] = []
     c: dict[str, Any] = {"lang": lang}
@@ -680,12 +683,13 @@ def _axe_page(browser: Any, path: Path, source: str) -> list[dict[str, Any]] | s
 # --------------------------------------------------------------------------- a report
 
 
-def check_reports(folders: Sequence[Path], axe: bool = True) -> list[ReportCheck]:
+def check_reports(folders: Sequence[Path], axe: bool = True, project: Project | None = None) -> list[ReportCheck]:
     """Check several report folders, axe-core running in one browser for all of them.
 
     Args:
         folders: report folders (see :func:`check_report`).
         axe: run axe-core as well (a finding says so when it cannot run).
+        project: the study folder that built them (see :func:`check_html`).
 
     Returns:
         One :class:`ReportCheck` per folder, in order.
@@ -697,7 +701,7 @@ def check_reports(folders: Sequence[Path], axe: bool = True) -> list[ReportCheck
             violations = run_axe(pages)
         except RuntimeError as exc:
             violations = str(exc)
-    return [check_report(folder, axe=axe, violations=violations) for folder in folders]
+    return [check_report(folder, axe=axe, violations=violations, project=project) for folder in folders]
 
 
 def _with_languages(folder: Path) -> list[Path]:
@@ -730,7 +734,8 @@ def _label(folder: Path) -> str:
 
 
 def check_report(folder: Path, axe: bool = True,
-                 violations: dict[str, list[dict[str, Any]] | str] | str | None = None) -> ReportCheck:
+                 violations: dict[str, list[dict[str, Any]] | str] | str | None = None,
+                 project: Project | None = None) -> ReportCheck:
     """Check every format of one report folder (see the module's docstring).
 
     Args:
@@ -739,6 +744,7 @@ def check_report(folder: Path, axe: bool = True,
         axe: run axe-core as well (a finding says so when it cannot run).
         violations: axe-core's results already gathered (:func:`run_axe`, keyed by the HTML
             path), or the reason it could not run; None runs it here.
+        project: the study folder that built it (see :func:`check_html`).
 
     Returns:
         The :class:`ReportCheck`; a missing ``report.html`` is a finding.
@@ -749,7 +755,7 @@ def check_report(folder: Path, axe: bool = True,
     if not html_path.is_file():
         result.findings.append(Finding("html", "missing", f"no report.html in {result.folder}"))
         return result
-    counts, findings, tr = check_html(html_path)
+    counts, findings, tr = check_html(html_path, project)
     # The PDF tags every image as a Figure with its /Alt: the charts and the cover's logo.
     result.counts["html"], charts = counts, counts["img"] + counts.get("logos", 0)
     result.findings += findings
@@ -834,8 +840,11 @@ def _print(result: ReportCheck, out: Any) -> None:
         print(f"  FINDING {finding}", file=out)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``perspectives check-report FOLDER [...] [--no-axe] [--json]``; exit 1 on any finding."""
+def main(argv: list[str] | None = None, project: Project | None = None) -> int:
+    """``perspectives check-report FOLDER [...] [--no-axe] [--json]``; exit 1 on any finding.
+
+    ``project``: the study folder that built the reports (default: the one around the working directory).
+    """
     parser = argparse.ArgumentParser(prog="perspectives check-report",
                                      description="Check that a built report is accessible (HTML, PDF, Word).")
     parser.add_argument("folders", nargs="+", type=Path, metavar="FOLDER",
@@ -849,7 +858,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"perspectives check-report: not a folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
     folders = list(dict.fromkeys(f for given in args.folders for f in report_folders(given)))
-    results = check_reports(folders, axe=not args.no_axe)
+    results = check_reports(folders, axe=not args.no_axe, project=project)
     if args.json:
         json.dump([r.to_json() for r in results], sys.stdout, indent=1, ensure_ascii=False)
         print()

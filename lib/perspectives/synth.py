@@ -44,11 +44,11 @@ import numpy as np
 import pandas as pd
 
 from perspectives.instrument import ELIGIBILITY, Instrument, export_columns, load_instrument
-from perspectives.study import load_study
+from perspectives.project import Project, default
 from perspectives.targets import load_targets
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_PATH = ROOT / "data" / "synthetic" / "survey_export.csv"
+# The embedded synthetic export, from the study folder's root.
+DEFAULT_FILE = "data/synthetic/survey_export.csv"
 ID_COLUMN = "respondent_id"
 # Chi-square and F are aimed at the printed three decimals.
 TOLERANCE = 4e-4
@@ -816,12 +816,16 @@ def _disqualified(targets: Mapping[str, Any], codes: Sequence[str], rng: np.rand
     return pd.DataFrame(rows)
 
 
-def generate_survey(seed: int | None = None) -> pd.DataFrame:
-    """The synthetic raw export (1254 rows, instrument columns); ``seed`` defaults to the study seed."""
-    study = load_study()
+def generate_survey(seed: int | None = None, project: Project | None = None) -> pd.DataFrame:
+    """The synthetic raw export (1254 rows, instrument columns); ``seed`` defaults to the study seed.
+
+    ``project``: the study folder (default: the one around the working directory).
+    """
+    project = default(project)
+    study = project.study
     rng = np.random.default_rng(study.seed if seed is None else seed)
-    targets = load_targets()
-    instrument = load_instrument()
+    targets = load_targets(project=project)
+    instrument = load_instrument(project=project)
     codes = study.codes
     completes = _Completes(targets, codes, rng).build()
     for question in ELIGIBILITY:
@@ -853,18 +857,26 @@ def generate_survey(seed: int | None = None) -> pd.DataFrame:
     return out
 
 
-def write_default(path: Path | str | None = None, seed: int | None = None) -> Path:
-    """Write the export CSV (UTF-8, comma, LF, empty for missing); return its path."""
-    target = Path(path) if path else DEFAULT_PATH
+def write_default(path: Path | str | None = None, seed: int | None = None, project: Project | None = None) -> Path:
+    """Write the export CSV (UTF-8, comma, LF, empty for missing); return its path.
+
+    Args:
+        path: where (default: the project's ``data/synthetic/survey_export.csv``).
+        seed: the random seed (default: the study's).
+        project: the study folder (default: the one around the working directory).
+    """
+    project = default(project)
+    target = Path(path) if path else project.path(DEFAULT_FILE)
     target.parent.mkdir(parents=True, exist_ok=True)
-    generate_survey(seed).to_csv(target, index=False, encoding="utf-8", lineterminator="\n", na_rep="")
+    generate_survey(seed, project).to_csv(target, index=False, encoding="utf-8", lineterminator="\n", na_rep="")
     return target
 
 
-def main() -> int:
-    """``python -m perspectives.synth``: regenerate the default synthetic export."""
-    path = write_default()
-    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+def main(project: Project | None = None) -> int:
+    """``python -m perspectives.synth``: regenerate the default synthetic export of ``project``."""
+    project = default(project)
+    path = write_default(project=project)
+    print(f"wrote {path.relative_to(project.root) if path.is_relative_to(project.root) else path}")
     return 0
 
 
@@ -901,7 +913,7 @@ def network_countries(n: int, study: Any = None) -> list[dict[str, Any]]:
 
     from perspectives import locales
 
-    study = study or load_study()
+    study = study or default().study
     if n < len(study.countries):
         raise ValueError(f"a network of {n} countries cannot hold the study's {len(study.countries)}")
     entries: list[dict[str, Any]] = [
@@ -934,7 +946,7 @@ def network_countries(n: int, study: Any = None) -> list[dict[str, Any]]:
 
 
 def network_export(countries: Sequence[str], eligible_per_country: int = 100, seed: int | None = None,
-                   source: Path | str | None = None) -> pd.DataFrame:
+                   source: Path | str | None = None, project: Project | None = None) -> pd.DataFrame:
     """A raw export for ``countries``, each resampled from one country of the embedded export.
 
     Each country takes the rows of one study country (in turn, the study's own countries
@@ -946,17 +958,19 @@ def network_export(countries: Sequence[str], eligible_per_country: int = 100, se
         eligible_per_country: eligible completes per country (the others scale with them).
         seed: the random seed (default: the study's).
         source: the export to resample (default: the embedded one).
+        project: the study folder (default: the one around the working directory).
 
     Returns:
         The export, in the instrument's columns (deterministic for a seed).
     """
     from perspectives.readers import load_survey
 
-    study = load_study()
+    project = default(project)
+    study = project.study
     rng = np.random.default_rng(study.seed if seed is None else seed)
-    path = Path(source) if source else DEFAULT_PATH
+    path = Path(source) if source else project.path(DEFAULT_FILE)
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    survey = load_survey(str(path))
+    survey = load_survey(str(path), project=project)
     eligible_ids = set(survey.eligible[ID_COLUMN])
     # The countries the source export has eligible rows for, in the study's order.
     own = [c for c in study.codes if c in set(survey.eligible["country"])]

@@ -25,13 +25,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from perspectives.project import Project, default
 from perspectives.qualitative import (
     AGE_BANDS,
     CONVERSATION_COLUMNS,
-    DEFAULT_CONVERSATIONS,
-    DEFAULT_PARTICIPANTS,
-    DEFAULT_STUDY,
+    CONVERSATIONS_FILE,
     PARTICIPANT_COLUMNS,
+    PARTICIPANTS_FILE,
     Codebook,
     CountTarget,
     load_codebook,
@@ -96,12 +96,17 @@ def _related(a: str, b: str) -> bool:
 
 
 def generate(seed: int | None = None, counts_path: Path | None = None, codebook: Codebook | None = None,
-             study_path: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Build (participants, conversations) that reproduce every printed count exactly."""
-    study_path = study_path or DEFAULT_STUDY
+             study_path: Path | None = None, project: Project | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Build (participants, conversations) that reproduce every printed count exactly.
+
+    ``project``: the study folder whose study, codebook and counts are the defaults (default:
+    the one around the working directory).
+    """
+    project = default(project)
+    study_path = study_path or project.study_file
     seed = _seed_from_study(study_path) if seed is None else seed
-    codebook = codebook or load_codebook()
-    targets = load_counts(counts_path, codebook, study_path)
+    codebook = codebook or load_codebook(project=project)
+    targets = load_counts(counts_path, codebook, study_path, project=project)
     rng = random.Random(seed)
     countries = _conversation_countries(study_path)
     sizes = {t.country: t.count for t in targets if t.kind == "participants" and t.country in countries}
@@ -235,11 +240,12 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
 
 
 def write(participants_path: Path | None = None, conversations_path: Path | None = None,
-          seed: int | None = None) -> tuple[Path, Path]:
-    r"""Generate and write both CSV files (UTF-8, ``\n`` line ends)."""
-    participants_path = participants_path or DEFAULT_PARTICIPANTS
-    conversations_path = conversations_path or DEFAULT_CONVERSATIONS
-    participants, conversations = generate(seed=seed)
+          seed: int | None = None, project: Project | None = None) -> tuple[Path, Path]:
+    r"""Generate and write both CSV files (UTF-8, ``\n`` line ends), by default the project's embedded ones."""
+    project = default(project)
+    participants_path = participants_path or project.path(PARTICIPANTS_FILE)
+    conversations_path = conversations_path or project.path(CONVERSATIONS_FILE)
+    participants, conversations = generate(seed=seed, project=project)
     participants_path.parent.mkdir(parents=True, exist_ok=True)
     participants.to_csv(participants_path, index=False, lineterminator="\n", encoding="utf-8")
     conversations.to_csv(conversations_path, index=False, lineterminator="\n", encoding="utf-8")

@@ -53,7 +53,6 @@ Outputs
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import re
 import string
@@ -67,7 +66,8 @@ from typing import Any
 from . import i18n, locales, msgids
 from .files import write_atomic
 from .hints import shown_path
-from .study import load_study, report_folder
+from .project import Project, default
+from .study import Study, report_folder
 
 __all__ = [
     "MISSING_FILE",
@@ -433,10 +433,8 @@ class _Claims:
         return out
 
 
-@functools.cache
-def _names(lang: str) -> tuple[str, ...]:
+def _names(lang: str, study: Study) -> tuple[str, ...]:
     """Proper names a report prints as data: the study's countries (English, CLDR in ``lang``) and partners."""
-    study = load_study()
     names: set[str] = set()
     for country in study.countries:
         names |= {country.name, locales.country_name(country.iso3), locales.country_name(country.iso3, lang)}
@@ -448,22 +446,25 @@ def _names(lang: str) -> tuple[str, ...]:
 class Auditor:
     """Finds the English in reports of one language (the patterns are made once)."""
 
-    def __init__(self, lang: str, folder: Path | None = None, root: Path | None = None,
+    def __init__(self, lang: str, folder: Path | None = None, project: Project | None = None,
                  keys: Mapping[str, msgids.Msgid] | None = None) -> None:
         """Make the auditor of ``lang``.
 
         Args:
             lang: the reports' language.
-            folder: the catalogues' folder (default ``params/i18n``).
-            root: the repository whose strings are looked for (default: this checkout).
-            keys: the English strings (default: :func:`perspectives.msgids.extract` of ``root``).
+            folder: the catalogues' folder (default: the project's ``params/i18n``).
+            project: the study folder whose strings are looked for (default: the one around
+                the working directory).
+            keys: the English strings (default: :func:`perspectives.msgids.extract` of ``project``).
         """
+        project = default(project)
         self.lang = lang
-        self.keys = dict(keys if keys is not None else msgids.extract(root))
-        self.catalogue = i18n.load_catalogue(lang, folder)
-        self.blank = i18n.blank_keys(lang, folder)
-        column = i18n.instrument_language(lang)
-        self.form = msgids.instrument_translations(column) if lang != i18n.DEFAULT_LANG else {}
+        self.keys = dict(keys if keys is not None else msgids.extract(project))
+        self.catalogue = i18n.load_catalogue(lang, folder, project=project)
+        self.blank = i18n.blank_keys(lang, folder, project=project)
+        column = i18n.instrument_language(lang, project.study)
+        self.form = msgids.instrument_translations(column, project) if lang != i18n.DEFAULT_LANG else {}
+        self.names = _names(lang, project.study)
         patterns: list[_Pattern] = []
         own_words: set[str] = set()
         for key, msgid in self.keys.items():
@@ -475,7 +476,7 @@ class Auditor:
             patterns += filter(None, (_pattern(key, piece, False) for text in msgid.english
                                       if _normal(text) not in same for piece in visible(text)))
         english_words = {w.lower() for m in self.keys.values() for t in m.english
-                         for w in _WORD.findall(msgids.literal(t))} | ENGLISH_WORDS | msgids.english_words(root)
+                         for w in _WORD.findall(msgids.literal(t))} | ENGLISH_WORDS | msgids.english_words(project)
         self.english_words = frozenset(w for w in english_words - own_words if len(w) > 1)
         patterns.sort(key=lambda p: (-p.size, not p.translated))
         self.order = {id(p): i for i, p in enumerate(patterns)}
@@ -502,7 +503,7 @@ class Auditor:
         findings: dict[str, Finding] = {}
         met_translated: set[str] = set()
         flagged: list[Segment] = []
-        names = tuple(sorted({*_names(self.lang), *(_normal(n) for n in names if n.strip())}, key=len, reverse=True))
+        names = tuple(sorted({*self.names, *(_normal(n) for n in names if n.strip())}, key=len, reverse=True))
         for segment in segments:
             english = self._segment(segment.text, met_translated, names)
             for key, status in english:
@@ -554,25 +555,24 @@ def report_language(folder: Path) -> str | None:
     return m.group(1) if m else i18n.DEFAULT_LANG
 
 
-@functools.lru_cache(maxsize=8)
-def _auditor(lang: str, signature: tuple[Any, ...]) -> Auditor:
-    del signature  # the cache key: the catalogue and the sources as they are now
-    return Auditor(lang)
+def _auditor(lang: str, project: Project) -> Auditor:
+    """The project's auditor of ``lang``, made again when its catalogue or the strings change."""
+    keys = tuple(sorted(msgids.extract(project)))
+    return project.cached("auditor", (lang, keys), lambda: Auditor(lang, project=project),
+                          [project.catalogues / f"{lang}.yml", project.study_file])
 
 
-def _signature(lang: str) -> tuple[Any, ...]:
-    path = i18n.CATALOGUE_DIR / f"{lang}.yml"
-    stat = path.stat() if path.is_file() else None
-    return (str(path), stat.st_size if stat else 0, stat.st_mtime_ns if stat else 0,
-            tuple(sorted(msgids.extract())))
+def audit_report(folder: Path, lang: str | None = None, auditor: Auditor | None = None,
+                 project: Project | None = None) -> Audit | None:
+    """The English a reader meets in the report in ``folder`` (None for an English report or none built).
 
-
-def audit_report(folder: Path, lang: str | None = None, auditor: Auditor | None = None) -> Audit | None:
-    """The English a reader meets in the report in ``folder`` (None for an English report or none built)."""
+    ``project``: the study folder whose catalogue and strings are meant (default: the one
+    around the working directory).
+    """
     lang = lang or report_language(folder)
     if lang is None or lang == i18n.DEFAULT_LANG:
         return None
-    auditor = auditor or _auditor(lang, _signature(lang))
+    auditor = auditor or _auditor(lang, default(project))
     return auditor.audit(report_segments(folder), _provenance_names(Path(folder)))
 
 
@@ -627,13 +627,14 @@ def describe(code: str, audit: Audit, listed_in: str, shown: int | None = 25) ->
     return lines
 
 
-def report_missing(code: str, folder: Path, lang: str) -> Audit | None:
+def report_missing(code: str, folder: Path, lang: str, project: Project | None = None) -> Audit | None:
     """After assembly: audit the report, write ``missing_translations.json``, warn on stderr.
 
     An English report, or one where a reader meets no English, has no such file.
+    ``project``: see :func:`audit_report`.
     """
     path = Path(folder) / MISSING_FILE
-    audit = audit_report(folder, lang)
+    audit = audit_report(folder, lang, project=project)
     if audit is None or not audit.count:
         path.unlink(missing_ok=True)
         return audit
@@ -654,21 +655,24 @@ def strict_failures(folders: Mapping[str, Path]) -> dict[str, list[str]]:
 
 # --------------------------------------------------------------------------- perspectives i18n
 
-def coverage(out: Path, langs: Sequence[str]) -> dict[str, dict[str, Any]]:
+def coverage(out: Path, langs: Sequence[str], project: Project | None = None) -> dict[str, dict[str, Any]]:
     """Per language: the reports built in it under ``out`` and what their readers meet in English.
+
+    ``project``: the study folder (default: the one around the working directory).
 
     Returns:
         ``lang -> {"reports": {code: Audit}, "findings": [Finding]}``: each report's audit, and
         the English strings of all of them (a string in two reports counts once).
     """
-    study = load_study()
+    project = default(project)
+    study = project.study
     result: dict[str, dict[str, Any]] = {}
     for lang in langs:
         reports: dict[str, Audit] = {}
         for code in study.report_codes:
             folder = Path(out) / report_folder(code, study, lang)
             if report_language(folder) == lang:
-                audit = audit_report(folder, lang)
+                audit = audit_report(folder, lang, project=project)
                 if audit is not None:
                     reports[code] = audit
         findings: dict[str, Finding] = {}
@@ -681,10 +685,10 @@ def coverage(out: Path, langs: Sequence[str]) -> dict[str, dict[str, Any]]:
     return result
 
 
-def _print_language(lang: str, info: dict[str, Any], out: Path, verbose: bool) -> None:
+def _print_language(lang: str, info: dict[str, Any], out: Path, verbose: bool, project: Project) -> None:
     reports: dict[str, Audit] = info["reports"]
     if not reports:
-        fill = i18n.catalogue_fill(lang)
+        fill = i18n.catalogue_fill(lang, project=project)
         print(f"{lang}: no report built in '{lang}' under {out.name}/ (build one: perspectives build --country "
               f"ISO3 --lang {lang}). Its catalogue and form translate {fill['translated']} of the "
               f"{fill['strings']} strings the reports can print ({fill['blank']} left blank, "
@@ -704,45 +708,47 @@ def _print_language(lang: str, info: dict[str, Any], out: Path, verbose: bool) -
         print(f"    ... and {len(info['findings']) - 40} more (--all lists every one)")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, project: Project | None = None) -> int:
     """``perspectives i18n``: what a reader meets in English, per language; ``i18n init LANG`` starts a catalogue.
 
     ``perspectives i18n [LANG ...] [--out DIR] [--all] [--json]`` audits the reports built
     under ``DIR`` (default ``outputs``) in each language (default: the study's languages but
     English) and prints their coverage with the English strings; a language with no report
     built says so and gives its catalogue's fill instead. Exit 1 when a reader meets English.
+    ``project`` is the study folder (default: the one around the working directory).
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    project = default(project)
     if args and args[0] == "init":
-        return _init(args[1:])
+        return _init(args[1:], project)
     parser = argparse.ArgumentParser(prog="perspectives i18n", description=main.__doc__.splitlines()[0])
     parser.add_argument("langs", nargs="*", metavar="LANG")
     parser.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)")
     parser.add_argument("--all", action="store_true", help="list every English string")
     parser.add_argument("--json", action="store_true", help="print the audits as JSON")
     ns = parser.parse_args(args[1:] if args and args[0] == "coverage" else args)
-    langs = ns.langs or [code for code in dict(load_study().languages) if code != i18n.DEFAULT_LANG]
-    result = coverage(ns.out, langs)
+    langs = ns.langs or [code for code in dict(project.study.languages) if code != i18n.DEFAULT_LANG]
+    result = coverage(ns.out, langs, project)
     if ns.json:
         print(json.dumps({lang: {code: a.to_json() for code, a in info["reports"].items()}
                           for lang, info in result.items()}, indent=1, ensure_ascii=False))
     else:
         for lang, info in result.items():
-            _print_language(lang, info, ns.out, ns.all)
+            _print_language(lang, info, ns.out, ns.all, project)
     return 1 if any(info["findings"] for info in result.values()) else 0
 
 
-def _init(args: list[str]) -> int:
+def _init(args: list[str], project: Project) -> int:
     rest = [a for a in args if a != "--force"]
     if len(rest) != 1:
         print("usage: perspectives i18n init LANG [--force]", file=sys.stderr)
         return 2
     try:
-        path = i18n.init(rest[0], force="--force" in args)
+        path = i18n.init(rest[0], force="--force" in args, project=project)
     except (FileExistsError, ValueError) as error:
         print(f"perspectives i18n init: {error}", file=sys.stderr)
         return 2
-    keys = sum(len(v) for v in i18n.every_key().values())
+    keys = sum(len(v) for v in i18n.every_key(project).values())
     print(f"wrote params/i18n/{path.name}: {keys} strings to translate")
     return 0
 
