@@ -115,7 +115,8 @@ from perspectives.appwork import (
 from perspectives.escape import html_text
 from perspectives.i18n import Translator
 from perspectives.preview import host_allowed
-from perspectives.study import Study, load_grid, load_study
+from perspectives.project import Project, default
+from perspectives.study import Study
 
 __all__ = ["App", "main", "make_application"]
 
@@ -150,11 +151,13 @@ class App:
         study: the study (default: the repository's).
         sections: section ids every build is limited to (None: every section).
         limit: the largest upload in bytes (default: :func:`perspectives.appwork.upload_limit`).
+        project: the study folder the page builds (default: the one around the working directory).
     """
 
     def __init__(self, study: Study | None = None, sections: list[str] | None = None,
-                 limit: int | None = None) -> None:
-        self.study = study or load_study()
+                 limit: int | None = None, project: Project | None = None) -> None:
+        self.project = default(project)
+        self.study = study or self.project.study
         self.sections = sections
         self.limit = limit if limit is not None else upload_limit(self.study)
         self.languages = list(self.study.languages)
@@ -208,7 +211,7 @@ class App:
             talks = ws.uploads.get("conversations")
             job = BuildJob(country, lang, export.path, talks.path if talks else None, ws.out_folder(lang),
                            sections=self.sections, source=export.name, hide=(ws.folder, self.root),
-                           tmp=ws.folder / "t")
+                           tmp=ws.folder / "t", project=self.project.root)
             ws.builds.append(job)
             job.start()
             return job
@@ -332,7 +335,7 @@ class Base(tornado.web.RequestHandler):
         """The page's language (its cookie, else English)."""
         if not hasattr(self, "_tr"):
             lang = self.get_cookie(LANG_COOKIE)
-            self._tr = Translator(lang if lang in self.app.languages else "en")
+            self._tr = Translator(lang if lang in self.app.languages else "en", project=self.app.project)
         return self._tr
 
     def workspace(self) -> Workspace | None:
@@ -380,7 +383,7 @@ class PageHandler(Base):
         lang = self.get_query_argument("lang", None)
         if lang is not None and lang in self.app.languages:
             self.set_cookie(LANG_COOKIE, lang, httponly=True, samesite="Strict")
-            self._tr = Translator(lang)
+            self._tr = Translator(lang, project=self.app.project)
         render_page(self, self.workspace())
 
 
@@ -481,7 +484,7 @@ class UploadHandler(Base):
             render_page(self, self.ws, refusal_text(refused.reason, self.tr, refused.name, self.app.limit_text),
                         status=refused.status)
             return
-        upload.check = await asyncio.get_running_loop().run_in_executor(None, _check, upload)
+        upload.check = await asyncio.get_running_loop().run_in_executor(None, _check, upload, self.app.project)
         self.ws.keep(upload)
         self.redirect("/#check", status=303)
 
@@ -491,13 +494,13 @@ class UploadHandler(Base):
             self.receiver.discard()
 
 
-def _check(upload: Upload) -> dict[str, Any]:
+def _check(upload: Upload, project: Project) -> dict[str, Any]:
     """Run the check for an upload, as ``perspectives check`` does (in a worker thread)."""
     from perspectives.check import check_conversations, run_check
 
     if upload.kind == "conversations":
-        return check_conversations(upload.path)
-    return run_check(upload.path)
+        return check_conversations(upload.path, project)
+    return run_check(upload.path, project=project)
 
 
 class BuildHandler(Base):
@@ -704,8 +707,11 @@ async def _serve(app: App, port: int, open_browser: bool) -> None:
     server.stop()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``perspectives app``: see the module docstring. Exit 0 when stopped, 2 on bad usage."""
+def main(argv: Sequence[str] | None = None, project: Project | None = None) -> int:
+    """``perspectives app``: see the module docstring. Exit 0 when stopped, 2 on bad usage.
+
+    ``project``: the study folder the page builds (default: the one around the working directory).
+    """
     ap = argparse.ArgumentParser(prog="perspectives app", description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"0 picks a free port (default: {DEFAULT_PORT})")
     ap.add_argument("--no-browser", action="store_true", help="do not open the page in the browser")
@@ -715,13 +721,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="largest file the page accepts, in MB (default: limits.max_upload_mb of params/study.yml)")
     args = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
+        project = default(project)
         if args.sections:
-            grid = load_grid()
+            grid = project.grid
             for section in args.sections:
                 grid.section(section)  # an unknown id names the known ones
         if args.upload_limit_mb is not None and args.upload_limit_mb < 1:
             raise ValueError("--upload-limit-mb must be at least 1")
-        app = App(sections=args.sections, limit=args.upload_limit_mb * MB if args.upload_limit_mb else None)
+        app = App(sections=args.sections, limit=args.upload_limit_mb * MB if args.upload_limit_mb else None,
+                  project=project)
     except (ValueError, KeyError) as exc:
         print(f"perspectives app: {exc}", file=sys.stderr)
         return 2

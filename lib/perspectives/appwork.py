@@ -52,8 +52,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perspectives.project import default
 from perspectives.rawtable import SUPPORTED
-from perspectives.study import Study, load_study, report_folder
+from perspectives.study import Study, report_folder
 
 __all__ = [
     "CONVERSATION_SUFFIXES",
@@ -95,7 +96,7 @@ def upload_limit(study: Study | None = None) -> int:
     """The largest upload in bytes: ``limits.max_upload_mb`` of ``params/study.yml`` (MiB).
 
     Args:
-        study: the study (default: the repository's).
+        study: the study (default: the one around the working directory).
 
     Returns:
         The limit in bytes (:data:`DEFAULT_UPLOAD_LIMIT_MB` MiB when the study sets none).
@@ -103,7 +104,7 @@ def upload_limit(study: Study | None = None) -> int:
     Raises:
         ValueError: the setting is not a whole number of at least 1.
     """
-    st = study or load_study()
+    st = study or default().study
     section = st.raw.get("limits") or {}
     value = section.get("max_upload_mb", DEFAULT_UPLOAD_LIMIT_MB) if isinstance(section, dict) else section
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -415,15 +416,16 @@ class BuildJob:
         source: the export's name, for the page.
         hide: folders whose paths never reach the page (the workspace).
         tmp: the temporary folder of the build and its browser (None: the system's).
+        project: the study folder to build (None: the one around the working directory).
     """
 
     def __init__(self, country: str, lang: str, data_path: Path, conversations_path: Path | None, out: Path,
                  sections: list[str] | None = None, source: str = "", hide: tuple[Path, ...] = (),
-                 tmp: Path | None = None) -> None:
+                 tmp: Path | None = None, project: Path | None = None) -> None:
         self.country, self.lang, self.out, self.source, self.tmp = country, lang, Path(out), source, tmp
         self.options = {"country": country, "lang": lang, "data_path": str(data_path),
                         "conversations_path": str(conversations_path) if conversations_path else None,
-                        "out": str(out), "sections": sections}
+                        "out": str(out), "sections": sections, "project": str(project) if project else None}
         self._hide = tuple(str(p) for p in hide if str(p) not in ("", "/"))
         self._lock = threading.Lock()
         self._state = BuildState()
@@ -592,6 +594,7 @@ def build_child() -> None:
         result = build(countries=[options["country"]], sections=options.get("sections"),
                        data_path=options["data_path"], conversations_path=options.get("conversations_path"),
                        lang=options["lang"], out=Path(options["out"]),
+                       root=Path(options["project"]) if options.get("project") else None,
                        warm=Warm(on_html=lambda code: send("html", report=code)))
     except KeyboardInterrupt:
         send("stopped")

@@ -10,7 +10,10 @@ Purpose
     the command name; until it exists the command says it is not available yet.
 
 Inputs
-    Command line arguments (``argv``), the repository's ``params/`` through the library.
+    Command line arguments (``argv``); the study folder (``--project DIR``, before or after
+    the command; default: the one around the working directory, the first folder going up
+    that holds ``params/study.yml``), made once here into a
+    :class:`perspectives.project.Project` and passed to the command.
 
 Outputs
     Files under ``--out`` (default ``outputs/``); progress and a summary on stderr. Whatever
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import inspect
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -72,8 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--lang", default="en", help="report language code (default: en)")
     b.add_argument("--jobs", type=int, metavar="N", help="parallel runs (default: CPU count)")
     b.add_argument("--force", action="store_true", help="re-run even if nothing changed")
-    b.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR",
-                   help="output folder (default: outputs)")
+    b.add_argument("--out", type=Path, metavar="DIR",
+                   help="output folder (default: the study folder's outputs/)")
     b.add_argument("--timeout", type=int, metavar="S", help="per-cell timeout in seconds")
     b.add_argument("--engine", choices=("fork", "kernel"),
                    help="fork: one pre-warmed process forked per run (default); kernel: a Jupyter kernel per run")
@@ -82,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true",
                    help="fail when a report built in another language than English would show English text, "
                         "naming each string and where it appears")
+    b.add_argument(PROJECT_OPTION, type=Path, metavar="DIR",
+                   help="the study folder to build (default: the one around the working directory)")
     for name, (_, help_text) in DELEGATED.items():
         sub.add_parser(name, help=help_text, add_help=False)
     return p
@@ -89,22 +95,47 @@ def _parser() -> argparse.ArgumentParser:
 
 # Delegated commands that read the project's configuration: every file is checked first.
 CONFIGURED = ("check", "instrument", "fidelity", "preview", "i18n", "codebook")
+# The option naming the study folder, taken by every command.
+PROJECT_OPTION = "--project"
 
 
-def _delegate(command: str, args: list[str]) -> int:
+def _take_project(args: list[str]) -> tuple[Path | None, list[str]]:
+    """``--project DIR`` (or ``--project=DIR``) taken out of ``args``: the folder, and the other arguments.
+
+    Raises:
+        ValueError: ``--project`` without a folder.
+    """
+    for i, arg in enumerate(args):
+        if arg == PROJECT_OPTION:
+            if i + 1 >= len(args):
+                raise ValueError(f"{PROJECT_OPTION} needs a folder: {PROJECT_OPTION} DIR")
+            return Path(args[i + 1]), [*args[:i], *args[i + 2:]]
+        if arg.startswith(PROJECT_OPTION + "="):
+            return Path(arg.split("=", 1)[1]), [*args[:i], *args[i + 1:]]
+    return None, args
+
+
+def _project(folder: Path | None):
+    """The command's study folder: ``folder``, else the one around the working directory (made once, here)."""
+    from perspectives.project import Project
+
+    return Project(folder) if folder is not None else Project.here()
+
+
+def _delegate(command: str, args: list[str], folder: Path | None) -> int:
     from perspectives.config import ConfigError, check_all
-    from perspectives.study import repo_root
 
     try:
+        project = _project(folder) if command in CONFIGURED or folder is not None else None
         if command in CONFIGURED:
-            check_all(repo_root())  # before the command runs: one message, file, line and fix
-        return _run_delegated(command, args)
-    except ConfigError as exc:
+            check_all(project.root)  # before the command runs: one message, file, line and fix
+        return _run_delegated(command, args, project)
+    except (ConfigError, ValueError) as exc:  # a mistake in a file, or no study folder (NoProjectError)
         print(f"perspectives {command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 
-def _run_delegated(command: str, args: list[str]) -> int:
+def _run_delegated(command: str, args: list[str], project: object = None) -> int:
     module_name = DELEGATED[command][0]
     try:
         module = importlib.import_module(module_name)
@@ -113,6 +144,9 @@ def _run_delegated(command: str, args: list[str]) -> int:
         print(f"perspectives {command}: not available yet ({module_name}.main could not be "
               f"imported: {type(exc).__name__})", file=sys.stderr)
         return EXIT_USAGE
+    # A command that reads a study takes it (``main(argv, project=...)``); the others read none.
+    if project is not None and "project" in inspect.signature(entry).parameters:
+        return int(entry(args, project=project) or 0)
     return int(entry(args) or 0)
 
 
@@ -156,9 +190,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # ``perspectives --project DIR COMMAND ...`` as well as ``perspectives COMMAND --project DIR ...``.
+    folder = None
+    if argv and (argv[0] == PROJECT_OPTION or argv[0].startswith(PROJECT_OPTION + "=")):
+        try:
+            folder, argv = _take_project(argv)
+        except ValueError as exc:
+            print(f"perspectives: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     # Delegated commands get their arguments untouched (argparse would reject their options).
     if argv and argv[0] in DELEGATED:
-        return _delegate(argv[0], argv[1:])
+        try:
+            given, rest = _take_project(argv[1:])
+        except ValueError as exc:
+            print(f"perspectives {argv[0]}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        return _delegate(argv[0], rest, given or folder)
     args = _parser().parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         print("perspectives build: --jobs must be at least 1", file=sys.stderr)
@@ -166,11 +213,12 @@ def _main(argv: Sequence[str] | None = None) -> int:
     from perspectives.build import build
 
     try:
+        project = _project(args.project or folder)
         result = build(
             countries=args.country, sections=args.section, data_path=args.data,
             conversations_path=args.conversations, lang=args.lang, jobs=args.jobs,
             out=args.out, force=args.force, timeout=args.timeout, dry_run=args.dry_run, engine=args.engine,
-            id_column=args.id_column, strict=args.strict,
+            id_column=args.id_column, strict=args.strict, project=project,
         )
     except (ValueError, RuntimeError) as exc:
         print(f"perspectives build: {exc}", file=sys.stderr)

@@ -71,11 +71,12 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from perspectives.build import Warm, build, select_reports
-from perspectives.build.plan import DATA_GLOBS, FileHasher, LibraryIndex, notebook_info
+from perspectives.build.plan import DATA_GLOBS, FileHasher, LibraryIndex, library_folder, notebook_info
 from perspectives.build.schedule import start_server
 from perspectives.files import file_error
 from perspectives.hashing import sha256_json
-from perspectives.study import load_grid, load_study, repo_root, report_folder
+from perspectives.project import Project, project_of
+from perspectives.study import report_folder
 
 __all__ = ["EVENTS_PATH", "Events", "Handler", "Preview", "Refused", "host_allowed", "main", "make_server",
            "open_served", "request_names", "serve"]
@@ -572,20 +573,22 @@ class Preview:
     Args:
         build_options: keyword arguments of :func:`perspectives.build.build` (countries,
             lang, data_path, conversations_path, jobs, out, timeout).
-        root: the checkout (tests use a stand-in project).
+        root: the study folder (default: the one around the working directory; tests use a
+            stand-in project).
         package: the library package (tests use a stand-in).
     """
 
     def __init__(self, build_options: dict[str, Any], root: Path | None = None,
                  package: str = "perspectives") -> None:
         self.options = dict(build_options)
-        self.root = (root or repo_root()).resolve()
+        self.project: Project = project_of(root)
+        self.root = self.project.root
         self.package = package
-        self.out = Path(self.options.get("out") or "outputs").resolve()
+        self.out = Path(self.options.get("out") or self.project.outputs).resolve()
         self.options["out"] = self.out
         self.events = Events()
-        self.study = load_study(self.root / "params" / "study.yml")
-        self.grid = load_grid(self.root / "params" / "grid.yml")
+        self.study = self.project.study
+        self.grid = self.project.grid
         self._warm = Warm(on_html=self._html_written)
         self._fingerprint: str | None = None
 
@@ -619,7 +622,7 @@ class Preview:
         if self._warm.server is not None and self._warm.server.alive and fingerprint == self._fingerprint:
             return
         self._stop_server()
-        library = LibraryIndex(self.root / "lib", self.package, FileHasher())
+        library = LibraryIndex(library_folder(self.root, self.package), self.package, FileHasher())
         preload: set[str] = set()
         for section in self.grid.sections:
             path = self.root / section.notebook
@@ -630,7 +633,8 @@ class Preview:
                 for k in ("data_path", "conversations_path")}
         warm = (f"{self.package}.report:warm_up",
                 {**data, "lang": self.options.get("lang", "en"), "countries": sorted(countries),
-                 **({"id_column": self.options["id_column"]} if self.options.get("id_column") else {})})
+                 **({"id_column": self.options["id_column"]} if self.options.get("id_column") else {}),
+                 **({"project": str(self.root)} if self.package == "perspectives" else {})})
         self._warm.server = start_server(max(1, self.options.get("jobs") or os.cpu_count() or 1),
                                          library.lib_dir, [*sorted(preload), *HEAVY_MODULES], warm)
         self._fingerprint = fingerprint
@@ -756,8 +760,11 @@ def serve(preview: Preview, port: int = 8000, open_browser: bool = False) -> Non
         httpd.server_close()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``perspectives preview``: see the module docstring. Exit 0 after Ctrl-C, 2 on bad usage."""
+def main(argv: Sequence[str] | None = None, project: Project | None = None) -> int:
+    """``perspectives preview``: see the module docstring. Exit 0 after Ctrl-C, 2 on bad usage.
+
+    ``project``: the study folder (default: the one around the working directory).
+    """
     ap = argparse.ArgumentParser(prog="perspectives preview", description=__doc__.splitlines()[0])
     ap.add_argument("--country", action="extend", nargs="+", metavar="ISO3", dest="countries",
                     help="report code(s): ISO3 or the synthesis code (default: every report)")
@@ -765,14 +772,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, dest="data_path", metavar="PATH", help="survey export to use")
     ap.add_argument("--conversations", type=Path, dest="conversations_path", metavar="PATH")
     ap.add_argument("--id-column", dest="id_column", metavar="NAME", help="the export's respondent id column")
-    ap.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR")
+    ap.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: the study folder's outputs/)")
     ap.add_argument("--jobs", type=int, metavar="N")
     ap.add_argument("--port", type=int, default=8000, help="0 picks a free port (default: 8000)")
     ap.add_argument("--open", action="store_true", help="open the index in the default browser")
     args = ap.parse_args(list(sys.argv[1:] if argv is None else argv))
     options = {k: v for k, v in vars(args).items() if k not in ("port", "open") and v is not None}
     try:
-        preview = Preview(options)
+        preview = Preview(options, project.root if project is not None else None)
         serve(preview, args.port, args.open)
     except (ValueError, RuntimeError, OSError) as exc:
         print(f"perspectives preview: {exc}", file=sys.stderr)

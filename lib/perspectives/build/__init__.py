@@ -18,10 +18,12 @@ Purpose
       runs are done.
 
 Inputs
-    ``params/study.yml`` and ``params/grid.yml`` (via ``perspectives.study``), the section
-    notebooks, the data files (``--data``/``--conversations`` or the synthetic defaults), the
-    ``perspectives`` library sources and ``requirements.lock`` (these four are hashed to decide
-    what to re-run).
+    A study folder (:class:`perspectives.project.Project`: ``--project DIR``, by default the
+    one around the working directory): its ``params/study.yml`` and ``params/grid.yml``, the
+    section notebooks, the data files (``--data``/``--conversations`` or the synthetic
+    defaults); the ``perspectives`` library sources (the study folder's ``lib/`` when it holds
+    the package, else the installed library) and ``requirements.lock`` (these four are hashed
+    to decide what to re-run).
 
 Outputs (under ``out``, default ``outputs/``)
     ``<REPORT>/sections/<section_id>/``  one folder per successful run: ``executed.ipynb``,
@@ -36,8 +38,9 @@ Outputs (under ``out``, default ``outputs/``)
 
 The contract a section notebook follows
     1. Exactly one cell tagged ``parameters`` defining ``country``, ``lang``, ``data_path``,
-       ``conversations_path`` and ``output_dir`` (the schema in ``params/grid.yml``; no other
-       names). ``country`` is an ISO3 code or ``ALL`` (the synthesis). ``data_path`` and
+       ``conversations_path``, ``output_dir`` and, where the grid declares it, ``project``
+       (the schema in ``params/grid.yml``; no other names). The build gives ``project`` the
+       study folder it builds. ``country`` is an ISO3 code or ``ALL`` (the synthesis). ``data_path`` and
        ``conversations_path`` are absolute paths or ``None`` (``None``: read the defaults named
        in ``study.yml``). The build always passes ``output_dir``, an absolute path to the run's
        own (temporary) folder; a notebook opened in JupyterLab gets ``None`` and should then
@@ -58,7 +61,8 @@ The contract a section notebook follows
        beside it gives the SHA-256) and the machine's folders by placeholders; a run whose
        files still hold a local path in any form fails (:mod:`perspectives.build.run`).
     5. The working directory is the notebook's folder (as in JupyterLab); do not rely on it,
-       locate repository files with ``perspectives.study.repo_root()``.
+       open the study's files through the project (``perspectives.project.Project``,
+       ``Section(..., project)``).
     6. Import library code as ``import perspectives.x`` / ``from perspectives import x`` /
        ``from perspectives.x import y``: these are read (with ``ast``) to know which library
        modules a notebook depends on. Dynamic imports make every module a dependency.
@@ -102,7 +106,9 @@ from perspectives.build.plan import (
     LibraryIndex,
     PlannedRun,
     data_files,
+    environment_lock,
     library_dependencies,
+    library_folder,
     plan_runs,
     read_json,
 )
@@ -113,15 +119,13 @@ from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, 
 from perspectives.files import check_writable, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.hints import command
+from perspectives.project import Project, project_of
 from perspectives.rawtable import path_problem
 from perspectives.study import (
     SOURCE_LANGUAGE,
     SYNTHESIS_MIN_COUNTRIES,
     Grid,
     Study,
-    load_grid,
-    load_study,
-    repo_root,
     report_folder,
     validate_parameters,
 )
@@ -141,9 +145,10 @@ def build(
     conversations_path: str | Path | None = None,
     lang: str = "en",
     jobs: int | None = None,
-    out: Path | str = Path("outputs"),
+    out: Path | str | None = None,
     force: bool = False,
     *,
+    project: Project | None = None,
     root: Path | None = None,
     grid: Grid | None = None,
     study: Study | None = None,
@@ -168,11 +173,13 @@ def build(
         conversations_path: a conversations file to use instead of the embedded one.
         lang: the reports' language.
         jobs: runs at a time (default: the CPU count).
-        out: the output folder.
+        out: the output folder (default: the study folder's ``outputs/``).
         force: redo every selected run.
-        root: repository root (tests use a stand-in project).
-        grid: the run grid (default: ``params/grid.yml`` of ``root``).
-        study: the study (default: ``params/study.yml`` of ``root``).
+        project: the study folder to build (default: ``root``, else the one around the
+            working directory).
+        root: the study folder, given as a folder (tests use a stand-in project).
+        grid: the run grid (default: the project's ``params/grid.yml``).
+        study: the study (default: the project's ``params/study.yml``).
         package: the library package whose modules are followed for stamps.
         timeout: per-cell timeout in seconds.
         dry_run: list the due runs and why, execute nothing.
@@ -202,23 +209,24 @@ def build(
     """
     t_start = time.perf_counter()
     engine = choose_engine(engine)
-    root = (root or repo_root()).resolve()
-    st = study or load_study(root / "params" / "study.yml")
-    gr = grid or load_grid(root / "params" / "grid.yml")
-    out_given = out  # as the caller wrote it, for a command to print
-    out = Path(out)
+    project = project or project_of(root)
+    root = project.root
+    st = study or project.study
+    gr = grid or project.grid
+    out_given = out if out is not None else _default_out(project)  # as the caller wrote it, for a command to print
+    out = Path(out_given)
     out = (out if out.is_absolute() else Path.cwd() / out).resolve()
     _check_out(out, root)
 
     # select: what was asked for is validated once, here, where it enters
     section_ids = _sections(gr, sections)
     result = BuildResult()
-    library = LibraryIndex(root / "lib", package, FileHasher(), remembered=out / IMPORTS_FILE)
-    lock = root / "requirements.lock"
-    again = _Again(data_path, conversations_path, id_column, lang, sections, out_given)
-    reports, validated = _choose(st, gr, countries, again, out, root, library)
-    params = {code: validate_parameters({"country": code, **_given(lang, data_path, conversations_path, id_column)},
-                                        st, gr) for code in reports}
+    library = LibraryIndex(library_folder(root, package), package, FileHasher(), remembered=out / IMPORTS_FILE)
+    lock = environment_lock(root, library.lib_dir)
+    again = _Again(data_path, conversations_path, id_column, lang, sections, out_given, _named_project(project))
+    reports, validated = _choose(st, gr, countries, again, out, project, library, lock)
+    given = _given(lang, data_path, conversations_path, id_column, project, gr)
+    params = {code: validate_parameters({"country": code, **given}, st, gr) for code in reports}
     with contextlib.ExitStack() as held:
         if not dry_run:
             # One build at a time per output folder, taken before anything is said or read.
@@ -238,7 +246,7 @@ def build(
             # Before any run: every configuration file, and the catalogue of the report
             # language (one message naming file, line and fix; a build with nothing to run
             # reads only the study and the grid, validated as they load).
-            check_configuration(root, lang)
+            check_configuration(root, lang, project)
         progress(f"perspectives build: {len(runs)} runs, {len(todo)} to execute, {len(runs) - len(todo)} up to date"
                  + (f"; in {lang}, beside the other languages (each report's {lang}/ folder)"
                     if lang != SOURCE_LANGUAGE else ""))
@@ -263,7 +271,7 @@ def build(
                 # schedule
                 execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,
                             _preload(todo, library), on_report_done=publisher.report_done,
-                            warm=_warm_up(todo, st, package, out), server=warm.server,
+                            warm=_warm_up(todo, st, package, out, project), server=warm.server,
                             synthesis=st.synthesis_code, on_progress=on_progress)
             except BaseException:
                 # Interrupted (Ctrl-C) or broken: stop assembling and close the browser;
@@ -289,8 +297,9 @@ def build(
 
 def select_reports(countries: Iterable[str] | None = None, data_path: str | Path | None = None,
                    conversations_path: str | Path | None = None, lang: str = SOURCE_LANGUAGE, *,
-                   id_column: str | None = None, out: Path | str = Path("outputs"), root: Path | None = None,
-                   study: Study | None = None, grid: Grid | None = None, package: str = "perspectives") -> list[str]:
+                   id_column: str | None = None, out: Path | str | None = None, root: Path | None = None,
+                   study: Study | None = None, grid: Grid | None = None, package: str = "perspectives",
+                   project: Project | None = None) -> list[str]:
     """The reports :func:`build` would build with these arguments; nothing is built or written.
 
     With a partner's export, those of the countries it holds (and the synthesis from two on),
@@ -300,29 +309,46 @@ def select_reports(countries: Iterable[str] | None = None, data_path: str | Path
         ValueError: as :func:`build` before anything runs (an unknown code, a refused export, a
             report the export cannot give, conversations that do not go with it).
     """
-    root = (root or repo_root()).resolve()
-    st = study or load_study(root / "params" / "study.yml")
-    gr = grid or load_grid(root / "params" / "grid.yml")
+    project = project or project_of(root)
+    st = study or project.study
+    gr = grid or project.grid
+    out = out if out is not None else _default_out(project)
     resolved = Path(out) if Path(out).is_absolute() else Path.cwd() / out
-    library = LibraryIndex(root / "lib", package, FileHasher())
-    reports, _ = _choose(st, gr, countries, _Again(data_path, conversations_path, id_column, lang, None, out),
-                         resolved.resolve(), root, library)
+    library = LibraryIndex(library_folder(project.root, package), package, FileHasher())
+    reports, _ = _choose(st, gr, countries, _Again(data_path, conversations_path, id_column, lang, None, out,
+                                                   _named_project(project)),
+                         resolved.resolve(), project, library, environment_lock(project.root, library.lib_dir))
     return reports
 
 
-def _choose(study: Study, grid: Grid, countries: Iterable[str] | None, again: _Again, out: Path, root: Path,
-            library: LibraryIndex) -> tuple[list[str], ValidatedExport | None]:
+def _default_out(project: Project) -> Path:
+    """The output folder when none is given: the study folder's ``outputs/`` (as the user names it)."""
+    return Path("outputs") if project.root == Path.cwd().resolve() else project.outputs
+
+
+def _named_project(project: Project) -> Path | None:
+    """The study folder as a command must name it (``--project``), or None when it is the one around the working directory."""
+    try:
+        here = project_of(None).root
+    except ValueError:
+        here = None
+    return None if here == project.root else project.root
+
+
+def _choose(study: Study, grid: Grid, countries: Iterable[str] | None, again: _Again, out: Path, project: Project,
+            library: LibraryIndex, lock: Path) -> tuple[list[str], ValidatedExport | None]:
     """The reports to build and the export's validation, everything checked before anything is written.
 
     A partner's export is read and validated before anything is written, the lock file and
     the output folder included: a refused file leaves no trace. Its countries decide the
     reports (a dry run reads it too, and writes nothing).
     """
-    asked = _asked(study, grid, countries, again.data_path, again.conversations_path, again.lang, again.id_column)
-    validated = preflight(again.data_path, again.conversations_path, again.id_column, out=out, root=root,
-                           library=library, lock=root / "requirements.lock")
+    asked = _asked(study, grid, countries, again.data_path, again.conversations_path, again.lang, again.id_column,
+                   project)
+    validated = preflight(again.data_path, again.conversations_path, again.id_column, out=out, root=project.root,
+                          library=library, lock=lock, project=project)
     reports = _reports(study, asked, validated, again)
-    _conversations_fit(study, reports, validated, again.conversations_path)
+    _conversations_fit(study, reports, validated, again.conversations_path, project)
     if again.data_path is not None and again.conversations_path is None:
         progress(f"conversations: {study.data['conversations']}, the study's own (--conversations PATH gives yours)")
     return reports, validated
@@ -345,8 +371,11 @@ class Warm:
     on_html: Callable[[str], None] | None = None
 
 
-def check_configuration(root: Path, lang: str) -> None:
+def check_configuration(root: Path, lang: str, project: Project | None = None) -> None:
     """Validate every configuration file of ``root`` and the catalogue of ``lang``.
+
+    ``project``: the study folder at ``root``, which keeps the catalogue it read (default: a
+    reading of the file as it is).
 
     Raises:
         ConfigError: the first mistake, naming its file, line and fix (a ``ValueError``:
@@ -355,7 +384,7 @@ def check_configuration(root: Path, lang: str) -> None:
     config.check_all(root)
     from perspectives.i18n import load_catalogue
 
-    load_catalogue(lang, root / "params" / "i18n")
+    load_catalogue(lang, root / "params" / "i18n", project=project)
 
 
 # The folders of the checkout a build reads (the notebooks, the library, the data and
@@ -381,21 +410,28 @@ def _check_out(out: Path, root: Path) -> None:
 
 
 def _given(lang: str, data_path: str | Path | None, conversations_path: str | Path | None,
-           id_column: str | None) -> dict[str, object]:
-    """The notebook parameters every report of a build shares."""
+           id_column: str | None, project: Project, grid: Grid) -> dict[str, object]:
+    """The notebook parameters every report of a build shares (the study folder where the grid takes it)."""
     return {"lang": lang, "data_path": data_path, "conversations_path": conversations_path,
-            **({"id_column": id_column} if id_column else {})}
+            **({"id_column": id_column} if id_column else {}),
+            **({PROJECT_PARAMETER: str(project.root)}
+               if PROJECT_PARAMETER in {p.name for p in grid.parameters} else {})}
+
+
+# The notebook parameter naming the study folder (papermill passes it; the grid declares it).
+PROJECT_PARAMETER = "project"
 
 
 def _asked(study: Study, grid: Grid, countries: Iterable[str] | None, data_path: str | Path | None,
-           conversations_path: str | Path | None, lang: str, id_column: str | None = None) -> list[str] | None:
+           conversations_path: str | Path | None, lang: str, id_column: str | None,
+           project: Project) -> list[str] | None:
     """The report codes asked for (None: not named), each checked with the build's parameters.
 
     Raises:
         ValueError: an unknown code, language or parameter; a data path that is not a file.
     """
     wanted = list(dict.fromkeys(countries)) if countries else None
-    given = _given(lang, data_path, conversations_path, id_column)
+    given = _given(lang, data_path, conversations_path, id_column, project, grid)
     for code in wanted or [study.synthesis_code]:
         validate_parameters({"country": code, **given}, study, grid)
     for p in (data_path, conversations_path):
@@ -432,10 +468,13 @@ class _Again:
     lang: str
     sections: Iterable[str] | None
     out: Path | str
+    project: Path | None = None  # the study folder, when it is not the one around the working directory
 
     def command(self, reports: Iterable[str]) -> str:
         """The build command for ``reports``, every other option as given."""
         words: list[str | Path] = ["build"]
+        if self.project is not None:
+            words += ["--project", self.project]
         for option, value in (("--data", self.data_path), ("--conversations", self.conversations_path),
                               ("--id-column", self.id_column)):
             if value:
@@ -479,7 +518,7 @@ def _reports(study: Study, asked: list[str] | None, validated: ValidatedExport |
 
 
 def _conversations_fit(study: Study, reports: list[str], validated: ValidatedExport | None,
-                       conversations_path: str | Path | None) -> None:
+                       conversations_path: str | Path | None, project: Project) -> None:
     """Refuse conversations that do not go with the reports planned (:meth:`Study.conversations_problem`).
 
     Checked when a partner gives conversations, or an export with the study's own
@@ -493,7 +532,7 @@ def _conversations_fit(study: Study, reports: list[str], validated: ValidatedExp
         return
     from perspectives.qualitative import load_conversations
 
-    held = frozenset(load_conversations(conversations_path)["country"])
+    held = frozenset(load_conversations(conversations_path, project=project)["country"])
     survey = frozenset(study.present(validated.countries)) if partner_survey and validated.countries is not None \
         else frozenset(study.codes)
     problem = study.conversations_problem(reports, survey, held)
@@ -531,12 +570,13 @@ DECISIONS_FILE = ".disclosure-decisions.json"
 
 
 def _warm_up(todo: list[PlannedRun], study: Study, package: str,
-             out: Path | None = None) -> tuple[str, dict[str, object]]:
+             out: Path | None = None, project: Project | None = None) -> tuple[str, dict[str, object]]:
     """The run server's warm-up function and its arguments.
 
     Every run of a build reads the same data (the first run's data paths and language are
     every run's): the server loads them once, for the places of the runs due, and starts from
-    the small-cell rule's results the previous build saved in ``out``.
+    the small-cell rule's results the previous build saved in ``out``; the runs open the
+    study folder the warm-up read (``project``).
     """
     first = todo[0].params
     args: dict[str, object] = {
@@ -544,6 +584,8 @@ def _warm_up(todo: list[PlannedRun], study: Study, package: str,
         "countries": sorted({r.report for r in todo} - {study.synthesis_code})}
     if out is not None and package == "perspectives":
         args["decisions"] = str(out / DECISIONS_FILE)
+        if project is not None:
+            args["project"] = str(project.root)
         # Only the synthesis and countries that held conversations screen excerpts.
         args["gazetteer"] = any(r.report == study.synthesis_code or study.country(r.report).conversations
                                 for r in todo)

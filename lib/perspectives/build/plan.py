@@ -48,7 +48,9 @@ __all__ = [
     "NotebookInfo",
     "PlannedRun",
     "data_stamp",
+    "environment_lock",
     "library_dependencies",
+    "library_folder",
     "notebook_info",
     "parameters_cell",
     "read_json",
@@ -284,18 +286,45 @@ class LibraryIndex:
         return dict(self._hashes[key])
 
 
+def library_folder(root: Path, package: str) -> Path:
+    """The folder holding the library package a build follows: the study folder's ``lib/`` when it holds it.
+
+    Otherwise the folder the package is imported from (an installed library serving a study
+    folder of its own).
+    """
+    if (root / "lib" / package).is_dir():
+        return root / "lib"
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise ValueError(f"the library package {package!r} is neither in {root.name}/lib nor installed")
+    return Path(spec.origin).resolve().parents[1]
+
+
+def environment_lock(root: Path, lib_dir: Path) -> Path:
+    """The lock of the environment a build runs in: the study folder's, else the library checkout's.
+
+    A path that may not exist (the stamps then record no lock).
+    """
+    for folder in (root, lib_dir.parent):
+        if (folder / "requirements.lock").is_file():
+            return folder / "requirements.lock"
+    return root / "requirements.lock"
+
+
 def library_dependencies(
     notebook: Path, lib_dir: Path | None = None, package: str = "perspectives"
 ) -> list[str]:
     """Library files a notebook depends on, followed through imports.
 
+    ``lib_dir``: the folder holding the package (default: the one it is imported from).
+
     Returns:
         Paths relative to the package folder (``stats.py``), sorted; every module of the
         package when an import cannot be followed (a dynamic import, a syntax error).
     """
-    from perspectives.study import repo_root
-
-    index = LibraryIndex(lib_dir or repo_root() / "lib", package, FileHasher())
+    index = LibraryIndex(lib_dir or library_folder(notebook.parent, package), package, FileHasher())
     nb = read_json(notebook) or {}
     code = [_source(c) for c in nb.get("cells", []) if c.get("cell_type") == "code"]
     mods = index.closure(code)
@@ -518,7 +547,10 @@ def plan_runs(*, root: Path, study: Study, sections: Iterable[GridSection], sele
             stamp = {
                 "version": STAMP_VERSION,
                 "notebook": nb_h,
-                "parameters": sha256_json({k: v for k, v in report_params.items() if k != "output_dir"}),
+                # Where the run writes and which folder holds the study are not inputs: the
+                # study's files are stamped by their content (two checkouts build the same).
+                "parameters": sha256_json({k: v for k, v in report_params.items()
+                                           if k not in ("output_dir", "project")}),
                 "data": data,
                 "library": library.hashes(None if mods is None else set(mods)),
                 "environment": environment,

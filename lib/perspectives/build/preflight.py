@@ -15,6 +15,7 @@ from perspectives.build.plan import LibraryIndex, data_files, read_json
 from perspectives.build.progress import progress
 from perspectives.files import write_atomic
 from perspectives.hashing import sha256_json
+from perspectives.project import Project
 
 __all__ = ["VALIDATED_FILE", "ValidatedExport", "preflight"]
 
@@ -86,15 +87,15 @@ def _remembered(out: Path, key: str, file: str) -> ValidatedExport | None:
     return ValidatedExport(out, key, lines, countries, file, new=False)
 
 
-def _read_export(data_path: str | Path, id_column: str | None) -> tuple[list[str], dict[str, int]]:
-    """Read and validate an export: what the reader said, and eligible completes by country.
+def _read_export(data_path: str | Path, id_column: str | None, project: Project | None) -> tuple[list[str], dict[str, int]]:
+    """Read and validate an export against the project's form: what the reader said, and eligible completes by country.
 
     Raises:
         DataError: the export cannot be used as it is.
     """
     from perspectives.readers import load_survey
 
-    survey = load_survey(data_path, id_column=id_column)
+    survey = load_survey(data_path, id_column=id_column, project=project)
     read = survey.read
     lines = []
     if read is not None:
@@ -111,7 +112,8 @@ def _read_export(data_path: str | Path, id_column: str | None) -> tuple[list[str
 
 def preflight(data_path: str | Path | None, conversations_path: str | Path | None,
                id_column: str | None = None, *, out: Path | None = None, root: Path | None = None,
-               library: LibraryIndex | None = None, lock: Path | None = None) -> ValidatedExport | None:
+               library: LibraryIndex | None = None, lock: Path | None = None,
+               project: Project | None = None) -> ValidatedExport | None:
     """Validate a partner's inputs once, before any run starts or any file is written.
 
     A bad export raises ``readers.DataError`` (or ``qualitative.QualitativeDataError``), both
@@ -123,6 +125,9 @@ def preflight(data_path: str | Path | None, conversations_path: str | Path | Non
     An export whose bytes, id column, reading code, form and environment are those a previous
     build into ``out`` validated (its record, :data:`VALIDATED_FILE`) is not read again: its
     summary is repeated as then.
+
+    ``project`` is the study folder whose form and study read the files (default: the one
+    around the working directory).
 
     Returns:
         The export's validation (its countries decide the reports; the build remembers it
@@ -137,7 +142,7 @@ def preflight(data_path: str | Path | None, conversations_path: str | Path | Non
             key = _validation_key(Path(data_path), id_column, root, library, lock)
             validated = _remembered(out, key, file)
         if validated is None:
-            lines, countries = _read_export(data_path, id_column)
+            lines, countries = _read_export(data_path, id_column, project)
             validated = ValidatedExport(out if key is not None else None, key, lines, countries, file)
         for line in validated.lines:
             progress(line)
@@ -147,5 +152,5 @@ def preflight(data_path: str | Path | None, conversations_path: str | Path | Non
     if conversations_path is not None:
         from perspectives.qualitative import load_conversations
 
-        load_conversations(conversations_path)
+        load_conversations(conversations_path, project=project)
     return validated

@@ -20,10 +20,11 @@ Purpose
     Running an executed notebook again: its injected parameters name the inputs by file
     name, so ``data_path = "export.csv"`` reads ``export.csv`` beside the notebook (the
     working directory of a notebook opened in JupyterLab), and a missing file stops the
-    first cell. To run it with the file where it is, give the path again, as the build
-    does: ``papermill executed.ipynb again.ipynb -p country MDA -p data_path /path/export.csv``
-    (papermill replaces the injected cell), or ``perspectives build --data /path/export.csv``,
-    which writes the same bytes. ``stamp.json`` beside the notebook lists each input's
+    first cell; its study folder reads ``<repo>``, which names none, so a run given no folder
+    says so. To run it with the files where they are, give them again, as the build does:
+    ``papermill executed.ipynb again.ipynb -p country MDA -p project /path/to/study -p data_path
+    /path/export.csv`` (papermill replaces the injected cell), or ``perspectives build --data
+    /path/export.csv``, which writes the same bytes. ``stamp.json`` beside the notebook lists each input's
     SHA-256, to check that a file is the one the report was built from.
 
 Inputs
@@ -145,13 +146,14 @@ def python_folders() -> list[str]:
 def local_replacements(task: RunTask) -> list[tuple[str, str]]:
     """Every local path a run may print, with what replaces it, most specific first.
 
-    The task's own (its folder, the output folder, the checkout, the home folder), each input
-    parameter given as an absolute path (its file name; files beside it by their names too)
-    and Python's folders (:func:`python_folders`).
+    The task's own (its folder, the output folder, the study folder, the home folder), each
+    input parameter given as an absolute path (its file name; files beside it by their names
+    too) and Python's folders (:func:`python_folders`). The ``project`` parameter is the
+    study folder, which the task's own replacements name ``<repo>``.
     """
     pairs = {old: new for old, new in task.replacements}
     for name, value in sorted(task.parameters.items()):
-        if name == "output_dir" or not isinstance(value, str) or not os.path.isabs(value):
+        if name in ("output_dir", "project") or not isinstance(value, str) or not os.path.isabs(value):
             continue
         pairs.setdefault(value, os.path.basename(value))
         folder = os.path.dirname(value)
@@ -319,10 +321,21 @@ def execute(task: RunTask) -> RunOutcome:
             path.unlink(missing_ok=True)
             error = error or _error("OSError", str(exc))
     if error is None:
-        error = check_run_folder(tmp, task.country, [old for old, _ in replacements], task.synthesis)
+        error = check_run_folder(tmp, task.country, [old for old, _ in replacements], task.synthesis,
+                                 _threshold(task))
     if error is not None:
         error["evalue"] = scrub_paths(str(error.get("evalue", "")), replacements)
     return RunOutcome(task.key, error is None, seconds, error)
+
+
+def _threshold(task: RunTask) -> int | None:
+    """The small-cell threshold of the run's study (its ``project`` parameter), or None (the audit's default)."""
+    where = task.parameters.get("project")
+    if not where:
+        return None
+    from perspectives.project import Project
+
+    return int(Project.at(where).study.disclosure["threshold"])
 
 
 def execute_payload(payload: dict[str, Any]) -> dict[str, Any]:
@@ -331,7 +344,8 @@ def execute_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return asdict(execute(task))
 
 
-def check_run_folder(tmp: Path, country: str, forbidden: list[str], synthesis: str) -> dict[str, Any] | None:
+def check_run_folder(tmp: Path, country: str, forbidden: list[str], synthesis: str,
+                     threshold: int | None = None) -> dict[str, Any] | None:
     """Check what a run wrote: a well-formed ``values.json``, the audit, and no local path.
 
     Args:
@@ -341,6 +355,8 @@ def check_run_folder(tmp: Path, country: str, forbidden: list[str], synthesis: s
             must not appear in any file the run wrote; paths in any other form are found too
             (:func:`find_local_path`).
         synthesis: the synthesis's code.
+        threshold: the study's small-cell threshold (default: that of the study folder
+            around the working directory).
 
     Returns:
         None when the contract holds, else an error (``ename`` ``OutputContractError``).
@@ -350,7 +366,7 @@ def check_run_folder(tmp: Path, country: str, forbidden: list[str], synthesis: s
     # The disclosure audit reads what the run published, independently of the suppression.
     from perspectives.audit import audit_run_folder
 
-    if findings := audit_run_folder(tmp):
+    if findings := audit_run_folder(tmp, threshold):
         return _error("DisclosureAuditError", "; ".join(str(f) for f in findings[:5]))
     for p in sorted(tmp.rglob("*")):
         data_file = any(p.relative_to(tmp).match(pattern) for pattern in _DATA_FILES)
