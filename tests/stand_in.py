@@ -2,7 +2,8 @@
 
 ``tests/fixtures/build`` holds tiny notebooks importing a stand-in library package
 (``fakepersp``) and the grids; its study is the real ``params/study.yml`` cut down to one
-country (ALB), so its reports are ALB and the synthesis. :func:`copy_checkout` makes a second
+country (ALB), so its reports are ALB and the synthesis, with the real report texts, Word
+styles and catalogues (a study folder holds what its reports show). :func:`copy_checkout` makes a second
 checkout of the real project, as a second clone would be.
 """
 
@@ -25,6 +26,11 @@ def make_project(dest: Path, survey: bytes = b"respondent_id,country\nT1,ALB\n")
     study = yaml.safe_load((REPO / "params" / "study.yml").read_text(encoding="utf-8"))
     study["countries"] = [c for c in study["countries"] if c["iso3"] == "ALB"]
     (dest / "params" / "study.yml").write_text(yaml.safe_dump(study, allow_unicode=True), encoding="utf-8")
+    # What the assembler shows from the study folder: the report's fixed texts, the Word styles,
+    # the catalogues (the stand-in's notebooks are the project's own).
+    for name in ("report_texts.yml", "reference.docx"):
+        shutil.copy2(REPO / "params" / name, dest / "params" / name)
+    shutil.copytree(REPO / "params" / "i18n", dest / "params" / "i18n")
     (dest / "requirements.lock").write_text("example==1.0\n")
     (dest / "data" / "synthetic").mkdir(parents=True)
     (dest / "data" / "synthetic" / "survey_export.csv").write_bytes(survey)

@@ -330,7 +330,7 @@ def test_failing_run_is_contained(built: dict[str, object], tmp_path: Path,
     monkeypatch.setattr(build, "build", functools.partial(
         build.build, root=root, package="fakepersp", grid=load_grid(root / "params" / "grid.yml")))
     capsys.readouterr()
-    assert cli.main(["build", "--out", str(out), "--jobs", "1"]) == 1
+    assert cli.main(["build", "--project", str(root), "--out", str(out), "--jobs", "1"]) == 1
     err = capsys.readouterr().err
     assert "[1/1] ALB beta FAILED" in err and "previous run failed" in err
     # fixed: the run succeeds, the report is rebuilt and the failure marker goes away

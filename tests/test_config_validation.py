@@ -179,13 +179,9 @@ def test_analyses_summary_and_theme(tmp_path):
 def test_a_catalogue_entry_of_the_wrong_shape(tmp_path):
     rel = "params/i18n/es.yml"
     path, line = _broken(tmp_path, rel, '"Contents": {text: "Contenido"}', '"Contents": {text: "Contenido", review: "si"}')
-    i18n.load_catalogue.cache_clear()
-    try:
-        _refused(lambda p: i18n.load_catalogue("es", p.parent), path, line, "review", "not true or false")
-        path, line = _broken(tmp_path, rel, '"Contents": {text: "Contenido"}', '"Contents": {txt: "Contenido"}')
-        _refused(lambda p: i18n.load_catalogue("es", p.parent), path, line, "'txt'")
-    finally:
-        i18n.load_catalogue.cache_clear()
+    _refused(lambda p: i18n.load_catalogue("es", p.parent), path, line, "review", "not true or false")
+    path, line = _broken(tmp_path, rel, '"Contents": {text: "Contenido"}', '"Contents": {txt: "Contenido"}')
+    _refused(lambda p: i18n.load_catalogue("es", p.parent), path, line, "'txt'")
 
 
 def test_study_checks_name_their_line(tmp_path):

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from perspectives import figures, i18n, locales, screen
+from perspectives.project import Project
 from perspectives.study import load_study
 
 
@@ -81,10 +82,8 @@ def test_library_wording_of_the_study_count_is_translated_by_lookup() -> None:
 
 def test_a_catalogue_form_outside_cldr_categories_is_refused(tmp_path) -> None:
     (tmp_path / "xx.yml").write_text('"All {count} countries": {several: "x", other: "y"}\n', encoding="utf-8")
-    i18n.load_catalogue.cache_clear()
     with pytest.raises(ValueError, match="plural"):
         i18n.load_catalogue("xx", tmp_path)
-    i18n.load_catalogue.cache_clear()
 
 
 def test_a_skeleton_lists_every_key_blank_and_falls_back(tmp_path) -> None:
@@ -94,11 +93,9 @@ def test_a_skeleton_lists_every_key_blank_and_falls_back(tmp_path) -> None:
     assert '"In which country do you work?": {text: "", review: true}' in text
     with pytest.raises(FileExistsError):
         i18n.init("sw", tmp_path)
-    i18n.load_catalogue.cache_clear()
     assert i18n.load_catalogue("sw", tmp_path) == {}  # nothing translated yet: all English
     with pytest.raises(ValueError):
         i18n.skeleton("en")
-    i18n.load_catalogue.cache_clear()
 
 
 # --------------------------------------------------------------------------- instrument
@@ -108,7 +105,7 @@ def test_country_choices_are_the_study_and_a_hand_list_is_refused(tmp_path) -> N
     form = instrument.load_instrument()
     assert form.codes("country") == list(load_study().codes)
     assert form.choice_labels("country", "Spanish (es)")["MEX"] == "México"
-    source = instrument.SOURCE_DIR
+    source = Project.here().instrument_sources
     for sheet in ("survey", "choices", "settings"):
         (tmp_path / f"{sheet}.csv").write_text((source / f"{sheet}.csv").read_text(encoding="utf-8"),
                                                encoding="utf-8")

@@ -153,7 +153,7 @@ def test_a_crosstab_in_a_notebook_leaves_no_small_group_by_difference(survey, qu
     wherever both are printed (the old crosstab printed, e.g., Bosnia's 38 women against the 35
     of them asked about offenders)."""
     eligible = survey.eligible
-    names = {c: c for c in [*COUNTRIES, analysis.ALL]}
+    names = {c: c for c in [*COUNTRIES, load_study().synthesis_code]}
     multi = survey.instrument[question].type == "select_multiple"
     column = f"{question}/{survey.instrument.codes(question)[0]}" if multi else question
     checked = 0

@@ -81,7 +81,7 @@ def _cli(root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixt
     monkeypatch.setattr(build, "build", functools.partial(
         build.build, root=root, package="fakepersp", grid=load_grid(root / "params" / "grid.yml")))
     capsys.readouterr()
-    code = cli.main(["build", "--out", str(root / "out"), "--jobs", "1", *args])
+    code = cli.main(["build", "--project", str(root), "--out", str(root / "out"), "--jobs", "1", *args])
     return code, capsys.readouterr().err
 
 

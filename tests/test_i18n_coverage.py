@@ -23,26 +23,23 @@ import pytest
 import yaml
 
 from perspectives import i18n, msgids, untranslated
+from perspectives.project import Project
 from perspectives.report import runs_before
 from perspectives.study import load_study, repo_root
 
 ROOT = repo_root()
 
 
-def _clear_caches() -> None:
-    i18n.load_catalogue.cache_clear()
-    untranslated._auditor.cache_clear()  # noqa: SLF001 - the catalogue changed under the cache's key
-
-
 @pytest.fixture
 def catalogues(tmp_path, monkeypatch):
-    """An empty folder of catalogues that the library reads instead of params/i18n."""
+    """An empty folder of catalogues that the library reads instead of params/i18n.
+
+    The study folder keeps what it read by file: catalogues in another folder are read afresh.
+    """
     folder = tmp_path / "i18n"
     folder.mkdir()
-    monkeypatch.setattr(i18n, "CATALOGUE_DIR", folder)
-    _clear_caches()
+    monkeypatch.setattr(Project, "catalogues", property(lambda self: folder))
     yield folder
-    _clear_caches()
 
 
 def _report(out: Path, body: str, lang: str = "ro", code: str = "MDA") -> Path:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from perspectives.instrument import ELIGIBILITY, SOURCE_DIR, XLSX_PATH, _workbook_bytes, load_instrument, xform
+from perspectives.instrument import ELIGIBILITY, load_instrument, workbook_bytes, xform
+from perspectives.project import Project
 
 # Items the reference report analyses (its Figures 1-19 and the text around them).
 ANALYSED = [
@@ -27,8 +28,9 @@ def test_pyxform_converts_the_form_without_warnings():
 
 
 def test_xlsx_is_built_from_the_text_source_byte_for_byte():
-    committed = hashlib.sha256(XLSX_PATH.read_bytes()).hexdigest()
-    rebuilt = hashlib.sha256(_workbook_bytes(SOURCE_DIR)).hexdigest()
+    project = Project.here()
+    committed = hashlib.sha256(project.instrument_form.read_bytes()).hexdigest()
+    rebuilt = hashlib.sha256(workbook_bytes(project)).hexdigest()
     assert committed == rebuilt, "run `make instrument` after editing data/instrument/*.csv"
 
 

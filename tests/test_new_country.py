@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from perspectives.project import Project
 from perspectives.study import repo_root
 
 ROOT = repo_root()
@@ -102,7 +103,7 @@ def test_catalogue_skeleton_has_every_key_and_thai_plural_forms(thailand: Path) 
     # no source prints any more is not handed to a new translator).
     from perspectives import msgids
 
-    assert set(entries) == set(msgids.extract(thailand))
+    assert set(entries) == set(msgids.extract(Project(thailand)))
     assert {"Evidence:", "Share of respondents (%)"} <= set(entries)  # composed in code, drawn in charts
 
 

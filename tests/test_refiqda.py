@@ -298,7 +298,7 @@ def test_unknown_code_refused_unless_mapped(tmp_path, small, codebook, monkeypat
     assert "Being judged" in line and "params/code_mapping.yml" in line
     mapping = tmp_path / "code_mapping.yml"
     mapping.write_text('codes:\n  "Being judged": fear.judgement\n', encoding="utf-8")
-    monkeypatch.setattr(refiqda, "DEFAULT_MAPPING", mapping)
+    monkeypatch.setattr(refiqda, "MAPPING_FILE", str(mapping))
     expected = q.load_conversations(_csv_pair(tmp_path / "csv", conversations, participants))
     pd.testing.assert_frame_equal(q.load_conversations(project), expected)
 

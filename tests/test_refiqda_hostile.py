@@ -24,6 +24,7 @@ import pytest
 
 from perspectives import check, refiqda
 from perspectives import qualitative as q
+from perspectives.project import project_of
 
 sys.path.insert(0, str(Path(__file__).parent))
 import refiqda_tools as rt  # noqa: E402
@@ -57,10 +58,11 @@ def small() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 @pytest.fixture(autouse=True)
 def _fresh_readings():
-    # Projects rewritten under one name within a test must be read again.
-    q._project_cached.cache_clear()
+    # Projects rewritten under one name within a test, possibly within the clock's tick and at
+    # the same size, must be read again: the study folder forgets what it kept.
+    project_of(None).forget()
     yield
-    q._project_cached.cache_clear()
+    project_of(None).forget()
 
 
 def _labels(codebook: q.Codebook) -> dict[str, str]:
@@ -452,7 +454,7 @@ def test_mapping_file_that_cannot_be_read_as_written_is_refused(tmp_path, codebo
 def test_check_reports_a_bad_mapping_file_instead_of_a_traceback(tmp_path, small, codebook, monkeypatch) -> None:
     mapping = tmp_path / "code_mapping.yml"
     mapping.write_text("codes:\n  'Being judged': [\n", encoding="utf-8")
-    monkeypatch.setattr(refiqda, "DEFAULT_MAPPING", mapping)
+    monkeypatch.setattr(refiqda, "MAPPING_FILE", str(mapping))
     result = check.check_conversations(_project(tmp_path, small, codebook))
     assert not result["usable"] and any("code_mapping.yml" in p for p in result["problems"])
 

@@ -395,7 +395,7 @@ def test_a_report_folder_that_cannot_be_written_stops_the_build_before_the_run_s
     monkeypatch.setattr(build, "build", functools.partial(build.build, root=root, package="fakepersp",
                                                           grid=load_grid(root / "params" / "grid.yml")))
     monkeypatch.setenv("PERSPECTIVES_PDF", "0")
-    code = cli.main(["build", "--out", str(root / "out"), "--jobs", "1", "--force"])
+    code = cli.main(["build", "--project", str(root), "--out", str(root / "out"), "--jobs", "1", "--force"])
     err = capsys.readouterr().err
     assert code == 1 and started == []
     assert "stopped: the folder is on a read-only file system" in err and "ALB/sections" in err
@@ -426,7 +426,7 @@ def test_on_a_real_read_only_mount_the_build_stops_at_once(stand_in: Path, tmp_p
         monkeypatch.setattr(build, "build", functools.partial(build.build, root=root, package="fakepersp",
                                                               grid=load_grid(root / "params" / "grid.yml")))
         monkeypatch.setenv("PERSPECTIVES_PDF", "0")
-        code = cli.main(["build", "--out", str(root / "out"), "--jobs", "1", "--force"])
+        code = cli.main(["build", "--project", str(root), "--out", str(root / "out"), "--jobs", "1", "--force"])
         err = capsys.readouterr().err
     finally:
         subprocess.run(["umount", str(alb)], check=True)
@@ -716,7 +716,7 @@ def test_an_output_folder_inside_what_the_build_reads_is_refused_before_anything
     before = _digests(root)
     monkeypatch.setattr(build, "build", functools.partial(build.build, root=root, package="fakepersp",
                                                           grid=load_grid(root / "params" / "grid.yml")))
-    assert cli.main(["build", "--out", str(root / inside), "--jobs", "1"]) == 2
+    assert cli.main(["build", "--project", str(root), "--out", str(root / inside), "--jobs", "1"]) == 2
     err = capsys.readouterr().err
     assert f"is inside {inside.split('/')[0]}/, which the build reads as its input" in err
     assert _digests(root) == before
@@ -955,7 +955,7 @@ def test_approvals_a_reader_cannot_use_are_refused_before_any_run(tmp_path: Path
     monkeypatch.setenv("PERSPECTIVES_PDF", "0")
     monkeypatch.setattr(build, "build", functools.partial(build.build, root=root, package="fakepersp",
                                                           grid=load_grid(root / "params" / "grid.yml")))
-    assert cli.main(["build", "--data", str(export), "--out", str(tmp_path / "out"), "--jobs", "1"]) == 2
+    assert cli.main(["build", "--project", str(root), "--data", str(export), "--out", str(tmp_path / "out"), "--jobs", "1"]) == 2
     err = capsys.readouterr().err
     assert f"approved_open_text.csv: {said}" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from perspectives import study
+from perspectives.project import Project
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -26,7 +27,7 @@ def test_repo_root_holds_params_and_lib() -> None:
     assert (root / "lib" / "perspectives" / "study.py").is_file()
 
 
-def test_load_study_matches_yaml_and_is_cached() -> None:
+def test_load_study_matches_yaml_and_its_project_keeps_it() -> None:
     raw = _raw("study.yml")
     st = study.load_study()
     assert st.codes == tuple(c["iso3"] for c in raw["countries"])
@@ -35,7 +36,8 @@ def test_load_study_matches_yaml_and_is_cached() -> None:
     no_conv = [c["iso3"] for c in raw["countries"] if not c["conversations"]]
     assert [c.iso3 for c in st.countries if not c.conversations] == no_conv
     assert st.seed == raw["build"]["seed"]
-    assert study.load_study() is st  # one parse per process
+    project = Project.here()
+    assert project.study == st and project.study is project.study  # one parse per version of the file
 
 
 def test_report_name_counts_countries() -> None:
@@ -121,12 +123,14 @@ def test_validate_parameters_unknown_country_lists_codes() -> None:
 def test_validate_parameters_language_and_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="xx.*en"):
         study.validate_parameters({"lang": "xx"})
+    # Away from the study folder, the study and the grid are given (none is around tmp_path).
+    st, grid = study.load_study(), study.load_grid()
     monkeypatch.chdir(tmp_path)
-    out = study.validate_parameters({"data_path": "export.csv"})
+    out = study.validate_parameters({"data_path": "export.csv"}, st, grid)
     assert out["data_path"] == str(tmp_path.resolve() / "export.csv")
     assert Path(out["data_path"]).is_absolute()
     with pytest.raises(ValueError, match="data_path"):
-        study.validate_parameters({"data_path": 3})
+        study.validate_parameters({"data_path": 3}, st, grid)
 
 
 def test_figure_formats_come_from_the_study_and_must_keep_png(tmp_path: Path) -> None:

@@ -27,7 +27,10 @@ import pytest
 from scipy import stats
 
 from perspectives.instrument import ELIGIBILITY, export_columns, load_instrument
-from perspectives.synth import DEFAULT_PATH, write_default
+from perspectives.study import repo_root
+from perspectives.synth import DEFAULT_FILE, write_default
+
+DEFAULT_PATH = repo_root() / DEFAULT_FILE
 
 CODES = ["ALB", "BIH", "COL", "MDA", "MEX", "PER"]
 
