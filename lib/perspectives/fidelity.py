@@ -660,8 +660,9 @@ def _arith(node: ast.AST, refs: Mapping[str, Any]) -> Any:
     raise ValueError(f"unsupported expression element {ast.dump(node)[:60]}")
 
 
-def _value_refs(binding: str, project: Project) -> list[tuple[str, str]]:
+def _value_refs(binding: str, project: Project | None = None) -> list[tuple[str, str]]:
     """(name, report) pairs of recorded values a binding reads (``@countries`` and the like: the project's)."""
+    project = default(project)
     if binding.startswith(("each(", "items(")):
         comparison = claims.comparison_items(binding, lambda name: claims.universe(name, project))
         bound = [b for _, b in comparison.items] + ([comparison.test] if comparison.test else [])
