@@ -170,7 +170,7 @@ def test_subsets_are_computed_once_and_match_pandas(survey, monkeypatch):
     girls = analysis.population(data, "girls_online_share > 0")
     assert all((id(girls), "country", iso3) in analysis._SUBSETS for iso3 in COUNTRIES)
     pd.testing.assert_frame_equal(girls, expected_girls)
-    pd.testing.assert_frame_equal(analysis._places(girls, "COL")["COL"], expected_col)
+    pd.testing.assert_frame_equal(analysis._places(girls, "COL", load_study().synthesis_code)["COL"], expected_col)
     assert analysis.population(data, "girls_online_share > 0") is girls
     # Another frame, even with the same content, gets its own subsets.
     copy = data.copy()

@@ -226,16 +226,14 @@ def test_audit_does_not_import_the_suppression_code() -> None:
 @pytest.mark.parametrize("threshold", [5, 10])
 def test_default_threshold_comes_from_the_study(tmp_path: Path, threshold: int, monkeypatch) -> None:
     moldova_table(tmp_path, {"female": "47", "male": "–", "other": "–"}, {"female": "87%", "male": "–", "other": "–"})
-    from perspectives import study
-
-    real = study.load_study()
+    from perspectives.project import Project
 
     class Stub:
         disclosure = {"threshold": threshold}
 
-    monkeypatch.setattr(study, "load_study", lambda: Stub())
+    # The study of the study folder around the working directory says the threshold.
+    monkeypatch.setattr(Project, "study", property(lambda self: Stub()))
     assert bool(audit.audit_run_folder(tmp_path)) is (threshold == 10)
-    del real
 
 
 # --- issue 25: the audit's teeth, one planted leak of each kind ------------------------------------

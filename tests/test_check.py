@@ -18,6 +18,7 @@ from variants import EMBEDDED, FIXTURES, kobo_system, table, write_text, write_x
 from perspectives.check import rating_grids, render, run_check
 from perspectives.cli import main
 from perspectives.instrument import load_instrument
+from perspectives.study import repo_root
 
 GOV = ["gov_funding", "gov_awareness", "gov_training", "gov_advocacy", "gov_legislation", "gov_services",
        "gov_law_enforcement", "gov_coordination"]
@@ -163,8 +164,9 @@ def test_id_column_option(tmp_path):
 def test_the_installed_command_never_shows_a_traceback_for_a_data_problem(tmp_path, content, fragment):
     path = tmp_path / "broken.csv"
     path.write_bytes(content)
-    result = subprocess.run([sys.executable, "-m", "perspectives.cli", "check", str(path)], capture_output=True,
-                            text=True, timeout=120, cwd=tmp_path)
+    # Run away from the study folder, which is named: nothing may be written where the command runs.
+    result = subprocess.run([sys.executable, "-m", "perspectives.cli", "check", "--project", str(repo_root()),
+                             str(path)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr + result.stdout
     assert fragment in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.csv"]

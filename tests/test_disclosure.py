@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from perspectives import disclosure as dc
+from perspectives.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +38,7 @@ def test_settings_read_params_study_yml() -> None:
     block = yaml.safe_load((ROOT / "params" / "study.yml").read_text(encoding="utf-8"))["disclosure"]
     got = dc.settings()
     assert (got.threshold, got.reliability_min_n) == (block["threshold"], block["reliability_min_n"])
-    assert dc.repo_root() == ROOT
+    assert Project.here().root == ROOT  # the study folder around the working directory
 
 
 def test_settings_from_other_file_and_validation(tmp_path: Path) -> None:

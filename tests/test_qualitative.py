@@ -12,9 +12,11 @@ import pytest
 from reference_text import reference_text
 
 from perspectives import qualitative as q
+from perspectives.study import repo_root
 from perspectives.synth_conversations import generate
 
-DATA = q.REPO_ROOT / "data"
+REPO_ROOT = repo_root()  # the checkout these tests read its embedded data from
+DATA = REPO_ROOT / "data"
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from perspectives import report
+from perspectives.project import Project
 from perspectives.report import Section, UpstreamError
 from perspectives.study import load_grid
 
@@ -87,7 +88,8 @@ def test_reading_a_section_the_grid_does_not_run_before_is_refused(tmp_path: Pat
     grid = load_grid()
     narrowed = tuple(dataclasses.replace(s, after=tuple(a for a in s.after if a != "prevention"))
                      if s.id == "recommendations" else s for s in grid.sections)
-    monkeypatch.setattr(report, "load_grid", lambda: dataclasses.replace(grid, sections=narrowed))
+    # The run's study folder gives the narrowed grid (the project is where a run reads its grid).
+    monkeypatch.setattr(Project, "grid", property(lambda self: dataclasses.replace(grid, sections=narrowed)))
     sections = tmp_path / "sections"
     for name in FINDINGS:
         _finished(sections, name)

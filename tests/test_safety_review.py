@@ -20,8 +20,10 @@ import pandas as pd
 import pytest
 
 from perspectives import qualitative as q
+from perspectives.study import repo_root
 
-DATA = q.REPO_ROOT / "data" / "synthetic"
+REPO_ROOT = repo_root()  # the checkout these tests read its embedded data from
+DATA = REPO_ROOT / "data" / "synthetic"
 
 
 def _conversations_copy(tmp_path: Path, folder: str = "partner data") -> tuple[Path, pd.DataFrame, pd.DataFrame]:
@@ -57,7 +59,7 @@ def test_a_refusal_naming_the_codebook_names_it_by_its_file_name(tmp_path: Path)
     with pytest.raises(q.QualitativeDataError) as err:
         q.load_conversations(_write(where, conv, part))
     assert "use codes defined in codebook.yml," in str(err.value)
-    assert str(q.REPO_ROOT) not in str(err.value)
+    assert str(REPO_ROOT) not in str(err.value)
 
 
 def test_a_participant_id_with_a_look_alike_character_is_refused_naming_the_character(tmp_path: Path) -> None:
@@ -98,7 +100,7 @@ def test_plain_ids_are_read(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- configuration
 
-STUDY = q.REPO_ROOT / "params" / "study.yml"
+STUDY = REPO_ROOT / "params" / "study.yml"
 
 
 def _study_with(tmp_path: Path, old: str, new: str) -> Path:
