@@ -3,7 +3,7 @@
 ``tests/fixtures/build`` holds tiny notebooks importing a stand-in library package
 (``fakepersp``) and the grids; its study is the real ``params/study.yml`` cut down to one
 country (ALB), so its reports are ALB and the synthesis, with the real report texts, Word
-styles and catalogues (a study folder holds what its reports show). :func:`copy_checkout` makes a second
+styles, catalogues and form (a study folder holds what its reports show). :func:`copy_checkout` makes a second
 checkout of the real project, as a second clone would be.
 """
 
@@ -31,6 +31,7 @@ def make_project(dest: Path, survey: bytes = b"respondent_id,country\nT1,ALB\n")
     for name in ("report_texts.yml", "reference.docx"):
         shutil.copy2(REPO / "params" / name, dest / "params" / name)
     shutil.copytree(REPO / "params" / "i18n", dest / "params" / "i18n")
+    shutil.copytree(REPO / "data" / "instrument", dest / "data" / "instrument")  # the form its catalogues translate
     (dest / "requirements.lock").write_text("example==1.0\n")
     (dest / "data" / "synthetic").mkdir(parents=True)
     (dest / "data" / "synthetic" / "survey_export.csv").write_bytes(survey)

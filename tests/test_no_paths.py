@@ -193,7 +193,8 @@ def marked_build(tmp_path_factory) -> tuple[Path, str]:
     shutil.copy2(REPO / "data" / "synthetic" / "participants.csv", inputs / "participants.csv")
     out = base / "out"
     result = subprocess.run(
-        [sys.executable, "-m", "perspectives.cli", "build", "--country", "MDA", "--data", str(inputs / "export.csv"),
+        [sys.executable, "-m", "perspectives.cli", "build", "--project", str(REPO), "--country", "MDA",
+         "--data", str(inputs / "export.csv"),
          "--conversations", str(inputs / "conversations.csv"), "--out", str(out), "--jobs", "2"],
         cwd=base, capture_output=True, text=True, timeout=900, env={**os.environ, "MPLBACKEND": "Agg"})
     assert result.returncode == 0, result.stderr[-3000:]

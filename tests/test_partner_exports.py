@@ -21,6 +21,7 @@ from perspectives.build import build
 from perspectives.build.preflight import preflight
 from perspectives.cli import main
 from perspectives.readers import DataError, load_survey
+from perspectives.study import repo_root
 
 # file -> the id column the reader must pick (None: the study's own respondent_id)
 READABLE = {
@@ -87,7 +88,8 @@ def test_what_the_readme_says_each_file_needed():
 
 def _cli(capsys, *args: str) -> tuple[int, str, str]:
     """The command line in this process (the same entry point as the installed ``perspectives``)."""
-    code = main(list(args))
+    # Run from a folder of the partner's, outside the study folder: the study is named.
+    code = main(["--project", str(repo_root()), *args])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 

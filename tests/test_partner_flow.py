@@ -27,6 +27,9 @@ ROOT = repo_root()
 STUDY = load_study()
 HURDLES = ["elig_adult", "elig_role12m", "elig_caseload12m", "elig_children", "elig_csea"]
 SCRIPT = Path(sys.executable).with_name("perspectives")  # the venv's console script
+# The study a partner builds, named from the partner's own folder (outside the study folder);
+# the commands the tools print name it too, so that they run as printed.
+STUDY_FOLDER = ("--project", str(ROOT))
 
 
 def _raw() -> pd.DataFrame:
@@ -89,7 +92,7 @@ def _next_commands(text: str) -> list[str]:
 def _cli(monkeypatch, capsys, cwd: Path, *args: str) -> tuple[int, str]:
     monkeypatch.chdir(cwd)
     monkeypatch.setenv("PERSPECTIVES_PDF", "0")
-    code = cli.main(list(args))
+    code = cli.main([*STUDY_FOLDER, *args])
     return code, capsys.readouterr().err
 
 
@@ -205,7 +208,7 @@ def test_the_checks_hint_runs_as_printed_from_another_folder(partner):
 
 def test_the_checks_hints_for_two_countries_and_their_conversations(partner, monkeypatch, capsys):
     monkeypatch.chdir(partner)
-    code = cli.main(["check", "data/two.csv", "--conversations", "data/mda_conversations/conversations.csv"])
+    code = cli.main([*STUDY_FOLDER, "check", "data/two.csv", "--conversations", "data/mda_conversations/conversations.csv"])
     out = capsys.readouterr().out
     assert code == 0, out[-2000:]
     commands = [shlex.split(c) for c in _next_commands(out)]
@@ -218,7 +221,7 @@ def test_the_checks_hints_for_two_countries_and_their_conversations(partner, mon
         assert words[:len(program())] == program()
         assert words[words.index("--conversations") + 1] == "data/mda_conversations/conversations.csv"
     # The language asked: one command for every report.
-    cli.main(["check", "data/two.csv", "--conversations", "data/mda_conversations/conversations.csv",
+    cli.main([*STUDY_FOLDER, "check", "data/two.csv", "--conversations", "data/mda_conversations/conversations.csv",
               "--lang", "en"])
     (single,) = _next_commands(capsys.readouterr().out)
     assert shlex.split(single)[-6:] == ["--country", "BIH", "MDA", "ALL", "--lang", "en"]
@@ -231,7 +234,7 @@ def test_the_checks_hints_for_two_countries_and_their_conversations(partner, mon
 
 def test_the_check_refuses_conversations_that_lack_the_countrys_rows(partner, monkeypatch, capsys):
     monkeypatch.chdir(partner)
-    code = cli.main(["check", "data/moldova.csv", "--conversations", "data/alb_conversations/conversations.csv"])
+    code = cli.main([*STUDY_FOLDER, "check", "data/moldova.csv", "--conversations", "data/alb_conversations/conversations.csv"])
     out = capsys.readouterr().out
     assert code == 2
     assert "holds no conversations from MDA" in out and "Next:" not in out
@@ -239,13 +242,13 @@ def test_the_check_refuses_conversations_that_lack_the_countrys_rows(partner, mo
 
 def test_the_codebook_hint_runs_as_printed(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["codebook", "export", "ours.qdc"]) == 0
+    assert cli.main([*STUDY_FOLDER, "codebook", "export", "ours.qdc"]) == 0
     assert "wrote ours.qdc" in capsys.readouterr().out
     theirs = tmp_path / "theirs.qdc"
     text = (tmp_path / "ours.qdc").read_text(encoding="utf-8")
     assert 'name="Family had to be told first"' in text
     theirs.write_text(text.replace('name="Family had to be told first"', 'name="Told the family"'), encoding="utf-8")
-    assert cli.main(["codebook", "check", "theirs.qdc"]) == 1
+    assert cli.main([*STUDY_FOLDER, "codebook", "check", "theirs.qdc"]) == 1
     printed = capsys.readouterr().out
     command = printed.strip().splitlines()[-1].strip()
     done = _run(command, tmp_path)
@@ -257,7 +260,7 @@ def test_the_blank_template_hint_of_a_refused_file_runs_as_printed(tmp_path, mon
     raw = _raw()
     raw.drop(columns=["gender", "education"]).to_csv(tmp_path / "short.csv", index=False)
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["check", "short.csv"]) == 2
+    assert cli.main([*STUDY_FOLDER, "check", "short.csv"]) == 2
     out = capsys.readouterr().out
     command = re.search(r"`([^`]*instrument[^`]*)` writes a blank template", out)
     assert command, out[-2000:]

@@ -41,7 +41,7 @@ from .expressions import bounds
 from .hints import command
 from .instrument import ELIGIBILITY, Instrument, load_instrument
 from .problems import SHOWN, DataError
-from .project import NoProjectError, Project, default, find_root
+from .project import Project, default
 from .readers import Reading, ReadReport, read_survey
 from .study import SOURCE_LANGUAGE, Study
 
@@ -511,7 +511,7 @@ def next_commands(study: Study, result: dict[str, Any], path: Path | None, conve
             notes.append(f"the synthesis is left out: {Path(study.data['conversations']).name} (the study's own "
                          f"conversations) {problem}")
             reports = [c for c in reports if c != study.synthesis_code]
-    words: list[str | Path] = ["build", *_project_words(project)]
+    words: list[str | Path] = ["build"]
     for option, value in (("--data", path), ("--conversations", conversations), ("--id-column", id_column)):
         if value:
             words += [option, value]
@@ -519,17 +519,10 @@ def next_commands(study: Study, result: dict[str, Any], path: Path | None, conve
     for code in reports:
         language = lang or (SOURCE_LANGUAGE if code == study.synthesis_code else study.country(code).language)
         groups.setdefault(language, []).append(code)
-    commands = [command(*words, "--country", *codes, "--lang", language) for language, codes in groups.items()]
+    root = project.root if project is not None else None
+    commands = [command(*words, "--country", *codes, "--lang", language, project=root)
+                for language, codes in groups.items()]
     return {"reports": reports, "commands": commands, "notes": notes}
-
-
-def _project_words(project: Project | None) -> list[str | Path]:
-    """``--project DIR`` when the study folder is not the one around the working directory (else nothing)."""
-    try:
-        here = find_root()
-    except NoProjectError:
-        here = None
-    return [] if project is None or project.root == here else ["--project", project.root]
 
 
 def main(argv: Sequence[str] | None = None, project: Project | None = None) -> int:

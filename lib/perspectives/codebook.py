@@ -70,8 +70,8 @@ def check(path: Path | str, codebook: qualitative.Codebook | None = None,
             "differences": [{"kind": d.kind, "code": d.code, "detail": d.detail} for d in differences]}
 
 
-def render(result: dict[str, Any]) -> str:
-    """The comparison as text: one line per difference, grouped by kind."""
+def render(result: dict[str, Any], project: Project | None = None) -> str:
+    """The comparison as text: one line per difference, grouped by kind (``project``: the study folder compared)."""
     lines = [f"perspectives codebook check: {result['file']} ({result['codes']} codes)"]
     differences = result["differences"]
     if not differences:
@@ -84,7 +84,7 @@ def render(result: dict[str, Any]) -> str:
             lines += ["", f"{title}: {len(items)}", *(f"  {d['detail']}" for d in items)]
     lines += ["", "Fix: import our codebook (written by the command below) and rename, move or remove codes in the "
                   "tool to match, or declare a partner's name for one of our codes in params/code_mapping.yml.",
-              f"  {command('codebook', 'export', 'themes.qdc')}"]
+              f"  {command('codebook', 'export', 'themes.qdc', project=project.root if project else None)}"]
     return "\n".join(lines)
 
 
@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None, project: Project | None = None) -> i
         if args.action == "export":
             if args.path.suffix.lower() != ".qdc":
                 print(f"perspectives codebook export: {args.path.name}: name the file FILE.qdc, the extension coding "
-                      f"tools look for: {command('codebook', 'export', args.path.with_suffix('.qdc'))}",
+                      f"tools look for: {command('codebook', 'export', args.path.with_suffix('.qdc'), project=project.root)}",
                       file=sys.stderr)
                 return EXIT_UNREADABLE
             written = export(args.path, project=project)
@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None, project: Project | None = None) -> i
     except (refiqda.ProjectError, qualitative.QualitativeDataError, OSError) as exc:
         print(f"perspectives codebook {args.action}: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
-    print(json.dumps(result, indent=1, ensure_ascii=False) if args.json else render(result))
+    print(json.dumps(result, indent=1, ensure_ascii=False) if args.json else render(result, project))
     return EXIT_DIFFERENT if result["differences"] else EXIT_SAME
 
 

@@ -76,9 +76,25 @@ def shown_path(path: str | Path) -> str:
     return f"./{text}" if text.startswith("-") else text
 
 
-def command(*words: str | Path) -> str:
-    """``perspectives WORDS...`` as a shell runs it: the program as run, each word quoted."""
-    return shlex.join([*program(), *(str(w) for w in words)])
+def command(*words: str | Path, project: str | Path | None = None) -> str:
+    """``perspectives WORDS...`` as a shell runs it: the program as run, each word quoted.
+
+    ``project`` is the study folder the command works on: named (``--project DIR``) when it
+    is not the one around the current folder, so that the command runs as printed.
+    """
+    return shlex.join([*program(), *_project_option(project), *(str(w) for w in words)])
+
+
+def _project_option(project: str | Path | None) -> list[str]:
+    if project is None:
+        return []
+    from .study import NoProjectError, find_root
+
+    try:
+        here = find_root()
+    except NoProjectError:
+        here = None
+    return [] if Path(project).resolve() == here else ["--project", shown_path(project)]
 
 
 def module_command(module: str, *words: str | Path) -> str:

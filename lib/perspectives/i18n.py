@@ -610,7 +610,7 @@ def init(lang: str, folder: Path | None = None, force: bool = False, *, project:
     project = default(project)
     path = Path(folder if folder is not None else project.catalogues) / f"{lang}.yml"
     if path.exists() and not force:
-        raise FileExistsError(f"{shown_path(path)} exists; to start it again, run {command('i18n', 'init', lang, '--force')}")
+        raise FileExistsError(f"{shown_path(path)} exists; to start it again, run {command('i18n', 'init', lang, '--force', project=project.root)}")
     text = skeleton(lang, project)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

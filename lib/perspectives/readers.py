@@ -344,10 +344,11 @@ def _choice_by_label(instrument: Instrument, question: Question) -> dict[str, st
     return table
 
 
-def _template_hint() -> str:
-    """Where a blank template of the form's columns comes from: a command that runs as printed."""
+def _template_hint(study: Study) -> str:
+    """Where a blank template of the study's form's columns comes from: a command that runs as printed."""
     folder = "blank_form"
-    return f"`{command('instrument', folder)}` writes a blank template with every column ({folder}/data_template.csv)"
+    return (f"`{command('instrument', folder, project=study.root)}` writes a blank template with every column "
+            f"({folder}/data_template.csv)")
 
 
 class _Reader:
@@ -441,7 +442,7 @@ class _Reader:
             f"(no column): {shown}{' ...' if len(missing) > 5 else ''}",
             values=[q.name for q in missing], expected="one column per question, headed by its name in the form "
                                                       "(group paths such as about_you/gender are fine)",
-            fix=f"export with the form's own column names: {self.header.tool.names_export}; {_template_hint()}")]
+            fix=f"export with the form's own column names: {self.header.tool.names_export}; {_template_hint(self.study)}")]
 
     def _note_ignored(self) -> None:
         ignored: dict[str, list[str]] = defaultdict(list)
@@ -764,7 +765,7 @@ class _Reader:
             problem = "answers are written as labels (" + ", ".join(f"'{v}'" for v in as_labels[:3]) + \
                       "), not as the form's codes"
             fix = f"export 'XML values' rather than labels: {self.header.tool.names_export}" + (
-                f"; {_template_hint()}" if self.header.tool is GENERIC_TOOL else "")
+                f"; {_template_hint(self.study)}" if self.header.tool is GENERIC_TOOL else "")
         elif header in self.raw.value_labels or (
                 self.report.format.kind == "SPSS data file" and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in seen)):
             # Numbers where the form has codes: an SPSS file saved without its value labels.

@@ -473,8 +473,6 @@ class _Again:
     def command(self, reports: Iterable[str]) -> str:
         """The build command for ``reports``, every other option as given."""
         words: list[str | Path] = ["build"]
-        if self.project is not None:
-            words += ["--project", self.project]
         for option, value in (("--data", self.data_path), ("--conversations", self.conversations_path),
                               ("--id-column", self.id_column)):
             if value:
@@ -484,7 +482,7 @@ class _Again:
             words += ["--section", *dict.fromkeys(self.sections)]
         if Path(self.out) != Path("outputs"):
             words += ["--out", self.out]
-        return command(*words)
+        return command(*words, project=self.project)
 
 
 def _reports(study: Study, asked: list[str] | None, validated: ValidatedExport | None, again: _Again) -> list[str]:
