@@ -188,12 +188,13 @@ def test_a_synthesis_never_pools_conversations_of_countries_the_export_lacks():
 
 @pytest.mark.skipif(not SCRIPT.is_file(), reason="the perspectives command is not installed (make env)")
 def test_the_checks_hint_runs_as_printed_from_another_folder(partner):
-    done = subprocess.run([str(SCRIPT), "check", "data/moldova export.xlsx"], cwd=partner, env=_env(),
+    done = subprocess.run([str(SCRIPT), *STUDY_FOLDER, "check", "data/moldova export.xlsx"], cwd=partner, env=_env(),
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     commands = _next_commands(done.stdout)
     assert len(commands) == 1, done.stdout[-1500:]
     words = shlex.split(commands[0])
+    assert words[words.index("--project") + 1] == str(ROOT)  # the study it builds, named
     assert words[words.index("--data") + 1] == "data/moldova export.xlsx"  # the folder as typed
     assert words[words.index("--country") + 1:words.index("--lang")] == ["MDA"]
     assert words[words.index("--lang") + 1] == STUDY.country("MDA").language == "ro"

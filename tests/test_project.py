@@ -158,7 +158,11 @@ def _title(report: Path) -> str:
 
 
 def test_two_study_folders_outside_the_checkout_build_in_one_process(tmp_path: Path, monkeypatch):
-    """``perspectives build --project DIR``, twice, in this process: each report is its own study's."""
+    """``perspectives build --project DIR``, twice, in this process: each report is its own study's.
+
+    Each writes into its own study folder (``--out``; by default a build writes ``outputs`` in
+    the working directory, as before).
+    """
     original = yaml.safe_load((ROOT / "params" / "study.yml").read_text(encoding="utf-8"))["study"]["title"]
     first = _copy_study(tmp_path / "first study")
     second = _copy_study(tmp_path / "second" / "study", title="A second study of the same library (test)")
@@ -168,9 +172,8 @@ def test_two_study_folders_outside_the_checkout_build_in_one_process(tmp_path: P
     monkeypatch.setenv("PERSPECTIVES_PDF", "0")
     for folder in (first, second):
         code = cli.main(["build", "--project", str(folder), "--country", "MDA", "--section", "methods",
-                         "--jobs", "1"])
+                         "--jobs", "1", "--out", str(folder / "outputs")])
         assert code == 0
-    assert not (elsewhere / "outputs").exists()
     first_report, second_report = (f / "outputs" / "MDA" / "report.html" for f in (first, second))
     assert original in _title(first_report) and "second study" not in _title(first_report)
     assert "A second study of the same library (test)" in _title(second_report)

@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=int, metavar="N", help="parallel runs (default: CPU count)")
     b.add_argument("--force", action="store_true", help="re-run even if nothing changed")
     b.add_argument("--out", type=Path, metavar="DIR",
-                   help="output folder (default: the study folder's outputs/)")
+                   help="output folder (default: outputs)")
     b.add_argument("--timeout", type=int, metavar="S", help="per-cell timeout in seconds")
     b.add_argument("--engine", choices=("fork", "kernel"),
                    help="fork: one pre-warmed process forked per run (default); kernel: a Jupyter kernel per run")

@@ -584,7 +584,7 @@ class Preview:
         self.project: Project = project_of(root)
         self.root = self.project.root
         self.package = package
-        self.out = Path(self.options.get("out") or self.project.outputs).resolve()
+        self.out = Path(self.options.get("out") or "outputs").resolve()
         self.options["out"] = self.out
         self.events = Events()
         self.study = self.project.study
@@ -772,7 +772,7 @@ def main(argv: Sequence[str] | None = None, project: Project | None = None) -> i
     ap.add_argument("--data", type=Path, dest="data_path", metavar="PATH", help="survey export to use")
     ap.add_argument("--conversations", type=Path, dest="conversations_path", metavar="PATH")
     ap.add_argument("--id-column", dest="id_column", metavar="NAME", help="the export's respondent id column")
-    ap.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: the study folder's outputs/)")
+    ap.add_argument("--out", type=Path, default=Path("outputs"), metavar="DIR")
     ap.add_argument("--jobs", type=int, metavar="N")
     ap.add_argument("--port", type=int, default=8000, help="0 picks a free port (default: 8000)")
     ap.add_argument("--open", action="store_true", help="open the index in the default browser")

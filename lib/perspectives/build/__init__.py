@@ -173,7 +173,7 @@ def build(
         conversations_path: a conversations file to use instead of the embedded one.
         lang: the reports' language.
         jobs: runs at a time (default: the CPU count).
-        out: the output folder (default: the study folder's ``outputs/``).
+        out: the output folder (default: ``outputs`` in the working directory).
         force: redo every selected run.
         project: the study folder to build (default: ``root``, else the one around the
             working directory).
@@ -213,7 +213,7 @@ def build(
     root = project.root
     st = study or project.study
     gr = grid or project.grid
-    out_given = out if out is not None else _default_out(project)  # as the caller wrote it, for a command to print
+    out_given = out if out is not None else Path("outputs")  # as the caller wrote it, for a command to print
     out = Path(out_given)
     out = (out if out.is_absolute() else Path.cwd() / out).resolve()
     _check_out(out, root)
@@ -312,18 +312,13 @@ def select_reports(countries: Iterable[str] | None = None, data_path: str | Path
     project = project or project_of(root)
     st = study or project.study
     gr = grid or project.grid
-    out = out if out is not None else _default_out(project)
+    out = out if out is not None else Path("outputs")
     resolved = Path(out) if Path(out).is_absolute() else Path.cwd() / out
     library = LibraryIndex(library_folder(project.root, package), package, FileHasher())
     reports, _ = _choose(st, gr, countries, _Again(data_path, conversations_path, id_column, lang, None, out,
                                                    _named_project(project)),
                          resolved.resolve(), project, library, environment_lock(project.root, library.lib_dir))
     return reports
-
-
-def _default_out(project: Project) -> Path:
-    """The output folder when none is given: the study folder's ``outputs/`` (as the user names it)."""
-    return Path("outputs") if project.root == Path.cwd().resolve() else project.outputs
 
 
 def _named_project(project: Project) -> Path | None:
