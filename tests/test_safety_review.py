@@ -942,7 +942,9 @@ def test_approvals_a_reader_cannot_use_are_refused_before_any_run(tmp_path: Path
     partner = tmp_path / "partner"
     partner.mkdir()
     export = partner / "export.csv"
-    export.write_bytes(SURVEY.read_bytes())
+    # The stand-in study holds Albania alone: its export holds Albania's rows (read against its study).
+    rows = pd.read_csv(SURVEY, dtype=str, keep_default_na=False)
+    rows[rows["country"] == "ALB"].to_csv(export, index=False)
     approvals = partner / "approved_open_text.csv"
     if make == "folder":
         approvals.mkdir()
@@ -957,7 +959,8 @@ def test_approvals_a_reader_cannot_use_are_refused_before_any_run(tmp_path: Path
     monkeypatch.setenv("PERSPECTIVES_PDF", "0")
     monkeypatch.setattr(build, "build", functools.partial(build.build, root=root, package="fakepersp",
                                                           grid=load_grid(root / "params" / "grid.yml")))
-    assert cli.main(["build", "--project", str(root), "--data", str(export), "--out", str(tmp_path / "out"), "--jobs", "1"]) == 2
+    assert cli.main(["build", "--project", str(root), "--data", str(export), "--out", str(tmp_path / "out"),
+                     "--jobs", "1"]) == 2
     err = capsys.readouterr().err
     assert f"approved_open_text.csv: {said}" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()

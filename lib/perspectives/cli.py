@@ -119,7 +119,7 @@ def _project(folder: Path | None):
     """The command's study folder: ``folder``, else the one around the working directory (made once, here)."""
     from perspectives.project import Project
 
-    return Project(folder) if folder is not None else Project.here()
+    return Project.at(folder) if folder is not None else Project.here()
 
 
 def _delegate(command: str, args: list[str], folder: Path | None) -> int:
