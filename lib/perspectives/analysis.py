@@ -47,6 +47,7 @@ Outputs
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -374,12 +375,17 @@ def _search_in_parallel(tasks: list[Callable[[], Any]], workers: int) -> None:
             finally:
                 os._exit(code)
         children.append((pid, path))
-    for task in tasks[0::workers]:
-        task()
-    for pid, path in children:
-        os.waitpid(pid, 0)
-        disclosure.load_decisions(path)
-        os.unlink(path)
+    try:
+        for task in tasks[0::workers]:
+            task()
+        for pid, path in children:
+            os.waitpid(pid, 0)
+            disclosure.load_decisions(path)
+    finally:
+        # A failed search or an interruption must not leave the children's files behind.
+        for _pid, path in children:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
 
 
 # --------------------------------------------------------------------------- masks
