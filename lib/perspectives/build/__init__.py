@@ -272,7 +272,7 @@ def build(
         if strict and lang != "en":
             from perspectives.untranslated import strict_failures
 
-            result.untranslated = strict_failures({code: out / report_folder(code, st) for code in reports
+            result.untranslated = strict_failures({code: out / report_folder(code, st, lang) for code in reports
                                                    if code not in result.reports_not_written})
     result.seconds = time.perf_counter() - t_start
     progress(result.summary())
