@@ -980,6 +980,16 @@ def combination_labels(question: str) -> dict[str, str]:
             for name, combo in (spec_.get("combine") or {}).items()}
 
 
+def combination_label_texts() -> tuple[str, ...]:
+    """Every declared combination's label that holds words (``combine`` in ``params/analyses.yml``).
+
+    The rows these labels head are words a translated table looks up in its catalogue.
+    """
+    return tuple(dict.fromkeys(str(combo["label"]) for analysis_id, spec_ in load_specs().items()
+                               if analysis_id != "bands" for combo in (spec_.get("combine") or {}).values()
+                               if any(ch.isalpha() for ch in str(combo["label"]))))
+
+
 def _asks(spec_: dict, question: str) -> bool:
     """Whether an analysis counts the answers to ``question`` (its one question, or one of a battery's)."""
     return spec_.get("question") == question or (spec_.get("kind") == "ratings"
