@@ -395,7 +395,11 @@ TABLE_WORDS = ("Respondents", "Mean (%)", "n", "%", "Girls", "Boys", "Test", "gi
 
 
 def translate_frame(frame: Any, translator: Translator, words: Iterable[str] = TABLE_WORDS) -> Any:
-    """A copy of a table with its fixed header and row words translated (cells untouched)."""
+    """A copy of a table with its fixed header and row words translated (cells untouched).
+
+    A fixed word is one of ``words`` or any text the catalogue has (a combined answer's label
+    from ``params/analyses.yml``, which the form's columns do not carry).
+    """
     import pandas as pd
 
     if translator.is_default or frame is None:
@@ -406,7 +410,7 @@ def translate_frame(frame: Any, translator: Translator, words: Iterable[str] = T
             return value
         if value in translator.generated:
             return translator.lookup(value)
-        return next((translator.lookup(w) for w in words if w == value), value)
+        return translator.lookup(value) if value in words or value in translator.catalogue else value
 
     out = frame.copy()
     out.index = [word(v) for v in out.index]
