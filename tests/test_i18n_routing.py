@@ -8,6 +8,7 @@ small-cell rule withheld, and the legend entry of a withheld segment in a stacke
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -70,3 +71,29 @@ def test_the_legend_entry_of_a_withheld_segment_is_a_key() -> None:
     keys = msgids.extract()
     assert set(withheld) <= set(keys)
     assert not [k for k in keys if k.startswith("_")]  # matplotlib's hidden labels are no text
+
+
+def _paragraphs(monkeypatch, section) -> list[str]:
+    """The Markdown paragraphs ``section`` displays while it runs ``sample_country``."""
+    from perspectives import report
+
+    shown: list[str] = []
+    monkeypatch.setattr(report, "display", lambda obj, **_: shown.append(getattr(obj, "data", "")))
+    section.run("sample_country")
+    return [text for text in shown if isinstance(text, str)]
+
+
+def test_the_synthesis_sentence_on_countries_counts_them_in_a_translated_report(tmp_path, monkeypatch) -> None:
+    """The Romanian synthesis printed "din 0 țări:  (413 în total)": its count read the translated fields."""
+    from perspectives.report import Section
+    from perspectives.study import load_study
+
+    english = _paragraphs(monkeypatch, Section("methods", "ALL", "en", output_dir=str(tmp_path / "en")))
+    romanian = _paragraphs(monkeypatch, Section("methods", "ALL", "ro", output_dir=str(tmp_path / "ro")))
+    said = next(p for p in english if "came from" in p)
+    counts = re.findall(r"(\d+) in [A-Z]", said)
+    assert len(counts) == len(load_study().countries), said
+    sentence = next(p for p in romanian if "în total)" in p)
+    # Each country's count, as the English build states it, and the number of countries.
+    assert re.findall(r"(\d+) din ", sentence) == counts, sentence
+    assert "0 țări" not in sentence
