@@ -1,44 +1,49 @@
-"""Report words that reached a translated report in English: each now a catalogue key, and looked up.
+"""Strings a translated report printed in English because they never reached a catalogue.
 
-Found by building Moldova's report in Romanian with ``--strict``: the labels of combined
-answers (``combine`` in ``params/analyses.yml``) in the tables, the annex's line on what the
-small-cell rule withheld, and the legend entry of a withheld segment in a stacked chart.
+Each test names one route: the labels of declared combinations of small answers (rows of a
+table), the country's name in a report's page title and Word properties, the annex's line on
+what the small-cell rule withheld, the legend entry of a withheld segment in a stacked chart;
+and one sentence of a translated synthesis that lost its numbers on the way.
 """
 
 from __future__ import annotations
 
-import json
+import csv
 import re
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from perspectives import figures, i18n, msgids, texts
-from perspectives.study import repo_root
-
-
-def _combined_labels() -> set[str]:
-    analyses = yaml.safe_load((repo_root() / "params" / "analyses.yml").read_text(encoding="utf-8"))
-    return {str(combo["label"]) for spec in analyses.values() if isinstance(spec, dict)
-            for combo in (spec.get("combine") or {}).values()}
+from perspectives import analysis, assemble, figures, i18n, msgids, texts
+from perspectives.study import load_study
 
 
-def test_combined_answer_labels_are_keys_and_a_table_shows_them_translated(tmp_path) -> None:
-    labels = _combined_labels()
-    assert labels, "params/analyses.yml declares no combined answer"
-    assert labels <= set(msgids.extract())
-    label = sorted(labels)[0]
-    (tmp_path / "ro.yml").write_text(f'{json.dumps(label)}: {{text: "Tradus", review: true}}\n', encoding="utf-8")
-    i18n.load_catalogue.cache_clear()
-    try:
-        table = pd.DataFrame({("Moldova", "n"): ["12", "40"]}, index=[label, "Femeie"])
-        out = i18n.translate_frame(table, i18n.Translator("ro", folder=tmp_path))
-    finally:
-        i18n.load_catalogue.cache_clear()
-    # The combined answer's label is translated; a label already in the report's language is left as it is.
-    assert list(out.index) == ["Tradus", "Femeie"]
-    assert out.iloc[0, 0] == "12"
+def test_combination_labels_are_catalogue_keys() -> None:
+    labels = analysis.combination_label_texts()
+    assert "Over 40" in labels  # declared in params/analyses.yml (age_band)
+    assert set(labels) <= set(msgids.extract())
+
+
+def test_a_combination_row_reads_in_the_reports_language(tmp_path) -> None:
+    """End to end through the Section a notebook uses: the table written has the translated row."""
+    from perspectives.report import Section
+
+    tr = i18n.Translator("bs")
+    translated = tr("Over 40")
+    assert translated != "Over 40"  # the catalogue has it
+    section = Section("methods", "BIH", "bs", output_dir=str(tmp_path))
+    section.run("age_band")
+    with (tmp_path / "tables" / "age_band.csv").open(encoding="utf-8") as handle:
+        rows = [row[0] for row in csv.reader(handle)]
+    assert translated in rows
+    assert "Over 40" not in rows
+
+
+def test_a_national_reports_name_is_the_countrys_name_in_its_language() -> None:
+    study = load_study()
+    meta = assemble._report_meta("BIH", study, [], "bs")
+    assert meta.name == i18n.Translator("bs").country("BIH") != "Bosnia and Herzegovina"
+    assert assemble._report_meta("BIH", study, [], "en").name == "Bosnia and Herzegovina"
 
 
 class _Recorder:
@@ -86,7 +91,6 @@ def _paragraphs(monkeypatch, section) -> list[str]:
 def test_the_synthesis_sentence_on_countries_counts_them_in_a_translated_report(tmp_path, monkeypatch) -> None:
     """The Romanian synthesis printed "din 0 țări:  (413 în total)": its count read the translated fields."""
     from perspectives.report import Section
-    from perspectives.study import load_study
 
     english = _paragraphs(monkeypatch, Section("methods", "ALL", "en", output_dir=str(tmp_path / "en")))
     romanian = _paragraphs(monkeypatch, Section("methods", "ALL", "ro", output_dir=str(tmp_path / "ro")))

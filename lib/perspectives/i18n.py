@@ -395,11 +395,7 @@ TABLE_WORDS = ("Respondents", "Mean (%)", "n", "%", "Girls", "Boys", "Test", "gi
 
 
 def translate_frame(frame: Any, translator: Translator, words: Iterable[str] = TABLE_WORDS) -> Any:
-    """A copy of a table with its fixed header and row words translated (cells untouched).
-
-    A fixed word is one of ``words`` or any text the catalogue has (a combined answer's label
-    from ``params/analyses.yml``, which the form's columns do not carry).
-    """
+    """A copy of a table with its fixed header and row words translated (cells untouched)."""
     import pandas as pd
 
     if translator.is_default or frame is None:
@@ -410,7 +406,7 @@ def translate_frame(frame: Any, translator: Translator, words: Iterable[str] = T
             return value
         if value in translator.generated:
             return translator.lookup(value)
-        return translator.lookup(value) if value in words or value in translator.catalogue else value
+        return next((translator.lookup(w) for w in words if w == value), value)
 
     out = frame.copy()
     out.index = [word(v) for v in out.index]
