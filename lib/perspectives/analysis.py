@@ -974,6 +974,12 @@ def combination_labels(question: str) -> dict[str, str]:
             for name, combo in (spec_.get("combine") or {}).items()}
 
 
+def combination_words() -> tuple[str, ...]:
+    """Every label of a declared combination: fixed row words a report's tables translate."""
+    return tuple(dict.fromkeys(str(combo["label"]) for spec_ in load_specs().values() if isinstance(spec_, dict)
+                               for combo in (spec_.get("combine") or {}).values()))
+
+
 def _asks(spec_: dict, question: str) -> bool:
     """Whether an analysis counts the answers to ``question`` (its one question, or one of a battery's)."""
     return spec_.get("question") == question or (spec_.get("kind") == "ratings"

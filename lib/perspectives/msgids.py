@@ -116,7 +116,7 @@ SOURCES: tuple[Source, ...] = (
     Source("params/report_texts.yml", REPORT_TEXTS, skip=frozenset({"conditions", "fields", "version"})),
     Source("params/grid.yml", PARAMS, keys=frozenset({"title"})),
     Source("params/study.yml", PARAMS, keys=frozenset({"title"})),
-    Source("params/analyses.yml", PARAMS, keys=frozenset({"text", "caption"}), derived=(("by", "words_of_code"),)),
+    Source("params/analyses.yml", PARAMS, keys=frozenset({"text", "caption", "label"}), derived=(("by", "words_of_code"),)),
     # Its topics, comparisons and exclusions name analyses and options: codes, not text.
     Source("params/summary.yml", PARAMS, skip=frozenset({"topics", "compare", "exclude"})),
     Source("data/codebook.yml", DATA, keys=frozenset({"label"})),
@@ -124,8 +124,9 @@ SOURCES: tuple[Source, ...] = (
     Source("data/roundtable.yml", DATA, keys=frozenset({"title", "text"})),
 )
 
-# Names under which the library and the notebooks call a translator.
-TRANSLATOR_CALLS = frozenset({"t", "tr", "_tr", "translate", "translator", "lookup", "say"})
+# Names under which the library and the notebooks call a translator (``texts.fill`` translates
+# the template it is given before filling it).
+TRANSLATOR_CALLS = frozenset({"t", "tr", "_tr", "translate", "translator", "lookup", "say", "fill"})
 # Words a chart draws itself (matplotlib calls, and the label parameters of the figure
 # functions): the section run translates the ones its catalogue has before saving the picture.
 DRAWING_CALLS = frozenset({"set_xlabel", "set_ylabel", "set_title", "suptitle"})
