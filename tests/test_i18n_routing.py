@@ -41,3 +41,16 @@ def test_a_combined_answer_row_reads_in_the_report_language(tmp_path) -> None:
         rows = [row[0] for row in csv.reader(handle)]
     # ALB's 41-50 and over-50 bands are combined (one of them is small): the row is printed.
     assert translated in rows and "Over 40" not in rows
+
+
+def test_a_translated_synthesis_names_the_countries_the_answers_came_from(tmp_path) -> None:
+    from perspectives.report import Section
+    from perspectives.study import load_study
+
+    study = load_study()
+    section = Section("methods", study.synthesis_code, "sq", output_dir=str(tmp_path))
+    context = section.run("sample_country").context
+    # Every country of the embedded data has eligible answers: the list names each one.
+    names = [section.names[c.iso3] for c in study.countries]
+    assert str(context["countries"]) == section.t.plural("{count} countries", len(names))
+    assert all(name in str(context["by_country"]) for name in names)
