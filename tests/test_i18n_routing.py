@@ -54,3 +54,13 @@ def test_a_translated_synthesis_names_the_countries_the_answers_came_from(tmp_pa
     names = [section.names[c.iso3] for c in study.countries]
     assert str(context["countries"]) == section.t.plural("{count} countries", len(names))
     assert all(name in str(context["by_country"]) for name in names)
+
+
+def test_a_national_report_is_named_in_its_language() -> None:
+    from perspectives import assemble, locales
+    from perspectives.study import load_study
+
+    study = load_study()
+    meta = assemble._report_meta("ALB", study, [], "sq")
+    # The page title and the Word file's title carry this name: CLDR's, not the study's English one.
+    assert meta.name == locales.country_name("ALB", "sq") != study.country("ALB").name
