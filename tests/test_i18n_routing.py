@@ -1,8 +1,10 @@
 """Strings a translated report printed in English although a catalogue could hold them.
 
-The labels of declared combinations (``combine`` in ``params/analyses.yml``) and the lines the
-annex fills through ``texts.fill`` reach the reader; they must be catalogue keys, and a table
-row holding a combination's label must take the catalogue's translation.
+The labels of declared combinations (``combine`` in ``params/analyses.yml``), the lines the
+annex fills through ``texts.fill`` and the legend of withheld segments reach the reader; they
+must be catalogue keys, and a table row holding a combination's label must take the
+catalogue's translation. A translated report names its country, and its synthesis lists the
+countries, in the report's language.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ def _combination_labels_with_words() -> set[str]:
     return {label for label in labels if re.search(r"[^\W\d_]", label)}
 
 
-def test_combination_labels_and_filled_annex_lines_are_catalogue_keys() -> None:
+def test_combination_labels_filled_annex_lines_and_the_withheld_legend_are_catalogue_keys() -> None:
     keys = msgids.extract()
     labels = _combination_labels_with_words()
     assert "Over 40" in labels  # the reading of params/analyses.yml found what the file declares
@@ -28,6 +30,8 @@ def test_combination_labels_and_filled_annex_lines_are_catalogue_keys() -> None:
     assert "Withheld under the small-cell rule: {withheld} of the {published} counts this report sets out to give " \
            "({share})." in keys
     assert "Packages: {packages}." in keys
+    # The legend a stacked chart draws for its withheld segments.
+    assert "Withheld or combined (small-cell rule)" in keys
 
 
 def test_a_combined_answer_row_reads_in_the_report_language(tmp_path) -> None:

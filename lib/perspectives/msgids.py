@@ -130,7 +130,7 @@ TRANSLATOR_CALLS = frozenset({"t", "tr", "_tr", "translate", "translator", "look
 # Words a chart draws itself (matplotlib calls, and the label parameters of the figure
 # functions): the section run translates the ones its catalogue has before saving the picture.
 DRAWING_CALLS = frozenset({"set_xlabel", "set_ylabel", "set_title", "suptitle"})
-DRAWING_PARAMETERS = frozenset({"xlabel", "ylabel"})
+DRAWING_PARAMETERS = frozenset({"xlabel", "ylabel", "withheld_label"})
 # Markdown cells not shown in a report (perspectives.outline drops them the same way).
 HIDDEN_CELL_TAGS = frozenset({"parameters", "injected-parameters", "remove", "remove-cell", "remove_cell"})
 
