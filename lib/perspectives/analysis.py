@@ -47,6 +47,7 @@ Outputs
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -374,12 +375,17 @@ def _search_in_parallel(tasks: list[Callable[[], Any]], workers: int) -> None:
             finally:
                 os._exit(code)
         children.append((pid, path))
-    for task in tasks[0::workers]:
-        task()
-    for pid, path in children:
-        os.waitpid(pid, 0)
-        disclosure.load_decisions(path)
-        os.unlink(path)
+    try:
+        for task in tasks[0::workers]:
+            task()
+        for pid, path in children:
+            os.waitpid(pid, 0)
+            disclosure.load_decisions(path)
+    finally:
+        # A failed search or an interruption must not leave the children's files behind.
+        for _pid, path in children:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
 
 
 # --------------------------------------------------------------------------- masks
@@ -974,10 +980,14 @@ def combination_labels(question: str) -> dict[str, str]:
             for name, combo in (spec_.get("combine") or {}).items()}
 
 
-def combination_words() -> tuple[str, ...]:
-    """Every label of a declared combination: fixed row words a report's tables translate."""
-    return tuple(dict.fromkeys(str(combo["label"]) for spec_ in load_specs().values() if isinstance(spec_, dict)
-                               for combo in (spec_.get("combine") or {}).values()))
+def combination_label_texts() -> tuple[str, ...]:
+    """Every declared combination's label that holds words (``combine`` in ``params/analyses.yml``).
+
+    The rows these labels head are words a translated table looks up in its catalogue.
+    """
+    return tuple(dict.fromkeys(str(combo["label"]) for analysis_id, spec_ in load_specs().items()
+                               if analysis_id != "bands" for combo in (spec_.get("combine") or {}).values()
+                               if any(ch.isalpha() for ch in str(combo["label"]))))
 
 
 def _asks(spec_: dict, question: str) -> bool:
