@@ -285,13 +285,11 @@ def stacked_layout(row: Sequence[float]) -> list[tuple[int | None, float, float]
     return out
 
 
-def stacked_shares(shares: pd.DataFrame, title: str,
-                   withheld_label: str = "Withheld or combined (small-cell rule)") -> plt.Figure:
+def stacked_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
     """100% stacked horizontal bars: one bar per group (row), one segment per category (column).
 
     A withheld segment leaves the others where they were (see :func:`stacked_layout`): the
     withheld segments of a bar are one hatched grey block in the place of the first of them.
-    ``withheld_label`` names that block in the legend (a drawn word: a catalogue key).
     """
     labels = _wrap(shares.index)
     fig, ax = plt.subplots(figsize=(7.5, _height(labels)))
@@ -301,7 +299,7 @@ def stacked_shares(shares: pd.DataFrame, title: str,
         for segment, left, width in stacked_layout(row.to_numpy(dtype=float)):
             if segment is None:
                 ax.barh(positions[y], width, left=left, color=WITHHELD_FILL, hatch=WITHHELD_HATCH, edgecolor="white",
-                        label="_withheld" if None in drawn else withheld_label)
+                        label="_withheld" if None in drawn else "Withheld or combined (small-cell rule)")
             else:
                 ax.barh(positions[y], width, left=left, color=PALETTE[segment % len(PALETTE)],
                         label=f"_{segment}" if segment in drawn else str(shares.columns[segment]))

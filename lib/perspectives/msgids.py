@@ -131,13 +131,12 @@ SOURCES: tuple[Source, ...] = (
     Source("data/roundtable.yml", DATA, keys=frozenset({"title", "text"})),
 )
 
-# Names under which the library and the notebooks call a translator (``texts.fill`` translates
-# the template it is given before filling it).
+# Names under which the library and the notebooks call a translator.
 TRANSLATOR_CALLS = frozenset({"t", "tr", "_tr", "translate", "translator", "lookup", "say", "fill"})
 # Words a chart draws itself (matplotlib calls, and the label parameters of the figure
 # functions): the section run translates the ones its catalogue has before saving the picture.
 DRAWING_CALLS = frozenset({"set_xlabel", "set_ylabel", "set_title", "suptitle"})
-DRAWING_PARAMETERS = frozenset({"xlabel", "ylabel", "withheld_label"})
+DRAWING_PARAMETERS = frozenset({"xlabel", "ylabel"})
 # Markdown cells not shown in a report (perspectives.outline drops them the same way).
 HIDDEN_CELL_TAGS = frozenset({"parameters", "injected-parameters", "remove", "remove-cell", "remove_cell"})
 
@@ -459,11 +458,15 @@ def problem_strings(lib: Path | None = None) -> list[tuple[str, str]]:
 
 
 def _drawn_words(tree: ast.Module) -> list[str]:
-    """Literal words a module's charts draw: :data:`DRAWING_CALLS`' texts, :data:`DRAWING_PARAMETERS`' defaults."""
+    """Literal words a module's charts draw: :data:`DRAWING_CALLS`' texts, :data:`DRAWING_PARAMETERS`' defaults, legend labels."""
     out: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _callee(node) in DRAWING_CALLS and node.args:
             out += _strings(node.args[0])
+        elif isinstance(node, ast.keyword) and node.arg == "label":
+            # A legend entry; matplotlib leaves out a label starting with "_".
+            out += [n.value for n in ast.walk(node.value) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                    and n.value and not n.value.startswith("_")]
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             positional = [*node.args.posonlyargs, *node.args.args]
             pairs = [*zip(positional[len(positional) - len(node.args.defaults):], node.args.defaults, strict=True),
