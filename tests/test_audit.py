@@ -236,3 +236,129 @@ def test_default_threshold_comes_from_the_study(tmp_path: Path, threshold: int, 
     monkeypatch.setattr(study, "load_study", lambda: Stub())
     assert bool(audit.audit_run_folder(tmp_path)) is (threshold == 10)
     del real
+
+
+# --- issue 25: the audit's teeth, one planted leak of each kind ------------------------------------
+# Each folder below holds numbers a report could print; each is clean on its own (or without the
+# one number that leaks), and the audit must find the small group the leak lets anyone work out.
+
+ATOMS = ["no_online", "boys_only", "girls_only", "both"]  # a country's respondents by population
+
+
+def population(atoms: list[str], place: str = "ALB") -> dict:
+    return {"universe": "population", "places": [place], "categories": atoms}
+
+
+def base_record(name: str, universe: str, categories: list[str], value: int, atoms: list[str]) -> dict:
+    """A table's base as values.json records it: its own cells, the same respondents as some atoms."""
+    return {"name": name, "value": value, "n": value, "measure": "count", "suppressed": False,
+            "cells": {**spec(["ALB"], categories, universe), "same_as": population(atoms)}}
+
+
+def test_planted_base_difference_is_found(tmp_path: Path) -> None:
+    # The issue's example: 50 eligible workers, 49 asked about offenders (workers with boys' or
+    # girls' online cases): the one worker with no online case is 50 - 49. No table prints 1.
+    values = [base_record("gender.base", "gender", ANSWERS, 50, ATOMS),
+              base_record("offender_origin.base", "offender_origin", ["national", "foreign"], 49, ATOMS[1:])]
+    (tmp_path / "values.json").write_text(json.dumps(values), encoding="utf-8")
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert any(f.kind == "small-group" and "population" in f.detail and "ALB/no_online" in f.detail
+               and "= 1" in f.detail for f in found), found
+    # Withheld, the base of 49 leaves the difference unknown.
+    values[1] = {**values[1], "value": None, "suppressed": True}
+    (tmp_path / "values.json").write_text(json.dumps(values), encoding="utf-8")
+    assert audit.audit_run_folder(tmp_path, 5) == []
+
+
+def test_planted_difference_of_two_sub_populations_is_found(tmp_path: Path) -> None:
+    # Boys' online cases (30), girls' (46) and either (49): 49 - 46 leaves the 3 workers with
+    # boys' cases only, 49 - 30 the 19 with girls' only, and 30 + 46 - 49 the 27 with both.
+    values = [base_record("boys_age.base", "boys_age", ["young", "old"], 30, ["boys_only", "both"]),
+              base_record("girls_age.base", "girls_age", ["young", "old"], 46, ["girls_only", "both"]),
+              base_record("offender_origin.base", "offender_origin", ["national", "foreign"], 49, ATOMS[1:])]
+    (tmp_path / "values.json").write_text(json.dumps(values), encoding="utf-8")
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert any(f.kind == "small-group" and "ALB/boys_only" in f.detail and "= 3" in f.detail for f in found), found
+
+
+def write_build(out: Path, report: str, section: str, rows: list[list[str]], values: list[dict] | None = None) -> Path:
+    """One report's run folder of a build, with Moldova's education table (n column and base)."""
+    folder = out / report / "sections" / section
+    answers = ["below_bachelor", "bachelor", "postgraduate"]
+    cells = [count_cell(k, 0, "MDA", a) for k, a in enumerate(answers)] + [count_cell(3, 0, "MDA", answers)]
+    cells = [{**c, "cells": {**c["cells"], "universe": "education"}} for c in cells]
+    write_table(folder, "education", rows, ["Moldova n"], cells)
+    if values is not None:
+        (folder / "values.json").write_text(json.dumps(values), encoding="utf-8")
+    return out
+
+
+def test_planted_difference_between_two_builds_is_found(tmp_path: Path) -> None:
+    # Issue 25's Moldova: 1 without a degree, 25 bachelors, 28 postgraduates. The study's build
+    # withholds the 1 and the 28; a partner's build, on Moldova's rows alone, the 1 and the 25.
+    # Each is safe; together they print 25 and 28 of 54, which leaves the 1.
+    study = write_build(tmp_path / "study", "MDA", "methods",
+                        [["No degree", "–"], ["Bachelor", "25"], ["Postgraduate", "–"], ["Respondents", "54"]])
+    partner = write_build(tmp_path / "partner", "MDA", "methods",
+                          [["No degree", "–"], ["Bachelor", "–"], ["Postgraduate", "28"], ["Respondents", "54"]])
+    assert audit.audit_outputs(study, 5) == [] and audit.audit_outputs(partner, 5) == []
+    found = audit.audit_outputs([study, partner], 5)
+    assert any(f.kind == "small-group" and "MDA/below_bachelor" in f.detail and "= 1" in f.detail
+               for f in found), found
+    assert all(f.source.startswith(("#1 ", "#2 ")) for f in found)
+
+
+def test_planted_fidelity_verdict_on_a_withheld_value_is_found(tmp_path: Path) -> None:
+    # The fidelity page said "withheld and matching" beside a claim of 1 man in Moldova: the
+    # verdict pins the withheld count. The audit reads the page's description with the build.
+    withheld = {"name": "gender.male.n", "value": None, "n": 54, "country": "MDA", "measure": "count",
+                "suppressed": True, "cells": spec(["MDA"], ["male"])}
+    write_build(tmp_path, "MDA", "methods",
+                [["No degree", "–"], ["Bachelor", "25"], ["Postgraduate", "–"], ["Respondents", "54"]], [withheld])
+    assert audit.audit_outputs(tmp_path, 5) == []
+    (tmp_path / "fidelity").mkdir()
+    page = tmp_path / "fidelity" / "claims.disclosure.json"
+    page.write_text(json.dumps([{"claim_id": "M-GEN-003", "values": [withheld]}]), encoding="utf-8")
+    found = audit.audit_outputs(tmp_path, 5)
+    assert [(f.source, f.kind) for f in found] == [("fidelity/claims.csv", "reveals")]
+    assert "M-GEN-003" in found[0].detail and "gender.male.n@MDA" in found[0].detail
+    # A count of participants the page prints is a count like any other: 1 is a small group.
+    page.write_text(json.dumps([{"claim_id": "M-CNV-003", "counts": [
+        {"what": "attribute:male", "place": "MEX", "count": 1, "out_of": 10}]}]), encoding="utf-8")
+    found = audit.audit_outputs(tmp_path, 5)
+    assert any(f.kind == "small-group" and "MEX/yes" in f.detail and "= 1" in f.detail for f in found), found
+
+
+def test_planted_rounding_recovery_is_found(tmp_path: Path) -> None:
+    # 150 respondents: 140 answered c, a and b (withheld) hold 10 together. a's share alone is
+    # printed, 5% rounded: a is 7 or 8 (no single count), so b is 2 or 3. Not fixed, but known to
+    # lie between 1 and 4: only the integer program over the intervals finds it.
+    rows = [["a", "–", "5%"], ["b", "–", "–"], ["c", "140", "93%"], ["Respondents", "150", ""]]
+    answers = ["a", "b", "c"]
+    cells = [count_cell(k, 0, "MDA", x) for k, x in enumerate(answers)] + [count_cell(3, 0, "MDA", answers)]
+    cells += [{"at": [k, 1], "measure": "percent", "cells": spec(["MDA"], [x]), "of": spec(["MDA"], answers)}
+              for k, x in enumerate(answers)]
+    write_table(tmp_path, "q", rows, ["n", "%"], cells)
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert any(f.kind == "small-group" and "MDA/b" in f.detail and "between 2 and 3" in f.detail for f in found), found
+    # Printed as 3%, a's share leaves a at 4 or 5 and b at 5 or 6: neither known to be small.
+    rows[0][2] = "3%"
+    write_table(tmp_path, "q", rows, ["n", "%"], cells)
+    assert audit.audit_run_folder(tmp_path, 5) == []
+
+
+def test_loss_counts_each_count_once_and_the_withheld_ones(tmp_path: Path) -> None:
+    # Moldova's gender: two of four counts withheld (the table's cells and the recorded base are
+    # the same counts as the values'); the withheld mark and null are withheld, a "↓" is combined
+    # (not a count the report sets out to give).
+    run = tmp_path / "MDA" / "sections" / "methods"
+    moldova_table(run, {"female": "–", "male": "–", "other": "0"})
+    values = [{"name": "gender.base", "value": 54, "measure": "count", "cells": spec(["MDA"], ANSWERS)},
+              {"name": "gender.male.n", "value": None, "suppressed": True, "measure": "count",
+               "cells": spec(["MDA"], ["male"])},
+              {"name": "age.41_50.n", "value": None, "suppressed": True, "combined": True, "measure": "count",
+               "cells": spec(["MDA"], ["41_50"], "age_band")}]
+    (run / "values.json").write_text(json.dumps(values), encoding="utf-8")
+    found = audit.loss([run])
+    assert (found.withheld, found.published) == (2, 4)
+    assert found.share == 0.5

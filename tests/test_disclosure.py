@@ -112,15 +112,32 @@ def test_crosstab_protects_both_dimensions_and_the_pooled_column() -> None:
     counts = pd.DataFrame({"ALB": [34, 16, 0], "BIH": [38, 11, 0], "COL": [72, 17, 0], "MDA": [53, 1, 0],
                            "MEX": [67, 23, 1], "PER": [71, 9, 0]}, index=["female", "male", "other"])
     mask = dc.suppress(dc.layout("gender", counts), threshold=5)
-    # Worked by hand: MDA's man (1) and MEX's other (1) are small; MDA needs its 53 withheld;
-    # then the women's row would give the 53 back from the pooled 335 unless a second
-    # woman goes (ALB's 34, the smallest that is left after cells which would in turn expose
-    # others); MEX's other needs MEX's man; the pooled other (1) is small, so the pooled man
-    # goes with it (413 - 335 fixes their sum, 78).
+    # Worked by hand, each country on its own rows (issue 25): MDA's man (1) needs its 53
+    # women withheld too; MEX's other (1) needs its man (23, the smaller of the rest); no
+    # other country withholds anything. The pooled column is then decided with those fixed:
+    # its other (1) is small; its women (335) would give back MDA's 53 (every other country's
+    # women are printed) and so MDA's man, so only their share is printed (81% of 413 is 333
+    # to 336 women, leaving MDA's man at 0 to 3, not known to be small); its men (77) leave
+    # MDA's man and MEX's other equal (both unknown), which fixes no small group.
     assert hidden_cells(mask, "MDA") == ["female", "male"]
     assert hidden_cells(mask, "MEX") == ["male", "other"]
-    assert not mask.shown("*|other") and not mask.shown("*|male") and mask.count("*|female") == 335
+    assert [hidden_cells(mask, p) for p in ("ALB", "BIH", "COL", "PER")] == [[], [], [], []]
+    assert not mask.shown("*|other") and mask.count("*|male") == 77
+    assert not mask.shown("*|female") and mask.share("*|female") == 81.0
+    assert mask.pct("*|female").text == "81%" and mask.n("*|female").text == dc.WITHHELD_MARK
     assert independent_small_groups(mask) == []
+
+
+def test_a_country_pattern_is_the_same_whatever_the_other_countries() -> None:
+    # Issue 25: the study's table and Moldova's own (its rows alone) withhold the same cells.
+    study = pd.DataFrame({"ALB": [0, 10, 40], "BIH": [3, 34, 12], "MDA": [1, 25, 28]},
+                         index=["below_bachelor", "bachelor", "postgraduate"])
+    alone = study[["MDA"]]
+    in_study = dc.suppress(dc.layout("education", study), threshold=5)
+    on_its_own = dc.suppress(dc.layout("education", alone), threshold=5)
+    assert hidden_cells(in_study, "MDA") == hidden_cells(on_its_own, "MDA") == ["below_bachelor", "bachelor"]
+    # With one country the pooled cells count the same respondents: they follow the national ones.
+    assert {c for c in on_its_own.hidden if c.startswith("*|")} == {"*|below_bachelor", "*|bachelor"}
 
 
 def test_forced_cells_stay_withheld_and_published_ones_stay_published() -> None:
@@ -252,3 +269,62 @@ def test_rejects_bad_inputs() -> None:
         dc.layout("q", column([1, 3]), groups={"g": ["nope"]})
     with pytest.raises(ValueError):
         dc.suppress(dc.layout("q", column([1, 3])), threshold=1)
+
+
+# --- issue 25: bases as cells of a linked table -------------------------------------------------
+
+def joint_small_groups(rows: list[dict[str, int]], values: dict[str, int], t: int = 5) -> list[tuple[str, ...]]:
+    """Brute force over every subset of the small leaves: which totals 1..t-1 do the equations fix?
+
+    ``rows`` are known sums (a published cell, or a tie whose total is 0) as leaf -> coefficient.
+    """
+    leaves = sorted(values)
+    a = np.array([[row.get(leaf, 0) for leaf in leaves] for row in rows], dtype=float).T
+    small = [leaf for leaf in leaves if values[leaf] < t]
+    found = []
+    for size in range(1, len(small) + 1):
+        for group in itertools.combinations(small, size):
+            if not 1 <= sum(values[g] for g in group) < t:
+                continue
+            g = np.array([1.0 if leaf in group else 0.0 for leaf in leaves])
+            coef, *_ = np.linalg.lstsq(a, g, rcond=None)
+            if np.allclose(a @ coef, g, atol=1e-8):
+                found.append(group)
+    return found
+
+
+def test_a_table_on_a_withheld_base_does_not_give_it_back() -> None:
+    # 50 eligible workers; 49 were asked a question (one was not). The population table
+    # publishes the 50 and withholds the 49 (50 - 49 = 1). The question's table on the 49 has
+    # 47 and 2: printing the 47 would leave the one worker not asked and the 2 together at
+    # 50 - 47 = 3. Linked to the population table, the question's table withholds the 47 too.
+    pop = dc.suppress(dc.layout("population", pd.DataFrame({"MDA": [1, 49]}, index=["out", "in"]), shown=[],
+                                groups={"asked": ["in"]}, base_order=["asked"], published=["MDA|*"]), threshold=5)
+    assert pop.count("MDA|*") == 50 and not pop.shown("MDA|asked")
+    counts = pd.DataFrame({"MDA": [47, 2]}, index=["c0", "c1"])
+    tie = {"MDA|*": ("population", ["MDA"], ["in"])}
+    alone = dc.suppress(dc.layout("q", counts, pooled=False, withheld=["MDA|*"], same_as=tie), threshold=5)
+    linked = dc.suppress(dc.layout("q", counts, pooled=False, withheld=["MDA|*"], same_as=tie), threshold=5,
+                         linked=[pop])
+    assert alone.count("MDA|c0") == 47 and linked.count("MDA|c0") is None
+    values = {"out": 1, "in": 49, "c0": 47, "c1": 2}
+    rows = [{"out": 1, "in": 1}, {"c0": 1, "c1": 1, "in": -1}]  # the 50 printed; the tie (sums to 0)
+    assert joint_small_groups([*rows, {"c0": 1}], values) == [("c1", "out")]  # the unlinked mask's leak
+    assert joint_small_groups(rows, values) == []                              # the linked mask's
+
+
+def test_a_declared_combination_replaces_its_parts_where_one_is_small() -> None:
+    # Bosnia's education: 3 without a degree, 34 bachelors, 12 postgraduates. Combined where
+    # one part is small, the two parts show "↓" and their total (37) is printed instead; the
+    # 12 stays printed (without the combination it would have gone with the 3).
+    counts = pd.DataFrame({"BIH": [3, 34, 12]}, index=["below", "bachelor", "post"])
+    plain = dc.suppress(dc.layout("edu", counts, pooled=False), threshold=5)
+    assert hidden_cells(plain, "BIH") == ["below", "post"]
+    combined = dc.suppress(dc.layout("edu", counts, pooled=False, groups={"up_to": ["below", "bachelor"]},
+                                     first=["up_to"], combined=["BIH|below", "BIH|bachelor"]), threshold=5)
+    assert hidden_cells(combined, "BIH") == ["below", "bachelor"]
+    assert combined.count("BIH|up_to") == 37 and combined.count("BIH|post") == 12
+    assert combined.n("BIH|below").text == dc.COMBINED_MARK and combined.pct("BIH|bachelor").text == dc.COMBINED_MARK
+    assert combined.record("BIH|below", "edu.below.n")["combined"] is True
+    tab = dc.table({"n": {"below": combined.n("BIH|below"), "post": combined.n("BIH|post")}})
+    assert dc.notes_for([tab], 5, 25)[0].startswith(dc.COMBINED_MARK + ": counted in the combined answer")

@@ -46,8 +46,12 @@ def _records(out: Path) -> list[tuple[str, dict]]:
 
 
 def _count(item: dict) -> int | None:
-    """What a recorded value publishes as a count: the count, or the share times its n."""
-    if item.get("suppressed") or item.get("value") is None:
+    """What a recorded value publishes as a count: the count, or the share times its n.
+
+    A share recorded with its printed ``digits`` (its count withheld, issue 25) gives the count
+    only to the interval that rounds to it: no count.
+    """
+    if item.get("suppressed") or item.get("value") is None or "digits" in item:
         return None
     if item["name"].endswith(".pct"):
         return None if item.get("n") is None else round(item["value"] * item["n"] / 100)
@@ -164,3 +168,64 @@ def test_no_published_test_rests_on_a_table_with_a_withheld_cell(built: Path) ->
     assert published  # some tests are published, so the check has something to check
     for report, name, leaves in published:
         assert not leaves & withheld.get(report, set()), (report, name)
+
+
+# --- issue 25 ----------------------------------------------------------------------------------
+
+def _values_of(out: Path, report: str) -> dict[tuple[str, str], dict]:
+    found = {}
+    for path in sorted((out / report / "sections").glob("*/values.json")):
+        for item in json.loads(path.read_text(encoding="utf-8")):
+            found[(item["name"], item["country"])] = item
+    return found
+
+
+def test_the_synthesis_prints_each_country_as_its_report_does(built: Path) -> None:
+    """A country's cells in the synthesis's tables by country are the country's own report's:
+    the synthesis protects itself with the national patterns fixed, never the reverse."""
+    synthesis = _values_of(built, "synthesis")
+    compared = 0
+    for country in COUNTRIES:
+        national = _values_of(built, country)
+        for (name, where), item in synthesis.items():
+            m = re.match(rf"^(?P<a>[a-z_]+)\.(?P<c>[a-z0-9_]+)\.{country}\.n$", name)
+            if where != "ALL" or not m or (f"{m['a']}.{m['c']}.n", country) not in national:
+                continue
+            compared += 1
+            assert item.get("value") == national[(f"{m['a']}.{m['c']}.n", country)].get("value"), (name, country)
+    assert compared > 100
+
+
+def test_the_headline_figures_are_published(built: Path) -> None:
+    """The study's headline figures (issue 25): the shares of women and men among all workers,
+    the mean by country for every country (girls' online share), and the contrast in
+    education between countries (the share with a postgraduate degree, every country)."""
+    synthesis = _values_of(built, "synthesis")
+    for gender in ("female", "male"):
+        assert synthesis[(f"gender.{gender}.pct", "ALL")]["value"] is not None, gender
+    for country in COUNTRIES:
+        assert synthesis[(f"girls_online_share.{country}.mean", "ALL")]["value"] is not None, country
+        assert synthesis[(f"education.postgraduate.{country}.pct", "ALL")]["value"] is not None, country
+
+
+def test_at_most_15_percent_of_the_counts_are_withheld_and_each_report_says_so(built: Path) -> None:
+    withheld = published = 0
+    for report in [*COUNTRIES, "synthesis"]:
+        values = _values_of(built, report)
+        k, n = (values[(f"disclosure.counts.{what}", "ALL" if report == "synthesis" else report)]["value"]
+                for what in ("withheld", "published"))
+        withheld, published = withheld + k, published + n
+        page = (built / report / "report.html").read_text(encoding="utf-8")
+        assert f"Withheld under the small-cell rule: {k:,} of the {n:,} counts this report sets out to give" in page
+    assert published > 2000 and withheld / published <= 0.15, (withheld, published)
+
+
+def test_every_printed_base_is_tied_to_the_respondents_it_counts(built: Path) -> None:
+    """Each table's base is described as the same respondents as a set of population atoms, so
+    an outsider (the audit) can take differences of bases across tables."""
+    tied = 0
+    for report, item in _records(built):
+        if item["name"].endswith(".base") and "cells" in item:
+            assert item["cells"].get("same_as", {}).get("universe") == "population", (report, item["name"])
+            tied += 1
+    assert tied > 100

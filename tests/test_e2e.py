@@ -79,7 +79,9 @@ def test_recorded_values_reproduce_the_published_sample(built: Path):
     assert values[("sample.eligible.n", "ALL")] == 413
     assert values[("sample.partial.n", "ALL")] == 408
     assert values[("sample.disqualified.n", "ALL")] == 433
-    assert values[("gender.female.n", "ALL")] == 335
+    # 81% women: Moldova withholds its women (its one man would follow), so the pooled count
+    # is withheld and only its share is printed (issue 25)
+    assert values[("gender.female.pct", "ALL")] == 81 and values[("gender.female.n", "ALL")] is None
     # The gender test's table withholds one "another gender" answer: the statistic, which
     # could reveal it, is withheld too (the fidelity check compares it in memory).
     assert values[("gender.chi2.stat", "ALL")] is None
@@ -164,12 +166,17 @@ def test_provenance_in_footer_and_manifest(built: Path):
     survey = {i["file"]: i["sha256"] for i in record["inputs"]}
     export = (ROOT / "data" / "synthetic" / "survey_export.csv").read_bytes()
     assert survey["survey_export.csv"] == hashlib.sha256(export).hexdigest()
-    assert record["disclosure"] == {"threshold": 5, "reliability_min_n": 25}
+    disclosure = record["disclosure"]
+    assert (disclosure["threshold"], disclosure["reliability_min_n"]) == (5, 25)
+    # and the report's loss (issue 25), as its summary recorded it and its footer says
+    assert 0 < disclosure["counts_withheld"] < disclosure["counts_published"]
     assert record["code"]["version"] and "pandas" in record["packages"]
     assert len(record["code"]["commit"] or "") in (0, 40)
     html = (built / "BIH" / "report.html").read_text(encoding="utf-8")
     # How the report was built is the annex's last part (it was the footer).
     assert "Code version: perspectives" in html and "counts below 5 withheld" in html
+    assert (f"Withheld under the small-cell rule: {disclosure['counts_withheld']:,} of the "
+            f"{disclosure['counts_published']:,} counts this report sets out to give") in html
 
 
 def test_word_and_pdf_beside_each_report(built: Path):

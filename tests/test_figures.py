@@ -104,3 +104,25 @@ def test_saved_png_is_opaque_rgb_with_the_padding_around_the_ink(tmp_path: Path)
     pad = round(figures.plt.rcParams["savefig.pad_inches"] * figures.plt.rcParams["savefig.dpi"])
     height, width = ink.shape
     assert (rows[0], cols[0], height - 1 - rows[-1], width - 1 - cols[-1]) == (pad, pad, pad, pad)
+
+
+def test_a_withheld_segment_leaves_the_other_segments_where_they_were() -> None:
+    # Issue 25: a stacked rating bar moved its remaining segments to 0 when one was withheld.
+    # One withheld segment: the others stay in place, the withheld one is a grey block of the
+    # width the published ones leave (100 - 30 - 50).
+    assert figures.stacked_layout([30.0, float("nan"), 50.0]) == [(0, 0.0, 30.0), (None, 30.0, 20.0), (2, 50.0, 50.0)]
+    # The first segment withheld: the others do not slide to 0.
+    layout = figures.stacked_layout([float("nan"), 40.0, 35.0])
+    assert layout == [(None, 0.0, 25.0), (1, 25.0, 40.0), (2, 65.0, 35.0)]
+    # Two withheld segments are one block, where the first stood (its width is what the
+    # published shares leave; each withheld one alone is not drawn).
+    assert figures.stacked_layout([20.0, float("nan"), 30.0, float("nan"), 40.0]) == [
+        (0, 0.0, 20.0), (None, 20.0, 10.0), (2, 30.0, 30.0), (4, 60.0, 40.0)]
+    # Options of a multi-select question sum past 100: no block is invented.
+    assert figures.stacked_layout([70.0, float("nan"), 60.0]) == [(0, 0.0, 70.0), (2, 70.0, 60.0)]
+    # The drawn bars: the third segment starts at 65, not at 40.
+    shares = pd.DataFrame({"a": [float("nan")], "b": [40.0], "c": [35.0]}, index=["Moldova"])
+    fig = figures.stacked_shares(shares, "Ratings — Moldova")
+    starts = sorted(round(p.get_x(), 6) for p in fig.axes[0].patches)
+    assert starts == [0.0, 25.0, 65.0]
+    figures.plt.close(fig)

@@ -316,7 +316,7 @@ def test_every_piece_the_english_build_prints_identically_is_named(moldova) -> N
     names = sorted({n for c in study.countries for n in (c.name, c.partner or "")} |
                    {"Republica Moldova", "Moldova"}, key=len, reverse=True)
     english = {_masked(p, names) for p in _pieces(repo / "out-en" / "MDA" / "report.html")}
-    romanian = _pieces(repo / "out-ro" / "MDA" / "report.html")
+    romanian = _pieces(repo / "out-ro" / "MDA" / "ro" / "report.html")
     from perspectives.instrument import load_instrument
 
     catalogue = i18n.load_catalogue("ro", repo / "params" / "i18n")
@@ -338,7 +338,7 @@ def test_every_piece_the_english_build_prints_identically_is_named(moldova) -> N
                            .replace("NAME", ""))
         if _masked(p, names) in english and p not in same_words and {w.lower() for w in words} - romanian_words:
             alike.add(p)
-    audit = untranslated.audit_report(repo / "out-ro" / "MDA")
+    audit = untranslated.audit_report(repo / "out-ro" / "MDA" / "ro")
     flagged = {s.text for s in audit.flagged if s.where.startswith("HTML")}
     assert alike, "the Romanian report still prints English (today: the recommendations)"
     assert sorted(alike - flagged) == []
@@ -359,7 +359,7 @@ def test_every_piece_the_english_build_prints_identically_is_named(moldova) -> N
 
 def test_the_build_the_file_and_the_tool_give_one_count_and_a_translation_removes_its_string(moldova) -> None:
     repo = moldova["repo"]
-    stored = json.loads((repo / "out-ro" / "MDA" / "missing_translations.json").read_text(encoding="utf-8"))
+    stored = json.loads((repo / "out-ro" / "MDA" / "ro" / "missing_translations.json").read_text(encoding="utf-8"))
     count = stored["count"]
     assert count == len(stored["strings"]) > 0
     assert f"MDA: {count} English string(s) a reader meets in the 'ro' report" in moldova["strict"].stderr
@@ -378,10 +378,10 @@ def test_the_build_the_file_and_the_tool_give_one_count_and_a_translation_remove
     again = _run(repo, "build", "--country", "MDA", "--section", "recommendations", "--lang", "ro", "--out", "out-ro",
                  "--jobs", "2")
     assert again.returncode == 0, again.stderr[-3000:]
-    after = json.loads((repo / "out-ro" / "MDA" / "missing_translations.json").read_text(encoding="utf-8"))
+    after = json.loads((repo / "out-ro" / "MDA" / "ro" / "missing_translations.json").read_text(encoding="utf-8"))
     assert after["count"] == count - 2
     assert sorted(after["missing"]) == sorted(set(stored["missing"]) - set(chosen))
-    html = (repo / "out-ro" / "MDA" / "report.html").read_text(encoding="utf-8")
+    html = (repo / "out-ro" / "MDA" / "ro" / "report.html").read_text(encoding="utf-8")
     assert "<strong>Dovezi:</strong>" in html and ">1. Canale de raportare ușor de găsit</h3>" in html
 
 
@@ -426,8 +426,8 @@ def test_with_every_key_translated_no_english_is_left_and_strict_passes(tmp_path
     done = _run(repo, "build", "--country", *reports, "--lang", "ro", "--out", "out", "--jobs", "2", "--strict")
     assert done.returncode == 0, done.stderr[-4000:]
     for folder in reports.values():
-        assert not (repo / "out" / folder / untranslated.MISSING_FILE).exists()
-    assert "Évîdéñçé:" in (repo / "out" / "MDA" / "report.html").read_text(encoding="utf-8")
+        assert not (repo / "out" / folder / "ro" / untranslated.MISSING_FILE).exists()
+    assert "Évîdéñçé:" in (repo / "out" / "MDA" / "ro" / "report.html").read_text(encoding="utf-8")
     tool = _run(repo, "i18n", "ro", "--out", "out")
     assert tool.returncode == 0, tool.stdout
     assert len(re.findall(r"; 0 read English;", tool.stdout)) == len(reports)
@@ -443,6 +443,6 @@ def test_each_national_report_reads_translated_with_strict(tmp_path, country: st
                            "--out", str(tmp_path / "out"), "--jobs", "2", "--strict"], cwd=ROOT, env=env,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-4000:]
-    assert not (tmp_path / "out" / country / untranslated.MISSING_FILE).exists()
-    with zipfile.ZipFile(tmp_path / "out" / country / "report.docx") as z:
+    assert not (tmp_path / "out" / country / lang / untranslated.MISSING_FILE).exists()
+    with zipfile.ZipFile(tmp_path / "out" / country / lang / "report.docx") as z:
         assert z.testzip() is None

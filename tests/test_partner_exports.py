@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from variants import FIXTURES, assert_same_reading
 
-from perspectives.build import _preflight, build
+from perspectives.build import build
+from perspectives.build.preflight import preflight
 from perspectives.cli import main
 from perspectives.readers import DataError, load_survey
 
@@ -113,7 +114,7 @@ def test_check_command_gives_the_outcome_and_writes_nothing(tmp_path, monkeypatc
 @pytest.mark.parametrize("name", sorted(READABLE))
 def test_build_preflight_accepts_each_readable_export(name):
     """``build --data`` validates the export with this call before any run starts."""
-    _preflight(FIXTURES / name, None)
+    preflight(FIXTURES / name, None)
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
@@ -160,8 +161,8 @@ def test_synthesis_built_from_a_partner_export_records_the_same_values(tmp_path,
 def test_an_export_validated_by_a_previous_build_is_not_read_again(tmp_path, monkeypatch, capsys):
     """The build's record of a validated export: counts only, and read again on any change."""
     from perspectives import readers
-    from perspectives.build import VALIDATED_FILE
     from perspectives.build.plan import FileHasher, LibraryIndex
+    from perspectives.build.preflight import VALIDATED_FILE
     from perspectives.study import repo_root
 
     root, out = repo_root(), tmp_path / "outputs"
@@ -176,7 +177,7 @@ def test_an_export_validated_by_a_previous_build_is_not_read_again(tmp_path, mon
     reads: list[object] = []
     real = readers.load_survey
     monkeypatch.setattr(readers, "load_survey", lambda *a, **k: reads.append(a) or real(*a, **k))
-    _preflight(export, None, **context()).remember()
+    preflight(export, None, **context()).remember()
     said = capsys.readouterr().err
     # The fixture's README: spaces left after codes in 24 answers, read as the clean codes.
     assert "read export.csv: 1254 responses" in said
@@ -185,13 +186,13 @@ def test_an_export_validated_by_a_previous_build_is_not_read_again(tmp_path, mon
     record = (out / VALIDATED_FILE).read_text(encoding="utf-8")
     assert json.loads(record)["lines"] == said.strip().splitlines() and not re.search(r"R\d{4}", record)
 
-    again = _preflight(export, None, **context())
+    again = preflight(export, None, **context())
     again.remember()
     assert len(reads) == 1 and capsys.readouterr().err == said  # not read; the same summary
 
-    _preflight(export, None, "respondent_id", **context()).remember()  # another id column asked for
+    preflight(export, None, "respondent_id", **context()).remember()  # another id column asked for
     export.write_bytes(export.read_bytes().replace(b"yes ", b"yes", 1))  # another byte
-    _preflight(export, None, **context()).remember()
+    preflight(export, None, **context()).remember()
     assert len(reads) == 3
     assert "around a code removed (23)" in capsys.readouterr().err
 
@@ -199,16 +200,16 @@ def test_an_export_validated_by_a_previous_build_is_not_read_again(tmp_path, mon
     # extension chooses the parser, and the summary names the file).
     renamed = tmp_path / "renamed.csv"
     renamed.write_bytes(export.read_bytes())
-    _preflight(renamed, None, **context()).remember()
+    preflight(renamed, None, **context()).remember()
     assert len(reads) == 4 and "read renamed.csv: 1254 responses" in capsys.readouterr().err
     as_dat = tmp_path / "export.dat"
     as_dat.write_bytes(export.read_bytes())
     with pytest.raises(DataError, match="unsupported file type"):
-        _preflight(as_dat, None, **context())
+        preflight(as_dat, None, **context())
 
     refused = tmp_path / "refused.csv"
     refused.write_bytes((FIXTURES / "duplicate-column.csv").read_bytes())
     before = (out / VALIDATED_FILE).read_bytes()
     with pytest.raises(DataError):
-        _preflight(refused, None, **context())
+        preflight(refused, None, **context())
     assert (out / VALIDATED_FILE).read_bytes() == before

@@ -70,7 +70,9 @@ def test_codebook_errors(tmp_path: Path, themes: str, message: str) -> None:
     path = _write_codebook(tmp_path, _SECTIONS + themes)
     with pytest.raises(q.QualitativeDataError, match=message) as err:
         q.load_codebook(path)
-    assert str(path) in str(err.value) and "Fix:" in str(err.value)
+    # Named by its file name, as every refusal names a file: never its folder.
+    assert str(err.value).startswith(f"{path.name}:") and str(path.parent) not in str(err.value)
+    assert "Fix:" in str(err.value)
 
 
 # --------------------------------------------------------------------------- table validation

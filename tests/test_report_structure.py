@@ -32,7 +32,7 @@ from lxml import html as lxml_html
 from perspectives import pdf, reportcheck
 from perspectives.build import build
 from perspectives.i18n import Translator
-from perspectives.study import load_grid, load_study, repo_root
+from perspectives.study import load_grid, load_study, repo_root, report_folder
 from perspectives.texts import load_texts
 
 ROOT = repo_root()
@@ -71,7 +71,7 @@ CASES = [(lang, code) for lang in LANGS for code in REPORTS]
 
 
 def _folder(built: dict[str, Path], lang: str, code: str) -> Path:
-    return built[lang] / REPORTS[code]
+    return built[lang] / report_folder(code, load_study(), lang)
 
 
 def _parts(lang: str) -> tuple[list[str], dict[str, list[str]]]:

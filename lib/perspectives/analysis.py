@@ -13,7 +13,25 @@ Purpose
     :func:`perspectives.disclosure.suppress` compute its mask, and reads the table, the
     figure's shares, the narrative's numbers and the recorded values from that one mask. A
     national report therefore withholds exactly what the synthesis withholds in its column
-    and in the pooled column.
+    and in the pooled column; and as the rule decides each country's column on that
+    country's rows alone, the same as a partner's build of that country alone. With one
+    country in the data a national table has no pooled column (it would repeat the
+    country's own).
+
+    Bases (population differencing): every table's base is a set of a place's respondents
+    (the analysis's population, those asked its question, those who answered an optional
+    one), stated as atoms by :mod:`perspectives.populations`. :func:`population_mask`
+    decides which bases are published, as the cells of one more table; each table's base
+    cell follows it and is tied to its atoms (``same_as``). Tables whose base is withheld
+    somewhere are protected together with the bases' mask, in the order of
+    ``params/analyses.yml`` (:func:`_withheld_chain`). A crosstab written in a notebook
+    counts, beside each group's answers, the group's respondents its question leaves out
+    (a row never printed), tied to the grouping question's and the bases' masks.
+
+    Declared combinations (``combine`` in ``params/analyses.yml``) replace their parts at a
+    place where one part is small, before anything is withheld; the table's note says so.
+    A mean is published on at least ``threshold`` respondents whether or not their count is
+    (:func:`means_shown`).
 
 Inputs
     The eligible completes (``SurveyData``), the analysis spec, the report code (ISO3 or
@@ -43,7 +61,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import disclosure, fmt, locales, stats
+from . import disclosure, fmt, locales, populations, stats
 from .disclosure import Mask
 from .instrument import Instrument
 from .study import load_study, read_yaml, repo_root
@@ -85,6 +103,7 @@ class Cell:
 
     mask: Mask
     cell: str
+    of: str | None = None  # the base of its share (default: the cell's place base)
 
     @property
     def hidden(self) -> bool:
@@ -99,7 +118,7 @@ class Cell:
     @property
     def percent(self) -> float | None:
         """The published percentage of the cell's base, or None when withheld."""
-        return self.mask.share(self.cell)
+        return self.mask.share(self.cell, self.of)
 
     @property
     def n(self) -> str:
@@ -115,8 +134,10 @@ class Cell:
 
     @property
     def pct_n(self) -> str:
-        """Percentage and count together (``12% (31)``), or the withheld mark if either is."""
+        """Percentage and count together (``12% (31)``); a share-only cell's share; or the withheld mark."""
         share, count = self.percent, self.count
+        if share is not None and count is None:
+            return fmt.fmt_pct(share)
         return WITHHELD if share is None or count is None else f"{fmt.fmt_pct(share)} ({fmt.fmt_n(count)})"
 
     def __format__(self, spec_: str) -> str:
@@ -186,6 +207,7 @@ class Result:
     base_text: str = ""                      # how a caption states the n when one number won't do
     notes: list[str] = field(default_factory=list)
     tables: dict[str, disclosure.PublishedTable] = field(default_factory=dict)  # extra tables by stem suffix
+    notes_extra: list[str] = field(default_factory=list)  # the table's own notes (declared combinations)
     # Values the mask withholds, (name, country) -> true value: in memory only, never recorded
     # or written (the fidelity check compares a published claim with them in-process).
     withheld: dict[tuple[str, str], Any] = field(default_factory=dict)
@@ -199,13 +221,17 @@ class Result:
         self.values.append({"name": f"{self.analysis_id}.{name}", "value": value, "n": None if n is None else int(n),
                             "country": country or self.country, **extra})
 
-    def record_cell(self, mask: Mask, cell: str, name: str, measure: str = "count", country: str | None = None) -> None:
-        """Record a count or share of a mask's cell as the mask publishes it (with its cells)."""
+    def record_cell(self, mask: Mask, cell: str, name: str, measure: str = "count", country: str | None = None,
+                    of: str | None = None) -> None:
+        """Record a count or share of a mask's cell as the mask publishes it (with its cells).
+
+        ``of`` is the base of a share (default: the cell's place base).
+        """
         country = country or self.country
-        entry = mask.record(cell, f"{self.analysis_id}.{name}", measure, country=country)
+        entry = mask.record(cell, f"{self.analysis_id}.{name}", measure, of=of, country=country)
         if entry["suppressed"]:
             true = mask.withheld_value(cell)
-            base = mask.withheld_value(mask.base_of(cell))
+            base = mask.withheld_value(of or mask.base_of(cell))
             self.withheld[(entry["name"], country)] = (
                 true if measure == "count" else (100.0 * true / base if base else float("nan")))
         self.values.append(entry)
@@ -390,33 +416,112 @@ def _drop_empty(question: str) -> bool:
                if k != "bands" and s.get("question") == question)
 
 
-def _population_links(survey, query: str | None, places: list[str]) -> dict[str, tuple]:
-    """``same_as`` for the bases of a population that a slider's threshold counts.
+def _combinations(question: str) -> dict[str, list[str]]:
+    """The combinations of small categories declared for a question (``combine`` in its analyses).
 
-    ``bases_elsewhere`` in a slider's spec says which population query its threshold count
-    is the size of; the bases of every table on that population are then recorded as the
-    same respondents as that threshold (so the audit joins the two families).
+    Each is published as a total of its own in preference to its parts (the rule withholds a
+    part before the total), so a small answer costs its neighbours less.
     """
-    if not query:
-        return {}
-    for key, spec_ in load_specs().items():
-        if key == "bands" or spec_.get("kind") != "numeric":
+    found: dict[str, list[str]] = {}
+    for analysis_id, spec_ in load_specs().items():
+        if analysis_id == "bands" or not _asks(spec_, question) or spec_.get("kind") == "numeric":
             continue
-        for name, linked in (spec_.get("bases_elsewhere") or {}).items():
-            if linked == query:
-                mask = numeric_mask(survey, spec_)
-                members = list(mask.layout.cells[f"{POOLED}|{name}"][1])
-                links = {f"{p}|*": (mask.universe, [p], members) for p in places}
-                links["*|*"] = (mask.universe, list(mask.layout.places), members)
-                return links
-    return {}
+        for name, combo in (spec_.get("combine") or {}).items():
+            members = [str(m) for m in combo["members"]]
+            if found.setdefault(str(name), members) != members:
+                raise ValueError(f"analyses give {question!r} two different combinations named {name!r}")
+    return found
+
+
+def population_mask(survey) -> Mask:
+    """The one mask of the bases: each place's respondents by atom, every base a cell of it.
+
+    Every base a table publishes is a set of a place's eligible respondents
+    (:mod:`perspectives.populations`); this mask decides which of them are published, so that
+    no difference of published bases fixes a small group (population differencing). The
+    eligible respondents of each place stay published (the sample flow prints them); the
+    other bases are tried in the order of the cells resting on them, most first.
+    """
+    data = survey.eligible
+
+    def compute() -> Mask:
+        found = populations.structure(survey.instrument, load_specs())
+        places = _countries(survey)
+        counts = populations.counts(data, found, places, survey.instrument)
+        first_use = {key: k for k, key in enumerate(_base_keys_in_order(survey))}
+        order = sorted(found.sets, key=lambda key: (-found.weights[key], first_use.get(key, 0), key))
+        lay = disclosure.layout(populations.POPULATION, counts, shown=[], groups={k: found.sets[k] for k in order},
+                                base_order=order, published=[f"{p}|*" for p in [*places, POOLED]])
+        return disclosure.suppress(lay)
+
+    return cached_for_frame(data, "mask", "population", compute)
+
+
+def _base_keys_in_order(survey) -> list[str]:
+    """Every base's key, in the order the analyses first use it."""
+    found = populations.structure(survey.instrument, load_specs())
+    keys = []
+    for _, base, _ in populations.base_questions(load_specs(), survey.instrument):
+        key = populations.base_key(populations.atoms_of(base, found, survey.instrument), found)
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+@dataclass(frozen=True)
+class _Ties:
+    """How a table's base cells stand to the population mask: forced states, ties, and the link."""
+
+    published: list[str]
+    withheld: list[str]
+    same_as: dict[str, tuple[str, list[str], list[str]]]
+    linked: list[Mask]
+
+
+def _base_ties(survey, base: populations.Base, places: list[str], counts: pd.DataFrame,
+               cells: dict[str, str] | None = None) -> _Ties:
+    """Tie a table's base cells (each place's ``place|*`` and the pooled ``*|*``) to the bases' mask.
+
+    Args:
+        survey: the validated survey.
+        base: the table's base (its population, question, and how it counts non-answers).
+        places: the table's places.
+        counts: the table's counts (categories x places), to check that they count the base.
+        cells: the table's cells to tie, by place (default ``place|*``).
+
+    Returns:
+        Each tied cell published or withheld as the bases' mask decides, its ``same_as`` (the
+        base's atoms, for the audit and for the rule), and the bases' mask to link to when a
+        base is withheld somewhere (the table must then not give it back).
+
+    Raises:
+        RuntimeError: the table does not count the respondents its base describes (a bug in
+            the bases' structure, caught here rather than published).
+    """
+    pop = population_mask(survey)
+    key, atoms = populations.base_of(survey.instrument, load_specs(), base)
+    group = populations.EVERYONE if key == populations.EVERYONE else key
+    out = _Ties([], [], {}, [])
+    for place in [*places, POOLED]:
+        cell = (cells or {}).get(place, f"{place}|*")
+        own = places if place == POOLED else [place]
+        expected = pop.layout.value(f"{place}|{group}")
+        got = int(counts[own].to_numpy().sum()) if cell.endswith("|*") else None
+        if got is not None and got != expected:
+            raise RuntimeError(f"{base}: the table counts {got} at {place}, its base's atoms {expected}")
+        (out.published if pop.shown(f"{place}|{group}") else out.withheld).append(cell)
+        out.same_as[cell] = (populations.POPULATION, own, list(atoms))
+    if out.withheld:
+        out.linked.append(pop)
+    return out
 
 
 def question_mask(survey, question: str, query: str | None) -> Mask:
     """The one mask of a select-one question: answers by country, with the pooled column.
 
     Every analysis of the question (its frequencies, a rating battery's groups, the
-    synthesis's breakdown by country) reads this mask, computed once per process.
+    synthesis's breakdown by country) reads this mask, computed once per process. Its bases
+    are published or withheld as the bases' mask decides (:func:`population_mask`).
     """
     data = population(survey.eligible, query)
 
@@ -429,16 +534,122 @@ def question_mask(survey, question: str, query: str | None) -> Mask:
             # number of countries, and the search with its cube).
             pooled = pd.Series(POOLED, index=data.index, name="country")
             counts = _count_table(data[question], pooled, codes, [POOLED])
-            return disclosure.suppress(disclosure.layout(question, counts, pooled=False))
-        counts = _count_table(data[question], data["country"], codes, _countries(survey))
-        if _drop_empty(question):
-            counts = counts[counts.sum(axis=1) > 0]
-        # Only a table whose base is the whole population counts the same people as it.
-        links = (_population_links(survey, query, list(counts.columns))
-                 if int(counts.to_numpy().sum()) == len(data) else {})
-        return disclosure.suppress(disclosure.layout(question, counts, groups=_groups(question), same_as=links))
+            # Each country's count is its eligible respondents: all the atoms of its bases.
+            atoms = list(populations.structure(survey.instrument, load_specs()).atoms)
+            present = _countries(survey)
+            same_as = {f"{POOLED}|{c}": (populations.POPULATION, [c], atoms) for c in present}
+            same_as[f"{POOLED}|*"] = (populations.POPULATION, present, atoms)
+            return disclosure.suppress(disclosure.layout(question, counts, pooled=False, same_as=same_as))
+        return _protect(survey, ("single", question, None, query, False), *_question_layout(survey, question, query))
 
     return cached_for_frame(data, "mask", f"single:{question}", compute)
+
+
+def _question_layout(survey, question: str, query: str | None) -> tuple[disclosure.Layout, _Ties]:
+    data = population(survey.eligible, query)
+    places = _countries(survey)
+    counts = _count_table(data[question], data["country"], survey.instrument.codes(question), places)
+    ties = _base_ties(survey, populations.Base(query, question), places, counts)
+    combos = _combinations(question)
+    lay = disclosure.layout(question, counts, groups={**_groups(question), **combos}, first=list(combos),
+                            published=ties.published, withheld=ties.withheld, same_as=ties.same_as,
+                            combined=_combined(counts, combos))
+    return lay, ties
+
+
+def _combined(counts: pd.DataFrame, combos: dict[str, list[str]]) -> list[str]:
+    """The parts of each declared combination at the places where one part is small (1 to t-1).
+
+    There the combination replaces its parts: a small answer is combined with its neighbours
+    before anything is withheld. Each place is judged on its own counts (the pooled place on
+    the pooled ones), so a country's table depends on its rows alone.
+    """
+    t = disclosure.settings().threshold
+    cells = []
+    for members in combos.values():
+        members = [m for m in members if m in counts.index]
+        small = [p for p in counts.columns if any(1 <= int(counts.at[m, p]) < t for m in members)]
+        pooled = counts.loc[members].sum(axis=1)
+        # The pooled column combines where it is small itself, or where exactly one country
+        # combines: the others' parts are printed, so the pooled parts would give that country's
+        # back. With several countries combining, the rule decides the pooled parts as any cell.
+        if len(small) == 1 or any(1 <= int(v) < t for v in pooled):
+            small.append(POOLED)
+        cells += [f"{place}|{m}" for place in small for m in members]
+    return cells
+
+
+TableKey = tuple[str, str, str | None, str | None, bool]  # kind, question, option, population, whole population
+
+
+def _protect(survey, key: TableKey, lay: disclosure.Layout, ties: _Ties) -> Mask:
+    """A table's mask: alone where its base is published everywhere, else from the chain.
+
+    A table of no analysis (a notebook's) on a withheld base is protected with the whole chain.
+    """
+    if not ties.withheld:
+        return disclosure.suppress(lay)
+    chain = _withheld_chain(survey)
+    if key in chain:
+        return chain[key]
+    return disclosure.suppress(lay, linked=[population_mask(survey), *chain.values()])
+
+
+def analysis_population(question: str) -> str | None:
+    """The population the analyses ask ``question`` of (the first analysis of it), or None."""
+    for analysis_id, spec_ in load_specs().items():
+        if analysis_id != "bands" and _asks(spec_, question):
+            return spec_.get("population")
+    return None
+
+
+def _tables_in_order(survey) -> list[TableKey]:
+    """Every table of the analyses whose base is a sub-population, in the order of ``params/analyses.yml``."""
+    keys: list[TableKey] = []
+    for analysis_id, spec_ in load_specs().items():
+        if analysis_id == "bands":
+            continue
+        kind, query = spec_.get("kind"), spec_.get("population")
+        if kind == "compare_multi":
+            for group, question in spec_["questions"].items():
+                keys += [("multi", question, c, spec_["populations"][group], True)
+                         for c in survey.instrument.codes(question)]
+        elif kind == "ratings":
+            keys += [("single", q, None, query, False) for q in spec_["questions"]]
+        elif kind == "single" and spec_["question"] != COUNTRY_QUESTION:
+            keys.append(("single", spec_["question"], None, query, False))
+        elif kind == "multi":
+            keys += [("multi", spec_["question"], c, query, False) for c in survey.instrument.codes(spec_["question"])]
+        elif kind == "numeric":
+            keys.append(("numeric", analysis_id, None, query, False))
+    return list(dict.fromkeys(keys))
+
+
+def _withheld_chain(survey) -> dict[TableKey, Mask]:
+    """The masks of every table resting on a base the bases' mask withholds somewhere.
+
+    They are protected together with the bases' mask, one after the other in a fixed order
+    (``params/analyses.yml``), each with every one before it: two tables on one withheld base
+    each give a sum of their own cells for it, and only together do they say what the
+    attacker learns. The order and the set depend on the analyses, not on which table a run
+    asks for first, so every run gets the same masks.
+    """
+    def compute() -> dict[TableKey, Mask]:
+        done: dict[TableKey, Mask] = {}
+        pop = population_mask(survey)
+        for key in _tables_in_order(survey):
+            kind, question, code, query, whole = key
+            if kind == "single":
+                lay, ties = _question_layout(survey, question, query)
+            elif kind == "multi":
+                lay, ties = _option_layout(survey, question, code, query, whole)
+            else:
+                lay, ties = _numeric_layout(survey, spec(question))
+            if ties.withheld:
+                done[key] = disclosure.suppress(lay, linked=[pop, *done.values()])
+        return done
+
+    return cached_for_frame(survey.eligible, "mask", "withheld-chain", compute)
 
 
 def _band_counts(values: pd.Series, countries: pd.Series, bands: list[tuple], places: list[str]) -> pd.DataFrame:
@@ -453,38 +664,52 @@ def numeric_mask(survey, spec_: dict) -> Mask:
     """The one mask of a slider: its bands by country, with its named thresholds as groups.
 
     A threshold must fall on a band boundary, so that it is a sum of bands (checked on the
-    data). Thresholds listed in ``bases_elsewhere`` are published as the base of other
-    analyses (their population), so this mask takes them as published.
+    data). A threshold listed in ``bases_elsewhere`` counts the respondents of another
+    population (the base of other analyses): it is tied to that base in the bases' mask, as
+    the slider's own base is.
     """
     question = spec_["question"]
     data = population(survey.eligible, spec_.get("population"))
+    analysis_id = next(k for k, v in load_specs().items() if v is spec_ or v == spec_)
 
     def compute() -> Mask:
-        places = _countries(survey)
-        values = pd.to_numeric(data[question], errors="coerce")
-        keep = values.notna()
-        if spec_.get("bands"):
-            bands = [tuple(b) for b in load_specs()["bands"][spec_["bands"]]]
-            counts = _band_counts(values[keep], data.loc[keep, "country"], bands, places)
-        else:
-            bands = []
-            counts = pd.DataFrame([values[keep].groupby(data.loc[keep, "country"]).size()
-                                   .reindex(places, fill_value=0).astype(int)], index=["answered"])
-        groups = {}
-        for name, cut in (spec_.get("thresholds") or {}).items():
-            members = [b[0] for b in bands if b[1] > cut]
-            straddle = [b[0] for b in bands if b[1] <= cut < b[2]]
-            if straddle or not bands:
-                raise ValueError(f"{question}: threshold {name!r} ({cut}) does not fall on a band boundary")
-            groups[name] = members
-        elsewhere = [str(g) for g in spec_.get("bases_elsewhere") or {}]
-        published = [f"{p}|{g}" for g in elsewhere for p in [*places, POOLED]]
-        links = (_population_links(survey, spec_.get("population"), places)
-                 if int(counts.to_numpy().sum()) == len(data) else {})
-        return disclosure.suppress(disclosure.layout(question, counts, groups=groups, published=published,
-                                                     same_as=links))
+        key = ("numeric", analysis_id, None, spec_.get("population"), False)
+        return _protect(survey, key, *_numeric_layout(survey, spec_))
 
     return cached_for_frame(data, "mask", f"numeric:{question}", compute)
+
+
+def _numeric_layout(survey, spec_: dict) -> tuple[disclosure.Layout, _Ties]:
+    question, query = spec_["question"], spec_.get("population")
+    data = population(survey.eligible, query)
+    places = _countries(survey)
+    values = pd.to_numeric(data[question], errors="coerce")
+    keep = values.notna()
+    if spec_.get("bands"):
+        bands = [tuple(b) for b in load_specs()["bands"][spec_["bands"]]]
+        counts = _band_counts(values[keep], data.loc[keep, "country"], bands, places)
+    else:
+        bands = []
+        counts = pd.DataFrame([values[keep].groupby(data.loc[keep, "country"]).size()
+                               .reindex(places, fill_value=0).astype(int)], index=["answered"])
+    groups = {}
+    for name, cut in (spec_.get("thresholds") or {}).items():
+        members = [b[0] for b in bands if b[1] > cut]
+        straddle = [b[0] for b in bands if b[1] <= cut < b[2]]
+        if straddle or not bands:
+            raise ValueError(f"{question}: threshold {name!r} ({cut}) does not fall on a band boundary")
+        groups[name] = members
+    ties = _base_ties(survey, populations.Base(query, question), places, counts)
+    for name, elsewhere in (spec_.get("bases_elsewhere") or {}).items():
+        more = _base_ties(survey, populations.Base(elsewhere, None), places, counts,
+                          cells={p: f"{p}|{name}" for p in [*places, POOLED]})
+        ties = _Ties(ties.published + more.published, ties.withheld + more.withheld,
+                     {**ties.same_as, **more.same_as}, ties.linked or more.linked)
+    combos = {name: list(combo["members"]) for name, combo in (spec_.get("combine") or {}).items()}
+    lay = disclosure.layout(question, counts, groups={**groups, **combos}, first=list(combos),
+                            published=ties.published, withheld=ties.withheld, same_as=ties.same_as,
+                            combined=_combined(counts, combos))
+    return lay, ties
 
 
 def option_mask(survey, question: str, code: str, query: str | None, whole_population: bool = False) -> Mask:
@@ -493,23 +718,37 @@ def option_mask(survey, question: str, code: str, query: str | None, whole_popul
     Only "ticked" is ever printed; "not ticked" is the base minus it, so it is a leaf too
     (a multi-select option is protected against its own base). The base is the respondents
     who answered the question, or with ``whole_population`` everyone in the population (a
-    missing answer counted as not ticked, as the two-population comparison counts it).
+    missing answer counted as not ticked, as the two-population comparison counts it); it
+    is published or withheld as the bases' mask decides.
     """
     data = population(survey.eligible, query)
 
     def compute() -> Mask:
-        column = data[f"{question}/{code}"].astype("boolean")
-        if whole_population:
-            column = column.fillna(False)
-        answered = column.notna()
-        ticked = column[answered].astype(bool).map({True: "yes", False: "no"})
-        counts = _count_table(ticked, data.loc[answered, "country"], ["yes", "no"], _countries(survey))
-        # Only a table whose base is the whole population counts the same people as it.
-        links = (_population_links(survey, query, list(counts.columns))
-                 if int(answered.sum()) == len(data) else {})
-        return disclosure.suppress(disclosure.layout(f"{question}.{code}", counts, shown=["yes"], same_as=links))
+        key = ("multi", question, code, query, whole_population)
+        return _protect(survey, key, *_option_layout(survey, question, code, query, whole_population))
 
     return cached_for_frame(data, "mask", f"multi:{question}:{code}:{whole_population}", compute)
+
+
+def _option_layout(survey, question: str, code: str, query: str | None,
+                   whole_population: bool) -> tuple[disclosure.Layout, _Ties]:
+    data = population(survey.eligible, query)
+    column = data[f"{question}/{code}"].astype("boolean")
+    if whole_population:
+        column = column.fillna(False)
+    answered = column.notna()
+    ticked = column[answered].astype(bool).map({True: "yes", False: "no"})
+    places = _countries(survey)
+    counts = _count_table(ticked, data.loc[answered, "country"], ["yes", "no"], places)
+    ties = _base_ties(survey, populations.Base(query, question, whole_population), places, counts)
+    lay = disclosure.layout(f"{question}.{code}", counts, shown=["yes"], published=ties.published,
+                            withheld=ties.withheld, same_as=ties.same_as)
+    return lay, ties
+
+
+OUTSIDE = "~outside"   # a crosstab's row of the respondents its question's base leaves out
+NO_ANSWER = "~none"    # a crosstab's column of the respondents who did not answer its grouping
+ANSWERED = "answered"  # a crosstab's group of the rows its question's base counts
 
 
 def breakdown_mask(survey, question: str, code: str | None, by: str, query: str | None, place: str = ALL) -> Mask:
@@ -520,56 +759,85 @@ def breakdown_mask(survey, question: str, code: str | None, by: str, query: str 
         question: the question whose answers are the rows.
         code: one option of a select-multiple ``question`` (rows: ticked or not), or None.
         by: the select-one question whose groups are the columns.
-        query: the population (a pandas query on the eligible completes), or None.
+        query: the population (a pandas query on the eligible completes) of ``question``'s
+            own tables, or None.
         place: the respondents of one country (its ISO3 code), or ``ALL`` for every country.
 
     Returns:
-        The mask. Its "all groups" cells are the place's cells in the question's own mask (the
-        pooled ones for ``ALL``), and each group's base is that group's cell, for the place,
-        in the grouping question's mask: whatever those withhold is withheld here, whatever
-        they publish stays published, so no difference between this table and theirs reveals
-        a withheld count.
+        The mask, over every eligible respondent of the place: the question's answers, and a
+        row (never printed) of those its base leaves out; a column per group, and one (never
+        printed) of those who did not answer ``by``. Its "all groups" cells are the place's
+        cells in the question's own mask, each group's total is that group's cell in the
+        grouping question's mask, and the question's base is the bases' mask's cell: whatever
+        those withhold is withheld here, whatever they publish stays published, so no
+        difference between this table and theirs (nor between a group and the part of it the
+        question counts) reveals a withheld count. Shares are of a group's ``answered`` cell.
     """
-    data = population(survey.eligible, query)
-    if place != ALL:
-        data = _country_rows(data, place)
+    data = survey.eligible if place == ALL else _country_rows(survey.eligible, place)
     own = _own(place)
+    # The question's own tables are those of its analysis: on its population.
+    query = query if query is not None else analysis_population(question)
 
     def compute() -> Mask:
-        groups = [g for g in survey.instrument.codes(by) if (data[by] == g).any()]
+        instrument = survey.instrument
+        main = question_mask(survey, question, query) if code is None else option_mask(survey, question, code, query)
+        key, atoms = populations.base_of(instrument, load_specs(),
+                                         populations.Base(query, question) if code is None
+                                         else populations.Base(query, question))
+        inside = population(data, query) if query else data
+        member = pd.Series(False, index=data.index)
         if code is None:
-            main = question_mask(survey, question, query)
-            counts = _count_table(data[question], data[by], survey.instrument.codes(question), groups)
-            counts = counts.loc[list(main.layout.categories)]
-            shown = None
-            main_cell = f"{own}|{{category}}"
+            member[inside.index[inside[question].notna()]] = True
+            rows = pd.Series(np.where(member, data[question].astype(object), OUTSIDE), index=data.index)
+            categories = [*main.layout.categories, OUTSIDE]
         else:
-            main = option_mask(survey, question, code, query)
-            column = data[f"{question}/{code}"].astype("boolean")
-            answered = column.notna()
-            ticked = column[answered].astype(bool).map({True: "yes", False: "no"})
-            counts = _count_table(ticked, data.loc[answered, by], ["yes", "no"], groups)
-            shown = ["yes"]
-            main_cell = f"{own}|{{category}}"
-        by_mask = question_mask(survey, by, query)
+            column = inside[f"{question}/{code}"].astype("boolean")
+            member[column.index[column.notna()]] = True
+            ticked = data[f"{question}/{code}"].astype("boolean")
+            rows = pd.Series(np.where(member, np.where(ticked.fillna(False), "yes", "no"), OUTSIDE), index=data.index)
+            categories = ["yes", "no", OUTSIDE]
+        groups = [g for g in instrument.codes(by) if (data[by] == g).any()]
+        columns = data[by].where(data[by].notna(), NO_ANSWER)
+        if (columns == NO_ANSWER).any():
+            groups.append(NO_ANSWER)
+        counts = _count_table(rows, columns, categories, groups)
+        if not counts.loc[OUTSIDE].any() and key == populations.EVERYONE:
+            counts = counts.drop(index=OUTSIDE)
+        shown = [c for c in categories if c != OUTSIDE and (code is None or c == "yes")]
+        inner = [c for c in categories if c != OUTSIDE]
+        by_mask = question_mask(survey, by, None)
+        pop = population_mask(survey)
         published, withheld, same_as = ["*|*"], [], {}
         universe = f"{main.universe}/{by}" + ("" if place == ALL else f"@{place}")
         main_places = list(main.layout.places) if place == ALL else [place]
-        for category in (shown or list(counts.index)):
+        for category in shown:
             cell = f"*|{category}"
-            (published if main.shown(main_cell.format(category=category)) else withheld).append(cell)
+            (published if main.shown(f"{own}|{category}") else withheld).append(cell)
             same_as[cell] = (main.universe, main_places, [str(category)])
+        base_cell = f"*|{ANSWERED}" if OUTSIDE in counts.index else "*|*"
+        (published if main.shown(f"{own}|*") else withheld).append(base_cell)
+        same_as[base_cell] = (populations.POPULATION, main_places, list(atoms))
         for group in groups:
-            # The group's base is the grouping question's count for the place only when everyone
-            # in the group answered; otherwise it is a base of its own.
-            if int(counts[group].sum()) == by_mask.layout.value(f"{own}|{group}"):
+            if group != NO_ANSWER:
                 (published if by_mask.shown(f"{own}|{group}") else withheld).append(f"{group}|*")
-                same_as[f"{group}|*"] = (by_mask.universe, main_places if place != ALL
-                                         else list(by_mask.layout.places), [group])
-        return disclosure.suppress(disclosure.layout(universe, counts, shown=shown, published=published,
-                                                     withheld=withheld, same_as=same_as))
+                same_as[f"{group}|*"] = (by_mask.universe, main_places, [group])
+        lay = disclosure.layout(universe, counts, shown=shown, published=sorted(set(published)),
+                                withheld=sorted(set(withheld) - set(published)), same_as=same_as,
+                                groups={ANSWERED: inner} if OUTSIDE in counts.index else None)
+        group = "*" if key == populations.EVERYONE else key
+        # The groups are not places of their own: the table is decided as one, with the place's
+        # part of the bases' mask where its base is withheld (a national table reads no other
+        # country's rows).
+        linked = [] if pop.shown(f"{own}|{group}") else [pop if place == ALL else pop.restricted(place)]
+        return disclosure.suppress(lay, linked=linked, by_place=False)
 
-    return cached_for_frame(data, "mask", f"by:{question}:{code}:{by}", compute)
+    return cached_for_frame(data, "mask", f"by:{question}:{code}:{by}:{query}", compute)
+
+
+def share_base(mask: Mask, group: str) -> str:
+    """The cell a crosstab's share of ``group`` is taken on: the group's respondents its question counts."""
+    cell = f"{group}|{ANSWERED}"
+    return cell if cell in mask.layout.cells else f"{group}|*"
 
 
 def crosstab(survey, question: str, by: str, country: str, place_names: dict[str, str], *,
@@ -620,32 +888,37 @@ def crosstab(survey, question: str, by: str, country: str, place_names: dict[str
         else dict.fromkeys(codes, breakdown_mask(survey, question, None, by, None, country))
     cell_of = (lambda code, group: f"{group}|yes") if multi else (lambda code, group: f"{group}|{code}")
     any_mask = next(iter(rows.values()))
-    groups = list(any_mask.layout.places)
+    groups = [g for g in any_mask.layout.places if g != NO_ANSWER]
     labels, group_labels = instrument.choice_labels(question), instrument.choice_labels(by)
     # A count and its share in columns of their own: a share whose base is withheld can leave
-    # its count publishable, and each is shown as the mask says.
+    # its count publishable, and each is shown as the mask says. A share is of the group's
+    # respondents that the question counts (its own base within the group).
     columns: dict[tuple[str, str], dict[str, disclosure.Entry]] = {}
     for group in [*groups, POOLED]:
         heading = group_labels.get(group, group) if group != POOLED else place_names[country]
+        of = share_base(any_mask, group)
         columns[(heading, "n")] = {labels.get(c, c): rows[c].n(cell_of(c, group)) for c in codes}
-        columns[(heading, "%")] = {labels.get(c, c): rows[c].pct(cell_of(c, group)) for c in codes}
-        columns[(heading, "n")]["Respondents"] = any_mask.base_n(f"{group}|*")
+        columns[(heading, "%")] = {labels.get(c, c): rows[c].pct(cell_of(c, group), of=share_base(rows[c], group))
+                                   for c in codes}
+        columns[(heading, "n")]["Respondents"] = any_mask.base_n(of)
         columns[(heading, "%")]["Respondents"] = disclosure.text("")
     result.table = disclosure.table(columns)
-    result.shares = pd.DataFrame({group_labels.get(g, g): [rows[c].share(cell_of(c, g)) for c in codes] for g in groups},
+    result.shares = pd.DataFrame({group_labels.get(g, g): [rows[c].share(cell_of(c, g), of=share_base(rows[c], g))
+                                                           for c in codes] for g in groups},
                                  index=[labels.get(c, c) for c in codes], dtype=float)
-    result.base = any_mask.count("*|*")
+    result.base = any_mask.count(share_base(any_mask, POOLED))
     for code in codes:
         for group in groups:
-            cell = cell_of(code, group)
+            cell, of = cell_of(code, group), share_base(rows[code], group)
             result.record_cell(rows[code], cell, f"{code}.{group}.n")
-            result.record_cell(rows[code], cell, f"{code}.{group}.pct", "percent")
-            result.context[f"{name}.{code}.{group}"] = Cell(rows[code], cell)
+            result.record_cell(rows[code], cell, f"{code}.{group}.pct", "percent", of=of)
+            result.context[f"{name}.{code}.{group}"] = Cell(rows[code], cell, of)
         result.record_cell(rows[code], cell_of(code, POOLED), f"{code}.all.n")
-        result.context[f"{name}.{code}.all"] = Cell(rows[code], cell_of(code, POOLED))
+        result.context[f"{name}.{code}.all"] = Cell(rows[code], cell_of(code, POOLED), share_base(rows[code], POOLED))
     if test == "chi2":
-        counts = (pd.DataFrame({c: rows[c].layout.counts.loc["yes"] for c in codes}).T if multi
-                  else any_mask.layout.counts)
+        inner = ["yes", "no"] if multi else [c for c in any_mask.layout.categories if c != OUTSIDE]
+        counts = (pd.DataFrame({c: rows[c].layout.counts.loc["yes", groups] for c in codes}).T if multi
+                  else any_mask.layout.counts.loc[inner, groups])
         result.test = stats.chi_square(counts)
         _record_test(result, "chi2", list({id(m): m for m in rows.values()}.values()))
     return result
@@ -666,11 +939,59 @@ def _place_columns(mask: Mask, cells: list[str], labels: dict[str, str], places:
     return disclosure.table(columns)
 
 
-def _place_map(country: str, names: dict[str, str]) -> dict[str, str]:
-    """Mask place -> column name: the report's own country, then the pooled picture."""
+def _place_map(country: str, names: dict[str, str], survey=None) -> dict[str, str]:
+    """Mask place -> column name: the report's own country, then the pooled picture.
+
+    With one country in the data, a national report has no pooled column: it would repeat
+    the country's own.
+    """
     if country == ALL:
         return {POOLED: names[ALL]}
+    if survey is not None and not pooled_shown(survey):
+        return {country: names[country]}
     return {country: names[country], POOLED: names[ALL]}
+
+
+def pooled_shown(survey) -> bool:
+    """Whether a national report shows the pooled picture beside its country (more than one country)."""
+    return len(_countries(survey)) > 1
+
+
+def _rows_of(mask: Mask, question: str) -> list[str]:
+    """A select-one table's rows: its answers (an empty one left out where asked), each combination after its parts."""
+    codes = [c for c in mask.layout.categories
+             if not (_drop_empty(question) and mask.count(f"{POOLED}|{c}") == 0)]
+    for name, members in _combinations(question).items():
+        last = max(codes.index(m) for m in members if m in codes) if any(m in codes for m in members) else len(codes) - 1
+        codes.insert(last + 1, name)
+    return codes
+
+
+def combination_labels(question: str) -> dict[str, str]:
+    """The label of each combination of a question's small categories (``combine`` in its analyses)."""
+    return {str(name): str(combo["label"]) for analysis_id, spec_ in load_specs().items()
+            if analysis_id != "bands" and _asks(spec_, question) and spec_.get("kind") != "numeric"
+            for name, combo in (spec_.get("combine") or {}).items()}
+
+
+def _asks(spec_: dict, question: str) -> bool:
+    """Whether an analysis counts the answers to ``question`` (its one question, or one of a battery's)."""
+    return spec_.get("question") == question or (spec_.get("kind") == "ratings"
+                                                 and question in (spec_.get("questions") or []))
+
+
+def combination_notes(question: str, labels: dict[str, str]) -> list[str]:
+    """The table note saying which categories are also shown combined, and why."""
+    notes = []
+    for name, members in _combinations(question).items():
+        notes.append(combination_note(combination_labels(question)[name], [labels.get(m, m) for m in members]))
+    return notes
+
+
+def combination_note(label: str, parts: list[str]) -> str:
+    """The note of one declared combination: what it counts together."""
+    listed = locales.join([f"'{p}'" for p in parts], "en")
+    return f"'{label}' counts {listed} together."
 
 
 def _shares(mask: Mask, cells: list[str], labels: dict[str, str], places: dict[str, str]) -> pd.DataFrame:
@@ -683,21 +1004,23 @@ def _shares(mask: Mask, cells: list[str], labels: dict[str, str], places: dict[s
 def _single(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
     question = spec_["question"]
     mask = question_mask(survey, question, spec_.get("population"))
-    labels = survey.instrument.choice_labels(question)
-    codes = list(mask.layout.categories)
+    labels = {**survey.instrument.choice_labels(question), **combination_labels(question)}
+    codes = _rows_of(mask, question) if question != COUNTRY_QUESTION else list(mask.layout.categories)
     own = _own(result.country)
-    places = _place_map(result.country, place_names)
+    places = _place_map(result.country, place_names, survey)
     result.table = _place_columns(mask, codes, labels, places)
-    result.shares = _shares(mask, codes, labels, places)
+    shares_of = [c for c in codes if c in mask.layout.categories]
+    result.shares = _shares(mask, shares_of, labels, places)
     result.base = mask.count(f"{own}|*")
     result.context.update({code: Cell(mask, f"{own}|{code}") for code in codes})
     result.record_cell(mask, f"{own}|*", "base")
     for code in codes:
         result.record_cell(mask, f"{own}|{code}", f"{code}.n")
         result.record_cell(mask, f"{own}|{code}", f"{code}.pct", "percent")
-    if result.country != ALL:
+    if result.country != ALL and POOLED in places:
         for code in codes:
             result.record_cell(mask, f"{POOLED}|{code}", f"{code}.pct", "percent", country=ALL)
+    result.notes_extra = combination_notes(question, labels)
     result.context["_mask"] = mask
     if question == COUNTRY_QUESTION:
         result.context.update(country_fields(result.context, place_names))
@@ -749,7 +1072,7 @@ def _multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> 
         # Rank by the pooled picture so a national report shows the same options as the synthesis.
         pooled = pd.Series({c: masks[c].withheld_value("*|yes") for c in codes})
         shown = list(pooled.sort_values(ascending=False, kind="stable").index[: spec_["top"]])
-    places = _place_map(result.country, place_names)
+    places = _place_map(result.country, place_names, survey)
     columns: dict[tuple[str, str], dict[str, disclosure.Entry]] = {}
     shares = {}
     for place, name in places.items():
@@ -768,7 +1091,7 @@ def _multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> 
         result.context[code] = Cell(masks[code], f"{own}|yes")
         result.record_cell(masks[code], f"{own}|yes", f"{code}.n")
         result.record_cell(masks[code], f"{own}|yes", f"{code}.pct", "percent")
-        if result.country != ALL:
+        if result.country != ALL and POOLED in places:
             result.record_cell(masks[code], f"{POOLED}|yes", f"{code}.pct", "percent", country=ALL)
     result.context["_masks"] = masks
 
@@ -778,19 +1101,19 @@ def _numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
     mask = numeric_mask(survey, spec_)
     data = population(survey.eligible, spec_.get("population"))
     own = _own(result.country)
-    places = _place_map(result.country, place_names)
+    places = _place_map(result.country, place_names, survey)
     result.base = mask.count(f"{own}|*")
     result.record_cell(mask, f"{own}|*", "base")
     means = {}
+    shown_at = means_shown(mask)
     for place in places:
         rows = data if place == POOLED else _country_rows(data, place)
         values = pd.to_numeric(rows[question], errors="coerce").dropna()
-        shown = disclosure.statistic_shown(mask.count(f"{place}|*"), mask.threshold)
-        means[place] = float(values.mean()) if shown and len(values) else None
+        means[place] = float(values.mean()) if shown_at[place] and len(values) else None
     mean = means[own]
     result.context["mean"] = WITHHELD if mean is None else fmt.fmt_number(mean, 0)
     result.record("mean", mean, n=result.base, suppressed=mean is None)
-    if result.country != ALL:
+    if result.country != ALL and POOLED in places:
         result.record("mean", means[POOLED], n=mask.count("*|*"), country=ALL, suppressed=means[POOLED] is None)
     for name in spec_.get("thresholds") or {}:
         result.context[name] = Cell(mask, f"{own}|{name}")
@@ -799,12 +1122,19 @@ def _numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
     if spec_.get("bands"):
         bands = load_specs()["bands"][spec_["bands"]]
         labels = {b[0]: f"{b[1]:g}-{b[2]:g}%" if b[1] != b[2] else f"{b[1]:g}%" for b in bands}
+        combos = spec_.get("combine") or {}
+        labels.update({name: str(combo["label"]) for name, combo in combos.items()})
         codes = [b[0] for b in bands]
-        result.table = _place_columns(mask, codes, labels, places)
+        rows = list(codes)
+        for name, combo in combos.items():
+            rows.insert(max(rows.index(m) for m in combo["members"]) + 1, name)
+        result.table = _place_columns(mask, rows, labels, places)
         result.shares = _shares(mask, codes, labels, places)
-        result.context.update({code: Cell(mask, f"{own}|{code}") for code in codes})
-        for code in codes:
+        result.context.update({code: Cell(mask, f"{own}|{code}") for code in rows})
+        for code in rows:
             result.record_cell(mask, f"{own}|{code}", f"{code}.pct", "percent")
+        result.notes_extra = [combination_note(str(combo["label"]), [labels[m] for m in combo["members"]])
+                              for combo in combos.values()]
     else:
         columns = {}
         for place, name in places.items():
@@ -816,6 +1146,23 @@ def _numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
         result.shares = None
         result.figure_kind = "means"
     result.context["_mask"] = mask
+
+
+def means_shown(mask: Mask) -> dict[str, bool]:
+    """Where a slider's mean may be published: place -> whether (the pooled place ``*`` too).
+
+    A mean is published on at least ``threshold`` respondents, whether or not their count
+    is (rule 4): a mean over fewer would describe a small group's answers. The pooled mean
+    is published only when the places whose means are withheld hold, together, none or at
+    least ``threshold`` respondents: otherwise the pooled mean and the others' means and
+    counts would give the mean of that small group.
+    """
+    t = mask.threshold
+    bases = {p: mask.layout.value(f"{p}|*") for p in mask.layout.places}
+    shown = {p: n >= t for p, n in bases.items()}
+    hidden = sum(n for p, n in bases.items() if not shown[p])
+    shown[POOLED] = sum(bases.values()) >= t and (hidden == 0 or hidden >= t)
+    return shown
 
 
 def _ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
@@ -843,7 +1190,7 @@ def _ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
         for code in mask.layout.categories:
             result.record_cell(mask, f"{own}|{code}", f"{question}.{code}.pct", "percent")
         columns.setdefault("Respondents", {})[label] = mask.base_n(f"{own}|*")
-        if result.country != ALL:
+        if result.country != ALL and pooled_shown(survey):
             for side in sides:
                 result.record_cell(mask, f"{POOLED}|{side}", f"{question}.{side}.pct", "percent", country=ALL)
                 columns.setdefault(_pooled_header(side), {})[label] = mask.pct(f"{POOLED}|{side}", sign=False)
@@ -927,12 +1274,12 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
         keep = values.notna() & data[by].isin(list(mask.layout.places))
         groups = list(mask.layout.places)
         means = values[keep].groupby(data.loc[keep, by]).mean().reindex(groups)
-        shown = {g: disclosure.statistic_shown(mask.count(f"{g}|*"), mask.threshold) for g in groups}
+        shown = means_shown(mask)
         for group in groups:
             result.record(f"{group}.mean", float(means[group]) if shown[group] else None,
                           n=mask.count(f"{group}|*"), country=ALL, suppressed=not shown[group])
         result.context["by"] = Fields({g: fmt.fmt_number(means[g], 0) if shown[g] else WITHHELD for g in groups})
-        result.context["by_means"] = means.where(pd.Series(shown)).rename(index=group_labels)
+        result.context["by_means"] = means.where(pd.Series({g: shown[g] for g in groups})).rename(index=group_labels)
         if spec_.get("test") == "anova":
             # Means and spreads, not counts: an F statistic pins no cell of respondents.
             result.test = stats.anova_oneway(values[keep], data.loc[keep, by])
@@ -943,22 +1290,26 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
         for code in codes:
             mask = (option_mask(survey, question, code, query) if by == "country"
                     else breakdown_mask(survey, question, code, by, query))
-            for group in mask.layout.places:
-                result.record_cell(mask, f"{group}|yes", f"{code}.{group}.pct", "percent", country=ALL)
+            groups = [g for g in mask.layout.places if g != NO_ANSWER]
+            for group in groups:
+                result.record_cell(mask, f"{group}|yes", f"{code}.{group}.pct", "percent", country=ALL,
+                                   of=share_base(mask, group))
             if spec_.get("test") == "chi2":
-                test = stats.chi_square(mask.layout.counts)
+                test = stats.chi_square(mask.layout.counts.loc[["yes", "no"], groups])
                 shown = _record_test(result, "chi2", [mask], prefix=f"{code}.", test=test)
                 result.context.setdefault("tests", Fields())[code] = fmt.fmt_test(test) if shown else WITHHELD
         return
     mask = (question_mask(survey, question, query) if by == "country"
             else breakdown_mask(survey, question, None, by, query))
-    labels = survey.instrument.choice_labels(question)
-    codes = list(mask.layout.categories)
-    groups = list(mask.layout.places)
+    labels = {**survey.instrument.choice_labels(question), **combination_labels(question)}
+    answers = [c for c in mask.layout.categories if c != OUTSIDE]
+    codes = _rows_of(mask, question) if by == "country" else answers
+    groups = [g for g in mask.layout.places if g != NO_ANSWER]
     columns = {}
     for group in groups:
-        column = {labels.get(c, c): mask.pct_n(f"{group}|{c}") for c in codes}
-        column["Respondents"] = mask.base_n(f"{group}|*", style="n")
+        of = share_base(mask, group)
+        column = {labels.get(c, c): mask.pct_n(f"{group}|{c}", of=of) for c in codes}
+        column["Respondents"] = mask.base_n(of, style="n")
         columns[group_labels.get(group, group)] = column
     if by == "country" and len(groups) > load_study().many_countries:
         # Many countries: one row each (a table pages down; a column per country would
@@ -969,11 +1320,12 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
     else:
         result.tables["by_" + by] = disclosure.table(columns)
     result.context["by_safe_shares"] = pd.DataFrame(
-        {group_labels.get(g, g): [mask.share(f"{g}|{c}") for c in codes] for g in groups},
-        index=[labels.get(c, c) for c in codes], dtype=float)
+        {group_labels.get(g, g): [mask.share(f"{g}|{c}", of=share_base(mask, g)) for c in answers] for g in groups},
+        index=[labels.get(c, c) for c in answers], dtype=float)
     for code in codes:
         for group in groups:
-            result.record_cell(mask, f"{group}|{code}", f"{code}.{group}.pct", "percent", country=ALL)
+            result.record_cell(mask, f"{group}|{code}", f"{code}.{group}.pct", "percent", country=ALL,
+                               of=share_base(mask, group))
             result.record_cell(mask, f"{group}|{code}", f"{code}.{group}.n", country=ALL)
     if by != "country":
         # The pooled column of this table is the question's own pooled column: recorded
@@ -981,7 +1333,7 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
         for code in codes:
             result.record_cell(mask, f"{POOLED}|{code}", f"{code}.all.n", country=ALL)
     if spec_.get("test") == "chi2":
-        result.test = stats.chi_square(mask.layout.counts)
+        result.test = stats.chi_square(mask.layout.counts.loc[answers, groups])
         _record_test(result, "chi2", [mask])
 
 
@@ -1071,7 +1423,7 @@ def run(analysis_id: str, survey, country: str, place_names: dict[str, str]) -> 
         _breakdown(result, spec_, survey, place_names, group_labels)
     masks = [t for t in [result.table, *result.tables.values()] if t is not None]
     settings = disclosure.settings()
-    result.notes = disclosure.notes_for(masks, settings.threshold, settings.reliability_min_n)
+    result.notes = [*disclosure.notes_for(masks, settings.threshold, settings.reliability_min_n), *result.notes_extra]
     result.context.pop("_mask", None)
     result.context.pop("_masks", None)
     return result

@@ -63,7 +63,7 @@ from perspectives.escape import (
 )
 from perspectives.files import read_json, write_atomic
 from perspectives.hashing import sha256_json
-from perspectives.i18n import Translator
+from perspectives.i18n import FALLBACKS_FILE, Translator
 from perspectives.locales import language_name
 from perspectives.outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
 from perspectives.pdf import PrintError, pdf_expected, write_pdf
@@ -76,6 +76,7 @@ __all__ = [
     "ReportMeta",
     "SectionDoc",
     "assemble_report",
+    "damaged_run",
     "find_leaks",
     "render_report",
     "write_index",
@@ -666,6 +667,11 @@ def assemble_report(
         run = folder / "sections" / sec.id
         stamp = read_json(run / "stamp.json") if (run / "executed.ipynb").is_file() else None
         if _usable_stamp(stamp):
+            damaged = damaged_run(run)
+            if damaged is not None:  # edited by hand, cut short: the run is redone, never read as it is
+                (run / "stamp.json").unlink(missing_ok=True)
+                raise AssemblyError(f"{code}: section {sec.id}: {damaged}; the report is kept as it was and the "
+                                    "next build runs the section again")
             docs.append(SectionDoc(sec.id, sec.title, run / "executed.ipynb"))
             stamps.append(stamp)
         else:  # never built, or its stamp damaged (the next build of it runs it again)
@@ -681,7 +687,7 @@ def assemble_report(
             words("Sections not built yet: {sections}.", sections=", ".join(words(m) for m in missing)),)})
     from perspectives.provenance import provenance
 
-    record = provenance(code, stamps)
+    record = provenance(code, stamps, folder)
     recorded = (json.dumps(record, indent=1, sort_keys=True) + "\n").encode("utf-8")
     prov_path = folder / "provenance.json"
     try:
@@ -747,6 +753,31 @@ def assemble_report(
     report_missing(code, folder, lang)
     seal()
     return True
+
+
+def damaged_run(run: Path) -> str | None:
+    """Why a run folder's files cannot be assembled as the build wrote them; None when they can.
+
+    Its ``executed.ipynb`` must be a notebook (nbformat's schema, checked by fastjsonschema in
+    a millisecond) and its ``translation_fallbacks.json``, when there is one, a list of texts.
+    """
+    from nbformat.validator import get_validator
+
+    notebook = read_json(run / "executed.ipynb")
+    minor = notebook.get("nbformat_minor") if isinstance(notebook, dict) else None
+    validator = get_validator(4, minor if isinstance(minor, int) and 0 <= minor <= 5 else 5, name="fastjsonschema")
+    try:
+        if not isinstance(notebook, dict) or notebook.get("nbformat") != 4 or validator is None:
+            raise ValueError
+        validator.validate(notebook)
+    except Exception:  # noqa: BLE001 - fastjsonschema's and nbformat's errors alike: it is damaged
+        return "its executed.ipynb is damaged (not a notebook as the build writes it)"
+    if (run / FALLBACKS_FILE).exists():
+        missing = read_json(run / FALLBACKS_FILE)
+        if not (isinstance(missing, dict) and isinstance(missing.get("missing"), list)
+                and all(isinstance(text, str) for text in missing["missing"])):
+            return f"its {FALLBACKS_FILE} is damaged (not a list of texts)"
+    return None
 
 
 def _usable_stamp(stamp: Any) -> bool:

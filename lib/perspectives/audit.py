@@ -6,46 +6,67 @@ Purpose
     (``values.json``) and tries to recover small groups of respondents. It does not import
     or call the code that chose what to withhold (:mod:`perspectives.disclosure`): it reads
     the published numbers and the descriptions published beside them, and works out on its
-    own what they fix.
+    own what they fix. :func:`audit_outputs` does the same for a whole build (every report,
+    and the fidelity page), or for several builds at once (the study's and a partner's
+    build of one country: their numbers go into the same equations).
 
-    Three checks, each a finding that names the table (or ``values.json``):
+    The checks, each a finding that names the table (or ``values.json``, or the fidelity
+    page):
 
     - ``sum``: parts do not add up to their base (a count larger than its base, a base whose
       published parts, all shown, do not sum to it; a percentage that is not its count over
       its base within rounding).
     - ``small-group``: a group of respondents holding 1 to threshold-1 is fixed by the
       published numbers (a small count printed, or a withheld group worked out by
-      subtraction or by combining totals); a published base is not a finding, nor a group
-      that is a published base.
+      subtraction or by combining totals, in one table, across tables, between two bases of
+      sub-populations, or between two builds), or is known to lie within 1..threshold-1
+      (rounded shares and whole, non-negative counts); a published base is not a finding,
+      nor a group that is a published base.
     - ``reveals``: a number withheld in one place is published in another, e.g. a
-      percentage which, with its shown n, gives a count the table withholds; or a test
-      statistic published on a table with a withheld cell (the statistic can be inverted).
+      percentage which, with its shown n, gives a count the table withholds; a test
+      statistic published on a table with a withheld cell (the statistic can be inverted);
+      or a fidelity verdict on a withheld value (it pins the value within a unit of the
+      printed claim).
     - ``undescribed``: a table without its description (``<stem>.disclosure.json``).
 
 What the outputs carry
     Every recorded count or share in ``values.json`` has ``cells`` (``universe``,
     ``places``, ``categories``: the answers and countries it sums) and, for a share,
     ``of`` (its base) and ``n``; a withheld value has ``value: null`` and ``suppressed:
-    true``. A test's statistic, df and p have ``measure: "test"`` and the ``cells`` of the
-    table it was computed on. ``tables/<stem>.disclosure.json`` lists, for each table cell that shows a count
-    or a share, its position (0-based data row and column of the CSV) and the same
-    ``cells``/``of``. A cell reading ``–`` is withheld. ``same_as`` ties cells of two
-    families that count the same respondents.
+    true``; a share printed alone, rounded, has ``digits``; a part shown within its
+    combination has ``combined: true``. A test's statistic, df and p have ``measure:
+    "test"`` and the ``cells`` of the table it was computed on.
+    ``tables/<stem>.disclosure.json`` lists, for each table cell that shows a count or a
+    share, its position (0-based data row and column of the CSV) and the same
+    ``cells``/``of``. A cell reading ``–`` is withheld, ``↓`` is shown within its
+    combination (unknown here, as a withheld cell). ``same_as`` ties cells of two families
+    that count the same respondents: every table's base is tied to the atoms of the
+    ``population`` family (:mod:`perspectives.populations`), whose names say nothing of
+    the data, so a difference of two bases of different tables is a group of atoms.
+    ``fidelity/claims.disclosure.json`` lists, for each claim the fidelity page gives a
+    value or a verdict, the recorded values, mask cells and participant counts it shows.
 
 Method
-    Published counts are linear equations on the finest counts (the leaves). A 0/1 group of
-    leaves is fixed exactly when it lies in the row space of the equations (orthogonal to
-    their null space); its value is then the group's sum over any solution. Leaves fixed one
-    by one are read off; among the others, the 0/1 vectors of the row space are enumerated
-    through a reduced row echelon basis (or found by an integer program when the space is
-    large), and any whose value is 1 to threshold-1 is a finding.
+    Published counts are linear equations on the finest counts (the leaves); ties are
+    equations too. A 0/1 group of leaves is fixed exactly when it lies in the row space of
+    the equations (orthogonal to their null space); its value is then the group's sum over
+    any solution. Leaves fixed one by one are read off; among the others, the 0/1 vectors of
+    the row space are enumerated through a reduced row echelon basis (or found by an integer
+    program when the space is large), and any whose value is 1 to threshold-1 is a finding:
+    this is the population-differencing attack of the Eurostat/ESSnet *Handbook on
+    Statistical Disclosure Control* (Hundepool et al. 2012, Wiley, chapters 4 and 5) over
+    every table at once, linked tables included. Shares printed alone give intervals: one
+    whole solution of everything published is found, the intervals are taken as exact at
+    it to list the groups they could fix, and an integer program gives each one's least and
+    greatest value (the linear programming attack, made exact for whole counts).
 
 Inputs
-    A run folder (``values.json``, ``tables/``) or a whole output folder; the threshold
+    A run folder (``values.json``, ``tables/``) or one or more output folders; the threshold
     (default ``disclosure.threshold`` of ``params/study.yml``).
 
 Outputs
-    A list of :class:`Finding` (empty: nothing found).
+    A list of :class:`Finding` (empty: nothing found); :func:`loss`, a report's withheld
+    counts out of the counts it sets out to give.
 """
 
 from __future__ import annotations
@@ -53,7 +74,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -65,9 +86,10 @@ from scipy.linalg import LinAlgError, svd
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
-__all__ = ["Finding", "audit_outputs", "audit_run_folder"]
+__all__ = ["Finding", "Loss", "audit_outputs", "audit_run_folder", "loss"]
 
 WITHHELD = "–"
+COMBINED = "↓"  # a part shown within its combination's row: unknown here, as a withheld cell is
 _TOL = 1e-6
 _ENUMERATE_MAX = 20
 
@@ -142,6 +164,8 @@ class _Run:
         self.pending: list[tuple[str, frozenset[Leaf], frozenset[Leaf], float | None, int, str]] = []
         # Published test statistics: (source, the name, the leaves of the test's table).
         self.tests: list[tuple[str, str, frozenset[Leaf]]] = []
+        # Shares whose rounding leaves their count an interval: (source, cells, least, greatest).
+        self.intervals: list[tuple[str, frozenset[Leaf], int, int]] = []
 
     def add_values(self, path: Path, label: str) -> None:
         try:
@@ -149,33 +173,73 @@ class _Run:
         except (OSError, ValueError):
             return
         for item in doc if isinstance(doc, list) else []:
-            if not isinstance(item, dict) or "cells" not in item:
-                continue
-            cells = _leaves(item["cells"])
-            withheld = bool(item.get("suppressed")) or item.get("value") is None
-            if item.get("measure") == "test":
-                if not withheld:
-                    self.tests.append((label, str(item.get("name")), cells))
-                continue
-            self._same_as(item["cells"], cells, label)
-            n = item.get("n")
-            if item.get("measure") == "percent":
-                of = _leaves(item["of"])
-                self._same_as(item["of"], of, label)
-                self.bases.add(of)
-                if n is not None:
-                    self.obs.append(_Obs(label, of, float(n), False))
-                if withheld:
-                    if n is not None:  # with its base withheld, a withheld share says nothing of the count
-                        self.obs.append(_Obs(label, cells, None, True, True))
-                elif n is not None:
-                    exact = float(item["value"]) * int(n) / 100.0
-                    if abs(exact - round(exact)) > 1e-3 * max(1, int(n)):
-                        self.findings.append(Finding(label, "sum", f"{item['name']} = {item['value']}% is no "
-                                                     f"whole count of its base n={n}"))
-                    self.obs.append(_Obs(label, cells, float(round(exact)), False, True))
-            else:
-                self.obs.append(_Obs(label, cells, None if withheld else float(item["value"]), withheld))
+            if isinstance(item, dict) and "cells" in item:
+                self.add_item(item, label)
+
+    def add_fidelity(self, path: Path, label: str) -> None:
+        """What the fidelity page shows: the recorded values, mask cells and counts each verdict rests on.
+
+        A verdict on a withheld value is itself a finding: it pins the value within a unit of
+        the printed claim.
+        """
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.findings.append(Finding(label, "undescribed", f"{path.name} cannot be read"))
+            return
+        for claim in doc if isinstance(doc, list) else []:
+            cid = claim.get("claim_id", "?")
+            for item in claim.get("values", []):
+                if item.get("suppressed") or item.get("value") is None:
+                    self.findings.append(Finding(label, "reveals", f"claim {cid} gives a verdict on "
+                                                 f"{item.get('name')}@{item.get('country')}, which is withheld"))
+                elif "cells" in item:
+                    self.add_item(item, label)
+            for mask in claim.get("masks", []):
+                for cell in mask.get("cells", []):
+                    leaves = _leaves(cell["cells"])
+                    self._same_as(cell["cells"], leaves, label)
+                    value = cell.get("value")
+                    self.obs.append(_Obs(label, leaves, None if value is None else float(value), value is None))
+            for count in claim.get("counts", []):
+                universe = f"fidelity:{count['what']}"
+                spec = {"universe": universe, "places": [count["place"]], "categories": ["yes"]}
+                base = {**spec, "categories": ["yes", "no"]}
+                self.obs.append(_Obs(label, _leaves(spec), float(count["count"]), False))
+                self.obs.append(_Obs(label, _leaves(base), float(count["out_of"]), False))
+                self.bases.add(_leaves(base))
+
+    def add_item(self, item: dict[str, Any], label: str) -> None:
+        """One recorded value (a ``values.json`` entry) as observations on leaves."""
+        cells = _leaves(item["cells"])
+        withheld = bool(item.get("suppressed")) or item.get("value") is None
+        if item.get("measure") == "test":
+            if not withheld:
+                self.tests.append((label, str(item.get("name")), cells))
+            return
+        self._same_as(item["cells"], cells, label)
+        n = item.get("n")
+        if item.get("measure") == "percent":
+            of = _leaves(item["of"])
+            self._same_as(item["of"], of, label)
+            self.bases.add(of)
+            if n is not None:
+                self.obs.append(_Obs(label, of, float(n), False))
+            if withheld:
+                if n is not None:  # with its base withheld, a withheld share says nothing of the count
+                    self.obs.append(_Obs(label, cells, None, True, True))
+            elif "digits" in item:
+                # A share printed as rounded (its count withheld): the counts it allows.
+                self.pending.append((label, cells, of, float(item["value"]), int(item["digits"]),
+                                     f"{item['name']} = {item['value']}%"))
+            elif n is not None:
+                exact = float(item["value"]) * int(n) / 100.0
+                if abs(exact - round(exact)) > 1e-3 * max(1, int(n)):
+                    self.findings.append(Finding(label, "sum", f"{item['name']} = {item['value']}% is no "
+                                                 f"whole count of its base n={n}"))
+                self.obs.append(_Obs(label, cells, float(round(exact)), False, True))
+        else:
+            self.obs.append(_Obs(label, cells, None if withheld else float(item["value"]), withheld))
 
     def _same_as(self, spec: dict[str, Any], cells: frozenset[Leaf], label: str) -> None:
         if "same_as" in spec:
@@ -198,7 +262,7 @@ class _Run:
                 continue
             cells = _leaves(item["cells"])
             self._same_as(item["cells"], cells, label)
-            withheld = WITHHELD in text and not re.search(r"[0-9]", text)
+            withheld = (WITHHELD in text or COMBINED in text) and not re.search(r"[0-9]", text)
             if item["measure"] == "count":
                 if withheld:
                     self.obs.append(_Obs(label, cells, None, True))
@@ -248,6 +312,8 @@ class _Run:
                 continue
             if len(candidates) == 1:
                 self.obs.append(_Obs(label, cells, float(candidates[0]), False, True))
+            else:
+                self.intervals.append((label, cells, min(candidates), max(candidates)))
 
 
 # --------------------------------------------------------------------------- checks
@@ -317,14 +383,16 @@ def _groups_of_reduced(reduced: np.ndarray, value: np.ndarray, t: int) -> Iterab
     """As :func:`_groups_in_space`, from the space's reduced row echelon form."""
     q = reduced.shape[0]
     if q <= _ENUMERATE_MAX:
-        for code in range(1, 1 << q):
-            chosen = [k for k in range(q) if code >> k & 1]
-            vec = reduced[chosen].sum(axis=0)
-            if np.all((np.abs(vec) < 1e-6) | (np.abs(vec - 1) < 1e-6)):
-                g = np.round(vec)
-                total = float(value @ g)
-                if 0.5 <= total <= t - 0.5:
-                    yield g
+        # Every sum of rows at once, a chunk of choices at a time (2**q of them).
+        chunk = 1 << 14
+        for start in range(1, 1 << q, chunk):
+            codes = np.arange(start, min(start + chunk, 1 << q))
+            choose = ((codes[:, None] >> np.arange(q)[None, :]) & 1).astype(float)
+            vecs = choose @ reduced
+            zero_one = np.all((np.abs(vecs) < 1e-6) | (np.abs(vecs - 1) < 1e-6), axis=1)
+            totals = np.round(vecs) @ value
+            for k in np.flatnonzero(zero_one & (totals >= 0.5) & (totals <= t - 0.5)):
+                yield np.round(vecs[k])
         return
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -348,7 +416,7 @@ def _groups_of_reduced(reduced: np.ndarray, value: np.ndarray, t: int) -> Iterab
         cuts.append(g)
 
 
-def _check(run: _Run, t: int) -> list[Finding]:
+def _check(run: _Run, t: int, intervals: bool = True) -> list[Finding]:
     findings = list(run.findings)
     # A number withheld in one place and published in another is published.
     published = {}
@@ -403,7 +471,7 @@ def _check(run: _Run, t: int) -> list[Finding]:
         rhs.append(0.0)
         sources.append(label)
     if not rhs:
-        return findings
+        return findings + (_interval_findings(run, t) if intervals else [])
     a_sp = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rhs), len(leaves))).tocsr()  # duplicates add up
     a_sp.eliminate_zeros()
     b_vec = np.array(rhs, dtype=float)
@@ -421,6 +489,8 @@ def _check(run: _Run, t: int) -> list[Finding]:
         sub = a_sp[used][:, comp]
         findings += _check_component(sub, b_vec[used], [sources[k] for k in used],
                                      [leaves[c] for c in comp], run, t)
+    if intervals and not any(f.kind == "small-group" for f in findings):
+        findings += _interval_findings(run, t)
     return findings
 
 
@@ -541,6 +611,108 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
     return findings
 
 
+def _system(run: _Run) -> tuple[list[Leaf], Any, np.ndarray]:
+    """Every published count and tie as sparse equations over the leaves: (leaves, matrix, values)."""
+    from scipy.sparse import coo_matrix
+
+    leaves = sorted({leaf for o in run.obs for leaf in o.leaves} | {leaf for a, b, _ in run.relations
+                                                                     for leaf in a | b}
+                    | {leaf for _, cells, _, _ in run.intervals for leaf in cells})
+    index = {leaf: k for k, leaf in enumerate(leaves)}
+    r_idx: list[int] = []
+    c_idx: list[int] = []
+    vals: list[float] = []
+    rhs: list[float] = []
+    for o in run.obs:
+        if o.count is not None:
+            for leaf in o.leaves:
+                r_idx.append(len(rhs))
+                c_idx.append(index[leaf])
+                vals.append(1.0)
+            rhs.append(o.count)
+    for a, b, _ in run.relations:
+        for leaf in a:
+            r_idx.append(len(rhs))
+            c_idx.append(index[leaf])
+            vals.append(1.0)
+        for leaf in b:
+            r_idx.append(len(rhs))
+            c_idx.append(index[leaf])
+            vals.append(-1.0)
+        rhs.append(0.0)
+    matrix = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rhs), len(leaves))).tocsr()
+    return leaves, matrix, np.array(rhs, dtype=float)
+
+
+def _interval_findings(run: _Run, t: int) -> list[Finding]:
+    """Withheld numbers that rounded shares, with the published numbers, pin within 1..t-1.
+
+    A share printed rounded (its count withheld) tells the count only to an interval; counts
+    are whole and never negative. Taking each such count as exact, at one whole solution of
+    everything published, lists the groups the intervals could fix at all (those the exact
+    search then finds in range); for each, an integer program over everything published
+    gives its least and greatest value. One known to lie within 1..t-1 is recovered (the
+    linear programming attack of the issue's audit, made exact for whole numbers).
+    """
+    if not run.intervals:
+        return []
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_matrix, vstack
+
+    leaves, matrix, rhs = _system(run)
+    index = {leaf: k for k, leaf in enumerate(leaves)}
+    rows = []
+    for _, cells, _, _ in run.intervals:
+        row = np.zeros(len(leaves))
+        row[[index[c] for c in cells]] = 1.0
+        rows.append(row)
+    box = csr_matrix(np.array(rows))
+    lows = np.array([lo for *_, lo, _ in run.intervals], dtype=float)
+    highs = np.array([hi for *_, hi in run.intervals], dtype=float)
+    big = float(max(1.0, rhs.max(initial=0.0)))
+    constraints = [LinearConstraint(vstack([matrix, box]), np.concatenate([rhs, lows]) - 1e-6,
+                                    np.concatenate([rhs, highs]) + 1e-6)]
+    point = milp(np.zeros(len(leaves)), constraints=constraints, integrality=np.ones(len(leaves)),
+                 bounds=Bounds(0, big))
+    if point.x is None:
+        return [Finding(run.intervals[0][0], "sum", "the published numbers and rounded shares admit no whole "
+                        "counts: they contradict each other")]
+    x = np.round(point.x)
+    exact = _Run()
+    exact.obs = [*run.obs, *(_Obs(source, cells, float(rows[k] @ x), False, True)
+                             for k, (source, cells, _, _) in enumerate(run.intervals))]
+    exact.relations, exact.bases = run.relations, run.bases
+    found = []
+    for finding in _check(exact, t, intervals=False):
+        if finding.kind != "small-group":
+            continue
+        group = _group_in(finding.detail, leaves)
+        if group is None:
+            continue
+        g = np.zeros(len(leaves))
+        g[[index[c] for c in group]] = 1.0
+        ends = []
+        for sign in (1.0, -1.0):  # least, then greatest
+            res = milp(sign * g, constraints=constraints, integrality=np.ones(len(leaves)), bounds=Bounds(0, big))
+            ends.append(None if res.x is None else float(g @ np.round(res.x)))
+        low, high = (ends[0], ends[1])
+        if low is not None and high is not None and low >= 1 and high <= t - 1:
+            found.append(Finding(finding.source, "small-group", f"{_name(group)} lies between {low:.0f} and "
+                                 f"{high:.0f}: the published numbers and rounded shares pin it below {t}"))
+    return found
+
+
+def _group_in(detail: str, leaves: list[Leaf]) -> frozenset[Leaf] | None:
+    """The leaves a small-group finding names (``universe [place/answer, ...]``)."""
+    m = re.match(r"(?P<u>[^\[]+) \[(?P<cells>[^\]]*)\]", detail)
+    if not m:
+        return None
+    universes = m["u"].split("+")
+    named = {tuple(c.split("/", 1)) for c in m["cells"].split(", ")}
+    group = frozenset(leaf for leaf in leaves if leaf[0] in universes and (leaf[1], leaf[2]) in named)
+    return group or None
+
+
 def _groups_searched(space: np.ndarray, value: np.ndarray, t: int, free: np.ndarray, x_p: np.ndarray,
                      small_bases: list[np.ndarray]) -> Iterable[np.ndarray]:
     """The groups in range of ``space``, searched block by block of its reduced form.
@@ -624,16 +796,77 @@ def audit_run_folder(folder: Path | str, threshold: int | None = None) -> list[F
     return _check(run, _threshold(threshold))
 
 
-def audit_outputs(out_dir: Path | str, threshold: int | None = None) -> list[Finding]:
-    """Audit a whole build at once, as an outsider holding every report would.
+def audit_outputs(out_dir: Path | str | Sequence[Path | str], threshold: int | None = None) -> list[Finding]:
+    """Audit a whole build at once, as an outsider holding every report would; or several builds.
 
     Numbers from every report's runs go into one set of equations, so a national count that
-    the synthesis's table lets one subtract is found too. Sources are named
-    ``<REPORT>/<section>:tables/<stem>.csv``.
+    the synthesis's table lets one subtract is found too, and so is the fidelity page
+    (``fidelity/claims.disclosure.json``: a verdict on a withheld value is a finding). Given
+    several output folders (the study's build and a partner's build of one country), their
+    numbers go into the same equations: two builds that withhold different cells of the same
+    table are caught. Sources are named ``<REPORT>/<section>:tables/<stem>.csv``, prefixed
+    with the folder's position (``#2 ``) when there are several.
     """
+    folders = [Path(out_dir)] if isinstance(out_dir, (str, Path)) else [Path(f) for f in out_dir]
     run = _Run()
-    for folder in sorted(Path(out_dir).glob("*/sections/*")):
-        if folder.is_dir():
-            _read_folder(run, folder, f"{folder.parents[1].name}/{folder.name}:")
+    for k, out in enumerate(folders):
+        tag = f"#{k + 1} " if len(folders) > 1 else ""
+        for folder in sorted(out.glob("*/sections/*")):
+            if folder.is_dir():
+                _read_folder(run, folder, f"{tag}{folder.parents[1].name}/{folder.name}:")
+        fidelity = out / "fidelity" / "claims.disclosure.json"
+        if fidelity.is_file():
+            run.add_fidelity(fidelity, f"{tag}fidelity/claims.csv")
     run.resolve_percents()
     return _check(run, _threshold(threshold))
+
+
+@dataclass(frozen=True)
+class Loss:
+    """How many of a report's counts are withheld, of how many it sets out to publish."""
+
+    withheld: int
+    published: int
+
+    @property
+    def share(self) -> float:
+        """The withheld share (0 when nothing is published)."""
+        return self.withheld / self.published if self.published else 0.0
+
+
+def loss(runs: Iterable[Path | str]) -> Loss:
+    """A report's loss: its distinct count cells (``values.json`` and tables), and those withheld.
+
+    ``runs`` are the report's finished run folders (a folder being written is never read). A count cell is one set of leaves a count is described as summing (a table's cell and the
+    recorded value of the same answers and places are one count); it is withheld where no
+    table or value of the report shows it. Shares are not counted (a share is of a count).
+    """
+    shown: dict[frozenset[Leaf], bool] = {}
+    for folder in sorted(Path(run) for run in runs):
+        for cells, value in _count_cells(folder):
+            shown[cells] = shown.get(cells, False) or value is not None
+    return Loss(sum(not v for v in shown.values()), len(shown))
+
+
+def _count_cells(folder: Path) -> Iterable[tuple[frozenset[Leaf], float | None]]:
+    """Every count a run folder describes: (its leaves, its value or None where withheld)."""
+    try:
+        doc = json.loads((folder / "values.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        doc = []
+    for item in doc if isinstance(doc, list) else []:
+        if isinstance(item, dict) and item.get("measure") == "count" and "cells" in item and not item.get("combined"):
+            withheld = bool(item.get("suppressed")) or item.get("value") is None
+            yield _leaves(item["cells"]), None if withheld else float(item["value"])
+    for side in sorted((folder / "tables").glob("*.disclosure.json")):
+        with side.with_name(side.name.replace(".disclosure.json", ".csv")).open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))[1:]
+        for item in json.loads(side.read_text(encoding="utf-8")):
+            if item.get("measure") != "count":
+                continue
+            i, j = item["at"]
+            text = rows[i][j + 1] if i < len(rows) and j + 1 < len(rows[i]) else ""
+            if COMBINED in text:
+                continue  # shown within its combination: not a count the report sets out to give
+            yield _leaves(item["cells"]), None if WITHHELD in text and not re.search(r"[0-9]", text) \
+                else _parse_count(text)

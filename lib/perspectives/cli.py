@@ -13,7 +13,10 @@ Inputs
     Command line arguments (``argv``), the repository's ``params/`` through the library.
 
 Outputs
-    Files under ``--out`` (default ``outputs/``); progress and a summary on stderr.
+    Files under ``--out`` (default ``outputs/``); progress and a summary on stderr. Whatever
+    a command prints passes :func:`perspectives.escape.terminal_text`: a file name, a column,
+    an answer or a label quoted in a message shows its control characters as their codes,
+    and never retitles, clears or recolours the terminal.
     Exit codes: 0 success, 1 failed runs or reports or a file that could not be written (a
     full disk, a read-only folder: one sentence names the cause), 2 usage or parameter
     errors, 130 interrupted (Ctrl-C).
@@ -23,12 +26,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import importlib
-import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
+
+from perspectives.files import file_error
 
 __all__ = ["file_error", "main"]
 
@@ -83,29 +87,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-# What a failed file operation means to the person building, by errno.
-FILE_ERRORS: dict[int, str] = {
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is used up",
-    errno.EROFS: "the folder is on a read-only file system",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "the operation is not permitted",
-}
-
-
-def file_error(exc: OSError) -> str:
-    """One sentence for a file operation that failed: the cause, the file, and what happens next."""
-    cause = FILE_ERRORS.get(exc.errno or -1) or exc.strerror or str(exc)
-    where = ""
-    if exc.filename:
-        path = Path(os.fsdecode(exc.filename))
-        with contextlib.suppress(ValueError):
-            path = path.relative_to(Path.cwd())
-        where = f" ({path})"
-    return (f"stopped: {cause}{where}; the reports finished before it are intact, and the next build "
-            "finishes the rest")
-
-
 # Delegated commands that read the project's configuration: every file is checked first.
 CONFIGURED = ("check", "instrument", "fidelity", "preview", "i18n", "codebook")
 
@@ -135,8 +116,45 @@ def _run_delegated(command: str, args: list[str]) -> int:
     return int(entry(args) or 0)
 
 
+class _Shown:
+    """A text stream that writes through :func:`perspectives.escape.terminal_text`."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with its control characters shown as their codes."""
+        from perspectives.escape import terminal_text
+
+        self._stream.write(terminal_text(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _terminal_safe() -> Iterator[None]:
+    """While a command runs, ``sys.stdout`` and ``sys.stderr`` show control characters as codes.
+
+    One place for every message: a refusal quotes a partner's values, a column, a file name
+    or a label, any of which may hold an escape sequence.
+    """
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Shown(sys.stdout), _Shown(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the command; returns the exit code."""
+    with _terminal_safe():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Delegated commands get their arguments untouched (argparse would reject their options).
     if argv and argv[0] in DELEGATED:

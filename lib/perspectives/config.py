@@ -206,6 +206,8 @@ _ANALYSIS = _settings({
     "top": {"type": ["integer", "array"], "minimum": 1, "items": _NAMES,
             "description": "a whole number of at least 1, or a list of answers"},
     "scale": _NAMES, "bands": _NAMES, "synthesis_only": _flag(), "drop_empty": _flag(),
+    "combine": _mapping(_settings({"members": _list(_NAMES), "label": _text()}, required=["members", "label"]),
+                        _NAMES),
 }, required=["kind"])
 
 _BAND = {"type": "array", "items": [_NAMES, _whole(0), _whole(0)], "minItems": 3, "maxItems": 3,
@@ -342,6 +344,39 @@ class _Loader(_BASE):  # type: ignore[misc,valid-type]
         return super().construct_mapping(node, deep)
 
 
+# Plain scalars read as YAML 1.2's core schema reads them, not as YAML 1.1 (PyYAML's default):
+# there `010` is 8 (octal), `1_0` is 10, `1:30` is 90 (base 60), and yes, no, on, off, y and n
+# are booleans, each a number or a flag other than the one written. Here only `true`/`false`
+# are booleans and a whole number is decimal (`010` is ten), or 0x/0o; anything else is text,
+# which the schema then refuses where a number or a flag is expected, naming it as written.
+_CORE_SCHEMA = (
+    ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
+    ("tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+|0o[0-7]+)$"), "-+0123456789"),
+    ("tag:yaml.org,2002:float", re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                                           r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"), "-+.0123456789"),
+)
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    for first, resolvers in _BASE.yaml_implicit_resolvers.items()
+}
+for _tag, _regexp, _first in _CORE_SCHEMA:
+    _Loader.add_implicit_resolver(_tag, _regexp, list(_first))
+
+
+def _core_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    """A whole number as YAML 1.2 reads it: decimal whatever its leading zeros, or 0x, 0o."""
+    text = str(loader.construct_scalar(node))
+    base = {"0x": 16, "0o": 8}.get(text[:2].lower(), 10)
+    try:
+        return int(text[2:] if base != 10 else text, base)
+    except ValueError:  # an explicit !!int tag on what is not a whole number
+        raise yaml.constructor.ConstructorError(None, None, f"{text!r} is not a whole number",
+                                                node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _core_int)
+
 _SYNTAX_FIXES = (
     ("written twice", "keep one of the two"),
     ("mapping values are not allowed", "put the value in quotes when it holds ': ', and check the indentation"),
@@ -366,15 +401,53 @@ def _syntax_error(path: Path, error: yaml.YAMLError) -> ConfigError:
                        f"not valid YAML{column}: {text}", fix)
 
 
+# How large and how deep a configuration file may be once its aliases are written out. The
+# largest file of the project (a catalogue) holds some ten thousand values, six levels deep; an
+# alias that repeats an alias ("billion laughs") grows tenfold a line, and a document nested a
+# thousand levels deep stops Python's recursion.
+MAX_VALUES = 200_000
+MAX_DEPTH = 64
+
+
 def _parse(path: Path) -> Any:
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_Loader)  # noqa: S506 - a safe loader
+            doc = yaml.load(fh, Loader=_Loader)  # noqa: S506 - a safe loader
     except UnicodeDecodeError as error:
         raise ConfigError(display_name(path), None, f"not UTF-8 text ({error.reason})",
                           "save the file as UTF-8") from None
     except yaml.YAMLError as error:
         raise _syntax_error(path, error) from None
+    _check_extent(path, doc)
+    return doc
+
+
+def _check_extent(path: Path, doc: Any) -> None:
+    """Refuse a document that is too large once its aliases are expanded, or too deep.
+
+    PyYAML shares an aliased value rather than copying it, so an alias bomb loads at once;
+    every reader after it (validation, a deep copy, a loop over it) would walk the expanded
+    document. The walk here stops as soon as a limit is passed.
+
+    Raises:
+        ConfigError: more than :data:`MAX_VALUES` values or more than :data:`MAX_DEPTH` levels.
+    """
+    pending: list[tuple[Any, int]] = [(doc, 1)]
+    seen = 0
+    while pending:
+        node, depth = pending.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            raise ConfigError(display_name(path), None,
+                              f"the file holds more than {MAX_VALUES:,} values once its aliases (*name) are written "
+                              "out", "write the values out without anchors and aliases (&name, *name), or use fewer")
+        if depth > MAX_DEPTH:
+            raise ConfigError(display_name(path), None, f"the file nests lists or mappings more than {MAX_DEPTH} "
+                              "levels deep", "write the settings as the file's comments show, a few levels deep")
+        if isinstance(node, dict):
+            pending.extend((value, depth + 1) for value in node.values())
+        elif isinstance(node, list):
+            pending.extend((value, depth + 1) for value in node)
 
 
 # ----------------------------------------------------------------------------- validation

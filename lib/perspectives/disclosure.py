@@ -2,7 +2,9 @@
 
 Purpose
     Keep small groups of respondents from being singled out in a national report or the
-    synthesis, whether a number is printed or can be worked out from the numbers printed.
+    synthesis, whether a number is printed or can be worked out from the numbers printed:
+    in one table, across the tables of every report (population differencing included),
+    and across builds (the study's and a partner's own build of one country).
 
 The rule (one rule for every table, figure, sentence and recorded value)
     Let ``t`` be the threshold (``disclosure.threshold`` in ``params/study.yml``, 5 by
@@ -16,27 +18,70 @@ The rule (one rule for every table, figure, sentence and recorded value)
        question against its base, a country against the pooled picture) the withheld cells
        together hold 0 or at least ``t``; when they do not, the next smallest published
        cell is withheld as well, up to the whole line.
-    2. A base (the respondents a share is taken on) is published, even below ``t``: the
-       methods print it. Its cells are then all withheld (zeros too), and the group "all of
-       this base" is the base itself, which is not a disclosure. A base is withheld only
-       when it would reveal a small group together with numbers other tables publish (e.g.
-       the workers who supported girls, minus those with online cases, which other analyses
-       publish as their base).
-    3. Where the base is shown, a published percentage is a published count.
-    4. A statistic other than a count (a mean) is published only on a base of at least ``t``.
+    2. A base (the respondents a share is taken on) is a set of a place's respondents, and
+       is a cell of one more table: the *population* table, whose leaves are the atoms of
+       :mod:`perspectives.populations` (each respondent in exactly one, by which bases they
+       belong to, as the form allows). So two bases fix their difference, three the overlap
+       of two, and rule 1 holds of those groups too: the eligible workers (50) minus those
+       asked about offenders (49) leave one worker, and one of the two is withheld (the one
+       fewer cells rest on). A table whose base is withheld is linked to the population
+       table (the ``same_as`` tie: its cells sum to the base's atoms), and the rule is
+       applied to them together, so its cells cannot give the base back. A base is
+       published even below ``t`` when no difference forbids it: the methods print it; its
+       cells are then all withheld (zeros too), and the group "all of this base" is the
+       base itself, which is not a disclosure.
+    3. Where the base is shown, a published percentage is a published count. A withheld
+       pooled count may still show its share, rounded to whole percent (``SHARE_DIGITS``),
+       when the interval of counts that round to it pins no group within 1..t-1: the
+       integer program below gives each group's least and greatest value with the intervals.
+    4. A statistic other than a count (a mean) is published on at least ``t`` respondents,
+       whether or not their count is; the analysis withholds a pooled mean only where the
+       places whose means are withheld hold together 1..t-1 respondents (their mean could
+       then be worked out).
 
     Withheld cells all carry one mark, ``–``. A separate "fewer than t" mark would give a
     withheld cell an interval (1 to t-1, and the others 0 or at least t) from which a small
     cell can be pinned: a withheld pair holding 6 = "<5" + "–" forces the "–" to 5 and the
     "<5" to 1.
 
+Every place on its own rows, then the pooled cells (invariance between builds)
+    :func:`suppress` decides each place's own cells (``MDA|...``) on that place's leaves
+    alone, with the place's part of the linked tables: Moldova's pattern is a function of
+    Moldova's rows, the instrument and the rule, and is the same in the study's build and in
+    a partner's build of Moldova's rows only. Two builds that withheld different cells of
+    one table would together give the withheld ones back (the issue's 1 of 1, 25, 28); with
+    the same national patterns, a second build adds nothing about a country that the first
+    did not publish. The pooled cells (the synthesis's, and the pooled column beside each
+    country) are then decided with every place's cells fixed as decided: the synthesis may
+    withhold more of its own cells (or show a share only), never ask for other national
+    ones. A pooled cell counting the very respondents of a withheld cell (one country in
+    the data) is withheld with it. Since every place's publication is safe on its own, and
+    the places' respondents are disjoint, withholding every pooled cell would always be
+    safe: the pooled step can only publish more.
+
+Small answers combined before anything is withheld
+    A layout's ``first`` cells are declared combinations of small answers
+    (``params/analyses.yml``, ``combine``: adjacent bands, "no" with "don't know", the rarer
+    answers together). Where one part holds 1..t-1 respondents at a place, the combination
+    replaces its parts there (``combined``: the parts are withheld and marked ``↓``, not
+    counted as counts the report sets out to give), and it is tried before any other cell,
+    so a small answer costs its neighbours their detail rather than another answer its count.
+
 Sources
     Primary suppression by the minimum-frequency (threshold) rule and secondary
     (complementary) suppression so that no sensitive cell, nor any sum of suppressed cells,
     can be recovered from the published margins: Hundepool, A. et al. (2012) *Statistical
-    Disclosure Control*, Wiley, doi:10.1002/9781118348239, chapter 4 (tabular data: the
-    frequency rule, secondary cell suppression and the attacker's problem), as implemented
-    in tau-ARGUS and in the R package sdcTable (``primarySuppression``/``protectTable``).
+    Disclosure Control*, Wiley, doi:10.1002/9781118348239, chapters 4 and 5 (tabular data
+    and frequency tables: the threshold rule, secondary cell suppression, the attacker's
+    problem, linked tables and disclosure by differencing), the book form of the ESSnet
+    *Handbook on Statistical Disclosure Control* (Eurostat, 2010). Linked tables are
+    protected as tau-ARGUS and sdcTable protect them: cells common to two tables (here a
+    table's base and the population table's cell of the same respondents, tied by
+    ``same_as``) carry one suppression state, and the tables are protected together
+    (sdcTable ``protectLinkedTables``/``protect_linked_tables``, B. Meindl; tau-ARGUS's
+    linked tables, driven from R by INSEE's rtauargus ``tab_multi_manager``; GaussSuppression
+    ``SuppressLinkedTables``, global protection). Differencing of sub-populations (two
+    published bases, one inside the other) is the handbook's "disclosure by differencing".
     The leaf-matrix formulation (each published cell a 0/1 sum of inner cells,
     ``yPublish = crossprod(x, yInner)``) and the care for sums of small suppressed cells and
     for zeros follow Langsrud, O. (2024) "Secondary cell suppression by Gaussian elimination:
@@ -47,25 +92,33 @@ Sources
     (UK Data Service, 2019).
 
 How complementary cells are chosen (smallest information loss)
-    Cells are published greedily, largest first, after the bases: a cell is published when
-    the rule still holds with it, otherwise it is withheld. The cost of a withheld cell is the
-    number of respondents it holds (tau-ARGUS's default cost function), so the withheld cells
-    are small ones where a small one will do; a zero is published whenever that is safe. The
-    result is minimal in the sense that no withheld cell could be published alone.
+    Cells are published greedily after the bases (in the order given: the population
+    table's bases by the number of cells resting on them) and the declared combinations,
+    largest first: a cell is published when the rule still holds with it, otherwise it is
+    withheld. The cost of a withheld cell is the number of respondents it holds (tau-ARGUS's
+    default cost function), so the withheld cells are small ones where a small one will do;
+    a zero is published whenever that is safe. The result is minimal in the sense that no
+    withheld cell could be published alone.
 
 How the rule is checked
-    An attacker sees the published counts: linear equations on the leaves. A 0/1 group of
-    leaves is fixed exactly when its indicator lies in the row space of those equations,
-    i.e. is orthogonal to their null space. Only leaves holding fewer than ``t`` can be in a
-    small group, so the search runs over the 0/1 vectors of that row space restricted to the
-    small leaves not fixed one by one: after reducing a basis to row echelon form, every 0/1
-    vector of the space is the sum of the basis rows at its pivot positions, so ``2**q``
-    candidates cover a ``q``-dimensional space exactly (an integer program beyond ``q = 20``).
+    An attacker sees the published counts, and the ties between linked tables: linear
+    equations on the leaves. A 0/1 group of leaves is fixed exactly when its indicator lies
+    in the row space of those equations, i.e. is orthogonal to their null space. Only leaves
+    holding fewer than ``t`` can be in a small group, so the search runs over the 0/1 vectors
+    of that row space restricted to the small leaves not fixed one by one: after reducing a
+    basis to row echelon form, every 0/1 vector of the space is the sum of the basis rows at
+    its pivot positions, so ``2**q`` candidates cover a ``q``-dimensional space exactly (an
+    integer program beyond ``q = 20``). A share published alone is an interval: the groups
+    its exact count would fix are each given their least and greatest value by an integer
+    program (whole, non-negative counts, every published equation and interval), and the
+    share is refused if one of them lies within 1..t-1.
 
 Inputs
     A :class:`Layout`: the leaves (counts), the cells that may be published (sets of
-    leaves), which cells are bases, and which cells another table publishes or withholds.
-    The threshold and ``reliability_min_n`` from ``params/study.yml``.
+    leaves), which cells are bases, which cells another table publishes or withholds, the
+    declared combinations and their parts combined, and the ties to other families; the
+    masks of those families (``linked``). The threshold and ``reliability_min_n`` from
+    ``params/study.yml``.
 
 Outputs
     :class:`Mask` (computed once per layout; what each cell shows, its share, its recorded
@@ -78,9 +131,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,10 +142,11 @@ import numpy as np
 import pandas as pd
 
 from perspectives.files import write_atomic
-from perspectives.fmt import fmt_n, fmt_number, fmt_pct
+from perspectives.fmt import fmt_n, fmt_number, fmt_pct, round_half_up
 from perspectives.study import read_yaml, repo_root
 
 __all__ = [
+    "COMBINED_MARK",
     "RELIABILITY_MARK",
     "WITHHELD_MARK",
     "DisclosureError",
@@ -114,6 +169,12 @@ __all__ = [
 
 RELIABILITY_MARK = "†"
 WITHHELD_MARK = "–"
+# A part of a declared combination of small answers where the combination replaces its parts
+# (one of them is small there): its count is in the combination's row, below.
+COMBINED_MARK = "↓"
+# A share-only cell's share is printed (and recorded) to this many decimals, as every share is
+# printed: its count is then known only to the interval that rounds to it.
+SHARE_DIGITS = 0
 # Beyond this many dimensions the 0/1 search over a row space goes to an integer program.
 _ENUMERATE_MAX = 20
 # A block of the space (see _Attacker.violation) is searched by enumeration up to this many
@@ -121,6 +182,9 @@ _ENUMERATE_MAX = 20
 # 2**16 sums it is the quicker.
 _BLOCK_ENUMERATE_MAX = 16
 _TOL = 1e-9
+# Up to this many places a table linked to the population table may show pooled shares alone
+# (see _decide); the study's twelve countries of a "few" (params/study.yml many_countries).
+_LINKED_SHARES_MAX_PLACES = 12
 
 
 class DisclosureError(ValueError):
@@ -188,7 +252,15 @@ class Layout:
         published: Cells another table publishes (they stay published here).
         withheld: Cells another table withholds (they stay withheld here).
         same_as: Cell id -> (universe, places, categories) of another family holding the
-            same respondents (recorded for the audit; e.g. a population's base).
+            same respondents (recorded for the audit; e.g. a population's base). Where that
+            family's mask is passed to :func:`suppress` (``linked``), the rule uses the tie too.
+        first: Cells tried right after the bases, in this order, before the others (the
+            declared combinations of small categories: their total is published in
+            preference to their parts).
+        combined: Cells of the parts of a declared combination at a place where one part
+            is small: the combination replaces them there (they are withheld, marked as
+            combined rather than as withheld, and are not counts the report sets out to
+            publish).
     """
 
     universe: str
@@ -200,6 +272,8 @@ class Layout:
     published: frozenset[str] = frozenset()
     withheld: frozenset[str] = frozenset()
     same_as: Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    first: tuple[str, ...] = ()
+    combined: frozenset[str] = frozenset()
 
     def value(self, cell: str) -> int:
         """The true count of a cell (in memory only)."""
@@ -218,7 +292,8 @@ class Layout:
 def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None = None,
            groups: Mapping[str, Sequence[str]] | None = None, pooled: bool = True,
            published: Iterable[str] = (), withheld: Iterable[str] = (),
-           same_as: Mapping[str, tuple[str, Sequence[str], Sequence[str]]] | None = None) -> Layout:
+           same_as: Mapping[str, tuple[str, Sequence[str], Sequence[str]]] | None = None,
+           first: Sequence[str] = (), base_order: Sequence[str] = (), combined: Iterable[str] = ()) -> Layout:
     """The usual layout: answers (rows) by places (columns), with bases, pooled margins and groups.
 
     Args:
@@ -233,6 +308,10 @@ def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None =
         published: Cell ids another table's mask already published (they stay published).
         withheld: Cell ids another table's mask already withheld (they stay withheld).
         same_as: Cell id -> another family's (universe, places, categories).
+        first: Group names whose cells are tried first after the bases (see :class:`Layout`).
+        base_order: Group names whose cells are bases too, tried in this order after the
+            places' own bases (a population's sub-populations: each is some table's base).
+        combined: Cell ids replaced by their combination (see :class:`Layout`); withheld.
 
     Returns:
         The layout; every place's base (``"place|*"``) and the pooled base are bases.
@@ -277,7 +356,17 @@ def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None =
     if unknown:
         raise ValueError(f"{universe}: published/withheld name unknown cells {sorted(unknown)}")
     links = {k: (u, tuple(p), tuple(c)) for k, (u, p, c) in (same_as or {}).items()}
-    return Layout(universe, places, cats, frame, cells, tuple(bases), frozenset(fixed), frozenset(hidden), links)
+    for name in base_order:
+        bases += [f"{place}|{name}" for place in places] + ([f"*|{name}"] if pooled else [])
+    order = tuple(f"{place}|{name}" for name in first for place in [*places, *(["*"] if pooled else [])])
+    unknown = (set(bases) | set(order)) - set(cells)
+    if unknown:
+        raise ValueError(f"{universe}: first/base_order name unknown groups {sorted(unknown)}")
+    joined = frozenset(str(c) for c in combined)
+    if joined - set(cells):
+        raise ValueError(f"{universe}: combined names unknown cells {sorted(joined - set(cells))}")
+    return Layout(universe, places, cats, frame, cells, tuple(bases), frozenset(fixed), frozenset(hidden | joined),
+                  links, order, joined)
 
 
 # --------------------------------------------------------------------------- the attacker
@@ -346,19 +435,23 @@ class _Attacker:
 
     def violation(self, basis: np.ndarray) -> np.ndarray | None:
         """A withheld group holding 1..t-1 that ``basis`` leaves fixed, or None."""
+        return next(self.violations(basis), None)
+
+    def violations(self, basis: np.ndarray) -> Iterable[np.ndarray]:
+        """Every withheld group holding 1..t-1 that ``basis`` leaves fixed (the first ones first)."""
         x, t = self.values, self.t
         fixed_one = np.abs(basis).max(axis=1, initial=0.0) < _TOL if basis.size else np.ones(len(x), bool)
         for leaf in np.flatnonzero(fixed_one & (x >= 1) & (x < t)):
             group = np.zeros(len(x))
             group[leaf] = 1.0
             if not self._explained(group):
-                return group
+                yield group
         small = np.flatnonzero(~fixed_one & (x < t))
         if not len(small) or not basis.size:
-            return None
+            return
         space = null_space(basis[small].T)  # 0/1 groups over `small` must lie in here
         if space.shape[1] == 0:
-            return None
+            return
         reduced, _ = _rref(space.T)
         blocks = _blocks(reduced)
         if blocks:
@@ -369,21 +462,22 @@ class _Attacker:
             # the product; an unexplained one found is a violation. Only when every group in
             # range is explained by published small bases is the whole space searched.
             in_range = False  # (one block: the same search, by the quicker method for its size)
+            unexplained = False
             for rows, cols in blocks:
                 for found in _zero_one_in(reduced[np.ix_(rows, cols)], x[small][cols], t, _BLOCK_ENUMERATE_MAX):
                     in_range = True
                     group = np.zeros(len(x))
                     group[small[cols]] = found
                     if not self._explained(group):
-                        return group
-            if not in_range:
-                return None
+                        unexplained = True
+                        yield group
+            if not in_range or unexplained:
+                return
         for found in _zero_one_in(reduced, x[small], t):
             group = np.zeros(len(x))
             group[small] = found
             if not self._explained(group):
-                return group
-        return None
+                yield group
 
     def _explained(self, group: np.ndarray) -> bool:
         """A group whose total is that of published small bases (plus nobody) discloses nothing."""
@@ -521,6 +615,9 @@ class Mask:
     threshold: int
     hidden: frozenset[str]
     reliability_min_n: int = 25
+    # Withheld cells whose share alone is published, rounded (SHARE_DIGITS): the rounding
+    # leaves the count an interval that pins no small group (see the module docstring).
+    share_only: frozenset[str] = frozenset()
 
     @property
     def universe(self) -> str:
@@ -558,12 +655,23 @@ class Mask:
     def share(self, cell: str, of: str | None = None) -> float | None:
         """Percentage of the base ``of`` (default the place's base).
 
-        Rule 3: only when the count and its base are both published.
+        Rule 3: only when the count and its base are both published; a share-only cell's
+        share (of its own base) is its rounded value.
         """
         count, base = self.count(cell), self.base(cell, of)
-        if count is None or base is None or base == 0:
+        if base is None or base == 0:
+            return None
+        if count is None:
+            if cell in self.share_only and (of is None or of == self.base_of(cell)):
+                return round_half_up(100.0 * self.layout.value(cell) / base, SHARE_DIGITS)
             return None
         return 100.0 * count / base
+
+    def restricted(self, place: str) -> Mask:
+        """The mask of one place's own cells (``place|...``), as :func:`suppress` decided them."""
+        sub = _restrict(self.layout, place)
+        return Mask(sub, self.threshold, frozenset(self.hidden & set(sub.cells)), self.reliability_min_n,
+                    frozenset(self.share_only & set(sub.cells)))
 
     def withheld_value(self, cell: str) -> int:
         """The true count of a cell, in memory only (for an in-process comparison)."""
@@ -579,10 +687,14 @@ class Mask:
         return out
 
     # ---- display entries
+    def _absent(self, cell: str) -> str:
+        """The mark of a cell without its number: combined into a row below, or withheld."""
+        return COMBINED_MARK if cell in self.layout.combined else WITHHELD_MARK
+
     def n(self, cell: str) -> Entry:
-        """A count, or the withheld mark."""
+        """A count, or the withheld (or combined) mark."""
         count = self.count(cell)
-        return Entry(WITHHELD_MARK if count is None else f"{count:,}", (("count", self, cell, None),))
+        return Entry(self._absent(cell) if count is None else f"{count:,}", (("count", self, cell, None),))
 
     def base_n(self, cell: str, style: str = "plain") -> Entry:
         """A base as ``"54"`` or ``"n=54"`` (``style="n"``)."""
@@ -597,19 +709,21 @@ class Mask:
         share = self.share(cell, of)
         if share is None:
             empty = self.count(of) == 0 and self.shown(cell)
-            return Entry("" if empty else WITHHELD_MARK, (("percent", self, cell, of),))
+            return Entry("" if empty else self._absent(cell), (("percent", self, cell, of),))
         body = fmt_pct(share, digits) if sign else fmt_number(share, digits)
         return Entry(body + self._mark(of), (("percent", self, cell, of),))
 
     def pct_n(self, cell: str, digits: int = 0, of: str | None = None) -> Entry:
-        """``"41% (n=171)"``, or the withheld mark."""
+        """``"41% (n=171)"``, a share-only cell's ``"41%"``, or the withheld mark."""
         of = of or self.base_of(cell)
         share, count = self.share(cell, of), self.count(cell)
         refs = (("count", self, cell, None), ("percent", self, cell, of))
         if count is not None and self.count(of) == 0:
             return Entry(f"{count:,}", refs[:1])
+        if share is not None and count is None:
+            return Entry(fmt_pct(share, SHARE_DIGITS) + self._mark(of), refs[1:])
         if share is None or count is None:
-            return Entry(WITHHELD_MARK, refs)
+            return Entry(self._absent(cell), refs)
         return Entry(f"{fmt_pct(share, digits)}{self._mark(of)} ({fmt_n(count)})", refs)
 
     def _mark(self, of: str) -> str:
@@ -642,17 +756,24 @@ class Mask:
                  "measure": measure, "cells": self.spec(cell), **extra}
         if measure == "percent":
             entry["of"] = self.spec(of)
+            if value is not None and not self.shown(cell):
+                entry["digits"] = SHARE_DIGITS  # a share-only cell: its count is an interval
+        if cell in self.layout.combined:
+            entry["combined"] = True  # replaced by its combination here: not a count the report sets out to give
         return entry
 
 
-# The rule's results already found, layout digest -> the cells it withholds. A layout is all
-# the rule reads (with the threshold); the digest also covers this module's source and the
-# numerical libraries, so a changed rule is searched again. A build's run server reads the
-# previous build's results before computing the masks and writes those it used after
-# (load_decisions, save_decisions): a build that changes one country's parameters does not
-# search the masks of a hundred countries again. The audit still checks every run.
-_DECISIONS: dict[str, tuple[str, ...]] = {}
+# The rule's results already found, layout digest -> (cells withheld, share-only cells). A
+# layout (with the masks linked to it) is all the rule reads (with the threshold); the digest
+# also covers this module's source and the numerical libraries, so a changed rule is searched
+# again. A build's run server reads the previous build's results before computing the masks and
+# writes those it used after (load_decisions, save_decisions): a build that changes one country's
+# parameters does not search the masks of a hundred countries again. The audit still checks
+# every run.
+_DECISIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_CHILDREN: dict[str, tuple[str, ...]] = {}  # a layout's key -> its places' keys (decided first)
 _USED: set[str] = set()
+POOLED_PLACE = "*"
 
 
 @functools.lru_cache(maxsize=1)
@@ -664,11 +785,18 @@ def _rule_digest() -> str:
     return h.hexdigest()
 
 
-def _layout_digest(lay: Layout, t: int) -> str:
-    doc = {"rule": _rule_digest(), "threshold": t, "universe": lay.universe, "places": list(lay.places),
-           "categories": list(lay.categories), "counts": lay.counts.to_numpy().tolist(),
-           "cells": [[k, list(p), list(c)] for k, (p, c) in lay.cells.items()], "bases": list(lay.bases),
-           "published": sorted(lay.published), "withheld": sorted(lay.withheld)}
+def _layout_doc(lay: Layout) -> dict[str, Any]:
+    return {"universe": lay.universe, "places": list(lay.places), "categories": list(lay.categories),
+            "counts": lay.counts.to_numpy().tolist(),
+            "cells": [[k, list(p), list(c)] for k, (p, c) in lay.cells.items()], "bases": list(lay.bases),
+            "published": sorted(lay.published), "withheld": sorted(lay.withheld), "first": list(lay.first),
+            "combined": sorted(lay.combined),
+            "same_as": sorted([k, u, list(p), list(c)] for k, (u, p, c) in lay.same_as.items())}
+
+
+def _layout_digest(lay: Layout, t: int, linked: Sequence[Mask] = ()) -> str:
+    doc = {"rule": _rule_digest(), "threshold": t, "layout": _layout_doc(lay),
+           "linked": [[_layout_doc(m.layout), sorted(m.hidden), sorted(m.share_only)] for m in linked]}
     return hashlib.sha256(json.dumps(doc, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -684,10 +812,11 @@ def load_decisions(path: Path | str) -> int:
     if not isinstance(saved, dict) or saved.get("rule") != _rule_digest():
         return 0
     layouts = saved.get("layouts") or {}
-    if not isinstance(layouts, dict) or not all(isinstance(hidden, list) for hidden in layouts.values()):
-        return 0
-    for key, hidden in layouts.items():
-        _DECISIONS[str(key)] = tuple(str(c) for c in hidden)
+    if not isinstance(layouts, dict) or not all(isinstance(v, list) and len(v) == 3 for v in layouts.values()):
+        return 0  # damaged, or written by another version of the rule: searched again
+    for key, (hidden, share_only, children) in layouts.items():
+        _DECISIONS[str(key)] = (tuple(str(c) for c in hidden), tuple(str(c) for c in share_only))
+        _CHILDREN[str(key)] = tuple(str(c) for c in children)
     return len(layouts)
 
 
@@ -696,21 +825,53 @@ def save_decisions(path: Path | str) -> None:
 
     The same layouts give the same bytes.
     """
-    doc = {"rule": _rule_digest(), "layouts": {k: list(_DECISIONS[k]) for k in sorted(_USED)}}
+    doc = {"rule": _rule_digest(), "layouts": {k: [list(_DECISIONS[k][0]), list(_DECISIONS[k][1]),
+                                                    list(_CHILDREN.get(k, ()))] for k in sorted(_USED)}}
     write_atomic(Path(path), json.dumps(doc, indent=0, sort_keys=True) + "\n")
 
 
-def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int | None = None) -> Mask:
+def _restrict(lay: Layout, place: str) -> Layout:
+    """One place's own cells (``place|...``) of a layout, on that place's leaves alone."""
+    prefix = f"{place}|"
+    cells = {k: v for k, v in lay.cells.items() if k.startswith(prefix) and v[0] == (place,)}
+    return Layout(lay.universe, (place,), lay.categories, lay.counts[[place]], cells,
+                  tuple(b for b in lay.bases if b in cells), frozenset(lay.published & set(cells)),
+                  frozenset(lay.withheld & set(cells)), {k: v for k, v in lay.same_as.items() if k in cells},
+                  tuple(c for c in lay.first if c in cells), frozenset(lay.combined & set(cells)))
+
+
+def _national_places(lay: Layout) -> list[str]:
+    """The places whose own cells are decided on their own leaves first (all, unless one place holds all)."""
+    owners = {k.split("|", 1)[0] for k, (places, _) in lay.cells.items()
+              if len(places) == 1 and k.startswith(f"{places[0]}|")}
+    if set(lay.cells) <= {k for k in lay.cells if k.split("|", 1)[0] in owners} and len(owners) == 1:
+        return []  # one place and nothing pooled: decided as it is
+    return [p for p in lay.places if p in owners]
+
+
+def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int | None = None,
+             linked: Sequence[Mask] = (), by_place: bool = True) -> Mask:
     """Apply the module's rule to a layout and return its mask (the one mask of those tables).
+
+    Each place's own cells (a country's column) are decided first on that place's leaves
+    alone, with the place's part of the linked masks: a country's pattern depends only on its
+    own rows. The pooled cells (and any other cell spanning places) are then decided with
+    every place's cells fixed as decided; some may be published as a rounded share alone.
 
     Args:
         lay: The layout (see :func:`layout`).
         threshold: Overrides ``params/study.yml`` (tests; a study setting otherwise).
         reliability_min_n: Overrides ``params/study.yml``.
+        linked: Masks of other families the layout's ``same_as`` ties to (a population's
+            sub-populations): their published cells and the ties are known to the attacker,
+            and their small leaves can be in a group too.
+        by_place: Decide each place's own cells first, on its own leaves (False: the whole
+            layout at once, for a table whose places are the groups of another question).
 
     Returns:
-        The mask: bases first, then every other cell from the largest down, each published
-        when the rule still holds with it (see the module docstring).
+        The mask: bases first, then the ``first`` cells, then every other cell from the
+        largest down, each published when the rule still holds with it (see the module
+        docstring).
 
     Raises:
         DisclosureError: the cells another table publishes already break the rule here.
@@ -718,54 +879,252 @@ def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int |
     cfg = settings()
     t = cfg.threshold if threshold is None else DisclosureSettings(threshold=threshold).threshold
     rel = cfg.reliability_min_n if reliability_min_n is None else int(reliability_min_n)
-    key = _layout_digest(lay, t)
-    if key in _DECISIONS:
-        _USED.add(key)
-        return Mask(lay, t, frozenset(_DECISIONS[key]), rel)
-    leaves = [(p, c) for c in lay.categories for p in lay.places]
-    index = {leaf: i for i, leaf in enumerate(leaves)}
-    x = np.array([float(lay.counts.at[c, p]) for p, c in leaves])
+    key = _layout_digest(lay, t, linked) + ("" if by_place else ":whole")
+    if key not in _DECISIONS:
+        national = _national_places(lay) if by_place else []
+        if national:
+            hidden: set[str] = set()
+            children = []
+            for place in national:
+                own = [m.restricted(place) for m in linked if place in m.layout.places]
+                sub = _restrict(lay, place)
+                children.append(_layout_digest(sub, t, own))
+                hidden |= suppress(sub, t, rel, own).hidden
+            _CHILDREN[key] = tuple(children)
+            decided = {k for place in national for k in _restrict(lay, place).cells}
+            fixed = replace(lay, published=lay.published | (decided - hidden), withheld=lay.withheld | hidden)
+            withheld, share_only = _decide(fixed, t, linked, share_only=True)
+        else:
+            withheld, share_only = _decide(lay, t, linked, share_only=False)
+        _DECISIONS[key] = (tuple(sorted(withheld)), tuple(sorted(share_only)))
+    _mark_used(key)
+    hidden_cells, share_cells = _DECISIONS[key]
+    return Mask(lay, t, frozenset(hidden_cells), rel, frozenset(share_cells))
 
-    def row(cell: str) -> np.ndarray:
+
+def _mark_used(key: str) -> None:
+    """A decision used, with its places' decisions (kept beside it, so a remembered one keeps them)."""
+    todo = [key]
+    while todo:
+        current = todo.pop()
+        if current not in _USED:
+            _USED.add(current)
+            todo += [c for c in _CHILDREN.get(current, ()) if c in _DECISIONS]
+
+
+@dataclass
+class _Problem:
+    """The attacker's view of one layout with the masks linked to it: leaves, cells, what is known."""
+
+    leaves: list[tuple[str, str, str]]
+    x: np.ndarray
+    rows: dict[str, np.ndarray]             # the layout's own cells
+    known: list[tuple[np.ndarray, float]]   # linked published cells and ties, with their values
+    small_bases: list[np.ndarray]           # linked published bases below t
+
+
+def _problem(lay: Layout, linked: Sequence[Mask], t: int) -> _Problem:
+    leaves: list[tuple[str, str, str]] = []
+    values: list[float] = []
+    for fam in [lay, *(m.layout for m in linked)]:
+        grid = fam.counts.to_numpy(dtype=float)
+        for i, c in enumerate(fam.categories):
+            for j, p in enumerate(fam.places):
+                leaves.append((fam.universe, p, c))
+                values.append(grid[i, j])
+    index = {leaf: i for i, leaf in enumerate(leaves)}
+
+    def vector(universe: str, places: Iterable[str], cats: Iterable[str]) -> np.ndarray:
         vec = np.zeros(len(leaves))
-        places, cats = lay.cells[cell]
         for c in cats:
             for p in places:
-                vec[index[(p, c)]] = 1.0
+                vec[index[(universe, p, c)]] = 1.0
         return vec
 
-    rows = {cell: row(cell) for cell in lay.cells}
-    values = {cell: int(rows[cell] @ x) for cell in lay.cells}
-    small_bases = [rows[b] for b in lay.bases if 1 <= values[b] < t and b not in lay.withheld]
-    attacker = _Attacker(x, t, small_bases)
+    x = np.array(values)
+    rows = {cell: vector(lay.universe, *lay.cells[cell]) for cell in lay.cells}
+    known: list[tuple[np.ndarray, float]] = []
+    small: list[np.ndarray] = []
+    universes = {m.universe: m for m in linked}
+    for m in linked:
+        for cell, (places, cats) in m.layout.cells.items():
+            if m.shown(cell):
+                vec = vector(m.universe, places, cats)
+                known.append((vec, float(vec @ x)))
+                if cell in m.layout.bases and 1 <= vec @ x < t:
+                    small.append(vec)
+    for cell, (universe, places, cats) in lay.same_as.items():
+        other = universes.get(universe)
+        if other is not None and set(places) <= set(other.layout.places):
+            known.append((rows[cell] - vector(universe, places, cats), 0.0))
+    return _merged(_Problem(leaves, x, rows, known, small))
+
+
+def _merged(prob: _Problem) -> _Problem:
+    """The same problem with the leaves that every equation treats alike merged into one.
+
+    Two leaves whose columns are equal in every row (every cell the layout may publish,
+    every linked cell and tie) are equal in every vector of any row space those rows span:
+    a group the attacker can fix holds both or neither. Merging them (their counts added) is
+    exact, and it makes the linked population table, whose atoms most cells do not tell
+    apart, as small as the distinctions the published cells draw.
+    """
+    names = list(prob.rows)
+    matrix = np.vstack([*(prob.rows[c] for c in names), *(vec for vec, _ in prob.known),
+                        *prob.small_bases]) if (names or prob.known) else np.zeros((0, len(prob.x)))
+    _, first, inverse = np.unique(matrix.T, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if len(first) == len(prob.x):
+        return prob
+    order = np.argsort(first)              # keep the leaves' first-seen order
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    group = rank[inverse]
+    keep = first[order]
+    x = np.bincount(group, weights=prob.x, minlength=len(keep))
+    leaves = [prob.leaves[k] for k in keep]
+    k = len(names)
+    squeezed = matrix[:, keep]
+    rows = {c: squeezed[i] for i, c in enumerate(names)}
+    known = [(squeezed[k + i], value) for i, (_, value) in enumerate(prob.known)]
+    small = [squeezed[k + len(prob.known) + i] for i in range(len(prob.small_bases))]
+    return _Problem(leaves, x, rows, known, small)
+
+
+def _decide(lay: Layout, t: int, linked: Sequence[Mask], share_only: bool) -> tuple[set[str], set[str]]:
+    """The greedy search of the module docstring: the cells withheld, and the share-only ones."""
+    prob = _problem(lay, linked, t)
+    rows, x = prob.rows, prob.x
+    values = {cell: int(round(float(rows[cell] @ x))) for cell in lay.cells}
+    attacker = _Attacker(x, t, list(prob.small_bases))
+    for vec, _ in prob.known:
+        attacker.basis = attacker.with_row(vec)
     published: set[str] = set()
     for cell in sorted(lay.published):
         attacker.basis = attacker.with_row(rows[cell])
         published.add(cell)
-    if lay.published:
+        if cell in lay.bases and 1 <= values[cell] < t:
+            attacker.small_bases.append(rows[cell])
+    if lay.published or prob.known:
         group = attacker.violation(attacker.basis)
         if group is not None:
             raise DisclosureError(f"{lay.universe}: the cells other tables publish reveal a group of "
-                                  f"{int(group @ x)} ({_describe(group, leaves)})")
-    bases = [b for b in lay.bases if b not in published]
-    others = sorted((c for c in lay.cells if c not in published and c not in lay.bases),
+                                  f"{int(group @ x)} ({_describe(group, prob.leaves)})")
+    # A cell counting the very respondents of a withheld cell is withheld with it (printing it
+    # would publish what the other withholds, whether or not that is a small group).
+    withheld_sets = {_leafset(rows[c]) for c in lay.withheld}
+    first = [c for c in lay.first if c not in lay.bases]
+    others = sorted((c for c in lay.cells if c not in lay.bases and c not in lay.first),
                     key=lambda c: (-values[c], c))
-    for cell in [*bases, *others]:
-        if cell in lay.withheld:
+    # Linked to the population table with many places, the pooled cells are published only
+    # where the published cells already fix them: the search over every place's atoms would
+    # outgrow a build, and publishing what is known already is always safe.
+    searched = not (share_only and linked and len(lay.places) > _LINKED_SHARES_MAX_PLACES)
+    for cell in [*lay.bases, *first, *others]:
+        if cell in published or cell in lay.withheld:
             continue
-        if cell not in lay.bases and 1 <= values[cell] < t:
-            continue  # a small count is never printed (primary suppression)
+        leafset = _leafset(rows[cell])
+        small = cell not in lay.bases and 1 <= values[cell] < t  # a small count is never printed
+        if leafset in withheld_sets or small:
+            withheld_sets.add(leafset)
+            continue
+        small_base = cell in lay.bases and 1 <= values[cell] < t
+        if small_base:  # a printed base is no disclosure (rule 2): a group that is the base is explained
+            attacker.small_bases.append(rows[cell])
         trial = attacker.with_row(rows[cell])
-        if attacker.violation(trial) is None:
+        # A cell the published ones already fix adds nothing an attacker does not know.
+        if trial is attacker.basis or (searched and attacker.violation(trial) is None):
             attacker.basis = trial
             published.add(cell)
-    _DECISIONS[key] = tuple(sorted(set(lay.cells) - published))
-    _USED.add(key)
-    return Mask(lay, t, frozenset(set(lay.cells) - published), rel)
+        else:
+            withheld_sets.add(leafset)
+            if small_base:
+                attacker.small_bases.pop()
+    withheld = set(lay.cells) - published
+    # Linked to the population table, a pooled share's interval is judged against the atoms
+    # of every place: with many places that search outgrows a build, so such a table then
+    # shows no share alone (it withholds, which is always safe).
+    allowed = share_only and (not linked or len(lay.places) <= _LINKED_SHARES_MAX_PLACES)
+    chosen = _share_only(lay, prob, attacker, published, values, t) if allowed else set()
+    return withheld, chosen
 
 
-def _describe(group: np.ndarray, leaves: list[tuple[str, str]]) -> str:
-    return ", ".join(f"{p}/{c}" for (p, c), g in zip(leaves, group, strict=True) if g > 0.5)
+def _leafset(row: np.ndarray) -> bytes:
+    return np.flatnonzero(row > 0.5).tobytes()
+
+
+def rounding_interval(share: float, n: int, digits: int = SHARE_DIGITS) -> tuple[int, int]:
+    """The counts out of ``n`` whose share rounds (half up) to ``share`` at ``digits`` decimals."""
+    fits = [k for k in range(n + 1) if round_half_up(100.0 * k / n, digits) == share]
+    return (min(fits), max(fits)) if fits else (0, -1)
+
+
+def _share_only(lay: Layout, prob: _Problem, attacker: _Attacker, published: set[str], values: dict[str, int],
+                t: int) -> set[str]:
+    """Pooled cells withheld as counts whose rounded share alone can be published.
+
+    A share of a published base, rounded as printed, tells the count only to an interval.
+    The cell is taken when no group holding 1..t-1 that the exact count would fix is, with
+    every interval so far, known to lie within 1..t-1 (the integer program's least and
+    greatest value of the group, counts being whole and >= 0).
+    """
+    chosen: set[str] = set()
+    intervals: list[tuple[np.ndarray, int, int]] = []
+    candidates = sorted((c for c in lay.cells if c.startswith(f"{POOLED_PLACE}|") and c not in published
+                         and c not in lay.withheld and c not in lay.bases and values[c] >= t),
+                        key=lambda c: (-values[c], c))
+    equalities = [*prob.known, *((prob.rows[c], float(values[c])) for c in sorted(published))]
+    for cell in candidates:
+        base = f"{cell.split('|', 1)[0]}|*"
+        if base not in published or values[base] == 0:
+            continue
+        share = round_half_up(100.0 * values[cell] / values[base], SHARE_DIGITS)
+        lo, hi = rounding_interval(share, values[base])
+        if lo >= hi:
+            continue  # the share gives the count itself, which the rule withholds
+        trial = [*intervals, (prob.rows[cell], lo, hi)]
+        basis = attacker.basis
+        for vec, _, _ in trial:
+            basis = attacker.with_row(vec) if basis is attacker.basis else _with_row(basis, vec)
+        groups = itertools.islice(attacker.violations(basis), 64)
+        if not any(_pinned(g, prob.x, equalities, trial, t) for g in groups):
+            chosen.add(cell)
+            intervals = trial
+    return chosen
+
+
+def _with_row(basis: np.ndarray, row: np.ndarray) -> np.ndarray:
+    coeffs = row @ basis
+    return basis if np.abs(coeffs).max(initial=0.0) < _TOL else _without(basis, coeffs)
+
+
+def _pinned(group: np.ndarray, x: np.ndarray, equalities: list[tuple[np.ndarray, float]],
+            intervals: list[tuple[np.ndarray, int, int]], t: int) -> bool:
+    """Whether every whole, non-negative solution puts ``group`` within 1..t-1."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    constraints = []
+    if equalities:
+        a = np.array([vec for vec, _ in equalities])
+        b = np.array([value for _, value in equalities])
+        constraints.append(LinearConstraint(a, b, b))
+    if intervals:
+        constraints.append(LinearConstraint(np.array([vec for vec, _, _ in intervals]),
+                                            np.array([lo for _, lo, _ in intervals], dtype=float),
+                                            np.array([hi for _, _, hi in intervals], dtype=float)))
+    bounds = Bounds(0, float(x.sum()))
+    ends = []
+    for sign in (1.0, -1.0):
+        res = milp(sign * group, constraints=constraints, integrality=np.ones(len(x)), bounds=bounds)
+        if res.x is None:
+            return False
+        ends.append(float(group @ np.round(res.x)))
+    low, high = ends
+    return low >= 1 and high <= t - 1
+
+
+def _describe(group: np.ndarray, leaves: list[tuple[str, str, str]]) -> str:
+    return ", ".join(f"{u}:{p}/{c}" for (u, p, c), g in zip(leaves, group, strict=True) if g > 0.5)
 
 
 # --------------------------------------------------------------------------- published tables
@@ -870,6 +1229,8 @@ NOTES = {
     WITHHELD_MARK: "{mark}: withheld under the small-cell rule: the number is below {threshold}, or it would let "
                    "a number below {threshold} be worked out from the totals.",
     RELIABILITY_MARK: "{mark}: based on fewer than {reliability_min_n} respondents; read as an indication only.",
+    COMBINED_MARK: "{mark}: counted in the combined answer below it: where one of the answers it combines holds "
+                   "fewer than {threshold} respondents, they are shown together, before anything is withheld.",
 }
 
 
@@ -881,6 +1242,8 @@ def notes_for(tables: Iterable[PublishedTable | pd.DataFrame], threshold: int, r
         texts.update(str(v) for v in frame.to_numpy().ravel())
     notes = []
     fields = {"threshold": threshold, "reliability_min_n": reliability_min_n}
+    if any(v == COMBINED_MARK for v in texts):
+        notes.append(NOTES[COMBINED_MARK].format(mark=COMBINED_MARK, **fields))
     if any(v == WITHHELD_MARK for v in texts):
         notes.append(NOTES[WITHHELD_MARK].format(mark=WITHHELD_MARK, **fields))
     if any(RELIABILITY_MARK in v for v in texts):

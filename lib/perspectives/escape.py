@@ -1,4 +1,4 @@
-"""Text from data and configuration made safe at every boundary where a report shows it.
+r"""Text from data and configuration made safe at every boundary where a report shows it.
 
 Purpose
     Answers, conversation excerpts, labels, country and partner names, section titles and
@@ -20,6 +20,10 @@ Purpose
       OWASP's CSV-injection guidance says; :func:`frame_csv` writes a published table with it.
     - Every page a build writes carries :data:`CONTENT_SECURITY_POLICY` (no script, no
       remote load); the live preview widens it for its one reload script by a nonce (``perspectives.preview``).
+    - A terminal: :func:`terminal_text` shows a control character (an escape sequence that
+      would retitle, clear or recolour the terminal), an invisible character or a bidi
+      override as its code (``\u001b``), never sends it; the command line writes
+      everything through it.
 
 Inputs
     Plain text, pandas frames of published strings, HTML fragments, pages' bytes.
@@ -37,6 +41,7 @@ from typing import Any
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
+    "TERMINAL_HIDDEN",
     "FORMULA_TRIGGERS",
     "OUTPUT_BLOCK_RULES_OFF",
     "OUTPUT_INLINE_RULES_OFF",
@@ -49,6 +54,7 @@ __all__ = [
     "safe_image",
     "safe_link",
     "sanitize_html",
+    "terminal_text",
 ]
 
 # --------------------------------------------------------------------------- Markdown
@@ -67,6 +73,10 @@ _EVERYWHERE_RE = re.compile("|".join(re.escape(c) for c in _EVERYWHERE))
 # link in a report: the renderers read no autolink in Markdown a run composed.)
 _LINE_START_RE = re.compile(r"^(?:[-+=:]|\d+[.)])")
 _LINE_BREAKS = re.compile(r"\s*[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
+# Bidi embeddings, overrides and isolates make a text display in another order than it is
+# stored ("\u202egpj.exe" shows as "exe.jpg"), so that a reader sees what the identifying-
+# details screen did not: a text from data is shown in the order it is written.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def markdown_text(text: Any) -> str:
@@ -75,8 +85,9 @@ def markdown_text(text: Any) -> str:
     Every character Markdown or HTML would read as markup is written as a character
     reference (``<`` as ``&lt;``, ``*`` as ``&#42;``), so tags, links, images, emphasis,
     headings, lists, code and math from data all render as the characters they are. Line
-    breaks become spaces (the text is inserted into a sentence or a quote of the report) and
-    the ends are trimmed.
+    breaks become spaces (the text is inserted into a sentence or a quote of the report), bidi
+    embeddings, overrides and isolates are dropped (the text shows in the order it is written,
+    the order the identifying-details screen read it) and the ends are trimmed.
 
     Args:
         text: the text (anything else is converted with ``str``).
@@ -84,7 +95,7 @@ def markdown_text(text: Any) -> str:
     Returns:
         The Markdown.
     """
-    flat = _LINE_BREAKS.sub(" ", str(text)).strip()
+    flat = _LINE_BREAKS.sub(" ", _BIDI_CONTROLS.sub("", str(text))).strip()
     escaped = _EVERYWHERE_RE.sub(lambda m: _EVERYWHERE[m.group(0)], flat)
     start = _LINE_START_RE.match(escaped)
     if start:
@@ -268,3 +279,37 @@ def frame_csv(frame: Any, index: bool = True, index_label: str = "") -> str:
         labels = list(label) if levels > 1 else [label] if index else []
         rows.append(labels + list(row))
     return "".join(",".join(_field(v) for v in row) + "\n" for row in rows)
+
+
+# --------------------------------------------------------------------------- terminal
+
+# What a terminal acts on or hides rather than shows: C0 controls but tab and line feed (ESC
+# starts a sequence that retitles, clears or recolours it; CR overwrites a line), DEL, C1
+# controls (U+009B is an 8-bit escape sequence), and the characters that hide or reorder text
+# (zero-width, bidi marks, embeddings, overrides and isolates, line separators, tags).
+TERMINAL_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
+                             "\u2060-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]")
+
+
+def _code(match: re.Match[str]) -> str:
+    point = ord(match.group(0))
+    if point > 0xFFFF:  # as JSON writes it, so that a JSON document stays valid
+        point -= 0x10000
+        return f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}"
+    return f"\\u{point:04x}"
+
+
+def terminal_text(text: str) -> str:
+    r"""Text to print on a terminal: every character of :data:`TERMINAL_HIDDEN` as its code.
+
+    ``"\x1b[2J"`` prints as ``\u001b[2J``: the partner sees what their file holds, and the
+    terminal is not cleared. A JSON document stays valid JSON with the same meaning (the code
+    is JSON's own escape), and tabs and line breaks are kept.
+
+    Args:
+        text: what is about to be printed.
+
+    Returns:
+        The text to print.
+    """
+    return TERMINAL_HIDDEN.sub(_code, text)

@@ -42,12 +42,21 @@ Comparison
     p >= .05, else miss. ``quantifier``: exact when every value lies in the phrase's range,
     close when within one unit of it, else miss.
 
-Withheld values
-    A recorded value that the small-cell rule withholds is marked in ``values.json`` (see
-    ``recorded_value``). A claim that reads one gets the status ``withheld``: the value is
-    computed in memory (``unsuppressed_value``), the claim is judged on it, and only the verdict
-    is kept, as "withheld and matching" or "withheld and not matching". The value itself is
-    written nowhere; a comparison shows the items that are published and names the others.
+Withheld values (the page falls under the small-cell rule like any published output)
+    A claim that reads a value the small-cell rule withholds (``values.json`` marks it; see
+    ``recorded_value``), or a number computed here that the rule would withhold, gets the
+    status ``withheld`` and reads "withheld", nothing else: no value and no verdict. A verdict
+    ("matching", "exact", an order that holds) beside a withheld number would pin it within
+    a unit of the printed claim, and so recover it. The withheld numbers are not computed at
+    all. Numbers computed here rather than read from a build go through the same masks as the
+    reports (a crosstab's share through :func:`perspectives.analysis.breakdown_mask`, a test
+    only where its table withholds no cell); a count of conversation participants that no
+    report publishes is shown only where the one-line rule allows it (0, all, or at least
+    ``threshold`` with at least ``threshold`` left). ``fidelity/claims.disclosure.json``
+    says, for every claim given a verdict, which recorded values and which cells it shows, so
+    that the build's audit (:func:`perspectives.audit.audit_outputs`) reads this page with the
+    rest of what was published; ``perspectives fidelity`` runs that audit and fails on a
+    finding.
 
 Inputs
     ``data/claims.csv``, ``data/quantifiers.yml``; values from ``<out>/*/sections/*/values.json``
@@ -74,7 +83,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +110,6 @@ __all__ = [
     "recorded_value",
     "summarise",
     "summarise_kinds",
-    "unsuppressed_value",
     "withheld_counts",
     "write_report",
 ]
@@ -109,7 +117,7 @@ __all__ = [
 COLUMNS: tuple[str, ...] = ("claim_id", "section", "kind", "published", "reproduced", "status", "note")
 STATUSES: tuple[str, ...] = ("exact", "close", "miss", "withheld", "source-inconsistent", "not-computable")
 COMPUTABLE: tuple[str, ...] = ("exact", "close", "miss")
-MATCHING, NOT_MATCHING = "withheld and matching", "withheld and not matching"
+WITHHELD_NOTE = "withheld under the small-cell rule: no value and no verdict are given"
 ALPHA = 0.05
 STAT_TOLERANCE = 0.02  # a statistic within 2% (same df, same decision) is close
 _REF = re.compile(r"\{([A-Za-z0-9_.]+)@([A-Z]{3})\}")
@@ -152,56 +160,12 @@ def recorded_value(entry: Mapping[str, Any]) -> Any:
     return WITHHELD if entry.get("suppressed") else entry.get("value")
 
 
-def unsuppressed_value(name: str, code: str, survey: Any, memo: dict[tuple[str, str], Any] | None = None) -> Any:
-    """What a withheld recorded value holds, computed in memory for a comparison only.
-
-    The caller compares it with the published claim and keeps the verdict; the value is never
-    returned to anything that writes. It comes from the analysis itself: ``analysis.run``
-    keeps, beside its published result, the true value of every recorded value its mask
-    withholds (``Result.withheld``), and ``report.Section.sample_flow`` does the same for the
-    sample. So whatever the small-cell rule withholds, the comparison uses the very number the
-    report would have printed.
-
-    Args:
-        name: the recorded value's name, e.g. ``education.postgraduate.ALB.pct``.
-        code: the report it belongs to, ``ALL`` or an ISO3 code.
-        survey: the loaded survey (``readers.SurveyData``).
-        memo: results already computed, ``(analysis id, report) -> withheld values``.
-
-    Returns:
-        A percentage (0-100, float) for ``.pct``, a count for ``.n``, or the analysis's value.
-
-    Raises:
-        LookupError: no analysis records the name, or it is not withheld there.
-    """
-    analysis_id = name.split(".", 1)[0]
-    memo = {} if memo is None else memo
-    if (analysis_id, code) not in memo:
-        if analysis_id == "sample":
-            from .report import Section
-
-            with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
-                section = Section("methods", country=code, output_dir=tmp)
-                section.sample_flow()
-            memo[(analysis_id, code)] = dict(section.withheld)
-        else:
-            try:
-                analysis.spec(analysis_id)
-            except KeyError as error:
-                raise LookupError(f"{name}: no analysis to recompute it from") from error
-            study = load_study()
-            names = {c.iso3: c.name for c in study.countries} | {study.synthesis_code: study.synthesis_code}
-            memo[(analysis_id, code)] = dict(analysis.run(analysis_id, survey, code, names).withheld)
-    try:
-        return memo[(analysis_id, code)][(name, code)]
-    except KeyError as error:
-        raise LookupError(f"{name}@{code} is not a withheld value of its analysis") from error
-
-
 # --------------------------------------------------------------------------- where values come from
 
-def read_build_values(out: Path) -> dict[str, Any]:
+def read_build_values(out: Path, records: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Recorded values of a build: ``name@REPORT`` -> value or ``WITHHELD``.
+
+    ``records``, when given, receives each value's whole entry (what the audit reads).
 
     Only values about a report's own place are read.
 
@@ -214,12 +178,19 @@ def read_build_values(out: Path) -> dict[str, Any]:
     # in English when it was built in English, else in its first other language.
     for report in built_reports(out, study, what="sections"):
         own: dict[str, Any] = {}
+        kept: dict[str, Any] = {}
         for path in sorted((report.folder / "sections").glob("*/values.json")):
+            if path.parent.name.startswith("."):
+                continue  # a run being written (or left by a killed build): not a published value
             for entry in json.loads(path.read_text(encoding="utf-8")):
                 if entry.get("country", report.code) == report.code:
                     own[f"{entry['name']}@{report.code}"] = recorded_value(entry)
+                    kept[f"{entry['name']}@{report.code}"] = entry
         for key, value in own.items():
-            found.setdefault(key, value)
+            if key not in found:
+                found[key] = value
+                if records is not None:
+                    records[key] = kept[key]
     return found
 
 
@@ -236,7 +207,8 @@ def _needed_reports(bindings: Iterable[str]) -> dict[str, set[str]]:
 
 
 def collect_values(bindings: Iterable[str], data_path: str | Path | None = None,
-                   failures: dict[str, str] | None = None) -> dict[str, Any]:
+                   failures: dict[str, str] | None = None,
+                   records: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Compute in-process the recorded values the bindings need, as a build would record them.
 
     Analyses go through ``analysis.run`` and the sample flow through ``report.Section.sample_flow``
@@ -268,6 +240,8 @@ def collect_values(bindings: Iterable[str], data_path: str | Path | None = None,
             for entry in section.values:
                 if entry.get("country", code) == code:
                     values[f"{entry['name']}@{code}"] = recorded_value(entry)
+                    if records is not None:
+                        records[f"{entry['name']}@{code}"] = entry
     return values
 
 
@@ -282,15 +256,15 @@ class Context:
     conversations_path: str | Path | None = None
     failures: dict[str, str] = field(default_factory=dict)
     _cache: dict[str, Any] = field(default_factory=dict)
-    reveal: bool = False  # withheld values are recomputed in memory (never written) instead of raising
-    revealed: set[str] = field(default_factory=set)  # withheld keys read since the set was last cleared
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)  # name@REPORT -> its values.json entry
+    shown: dict[str, Any] = field(default_factory=dict)  # what the claim being judged shows (for the audit)
 
     def value(self, name: str, code: str) -> Any:
         """The recorded value ``name`` of report ``code``.
 
         Raises:
             LookupError: no such value (or its analysis failed).
-            Withheld: the value is withheld and this context does not read withheld values.
+            Withheld: the value is withheld (it is never computed, nor judged).
         """
         key = f"{name}@{code}"
         if key not in self.values:
@@ -299,15 +273,18 @@ class Context:
                               else f"no recorded value {key}")
         value = self.values[key]
         if value is WITHHELD:
-            if not self.reveal:
-                raise Withheld(key)
-            self.revealed.add(key)
-            return unsuppressed_value(name, code, self.survey, self._cache.setdefault("unsuppressed", {}))
+            raise Withheld(key)
+        if key in self.records:
+            self.shown.setdefault("values", {})[key] = self.records[key]
         return value
 
-    def revealing(self) -> Context:
-        """The same context, reading withheld values in memory (for a withheld claim's verdict)."""
-        return replace(self, reveal=True, revealed=set())
+    def show_mask(self, mask: Any) -> None:
+        """Note a mask whose numbers the claim being judged shows: its cells go to the audit."""
+        self.shown.setdefault("masks", {})[mask.universe] = mask
+
+    def show_count(self, what: str, place: str, count: int, out_of: int) -> None:
+        """Note a count of participants the claim being judged shows, with what it is out of."""
+        self.shown.setdefault("counts", []).append((what, place, count, out_of))
 
     @property
     def survey(self):
@@ -352,21 +329,49 @@ class Context:
 
 # --------------------------------------------------------------------------- named computations
 
-def _services_by_gender_table(ctx: Context, option: str) -> pd.DataFrame:
-    data = ctx.survey.eligible
-    genders = [g for g in ctx.survey.instrument.codes("gender") if (data["gender"] == g).any()]
-    offered = data[f"services/{option}"].astype(bool).map({True: "yes", False: "no"})
-    return stats.crosstab(offered, data["gender"], row_order=["yes", "no"], col_order=genders)
+def _crosstab_mask(ctx: Context, question: str, option: str | None, by: str) -> Any:
+    """The mask of a crosstab over every eligible respondent, as a notebook's ``crosstab`` publishes it."""
+    query = _question_spec(question).get("population")
+    mask = analysis.breakdown_mask(ctx.survey, question, option, by, query, ALL)
+    ctx.show_mask(mask)
+    return mask
+
+
+def _crosstab_share(ctx: Context, question: str, option: str, by: str, groups: Sequence[str]) -> float:
+    """The share ticking ``option`` among ``groups`` of ``by`` together, or ``Withheld``.
+
+    Several groups are summed from their published counts: every part must be published.
+    """
+    mask = _crosstab_mask(ctx, question, option, by)
+    ticked = base = 0
+    for group in groups:
+        of = analysis.share_base(mask, group)
+        count, total = mask.count(f"{group}|yes"), mask.count(of)
+        if count is None or total is None:
+            raise Withheld(f"{question}.{option} by {by}: {group}")
+        ticked, base = ticked + count, base + total
+    if not base:
+        raise LookupError(f"no respondents in {groups} of {by}")
+    return 100.0 * ticked / base
+
+
+def _crosstab_test(ctx: Context, question: str, option: str | None, by: str) -> dict[str, float]:
+    """The chi-square of a crosstab, or ``Withheld`` where its table withholds a cell."""
+    mask = _crosstab_mask(ctx, question, option, by)
+    if not analysis.test_publishable([mask]):
+        raise Withheld(f"test of {question}{'.' + option if option else ''} by {by}")
+    groups = [g for g in mask.layout.places if g != analysis.NO_ANSWER]
+    rows = ["yes", "no"] if option else [c for c in mask.layout.categories if c != analysis.OUTSIDE]
+    return _test_dict(stats.chi_square(mask.layout.counts.loc[rows, groups]))
 
 
 def _calc_services_by_gender(ctx: Context, arg: str) -> float:
     option, gender = arg.split(",")
-    return float(stats.column_percent(_services_by_gender_table(ctx, option.strip())).loc["yes", gender.strip()])
+    return _crosstab_share(ctx, "services", option.strip(), "gender", [gender.strip()])
 
 
 def _calc_services_by_gender_chi2(ctx: Context, arg: str) -> dict[str, float]:
-    test = stats.chi_square(_services_by_gender_table(ctx, arg.strip()))
-    return {"stat": test.statistic, "df1": test.df, "p": test.p}
+    return _crosstab_test(ctx, "services", arg.strip(), "gender")
 
 
 def _calc_mean_product(ctx: Context, arg: str) -> float:
@@ -435,55 +440,38 @@ def _question_spec(question: str) -> dict[str, Any]:
     raise LookupError(f"no analysis asks {question!r}")
 
 
-def _rows(ctx: Context, question: str, where: str = "") -> pd.DataFrame:
-    """The respondents an analysis of ``question`` counts, optionally cut by ``column=value`` or ``column!=value``."""
-    rows = analysis.population(ctx.survey.eligible, _question_spec(question).get("population"))
-    if where:
-        column, negate, value = re.fullmatch(r"(\w+)\s*(!?)=\s*(\w+)", where).groups()
-        keep = rows[column].astype(str) == value
-        rows = rows[~keep if negate else keep]
-    return rows
-
-
-def _ticked(ctx: Context, question: str, rows: pd.DataFrame) -> pd.DataFrame:
-    """One boolean column per option of a multi-select question, for the respondents who answered it."""
-    codes = ctx.survey.instrument.codes(question)
-    frame = rows[[f"{question}/{code}" for code in codes]].astype("boolean")
-    frame.columns = codes
-    return frame[frame.notna().all(axis=1)].astype(bool)
-
-
 def _test_dict(test: stats.ChiSquareResult | stats.AnovaResult) -> dict[str, float]:
     if isinstance(test, stats.AnovaResult):
         return {"stat": test.statistic, "df1": test.df_between, "df2": test.df_within, "p": test.p}
     return {"stat": test.statistic, "df1": test.df, "p": test.p}
 
 
-def _yes_no_by(ticked: pd.Series, groups: pd.Series) -> pd.DataFrame:
-    return stats.crosstab(ticked.map({True: "yes", False: "no"}), groups, row_order=["yes", "no"])
-
-
 def _calc_multi_share(ctx: Context, arg: str) -> float:
-    # Share (percent) of respondents ticking one option, as the analysis computes it, in a subgroup.
+    # Share (percent) of respondents ticking one option, in a subgroup (column=value or column!=value).
     question, option, *where = _args(arg)
-    ticked = _ticked(ctx, question, _rows(ctx, question, where[0] if where else ""))
-    return float(stats.multi_frequency(ticked, list(ticked.columns)).loc[option, "percent"])
+    if not where:
+        mask = analysis.option_mask(ctx.survey, question, option, _question_spec(question).get("population"))
+        ctx.show_mask(mask)
+        share = mask.share(f"{analysis.POOLED}|yes")
+        if share is None:
+            raise Withheld(f"{question}.{option}")
+        return share
+    column, negate, value = re.fullmatch(r"(\w+)\s*(!?)=\s*(\w+)", where[0]).groups()
+    codes = ctx.survey.instrument.codes(column)
+    groups = [c for c in codes if c != value] if negate else [value]
+    return _crosstab_share(ctx, question, option, column, groups)
 
 
 def _calc_multi_chi2(ctx: Context, arg: str) -> dict[str, float]:
     # One option of a multi-select question (ticked or not) by a grouping: the test a "significantly
     # higher in ..." sentence implies when it prints none.
     question, option, by = _args(arg)
-    rows = _rows(ctx, question)
-    ticked = _ticked(ctx, question, rows)
-    return _test_dict(stats.chi_square(_yes_no_by(ticked[option], rows.loc[ticked.index, by])))
+    return _crosstab_test(ctx, question, option, by)
 
 
 def _calc_single_chi2(ctx: Context, arg: str) -> dict[str, float]:
     question, by = _args(arg)
-    rows = _rows(ctx, question)
-    codes = ctx.survey.instrument.codes(question)
-    return _test_dict(stats.chi_square(stats.crosstab(rows[question], rows[by], row_order=codes)))
+    return _crosstab_test(ctx, question, None, by)
 
 
 def _calc_anova(ctx: Context, arg: str) -> dict[str, float]:
@@ -496,31 +484,45 @@ def _calc_anova(ctx: Context, arg: str) -> dict[str, float]:
 def _calc_child_gender_tests(ctx: Context, arg: str) -> dict[str, Any]:
     # Girls' against boys' cases, one 2x2 chi-square per option, as the forms comparison does
     # (analysis kind compare_multi): the base is every worker of the population. The smallest p
-    # decides whether any difference is significant.
+    # decides whether any difference is significant; it is withheld if any option's table is.
     girls, boys = _args(arg)
     found = []
     for option in ctx.survey.instrument.codes(girls):
-        cells = {}
+        cells, masks = {}, []
         for question in (girls, boys):
-            members = _rows(ctx, question)
-            yes = int(members[f"{question}/{option}"].astype("boolean").fillna(False).astype(bool).sum())
-            cells[question] = [yes, len(members) - yes]
+            mask = analysis.option_mask(ctx.survey, question, option, _question_population(question), True)
+            ctx.show_mask(mask)
+            masks.append(mask)
+            if not (mask.shown("*|yes") and mask.shown("*|*")):
+                raise Withheld(f"test of {girls} against {boys}: {option}")
+            cells[question] = [mask.count("*|yes"), mask.count("*|*") - mask.count("*|yes")]
         found.append((option, stats.chi_square(pd.DataFrame(cells, index=["yes", "no"]))))
     option, test = min(found, key=lambda pair: (pair[1].p, pair[0]))
     return {**_test_dict(test), "what": f"smallest p: {option}"}
 
 
+def _question_population(question: str) -> str | None:
+    """The population a compared question is asked of (the compare_multi analysis that holds it)."""
+    for analysis_id, spec in analysis.load_specs().items():
+        if analysis_id != "bands" and spec.get("kind") == "compare_multi":
+            for group, name in spec["questions"].items():
+                if name == question:
+                    return spec["populations"][group]
+    return _question_spec(question).get("population")
+
+
 def _calc_significant_share(ctx: Context, arg: str) -> float:
     # Of the options an analysis shows (its top k by the pooled count), crossed with each
-    # grouping, the share (percent) of chi-squares with p < .05.
+    # grouping, the share (percent) of chi-squares with p < .05; withheld if any test is.
     question, groupings = _args(arg)
-    rows = _rows(ctx, question)
-    ticked = _ticked(ctx, question, rows)
+    query = _question_spec(question).get("population")
+    codes = ctx.survey.instrument.codes(question)
+    pooled = {c: analysis.option_mask(ctx.survey, question, c, query) for c in codes}
+    counts = pd.Series({c: m.layout.value("*|yes") for c, m in pooled.items()})
     top = _question_spec(question).get("top")
-    options = list(ticked.sum().sort_values(ascending=False, kind="stable").index[:top])
-    tests = [stats.chi_square(_yes_no_by(ticked[option], rows.loc[ticked.index, by]))
-             for option in options for by in groupings.split("+")]
-    return 100.0 * sum(t.p < ALPHA for t in tests) / len(tests)
+    options = list(counts.sort_values(ascending=False, kind="stable").index[:top])
+    tests = [_crosstab_test(ctx, question, option, by) for option in options for by in groupings.split("+")]
+    return 100.0 * sum(t["p"] < ALPHA for t in tests) / len(tests)
 
 
 def _ad_hoc_count(ctx: Context, spec: str) -> int:
@@ -545,8 +547,31 @@ def _calc_participant_share(ctx: Context, arg: str) -> float:
     count, people = _participants_with(ctx, arg.lstrip("!"))
     if not people:
         raise LookupError(f"no participants for {arg!r}")
+    _shown_count(ctx, arg.lstrip("!"), count, people)
     share = 100.0 * count / people
     return 100.0 - share if negate else share
+
+
+def _shown_count(ctx: Context, spec: str, count: int, people: int) -> None:
+    """Let a count of participants be shown, or raise ``Withheld``.
+
+    A count no report publishes is shown where the one-line rule allows it: 0, all of them,
+    or at least ``threshold`` with at least ``threshold`` left. A theme's count that a report
+    publishes or withholds follows that report.
+    """
+    from .disclosure import settings
+
+    what, _, place = spec.partition("@")
+    kind, _, target = what.partition(":")
+    place = place or ALL
+    if kind == "theme":
+        key = f"themes.{target}.n@{place}"
+        if ctx.values.get(key) is WITHHELD:
+            raise Withheld(key)
+    t = settings().threshold
+    if count not in (0, people) and not t <= count <= people - t:
+        raise Withheld(f"count:{spec}")
+    ctx.show_count(what, place, count, people)
 
 
 def _calc_countries_with(ctx: Context, arg: str) -> float:
@@ -671,9 +696,18 @@ def resolve(binding: str, ctx: Context) -> Any:
         return _arith(ast.parse(_REF.sub(sub, body), mode="eval"), refs)
     if kind == "count":
         if not body.startswith("conversations/"):
-            return _ad_hoc_count(ctx, body)
+            count, people = _participants_with(ctx, body)
+            if body.partition("@")[0] != "participants":
+                _shown_count(ctx, body, count, people)
+            return count
         target = ctx.counts[body.split("/", 1)[1]]
-        return qualitative.count_target(target, ctx.conversations, ctx.participants, codebook=ctx.codebook)
+        count = qualitative.count_target(target, ctx.conversations, ctx.participants, codebook=ctx.codebook)
+        if target.kind != "participants":
+            spec = f"{target.kind}:{target.target}@{target.country}" if target.country != ALL \
+                else f"{target.kind}:{target.target}"
+            _shown_count(ctx, spec, count, _participants_with(ctx, f"participants@{target.country}")[1]
+                         if target.country != ALL else len(ctx.participants))
+        return count
     if kind == "range":
         parts = body.split(":")
         column, end = parts[0], parts[1]
@@ -886,12 +920,8 @@ def _rank_outcome(row: Mapping[str, Any], ctx: Context) -> Outcome:
     comparison = claims.comparison_items(str(row["binding"]))
     digits = _prec(row)
     values: dict[str, float] = {}
-    hidden: list[str] = []
     for name, bound in comparison.items:
-        ctx.revealed.clear()
-        values[name] = _number(resolve(bound, ctx))
-        if ctx.revealed:  # read a withheld value: compared, never shown
-            hidden.append(name)
+        values[name] = _number(resolve(bound, ctx))  # a withheld item makes the whole claim withheld
     tolerance = claims.load_wording().almost_equal_points
     pairs = claims.ranked_pairs(ranking, comparison.names)
     judged = [(a, op, b, _pair_status(values[a], op, values[b], digits, tolerance)) for a, op, b in pairs]
@@ -900,18 +930,14 @@ def _rank_outcome(row: Mapping[str, Any], ctx: Context) -> Outcome:
     why += [f"reversed: {a} {op} {b} does not hold" for a, op, b, v in judged if v == "miss"]
     test_text = ""
     if comparison.test:
-        ctx.revealed.clear()
         test = resolve(comparison.test, ctx)
-        # A withheld test is judged in memory like a withheld item, and never shown.
-        test_text = "; test withheld" if ctx.revealed else f"; {_test_text(test)}"
+        test_text = f"; {_test_text(test)}"
         if not _significant(float(test["p"])):
             status = "miss"
             why.append("the test that should make it significant gives p >= .05")
     unit = _unit(comparison.items[0][1])
-    shown = sorted((name for name in comparison.names if name not in hidden), key=lambda n: (-values[n], n))
+    shown = sorted(comparison.names, key=lambda n: (-values[n], n))
     listed = ", ".join(f"{name} {_g(values[name], digits)}{unit}" for name in shown)
-    if hidden:
-        listed += ("; " if listed else "") + "withheld: " + ", ".join(hidden)
     if ranking.direction:
         claim = f"{ranking.direction} in {', '.join(ranking.named)}"
     else:
@@ -954,40 +980,14 @@ def _judge(row: Mapping[str, Any], ctx: Context) -> Outcome:
     return compare(row, resolve(str(row["binding"]), ctx), ctx)
 
 
-def _published_small_cell(row: Mapping[str, Any]) -> bool:
-    """Whether the claim's printed number is itself a small count.
-
-    That is a count of 1 to threshold-1 respondents: a printed count, or a printed share of
-    a printed denominator.
-    """
-    from .disclosure import settings
-
-    threshold = settings().threshold
-    n, percent, denominator = _num(row, "n"), _num(row, "percent"), _num(row, "denominator")
-    if str(row["kind"]) == "count" and math.isfinite(n):
-        return 0 < n < threshold
-    if math.isfinite(percent) and math.isfinite(denominator) and denominator > 0:
-        return 0 < round(percent * denominator / 100.0) < threshold
-    return False
-
-
 def _withheld_outcome(row: Mapping[str, Any], ctx: Context, first: Withheld) -> Outcome:
-    """Judge a claim that reads a withheld value in memory and keep only the verdict.
+    """A claim that reads a withheld number: "withheld", and nothing else.
 
-    No verdict is given where the printed number is itself a small cell: "matching" beside a
-    printed 1 would state the withheld count of the regenerated data.
+    No value and no verdict: a verdict beside a withheld number ("matching", or an order that
+    holds) pins it within a unit of the printed claim.
     """
-    if _published_small_cell(row):
-        return Outcome("withheld", "withheld", "withheld; not compared: the printed number is itself a small "
-                       "cell, and a verdict would state the withheld count")
-    try:
-        inner = _judge(row, ctx.revealing())
-    except (LookupError, ValueError, TypeError) as error:
-        return Outcome("withheld", "withheld", f"withheld ({first.key}); not compared in memory: {error}")
-    verdict = MATCHING if inner.status in ("exact", "close") else NOT_MATCHING
-    # A comparison's text already leaves the withheld items out; any other text would print the value.
-    shown = inner.reproduced if str(row["kind"]) in {"order", "extreme"} else "withheld"
-    return Outcome("withheld", shown, verdict)
+    del row, ctx, first  # which number it was is itself not said
+    return Outcome("withheld", "withheld", WITHHELD_NOTE)
 
 
 # --------------------------------------------------------------------------- the evaluation
@@ -1019,12 +1019,14 @@ def evaluate(values: Mapping[str, Any] | None = None, *, out: str | Path | None 
     if unbound:
         raise ValueError(f"claims without a binding: {unbound[:10]}")
     failures: dict[str, str] = {}
+    records: dict[str, dict[str, Any]] = {}
     if values is None:
-        found = read_build_values(Path(out)) if out is not None else {}
+        found = read_build_values(Path(out), records) if out is not None else {}
         missing = [b for b in bindings if any(f"{n}@{c}" not in found for n, c in _value_refs(b))]
-        computed = collect_values(missing, data_path, failures) if missing else {}
+        computed = collect_values(missing, data_path, failures, records) if missing else {}
         values = {**computed, **found}
-    ctx = Context(dict(values), data_path, conversations_path, failures)
+    ctx = Context(dict(values), data_path, conversations_path, failures, records=records)
+    shown: dict[str, dict[str, Any]] = {}
     inconsistent = _inconsistencies(table)
     printed = claims.printed_intervals(table)
     rows = []
@@ -1033,6 +1035,7 @@ def evaluate(values: Mapping[str, Any] | None = None, *, out: str | Path | None 
         published = published_text(row, printed)
         registry_note = str(row["note"])
         head = (row["claim_id"], row["section"], row["kind"], published)
+        ctx.shown = {}
         if binding.startswith("none:"):
             outcome = Outcome("not-computable", "", binding[5:])
         else:
@@ -1042,6 +1045,8 @@ def evaluate(values: Mapping[str, Any] | None = None, *, out: str | Path | None 
                 outcome = _withheld_outcome(row, ctx, withheld)
             except (LookupError, ValueError, TypeError) as error:
                 outcome = Outcome("miss", "", f"could not reproduce: {error}")
+        if outcome.status != "withheld" and ctx.shown:
+            shown[str(row["claim_id"])] = _described(ctx.shown)
         if row["claim_id"] in inconsistent:
             # Reported, never forced: what the data give is shown beside the reason.
             reproduced_as = outcome.detail if outcome.status == "withheld" else outcome.status
@@ -1053,7 +1058,26 @@ def evaluate(values: Mapping[str, Any] | None = None, *, out: str | Path | None 
             continue
         note = _join(outcome.detail, registry_note) if outcome.status != "exact" else registry_note
         rows.append((*head, outcome.reproduced, outcome.status, note))
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame.attrs["shown"] = shown
+    return frame
+
+
+def _described(shown: Mapping[str, Any]) -> dict[str, Any]:
+    """What one claim shows, as the audit reads it: recorded values, mask cells, participant counts."""
+    out: dict[str, Any] = {}
+    if shown.get("values"):
+        out["values"] = [shown["values"][key] for key in sorted(shown["values"])]
+    masks = []
+    for universe in sorted(shown.get("masks", {})):
+        mask = shown["masks"][universe]
+        cells = [{"cells": mask.spec(cell), "value": mask.count(cell)} for cell in sorted(mask.layout.cells)]
+        masks.append({"universe": universe, "threshold": mask.threshold, "cells": cells})
+    if masks:
+        out["masks"] = masks
+    if shown.get("counts"):
+        out["counts"] = [{"what": w, "place": p, "count": c, "out_of": n} for w, p, c, n in shown["counts"]]
+    return out
 
 
 def summarise(result: pd.DataFrame) -> pd.DataFrame:
@@ -1076,10 +1100,8 @@ def _counts_by(result: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def withheld_counts(result: pd.DataFrame) -> dict[str, int]:
-    """How many withheld claims match the published value in memory, and how many do not."""
-    notes = result.loc[result["status"] == "withheld", "note"]
-    return {"withheld": int(len(notes)), "matching": int(notes.str.startswith(MATCHING).sum()),
-            "not matching": int(notes.str.startswith(NOT_MATCHING).sum())}
+    """How many claims read a withheld number (they get no verdict)."""
+    return {"withheld": int((result["status"] == "withheld").sum())}
 
 
 def rates(result: pd.DataFrame) -> dict[str, float]:
@@ -1123,9 +1145,9 @@ def _html(result: pd.DataFrame, paraphrases: Mapping[str, str]) -> str:
              f"{100 * r['exact']:.1f}% are reproduced exactly and {100 * r['exact_or_close']:.1f}% exactly "
              "or closely (within one unit of the last printed digit; tests within 2% with the same "
              "decision).</p>",
-             f"<p>{w['withheld']} claims read a value our small-cell rule withholds: each is judged in memory "
-             f"and only the verdict is kept ({w['matching']} matching, {w['not matching']} not matching); the "
-             "withheld values appear nowhere on this page.</p>",
+             f"<p>{w['withheld']} claims read a number our small-cell rule withholds: they read \"withheld\", "
+             "with no value and no verdict (a verdict beside a withheld number would pin it within a unit "
+             "of the printed claim).</p>",
              "<p>Comparison claims (order, extreme, no_difference, quantifier) show what was compared: "
              "the published items, largest first, then the claim and its mark (✓ holds, ✗ does not).</p>",
              "<h2>Totals by section and status</h2>", *_counts_table(summarise(result), "Section"),
@@ -1142,11 +1164,20 @@ def _html(result: pd.DataFrame, paraphrases: Mapping[str, str]) -> str:
 
 
 def write_report(result: pd.DataFrame, out: str | Path, claims_path: str | Path | None = None) -> Path:
-    """Write ``<out>/fidelity/claims.csv`` and ``index.html``; returns the folder."""
+    """Write ``<out>/fidelity/claims.csv``, ``index.html`` and ``claims.disclosure.json``; returns the folder.
+
+    ``claims.disclosure.json`` lists, for each claim shown with a value or a verdict, the
+    recorded values, the mask cells and the participant counts it shows (as
+    :func:`evaluate` noted them), for the disclosure audit.
+    """
     folder = Path(out) / "fidelity"
     folder.mkdir(parents=True, exist_ok=True)
     # Claims' texts come from data/claims.csv: a cell a spreadsheet would run is neutralised.
     (folder / "claims.csv").write_bytes(frame_csv(result, index=False).encode("utf-8"))
+    described = result.attrs.get("shown", {})
+    (folder / "claims.disclosure.json").write_text(
+        json.dumps([{"claim_id": cid, **described[cid]} for cid in result["claim_id"] if cid in described],
+                   indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     table = claims.load_claims(claims_path)
     paraphrases = dict(zip(table["claim_id"], table["paraphrase"], strict=True))
     (folder / "index.html").write_text(_html(result, paraphrases), encoding="utf-8")
@@ -1171,10 +1202,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     r = rates(result)
     w = withheld_counts(result)
     print(f"perspectives fidelity: {folder / 'index.html'}: " + ", ".join(f"{s} {int(totals[s])}" for s in STATUSES)
-          + f" (withheld: {w['matching']} matching, {w['not matching']} not matching)"
           + f"; exact {100 * r['exact']:.1f}%, exact or close {100 * r['exact_or_close']:.1f}% of "
-          f"{r['computable']} computable", file=sys.stderr)
-    return 0
+          f"{r['computable']} computable; {w['withheld']} withheld, with no verdict", file=sys.stderr)
+    from .audit import audit_outputs
+
+    findings = audit_outputs(args.out)
+    for finding in findings:
+        print(f"perspectives fidelity: disclosure audit: {finding}", file=sys.stderr)
+    return 1 if findings else 0
 
 
 if __name__ == "__main__":

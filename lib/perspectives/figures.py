@@ -254,28 +254,71 @@ def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respond
     return fig
 
 
+WITHHELD_FILL = "#d9d9d9"  # the block of a bar's withheld (or combined) segments
+WITHHELD_HATCH = "///"
+
+
+def stacked_layout(row: Sequence[float]) -> list[tuple[int | None, float, float]]:
+    """Where each segment of one stacked bar is drawn: (segment, left, width); None is the withheld block.
+
+    Withheld segments (NaN) are drawn as one block, where the first of them stood, as wide as
+    they are together: the published shares of a single-choice answer sum to 100 with the
+    withheld ones, so the block says nothing the shares do not. Every segment before the
+    first withheld one, and every one after the last, stays where it was; one between two
+    withheld segments moves by the later ones' width, which can only be shown together. A
+    row whose published shares exceed 100 (options of a multi-select question) gets no block.
+    """
+    values = [float(v) for v in row]
+    hidden = [k for k, v in enumerate(values) if np.isnan(v)]
+    shown_total = sum(v for v in values if not np.isnan(v))
+    block = 100.0 - shown_total if hidden and shown_total <= 100.0 + 1e-9 else 0.0
+    out: list[tuple[int | None, float, float]] = []
+    left = 0.0
+    for k, value in enumerate(values):
+        if np.isnan(value):
+            if k == hidden[0] and block > 1e-9:
+                out.append((None, left, block))
+                left += block
+            continue
+        out.append((k, left, value))
+        left += value
+    return out
+
+
 def stacked_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
-    """100% stacked horizontal bars: one bar per group (row), one segment per category (column)."""
+    """100% stacked horizontal bars: one bar per group (row), one segment per category (column).
+
+    A withheld segment leaves the others where they were (see :func:`stacked_layout`): the
+    withheld segments of a bar are one hatched grey block in the place of the first of them.
+    """
     labels = _wrap(shares.index)
     fig, ax = plt.subplots(figsize=(7.5, _height(labels)))
     positions = np.arange(len(shares), dtype=float)
-    left = pd.Series(0.0, index=shares.index)
-    for i, column in enumerate(shares.columns):
-        values = shares[column].fillna(0.0)
-        ax.barh(positions, values, left=left, color=PALETTE[i % len(PALETTE)], label=str(column))
-        for y, (start, width) in enumerate(zip(left, values, strict=True)):
-            if width >= 6:
-                ax.text(start + width / 2, y, f"{width:.0f}%", ha="center", va="center", fontsize=7, color="white")
-        left = left + values
+    drawn: set[int | None] = set()
+    for y, (_, row) in enumerate(shares.iterrows()):
+        for segment, left, width in stacked_layout(row.to_numpy(dtype=float)):
+            if segment is None:
+                ax.barh(positions[y], width, left=left, color=WITHHELD_FILL, hatch=WITHHELD_HATCH, edgecolor="white",
+                        label="_withheld" if None in drawn else "Withheld or combined (small-cell rule)")
+            else:
+                ax.barh(positions[y], width, left=left, color=PALETTE[segment % len(PALETTE)],
+                        label=f"_{segment}" if segment in drawn else str(shares.columns[segment]))
+                if width >= 6:
+                    ax.text(left + width / 2, y, f"{width:.0f}%", ha="center", va="center", fontsize=7, color="white")
+            drawn.add(segment)
     ax.set_yticks(positions, labels)
     ax.set_xlim(0, 100)
     ax.invert_yaxis()
     ax.set_xlabel("Share of respondents (%)")
     ax.set_title(title, fontsize=11, loc="left")
+    # The legend in the columns' order (a category first drawn in a later bar keeps its place).
+    handles, names = ax.get_legend_handles_labels()
+    order = {str(c): k for k, c in enumerate(shares.columns)}
+    pairs = sorted(zip(handles, names, strict=True), key=lambda hn: order.get(hn[1], len(order)))
     # Below the axis label, a fixed distance whatever the figure's height.
     below_label = offset_copy(ax.transAxes, fig=fig, y=-34, units="points")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below_label,
-              ncol=min(4, shares.shape[1]), fontsize=8, frameon=False)
+    ax.legend([h for h, _ in pairs], [n for _, n in pairs], loc="upper center", bbox_to_anchor=(0.5, 0.0),
+              bbox_transform=below_label, ncol=min(4, len(pairs)), fontsize=8, frameon=False)
     attach(fig, "stacked", shares, title)
     return fig
 

@@ -18,13 +18,15 @@ Outputs
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["read_json", "write_atomic"]
+__all__ = ["FILE_ERRORS", "check_writable", "file_error", "read_json", "write_atomic"]
 
 
 def write_atomic(dest: Path, data: bytes | str) -> None:
@@ -57,6 +59,28 @@ def write_atomic(dest: Path, data: bytes | str) -> None:
         raise
 
 
+def check_writable(folder: Path) -> None:
+    """Make sure a file can be written in ``folder`` (made if missing), as :func:`write_atomic` writes one.
+
+    A read-only, full or forbidden folder is found before work that would be lost is started.
+
+    Raises:
+        OSError: the folder cannot be made or written in; its ``filename`` is ``folder``.
+    """
+    folder = Path(folder)
+    tmp = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".write-check.", dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(b"\n")  # a full disk still makes an empty file: a byte needs a block
+    except OSError as exc:
+        raise _about(exc, folder) from exc
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
 def _about(exc: OSError, dest: Path) -> OSError:
     """The same error (same class and errno) naming the file that was being written."""
     return OSError(exc.errno, exc.strerror or str(exc), str(dest))
@@ -72,3 +96,26 @@ def read_json(path: Path) -> Any | None:
             return json.load(fh)
     except (OSError, ValueError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         return None
+
+
+# What a failed file operation means to the person building, by errno.
+FILE_ERRORS: dict[int, str] = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the folder is on a read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "the operation is not permitted",
+}
+
+
+def file_error(exc: OSError) -> str:
+    """One sentence for a file operation that failed: the cause, the file, and what happens next."""
+    cause = FILE_ERRORS.get(exc.errno or -1) or exc.strerror or str(exc)
+    where = ""
+    if exc.filename:
+        path = Path(os.fsdecode(exc.filename))
+        with contextlib.suppress(ValueError):
+            path = path.relative_to(Path.cwd())
+        where = f" ({path})"
+    return (f"stopped: {cause}{where}; the reports finished before it are intact, and the next build "
+            "finishes the rest")

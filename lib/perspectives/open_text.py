@@ -19,11 +19,13 @@ Outputs
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from .rawtable import path_problem
 from .screen import screen_excerpts
 
 APPROVALS_FILE = "approved_open_text.csv"
@@ -45,9 +47,26 @@ def load_approvals(data_path: str | Path | None) -> pd.DataFrame:
     if data_path is None:
         return pd.DataFrame(columns=["respondent_id", "question"])
     path = Path(data_path).parent / APPROVALS_FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return pd.DataFrame(columns=["respondent_id", "question"])
-    approvals = pd.read_csv(path, dtype=str).fillna("")
+    problem = path_problem(path)  # a folder, a named pipe (never waited on), a device, a broken link
+    if problem is not None:
+        raise ValueError(f"{path.name}: {problem.problem}. Fix: {problem.fix}")
+    fix = "list approved answers as respondent_id,question, one per line, saved as 'CSV UTF-8'"
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:  # Excel's 'CSV UTF-8' starts with a BOM
+            rows = [row for row in csv.reader(handle) if row]
+    except UnicodeDecodeError:
+        raise ValueError(f"{path.name}: not UTF-8 text. Fix: {fix}") from None
+    except csv.Error as exc:
+        raise ValueError(f"{path.name}: not readable as CSV ({exc}). Fix: {fix}") from None
+    if not rows:
+        raise ValueError(f"{path.name}: the file is empty. Fix: {fix}, or remove the file")
+    ragged = [number for number, row in enumerate(rows[1:], start=2) if len(row) != len(rows[0])]
+    if ragged:  # pandas would have read the extra fields as an index, shifting every value
+        raise ValueError(f"{path.name}: line(s) {', '.join(map(str, ragged[:5]))}: its rows cannot be split into "
+                         f"its header's {len(rows[0])} columns. Fix: {fix}")
+    approvals = pd.DataFrame(rows[1:], columns=rows[0], dtype=str)
     missing = {"respondent_id", "question"} - set(approvals.columns)
     if missing:
         raise ValueError(f"{path.name}: missing column(s) {sorted(missing)}; "

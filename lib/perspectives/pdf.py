@@ -461,6 +461,11 @@ class Printer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def alive(self) -> bool:
+        """Whether the browser is running and answering: a printer that is not prints no more."""
+        return self._proc is not None and self._proc.poll() is None and not self._closed and self._stuck is None
+
     def start(self) -> None:
         """Start the browser; :class:`PdfUnavailable` when there is none."""
         browser = find_chromium()

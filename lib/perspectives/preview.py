@@ -73,6 +73,7 @@ from urllib.parse import unquote_to_bytes
 from perspectives.build import Warm, build, select_reports
 from perspectives.build.plan import DATA_GLOBS, FileHasher, LibraryIndex, notebook_info
 from perspectives.build.schedule import start_server
+from perspectives.files import file_error
 from perspectives.hashing import sha256_json
 from perspectives.study import load_grid, load_study, repo_root, report_folder
 
@@ -614,7 +615,8 @@ class Preview:
     def _ensure_server(self) -> None:
         """Start the run server, or restart it when what it imported or loaded changed."""
         fingerprint = self.fingerprint()
-        if self._warm.server is not None and fingerprint == self._fingerprint:
+        # A server that died (killed, out of memory) is started again, never reused.
+        if self._warm.server is not None and self._warm.server.alive and fingerprint == self._fingerprint:
             return
         self._stop_server()
         library = LibraryIndex(self.root / "lib", self.package, FileHasher())
@@ -654,17 +656,24 @@ class Preview:
     def rebuild(self) -> Any:
         """One build of the selected reports with the warm processes; its result."""
         self._ensure_server()
-        if self._warm.printer is None:
-            from perspectives import pdf
-
-            if pdf.pdf_wanted():
-                printer = pdf.Printer()
-                try:
-                    printer.start()
-                    self._warm.printer = printer
-                except (pdf.PdfUnavailable, OSError) as exc:
-                    print(f"preview: no PDFs ({exc})", file=sys.stderr)
+        self._ensure_printer()
         return build(root=self.root, package=self.package, warm=self._warm, **self.options)
+
+    def _ensure_printer(self) -> None:
+        """Start the browser, or start it again when it died or stopped answering."""
+        from perspectives import pdf
+
+        if self._warm.printer is not None and not self._warm.printer.alive:
+            self._warm.printer.close()  # every PDF after it would fail: a new browser instead
+            self._warm.printer = None
+        if self._warm.printer is None and pdf.pdf_wanted():
+            printer = pdf.Printer()
+            try:
+                printer.start()
+                self._warm.printer = printer
+            except (pdf.PdfUnavailable, OSError) as exc:
+                printer.close()
+                print(f"preview: no PDFs ({exc})", file=sys.stderr)
 
     def close(self) -> None:
         """Stop the run server and the browser; tell the pages the preview is over."""
@@ -706,9 +715,10 @@ def _rebuild(preview: Preview) -> None:
         failed = [f"{r.report} {r.section}" for r in result.failed]
         preview.events.send("built", {"ok": result.ok, "at": time.time(),
                                       **({"error": "runs failed: " + ", ".join(failed[:5])} if failed else {})})
-    except (ValueError, RuntimeError) as exc:  # bad input or parameters: say so, keep watching
-        print(f"preview: not rebuilt: {exc}", file=sys.stderr, flush=True)
-        preview.events.send("built", {"ok": False, "error": str(exc), "at": time.time()})
+    except (ValueError, RuntimeError, OSError) as exc:  # bad input, a full disk: say so, keep watching
+        message = file_error(exc) if isinstance(exc, OSError) else str(exc)
+        print(f"preview: not rebuilt: {message}", file=sys.stderr, flush=True)
+        preview.events.send("built", {"ok": False, "error": message, "at": time.time()})
 
 
 def serve(preview: Preview, port: int = 8000, open_browser: bool = False) -> None:

@@ -26,7 +26,6 @@ from typing import Any
 
 from .files import write_atomic
 from .hashing import git_blob_id, notebook_hash_bytes
-from .i18n import Translator
 from .study import load_study, repo_root
 
 PACKAGES = ("perspectives", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib", "papermill",
@@ -122,8 +121,39 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def provenance(code: str, stamps: list[dict[str, Any]]) -> dict[str, Any]:
-    """Everything that built one report, from its runs' stamps."""
+def disclosure_loss(folder: Path | None) -> dict[str, int] | None:
+    """The report's count of withheld counts, as its summary section recorded it, or None.
+
+    ``{"withheld": k, "published": n}``: the distinct counts the report sets out to give, and
+    how many of them the small-cell rule withholds (``perspectives.audit.loss``).
+    """
+    if folder is None:
+        return None
+    found: dict[str, int] = {}
+    for path in sorted(Path(folder).glob("sections/*/values.json")):
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and str(entry.get("name", "")).startswith("disclosure.counts."):
+                found[str(entry["name"]).rsplit(".", 1)[1]] = int(entry["value"])
+    return found if {"withheld", "published"} <= set(found) else None
+
+
+def loss_line(folders: list[Path]) -> str | None:
+    """One line for a build: the counts withheld across its reports, or None when none recorded it."""
+    losses = [x for x in (disclosure_loss(f) for f in folders) if x]
+    if not losses:
+        return None
+    withheld, published = sum(x["withheld"] for x in losses), sum(x["published"] for x in losses)
+    share = 100.0 * withheld / published if published else 0.0
+    return (f"small-cell rule: {withheld:,} of {published:,} counts withheld ({share:.1f}%) across "
+            f"{len(losses)} report(s)")
+
+
+def provenance(code: str, stamps: list[dict[str, Any]], folder: Path | None = None) -> dict[str, Any]:
+    """Everything that built one report, from its runs' stamps (and, given its folder, its loss)."""
     inputs: dict[tuple[str, str, str], None] = {}
     for stamp in stamps:
         for item in stamp.get("inputs", []):
@@ -131,34 +161,21 @@ def provenance(code: str, stamps: list[dict[str, Any]]) -> dict[str, Any]:
     # Read from the study file directly: importing the disclosure module would pull in
     # pandas and scipy, seconds that a no-change build must not pay.
     cfg = load_study().disclosure
+    # whole numbers already: params/study.yml is validated where it is read (perspectives.config)
+    disclosure: dict[str, Any] = {"threshold": cfg["threshold"], "reliability_min_n": cfg["reliability_min_n"]}
+    counted = disclosure_loss(folder)
+    if counted:
+        disclosure.update({"counts_published": counted["published"], "counts_withheld": counted["withheld"]})
     return {
         "report": code,
         "inputs": [{"role": r, "file": n, "sha256": s} for r, n, s in inputs],
         "parameters": {"country": code, "lang": str(stamps[0].get("lang", "en")) if stamps else "en",
                        "data": sorted({n for r, n, _ in inputs if r == "survey"}),
                        "conversations": sorted({n for r, n, _ in inputs if r == "conversations"})},
-        # whole numbers already: params/study.yml is validated where it is read (perspectives.config)
-        "disclosure": {"threshold": cfg["threshold"], "reliability_min_n": cfg["reliability_min_n"]},
+        "disclosure": disclosure,
         "code": code_state(),
         "packages": package_versions(),
     }
-
-
-def footer_lines(record: dict[str, Any], translate: Translator | None = None) -> list[str]:
-    """The footer's sentences, in ``translate``'s language (English without one)."""
-    tr = translate or Translator()
-    code = record["code"]
-    commit = code["commit"][:12] if code["commit"] else tr("unknown")
-    built = ("Built by perspectives {version} at commit {commit}, with uncommitted changes."
-             if code["uncommitted_changes"] else "Built by perspectives {version} at commit {commit}.")
-    packages = ", ".join(f"{k} {v}" for k, v in record["packages"].items() if k != "perspectives")
-    cfg = record["disclosure"]
-    return [
-        tr(built, version=code["version"], commit=commit),
-        tr("Disclosure control: counts below {threshold} withheld; estimates on fewer than {reliability_min_n} "
-           "respondents marked.", threshold=cfg["threshold"], reliability_min_n=cfg["reliability_min_n"]),
-        tr("Packages: {packages}.", packages=packages),
-    ]
 
 
 def write_manifest(out: Path, records: list[dict[str, Any]]) -> bool:

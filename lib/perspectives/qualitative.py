@@ -26,6 +26,7 @@ import functools
 import random
 import re
 import string
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +95,10 @@ PARTICIPANT_COLUMNS: tuple[str, ...] = (
 GENDERS: tuple[str, ...] = ("female", "male", "other")
 CONSENT_VALUES: tuple[str, ...] = ("yes", "no")
 CONVERSATION_MODES: tuple[str, ...] = ("in_person", "hybrid")
+# A participant id: ASCII letters and digits, separated by '-', '_' or '.' (ALB-01). Anything
+# else (a non-breaking hyphen, a full-width letter, a zero-width space) can make two ids that
+# look the same, and one person counted twice; such an id is refused, never folded.
+PARTICIPANT_ID = re.compile(r"[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*")
 AGE_AT_CONVERSATION = (18, 23)  # inclusion criterion of the conversations
 AGE_BANDS: dict[str, tuple[int, int]] = {"18-20": (18, 20), "21-23": (21, 23)}
 # Participants columns that may be blank (no support received); a project's case must give
@@ -124,7 +129,9 @@ class QualitativeDataError(ValueError):
                  column_label: str | None = None) -> None:
         # rows: line numbers of a CSV; places: how a REFI-QDA project's rows are named
         # ("case 'ALB-01'"), with column_label naming the column there ("case variable 'gender'").
-        self.file = str(file)
+        # A file is named by its name, as every refusal names it: a path says where the
+        # partner keeps data, and messages reach logs and issue trackers.
+        self.file = Path(file).name
         self.column = column
         self.rows = sorted(set(rows)) if rows is not None else []
         self.places = list(dict.fromkeys(places)) if places is not None else []
@@ -282,7 +289,20 @@ def _read_csv(path: Path, required: tuple[str, ...], exact: bool) -> pd.DataFram
     if problem is not None:
         raise QualitativeDataError(path, problem.problem, problem.fix)
     # compression=None: a name ending in .zip or .gz is not unpacked unbounded behind the reader's back
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", compression=None)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", compression=None)
+    except UnicodeDecodeError:
+        raise QualitativeDataError(path, "not UTF-8 text (a letter is written in another encoding, such as "
+                                   "Windows-1252)", "save the file as 'CSV UTF-8'") from None
+    except pd.errors.EmptyDataError:
+        raise QualitativeDataError(path, "the file is empty", f"write the header ({', '.join(required)}) and "
+                                   "one row per entry") from None
+    except pd.errors.ParserError as exc:  # a row of more fields than the header, a quote left open
+        found = re.search(r"line (\d+), saw (\d+)", str(exc))
+        what = (f"line {found.group(1)} has {found.group(2)} fields where the header has fewer" if found
+                else "its rows cannot be split into the header's columns (a quote left open?)")
+        raise QualitativeDataError(path, what, "quote every value that holds a comma, a quote or a line break, "
+                                   "and give every row the header's columns") from None
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise QualitativeDataError(path, f"missing column(s) {', '.join(missing)}",
@@ -310,9 +330,26 @@ def _check(path: Path, df: pd.DataFrame, column: str, bad: pd.Series, problem: s
         raise QualitativeDataError(path, problem, fix, column=column, rows=_lines(bad))
 
 
+def _id_problem(ids: Iterable[str]) -> str | None:
+    """Why participant ids are not plain (:data:`PARTICIPANT_ID`): the ids and their odd characters, named."""
+    odd = sorted(set(ids))
+    if not odd:
+        return None
+    chars = sorted({c for pid in odd for c in pid if not (c.isascii() and (c.isalnum() or c in "._-"))})
+    names = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'a control or unnamed character')}" for c in chars)
+    shown = ", ".join(ascii(pid) for pid in odd[:10]) + (f" and {len(odd) - 10} more" if len(odd) > 10 else "")
+    return (f"participant id(s) {shown} hold a character other than the letters A-Z, digits, '-', '_' and '.' "
+            f"({names or 'a leading or trailing separator'}): a look-alike of another id would count the same "
+            "person twice")
+
+
 def _check_common(path: Path, df: pd.DataFrame, countries: dict[str, Country]) -> None:
     for col in ("participant_id", "country", "gender"):
         _check(path, df, col, df[col].str.strip() == "", "empty value", f"fill in {col}")
+    odd = ~df["participant_id"].map(lambda pid: bool(PARTICIPANT_ID.fullmatch(pid)))
+    _check(path, df, "participant_id", odd, str(_id_problem(df.loc[odd, "participant_id"])),
+           "write each id with the letters A-Z, digits and the separators - _ . only (ALB-01), typed on one "
+           "keyboard: a non-breaking hyphen, a full-width letter or an invisible space only looks the same")
     _check(path, df, "country", ~df["country"].isin(list(countries)),
            f"unknown country code(s) {sorted(set(df['country']) - set(countries))}",
            f"use an ISO3 code from params/study.yml ({', '.join(countries)})")
@@ -500,7 +537,7 @@ def _load_conversations(path: Path, codebook: Codebook | None, participants: pd.
         _check(path, df, col, df[col].str.strip() == "", "empty value", f"fill in {col}")
     unknown = df["themes"].map(lambda v: [c for c in split_codes(v) if c not in codebook])
     _check(path, df, "themes", unknown.map(bool), f"unknown theme code(s) {sorted({c for u in unknown for c in u})}",
-           f"use codes defined in {codebook.path}, separated by ';'")
+           f"use codes defined in {Path(codebook.path).name}, separated by ';'")
     _check(path, df, "consent_to_quote", ~df["consent_to_quote"].isin(CONSENT_VALUES),
            "consent flag is not yes/no", "write exactly 'yes' or 'no' (lower case)")
     _check(path, df, "age_band", ~df["age_band"].isin(list(AGE_BANDS)), "age band not recognised",

@@ -52,6 +52,7 @@ import itertools
 import math
 import os
 import stat
+import struct
 import zipfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -94,6 +95,19 @@ RATIO_GRACE_BYTES = 1 << 20
 # otherwise make the reader pad billions of empty cells.
 CELLS_PER_XML_BYTE = 4
 CELLS_FLOOR = 2_000_000
+# A row holds at most as many columns as a spreadsheet (Excel's XFD): the study's form, split
+# into one column per option, holds a few hundred. Three million empty columns fit in a 30 MB
+# CSV and took two gigabytes and fifty seconds to refuse.
+MAX_COLUMNS = 16_384
+# A line of a CSV file is read whole before the parser sees it: a file of one 500 MB line held
+# a gigabyte. Real lines hold a few kilobytes (a long answer may span several lines, quoted).
+MAX_LINE_CHARS = 4 << 20
+# A zip archive's directory (its list of parts) is read whole, and each part costs the reader
+# about a kilobyte: an archive of a million empty parts took a gigabyte before any check. An
+# export, a workbook or a project lists a few parts (media attachments: thousands at most).
+MAX_ZIP_DIRECTORY = 8 << 20
+# The CSV files of an ODK Central archive: the form's, and one per repeat group.
+MAX_ZIP_CSV = 100
 
 
 # --------------------------------------------------------------------------- limits
@@ -510,6 +524,10 @@ def _table(name: str, records: Iterable[Sequence[object]], header_index: int, fm
         if offset < header_index:
             continue
         if header is None:
+            if len(record) > MAX_COLUMNS:
+                raise DataError(name, Problem(
+                    f"the header has {len(record):,} columns, more than a spreadsheet holds ({MAX_COLUMNS:,}): "
+                    "it is not a survey export", fix=_REEXPORT))
             header = ["" if cell is None else str(cell) for cell in record]
             continue
         number = offset + first_number
@@ -745,7 +763,19 @@ def _read_delimited(open_bytes: Opener, name: str, score: Score, fmt: FileFormat
     _, _, _, delimiter, index = max(candidates, key=lambda c: c[:3])
     fmt.separator = f"{SEPARATORS[delimiter]} ('{delimiter}')" if delimiter != "\t" else "tab"
     with _text_stream(open_bytes, codec) as stream:
-        return _table(name, csv.reader(stream, _dialect(delimiter)), index, fmt, "rows")
+        return _table(name, csv.reader(_bounded_lines(stream, name), _dialect(delimiter)), index, fmt, "rows")
+
+
+def _bounded_lines(stream: io.TextIOWrapper, name: str) -> Iterator[str]:
+    """The stream's lines, each read with a bound (:data:`MAX_LINE_CHARS`), never one unbounded string."""
+    number = 0
+    while line := stream.readline(MAX_LINE_CHARS):
+        number += 1
+        if len(line) == MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            raise DataError(name, Problem(
+                f"line {number} is longer than {MAX_LINE_CHARS >> 20} million characters without a line break: "
+                "it is not a survey export (or its line breaks were lost)", fix=_REEXPORT))
+        yield line
 
 
 def _dialect(delimiter: str) -> type[csv.Dialect]:
@@ -874,9 +904,41 @@ _WORKBOOK_FIX = ("check that this is the export you meant; a genuine one can be 
                  "and that file given, or the limit raised (limits.max_uncompressed_mb in params/study.yml)")
 
 
+def zip_directory_bytes(handle: IO[bytes]) -> int | None:
+    """The size of a zip archive's directory as its end record states it, which is what zipfile reads.
+
+    The end record is looked for as :mod:`zipfile` looks for it (the last signature in the
+    file's last 64 kB), and a ZIP64 record just before it is read as zipfile reads it.
+    None when there is no end record (zipfile then refuses the file itself).
+    """
+    handle.seek(0, os.SEEK_END)
+    size = handle.tell()
+    handle.seek(max(0, size - (22 + 0xFFFF)))
+    tail = handle.read()
+    handle.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    (directory,) = struct.unpack_from("<I", tail, at + 12)
+    if at >= 76 and tail[at - 20:at - 16] == b"PK\x06\x07" and tail[at - 76:at - 72] == b"PK\x06\x06":
+        (directory,) = struct.unpack_from("<Q", tail, at - 76 + 40)  # the ZIP64 end record's
+    return int(directory)
+
+
+def _check_directory(handle: IO[bytes], name: str, kind: str) -> None:
+    """Refuse an archive whose directory passes :data:`MAX_ZIP_DIRECTORY`, before zipfile reads it."""
+    directory = zip_directory_bytes(handle)
+    if directory is not None and directory > MAX_ZIP_DIRECTORY:
+        raise DataError(name, Problem(
+            f"the {kind}'s list of parts takes {_size(directory)}, more than {MAX_ZIP_DIRECTORY >> 20} MB (hundreds "
+            "of thousands of parts): an export, a workbook or its attachments list far fewer",
+            fix="check that this is the file you meant; give the export itself, not an archive of many files"))
+
+
 def _read_zip(handle: IO[bytes], name: str, score: Score, limits: Limits) -> RawTable:
     """ODK Central's ``.csv.zip``: the CSV inside whose header matches the form (repeats are others)."""
     unpacking = _Unpacking(name, "archive", limits, _ZIP_FIX)
+    _check_directory(handle, name, "archive")
     with zipfile.ZipFile(handle) as archive:
         members = [info for info in archive.infolist()
                    if info.filename.lower().endswith(DELIMITED) and not info.filename.startswith("__MACOSX/")
@@ -884,6 +946,11 @@ def _read_zip(handle: IO[bytes], name: str, score: Score, limits: Limits) -> Raw
         if not members:
             raise DataError(name, Problem("the zip archive holds no CSV file",
                                           fix="download the CSV export again, or unzip it and give the CSV file"))
+        if len(members) > MAX_ZIP_CSV:
+            raise DataError(name, Problem(
+                f"the zip archive holds {len(members):,} CSV files; an ODK Central export holds one for the form "
+                f"and one per repeat group (at most {MAX_ZIP_CSV} are read)",
+                fix="unzip it and give the CSV file of the form itself"))
         unpacking.check_methods(members)
         scored = []
         for info in members:
@@ -936,6 +1003,7 @@ def _read_workbook(handle: IO[bytes], name: str, score: Score, limits: Limits) -
     # Every part is unpacked through the counter before openpyxl reads any: openpyxl then
     # reads parts whose true sizes are known to be within the limits.
     unpacking = _Unpacking(name, "workbook", limits, _WORKBOOK_FIX)
+    _check_directory(handle, name, "workbook")
     with zipfile.ZipFile(handle) as archive:
         infos = archive.infolist()
         unpacking.check_declared(infos)

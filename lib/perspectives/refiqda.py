@@ -68,6 +68,7 @@ import re
 import uuid
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +78,7 @@ import pandas as pd
 import yaml
 from lxml import etree
 
+from .rawtable import MAX_ZIP_DIRECTORY, zip_directory_bytes
 from .study import repo_root
 
 __all__ = [
@@ -454,13 +456,20 @@ class _Archive:
     def __init__(self, path: Path) -> None:
         self.name = path.name
         try:
+            with open(path, "rb") as handle:  # its list of parts is weighed before zipfile reads it
+                directory = zip_directory_bytes(handle)
+            if directory is not None and directory > MAX_ZIP_DIRECTORY:
+                raise ProjectError(path.name, [("", f"the archive lists parts in {directory >> 20} MB, more than "
+                                                f"{MAX_ZIP_DIRECTORY >> 20} MB (hundreds of thousands of parts): a "
+                                                "project holds its project.qde and one file per source",
+                                                "export the project again from the tool")])
             self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as exc:
             raise ProjectError(path.name, [("", f"not a REFI-QDA project (not a zip archive: {exc})",
                                             "export the project from the tool as a REFI-QDA project (.qdpx)")]) from exc
         infos = self.zip.infolist()
-        names = [i.filename for i in infos]
-        twice = sorted({n for n in names if names.count(n) > 1}) if len(set(names)) < len(names) else []
+        counts = Counter(i.filename for i in infos)  # counted once: names.count() per name was quadratic
+        twice = sorted(n for n, times in counts.items() if times > 1)
         if twice:
             self.zip.close()
             raise ProjectError(path.name, [(f"member(s) {_listing(twice)}", "the archive holds a member under the same "
@@ -468,8 +477,8 @@ class _Archive:
                                             "export the project again from the tool")])
         self.infos = {i.filename: i for i in infos}
         self.folded: dict[str, list[str]] = {}
-        for name in names:
-            self.folded.setdefault(name.lower(), []).append(name)
+        for info in infos:
+            self.folded.setdefault(info.filename.lower(), []).append(info.filename)
         self.read_bytes = 0
 
     def close(self) -> None:

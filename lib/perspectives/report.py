@@ -121,6 +121,7 @@ def sample_mask(survey, study) -> disclosure.Mask:
     Computed once per process and survey (the build's run server does it before forking:
     with a hundred countries its search takes seconds, which every methods run would pay).
     """
+    from .instrument import ELIGIBILITY
     from .readers import exclusion_summary
 
     log, eligible = survey.exclusions, survey.eligible
@@ -131,24 +132,22 @@ def sample_mask(survey, study) -> disclosure.Mask:
         countries = log["country"].where(log["country"].isin(places), "(none)")
         if (countries == "(none)").any():
             places.append("(none)")  # exclusions without a country: in the pooled column only
-        columns, categories = {}, ["eligible", "partial", "no_consent"]
+        # Every criterion of the form, in its order, whatever the data: a country's rows (and
+        # so its pattern) must not depend on which criteria other countries' entrants failed.
+        criteria = [f"criterion:{c}" for c in (*ELIGIBILITY, "not_answered")]
+        columns, categories = {}, ["eligible", "partial", "no_consent", *criteria]
         for place in places:
             summary = exclusion_summary(log[countries == place])
             by_criterion = summary.query("outcome == 'disqualified' and criterion != ''")
-            disq = int(summary.query("outcome == 'disqualified' and criterion == ''")["n"].sum())
             column = {"eligible": int((eligible["country"] == place).sum()),
                       "partial": int(summary.query("outcome == 'partial'")["n"].sum()),
                       "no_consent": int(summary.query("outcome == 'no_consent'")["n"].sum())}
             for criterion, n in zip(by_criterion["criterion"], by_criterion["n"], strict=True):
+                if f"criterion:{criterion}" not in criteria:
+                    raise ValueError(f"an entrant was disqualified for {criterion!r}, which is no criterion of the form")
                 column[f"criterion:{criterion}"] = int(n)
-            column["criterion:(none)"] = disq - int(by_criterion["n"].sum())
             columns[place] = column
-        for column in columns.values():
-            categories += [c for c in column if c not in categories]
         counts = pd.DataFrame(columns).reindex(categories).fillna(0).astype(int)
-        if not counts.loc["criterion:(none)"].any():
-            counts = counts.drop(index="criterion:(none)")
-        criteria = [c for c in counts.index if c.startswith("criterion:")]
         published = [f"{p}|eligible" for p in [*places, "*"]]
         lay = disclosure.layout("sample", counts, groups={"disqualified": criteria}, published=published)
         return disclosure.suppress(lay)
@@ -181,11 +180,13 @@ class Upstream:
         values: their recorded values (``values.json``), section by section in grid order.
         shown: each published table (by CSV stem) and the questions and themes its cells count.
         reliability: whether one of their tables shows the reliability mark.
+        folders: their run folders, finished.
     """
 
     values: list[dict[str, Any]]
     shown: dict[str, set[str]]
     reliability: bool
+    folders: tuple[Path, ...] = ()
 
 
 NOTHING_UPSTREAM = Upstream(values=[], shown={}, reliability=False)
@@ -238,7 +239,8 @@ def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable
                 str((c.get("cells") or {}).get("universe")) for c in cells)
         reliability = reliability or any(disclosure.RELIABILITY_MARK in path.read_text(encoding="utf-8")
                                          for path in sorted((folder / "tables").glob("*.csv")))
-    return Upstream(values=values, shown=shown, reliability=reliability)
+    return Upstream(values=values, shown=shown, reliability=reliability,
+                    folders=tuple(Path(sections_dir) / name for name in reads))
 
 
 class Section:
@@ -680,6 +682,7 @@ class Section:
         self.show_table(table, "sample_flow", t("What happened to the responses — {place}", place=self.names[self.country]))
         labels = {name: self.survey.instrument.label(name.split(":", 1)[1]) for name in criteria
                   if name.split(":", 1)[1] in self.survey.instrument.questions}
+        labels["criterion:not_answered"] = t("Stopped at the eligibility questions")
         # Every criterion is listed, zero or not: leaving out the zeros would tell a withheld
         # cell from a zero.
         present = criteria
@@ -811,6 +814,33 @@ class Section:
                     disclosure.layout(f"themes.{code}", counts, shown=["yes"])))
         return masks
 
+    @staticmethod
+    def _counted(masks: dict[str, disclosure.Mask], place: str) -> bool:
+        """Whether a place's participants are enough for counts by theme (at least twice the threshold).
+
+        With fewer, a count other than none or all of them is below the threshold or leaves
+        fewer than it: the small-cell rule could print no count but those, so the table says
+        instead whether none, some or all of them raised the theme.
+        """
+        mask = next(iter(masks.values()), None)
+        return mask is not None and mask.layout.value(f"{place}|*") >= 2 * mask.threshold
+
+    def _presence(self, mask: disclosure.Mask, place: str) -> disclosure.Entry:
+        """None, some or all of a place's participants raised a theme, as its mask publishes it."""
+        count, base = mask.count(f"{place}|yes"), mask.count(f"{place}|*")
+        if count is None:
+            # Withheld on a base of at least the threshold: neither none nor all of them.
+            return disclosure.text(self.t("some") if base is not None and base >= mask.threshold
+                                   else disclosure.WITHHELD_MARK)
+        return disclosure.text(self.t("none") if count == 0 else self.t("all") if count == base else self.t("some"))
+
+    @staticmethod
+    def _presence_note(threshold: int) -> str:
+        # Filled in English like the other notes; finish() translates each note.
+        return (f"Where fewer than {2 * threshold} people took part, a count by theme could be printed only as "
+                f"none or all of them (any other is below {threshold} or leaves fewer than {threshold}): the table "
+                "says whether none, some or all of them raised each theme.")
+
     def survivor_themes(self) -> None:
         """How many participants raised each theme of this section, with screened, consented excerpts."""
         from . import qualitative
@@ -832,34 +862,43 @@ class Section:
         out_of = int(summary["out_of"].iloc[0])
         participants = self.t("Participants")
         labels = {code: self.t(label) for code, label in zip(summary["code"], summary["label"], strict=True)}
-        table = disclosure.table({
-            participants: {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
-            "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
-        })
+        threshold = next(iter(masks.values())).threshold if masks else 0
+        if self._counted(masks, own):
+            table = disclosure.table({
+                participants: {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
+                "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
+            })
+            for code in codes:
+                self.values.append(self._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n"))
+        else:
+            table = disclosure.table({participants: {labels[c]: self._presence(masks[c], own) for c in codes}})
+            self._note([self._presence_note(threshold)])
         self.show_table(table, f"themes_{self.section}",
                         self.t("Conversation participants who raised each theme (of {out_of}) — {place}",
                                out_of=out_of, place=self.names[self.country]))
-        for code in codes:
-            self.values.append(self._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n"))
         if self.is_synthesis:
             places = list(next(iter(masks.values())).layout.places) if masks else []
-            matrix = disclosure.table({self.names.get(p, p): {labels[c]: masks[c].n(f"{p}|yes") for c in codes}
+            counted = [p for p in places if self._counted(masks, p)]
+            matrix = disclosure.table({self.names.get(p, p): {labels[c]: masks[c].n(f"{p}|yes") if p in counted
+                                                              else self._presence(masks[c], p) for c in codes}
                                        for p in places})
             if codes:
                 self.show_table(matrix, f"themes_{self.section}_by_country",
                                 self.t("Participants who raised each theme, by country"),
                                 result=f"themes_{self.section}_by_country")
+                if len(counted) < len(places):
+                    self._note([self._presence_note(threshold)])
                 safe = pd.DataFrame({self.names.get(p, p): [masks[c].count(f"{p}|yes") for c in codes]
-                                     for p in places}, index=[labels[c] for c in codes], dtype=float)
-                threshold = next(iter(masks.values())).threshold
-                self.show_figure(figures.heatmap(safe, self.t("Participants raising each theme, by country")),
-                                 f"themes_{self.section}_heatmap",
-                                 self.t("Participants who raised each theme, by country (blank: withheld under "
-                                        "the small-cell rule, fewer than {threshold} or able to reveal such a "
-                                        "number)", threshold=threshold),
-                                 result=f"themes_{self.section}_by_country")
+                                     for p in counted}, index=[labels[c] for c in codes], dtype=float)
+                if counted:
+                    self.show_figure(figures.heatmap(safe, self.t("Participants raising each theme, by country")),
+                                     f"themes_{self.section}_heatmap",
+                                     self.t("Participants who raised each theme, by country (blank: withheld under "
+                                            "the small-cell rule, fewer than {threshold} or able to reveal such a "
+                                            "number)", threshold=threshold),
+                                     result=f"themes_{self.section}_by_country")
                 for code in codes:
-                    for place in places:
+                    for place in counted:
                         self.values.append(self._cell_value(masks[code], f"{place}|yes",
                                                             f"themes.{code}.{place}.n"))
         excerpts, log = qualitative.section_excerpts(conversations, codebook, self.section, country)
@@ -991,6 +1030,7 @@ class Section:
             if part:
                 self._paragraph(part)
         self._record("summary.values_used", used)
+        self._loss(upstream)
 
     def _summary_labels(self, topic: str) -> dict[str, str]:
         """A summary topic's options and their labels in the report's language."""
@@ -1001,3 +1041,18 @@ class Section:
         if given:
             return {code: self.t(label) for code, label in given.items()}
         return dict(self.survey.instrument.choice_labels(spec["question"]))
+
+    def _loss(self, upstream: Upstream) -> None:
+        """Record how many of the report's counts the small-cell rule withholds (the colophon says it).
+
+        The summary runs after every other section, so it counts them all: each distinct count
+        the report sets out to give (in its tables and recorded values), and those withheld
+        (:func:`perspectives.audit.loss`), read from the finished runs only. The counts are of
+        cells, not of people: recorded without ``cells``, so no audit reads them as a count of
+        respondents.
+        """
+        from .audit import loss
+
+        found = loss(upstream.folders)
+        self._record("disclosure.counts.published", found.published)
+        self._record("disclosure.counts.withheld", found.withheld)

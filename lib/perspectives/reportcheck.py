@@ -15,6 +15,12 @@ Purpose
     ``heading-order``. The counts behind each finding are printed too, so a before/after
     comparison is one command per folder.
 
+    A report checked may come from anyone, so axe-core's browser sees only the report, as the
+    PDF printer does: the page is served from an address that resolves nowhere, under a
+    policy that runs none of its scripts and loads nothing, every other request is refused,
+    and axe-core runs in an isolated world beside the page. A page that tries to leave is not
+    checked, and says so.
+
 Inputs
     A report folder (``outputs/MDA``, ``outputs/MDA/ro``): ``report.html``, ``report.pdf``,
     ``report.docx`` (whichever are present). On the command line a report folder also
@@ -568,18 +574,24 @@ def axe_script() -> Path | None:
     return path if path.is_file() else None
 
 
-def run_axe(pages: Iterable[Path], script: Path | None = None) -> dict[str, list[dict[str, Any]]]:
+def run_axe(pages: Iterable[Path], script: Path | None = None) -> dict[str, list[dict[str, Any]] | str]:
     """axe-core's violations for each HTML page, run in Chromium through Playwright.
 
     The browser is the machine's Chromium (as for the PDF), never one Playwright downloads.
     Every rule tagged WCAG 2.0/2.1 A or AA runs, plus :data:`AXE_BEST_PRACTICE`.
+
+    A report checked may be anyone's, so the page is served as the printer serves it
+    (:func:`_axe_page`): from an address that resolves nowhere, under a policy that lets none
+    of its own scripts run, with every other request it makes refused. axe-core runs beside
+    the page, in an isolated world the page's policy does not bind, and reads its DOM.
 
     Args:
         pages: HTML files.
         script: ``axe.min.js`` (default :func:`axe_script`).
 
     Returns:
-        ``{page path: [{"id", "impact", "help", "nodes"}, ...]}`` (nodes: how many elements).
+        ``{page path: [{"id", "impact", "help", "nodes"}, ...]}`` (nodes: how many elements),
+        or for a page axe-core could not check (it tried to leave, it broke the browser), why.
 
     Raises:
         RuntimeError: no axe-core or no Chromium.
@@ -595,27 +607,74 @@ def run_axe(pages: Iterable[Path], script: Path | None = None) -> dict[str, list
     if browser_path is None:
         raise RuntimeError("no Chromium found to run axe-core in (apt-get install chromium)")
     source = script.read_text(encoding="utf-8")
-    results: dict[str, list[dict[str, Any]]] = {}
+    results: dict[str, list[dict[str, Any]] | str] = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=browser_path, headless=True, args=list(BROWSER_FLAGS))
+        browser = playwright.chromium.launch(executable_path=browser_path, headless=True,
+                                             args=[*BROWSER_FLAGS, *SANDBOX_FLAGS])
         try:
-            # The reports' policy allows no script: axe-core is added past it, as a tool, not as content.
-            page = browser.new_page(bypass_csp=True)
             for path in pages:
-                page.goto(Path(path).resolve().as_uri())
-                page.add_script_tag(content=source)
-                found = page.evaluate(
-                    """async ([tags, extra]) => {
-                        const ids = axe.getRules(tags).map(r => r.ruleId).concat(extra);
-                        const out = await axe.run(document, {runOnly: {type: 'rule', values: ids},
-                                                             resultTypes: ['violations']});
-                        return out.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                                         nodes: v.nodes.length}));
-                    }""", [list(AXE_TAGS), list(AXE_BEST_PRACTICE)])
-                results[str(path)] = found
+                results[str(path)] = _axe_page(browser, Path(path), source)
         finally:
             browser.close()
     return results
+
+
+# Where a checked page is served from (RFC 2606: resolves nowhere, never looked up), and the
+# policy it is served under: its inline styles and data: images and fonts, nothing else (no
+# script of its own, no frame, no remote or local load). Every host name also resolves to
+# nothing, for what a policy does not cover (a DNS prefetch).
+AXE_ORIGIN = "https://report.invalid/"
+AXE_PAGE_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:"
+SANDBOX_FLAGS = ("--host-resolver-rules=MAP * ~NOTFOUND",)
+_AXE_RUN = """axe.run(document, {runOnly: {type: 'rule', values: axe.getRules(%s).map(r => r.ruleId).concat(%s)},
+                                 resultTypes: ['violations']})
+   .then(out => out.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length})))"""
+
+
+def _axe_page(browser: Any, path: Path, source: str) -> list[dict[str, Any]] | str:
+    """axe-core's violations on one page, or why it could not check it (see :func:`run_axe`)."""
+    import urllib.parse
+
+    url = AXE_ORIGIN + urllib.parse.quote(path.name)
+    body = path.read_bytes()
+    context = browser.new_context(java_script_enabled=True, bypass_csp=False, service_workers="block")
+    served: list[str] = []
+    left: list[str] = []
+    try:
+        page = context.new_page()
+
+        def answer(route: Any) -> None:
+            request = route.request
+            main = request.is_navigation_request() and request.frame == page.main_frame
+            if main and request.url == url and not served:  # the page's document, once
+                served.append(url)
+                route.fulfill(status=200, body=body, headers={"Content-Type": "text/html; charset=utf-8",
+                                                              "Content-Security-Policy": AXE_PAGE_POLICY})
+                return
+            if main:
+                parts = urllib.parse.urlsplit(request.url)
+                left.append(f"{parts.scheme}://{parts.netloc}" if parts.netloc else f"{parts.scheme}:")
+            route.abort("blockedbyclient")
+
+        context.route("**/*", answer)
+        page.goto(url)
+        session = context.new_cdp_session(page)
+        frame = session.send("Page.getFrameTree")["frameTree"]["frame"]["id"]
+        world = session.send("Page.createIsolatedWorld", {"frameId": frame, "worldName": "axe"})["executionContextId"]
+        loaded = session.send("Runtime.evaluate", {"expression": source, "contextId": world})
+        found = session.send("Runtime.evaluate", {
+            "expression": _AXE_RUN % (json.dumps(list(AXE_TAGS)), json.dumps(list(AXE_BEST_PRACTICE))),
+            "contextId": world, "awaitPromise": True, "returnByValue": True})
+    except Exception as exc:  # noqa: BLE001 - Playwright's and the protocol's errors alike: not checked
+        return f"axe-core could not check {path.name} ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+    finally:
+        context.close()
+    if left:
+        return f"axe-core did not check {path.name}: the page tried to leave the report for {left[0]}"
+    failure = loaded.get("exceptionDetails") or found.get("exceptionDetails")
+    if failure:
+        return f"axe-core failed on {path.name}: {failure.get('exception', {}).get('description', failure)}"[:300]
+    return list(found["result"]["value"])
 
 
 # --------------------------------------------------------------------------- a report
@@ -632,7 +691,7 @@ def check_reports(folders: Sequence[Path], axe: bool = True) -> list[ReportCheck
         One :class:`ReportCheck` per folder, in order.
     """
     pages = [Path(f) / "report.html" for f in folders if (Path(f) / "report.html").is_file()]
-    violations: dict[str, list[dict[str, Any]]] | str | None = None
+    violations: dict[str, list[dict[str, Any]] | str] | str | None = None
     if axe and pages:
         try:
             violations = run_axe(pages)
@@ -671,7 +730,7 @@ def _label(folder: Path) -> str:
 
 
 def check_report(folder: Path, axe: bool = True,
-                 violations: dict[str, list[dict[str, Any]]] | str | None = None) -> ReportCheck:
+                 violations: dict[str, list[dict[str, Any]] | str] | str | None = None) -> ReportCheck:
     """Check every format of one report folder (see the module's docstring).
 
     Args:
@@ -695,28 +754,73 @@ def check_report(folder: Path, axe: bool = True,
     result.counts["html"], charts = counts, counts["img"] + counts.get("logos", 0)
     result.findings += findings
     if pdf_path.is_file():
-        result.counts["pdf"], found = check_pdf(pdf_path, charts)
+        try:
+            result.counts["pdf"], found = check_pdf(pdf_path, charts)
+        except Exception as exc:  # noqa: BLE001 - a damaged file is a finding, whatever the reader raises
+            found = [_unreadable("pdf", pdf_path, exc)]
         result.findings += found
     if docx_path.is_file():
-        counts_docx, found, figures = check_docx(docx_path, tr)
-        result.counts["docx"] = counts_docx
-        result.findings += found
-        if figures != result.counts["html"]["figure_numbers"]:
-            result.findings.append(Finding("numbering", "formats", "the Word figure numbers differ from the HTML's"))
+        try:
+            _within_limits(docx_path)
+            counts_docx, found, figures = check_docx(docx_path, tr)
+        except Exception as exc:  # noqa: BLE001 - as for the PDF
+            result.findings.append(_unreadable("docx", docx_path, exc))
+        else:
+            result.counts["docx"] = counts_docx
+            result.findings += found
+            if figures != result.counts["html"]["figure_numbers"]:
+                result.findings.append(Finding("numbering", "formats",
+                                               "the Word figure numbers differ from the HTML's"))
     if axe:
         if violations is None:
             try:
                 violations = run_axe([html_path])
             except RuntimeError as exc:
                 violations = str(exc)
-        if isinstance(violations, str):
-            result.findings.append(Finding("axe", "not-run", violations))
+        found = violations if isinstance(violations, str) else violations[str(html_path)]
+        if isinstance(found, str):  # axe-core could not run, or not on this page: why
+            result.findings.append(Finding("axe", "not-run", found))
         else:
-            found = violations[str(html_path)]
             result.counts["axe"] = {v["id"]: v["nodes"] for v in found}
             for v in found:
                 result.findings.append(Finding("axe", v["id"], f"{v['help']} ({v['nodes']} elements, {v['impact']})"))
     return result
+
+
+# What a Word report may unpack to before it is read: a report holds a few megabytes; a part
+# packed a thousand times tighter would be read whole into memory by python-docx.
+MAX_DOCX_UNPACKED = 256 << 20
+
+
+def _within_limits(path: Path) -> None:
+    """Unpack every part of a Word file through a counter, a megabyte at a time, keeping nothing.
+
+    Raises:
+        ValueError: the parts unpack to more than :data:`MAX_DOCX_UNPACKED`, or list more
+            than :data:`perspectives.rawtable.MAX_ZIP_DIRECTORY` of parts.
+    """
+    import zipfile
+
+    from perspectives.rawtable import MAX_ZIP_DIRECTORY, zip_directory_bytes
+
+    with open(path, "rb") as handle:
+        directory = zip_directory_bytes(handle)
+        if directory is not None and directory > MAX_ZIP_DIRECTORY:
+            raise ValueError(f"its list of parts takes more than {MAX_ZIP_DIRECTORY >> 20} MB")
+        total = 0
+        with zipfile.ZipFile(handle) as archive:
+            for info in archive.infolist():
+                with archive.open(info) as part:
+                    while chunk := part.read(1 << 20):
+                        total += len(chunk)
+                        if total > MAX_DOCX_UNPACKED:
+                            raise ValueError(f"it unpacks to more than {MAX_DOCX_UNPACKED >> 20} MB")
+
+
+def _unreadable(fmt: str, path: Path, exc: Exception) -> Finding:
+    """The finding for a report file that cannot be read (damaged, cut short, hostile)."""
+    why = str(exc).replace(str(path), path.name).splitlines()[0][:200] if str(exc) else ""
+    return Finding(fmt, "unreadable", f"{path.name} could not be read ({type(exc).__name__}: {why})")
 
 
 def _print(result: ReportCheck, out: Any) -> None:

@@ -88,6 +88,7 @@ from .study import load_study
 __all__ = [
     "LANGUAGES",
     "HIT_KINDS",
+    "INVISIBLE",
     "Hit",
     "ScreenResult",
     "ScreenLog",
@@ -108,6 +109,12 @@ LANGUAGES: tuple[str, ...] = ("en", "es", "ro", "sq", "bs")
 
 # Order matters: when two hits overlap, the kind listed first is kept (an e-mail contains
 # a domain; a numeric date looks like a phone number to a lenient phone parser).
+# Characters a page does not show (format characters: zero-width spaces and joiners, the soft
+# hyphen, word joiners, byte-order marks, bidi controls, tags): a name written with one inside
+# reads as the name, and is screened as the reader sees it.
+INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+                       "\ufff9-\ufffb\U000e0000-\U000e007f]")
+
 HIT_KINDS: tuple[str, ...] = (
     "email", "url", "handle", "id_number", "date", "phone", "address", "organisation", "role", "place", "name",
 )
@@ -1627,6 +1634,8 @@ def screen_text(text: str, lang: str | None = None) -> ScreenResult:
     """
     if not isinstance(text, str):
         raise TypeError(f"screen_text expects a string, got {type(text).__name__}")
+    # What a reader sees: "Ma<zero-width space>ria" and "Ma<soft hyphen>ria" show as Maria.
+    text = INVISIBLE.sub("", text)
     vocab = _vocab(_languages(lang))
     toks = _tokens(text)
     t = _Text(text, toks, vocab, _guess_languages(toks, vocab), places())

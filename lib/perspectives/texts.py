@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from perspectives import locales
+from perspectives import fmt, locales
 from perspectives.escape import markdown_text
 from perspectives.i18n import Translator
 from perspectives.study import Study, read_yaml, repo_root
@@ -522,9 +522,20 @@ def annex(texts: Texts, annex_tables: Iterable[Any], record: Mapping[str, Any] |
              texts.fill("Disclosure control: counts below {threshold} withheld; estimates on fewer than "
                         "{reliability_min_n} respondents marked.",
                         threshold=cfg.get("threshold"), reliability_min_n=cfg.get("reliability_min_n")),
+             _loss_line(texts, cfg),
              texts.fill("Packages: {packages}.", packages=packages) if packages else None]
     blocks.extend(Block("paragraph", line) for line in lines if line)
     return blocks
+
+
+def _loss_line(texts: Texts, cfg: dict[str, Any]) -> str | None:
+    """What the small-cell rule cost this report: its withheld counts of those it sets out to give."""
+    published, withheld = cfg.get("counts_published"), cfg.get("counts_withheld")
+    if not published or withheld is None:
+        return None
+    share = fmt.fmt_pct(100.0 * withheld / published, digits=1)
+    return texts.fill("Withheld under the small-cell rule: {withheld} of the {published} counts this report sets "
+                      "out to give ({share}).", withheld=f"{withheld:,}", published=f"{published:,}", share=share)
 
 
 def _plain_heading(texts: Texts, key: str) -> str:

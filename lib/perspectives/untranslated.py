@@ -666,7 +666,7 @@ def coverage(out: Path, langs: Sequence[str]) -> dict[str, dict[str, Any]]:
     for lang in langs:
         reports: dict[str, Audit] = {}
         for code in study.report_codes:
-            folder = Path(out) / report_folder(code, study)
+            folder = Path(out) / report_folder(code, study, lang)
             if report_language(folder) == lang:
                 audit = audit_report(folder, lang)
                 if audit is not None:

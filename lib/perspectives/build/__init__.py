@@ -89,7 +89,6 @@ Rebuild rules
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -107,10 +106,11 @@ from perspectives.build.plan import (
     plan_runs,
     read_json,
 )
+from perspectives.build.preflight import ValidatedExport, preflight
 from perspectives.build.progress import CONSOLE, RunProgress, progress
 from perspectives.build.publish import Publisher
 from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, clear_stale, execute_all
-from perspectives.files import write_atomic
+from perspectives.files import check_writable, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.hints import command
 from perspectives.rawtable import path_problem
@@ -131,7 +131,7 @@ if TYPE_CHECKING:  # only named in annotations: the build imports them when it u
     from perspectives.pdf import Printer
 
 __all__ = ["BuildResult", "RunError", "RunProgress", "RunResult", "Warm", "build", "check_configuration",
-           "library_dependencies", "select_reports"]
+           "library_dependencies", "select_reports", "data_files", "read_json", "write_atomic", "sha256_json"]
 
 
 def build(
@@ -208,6 +208,7 @@ def build(
     out_given = out  # as the caller wrote it, for a command to print
     out = Path(out)
     out = (out if out.is_absolute() else Path.cwd() / out).resolve()
+    _check_out(out, root)
 
     # select: what was asked for is validated once, here, where it enters
     section_ids = _sections(gr, sections)
@@ -254,6 +255,9 @@ def build(
                               on_html=warm.on_html, force=force, lang=lang)
         if todo:
             todo = _start_order(todo, st)
+            # A read-only or full report folder is said now, not after the run server started.
+            for code in dict.fromkeys(r.report for r in todo):
+                check_writable(out / report_folder(code, st, lang) / "sections")
             try:
                 publisher.prepare()
                 # schedule
@@ -272,10 +276,14 @@ def build(
         if strict and lang != "en":
             from perspectives.untranslated import strict_failures
 
-            result.untranslated = strict_failures({code: out / report_folder(code, st) for code in reports
+            result.untranslated = strict_failures({code: out / report_folder(code, st, lang) for code in reports
                                                    if code not in result.reports_not_written})
     result.seconds = time.perf_counter() - t_start
     progress(result.summary())
+    from perspectives.provenance import loss_line
+
+    if line := loss_line([out / report_folder(code, st, lang) for code in reports]):
+        progress(line)
     return result
 
 
@@ -311,7 +319,7 @@ def _choose(study: Study, grid: Grid, countries: Iterable[str] | None, again: _A
     reports (a dry run reads it too, and writes nothing).
     """
     asked = _asked(study, grid, countries, again.data_path, again.conversations_path, again.lang, again.id_column)
-    validated = _preflight(again.data_path, again.conversations_path, again.id_column, out=out, root=root,
+    validated = preflight(again.data_path, again.conversations_path, again.id_column, out=out, root=root,
                            library=library, lock=root / "requirements.lock")
     reports = _reports(study, asked, validated, again)
     _conversations_fit(study, reports, validated, again.conversations_path)
@@ -348,6 +356,28 @@ def check_configuration(root: Path, lang: str) -> None:
     from perspectives.i18n import load_catalogue
 
     load_catalogue(lang, root / "params" / "i18n")
+
+
+# The folders of the checkout a build reads (the notebooks, the library, the data and
+# parameter files hashed into every stamp, the preview's watched folders).
+INPUT_FOLDERS = ("data", "params", "notebooks", "lib")
+
+
+def _check_out(out: Path, root: Path) -> None:
+    """Refuse an output folder inside a folder the build reads.
+
+    Its reports would be read back as input: every build found its own outputs changed and
+    ran every run again, and the preview rebuilt for ever.
+
+    Raises:
+        ValueError: ``out`` is one of :data:`INPUT_FOLDERS` of ``root`` or inside one.
+    """
+    for name in INPUT_FOLDERS:
+        folder = (root / name).resolve()
+        if out == folder or folder in out.parents:
+            raise ValueError(f"the output folder ({out.name}) is inside {name}/, which the build reads as its input: "
+                             "every build would find its own reports changed and run again. Fix: give --out a "
+                             "folder outside data/, params/, notebooks/ and lib/ (the default is outputs/)")
 
 
 def _given(lang: str, data_path: str | Path | None, conversations_path: str | Path | None,
@@ -476,135 +506,6 @@ def _conversations_fit(study: Study, reports: list[str], validated: ValidatedExp
 # The library modules' imports as a previous build found them, by module and content (a
 # hidden file of the output folder): the notebooks' import closure is then not parsed again.
 IMPORTS_FILE = ".library-imports.json"
-
-# The partner's export validated by a previous build (a hidden file of the output folder,
-# counts only, never a row): the same bytes read by the same code against the same form are
-# not read again before planning, so that a build with nothing to do stays fast for a
-# network-wide export of 30,000 rows. Runs due still read the export in the run server.
-VALIDATED_FILE = ".validated-export.json"
-
-
-@dataclass
-class ValidatedExport:
-    """A survey export validated now or by a previous build into the same output folder.
-
-    Attributes:
-        out: the output folder (None: nothing is remembered).
-        key: SHA-256 over everything the reading depends on (see :func:`_validation_key`);
-            None when nothing is remembered.
-        lines: what the reader said (file, responses, layout, id column, normalisation
-            counts, eligible responses by country).
-        countries: eligible completes by ISO3 code (counts only, never a row): the countries
-            the export holds, which decide the reports it builds.
-        file: the export's file name.
-        new: whether this build read the export (False: a previous build's record matched).
-    """
-
-    out: Path | None
-    key: str | None
-    lines: list[str]
-    countries: dict[str, int] | None = None
-    file: str = ""
-    new: bool = True
-
-    def remember(self) -> None:
-        """Write the record atomically (called under the build lock); nothing when not new."""
-        if not self.new or self.out is None or self.key is None:
-            return
-        write_atomic(self.out / VALIDATED_FILE, json.dumps(
-            {"key": self.key, "lines": self.lines, "countries": self.countries}, indent=1, sort_keys=True) + "\n")
-
-
-def _validation_key(data_path: Path, id_column: str | None, root: Path, library: LibraryIndex,
-                    lock: Path) -> str:
-    """SHA-256 over what reading an export depends on.
-
-    The file's name (its extension chooses the parser; the summary names it) and bytes, the
-    id column asked for, every module of the library, the form and study parameters (the
-    plan's data files, ``plan.data_files``) and the environment lock: a change to any of them
-    validates the export again.
-    """
-    hasher = library.hasher
-    return sha256_json({"export": [data_path.name, hasher(data_path)], "id_column": id_column or "",
-                        "library": library.hashes(None), "forms": data_files(root, hasher),
-                        "environment": hasher(lock) if lock.is_file() else "none"})
-
-
-def _remembered(out: Path, key: str, file: str) -> ValidatedExport | None:
-    """The record a previous build left for ``key``, or None (missing, another key, another shape)."""
-    before = read_json(out / VALIDATED_FILE)
-    if not isinstance(before, dict) or before.get("key") != key:
-        return None
-    lines, countries = before.get("lines"), before.get("countries")
-    if not (isinstance(lines, list) and all(isinstance(x, str) for x in lines)):
-        return None
-    if not (isinstance(countries, dict) and all(isinstance(k, str) and type(v) is int and v >= 0
-                                                for k, v in countries.items())):
-        return None  # a record of an earlier version, without the countries: read again
-    return ValidatedExport(out, key, lines, countries, file, new=False)
-
-
-def _read_export(data_path: str | Path, id_column: str | None) -> tuple[list[str], dict[str, int]]:
-    """Read and validate an export: what the reader said, and eligible completes by country.
-
-    Raises:
-        DataError: the export cannot be used as it is.
-    """
-    from perspectives.readers import load_survey
-
-    survey = load_survey(data_path, id_column=id_column)
-    read = survey.read
-    lines = []
-    if read is not None:
-        # The partner sees what was read and what was changed (counts only), as `check` says.
-        lines.append(f"read {read.file}: {read.responses} responses; layout: {read.tool}; id column: "
-                     f"{read.id_column or 'none'}")
-        lines += [f"    normalised: {item.what} ({item.cells})" for item in read.normalisations]
-    counts = survey.eligible["country"].value_counts()
-    countries = {str(code): int(n) for code, n in sorted(counts.items())}
-    lines.append("    eligible responses by country: " + (", ".join(f"{c} {n}" for c, n in countries.items())
-                                                         or "none"))
-    return lines, countries
-
-
-def _preflight(data_path: str | Path | None, conversations_path: str | Path | None,
-               id_column: str | None = None, *, out: Path | None = None, root: Path | None = None,
-               library: LibraryIndex | None = None, lock: Path | None = None) -> ValidatedExport | None:
-    """Validate a partner's inputs once, before any run starts or any file is written.
-
-    A bad export raises ``readers.DataError`` (or ``qualitative.QualitativeDataError``), both
-    ``ValueError``: the command line prints the one message and exits 2. A good one is
-    summarised on stderr: what was read, each normalisation with its count, and the eligible
-    responses by country. The embedded default data are validated by the test suite, so they
-    are not read again here.
-
-    An export whose bytes, id column, reading code, form and environment are those a previous
-    build into ``out`` validated (its record, :data:`VALIDATED_FILE`) is not read again: its
-    summary is repeated as then.
-
-    Returns:
-        The export's validation (its countries decide the reports; the build remembers it
-        once it holds the output folder, given ``out``, ``root``, ``library`` and ``lock``);
-        None without a partner export.
-    """
-    validated = None
-    if data_path is not None:
-        file = Path(data_path).name
-        key = None
-        if out is not None and root is not None and library is not None and lock is not None:
-            key = _validation_key(Path(data_path), id_column, root, library, lock)
-            validated = _remembered(out, key, file)
-        if validated is None:
-            lines, countries = _read_export(data_path, id_column)
-            validated = ValidatedExport(out if key is not None else None, key, lines, countries, file)
-        for line in validated.lines:
-            progress(line)
-    if conversations_path is not None:
-        from perspectives.qualitative import load_conversations
-
-        load_conversations(conversations_path)
-    return validated
-
 
 def _start_order(todo: list[PlannedRun], study: Study) -> list[PlannedRun]:
     """The due runs, the synthesis's first.

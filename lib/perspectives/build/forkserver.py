@@ -162,10 +162,25 @@ def serve(workers: int, function: Callable[[dict[str, Any]], Any], proto_in: Any
     running: dict[int, tuple[Any, int, bytearray]] = {}  # fd -> (id, pid, buffer)
     inbox = b""
     open_input = True
+    client = os.getppid()
+
+    def client_gone() -> None:
+        """The build that started this server was killed: stop its runs and leave, saying nothing.
+
+        Its runs would go on in the background for minutes, and the first answer would end
+        in a broken pipe's traceback on the terminal of a build that is no more.
+        """
+        for _, pid, _ in running.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        os._exit(0)
 
     def send(msg: dict[str, Any]) -> None:
-        proto_out.write((json.dumps(msg, default=str) + "\n").encode())
-        proto_out.flush()
+        try:
+            proto_out.write((json.dumps(msg, default=str) + "\n").encode())
+            proto_out.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            client_gone()
 
     def start(item: dict[str, Any]) -> None:
         r, w = os.pipe()
@@ -179,9 +194,11 @@ def serve(workers: int, function: Callable[[dict[str, Any]], Any], proto_in: Any
         sel.register(r, selectors.EVENT_READ, "child")
 
     while open_input or queue or running:
+        if os.getppid() != client:  # the build died (SIGKILL): this process was given to another parent
+            client_gone()
         while queue and len(running) < workers:
             start(queue.pop(0))
-        for key, _ in sel.select():
+        for key, _ in sel.select(timeout=CLIENT_POLL):
             if key.data == "tasks":
                 chunk = os.read(key.fd, 1 << 16)
                 if not chunk:
@@ -213,6 +230,9 @@ def serve(workers: int, function: Callable[[dict[str, Any]], Any], proto_in: Any
                 send({"id": task_id, "result": result, "maxrss_kb": usage.ru_maxrss})
 
 
+# Seconds between the server's checks that the build which started it is still there.
+CLIENT_POLL = 1.0
+
 # How the client starts the server: a plain import (``python -m`` on a module of a package
 # whose __init__ already imported it would run a second copy of it).
 _SERVER_COMMAND = ("import sys; from perspectives.build.forkserver import server_main; "
@@ -243,10 +263,13 @@ def server_main(argv: list[str]) -> int:
     # Objects that exist now are shared with every child copy-on-write; freezing keeps the
     # collector from touching (and so copying) them in each child.
     gc.freeze()
-    proto_out.write((json.dumps({"ready": True, "seconds": time.perf_counter() - t0,
-                                 "preload_failed": failed, "warm_failed": warm_failed,
-                                 "threads": threading.active_count()}) + "\n").encode())
-    proto_out.flush()
+    try:
+        proto_out.write((json.dumps({"ready": True, "seconds": time.perf_counter() - t0,
+                                     "preload_failed": failed, "warm_failed": warm_failed,
+                                     "threads": threading.active_count()}) + "\n").encode())
+        proto_out.flush()
+    except (BrokenPipeError, ConnectionResetError):
+        os._exit(0)  # the build was killed while this server started: nothing to say to anyone
     serve(workers, function, sys.stdin.buffer, proto_out)
     return 0
 
@@ -291,6 +314,11 @@ class ForkServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close(wait=exc[0] is None)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the server process is running (a killed server takes no more tasks)."""
+        return self._proc is not None and self._proc.poll() is None
 
     def start(self) -> None:
         """Start the server and wait until it has imported everything."""

@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perspectives.files import write_atomic
 from perspectives.hashing import sha256_bytes
 
 __all__ = [
@@ -311,7 +312,12 @@ def execute(task: RunTask) -> RunOutcome:
                 text = scrub_paths(text, replacements)  # not JSON: the check below still reads it
         else:
             text = scrub_paths(text, replacements)
-        path.write_text(text, encoding="utf-8")
+        try:
+            # Replaced in one step: never a notebook cut short, nor one half scrubbed.
+            write_atomic(path, text)
+        except OSError as exc:  # a full disk: the run fails saying so, keeping no unscrubbed file
+            path.unlink(missing_ok=True)
+            error = error or _error("OSError", str(exc))
     if error is None:
         error = check_run_folder(tmp, task.country, [old for old, _ in replacements], task.synthesis)
     if error is not None:
