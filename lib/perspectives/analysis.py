@@ -1004,7 +1004,8 @@ def _shares(mask: Mask, cells: list[str], labels: dict[str, str], places: dict[s
 def _single(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
     question = spec_["question"]
     mask = question_mask(survey, question, spec_.get("population"))
-    labels = {**survey.instrument.choice_labels(question), **combination_labels(question)}
+    labels = {**survey.instrument.choice_labels(question),
+              **{k: survey.instrument.text(v) for k, v in combination_labels(question).items()}}
     codes = _rows_of(mask, question) if question != COUNTRY_QUESTION else list(mask.layout.categories)
     own = _own(result.country)
     places = _place_map(result.country, place_names, survey)
@@ -1123,7 +1124,7 @@ def _numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
         bands = load_specs()["bands"][spec_["bands"]]
         labels = {b[0]: f"{b[1]:g}-{b[2]:g}%" if b[1] != b[2] else f"{b[1]:g}%" for b in bands}
         combos = spec_.get("combine") or {}
-        labels.update({name: str(combo["label"]) for name, combo in combos.items()})
+        labels.update({name: survey.instrument.text(str(combo["label"])) for name, combo in combos.items()})
         codes = [b[0] for b in bands]
         rows = list(codes)
         for name, combo in combos.items():
@@ -1301,7 +1302,8 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
         return
     mask = (question_mask(survey, question, query) if by == "country"
             else breakdown_mask(survey, question, None, by, query))
-    labels = {**survey.instrument.choice_labels(question), **combination_labels(question)}
+    labels = {**survey.instrument.choice_labels(question),
+              **{k: survey.instrument.text(v) for k, v in combination_labels(question).items()}}
     answers = [c for c in mask.layout.categories if c != OUTSIDE]
     codes = _rows_of(mask, question) if by == "country" else answers
     groups = [g for g in mask.layout.places if g != NO_ANSWER]

@@ -116,7 +116,7 @@ SOURCES: tuple[Source, ...] = (
     Source("params/report_texts.yml", REPORT_TEXTS, skip=frozenset({"conditions", "fields", "version"})),
     Source("params/grid.yml", PARAMS, keys=frozenset({"title"})),
     Source("params/study.yml", PARAMS, keys=frozenset({"title"})),
-    Source("params/analyses.yml", PARAMS, keys=frozenset({"text", "caption"}), derived=(("by", "words_of_code"),)),
+    Source("params/analyses.yml", PARAMS, keys=frozenset({"text", "caption", "label"}), derived=(("by", "words_of_code"),)),
     # Its topics, comparisons and exclusions name analyses and options: codes, not text.
     Source("params/summary.yml", PARAMS, skip=frozenset({"topics", "compare", "exclude"})),
     Source("data/codebook.yml", DATA, keys=frozenset({"label"})),
@@ -125,7 +125,7 @@ SOURCES: tuple[Source, ...] = (
 )
 
 # Names under which the library and the notebooks call a translator.
-TRANSLATOR_CALLS = frozenset({"t", "tr", "_tr", "translate", "translator", "lookup", "say"})
+TRANSLATOR_CALLS = frozenset({"t", "tr", "_tr", "translate", "translator", "lookup", "say", "fill"})
 # Words a chart draws itself (matplotlib calls, and the label parameters of the figure
 # functions): the section run translates the ones its catalogue has before saving the picture.
 DRAWING_CALLS = frozenset({"set_xlabel", "set_ylabel", "set_title", "suptitle"})
@@ -422,11 +422,16 @@ def library_strings(lib: Path | None = None) -> list[tuple[str, str]]:
 
 
 def _drawn_words(tree: ast.Module) -> list[str]:
-    """Literal words a module's charts draw: :data:`DRAWING_CALLS`' texts, :data:`DRAWING_PARAMETERS`' defaults."""
+    """Literal words a module's charts draw: :data:`DRAWING_CALLS`' texts, legend labels, :data:`DRAWING_PARAMETERS`' defaults."""
     out: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _callee(node) in DRAWING_CALLS and node.args:
             out += _strings(node.args[0])
+        elif isinstance(node, ast.Call):
+            # A legend entry (``label=``); matplotlib leaves a label starting with "_" out of the legend.
+            legend = [kw.value for kw in node.keywords if kw.arg == "label"]
+            branches = [b for v in legend for b in ((v.body, v.orelse) if isinstance(v, ast.IfExp) else (v,))]
+            out += [s for b in branches for s in _strings(b) if not s.startswith("_")]
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             positional = [*node.args.posonlyargs, *node.args.args]
             pairs = [*zip(positional[len(positional) - len(node.args.defaults):], node.args.defaults, strict=True),
