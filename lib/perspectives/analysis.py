@@ -47,6 +47,7 @@ Outputs
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -374,12 +375,17 @@ def _search_in_parallel(tasks: list[Callable[[], Any]], workers: int) -> None:
             finally:
                 os._exit(code)
         children.append((pid, path))
-    for task in tasks[0::workers]:
-        task()
-    for pid, path in children:
-        os.waitpid(pid, 0)
-        disclosure.load_decisions(path)
-        os.unlink(path)
+    try:
+        for task in tasks[0::workers]:
+            task()
+        for pid, path in children:
+            os.waitpid(pid, 0)
+            disclosure.load_decisions(path)
+    finally:
+        # A failed search or an interruption must not leave the children's files behind.
+        for _pid, path in children:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
 
 
 # --------------------------------------------------------------------------- masks
@@ -974,6 +980,16 @@ def combination_labels(question: str) -> dict[str, str]:
             for name, combo in (spec_.get("combine") or {}).items()}
 
 
+def combination_label_texts() -> tuple[str, ...]:
+    """Every declared combination's label that holds words (``combine`` in ``params/analyses.yml``).
+
+    The rows these labels head are words a translated table looks up in its catalogue.
+    """
+    return tuple(dict.fromkeys(str(combo["label"]) for analysis_id, spec_ in load_specs().items()
+                               if analysis_id != "bands" for combo in (spec_.get("combine") or {}).values()
+                               if any(ch.isalpha() for ch in str(combo["label"]))))
+
+
 def _asks(spec_: dict, question: str) -> bool:
     """Whether an analysis counts the answers to ``question`` (its one question, or one of a battery's)."""
     return spec_.get("question") == question or (spec_.get("kind") == "ratings"
@@ -1004,8 +1020,7 @@ def _shares(mask: Mask, cells: list[str], labels: dict[str, str], places: dict[s
 def _single(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
     question = spec_["question"]
     mask = question_mask(survey, question, spec_.get("population"))
-    labels = {**survey.instrument.choice_labels(question),
-              **{k: survey.instrument.text(v) for k, v in combination_labels(question).items()}}
+    labels = {**survey.instrument.choice_labels(question), **combination_labels(question)}
     codes = _rows_of(mask, question) if question != COUNTRY_QUESTION else list(mask.layout.categories)
     own = _own(result.country)
     places = _place_map(result.country, place_names, survey)
@@ -1124,7 +1139,7 @@ def _numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
         bands = load_specs()["bands"][spec_["bands"]]
         labels = {b[0]: f"{b[1]:g}-{b[2]:g}%" if b[1] != b[2] else f"{b[1]:g}%" for b in bands}
         combos = spec_.get("combine") or {}
-        labels.update({name: survey.instrument.text(str(combo["label"])) for name, combo in combos.items()})
+        labels.update({name: str(combo["label"]) for name, combo in combos.items()})
         codes = [b[0] for b in bands]
         rows = list(codes)
         for name, combo in combos.items():
@@ -1302,8 +1317,7 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
         return
     mask = (question_mask(survey, question, query) if by == "country"
             else breakdown_mask(survey, question, None, by, query))
-    labels = {**survey.instrument.choice_labels(question),
-              **{k: survey.instrument.text(v) for k, v in combination_labels(question).items()}}
+    labels = {**survey.instrument.choice_labels(question), **combination_labels(question)}
     answers = [c for c in mask.layout.categories if c != OUTSIDE]
     codes = _rows_of(mask, question) if by == "country" else answers
     groups = [g for g in mask.layout.places if g != NO_ANSWER]

@@ -628,7 +628,8 @@ def _report_meta(code: str, study: Study, stamps: list[dict[str, Any]], lang: st
     partner = None if code == study.synthesis_code else study.country(code).partner
     warnings = tuple(tr("Sections of this report were built from different versions of the {role} data.",
                         role=tr(INPUT_ROLES.get(role, role))) for role in dict.fromkeys(roles) if roles.count(role) > 1)
-    return ReportMeta(code=code, name=tr(study.report_name(code)), study_title=tr(study.title),
+    name = tr(study.report_name(code)) if code == study.synthesis_code else tr.country(code)
+    return ReportMeta(code=code, name=name, study_title=tr(study.title),
                       partner=partner, lang=lang, inputs=inputs, warnings=warnings)
 
 

@@ -772,6 +772,16 @@ def _threshold(threshold: int | None) -> int:
     return int(load_study().disclosure["threshold"])
 
 
+def _section_folders(out: Path) -> list[Path]:
+    """Every finished section folder of every report, in every language (``R/sections/S``, ``R/ro/sections/S``).
+
+    A hidden folder (a run still writing, or one an interruption left) is not published, so
+    it is not read.
+    """
+    found = [*out.glob("*/sections/*"), *out.glob("*/*/sections/*")]
+    return sorted(f for f in found if f.is_dir() and not any(part.startswith(".") for part in f.relative_to(out).parts))
+
+
 def _read_folder(run: _Run, folder: Path, prefix: str = "") -> None:
     if (folder / "values.json").exists():
         run.add_values(folder / "values.json", f"{prefix}values.json")
@@ -811,9 +821,9 @@ def audit_outputs(out_dir: Path | str | Sequence[Path | str], threshold: int | N
     run = _Run()
     for k, out in enumerate(folders):
         tag = f"#{k + 1} " if len(folders) > 1 else ""
-        for folder in sorted(out.glob("*/sections/*")):
-            if folder.is_dir():
-                _read_folder(run, folder, f"{tag}{folder.parents[1].name}/{folder.name}:")
+        for folder in _section_folders(out):
+            report = folder.parents[1].relative_to(out).as_posix()
+            _read_folder(run, folder, f"{tag}{report}/{folder.name}:")
         fidelity = out / "fidelity" / "claims.disclosure.json"
         if fidelity.is_file():
             run.add_fidelity(fidelity, f"{tag}fidelity/claims.csv")

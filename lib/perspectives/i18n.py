@@ -376,10 +376,6 @@ class LocalisedInstrument:
         question = self._instrument.questions[name]
         return self._tr.label(question.labels, question.label, name)
 
-    def text(self, label: str) -> str:
-        """A label the study adds to the form's own (a declared combination's), through the catalogue."""
-        return self._tr(label)
-
 
 class LocalisedSurvey:
     """A survey whose ``instrument`` speaks the report's language (everything else as is)."""

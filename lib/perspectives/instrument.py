@@ -131,10 +131,6 @@ class Instrument:
         question = self.questions[name]
         return question.labels.get(language) or question.label
 
-    def text(self, label: str) -> str:
-        """A label the study adds to the form's own (a declared combination's), as written: English."""
-        return label
-
     def answer_questions(self) -> list[Question]:
         """Questions whose answers appear as columns of a data export."""
         return [q for q in self.questions.values() if q.type in ANSWER_TYPES]

@@ -65,6 +65,7 @@ __all__ = [
     "instrument_translations",
     "is_plural",
     "library_strings",
+    "problem_strings",
     "literal",
     "markdown_blocks",
     "notebook_strings",
@@ -73,10 +74,16 @@ __all__ = [
 ROOT = Path(__file__).resolve().parents[2]
 
 # Group names, in the order a catalogue skeleton lists them.
-PHRASES, REPORT_TEXTS, PARAMS, DATA, NOTEBOOKS, LIBRARY, INSTRUMENT = (
+PHRASES, REPORT_TEXTS, PARAMS, DATA, NOTEBOOKS, LIBRARY, INSTRUMENT, CHECK = (
     "country-set phrases", "report texts (params/report_texts.yml)", "params", "codebook, recommendations, roundtable",
-    "notebooks", "library", "instrument")
-GROUPS = (PHRASES, REPORT_TEXTS, PARAMS, DATA, NOTEBOOKS, LIBRARY, INSTRUMENT)
+    "notebooks", "library", "instrument", "the check's messages (the partner's page)")
+GROUPS = (PHRASES, REPORT_TEXTS, PARAMS, DATA, NOTEBOOKS, LIBRARY, INSTRUMENT, CHECK)
+# Calls whose texts are a check's messages (perspectives.problems): what is wrong with an export,
+# what was expected and the fix, shown on the partner's page in its language.
+PROBLEM_CALLS = frozenset({"Problem", "_problem", "Text"})
+PROBLEM_PARTS = frozenset({"problem", "fix", "expected"})
+# Receivers whose ``add`` takes a check message: the reader's tally of normalisations, a problem.
+ADDERS = frozenset({"tally", "self.tally", "problem"})
 
 # Keys whose values are settings, never report text (params/report_texts.yml declares them).
 NOT_TEXT = frozenset({"count", "show", "sentence", "quantifier", "min", "max", "min_open", "max_open", "review"})
@@ -421,6 +428,35 @@ def library_strings(lib: Path | None = None) -> list[tuple[str, str]]:
     return found
 
 
+def problem_strings(lib: Path | None = None) -> list[tuple[str, str]]:
+    """``(text, module)`` of every check message the library writes (:data:`PROBLEM_CALLS`).
+
+    The literal (or module-constant) first argument of ``Problem`` and ``Text`` and the
+    ``problem``, ``fix`` and ``expected`` keywords: templates whose ``{names}`` the problem's
+    ``args`` fill (:class:`perspectives.problems.Problem`).
+    """
+    library = _Trees(Path(lib or ROOT / "lib" / "perspectives"))
+    found: list[tuple[str, str]] = []
+    for name, path in library.paths.items():
+        source = path.read_text(encoding="utf-8")
+        if not any(f"{name}(" in source for name in (*PROBLEM_CALLS, "add")):
+            continue
+        tree = library[name]
+        module = _Module(name, tree, library)
+        for call, scopes in _calls(tree):
+            callee = _callee(call)
+            if callee == "add" and isinstance(call.func, ast.Attribute) and ast.unparse(call.func.value) in ADDERS:
+                nodes = call.args[:1]  # a normalisation counted, or a phrase added to a problem
+            elif callee in PROBLEM_CALLS:
+                nodes = ([call.args[0]] if call.args else []) + [kw.value for kw in call.keywords
+                                                                 if kw.arg in PROBLEM_PARTS]
+            else:
+                continue
+            found += [(text, name) for node in nodes if not isinstance(node, ast.JoinedStr)
+                      for text in _resolve(node, scopes, module, library)]
+    return found
+
+
 def _drawn_words(tree: ast.Module) -> list[str]:
     """Literal words a module's charts draw: :data:`DRAWING_CALLS`' texts, legend labels, :data:`DRAWING_PARAMETERS`' defaults."""
     out: list[str] = []
@@ -548,6 +584,8 @@ def _extract(root: Path, signature: tuple[tuple[str, int, int], ...]) -> tuple[t
         out.add(text, f"library: {module}.py", LIBRARY)
     for text, _ in _instrument_entries():
         out.add(text, "instrument", INSTRUMENT)
+    for text, module in problem_strings(root / "lib" / "perspectives"):
+        out.add(text, f"library: {module}.py", CHECK)
     order = {group: i for i, group in enumerate(GROUPS)}
     return tuple((m.text, m) for m in sorted(out.found.values(), key=lambda m: order[m.group]))
 
