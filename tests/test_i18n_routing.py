@@ -1,15 +1,20 @@
 """Strings a translated report printed in English because they never reached a catalogue.
 
 Each test names one route: the labels of declared combinations of small answers (rows of a
-table), the country's name in a report's page title and Word properties, the texts the colophon
-fills and the legend of withheld segments, and the list of countries in a translated synthesis.
+table), the country's name in a report's page title and Word properties, the annex's line on
+what the small-cell rule withheld, the legend entry of a withheld segment in a stacked chart;
+and one sentence of a translated synthesis that lost its numbers on the way.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 
-from perspectives import analysis, assemble, i18n, msgids
+import numpy as np
+import pandas as pd
+
+from perspectives import analysis, assemble, figures, i18n, msgids, texts
 from perspectives.study import load_study
 
 
@@ -41,22 +46,58 @@ def test_a_national_reports_name_is_the_countrys_name_in_its_language() -> None:
     assert assemble._report_meta("BIH", study, [], "en").name == "Bosnia and Herzegovina"
 
 
-def test_texts_the_colophon_fills_and_legend_labels_are_catalogue_keys() -> None:
+class _Recorder:
+    """Stands in for :class:`perspectives.texts.Texts`: remembers each template it is asked to fill."""
+
+    def __init__(self) -> None:
+        self.templates: list[str] = []
+
+    def fill(self, template: str, **fields: object) -> str:
+        self.templates.append(template)
+        return template.format(**fields)
+
+
+def test_the_annex_line_on_withheld_counts_is_a_key() -> None:
+    recorder = _Recorder()
+    line = texts._loss_line(recorder, {"counts_published": 402, "counts_withheld": 70})  # noqa: SLF001
+    assert line and recorder.templates
+    assert set(recorder.templates) <= set(msgids.extract())
+
+
+def test_the_legend_entry_of_a_withheld_segment_is_a_key() -> None:
+    shares = pd.DataFrame({"Yes": [60.0, np.nan], "No": [40.0, 70.0]}, index=["First", "Second"])
+    fig = figures.stacked_shares(shares, "Title")
+    try:
+        legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    finally:
+        figures.plt.close(fig)
+    withheld = [t for t in legend if t not in shares.columns]
+    assert withheld, legend
     keys = msgids.extract()
-    # A text the colophon fills through Texts.fill.
-    assert ("Withheld under the small-cell rule: {withheld} of the {published} counts this report sets out to "
-            "give ({share}).") in keys
-    # A legend entry a chart draws (label=), but not matplotlib's hidden "_" labels.
-    assert "Withheld or combined (small-cell rule)" in keys
-    assert "_withheld" not in keys
+    assert set(withheld) <= set(keys)
+    assert not [k for k in keys if k.startswith("_")]  # matplotlib's hidden labels are no text
 
 
-def test_a_translated_synthesis_names_the_countries_of_its_sample(tmp_path) -> None:
-    """The sentence on the sample's countries read the cells after they were wrapped: '0 países:'."""
+def _paragraphs(monkeypatch, section) -> list[str]:
+    """The Markdown paragraphs ``section`` displays while it runs ``sample_country``."""
+    from perspectives import report
+
+    shown: list[str] = []
+    monkeypatch.setattr(report, "display", lambda obj, **_: shown.append(getattr(obj, "data", "")))
+    section.run("sample_country")
+    return [text for text in shown if isinstance(text, str)]
+
+
+def test_the_synthesis_sentence_on_countries_counts_them_in_a_translated_report(tmp_path, monkeypatch) -> None:
+    """The Romanian synthesis printed "din 0 țări:  (413 în total)": its count read the translated fields."""
     from perspectives.report import Section
 
-    section = Section("methods", "ALL", "es", output_dir=str(tmp_path))
-    result = section.run("sample_country")
-    assert result.context["countries"] == section.t.plural("{count} countries", len(section.study.countries))
-    for iso3 in ("ALB", "COL", "PER"):
-        assert section.names[iso3] in result.context["by_country"]
+    english = _paragraphs(monkeypatch, Section("methods", "ALL", "en", output_dir=str(tmp_path / "en")))
+    romanian = _paragraphs(monkeypatch, Section("methods", "ALL", "ro", output_dir=str(tmp_path / "ro")))
+    said = next(p for p in english if "came from" in p)
+    counts = re.findall(r"(\d+) in [A-Z]", said)
+    assert len(counts) == len(load_study().countries), said
+    sentence = next(p for p in romanian if "în total)" in p)
+    # Each country's count, as the English build states it, and the number of countries.
+    assert re.findall(r"(\d+) din ", sentence) == counts, sentence
+    assert "0 țări" not in sentence

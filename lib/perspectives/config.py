@@ -279,17 +279,30 @@ _CATALOGUE = {"type": ["object", "null"], "description": "a mapping of English t
                                          pattern=_FORMS),
                   "additionalProperties": _text_or_empty("the translation of that plural form")}}
 
+# The reports' fixed prose (params/report_texts.yml): its parts by name, each a template, a
+# plural entry ({count, one, other, ...}), a list of paragraphs or a mapping of these.
+_PROSE = {"type": ["string", "array", "object", "number", "boolean"],
+          "description": "a template, a list or a mapping of templates (or a setting's number)",
+          "items": {"$ref": "#/definitions/prose"}, "additionalProperties": {"$ref": "#/definitions/prose"}}
+_REPORT_TEXTS = {**_settings({
+    "version": _whole(1), "conditions": _mapping(_text()), "fields": _mapping(_text()),
+    **{part: {"$ref": "#/definitions/prose"} for part in (
+        "headings", "cover", "acknowledgements", "funders_named", "definitions", "introduction", "objectives",
+        "methods", "limitations", "chapters", "recommendations", "annex", "summary")},
+}, required=["version", "conditions", "fields"]), "definitions": {"prose": _PROSE}}
+
 SCHEMAS: dict[str, Any] = {
     "study": _STUDY, "grid": _GRID, "analyses": _ANALYSES, "summary": _SUMMARY, "figure_theme": _THEME,
     "codebook": _CODEBOOK, "conversation_counts": _COUNTS, "recommendations": _RECOMMENDATIONS,
     "roundtable": _ROUNDTABLE, "quantifiers": _QUANTIFIERS, "synthetic_targets": _TARGETS,
-    "catalogue": _CATALOGUE,
+    "catalogue": _CATALOGUE, "report_texts": _REPORT_TEXTS,
 }
 
 # Where each kind lives in a project; a catalogue is any file of params/i18n/.
 FILES: dict[str, str] = {
     "params/study.yml": "study", "params/grid.yml": "grid", "params/analyses.yml": "analyses",
     "params/summary.yml": "summary", "params/figure_theme.yml": "figure_theme",
+    "params/report_texts.yml": "report_texts",
     "data/codebook.yml": "codebook", "data/conversation_counts.yml": "conversation_counts",
     "data/recommendations.yml": "recommendations", "data/roundtable.yml": "roundtable",
     "data/quantifiers.yml": "quantifiers", "data/synthetic_targets.yml": "synthetic_targets",

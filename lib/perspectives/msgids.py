@@ -458,16 +458,15 @@ def problem_strings(lib: Path | None = None) -> list[tuple[str, str]]:
 
 
 def _drawn_words(tree: ast.Module) -> list[str]:
-    """Literal words a module's charts draw: :data:`DRAWING_CALLS`' texts, legend labels, :data:`DRAWING_PARAMETERS`' defaults."""
+    """Literal words a module's charts draw: :data:`DRAWING_CALLS`' texts, :data:`DRAWING_PARAMETERS`' defaults, legend labels."""
     out: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _callee(node) in DRAWING_CALLS and node.args:
             out += _strings(node.args[0])
-        elif isinstance(node, ast.Call):
-            # A legend entry (``label=``); matplotlib leaves a label starting with "_" out of the legend.
-            legend = [kw.value for kw in node.keywords if kw.arg == "label"]
-            branches = [b for v in legend for b in ((v.body, v.orelse) if isinstance(v, ast.IfExp) else (v,))]
-            out += [s for b in branches for s in _strings(b) if not s.startswith("_")]
+        elif isinstance(node, ast.keyword) and node.arg == "label":
+            # A legend entry; matplotlib leaves out a label starting with "_".
+            out += [n.value for n in ast.walk(node.value) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                    and n.value and not n.value.startswith("_")]
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             positional = [*node.args.posonlyargs, *node.args.args]
             pairs = [*zip(positional[len(positional) - len(node.args.defaults):], node.args.defaults, strict=True),

@@ -507,15 +507,15 @@ class Section:
             value["section"] = self.section
         self.values.extend(result.values)
         self.withheld.update(result.withheld)
-        if spec.get("text") and spec.get("question") == analysis.COUNTRY_QUESTION and not self.t.is_default:
-            # Read from the cells themselves, before translate_fields wraps them in the report's language.
-            result.context.update(analysis.country_fields(result.context, self.names, self.t, self.t.plural,
-                                                          self.lang))
+        cells = result.context
         if not self.t.is_default:
             from .disclosure import settings
 
             result.context = i18n.translate_fields(result.context, self.t, settings().threshold)
         if spec.get("text"):
+            if spec.get("question") == analysis.COUNTRY_QUESTION and not self.t.is_default:
+                # Counted on the analysis's own cells: the translated fields wrap them, and are no Cell.
+                result.context.update(analysis.country_fields(cells, self.names, self.t, self.t.plural, self.lang))
             # The sentence's fields (names, lists of countries) are text; its cells are numbers.
             narrated = dataclasses.replace(result, context=markdown_fields(result.context))
             self._paragraph(narrated.narrative(self.t(spec["text"]), md(self.place), self._withheld_note()))
