@@ -458,11 +458,7 @@ def test_with_every_key_translated_no_english_is_left_and_strict_passes(tmp_path
 
 # --------------------------------------------------------------------------- every study language
 
-_PENDING = pytest.mark.xfail(strict=True, reason="translations not yet written")
-
-
-@pytest.mark.parametrize(("country", "lang"), [("MDA", "ro"), pytest.param("COL", "es", marks=_PENDING),
-                                               pytest.param("ALB", "sq", marks=_PENDING), ("BIH", "bs")])
+@pytest.mark.parametrize(("country", "lang"), [("MDA", "ro"), ("COL", "es"), ("ALB", "sq"), ("BIH", "bs")])
 def test_each_national_report_reads_translated_with_strict(tmp_path, country: str, lang: str) -> None:
     env = dict(os.environ, MPLBACKEND="Agg", PERSPECTIVES_PDF="0")
     done = subprocess.run([sys.executable, "-m", "perspectives.cli", "build", "--country", country, "--lang", lang,

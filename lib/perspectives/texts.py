@@ -97,10 +97,14 @@ def long_date(day: dt.date, lang: str) -> str:
 
 
 def month_year(day: dt.date, lang: str) -> str:
-    """A month and year as the language writes them in running text (April 2021)."""
-    from babel.dates import format_date
+    """A month and year as the language writes them in running text (April 2021, abril de 2021).
 
-    return format_date(day, format="LLLL y", locale=locales.known_language(lang) and lang or "en")
+    CLDR's ``yMMMM`` skeleton gives each language its own pattern; a closing full stop (the
+    Bosnian ordinal year, "april 2021.") is dropped, since a template's own punctuation follows.
+    """
+    from babel.dates import format_skeleton
+
+    return format_skeleton("yMMMM", day, locale=locales.known_language(lang) and lang or "en").removesuffix(".")
 
 
 def p_text(p: float) -> str:
