@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from perspectives import msgids
 from perspectives.appviews import check_view
 from perspectives.check import run_check
+from perspectives.i18n import Translator
 from perspectives.problems import Problem, Text, phrase, plain, translated
 from perspectives.study import load_study, repo_root
 
@@ -88,6 +90,35 @@ def test_the_pages_check_view_shows_the_problem_in_the_pages_language(tmp_path: 
     assert problem["problem"] == "CODURI 'femalee'" and problem["fix"] == "CORECTAȚI"
     expected = dict(problem["where"])
     assert expected[tr("Expected")].startswith("UNUL DIN ")
+
+
+def _word_runs(text: str, drop: list[str], size: int = 3) -> set[tuple[str, ...]]:
+    """Every run of ``size`` words of ``text`` once the partner's own values (``drop``) are cut out."""
+    for value in sorted(drop, key=len, reverse=True):
+        text = text.replace(value, " ")
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def test_the_bosnian_page_shows_a_mistyped_code_in_bosnian_with_the_partners_value_unchanged(
+        tmp_path: Path) -> None:
+    result = run_check(_bad_export(tmp_path))
+    study = load_study()
+    english = check_view(result, Translator("en"), study)["problems"]
+    bosnian = check_view(result, Translator("bs"), study)["problems"]
+    assert len(bosnian) == len(english) >= 1
+    values = [str(v) for p in result["problems"] for v in [*p["args"].values(), *p["values"]] if isinstance(v, str)]
+    for en, bs in zip(english, bosnian, strict=True):
+        for part in ("problem", "fix"):
+            assert bs[part] and bs[part] != en[part]
+            shared = _word_runs(en[part], values) & _word_runs(bs[part], values)
+            assert not shared, (part, bs[part], shared)
+    tr = Translator("bs")
+    typo = next(p for p in bosnian if "femalee" in p["problem"])
+    where = dict(typo["where"])
+    # The English reads "unknown answer code(s) 'femalee'": the value keeps its own quotes and spelling.
+    assert typo["problem"].endswith(": 'femalee'") and where[tr("Values")] == "'femalee'"
+    assert where[tr("Expected")].endswith(": female, male, other")
 
 
 @pytest.mark.parametrize("template", [
