@@ -40,6 +40,9 @@ class Pseudo:
     def country(self, code: str) -> str:
         return code
 
+    def label(self, labels: dict[str, str], english: str, key: str) -> str:
+        return english
+
 
 def test_a_template_is_translated_then_filled_with_the_partners_values() -> None:
     problem = Problem("unknown answer code(s) {seen}", fix="correct these answers", expected="one of {codes}",
@@ -119,6 +122,12 @@ def test_the_bosnian_page_shows_a_mistyped_code_in_bosnian_with_the_partners_val
     # The English reads "unknown answer code(s) 'femalee'": the value keeps its own quotes and spelling.
     assert typo["problem"].endswith(": 'femalee'") and where[tr("Values")] == "'femalee'"
     assert where[tr("Expected")].endswith(": female, male, other")
+    # The question is named as the form's Bosnian column names it (data/instrument/survey.csv).
+    import csv as _csv
+
+    with open(repo_root() / "data" / "instrument" / "survey.csv", encoding="utf-8") as handle:
+        row = next(r for r in _csv.DictReader(handle) if r["name"] == "gender")
+    assert where[tr("Question")] == row["label::Bosnian (bs)"] != row["label::English (en)"]
 
 
 @pytest.mark.parametrize("template", [

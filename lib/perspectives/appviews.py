@@ -96,10 +96,21 @@ def _recognised(rec: dict[str, Any], tr: Translator) -> list[tuple[str, str]]:
 
 
 def _problem_view(problem: dict[str, Any], tr: Translator) -> dict[str, Any]:
-    """A problem as the page shows it, in the page's language: what is wrong, where, and the fix."""
+    """A problem as the page shows it, in the page's language: what is wrong, where, and the fix.
+
+    A question of the form is named by its label in the page's language (the XLSForm's own
+    column for it, English where the form has none).
+    """
     texts = translated(problem, tr)
-    return {"problem": texts["problem"], "where": _where({**problem, "expected": texts["expected"]}, tr),
-            "fix": texts["fix"]}
+    shown = {**problem, "expected": texts["expected"]}
+    if problem.get("question"):
+        from perspectives.i18n import LocalisedInstrument
+        from perspectives.instrument import load_instrument
+
+        form = load_instrument()
+        if problem["question"] in form.questions:
+            shown["label"] = LocalisedInstrument(form, tr).label(problem["question"])
+    return {"problem": texts["problem"], "where": _where(shown, tr), "fix": texts["fix"]}
 
 
 def _where(problem: dict[str, Any], tr: Translator) -> list[tuple[str, str]]:
