@@ -190,8 +190,21 @@ _GRID = _settings({
     "reports": "'reports' is not read: the reports are the study's countries and the synthesis "
                "(params/study.yml)"})
 
+# An analysis's sentence: a template, a plural entry picking its form by a field's number, or a
+# list of alternatives (the first that can be filled whole is used).
+_PLURAL_TEMPLATE = {"type": "object", "required": ["count", "other"],
+                    "properties": {"count": _text("the field whose number picks the form")},
+                    "propertyNames": _text("count or a plural form (zero, one, two, few, many, other, =N)",
+                                           pattern=r"^(?:count|zero|one|two|few|many|other|=\d+)$"),
+                    "additionalProperties": _text("the template of that plural form"),
+                    "description": "plural forms {count: field, one: ..., other: ...}"}
+_SENTENCE = {"anyOf": [_text(), _PLURAL_TEMPLATE],
+             "description": "a template, or plural forms {count: field, one: ..., other: ...}"}
 _ANALYSIS = _settings({
-    "section": _NAMES, "caption": _text(), "text": _text(),
+    "section": _NAMES, "caption": _text(),
+    "text": {"anyOf": [_SENTENCE, _list(_SENTENCE, "a list of alternative templates", minItems=1)],
+             "description": "a template, plural forms, or a list of alternatives"},
+    "rank": _CODES, "exclude": _CODES, "list": _whole(1),
     "kind": {"enum": ["single", "multi", "numeric", "ratings", "compare_multi"],
              "description": "single, multi, numeric, ratings or compare_multi"},
     "question": _NAMES, "questions": {"type": ["array", "object"], "items": _NAMES, "additionalProperties": _NAMES,
@@ -222,7 +235,13 @@ _SUMMARY = _list(_settings({
 }, required=["heading"]),
                  "a list of `- heading: ...` blocks")
 
-_THEME = _settings({"rc": _mapping({}, _text("a matplotlib setting name")), "source": _text()}, required=["rc"])
+_CHART = _settings({
+    "width": _number(description="inches"), "font_size": _number(description="points"),
+    "small_font_size": _number(description="points"), "min_printed_pt": _number(description="points"),
+    "label_share": _number(description="a share of the width, such as 0.42"),
+}, required=["width", "font_size", "small_font_size", "min_printed_pt", "label_share"])
+_THEME = _settings({"rc": _mapping({}, _text("a matplotlib setting name")), "source": _text(), "chart": _CHART},
+                   required=["rc"])
 
 _CODE_NODE = _settings({
     "code": _text(), "label": _text(), "section": _text(), "definition": _text(), "topic": _text(),
@@ -269,14 +288,21 @@ _QUANTIFIERS = _settings({
 _TARGETS = _mapping(_settings({"published": _mapping({}), "synthetic": _mapping({})}), _NAMES)
 
 # One catalogue entry: a translation, left blank, {text, review} or plural forms and review.
-_FORMS = r"^(?:zero|one|two|few|many|other|=\d+|text|review)$"
+_FORMS = r"^(?:zero|one|two|few|many|other|=\d+|text|review|gender|agree)$"
+# A translation's forms by the grammatical gender of a field's value: {field: top.label, feminine: ...}.
+_AGREE = {"type": "object", "required": ["field"], "properties": {"field": _text("the field whose gender decides")},
+          "additionalProperties": {"type": ["string", "object"], "description": "the translation for that gender "
+                                   "(or its plural forms)", "additionalProperties": _text_or_empty()},
+          "description": "forms by gender: {field: name, <gender>: translation, ...}"}
 _CATALOGUE = {"type": ["object", "null"], "description": "a mapping of English text: its translation",
               "additionalProperties": {
                   "type": ["string", "null", "object"],
                   "description": "a translation, {text: ..., review: true} or plural forms {one: ..., other: ...}",
-                  "properties": {"review": _flag(), "text": _text_or_empty("the translation")},
-                  "propertyNames": _text("text, review, or a plural form (zero, one, two, few, many, other, =N)",
-                                         pattern=_FORMS),
+                  "properties": {"review": _flag(), "text": _text_or_empty("the translation"),
+                                 "gender": _text("the grammatical gender of the translation (masculine, "
+                                                 "feminine, ...)"), "agree": _AGREE},
+                  "propertyNames": _text("text, review, gender, agree, or a plural form (zero, one, two, few, many, "
+                                         "other, =N)", pattern=_FORMS),
                   "additionalProperties": _text_or_empty("the translation of that plural form")}}
 
 # The reports' fixed prose (params/report_texts.yml): its parts by name, each a template, a

@@ -502,7 +502,7 @@ class Section:
         spec = analysis.spec(analysis_id)
         if spec.get("synthesis_only") and not self.is_synthesis:
             return None
-        result = analysis.run(analysis_id, self.survey, self.country, self.names)
+        result = analysis.run(analysis_id, self.survey, self.country, self.names, lang=self.lang)
         for value in result.values:
             value["section"] = self.section
         self.values.extend(result.values)
@@ -518,7 +518,7 @@ class Section:
                 result.context.update(analysis.country_fields(cells, self.names, self.t, self.t.plural, self.lang))
             # The sentence's fields (names, lists of countries) are text; its cells are numbers.
             narrated = dataclasses.replace(result, context=markdown_fields(result.context))
-            self._paragraph(narrated.narrative(self.t(spec["text"]), md(self.place), self._withheld_note()))
+            self._paragraph(narrated.narrative(spec["text"], md(self.place), self._withheld_note(), tr=self.t))
         figure = spec.get("figure")
         caption_base = self.t(figure["caption"] if figure else spec.get("caption")
                               or analysis_id.replace("_", " ").capitalize())
@@ -535,18 +535,20 @@ class Section:
         if show_table and result.table is not None and not result.table.empty and not breakdown_only:
             self.show_table(result.table, analysis_id, self.t("{caption} — {place}", caption=caption_base, place=where),
                             result=analysis_id)
+        by_country = spec.get("by") == analysis.COUNTRY_QUESTION
         if self.is_synthesis and spec.get("by") and f"by_{spec['by']}" in result.tables:
             by_table = result.tables[f"by_{spec['by']}"]
-            self.show_table(by_table, f"{analysis_id}_by_{spec['by']}",
-                            self.t("{caption} by {by} (counts and column %)", caption=caption_base,
-                                   by=self.t(spec["by"].replace("_", " "))), result=analysis_id)
+            # Another breakdown is named by the analysis's own caption ("... by type of organisation").
+            by_caption = (self.t("{caption} by country (counts and column %)", caption=caption_base) if by_country
+                          else self.t("{caption} (counts and column %)", caption=caption_base))
+            self.show_table(by_table, f"{analysis_id}_by_{spec['by']}", by_caption, result=analysis_id)
         if self.is_synthesis and "by_means" in result.context:
             means = result.context["by_means"]
             mean_caption = self.t("{caption}: mean by country", caption=caption_base)
             self.show_figure(figures.country_means(means, mean_caption, self.t("Mean (%)")),
                              f"{analysis_id}_means", mean_caption, result=analysis_id)
-        if result.test is not None and "{test}" not in spec.get("text", ""):
-            self._say_test(result, self.t(spec["by"].replace("_", " ")))
+        if result.test is not None and not any("{test}" in t for t in analysis.template_texts(spec.get("text"))):
+            self._say_test(result, self.t("countries") if by_country else self.t(spec["by"].replace("_", " ")))
         self._note(result.notes)
         return result
 

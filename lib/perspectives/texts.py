@@ -200,7 +200,9 @@ class Texts:
             if text is None:
                 return None
         else:
-            text = self.tr(" ".join(str(template).split()))
+            # A translation may choose its form by the gender of a field's text (i18n `agree:`).
+            text = self.tr.template(" ".join(str(template).split()), None,
+                                    lambda name: self.tr.gender(values.get(name)))
         names = [name for _, name, _, _ in string.Formatter().parse(text) if name]
         if any(values.get(name) is None for name in names):
             return None
@@ -222,12 +224,7 @@ class Texts:
         if n is None:
             return None
         english = {k: " ".join(str(v).split()) for k, v in template.items() if k != PLURAL_KEY}
-        entry = self.tr.catalogue.get(english["other"])
-        if entry is None:
-            self.tr.lookup(english["other"])  # English is shown: remembered as missing
-            return locales.select_form(english, int(n), "en")
-        forms = dict(entry.forms) or {"other": entry.text}
-        return locales.select_form(forms, int(n), self.tr.lang)
+        return self.tr.template(english, int(n), lambda name: self.tr.gender(values.get(name)))
 
     def _field(self, value: Any) -> str:
         if isinstance(value, Markdown):
