@@ -79,8 +79,8 @@ lab: $(STAMP) ## Open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks/
 
 data: $(STAMP) ## Regenerate the embedded synthetic data (byte for byte)
-	$(BIN)/python -m perspectives.synth
-	$(BIN)/python -m perspectives.synth_conversations
+	$(BIN)/python -m perspectives_synth.survey
+	$(BIN)/python -m perspectives_synth.conversations
 
 instrument: $(STAMP) ## Rebuild data/instrument.xlsx from data/instrument/*.csv
 	$(BIN)/python -m perspectives.instrument

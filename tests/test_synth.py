@@ -1,7 +1,7 @@
 """Tests of the synthetic frontline workers' export against the numbers printed in the report.
 
 Purpose
-    Check that ``data/synthetic/survey_export.csv`` is what ``perspectives.synth`` generates
+    Check that ``data/synthetic/survey_export.csv`` is what ``perspectives_synth.survey`` generates
     (byte for byte), that it follows the instrument's skip logic and the 1254 = 413 + 408 + 433
     split, and that its eligible completes reproduce the published counts, percentages and
     tests. Expected values are typed in from the report (line numbers of
@@ -27,7 +27,7 @@ import pytest
 from scipy import stats
 
 from perspectives.instrument import ELIGIBILITY, export_columns, load_instrument
-from perspectives.synth import DEFAULT_PATH, write_default
+from perspectives_synth.survey import DEFAULT_PATH, write_default
 
 CODES = ["ALB", "BIH", "COL", "MDA", "MEX", "PER"]
 

@@ -14,7 +14,7 @@ Inputs
 
 Outputs
     ``data/synthetic/participants.csv`` and ``data/synthetic/conversations.csv``, identical
-    bytes for identical inputs. ``python -m perspectives.synth_conversations`` rewrites both.
+    bytes for identical inputs. ``python -m perspectives_synth.conversations`` rewrites both.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ Outputs
     :func:`generate_survey` returns the export as a DataFrame (columns of
     :func:`perspectives.instrument.export_columns`); :func:`write_default` writes
     ``data/synthetic/survey_export.csv`` byte for byte the same on every run
-    (``python -m perspectives.synth``). Open-text answers are always empty.
+    (``python -m perspectives_synth.survey``). Open-text answers are always empty.
 """
 
 from __future__ import annotations
@@ -862,7 +862,7 @@ def write_default(path: Path | str | None = None, seed: int | None = None) -> Pa
 
 
 def main() -> int:
-    """``python -m perspectives.synth``: regenerate the default synthetic export."""
+    """``python -m perspectives_synth.survey``: regenerate the default synthetic export."""
     path = write_default()
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     return 0
