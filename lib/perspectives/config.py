@@ -199,7 +199,7 @@ _ANALYSIS = _settings({
     "population": _text("a query on the respondents, such as \"girls_online_share > 0\""),
     "populations": _mapping(_text("a query on the respondents")),
     "by": _NAMES, "test": {"enum": ["chi2", "anova"], "description": "chi2 or anova"},
-    "figure": _settings({"number": _whole(1), "caption": _text()}, required=["number", "caption"]),
+    "figure": _settings({"number": _whole(1), "caption": _text()}, required=["caption"]),
     "thresholds": _mapping(_number(description="a number")),
     "bases_elsewhere": _mapping(_text("a query on the respondents")),
     "options": _CODES, "bottom": _CODES,
