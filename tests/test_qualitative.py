@@ -1,4 +1,4 @@
-"""Tests for perspectives.qualitative and perspectives.synth_conversations: validation errors,
+"""Tests for perspectives.qualitative and perspectives_synth.conversations: validation errors,
 the report's printed counts reproduced by the synthetic data, the counting rule on a hand-worked
 table, excerpt selection, and rendering of the roundtable and recommendations."""
 
@@ -12,7 +12,7 @@ import pytest
 from reference_text import reference_text
 
 from perspectives import qualitative as q
-from perspectives.synth_conversations import generate
+from perspectives_synth.conversations import generate
 
 DATA = q.REPO_ROOT / "data"
 

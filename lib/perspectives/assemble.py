@@ -384,14 +384,40 @@ def accessible_table(fragment: str, caption: str, prefix: str) -> str:
     head = table.find("thead")
     body = table.find("tbody")
     head_rows = head.findall("tr") if head is not None else []
-    # Which header cells cover each column, one list per header row (columns counted with colspan).
+    columns, spans = _header_rows(head_rows, prefix)
+    several = len([cov for cov in columns if cov]) >= 2
+    for r, row in enumerate(body.findall("tr") if body is not None else []):
+        _body_row(row, r, columns, several, prefix)
+    if several:
+        _nested_headers(head_rows, columns)
+        if any(span > 1 for span in spans):
+            _column_groups(table, spans)
+    element = etree.Element("caption")
+    element.text = caption
+    table.insert(0, element)
+    if body is not None and len(body) <= SHORT_TABLE_ROWS:
+        table.set("class", " ".join(filter(None, [table.get("class"), "short"])))
+    return lxml_html.tostring(table, encoding="unicode")
+
+
+def _span(cell: Any) -> int:
+    return int(cell.get("colspan", "1") or 1)
+
+
+def _header_rows(head_rows: list[Any], prefix: str) -> tuple[list[dict[int, str]], list[int]]:
+    """Scope and id the column headers; which header cells cover each column, per header row.
+
+    Returns:
+        One ``{column: header id}`` per header row (columns counted with colspan), and the
+        spans of the first header row.
+    """
     columns: list[dict[int, str]] = []
     spans: list[int] = []
     for r, row in enumerate(head_rows):
         covered: dict[int, str] = {}
         position = 0
         for c, cell in enumerate(row):
-            span = int(cell.get("colspan", "1") or 1)
+            span = _span(cell)
             if cell.tag == "th" and not _cell_text(cell):
                 cell.tag = "td"
             elif cell.tag == "th":
@@ -403,48 +429,52 @@ def accessible_table(fragment: str, caption: str, prefix: str) -> str:
                 spans.append(span)
             position += span
         columns.append(covered)
-    several = len([cov for cov in columns if cov]) >= 2
-    for r, row in enumerate(body.findall("tr") if body is not None else []):
+    return columns, spans
+
+
+def _body_row(row: Any, r: int, columns: list[dict[int, str]], several: bool, prefix: str) -> None:
+    """Scope a body row's header cells; with several header rows, give each cell its ``headers``."""
+    position = 0
+    row_headers: list[str] = []
+    for c, cell in enumerate(row):
+        span = _span(cell)
+        if cell.tag == "th" and not _cell_text(cell):
+            cell.tag = "td"
+        elif cell.tag == "th":
+            cell.set("scope", "row")
+            if several:
+                cell.set("id", f"{prefix}-r{r}-{c}")
+                row_headers.append(cell.get("id"))
+        elif several:
+            over = [cov[k] for cov in columns for k in range(position, position + span) if k in cov]
+            ids = list(dict.fromkeys(row_headers + over))
+            if ids:
+                cell.set("headers", " ".join(ids))
+        position += span
+
+
+def _column_groups(table: Any, spans: list[int]) -> None:
+    """``<colgroup>`` elements matching the first header row's spans, before the table's rows."""
+    from lxml import etree
+
+    for span in reversed(spans):
+        group = etree.Element("colgroup")
+        if span > 1:
+            group.set("span", str(span))
+        table.insert(0, group)
+
+
+def _nested_headers(head_rows: list[Any], columns: list[dict[int, str]]) -> None:
+    """A header below a spanning one falls under it too."""
+    for r, row in enumerate(head_rows[1:], start=1):
         position = 0
-        row_headers: list[str] = []
-        for c, cell in enumerate(row):
-            span = int(cell.get("colspan", "1") or 1)
-            if cell.tag == "th" and not _cell_text(cell):
-                cell.tag = "td"
-            elif cell.tag == "th":
-                cell.set("scope", "row")
-                if several:
-                    cell.set("id", f"{prefix}-r{r}-{c}")
-                    row_headers.append(cell.get("id"))
-            elif several:
-                over = [cov[k] for cov in columns for k in range(position, position + span) if k in cov]
-                ids = list(dict.fromkeys(row_headers + over))
-                if ids:
-                    cell.set("headers", " ".join(ids))
+        for cell in row:
+            span = _span(cell)
+            above = [columns[q][k] for q in range(r) for k in range(position, position + span)
+                     if k in columns[q]]
+            if cell.tag == "th" and above:
+                cell.set("headers", " ".join(dict.fromkeys(above)))
             position += span
-    if several:
-        # A header below a spanning one falls under it too.
-        for r, row in enumerate(head_rows[1:], start=1):
-            position = 0
-            for cell in row:
-                span = int(cell.get("colspan", "1") or 1)
-                above = [columns[q][k] for q in range(r) for k in range(position, position + span)
-                         if k in columns[q]]
-                if cell.tag == "th" and above:
-                    cell.set("headers", " ".join(dict.fromkeys(above)))
-                position += span
-        if any(span > 1 for span in spans):
-            for span in reversed(spans):
-                group = etree.Element("colgroup")
-                if span > 1:
-                    group.set("span", str(span))
-                table.insert(0, group)
-    element = etree.Element("caption")
-    element.text = caption
-    table.insert(0, element)
-    if body is not None and len(body) <= SHORT_TABLE_ROWS:
-        table.set("class", " ".join(filter(None, [table.get("class"), "short"])))
-    return lxml_html.tostring(table, encoding="unicode")
 
 
 def chart_table(chart: Chart, tr: Translator, caption: str, prefix: str) -> str:

@@ -501,7 +501,6 @@ def _components(a_mat: np.ndarray) -> list[list[int]]:
 
 def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], leaves: list[Leaf],
                      run: _Run, t: int) -> list[Finding]:
-    findings: list[Finding] = []
     # A published number that leaves one leaf unknown fixes that leaf: leaves are read off so,
     # again and again, and the other equations are solved for the leaves left (an exact
     # presolve; with a hundred countries most cells are published one by one, and the dense
@@ -509,17 +508,56 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
     # sparse equations: a family of a hundred countries' table is thousands of equations over
     # thousands of leaves, and only the equations left are made dense.
     a_mat = a_mat.tocsr()
+    known, x_p, residual, active = _presolve(a_mat, b_vec, len(leaves))
+    rest = np.flatnonzero(active)
+    unknown = np.flatnonzero(~known)
+    rest_rows = a_mat[rest]
+    a_rest = rest_rows[:, unknown].toarray()
+    b_rest = b_vec[rest] - rest_rows[:, np.flatnonzero(known)] @ x_p[known]
+    if len(unknown) and len(rest):
+        x_p[unknown], *_ = np.linalg.lstsq(a_rest, b_rest, rcond=None)
+    residual[rest] = a_rest @ x_p[unknown] - b_rest
+    if np.abs(residual).max(initial=0.0) > 0.5:
+        worst = int(np.argmax(np.abs(residual)))
+        return [Finding(sources[worst], "sum", f"the published parts of {leaves[0][0]} do not add up to "
+                        f"their totals (off by {abs(residual[worst]):.0f})")]
+    small_bases = _small_bases(run, leaves, t)
+    # A leaf is fixed when it lies in the row space of the equations: read off, or a unit
+    # vector of the remaining equations' row space (its projection there has length one).
+    # The remaining equations fall apart into families of leaves again; each is factorised alone.
+    fixed = known.copy()
+    blocks = []
+    if len(unknown) and len(rest):
+        for comp in _components(a_rest):
+            rows = np.flatnonzero(np.abs(a_rest[:, comp]).sum(axis=1) > 0)
+            basis = _row_space(a_rest[np.ix_(rows, comp)]) if len(rows) else np.zeros((0, len(comp)))
+            cols = unknown[comp]
+            fixed[cols] = (basis ** 2).sum(axis=0) > 1.0 - _TOL**2
+            blocks.append((rows, comp, cols, basis))
+    findings = _fixed_leaf_findings(fixed, x_p, small_bases, leaves, run, t)
+    free = np.flatnonzero(~fixed)
+    if len(free) and len(rest):
+        _add_subtraction_findings(findings, a_rest, blocks, fixed, free, x_p, small_bases, leaves, run, t)
+    return findings
+
+
+def _presolve(a_mat: csr_matrix, b_vec: np.ndarray, n_leaves: int) -> tuple[np.ndarray, ...]:
+    """Read off every leaf an equation leaves alone unknown, again and again.
+
+    Returns:
+        (leaves known, their values, the residual of each equation used up, the equations left).
+    """
     pattern = a_mat.copy()
     pattern.data = np.ones_like(pattern.data)
-    known = np.zeros(len(leaves), bool)
-    x_p = np.zeros(len(leaves))
+    known = np.zeros(n_leaves, bool)
+    x_p = np.zeros(n_leaves)
     residual = np.zeros(len(b_vec))
     active = np.ones(len(b_vec), bool)
     while True:
         open_counts = pattern @ (~known).astype(float)
         done = np.flatnonzero(active & (open_counts <= 1.5))
         if not len(done):
-            break
+            return known, x_p, residual, active
         for r in done:
             start, end = a_mat.indptr[r], a_mat.indptr[r + 1]
             cols, coef = a_mat.indices[start:end], a_mat.data[start:end]
@@ -532,19 +570,10 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
             else:
                 residual[r] = -rest_of_row
             active[r] = False
-    rest = np.flatnonzero(active)
-    unknown = np.flatnonzero(~known)
-    rest_rows = a_mat[rest]
-    a_rest = rest_rows[:, unknown].toarray()
-    b_rest = b_vec[rest] - rest_rows[:, np.flatnonzero(known)] @ x_p[known]
-    if len(unknown) and len(rest):
-        x_p[unknown], *_ = np.linalg.lstsq(a_rest, b_rest, rcond=None)
-    residual[rest] = a_rest @ x_p[unknown] - b_rest
-    if np.abs(residual).max(initial=0.0) > 0.5:
-        worst = int(np.argmax(np.abs(residual)))
-        findings.append(Finding(sources[worst], "sum", f"the published parts of {leaves[0][0]} do not add up to "
-                                f"their totals (off by {abs(residual[worst]):.0f})"))
-        return findings
+
+
+def _small_bases(run: _Run, leaves: list[Leaf], t: int) -> list[np.ndarray]:
+    """The published small bases over these leaves, as 0/1 vectors (what a finding may be explained by)."""
     names = {leaf: k for k, leaf in enumerate(leaves)}
     answers: dict[str, set[str]] = {}
     for u, _, c in leaves:
@@ -559,18 +588,13 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
             vec = np.zeros(len(leaves))
             vec[[names[leaf] for leaf in o.leaves]] = 1.0
             small_bases.append(vec)
-    # A leaf is fixed when it lies in the row space of the equations: read off, or a unit
-    # vector of the remaining equations' row space (its projection there has length one).
-    # The remaining equations fall apart into families of leaves again; each is factorised alone.
-    fixed = known.copy()
-    blocks = []
-    if len(unknown) and len(rest):
-        for comp in _components(a_rest):
-            rows = np.flatnonzero(np.abs(a_rest[:, comp]).sum(axis=1) > 0)
-            basis = _row_space(a_rest[np.ix_(rows, comp)]) if len(rows) else np.zeros((0, len(comp)))
-            cols = unknown[comp]
-            fixed[cols] = (basis ** 2).sum(axis=0) > 1.0 - _TOL**2
-            blocks.append((rows, comp, cols, basis))
+    return small_bases
+
+
+def _fixed_leaf_findings(fixed: np.ndarray, x_p: np.ndarray, small_bases: list[np.ndarray], leaves: list[Leaf],
+                         run: _Run, t: int) -> list[Finding]:
+    """A leaf the published numbers fix at a small value (not explained by a published small base)."""
+    findings = []
     for k in np.flatnonzero(fixed):
         value = round(float(x_p[k]))
         if 1 <= value < t:
@@ -579,36 +603,44 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
             if not _explained(g, x_p, small_bases):
                 findings.append(Finding(_source_of(g, leaves, run), "small-group",
                                         f"{_name(frozenset([leaves[k]]))} = {value} is fixed by the published numbers"))
-    free = np.flatnonzero(~fixed)
-    if len(free) and len(rest):
-        # The 0/1 groups of free leaves that the equations fix lie in the row space of the
-        # equations restricted to the free leaves (the fixed leaves being in the row space),
-        # the sum of the families' row spaces.
-        position = {int(leaf): k for k, leaf in enumerate(free)}
-        parts = []
-        for rows, comp, cols, basis in blocks:
-            mine = [k for k, leaf in enumerate(cols) if not fixed[leaf]]
-            if not mine or not len(rows):
-                continue
-            # With no leaf of the family fixed, its row space is the one already factorised.
-            part = basis if len(mine) == len(cols) else _row_space(a_rest[np.ix_(rows, [comp[k] for k in mine])])
-            full = np.zeros((part.shape[0], len(free)))
-            full[:, [position[int(cols[k])] for k in mine]] = part
-            parts.append(full)
-        space = np.vstack(parts) if parts else np.zeros((0, len(free)))
-        if space.shape[0]:
-            for found in _groups_searched(space, x_p[free], t, free, x_p, small_bases):
-                g = np.zeros(len(leaves))
-                g[free] = found
-                if _explained(g, x_p, small_bases):
-                    continue
-                group = frozenset(leaves[k] for k in np.flatnonzero(g > 0.5))
-                findings.append(Finding(_source_of(g, leaves, run), "small-group",
-                                        f"{_name(group)} together hold {round(float(g @ x_p))}, fixed by "
-                                        "subtraction from the published numbers"))
-                if len(findings) > 20:
-                    break
     return findings
+
+
+def _add_subtraction_findings(findings: list[Finding], a_rest: np.ndarray, blocks: list[tuple], fixed: np.ndarray,
+                              free: np.ndarray, x_p: np.ndarray, small_bases: list[np.ndarray], leaves: list[Leaf],
+                              run: _Run, t: int) -> None:
+    """Add to ``findings`` the small groups of free leaves the equations fix together (by subtraction).
+
+    The search stops once ``findings`` holds more than 20 (those of fixed leaves included).
+    """
+    # The 0/1 groups of free leaves that the equations fix lie in the row space of the
+    # equations restricted to the free leaves (the fixed leaves being in the row space),
+    # the sum of the families' row spaces.
+    position = {int(leaf): k for k, leaf in enumerate(free)}
+    parts = []
+    for rows, comp, cols, basis in blocks:
+        mine = [k for k, leaf in enumerate(cols) if not fixed[leaf]]
+        if not mine or not len(rows):
+            continue
+        # With no leaf of the family fixed, its row space is the one already factorised.
+        part = basis if len(mine) == len(cols) else _row_space(a_rest[np.ix_(rows, [comp[k] for k in mine])])
+        full = np.zeros((part.shape[0], len(free)))
+        full[:, [position[int(cols[k])] for k in mine]] = part
+        parts.append(full)
+    space = np.vstack(parts) if parts else np.zeros((0, len(free)))
+    if not space.shape[0]:
+        return
+    for found in _groups_searched(space, x_p[free], t, free, x_p, small_bases):
+        g = np.zeros(len(leaves))
+        g[free] = found
+        if _explained(g, x_p, small_bases):
+            continue
+        group = frozenset(leaves[k] for k in np.flatnonzero(g > 0.5))
+        findings.append(Finding(_source_of(g, leaves, run), "small-group",
+                                f"{_name(group)} together hold {round(float(g @ x_p))}, fixed by "
+                                "subtraction from the published numbers"))
+        if len(findings) > 20:
+            break
 
 
 def _system(run: _Run) -> tuple[list[Leaf], Any, np.ndarray]:

@@ -41,6 +41,7 @@ import fastjsonschema
 import yaml
 
 __all__ = [
+    "RELATION_KINDS",
     "SCHEMAS",
     "ConfigError",
     "check_all",
@@ -212,7 +213,7 @@ _ANALYSIS = _settings({
     "population": _text("a query on the respondents, such as \"girls_online_share > 0\""),
     "populations": _mapping(_text("a query on the respondents")),
     "by": _NAMES, "test": {"enum": ["chi2", "anova"], "description": "chi2 or anova"},
-    "figure": _settings({"number": _whole(1), "caption": _text()}, required=["number", "caption"]),
+    "figure": _settings({"number": _whole(1), "caption": _text()}, required=["caption"]),
     "thresholds": _mapping(_number(description="a number")),
     "bases_elsewhere": _mapping(_text("a query on the respondents")),
     "options": _CODES, "bottom": _CODES,
@@ -287,6 +288,22 @@ _QUANTIFIERS = _settings({
 
 _TARGETS = _mapping(_settings({"published": _mapping({}), "synthetic": _mapping({})}), _NAMES)
 
+# The relations between claims (data/claim_relations.yml): what perspectives.claims checks.
+RELATION_KINDS = ("sum_counts", "sum_percents", "combine", "ratio", "parts_le_whole", "within_bounds",
+                  "within_range", "subgroups_overall", "chi2_shares", "footnote_label")
+_CLAIM_ID = _text("a claim id of data/claims.csv, such as M-SRV-001", pattern=r"^[A-Z]-[A-Z]+-\d{3}(-[A-Z0-9]+)*$")
+_CLAIM_RELATIONS = _settings({
+    "relations": _list(_settings({
+        "kind": {"enum": list(RELATION_KINDS), "description": ", ".join(RELATION_KINDS)},
+        "ids": _list(_CLAIM_ID, "a list of claim ids, such as [M-GEN-001, M-GEN-002]", minItems=1),
+        "total": _CLAIM_ID, "blame": _list(_CLAIM_ID, "a list of claim ids"), "why": _text(),
+        "percent": _CLAIM_ID, "lo": _CLAIM_ID, "hi": _CLAIM_ID, "overall": _CLAIM_ID, "population": _CLAIM_ID,
+        "complement": _flag(), "groups": _whole(2), "levels": _whole(2), "label": _text(),
+    }, required=["kind", "ids"]), minItems=1),
+    "levels": _mapping(_whole(2, "a whole number of answer levels, at least 2"), _NAMES),
+    "breakdowns": _mapping(_settings({"item": _NAMES, "groups": _whole(2)}), _NAMES),
+}, required=["relations", "levels", "breakdowns"])
+
 # One catalogue entry: a translation, left blank, {text, review} or plural forms and review.
 _FORMS = r"^(?:zero|one|two|few|many|other|=\d+|text|review|gender|agree)$"
 # A translation's forms by the grammatical gender of a field's value: {field: top.label, feminine: ...}.
@@ -321,7 +338,7 @@ SCHEMAS: dict[str, Any] = {
     "study": _STUDY, "grid": _GRID, "analyses": _ANALYSES, "summary": _SUMMARY, "figure_theme": _THEME,
     "codebook": _CODEBOOK, "conversation_counts": _COUNTS, "recommendations": _RECOMMENDATIONS,
     "roundtable": _ROUNDTABLE, "quantifiers": _QUANTIFIERS, "synthetic_targets": _TARGETS,
-    "catalogue": _CATALOGUE, "report_texts": _REPORT_TEXTS,
+    "claim_relations": _CLAIM_RELATIONS, "catalogue": _CATALOGUE, "report_texts": _REPORT_TEXTS,
 }
 
 # Where each kind lives in a project; a catalogue is any file of params/i18n/.
@@ -332,6 +349,7 @@ FILES: dict[str, str] = {
     "data/codebook.yml": "codebook", "data/conversation_counts.yml": "conversation_counts",
     "data/recommendations.yml": "recommendations", "data/roundtable.yml": "roundtable",
     "data/quantifiers.yml": "quantifiers", "data/synthetic_targets.yml": "synthetic_targets",
+    "data/claim_relations.yml": "claim_relations",
 }
 CATALOGUES = "params/i18n"
 

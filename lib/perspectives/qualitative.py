@@ -283,7 +283,7 @@ def split_codes(value: str) -> list[str]:
 def _read_csv(path: Path, required: tuple[str, ...], exact: bool) -> pd.DataFrame:
     if not path.exists() and not path.is_symlink():
         raise QualitativeDataError(path, "file not found",
-                                   f"run `{module_command('perspectives.synth_conversations')}` "
+                                   f"run `{module_command('perspectives_synth.conversations')}` "
                                    "or point to the real file")
     problem = path_problem(path)  # a folder, a pipe (never waited on), a device, a broken link
     if problem is not None:

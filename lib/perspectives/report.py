@@ -168,6 +168,10 @@ def runs_before(section: str) -> set[str]:
     return before
 
 
+class AnalysisError(RuntimeError):
+    """An analysis of ``params/analyses.yml`` failed in a section; the message names it."""
+
+
 class UpstreamError(RuntimeError):
     """A run read a section that ``params/grid.yml`` does not run before it, or one not built."""
 
@@ -498,11 +502,22 @@ class Section:
         The table, the figure, the sentence and the recorded values all read the analysis's
         one disclosure mask: a sentence that would print a withheld number is dropped and a
         note says that some numbers are withheld.
+
+        Raises:
+            AnalysisError: the analysis failed; the message names it (the build names the cell).
         """
         spec = analysis.spec(analysis_id)
         if spec.get("synthesis_only") and not self.is_synthesis:
             return None
-        result = analysis.run(analysis_id, self.survey, self.country, self.names, lang=self.lang)
+        survey = self.survey
+        try:
+            return self._run(analysis_id, spec, survey, show_table)
+        except Exception as error:
+            raise AnalysisError(f"analysis {analysis_id!r} of params/analyses.yml failed: "
+                                f"{type(error).__name__}: {error}") from error
+
+    def _run(self, analysis_id: str, spec: dict[str, Any], survey: Any, show_table: bool) -> analysis.Result:
+        result = analysis.run(analysis_id, survey, self.country, self.names, lang=self.lang)
         for value in result.values:
             value["section"] = self.section
         self.values.extend(result.values)
@@ -527,8 +542,13 @@ class Section:
             disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}")
         caption = self.t("{caption} — {place} (n = {n})", caption=caption_base, place=where, n=n_text)
         if figure:
-            caption = self.t("Figure {number}. {caption}", number=figure["number"], caption=caption)
-            self._draw(result, spec, f"fig{figure['number']:02d}_{analysis_id}", caption)
+            # The reference report's figure number, when the entry gives one; the report's own
+            # numbers are given at assembly (perspectives.outline), so a new figure needs none.
+            number = figure.get("number")
+            if number is not None:
+                caption = self.t("Figure {number}. {caption}", number=number, caption=caption)
+            self._draw(result, spec, f"fig{number:02d}_{analysis_id}" if number is not None else f"fig_{analysis_id}",
+                       caption)
         # A breakdown by something other than country adds its cross-table; the pooled table is
         # shown by the analysis of that question already.
         breakdown_only = spec.get("by") not in (None, "country")
