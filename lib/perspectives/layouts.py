@@ -307,6 +307,36 @@ def _columns_text(indexes: list[int]) -> str:
     return " and ".join([", ".join(letters[:-1]), letters[-1]]) if len(letters) > 1 else letters[0]
 
 
+def _duplicates(names: list[str], cells: list[str], roles: list[Role], instrument: Instrument) -> list[Problem]:
+    """The same header twice (exactly, or once spaces are removed), and two spellings of one question."""
+    problems = []
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        if name:
+            positions.setdefault(name, []).append(i)
+    for name, where in positions.items():
+        # A repeated column the study never reads (a tool's note, say) changes nothing.
+        if len(where) > 1 and roles[where[0]].kind != "unknown":
+            written = sorted({repr(cells[i]) for i in where})
+            problem = _duplicate(name, where, instrument, roles[where[0]])
+            if len(written) > 1:
+                problem.add(" (written {written}; spaces around a header are ignored)", written=", ".join(written))
+            problems.append(problem)
+
+    # Two spellings of one question or option ('gender' and 'about_you/gender').
+    meaning: dict[tuple[str, str | None, str | None], list[int]] = {}
+    for i, role in enumerate(roles):
+        if role.kind in ("question", "option", "metadata"):
+            meaning.setdefault((role.kind, role.question, role.code), []).append(i)
+    for (_kind, question, _code), where in meaning.items():
+        if len({names[i] for i in where}) > 1:
+            problem = _duplicate(question or "", where, instrument, roles[where[0]])
+            problem.add(" (headers {headers} name the same question)", headers=", ".join(repr(names[i]) for i in where))
+            problems.append(problem)
+
+    return problems
+
+
 def resolve_header(cells: list[str], instrument: Instrument, kind: str = "") -> Header:
     """Map an export's header onto the form's questions, options, metadata and tool columns.
 
@@ -335,32 +365,7 @@ def resolve_header(cells: list[str], instrument: Instrument, kind: str = "") -> 
             roles.append(Role("system", tool=_SYSTEM[name].name))
         else:
             roles.append(_nested(name, lookup, instrument) or Role("unknown"))
-    problems: list[Problem] = []
-
-    # The same header twice, exactly or once spaces are removed.
-    positions: dict[str, list[int]] = {}
-    for i, name in enumerate(names):
-        if name:
-            positions.setdefault(name, []).append(i)
-    for name, where in positions.items():
-        # A repeated column the study never reads (a tool's note, say) changes nothing.
-        if len(where) > 1 and roles[where[0]].kind != "unknown":
-            written = sorted({repr(cells[i]) for i in where})
-            problem = _duplicate(name, where, instrument, roles[where[0]])
-            if len(written) > 1:
-                problem.add(" (written {written}; spaces around a header are ignored)", written=", ".join(written))
-            problems.append(problem)
-
-    # Two spellings of one question or option ('gender' and 'about_you/gender').
-    meaning: dict[tuple[str, str | None, str | None], list[int]] = {}
-    for i, role in enumerate(roles):
-        if role.kind in ("question", "option", "metadata"):
-            meaning.setdefault((role.kind, role.question, role.code), []).append(i)
-    for (_kind, question, _code), where in meaning.items():
-        if len({names[i] for i in where}) > 1:
-            problem = _duplicate(question or "", where, instrument, roles[where[0]])
-            problem.add(" (headers {headers} name the same question)", headers=", ".join(repr(names[i]) for i in where))
-            problems.append(problem)
+    problems: list[Problem] = _duplicates(names, cells, roles, instrument)
 
     # Capitals only ('Gender' beside or instead of 'gender'); pandas' renames; near-copies.
     folded = {name.casefold(): name for name in lookup}
@@ -378,7 +383,7 @@ def resolve_header(cells: list[str], instrument: Instrument, kind: str = "") -> 
                 args={"name": name, "target": target, "letter": column_letter(i)}))
             continue
         renamed = _PANDAS_RENAME.match(name)
-        if renamed and (renamed["base"] in positions or renamed["base"] in lookup):
+        if renamed and (renamed["base"] in names or renamed["base"] in lookup):
             base = renamed["base"]
             question = lookup[base].question if base in lookup else None
             problems.append(Problem(

@@ -364,12 +364,8 @@ class _Reader:
         self.problems: list[Problem] = []
 
     # ----------------------------------------------------------------- steps 1 to 3
-    def open(self) -> None:
-        limits = Limits.from_settings(self.study.raw.get("limits"))
-        raw = read_raw(self.path, lambda cells, kind: header_score(cells, self.instrument, kind), limits)
-        self.raw: RawTable = raw
-        self.report = ReadReport(self.file, raw.format, responses=raw.n_rows)
-        self.row_word = raw.row_word
+    def _count_skipped(self, raw: RawTable) -> None:
+        """Count the rows and columns the raw reading left out (each a normalisation the partner sees)."""
         if raw.format.skipped_above:
             self.tally.add("rows above the header skipped (a title or a note)", "(file)", raw.format.skipped_above)
         last = max(raw.row_numbers, default=0)
@@ -387,6 +383,14 @@ class _Reader:
             self.tally.add("values the SPSS file declares user-missing read as no answer", column, n)
         for column, n in raw.empty_strings.items():
             self.tally.add("empty SPSS strings read as no answer", column, n)
+
+    def open(self) -> None:
+        limits = Limits.from_settings(self.study.raw.get("limits"))
+        raw = read_raw(self.path, lambda cells, kind: header_score(cells, self.instrument, kind), limits)
+        self.raw: RawTable = raw
+        self.report = ReadReport(self.file, raw.format, responses=raw.n_rows)
+        self.row_word = raw.row_word
+        self._count_skipped(raw)
 
         header = resolve_header(raw.header, self.instrument, raw.format.kind)
         self.header = header
