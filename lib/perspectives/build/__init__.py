@@ -74,6 +74,9 @@ Engines (how a run executes; ``build(engine=...)`` or ``$PERSPECTIVES_ENGINE``)
         modulo execution metadata); a failing cell still raises PapermillExecutionError.
     ``kernel``: papermill's standard engine, one Jupyter kernel per run, in a process pool
         (also used where ``os.fork`` does not exist).
+    With ``executor="dask"`` (``--executor dask``) each run is a task of a Dask cluster whose
+        workers fork it from a run server of their own (the fork engine), writing into the same
+        output folder (shared by every worker); see :mod:`perspectives.build.dask`.
     Both run at most ``jobs`` runs at a time (default: the CPU count) with numerical
     threads capped at one per run.
 
@@ -109,7 +112,15 @@ from perspectives.build.plan import (
 from perspectives.build.preflight import ValidatedExport, preflight
 from perspectives.build.progress import CONSOLE, RunProgress, progress
 from perspectives.build.publish import Publisher
-from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, clear_stale, execute_all
+from perspectives.build.schedule import (
+    DEFAULT_EXECUTOR,
+    KERNEL_NAME,
+    build_lock,
+    check_executor,
+    choose_engine,
+    clear_stale,
+    execute_all,
+)
 from perspectives.files import check_writable, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.hints import command
@@ -156,6 +167,8 @@ def build(
     id_column: str | None = None,
     strict: bool = False,
     on_progress: Callable[[RunProgress], None] | None = None,
+    executor: str = DEFAULT_EXECUTOR,
+    scheduler: str | None = None,
 ) -> BuildResult:
     """Run the grid for the selected reports and sections, then assemble their reports.
 
@@ -187,6 +200,10 @@ def build(
             text (:func:`perspectives.untranslated.strict_failures` names each string and where).
         on_progress: called after each run with the runs done, the total and the estimate of
             the time left (:class:`perspectives.build.progress.RunProgress`).
+        executor: ``"local"`` (this machine) or ``"dask"``: each run a task of a Dask cluster
+            (:mod:`perspectives.build.dask`), the results written to the same output folder.
+        scheduler: with ``dask``, a running scheduler's address (``tcp://host:8786``); None
+            starts a LocalCluster of ``jobs`` worker processes.
 
     Returns:
         What happened to every run and report.
@@ -202,6 +219,7 @@ def build(
     """
     t_start = time.perf_counter()
     engine = choose_engine(engine)
+    check_executor(executor, engine, scheduler)
     root = (root or repo_root()).resolve()
     st = study or load_study(root / "params" / "study.yml")
     gr = grid or load_grid(root / "params" / "grid.yml")
@@ -264,7 +282,8 @@ def build(
                 execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,
                             _preload(todo, library), on_report_done=publisher.report_done,
                             warm=_warm_up(todo, st, package, out), server=warm.server,
-                            synthesis=st.synthesis_code, on_progress=on_progress)
+                            synthesis=st.synthesis_code, on_progress=on_progress, executor=executor,
+                            scheduler=scheduler)
             except BaseException:
                 # Interrupted (Ctrl-C) or broken: stop assembling and close the browser;
                 # reports already written stay, the rest keep their previous version.
