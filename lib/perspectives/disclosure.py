@@ -182,6 +182,10 @@ _ENUMERATE_MAX = 20
 # 2**16 sums it is the quicker.
 _BLOCK_ENUMERATE_MAX = 16
 _TOL = 1e-9
+# Singular values below this are zero in the place-by-place search (:class:`_PlaceAttacker`):
+# its matrices are rows of orthonormal bases, whose scale is one, and a part that vanishes
+# leaves rounding noise, which a tolerance relative to the largest value would count.
+_RANK_TOL = 1e-10
 # Up to this many places a table linked to the population table may show pooled shares alone
 # (see _decide); the study's twelve countries of a "few" (params/study.yml many_countries).
 _LINKED_SHARES_MAX_PLACES = 12
@@ -420,18 +424,22 @@ class _Attacker:
     0/1 group is fixed exactly when it is orthogonal to every column of ``basis``.
     """
 
-    def __init__(self, values: np.ndarray, threshold: int, small_bases: list[np.ndarray]) -> None:
+    def __init__(self, values: np.ndarray, threshold: int, small_bases: list[np.ndarray],
+                 known: Iterable[np.ndarray] = (), basis: Any = None) -> None:
         self.values = values
         self.t = threshold
-        self.basis = np.eye(len(values))
         self.small_bases = small_bases  # published bases below t: their total is printed
+        self.basis: Any = np.eye(len(values)) if basis is None else basis
+        for row in known:
+            self.basis = self.with_row(row)
 
-    def with_row(self, row: np.ndarray) -> np.ndarray:
+    def with_row(self, row: np.ndarray) -> Any:
         """The null-space basis once ``row`` (a published cell) is known too."""
-        coeffs = row @ self.basis
-        if np.abs(coeffs).max(initial=0.0) < _TOL:
-            return self.basis  # already implied by what is published
-        return _without(self.basis, coeffs)
+        return self.add(self.basis, row)
+
+    def add(self, basis: Any, row: np.ndarray) -> Any:
+        """``basis`` once ``row`` is known too (``basis`` itself when it implies the row already)."""
+        return _with_row(basis, row)
 
     def violation(self, basis: np.ndarray) -> np.ndarray | None:
         """A withheld group holding 1..t-1 that ``basis`` leaves fixed, or None."""
@@ -449,7 +457,11 @@ class _Attacker:
         small = np.flatnonzero(~fixed_one & (x < t))
         if not len(small) or not basis.size:
             return
-        space = null_space(basis[small].T)  # 0/1 groups over `small` must lie in here
+        yield from self._search(small, null_space(basis[small].T))  # 0/1 groups over `small` lie in here
+
+    def _search(self, small: np.ndarray, space: np.ndarray) -> Iterable[np.ndarray]:
+        """The groups in 1..t-1 of ``space`` (columns: vectors over the leaves ``small``) not explained."""
+        x, t = self.values, self.t
         if space.shape[1] == 0:
             return
         reduced, _ = _rref(space.T)
@@ -486,6 +498,143 @@ class _Attacker:
             if np.all(rest[base > 0] > 0.5):
                 rest = rest - base
         return float(rest @ self.values) == 0.0 and bool((rest >= -_TOL).all())
+
+
+@dataclass(frozen=True, eq=False)
+class _Split:
+    """A null space kept place by place: each place's own, then what rows across places remove.
+
+    The null space is ``{(N_p c_p)_p : q.T @ c = 0}``: ``nulls[p]`` (``N_p``, orthonormal
+    columns) spans what the rows within place ``p`` leave unknown of its leaves, and ``q``
+    (orthonormal columns, in the coordinates ``c`` of all the ``N_p`` one after the other)
+    what the rows across places tell of them.
+    """
+
+    nulls: tuple[np.ndarray, ...]
+    q: np.ndarray
+
+    @property
+    def size(self) -> int:
+        """The dimension of the space (0: every leaf is fixed)."""
+        return sum(n.shape[1] for n in self.nulls) - self.q.shape[1]
+
+
+class _PlaceAttacker(_Attacker):
+    """The attacker of :class:`_Attacker`, its null space kept place by place (:class:`_Split`).
+
+    Every leaf belongs to one place, and most published cells and ties lie within one place;
+    the pooled cells are the few rows across places. A dense basis of the null space has a
+    column per unknown leaf of every place: with a hundred countries the population table's
+    pooled step worked on 3,300 x 2,600 matrices (an SVD of that size for every cell tried).
+    Kept place by place, the work is a small matrix per place and a few vectors across them.
+    The spaces are the same, and so are the groups found: the fixed groups are searched in
+    the reduced row echelon form of their space, which depends on the space alone.
+    """
+
+    def __init__(self, values: np.ndarray, threshold: int, small_bases: list[np.ndarray],
+                 known: Iterable[np.ndarray], places: np.ndarray) -> None:
+        known = list(known)
+        self.blocks = [np.flatnonzero(places == p) for p in range(int(places.max(initial=-1)) + 1)]
+        self.offsets = np.cumsum([0, *(len(b) for b in self.blocks)])
+        local: list[list[np.ndarray]] = [[] for _ in self.blocks]
+        across = []
+        for row in known:
+            touched = np.unique(places[np.abs(row) > _TOL])
+            if len(touched) == 1:
+                local[int(touched[0])].append(row[self.blocks[int(touched[0])]])
+            elif len(touched):
+                across.append(row)
+        nulls = tuple(null_space(np.vstack(rows)) if rows else np.eye(len(block))
+                      for rows, block in zip(local, self.blocks, strict=True))
+        self.starts = np.cumsum([0, *(n.shape[1] for n in nulls)])
+        super().__init__(values, threshold, small_bases, across, _Split(nulls, np.zeros((int(self.starts[-1]), 0))))
+
+    def _coords(self, split: _Split, row: np.ndarray) -> np.ndarray:
+        return np.concatenate([row[block] @ n for block, n in zip(self.blocks, split.nulls, strict=True)])
+
+    def add(self, basis: Any, row: np.ndarray) -> Any:
+        """``basis`` once ``row`` is known too (``basis`` itself when it implies the row already)."""
+        if not isinstance(basis, _Split):
+            return _with_row(basis, row)
+        z = self._coords(basis, row)
+        for _ in range(2):  # twice: orthogonal to working precision
+            z = z - basis.q @ (basis.q.T @ z)
+        if np.abs(z).max(initial=0.0) < _TOL:
+            return basis
+        return _Split(basis.nulls, np.hstack([basis.q, (z / np.linalg.norm(z))[:, None]]))
+
+    def violations(self, basis: Any) -> Iterable[np.ndarray]:
+        """Every withheld group holding 1..t-1 that ``basis`` leaves fixed (the first ones first)."""
+        if not isinstance(basis, _Split):
+            yield from super().violations(basis)
+            return
+        x, t = self.values, self.t
+        fixed_one = self._fixed_one(basis)
+        for leaf in np.flatnonzero(fixed_one & (x >= 1) & (x < t)):
+            group = np.zeros(len(x))
+            group[leaf] = 1.0
+            if not self._explained(group):
+                yield group
+        small = np.flatnonzero(~fixed_one & (x < t))
+        if not len(small) or not basis.size:
+            return
+        yield from self._search(small, self._fixed_groups(basis, small))
+
+    def _fixed_one(self, split: _Split) -> np.ndarray:
+        """The leaves the published cells fix one by one: those the null space does not reach."""
+        fixed = np.zeros(len(self.values), bool)
+        q = split.q
+        for p, (block, n) in enumerate(zip(self.blocks, split.nulls, strict=True)):
+            lo, hi = self.starts[p], self.starts[p + 1]
+            # A leaf's image in the null space: its row of N_p, less what the rows across places
+            # tell of it (in its own place and, through them, in the others).
+            c = n @ q[lo:hi]
+            near = np.abs(n - c @ q[lo:hi].T).max(axis=1, initial=0.0) < _TOL
+            if near.any():  # only a leaf its own place leaves unknown can be fixed: the rest is checked for those
+                other = c[near] @ q.T
+                other[:, lo:hi] = 0.0
+                fixed[block[near]] = np.abs(other).max(axis=1, initial=0.0) < _TOL
+        return fixed
+
+    def _fixed_groups(self, split: _Split, small: np.ndarray) -> np.ndarray:
+        """A basis (columns, over ``small``) of the vectors on ``small`` the published cells fix.
+
+        ``g`` is fixed when ``M_p g_p = q_p a`` for some ``a`` at every place ``p`` (``M_p``:
+        the rows of ``N_p`` at the place's small leaves, transposed): the groups fixed within
+        one place (``a = 0``), and for each ``a`` that every place can meet, one group across.
+        """
+        where = np.full(len(self.values), -1)
+        where[small] = np.arange(len(small))
+        q = split.q
+        within, across_d, solve = [], [], []
+        for p, (block, n) in enumerate(zip(self.blocks, split.nulls, strict=True)):
+            lo, hi = self.starts[p], self.starts[p + 1]
+            at = block[where[block] >= 0]
+            m = n[np.isin(block, at)].T  # k_p x s_p
+            qp = q[lo:hi]
+            if m.size:
+                u, s, vh = np.linalg.svd(m, full_matrices=True)
+                rank = int((s > _RANK_TOL).sum())
+            else:
+                u, s, vh, rank = np.eye(m.shape[0]), np.zeros(0), np.eye(m.shape[1]), 0
+            for v in vh[rank:]:
+                g = np.zeros(len(small))
+                g[where[at]] = v
+                within.append(g)
+            ur = u[:, :rank]
+            across_d.append(qp - ur @ (ur.T @ qp))
+            # M_p's pseudo-inverse applied to q_p: the place's part of a group across places
+            solve.append((where[at], vh[:rank].T @ ((ur.T @ qp) / s[:rank, None])))
+        vectors = within
+        if q.shape[1]:
+            # The a's every place can meet: the parts of q_p outside the range of M_p must vanish.
+            _, s, vh = np.linalg.svd(np.vstack(across_d), full_matrices=True)
+            for a in vh[int((s > _RANK_TOL).sum()):]:
+                g = np.zeros(len(small))
+                for at, part in solve:
+                    g[at] = part @ a
+                vectors.append(g)
+        return np.array(vectors).T if vectors else np.zeros((len(small), 0))
 
 
 def _rref(rows: np.ndarray) -> tuple[np.ndarray, list[int]]:
@@ -618,6 +767,9 @@ class Mask:
     # Withheld cells whose share alone is published, rounded (SHARE_DIGITS): the rounding
     # leaves the count an interval that pins no small group (see the module docstring).
     share_only: frozenset[str] = frozenset()
+    # restricted()'s masks, by place: each table of a chain links to every one before it, so
+    # a place's part of a mask is asked for again by every table after it.
+    _places: dict[str, Mask] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def universe(self) -> str:
@@ -669,9 +821,11 @@ class Mask:
 
     def restricted(self, place: str) -> Mask:
         """The mask of one place's own cells (``place|...``), as :func:`suppress` decided them."""
-        sub = _restrict(self.layout, place)
-        return Mask(sub, self.threshold, frozenset(self.hidden & set(sub.cells)), self.reliability_min_n,
-                    frozenset(self.share_only & set(sub.cells)))
+        if place not in self._places:
+            sub = _restrict(self.layout, place)
+            self._places[place] = Mask(sub, self.threshold, frozenset(self.hidden & set(sub.cells)),
+                                       self.reliability_min_n, frozenset(self.share_only & set(sub.cells)))
+        return self._places[place]
 
     def withheld_value(self, cell: str) -> int:
         """The true count of a cell, in memory only (for an in-process comparison)."""
@@ -972,8 +1126,7 @@ def _merged(prob: _Problem) -> _Problem:
     names = list(prob.rows)
     matrix = np.vstack([*(prob.rows[c] for c in names), *(vec for vec, _ in prob.known),
                         *prob.small_bases]) if (names or prob.known) else np.zeros((0, len(prob.x)))
-    _, first, inverse = np.unique(matrix.T, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    first, inverse = _same_columns(matrix)
     if len(first) == len(prob.x):
         return prob
     order = np.argsort(first)              # keep the leaves' first-seen order
@@ -991,17 +1144,41 @@ def _merged(prob: _Problem) -> _Problem:
     return _Problem(leaves, x, rows, known, small)
 
 
+def _same_columns(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which columns of ``matrix`` are equal: each class's first column, and each column's class.
+
+    The classes of ``np.unique(matrix.T, axis=0, return_index=True, return_inverse=True)``
+    (numbered in another order, which :func:`_merged` does not read), without sorting the
+    columns themselves: with a hundred countries a chain table's problem
+    has ten thousand columns of thousands of rows. The equations' coefficients are 0 and +-1,
+    so each column gets three signatures, its sums with random whole weights below 2**20:
+    every partial sum is a whole number below 2**53, exact in floating point whatever the
+    order of the sum. Columns alike in all three are compared in full, and any pair that
+    differs (the signatures make it unlikely beyond measure) falls back to sorting.
+    """
+    if not matrix.size or matrix.shape[0] >= 2**32 or not np.isin(matrix, (-1.0, 0.0, 1.0)).all():
+        _, first, inverse = np.unique(matrix.T, axis=0, return_index=True, return_inverse=True)
+        return first, inverse.reshape(-1)
+    weights = np.random.default_rng(20210726).integers(1, 2**20, size=(matrix.shape[0], 3)).astype(float)
+    _, first, inverse = np.unique(matrix.T @ weights, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if not (matrix[:, first[inverse]] == matrix).all():
+        _, first, inverse = np.unique(matrix.T, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+    return first, inverse
+
+
 def _decide(lay: Layout, t: int, linked: Sequence[Mask], share_only: bool) -> tuple[set[str], set[str]]:
     """The greedy search of the module docstring: the cells withheld, and the share-only ones."""
     prob = _problem(lay, linked, t)
     rows, x = prob.rows, prob.x
     values = {cell: int(round(float(rows[cell] @ x))) for cell in lay.cells}
-    attacker = _Attacker(x, t, list(prob.small_bases))
-    for vec, _ in prob.known:
-        attacker.basis = attacker.with_row(vec)
+    known = [vec for vec, _ in prob.known] + [rows[cell] for cell in sorted(lay.published)]
+    places = _place_index(prob.leaves)
+    attacker = _PlaceAttacker(x, t, list(prob.small_bases), known, places) if places.max(initial=0) > 0 \
+        else _Attacker(x, t, list(prob.small_bases), known)
     published: set[str] = set()
     for cell in sorted(lay.published):
-        attacker.basis = attacker.with_row(rows[cell])
         published.add(cell)
         if cell in lay.bases and 1 <= values[cell] < t:
             attacker.small_bases.append(rows[cell])
@@ -1049,6 +1226,12 @@ def _decide(lay: Layout, t: int, linked: Sequence[Mask], share_only: bool) -> tu
     return withheld, chosen
 
 
+def _place_index(leaves: Sequence[tuple[str, str, str]]) -> np.ndarray:
+    """Each leaf's place, numbered in order of first appearance."""
+    numbers: dict[str, int] = {}
+    return np.array([numbers.setdefault(place, len(numbers)) for _, place, _ in leaves], dtype=int)
+
+
 def _leafset(row: np.ndarray) -> bytes:
     return np.flatnonzero(row > 0.5).tobytes()
 
@@ -1085,7 +1268,7 @@ def _share_only(lay: Layout, prob: _Problem, attacker: _Attacker, published: set
         trial = [*intervals, (prob.rows[cell], lo, hi)]
         basis = attacker.basis
         for vec, _, _ in trial:
-            basis = attacker.with_row(vec) if basis is attacker.basis else _with_row(basis, vec)
+            basis = attacker.add(basis, vec)
         groups = itertools.islice(attacker.violations(basis), 64)
         if not any(_pinned(g, prob.x, equalities, trial, t) for g in groups):
             chosen.add(cell)

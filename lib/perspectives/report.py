@@ -69,7 +69,7 @@ def survey_data(data_path: str | None, id_column: str | None = None):
 
 def warm_up(data_path: str | None = None, conversations_path: str | None = None, lang: str = "en",
             id_column: str = "", countries: list[str] | None = None, decisions: str | None = None,
-            gazetteer: bool = True) -> None:
+            gazetteer: bool = True, light: bool = False) -> None:
     """Load once what every section run loads first, in a process that then forks the runs.
 
     The build's fork server calls this before forking: each run then starts with the study's
@@ -82,6 +82,11 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     first, rewritten with the results of this warm-up (see ``disclosure.load_decisions``).
     ``gazetteer``: whether runs due will screen excerpts (the synthesis, or a country that
     held conversations): the screen's place names are then read here, once.
+    ``light``: for a build with a single run due, load what every run reads (the parameters,
+    the survey, the saved results of the small-cell rule) but leave the populations, places
+    and masks to the run, which selects and builds only those it publishes: warming them all
+    ahead took most of the time of an edited section's rebuild. The saved results are then
+    left as they are.
     """
     import io
 
@@ -101,6 +106,10 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     fig = figures.share_bars(pd.DataFrame({"warm-up": [50.0]}, index=["warm-up"]), "warm-up")
     fig.savefig(io.BytesIO(), format="png")
     figures.plt.close(fig)
+    if light:
+        if decisions:
+            disclosure.load_decisions(decisions)
+        return
     # Last: a population query that does not fit the data fails here, after the rest is warm.
     analysis.warm_subsets(survey.eligible, [c.iso3 for c in load_study().countries]
                           if countries is None else list(countries))

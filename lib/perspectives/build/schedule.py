@@ -326,6 +326,7 @@ def execute_all(
     on_progress: Callable[[RunProgress], None] | None = None,
     executor: str = DEFAULT_EXECUTOR,
     scheduler: str | None = None,
+    before_runs: Callable[[], None] | None = None,
 ) -> None:
     """Execute runs in parallel, dependents once their upstream runs succeeded.
 
@@ -351,6 +352,8 @@ def execute_all(
             cluster, :mod:`perspectives.build.dask`; the fork engine on every worker).
         scheduler: with ``dask``, the address of a running scheduler; None starts a
             LocalCluster of ``jobs`` worker processes.
+        before_runs: called once the workers are ready and before the first run starts (the
+            build checks its configuration meanwhile); what it raises stops the build.
     """
     # Runs execute in hidden folders beside their target (same filesystem, so the final
     # rename is atomic, and output_dir's parent is the report's sections/ folder, where an
@@ -386,6 +389,8 @@ def execute_all(
         waiting.remove(run)
         finish(run, _failure(run, "ContractError", str(run.pre_error)))
     if not waiting:
+        if before_runs is not None:
+            before_runs()
         counter.close()
         return
     workers = max(1, min(jobs or os.cpu_count() or 1, len(waiting)))
@@ -393,6 +398,8 @@ def execute_all(
     futures: dict[Any, tuple[PlannedRun, Path]] = {}
 
     with pool:
+        if before_runs is not None:
+            before_runs()
         if pool.ready_line:
             progress(pool.ready_line)
 
