@@ -253,6 +253,7 @@ class _Pool:
                  kernel_name: str) -> None:
         env = run_environment(lib_dir)
         self.slots, self.ready_line, self.executor = workers, "", executor
+        self._light = bool(warm and warm[1].get("light"))
         self._own = server is None or executor == "dask"
         self._pool: Any
         if executor == "dask":
@@ -287,7 +288,8 @@ class _Pool:
         elif "seconds" in ready:
             # Imports and warm-up (the masks of every question, the fonts, the gazetteer):
             # before it no run can start, so a build's critical path begins with it.
-            self.ready_line = f"run server ready in {float(ready['seconds']):.1f}s"
+            light = " (one run due: the data loaded, its masks left to it)" if self._light else ""
+            self.ready_line = f"run server ready in {float(ready['seconds']):.1f}s{light}"
         return self
 
     def __exit__(self, *exc: object) -> None:
