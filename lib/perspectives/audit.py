@@ -92,6 +92,8 @@ WITHHELD = "–"
 COMBINED = "↓"  # a part shown within its combination's row: unknown here, as a withheld cell is
 _TOL = 1e-6
 _ENUMERATE_MAX = 20
+# Columns every sum of an enumeration is tried on first (the most linked ones).
+_PROBE_COLUMNS = 24
 
 Leaf = tuple[str, str, str]  # (universe, place, category)
 
@@ -384,10 +386,15 @@ def _groups_of_reduced(reduced: np.ndarray, value: np.ndarray, t: int) -> Iterab
     q = reduced.shape[0]
     if q <= _ENUMERATE_MAX:
         # Every sum of rows at once, a chunk of choices at a time (2**q of them).
+        # Most sums fail on a few columns: those are tried first, and only the sums that pass
+        # them are made whole (the same sums pass, in the same order).
         chunk = 1 << 14
+        probe = np.argsort(-(np.abs(reduced) > 1e-9).sum(axis=0), kind="stable")[:_PROBE_COLUMNS]
         for start in range(1, 1 << q, chunk):
             codes = np.arange(start, min(start + chunk, 1 << q))
             choose = ((codes[:, None] >> np.arange(q)[None, :]) & 1).astype(float)
+            part = choose @ reduced[:, probe]
+            choose = choose[np.all((np.abs(part) < 1e-6) | (np.abs(part - 1) < 1e-6), axis=1)]
             vecs = choose @ reduced
             zero_one = np.all((np.abs(vecs) < 1e-6) | (np.abs(vecs - 1) < 1e-6), axis=1)
             totals = np.round(vecs) @ value

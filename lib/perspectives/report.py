@@ -69,19 +69,24 @@ def survey_data(data_path: str | None, id_column: str | None = None):
 
 def warm_up(data_path: str | None = None, conversations_path: str | None = None, lang: str = "en",
             id_column: str = "", countries: list[str] | None = None, decisions: str | None = None,
-            gazetteer: bool = True) -> None:
+            gazetteer: bool = True, light: bool = False) -> None:
     """Load once what every section run loads first, in a process that then forks the runs.
 
     The build's fork server calls this before forking: each run then starts with the study's
     parameter files parsed, the survey read and validated (with the rows of each analysis
-    population and place), and the fonts loaded, rather than paying for them again (about
-    half a second a run). Only caches of functions of input files are filled; each run still
-    gets its own copy of them and a fresh namespace. ``countries`` limits the places whose
-    rows are selected ahead to those of the runs due (default: every study country).
+    population), and the fonts loaded, rather than paying for them again (about half a
+    second a run). Only caches of functions of input files are filled; each run still gets
+    its own copy of them and a fresh namespace. ``countries`` (the places of the runs due)
+    is kept for callers and not read: no place's own rows are selected ahead (see below).
     ``decisions`` is a file of the small-cell rule's results a previous build saved: read
     first, rewritten with the results of this warm-up (see ``disclosure.load_decisions``).
     ``gazetteer``: whether runs due will screen excerpts (the synthesis, or a country that
     held conversations): the screen's place names are then read here, once.
+    ``light``: for a build with a single run due, load what every run reads (the parameters,
+    the survey, the saved results of the small-cell rule) but leave the populations, places
+    and masks to the run, which selects and builds only those it publishes: warming them all
+    ahead took most of the time of an edited section's rebuild. The saved results are then
+    left as they are.
     """
     import io
 
@@ -101,9 +106,15 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     fig = figures.share_bars(pd.DataFrame({"warm-up": [50.0]}, index=["warm-up"]), "warm-up")
     fig.savefig(io.BytesIO(), format="png")
     figures.plt.close(fig)
+    if light:
+        if decisions:
+            disclosure.load_decisions(decisions)
+        return
     # Last: a population query that does not fit the data fails here, after the rest is warm.
-    analysis.warm_subsets(survey.eligible, [c.iso3 for c in load_study().countries]
-                          if countries is None else list(countries))
+    # The populations' rows, pooled; each national run selects its own country's rows itself
+    # (milliseconds): selected here for every place they were copies of every population,
+    # the run server's largest growth with the countries (130 MB at a hundred, of 360).
+    analysis.warm_subsets(survey.eligible, [])
     # Every question's mask (the one pattern of withheld cells its tables share) once, for all runs.
     if decisions:
         disclosure.load_decisions(decisions)

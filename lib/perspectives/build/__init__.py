@@ -74,6 +74,9 @@ Engines (how a run executes; ``build(engine=...)`` or ``$PERSPECTIVES_ENGINE``)
         modulo execution metadata); a failing cell still raises PapermillExecutionError.
     ``kernel``: papermill's standard engine, one Jupyter kernel per run, in a process pool
         (also used where ``os.fork`` does not exist).
+    With ``executor="dask"`` (``--executor dask``) each run is a task of a Dask cluster whose
+        workers fork it from a run server of their own (the fork engine), writing into the same
+        output folder (shared by every worker); see :mod:`perspectives.build.dask`.
     Both run at most ``jobs`` runs at a time (default: the CPU count) with numerical
     threads capped at one per run.
 
@@ -89,6 +92,7 @@ Rebuild rules
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -109,7 +113,15 @@ from perspectives.build.plan import (
 from perspectives.build.preflight import ValidatedExport, preflight
 from perspectives.build.progress import CONSOLE, RunProgress, progress
 from perspectives.build.publish import Publisher
-from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, clear_stale, execute_all
+from perspectives.build.schedule import (
+    DEFAULT_EXECUTOR,
+    KERNEL_NAME,
+    build_lock,
+    check_executor,
+    choose_engine,
+    clear_stale,
+    execute_all,
+)
 from perspectives.files import check_writable, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.hints import command
@@ -156,6 +168,8 @@ def build(
     id_column: str | None = None,
     strict: bool = False,
     on_progress: Callable[[RunProgress], None] | None = None,
+    executor: str = DEFAULT_EXECUTOR,
+    scheduler: str | None = None,
 ) -> BuildResult:
     """Run the grid for the selected reports and sections, then assemble their reports.
 
@@ -187,6 +201,10 @@ def build(
             text (:func:`perspectives.untranslated.strict_failures` names each string and where).
         on_progress: called after each run with the runs done, the total and the estimate of
             the time left (:class:`perspectives.build.progress.RunProgress`).
+        executor: ``"local"`` (this machine) or ``"dask"``: each run a task of a Dask cluster
+            (:mod:`perspectives.build.dask`), the results written to the same output folder.
+        scheduler: with ``dask``, a running scheduler's address (``tcp://host:8786``); None
+            starts a LocalCluster of ``jobs`` worker processes.
 
     Returns:
         What happened to every run and report.
@@ -202,6 +220,7 @@ def build(
     """
     t_start = time.perf_counter()
     engine = choose_engine(engine)
+    check_executor(executor, engine, scheduler)
     root = (root or repo_root()).resolve()
     st = study or load_study(root / "params" / "study.yml")
     gr = grid or load_grid(root / "params" / "grid.yml")
@@ -234,11 +253,13 @@ def build(
         if not dry_run:
             library.remember()
         todo = [r for r in runs.values() if r.reason is not None]
-        if todo:
-            # Before any run: every configuration file, and the catalogue of the report
-            # language (one message naming file, line and fix; a build with nothing to run
-            # reads only the study and the grid, validated as they load).
-            check_configuration(root, lang)
+        # Before any run: every configuration file, and the catalogue of the report language
+        # (one message naming file, line and fix; a build with nothing to run reads only the
+        # study and the grid, validated as they load). A dry run checks them now; a build
+        # checks them while its run server starts, and starts no run before they pass.
+        checked = _Checked(root, lang) if todo else None
+        if checked is not None and dry_run:
+            checked.result()
         progress(f"perspectives build: {len(runs)} runs, {len(todo)} to execute, {len(runs) - len(todo)} up to date"
                  + (f"; in {lang}, beside the other languages (each report's {lang}/ folder)"
                     if lang != SOURCE_LANGUAGE else ""))
@@ -259,12 +280,15 @@ def build(
             for code in dict.fromkeys(r.report for r in todo):
                 check_writable(out / report_folder(code, st, lang) / "sections")
             try:
+                assert checked is not None
+                checked.start()
                 publisher.prepare()
                 # schedule
                 execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,
                             _preload(todo, library), on_report_done=publisher.report_done,
                             warm=_warm_up(todo, st, package, out), server=warm.server,
-                            synthesis=st.synthesis_code, on_progress=on_progress)
+                            synthesis=st.synthesis_code, on_progress=on_progress, executor=executor,
+                            scheduler=scheduler, before_runs=checked.result)
             except BaseException:
                 # Interrupted (Ctrl-C) or broken: stop assembling and close the browser;
                 # reports already written stay, the rest keep their previous version.
@@ -343,6 +367,39 @@ class Warm:
     server: ForkServer | None = None
     printer: Printer | None = None
     on_html: Callable[[str], None] | None = None
+
+
+class _Checked:
+    """:func:`check_configuration` in a thread of its own, its outcome given by :meth:`result`.
+
+    It parses and validates every configuration file (about a tenth of an edited section's
+    rebuild) while the run server imports and loads the data in its own process.
+    """
+
+    def __init__(self, root: Path, lang: str) -> None:
+        self._args = (root, lang)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        try:
+            check_configuration(*self._args)
+        except BaseException as exc:  # noqa: BLE001 - raised again by result(), in the build's thread
+            self._error = exc
+
+    def start(self) -> None:
+        """Start checking."""
+        self._thread = threading.Thread(target=self._run, name="check-configuration", daemon=True)
+        self._thread.start()
+
+    def result(self) -> None:
+        """Wait for the check (doing it now if it was not started); raise what it found."""
+        if self._thread is None:
+            self._run()
+        else:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def check_configuration(root: Path, lang: str) -> None:
@@ -547,5 +604,11 @@ def _warm_up(todo: list[PlannedRun], study: Study, package: str,
         # Only the synthesis and countries that held conversations screen excerpts.
         args["gazetteer"] = any(r.report == study.synthesis_code or study.country(r.report).conversations
                                 for r in todo)
+        # One run due (an edited section): it builds only the masks it publishes.
+        args["light"] = len(todo) <= LIGHT_WARM_UP_RUNS
     return (f"{package}.report:warm_up", args)
+
+
+# Up to this many due runs the run server loads the data but leaves the masks to the runs.
+LIGHT_WARM_UP_RUNS = 1
 
