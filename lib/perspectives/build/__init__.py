@@ -122,6 +122,7 @@ from perspectives.build.schedule import (
     clear_stale,
     execute_all,
 )
+from perspectives.build.warm import DECISIONS_FILE, warm_up
 from perspectives.files import check_writable, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.hints import command
@@ -143,7 +144,7 @@ if TYPE_CHECKING:  # only named in annotations: the build imports them when it u
     from perspectives.pdf import Printer
 
 __all__ = ["BuildResult", "RunError", "RunProgress", "RunResult", "Warm", "build", "check_configuration",
-           "library_dependencies", "select_reports", "data_files", "read_json", "write_atomic", "sha256_json"]
+           "library_dependencies", "select_reports", "data_files", "read_json", "write_atomic", "sha256_json", "DECISIONS_FILE"]
 
 
 def build(
@@ -286,7 +287,7 @@ def build(
                 # schedule
                 execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,
                             _preload(todo, library), on_report_done=publisher.report_done,
-                            warm=_warm_up(todo, st, package, out), server=warm.server,
+                            warm=warm_up(todo, st, package, out), server=warm.server,
                             synthesis=st.synthesis_code, on_progress=on_progress, executor=executor,
                             scheduler=scheduler, before_runs=checked.result)
             except BaseException:
@@ -564,6 +565,7 @@ def _conversations_fit(study: Study, reports: list[str], validated: ValidatedExp
 # hidden file of the output folder): the notebooks' import closure is then not parsed again.
 IMPORTS_FILE = ".library-imports.json"
 
+
 def _start_order(todo: list[PlannedRun], study: Study) -> list[PlannedRun]:
     """The due runs, the synthesis's first.
 
@@ -579,36 +581,3 @@ def _preload(todo: list[PlannedRun], library: LibraryIndex) -> list[str]:
     for r in todo:
         preload |= set(library.modules) if r.modules is None else set(r.modules)
     return sorted(preload)
-
-
-# The small-cell rule's results of the previous build's warm-up (a hidden file of the
-# output folder, rewritten by each build with the results it used): with a hundred
-# countries, searching every question's mask again is most of a one-country rebuild.
-DECISIONS_FILE = ".disclosure-decisions.json"
-
-
-def _warm_up(todo: list[PlannedRun], study: Study, package: str,
-             out: Path | None = None) -> tuple[str, dict[str, object]]:
-    """The run server's warm-up function and its arguments.
-
-    Every run of a build reads the same data (the first run's data paths and language are
-    every run's): the server loads them once, for the places of the runs due, and starts from
-    the small-cell rule's results the previous build saved in ``out``.
-    """
-    first = todo[0].params
-    args: dict[str, object] = {
-        **{k: first[k] for k in ("data_path", "conversations_path", "lang", "id_column") if k in first},
-        "countries": sorted({r.report for r in todo} - {study.synthesis_code})}
-    if out is not None and package == "perspectives":
-        args["decisions"] = str(out / DECISIONS_FILE)
-        # Only the synthesis and countries that held conversations screen excerpts.
-        args["gazetteer"] = any(r.report == study.synthesis_code or study.country(r.report).conversations
-                                for r in todo)
-        # One run due (an edited section): it builds only the masks it publishes.
-        args["light"] = len(todo) <= LIGHT_WARM_UP_RUNS
-    return (f"{package}.report:warm_up", args)
-
-
-# Up to this many due runs the run server loads the data but leaves the masks to the runs.
-LIGHT_WARM_UP_RUNS = 1
-
