@@ -95,6 +95,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -258,9 +259,8 @@ def build(
         # (one message naming file, line and fix; a build with nothing to run reads only the
         # study and the grid, validated as they load). A dry run checks them now; a build
         # checks them while its run server starts, and starts no run before they pass.
-        checked = _Checked(root, lang) if todo else None
-        if checked is not None and dry_run:
-            checked.result()
+        if todo and dry_run:
+            check_configuration(root, lang)
         progress(f"perspectives build: {len(runs)} runs, {len(todo)} to execute, {len(runs) - len(todo)} up to date"
                  + (f"; in {lang}, beside the other languages (each report's {lang}/ folder)"
                     if lang != SOURCE_LANGUAGE else ""))
@@ -281,15 +281,14 @@ def build(
             for code in dict.fromkeys(r.report for r in todo):
                 check_writable(out / report_folder(code, st, lang) / "sections")
             try:
-                assert checked is not None
-                checked.start()
+                checked = _checked_meanwhile(root, lang)
                 publisher.prepare()
                 # schedule
                 execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,
                             _preload(todo, library), on_report_done=publisher.report_done,
                             warm=warm_up(todo, st, package, out), server=warm.server,
                             synthesis=st.synthesis_code, on_progress=on_progress, executor=executor,
-                            scheduler=scheduler, before_runs=checked.result)
+                            scheduler=scheduler, before_runs=checked)
             except BaseException:
                 # Interrupted (Ctrl-C) or broken: stop assembling and close the browser;
                 # reports already written stay, the rest keep their previous version.
@@ -370,37 +369,18 @@ class Warm:
     on_html: Callable[[str], None] | None = None
 
 
-class _Checked:
-    """:func:`check_configuration` in a thread of its own, its outcome given by :meth:`result`.
+def _checked_meanwhile(root: Path, lang: str) -> Callable[[], None]:
+    """:func:`check_configuration` in a thread (while the run server starts); call the result to wait and raise."""
+    done: Future[None] = Future()
 
-    It parses and validates every configuration file (about a tenth of an edited section's
-    rebuild) while the run server imports and loads the data in its own process.
-    """
-
-    def __init__(self, root: Path, lang: str) -> None:
-        self._args = (root, lang)
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-
-    def _run(self) -> None:
+    def check() -> None:
         try:
-            check_configuration(*self._args)
-        except BaseException as exc:  # noqa: BLE001 - raised again by result(), in the build's thread
-            self._error = exc
+            done.set_result(check_configuration(root, lang))
+        except BaseException as exc:  # noqa: BLE001 - raised again by done.result(), in the build's thread
+            done.set_exception(exc)
 
-    def start(self) -> None:
-        """Start checking."""
-        self._thread = threading.Thread(target=self._run, name="check-configuration", daemon=True)
-        self._thread.start()
-
-    def result(self) -> None:
-        """Wait for the check (doing it now if it was not started); raise what it found."""
-        if self._thread is None:
-            self._run()
-        else:
-            self._thread.join()
-        if self._error is not None:
-            raise self._error
+    threading.Thread(target=check, name="check-configuration", daemon=True).start()
+    return done.result
 
 
 def check_configuration(root: Path, lang: str) -> None:
