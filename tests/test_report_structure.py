@@ -257,8 +257,9 @@ def test_one_withheld_mark_explained_under_every_table(built: dict[str, Path], l
     body = list(document.element.body)
     for i, element in enumerate(body):
         if element.tag == f"{W}tbl" and any(t == WITHHELD for t in element.xpath(".//w:t/text()")):
+            # The note under the table explains the mark, as in HTML (the combined answers' ↓ may come first).
             following = "".join(body[i + 1].xpath(".//w:t/text()")) if i + 1 < len(body) else ""
-            assert following.startswith(f"{WITHHELD}:"), following[:80]
+            assert f"{WITHHELD}:" in following, following[:160]
 
 
 # --------------------------------------------------------------------------- Word
