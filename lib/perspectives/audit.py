@@ -453,30 +453,7 @@ def _check(run: _Run, t: int, intervals: bool = True) -> list[Finding]:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    r_idx: list[int] = []
-    c_idx: list[int] = []
-    vals: list[float] = []
-    rhs, sources = [], []
-    for o in run.obs:
-        if o.count is None:
-            continue
-        for leaf in o.leaves:
-            r_idx.append(len(rhs))
-            c_idx.append(index[leaf])
-            vals.append(1.0)
-        rhs.append(o.count)
-        sources.append(o.source)
-    for a, b, label in run.relations:
-        for leaf in a:
-            r_idx.append(len(rhs))
-            c_idx.append(index[leaf])
-            vals.append(1.0)
-        for leaf in b:
-            r_idx.append(len(rhs))
-            c_idx.append(index[leaf])
-            vals.append(-1.0)
-        rhs.append(0.0)
-        sources.append(label)
+    r_idx, c_idx, vals, rhs, sources = _equations(run, index)
     if not rhs:
         return findings + (_interval_findings(run, t) if intervals else [])
     a_sp = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rhs), len(leaves))).tocsr()  # duplicates add up
@@ -650,6 +627,30 @@ def _add_subtraction_findings(findings: list[Finding], a_rest: np.ndarray, block
             break
 
 
+def _equations(run: _Run, index: dict[Leaf, int]) -> tuple[list[int], list[int], list[float], list[float], list[str]]:
+    """Every published count (its leaves sum to it) and tie (two sets of leaves are equal) as sparse rows.
+
+    Returns:
+        Row indices, column indices and values of the entries, each row's right-hand side and
+        each row's source (the table, or the tie's label).
+    """
+    r_idx: list[int] = []
+    c_idx: list[int] = []
+    vals: list[float] = []
+    rhs: list[float] = []
+    sources: list[str] = []
+    rows = [([(leaf, 1.0) for leaf in o.leaves], float(o.count), o.source) for o in run.obs if o.count is not None]
+    rows += [([(leaf, 1.0) for leaf in a] + [(leaf, -1.0) for leaf in b], 0.0, label) for a, b, label in run.relations]
+    for entries, value, source in rows:
+        for leaf, weight in entries:
+            r_idx.append(len(rhs))
+            c_idx.append(index[leaf])
+            vals.append(weight)
+        rhs.append(value)
+        sources.append(source)
+    return r_idx, c_idx, vals, rhs, sources
+
+
 def _system(run: _Run) -> tuple[list[Leaf], Any, np.ndarray]:
     """Every published count and tie as sparse equations over the leaves: (leaves, matrix, values)."""
     from scipy.sparse import coo_matrix
@@ -658,27 +659,7 @@ def _system(run: _Run) -> tuple[list[Leaf], Any, np.ndarray]:
                                                                      for leaf in a | b}
                     | {leaf for _, cells, _, _ in run.intervals for leaf in cells})
     index = {leaf: k for k, leaf in enumerate(leaves)}
-    r_idx: list[int] = []
-    c_idx: list[int] = []
-    vals: list[float] = []
-    rhs: list[float] = []
-    for o in run.obs:
-        if o.count is not None:
-            for leaf in o.leaves:
-                r_idx.append(len(rhs))
-                c_idx.append(index[leaf])
-                vals.append(1.0)
-            rhs.append(o.count)
-    for a, b, _ in run.relations:
-        for leaf in a:
-            r_idx.append(len(rhs))
-            c_idx.append(index[leaf])
-            vals.append(1.0)
-        for leaf in b:
-            r_idx.append(len(rhs))
-            c_idx.append(index[leaf])
-            vals.append(-1.0)
-        rhs.append(0.0)
+    r_idx, c_idx, vals, rhs, _ = _equations(run, index)
     matrix = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rhs), len(leaves))).tocsr()
     return leaves, matrix, np.array(rhs, dtype=float)
 
