@@ -448,7 +448,7 @@ class _Attacker:
     def violations(self, basis: np.ndarray) -> Iterable[np.ndarray]:
         """Every withheld group holding 1..t-1 that ``basis`` leaves fixed (the first ones first)."""
         x, t = self.values, self.t
-        fixed_one = np.abs(basis).max(axis=1, initial=0.0) < _TOL if basis.size else np.ones(len(x), bool)
+        fixed_one = self._fixed_one(basis)
         for leaf in np.flatnonzero(fixed_one & (x >= 1) & (x < t)):
             group = np.zeros(len(x))
             group[leaf] = 1.0
@@ -457,7 +457,15 @@ class _Attacker:
         small = np.flatnonzero(~fixed_one & (x < t))
         if not len(small) or not basis.size:
             return
-        yield from self._search(small, null_space(basis[small].T))  # 0/1 groups over `small` lie in here
+        yield from self._search(small, self._fixed_groups(basis, small))
+
+    def _fixed_one(self, basis: np.ndarray) -> np.ndarray:
+        """Which leaves ``basis`` fixes on their own (no free direction moves them)."""
+        return np.abs(basis).max(axis=1, initial=0.0) < _TOL if basis.size else np.ones(len(self.values), bool)
+
+    def _fixed_groups(self, basis: np.ndarray, small: np.ndarray) -> np.ndarray:
+        """The space in which the 0/1 groups over ``small`` that ``basis`` fixes lie."""
+        return null_space(basis[small].T)
 
     def _search(self, small: np.ndarray, space: np.ndarray) -> Iterable[np.ndarray]:
         """The groups in 1..t-1 of ``space`` (columns: vectors over the leaves ``small``) not explained."""
@@ -582,25 +590,11 @@ class _PlaceAttacker(_Attacker):
             return basis
         return _Split(basis.nulls, np.hstack([basis.q, (z / np.linalg.norm(z))[:, None]]))
 
-    def violations(self, basis: Any) -> Iterable[np.ndarray]:
-        """Every withheld group holding 1..t-1 that ``basis`` leaves fixed (the first ones first)."""
-        if not isinstance(basis, _Split):
-            yield from super().violations(basis)
-            return
-        x, t = self.values, self.t
-        fixed_one = self._fixed_one(basis)
-        for leaf in np.flatnonzero(fixed_one & (x >= 1) & (x < t)):
-            group = np.zeros(len(x))
-            group[leaf] = 1.0
-            if not self._explained(group):
-                yield group
-        small = np.flatnonzero(~fixed_one & (x < t))
-        if not len(small) or not basis.size:
-            return
-        yield from self._search(small, self._fixed_groups(basis, small))
 
-    def _fixed_one(self, split: _Split) -> np.ndarray:
+    def _fixed_one(self, split: Any) -> np.ndarray:
         """The leaves the published cells fix one by one: those the null space does not reach."""
+        if not isinstance(split, _Split):
+            return super()._fixed_one(split)
         fixed = np.zeros(len(self.values), bool)
         q = split.q
         for p, (block, n) in enumerate(zip(self.blocks, split.nulls, strict=True)):
@@ -615,13 +609,15 @@ class _PlaceAttacker(_Attacker):
                 fixed[block[near]] = np.abs(other).max(axis=1, initial=0.0) < _TOL
         return fixed
 
-    def _fixed_groups(self, split: _Split, small: np.ndarray) -> np.ndarray:
+    def _fixed_groups(self, split: Any, small: np.ndarray) -> np.ndarray:
         """A basis (columns, over ``small``) of the vectors on ``small`` the published cells fix.
 
         ``g`` is fixed when ``M_p g_p = q_p a`` for some ``a`` at every place ``p`` (``M_p``:
         the rows of ``N_p`` at the place's small leaves, transposed): the groups fixed within
         one place (``a = 0``), and for each ``a`` that every place can meet, one group across.
         """
+        if not isinstance(split, _Split):
+            return super()._fixed_groups(split, small)
         where = np.full(len(self.values), -1)
         where[small] = np.arange(len(small))
         q = split.q
