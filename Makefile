@@ -9,7 +9,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export MPLBACKEND := Agg
 
 .DEFAULT_GOAL := help
-.PHONY: help env reports test lint lab data instrument bench bench-network lock clean pdf-tools
+.PHONY: help env reports test lint lab data instrument bench bench-network lock clean pdf-tools audit-attack
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -106,6 +106,9 @@ lock: $(STAMP) ## Re-resolve the environment and rewrite requirements.lock (regi
 
 clean: ## Remove generated outputs (keeps .venv)
 	find outputs -mindepth 1 -not -name README.md -delete
+
+audit-attack: $(STAMP) pdf-tools ## Build the study, a partner's one-country build (and its translation) and a hostile export, then attack what they publish (LP/MILP, text); ARGS=--reuse reuses outputs/attack/
+	$(BIN)/python tests/attack/audit_attack.py $(ARGS)
 
 bench: $(STAMP) ## Benchmark the build (options through ARGS=..., e.g. make bench ARGS=--network)
 	$(BIN)/python benchmarks/run.py $(ARGS)

@@ -512,3 +512,25 @@ def test_a_month_is_a_fact_of_the_study_file() -> None:
     assert fidelity.resolve("fact:params/study.yml#study.roundtable_date.day", ctx) == 26
     with pytest.raises(LookupError, match="has no day"):
         fidelity.resolve("fact:params/study.yml#study.fieldwork_end.day", ctx)
+
+
+@pytest.mark.xfail(strict=True, reason="finding 3 (issue 25 review): the page prints the note of a withheld claim, "
+                                       "and notes say the regenerated number is small or give it (M-GEN-003, "
+                                       "P-AWR-003/004, P-CNV-001, D-CNV-020)")
+def test_a_withheld_claim_reads_withheld_only(tmp_path: Path, result: pd.DataFrame) -> None:
+    """An outsider reads the written page (files only): a withheld claim says nothing of its number.
+
+    ``data/claims.csv`` notes were written about the synthetic data: "the single 'other' gender
+    answer is a count below the small-cell threshold", "the 'excellent' answers fall under the
+    small-cell threshold", "the synthetic conversations give it to 20 of 42 participants". Printed
+    beside a withheld claim, each tells what the page withholds (that the number is 1 to 4, or
+    that it is 20). The check is the reviewer's (``tests/attack/text_attack.py``), reading only
+    the page's files.
+    """
+    from attack.text_attack import fidelity_notes, html_text
+
+    fidelity.write_report(result, tmp_path)
+    page = html_text(tmp_path / "fidelity" / "index.html")
+    notes = fidelity_notes(tmp_path)
+    assert all(note.rsplit(";", 1)[-1].strip()[:40] in page for _, _, note in notes)  # printed on the page
+    assert notes == []
