@@ -332,7 +332,7 @@ def test_evidence_states_findings_and_where_they_are_shown(conversations: pd.Dat
     first = text.split("### 2.")[0].split("### 1.")[1]
     # withheld: said so, with the mark, and where the theme is counted; a theme raised by nobody: left out
     assert ("Young people do not know how to report: how many young people in the conversations in Moldova "
-            "raised it is withheld under the small-cell rule (–). See Table [[table:themes_disclosure]].") in first
+            "raised this theme is withheld under the small-cell rule (–). See Table [[table:themes_disclosure]].") in first
     assert "Plain, direct messages" not in first
     assert "FOUND government. See Figure [[figure:government]]." in first and "public_awareness" not in first
     assert "The experts at the roundtable made a related point: Widen the ways to seek help." in first

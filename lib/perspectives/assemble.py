@@ -64,7 +64,7 @@ from perspectives.escape import (
 from perspectives.files import read_json, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.i18n import FALLBACKS_FILE, Translator
-from perspectives.locales import language_name
+from perspectives.locales import language_name, number_text
 from perspectives.outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
 from perspectives.pdf import PrintError, pdf_expected, write_pdf
 from perspectives.study import Grid, Study, built_reports
@@ -287,7 +287,8 @@ class _Renderer:
     def table(self, item: TableItem, prefix: str | None = None) -> str:
         """A published table with its numbered caption and the notes on the marks it uses."""
         out = self.outline.output(item)
-        rendered = accessible_table(sanitize_html(_join(out["data"]["text/html"])), item.label, prefix or item.anchor)
+        rendered = accessible_table(sanitize_html(_join(out["data"]["text/html"])), item.label, prefix or item.anchor,
+                                    lang=self.tr.lang)
         return rendered + table_notes(out)
 
     def section(self, doc: SectionDoc) -> str:
@@ -350,7 +351,7 @@ def _cell_text(cell: Any) -> str:
     return "".join(cell.itertext()).strip()
 
 
-def accessible_table(fragment: str, caption: str, prefix: str) -> str:
+def accessible_table(fragment: str, caption: str, prefix: str, lang: str = "en") -> str:
     """A published table as a screen reader can follow it.
 
     The table gets ``caption`` as its ``<caption>``; every header cell a ``scope`` (``col``,
@@ -365,6 +366,8 @@ def accessible_table(fragment: str, caption: str, prefix: str) -> str:
             more header rows, a tbody whose rows start with a row header).
         caption: the numbered caption (``"Table 3. ..."``), plain text.
         prefix: a document-unique prefix for the ids (``"table-3"``).
+        lang: the report's language: a data cell holding one number the analysis wrote the
+            English way (11.9, 1,254) is shown as that language writes it (11,9, 1.254).
 
     Returns:
         The table's HTML; a fragment that is not one table comes back unchanged.
@@ -387,7 +390,7 @@ def accessible_table(fragment: str, caption: str, prefix: str) -> str:
     columns, spans = _header_rows(head_rows, prefix)
     several = len([cov for cov in columns if cov]) >= 2
     for r, row in enumerate(body.findall("tr") if body is not None else []):
-        _body_row(row, r, columns, several, prefix)
+        _body_row(row, r, columns, several, prefix, lang)
     if several:
         _nested_headers(head_rows, columns)
         if any(span > 1 for span in spans):
@@ -432,8 +435,8 @@ def _header_rows(head_rows: list[Any], prefix: str) -> tuple[list[dict[int, str]
     return columns, spans
 
 
-def _body_row(row: Any, r: int, columns: list[dict[int, str]], several: bool, prefix: str) -> None:
-    """Scope a body row's header cells; with several header rows, give each cell its ``headers``."""
+def _body_row(row: Any, r: int, columns: list[dict[int, str]], several: bool, prefix: str, lang: str) -> None:
+    """Scope a body row's header cells and localise its numbers; with several header rows, give each cell its ``headers``."""
     position = 0
     row_headers: list[str] = []
     for c, cell in enumerate(row):
@@ -445,11 +448,13 @@ def _body_row(row: Any, r: int, columns: list[dict[int, str]], several: bool, pr
             if several:
                 cell.set("id", f"{prefix}-r{r}-{c}")
                 row_headers.append(cell.get("id"))
-        elif several:
-            over = [cov[k] for cov in columns for k in range(position, position + span) if k in cov]
-            ids = list(dict.fromkeys(row_headers + over))
-            if ids:
-                cell.set("headers", " ".join(ids))
+        else:
+            _localise_cell(cell, lang)
+            if several:
+                over = [cov[k] for cov in columns for k in range(position, position + span) if k in cov]
+                ids = list(dict.fromkeys(row_headers + over))
+                if ids:
+                    cell.set("headers", " ".join(ids))
         position += span
 
 
@@ -477,6 +482,12 @@ def _nested_headers(head_rows: list[Any], columns: list[dict[int, str]]) -> None
             position += span
 
 
+def _localise_cell(cell: Any, lang: str) -> None:
+    """A data cell's one number as the report's language writes it (:func:`perspectives.locales.number_text`)."""
+    if lang != "en" and len(cell) == 0 and cell.text:
+        cell.text = number_text(cell.text, lang)
+
+
 def chart_table(chart: Chart, tr: Translator, caption: str, prefix: str) -> str:
     """A chart's numbers (:func:`perspectives.alttext.data_table`) as an accessible table.
 
@@ -485,7 +496,8 @@ def chart_table(chart: Chart, tr: Translator, caption: str, prefix: str) -> str:
     header, rows = data_table(chart, tr)
     head = "".join(f'<th scope="col">{html.escape(label)}</th>' if label else "<td></td>" for label in header)
     body = "".join("<tr>" + f'<th scope="row">{html.escape(row[0])}</th>'
-                   + "".join(f"<td>{html.escape(value)}</td>" for value in row[1:]) + "</tr>" for row in rows)
+                   + "".join(f"<td>{html.escape(number_text(value, tr.lang))}</td>" for value in row[1:]) + "</tr>"
+                   for row in rows)
     short = " short" if len(rows) <= SHORT_TABLE_ROWS else ""
     return (f'<table class="report-table chart-data{short}" id="{prefix}"><caption>{caption}</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")

@@ -331,7 +331,7 @@ _REPORT_TEXTS = {**_settings({
     "version": _whole(1), "conditions": _mapping(_text()), "fields": _mapping(_text()),
     **{part: {"$ref": "#/definitions/prose"} for part in (
         "headings", "cover", "acknowledgements", "funders_named", "definitions", "introduction", "objectives",
-        "methods", "limitations", "chapters", "recommendations", "annex", "summary", "sentences")},
+        "methods", "limitations", "chapters", "survivors", "recommendations", "annex", "summary", "sentences")},
 }, required=["version", "conditions", "fields"]), "definitions": {"prose": _PROSE}}
 
 SCHEMAS: dict[str, Any] = {

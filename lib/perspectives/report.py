@@ -196,12 +196,14 @@ class Upstream:
         shown: each published table (by CSV stem) and the questions and themes its cells count.
         reliability: whether one of their tables shows the reliability mark.
         folders: their run folders, finished.
+        combined: whether one of their tables shows the mark of an answer counted in a combined one.
     """
 
     values: list[dict[str, Any]]
     shown: dict[str, set[str]]
     reliability: bool
     folders: tuple[Path, ...] = ()
+    combined: bool = False
 
 
 NOTHING_UPSTREAM = Upstream(values=[], shown={}, reliability=False)
@@ -240,7 +242,7 @@ def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable
             f"{section!r}'s after: list in params/grid.yml")
     values: list[dict[str, Any]] = []
     shown: dict[str, set[str]] = {}
-    reliability = False
+    reliability = combined = False
     for name in reads:
         folder = Path(sections_dir) / name
         if not (folder / "values.json").is_file():
@@ -252,10 +254,11 @@ def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable
             cells = json.loads(path.read_text(encoding="utf-8"))
             shown.setdefault(path.name[: -len(".disclosure.json")], set()).update(
                 str((c.get("cells") or {}).get("universe")) for c in cells)
-        reliability = reliability or any(disclosure.RELIABILITY_MARK in path.read_text(encoding="utf-8")
-                                         for path in sorted((folder / "tables").glob("*.csv")))
+        tables = [path.read_text(encoding="utf-8") for path in sorted((folder / "tables").glob("*.csv"))]
+        reliability = reliability or any(disclosure.RELIABILITY_MARK in text for text in tables)
+        combined = combined or any(disclosure.COMBINED_MARK in text for text in tables)
     return Upstream(values=values, shown=shown, reliability=reliability,
-                    folders=tuple(Path(sections_dir) / name for name in reads))
+                    folders=tuple(Path(sections_dir) / name for name in reads), combined=combined)
 
 
 class Section:
@@ -359,7 +362,8 @@ class Section:
         conditions = texts.report_conditions(
             national=not self.is_synthesis, conversations=self._conversations_held,
             pooled=summary.pooled_beside(values, own, ALL), countries=len(self.study.countries),
-            tests=summary.prints_a_test(values, own), reliability=upstream.reliability)
+            tests=summary.prints_a_test(values, own), reliability=upstream.reliability,
+            combined=upstream.combined)
         if texts.synthetic_survey(self.data_path, self.study):
             conditions.add("synthetic")
         report = texts.Texts(self.t, texts.report_fields(self.study, self.t, own, place=self.place, date=date),
@@ -369,7 +373,7 @@ class Section:
         report.fields.update({
             "threshold": settings.threshold, "reliability_min_n": settings.reliability_min_n,
             "withheld_mark": disclosure.WITHHELD_MARK, "reliability_mark": disclosure.RELIABILITY_MARK,
-            "alpha": texts.p_text(summary.ALPHA), "n_experts": qualitative.roundtable_experts(),
+            "combined_mark": disclosure.COMBINED_MARK, "alpha": texts.p_text(summary.ALPHA), "n_experts": qualitative.roundtable_experts(),
             "group_list": locales.join(groups, self.lang),
         })
         summary.with_counts(report, values, own)
@@ -660,23 +664,24 @@ class Section:
 
     def _withheld_note(self) -> str:
         """Said once where a sentence was dropped because its number is withheld."""
-        return self.t("Some numbers for {place} are withheld under the small-cell rule; the table shows "
-                      "those that can be published.", place=md(self.place))
+        # It stands before a chart as often as before a table: it names neither.
+        return self.t("Some numbers for {place} are withheld under the small-cell rule; only those that can be "
+                      "published are shown.", place=md(self.place))
 
     def _draw(self, result: analysis.Result, spec: dict, stem: str, caption: str) -> None:
         title = self.t("{caption} — {place}", caption=self.t(spec["figure"]["caption"]), place=self.names[self.country])
         if result.figure_kind == "stacked" and result.shares is not None:
             fig = figures.stacked_shares(result.shares, title)
             if result.shares.isna().any().any():
-                caption += " " + self.t("Blank segments are withheld under the small-cell rule.")
+                caption += ". " + self.t("Hatched grey segments are withheld or combined under the small-cell rule.")
         elif self.is_synthesis and "by_safe_shares" in result.context and spec.get("by") == "country":
             shares = result.context["by_safe_shares"].T
             fig = figures.country_shares(shares, title)
             if shares.isna().any().any():
                 # Many countries are drawn as dots (figures.country_shares): no segments then.
-                caption += " " + self.t("Blank segments are withheld under the small-cell rule."
-                                        if len(shares) <= self.study.many_countries
-                                        else "Withheld values are not drawn (small-cell rule).")
+                caption += ". " + self.t("Hatched grey segments are withheld or combined under the small-cell rule."
+                                         if len(shares) <= self.study.many_countries
+                                         else "Withheld values are not drawn (small-cell rule).")
         elif result.shares is not None:
             # Series named by fixed words (Girls, Boys) take the report's language, as in the tables.
             fig = figures.share_bars(i18n.translate_frame(result.shares, self.t), title)
@@ -795,9 +800,9 @@ class Section:
                      for c in ("age_at_conversation.min", "age_at_conversation.max"))
         first_low, first_high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
                                  for c in ("age_first_targeted.min", "age_first_targeted.max"))
-        self._paragraph(self.t("Participants were aged {low} to {high} at the time of the conversation; in the "
-                        "participants table, the ages at which they were first targeted run from {first_low} "
-                        "to {first_high}.", low=low, high=high, first_low=first_low, first_high=first_high))
+        self._paragraph(self.t("Participants were aged {low} to {high} at the time of the conversation; the ages "
+                        "at which they were first targeted ranged from {first_low} to {first_high}.",
+                        low=low, high=high, first_low=first_low, first_high=first_high))
         own = "*" if self.is_synthesis else self.country
         # Counts of people go through the mask; the age ranges are recorded as they are.
         self.values.append(self._cell_value(mask, f"{own}|*", "conversations.participants.n"))
@@ -880,10 +885,11 @@ class Section:
         from . import qualitative
 
         country = None if self.is_synthesis else self.country
-        if not self.is_synthesis:
+        if not qualitative.has_conversations(country):
+            # Said where the survivors' part would be; where conversations were held, their number
+            # is said once, under "Who took part", and each theme table's caption repeats it.
             self._paragraph(md(qualitative.conversations_note(country, self.participants, translate=self.t)))
-            if not qualitative.has_conversations(country):
-                return
+            return
         codebook = qualitative.load_codebook()
         conversations = self.conversations
         summary = qualitative.section_theme_summary(conversations, codebook, self.section, country)
@@ -936,17 +942,18 @@ class Section:
                         self.values.append(self._cell_value(masks[code], f"{place}|yes",
                                                             f"themes.{code}.{place}.n"))
         excerpts, log = qualitative.section_excerpts(conversations, codebook, self.section, country)
+        report = self.texts() if excerpts or len(log) else None
         if excerpts:
             # Excerpts are what participants said (or, here, synthetic summaries): never machine-translated.
             self.t.note_missing("conversation excerpts (shown as recorded)")
-            self._paragraph(self.t("**Excerpts** (in the embedded data these are synthetic summaries; an excerpt is shown "
-                            "only with the participant's consent and after a screen for identifying details):")
-                     + "\n\n" + "\n\n".join(f"> {md(text)}" for text in excerpts))
+            # Only a build from the embedded synthetic data calls its excerpts synthetic.
+            lead = report.text("survivors.excerpts_synthetic" if "synthetic" in report.conditions
+                               else "survivors.excerpts")
+            self._paragraph(f"{lead}\n\n" + "\n\n".join(f"> {md(text)}" for text in excerpts))
         blocked = int(log["blocked"].sum()) if len(log) else 0
         self._record(f"excerpts.{self.section}.blocked", blocked)
         if blocked:
-            self._paragraph(self.t("The identifying-details screen withheld {blocked} excerpt(s) on these themes.",
-                            blocked=blocked))
+            self._paragraph(report.text("survivors.excerpts_blocked", n_blocked=blocked))
 
     def open_text(self, question: str, k: int = 3) -> None:
         """Approved, screened answers to an open question; otherwise only how many were received."""

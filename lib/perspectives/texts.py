@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from perspectives import fmt, locales
+from perspectives import locales
 from perspectives.escape import markdown_text
 from perspectives.i18n import Translator
 from perspectives.study import Study, read_yaml, repo_root
@@ -93,7 +93,7 @@ def long_date(day: dt.date, lang: str) -> str:
     """A date as the language writes it in running text (CLDR's long form: 26 July 2021)."""
     from babel.dates import format_date
 
-    return format_date(day, format="long", locale=locales.known_language(lang) and lang or "en")
+    return format_date(day, format="long", locale=locales.writing_locale(lang))
 
 
 def month_year(day: dt.date, lang: str) -> str:
@@ -104,7 +104,7 @@ def month_year(day: dt.date, lang: str) -> str:
     """
     from babel.dates import format_skeleton
 
-    return format_skeleton("yMMMM", day, locale=locales.known_language(lang) and lang or "en").removesuffix(".")
+    return format_skeleton("yMMMM", day, locale=locales.writing_locale(lang)).removesuffix(".")
 
 
 def p_text(p: float) -> str:
@@ -125,7 +125,7 @@ def _count(n: int, lang: str) -> str:
     """A count in running text: figures with the language's grouping (1,254; 1.254)."""
     from babel.numbers import format_decimal
 
-    return format_decimal(n, locale=lang if locales.known_language(lang) else "en")
+    return format_decimal(n, locale=locales.writing_locale(lang))
 
 
 @dataclass
@@ -240,7 +240,7 @@ class Texts:
 
 
 def report_conditions(*, national: bool, conversations: bool, pooled: bool, countries: int,
-                      tests: bool = False, reliability: bool = False) -> set[str]:
+                      tests: bool = False, reliability: bool = False, combined: bool = False) -> set[str]:
     """The ``show:`` conditions that hold for a report (see ``conditions:`` in the file).
 
     Args:
@@ -251,6 +251,7 @@ def report_conditions(*, national: bool, conversations: bool, pooled: bool, coun
         countries: how many countries the study lists.
         tests: the report prints a statistical test.
         reliability: the report prints the reliability mark.
+        combined: the report prints the mark of an answer counted in a combined one.
     """
     held = {"always", "national" if national else "synthesis"}
     if conversations:
@@ -265,6 +266,8 @@ def report_conditions(*, national: bool, conversations: bool, pooled: bool, coun
         held.add("tests")
     if reliability:
         held.add("reliability")
+    if combined:
+        held.add("combined")
     return held
 
 
@@ -534,9 +537,12 @@ def _loss_line(texts: Texts, cfg: dict[str, Any]) -> str | None:
     published, withheld = cfg.get("counts_published"), cfg.get("counts_withheld")
     if not published or withheld is None:
         return None
-    share = fmt.fmt_pct(100.0 * withheld / published, digits=1)
+    # Numbers in running text are written as the report's language writes them (17,4 %; 1.123).
+    lang = texts.tr.lang
+    share = locales.decimal_text(100.0 * withheld / published, 1, lang) + "%"
     return texts.fill("Withheld under the small-cell rule: {withheld} of the {published} counts this report sets "
-                      "out to give ({share}).", withheld=f"{withheld:,}", published=f"{published:,}", share=share)
+                      "out to give ({share}).", withheld=_count(int(withheld), lang),
+                      published=_count(int(published), lang), share=share)
 
 
 def _plain_heading(texts: Texts, key: str) -> str:
