@@ -306,6 +306,25 @@ def test_planted_difference_between_two_builds_is_found(tmp_path: Path) -> None:
     assert all(f.source.startswith(("#1 ", "#2 ")) for f in found)
 
 
+def test_a_report_in_another_language_is_part_of_the_union_and_a_hidden_folder_is_not(tmp_path: Path) -> None:
+    # The same two patterns, one in Moldova's English report and one in its Romanian report
+    # (MDA/ro/): a reader holding both recovers the 1. An unfinished run's hidden folder is
+    # not published, so what it holds is not read.
+    out = write_build(tmp_path / "out", "MDA", "methods",
+                      [["No degree", "–"], ["Bachelor", "25"], ["Postgraduate", "–"], ["Respondents", "54"]])
+    write_build(tmp_path / "out" / "MDA", "ro", "methods",
+                [["No degree", "–"], ["Bachelor", "–"], ["Postgraduate", "28"], ["Respondents", "54"]])
+    found = audit.audit_outputs(out, 5)
+    assert any(f.kind == "small-group" and "MDA/below_bachelor" in f.detail for f in found), found
+    assert any(f.source.startswith("MDA/ro/methods:") for f in found), found
+    hidden = write_build(tmp_path / "hidden", "MDA", "methods",
+                         [["No degree", "–"], ["Bachelor", "25"], ["Postgraduate", "–"], ["Respondents", "54"]])
+    write_build(tmp_path / "hidden", "MDA", ".methods.tmp-unfinished",
+                [["No degree", "–"], ["Bachelor", "–"], ["Postgraduate", "28"], ["Respondents", "54"]])
+    assert (hidden / "MDA" / "sections" / ".methods.tmp-unfinished" / "tables" / "education.csv").is_file()
+    assert audit.audit_outputs(hidden, 5) == []
+
+
 def test_planted_fidelity_verdict_on_a_withheld_value_is_found(tmp_path: Path) -> None:
     # The fidelity page said "withheld and matching" beside a claim of 1 man in Moldova: the
     # verdict pins the withheld count. The audit reads the page's description with the build.

@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from perspectives import config
 from perspectives.claims import (
     ALLOWED_KINDS,
     ALLOWED_SECTIONS,
     COLUMNS,
     COMPARISON_KINDS,
-    RELATIONS,
     Ranking,
     check_df,
     check_no_difference_printed,
@@ -34,6 +34,7 @@ from perspectives.claims import (
     consistency_report,
     implied_denominators,
     load_claims,
+    load_relations,
     load_wording,
     parse_expected,
     printed_intervals,
@@ -131,7 +132,7 @@ def test_counts_that_must_sum_do(claims: pd.DataFrame) -> None:
 
 def test_every_relation_names_known_claims(claims: pd.DataFrame) -> None:
     ids = set(claims["claim_id"])
-    for rel in RELATIONS:
+    for rel in load_relations().relations:
         named = set(rel.ids) | ({rel.total} if rel.total else set()) | set(rel.blame)
         named |= {v for v in rel.params.values() if isinstance(v, str) and re.match(r"^[A-Z]-[A-Z]+-\d{3}", v)}
         assert named <= ids, rel
@@ -486,3 +487,42 @@ def test_comparison_claims_carry_what_they_need(claims: pd.DataFrame) -> None:
         base = re.match(r"^[A-Z]-[A-Z]+-\d{3}", row["claim_id"]).group(0)
         text = row["note"] + " " + notes.get(base, "")
         assert re.search(r"footnote \d+|no test printed", text), row["claim_id"]
+
+
+# ----------------------------------------------------------------- relations as data
+
+def test_relations_are_data_beside_the_claims() -> None:
+    import ast
+
+    from perspectives import claims as module
+
+    source = Path(module.__file__).read_text(encoding="utf-8")
+    ids = [node.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant)
+           and isinstance(node.value, str) and re.fullmatch(r"[A-Z]-[A-Z]+-\d{3}(-[A-Z0-9]+)*", node.value)]
+    assert ids == []  # no claim id is written in the code
+    known = load_relations(ROOT / "data" / "claim_relations.yml")
+    kinds = {rel.kind for rel in known.relations}
+    assert kinds == set(config.RELATION_KINDS)  # every kind the checks know is used
+    # the ratio relation reads its percent claim, the footnote its two sizes (data, not code)
+    ratio = next(rel for rel in known.relations if rel.kind == "ratio")
+    assert (ratio.ids, ratio.total, dict(ratio.params)) == (("C-GEN-008",), "C-GEN-001", {"percent": "C-GEN-003"})
+    assert known.levels["gender"] == 3 and known.breakdowns["by_child_gender"] == {"groups": 2}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("relations:\n  - {kind: sums, ids: [M-GEN-001]}\nlevels: {}\nbreakdowns: {}\n",
+     r"data/claim_relations.yml:2: .*kind"),
+    ("relations:\n  - {kind: sum_counts, ids: [M-GEN-1], total: M-SRV-001}\nlevels: {}\nbreakdowns: {}\n",
+     r"data/claim_relations.yml:2: .*claim id"),
+    ("relations:\n  - {kind: ratio, ids: [C-GEN-008], total: C-GEN-001}\nlevels: {}\nbreakdowns: {}\n",
+     r"relation 1 \(ratio, C-GEN-008\) needs percent"),
+    ("relations:\n  - {kind: sum_percents, ids: [M-GEN-001]}\nlevels: {gender: 3}\nbreakdowns: {by_x: {item: area}}\n",
+     r"breakdown by_x needs either `item` \(one of levels\) or `groups`"),
+])
+def test_a_relations_file_that_cannot_be_used_is_refused_naming_the_entry(tmp_path: Path, text: str,
+                                                                          message: str) -> None:
+    path = tmp_path / "data" / "claim_relations.yml"
+    path.parent.mkdir()
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_relations(path)

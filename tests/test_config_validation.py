@@ -176,6 +176,15 @@ def test_analyses_summary_and_theme(tmp_path):
     _refused(config.load, path, line, "did you mean 'rc'?")
 
 
+def test_the_report_texts_refuse_a_misspelt_part_where_it_is_written(tmp_path):
+    from perspectives import texts
+
+    path, line = _broken(tmp_path, "params/report_texts.yml", "\nannex:", "\nanex:")
+    _refused(texts.load_texts, path, line + 1, "unknown setting 'anex'", "did you mean 'annex'?")
+    path, line = _broken(tmp_path, "params/report_texts.yml", "\nversion: 1", "\nversion: one")
+    _refused(texts.load_texts, path, line + 1, "version")
+
+
 def test_a_catalogue_entry_of_the_wrong_shape(tmp_path):
     rel = "params/i18n/es.yml"
     path, line = _broken(tmp_path, rel, '"Contents": {text: "Contenido"}', '"Contents": {text: "Contenido", review: "si"}')

@@ -58,7 +58,9 @@ def test_english_count_phrase(n: int, english: str) -> None:
 @pytest.mark.parametrize(("lang", "n", "text"), [
     # Bosnian: one (1, 21), few (2-4, 22-24), other (5-20, 25...): three forms of the noun.
     ("bs", 3, "Sve 3 zemlje"), ("bs", 6, "Svih 6 zemalja"), ("bs", 22, "Sve 22 zemlje"),
-    ("bs", 104, "Sve 104 zemlje"), ("bs", 25, "Svih 25 zemalja"), ("bs", 21, "Jedina zemlja"),
+    ("bs", 104, "Sve 104 zemlje"), ("bs", 25, "Svih 25 zemalja"), ("bs", 1, "Jedina zemlja"),
+    # 21 takes the noun's "one" form, but is not "the only country" (=1 is its own form).
+    ("bs", 21, "Sve zemlje (21)"),
     # Romanian: "de" from 20 on, and the exact form for two.
     ("ro", 2, "Ambele țări"), ("ro", 6, "Toate cele șase țări"), ("ro", 19, "Toate cele 19 țări"),
     ("ro", 26, "Toate cele 26 de țări"),

@@ -301,6 +301,7 @@ def test_remembered_disclosure_decisions_of_the_wrong_shape_are_searched_again(t
 def test_a_remembered_export_validation_of_the_wrong_shape_reads_the_export_again(
         tmp_path: Path, tiny_export: Path) -> None:
     from perspectives.build.plan import FileHasher, LibraryIndex
+    from perspectives.build.preflight import VALIDATED_FILE, preflight
     from perspectives.study import repo_root
 
     root = repo_root()
@@ -308,13 +309,13 @@ def test_a_remembered_export_validation_of_the_wrong_shape_reads_the_export_agai
     out.mkdir()
     library = LibraryIndex(root / "lib", "perspectives", FileHasher())
     lock = root / "requirements.lock"
-    first = build._preflight(tiny_export, None, out=out, root=root, library=library, lock=lock)
+    first = preflight(tiny_export, None, out=out, root=root, library=library, lock=lock)
     assert first is not None and first.new
     first.remember()
-    assert not build._preflight(tiny_export, None, out=out, root=root, library=library, lock=lock).new
+    assert not preflight(tiny_export, None, out=out, root=root, library=library, lock=lock).new
     for content in [*WRONG_SHAPES, json.dumps({"key": first.key, "lines": [1, 2]}).encode()]:
-        (out / build.VALIDATED_FILE).write_bytes(content)
-        again = build._preflight(tiny_export, None, out=out, root=root, library=library, lock=lock)
+        (out / VALIDATED_FILE).write_bytes(content)
+        again = preflight(tiny_export, None, out=out, root=root, library=library, lock=lock)
         assert again is not None and again.new and again.lines == first.lines, content
 
 

@@ -100,3 +100,27 @@ def test_closing_after_the_browser_died_is_quiet(tmp_path: Path) -> None:
     printer._proc.wait()
     printer.close()  # the reports it printed are written; closing must not fail the build
     assert not profile.exists()
+
+
+def test_a_long_temporary_folder_still_prints_and_nothing_is_left_in_it(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # Chromium's singleton socket lives two folders below its temporary folder, and a Unix
+    # socket's path holds at most 107 bytes: a long TMPDIR once meant no PDF at all.
+    long_tmp = tmp_path / ("t" * 60) / ("u" * 40)
+    long_tmp.mkdir(parents=True)
+    monkeypatch.setenv("TMPDIR", str(long_tmp))
+    monkeypatch.setattr(pdf.tempfile, "tempdir", None)  # read TMPDIR again
+    source = _html(tmp_path, "long", 1)
+    with pdf.Printer() as printer:
+        assert printer.print_pdf(source, tmp_path / "long.pdf").read_bytes().startswith(b"%PDF-")
+    assert list(long_tmp.iterdir()) == []
+
+
+def test_the_browsers_own_temporary_files_go_with_the_printer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = tmp_path / "t"
+    base.mkdir()
+    monkeypatch.setenv("TMPDIR", str(base))
+    monkeypatch.setattr(pdf.tempfile, "tempdir", None)
+    with pdf.Printer() as printer:
+        printer.print_pdf(_html(tmp_path, "own", 1), tmp_path / "own.pdf")
+    assert list(base.iterdir()) == []  # no org.chromium.Chromium.* folder, no profile

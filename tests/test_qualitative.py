@@ -1,4 +1,4 @@
-"""Tests for perspectives.qualitative and perspectives.synth_conversations: validation errors,
+"""Tests for perspectives.qualitative and perspectives_synth.conversations: validation errors,
 the report's printed counts reproduced by the synthetic data, the counting rule on a hand-worked
 table, excerpt selection, and rendering of the roundtable and recommendations."""
 
@@ -13,7 +13,7 @@ from reference_text import reference_text
 
 from perspectives import qualitative as q
 from perspectives.study import repo_root
-from perspectives.synth_conversations import generate
+from perspectives_synth.conversations import generate
 
 REPO_ROOT = repo_root()  # the checkout these tests read its embedded data from
 DATA = REPO_ROOT / "data"
@@ -334,7 +334,7 @@ def test_evidence_states_findings_and_where_they_are_shown(conversations: pd.Dat
     first = text.split("### 2.")[0].split("### 1.")[1]
     # withheld: said so, with the mark, and where the theme is counted; a theme raised by nobody: left out
     assert ("Young people do not know how to report: how many young people in the conversations in Moldova "
-            "raised it is withheld under the small-cell rule (–). See Table [[table:themes_disclosure]].") in first
+            "raised this theme is withheld under the small-cell rule (–). See Table [[table:themes_disclosure]].") in first
     assert "Plain, direct messages" not in first
     assert "FOUND government. See Figure [[figure:government]]." in first and "public_awareness" not in first
     assert "The experts at the roundtable made a related point: Widen the ways to seek help." in first

@@ -257,8 +257,10 @@ def test_one_withheld_mark_explained_under_every_table(built: dict[str, Path], l
     body = list(document.element.body)
     for i, element in enumerate(body):
         if element.tag == f"{W}tbl" and any(t == WITHHELD for t in element.xpath(".//w:t/text()")):
+            # The note under the table explains the mark, as in HTML (the combined answers' ↓ may come first).
             following = "".join(body[i + 1].xpath(".//w:t/text()")) if i + 1 < len(body) else ""
-            assert following.startswith(f"{WITHHELD}:"), following[:80]
+            # As in the HTML: the note explains the mark (after the combined answers' mark, when both are used).
+            assert following.startswith(("↓:", f"{WITHHELD}:")) and f"{WITHHELD}:" in following, following[:80]
 
 
 # --------------------------------------------------------------------------- Word
@@ -394,3 +396,168 @@ def test_a_logo_is_on_the_cover_and_the_reports_still_pass_their_checks(tmp_path
     assert header._element.xpath(".//wp:docPr/@descr") == ["Logo of Partner"]
     counts, findings, _ = reportcheck.check_docx(tmp_path / "report.docx")
     assert findings == [] and counts["drawings"] == 0
+
+
+# --------------------------------------------------------------------------- read as a partner would (review)
+# What a partner's communications officer would still have changed before publishing, read
+# in the built reports: each check names the text a reader met and what it must say instead.
+
+
+def _paragraphs(root: lxml_html.HtmlElement, section: str | None = None) -> list[str]:
+    """The text of each paragraph of the report's body (or of one section), as a reader reads it."""
+    scope = root.get_element_by_id(f"section-{section}") if section else root.find(".//main")
+    return [_text(p) for p in scope.iter("p")]
+
+
+def _part(root: lxml_html.HtmlElement, heading: str) -> str:
+    """The text of a part of the report: from its level-1 heading to the next one."""
+    h1 = next(h for h in root.find(".//main").iter("h1") if _text(h) == heading)
+    texts = []
+    for element in h1.itersiblings():
+        if element.tag == "h1":
+            break
+        texts.append(_text(element))
+    return " ".join(texts)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text) if s]
+
+
+@pytest.mark.parametrize(("lang", "code"), CASES)
+def test_withheld_theme_counts_are_said_once_per_recommendation(built: dict[str, Path], lang: str, code: str) -> None:
+    root = _html(_folder(built, lang, code))
+    evidence = [p for p in _paragraphs(root, "recommendations") if p.startswith(Translator(lang)("Evidence:"))]
+    assert len(evidence) >= 13
+    for paragraph in evidence:
+        # One sentence names every theme of a recommendation whose count is withheld: a sentence
+        # each said "how many ... is withheld" up to three times in a row.
+        assert sum(f"({WITHHELD})" in s for s in _sentences(paragraph)) <= 1, paragraph
+
+
+@pytest.mark.parametrize(("lang", "code"), CASES)
+def test_the_note_on_a_dropped_sentence_names_no_table_it_stands_beside(built: dict[str, Path], lang: str,
+                                                                        code: str) -> None:
+    tr = Translator(lang)
+    paragraphs = _paragraphs(_html(_folder(built, lang, code)))
+    # It stands before a chart (whose table is in the annex) as often as before a table.
+    stale = tr("Some numbers for {place} are withheld under the small-cell rule; the table shows those that can be "
+               "published.", place="{place}").split(";")[-1].strip()
+    assert not [p for p in paragraphs if stale in p]
+    note = tr("Some numbers for {place} are withheld under the small-cell rule; only those that can be published "
+              "are shown.", place="{place}").split(";")[-1].strip()
+    assert any(note in p for p in paragraphs)
+
+
+@pytest.mark.parametrize(("lang", "code"), CASES)
+def test_each_fact_about_the_conversations_is_said_once(built: dict[str, Path], lang: str, code: str) -> None:
+    tr = Translator(lang)
+    text = " ".join(_paragraphs(_html(_folder(built, lang, code))))
+    if code == "MDA":
+        # How many young people took part is said where the sample is described, not under each chapter.
+        held = tr("Conversations were held with {n} young survivors in {country}.", n=10, country=tr.country(code))
+        assert text.count(held) == 1
+    assert "participants table" not in text and "(s)" not in text
+    # The knowledge chapter's opening does not say again what its first section says.
+    assert text.count("Workers read short situations") <= 1
+    assert "It draws on" not in text  # after "A synthesis report sets out...", "it" named the wrong report
+    # The limitations do not refuse the shares the theme tables print.
+    assert "too small for shares" not in text
+
+
+@pytest.mark.parametrize(("lang", "code"), CASES)
+def test_every_mark_in_a_table_is_defined(built: dict[str, Path], lang: str, code: str) -> None:
+    root = _html(_folder(built, lang, code))
+    cells = " ".join(_text(c) for c in root.find(".//main").iter("td"))
+    definitions = _part(root, Translator(lang)(load_texts()["headings"]["definitions"]))
+    used = [mark for mark in (WITHHELD, "†", "↓") if mark in cells]
+    assert "↓" in used
+    assert [mark for mark in used if mark not in definitions] == []
+
+
+@pytest.mark.parametrize(("lang", "code"), CASES)
+def test_a_chart_caption_says_what_its_hatched_segments_are(built: dict[str, Path], lang: str, code: str) -> None:
+    tr = Translator(lang)
+    hatched = tr("Hatched grey segments are withheld or combined under the small-cell rule.")
+    captions = [_text(f) for f in _html(_folder(built, lang, code)).iter("figcaption")]
+    noted = [c for c in captions if hatched in c]
+    assert noted, "no chart caption says what its hatched segments are"
+    # A sentence of its own, after the caption's full stop (it ran on from "(n = 54)").
+    assert [c for c in noted if f"). {hatched}" not in c] == []
+    assert "Blank segments" not in " ".join(captions)
+
+
+@pytest.mark.parametrize("code", list(REPORTS))
+def test_numbers_are_written_as_the_report_language_writes_them(built: dict[str, Path], code: str) -> None:
+    english, romanian = _folder(built, "en", code), _folder(built, "ro", code)
+    # An English decimal (11.9); a Romanian count grouped by a dot (1.254) has three digits after it.
+    decimal = re.compile(r"^-?\d+\.\d{1,2}%?$")
+    cells = [_text(c) for c in _html(romanian).find(".//main").iter("td")]
+    assert [c for c in cells if decimal.match(c)] == []
+    assert any(re.match(r"^-?\d+,\d+%?$", c) for c in cells)  # the means of the offenders' tables
+    document = docx.Document(str(romanian / "report.docx"))
+    word = [c.text for t in document.tables for row in t.rows[1:] for c in row.cells]
+    assert [c for c in word if decimal.match(c)] == [] and any(re.match(r"^-?\d+,\d+%?$", c) for c in word)
+    # The annex's share of withheld counts; the roundtable's date in the reports' British English.
+    assert re.search(r"\(\d+\.\d%\)", " ".join(_paragraphs(_html(english), "annex")))
+    assert re.search(r"\(\d+,\d%\)", " ".join(_paragraphs(_html(romanian), "annex")))
+    assert "26 July 2021" in " ".join(_paragraphs(_html(english)))
+
+
+@pytest.mark.parametrize(("lang", "code"), CASES)
+def test_in_word_only_figures_and_tables_are_captions(built: dict[str, Path], lang: str, code: str) -> None:
+    tr = Translator(lang)
+    document = docx.Document(str(_folder(built, lang, code) / "report.docx"))
+    labels = tuple(tr(template, number="{n}", caption="").split("{n}")[0]
+                   for template in ("Figure {number}. {caption}", "Table {number}. {caption}"))
+    # Word builds a table of figures from the Caption style: the notes on the marks are not in it.
+    assert [p.text[:60] for p in document.paragraphs if p.style.name == "Caption" and not p.text.startswith(labels)] \
+        == []
+    notes = [p.text for p in document.paragraphs if p.style.name == "Table Note"]
+    assert notes and all(re.match(r"^\S: ", note) for note in notes)
+
+
+@needs_chromium
+@pytest.mark.parametrize(("lang", "code"), CASES)
+def test_the_printed_contents_fit_on_one_page(built: dict[str, Path], lang: str, code: str) -> None:
+    pages = _pdf_text(_folder(built, lang, code)).split("\f")
+    order, inside = _parts(lang)
+    last = inside[order[-1]][-1]  # the annex's last heading: the contents' last line
+    # Page 1 the cover, page 2 the whole contents, page 3 the first part (not the contents' tail).
+    assert last in " ".join(pages[1].split())
+    assert " ".join(pages[2].split()).startswith(order[0]), pages[2][:200]
+
+
+def test_withheld_theme_counts_are_named_together_with_their_tables() -> None:
+    from perspectives.qualitative import Evidence, load_codebook, render_recommendations
+
+    groups = yaml.safe_load((ROOT / "data" / "recommendations.yml").read_text(encoding="utf-8"))["groups"]
+    codebook = load_codebook()
+    tables = {"reporting.awareness_gap": "themes_disclosure"}  # one theme shown in a table, the others in none
+    text = render_recommendations("MDA", evidence=Evidence(participants=10, theme_count=lambda code: None,
+                                                           theme_table=tables.get))
+    paragraphs = [p for p in text.split("\n\n") if p.startswith("**Evidence:**")]
+    items = [rec for group in groups for rec in group["items"]]
+    assert len(paragraphs) == len(items)  # every recommendation names at least one theme or finding here
+    for rec, paragraph in zip(items, paragraphs, strict=True):
+        labels = [codebook.label(code) for code in rec.get("themes", [])]
+        withheld = [s for s in _sentences(paragraph) if "(–)" in s]
+        assert len(withheld) == (1 if labels else 0), paragraph
+        if labels:
+            # Every theme named, in the recommendation's order, in that one sentence.
+            positions = [withheld[0].find(label) for label in labels]
+            assert -1 not in positions and positions == sorted(positions), (withheld[0], labels)
+        # The table is cited once, after the sentence naming its theme.
+        assert paragraph.count("[[table:themes_disclosure]]") == ("reporting.awareness_gap" in rec.get("themes", []))
+
+
+@pytest.mark.parametrize(("lang", "cell", "written"), [
+    ("en", "11.9", "11.9"), ("ro", "11.9", "11,9"), ("ro", "1,254", "1.254"), ("ro", "12.5%", "12,5%"),
+    ("sq", "1,254.5", "1\u00a0254,5"), ("bs", "-3.25", "-3,25"), ("es", "20.5", "20,5"),
+    # Not one number: a range, a label, a count without decimals or grouping, a mark.
+    ("ro", "0-25%", "0-25%"), ("ro", "54", "54"), ("ro", "70%", "70%"), ("ro", "–", "–"), ("ro", "n=5", "n=5"),
+])
+def test_a_table_cell_number_is_written_as_the_language_writes_it(lang: str, cell: str, written: str) -> None:
+    from perspectives.locales import number_text
+
+    assert number_text(cell, lang) == written

@@ -271,3 +271,14 @@ def test_no_eight_word_run_shared_with_the_reference() -> None:
     ours = _words(TEXTS.read_text(encoding="utf-8"))
     shared = [" ".join(ours[i:i + 8]) for i in range(len(ours) - 7) if tuple(ours[i:i + 8]) in reference]
     assert shared == []
+
+
+@pytest.mark.parametrize(("lang", "written"), [
+    ("en", "April 2021"), ("es", "abril de 2021"), ("ro", "aprilie 2021"), ("sq", "prill 2021"), ("bs", "april 2021"),
+])
+def test_a_month_is_written_as_each_language_writes_it(lang: str, written: str) -> None:
+    import datetime as dt
+
+    from perspectives.texts import month_year
+
+    assert month_year(dt.date(2021, 4, 12), lang) == written

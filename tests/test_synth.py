@@ -1,7 +1,7 @@
 """Tests of the synthetic frontline workers' export against the numbers printed in the report.
 
 Purpose
-    Check that ``data/synthetic/survey_export.csv`` is what ``perspectives.synth`` generates
+    Check that ``data/synthetic/survey_export.csv`` is what ``perspectives_synth.survey`` generates
     (byte for byte), that it follows the instrument's skip logic and the 1254 = 413 + 408 + 433
     split, and that its eligible completes reproduce the published counts, percentages and
     tests. Expected values are typed in from the report (line numbers of
@@ -26,9 +26,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from perspectives.instrument import ELIGIBILITY, export_columns, load_instrument
+from perspectives.instrument import ELIGIBILITY, Choice, Instrument, Question, export_columns, load_instrument
 from perspectives.study import repo_root
-from perspectives.synth import DEFAULT_FILE, write_default
+from perspectives_synth.survey import DEFAULT_FILE, fill_other_questions, write_default
 
 DEFAULT_PATH = repo_root() / DEFAULT_FILE
 
@@ -373,3 +373,65 @@ def test_scenarios(df: pd.DataFrame) -> None:
     assert col_yes.idxmax() == "COL" and round(col_yes["COL"] * 89) == 73 and pct(73, 89) == 82  # l. 1519
     assert_chi2(df["scen_viewer"], df["country"], 37.200, 10)  # l. 1529
     assert (df["scen_dating"] == "yes").sum() == 73 and pct(73, 413) == 18  # l. 1525
+
+
+# --- questions no published figure calibrates (a question added to the form) --------------------
+
+
+def _form(*extra: Question) -> Instrument:
+    """A small form: a calibrated question, then ``extra``, with its choice lists."""
+    questions = {"org_type": _q("org_type", "select_one", "org")}
+    questions.update({q.name: q for q in extra})
+    choices = {"org": [Choice(c, {}) for c in ("ngo", "government", "other")],
+               "channel": [Choice(c, {}) for c in ("school", "radio", "web", "meeting", "poster")],
+               "yn": [Choice(c, {}) for c in ("yes", "no")]}
+    return Instrument(questions, choices)
+
+
+def _q(name: str, type_: str, list_name: str | None = None, relevant: str = "", constraint: str = "") -> Question:
+    return Question(name, type_, list_name, {}, True, relevant, constraint, None)
+
+
+CAMPAIGN = _q("campaign", "select_one", "yn", relevant="${org_type} != 'other'")
+CHANNELS = _q("channels", "select_multiple", "channel", relevant="${campaign} = 'yes'",
+              constraint="count-selected(.) <= 2")
+STAFF = _q("staff", "integer", constraint=". >= 3 and . <= 7")
+
+
+@pytest.fixture(scope="module")
+def completes() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"org_type": rng.choice(["ngo", "government", "other"], 300)})
+
+
+def test_added_questions_follow_type_relevance_and_constraint(completes: pd.DataFrame) -> None:
+    form = _form(CAMPAIGN, CHANNELS, STAFF)
+    out = fill_other_questions(completes, form, frozenset({"org_type"}), seed=7)
+    pd.testing.assert_series_equal(out["org_type"], completes["org_type"])
+    asked = out["org_type"] != "other"
+    assert out.loc[asked, "campaign"].isin(["yes", "no"]).all() and out.loc[~asked, "campaign"].isna().all()
+    said_yes = out["campaign"] == "yes"
+    ticked = out.loc[said_yes, "channels"].str.split()
+    assert ticked.map(len).between(1, 2).all() and out.loc[~said_yes, "channels"].isna().all()
+    assert set(ticked.explode()) == {"school", "radio", "web", "meeting", "poster"}
+    assert out["staff"].between(3, 7).all() and set(out["staff"]) == set(range(3, 8))
+
+
+def test_added_questions_are_seeded_and_each_draws_on_its_own(completes: pd.DataFrame) -> None:
+    alone = fill_other_questions(completes, _form(CAMPAIGN, STAFF), frozenset({"org_type"}), seed=7)
+    again = fill_other_questions(completes, _form(CAMPAIGN, STAFF), frozenset({"org_type"}), seed=7)
+    pd.testing.assert_frame_equal(alone, again)
+    # Another question added before it leaves its answers as they were.
+    more = fill_other_questions(completes, _form(CAMPAIGN, CHANNELS, STAFF), frozenset({"org_type"}), seed=7)
+    pd.testing.assert_series_equal(more["staff"], alone["staff"])
+    other_seed = fill_other_questions(completes, _form(CAMPAIGN, STAFF), frozenset({"org_type"}), seed=8)
+    assert not other_seed["staff"].equals(alone["staff"])
+
+
+def test_an_added_question_that_cannot_be_answered_is_named(completes: pd.DataFrame) -> None:
+    impossible = _q("never", "integer", constraint=". >= 5 and . <= 100 and . < 2")
+    with pytest.raises(ValueError, match="question 'never' satisfies its constraint"):
+        fill_other_questions(completes, _form(impossible), frozenset({"org_type"}), seed=1)
+    unreadable = _q("odd", "select_one", "yn", relevant="${org_type} = 'ngo' and today() > 0")
+    with pytest.raises(ValueError, match="relevance of question 'odd' cannot be read"):
+        fill_other_questions(completes, _form(unreadable), frozenset({"org_type"}), seed=1)

@@ -28,6 +28,11 @@ Purpose
     counts, beside each group's answers, the group's respondents its question leaves out
     (a row never printed), tied to the grouping question's and the bases' masks.
 
+    Sentences (``text`` in ``params/analyses.yml``, filled by :func:`fill`) take their orders
+    from the data: :class:`Ranking` orders a question's answers by their published shares and
+    says which leads only where the published numbers establish it; a withheld answer is never
+    placed in a list. A share with its count never puts a pair of parentheses inside another.
+
     Declared combinations (``combine`` in ``params/analyses.yml``) replace their parts at a
     place where one part is small, before anything is withheld; the table's note says so.
     A mean is published on at least ``threshold`` respondents whether or not their count is
@@ -47,6 +52,7 @@ Outputs
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -60,8 +66,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import disclosure, fmt, locales, populations, stats
+from . import disclosure, fmt, i18n, locales, populations, stats
 from .disclosure import Mask
+from .escape import markdown_text
 from .instrument import Instrument
 from .project import Project, default
 from .study import Study, read_yaml
@@ -103,6 +110,20 @@ class Withheld(str):
 WITHHELD = Withheld(disclosure.WITHHELD_MARK)
 
 
+class Empty(str):
+    """A narrative field with nothing to say (a list with no published item): its sentence is left out, unnoted."""
+
+
+EMPTY = Empty("")
+
+
+class Count(int):
+    """A count a sentence prints with its digits grouped (``1,254``) and whose number picks a plural form."""
+
+    def __format__(self, spec_: str) -> str:
+        return f"{int(self):,}" if not spec_ else int.__format__(self, spec_)
+
+
 @dataclass(frozen=True)
 class Cell:
     """A count and its share as the narrative may show them: read from the one mask."""
@@ -140,11 +161,19 @@ class Cell:
 
     @property
     def pct_n(self) -> str:
-        """Percentage and count together (``12% (31)``); a share-only cell's share; or the withheld mark."""
+        """Percentage and count together (``12% (n = 31)``); a share-only cell's share; or the withheld mark."""
+        return self._with_n("{pct} (n = {n})")
+
+    @property
+    def pct_n_inner(self) -> str:
+        """The same inside a sentence's own parentheses (``12%, n = 31``): never a pair inside a pair."""
+        return self._with_n("{pct}, n = {n}")
+
+    def _with_n(self, form: str) -> str:
         share, count = self.percent, self.count
         if share is not None and count is None:
             return fmt.fmt_pct(share)
-        return WITHHELD if share is None or count is None else f"{fmt.fmt_pct(share)} ({fmt.fmt_n(count)})"
+        return WITHHELD if share is None or count is None else form.format(pct=fmt.fmt_pct(share), n=f"{count:,}")
 
     def __format__(self, spec_: str) -> str:
         return self.pct_n
@@ -163,34 +192,277 @@ class Fields(dict):
         return str(self.get("_text", ""))
 
 
+# --------------------------------------------------------------------------- ranked answers
+@dataclass(frozen=True)
+class Answer:
+    """One answer a sentence may name: its words, its published cell and its place in the form's order."""
+
+    code: str
+    label: str            # as the report prints it (the form's label in the report's language)
+    english: str          # the English label: its catalogue key (a translation may give its gender)
+    cell: Cell
+    order: float = 0      # the form's order: withheld answers are named in it, never by size
+    words: bool = False   # ``label`` is English words for inside a sentence, translated when the sentence is
+
+
+class Label(str):
+    """An answer's words as a sentence prints them, remembering its English label (for the gender of a translation)."""
+
+    english: str = ""
+
+    def __new__(cls, text: str, english: str = "") -> Label:  # noqa: D102
+        made = super().__new__(cls, text)
+        made.english = english
+        return made
+
+
+class Ranking:
+    """The answers a sentence compares, in the order of their published shares.
+
+    Orders and "most common" come from the data: the answers are ranked by their published
+    shares, and the first is said to lead only where no withheld answer could be as large
+    (:attr:`certain`). An answer of a single-choice question that is withheld can hold at
+    most what the published answers leave (and at most its combination's share less its
+    published parts, where that combination is shown); a withheld option of a multiple-choice
+    question, or a withheld item of a battery, could hold anything. Answers shown only within
+    a combination are listed as that combination; withheld answers are never placed by size:
+    a sentence names them after itself, in the form's order.
+
+    Args:
+        answers: the answers compared (the form's order).
+        combinations: declared combinations as answers (listed where all their parts are withheld).
+        members: combination code -> its parts' codes.
+        bounds: answer code -> the largest share a withheld answer could hold (absent: no bound).
+        limit: at most this many answers in a list (None: all).
+    """
+
+    def __init__(self, answers: Sequence[Answer], combinations: Sequence[Answer] = (),
+                 members: dict[str, list[str]] | None = None, bounds: dict[str, float] | None = None,
+                 limit: int | None = None) -> None:
+        members, bounds = members or {}, bounds or {}
+        published = [a for a in answers if a.cell.percent is not None]
+        hidden = [a for a in answers if a.cell.percent is None]
+        codes = {a.code for a in answers}
+        shown_combinations = [c for c in combinations if c.cell.percent is not None
+                              and set(members.get(c.code, [])) & codes
+                              and all(m not in {a.code for a in published} for m in members.get(c.code, []))]
+        within = {m for c in shown_combinations for m in members.get(c.code, [])}
+        self.withheld = sorted((a for a in hidden if a.code not in within), key=lambda a: a.order)
+        # An answer nobody gave is in the table, not in a sentence's list.
+        self.ranked = sorted((a for a in [*published, *shown_combinations] if a.cell.percent > 0),
+                             key=lambda a: (-a.cell.percent, a.order))
+        first = max((a.cell.percent for a in published), default=0.0)
+        self.leaders = [a for a in published if a.cell.percent == first] if first > 0 else []
+        self.certain = bool(self.leaders) and all(bounds.get(a.code, float("inf")) < first for a in hidden)
+        self.limit = limit
+
+    def field(self, role: str) -> RankingField:
+        """The narrative field of one role: ``top``, ``then`` or ``ranked``."""
+        return RankingField(self, role)
+
+
+@dataclass(frozen=True)
+class RankingField:
+    """A ranking as one field of a sentence; filled in the report's language by :func:`fill`.
+
+    ``{top}`` is the leading answer (``.label``, ``.pct``, ``.pct_n``, ``.n``; several when tied,
+    joined; a plural entry counts them), withheld unless the published numbers establish it.
+    ``{then}`` continues a sentence about the leader with the next answers in the order of their
+    shares (", followed by ..."), or nothing. ``{ranked}`` lists the answers in that order.
+    """
+
+    ranking: Ranking
+    role: str
+
+    def bind(self, tr: i18n.Translator) -> Any:
+        """The field's text in ``tr``'s language (escaped for Markdown)."""
+        rank = self.ranking
+        if self.role == "top":
+            return _Top(rank, tr) if rank.certain else _WithheldTop()
+        items = rank.ranked if self.role == "ranked" else [a for a in rank.ranked if a not in rank.leaders]
+        if rank.limit is not None:
+            items = items[:max(0, rank.limit - (0 if self.role == "ranked" else len(rank.leaders)))]
+        if self.role == "then" and not rank.certain:
+            return WITHHELD
+        listed = locales.join([f"{_label(a, tr)} ({a.cell.pct})" for a in items], tr.lang)
+        if self.role == "ranked":
+            return listed if items else EMPTY
+        if not items:
+            return ""
+        from .texts import Markdown, Texts
+
+        return Texts(tr).text("sentences.followed_by", answers=Markdown(listed)) or ""
+
+
+def _label(answer: Answer, tr: i18n.Translator) -> Label:
+    """An answer's words inside a sentence, escaped for Markdown."""
+    from .summary import inside_sentence
+
+    words = tr(answer.label) if answer.words else answer.label
+    return Label(markdown_text(inside_sentence(words)), answer.english)
+
+
+class _Top:
+    """The leading answer(s) of a ranking, in one language."""
+
+    def __init__(self, rank: Ranking, tr: i18n.Translator) -> None:
+        leaders = rank.leaders
+        labels = [_label(a, tr) for a in leaders]
+        self.label = Label(locales.join(labels, tr.lang), leaders[0].english if len(leaders) == 1 else "")
+        self.count = len(leaders)
+        self.pct = leaders[0].cell.pct
+        # Tied answers share the share; their counts are in the table.
+        self.n = leaders[0].cell.n if len(leaders) == 1 else WITHHELD
+        self.pct_n = leaders[0].cell.pct_n if len(leaders) == 1 else self.pct
+        self.pct_n_inner = leaders[0].cell.pct_n_inner if len(leaders) == 1 else self.pct
+
+    def __format__(self, spec_: str) -> str:
+        return self.label
+
+
+class _WithheldTop:
+    """No answer can be said to lead: every part of ``{top}`` drops its sentence."""
+
+    label = pct = n = pct_n = pct_n_inner = WITHHELD
+    count = None
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_FORMATTER = string.Formatter()
+PLURAL_KEY = "count"  # the key of a plural entry naming the field whose number picks the form
 
 
-def fill(template: str, note: str = "", **fields: Any) -> str:
+def template_texts(template: Any) -> list[str]:
+    """Every English text of an analysis's ``text`` (a string, a plural entry, or a list of alternatives)."""
+    if isinstance(template, list):
+        return [t for item in template for t in template_texts(item)]
+    if isinstance(template, dict):
+        return [str(v) for k, v in template.items() if k != PLURAL_KEY]
+    return [str(template)] if template else []
+
+
+def fill(template: Any, note: str = "", *, translator: i18n.Translator | None = None, **fields: Any) -> str:
     """Fill a narrative template, dropping each sentence that would print a withheld number.
 
     Args:
-        template: Sentences with ``str.format`` fields.
+        template: Sentences with ``str.format`` fields; or a plural entry (``count:`` names the
+            field whose number picks the CLDR form, then the forms: ``one: ...``, ``other: ...``);
+            or a list of alternatives, each either: the first whose every sentence can be
+            filled is used (else the one that keeps the most).
         note: Said once in place of what was dropped (empty: nothing is said).
-        **fields: Values for the fields; a withheld one is a :class:`Withheld`.
+        translator: The report's language: the template is looked up in its catalogue (a
+            translation may choose a form by the gender of an inserted answer), and the words
+            the code puts in (lists, "followed by") are in it. None: the template is used as
+            given, and those words are English.
+        **fields: Values for the fields; a withheld one is a :class:`Withheld`, a
+            :class:`RankingField` is filled in the language.
 
     Returns:
-        The kept sentences, then ``note`` if any sentence was dropped.
+        The kept sentences, then ``note`` if a sentence was dropped for a withheld number, or
+        else the sentence naming the answers a list left out because their numbers are withheld.
+        A field inside the sentence's own parentheses prints its count without a second pair
+        (``(57%, n = 31)``, never ``(57% (n=31))``).
     """
-    formatter = string.Formatter()
-    kept, dropped = [], False
-    for sentence in _SENTENCE_END.split(template.strip()):
-        withheld = False
-        for _, name, _, _ in formatter.parse(sentence):
-            if name and isinstance(formatter.get_field(name, (), fields)[0], Withheld):
-                withheld = True
-        if withheld:
-            dropped = True
+    tr = translator or i18n.Translator()
+    values = {k: v.bind(tr) if isinstance(v, RankingField) else v for k, v in fields.items()}
+    best: tuple[bool, int, list[str], bool, list[Ranking]] | None = None
+    for alternative in template if isinstance(template, list) else [template]:
+        text = _template_text(alternative, translator, values)
+        if text is None:
+            outcome = (False, 0, [], True, [])
         else:
-            kept.append(sentence.format(**fields))
-    if dropped and note:
+            kept, withheld, empty, used = _sentences(text, fields, values)
+            outcome = (not (withheld or empty), len(kept), kept, withheld, used)
+        if best is None or outcome[:2] > best[:2]:
+            best = outcome
+        if outcome[0]:
+            break
+    _, _, kept, withheld, used = best or (True, 0, [], False, [])
+    kept = list(kept)
+    if withheld and note:
         kept.append(note)
+    elif not withheld:
+        left_out = [a for rank in used for a in rank.withheld]
+        if left_out:
+            from .texts import Markdown, Texts
+
+            listed = locales.join([_label(a, tr) for a in dict.fromkeys(left_out)], tr.lang)
+            said = Texts(tr).text("sentences.withheld_answers", answers=Markdown(listed),
+                                  n_withheld=len(dict.fromkeys(left_out)))
+            if said:
+                kept.append(said)
     return " ".join(kept)
+
+
+def _template_text(entry: Any, translator: i18n.Translator | None, values: dict[str, Any]) -> str | None:
+    """The template of one alternative in the report's language; None when its count is withheld."""
+    count = None
+    if isinstance(entry, dict):
+        count = _count_of(values.get(entry[PLURAL_KEY]))
+        if count is None:
+            return None
+        english: Any = {k: " ".join(str(v).split()) for k, v in entry.items() if k != PLURAL_KEY}
+    else:
+        english = " ".join(str(entry).split())
+    if translator is None:
+        return locales.select_form(english, count, "en") if count is not None else english
+    return translator.template(english, count, lambda name: translator.gender(_resolve(name, values)))
+
+
+def _count_of(value: Any) -> int | None:
+    """The number a plural entry's count field holds (a count, a cell's count, a ranking's leaders)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return int(value)
+    count = getattr(value, "count", None)
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
+def _resolve(name: str, values: dict[str, Any]) -> str | None:
+    """A field's value as the gender of a translation is looked up: its English label if it has one."""
+    try:
+        value, _ = _FORMATTER.get_field(name, (), values)
+    except (KeyError, AttributeError, IndexError):
+        return None
+    return getattr(value, "english", "") or str(value)
+
+
+def _sentences(text: str, fields: dict[str, Any],
+               values: dict[str, Any]) -> tuple[list[str], bool, bool, list[Ranking]]:
+    """The sentences of ``text`` filled: (kept, one dropped for a withheld number, one dropped empty, rankings used)."""
+    kept, withheld, empty, used = [], False, False, []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        out, depth, why, rankings = [], 0, "", []
+        for literal, name, spec_, conversion in _FORMATTER.parse(sentence):
+            out.append(literal)
+            depth = max(0, depth + literal.count("(") - literal.count(")"))
+            if name is None:
+                continue
+            value, _ = _FORMATTER.get_field(name, (), values)
+            if isinstance(value, (Withheld, Empty)):
+                why = "withheld" if isinstance(value, Withheld) else "empty"
+                break
+            root = fields.get(re.split(r"[.\[]", name, maxsplit=1)[0])
+            if isinstance(root, RankingField):
+                rankings.append(root.ranking)
+            if depth > 0:
+                value = _inner(name, value, values)
+            out.append(_FORMATTER.format_field(_FORMATTER.convert_field(value, conversion), spec_))
+        if why:
+            withheld, empty = withheld or why == "withheld", empty or why == "empty"
+            continue
+        kept.append("".join(out))
+        used += [r for r in rankings if r not in used]
+    return kept, withheld, empty, used
+
+
+def _inner(name: str, value: Any, values: dict[str, Any]) -> Any:
+    """A field inside parentheses: a share with its count in the form that needs no second pair."""
+    if name.endswith(".pct_n"):
+        owner, _ = _FORMATTER.get_field(name[:-len(".pct_n")], (), values)
+        return getattr(owner, "pct_n_inner", value)
+    return getattr(value, "pct_n_inner", value) if not isinstance(value, str) else value
 
 
 # --------------------------------------------------------------------------- results
@@ -219,6 +491,7 @@ class Result:
     # Values the mask withholds, (name, country) -> true value: in memory only, never recorded
     # or written (the fidelity check compares a published claim with them in-process).
     withheld: dict[tuple[str, str], Any] = field(default_factory=dict)
+    lang: str = "en"  # the report's language: the words the code joins (a column's "or")
 
     def record(self, name: str, value: Any, n: int | None = None, country: str | None = None, **extra: Any) -> None:
         """Add one recorded value that is not a count of respondents (a mean, a test)."""
@@ -244,11 +517,15 @@ class Result:
                 true if measure == "count" else (100.0 * true / base if base else float("nan")))
         self.values.append(entry)
 
-    def narrative(self, template: str, place: str, note: str = "") -> str:
-        """Fill the spec's text from computed values only; see :func:`fill`."""
-        base = WITHHELD if self.base is None else f"{self.base:,}"
+    def narrative(self, template: Any, place: str, note: str = "", tr: i18n.Translator | None = None) -> str:
+        """Fill the spec's text from computed values only; see :func:`fill`.
+
+        ``tr`` is the report's language (the template is then looked up in its catalogue);
+        without it the template is filled as given, in English words.
+        """
+        base = WITHHELD if self.base is None else Count(self.base)
         test = "" if self.test is None else WITHHELD if self.test_withheld else fmt.fmt_test(self.test)
-        return fill(template, note, place=place, base=base, test=test, **self.context)
+        return fill(template, note, translator=tr, place=place, base=base, test=test, **self.context)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -406,12 +683,17 @@ def _search_in_parallel(tasks: list[Callable[[], Any]], workers: int) -> None:
             finally:
                 os._exit(code)
         children.append((pid, path))
-    for task in tasks[0::workers]:
-        task()
-    for pid, path in children:
-        os.waitpid(pid, 0)
-        disclosure.load_decisions(path)
-        os.unlink(path)
+    try:
+        for task in tasks[0::workers]:
+            task()
+        for pid, path in children:
+            os.waitpid(pid, 0)
+            disclosure.load_decisions(path)
+    finally:
+        # A failed search or an interruption must not leave the children's files behind.
+        for _pid, path in children:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
 
 
 # --------------------------------------------------------------------------- masks
@@ -534,11 +816,13 @@ def _base_ties(survey, base: populations.Base, places: list[str], counts: pd.Dat
     key, atoms = populations.base_of(survey.instrument, _specs(survey), base)
     group = populations.EVERYONE if key == populations.EVERYONE else key
     out = _Ties([], [], {}, [])
+    # Each place's total once (a pandas selection per place was most of a hundred countries' warm-up).
+    totals = dict(zip(counts.columns, counts.to_numpy().sum(axis=0).tolist(), strict=True))
     for place in [*places, POOLED]:
         cell = (cells or {}).get(place, f"{place}|*")
         own = places if place == POOLED else [place]
         expected = pop.layout.value(f"{place}|{group}")
-        got = int(counts[own].to_numpy().sum()) if cell.endswith("|*") else None
+        got = int(sum(totals[p] for p in own)) if cell.endswith("|*") else None
         if got is not None and got != expected:
             raise RuntimeError(f"{base}: the table counts {got} at {place}, its base's atoms {expected}")
         (out.published if pop.shown(f"{place}|{group}") else out.withheld).append(cell)
@@ -979,16 +1263,20 @@ def _place_columns(mask: Mask, cells: list[str], labels: dict[str, str], places:
     return disclosure.table(columns)
 
 
-def _place_map(country: str, names: dict[str, str], survey) -> dict[str, str]:
+def _place_map(country: str, names: dict[str, str], survey, mask: Mask | None = None) -> dict[str, str]:
     """Mask place -> column name: the report's own country, then the pooled picture.
 
     With one country in the data, a national report has no pooled column: it would repeat
-    the country's own.
+    the country's own. Nor has it one where the table's population holds no respondent of
+    another country (``mask``: the table's; the others' count is then zero, which may be
+    published): a report never sets its country beside a figure that is its own by construction.
     """
     everyone = synthesis_code(survey)
     if country == everyone:
         return {POOLED: names[everyone]}
     if not pooled_shown(survey):
+        return {country: names[country]}
+    if mask is not None and mask.layout.value(f"{POOLED}|*") == mask.layout.value(f"{country}|*"):
         return {country: names[country]}
     return {country: names[country], POOLED: names[everyone]}
 
@@ -1019,6 +1307,16 @@ def combination_labels(question: str, project: Project | None = None) -> dict[st
             for name, combo in (spec_.get("combine") or {}).items()}
 
 
+def combination_label_texts() -> tuple[str, ...]:
+    """Every declared combination's label that holds words (``combine`` in ``params/analyses.yml``).
+
+    The rows these labels head are words a translated table looks up in its catalogue.
+    """
+    return tuple(dict.fromkeys(str(combo["label"]) for analysis_id, spec_ in load_specs().items()
+                               if analysis_id != "bands" for combo in (spec_.get("combine") or {}).values()
+                               if any(ch.isalpha() for ch in str(combo["label"]))))
+
+
 def _asks(spec_: dict, question: str) -> bool:
     """Whether an analysis counts the answers to ``question`` (its one question, or one of a battery's)."""
     return spec_.get("question") == question or (spec_.get("kind") == "ratings"
@@ -1046,6 +1344,53 @@ def _shares(mask: Mask, cells: list[str], labels: dict[str, str], places: dict[s
     return frame
 
 
+# --------------------------------------------------------------------------- rankings for sentences
+def _english_labels(survey, question: str) -> dict[str, str]:
+    """A select question's English answer labels (the catalogue's keys), whatever the report's language."""
+    instrument = survey.instrument
+    return {choice.name: choice.label for choice in instrument.choices[instrument[question].list_name or ""]}
+
+
+def _compared(spec_: dict, codes: Sequence[str]) -> list[str]:
+    """The answers a sentence compares: ``rank:`` (else every answer), less ``exclude:``."""
+    chosen = [str(c) for c in spec_.get("rank") or codes]
+    unknown = sorted(set(chosen) - set(codes))
+    if unknown:
+        raise ValueError(f"rank: {unknown} are not answers of the analysis; known: {list(codes)}")
+    return [c for c in chosen if c not in {str(e) for e in spec_.get("exclude") or []}]
+
+
+def _rank(result: Result, ranking: Ranking) -> None:
+    """Give a result's sentence its ``{top}``, ``{then}`` and ``{ranked}`` fields."""
+    result.context.update({role: ranking.field(role) for role in ("top", "then", "ranked")})
+
+
+def single_ranking(survey, spec_: dict, mask: Mask, question: str, own: str) -> Ranking:
+    """A single-choice question's answers ranked at a place (``own``: a country, or ``*`` pooled).
+
+    One answer each: a withheld answer holds at most what the published answers leave, and at
+    most what its combination holds beyond its published parts where the combination is shown.
+    """
+    codes = survey.instrument.codes(question)
+    labels, english = survey.instrument.choice_labels(question), _english_labels(survey, question)
+    answers = [Answer(c, labels[c], english.get(c, labels[c]), Cell(mask, f"{own}|{c}"), k)
+               for k, c in enumerate(codes) if c in _compared(spec_, codes)]
+    shares = {c: mask.share(f"{own}|{c}") for c in codes}
+    rest = 100.0 - sum(s for s in shares.values() if s is not None)
+    members = _combinations(question, _specs(survey))
+    names = combination_labels(question, survey_project(survey))
+    bounds = {c: rest for c in codes if shares[c] is None}
+    combos = []
+    for name, parts in members.items():
+        cell = Cell(mask, f"{own}|{name}")
+        order = max(codes.index(p) for p in parts) + 0.5
+        combos.append(Answer(name, names[name], names[name], cell, order, words=True))
+        if cell.percent is not None:
+            beyond = cell.percent - sum(shares[p] or 0.0 for p in parts)
+            bounds.update({p: min(bounds[p], beyond) for p in parts if p in bounds})
+    return Ranking(answers, combos, members, bounds, spec_.get("list"))
+
+
 # --------------------------------------------------------------------------- kinds
 def _single(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
     question = spec_["question"]
@@ -1054,7 +1399,7 @@ def _single(result: Result, spec_: dict, survey, place_names: dict[str, str]) ->
     labels = {**survey.instrument.choice_labels(question), **combination_labels(question, project)}
     codes = _rows_of(mask, question, _specs(survey)) if question != COUNTRY_QUESTION else list(mask.layout.categories)
     own = _own(result.country, result.synthesis)
-    places = _place_map(result.country, place_names, survey)
+    places = _place_map(result.country, place_names, survey, mask)
     result.table = _place_columns(mask, codes, labels, places)
     shares_of = [c for c in codes if c in mask.layout.categories]
     result.shares = _shares(mask, shares_of, labels, places)
@@ -1071,6 +1416,8 @@ def _single(result: Result, spec_: dict, survey, place_names: dict[str, str]) ->
     result.context["_mask"] = mask
     if question == COUNTRY_QUESTION:
         result.context.update(country_fields(result.context, place_names, study=project.study))
+    else:
+        _rank(result, single_ranking(survey, spec_, mask, question, own))
 
 
 # The question whose answers are the study's countries (its choices come from params/study.yml).
@@ -1093,20 +1440,22 @@ def country_fields(cells: dict[str, Any], names: dict[str, str], say: Callable[.
 
     Returns:
         ``countries``: how many countries have answers ("26 countries");
-        ``by_country``: each one's count in the study's order, "50 in Albania, ...,
-        and 80 in Peru". Both are :data:`WITHHELD` when a count is withheld, so that the
+        ``by_country``: each one's count, the largest first (the study's order between equal
+        counts), "91 in Mexico, ..., and 49 in Bosnia and Herzegovina". Both are :data:`WITHHELD` when a count is withheld, so that the
         sentence holding them is dropped.
     """
     say = say or (lambda template, **fields: template.format(**fields))
     plural = plural or (lambda key, n: locales.render_count(locales.COUNT_PHRASES[key], n))
-    items = []
-    for country in (study or default().study).countries:
+    found = []
+    for order, country in enumerate((study or default().study).countries):
         cell = cells.get(country.iso3)
         if not isinstance(cell, Cell) or cell.count == 0:
             continue
         if cell.hidden:
             return {"countries": WITHHELD, "by_country": WITHHELD}
-        items.append(say("{n} in {country}", n=cell.n, country=names.get(country.iso3, country.name)))
+        found.append((-cell.count, order, say("{n} in {country}", n=cell.n, country=names.get(country.iso3, country.name))))
+    # A list in the order of its numbers: the most respondents first (the study's order breaks a tie).
+    items = [text for _, _, text in sorted(found)]
     return {"countries": plural("{count} countries", len(items)), "by_country": locales.join(items, lang)}
 
 
@@ -1122,7 +1471,7 @@ def _multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> 
         # Rank by the pooled picture so a national report shows the same options as the synthesis.
         pooled = pd.Series({c: masks[c].withheld_value("*|yes") for c in codes})
         shown = list(pooled.sort_values(ascending=False, kind="stable").index[: spec_["top"]])
-    places = _place_map(result.country, place_names, survey)
+    places = _place_map(result.country, place_names, survey, next(iter(masks.values())))
     columns: dict[tuple[str, str], dict[str, disclosure.Entry]] = {}
     shares = {}
     for place, name in places.items():
@@ -1144,6 +1493,11 @@ def _multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> 
         if result.country != result.synthesis and POOLED in places:
             result.record_cell(masks[code], f"{POOLED}|yes", f"{code}.pct", "percent", country=result.synthesis)
     result.context["_masks"] = masks
+    # Several answers each: a withheld option could hold any share, so none leads past it.
+    english = _english_labels(survey, question)
+    compared = _compared(spec_, codes)
+    _rank(result, Ranking([Answer(c, labels.get(c, c), english.get(c, c), result.context[c], k)
+                           for k, c in enumerate(codes) if c in compared], limit=spec_.get("list")))
 
 
 def _numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
@@ -1151,7 +1505,7 @@ def _numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
     mask = numeric_mask(survey, spec_)
     data = population(survey.eligible, spec_.get("population"))
     own = _own(result.country, result.synthesis)
-    places = _place_map(result.country, place_names, survey)
+    places = _place_map(result.country, place_names, survey, mask)
     result.base = mask.count(f"{own}|*")
     result.record_cell(mask, f"{own}|*", "base")
     means = {}
@@ -1222,9 +1576,15 @@ def _ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
     codes = survey.instrument.codes(questions[0])
     labels = survey.instrument.choice_labels(questions[0])
     sides = [s for s in ("bottom", "top") if spec_.get(s)]
+    # A column names the answers it counts ("Poor or no action at all (%)"), never the side's code.
+    headers = {side: f"{_answers_or([labels[c] for c in spec_[side]], result.lang)} (%)" for side in sides}
+    places = _place_map(result.country, place_names, survey,
+                        question_mask(survey, questions[0], spec_.get("population")))
     distribution = {}
-    columns: dict[str, dict[str, disclosure.Entry]] = {}
-    for question in questions:
+    columns: dict[tuple[str, str], dict[str, disclosure.Entry]] = {}
+    words = _sentence_words(result.analysis_id, survey_project(survey))
+    answers = []
+    for k, question in enumerate(questions):
         mask = question_mask(survey, question, spec_.get("population"))
         label = survey.instrument.label(question)
         fields = Fields({code: Cell(mask, f"{own}|{code}") for code in mask.layout.categories})
@@ -1237,31 +1597,46 @@ def _ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
             fields[f"{side}_pct_n"] = cell.pct_n
             result.record_cell(mask, f"{own}|{side}", f"{question}.{side}.pct", "percent")
             result.record_cell(mask, f"{own}|{side}", f"{question}.{side}.n")
-            columns.setdefault(f"{side} (%)", {})[label] = mask.pct(f"{own}|{side}", sign=False)
+            columns.setdefault((places[own], headers[side]), {})[label] = mask.pct(f"{own}|{side}", sign=False)
         for code in mask.layout.categories:
             result.record_cell(mask, f"{own}|{code}", f"{question}.{code}.pct", "percent")
-        columns.setdefault("Respondents", {})[label] = mask.base_n(f"{own}|*")
-        if result.country != result.synthesis and pooled_shown(survey):
+        columns.setdefault((places[own], "Respondents"), {})[label] = mask.base_n(f"{own}|*")
+        if POOLED in places and own != POOLED:
             for side in sides:
                 result.record_cell(mask, f"{POOLED}|{side}", f"{question}.{side}.pct", "percent",
                                    country=result.synthesis)
-                columns.setdefault(_pooled_header(side, survey), {})[label] = mask.pct(f"{POOLED}|{side}", sign=False)
+                columns.setdefault((places[POOLED], headers[side]), {})[label] = mask.pct(f"{POOLED}|{side}",
+                                                                                          sign=False)
         result.context[question] = fields
         if result.base == 0:
             result.base = mask.count(f"{own}|*")
+        if sides:
+            answers.append(Answer(question, words.get(question, label), words.get(question, label),
+                                  fields[sides[0]], k, words=question in words))
     shares = pd.DataFrame(distribution, index=[labels[c] for c in codes], dtype=float).T
     result.shares = shares
     result.figure_kind = "stacked"
     result.table = disclosure.table(columns)
+    # Items of a battery rank by the share of the first side; a withheld one could hold any share.
+    compared = _compared(spec_, questions)
+    _rank(result, Ranking([a for a in answers if a.code in compared], limit=spec_.get("list")))
 
 
-def _pooled_header(side: str, survey) -> str:
-    """The pooled column's header beside a national one, naming the study's countries.
+def _answers_or(labels: Sequence[str], lang: str) -> str:
+    """Answers joined as the language joins alternatives ("Poor or no action at all")."""
+    from babel.lists import format_list
 
-    For example "top, all 26 (%)"; the report's translator knows it as a country-set phrase.
-    """
-    return locales.render_count(locales.COUNT_PHRASES[f"{side}, all {{count}} (%)"],
-                                len(survey_project(survey).study.countries))
+    from .summary import inside_sentence
+
+    words = [labels[0], *(inside_sentence(label) for label in labels[1:])]
+    return format_list(list(words), style="or", locale=lang if locales.known_language(lang) else "en")
+
+
+def _sentence_words(analysis_id: str, project: Project) -> dict[str, str]:
+    """A battery's items as they read inside a sentence (``labels:`` in ``params/summary.yml``), in English."""
+    from .summary import option_labels
+
+    return option_labels(analysis_id, project=project)
 
 
 def _compare_multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
@@ -1442,7 +1817,7 @@ def _record_test(result: Result, name: str, masks: Sequence[Mask] = (), prefix: 
     return shown
 
 
-def run(analysis_id: str, survey, country: str, place_names: dict[str, str]) -> Result:
+def run(analysis_id: str, survey, country: str, place_names: dict[str, str], lang: str = "en") -> Result:
     """Compute one analysis for one report (ISO3 or the synthesis code).
 
     Args:
@@ -1450,6 +1825,7 @@ def run(analysis_id: str, survey, country: str, place_names: dict[str, str]) -> 
         survey: The validated survey (``readers.SurveyData`` or its localised view).
         country: ISO3 code of a national report, or the synthesis code (``ALL``).
         place_names: Display names of the places, the synthesis code's included.
+        lang: The report's language (the words a table's header joins).
 
     Returns:
         The result; ``result.withheld`` maps (recorded name, country) to the true value of
@@ -1457,7 +1833,7 @@ def run(analysis_id: str, survey, country: str, place_names: dict[str, str]) -> 
     """
     project = survey_project(survey)
     spec_ = spec(analysis_id, project)
-    result = Result(analysis_id, country, synthesis=project.study.synthesis_code)
+    result = Result(analysis_id, country, synthesis=project.study.synthesis_code, lang=lang)
     kind = spec_["kind"]
     if kind == "single":
         _single(result, spec_, survey, place_names)

@@ -25,6 +25,7 @@ from typing import Any
 
 from perspectives.appwork import MB
 from perspectives.i18n import Translator
+from perspectives.problems import phrase, translated
 from perspectives.study import Study
 
 __all__ = ["check_view", "conversations_view", "page_title", "progress_text", "refusal_text", "size_text"]
@@ -94,6 +95,24 @@ def _recognised(rec: dict[str, Any], tr: Translator) -> list[tuple[str, str]]:
     return rows
 
 
+def _problem_view(problem: dict[str, Any], tr: Translator) -> dict[str, Any]:
+    """A problem as the page shows it, in the page's language: what is wrong, where, and the fix.
+
+    A question of the form is named by its label in the page's language (the XLSForm's own
+    column for it, English where the form has none).
+    """
+    texts = translated(problem, tr)
+    shown = {**problem, "expected": texts["expected"]}
+    if problem.get("question"):
+        from perspectives.i18n import LocalisedInstrument
+        from perspectives.instrument import load_instrument
+
+        form = load_instrument()
+        if problem["question"] in form.questions:
+            shown["label"] = LocalisedInstrument(form, tr).label(problem["question"])
+    return {"problem": texts["problem"], "where": _where(shown, tr), "fix": texts["fix"]}
+
+
 def _where(problem: dict[str, Any], tr: Translator) -> list[tuple[str, str]]:
     """Where a problem is, as (label, value) pairs: question, column, rows, values."""
     out = []
@@ -158,7 +177,7 @@ def check_view(result: dict[str, Any], tr: Translator, study: Study) -> dict[str
     from perspectives.check import render
 
     rec = result.get("recognised")
-    changes = [(item["cells"], item["what"],
+    changes = [(item["cells"], phrase(item.get("phrase") or item["what"], tr),
                 _listing([f"{c} ({n})" for c, n in sorted(item["by_column"].items(), key=lambda kv: -kv[1])
                           if c not in ("(file)", "(header)")], tr))
                for item in (rec or {}).get("normalisations", [])]
@@ -171,7 +190,7 @@ def check_view(result: dict[str, Any], tr: Translator, study: Study) -> dict[str
         "file": result["file"], "usable": bool(result["usable"]),
         "recognised": _recognised(rec, tr) if rec else [],
         "changes": changes,
-        "problems": [{"problem": p["problem"], "where": _where(p, tr), "fix": p["fix"]} for p in result["problems"]],
+        "problems": [_problem_view(p, tr) for p in result["problems"]],
         "responses": tr("{responses} responses: {eligible} eligible and complete, {partial} partial, "
                         "{disqualified} not eligible, {no_consent} did not consent.", **log) if log else "",
         "countries": countries,

@@ -64,7 +64,7 @@ from perspectives.escape import (
 from perspectives.files import read_json, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.i18n import FALLBACKS_FILE, Translator
-from perspectives.locales import language_name
+from perspectives.locales import language_name, number_text
 from perspectives.outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
 from perspectives.pdf import PrintError, pdf_expected, write_pdf
 from perspectives.project import Project, project_of
@@ -288,7 +288,8 @@ class _Renderer:
     def table(self, item: TableItem, prefix: str | None = None) -> str:
         """A published table with its numbered caption and the notes on the marks it uses."""
         out = self.outline.output(item)
-        rendered = accessible_table(sanitize_html(_join(out["data"]["text/html"])), item.label, prefix or item.anchor)
+        rendered = accessible_table(sanitize_html(_join(out["data"]["text/html"])), item.label, prefix or item.anchor,
+                                    lang=self.tr.lang)
         return rendered + table_notes(out)
 
     def section(self, doc: SectionDoc) -> str:
@@ -351,7 +352,7 @@ def _cell_text(cell: Any) -> str:
     return "".join(cell.itertext()).strip()
 
 
-def accessible_table(fragment: str, caption: str, prefix: str) -> str:
+def accessible_table(fragment: str, caption: str, prefix: str, lang: str = "en") -> str:
     """A published table as a screen reader can follow it.
 
     The table gets ``caption`` as its ``<caption>``; every header cell a ``scope`` (``col``,
@@ -366,6 +367,8 @@ def accessible_table(fragment: str, caption: str, prefix: str) -> str:
             more header rows, a tbody whose rows start with a row header).
         caption: the numbered caption (``"Table 3. ..."``), plain text.
         prefix: a document-unique prefix for the ids (``"table-3"``).
+        lang: the report's language: a data cell holding one number the analysis wrote the
+            English way (11.9, 1,254) is shown as that language writes it (11,9, 1.254).
 
     Returns:
         The table's HTML; a fragment that is not one table comes back unchanged.
@@ -385,14 +388,40 @@ def accessible_table(fragment: str, caption: str, prefix: str) -> str:
     head = table.find("thead")
     body = table.find("tbody")
     head_rows = head.findall("tr") if head is not None else []
-    # Which header cells cover each column, one list per header row (columns counted with colspan).
+    columns, spans = _header_rows(head_rows, prefix)
+    several = len([cov for cov in columns if cov]) >= 2
+    for r, row in enumerate(body.findall("tr") if body is not None else []):
+        _body_row(row, r, columns, several, prefix, lang)
+    if several:
+        _nested_headers(head_rows, columns)
+        if any(span > 1 for span in spans):
+            _column_groups(table, spans)
+    element = etree.Element("caption")
+    element.text = caption
+    table.insert(0, element)
+    if body is not None and len(body) <= SHORT_TABLE_ROWS:
+        table.set("class", " ".join(filter(None, [table.get("class"), "short"])))
+    return lxml_html.tostring(table, encoding="unicode")
+
+
+def _span(cell: Any) -> int:
+    return int(cell.get("colspan", "1") or 1)
+
+
+def _header_rows(head_rows: list[Any], prefix: str) -> tuple[list[dict[int, str]], list[int]]:
+    """Scope and id the column headers; which header cells cover each column, per header row.
+
+    Returns:
+        One ``{column: header id}`` per header row (columns counted with colspan), and the
+        spans of the first header row.
+    """
     columns: list[dict[int, str]] = []
     spans: list[int] = []
     for r, row in enumerate(head_rows):
         covered: dict[int, str] = {}
         position = 0
         for c, cell in enumerate(row):
-            span = int(cell.get("colspan", "1") or 1)
+            span = _span(cell)
             if cell.tag == "th" and not _cell_text(cell):
                 cell.tag = "td"
             elif cell.tag == "th":
@@ -404,48 +433,60 @@ def accessible_table(fragment: str, caption: str, prefix: str) -> str:
                 spans.append(span)
             position += span
         columns.append(covered)
-    several = len([cov for cov in columns if cov]) >= 2
-    for r, row in enumerate(body.findall("tr") if body is not None else []):
-        position = 0
-        row_headers: list[str] = []
-        for c, cell in enumerate(row):
-            span = int(cell.get("colspan", "1") or 1)
-            if cell.tag == "th" and not _cell_text(cell):
-                cell.tag = "td"
-            elif cell.tag == "th":
-                cell.set("scope", "row")
-                if several:
-                    cell.set("id", f"{prefix}-r{r}-{c}")
-                    row_headers.append(cell.get("id"))
-            elif several:
+    return columns, spans
+
+
+def _body_row(row: Any, r: int, columns: list[dict[int, str]], several: bool, prefix: str, lang: str) -> None:
+    """Scope a body row's header cells and localise its numbers; with several header rows, give each cell its ``headers``."""
+    position = 0
+    row_headers: list[str] = []
+    for c, cell in enumerate(row):
+        span = _span(cell)
+        if cell.tag == "th" and not _cell_text(cell):
+            cell.tag = "td"
+        elif cell.tag == "th":
+            cell.set("scope", "row")
+            if several:
+                cell.set("id", f"{prefix}-r{r}-{c}")
+                row_headers.append(cell.get("id"))
+        else:
+            _localise_cell(cell, lang)
+            if several:
                 over = [cov[k] for cov in columns for k in range(position, position + span) if k in cov]
                 ids = list(dict.fromkeys(row_headers + over))
                 if ids:
                     cell.set("headers", " ".join(ids))
+        position += span
+
+
+def _column_groups(table: Any, spans: list[int]) -> None:
+    """``<colgroup>`` elements matching the first header row's spans, before the table's rows."""
+    from lxml import etree
+
+    for span in reversed(spans):
+        group = etree.Element("colgroup")
+        if span > 1:
+            group.set("span", str(span))
+        table.insert(0, group)
+
+
+def _nested_headers(head_rows: list[Any], columns: list[dict[int, str]]) -> None:
+    """A header below a spanning one falls under it too."""
+    for r, row in enumerate(head_rows[1:], start=1):
+        position = 0
+        for cell in row:
+            span = _span(cell)
+            above = [columns[q][k] for q in range(r) for k in range(position, position + span)
+                     if k in columns[q]]
+            if cell.tag == "th" and above:
+                cell.set("headers", " ".join(dict.fromkeys(above)))
             position += span
-    if several:
-        # A header below a spanning one falls under it too.
-        for r, row in enumerate(head_rows[1:], start=1):
-            position = 0
-            for cell in row:
-                span = int(cell.get("colspan", "1") or 1)
-                above = [columns[q][k] for q in range(r) for k in range(position, position + span)
-                         if k in columns[q]]
-                if cell.tag == "th" and above:
-                    cell.set("headers", " ".join(dict.fromkeys(above)))
-                position += span
-        if any(span > 1 for span in spans):
-            for span in reversed(spans):
-                group = etree.Element("colgroup")
-                if span > 1:
-                    group.set("span", str(span))
-                table.insert(0, group)
-    element = etree.Element("caption")
-    element.text = caption
-    table.insert(0, element)
-    if body is not None and len(body) <= SHORT_TABLE_ROWS:
-        table.set("class", " ".join(filter(None, [table.get("class"), "short"])))
-    return lxml_html.tostring(table, encoding="unicode")
+
+
+def _localise_cell(cell: Any, lang: str) -> None:
+    """A data cell's one number as the report's language writes it (:func:`perspectives.locales.number_text`)."""
+    if lang != "en" and len(cell) == 0 and cell.text:
+        cell.text = number_text(cell.text, lang)
 
 
 def chart_table(chart: Chart, tr: Translator, caption: str, prefix: str) -> str:
@@ -456,7 +497,8 @@ def chart_table(chart: Chart, tr: Translator, caption: str, prefix: str) -> str:
     header, rows = data_table(chart, tr)
     head = "".join(f'<th scope="col">{html.escape(label)}</th>' if label else "<td></td>" for label in header)
     body = "".join("<tr>" + f'<th scope="row">{html.escape(row[0])}</th>'
-                   + "".join(f"<td>{html.escape(value)}</td>" for value in row[1:]) + "</tr>" for row in rows)
+                   + "".join(f"<td>{html.escape(number_text(value, tr.lang))}</td>" for value in row[1:]) + "</tr>"
+                   for row in rows)
     short = " short" if len(rows) <= SHORT_TABLE_ROWS else ""
     return (f'<table class="report-table chart-data{short}" id="{prefix}"><caption>{caption}</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
@@ -626,7 +668,8 @@ def _report_meta(code: str, study: Study, stamps: list[dict[str, Any]], lang: st
     partner = None if code == study.synthesis_code else study.country(code).partner
     warnings = tuple(tr("Sections of this report were built from different versions of the {role} data.",
                         role=tr(INPUT_ROLES.get(role, role))) for role in dict.fromkeys(roles) if roles.count(role) > 1)
-    return ReportMeta(code=code, name=tr(study.report_name(code)), study_title=tr(study.title),
+    name = tr(study.report_name(code)) if code == study.synthesis_code else tr.country(code)
+    return ReportMeta(code=code, name=name, study_title=tr(study.title),
                       partner=partner, lang=lang, inputs=inputs, warnings=warnings)
 
 

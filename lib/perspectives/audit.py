@@ -92,6 +92,8 @@ WITHHELD = "–"
 COMBINED = "↓"  # a part shown within its combination's row: unknown here, as a withheld cell is
 _TOL = 1e-6
 _ENUMERATE_MAX = 20
+# Columns every sum of an enumeration is tried on first (the most linked ones).
+_PROBE_COLUMNS = 24
 
 Leaf = tuple[str, str, str]  # (universe, place, category)
 
@@ -384,10 +386,15 @@ def _groups_of_reduced(reduced: np.ndarray, value: np.ndarray, t: int) -> Iterab
     q = reduced.shape[0]
     if q <= _ENUMERATE_MAX:
         # Every sum of rows at once, a chunk of choices at a time (2**q of them).
+        # Most sums fail on a few columns: those are tried first, and only the sums that pass
+        # them are made whole (the same sums pass, in the same order).
         chunk = 1 << 14
+        probe = np.argsort(-(np.abs(reduced) > 1e-9).sum(axis=0), kind="stable")[:_PROBE_COLUMNS]
         for start in range(1, 1 << q, chunk):
             codes = np.arange(start, min(start + chunk, 1 << q))
             choose = ((codes[:, None] >> np.arange(q)[None, :]) & 1).astype(float)
+            part = choose @ reduced[:, probe]
+            choose = choose[np.all((np.abs(part) < 1e-6) | (np.abs(part - 1) < 1e-6), axis=1)]
             vecs = choose @ reduced
             zero_one = np.all((np.abs(vecs) < 1e-6) | (np.abs(vecs - 1) < 1e-6), axis=1)
             totals = np.round(vecs) @ value
@@ -446,30 +453,7 @@ def _check(run: _Run, t: int, intervals: bool = True) -> list[Finding]:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    r_idx: list[int] = []
-    c_idx: list[int] = []
-    vals: list[float] = []
-    rhs, sources = [], []
-    for o in run.obs:
-        if o.count is None:
-            continue
-        for leaf in o.leaves:
-            r_idx.append(len(rhs))
-            c_idx.append(index[leaf])
-            vals.append(1.0)
-        rhs.append(o.count)
-        sources.append(o.source)
-    for a, b, label in run.relations:
-        for leaf in a:
-            r_idx.append(len(rhs))
-            c_idx.append(index[leaf])
-            vals.append(1.0)
-        for leaf in b:
-            r_idx.append(len(rhs))
-            c_idx.append(index[leaf])
-            vals.append(-1.0)
-        rhs.append(0.0)
-        sources.append(label)
+    r_idx, c_idx, vals, rhs, sources = _equations(run, index)
     if not rhs:
         return findings + (_interval_findings(run, t) if intervals else [])
     a_sp = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rhs), len(leaves))).tocsr()  # duplicates add up
@@ -501,7 +485,6 @@ def _components(a_mat: np.ndarray) -> list[list[int]]:
 
 def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], leaves: list[Leaf],
                      run: _Run, t: int) -> list[Finding]:
-    findings: list[Finding] = []
     # A published number that leaves one leaf unknown fixes that leaf: leaves are read off so,
     # again and again, and the other equations are solved for the leaves left (an exact
     # presolve; with a hundred countries most cells are published one by one, and the dense
@@ -509,17 +492,56 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
     # sparse equations: a family of a hundred countries' table is thousands of equations over
     # thousands of leaves, and only the equations left are made dense.
     a_mat = a_mat.tocsr()
+    known, x_p, residual, active = _presolve(a_mat, b_vec, len(leaves))
+    rest = np.flatnonzero(active)
+    unknown = np.flatnonzero(~known)
+    rest_rows = a_mat[rest]
+    a_rest = rest_rows[:, unknown].toarray()
+    b_rest = b_vec[rest] - rest_rows[:, np.flatnonzero(known)] @ x_p[known]
+    if len(unknown) and len(rest):
+        x_p[unknown], *_ = np.linalg.lstsq(a_rest, b_rest, rcond=None)
+    residual[rest] = a_rest @ x_p[unknown] - b_rest
+    if np.abs(residual).max(initial=0.0) > 0.5:
+        worst = int(np.argmax(np.abs(residual)))
+        return [Finding(sources[worst], "sum", f"the published parts of {leaves[0][0]} do not add up to "
+                        f"their totals (off by {abs(residual[worst]):.0f})")]
+    small_bases = _small_bases(run, leaves, t)
+    # A leaf is fixed when it lies in the row space of the equations: read off, or a unit
+    # vector of the remaining equations' row space (its projection there has length one).
+    # The remaining equations fall apart into families of leaves again; each is factorised alone.
+    fixed = known.copy()
+    blocks = []
+    if len(unknown) and len(rest):
+        for comp in _components(a_rest):
+            rows = np.flatnonzero(np.abs(a_rest[:, comp]).sum(axis=1) > 0)
+            basis = _row_space(a_rest[np.ix_(rows, comp)]) if len(rows) else np.zeros((0, len(comp)))
+            cols = unknown[comp]
+            fixed[cols] = (basis ** 2).sum(axis=0) > 1.0 - _TOL**2
+            blocks.append((rows, comp, cols, basis))
+    findings = _fixed_leaf_findings(fixed, x_p, small_bases, leaves, run, t)
+    free = np.flatnonzero(~fixed)
+    if len(free) and len(rest):
+        _add_subtraction_findings(findings, a_rest, blocks, fixed, free, x_p, small_bases, leaves, run, t)
+    return findings
+
+
+def _presolve(a_mat: csr_matrix, b_vec: np.ndarray, n_leaves: int) -> tuple[np.ndarray, ...]:
+    """Read off every leaf an equation leaves alone unknown, again and again.
+
+    Returns:
+        (leaves known, their values, the residual of each equation used up, the equations left).
+    """
     pattern = a_mat.copy()
     pattern.data = np.ones_like(pattern.data)
-    known = np.zeros(len(leaves), bool)
-    x_p = np.zeros(len(leaves))
+    known = np.zeros(n_leaves, bool)
+    x_p = np.zeros(n_leaves)
     residual = np.zeros(len(b_vec))
     active = np.ones(len(b_vec), bool)
     while True:
         open_counts = pattern @ (~known).astype(float)
         done = np.flatnonzero(active & (open_counts <= 1.5))
         if not len(done):
-            break
+            return known, x_p, residual, active
         for r in done:
             start, end = a_mat.indptr[r], a_mat.indptr[r + 1]
             cols, coef = a_mat.indices[start:end], a_mat.data[start:end]
@@ -532,19 +554,10 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
             else:
                 residual[r] = -rest_of_row
             active[r] = False
-    rest = np.flatnonzero(active)
-    unknown = np.flatnonzero(~known)
-    rest_rows = a_mat[rest]
-    a_rest = rest_rows[:, unknown].toarray()
-    b_rest = b_vec[rest] - rest_rows[:, np.flatnonzero(known)] @ x_p[known]
-    if len(unknown) and len(rest):
-        x_p[unknown], *_ = np.linalg.lstsq(a_rest, b_rest, rcond=None)
-    residual[rest] = a_rest @ x_p[unknown] - b_rest
-    if np.abs(residual).max(initial=0.0) > 0.5:
-        worst = int(np.argmax(np.abs(residual)))
-        findings.append(Finding(sources[worst], "sum", f"the published parts of {leaves[0][0]} do not add up to "
-                                f"their totals (off by {abs(residual[worst]):.0f})"))
-        return findings
+
+
+def _small_bases(run: _Run, leaves: list[Leaf], t: int) -> list[np.ndarray]:
+    """The published small bases over these leaves, as 0/1 vectors (what a finding may be explained by)."""
     names = {leaf: k for k, leaf in enumerate(leaves)}
     answers: dict[str, set[str]] = {}
     for u, _, c in leaves:
@@ -559,18 +572,13 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
             vec = np.zeros(len(leaves))
             vec[[names[leaf] for leaf in o.leaves]] = 1.0
             small_bases.append(vec)
-    # A leaf is fixed when it lies in the row space of the equations: read off, or a unit
-    # vector of the remaining equations' row space (its projection there has length one).
-    # The remaining equations fall apart into families of leaves again; each is factorised alone.
-    fixed = known.copy()
-    blocks = []
-    if len(unknown) and len(rest):
-        for comp in _components(a_rest):
-            rows = np.flatnonzero(np.abs(a_rest[:, comp]).sum(axis=1) > 0)
-            basis = _row_space(a_rest[np.ix_(rows, comp)]) if len(rows) else np.zeros((0, len(comp)))
-            cols = unknown[comp]
-            fixed[cols] = (basis ** 2).sum(axis=0) > 1.0 - _TOL**2
-            blocks.append((rows, comp, cols, basis))
+    return small_bases
+
+
+def _fixed_leaf_findings(fixed: np.ndarray, x_p: np.ndarray, small_bases: list[np.ndarray], leaves: list[Leaf],
+                         run: _Run, t: int) -> list[Finding]:
+    """A leaf the published numbers fix at a small value (not explained by a published small base)."""
+    findings = []
     for k in np.flatnonzero(fixed):
         value = round(float(x_p[k]))
         if 1 <= value < t:
@@ -579,36 +587,68 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
             if not _explained(g, x_p, small_bases):
                 findings.append(Finding(_source_of(g, leaves, run), "small-group",
                                         f"{_name(frozenset([leaves[k]]))} = {value} is fixed by the published numbers"))
-    free = np.flatnonzero(~fixed)
-    if len(free) and len(rest):
-        # The 0/1 groups of free leaves that the equations fix lie in the row space of the
-        # equations restricted to the free leaves (the fixed leaves being in the row space),
-        # the sum of the families' row spaces.
-        position = {int(leaf): k for k, leaf in enumerate(free)}
-        parts = []
-        for rows, comp, cols, basis in blocks:
-            mine = [k for k, leaf in enumerate(cols) if not fixed[leaf]]
-            if not mine or not len(rows):
-                continue
-            # With no leaf of the family fixed, its row space is the one already factorised.
-            part = basis if len(mine) == len(cols) else _row_space(a_rest[np.ix_(rows, [comp[k] for k in mine])])
-            full = np.zeros((part.shape[0], len(free)))
-            full[:, [position[int(cols[k])] for k in mine]] = part
-            parts.append(full)
-        space = np.vstack(parts) if parts else np.zeros((0, len(free)))
-        if space.shape[0]:
-            for found in _groups_searched(space, x_p[free], t, free, x_p, small_bases):
-                g = np.zeros(len(leaves))
-                g[free] = found
-                if _explained(g, x_p, small_bases):
-                    continue
-                group = frozenset(leaves[k] for k in np.flatnonzero(g > 0.5))
-                findings.append(Finding(_source_of(g, leaves, run), "small-group",
-                                        f"{_name(group)} together hold {round(float(g @ x_p))}, fixed by "
-                                        "subtraction from the published numbers"))
-                if len(findings) > 20:
-                    break
     return findings
+
+
+def _add_subtraction_findings(findings: list[Finding], a_rest: np.ndarray, blocks: list[tuple], fixed: np.ndarray,
+                              free: np.ndarray, x_p: np.ndarray, small_bases: list[np.ndarray], leaves: list[Leaf],
+                              run: _Run, t: int) -> None:
+    """Add to ``findings`` the small groups of free leaves the equations fix together (by subtraction).
+
+    The search stops once ``findings`` holds more than 20 (those of fixed leaves included).
+    """
+    # The 0/1 groups of free leaves that the equations fix lie in the row space of the
+    # equations restricted to the free leaves (the fixed leaves being in the row space),
+    # the sum of the families' row spaces.
+    position = {int(leaf): k for k, leaf in enumerate(free)}
+    parts = []
+    for rows, comp, cols, basis in blocks:
+        mine = [k for k, leaf in enumerate(cols) if not fixed[leaf]]
+        if not mine or not len(rows):
+            continue
+        # With no leaf of the family fixed, its row space is the one already factorised.
+        part = basis if len(mine) == len(cols) else _row_space(a_rest[np.ix_(rows, [comp[k] for k in mine])])
+        full = np.zeros((part.shape[0], len(free)))
+        full[:, [position[int(cols[k])] for k in mine]] = part
+        parts.append(full)
+    space = np.vstack(parts) if parts else np.zeros((0, len(free)))
+    if not space.shape[0]:
+        return
+    for found in _groups_searched(space, x_p[free], t, free, x_p, small_bases):
+        g = np.zeros(len(leaves))
+        g[free] = found
+        if _explained(g, x_p, small_bases):
+            continue
+        group = frozenset(leaves[k] for k in np.flatnonzero(g > 0.5))
+        findings.append(Finding(_source_of(g, leaves, run), "small-group",
+                                f"{_name(group)} together hold {round(float(g @ x_p))}, fixed by "
+                                "subtraction from the published numbers"))
+        if len(findings) > 20:
+            break
+
+
+def _equations(run: _Run, index: dict[Leaf, int]) -> tuple[list[int], list[int], list[float], list[float], list[str]]:
+    """Every published count (its leaves sum to it) and tie (two sets of leaves are equal) as sparse rows.
+
+    Returns:
+        Row indices, column indices and values of the entries, each row's right-hand side and
+        each row's source (the table, or the tie's label).
+    """
+    r_idx: list[int] = []
+    c_idx: list[int] = []
+    vals: list[float] = []
+    rhs: list[float] = []
+    sources: list[str] = []
+    rows = [([(leaf, 1.0) for leaf in o.leaves], float(o.count), o.source) for o in run.obs if o.count is not None]
+    rows += [([(leaf, 1.0) for leaf in a] + [(leaf, -1.0) for leaf in b], 0.0, label) for a, b, label in run.relations]
+    for entries, value, source in rows:
+        for leaf, weight in entries:
+            r_idx.append(len(rhs))
+            c_idx.append(index[leaf])
+            vals.append(weight)
+        rhs.append(value)
+        sources.append(source)
+    return r_idx, c_idx, vals, rhs, sources
 
 
 def _system(run: _Run) -> tuple[list[Leaf], Any, np.ndarray]:
@@ -619,27 +659,7 @@ def _system(run: _Run) -> tuple[list[Leaf], Any, np.ndarray]:
                                                                      for leaf in a | b}
                     | {leaf for _, cells, _, _ in run.intervals for leaf in cells})
     index = {leaf: k for k, leaf in enumerate(leaves)}
-    r_idx: list[int] = []
-    c_idx: list[int] = []
-    vals: list[float] = []
-    rhs: list[float] = []
-    for o in run.obs:
-        if o.count is not None:
-            for leaf in o.leaves:
-                r_idx.append(len(rhs))
-                c_idx.append(index[leaf])
-                vals.append(1.0)
-            rhs.append(o.count)
-    for a, b, _ in run.relations:
-        for leaf in a:
-            r_idx.append(len(rhs))
-            c_idx.append(index[leaf])
-            vals.append(1.0)
-        for leaf in b:
-            r_idx.append(len(rhs))
-            c_idx.append(index[leaf])
-            vals.append(-1.0)
-        rhs.append(0.0)
+    r_idx, c_idx, vals, rhs, _ = _equations(run, index)
     matrix = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rhs), len(leaves))).tocsr()
     return leaves, matrix, np.array(rhs, dtype=float)
 
@@ -773,6 +793,16 @@ def _threshold(threshold: int | None) -> int:
     return int(default().study.disclosure["threshold"])
 
 
+def _section_folders(out: Path) -> list[Path]:
+    """Every finished section folder of every report, in every language (``R/sections/S``, ``R/ro/sections/S``).
+
+    A hidden folder (a run still writing, or one an interruption left) is not published, so
+    it is not read.
+    """
+    found = [*out.glob("*/sections/*"), *out.glob("*/*/sections/*")]
+    return sorted(f for f in found if f.is_dir() and not any(part.startswith(".") for part in f.relative_to(out).parts))
+
+
 def _read_folder(run: _Run, folder: Path, prefix: str = "") -> None:
     if (folder / "values.json").exists():
         run.add_values(folder / "values.json", f"{prefix}values.json")
@@ -812,9 +842,9 @@ def audit_outputs(out_dir: Path | str | Sequence[Path | str], threshold: int | N
     run = _Run()
     for k, out in enumerate(folders):
         tag = f"#{k + 1} " if len(folders) > 1 else ""
-        for folder in sorted(out.glob("*/sections/*")):
-            if folder.is_dir():
-                _read_folder(run, folder, f"{tag}{folder.parents[1].name}/{folder.name}:")
+        for folder in _section_folders(out):
+            report = folder.parents[1].relative_to(out).as_posix()
+            _read_folder(run, folder, f"{tag}{report}/{folder.name}:")
         fidelity = out / "fidelity" / "claims.disclosure.json"
         if fidelity.is_file():
             run.add_fidelity(fidelity, f"{tag}fidelity/claims.csv")

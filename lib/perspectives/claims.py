@@ -16,7 +16,8 @@ Purpose
 
 Inputs
     ``data/claims.csv`` (one row per claim; columns in ``COLUMNS``). Cross-claim relations that
-    cannot be read off the columns are declared as data in ``RELATIONS``.
+    cannot be read off the columns, and the answer levels the degrees-of-freedom check needs,
+    are data beside it: ``data/claim_relations.yml`` (``load_relations``).
     ``data/quantifiers.yml``: the one table from verbal quantifiers to share ranges, and the
     tolerance of "almost equal" (``load_wording``).
 
@@ -66,6 +67,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from perspectives.config import display_name
 from perspectives.fmt import round_half_up
 from perspectives.project import Project, default
 from perspectives.stats import chi_square
@@ -79,9 +81,9 @@ __all__ = [
     "Check",
     "Comparison",
     "Quantifier",
-    "RELATIONS",
     "Ranking",
     "Relation",
+    "Relations",
     "TestCheck",
     "Wording",
     "check_df",
@@ -96,6 +98,7 @@ __all__ = [
     "implied_denominators",
     "interval_text",
     "load_claims",
+    "load_relations",
     "load_wording",
     "parse_expected",
     "printed_decimals",
@@ -106,9 +109,10 @@ __all__ = [
     "universe",
 ]
 
-# The registry and the quantifier table, from the study folder's root.
+# The registry, the quantifier table and the relations between claims, from the study folder's root.
 CLAIMS_FILE = "data/claims.csv"
 WORDING_FILE = "data/quantifiers.yml"
+RELATIONS_FILE = "data/claim_relations.yml"
 
 COLUMNS: tuple[str, ...] = (
     "claim_id", "section", "figure", "line", "paraphrase", "population", "denominator",
@@ -125,23 +129,6 @@ NUMERIC = ("line", "denominator", "n", "percent", "statistic", "df1", "df2", "p"
 SOURCE_INCONSISTENT = "source-inconsistent"
 ALPHA = 0.05
 _ID = re.compile(r"^(?P<base>[A-Z]-[A-Z]+-\d{3})(?P<suffix>(-[A-Z0-9]+)*)$")
-
-# Answer levels of the instrument items that appear in a chi-square. A test on one option of a
-# multi-select item (a service offered, a form seen) is a yes/no table, hence 2. The exchange
-# item's 5 levels are what df = 20 across the published study's countries implies; the instrument is not yet in
-# the repository to confirm it.
-LEVELS: Mapping[str, int] = {
-    "gender": 3, "age_band": 4, "area": 3, "org_type": 3, "services": 2, "girls_forms": 2,
-    "boys_forms": 2, "scen_flipped": 3, "scen_viewer": 3, "boys_exchange": 5,
-    "girls_exchange": 5,
-}
-# Breakdowns named in the ``country`` column, with the item whose levels make the groups.
-# ``by_country`` is counted from the registry itself (the per-country completes).
-BREAKDOWN_ITEM: Mapping[str, str] = {
-    "NGO_vs_government": "org_type", "by_gender": "gender",
-}
-BREAKDOWN_FIXED: Mapping[str, int] = {"by_child_gender": 2}
-
 
 @dataclass(frozen=True)
 class TestCheck:
@@ -185,86 +172,67 @@ class Relation:
     why: str = ""
 
 
-R = Relation
-_SRV = "M-SRV-001"
-RELATIONS: tuple[Relation, ...] = (
-    # counts that make up totals
-    R("sum_counts", ("M-SRV-004", "M-SRV-005", "M-SRV-006", "M-SRV-007", "M-SRV-008", "M-SRV-009"), total=_SRV),
-    R("sum_counts", ("M-CNV-006", "M-CNV-007", "M-CNV-008", "M-CNV-009", "M-CNV-010", "M-CNV-011"), total="M-CNV-001"),
-    R("sum_counts", ("M-CNV-002", "M-CNV-005"), total="M-CNV-001"),
-    R("sum_counts", ("M-CNV-003", "M-CNV-004"), total="M-CNV-002"),
-    R("sum_counts", ("M-CNV-022", "M-CNV-023"), total="M-CNV-009"),
-    R("sum_counts", ("M-GEN-001", "M-GEN-002", "M-GEN-003"), total=_SRV),
-    R("sum_counts", ("M-AGE-001", "M-AGE-002", "M-AGE-003", "M-AGE-004"), total=_SRV),
-    R("sum_counts", ("M-EDU-001", "M-EDU-002", "M-EDU-003"), total=_SRV),
-    R("sum_counts", ("M-EXP-001", "M-EXP-002", "M-EXP-003", "M-EXP-004"), total=_SRV),
-    R("sum_counts", ("M-ORG-001", "M-ORG-002", "M-ORG-003"), total=_SRV),
-    R("sum_counts", ("M-AREA-001", "M-AREA-002", "M-AREA-003"), total=_SRV),
-    R("sum_counts", ("C-GEN-001", "C-GEN-002"), total=_SRV),
-    R("sum_counts", ("C-GEN-013", "C-GEN-014"), total=_SRV),
-    R("sum_counts", ("D-CNV-002", "D-CNV-003", "D-CNV-004", "D-CNV-005"), total="D-CNV-001"),
-    R("sum_counts", ("R-REC-002", "R-REC-003"), total="R-REC-001"),
-    # single-select distributions
-    R("sum_percents", ("M-GEN-001", "M-GEN-002")),
-    R("sum_percents", ("M-AGE-001", "M-AGE-002", "M-AGE-003", "M-AGE-004")),
-    R("sum_percents", ("M-EDU-001", "M-EDU-002", "M-EDU-003")),
-    R("sum_percents", ("M-EXP-001", "M-EXP-002", "M-EXP-003", "M-EXP-004")),
-    R("sum_percents", ("M-ORG-001", "M-ORG-002", "M-ORG-003")),
-    R("sum_percents", ("M-AREA-001", "M-AREA-002", "M-AREA-003")),
-    R("sum_percents", ("C-GEN-009", "C-GEN-010")),
-    R("sum_percents", ("C-GEN-018", "C-GEN-019", "C-GEN-020")),
-    R("sum_percents", ("C-OFF-005", "C-OFF-006-ES")),
-    R("sum_percents", ("P-AWR-003", "P-AWR-004", "P-AWR-005", "P-AWR-006")),
-    R("combine", ("P-AWR-003", "P-AWR-004"), total="P-AWR-002"),
-    R("combine", ("P-AWR-006",), total="P-AWR-001"),
-    # a share of a printed count
-    R("ratio", ("C-GEN-008",), total="C-GEN-001", params={"percent": "C-GEN-003"}),
-    # subsets
-    R("parts_le_whole", ("D-CNV-016",), total="D-CNV-015",
-      blame=("D-CNV-015", "D-CNV-016", "D-CNV-016-ES"),
-      why="participants whose details were published are said to be among those who raised it"),
-    R("parts_le_whole", ("M-CNV-007", "M-CNV-020"), total="M-CNV-017", blame=("M-CNV-017",),
-      why="Moldovan participants plus Moldovan decliners were all approached"),
-    R("parts_le_whole", ("D-CNV-001",), total="M-CNV-008"),
-    R("parts_le_whole", ("S-CNV-001",), total="M-CNV-007"),
-    R("parts_le_whole", ("S-CNV-003",), total="M-CNV-007"),
-    R("parts_le_whole", ("K-CNV-001",), total="M-CNV-010"),
-    R("parts_le_whole", ("S-CNV-008",), total="M-CNV-009"),
-    R("parts_le_whole", ("S-CNV-009",), total="M-CNV-009"),
-    # ranges
-    R("within_bounds", ("C-GEN-023", "C-GEN-011", "C-GEN-012"),
-      params={"lo": "M-CNV-032", "hi": "M-CNV-033"}),
-    # A quantifier that carries its printed share checks itself (check_quantifier_printed);
-    # this one is said of country figures printed in the sentence before.
-    R("within_range", ("C-CASE-007", "C-CASE-008"), total="C-CASE-010"),
-    # subgroup shares against the overall share
-    R("subgroups_overall", ("M-SVC-016", "M-SVC-017"), total="M-SVC-001"),
-    R("subgroups_overall", ("M-SVC-007", "M-SVC-008"), total="M-SVC-001"),
-    R("subgroups_overall", ("M-SVC-010", "M-SVC-011"), total="M-SVC-004"),
-    R("subgroups_overall", ("M-SVC-013", "M-SVC-014"), total="M-SVC-005"),
-    R("subgroups_overall", ("M-AGE-006", "M-AGE-007"), total="M-AGE-002"),
-    R("subgroups_overall", ("M-EDU-004", "M-EDU-005", "M-EDU-006"), total="M-EDU-002"),
-    R("subgroups_overall", ("M-GEN-004", "M-GEN-005"), total="M-GEN-001"),
-    R("subgroups_overall", ("M-AREA-005", "M-AREA-006"), total="M-AREA-003"),
-    R("subgroups_overall", ("M-EXP-006",), total="M-EXP-001"),
-    R("subgroups_overall", ("M-ORG-005", "M-ORG-006"), total="M-ORG-001"),
-    R("subgroups_overall", ("K-SCN-007",), total="K-SCN-005", params={"complement": True}),
-    # chi-squares against the shares they compare
-    R("chi2_shares", ("M-SVC-007", "M-SVC-008"), total="M-SVC-009",
-      params={"overall": "M-SVC-001", "population": _SRV}),
-    R("chi2_shares", ("M-SVC-010", "M-SVC-011"), total="M-SVC-012",
-      params={"overall": "M-SVC-004", "population": _SRV}),
-    R("chi2_shares", ("M-SVC-013", "M-SVC-014"), total="M-SVC-015",
-      params={"overall": "M-SVC-005", "population": _SRV}),
-    R("chi2_shares", ("M-SVC-016", "M-SVC-017"), total="M-SVC-018", params={"population": _SRV}),
-    R("chi2_shares", ("C-FRM-005", "C-FRM-006"), total="C-FRM-004"),
-    # footnotes whose label names a different test
-    R("footnote_label", ("K-SCN-004",), params={"groups": 2, "levels": 2,
-                                                "label": "by child gender, grooming"}),
-    R("footnote_label", ("K-SCN-008",), params={"groups": 2, "levels": 2,
-                                                "label": "by child gender, grooming"}),
-)
-del R
+# The settings each kind of relation reads besides its ids (data/claim_relations.yml).
+_NEEDS: Mapping[str, tuple[str, ...]] = {
+    "sum_counts": ("total",), "sum_percents": (), "combine": ("total",), "ratio": ("total", "percent"),
+    "parts_le_whole": ("total",), "within_bounds": ("lo", "hi"), "within_range": ("total",),
+    "subgroups_overall": ("total",), "chi2_shares": ("total",), "footnote_label": ("groups", "levels", "label"),
+}
+_PARAMS = ("percent", "lo", "hi", "overall", "population", "complement", "groups", "levels", "label")
+
+
+@dataclass(frozen=True)
+class Relations:
+    """``data/claim_relations.yml``: the relations, and what the df check knows of the items.
+
+    ``levels``: answer levels of each item that appears in a chi-square. ``breakdowns``: a
+    breakdown named in a claim's ``country`` column -> ``{"item": ITEM}`` (the item's levels
+    make the groups) or ``{"groups": N}``.
+    """
+
+    relations: tuple[Relation, ...]
+    levels: Mapping[str, int]
+    breakdowns: Mapping[str, Mapping[str, object]]
+
+
+def load_relations(path: str | Path | None = None, *, project: Project | None = None) -> Relations:
+    """Read the relations between claims (kept by the project).
+
+    Args:
+        path: a YAML file shaped like ``data/claim_relations.yml`` (default: the project's).
+        project: the study folder (default: the one around the working directory).
+
+    Returns:
+        :class:`Relations`, in the file's order.
+
+    Raises:
+        perspectives.config.ConfigError: the file does not fit its schema (a setting's type
+            or name, a claim id's form).
+        ValueError: a relation lacks a setting its kind reads, or a breakdown names neither
+            an item with levels nor a number of groups.
+    """
+    project = default(project)
+    file = Path(path).resolve() if path is not None else project.path(RELATIONS_FILE)
+    return project.cached("relations", file, lambda: _read_relations(file), [file])
+
+
+def _read_relations(path: Path) -> Relations:
+    """Read and check ``path`` (:func:`load_relations`)."""
+    raw = read_yaml(path)
+    relations = []
+    for k, entry in enumerate(raw["relations"], start=1):
+        missing = [key for key in _NEEDS[entry["kind"]] if key not in entry]
+        if missing:
+            raise ValueError(f"{display_name(path)}: relation {k} ({entry['kind']}, {entry['ids'][0]}) "
+                             f"needs {', '.join(missing)}")
+        relations.append(Relation(entry["kind"], tuple(entry["ids"]), entry.get("total"), tuple(entry.get("blame", ())),
+                                  {key: entry[key] for key in _PARAMS if key in entry}, entry.get("why", "")))
+    levels = {str(item): int(n) for item, n in raw["levels"].items()}
+    for name, spec in raw["breakdowns"].items():
+        if len(spec) != 1 or ("item" in spec and spec["item"] not in levels):
+            raise ValueError(f"{display_name(path)}: breakdown {name} needs either `item` (one of levels) "
+                             "or `groups`")
+    return Relations(tuple(relations), levels, dict(raw["breakdowns"]))
 
 
 # --------------------------------------------------------------------------- loading
@@ -807,15 +775,16 @@ def _base(cid: str) -> str:
     return m.group("base") if m else cid
 
 
-def _groups(breakdown: str, claims: pd.DataFrame) -> int | None:
+def _groups(breakdown: str, claims: pd.DataFrame, known: Relations) -> int | None:
     if breakdown == "by_country":
         # the per-country completes: count claims on the country item for one named country
         sel = claims[(claims["variable"] == "country") & (claims["kind"] == "count")
                      & (claims["category"] == claims["country"])]
         return int(sel["category"].nunique()) or None
-    if breakdown in BREAKDOWN_ITEM:
-        return LEVELS[BREAKDOWN_ITEM[breakdown]]
-    return BREAKDOWN_FIXED.get(breakdown)
+    spec = known.breakdowns.get(breakdown)
+    if spec is None:
+        return None
+    return known.levels[str(spec["item"])] if "item" in spec else int(spec["groups"])
 
 
 def _completes(claims: pd.DataFrame) -> float:
@@ -823,19 +792,23 @@ def _completes(claims: pd.DataFrame) -> float:
     return float(sel["n"].iloc[0]) if not sel.empty else math.nan
 
 
-def check_df(row: Mapping[str, object], claims: pd.DataFrame) -> Check | None:
+def check_df(row: Mapping[str, object], claims: pd.DataFrame, known: Relations | None = None) -> Check | None:
     """Degrees of freedom against the groups compared and the respondents.
 
     ANOVA: df1 = groups - 1; df2 = respondents - groups when the base is known, and never more
     than the survey's completes minus the groups. Chi-square: df = (levels - 1)(groups - 1).
+    The levels and breakdowns come from ``known`` (default: :func:`load_relations`).
     """
     kind, breakdown = str(row["kind"]), str(row["country"])
-    g = _groups(breakdown, claims)
-    if kind not in {"chi2", "anova"} or g is None:
+    if kind not in {"chi2", "anova"}:
+        return None
+    known = known or load_relations()
+    g = _groups(breakdown, claims, known)
+    if g is None:
         return None
     df1, df2 = _num(row, "df1"), _num(row, "df2")
     if kind == "chi2":
-        levels = LEVELS.get(str(row["variable"]))
+        levels = known.levels.get(str(row["variable"]))
         if levels is None:
             return None
         want = (levels - 1) * (g - 1)
@@ -923,88 +896,125 @@ def _share_bounds(row: pd.Series) -> tuple[float, float]:
     return _pct_interval(float(row["percent"]), _num(row, "precision"))
 
 
-def _eval_relation(rel: Relation, claims: pd.DataFrame) -> tuple[bool, str, list[str]]:
+Verdict = tuple[bool, str, list[str]]  # ok, reason, the claims the verdict is about
+
+
+def _sum_counts(rel: Relation, claims: pd.DataFrame, rows: list[pd.Series], total: pd.Series) -> Verdict:
+    s = sum(float(r["n"]) for r in rows)
+    return s == float(total["n"]), f"parts sum to {s:g}; total printed {float(total['n']):g}", _involved(rel)
+
+
+def _sum_percents(rel: Relation, claims: pd.DataFrame, rows: list[pd.Series], total: pd.Series | None) -> Verdict:
+    s = sum(float(r["percent"]) for r in rows)
+    tol = sum(_half_unit(_num(r, "precision") if np.isfinite(_num(r, "precision")) else 0) for r in rows)
+    return abs(s - 100) <= tol, f"shares sum to {s:g} (rounding allows 100 +/- {tol:g})", _involved(rel)
+
+
+def _combine(rel: Relation, claims: pd.DataFrame, rows: list[pd.Series], total: pd.Series) -> Verdict:
+    s = sum(float(r["percent"]) for r in rows)
+    tol = _half_unit(_num(total, "precision")) + sum(_half_unit(_num(r, "precision")) for r in rows)
+    return (abs(s - float(total["percent"])) <= tol,
+            f"parts give {s:g}; merged share printed {float(total['percent']):g}", _involved(rel))
+
+
+def _ratio(rel: Relation, claims: pd.DataFrame, rows: list[pd.Series], total: pd.Series) -> Verdict:
+    pct_row = _row(claims, str(rel.params["percent"]))
+    prec = int(_num(pct_row, "precision"))
+    v = 100.0 * float(rows[0]["n"]) / float(total["n"])
+    ok = _rounds_to(v, float(pct_row["percent"]), prec)
+    return ok, (f"{float(rows[0]['n']):g}/{float(total['n']):g} = {v:.2f}% vs printed "
+                f"{float(pct_row['percent']):g}%"), _involved(rel) + [pct_row["claim_id"]]
+
+
+def _parts_le_whole(rel: Relation, claims: pd.DataFrame, rows: list[pd.Series], total: pd.Series) -> Verdict:
+    s = sum(float(r["n"]) for r in rows)
+    why = f" ({rel.why})" if rel.why else ""
+    return s <= float(total["n"]), f"subset {s:g} vs set {float(total['n']):g}{why}", _involved(rel)
+
+
+def _within_bounds(rel: Relation, claims: pd.DataFrame, rows: list[pd.Series], total: pd.Series | None) -> Verdict:
+    lo_row, hi_row = _row(claims, str(rel.params["lo"])), _row(claims, str(rel.params["hi"]))
+    lo, hi = float(lo_row["n"]), float(hi_row["n"])
+    vals = [float(r["n"]) for r in rows]
+    # Both sides of a broken range are named: the stated bound and each value outside it.
+    outside = [r["claim_id"] for r, v in zip(rows, vals, strict=True) if v < lo or v > hi]
+    blame = ([lo_row["claim_id"]] if min(vals) < lo else []) + ([hi_row["claim_id"]] if max(vals) > hi else [])
+    blame = blame + outside if blame else blame
+    ids = blame if blame else _involved(rel) + [lo_row["claim_id"], hi_row["claim_id"]]
+    return not blame, f"values {', '.join(f'{v:g}' for v in vals)} vs stated range {lo:g}-{hi:g}", ids
+
+
+def _within_range(rel: Relation, claims: pd.DataFrame, rows: list[pd.Series], total: pd.Series) -> Verdict:
+    lo, hi = _share_bounds(total)
+    bad = []
+    for r in rows:
+        plo, phi = _share_bounds(r)
+        if phi < lo or plo > hi:
+            bad.append(f"{r['claim_id']}={float(r['percent']):g}")
+    reason = f"outside {lo:g}-{hi:g}: {', '.join(bad)}" if bad else f"inside {lo:g}-{hi:g}"
+    return not bad, reason, _involved(rel) if not bad else [rel.total]
+
+
+def _subgroups_overall(rel: Relation, claims: pd.DataFrame, rows: list[pd.Series], total: pd.Series) -> Verdict:
+    pop = float(total["denominator"])
+    olo, ohi = _share_bounds(total)
+    if rel.params.get("complement"):
+        # the subgroup share is of the complementary answer: compare against 100 - overall
+        olo, ohi = 0.0, 100.0 - olo
+    sizes = [float(r["denominator"]) for r in rows]
+    rest = pop - sum(sizes)
+    bounds = [_share_bounds(r) for r in rows]
+    least = sum(s * b[0] for s, b in zip(sizes, bounds, strict=True)) / pop
+    most = (sum(s * b[1] for s, b in zip(sizes, bounds, strict=True)) + 100.0 * rest) / pop
+    ok = most >= olo and least <= ohi
+    return ok, (f"subgroups allow an overall share of {least:.1f}-{most:.1f}% "
+                f"({rest:g} unaccounted); overall printed {olo:g}-{ohi:g}%"), _involved(rel) if ok else list(rel.ids)
+
+
+def _chi2_shares(rel: Relation, claims: pd.DataFrame, rows: list[pd.Series], total: pd.Series) -> Verdict:
+    groups = [(int(r["denominator"]), _num(r, "n"), float(r["percent"]), _num(r, "precision")) for r in rows]
+    remainder, overall = 0, None
+    if "population" in rel.params:
+        remainder = int(_row(claims, str(rel.params["population"]))["n"]) - sum(g[0] for g in groups)
+    if "overall" in rel.params:
+        o = _row(claims, str(rel.params["overall"]))
+        overall = (int(o["denominator"]), float(o["percent"]), _num(o, "precision"))
+    rng = chi2_range_from_shares(groups, remainder, overall)
+    stat = float(total["statistic"])
+    h = _half_unit(_num(total, "precision"))
+    if rng is None:
+        return False, "no table matches the printed shares", [rel.total]
+    ok = rng[0] - h <= stat <= rng[1] + h
+    reason = f"tables matching the printed shares give chi2 {rng[0]:.2f}-{rng[1]:.2f}; printed {stat:g}"
+    return ok, reason, _involved(rel) if ok else [rel.total]
+
+
+def _footnote_label(rel: Relation, claims: pd.DataFrame, rows: list[pd.Series], total: pd.Series | None) -> Verdict:
+    want = (int(rel.params["groups"]) - 1) * (int(rel.params["levels"]) - 1)
+    df1 = float(rows[0]["df1"])
+    return df1 == want, (f"footnote names a test ({rel.params['label']}) with df {want}; "
+                         f"printed df {df1:g} fits the country comparison in the text"), list(rel.ids)
+
+
+_RELATION_CHECKS: Mapping[str, Callable[[Relation, pd.DataFrame, list[pd.Series], pd.Series], Verdict]] = {
+    "sum_counts": _sum_counts, "sum_percents": _sum_percents, "combine": _combine, "ratio": _ratio,
+    "parts_le_whole": _parts_le_whole, "within_bounds": _within_bounds, "within_range": _within_range,
+    "subgroups_overall": _subgroups_overall, "chi2_shares": _chi2_shares, "footnote_label": _footnote_label,
+}
+
+
+def _involved(rel: Relation) -> list[str]:
+    """The claims a relation relates: its ids and its total."""
+    return list(rel.ids) + ([rel.total] if rel.total else [])
+
+
+def _eval_relation(rel: Relation, claims: pd.DataFrame) -> Verdict:
     """Return (ok, reason, ids the verdict is about)."""
+    if rel.kind not in _RELATION_CHECKS:
+        raise ValueError(f"unknown relation kind {rel.kind}")
     rows = [_row(claims, i) for i in rel.ids]
     total = _row(claims, rel.total) if rel.total else None
-    involved = list(rel.ids) + ([rel.total] if rel.total else [])
-    if rel.kind == "sum_counts":
-        s = sum(float(r["n"]) for r in rows)
-        return s == float(total["n"]), f"parts sum to {s:g}; total printed {float(total['n']):g}", involved
-    if rel.kind == "sum_percents":
-        s = sum(float(r["percent"]) for r in rows)
-        tol = sum(_half_unit(_num(r, "precision") if np.isfinite(_num(r, "precision")) else 0) for r in rows)
-        return abs(s - 100) <= tol, f"shares sum to {s:g} (rounding allows 100 +/- {tol:g})", involved
-    if rel.kind == "combine":
-        s = sum(float(r["percent"]) for r in rows)
-        tol = _half_unit(_num(total, "precision")) + sum(_half_unit(_num(r, "precision")) for r in rows)
-        return abs(s - float(total["percent"])) <= tol, f"parts give {s:g}; merged share printed {float(total['percent']):g}", involved
-    if rel.kind == "ratio":
-        pct_row = _row(claims, str(rel.params["percent"]))
-        prec = int(_num(pct_row, "precision"))
-        v = 100.0 * float(rows[0]["n"]) / float(total["n"])
-        ok = _rounds_to(v, float(pct_row["percent"]), prec)
-        return ok, f"{float(rows[0]['n']):g}/{float(total['n']):g} = {v:.2f}% vs printed {float(pct_row['percent']):g}%", involved + [pct_row["claim_id"]]
-    if rel.kind == "parts_le_whole":
-        s = sum(float(r["n"]) for r in rows)
-        why = f" ({rel.why})" if rel.why else ""
-        return s <= float(total["n"]), f"subset {s:g} vs set {float(total['n']):g}{why}", involved
-    if rel.kind == "within_bounds":
-        lo_row, hi_row = _row(claims, str(rel.params["lo"])), _row(claims, str(rel.params["hi"]))
-        lo, hi = float(lo_row["n"]), float(hi_row["n"])
-        vals = [float(r["n"]) for r in rows]
-        # Both sides of a broken range are named: the stated bound and each value outside it.
-        outside = [r["claim_id"] for r, v in zip(rows, vals, strict=True) if v < lo or v > hi]
-        blame = ([lo_row["claim_id"]] if min(vals) < lo else []) + ([hi_row["claim_id"]] if max(vals) > hi else [])
-        blame = blame + outside if blame else blame
-        ok = not blame
-        ids = blame if blame else involved + [lo_row["claim_id"], hi_row["claim_id"]]
-        return ok, f"values {', '.join(f'{v:g}' for v in vals)} vs stated range {lo:g}-{hi:g}", ids
-    if rel.kind == "within_range":
-        lo, hi = _share_bounds(total)
-        bad = []
-        for r in rows:
-            plo, phi = _share_bounds(r)
-            if phi < lo or plo > hi:
-                bad.append(f"{r['claim_id']}={float(r['percent']):g}")
-        reason = f"outside {lo:g}-{hi:g}: {', '.join(bad)}" if bad else f"inside {lo:g}-{hi:g}"
-        return not bad, reason, involved if not bad else [rel.total]
-    if rel.kind == "subgroups_overall":
-        pop = float(total["denominator"])
-        olo, ohi = _share_bounds(total)
-        if rel.params.get("complement"):
-            # the subgroup share is of the complementary answer: compare against 100 - overall
-            olo, ohi = 0.0, 100.0 - olo
-        sizes = [float(r["denominator"]) for r in rows]
-        rest = pop - sum(sizes)
-        bounds = [_share_bounds(r) for r in rows]
-        least = sum(s * b[0] for s, b in zip(sizes, bounds, strict=True)) / pop
-        most = (sum(s * b[1] for s, b in zip(sizes, bounds, strict=True)) + 100.0 * rest) / pop
-        ok = most >= olo and least <= ohi
-        return ok, (f"subgroups allow an overall share of {least:.1f}-{most:.1f}% "
-                    f"({rest:g} unaccounted); overall printed {olo:g}-{ohi:g}%"), involved if ok else list(rel.ids)
-    if rel.kind == "chi2_shares":
-        groups = [(int(r["denominator"]), _num(r, "n"), float(r["percent"]), _num(r, "precision")) for r in rows]
-        remainder, overall = 0, None
-        if "population" in rel.params:
-            remainder = int(_row(claims, str(rel.params["population"]))["n"]) - sum(g[0] for g in groups)
-        if "overall" in rel.params:
-            o = _row(claims, str(rel.params["overall"]))
-            overall = (int(o["denominator"]), float(o["percent"]), _num(o, "precision"))
-        rng = chi2_range_from_shares(groups, remainder, overall)
-        stat = float(total["statistic"])
-        h = _half_unit(_num(total, "precision"))
-        if rng is None:
-            return False, "no table matches the printed shares", [rel.total]
-        ok = rng[0] - h <= stat <= rng[1] + h
-        reason = f"tables matching the printed shares give chi2 {rng[0]:.2f}-{rng[1]:.2f}; printed {stat:g}"
-        return ok, reason, involved if ok else [rel.total]
-    if rel.kind == "footnote_label":
-        want = (int(rel.params["groups"]) - 1) * (int(rel.params["levels"]) - 1)
-        df1 = float(rows[0]["df1"])
-        return df1 == want, (f"footnote names a test ({rel.params['label']}) with df {want}; "
-                             f"printed df {df1:g} fits the country comparison in the text"), list(rel.ids)
-    raise ValueError(f"unknown relation kind {rel.kind}")
+    return _RELATION_CHECKS[rel.kind](rel, claims, rows, total)
 
 
 def _relation_ids(rel: Relation) -> list[str]:
@@ -1056,21 +1066,26 @@ def _asserted(row: pd.Series, wording: Wording) -> object:
 
 # --------------------------------------------------------------------------- reports
 
-def consistency_report(claims: pd.DataFrame | None = None, relations: Iterable[Relation] = RELATIONS) -> pd.DataFrame:
+def consistency_report(claims: pd.DataFrame | None = None, relations: Iterable[Relation] | None = None,
+                       known: Relations | None = None, *, project: Project | None = None) -> pd.DataFrame:
     """Every check on every claim: columns claim_id, check, ok, reason.
 
     A relation is checked when every claim it names is in ``claims``; the full registry names
-    them all (tests/test_claims.py holds it to that).
+    them all (tests/test_claims.py holds it to that). ``claims``, ``relations`` and ``known``
+    default to ``project``'s (:func:`load_claims`, :func:`load_relations`; default: the study
+    folder around the working directory).
     """
-    claims = load_claims() if claims is None else claims
+    claims = load_claims(project=project) if claims is None else claims
+    known = known or load_relations(project=project)
+    relations = known.relations if relations is None else relations
     out: list[dict] = []
     printed = printed_intervals(claims)
-    wording = load_wording()
+    wording = load_wording(project=project)
     for _, row in claims.iterrows():
         if row["kind"] in {"chi2", "anova"}:
             t = check_test(row)
             out.append({"claim_id": row["claim_id"], "check": "test_p", "ok": t.consistent, "reason": t.reason})
-            d = check_df(row, claims)
+            d = check_df(row, claims, known)
             if d is not None:
                 out.append({"claim_id": row["claim_id"], "check": "df", "ok": d.ok, "reason": d.reason})
         c = check_percent_vs_n(row)

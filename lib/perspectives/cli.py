@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--timeout", type=int, metavar="S", help="per-cell timeout in seconds")
     b.add_argument("--engine", choices=("fork", "kernel"),
                    help="fork: one pre-warmed process forked per run (default); kernel: a Jupyter kernel per run")
+    b.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local: runs on this machine (default); dask: each run a task of a Dask cluster")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --executor dask: a running Dask scheduler (tcp://host:8786); "
+                        "default: a LocalCluster of --jobs workers")
     b.add_argument("--dry-run", action="store_true",
                    help="list the runs that would execute and why, execute nothing")
     b.add_argument("--strict", action="store_true",
@@ -219,6 +224,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             conversations_path=args.conversations, lang=args.lang, jobs=args.jobs,
             out=args.out, force=args.force, timeout=args.timeout, dry_run=args.dry_run, engine=args.engine,
             id_column=args.id_column, strict=args.strict, project=project,
+            executor=args.executor, scheduler=args.scheduler,
         )
     except (ValueError, RuntimeError) as exc:
         print(f"perspectives build: {exc}", file=sys.stderr)

@@ -41,6 +41,7 @@ import fastjsonschema
 import yaml
 
 __all__ = [
+    "RELATION_KINDS",
     "SCHEMAS",
     "ConfigError",
     "check_all",
@@ -190,8 +191,21 @@ _GRID = _settings({
     "reports": "'reports' is not read: the reports are the study's countries and the synthesis "
                "(params/study.yml)"})
 
+# An analysis's sentence: a template, a plural entry picking its form by a field's number, or a
+# list of alternatives (the first that can be filled whole is used).
+_PLURAL_TEMPLATE = {"type": "object", "required": ["count", "other"],
+                    "properties": {"count": _text("the field whose number picks the form")},
+                    "propertyNames": _text("count or a plural form (zero, one, two, few, many, other, =N)",
+                                           pattern=r"^(?:count|zero|one|two|few|many|other|=\d+)$"),
+                    "additionalProperties": _text("the template of that plural form"),
+                    "description": "plural forms {count: field, one: ..., other: ...}"}
+_SENTENCE = {"anyOf": [_text(), _PLURAL_TEMPLATE],
+             "description": "a template, or plural forms {count: field, one: ..., other: ...}"}
 _ANALYSIS = _settings({
-    "section": _NAMES, "caption": _text(), "text": _text(),
+    "section": _NAMES, "caption": _text(),
+    "text": {"anyOf": [_SENTENCE, _list(_SENTENCE, "a list of alternative templates", minItems=1)],
+             "description": "a template, plural forms, or a list of alternatives"},
+    "rank": _CODES, "exclude": _CODES, "list": _whole(1),
     "kind": {"enum": ["single", "multi", "numeric", "ratings", "compare_multi"],
              "description": "single, multi, numeric, ratings or compare_multi"},
     "question": _NAMES, "questions": {"type": ["array", "object"], "items": _NAMES, "additionalProperties": _NAMES,
@@ -199,7 +213,7 @@ _ANALYSIS = _settings({
     "population": _text("a query on the respondents, such as \"girls_online_share > 0\""),
     "populations": _mapping(_text("a query on the respondents")),
     "by": _NAMES, "test": {"enum": ["chi2", "anova"], "description": "chi2 or anova"},
-    "figure": _settings({"number": _whole(1), "caption": _text()}, required=["number", "caption"]),
+    "figure": _settings({"number": _whole(1), "caption": _text()}, required=["caption"]),
     "thresholds": _mapping(_number(description="a number")),
     "bases_elsewhere": _mapping(_text("a query on the respondents")),
     "options": _CODES, "bottom": _CODES,
@@ -222,7 +236,13 @@ _SUMMARY = _list(_settings({
 }, required=["heading"]),
                  "a list of `- heading: ...` blocks")
 
-_THEME = _settings({"rc": _mapping({}, _text("a matplotlib setting name")), "source": _text()}, required=["rc"])
+_CHART = _settings({
+    "width": _number(description="inches"), "font_size": _number(description="points"),
+    "small_font_size": _number(description="points"), "min_printed_pt": _number(description="points"),
+    "label_share": _number(description="a share of the width, such as 0.42"),
+}, required=["width", "font_size", "small_font_size", "min_printed_pt", "label_share"])
+_THEME = _settings({"rc": _mapping({}, _text("a matplotlib setting name")), "source": _text(), "chart": _CHART},
+                   required=["rc"])
 
 _CODE_NODE = _settings({
     "code": _text(), "label": _text(), "section": _text(), "definition": _text(), "topic": _text(),
@@ -268,31 +288,68 @@ _QUANTIFIERS = _settings({
 
 _TARGETS = _mapping(_settings({"published": _mapping({}), "synthetic": _mapping({})}), _NAMES)
 
+# The relations between claims (data/claim_relations.yml): what perspectives.claims checks.
+RELATION_KINDS = ("sum_counts", "sum_percents", "combine", "ratio", "parts_le_whole", "within_bounds",
+                  "within_range", "subgroups_overall", "chi2_shares", "footnote_label")
+_CLAIM_ID = _text("a claim id of data/claims.csv, such as M-SRV-001", pattern=r"^[A-Z]-[A-Z]+-\d{3}(-[A-Z0-9]+)*$")
+_CLAIM_RELATIONS = _settings({
+    "relations": _list(_settings({
+        "kind": {"enum": list(RELATION_KINDS), "description": ", ".join(RELATION_KINDS)},
+        "ids": _list(_CLAIM_ID, "a list of claim ids, such as [M-GEN-001, M-GEN-002]", minItems=1),
+        "total": _CLAIM_ID, "blame": _list(_CLAIM_ID, "a list of claim ids"), "why": _text(),
+        "percent": _CLAIM_ID, "lo": _CLAIM_ID, "hi": _CLAIM_ID, "overall": _CLAIM_ID, "population": _CLAIM_ID,
+        "complement": _flag(), "groups": _whole(2), "levels": _whole(2), "label": _text(),
+    }, required=["kind", "ids"]), minItems=1),
+    "levels": _mapping(_whole(2, "a whole number of answer levels, at least 2"), _NAMES),
+    "breakdowns": _mapping(_settings({"item": _NAMES, "groups": _whole(2)}), _NAMES),
+}, required=["relations", "levels", "breakdowns"])
+
 # One catalogue entry: a translation, left blank, {text, review} or plural forms and review.
-_FORMS = r"^(?:zero|one|two|few|many|other|=\d+|text|review)$"
+_FORMS = r"^(?:zero|one|two|few|many|other|=\d+|text|review|gender|agree)$"
+# A translation's forms by the grammatical gender of a field's value: {field: top.label, feminine: ...}.
+_AGREE = {"type": "object", "required": ["field"], "properties": {"field": _text("the field whose gender decides")},
+          "additionalProperties": {"type": ["string", "object"], "description": "the translation for that gender "
+                                   "(or its plural forms)", "additionalProperties": _text_or_empty()},
+          "description": "forms by gender: {field: name, <gender>: translation, ...}"}
 _CATALOGUE = {"type": ["object", "null"], "description": "a mapping of English text: its translation",
               "additionalProperties": {
                   "type": ["string", "null", "object"],
                   "description": "a translation, {text: ..., review: true} or plural forms {one: ..., other: ...}",
-                  "properties": {"review": _flag(), "text": _text_or_empty("the translation")},
-                  "propertyNames": _text("text, review, or a plural form (zero, one, two, few, many, other, =N)",
-                                         pattern=_FORMS),
+                  "properties": {"review": _flag(), "text": _text_or_empty("the translation"),
+                                 "gender": _text("the grammatical gender of the translation (masculine, "
+                                                 "feminine, ...)"), "agree": _AGREE},
+                  "propertyNames": _text("text, review, gender, agree, or a plural form (zero, one, two, few, many, "
+                                         "other, =N)", pattern=_FORMS),
                   "additionalProperties": _text_or_empty("the translation of that plural form")}}
+
+# The reports' fixed prose (params/report_texts.yml): its parts by name, each a template, a
+# plural entry ({count, one, other, ...}), a list of paragraphs or a mapping of these.
+_PROSE = {"type": ["string", "array", "object", "number", "boolean"],
+          "description": "a template, a list or a mapping of templates (or a setting's number)",
+          "items": {"$ref": "#/definitions/prose"}, "additionalProperties": {"$ref": "#/definitions/prose"}}
+_REPORT_TEXTS = {**_settings({
+    "version": _whole(1), "conditions": _mapping(_text()), "fields": _mapping(_text()),
+    **{part: {"$ref": "#/definitions/prose"} for part in (
+        "headings", "cover", "acknowledgements", "funders_named", "definitions", "introduction", "objectives",
+        "methods", "limitations", "chapters", "survivors", "recommendations", "annex", "summary", "sentences")},
+}, required=["version", "conditions", "fields"]), "definitions": {"prose": _PROSE}}
 
 SCHEMAS: dict[str, Any] = {
     "study": _STUDY, "grid": _GRID, "analyses": _ANALYSES, "summary": _SUMMARY, "figure_theme": _THEME,
     "codebook": _CODEBOOK, "conversation_counts": _COUNTS, "recommendations": _RECOMMENDATIONS,
     "roundtable": _ROUNDTABLE, "quantifiers": _QUANTIFIERS, "synthetic_targets": _TARGETS,
-    "catalogue": _CATALOGUE,
+    "claim_relations": _CLAIM_RELATIONS, "catalogue": _CATALOGUE, "report_texts": _REPORT_TEXTS,
 }
 
 # Where each kind lives in a project; a catalogue is any file of params/i18n/.
 FILES: dict[str, str] = {
     "params/study.yml": "study", "params/grid.yml": "grid", "params/analyses.yml": "analyses",
     "params/summary.yml": "summary", "params/figure_theme.yml": "figure_theme",
+    "params/report_texts.yml": "report_texts",
     "data/codebook.yml": "codebook", "data/conversation_counts.yml": "conversation_counts",
     "data/recommendations.yml": "recommendations", "data/roundtable.yml": "roundtable",
     "data/quantifiers.yml": "quantifiers", "data/synthetic_targets.yml": "synthetic_targets",
+    "data/claim_relations.yml": "claim_relations",
 }
 CATALOGUES = "params/i18n"
 

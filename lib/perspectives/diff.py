@@ -56,7 +56,8 @@ def load_values(out_dir: Path) -> dict[Key, Any]:
     # A report in English is <REPORT>/, in another language <REPORT>/<lang>/: both are read,
     # and named by their folder (MDA, MDA/ro), so languages are compared with themselves.
     paths = [*out_dir.glob("*/sections/*/values.json"), *out_dir.glob("*/*/sections/*/values.json")]
-    for path in sorted(paths):
+    # A hidden folder (a run still writing, or one an interruption left) is not a published report.
+    for path in sorted(p for p in paths if not any(part.startswith(".") for part in p.relative_to(out_dir).parts)):
         report = path.relative_to(out_dir).parent.parent.parent.as_posix()
         section = path.parts[-2]
         for item in json.loads(path.read_text(encoding="utf-8")):

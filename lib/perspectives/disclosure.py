@@ -182,6 +182,10 @@ _ENUMERATE_MAX = 20
 # 2**16 sums it is the quicker.
 _BLOCK_ENUMERATE_MAX = 16
 _TOL = 1e-9
+# Singular values below this are zero in the place-by-place search (:class:`_PlaceAttacker`):
+# its matrices are rows of orthonormal bases, whose scale is one, and a part that vanishes
+# leaves rounding noise, which a tolerance relative to the largest value would count.
+_RANK_TOL = 1e-10
 # Up to this many places a table linked to the population table may show pooled shares alone
 # (see _decide); the study's twelve countries of a "few" (params/study.yml many_countries).
 _LINKED_SHARES_MAX_PLACES = 12
@@ -420,18 +424,22 @@ class _Attacker:
     0/1 group is fixed exactly when it is orthogonal to every column of ``basis``.
     """
 
-    def __init__(self, values: np.ndarray, threshold: int, small_bases: list[np.ndarray]) -> None:
+    def __init__(self, values: np.ndarray, threshold: int, small_bases: list[np.ndarray],
+                 known: Iterable[np.ndarray] = (), basis: Any = None) -> None:
         self.values = values
         self.t = threshold
-        self.basis = np.eye(len(values))
         self.small_bases = small_bases  # published bases below t: their total is printed
+        self.basis: Any = np.eye(len(values)) if basis is None else basis
+        for row in known:
+            self.basis = self.with_row(row)
 
-    def with_row(self, row: np.ndarray) -> np.ndarray:
+    def with_row(self, row: np.ndarray) -> Any:
         """The null-space basis once ``row`` (a published cell) is known too."""
-        coeffs = row @ self.basis
-        if np.abs(coeffs).max(initial=0.0) < _TOL:
-            return self.basis  # already implied by what is published
-        return _without(self.basis, coeffs)
+        return self.add(self.basis, row)
+
+    def add(self, basis: Any, row: np.ndarray) -> Any:
+        """``basis`` once ``row`` is known too (``basis`` itself when it implies the row already)."""
+        return _with_row(basis, row)
 
     def violation(self, basis: np.ndarray) -> np.ndarray | None:
         """A withheld group holding 1..t-1 that ``basis`` leaves fixed, or None."""
@@ -440,7 +448,7 @@ class _Attacker:
     def violations(self, basis: np.ndarray) -> Iterable[np.ndarray]:
         """Every withheld group holding 1..t-1 that ``basis`` leaves fixed (the first ones first)."""
         x, t = self.values, self.t
-        fixed_one = np.abs(basis).max(axis=1, initial=0.0) < _TOL if basis.size else np.ones(len(x), bool)
+        fixed_one = self._fixed_one(basis)
         for leaf in np.flatnonzero(fixed_one & (x >= 1) & (x < t)):
             group = np.zeros(len(x))
             group[leaf] = 1.0
@@ -449,7 +457,19 @@ class _Attacker:
         small = np.flatnonzero(~fixed_one & (x < t))
         if not len(small) or not basis.size:
             return
-        space = null_space(basis[small].T)  # 0/1 groups over `small` must lie in here
+        yield from self._search(small, self._fixed_groups(basis, small))
+
+    def _fixed_one(self, basis: np.ndarray) -> np.ndarray:
+        """Which leaves ``basis`` fixes on their own (no free direction moves them)."""
+        return np.abs(basis).max(axis=1, initial=0.0) < _TOL if basis.size else np.ones(len(self.values), bool)
+
+    def _fixed_groups(self, basis: np.ndarray, small: np.ndarray) -> np.ndarray:
+        """The space in which the 0/1 groups over ``small`` that ``basis`` fixes lie."""
+        return null_space(basis[small].T)
+
+    def _search(self, small: np.ndarray, space: np.ndarray) -> Iterable[np.ndarray]:
+        """The groups in 1..t-1 of ``space`` (columns: vectors over the leaves ``small``) not explained."""
+        x, t = self.values, self.t
         if space.shape[1] == 0:
             return
         reduced, _ = _rref(space.T)
@@ -486,6 +506,150 @@ class _Attacker:
             if np.all(rest[base > 0] > 0.5):
                 rest = rest - base
         return float(rest @ self.values) == 0.0 and bool((rest >= -_TOL).all())
+
+
+@dataclass(frozen=True, eq=False)
+class _Split:
+    """A null space kept place by place: each place's own, then what rows across places remove.
+
+    The null space is ``{(N_p c_p)_p : q.T @ c = 0}``: ``nulls[p]`` (``N_p``, orthonormal
+    columns) spans what the rows within place ``p`` leave unknown of its leaves, and ``q``
+    (orthonormal columns, in the coordinates ``c`` of all the ``N_p`` one after the other)
+    what the rows across places tell of them.
+    """
+
+    nulls: tuple[np.ndarray, ...]
+    q: np.ndarray
+
+    @property
+    def size(self) -> int:
+        """The dimension of the space (0: every leaf is fixed)."""
+        return sum(n.shape[1] for n in self.nulls) - self.q.shape[1]
+
+
+def _sparse_rows(rows: Any, n: int) -> Iterable[tuple[np.ndarray, np.ndarray]]:
+    """(columns, coefficients) of each row of a sparse matrix, or of a list of dense rows."""
+    if hasattr(rows, "indptr"):
+        for r in range(rows.shape[0]):
+            lo, hi = rows.indptr[r], rows.indptr[r + 1]
+            yield rows.indices[lo:hi].astype(np.intp), rows.data[lo:hi]
+        return
+    for row in rows:
+        cols = np.flatnonzero(np.asarray(row)[:n])
+        yield cols, np.asarray(row)[cols]
+
+
+class _PlaceAttacker(_Attacker):
+    """The attacker of :class:`_Attacker`, its null space kept place by place (:class:`_Split`).
+
+    Every leaf belongs to one place, and most published cells and ties lie within one place;
+    the pooled cells are the few rows across places. A dense basis of the null space has a
+    column per unknown leaf of every place: with a hundred countries the population table's
+    pooled step worked on 3,300 x 2,600 matrices (an SVD of that size for every cell tried).
+    Kept place by place, the work is a small matrix per place and a few vectors across them.
+    The spaces are the same, and so are the groups found: the fixed groups are searched in
+    the reduced row echelon form of their space, which depends on the space alone.
+    """
+
+    def __init__(self, values: np.ndarray, threshold: int, small_bases: list[np.ndarray],
+                 known: Iterable[np.ndarray], places: np.ndarray) -> None:
+        self.blocks = [np.flatnonzero(places == p) for p in range(int(places.max(initial=-1)) + 1)]
+        position = np.zeros(len(places), dtype=np.intp)  # a leaf's position in its place's block
+        for block in self.blocks:
+            position[block] = np.arange(len(block))
+        local: list[list[np.ndarray]] = [[] for _ in self.blocks]
+        across = []
+        for cols, coefs in _sparse_rows(known, len(places)):
+            keep = np.abs(coefs) > _TOL
+            cols, coefs = cols[keep], coefs[keep]
+            touched = np.unique(places[cols])
+            if len(touched) == 1:
+                row = np.zeros(len(self.blocks[int(touched[0])]))
+                np.add.at(row, position[cols], coefs)
+                local[int(touched[0])].append(row)
+            elif len(touched):
+                row = np.zeros(len(places))
+                np.add.at(row, cols, coefs)
+                across.append(row)
+        nulls = tuple(null_space(np.vstack(rows)) if rows else np.eye(len(block))
+                      for rows, block in zip(local, self.blocks, strict=True))
+        self.starts = np.cumsum([0, *(n.shape[1] for n in nulls)])
+        super().__init__(values, threshold, small_bases, across, _Split(nulls, np.zeros((int(self.starts[-1]), 0))))
+
+    def _coords(self, split: _Split, row: np.ndarray) -> np.ndarray:
+        return np.concatenate([row[block] @ n for block, n in zip(self.blocks, split.nulls, strict=True)])
+
+    def add(self, basis: Any, row: np.ndarray) -> Any:
+        """``basis`` once ``row`` is known too (``basis`` itself when it implies the row already)."""
+        if not isinstance(basis, _Split):
+            return _with_row(basis, row)
+        z = self._coords(basis, row)
+        for _ in range(2):  # twice: orthogonal to working precision
+            z = z - basis.q @ (basis.q.T @ z)
+        if np.abs(z).max(initial=0.0) < _TOL:
+            return basis
+        return _Split(basis.nulls, np.hstack([basis.q, (z / np.linalg.norm(z))[:, None]]))
+
+
+    def _fixed_one(self, split: Any) -> np.ndarray:
+        """The leaves the published cells fix one by one: those the null space does not reach."""
+        if not isinstance(split, _Split):
+            return super()._fixed_one(split)
+        fixed = np.zeros(len(self.values), bool)
+        q = split.q
+        for p, (block, n) in enumerate(zip(self.blocks, split.nulls, strict=True)):
+            lo, hi = self.starts[p], self.starts[p + 1]
+            # A leaf's image in the null space: its row of N_p, less what the rows across places
+            # tell of it (in its own place and, through them, in the others).
+            c = n @ q[lo:hi]
+            near = np.abs(n - c @ q[lo:hi].T).max(axis=1, initial=0.0) < _TOL
+            if near.any():  # only a leaf its own place leaves unknown can be fixed: the rest is checked for those
+                other = c[near] @ q.T
+                other[:, lo:hi] = 0.0
+                fixed[block[near]] = np.abs(other).max(axis=1, initial=0.0) < _TOL
+        return fixed
+
+    def _fixed_groups(self, split: Any, small: np.ndarray) -> np.ndarray:
+        """A basis (columns, over ``small``) of the vectors on ``small`` the published cells fix.
+
+        ``g`` is fixed when ``M_p g_p = q_p a`` for some ``a`` at every place ``p`` (``M_p``:
+        the rows of ``N_p`` at the place's small leaves, transposed): the groups fixed within
+        one place (``a = 0``), and for each ``a`` that every place can meet, one group across.
+        """
+        if not isinstance(split, _Split):
+            return super()._fixed_groups(split, small)
+        where = np.full(len(self.values), -1)
+        where[small] = np.arange(len(small))
+        q = split.q
+        within, across_d, solve = [], [], []
+        for p, (block, n) in enumerate(zip(self.blocks, split.nulls, strict=True)):
+            lo, hi = self.starts[p], self.starts[p + 1]
+            at = block[where[block] >= 0]
+            m = n[np.isin(block, at)].T  # k_p x s_p
+            qp = q[lo:hi]
+            if m.size:
+                u, s, vh = np.linalg.svd(m, full_matrices=True)
+                rank = int((s > _RANK_TOL).sum())
+            else:
+                u, s, vh, rank = np.eye(m.shape[0]), np.zeros(0), np.eye(m.shape[1]), 0
+            for v in vh[rank:]:
+                g = np.zeros(len(small))
+                g[where[at]] = v
+                within.append(g)
+            ur = u[:, :rank]
+            across_d.append(qp - ur @ (ur.T @ qp))
+            # M_p's pseudo-inverse applied to q_p: the place's part of a group across places
+            solve.append((where[at], vh[:rank].T @ ((ur.T @ qp) / s[:rank, None])))
+        vectors = within
+        if q.shape[1]:
+            # The a's every place can meet: the parts of q_p outside the range of M_p must vanish.
+            _, s, vh = np.linalg.svd(np.vstack(across_d), full_matrices=True)
+            for a in vh[int((s > _RANK_TOL).sum()):]:
+                g = np.zeros(len(small))
+                for at, part in solve:
+                    g[at] = part @ a
+                vectors.append(g)
+        return np.array(vectors).T if vectors else np.zeros((len(small), 0))
 
 
 def _rref(rows: np.ndarray) -> tuple[np.ndarray, list[int]]:
@@ -618,6 +782,9 @@ class Mask:
     # Withheld cells whose share alone is published, rounded (SHARE_DIGITS): the rounding
     # leaves the count an interval that pins no small group (see the module docstring).
     share_only: frozenset[str] = frozenset()
+    # restricted()'s masks, by place: each table of a chain links to every one before it, so
+    # a place's part of a mask is asked for again by every table after it.
+    _places: dict[str, Mask] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def universe(self) -> str:
@@ -669,9 +836,11 @@ class Mask:
 
     def restricted(self, place: str) -> Mask:
         """The mask of one place's own cells (``place|...``), as :func:`suppress` decided them."""
-        sub = _restrict(self.layout, place)
-        return Mask(sub, self.threshold, frozenset(self.hidden & set(sub.cells)), self.reliability_min_n,
-                    frozenset(self.share_only & set(sub.cells)))
+        if place not in self._places:
+            sub = _restrict(self.layout, place)
+            self._places[place] = Mask(sub, self.threshold, frozenset(self.hidden & set(sub.cells)),
+                                       self.reliability_min_n, frozenset(self.share_only & set(sub.cells)))
+        return self._places[place]
 
     def withheld_value(self, cell: str) -> int:
         """The true count of a cell, in memory only (for an in-process comparison)."""
@@ -916,16 +1085,41 @@ def _mark_used(key: str) -> None:
 
 @dataclass
 class _Problem:
-    """The attacker's view of one layout with the masks linked to it: leaves, cells, what is known."""
+    """The attacker's view of one layout with the masks linked to it: leaves, cells, what is known.
+
+    The equations are sparse (each names a few leaves): with a hundred countries a table of
+    the chain of withheld bases is linked to the population table and to every table before
+    it, tens of thousands of cells over as many leaves, which as dense rows held gigabytes.
+    """
 
     leaves: list[tuple[str, str, str]]
     x: np.ndarray
-    rows: dict[str, np.ndarray]             # the layout's own cells
-    known: list[tuple[np.ndarray, float]]   # linked published cells and ties, with their values
-    small_bases: list[np.ndarray]           # linked published bases below t
+    cells: list[str]                        # the layout's own cells, in the order of ``own``
+    own: Any                                # their rows (sparse, cells x leaves)
+    known: Any                              # linked published cells and ties (sparse rows)
+    known_values: np.ndarray                # ... and their values
+    small: Any                              # linked published bases below t (sparse rows)
+
+    def __post_init__(self) -> None:
+        self._at = {cell: k for k, cell in enumerate(self.cells)}
+
+    def row(self, cell: str) -> np.ndarray:
+        """One of the layout's cells as a dense row over the leaves."""
+        return self.own[self._at[cell]].toarray().ravel()
+
+    def leafset(self, cell: str) -> bytes:
+        """The leaves a cell counts, as bytes (two cells of the same leaves give the same bytes)."""
+        row = self.own[self._at[cell]]
+        return np.sort(row.indices[row.data > 0.5]).astype(np.intp).tobytes()
+
+    def rows_of(self, cells: Iterable[str]) -> Any:
+        """Some of the layout's cells' rows (sparse)."""
+        return self.own[[self._at[c] for c in cells]]
 
 
 def _problem(lay: Layout, linked: Sequence[Mask], t: int) -> _Problem:
+    from scipy.sparse import csr_matrix
+
     leaves: list[tuple[str, str, str]] = []
     values: list[float] = []
     for fam in [lay, *(m.layout for m in linked)]:
@@ -936,30 +1130,42 @@ def _problem(lay: Layout, linked: Sequence[Mask], t: int) -> _Problem:
                 values.append(grid[i, j])
     index = {leaf: i for i, leaf in enumerate(leaves)}
 
-    def vector(universe: str, places: Iterable[str], cats: Iterable[str]) -> np.ndarray:
-        vec = np.zeros(len(leaves))
-        for c in cats:
-            for p in places:
-                vec[index[(universe, p, c)]] = 1.0
-        return vec
+    def columns(universe: str, places: Iterable[str], cats: Iterable[str]) -> list[int]:
+        return [index[(universe, p, c)] for c in cats for p in places]
+
+    def matrix(rows: list[tuple[list[int], list[float]]]) -> Any:
+        indptr = np.cumsum([0, *(len(cols) for cols, _ in rows)])
+        cols = np.array([c for cols, _ in rows for c in cols], dtype=np.int64)
+        data = np.array([v for _, vals in rows for v in vals], dtype=float)
+        out = csr_matrix((data, cols, indptr), shape=(len(rows), len(leaves)))
+        out.sum_duplicates()
+        return out
 
     x = np.array(values)
-    rows = {cell: vector(lay.universe, *lay.cells[cell]) for cell in lay.cells}
-    known: list[tuple[np.ndarray, float]] = []
-    small: list[np.ndarray] = []
+    cells = list(lay.cells)
+    own_cols = {cell: columns(lay.universe, *lay.cells[cell]) for cell in cells}
+    known: list[tuple[list[int], list[float]]] = []
+    known_values: list[float] = []
+    small: list[tuple[list[int], list[float]]] = []
     universes = {m.universe: m for m in linked}
     for m in linked:
         for cell, (places, cats) in m.layout.cells.items():
             if m.shown(cell):
-                vec = vector(m.universe, places, cats)
-                known.append((vec, float(vec @ x)))
-                if cell in m.layout.bases and 1 <= vec @ x < t:
-                    small.append(vec)
+                cols = columns(m.universe, places, cats)
+                value = float(x[cols].sum())
+                known.append((cols, [1.0] * len(cols)))
+                known_values.append(value)
+                if cell in m.layout.bases and 1 <= value < t:
+                    small.append((cols, [1.0] * len(cols)))
     for cell, (universe, places, cats) in lay.same_as.items():
         other = universes.get(universe)
         if other is not None and set(places) <= set(other.layout.places):
-            known.append((rows[cell] - vector(universe, places, cats), 0.0))
-    return _merged(_Problem(leaves, x, rows, known, small))
+            theirs = columns(universe, places, cats)
+            known.append((own_cols[cell] + theirs, [1.0] * len(own_cols[cell]) + [-1.0] * len(theirs)))
+            known_values.append(0.0)
+    prob = _Problem(leaves, x, cells, matrix([(own_cols[c], [1.0] * len(own_cols[c])) for c in cells]),
+                    matrix(known), np.array(known_values), matrix(small))
+    return _merged(prob)
 
 
 def _merged(prob: _Problem) -> _Problem:
@@ -971,11 +1177,10 @@ def _merged(prob: _Problem) -> _Problem:
     exact, and it makes the linked population table, whose atoms most cells do not tell
     apart, as small as the distinctions the published cells draw.
     """
-    names = list(prob.rows)
-    matrix = np.vstack([*(prob.rows[c] for c in names), *(vec for vec, _ in prob.known),
-                        *prob.small_bases]) if (names or prob.known) else np.zeros((0, len(prob.x)))
-    _, first, inverse = np.unique(matrix.T, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    from scipy.sparse import vstack
+
+    matrix = vstack([prob.own, prob.known, prob.small], format="csr")
+    first, inverse = _same_columns(matrix)
     if len(first) == len(prob.x):
         return prob
     order = np.argsort(first)              # keep the leaves' first-seen order
@@ -985,36 +1190,81 @@ def _merged(prob: _Problem) -> _Problem:
     keep = first[order]
     x = np.bincount(group, weights=prob.x, minlength=len(keep))
     leaves = [prob.leaves[k] for k in keep]
-    k = len(names)
-    squeezed = matrix[:, keep]
-    rows = {c: squeezed[i] for i, c in enumerate(names)}
-    known = [(squeezed[k + i], value) for i, (_, value) in enumerate(prob.known)]
-    small = [squeezed[k + len(prob.known) + i] for i in range(len(prob.small_bases))]
-    return _Problem(leaves, x, rows, known, small)
+    squeezed = matrix.tocsc()[:, keep].tocsr()
+    k, n = prob.own.shape[0], prob.known.shape[0]
+    return _Problem(leaves, x, prob.cells, squeezed[:k], squeezed[k:k + n], prob.known_values,
+                    squeezed[k + n:])
+
+
+def _same_columns(matrix: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Which columns of a sparse ``matrix`` are equal: each class's first column, and each column's class.
+
+    The classes of ``np.unique`` of the columns (``return_index``, ``return_inverse``; numbered
+    in another order, which :func:`_merged` does not read), without making the matrix dense
+    or sorting its columns: with a hundred countries a chain table's problem has ten
+    thousand columns of thousands of rows. The equations' coefficients are 0 and +-1, so each
+    column gets three signatures, its sums with random whole weights below 2**20: every
+    partial sum is a whole number below 2**53, exact in floating point whatever the order of
+    the sum. Columns alike in all three are then compared entry by entry; a pair that
+    differs (the signatures make it unlikely beyond measure) is told apart by its entries.
+    """
+    n_rows, n_cols = matrix.shape
+    if not n_cols:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    weights = np.random.default_rng(20210726).integers(1, 2**20, size=(n_rows, 3)).astype(float)
+    whole = bool(np.isin(matrix.data, (-1.0, 0.0, 1.0)).all()) and n_rows < 2**32
+    signatures = np.asarray(matrix.T @ weights) if whole else np.zeros((n_cols, 3))
+    _, first, inverse = np.unique(signatures, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    columns = matrix.tocsc()
+    columns.sum_duplicates()
+    columns.eliminate_zeros()
+
+    def entries(j: int) -> tuple[bytes, bytes]:
+        lo, hi = columns.indptr[j], columns.indptr[j + 1]
+        return columns.indices[lo:hi].tobytes(), columns.data[lo:hi].tobytes()
+
+    shared = np.bincount(inverse, minlength=len(first)) > 1
+    if not shared.any():
+        return first, inverse
+    # Within a class of equal signatures, the columns' entries decide (almost always all alike).
+    classes: dict[tuple[int, tuple[bytes, bytes]], int] = {}
+    firsts: list[int] = []
+    out = np.empty(n_cols, dtype=np.intp)
+    for j in range(n_cols):
+        key = (int(inverse[j]), entries(j) if shared[inverse[j]] else (b"", b""))
+        if key not in classes:
+            classes[key] = len(firsts)
+            firsts.append(j)
+        out[j] = classes[key]
+    return np.array(firsts, dtype=np.intp), out
 
 
 def _decide(lay: Layout, t: int, linked: Sequence[Mask], share_only: bool) -> tuple[set[str], set[str]]:
     """The greedy search of the module docstring: the cells withheld, and the share-only ones."""
+    from scipy.sparse import vstack
+
     prob = _problem(lay, linked, t)
-    rows, x = prob.rows, prob.x
-    values = {cell: int(round(float(rows[cell] @ x))) for cell in lay.cells}
-    attacker = _Attacker(x, t, list(prob.small_bases))
-    for vec, _ in prob.known:
-        attacker.basis = attacker.with_row(vec)
+    x = prob.x
+    values = {cell: int(round(float(v))) for cell, v in zip(prob.cells, prob.own @ x, strict=True)}
+    known = vstack([prob.known, prob.rows_of(sorted(lay.published))], format="csr")
+    places = _place_index(prob.leaves)
+    small_bases = [row for row in prob.small.toarray()]
+    attacker = _PlaceAttacker(x, t, small_bases, known, places) if places.max(initial=0) > 0 \
+        else _Attacker(x, t, small_bases, known.toarray())
     published: set[str] = set()
     for cell in sorted(lay.published):
-        attacker.basis = attacker.with_row(rows[cell])
         published.add(cell)
         if cell in lay.bases and 1 <= values[cell] < t:
-            attacker.small_bases.append(rows[cell])
-    if lay.published or prob.known:
+            attacker.small_bases.append(prob.row(cell))
+    if lay.published or prob.known.shape[0]:
         group = attacker.violation(attacker.basis)
         if group is not None:
             raise DisclosureError(f"{lay.universe}: the cells other tables publish reveal a group of "
                                   f"{int(group @ x)} ({_describe(group, prob.leaves)})")
     # A cell counting the very respondents of a withheld cell is withheld with it (printing it
     # would publish what the other withholds, whether or not that is a small group).
-    withheld_sets = {_leafset(rows[c]) for c in lay.withheld}
+    withheld_sets = {prob.leafset(c) for c in lay.withheld}
     first = [c for c in lay.first if c not in lay.bases]
     others = sorted((c for c in lay.cells if c not in lay.bases and c not in lay.first),
                     key=lambda c: (-values[c], c))
@@ -1025,15 +1275,15 @@ def _decide(lay: Layout, t: int, linked: Sequence[Mask], share_only: bool) -> tu
     for cell in [*lay.bases, *first, *others]:
         if cell in published or cell in lay.withheld:
             continue
-        leafset = _leafset(rows[cell])
+        leafset = prob.leafset(cell)
         small = cell not in lay.bases and 1 <= values[cell] < t  # a small count is never printed
         if leafset in withheld_sets or small:
             withheld_sets.add(leafset)
             continue
         small_base = cell in lay.bases and 1 <= values[cell] < t
         if small_base:  # a printed base is no disclosure (rule 2): a group that is the base is explained
-            attacker.small_bases.append(rows[cell])
-        trial = attacker.with_row(rows[cell])
+            attacker.small_bases.append(prob.row(cell))
+        trial = attacker.with_row(prob.row(cell))
         # A cell the published ones already fix adds nothing an attacker does not know.
         if trial is attacker.basis or (searched and attacker.violation(trial) is None):
             attacker.basis = trial
@@ -1051,8 +1301,10 @@ def _decide(lay: Layout, t: int, linked: Sequence[Mask], share_only: bool) -> tu
     return withheld, chosen
 
 
-def _leafset(row: np.ndarray) -> bytes:
-    return np.flatnonzero(row > 0.5).tobytes()
+def _place_index(leaves: Sequence[tuple[str, str, str]]) -> np.ndarray:
+    """Each leaf's place, numbered in order of first appearance."""
+    numbers: dict[str, int] = {}
+    return np.array([numbers.setdefault(place, len(numbers)) for _, place, _ in leaves], dtype=int)
 
 
 def rounding_interval(share: float, n: int, digits: int = SHARE_DIGITS) -> tuple[int, int]:
@@ -1075,7 +1327,8 @@ def _share_only(lay: Layout, prob: _Problem, attacker: _Attacker, published: set
     candidates = sorted((c for c in lay.cells if c.startswith(f"{POOLED_PLACE}|") and c not in published
                          and c not in lay.withheld and c not in lay.bases and values[c] >= t),
                         key=lambda c: (-values[c], c))
-    equalities = [*prob.known, *((prob.rows[c], float(values[c])) for c in sorted(published))]
+    equalities = [*zip(prob.known.toarray(), prob.known_values, strict=True),
+                  *((prob.row(c), float(values[c])) for c in sorted(published))]
     for cell in candidates:
         base = f"{cell.split('|', 1)[0]}|*"
         if base not in published or values[base] == 0:
@@ -1084,10 +1337,10 @@ def _share_only(lay: Layout, prob: _Problem, attacker: _Attacker, published: set
         lo, hi = rounding_interval(share, values[base])
         if lo >= hi:
             continue  # the share gives the count itself, which the rule withholds
-        trial = [*intervals, (prob.rows[cell], lo, hi)]
+        trial = [*intervals, (prob.row(cell), lo, hi)]
         basis = attacker.basis
         for vec, _, _ in trial:
-            basis = attacker.with_row(vec) if basis is attacker.basis else _with_row(basis, vec)
+            basis = attacker.add(basis, vec)
         groups = itertools.islice(attacker.violations(basis), 64)
         if not any(_pinned(g, prob.x, equalities, trial, t) for g in groups):
             chosen.add(cell)

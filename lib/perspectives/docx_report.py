@@ -55,6 +55,7 @@ from docx.shared import Cm, Pt, RGBColor
 from .alttext import describe
 from .escape import OUTPUT_INLINE_RULES_OFF, csv_cell_text, sanitize_html
 from .i18n import Translator
+from .locales import number_text
 from .ooxml import normalise_zip
 from .outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
 from .project import default
@@ -66,7 +67,7 @@ FIXED_DATE = dt.datetime(2021, 4, 1, 0, 0, 0)
 FIGURE_WIDTH = Cm(15.5)
 # Styles the renderer uses; a partner's reference document should define them all.
 STYLES = ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Normal", "List Bullet", "Quote",
-          "Caption", "TOC Heading", "TOC 1", "TOC 2", "Table Grid")
+          "Caption", "Table Note", "TOC Heading", "TOC 1", "TOC 2", "Table Grid")
 # Page sizes in millimetres (the names params/study.yml allows for page_size).
 PAGE_SIZES_MM = {"A4": (210, 297), "A5": (148, 210), "A3": (297, 420), "Letter": (215.9, 279.4),
                  "Legal": (215.9, 355.6)}
@@ -107,6 +108,13 @@ def build_reference(path: Path | None = None) -> Path:
     caption.font.size = Pt(9)
     caption.font.italic = True
     caption.font.color.rgb = RGBColor(0x44, 0x44, 0x44)
+    # The notes on a table's marks: small print under the table, not a caption (Word lists every
+    # paragraph in Caption style when it builds a table of figures).
+    note = styles.add_style("Table Note", WD_STYLE_TYPE.PARAGRAPH)
+    note.base_style = base
+    note.font.size = Pt(8.5)
+    note.font.color.rgb = RGBColor(0x55, 0x5B, 0x66)
+    note.paragraph_format.space_after = Pt(8)
     styles["Quote"].font.italic = True
     _fix_core(doc, "Reference styles for the survivors' perspectives reports")
     target = Path(path) if path else default().path(REFERENCE_FILE)
@@ -294,13 +302,16 @@ def _markdown(doc: Any, source: str, style: str | None = None, levels: HeadingLe
 # --------------------------------------------------------------------------- tables, figures, fields
 
 
-def _table(doc: Any, csv_path: Path) -> None:
+def _table(doc: Any, csv_path: Path, lang: str = "en") -> None:
     """A native Word table from a published CSV (first row: headers; first column: row labels).
 
-    A cell the CSV neutralised for spreadsheets is shown as the text it stands for.
+    A cell the CSV neutralised for spreadsheets is shown as the text it stands for; a data
+    cell holding one number, written the English way in the CSV, as ``lang`` writes it.
     """
     with csv_path.open(encoding="utf-8", newline="") as handle:
-        _table_rows(doc, [[csv_cell_text(cell) for cell in row] for row in csv.reader(handle)])
+        rows = [[csv_cell_text(cell) for cell in row] for row in csv.reader(handle)]
+    _table_rows(doc, [row if r == 0 else row[:1] + [number_text(cell, lang) for cell in row[1:]]
+                      for r, row in enumerate(rows)])
 
 
 def _table_rows(doc: Any, rows: Sequence[Sequence[str]]) -> None:
@@ -430,13 +441,13 @@ def _cover(doc: Any, cover: Any, warnings: Sequence[str]) -> None:
 
 
 def _notes(doc: Any, output: dict[str, Any]) -> None:
-    """The notes on the marks a table's cells use, under the table."""
+    """The notes on the marks a table's cells use, under the table (in Caption style with an older reference)."""
     notes = _meta(output).get("notes") or []
     if notes:
-        _para(doc, "Caption", " ".join(str(n) for n in notes))
+        _para(doc, "Table Note" if _style(doc, "Table Note", "") else "Caption", " ".join(str(n) for n in notes))
 
 
-def _blocks(doc: Any, blocks: Sequence[Any], outline: Outline, levels: HeadingLevels) -> None:
+def _blocks(doc: Any, blocks: Sequence[Any], outline: Outline, levels: HeadingLevels, lang: str = "en") -> None:
     """A part the assembler adds (the annex): headings, paragraphs, the full tables, the input files."""
     for block in blocks:
         if block.kind == "heading":
@@ -444,17 +455,17 @@ def _blocks(doc: Any, blocks: Sequence[Any], outline: Outline, levels: HeadingLe
         elif block.kind == "paragraph":
             _markdown(doc, block.text, levels=levels)
         elif block.kind == "table":
-            _annex_table(doc, outline, block.table)
+            _annex_table(doc, outline, block.table, lang)
         elif block.kind == "inputs":
             _table_rows(doc, block.rows)
 
 
-def _annex_table(doc: Any, outline: Outline, table: TableItem) -> None:
+def _annex_table(doc: Any, outline: Outline, table: TableItem, lang: str) -> None:
     output = outline.output(table)
     csv_path = outline.where(table).notebook.parent / _meta(output).get("csv", "")
     if csv_path.is_file():
         _para(doc, "Caption", table.label)
-        _table(doc, csv_path)
+        _table(doc, csv_path, lang)
         _notes(doc, output)
 
 
@@ -485,7 +496,7 @@ def _numbered_figure(doc: Any, output: dict[str, Any], run_dir: Path, item: Figu
     _para(doc, "Caption", item.label)
 
 
-def _output(doc: Any, output: dict[str, Any], run_dir: Path) -> None:
+def _output(doc: Any, output: dict[str, Any], run_dir: Path, lang: str = "en") -> None:
     """One notebook output: a table, a figure, a caption, narrative or plain text."""
     kind = output.get("output_type")
     if kind == "stream":
@@ -499,7 +510,7 @@ def _output(doc: Any, output: dict[str, Any], run_dir: Path) -> None:
     if meta.get("kind") == "table":
         csv_path = run_dir / meta["csv"]
         if csv_path.is_file():
-            _table(doc, csv_path)
+            _table(doc, csv_path, lang)
             return
     if "text/markdown" in data:
         style = "Caption" if meta.get("kind") == "caption" else None
@@ -540,12 +551,12 @@ def _section(doc: Any, notebook: Path, title: str, translator: Translator, outli
                 _numbered_figure(doc, output, run_dir, item, translator)
             elif isinstance(item, TableItem) and (run_dir / _meta(output).get("csv", "")).is_file():
                 _para(doc, "Caption", item.label)
-                _table(doc, run_dir / _meta(output)["csv"])
+                _table(doc, run_dir / _meta(output)["csv"], translator.lang)
                 _notes(doc, output)
             elif "text/markdown" in output.get("data", {}) and _meta(output).get("kind") != "caption":
                 _markdown(doc, outline.resolve(_join(output["data"]["text/markdown"]))[0], levels=levels)
             else:
-                _output(doc, output, run_dir)
+                _output(doc, output, run_dir, translator.lang)
     # As in the HTML report: a section without its own h1 gets the grid title. (Compared by
     # style id: asking each paragraph for its style object searches every style.)
     added = doc.paragraphs[start:]
@@ -600,7 +611,7 @@ def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | Non
         _section(doc, section.notebook, tr(section.title), tr, outline, levels)
     if annex:
         levels.restart(0)
-        _blocks(doc, annex, outline, levels)
+        _blocks(doc, annex, outline, levels, tr.lang)
     _fill_toc(doc, marker)
     _fix_core(doc, _xml_text(f"{meta.name} | {meta.study_title}"))
     doc.core_properties.language = tr.lang

@@ -18,8 +18,12 @@ Binding syntax (one per claim, in the ``binding`` column)
     ``count:conversations/ID`` a count of ``data/conversation_counts.yml`` via ``count_target``.
     ``count:KIND[:TARGET]@ISO3`` an ad-hoc ``CountTarget`` (e.g. ``count:participants@BIH``).
     ``range:COLUMN:min|max[@ISO3][:col=value]`` ``observed_range`` over the participants.
-    ``fact:FILE#key.path``     a value kept in a params/data YAML file (dates become YYYYMMDD).
-    ``calc:NAME[(ARG)]``       a named computation in ``CALCS`` built from library functions.
+    ``fact:FILE#key.path``     a value kept in a params/data YAML file (dates become YYYYMMDD;
+                               ``.year``, ``.month`` or ``.day`` after a date, or a YYYY-MM
+                               month, is that part of it as a number).
+    ``calc:NAME[(ARG)]``       a named computation in ``CALCS`` built from library functions:
+                               each is generic (its question, grouping or file comes in ARG), for
+                               what no recorded value or ``expr:`` can give (see ``CALCS``).
     ``none:REASON``            nothing in the data can regenerate the claim (``not-computable``).
     ``each(ITEMS):TEMPLATE [| TEST]`` / ``items(a=BINDING; b=BINDING) [| TEST]``
                                the items an ``order`` or ``extreme`` claim compares, each an
@@ -389,16 +393,15 @@ def _crosstab_test(ctx: Context, question: str, option: str | None, by: str) -> 
     return _test_dict(stats.chi_square(mask.layout.counts.loc[rows, groups]))
 
 
-def _calc_services_by_gender(ctx: Context, arg: str) -> float:
-    option, gender = arg.split(",")
-    return _crosstab_share(ctx, "services", option.strip(), "gender", [gender.strip()])
-
-
-def _calc_services_by_gender_chi2(ctx: Context, arg: str) -> dict[str, float]:
-    return _crosstab_test(ctx, "services", arg.strip(), "gender")
+# The named computations (``calc:NAME(ARG)``). Each takes its question, grouping or list in ARG,
+# so that a claim of another study binds to it in data/claims.csv; a computation written for one
+# question of this study is a binding of a generic one instead (a crosstab share is
+# ``multi_share(QUESTION, OPTION, BY=GROUP)``, a month of a date ``fact:FILE#KEY.month``). Each
+# says why it is a computation and not an ``expr:`` over recorded values.
 
 
 def _calc_mean_product(ctx: Context, arg: str) -> float:
+    # Row by row (each worker's product of two shares, then the mean): no recorded mean holds it.
     # The share of all cases that is technology-facilitated exploitation, per worker, then averaged.
     first, second = (s.strip() for s in arg.split(","))
     data = ctx.survey.eligible
@@ -407,49 +410,41 @@ def _calc_mean_product(ctx: Context, arg: str) -> float:
 
 
 def _calc_countries_in_region(ctx: Context, arg: str) -> int:
+    # A count over params/study.yml's country entries (by region): no run records it.
     return sum(c.region == arg for c in ctx.study.countries)
 
 
 def _calc_conversation_countries(ctx: Context, arg: str) -> int:
+    # Countries in the participants table; a report records the participants, not their countries.
     return int(ctx.participants["country"].nunique())
 
 
 def _calc_languages(ctx: Context, arg: str) -> int:
+    # A count over params/study.yml's languages ("all", or all but one): no run records it.
     languages = ctx.study.languages
     return len(languages) if arg == "all" else sum(code != arg for code in languages)
 
 
 def _calc_eligibility_criteria(ctx: Context, arg: str) -> int:
+    # The inclusion rule's hurdles live in one place, perspectives.instrument.ELIGIBILITY.
     from .instrument import ELIGIBILITY
 
     return len(ELIGIBILITY)
 
 
 def _calc_options(ctx: Context, arg: str) -> int:
+    # The answers a question offers: read from the form, not recorded by a run.
     return len(ctx.survey.instrument.codes(arg))
 
 
 def _calc_recommendations(ctx: Context, arg: str) -> int:
+    # Counts over data/recommendations.yml (groups, all items, or one group's): no run records them.
     groups = qualitative.load_recommendations(codebook=ctx.codebook, project=ctx.project)
     if arg == "groups":
         return len(groups)
     if arg == "all":
         return sum(len(g["items"]) for g in groups)
     return next(len(g["items"]) for g in groups if g["id"] == arg)
-
-
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
-           "october", "november", "december")
-
-
-def _calc_fieldwork_month(ctx: Context, arg: str) -> int:
-    # params/study.yml states the fieldwork as "<Month> to <Month> <year> (survey); ...".
-    survey_part = str(ctx.study.raw["study"]["fieldwork"]).split(";")[0].lower()
-    named = sorted((survey_part.find(m), _MONTHS.index(m) + 1) for m in _MONTHS if m in survey_part)
-    months = [number for _, number in named]
-    if len(months) < 2:
-        raise LookupError("params/study.yml fieldwork names no month range")
-    return months[0] if arg == "start" else months[-1]
 
 
 def _args(arg: str) -> list[str]:
@@ -472,6 +467,7 @@ def _test_dict(test: stats.ChiSquareResult | stats.AnovaResult) -> dict[str, flo
 
 def _calc_multi_share(ctx: Context, arg: str) -> float:
     # Share (percent) of respondents ticking one option, in a subgroup (column=value or column!=value).
+    # A subgroup's share is a crosstab no analysis records, published through the crosstab's own mask.
     question, option, *where = _args(arg)
     if not where:
         mask = analysis.option_mask(ctx.survey, question, option,
@@ -488,6 +484,7 @@ def _calc_multi_share(ctx: Context, arg: str) -> float:
 
 
 def _calc_multi_chi2(ctx: Context, arg: str) -> dict[str, float]:
+    # A test no analysis runs, on the crosstab's mask (withheld when its table withholds a cell).
     # One option of a multi-select question (ticked or not) by a grouping: the test a "significantly
     # higher in ..." sentence implies when it prints none.
     question, option, by = _args(arg)
@@ -495,6 +492,7 @@ def _calc_multi_chi2(ctx: Context, arg: str) -> dict[str, float]:
 
 
 def _calc_single_chi2(ctx: Context, arg: str) -> dict[str, float]:
+    # A test no analysis runs (two single-select questions), on the crosstab's mask.
     question, by = _args(arg)
     return _crosstab_test(ctx, question, None, by)
 
@@ -570,6 +568,7 @@ def _participants_with(ctx: Context, spec: str) -> tuple[int, int]:
 
 def _calc_participant_share(ctx: Context, arg: str) -> float:
     # Share (percent) of participants a count target covers; "!" in front: the share it does not.
+    # A count of the conversations' own kind (qualitative.count_target), shown only where the rule allows.
     negate = arg.startswith("!")
     count, people = _participants_with(ctx, arg.lstrip("!"))
     if not people:
@@ -603,13 +602,12 @@ def _shown_count(ctx: Context, spec: str, count: int, people: int) -> None:
 
 def _calc_countries_with(ctx: Context, arg: str) -> float:
     # Share (percent) of the countries that held conversations where at least one participant is counted.
+    # Counted per country from the participants, including counts no report publishes.
     places = claims.universe("@conversation_countries", ctx.project)
     return 100.0 * sum(_participants_with(ctx, f"{arg}@{code}")[0] > 0 for code in places) / len(places)
 
 
 CALCS: Mapping[str, Callable[[Context, str], Any]] = {
-    "services_by_gender": _calc_services_by_gender,
-    "services_by_gender_chi2": _calc_services_by_gender_chi2,
     "mean_product": _calc_mean_product,
     "countries_in_region": _calc_countries_in_region,
     "conversation_countries": _calc_conversation_countries,
@@ -617,7 +615,6 @@ CALCS: Mapping[str, Callable[[Context, str], Any]] = {
     "eligibility_criteria": _calc_eligibility_criteria,
     "options": _calc_options,
     "recommendations": _calc_recommendations,
-    "fieldwork_month": _calc_fieldwork_month,
     "multi_share": _calc_multi_share,
     "multi_chi2": _calc_multi_chi2,
     "single_chi2": _calc_single_chi2,
@@ -681,10 +678,21 @@ def _value_refs(binding: str, project: Project | None = None) -> list[tuple[str,
     return []
 
 
+_DATE_PARTS = ("year", "month", "day")
+_DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
+
+
 def _fact(spec: str, project: Project) -> Any:
     file, _, key = spec.partition("#")
     node: Any = read_yaml(project.path(file))
     for part in key.split("."):
+        if isinstance(node, str) and _DATE.fullmatch(node) and part in _DATE_PARTS:
+            # A part of a date (2021-04-01) or a month (2021-04): ``study.fieldwork_start.month``.
+            fields = node.split("-")
+            if _DATE_PARTS.index(part) >= len(fields):
+                raise LookupError(f"{node} has no {part}")
+            node = int(fields[_DATE_PARTS.index(part)])
+            continue
         node = node[part]
     if isinstance(node, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", node):
         return int(node.replace("-", ""))

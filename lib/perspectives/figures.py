@@ -6,7 +6,14 @@ Purpose
     grouped bars for two populations, and a heatmap of counts; with many countries, the
     charts by country become sorted dot plots (:func:`country_shares`, :func:`country_means`). Every figure is drawn from
     values that already passed disclosure control (hidden cells arrive as NaN and are not
-    drawn) and carries the place it was computed for in its title.
+    drawn).
+
+    One size and one font scale for every chart (``chart:`` in ``params/figure_theme.yml``):
+    each picture is the same width, labels included (labels are wrapped and the axes placed
+    to fit), so that a page places every chart at the same scale; every text is drawn at the
+    theme's sizes, chosen so that none prints smaller than ``min_printed_pt`` on the page
+    (:func:`printed_scales`). A chart draws no title: the caption under it is its one title
+    (the title given is kept for its text alternative).
 
 Inputs
     Tidy frames of percentages (already suppressed) and labels.
@@ -20,8 +27,8 @@ Outputs
 
 from __future__ import annotations
 
+import functools
 import io
-import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -74,32 +81,69 @@ def apply_theme(settings: dict[str, object]) -> None:
     plt.rcParams.update(rc)
 
 
+# Every chart's size and type sizes, when params/figure_theme.yml has no `chart:` block.
+CHART_DEFAULTS = {"width": 6.1, "font_size": 9.0, "small_font_size": 8.0, "min_printed_pt": 8.0, "label_share": 0.42}
+
+
 def use_theme(project: Project) -> None:
     """Draw the figures that follow in the study's theme (``params/figure_theme.yml``), then the house settings.
 
-    A section run calls it as it starts. Without the file (a study folder that lost it),
-    seaborn gives the same settings, slower.
+    A section run calls it as it starts: the study's ``chart:`` sizes become the charts' (the
+    defaults until then). Without the file (a study folder that lost it), seaborn gives the
+    same settings, slower.
     """
+    global WIDTH, FONT, SMALL  # the sizes every chart of the run draws at
+    CHART.clear()
+    CHART.update(chart_settings(project))
+    WIDTH, FONT, SMALL = CHART["width"], CHART["font_size"], CHART["small_font_size"]
     theme = project.figure_theme
     apply_theme(theme if theme is not None else seaborn_theme())
-    plt.rcParams.update(HOUSE_SETTINGS)
+    plt.rcParams.update(house_settings())
 
 
-# What every figure keeps, whatever the study's theme (applied over it).
-HOUSE_SETTINGS = {
-    "svg.hashsalt": "perspectives",  # SVG element ids are otherwise random
-    "svg.fonttype": "none",
-    "figure.dpi": 100,
-    "savefig.dpi": 110,
-    "font.family": "DejaVu Sans",
-    "ytick.labelsize": 9.5,  # category labels, often wrapped onto several lines
-    # A fixed title height: matplotlib would otherwise measure every tick label at each draw
-    # to keep the title clear of top ticks, which these figures never have.
-    "axes.titley": 1.0,
-    # Labels and titles come from data: "$...$" in one is text, never mathtext to parse.
-    "text.parse_math": False,
-}
-plt.rcParams.update(HOUSE_SETTINGS)
+def _theme_file(project: Project) -> dict[str, object]:
+    """``params/figure_theme.yml`` of ``project`` (empty without the file)."""
+    return project.yaml(THEME_FILE, "figure_theme") if project.path(THEME_FILE).is_file() else {}
+
+
+def chart_settings(project: Project) -> dict[str, float]:
+    """One size and font scale for every chart: ``chart:`` of ``params/figure_theme.yml``.
+
+    ``width`` (inches) is every picture's width, labels included; ``font_size`` and
+    ``small_font_size`` (points) are the sizes of every text a chart draws (the small one for
+    the values written on bars); ``min_printed_pt`` is the smallest a text may print on the
+    page; ``label_share`` is the largest share of the width the category labels may take.
+    """
+    return {**CHART_DEFAULTS, **{k: float(v) for k, v in (_theme_file(project).get("chart") or {}).items()}}
+
+
+# The chart settings in use: the defaults until a run's use_theme sets its study's.
+CHART: dict[str, float] = dict(CHART_DEFAULTS)
+WIDTH, FONT, SMALL = CHART["width"], CHART["font_size"], CHART["small_font_size"]
+FAMILY = "DejaVu Sans"
+
+
+
+def house_settings() -> dict[str, object]:
+    """What every figure keeps, whatever the study's theme (applied over it), at the chart's type size."""
+    return {
+        "svg.hashsalt": "perspectives",  # SVG element ids are otherwise random
+        "svg.fonttype": "none",
+        "figure.dpi": 100,
+        "savefig.dpi": 110,
+        "font.family": FAMILY,
+        # One type size for every text of every chart (the theme's sizes are seaborn's own).
+        **{key: FONT for key in ("font.size", "axes.labelsize", "axes.titlesize", "xtick.labelsize",
+                                 "ytick.labelsize", "legend.fontsize", "legend.title_fontsize")},
+        # A fixed title height: matplotlib would otherwise measure every tick label at each draw
+        # to keep the title clear of top ticks, which these figures never have.
+        "axes.titley": 1.0,
+        # Labels and titles come from data: "$...$" in one is text, never mathtext to parse.
+        "text.parse_math": False,
+    }
+
+
+plt.rcParams.update(house_settings())
 
 
 # Room drawn around the figure so that labels and legends reaching past its edge are still
@@ -163,6 +207,11 @@ def _png_of_tight_box(fig: plt.Figure) -> tuple[bytes, Bbox]:
         fig.savefig(out, format="png", bbox_inches=box, metadata={"Software": None})
         return out.getvalue(), box
     left, top, right, bottom = ink[0] - margin, ink[1] - margin, ink[2] + margin, ink[3] + margin
+    # Every chart is as wide as the figure, labels included: its width is one size for all
+    # (the ink sets only the height). A chart whose ink spills past the figure keeps it all.
+    own_left, own_right = int(round(MARGIN_LEFT * dpi)), int(round((MARGIN_LEFT + width) * dpi))
+    if own_left <= ink[0] and ink[2] <= own_right:
+        left, right = own_left, own_right
     crop = pixels[top:bottom, left:right]
     # An opaque figure needs no alpha channel: a quarter less to compress here and for the
     # PDF printer, which re-encodes every image and adds a mask for an alpha channel.
@@ -215,22 +264,107 @@ def _place_axis_labels(fig: plt.Figure) -> None:
                                                                       units="points"))
 
 
-LABEL_CHARS = 45  # a category label longer than this is wrapped onto more lines
+LABEL_CHARS = 45  # a category label longer than this is wrapped onto more lines (at the most)
 
 
-def _wrap(labels: Iterable[object]) -> list[str]:
-    """Category labels wrapped to ``LABEL_CHARS`` a line.
+@functools.lru_cache(maxsize=8192)
+def text_width(text: str, size: float) -> float:
+    """The width of one line of text in points, as the charts draw it."""
+    width, _, _ = _measurer().get_text_width_height_descent(text, FontProperties(family=FAMILY, size=size),
+                                                           ismath=False)
+    return float(width)
 
-    Long question texts would otherwise stretch the figure sideways and squeeze the bars.
+
+@functools.lru_cache(maxsize=1)
+def _measurer():
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(8, 8, 72)  # 72 dots to the inch: a width in dots is a width in points
+
+
+def _line_width(words: Sequence[str], size: float) -> float:
+    """A line's width from its words' (measured once each), with a little room for kerning."""
+    return 1.03 * (sum(text_width(w, size) for w in words) + text_width(" ", size) * max(0, len(words) - 1))
+
+
+def _wrap(labels: Iterable[object], width_pt: float | None = None, size: float | None = None,
+          chars: int = LABEL_CHARS) -> list[str]:
+    """Category labels wrapped to fit ``width_pt`` (default: the labels' share of a chart) and ``chars`` a line.
+
+    Long question texts would otherwise stretch the chart sideways and squeeze the bars.
+    ``size`` defaults to the chart's type size.
     """
-    return ["\n".join(textwrap.wrap(str(label), LABEL_CHARS)) or str(label) for label in labels]
+    size = FONT if size is None else size
+    width_pt = width_pt if width_pt is not None else CHART["label_share"] * WIDTH * 72.0
+    out = []
+    for label in labels:
+        lines: list[list[str]] = []
+        for word in str(label).split():
+            line = lines[-1] if lines else None
+            if line is not None and (_line_width([*line, word], size) <= width_pt
+                                     and len(" ".join([*line, word])) <= chars):
+                line.append(word)
+            else:
+                lines.append([word])
+        out.append("\n".join(" ".join(line) for line in lines) or str(label))
+    return out
+
+
+def _label_room(labels: Sequence[str], size: float | None = None) -> float:
+    """Inches the widest line of the wrapped labels takes, with the ticks' padding (``size``: the chart's)."""
+    size = FONT if size is None else size
+    widest = max((_line_width(line.split(), size) for label in labels for line in label.split("\n")), default=0.0)
+    # Matplotlib sets a tick label off by the tick's length and pad, drawn or not.
+    return (widest + plt.rcParams["ytick.major.pad"] + plt.rcParams["ytick.major.size"] + 6.0) / 72.0
+
+
+RIGHT_ROOM = 0.4  # inches right of the axes: a bar's value written past its end
+# The labels are wrapped to `label_share` of the width; one word longer than that may take up to this share.
+LABEL_ROOM_MAX = 0.55
+
+
+def _place_axes(fig: plt.Figure, ax: plt.Axes, labels: Sequence[str], right: float = RIGHT_ROOM) -> None:
+    """Place the axes in the chart's fixed width: the labels' room on the left, the values' on the right."""
+    width, height = fig.get_size_inches()
+    left = min(_label_room(labels), LABEL_ROOM_MAX * width)
+    fig.subplots_adjust(left=left / width, right=1.0 - right / width, top=1.0 - 0.12 / height,
+                        bottom=min(0.45, 0.7 / height))
+
+
+def _legend_below(fig: plt.Figure, ax: plt.Axes, handles: Sequence, names: Sequence[str], below: float = 34) -> None:
+    """A legend centred under the chart, in as many columns (up to four) as fit its width."""
+    size = FONT
+    em = size
+    room = WIDTH * 72.0 - 12.0
+    # An entry is wrapped only where one column could not hold it (the section run translates
+    # the fixed words a chart draws by their whole text).
+    entries = [name if _line_width(str(name).split(), size) + 2.8 * em <= room else _wrap([name], room - 2.8 * em)[0]
+               for name in names]
+    widths = [max(_line_width(line.split(), size) for line in e.split("\n")) + 2.8 * em for e in entries]
+    ncol = 1
+    for n in range(min(4, len(entries)), 0, -1):
+        # Matplotlib fills columns in turn, the first ones one entry longer when they do not divide evenly.
+        rows, longer = divmod(len(entries), n)
+        sizes = [rows + 1] * longer + [rows] * (n - longer)
+        starts = [sum(sizes[:c]) for c in range(n)]
+        columns = [max(widths[a:a + size], default=0.0) for a, size in zip(starts, sizes, strict=True)]
+        if sum(columns) + 2.0 * em * (n - 1) <= room:
+            ncol = n
+            break
+    # Centred on the chart (not on the axes, which sit right of the labels), a fixed distance
+    # below the axes; in the axes' own units, which keep their size when the figure is saved.
+    x0, _, w, _ = ax.get_position().bounds
+    centre = (0.5 - x0) / w
+    transform = offset_copy(ax.transAxes, fig=fig, y=-below, units="points")
+    ax.legend(list(handles), entries, loc="upper center", bbox_to_anchor=(centre, 0.0), bbox_transform=transform,
+              ncol=ncol, fontsize=size, frameon=False)
 
 
 def _height(labels: Sequence[str], n_hue: int = 1) -> float:
     """Figure height for one row per label: room for each bar group and each label line."""
     lines = sum(max(1, label.count("\n") + 1) for label in labels)
     per_row = 0.38 * len(labels) * max(1, n_hue) ** 0.6
-    return max(2.2, max(per_row, 0.24 * lines) + 1.0)
+    return max(2.2, max(per_row, 0.26 * lines) + 1.0)
 
 
 def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respondents (%)") -> plt.Figure:
@@ -239,7 +373,7 @@ def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respond
     # re-aggregates a long frame and lays out its categorical axis) would only add cost.
     n_rows, n_places = shares.shape
     labels = _wrap(shares.index)
-    fig, ax = plt.subplots(figsize=(7.5, _height(labels, n_places)))
+    fig, ax = plt.subplots(figsize=(WIDTH, _height(labels, n_places)))
     positions = np.arange(n_rows, dtype=float)
     height = 0.8 / n_places
     for i, place in enumerate(shares.columns):
@@ -247,16 +381,18 @@ def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respond
         bars = ax.barh(positions - 0.4 + height * (i + 0.5), values, height=height,
                        color=PALETTE[i % len(PALETTE)], label=str(place))
         # Withheld shares arrive as NaN: no bar and no label (not "nan%").
-        ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.0f}%" for v in values], padding=2, fontsize=8)
+        ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.0f}%" for v in values], padding=2, fontsize=SMALL)
     ax.set_yticks(positions, labels)
     ax.set_ylim(n_rows - 0.5, -0.5)  # first category on top
     ax.yaxis.grid(False)
     ax.set_xlim(0, 105)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("")
-    ax.set_title(title, fontsize=11, loc="left")
-    if n_places > 1:
-        ax.legend(title="", loc="lower right", fontsize=8)
+    # No title: the caption is the chart's one title (``title`` names it for its text alternative).
+    _place_axes(fig, ax, labels)
+    if n_places > 1:  # under the chart, where it covers no bar
+        handles, names = ax.get_legend_handles_labels()
+        _legend_below(fig, ax, handles, names)
     attach(fig, "bars", shares, title)
     return fig
 
@@ -299,7 +435,7 @@ def stacked_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
     withheld segments of a bar are one hatched grey block in the place of the first of them.
     """
     labels = _wrap(shares.index)
-    fig, ax = plt.subplots(figsize=(7.5, _height(labels)))
+    fig, ax = plt.subplots(figsize=(WIDTH, _height(labels)))
     positions = np.arange(len(shares), dtype=float)
     drawn: set[int | None] = set()
     for y, (_, row) in enumerate(shares.iterrows()):
@@ -310,39 +446,44 @@ def stacked_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
             else:
                 ax.barh(positions[y], width, left=left, color=PALETTE[segment % len(PALETTE)],
                         label=f"_{segment}" if segment in drawn else str(shares.columns[segment]))
-                if width >= 6:
-                    ax.text(left + width / 2, y, f"{width:.0f}%", ha="center", va="center", fontsize=7, color="white")
+                if text_width(f"{width:.0f}%", SMALL) + 2 <= width / 100 * _axes_points(fig, labels):
+                    ax.text(left + width / 2, y, f"{width:.0f}%", ha="center", va="center", fontsize=SMALL,
+                            color="white")
             drawn.add(segment)
     ax.set_yticks(positions, labels)
     ax.set_xlim(0, 100)
     ax.invert_yaxis()
     ax.set_xlabel("Share of respondents (%)")
-    ax.set_title(title, fontsize=11, loc="left")
     # The legend in the columns' order (a category first drawn in a later bar keeps its place).
     handles, names = ax.get_legend_handles_labels()
     order = {str(c): k for k, c in enumerate(shares.columns)}
     pairs = sorted(zip(handles, names, strict=True), key=lambda hn: order.get(hn[1], len(order)))
+    _place_axes(fig, ax, labels, right=0.15)
     # Below the axis label, a fixed distance whatever the figure's height.
-    below_label = offset_copy(ax.transAxes, fig=fig, y=-34, units="points")
-    ax.legend([h for h, _ in pairs], [n for _, n in pairs], loc="upper center", bbox_to_anchor=(0.5, 0.0),
-              bbox_transform=below_label, ncol=min(4, len(pairs)), fontsize=8, frameon=False)
+    _legend_below(fig, ax, [h for h, _ in pairs], [n for _, n in pairs])
     attach(fig, "stacked", shares, title)
     return fig
+
+
+def _axes_points(fig: plt.Figure, labels: Sequence[str], right: float = 0.15) -> float:
+    """The width in points the axes of a chart with these labels get (see :func:`_place_axes`)."""
+    width = fig.get_size_inches()[0]
+    return (width - min(_label_room(labels), LABEL_ROOM_MAX * width) - right) * 72.0
 
 
 def mean_bars(means: pd.Series, title: str, xlabel: str) -> plt.Figure:
     """Horizontal bars of group means (e.g. a slider's mean by country)."""
     labels = _wrap(means.index)
-    fig, ax = plt.subplots(figsize=(7.5, _height(labels)))
+    fig, ax = plt.subplots(figsize=(WIDTH, _height(labels)))
     ax.barh(np.arange(len(means), dtype=float), means.to_numpy(), color=PALETTE[0])
     ax.set_yticks(np.arange(len(means), dtype=float), labels)
     for y, value in enumerate(means.to_numpy()):
         if pd.notna(value):
-            ax.text(value + 1, y, f"{value:.0f}", va="center", fontsize=8)
+            ax.text(value + 1, y, f"{value:.0f}", va="center", fontsize=SMALL)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel(xlabel)
-    ax.set_title(title, fontsize=11, loc="left")
+    _place_axes(fig, ax, labels)
     attach(fig, "means", means.rename(xlabel), title)
     return fig
 
@@ -422,8 +563,8 @@ def dot_plot(values: pd.DataFrame, title: str, xlabel: str, extremes: int = 15,
         rows = list(ranked.index)
         note = f"{shown} of {total} countries, sorted by '{key}'." if shown < total else \
             f"All {total} countries, sorted by '{key}'."
-    labels = ["…" if r is None else str(r) for r in rows]
-    fig, ax = plt.subplots(figsize=(7.5, max(2.2, 0.24 * len(rows) + 1.4)))
+    labels = _wrap("…" if r is None else str(r) for r in rows)
+    fig, ax = plt.subplots(figsize=(WIDTH, max(2.2, 0.26 * len(rows) + 1.4)))
     positions = np.arange(len(rows), dtype=float)
     for i, column in enumerate(values.columns):
         xs = [np.nan if r is None else float(values.at[r, column]) for r in rows]
@@ -431,16 +572,19 @@ def dot_plot(values: pd.DataFrame, title: str, xlabel: str, extremes: int = 15,
     if None in rows:
         gap = rows.index(None)
         ax.axhline(gap, color=".6", linewidth=0.8, linestyle=(0, (2, 2)))
-    ax.set_yticks(positions, labels, fontsize=8)
+    ax.set_yticks(positions, labels)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.yaxis.grid(True, linewidth=0.5, color=".9")
     ax.set_xlim(0, 100)
     ax.set_xlabel(xlabel)
-    ax.set_title(title + "\n" + note, fontsize=10, loc="left")
+    _place_axes(fig, ax, labels)
+    # Not the caption: which countries are drawn, which only the picture can say (within its width).
+    lines = _wrap([note], _axes_points(fig, labels, RIGHT_ROOM), chars=10_000)[0]
+    ax.set_title(lines, fontsize=FONT, loc="left")
+    fig.subplots_adjust(top=1.0 - (0.2 + 0.18 * (lines.count("\n") + 1)) / fig.get_size_inches()[1])
     if legend and values.shape[1] > 1:
-        below_label = offset_copy(ax.transAxes, fig=fig, y=-34, units="points")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=below_label,
-                  ncol=min(4, values.shape[1]), fontsize=8, frameon=False)
+        handles, names = ax.get_legend_handles_labels()
+        _legend_below(fig, ax, handles, names)
     return fig
 
 
@@ -449,19 +593,25 @@ def heatmap(counts: pd.DataFrame, title: str) -> plt.Figure:
     labels = _wrap(counts.index)
     import seaborn as sns  # only here: see THEME_FILE
 
-    fig, ax = plt.subplots(figsize=(7.5, _height(labels)))
+    fig, ax = plt.subplots(figsize=(WIDTH, _height(labels)))
+    _place_axes(fig, ax, labels, right=0.15)
+    column = _axes_points(fig, labels) / max(1, counts.shape[1])
+    # Column names wrapped to their column; one with a word wider than its column is written
+    # upright, whole, rather than overlap its neighbour.
+    upright = any(text_width(word, FONT) > column - 4 for name in counts.columns for word in str(name).split())
+    names = [str(c) for c in counts.columns] if upright else _wrap(counts.columns, column - 4)
     sns.heatmap(counts.astype(float), annot=True, fmt=".0f", cmap="Blues", cbar=False, ax=ax, linewidths=0.5,
-                yticklabels=labels)
+                yticklabels=labels, xticklabels=names, annot_kws={"fontsize": FONT})
+    ax.tick_params(axis="x", labelrotation=90 if upright else 0)
     ax.grid(False)  # the style's grid would run across the cells
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.set_title(title, fontsize=11, loc="left")
     attach(fig, "heatmap", counts, title)
     return fig
 
 
 def main(argv: list[str] | None = None, project: Project | None = None) -> int:
-    """``python -m perspectives.figures``: rewrite ``params/figure_theme.yml`` from seaborn.
+    """``python -m perspectives.figures``: rewrite ``params/figure_theme.yml``'s ``rc`` from seaborn (``chart`` kept).
 
     Args:
         argv: unused.
@@ -472,7 +622,7 @@ def main(argv: list[str] | None = None, project: Project | None = None) -> int:
     doc = {"source": f"seaborn.set_theme(style={THEME['style']!r}, context={THEME['context']!r}, "
                      f"font={THEME['font']!r}, palette=PALETTE) as matplotlib settings; written by "
                      "`python -m perspectives.figures`, checked against seaborn by the tests",
-           "rc": seaborn_theme()}
+           "rc": seaborn_theme(), "chart": _theme_file(default(project)).get("chart") or CHART_DEFAULTS}
     (default(project).path(THEME_FILE)).write_text(yaml.safe_dump(doc, sort_keys=True, allow_unicode=True), encoding="utf-8")
     return 0
 

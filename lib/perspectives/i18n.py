@@ -22,7 +22,13 @@ Inputs
     (``review: true`` marks a translation a native speaker should check), or for a string
     with a count its forms by CLDR plural category (``{one: ..., few: ..., other: ...}``, the
     key being the English ``other`` form). Templates keep the English ``{placeholders}``
-    unchanged. ``params/study.yml`` for the language names.
+    unchanged. Grammatical gender, where a language needs it: an entry may say the gender of
+    its translation (``"age group": {text: "grupo de edad", gender: masculine}``; an answer
+    label whose words come from the form's column gives only ``{gender: feminine}``), and a
+    template may give its forms by the gender of the text filling one of its fields
+    (``agree: {field: topic, feminine: "La {topic} ..."}``: that field's text, or the English
+    label it translates, is looked up; a gender without a form, or none known, keeps ``text``;
+    a form may itself be plural forms). ``params/study.yml`` for the language names.
 
 Outputs
     Translated strings; :data:`FALLBACKS_FILE` per run; :func:`skeleton` and :func:`init`
@@ -35,8 +41,8 @@ from __future__ import annotations
 import json
 import re
 import string
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +91,12 @@ class Entry:
     text: str
     review: bool = False
     forms: tuple[tuple[str, str], ...] = ()
+    # The grammatical gender of the translation, for a text inserted into other templates
+    # ("grupo de edad": masculine); and a template's forms by the gender of one field's value
+    # (the field, then gender -> forms), for languages whose words agree with it.
+    gender: str = ""
+    agree_field: str = ""
+    agree: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
 
 def placeholders(template: str) -> set[str]:
@@ -135,6 +147,18 @@ def _read_catalogue(lang: str, path: Path) -> dict[str, Entry]:
 
 def _entry(path: Path, key: str, value: str | dict[str, Any]) -> Entry:
     """One catalogue entry, its types already checked by the catalogue's schema."""
+    if isinstance(value, dict) and ("gender" in value or "agree" in value):
+        agree = value.get("agree") or {}
+        by_gender = []
+        for gender, form in agree.items():
+            if gender == "field":
+                continue
+            forms = (("other", form),) if isinstance(form, str) else tuple((str(k), str(v or "")) for k, v in form.items())
+            _check_placeholders(path, key, Entry(dict(forms).get("other", ""), forms=forms if len(forms) > 1 else ()))
+            by_gender.append((str(gender), forms))
+        rest = {k: v for k, v in value.items() if k not in ("gender", "agree")}
+        return replace(_entry(path, key, rest), gender=str(value.get("gender") or ""),
+                       agree_field=str(agree.get("field") or ""), agree=tuple(by_gender))
     if isinstance(value, str):
         entry = Entry(value)
     elif isinstance(value.get("text"), str):
@@ -152,13 +176,52 @@ def _entry(path: Path, key: str, value: str | dict[str, Any]) -> Entry:
     else:
         raise config.error_at(path, [key], f"entry {key!r} needs a 'text' string (or plural forms with 'other')",
                               "write {text: \"...\"} or {one: \"...\", other: \"...\"}")
-    # A translation that drops or invents a placeholder would fail (or lie) at format time;
-    # a plural form may leave the count out ("the only country").
+    _check_placeholders(path, key, entry)
+    return entry
+
+
+def _check_placeholders(path: Path, key: str, entry: Entry) -> None:
+    """A translation that drops or invents a placeholder would fail (or lie) at format time.
+
+    A plural form may leave the count out ("the only country").
+    """
     for _, text in entry.forms or (("", entry.text),):
         if placeholders(text) - placeholders(key) or (not entry.forms and placeholders(key) != placeholders(text)):
             raise config.error_at(path, [key], f"entry {key!r} uses the placeholders {sorted(placeholders(text))}",
                                   f"use exactly the English placeholders {sorted(placeholders(key))}")
-    return entry
+
+
+def load_genders(lang: str, folder: Path | None = None, *, project: Project | None = None) -> dict[str, str]:
+    """The grammatical gender ``lang``'s catalogue gives its texts: English key -> gender.
+
+    An entry may give only a gender (``"Money": {gender: masculine}``) where the translation
+    itself comes from the form's own column; each translated text is a key too, so that the
+    gender of a text already in the language is found.
+
+    Args:
+        lang: the language.
+        folder: the catalogues' folder (default: the project's ``params/i18n``); given
+            without a project, the file is read as it is now.
+        project: the study folder, which keeps what it read (default: the one around the
+            working directory, unless ``folder`` is given).
+    """
+    if folder is not None and project is None:
+        return _read_genders(lang, Path(folder) / f"{lang}.yml")
+    project = default(project)
+    path = (Path(folder) if folder is not None else project.catalogues).resolve() / f"{lang}.yml"
+    return project.cached("genders", (lang, path), lambda: _read_genders(lang, path), [path], keep=16)
+
+
+def _read_genders(lang: str, path: Path) -> dict[str, str]:
+    if lang == DEFAULT_LANG or not path.is_file():
+        return {}
+    genders: dict[str, str] = {}
+    for key, value in (read_yaml(path, "catalogue") or {}).items():
+        if isinstance(value, dict) and value.get("gender"):
+            genders[str(key)] = str(value["gender"])
+            if value.get("text"):
+                genders.setdefault(str(value["text"]), str(value["gender"]))
+    return genders
 
 
 def blank_keys(lang: str, folder: Path | None = None, *, project: Project | None = None) -> frozenset[str]:
@@ -219,6 +282,7 @@ class Translator:
         instrument_language(lang, self.study)  # an unknown code is an error, not a silent English report
         self.lang = lang
         self.catalogue = load_catalogue(lang, folder, project=self.project)
+        self.genders = load_genders(lang, folder, project=self.project)
         self.missing: set[str] = set()
         self._generated: dict[str, str] | None = None
 
@@ -312,6 +376,42 @@ class Translator:
             forms, lang = dict(entry.forms) or {"other": entry.text}, self.lang
         text = locales.select_form(forms, count, lang)
         return text.format(**fields) if fields else text
+
+    def template(self, english: str | Mapping[str, str], count: int | None = None,
+                 gender: Callable[[str], str | None] | None = None) -> str:
+        """A template in this language, unfilled: its plural form for ``count``, its gender form.
+
+        Args:
+            english: the English template, or its forms by CLDR plural category (``other``
+                required: it is the catalogue key).
+            count: the number that picks the plural form (None: the template has one form).
+            gender: field name -> the grammatical gender of the text filling it. Where the
+                catalogue's entry gives forms by the gender of a field (``agree:``), the form
+                for that field's gender is used; any other gender (or none known) keeps the
+                entry's own text.
+
+        Returns:
+            The template; English's when the catalogue has no entry (recorded as missing).
+        """
+        forms: dict[str, str] = {"other": english} if isinstance(english, str) else dict(english)
+        key = forms["other"]
+        entry = None if self.is_default else self.catalogue.get(key)
+        lang = DEFAULT_LANG
+        if entry is None:
+            if not self.is_default and key.strip():
+                self.missing.add(key)
+        else:
+            forms, lang = dict(entry.forms) or {"other": entry.text}, self.lang
+            if entry.agree and gender is not None:
+                chosen = dict(entry.agree).get(gender(entry.agree_field) or "")
+                forms = dict(chosen) if chosen else forms
+        return locales.select_form(forms, count, lang) if count is not None else forms["other"]
+
+    def gender(self, text: str | None) -> str | None:
+        """The grammatical gender the catalogue gives ``text`` (an English key or its translation), or None."""
+        if self.is_default or not text:
+            return None
+        return self.genders.get(str(text))
 
     def country(self, iso3: str) -> str:
         """A study country's name in this language.

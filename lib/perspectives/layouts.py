@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .instrument import Instrument
-from .problems import Problem, column_letter
+from .problems import Problem, Text, column_letter
 
 # --------------------------------------------------------------------------- the tables
 
@@ -66,8 +66,8 @@ TOOLS: tuple[Tool, ...] = (
                 "_media_all_received", "_edited", "_duration", "_bamboo_dataset_id", "meta/rootUuid",
                 "meta/instanceID", "meta/deprecatedID", "meta/instanceName", "meta.rootUuid", "meta.instanceID",
                 "meta.deprecatedID", "formhub/uuid", "formhub.uuid"),
-        names_export="in KoboToolbox open Data > Downloads and choose the value and header format "
-                     "'XML values and headers', then export again",
+        names_export=Text("in KoboToolbox open Data > Downloads and choose the value and header format "
+                          "'XML values and headers', then export again"),
     ),
     Tool(
         name="ODK Central or Briefcase",
@@ -75,14 +75,14 @@ TOOLS: tuple[Tool, ...] = (
         system=("SubmissionDate", "KEY", "meta-instanceID", "meta-instanceName", "meta-deprecatedID", "meta-audit",
                 "instanceID", "SubmitterID", "SubmitterName", "AttachmentsPresent", "AttachmentsExpected",
                 "Status", "ReviewState", "DeviceID", "Edits", "FormVersion", "isValidated"),
-        names_export="ODK Central and Briefcase always write the form's names: export the CSV again from "
-                     "the form's Submissions page (Download > CSV) and use that file unchanged",
+        names_export=Text("ODK Central and Briefcase always write the form's names: export the CSV again from "
+                          "the form's Submissions page (Download > CSV) and use that file unchanged"),
     ),
 )
 
 # A file that matches no tool: written by hand, by a spreadsheet or by a statistics program.
 GENERIC_TOOL = Tool(name="a spreadsheet or statistics program (no survey-tool columns)", signature=(), system=(),
-                    names_export="write one column per question, headed by the question's name in the form")
+                    names_export=Text("write one column per question, headed by the question's name in the form"))
 
 # XLSForm metadata question types: the form records them, nobody answers them.
 FORM_METADATA_TYPES = ("start", "end", "today", "deviceid", "username", "simserial", "subscriberid",
@@ -313,6 +313,36 @@ def _columns_text(indexes: list[int]) -> str:
     return " and ".join([", ".join(letters[:-1]), letters[-1]]) if len(letters) > 1 else letters[0]
 
 
+def _duplicates(names: list[str], cells: list[str], roles: list[Role], instrument: Instrument) -> list[Problem]:
+    """The same header twice (exactly, or once spaces are removed), and two spellings of one question."""
+    problems = []
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        if name:
+            positions.setdefault(name, []).append(i)
+    for name, where in positions.items():
+        # A repeated column the study never reads (a tool's note, say) changes nothing.
+        if len(where) > 1 and roles[where[0]].kind != "unknown":
+            written = sorted({repr(cells[i]) for i in where})
+            problem = _duplicate(name, where, instrument, roles[where[0]])
+            if len(written) > 1:
+                problem.add(" (written {written}; spaces around a header are ignored)", written=", ".join(written))
+            problems.append(problem)
+
+    # Two spellings of one question or option ('gender' and 'about_you/gender').
+    meaning: dict[tuple[str, str | None, str | None], list[int]] = {}
+    for i, role in enumerate(roles):
+        if role.kind in ("question", "option", "metadata"):
+            meaning.setdefault((role.kind, role.question, role.code), []).append(i)
+    for (_kind, question, _code), where in meaning.items():
+        if len({names[i] for i in where}) > 1:
+            problem = _duplicate(question or "", where, instrument, roles[where[0]])
+            problem.add(" (headers {headers} name the same question)", headers=", ".join(repr(names[i]) for i in where))
+            problems.append(problem)
+
+    return problems
+
+
 def resolve_header(cells: list[str], instrument: Instrument, kind: str = "") -> Header:
     """Map an export's header onto the form's questions, options, metadata and tool columns.
 
@@ -341,29 +371,7 @@ def resolve_header(cells: list[str], instrument: Instrument, kind: str = "") -> 
             roles.append(Role("system", tool=_SYSTEM[name].name))
         else:
             roles.append(_nested(name, lookup, instrument) or Role("unknown"))
-    problems: list[Problem] = []
-
-    # The same header twice, exactly or once spaces are removed.
-    positions: dict[str, list[int]] = {}
-    for i, name in enumerate(names):
-        if name:
-            positions.setdefault(name, []).append(i)
-    for name, where in positions.items():
-        # A repeated column the study never reads (a tool's note, say) changes nothing.
-        if len(where) > 1 and roles[where[0]].kind != "unknown":
-            written = sorted({repr(cells[i]) for i in where})
-            how = "" if len(written) == 1 else f" (written {', '.join(written)}; spaces around a header are ignored)"
-            problems.append(_duplicate(name, where, instrument, roles[where[0]], how))
-
-    # Two spellings of one question or option ('gender' and 'about_you/gender').
-    meaning: dict[tuple[str, str | None, str | None], list[int]] = {}
-    for i, role in enumerate(roles):
-        if role.kind in ("question", "option", "metadata"):
-            meaning.setdefault((role.kind, role.question, role.code), []).append(i)
-    for (_kind, question, _code), where in meaning.items():
-        if len({names[i] for i in where}) > 1:
-            problems.append(_duplicate(question or "", where, instrument, roles[where[0]],
-                                       f" (headers {', '.join(repr(names[i]) for i in where)} name the same question)"))
+    problems: list[Problem] = _duplicates(names, cells, roles, instrument)
 
     # Capitals only ('Gender' beside or instead of 'gender'); pandas' renames; near-copies.
     folded = {name.casefold(): name for name in lookup}
@@ -373,45 +381,50 @@ def resolve_header(cells: list[str], instrument: Instrument, kind: str = "") -> 
         if name.casefold() in folded:
             target = folded[name.casefold()]
             problems.append(Problem(
-                problem=f"the header '{name}' differs from the form's name '{target}' only in capitals",
+                problem="the header '{name}' differs from the form's name '{target}' only in capitals",
                 column=name, question=lookup[target].question,
                 label=_label(instrument, lookup[target].question),
-                expected=f"the header '{target}', written exactly as in the form",
-                fix=f"rename column {column_letter(i)} to '{target}' (names in the form are case-sensitive)"))
+                expected="the header '{target}', written exactly as in the form",
+                fix="rename column {letter} to '{target}' (names in the form are case-sensitive)",
+                args={"name": name, "target": target, "letter": column_letter(i)}))
             continue
         renamed = _PANDAS_RENAME.match(name)
-        if renamed and (renamed["base"] in positions or renamed["base"] in lookup):
+        if renamed and (renamed["base"] in names or renamed["base"] in lookup):
             base = renamed["base"]
             question = lookup[base].question if base in lookup else None
             problems.append(Problem(
-                problem=f"'{name}' is the name pandas gives a second column called '{base}': "
-                        f"the export had '{base}' twice",
+                problem="'{name}' is the name pandas gives a second column called '{base}': "
+                        "the export had '{base}' twice",
                 column=name, question=question, label=_label(instrument, question),
-                expected=f"one column '{base}'",
-                fix=f"keep the answers in one '{base}' column (merge the two copies if each holds different "
-                    f"respondents' answers) and delete column {column_letter(i)}"))
+                expected="one column '{base}'",
+                fix="keep the answers in one '{base}' column (merge the two copies if each holds different "
+                    "respondents' answers) and delete column {letter}",
+                args={"name": name, "base": base, "letter": column_letter(i)}))
             continue
         option = _unknown_option(name, lookup, instrument, extra)
         if option:
             question, code = option
             problem = Problem(
-                problem=f"column '{name}' is an option column for '{code}', which is not an option of "
-                        f"question '{question}' in this form",
+                problem="column '{name}' is an option column for '{code}', which is not an option of "
+                        "question '{question}' in this form",
                 column=name, question=question, label=_label(instrument, question), values=[code],
-                expected=f"one of the options {', '.join(instrument.codes(question))}",
-                fix="export the data of this form's current version, or rename the column to the form's option code")
+                expected="one of the options {options}",
+                fix="export the data of this form's current version, or rename the column to the form's option code",
+                args={"name": name, "code": code, "question": question,
+                      "options": ", ".join(instrument.codes(question))})
             problems.append(problem)
             continue
         copy = _COPY.match(name)
         if copy and copy["base"] in lookup and lookup[copy["base"]].kind == "question":
             base = copy["base"]
             problems.append(Problem(
-                problem=f"column '{name}' looks like a second copy of question '{base}'",
+                problem="column '{name}' looks like a second copy of question '{base}'",
                 column=name, question=lookup[base].question, label=_label(instrument, lookup[base].question),
-                expected=f"every answer to '{base}' in the one column '{base}'",
-                fix=f"if column {column_letter(i)} holds answers to '{base}' (for example from another "
-                    f"version of the form), move them into the '{base}' column and delete it; "
-                    f"otherwise rename it so that it does not start with '{base}'"))
+                expected="every answer to '{base}' in the one column '{base}'",
+                fix="if column {letter} holds answers to '{base}' (for example from another "
+                    "version of the form), move them into the '{base}' column and delete it; "
+                    "otherwise rename it so that it does not start with '{base}'",
+                args={"name": name, "base": base, "letter": column_letter(i)}))
 
     # A labels export: headers are question texts, not names.
     label_hits = [i for i, name in enumerate(names) if roles[i].kind == "unknown" and _is_label(name, labels)]
@@ -422,11 +435,13 @@ def resolve_header(cells: list[str], instrument: Instrument, kind: str = "") -> 
         shown = [names[i] for i in label_hits[:3]]
         problems.insert(0, Problem(
             problem="labels were exported: the headers are the questions' texts "
-                    f"({'; '.join(repr(s) for s in shown)} ...) and the answers are likely their labels, "
+                    "({shown} ...) and the answers are likely their labels, "
                     "not the form's names and codes",
             values=shown, expected="the form's own column names and answer codes (an 'XML values and headers' export)",
-            fix=f"{tool.names_export if tool is not GENERIC_TOOL else TOOLS[0].names_export}; from ODK, "
-                f"{TOOLS[1].names_export}"))
+            fix="{first}; from ODK, {odk}",
+            args={"shown": "; ".join(repr(s) for s in shown),
+                  "first": tool.names_export if tool is not GENERIC_TOOL else TOOLS[0].names_export,
+                  "odk": TOOLS[1].names_export}))
     separators = sorted({role.separator for role in roles if role.separator})
     outer = list(dict.fromkeys((role.separator or "").join(role.outer) for role in roles if role.outer))
     return Header(names, roles, tool, separators, trimmed, problems, labels_export, outer)
@@ -447,10 +462,11 @@ def _label(instrument: Instrument, question: str | None) -> str | None:
     return instrument.label(question) if question and question in instrument.questions else None
 
 
-def _duplicate(name: str, where: list[int], instrument: Instrument, role: Role, how: str) -> Problem:
+def _duplicate(name: str, where: list[int], instrument: Instrument, role: Role) -> Problem:
     question = role.question if role.kind in ("question", "option", "metadata") else None
     return Problem(
-        problem=f"the column '{name}' appears {len(where)} times, in columns {_columns_text(where)}{how}",
+        problem="the column '{name}' appears {n} times, in columns {columns}",
+        args={"name": name, "n": len(where), "columns": _columns_text(where)},
         column=name, question=question, label=_label(instrument, question),
         expected="each question in exactly one column",
         fix="keep one column per question: if the copies hold answers of different respondents (for example "

@@ -1,8 +1,8 @@
 """What depends on a language but is nobody's translation: names, counts and lists.
 
 Purpose
-    Country and language names, plural rules, numbers in words and lists joined with "and"
-    come from maintained sources, never from tables kept here: Unicode CLDR through
+    Country and language names, plural rules, numbers in words, numbers in figures
+    (decimal and group marks) and lists joined with "and" come from maintained sources, never from tables kept here: Unicode CLDR through
     ``babel`` (territory and language names in every locale, the ISO 3166 alpha-3 to
     alpha-2 aliases, plural rules, list patterns) and ``num2words`` (numbers in words).
     The phrases that name the set of study countries ("All seven countries", "the 26
@@ -22,6 +22,7 @@ Outputs
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 
 __all__ = [
@@ -30,16 +31,24 @@ __all__ = [
     "alpha2",
     "count_text",
     "country_name",
+    "decimal_text",
     "join",
     "known_language",
     "language_name",
+    "number_text",
     "plural_category",
     "plural_tags",
     "render_count",
     "select_form",
+    "writing_locale",
 ]
 
 ENGLISH = "en"
+# The reports' English is British English ("organisation"): its dates read "26 July 2021".
+ENGLISH_WRITING = "en_GB"
+# A table cell holding one number as the analysis wrote it: an English decimal (11.9), a
+# count grouped with commas (1,254), either with a closing percent sign.
+_ENGLISH_NUMBER = re.compile(r"(-?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(%?)")
 # Numbers up to this one are written in words (house style, as most English style guides);
 # larger ones in figures.
 WORDS_UP_TO = 9
@@ -69,6 +78,35 @@ def _locale(lang: str):
         return Locale.parse(lang.replace("-", "_"))
     except (UnknownLocaleError, ValueError, TypeError):
         return Locale.parse(ENGLISH)
+
+
+def writing_locale(lang: str) -> str:
+    """The CLDR locale that writes dates and numbers in ``lang``'s running text (British for English)."""
+    if lang == ENGLISH:
+        return ENGLISH_WRITING
+    return lang if known_language(lang) else ENGLISH_WRITING
+
+
+def decimal_text(value: float, digits: int, lang: str = ENGLISH) -> str:
+    """A number with ``digits`` decimals as ``lang`` writes it (17.4 in English, 17,4 in Romanian)."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(round(value, digits), format=pattern, locale=writing_locale(lang))
+
+
+def number_text(cell: str, lang: str = ENGLISH) -> str:
+    """A table cell written the English way (11.9, 1,254, 12.5%) as ``lang`` writes it; other text unchanged.
+
+    Only a cell that is one number is rewritten: a label, a range (0-25%), a test or a
+    mark stays as it is. Its decimals are kept, its value never rounded.
+    """
+    found = _ENGLISH_NUMBER.fullmatch(cell.strip())
+    if lang == ENGLISH or found is None or (found.group(3) is None and "," not in found.group(2)):
+        return cell
+    sign, whole, decimals, percent = found.groups()
+    value = float(whole.replace(",", "") + ("." + decimals if decimals else ""))
+    return sign + decimal_text(value, len(decimals or ""), lang) + percent
 
 
 def known_language(lang: str) -> bool:

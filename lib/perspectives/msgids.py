@@ -66,6 +66,7 @@ __all__ = [
     "instrument_translations",
     "is_plural",
     "library_strings",
+    "problem_strings",
     "literal",
     "markdown_blocks",
     "notebook_strings",
@@ -75,10 +76,16 @@ __all__ = [
 LIBRARY_DIR = Path(__file__).parent
 
 # Group names, in the order a catalogue skeleton lists them.
-PHRASES, REPORT_TEXTS, PARAMS, DATA, NOTEBOOKS, LIBRARY, INSTRUMENT = (
+PHRASES, REPORT_TEXTS, PARAMS, DATA, NOTEBOOKS, LIBRARY, INSTRUMENT, CHECK = (
     "country-set phrases", "report texts (params/report_texts.yml)", "params", "codebook, recommendations, roundtable",
-    "notebooks", "library", "instrument")
-GROUPS = (PHRASES, REPORT_TEXTS, PARAMS, DATA, NOTEBOOKS, LIBRARY, INSTRUMENT)
+    "notebooks", "library", "instrument", "the check's messages (the partner's page)")
+GROUPS = (PHRASES, REPORT_TEXTS, PARAMS, DATA, NOTEBOOKS, LIBRARY, INSTRUMENT, CHECK)
+# Calls whose texts are a check's messages (perspectives.problems): what is wrong with an export,
+# what was expected and the fix, shown on the partner's page in its language.
+PROBLEM_CALLS = frozenset({"Problem", "_problem", "Text"})
+PROBLEM_PARTS = frozenset({"problem", "fix", "expected"})
+# Receivers whose ``add`` takes a check message: the reader's tally of normalisations, a problem.
+ADDERS = frozenset({"tally", "self.tally", "problem"})
 
 # Keys whose values are settings, never report text (params/report_texts.yml declares them).
 NOT_TEXT = frozenset({"count", "show", "sentence", "quantifier", "min", "max", "min_open", "max_open", "review"})
@@ -118,7 +125,7 @@ SOURCES: tuple[Source, ...] = (
     Source("params/report_texts.yml", REPORT_TEXTS, skip=frozenset({"conditions", "fields", "version"})),
     Source("params/grid.yml", PARAMS, keys=frozenset({"title"})),
     Source("params/study.yml", PARAMS, keys=frozenset({"title"})),
-    Source("params/analyses.yml", PARAMS, keys=frozenset({"text", "caption"}), derived=(("by", "words_of_code"),)),
+    Source("params/analyses.yml", PARAMS, keys=frozenset({"text", "caption", "label"}), derived=(("by", "words_of_code"),)),
     # Its topics, comparisons and exclusions name analyses and options: codes, not text.
     Source("params/summary.yml", PARAMS, skip=frozenset({"topics", "compare", "exclude"})),
     Source("data/codebook.yml", DATA, keys=frozenset({"label"})),
@@ -127,7 +134,7 @@ SOURCES: tuple[Source, ...] = (
 )
 
 # Names under which the library and the notebooks call a translator.
-TRANSLATOR_CALLS = frozenset({"t", "tr", "_tr", "translate", "translator", "lookup", "say"})
+TRANSLATOR_CALLS = frozenset({"t", "tr", "_tr", "translate", "translator", "lookup", "say", "fill"})
 # Words a chart draws itself (matplotlib calls, and the label parameters of the figure
 # functions): the section run translates the ones its catalogue has before saving the picture.
 DRAWING_CALLS = frozenset({"set_xlabel", "set_ylabel", "set_title", "suptitle"})
@@ -423,12 +430,45 @@ def library_strings(lib: Path | None = None) -> list[tuple[str, str]]:
     return found
 
 
+def problem_strings(lib: Path | None = None) -> list[tuple[str, str]]:
+    """``(text, module)`` of every check message the library writes (:data:`PROBLEM_CALLS`).
+
+    The literal (or module-constant) first argument of ``Problem`` and ``Text`` and the
+    ``problem``, ``fix`` and ``expected`` keywords: templates whose ``{names}`` the problem's
+    ``args`` fill (:class:`perspectives.problems.Problem`).
+    """
+    library = _Trees(Path(lib or LIBRARY_DIR))
+    found: list[tuple[str, str]] = []
+    for name, path in library.paths.items():
+        source = path.read_text(encoding="utf-8")
+        if not any(f"{name}(" in source for name in (*PROBLEM_CALLS, "add")):
+            continue
+        tree = library[name]
+        module = _Module(name, tree, library)
+        for call, scopes in _calls(tree):
+            callee = _callee(call)
+            if callee == "add" and isinstance(call.func, ast.Attribute) and ast.unparse(call.func.value) in ADDERS:
+                nodes = call.args[:1]  # a normalisation counted, or a phrase added to a problem
+            elif callee in PROBLEM_CALLS:
+                nodes = ([call.args[0]] if call.args else []) + [kw.value for kw in call.keywords
+                                                                 if kw.arg in PROBLEM_PARTS]
+            else:
+                continue
+            found += [(text, name) for node in nodes if not isinstance(node, ast.JoinedStr)
+                      for text in _resolve(node, scopes, module, library)]
+    return found
+
+
 def _drawn_words(tree: ast.Module) -> list[str]:
-    """Literal words a module's charts draw: :data:`DRAWING_CALLS`' texts, :data:`DRAWING_PARAMETERS`' defaults."""
+    """Literal words a module's charts draw: :data:`DRAWING_CALLS`' texts, :data:`DRAWING_PARAMETERS`' defaults, legend labels."""
     out: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _callee(node) in DRAWING_CALLS and node.args:
             out += _strings(node.args[0])
+        elif isinstance(node, ast.keyword) and node.arg == "label":
+            # A legend entry; matplotlib leaves out a label starting with "_".
+            out += [n.value for n in ast.walk(node.value) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                    and n.value and not n.value.startswith("_")]
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             positional = [*node.args.posonlyargs, *node.args.args]
             pairs = [*zip(positional[len(positional) - len(node.args.defaults):], node.args.defaults, strict=True),
@@ -552,6 +592,8 @@ def _extract(project: Project) -> tuple[tuple[str, Msgid], ...]:
         out.add(text, f"library: {module}.py", LIBRARY)
     for text, _ in _instrument_entries(project):
         out.add(text, "instrument", INSTRUMENT)
+    for text, module in problem_strings(LIBRARY_DIR):
+        out.add(text, f"library: {module}.py", CHECK)
     order = {group: i for i, group in enumerate(GROUPS)}
     return tuple((m.text, m) for m in sorted(out.found.values(), key=lambda m: order[m.group]))
 

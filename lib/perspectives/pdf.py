@@ -418,6 +418,22 @@ class _Tab:
     failure: str | None = None
 
 
+# A Unix socket's path holds at most 107 bytes, and Chromium makes its singleton socket two
+# folders below its temporary folder: under a long TMPDIR it cannot start, and no PDF is made.
+SOCKET_SAFE_BASE = 40
+
+
+def _short_temp_base() -> str | None:
+    """A temporary folder short enough for Chromium's socket (None: the system's own will do)."""
+    base = tempfile.gettempdir()
+    if len(base) <= SOCKET_SAFE_BASE:
+        return None
+    for candidate in ("/tmp", "/var/tmp"):
+        if os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
+            return candidate
+    return None
+
+
 class Printer:
     """One headless Chromium, driven over ``--remote-debugging-pipe``; thread-safe.
 
@@ -471,7 +487,7 @@ class Printer:
         browser = find_chromium()
         if browser is None:
             raise PdfUnavailable(f"no Chromium found; {INSTALL_HINT}")
-        self._profile = tempfile.TemporaryDirectory(prefix="perspectives-chromium-")
+        self._profile = tempfile.TemporaryDirectory(prefix="perspectives-chromium-", dir=_short_temp_base())
         # The browser's messages go to a file in its profile: the last one explains a failure.
         self._log = open(Path(self._profile.name) / "chromium.log", "wb")  # noqa: SIM115 - closed in close()
         # The browser reads commands on fd 3 and writes replies on fd 4.
@@ -486,7 +502,10 @@ class Printer:
         self._proc = subprocess.Popen(
             [sys.executable, "-c", _MOVE_FDS_AND_EXEC, str(cmd_read), str(reply_write), *command],
             pass_fds=(cmd_read, reply_write), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=self._log, start_new_session=True)
+            stdout=subprocess.DEVNULL, stderr=self._log, start_new_session=True,
+            # Chromium's own temporary files (its singleton socket folder) go inside the
+            # profile, which close() removes, instead of piling up in the system's folder.
+            env={**os.environ, "TMPDIR": self._profile.name})
         os.close(cmd_read)
         os.close(reply_write)
         self._to_browser = os.fdopen(cmd_write, "wb")

@@ -87,6 +87,9 @@ class Structure:
     weights: dict[str, int] = field(default_factory=dict)            # base key -> cells resting on it
     named: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)  # column -> comparisons naming its regions
     known: dict[Base, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # base -> (key, atoms), memo
+    # What atoms_of reads of the representative rows, worked out once: the rows typed for a
+    # query, as text for the form's expressions, and each base's atoms.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def atoms_of(self, key: str) -> tuple[str, ...]:
         """The atoms of a base (``EVERYONE``: all of them)."""
@@ -298,6 +301,9 @@ def _evaluate_xls(expression: str, text: pd.DataFrame) -> pd.Series:
 
 def atoms_of(base: Base, found: Structure, instrument: Instrument) -> tuple[str, ...]:
     """The atoms of a base: where its population holds, its question is asked and (if optional) answered."""
+    memo = found.memo
+    if ("atoms", base) in memo:
+        return memo[("atoms", base)]
     frame = found.frame
     keep = pd.Series(True, index=frame.index)
     if base.query:
@@ -306,16 +312,21 @@ def atoms_of(base: Base, found: Structure, instrument: Instrument) -> tuple[str,
         if missing:
             raise ValueError(f"population {base.query!r} reads {sorted(missing)}, which the bases' structure "
                              "does not hold")
-        typed = frame.astype({c: float for c in frame.columns if instrument[c].is_numeric})
-        keep &= frame.index.isin(typed.query(base.query, engine="python").index)
+        if "typed" not in memo:
+            memo["typed"] = frame.astype({c: float for c in frame.columns if instrument[c].is_numeric})
+        if ("query", base.query) not in memo:
+            memo[("query", base.query)] = memo["typed"].query(base.query, engine="python").index
+        keep &= frame.index.isin(memo[("query", base.query)])
     if base.question and not base.whole_population:
         if base.question in found.columns:
             keep &= frame[base.question].notna()
         else:
-            text = _as_text(frame, instrument)
+            if "text" not in memo:
+                memo["text"] = _as_text(frame, instrument)
             for expression in _relevance(instrument, base.question):
-                keep &= _evaluate_xls(expression, text).to_numpy()
-    return tuple(a for a in found.atoms if keep[a])
+                keep &= _evaluate_xls(expression, memo["text"]).to_numpy()
+    memo[("atoms", base)] = atoms = tuple(a for a in found.atoms if keep[a])
+    return atoms
 
 
 def base_key(atoms: Sequence[str], found: Structure) -> str:

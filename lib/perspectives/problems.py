@@ -20,7 +20,7 @@ Outputs
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -44,6 +44,67 @@ def _listing(items: Sequence[Any], quote: bool = False) -> str:
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
+class Text(str):
+    """A phrase of our own words inside a problem's ``args``: translated with it on the partner's page.
+
+    The value is the English text; ``template`` (a catalogue key) and ``args`` (which may hold
+    further ``Text``) are kept so that another language translates the template, then fills it.
+    Other ``args`` values (column names, codes, counts, file names) are the partner's own and
+    are shown as they are.
+    """
+
+    template: str
+    args: dict[str, Any]
+
+    def __new__(cls, template: str, **args: Any) -> Text:
+        """The phrase ``template`` filled from ``args`` (English)."""
+        text = super().__new__(cls, template.format(**args) if args else template)
+        text.template, text.args = template, args
+        return text
+
+
+def plain(value: Any) -> Any:
+    """An ``args`` value as plain data: a Text as its English, template and args; the rest as text."""
+    if isinstance(value, Text):
+        return {"text": str(value), "template": value.template,
+                "args": {k: plain(v) for k, v in value.args.items()}}
+    return str(value)
+
+
+def phrase(value: Any, tr: Callable[..., str]) -> str:
+    """A :func:`plain` value in the translator's language (a plain string is shown as written)."""
+    return _phrase(value, tr) if isinstance(value, dict) else str(value)
+
+
+def _fields(args: Mapping[str, Any], tr: Callable[..., str]) -> dict[str, str]:
+    """Plain ``args`` as the translator's language shows them: each phrase translated, the rest as written."""
+    return {k: _phrase(v, tr) if isinstance(v, dict) else str(v) for k, v in args.items()}
+
+
+def _phrase(value: dict[str, Any], tr: Callable[..., str]) -> str:
+    fields = _fields(value.get("args") or {}, tr)
+    return tr(value["template"], **fields) if fields else tr(value["template"])
+
+
+def translated(problem: Mapping[str, Any], tr: Callable[..., str]) -> dict[str, str]:
+    """A problem's ``problem``, ``fix`` and ``expected`` in a translator's language.
+
+    Args:
+        problem: :meth:`Problem.as_dict` (as the check's JSON carries it).
+        tr: a :class:`perspectives.i18n.Translator` (or a callable of that shape: text, **fields).
+
+    Returns:
+        The three texts, each translated where the catalogue has its template, English where not.
+    """
+    keys = problem.get("msgids") or {part: problem.get(part) or "" for part in ("problem", "fix", "expected")}
+    fields = _fields(problem.get("args") or {}, tr)
+    out = {part: (tr(key, **fields) if fields else tr(key)) if key else "" for part, key in keys.items()}
+    for template, more in problem.get("additions") or []:
+        extra = _fields(more, tr)
+        out["problem"] += tr(template, **extra) if extra else tr(template)
+    return out
+
+
 @dataclass
 class Problem:
     """One reason an export cannot be used as it is.
@@ -58,6 +119,10 @@ class Problem:
         row_word: "rows" (CSV, workbook) or "cases" (SPSS).
         values: the offending values as written (distinct, in order of appearance).
         expected: what the reader expected instead.
+        args: the fields of ``problem``, ``fix`` and ``expected`` when those are templates
+            (``{name}``); a :class:`Text` field is our own words and is translated too.
+        msgids: the three templates as written (the catalogue keys), set from the arguments.
+        additions: phrases appended by :meth:`add`, as (template, fields).
     """
 
     problem: str
@@ -69,6 +134,23 @@ class Problem:
     row_word: str = "rows"
     values: Sequence[str] = field(default_factory=list)
     expected: str = ""
+    args: Mapping[str, Any] = field(default_factory=dict)
+    msgids: dict[str, str] = field(default_factory=dict, init=False)
+    additions: list[tuple[str, dict[str, Any]]] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        # problem, fix and expected are catalogue keys; with ``args`` they are templates whose
+        # {names} the args fill. The English text is formatted here; the templates are kept
+        # (msgids) so that a page in another language translates the template, then fills it.
+        self.msgids = {"problem": self.problem, "fix": self.fix, "expected": self.expected}
+        if self.args:
+            self.problem, self.fix, self.expected = (
+                text.format(**self.args) for text in (self.problem, self.fix, self.expected))
+
+    def add(self, template: str, **args: Any) -> None:
+        """Append a phrase to the problem's text (a template, filled from ``args``, and translated alike)."""
+        self.problem += template.format(**args) if args else template
+        self.additions.append((template, args))
 
     def where(self) -> str:
         """The question, column and rows concerned, e.g. ``question 'X' (column x), rows 2, 5``."""
@@ -97,6 +179,8 @@ class Problem:
     def as_dict(self) -> dict[str, Any]:
         """Plain data for ``--json``."""
         data = asdict(self)
+        data["args"] = {k: plain(v) for k, v in self.args.items()}
+        data["additions"] = [[t, {k: plain(v) for k, v in a.items()}] for t, a in self.additions]
         data["rows_total"] = len(self.rows)
         data["rows"] = list(self.rows)[:50]
         data["values"] = list(self.values)[:50]

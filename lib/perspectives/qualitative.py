@@ -288,7 +288,7 @@ def split_codes(value: str) -> list[str]:
 def _read_csv(path: Path, required: tuple[str, ...], exact: bool) -> pd.DataFrame:
     if not path.exists() and not path.is_symlink():
         raise QualitativeDataError(path, "file not found",
-                                   f"run `{module_command('perspectives.synth_conversations')}` "
+                                   f"run `{module_command('perspectives_synth.conversations')}` "
                                    "or point to the real file")
     problem = path_problem(path)  # a folder, a pipe (never waited on), a device, a broken link
     if problem is not None:
@@ -886,35 +886,51 @@ def _label(text: str) -> str:
 
 
 def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Codebook) -> list[str]:
-    """What young people in the report's place raised, each theme with its count or the withheld mark.
+    """What young people in the report's place raised, each theme with its count, then those withheld.
 
     A theme nobody there raised is left out (it is no evidence for the recommendation; the
     theme tables show the zero). Consecutive themes shown in the same table end with one
-    reference to it.
+    reference to it. The themes whose counts are withheld are named together in one
+    sentence after the others, with the tables that show them: a sentence each would say
+    the same thing again and again where a country's conversations are few.
     """
     lines: list[tuple[str, str | None]] = []
+    withheld: list[tuple[str, str | None]] = []
     for code in themes:
         k = evidence.theme_count(code)
         theme = texts.tr(codebook.label(code))
         if k is None:
-            line = texts.text("recommendations.evidence.theme_withheld", theme=theme)
-        elif k == 0:
-            continue  # a theme nobody raised there is no evidence for the recommendation
-        else:
+            withheld.append((theme, evidence.theme_table(code)))
+        elif k > 0:  # a theme nobody raised there is no evidence for the recommendation
             line = texts.fill(texts.node("recommendations.evidence.theme"), theme=theme, n_raised=k,
                               n_participants=evidence.participants)
-        if line:
-            lines.append((line, evidence.theme_table(code)))
+            if line:
+                lines.append((line, evidence.theme_table(code)))
     out = []
     for i, (line, table) in enumerate(lines):
         following = lines[i + 1][1] if i + 1 < len(lines) else None
-        if table is not None and table != following:
-            referenced = texts.text("recommendations.evidence.survey_table", finding=_markdown(line),
-                                    table_number=_markdown(f"[[table:{table}]]"))
-            out.append(referenced or line)
-        else:
-            out.append(line)
+        out.append(_see_tables(texts, line, [table]) if table is not None and table != following else line)
+    if withheld:
+        line = texts.fill(texts.node("recommendations.evidence.themes_withheld"), n_themes=len(withheld),
+                          themes=locales.join([theme for theme, _ in withheld], texts.tr.lang))
+        if line:
+            out.append(_see_tables(texts, line, [table for _, table in withheld]))
     return out
+
+
+def _see_tables(texts: Any, line: str, tables: list[str | None]) -> str:
+    """A sentence followed by the tables that show what it states (none, one or several)."""
+    stems = list(dict.fromkeys(t for t in tables if t is not None))
+    if not stems:
+        return line
+    markers = [_markdown(f"[[table:{stem}]]") for stem in stems]
+    if len(markers) == 1:
+        referenced = texts.text("recommendations.evidence.survey_table", finding=_markdown(line),
+                                table_number=markers[0])
+    else:
+        referenced = texts.text("recommendations.evidence.survey_tables", finding=_markdown(line),
+                                table_numbers=_markdown(locales.join(markers, texts.tr.lang)))
+    return referenced or line
 
 
 def _markdown(text: str) -> Any:

@@ -62,7 +62,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from .problems import DataError, Problem
+from .problems import DataError, Problem, Text
 
 # Rates a candidate header row (cells, file kind) by how many cells name the form's columns.
 Score = Callable[[Sequence[object], str], int]
@@ -291,13 +291,13 @@ class RawTable:
 
 # What a path is when it is not a regular file, and what to do instead.
 _NOT_A_FILE = (
-    (stat.S_ISDIR, "is a directory, not a file",
-     "give the export file itself (the .csv, .xlsx, .sav or .zip inside this folder), not its folder"),
-    (stat.S_ISFIFO, "is a named pipe (FIFO), not a file: it is not read, since reading a pipe can wait forever",
-     "save the export as a file and give that file"),
-    (stat.S_ISCHR, "is a character device, not a file", "give the export file itself"),
-    (stat.S_ISBLK, "is a block device, not a file", "give the export file itself"),
-    (stat.S_ISSOCK, "is a socket, not a file", "give the export file itself"),
+    (stat.S_ISDIR, Text("is a directory, not a file"),
+     Text("give the export file itself (the .csv, .xlsx, .sav or .zip inside this folder), not its folder")),
+    (stat.S_ISFIFO, Text("is a named pipe (FIFO), not a file: it is not read, since reading a pipe can wait forever"),
+     Text("save the export as a file and give that file")),
+    (stat.S_ISCHR, Text("is a character device, not a file"), Text("give the export file itself")),
+    (stat.S_ISBLK, Text("is a block device, not a file"), Text("give the export file itself")),
+    (stat.S_ISSOCK, Text("is a socket, not a file"), Text("give the export file itself")),
 )
 
 
@@ -328,7 +328,8 @@ def path_problem(path: Path | str) -> Problem | None:
         return Problem("the file cannot be opened (permission denied)",
                        fix="give yourself read permission on the file and its folders, or copy it somewhere you can read")
     except OSError as error:
-        return Problem(f"the file cannot be opened ({error.strerror or error})", fix="check the path given on the command line")
+        return Problem("the file cannot be opened ({reason})", fix="check the path given on the command line",
+                       args={"reason": error.strerror or error})
     return _mode_problem(mode)
 
 
@@ -337,7 +338,7 @@ def _mode_problem(mode: int) -> Problem | None:
         return None
     for test, what, fix in _NOT_A_FILE:
         if test(mode):
-            return Problem(f"the path {what}", fix=fix)
+            return Problem("the path {what}", fix=fix, args={"what": Text(what)})
     return Problem("the path is not a regular file", fix="give the export file itself")
 
 
@@ -346,8 +347,9 @@ def _open_regular(path: Path, name: str) -> IO[bytes]:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
-        problem = path_problem(path) or Problem(f"the file cannot be opened ({error.strerror or error})",
-                                                fix="check the path given on the command line")
+        problem = path_problem(path) or Problem("the file cannot be opened ({reason})",
+                                                fix="check the path given on the command line",
+                                                args={"reason": error.strerror or error})
         raise DataError(name, problem) from error
     problem = _mode_problem(os.fstat(fd).st_mode)
     if problem is not None:
@@ -381,9 +383,9 @@ def read_raw(path: Path, score: Score, limits: Limits | None = None) -> RawTable
         raise DataError(name, problem)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        raise DataError(name, Problem(f"unsupported file type '{suffix or '(none)'}'",
-                                      expected=f"one of {', '.join(SUPPORTED)}",
-                                      fix="export the survey as CSV, XLSX or SPSS .sav"))
+        raise DataError(name, Problem("unsupported file type '{suffix}'", expected="one of {supported}",
+                                      fix="export the survey as CSV, XLSX or SPSS .sav",
+                                      args={"suffix": suffix or "(none)", "supported": ", ".join(SUPPORTED)}))
     with _open_regular(path, name) as handle:
         if os.fstat(handle.fileno()).st_size == 0:
             raise DataError(name, Problem("the file is empty", fix="export the data again; the file has no rows"))
@@ -399,8 +401,9 @@ def read_raw(path: Path, score: Score, limits: Limits | None = None) -> RawTable
         except DataError:
             raise
         except Exception as error:  # a parser's own words are the best description of a broken file
-            raise DataError(name, Problem(f"the file could not be read as {suffix} ({type(error).__name__}: {error})",
-                                          fix=_REEXPORT)) from error
+            raise DataError(name, Problem("the file could not be read as {suffix} ({error})", fix=_REEXPORT,
+                                          args={"suffix": suffix, "error": f"{type(error).__name__}: {error}"})
+                            ) from error
     if not table.row_numbers:
         raise DataError(name, Problem("the file has a header but no responses",
                                       fix="export the responses, not only the form"))
@@ -526,8 +529,8 @@ def _table(name: str, records: Iterable[Sequence[object]], header_index: int, fm
         if header is None:
             if len(record) > MAX_COLUMNS:
                 raise DataError(name, Problem(
-                    f"the header has {len(record):,} columns, more than a spreadsheet holds ({MAX_COLUMNS:,}): "
-                    "it is not a survey export", fix=_REEXPORT))
+                    "the header has {n} columns, more than a spreadsheet holds ({most}): it is not a survey export",
+                    fix=_REEXPORT, args={"n": f"{len(record):,}", "most": f"{MAX_COLUMNS:,}"}))
             header = ["" if cell is None else str(cell) for cell in record]
             continue
         number = offset + first_number
@@ -546,10 +549,11 @@ def _table(name: str, records: Iterable[Sequence[object]], header_index: int, fm
     if ragged:
         counts = sorted({n for _, n in ragged})
         raise DataError(name, Problem(
-            problem=f"{len(ragged)} row(s) have {', '.join(map(str, counts))} fields where the header has "
-                    f"{len(header)}: a value was cut, an extra separator was typed, or a line was broken",
+            problem="{n} row(s) have {counts} fields where the header has "
+                    "{width}: a value was cut, an extra separator was typed, or a line was broken",
             rows=[number for number, _ in ragged], row_word=row_word,
-            expected=f"{len(header)} fields on every row",
+            expected="{width} fields on every row",
+            args={"n": len(ragged), "counts": ", ".join(map(str, counts)), "width": len(header)},
             fix="open the file in a spreadsheet, correct those rows (look for a separator inside an unquoted "
                 "answer or a row that was cut short) and save it again"))
     growing = columns.finish(len(header))
@@ -665,9 +669,11 @@ def _scan_text(open_bytes: Opener, name: str) -> tuple[str, str, str]:
                 for _ in _decode_all(open_bytes, codec, endings):
                     pass
             except _BadBytes as error:
-                raise DataError(name, Problem(f"the file starts with a {label} but is not valid {codec} text "
-                                              f"({error.reason} at byte {error.offset})",
-                                              fix="save the export again as 'CSV UTF-8'")) from error
+                raise DataError(name, Problem("the file starts with a {label} but is not valid {codec} text "
+                                              "({reason} at byte {offset})",
+                                              fix="save the export again as 'CSV UTF-8'",
+                                              args={"label": label, "codec": codec, "reason": error.reason,
+                                                    "offset": error.offset})) from error
             return codec, label, endings.name()
     # Zero bytes never occur in text; they are valid UTF-8 all the same, so look first.
     if b"\x00" in head:
@@ -773,8 +779,9 @@ def _bounded_lines(stream: io.TextIOWrapper, name: str) -> Iterator[str]:
         number += 1
         if len(line) == MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
             raise DataError(name, Problem(
-                f"line {number} is longer than {MAX_LINE_CHARS >> 20} million characters without a line break: "
-                "it is not a survey export (or its line breaks were lost)", fix=_REEXPORT))
+                "line {number} is longer than {millions} million characters without a line break: "
+                "it is not a survey export (or its line breaks were lost)", fix=_REEXPORT,
+                args={"number": number, "millions": MAX_LINE_CHARS >> 20}))
         yield line
 
 
@@ -813,9 +820,10 @@ class _Unpacking:
                 method = {zipfile.ZIP_BZIP2: "BZIP2", zipfile.ZIP_LZMA: "LZMA"}.get(info.compress_type,
                                                                                    f"method {info.compress_type}")
                 raise DataError(self.file, Problem(
-                    f"'{info.filename}' inside the {self.kind} is packed with {method}, which the reader does not "
+                    "'{part}' inside the {kind} is packed with {method}, which the reader does not "
                     "unpack (survey tools and Excel pack with the standard method, deflate)",
-                    fix="pack it again with the standard zip method, or give the file itself"))
+                    fix="pack it again with the standard zip method, or give the file itself",
+                    args={"part": info.filename, "kind": Text(self.kind), "method": method}))
 
     def check_declared(self, infos: Sequence[zipfile.ZipInfo]) -> None:
         """Refuse parts whose declared sizes already pass a limit, or a method we do not unpack."""
@@ -825,8 +833,9 @@ class _Unpacking:
         total = sum(info.file_size for info in infos)
         if total > self.limits.max_bytes:
             raise DataError(self.file, Problem(
-                f"the {self.kind}'s parts declare that they unpack to {_size(total)} together, more than the limit "
-                f"of {self.limits.max_uncompressed_mb} MB", expected=self._expected_size(), fix=self.fix))
+                "the {kind}'s parts declare that they unpack to {size} together, more than the limit of {mb} MB",
+                expected=self._EXPECTED_SIZE, fix=self.fix,
+                args={"kind": Text(self.kind), "size": _size(total), "mb": self.limits.max_uncompressed_mb}))
 
     def open(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
         """The part as a binary stream whose every read is counted."""
@@ -847,31 +856,34 @@ class _Unpacking:
         self._judge(info, position, declared=False)
         if self.total > self.limits.max_bytes:
             raise DataError(self.file, Problem(
-                f"the {self.kind}'s parts unpack to more than {self.limits.max_uncompressed_mb} MB together "
-                f"(reading stopped at '{info.filename}')", expected=self._expected_size(), fix=self.fix))
+                "the {kind}'s parts unpack to more than {mb} MB together (reading stopped at '{part}')",
+                expected=self._EXPECTED_SIZE, fix=self.fix,
+                args={"kind": Text(self.kind), "mb": self.limits.max_uncompressed_mb, "part": info.filename}))
 
     def _judge(self, info: zipfile.ZipInfo, unpacked: int, declared: bool) -> None:
         packed = info.compress_size
-        says = "declares that it unpacks" if declared else "unpacks"
-        where = f"'{info.filename}' inside the {self.kind}"
+        args = {"part": info.filename, "kind": Text(self.kind), "packed": _size(packed),
+                "mb": self.limits.max_uncompressed_mb}
         if unpacked > self.limits.max_bytes:
-            stopped = "" if declared else "; reading stopped there"
             raise DataError(self.file, Problem(
-                f"{where} {says} to {'' if declared else 'more than '}"
-                f"{_size(unpacked if declared else self.limits.max_bytes)} (packed: {_size(packed)}){stopped}",
-                expected=self._expected_size(), fix=self.fix))
+                "'{part}' inside the {kind} declares that it unpacks to {size} (packed: {packed})" if declared else
+                "'{part}' inside the {kind} unpacks to more than {size} (packed: {packed}); reading stopped there",
+                expected=self._EXPECTED_SIZE, fix=self.fix,
+                args={**args, "size": _size(unpacked if declared else self.limits.max_bytes)}))
         ratio = self.limits.max_compression_ratio
         if unpacked > RATIO_GRACE_BYTES and unpacked > ratio * max(packed, 1):
-            amount = _size(unpacked) if declared else f"more than {_size(unpacked)}"
             raise DataError(self.file, Problem(
-                f"{where} {says} to {amount} from {_size(packed)} packed, more than {ratio} times its packed size: "
-                "real exports pack about 10 to 1, and a file packed this tightly can fill the computer's memory"
-                + ("" if declared else "; reading stopped there"),
-                expected=f"at most {ratio} times the packed size (limits.max_compression_ratio in params/study.yml)",
-                fix=f"{self.fix}; if the file is genuine, raise limits.max_compression_ratio in params/study.yml"))
+                ("'{part}' inside the {kind} declares that it unpacks to {size} from {packed} packed, "
+                 "more than {ratio} times its packed size: real exports pack about 10 to 1, and a file packed "
+                 "this tightly can fill the computer's memory") if declared else
+                ("'{part}' inside the {kind} unpacks to more than {size} from {packed} packed, "
+                 "more than {ratio} times its packed size: real exports pack about 10 to 1, and a file packed "
+                 "this tightly can fill the computer's memory; reading stopped there"),
+                expected="at most {ratio} times the packed size (limits.max_compression_ratio in params/study.yml)",
+                fix="{fix}; if the file is genuine, raise limits.max_compression_ratio in params/study.yml",
+                args={**args, "size": _size(unpacked), "ratio": ratio, "fix": Text(self.fix)}))
 
-    def _expected_size(self) -> str:
-        return f"at most {self.limits.max_uncompressed_mb} MB unpacked (limits.max_uncompressed_mb in params/study.yml)"
+    _EXPECTED_SIZE = "at most {mb} MB unpacked (limits.max_uncompressed_mb in params/study.yml)"
 
 
 class _Counted(io.RawIOBase):
@@ -898,9 +910,9 @@ class _Counted(io.RawIOBase):
         super().close()
 
 
-_ZIP_FIX = ("check that this is the export you meant; a genuine one can be unzipped and the CSV file given "
+_ZIP_FIX = Text("check that this is the export you meant; a genuine one can be unzipped and the CSV file given "
             "itself, or the limit raised (limits.max_uncompressed_mb in params/study.yml)")
-_WORKBOOK_FIX = ("check that this is the export you meant; a genuine one can be saved from Excel as 'CSV UTF-8' "
+_WORKBOOK_FIX = Text("check that this is the export you meant; a genuine one can be saved from Excel as 'CSV UTF-8' "
                  "and that file given, or the limit raised (limits.max_uncompressed_mb in params/study.yml)")
 
 
@@ -930,14 +942,15 @@ def _check_directory(handle: IO[bytes], name: str, kind: str) -> None:
     directory = zip_directory_bytes(handle)
     if directory is not None and directory > MAX_ZIP_DIRECTORY:
         raise DataError(name, Problem(
-            f"the {kind}'s list of parts takes {_size(directory)}, more than {MAX_ZIP_DIRECTORY >> 20} MB (hundreds "
+            "the {kind}'s list of parts takes {size}, more than {mb} MB (hundreds "
             "of thousands of parts): an export, a workbook or its attachments list far fewer",
-            fix="check that this is the file you meant; give the export itself, not an archive of many files"))
+            fix="check that this is the file you meant; give the export itself, not an archive of many files",
+            args={"kind": Text(kind), "size": _size(directory), "mb": MAX_ZIP_DIRECTORY >> 20}))
 
 
 def _read_zip(handle: IO[bytes], name: str, score: Score, limits: Limits) -> RawTable:
     """ODK Central's ``.csv.zip``: the CSV inside whose header matches the form (repeats are others)."""
-    unpacking = _Unpacking(name, "archive", limits, _ZIP_FIX)
+    unpacking = _Unpacking(name, Text("archive"), limits, _ZIP_FIX)
     _check_directory(handle, name, "archive")
     with zipfile.ZipFile(handle) as archive:
         members = [info for info in archive.infolist()
@@ -948,9 +961,10 @@ def _read_zip(handle: IO[bytes], name: str, score: Score, limits: Limits) -> Raw
                                           fix="download the CSV export again, or unzip it and give the CSV file"))
         if len(members) > MAX_ZIP_CSV:
             raise DataError(name, Problem(
-                f"the zip archive holds {len(members):,} CSV files; an ODK Central export holds one for the form "
-                f"and one per repeat group (at most {MAX_ZIP_CSV} are read)",
-                fix="unzip it and give the CSV file of the form itself"))
+                "the zip archive holds {n} CSV files; an ODK Central export holds one for the form "
+                "and one per repeat group (at most {most} are read)",
+                fix="unzip it and give the CSV file of the form itself",
+                args={"n": f"{len(members):,}", "most": MAX_ZIP_CSV}))
         unpacking.check_methods(members)
         scored = []
         for info in members:
@@ -1002,7 +1016,7 @@ def _read_workbook(handle: IO[bytes], name: str, score: Score, limits: Limits) -
 
     # Every part is unpacked through the counter before openpyxl reads any: openpyxl then
     # reads parts whose true sizes are known to be within the limits.
-    unpacking = _Unpacking(name, "workbook", limits, _WORKBOOK_FIX)
+    unpacking = _Unpacking(name, Text("workbook"), limits, _WORKBOOK_FIX)
     _check_directory(handle, name, "workbook")
     with zipfile.ZipFile(handle) as archive:
         infos = archive.infolist()
@@ -1025,7 +1039,8 @@ def _read_workbook(handle: IO[bytes], name: str, score: Score, limits: Limits) -
             raise DataError(name, Problem("the workbook has no sheets", fix=_REEXPORT))
         _, position, sheet, index, filled = best
         if not filled:
-            raise DataError(name, Problem(f"sheet '{sheet.title}' is empty", fix="export the responses again"))
+            raise DataError(name, Problem("sheet '{sheet}' is empty", fix="export the responses again",
+                                          args={"sheet": sheet.title}))
         fmt = FileFormat("Excel workbook", sheet=f"'{sheet.title}' (sheet {position} of {len(workbook.worksheets)})")
         records = ([cell_text(cell) for cell in row] for row in _sheet_rows(sheet, name, budget))
         return _table(name, records, index, fmt, "rows", pad=True)
@@ -1044,10 +1059,11 @@ def _sheet_rows(sheet: Any, name: str, budget: int, max_row: int | None = None) 
         spent += max(len(row), 1)
         if spent > budget:
             raise DataError(name, Problem(
-                f"sheet '{sheet.title}' spreads over more than {budget:,} cells (rows reaching far to the right, "
+                "sheet '{sheet}' spreads over more than {budget} cells (rows reaching far to the right, "
                 "or row numbers far below the data) while the workbook holds far fewer values: it is not a "
                 "survey export as Excel or a survey tool writes one",
-                fix="copy the responses into a new workbook (or save the sheet as 'CSV UTF-8') and give that file"))
+                fix="copy the responses into a new workbook (or save the sheet as 'CSV UTF-8') and give that file",
+                args={"sheet": sheet.title, "budget": f"{budget:,}"}))
         yield row
 
 
@@ -1105,16 +1121,19 @@ def _judge_cases(path: Path, cases: int, case_bytes: int, limits: Limits) -> Non
     ratio = limits.max_compression_ratio
     if unpacked > limits.max_bytes:
         raise DataError(path.name, Problem(
-            f"the SPSS file holds {cases:,} cases of {case_bytes:,} bytes each: {_size(unpacked)} unpacked "
-            f"(the file itself: {_size(packed)})",
-            expected=f"at most {limits.max_uncompressed_mb} MB unpacked (limits.max_uncompressed_mb in params/study.yml)",
+            "the SPSS file holds {cases} cases of {each} bytes each: {unpacked} unpacked (the file itself: {packed})",
+            expected="at most {mb} MB unpacked (limits.max_uncompressed_mb in params/study.yml)",
+            args={"cases": f"{cases:,}", "each": f"{case_bytes:,}", "unpacked": _size(unpacked), "packed": _size(packed),
+                  "mb": limits.max_uncompressed_mb},
             fix="check that this is the export you meant; a genuine one can be saved from SPSS as an uncompressed "
                 ".sav of the survey's cases only, or the limit raised (limits.max_uncompressed_mb in params/study.yml)"))
     if unpacked > RATIO_GRACE_BYTES and unpacked > ratio * packed:
         raise DataError(path.name, Problem(
-            f"the SPSS file declares {cases:,} cases of {case_bytes:,} bytes each: {_size(unpacked)} from "
-            f"{_size(packed)}, more than {ratio} times its own size (real exports pack about 10 to 1)",
-            expected=f"at most {ratio} times the file's size (limits.max_compression_ratio in params/study.yml)",
+            "the SPSS file declares {cases} cases of {each} bytes each: {unpacked} from "
+            "{packed}, more than {ratio} times its own size (real exports pack about 10 to 1)",
+            expected="at most {ratio} times the file's size (limits.max_compression_ratio in params/study.yml)",
+            args={"cases": f"{cases:,}", "each": f"{case_bytes:,}", "unpacked": _size(unpacked), "packed": _size(packed),
+                  "ratio": ratio},
             fix="export the data again from SPSS; if the file is genuine, raise limits.max_compression_ratio in "
                 "params/study.yml"))
 

@@ -68,7 +68,7 @@ from .layouts import (
     resolve_header,
     strip_spaces,
 )
-from .problems import DataError, Problem, column_letter
+from .problems import DataError, Problem, Text, column_letter, plain
 from .project import Project, default
 from .rawtable import SUPPORTED, Column, FileFormat, Limits, RawTable, read_raw
 from .study import Study
@@ -113,11 +113,14 @@ class Normalisation:
         what: the change, in the partner's words.
         cells: how many cells (or rows, for row-level changes) it touched.
         by_column: the same count per column as headed in the file.
+        phrase: ``what`` as a catalogue template and its fields (:func:`perspectives.problems.plain`),
+            which the partner's page translates.
     """
 
     what: str
     cells: int
     by_column: dict[str, int] = field(default_factory=dict)
+    phrase: Any = None
 
 
 @dataclass
@@ -222,15 +225,16 @@ def choose_id_column(header: Header, study_id: str, fallbacks: tuple[str, ...] |
         if name not in position:
             shown = [n for n in header.names if n and header.roles[header.names.index(n)].kind != "question"][:8]
             raise DataError(file, Problem(
-                f"the id column '{name}' given with --id-column is not in the file",
-                expected=f"a column of the file{' such as ' + ', '.join(repr(s) for s in shown) if shown else ''}",
-                fix="give the exact header of the column that identifies each response"))
+                "the id column '{name}' given with --id-column is not in the file",
+                expected="a column of the file such as {shown}" if shown else "a column of the file",
+                fix="give the exact header of the column that identifies each response",
+                args={"name": name, "shown": ", ".join(repr(s) for s in shown)}))
         role = header.roles[position[name]]
         if role.kind in ("question", "option"):
             raise DataError(file, Problem(
-                f"'{name}' is a question of the form, not an id", column=name, question=role.question,
+                "'{name}' is a question of the form, not an id", column=name, question=role.question,
                 label=instrument.label(role.question) if role.question else None,
-                fix="give the column that identifies each response (for example _uuid or KEY)"))
+                fix="give the column that identifies each response (for example _uuid or KEY)", args={"name": name}))
         return position[name], "given with --id-column"
     if study_id in position:
         return position[study_id], "the study's id column"
@@ -240,9 +244,10 @@ def choose_id_column(header: Header, study_id: str, fallbacks: tuple[str, ...] |
             return position[name], f"{tool}'s own id (the file has no '{study_id}' column)"
     raise DataError(file, Problem(
         "no column identifies the responses",
-        expected=f"a '{study_id}' column, or one of the survey tools' ids: {', '.join(fallbacks)}",
-        fix=f"export the tool's id column with the data (Kobo: _uuid; ODK Central: KEY), add a '{study_id}' "
-            "column, or name the column that identifies each response with --id-column NAME"))
+        expected="a '{id}' column, or one of the survey tools' ids: {fallbacks}",
+        fix="export the tool's id column with the data (Kobo: _uuid; ODK Central: KEY), add a '{id}' "
+            "column, or name the column that identifies each response with --id-column NAME",
+        args={"id": study_id, "fallbacks": ", ".join(fallbacks)}))
 
 
 # --------------------------------------------------------------------------- normalising cells
@@ -259,7 +264,7 @@ class _Tally:
             self.counts.setdefault(what, Counter())[column] += n
 
     def entries(self) -> list[Normalisation]:
-        return [Normalisation(what, sum(c.values()), dict(c)) for what, c in self.counts.items()]
+        return [Normalisation(what, sum(c.values()), dict(c), plain(what)) for what, c in self.counts.items()]
 
 
 def _tidy(value: str | None, tally: _Tally | _Events, column: str, coded: bool, codes: frozenset[str]
@@ -273,7 +278,7 @@ def _tidy(value: str | None, tally: _Tally | _Events, column: str, coded: bool, 
     if coded and stripped != value:
         tally.add("spaces or non-breaking spaces around a code removed", column)
     if stripped in MISSING_MARKERS and stripped not in codes:
-        tally.add(f"'{stripped}' read as no answer", column)
+        tally.add(Text("'{marker}' read as no answer", marker=stripped), column)
         return None
     return stripped if coded else value
 
@@ -347,8 +352,8 @@ def _choice_by_label(instrument: Instrument, question: Question) -> dict[str, st
 def _template_hint(study: Study) -> str:
     """Where a blank template of the study's form's columns comes from: a command that runs as printed."""
     folder = "blank_form"
-    return (f"`{command('instrument', folder, project=study.root)}` writes a blank template with every column "
-            f"({folder}/data_template.csv)")
+    return Text("`{command}` writes a blank template with every column ({folder}/data_template.csv)",
+                command=command("instrument", folder, project=study.root), folder=folder)
 
 
 class _Reader:
@@ -364,12 +369,8 @@ class _Reader:
         self.problems: list[Problem] = []
 
     # ----------------------------------------------------------------- steps 1 to 3
-    def open(self) -> None:
-        limits = Limits.from_settings(self.study.raw.get("limits"))
-        raw = read_raw(self.path, lambda cells, kind: header_score(cells, self.instrument, kind), limits)
-        self.raw: RawTable = raw
-        self.report = ReadReport(self.file, raw.format, responses=raw.n_rows)
-        self.row_word = raw.row_word
+    def _count_skipped(self, raw: RawTable) -> None:
+        """Count the rows and columns the raw reading left out (each a normalisation the partner sees)."""
         if raw.format.skipped_above:
             self.tally.add("rows above the header skipped (a title or a note)", "(file)", raw.format.skipped_above)
         last = max(raw.row_numbers, default=0)
@@ -378,15 +379,23 @@ class _Reader:
         if trailing:
             self.tally.add("empty rows at the end of the file skipped", "(file)", trailing)
         if inner:
-            self.tally.add(f"empty rows between responses skipped ({raw.row_word} "
-                           f"{', '.join(map(str, inner[:5]))}{' ...' if len(inner) > 5 else ''})", "(file)",
-                           len(inner))
+            self.tally.add(Text("empty rows between responses skipped ({word} {rows})",
+                                word=Text(raw.row_word), rows=", ".join(map(str, inner[:5])) + (
+                                    " ..." if len(inner) > 5 else "")), "(file)", len(inner))
         if raw.empty_columns:
             self.tally.add("columns with neither a header nor a value dropped", "(file)", raw.empty_columns)
         for column, n in raw.user_missing.items():
             self.tally.add("values the SPSS file declares user-missing read as no answer", column, n)
         for column, n in raw.empty_strings.items():
             self.tally.add("empty SPSS strings read as no answer", column, n)
+
+    def open(self) -> None:
+        limits = Limits.from_settings(self.study.raw.get("limits"))
+        raw = read_raw(self.path, lambda cells, kind: header_score(cells, self.instrument, kind), limits)
+        self.raw: RawTable = raw
+        self.report = ReadReport(self.file, raw.format, responses=raw.n_rows)
+        self.row_word = raw.row_word
+        self._count_skipped(raw)
 
         header = resolve_header(raw.header, self.instrument, raw.format.kind)
         self.header = header
@@ -399,16 +408,17 @@ class _Reader:
         for i in header.columns_of("blank"):
             filled = self._mask_rows(raw.columns[i].where(lambda v: v not in (None, "")))
             if filled:
-                problems.append(Problem(f"column {column_letter(i)} has no header but holds values",
+                problems.append(Problem("column {letter} has no header but holds values",
                                         rows=filled, row_word=self.row_word,
                                         expected="a header naming the question on every column that holds answers",
-                                        fix=f"write the question's name at the top of column {column_letter(i)}, "
-                                            "or delete the column"))
+                                        fix="write the question's name at the top of column {letter}, "
+                                            "or delete the column", args={"letter": column_letter(i)}))
         problems += self._missing_columns()
         if problems:
             where = self._header_place()
             for problem in problems:
-                problem.problem += where
+                if where is not None:
+                    problem.add(where.template, **where.args)
             self._fail(problems)
         try:
             self.id_index, rule = choose_id_column(
@@ -421,14 +431,14 @@ class _Reader:
         self.report.id_rule = rule
         self._note_ignored()
 
-    def _header_place(self) -> str:
-        """Where the header was read, when that is not simply the first row of a text file."""
+    def _header_place(self) -> Text | None:
+        """Where the header was read, unless simply the first row of a text file."""
         fmt = self.raw.format
         if fmt.sheet:
-            return f" (header read from row {fmt.header_row} of sheet {fmt.sheet})"
+            return Text(" (header read from row {row} of sheet {sheet})", row=fmt.header_row, sheet=fmt.sheet)
         if fmt.header_row and fmt.header_row > 1:
-            return f" (header read from row {fmt.header_row})"
-        return ""
+            return Text(" (header read from row {row})", row=fmt.header_row)
+        return None
 
     def _missing_columns(self) -> list[Problem]:
         present = {(r.kind, r.question) for r in self.header.roles}
@@ -438,11 +448,13 @@ class _Reader:
             return []
         shown = "; ".join(f"'{q.name}' ({q.label})" for q in missing[:5])
         return [Problem(
-            f"{len(missing)} of the form's {len(self.instrument.answer_questions())} questions are missing "
-            f"(no column): {shown}{' ...' if len(missing) > 5 else ''}",
+            "{n} of the form's {total} questions are missing (no column): {shown}",
             values=[q.name for q in missing], expected="one column per question, headed by its name in the form "
                                                       "(group paths such as about_you/gender are fine)",
-            fix=f"export with the form's own column names: {self.header.tool.names_export}; {_template_hint(self.study)}")]
+            fix="export with the form's own column names: {how}; {template}",
+            args={"n": len(missing), "total": len(self.instrument.answer_questions()),
+                  "shown": shown + (" ..." if len(missing) > 5 else ""), "how": self.header.tool.names_export,
+                  "template": _template_hint(self.study)})]
 
     def _note_ignored(self) -> None:
         ignored: dict[str, list[str]] = defaultdict(list)
@@ -556,9 +568,10 @@ class _Reader:
             self.problems.append(_problem(
                 question, column, [self.raw.row_numbers[i] for i in bad], self.row_word,
                 problem="SPSS value labels that match no answer of the form", values=shown,
-                expected=f"labels naming one of the form's answers: {', '.join(sorted(codes))} "
-                         f"(or their labels, e.g. '{self.instrument.choice_labels(question.name)[sorted(codes)[0]]}')",
-                fix="in SPSS, Variable View > Values: label each value with the form's code or answer label"))
+                expected="labels naming one of the form's answers: {codes} (or their labels, e.g. '{example}')",
+                fix="in SPSS, Variable View > Values: label each value with the form's code or answer label",
+                args={"codes": ", ".join(sorted(codes)),
+                      "example": self.instrument.choice_labels(question.name)[sorted(codes)[0]]}))
         used = {value: code for value, code in mapping.items() if value in set(values)}
         if used:
             self.report.value_labels[question.name] = used
@@ -587,8 +600,9 @@ class _Reader:
                     elif value in truth:
                         flags.append(truth[value])
                         if value not in ("0", "1"):
-                            self.tally.add(f"option cells written '{value}' read as "
-                                           f"{'ticked' if truth[value] else 'not ticked'}", name)
+                            self.tally.add(Text("option cells written '{value}' read as ticked" if truth[value]
+                                                else "option cells written '{value}' read as not ticked",
+                                                value=value), name)
                     else:
                         flags.append(None)
                         bad_rows.add(r)
@@ -622,9 +636,10 @@ class _Reader:
             if missing_codes and single is None:
                 problems.append(_problem(
                     question, None, [], self.row_word,
-                    problem=f"option columns are missing for {', '.join(missing_codes)}",
-                    values=missing_codes, expected=f"one column per option: {', '.join(codes)}",
-                    fix="export all option columns (or the one-column answer) of this question"))
+                    problem="option columns are missing for {missing}",
+                    values=missing_codes, expected="one column per option: {codes}",
+                    fix="export all option columns (or the one-column answer) of this question",
+                    args={"missing": ", ".join(missing_codes), "codes": ", ".join(codes)}))
                 continue
             n = len(next(iter(by_code.values())))
             folded: list[str | None] = []
@@ -756,26 +771,28 @@ class _Reader:
         as_labels = [v for v in seen if _fold(v) in by_label and v not in codes]
         by_case = {code.casefold(): code for code in codes}
         other_case = [v for v in seen if v.casefold() in by_case]
+        args = {"codes": ", ".join(codes), "seen": ", ".join(repr(v) for v in seen[:5]),
+                "how": self.header.tool.names_export, "template": _template_hint(self.study)}
         if other_case and len(other_case) == len(seen):
             # 'Male' for 'male', 'mda' for 'MDA': the code in another case, not a label.
-            problem = "answer codes are written in another case (" + ", ".join(
-                f"'{v}' for '{by_case[v.casefold()]}'" for v in other_case[:3]) + ")"
+            problem = "answer codes are written in another case ({pairs})"
+            args["pairs"] = ", ".join(f"'{v}' for '{by_case[v.casefold()]}'" for v in other_case[:3])
             fix = "write the codes exactly as the form does (codes are case-sensitive)"
         elif as_labels and len(as_labels) * 2 >= len(seen):
-            problem = "answers are written as labels (" + ", ".join(f"'{v}'" for v in as_labels[:3]) + \
-                      "), not as the form's codes"
-            fix = f"export 'XML values' rather than labels: {self.header.tool.names_export}" + (
-                f"; {_template_hint(self.study)}" if self.header.tool is GENERIC_TOOL else "")
+            problem = "answers are written as labels ({labels}), not as the form's codes"
+            args["labels"] = ", ".join(f"'{v}'" for v in as_labels[:3])
+            fix = ("export 'XML values' rather than labels: {how}; {template}" if self.header.tool is GENERIC_TOOL
+                   else "export 'XML values' rather than labels: {how}")
         elif header in self.raw.value_labels or (
                 self.report.format.kind == "SPSS data file" and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in seen)):
             # Numbers where the form has codes: an SPSS file saved without its value labels.
-            problem = f"unknown answer code(s) {', '.join(repr(v) for v in seen[:5])} and no value label maps them"
+            problem = "unknown answer code(s) {seen} and no value label maps them"
             fix = "in SPSS, give these values value labels naming the form's answers, or recode them to the codes"
         else:
-            problem = f"unknown answer code(s) {', '.join(repr(v) for v in seen[:5])}"
+            problem = "unknown answer code(s) {seen}"
             fix = "correct these answers to the form's codes (a typing error, or an answer added outside the form)"
         self.problems.append(_problem(question, header, self._rows(bad), self.row_word, problem=problem,
-                                      values=seen, expected=f"one of {', '.join(codes)}", fix=fix))
+                                      values=seen, expected="one of {codes}", fix=fix, args=args))
 
     def _check_tokens(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
         codes = set(self.instrument.codes(question.name))
@@ -793,9 +810,10 @@ class _Reader:
             seen = sorted({t for value in text[bad].unique() for t in value.split()} - codes)
             self.problems.append(_problem(
                 question, header, self._rows(bad), self.row_word,
-                problem=f"unknown option code(s) {', '.join(repr(v) for v in seen[:5])}", values=seen,
-                expected=f"options of the form: {', '.join(self.instrument.codes(question.name))}",
-                fix="correct the answers to the form's option codes"))
+                problem="unknown option code(s) {seen}", values=seen, expected="options of the form: {codes}",
+                fix="correct the answers to the form's option codes",
+                args={"seen": ", ".join(repr(v) for v in seen[:5]),
+                      "codes": ", ".join(self.instrument.codes(question.name))}))
 
     def _check_numbers(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> pd.Series:
         numbers = pd.to_numeric(column.where(present), errors="coerce")
@@ -834,10 +852,10 @@ class _Reader:
         if bad.any():
             self.problems.append(_problem(
                 question, header, self._rows(bad), self.row_word,
-                problem=f"the form sets this column to '{match.group(1)}' or leaves it empty",
-                values=_distinct(column[bad]), expected=f"'{match.group(1)}' or empty",
-                fix=f"export the column as the tool wrote it: '{match.group(1)}' for a completed form, "
-                    "empty for a partial one"))
+                problem="the form sets this column to '{value}' or leaves it empty",
+                values=_distinct(column[bad]), expected="'{value}' or empty",
+                fix="export the column as the tool wrote it: '{value}' for a completed form, "
+                    "empty for a partial one", args={"value": match.group(1)}))
 
     def _check_constraint(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
         try:
@@ -848,13 +866,13 @@ class _Reader:
         bad = present & ~ok
         if bad.any():
             limits = bounds(question.constraint)
-            expected = (f"a value from {limits[0]:g} to {limits[1]:g}" if limits
-                        else f"answers satisfying the form's constraint {question.constraint}")
             self.problems.append(_problem(
                 question, header, self._rows(bad), self.row_word,
                 problem="value out of range" if limits else "answer breaks the form's constraint",
-                values=_distinct(column[bad]), expected=expected,
-                fix="correct these answers; the form would not have accepted them"))
+                values=_distinct(column[bad]),
+                expected="a value from {low} to {high}" if limits else "answers satisfying the form's constraint {rule}",
+                fix="correct these answers; the form would not have accepted them",
+                args={"low": f"{limits[0]:g}", "high": f"{limits[1]:g}"} if limits else {"rule": question.constraint}))
 
     # ----------------------------------------------------------------- step 6
     def include(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
@@ -882,11 +900,11 @@ class _Reader:
             shown = [f"'{value}' ({self.row_word} {', '.join(map(str, self._rows(ids == value)))})"
                      for value, _ in list(groups)[:5]]
             self.problems.append(Problem(
-                f"duplicate respondent ids: {groups.ngroups} id(s) used more than once: {'; '.join(shown)}"
-                f"{' ...' if groups.ngroups > 5 else ''}",
+                "duplicate respondent ids: {n} id(s) used more than once: {shown}",
                 column=column, rows=self._rows(duplicated), row_word=self.row_word,
                 expected="each id on one response",
-                fix="remove repeated submissions of the same response, or give each response its own id"))
+                fix="remove repeated submissions of the same response, or give each response its own id",
+                args={"n": groups.ngroups, "shown": "; ".join(shown) + (" ..." if groups.ngroups > 5 else "")}))
 
     def check_required(self, outcome: pd.Series) -> None:
         """A required question the form showed to an eligible respondent must have an answer."""
@@ -913,14 +931,16 @@ class _Reader:
                 continue
             header = self._header_of(question.name)
             marked = [marker for marker, what in markers.items() if self.tally.counts[what].get(header)]
-            note = (f" (cells holding {', '.join(repr(m) for m in marked)} count as no answer)" if marked else "")
-            self.problems.append(_problem(
+            problem = _problem(
                 question, header, self._rows(bad), self.row_word,
-                problem=f"a required question is unanswered by eligible respondents to whom the form showed it{note}",
+                problem="a required question is unanswered by eligible respondents to whom the form showed it",
                 expected="an answer (the form does not let a respondent skip it)",
                 fix="the survey tool does not let a respondent skip this question, so the answers were lost "
                     "or replaced after the export: export the data again from the survey tool, or copy these "
-                    "answers back from its original export"))
+                    "answers back from its original export")
+            if marked:
+                problem.add(" (cells holding {markers} count as no answer)", markers=", ".join(repr(m) for m in marked))
+            self.problems.append(problem)
 
     def check_countries(self, outcome: pd.Series) -> None:
         known = {country.iso3 for country in self.study.countries}
@@ -930,7 +950,8 @@ class _Reader:
             self.problems.append(_problem(
                 self.instrument["country"], self._header_of("country"), self._rows(bad), self.row_word,
                 problem="country code not in params/study.yml", values=_distinct(country[bad]),
-                expected=f"one of {', '.join(sorted(known))}", fix="use the ISO3 codes listed in params/study.yml"))
+                expected="one of {codes}", fix="use the ISO3 codes listed in params/study.yml",
+                args={"codes": ", ".join(sorted(known))}))
 
 
 # The columns the inclusion rule reads besides the eligibility questions.

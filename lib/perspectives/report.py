@@ -75,21 +75,25 @@ def survey_data(data_path: str | None, id_column: str | None = None, project: Pr
 
 def warm_up(data_path: str | None = None, conversations_path: str | None = None, lang: str = "en",
             id_column: str = "", countries: list[str] | None = None, decisions: str | None = None,
-            gazetteer: bool = True, project: str | None = None) -> None:
+            gazetteer: bool = True, light: bool = False, project: str | None = None) -> None:
     """Load once what every section run loads first, in a process that then forks the runs.
 
     The build's fork server calls this before forking: each run then starts with the study's
     parameter files parsed, the survey read and validated (with the rows of each analysis
-    population and place), and the fonts loaded, rather than paying for them again (about
-    half a second a run). Only caches of functions of input files are filled; each run still
-    gets its own copy of them and a fresh namespace. ``countries`` limits the places whose
-    rows are selected ahead to those of the runs due (default: every study country).
+    population), and the fonts loaded, rather than paying for them again (about half a
+    second a run). Only caches of functions of input files are filled; each run still gets
+    its own copy of them and a fresh namespace. ``countries`` (the places of the runs due)
+    is kept for callers and not read: no place's own rows are selected ahead (see below).
     ``decisions`` is a file of the small-cell rule's results a previous build saved: read
     first, rewritten with the results of this warm-up (see ``disclosure.load_decisions``).
     ``gazetteer``: whether runs due will screen excerpts (the synthesis, or a country that
-    held conversations): the screen's place names are then read here, once. ``project``: the
-    study folder of the runs (the one its runs open with :meth:`Project.at`); None takes the
-    one around the working directory.
+    held conversations): the screen's place names are then read here, once.
+    ``light``: for a build with a single run due, load what every run reads (the parameters,
+    the survey, the saved results of the small-cell rule) but leave the populations, places
+    and masks to the run, which selects and builds only those it publishes: warming them all
+    ahead took most of the time of an edited section's rebuild. The saved results are then
+    left as they are. ``project``: the study folder of the runs (the one its runs open with
+    :meth:`Project.at`); None takes the one around the working directory.
     """
     import io
 
@@ -111,9 +115,15 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     fig = figures.share_bars(pd.DataFrame({"warm-up": [50.0]}, index=["warm-up"]), "warm-up")
     fig.savefig(io.BytesIO(), format="png")
     figures.plt.close(fig)
+    if light:
+        if decisions:
+            disclosure.load_decisions(decisions)
+        return
     # Last: a population query that does not fit the data fails here, after the rest is warm.
-    analysis.warm_subsets(survey.eligible, [c.iso3 for c in study.countries]
-                          if countries is None else list(countries), study_folder)
+    # The populations' rows, pooled; each national run selects its own country's rows itself
+    # (milliseconds): selected here for every place they were copies of every population,
+    # the run server's largest growth with the countries (130 MB at a hundred, of 360).
+    analysis.warm_subsets(survey.eligible, [], study_folder)
     # Every question's mask (the one pattern of withheld cells its tables share) once, for all runs.
     if decisions:
         disclosure.load_decisions(decisions)
@@ -181,6 +191,10 @@ def runs_before(section: str, grid: Grid | None = None) -> set[str]:
     return before
 
 
+class AnalysisError(RuntimeError):
+    """An analysis of ``params/analyses.yml`` failed in a section; the message names it."""
+
+
 class UpstreamError(RuntimeError):
     """A run read a section that ``params/grid.yml`` does not run before it, or one not built."""
 
@@ -194,12 +208,14 @@ class Upstream:
         shown: each published table (by CSV stem) and the questions and themes its cells count.
         reliability: whether one of their tables shows the reliability mark.
         folders: their run folders, finished.
+        combined: whether one of their tables shows the mark of an answer counted in a combined one.
     """
 
     values: list[dict[str, Any]]
     shown: dict[str, set[str]]
     reliability: bool
     folders: tuple[Path, ...] = ()
+    combined: bool = False
 
 
 NOTHING_UPSTREAM = Upstream(values=[], shown={}, reliability=False)
@@ -241,7 +257,7 @@ def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable
             f"{section!r}'s after: list in params/grid.yml")
     values: list[dict[str, Any]] = []
     shown: dict[str, set[str]] = {}
-    reliability = False
+    reliability = combined = False
     for name in reads:
         folder = Path(sections_dir) / name
         if not (folder / "values.json").is_file():
@@ -253,10 +269,11 @@ def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable
             cells = json.loads(path.read_text(encoding="utf-8"))
             shown.setdefault(path.name[: -len(".disclosure.json")], set()).update(
                 str((c.get("cells") or {}).get("universe")) for c in cells)
-        reliability = reliability or any(disclosure.RELIABILITY_MARK in path.read_text(encoding="utf-8")
-                                         for path in sorted((folder / "tables").glob("*.csv")))
+        tables = [path.read_text(encoding="utf-8") for path in sorted((folder / "tables").glob("*.csv"))]
+        reliability = reliability or any(disclosure.RELIABILITY_MARK in text for text in tables)
+        combined = combined or any(disclosure.COMBINED_MARK in text for text in tables)
     return Upstream(values=values, shown=shown, reliability=reliability,
-                    folders=tuple(Path(sections_dir) / name for name in reads))
+                    folders=tuple(Path(sections_dir) / name for name in reads), combined=combined)
 
 
 class Section:
@@ -379,7 +396,8 @@ class Section:
         conditions = texts.report_conditions(
             national=not self.is_synthesis, conversations=self._conversations_held,
             pooled=summary.pooled_beside(values, own, self.synthesis), countries=len(self.study.countries),
-            tests=summary.prints_a_test(values, own), reliability=upstream.reliability)
+            tests=summary.prints_a_test(values, own), reliability=upstream.reliability,
+            combined=upstream.combined)
         if texts.synthetic_survey(self.data_path, self.study):
             conditions.add("synthetic")
         report = texts.Texts(self.t, texts.report_fields(self.study, self.t, own, place=self.place, date=date),
@@ -389,7 +407,8 @@ class Section:
         report.fields.update({
             "threshold": settings.threshold, "reliability_min_n": settings.reliability_min_n,
             "withheld_mark": disclosure.WITHHELD_MARK, "reliability_mark": disclosure.RELIABILITY_MARK,
-            "alpha": texts.p_text(summary.ALPHA), "n_experts": qualitative.roundtable_experts(project=self.project),
+            "combined_mark": disclosure.COMBINED_MARK, "alpha": texts.p_text(summary.ALPHA),
+            "n_experts": qualitative.roundtable_experts(project=self.project),
             "group_list": locales.join(groups, self.lang),
         })
         summary.with_counts(report, values, own)
@@ -483,7 +502,7 @@ class Section:
             raise TypeError(f"show_table accepts only a disclosure.PublishedTable, got {type(table).__name__}")
         folder = self.output_dir / "tables"
         folder.mkdir(parents=True, exist_ok=True)
-        frame = i18n.translate_frame(table.frame, self.t)
+        frame = i18n.translate_frame(table.frame, self.t, (*i18n.TABLE_WORDS, *analysis.combination_label_texts()))
         flat = frame.copy()
         if isinstance(flat.columns, pd.MultiIndex):
             flat.columns = [" ".join(str(part) for part in col if part) for col in flat.columns]
@@ -534,25 +553,38 @@ class Section:
         The table, the figure, the sentence and the recorded values all read the analysis's
         one disclosure mask: a sentence that would print a withheld number is dropped and a
         note says that some numbers are withheld.
+
+        Raises:
+            AnalysisError: the analysis failed; the message names it (the build names the cell).
         """
         spec = analysis.spec(analysis_id, self.project)
         if spec.get("synthesis_only") and not self.is_synthesis:
             return None
-        result = analysis.run(analysis_id, self.survey, self.country, self.names)
+        survey = self.survey
+        try:
+            return self._run(analysis_id, spec, survey, show_table)
+        except Exception as error:
+            raise AnalysisError(f"analysis {analysis_id!r} of params/analyses.yml failed: "
+                                f"{type(error).__name__}: {error}") from error
+
+    def _run(self, analysis_id: str, spec: dict[str, Any], survey: Any, show_table: bool) -> analysis.Result:
+        result = analysis.run(analysis_id, survey, self.country, self.names, lang=self.lang)
         for value in result.values:
             value["section"] = self.section
         self.values.extend(result.values)
         self.withheld.update(result.withheld)
+        cells = result.context
         if not self.t.is_default:
             result.context = i18n.translate_fields(result.context, self.t,
                                                    disclosure.settings(project=self.project).threshold)
         if spec.get("text"):
             if spec.get("question") == analysis.COUNTRY_QUESTION and not self.t.is_default:
-                result.context.update(analysis.country_fields(result.context, self.names, self.t, self.t.plural,
-                                                              self.lang, study=self.study))
+                # Counted on the analysis's own cells: the translated fields wrap them, and are no Cell.
+                result.context.update(analysis.country_fields(cells, self.names, self.t, self.t.plural, self.lang,
+                                                              study=self.study))
             # The sentence's fields (names, lists of countries) are text; its cells are numbers.
             narrated = dataclasses.replace(result, context=markdown_fields(result.context))
-            self._paragraph(narrated.narrative(self.t(spec["text"]), md(self.place), self._withheld_note()))
+            self._paragraph(narrated.narrative(spec["text"], md(self.place), self._withheld_note(), tr=self.t))
         figure = spec.get("figure")
         caption_base = self.t(figure["caption"] if figure else spec.get("caption")
                               or analysis_id.replace("_", " ").capitalize())
@@ -561,26 +593,33 @@ class Section:
             disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}")
         caption = self.t("{caption} — {place} (n = {n})", caption=caption_base, place=where, n=n_text)
         if figure:
-            caption = self.t("Figure {number}. {caption}", number=figure["number"], caption=caption)
-            self._draw(result, spec, f"fig{figure['number']:02d}_{analysis_id}", caption)
+            # The reference report's figure number, when the entry gives one; the report's own
+            # numbers are given at assembly (perspectives.outline), so a new figure needs none.
+            number = figure.get("number")
+            if number is not None:
+                caption = self.t("Figure {number}. {caption}", number=number, caption=caption)
+            self._draw(result, spec, f"fig{number:02d}_{analysis_id}" if number is not None else f"fig_{analysis_id}",
+                       caption)
         # A breakdown by something other than country adds its cross-table; the pooled table is
         # shown by the analysis of that question already.
         breakdown_only = spec.get("by") not in (None, "country")
         if show_table and result.table is not None and not result.table.empty and not breakdown_only:
             self.show_table(result.table, analysis_id, self.t("{caption} — {place}", caption=caption_base, place=where),
                             result=analysis_id)
+        by_country = spec.get("by") == analysis.COUNTRY_QUESTION
         if self.is_synthesis and spec.get("by") and f"by_{spec['by']}" in result.tables:
             by_table = result.tables[f"by_{spec['by']}"]
-            self.show_table(by_table, f"{analysis_id}_by_{spec['by']}",
-                            self.t("{caption} by {by} (counts and column %)", caption=caption_base,
-                                   by=self.t(spec["by"].replace("_", " "))), result=analysis_id)
+            # Another breakdown is named by the analysis's own caption ("... by type of organisation").
+            by_caption = (self.t("{caption} by country (counts and column %)", caption=caption_base) if by_country
+                          else self.t("{caption} (counts and column %)", caption=caption_base))
+            self.show_table(by_table, f"{analysis_id}_by_{spec['by']}", by_caption, result=analysis_id)
         if self.is_synthesis and "by_means" in result.context:
             means = result.context["by_means"]
             mean_caption = self.t("{caption}: mean by country", caption=caption_base)
             self.show_figure(figures.country_means(means, mean_caption, self.t("Mean (%)"), self.study),
                              f"{analysis_id}_means", mean_caption, result=analysis_id)
-        if result.test is not None and "{test}" not in spec.get("text", ""):
-            self._say_test(result, self.t(spec["by"].replace("_", " ")))
+        if result.test is not None and not any("{test}" in t for t in analysis.template_texts(spec.get("text"))):
+            self._say_test(result, self.t("countries") if by_country else self.t(spec["by"].replace("_", " ")))
         self._note(result.notes)
         return result
 
@@ -661,23 +700,24 @@ class Section:
 
     def _withheld_note(self) -> str:
         """Said once where a sentence was dropped because its number is withheld."""
-        return self.t("Some numbers for {place} are withheld under the small-cell rule; the table shows "
-                      "those that can be published.", place=md(self.place))
+        # It stands before a chart as often as before a table: it names neither.
+        return self.t("Some numbers for {place} are withheld under the small-cell rule; only those that can be "
+                      "published are shown.", place=md(self.place))
 
     def _draw(self, result: analysis.Result, spec: dict, stem: str, caption: str) -> None:
         title = self.t("{caption} — {place}", caption=self.t(spec["figure"]["caption"]), place=self.names[self.country])
         if result.figure_kind == "stacked" and result.shares is not None:
             fig = figures.stacked_shares(result.shares, title)
             if result.shares.isna().any().any():
-                caption += " " + self.t("Blank segments are withheld under the small-cell rule.")
+                caption += ". " + self.t("Hatched grey segments are withheld or combined under the small-cell rule.")
         elif self.is_synthesis and "by_safe_shares" in result.context and spec.get("by") == "country":
             shares = result.context["by_safe_shares"].T
             fig = figures.country_shares(shares, title, self.study)
             if shares.isna().any().any():
                 # Many countries are drawn as dots (figures.country_shares): no segments then.
-                caption += " " + self.t("Blank segments are withheld under the small-cell rule."
-                                        if len(shares) <= self.study.many_countries
-                                        else "Withheld values are not drawn (small-cell rule).")
+                caption += ". " + self.t("Hatched grey segments are withheld or combined under the small-cell rule."
+                                         if len(shares) <= self.study.many_countries
+                                         else "Withheld values are not drawn (small-cell rule).")
         elif result.shares is not None:
             # Series named by fixed words (Girls, Boys) take the report's language, as in the tables.
             fig = figures.share_bars(i18n.translate_frame(result.shares, self.t), title)
@@ -798,9 +838,9 @@ class Section:
                      for c in ("age_at_conversation.min", "age_at_conversation.max"))
         first_low, first_high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
                                  for c in ("age_first_targeted.min", "age_first_targeted.max"))
-        self._paragraph(self.t("Participants were aged {low} to {high} at the time of the conversation; in the "
-                        "participants table, the ages at which they were first targeted run from {first_low} "
-                        "to {first_high}.", low=low, high=high, first_low=first_low, first_high=first_high))
+        self._paragraph(self.t("Participants were aged {low} to {high} at the time of the conversation; the ages "
+                        "at which they were first targeted ranged from {first_low} to {first_high}.",
+                        low=low, high=high, first_low=first_low, first_high=first_high))
         own = "*" if self.is_synthesis else self.country
         # Counts of people go through the mask; the age ranges are recorded as they are.
         self.values.append(self._cell_value(mask, f"{own}|*", "conversations.participants.n"))
@@ -885,11 +925,12 @@ class Section:
         from . import qualitative
 
         country = None if self.is_synthesis else self.country
-        if not self.is_synthesis:
+        if not qualitative.has_conversations(country, project=self.project):
+            # Said where the survivors' part would be; where conversations were held, their number
+            # is said once, under "Who took part", and each theme table's caption repeats it.
             self._paragraph(md(qualitative.conversations_note(country, self.participants, translate=self.t,
                                                                  project=self.project)))
-            if not qualitative.has_conversations(country, project=self.project):
-                return
+            return
         codebook = qualitative.load_codebook(project=self.project)
         conversations = self.conversations
         summary = qualitative.section_theme_summary(conversations, codebook, self.section, country,
@@ -944,17 +985,18 @@ class Section:
                                                             f"themes.{code}.{place}.n"))
         excerpts, log = qualitative.section_excerpts(conversations, codebook, self.section, country,
                                                      project=self.project)
+        report = self.texts() if excerpts or len(log) else None
         if excerpts:
             # Excerpts are what participants said (or, here, synthetic summaries): never machine-translated.
             self.t.note_missing("conversation excerpts (shown as recorded)")
-            self._paragraph(self.t("**Excerpts** (in the embedded data these are synthetic summaries; an excerpt is shown "
-                            "only with the participant's consent and after a screen for identifying details):")
-                     + "\n\n" + "\n\n".join(f"> {md(text)}" for text in excerpts))
+            # Only a build from the embedded synthetic data calls its excerpts synthetic.
+            lead = report.text("survivors.excerpts_synthetic" if "synthetic" in report.conditions
+                               else "survivors.excerpts")
+            self._paragraph(f"{lead}\n\n" + "\n\n".join(f"> {md(text)}" for text in excerpts))
         blocked = int(log["blocked"].sum()) if len(log) else 0
         self._record(f"excerpts.{self.section}.blocked", blocked)
         if blocked:
-            self._paragraph(self.t("The identifying-details screen withheld {blocked} excerpt(s) on these themes.",
-                            blocked=blocked))
+            self._paragraph(report.text("survivors.excerpts_blocked", n_blocked=blocked))
 
     def open_text(self, question: str, k: int = 3) -> None:
         """Approved, screened answers to an open question; otherwise only how many were received."""

@@ -152,10 +152,17 @@ def check_html(path: Path, project: Project | None = None) -> tuple[dict[str, An
         tr = Translator(lang, project=project)
     except ValueError:
         tr = Translator("en", project=project)
-    withheld = tr("withheld")
     findings: list[Finding] = []
     c: dict[str, Any] = {"lang": lang}
+    images = _check_images(root, tr("withheld"), c, findings)
+    _check_tables(root, c, findings)
+    _check_headings(root, c, findings)
+    _check_numbering(root, tr, len(images), c, findings)
+    return c, findings, tr
 
+
+def _check_images(root: Any, withheld: str, c: dict[str, Any], findings: list[Finding]) -> list[Any]:
+    """Count the report's images into ``c`` and add what they lack to ``findings``; the charts."""
     # A cover's logo is an image with its text alternative, not a chart: it has no numbers.
     logos = [img for img in root.findall(".//img") if "logo" in (img.get("class") or "").split()]
     images = [img for img in root.findall(".//img") if img not in logos]
@@ -175,12 +182,7 @@ def check_html(path: Path, project: Project | None = None) -> tuple[dict[str, An
                                     f"image {i}'s text alternative holds no number and no '{withheld}'"))
     in_figure = [img for img in images if img.getparent() is not None and img.getparent().tag == "figure"]
     c["img_in_figure_with_caption"] = sum(1 for img in in_figure if img.getparent().find("figcaption") is not None)
-    with_data = 0
-    for img in images:
-        figure = img.getparent() if img.getparent() is not None and img.getparent().tag == "figure" else None
-        following = figure.getnext() if figure is not None else None
-        if following is not None and following.tag == "details" and following.find(".//table") is not None:
-            with_data += 1
+    with_data = sum(1 for img in images if _has_data_table(img))
     c["charts_with_data_table"] = with_data
     for i, img in enumerate(images, start=1):
         if img not in in_figure or img.getparent().find("figcaption") is None:
@@ -188,7 +190,18 @@ def check_html(path: Path, project: Project | None = None) -> tuple[dict[str, An
     if with_data < len(images):
         findings.append(Finding("html", "chart-data", f"{len(images) - with_data} of {len(images)} charts have "
                                                       "no data table one click away"))
+    return images
 
+
+def _has_data_table(img: Any) -> bool:
+    """Whether a chart's figure is followed by a ``<details>`` holding its table."""
+    figure = img.getparent() if img.getparent() is not None and img.getparent().tag == "figure" else None
+    following = figure.getnext() if figure is not None else None
+    return following is not None and following.tag == "details" and following.find(".//table") is not None
+
+
+def _check_tables(root: Any, c: dict[str, Any], findings: list[Finding]) -> None:
+    """Count the tables and header cells into ``c`` and add what they lack to ``findings``."""
     tables = root.findall(".//table")
     th = root.findall(".//th")
     c["tables"] = len(tables)
@@ -201,10 +214,7 @@ def check_html(path: Path, project: Project | None = None) -> tuple[dict[str, An
         head_rows = [row for row in t.findall("./thead/tr") if row.find("th") is not None]
         if len(head_rows) >= 2:
             two_rows += 1
-            ids = {cell.get("id") for cell in t.iter("th") if cell.get("id")}
-            cells = t.findall("./tbody/tr/td")
-            if cells and all(cell.get("headers") and set(cell.get("headers").split()) <= ids for cell in cells):
-                linked += 1
+            linked += _cells_name_headers(t)
     c["tables_two_header_rows"] = two_rows
     c["tables_two_header_rows_linked"] = linked
     if c["tables_with_caption"] < len(tables):
@@ -219,6 +229,16 @@ def check_html(path: Path, project: Project | None = None) -> tuple[dict[str, An
         findings.append(Finding("html", "headers-id", f"{two_rows - linked} of {two_rows} tables with two header "
                                                       "rows do not tie each data cell to its headers"))
 
+
+def _cells_name_headers(table: Any) -> bool:
+    """Whether every data cell of a table names, in ``headers``, header cells of the table."""
+    ids = {cell.get("id") for cell in table.iter("th") if cell.get("id")}
+    cells = table.findall("./tbody/tr/td")
+    return bool(cells) and all(cell.get("headers") and set(cell.get("headers").split()) <= ids for cell in cells)
+
+
+def _check_headings(root: Any, c: dict[str, Any], findings: list[Finding]) -> None:
+    """Count the headings and the levels they skip."""
     levels = [int(h.tag[1]) for h in root.iter() if isinstance(h.tag, str) and re.fullmatch(r"h[1-6]", h.tag)]
     skips = [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
     c["headings"] = len(levels)
@@ -226,6 +246,9 @@ def check_html(path: Path, project: Project | None = None) -> tuple[dict[str, An
     for a, b in skips:
         findings.append(Finding("html", "heading-skip", f"an h{b} follows an h{a}"))
 
+
+def _check_numbering(root: Any, tr: Translator, charts: int, c: dict[str, Any], findings: list[Finding]) -> None:
+    """Figure, table and annex-table numbers in reading order, one figure number per chart."""
     figure_numbers, table_numbers = _numbers(root, tr)
     c["figure_numbers"] = figure_numbers
     c["table_numbers"] = table_numbers
@@ -234,13 +257,12 @@ def check_html(path: Path, project: Project | None = None) -> tuple[dict[str, An
     if not numbers_in_order(annex):
         findings.append(Finding("numbering", "annex-tables", f"annex table numbers run A{', A'.join(map(str, annex))}"))
     c["figures_numbered_in_order"] = numbers_in_order(figure_numbers)
-    c["figures_unnumbered"] = max(0, len(images) - len(figure_numbers))
-    if not numbers_in_order(figure_numbers) or len(figure_numbers) != len(images):
+    c["figures_unnumbered"] = max(0, charts - len(figure_numbers))
+    if not numbers_in_order(figure_numbers) or len(figure_numbers) != charts:
         findings.append(Finding("numbering", "figures", f"HTML figure numbers run {_short(figure_numbers)} for "
-                                                        f"{len(images)} charts"))
+                                                        f"{charts} charts"))
     if not numbers_in_order(table_numbers):
         findings.append(Finding("numbering", "tables", f"HTML table numbers run {_short(table_numbers)}"))
-    return c, findings, tr
 
 
 def _numbers(root: Any, tr: Translator) -> tuple[list[int], list[int]]:

@@ -36,7 +36,7 @@ from typing import Any
 
 from . import fmt
 from .escape import markdown_text
-from .project import default
+from .project import Project, default
 from .study import read_yaml
 from .texts import Markdown, Texts
 
@@ -45,12 +45,12 @@ SUMMARY_FILE = "params/summary.yml"
 # The significance level the summary's sentences test against (as the claims check does).
 ALPHA = 0.05
 
-__all__ = ["executive_summary", "format_value", "key_findings", "option_labels", "value_table"]
+__all__ = ["executive_summary", "format_value", "inside_sentence", "key_findings", "option_labels", "value_table"]
 
 
-def _spec(spec_path: Path | None) -> Any:
-    """``params/summary.yml`` parsed: ``spec_path``, else the study folder's around the working directory."""
-    return read_yaml(Path(spec_path) if spec_path else default().path(SUMMARY_FILE))
+def _spec(spec_path: Path | None, project: Project | None = None) -> Any:
+    """``params/summary.yml`` parsed: ``spec_path``, else ``project``'s (kept by it; default: the study folder around the working directory)."""
+    return read_yaml(Path(spec_path)) if spec_path else default(project).yaml(SUMMARY_FILE)
 
 
 def format_value(name: str, value: Any) -> str:
@@ -90,13 +90,14 @@ def value_table(values: list[dict[str, Any]], country: str) -> dict[str, str]:
     return table
 
 
-def option_labels(topic: str, spec_path: Path | None = None) -> dict[str, str]:
+def option_labels(topic: str, spec_path: Path | None = None, *, project: Project | None = None) -> dict[str, str]:
     """The English labels ``params/summary.yml`` gives a topic's options (``labels:``), if any.
 
     A topic whose options are questions (a rating battery) names them here in words that fit
-    a sentence; other topics take their answers' labels from the instrument.
+    a sentence; other topics take their answers' labels from the instrument. The file is
+    ``spec_path``, else ``project``'s (default: the study folder around the working directory).
     """
-    for block in _spec(spec_path):
+    for block in _spec(spec_path, project):
         given = (block.get("labels") or {}).get(topic)
         if given:
             return {str(k): str(v) for k, v in given.items()}
@@ -169,8 +170,11 @@ class _Values:
         return self.get(name, synthesis_code)
 
 
-def _inside(label: str) -> str:
-    """A label inside a sentence: its first letter lower-cased, unless it is an acronym."""
+def inside_sentence(label: str) -> str:
+    """A label inside a sentence: its first letter lower-cased, unless it is an acronym.
+
+    The analyses' sentences (:mod:`perspectives.analysis`) name answers by the same rule.
+    """
     return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
@@ -229,14 +233,14 @@ class _Summary:
         if withheld:
             return self.quantified(family, shown[0], fields)
         if len(shown) >= 2 and shown[0].text == shown[1].text:
-            text = self.texts.text(f"summary.tie.{family}", first=_inside(shown[0].label),
-                                   second=_inside(shown[1].label), first_pct=shown[0].text, **fields)
+            text = self.texts.text(f"summary.tie.{family}", first=inside_sentence(shown[0].label),
+                                   second=inside_sentence(shown[1].label), first_pct=shown[0].text, **fields)
             return _first_upper(text) if text else None
         count = ("one_option", "two_options", "three_options")[min(3, len(shown)) - 1]
         names = ("first", "second", "third")
         more = {}
         for name, option in zip(names, shown[:3], strict=False):
-            more[name], more[f"{name}_pct"] = _inside(option.label), option.text
+            more[name], more[f"{name}_pct"] = inside_sentence(option.label), option.text
         text = self.texts.text(f"summary.ranked.{family}.{count}", **more, **fields)
         return _first_upper(text) if text else None
 
@@ -245,7 +249,7 @@ class _Summary:
         band = next((b for b in self.texts.node("summary.quantifiers") if _holds(b, option.share)), None)
         if band is None:
             return None
-        text = self.texts.text(f"summary.quantified.{family}", option=_inside(option.label), pct=option.text,
+        text = self.texts.text(f"summary.quantified.{family}", option=inside_sentence(option.label), pct=option.text,
                                quantifier=Markdown(self.texts.fill(band["text"]) or ""),
                                quantifier_inside=Markdown(self.texts.fill(band["inside"]) or ""), **fields)
         return _first_upper(text) if text else None
@@ -264,7 +268,7 @@ class _Summary:
             # Compared as printed: two shares that print alike are close whatever their decimals.
             own, other = fmt.round_half_up(first.share), fmt.round_half_up(pooled)
             way = "close" if abs(own - other) <= close_points else ("higher" if own > other else "lower")
-            text = self.texts.text(f"summary.with_pooled.{way}", option=_inside(first.label),
+            text = self.texts.text(f"summary.with_pooled.{way}", option=inside_sentence(first.label),
                                    pooled_pct=fmt.fmt_pct(pooled))
             return [_first_upper(text)] if text else []
         return self.across(topic, first, kind)
@@ -282,7 +286,7 @@ class _Summary:
         if len(by_country) >= 2:
             low = min(by_country, key=lambda c: (by_country[c], c))
             high = max(by_country, key=lambda c: (by_country[c], c))
-            text = self.texts.text("summary.synthesis.range", option=_inside(first.label),
+            text = self.texts.text("summary.synthesis.range", option=inside_sentence(first.label),
                                    low_pct=fmt.fmt_pct(by_country[low]), low_country=self.texts.tr.country(low),
                                    high_pct=fmt.fmt_pct(by_country[high]), high_country=self.texts.tr.country(high))
             if text:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from perspectives import fmt, locales
+from perspectives import locales
 from perspectives.escape import markdown_text
 from perspectives.i18n import Translator
 from perspectives.project import Project, default
@@ -100,14 +100,18 @@ def long_date(day: dt.date, lang: str) -> str:
     """A date as the language writes it in running text (CLDR's long form: 26 July 2021)."""
     from babel.dates import format_date
 
-    return format_date(day, format="long", locale=locales.known_language(lang) and lang or "en")
+    return format_date(day, format="long", locale=locales.writing_locale(lang))
 
 
 def month_year(day: dt.date, lang: str) -> str:
-    """A month and year as the language writes them in running text (April 2021)."""
-    from babel.dates import format_date
+    """A month and year as the language writes them in running text (April 2021, abril de 2021).
 
-    return format_date(day, format="LLLL y", locale=locales.known_language(lang) and lang or "en")
+    CLDR's ``yMMMM`` skeleton gives each language its own pattern; a closing full stop (the
+    Bosnian ordinal year, "april 2021.") is dropped, since a template's own punctuation follows.
+    """
+    from babel.dates import format_skeleton
+
+    return format_skeleton("yMMMM", day, locale=locales.writing_locale(lang)).removesuffix(".")
 
 
 def p_text(p: float) -> str:
@@ -128,7 +132,7 @@ def _count(n: int, lang: str) -> str:
     """A count in running text: figures with the language's grouping (1,254; 1.254)."""
     from babel.numbers import format_decimal
 
-    return format_decimal(n, locale=lang if locales.known_language(lang) else "en")
+    return format_decimal(n, locale=locales.writing_locale(lang))
 
 
 @dataclass
@@ -207,7 +211,9 @@ class Texts:
             if text is None:
                 return None
         else:
-            text = self.tr(" ".join(str(template).split()))
+            # A translation may choose its form by the gender of a field's text (i18n `agree:`).
+            text = self.tr.template(" ".join(str(template).split()), None,
+                                    lambda name: self.tr.gender(values.get(name)))
         names = [name for _, name, _, _ in string.Formatter().parse(text) if name]
         if any(values.get(name) is None for name in names):
             return None
@@ -229,12 +235,7 @@ class Texts:
         if n is None:
             return None
         english = {k: " ".join(str(v).split()) for k, v in template.items() if k != PLURAL_KEY}
-        entry = self.tr.catalogue.get(english["other"])
-        if entry is None:
-            self.tr.lookup(english["other"])  # English is shown: remembered as missing
-            return locales.select_form(english, int(n), "en")
-        forms = dict(entry.forms) or {"other": entry.text}
-        return locales.select_form(forms, int(n), self.tr.lang)
+        return self.tr.template(english, int(n), lambda name: self.tr.gender(values.get(name)))
 
     def _field(self, value: Any) -> str:
         if isinstance(value, Markdown):
@@ -250,7 +251,7 @@ class Texts:
 
 
 def report_conditions(*, national: bool, conversations: bool, pooled: bool, countries: int,
-                      tests: bool = False, reliability: bool = False) -> set[str]:
+                      tests: bool = False, reliability: bool = False, combined: bool = False) -> set[str]:
     """The ``show:`` conditions that hold for a report (see ``conditions:`` in the file).
 
     Args:
@@ -261,6 +262,7 @@ def report_conditions(*, national: bool, conversations: bool, pooled: bool, coun
         countries: how many countries the study lists.
         tests: the report prints a statistical test.
         reliability: the report prints the reliability mark.
+        combined: the report prints the mark of an answer counted in a combined one.
     """
     held = {"always", "national" if national else "synthesis"}
     if conversations:
@@ -275,6 +277,8 @@ def report_conditions(*, national: bool, conversations: bool, pooled: bool, coun
         held.add("tests")
     if reliability:
         held.add("reliability")
+    if combined:
+        held.add("combined")
     return held
 
 
@@ -544,9 +548,12 @@ def _loss_line(texts: Texts, cfg: dict[str, Any]) -> str | None:
     published, withheld = cfg.get("counts_published"), cfg.get("counts_withheld")
     if not published or withheld is None:
         return None
-    share = fmt.fmt_pct(100.0 * withheld / published, digits=1)
+    # Numbers in running text are written as the report's language writes them (17,4 %; 1.123).
+    lang = texts.tr.lang
+    share = locales.decimal_text(100.0 * withheld / published, 1, lang) + "%"
     return texts.fill("Withheld under the small-cell rule: {withheld} of the {published} counts this report sets "
-                      "out to give ({share}).", withheld=f"{withheld:,}", published=f"{published:,}", share=share)
+                      "out to give ({share}).", withheld=_count(int(withheld), lang),
+                      published=_count(int(published), lang), share=share)
 
 
 def _plain_heading(texts: Texts, key: str) -> str:

@@ -78,6 +78,9 @@ Engines (how a run executes; ``build(engine=...)`` or ``$PERSPECTIVES_ENGINE``)
         modulo execution metadata); a failing cell still raises PapermillExecutionError.
     ``kernel``: papermill's standard engine, one Jupyter kernel per run, in a process pool
         (also used where ``os.fork`` does not exist).
+    With ``executor="dask"`` (``--executor dask``) each run is a task of a Dask cluster whose
+        workers fork it from a run server of their own (the fork engine), writing into the same
+        output folder (shared by every worker); see :mod:`perspectives.build.dask`.
     Both run at most ``jobs`` runs at a time (default: the CPU count) with numerical
     threads capped at one per run.
 
@@ -93,8 +96,10 @@ Rebuild rules
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,7 +120,16 @@ from perspectives.build.plan import (
 from perspectives.build.preflight import ValidatedExport, preflight
 from perspectives.build.progress import CONSOLE, RunProgress, progress
 from perspectives.build.publish import Publisher
-from perspectives.build.schedule import KERNEL_NAME, build_lock, choose_engine, clear_stale, execute_all
+from perspectives.build.schedule import (
+    DEFAULT_EXECUTOR,
+    KERNEL_NAME,
+    build_lock,
+    check_executor,
+    choose_engine,
+    clear_stale,
+    execute_all,
+)
+from perspectives.build.warm import DECISIONS_FILE, warm_up
 from perspectives.files import check_writable, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.hints import command
@@ -135,7 +149,7 @@ if TYPE_CHECKING:  # only named in annotations: the build imports them when it u
     from perspectives.pdf import Printer
 
 __all__ = ["BuildResult", "RunError", "RunProgress", "RunResult", "Warm", "build", "check_configuration",
-           "library_dependencies", "select_reports", "data_files", "read_json", "write_atomic", "sha256_json"]
+           "library_dependencies", "select_reports", "data_files", "read_json", "write_atomic", "sha256_json", "DECISIONS_FILE"]
 
 
 def build(
@@ -161,6 +175,8 @@ def build(
     id_column: str | None = None,
     strict: bool = False,
     on_progress: Callable[[RunProgress], None] | None = None,
+    executor: str = DEFAULT_EXECUTOR,
+    scheduler: str | None = None,
 ) -> BuildResult:
     """Run the grid for the selected reports and sections, then assemble their reports.
 
@@ -194,6 +210,10 @@ def build(
             text (:func:`perspectives.untranslated.strict_failures` names each string and where).
         on_progress: called after each run with the runs done, the total and the estimate of
             the time left (:class:`perspectives.build.progress.RunProgress`).
+        executor: ``"local"`` (this machine) or ``"dask"``: each run a task of a Dask cluster
+            (:mod:`perspectives.build.dask`), the results written to the same output folder.
+        scheduler: with ``dask``, a running scheduler's address (``tcp://host:8786``); None
+            starts a LocalCluster of ``jobs`` worker processes.
 
     Returns:
         What happened to every run and report.
@@ -209,6 +229,7 @@ def build(
     """
     t_start = time.perf_counter()
     engine = choose_engine(engine)
+    check_executor(executor, engine, scheduler)
     project = project or project_of(root)
     root = project.root
     st = study or project.study
@@ -242,10 +263,11 @@ def build(
         if not dry_run:
             library.remember()
         todo = [r for r in runs.values() if r.reason is not None]
-        if todo:
-            # Before any run: every configuration file, and the catalogue of the report
-            # language (one message naming file, line and fix; a build with nothing to run
-            # reads only the study and the grid, validated as they load).
+        # Before any run: every configuration file, and the catalogue of the report language
+        # (one message naming file, line and fix; a build with nothing to run reads only the
+        # study and the grid, validated as they load). A dry run checks them now; a build
+        # checks them while its run server starts, and starts no run before they pass.
+        if todo and dry_run:
             check_configuration(root, lang, project)
         progress(f"perspectives build: {len(runs)} runs, {len(todo)} to execute, {len(runs) - len(todo)} up to date"
                  + (f"; in {lang}, beside the other languages (each report's {lang}/ folder)"
@@ -267,12 +289,14 @@ def build(
             for code in dict.fromkeys(r.report for r in todo):
                 check_writable(out / report_folder(code, st, lang) / "sections")
             try:
+                checked = _checked_meanwhile(root, lang, project)
                 publisher.prepare()
                 # schedule
                 execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,
                             _preload(todo, library), on_report_done=publisher.report_done,
-                            warm=_warm_up(todo, st, package, out, project), server=warm.server,
-                            synthesis=st.synthesis_code, on_progress=on_progress)
+                            warm=warm_up(todo, st, package, out, project), server=warm.server,
+                            synthesis=st.synthesis_code, on_progress=on_progress, executor=executor,
+                            scheduler=scheduler, before_runs=checked)
             except BaseException:
                 # Interrupted (Ctrl-C) or broken: stop assembling and close the browser;
                 # reports already written stay, the rest keep their previous version.
@@ -364,6 +388,20 @@ class Warm:
     server: ForkServer | None = None
     printer: Printer | None = None
     on_html: Callable[[str], None] | None = None
+
+
+def _checked_meanwhile(root: Path, lang: str, project: Project | None = None) -> Callable[[], None]:
+    """:func:`check_configuration` in a thread (while the run server starts); call the result to wait and raise."""
+    done: Future[None] = Future()
+
+    def check() -> None:
+        try:
+            done.set_result(check_configuration(root, lang, project))
+        except BaseException as exc:  # noqa: BLE001 - raised again by done.result(), in the build's thread
+            done.set_exception(exc)
+
+    threading.Thread(target=check, name="check-configuration", daemon=True).start()
+    return done.result
 
 
 def check_configuration(root: Path, lang: str, project: Project | None = None) -> None:
@@ -539,6 +577,7 @@ def _conversations_fit(study: Study, reports: list[str], validated: ValidatedExp
 # hidden file of the output folder): the notebooks' import closure is then not parsed again.
 IMPORTS_FILE = ".library-imports.json"
 
+
 def _start_order(todo: list[PlannedRun], study: Study) -> list[PlannedRun]:
     """The due runs, the synthesis's first.
 
@@ -554,33 +593,3 @@ def _preload(todo: list[PlannedRun], library: LibraryIndex) -> list[str]:
     for r in todo:
         preload |= set(library.modules) if r.modules is None else set(r.modules)
     return sorted(preload)
-
-
-# The small-cell rule's results of the previous build's warm-up (a hidden file of the
-# output folder, rewritten by each build with the results it used): with a hundred
-# countries, searching every question's mask again is most of a one-country rebuild.
-DECISIONS_FILE = ".disclosure-decisions.json"
-
-
-def _warm_up(todo: list[PlannedRun], study: Study, package: str,
-             out: Path | None = None, project: Project | None = None) -> tuple[str, dict[str, object]]:
-    """The run server's warm-up function and its arguments.
-
-    Every run of a build reads the same data (the first run's data paths and language are
-    every run's): the server loads them once, for the places of the runs due, and starts from
-    the small-cell rule's results the previous build saved in ``out``; the runs open the
-    study folder the warm-up read (``project``).
-    """
-    first = todo[0].params
-    args: dict[str, object] = {
-        **{k: first[k] for k in ("data_path", "conversations_path", "lang", "id_column") if k in first},
-        "countries": sorted({r.report for r in todo} - {study.synthesis_code})}
-    if out is not None and package == "perspectives":
-        args["decisions"] = str(out / DECISIONS_FILE)
-        if project is not None:
-            args["project"] = str(project.root)
-        # Only the synthesis and countries that held conversations screen excerpts.
-        args["gazetteer"] = any(r.report == study.synthesis_code or study.country(r.report).conversations
-                                for r in todo)
-    return (f"{package}.report:warm_up", args)
-

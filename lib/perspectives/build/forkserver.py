@@ -287,15 +287,17 @@ class ForkServer:
         python: the interpreter (default: this one).
         warm: a function (``"module:name"``) and its keyword arguments, called once before
             forking to fill caches every task would fill (see ``_warm``).
+        base_env: the environment ``env`` is put over (default: this process's).
 
     Use as a context manager; leaving it waits for the running tasks.
     """
 
     def __init__(self, workers: int, function: str, env: dict[str, str] | None = None,
                  preload: Iterable[str] = (), python: str | None = None,
-                 warm: tuple[str, dict[str, Any]] | None = None) -> None:
+                 warm: tuple[str, dict[str, Any]] | None = None,
+                 base_env: dict[str, str] | None = None) -> None:
         self.workers = max(1, workers)
-        self._env = {**os.environ, **(env or {}), TASK_ENV: function}
+        self._env = {**(os.environ if base_env is None else base_env), **(env or {}), TASK_ENV: function}
         if warm is not None:
             self._env[WARM_ENV] = json.dumps({"function": warm[0], "kwargs": warm[1]})
         self._preload = sorted(set(preload))

@@ -420,6 +420,10 @@ def data_stamp(
     for name in ("data_path", "conversations_path"):
         if params.get(name):
             data[name] = hasher(Path(params[name]))
+    # Files a run reads beside the given ones: a change to either makes the run due.
+    for name, path in _beside(params).items():
+        if path.is_file():
+            data[name] = hasher(path)
     # What the report header shows: file name and hash, never a folder.
     roles = {"survey": "data_path", "conversations": "conversations_path"}
     inputs: list[dict[str, str]] = []
@@ -431,6 +435,25 @@ def data_stamp(
         if p.is_file():
             inputs.append({"role": role, "name": p.name, "sha256": hasher(p)})
     return data, inputs
+
+
+def _beside(params: dict[str, Any]) -> dict[str, Path]:
+    """The files a run reads next to a partner's inputs, by stamp name.
+
+    The approved open-text answers beside the export (:data:`perspectives.open_text.APPROVALS_FILE`)
+    and the participants beside a conversations CSV (``participants.csv``; a REFI-QDA project
+    holds its own).
+    """
+    from perspectives.open_text import APPROVALS_FILE
+    from perspectives.qualitative import participants_source
+
+    found: dict[str, Path] = {}
+    if params.get("data_path"):
+        found["approvals_path"] = Path(params["data_path"]).parent / APPROVALS_FILE
+    participants = participants_source(params.get("conversations_path"))
+    if participants is not None and participants != Path(params["conversations_path"]):
+        found["participants_path"] = participants
+    return found
 
 
 def stamp_reason(old: Any, new: dict[str, Any]) -> str | None:

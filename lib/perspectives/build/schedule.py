@@ -9,11 +9,14 @@ Purpose
     full disk, a read-only folder: :func:`disk_trouble`), which stops the build. When a report's last run ends, the caller is told (its
     report can be assembled while other runs go on).
 
-    Two pools (``ENGINES``): ``fork`` (default) sends the runs to a
+    Two pools on this machine (``ENGINES``): ``fork`` (default) sends the runs to a
     :class:`perspectives.build.forkserver.ForkServer`, whose forks execute them with the
     in-process papermill engine; ``kernel`` uses a process pool whose workers run papermill
-    with a Jupyter kernel each (also where ``os.fork`` is missing). Both execute
-    :func:`perspectives.build.run.execute`, so everything after execution is shared.
+    with a Jupyter kernel each (also where ``os.fork`` is missing). Beyond this machine
+    (``EXECUTORS``), ``dask`` sends each run as a task to a Dask cluster
+    (:mod:`perspectives.build.dask`), whose workers execute it in a fork of their own run
+    server. All of them execute :func:`perspectives.build.run.execute`, so everything after
+    execution (checks, the swap into place, the progress lines) is shared.
 
 Inputs
     The due :class:`perspectives.build.plan.PlannedRun` objects, the output folder, the
@@ -38,7 +41,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -53,11 +56,14 @@ from perspectives.hints import shown_path
 
 __all__ = [
     "DEFAULT_ENGINE",
+    "DEFAULT_EXECUTOR",
     "ENGINES",
+    "EXECUTORS",
     "ENGINE_ENV",
     "KERNEL_ENV",
     "KERNEL_NAME",
     "build_lock",
+    "check_executor",
     "choose_engine",
     "clear_stale",
     "disk_trouble",
@@ -75,6 +81,9 @@ KERNEL_NAME = "python3"
 ENGINE_ENV = "PERSPECTIVES_ENGINE"
 ENGINES: tuple[str, ...] = ("fork", "kernel")
 DEFAULT_ENGINE = "fork"
+# Where runs execute: this machine's processes, or tasks of a Dask cluster.
+EXECUTORS: tuple[str, ...] = ("local", "dask")
+DEFAULT_EXECUTOR = "local"
 # What the run server's forks call with each task.
 TASK_FUNCTION = "perspectives.build.run:execute_payload"
 
@@ -103,6 +112,22 @@ def choose_engine(engine: str | None) -> str:
     if chosen == "fork" and not fork_available():
         return "kernel"  # no fork on this platform: the standard path still works
     return chosen
+
+
+def check_executor(executor: str, engine: str, scheduler: str | None) -> None:
+    """Refuse an executor this build cannot use, before anything runs.
+
+    Raises:
+        ValueError: an unknown executor, a scheduler address without the Dask executor, or
+            the Dask executor with the kernel engine (its workers run the fork engine).
+    """
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}; allowed: {', '.join(EXECUTORS)}")
+    if scheduler and executor != "dask":
+        raise ValueError("--scheduler names a Dask scheduler: give it with --executor dask")
+    if executor == "dask" and engine != "fork":
+        raise ValueError("the dask executor runs each run in a fork of its worker's run server (the fork "
+                         "engine): leave out --engine kernel")
 
 
 @contextlib.contextmanager
@@ -214,6 +239,77 @@ def _failure(run: PlannedRun, ename: str, evalue: str) -> RunResult:
                      RunError(ename, evalue))
 
 
+class _Pool:
+    """Where the runs execute, behind one interface: submit a task, wait for any to end.
+
+    ``local`` with the fork engine: a run server's forks (the caller's server, or one started
+    here); ``local`` with the kernel engine: a process pool whose workers start a kernel per
+    run; ``dask``: tasks of a Dask cluster (:class:`perspectives.build.dask.DaskPool`), each
+    executed on its worker by a fork of the worker's own run server.
+    """
+
+    def __init__(self, engine: str, executor: str, workers: int, lib_dir: Path, preload: list[str],
+                 warm: tuple[str, dict[str, Any]] | None, server: ForkServer | None, scheduler: str | None,
+                 kernel_name: str) -> None:
+        env = run_environment(lib_dir)
+        self.slots, self.ready_line, self.executor = workers, "", executor
+        self._light = bool(warm and warm[1].get("light"))
+        self._own = server is None or executor == "dask"
+        self._pool: Any
+        if executor == "dask":
+            from perspectives.build.dask import DaskPool, ServerSettings
+            from perspectives.build.engine import ENGINE_NAME
+
+            self.engine_name: str | None = ENGINE_NAME
+            settings = ServerSettings.of_this_build(uuid.uuid4().hex, TASK_FUNCTION, env, preload, warm)
+            self._pool = DaskPool(settings, workers, scheduler)
+        elif engine == "fork":
+            from perspectives.build.engine import ENGINE_NAME
+
+            self.engine_name = ENGINE_NAME
+            self._pool = server or ForkServer(workers, TASK_FUNCTION, env=env, preload=preload, warm=warm)
+            if server is not None:
+                self.slots = server.workers
+        else:
+            _check_kernel(kernel_name)
+            self.engine_name = None  # papermill's default: nbclient and a kernel
+            self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(env,))
+
+    def __enter__(self) -> _Pool:
+        if not self._own:
+            return self
+        self._pool.__enter__()
+        ready = getattr(self._pool, "ready_info", None) or {}
+        if self.executor == "dask":
+            where = "a LocalCluster" if ready.get("local") else f"the cluster at {ready.get('address')}"
+            self.slots = self._pool.slots
+            self.ready_line = (f"dask: {ready.get('threads')} worker threads of {where} ready in "
+                               f"{float(ready.get('seconds', 0.0)):.1f}s")
+        elif "seconds" in ready:
+            # Imports and warm-up (the masks of every question, the fonts, the gazetteer):
+            # before it no run can start, so a build's critical path begins with it.
+            light = " (one run due: the data loaded, its masks left to it)" if self._light else ""
+            self.ready_line = f"run server ready in {float(ready['seconds']):.1f}s{light}"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._own:
+            self._pool.__exit__(*exc)
+
+    def submit(self, task: RunTask) -> Any:
+        """Start one run; its future."""
+        if isinstance(self._pool, ProcessPoolExecutor):
+            return self._pool.submit(execute, task)
+        return self._pool.submit(asdict(task))
+
+    def wait_any(self, futures: Iterable[Any]) -> list[Any]:
+        """Block until one of ``futures`` ends; those that have ended."""
+        if self.executor == "dask":
+            return self._pool.wait_any()
+        finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+        return list(finished)
+
+
 def execute_all(
     todo: list[PlannedRun],
     results: dict[str, RunResult],
@@ -230,6 +326,9 @@ def execute_all(
     server: ForkServer | None = None,
     synthesis: str = "",
     on_progress: Callable[[RunProgress], None] | None = None,
+    executor: str = DEFAULT_EXECUTOR,
+    scheduler: str | None = None,
+    before_runs: Callable[[], None] | None = None,
 ) -> None:
     """Execute runs in parallel, dependents once their upstream runs succeeded.
 
@@ -251,6 +350,12 @@ def execute_all(
             warm-up are the caller's business.
         synthesis: the synthesis's code (what a national run's pooled values name).
         on_progress: called after each run with the count and the estimate of the time left.
+        executor: ``"local"`` (this machine's processes) or ``"dask"`` (tasks of a Dask
+            cluster, :mod:`perspectives.build.dask`; the fork engine on every worker).
+        scheduler: with ``dask``, the address of a running scheduler; None starts a
+            LocalCluster of ``jobs`` worker processes.
+        before_runs: called once the workers are ready and before the first run starts (the
+            build checks its configuration meanwhile); what it raises stops the build.
     """
     # Runs execute in hidden folders beside their target (same filesystem, so the final
     # rename is atomic, and output_dir's parent is the report's sections/ folder, where an
@@ -286,40 +391,23 @@ def execute_all(
         waiting.remove(run)
         finish(run, _failure(run, "ContractError", str(run.pre_error)))
     if not waiting:
+        if before_runs is not None:
+            before_runs()
         counter.close()
         return
-    env = run_environment(lib_dir)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(waiting)))
-    futures: dict[Future[Any], tuple[PlannedRun, Path]] = {}
-    pool: Any
-    if engine == "fork":
-        from perspectives.build.engine import ENGINE_NAME
+    pool = _Pool(engine, executor, workers, lib_dir, preload or [], warm, server, scheduler, kernel_name)
+    futures: dict[Any, tuple[PlannedRun, Path]] = {}
 
-        engine_name: str | None = ENGINE_NAME
-        pool = server or ForkServer(workers, TASK_FUNCTION, env=env, preload=preload or (), warm=warm)
-        if server is not None:
-            workers = server.workers
-
-        def submit(task: RunTask) -> Future[Any]:
-            return pool.submit(asdict(task))
-    else:
-        _check_kernel(kernel_name)
-        engine_name = None  # papermill's default: nbclient and a kernel
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(env,))
-
-        def submit(task: RunTask) -> Future[Any]:
-            return pool.submit(execute, task)
-
-    with pool if server is None else contextlib.nullcontext():
-        ready = getattr(pool, "ready_info", None) or {}
-        if server is None and "seconds" in ready:
-            # Imports and warm-up (the masks of every question, the fonts, the gazetteer):
-            # before it no run can start, so a build's critical path begins with it.
-            progress(f"run server ready in {float(ready['seconds']):.1f}s")
+    with pool:
+        if before_runs is not None:
+            before_runs()
+        if pool.ready_line:
+            progress(pool.ready_line)
 
         def submit_ready() -> None:
             for run in list(waiting):
-                if len(futures) >= workers:
+                if len(futures) >= pool.slots:
                     return
                 dep_res = [results.get(d) for d in run.deps]
                 if any(d is not None and d.status == "failed" for d in dep_res):
@@ -335,7 +423,7 @@ def execute_all(
                         tmp_dir=str(tmp),
                         parameters=dict(run.params, output_dir=str(tmp)),
                         kernel_name=kernel_name,
-                        engine_name=engine_name,
+                        engine_name=pool.engine_name,
                         cwd=str(run.notebook.parent),
                         timeout=timeout,
                         injected_before=run.parameters_index,
@@ -344,13 +432,12 @@ def execute_all(
                         log_path=str(tmp) + ".log",
                         replacements=[(str(tmp), "."), *base_repl],
                     )
-                    futures[submit(task)] = (run, tmp)
+                    futures[pool.submit(task)] = (run, tmp)
                     counter.start()
 
         submit_ready()
         while futures:
-            finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
-            for fut in finished:
+            for fut in pool.wait_any(futures):
                 run, tmp = futures.pop(fut)
                 try:
                     got = fut.result()

@@ -14,7 +14,7 @@ Inputs
 
 Outputs
     ``data/synthetic/participants.csv`` and ``data/synthetic/conversations.csv``, identical
-    bytes for identical inputs. ``python -m perspectives.synth_conversations`` rewrites both.
+    bytes for identical inputs. ``python -m perspectives_synth.conversations`` rewrites both.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import random
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -95,6 +96,10 @@ def _related(a: str, b: str) -> bool:
     return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 
 
+# Participant id -> their attributes, supports and themes, as the generator builds them.
+People = dict[str, dict[str, Any]]
+
+
 def generate(seed: int | None = None, counts_path: Path | None = None, codebook: Codebook | None = None,
              study_path: Path | None = None, project: Project | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build (participants, conversations) that reproduce every printed count exactly.
@@ -114,7 +119,7 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
     if missing:
         raise ValueError(f"no participants count for {missing} in the counts file")
 
-    people: dict[str, dict[str, object]] = {}
+    people: People = {}
     for country in countries:
         for i in range(1, sizes[country] + 1):
             pid = f"{country}-{i:02d}"
@@ -123,9 +128,27 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
                            "support": set(), "themes": set()}
     ids_by_country = {c: [p for p in people if people[p]["country"] == c] for c in countries}
     pooled = load_study(study_path).synthesis_code
-    chosen: dict[str, list[str]] = {}
+    attributes_chosen = _assign_attributes(targets, countries, ids_by_country, people, rng)
+    _pin_ranges(targets, countries, ids_by_country, people, rng)
+    _assign_counts(targets, countries, ids_by_country, attributes_chosen, people, pooled, rng)
+    _fill_unpinned(codebook, targets, countries, ids_by_country, people, pooled, rng)
+    participants = pd.DataFrame([
+        {"participant_id": p, "country": v["country"], "gender": v["gender"],
+         "age_at_conversation": v["age_at_conversation"], "age_first_targeted": v["age_first_targeted"],
+         "support_received": ";".join(c for c in codebook.support_codes if c in v["support"]),
+         "conversation_mode": v["conversation_mode"]}
+        for p, v in people.items()
+    ], columns=list(PARTICIPANT_COLUMNS))
+    conversations = _plant_details(_segments(people, codebook, rng), rng)
+    order = {p: i for i, p in enumerate(people)}
+    conversations = conversations.sort_values("participant_id", key=lambda s: s.map(order), kind="stable")
+    return participants, conversations.reset_index(drop=True)
 
-    # Country-level attributes first (gender decides who is eligible for some themes).
+
+def _assign_attributes(targets: list[CountTarget], countries: list[str], ids_by_country: dict[str, list[str]],
+                       people: People, rng: random.Random) -> dict[str, list[str]]:
+    """Country-level attributes first (gender decides who is eligible for some themes); who was chosen."""
+    chosen: dict[str, list[str]] = {}
     attrs = sorted((t for t in targets if t.kind == "attribute" and t.country in countries),
                    key=lambda t: t.target.partition("=")[0] != "gender")
     for t in attrs:
@@ -134,28 +157,37 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
         chosen[t.id] = pick
         for p in pick:
             people[p][column] = value
-    # Ranges printed for everyone: make sure both ends occur.
+    return chosen
+
+
+def _pin_ranges(targets: list[CountTarget], countries: list[str], ids_by_country: dict[str, list[str]],
+                people: People, rng: random.Random) -> None:
+    """Ranges printed for everyone: every value inside, and both ends occurring."""
     ranges = [t for t in targets if t.kind == "range"]
     # People a subgroup range covers (e.g. the young men's 14-17) do not carry the ends of a
     # wider range on the same column, so both printed ranges hold at once.
     covered = {(t.target, p) for t in ranges if t.eligible for p in people if _eligible(people[p], t.eligible)}
     for t in sorted(ranges, key=lambda r: bool(r.eligible)):
-        if t.kind == "range":
-            scope = sorted(people) if t.country not in countries else ids_by_country[t.country]
-            # A range printed for a subgroup (e.g. the young men) holds for all its members.
-            scope = [p for p in scope if _eligible(people[p], t.eligible)]
-            if not t.eligible:
-                scope = [p for p in scope if (t.target, p) not in covered]
-            for p in scope:
-                if not t.min <= int(people[p][t.target]) <= t.max:
-                    people[p][t.target] = rng.randint(t.min, t.max)
-            low, high = rng.sample(scope, 2)
-            people[low][t.target] = t.min
-            people[high][t.target] = t.max
+        scope = sorted(people) if t.country not in countries else ids_by_country[t.country]
+        # A range printed for a subgroup (e.g. the young men) holds for all its members.
+        scope = [p for p in scope if _eligible(people[p], t.eligible)]
+        if not t.eligible:
+            scope = [p for p in scope if (t.target, p) not in covered]
+        for p in scope:
+            if not t.min <= int(people[p][t.target]) <= t.max:
+                people[p][t.target] = rng.randint(t.min, t.max)
+        low, high = rng.sample(scope, 2)
+        people[low][t.target] = t.min
+        people[high][t.target] = t.max
 
-    # Disjoint and eligibility rules can leave a later count short of people for an unlucky
-    # draw; the whole pinned assignment is then drawn again (same seed, same sequence).
-    attributes_chosen = dict(chosen)
+
+def _assign_counts(targets: list[CountTarget], countries: list[str], ids_by_country: dict[str, list[str]],
+                   attributes_chosen: dict[str, list[str]], people: People, pooled: str, rng: random.Random) -> None:
+    """The supports and themes the printed counts pin, drawn again until every count is placed.
+
+    Disjoint and eligibility rules can leave a later count short of people for an unlucky
+    draw; the whole pinned assignment is then drawn again (same seed, same sequence).
+    """
     for _attempt in range(200):
         chosen = dict(attributes_chosen)
         for person in people.values():
@@ -163,31 +195,45 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
         try:
             for t in targets:
                 if t.kind == "support":
-                    pick = _choose(rng, t, ids_by_country[t.country], chosen, people)
-                    chosen[t.id] = pick
-                    for p in pick:
-                        people[p]["support"].add(t.target)
+                    _place_support(t, ids_by_country, chosen, people, rng)
                 elif t.kind == "theme":
-                    if t.country not in countries and t.country != pooled:
-                        raise ValueError(f"theme count {t.id!r} must name a country with conversations "
-                                         f"or all of them ({pooled})")
-                    # A theme count lies within the participants of an earlier count on an ancestor code.
-                    pool = sorted(people) if t.country == pooled else ids_by_country[t.country]
-                    for earlier in targets:
-                        if earlier.id in chosen and earlier.kind == "theme" and earlier.country == t.country \
-                                and t.target.startswith(earlier.target + "."):
-                            pool = [p for p in pool if p in chosen[earlier.id]]
-                    pick = _choose(rng, t, pool, chosen, people)
-                    chosen[t.id] = pick
-                    for p in pick:
-                        people[p]["themes"].add(t.target)
-            break
+                    _place_theme(t, targets, countries, ids_by_country, chosen, people, pooled, rng)
+            return
         except ValueError as error:
             if "eligible participants" not in str(error):
                 raise
-    else:
-        raise ValueError("could not place every printed count after 200 draws; check the counts file")
+    raise ValueError("could not place every printed count after 200 draws; check the counts file")
 
+
+def _place_support(t: CountTarget, ids_by_country: dict[str, list[str]], chosen: dict[str, list[str]],
+                   people: People, rng: random.Random) -> None:
+    pick = _choose(rng, t, ids_by_country[t.country], chosen, people)
+    chosen[t.id] = pick
+    for p in pick:
+        people[p]["support"].add(t.target)
+
+
+def _place_theme(t: CountTarget, targets: list[CountTarget], countries: list[str],
+                 ids_by_country: dict[str, list[str]], chosen: dict[str, list[str]], people: People, pooled: str,
+                 rng: random.Random) -> None:
+    if t.country not in countries and t.country != pooled:
+        raise ValueError(f"theme count {t.id!r} must name a country with conversations "
+                         f"or all of them ({pooled})")
+    # A theme count lies within the participants of an earlier count on an ancestor code.
+    pool = sorted(people) if t.country == pooled else ids_by_country[t.country]
+    for earlier in targets:
+        if earlier.id in chosen and earlier.kind == "theme" and earlier.country == t.country \
+                and t.target.startswith(earlier.target + "."):
+            pool = [p for p in pool if p in chosen[earlier.id]]
+    pick = _choose(rng, t, pool, chosen, people)
+    chosen[t.id] = pick
+    for p in pick:
+        people[p]["themes"].add(t.target)
+
+
+def _fill_unpinned(codebook: Codebook, targets: list[CountTarget], countries: list[str],
+                   ids_by_country: dict[str, list[str]], people: People, pooled: str, rng: random.Random) -> None:
+    """Themes and supports no printed count pins, drawn at random (filler themes, support rates)."""
     leaves = [c for c in codebook.codes if not any(o.startswith(c + ".") for o in codebook.codes)]
     for country in countries:
         # A count over all the conversations pins its theme in every country.
@@ -200,14 +246,9 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
                 if code not in pinned_support and rng.random() < _SUPPORT_RATES.get(code, 0.0):
                     people[p]["support"].add(code)
 
-    participants = pd.DataFrame([
-        {"participant_id": p, "country": v["country"], "gender": v["gender"],
-         "age_at_conversation": v["age_at_conversation"], "age_first_targeted": v["age_first_targeted"],
-         "support_received": ";".join(c for c in codebook.support_codes if c in v["support"]),
-         "conversation_mode": v["conversation_mode"]}
-        for p, v in people.items()
-    ], columns=list(PARTICIPANT_COLUMNS))
 
+def _segments(people: People, codebook: Codebook, rng: random.Random) -> pd.DataFrame:
+    """The coded segments: each participant's most specific themes, one or two to a segment."""
     rows = []
     for p, v in people.items():
         # Keep the most specific codes: an ancestor adds nothing once a descendant is present.
@@ -224,8 +265,11 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
                          "themes": ";".join(segment),
                          "consent_to_quote": "yes" if rng.random() < _CONSENT_RATE else "no",
                          "excerpt": f"[synthetic] The participant talked about {topics}."})
-    conversations = pd.DataFrame(rows, columns=list(CONVERSATION_COLUMNS))
+    return pd.DataFrame(rows, columns=list(CONVERSATION_COLUMNS))
 
+
+def _plant_details(conversations: pd.DataFrame, rng: random.Random) -> pd.DataFrame:
+    """Copies of a few segments, each with one planted identifying detail (consent given)."""
     # Planted details reuse a theme the participant already raised, so no count moves.
     for template, idx in zip(_PLANTED_TEMPLATES, sorted(rng.sample(range(len(conversations)), _PLANTED)), strict=True):
         base = conversations.loc[idx]
@@ -234,9 +278,7 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
         planted["excerpt"] = template.format(city=_PLANTED_CITY.get(base["country"], "Lima"),
                                              name=_PLANTED_NAME.get(base["country"], "Ana"))
         conversations = pd.concat([conversations, planted.to_frame().T], ignore_index=True)
-    order = {p: i for i, p in enumerate(people)}
-    conversations = conversations.sort_values("participant_id", key=lambda s: s.map(order), kind="stable")
-    return participants, conversations.reset_index(drop=True)
+    return conversations
 
 
 def write(participants_path: Path | None = None, conversations_path: Path | None = None,
