@@ -181,6 +181,12 @@ _ENUMERATE_MAX = 20
 # rows: the integer program answers whether a group in range exists as exactly, and past
 # 2**16 sums it is the quicker.
 _BLOCK_ENUMERATE_MAX = 16
+# The integer program lists the groups in range one by one (each found one cut off), and a
+# group that published small bases explain is passed over. After this many groups, every one
+# explained, the search stops and answers "maybe": the cell tried is withheld. Listing on
+# grows the work without bound on a small export (one step took a minute with 200 groups),
+# and stopping with "none" would publish what was not proven safe.
+_MILP_GROUPS_MAX = 12
 _TOL = 1e-9
 # Singular values below this are zero in the place-by-place search (:class:`_PlaceAttacker`):
 # its matrices are rows of orthonormal bases, whose scale is one, and a part that vanishes
@@ -189,6 +195,10 @@ _RANK_TOL = 1e-10
 # Up to this many places a table linked to the population table may show pooled shares alone
 # (see _decide); the study's twelve countries of a "few" (params/study.yml many_countries).
 _LINKED_SHARES_MAX_PLACES = 12
+
+
+class _SearchLimit(Exception):
+    """The integer program listed :data:`_MILP_GROUPS_MAX` groups and did not finish."""
 
 
 class DisclosureError(ValueError):
@@ -441,11 +451,15 @@ class _Attacker:
         """``basis`` once ``row`` is known too (``basis`` itself when it implies the row already)."""
         return _with_row(basis, row)
 
-    def violation(self, basis: np.ndarray) -> np.ndarray | None:
-        """A withheld group holding 1..t-1 that ``basis`` leaves fixed, or None."""
-        return next(self.violations(basis), None)
+    def violation(self, basis: np.ndarray, maybe: bool = True) -> np.ndarray | None:
+        """A withheld group holding 1..t-1 that ``basis`` leaves fixed, or None.
 
-    def violations(self, basis: np.ndarray) -> Iterable[np.ndarray]:
+        ``maybe``: where the search stops undecided (:data:`_MILP_GROUPS_MAX`), answer with
+        the last group found (the caller then withholds); False answers only what is proven.
+        """
+        return next(self.violations(basis, maybe), None)
+
+    def violations(self, basis: np.ndarray, maybe: bool = True) -> Iterable[np.ndarray]:
         """Every withheld group holding 1..t-1 that ``basis`` leaves fixed (the first ones first)."""
         x, t = self.values, self.t
         fixed_one = self._fixed_one(basis)
@@ -457,7 +471,7 @@ class _Attacker:
         small = np.flatnonzero(~fixed_one & (x < t))
         if not len(small) or not basis.size:
             return
-        yield from self._search(small, self._fixed_groups(basis, small))
+        yield from self._search(small, self._fixed_groups(basis, small), maybe)
 
     def _fixed_one(self, basis: np.ndarray) -> np.ndarray:
         """Which leaves ``basis`` fixes on their own (no free direction moves them)."""
@@ -467,9 +481,8 @@ class _Attacker:
         """The space in which the 0/1 groups over ``small`` that ``basis`` fixes lie."""
         return null_space(basis[small].T)
 
-    def _search(self, small: np.ndarray, space: np.ndarray) -> Iterable[np.ndarray]:
+    def _search(self, small: np.ndarray, space: np.ndarray, maybe: bool) -> Iterable[np.ndarray]:
         """The groups in 1..t-1 of ``space`` (columns: vectors over the leaves ``small``) not explained."""
-        x, t = self.values, self.t
         if space.shape[1] == 0:
             return
         reduced, _ = _rref(space.T)
@@ -484,19 +497,32 @@ class _Attacker:
             in_range = False  # (one block: the same search, by the quicker method for its size)
             unexplained = False
             for rows, cols in blocks:
-                for found in _zero_one_in(reduced[np.ix_(rows, cols)], x[small][cols], t, _BLOCK_ENUMERATE_MAX):
+                for found in self._unexplained(reduced[np.ix_(rows, cols)], small[cols], _BLOCK_ENUMERATE_MAX, maybe):
                     in_range = True
-                    group = np.zeros(len(x))
-                    group[small[cols]] = found
-                    if not self._explained(group):
+                    if found is not None:
                         unexplained = True
-                        yield group
+                        yield found
             if not in_range or unexplained:
                 return
-        for found in _zero_one_in(reduced, x[small], t):
-            group = np.zeros(len(x))
-            group[small] = found
-            if not self._explained(group):
+        yield from filter(lambda g: g is not None, self._unexplained(reduced, small, _ENUMERATE_MAX, maybe))
+
+    def _unexplained(self, reduced: np.ndarray, leaves: np.ndarray, enumerate_max: int,
+                     maybe: bool) -> Iterable[np.ndarray | None]:
+        """Each group in range of the space ``reduced`` over ``leaves``: itself when unexplained, else None.
+
+        Past :data:`_MILP_GROUPS_MAX` explained groups from the integer program, the last one
+        is given as unexplained when ``maybe``: the search could not rule a disclosure out, so
+        the caller withholds (the safe answer; see the constant).
+        """
+        x = self.values
+        group = np.zeros(len(x))
+        try:
+            for found in _zero_one_in(reduced, x[leaves], self.t, enumerate_max):
+                group = np.zeros(len(x))
+                group[leaves] = found
+                yield None if self._explained(group) else group
+        except _SearchLimit:
+            if maybe:
                 yield group
 
     def _explained(self, group: np.ndarray) -> bool:
@@ -743,6 +769,9 @@ def _zero_one_vectors_milp(reduced: np.ndarray, values: np.ndarray, t: int) -> I
     statement with the form's small whole coefficients. (Asking instead that the vector be
     orthogonal to a floating-point basis of the complement made the solver call feasible
     problems infeasible, and miss groups, with a hundred countries.)
+
+    Raises:
+        _SearchLimit: after :data:`_MILP_GROUPS_MAX` vectors, when more may remain.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -750,7 +779,7 @@ def _zero_one_vectors_milp(reduced: np.ndarray, values: np.ndarray, t: int) -> I
     rows = np.where(np.abs(reduced) < 1e-9, 0.0, reduced)
     sums = np.hstack([-rows.T, np.eye(k)])  # vector - chosen rows' sum = 0
     cuts: list[np.ndarray] = []
-    for _ in range(200):
+    for _ in range(_MILP_GROUPS_MAX):
         constraints = [LinearConstraint(np.hstack([np.zeros(q), values])[None, :], 1, t - 1),
                        LinearConstraint(sums, -1e-9, 1e-9)]
         for cut in cuts:
@@ -762,6 +791,7 @@ def _zero_one_vectors_milp(reduced: np.ndarray, values: np.ndarray, t: int) -> I
         vec = np.round(res.x[q:])
         yield vec
         cuts.append(vec)
+    raise _SearchLimit
 
 
 # --------------------------------------------------------------------------- suppression
@@ -1258,7 +1288,9 @@ def _decide(lay: Layout, t: int, linked: Sequence[Mask], share_only: bool) -> tu
         if cell in lay.bases and 1 <= values[cell] < t:
             attacker.small_bases.append(prob.row(cell))
     if lay.published or prob.known.shape[0]:
-        group = attacker.violation(attacker.basis)
+        # Cells that are published whatever this table does (the sample flow, other tables'):
+        # only a proven group is an error here.
+        group = attacker.violation(attacker.basis, maybe=False)
         if group is not None:
             raise DisclosureError(f"{lay.universe}: the cells other tables publish reveal a group of "
                                   f"{int(group @ x)} ({_describe(group, prob.leaves)})")
