@@ -29,7 +29,7 @@ from typing import Any
 
 from lxml import etree
 
-from .rawtable import MAX_ZIP_DIRECTORY, zip_directory_bytes
+from .rawtable_archives import MAX_ZIP_DIRECTORY, zip_directory_bytes
 
 __all__ = [
     "MAX_ARCHIVE_BYTES",
