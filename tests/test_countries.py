@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perspectives import figures, i18n, locales, screen
+from perspectives import figures, i18n, locales, screen, screen_words
 from perspectives.project import Project
 from perspectives.study import load_study
 
@@ -154,14 +154,14 @@ def test_many_countries_become_a_sorted_dot_plot_of_the_extremes() -> None:
 
 # --------------------------------------------------------------------------- the screen
 def test_gazetteer_of_any_country_with_its_own_script() -> None:
-    places = screen.places_of((("THA", "TH", "th"),), ("en",))
+    places = screen_words.places_of((("THA", "TH", "th"),), ("en",))
     assert "chiang mai" in places.cased
     assert "เชียงใหม่" in places.caseless
     assert "thailand" not in places.cased and "thailand" in places.countries
 
 
 def test_screen_places_and_phones_follow_the_study() -> None:
-    assert screen.phone_regions() == ("AL", "BA", "CO", "MD", "MX", "PE")
+    assert screen_words.phone_regions() == ("AL", "BA", "CO", "MD", "MX", "PE")
     assert screen.screen_text("We met in Kukës.").blocked  # a town (a large city alone points to no one)
     assert screen.screen_text("Ella vive en Pachuca ahora.").blocked
     assert not screen.screen_text("She moved to another town in Moldova.").blocked

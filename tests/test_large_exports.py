@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from variants import EMBEDDED, reference, table, write_text
 
-from perspectives import rawtable
+from perspectives import rawtable_columns, rawtable_text
 from perspectives.check import run_check
 from perspectives.readers import load_survey
 
@@ -36,8 +36,8 @@ def _repeated(header: list[str], rows: list[list[str]], copies: int = COPIES) ->
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(rawtable, "READ_CHUNK", 4099)  # bytes decoded at a time (odd: splits letters)
-    monkeypatch.setattr(rawtable, "CHUNK_CELLS", 997)  # cells folded into columns at a time
+    monkeypatch.setattr(rawtable_text, "READ_CHUNK", 4099)  # bytes decoded at a time (odd: splits letters)
+    monkeypatch.setattr(rawtable_columns, "CHUNK_CELLS", 997)  # cells folded into columns at a time
 
 
 @pytest.mark.parametrize("encoding, newline", [("utf-8", "\r\n"), ("cp1252", "\n"), ("utf-16", "\r\n")])
@@ -85,7 +85,7 @@ def test_a_file_of_one_chunk_and_of_many_chunks_read_the_same(tmp_path, monkeypa
     header, rows = table()
     path = write_text(header, _repeated(header, rows, 2), tmp_path / "two.csv")
     whole = load_survey(path)
-    monkeypatch.setattr(rawtable, "READ_CHUNK", 1 << 30)
-    monkeypatch.setattr(rawtable, "CHUNK_CELLS", 1 << 30)
+    monkeypatch.setattr(rawtable_text, "READ_CHUNK", 1 << 30)
+    monkeypatch.setattr(rawtable_columns, "CHUNK_CELLS", 1 << 30)
     pd.testing.assert_frame_equal(load_survey(path).eligible, whole.eligible)
     assert EMBEDDED.stat().st_size * 2 > 4099 * 100  # the file spans many small chunks

@@ -19,7 +19,7 @@ import pytest
 from lxml import etree
 
 from perspectives import qualitative as q
-from perspectives import refiqda, report
+from perspectives import refiqda, refiqda_codebook, report
 
 sys.path.insert(0, str(Path(__file__).parent))
 import refiqda_tools as rt  # noqa: E402
@@ -213,31 +213,31 @@ def test_exported_codebook_validates_round_trips_and_repeats(tmp_path, codebook)
     assert done.returncode == 0, done.stderr
     data = (tmp_path / "ours.qdc").read_bytes()
     rt.validate("codebook", data)
-    assert refiqda.write_codebook(codebook) == data  # the same bytes every time
-    theirs = refiqda.read_codebook(tmp_path / "ours.qdc")
+    assert refiqda_codebook.write_codebook(codebook) == data  # the same bytes every time
+    theirs = refiqda_codebook.read_codebook(tmp_path / "ours.qdc")
     assert [c.name for c in theirs] == [s.label for s in codebook.codes.values()]
     by_guid = {c.guid: c for c in theirs}
     for code, spec in codebook.codes.items():
-        mine = by_guid[refiqda.code_guid(code)]
+        mine = by_guid[refiqda_codebook.code_guid(code)]
         assert mine.description.splitlines() == [spec.definition, f"Code: {code}"]
         assert (by_guid[mine.parent].description.splitlines()[-1] if mine.parent else None) == \
             (f"Code: {spec.parent}" if spec.parent else None)
     sets = etree.fromstring(data).findall("{urn:QDA-XML:codebook:1.0}Sets/{urn:QDA-XML:codebook:1.0}Set")
     assert {s.get("name") for s in sets} == {codebook.sections[c.section] for c in codebook.codes.values()}
-    assert refiqda.compare_codebook(codebook, theirs) == []
+    assert refiqda_codebook.compare_codebook(codebook, theirs) == []
 
 
 def test_partner_codebook_differences_are_named(tmp_path, codebook) -> None:
     """A partner removed one theme, added a code of their own and renamed a label."""
     ns = "{urn:QDA-XML:codebook:1.0}"
-    root = etree.fromstring(refiqda.write_codebook(codebook))
+    root = etree.fromstring(refiqda_codebook.write_codebook(codebook))
     codes = {c.get("guid"): c for c in root.iter(f"{ns}Code")}
-    gone = codes[refiqda.code_guid("fear.judgement")]
+    gone = codes[refiqda_codebook.code_guid("fear.judgement")]
     gone.getparent().remove(gone)
     for member in root.iter(f"{ns}MemberCode"):
-        if member.get("guid") == refiqda.code_guid("fear.judgement"):
+        if member.get("guid") == refiqda_codebook.code_guid("fear.judgement"):
             member.getparent().remove(member)
-    codes[refiqda.code_guid("prevention")].set("name", "Keeping children safe")
+    codes[refiqda_codebook.code_guid("prevention")].set("name", "Keeping children safe")
     extra = etree.SubElement(root.find(f"{ns}Codes"), f"{ns}Code", guid="0A1B2C3D-0000-4000-8000-000000000001",
                              name="Online games", isCodable="true")
     del extra  # appended at the top level
@@ -251,24 +251,24 @@ def test_partner_codebook_differences_are_named(tmp_path, codebook) -> None:
     assert f"'{judged}' (fear.judgement) is not in their codebook" in done.stdout
     assert "'Online games' is not in our codebook" in done.stdout
     assert f"'{codebook.label('prevention')}' (prevention) is named 'Keeping children safe' there" in done.stdout
-    kinds = sorted(d.kind for d in refiqda.compare_codebook(codebook, refiqda.read_codebook(partner)))
+    kinds = sorted(d.kind for d in refiqda_codebook.compare_codebook(codebook, refiqda_codebook.read_codebook(partner)))
     assert kinds == ["extra", "missing", "renamed"]
 
 
 def test_codebook_nested_differently_is_named_moved(tmp_path, codebook) -> None:
     ns = "{urn:QDA-XML:codebook:1.0}"
-    root = etree.fromstring(refiqda.write_codebook(codebook))
+    root = etree.fromstring(refiqda_codebook.write_codebook(codebook))
     codes = {c.get("guid"): c for c in root.iter(f"{ns}Code")}
-    child = codes[refiqda.code_guid("fear.judgement")]
+    child = codes[refiqda_codebook.code_guid("fear.judgement")]
     root.find(f"{ns}Codes").append(child)  # moved to the top
-    moved = [d for d in refiqda.compare_codebook(codebook, _codes_of(root, tmp_path)) if d.kind == "moved"]
+    moved = [d for d in refiqda_codebook.compare_codebook(codebook, _codes_of(root, tmp_path)) if d.kind == "moved"]
     assert [d.code for d in moved] == ["fear.judgement"]
 
 
-def _codes_of(root, tmp_path: Path) -> list[refiqda.TheirCode]:
+def _codes_of(root, tmp_path: Path) -> list[refiqda_codebook.TheirCode]:
     path = tmp_path / "moved.qdc"
     path.write_bytes(etree.tostring(root))
-    return refiqda.read_codebook(path)
+    return refiqda_codebook.read_codebook(path)
 
 
 # ------------------------------------------------------------------------------ (c) refusals
@@ -443,7 +443,7 @@ def test_codebook_as_nvivo_writes_it(tmp_path, codebook) -> None:
     rt.validate("codebook", text.encode("utf-8"))
     path = tmp_path / "nvivo.qdc"
     path.write_text(text, encoding="utf-8")
-    differences = refiqda.compare_codebook(codebook, refiqda.read_codebook(path))
+    differences = refiqda_codebook.compare_codebook(codebook, refiqda_codebook.read_codebook(path))
     # Without our GUIDs or Code: lines a renamed label cannot be told from a new code: both are named.
     assert [(d.kind, d.code) for d in differences] == [("extra", ""), ("missing", "prevention")]
     assert "'Keeping children safe' is not in our codebook" in differences[0].detail

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from perspectives import check, refiqda
+from perspectives import check, refiqda, refiqda_archive, refiqda_codebook
 from perspectives import qualitative as q
 from perspectives.project import project_of
 
@@ -128,8 +128,8 @@ def test_two_sources_with_one_guid_are_refused(tmp_path, small, codebook) -> Non
 
 def test_partner_codebook_repeating_a_guid_is_refused(tmp_path, codebook) -> None:
     """Before: a repeated GUID was reported as a renamed and moved theme, exit 1."""
-    ours = refiqda.write_codebook(codebook).decode("utf-8")
-    guid = refiqda.code_guid("fear.judgement")
+    ours = refiqda_codebook.write_codebook(codebook).decode("utf-8")
+    guid = refiqda_codebook.code_guid("fear.judgement")
     partner = tmp_path / "partner.qdc"
     partner.write_text(ours.replace("</Codes>", f'<Code guid="{guid}" name="Another" isCodable="true"/></Codes>'),
                        encoding="utf-8")
@@ -354,9 +354,9 @@ def test_archive_member_larger_than_the_limit_is_refused_before_it_is_read(tmp_p
     bomb = rt.rewrite_members(project, tmp_path / "bomb.qdpx", lambda m: {
         **m, "project.qde": m["project.qde"].replace(b"</Project>", b" " * (3 << 20) + b"</Project>")})
     assert bomb.stat().st_size < 1 << 20
-    monkeypatch.setattr(refiqda, "MAX_MEMBER_BYTES", 2 << 20)
+    monkeypatch.setattr(refiqda_archive, "MAX_MEMBER_BYTES", 2 << 20)
     _refused(bomb, codebook, "project.qde", "larger than")
-    monkeypatch.setattr(refiqda, "MAX_MEMBER_BYTES", 64 << 20)
+    monkeypatch.setattr(refiqda_archive, "MAX_MEMBER_BYTES", 64 << 20)
     assert len(_read(bomb, codebook).segments) == len(small[0])
 
 

@@ -16,7 +16,8 @@ from screen_set import KINDS, load_all
 
 from perspectives import screen
 from perspectives.qualitative import load_codebook
-from perspectives.screen import HIT_KINDS, LANGUAGES, fold, given_names, screen_excerpts, screen_text
+from perspectives.screen import HIT_KINDS, LANGUAGES, screen_excerpts, screen_text
+from perspectives.screen_words import fold, given_names
 
 # One planted detail of every kind in every language: (language, kind, text, detail).
 PLANTED: list[tuple[str, str, str, str]] = [

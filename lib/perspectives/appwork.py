@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from perspectives.project import default
-from perspectives.rawtable import SUPPORTED
+from perspectives.rawtable_columns import SUPPORTED
 from perspectives.study import Study, report_folder
 
 __all__ = [

@@ -3,7 +3,7 @@
 Purpose
     ``export FILE.qdc`` writes ``data/codebook.yml``'s themes as a REFI-QDA codebook that
     NVivo, ATLAS.ti, MAXQDA and QualCoder import, so that coders start from our codes
-    (:func:`perspectives.refiqda.write_codebook` says what it holds). ``check FILE`` reads a
+    (:func:`perspectives.refiqda_codebook.write_codebook` says what it holds). ``check FILE`` reads a
     partner's codebook (``.qdc``) or the codebook of a coded project (``.qdpx``) and names how
     it differs from ours: themes missing, codes we do not have, themes renamed or moved.
 
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import qualitative, refiqda
+from . import qualitative, refiqda, refiqda_codebook
 from .files import write_atomic
 from .hints import command, shown_path
 from .project import Project, default
@@ -45,7 +45,7 @@ def export(path: Path | str, codebook: qualitative.Codebook | None = None, proje
     path = Path(path)
     project = default(project)
     book = codebook if codebook is not None else qualitative.load_codebook(project=project)
-    write_atomic(path, refiqda.write_codebook(book, project=project))
+    write_atomic(path, refiqda_codebook.write_codebook(book, project=project))
     return path
 
 
@@ -55,17 +55,17 @@ def check(path: Path | str, codebook: qualitative.Codebook | None = None,
 
     Returns:
         ``file``, ``codes`` (how many codes the file holds), ``differences`` (each a dict of
-        ``kind``, ``code``, ``detail``; see :class:`perspectives.refiqda.Difference`).
+        ``kind``, ``code``, ``detail``; see :class:`perspectives.refiqda_codebook.Difference`).
 
     Raises:
         refiqda.ProjectError: the file is not a readable REFI-QDA codebook or project.
     """
     path = Path(path)
     codebook = codebook if codebook is not None else qualitative.load_codebook(project=project)
-    theirs = refiqda.read_codebook(path)
+    theirs = refiqda_codebook.read_codebook(path)
     mapping = refiqda.load_code_mapping(codes=codebook.codes, project=project) \
         if path.suffix.lower() == ".qdpx" else {}
-    differences = refiqda.compare_codebook(codebook, theirs, mapping)
+    differences = refiqda_codebook.compare_codebook(codebook, theirs, mapping)
     return {"file": path.name, "codes": len(theirs),
             "differences": [{"kind": d.kind, "code": d.code, "detail": d.detail} for d in differences]}
 

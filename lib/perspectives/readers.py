@@ -70,7 +70,8 @@ from .layouts import (
 )
 from .problems import DataError, Problem, Text, column_letter, plain
 from .project import Project, default
-from .rawtable import SUPPORTED, Column, FileFormat, Limits, RawTable, read_raw
+from .rawtable import Column, FileFormat, Limits, RawTable, read_raw
+from .rawtable_columns import SUPPORTED
 from .study import Study
 
 __all__ = ["MULTI_SEP", "SUPPORTED", "DataError", "Normalisation", "ReadReport", "Reading", "SurveyData",

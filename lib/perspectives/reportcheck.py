@@ -825,11 +825,11 @@ def _within_limits(path: Path) -> None:
 
     Raises:
         ValueError: the parts unpack to more than :data:`MAX_DOCX_UNPACKED`, or list more
-            than :data:`perspectives.rawtable.MAX_ZIP_DIRECTORY` of parts.
+            than :data:`perspectives.rawtable_archives.MAX_ZIP_DIRECTORY` of parts.
     """
     import zipfile
 
-    from perspectives.rawtable import MAX_ZIP_DIRECTORY, zip_directory_bytes
+    from perspectives.rawtable_archives import MAX_ZIP_DIRECTORY, zip_directory_bytes
 
     with open(path, "rb") as handle:
         directory = zip_directory_bytes(handle)

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import yaml
 
-from perspectives.screen import DATA_DIR, LANGUAGES, fold, name_forms
+from perspectives.screen_words import DATA_DIR, LANGUAGES, fold, name_forms
 
 __all__ = ["faker_names", "ssa_names", "common_names", "ordinary_words", "name_words", "write", "main"]
 

@@ -1,0 +1,322 @@
+"""Zip archives and Excel workbooks: unpacked through a counter, and their table found.
+
+Purpose
+    How :mod:`perspectives.rawtable` reads the ``.csv.zip`` ODK Central downloads and Excel
+    workbooks (a workbook is a zip of XML parts): every part is unpacked through a counter
+    that refuses a part or a total beyond the :class:`~perspectives.rawtable_columns.Limits`,
+    or packed more tightly than real exports are, as soon as the counter passes the limit;
+    an archive's directory is bounded before it is read; a sheet's declared dimensions are
+    ignored. Kept apart because an archive is the part of a partner's file that can unpack
+    to far more than it weighs.
+
+Inputs
+    An open binary file, its name, a ``score`` that rates a header row, and the limits.
+
+Outputs
+    :func:`read_zip`, :func:`read_workbook` (each a
+    :class:`~perspectives.rawtable_columns.RawTable`), :func:`zip_directory_bytes` and
+    :func:`check_directory`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import struct
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any
+
+from .problems import DataError, Problem, Text
+from .rawtable_columns import (
+    DELIMITED,
+    HEADER_SEARCH,
+    READ_CHUNK,
+    REEXPORT,
+    FileFormat,
+    Limits,
+    RawTable,
+    Score,
+    build_table,
+    cell_text,
+)
+from .rawtable_text import best_header, decode, read_delimited
+
+# How many bytes of an archive member are read to find the member whose header is the form's.
+HEAD_BYTES = 65536
+# A part that unpacks to less than this is never judged by its compression ratio: small
+# parts (an empty sheet, a style sheet) pack tightly without being dangerous. Apache POI's
+# ZipSecureFile, which guards Excel readers in Java, works the same way.
+RATIO_GRACE_BYTES = 1 << 20
+# A sheet yields at most this many cells (its rows' widths, padded, plus the empty rows
+# between them) per byte of XML the workbook unpacked to, and never fewer than the floor:
+# real sheets stay far below; a few cells placed at column XFD or at row 1,048,576 would
+# otherwise make the reader pad billions of empty cells.
+CELLS_PER_XML_BYTE = 4
+CELLS_FLOOR = 2_000_000
+# A zip archive's directory (its list of parts) is read whole, and each part costs the reader
+# about a kilobyte: an archive of a million empty parts took a gigabyte before any check. An
+# export, a workbook or a project lists a few parts (media attachments: thousands at most).
+MAX_ZIP_DIRECTORY = 8 << 20
+# The CSV files of an ODK Central archive: the form's, and one per repeat group.
+MAX_ZIP_CSV = 100
+
+
+def readable_size(n: float) -> str:
+    """A byte count as people read it: 612 KB, 5.8 MB, 1.2 GB."""
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}".replace(".0 ", " ")
+    return f"{int(n)} bytes"
+
+
+# --------------------------------------------------------------------------- archives
+
+
+class _Unpacking:
+    """Counts what an archive's parts unpack to; refuses a part or a total beyond the limits.
+
+    The directory of a zip archive declares each part's sizes, and a hostile archive may
+    lie: the declared sizes refuse an archive at once, and every read is counted as well,
+    so a part that unpacks to more than it declared is stopped at the limit all the same.
+    """
+
+    def __init__(self, file: str, kind: str, limits: Limits, fix: str) -> None:
+        self.file, self.kind, self.limits, self.fix = file, kind, limits, fix
+        self.unpacked: dict[str, int] = {}
+        self.total = 0
+
+    def check_methods(self, infos: Sequence[zipfile.ZipInfo]) -> None:
+        """Refuse parts packed with a method other than the standard ones (stored, deflate).
+
+        Python unpacks BZIP2 and LZMA parts in one piece, so a tiny part could fill the
+        memory before the counter sees it.
+        """
+        for info in infos:
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                method = {zipfile.ZIP_BZIP2: "BZIP2", zipfile.ZIP_LZMA: "LZMA"}.get(info.compress_type,
+                                                                                   f"method {info.compress_type}")
+                raise DataError(self.file, Problem(
+                    "'{part}' inside the {kind} is packed with {method}, which the reader does not "
+                    "unpack (survey tools and Excel pack with the standard method, deflate)",
+                    fix="pack it again with the standard zip method, or give the file itself",
+                    args={"part": info.filename, "kind": Text(self.kind), "method": method}))
+
+    def check_declared(self, infos: Sequence[zipfile.ZipInfo]) -> None:
+        """Refuse parts whose declared sizes already pass a limit, or a method we do not unpack."""
+        self.check_methods(infos)
+        for info in infos:
+            self._judge(info, info.file_size, declared=True)
+        total = sum(info.file_size for info in infos)
+        if total > self.limits.max_bytes:
+            raise DataError(self.file, Problem(
+                "the {kind}'s parts declare that they unpack to {size} together, more than the limit of {mb} MB",
+                expected=self._EXPECTED_SIZE, fix=self.fix,
+                args={"kind": Text(self.kind), "size": readable_size(total), "mb": self.limits.max_uncompressed_mb}))
+
+    def open(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
+        """The part as a binary stream whose every read is counted."""
+        return io.BufferedReader(_Counted(archive.open(info), lambda position: self._count(info, position)),
+                                 buffer_size=READ_CHUNK)
+
+    def drain(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+        """Unpack a whole part through the counter, keeping nothing."""
+        with self.open(archive, info) as stream:
+            while stream.read(READ_CHUNK):
+                pass
+
+    def _count(self, info: zipfile.ZipInfo, position: int) -> None:
+        before = self.unpacked.get(info.filename, 0)
+        if position > before:
+            self.unpacked[info.filename] = position
+            self.total += position - before
+        self._judge(info, position, declared=False)
+        if self.total > self.limits.max_bytes:
+            raise DataError(self.file, Problem(
+                "the {kind}'s parts unpack to more than {mb} MB together (reading stopped at '{part}')",
+                expected=self._EXPECTED_SIZE, fix=self.fix,
+                args={"kind": Text(self.kind), "mb": self.limits.max_uncompressed_mb, "part": info.filename}))
+
+    def _judge(self, info: zipfile.ZipInfo, unpacked: int, declared: bool) -> None:
+        packed = info.compress_size
+        args = {"part": info.filename, "kind": Text(self.kind), "packed": readable_size(packed),
+                "mb": self.limits.max_uncompressed_mb}
+        if unpacked > self.limits.max_bytes:
+            raise DataError(self.file, Problem(
+                "'{part}' inside the {kind} declares that it unpacks to {size} (packed: {packed})" if declared else
+                "'{part}' inside the {kind} unpacks to more than {size} (packed: {packed}); reading stopped there",
+                expected=self._EXPECTED_SIZE, fix=self.fix,
+                args={**args, "size": readable_size(unpacked if declared else self.limits.max_bytes)}))
+        ratio = self.limits.max_compression_ratio
+        if unpacked > RATIO_GRACE_BYTES and unpacked > ratio * max(packed, 1):
+            raise DataError(self.file, Problem(
+                ("'{part}' inside the {kind} declares that it unpacks to {size} from {packed} packed, "
+                 "more than {ratio} times its packed size: real exports pack about 10 to 1, and a file packed "
+                 "this tightly can fill the computer's memory") if declared else
+                ("'{part}' inside the {kind} unpacks to more than {size} from {packed} packed, "
+                 "more than {ratio} times its packed size: real exports pack about 10 to 1, and a file packed "
+                 "this tightly can fill the computer's memory; reading stopped there"),
+                expected="at most {ratio} times the packed size (limits.max_compression_ratio in params/study.yml)",
+                fix="{fix}; if the file is genuine, raise limits.max_compression_ratio in params/study.yml",
+                args={**args, "size": readable_size(unpacked), "ratio": ratio, "fix": Text(self.fix)}))
+
+    _EXPECTED_SIZE = "at most {mb} MB unpacked (limits.max_uncompressed_mb in params/study.yml)"
+
+
+class _Counted(io.RawIOBase):
+    """A readable stream that reports its position after every read (the counter of :class:`_Unpacking`)."""
+
+    def __init__(self, inner: IO[bytes], report: Callable[[int], None]) -> None:
+        super().__init__()
+        self.inner, self.report, self.position = inner, report, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.position += n
+        self.report(self.position)
+        return n
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.inner.close()
+        super().close()
+
+
+_ZIP_FIX = Text("check that this is the export you meant; a genuine one can be unzipped and the CSV file given "
+            "itself, or the limit raised (limits.max_uncompressed_mb in params/study.yml)")
+_WORKBOOK_FIX = Text("check that this is the export you meant; a genuine one can be saved from Excel as 'CSV UTF-8' "
+                 "and that file given, or the limit raised (limits.max_uncompressed_mb in params/study.yml)")
+
+
+def zip_directory_bytes(handle: IO[bytes]) -> int | None:
+    """The size of a zip archive's directory as its end record states it, which is what zipfile reads.
+
+    The end record is looked for as :mod:`zipfile` looks for it (the last signature in the
+    file's last 64 kB), and a ZIP64 record just before it is read as zipfile reads it.
+    None when there is no end record (zipfile then refuses the file itself).
+    """
+    handle.seek(0, os.SEEK_END)
+    size = handle.tell()
+    handle.seek(max(0, size - (22 + 0xFFFF)))
+    tail = handle.read()
+    handle.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    (directory,) = struct.unpack_from("<I", tail, at + 12)
+    if at >= 76 and tail[at - 20:at - 16] == b"PK\x06\x07" and tail[at - 76:at - 72] == b"PK\x06\x06":
+        (directory,) = struct.unpack_from("<Q", tail, at - 76 + 40)  # the ZIP64 end record's
+    return int(directory)
+
+
+def check_directory(handle: IO[bytes], name: str, kind: str) -> None:
+    """Refuse an archive whose directory passes :data:`MAX_ZIP_DIRECTORY`, before zipfile reads it."""
+    directory = zip_directory_bytes(handle)
+    if directory is not None and directory > MAX_ZIP_DIRECTORY:
+        raise DataError(name, Problem(
+            "the {kind}'s list of parts takes {size}, more than {mb} MB (hundreds "
+            "of thousands of parts): an export, a workbook or its attachments list far fewer",
+            fix="check that this is the file you meant; give the export itself, not an archive of many files",
+            args={"kind": Text(kind), "size": readable_size(directory), "mb": MAX_ZIP_DIRECTORY >> 20}))
+
+
+def read_zip(handle: IO[bytes], name: str, score: Score, limits: Limits) -> RawTable:
+    """ODK Central's ``.csv.zip``: the CSV inside whose header matches the form (repeats are others)."""
+    unpacking = _Unpacking(name, Text("archive"), limits, _ZIP_FIX)
+    check_directory(handle, name, "archive")
+    with zipfile.ZipFile(handle) as archive:
+        members = [info for info in archive.infolist()
+                   if info.filename.lower().endswith(DELIMITED) and not info.filename.startswith("__MACOSX/")
+                   and not info.is_dir()]
+        if not members:
+            raise DataError(name, Problem("the zip archive holds no CSV file",
+                                          fix="download the CSV export again, or unzip it and give the CSV file"))
+        if len(members) > MAX_ZIP_CSV:
+            raise DataError(name, Problem(
+                "the zip archive holds {n} CSV files; an ODK Central export holds one for the form "
+                "and one per repeat group (at most {most} are read)",
+                fix="unzip it and give the CSV file of the form itself",
+                args={"n": f"{len(members):,}", "most": MAX_ZIP_CSV}))
+        unpacking.check_methods(members)
+        scored = []
+        for info in members:
+            with unpacking.open(archive, info) as stream:
+                raw = stream.read(HEAD_BYTES)
+            try:
+                text, _ = decode(raw, name)
+            except DataError:
+                text = ""
+            head = [line.replace(";", ",").replace("\t", ",").split(",") for line in text.splitlines()[:HEADER_SEARCH]]
+            scored.append((best_header(head, score, "CSV text")[1], info))
+        _, info = max(scored, key=lambda item: item[0])
+        unpacking.check_declared([info])
+        member = info.filename
+        fmt = FileFormat("CSV text in a zip archive", member=member if len(members) == 1 else
+                         f"{member} (the one of {len(members)} CSV files whose header matches the form)")
+        return read_delimited(lambda: unpacking.open(archive, info), name, score, fmt)
+
+
+# --------------------------------------------------------------------------- workbooks
+
+
+def read_workbook(handle: IO[bytes], name: str, score: Score, limits: Limits) -> RawTable:
+    """An Excel workbook: the sheet whose header row is the form's, its cells as text."""
+    from openpyxl import load_workbook
+
+    # Every part is unpacked through the counter before openpyxl reads any: openpyxl then
+    # reads parts whose true sizes are known to be within the limits.
+    unpacking = _Unpacking(name, Text("workbook"), limits, _WORKBOOK_FIX)
+    check_directory(handle, name, "workbook")
+    with zipfile.ZipFile(handle) as archive:
+        infos = archive.infolist()
+        unpacking.check_declared(infos)
+        for info in infos:
+            unpacking.drain(archive, info)
+    handle.seek(0)
+    budget = max(CELLS_FLOOR, CELLS_PER_XML_BYTE * unpacking.total)
+    # data_only: a formula's last computed value, as the partner sees it in Excel.
+    workbook = load_workbook(handle, read_only=True, data_only=True)
+    try:
+        best = None
+        for position, sheet in enumerate(workbook.worksheets, start=1):
+            sheet.reset_dimensions()  # a sheet's declared size is not trusted (see _sheet_rows)
+            head = [list(row) for row in _sheet_rows(sheet, name, budget, HEADER_SEARCH)]
+            index, value = best_header(head, score, "Excel workbook")
+            if best is None or value > best[0]:
+                best = (value, position, sheet, index, bool(head))
+        if best is None:
+            raise DataError(name, Problem("the workbook has no sheets", fix=REEXPORT))
+        _, position, sheet, index, filled = best
+        if not filled:
+            raise DataError(name, Problem("sheet '{sheet}' is empty", fix="export the responses again",
+                                          args={"sheet": sheet.title}))
+        fmt = FileFormat("Excel workbook", sheet=f"'{sheet.title}' (sheet {position} of {len(workbook.worksheets)})")
+        records = ([cell_text(cell) for cell in row] for row in _sheet_rows(sheet, name, budget))
+        return build_table(name, records, index, fmt, "rows", pad=True)
+    finally:
+        workbook.close()
+
+
+def _sheet_rows(sheet: Any, name: str, budget: int, max_row: int | None = None) -> Iterator[tuple[object, ...]]:
+    """A sheet's rows (openpyxl's values), stopping a sheet that spreads beyond what its XML can hold.
+
+    openpyxl pads every row to its last cell and yields an empty row for every row number
+    skipped: a few cells at column XFD or row 1,048,576 would make billions of empty cells.
+    """
+    spent = 0
+    for row in sheet.iter_rows(max_row=max_row, values_only=True):
+        spent += max(len(row), 1)
+        if spent > budget:
+            raise DataError(name, Problem(
+                "sheet '{sheet}' spreads over more than {budget} cells (rows reaching far to the right, "
+                "or row numbers far below the data) while the workbook holds far fewer values: it is not a "
+                "survey export as Excel or a survey tool writes one",
+                fix="copy the responses into a new workbook (or save the sheet as 'CSV UTF-8') and give that file",
+                args={"sheet": sheet.title, "budget": f"{budget:,}"}))
+        yield row
