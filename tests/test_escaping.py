@@ -348,7 +348,7 @@ def test_in_chromium_the_preview_script_runs_and_no_other(tmp_path: Path):
 
     from perspectives import preview
     from perspectives.assemble import ReportMeta, SectionDoc, render_report
-    from perspectives.reportcheck import BROWSER_FLAGS
+    from perspectives.reportcheck_axe import BROWSER_FLAGS
 
     nb = _notebook(tmp_path / "s" / "executed.ipynb", [
         {"output_type": "display_data", "metadata": {}, "data": {"text/markdown": "Hello"}}])
