@@ -36,7 +36,7 @@ Why Tornado, and not a Voilà app
     - Hardening. A Voilà page runs the widgets' JavaScript and a kernel that executes code;
       its policy must allow scripts it does not control. A page of our own needs only its
       one script file (``script-src 'self'``), and Tornado has the CSRF token (``_xsrf``)
-      built in; the Host check is the preview's (:func:`perspectives.preview.host_allowed`).
+      built in; the Host check is the preview's (:func:`perspectives.preview_server.host_allowed`).
     - Accessibility. We write the HTML: labelled controls, real buttons and headings, the
       keyboard order of the page, status messages in ``aria-live`` regions, each message in
       the page's language through the project's catalogues (:class:`perspectives.i18n.Translator`).
@@ -114,7 +114,7 @@ from perspectives.appwork import (
 )
 from perspectives.escape import html_text
 from perspectives.i18n import Translator
-from perspectives.preview import host_allowed
+from perspectives.preview_server import host_allowed
 from perspectives.project import Project, default
 from perspectives.study import Study
 
