@@ -42,7 +42,8 @@ import pikepdf
 import pytest
 
 from perspectives import pdf, reportcheck_axe
-from perspectives.appwork import UploadReceiver, UploadRefused, clean_name, parse_progress, upload_limit
+from perspectives.appwork import parse_progress
+from perspectives.appwork_uploads import UploadReceiver, UploadRefused, clean_name, upload_limit
 from perspectives.escape import html_text
 from perspectives.qualitative import load_codebook
 from perspectives.study import load_study, repo_root

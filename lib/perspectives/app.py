@@ -7,7 +7,7 @@ Purpose
 
     1. drop their export (CSV, Excel, SPSS or ZIP; a REFI-QDA ``.qdpx`` of the conversations
        too, if they have one), up to the size ``limits.max_upload_mb`` of ``params/study.yml``
-       allows (:data:`perspectives.appwork.DEFAULT_UPLOAD_LIMIT_MB` MB when it says nothing);
+       allows (:data:`perspectives.appwork_uploads.DEFAULT_UPLOAD_LIMIT_MB` MB when it says nothing);
     2. read the check in plain words, in the page's language: what was recognised, what was
        changed, and what is wrong and how to fix it (the results of
        :func:`perspectives.check.run_check` and :func:`perspectives.check.check_conversations`,
@@ -59,7 +59,7 @@ Safety
     (403 otherwise). Every text from a partner's file (names, columns, values, messages) is
     escaped where the page shows it (:func:`perspectives.escape.html_text`, applied to every
     value a template prints). Uploads go to a private temporary folder (mode 0700) with their
-    own names cleaned (:func:`perspectives.appwork.clean_name`), and are streamed to disk; a
+    own names cleaned (:func:`perspectives.appwork_uploads.clean_name`), and are streamed to disk; a
     download names a built report by its number in the workspace, never by a path.
 
 Inputs
@@ -100,7 +100,7 @@ from perspectives.app_handlers import (
     UploadHandler,
 )
 from perspectives.app_state import App
-from perspectives.appwork import MB
+from perspectives.appwork_uploads import MB
 from perspectives.project import Project, default
 
 __all__ = ["App", "main", "make_application"]

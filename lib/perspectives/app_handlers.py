@@ -39,15 +39,14 @@ from perspectives.appviews import (
     refusal_text,
     size_text,
 )
-from perspectives.appwork import (
+from perspectives.appwork import BuildJob, Workspace
+from perspectives.appwork_uploads import (
     CONVERSATION_SUFFIXES,
     EXPORT_SUFFIXES,
     FORM_OVERHEAD,
-    BuildJob,
     Upload,
     UploadReceiver,
     UploadRefused,
-    Workspace,
 )
 from perspectives.escape import html_text
 from perspectives.i18n import Translator

@@ -28,7 +28,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from perspectives.appwork import MB, BuildJob, Workspace, upload_limit
+from perspectives.appwork import BuildJob, Workspace
+from perspectives.appwork_uploads import MB, upload_limit
 from perspectives.project import Project, default
 from perspectives.study import Study
 
@@ -45,7 +46,7 @@ class App:
     Args:
         study: the study (default: the repository's).
         sections: section ids every build is limited to (None: every section).
-        limit: the largest upload in bytes (default: :func:`perspectives.appwork.upload_limit`).
+        limit: the largest upload in bytes (default: :func:`perspectives.appwork_uploads.upload_limit`).
         project: the study folder the page builds (default: the one around the working directory).
     """
 
