@@ -641,13 +641,13 @@ def _in_clone(code: str, *args: str) -> str:
     return done.stdout
 
 
-# The network: the study's countries, then the most populous others (perspectives_synth.survey),
+# The network: the study's countries, then the most populous others (perspectives_synth.network),
 # and one export of them all (about 100 eligible respondents each, with partial and
 # disqualified rows, resampled from the embedded export; deterministic for the study seed).
 NETWORK_DATA = r'''
 import json, sys
 from pathlib import Path
-from perspectives_synth import survey as synth
+from perspectives_synth import network as synth
 entries = synth.network_countries(int(sys.argv[1]))
 Path(sys.argv[2]).write_text(json.dumps(entries, ensure_ascii=False))
 synth.network_export([e["iso3"] for e in entries]).to_csv(sys.argv[3], index=False)

@@ -41,8 +41,9 @@ import pandas as pd
 import pikepdf
 import pytest
 
-from perspectives import pdf, reportcheck
-from perspectives.appwork import UploadReceiver, UploadRefused, clean_name, parse_progress, upload_limit
+from perspectives import pdf, reportcheck_axe
+from perspectives.appwork import parse_progress
+from perspectives.appwork_uploads import UploadReceiver, UploadRefused, clean_name, upload_limit
 from perspectives.escape import html_text
 from perspectives.qualitative import load_codebook
 from perspectives.study import load_study, repo_root
@@ -53,7 +54,7 @@ import refiqda_tools as rt  # noqa: E402 - the tests' own helper, beside this fi
 ROOT = repo_root()
 CHROMIUM = pdf.find_chromium()
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make pdf-tools)")
-BROWSER_FLAGS = list(reportcheck.BROWSER_FLAGS)
+BROWSER_FLAGS = list(reportcheck_axe.BROWSER_FLAGS)
 PERSPECTIVES = str(Path(sys.executable).with_name("perspectives"))
 EXPORTS = ROOT / "tests" / "fixtures" / "partner_exports"
 LIMIT_MB = 24
@@ -647,7 +648,7 @@ def test_a_folder_left_by_a_killed_program_is_removed_at_the_next_start(short_tm
 
 def _axe(browser, context, url: str) -> None:
     """axe-core on the page as this partner sees it (WCAG 2.1 A/AA and the report checks' extras)."""
-    script = reportcheck.axe_script()
+    script = reportcheck_axe.axe_script()
     if script is None:
         pytest.fail("axe-core is not installed: run `make env` (npm ci in tests/a11y)")
     # The page's policy runs only its own script: axe is added past it, as a tool, in a tab
@@ -661,7 +662,7 @@ def _axe(browser, context, url: str) -> None:
             const ids = axe.getRules(tags).map(r => r.ruleId).concat(extra);
             const out = await axe.run(document, {runOnly: {type: 'rule', values: ids}, resultTypes: ['violations']});
             return out.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.html)}));
-        }""", [list(reportcheck.AXE_TAGS), list(reportcheck.AXE_BEST_PRACTICE)])
+        }""", [list(reportcheck_axe.AXE_TAGS), list(reportcheck_axe.AXE_BEST_PRACTICE)])
     checker.close()
     assert found == [], found
 

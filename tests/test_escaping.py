@@ -346,9 +346,9 @@ def test_in_chromium_the_preview_script_runs_and_no_other(tmp_path: Path):
     """A served page runs the preview's reload script (it shows a failed rebuild) and nothing else."""
     from playwright.sync_api import sync_playwright
 
-    from perspectives import preview
+    from perspectives import preview_server
     from perspectives.assemble import ReportMeta, SectionDoc, render_report
-    from perspectives.reportcheck import BROWSER_FLAGS
+    from perspectives.reportcheck_axe import BROWSER_FLAGS
 
     nb = _notebook(tmp_path / "s" / "executed.ipynb", [
         {"output_type": "display_data", "metadata": {}, "data": {"text/markdown": "Hello"}}])
@@ -358,8 +358,8 @@ def test_in_chromium_the_preview_script_runs_and_no_other(tmp_path: Path):
                                    '<img src=x onerror="document.body.dataset.img=1"></main>')
     (tmp_path / "MDA").mkdir()
     (tmp_path / "MDA" / "report.html").write_text(page, encoding="utf-8")
-    events = preview.Events()
-    server = preview.make_server(tmp_path, events)
+    events = preview_server.Events()
+    server = preview_server.make_server(tmp_path, events)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     violations: list[str] = []
     try:

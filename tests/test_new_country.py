@@ -83,7 +83,7 @@ def thailand(tmp_path_factory) -> Path:
     # A small export of the seven countries: ten eligible completes each, with partial and
     # disqualified rows, Thailand's resampled from a study country's.
     env = dict(os.environ, PYTHONPATH=str(repo / "lib"))
-    script = ("import sys; from perspectives_synth import survey as synth; from perspectives.study import load_study; "
+    script = ("import sys; from perspectives_synth import network as synth; from perspectives.study import load_study; "
               "synth.network_export(load_study().codes, eligible_per_country=10)"
               ".to_csv(sys.argv[1], index=False)")
     subprocess.run([sys.executable, "-c", script, str(repo / "export.csv")], cwd=repo, env=env, check=True)

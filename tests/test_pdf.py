@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from perspectives import pdf
+from perspectives import pdf, pdf_bytes
 
 pytestmark = pytest.mark.skipif(pdf.find_chromium() is None, reason="chromium is not installed (make pdf-tools)")
 
@@ -37,7 +37,7 @@ def test_one_browser_prints_reports_side_by_side_and_reproducibly(tmp_path: Path
         data = path.read_bytes()
         assert data.startswith(b"%PDF-")
         assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") == pages
-        assert b"/CreationDate (" + pdf.FIXED_PDF_DATE in data  # the print date is fixed
+        assert b"/CreationDate (" + pdf_bytes.FIXED_PDF_DATE in data  # the print date is fixed
     assert again.read_bytes() == (tmp_path / "a" / "beta.pdf").read_bytes()
     assert oct(os.stat(again).st_mode & 0o777) == "0o644"
     assert b"/Title (beta)" in again.read_bytes()  # the HTML's title is the document's title

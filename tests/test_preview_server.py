@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from perspectives import preview
+from perspectives import preview_files, preview_server
 
 SECRET = "not-for-the-browser-4f1c"
 PAGE = ('<!DOCTYPE html><html><head><meta charset="utf-8">'
@@ -40,8 +40,8 @@ def site(tmp_path: Path):
     (tmp_path / "secret.txt").write_text(SECRET, encoding="utf-8")
     (tmp_path / "private").mkdir()
     (tmp_path / "private" / "secret.txt").write_text(SECRET, encoding="utf-8")
-    events = preview.Events()
-    server = preview.make_server(out, events, 0)
+    events = preview_server.Events()
+    server = preview_server.make_server(out, events, 0)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield {"out": out, "tmp": tmp_path, "port": server.server_address[1], "events": events, "server": server}
@@ -85,7 +85,7 @@ def _handlers() -> int:
 def opener(request, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both ways of opening a file: the descriptor walk (POSIX) and the by-path fallback."""
     if request.param == "by-path":
-        monkeypatch.setattr(preview, "_WALK", False)
+        monkeypatch.setattr(preview_files, "_WALK", False)
     return request.param
 
 
@@ -174,7 +174,7 @@ def test_a_request_without_one_host_is_refused(site):
 def test_the_address_bound_is_a_local_name(tmp_path: Path):
     (tmp_path / "a.txt").write_text("a", encoding="utf-8")
     try:
-        server = preview.make_server(tmp_path, preview.Events(), 0, host="127.0.0.2")
+        server = preview_server.make_server(tmp_path, preview_server.Events(), 0, host="127.0.0.2")
     except OSError:
         pytest.skip("127.0.0.2 cannot be bound here")
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
@@ -246,7 +246,7 @@ def test_a_failure_of_the_server_is_a_500_not_a_dropped_connection(site, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(preview, "_with_reload", broken)
+    monkeypatch.setattr(preview_server, "_with_reload", broken)
     assert _get(site["port"], "/ALB/report.html")[0] == 500
 
 
@@ -285,7 +285,7 @@ def test_a_page_lets_only_its_reload_script_run(site):
 ])
 def test_every_spelling_of_a_meta_policy_gets_the_nonce(meta):
     page = f"<html><head>{meta}</head><body>x</body></html>".encode()
-    served = preview._with_reload(page, "N0nceN0nceN0nce1").decode()
+    served = preview_server._with_reload(page, "N0nceN0nceN0nce1").decode()
     content = re.search(r'content="([^"]*)"', served).group(1)
     directives = {d.split()[0]: d for d in content.split("; ")}
     assert directives["script-src"] == "script-src 'nonce-N0nceN0nceN0nce1'"
@@ -343,8 +343,8 @@ def test_a_stream_whose_page_vanished_frees_its_thread(site):
 
 
 def test_event_streams_are_bounded(tmp_path: Path):
-    events = preview.Events(limit=3)
-    server = preview.make_server(tmp_path, events, 0)
+    events = preview_server.Events(limit=3)
+    server = preview_server.make_server(tmp_path, events, 0)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     port = server.server_address[1]
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from perspectives import pdf, provenance
+from perspectives import pdf_bytes, provenance
 from perspectives.build.run import reproducible_notebook_text
 
 
@@ -68,10 +68,10 @@ def test_pdf_structure_ids_are_renumbered_in_order_keeping_every_offset():
     page = b"%%PDF-1.4 /ID (node%08d) /K [ (node%08d) (node%08d) ] /Names [(node%08d) 1 0 R]"
     first = page % (104, 230, 231, 104)
     second = page % (7, 9, 15, 7)
-    assert pdf._renumber_nodes(first) == pdf._renumber_nodes(second) == page % (0, 1, 2, 0)
-    assert len(pdf._renumber_nodes(first)) == len(first)
+    assert pdf_bytes._renumber_nodes(first) == pdf_bytes._renumber_nodes(second) == page % (0, 1, 2, 0)
+    assert len(pdf_bytes._renumber_nodes(first)) == len(first)
     reversed_order = page % (231, 230, 104, 231)
-    assert pdf._renumber_nodes(reversed_order) == page % (2, 1, 0, 2)
+    assert pdf_bytes._renumber_nodes(reversed_order) == page % (2, 1, 0, 2)
 
 
 # --------------------------------------------------------------------------- uncommitted changes

@@ -28,7 +28,8 @@ from scipy import stats
 
 from perspectives.instrument import ELIGIBILITY, Choice, Instrument, Question, export_columns, load_instrument
 from perspectives.study import repo_root
-from perspectives_synth.survey import DEFAULT_FILE, fill_other_questions, write_default
+from perspectives_synth.other_questions import fill_other_questions
+from perspectives_synth.survey import DEFAULT_FILE, write_default
 
 DEFAULT_PATH = repo_root() / DEFAULT_FILE
 

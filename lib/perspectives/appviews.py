@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from perspectives.appwork import MB
+from perspectives.appwork_uploads import MB
 from perspectives.i18n import Translator
 from perspectives.problems import phrase, translated
 from perspectives.study import Study
