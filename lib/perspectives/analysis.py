@@ -1452,7 +1452,6 @@ def _multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> 
 
 
 def _numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
-    question = spec_["question"]
     mask = numeric_mask(survey, spec_)
     data = population(survey.eligible, spec_.get("population"))
     own = _own(result.country)

@@ -1459,10 +1459,39 @@ def _share_only(lay: Layout, prob: _Problem, attacker: _Attacker, published: set
         for vec, _, _ in trial:
             basis = attacker.add(basis, vec)
         groups = itertools.islice(attacker.violations(basis), 64)
-        if not any(_pinned(g, prob.x, equalities, trial, t) for g in groups):
+        if not any(_pinned(g, prob.x, equalities, trial, t) for g in groups) \
+                and not _bounds_below(lay, prob, published | chosen, equalities, intervals, trial, t):
             chosen.add(cell)
             intervals = trial
     return chosen
+
+
+def _bounds_below(lay: Layout, prob: _Problem, shown: set[str], equalities: list[tuple[np.ndarray, float]],
+                  before: list[tuple[np.ndarray, int, int]], after: list[tuple[np.ndarray, int, int]], t: int) -> bool:
+    """Whether the intervals ``after`` bring a withheld cell's greatest whole value to 1..t-1.
+
+    A withheld count known to be below the threshold tells that it is small (tau-ARGUS: its
+    protection interval must reach the threshold, the upper protection level). Only a cell
+    the new interval brings there counts: one already there is not this share's doing.
+    """
+    for cell in sorted(set(lay.cells) - shown - set(lay.bases)):
+        row = prob.row(cell)
+        if 1 <= _greatest(row, prob.x, equalities, after) <= t - 1 \
+                and not 1 <= _greatest(row, prob.x, equalities, before) <= t - 1:
+            return True
+    return False
+
+
+def _greatest(group: np.ndarray, x: np.ndarray, equalities: list[tuple[np.ndarray, float]],
+              intervals: list[tuple[np.ndarray, int, int]]) -> float:
+    """The greatest whole, non-negative value of ``group`` under the equalities and intervals (inf: unbounded)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    rows = [(vec, value, value) for vec, value in equalities] + [(vec, float(lo), float(hi)) for vec, lo, hi in intervals]
+    constraints = [LinearConstraint(np.array([r for r, _, _ in rows]), np.array([lo for _, lo, _ in rows]),
+                                    np.array([hi for _, _, hi in rows]))] if rows else []
+    res = milp(-group, constraints=constraints, integrality=np.ones(len(x)), bounds=Bounds(0, float(x.sum())))
+    return float(group @ np.round(res.x)) if res.x is not None else float("inf")
 
 
 def _with_row(basis: np.ndarray, row: np.ndarray) -> np.ndarray:
