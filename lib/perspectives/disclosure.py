@@ -37,7 +37,11 @@ The rule (one rule for every table, figure, sentence and recorded value)
     4. A statistic other than a count (a mean) is published on at least ``t`` respondents,
        whether or not their count is; the analysis withholds a pooled mean only where the
        places whose means are withheld hold together 1..t-1 respondents (their mean could
-       then be worked out).
+       then be worked out). A mean is published as the tables print it (``MEAN_DIGITS``), on
+       a withheld base only from ``10**MEAN_DIGITS`` respondents (the decimals then allow
+       every n), and only where, each answer within its band, it brings no group of withheld
+       cells below ``t`` (:func:`means_published`). A share printed alone (rule 3) must not
+       bring a withheld count's greatest value below ``t`` either (upper protection).
 
     Withheld cells all carry one mark, ``–``. A separate "fewer than t" mark would give a
     withheld cell an interval (1 to t-1, and the others 0 or at least t) from which a small
