@@ -379,3 +379,52 @@ def test_loss_counts_each_count_once_and_the_withheld_ones(tmp_path: Path) -> No
     found = audit.loss([run])
     assert (found.withheld, found.published) == (2, 4)
     assert found.share == 0.5
+
+
+# --- issue 25 review: the leaks the outsider's attack found, one planted leak of each kind -------
+
+def test_planted_mean_with_all_its_decimals_is_found(tmp_path: Path) -> None:
+    # Moldova's girls' online share printed as 62.510204 with no n: only n = 49 makes it a whole
+    # sum (3063), which gives the withheld base away. As the tables print it (62.5), every n fits.
+    item = {"name": "girls_online_share.mean", "value": 62.510204, "n": None, "country": "MDA"}
+    (tmp_path / "values.json").write_text(json.dumps([item]), encoding="utf-8")
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert [(f.kind, "girls_online_share.mean@MDA" in f.detail) for f in found] == [("reveals", True)], found
+    (tmp_path / "values.json").write_text(json.dumps([{**item, "value": 62.5}]), encoding="utf-8")
+    assert audit.audit_run_folder(tmp_path, 5) == []
+
+
+def test_planted_withheld_count_bounded_below_the_threshold_is_found(tmp_path: Path) -> None:
+    # The pooled gender table: 77 men of 413 printed, the women's count withheld but its share
+    # printed (81%: 333 to 336), "another gender" withheld. Women and the other gender hold 336
+    # together, so the other gender is 0 to 3: not pinned, but known to be below the threshold.
+    rows = [["Woman", "–", "81%"], ["Man", "77", "19%"], ["Other", "–", "–"], ["Respondents", "413", ""]]
+    cells = [count_cell(k, 0, "*", a) for k, a in enumerate(ANSWERS)] + [count_cell(3, 0, "*", ANSWERS)]
+    cells += [{"at": [k, 1], "measure": "percent", "cells": spec(["*"], [a]), "of": spec(["*"], ANSWERS)}
+              for k, a in enumerate(ANSWERS)]
+    write_table(tmp_path, "gender", rows, ["n", "%"], cells)
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert any(f.kind == "small-group" and "*/other" in f.detail and "at most 3" in f.detail for f in found), found
+    # Without the women's share the other gender may hold up to 336: nothing is known.
+    rows[0][2] = "–"
+    write_table(tmp_path, "gender", rows, ["n", "%"], cells)
+    assert audit.audit_run_folder(tmp_path, 5) == []
+
+
+def test_planted_note_beside_a_withheld_claim_is_found(tmp_path: Path) -> None:
+    # The fidelity page printed the registry's note beside a withheld claim: "the single 'other'
+    # gender answer" tells the withheld count is 1. The audit reads the page's rows too.
+    from perspectives import fidelity
+
+    folder = tmp_path / "fidelity"
+    folder.mkdir()
+    header = "claim_id,section,kind,published,reproduced,status,note\n"
+    clean = [f"M-GEN-006,methods,chi2,x,withheld,withheld,{fidelity.WITHHELD_NOTE}",
+             f'C-X-001,methods,percent,x,withheld,source-inconsistent,"{fidelity.WITHHELD_SOURCE_NOTE}"']
+    (folder / "claims.csv").write_text(header + "\n".join(clean) + "\n", encoding="utf-8")
+    assert audit.audit_outputs(tmp_path, 5) == []
+    leak = "M-GEN-003,methods,count,1,withheld,withheld,\"the single 'other' gender answer is a small cell\""
+    (folder / "claims.csv").write_text(header + "\n".join([*clean, leak]) + "\n", encoding="utf-8")
+    found = audit.audit_outputs(tmp_path, 5)
+    assert [(f.source, f.kind) for f in found] == [("fidelity/claims.csv", "reveals")], found
+    assert "M-GEN-003" in found[0].detail

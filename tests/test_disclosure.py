@@ -124,8 +124,10 @@ def test_crosstab_protects_both_dimensions_and_the_pooled_column() -> None:
     assert hidden_cells(mask, "MEX") == ["male", "other"]
     assert [hidden_cells(mask, p) for p in ("ALB", "BIH", "COL", "PER")] == [[], [], [], []]
     assert not mask.shown("*|other") and mask.count("*|male") == 77
-    assert not mask.shown("*|female") and mask.share("*|female") == 81.0
-    assert mask.pct("*|female").text == "81%" and mask.n("*|female").text == dc.WITHHELD_MARK
+    # The women's share alone (81%: 333 to 336 of 413) would put Moldova's withheld men and the
+    # pooled "another gender" at 0..3, known to be below the threshold (issue 25, finding 2).
+    assert not mask.shown("*|female") and mask.share("*|female") is None
+    assert mask.pct("*|female").text == dc.WITHHELD_MARK and mask.n("*|female").text == dc.WITHHELD_MARK
     assert independent_small_groups(mask) == []
 
 

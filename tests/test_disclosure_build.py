@@ -197,12 +197,17 @@ def test_the_synthesis_prints_each_country_as_its_report_does(built: Path) -> No
 
 
 def test_the_headline_figures_are_published(built: Path) -> None:
-    """The study's headline figures (issue 25): the shares of women and men among all workers,
-    the mean by country for every country (girls' online share), and the contrast in
-    education between countries (the share with a postgraduate degree, every country)."""
+    """The study's headline figures (issue 25): the share of men among all workers, the mean by
+    country for every country (girls' online share), and the contrast in education between
+    countries (the share with a postgraduate degree, every country).
+
+    The share of women is withheld in the synthesis: at a whole percent of 413 (81%), beside
+    the five other countries' published women, it would bound Moldova's withheld men and
+    other answers to 0..3, a group known to be below the threshold (the review's finding 2).
+    The men's share, printed instead, bounds nothing below it."""
     synthesis = _values_of(built, "synthesis")
-    for gender in ("female", "male"):
-        assert synthesis[(f"gender.{gender}.pct", "ALL")]["value"] is not None, gender
+    assert synthesis[("gender.male.pct", "ALL")]["value"] is not None
+    assert synthesis[("gender.female.pct", "ALL")]["value"] is None
     for country in COUNTRIES:
         assert synthesis[(f"girls_online_share.{country}.mean", "ALL")]["value"] is not None, country
         assert synthesis[(f"education.postgraduate.{country}.pct", "ALL")]["value"] is not None, country

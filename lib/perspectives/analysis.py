@@ -1307,12 +1307,12 @@ def combination_labels(question: str, project: Project | None = None) -> dict[st
             for name, combo in (spec_.get("combine") or {}).items()}
 
 
-def combination_label_texts() -> tuple[str, ...]:
-    """Every declared combination's label that holds words (``combine`` in ``params/analyses.yml``).
+def combination_label_texts(project: Project | None = None) -> tuple[str, ...]:
+    """Every declared combination's label that holds words (``combine`` in ``params/analyses.yml`` of ``project``).
 
     The rows these labels head are words a translated table looks up in its catalogue.
     """
-    return tuple(dict.fromkeys(str(combo["label"]) for analysis_id, spec_ in load_specs().items()
+    return tuple(dict.fromkeys(str(combo["label"]) for analysis_id, spec_ in load_specs(project=project).items()
                                if analysis_id != "bands" for combo in (spec_.get("combine") or {}).values()
                                if any(ch.isalpha() for ch in str(combo["label"]))))
 
@@ -1501,19 +1501,13 @@ def _multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> 
 
 
 def _numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
-    question = spec_["question"]
     mask = numeric_mask(survey, spec_)
     data = population(survey.eligible, spec_.get("population"))
     own = _own(result.country, result.synthesis)
     places = _place_map(result.country, place_names, survey, mask)
     result.base = mask.count(f"{own}|*")
     result.record_cell(mask, f"{own}|*", "base")
-    means = {}
-    shown_at = means_shown(mask)
-    for place in places:
-        rows = data if place == POOLED else _country_rows(data, place)
-        values = pd.to_numeric(rows[question], errors="coerce").dropna()
-        means[place] = float(values.mean()) if shown_at[place] and len(values) else None
+    means = published_means(mask, data, spec_, survey_project(survey))
     mean = means[own]
     result.context["mean"] = WITHHELD if mean is None else fmt.fmt_number(mean, 0)
     result.record("mean", mean, n=result.base, suppressed=mean is None)
@@ -1551,6 +1545,29 @@ def _numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
         result.shares = None
         result.figure_kind = "means"
     result.context["_mask"] = mask
+
+
+def published_means(mask: Mask, data: pd.DataFrame, spec_: dict, project: Project | None = None) -> dict[str, float | None]:
+    """Each place's mean of a slider (and the pooled ``*``) as published: rounded, or None (rule 4).
+
+    :func:`means_shown` first (the threshold, and the pooled mean's rule), then
+    :func:`perspectives.disclosure.means_published` (rounded as the tables print it, and
+    withheld where it would bound a withheld group or give a base away). Computed once per
+    mask: the national report and the synthesis ask for the same means.
+    """
+    question = spec_["question"]
+
+    def compute() -> dict[str, float | None]:
+        shown_at = means_shown(mask)
+        raw: dict[str, float | None] = {}
+        for place in [*mask.layout.places, POOLED]:
+            rows = data if place == POOLED else _country_rows(data, place)
+            values = pd.to_numeric(rows[question], errors="coerce").dropna()
+            raw[place] = float(values.mean()) if shown_at.get(place) and len(values) else None
+        bands = load_specs(project=project)["bands"][spec_["bands"]] if spec_.get("bands") else []
+        return disclosure.means_published(mask, raw, {b[0]: (float(b[1]), float(b[2])) for b in bands})
+
+    return cached_for_frame(data, "means", f"{question}:{spec_.get('bands')}", compute)
 
 
 def means_shown(mask: Mask) -> dict[str, bool]:
@@ -1701,11 +1718,12 @@ def _breakdown(result: Result, spec_: dict, survey, place_names: dict[str, str],
         values = pd.to_numeric(data[question], errors="coerce")
         keep = values.notna() & data[by].isin(list(mask.layout.places))
         groups = list(mask.layout.places)
-        means = values[keep].groupby(data.loc[keep, by]).mean().reindex(groups)
-        shown = means_shown(mask)
+        published = published_means(mask, data, spec_, survey_project(survey))
+        means = pd.Series({g: published[g] for g in groups}, dtype=float)
+        shown = {g: published[g] is not None for g in groups}
         for group in groups:
-            result.record(f"{group}.mean", float(means[group]) if shown[group] else None,
-                          n=mask.count(f"{group}|*"), country=result.synthesis, suppressed=not shown[group])
+            result.record(f"{group}.mean", published[group], n=mask.count(f"{group}|*"), country=result.synthesis,
+                          suppressed=not shown[group])
         result.context["by"] = Fields({g: fmt.fmt_number(means[g], 0) if shown[g] else WITHHELD for g in groups})
         result.context["by_means"] = means.where(pd.Series({g: shown[g] for g in groups})).rename(index=group_labels)
         if spec_.get("test") == "anova":

@@ -91,6 +91,11 @@ __all__ = ["Finding", "Loss", "audit_outputs", "audit_run_folder", "loss"]
 WITHHELD = "–"
 COMBINED = "↓"  # a part shown within its combination's row: unknown here, as a withheld cell is
 _TOL = 1e-6
+MEAN_DIGITS = 1  # a mean's decimals in values.json: as the tables print it
+# What a withheld claim's note on the fidelity page may say (nothing of the number).
+WITHHELD_NOTES = ("withheld under the small-cell rule: no value and no verdict are given",
+                  "the published report contradicts itself on this claim; "
+                  "withheld under the small-cell rule: no value and no verdict are given")
 _ENUMERATE_MAX = 20
 # Columns every sum of an enumeration is tried on first (the most linked ones).
 _PROBE_COLUMNS = 24
@@ -177,6 +182,36 @@ class _Run:
         for item in doc if isinstance(doc, list) else []:
             if isinstance(item, dict) and "cells" in item:
                 self.add_item(item, label)
+            elif isinstance(item, dict) and str(item.get("name", "")).endswith(".mean"):
+                self.check_mean(item, label)
+
+    def check_mean(self, item: dict[str, Any], label: str) -> None:
+        """A mean printed with more decimals than the tables print gives its base away.
+
+        ``mean * n`` is a whole sum of answers: with many decimals only one n (or few) fits,
+        which pins a withheld base and, with the bands, bounds the withheld ones (the divisor
+        attack of the issue 25 review). One decimal leaves every n from ten up.
+        """
+        value = item.get("value")
+        if value is None or item.get("suppressed"):
+            return
+        decimals = len(repr(float(value)).split(".")[1].rstrip("0"))
+        if decimals > MEAN_DIGITS:
+            self.findings.append(Finding(label, "reveals", f"{item.get('name')}@{item.get('country')} = {value} "
+                                         f"has {decimals} decimals: mean x n is a whole sum for few n, which "
+                                         f"gives its base away (print it with {MEAN_DIGITS})"))
+
+    def add_fidelity_rows(self, path: Path, label: str) -> None:
+        """The fidelity page's rows: a withheld claim reads "withheld" and a fixed note, nothing else."""
+        try:
+            with path.open(encoding="utf-8", newline="") as fh:
+                rows = list(csv.DictReader(fh))
+        except OSError:
+            return
+        for row in rows:
+            if row.get("reproduced") == "withheld" and row.get("note", "") not in WITHHELD_NOTES:
+                self.findings.append(Finding(label, "reveals", f"claim {row.get('claim_id')} is withheld but its "
+                                             f"note says more: {row.get('note', '')[:80]!r}"))
 
     def add_fidelity(self, path: Path, label: str) -> None:
         """What the fidelity page shows: the recorded values, mask cells and counts each verdict rests on.
@@ -719,6 +754,37 @@ def _interval_findings(run: _Run, t: int) -> list[Finding]:
         if low is not None and high is not None and low >= 1 and high <= t - 1:
             found.append(Finding(finding.source, "small-group", f"{_name(group)} lies between {low:.0f} and "
                                  f"{high:.0f}: the published numbers and rounded shares pin it below {t}"))
+    return found + _bounded_findings(run, leaves, matrix, rhs, constraints, big, t)
+
+
+def _bounded_findings(run: _Run, leaves: list[Leaf], matrix: Any, rhs: np.ndarray, constraints: list[Any],
+                      big: float, t: int) -> list[Finding]:
+    """Withheld counts the rounded shares bring below the threshold (greatest whole value 1..t-1).
+
+    A withheld count known to be below ``t`` tells that it is small (tau-ARGUS: the protection
+    interval must reach the threshold). One already below it without the shares (inside a
+    small published base, which the rule allows) is not the shares' doing.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    index = {leaf: k for k, leaf in enumerate(leaves)}
+    plain = [LinearConstraint(matrix, rhs - 1e-6, rhs + 1e-6)]
+
+    def greatest(g: np.ndarray, cons: list[Any]) -> float:
+        res = milp(-g, constraints=cons, integrality=np.ones(len(leaves)), bounds=Bounds(0, big))
+        return float(g @ np.round(res.x)) if res.x is not None else float("inf")
+
+    found, seen = [], set()
+    for o in run.obs:
+        if not o.withheld or o.leaves in seen or not o.leaves <= index.keys():
+            continue
+        seen.add(o.leaves)
+        g = np.zeros(len(leaves))
+        g[[index[c] for c in o.leaves]] = 1.0
+        high = greatest(g, constraints)
+        if 1 <= high <= t - 1 and not 1 <= greatest(g, plain) <= t - 1:
+            found.append(Finding(o.source, "small-group", f"{_name(o.leaves)} is withheld but at most "
+                                 f"{high:.0f}: the rounded shares tell it is below {t}"))
     return found
 
 
@@ -848,6 +914,8 @@ def audit_outputs(out_dir: Path | str | Sequence[Path | str], threshold: int | N
         fidelity = out / "fidelity" / "claims.disclosure.json"
         if fidelity.is_file():
             run.add_fidelity(fidelity, f"{tag}fidelity/claims.csv")
+        if (out / "fidelity" / "claims.csv").is_file():
+            run.add_fidelity_rows(out / "fidelity" / "claims.csv", f"{tag}fidelity/claims.csv")
     run.resolve_percents()
     return _check(run, _threshold(threshold))
 

@@ -122,6 +122,7 @@ COLUMNS: tuple[str, ...] = ("claim_id", "section", "kind", "published", "reprodu
 STATUSES: tuple[str, ...] = ("exact", "close", "miss", "withheld", "source-inconsistent", "not-computable")
 COMPUTABLE: tuple[str, ...] = ("exact", "close", "miss")
 WITHHELD_NOTE = "withheld under the small-cell rule: no value and no verdict are given"
+WITHHELD_SOURCE_NOTE = f"the published report contradicts itself on this claim; {WITHHELD_NOTE}"
 ALPHA = 0.05
 STAT_TOLERANCE = 0.02  # a statistic within 2% (same df, same decision) is close
 _REF = re.compile(r"\{([A-Za-z0-9_.]+)@([A-Z]{3})\}")
@@ -1020,6 +1021,19 @@ def _judge(row: Mapping[str, Any], ctx: Context) -> Outcome:
     return compare(row, resolve(str(row["binding"]), ctx), ctx)
 
 
+def _withheld_row(head: tuple[Any, ...], inconsistent: bool) -> tuple[Any, ...]:
+    """A withheld claim's row: "withheld", and neither the registry's note nor what the data give.
+
+    The notes of ``data/claims.csv`` are written about the regenerated numbers ("the single
+    answer", "20 of 42"): beside a withheld number they tell what the page withholds. A claim
+    the published report contradicts is still marked so (that is a fact of the source, not
+    of the data), with a fixed note.
+    """
+    if inconsistent:
+        return (*head, "withheld", "source-inconsistent", WITHHELD_SOURCE_NOTE)
+    return (*head, "withheld", "withheld", WITHHELD_NOTE)
+
+
 def _withheld_outcome(row: Mapping[str, Any], ctx: Context, first: Withheld) -> Outcome:
     """A claim that reads a withheld number: "withheld", and nothing else.
 
@@ -1087,7 +1101,10 @@ def evaluate(values: Mapping[str, Any] | None = None, *, out: str | Path | None 
                 outcome = _withheld_outcome(row, ctx, withheld)
             except (LookupError, ValueError, TypeError) as error:
                 outcome = Outcome("miss", "", f"could not reproduce: {error}")
-        if outcome.status != "withheld" and ctx.shown:
+        if outcome.status == "withheld":
+            rows.append(_withheld_row(head, row["claim_id"] in inconsistent))  # no note, no verdict
+            continue
+        if ctx.shown:
             shown[str(row["claim_id"])] = _described(ctx.shown)
         if row["claim_id"] in inconsistent:
             # Reported, never forced: what the data give is shown beside the reason.

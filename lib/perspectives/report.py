@@ -502,7 +502,7 @@ class Section:
             raise TypeError(f"show_table accepts only a disclosure.PublishedTable, got {type(table).__name__}")
         folder = self.output_dir / "tables"
         folder.mkdir(parents=True, exist_ok=True)
-        frame = i18n.translate_frame(table.frame, self.t, (*i18n.TABLE_WORDS, *analysis.combination_label_texts()))
+        frame = i18n.translate_frame(table.frame, self.t, (*i18n.TABLE_WORDS, *analysis.combination_label_texts(self.project)))
         flat = frame.copy()
         if isinstance(flat.columns, pd.MultiIndex):
             flat.columns = [" ".join(str(part) for part in col if part) for col in flat.columns]

@@ -44,9 +44,6 @@ def tiny_build(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], Path
     return done, out
 
 
-@pytest.mark.xfail(strict=True, reason="finding 4: a country of six: its tables withhold the bands, but its means "
-                                       "(sum of answers, within the bands' limits) pin a base and bound bands "
-                                       "below the threshold")
 def test_a_tiny_country_is_protected_or_refused(tiny_build) -> None:
     """Refused with a message, or built with no recoverable group and no withheld count known to be small.
 

@@ -126,8 +126,6 @@ def _mean_bases(build: Path) -> list[dict[str, object]]:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: a mean printed in values.json with six decimals and no n "
-                                       "gives its n away, and with it a withheld base and a withheld band")
 def test_a_mean_does_not_give_its_withheld_base_away(build) -> None:
     """The outsider's divisor attack on a mean whose table withholds its base.
 
@@ -143,15 +141,11 @@ def test_a_mean_does_not_give_its_withheld_base_away(build) -> None:
     assert recovered == [], f"withheld bases recovered from the means' decimals: {recovered}"
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: the linear/integer attack recovers small groups through "
-                                       "the means' decimals (Moldova: 3 with no girls' online case, 1 not answering tech_share)")
 def test_no_small_group_is_recoverable(attacked) -> None:
     """No group of 1..threshold-1 respondents is fixed by everything the build publishes."""
     assert [str(f) for f in attacked.findings if f.kind in ("pinned", "interval")] == []
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: the pooled women's share with the pooled men and the "
-                                       "by-country table bounds Moldova's withheld men to 0..3")
 def test_a_withheld_count_is_not_known_to_be_below_the_threshold(attacked) -> None:
     """A withheld count whose greatest possible value is below the threshold tells it is small.
 
