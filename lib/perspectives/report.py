@@ -141,8 +141,8 @@ def sample_mask(survey, study) -> disclosure.Mask:
     Computed once per process and survey (the build's run server does it before forking:
     with a hundred countries its search takes seconds, which every methods run would pay).
     """
+    from .inclusion import exclusion_summary
     from .instrument import ELIGIBILITY
-    from .readers import exclusion_summary
 
     log, eligible = survey.exclusions, survey.eligible
 
