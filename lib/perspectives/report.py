@@ -1102,7 +1102,7 @@ class Section:
     # ------------------------------------------------------------------ summary
     def summary(self) -> None:
         """The executive summary, in prose, from the values the other sections of this report recorded."""
-        from .claims import load_wording
+        from .claim_comparisons import load_wording
         from .summary import SUMMARY_FILE, executive_summary
 
         upstream = self.report_so_far()
