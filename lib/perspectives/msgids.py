@@ -82,7 +82,7 @@ PHRASES, REPORT_TEXTS, PARAMS, DATA, NOTEBOOKS, LIBRARY, INSTRUMENT, CHECK = (
 GROUPS = (PHRASES, REPORT_TEXTS, PARAMS, DATA, NOTEBOOKS, LIBRARY, INSTRUMENT, CHECK)
 # Calls whose texts are a check's messages (perspectives.problems): what is wrong with an export,
 # what was expected and the fix, shown on the partner's page in its language.
-PROBLEM_CALLS = frozenset({"Problem", "_problem", "Text"})
+PROBLEM_CALLS = frozenset({"Problem", "problem_at", "Text"})
 PROBLEM_PARTS = frozenset({"problem", "fix", "expected"})
 # Receivers whose ``add`` takes a check message: the reader's tally of normalisations, a problem.
 ADDERS = frozenset({"tally", "self.tally", "problem"})
