@@ -634,8 +634,10 @@ def _assembler_digest(project: Project) -> str:
     params = project.params
     # The Word and PDF renderers, the catalogues and the reference document shape the outputs too.
     files = [Path(__file__), *sorted(TEMPLATES.glob("*")),
-             here / "docx_report.py", here / "pdf.py", here / "i18n.py", here / "alttext.py", here / "outline.py",
-             here / "escape.py", here / "untranslated.py", here / "msgids.py", here / "texts.py", here / "locales.py",
+             here / "docx_report.py", here / "pdf.py", here / "i18n.py", here / "catalogues.py", here / "alttext.py",
+             here / "outline.py", here / "escape.py", here / "untranslated.py", here / "visible_text.py",
+             here / "english_matching.py", here / "msgids.py", here / "code_strings.py", here / "texts.py",
+             here / "locales.py",
              params / "reference.docx", params / "report_texts.yml", params / "study.yml",
              *sorted((params / "i18n").glob("*.yml"))]
 

@@ -29,29 +29,31 @@ Inputs
     (``agree: {field: topic, feminine: "La {topic} ..."}``: that field's text, or the English
     label it translates, is looked up; a gender without a form, or none known, keeps ``text``;
     a form may itself be plural forms). ``params/study.yml`` for the language names.
+    A catalogue is read and checked by :mod:`perspectives.catalogues`.
 
 Outputs
     Translated strings; :data:`FALLBACKS_FILE` per run; :func:`skeleton` and :func:`init`
     (``perspectives i18n init LANG``), a new language's catalogue with every key blank;
-    :func:`catalogue_fill`, how many of the strings the reports can print a catalogue fills.
+    :func:`catalogue_fill`, how many of the strings the reports can print a catalogue fills
+    (these three in :mod:`perspectives.catalogue_init`, re-exported here).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import string
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import config, locales, msgids
-from .hints import command, shown_path
-from .project import Project, default
-from .study import Study, read_yaml
+from . import locales
 
-DEFAULT_LANG = "en"
+# The names below are this module's public API (``__all__``), kept where callers have always
+# found them: reading a catalogue (catalogues) and starting one (catalogue_init).
+from .catalogue_init import catalogue_fill, catalogue_strings, every_key, init, instrument_strings, skeleton
+from .catalogues import DEFAULT_LANG, Entry, blank_keys, instrument_language, load_catalogue, load_genders, placeholders
+from .project import Project, default
+
 # What a run's Translator looked up and did not find (a diagnostic; see the module doc).
 FALLBACKS_FILE = "translation_fallbacks.json"
 
@@ -78,191 +80,6 @@ __all__ = [
     "translate_words",
 ]
 
-
-@dataclass(frozen=True)
-class Entry:
-    """One translated string and whether a native speaker should review it.
-
-    A phrase with a count (:data:`perspectives.locales.COUNT_PHRASES`) has ``forms``: its
-    text by CLDR plural category of the language (``one``, ``few``, ``other``...) and
-    optionally for an exact number (``"=2"``); ``text`` is then its ``other`` form.
-    """
-
-    text: str
-    review: bool = False
-    forms: tuple[tuple[str, str], ...] = ()
-    # The grammatical gender of the translation, for a text inserted into other templates
-    # ("grupo de edad": masculine); and a template's forms by the gender of one field's value
-    # (the field, then gender -> forms), for languages whose words agree with it.
-    gender: str = ""
-    agree_field: str = ""
-    agree: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
-
-
-def placeholders(template: str) -> set[str]:
-    """The ``{field}`` names a template uses (translations must use exactly the same)."""
-    names: set[str] = set()
-    for _, name, _, _ in string.Formatter().parse(template):
-        if name is not None and name != "":
-            names.add(name)
-    return names
-
-
-def load_catalogue(lang: str, folder: Path | None = None, *, project: Project | None = None) -> dict[str, Entry]:
-    """The catalogue of ``lang`` (empty for English or a language without a file).
-
-    Args:
-        lang: the language.
-        folder: the catalogues' folder (default: the project's ``params/i18n``); given
-            without a project, the file is read as it is now.
-        project: the study folder, which keeps the catalogue it read (default: the one
-            around the working directory, unless ``folder`` is given).
-
-    Returns:
-        English key -> :class:`Entry` (shared when kept by a project: do not change it).
-
-    Raises:
-        ConfigError: the file's YAML, an entry's shape (checked where it is read,
-            :mod:`perspectives.config`), a plural form outside CLDR's categories or a
-            translation whose placeholders differ from the English, with the line.
-    """
-    if folder is not None and project is None:
-        return _read_catalogue(lang, Path(folder) / f"{lang}.yml")
-    project = default(project)
-    path = (Path(folder) if folder is not None else project.catalogues).resolve() / f"{lang}.yml"
-    return project.cached("catalogue", (lang, path), lambda: _read_catalogue(lang, path), [path], keep=16)
-
-
-def _read_catalogue(lang: str, path: Path) -> dict[str, Entry]:
-    if lang == DEFAULT_LANG or not path.is_file():
-        return {}
-    raw = read_yaml(path, "catalogue") or {}
-    catalogue: dict[str, Entry] = {}
-    for key, value in raw.items():
-        if _untranslated(value):
-            continue  # a skeleton's blank entry (perspectives i18n init): falls back to English
-        catalogue[str(key)] = _entry(path, str(key), value)
-    return catalogue
-
-
-def _entry(path: Path, key: str, value: str | dict[str, Any]) -> Entry:
-    """One catalogue entry, its types already checked by the catalogue's schema."""
-    if isinstance(value, dict) and ("gender" in value or "agree" in value):
-        agree = value.get("agree") or {}
-        by_gender = []
-        for gender, form in agree.items():
-            if gender == "field":
-                continue
-            forms = (("other", form),) if isinstance(form, str) else tuple((str(k), str(v or "")) for k, v in form.items())
-            _check_placeholders(path, key, Entry(dict(forms).get("other", ""), forms=forms if len(forms) > 1 else ()))
-            by_gender.append((str(gender), forms))
-        rest = {k: v for k, v in value.items() if k not in ("gender", "agree")}
-        return replace(_entry(path, key, rest), gender=str(value.get("gender") or ""),
-                       agree_field=str(agree.get("field") or ""), agree=tuple(by_gender))
-    if isinstance(value, str):
-        entry = Entry(value)
-    elif isinstance(value.get("text"), str):
-        if set(value) - {"text", "review"}:
-            raise config.error_at(path, [key], f"entry {key!r} has both a 'text' and plural forms",
-                                  "keep `text:` for a plain translation, or plural forms with `other:`")
-        entry = Entry(value["text"], value.get("review", False))
-    elif isinstance(value.get("other"), str):
-        forms = tuple((k, v) for k, v in value.items() if k != "review")
-        unknown = [k for k, _ in forms if k not in locales.PLURAL_CATEGORIES and not _exact(k)]
-        if unknown:
-            raise config.error_at(path, [key], f"entry {key!r} has forms {unknown}",
-                                  f"use CLDR plural categories {list(locales.PLURAL_CATEGORIES)} or an exact '=N'")
-        entry = Entry(value["other"], value.get("review", False), tuple((k, v or "") for k, v in forms))
-    else:
-        raise config.error_at(path, [key], f"entry {key!r} needs a 'text' string (or plural forms with 'other')",
-                              "write {text: \"...\"} or {one: \"...\", other: \"...\"}")
-    _check_placeholders(path, key, entry)
-    return entry
-
-
-def _check_placeholders(path: Path, key: str, entry: Entry) -> None:
-    """A translation that drops or invents a placeholder would fail (or lie) at format time.
-
-    A plural form may leave the count out ("the only country").
-    """
-    for _, text in entry.forms or (("", entry.text),):
-        if placeholders(text) - placeholders(key) or (not entry.forms and placeholders(key) != placeholders(text)):
-            raise config.error_at(path, [key], f"entry {key!r} uses the placeholders {sorted(placeholders(text))}",
-                                  f"use exactly the English placeholders {sorted(placeholders(key))}")
-
-
-def load_genders(lang: str, folder: Path | None = None, *, project: Project | None = None) -> dict[str, str]:
-    """The grammatical gender ``lang``'s catalogue gives its texts: English key -> gender.
-
-    An entry may give only a gender (``"Money": {gender: masculine}``) where the translation
-    itself comes from the form's own column; each translated text is a key too, so that the
-    gender of a text already in the language is found.
-
-    Args:
-        lang: the language.
-        folder: the catalogues' folder (default: the project's ``params/i18n``); given
-            without a project, the file is read as it is now.
-        project: the study folder, which keeps what it read (default: the one around the
-            working directory, unless ``folder`` is given).
-    """
-    if folder is not None and project is None:
-        return _read_genders(lang, Path(folder) / f"{lang}.yml")
-    project = default(project)
-    path = (Path(folder) if folder is not None else project.catalogues).resolve() / f"{lang}.yml"
-    return project.cached("genders", (lang, path), lambda: _read_genders(lang, path), [path], keep=16)
-
-
-def _read_genders(lang: str, path: Path) -> dict[str, str]:
-    if lang == DEFAULT_LANG or not path.is_file():
-        return {}
-    genders: dict[str, str] = {}
-    for key, value in (read_yaml(path, "catalogue") or {}).items():
-        if isinstance(value, dict) and value.get("gender"):
-            genders[str(key)] = str(value["gender"])
-            if value.get("text"):
-                genders.setdefault(str(value["text"]), str(value["gender"]))
-    return genders
-
-
-def blank_keys(lang: str, folder: Path | None = None, *, project: Project | None = None) -> frozenset[str]:
-    """The keys of ``lang``'s catalogue that are there but left blank (they show the English).
-
-    Args:
-        lang: the language.
-        folder: the catalogues' folder (default: the project's ``params/i18n``).
-        project: the study folder (default: the one around the working directory).
-    """
-    path = Path(folder if folder is not None else default(project).catalogues) / f"{lang}.yml"
-    if lang == DEFAULT_LANG or not path.is_file():
-        return frozenset()
-    return frozenset(str(k) for k, v in (read_yaml(path) or {}).items() if _untranslated(v))
-
-
-def _untranslated(value: Any) -> bool:
-    """A catalogue entry left blank: empty text, or plural forms whose ``other`` is empty."""
-    if value is None or value == "":
-        return True
-    if isinstance(value, dict):
-        text = value.get("text", value.get("other"))
-        return text is None or text == ""
-    return False
-
-
-def _exact(form: str) -> bool:
-    return form.startswith("=") and form[1:].isdigit()
-
-
-def instrument_language(lang: str, study: Study | None = None) -> str:
-    """The XLSForm label column suffix of a language: ``es`` -> ``Spanish (es)``.
-
-    Args:
-        lang: the language.
-        study: the study, whose languages may name it (default: the one around the working directory).
-    """
-    names = dict((study or default().study).languages)
-    if lang not in names and not locales.known_language(lang):
-        raise ValueError(f"unknown language {lang!r}; use one of {sorted(names)} or another language code")
-    return f"{names.get(lang) or locales.language_name(lang)} ({lang})"
 
 
 class Translator:
@@ -609,109 +426,3 @@ def read_missing(folders: Iterable[Path]) -> list[str]:
     return sorted(seen)
 
 
-# --------------------------------------------------------------------------- catalogues
-
-
-# The parameter files whose strings every catalogue of the study translates (the sections'
-# titles, the analyses' sentences and captions, the executive summary).
-PARAMS_FILES = ("params/grid.yml", "params/analyses.yml", "params/summary.yml")
-
-
-def catalogue_strings(project: Project | None = None) -> list[str]:
-    """The English strings the reports take from ``params/`` (grid titles, analyses, summary)."""
-    return [m.text for m in msgids.extract(project).values()
-            if not m.neutral and any(o.startswith(PARAMS_FILES) for o in m.origins)]
-
-
-def instrument_strings(project: Project | None = None) -> list[str]:
-    """The instrument's English labels and hints (questions and answers, not the countries)."""
-    return [m.text for m in msgids.extract(project).values() if m.group == msgids.INSTRUMENT]
-
-
-def every_key(project: Project | None = None) -> dict[str, list[str]]:
-    """Every string a catalogue can translate, by where it is written (:mod:`perspectives.msgids`)."""
-    return {group: [m.text for m in items]
-            for group, items in msgids.groups(msgids.extract(project).values()).items()}
-
-
-def catalogue_fill(lang: str, folder: Path | None = None, project: Project | None = None) -> dict[str, Any]:
-    """How many of the strings the reports can print ``lang``'s catalogue (or form) translates.
-
-    This counts entries, not what a reader meets: a string filled here but printed without
-    asking the catalogue still reads English (:mod:`perspectives.untranslated` measures that
-    on a built report). Strings with nothing to translate (placeholders and marks) are left out.
-
-    Returns:
-        ``{"strings", "translated", "review", "blank", "absent"}`` counts, and ``"untranslated"``:
-        the keys with no translation (blank or absent), in extraction order.
-    """
-    project = default(project)
-    catalogue, blank = load_catalogue(lang, folder, project=project), blank_keys(lang, folder, project=project)
-    column = msgids.instrument_translations(instrument_language(lang, project.study), project) \
-        if lang != DEFAULT_LANG else {}
-    wanted = [m for m in msgids.extract(project).values() if not m.neutral]
-    done = [m.text for m in wanted if m.text in catalogue or m.text in column]
-    missing = [m.text for m in wanted if m.text not in catalogue and m.text not in column]
-    return {"strings": len(wanted), "translated": len(done),
-            "review": sum(1 for k in done if k in catalogue and catalogue[k].review),
-            "blank": sum(1 for k in missing if k in blank), "absent": sum(1 for k in missing if k not in blank),
-            "untranslated": missing}
-def _quote(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
-def skeleton(lang: str, project: Project | None = None) -> str:
-    """A catalogue for ``lang`` with every key and nothing translated yet (YAML text).
-
-    Every key :mod:`perspectives.msgids` finds, grouped by where it is written. Texts with a
-    count (the country-set phrases, the plural entries of ``params/report_texts.yml``) get one
-    blank form per CLDR plural category of the language (Thai: ``other``; Bosnian: ``one``,
-    ``few``, ``other``). A blank entry falls back to
-    English and is listed as missing, exactly as an absent one.
-
-    Raises:
-        ValueError: ``lang`` is English (the source language) or unknown to CLDR.
-    """
-    if lang == DEFAULT_LANG or not locales.known_language(lang):
-        raise ValueError(f"cannot start a catalogue for {lang!r}: give a language code CLDR knows, not English")
-    categories = [c for c in locales.PLURAL_CATEGORIES if c in locales.plural_tags(lang)]
-    name = locales.language_name(lang)
-    lines = [f"# {name} ({lang}) catalogue: English string -> {{text, review}}. Started by `perspectives i18n init "
-             f"{lang}`:", "# fill in each text in our own words; leave a text blank to show the English (the build "
-             "lists it).", "# Placeholders in {braces} are filled by the code and must stay as in the English; "
-             "review: true marks", "# wording a native speaker should check. Phrases with a count take one form per "
-             f"plural category of {name}", f"# ({', '.join(categories)}; see CLDR's plural rules), and may add an "
-             "exact form such as \"=2\".", ""]
-    for group, items in msgids.groups(msgids.extract(project).values()).items():
-        lines.append(f"# --- {group} " + "-" * max(3, 86 - len(group)))
-        for m in items:
-            if m.forms:
-                forms = ", ".join(f"{c}: \"\"" for c in categories)
-                lines.append(f"{_quote(m.text)}: {{{forms}, review: true}}")
-            else:
-                lines.append(f"{_quote(m.text)}: {{text: \"\", review: true}}")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def init(lang: str, folder: Path | None = None, force: bool = False, *, project: Project | None = None) -> Path:
-    """Write ``params/i18n/<lang>.yml`` as :func:`skeleton` makes it.
-
-    Args:
-        lang: the new language.
-        folder: the catalogues' folder (default: the project's ``params/i18n``).
-        force: write over a catalogue already there.
-        project: the study folder (default: the one around the working directory).
-
-    Raises:
-        FileExistsError: the catalogue exists and ``force`` is not set.
-        ValueError: see :func:`skeleton`.
-    """
-    project = default(project)
-    path = Path(folder if folder is not None else project.catalogues) / f"{lang}.yml"
-    if path.exists() and not force:
-        raise FileExistsError(f"{shown_path(path)} exists; to start it again, run {command('i18n', 'init', lang, '--force', project=project.root)}")
-    text = skeleton(lang, project)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path

@@ -17,11 +17,13 @@ Purpose
        ``layouts.MISSING_MARKERS`` (``NA``, ``N/A``, ``n/a``, ``-``), is SPSS system-missing or
        holds a value the SPSS file declares user-missing holds no answer; SPSS value labels
        are mapped to the form's codes; option columns' truth values (0/1, True/False,
-       TRUE/FALSE, 1/empty) become ticked/not ticked. Each kind is counted.
+       TRUE/FALSE, 1/empty) become ticked/not ticked. Each kind is counted
+       (:mod:`perspectives.readers_cells`).
     5. Answers are checked against the form (codes, numbers, constraints); a required
        question left unanswered by an eligible respondent, where the form showed it, is
-       refused naming the rows.
-    6. The study's inclusion rule splits eligible completes from the exclusion log.
+       refused naming the rows (:mod:`perspectives.answer_checks`).
+    6. The study's inclusion rule (:mod:`perspectives.inclusion`) splits eligible completes
+       from the exclusion log.
 
     Every problem found at one stage is reported together, in the one message style of
     :mod:`perspectives.problems`.
@@ -42,9 +44,8 @@ Outputs
 
 from __future__ import annotations
 
-import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,30 +53,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .expressions import UnsupportedExpression, bounds, evaluate
+from .answer_checks import AnswerChecks
 from .hashing import sha256_file
-from .hints import command
-from .instrument import ELIGIBILITY, Instrument, Question, load_instrument
-from .layouts import (
-    EXCEL_ERRORS,
-    FALSE_VALUES,
-    GENERIC_TOOL,
-    MISSING_MARKERS,
-    SPACES,
-    TRUE_VALUES,
-    Header,
-    header_score,
-    resolve_header,
-    strip_spaces,
-)
-from .problems import DataError, Problem, Text, column_letter, plain
+from .inclusion import RULE_COLUMNS, exclusion_log, outcomes
+from .instrument import ELIGIBILITY, Instrument, load_instrument
+from .layouts import GENERIC_TOOL, Header, header_score, resolve_header, strip_spaces
+from .problems import DataError, Problem, Text, column_letter
 from .project import Project, default
 from .rawtable import Column, FileFormat, Limits, RawTable, read_raw
 from .rawtable_columns import SUPPORTED
+from .readers_cells import (
+    AnswerColumns,
+    Normalisation,
+    Tally,
+    per_distinct,
+    per_value,
+    template_hint,
+    tidy,
+    tidy_tokens,
+)
 from .study import Study
 
 __all__ = ["MULTI_SEP", "SUPPORTED", "DataError", "Normalisation", "ReadReport", "Reading", "SurveyData",
-           "apply_inclusion", "choose_id_column", "exclusion_summary", "load_survey", "read_survey"]
+           "choose_id_column", "load_survey", "read_survey"]
 
 MULTI_SEP = "/"  # between a select-multiple question and its option in SurveyData.eligible
 DEFAULT_ID_FALLBACKS = ("_uuid", "_id", "KEY", "meta-instanceID", "instanceID")
@@ -104,24 +104,6 @@ class SurveyData:
         frame = self.eligible[[f"{question}{MULTI_SEP}{code}" for code in codes]].copy()
         frame.columns = codes
         return frame
-
-
-@dataclass
-class Normalisation:
-    """One kind of change the reader made to cells, with counts (never the cells themselves).
-
-    Attributes:
-        what: the change, in the partner's words.
-        cells: how many cells (or rows, for row-level changes) it touched.
-        by_column: the same count per column as headed in the file.
-        phrase: ``what`` as a catalogue template and its fields (:func:`perspectives.problems.plain`),
-            which the partner's page translates.
-    """
-
-    what: str
-    cells: int
-    by_column: dict[str, int] = field(default_factory=dict)
-    phrase: Any = None
 
 
 @dataclass
@@ -251,111 +233,6 @@ def choose_id_column(header: Header, study_id: str, fallbacks: tuple[str, ...] |
         args={"id": study_id, "fallbacks": ", ".join(fallbacks)}))
 
 
-# --------------------------------------------------------------------------- normalising cells
-
-
-class _Tally:
-    """Counts of each normalisation, per column, in the order first met."""
-
-    def __init__(self) -> None:
-        self.counts: dict[str, Counter[str]] = {}
-
-    def add(self, what: str, column: str, n: int = 1) -> None:
-        if n:
-            self.counts.setdefault(what, Counter())[column] += n
-
-    def entries(self) -> list[Normalisation]:
-        return [Normalisation(what, sum(c.values()), dict(c), plain(what)) for what, c in self.counts.items()]
-
-
-def _tidy(value: str | None, tally: _Tally | _Events, column: str, coded: bool, codes: frozenset[str]
-          ) -> str | None:
-    """One cell under the missing-value rule; spaces around codes removed and counted."""
-    if value is None:
-        return None
-    stripped = strip_spaces(value)
-    if not stripped:
-        return None
-    if coded and stripped != value:
-        tally.add("spaces or non-breaking spaces around a code removed", column)
-    if stripped in MISSING_MARKERS and stripped not in codes:
-        tally.add(Text("'{marker}' read as no answer", marker=stripped), column)
-        return None
-    return stripped if coded else value
-
-
-class _Events:
-    """The normalisations one value causes, to be counted once per cell holding it."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str]] = []
-
-    def add(self, what: str, column: str, n: int = 1) -> None:
-        self.seen.append((what, column))
-
-
-def _per_value(column: Column, tally: _Tally, tidy: Callable[[str | None, Any], str | None]) -> Column:
-    """``tidy`` applied to each distinct value once, its normalisations counted per cell.
-
-    A column of 800,000 cells holds a few dozen distinct values. Values are visited in the
-    order first met, so the tally lists normalisations in the order a cell-by-cell pass would.
-    """
-    counts = column.counts()
-    position = {value: k for k, value in enumerate(column.values)}
-
-    def change(value: str | None) -> str | None:
-        events = _Events()
-        new = tidy(value, events)
-        for what, name in events.seen:
-            tally.add(what, name, int(counts[position[value]]))
-        return new
-
-    return column.map(change)
-
-
-_INNER_SPACES = re.compile(f"[{SPACES}]+")
-
-
-def _tidy_tokens(value: str | None, tally: _Tally | _Events, column: str) -> str | None:
-    """A select-multiple answer with its codes separated by single spaces (counted when changed)."""
-    if value is None:
-        return None
-    tidy = " ".join(token for token in _INNER_SPACES.split(value) if token)
-    if tidy != value:
-        tally.add("non-breaking or repeated spaces between select-multiple codes made single spaces", column)
-    return tidy
-
-
-def _problem(question: Question | None, column: str | None, reading_rows: list[int], row_word: str, **parts: Any
-             ) -> Problem:
-    return Problem(question=question.name if question else None, label=question.label if question else None,
-                   column=column, rows=reading_rows, row_word=row_word, **parts)
-
-
-def _distinct(values: pd.Series) -> list[str]:
-    return list(dict.fromkeys(str(v) for v in values))
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-def _choice_by_label(instrument: Instrument, question: Question) -> dict[str, str]:
-    """Folded code or label (any language) -> code, for mapping SPSS value labels and hints."""
-    table: dict[str, str] = {}
-    for choice in instrument.choices[question.list_name or ""]:
-        table.setdefault(_fold(choice.name), choice.name)
-        for text in choice.labels.values():
-            table.setdefault(_fold(text), choice.name)
-    return table
-
-
-def _template_hint(study: Study) -> str:
-    """Where a blank template of the study's form's columns comes from: a command that runs as printed."""
-    folder = "blank_form"
-    return Text("`{command}` writes a blank template with every column ({folder}/data_template.csv)",
-                command=command("instrument", folder, project=study.root), folder=folder)
-
 
 class _Reader:
     """One reading of one export (the steps of the module docstring)."""
@@ -366,8 +243,9 @@ class _Reader:
         self.instrument = instrument
         self.study = study
         self.id_override = id_override
-        self.tally = _Tally()
+        self.tally = Tally()
         self.problems: list[Problem] = []
+        self.numbers: dict[str, pd.Series] = {}  # the numeric answers as numbers, once checked
 
     # ----------------------------------------------------------------- steps 1 to 3
     def _count_skipped(self, raw: RawTable) -> None:
@@ -455,7 +333,7 @@ class _Reader:
             fix="export with the form's own column names: {how}; {template}",
             args={"n": len(missing), "total": len(self.instrument.answer_questions()),
                   "shown": shown + (" ..." if len(missing) > 5 else ""), "how": self.header.tool.names_export,
-                  "template": _template_hint(self.study)})]
+                  "template": template_hint(self.study)})]
 
     def _note_ignored(self) -> None:
         ignored: dict[str, list[str]] = defaultdict(list)
@@ -482,6 +360,8 @@ class _Reader:
         answers: dict[str, Column | list[str | None]] = {}
         options: dict[str, dict[str, int]] = defaultdict(dict)
         errors: list[Problem] = []
+        columns = AnswerColumns(self.instrument, header.names, self.tally, raw.row_numbers, self.row_word,
+                                self.report.select_multiple, self.report.value_labels, self.problems)
         for i, (name, role) in enumerate(zip(header.names, header.roles, strict=True)):
             if role.kind == "option":
                 options[role.question][role.code] = i
@@ -491,26 +371,26 @@ class _Reader:
             question = self.instrument[role.question]
             codes = frozenset(self.instrument.codes(question.name)) if question.list_name else frozenset()
             coded = question.type in _CODED
-            column = _per_value(cells[i], self.tally,
-                                lambda v, events, name=name, coded=coded, codes=codes: _tidy(v, events, name, coded, codes))
-            errors += self._excel_errors(question, name, column)
+            column = per_value(cells[i], self.tally,
+                               lambda v, events, name=name, coded=coded, codes=codes: tidy(v, events, name, coded, codes))
+            errors += columns.excel_errors(question, name, column)
             if question.is_select_multiple:
-                column = _per_value(column, self.tally, lambda v, events, name=name: _tidy_tokens(v, events, name))
+                column = per_value(column, self.tally, lambda v, events, name=name: tidy_tokens(v, events, name))
             if question.is_select_one and name in raw.value_labels:
-                answers[question.name] = self._apply_value_labels(question, name, column.cells(),
-                                                                  raw.value_labels[name])
+                answers[question.name] = columns.apply_value_labels(question, name, column.cells(),
+                                                                    raw.value_labels[name])
             else:
                 answers[question.name] = column
-        ids = _per_value(cells[self.id_index], self.tally,
-                         lambda v, events: _tidy(v, events, header.names[self.id_index], True, frozenset()))
+        ids = per_value(cells[self.id_index], self.tally,
+                        lambda v, events: tidy(v, events, header.names[self.id_index], True, frozenset()))
         self.ids = pd.Series(ids.array(), dtype=object)
         self.metadata = pd.DataFrame(
-            {header.names[i]: pd.Series(_per_value(cells[i], self.tally,
-                                                   lambda v, events, i=i: _tidy(v, events, header.names[i], False,
-                                                                                 frozenset())).array(), dtype=object)
+            {header.names[i]: pd.Series(per_value(cells[i], self.tally,
+                                                  lambda v, events, i=i: tidy(v, events, header.names[i], False,
+                                                                              frozenset())).array(), dtype=object)
              for i in header.columns_of("metadata")},
             index=range(n))
-        errors += self._fold_options(answers, options, cells)
+        errors += columns.fold_options(answers, options, cells)
         if errors:
             self._fail(errors)
         # One block of objects filled column by column: a frame built from a dict of columns
@@ -530,199 +410,11 @@ class _Reader:
         """The partner's row numbers where ``mask`` (over the data rows) is true."""
         return [self.raw.row_numbers[i] for i in np.flatnonzero(mask)]
 
-    def _excel_errors(self, question: Question, column: str, values: Column) -> list[Problem]:
-        bad = values.where(lambda v: v in EXCEL_ERRORS)
-        if not bad.any():
-            return []
-        shown = list(dict.fromkeys(values.values[c] for c in values.codes[bad]))
-        return [_problem(question, column, self._mask_rows(bad), self.row_word,
-                         problem="cells hold Excel error values, left by formulas that failed",
-                         values=[str(v) for v in shown],
-                         expected="the answer itself", fix="correct the formulas, or paste the answers as values")]
-
-    def _apply_value_labels(self, question: Question, column: str, values: list[str | None],
-                            labels: dict[str, str]) -> list[str | None]:
-        """SPSS numbers with value labels -> the form's codes, through the labels; unmappable refused."""
-        codes = set(self.instrument.codes(question.name))
-        by_label = _choice_by_label(self.instrument, question)
-        mapping: dict[str, str] = {}
-        unmapped: dict[str, str] = {}
-        for value, label in labels.items():
-            code = by_label.get(_fold(label))
-            if code is not None:
-                mapping[value] = code
-            else:
-                unmapped[value] = label
-        out, bad = [], []
-        for i, value in enumerate(values):
-            if value is None or value in codes:
-                out.append(value)
-            elif value in mapping:
-                out.append(mapping[value])
-                self.tally.add("SPSS values mapped to the form's codes through their value labels", column)
-            else:
-                out.append(value)
-                if value in unmapped:
-                    bad.append(i)
-        if bad:
-            shown = _distinct(pd.Series([f"{values[i]} = '{unmapped[values[i]]}'" for i in bad]))
-            self.problems.append(_problem(
-                question, column, [self.raw.row_numbers[i] for i in bad], self.row_word,
-                problem="SPSS value labels that match no answer of the form", values=shown,
-                expected="labels naming one of the form's answers: {codes} (or their labels, e.g. '{example}')",
-                fix="in SPSS, Variable View > Values: label each value with the form's code or answer label",
-                args={"codes": ", ".join(sorted(codes)),
-                      "example": self.instrument.choice_labels(question.name)[sorted(codes)[0]]}))
-        used = {value: code for value, code in mapping.items() if value in set(values)}
-        if used:
-            self.report.value_labels[question.name] = used
-        return out
-
-    def _fold_options(self, answers: dict[str, Column | list[str | None]], options: dict[str, dict[str, int]],
-                      cells: list[Column]) -> list[Problem]:
-        """One 0/1 column per option -> the space-separated answer; cross-checked when both exist."""
-        problems: list[Problem] = []
-        truth: dict[str, bool] = {**dict.fromkeys(TRUE_VALUES, True), **dict.fromkeys(FALSE_VALUES, False)}
-        parsed: dict[str, dict[str, list[bool | None]]] = {}
-        any_false = False
-        for qname, columns in options.items():
-            question = self.instrument[qname]
-            parsed[qname] = {}
-            bad_rows: set[int] = set()
-            bad_values: list[str] = []
-            bad_columns: list[str] = []
-            for code, i in columns.items():
-                name = self.header.names[i]
-                column = [_tidy(v, self.tally, name, True, frozenset()) for v in cells[i].cells()]
-                flags: list[bool | None] = []
-                for r, value in enumerate(column):
-                    if value is None:
-                        flags.append(None)
-                    elif value in truth:
-                        flags.append(truth[value])
-                        if value not in ("0", "1"):
-                            self.tally.add(Text("option cells written '{value}' read as ticked" if truth[value]
-                                                else "option cells written '{value}' read as not ticked",
-                                                value=value), name)
-                    else:
-                        flags.append(None)
-                        bad_rows.add(r)
-                        bad_values.append(value)
-                        if name not in bad_columns:
-                            bad_columns.append(name)
-                any_false = any_false or any(flag is False for flag in flags)
-                parsed[qname][code] = flags
-            if bad_rows:
-                shown = ", ".join(bad_columns[:3]) + (f" and {len(bad_columns) - 3} more" if len(bad_columns) > 3 else "")
-                problems.append(_problem(
-                    question, shown, [self.raw.row_numbers[r] for r in sorted(bad_rows)], self.row_word,
-                    problem="option columns must say ticked or not ticked",
-                    values=list(dict.fromkeys(bad_values)),
-                    expected="1 or 0 (True/False, TRUE/FALSE, or 1 and empty are read too)",
-                    fix="mark each ticked option with 1 and each other option with 0"))
-        if problems:
-            return problems
-        # A file that never writes a false marks ticked options with 1 and leaves the rest
-        # empty: there, empty means not ticked, and a row with no 1 was not asked.
-        ones_only = not any_false and bool(parsed)
-        for qname, by_code in parsed.items():
-            question = self.instrument[qname]
-            codes = self.instrument.codes(qname)
-            single = answers.get(qname)
-            if isinstance(single, Column):
-                single = single.cells()
-            missing_codes = [c for c in codes if c not in by_code]
-            layout = "both, cross-checked" if single is not None else "option columns"
-            self.report.select_multiple[qname] = layout + (" (1 = ticked, empty = not ticked)" if ones_only else "")
-            if missing_codes and single is None:
-                problems.append(_problem(
-                    question, None, [], self.row_word,
-                    problem="option columns are missing for {missing}",
-                    values=missing_codes, expected="one column per option: {codes}",
-                    fix="export all option columns (or the one-column answer) of this question",
-                    args={"missing": ", ".join(missing_codes), "codes": ", ".join(codes)}))
-                continue
-            n = len(next(iter(by_code.values())))
-            folded: list[str | None] = []
-            mixed = []
-            for r in range(n):
-                row = {code: flags[r] for code, flags in by_code.items()}
-                filled = [v for v in row.values() if v is not None]
-                if ones_only:
-                    ticked = [c for c in codes if row.get(c)]
-                    folded.append(" ".join(ticked) if ticked else None)
-                    if ticked and len(filled) < len(row):
-                        self.tally.add("empty option cells read as not ticked (the file writes only 1s)",
-                                       qname, len(row) - len(filled))
-                elif not filled:
-                    folded.append(None)
-                elif len(filled) < len(row):
-                    folded.append(None)
-                    mixed.append(r)
-                else:
-                    folded.append(" ".join(c for c in codes if row.get(c)))
-            if mixed:
-                problems.append(_problem(
-                    question, None, [self.raw.row_numbers[r] for r in mixed], self.row_word,
-                    problem="some option columns of the question are empty and others hold 0 or 1 in the same row",
-                    expected="every option column filled (1 or 0) when the question was asked, all empty when not",
-                    fix="fill the empty option cells with 0 where the question was asked, or empty the row's "
-                        "option cells where it was not"))
-                continue
-            if single is None:
-                answers[qname] = folded
-                continue
-            problems += self._cross_check(question, single, folded, by_code, answers)
-        return problems
-
-    def _cross_check(self, question: Question, single: list[str | None], folded: list[str | None],
-                     by_code: dict[str, list[bool | None]], answers: dict[str, Column | list[str | None]]
-                     ) -> list[Problem]:
-        """Kobo's default writes both layouts: they must say the same thing, row by row."""
-        checked = set(by_code)
-        disagree, asked_none = [], []
-        for r, (one, many) in enumerate(zip(single, folded, strict=True)):
-            one_set = {t for t in (one or "").split() if t in checked}
-            many_set = set((many or "").split())
-            if one is None and many == "":
-                asked_none.append(r)
-            elif (one is None) != (many is None) or one_set != many_set:
-                disagree.append(r)
-        if disagree:
-            column = question.name
-            return [_problem(question, column, [self.raw.row_numbers[r] for r in disagree], self.row_word,
-                             problem="the one-column answer and the option columns of this question disagree",
-                             expected="the same options ticked in both layouts",
-                             fix="export again from the survey tool without editing either layout, or delete one "
-                                 "of the two layouts (the one-column answer or the option columns)")]
-        if asked_none:
-            merged = list(single)
-            for r in asked_none:
-                merged[r] = ""
-            answers[question.name] = merged
-            self.tally.add("one-column answer empty and every option column 0: read as asked, nothing ticked",
-                           question.name, len(asked_none))
-        return []
-
     # ----------------------------------------------------------------- step 5
-    def validate(self) -> None:
-        """Check every answer against the form (problems collected); numbers kept for :meth:`typed`."""
-        answers = self.answers
-        self.numbers: dict[str, pd.Series] = {}
-        for question in self.instrument.answer_questions():
-            column = answers[question.name]
-            present = column.notna()
-            header = self._header_of(question.name)
-            if question.is_select_one:
-                self._check_codes(question, header, column, present)
-            elif question.is_select_multiple:
-                self._check_tokens(question, header, column, present)
-            elif question.is_numeric:
-                self.numbers[question.name] = self._check_numbers(question, header, column, present)
-            elif question.type == "calculate":
-                self._check_calculation(question, header, column, present)
-            if question.constraint and not question.is_numeric:
-                self._check_constraint(question, header, column, present)
+    def checks(self) -> AnswerChecks:
+        """The answer checks over what was read (:mod:`perspectives.answer_checks`)."""
+        return AnswerChecks(self.instrument, self.study, self.header, self.raw, self.report.skipped_checks,
+                            self.tally, self.answers, self.ids, self.id_index, self.problems)
 
     def typed(self, rows: np.ndarray | None = None, names: list[str] | None = None,
               ids: pd.Series | None = None) -> pd.DataFrame:
@@ -753,271 +445,16 @@ class _Reader:
             typed[question.name] = pd.Series(values, dtype=object if question.is_select_one else "str")
         return pd.DataFrame(typed, index=pd.RangeIndex(size), copy=False)
 
-    def _header_of(self, name: str) -> str:
-        for header, role in zip(self.header.names, self.header.roles, strict=True):
-            if role.kind == "question" and role.question == name:
-                return header
-        return name  # option columns only
-
-    def _rows(self, mask: pd.Series) -> list[int]:
-        return [self.raw.row_numbers[i] for i in np.flatnonzero(mask.to_numpy(dtype=bool))]
-
-    def _check_codes(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
-        codes = self.instrument.codes(question.name)
-        bad = present & ~column.isin(codes)
-        if not bad.any():
-            return
-        seen = _distinct(column[bad])
-        by_label = _choice_by_label(self.instrument, question)
-        as_labels = [v for v in seen if _fold(v) in by_label and v not in codes]
-        by_case = {code.casefold(): code for code in codes}
-        other_case = [v for v in seen if v.casefold() in by_case]
-        args = {"codes": ", ".join(codes), "seen": ", ".join(repr(v) for v in seen[:5]),
-                "how": self.header.tool.names_export, "template": _template_hint(self.study)}
-        if other_case and len(other_case) == len(seen):
-            # 'Male' for 'male', 'mda' for 'MDA': the code in another case, not a label.
-            problem = "answer codes are written in another case ({pairs})"
-            args["pairs"] = ", ".join(f"'{v}' for '{by_case[v.casefold()]}'" for v in other_case[:3])
-            fix = "write the codes exactly as the form does (codes are case-sensitive)"
-        elif as_labels and len(as_labels) * 2 >= len(seen):
-            problem = "answers are written as labels ({labels}), not as the form's codes"
-            args["labels"] = ", ".join(f"'{v}'" for v in as_labels[:3])
-            fix = ("export 'XML values' rather than labels: {how}; {template}" if self.header.tool is GENERIC_TOOL
-                   else "export 'XML values' rather than labels: {how}")
-        elif header in self.raw.value_labels or (
-                self.report.format.kind == "SPSS data file" and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in seen)):
-            # Numbers where the form has codes: an SPSS file saved without its value labels.
-            problem = "unknown answer code(s) {seen} and no value label maps them"
-            fix = "in SPSS, give these values value labels naming the form's answers, or recode them to the codes"
-        else:
-            problem = "unknown answer code(s) {seen}"
-            fix = "correct these answers to the form's codes (a typing error, or an answer added outside the form)"
-        self.problems.append(_problem(question, header, self._rows(bad), self.row_word, problem=problem,
-                                      values=seen, expected="one of {codes}", fix=fix, args=args))
-
-    def _check_tokens(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
-        codes = set(self.instrument.codes(question.name))
-        text = column.where(present, "")
-        malformed = present & _per_distinct(text, lambda values: values.str.contains(r"[,;|]", regex=True))
-        if malformed.any():
-            self.problems.append(_problem(
-                question, header, self._rows(malformed), self.row_word,
-                problem="select-multiple answers must be separated by single spaces",
-                values=_distinct(column[malformed]), expected="codes separated by spaces, e.g. 'legal medical'",
-                fix="export select-multiple as space-separated codes or as one column per option"))
-            return
-        bad = _per_distinct(text, lambda values: values.map(lambda value: bool(set(value.split()) - codes)))
-        if bad.any():
-            seen = sorted({t for value in text[bad].unique() for t in value.split()} - codes)
-            self.problems.append(_problem(
-                question, header, self._rows(bad), self.row_word,
-                problem="unknown option code(s) {seen}", values=seen, expected="options of the form: {codes}",
-                fix="correct the answers to the form's option codes",
-                args={"seen": ", ".join(repr(v) for v in seen[:5]),
-                      "codes": ", ".join(self.instrument.codes(question.name))}))
-
-    def _check_numbers(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> pd.Series:
-        numbers = pd.to_numeric(column.where(present), errors="coerce")
-        not_number = present & numbers.isna()
-        if not_number.any():
-            seen = _distinct(column[not_number])
-            comma = any(re.fullmatch(r"-?\d+,\d+", v) for v in seen)
-            self.problems.append(_problem(
-                question, header, self._rows(not_number), self.row_word, problem="not a number", values=seen,
-                expected="a whole number" if question.type == "integer" else "a number",
-                fix="write the number with a point for decimals (12.5, not 12,5)" if comma else
-                    "enter the number itself, or leave the cell empty when the question was not answered"))
-        if question.type == "integer":
-            fraction = numbers.notna() & (numbers != numbers.round())
-            if fraction.any():
-                self.problems.append(_problem(
-                    question, header, self._rows(fraction), self.row_word, problem="not a whole number",
-                    values=_distinct(column[fraction]), expected="a whole number (the form asks for an integer)",
-                    fix="correct the answers; the form accepts whole numbers only"))
-        if question.constraint:
-            self._check_constraint(question, header, column, numbers.notna())
-        # A number written otherwise than plainly ('056', '56.0', '5.6e1') is read as its value:
-        # same number, but said, like every other change the reader makes.
-        read = numbers.notna()
-        plain = _per_distinct(column[read], lambda values: values.str.fullmatch(r"-?(0|[1-9]\d*)(\.\d*[1-9])?"))
-        self.tally.add("numbers written with leading zeros, trailing decimal zeros or an exponent read as "
-                       "their value", header, int((~plain).sum()))
-        return numbers
-
-    def _check_calculation(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
-        """A calculate column holds what the form computes (``'yes'``) or nothing."""
-        match = re.fullmatch(r"\s*'([^']*)'\s*", question.calculation)
-        if not match:
-            return
-        bad = present & (column != match.group(1))
-        if bad.any():
-            self.problems.append(_problem(
-                question, header, self._rows(bad), self.row_word,
-                problem="the form sets this column to '{value}' or leaves it empty",
-                values=_distinct(column[bad]), expected="'{value}' or empty",
-                fix="export the column as the tool wrote it: '{value}' for a completed form, "
-                    "empty for a partial one", args={"value": match.group(1)}))
-
-    def _check_constraint(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
-        try:
-            ok = evaluate(question.constraint, self.answers, current=question.name)
-        except UnsupportedExpression as error:
-            self.report.skipped_checks.append(f"constraint of {question.name} not checked ({error})")
-            return
-        bad = present & ~ok
-        if bad.any():
-            limits = bounds(question.constraint)
-            self.problems.append(_problem(
-                question, header, self._rows(bad), self.row_word,
-                problem="value out of range" if limits else "answer breaks the form's constraint",
-                values=_distinct(column[bad]),
-                expected="a value from {low} to {high}" if limits else "answers satisfying the form's constraint {rule}",
-                fix="correct these answers; the form would not have accepted them",
-                args={"low": f"{limits[0]:g}", "high": f"{limits[1]:g}"} if limits else {"rule": question.constraint}))
-
     # ----------------------------------------------------------------- step 6
     def include(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
         """The inclusion rule: (eligible completes, exclusion log, outcome of every row)."""
         study_id = str(self.study.data.get("id_column", "respondent_id"))
         ids = pd.Series(self.ids.to_numpy(dtype=object), dtype="str", name=study_id)
-        rule = self.typed(names=[*ELIGIBILITY, *_RULE_COLUMNS])
-        outcome = _outcomes(rule)
-        log = _exclusion_log(rule, outcome.to_numpy(dtype=object))
+        rule = self.typed(names=[*ELIGIBILITY, *RULE_COLUMNS])
+        outcome = outcomes(rule)
+        log = exclusion_log(rule, outcome.to_numpy(dtype=object))
         chosen = (outcome == "eligible").to_numpy()
         return self.typed(chosen, ids=ids[chosen]), log, outcome
-
-    def check_ids(self) -> None:
-        ids = self.ids
-        column = self.header.names[self.id_index]
-        empty = ids.isna()
-        if empty.any():
-            self.problems.append(Problem("the respondent id is empty", column=column, rows=self._rows(empty),
-                                         row_word=self.row_word, expected="an id on every response",
-                                         fix="every response needs its own id; export the tool's id column "
-                                             "(_uuid, KEY) or fill the missing ids"))
-        duplicated = ids.notna() & ids.duplicated(keep=False)
-        if duplicated.any():
-            groups = ids[duplicated].groupby(ids[duplicated], sort=False)
-            shown = [f"'{value}' ({self.row_word} {', '.join(map(str, self._rows(ids == value)))})"
-                     for value, _ in list(groups)[:5]]
-            self.problems.append(Problem(
-                "duplicate respondent ids: {n} id(s) used more than once: {shown}",
-                column=column, rows=self._rows(duplicated), row_word=self.row_word,
-                expected="each id on one response",
-                fix="remove repeated submissions of the same response, or give each response its own id",
-                args={"n": groups.ngroups, "shown": "; ".join(shown) + (" ..." if groups.ngroups > 5 else "")}))
-
-    def check_required(self, outcome: pd.Series) -> None:
-        """A required question the form showed to an eligible respondent must have an answer."""
-        eligible = (outcome == "eligible").to_numpy()
-        markers = {match.group(1): what for what in self.tally.counts
-                   if (match := re.fullmatch(r"'(.+)' read as no answer", what))}
-        relevant: dict[str, pd.Series] = {}  # questions of one group share its condition: evaluated once
-        for question in self.instrument.answer_questions():
-            if not question.required:
-                continue
-            try:
-                shown = pd.Series(True, index=self.answers.index)
-                for expression in self.instrument.relevance(question.name):
-                    if expression not in relevant:
-                        relevant[expression] = evaluate(expression, self.answers)
-                    shown &= relevant[expression]
-            except UnsupportedExpression as error:
-                self.report.skipped_checks.append(f"required answer to {question.name} not checked ({error})")
-                continue
-            column = self.answers[question.name]
-            empty = column.isna() | (column == "")
-            bad = empty & shown & eligible
-            if not bad.any():
-                continue
-            header = self._header_of(question.name)
-            marked = [marker for marker, what in markers.items() if self.tally.counts[what].get(header)]
-            problem = _problem(
-                question, header, self._rows(bad), self.row_word,
-                problem="a required question is unanswered by eligible respondents to whom the form showed it",
-                expected="an answer (the form does not let a respondent skip it)",
-                fix="the survey tool does not let a respondent skip this question, so the answers were lost "
-                    "or replaced after the export: export the data again from the survey tool, or copy these "
-                    "answers back from its original export")
-            if marked:
-                problem.add(" (cells holding {markers} count as no answer)", markers=", ".join(repr(m) for m in marked))
-            self.problems.append(problem)
-
-    def check_countries(self, outcome: pd.Series) -> None:
-        known = {country.iso3 for country in self.study.countries}
-        country = self.answers["country"]
-        bad = (outcome == "eligible") & ~country.isin(known)
-        if bad.any():
-            self.problems.append(_problem(
-                self.instrument["country"], self._header_of("country"), self._rows(bad), self.row_word,
-                problem="country code not in params/study.yml", values=_distinct(country[bad]),
-                expected="one of {codes}", fix="use the ISO3 codes listed in params/study.yml",
-                args={"codes": ", ".join(sorted(known))}))
-
-
-# The columns the inclusion rule reads besides the eligibility questions.
-_RULE_COLUMNS = ("consent", "completed", "country")
-
-
-def _outcomes(typed: pd.DataFrame) -> pd.Series:
-    """Eligible / partial / disqualified / no_consent for every row (the rule of :func:`apply_inclusion`)."""
-    hurdle_yes = pd.concat([typed[h] == "yes" for h in ELIGIBILITY], axis=1).all(axis=1)
-    completed = _per_distinct(typed["completed"], lambda column: column.astype(str).str.strip().str.lower() == "yes")
-    which = np.where(~hurdle_yes & typed["consent"].eq("no"), 0,
-                     np.where(~hurdle_yes, 1, np.where(~completed, 2, 3)))
-    # One shared text per outcome, not one per row (a large export has a million rows).
-    return pd.Series(_OUTCOME_WORDS[which], index=typed.index, dtype="str")
-
-
-_OUTCOME_WORDS = np.array(["no_consent", "disqualified", "partial", "eligible"], dtype=object)
-
-
-def _per_distinct(column: pd.Series, operation: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """An element-wise ``operation`` run once per distinct value of ``column`` (no answer included)."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=False)
-    result = operation(pd.Series(uniques, dtype=column.dtype)).to_numpy()
-    return pd.Series(result[codes], index=column.index)
-
-
-def _exclusion_log(typed: pd.DataFrame, reason: np.ndarray) -> pd.DataFrame:
-    """The exclusion log: outcome, the first eligibility criterion not met, country (no id)."""
-    # Object arrays filled by masks: one shared text per criterion, not one per row.
-    first_unmet = np.full(len(typed), "not_answered", dtype=object)
-    for hurdle in reversed(ELIGIBILITY):  # reversed so the earliest unmet criterion wins
-        first_unmet[(typed[hurdle] != "yes").to_numpy()] = hurdle
-    criterion = np.full(len(typed), "", dtype=object)
-    disqualified = reason == "disqualified"
-    criterion[disqualified] = first_unmet[disqualified]
-    log = pd.DataFrame({
-        "outcome": pd.Series(reason, index=typed.index, dtype="str"),
-        "criterion": pd.Series(criterion, index=typed.index, dtype="str"),
-        "country": typed["country"].fillna("unknown"),
-    }, index=typed.index)
-    return log[log["outcome"] != "eligible"].reset_index(drop=True)
-
-
-def apply_inclusion(typed: pd.DataFrame, id_column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The study's rule: complete and 'yes' on all five hurdles; everything else goes to the log.
-
-    Args:
-        typed: validated answers, one row per response (id column included).
-        id_column: the id column's name (kept in ``eligible``, never in the log).
-
-    Returns:
-        (eligible completes, exclusion log with outcome, unmet criterion and country).
-    """
-    reason = _outcomes(typed).to_numpy(dtype=object)
-    eligible = typed[reason == "eligible"].reset_index(drop=True)
-    return eligible, _exclusion_log(typed, reason)
-
-
-def exclusion_summary(exclusions: pd.DataFrame) -> pd.DataFrame:
-    """Counts by outcome and, for the disqualified, by unmet criterion (no row-level data)."""
-    by_outcome = exclusions.groupby("outcome").size().rename("n")
-    disq = exclusions[exclusions["outcome"] == "disqualified"].groupby("criterion").size().rename("n")
-    rows = [{"outcome": o, "criterion": "", "n": int(n)} for o, n in by_outcome.items()]
-    rows += [{"outcome": "disqualified", "criterion": c, "n": int(n)} for c, n in disq.items()]
-    return pd.DataFrame(rows, columns=["outcome", "criterion", "n"])
 
 
 def _expand_multi(eligible: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
@@ -1029,7 +466,7 @@ def _expand_multi(eligible: pd.DataFrame, instrument: Instrument) -> pd.DataFram
         asked = eligible[question.name].notna()
         text = eligible[question.name].fillna("").astype(str)
         for code in instrument.codes(question.name):
-            ticked = _per_distinct(text, lambda values, c=code: values.str.split().apply(lambda ts: c in ts))
+            ticked = per_distinct(text, lambda values, c=code: values.str.split().apply(lambda ts: c in ts))
             added[f"{question.name}{MULTI_SEP}{code}"] = ticked.astype("boolean").where(asked, pd.NA)
     return pd.concat([eligible, pd.DataFrame(added, index=eligible.index)], axis=1)
 
@@ -1061,12 +498,13 @@ def read_survey(path: Path | str, instrument: Instrument | None = None, id_colum
     reader.normalise()
     reading = Reading(reader.report, reader.answers, reader.ids, reader.raw.row_numbers, reader.row_word,
                       reader.metadata)
-    reader.check_ids()
-    reader.validate()
+    checks = reader.checks()
+    checks.check_ids()
+    reader.numbers = checks.validate()
     eligible, exclusions, outcome = reader.include()
     reading.outcome = outcome
-    reader.check_required(outcome)
-    reader.check_countries(outcome)
+    checks.check_required(outcome)
+    checks.check_countries(outcome)
     reader.report.normalisations = reader.tally.entries()
     if reader.problems:
         raise DataError(path.name, reader.problems, report=reader.report, reading=reading)

@@ -141,8 +141,8 @@ def sample_mask(survey, study) -> disclosure.Mask:
     Computed once per process and survey (the build's run server does it before forking:
     with a hundred countries its search takes seconds, which every methods run would pay).
     """
+    from .inclusion import exclusion_summary
     from .instrument import ELIGIBILITY
-    from .readers import exclusion_summary
 
     log, eligible = survey.exclusions, survey.eligible
 
@@ -1102,7 +1102,7 @@ class Section:
     # ------------------------------------------------------------------ summary
     def summary(self) -> None:
         """The executive summary, in prose, from the values the other sections of this report recorded."""
-        from .claims import load_wording
+        from .claim_comparisons import load_wording
         from .summary import SUMMARY_FILE, executive_summary
 
         upstream = self.report_so_far()

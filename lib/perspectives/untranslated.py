@@ -13,13 +13,14 @@ Purpose
       the figure. The PDF is printed from the HTML and holds the same text. Quotations
       (``<blockquote>``: excerpts of the conversations and approved open answers, shown in
       the words they were given in) and code (``<code>``) are not prose to translate and are
-      left out; everything else counts.
+      left out; everything else counts (:mod:`perspectives.visible_text`).
     * **how English is recognised**: by the English strings the reports are written from,
       every key :mod:`perspectives.msgids` finds (templates match with any text in their
       ``{fields}``), and by their translations in the report's language (the catalogue
       ``params/i18n/<lang>.yml``, the form's ``label::`` column). In each piece of text, the
       longest matching strings claim their words first, a translation before an English
-      string of the same length, so that a short string never claims words of a longer one.
+      string of the same length, so that a short string never claims words of a longer one
+      (:mod:`perspectives.english_matching`).
       An English string whose translation is identical (``"Total"``) counts as translated.
       Then the study's proper names (countries, in every language CLDR names them, the
       partner organisations of ``params/study.yml``, and the software packages the report's
@@ -55,19 +56,22 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import string
 import sys
-import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import i18n, locales, msgids
+from .english_matching import WORD, Claims, Pattern, pattern
 from .files import write_atomic
 from .hints import shown_path
 from .project import Project, default
 from .study import Study, report_folder
+
+# Segment and the *_segments readers are this module's public API (``__all__``), kept where
+# callers have always found them.
+from .visible_text import Segment, docx_segments, figure_segments, html_segments, normal, report_segments, visible
 
 __all__ = [
     "MISSING_FILE",
@@ -93,27 +97,15 @@ the of and with were was which their they this that these those from who whom wh
 or not are is be it its at an as to in on for than there what when where would should could will can may
 our your his her him she he we you them some all any each other no yes but if so also only more most such
 """.split())
-# The fewest letters outside its fields by which a template is recognised (a string without
-# fields is recognised by its words, however short).
-MIN_LETTERS = 4
 # How many places a finding lists in the JSON (the count of occurrences is exact).
 PLACES_KEPT = 8
 
-_WORD = re.compile(r"[^\W\d_]+")
-_LETTER = re.compile(r"[^\W\d_]")
 # A token that is a code or a number, not a word: a digit, an underscore, an inner dot,
 # slash, colon or at sign (file names, versions, digests, shares).
 _CODE = re.compile(r"\S*(?:\d|_|\w[./:@]\w)\S*")
 # Two capitals or more alone (ISO codes, PDF): an abbreviation, not a word to translate.
 _CAPITALS = re.compile(r"(?<!\w)[^\W\d_]{2,}(?!\w)")
 
-
-@dataclass(frozen=True)
-class Segment:
-    """One piece of visible text and where a reader meets it."""
-
-    text: str
-    where: str
 
 
 @dataclass
@@ -179,259 +171,6 @@ class Audit:
         return cls(str(data["lang"]), findings, int(data["met"]), int(data["translated"]), int(data["review"]))
 
 
-# --------------------------------------------------------------------------- visible text
-
-def _normal(text: str) -> str:
-    return " ".join(text.split())
-
-
-# Elements whose text is one piece a reader meets; nested ones are pieces of their own.
-_BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "th", "td", "caption", "figcaption", "summary",
-                     "dt", "dd", "pre", "title", "div", "section", "main", "header", "footer", "nav", "body",
-                     "figure", "details", "table", "thead", "tbody", "tr", "ul", "ol", "dl", "article", "aside"})
-# Left out: not text, or not prose to translate (quotations in their own words, code).
-_SKIPPED = frozenset({"script", "style", "code", "blockquote", "svg", "template", "meta", "link"})
-_KINDS = {"p": "paragraph", "li": "list item", "th": "table header", "td": "table cell", "caption": "table caption",
-          "figcaption": "figure caption", "summary": "summary", "title": "page title", "pre": "text"}
-
-
-def _own_text(element: Any) -> str:
-    """The text of an element outside its nested blocks and skipped elements."""
-    parts = [element.text or ""]
-    for child in element:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        if tag not in _BLOCKS and tag not in _SKIPPED:
-            parts.append(_own_text(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
-
-
-def html_segments(path: Path) -> Iterator[Segment]:
-    """The visible text of an HTML report, piece by piece, with where each piece is."""
-    from lxml import html as lxml_html
-
-    root = lxml_html.fromstring(Path(path).read_bytes())
-    section = ""
-    skipped: set[Any] = set()
-    for element in root.iter():
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if tag in _SKIPPED or element.getparent() in skipped:
-            skipped.add(element)
-            continue
-        if tag == "h1":
-            section = _normal(element.text_content())
-        elif tag in ("nav", "main"):
-            section = "contents" if tag == "nav" else ""
-        kind = "heading" if re.fullmatch(r"h[1-6]", tag) else _KINDS.get(tag, tag)
-        place = f"HTML: {section} › " if section else "HTML: "
-        if tag in _BLOCKS:
-            text = _normal(_own_text(element))
-            if text:
-                yield Segment(text, place + kind)
-        for name, what in (("alt", "image text alternative"), ("title", "tooltip"), ("aria-label", "label")):
-            value = _normal(element.get(name) or "")
-            if value:
-                yield Segment(value, place + what)
-
-
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
-
-
-def _run_is_code(run: Any) -> bool:
-    fonts = run.find(f"{_W}rPr/{_W}rFonts")
-    return fonts is not None and "Consolas" in (fonts.get(f"{_W}ascii") or "")
-
-
-def _docx_paragraphs(xml: bytes, part: str) -> Iterator[Segment]:
-    from lxml import etree
-
-    section = ""
-    for element in etree.fromstring(xml).iter(f"{_W}p", _DRAWING):
-        if element.tag == _DRAWING:
-            value = _normal(element.get("descr") or "")
-            if value:
-                yield Segment(value, f"Word: {section} › image text alternative" if section else "Word: image")
-            continue
-        style = element.find(f"{_W}pPr/{_W}pStyle")
-        style_id = style.get(f"{_W}val") if style is not None else ""
-        if style_id == "Quote":
-            continue  # quotations in the words they were given in
-        text = _normal("".join(t.text or "" for run in element.iter(f"{_W}r") if not _run_is_code(run)
-                               for t in run.iter(f"{_W}t", f"{_W}tab")))
-        if style_id == "Heading1":
-            section = text
-        if text:
-            kind = "heading" if style_id.startswith("Heading") else "caption" if style_id == "Caption" else "paragraph"
-            yield Segment(text, f"Word{part}: {section} › {kind}" if section else f"Word{part}: {kind}")
-
-
-def docx_segments(path: Path) -> Iterator[Segment]:
-    """The visible text of a Word report: body, headers and footers, drawings' descriptions, title."""
-    from lxml import etree
-
-    with zipfile.ZipFile(path) as z:
-        names = z.namelist()
-        for name in ["word/document.xml", *sorted(n for n in names if re.fullmatch(r"word/(header|footer)\d*\.xml",
-                                                                                    n))]:
-            if name in names:
-                part = "" if name == "word/document.xml" else f" {Path(name).stem}"
-                yield from _docx_paragraphs(z.read(name), part)
-        if "docProps/core.xml" in names:
-            for element in etree.fromstring(z.read("docProps/core.xml")).iter("{*}title"):
-                if _normal(element.text or ""):
-                    yield Segment(_normal(element.text), "Word: document title")
-
-
-def figure_segments(folder: Path) -> Iterator[Segment]:
-    """The words each chart drew into its picture, as the section runs recorded them."""
-    for notebook in sorted(Path(folder).glob("sections/*/executed.ipynb")):
-        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-        for cell in cells:
-            for output in cell.get("outputs", []):
-                meta = output.get("metadata", {}).get("perspectives", {})
-                if meta.get("kind") != "figure":
-                    continue
-                where = f"chart: {meta.get('png', notebook.parent.name)}"
-                for text in meta.get("texts", []):
-                    if _normal(str(text)):
-                        yield Segment(_normal(str(text)), where)
-
-
-def report_segments(folder: Path) -> list[Segment]:
-    """Everything a reader of the report in ``folder`` meets: HTML, Word and the charts' words."""
-    folder = Path(folder)
-    segments = list(html_segments(folder / "report.html"))
-    if (folder / "report.docx").is_file():
-        segments += docx_segments(folder / "report.docx")
-    return segments + list(figure_segments(folder))
-
-
-# --------------------------------------------------------------------------- matching
-
-def visible(text: str) -> list[str]:
-    """The pieces a reader sees of a Markdown template: markup dropped, one piece per paragraph or list item."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # a link shows its text
-    pieces: list[str] = []
-    for block in re.split(r"\n\s*\n", text):
-        lines = block.split("\n")
-        items = [ln for ln in lines if re.match(r"^\s*(?:[-*+]|\d+\.)\s", ln)]
-        chunks = lines if items else [" ".join(lines)]
-        for chunk in chunks:
-            chunk = re.sub(r"^\s*(?:[-*+]\s|\d+\.\s|#{1,6}\s|>\s?)", "", chunk)
-            chunk = re.sub(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`", "", chunk)
-            chunk = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|>])", r"\1", chunk)
-            if chunk.strip():
-                pieces.append(chunk)
-    return pieces
-
-
-@dataclass(frozen=True)
-class _Pattern:
-    """A string's literal parts, in order, as a reader sees them; its fields stand between them."""
-
-    key: str
-    literals: tuple[str, ...]
-    translated: bool
-    size: int
-    anchor: str | None
-
-
-def _pattern(key: str, piece: str, translated: bool) -> _Pattern | None:
-    """The pattern of one piece of a string (None when no letter stands outside its fields)."""
-    try:
-        parsed = list(string.Formatter().parse(piece))
-    except ValueError:  # a stray brace: the text as it is
-        parsed = [(piece, None, None, None)]
-    parts, current = [], ""
-    for text, name, _, _ in parsed:
-        current += text
-        if name is not None:  # a field: any text stands between the parts around it
-            parts.append(current)
-            current = ""
-    parts.append(current)
-    # Whitespace as a reader sees it; a field may be empty or shown as code (left out), so the
-    # space beside it is not required (word boundaries still are).
-    literals = [_normal(p) for p in parts]
-    if len(literals[-1]) > 1 and literals[-1].endswith(".") and _LETTER.match(literals[-1][-2]):
-        # A title shown as a heading or inside a sentence drops its closing full stop
-        # (perspectives.qualitative): the string is known without it.
-        literals[-1] = literals[-1][:-1]
-    letters = sum(len(_LETTER.findall(p)) for p in literals)
-    if not letters or (len(literals) > 1 and letters < MIN_LETTERS):
-        # Nothing in it reads as any language; or too little to tell it from another string's
-        # words (" in ", " by "): its English, if printed, is found as English words instead.
-        return None
-    words = [w for i, p in enumerate(literals) for w in _complete_words(p, i, len(literals))]
-    return _Pattern(key, tuple(literals), translated, sum(len(p.strip()) for p in literals),
-                    max(words, key=len) if words else None)
-
-
-def _complete_words(literal: str, index: int, count: int) -> list[str]:
-    """Words of the ``index``-th of ``count`` literals that a reader's text shows whole (not glued to a field's text)."""
-    words = []
-    for m in _WORD.finditer(literal):
-        glued_left = m.start() == 0 and index > 0
-        glued_right = m.end() == len(literal) and index < count - 1
-        if not glued_left and not glued_right:
-            words.append(m.group())
-    return words
-
-
-class _Claims:
-    """Which characters of a piece of text a string has claimed."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.taken = bytearray(len(text))
-
-    def free(self, start: int, end: int) -> bool:
-        return not any(self.taken[start:end])
-
-    def take(self, start: int, end: int) -> None:
-        self.taken[start:end] = b"\x01" * (end - start)
-
-    def bounded(self, start: int, end: int) -> bool:
-        """Whether ``text[start:end]`` starts and ends at word boundaries where it starts or ends with a letter."""
-        text = self.text
-        left = start == 0 or not (_LETTER.match(text[start]) and _LETTER.match(text[start - 1]))
-        right = end == len(text) or not (_LETTER.match(text[end - 1]) and _LETTER.match(text[end]))
-        return left and right
-
-    def find(self, pattern: _Pattern) -> int:
-        """Claim every occurrence of ``pattern``'s literals, in order; returns how many."""
-        found, start = 0, 0
-        while True:
-            spans, pos = [], start
-            for literal in pattern.literals:
-                if not literal:
-                    continue
-                at = self.text.find(literal, pos)
-                while at >= 0 and not (self.free(at, at + len(literal)) and self.bounded(at, at + len(literal))):
-                    at = self.text.find(literal, at + 1)
-                if at < 0:
-                    return found
-                spans.append((at, at + len(literal)))
-                pos = at + len(literal)
-            for a, b in spans:
-                self.take(a, b)
-            found += 1
-            start = spans[-1][1]
-
-    def rest(self) -> list[str]:
-        """The unclaimed stretches of the text."""
-        out, current = [], []
-        for ch, taken in zip(self.text, self.taken, strict=True):
-            if taken:
-                if current:
-                    out.append("".join(current))
-                current = []
-            else:
-                current.append(ch)
-        if current:
-            out.append("".join(current))
-        return out
-
 
 def _names(lang: str, study: Study) -> tuple[str, ...]:
     """Proper names a report prints as data: the study's countries (English, CLDR in ``lang``) and partners."""
@@ -440,7 +179,7 @@ def _names(lang: str, study: Study) -> tuple[str, ...]:
         names |= {country.name, locales.country_name(country.iso3), locales.country_name(country.iso3, lang)}
         if country.partner:
             names.add(country.partner)
-    return tuple(sorted((_normal(n) for n in names if n), key=len, reverse=True))
+    return tuple(sorted((normal(n) for n in names if n), key=len, reverse=True))
 
 
 class Auditor:
@@ -465,23 +204,23 @@ class Auditor:
         column = i18n.instrument_language(lang, project.study)
         self.form = msgids.instrument_translations(column, project) if lang != i18n.DEFAULT_LANG else {}
         self.names = _names(lang, project.study)
-        patterns: list[_Pattern] = []
+        patterns: list[Pattern] = []
         own_words: set[str] = set()
         for key, msgid in self.keys.items():
             translations = self._translations(key)
             for text in translations:
-                own_words |= {w.lower() for w in _WORD.findall(msgids.literal(text))}
-                patterns += filter(None, (_pattern(key, piece, True) for piece in visible(text)))
-            same = {_normal(t) for t in translations}
-            patterns += filter(None, (_pattern(key, piece, False) for text in msgid.english
-                                      if _normal(text) not in same for piece in visible(text)))
+                own_words |= {w.lower() for w in WORD.findall(msgids.literal(text))}
+                patterns += filter(None, (pattern(key, piece, True) for piece in visible(text)))
+            same = {normal(t) for t in translations}
+            patterns += filter(None, (pattern(key, piece, False) for text in msgid.english
+                                      if normal(text) not in same for piece in visible(text)))
         english_words = {w.lower() for m in self.keys.values() for t in m.english
-                         for w in _WORD.findall(msgids.literal(t))} | ENGLISH_WORDS | msgids.english_words(project)
+                         for w in WORD.findall(msgids.literal(t))} | ENGLISH_WORDS | msgids.english_words(project)
         self.english_words = frozenset(w for w in english_words - own_words if len(w) > 1)
         patterns.sort(key=lambda p: (-p.size, not p.translated))
         self.order = {id(p): i for i, p in enumerate(patterns)}
-        self.by_anchor: dict[str, list[_Pattern]] = {}
-        self.always: list[_Pattern] = []
+        self.by_anchor: dict[str, list[Pattern]] = {}
+        self.always: list[Pattern] = []
         for p in patterns:
             (self.by_anchor.setdefault(p.anchor, []) if p.anchor else self.always).append(p)
 
@@ -503,7 +242,7 @@ class Auditor:
         findings: dict[str, Finding] = {}
         met_translated: set[str] = set()
         flagged: list[Segment] = []
-        names = tuple(sorted({*self.names, *(_normal(n) for n in names if n.strip())}, key=len, reverse=True))
+        names = tuple(sorted({*self.names, *(normal(n) for n in names if n.strip())}, key=len, reverse=True))
         for segment in segments:
             english = self._segment(segment.text, met_translated, names)
             for key, status in english:
@@ -517,8 +256,8 @@ class Auditor:
 
     def _segment(self, text: str, met_translated: set[str], names: tuple[str, ...]) -> list[tuple[str, str]]:
         """``(key, status)`` of each English string in one piece of text, once per occurrence."""
-        claims = _Claims(text)
-        tokens = {m.group() for m in _WORD.finditer(text)}
+        claims = Claims(text)
+        tokens = {m.group() for m in WORD.finditer(text)}
         candidates = {id(p): p for t in tokens for p in self.by_anchor.get(t, ())}
         english: list[tuple[str, str]] = []
         for p in sorted([*candidates.values(), *self.always], key=lambda p: self.order[id(p)]):
@@ -528,18 +267,18 @@ class Auditor:
             elif found:
                 english += [(p.key, self.status(p.key))] * found
         for name in names:
-            claims.find(_Pattern(name, (name,), True, len(name), None))
+            claims.find(Pattern(name, (name,), True, len(name), None))
         residue = self._english_residue(claims)
         return [*english, (residue, "unknown")] if residue else english
 
-    def _english_residue(self, claims: _Claims) -> str:
+    def _english_residue(self, claims: Claims) -> str:
         """The English words left once strings, names, numbers and codes are set aside ('' if none)."""
         kept = []
         for stretch in claims.rest():
             words = _CAPITALS.sub(lambda m: " " if m.group().isupper() else m.group(), _CODE.sub(" ", stretch))
-            found = _WORD.findall(words)
+            found = WORD.findall(words)
             if any(w.lower() in self.english_words for w in found):
-                kept.append(" ".join(_normal(re.sub(r"[^\w'’-]+", " ", words)).split()))
+                kept.append(" ".join(normal(re.sub(r"[^\w'’-]+", " ", words)).split()))
         return " … ".join(k for k in kept if k)
 
 

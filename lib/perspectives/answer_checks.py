@@ -1,0 +1,283 @@
+"""The reader's answer checks (step 5 of :mod:`perspectives.readers`): every answer against the form.
+
+Purpose
+    Once the cells are tidied, each answer is checked against the form: codes and option
+    codes, numbers and whole numbers, calculated columns, constraints; every response has
+    one id of its own; a required question the form showed to an eligible respondent has an
+    answer; an eligible response's country is the study's. Every problem is collected, so a
+    partner reads them all at once. Apart from how the export is opened and its cells
+    tidied, because this is the form's side of the reading.
+
+Inputs
+    The normalised answers (text, None = no answer), the ids, the resolved header and the
+    :class:`~perspectives.instrument.Instrument`.
+
+Outputs
+    Problems appended to the reading's list, checks that could not run in the read report,
+    and the numeric answers as numbers.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from .expressions import UnsupportedExpression, bounds, evaluate
+from .instrument import Instrument, Question
+from .layouts import GENERIC_TOOL, Header
+from .problems import Problem
+from .rawtable import RawTable
+from .readers_cells import Tally, choice_by_label, distinct, fold, per_distinct, problem_at, template_hint
+from .study import Study
+
+
+class AnswerChecks:
+    """The checks of one export's answers; each problem found joins ``problems``.
+
+    Args:
+        instrument: the form.
+        study: the study (its countries, where a blank template comes from).
+        header: the resolved header.
+        raw: the raw reading (the file's kind, row numbers, SPSS value labels).
+        skipped_checks: the read report's form rules that could not be checked, which this extends.
+        tally: the reading's normalisation counts (a marker read as no answer is named).
+        answers: the normalised answers, one column per answer question.
+        ids: the respondent ids, same index.
+        id_index: the id column's position in the header.
+        problems: the reading's problem list.
+    """
+
+    def __init__(self, instrument: Instrument, study: Study, header: Header, raw: RawTable,
+                 skipped_checks: list[str], tally: Tally, answers: pd.DataFrame, ids: pd.Series, id_index: int, problems: list[Problem]) -> None:
+        self.instrument = instrument
+        self.study = study
+        self.header = header
+        self.raw = raw
+        self.skipped_checks = skipped_checks
+        self.tally = tally
+        self.answers = answers
+        self.ids = ids
+        self.id_index = id_index
+        self.row_word = raw.row_word
+        self.problems = problems
+        self.numbers: dict[str, pd.Series] = {}
+
+    def validate(self) -> dict[str, pd.Series]:
+        """Check every answer against the form (problems collected); the numeric answers as numbers.
+
+        Returns:
+            question -> its answers as numbers (NaN where none), for the reader's typed answers.
+        """
+        answers = self.answers
+        for question in self.instrument.answer_questions():
+            column = answers[question.name]
+            present = column.notna()
+            header = self._header_of(question.name)
+            if question.is_select_one:
+                self._check_codes(question, header, column, present)
+            elif question.is_select_multiple:
+                self._check_tokens(question, header, column, present)
+            elif question.is_numeric:
+                self.numbers[question.name] = self._check_numbers(question, header, column, present)
+            elif question.type == "calculate":
+                self._check_calculation(question, header, column, present)
+            if question.constraint and not question.is_numeric:
+                self._check_constraint(question, header, column, present)
+        return self.numbers
+
+    def _header_of(self, name: str) -> str:
+        for header, role in zip(self.header.names, self.header.roles, strict=True):
+            if role.kind == "question" and role.question == name:
+                return header
+        return name  # option columns only
+
+    def _rows(self, mask: pd.Series) -> list[int]:
+        return [self.raw.row_numbers[i] for i in np.flatnonzero(mask.to_numpy(dtype=bool))]
+
+
+    def _check_codes(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
+        codes = self.instrument.codes(question.name)
+        bad = present & ~column.isin(codes)
+        if not bad.any():
+            return
+        seen = distinct(column[bad])
+        by_label = choice_by_label(self.instrument, question)
+        as_labels = [v for v in seen if fold(v) in by_label and v not in codes]
+        by_case = {code.casefold(): code for code in codes}
+        other_case = [v for v in seen if v.casefold() in by_case]
+        args = {"codes": ", ".join(codes), "seen": ", ".join(repr(v) for v in seen[:5]),
+                "how": self.header.tool.names_export, "template": template_hint(self.study)}
+        if other_case and len(other_case) == len(seen):
+            # 'Male' for 'male', 'mda' for 'MDA': the code in another case, not a label.
+            problem = "answer codes are written in another case ({pairs})"
+            args["pairs"] = ", ".join(f"'{v}' for '{by_case[v.casefold()]}'" for v in other_case[:3])
+            fix = "write the codes exactly as the form does (codes are case-sensitive)"
+        elif as_labels and len(as_labels) * 2 >= len(seen):
+            problem = "answers are written as labels ({labels}), not as the form's codes"
+            args["labels"] = ", ".join(f"'{v}'" for v in as_labels[:3])
+            fix = ("export 'XML values' rather than labels: {how}; {template}" if self.header.tool is GENERIC_TOOL
+                   else "export 'XML values' rather than labels: {how}")
+        elif header in self.raw.value_labels or (
+                self.raw.format.kind == "SPSS data file" and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in seen)):
+            # Numbers where the form has codes: an SPSS file saved without its value labels.
+            problem = "unknown answer code(s) {seen} and no value label maps them"
+            fix = "in SPSS, give these values value labels naming the form's answers, or recode them to the codes"
+        else:
+            problem = "unknown answer code(s) {seen}"
+            fix = "correct these answers to the form's codes (a typing error, or an answer added outside the form)"
+        self.problems.append(problem_at(question, header, self._rows(bad), self.row_word, problem=problem,
+                                        values=seen, expected="one of {codes}", fix=fix, args=args))
+
+    def _check_tokens(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
+        codes = set(self.instrument.codes(question.name))
+        text = column.where(present, "")
+        malformed = present & per_distinct(text, lambda values: values.str.contains(r"[,;|]", regex=True))
+        if malformed.any():
+            self.problems.append(problem_at(
+                question, header, self._rows(malformed), self.row_word,
+                problem="select-multiple answers must be separated by single spaces",
+                values=distinct(column[malformed]), expected="codes separated by spaces, e.g. 'legal medical'",
+                fix="export select-multiple as space-separated codes or as one column per option"))
+            return
+        bad = per_distinct(text, lambda values: values.map(lambda value: bool(set(value.split()) - codes)))
+        if bad.any():
+            seen = sorted({t for value in text[bad].unique() for t in value.split()} - codes)
+            self.problems.append(problem_at(
+                question, header, self._rows(bad), self.row_word,
+                problem="unknown option code(s) {seen}", values=seen, expected="options of the form: {codes}",
+                fix="correct the answers to the form's option codes",
+                args={"seen": ", ".join(repr(v) for v in seen[:5]),
+                      "codes": ", ".join(self.instrument.codes(question.name))}))
+
+    def _check_numbers(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> pd.Series:
+        numbers = pd.to_numeric(column.where(present), errors="coerce")
+        not_number = present & numbers.isna()
+        if not_number.any():
+            seen = distinct(column[not_number])
+            comma = any(re.fullmatch(r"-?\d+,\d+", v) for v in seen)
+            self.problems.append(problem_at(
+                question, header, self._rows(not_number), self.row_word, problem="not a number", values=seen,
+                expected="a whole number" if question.type == "integer" else "a number",
+                fix="write the number with a point for decimals (12.5, not 12,5)" if comma else
+                    "enter the number itself, or leave the cell empty when the question was not answered"))
+        if question.type == "integer":
+            fraction = numbers.notna() & (numbers != numbers.round())
+            if fraction.any():
+                self.problems.append(problem_at(
+                    question, header, self._rows(fraction), self.row_word, problem="not a whole number",
+                    values=distinct(column[fraction]), expected="a whole number (the form asks for an integer)",
+                    fix="correct the answers; the form accepts whole numbers only"))
+        if question.constraint:
+            self._check_constraint(question, header, column, numbers.notna())
+        # A number written otherwise than plainly ('056', '56.0', '5.6e1') is read as its value:
+        # same number, but said, like every other change the reader makes.
+        read = numbers.notna()
+        plain = per_distinct(column[read], lambda values: values.str.fullmatch(r"-?(0|[1-9]\d*)(\.\d*[1-9])?"))
+        self.tally.add("numbers written with leading zeros, trailing decimal zeros or an exponent read as "
+                       "their value", header, int((~plain).sum()))
+        return numbers
+
+    def _check_calculation(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
+        """A calculate column holds what the form computes (``'yes'``) or nothing."""
+        match = re.fullmatch(r"\s*'([^']*)'\s*", question.calculation)
+        if not match:
+            return
+        bad = present & (column != match.group(1))
+        if bad.any():
+            self.problems.append(problem_at(
+                question, header, self._rows(bad), self.row_word,
+                problem="the form sets this column to '{value}' or leaves it empty",
+                values=distinct(column[bad]), expected="'{value}' or empty",
+                fix="export the column as the tool wrote it: '{value}' for a completed form, "
+                    "empty for a partial one", args={"value": match.group(1)}))
+
+    def _check_constraint(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
+        try:
+            ok = evaluate(question.constraint, self.answers, current=question.name)
+        except UnsupportedExpression as error:
+            self.skipped_checks.append(f"constraint of {question.name} not checked ({error})")
+            return
+        bad = present & ~ok
+        if bad.any():
+            limits = bounds(question.constraint)
+            self.problems.append(problem_at(
+                question, header, self._rows(bad), self.row_word,
+                problem="value out of range" if limits else "answer breaks the form's constraint",
+                values=distinct(column[bad]),
+                expected="a value from {low} to {high}" if limits else "answers satisfying the form's constraint {rule}",
+                fix="correct these answers; the form would not have accepted them",
+                args={"low": f"{limits[0]:g}", "high": f"{limits[1]:g}"} if limits else {"rule": question.constraint}))
+
+
+    def check_ids(self) -> None:
+        """Every response has an id, and no id is on two responses."""
+        ids = self.ids
+        column = self.header.names[self.id_index]
+        empty = ids.isna()
+        if empty.any():
+            self.problems.append(Problem("the respondent id is empty", column=column, rows=self._rows(empty),
+                                         row_word=self.row_word, expected="an id on every response",
+                                         fix="every response needs its own id; export the tool's id column "
+                                             "(_uuid, KEY) or fill the missing ids"))
+        duplicated = ids.notna() & ids.duplicated(keep=False)
+        if duplicated.any():
+            groups = ids[duplicated].groupby(ids[duplicated], sort=False)
+            shown = [f"'{value}' ({self.row_word} {', '.join(map(str, self._rows(ids == value)))})"
+                     for value, _ in list(groups)[:5]]
+            self.problems.append(Problem(
+                "duplicate respondent ids: {n} id(s) used more than once: {shown}",
+                column=column, rows=self._rows(duplicated), row_word=self.row_word,
+                expected="each id on one response",
+                fix="remove repeated submissions of the same response, or give each response its own id",
+                args={"n": groups.ngroups, "shown": "; ".join(shown) + (" ..." if groups.ngroups > 5 else "")}))
+
+    def check_required(self, outcome: pd.Series) -> None:
+        """A required question the form showed to an eligible respondent must have an answer."""
+        eligible = (outcome == "eligible").to_numpy()
+        markers = {match.group(1): what for what in self.tally.counts
+                   if (match := re.fullmatch(r"'(.+)' read as no answer", what))}
+        relevant: dict[str, pd.Series] = {}  # questions of one group share its condition: evaluated once
+        for question in self.instrument.answer_questions():
+            if not question.required:
+                continue
+            try:
+                shown = pd.Series(True, index=self.answers.index)
+                for expression in self.instrument.relevance(question.name):
+                    if expression not in relevant:
+                        relevant[expression] = evaluate(expression, self.answers)
+                    shown &= relevant[expression]
+            except UnsupportedExpression as error:
+                self.skipped_checks.append(f"required answer to {question.name} not checked ({error})")
+                continue
+            column = self.answers[question.name]
+            empty = column.isna() | (column == "")
+            bad = empty & shown & eligible
+            if not bad.any():
+                continue
+            header = self._header_of(question.name)
+            marked = [marker for marker, what in markers.items() if self.tally.counts[what].get(header)]
+            problem = problem_at(
+                question, header, self._rows(bad), self.row_word,
+                problem="a required question is unanswered by eligible respondents to whom the form showed it",
+                expected="an answer (the form does not let a respondent skip it)",
+                fix="the survey tool does not let a respondent skip this question, so the answers were lost "
+                    "or replaced after the export: export the data again from the survey tool, or copy these "
+                    "answers back from its original export")
+            if marked:
+                problem.add(" (cells holding {markers} count as no answer)", markers=", ".join(repr(m) for m in marked))
+            self.problems.append(problem)
+
+    def check_countries(self, outcome: pd.Series) -> None:
+        """An eligible response's country is one of the study's."""
+        known = {country.iso3 for country in self.study.countries}
+        country = self.answers["country"]
+        bad = (outcome == "eligible") & ~country.isin(known)
+        if bad.any():
+            self.problems.append(problem_at(
+                self.instrument["country"], self._header_of("country"), self._rows(bad), self.row_word,
+                problem="country code not in params/study.yml", values=distinct(country[bad]),
+                expected="one of {codes}", fix="use the ISO3 codes listed in params/study.yml",
+                args={"codes": ", ".join(sorted(known))}))
+
