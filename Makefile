@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export MPLBACKEND := Agg
+# The suite's files run side by side, one worker per core (pytest-xdist; a file's tests stay
+# together, so its module fixtures are built once). TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .DEFAULT_GOAL := help
 .PHONY: help env reports test lint lab data instrument bench bench-network lock clean pdf-tools audit-attack
@@ -69,7 +72,7 @@ pdf-tools:
 test: $(STAMP) $(AXE) pdf-tools ## Run ruff, the import contracts and the test suite (accessibility checks included)
 	$(BIN)/ruff check lib tests benchmarks
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP) ## Ruff, the import contracts (.importlinter), the complexity ratchet and the CI workflow
 	$(BIN)/ruff check lib tests benchmarks

@@ -28,7 +28,8 @@ FIRST_PARTY = {"perspectives", "perspectives_synth"}
 RUN_WITHOUT_IMPORT = {"ipykernel": "-m ipykernel install"}
 # Development tools the Makefile runs: distribution -> the command as the Makefile writes it.
 MAKE_COMMANDS = {"ruff": "$(BIN)/ruff check", "nbstripout": "-m nbstripout", "uv": "$(BIN)/uv pip",
-                 "import-linter": "$(BIN)/lint-imports", "jupyterlab": "$(BIN)/jupyter lab"}
+                 "import-linter": "$(BIN)/lint-imports", "jupyterlab": "$(BIN)/jupyter lab",
+                 "pytest-xdist": "--dist loadfile"}
 # conda-forge's names where they differ from PyPI's.
 CONDA_NAMES = {"python-fastjsonschema": "fastjsonschema"}
 
