@@ -49,6 +49,7 @@ from . import (
     analysis_tables,
     disclosure,
     figures,
+    figures_png,
     fmt,
     i18n,
 )
@@ -549,7 +550,7 @@ class Section:
         for text in fig.findobj(figures.plt.Text):
             if text.get_text() in self.t.catalogue:
                 text.set_text(self.t(text.get_text()))
-        png = figures.save(fig, self.output_dir / "figures", stem, self.study.figure_formats)
+        png = figures_png.save(fig, self.output_dir / "figures", stem, self.study.figure_formats)
         # The words drawn into the picture, for the check of what a reader meets in English.
         texts = sorted({t.get_text() for t in fig.findobj(figures.plt.Text) if t.get_visible() and t.get_text().strip()})
         display(Image(data=png, format="png"),
