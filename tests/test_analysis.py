@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from perspectives import analysis
+from perspectives import analysis, analysis_subsets
 from perspectives.readers import load_survey
 from perspectives.study import load_study
 
@@ -161,7 +161,7 @@ def test_no_sentence_figure_or_value_states_a_withheld_number(survey, country):
 
 def test_subsets_are_computed_once_and_match_pandas(survey, monkeypatch):
     data = survey.eligible
-    analysis.warm_subsets(data, list(COUNTRIES))
+    analysis_subsets.warm_subsets(data, list(COUNTRIES))
     expected_girls = data[data["girls_online_share"] > 0]
     expected_col = expected_girls[expected_girls["country"] == "COL"]
 
@@ -169,17 +169,17 @@ def test_subsets_are_computed_once_and_match_pandas(survey, monkeypatch):
         raise AssertionError("a subset the warm-up computed was computed again")
 
     monkeypatch.setattr(pd.DataFrame, "query", no_more_queries)
-    girls = analysis.population(data, "girls_online_share > 0")
-    assert all((id(girls), "country", iso3) in analysis._SUBSETS for iso3 in COUNTRIES)
+    girls = analysis_subsets.population(data, "girls_online_share > 0")
+    assert all((id(girls), "country", iso3) in analysis_subsets._SUBSETS for iso3 in COUNTRIES)
     pd.testing.assert_frame_equal(girls, expected_girls)
-    pd.testing.assert_frame_equal(analysis._places(girls, "COL", load_study().synthesis_code)["COL"], expected_col)
-    assert analysis.population(data, "girls_online_share > 0") is girls
+    pd.testing.assert_frame_equal(analysis_subsets._places(girls, "COL", load_study().synthesis_code)["COL"], expected_col)
+    assert analysis_subsets.population(data, "girls_online_share > 0") is girls
     # Another frame, even with the same content, gets its own subsets.
     copy = data.copy()
     with pytest.raises(AssertionError, match="computed again"):
-        analysis.population(copy, "girls_online_share > 0")
+        analysis_subsets.population(copy, "girls_online_share > 0")
     monkeypatch.undo()
-    pd.testing.assert_frame_equal(analysis.population(copy, "girls_online_share > 0"), expected_girls)
+    pd.testing.assert_frame_equal(analysis_subsets.population(copy, "girls_online_share > 0"), expected_girls)
 
 
 def test_withheld_values_stay_in_memory_and_out_of_values_json(tmp_path):

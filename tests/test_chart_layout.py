@@ -22,7 +22,7 @@ import yaml
 from matplotlib.text import Text
 from PIL import Image
 
-from perspectives import docx_report, figures
+from perspectives import docx_report, figures, figures_png
 from perspectives.study import repo_root
 
 ROOT = repo_root()
@@ -80,7 +80,7 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[object, s
     folder = tmp_path_factory.mktemp("charts")
     out = {}
     for kind, (fig, title) in _charts().items():
-        png = figures.save(fig, folder, kind.replace(" ", "_"))
+        png = figures_png.save(fig, folder, kind.replace(" ", "_"))
         out[kind] = (fig, title, Image.open(io.BytesIO(png)).size[0])
     return out
 
@@ -132,5 +132,5 @@ def test_ink_stays_inside_the_width_with_long_labels_and_a_long_legend(tmp_path:
     shares = pd.DataFrame({"Affection, protection or a relationship": [40.0], "Shelter or food": [20.0],
                            "Something other than money and a rather long answer": [20.0],
                            "Goods or gifts": [np.nan], "Money": [20.0]}, index=[QUESTION])
-    png = figures.save(figures.stacked_shares(shares, "Exchange"), tmp_path, "exchange")
+    png = figures_png.save(figures.stacked_shares(shares, "Exchange"), tmp_path, "exchange")
     assert Image.open(io.BytesIO(png)).size[0] == round(figures.WIDTH * figures.plt.rcParams["savefig.dpi"])

@@ -149,7 +149,7 @@ def test_word_shows_escaped_markdown_as_the_same_text(text: str):
 
 
 def test_markdown_fields_escape_texts_and_keep_numbers_and_the_withheld_mark():
-    from perspectives.analysis import WITHHELD, Fields, fill
+    from perspectives.analysis_results import WITHHELD, Fields, fill
     from perspectives.escape import markdown_fields
 
     fields = markdown_fields({"label": "<b>x</b>", "mark": WITHHELD, "n": 3, "by": Fields({"a": "*a*"})})

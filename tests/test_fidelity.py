@@ -428,7 +428,7 @@ def test_a_changed_value_breaks_its_comparison(values: dict[str, object]) -> Non
 def test_calcs_against_scipy(values: dict[str, object]) -> None:
     from scipy import stats as sps
 
-    from perspectives import analysis
+    from perspectives import analysis_subsets
     from perspectives.report import survey_data
 
     ctx = fidelity.Context(values=dict(values))
@@ -443,7 +443,7 @@ def test_calcs_against_scipy(values: dict[str, object]) -> None:
     got = fidelity.CALCS["multi_chi2"](ctx, "barriers, fear_response, country")
     assert got["stat"] == pytest.approx(stat) and got["p"] == pytest.approx(p) and got["df1"] == dof
     # the implied ANOVA of the female offender share in boy cases, against scipy
-    boys = analysis.population(data, "boys_online_share > 0")
+    boys = analysis_subsets.population(data, "boys_online_share > 0")
     shares = pd.to_numeric(boys["boys_offender_female_share"])
     f, p = sps.f_oneway(*[shares[boys["country"] == c] for c in sorted(boys["country"].unique())])
     got = fidelity.CALCS["anova"](ctx, "boys_offender_female_share")

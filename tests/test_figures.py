@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from perspectives import figures
+from perspectives import figures, figures_png
 
 
 def _shares() -> pd.DataFrame:
@@ -26,11 +26,11 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 def test_png_only_by_default_and_svg_on_request(tmp_path: Path) -> None:
-    png = figures.save(figures.share_bars(_shares(), "Platforms — Moldova"), tmp_path / "a", "fig")
+    png = figures_png.save(figures.share_bars(_shares(), "Platforms — Moldova"), tmp_path / "a", "fig")
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["fig.png"]
     width, height = _png_size(png)
     assert width > 300 and height > 150
-    figures.save(figures.share_bars(_shares(), "Platforms — Moldova"), tmp_path / "b", "fig", ("png", "svg"))
+    figures_png.save(figures.share_bars(_shares(), "Platforms — Moldova"), tmp_path / "b", "fig", ("png", "svg"))
     assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["fig.png", "fig.svg"]
     svg = (tmp_path / "b" / "fig.svg").read_text(encoding="utf-8")
     assert "Social media" in svg  # svg.fonttype none keeps text as text
@@ -40,8 +40,8 @@ def test_png_only_by_default_and_svg_on_request(tmp_path: Path) -> None:
 
 
 def test_same_figure_gives_same_bytes(tmp_path: Path) -> None:
-    first = figures.save(figures.share_bars(_shares(), "T"), tmp_path / "1", "f", ("png", "svg"))
-    second = figures.save(figures.share_bars(_shares(), "T"), tmp_path / "2", "f", ("png", "svg"))
+    first = figures_png.save(figures.share_bars(_shares(), "T"), tmp_path / "1", "f", ("png", "svg"))
+    second = figures_png.save(figures.share_bars(_shares(), "T"), tmp_path / "2", "f", ("png", "svg"))
     assert first == second
     assert (tmp_path / "1" / "f.svg").read_bytes() == (tmp_path / "2" / "f.svg").read_bytes()
 
@@ -67,7 +67,7 @@ def test_long_category_labels_wrap_instead_of_widening_the_figure(tmp_path: Path
     assert labels[0].replace("\n", " ") == question and labels[0].count("\n") >= 2
     assert all(len(line) <= figures.LABEL_CHARS for line in labels[0].splitlines())
     assert labels[1] == "Short label"
-    width, height = _png_size(figures.save(fig, tmp_path, "scenarios"))
+    width, height = _png_size(figures_png.save(fig, tmp_path, "scenarios"))
     # 7.5 in at 110 dpi is 825 px: the tight box may add the labels' overhang, not double it
     assert width < 1100, width
     assert height > 200
@@ -77,18 +77,18 @@ def test_ink_box_of_a_hand_made_canvas() -> None:
     canvas = np.full((20, 30, 4), 255, dtype=np.uint8)
     canvas[5:9, 7:12, :3] = 0  # a black block: rows 5-8, columns 7-11
     canvas[14, 25] = (255, 255, 254, 255)  # one pixel a shade off white is ink too
-    assert figures._ink_box(canvas) == (7, 5, 26, 15)
-    assert figures._ink_box(np.full((4, 4, 4), 255, dtype=np.uint8)) is None
+    assert figures_png._ink_box(canvas) == (7, 5, 26, 15)
+    assert figures_png._ink_box(np.full((4, 4, 4), 255, dtype=np.uint8)) is None
     framed = canvas.copy()
     framed[:, 0, :3] = 0  # a frame (or ink) on the border: the background is unknown
-    assert figures._ink_box(framed) is None
+    assert figures_png._ink_box(framed) is None
 
 
 def test_a_heatmap_column_with_every_cell_withheld_keeps_its_width(tmp_path: Path) -> None:
     counts = pd.DataFrame({"ALB": [6.0, 7.0], "COL": [8.0, 9.0], "PER": [10.0, 11.0]}, index=["Theme one", "Theme two"])
     withheld = counts.assign(PER=np.nan)
-    full = _png_size(figures.save(figures.heatmap(counts, "Themes"), tmp_path, "full"))
-    blank = _png_size(figures.save(figures.heatmap(withheld, "Themes"), tmp_path, "blank"))
+    full = _png_size(figures_png.save(figures.heatmap(counts, "Themes"), tmp_path, "full"))
+    blank = _png_size(figures_png.save(figures.heatmap(withheld, "Themes"), tmp_path, "blank"))
     assert blank == full
 
 
@@ -97,7 +97,7 @@ def test_saved_png_is_opaque_rgb_as_wide_as_every_chart_with_the_padding_above_a
 
     from PIL import Image
 
-    data = figures.save(figures.share_bars(_shares(), "Platforms — Moldova"), tmp_path, "fig")
+    data = figures_png.save(figures.share_bars(_shares(), "Platforms — Moldova"), tmp_path, "fig")
     image = Image.open(io.BytesIO(data))
     assert image.mode == "RGB"
     pixels = np.asarray(image.convert("RGBA"))

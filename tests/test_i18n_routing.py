@@ -14,13 +14,13 @@ import re
 import numpy as np
 import pandas as pd
 
-from perspectives import analysis, assemble, figures, i18n, msgids, texts
+from perspectives import analysis_tables, assemble, figures, i18n, msgids, texts
 from perspectives.project import Project
 from perspectives.study import load_study
 
 
 def test_combination_labels_are_catalogue_keys() -> None:
-    labels = analysis.combination_label_texts()
+    labels = analysis_tables.combination_label_texts()
     assert "Over 40" in labels  # declared in params/analyses.yml (age_band)
     assert set(labels) <= set(msgids.extract())
 

@@ -31,7 +31,7 @@ import pytest
 from lxml import html as lxml_html
 from PIL import Image
 
-from perspectives import analysis, i18n, locales
+from perspectives import analysis, analysis_results, i18n, locales
 from perspectives.build import build
 from perspectives.readers import load_survey
 from perspectives.study import load_study, repo_root, report_folder
@@ -119,7 +119,7 @@ def test_lists_are_in_the_order_of_their_numbers(survey, country: str) -> None:
             continue
         result = analysis.run(analysis_id, survey, country, NAMES)
         text = result.narrative(spec["text"], PLACES[country], "")
-        first = analysis._SENTENCE_END.split(text)[0] if text else ""
+        first = analysis_results._SENTENCE_END.split(text)[0] if text else ""
         numbers = ([int(n.replace(",", "")) for n in re.findall(r"([\d,]+) in [A-Z]", first)]
                    if analysis_id == "sample_country" else [int(n) for n in SHARE.findall(first)])
         assert numbers == sorted(numbers, reverse=True), (analysis_id, first)
@@ -282,13 +282,13 @@ def test_a_sentence_takes_the_cldr_plural_form_of_its_count(tmp_path: Path) -> N
                                     f'few: "NEKOLIKO {{base}} {{place}} {{any.pct_n}}", '
                                     f'other: "MNOGO {{base}} {{place}} {{any.pct_n}}"}}\n')
     share = SimpleNamespace(pct_n="50% (n = 11)")
-    said = {n: analysis.fill(template, translator=tr, base=analysis.Count(n), place="X", any=share).split()[0]
+    said = {n: analysis_results.fill(template, translator=tr, base=analysis_results.Count(n), place="X", any=share).split()[0]
             for n in (21, 22, 25, 101, 104)}
     # Bosnian (CLDR): 21 and 101 one, 22 and 104 few, 25 other.
     assert said == {21: "JEDAN", 22: "NEKOLIKO", 25: "MNOGO", 101: "JEDAN", 104: "NEKOLIKO"}
-    english = analysis.fill(template, base=analysis.Count(1), place="Moldova", any=share)
+    english = analysis_results.fill(template, base=analysis_results.Count(1), place="Moldova", any=share)
     assert english.startswith("Of the 1 worker in Moldova who")
-    assert analysis.fill(template, base=analysis.Count(1254), place="X", any=share).startswith("Of the 1,254 workers")
+    assert analysis_results.fill(template, base=analysis_results.Count(1254), place="X", any=share).startswith("Of the 1,254 workers")
 
 
 class _Share:
@@ -309,9 +309,9 @@ def test_a_translation_follows_the_gender_of_the_answer_it_names(tmp_path: Path)
         'agree: {field: top.label, feminine: "La más frecuente fue {top.label} ({top.pct_n})."}}', ""]))
 
     def said(code: str, english: str, label: str) -> str:
-        answer = analysis.Answer(code, label, english, _Share(60.0, 30))
-        other = analysis.Answer("x", "otra", "Other", _Share(40.0, 20), 1)
-        return analysis.fill(template, translator=tr, top=analysis.Ranking([answer, other]).field("top"))
+        answer = analysis_results.Answer(code, label, english, _Share(60.0, 30))
+        other = analysis_results.Answer("x", "otra", "Other", _Share(40.0, 20), 1)
+        return analysis_results.fill(template, translator=tr, top=analysis_results.Ranking([answer, other]).field("top"))
 
     assert said("goods", "Goods or gifts", "cosas") == "La más frecuente fue cosas (60%, n = 30)."
     assert said("money", "Money", "dinero") == "El más frecuente fue dinero (60%, n = 30)."
@@ -339,10 +339,10 @@ def test_a_catalogue_entry_with_gender_forms_keeps_its_placeholders(tmp_path: Pa
 def test_a_tie_for_first_place_is_said_in_words() -> None:
     """Two answers with the same share both lead: the plural form counts them, neither is placed first."""
     template = analysis.spec("age_band")["text"]
-    tied = [analysis.Answer("21_30", "21 to 30", "21 to 30", _Share(35.0, 19), 1),
-            analysis.Answer("31_40", "31 to 40", "31 to 40", _Share(35.0, 19), 2),
-            analysis.Answer("41_50", "41 to 50", "41 to 50", _Share(30.0, 16), 3)]
-    ranking = analysis.Ranking(tied, bounds={})
-    text = analysis.fill(template, place="Moldova", **{r: ranking.field(r) for r in ("top", "then", "ranked")})
+    tied = [analysis_results.Answer("21_30", "21 to 30", "21 to 30", _Share(35.0, 19), 1),
+            analysis_results.Answer("31_40", "31 to 40", "31 to 40", _Share(35.0, 19), 2),
+            analysis_results.Answer("41_50", "41 to 50", "41 to 50", _Share(30.0, 16), 3)]
+    ranking = analysis_results.Ranking(tied, bounds={})
+    text = analysis_results.fill(template, place="Moldova", **{r: ranking.field(r) for r in ("top", "then", "ranked")})
     assert text == ("The largest age groups among the workers in Moldova were 21 to 30 and 31 to 40, with 35% each, "
                     "followed by 41 to 50 (30%).")

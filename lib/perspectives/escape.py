@@ -108,7 +108,7 @@ def markdown_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     """A template's fields with each text made Markdown (:func:`markdown_text`).
 
     Only plain ``str`` values are texts: a subclass of ``str`` (the withheld mark, which
-    tells :func:`perspectives.analysis.fill` to drop its sentence) and a number's cell keep
+    tells :func:`perspectives.analysis_results.fill` to drop its sentence) and a number's cell keep
     their type; a mapping (``Fields``) has its texts escaped in a copy of the same type.
     """
     out: dict[str, Any] = {}

@@ -53,7 +53,7 @@ Withheld values (the page falls under the small-cell rule like any published out
     ("matching", "exact", an order that holds) beside a withheld number would pin it within
     a unit of the printed claim, and so recover it. The withheld numbers are not computed at
     all. Numbers computed here rather than read from a build go through the same masks as the
-    reports (a crosstab's share through :func:`perspectives.analysis.breakdown_mask`, a test
+    reports (a crosstab's share through :func:`perspectives.analysis_masks.breakdown_mask`, a test
     only where its table withholds no cell); a count of conversation participants that no
     report publishes is shown only where the one-line rule allows it (0, all, or at least
     ``threshold`` with at least ``threshold`` left). ``fidelity/claims.disclosure.json``
@@ -93,7 +93,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis, claims, fmt, qualitative, stats
+from . import analysis, analysis_masks, analysis_subsets, analysis_tables, claims, fmt, qualitative, stats
 from .escape import CONTENT_SECURITY_POLICY, frame_csv
 from .fmt import round_half_up
 from .project import Project, default
@@ -361,7 +361,7 @@ class Context:
 def _crosstab_mask(ctx: Context, question: str, option: str | None, by: str) -> Any:
     """The mask of a crosstab over every eligible respondent, as a notebook's ``crosstab`` publishes it."""
     query = _question_spec(question, ctx.project).get("population")
-    mask = analysis.breakdown_mask(ctx.survey, question, option, by, query, ctx.synthesis)
+    mask = analysis_masks.breakdown_mask(ctx.survey, question, option, by, query, ctx.synthesis)
     ctx.show_mask(mask)
     return mask
 
@@ -374,7 +374,7 @@ def _crosstab_share(ctx: Context, question: str, option: str, by: str, groups: S
     mask = _crosstab_mask(ctx, question, option, by)
     ticked = base = 0
     for group in groups:
-        of = analysis.share_base(mask, group)
+        of = analysis_masks.share_base(mask, group)
         count, total = mask.count(f"{group}|yes"), mask.count(of)
         if count is None or total is None:
             raise Withheld(f"{question}.{option} by {by}: {group}")
@@ -387,10 +387,10 @@ def _crosstab_share(ctx: Context, question: str, option: str, by: str, groups: S
 def _crosstab_test(ctx: Context, question: str, option: str | None, by: str) -> dict[str, float]:
     """The chi-square of a crosstab, or ``Withheld`` where its table withholds a cell."""
     mask = _crosstab_mask(ctx, question, option, by)
-    if not analysis.test_publishable([mask]):
+    if not analysis_tables.test_publishable([mask]):
         raise Withheld(f"test of {question}{'.' + option if option else ''} by {by}")
-    groups = [g for g in mask.layout.places if g != analysis.NO_ANSWER]
-    rows = ["yes", "no"] if option else [c for c in mask.layout.categories if c != analysis.OUTSIDE]
+    groups = [g for g in mask.layout.places if g != analysis_masks.NO_ANSWER]
+    rows = ["yes", "no"] if option else [c for c in mask.layout.categories if c != analysis_masks.OUTSIDE]
     return _test_dict(stats.chi_square(mask.layout.counts.loc[rows, groups]))
 
 
@@ -471,10 +471,10 @@ def _calc_multi_share(ctx: Context, arg: str) -> float:
     # A subgroup's share is a crosstab no analysis records, published through the crosstab's own mask.
     question, option, *where = _args(arg)
     if not where:
-        mask = analysis.option_mask(ctx.survey, question, option,
+        mask = analysis_masks.option_mask(ctx.survey, question, option,
                                     _question_spec(question, ctx.project).get("population"))
         ctx.show_mask(mask)
-        share = mask.share(f"{analysis.POOLED}|yes")
+        share = mask.share(f"{analysis_subsets.POOLED}|yes")
         if share is None:
             raise Withheld(f"{question}.{option}")
         return share
@@ -501,7 +501,7 @@ def _calc_single_chi2(ctx: Context, arg: str) -> dict[str, float]:
 def _calc_anova(ctx: Context, arg: str) -> dict[str, float]:
     # The one-way ANOVA by country of an analysis that records its country means but no test.
     spec = analysis.spec(arg.strip(), ctx.project)
-    rows = analysis.population(ctx.survey.eligible, spec.get("population"))
+    rows = analysis_subsets.population(ctx.survey.eligible, spec.get("population"))
     return _test_dict(stats.anova_oneway(pd.to_numeric(rows[spec["question"]], errors="coerce"), rows["country"]))
 
 
@@ -514,7 +514,7 @@ def _calc_child_gender_tests(ctx: Context, arg: str) -> dict[str, Any]:
     for option in ctx.survey.instrument.codes(girls):
         cells, masks = {}, []
         for question in (girls, boys):
-            mask = analysis.option_mask(ctx.survey, question, option, _question_population(question, ctx.project),
+            mask = analysis_masks.option_mask(ctx.survey, question, option, _question_population(question, ctx.project),
                                         True)
             ctx.show_mask(mask)
             masks.append(mask)
@@ -542,7 +542,7 @@ def _calc_significant_share(ctx: Context, arg: str) -> float:
     question, groupings = _args(arg)
     query = _question_spec(question, ctx.project).get("population")
     codes = ctx.survey.instrument.codes(question)
-    pooled = {c: analysis.option_mask(ctx.survey, question, c, query) for c in codes}
+    pooled = {c: analysis_masks.option_mask(ctx.survey, question, c, query) for c in codes}
     counts = pd.Series({c: m.layout.value("*|yes") for c, m in pooled.items()})
     top = _question_spec(question, ctx.project).get("top")
     options = list(counts.sort_values(ascending=False, kind="stable").index[:top])

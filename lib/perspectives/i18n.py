@@ -375,7 +375,7 @@ def translate_words(text: str, translator: Translator, words: Iterable[str] = TA
     return text
 
 
-# Phrases the narrative cells say in place of a withheld number (perspectives.analysis.Cell).
+# Phrases the narrative cells say in place of a withheld number (perspectives.analysis_results.Cell).
 CELL_PHRASES = ("n/a", "a number withheld for privacy", "fewer than {threshold} respondents")
 
 

@@ -39,7 +39,20 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
-from . import alttext, analysis, disclosure, figures, fmt, i18n
+from . import (
+    alttext,
+    analysis,
+    analysis_kinds,
+    analysis_masks,
+    analysis_results,
+    analysis_subsets,
+    analysis_tables,
+    disclosure,
+    figures,
+    figures_png,
+    fmt,
+    i18n,
+)
 from .escape import frame_csv, markdown_fields
 from .escape import markdown_text as md
 from .project import Project, default, project_of
@@ -50,7 +63,7 @@ def _subset_theme_matrix(conversations: pd.DataFrame, codebook: Any, project: Pr
     """Participants raising each theme (every level) by country, once per conversations frame."""
     from . import qualitative
 
-    return analysis.cached_for_frame(conversations, "themes", "matrix",
+    return analysis_subsets.cached_for_frame(conversations, "themes", "matrix",
                                      lambda: qualitative.theme_matrix(conversations, codebook, level=None,
                                                                       project=project))
 
@@ -123,7 +136,7 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     # The populations' rows, pooled; each national run selects its own country's rows itself
     # (milliseconds): selected here for every place they were copies of every population,
     # the run server's largest growth with the countries (130 MB at a hundred, of 360).
-    analysis.warm_subsets(survey.eligible, [], study_folder)
+    analysis_subsets.warm_subsets(survey.eligible, [], study_folder)
     # Every question's mask (the one pattern of withheld cells its tables share) once, for all runs.
     if decisions:
         disclosure.load_decisions(decisions)
@@ -170,9 +183,9 @@ def sample_mask(survey, study) -> disclosure.Mask:
         counts = pd.DataFrame(columns).reindex(categories).fillna(0).astype(int)
         published = [f"{p}|eligible" for p in [*places, "*"]]
         lay = disclosure.layout("sample", counts, groups={"disqualified": criteria}, published=published)
-        return disclosure.suppress(lay, rules=disclosure.settings(project=analysis.survey_project(survey)))
+        return disclosure.suppress(lay, rules=disclosure.settings(project=analysis_subsets.survey_project(survey)))
 
-    return analysis.cached_for_frame(eligible, "mask", "sample", compute)
+    return analysis_subsets.cached_for_frame(eligible, "mask", "sample", compute)
 
 
 def runs_before(section: str, grid: Grid | None = None) -> set[str]:
@@ -322,7 +335,7 @@ class Section:
         self.withheld: dict[tuple[str, str], Any] = {}
         self.notes: list[str] = []
         # Published numbers of the analyses written in the notebook, by recorded name (for say()).
-        self.v: dict[str, analysis.Cell] = {}
+        self.v: dict[str, analysis_results.Cell] = {}
         # Country names from CLDR in the report's language (the study's English names in
         # English); the pooled picture named with the study's count in the language's own words.
         self.names = {c.iso3: self.t.country(c.iso3) for c in self.study.countries}
@@ -476,7 +489,7 @@ class Section:
         if numbers:
             raise TypeError(f"say(): {', '.join(numbers)} {'is a number' if len(numbers) == 1 else 'are numbers'}; "
                             "publish numbers with section.crosstab(...) and quote them as {v[NAME]}")
-        self._paragraph(analysis.fill(self.t(template), self._withheld_note(), place=md(self.place),
+        self._paragraph(analysis_results.fill(self.t(template), self._withheld_note(), place=md(self.place),
                                       v=self.v, **markdown_fields(fields)))
 
     def _record(self, name: str, value: Any, n: int | None = None, country: str | None = None, **extra: Any) -> None:
@@ -502,7 +515,7 @@ class Section:
             raise TypeError(f"show_table accepts only a disclosure.PublishedTable, got {type(table).__name__}")
         folder = self.output_dir / "tables"
         folder.mkdir(parents=True, exist_ok=True)
-        frame = i18n.translate_frame(table.frame, self.t, (*i18n.TABLE_WORDS, *analysis.combination_label_texts(self.project)))
+        frame = i18n.translate_frame(table.frame, self.t, (*i18n.TABLE_WORDS, *analysis_tables.combination_label_texts(self.project)))
         flat = frame.copy()
         if isinstance(flat.columns, pd.MultiIndex):
             flat.columns = [" ".join(str(part) for part in col if part) for col in flat.columns]
@@ -537,7 +550,7 @@ class Section:
         for text in fig.findobj(figures.plt.Text):
             if text.get_text() in self.t.catalogue:
                 text.set_text(self.t(text.get_text()))
-        png = figures.save(fig, self.output_dir / "figures", stem, self.study.figure_formats)
+        png = figures_png.save(fig, self.output_dir / "figures", stem, self.study.figure_formats)
         # The words drawn into the picture, for the check of what a reader meets in English.
         texts = sorted({t.get_text() for t in fig.findobj(figures.plt.Text) if t.get_visible() and t.get_text().strip()})
         display(Image(data=png, format="png"),
@@ -578,9 +591,9 @@ class Section:
             result.context = i18n.translate_fields(result.context, self.t,
                                                    disclosure.settings(project=self.project).threshold)
         if spec.get("text"):
-            if spec.get("question") == analysis.COUNTRY_QUESTION and not self.t.is_default:
+            if spec.get("question") == analysis_masks.COUNTRY_QUESTION and not self.t.is_default:
                 # Counted on the analysis's own cells: the translated fields wrap them, and are no Cell.
-                result.context.update(analysis.country_fields(cells, self.names, self.t, self.t.plural, self.lang,
+                result.context.update(analysis_kinds.country_fields(cells, self.names, self.t, self.t.plural, self.lang,
                                                               study=self.study))
             # The sentence's fields (names, lists of countries) are text; its cells are numbers.
             narrated = dataclasses.replace(result, context=markdown_fields(result.context))
@@ -606,7 +619,7 @@ class Section:
         if show_table and result.table is not None and not result.table.empty and not breakdown_only:
             self.show_table(result.table, analysis_id, self.t("{caption} — {place}", caption=caption_base, place=where),
                             result=analysis_id)
-        by_country = spec.get("by") == analysis.COUNTRY_QUESTION
+        by_country = spec.get("by") == analysis_masks.COUNTRY_QUESTION
         if self.is_synthesis and spec.get("by") and f"by_{spec['by']}" in result.tables:
             by_table = result.tables[f"by_{spec['by']}"]
             # Another breakdown is named by the analysis's own caption ("... by type of organisation").
@@ -618,7 +631,7 @@ class Section:
             mean_caption = self.t("{caption}: mean by country", caption=caption_base)
             self.show_figure(figures.country_means(means, mean_caption, self.t("Mean (%)"), self.study),
                              f"{analysis_id}_means", mean_caption, result=analysis_id)
-        if result.test is not None and not any("{test}" in t for t in analysis.template_texts(spec.get("text"))):
+        if result.test is not None and not any("{test}" in t for t in analysis_results.template_texts(spec.get("text"))):
             self._say_test(result, self.t("countries") if by_country else self.t(spec["by"].replace("_", " ")))
         self._note(result.notes)
         return result
@@ -689,7 +702,7 @@ class Section:
             value["section"] = self.section
         self.values.extend(result.values)
         self.withheld.update(result.withheld)
-        self.v.update({k: v for k, v in result.context.items() if isinstance(v, analysis.Cell)})
+        self.v.update({k: v for k, v in result.context.items() if isinstance(v, analysis_results.Cell)})
         n_text = disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}"
         where = self.names[self.country]
         self.show_table(result.table, result.analysis_id,
@@ -775,13 +788,13 @@ class Section:
             self.values.append(self._cell_value(mask, f"{own}|{criterion}",
                                                 f"sample.disqualified.{criterion.split(':', 1)[1]}.n",
                                                 of=f"{own}|disqualified"))
-        fields = {key: analysis.Cell(mask, f"{own}|{key}") for key in ("eligible", "partial", "disqualified")}
+        fields = {key: analysis_results.Cell(mask, f"{own}|{key}") for key in ("eligible", "partial", "disqualified")}
         total_n = mask.count(f"{own}|*")
-        self._paragraph(analysis.fill(
+        self._paragraph(analysis_results.fill(
             t("Of {total} responses received for {place}, {eligible} were eligible and complete and are "
               "analysed here; {partial} stopped before the end and {disqualified} did not meet an "
               "eligibility criterion."),
-            self._withheld_note(), total=analysis.WITHHELD if total_n is None else f"{total_n:,}", place=md(self.place),
+            self._withheld_note(), total=analysis_results.WITHHELD if total_n is None else f"{total_n:,}", place=md(self.place),
             **{key: cell.n for key, cell in fields.items()}))
 
     def _cell_value(self, mask: disclosure.Mask, cell: str, name: str, **extra: Any) -> dict[str, Any]:
@@ -821,7 +834,7 @@ class Section:
         places = [c.iso3 for c in self.study.countries if (participants["country"] == c.iso3).any()]
         counts = pd.crosstab(participants["gender"], participants["country"]).reindex(
             index=["female", "male"], columns=places, fill_value=0)
-        mask = analysis.cached_for_frame(participants, "mask", "conversations.gender",
+        mask = analysis_subsets.cached_for_frame(participants, "mask", "conversations.gender",
                                 lambda: disclosure.suppress(disclosure.layout("conversations.gender", counts),
                                                             rules=disclosure.settings(project=self.project)))
         rows = places if self.is_synthesis else [self.country]
@@ -886,7 +899,7 @@ class Section:
         masks = {}
         for code in codes:
             counts = pd.DataFrame([matrix.loc[code], out_of - matrix.loc[code]], index=["yes", "no"])
-            masks[code] = analysis.cached_for_frame(
+            masks[code] = analysis_subsets.cached_for_frame(
                 conversations, "mask", f"theme:{code}",
                 lambda counts=counts, code=code: disclosure.suppress(
                     disclosure.layout(f"themes.{code}", counts, shown=["yes"]),
@@ -1010,7 +1023,7 @@ class Section:
         places = [c for c in self.survey.instrument.codes("country") if (eligible["country"] == c).any()]
         counts = pd.crosstab(answered.map({True: "yes", False: "no"}), eligible["country"]).reindex(
             index=["yes", "no"], columns=places, fill_value=0)
-        mask = analysis.cached_for_frame(eligible, "mask", f"open_text:{question}", lambda: disclosure.suppress(
+        mask = analysis_subsets.cached_for_frame(eligible, "mask", f"open_text:{question}", lambda: disclosure.suppress(
             disclosure.layout(f"open_text.{question}", counts, shown=["yes"]),
             rules=disclosure.settings(project=self.project)))
         own = "*" if self.is_synthesis else self.country
@@ -1024,12 +1037,12 @@ class Section:
                             "identifying details:", label=md(label)) + "\n\n" +
                      "\n\n".join(f"> {md(text)}" for text in chosen.shown))
         else:
-            self._paragraph(analysis.fill(
+            self._paragraph(analysis_results.fill(
                 self.t("{n} workers answered the open question '{label}'; no answer is shown because none "
                        "has been approved for publication and passed the identifying-details screen."),
                 self.t("No answer to the open question '{label}' is shown: none has been approved for "
                        "publication and passed the identifying-details screen.", label=md(label)),
-                n=analysis.Cell(mask, f"{own}|yes").n, label=md(label)))
+                n=analysis_results.Cell(mask, f"{own}|yes").n, label=md(label)))
 
     def recommendations(self) -> None:
         """The recommendations, each with its evidence in words and the figure or table that shows it.

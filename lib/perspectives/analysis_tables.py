@@ -1,0 +1,229 @@
+"""The parts every kind of analysis assembles its result from, read from a mask.
+
+Purpose
+    A frequency table (an n and a % column per place, and the bases), the figure's shares,
+    which places a report shows, the rows, labels and notes of declared combinations, the
+    ranking of a single-choice question's answers for sentences, and whether and how a
+    test's statistic is published (withheld with any cell of its table). Kept apart from the
+    kinds (:mod:`perspectives.analysis_kinds`), which each combine these in their own way,
+    and from the masks (:mod:`perspectives.analysis_masks`), which decide what is withheld.
+
+Inputs
+    Masks, the survey (for labels and its study), the analysis specs.
+
+Outputs
+    :class:`perspectives.disclosure.PublishedTable` objects, share frames, rankings and
+    recorded test values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from . import disclosure, locales
+
+# Helpers of the sibling modules are imported under the private names this module's code
+# called them by before analysis was split: the code moved unchanged.
+from .analysis_masks import asks_question as _asks
+from .analysis_masks import declared_combinations as _combinations
+from .analysis_masks import drops_empty as _drop_empty
+from .analysis_results import Answer, Cell, Ranking, Result
+from .analysis_subsets import POOLED, load_specs, survey_project, synthesis_code
+from .analysis_subsets import countries_present as _countries
+from .analysis_subsets import specs_of as _specs
+from .disclosure import Mask
+from .project import Project
+
+
+# --------------------------------------------------------------------------- tables
+def place_columns(mask: Mask, cells: list[str], labels: dict[str, str], places: dict[str, str],
+                   base_label: str = "Respondents") -> disclosure.PublishedTable:
+    """A frequency table: for each place, an n and a % column; a row of bases."""
+    columns: dict[tuple[str, str], dict[str, disclosure.Entry]] = {}
+    for place, name in places.items():
+        n_col = {labels.get(c, c): mask.n(f"{place}|{c}") for c in cells}
+        p_col = {labels.get(c, c): mask.pct(f"{place}|{c}") for c in cells}
+        n_col[base_label] = mask.base_n(f"{place}|*")
+        p_col[base_label] = disclosure.text("")
+        columns[(name, "n")] = n_col
+        columns[(name, "%")] = p_col
+    return disclosure.table(columns)
+
+
+def place_map(country: str, names: dict[str, str], survey, mask: Mask | None = None) -> dict[str, str]:
+    """Mask place -> column name: the report's own country, then the pooled picture.
+
+    With one country in the data, a national report has no pooled column: it would repeat
+    the country's own. Nor has it one where the table's population holds no respondent of
+    another country (``mask``: the table's; the others' count is then zero, which may be
+    published): a report never sets its country beside a figure that is its own by construction.
+    """
+    everyone = synthesis_code(survey)
+    if country == everyone:
+        return {POOLED: names[everyone]}
+    if not pooled_shown(survey):
+        return {country: names[country]}
+    if mask is not None and mask.layout.value(f"{POOLED}|*") == mask.layout.value(f"{country}|*"):
+        return {country: names[country]}
+    return {country: names[country], POOLED: names[everyone]}
+
+
+def pooled_shown(survey) -> bool:
+    """Whether a national report shows the pooled picture beside its country (more than one country)."""
+    return len(_countries(survey)) > 1
+
+
+def rows_of(mask: Mask, question: str, specs: dict[str, Any]) -> list[str]:
+    """A select-one table's rows: its answers (an empty one left out where asked), each combination after its parts."""
+    codes = [c for c in mask.layout.categories
+             if not (_drop_empty(question, specs) and mask.count(f"{POOLED}|{c}") == 0)]
+    for name, members in _combinations(question, specs).items():
+        last = max(codes.index(m) for m in members if m in codes) if any(m in codes for m in members) else len(codes) - 1
+        codes.insert(last + 1, name)
+    return codes
+
+
+def combination_labels(question: str, project: Project | None = None) -> dict[str, str]:
+    """The label of each combination of a question's small categories (``combine`` in its analyses).
+
+    ``project``: the study folder whose analyses are meant (default: the one around the
+    working directory).
+    """
+    return {str(name): str(combo["label"]) for analysis_id, spec_ in load_specs(project=project).items()
+            if analysis_id != "bands" and _asks(spec_, question) and spec_.get("kind") != "numeric"
+            for name, combo in (spec_.get("combine") or {}).items()}
+
+
+def combination_label_texts(project: Project | None = None) -> tuple[str, ...]:
+    """Every declared combination's label that holds words (``combine`` in ``params/analyses.yml`` of ``project``).
+
+    The rows these labels head are words a translated table looks up in its catalogue.
+    """
+    return tuple(dict.fromkeys(str(combo["label"]) for analysis_id, spec_ in load_specs(project=project).items()
+                               if analysis_id != "bands" for combo in (spec_.get("combine") or {}).values()
+                               if any(ch.isalpha() for ch in str(combo["label"]))))
+
+
+def combination_notes(question: str, labels: dict[str, str], project: Project | None = None) -> list[str]:
+    """The table note saying which categories are also shown combined, and why (``project``: see :func:`combination_labels`)."""
+    notes = []
+    for name, members in _combinations(question, load_specs(project=project)).items():
+        notes.append(combination_note(combination_labels(question, project)[name],
+                                      [labels.get(m, m) for m in members]))
+    return notes
+
+
+def combination_note(label: str, parts: list[str]) -> str:
+    """The note of one declared combination: what it counts together."""
+    listed = locales.join([f"'{p}'" for p in parts], "en")
+    return f"'{label}' counts {listed} together."
+
+
+def place_shares(mask: Mask, cells: list[str], labels: dict[str, str], places: dict[str, str]) -> pd.DataFrame:
+    """The shares a figure draws: a column per place, NaN where withheld."""
+    frame = pd.DataFrame({name: [mask.share(f"{place}|{c}") for c in cells] for place, name in places.items()},
+                         index=[labels.get(c, c) for c in cells], dtype=float)
+    return frame
+
+
+# --------------------------------------------------------------------------- rankings for sentences
+def english_labels(survey, question: str) -> dict[str, str]:
+    """A select question's English answer labels (the catalogue's keys), whatever the report's language."""
+    instrument = survey.instrument
+    return {choice.name: choice.label for choice in instrument.choices[instrument[question].list_name or ""]}
+
+
+def compared_answers(spec_: dict, codes: Sequence[str]) -> list[str]:
+    """The answers a sentence compares: ``rank:`` (else every answer), less ``exclude:``."""
+    chosen = [str(c) for c in spec_.get("rank") or codes]
+    unknown = sorted(set(chosen) - set(codes))
+    if unknown:
+        raise ValueError(f"rank: {unknown} are not answers of the analysis; known: {list(codes)}")
+    return [c for c in chosen if c not in {str(e) for e in spec_.get("exclude") or []}]
+
+
+def rank_fields(result: Result, ranking: Ranking) -> None:
+    """Give a result's sentence its ``{top}``, ``{then}`` and ``{ranked}`` fields."""
+    result.context.update({role: ranking.field(role) for role in ("top", "then", "ranked")})
+
+
+def single_ranking(survey, spec_: dict, mask: Mask, question: str, own: str) -> Ranking:
+    """A single-choice question's answers ranked at a place (``own``: a country, or ``*`` pooled).
+
+    One answer each: a withheld answer holds at most what the published answers leave, and at
+    most what its combination holds beyond its published parts where the combination is shown.
+    """
+    codes = survey.instrument.codes(question)
+    labels, english = survey.instrument.choice_labels(question), english_labels(survey, question)
+    answers = [Answer(c, labels[c], english.get(c, labels[c]), Cell(mask, f"{own}|{c}"), k)
+               for k, c in enumerate(codes) if c in compared_answers(spec_, codes)]
+    shares = {c: mask.share(f"{own}|{c}") for c in codes}
+    rest = 100.0 - sum(s for s in shares.values() if s is not None)
+    members = _combinations(question, _specs(survey))
+    names = combination_labels(question, survey_project(survey))
+    bounds = {c: rest for c in codes if shares[c] is None}
+    combos = []
+    for name, parts in members.items():
+        cell = Cell(mask, f"{own}|{name}")
+        order = max(codes.index(p) for p in parts) + 0.5
+        combos.append(Answer(name, names[name], names[name], cell, order, words=True))
+        if cell.percent is not None:
+            beyond = cell.percent - sum(shares[p] or 0.0 for p in parts)
+            bounds.update({p: min(bounds[p], beyond) for p in parts if p in bounds})
+    return Ranking(answers, combos, members, bounds, spec_.get("list"))
+
+
+# --------------------------------------------------------------------------- tests
+def test_publishable(masks: Iterable[Mask]) -> bool:
+    """Whether a test over these masks' tables may be published.
+
+    A test statistic is a function of every cell of its table: with the published margins,
+    a statistic printed to two decimals has been shown to pin a withheld cell of 1 exactly
+    (one table of counts fits both). So a test is published only when every cell and base
+    of its table is published; otherwise it is withheld like the cells.
+    """
+    for mask in masks:
+        lay = mask.layout
+        for place in lay.places:
+            for cell in [f"{place}|*", *(f"{place}|{c}" for c in lay.categories)]:
+                if cell in lay.cells and not mask.shown(cell):
+                    return False
+    return True
+
+
+def test_cells(masks: Sequence[Mask]) -> dict[str, Any]:
+    """What a test's table counts, as a recorded value's ``cells`` (for the audit)."""
+    lay = masks[0].layout
+    return {"universe": lay.universe if len(masks) == 1 else sorted({m.universe for m in masks}),
+            "places": list(lay.places), "categories": sorted({c for m in masks for c in m.layout.categories})}
+
+
+def record_test(result: Result, name: str, masks: Sequence[Mask] = (), prefix: str = "",
+                 test: Any = None) -> bool:
+    """Record a test's statistic, df and p; return whether it is published.
+
+    The test is withheld when its table has a withheld cell. ``test`` defaults to
+    ``result.test``.
+    """
+    test = result.test if test is None else test
+    shown = test_publishable(masks)
+    parts = {"stat": test.statistic}
+    if hasattr(test, "df_between"):
+        parts.update(df1=test.df_between, df2=test.df_within)
+    else:
+        parts["df"] = test.df
+    parts["p"] = test.p
+    extra = {"measure": "test", "cells": test_cells(masks)} if masks else {}
+    for part, value in parts.items():
+        full = f"{prefix}{name}.{part}"
+        if shown:
+            result.record(full, value, n=test.n if part == "stat" else None, country=result.synthesis, **extra)
+        else:
+            result.record(full, None, n=None, country=result.synthesis, suppressed=True, **extra)
+            result.withheld[(f"{result.analysis_id}.{full}", result.synthesis)] = value
+    if test is result.test:
+        result.test_withheld = not shown
+    return shown
