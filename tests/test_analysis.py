@@ -199,3 +199,40 @@ def test_withheld_values_stay_in_memory_and_out_of_values_json(tmp_path):
     male = next(v for v in written if v["name"] == "gender.male.n" and v["country"] == "MDA")
     assert male["value"] is None and male["suppressed"] is True
     assert all(v["value"] is None for v in written if v.get("suppressed"))
+
+
+@pytest.mark.parametrize("country", ["MDA", "ALL"])
+def test_a_chart_draws_every_row_its_table_shows_combined_answers_included(survey, country):
+    """Where small answers are combined ("↓"), the chart draws the combination as its table shows it.
+
+    Moldova's boys' exchanges are Money and, combined, everything else: a chart of Money
+    alone would say less than its table. Each bar is the table's share, under the table's label.
+    """
+    drawn = 0
+    for analysis_id, spec_ in analysis.load_specs().items():
+        if analysis_id == "bands" or not spec_.get("combine") or (spec_.get("synthesis_only") and country != "ALL"):
+            continue
+        result = analysis.run(analysis_id, survey, country, NAMES)
+        if result.shares is None or result.figure_kind != "bars":
+            continue
+        frame = result.table.frame
+        rows = [label for label in frame.index if label != "Respondents"]
+        assert list(result.shares.index) == rows, analysis_id
+        for place in result.shares.columns:
+            for label in rows:
+                printed = frame.loc[label, (place, "%")]
+                share = result.shares.loc[label, place]
+                if printed in ("–", "↓", ""):
+                    assert np.isnan(share), (analysis_id, label, place)
+                else:
+                    assert f"{share:.0f}%" == printed, (analysis_id, label, place)
+                    drawn += 1
+    assert drawn
+
+
+def test_moldovas_combined_exchange_is_drawn_as_one_bar(survey):
+    result = analysis.run("boys_exchange", survey, "MDA", NAMES)
+    label = analysis.combination_labels("boys_exchange")["not_money"]
+    data = survey.eligible
+    boys = data[(data["country"] == "MDA") & (data["boys_online_share"] > 0)]["boys_exchange"].dropna()
+    assert result.shares.loc[label, NAMES["MDA"]] == pytest.approx((boys != "money").mean() * 100)

@@ -1355,8 +1355,8 @@ def _single(result: Result, spec_: dict, survey, place_names: dict[str, str]) ->
     own = _own(result.country)
     places = _place_map(result.country, place_names, survey, mask)
     result.table = _place_columns(mask, codes, labels, places)
-    shares_of = [c for c in codes if c in mask.layout.categories]
-    result.shares = _shares(mask, shares_of, labels, places)
+    # The chart draws what the table shows: a combination of small answers is a bar of its own.
+    result.shares = _shares(mask, codes, labels, places)
     result.base = mask.count(f"{own}|*")
     result.context.update({code: Cell(mask, f"{own}|{code}") for code in codes})
     result.record_cell(mask, f"{own}|*", "base")
@@ -1484,7 +1484,7 @@ def _numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -
         for name, combo in combos.items():
             rows.insert(max(rows.index(m) for m in combo["members"]) + 1, name)
         result.table = _place_columns(mask, rows, labels, places)
-        result.shares = _shares(mask, codes, labels, places)
+        result.shares = _shares(mask, rows, labels, places)
         result.context.update({code: Cell(mask, f"{own}|{code}") for code in rows})
         for code in rows:
             result.record_cell(mask, f"{own}|{code}", f"{code}.pct", "percent")
