@@ -371,3 +371,71 @@ def test_no_ten_word_run_shared_with_reference(name: str) -> None:
     ours = _words((DATA / name).read_text(encoding="utf-8"))
     shared = [" ".join(ours[i:i + 10]) for i in range(len(ours) - 9) if tuple(ours[i:i + 10]) in runs]
     assert shared == []
+
+
+# --------------------------------------------------------------------------- national theme tables
+
+def _shown(monkeypatch) -> list[tuple[object, dict]]:
+    """What a section displays, with each output's metadata."""
+    from perspectives import report
+
+    shown: list[tuple[object, dict]] = []
+    monkeypatch.setattr(report, "display", lambda obj, metadata=None, **_: shown.append((obj, metadata or {})))
+    return shown
+
+
+def _theme_tables(tmp_path: Path, monkeypatch, section_id: str, country: str,
+                  conversations_path: Path | None = None) -> tuple[list[tuple[object, dict]], Path]:
+    from perspectives import report
+
+    shown = _shown(monkeypatch)
+    out = tmp_path / section_id
+    section = report.Section(section_id, country, "en", None, str(conversations_path) if conversations_path else None,
+                             str(out))
+    section.survivor_themes()
+    return shown, out / "tables" / f"themes_{section_id}.csv"
+
+
+@pytest.mark.parametrize("section_id", ["csea_online", "disclosure", "support", "knowledge", "prevention"])
+def test_a_national_theme_table_is_not_a_table_of_withheld_cells(tmp_path, monkeypatch, conversations, codebook,
+                                                                   section_id) -> None:
+    """Moldova's ten participants: most counts by theme would be withheld, so the table says none, some or all.
+
+    Each word is checked against the participants counted by hand from the conversations.
+    """
+    shown, csv = _theme_tables(tmp_path, monkeypatch, section_id, "MDA")
+    table = pd.read_csv(csv, index_col=0, dtype=str, keep_default_na=False)
+    cells = table.to_numpy().ravel().tolist()
+    assert cells.count("–") * 2 < len(cells), table
+    mda = conversations[conversations["country"] == "MDA"]
+    base = mda["participant_id"].nunique()
+    codes = [c for c in codebook.in_section(section_id) if codebook.codes[c].level <= 2]
+    assert list(table.index) == [codebook.label(c) for c in codes]
+    for code in codes:
+        raised = mda[mda["themes"].map(lambda v, code=code: any(t == code or t.startswith(code + ".")
+                                                                 for t in q.split_codes(v)))]
+        count = raised["participant_id"].nunique()
+        row = table.loc[codebook.label(code)].tolist()
+        if len(row) == 1:  # none, some or all
+            assert row == ["none" if count == 0 else "all" if count == base else "some"], code
+        else:  # counts, where at least half of them can be published
+            assert row[0] in ("–", str(count)), code
+    notes = " ".join(" ".join(meta["perspectives"].get("notes") or []) for _, meta in shown
+                     if meta.get("perspectives", {}).get("kind") == "table")
+    assert (table.shape[1] == 1) == ("none, some or all" in notes)
+
+
+def test_a_theme_table_whose_every_cell_is_withheld_is_one_sentence(tmp_path, monkeypatch, conversations) -> None:
+    """Four participants in a country: every count by theme is withheld, and one sentence says so."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    people = pd.read_csv(DATA / "synthetic" / "participants.csv", dtype=str, keep_default_na=False)
+    keep = set(people.loc[people["country"] == "MDA", "participant_id"].iloc[:4])
+    people = people[(people["country"] != "MDA") | people["participant_id"].isin(keep)]
+    people.to_csv(folder / "participants.csv", index=False)
+    rows = pd.read_csv(DATA / "synthetic" / "conversations.csv", dtype=str, keep_default_na=False)
+    rows[rows["participant_id"].isin(set(people["participant_id"]))].to_csv(folder / "conversations.csv", index=False)
+    shown, csv = _theme_tables(tmp_path, monkeypatch, "disclosure", "MDA", folder / "conversations.csv")
+    assert not csv.exists()
+    texts = [getattr(obj, "data", "") for obj, _ in shown]
+    assert any("are not shown" in str(t) and "Moldova" in str(t) for t in texts), texts

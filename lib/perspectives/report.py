@@ -30,7 +30,7 @@ import dataclasses
 import json
 import os
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -207,6 +207,14 @@ class Upstream:
 
 
 NOTHING_UPSTREAM = Upstream(values=[], shown={}, reliability=False)
+
+# Under a theme table that says none, some or all rather than counts (see Section.survivor_themes).
+THEMES_PRESENCE_NOTE = ("Most counts by theme for {place} would be withheld under the small-cell rule (a count "
+                        "below {threshold}, or one leaving fewer than {threshold}, is not shown): the table says "
+                        "instead whether none, some or all of the participants raised each theme.")
+# Said instead of a theme table whose every cell would be withheld.
+THEMES_NOT_SHOWN = ("The themes raised in the conversations in {place} are not shown: with so few participants, "
+                    "every count by theme would be withheld under the small-cell rule.")
 
 
 def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable[str]) -> Upstream:
@@ -448,7 +456,8 @@ class Section:
         self.values.append({"name": name, "value": value, "n": n, "country": country or self.country,
                             "section": self.section, **extra})
 
-    def show_table(self, table: disclosure.PublishedTable, stem: str, caption: str, result: str | None = None) -> None:
+    def show_table(self, table: disclosure.PublishedTable, stem: str, caption: str, result: str | None = None,
+                   extra_notes: Sequence[str] = ()) -> None:
         """Write a published table as CSV and show it.
 
         Only a :class:`perspectives.disclosure.PublishedTable` is accepted: every number in it
@@ -457,7 +466,8 @@ class Section:
         the audit (:mod:`perspectives.audit`) can check the table without recomputing it.
         ``result`` names the analysis the table shows: the assembler moves the table of a
         result that has a chart to the annex (:mod:`perspectives.outline`). The notes for
-        the marks the table's own cells use go with it, in the report's language.
+        the marks the table's own cells use go with it, in the report's language, after them
+        ``extra_notes`` (already in the report's language).
 
         Raises:
             TypeError: ``table`` did not come from :mod:`perspectives.disclosure`.
@@ -484,6 +494,7 @@ class Section:
         settings = disclosure.settings()
         notes = [self._note_text(n) for n in disclosure.notes_for([table], settings.threshold,
                                                                    settings.reliability_min_n)]
+        notes += list(extra_notes)
         display(HTML(frame.to_html(classes="report-table", na_rep="", border=0)),
                 metadata={"perspectives": {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption,
                                            **({"result": result} if result else {}),
@@ -864,6 +875,16 @@ class Section:
         mask = next(iter(masks.values()), None)
         return mask is not None and mask.layout.value(f"{place}|*") >= 2 * mask.threshold
 
+    @staticmethod
+    def _mostly_published(masks: dict[str, disclosure.Mask], place: str) -> bool:
+        """Whether at least half of a place's counts by theme can be published.
+
+        A table of counts most of whose cells are withheld tells a reader little but that the
+        numbers are small; where so, the table says none, some or all instead (:meth:`_presence`).
+        """
+        shown = sum(mask.count(f"{place}|yes") is not None for mask in masks.values())
+        return 2 * shown >= len(masks)
+
     def _presence(self, mask: disclosure.Mask, place: str) -> disclosure.Entry:
         """None, some or all of a place's participants raised a theme, as its mask publishes it."""
         count, base = mask.count(f"{place}|yes"), mask.count(f"{place}|*")
@@ -872,6 +893,23 @@ class Section:
             return disclosure.text(self.t("some") if base is not None and base >= mask.threshold
                                    else disclosure.WITHHELD_MARK)
         return disclosure.text(self.t("none") if count == 0 else self.t("all") if count == base else self.t("some"))
+
+    def _national_presence(self, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
+                           caption: str) -> None:
+        """A national theme table most of whose counts would be withheld: none, some or all, or one sentence.
+
+        Each cell is what the theme's mask publishes (:meth:`_presence`); where even that is
+        withheld in every row, the table is not printed and one sentence says why.
+        """
+        place = md(self.names[self.country])
+        cells = {labels[c]: self._presence(masks[c], self.country) for c in codes}
+        if all(cell.text == disclosure.WITHHELD_MARK for cell in cells.values()):
+            self._paragraph(self.t(THEMES_NOT_SHOWN, place=place))
+            return
+        threshold = next(iter(masks.values())).threshold
+        note = self.t(THEMES_PRESENCE_NOTE, place=self.names[self.country], threshold=threshold)
+        self.show_table(disclosure.table({self.t("Participants"): cells}), f"themes_{self.section}", caption,
+                        extra_notes=[note])
 
     @staticmethod
     def _presence_note(threshold: int) -> str:
@@ -903,19 +941,23 @@ class Section:
         participants = self.t("Participants")
         labels = {code: self.t(label) for code, label in zip(summary["code"], summary["label"], strict=True)}
         threshold = next(iter(masks.values())).threshold if masks else 0
+        caption = self.t("Conversation participants who raised each theme (of {out_of}) — {place}",
+                         out_of=out_of, place=self.names[self.country])
         if self._counted(masks, own):
-            table = disclosure.table({
-                participants: {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
-                "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
-            })
             for code in codes:
                 self.values.append(self._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n"))
+        if self.is_synthesis or (self._counted(masks, own) and self._mostly_published(masks, own)):
+            if self._counted(masks, own):
+                table = disclosure.table({
+                    participants: {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
+                    "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
+                })
+            else:
+                table = disclosure.table({participants: {labels[c]: self._presence(masks[c], own) for c in codes}})
+                self._note([self._presence_note(threshold)])
+            self.show_table(table, f"themes_{self.section}", caption)
         else:
-            table = disclosure.table({participants: {labels[c]: self._presence(masks[c], own) for c in codes}})
-            self._note([self._presence_note(threshold)])
-        self.show_table(table, f"themes_{self.section}",
-                        self.t("Conversation participants who raised each theme (of {out_of}) — {place}",
-                               out_of=out_of, place=self.names[self.country]))
+            self._national_presence(masks, codes, labels, caption)
         if self.is_synthesis:
             places = list(next(iter(masks.values())).layout.places) if masks else []
             counted = [p for p in places if self._counted(masks, p)]
