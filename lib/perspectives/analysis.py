@@ -477,6 +477,8 @@ class Result:
     test_withheld: bool = False
     base: int | None = 0
     base_text: str = ""                      # how a caption states the n when one number won't do
+    # Where one number won't do: each group's base (None where withheld), by the word naming the group.
+    group_bases: dict[str, int | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     tables: dict[str, disclosure.PublishedTable] = field(default_factory=dict)  # extra tables by stem suffix
     notes_extra: list[str] = field(default_factory=list)  # the table's own notes (declared combinations)
@@ -1634,6 +1636,7 @@ def _compare_multi(result: Result, spec_: dict, survey, place_names: dict[str, s
     result.shares = pd.DataFrame(shares, index=[labels[c] for c in codes], dtype=float)
     result.base = None if any(b is None for b in bases.values()) else sum(bases.values())
     # Groups named as the table's columns name them (fixed words a report translates).
+    result.group_bases = {group.capitalize(): bases[group] for group in groups}
     result.base_text = "; ".join(f"{group.capitalize()} "
                                  f"{disclosure.WITHHELD_MARK if bases[group] is None else f'{bases[group]:,}'}"
                                  for group in groups)

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
-from . import alttext, analysis, disclosure, figures, fmt, i18n
+from . import alttext, analysis, disclosure, figures, fmt, i18n, locales
 from .analysis import ALL
 from .escape import frame_csv, markdown_fields
 from .escape import markdown_text as md
@@ -564,9 +564,12 @@ class Section:
         caption_base = self.t(figure["caption"] if figure else spec.get("caption")
                               or analysis_id.replace("_", " ").capitalize())
         where = self.names[self.country]
-        n_text = i18n.translate_words(result.base_text, self.t) or (
-            disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}")
-        caption = self.t("{caption} — {place} (n = {n})", caption=caption_base, place=where, n=n_text)
+        if result.group_bases:
+            caption = self.t("{caption} — {place} ({bases})", caption=caption_base, place=where,
+                             bases=self._group_bases(result.group_bases))
+        else:
+            n_text = disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}"
+            caption = self.t("{caption} — {place} (n = {n})", caption=caption_base, place=where, n=n_text)
         if figure:
             # The reference report's figure number, when the entry gives one; the report's own
             # numbers are given at assembly (perspectives.outline), so a new figure needs none.
@@ -626,6 +629,19 @@ class Section:
         if result.test is not None:
             self._say_test(result, instrument.label(by))
         return result
+
+    def _group_bases(self, bases: dict[str, int | None]) -> str:
+        """Each group's base as a caption states it: ``girls n = 46; boys n = 28``, in the report's language.
+
+        A group is named by its word as a table heads it (``Girls``), in the report's
+        language and, inside the caption's parentheses, with a small first letter.
+        """
+        parts = []
+        for word, n in bases.items():
+            group = self.t(word)
+            parts.append(self.t("{group} n = {n}", group=group[:1].lower() + group[1:],
+                                n=disclosure.WITHHELD_MARK if n is None else locales.decimal_text(n, 0, self.lang)))
+        return "; ".join(parts)
 
     def _say_test(self, result: analysis.Result, by: str) -> None:
         """The test's sentence, or why it is not shown (its table has withheld cells)."""
