@@ -296,7 +296,7 @@ def report_fields(study: Study, tr: Translator, code: str, *, place: str,
         "study_title": tr(study.title),
         "country_name": tr.country(code) if national else None,
         "place": place,
-        "partner": country.partner if country else None,
+        "partner": country.partner_in(tr.lang) if country else None,
         "n_partners": n,
         "countries": tr.plural("{count} countries", n),
         "n_countries": n,
@@ -318,7 +318,7 @@ def report_fields(study: Study, tr: Translator, code: str, *, place: str,
 
 def with_partners(texts: Texts, study: Study) -> None:
     """Add ``partners``: each partner with its country (``cover.partner_in_country``), joined."""
-    items = [texts.fill(texts.node("cover.partner_in_country"), partner=c.partner,
+    items = [texts.fill(texts.node("cover.partner_in_country"), partner=c.partner_in(texts.tr.lang),
                         country_name=texts.tr.country(c.iso3)) for c in study.countries]
     texts.fields["partners"] = Markdown(locales.join([i for i in items if i], texts.tr.lang))
 
