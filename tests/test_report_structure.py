@@ -561,3 +561,35 @@ def test_a_table_cell_number_is_written_as_the_language_writes_it(lang: str, cel
     from perspectives.locales import number_text
 
     assert number_text(cell, lang) == written
+
+
+def _pdf_outline(path: Path) -> list[str]:
+    """The titles of a PDF's bookmarks, depth first."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf_file, pdf_file.open_outline() as outline:
+        titles: list[str] = []
+        todo = list(reversed(outline.root))
+        while todo:
+            item = todo.pop()
+            titles.append(" ".join(str(item.title).split()))
+            todo.extend(reversed(item.children))
+        return titles
+
+
+def _repeated(entries: list[str]) -> list[str]:
+    return sorted({e for e in entries if entries.count(e) > 1})
+
+
+@needs_chromium
+@pytest.mark.parametrize(("lang", "code"), CASES)
+def test_each_contents_entry_is_unique_in_every_format(built: dict[str, Path], lang: str, code: str) -> None:
+    """No heading of the contents is another's words: HTML's contents, Word's and the PDF's bookmarks."""
+    folder = _folder(built, lang, code)
+    nav = _html(folder).find(".//nav")
+    html_entries = [_text(a) for a in nav.iter("a")]
+    document = docx.Document(str(folder / "report.docx"))
+    word_entries = [p.text for p in document.paragraphs if p.style.name in ("TOC 1", "TOC 2")]
+    pdf_entries = _pdf_outline(folder / "report.pdf")
+    assert len(html_entries) > 20 and len(word_entries) > 20 and len(pdf_entries) > 20
+    assert (_repeated(html_entries), _repeated(word_entries), _repeated(pdf_entries)) == ([], [], [])
