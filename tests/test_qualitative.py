@@ -4,6 +4,7 @@ table, excerpt selection, and rendering of the roundtable and recommendations.""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -439,3 +440,55 @@ def test_a_theme_table_whose_every_cell_is_withheld_is_one_sentence(tmp_path, mo
     assert not csv.exists()
     texts = [getattr(obj, "data", "") for obj, _ in shown]
     assert any("are not shown" in str(t) and "Moldova" in str(t) for t in texts), texts
+
+
+# --------------------------------------------------------------------------- the excerpts' language
+
+def _paragraphs(tmp_path: Path, monkeypatch, lang: str, data_path: Path | None = None) -> list[str]:
+    from perspectives import report
+
+    shown = _shown(monkeypatch)
+    report.Section("disclosure", "MDA", lang, str(data_path) if data_path else None, None,
+                   str(tmp_path / lang)).survivor_themes()
+    return [str(getattr(obj, "data", "")) for obj, meta in shown if not meta]
+
+
+@pytest.mark.parametrize(("lang", "language"), [("ro", "engleză"), ("es", "inglés"), ("sq", "anglisht"),
+                                                ("bs", "engleski")])
+def test_synthetic_excerpts_are_printed_as_written_with_a_note_on_their_language(tmp_path, monkeypatch, conversations,
+                                                                                lang, language) -> None:
+    """A translated report prints the synthetic excerpts as the generator wrote them, and says in which language."""
+    english = set(conversations["excerpt"])
+    paragraphs = _paragraphs(tmp_path, monkeypatch, lang)
+    at = next(i for i, p in enumerate(paragraphs) if "\n> " in p)
+    quoted = [line[2:] for line in paragraphs[at].split("\n") if line.startswith("> ")]
+    assert quoted and all(html.unescape(q) in english for q in quoted)  # Markdown escapes brackets as entities
+    note = paragraphs[at + 1]
+    assert language in note and note == i18n_text(lang, "survivors.excerpts_language_synthetic", language=language)
+    assert not any("synthetic excerpts above" in p for p in _paragraphs(tmp_path / "en", monkeypatch, "en"))
+
+
+def test_real_excerpts_are_said_to_be_shown_as_recorded(tmp_path, monkeypatch) -> None:
+    """A build from a partner's export says its excerpts are in the language they were recorded in."""
+    import shutil
+
+    export = tmp_path / "export" / "survey_export.csv"
+    export.parent.mkdir()
+    shutil.copy(DATA / "synthetic" / "survey_export.csv", export)
+    paragraphs = _paragraphs(tmp_path, monkeypatch, "en", export)
+    at = next(i for i, p in enumerate(paragraphs) if "\n> " in p)
+    assert paragraphs[at + 1] == i18n_text("en", "survivors.excerpts_as_recorded")
+
+
+def i18n_text(lang: str, path: str, **fields: str) -> str:
+    """A report text as the catalogue gives it, read from the files, not through the code under test."""
+    import yaml
+
+    node = yaml.safe_load((q.REPO_ROOT / "params" / "report_texts.yml").read_text(encoding="utf-8"))
+    for key in path.split("."):
+        node = node[key]
+    english = " ".join(str(node).split())
+    if lang == "en":
+        return english.format(**fields)
+    catalogue = yaml.safe_load((q.REPO_ROOT / "params" / "i18n" / f"{lang}.yml").read_text(encoding="utf-8"))
+    return catalogue[english]["text"].format(**fields)

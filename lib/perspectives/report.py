@@ -1008,10 +1008,29 @@ class Section:
             lead = report.text("survivors.excerpts_synthetic" if "synthetic" in report.conditions
                                else "survivors.excerpts")
             self._paragraph(f"{lead}\n\n" + "\n\n".join(f"> {md(text)}" for text in excerpts))
+            said = self._excerpts_language(report)
+            if said:
+                self._paragraph(said)
         blocked = int(log["blocked"].sum()) if len(log) else 0
         self._record(f"excerpts.{self.section}.blocked", blocked)
         if blocked:
             self._paragraph(report.text("survivors.excerpts_blocked", n_blocked=blocked))
+
+    def _excerpts_language(self, report) -> str | None:
+        """What a reader is told of the excerpts' language: they are printed as recorded, never translated.
+
+        A real excerpt is a participant's words, in the language of its conversation. The
+        synthetic ones are in the language the generator writes; a report in that language
+        needs no word on it.
+        """
+        from .texts import SYNTHETIC_EXCERPTS_LANGUAGE
+
+        if "synthetic" not in report.conditions:
+            return report.text("survivors.excerpts_as_recorded")
+        if self.lang == SYNTHETIC_EXCERPTS_LANGUAGE:
+            return None
+        return report.text("survivors.excerpts_language_synthetic",
+                           language=locales.language_name(SYNTHETIC_EXCERPTS_LANGUAGE, self.lang))
 
     def open_text(self, question: str, k: int = 3) -> None:
         """Approved, screened answers to an open question; otherwise only how many were received."""

@@ -67,6 +67,8 @@ FRONT_PARTS = ("acknowledgements", "definitions", "summary", "introduction", "me
 FRONT_CHAPTERS = ("summary", "methods")
 # The embedded synthetic data live here: a report built from them says so on its cover.
 SYNTHETIC_DIR = repo_root() / "data" / "synthetic"
+# The language the synthetic conversations' excerpts are written in (lib/perspectives_synth).
+SYNTHETIC_EXCERPTS_LANGUAGE = "en"
 # Keys of a template mapping that are settings, not text (the file's header lists them).
 PLURAL_KEY = "count"
 
