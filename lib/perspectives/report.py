@@ -425,8 +425,11 @@ class Section:
         display(Markdown(f"{'#' * level} {md(text)}"))
 
     def _paragraph(self, text: str) -> None:
-        """A paragraph of narrative already filled and translated: Markdown whose texts are escaped."""
-        display(Markdown(text))
+        """A paragraph of narrative already filled and translated: Markdown whose texts are escaped.
+
+        Its shares are written as the report's language writes them (CLDR), but in a quote.
+        """
+        display(Markdown(locales.percents_in_text(text, self.lang)))
 
     def say(self, template: str, **fields: Any) -> None:
         """A paragraph written in the notebook, in the report's language, with its numbers.
@@ -474,9 +477,14 @@ class Section:
         """
         if not isinstance(table, disclosure.PublishedTable):
             raise TypeError(f"show_table accepts only a disclosure.PublishedTable, got {type(table).__name__}")
+        caption = locales.percents_in_text(caption, self.lang)
         folder = self.output_dir / "tables"
         folder.mkdir(parents=True, exist_ok=True)
         frame = i18n.translate_frame(table.frame, self.t, (*i18n.TABLE_WORDS, *analysis.combination_label_texts()))
+        # Row labels that are shares ("0-25%") as the language writes them, as the cells are at assembly.
+        if not self.t.is_default and not isinstance(frame.index, pd.MultiIndex):
+            frame.index = pd.Index([locales.percents_in_text(str(label), self.lang) for label in frame.index],
+                                   name=frame.index.name)
         flat = frame.copy()
         if isinstance(flat.columns, pd.MultiIndex):
             flat.columns = [" ".join(str(part) for part in col if part) for col in flat.columns]
@@ -494,7 +502,7 @@ class Section:
         settings = disclosure.settings()
         notes = [self._note_text(n) for n in disclosure.notes_for([table], settings.threshold,
                                                                    settings.reliability_min_n)]
-        notes += list(extra_notes)
+        notes = [locales.percents_in_text(note, self.lang) for note in [*notes, *extra_notes]]
         display(HTML(frame.to_html(classes="report-table", na_rep="", border=0)),
                 metadata={"perspectives": {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption,
                                            **({"result": result} if result else {}),
@@ -512,6 +520,9 @@ class Section:
         for text in fig.findobj(figures.plt.Text):
             if text.get_text() in self.t.catalogue:
                 text.set_text(self.t(text.get_text()))
+            # The values on the bars too: shares as the report's language writes them.
+            text.set_text(locales.percents_in_text(text.get_text(), self.lang))
+        caption = locales.percents_in_text(caption, self.lang)
         png = figures.save(fig, self.output_dir / "figures", stem, self.study.figure_formats)
         # The words drawn into the picture, for the check of what a reader meets in English.
         texts = sorted({t.get_text() for t in fig.findobj(figures.plt.Text) if t.get_visible() and t.get_text().strip()})

@@ -35,6 +35,7 @@ from typing import Any
 
 from perspectives import locales
 from perspectives.escape import markdown_text
+from perspectives.fmt import round_half_up
 from perspectives.i18n import Translator
 from perspectives.study import Study, read_yaml, repo_root
 
@@ -541,7 +542,7 @@ def _loss_line(texts: Texts, cfg: dict[str, Any]) -> str | None:
         return None
     # Numbers in running text are written as the report's language writes them (17,4 %; 1.123).
     lang = texts.tr.lang
-    share = locales.decimal_text(100.0 * withheld / published, 1, lang) + "%"
+    share = locales.percent_text(round_half_up(100.0 * withheld / published, 1), 1, lang)
     return texts.fill("Withheld under the small-cell rule: {withheld} of the {published} counts this report sets "
                       "out to give ({share}).", withheld=_count(int(withheld), lang),
                       published=_count(int(published), lang), share=share)
