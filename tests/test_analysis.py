@@ -3,6 +3,7 @@ and the disclosure links between a national report and the synthesis."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -12,7 +13,7 @@ from scipy import stats as sps
 
 from perspectives import analysis
 from perspectives.readers import load_survey
-from perspectives.study import load_study
+from perspectives.study import load_study, repo_root
 
 NAMES = {c.iso3: c.name for c in load_study().countries} | {"ALL": "All six countries"}
 COUNTRIES = [c.iso3 for c in load_study().countries]
@@ -236,3 +237,20 @@ def test_moldovas_combined_exchange_is_drawn_as_one_bar(survey):
     data = survey.eligible
     boys = data[(data["country"] == "MDA") & (data["boys_online_share"] > 0)]["boys_exchange"].dropna()
     assert result.shares.loc[label, NAMES["MDA"]] == pytest.approx((boys != "money").mean() * 100)
+
+
+def test_a_combined_answers_bar_is_named_in_the_reports_language(tmp_path, monkeypatch):
+    """The chart's combined answer reads as its table reads it, in the picture and in its text alternative."""
+    import yaml
+
+    from perspectives import report
+
+    charts: list[dict] = []
+    monkeypatch.setattr(report, "display", lambda obj, metadata=None, **_: charts.append(
+        (metadata or {}).get("perspectives") or {}))
+    report.Section("csea_online", "MDA", "ro", output_dir=str(tmp_path)).run("boys_exchange")
+    catalogue = yaml.safe_load((repo_root() / "params" / "i18n" / "ro.yml").read_text(encoding="utf-8"))
+    romanian = catalogue["Something other than money"]["text"]
+    figure = next(meta for meta in charts if meta.get("kind") == "figure")
+    assert romanian in json.dumps(figure["chart"], ensure_ascii=False)
+    assert "Something other than money" not in json.dumps(figure, ensure_ascii=False)

@@ -721,8 +721,10 @@ class Section:
                                          if len(shares) <= self.study.many_countries
                                          else "Withheld values are not drawn (small-cell rule).")
         elif result.shares is not None:
-            # Series named by fixed words (Girls, Boys) take the report's language, as in the tables.
-            fig = figures.share_bars(i18n.translate_frame(result.shares, self.t), title)
+            # Series named by fixed words (Girls, Boys) and combined answers take the report's
+            # language, as in the tables.
+            shares = i18n.translate_frame(result.shares, self.t, (*i18n.TABLE_WORDS, *analysis.combination_label_texts()))
+            fig = figures.share_bars(shares, title)
         else:
             return
         self.show_figure(fig, stem, caption, result=result.analysis_id)
