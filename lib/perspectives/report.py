@@ -575,12 +575,7 @@ class Section:
         caption_base = self.t(figure["caption"] if figure else spec.get("caption")
                               or analysis_id.replace("_", " ").capitalize())
         where = self.names[self.country]
-        if result.group_bases:
-            caption = self.t("{caption} — {place} ({bases})", caption=caption_base, place=where,
-                             bases=self._group_bases(result.group_bases))
-        else:
-            n_text = disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}"
-            caption = self.t("{caption} — {place} (n = {n})", caption=caption_base, place=where, n=n_text)
+        caption = self._caption_with_base(result, caption_base, where)
         if figure:
             # The reference report's figure number, when the entry gives one; the report's own
             # numbers are given at assembly (perspectives.outline), so a new figure needs none.
@@ -640,6 +635,14 @@ class Section:
         if result.test is not None:
             self._say_test(result, instrument.label(by))
         return result
+
+    def _caption_with_base(self, result: analysis.Result, caption: str, where: str) -> str:
+        """A result's caption with the base it rests on: ``(n = 54)``, or each group's (:meth:`_group_bases`)."""
+        if result.group_bases:
+            return self.t("{caption} — {place} ({bases})", caption=caption, place=where,
+                          bases=self._group_bases(result.group_bases))
+        n_text = disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}"
+        return self.t("{caption} — {place} (n = {n})", caption=caption, place=where, n=n_text)
 
     def _group_bases(self, bases: dict[str, int | None]) -> str:
         """Each group's base as a caption states it: ``girls n = 46; boys n = 28``, in the report's language.
@@ -965,28 +968,12 @@ class Section:
         summary = summary[summary["level"] <= 2]
         codes = list(summary["code"])
         masks = self._theme_masks(codes)
-        own = "*" if self.is_synthesis else self.country
         out_of = int(summary["out_of"].iloc[0])
-        participants = self.t("Participants")
         labels = {code: self.t(label) for code, label in zip(summary["code"], summary["label"], strict=True)}
         threshold = next(iter(masks.values())).threshold if masks else 0
-        caption = self.t("Conversation participants who raised each theme (of {out_of}) — {place}",
-                         out_of=out_of, place=self.names[self.country])
-        if self._counted(masks, own):
-            for code in codes:
-                self.values.append(self._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n"))
-        if self.is_synthesis or (self._counted(masks, own) and self._mostly_published(masks, own)):
-            if self._counted(masks, own):
-                table = disclosure.table({
-                    participants: {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
-                    "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
-                })
-            else:
-                table = disclosure.table({participants: {labels[c]: self._presence(masks[c], own) for c in codes}})
-                self._note([self._presence_note(threshold)])
-            self.show_table(table, f"themes_{self.section}", caption)
-        else:
-            self._national_presence(masks, codes, labels, caption)
+        self._own_theme_table(masks, codes, labels, self.t(
+            "Conversation participants who raised each theme (of {out_of}) — {place}",
+            out_of=out_of, place=self.names[self.country]))
         if self.is_synthesis:
             places = list(next(iter(masks.values())).layout.places) if masks else []
             counted = [p for p in places if self._counted(masks, p)]
@@ -1021,15 +1008,37 @@ class Section:
             lead = report.text("survivors.excerpts_synthetic" if "synthetic" in report.conditions
                                else "survivors.excerpts")
             self._paragraph(f"{lead}\n\n" + "\n\n".join(f"> {md(text)}" for text in excerpts))
-            said = self._excerpts_language(report)
-            if said:
-                self._paragraph(said)
+            self._excerpts_language(report)
         blocked = int(log["blocked"].sum()) if len(log) else 0
         self._record(f"excerpts.{self.section}.blocked", blocked)
         if blocked:
             self._paragraph(report.text("survivors.excerpts_blocked", n_blocked=blocked))
 
-    def _excerpts_language(self, report) -> str | None:
+    def _own_theme_table(self, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
+                         caption: str) -> None:
+        """The report's own place's theme table: counts, or none, some or all (see :meth:`_mostly_published`).
+
+        The counts are recorded as their masks publish them, whichever the table shows.
+        """
+        own = "*" if self.is_synthesis else self.country
+        counted = self._counted(masks, own)
+        if counted:
+            for code in codes:
+                self.values.append(self._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n"))
+        if not self.is_synthesis and not (counted and self._mostly_published(masks, own)):
+            self._national_presence(masks, codes, labels, caption)
+            return
+        if counted:
+            table = disclosure.table({
+                self.t("Participants"): {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
+                "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
+            })
+        else:
+            table = disclosure.table({self.t("Participants"): {labels[c]: self._presence(masks[c], own) for c in codes}})
+            self._note([self._presence_note(next(iter(masks.values())).threshold)])
+        self.show_table(table, f"themes_{self.section}", caption)
+
+    def _excerpts_language(self, report) -> None:
         """What a reader is told of the excerpts' language: they are printed as recorded, never translated.
 
         A real excerpt is a participant's words, in the language of its conversation. The
@@ -1039,11 +1048,10 @@ class Section:
         from .texts import SYNTHETIC_EXCERPTS_LANGUAGE
 
         if "synthetic" not in report.conditions:
-            return report.text("survivors.excerpts_as_recorded")
-        if self.lang == SYNTHETIC_EXCERPTS_LANGUAGE:
-            return None
-        return report.text("survivors.excerpts_language_synthetic",
-                           language=locales.language_name(SYNTHETIC_EXCERPTS_LANGUAGE, self.lang))
+            self._paragraph(report.text("survivors.excerpts_as_recorded"))
+        elif self.lang != SYNTHETIC_EXCERPTS_LANGUAGE:
+            self._paragraph(report.text("survivors.excerpts_language_synthetic",
+                                        language=locales.language_name(SYNTHETIC_EXCERPTS_LANGUAGE, self.lang)))
 
     def open_text(self, question: str, k: int = 3) -> None:
         """Approved, screened answers to an open question; otherwise only how many were received."""
