@@ -51,6 +51,7 @@ class _Recorder:
 
     def __init__(self) -> None:
         self.templates: list[str] = []
+        self.tr = i18n.Translator()  # the line writes its numbers as the report's language does
 
     def fill(self, template: str, **fields: object) -> str:
         self.templates.append(template)
