@@ -3,6 +3,7 @@ and the disclosure links between a national report and the synthesis."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -12,7 +13,7 @@ from scipy import stats as sps
 
 from perspectives import analysis, analysis_subsets
 from perspectives.readers import load_survey
-from perspectives.study import load_study
+from perspectives.study import load_study, repo_root
 
 NAMES = {c.iso3: c.name for c in load_study().countries} | {"ALL": "All six countries"}
 COUNTRIES = [c.iso3 for c in load_study().countries]
@@ -203,3 +204,57 @@ def test_withheld_values_stay_in_memory_and_out_of_values_json(tmp_path):
     male = next(v for v in written if v["name"] == "gender.male.n" and v["country"] == "MDA")
     assert male["value"] is None and male["suppressed"] is True
     assert all(v["value"] is None for v in written if v.get("suppressed"))
+
+
+@pytest.mark.parametrize("country", ["MDA", "ALL"])
+def test_a_chart_draws_every_row_its_table_shows_combined_answers_included(survey, country):
+    """Where small answers are combined ("↓"), the chart draws the combination as its table shows it.
+
+    Moldova's boys' exchanges are Money and, combined, everything else: a chart of Money
+    alone would say less than its table. Each bar is the table's share, under the table's label.
+    """
+    drawn = 0
+    for analysis_id, spec_ in analysis.load_specs().items():
+        if analysis_id == "bands" or not spec_.get("combine") or (spec_.get("synthesis_only") and country != "ALL"):
+            continue
+        result = analysis.run(analysis_id, survey, country, NAMES)
+        if result.shares is None or result.figure_kind != "bars":
+            continue
+        frame = result.table.frame
+        rows = [label for label in frame.index if label != "Respondents"]
+        assert list(result.shares.index) == rows, analysis_id
+        for place in result.shares.columns:
+            for label in rows:
+                printed = frame.loc[label, (place, "%")]
+                share = result.shares.loc[label, place]
+                if printed in ("–", "↓", ""):
+                    assert np.isnan(share), (analysis_id, label, place)
+                else:
+                    assert f"{share:.0f}%" == printed, (analysis_id, label, place)
+                    drawn += 1
+    assert drawn
+
+
+def test_moldovas_combined_exchange_is_drawn_as_one_bar(survey):
+    result = analysis.run("boys_exchange", survey, "MDA", NAMES)
+    label = analysis.combination_labels("boys_exchange")["not_money"]
+    data = survey.eligible
+    boys = data[(data["country"] == "MDA") & (data["boys_online_share"] > 0)]["boys_exchange"].dropna()
+    assert result.shares.loc[label, NAMES["MDA"]] == pytest.approx((boys != "money").mean() * 100)
+
+
+def test_a_combined_answers_bar_is_named_in_the_reports_language(tmp_path, monkeypatch):
+    """The chart's combined answer reads as its table reads it, in the picture and in its text alternative."""
+    import yaml
+
+    from perspectives import report
+
+    charts: list[dict] = []
+    monkeypatch.setattr(report, "display", lambda obj, metadata=None, **_: charts.append(
+        (metadata or {}).get("perspectives") or {}))
+    report.Section("csea_online", "MDA", "ro", output_dir=str(tmp_path)).run("boys_exchange")
+    catalogue = yaml.safe_load((repo_root() / "params" / "i18n" / "ro.yml").read_text(encoding="utf-8"))
+    romanian = catalogue["Something other than money"]["text"]
+    figure = next(meta for meta in charts if meta.get("kind") == "figure")
+    assert romanian in json.dumps(figure["chart"], ensure_ascii=False)
+    assert "Something other than money" not in json.dumps(figure, ensure_ascii=False)

@@ -74,3 +74,29 @@ def test_measured_reads_ruffs_json(tmp_path: Path) -> None:
         f"def eleven_ifs(x):\n{branches}\n    return -1\n\n\ndef simple(x):\n    return x\n", encoding="utf-8")
     # 11 decisions + 1 = 12; the simple function is not listed.
     assert ratchet.measured(tmp_path) == _listing(("lib/m.py:eleven_ifs", 12))
+
+
+MODULE_LINES_MAX = 600
+
+
+def _long_modules(root: Path) -> list[str]:
+    """Modules of ``root`` (any depth) over :data:`MODULE_LINES_MAX` lines, as ``path: lines``."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MODULE_LINES_MAX:
+            found.append(f"{path.relative_to(root.parent).as_posix()}: {lines}")
+    return found
+
+
+def test_no_module_of_the_library_is_over_600_lines() -> None:
+    lib = Path(__file__).resolve().parents[1] / "lib"
+    assert _long_modules(lib / "perspectives") + _long_modules(lib / "perspectives_synth") == []
+
+
+def test_a_long_module_is_named_with_its_length(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "short.py").write_text("x = 1\n" * MODULE_LINES_MAX, encoding="utf-8")
+    (package / "sub" / "long.py").write_text("x = 1\n" * (MODULE_LINES_MAX + 1), encoding="utf-8")
+    assert _long_modules(package) == ["pkg/sub/long.py: 601"]

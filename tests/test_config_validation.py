@@ -151,22 +151,23 @@ def test_analyses_summary_and_theme(tmp_path):
         return summary.key_findings([], "MDA", "Moldova", spec_path=p)
 
     path, line = _broken(tmp_path, "params/summary.yml", '  findings:\n    - "{v[gender', '  finding:\n    - "{v[gender')
-    _refused(findings, path, line, "unknown setting 'finding' in [Who took part]", "did you mean 'findings'?")
+    _refused(findings, path, line, "unknown setting 'finding' in [Profile of the workers surveyed]", "did you mean 'findings'?")
     path, line = _broken(tmp_path, "params/summary.yml", "  topics: [age_band, education, org_type]",
                          "  topics: age_band")
-    _refused(findings, path, line, '[Who took part].topics is "age_band" (text), not a list')
+    _refused(findings, path, line, '[Profile of the workers surveyed].topics is "age_band" (text), not a list')
     path, line = _broken(tmp_path, "params/summary.yml", "  topics: [barriers, beliefs, government]",
                          "  topics: [barriers, 7, government]")
     _refused(findings, path, line, "[Disclosure and support].topics[#2] is 7, not text")
     path, line = _broken(tmp_path, "params/summary.yml", "  compare: [barriers, government]", "  compare: barriers")
     _refused(findings, path, line, '[Disclosure and support].compare is "barriers" (text), not a list')
     path, line = _broken(tmp_path, "params/summary.yml", "  exclude: [other]", "  exclude: other")
-    _refused(findings, path, line, '[Who took part].exclude is "other" (text), not a list')
+    _refused(findings, path, line, '[Profile of the workers surveyed].exclude is "other" (text), not a list')
     path, line = _broken(tmp_path, "params/summary.yml", '      gov_funding: "funding of the response"',
                          "      gov_funding: [funding]")
     _refused(lambda p: summary.option_labels("government", spec_path=p), path, line,
              "[Disclosure and support].labels.government.gov_funding is a list, not text")
-    path, line = _broken(tmp_path, "params/summary.yml", "- heading: Who took part", "- headline: Who took part")
+    path, line = _broken(tmp_path, "params/summary.yml", "- heading: Profile of the workers surveyed",
+                         "- headline: Profile of the workers surveyed")
     _refused(findings, path, line, "'heading'")
     # A block may have no findings: its topics are its sentences.
     path, _ = _broken(tmp_path, "params/summary.yml", "  findings: []\n", "")

@@ -4,6 +4,7 @@ table, excerpt selection, and rendering of the roundtable and recommendations.""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -373,3 +374,123 @@ def test_no_ten_word_run_shared_with_reference(name: str) -> None:
     ours = _words((DATA / name).read_text(encoding="utf-8"))
     shared = [" ".join(ours[i:i + 10]) for i in range(len(ours) - 9) if tuple(ours[i:i + 10]) in runs]
     assert shared == []
+
+
+# --------------------------------------------------------------------------- national theme tables
+
+def _shown(monkeypatch) -> list[tuple[object, dict]]:
+    """What a section displays, with each output's metadata."""
+    from perspectives import report
+
+    shown: list[tuple[object, dict]] = []
+    monkeypatch.setattr(report, "display", lambda obj, metadata=None, **_: shown.append((obj, metadata or {})))
+    return shown
+
+
+def _theme_tables(tmp_path: Path, monkeypatch, section_id: str, country: str,
+                  conversations_path: Path | None = None) -> tuple[list[tuple[object, dict]], Path]:
+    from perspectives import report
+
+    shown = _shown(monkeypatch)
+    out = tmp_path / section_id
+    section = report.Section(section_id, country, "en", None, str(conversations_path) if conversations_path else None,
+                             str(out))
+    section.survivor_themes()
+    return shown, out / "tables" / f"themes_{section_id}.csv"
+
+
+@pytest.mark.parametrize("section_id", ["csea_online", "disclosure", "support", "knowledge", "prevention"])
+def test_a_national_theme_table_is_not_a_table_of_withheld_cells(tmp_path, monkeypatch, conversations, codebook,
+                                                                   section_id) -> None:
+    """Moldova's ten participants: most counts by theme would be withheld, so the table says none, some or all.
+
+    Each word is checked against the participants counted by hand from the conversations.
+    """
+    shown, csv = _theme_tables(tmp_path, monkeypatch, section_id, "MDA")
+    table = pd.read_csv(csv, index_col=0, dtype=str, keep_default_na=False)
+    cells = table.to_numpy().ravel().tolist()
+    assert cells.count("–") * 2 < len(cells), table
+    mda = conversations[conversations["country"] == "MDA"]
+    base = mda["participant_id"].nunique()
+    codes = [c for c in codebook.in_section(section_id) if codebook.codes[c].level <= 2]
+    assert list(table.index) == [codebook.label(c) for c in codes]
+    for code in codes:
+        raised = mda[mda["themes"].map(lambda v, code=code: any(t == code or t.startswith(code + ".")
+                                                                 for t in q.split_codes(v)))]
+        count = raised["participant_id"].nunique()
+        row = table.loc[codebook.label(code)].tolist()
+        if len(row) == 1:  # none, some or all
+            assert row == ["none" if count == 0 else "all" if count == base else "some"], code
+        else:  # counts, where at least half of them can be published
+            assert row[0] in ("–", str(count)), code
+    notes = " ".join(" ".join(meta["perspectives"].get("notes") or []) for _, meta in shown
+                     if meta.get("perspectives", {}).get("kind") == "table")
+    assert (table.shape[1] == 1) == ("none, some or all" in notes)
+
+
+def test_a_theme_table_whose_every_cell_is_withheld_is_one_sentence(tmp_path, monkeypatch, conversations) -> None:
+    """Four participants in a country: every count by theme is withheld, and one sentence says so."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    people = pd.read_csv(DATA / "synthetic" / "participants.csv", dtype=str, keep_default_na=False)
+    keep = set(people.loc[people["country"] == "MDA", "participant_id"].iloc[:4])
+    people = people[(people["country"] != "MDA") | people["participant_id"].isin(keep)]
+    people.to_csv(folder / "participants.csv", index=False)
+    rows = pd.read_csv(DATA / "synthetic" / "conversations.csv", dtype=str, keep_default_na=False)
+    rows[rows["participant_id"].isin(set(people["participant_id"]))].to_csv(folder / "conversations.csv", index=False)
+    shown, csv = _theme_tables(tmp_path, monkeypatch, "disclosure", "MDA", folder / "conversations.csv")
+    assert not csv.exists()
+    texts = [getattr(obj, "data", "") for obj, _ in shown]
+    assert any("are not shown" in str(t) and "Moldova" in str(t) for t in texts), texts
+
+
+# --------------------------------------------------------------------------- the excerpts' language
+
+def _paragraphs(tmp_path: Path, monkeypatch, lang: str, data_path: Path | None = None) -> list[str]:
+    from perspectives import report
+
+    shown = _shown(monkeypatch)
+    report.Section("disclosure", "MDA", lang, str(data_path) if data_path else None, None,
+                   str(tmp_path / lang)).survivor_themes()
+    return [str(getattr(obj, "data", "")) for obj, meta in shown if not meta]
+
+
+@pytest.mark.parametrize(("lang", "language"), [("ro", "engleză"), ("es", "inglés"), ("sq", "anglisht"),
+                                                ("bs", "engleski")])
+def test_synthetic_excerpts_are_printed_as_written_with_a_note_on_their_language(tmp_path, monkeypatch, conversations,
+                                                                                lang, language) -> None:
+    """A translated report prints the synthetic excerpts as the generator wrote them, and says in which language."""
+    english = set(conversations["excerpt"])
+    paragraphs = _paragraphs(tmp_path, monkeypatch, lang)
+    at = next(i for i, p in enumerate(paragraphs) if "\n> " in p)
+    quoted = [line[2:] for line in paragraphs[at].split("\n") if line.startswith("> ")]
+    assert quoted and all(html.unescape(q) in english for q in quoted)  # Markdown escapes brackets as entities
+    note = paragraphs[at + 1]
+    assert language in note and note == i18n_text(lang, "survivors.excerpts_language_synthetic", language=language)
+    assert not any("synthetic excerpts above" in p for p in _paragraphs(tmp_path / "en", monkeypatch, "en"))
+
+
+def test_real_excerpts_are_said_to_be_shown_as_recorded(tmp_path, monkeypatch) -> None:
+    """A build from a partner's export says its excerpts are in the language they were recorded in."""
+    import shutil
+
+    export = tmp_path / "export" / "survey_export.csv"
+    export.parent.mkdir()
+    shutil.copy(DATA / "synthetic" / "survey_export.csv", export)
+    paragraphs = _paragraphs(tmp_path, monkeypatch, "en", export)
+    at = next(i for i, p in enumerate(paragraphs) if "\n> " in p)
+    assert paragraphs[at + 1] == i18n_text("en", "survivors.excerpts_as_recorded")
+
+
+def i18n_text(lang: str, path: str, **fields: str) -> str:
+    """A report text as the catalogue gives it, read from the files, not through the code under test."""
+    import yaml
+
+    node = yaml.safe_load((q.REPO_ROOT / "params" / "report_texts.yml").read_text(encoding="utf-8"))
+    for key in path.split("."):
+        node = node[key]
+    english = " ".join(str(node).split())
+    if lang == "en":
+        return english.format(**fields)
+    catalogue = yaml.safe_load((q.REPO_ROOT / "params" / "i18n" / f"{lang}.yml").read_text(encoding="utf-8"))
+    return catalogue[english]["text"].format(**fields)

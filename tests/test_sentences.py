@@ -346,3 +346,20 @@ def test_a_tie_for_first_place_is_said_in_words() -> None:
     text = analysis_results.fill(template, place="Moldova", **{r: ranking.field(r) for r in ("top", "then", "ranked")})
     assert text == ("The largest age groups among the workers in Moldova were 21 to 30 and 31 to 40, with 35% each, "
                     "followed by 41 to 50 (30%).")
+
+
+@pytest.mark.parametrize(("lang", "girls", "boys"), [("en", "girls", "boys"), ("ro", "fete", "băieți"),
+                                                     ("es", "niñas", "niños")])
+def test_a_caption_over_two_groups_gives_each_its_base_as_a_reader_expects(tmp_path, monkeypatch, lang, girls, boys):
+    """'(girls n = 46; boys n = 28)', never '(n = Girls 46; Boys 28)', in every language."""
+    from perspectives import report
+
+    captions: list[str] = []
+    monkeypatch.setattr(report, "display", lambda obj, metadata=None, **_: captions.append(
+        ((metadata or {}).get("perspectives") or {}).get("caption", "")))
+    report.Section("csea_online", "MDA", lang, output_dir=str(tmp_path)).run("forms")
+    data = load_survey().eligible
+    mda = data[data["country"] == "MDA"]
+    n_girls, n_boys = int((mda["girls_online_share"] > 0).sum()), int((mda["boys_online_share"] > 0).sum())
+    figure = next(c for c in captions if c.startswith(("Figure 14", "Figura 14")))
+    assert figure.endswith(f"({girls} n = {n_girls}; {boys} n = {n_boys})"), figure

@@ -144,3 +144,27 @@ def test_figure_formats_come_from_the_study_and_must_keep_png(tmp_path: Path) ->
         (tmp_path / f"bad{i}.yml").write_text(yaml.safe_dump(broken))
         with pytest.raises(ValueError, match="figure_formats"):
             study.load_study(tmp_path / f"bad{i}.yml")
+
+
+def test_a_partner_may_be_named_per_language_and_the_cover_uses_the_reports_language(tmp_path: Path) -> None:
+    """``partner_names`` gives the partner's name in a language; a language without one prints ``partner``."""
+    from perspectives.i18n import Translator
+    from perspectives.texts import cover
+
+    raw = _raw("study.yml")
+    english = next(c["partner"] for c in raw["countries"] if c["iso3"] == "MDA")
+    romanian = "Centrul Internațional „La Strada” (nume de test)"
+    countries = [{**c, "partner_names": {"ro": romanian}} if c["iso3"] == "MDA" else c for c in raw["countries"]]
+    (tmp_path / "study.yml").write_text(yaml.safe_dump({**raw, "countries": countries}, allow_unicode=True),
+                                        encoding="utf-8")
+    loaded = study.load_study(tmp_path / "study.yml")
+    mda = loaded.country("MDA")
+    assert (mda.partner_in("ro"), mda.partner_in("es"), mda.partner_in("en")) == (romanian, english, english)
+    ro_lines = " ".join(cover(loaded, Translator("ro"), "MDA", date=None, synthetic=False).lines)
+    en_lines = " ".join(cover(loaded, Translator("en"), "MDA", date=None, synthetic=False).lines)
+    assert romanian in ro_lines and english not in ro_lines
+    assert english in en_lines and romanian not in en_lines
+    bad = [{**c, "partner_names": {"Romanian!": romanian}} if c["iso3"] == "MDA" else c for c in raw["countries"]]
+    (tmp_path / "bad.yml").write_text(yaml.safe_dump({**raw, "countries": bad}, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="partner_names"):
+        study.load_study(tmp_path / "bad.yml")

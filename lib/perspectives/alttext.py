@@ -33,6 +33,7 @@ from typing import Any
 
 from perspectives.fmt import fmt_number, fmt_pct
 from perspectives.i18n import Translator
+from perspectives.locales import percents_in_text
 
 __all__ = [
     "ATTRIBUTE",
@@ -171,7 +172,7 @@ def value_text(chart: Chart, value: float | None, tr: Translator) -> str:
     if value is None:
         return tr(WITHHELD)
     if chart.kind in ("bars", "stacked"):
-        return fmt_pct(value)
+        return percents_in_text(fmt_pct(value), tr.lang)  # rounded by the house rule, then the language's sign
     if chart.kind == "heatmap":
         return f"{int(round(value)):,}"
     return fmt_number(value, 0)

@@ -67,8 +67,8 @@ def run_single(result: Result, spec_: dict, survey, place_names: dict[str, str])
     own = _own(result.country, result.synthesis)
     places = _place_map(result.country, place_names, survey, mask)
     result.table = _place_columns(mask, codes, labels, places)
-    shares_of = [c for c in codes if c in mask.layout.categories]
-    result.shares = _shares(mask, shares_of, labels, places)
+    # The chart draws what the table shows: a combination of small answers is a bar of its own.
+    result.shares = _shares(mask, codes, labels, places)
     result.base = mask.count(f"{own}|*")
     result.context.update({code: Cell(mask, f"{own}|{code}") for code in codes})
     result.record_cell(mask, f"{own}|*", "base")
@@ -192,7 +192,7 @@ def run_numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]
         for name, combo in combos.items():
             rows.insert(max(rows.index(m) for m in combo["members"]) + 1, name)
         result.table = _place_columns(mask, rows, labels, places)
-        result.shares = _shares(mask, codes, labels, places)
+        result.shares = _shares(mask, rows, labels, places)
         result.context.update({code: Cell(mask, f"{own}|{code}") for code in rows})
         for code in rows:
             result.record_cell(mask, f"{own}|{code}", f"{code}.pct", "percent")
@@ -368,6 +368,7 @@ def run_compare_multi(result: Result, spec_: dict, survey, place_names: dict[str
     result.shares = pd.DataFrame(shares, index=[labels[c] for c in codes], dtype=float)
     result.base = None if any(b is None for b in bases.values()) else sum(bases.values())
     # Groups named as the table's columns name them (fixed words a report translates).
+    result.group_bases = {group.capitalize(): bases[group] for group in groups}
     result.base_text = "; ".join(f"{group.capitalize()} "
                                  f"{disclosure.WITHHELD_MARK if bases[group] is None else f'{bases[group]:,}'}"
                                  for group in groups)

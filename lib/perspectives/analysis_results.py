@@ -421,6 +421,8 @@ class Result:
     test_withheld: bool = False
     base: int | None = 0
     base_text: str = ""                      # how a caption states the n when one number won't do
+    # Where one number won't do: each group's base (None where withheld), by the word naming the group.
+    group_bases: dict[str, int | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     tables: dict[str, disclosure.PublishedTable] = field(default_factory=dict)  # extra tables by stem suffix
     notes_extra: list[str] = field(default_factory=list)  # the table's own notes (declared combinations)

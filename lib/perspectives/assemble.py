@@ -667,7 +667,7 @@ def _report_meta(code: str, study: Study, stamps: list[dict[str, Any]], lang: st
     tr = Translator(lang, project=project)
     inputs = tuple({"role": tr(INPUT_ROLES.get(r, r)), "name": n, "sha256": s} for r, n, s in seen)
     roles = [r for r, _, _ in seen]
-    partner = None if code == study.synthesis_code else study.country(code).partner
+    partner = None if code == study.synthesis_code else study.country(code).partner_in(lang)
     warnings = tuple(tr("Sections of this report were built from different versions of the {role} data.",
                         role=tr(INPUT_ROLES.get(role, role))) for role in dict.fromkeys(roles) if roles.count(role) > 1)
     name = tr(study.report_name(code)) if code == study.synthesis_code else tr.country(code)

@@ -98,6 +98,7 @@ _STUDY = _settings({
     "countries": _list(_settings({
         "iso3": _text("an ISO 3166-1 alpha-3 code in capitals, such as MDA", pattern=r"^[A-Z]{3}$"),
         "name": _text(), "partner": _text(), "language": _LANGUAGE, "region": _text(),
+        "partner_names": _mapping(_text(), _LANGUAGE, "the partner's name by language code, such as {ro: ...}"),
         "logo": _text("a PNG or JPEG path from the repository root, such as params/logos/partner.png"),
         "conversations": _flag("true or false (whether conversations with young survivors were held), "
                                "without quotes"),

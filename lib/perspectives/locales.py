@@ -36,6 +36,8 @@ __all__ = [
     "known_language",
     "language_name",
     "number_text",
+    "percent_text",
+    "percents_in_text",
     "plural_category",
     "plural_tags",
     "render_count",
@@ -49,6 +51,11 @@ ENGLISH_WRITING = "en_GB"
 # A table cell holding one number as the analysis wrote it: an English decimal (11.9), a
 # count grouped with commas (1,254), either with a closing percent sign.
 _ENGLISH_NUMBER = re.compile(r"(-?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(%?)")
+# A cell's marks after its number (the reliability mark: "12%†"), kept as they are.
+_CELL_MARKS = re.compile(r"(.*?)([^\w\s%.,]*)")
+# A share in English running text ("69%", "12.5%", the end of a range "26-74%"); not part of
+# a longer number or a word.
+_ENGLISH_PERCENT = re.compile(r"(?<![\w.,])(\d+)(?:\.(\d+))?%")
 # Numbers up to this one are written in words (house style, as most English style guides);
 # larger ones in figures.
 WORDS_UP_TO = 9
@@ -95,18 +102,48 @@ def decimal_text(value: float, digits: int, lang: str = ENGLISH) -> str:
     return format_decimal(round(value, digits), format=pattern, locale=writing_locale(lang))
 
 
+def percent_text(value: float, digits: int = 0, lang: str = ENGLISH) -> str:
+    """A share in percent as ``lang`` writes it, by its CLDR percent pattern (69%, 69 % in Romanian)."""
+    from babel.numbers import format_percent
+
+    pattern = _locale(writing_locale(lang)).percent_formats[None].pattern
+    if digits > 0:
+        pattern = re.sub(r"0(?!.*0)", "0." + "0" * digits, pattern, count=1)
+    return format_percent(round(value, digits) / 100, format=pattern, locale=writing_locale(lang))
+
+
 def number_text(cell: str, lang: str = ENGLISH) -> str:
     """A table cell written the English way (11.9, 1,254, 12.5%) as ``lang`` writes it; other text unchanged.
 
-    Only a cell that is one number is rewritten: a label, a range (0-25%), a test or a
-    mark stays as it is. Its decimals are kept, its value never rounded.
+    Only a cell that is one number (and the marks after it) is rewritten: a label, a range
+    (0-25%), a test or a mark stays as it is. A share takes the language's percent pattern.
+    Its decimals are kept, its value never rounded.
     """
-    found = _ENGLISH_NUMBER.fullmatch(cell.strip())
-    if lang == ENGLISH or found is None or (found.group(3) is None and "," not in found.group(2)):
+    body, marks = _CELL_MARKS.fullmatch(cell.strip()).groups()
+    found = _ENGLISH_NUMBER.fullmatch(body)
+    if lang == ENGLISH or found is None or not (found.group(3) or found.group(4) or "," in found.group(2)):
         return cell
     sign, whole, decimals, percent = found.groups()
     value = float(whole.replace(",", "") + ("." + decimals if decimals else ""))
-    return sign + decimal_text(value, len(decimals or ""), lang) + percent
+    if percent:
+        return sign + percent_text(value, len(decimals or ""), lang) + marks
+    return sign + decimal_text(value, len(decimals or ""), lang) + marks
+
+
+def percents_in_text(text: str, lang: str = ENGLISH) -> str:
+    """Running text (Markdown) with each English share ("69%") as ``lang`` writes it ("69 %").
+
+    A quoted line (Markdown's ``>``) is left as it is: an excerpt is shown as recorded.
+    """
+    if lang == ENGLISH or "%" not in text:
+        return text
+
+    def local(found: re.Match[str]) -> str:
+        whole, decimals = found.groups()
+        return percent_text(float(whole + ("." + decimals if decimals else "")), len(decimals or ""), lang)
+
+    return "\n".join(line if line.lstrip().startswith(">") else _ENGLISH_PERCENT.sub(local, line)
+                     for line in text.split("\n"))
 
 
 def known_language(lang: str) -> bool:

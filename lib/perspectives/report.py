@@ -31,7 +31,7 @@ import dataclasses
 import json
 import os
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ from . import (
     figures_png,
     fmt,
     i18n,
+    locales,
 )
 from .escape import frame_csv, markdown_fields
 from .escape import markdown_text as md
@@ -232,6 +233,14 @@ class Upstream:
 
 
 NOTHING_UPSTREAM = Upstream(values=[], shown={}, reliability=False)
+
+# Under a theme table that says none, some or all rather than counts (see Section.survivor_themes).
+THEMES_PRESENCE_NOTE = ("Most counts by theme for {place} would be withheld under the small-cell rule (a count "
+                        "below {threshold}, or one leaving fewer than {threshold}, is not shown): the table says "
+                        "instead whether none, some or all of the participants raised each theme.")
+# Said instead of a theme table whose every cell would be withheld.
+THEMES_NOT_SHOWN = ("The themes raised in the conversations in {place} are not shown: with so few participants, "
+                    "every count by theme would be withheld under the small-cell rule.")
 
 
 def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable[str],
@@ -466,8 +475,11 @@ class Section:
         display(Markdown(f"{'#' * level} {md(text)}"))
 
     def _paragraph(self, text: str) -> None:
-        """A paragraph of narrative already filled and translated: Markdown whose texts are escaped."""
-        display(Markdown(text))
+        """A paragraph of narrative already filled and translated: Markdown whose texts are escaped.
+
+        Its shares are written as the report's language writes them (CLDR), but in a quote.
+        """
+        display(Markdown(locales.percents_in_text(text, self.lang)))
 
     def say(self, template: str, **fields: Any) -> None:
         """A paragraph written in the notebook, in the report's language, with its numbers.
@@ -497,7 +509,8 @@ class Section:
         self.values.append({"name": name, "value": value, "n": n, "country": country or self.country,
                             "section": self.section, **extra})
 
-    def show_table(self, table: disclosure.PublishedTable, stem: str, caption: str, result: str | None = None) -> None:
+    def show_table(self, table: disclosure.PublishedTable, stem: str, caption: str, result: str | None = None,
+                   extra_notes: Sequence[str] = ()) -> None:
         """Write a published table as CSV and show it.
 
         Only a :class:`perspectives.disclosure.PublishedTable` is accepted: every number in it
@@ -506,16 +519,22 @@ class Section:
         the audit (:mod:`perspectives.audit`) can check the table without recomputing it.
         ``result`` names the analysis the table shows: the assembler moves the table of a
         result that has a chart to the annex (:mod:`perspectives.outline`). The notes for
-        the marks the table's own cells use go with it, in the report's language.
+        the marks the table's own cells use go with it, in the report's language, after them
+        ``extra_notes`` (already in the report's language).
 
         Raises:
             TypeError: ``table`` did not come from :mod:`perspectives.disclosure`.
         """
         if not isinstance(table, disclosure.PublishedTable):
             raise TypeError(f"show_table accepts only a disclosure.PublishedTable, got {type(table).__name__}")
+        caption = locales.percents_in_text(caption, self.lang)
         folder = self.output_dir / "tables"
         folder.mkdir(parents=True, exist_ok=True)
         frame = i18n.translate_frame(table.frame, self.t, (*i18n.TABLE_WORDS, *analysis_tables.combination_label_texts(self.project)))
+        # Row labels that are shares ("0-25%") as the language writes them, as the cells are at assembly.
+        if not self.t.is_default and not isinstance(frame.index, pd.MultiIndex):
+            frame.index = pd.Index([locales.percents_in_text(str(label), self.lang) for label in frame.index],
+                                   name=frame.index.name)
         flat = frame.copy()
         if isinstance(flat.columns, pd.MultiIndex):
             flat.columns = [" ".join(str(part) for part in col if part) for col in flat.columns]
@@ -533,6 +552,7 @@ class Section:
         settings = disclosure.settings(project=self.project)
         notes = [self._note_text(n) for n in disclosure.notes_for([table], settings.threshold,
                                                                    settings.reliability_min_n)]
+        notes = [locales.percents_in_text(note, self.lang) for note in [*notes, *extra_notes]]
         display(HTML(frame.to_html(classes="report-table", na_rep="", border=0)),
                 metadata={"perspectives": {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption,
                                            **({"result": result} if result else {}),
@@ -550,6 +570,9 @@ class Section:
         for text in fig.findobj(figures.plt.Text):
             if text.get_text() in self.t.catalogue:
                 text.set_text(self.t(text.get_text()))
+            # The values on the bars too: shares as the report's language writes them.
+            text.set_text(locales.percents_in_text(text.get_text(), self.lang))
+        caption = locales.percents_in_text(caption, self.lang)
         png = figures_png.save(fig, self.output_dir / "figures", stem, self.study.figure_formats)
         # The words drawn into the picture, for the check of what a reader meets in English.
         texts = sorted({t.get_text() for t in fig.findobj(figures.plt.Text) if t.get_visible() and t.get_text().strip()})
@@ -602,9 +625,7 @@ class Section:
         caption_base = self.t(figure["caption"] if figure else spec.get("caption")
                               or analysis_id.replace("_", " ").capitalize())
         where = self.names[self.country]
-        n_text = i18n.translate_words(result.base_text, self.t) or (
-            disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}")
-        caption = self.t("{caption} — {place} (n = {n})", caption=caption_base, place=where, n=n_text)
+        caption = self._caption_with_base(result, caption_base, where)
         if figure:
             # The reference report's figure number, when the entry gives one; the report's own
             # numbers are given at assembly (perspectives.outline), so a new figure needs none.
@@ -664,6 +685,27 @@ class Section:
         if result.test is not None:
             self._say_test(result, instrument.label(by))
         return result
+
+    def _caption_with_base(self, result: analysis.Result, caption: str, where: str) -> str:
+        """A result's caption with the base it rests on: ``(n = 54)``, or each group's (:meth:`_group_bases`)."""
+        if result.group_bases:
+            return self.t("{caption} — {place} ({bases})", caption=caption, place=where,
+                          bases=self._group_bases(result.group_bases))
+        n_text = disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}"
+        return self.t("{caption} — {place} (n = {n})", caption=caption, place=where, n=n_text)
+
+    def _group_bases(self, bases: dict[str, int | None]) -> str:
+        """Each group's base as a caption states it: ``girls n = 46; boys n = 28``, in the report's language.
+
+        A group is named by its word as a table heads it (``Girls``), in the report's
+        language and, inside the caption's parentheses, with a small first letter.
+        """
+        parts = []
+        for word, n in bases.items():
+            group = self.t(word)
+            parts.append(self.t("{group} n = {n}", group=group[:1].lower() + group[1:],
+                                n=disclosure.WITHHELD_MARK if n is None else locales.decimal_text(n, 0, self.lang)))
+        return "; ".join(parts)
 
     def _say_test(self, result: analysis.Result, by: str) -> None:
         """The test's sentence, or why it is not shown (its table has withheld cells)."""
@@ -732,8 +774,10 @@ class Section:
                                          if len(shares) <= self.study.many_countries
                                          else "Withheld values are not drawn (small-cell rule).")
         elif result.shares is not None:
-            # Series named by fixed words (Girls, Boys) take the report's language, as in the tables.
-            fig = figures.share_bars(i18n.translate_frame(result.shares, self.t), title)
+            # Series named by fixed words (Girls, Boys) and combined answers take the report's
+            # language, as in the tables.
+            shares = i18n.translate_frame(result.shares, self.t, (*i18n.TABLE_WORDS, *analysis_tables.combination_label_texts(self.project)))
+            fig = figures.share_bars(shares, title)
         else:
             return
         self.show_figure(fig, stem, caption, result=result.analysis_id)
@@ -917,6 +961,16 @@ class Section:
         mask = next(iter(masks.values()), None)
         return mask is not None and mask.layout.value(f"{place}|*") >= 2 * mask.threshold
 
+    @staticmethod
+    def _mostly_published(masks: dict[str, disclosure.Mask], place: str) -> bool:
+        """Whether at least half of a place's counts by theme can be published.
+
+        A table of counts most of whose cells are withheld tells a reader little but that the
+        numbers are small; where so, the table says none, some or all instead (:meth:`_presence`).
+        """
+        shown = sum(mask.count(f"{place}|yes") is not None for mask in masks.values())
+        return 2 * shown >= len(masks)
+
     def _presence(self, mask: disclosure.Mask, place: str) -> disclosure.Entry:
         """None, some or all of a place's participants raised a theme, as its mask publishes it."""
         count, base = mask.count(f"{place}|yes"), mask.count(f"{place}|*")
@@ -925,6 +979,23 @@ class Section:
             return disclosure.text(self.t("some") if base is not None and base >= mask.threshold
                                    else disclosure.WITHHELD_MARK)
         return disclosure.text(self.t("none") if count == 0 else self.t("all") if count == base else self.t("some"))
+
+    def _national_presence(self, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
+                           caption: str) -> None:
+        """A national theme table most of whose counts would be withheld: none, some or all, or one sentence.
+
+        Each cell is what the theme's mask publishes (:meth:`_presence`); where even that is
+        withheld in every row, the table is not printed and one sentence says why.
+        """
+        place = md(self.names[self.country])
+        cells = {labels[c]: self._presence(masks[c], self.country) for c in codes}
+        if all(cell.text == disclosure.WITHHELD_MARK for cell in cells.values()):
+            self._paragraph(self.t(THEMES_NOT_SHOWN, place=place))
+            return
+        threshold = next(iter(masks.values())).threshold
+        note = self.t(THEMES_PRESENCE_NOTE, place=self.names[self.country], threshold=threshold)
+        self.show_table(disclosure.table({self.t("Participants"): cells}), f"themes_{self.section}", caption,
+                        extra_notes=[note])
 
     @staticmethod
     def _presence_note(threshold: int) -> str:
@@ -953,24 +1024,12 @@ class Section:
         summary = summary[summary["level"] <= 2]
         codes = list(summary["code"])
         masks = self._theme_masks(codes)
-        own = "*" if self.is_synthesis else self.country
         out_of = int(summary["out_of"].iloc[0])
-        participants = self.t("Participants")
         labels = {code: self.t(label) for code, label in zip(summary["code"], summary["label"], strict=True)}
         threshold = next(iter(masks.values())).threshold if masks else 0
-        if self._counted(masks, own):
-            table = disclosure.table({
-                participants: {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
-                "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
-            })
-            for code in codes:
-                self.values.append(self._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n"))
-        else:
-            table = disclosure.table({participants: {labels[c]: self._presence(masks[c], own) for c in codes}})
-            self._note([self._presence_note(threshold)])
-        self.show_table(table, f"themes_{self.section}",
-                        self.t("Conversation participants who raised each theme (of {out_of}) — {place}",
-                               out_of=out_of, place=self.names[self.country]))
+        self._own_theme_table(masks, codes, labels, self.t(
+            "Conversation participants who raised each theme (of {out_of}) — {place}",
+            out_of=out_of, place=self.names[self.country]))
         if self.is_synthesis:
             places = list(next(iter(masks.values())).layout.places) if masks else []
             counted = [p for p in places if self._counted(masks, p)]
@@ -1006,10 +1065,50 @@ class Section:
             lead = report.text("survivors.excerpts_synthetic" if "synthetic" in report.conditions
                                else "survivors.excerpts")
             self._paragraph(f"{lead}\n\n" + "\n\n".join(f"> {md(text)}" for text in excerpts))
+            self._excerpts_language(report)
         blocked = int(log["blocked"].sum()) if len(log) else 0
         self._record(f"excerpts.{self.section}.blocked", blocked)
         if blocked:
             self._paragraph(report.text("survivors.excerpts_blocked", n_blocked=blocked))
+
+    def _own_theme_table(self, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
+                         caption: str) -> None:
+        """The report's own place's theme table: counts, or none, some or all (see :meth:`_mostly_published`).
+
+        The counts are recorded as their masks publish them, whichever the table shows.
+        """
+        own = "*" if self.is_synthesis else self.country
+        counted = self._counted(masks, own)
+        if counted:
+            for code in codes:
+                self.values.append(self._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n"))
+        if not self.is_synthesis and not (counted and self._mostly_published(masks, own)):
+            self._national_presence(masks, codes, labels, caption)
+            return
+        if counted:
+            table = disclosure.table({
+                self.t("Participants"): {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
+                "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
+            })
+        else:
+            table = disclosure.table({self.t("Participants"): {labels[c]: self._presence(masks[c], own) for c in codes}})
+            self._note([self._presence_note(next(iter(masks.values())).threshold)])
+        self.show_table(table, f"themes_{self.section}", caption)
+
+    def _excerpts_language(self, report) -> None:
+        """What a reader is told of the excerpts' language: they are printed as recorded, never translated.
+
+        A real excerpt is a participant's words, in the language of its conversation. The
+        synthetic ones are in the language the generator writes; a report in that language
+        needs no word on it.
+        """
+        from .texts import SYNTHETIC_EXCERPTS_LANGUAGE
+
+        if "synthetic" not in report.conditions:
+            self._paragraph(report.text("survivors.excerpts_as_recorded"))
+        elif self.lang != SYNTHETIC_EXCERPTS_LANGUAGE:
+            self._paragraph(report.text("survivors.excerpts_language_synthetic",
+                                        language=locales.language_name(SYNTHETIC_EXCERPTS_LANGUAGE, self.lang)))
 
     def open_text(self, question: str, k: int = 3) -> None:
         """Approved, screened answers to an open question; otherwise only how many were received."""

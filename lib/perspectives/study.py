@@ -130,6 +130,12 @@ class Country:
     conversations: bool
     alpha2: str = ""  # ISO 3166-1 alpha-2 (phone numbering plans, gazetteers, CLDR)
     logo: str = ""    # the partner's logo for the report's cover, a path from the study folder
+    # The partner's name where a language writes it otherwise (``partner_names`` in study.yml).
+    partner_names: tuple[tuple[str, str], ...] = ()
+
+    def partner_in(self, lang: str) -> str:
+        """The partner's name as a report in ``lang`` prints it: its name in that language, else ``partner``."""
+        return dict(self.partner_names).get(lang) or self.partner
 
 
 @dataclass(frozen=True)
@@ -392,6 +398,7 @@ def _country(path: Path, index: int, entry: dict[str, Any]) -> Country:
         conversations=entry.get("conversations", False),
         alpha2=code,
         logo=_check_logo(path, ["countries", index, "logo"], entry.get("logo")),
+        partner_names=tuple(sorted((str(k), str(v)) for k, v in (entry.get("partner_names") or {}).items())),
     )
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from perspectives import locales
 from perspectives.escape import markdown_text
+from perspectives.fmt import round_half_up
 from perspectives.i18n import Translator
 from perspectives.project import Project, default
 from perspectives.study import Study, read_yaml
@@ -69,6 +70,8 @@ FRONT_CHAPTERS = ("summary", "methods")
 # The embedded synthetic data live here (from the study folder's root): a report built from
 # them says so on its cover.
 SYNTHETIC_FOLDER = "data/synthetic"
+# The language the synthetic conversations' excerpts are written in (lib/perspectives_synth).
+SYNTHETIC_EXCERPTS_LANGUAGE = "en"
 # Keys of a template mapping that are settings, not text (the file's header lists them).
 PLURAL_KEY = "count"
 
@@ -307,7 +310,7 @@ def report_fields(study: Study, tr: Translator, code: str, *, place: str,
         "study_title": tr(study.title),
         "country_name": tr.country(code) if national else None,
         "place": place,
-        "partner": country.partner if country else None,
+        "partner": country.partner_in(tr.lang) if country else None,
         "n_partners": n,
         "countries": tr.plural("{count} countries", n),
         "n_countries": n,
@@ -329,7 +332,7 @@ def report_fields(study: Study, tr: Translator, code: str, *, place: str,
 
 def with_partners(texts: Texts, study: Study) -> None:
     """Add ``partners``: each partner with its country (``cover.partner_in_country``), joined."""
-    items = [texts.fill(texts.node("cover.partner_in_country"), partner=c.partner,
+    items = [texts.fill(texts.node("cover.partner_in_country"), partner=c.partner_in(texts.tr.lang),
                         country_name=texts.tr.country(c.iso3)) for c in study.countries]
     texts.fields["partners"] = Markdown(locales.join([i for i in items if i], texts.tr.lang))
 
@@ -550,7 +553,7 @@ def _loss_line(texts: Texts, cfg: dict[str, Any]) -> str | None:
         return None
     # Numbers in running text are written as the report's language writes them (17,4 %; 1.123).
     lang = texts.tr.lang
-    share = locales.decimal_text(100.0 * withheld / published, 1, lang) + "%"
+    share = locales.percent_text(round_half_up(100.0 * withheld / published, 1), 1, lang)
     return texts.fill("Withheld under the small-cell rule: {withheld} of the {published} counts this report sets "
                       "out to give ({share}).", withheld=_count(int(withheld), lang),
                       published=_count(int(published), lang), share=share)

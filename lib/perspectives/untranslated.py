@@ -177,8 +177,7 @@ def _names(lang: str, study: Study) -> tuple[str, ...]:
     names: set[str] = set()
     for country in study.countries:
         names |= {country.name, locales.country_name(country.iso3), locales.country_name(country.iso3, lang)}
-        if country.partner:
-            names.add(country.partner)
+        names |= {country.partner, country.partner_in(lang)}
     return tuple(sorted((normal(n) for n in names if n), key=len, reverse=True))
 
 
