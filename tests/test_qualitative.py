@@ -486,11 +486,11 @@ def i18n_text(lang: str, path: str, **fields: str) -> str:
     """A report text as the catalogue gives it, read from the files, not through the code under test."""
     import yaml
 
-    node = yaml.safe_load((q.REPO_ROOT / "params" / "report_texts.yml").read_text(encoding="utf-8"))
+    node = yaml.safe_load((REPO_ROOT / "params" / "report_texts.yml").read_text(encoding="utf-8"))
     for key in path.split("."):
         node = node[key]
     english = " ".join(str(node).split())
     if lang == "en":
         return english.format(**fields)
-    catalogue = yaml.safe_load((q.REPO_ROOT / "params" / "i18n" / f"{lang}.yml").read_text(encoding="utf-8"))
+    catalogue = yaml.safe_load((REPO_ROOT / "params" / "i18n" / f"{lang}.yml").read_text(encoding="utf-8"))
     return catalogue[english]["text"].format(**fields)
