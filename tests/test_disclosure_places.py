@@ -2,7 +2,7 @@
 
 With a hundred countries the dense null space of the population table's pooled step was a
 3,300 x 2,600 matrix, factorised for every cell tried; the rule now keeps it place by place
-(:class:`perspectives.disclosure._PlaceAttacker`). It must protect the same cells: on random
+(:class:`perspectives.disclosure_attacker.PlaceAttacker`). It must protect the same cells: on random
 problems (leaves in places, published cells within a place and across places, counts with
 zeros and small values) both attackers must fix the same leaves one by one and find the same
 small groups, in the same order; and at a scale the dense one cannot reach, its answer must
@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from perspectives import disclosure as dc
+from perspectives import disclosure_attacker as da
 
 
 def _problem(seed: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
@@ -38,8 +39,8 @@ def _problem(seed: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
 @pytest.mark.parametrize("seed", range(200))
 def test_the_place_attacker_finds_the_groups_the_dense_one_finds(seed: int):
     x, places, rows = _problem(seed)
-    dense = dc._Attacker(x, 5, [], rows)
-    split = dc._PlaceAttacker(x, 5, [], rows, places)
+    dense = da.Attacker(x, 5, [], rows)
+    split = da.PlaceAttacker(x, 5, [], rows, places)
     assert [list(g) for g in split.violations(split.basis)] == [list(g) for g in dense.violations(dense.basis)]
     dense_fixed = np.abs(dense.basis).max(axis=1, initial=0.0) < 1e-9 if dense.basis.size \
         else np.ones(len(x), bool)
@@ -50,8 +51,8 @@ def test_the_place_attacker_finds_the_groups_the_dense_one_finds(seed: int):
 def test_a_row_added_across_places_changes_the_answer_as_it_does_densely(seed: int):
     x, places, rows = _problem(seed)
     extra = np.ones(len(x))  # a pooled total over every place
-    dense = dc._Attacker(x, 5, [], rows)
-    split = dc._PlaceAttacker(x, 5, [], rows, places)
+    dense = da.Attacker(x, 5, [], rows)
+    split = da.PlaceAttacker(x, 5, [], rows, places)
     trial_dense, trial_split = dense.add(dense.basis, extra), split.add(split.basis, extra)
     assert (trial_dense is dense.basis) == (trial_split is split.basis)  # implied in both, or in neither
     assert [list(g) for g in split.violations(trial_split)] == [list(g) for g in dense.violations(trial_dense)]

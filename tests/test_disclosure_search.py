@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from perspectives import disclosure as dc
+from perspectives import disclosure_attacker as da
 
 
 def _pairs(n_pairs: int) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
@@ -32,15 +32,15 @@ def _pairs(n_pairs: int) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]
     return x, rows, [r.copy() for r in rows]
 
 
-def _groups(attacker: dc._Attacker, maybe: bool, enumerate_max: int) -> list[np.ndarray | None]:
-    reduced, _ = dc._rref(np.array(attacker.known_rows))
+def _groups(attacker: da.Attacker, maybe: bool, enumerate_max: int) -> list[np.ndarray | None]:
+    reduced, _ = da._rref(np.array(attacker.known_rows))
     return list(attacker._unexplained(reduced, np.arange(len(attacker.values)), enumerate_max, maybe))
 
 
 @pytest.fixture
-def attacker() -> dc._Attacker:
+def attacker() -> da.Attacker:
     x, rows, bases = _pairs(4)
-    found = dc._Attacker(x, 5, bases, rows)
+    found = da.Attacker(x, 5, bases, rows)
     found.known_rows = rows  # the rows the tests' searches span
     return found
 
@@ -52,13 +52,13 @@ def test_every_group_in_range_is_found_and_explained_by_enumeration(attacker) ->
 
 
 def test_the_integer_program_finds_the_same_groups_when_it_may_list_them_all(attacker, monkeypatch) -> None:
-    monkeypatch.setattr(dc, "_MILP_GROUPS_MAX", 50)
+    monkeypatch.setattr(da, "_MILP_GROUPS_MAX", 50)
     found = _groups(attacker, maybe=True, enumerate_max=0)  # 0: always the integer program
     assert len(found) == 10 and all(g is None for g in found)
 
 
 def test_past_the_limit_the_search_answers_maybe_and_the_cell_is_withheld(attacker, monkeypatch) -> None:
-    monkeypatch.setattr(dc, "_MILP_GROUPS_MAX", 3)
+    monkeypatch.setattr(da, "_MILP_GROUPS_MAX", 3)
     found = _groups(attacker, maybe=True, enumerate_max=0)
     # three explained groups, then the last of them given back as a possible disclosure
     assert [g is None for g in found] == [True, True, True, False]
@@ -66,6 +66,6 @@ def test_past_the_limit_the_search_answers_maybe_and_the_cell_is_withheld(attack
 
 
 def test_past_the_limit_a_proven_answer_is_asked_for_and_none_is_given(attacker, monkeypatch) -> None:
-    monkeypatch.setattr(dc, "_MILP_GROUPS_MAX", 3)
+    monkeypatch.setattr(da, "_MILP_GROUPS_MAX", 3)
     assert all(g is None for g in _groups(attacker, maybe=False, enumerate_max=0))
 

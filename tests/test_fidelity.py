@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from perspectives import claims, fidelity
+from perspectives import claims, fidelity, fidelity_bindings, fidelity_compare, fidelity_values
 from perspectives.study import load_study, repo_root
 
 ELIGIBILITY = ("elig_adult", "elig_role12m", "elig_caseload12m", "elig_children", "elig_csea")
@@ -178,42 +178,42 @@ def _ctx() -> fidelity.Context:
     (47.5, 50, "miss"),
 ])
 def test_percent_rule(got: float, printed: float, status: str) -> None:
-    assert fidelity.compare(_row(percent=printed), got, _ctx()).status == status
+    assert fidelity_compare.compare(_row(percent=printed), got, _ctx()).status == status
 
 
 def test_percent_with_printed_n_needs_the_same_n() -> None:
     ctx = fidelity.Context(values={"x.pct@ALL": 81.113801, "x.n@ALL": 334})
     row = _row(percent=81.0, n=335.0, binding="value:x.pct@ALL")
-    assert fidelity.compare(row, 81.113801, ctx).status == "close"
+    assert fidelity_compare.compare(row, 81.113801, ctx).status == "close"
     ctx.values["x.n@ALL"] = 335
-    assert fidelity.compare(row, 81.113801, ctx).status == "exact"
+    assert fidelity_compare.compare(row, 81.113801, ctx).status == "exact"
 
 
 def test_test_rule() -> None:
     row = _row(kind="chi2", statistic=25.645, df1=10.0, p=0.004, p_op="=", precision=3.0)
-    assert fidelity.compare(row, {"stat": 25.644807, "df1": 10, "p": 0.004248}, _ctx()).status == "exact"
-    assert fidelity.compare(row, {"stat": 25.9, "df1": 10, "p": 0.0039}, _ctx()).status == "close"
-    assert fidelity.compare(row, {"stat": 25.645, "df1": 9, "p": 0.002}, _ctx()).status == "miss"
-    assert fidelity.compare(row, {"stat": 18.0, "df1": 10, "p": 0.055}, _ctx()).status == "miss"
+    assert fidelity_compare.compare(row, {"stat": 25.644807, "df1": 10, "p": 0.004248}, _ctx()).status == "exact"
+    assert fidelity_compare.compare(row, {"stat": 25.9, "df1": 10, "p": 0.0039}, _ctx()).status == "close"
+    assert fidelity_compare.compare(row, {"stat": 25.645, "df1": 9, "p": 0.002}, _ctx()).status == "miss"
+    assert fidelity_compare.compare(row, {"stat": 18.0, "df1": 10, "p": 0.055}, _ctx()).status == "miss"
     lt = _row(kind="chi2", statistic=41.626, df1=1.0, p=0.001, p_op="<", precision=3.0)
-    assert fidelity.compare(lt, {"stat": 41.62, "df1": 1, "p": 1e-9}, _ctx()).status == "close"
+    assert fidelity_compare.compare(lt, {"stat": 41.62, "df1": 1, "p": 1e-9}, _ctx()).status == "close"
 
 
 def test_range_rule() -> None:
     row = _row(kind="share_range", percent=22.0, statistic=30.0)
-    assert fidelity.compare(row, [26.0, 27.8], _ctx()).status == "exact"
-    assert fidelity.compare(row, [26.0, 30.6], _ctx()).status == "close"
-    assert fidelity.compare(row, [26.0, 33.0], _ctx()).status == "miss"
+    assert fidelity_compare.compare(row, [26.0, 27.8], _ctx()).status == "exact"
+    assert fidelity_compare.compare(row, [26.0, 30.6], _ctx()).status == "close"
+    assert fidelity_compare.compare(row, [26.0, 33.0], _ctx()).status == "miss"
 
 
 def test_expressions_allow_only_arithmetic() -> None:
     ctx = fidelity.Context(values={"a@ALL": 413, "b@ALL": 309})
-    assert fidelity.resolve("expr:{a@ALL} - {b@ALL}", ctx) == 104
-    assert fidelity.resolve("expr:[{a@ALL}, {b@ALL}]", ctx) == [413, 309]
+    assert fidelity_bindings.resolve("expr:{a@ALL} - {b@ALL}", ctx) == 104
+    assert fidelity_bindings.resolve("expr:[{a@ALL}, {b@ALL}]", ctx) == [413, 309]
     with pytest.raises(ValueError):
-        fidelity.resolve("expr:__import__('os')", ctx)
+        fidelity_bindings.resolve("expr:__import__('os')", ctx)
     with pytest.raises(LookupError):
-        fidelity.resolve("value:missing@ALL", ctx)
+        fidelity_bindings.resolve("value:missing@ALL", ctx)
 
 
 # --------------------------------------------------------------------------- the report files
@@ -267,7 +267,7 @@ def test_claims_reading_withheld_values_are_withheld_with_no_verdict(result: pd.
     25). Numbers computed here that the rule withholds (a crosstab's cell, a small count of
     participants) make a claim withheld too."""
     reads_withheld = {row.claim_id for row in registry.itertuples()
-                      if any(values.get(f"{n}@{c}") is fidelity.WITHHELD for n, c in fidelity._value_refs(row.binding))}
+                      if any(values.get(f"{n}@{c}") is fidelity.WITHHELD for n, c in fidelity_values.value_refs(row.binding))}
     by_id = result.set_index("claim_id")
     withheld = set(by_id.index[by_id["status"] == "withheld"])
     inconsistent = set(by_id.index[by_id["status"] == "source-inconsistent"])
@@ -493,7 +493,7 @@ def test_the_gender_crosstab_of_services_is_a_binding_of_the_generic_computation
     # A subgroup's share, against pandas where the crosstab publishes it.
     ticked = data["services/family_support"].astype(bool)
     rural = 100 * ticked[data["area"] == "rural"].mean()
-    assert fidelity.resolve("calc:multi_share(services, family_support, area=rural)", ctx) == pytest.approx(rural)
+    assert fidelity_bindings.resolve("calc:multi_share(services, family_support, area=rural)", ctx) == pytest.approx(rural)
     # By gender every cell of the row is withheld: one worker answered 'other' (pandas), a small
     # cell whose complement would otherwise be found from the published total. So the shares
     # and the test are withheld, as the fidelity page says of M-SVC-016 to M-SVC-018.
@@ -502,18 +502,18 @@ def test_the_gender_crosstab_of_services_is_a_binding_of_the_generic_computation
                     "calc:multi_share(services, counselling_individual, gender=female)",
                     "calc:multi_chi2(services, counselling_individual, gender)"):
         with pytest.raises(fidelity.Withheld):
-            fidelity.resolve(binding, ctx)
+            fidelity_bindings.resolve(binding, ctx)
 
 
 def test_a_month_is_a_fact_of_the_study_file() -> None:
     ctx = fidelity.Context(values={})
     # l. 504 of the report: the survey ran from April to August 2021.
-    assert fidelity.resolve("fact:params/study.yml#study.fieldwork_start.month", ctx) == 4
-    assert fidelity.resolve("fact:params/study.yml#study.fieldwork_end.month", ctx) == 8
-    assert fidelity.resolve("fact:params/study.yml#study.fieldwork_end.year", ctx) == 2021
-    assert fidelity.resolve("fact:params/study.yml#study.roundtable_date.day", ctx) == 26
+    assert fidelity_bindings.resolve("fact:params/study.yml#study.fieldwork_start.month", ctx) == 4
+    assert fidelity_bindings.resolve("fact:params/study.yml#study.fieldwork_end.month", ctx) == 8
+    assert fidelity_bindings.resolve("fact:params/study.yml#study.fieldwork_end.year", ctx) == 2021
+    assert fidelity_bindings.resolve("fact:params/study.yml#study.roundtable_date.day", ctx) == 26
     with pytest.raises(LookupError, match="has no day"):
-        fidelity.resolve("fact:params/study.yml#study.fieldwork_end.day", ctx)
+        fidelity_bindings.resolve("fact:params/study.yml#study.fieldwork_end.day", ctx)
 
 
 def test_a_withheld_claim_reads_withheld_only(tmp_path: Path, result: pd.DataFrame) -> None:

@@ -1,0 +1,381 @@
+"""The disclosure audit's checks: sums, small groups fixed by subtraction, intervals of rounded shares.
+
+Held apart from :mod:`perspectives.audit` (which reads run folders and builds and calls
+:func:`check`) because it is the section "Method" of that module's docstring: the published
+numbers as sparse equations over the leaves, solved component by component, and every
+finding that the equations (and the intervals of shares printed alone) give. Like
+:mod:`perspectives.audit`, it imports none of the rule's code (:mod:`perspectives.disclosure`
+and its parts).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .audit_groups import explained, groups_searched, linked, row_space
+from .audit_reading import Finding, Leaf, Obs, Run
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+_TOL = 1e-6
+
+
+def check(run: Run, t: int, intervals: bool = True) -> list[Finding]:
+    """Every finding what ``run`` read gives at threshold ``t`` (``intervals``: the rounded shares' too)."""
+    findings = list(run.findings)
+    # A number withheld in one place and published in another is published.
+    published = {}
+    for o in run.obs:
+        if not o.withheld and o.count is not None:
+            published.setdefault(o.leaves, o)
+    for o in run.obs:
+        if o.withheld and o.leaves in published:
+            other = published[o.leaves]
+            what = "a percentage with its n" if other.is_percent else "a count"
+            findings.append(Finding(other.source, "reveals", f"{what} publishes {_name(o.leaves)} = "
+                                    f"{int(other.count)}, which {o.source} withholds"))
+    # A test statistic is a function of every cell of its table: published beside a withheld
+    # cell of that table, it can be inverted (one table of counts fits the margins and it).
+    for source, name, cells in run.tests:
+        hidden = sorted({leaf for o in run.obs if o.withheld and o.leaves & cells for leaf in o.leaves & cells})
+        if hidden:
+            findings.append(Finding(source, "reveals", f"the test {name} is published although its table "
+                                    f"withholds {_name(frozenset(hidden[:3]))}{' and more' if len(hidden) > 3 else ''}"))
+    # Families of leaves linked by shared cells or same_as relations are solved together.
+    leaves = sorted({leaf for o in run.obs for leaf in o.leaves}
+                    | {leaf for a, b, _ in run.relations for leaf in a | b})
+    index = {leaf: k for k, leaf in enumerate(leaves)}
+    # The equations as a sparse matrix (a hundred countries' tables hold tens of thousands of
+    # numbers over as many leaves: dense, that was gigabytes), split into the families of
+    # leaves that equations link; each family is solved densely on its own.
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    r_idx, c_idx, vals, rhs, sources = _equations(run, index)
+    if not rhs:
+        return findings + (_interval_findings(run, t) if intervals else [])
+    a_sp = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rhs), len(leaves))).tocsr()  # duplicates add up
+    a_sp.eliminate_zeros()
+    b_vec = np.array(rhs, dtype=float)
+    # Rows and leaves as one graph: a family is a connected part of it.
+    n_rows = len(rhs)
+    graph = coo_matrix((np.ones(a_sp.nnz), (a_sp.nonzero()[0], a_sp.nonzero()[1] + n_rows)),
+                       shape=(n_rows + len(leaves),) * 2)
+    _, labels = connected_components(graph, directed=False)
+    row_label, leaf_label = labels[:n_rows], labels[n_rows:]
+    for family in sorted(set(leaf_label), key=lambda f: int(np.flatnonzero(leaf_label == f)[0])):
+        comp = np.flatnonzero(leaf_label == family)
+        used = np.flatnonzero(row_label == family)
+        if not len(used):
+            continue  # leaves no published number touches: nothing is fixed
+        sub = a_sp[used][:, comp]
+        findings += _check_component(sub, b_vec[used], [sources[k] for k in used],
+                                     [leaves[c] for c in comp], run, t)
+    if intervals and not any(f.kind == "small-group" for f in findings):
+        findings += _interval_findings(run, t)
+    return findings
+
+
+def _components(a_mat: np.ndarray) -> list[list[int]]:
+    """Leaves linked through a shared equation, as lists of column indices."""
+    return [g.tolist() for g in linked(np.abs(a_mat) > 0)]
+
+
+def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], leaves: list[Leaf],
+                     run: Run, t: int) -> list[Finding]:
+    # A published number that leaves one leaf unknown fixes that leaf: leaves are read off so,
+    # again and again, and the other equations are solved for the leaves left (an exact
+    # presolve; with a hundred countries most cells are published one by one, and the dense
+    # factorisations below grow with the cube of the leaves left). The presolve works on the
+    # sparse equations: a family of a hundred countries' table is thousands of equations over
+    # thousands of leaves, and only the equations left are made dense.
+    a_mat = a_mat.tocsr()
+    known, x_p, residual, active = _presolve(a_mat, b_vec, len(leaves))
+    rest = np.flatnonzero(active)
+    unknown = np.flatnonzero(~known)
+    rest_rows = a_mat[rest]
+    a_rest = rest_rows[:, unknown].toarray()
+    b_rest = b_vec[rest] - rest_rows[:, np.flatnonzero(known)] @ x_p[known]
+    if len(unknown) and len(rest):
+        x_p[unknown], *_ = np.linalg.lstsq(a_rest, b_rest, rcond=None)
+    residual[rest] = a_rest @ x_p[unknown] - b_rest
+    if np.abs(residual).max(initial=0.0) > 0.5:
+        worst = int(np.argmax(np.abs(residual)))
+        return [Finding(sources[worst], "sum", f"the published parts of {leaves[0][0]} do not add up to "
+                        f"their totals (off by {abs(residual[worst]):.0f})")]
+    small_bases = _small_bases(run, leaves, t)
+    # A leaf is fixed when it lies in the row space of the equations: read off, or a unit
+    # vector of the remaining equations' row space (its projection there has length one).
+    # The remaining equations fall apart into families of leaves again; each is factorised alone.
+    fixed = known.copy()
+    blocks = []
+    if len(unknown) and len(rest):
+        for comp in _components(a_rest):
+            rows = np.flatnonzero(np.abs(a_rest[:, comp]).sum(axis=1) > 0)
+            basis = row_space(a_rest[np.ix_(rows, comp)]) if len(rows) else np.zeros((0, len(comp)))
+            cols = unknown[comp]
+            fixed[cols] = (basis ** 2).sum(axis=0) > 1.0 - _TOL**2
+            blocks.append((rows, comp, cols, basis))
+    findings = _fixed_leaf_findings(fixed, x_p, small_bases, leaves, run, t)
+    free = np.flatnonzero(~fixed)
+    if len(free) and len(rest):
+        _add_subtraction_findings(findings, a_rest, blocks, fixed, free, x_p, small_bases, leaves, run, t)
+    return findings
+
+
+def _presolve(a_mat: csr_matrix, b_vec: np.ndarray, n_leaves: int) -> tuple[np.ndarray, ...]:
+    """Read off every leaf an equation leaves alone unknown, again and again.
+
+    Returns:
+        (leaves known, their values, the residual of each equation used up, the equations left).
+    """
+    pattern = a_mat.copy()
+    pattern.data = np.ones_like(pattern.data)
+    known = np.zeros(n_leaves, bool)
+    x_p = np.zeros(n_leaves)
+    residual = np.zeros(len(b_vec))
+    active = np.ones(len(b_vec), bool)
+    while True:
+        open_counts = pattern @ (~known).astype(float)
+        done = np.flatnonzero(active & (open_counts <= 1.5))
+        if not len(done):
+            return known, x_p, residual, active
+        for r in done:
+            start, end = a_mat.indptr[r], a_mat.indptr[r + 1]
+            cols, coef = a_mat.indices[start:end], a_mat.data[start:end]
+            is_known = known[cols]
+            rest_of_row = b_vec[r] - coef[is_known] @ x_p[cols[is_known]]
+            open_cols = cols[~is_known]
+            if len(open_cols) == 1:
+                c = int(open_cols[0])
+                known[c], x_p[c] = True, rest_of_row / coef[~is_known][0]
+            else:
+                residual[r] = -rest_of_row
+            active[r] = False
+
+
+def _small_bases(run: Run, leaves: list[Leaf], t: int) -> list[np.ndarray]:
+    """The published small bases over these leaves, as 0/1 vectors (what a finding may be explained by)."""
+    names = {leaf: k for k, leaf in enumerate(leaves)}
+    answers: dict[str, set[str]] = {}
+    for u, _, c in leaves:
+        answers.setdefault(u, set()).add(c)
+    small_bases = []
+    for o in run.obs:
+        if o.count is None or not 1 <= o.count < t or not o.leaves <= set(names):
+            continue
+        # A base: the base of a share, or a place's total over every answer of its question.
+        whole = {(u, p, c) for u, p, _ in o.leaves for c in answers[u]} == set(o.leaves)
+        if o.leaves in run.bases or whole:
+            vec = np.zeros(len(leaves))
+            vec[[names[leaf] for leaf in o.leaves]] = 1.0
+            small_bases.append(vec)
+    return small_bases
+
+
+def _fixed_leaf_findings(fixed: np.ndarray, x_p: np.ndarray, small_bases: list[np.ndarray], leaves: list[Leaf],
+                         run: Run, t: int) -> list[Finding]:
+    """A leaf the published numbers fix at a small value (not explained by a published small base)."""
+    findings = []
+    for k in np.flatnonzero(fixed):
+        value = round(float(x_p[k]))
+        if 1 <= value < t:
+            g = np.zeros(len(leaves))
+            g[k] = 1.0
+            if not explained(g, x_p, small_bases):
+                findings.append(Finding(_source_of(g, leaves, run), "small-group",
+                                        f"{_name(frozenset([leaves[k]]))} = {value} is fixed by the published numbers"))
+    return findings
+
+
+def _add_subtraction_findings(findings: list[Finding], a_rest: np.ndarray, blocks: list[tuple], fixed: np.ndarray,
+                              free: np.ndarray, x_p: np.ndarray, small_bases: list[np.ndarray], leaves: list[Leaf],
+                              run: Run, t: int) -> None:
+    """Add to ``findings`` the small groups of free leaves the equations fix together (by subtraction).
+
+    The search stops once ``findings`` holds more than 20 (those of fixed leaves included).
+    """
+    # The 0/1 groups of free leaves that the equations fix lie in the row space of the
+    # equations restricted to the free leaves (the fixed leaves being in the row space),
+    # the sum of the families' row spaces.
+    position = {int(leaf): k for k, leaf in enumerate(free)}
+    parts = []
+    for rows, comp, cols, basis in blocks:
+        mine = [k for k, leaf in enumerate(cols) if not fixed[leaf]]
+        if not mine or not len(rows):
+            continue
+        # With no leaf of the family fixed, its row space is the one already factorised.
+        part = basis if len(mine) == len(cols) else row_space(a_rest[np.ix_(rows, [comp[k] for k in mine])])
+        full = np.zeros((part.shape[0], len(free)))
+        full[:, [position[int(cols[k])] for k in mine]] = part
+        parts.append(full)
+    space = np.vstack(parts) if parts else np.zeros((0, len(free)))
+    if not space.shape[0]:
+        return
+    for found in groups_searched(space, x_p[free], t, free, x_p, small_bases):
+        g = np.zeros(len(leaves))
+        g[free] = found
+        if explained(g, x_p, small_bases):
+            continue
+        group = frozenset(leaves[k] for k in np.flatnonzero(g > 0.5))
+        findings.append(Finding(_source_of(g, leaves, run), "small-group",
+                                f"{_name(group)} together hold {round(float(g @ x_p))}, fixed by "
+                                "subtraction from the published numbers"))
+        if len(findings) > 20:
+            break
+
+
+def _equations(run: Run, index: dict[Leaf, int]) -> tuple[list[int], list[int], list[float], list[float], list[str]]:
+    """Every published count (its leaves sum to it) and tie (two sets of leaves are equal) as sparse rows.
+
+    Returns:
+        Row indices, column indices and values of the entries, each row's right-hand side and
+        each row's source (the table, or the tie's label).
+    """
+    r_idx: list[int] = []
+    c_idx: list[int] = []
+    vals: list[float] = []
+    rhs: list[float] = []
+    sources: list[str] = []
+    rows = [([(leaf, 1.0) for leaf in o.leaves], float(o.count), o.source) for o in run.obs if o.count is not None]
+    rows += [([(leaf, 1.0) for leaf in a] + [(leaf, -1.0) for leaf in b], 0.0, label) for a, b, label in run.relations]
+    for entries, value, source in rows:
+        for leaf, weight in entries:
+            r_idx.append(len(rhs))
+            c_idx.append(index[leaf])
+            vals.append(weight)
+        rhs.append(value)
+        sources.append(source)
+    return r_idx, c_idx, vals, rhs, sources
+
+
+def _system(run: Run) -> tuple[list[Leaf], Any, np.ndarray]:
+    """Every published count and tie as sparse equations over the leaves: (leaves, matrix, values)."""
+    from scipy.sparse import coo_matrix
+
+    leaves = sorted({leaf for o in run.obs for leaf in o.leaves} | {leaf for a, b, _ in run.relations
+                                                                     for leaf in a | b}
+                    | {leaf for _, cells, _, _ in run.intervals for leaf in cells})
+    index = {leaf: k for k, leaf in enumerate(leaves)}
+    r_idx, c_idx, vals, rhs, _ = _equations(run, index)
+    matrix = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rhs), len(leaves))).tocsr()
+    return leaves, matrix, np.array(rhs, dtype=float)
+
+
+def _interval_findings(run: Run, t: int) -> list[Finding]:
+    """Withheld numbers that rounded shares, with the published numbers, pin within 1..t-1.
+
+    A share printed rounded (its count withheld) tells the count only to an interval; counts
+    are whole and never negative. Taking each such count as exact, at one whole solution of
+    everything published, lists the groups the intervals could fix at all (those the exact
+    search then finds in range); for each, an integer program over everything published
+    gives its least and greatest value. One known to lie within 1..t-1 is recovered (the
+    linear programming attack of the issue's audit, made exact for whole numbers).
+    """
+    if not run.intervals:
+        return []
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_matrix, vstack
+
+    leaves, matrix, rhs = _system(run)
+    index = {leaf: k for k, leaf in enumerate(leaves)}
+    rows = []
+    for _, cells, _, _ in run.intervals:
+        row = np.zeros(len(leaves))
+        row[[index[c] for c in cells]] = 1.0
+        rows.append(row)
+    box = csr_matrix(np.array(rows))
+    lows = np.array([lo for *_, lo, _ in run.intervals], dtype=float)
+    highs = np.array([hi for *_, hi in run.intervals], dtype=float)
+    big = float(max(1.0, rhs.max(initial=0.0)))
+    constraints = [LinearConstraint(vstack([matrix, box]), np.concatenate([rhs, lows]) - 1e-6,
+                                    np.concatenate([rhs, highs]) + 1e-6)]
+    point = milp(np.zeros(len(leaves)), constraints=constraints, integrality=np.ones(len(leaves)),
+                 bounds=Bounds(0, big))
+    if point.x is None:
+        return [Finding(run.intervals[0][0], "sum", "the published numbers and rounded shares admit no whole "
+                        "counts: they contradict each other")]
+    x = np.round(point.x)
+    exact = Run()
+    exact.obs = [*run.obs, *(Obs(source, cells, float(rows[k] @ x), False, True)
+                             for k, (source, cells, _, _) in enumerate(run.intervals))]
+    exact.relations, exact.bases = run.relations, run.bases
+    found = []
+    for finding in check(exact, t, intervals=False):
+        if finding.kind != "small-group":
+            continue
+        group = _group_in(finding.detail, leaves)
+        if group is None:
+            continue
+        g = np.zeros(len(leaves))
+        g[[index[c] for c in group]] = 1.0
+        ends = []
+        for sign in (1.0, -1.0):  # least, then greatest
+            res = milp(sign * g, constraints=constraints, integrality=np.ones(len(leaves)), bounds=Bounds(0, big))
+            ends.append(None if res.x is None else float(g @ np.round(res.x)))
+        low, high = (ends[0], ends[1])
+        if low is not None and high is not None and low >= 1 and high <= t - 1:
+            found.append(Finding(finding.source, "small-group", f"{_name(group)} lies between {low:.0f} and "
+                                 f"{high:.0f}: the published numbers and rounded shares pin it below {t}"))
+    return found + _bounded_findings(run, leaves, matrix, rhs, constraints, big, t)
+
+
+def _bounded_findings(run: Run, leaves: list[Leaf], matrix: Any, rhs: np.ndarray, constraints: list[Any],
+                      big: float, t: int) -> list[Finding]:
+    """Withheld counts the rounded shares bring below the threshold (greatest whole value 1..t-1).
+
+    A withheld count known to be below ``t`` tells that it is small (tau-ARGUS: the protection
+    interval must reach the threshold). One already below it without the shares (inside a
+    small published base, which the rule allows) is not the shares' doing.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    index = {leaf: k for k, leaf in enumerate(leaves)}
+    plain = [LinearConstraint(matrix, rhs - 1e-6, rhs + 1e-6)]
+
+    def greatest(g: np.ndarray, cons: list[Any]) -> float:
+        res = milp(-g, constraints=cons, integrality=np.ones(len(leaves)), bounds=Bounds(0, big))
+        return float(g @ np.round(res.x)) if res.x is not None else float("inf")
+
+    found, seen = [], set()
+    for o in run.obs:
+        if not o.withheld or o.leaves in seen or not o.leaves <= index.keys():
+            continue
+        seen.add(o.leaves)
+        g = np.zeros(len(leaves))
+        g[[index[c] for c in o.leaves]] = 1.0
+        high = greatest(g, constraints)
+        if 1 <= high <= t - 1 and not 1 <= greatest(g, plain) <= t - 1:
+            found.append(Finding(o.source, "small-group", f"{_name(o.leaves)} is withheld but at most "
+                                 f"{high:.0f}: the rounded shares tell it is below {t}"))
+    return found
+
+
+def _group_in(detail: str, leaves: list[Leaf]) -> frozenset[Leaf] | None:
+    """The leaves a small-group finding names (``universe [place/answer, ...]``)."""
+    m = re.match(r"(?P<u>[^\[]+) \[(?P<cells>[^\]]*)\]", detail)
+    if not m:
+        return None
+    universes = m["u"].split("+")
+    named = {tuple(c.split("/", 1)) for c in m["cells"].split(", ")}
+    group = frozenset(leaf for leaf in leaves if leaf[0] in universes and (leaf[1], leaf[2]) in named)
+    return group or None
+
+
+
+def _name(group: frozenset[Leaf]) -> str:
+    universes = sorted({u for u, _, _ in group})
+    cells = ", ".join(sorted(f"{p}/{c}" for _, p, c in group))
+    return f"{'+'.join(universes)} [{cells}]"
+
+
+def _source_of(g: np.ndarray, leaves: list[Leaf], run: Run) -> str:
+    """The table (or values.json) that publishes a number touching the group, tables first."""
+    group = {leaves[k] for k in np.flatnonzero(g > 0.5)}
+    touching = sorted({o.source for o in run.obs if o.leaves & group},
+                      key=lambda s: (not s.split(":")[-1].startswith("tables/"), s))
+    return touching[0] if touching else "values.json"
