@@ -136,11 +136,11 @@ def test_a_text_written_as_markdown_renders_as_itself(text: str, context: str, t
 def test_word_shows_escaped_markdown_as_the_same_text(text: str):
     from docx import Document
 
-    from perspectives.docx_report import _markdown
+    from perspectives.docx_text import write_markdown
     from perspectives.escape import markdown_text
 
     doc = Document()
-    _markdown(doc, "> " + markdown_text(text) + "\n\nSaid: **" + markdown_text(text) + "**")
+    write_markdown(doc, "> " + markdown_text(text) + "\n\nSaid: **" + markdown_text(text) + "**")
     quote, said = doc.paragraphs
     assert quote.text == _norm(text)
     assert said.text == "Said: " + _norm(text)

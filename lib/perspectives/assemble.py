@@ -226,9 +226,9 @@ def _assembler_digest(project: Project) -> str:
     params = project.params
     # The Word and PDF renderers, the catalogues and the reference document shape the outputs too.
     files = [Path(__file__), *sorted(TEMPLATES.glob("*")), here / "assemble_cells.py", here / "assemble_tables.py",
-             here / "docx_report.py", here / "pdf.py", here / "i18n.py", here / "alttext.py", here / "outline.py",
-             here / "escape.py", here / "untranslated.py", here / "msgids.py", here / "texts.py", here / "locales.py",
-             params / "reference.docx", params / "report_texts.yml", params / "study.yml",
+             here / "docx_report.py", here / "docx_text.py", here / "pdf.py", here / "i18n.py", here / "alttext.py",
+             here / "outline.py", here / "escape.py", here / "untranslated.py", here / "msgids.py", here / "texts.py",
+             here / "locales.py", params / "reference.docx", params / "report_texts.yml", params / "study.yml",
              *sorted((params / "i18n").glob("*.yml"))]
 
     def digest() -> str:
