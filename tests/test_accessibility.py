@@ -30,7 +30,8 @@ from lxml import html as lxml_html
 
 from perspectives import pdf, reportcheck
 from perspectives.alttext import Chart
-from perspectives.assemble import ReportMeta, SectionDoc, accessible_table
+from perspectives.assemble import ReportMeta, SectionDoc
+from perspectives.assemble_tables import accessible_table
 from perspectives.build import build
 from perspectives.docx_report import build_reference, render_docx
 from perspectives.fmt import fmt_pct

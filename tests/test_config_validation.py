@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from perspectives import claims, config, disclosure, i18n, qualitative, study
+from perspectives import claims, config, disclosure, i18n, qualitative, qualitative_recommendations, study
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -131,11 +131,11 @@ def test_each_data_file_is_checked_by_its_loader(tmp_path):
     path, line = _broken(tmp_path, "data/quantifiers.yml", "    min_open: true", '    min_open: "yes"')
     _refused(claims.load_wording, path, line, "min_open", "not true or false")
     path, line = _broken(tmp_path, "data/recommendations.yml", "      - number: 2", "      - number: two")
-    _refused(lambda p: qualitative.load_recommendations(p, codebook=qualitative.load_codebook()), path, line,
+    _refused(lambda p: qualitative_recommendations.load_recommendations(p, codebook=qualitative.load_codebook()), path, line,
              '"two" (text), not a whole number')
     path, line = _broken(tmp_path, "data/roundtable.yml", "    survey_items: [barriers]\n",
                          "    survey_items: barriers\n")
-    _refused(lambda p: qualitative.load_roundtable(p, codebook=qualitative.load_codebook()), path, line,
+    _refused(lambda p: qualitative_recommendations.load_roundtable(p, codebook=qualitative.load_codebook()), path, line,
              "survey_items", "not a list")
 
 

@@ -113,9 +113,9 @@ EDGE_TEXTS = [MARKUP + REMOTE, "1. not a list", "2) nor this", "- nor this", "+ 
 
 
 def _render(markdown: str, composed: bool = True) -> etree._Element:
-    from perspectives.assemble import _Renderer
+    from perspectives.assemble_cells import Renderer
 
-    return lxml_html.fragment_fromstring(_Renderer().markdown(markdown, composed=composed), create_parent="div")
+    return lxml_html.fragment_fromstring(Renderer().markdown(markdown, composed=composed), create_parent="div")
 
 
 @pytest.mark.parametrize("text", EDGE_TEXTS)
@@ -136,11 +136,11 @@ def test_a_text_written_as_markdown_renders_as_itself(text: str, context: str, t
 def test_word_shows_escaped_markdown_as_the_same_text(text: str):
     from docx import Document
 
-    from perspectives.docx_report import _markdown
+    from perspectives.docx_text import write_markdown
     from perspectives.escape import markdown_text
 
     doc = Document()
-    _markdown(doc, "> " + markdown_text(text) + "\n\nSaid: **" + markdown_text(text) + "**")
+    write_markdown(doc, "> " + markdown_text(text) + "\n\nSaid: **" + markdown_text(text) + "**")
     quote, said = doc.paragraphs
     assert quote.text == _norm(text)
     assert said.text == "Said: " + _norm(text)
@@ -172,10 +172,10 @@ def test_markdown_a_run_composed_makes_no_link_image_or_tag_whatever_it_holds():
 
 
 def test_a_notebook_markdown_cell_keeps_safe_links_and_embedded_images_only():
-    from perspectives.assemble import _Renderer
+    from perspectives.assemble_cells import Renderer
 
     png = "iVBORw0KGgo="
-    out = _Renderer().markdown("[ok](https://example.org/a) [mail](mailto:a@example.org) [in](#x) "
+    out = Renderer().markdown("[ok](https://example.org/a) [mail](mailto:a@example.org) [in](#x) "
                                "[bad](javascript:alert(1)) [bad2](java\tscript:alert(2)) [f](file:///etc/passwd) "
                                "[d](data:text/html;base64,PHNjcmlwdD4=) ![remote](http://example.invalid/a.png) "
                                "![att](attachment:a.png) <b onclick=x>raw</b>",
@@ -191,13 +191,13 @@ def test_a_notebook_markdown_cell_keeps_safe_links_and_embedded_images_only():
 
 
 def test_library_html_is_kept_to_the_allow_list():
-    from perspectives.assemble import _Renderer
+    from perspectives.assemble_cells import Renderer
 
     hostile = ('<table class="report-table"><thead><tr><th onclick="x()">h</th></tr></thead><tbody><tr>'
                '<td><script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:x">a</a>'
                '<iframe src="file:///etc/passwd"></iframe><svg><script>alert(3)</script></svg>cell</td>'
                '</tr></tbody></table><style>body{background:url(http://example.invalid/x)}</style>')
-    renderer = _Renderer()
+    renderer = Renderer()
     shown = renderer.output({"output_type": "display_data", "data": {"text/html": hostile}})
     tree = lxml_html.fragment_fromstring(shown, create_parent="div")
     _assert_no_markup_from_data(tree)
@@ -207,14 +207,14 @@ def test_library_html_is_kept_to_the_allow_list():
 
 
 def test_an_svg_output_is_an_image_never_inline_markup():
-    from perspectives.assemble import _Renderer
+    from perspectives.assemble_cells import Renderer
 
     svg = '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
-    shown = _Renderer().output({"output_type": "display_data", "data": {"image/svg+xml": svg}})
+    shown = Renderer().output({"output_type": "display_data", "data": {"image/svg+xml": svg}})
     tree = lxml_html.fragment_fromstring(shown, create_parent="div")
     assert [e.tag for e in tree.iter() if e.tag != "div"] == ["img"]
     assert tree[0].get("src").startswith("data:image/svg+xml;base64,")
-    bad = _Renderer().output({"output_type": "display_data", "data": {"image/png": 'x" onerror="alert(1)'}})
+    bad = Renderer().output({"output_type": "display_data", "data": {"image/png": 'x" onerror="alert(1)'}})
     assert bad is None
 
 

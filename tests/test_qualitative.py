@@ -1,4 +1,4 @@
-"""Tests for perspectives.qualitative and perspectives_synth.conversations: validation errors,
+"""Tests for perspectives.qualitative, qualitative_counts, qualitative_recommendations and perspectives_synth.conversations: validation errors,
 the report's printed counts reproduced by the synthetic data, the counting rule on a hand-worked
 table, excerpt selection, and rendering of the roundtable and recommendations."""
 
@@ -13,6 +13,8 @@ import pytest
 from reference_text import reference_text
 
 from perspectives import qualitative as q
+from perspectives import qualitative_counts as qc
+from perspectives import qualitative_recommendations as qr
 from perspectives.study import repo_root
 from perspectives_synth.conversations import generate
 
@@ -166,7 +168,7 @@ def test_reloading_an_unchanged_file_gives_a_fresh_copy_and_a_changed_file_is_re
 
 # --------------------------------------------------------------------------- the printed counts
 
-COUNTS = q.load_counts()
+COUNTS = qc.load_counts()
 
 
 def test_counts_file_is_complete_and_cites_the_reference() -> None:
@@ -178,12 +180,12 @@ def test_counts_file_is_complete_and_cites_the_reference() -> None:
 
 
 @pytest.mark.parametrize("target", COUNTS, ids=[t.id for t in COUNTS])
-def test_synthetic_data_reproduces_printed_count(target: q.CountTarget, conversations: pd.DataFrame,
+def test_synthetic_data_reproduces_printed_count(target: qc.CountTarget, conversations: pd.DataFrame,
                                                  participants: pd.DataFrame, codebook: q.Codebook) -> None:
-    assert q.count_target(target, conversations, participants, codebook) == target.count
+    assert qc.count_target(target, conversations, participants, codebook) == target.count
     if target.kind == "range":
-        scope = participants[q._attribute_mask(participants, target.eligible)] if target.eligible else participants
-        assert q.observed_range(scope, target.target) == (target.min, target.max)
+        scope = participants[qc._attribute_mask(participants, target.eligible)] if target.eligible else participants
+        assert qc.observed_range(scope, target.target) == (target.min, target.max)
 
 
 def test_key_counts_match_the_report_by_hand(conversations: pd.DataFrame, participants: pd.DataFrame) -> None:
@@ -191,12 +193,12 @@ def test_key_counts_match_the_report_by_hand(conversations: pd.DataFrame, partic
     assert participants.groupby("country").size().to_dict() == {"ALB": 7, "COL": 9, "MDA": 10, "MEX": 10, "PER": 6}
     males = participants[participants["gender"] == "male"].groupby("country").size().to_dict()
     assert males == {"COL": 5, "MEX": 1}
-    assert q.participants_raising(conversations, "disclosure.experience")["COL"] == 7
-    assert q.participants_raising(conversations, "reporting.awareness_before")["ALB"] == 0
-    assert q.participants_raising(conversations, "anonymity.breach")["ALB"] == 4
-    assert q.participants_raising(conversations, "knowledge.gender_expectations")["PER"] == 5
-    assert q.participants_receiving(participants, "legal")["MDA"] == 8
-    assert q.participants_receiving(participants, "ngo_referral")["MDA"] == 8
+    assert qc.participants_raising(conversations, "disclosure.experience")["COL"] == 7
+    assert qc.participants_raising(conversations, "reporting.awareness_before")["ALB"] == 0
+    assert qc.participants_raising(conversations, "anonymity.breach")["ALB"] == 4
+    assert qc.participants_raising(conversations, "knowledge.gender_expectations")["PER"] == 5
+    assert qc.participants_receiving(participants, "legal")["MDA"] == 8
+    assert qc.participants_receiving(participants, "ngo_referral")["MDA"] == 8
 
 
 def test_generator_is_reproducible_and_matches_committed_files(tmp_path: Path) -> None:
@@ -230,33 +232,33 @@ def tiny() -> pd.DataFrame:
 
 def test_participants_raising_hand_worked(tiny: pd.DataFrame, codebook: q.Codebook) -> None:
     # reporting: A1 (twice) and M1 (twice) -> one participant each; descendants count for the parent.
-    assert q.participants_raising(tiny, "reporting", codebook).to_dict() == {"ALB": 1, "MDA": 1}
-    assert q.participants_raising(tiny, "fear.shame", codebook).to_dict() == {"ALB": 2, "MDA": 0}
-    assert q.participants_raising(tiny, "reporting.awareness_before", codebook).to_dict() == {"ALB": 1, "MDA": 0}
+    assert qc.participants_raising(tiny, "reporting", codebook).to_dict() == {"ALB": 1, "MDA": 1}
+    assert qc.participants_raising(tiny, "fear.shame", codebook).to_dict() == {"ALB": 2, "MDA": 0}
+    assert qc.participants_raising(tiny, "reporting.awareness_before", codebook).to_dict() == {"ALB": 1, "MDA": 0}
     with pytest.raises(KeyError):
-        q.participants_raising(tiny, "reporting.awareness", codebook)
+        qc.participants_raising(tiny, "reporting.awareness", codebook)
 
 
 def test_theme_matrix_leaves_absent_countries_out(tiny: pd.DataFrame, codebook: q.Codebook,
                                                   conversations: pd.DataFrame) -> None:
-    m = q.theme_matrix(tiny, codebook, level=1)
+    m = qc.theme_matrix(tiny, codebook, level=1)
     assert list(m.columns) == ["ALB", "MDA"]
     assert m.loc["reporting"].to_dict() == {"ALB": 1, "MDA": 1}
     assert m.loc["fear"].to_dict() == {"ALB": 2, "MDA": 0}
-    full = q.theme_matrix(conversations, codebook, level=2)
+    full = qc.theme_matrix(conversations, codebook, level=2)
     assert "BIH" not in full.columns and list(full.columns) == ["ALB", "COL", "MDA", "MEX", "PER"]
     assert full.loc["anonymity.breach", "ALB"] == 4
 
 
 def test_section_theme_summary(conversations: pd.DataFrame, codebook: q.Codebook) -> None:
-    s = q.section_theme_summary(conversations, codebook, "support", country="MDA")
+    s = qc.section_theme_summary(conversations, codebook, "support", country="MDA")
     assert set(s["code"]) == set(codebook.in_section("support"))
     assert (s["out_of"] == 10).all()
-    assert s.set_index("code").loc["legal", "participants"] == q.participants_raising(conversations, "legal")["MDA"]
+    assert s.set_index("code").loc["legal", "participants"] == qc.participants_raising(conversations, "legal")["MDA"]
     with pytest.raises(KeyError):
-        q.section_theme_summary(conversations, codebook, "nowhere")
+        qc.section_theme_summary(conversations, codebook, "nowhere")
     with pytest.raises(ValueError, match="conversations_note"):
-        q.section_theme_summary(conversations, codebook, "support", country="BIH")
+        qc.section_theme_summary(conversations, codebook, "support", country="BIH")
 
 
 # --------------------------------------------------------------------------- excerpts
@@ -265,19 +267,19 @@ def test_select_excerpts_consent_and_screen(conversations: pd.DataFrame, codeboo
     codes = sorted({c for v in conversations["themes"] for c in q.split_codes(v)})
     blocked_total = 0
     for code in codes:
-        excerpts, log = q.select_excerpts(conversations, code, k=3, seed=7, codebook=codebook)
+        excerpts, log = qc.select_excerpts(conversations, code, k=3, seed=7, codebook=codebook)
         allowed = set(conversations.loc[conversations["consent_to_quote"] == "yes", "excerpt"])
         assert set(excerpts) <= allowed
         assert len(excerpts) == min(3, log.passed)
         assert log.considered == log.without_consent + log.blocked + log.passed
         assert "excerpt" not in log.log.columns
         blocked_total += log.blocked
-        assert excerpts == q.select_excerpts(conversations, code, k=3, seed=7, codebook=codebook)[0]
+        assert excerpts == qc.select_excerpts(conversations, code, k=3, seed=7, codebook=codebook)[0]
     assert blocked_total >= 5  # the planted rows are blocked wherever their theme is asked for
 
 
 def test_select_excerpts_by_country(conversations: pd.DataFrame) -> None:
-    excerpts, log = q.select_excerpts(conversations, "school", country="ALB", k=50)
+    excerpts, log = qc.select_excerpts(conversations, "school", country="ALB", k=50)
     alb = conversations[conversations["country"] == "ALB"]
     assert set(excerpts) <= set(alb["excerpt"])
     assert len(excerpts) == log.passed
@@ -286,16 +288,16 @@ def test_select_excerpts_by_country(conversations: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- notes and rendering
 
 def test_conversations_note(participants: pd.DataFrame) -> None:
-    assert "No conversations" in q.conversations_note("BIH", participants)
-    assert "Bosnia and Herzegovina" in q.conversations_note("BIH", participants)
-    assert "7 young survivors in Albania" in q.conversations_note("ALB", participants)
-    assert "42 young survivors" in q.conversations_note(None, participants)
+    assert "No conversations" in qc.conversations_note("BIH", participants)
+    assert "Bosnia and Herzegovina" in qc.conversations_note("BIH", participants)
+    assert "7 young survivors in Albania" in qc.conversations_note("ALB", participants)
+    assert "42 young survivors" in qc.conversations_note(None, participants)
     with pytest.raises(KeyError):
-        q.conversations_note("XKX", participants)
+        qc.conversations_note("XKX", participants)
 
 
 def test_recommendations_structure(codebook: q.Codebook) -> None:
-    groups = q.load_recommendations(codebook=codebook)
+    groups = qr.load_recommendations(codebook=codebook)
     assert [[r["number"] for r in g["items"]] for g in groups] == [list(range(1, 10)), list(range(10, 14))]
     for g in groups:
         for r in g["items"]:
@@ -308,16 +310,16 @@ IDENTIFIER = re.compile(r"\b[a-z_]+\.[a-z_]+\b|\b[a-z]+_[a-z_]+\b|`")
 def test_render_recommendations_synthesis_national_and_bih(conversations: pd.DataFrame,
                                                            participants: pd.DataFrame) -> None:
     kw = {"conversations": conversations, "participants": participants}
-    synth = q.render_recommendations(**kw)
+    synth = qr.render_recommendations(**kw)
     assert synth.count("\n### ") == 13 and synth.count("**Evidence:**") == 13
     assert not IDENTIFIER.search(synth)  # no theme code, item name or value name, no code span
-    k = int(q.participants_raising(conversations, "institutions.untrained").sum())
+    k = int(qc.participants_raising(conversations, "institutions.untrained").sum())
     assert f"Officials lack skills with children: raised by {k} of the 42 young people" in synth
-    alb = q.render_recommendations("ALB", **kw)
-    k = int(q.participants_raising(conversations, "anonymity.breach")["ALB"])
+    alb = qr.render_recommendations("ALB", **kw)
+    k = int(qc.participants_raising(conversations, "anonymity.breach")["ALB"])
     assert k > 0 and (f"Raised a breach of anonymity: raised by {k} of the 7 young people in the conversations in "
                       "Albania.") in alb
-    bih = q.render_recommendations("BIH", **kw)
+    bih = qr.render_recommendations("BIH", **kw)
     assert "raised by" not in bih and "**Evidence:**" in bih  # the experts' related points remain
     assert not IDENTIFIER.search(alb) and not IDENTIFIER.search(bih)
 
@@ -326,12 +328,12 @@ def test_evidence_states_findings_and_where_they_are_shown(conversations: pd.Dat
                                                           participants: pd.DataFrame) -> None:
     """A report's evidence: masked counts, withheld ones said so, findings with their figure or table."""
     counts = {"reporting.awareness_gap": None, "own_recommendations.clear_messages": 0}
-    evidence = q.Evidence(
+    evidence = qr.Evidence(
         participants=10, theme_count=lambda code: counts.get(code, 6),
         theme_table=lambda code: "themes_disclosure" if code.startswith("reporting.") else None,
         finding=lambda result, text: f"FOUND {result}. See Figure [[figure:{result}]]." if result == "government"
         else None)
-    text = q.render_recommendations("MDA", evidence=evidence, conversations=conversations, participants=participants)
+    text = qr.render_recommendations("MDA", evidence=evidence, conversations=conversations, participants=participants)
     first = text.split("### 2.")[0].split("### 1.")[1]
     # withheld: said so, with the mark, and where the theme is counted; a theme raised by nobody: left out
     assert ("Young people do not know how to report: how many young people in the conversations in Moldova "
@@ -345,19 +347,19 @@ def test_evidence_states_findings_and_where_they_are_shown(conversations: pd.Dat
 
 
 def test_render_roundtable(conversations: pd.DataFrame, participants: pd.DataFrame) -> None:
-    insights = q.load_roundtable()
+    insights = qr.load_roundtable()
     assert 10 <= len(insights) <= 14
-    text = q.render_roundtable("MDA")
+    text = qr.render_roundtable("MDA")
     assert text.startswith("## What the experts added\n\n")
     assert text.count("\n**") == len(insights) and not IDENTIFIER.search(text)
-    assert q.roundtable_experts() == 19
+    assert qr.roundtable_experts() == 19
 
 
 def test_bad_evidence_link_rejected(tmp_path: Path, codebook: q.Codebook) -> None:
     path = tmp_path / "roundtable.yml"
     path.write_text("insights:\n  - {id: x, title: t, text: y, themes: [fear], survey_items: [gov_money]}\n")
     with pytest.raises(q.QualitativeDataError, match="unknown survey item"):
-        q.load_roundtable(path, codebook)
+        qr.load_roundtable(path, codebook)
 
 
 # --------------------------------------------------------------------------- no reference prose

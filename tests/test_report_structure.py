@@ -532,7 +532,8 @@ def test_the_printed_contents_fit_on_one_page(built: dict[str, Path], lang: str,
 
 
 def test_withheld_theme_counts_are_named_together_with_their_tables() -> None:
-    from perspectives.qualitative import Evidence, load_codebook, render_recommendations
+    from perspectives.qualitative import load_codebook
+    from perspectives.qualitative_recommendations import Evidence, render_recommendations
 
     groups = yaml.safe_load((ROOT / "data" / "recommendations.yml").read_text(encoding="utf-8"))["groups"]
     codebook = load_codebook()

@@ -17,6 +17,9 @@ Purpose
     absent or ``PERSPECTIVES_PDF=0``). The report frame and the notebooks' Markdown cells are
     shown in the report's language (:mod:`perspectives.i18n`); the English a reader meets in
     the written report is measured on it and listed on stderr (:mod:`perspectives.untranslated`).
+    The cells are rendered by :mod:`perspectives.assemble_cells`, the tables made accessible by
+    :mod:`perspectives.assemble_tables`; :class:`SectionDoc`, the input of :func:`render_report`,
+    is re-exported from the former.
 
 Inputs
     The run folders written by ``perspectives.build`` (``executed.ipynb`` and ``stamp.json``
@@ -37,35 +40,25 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 import hashlib
 import html
 import json
 import os
-import re
 import sys
 import threading
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from perspectives.alttext import Chart, data_table, describe
-from perspectives.escape import (
-    CONTENT_SECURITY_POLICY,
-    OUTPUT_BLOCK_RULES_OFF,
-    OUTPUT_INLINE_RULES_OFF,
-    safe_image,
-    safe_link,
-    sanitize_html,
-)
+from perspectives.assemble_cells import Renderer, SectionDoc
+from perspectives.escape import CONTENT_SECURITY_POLICY
 from perspectives.files import read_json, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.i18n import FALLBACKS_FILE, Translator
-from perspectives.locales import language_name, number_text
-from perspectives.outline import FigureItem, HeadingLevels, Outline, TableItem, shown_cells
+from perspectives.locales import language_name
+from perspectives.outline import Outline
 from perspectives.pdf import PrintError, pdf_expected, write_pdf
 from perspectives.project import Project, project_of
 from perspectives.study import Grid, Study, built_reports
@@ -85,27 +78,9 @@ __all__ = [
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-# First available representation wins.
-MIME_ORDER = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown",
-              "text/latex", "text/plain")
-# Reprs carrying a memory address (or matplotlib's figure repr) are noise and not reproducible.
-_NOISE_REPR = re.compile(r"^<.*(?: at 0x[0-9a-fA-F]+|Figure size [^>]*)>$", re.DOTALL)
-_HEADING = re.compile(r"<h([1-6])([^>]*)>(.*?)</h\1>", re.DOTALL)
-# An image's data in a notebook output is base64; anything else is not shown.
-_BASE64 = re.compile(r"[A-Za-z0-9+/=]*")
-
 
 class AssemblyError(RuntimeError):
     """A report cannot be assembled (nothing built, or it would leak a local path)."""
-
-
-@dataclass(frozen=True)
-class SectionDoc:
-    """One section of a report: its id, grid title and executed notebook."""
-
-    id: str
-    title: str
-    notebook: Path
 
 
 @dataclass(frozen=True)
@@ -119,389 +94,6 @@ class ReportMeta:
     lang: str = "en"
     inputs: tuple[dict[str, str], ...] = ()
     warnings: tuple[str, ...] = field(default=())
-
-
-# --------------------------------------------------------------------------- rendering
-
-
-def _slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "h"
-
-
-def _strip_tags(fragment: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
-
-
-@functools.cache
-def _markdown_renderer() -> type:
-    """The report's Markdown renderer: nbconvert's, made safe for text from data (made once).
-
-    Raw HTML renders as text; a character reference renders as its character (CommonMark;
-    :func:`perspectives.escape.markdown_text` relies on it); a link keeps its target only
-    with a safe scheme, else shows its text; an image shows only embedded data (a notebook
-    attachment), else its alt text; a mermaid block is shown as code, never as markup.
-    """
-    from mistune.renderers.html import HTMLRenderer
-    from mistune.util import safe_entity
-    from nbconvert.filters.markdown_mistune import IPythonRenderer
-
-    class SafeRenderer(IPythonRenderer):
-        def __init__(self, attachments: dict[str, Any]) -> None:
-            super().__init__(escape=True, allow_harmful_protocols=False, exclude_anchor_links=True,
-                             attachments=attachments)
-
-        def text(self, text: str) -> str:
-            return safe_entity(text)
-
-        def link(self, text: str, url: str, title: str | None = None) -> str:
-            return super().link(text, url, title) if safe_link(url) else text
-
-        def image(self, text: str, url: str, title: str | None = None) -> str:
-            src = self._embed_image_or_attachment(url)
-            return HTMLRenderer.image(self, text, src, title) if safe_image(src) else text
-
-        def block_mermaidjs(self, code: str) -> str:
-            return HTMLRenderer.block_code(self, code)
-
-    return SafeRenderer
-
-
-def _data_image(mime: str, b64: str, alt: str = "") -> str | None:
-    """An ``<img>`` of base64 image data, or None when the data is not base64."""
-    data = b64.replace("\n", "")
-    if not _BASE64.fullmatch(data):
-        return None
-    return f'<img src="data:{mime};base64,{data}" alt="{html.escape(alt)}">'
-
-
-class _Renderer:
-    """Renders the cells of one report.
-
-    Renders cells of one report; keeps heading ids unique and heading levels unbroken across its
-    sections, and shows figures and tables as the report's outline numbers them.
-    """
-
-    def __init__(self, translator: Translator | None = None, outline: Outline | None = None) -> None:
-        self.tr = translator or Translator()
-        self.outline = outline or Outline([], self.tr)
-        # The report's title (the page header's h1) comes before every section heading.
-        self.levels = HeadingLevels(last=1)
-        # nbconvert is imported once per process, here, for every report assembled.
-        from nbconvert.filters.markdown_mistune import MarkdownWithMath
-
-        self._md_cls = MarkdownWithMath
-        self._renderer_cls = _markdown_renderer()
-        self.ids: set[str] = set()
-        self.toc: list[dict[str, Any]] = []
-        # Cross-references a run wrote that name no figure or table of this report.
-        self.unresolved: list[str] = []
-
-    def markdown(self, source: str, attachments: dict[str, Any] | None = None, composed: bool = False) -> str:
-        """HTML of a Markdown text: a notebook's Markdown cell, or (``composed``) a run's output.
-
-        A run's Markdown output mixes the library's templates with text from data: no link
-        or image is made from it, whatever it holds.
-        """
-        md = self._md_cls(renderer=self._renderer_cls(attachments or {}))
-        if composed:
-            md.inline.rules = [r for r in md.inline.rules if r not in OUTPUT_INLINE_RULES_OFF]
-            md.block.rules = [r for r in md.block.rules if r not in OUTPUT_BLOCK_RULES_OFF]
-        return md.render(source)
-
-    def headings(self, fragment: str, section_id: str) -> str:
-        """Give every heading a unique id and record h1/h2 in the table of contents."""
-
-        def repl(m: re.Match[str]) -> str:
-            level, attrs, inner = self.levels(int(m.group(1))), m.group(2), m.group(3)
-            text = _strip_tags(inner)
-            base = f"{section_id}-{_slug(text)}"
-            hid, i = base, 2
-            while hid in self.ids:
-                hid, i = f"{base}-{i}", i + 1
-            self.ids.add(hid)
-            attrs = re.sub(r'\s+id="[^"]*"', "", attrs)
-            if level <= 2:
-                self.toc.append({"level": level, "id": hid, "text": text})
-            return f'<h{level}{attrs} id="{hid}">{inner}</h{level}>'
-
-        return _HEADING.sub(repl, fragment)
-
-    def output(self, out: dict[str, Any]) -> str | None:
-        kind = out.get("output_type")
-        if kind == "stream":
-            # stderr carries warnings, which name files; only stdout is report material
-            if out.get("name") != "stdout":
-                return None
-            text = _join(out.get("text", ""))
-            return f'<pre class="text">{html.escape(text)}</pre>' if text.strip() else None
-        if kind not in ("display_data", "execute_result"):
-            return None  # errors cannot be in a successful run unless tagged to be allowed
-        data = out.get("data", {})
-        for mime in MIME_ORDER:
-            if mime not in data:
-                continue
-            value = _join(data[mime])
-            if mime == "text/html":
-                return sanitize_html(value)
-            if mime == "image/svg+xml":
-                # As an image, never inline: a script or a link inside an SVG then does nothing.
-                return _data_image(mime, base64.b64encode(value.encode("utf-8")).decode("ascii"))
-            if mime in ("image/png", "image/jpeg"):
-                return _data_image(mime, value)
-            if mime == "text/markdown":
-                value, unresolved = self.outline.resolve(value)
-                self.unresolved.extend(unresolved)
-                return self.markdown(value, composed=True)
-            if mime == "text/latex":
-                return f'<div class="math">{html.escape(value)}</div>'
-            if _NOISE_REPR.match(value.strip()):
-                return None
-            return f'<pre class="text">{html.escape(value)}</pre>'
-        return None
-
-    def figure(self, out: dict[str, Any], item: FigureItem) -> str:
-        """A chart as a figure.
-
-        The image with its text alternative, the numbered caption, and the chart's numbers one
-        click away: the full tables the annex prints for it (or, for a chart without a
-        published table, the numbers it drew).
-        """
-        data = out.get("data", {})
-        mime = "image/png" if "image/png" in data else "image/jpeg"
-        # Without chart data (an image a notebook showed itself) the caption is all there is.
-        alt = describe(item.chart, self.tr, item.base) if item.chart else item.label
-        parts = [f'<figure class="chart" id="figure-{item.number}">',
-                 _data_image(mime, _join(data.get(mime, "")), alt) or "",
-                 f"<figcaption>{html.escape(item.label)}</figcaption>", "</figure>"]
-        tables = self.outline.figure_tables(item)
-        if tables or item.chart is not None:
-            summary = html.escape(self.tr("Data for Figure {number}", number=item.number))
-            parts += ['<details class="chart-data">', f"<summary>{summary}</summary>"]
-            if tables:
-                parts += [self.table(t, f"figure-{item.number}-{t.anchor}") for t in tables]
-            else:
-                parts.append(chart_table(item.chart, self.tr, summary, f"figure-{item.number}-data"))
-            parts.append("</details>")
-        return "\n".join(parts)
-
-    def table(self, item: TableItem, prefix: str | None = None) -> str:
-        """A published table with its numbered caption and the notes on the marks it uses."""
-        out = self.outline.output(item)
-        rendered = accessible_table(sanitize_html(_join(out["data"]["text/html"])), item.label, prefix or item.anchor,
-                                    lang=self.tr.lang)
-        return rendered + table_notes(out)
-
-    def section(self, doc: SectionDoc) -> str:
-        """Body HTML of one section (no code, no parameters, no removed cells).
-
-        A table the annex prints (the numbers of a chart) is not repeated here; the notes on
-        the tables' marks come under each table, not at the section's end.
-        """
-        nb = self.outline.notebook(doc.notebook)
-        parts: list[str] = []
-        for index, cell in shown_cells(nb):
-            if cell.get("cell_type") == "markdown":
-                parts.append(self.markdown(self.tr.markdown(_join(cell.get("source", ""))),
-                                           cell.get("attachments")))
-                continue
-            for i, out in enumerate(cell.get("outputs", [])):
-                if self.outline.absorbed(doc.notebook, index, i) or _kind(out) == "notes":
-                    continue
-                item = self.outline.item(doc.notebook, index, i)
-                if isinstance(item, TableItem) and item.annex:
-                    continue
-                if isinstance(item, FigureItem):
-                    rendered = self.figure(out, item)
-                elif isinstance(item, TableItem) and "text/html" in out.get("data", {}):
-                    rendered = self.table(item)
-                else:
-                    rendered = self.output(out)
-                if rendered:
-                    parts.append(f'<div class="output">{rendered}</div>')
-        body = "\n".join(parts)
-        if not re.search(r"<h1[\s>]", body):
-            body = f"<h1>{html.escape(self.tr(doc.title))}</h1>\n{body}"
-        return self.headings(body, doc.id)
-
-
-def _join(value: Any) -> str:
-    return "".join(value) if isinstance(value, list) else str(value)
-
-
-def _kind(out: dict[str, Any]) -> str | None:
-    return ((out.get("metadata") or {}).get("perspectives") or {}).get("kind")
-
-
-def table_notes(out: dict[str, Any]) -> str:
-    """The notes on the marks a table's own cells use (from its display metadata), as HTML."""
-    notes = ((out.get("metadata") or {}).get("perspectives") or {}).get("notes") or []
-    return f'<p class="table-note">{html.escape(" ".join(str(n) for n in notes))}</p>' if notes else ""
-
-
-# --------------------------------------------------------------------------- tables
-
-# Presentational attributes pandas writes that HTML does not define or the stylesheet replaces.
-_DROP_TABLE_ATTRIBUTES = ("halign", "border", "style", "valign")
-# A table of at most this many body rows is printed whole on one page (class "short"): moved
-# to the next page rather than split, so that none of its rows is left alone on a page.
-SHORT_TABLE_ROWS = 16
-
-
-def _cell_text(cell: Any) -> str:
-    return "".join(cell.itertext()).strip()
-
-
-def accessible_table(fragment: str, caption: str, prefix: str, lang: str = "en") -> str:
-    """A published table as a screen reader can follow it.
-
-    The table gets ``caption`` as its ``<caption>``; every header cell a ``scope`` (``col``,
-    ``colgroup`` over several columns, ``row``); an empty header cell becomes a data cell
-    (a header that names nothing is noise to a screen reader); and where the columns have
-    two or more header rows (country over n and %), every header cell an ``id`` and every
-    data cell the ``headers`` it falls under, with ``<colgroup>`` elements matching the
-    spanning headers.
-
-    Args:
-        fragment: one ``<table>`` element as pandas' ``to_html`` writes it (a thead of one or
-            more header rows, a tbody whose rows start with a row header).
-        caption: the numbered caption (``"Table 3. ..."``), plain text.
-        prefix: a document-unique prefix for the ids (``"table-3"``).
-        lang: the report's language: a data cell holding one number the analysis wrote the
-            English way (11.9, 1,254) is shown as that language writes it (11,9, 1.254).
-
-    Returns:
-        The table's HTML; a fragment that is not one table comes back unchanged.
-    """
-    from lxml import etree
-    from lxml import html as lxml_html
-
-    try:
-        table = lxml_html.fragment_fromstring(fragment.strip())
-    except (etree.ParserError, ValueError):
-        return fragment
-    if table.tag != "table":
-        return fragment
-    for element in table.iter():
-        for name in _DROP_TABLE_ATTRIBUTES:
-            element.attrib.pop(name, None)
-    head = table.find("thead")
-    body = table.find("tbody")
-    head_rows = head.findall("tr") if head is not None else []
-    columns, spans = _header_rows(head_rows, prefix)
-    several = len([cov for cov in columns if cov]) >= 2
-    for r, row in enumerate(body.findall("tr") if body is not None else []):
-        _body_row(row, r, columns, several, prefix, lang)
-    if several:
-        _nested_headers(head_rows, columns)
-        if any(span > 1 for span in spans):
-            _column_groups(table, spans)
-    element = etree.Element("caption")
-    element.text = caption
-    table.insert(0, element)
-    if body is not None and len(body) <= SHORT_TABLE_ROWS:
-        table.set("class", " ".join(filter(None, [table.get("class"), "short"])))
-    return lxml_html.tostring(table, encoding="unicode")
-
-
-def _span(cell: Any) -> int:
-    return int(cell.get("colspan", "1") or 1)
-
-
-def _header_rows(head_rows: list[Any], prefix: str) -> tuple[list[dict[int, str]], list[int]]:
-    """Scope and id the column headers; which header cells cover each column, per header row.
-
-    Returns:
-        One ``{column: header id}`` per header row (columns counted with colspan), and the
-        spans of the first header row.
-    """
-    columns: list[dict[int, str]] = []
-    spans: list[int] = []
-    for r, row in enumerate(head_rows):
-        covered: dict[int, str] = {}
-        position = 0
-        for c, cell in enumerate(row):
-            span = _span(cell)
-            if cell.tag == "th" and not _cell_text(cell):
-                cell.tag = "td"
-            elif cell.tag == "th":
-                cell.set("scope", "colgroup" if span > 1 else "col")
-                cell.set("id", f"{prefix}-h{r}-{c}")
-                for k in range(position, position + span):
-                    covered[k] = cell.get("id")
-            if r == 0:
-                spans.append(span)
-            position += span
-        columns.append(covered)
-    return columns, spans
-
-
-def _body_row(row: Any, r: int, columns: list[dict[int, str]], several: bool, prefix: str, lang: str) -> None:
-    """Scope a body row's header cells and localise its numbers; with several header rows, give each cell its ``headers``."""
-    position = 0
-    row_headers: list[str] = []
-    for c, cell in enumerate(row):
-        span = _span(cell)
-        if cell.tag == "th" and not _cell_text(cell):
-            cell.tag = "td"
-        elif cell.tag == "th":
-            cell.set("scope", "row")
-            if several:
-                cell.set("id", f"{prefix}-r{r}-{c}")
-                row_headers.append(cell.get("id"))
-        else:
-            _localise_cell(cell, lang)
-            if several:
-                over = [cov[k] for cov in columns for k in range(position, position + span) if k in cov]
-                ids = list(dict.fromkeys(row_headers + over))
-                if ids:
-                    cell.set("headers", " ".join(ids))
-        position += span
-
-
-def _column_groups(table: Any, spans: list[int]) -> None:
-    """``<colgroup>`` elements matching the first header row's spans, before the table's rows."""
-    from lxml import etree
-
-    for span in reversed(spans):
-        group = etree.Element("colgroup")
-        if span > 1:
-            group.set("span", str(span))
-        table.insert(0, group)
-
-
-def _nested_headers(head_rows: list[Any], columns: list[dict[int, str]]) -> None:
-    """A header below a spanning one falls under it too."""
-    for r, row in enumerate(head_rows[1:], start=1):
-        position = 0
-        for cell in row:
-            span = _span(cell)
-            above = [columns[q][k] for q in range(r) for k in range(position, position + span)
-                     if k in columns[q]]
-            if cell.tag == "th" and above:
-                cell.set("headers", " ".join(dict.fromkeys(above)))
-            position += span
-
-
-def _localise_cell(cell: Any, lang: str) -> None:
-    """A data cell's one number as the report's language writes it (:func:`perspectives.locales.number_text`)."""
-    if lang != "en" and len(cell) == 0 and cell.text:
-        cell.text = number_text(cell.text, lang)
-
-
-def chart_table(chart: Chart, tr: Translator, caption: str, prefix: str) -> str:
-    """A chart's numbers (:func:`perspectives.alttext.data_table`) as an accessible table.
-
-    ``caption`` is already HTML-escaped; ``prefix`` keeps the table's ids unique in the page.
-    """
-    header, rows = data_table(chart, tr)
-    head = "".join(f'<th scope="col">{html.escape(label)}</th>' if label else "<td></td>" for label in header)
-    body = "".join("<tr>" + f'<th scope="row">{html.escape(row[0])}</th>'
-                   + "".join(f"<td>{html.escape(number_text(value, tr.lang))}</td>" for value in row[1:]) + "</tr>"
-                   for row in rows)
-    short = " short" if len(rows) <= SHORT_TABLE_ROWS else ""
-    return (f'<table class="report-table chart-data{short}" id="{prefix}"><caption>{caption}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def prepare() -> None:
@@ -556,7 +148,7 @@ def logo_image(cover: Cover) -> str:
     return f'<img class="logo" src="data:{mime};base64,{data}" alt="{html.escape(cover.logo_alt or "")}">'
 
 
-def render_blocks(r: _Renderer, blocks: Sequence[Block], section_id: str) -> str:
+def render_blocks(r: Renderer, blocks: Sequence[Block], section_id: str) -> str:
     """HTML of a part the assembler adds (the annex), its headings in the report's outline."""
     parts = []
     for block in blocks:
@@ -602,7 +194,7 @@ def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
     from markupsafe import Markup
 
     tr = translator or Translator(meta.lang)
-    r = _Renderer(tr, outline or Outline([s.notebook for s in sections], tr))
+    r = Renderer(tr, outline or Outline([s.notebook for s in sections], tr))
     bodies = [{"id": s.id, "body": Markup(r.section(s))} for s in sections]
     if annex:
         bodies.append({"id": "annex", "body": Markup(render_blocks(r, annex, "annex"))})
@@ -633,8 +225,8 @@ def _assembler_digest(project: Project) -> str:
     here = Path(__file__).parent
     params = project.params
     # The Word and PDF renderers, the catalogues and the reference document shape the outputs too.
-    files = [Path(__file__), *sorted(TEMPLATES.glob("*")),
-             here / "docx_report.py", here / "pdf.py", here / "i18n.py", here / "catalogues.py", here / "alttext.py",
+    files = [Path(__file__), *sorted(TEMPLATES.glob("*")), here / "assemble_cells.py", here / "assemble_tables.py",
+             here / "docx_report.py", here / "docx_text.py", here / "pdf.py", here / "i18n.py", here / "catalogues.py", here / "alttext.py",
              here / "outline.py", here / "escape.py", here / "untranslated.py", here / "visible_text.py",
              here / "english_matching.py", here / "msgids.py", here / "code_strings.py", here / "texts.py",
              here / "locales.py",

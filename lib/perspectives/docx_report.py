@@ -18,6 +18,7 @@ Purpose
     for (:func:`perspectives.escape.csv_cell_text`). The styles come from
     ``params/reference.docx``; a partner replaces that file with their own branded one that
     defines the same style names.
+    Its paragraphs, runs and Markdown subset are written by :mod:`perspectives.docx_text`.
 
 Inputs
     ``ReportMeta`` and ``SectionDoc`` list from the assembler; each run folder's
@@ -36,7 +37,6 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
-import functools
 import html
 import io
 import re
@@ -53,7 +53,8 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from .alttext import describe
-from .escape import OUTPUT_INLINE_RULES_OFF, csv_cell_text, sanitize_html
+from .docx_text import inline_runs, style_id, style_named, styled_paragraph, write_markdown, xml_text
+from .escape import csv_cell_text, sanitize_html
 from .i18n import Translator
 from .locales import number_text
 from .ooxml import normalise_zip
@@ -148,157 +149,6 @@ def _open_reference(path: Path | None) -> Any:
     return doc
 
 
-def _style(doc: Any, name: str, fallback: str = "Normal") -> str:
-    """A style name the document defines (a partner's reference may lack one)."""
-    try:
-        doc.styles[name]
-        return name
-    except KeyError:
-        return fallback
-
-
-# Characters XML 1.0 cannot hold (python-docx refuses them): shown as the replacement character.
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
-def _xml_text(text: str) -> str:
-    """``text`` as a Word run may hold it (XML escaping itself is python-docx's and lxml's)."""
-    return _NOT_XML.sub("\ufffd", text)
-
-
-def _para(doc: Any, name: str, text: str | None = None) -> Any:
-    """A new paragraph in style ``name`` (or Normal when the reference lacks it).
-
-    The style id is looked up once per document and set directly: python-docx's own
-    ``style=`` path searches every style on every paragraph, which dominated a report.
-    """
-    paragraph = doc.add_paragraph(_xml_text(text)) if text is not None else doc.add_paragraph()
-    paragraph._p.style = _style_id(doc, name)
-    return paragraph
-
-
-def _style_id(doc: Any, name: str, fallback: str = "Normal") -> str:
-    """The id of style ``name`` (or of ``fallback``), looked up once per document."""
-    cache = doc.__dict__.setdefault("_perspectives_style_ids", {})
-    if name not in cache:
-        cache[name] = doc.styles[_style(doc, name, fallback)].style_id
-    return cache[name]
-
-
-# --------------------------------------------------------------------------- markdown subset
-
-@functools.cache
-def _inline_parser(composed: bool) -> Any:
-    """The inline Markdown parser (mistune's, CommonMark); for a run's Markdown (``composed``) without links."""
-    import mistune
-
-    md = mistune.create_markdown(renderer=None, plugins=["strikethrough"])
-    if composed:
-        md.inline.rules = [r for r in md.inline.rules if r not in OUTPUT_INLINE_RULES_OFF]
-    return md.inline
-
-
-# A run's look: bold, italic, code, struck through.
-_Look = tuple[bool, bool, bool, bool]
-
-
-def _segments(tokens: list[dict[str, Any]], look: _Look = (False, False, False, False)) -> list[tuple[str, _Look]]:
-    """(text, look) pieces of parsed inline Markdown: every token's text, literally."""
-    from mistune.util import unescape
-
-    bold, italic, code, strike = look
-    out: list[tuple[str, _Look]] = []
-    for token in tokens:
-        kind = token["type"]
-        if kind == "text":
-            out.append((unescape(token["raw"]), look))  # a character reference is its character
-        elif kind == "codespan":
-            out.append((token["raw"], (bold, italic, True, strike)))
-        elif kind in ("softbreak", "linebreak"):
-            out.append((" ", look))
-        elif kind == "strong":
-            out += _segments(token["children"], (True, italic, code, strike))
-        elif kind == "emphasis":
-            out += _segments(token["children"], (bold, True, code, strike))
-        elif kind == "strikethrough":
-            out += _segments(token["children"], (bold, italic, code, True))
-        elif "children" in token:  # a link's text, an image's alt text
-            out += _segments(token["children"], look)
-        else:  # raw HTML is shown as the text it is, as in the HTML report
-            out.append((str(token.get("raw", "")), look))
-    return out
-
-
-def _inline(paragraph: Any, text: str, composed: bool = True, caption: bool = False) -> None:
-    """Add the runs of one paragraph's inline Markdown: **bold**, *italic*, `code`, the rest text.
-
-    Args:
-        paragraph: the Word paragraph.
-        text: its Markdown (lines already joined).
-        composed: the Markdown a run composed (no link is read in it) or a notebook's own.
-        caption: a caption written in italics as a whole (``*...*``): the Caption style
-            shows it so; the emphasis is not repeated on the run.
-    """
-    tokens = _inline_parser(composed)(text, {"ref_links": {}})
-    if caption and len(tokens) == 1 and tokens[0]["type"] == "emphasis":
-        tokens = tokens[0]["children"]
-    merged: list[tuple[str, _Look]] = []
-    for piece, look in _segments(tokens):
-        if merged and merged[-1][1] == look:
-            merged[-1] = (merged[-1][0] + piece, look)
-        elif piece:
-            merged.append((piece, look))
-    for piece, (bold, italic, code, strike) in merged:
-        run = paragraph.add_run(_xml_text(piece))
-        if bold:
-            run.bold = True
-        if italic:
-            run.italic = True
-        if code:
-            run.font.name = "Consolas"
-        if strike:
-            run.font.strike = True
-
-
-def _markdown(doc: Any, source: str, style: str | None = None, levels: HeadingLevels | None = None,
-              composed: bool = True) -> None:
-    """Headings (#, ##, ###), bullets, blockquotes and paragraphs of a Markdown text.
-
-    ``levels`` keeps heading levels from skipping across the whole document (Word's
-    navigation pane and the PDF a partner exports from Word follow them). ``composed``: a
-    run's Markdown output, whose texts from data are escaped and in which no link is read
-    (False for a notebook's own Markdown cell).
-    """
-    levels = levels or HeadingLevels()
-    paragraph_lines: list[str] = []
-
-    def flush() -> None:
-        if paragraph_lines:
-            text = " ".join(line.strip() for line in paragraph_lines)
-            _inline(_para(doc, style or "Normal"), text, composed)
-            paragraph_lines.clear()
-
-    for line in source.splitlines():
-        stripped = line.strip()
-        heading = re.match(r"^(#{1,6})\s+(.*)$", stripped)
-        bullet = re.match(r"^[-*+]\s+(.*)$", stripped)
-        if not stripped:
-            flush()
-        elif heading:
-            flush()
-            level = levels(min(len(heading.group(1)), 3))
-            _inline(_para(doc, f"Heading {level}"), heading.group(2).strip("# "), composed)
-        elif bullet:
-            flush()
-            _inline(_para(doc, "List Bullet"), bullet.group(1), composed)
-        elif stripped.startswith(">"):
-            flush()
-            _inline(_para(doc, "Quote"), stripped.lstrip("> ").strip(), composed)
-        else:
-            paragraph_lines.append(stripped)
-    flush()
-
-
 # --------------------------------------------------------------------------- tables, figures, fields
 
 
@@ -324,7 +174,7 @@ def _table_rows(doc: Any, rows: Sequence[Sequence[str]]) -> None:
     # The table is written as WordprocessingML and parsed once: python-docx's add_table and
     # cell-by-cell filling (each text assignment and style lookup searches the XML) were
     # most of a report's assembly. The header row is bold and repeats on every page.
-    xml = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{_style_id(doc, "Table Grid", "Normal Table")}"/>'
+    xml = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style_id(doc, "Table Grid", "Normal Table")}"/>'
            '<w:tblW w:type="auto" w:w="0"/><w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" '
            'w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr><w:tblGrid>'
            + f'<w:gridCol w:w="{column}"/>' * width + "</w:tblGrid>"]
@@ -333,7 +183,7 @@ def _table_rows(doc: Any, rows: Sequence[Sequence[str]]) -> None:
         bold = "<w:rPr><w:b/></w:rPr>" if r == 0 else ""
         for c in range(width):
             text = row[c] if c < len(row) else ""
-            run = f'<w:r>{bold}<w:t xml:space="preserve">{xml_escape(_xml_text(text))}</w:t></w:r>' if text else ""
+            run = f'<w:r>{bold}<w:t xml:space="preserve">{xml_escape(xml_text(text))}</w:t></w:r>' if text else ""
             xml.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{column}"/></w:tcPr><w:p>{run}</w:p></w:tc>')
         xml.append("</w:tr>")
     xml.append("</w:tbl>")
@@ -352,12 +202,12 @@ def _figure(doc: Any, png: bytes, description: str) -> None:
     (the drawing's ``descr``, which Word shows as Alt Text and screen readers read).
     """
     shape = doc.add_picture(io.BytesIO(png), width=FIGURE_WIDTH)
-    shape._inline.docPr.set("descr", _xml_text(description))
+    shape._inline.docPr.set("descr", xml_text(description))
 
 
 def _toc(doc: Any, heading: str) -> Any:
     """The contents' heading and a marker paragraph where :func:`_fill_toc` writes the entries."""
-    doc.add_paragraph(heading, style=_style(doc, "TOC Heading"))
+    doc.add_paragraph(heading, style=style_named(doc, "TOC Heading"))
     return doc.add_paragraph()
 
 
@@ -374,7 +224,7 @@ def _fill_toc(doc: Any, marker: Any) -> None:
     contents read and work before any field is updated; Word's "Update Field" adds page
     numbers (a renderer cannot know where Word breaks pages).
     """
-    levels = {_style_id(doc, "Heading 1"): 1, _style_id(doc, "Heading 2"): 2}
+    levels = {style_id(doc, "Heading 1"): 1, style_id(doc, "Heading 2"): 2}
     headings = [(p, levels[p._p.style]) for p in doc.paragraphs if p._p.style in levels and p.text.strip()]
     entries = []
     for k, (paragraph, level) in enumerate(headings, start=1):
@@ -391,7 +241,7 @@ def _fill_toc(doc: Any, marker: Any) -> None:
     instr.set(qn("xml:space"), "preserve")
     instr.text = 'TOC \\o "1-2" \\h \\z \\u'
     for i, (name, level, text) in enumerate(entries):
-        paragraph = marker.insert_paragraph_before(style=_style(doc, f"TOC {level}"))
+        paragraph = marker.insert_paragraph_before(style=style_named(doc, f"TOC {level}"))
         if i == 0:
             first = paragraph.add_run()._r
             first.append(_field_char("begin"))
@@ -403,7 +253,7 @@ def _fill_toc(doc: Any, marker: Any) -> None:
         run = OxmlElement("w:r")
         t = OxmlElement("w:t")
         t.set(qn("xml:space"), "preserve")
-        t.text = _xml_text(text)
+        t.text = xml_text(text)
         run.append(t)
         link.append(run)
         paragraph._p.append(link)
@@ -423,37 +273,37 @@ def _page_size(doc: Any, page_size: str) -> None:
 
 def _cover(doc: Any, cover: Any, warnings: Sequence[str]) -> None:
     """The cover: title, subtitle, partner and date lines, notice; the logo in the first page's header."""
-    doc.add_paragraph(_xml_text(cover.title), style=_style(doc, "Title"))
-    doc.add_paragraph(_xml_text(cover.subtitle), style=_style(doc, "Subtitle"))
+    doc.add_paragraph(xml_text(cover.title), style=style_named(doc, "Title"))
+    doc.add_paragraph(xml_text(cover.subtitle), style=style_named(doc, "Subtitle"))
     for line in cover.lines:
-        doc.add_paragraph(_xml_text(line))
+        doc.add_paragraph(xml_text(line))
     if cover.notice:
-        _para(doc, "Quote", cover.notice)
+        styled_paragraph(doc, "Quote", cover.notice)
     for warning in warnings:
-        doc.add_paragraph(_xml_text(warning)).runs[0].bold = True
+        doc.add_paragraph(xml_text(warning)).runs[0].bold = True
     if cover.logo is not None:
         # In the first page's header: the cover shows it, and it is no figure of the report.
         section = doc.sections[0]
         section.different_first_page_header_footer = True
         paragraph = section.first_page_header.paragraphs[0]
         shape = paragraph.add_run().add_picture(str(cover.logo), height=LOGO_HEIGHT)
-        shape._inline.docPr.set("descr", _xml_text(cover.logo_alt or ""))
+        shape._inline.docPr.set("descr", xml_text(cover.logo_alt or ""))
 
 
 def _notes(doc: Any, output: dict[str, Any]) -> None:
     """The notes on the marks a table's cells use, under the table (in Caption style with an older reference)."""
     notes = _meta(output).get("notes") or []
     if notes:
-        _para(doc, "Table Note" if _style(doc, "Table Note", "") else "Caption", " ".join(str(n) for n in notes))
+        styled_paragraph(doc, "Table Note" if style_named(doc, "Table Note", "") else "Caption", " ".join(str(n) for n in notes))
 
 
 def _blocks(doc: Any, blocks: Sequence[Any], outline: Outline, levels: HeadingLevels, lang: str = "en") -> None:
     """A part the assembler adds (the annex): headings, paragraphs, the full tables, the input files."""
     for block in blocks:
         if block.kind == "heading":
-            _para(doc, f"Heading {levels(block.level)}", block.text)
+            styled_paragraph(doc, f"Heading {levels(block.level)}", block.text)
         elif block.kind == "paragraph":
-            _markdown(doc, block.text, levels=levels)
+            write_markdown(doc, block.text, levels=levels)
         elif block.kind == "table":
             _annex_table(doc, outline, block.table, lang)
         elif block.kind == "inputs":
@@ -464,7 +314,7 @@ def _annex_table(doc: Any, outline: Outline, table: TableItem, lang: str) -> Non
     output = outline.output(table)
     csv_path = outline.where(table).notebook.parent / _meta(output).get("csv", "")
     if csv_path.is_file():
-        _para(doc, "Caption", table.label)
+        styled_paragraph(doc, "Caption", table.label)
         _table(doc, csv_path, lang)
         _notes(doc, output)
 
@@ -493,7 +343,7 @@ def _numbered_figure(doc: Any, output: dict[str, Any], run_dir: Path, item: Figu
         return
     _figure(doc, png, describe(item.chart, tr, item.base) if item.chart else item.label)
     # On paper the chart's own labels show its values; its full table is in the annex.
-    _para(doc, "Caption", item.label)
+    styled_paragraph(doc, "Caption", item.label)
 
 
 def _output(doc: Any, output: dict[str, Any], run_dir: Path, lang: str = "en") -> None:
@@ -501,7 +351,7 @@ def _output(doc: Any, output: dict[str, Any], run_dir: Path, lang: str = "en") -
     kind = output.get("output_type")
     if kind == "stream":
         if output.get("name") == "stdout" and _join(output.get("text", "")).strip():
-            doc.add_paragraph(_xml_text(_join(output["text"]).strip()))
+            doc.add_paragraph(xml_text(_join(output["text"]).strip()))
         return
     if kind not in ("display_data", "execute_result"):
         return
@@ -516,20 +366,20 @@ def _output(doc: Any, output: dict[str, Any], run_dir: Path, lang: str = "en") -
         style = "Caption" if meta.get("kind") == "caption" else None
         text = _join(data["text/markdown"])
         if style:
-            _inline(_para(doc, style), text.strip(), caption=True)
+            inline_runs(styled_paragraph(doc, style), text.strip(), caption=True)
         else:
-            _markdown(doc, text)
+            write_markdown(doc, text)
         return
     if "text/html" in data:
         # An HTML output without table metadata: keep its words, lose the layout.
         clean = sanitize_html(_join(data["text/html"]))
         text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", clean))).strip()
         if text:
-            doc.add_paragraph(_xml_text(text))
+            doc.add_paragraph(xml_text(text))
         return
     plain = _join(data.get("text/plain", "")).strip()
     if plain and not re.match(r"^<.*(?: at 0x[0-9a-fA-F]+|Figure size [^>]*)>$", plain, re.DOTALL):
-        doc.add_paragraph(_xml_text(plain))
+        doc.add_paragraph(xml_text(plain))
 
 
 def _section(doc: Any, notebook: Path, title: str, translator: Translator, outline: Outline,
@@ -539,7 +389,7 @@ def _section(doc: Any, notebook: Path, title: str, translator: Translator, outli
     start = len(doc.paragraphs)
     for index, cell in shown_cells(outline.notebook(notebook)):
         if cell.get("cell_type") == "markdown":
-            _markdown(doc, translator.markdown(_join(cell.get("source", ""))), levels=levels, composed=False)
+            write_markdown(doc, translator.markdown(_join(cell.get("source", ""))), levels=levels, composed=False)
             continue
         for i, output in enumerate(cell.get("outputs", [])):
             if outline.absorbed(notebook, index, i) or _meta(output).get("kind") == "notes":
@@ -550,27 +400,27 @@ def _section(doc: Any, notebook: Path, title: str, translator: Translator, outli
             if isinstance(item, FigureItem):
                 _numbered_figure(doc, output, run_dir, item, translator)
             elif isinstance(item, TableItem) and (run_dir / _meta(output).get("csv", "")).is_file():
-                _para(doc, "Caption", item.label)
+                styled_paragraph(doc, "Caption", item.label)
                 _table(doc, run_dir / _meta(output)["csv"], translator.lang)
                 _notes(doc, output)
             elif "text/markdown" in output.get("data", {}) and _meta(output).get("kind") != "caption":
-                _markdown(doc, outline.resolve(_join(output["data"]["text/markdown"]))[0], levels=levels)
+                write_markdown(doc, outline.resolve(_join(output["data"]["text/markdown"]))[0], levels=levels)
             else:
                 _output(doc, output, run_dir, translator.lang)
     # As in the HTML report: a section without its own h1 gets the grid title. (Compared by
     # style id: asking each paragraph for its style object searches every style.)
     added = doc.paragraphs[start:]
-    heading_id = _style_id(doc, "Heading 1")
+    heading_id = style_id(doc, "Heading 1")
     if not any(p._p.style == heading_id for p in added):
         first = added[0] if added else doc.add_paragraph()
-        first.insert_paragraph_before(_xml_text(title), style=_style(doc, "Heading 1"))
+        first.insert_paragraph_before(xml_text(title), style=style_named(doc, "Heading 1"))
         # The section's own headings were levelled before its title existed: level them again
         # under it, so that none skips.
-        ids = {_style_id(doc, f"Heading {k}"): k for k in (3, 2, 1)}
+        ids = {style_id(doc, f"Heading {k}"): k for k in (3, 2, 1)}
         again = HeadingLevels(last=1)
         for paragraph in added:
             if paragraph._p.style in ids:
-                paragraph._p.style = _style_id(doc, f"Heading {again(ids[paragraph._p.style])}")
+                paragraph._p.style = style_id(doc, f"Heading {again(ids[paragraph._p.style])}")
         levels.restart(1)
 
 
@@ -613,7 +463,7 @@ def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | Non
         levels.restart(0)
         _blocks(doc, annex, outline, levels, tr.lang)
     _fill_toc(doc, marker)
-    _fix_core(doc, _xml_text(f"{meta.name} | {meta.study_title}"))
+    _fix_core(doc, xml_text(f"{meta.name} | {meta.study_title}"))
     doc.core_properties.language = tr.lang
     raw = io.BytesIO()
     doc.save(raw)

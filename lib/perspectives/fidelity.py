@@ -4,7 +4,7 @@ Purpose
     Each row of ``data/claims.csv`` carries a ``binding``: where the regenerated reports hold the
     number that should reproduce the claim. This module resolves every binding with the same
     library code that builds the reports (``analysis.run``, ``report.Section.sample_flow``,
-    ``qualitative.count_target``/``observed_range``, the params readers), compares the result
+    ``qualitative_counts.count_target``/``observed_range``, the params readers), compares the result
     with the printed number at its printed precision, and writes the fidelity report. The
     comparison claims (an order, the highest or lowest of a set, "no difference", a verbal
     quantifier) are judged on the same regenerated values, and the page shows what was compared.

@@ -17,7 +17,16 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis, analysis_masks, analysis_subsets, analysis_tables, claims, qualitative, stats
+from . import (
+    analysis,
+    analysis_masks,
+    analysis_subsets,
+    analysis_tables,
+    claims,
+    qualitative_counts,
+    qualitative_recommendations,
+    stats,
+)
 from .fidelity_values import NAME_AT, REF, WITHHELD, Context, Withheld
 from .project import Project
 from .study import read_yaml
@@ -109,7 +118,7 @@ def _calc_options(ctx: Context, arg: str) -> int:
 
 def _calc_recommendations(ctx: Context, arg: str) -> int:
     # Counts over data/recommendations.yml (groups, all items, or one group's): no run records them.
-    groups = qualitative.load_recommendations(codebook=ctx.codebook, project=ctx.project)
+    groups = qualitative_recommendations.load_recommendations(codebook=ctx.codebook, project=ctx.project)
     if arg == "groups":
         return len(groups)
     if arg == "all":
@@ -223,9 +232,9 @@ def _ad_hoc_count(ctx: Context, spec: str) -> int:
     """Participants an ad-hoc ``CountTarget`` written ``KIND[:TARGET][@ISO3]`` counts."""
     what, _, country = spec.partition("@")
     kind, _, target = what.partition(":")
-    count_target = qualitative.CountTarget(id=spec, country=country or ctx.synthesis, kind=kind, count=0, out_of=0,
+    count_target = qualitative_counts.CountTarget(id=spec, country=country or ctx.synthesis, kind=kind, count=0, out_of=0,
                                            paraphrase="", line=0, target=target)
-    return int(qualitative.count_target(count_target, ctx.conversations, ctx.participants, codebook=ctx.codebook,
+    return int(qualitative_counts.count_target(count_target, ctx.conversations, ctx.participants, codebook=ctx.codebook,
                                         project=ctx.project))
 
 
@@ -238,7 +247,7 @@ def _participants_with(ctx: Context, spec: str) -> tuple[int, int]:
 
 def _calc_participant_share(ctx: Context, arg: str) -> float:
     # Share (percent) of participants a count target covers; "!" in front: the share it does not.
-    # A count of the conversations' own kind (qualitative.count_target), shown only where the rule allows.
+    # A count of the conversations' own kind (qualitative_counts.count_target), shown only where the rule allows.
     negate = arg.startswith("!")
     count, people = _participants_with(ctx, arg.lstrip("!"))
     if not people:
@@ -386,7 +395,7 @@ def resolve(binding: str, ctx: Context) -> Any:
                 _shown_count(ctx, body, count, people)
             return count
         target = ctx.counts[body.split("/", 1)[1]]
-        count = qualitative.count_target(target, ctx.conversations, ctx.participants, codebook=ctx.codebook,
+        count = qualitative_counts.count_target(target, ctx.conversations, ctx.participants, codebook=ctx.codebook,
                                          project=ctx.project)
         if target.kind != "participants":
             spec = f"{target.kind}:{target.target}@{target.country}" if target.country != ctx.synthesis \
@@ -402,7 +411,7 @@ def resolve(binding: str, ctx: Context) -> Any:
         if len(parts) > 2:
             col, _, val = parts[2].partition("=")
             people = people[people[col].astype(str) == val]
-        low, high = qualitative.observed_range(people, column, country or None)
+        low, high = qualitative_counts.observed_range(people, column, country or None)
         return low if end == "min" else high
     if kind == "fact":
         return _fact(body, ctx.project)

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis, claims, qualitative
+from . import analysis, claims, qualitative, qualitative_counts
 from .project import Project, default
 from .study import built_reports
 
@@ -272,10 +272,10 @@ class Context:
         return self._cache["conversations"]
 
     @property
-    def counts(self) -> dict[str, qualitative.CountTarget]:
+    def counts(self) -> dict[str, qualitative_counts.CountTarget]:
         """The printed conversation counts by id, read once."""
         if "counts" not in self._cache:
-            self._cache["counts"] = {t.id: t for t in qualitative.load_counts(codebook=self.codebook,
+            self._cache["counts"] = {t.id: t for t in qualitative_counts.load_counts(codebook=self.codebook,
                                                                               project=self.project)}
         return self._cache["counts"]
 

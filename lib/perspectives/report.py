@@ -62,10 +62,10 @@ from .study import Grid, report_folder
 
 def _subset_theme_matrix(conversations: pd.DataFrame, codebook: Any, project: Project) -> pd.DataFrame:
     """Participants raising each theme (every level) by country, once per conversations frame."""
-    from . import qualitative
+    from . import qualitative_counts
 
     return analysis_subsets.cached_for_frame(conversations, "themes", "matrix",
-                                     lambda: qualitative.theme_matrix(conversations, codebook, level=None,
+                                     lambda: qualitative_counts.theme_matrix(conversations, codebook, level=None,
                                                                       project=project))
 
 
@@ -391,9 +391,9 @@ class Section:
 
     @property
     def _conversations_held(self) -> bool:
-        from . import qualitative
+        from . import qualitative_counts
 
-        return qualitative.has_conversations(None if self.is_synthesis else self.country, project=self.project)
+        return qualitative_counts.has_conversations(None if self.is_synthesis else self.country, project=self.project)
 
     def texts(self, upstream: Upstream = NOTHING_UPSTREAM):
         """The report's fixed texts (``params/report_texts.yml``) in its language, filled for it.
@@ -408,7 +408,7 @@ class Section:
         """
         import datetime as dt
 
-        from . import locales, qualitative, summary, texts
+        from . import locales, qualitative_recommendations, summary, texts
 
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
         date = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date() if epoch else None
@@ -425,12 +425,12 @@ class Section:
         report = texts.Texts(self.t, texts.report_fields(self.study, self.t, own, place=self.place, date=date),
                              conditions)
         texts.with_partners(report, self.study)
-        groups = [self.t(g["title"]) for g in qualitative.load_recommendations(project=self.project)]
+        groups = [self.t(g["title"]) for g in qualitative_recommendations.load_recommendations(project=self.project)]
         report.fields.update({
             "threshold": settings.threshold, "reliability_min_n": settings.reliability_min_n,
             "withheld_mark": disclosure.WITHHELD_MARK, "reliability_mark": disclosure.RELIABILITY_MARK,
             "combined_mark": disclosure.COMBINED_MARK, "alpha": texts.p_text(summary.ALPHA),
-            "n_experts": qualitative.roundtable_experts(project=self.project),
+            "n_experts": qualitative_recommendations.roundtable_experts(project=self.project),
             "group_list": locales.join(groups, self.lang),
         })
         summary.with_counts(report, values, own)
@@ -867,12 +867,12 @@ class Section:
 
     def conversations_sample(self) -> None:
         """Who took part in the conversations (counts only), or a plain note where none were held."""
-        from . import qualitative
+        from . import qualitative_counts
 
         country = None if self.is_synthesis else self.country
-        self._paragraph(md(qualitative.conversations_note(country, self.participants, translate=self.t,
+        self._paragraph(md(qualitative_counts.conversations_note(country, self.participants, translate=self.t,
                                                                  project=self.project)))
-        if not qualitative.has_conversations(country, project=self.project):
+        if not qualitative_counts.has_conversations(country, project=self.project):
             return
         participants = self.participants
         places = [c.iso3 for c in self.study.countries if (participants["country"] == c.iso3).any()]
@@ -890,7 +890,7 @@ class Section:
         })
         self.show_table(table, "conversation_participants",
                         self.t("Conversation participants by gender — {place}", place=self.names[self.country]))
-        _, values = qualitative.participant_summary(participants, country)
+        _, values = qualitative_counts.participant_summary(participants, country)
         low, high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
                      for c in ("age_at_conversation.min", "age_at_conversation.max"))
         first_low, first_high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
@@ -1006,18 +1006,18 @@ class Section:
 
     def survivor_themes(self) -> None:
         """How many participants raised each theme of this section, with screened, consented excerpts."""
-        from . import qualitative
+        from . import qualitative, qualitative_counts
 
         country = None if self.is_synthesis else self.country
-        if not qualitative.has_conversations(country, project=self.project):
+        if not qualitative_counts.has_conversations(country, project=self.project):
             # Said where the survivors' part would be; where conversations were held, their number
             # is said once, under "Who took part", and each theme table's caption repeats it.
-            self._paragraph(md(qualitative.conversations_note(country, self.participants, translate=self.t,
+            self._paragraph(md(qualitative_counts.conversations_note(country, self.participants, translate=self.t,
                                                                  project=self.project)))
             return
         codebook = qualitative.load_codebook(project=self.project)
         conversations = self.conversations
-        summary = qualitative.section_theme_summary(conversations, codebook, self.section, country,
+        summary = qualitative_counts.section_theme_summary(conversations, codebook, self.section, country,
                                                     project=self.project)
         if summary.empty:
             return
@@ -1055,7 +1055,7 @@ class Section:
                     for place in counted:
                         self.values.append(self._cell_value(masks[code], f"{place}|yes",
                                                             f"themes.{code}.{place}.n"))
-        excerpts, log = qualitative.section_excerpts(conversations, codebook, self.section, country,
+        excerpts, log = qualitative_counts.section_excerpts(conversations, codebook, self.section, country,
                                                      project=self.project)
         report = self.texts() if excerpts or len(log) else None
         if excerpts:
@@ -1150,7 +1150,7 @@ class Section:
         to be withheld); a finding's numbers are values the other sections recorded, and it
         is kept only where the table of the result it cites shows them.
         """
-        from . import qualitative
+        from . import qualitative_recommendations
 
         country = None if self.is_synthesis else self.country
         upstream = self.report_so_far()
@@ -1158,18 +1158,18 @@ class Section:
         if self.is_synthesis:
             held = sum(1 for c in self.study.countries if c.conversations)
             report.fields["place"] = self.t.plural("the {count} countries", held)
-        self._paragraph(qualitative.render_recommendations(country, texts=report,
+        self._paragraph(qualitative_recommendations.render_recommendations(country, texts=report,
                                                            evidence=self._evidence(upstream, report),
                                                            project=self.project))
 
     def _evidence(self, upstream: Upstream, report: Any):
-        """What this report can state as evidence (:class:`perspectives.qualitative.Evidence`)."""
-        from . import qualitative
+        """What this report can state as evidence (:class:`perspectives.qualitative_recommendations.Evidence`)."""
+        from . import qualitative_counts, qualitative_recommendations
         from .summary import value_table
         from .texts import Markdown
 
         own = "*" if self.is_synthesis else self.country
-        held = qualitative.has_conversations(None if self.is_synthesis else self.country, project=self.project)
+        held = qualitative_counts.has_conversations(None if self.is_synthesis else self.country, project=self.project)
         people = self.participants if held else None
         if people is not None and not self.is_synthesis:
             people = people[people["country"] == self.country]
@@ -1202,13 +1202,13 @@ class Section:
             return report.text("recommendations.evidence.survey_table", finding=text,
                                table_number=Markdown(f"[[table:{result}]]"))
 
-        return qualitative.Evidence(participants=n, theme_count=theme_count, theme_table=theme_table, finding=finding)
+        return qualitative_recommendations.Evidence(participants=n, theme_count=theme_count, theme_table=theme_table, finding=finding)
 
     def roundtable(self) -> None:
         """The expert roundtable's insights (the same in every report)."""
-        from . import qualitative
+        from . import qualitative_recommendations
 
-        self._paragraph(qualitative.render_roundtable(None if self.is_synthesis else self.country,
+        self._paragraph(qualitative_recommendations.render_roundtable(None if self.is_synthesis else self.country,
                                                       texts=self.texts(), project=self.project))
 
     # ------------------------------------------------------------------ summary

@@ -34,10 +34,9 @@ from perspectives.qualitative import (
     PARTICIPANT_COLUMNS,
     PARTICIPANTS_FILE,
     Codebook,
-    CountTarget,
     load_codebook,
-    load_counts,
 )
+from perspectives.qualitative_counts import CountTarget, load_counts
 from perspectives.study import load_study
 
 __all__ = ["generate", "write", "main"]

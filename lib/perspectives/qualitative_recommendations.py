@@ -1,0 +1,362 @@
+"""The expert roundtable's insights and the study's recommendations, with their evidence in words.
+
+Purpose
+    Read and validate ``data/roundtable.yml`` and ``data/recommendations.yml`` (each link to a
+    theme, a survey item or a finding checked), and render both as Markdown: each
+    recommendation followed by what young people raised, what the survey found and what the
+    experts said. Separate from :mod:`perspectives.qualitative` (the conversations' data) and
+    :mod:`perspectives.qualitative_counts` (their counting rule), which it draws on.
+
+Inputs
+    ``data/roundtable.yml``, ``data/recommendations.yml``, the codebook and tables of
+    :mod:`perspectives.qualitative`, the report's texts (:class:`perspectives.texts.Texts`)
+    and what the report can state (:class:`Evidence`).
+
+Outputs
+    Validated lists of insights and recommendation groups, and Markdown strings (every text
+    from the data files written as text: :func:`perspectives.escape.markdown_text`). A bad
+    file raises :class:`perspectives.qualitative.QualitativeDataError` naming the file, the
+    entry and the fix.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from perspectives import locales
+from perspectives.escape import markdown_text
+from perspectives.project import Project, default
+from perspectives.qualitative import (
+    Codebook,
+    QualitativeDataError,
+    load_codebook,
+    load_conversations,
+    load_participants,
+    read_data_file,
+    study_countries,
+)
+from perspectives.qualitative_counts import count_by_country, country_order, theme_raisers
+from perspectives.study import load_study
+
+__all__ = [
+    "SURVEY_ITEMS",
+    "load_roundtable",
+    "load_recommendations",
+    "roundtable_experts",
+    "render_roundtable",
+    "render_recommendations",
+    "Evidence",
+    "counted_evidence",
+]
+
+# The study's files this module reads, from the study folder's root.
+ROUNDTABLE_FILE = "data/roundtable.yml"
+RECOMMENDATIONS_FILE = "data/recommendations.yml"
+
+# Item names of the frontline workers' survey instrument that evidence may cite.
+SURVEY_ITEMS: tuple[str, ...] = (
+    "country", "gender", "age_band", "education", "experience", "org_type", "area", "services",
+    "se_share", "tech_share", "supported_boys", "supported_girls", "boys_online_share",
+    "girls_online_share", "boys_age", "girls_age", "boys_offender_female_share",
+    "girls_offender_female_share", "offender_origin", "boys_offender_rel", "girls_offender_rel",
+    "boys_exchange", "girls_exchange", "boys_facilitator", "girls_facilitator", "boys_forms",
+    "girls_forms", "beliefs", "barriers", "gov_funding", "gov_awareness", "gov_training",
+    "gov_advocacy", "gov_legislation", "gov_services", "gov_law_enforcement", "gov_coordination",
+    "public_awareness", "scen_victim", "scen_recording", "scen_flipped", "scen_viewer", "scen_dating",
+)
+
+
+# ------------------------------------------------------------------------------ evidence
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one report can state as the evidence behind a recommendation.
+
+    A report builds it from what its runs published (:meth:`perspectives.report.Section.recommendations`):
+    every count goes through the theme tables' small-cell masks, every finding is a sentence
+    whose numbers the section runs recorded.
+
+    Attributes:
+        participants: young people who held a conversation in the report's place (0: none held).
+        theme_count: a theme code -> how many of them raised it, or None when withheld.
+        theme_table: a theme code -> the stem of the table that shows its count (for
+            ``[[table:STEM]]``), or None.
+        finding: (result, template) -> the finding filled and followed by where it is shown
+            (Markdown), or None when its values are withheld or not shown there.
+    """
+
+    participants: int
+    theme_count: Callable[[str], int | None]
+    theme_table: Callable[[str], str | None] = lambda code: None
+    finding: Callable[[str, str], str | None] = lambda result, template: None
+
+
+def counted_evidence(country: str | None, conversations: pd.DataFrame, participants: pd.DataFrame,
+                     study_path: Path | str | None = None, *, project: Project | None = None) -> Evidence:
+    """Evidence from the conversations as they are, counts unmasked (for use outside a report).
+
+    A report never uses this: its counts go through the theme tables' masks.
+    """
+    _, synthesis = study_countries(study_path, project)
+    whole = country is None or country == synthesis
+    scope = conversations if whole else conversations[conversations["country"] == country]
+    people = participants if whole else participants[participants["country"] == country]
+    raisers, order = theme_raisers(scope), country_order(scope["country"], study_path, project)
+    return Evidence(participants=int(people["participant_id"].nunique()),
+                    theme_count=lambda code: int(count_by_country(raisers, code, order).sum()))
+
+
+def _label(text: str) -> str:
+    """A title as a heading or inside a sentence: without its closing full stop."""
+    return text.strip().rstrip(".")
+
+
+def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Codebook) -> list[str]:
+    """What young people in the report's place raised, each theme with its count, then those withheld.
+
+    A theme nobody there raised is left out (it is no evidence for the recommendation; the
+    theme tables show the zero). Consecutive themes shown in the same table end with one
+    reference to it. The themes whose counts are withheld are named together in one
+    sentence after the others, with the tables that show them: a sentence each would say
+    the same thing again and again where a country's conversations are few.
+    """
+    lines: list[tuple[str, str | None]] = []
+    withheld: list[tuple[str, str | None]] = []
+    for code in themes:
+        k = evidence.theme_count(code)
+        theme = texts.tr(codebook.label(code))
+        if k is None:
+            withheld.append((theme, evidence.theme_table(code)))
+        elif k > 0:  # a theme nobody raised there is no evidence for the recommendation
+            line = texts.fill(texts.node("recommendations.evidence.theme"), theme=theme, n_raised=k,
+                              n_participants=evidence.participants)
+            if line:
+                lines.append((line, evidence.theme_table(code)))
+    out = []
+    for i, (line, table) in enumerate(lines):
+        following = lines[i + 1][1] if i + 1 < len(lines) else None
+        out.append(_see_tables(texts, line, [table]) if table is not None and table != following else line)
+    if withheld:
+        line = texts.fill(texts.node("recommendations.evidence.themes_withheld"), n_themes=len(withheld),
+                          themes=locales.join([theme for theme, _ in withheld], texts.tr.lang))
+        if line:
+            out.append(_see_tables(texts, line, [table for _, table in withheld]))
+    return out
+
+
+def _see_tables(texts: Any, line: str, tables: list[str | None]) -> str:
+    """A sentence followed by the tables that show what it states (none, one or several)."""
+    stems = list(dict.fromkeys(t for t in tables if t is not None))
+    if not stems:
+        return line
+    markers = [_markdown(f"[[table:{stem}]]") for stem in stems]
+    if len(markers) == 1:
+        referenced = texts.text("recommendations.evidence.survey_table", finding=_markdown(line),
+                                table_number=markers[0])
+    else:
+        referenced = texts.text("recommendations.evidence.survey_tables", finding=_markdown(line),
+                                table_numbers=_markdown(locales.join(markers, texts.tr.lang)))
+    return referenced or line
+
+
+def _markdown(text: str) -> Any:
+    from perspectives.texts import Markdown
+
+    return Markdown(text)
+
+
+def _evidence(texts: Any, entry: dict[str, Any], evidence: Evidence, codebook: Codebook,
+              insights: dict[str, dict[str, Any]]) -> str | None:
+    """The evidence behind a recommendation, in sentences: young people first, then the survey, then the experts."""
+    said = _theme_lines(texts, entry.get("themes", []), evidence, codebook) if evidence.participants else []
+    for finding in entry.get("findings", []) or []:
+        filled = evidence.finding(str(finding["result"]), str(finding["text"]))
+        if filled:
+            said.append(filled)
+    for insight in entry.get("insights", []) or []:
+        line = texts.text("recommendations.evidence.roundtable", insight_title=_label(texts.tr(insights[insight]["title"])))
+        if line:
+            said.append(line)
+    if not said:
+        return None
+    return f"**{markdown_text(texts.tr('Evidence:'))}** " + " ".join(said)
+
+
+def _default_texts(country: str | None, study_path: Path | str | None, project: Project | None = None) -> Any:
+    """English texts for a rendering outside a report (the report passes its own)."""
+    from perspectives.i18n import Translator
+    from perspectives.texts import Texts, report_fields
+
+    project = default(project)
+    study = load_study(study_path) if study_path else project.study
+    tr = Translator("en", project=project)
+    code = country or study.synthesis_code
+    place = tr.country(code) if code != study.synthesis_code else tr.plural(
+        "the {count} countries", sum(1 for c in study.countries if c.conversations))
+    from perspectives.disclosure import WITHHELD_MARK
+
+    texts = Texts(tr, report_fields(study, tr, code, place=place))
+    texts.fields["withheld_mark"] = WITHHELD_MARK
+    return texts
+
+
+def _check_findings(path: Path, rec: dict[str, Any]) -> None:
+    """A recommendation's findings: each a result and a sentence whose fields are recorded values or the place."""
+    for finding in rec.get("findings", []) or []:
+        if not isinstance(finding, dict) or not str(finding.get("result", "")).strip() or not str(
+                finding.get("text", "")).strip():
+            raise QualitativeDataError(path, f"recommendation {rec['number']}: a finding needs a result and a text",
+                                       "write `- result: <analysis id>` and `text: \"...\"`", column="findings")
+        fields = {name for _, name, _, _ in string.Formatter().parse(str(finding["text"])) if name is not None}
+        bad = sorted(f for f in fields if f != "place" and not (f.startswith("v[") and f.endswith("]")))
+        if bad:
+            raise QualitativeDataError(path, f"recommendation {rec['number']}: a finding uses {bad}",
+                                       "use {place} and recorded values as {v[name]}", column="findings")
+
+
+def _check_links(path: Path, entry_id: str, entry: dict[str, Any], codebook: Codebook) -> None:
+    bad = [t for t in entry.get("themes", []) if t not in codebook]
+    if bad:
+        raise QualitativeDataError(path, f"{entry_id}: unknown theme code(s) {bad}", "use codes from the codebook",
+                                   column="themes")
+    bad = [s for s in entry.get("survey_items", []) if s not in SURVEY_ITEMS]
+    if bad:
+        raise QualitativeDataError(path, f"{entry_id}: unknown survey item(s) {bad}",
+                                   "use the instrument's item names", column="survey_items")
+
+
+def load_roundtable(path: Path | str | None = None, codebook: Codebook | None = None, *,
+                    project: Project | None = None) -> list[dict[str, Any]]:
+    """Read and validate the roundtable insights and their evidence links (default: the project's file)."""
+    path = Path(path) if path is not None else default(project).path(ROUNDTABLE_FILE)
+    codebook = codebook if codebook is not None else load_codebook(project=project)
+    insights = read_data_file(path)["insights"]
+    ids = [str(item.get("id", "")) for item in insights]
+    if len(set(ids)) != len(ids):
+        raise QualitativeDataError(path, "two insights share an id", "give each insight its own id", column="id")
+    for item in insights:
+        for key in ("id", "title", "text"):
+            if not str(item.get(key, "")).strip():
+                raise QualitativeDataError(path, f"an insight has no {key}", f"add {key}", column=key)
+        _check_links(path, item["id"], item, codebook)
+    return insights
+
+
+def roundtable_experts(path: Path | str | None = None, *, project: Project | None = None) -> int | None:
+    """How many experts took part in the roundtable (``experts:``), or None when not recorded."""
+    path = Path(path) if path is not None else default(project).path(ROUNDTABLE_FILE)
+    experts = read_data_file(path).get("experts")
+    if experts is None:
+        return None
+    if isinstance(experts, bool) or not isinstance(experts, int) or experts < 1:
+        raise QualitativeDataError(path, f"experts is {experts!r}", "write the number of experts, e.g. experts: 19",
+                                   column="experts")
+    return experts
+
+
+def load_recommendations(path: Path | str | None = None, codebook: Codebook | None = None, *,
+                         project: Project | None = None) -> list[dict[str, Any]]:
+    """Read and validate the recommendations: groups of numbered items with evidence links."""
+    path = Path(path) if path is not None else default(project).path(RECOMMENDATIONS_FILE)
+    codebook = codebook if codebook is not None else load_codebook(project=project)
+    groups = read_data_file(path)["groups"]
+    numbers = []
+    for group in groups:
+        for rec in group["items"]:
+            for key in ("number", "title", "text"):
+                if not str(rec.get(key, "")).strip():
+                    raise QualitativeDataError(path, f"a recommendation has no {key}", f"add {key}", column=key)
+            if not isinstance(rec.get("claim_ids", []), list):
+                raise QualitativeDataError(path, f"recommendation {rec['number']}: claim_ids is not a list",
+                                           "write claim_ids: []", column="claim_ids")
+            _check_links(path, f"recommendation {rec['number']}", rec, codebook)
+            _check_findings(path, rec)
+            numbers.append(int(rec["number"]))
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise QualitativeDataError(path, f"recommendations are numbered {numbers}", "number them 1, 2, 3 ... in order")
+    return groups
+
+
+def _inputs(conversations: pd.DataFrame | None, participants: pd.DataFrame | None,
+            codebook: Codebook | None, project: Project | None) -> tuple[pd.DataFrame, pd.DataFrame, Codebook]:
+    codebook = codebook if codebook is not None else load_codebook(project=project)
+    participants = participants if participants is not None else load_participants(codebook=codebook,
+                                                                                   project=project)
+    conversations = conversations if conversations is not None else load_conversations(
+        codebook=codebook, participants=participants, project=project)
+    return conversations, participants, codebook
+
+
+def render_roundtable(country: str | None = None, *, texts: Any = None, path: Path | str | None = None,
+                      study_path: Path | str | None = None, project: Project | None = None) -> str:
+    """Markdown of the roundtable's insights: a heading, a sentence, each insight as a paragraph.
+
+    The insights apply across the study's countries, so a national report shows the same ones.
+    """
+    texts = texts or _default_texts(country, study_path, project)
+    out = [f"## {texts.heading('roundtable_insights')}", texts.text("recommendations.roundtable_intro") or ""]
+    for item in load_roundtable(path, project=project):
+        out.append(f"**{markdown_text(_label(texts.tr(item['title'])))}.** {markdown_text(texts.tr(item['text']))}")
+    return "\n\n".join(p for p in out if p) + "\n"
+
+
+def render_recommendations(country: str | None = None, *, texts: Any = None, evidence: Evidence | None = None,
+                           conversations: pd.DataFrame | None = None, participants: pd.DataFrame | None = None,
+                           codebook: Codebook | None = None, path: Path | str | None = None,
+                           roundtable_path: Path | str | None = None,
+                           study_path: Path | str | None = None, project: Project | None = None) -> str:
+    """Markdown of the recommendations: by group, each a heading, its text and its evidence in words.
+
+    Args:
+        country: the report's country, or None (or the synthesis code) for the synthesis.
+        texts: the report's texts (:class:`perspectives.texts.Texts`); English by default.
+        evidence: what the report can state (:class:`Evidence`); by default the conversations'
+            counts as they are, with no survey findings (outside a report only).
+        conversations: the coded conversation segments (default: the study's).
+        participants: the conversation participants (default: the study's).
+        codebook: the theme codebook (default: the study's).
+        path: the recommendations file (default ``data/recommendations.yml``).
+        roundtable_path: the roundtable's insights, which recommendations name (default ``data/roundtable.yml``).
+        study_path: the study file.
+        project: the study folder (default: the one around the working directory).
+
+    Raises:
+        QualitativeDataError: a recommendation names an insight the roundtable file does not have.
+
+    Returns:
+        Markdown: a level-2 heading per group with its sentence, a level-3 heading per
+        recommendation, its text, then a paragraph of evidence (theme counts, findings with
+        the figure or table that shows them, related points of the roundtable). No theme,
+        item or value is named by its code.
+    """
+    conversations, participants, codebook = _inputs(conversations, participants, codebook, project)
+    texts = texts or _default_texts(country, study_path, project)
+    evidence = evidence or counted_evidence(country, conversations, participants, study_path, project=project)
+    insights = {i["id"]: i for i in load_roundtable(roundtable_path, codebook, project=project)}
+    groups = load_recommendations(path, codebook, project=project)
+    unknown = sorted({str(i) for g in groups for r in g["items"] for i in r.get("insights", []) or []} - set(insights))
+    if unknown:
+        raise QualitativeDataError(Path(path or default(project).path(RECOMMENDATIONS_FILE)),
+                                   f"unknown roundtable insight(s) {unknown}",
+                                   "use ids of data/roundtable.yml", column="insights")
+    out = []
+    if evidence.participants and texts.has("recommendations.young_people_intro"):
+        out.append(texts.text("recommendations.young_people_intro") or "")
+    for group in groups:
+        out.append(f"## {markdown_text(texts.tr(group['title']))}")
+        sentence = f"recommendations.groups.{group['id']}"
+        if texts.has(sentence):
+            out.append(texts.text(sentence) or "")
+        for rec in group["items"]:
+            out.append(f"### {int(rec['number'])}. {markdown_text(_label(texts.tr(rec['title'])))}")
+            out.append(markdown_text(texts.tr(rec["text"])))
+            said = _evidence(texts, rec, evidence, codebook, insights)
+            if said:
+                out.append(said)
+    return "\n\n".join(p for p in out if p) + "\n"
