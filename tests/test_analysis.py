@@ -247,10 +247,10 @@ def test_a_combined_answers_bar_is_named_in_the_reports_language(tmp_path, monke
     """The chart's combined answer reads as its table reads it, in the picture and in its text alternative."""
     import yaml
 
-    from perspectives import report
+    from perspectives import report, report_display
 
     charts: list[dict] = []
-    monkeypatch.setattr(report, "display", lambda obj, metadata=None, **_: charts.append(
+    monkeypatch.setattr(report_display, "display", lambda obj, metadata=None, **_: charts.append(
         (metadata or {}).get("perspectives") or {}))
     report.Section("csea_online", "MDA", "ro", output_dir=str(tmp_path)).run("boys_exchange")
     catalogue = yaml.safe_load((repo_root() / "params" / "i18n" / "ro.yml").read_text(encoding="utf-8"))
