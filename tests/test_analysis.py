@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from perspectives import analysis, analysis_subsets
+from perspectives import analysis, analysis_subsets, analysis_tables
 from perspectives.readers import load_survey
 from perspectives.study import load_study, repo_root
 
@@ -237,7 +237,7 @@ def test_a_chart_draws_every_row_its_table_shows_combined_answers_included(surve
 
 def test_moldovas_combined_exchange_is_drawn_as_one_bar(survey):
     result = analysis.run("boys_exchange", survey, "MDA", NAMES)
-    label = analysis.combination_labels("boys_exchange")["not_money"]
+    label = analysis_tables.combination_labels("boys_exchange")["not_money"]
     data = survey.eligible
     boys = data[(data["country"] == "MDA") & (data["boys_online_share"] > 0)]["boys_exchange"].dropna()
     assert result.shares.loc[label, NAMES["MDA"]] == pytest.approx((boys != "money").mean() * 100)
@@ -247,10 +247,10 @@ def test_a_combined_answers_bar_is_named_in_the_reports_language(tmp_path, monke
     """The chart's combined answer reads as its table reads it, in the picture and in its text alternative."""
     import yaml
 
-    from perspectives import report
+    from perspectives import report, report_display
 
     charts: list[dict] = []
-    monkeypatch.setattr(report, "display", lambda obj, metadata=None, **_: charts.append(
+    monkeypatch.setattr(report_display, "display", lambda obj, metadata=None, **_: charts.append(
         (metadata or {}).get("perspectives") or {}))
     report.Section("csea_online", "MDA", "ro", output_dir=str(tmp_path)).run("boys_exchange")
     catalogue = yaml.safe_load((repo_root() / "params" / "i18n" / "ro.yml").read_text(encoding="utf-8"))

@@ -24,7 +24,7 @@ import yaml
 
 from perspectives import i18n, msgids, untranslated
 from perspectives.project import Project
-from perspectives.report import runs_before
+from perspectives.report_upstream import runs_before
 from perspectives.study import load_study, repo_root
 
 ROOT = repo_root()

@@ -82,10 +82,10 @@ def test_the_legend_entry_of_a_withheld_segment_is_a_key() -> None:
 
 def _paragraphs(monkeypatch, section) -> list[str]:
     """The Markdown paragraphs ``section`` displays while it runs ``sample_country``."""
-    from perspectives import report
+    from perspectives import report_display
 
     shown: list[str] = []
-    monkeypatch.setattr(report, "display", lambda obj, **_: shown.append(getattr(obj, "data", "")))
+    monkeypatch.setattr(report_display, "display", lambda obj, **_: shown.append(getattr(obj, "data", "")))
     section.run("sample_country")
     return [text for text in shown if isinstance(text, str)]
 

@@ -12,7 +12,7 @@ import re
 import pytest
 from babel.numbers import format_percent
 
-from perspectives import locales, report
+from perspectives import locales, report, report_display
 
 LANGS = ("en", "ro", "es", "sq", "bs")
 CLDR = {"en": "en_GB", "ro": "ro", "es": "es", "sq": "sq", "bs": "bs"}
@@ -49,7 +49,7 @@ def test_a_section_writes_every_share_as_its_language_does(tmp_path, monkeypatch
         shown.extend([str(getattr(obj, "data", "")) if isinstance(getattr(obj, "data", None), str) else "",
                       meta.get("caption", ""), *meta.get("notes", []), *meta.get("texts", [])])
 
-    monkeypatch.setattr(report, "display", display)
+    monkeypatch.setattr(report_display, "display", display)
     section = report.Section("prevention", "MDA", lang, output_dir=str(tmp_path))
     section.run("public_awareness")
     section.run("scen_viewer")

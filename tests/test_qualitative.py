@@ -382,10 +382,10 @@ def test_no_ten_word_run_shared_with_reference(name: str) -> None:
 
 def _shown(monkeypatch) -> list[tuple[object, dict]]:
     """What a section displays, with each output's metadata."""
-    from perspectives import report
+    from perspectives import report_display
 
     shown: list[tuple[object, dict]] = []
-    monkeypatch.setattr(report, "display", lambda obj, metadata=None, **_: shown.append((obj, metadata or {})))
+    monkeypatch.setattr(report_display, "display", lambda obj, metadata=None, **_: shown.append((obj, metadata or {})))
     return shown
 
 

@@ -19,7 +19,7 @@ import pytest
 from lxml import etree
 
 from perspectives import qualitative as q
-from perspectives import refiqda, refiqda_codebook, report
+from perspectives import refiqda, refiqda_codebook, report, report_display
 
 sys.path.insert(0, str(Path(__file__).parent))
 import refiqda_tools as rt  # noqa: E402
@@ -154,7 +154,7 @@ def _capture(monkeypatch) -> list[str]:
             data = getattr(obj, "data", obj)
             shown.append(data if isinstance(data, str) else repr(type(obj)) + str(len(data)))
 
-    monkeypatch.setattr(report, "display", display)
+    monkeypatch.setattr(report_display, "display", display)
     return shown
 
 

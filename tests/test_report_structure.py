@@ -32,7 +32,7 @@ from lxml import html as lxml_html
 from perspectives import pdf, reportcheck
 from perspectives.build import build
 from perspectives.i18n import Translator
-from perspectives.report import THEMES_PRESENCE_NOTE
+from perspectives.report_themes import THEMES_PRESENCE_NOTE
 from perspectives.study import load_grid, load_study, repo_root, report_folder
 from perspectives.texts import load_texts
 

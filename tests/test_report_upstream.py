@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from perspectives import report
+from perspectives import report, report_display
 from perspectives.project import Project
-from perspectives.report import Section, UpstreamError
+from perspectives.report import Section
+from perspectives.report_upstream import UpstreamError, runs_before
 from perspectives.study import load_grid
 
 FINDINGS = ["methods", "csea_online", "disclosure", "support", "knowledge", "prevention"]
@@ -44,7 +45,7 @@ def _finished(sections: Path, section: str, values: list[dict] | None = None) ->
 def shown(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The Markdown a section displays, as text."""
     texts: list[str] = []
-    monkeypatch.setattr(report, "display", lambda obj, **_: texts.append(str(getattr(obj, "data", obj))))
+    monkeypatch.setattr(report_display, "display", lambda obj, **_: texts.append(str(getattr(obj, "data", obj))))
     return texts
 
 
@@ -114,7 +115,7 @@ def test_a_section_run_before_but_not_built_is_named(tmp_path: Path) -> None:
 
 def test_the_grid_runs_every_section_the_summary_and_recommendations_read_before_them() -> None:
     """What the report's opening and closing state comes from every other chapter, finished."""
-    before = {s.id: report.runs_before(s.id) for s in load_grid().sections}
+    before = {s.id: runs_before(s.id) for s in load_grid().sections}
     assert before["recommendations"] == set(FINDINGS)
     assert before["summary"] == {*FINDINGS, "recommendations"}
     assert all(not before[name] for name in FINDINGS)

@@ -352,10 +352,10 @@ def test_a_tie_for_first_place_is_said_in_words() -> None:
                                                      ("es", "niñas", "niños")])
 def test_a_caption_over_two_groups_gives_each_its_base_as_a_reader_expects(tmp_path, monkeypatch, lang, girls, boys):
     """'(girls n = 46; boys n = 28)', never '(n = Girls 46; Boys 28)', in every language."""
-    from perspectives import report
+    from perspectives import report, report_display
 
     captions: list[str] = []
-    monkeypatch.setattr(report, "display", lambda obj, metadata=None, **_: captions.append(
+    monkeypatch.setattr(report_display, "display", lambda obj, metadata=None, **_: captions.append(
         ((metadata or {}).get("perspectives") or {}).get("caption", "")))
     report.Section("csea_online", "MDA", lang, output_dir=str(tmp_path)).run("forms")
     data = load_survey().eligible

@@ -1,0 +1,170 @@
+"""How a section's run publishes an analysis: its sentence, table, figure, caption and test.
+
+Purpose
+    ``Section.run`` (an entry of ``params/analyses.yml``) and the analyses written in a
+    notebook (``Section.crosstab``, ``Section.figure``) compute their result in
+    :mod:`perspectives.analysis`; this module records its values for the run and shows it:
+    the sentence, the caption with the base it rests on, the tables and charts, and the
+    test's sentence or why it is withheld. Apart from :mod:`perspectives.report` so that the
+    section object holds the run's state and this module how a result is presented.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from . import (
+    analysis,
+    analysis_kinds,
+    analysis_masks,
+    analysis_results,
+    analysis_tables,
+    disclosure,
+    figures,
+    fmt,
+    i18n,
+    locales,
+    report_display,
+)
+from .escape import markdown_fields
+from .escape import markdown_text as md
+
+
+def run_analysis(section, analysis_id: str, spec: dict[str, Any], survey: Any, show_table: bool) -> analysis.Result:
+    """Run one analysis of ``params/analyses.yml`` for the run, and publish it (see ``Section.run``)."""
+    result = analysis.run(analysis_id, survey, section.country, section.names, lang=section.lang)
+    for value in result.values:
+        value["section"] = section.section
+    section.values.extend(result.values)
+    section.withheld.update(result.withheld)
+    cells = result.context
+    if not section.t.is_default:
+        result.context = i18n.translate_fields(result.context, section.t,
+                                               disclosure.settings(project=section.project).threshold)
+    if spec.get("text"):
+        if spec.get("question") == analysis_masks.COUNTRY_QUESTION and not section.t.is_default:
+            # Counted on the analysis's own cells: the translated fields wrap them, and are no Cell.
+            result.context.update(analysis_kinds.country_fields(cells, section.names, section.t, section.t.plural, section.lang,
+                                                          study=section.study))
+        # The sentence's fields (names, lists of countries) are text; its cells are numbers.
+        narrated = dataclasses.replace(result, context=markdown_fields(result.context))
+        section._paragraph(narrated.narrative(spec["text"], md(section.place), section._withheld_note(), tr=section.t))
+    figure = spec.get("figure")
+    caption_base = section.t(figure["caption"] if figure else spec.get("caption")
+                          or analysis_id.replace("_", " ").capitalize())
+    where = section.names[section.country]
+    caption = caption_with_base(section, result, caption_base, where)
+    if figure:
+        # The reference report's figure number, when the entry gives one; the report's own
+        # numbers are given at assembly (perspectives.outline), so a new figure needs none.
+        number = figure.get("number")
+        if number is not None:
+            caption = section.t("Figure {number}. {caption}", number=number, caption=caption)
+        draw(section, result, spec, f"fig{number:02d}_{analysis_id}" if number is not None else f"fig_{analysis_id}",
+                   caption)
+    # A breakdown by something other than country adds its cross-table; the pooled table is
+    # shown by the analysis of that question already.
+    breakdown_only = spec.get("by") not in (None, "country")
+    if show_table and result.table is not None and not result.table.empty and not breakdown_only:
+        report_display.show_table(section, result.table, analysis_id, section.t("{caption} — {place}", caption=caption_base, place=where),
+                        result=analysis_id)
+    by_country = spec.get("by") == analysis_masks.COUNTRY_QUESTION
+    if section.is_synthesis and spec.get("by") and f"by_{spec['by']}" in result.tables:
+        by_table = result.tables[f"by_{spec['by']}"]
+        # Another breakdown is named by the analysis's own caption ("... by type of organisation").
+        by_caption = (section.t("{caption} by country (counts and column %)", caption=caption_base) if by_country
+                      else section.t("{caption} (counts and column %)", caption=caption_base))
+        report_display.show_table(section, by_table, f"{analysis_id}_by_{spec['by']}", by_caption, result=analysis_id)
+    if section.is_synthesis and "by_means" in result.context:
+        means = result.context["by_means"]
+        mean_caption = section.t("{caption}: mean by country", caption=caption_base)
+        report_display.show_figure(section, figures.country_means(means, mean_caption, section.t("Mean (%)"), section.study),
+                         f"{analysis_id}_means", mean_caption, result=analysis_id)
+    if result.test is not None and not any("{test}" in t for t in analysis_results.template_texts(spec.get("text"))):
+        say_test(section, result, section.t("countries") if by_country else section.t(spec["by"].replace("_", " ")))
+    report_display.add_notes(section, result.notes)
+    return result
+
+
+def caption_with_base(section, result: analysis.Result, caption: str, where: str) -> str:
+    """A result's caption with the base it rests on: ``(n = 54)``, or each group's (:func:`group_bases`)."""
+    if result.group_bases:
+        return section.t("{caption} — {place} ({bases})", caption=caption, place=where,
+                      bases=group_bases(section, result.group_bases))
+    n_text = disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}"
+    return section.t("{caption} — {place} (n = {n})", caption=caption, place=where, n=n_text)
+
+
+def group_bases(section, bases: dict[str, int | None]) -> str:
+    """Each group's base as a caption states it: ``girls n = 46; boys n = 28``, in the report's language.
+
+    A group is named by its word as a table heads it (``Girls``), in the report's
+    language and, inside the caption's parentheses, with a small first letter.
+    """
+    parts = []
+    for word, n in bases.items():
+        group = section.t(word)
+        parts.append(section.t("{group} n = {n}", group=group[:1].lower() + group[1:],
+                            n=disclosure.WITHHELD_MARK if n is None else locales.decimal_text(n, 0, section.lang)))
+    return "; ".join(parts)
+
+
+def say_test(section, result: analysis.Result, by: str) -> None:
+    """The test's sentence, or why it is not shown (its table has withheld cells)."""
+    if result.test_withheld:
+        section._paragraph(section.t("The test across {by} is not shown: its table has withheld cells, which "
+                               "its statistic could reveal.", by=md(by)))
+        return
+    template = ("Test across {by}: {test} (some expected counts are small; read with care)."
+                if getattr(result.test, "small_expected", False) else "Test across {by}: {test}.")
+    section._paragraph(section.t(template, by=md(by), test=md(fmt.fmt_test(result.test))))
+
+
+def draw_shares(section, result: analysis.Result, caption: str, kind: str = "bars") -> None:
+    """Draw a result's shares as grouped (``bars``) or stacked bars, and show the chart."""
+    title = section.t("{caption} — {place}", caption=caption, place=section.names[section.country])
+    shares = result.shares if kind == "bars" else result.shares.T
+    fig = figures.share_bars(shares, title) if kind == "bars" else figures.stacked_shares(shares, title)
+    report_display.show_figure(section, fig, f"{result.analysis_id}_{kind}", title, result=result.analysis_id)
+
+
+def publish(section, result: analysis.Result, caption: str, figure: bool) -> None:
+    """Record, show and (optionally) draw a result computed for this run."""
+    for value in result.values:
+        value["section"] = section.section
+    section.values.extend(result.values)
+    section.withheld.update(result.withheld)
+    section.v.update({k: v for k, v in result.context.items() if isinstance(v, analysis_results.Cell)})
+    n_text = disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}"
+    where = section.names[section.country]
+    report_display.show_table(section, result.table, result.analysis_id,
+                    section.t("{caption} — {place} (n = {n})", caption=caption, place=where, n=n_text),
+                    result=result.analysis_id)
+    if figure and result.shares is not None:
+        draw_shares(section, result, caption)
+
+
+def draw(section, result: analysis.Result, spec: dict, stem: str, caption: str) -> None:
+    """Draw an analysis's figure (``figure:`` of its entry) in the shape its result asks for, and show it."""
+    title = section.t("{caption} — {place}", caption=section.t(spec["figure"]["caption"]), place=section.names[section.country])
+    if result.figure_kind == "stacked" and result.shares is not None:
+        fig = figures.stacked_shares(result.shares, title)
+        if result.shares.isna().any().any():
+            caption += ". " + section.t("Hatched grey segments are withheld or combined under the small-cell rule.")
+    elif section.is_synthesis and "by_safe_shares" in result.context and spec.get("by") == "country":
+        shares = result.context["by_safe_shares"].T
+        fig = figures.country_shares(shares, title, section.study)
+        if shares.isna().any().any():
+            # Many countries are drawn as dots (figures.country_shares): no segments then.
+            caption += ". " + section.t("Hatched grey segments are withheld or combined under the small-cell rule."
+                                     if len(shares) <= section.study.many_countries
+                                     else "Withheld values are not drawn (small-cell rule).")
+    elif result.shares is not None:
+        # Series named by fixed words (Girls, Boys) and combined answers take the report's
+        # language, as in the tables.
+        shares = i18n.translate_frame(result.shares, section.t, (*i18n.TABLE_WORDS, *analysis_tables.combination_label_texts(section.project)))
+        fig = figures.share_bars(shares, title)
+    else:
+        return
+    report_display.show_figure(section, fig, stem, caption, result=result.analysis_id)

@@ -1,0 +1,136 @@
+"""How a section's run shows what it publishes in the notebook, and writes its tables and figures.
+
+Purpose
+    Every ``IPython.display`` call of a section's run is made here: paragraphs and headings
+    as Markdown, a published table written as CSV (with the cells it counts, for the audit)
+    and shown as HTML, a figure saved in the study's formats and shown with its caption, and
+    the notes on the marks the tables used. The metadata attached to each output is what the
+    assembler and the Word renderer read. Apart from :mod:`perspectives.report` so that the
+    section object holds the run's state and this module what it prints.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+from IPython.display import HTML, Image, Markdown, display
+
+from . import alttext, analysis_tables, disclosure, figures, figures_png, i18n, locales
+from .escape import frame_csv
+from .escape import markdown_text as md
+
+
+def markdown(text: str) -> None:
+    """Show Markdown already escaped (a heading, a title)."""
+    display(Markdown(text))
+
+
+def paragraph(text: str, lang: str) -> None:
+    """A paragraph of narrative already filled and translated: Markdown whose texts are escaped.
+
+    Its shares are written as the report's language ``lang`` writes them (CLDR), but in a quote.
+    """
+    display(Markdown(locales.percents_in_text(text, lang)))
+
+
+def show_notes(section: Any) -> None:
+    """The notes on the marks the run's tables used, in one paragraph."""
+    # Marked, so a report that notes the marks under each table can leave it out.
+    display(Markdown(f"**{md(section.t('Notes on the tables.'))}** " + " ".join(md(note_text(section, n))
+                                                                             for n in section.notes)),
+            metadata={"perspectives": {"kind": "notes"}})
+
+
+def show_table(section, table: disclosure.PublishedTable, stem: str, caption: str, result: str | None = None,
+               extra_notes: Sequence[str] = ()) -> None:
+    """Write a published table as CSV and show it.
+
+    Only a :class:`perspectives.disclosure.PublishedTable` is accepted: every number in it
+    came from a disclosure mask. Beside the CSV, ``tables/<stem>.disclosure.json`` says for
+    each cell that shows a count or a share which cells of which question it sums, so that
+    the audit (:mod:`perspectives.audit`) can check the table without recomputing it.
+    ``result`` names the analysis the table shows: the assembler moves the table of a
+    result that has a chart to the annex (:mod:`perspectives.outline`). The notes for
+    the marks the table's own cells use go with it, in the report's language, after them
+    ``extra_notes`` (already in the report's language).
+
+    Raises:
+        TypeError: ``table`` did not come from :mod:`perspectives.disclosure`.
+    """
+    if not isinstance(table, disclosure.PublishedTable):
+        raise TypeError(f"show_table accepts only a disclosure.PublishedTable, got {type(table).__name__}")
+    caption = locales.percents_in_text(caption, section.lang)
+    folder = section.output_dir / "tables"
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = i18n.translate_frame(table.frame, section.t, (*i18n.TABLE_WORDS, *analysis_tables.combination_label_texts(section.project)))
+    # Row labels that are shares ("0-25%") as the language writes them, as the cells are at assembly.
+    if not section.t.is_default and not isinstance(frame.index, pd.MultiIndex):
+        frame.index = pd.Index([locales.percents_in_text(str(label), section.lang) for label in frame.index],
+                               name=frame.index.name)
+    flat = frame.copy()
+    if isinstance(flat.columns, pd.MultiIndex):
+        flat.columns = [" ".join(str(part) for part in col if part) for col in flat.columns]
+    # Spreadsheets read a cell starting with "=", "+", "-" or "@" as a formula: neutralised.
+    (folder / f"{stem}.csv").write_bytes(frame_csv(flat, index_label="").encode("utf-8"))
+    # Positions are the CSV's data rows and columns (0-based, the index column not counted).
+    (folder / f"{stem}.disclosure.json").write_text(
+        "[\n" + ",\n".join(json.dumps(item, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+                          for item in table.describe()) + "\n]\n", encoding="utf-8")
+    add_notes(section, table.notes)
+    # Marked as a caption so the DOCX renderer gives it Word's Caption style.
+    display(Markdown("*" + md(section.t("Table: {caption}", caption=caption)) + "*"),
+            metadata={"perspectives": {"kind": "caption", "of": "table"}})
+    # The metadata lets other renderers (DOCX) rebuild a native table from the CSV.
+    settings = disclosure.settings(project=section.project)
+    notes = [note_text(section, n) for n in disclosure.notes_for([table], settings.threshold,
+                                                               settings.reliability_min_n)]
+    notes = [locales.percents_in_text(note, section.lang) for note in [*notes, *extra_notes]]
+    display(HTML(frame.to_html(classes="report-table", na_rep="", border=0)),
+            metadata={"perspectives": {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption,
+                                       **({"result": result} if result else {}),
+                                       **({"notes": notes} if notes else {})}})
+
+
+def show_figure(section, fig, stem: str, caption: str, result: str | None = None) -> None:
+    """Save ``fig`` under ``stem`` in the study's formats and show it with its caption.
+
+    The numbers the chart drew go with it: the assembler writes the figure's text
+    alternative from them. ``result`` names the analysis it draws (see :func:`show_table`).
+    """
+    # The numbers the chart drew go with it: the assembler writes its text alternative from them.
+    chart = alttext.attached(fig)
+    # Words a chart draws itself (an axis label) in the report's language where the catalogue has them.
+    for text in fig.findobj(figures.plt.Text):
+        if text.get_text() in section.t.catalogue:
+            text.set_text(section.t(text.get_text()))
+        # The values on the bars too: shares as the report's language writes them.
+        text.set_text(locales.percents_in_text(text.get_text(), section.lang))
+    caption = locales.percents_in_text(caption, section.lang)
+    png = figures_png.save(fig, section.output_dir / "figures", stem, section.study.figure_formats)
+    # The words drawn into the picture, for the check of what a reader meets in English.
+    texts = sorted({t.get_text() for t in fig.findobj(figures.plt.Text) if t.get_visible() and t.get_text().strip()})
+    display(Image(data=png, format="png"),
+            metadata={"perspectives": {"kind": "figure", "png": f"figures/{stem}.png", "caption": caption,
+                                       "texts": texts, **({"result": result} if result else {}),
+                                       **({"chart": chart.to_json()} if chart else {})}})
+    display(Markdown(f"*{md(caption)}*"), metadata={"perspectives": {"kind": "caption", "of": "figure"}})
+
+
+def note_text(section, note: str) -> str:
+    """A table note in the report's language: through its template when it explains a mark."""
+    settings = disclosure.settings(project=section.project)
+    fields = {"threshold": settings.threshold, "reliability_min_n": settings.reliability_min_n}
+    for mark, template in disclosure.NOTES.items():
+        if note == template.format(mark=mark, **fields):
+            return section.t(template, mark=mark, **fields)
+    return section.t(note)
+
+
+def add_notes(section, notes: Iterable[str]) -> None:
+    """Add the notes of a table to the run's, each once (:func:`show_notes` shows them)."""
+    for note in notes:
+        if note not in section.notes:
+            section.notes.append(note)

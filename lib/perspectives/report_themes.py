@@ -1,0 +1,226 @@
+"""The survivors' part of a report: participants who raised each theme, and the excerpts.
+
+Purpose
+    A section of the survivors' chapter (``Section.survivor_themes``) shows how many of the
+    conversation participants raised each of its themes, through one small-cell mask per
+    theme, or, where most counts would be withheld, whether none, some or all of them did;
+    then the consented excerpts that passed the identifying-details screen, and how many were
+    blocked. Apart from :mod:`perspectives.report` because it reads the conversations, not
+    the survey, and its rules (the presence table, the excerpts' language) are its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from . import analysis_subsets, disclosure, figures, locales, report_display
+from .escape import markdown_text as md
+from .project import Project
+
+
+def _subset_theme_matrix(conversations: pd.DataFrame, codebook: Any, project: Project) -> pd.DataFrame:
+    """Participants raising each theme (every level) by country, once per conversations frame."""
+    from . import qualitative_counts
+
+    return analysis_subsets.cached_for_frame(conversations, "themes", "matrix",
+                                     lambda: qualitative_counts.theme_matrix(conversations, codebook, level=None,
+                                                                      project=project))
+
+
+# Under a theme table that says none, some or all rather than counts (see survivor_themes).
+THEMES_PRESENCE_NOTE = ("Most counts by theme for {place} would be withheld under the small-cell rule (a count "
+                        "below {threshold}, or one leaving fewer than {threshold}, is not shown): the table says "
+                        "instead whether none, some or all of the participants raised each theme.")
+
+
+# Said instead of a theme table whose every cell would be withheld.
+THEMES_NOT_SHOWN = ("The themes raised in the conversations in {place} are not shown: with so few participants, "
+                    "every count by theme would be withheld under the small-cell rule.")
+
+
+def theme_masks(section, codes: list[str]) -> dict[str, disclosure.Mask]:
+    """One mask per theme: participants who raised it (or not) by country, with the pooled count."""
+    from . import qualitative
+
+    conversations = section.conversations
+    codebook = qualitative.load_codebook(project=section.project)
+    matrix = _subset_theme_matrix(conversations, codebook, section.project)
+    places = list(matrix.columns)
+    out_of = conversations.groupby("country")["participant_id"].nunique().reindex(places).fillna(0).astype(int)
+    masks = {}
+    for code in codes:
+        counts = pd.DataFrame([matrix.loc[code], out_of - matrix.loc[code]], index=["yes", "no"])
+        masks[code] = analysis_subsets.cached_for_frame(
+            conversations, "mask", f"theme:{code}",
+            lambda counts=counts, code=code: disclosure.suppress(
+                disclosure.layout(f"themes.{code}", counts, shown=["yes"]),
+                rules=disclosure.settings(project=section.project)))
+    return masks
+
+
+def is_counted(masks: dict[str, disclosure.Mask], place: str) -> bool:
+    """Whether a place's participants are enough for counts by theme (at least twice the threshold).
+
+    With fewer, a count other than none or all of them is below the threshold or leaves
+    fewer than it: the small-cell rule could print no count but those, so the table says
+    instead whether none, some or all of them raised the theme.
+    """
+    mask = next(iter(masks.values()), None)
+    return mask is not None and mask.layout.value(f"{place}|*") >= 2 * mask.threshold
+
+
+def mostly_published(masks: dict[str, disclosure.Mask], place: str) -> bool:
+    """Whether at least half of a place's counts by theme can be published.
+
+    A table of counts most of whose cells are withheld tells a reader little but that the
+    numbers are small; where so, the table says none, some or all instead (:func:`presence`).
+    """
+    shown = sum(mask.count(f"{place}|yes") is not None for mask in masks.values())
+    return 2 * shown >= len(masks)
+
+
+def presence(section, mask: disclosure.Mask, place: str) -> disclosure.Entry:
+    """None, some or all of a place's participants raised a theme, as its mask publishes it."""
+    count, base = mask.count(f"{place}|yes"), mask.count(f"{place}|*")
+    if count is None:
+        # Withheld on a base of at least the threshold: neither none nor all of them.
+        return disclosure.text(section.t("some") if base is not None and base >= mask.threshold
+                               else disclosure.WITHHELD_MARK)
+    return disclosure.text(section.t("none") if count == 0 else section.t("all") if count == base else section.t("some"))
+
+
+def national_presence(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
+                       caption: str) -> None:
+    """A national theme table most of whose counts would be withheld: none, some or all, or one sentence.
+
+    Each cell is what the theme's mask publishes (:func:`presence`); where even that is
+    withheld in every row, the table is not printed and one sentence says why.
+    """
+    place = md(section.names[section.country])
+    cells = {labels[c]: presence(section, masks[c], section.country) for c in codes}
+    if all(cell.text == disclosure.WITHHELD_MARK for cell in cells.values()):
+        section._paragraph(section.t(THEMES_NOT_SHOWN, place=place))
+        return
+    threshold = next(iter(masks.values())).threshold
+    note = section.t(THEMES_PRESENCE_NOTE, place=section.names[section.country], threshold=threshold)
+    report_display.show_table(section, disclosure.table({section.t("Participants"): cells}), f"themes_{section.section}", caption,
+                    extra_notes=[note])
+
+
+def presence_note(threshold: int) -> str:
+    """The note under a theme table saying none, some or all, in English (``finish`` translates it)."""
+    # Filled in English like the other notes; finish() translates each note.
+    return (f"Where fewer than {2 * threshold} people took part, a count by theme could be printed only as "
+            f"none or all of them (any other is below {threshold} or leaves fewer than {threshold}): the table "
+            "says whether none, some or all of them raised each theme.")
+
+
+def survivor_themes(section) -> None:
+    """How many participants raised each theme of this section, with screened, consented excerpts."""
+    from . import qualitative, qualitative_counts
+
+    country = None if section.is_synthesis else section.country
+    if not qualitative_counts.has_conversations(country, project=section.project):
+        # Said where the survivors' part would be; where conversations were held, their number
+        # is said once, under "Who took part", and each theme table's caption repeats it.
+        section._paragraph(md(qualitative_counts.conversations_note(country, section.participants, translate=section.t,
+                                                             project=section.project)))
+        return
+    codebook = qualitative.load_codebook(project=section.project)
+    conversations = section.conversations
+    summary = qualitative_counts.section_theme_summary(conversations, codebook, section.section, country,
+                                                project=section.project)
+    if summary.empty:
+        return
+    summary = summary[summary["level"] <= 2]
+    codes = list(summary["code"])
+    masks = theme_masks(section, codes)
+    out_of = int(summary["out_of"].iloc[0])
+    labels = {code: section.t(label) for code, label in zip(summary["code"], summary["label"], strict=True)}
+    threshold = next(iter(masks.values())).threshold if masks else 0
+    own_theme_table(section, masks, codes, labels, section.t(
+        "Conversation participants who raised each theme (of {out_of}) — {place}",
+        out_of=out_of, place=section.names[section.country]))
+    if section.is_synthesis:
+        places = list(next(iter(masks.values())).layout.places) if masks else []
+        counted = [p for p in places if is_counted(masks, p)]
+        matrix = disclosure.table({section.names.get(p, p): {labels[c]: masks[c].n(f"{p}|yes") if p in counted
+                                                          else presence(section, masks[c], p) for c in codes}
+                                   for p in places})
+        if codes:
+            report_display.show_table(section, matrix, f"themes_{section.section}_by_country",
+                            section.t("Participants who raised each theme, by country"),
+                            result=f"themes_{section.section}_by_country")
+            if len(counted) < len(places):
+                report_display.add_notes(section, [presence_note(threshold)])
+            safe = pd.DataFrame({section.names.get(p, p): [masks[c].count(f"{p}|yes") for c in codes]
+                                 for p in counted}, index=[labels[c] for c in codes], dtype=float)
+            if counted:
+                report_display.show_figure(section, figures.heatmap(safe, section.t("Participants raising each theme, by country")),
+                                 f"themes_{section.section}_heatmap",
+                                 section.t("Participants who raised each theme, by country (blank: withheld under "
+                                        "the small-cell rule, fewer than {threshold} or able to reveal such a "
+                                        "number)", threshold=threshold),
+                                 result=f"themes_{section.section}_by_country")
+            for code in codes:
+                for place in counted:
+                    section.values.append(section._cell_value(masks[code], f"{place}|yes",
+                                                        f"themes.{code}.{place}.n"))
+    excerpts, log = qualitative_counts.section_excerpts(conversations, codebook, section.section, country,
+                                                 project=section.project)
+    report = section.texts() if excerpts or len(log) else None
+    if excerpts:
+        # Excerpts are what participants said (or, here, synthetic summaries): never machine-translated.
+        section.t.note_missing("conversation excerpts (shown as recorded)")
+        # Only a build from the embedded synthetic data calls its excerpts synthetic.
+        lead = report.text("survivors.excerpts_synthetic" if "synthetic" in report.conditions
+                           else "survivors.excerpts")
+        section._paragraph(f"{lead}\n\n" + "\n\n".join(f"> {md(text)}" for text in excerpts))
+        excerpts_language(section, report)
+    blocked = int(log["blocked"].sum()) if len(log) else 0
+    section._record(f"excerpts.{section.section}.blocked", blocked)
+    if blocked:
+        section._paragraph(report.text("survivors.excerpts_blocked", n_blocked=blocked))
+
+
+def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
+                     caption: str) -> None:
+    """The report's own place's theme table: counts, or none, some or all (see :func:`mostly_published`).
+
+    The counts are recorded as their masks publish them, whichever the table shows.
+    """
+    own = "*" if section.is_synthesis else section.country
+    counted = is_counted(masks, own)
+    if counted:
+        for code in codes:
+            section.values.append(section._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n"))
+    if not section.is_synthesis and not (counted and mostly_published(masks, own)):
+        national_presence(section, masks, codes, labels, caption)
+        return
+    if counted:
+        table = disclosure.table({
+            section.t("Participants"): {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
+            "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
+        })
+    else:
+        table = disclosure.table({section.t("Participants"): {labels[c]: presence(section, masks[c], own) for c in codes}})
+        report_display.add_notes(section, [presence_note(next(iter(masks.values())).threshold)])
+    report_display.show_table(section, table, f"themes_{section.section}", caption)
+
+
+def excerpts_language(section, report) -> None:
+    """What a reader is told of the excerpts' language: they are printed as recorded, never translated.
+
+    A real excerpt is a participant's words, in the language of its conversation. The
+    synthetic ones are in the language the generator writes; a report in that language
+    needs no word on it.
+    """
+    from .texts import SYNTHETIC_EXCERPTS_LANGUAGE
+
+    if "synthetic" not in report.conditions:
+        section._paragraph(report.text("survivors.excerpts_as_recorded"))
+    elif section.lang != SYNTHETIC_EXCERPTS_LANGUAGE:
+        section._paragraph(report.text("survivors.excerpts_language_synthetic",
+                                    language=locales.language_name(SYNTHETIC_EXCERPTS_LANGUAGE, section.lang)))
