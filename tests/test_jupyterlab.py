@@ -109,7 +109,9 @@ def test_a_section_notebook_runs_for_one_country_in_jupyterlab(lab, page):
     _open(page, lab, NOTEBOOK)
     scratch = lab["home"] / "scratch"
     parameters = (f'country = "{COUNTRY}"\nlang = "en"\ndata_path = None\nconversations_path = None\n'
-                  f'output_dir = {json.dumps(str(scratch))}\nid_column = ""')
+                  f'output_dir = {json.dumps(str(scratch))}\nid_column = ""\n'
+                  # The copy sits outside any study folder: it names the study it runs on, as a build does.
+                  f'project = {json.dumps(str(ROOT))}')
     editor = page.locator(".jp-Notebook .jp-CodeCell .cm-content").first  # the parameters cell
     editor.click()
     page.keyboard.press("Control+A")
