@@ -182,11 +182,12 @@ def test_the_report_shows_the_new_question(study: Path) -> None:
 
 @pytest.fixture
 def specs(monkeypatch: pytest.MonkeyPatch) -> dict:
-    """The study's analyses, to which a test adds entries (read through ``analysis.load_specs``)."""
+    """The study's analyses, to which a test adds entries (every reader asks the project for them)."""
     from perspectives import analysis
+    from perspectives.project import Project
 
     entries = dict(analysis.load_specs())
-    monkeypatch.setattr(analysis, "load_specs", lambda path=None, *, project=None: entries)
+    monkeypatch.setattr(Project, "analyses", property(lambda self: entries))
     return entries
 
 
