@@ -63,8 +63,13 @@ def test_a_dask_build_writes_the_bytes_the_local_build_writes(local_build: Path,
     assert [name for name in local if local[name] != remote[name]] == []
 
 
-def test_the_runs_are_tasks_of_the_scheduler_given(tmp_path: Path):
+def test_the_runs_are_tasks_of_the_scheduler_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from distributed import Client, LocalCluster, get_task_stream
+
+    # The cluster's worker processes start with multiprocessing's spawn, which reads
+    # __main__.__spec__; a pytest-xdist worker runs as ``python -c`` and its __main__ has
+    # none (a script's is None, which spawn accepts).
+    monkeypatch.setattr(sys.modules["__main__"], "__spec__", None, raising=False)
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
