@@ -20,11 +20,6 @@ ROOT = repo_root()
 E2E_REPORTS = ["BIH", "ALL"]
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-# A pytest-xdist worker runs as ``python -c``, whose __main__ has no ``__spec__``; the Dask
-# tests' worker processes start with multiprocessing's spawn, which reads it. A script's
-# __main__ has None there, which spawn accepts.
-if not hasattr(sys.modules["__main__"], "__spec__"):
-    sys.modules["__main__"].__spec__ = None
 
 
 def _complete_row(i: int, country: str) -> dict[str, object]:

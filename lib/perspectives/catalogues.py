@@ -20,6 +20,7 @@ Outputs
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -78,11 +79,7 @@ def load_catalogue(lang: str, folder: Path | None = None, *, project: Project | 
             :mod:`perspectives.config`), a plural form outside CLDR's categories or a
             translation whose placeholders differ from the English, with the line.
     """
-    if folder is not None and project is None:
-        return _read_catalogue(lang, Path(folder) / f"{lang}.yml")
-    project = default(project)
-    path = (Path(folder) if folder is not None else project.catalogues).resolve() / f"{lang}.yml"
-    return project.cached("catalogue", (lang, path), lambda: _read_catalogue(lang, path), [path], keep=16)
+    return _language_file("catalogue", lang, folder, project, _read_catalogue)
 
 
 def _read_catalogue(lang: str, path: Path) -> dict[str, Entry]:
@@ -157,11 +154,17 @@ def load_genders(lang: str, folder: Path | None = None, *, project: Project | No
         project: the study folder, which keeps what it read (default: the one around the
             working directory, unless ``folder`` is given).
     """
+    return _language_file("genders", lang, folder, project, _read_genders)
+
+
+def _language_file(kind: str, lang: str, folder: Path | str | None, project: Project | None,
+                   read: Callable[[str, Path], Any]) -> Any:
+    """``read(lang, <folder>/<lang>.yml)``, kept by the project (a folder given alone is read as it is now)."""
     if folder is not None and project is None:
-        return _read_genders(lang, Path(folder) / f"{lang}.yml")
+        return read(lang, Path(folder) / f"{lang}.yml")
     project = default(project)
     path = (Path(folder) if folder is not None else project.catalogues).resolve() / f"{lang}.yml"
-    return project.cached("genders", (lang, path), lambda: _read_genders(lang, path), [path], keep=16)
+    return project.cached(kind, (lang, path), lambda: read(lang, path), [path], keep=16)
 
 
 def _read_genders(lang: str, path: Path) -> dict[str, str]:
