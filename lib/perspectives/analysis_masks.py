@@ -216,7 +216,8 @@ def _question_layout(survey, question: str, query: str | None) -> tuple[disclosu
     combos = declared_combinations(question, _specs(survey))
     lay = disclosure.layout(question, counts, groups={**_groups(question, _specs(survey)), **combos},
                             first=list(combos), published=ties.published, withheld=ties.withheld,
-                            same_as=ties.same_as, combined=_combined(counts, combos, _rules(survey).threshold))
+                            same_as=ties.same_as, combined=_combined(counts, combos, _rules(survey).threshold),
+                            shares_alone=question not in broken_down(_specs(survey)))
     return lay, ties
 
 
@@ -408,7 +409,8 @@ def _option_layout(survey, question: str, code: str, query: str | None,
     counts = _count_table(ticked, data.loc[answered, "country"], ["yes", "no"], places)
     ties = _base_ties(survey, populations.Base(query, question, whole_population), places, counts)
     lay = disclosure.layout(f"{question}.{code}", counts, shown=["yes"], published=ties.published,
-                            withheld=ties.withheld, same_as=ties.same_as)
+                            withheld=ties.withheld, same_as=ties.same_as,
+                            shares_alone=question not in broken_down(_specs(survey)))
     return lay, ties
 
 
@@ -512,6 +514,24 @@ def share_base(mask: Mask, group: str) -> str:
 
 # The question whose answers are the study's countries (its choices come from params/study.yml).
 COUNTRY_QUESTION = "country"
+
+
+def broken_down(specs: dict[str, Any]) -> frozenset[str]:
+    """The questions an analysis crosses with another's groups (both sides of each crosstab).
+
+    Their pooled cells publish no share alone (:class:`perspectives.disclosure.Layout`
+    ``shares_alone``): the crosstab's table is decided on the published counts only, and a
+    share's interval together with the groups' cells could pin a withheld one. A crosstab a
+    notebook writes is not declared here; the build's audit checks it like every table.
+    """
+    out: set[str] = set()
+    for spec_ in specs.values():
+        by = spec_.get("by")
+        if not by or by == COUNTRY_QUESTION:
+            continue
+        out.add(by)
+        out.update(q for q in [spec_.get("question"), *(spec_.get("questions") or [])] if q)
+    return frozenset(out)
 
 
 def asks_question(spec_: dict, question: str) -> bool:

@@ -300,6 +300,8 @@ def _interval_findings(run: Run, t: int) -> list[Finding]:
         return [Finding(run.intervals[0][0], "sum", "the published numbers and rounded shares admit no whole "
                         "counts: they contradict each other")]
     x = np.round(point.x)
+    solver = _Families(vstack([matrix, box]).tocsr(), np.concatenate([rhs, lows]), np.concatenate([rhs, highs]),
+                       len(rhs), big, x)
     exact = Run()
     exact.obs = [*run.obs, *(Obs(source, cells, float(rows[k] @ x), False, True)
                              for k, (source, cells, _, _) in enumerate(run.intervals))]
@@ -311,45 +313,116 @@ def _interval_findings(run: Run, t: int) -> list[Finding]:
         group = _group_in(finding.detail, leaves)
         if group is None:
             continue
-        g = np.zeros(len(leaves))
-        g[[index[c] for c in group]] = 1.0
-        ends = []
-        for sign in (1.0, -1.0):  # least, then greatest
-            res = milp(sign * g, constraints=constraints, integrality=np.ones(len(leaves)), bounds=Bounds(0, big))
-            ends.append(None if res.x is None else float(g @ np.round(res.x)))
-        low, high = (ends[0], ends[1])
-        if low is not None and high is not None and low >= 1 and high <= t - 1:
+        cols = [index[c] for c in group]
+        if solver.reaches(cols, t):
+            continue  # a whole solution already puts it at t or more
+        low, high = solver.least(cols), solver.greatest(cols)
+        if low >= 1 and high <= t - 1:
             found.append(Finding(finding.source, "small-group", f"{_name(group)} lies between {low:.0f} and "
                                  f"{high:.0f}: the published numbers and rounded shares pin it below {t}"))
-    return found + _bounded_findings(run, leaves, matrix, rhs, constraints, big, t)
+    return found + _bounded_findings(run, index, solver, t)
 
 
-def _bounded_findings(run: Run, leaves: list[Leaf], matrix: Any, rhs: np.ndarray, constraints: list[Any],
-                      big: float, t: int) -> list[Finding]:
+class _Families:
+    """Integer programs over the published numbers, one family of linked leaves at a time.
+
+    Equations and intervals link leaves into families (connected parts of the graph of rows
+    and leaves); a group's least or greatest whole value depends only on its families, so
+    each integer program is solved over those alone (over the union of a hundred countries'
+    reports, one program over everything took seconds, and the audit asks thousands). Whole
+    solutions found on the way are kept: one that puts a group at ``t`` or more settles
+    that its greatest value is not below the threshold without a program.
+
+    Args:
+        matrix: the published equations, then the interval rows (rows x leaves, sparse).
+        lows, highs: each row's least and greatest value (equal for an equation).
+        n_plain: how many of the first rows are equations (the rest are intervals).
+        big: an upper bound on every leaf (the largest published number).
+        point: one whole solution of every row, shape (leaves,).
+    """
+
+    _KEEP = 64  # whole solutions kept for the shortcut (each check is one matrix product)
+
+    def __init__(self, matrix: Any, lows: np.ndarray, highs: np.ndarray, n_plain: int, big: float,
+                 point: np.ndarray) -> None:
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        self.matrix, self.lows, self.highs, self.n_plain, self.big = matrix, lows, highs, n_plain, big
+        n_rows, n_leaves = matrix.shape
+        nz_rows, nz_cols = matrix.nonzero()
+        graph = coo_matrix((np.ones(len(nz_rows)), (nz_rows, nz_cols + n_rows)), shape=(n_rows + n_leaves,) * 2)
+        _, labels = connected_components(graph, directed=False)
+        self.row_label, self.leaf_label = labels[:n_rows], labels[n_rows:]
+        self.points = [point]
+
+    def _part(self, cols: list[int], plain: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The leaves and rows of the families holding ``cols`` (``plain``: equations only)."""
+        families = np.unique(self.leaf_label[cols])
+        leaves = np.flatnonzero(np.isin(self.leaf_label, families))
+        rows = np.flatnonzero(np.isin(self.row_label, families))
+        if plain:
+            rows = rows[rows < self.n_plain]
+        return leaves, rows
+
+    def has_interval(self, cols: list[int]) -> bool:
+        """Whether a rounded share's interval touches the families of ``cols``."""
+        return bool((self._part(cols, plain=False)[1] >= self.n_plain).any())
+
+    def reaches(self, cols: list[int], t: int) -> bool:
+        """Whether a kept whole solution puts the group ``cols`` at ``t`` or more."""
+        return bool((np.array(self.points)[:, cols].sum(axis=1) >= t - _TOL).any())
+
+    def least(self, cols: list[int], plain: bool = False) -> float:
+        """The group's least whole value (inf: no whole solution)."""
+        return self._solve(cols, 1.0, plain)
+
+    def greatest(self, cols: list[int], plain: bool = False) -> float:
+        """The group's greatest whole value (inf: no whole solution)."""
+        value = self._solve(cols, -1.0, plain)
+        return -value if np.isfinite(value) else value
+
+    def _solve(self, cols: list[int], sign: float, plain: bool) -> float:
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        leaves, rows = self._part(cols, plain)
+        g = np.isin(leaves, cols).astype(float)
+        constraints = []
+        if len(rows):
+            constraints.append(LinearConstraint(self.matrix[rows][:, leaves], self.lows[rows] - 1e-6,
+                                                self.highs[rows] + 1e-6))
+        res = milp(sign * g, constraints=constraints, integrality=np.ones(len(leaves)),
+                   bounds=Bounds(0, self.big))
+        if res.x is None:
+            return float("inf")
+        x_part = np.round(res.x)
+        if not plain and len(self.points) < self._KEEP:
+            # The other families are independent of these: the kept point with this family's
+            # part replaced is a whole solution of everything.
+            whole = self.points[0].copy()
+            whole[leaves] = x_part
+            self.points.append(whole)
+        return sign * float(g @ x_part)
+
+
+def _bounded_findings(run: Run, index: dict[Leaf, int], solver: _Families, t: int) -> list[Finding]:
     """Withheld counts the rounded shares bring below the threshold (greatest whole value 1..t-1).
 
     A withheld count known to be below ``t`` tells that it is small (tau-ARGUS: the protection
     interval must reach the threshold). One already below it without the shares (inside a
-    small published base, which the rule allows) is not the shares' doing.
+    small published base, which the rule allows) is not the shares' doing; so is none whose
+    family no share's interval touches (without intervals the two programs are the same).
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    index = {leaf: k for k, leaf in enumerate(leaves)}
-    plain = [LinearConstraint(matrix, rhs - 1e-6, rhs + 1e-6)]
-
-    def greatest(g: np.ndarray, cons: list[Any]) -> float:
-        res = milp(-g, constraints=cons, integrality=np.ones(len(leaves)), bounds=Bounds(0, big))
-        return float(g @ np.round(res.x)) if res.x is not None else float("inf")
-
     found, seen = [], set()
     for o in run.obs:
         if not o.withheld or o.leaves in seen or not o.leaves <= index.keys():
             continue
         seen.add(o.leaves)
-        g = np.zeros(len(leaves))
-        g[[index[c] for c in o.leaves]] = 1.0
-        high = greatest(g, constraints)
-        if 1 <= high <= t - 1 and not 1 <= greatest(g, plain) <= t - 1:
+        cols = [index[c] for c in o.leaves]
+        if not solver.has_interval(cols) or solver.reaches(cols, t):
+            continue
+        high = solver.greatest(cols)
+        if 1 <= high <= t - 1 and not 1 <= solver.greatest(cols, plain=True) <= t - 1:
             found.append(Finding(o.source, "small-group", f"{_name(o.leaves)} is withheld but at most "
                                  f"{high:.0f}: the rounded shares tell it is below {t}"))
     return found

@@ -268,7 +268,9 @@ def _layout_doc(lay: Layout) -> dict[str, Any]:
             "cells": [[k, list(p), list(c)] for k, (p, c) in lay.cells.items()], "bases": list(lay.bases),
             "published": sorted(lay.published), "withheld": sorted(lay.withheld), "first": list(lay.first),
             "combined": sorted(lay.combined),
-            "same_as": sorted([k, u, list(p), list(c)] for k, (u, p, c) in lay.same_as.items())}
+            "same_as": sorted([k, u, list(p), list(c)] for k, (u, p, c) in lay.same_as.items()),
+            # Only when False, so that the decisions recorded for other layouts keep their keys.
+            **({} if lay.shares_alone else {"shares_alone": False})}
 
 
 def _layout_digest(lay: Layout, t: int, linked: Sequence[Mask] = ()) -> str:
@@ -363,7 +365,7 @@ def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int |
             _CHILDREN[key] = tuple(children)
             decided = {k for place in national for k in restrict(lay, place).cells}
             fixed = replace(lay, published=lay.published | (decided - hidden), withheld=lay.withheld | hidden)
-            withheld, share_only = decide(fixed, t, linked, share_only=True)
+            withheld, share_only = decide(fixed, t, linked, share_only=lay.shares_alone)
         else:
             withheld, share_only = decide(lay, t, linked, share_only=False)
         _DECISIONS[key] = (tuple(sorted(withheld)), tuple(sorted(share_only)))

@@ -58,6 +58,10 @@ class Layout:
             is small: the combination replaces them there (they are withheld, marked as
             combined rather than as withheld, and are not counts the report sets out to
             publish).
+        shares_alone: Whether a pooled cell withheld as a count may still be published as a
+            rounded share alone. False for a question another table breaks down by a group:
+            that table is decided without the share's interval, which, with the groups'
+            published cells, can pin a withheld group (the build's audit found it so).
     """
 
     universe: str
@@ -71,6 +75,7 @@ class Layout:
     same_as: Mapping[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     first: tuple[str, ...] = ()
     combined: frozenset[str] = frozenset()
+    shares_alone: bool = True
 
     def value(self, cell: str) -> int:
         """The true count of a cell (in memory only)."""
@@ -90,7 +95,8 @@ def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None =
            groups: Mapping[str, Sequence[str]] | None = None, pooled: bool = True,
            published: Iterable[str] = (), withheld: Iterable[str] = (),
            same_as: Mapping[str, tuple[str, Sequence[str], Sequence[str]]] | None = None,
-           first: Sequence[str] = (), base_order: Sequence[str] = (), combined: Iterable[str] = ()) -> Layout:
+           first: Sequence[str] = (), base_order: Sequence[str] = (), combined: Iterable[str] = (),
+           shares_alone: bool = True) -> Layout:
     """The usual layout: answers (rows) by places (columns), with bases, pooled margins and groups.
 
     Args:
@@ -109,6 +115,8 @@ def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None =
         base_order: Group names whose cells are bases too, tried in this order after the
             places' own bases (a population's sub-populations: each is some table's base).
         combined: Cell ids replaced by their combination (see :class:`Layout`); withheld.
+        shares_alone: Whether a pooled cell withheld as a count may be published as a rounded
+            share alone (see :class:`Layout`).
 
     Returns:
         The layout; every place's base (``"place|*"``) and the pooled base are bases.
@@ -163,7 +171,7 @@ def layout(universe: str, counts: pd.DataFrame, *, shown: Sequence[str] | None =
     if joined - set(cells):
         raise ValueError(f"{universe}: combined names unknown cells {sorted(joined - set(cells))}")
     return Layout(universe, places, cats, frame, cells, tuple(bases), frozenset(fixed), frozenset(hidden | joined),
-                  links, order, joined)
+                  links, order, joined, shares_alone)
 
 
 def restrict(lay: Layout, place: str) -> Layout:
@@ -306,6 +314,10 @@ class Mask:
         refs = (("count", self, cell, None), ("percent", self, cell, of))
         if count is not None and self.count(of) == 0:
             return Entry(f"{count:,}", refs[:1])
+        if count is not None and share is None and self.count(of) is None:
+            # The rule publishes the count but withholds its base (and so the share): the
+            # table prints what values.json records, the count, never less than it.
+            return Entry(fmt_n(count), refs[:1])
         if share is not None and count is None:
             return Entry(fmt_pct(share, SHARE_DIGITS) + self._mark(of), refs[1:])
         if share is None or count is None:
