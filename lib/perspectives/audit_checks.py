@@ -373,6 +373,40 @@ class _Families:
         """Whether a kept whole solution puts the group ``cols`` at ``t`` or more."""
         return bool((np.array(self.points)[:, cols].sum(axis=1) >= t - _TOL).any())
 
+    def reach_together(self, groups: list[list[int]], t: int) -> list[bool]:
+        """Which groups one whole solution puts at ``t`` or more, found by one program for all.
+
+        The program maximises the sum of ``min(group, t)`` over the groups (a variable per
+        group, at most ``t`` and at most the group's sum): each group it brings to ``t`` is
+        shown to reach the threshold, without a program of its own. A group it leaves below
+        may still reach ``t`` alone; the caller asks again for those.
+        """
+        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.sparse import csr_matrix, hstack, vstack
+
+        leaves, rows = self._part(sorted({c for g in groups for c in g}), plain=False)
+        where = {leaf: k for k, leaf in enumerate(leaves)}
+        n, k = len(leaves), len(groups)
+        members = np.zeros((k, n))
+        for i, g in enumerate(groups):
+            members[i, [where[c] for c in g]] = 1.0
+        # y_i - group_i . x <= 0, with 0 <= y_i <= t
+        link = hstack([csr_matrix(-members), csr_matrix(np.eye(k))])
+        equations = hstack([self.matrix[rows][:, leaves], csr_matrix((len(rows), k))])
+        constraints = [LinearConstraint(vstack([equations, link]).tocsr(),
+                                        np.concatenate([self.lows[rows] - 1e-6, np.full(k, -np.inf)]),
+                                        np.concatenate([self.highs[rows] + 1e-6, np.zeros(k)]))]
+        res = milp(np.concatenate([np.zeros(n), -np.ones(k)]), constraints=constraints,
+                   integrality=np.concatenate([np.ones(n), np.zeros(k)]),
+                   bounds=Bounds(np.zeros(n + k), np.concatenate([np.full(n, self.big), np.full(k, float(t))])))
+        if res.x is None:
+            return [False] * k
+        x_part = np.round(res.x[:n])
+        whole = self.points[0].copy()
+        whole[leaves] = x_part
+        self.points.append(whole)
+        return [bool(v >= t - _TOL) for v in members @ x_part]
+
     def least(self, cols: list[int], plain: bool = False) -> float:
         """The group's least whole value (inf: no whole solution)."""
         return self._solve(cols, 1.0, plain)
@@ -413,14 +447,23 @@ def _bounded_findings(run: Run, index: dict[Leaf, int], solver: _Families, t: in
     small published base, which the rule allows) is not the shares' doing; so is none whose
     family no share's interval touches (without intervals the two programs are the same).
     """
-    found, seen = [], set()
+    asked, seen = [], set()
     for o in run.obs:
         if not o.withheld or o.leaves in seen or not o.leaves <= index.keys():
             continue
         seen.add(o.leaves)
         cols = [index[c] for c in o.leaves]
-        if not solver.has_interval(cols) or solver.reaches(cols, t):
-            continue
+        if solver.has_interval(cols) and not solver.reaches(cols, t):
+            asked.append((o, cols))
+    # One program for all shows most of them reach the threshold; again for the rest while
+    # that shows more. Only those left get a program each (their greatest value).
+    while asked:
+        reached = solver.reach_together([cols for _, cols in asked], t)
+        if not any(reached):
+            break
+        asked = [item for item, done in zip(asked, reached, strict=True) if not done]
+    found = []
+    for o, cols in asked:
         high = solver.greatest(cols)
         if 1 <= high <= t - 1 and not 1 <= solver.greatest(cols, plain=True) <= t - 1:
             found.append(Finding(o.source, "small-group", f"{_name(o.leaves)} is withheld but at most "
