@@ -145,6 +145,52 @@ def test_withheld_answers_are_named_after_the_list_in_the_form_order(survey) -> 
     assert not SHARE.search(named)
 
 
+def _code_truth(survey, analysis_id: str, country: str) -> dict[str, float]:
+    """Each chart row's true share at the place (pandas), a declared combination's as its members' sum."""
+    truth = _true_shares(survey, analysis_id, country).to_dict()
+    for name, combo in (analysis.spec(analysis_id).get("combine") or {}).items():
+        truth[name] = sum(truth.get(m, 0.0) for m in combo["members"])
+    return truth
+
+
+@pytest.mark.parametrize("country", ["MDA", "ALL"])
+def test_a_chart_draws_its_answers_in_the_order_its_sentence_lists_them(survey, country: str) -> None:
+    """Moldova's barriers: the chart drew the five in the pooled order (stigma 57% above fear 70%)."""
+    compared = 0
+    for analysis_id in LISTS:
+        spec = analysis.spec(analysis_id)
+        result = analysis.run(analysis_id, survey, country, NAMES)
+        if spec.get("order") == "scale":
+            continue
+        if spec["kind"] == "ratings":
+            labels = {q: survey.instrument.label(q) for q in spec["questions"]}
+        else:
+            labels = {**survey.instrument.choice_labels(spec["question"]),
+                      **{n: str(c["label"]) for n, c in (spec.get("combine") or {}).items()}}
+        code_of = {label: code for code, label in labels.items()}
+        rows = [code_of[label] for label in result.shares.index]
+        ranked = [a.code for a in result.context["ranked"].ranking.ranked]
+        truth = _code_truth(survey, analysis_id, country)
+        # The answers the sentence ranks lead the chart, in the order of their true shares ...
+        lead = [c for c in rows if c in ranked]
+        assert rows[:len(lead)] == lead, (analysis_id, country, rows, ranked)
+        shares = [round(truth[c], 6) for c in lead]
+        assert shares == sorted(shares, reverse=True), (analysis_id, country, dict(zip(lead, shares, strict=True)))
+        # ... and in the very order the sentence lists them.
+        assert lead == [c for c in ranked if c in rows], (analysis_id, country)
+        compared += len(lead) >= 2
+    assert compared >= 8
+
+
+def test_a_scale_keeps_its_order_and_its_caption_says_so(survey) -> None:
+    spec = analysis.spec("age_band")
+    assert spec.get("order") == "scale"
+    result = analysis.run("age_band", survey, "MDA", NAMES)
+    labels = survey.instrument.choice_labels("age_band")
+    form = [labels[c] for c in survey.instrument.codes("age_band") if labels[c] in result.shares.index]
+    assert [r for r in result.shares.index if r in form] == form
+
+
 # --------------------------------------------------------------------------- a country beside itself
 
 
@@ -263,6 +309,57 @@ def test_every_chart_of_a_report_is_one_width_and_draws_no_title(built: dict[str
         # The caption without its number and n: "Figure 3. Highest level of education — Moldova (n = 54)".
         title = re.sub(r"^Figure \d+\. ", "", figure["caption"]).split(" (n = ")[0]
         assert not [t for t in figure["texts"] if title in t or t in title and len(t) > 25], (title, figure["texts"])
+
+
+def _words(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _chart_and_sentence(root, figure) -> tuple[list[str], list[str], str, str]:
+    """A chart's rows as its data table behind it lists them (a stacked chart's answers: its columns),
+    the text of the paragraphs between the heading above it and the chart, and its caption."""
+    data = figure.getnext()
+    rows = [_words(" ".join(th.itertext())) for th in data.iter("th") if th.get("scope") == "row"]
+    columns = [_words(" ".join(th.itertext())) for th in data.iter("th") if th.get("scope") == "col"]
+    said = []
+    block = figure.getparent()
+    for before in block.itersiblings(preceding=True):
+        if before.tag.startswith("h") or before.find(".//figure") is not None:
+            break
+        said.insert(0, " ".join(before.itertext()))
+    caption = " ".join(" ".join(figure.find("figcaption").itertext()).split())
+    return rows, columns, _words(" ".join(said)), caption
+
+
+def _order_named(labels: list[str], text: str) -> list[str]:
+    """The labels a text names, in the order it names them (a label inside a longer one found once)."""
+    found = {}
+    for label in sorted(labels, key=len, reverse=True):
+        for variant in (label, label[:1].lower() + label[1:]):
+            at = text.find(variant)
+            taken = any(at >= a and at < a + len(other) for other, a in found.items())
+            if at >= 0 and not taken:
+                found[label] = at
+                break
+    return sorted(found, key=found.get)
+
+
+@pytest.mark.parametrize("report", ["MDA", "ALL"])
+def test_a_built_chart_and_its_sentence_list_the_answers_in_one_order(built: dict[str, Path], report: str) -> None:
+    """Read from the built page: the bars' order (the chart's data table) and the sentence's list above it."""
+    root = lxml_html.fromstring((built[report] / "report.html").read_bytes())
+    scale_note = "the answers are drawn in the order of their scale, not by size"
+    checked = 0
+    for figure in root.iter("figure"):
+        rows, columns, said, caption = _chart_and_sentence(root, figure)
+        if scale_note in caption.lower():
+            continue
+        for labels in (rows, columns):
+            named = _order_named(labels, said)
+            if len(named) >= 2:
+                assert named == [label for label in labels if label in named], (caption, named, labels)
+                checked += 1
+    assert checked >= (6 if report == "MDA" else 4)
 
 
 # --------------------------------------------------------------------------- agreement

@@ -108,6 +108,11 @@ def evidence(section, upstream: Upstream, report: Any):
         return next((stem for stem, universes in shown.items()
                      if stem.startswith("themes_") and f"themes.{theme}" in universes), None)
 
+    def theme_presence(theme: str) -> str | None:
+        # The word the theme's table prints in place of its count, so that the evidence says the same.
+        stem = theme_table(theme)
+        return None if stem is None else report_themes.theme_presence(section, theme, stem[len("themes_"):])
+
     def finding(result: str, template: str) -> str | None:
         names = [f[len("v["):-1] for _, f, _, _ in string.Formatter().parse(template) if f and f.startswith("v[")]
         if result not in shown or not all(name in table for name in names):
@@ -124,7 +129,8 @@ def evidence(section, upstream: Upstream, report: Any):
         return report.text("recommendations.evidence.survey_table", finding=text,
                            table_number=Markdown(f"[[table:{result}]]"))
 
-    return qualitative_recommendations.Evidence(participants=n, theme_count=theme_count, theme_table=theme_table, finding=finding)
+    return qualitative_recommendations.Evidence(participants=n, theme_count=theme_count, theme_table=theme_table,
+                                                theme_presence=theme_presence, finding=finding)
 
 
 def roundtable(section) -> None:

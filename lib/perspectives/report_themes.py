@@ -81,14 +81,56 @@ def mostly_published(masks: dict[str, disclosure.Mask], place: str) -> bool:
     return 2 * shown >= len(masks)
 
 
-def presence(section, mask: disclosure.Mask, place: str) -> disclosure.Entry:
-    """None, some or all of a place's participants raised a theme, as its mask publishes it."""
+PRESENCE_WORDS = ("none", "some", "all")  # what a presence table says in place of a count
+
+
+def presence_word(mask: disclosure.Mask, place: str) -> str | None:
+    """Whether none, some or all of a place's participants raised a theme (English), or None where withheld."""
     count, base = mask.count(f"{place}|yes"), mask.count(f"{place}|*")
     if count is None:
         # Withheld on a base of at least the threshold: neither none nor all of them.
-        return disclosure.text(section.t("some") if base is not None and base >= mask.threshold
-                               else disclosure.WITHHELD_MARK)
-    return disclosure.text(section.t("none") if count == 0 else section.t("all") if count == base else section.t("some"))
+        return "some" if base is not None and base >= mask.threshold else None
+    return "none" if count == 0 else "all" if count == base else "some"
+
+
+def presence(section, mask: disclosure.Mask, place: str) -> disclosure.Entry:
+    """None, some or all of a place's participants raised a theme, as its mask publishes it."""
+    word = presence_word(mask, place)
+    return disclosure.text(disclosure.WITHHELD_MARK if word is None else section.t(word))
+
+
+def says_presence(section, masks: dict[str, disclosure.Mask]) -> bool:
+    """Whether the report's own theme table of these themes says none, some or all rather than counts.
+
+    The one decision the table (:func:`own_theme_table`) and the recommendations' evidence
+    (:func:`theme_presence`) both follow, so that the two use the same words.
+    """
+    own = "*" if section.is_synthesis else section.country
+    counted = is_counted(masks, own)
+    if section.is_synthesis:
+        return not counted
+    return not (counted and mostly_published(masks, own))
+
+
+def theme_presence(section, theme: str, table_section: str) -> str | None:
+    """What the report's theme table of ``table_section`` says of ``theme`` in place of a count.
+
+    Returns:
+        ``none``, ``some`` or ``all`` (English: the catalogue gives the report's word) where
+        the table says that instead of counts; None where it shows counts, or the withheld mark.
+    """
+    from . import qualitative, qualitative_counts
+
+    country = None if section.is_synthesis else section.country
+    summary = qualitative_counts.section_theme_summary(section.conversations, qualitative.load_codebook(project=section.project),
+                                                       table_section, country, project=section.project)
+    codes = list(summary.loc[summary["level"] <= 2, "code"])
+    if theme not in codes:
+        return None
+    masks = theme_masks(section, codes)
+    if not says_presence(section, masks):
+        return None
+    return presence_word(masks[theme], "*" if section.is_synthesis else section.country)
 
 
 def national_presence(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
@@ -196,10 +238,11 @@ def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str]
     if counted:
         for code in codes:
             section.values.append(section._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n"))
-    if not section.is_synthesis and not (counted and mostly_published(masks, own)):
+    presence_table = says_presence(section, masks)
+    if not section.is_synthesis and presence_table:
         national_presence(section, masks, codes, labels, caption)
         return
-    if counted:
+    if not presence_table:
         table = disclosure.table({
             section.t("Participants"): {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
             "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
