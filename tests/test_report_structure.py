@@ -555,6 +555,50 @@ def test_withheld_theme_counts_are_named_together_with_their_tables() -> None:
         assert paragraph.count("[[table:themes_disclosure]]") == ("reporting.awareness_gap" in rec.get("themes", []))
 
 
+@pytest.mark.parametrize("lang", ["en", "ro", "es", "sq", "bs"])
+def test_a_theme_the_table_says_some_of_is_said_some_of_in_the_evidence(lang: str) -> None:
+    """Where a theme table says "some" in place of a count, the evidence cites it with that word, never "withheld"."""
+    from perspectives.qualitative import load_codebook
+    from perspectives.qualitative_recommendations import Evidence, render_recommendations
+    from perspectives.texts import Texts, report_fields
+
+    codebook = load_codebook()
+    tr = Translator(lang)
+    study = load_study()
+    texts = Texts(tr, report_fields(study, tr, "MDA", place=tr.country("MDA")))
+    texts.fields["withheld_mark"] = WITHHELD
+    words = {"reporting.awareness_gap": "some", "reporting.complaint_withdrawn": "all"}
+    text = render_recommendations("MDA", texts=texts, evidence=Evidence(
+        participants=10, theme_count=lambda code: None, theme_table=lambda code: "themes_disclosure",
+        theme_presence=lambda code: words.get(code, "some")))
+    paragraphs = [p for p in text.split("\n\n") if p.startswith(f"**{tr('Evidence:')}**")]
+    assert len(paragraphs) >= 13
+    withheld_words = tr("withheld")
+    themed = 0
+    for paragraph in paragraphs:
+        assert f"({WITHHELD})" not in paragraph and withheld_words not in paragraph, paragraph
+        themed += tr("some") in paragraph
+    assert themed >= 10
+    # The table's own word, in the report's language, and "all" where the table says all.
+    rec = next(p for p in paragraphs if tr(codebook.label("reporting.awareness_gap")) in p)
+    assert tr("some") in rec
+    if any(tr(codebook.label("reporting.complaint_withdrawn")) in p for p in paragraphs):
+        assert any(tr("all") in p for p in paragraphs if tr(codebook.label("reporting.complaint_withdrawn")) in p)
+
+
+@pytest.mark.parametrize(("lang", "code"), CASES)
+def test_the_evidence_says_of_a_theme_what_its_table_says(built: dict[str, Path], lang: str, code: str) -> None:
+    """A theme table of none, some or all: the recommendations cite it with its word, not as a withheld count."""
+    tr = Translator(lang)
+    root = _html(_folder(built, lang, code))
+    cells = {_text(td) for table in root.iter("table") for td in table.iter("td")}
+    evidence = [p for p in _paragraphs(root, "recommendations") if p.startswith(tr("Evidence:"))]
+    assert evidence
+    if tr("some") in cells:
+        assert not [p for p in evidence if f"({WITHHELD})" in p], evidence
+        assert any(f" {tr('some')} " in p for p in evidence)
+
+
 @pytest.mark.parametrize(("lang", "cell", "written"), [
     ("en", "11.9", "11.9"), ("ro", "11.9", "11,9"), ("ro", "1,254", "1.254"), ("ro", "12.5%", "12,5\u00a0%"),
     ("sq", "1,254.5", "1\u00a0254,5"), ("bs", "-3.25", "-3,25"), ("es", "20.5", "20,5"),

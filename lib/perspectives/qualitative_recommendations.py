@@ -149,23 +149,28 @@ def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Co
                               n_participants=evidence.participants)
             if line:
                 lines.append((line, evidence.theme_table(code)))
+    said: list[tuple[str, list[str | None]]] = [(line, [table]) for line, table in lines]
+    said += _grouped_lines(texts, [*worded.items(), ("withheld", withheld)], evidence.participants)
+    # Each table is cited once, after the last sentence stating what it shows.
     out = []
-    for i, (line, table) in enumerate(lines):
-        following = lines[i + 1][1] if i + 1 < len(lines) else None
-        out.append(_see_tables(texts, line, [table]) if table is not None and table != following else line)
-    for word, said in worded.items():
-        if said:
-            line = texts.fill(texts.node(f"recommendations.evidence.themes_{word}"), n_themes=len(said),
-                              n_participants=evidence.participants,
-                              themes=locales.join([theme for theme, _ in said], texts.tr.lang))
-            if line:
-                out.append(_see_tables(texts, line, [table for _, table in said]))
-    if withheld:
-        line = texts.fill(texts.node("recommendations.evidence.themes_withheld"), n_themes=len(withheld),
-                          themes=locales.join([theme for theme, _ in withheld], texts.tr.lang))
-        if line:
-            out.append(_see_tables(texts, line, [table for _, table in withheld]))
+    for i, (line, tables) in enumerate(said):
+        later = {t for _, following in said[i + 1:] for t in following}
+        out.append(_see_tables(texts, line, [t for t in tables if t not in later]))
     return out
+
+
+def _grouped_lines(texts: Any, groups: list[tuple[str, list[tuple[str, str | None]]]],
+                   participants: int) -> list[tuple[str, list[str | None]]]:
+    """One sentence for each group of themes said alike (``some``, ``all``, ``withheld``), with their tables."""
+    said = []
+    for word, themed in groups:
+        if themed:
+            line = texts.fill(texts.node(f"recommendations.evidence.themes_{word}"), n_themes=len(themed),
+                              n_participants=participants,
+                              themes=locales.join([theme for theme, _ in themed], texts.tr.lang))
+            if line:
+                said.append((line, [table for _, table in themed]))
+    return said
 
 
 def _see_tables(texts: Any, line: str, tables: list[str | None]) -> str:

@@ -110,8 +110,7 @@ def evidence(section, upstream: Upstream, report: Any):
 
     def theme_presence(theme: str) -> str | None:
         # The word the theme's table prints in place of its count, so that the evidence says the same.
-        stem = theme_table(theme)
-        return None if stem is None else report_themes.theme_presence(section, theme, stem[len("themes_"):])
+        return report_themes.theme_presence(section, theme) if held else None
 
     def finding(result: str, template: str) -> str | None:
         names = [f[len("v["):-1] for _, f, _, _ in string.Formatter().parse(template) if f and f.startswith("v[")]

@@ -112,8 +112,12 @@ def says_presence(section, masks: dict[str, disclosure.Mask]) -> bool:
     return not (counted and mostly_published(masks, own))
 
 
-def theme_presence(section, theme: str, table_section: str) -> str | None:
-    """What the report's theme table of ``table_section`` says of ``theme`` in place of a count.
+def theme_presence(section, theme: str) -> str | None:
+    """What the report says of ``theme`` in place of a count: as its section's theme table says it.
+
+    The theme's section (its codebook entry) decides, with the masks of that section's themes,
+    whether the report's table of them says none, some or all (:func:`says_presence`); a theme
+    whose section shows no table is said in the words the table would use.
 
     Returns:
         ``none``, ``some`` or ``all`` (English: the catalogue gives the report's word) where
@@ -121,14 +125,15 @@ def theme_presence(section, theme: str, table_section: str) -> str | None:
     """
     from . import qualitative, qualitative_counts
 
-    country = None if section.is_synthesis else section.country
-    summary = qualitative_counts.section_theme_summary(section.conversations, qualitative.load_codebook(project=section.project),
-                                                       table_section, country, project=section.project)
-    codes = list(summary.loc[summary["level"] <= 2, "code"])
-    if theme not in codes:
+    codebook = qualitative.load_codebook(project=section.project)
+    if theme not in codebook.codes:
         return None
-    masks = theme_masks(section, codes)
-    if not says_presence(section, masks):
+    country = None if section.is_synthesis else section.country
+    summary = qualitative_counts.section_theme_summary(section.conversations, codebook, codebook.codes[theme].section,
+                                                       country, project=section.project)
+    codes = list(summary.loc[summary["level"] <= 2, "code"])
+    masks = theme_masks(section, codes if theme in codes else [*codes, theme])
+    if not says_presence(section, {c: masks[c] for c in codes} or {theme: masks[theme]}):
         return None
     return presence_word(masks[theme], "*" if section.is_synthesis else section.country)
 
