@@ -105,8 +105,13 @@ def evidence(section, upstream: Upstream, report: Any):
         return report_themes.theme_masks(section, [theme])[theme].count(f"{own}|yes")
 
     def theme_table(theme: str) -> str | None:
-        return next((stem for stem, universes in shown.items()
-                     if stem.startswith("themes_") and f"themes.{theme}" in universes), None)
+        counted = next((stem for stem, universes in shown.items()
+                        if stem.startswith("themes_") and f"themes.{theme}" in universes), None)
+        if counted is not None or not held:
+            return counted
+        # A table of none, some or all counts no cells, but lists the theme all the same.
+        stem = report_themes.theme_table_stem(section, theme)
+        return stem if stem in shown else None
 
     def theme_presence(theme: str) -> str | None:
         # The word the theme's table prints in place of its count, so that the evidence says the same.

@@ -112,6 +112,26 @@ def says_presence(section, masks: dict[str, disclosure.Mask]) -> bool:
     return not (counted and mostly_published(masks, own))
 
 
+def _table_themes(section, theme: str) -> tuple[str, list[str]] | None:
+    """The section whose theme table would hold ``theme`` (its codebook entry's), and the themes that table lists."""
+    from . import qualitative, qualitative_counts
+
+    codebook = qualitative.load_codebook(project=section.project)
+    if theme not in codebook.codes:
+        return None
+    table_section = codebook.codes[theme].section
+    country = None if section.is_synthesis else section.country
+    summary = qualitative_counts.section_theme_summary(section.conversations, codebook, table_section, country,
+                                                       project=section.project)
+    return table_section, list(summary.loc[summary["level"] <= 2, "code"])
+
+
+def theme_table_stem(section, theme: str) -> str | None:
+    """The stem of the report's theme table that lists ``theme`` (``themes_<section>``), whether or not it was shown."""
+    found = _table_themes(section, theme)
+    return f"themes_{found[0]}" if found is not None and theme in found[1] else None
+
+
 def theme_presence(section, theme: str) -> str | None:
     """What the report says of ``theme`` in place of a count: as its section's theme table says it.
 
@@ -123,15 +143,10 @@ def theme_presence(section, theme: str) -> str | None:
         ``none``, ``some`` or ``all`` (English: the catalogue gives the report's word) where
         the table says that instead of counts; None where it shows counts, or the withheld mark.
     """
-    from . import qualitative, qualitative_counts
-
-    codebook = qualitative.load_codebook(project=section.project)
-    if theme not in codebook.codes:
+    found = _table_themes(section, theme)
+    if found is None:
         return None
-    country = None if section.is_synthesis else section.country
-    summary = qualitative_counts.section_theme_summary(section.conversations, codebook, codebook.codes[theme].section,
-                                                       country, project=section.project)
-    codes = list(summary.loc[summary["level"] <= 2, "code"])
+    codes = found[1]
     masks = theme_masks(section, codes if theme in codes else [*codes, theme])
     if not says_presence(section, {c: masks[c] for c in codes} or {theme: masks[theme]}):
         return None
