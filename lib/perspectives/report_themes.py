@@ -202,9 +202,10 @@ def survivor_themes(section) -> None:
     out_of = int(summary["out_of"].iloc[0])
     labels = {code: section.t(label) for code, label in zip(summary["code"], summary["label"], strict=True)}
     threshold = next(iter(masks.values())).threshold if masks else 0
+    # Each section's table is named by its topic: five captions alike told a reader nothing.
     own_theme_table(section, masks, codes, labels, section.t(
-        "Conversation participants who raised each theme (of {out_of}) — {place}",
-        out_of=out_of, place=section.names[section.country]))
+        "{topic}: conversation participants who raised each theme (of {out_of}) — {place}",
+        topic=section.t(codebook.sections[section.section]), out_of=out_of, place=section.names[section.country]))
     if section.is_synthesis:
         places = list(next(iter(masks.values())).layout.places) if masks else []
         counted = [p for p in places if is_counted(masks, p)]
