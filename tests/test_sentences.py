@@ -461,3 +461,15 @@ def test_a_caption_over_two_groups_gives_each_its_base_as_a_reader_expects(tmp_p
     n_girls, n_boys = int((mda["girls_online_share"] > 0).sum()), int((mda["boys_online_share"] > 0).sum())
     figure = next(c for c in captions if c.startswith(("Figure 14", "Figura 14")))
     assert figure.endswith(f"({girls} n = {n_girls}; {boys} n = {n_boys})"), figure
+
+
+@pytest.mark.parametrize(("label", "inside"), [
+    ("A vorbi despre sex și sexualitate este tabu", "a vorbi despre sex și sexualitate este tabu"),
+    ("Fear of how others will react", "fear of how others will react"),
+    ("NGO staff", "NGO staff"), ("ECPAT members", "ECPAT members"), ("21 to 30", "21 to 30"),
+])
+def test_a_label_inside_a_sentence_starts_small_unless_an_acronym(label: str, inside: str) -> None:
+    """The Romanian belief "A vorbi despre ..." read "apoi A vorbi" in the middle of a sentence."""
+    from perspectives.summary import inside_sentence
+
+    assert inside_sentence(label) == inside

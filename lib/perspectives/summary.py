@@ -175,7 +175,11 @@ def inside_sentence(label: str) -> str:
 
     The analyses' sentences (:mod:`perspectives.analysis`) name answers by the same rule.
     """
-    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+    first = label.split(" ", 1)[0]
+    # An acronym keeps its capitals ("NGO staff"); a one-letter first word is no acronym
+    # (Romanian "A vorbi despre ..." read "apoi A vorbi" mid-sentence).
+    acronym = len(first) > 1 and any(ch.isupper() for ch in first[1:])
+    return label if acronym else label[:1].lower() + label[1:]
 
 
 def _first_upper(text: str) -> str:
