@@ -340,6 +340,37 @@ def test_the_summary_ranks_by_the_numbers_and_compares_only_with_other_countries
     assert not pooled_beside(values, "MDA", "ALL")
 
 
+def _exchange_summary(tmp_path: Path, shares: dict[str, float | None]) -> str:
+    """Moldova's girls' exchanges in the summary, from hand-written values (None: withheld)."""
+    from perspectives.summary import executive_summary
+    from perspectives.texts import Texts
+
+    values = [{"name": f"girls_exchange.{code}.pct", "value": share, "country": "MDA", "suppressed": share is None,
+               "measure": "percent", "n": 46, "section": "csea_online"} for code, share in shares.items()]
+    texts = Texts(Translator("en"), {"place": "Moldova", "country_name": "Moldova"}, {"always", "national"})
+    labels = {"money": "Money", "goods": "Goods or gifts", "shelter": "Shelter or food",
+              "affection": "Affection, protection or a relationship", "other": "Something else",
+              "not_money": "Something other than money"}
+    combine = {"not_money": {"members": ["goods", "shelter", "affection", "other"], "label": labels["not_money"]}}
+    spec = tmp_path / "summary.yml"
+    spec.write_text(yaml.safe_dump([{"heading": "Caseloads", "findings": [], "topics": ["girls_exchange"],
+                                     "exclude": ["other"]}]), encoding="utf-8")
+    text, _ = executive_summary(texts, values, "MDA", "ALL", lambda topic: labels,
+                                {"girls_exchange": {"kind": "single", "combine": combine}}, spec_path=spec)
+    return text
+
+
+def test_the_summary_ranks_a_combined_answer_where_it_stands_in_for_its_members(tmp_path: Path) -> None:
+    """Moldova's girls: money 28%, the rest only combined (72%). The summary said "fewer than half ... money"."""
+    text = _exchange_summary(tmp_path, {"money": 27.6, "goods": None, "shelter": None, "affection": None, "other": None,
+                              "not_money": 72.4})
+    assert "most often answered something other than money (72%), followed by money (28%)" in text, text
+    # Where the members are published, they are ranked and the combination is not (nothing counted twice).
+    text = _exchange_summary(tmp_path, {"money": 50.0, "goods": 19.0, "shelter": 11.0, "affection": 13.0, "other": 7.0,
+                              "not_money": 50.0})
+    assert "something other than money" not in text and "money (50%), followed by goods or gifts (19%)" in text, text
+
+
 def test_a_missing_logo_is_refused_when_the_study_loads(tmp_path: Path) -> None:
     from perspectives.study import load_study as load
 
