@@ -330,14 +330,45 @@ def test_the_summary_ranks_by_the_numbers_and_compares_only_with_other_countries
     # Fear (70%) before stigma (57%) before taboo (48%): the order of the numbers, whatever the form's.
     assert ("most often named by the workers in Moldova was fear of how others will react (70%), followed by "
             "stigma and shame (57%) and sex is a taboo subject (48%).") in text
-    assert "above the figure for the six countries, 51%" in text
+    assert "Across the six countries, the share for fear of how others will react was lower than in Moldova, at 51%." in text
     # A pool of Moldova alone (a partner's export of one country) is no comparison.
     alone = _summary(_values(tmp_path / "b", shares, ["MDA"], {"fear_response": 70.4}), {"pooled"})
-    assert "six countries" not in alone and "figure for" not in alone
+    assert "six countries" not in alone and "Across" not in alone
     from perspectives.summary import pooled_beside
 
     values = json.loads((tmp_path / "b" / "sections" / "disclosure" / "values.json").read_text())
     assert not pooled_beside(values, "MDA", "ALL")
+
+
+def _exchange_summary(tmp_path: Path, shares: dict[str, float | None]) -> str:
+    """Moldova's girls' exchanges in the summary, from hand-written values (None: withheld)."""
+    from perspectives.summary import executive_summary
+    from perspectives.texts import Texts
+
+    values = [{"name": f"girls_exchange.{code}.pct", "value": share, "country": "MDA", "suppressed": share is None,
+               "measure": "percent", "n": 46, "section": "csea_online"} for code, share in shares.items()]
+    texts = Texts(Translator("en"), {"place": "Moldova", "country_name": "Moldova"}, {"always", "national"})
+    labels = {"money": "Money", "goods": "Goods or gifts", "shelter": "Shelter or food",
+              "affection": "Affection, protection or a relationship", "other": "Something else",
+              "not_money": "Something other than money"}
+    combine = {"not_money": {"members": ["goods", "shelter", "affection", "other"], "label": labels["not_money"]}}
+    spec = tmp_path / "summary.yml"
+    spec.write_text(yaml.safe_dump([{"heading": "Caseloads", "findings": [], "topics": ["girls_exchange"],
+                                     "exclude": ["other"]}]), encoding="utf-8")
+    text, _ = executive_summary(texts, values, "MDA", "ALL", lambda topic: labels,
+                                {"girls_exchange": {"kind": "single", "combine": combine}}, spec_path=spec)
+    return text
+
+
+def test_the_summary_ranks_a_combined_answer_where_it_stands_in_for_its_members(tmp_path: Path) -> None:
+    """Moldova's girls: money 28%, the rest only combined (72%). The summary said "fewer than half ... money"."""
+    text = _exchange_summary(tmp_path, {"money": 27.6, "goods": None, "shelter": None, "affection": None, "other": None,
+                              "not_money": 72.4})
+    assert "most often answered something other than money (72%), followed by money (28%)" in text, text
+    # Where the members are published, they are ranked and the combination is not (nothing counted twice).
+    text = _exchange_summary(tmp_path, {"money": 50.0, "goods": 19.0, "shelter": 11.0, "affection": 13.0, "other": 7.0,
+                              "not_money": 50.0})
+    assert "something other than money" not in text and "money (50%), followed by goods or gifts (19%)" in text, text
 
 
 def test_a_missing_logo_is_refused_when_the_study_loads(tmp_path: Path) -> None:
@@ -553,6 +584,57 @@ def test_withheld_theme_counts_are_named_together_with_their_tables() -> None:
             assert -1 not in positions and positions == sorted(positions), (withheld[0], labels)
         # The table is cited once, after the sentence naming its theme.
         assert paragraph.count("[[table:themes_disclosure]]") == ("reporting.awareness_gap" in rec.get("themes", []))
+
+
+@pytest.mark.parametrize("lang", ["en", "ro", "es", "sq", "bs"])
+def test_a_theme_the_table_says_some_of_is_said_some_of_in_the_evidence(lang: str) -> None:
+    """Where a theme table says "some" in place of a count, the evidence cites it with that word, never "withheld"."""
+    from perspectives.qualitative import load_codebook
+    from perspectives.qualitative_recommendations import Evidence, render_recommendations
+    from perspectives.texts import Texts, report_fields
+
+    codebook = load_codebook()
+    tr = Translator(lang)
+    study = load_study()
+    texts = Texts(tr, report_fields(study, tr, "MDA", place=tr.country("MDA")))
+    texts.fields["withheld_mark"] = WITHHELD
+    words = {"reporting.awareness_gap": "some", "reporting.complaint_withdrawn": "all"}
+    text = render_recommendations("MDA", texts=texts, evidence=Evidence(
+        participants=10, theme_count=lambda code: None, theme_table=lambda code: "themes_disclosure",
+        theme_presence=lambda code: words.get(code, "some")))
+    paragraphs = [p for p in text.split("\n\n") if p.startswith(f"**{tr('Evidence:')}**")]
+    assert len(paragraphs) >= 13
+    withheld_words = tr("withheld")
+    themed = 0
+    for paragraph in paragraphs:
+        assert f"({WITHHELD})" not in paragraph and withheld_words not in paragraph, paragraph
+        themed += tr("some") in paragraph
+    assert themed >= 10
+    # The table's own word, in the report's language, and "all" where the table says all.
+    rec = next(p for p in paragraphs if tr(codebook.label("reporting.awareness_gap")) in p)
+    assert tr("some") in rec
+    if any(tr(codebook.label("reporting.complaint_withdrawn")) in p for p in paragraphs):
+        assert any(tr("all") in p for p in paragraphs if tr(codebook.label("reporting.complaint_withdrawn")) in p)
+
+
+@pytest.mark.parametrize(("lang", "code"), CASES)
+def test_the_evidence_says_of_a_theme_what_its_table_says(built: dict[str, Path], lang: str, code: str) -> None:
+    """A theme table of none, some or all: the recommendations cite it with its word, not as a withheld count."""
+    tr = Translator(lang)
+    root = _html(_folder(built, lang, code))
+    # The report's own theme tables (the synthesis's tables by country say none, some or all too).
+    own = tr("{topic}: conversation participants who raised each theme (of {out_of}) — {place}")
+    own = own.split("{topic}")[1].split("{out_of}")[0].strip(": ")
+    cells = {_text(td) for table in root.iter("table") for caption in table.iter("caption")
+             if own in _text(caption) for td in table.iter("td")}
+    evidence = [p for p in _paragraphs(root, "recommendations") if p.startswith(tr("Evidence:"))]
+    assert evidence
+    some = [p for p in evidence if f" {tr('some')} " in p]
+    assert bool(some) == (tr("some") in cells), (cells, some)
+    # ... each citing the table that says it.
+    see = [tr(f"{{finding}} See {word} {{{field}}}.").split("{finding}")[1].split(f"{{{field}}}")[0].strip()
+           for word, field in (("Table", "table_number"), ("Tables", "table_numbers"))]
+    assert all(any(s in p for s in see) for p in some), some
 
 
 @pytest.mark.parametrize(("lang", "cell", "written"), [

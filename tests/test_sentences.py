@@ -145,6 +145,52 @@ def test_withheld_answers_are_named_after_the_list_in_the_form_order(survey) -> 
     assert not SHARE.search(named)
 
 
+def _code_truth(survey, analysis_id: str, country: str) -> dict[str, float]:
+    """Each chart row's true share at the place (pandas), a declared combination's as its members' sum."""
+    truth = _true_shares(survey, analysis_id, country).to_dict()
+    for name, combo in (analysis.spec(analysis_id).get("combine") or {}).items():
+        truth[name] = sum(truth.get(m, 0.0) for m in combo["members"])
+    return truth
+
+
+@pytest.mark.parametrize("country", ["MDA", "ALL"])
+def test_a_chart_draws_its_answers_in_the_order_its_sentence_lists_them(survey, country: str) -> None:
+    """Moldova's barriers: the chart drew the five in the pooled order (stigma 57% above fear 70%)."""
+    compared = 0
+    for analysis_id in LISTS:
+        spec = analysis.spec(analysis_id)
+        result = analysis.run(analysis_id, survey, country, NAMES)
+        if spec.get("order") == "scale":
+            continue
+        if spec["kind"] == "ratings":
+            labels = {q: survey.instrument.label(q) for q in spec["questions"]}
+        else:
+            labels = {**survey.instrument.choice_labels(spec["question"]),
+                      **{n: str(c["label"]) for n, c in (spec.get("combine") or {}).items()}}
+        code_of = {label: code for code, label in labels.items()}
+        rows = [code_of[label] for label in result.shares.index]
+        ranked = [a.code for a in result.context["ranked"].ranking.ranked]
+        truth = _code_truth(survey, analysis_id, country)
+        # The answers the sentence ranks lead the chart, in the order of their true shares ...
+        lead = [c for c in rows if c in ranked]
+        assert rows[:len(lead)] == lead, (analysis_id, country, rows, ranked)
+        shares = [round(truth[c], 6) for c in lead]
+        assert shares == sorted(shares, reverse=True), (analysis_id, country, dict(zip(lead, shares, strict=True)))
+        # ... and in the very order the sentence lists them.
+        assert lead == [c for c in ranked if c in rows], (analysis_id, country)
+        compared += len(lead) >= 2
+    assert compared >= 8
+
+
+def test_a_scale_keeps_its_order_and_its_caption_says_so(survey) -> None:
+    spec = analysis.spec("age_band")
+    assert spec.get("order") == "scale"
+    result = analysis.run("age_band", survey, "MDA", NAMES)
+    labels = survey.instrument.choice_labels("age_band")
+    form = [labels[c] for c in survey.instrument.codes("age_band") if labels[c] in result.shares.index]
+    assert [r for r in result.shares.index if r in form] == form
+
+
 # --------------------------------------------------------------------------- a country beside itself
 
 
@@ -265,6 +311,58 @@ def test_every_chart_of_a_report_is_one_width_and_draws_no_title(built: dict[str
         assert not [t for t in figure["texts"] if title in t or t in title and len(t) > 25], (title, figure["texts"])
 
 
+def _words(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _chart_and_sentence(figure) -> tuple[list[str], str, str, str]:
+    """What a built page shows of one chart: the answers its data table behind it names (its rows),
+    the chart's text alternative (written from the numbers it drew, in
+    the order it drew them), the paragraphs between the heading above it and the chart, and its caption."""
+    data = figure.getnext()
+    labels = [_words(" ".join(th.itertext())) for th in data.iter("th") if th.get("scope") == "row"]
+    labels = [label for label in labels if label != "respondents"]  # the base's row, no answer
+    said = []
+    for before in figure.getparent().itersiblings(preceding=True):
+        if before.tag.startswith("h") or before.find(".//figure") is not None:
+            break
+        said.insert(0, " ".join(before.itertext()))
+    caption = " ".join(" ".join(figure.find("figcaption").itertext()).split())
+    return labels, _words(figure.find(".//img").get("alt")), _words(" ".join(said)), caption
+
+
+def _order_named(labels: list[str], text: str) -> list[str]:
+    """The labels a text names, in the order it first names them (a label inside a longer one found once)."""
+    found: dict[str, int] = {}
+    for label in sorted(set(labels), key=len, reverse=True):
+        start = 0
+        while (at := text.find(label, start)) >= 0:
+            if not any(a <= at < a + len(other) for other, a in found.items()):
+                found[label] = at
+                break
+            start = at + 1
+    return sorted(found, key=found.get)
+
+
+@pytest.mark.parametrize("report", ["MDA", "ALL"])
+def test_a_built_chart_and_its_sentence_list_the_answers_in_one_order(built: dict[str, Path], report: str) -> None:
+    """Read from the built page: the order the chart drew its answers in and the order its sentence lists them."""
+    root = lxml_html.fromstring((built[report] / "report.html").read_bytes())
+    scale_note = "the answers are drawn in the order of their scale, not by size"
+    checked = 0
+    for figure in root.iter("figure"):
+        labels, drawn, said, caption = _chart_and_sentence(figure)
+        if scale_note in caption.lower():
+            continue
+        # The answers both name (a chart by country draws a combination's parts, not the combination).
+        chart = _order_named(labels, drawn)
+        named = [label for label in _order_named(labels, said) if label in chart]
+        if len(named) >= 2:
+            assert named == [label for label in chart if label in named], (caption, named, chart)
+            checked += 1
+    assert checked >= (6 if report == "MDA" else 4)
+
+
 # --------------------------------------------------------------------------- agreement
 
 
@@ -363,3 +461,15 @@ def test_a_caption_over_two_groups_gives_each_its_base_as_a_reader_expects(tmp_p
     n_girls, n_boys = int((mda["girls_online_share"] > 0).sum()), int((mda["boys_online_share"] > 0).sum())
     figure = next(c for c in captions if c.startswith(("Figure 14", "Figura 14")))
     assert figure.endswith(f"({girls} n = {n_girls}; {boys} n = {n_boys})"), figure
+
+
+@pytest.mark.parametrize(("label", "inside"), [
+    ("A vorbi despre sex și sexualitate este tabu", "a vorbi despre sex și sexualitate este tabu"),
+    ("Fear of how others will react", "fear of how others will react"),
+    ("NGO staff", "NGO staff"), ("ECPAT members", "ECPAT members"), ("21 to 30", "21 to 30"),
+])
+def test_a_label_inside_a_sentence_starts_small_unless_an_acronym(label: str, inside: str) -> None:
+    """The Romanian belief "A vorbi despre ..." read "apoi A vorbi" in the middle of a sentence."""
+    from perspectives.summary import inside_sentence
+
+    assert inside_sentence(label) == inside

@@ -83,7 +83,8 @@ def run_single(result: Result, spec_: dict, survey, place_names: dict[str, str])
     if question == COUNTRY_QUESTION:
         result.context.update(country_fields(result.context, place_names, study=project.study))
     else:
-        _rank(result, single_ranking(survey, spec_, mask, question, own))
+        _rank(result, single_ranking(survey, spec_, mask, question, own), spec_,
+              {c: labels.get(c, c) for c in codes})
 
 
 def country_fields(cells: dict[str, Any], names: dict[str, str], say: Callable[..., str] | None = None,
@@ -160,7 +161,8 @@ def run_multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) 
     english = _english_labels(survey, question)
     compared = _compared(spec_, codes)
     _rank(result, Ranking([Answer(c, labels.get(c, c), english.get(c, c), result.context[c], k)
-                           for k, c in enumerate(codes) if c in compared], limit=spec_.get("list")))
+                           for k, c in enumerate(codes) if c in compared], limit=spec_.get("list")),
+          spec_, {c: labels.get(c, c) for c in shown})
 
 
 def run_numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]) -> None:
@@ -301,7 +303,8 @@ def run_ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]
     result.table = disclosure.table(columns)
     # Items of a battery rank by the share of the first side; a withheld one could hold any share.
     compared = _compared(spec_, questions)
-    _rank(result, Ranking([a for a in answers if a.code in compared], limit=spec_.get("list")))
+    _rank(result, Ranking([a for a in answers if a.code in compared], limit=spec_.get("list")), spec_,
+          {q: survey.instrument.label(q) for q in questions})
 
 
 def _answers_or(labels: Sequence[str], lang: str) -> str:
@@ -432,9 +435,11 @@ def run_breakdown(result: Result, spec_: dict, survey, place_names: dict[str, st
         result.tables["by_" + by] = disclosure.table(rows)
     else:
         result.tables["by_" + by] = disclosure.table(columns)
+    # The answers in the order the sentence lists them (the chart's segments and legend).
     result.context["by_safe_shares"] = pd.DataFrame(
         {group_labels.get(g, g): [mask.share(f"{g}|{c}", of=share_base(mask, g)) for c in answers] for g in groups},
-        index=[labels.get(c, c) for c in answers], dtype=float)
+        index=[labels.get(c, c) for c in answers], dtype=float).loc[result.chart_rows({c: labels.get(c, c)
+                                                                                      for c in answers})]
     for code in codes:
         for group in groups:
             result.record_cell(mask, f"{group}|{code}", f"{code}.{group}.pct", "percent", country=result.synthesis,

@@ -192,6 +192,17 @@ class Ranking:
         self.certain = bool(self.leaders) and all(bounds.get(a.code, float("inf")) < first for a in hidden)
         self.limit = limit
 
+    def order(self, codes: Sequence[str]) -> list[str]:
+        """The order a chart draws ``codes`` in: the one its sentence lists them in.
+
+        The answers the sentence ranks come first, in the order of their published shares
+        (:attr:`ranked`, the sentence's own list); the rest (withheld, given by nobody, or
+        not compared) follow in the order ``codes`` gives them (the form's). One order for
+        the sentence and its chart, computed here once.
+        """
+        first = [a.code for a in self.ranked if a.code in codes]
+        return first + [c for c in codes if c not in first]
+
     def field(self, role: str) -> RankingField:
         """The narrative field of one role: ``top``, ``then`` or ``ranked``."""
         return RankingField(self, role)
@@ -430,6 +441,18 @@ class Result:
     # or written (the fidelity check compares a published claim with them in-process).
     withheld: dict[tuple[str, str], Any] = field(default_factory=dict)
     lang: str = "en"  # the report's language: the words the code joins (a column's "or")
+    # The order of the answers its sentence lists (None: no ranking, or a scale kept in its order).
+    ranking: Ranking | None = None
+
+    def chart_rows(self, rows: dict[str, str]) -> list[str]:
+        """A chart's row labels (``rows``: answer code -> label, in the form's order) in its sentence's order.
+
+        A chart of answers is drawn in the order its sentence lists them (:meth:`Ranking.order`);
+        an entry whose answers form a scale (``order: scale``) keeps the scale's order, and its
+        caption says so.
+        """
+        codes = list(rows) if self.ranking is None else self.ranking.order(list(rows))
+        return [rows[c] for c in codes]
 
     def record(self, name: str, value: Any, n: int | None = None, country: str | None = None, **extra: Any) -> None:
         """Add one recorded value that is not a count of respondents (a mean, a test)."""

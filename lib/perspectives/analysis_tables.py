@@ -145,9 +145,24 @@ def compared_answers(spec_: dict, codes: Sequence[str]) -> list[str]:
     return [c for c in chosen if c not in {str(e) for e in spec_.get("exclude") or []}]
 
 
-def rank_fields(result: Result, ranking: Ranking) -> None:
-    """Give a result's sentence its ``{top}``, ``{then}`` and ``{ranked}`` fields."""
+SCALE_ORDER = "scale"  # ``order: scale``: the answers are a scale, drawn in its order
+
+
+def rank_fields(result: Result, ranking: Ranking, spec_: dict, rows: dict[str, str]) -> None:
+    """Give a result's sentence its ``{top}``, ``{then}`` and ``{ranked}`` fields, and its chart their order.
+
+    Args:
+        result: the analysis's result; its ``shares`` (one row per answer) are put in the
+            sentence's order, unless the entry keeps its scale's order (``order: scale``).
+        ranking: the answers the sentence compares, ranked.
+        spec_: the analysis's entry of ``params/analyses.yml``.
+        rows: answer code -> the label heading its row of ``result.shares``, in the form's order.
+    """
     result.context.update({role: ranking.field(role) for role in ("top", "then", "ranked")})
+    if spec_.get("order") != SCALE_ORDER:
+        result.ranking = ranking
+    if result.shares is not None:
+        result.shares = result.shares.loc[result.chart_rows(rows)]
 
 
 def single_ranking(survey, spec_: dict, mask: Mask, question: str, own: str) -> Ranking:

@@ -172,6 +172,7 @@ _ANALYSIS = _settings({
     "top": {"type": ["integer", "array"], "minimum": 1, "items": _NAMES,
             "description": "a whole number of at least 1, or a list of answers"},
     "scale": _NAMES, "bands": _NAMES, "synthesis_only": _flag(), "drop_empty": _flag(),
+    "order": {"enum": ["scale"], "description": "scale (the answers are a scale: the chart keeps its order)"},
     "combine": _mapping(_settings({"members": _list(_NAMES), "label": _text()}, required=["members", "label"]),
                         _NAMES),
 }, required=["kind"])

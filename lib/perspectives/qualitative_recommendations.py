@@ -87,6 +87,9 @@ class Evidence:
         theme_count: a theme code -> how many of them raised it, or None when withheld.
         theme_table: a theme code -> the stem of the table that shows its count (for
             ``[[table:STEM]]``), or None.
+        theme_presence: a theme code -> ``none``, ``some`` or ``all`` where its table says
+            that in place of a count (a report's presence table), else None: the evidence
+            then says the table's word, never that the count is withheld.
         finding: (result, template) -> the finding filled and followed by where it is shown
             (Markdown), or None when its values are withheld or not shown there.
     """
@@ -94,6 +97,7 @@ class Evidence:
     participants: int
     theme_count: Callable[[str], int | None]
     theme_table: Callable[[str], str | None] = lambda code: None
+    theme_presence: Callable[[str], str | None] = lambda code: None
     finding: Callable[[str, str], str | None] = lambda result, template: None
 
 
@@ -128,26 +132,45 @@ def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Co
     """
     lines: list[tuple[str, str | None]] = []
     withheld: list[tuple[str, str | None]] = []
+    # Themes whose table says "some" or "all" in place of a count: said with the table's word.
+    worded: dict[str, list[tuple[str, str | None]]] = {"some": [], "all": []}
     for code in themes:
         k = evidence.theme_count(code)
         theme = texts.tr(codebook.label(code))
-        if k is None:
+        word = evidence.theme_presence(code)
+        if word in worded:
+            worded[word].append((theme, evidence.theme_table(code)))
+        elif word == "none":
+            continue  # as a count of 0: no evidence for the recommendation
+        elif k is None:
             withheld.append((theme, evidence.theme_table(code)))
         elif k > 0:  # a theme nobody raised there is no evidence for the recommendation
             line = texts.fill(texts.node("recommendations.evidence.theme"), theme=theme, n_raised=k,
                               n_participants=evidence.participants)
             if line:
                 lines.append((line, evidence.theme_table(code)))
+    said: list[tuple[str, list[str | None]]] = [(line, [table]) for line, table in lines]
+    said += _grouped_lines(texts, [*worded.items(), ("withheld", withheld)], evidence.participants)
+    # Each table is cited once, after the last sentence stating what it shows.
     out = []
-    for i, (line, table) in enumerate(lines):
-        following = lines[i + 1][1] if i + 1 < len(lines) else None
-        out.append(_see_tables(texts, line, [table]) if table is not None and table != following else line)
-    if withheld:
-        line = texts.fill(texts.node("recommendations.evidence.themes_withheld"), n_themes=len(withheld),
-                          themes=locales.join([theme for theme, _ in withheld], texts.tr.lang))
-        if line:
-            out.append(_see_tables(texts, line, [table for _, table in withheld]))
+    for i, (line, tables) in enumerate(said):
+        later = {t for _, following in said[i + 1:] for t in following}
+        out.append(_see_tables(texts, line, [t for t in tables if t not in later]))
     return out
+
+
+def _grouped_lines(texts: Any, groups: list[tuple[str, list[tuple[str, str | None]]]],
+                   participants: int) -> list[tuple[str, list[str | None]]]:
+    """One sentence for each group of themes said alike (``some``, ``all``, ``withheld``), with their tables."""
+    said = []
+    for word, themed in groups:
+        if themed:
+            line = texts.fill(texts.node(f"recommendations.evidence.themes_{word}"), n_themes=len(themed),
+                              n_participants=participants,
+                              themes=locales.join([theme for theme, _ in themed], texts.tr.lang))
+            if line:
+                said.append((line, [table for _, table in themed]))
+    return said
 
 
 def _see_tables(texts: Any, line: str, tables: list[str | None]) -> str:

@@ -167,4 +167,7 @@ def draw(section, result: analysis.Result, spec: dict, stem: str, caption: str) 
         fig = figures.share_bars(shares, title)
     else:
         return
+    if spec.get("order") == analysis_tables.SCALE_ORDER:
+        # The sentence lists the answers by their shares; the chart keeps the scale's order.
+        caption += ". " + section.t("The answers are drawn in the order of their scale, not by size.")
     report_display.show_figure(section, fig, stem, caption, result=result.analysis_id)

@@ -105,8 +105,11 @@ def evidence(section, upstream: Upstream, report: Any):
         return report_themes.theme_masks(section, [theme])[theme].count(f"{own}|yes")
 
     def theme_table(theme: str) -> str | None:
-        return next((stem for stem, universes in shown.items()
-                     if stem.startswith("themes_") and f"themes.{theme}" in universes), None)
+        return _theme_table(section, shown, theme, held)
+
+    def theme_presence(theme: str) -> str | None:
+        # The word the theme's table prints in place of its count, so that the evidence says the same.
+        return report_themes.theme_presence(section, theme) if held else None
 
     def finding(result: str, template: str) -> str | None:
         names = [f[len("v["):-1] for _, f, _, _ in string.Formatter().parse(template) if f and f.startswith("v[")]
@@ -124,7 +127,19 @@ def evidence(section, upstream: Upstream, report: Any):
         return report.text("recommendations.evidence.survey_table", finding=text,
                            table_number=Markdown(f"[[table:{result}]]"))
 
-    return qualitative_recommendations.Evidence(participants=n, theme_count=theme_count, theme_table=theme_table, finding=finding)
+    return qualitative_recommendations.Evidence(participants=n, theme_count=theme_count, theme_table=theme_table,
+                                                theme_presence=theme_presence, finding=finding)
+
+
+def _theme_table(section, shown: dict[str, set[str]], theme: str, held: bool) -> str | None:
+    """The stem of the published theme table that shows ``theme`` (for ``[[table:STEM]]``), or None."""
+    counted = next((stem for stem, universes in shown.items()
+                    if stem.startswith("themes_") and f"themes.{theme}" in universes), None)
+    if counted is not None or not held:
+        return counted
+    # A table of none, some or all counts no cells, but lists the theme all the same.
+    stem = report_themes.theme_table_stem(section, theme)
+    return stem if stem in shown else None
 
 
 def roundtable(section) -> None:
@@ -163,7 +178,10 @@ def summary_labels(section, topic: str) -> dict[str, str]:
     given = option_labels(topic, section.project.path(SUMMARY_FILE))
     if given:
         return {code: section.t(label) for code, label in given.items()}
-    return dict(section.survey.instrument.choice_labels(spec["question"]))
+    # A declared combination is an answer of its own where it stands in for its members
+    # (the summary keeps it only there: summary._Summary.options).
+    combined = {name: section.t(str(combo["label"])) for name, combo in (spec.get("combine") or {}).items()}
+    return {**section.survey.instrument.choice_labels(spec["question"]), **combined}
 
 
 def record_loss(section, upstream: Upstream) -> None:

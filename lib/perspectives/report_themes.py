@@ -81,14 +81,76 @@ def mostly_published(masks: dict[str, disclosure.Mask], place: str) -> bool:
     return 2 * shown >= len(masks)
 
 
-def presence(section, mask: disclosure.Mask, place: str) -> disclosure.Entry:
-    """None, some or all of a place's participants raised a theme, as its mask publishes it."""
+PRESENCE_WORDS = ("none", "some", "all")  # what a presence table says in place of a count
+
+
+def presence_word(mask: disclosure.Mask, place: str) -> str | None:
+    """Whether none, some or all of a place's participants raised a theme (English), or None where withheld."""
     count, base = mask.count(f"{place}|yes"), mask.count(f"{place}|*")
     if count is None:
         # Withheld on a base of at least the threshold: neither none nor all of them.
-        return disclosure.text(section.t("some") if base is not None and base >= mask.threshold
-                               else disclosure.WITHHELD_MARK)
-    return disclosure.text(section.t("none") if count == 0 else section.t("all") if count == base else section.t("some"))
+        return "some" if base is not None and base >= mask.threshold else None
+    return "none" if count == 0 else "all" if count == base else "some"
+
+
+def presence(section, mask: disclosure.Mask, place: str) -> disclosure.Entry:
+    """None, some or all of a place's participants raised a theme, as its mask publishes it."""
+    word = presence_word(mask, place)
+    return disclosure.text(disclosure.WITHHELD_MARK if word is None else section.t(word))
+
+
+def says_presence(section, masks: dict[str, disclosure.Mask]) -> bool:
+    """Whether the report's own theme table of these themes says none, some or all rather than counts.
+
+    The one decision the table (:func:`own_theme_table`) and the recommendations' evidence
+    (:func:`theme_presence`) both follow, so that the two use the same words.
+    """
+    own = "*" if section.is_synthesis else section.country
+    counted = is_counted(masks, own)
+    if section.is_synthesis:
+        return not counted
+    return not (counted and mostly_published(masks, own))
+
+
+def _table_themes(section, theme: str) -> tuple[str, list[str]] | None:
+    """The section whose theme table would hold ``theme`` (its codebook entry's), and the themes that table lists."""
+    from . import qualitative, qualitative_counts
+
+    codebook = qualitative.load_codebook(project=section.project)
+    if theme not in codebook.codes:
+        return None
+    table_section = codebook.codes[theme].section
+    country = None if section.is_synthesis else section.country
+    summary = qualitative_counts.section_theme_summary(section.conversations, codebook, table_section, country,
+                                                       project=section.project)
+    return table_section, list(summary.loc[summary["level"] <= 2, "code"])
+
+
+def theme_table_stem(section, theme: str) -> str | None:
+    """The stem of the report's theme table that lists ``theme`` (``themes_<section>``), whether or not it was shown."""
+    found = _table_themes(section, theme)
+    return f"themes_{found[0]}" if found is not None and theme in found[1] else None
+
+
+def theme_presence(section, theme: str) -> str | None:
+    """What the report says of ``theme`` in place of a count: as its section's theme table says it.
+
+    The theme's section (its codebook entry) decides, with the masks of that section's themes,
+    whether the report's table of them says none, some or all (:func:`says_presence`); a theme
+    whose section shows no table is said in the words the table would use.
+
+    Returns:
+        ``none``, ``some`` or ``all`` (English: the catalogue gives the report's word) where
+        the table says that instead of counts; None where it shows counts, or the withheld mark.
+    """
+    found = _table_themes(section, theme)
+    if found is None:
+        return None
+    codes = found[1]
+    masks = theme_masks(section, codes if theme in codes else [*codes, theme])
+    if not says_presence(section, {c: masks[c] for c in codes} or {theme: masks[theme]}):
+        return None
+    return presence_word(masks[theme], "*" if section.is_synthesis else section.country)
 
 
 def national_presence(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
@@ -140,9 +202,10 @@ def survivor_themes(section) -> None:
     out_of = int(summary["out_of"].iloc[0])
     labels = {code: section.t(label) for code, label in zip(summary["code"], summary["label"], strict=True)}
     threshold = next(iter(masks.values())).threshold if masks else 0
+    # Each section's table is named by its topic: five captions alike told a reader nothing.
     own_theme_table(section, masks, codes, labels, section.t(
-        "Conversation participants who raised each theme (of {out_of}) — {place}",
-        out_of=out_of, place=section.names[section.country]))
+        "{topic}: conversation participants who raised each theme (of {out_of}) — {place}",
+        topic=section.t(codebook.sections[section.section]), out_of=out_of, place=section.names[section.country]))
     if section.is_synthesis:
         places = list(next(iter(masks.values())).layout.places) if masks else []
         counted = [p for p in places if is_counted(masks, p)]
@@ -196,10 +259,11 @@ def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str]
     if counted:
         for code in codes:
             section.values.append(section._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n"))
-    if not section.is_synthesis and not (counted and mostly_published(masks, own)):
+    presence_table = says_presence(section, masks)
+    if not section.is_synthesis and presence_table:
         national_presence(section, masks, codes, labels, caption)
         return
-    if counted:
+    if not presence_table:
         table = disclosure.table({
             section.t("Participants"): {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
             "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},

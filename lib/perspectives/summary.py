@@ -175,7 +175,35 @@ def inside_sentence(label: str) -> str:
 
     The analyses' sentences (:mod:`perspectives.analysis`) name answers by the same rule.
     """
-    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+    first = label.split(" ", 1)[0]
+    # An acronym keeps its capitals ("NGO staff"); a one-letter first word is no acronym
+    # (Romanian "A vorbi despre ..." read "apoi A vorbi" mid-sentence).
+    acronym = len(first) > 1 and any(ch.isupper() for ch in first[1:])
+    return label if acronym else label[:1].lower() + label[1:]
+
+
+def _combined(options: list[Option], combine: Mapping[str, Any]) -> list[Option]:
+    """The options a summary ranks, a declared combination standing in for its members where it is shown.
+
+    Where every member of a combination is withheld and the combination is published, it
+    is ranked in their place (Moldova's girls' exchanges: "something other than money",
+    72%, before money, 28%); elsewhere its members are, and it is left out, so that no
+    answer is counted twice in one list.
+    """
+    share = {o.code: o.share for o in options}
+    out = []
+    for option in options:
+        members = (combine.get(option.code) or {}).get("members")
+        if members is not None:
+            if option.share is not None and all(share.get(str(m)) is None for m in members):
+                out.append(option)
+            continue
+        within = any(share.get(name) is not None and str(option.code) in map(str, combo["members"])
+                     and all(share.get(str(m)) is None for m in combo["members"])
+                     for name, combo in combine.items())
+        if not within:
+            out.append(option)
+    return out
 
 
 def _first_upper(text: str) -> str:
@@ -204,6 +232,7 @@ class _Summary:
         kind = self.analyses[topic]["kind"]
         options = [Option(code, label, self.values.get(_share_name(topic, code, kind)))
                    for code, label in self.labels(topic).items() if code not in exclude]
+        options = _combined(options, self.analyses[topic].get("combine") or {})
         # An answer nobody gave is no "next most common" one: only shares above zero are ranked.
         shown = sorted((o for o in options if o.share), key=lambda o: -o.share)
         withheld = len(shown) < len(options)
