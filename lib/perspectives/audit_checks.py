@@ -101,7 +101,9 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
     a_rest = rest_rows[:, unknown].toarray()
     b_rest = b_vec[rest] - rest_rows[:, np.flatnonzero(known)] @ x_p[known]
     if len(unknown) and len(rest):
-        x_p[unknown], *_ = np.linalg.lstsq(a_rest, b_rest, rcond=None)
+        # Repeated equations (one number published in several places) solved once each.
+        _, first = np.unique(np.column_stack([a_rest, b_rest]), axis=0, return_index=True)
+        x_p[unknown], *_ = np.linalg.lstsq(a_rest[np.sort(first)], b_rest[np.sort(first)], rcond=None)
     residual[rest] = a_rest @ x_p[unknown] - b_rest
     if np.abs(residual).max(initial=0.0) > 0.5:
         worst = int(np.argmax(np.abs(residual)))
