@@ -4,8 +4,8 @@ pytest-xdist the first worker that needs one builds it, the others wait and reus
 
 * ``study_build``: the default study (every report, every section, English, PDFs), its date
   fixed; read by test_disclosure_build.py, test_report_structure.py, test_sentences.py,
-  test_differencing.py and test_one_country_invariance.py (the last three through a view of
-  the reports and sections they built before);
+  test_differencing.py, test_one_country_invariance.py and test_partner_exports.py (the last
+  three through a view of the reports or sections they built before);
 * ``moldova_partner_build``: Moldova's report from Moldova's rows alone (``--data``, no PDF),
   read by test_sentences.py and test_one_country_invariance.py;
 * ``two_builds``: BIH and the synthesis built by the command line in two checkouts, read by
