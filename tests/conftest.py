@@ -99,6 +99,9 @@ HEAVY_FIRST = [
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Put the items of the HEAVY_FIRST files first, in that order; the others keep theirs."""
     here = Path(__file__).resolve().parent
+    missing = [name for name in HEAVY_FIRST if not (here / name).is_file()]
+    if missing:  # a renamed file would silently lose its place
+        raise pytest.UsageError(f"HEAVY_FIRST in tests/conftest.py names no file: {missing}")
     rank = {name: k for k, name in enumerate(HEAVY_FIRST)}
 
     def key(item: pytest.Item) -> int:
