@@ -86,13 +86,17 @@ def tiny_export(tmp_path):
 
 # --------------------------------------------------------------------------- the order of the files
 
-# The files whose fixtures build the most, longest first. `make test` hands the files to its
-# workers in collection order (--no-loadscope-reorder); these first, so that a long file never
-# starts last. The study's build and the two checkouts are made side by side at the start.
+# The files that take longest (their builds, the whole-build audit), longest first, from a
+# measured run (--durations). `make test` hands the files to its workers in collection order
+# (--no-loadscope-reorder); these first, so that a long file never starts last. The two first
+# make the study's build and the two checkouts side by side at the start.
 HEAVY_FIRST = [
-    "test_disclosure_build.py", "test_e2e.py", "test_i18n_coverage.py", "test_report_structure.py",
-    "test_partner_exports.py", "test_faults.py", "test_accessibility.py", "test_sentences.py",
-    "attack/test_publication_attack.py", "test_one_country_invariance.py", "test_escaping.py",
+    "test_disclosure_build.py", "test_e2e.py", "test_i18n_coverage.py", "test_one_country_invariance.py",
+    "attack/test_publication_attack.py", "test_partner_exports.py", "test_report_structure.py",
+    "test_dask_executor.py", "test_partner_flow.py", "test_languages_side_by_side.py", "test_faults.py",
+    "test_new_country.py", "test_notebook_analyses.py", "test_jupyterlab.py", "test_refiqda.py", "test_app.py",
+    "test_no_paths.py", "test_escaping.py", "test_one_run_build.py", "test_accessibility.py", "test_engine.py",
+    "test_add_question.py", "test_sentences.py", "attack/test_hostile_attack.py",
 ]
 
 
