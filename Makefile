@@ -8,7 +8,9 @@ STAMP := $(VENV)/.installed
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export MPLBACKEND := Agg
 # The suite's files run side by side, one worker per core (pytest-xdist; a file's tests stay
-# together, so its module fixtures are built once). TEST_WORKERS=0 runs them in one process.
+# together, so its module fixtures are built once; the builds several files read are made once
+# for the run, tests/shared_builds.py). The files that build most go first, in the order
+# tests/conftest.py gives (--no-loadscope-reorder keeps it). TEST_WORKERS=0 runs them in one process.
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .DEFAULT_GOAL := help
@@ -72,7 +74,7 @@ pdf-tools:
 test: $(STAMP) $(AXE) pdf-tools ## Run ruff, the import contracts and the test suite (accessibility checks included)
 	$(BIN)/ruff check lib tests benchmarks
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP) ## Ruff, the import contracts (.importlinter), the complexity ratchet and the CI workflow
 	$(BIN)/ruff check lib tests benchmarks

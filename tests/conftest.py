@@ -1,16 +1,30 @@
-"""Shared fixtures: a tiny, hand-made raw export that follows the instrument, and the one
-end-to-end build (BIH and the synthesis, in two checkouts) that test_e2e.py and
-test_accessibility.py share."""
+"""Shared fixtures: a tiny, hand-made raw export that follows the instrument, and the builds
+several test files read, each made once for the whole run (``shared_builds.py``: under
+pytest-xdist the first worker that needs one builds it, the others wait and reuse it):
+
+* ``study_build``: the default study (every report, every section, English, PDFs), its date
+  fixed; read by test_disclosure_build.py, test_report_structure.py, test_sentences.py,
+  test_differencing.py, test_one_country_invariance.py and test_partner_exports.py (the last
+  three through a view of the reports or sections they built before);
+* ``moldova_partner_build``: Moldova's report from Moldova's rows alone (``--data``, no PDF),
+  read by test_sentences.py and test_one_country_invariance.py;
+* ``two_builds``: BIH and the synthesis built by the command line in two checkouts, read by
+  test_e2e.py and test_accessibility.py.
+
+A shared build is read-only; a test that changes one works on a copy (``private_copy``).
+Files that build first run first (``HEAVY_FIRST``), so the longest stay off the end of a run."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from shared_builds import SOURCE_DATE_EPOCH, check_unchanged, shared
 from stand_in import copy_checkout
 
 from perspectives.study import repo_root
@@ -70,7 +84,77 @@ def tiny_export(tmp_path):
     return path
 
 
-# --------------------------------------------------------------------------- end-to-end build
+# --------------------------------------------------------------------------- the order of the files
+
+# The files that take longest (their builds, the whole-build audit), longest first, from a
+# measured run (--durations). `make test` hands the files to its workers in collection order
+# (--no-loadscope-reorder); these first, so that a long file never starts last. The two first
+# make the study's build and the two checkouts side by side at the start.
+HEAVY_FIRST = [
+    "test_disclosure_build.py", "test_e2e.py", "test_i18n_coverage.py", "test_one_country_invariance.py",
+    "attack/test_publication_attack.py", "test_partner_exports.py", "test_report_structure.py",
+    "test_dask_executor.py", "test_partner_flow.py", "test_languages_side_by_side.py", "test_faults.py",
+    "test_new_country.py", "test_notebook_analyses.py", "test_jupyterlab.py", "test_refiqda.py", "test_app.py",
+    "test_no_paths.py", "test_escaping.py", "test_one_run_build.py", "test_accessibility.py", "test_engine.py",
+    "test_add_question.py", "test_sentences.py", "attack/test_hostile_attack.py",
+]
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put the items of the HEAVY_FIRST files first, in that order; the others keep theirs."""
+    here = Path(__file__).resolve().parent
+    missing = [name for name in HEAVY_FIRST if not (here / name).is_file()]
+    if missing:  # a renamed file would silently lose its place
+        raise pytest.UsageError(f"HEAVY_FIRST in tests/conftest.py names no file: {missing}")
+    rank = {name: k for k, name in enumerate(HEAVY_FIRST)}
+
+    def key(item: pytest.Item) -> int:
+        try:
+            name = item.path.resolve().relative_to(here).as_posix()
+        except ValueError:
+            return len(rank)
+        return rank.get(name, len(rank))
+
+    items.sort(key=key)  # stable: the order inside a file, and among the others, is kept
+
+
+# --------------------------------------------------------------------------- the shared builds
+
+def _build_study(out: Path) -> None:
+    from perspectives.build import build
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        result = build(out=out, jobs=2)
+    assert result.ok, result.summary()
+
+
+@pytest.fixture(scope="session")
+def study_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The default study built once: every report and section, in English, with its PDFs."""
+    yield shared(tmp_path_factory, "study", _build_study)
+    check_unchanged(tmp_path_factory, "study")
+
+
+def _build_moldova_partner(folder: Path) -> None:
+    from perspectives.build import build
+    from perspectives.study import load_study
+
+    folder.mkdir(parents=True)
+    frame = pd.read_csv(ROOT / load_study().data["survey"], dtype=str, keep_default_na=False)
+    own = folder / "moldova_export.csv"
+    frame[frame["country"] == "MDA"].to_csv(own, index=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PERSPECTIVES_PDF", "0")
+        result = build(countries=["MDA"], data_path=own, out=folder / "out", jobs=2)
+    assert result.ok, result.summary()
+
+
+@pytest.fixture(scope="session")
+def moldova_partner_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Moldova's report built from Moldova's rows alone (every response of hers), no PDF: the output folder."""
+    yield shared(tmp_path_factory, "moldova-partner", _build_moldova_partner) / "out"
+    check_unchanged(tmp_path_factory, "moldova-partner")
 
 
 def _cli_build(checkout: Path) -> Path:
@@ -83,9 +167,19 @@ def _cli_build(checkout: Path) -> Path:
     return checkout / "outputs"
 
 
+# The two checkouts' folders: their paths differ, in length too.
+CHECKOUTS = ("a/repo", "second-clone/elsewhere/perspectives")
+
+
+def _two_checkouts(folder: Path) -> None:
+    for checkout in CHECKOUTS:
+        _cli_build(copy_checkout(folder / checkout))
+
+
 @pytest.fixture(scope="session")
-def two_builds(tmp_path_factory) -> tuple[Path, Path]:
-    """The same reports built in two checkouts whose paths differ (in length too)."""
-    first = copy_checkout(tmp_path_factory.mktemp("a") / "repo")
-    second = copy_checkout(tmp_path_factory.mktemp("second-clone") / "elsewhere" / "perspectives")
-    return _cli_build(first), _cli_build(second)
+def two_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """The same reports built in two checkouts whose paths differ (in length too): their outputs."""
+    folder = shared(tmp_path_factory, "two-checkouts", _two_checkouts)
+    first, second = (folder / checkout / "outputs" for checkout in CHECKOUTS)
+    yield first, second
+    check_unchanged(tmp_path_factory, "two-checkouts")

@@ -25,9 +25,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from shared_builds import view
 
 from perspectives import analysis
-from perspectives.build import build
 from perspectives.readers import load_survey
 from perspectives.study import load_study, repo_root
 
@@ -35,6 +35,7 @@ ROOT = repo_root()
 THRESHOLD = int(yaml.safe_load((ROOT / "params" / "study.yml").read_text(encoding="utf-8"))["disclosure"]["threshold"])
 SPECS = yaml.safe_load((ROOT / "params" / "analyses.yml").read_text(encoding="utf-8"))
 COUNTRIES = [c.iso3 for c in load_study().countries]
+SECTIONS = ["methods", "csea_online"]
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +44,11 @@ def survey():
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """Every national report's sections that print bases of sub-populations."""
-    out = tmp_path_factory.mktemp("outputs")
-    result = build(countries=COUNTRIES, sections=["methods", "csea_online"], out=out, jobs=2)
-    assert result.ok, result.summary()
-    return out
+def built(tmp_path_factory, study_build: Path) -> Path:
+    """Every national report's sections that print bases of sub-populations: those runs of
+    conftest's shared ``study_build`` (runs that follow no other section's), and nothing else."""
+    parts = [f"{country}/sections/{section}" for country in COUNTRIES for section in SECTIONS]
+    return view(study_build, tmp_path_factory.mktemp("outputs"), parts)
 
 
 def _members(eligible: pd.DataFrame, country: str, query: str | None, column: str | None) -> frozenset:

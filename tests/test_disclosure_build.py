@@ -20,7 +20,6 @@ import pytest
 import yaml
 
 from perspectives.audit import audit_outputs
-from perspectives.build import build
 from perspectives.study import load_study, repo_root
 
 ROOT = repo_root()
@@ -30,11 +29,9 @@ COUNTRIES = [c.iso3 for c in load_study().countries]
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("outputs")
-    result = build(out=out, jobs=2)
-    assert result.ok, result.summary()
-    return out
+def built(study_build: Path) -> Path:
+    """The full default build (conftest's ``study_build``, shared with other files)."""
+    return study_build
 
 
 def _records(out: Path) -> list[tuple[str, dict]]:

@@ -1,7 +1,8 @@
 """End to end: build one national report and the synthesis from the embedded synthetic data.
 
-One build (BIH + synthesis, every section; ``two_builds`` in conftest.py) is shared by the tests
-of this module and of test_accessibility.py. They check
+One build (BIH + synthesis, every section; ``two_builds`` in conftest.py, built once per run and
+read-only) is shared by the tests of this module and of test_accessibility.py; the two tests that
+build into it again work on a copy of its checkout. They check
 what a partner and a reviewer would: the reports exist and read as reports, the published
 sample reappears in the recorded values, no output leaks row-level data or the machine's
 identity, a forced rebuild gives the same bytes, and an interrupted build leaves the
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 import pytest
+from shared_builds import private_copy
 
 from perspectives.build import build
 from perspectives.study import repo_root
@@ -35,7 +37,14 @@ REPORTS = ["BIH", "ALL"]
 
 @pytest.fixture(scope="module")
 def built(two_builds) -> Path:
+    """The first checkout's outputs (shared, read-only)."""
     return two_builds[0]
+
+
+@pytest.fixture(scope="module")
+def rebuilt(two_builds, tmp_path_factory) -> Path:
+    """A copy of the first checkout, outputs included, for the tests that build into it again."""
+    return private_copy(two_builds[0].parent, tmp_path_factory.mktemp("e2e") / "repo") / "outputs"
 
 
 def _all_files(folder: Path) -> dict[str, str]:
@@ -136,28 +145,28 @@ def test_no_output_leaks_row_level_data_or_the_machine(built: Path):
     assert scanned > 50
 
 
-def test_forced_rebuild_gives_identical_bytes(built: Path):
-    before = _all_files(built)
-    result = build(countries=REPORTS, sections=["knowledge", "summary"], out=built, jobs=2, force=True,
-                   root=built.parent)  # the checkout it was built in, as it was then
+def test_forced_rebuild_gives_identical_bytes(rebuilt: Path):
+    before = _all_files(rebuilt)
+    result = build(countries=REPORTS, sections=["knowledge", "summary"], out=rebuilt, jobs=2, force=True,
+                   root=rebuilt.parent)  # the checkout it was built in, as it was then
     assert result.ok and len(result.executed) == 4
-    after = _all_files(built)
+    after = _all_files(rebuilt)
     changed = sorted(name for name in before if before[name] != after.get(name))
     assert changed == []
 
 
-def test_interrupted_build_leaves_previous_reports_intact(built: Path):
-    report = built / "BIH" / "report.html"
+def test_interrupted_build_leaves_previous_reports_intact(rebuilt: Path):
+    report = rebuilt / "BIH" / "report.html"
     before = report.read_bytes()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     process = subprocess.Popen([sys.executable, "-m", "perspectives.cli", "build", "--country", "BIH", "--force",
-                                "--out", str(built), "--jobs", "2"], env=env, start_new_session=True,
+                                "--out", str(rebuilt), "--jobs", "2"], env=env, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(6)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert report.read_bytes() == before
-    for section in (built / "BIH" / "sections").iterdir():
+    for section in (rebuilt / "BIH" / "sections").iterdir():
         if section.name.startswith("."):
             continue  # temporary run folders are left for the next build to clean
         assert (section / "values.json").exists()

@@ -20,12 +20,10 @@ import csv
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
+from shared_builds import view
 
 from perspectives.audit import audit_outputs
-from perspectives.build import build
-from perspectives.study import load_study, repo_root
 
 COUNTRY = "MDA"
 NAME = "Moldova"
@@ -34,18 +32,14 @@ ABOUT_THE_REPORT = ("summary.", "disclosure.counts.")
 
 
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory) -> tuple[Path, Path]:
-    """Moldova's report built from the study's export and from Moldova's rows alone."""
-    root = tmp_path_factory.mktemp("one-country")
-    source = repo_root() / load_study().data["survey"]
-    frame = pd.read_csv(source, dtype=str, keep_default_na=False)
-    own = root / "moldova_export.csv"
-    frame[frame["country"] == COUNTRY].to_csv(own, index=False)
-    study = build(countries=[COUNTRY], out=root / "study", jobs=2)
-    assert study.ok, study.summary()
-    partner = build(countries=[COUNTRY], data_path=own, out=root / "partner", jobs=2)
-    assert partner.ok, partner.summary()
-    return root / "study", root / "partner"
+def builds(tmp_path_factory, study_build: Path, moldova_partner_build: Path) -> tuple[Path, Path]:
+    """Moldova's report built from the study's export and from Moldova's rows alone.
+
+    The first is Moldova's report of conftest's shared ``study_build``, seen alone (a folder
+    linking to it and to no other report, as a build of Moldova alone holds); the second is
+    conftest's shared ``moldova_partner_build``.
+    """
+    return view(study_build, tmp_path_factory.mktemp("one-country") / "study", [COUNTRY]), moldova_partner_build
 
 
 def national_values(out: Path) -> dict[tuple[str, str], tuple[object, bool]]:

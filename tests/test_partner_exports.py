@@ -15,13 +15,14 @@ import re
 from pathlib import Path
 
 import pytest
+from shared_builds import view
 from variants import FIXTURES, assert_same_reading
 
 from perspectives.build import build
 from perspectives.build.preflight import preflight
 from perspectives.cli import main
 from perspectives.readers import DataError, load_survey
-from perspectives.study import repo_root
+from perspectives.study import repo_root, report_folder
 
 # file -> the id column the reader must pick (None: the study's own respondent_id)
 READABLE = {
@@ -137,10 +138,9 @@ def _values(out: Path) -> dict[tuple[str, str, str], object]:
 
 
 @pytest.fixture(scope="module")
-def embedded_build(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("embedded")
-    assert build(countries=["ALL"], out=out, jobs=2).ok
-    return out
+def embedded_build(tmp_path_factory, study_build: Path) -> Path:
+    """The synthesis built from the embedded export: that of conftest's shared ``study_build``, alone."""
+    return view(study_build, tmp_path_factory.mktemp("embedded"), [report_folder("ALL")])
 
 
 @pytest.mark.parametrize("name, id_column", [("odk-central-default.csv", None), ("kobo-system-columns.csv", "_id")])

@@ -28,6 +28,7 @@ import pytest
 import yaml
 from lxml import etree
 from lxml import html as lxml_html
+from shared_builds import SOURCE_DATE_EPOCH
 
 from perspectives import pdf, reportcheck
 from perspectives.build import build
@@ -49,13 +50,19 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """lang -> the output folder of Moldova and the synthesis built in that language."""
-    out = {}
+def built(tmp_path_factory: pytest.TempPathFactory, study_build: Path) -> dict[str, Path]:
+    """lang -> the output folder of Moldova and the synthesis built in that language.
+
+    English is the shared study build (conftest's ``study_build``: every report, its date
+    fixed); the other languages are built here, with the same date.
+    """
+    out = {"en": study_build}
     before = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = "1627257600"  # 26 July 2021: the cover and annex show a date
+    os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH  # 26 July 2021: the cover and annex show a date
     try:
         for lang in LANGS:
+            if lang in out:
+                continue
             folder = tmp_path_factory.mktemp(f"reports-{lang}") / "outputs"
             result = build(countries=list(REPORTS), lang=lang, out=folder, jobs=2)
             assert result.ok

@@ -32,7 +32,6 @@ from lxml import html as lxml_html
 from PIL import Image
 
 from perspectives import analysis, analysis_results, i18n, locales
-from perspectives.build import build
 from perspectives.readers import load_survey
 from perspectives.study import load_study, repo_root, report_folder
 from perspectives.texts import Texts
@@ -214,20 +213,11 @@ def test_no_pooled_column_where_no_other_country_is_in_the_population(tmp_path: 
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Moldova and the synthesis from the embedded data, and Moldova from its own rows alone (English, no PDF)."""
-    root = tmp_path_factory.mktemp("sentences")
-    frame = pd.read_csv(repo_root() / STUDY.data["survey"], dtype=str, keep_default_na=False)
-    own = root / "moldova_export.csv"
-    frame[frame["country"] == "MDA"].to_csv(own, index=False)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PERSPECTIVES_PDF", "0")
-        study = build(countries=["MDA", "ALL"], out=root / "study", jobs=2)
-        assert study.ok, study.summary()
-        partner = build(countries=["MDA"], data_path=own, out=root / "partner", jobs=2)
-        assert partner.ok, partner.summary()
-    return {"MDA": root / "study" / report_folder("MDA"), "ALL": root / "study" / report_folder("ALL"),
-            "partner": root / "partner" / report_folder("MDA")}
+def built(study_build: Path, moldova_partner_build: Path) -> dict[str, Path]:
+    """Moldova and the synthesis from the embedded data, and Moldova from its own rows alone
+    (English; conftest's shared ``study_build`` and ``moldova_partner_build``)."""
+    return {"MDA": study_build / report_folder("MDA"), "ALL": study_build / report_folder("ALL"),
+            "partner": moldova_partner_build / report_folder("MDA")}
 
 
 def _texts(folder: Path) -> list[str]:
