@@ -102,6 +102,25 @@ def _sibling_n(binding: str, ctx: Context) -> Any:
         return None
 
 
+def _coarse_outcome(printed: float, prec: int, published: float, digits: int) -> Outcome:
+    """A claim judged on a share published coarser than it is printed: from the published figure only.
+
+    The published share (``about 80%``, to ``digits`` decimals) and the printed claim (81%)
+    are each an interval; the verdict says whether they meet: "close" (consistent at the
+    published precision), or "miss". Never "exact": a verdict at the claim's own precision
+    would pin the share to the claim's interval, and so the small group the coarse figure
+    protects (Hundepool et al. 2012, ch. 5: a rounded figure's protection interval).
+    """
+    unit, half = 10.0 ** (-digits), 0.5 * 10.0 ** (-prec)
+    text = f"about {fmt.fmt_pct(published, digits)}"
+    meets = printed - half <= published + unit / 2 and published - unit / 2 <= printed + half
+    if meets:
+        return Outcome("close", text, f"published to the nearest {unit:g} points, as the small-cell rule "
+                                      f"allows; the printed {_g(printed, prec)}% lies within it")
+    return Outcome("miss", text, f"published to the nearest {unit:g} points; the printed "
+                                 f"{_g(printed, prec)}% lies outside it")
+
+
 def _significant(p: float, op: str = "=") -> bool:
     return p <= ALPHA if op == "<" else p < ALPHA
 
@@ -140,6 +159,7 @@ def compare(row: Mapping[str, Any], got: Any, ctx: Context) -> Outcome:
         why += [] if same_decision else ["the decision at .05 differs"]
         return Outcome("miss", text, "; ".join(why))
     points = got if isinstance(got, list) else [got]
+    coarse = getattr(got, "digits", None)  # a share published only rounded (fidelity_values.Rounded)
     points = [float(x) for x in points]
     if kind == "share_range":
         lo, hi = _num(row, "percent"), _num(row, "statistic")
@@ -153,6 +173,8 @@ def compare(row: Mapping[str, Any], got: Any, ctx: Context) -> Outcome:
     if len(points) != 1:
         raise TypeError("a single-number claim got several values")
     x = points[0]
+    if kind in {"percent", "mean"} and coarse is not None and coarse < prec:
+        return _coarse_outcome(_num(row, "percent"), prec, x, coarse)
     if kind in {"percent", "mean"}:
         published = _num(row, "percent")
         shown = round_half_up(x, prec)
