@@ -67,3 +67,22 @@ def test_the_summary_names_the_approximate_share_apart(mask) -> None:
     assert not any(s.startswith("80%") for s in sentences)
     # Nor is it a share to rank or compare.
     assert summary._Values(values, "ALL").get("gender.female.pct") is None
+
+
+def test_a_mean_is_judged_with_a_coarse_share_at_its_own_precision() -> None:
+    # A slider's bands (low: answers 0..50, high: 51..100) at two places. A holds 8 low and 2
+    # high (withheld, its base 10 printed), B 30 and 30 (printed). The pooled high band (32 of
+    # 70, 45.7%) is printed alone to the nearest ten points: "about 50%", 32 to 38 of 70, so A's
+    # high answers are 2 to 8, not known to be small. A pooled mean of 24.0 would add that the
+    # 70 answers sum to at most 24.05 x 70 = 1683.5 while each high one is at least 51: at most
+    # 33 high answers, so A's are 2 or 3, known to be small. Worked with the share at its own
+    # precision, the mean is withheld; a share read as no interval at all (or as a whole
+    # percent) would let it through.
+    counts = pd.DataFrame({"A": [8, 2], "B": [30, 30]}, index=["low", "high"])
+    lay = disclosure.layout("slider", counts)
+    mask = disclosure.Mask(lay, 5, frozenset({"A|low", "A|high", "*|low", "*|high"}), 25, {"*|high": -1})
+    assert mask.approximate("*|high") == (50.0, -1) and mask.share("*|high") is None
+    ranges = {"low": (0.0, 50.0), "high": (51.0, 100.0)}
+    assert disclosure.means_published(mask, {"*": 24.0}, ranges) == {"*": None}
+    # A mean that leaves A's high answers able to reach the threshold is published.
+    assert disclosure.means_published(mask, {"*": 40.0}, ranges) == {"*": 40.0}
