@@ -417,6 +417,21 @@ def test_quantifier_rule(tmp_path: Path, got: object, phrase: str, status: str) 
     assert verdict["status"] == status, verdict.to_dict()
 
 
+@pytest.mark.parametrize("phrase, status", [
+    ("large majority", "exact"),  # 75..85 lies within 75..100
+    ("majority", "exact"),        # and within above 50
+    ("more than two thirds", "exact"),
+    ("almost all", "miss"),       # nothing of 75..85 reaches 90
+])
+def test_quantifier_on_a_share_published_to_ten_points_is_judged_on_its_interval(tmp_path: Path, phrase: str,
+                                                                                    status: str) -> None:
+    # "about 80%" (to the nearest ten points) is any share from 75 to 85: a phrase holds only
+    # where all of that lies in its range; a verdict on 80 itself would say more than is published.
+    got = fidelity.recorded_value({"name": "v.x", "value": 80.0, "digits": -1})
+    judged = _judge(tmp_path, {"v.x@ALL": got}, kind="quantifier", expected=phrase, binding="value:v.x@ALL")
+    assert judged["status"] == status and judged["reproduced"].startswith("about 80%"), judged.to_dict()
+
+
 def test_new_kinds_on_the_registry(result: pd.DataFrame) -> None:
     new = result[result["kind"].isin(claims.COMPARISON_KINDS)]
     assert len(new) >= 100

@@ -279,8 +279,19 @@ def _no_difference_outcome(row: Mapping[str, Any], ctx: Context) -> Outcome:
 def _quantifier_outcome(row: Mapping[str, Any], ctx: Context) -> Outcome:
     q = claims.parse_expected("quantifier", str(row["expected"]), claims.load_wording(project=ctx.project))
     got = resolve(str(row["binding"]), ctx)
-    points = [_number(x) for x in (got if isinstance(got, list) else [got])]
     digits = _prec(row)
+    coarse = getattr(got, "digits", None)
+    if coarse is not None and coarse < digits:
+        # A share published only rounded ("about 80%": 75 to 85): judged on that whole interval,
+        # exact only if all of it lies in the phrase's range, never on the unrounded share.
+        unit = 10.0 ** -coarse
+        ends = [float(got) - unit / 2, float(got) + unit / 2 - 1e-9]
+        far = max(q.distance(x) for x in ends)
+        status = "exact" if far == 0 else "close" if min(q.distance(x) for x in ends) == 0 else "miss"
+        mark = "✓" if status != "miss" else "✗"
+        detail = "" if status == "exact" else f"published to the nearest {unit:g} points: {ends[0]:g}-{got + unit / 2:g}%"
+        return Outcome(status, f"about {fmt.fmt_pct(got, coarse)} → {row['expected']} ({q.text}) {mark}", detail)
+    points = [_number(x) for x in (got if isinstance(got, list) else [got])]
     far = max(q.distance(x) for x in points)
     status = "exact" if far == 0 else "close" if far <= 10.0 ** -digits else "miss"
     shown = "; ".join(f"{_g(x, digits)}%" for x in points)
