@@ -102,6 +102,24 @@ def _sibling_n(binding: str, ctx: Context) -> Any:
         return None
 
 
+def _share_outcome(row: Mapping[str, Any], x: float, ctx: Context) -> Outcome:
+    """A share or mean against its printed value: exact, close (one unit off, or another n) or miss."""
+    prec = _prec(row)
+    unit = 10.0 ** (-prec)
+    published = _num(row, "percent")
+    shown = round_half_up(x, prec)
+    n_printed, n_got = _num(row, "n"), _sibling_n(str(row["binding"]), ctx)
+    text = f"{_g(x, prec)}%" + (f" (n={n_got})" if n_got is not None and math.isfinite(n_printed) else "")
+    diff = abs(shown - published)
+    n_ok = not math.isfinite(n_printed) or n_got is None or float(n_got) == n_printed
+    if diff < unit / 2 and n_ok:
+        return Outcome("exact", text, f"{x:.3f} rounds to the printed {published:g}")
+    if diff <= unit + 1e-9:
+        extra = "" if n_ok else f"; n {n_got} vs printed {n_printed:g}"
+        return Outcome("close", text, f"{x:.3f} rounds to {shown:g}, printed {published:g}{extra}")
+    return Outcome("miss", text, f"{x:.3f} rounds to {shown:g}, printed {published:g}")
+
+
 def _coarse_outcome(printed: float, prec: int, published: float, digits: int) -> Outcome:
     """A claim judged on a share published coarser than it is printed: from the published figure only.
 
@@ -173,21 +191,10 @@ def compare(row: Mapping[str, Any], got: Any, ctx: Context) -> Outcome:
     if len(points) != 1:
         raise TypeError("a single-number claim got several values")
     x = points[0]
-    if kind in {"percent", "mean"} and coarse is not None and coarse < prec:
-        return _coarse_outcome(_num(row, "percent"), prec, x, coarse)
     if kind in {"percent", "mean"}:
-        published = _num(row, "percent")
-        shown = round_half_up(x, prec)
-        n_printed, n_got = _num(row, "n"), _sibling_n(str(row["binding"]), ctx)
-        text = f"{_g(x, prec)}%" + (f" (n={n_got})" if n_got is not None and math.isfinite(n_printed) else "")
-        diff = abs(shown - published)
-        n_ok = not math.isfinite(n_printed) or n_got is None or float(n_got) == n_printed
-        if diff < unit / 2 and n_ok:
-            return Outcome("exact", text, f"{x:.3f} rounds to the printed {published:g}")
-        if diff <= unit + 1e-9:
-            extra = "" if n_ok else f"; n {n_got} vs printed {n_printed:g}"
-            return Outcome("close", text, f"{x:.3f} rounds to {shown:g}, printed {published:g}{extra}")
-        return Outcome("miss", text, f"{x:.3f} rounds to {shown:g}, printed {published:g}")
+        if coarse is not None and coarse < prec:
+            return _coarse_outcome(_num(row, "percent"), prec, x, coarse)
+        return _share_outcome(row, x, ctx)
     printed = _num(row, "n")
     text = f"{x:g}"
     if x == printed:
