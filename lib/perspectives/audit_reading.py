@@ -5,7 +5,8 @@ because it is one job, the section "What the outputs carry" of that module's doc
 reading ``values.json``, each table's CSV with its ``.disclosure.json``, and the fidelity
 page into published (or withheld) numbers about sets of leaves, their ties, and the
 findings the reading itself makes (a table without its description, a mean printed with
-too many decimals, a verdict on a withheld value). :class:`Finding` is the public API of
+too many decimals, a verdict on a withheld value, or one on a share published only rounded
+that its published figure does not give). :class:`Finding` is the public API of
 :mod:`perspectives.audit`, which exports it. Like :mod:`perspectives.audit`, it imports
 none of the rule's code (:mod:`perspectives.disclosure` and its parts).
 """
