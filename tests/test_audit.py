@@ -430,3 +430,57 @@ def test_planted_note_beside_a_withheld_claim_is_found(tmp_path: Path) -> None:
     found = audit.audit_outputs(tmp_path, 5)
     assert [(f.source, f.kind) for f in found] == [("fidelity/claims.csv", "reveals")], found
     assert "M-GEN-003" in found[0].detail
+
+
+# --- issue 25: the headline share of women, published to the nearest ten points ---------------
+
+def _pooled_gender(folder: Path, share: float, digits: int) -> None:
+    """The pooled gender table as the default build prints it (77 men of 413; the women's count
+    and share withheld, "another gender" withheld) and the women's share recorded alone."""
+    rows = [["Woman", "–", "–"], ["Man", "77", "19%"], ["Other", "–", "–"], ["Respondents", "413", ""]]
+    cells = [count_cell(k, 0, "*", a) for k, a in enumerate(ANSWERS)] + [count_cell(3, 0, "*", ANSWERS)]
+    cells += [{"at": [k, 1], "measure": "percent", "cells": spec(["*"], [a]), "of": spec(["*"], ANSWERS)}
+              for k, a in enumerate(ANSWERS)]
+    write_table(folder, "gender", rows, ["n", "%"], cells)
+    item = {"name": "gender.female.pct", "value": share, "n": 413, "suppressed": False, "measure": "percent",
+            "country": "ALL", "digits": digits, "cells": spec(["*"], ["female"]), "of": spec(["*"], ANSWERS)}
+    (folder / "values.json").write_text(json.dumps([item]), encoding="utf-8")
+
+
+def test_planted_headline_share_at_a_whole_percent_is_found(tmp_path: Path) -> None:
+    # Women and the other gender hold 413 - 77 = 336. "About 80%" (digits -1: 310 to 351 women)
+    # leaves the other gender at 0 to 26: nothing known. The same share planted at a whole
+    # percent (81%: 333 to 336) leaves it at 0 to 3, known to be below the threshold.
+    _pooled_gender(tmp_path, 80.0, -1)
+    assert audit.audit_run_folder(tmp_path, 5) == []
+    _pooled_gender(tmp_path, 81.0, 0)
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert any(f.kind == "small-group" and "*/other" in f.detail and "at most 3" in f.detail for f in found), found
+
+
+def test_planted_exact_verdict_on_a_coarse_share_is_found(tmp_path: Path) -> None:
+    # The fidelity page judged the printed 81% against the share published as about 80%: only
+    # "close" follows from the published figure (75..85 meets 80.5..81.5). "exact" would say
+    # the share lies within 80.5..81.5, pinning the small group the coarse figure protects; a
+    # "miss" where the intervals meet could only come from the unrounded share too.
+    _pooled_gender(tmp_path / "ALL" / "sections" / "methods", 80.0, -1)
+    item = json.loads((tmp_path / "ALL" / "sections" / "methods" / "values.json").read_text(encoding="utf-8"))[0]
+    folder = tmp_path / "fidelity"
+    folder.mkdir()
+    (folder / "claims.disclosure.json").write_text(json.dumps([{"claim_id": "M-GEN-001", "values": [item]}]),
+                                                   encoding="utf-8")
+    header = "claim_id,section,kind,published,reproduced,status,note\n"
+
+    def page(status: str, published: str = "81% (n=413)") -> list[audit.Finding]:
+        row = f"M-GEN-001,methods,percent,{published},about 80%,{status},published to the nearest 10 points"
+        (folder / "claims.csv").write_text(header + row + "\n", encoding="utf-8")
+        return audit.audit_outputs(tmp_path, 5)
+
+    assert page("close") == []
+    for planted in ("exact", "miss"):
+        found = page(planted)
+        assert [(f.source, f.kind) for f in found] == [("fidelity/claims.csv", "reveals")], found
+        assert "M-GEN-001" in found[0].detail and "gender.female.pct@ALL" in found[0].detail
+    # A printed 91% lies outside 75..85: the published figure gives "miss", and "close" is the leak.
+    assert page("miss", "91% (n=413)") == []
+    assert page("close", "91% (n=413)") != []

@@ -124,11 +124,50 @@ def test_crosstab_protects_both_dimensions_and_the_pooled_column() -> None:
     assert hidden_cells(mask, "MEX") == ["male", "other"]
     assert [hidden_cells(mask, p) for p in ("ALB", "BIH", "COL", "PER")] == [[], [], [], []]
     assert not mask.shown("*|other") and mask.count("*|male") == 77
-    # The women's share alone (81%: 333 to 336 of 413) would put Moldova's withheld men and the
-    # pooled "another gender" at 0..3, known to be below the threshold (issue 25, finding 2).
+    # The women's share alone at a whole percent (81%: 333 to 336 of 413) would put Moldova's
+    # withheld men and the pooled "another gender" at 0..3, known to be below the threshold
+    # (issue 25, finding 2). To the nearest ten points (80%: 310 to 351, worked below) it puts
+    # Moldova's women at 310 - 282 = 28 to 54 of 54, its men at 0..26: nothing known to be
+    # small, so the share is published so (params/study.yml share_digits: [0, -1]). Tables,
+    # figures and rankings print every share alike, so they show it withheld; the sentence and
+    # the recorded value carry it with its precision.
     assert not mask.shown("*|female") and mask.share("*|female") is None
+    assert mask.approximate("*|female") == (80.0, -1)
     assert mask.pct("*|female").text == dc.WITHHELD_MARK and mask.n("*|female").text == dc.WITHHELD_MARK
+    record = mask.record("*|female", "gender.female.pct", measure="percent")
+    assert (record["value"], record["digits"], record["suppressed"], record["n"]) == (80.0, -1, False, 413)
     assert independent_small_groups(mask) == []
+    # With whole percents only, the share is withheld with its count, as before.
+    whole = dc.suppress(dc.layout("gender", counts), rules=dc.DisclosureSettings(5, 25, (0,)))
+    assert whole.approximate("*|female") is None and whole.record("*|female", "x", "percent")["value"] is None
+    assert whole.hidden == mask.hidden
+
+
+def test_the_rounding_interval_at_ten_points_worked_by_hand() -> None:
+    # 80% to the nearest ten points, of 413: 75% of 413 is 309.75 and 85% is 351.05, so 310
+    # (75.06%) to 351 (84.99%); 309 is 74.8% (70) and 352 is 85.2% (90). Halves go up: 85% is 90.
+    from perspectives import audit_reading, fmt
+    from perspectives.disclosure_cells import rounding_interval
+
+    assert rounding_interval(80.0, 413, -1) == (310, 351)
+    assert rounding_interval(81.0, 413, 0) == (333, 336)
+    found = audit_reading.counts_for_percent(80.0, -1, 413)  # the audit's own reading
+    assert (min(found), max(found), len(found)) == (310, 351, 42)
+    assert (fmt.round_half_up(85.0, -1), fmt.round_half_up(84.99, -1), fmt.round_half_up(81.1, -1)) == (90, 80, 80)
+    assert fmt.fmt_pct(81.1, -1) == "80%" and fmt.fmt_pct(85.0, -1) == "90%"
+
+
+def test_share_digits_are_read_from_the_study_and_checked(tmp_path: Path) -> None:
+    block = yaml.safe_load((ROOT / "params" / "study.yml").read_text(encoding="utf-8"))["disclosure"]
+    assert dc.settings().share_digits == tuple(block["share_digits"]) == (0, -1)
+    path = tmp_path / "study.yml"
+    path.write_text("disclosure:\n  threshold: 5\n  reliability_min_n: 25\n", encoding="utf-8")
+    assert dc.settings(path).share_digits == (0,)  # without the setting: whole percents only
+    for wrong in ("[-1]", "[0, 1]", "[0, -1, -1]", "[-1, 0]"):
+        path.write_text(f"disclosure:\n  threshold: 5\n  reliability_min_n: 25\n  share_digits: {wrong}\n",
+                        encoding="utf-8")
+        with pytest.raises(ValueError, match="share_digits"):
+            dc.settings(path)
 
 
 def test_a_country_pattern_is_the_same_whatever_the_other_countries() -> None:

@@ -96,6 +96,28 @@ class Cell:
         return WITHHELD if share is None else fmt.fmt_pct(share)
 
     @property
+    def about(self) -> str:
+        """A share published only as an approximate figure (``80%``, to the nearest ten points), or the withheld mark.
+
+        The small-cell rule publishes some pooled shares coarser than the tables print
+        shares (``disclosure.share_digits``): a sentence says it as "about 80%", with the
+        words of its own template, and the other fields (``pct``, ``pct_n``) read it as
+        withheld, so that no sentence prints it as a whole percent.
+        """
+        found = self.mask.approximate(self.cell, self.of)
+        if found is None or found[1] >= disclosure.SHARE_DIGITS:
+            return WITHHELD
+        return fmt.fmt_pct(*found)
+
+    @property
+    def rounded_to(self) -> str:
+        """The points an approximate share is rounded to (``10``), or the withheld mark."""
+        found = self.mask.approximate(self.cell, self.of)
+        if found is None or found[1] >= disclosure.SHARE_DIGITS:
+            return WITHHELD
+        return f"{10 ** -found[1]:,}"
+
+    @property
     def pct_n(self) -> str:
         """Percentage and count together (``12% (n = 31)``); a share-only cell's share; or the withheld mark."""
         return self._with_n("{pct} (n = {n})")

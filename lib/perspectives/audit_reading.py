@@ -5,7 +5,8 @@ because it is one job, the section "What the outputs carry" of that module's doc
 reading ``values.json``, each table's CSV with its ``.disclosure.json``, and the fidelity
 page into published (or withheld) numbers about sets of leaves, their ties, and the
 findings the reading itself makes (a table without its description, a mean printed with
-too many decimals, a verdict on a withheld value). :class:`Finding` is the public API of
+too many decimals, a verdict on a withheld value, or one on a share published only rounded
+that its published figure does not give). :class:`Finding` is the public API of
 :mod:`perspectives.audit`, which exports it. Like :mod:`perspectives.audit`, it imports
 none of the rule's code (:mod:`perspectives.disclosure` and its parts).
 """
@@ -103,6 +104,9 @@ class Run:
         self.tests: list[tuple[str, str, frozenset[Leaf]]] = []
         # Shares whose rounding leaves their count an interval: (source, cells, least, greatest).
         self.intervals: list[tuple[str, frozenset[Leaf], int, int]] = []
+        # Fidelity claims resting on a share published coarser than a whole percent: claim id
+        # -> (the value's name, the published share, its decimals).
+        self.coarse_claims: dict[str, tuple[str, float, int]] = {}
 
     def add_values(self, path: Path, label: str) -> None:
         """Read a run's ``values.json`` (``label``: how a finding names it)."""
@@ -143,6 +147,31 @@ class Run:
             if row.get("reproduced") == "withheld" and row.get("note", "") not in WITHHELD_NOTES:
                 self.findings.append(Finding(label, "reveals", f"claim {row.get('claim_id')} is withheld but its "
                                              f"note says more: {row.get('note', '')[:80]!r}"))
+            self.check_coarse_verdict(row, label)
+
+    def check_coarse_verdict(self, row: dict[str, str], label: str) -> None:
+        """A verdict on a share published coarser than its claim is printed must follow from the published figure.
+
+        "about 80%" (to the nearest ten points) against a printed 81%: the two intervals meet,
+        so the verdict is "close"; had they not, "miss". An "exact" (or any other verdict)
+        could only come from the unrounded share, and pins it to the claim's own interval
+        (81%: 80.5..81.5), which the coarse figure was published to avoid.
+        """
+        cid = row.get("claim_id", "")
+        if cid not in self.coarse_claims or row.get("kind") not in {"percent", "mean"} \
+                or row.get("status") in {"withheld", "source-inconsistent", "not-computable"}:
+            return
+        name, value, digits = self.coarse_claims[cid]
+        printed = _parse_percent(row.get("published", ""))
+        if printed is None or printed[1] <= digits:
+            return  # a claim printed no finer than the published figure: any verdict follows from it
+        unit, half = 10.0 ** (-digits), 0.5 * 10.0 ** (-printed[1])
+        meets = printed[0] - half <= value + unit / 2 and value - unit / 2 <= printed[0] + half
+        expected = "close" if meets else "miss"
+        if row.get("status") != expected:
+            self.findings.append(Finding(label, "reveals", f"claim {cid} reads {row.get('status')!r} on {name}, "
+                                         f"published only as about {value:g}% (to {unit:g} points): the "
+                                         f"published figure gives {expected!r}; a finer verdict pins the share"))
 
     def add_fidelity(self, path: Path, label: str) -> None:
         """What the fidelity page shows: the recorded values, mask cells and counts each verdict rests on.
@@ -161,7 +190,11 @@ class Run:
                 if item.get("suppressed") or item.get("value") is None:
                     self.findings.append(Finding(label, "reveals", f"claim {cid} gives a verdict on "
                                                  f"{item.get('name')}@{item.get('country')}, which is withheld"))
-                elif "cells" in item:
+                    continue
+                if "digits" in item:
+                    self.coarse_claims[cid] = (f"{item.get('name')}@{item.get('country')}", float(item["value"]),
+                                               int(item["digits"]))
+                if "cells" in item:
                     self.add_item(item, label)
             for mask in claim.get("masks", []):
                 for cell in mask.get("cells", []):

@@ -120,6 +120,9 @@ _STUDY = _settings({
                                "withheld)"),
         "reliability_min_n": _whole(1, "a whole number of at least 1, such as 25 (estimates on fewer "
                                        "respondents are marked)"),
+        "share_digits": _list({"type": "integer", "maximum": 0, "description": "0 or a negative whole number"},
+                              "a list of decimals, finest first, starting at 0, such as [0, -1] (-1: the "
+                              "nearest ten points)", minItems=1, uniqueItems=True),
     }, required=["threshold", "reliability_min_n"]),
     "build": _settings({
         "seed": _whole(0, "a whole number of at least 0"),

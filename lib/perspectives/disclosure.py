@@ -34,6 +34,12 @@ The rule (one rule for every table, figure, sentence and recorded value)
        pooled count may still show its share, rounded to whole percent (``SHARE_DIGITS``),
        when the interval of counts that round to it pins no group within 1..t-1: the
        integer program below gives each group's least and greatest value with the intervals.
+       Where the whole percent would, the share is tried at the coarser precisions of
+       ``disclosure.share_digits`` in ``params/study.yml`` (-1: the nearest ten points),
+       the first that pins nothing published, as an approximate figure ("about 80%") in a
+       sentence and recorded with its ``digits``; none: it is withheld with its count.
+       Rounding as a protection method: Hundepool et al. (2012), chapter 5; the protection
+       interval of tau-ARGUS.
     4. A statistic other than a count (a mean) is published on at least ``t`` respondents,
        whether or not their count is; the analysis withholds a pooled mean only where the
        places whose means are withheld hold together 1..t-1 respondents (their mean could
@@ -157,6 +163,7 @@ from perspectives import disclosure_attacker, disclosure_cells, disclosure_searc
 from perspectives.disclosure_cells import (
     COMBINED_MARK,
     RELIABILITY_MARK,
+    SHARE_DIGITS,
     WITHHELD_MARK,
     Entry,
     Layout,
@@ -175,6 +182,7 @@ from perspectives.study import read_yaml
 __all__ = [
     "COMBINED_MARK",
     "RELIABILITY_MARK",
+    "SHARE_DIGITS",
     "WITHHELD_MARK",
     "DisclosureError",
     "DisclosureSettings",
@@ -197,16 +205,27 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DisclosureSettings:
-    """The small-cell threshold and the minimum base for an unmarked estimate."""
+    """The small-cell threshold, the minimum base for an unmarked estimate, and a share's precisions.
+
+    ``share_digits``: the decimals a pooled share printed alone may be rounded to, finest
+    first (0 whole percent, -1 the nearest ten points); the first that pins no small group
+    is used.
+    """
 
     threshold: int = 5
     reliability_min_n: int = 25
+    share_digits: tuple[int, ...] = (SHARE_DIGITS,)
 
     def __post_init__(self) -> None:
         if int(self.threshold) != self.threshold or self.threshold < 2:
             raise ValueError(f"disclosure threshold must be a whole number >= 2, got {self.threshold}")
         if int(self.reliability_min_n) != self.reliability_min_n or self.reliability_min_n < 1:
             raise ValueError(f"reliability_min_n must be a whole number >= 1, got {self.reliability_min_n}")
+        digits = self.share_digits
+        if not digits or digits[0] != SHARE_DIGITS or list(digits) != sorted(digits, reverse=True) \
+                or len(set(digits)) != len(digits):
+            raise ValueError(f"share_digits must start at {SHARE_DIGITS} (the precision every share "
+                             f"is printed at) and go down, coarser each, such as [0, -1]; got {list(digits)}")
 
 
 def settings(path: Path | str | None = None, *, project: Project | None = None) -> DisclosureSettings:
@@ -225,7 +244,9 @@ def _read_settings(path: Path) -> DisclosureSettings:
     block = (read_yaml(path) or {}).get("disclosure")
     if not isinstance(block, dict):
         raise KeyError(f"{path} has no 'disclosure' block")
-    return DisclosureSettings(threshold=int(block["threshold"]), reliability_min_n=int(block["reliability_min_n"]))
+    digits = block.get("share_digits", [SHARE_DIGITS])
+    return DisclosureSettings(threshold=int(block["threshold"]), reliability_min_n=int(block["reliability_min_n"]),
+                              share_digits=tuple(int(d) for d in digits))
 
 
 def statistic_shown(n: int | None, threshold: int | None = None) -> bool:
@@ -245,7 +266,7 @@ def statistic_shown(n: int | None, threshold: int | None = None) -> bool:
 # writes those it used after (load_decisions, save_decisions): a build that changes one country's
 # parameters does not search the masks of a hundred countries again. The audit still checks
 # every run.
-_DECISIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_DECISIONS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, int], ...]]] = {}
 _CHILDREN: dict[str, tuple[str, ...]] = {}  # a layout's key -> its places' keys (decided first)
 _USED: set[str] = set()
 
@@ -273,9 +294,9 @@ def _layout_doc(lay: Layout) -> dict[str, Any]:
             **({} if lay.shares_alone else {"shares_alone": False})}
 
 
-def _layout_digest(lay: Layout, t: int, linked: Sequence[Mask] = ()) -> str:
-    doc = {"rule": _rule_digest(), "threshold": t, "layout": _layout_doc(lay),
-           "linked": [[_layout_doc(m.layout), sorted(m.hidden), sorted(m.share_only)] for m in linked]}
+def _layout_digest(lay: Layout, t: int, linked: Sequence[Mask] = (), share_digits: Sequence[int] = ()) -> str:
+    doc = {"rule": _rule_digest(), "threshold": t, "share_digits": list(share_digits), "layout": _layout_doc(lay),
+           "linked": [[_layout_doc(m.layout), sorted(m.hidden), sorted(m.share_only.items())] for m in linked]}
     return hashlib.sha256(json.dumps(doc, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -293,9 +314,14 @@ def load_decisions(path: Path | str) -> int:
     layouts = saved.get("layouts") or {}
     if not isinstance(layouts, dict) or not all(isinstance(v, list) and len(v) == 3 for v in layouts.values()):
         return 0  # damaged, or written by another version of the rule: searched again
-    for key, (hidden, share_only, children) in layouts.items():
-        _DECISIONS[str(key)] = (tuple(str(c) for c in hidden), tuple(str(c) for c in share_only))
-        _CHILDREN[str(key)] = tuple(str(c) for c in children)
+    try:
+        read = {str(key): (tuple(str(c) for c in hidden), tuple((str(c), int(d)) for c, d in share_only),
+                           tuple(str(c) for c in children)) for key, (hidden, share_only, children) in layouts.items()}
+    except (TypeError, ValueError):
+        return 0  # share-only cells without their decimals: written by another version of the rule
+    for key, (hidden, share_only, children) in read.items():
+        _DECISIONS[key] = (hidden, share_only)
+        _CHILDREN[key] = children
     return len(layouts)
 
 
@@ -304,7 +330,7 @@ def save_decisions(path: Path | str) -> None:
 
     The same layouts give the same bytes.
     """
-    doc = {"rule": _rule_digest(), "layouts": {k: [list(_DECISIONS[k][0]), list(_DECISIONS[k][1]),
+    doc = {"rule": _rule_digest(), "layouts": {k: [list(_DECISIONS[k][0]), [list(c) for c in _DECISIONS[k][1]],
                                                     list(_CHILDREN.get(k, ()))] for k in sorted(_USED)}}
     write_atomic(Path(path), json.dumps(doc, indent=0, sort_keys=True) + "\n")
 
@@ -351,7 +377,7 @@ def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int |
     cfg = rules if rules is not None else settings()
     t = cfg.threshold if threshold is None else DisclosureSettings(threshold=threshold).threshold
     rel = cfg.reliability_min_n if reliability_min_n is None else int(reliability_min_n)
-    key = _layout_digest(lay, t, linked) + ("" if by_place else ":whole")
+    key = _layout_digest(lay, t, linked, cfg.share_digits) + ("" if by_place else ":whole")
     if key not in _DECISIONS:
         national = _national_places(lay) if by_place else []
         if national:
@@ -360,18 +386,18 @@ def suppress(lay: Layout, threshold: int | None = None, reliability_min_n: int |
             for place in national:
                 own = [m.restricted(place) for m in linked if place in m.layout.places]
                 sub = restrict(lay, place)
-                children.append(_layout_digest(sub, t, own))
+                children.append(_layout_digest(sub, t, own, cfg.share_digits))
                 hidden |= suppress(sub, t, rel, own, rules=cfg).hidden
             _CHILDREN[key] = tuple(children)
             decided = {k for place in national for k in restrict(lay, place).cells}
             fixed = replace(lay, published=lay.published | (decided - hidden), withheld=lay.withheld | hidden)
-            withheld, share_only = decide(fixed, t, linked, share_only=lay.shares_alone)
+            withheld, share_only = decide(fixed, t, linked, share_only=lay.shares_alone, share_digits=cfg.share_digits)
         else:
             withheld, share_only = decide(lay, t, linked, share_only=False)
-        _DECISIONS[key] = (tuple(sorted(withheld)), tuple(sorted(share_only)))
+        _DECISIONS[key] = (tuple(sorted(withheld)), tuple(sorted(share_only.items())))
     _mark_used(key)
     hidden_cells, share_cells = _DECISIONS[key]
-    return Mask(lay, t, frozenset(hidden_cells), rel, frozenset(share_cells))
+    return Mask(lay, t, frozenset(hidden_cells), rel, dict(share_cells))
 
 
 def _mark_used(key: str) -> None:

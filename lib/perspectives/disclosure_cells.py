@@ -26,7 +26,9 @@ WITHHELD_MARK = "–"
 # (one of them is small there): its count is in the combination's row, below.
 COMBINED_MARK = "↓"
 # A share-only cell's share is printed (and recorded) to this many decimals, as every share is
-# printed: its count is then known only to the interval that rounds to it.
+# printed: its count is then known only to the interval that rounds to it. A share may be
+# published coarser (``disclosure.share_digits`` in params/study.yml: -1 is the nearest ten
+# points) where this precision would pin a small group: it is then an approximate figure.
 SHARE_DIGITS = 0
 # The place id of the pooled cells (``*|...``: all places together).
 POOLED_PLACE = "*"
@@ -204,12 +206,17 @@ class Mask:
     threshold: int
     hidden: frozenset[str]
     reliability_min_n: int = 25
-    # Withheld cells whose share alone is published, rounded (SHARE_DIGITS): the rounding
-    # leaves the count an interval that pins no small group (see the module docstring).
-    share_only: frozenset[str] = frozenset()
+    # Withheld cells whose share alone is published, rounded, with the decimals it is rounded
+    # to (SHARE_DIGITS, or coarser: -1 is the nearest ten points): the rounding leaves the
+    # count an interval that pins no small group (see the module docstring of disclosure).
+    share_only: Mapping[str, int] = field(default_factory=dict)
     # restricted()'s masks, by place: each table of a chain links to every one before it, so
     # a place's part of a mask is asked for again by every table after it.
     _places: dict[str, Mask] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.share_only, Mapping):  # a set of cells: shares at the usual precision
+            object.__setattr__(self, "share_only", dict.fromkeys(self.share_only, SHARE_DIGITS))
 
     @property
     def universe(self) -> str:
@@ -248,23 +255,36 @@ class Mask:
         """Percentage of the base ``of`` (default the place's base).
 
         Rule 3: only when the count and its base are both published; a share-only cell's
-        share (of its own base) is its rounded value.
+        share (of its own base) is its rounded value. A share published coarser than the
+        shares are printed (:meth:`approximate`) is None here: tables, figures and rankings,
+        which print every share alike, show it withheld; only a sentence says it, as an
+        approximate figure.
         """
+        found = self.approximate(cell, of)
+        if found is not None:
+            return found[0] if found[1] >= SHARE_DIGITS else None
         count, base = self.count(cell), self.base(cell, of)
-        if base is None or base == 0:
-            return None
-        if count is None:
-            if cell in self.share_only and (of is None or of == self.base_of(cell)):
-                return round_half_up(100.0 * self.layout.value(cell) / base, SHARE_DIGITS)
+        if count is None or base is None or base == 0:
             return None
         return 100.0 * count / base
+
+    def approximate(self, cell: str, of: str | None = None) -> tuple[float, int] | None:
+        """A share-only cell's published share and the decimals it is rounded to (-1: ten points); else None."""
+        if cell not in self.share_only or (of is not None and of != self.base_of(cell)):
+            return None
+        base = self.base(cell)
+        if base is None or base == 0 or self.shown(cell):
+            return None
+        digits = self.share_only[cell]
+        return round_half_up(100.0 * self.layout.value(cell) / base, digits), digits
 
     def restricted(self, place: str) -> Mask:
         """The mask of one place's own cells (``place|...``), as :func:`suppress` decided them."""
         if place not in self._places:
             sub = restrict(self.layout, place)
             self._places[place] = Mask(sub, self.threshold, frozenset(self.hidden & set(sub.cells)),
-                                       self.reliability_min_n, frozenset(self.share_only & set(sub.cells)))
+                                       self.reliability_min_n,
+                                       {c: d for c, d in self.share_only.items() if c in sub.cells})
         return self._places[place]
 
     def withheld_value(self, cell: str) -> int:
@@ -346,7 +366,10 @@ class Mask:
             ``cells`` (and ``of``) name the question, places and answers summed.
         """
         of = of or self.base_of(cell)
+        approximate = self.approximate(cell, of) if measure == "percent" else None
         value: Any = self.count(cell) if measure == "count" else self.share(cell, of)
+        if approximate is not None:
+            value = approximate[0]
         withheld = value is None and not (measure == "percent" and self.count(of) == 0 and self.shown(cell))
         if isinstance(value, float):
             value = round(value, 6)
@@ -354,8 +377,8 @@ class Mask:
                  "measure": measure, "cells": self.spec(cell), **extra}
         if measure == "percent":
             entry["of"] = self.spec(of)
-            if value is not None and not self.shown(cell):
-                entry["digits"] = SHARE_DIGITS  # a share-only cell: its count is an interval
+            if approximate is not None:
+                entry["digits"] = approximate[1]  # a share-only cell: its count is an interval
         if cell in self.layout.combined:
             entry["combined"] = True  # replaced by its combination here: not a count the report sets out to give
         return entry

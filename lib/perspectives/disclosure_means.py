@@ -102,8 +102,10 @@ def _mean_narrows(mask: Mask, place: str, means: Sequence[tuple[str, float]],
 
     known = [(vector(c), float(lay.value(c)), float(lay.value(c))) for c in sorted(lay.cells) if mask.shown(c)]
     for cell in sorted(mask.share_only):
-        base = mask.base_of(cell)
-        lo, hi = rounding_interval(mask.share(cell), lay.value(base))
+        found = mask.approximate(cell)
+        if found is None:
+            continue  # its base is withheld: the share is not printed
+        lo, hi = rounding_interval(found[0], lay.value(mask.base_of(cell)), found[1])  # at its own precision
         known.append((vector(cell), float(lo), float(hi)))
     with_means = [*known, *_mean_rows(lay, means, ranges, columns)]
     for group in _withheld_groups(mask, place, vector):

@@ -187,8 +187,21 @@ def _same_columns(matrix: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.array(firsts, dtype=np.intp), out
 
 
-def decide(lay: Layout, t: int, linked: Sequence[Mask], share_only: bool) -> tuple[set[str], set[str]]:
-    """The greedy search of the module docstring: the cells withheld, and the share-only ones."""
+def decide(lay: Layout, t: int, linked: Sequence[Mask], share_only: bool,
+           share_digits: Sequence[int] = (SHARE_DIGITS,)) -> tuple[set[str], dict[str, int]]:
+    """The greedy search of the module docstring: the cells withheld, and the share-only ones.
+
+    Args:
+        lay: The layout, with the cells another table publishes or withholds.
+        t: The threshold.
+        linked: The masks of the families the layout is tied to.
+        share_only: Whether a withheld pooled cell may show its rounded share alone.
+        share_digits: The precisions such a share may be published at, finest first
+            (``disclosure.share_digits``: 0 whole percent, -1 the nearest ten points).
+
+    Returns:
+        The cells withheld, and the share-only cells with the decimals each share is rounded to.
+    """
     from scipy.sparse import vstack
 
     prob = _problem(lay, linked, t)
@@ -246,7 +259,7 @@ def decide(lay: Layout, t: int, linked: Sequence[Mask], share_only: bool) -> tup
     # of every place: with many places that search outgrows a build, so such a table then
     # shows no share alone (it withholds, which is always safe).
     allowed = share_only and (not linked or len(lay.places) <= _LINKED_SHARES_MAX_PLACES)
-    chosen = _share_only(lay, prob, attacker, published, values, t) if allowed else set()
+    chosen = _share_only(lay, prob, attacker, published, values, t, share_digits) if allowed else {}
     return withheld, chosen
 
 
@@ -258,15 +271,19 @@ def _place_index(leaves: Sequence[tuple[str, str, str]]) -> np.ndarray:
 
 
 def _share_only(lay: Layout, prob: _Problem, attacker: Attacker, published: set[str], values: dict[str, int],
-                t: int) -> set[str]:
-    """Pooled cells withheld as counts whose rounded share alone can be published.
+                t: int, share_digits: Sequence[int] = (SHARE_DIGITS,)) -> dict[str, int]:
+    """Pooled cells withheld as counts whose rounded share alone can be published, with its decimals.
 
     A share of a published base, rounded as printed, tells the count only to an interval.
-    The cell is taken when no group holding 1..t-1 that the exact count would fix is, with
-    every interval so far, known to lie within 1..t-1 (the integer program's least and
-    greatest value of the group, counts being whole and >= 0).
+    The cell is taken at the first precision of ``share_digits`` (finest first) at which no
+    group holding 1..t-1 that the exact count would fix is, with every interval so far,
+    known to lie within 1..t-1, and no withheld cell's greatest value is brought below
+    ``t`` (the integer program's least and greatest value of the group, counts being whole
+    and >= 0). A coarser precision widens the interval: rounding as a protection method
+    (Hundepool et al. 2012, *Statistical Disclosure Control*, ch. 5, rounding; the
+    protection interval of tau-ARGUS). None fits: the share is withheld with its count.
     """
-    chosen: set[str] = set()
+    chosen: dict[str, int] = {}
     intervals: list[tuple[np.ndarray, int, int]] = []
     candidates = sorted((c for c in lay.cells if c.startswith(f"{POOLED_PLACE}|") and c not in published
                          and c not in lay.withheld and c not in lay.bases and values[c] >= t),
@@ -277,20 +294,33 @@ def _share_only(lay: Layout, prob: _Problem, attacker: Attacker, published: set[
         base = f"{cell.split('|', 1)[0]}|*"
         if base not in published or values[base] == 0:
             continue
-        share = round_half_up(100.0 * values[cell] / values[base], SHARE_DIGITS)
-        lo, hi = rounding_interval(share, values[base])
-        if lo >= hi:
-            continue  # the share gives the count itself, which the rule withholds
-        trial = [*intervals, (prob.row(cell), lo, hi)]
-        basis = attacker.basis
-        for vec, _, _ in trial:
-            basis = attacker.add(basis, vec)
-        groups = itertools.islice(attacker.violations(basis), 64)
-        if not any(_pinned(g, prob.x, equalities, trial, t) for g in groups) \
-                and not _bounds_below(lay, prob, published | chosen, equalities, intervals, trial, t):
-            chosen.add(cell)
-            intervals = trial
+        for digits in share_digits:
+            trial = _share_trial(prob, attacker, cell, values[cell], values[base], digits, intervals, equalities,
+                                 lay, published | set(chosen), t)
+            if trial is not None:
+                chosen[cell] = digits
+                intervals = trial
+                break
     return chosen
+
+
+def _share_trial(prob: _Problem, attacker: Attacker, cell: str, count: int, base: int, digits: int,
+                 intervals: list[tuple[np.ndarray, int, int]], equalities: list[tuple[np.ndarray, float]],
+                 lay: Layout, shown: set[str], t: int) -> list[tuple[np.ndarray, int, int]] | None:
+    """The intervals with ``cell``'s share at ``digits`` decimals, or None when that share pins a small group."""
+    share = round_half_up(100.0 * count / base, digits)
+    lo, hi = rounding_interval(share, base, digits)
+    if lo >= hi:
+        return None  # the share gives the count itself, which the rule withholds
+    trial = [*intervals, (prob.row(cell), lo, hi)]
+    basis = attacker.basis
+    for vec, _, _ in trial:
+        basis = attacker.add(basis, vec)
+    groups = itertools.islice(attacker.violations(basis), 64)
+    if any(_pinned(g, prob.x, equalities, trial, t) for g in groups) \
+            or _bounds_below(lay, prob, shown, equalities, intervals, trial, t):
+        return None
+    return trial
 
 
 def _bounds_below(lay: Layout, prob: _Problem, shown: set[str], equalities: list[tuple[np.ndarray, float]],

@@ -33,7 +33,10 @@ Binding syntax (one per claim, in the ``binding`` column)
 Comparison
     Shares and means: round half up (``fmt.round_half_up``) at the printed precision; exact if
     equal, close if within one unit of the last printed digit, else miss; a printed n must also
-    match for exact. Counts and facts: exact if equal. Tests: exact if the statistic matches at
+    match for exact. A share published only rounded coarser than the claim is printed
+    (``digits`` in ``values.json``: "about 80%") is judged on that figure alone: close when the
+    claim's printed interval meets it, else miss, never exact; a quantifier, exact only when
+    the whole published interval lies in its range. Counts and facts: exact if equal. Tests: exact if the statistic matches at
     the printed precision, the df match and the p agrees as printed; close if the statistic is
     within 2% with the same df and the same decision at .05. Ranges: exact if every point lies
     inside. Claims that the source contradicts (``claims.source_inconsistencies`` or the
@@ -320,6 +323,10 @@ def _html(result: pd.DataFrame, paraphrases: Mapping[str, str]) -> str:
              f"<p>{w['withheld']} claims read a number our small-cell rule withholds: they read \"withheld\", "
              "with no value and no verdict (a verdict beside a withheld number would pin it within a unit "
              "of the printed claim).</p>",
+             "<p>A share the small-cell rule publishes only rounded coarser than the claim prints it "
+             "(\"about 80%\", to the nearest ten points) is judged on that published figure alone: close when "
+             "the printed claim lies within it, a miss when it does not, never exact (that would pin the share "
+             "to the claim's own unit).</p>",
              "<p>Comparison claims (order, extreme, no_difference, quantifier) show what was compared: "
              "the published items, largest first, then the claim and its mark (✓ holds, ✗ does not).</p>",
              "<h2>Totals by section and status</h2>", *_counts_table(summarise(result), "Section"),

@@ -102,6 +102,43 @@ def _sibling_n(binding: str, ctx: Context) -> Any:
         return None
 
 
+def _share_outcome(row: Mapping[str, Any], x: float, ctx: Context) -> Outcome:
+    """A share or mean against its printed value: exact, close (one unit off, or another n) or miss."""
+    prec = _prec(row)
+    unit = 10.0 ** (-prec)
+    published = _num(row, "percent")
+    shown = round_half_up(x, prec)
+    n_printed, n_got = _num(row, "n"), _sibling_n(str(row["binding"]), ctx)
+    text = f"{_g(x, prec)}%" + (f" (n={n_got})" if n_got is not None and math.isfinite(n_printed) else "")
+    diff = abs(shown - published)
+    n_ok = not math.isfinite(n_printed) or n_got is None or float(n_got) == n_printed
+    if diff < unit / 2 and n_ok:
+        return Outcome("exact", text, f"{x:.3f} rounds to the printed {published:g}")
+    if diff <= unit + 1e-9:
+        extra = "" if n_ok else f"; n {n_got} vs printed {n_printed:g}"
+        return Outcome("close", text, f"{x:.3f} rounds to {shown:g}, printed {published:g}{extra}")
+    return Outcome("miss", text, f"{x:.3f} rounds to {shown:g}, printed {published:g}")
+
+
+def _coarse_outcome(printed: float, prec: int, published: float, digits: int) -> Outcome:
+    """A claim judged on a share published coarser than it is printed: from the published figure only.
+
+    The published share (``about 80%``, to ``digits`` decimals) and the printed claim (81%)
+    are each an interval; the verdict says whether they meet: "close" (consistent at the
+    published precision), or "miss". Never "exact": a verdict at the claim's own precision
+    would pin the share to the claim's interval, and so the small group the coarse figure
+    protects (Hundepool et al. 2012, ch. 5: a rounded figure's protection interval).
+    """
+    unit, half = 10.0 ** (-digits), 0.5 * 10.0 ** (-prec)
+    text = f"about {fmt.fmt_pct(published, digits)}"
+    meets = printed - half <= published + unit / 2 and published - unit / 2 <= printed + half
+    if meets:
+        return Outcome("close", text, f"published to the nearest {unit:g} points, as the small-cell rule "
+                                      f"allows; the printed {_g(printed, prec)}% lies within it")
+    return Outcome("miss", text, f"published to the nearest {unit:g} points; the printed "
+                                 f"{_g(printed, prec)}% lies outside it")
+
+
 def _significant(p: float, op: str = "=") -> bool:
     return p <= ALPHA if op == "<" else p < ALPHA
 
@@ -140,6 +177,7 @@ def compare(row: Mapping[str, Any], got: Any, ctx: Context) -> Outcome:
         why += [] if same_decision else ["the decision at .05 differs"]
         return Outcome("miss", text, "; ".join(why))
     points = got if isinstance(got, list) else [got]
+    coarse = getattr(got, "digits", None)  # a share published only rounded (fidelity_values.Rounded)
     points = [float(x) for x in points]
     if kind == "share_range":
         lo, hi = _num(row, "percent"), _num(row, "statistic")
@@ -154,18 +192,9 @@ def compare(row: Mapping[str, Any], got: Any, ctx: Context) -> Outcome:
         raise TypeError("a single-number claim got several values")
     x = points[0]
     if kind in {"percent", "mean"}:
-        published = _num(row, "percent")
-        shown = round_half_up(x, prec)
-        n_printed, n_got = _num(row, "n"), _sibling_n(str(row["binding"]), ctx)
-        text = f"{_g(x, prec)}%" + (f" (n={n_got})" if n_got is not None and math.isfinite(n_printed) else "")
-        diff = abs(shown - published)
-        n_ok = not math.isfinite(n_printed) or n_got is None or float(n_got) == n_printed
-        if diff < unit / 2 and n_ok:
-            return Outcome("exact", text, f"{x:.3f} rounds to the printed {published:g}")
-        if diff <= unit + 1e-9:
-            extra = "" if n_ok else f"; n {n_got} vs printed {n_printed:g}"
-            return Outcome("close", text, f"{x:.3f} rounds to {shown:g}, printed {published:g}{extra}")
-        return Outcome("miss", text, f"{x:.3f} rounds to {shown:g}, printed {published:g}")
+        if coarse is not None and coarse < prec:
+            return _coarse_outcome(_num(row, "percent"), prec, x, coarse)
+        return _share_outcome(row, x, ctx)
     printed = _num(row, "n")
     text = f"{x:g}"
     if x == printed:
@@ -257,8 +286,19 @@ def _no_difference_outcome(row: Mapping[str, Any], ctx: Context) -> Outcome:
 def _quantifier_outcome(row: Mapping[str, Any], ctx: Context) -> Outcome:
     q = claims.parse_expected("quantifier", str(row["expected"]), claims.load_wording(project=ctx.project))
     got = resolve(str(row["binding"]), ctx)
-    points = [_number(x) for x in (got if isinstance(got, list) else [got])]
     digits = _prec(row)
+    coarse = getattr(got, "digits", None)
+    if coarse is not None and coarse < digits:
+        # A share published only rounded ("about 80%": 75 to 85): judged on that whole interval,
+        # exact only if all of it lies in the phrase's range, never on the unrounded share.
+        unit = 10.0 ** -coarse
+        ends = [float(got) - unit / 2, float(got) + unit / 2 - 1e-9]
+        far = max(q.distance(x) for x in ends)
+        status = "exact" if far == 0 else "close" if min(q.distance(x) for x in ends) == 0 else "miss"
+        mark = "✓" if status != "miss" else "✗"
+        detail = "" if status == "exact" else f"published to the nearest {unit:g} points: {ends[0]:g}-{got + unit / 2:g}%"
+        return Outcome(status, f"about {fmt.fmt_pct(got, coarse)} → {row['expected']} ({q.text}) {mark}", detail)
+    points = [_number(x) for x in (got if isinstance(got, list) else [got])]
     far = max(q.distance(x) for x in points)
     status = "exact" if far == 0 else "close" if far <= 10.0 ** -digits else "miss"
     shown = "; ".join(f"{_g(x, digits)}%" for x in points)

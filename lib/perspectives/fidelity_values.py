@@ -59,13 +59,33 @@ class Withheld(LookupError):
         self.key = key
 
 
+class Rounded(float):
+    """A share published only rounded to ``digits`` decimals (-1: the nearest ten points): "about 80%".
+
+    The small-cell rule publishes some pooled shares so (``disclosure.share_digits``); a
+    claim is judged on the published figure at that precision, never finer
+    (:func:`perspectives.fidelity_compare.compare`).
+    """
+
+    digits: int
+
+    def __new__(cls, value: float, digits: int) -> Rounded:  # noqa: D102
+        made = super().__new__(cls, value)
+        made.digits = int(digits)
+        return made
+
+
 def recorded_value(entry: Mapping[str, Any]) -> Any:
     """The value of one recorded entry (a ``values.json`` item), or ``WITHHELD``.
 
     The convention today (``analysis.Result.record``): a withheld cell is recorded with value
-    ``null`` and ``"suppressed": true``. This is the one place that reads it.
+    ``null`` and ``"suppressed": true``; a share published only rounded carries its
+    ``digits`` (a :class:`Rounded`). This is the one place that reads it.
     """
-    return WITHHELD if entry.get("suppressed") else entry.get("value")
+    if entry.get("suppressed"):
+        return WITHHELD
+    value = entry.get("value")
+    return Rounded(value, entry["digits"]) if "digits" in entry and value is not None else value
 
 
 # --------------------------------------------------------------------------- where values come from

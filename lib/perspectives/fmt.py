@@ -58,11 +58,11 @@ def round_half_up(x: float, digits: int = 0) -> float:
 
 
 def _fixed(x: float, digits: int) -> str:
-    """Format ``x`` with exactly ``digits`` decimals after half-up rounding."""
+    """Format ``x`` with exactly ``digits`` decimals after half-up rounding (none when ``digits`` < 0: 81 -> "80")."""
     value = round_half_up(x, digits)
     if value == 0:
         value = 0.0  # avoid printing "-0.00"
-    return f"{value:.{digits}f}"
+    return f"{value:.{max(digits, 0)}f}"
 
 
 def fmt_p(p: float) -> str:

@@ -80,13 +80,17 @@ def value_table(values: list[dict[str, Any]], country: str) -> dict[str, str]:
     for item in values:
         if item.get("value") is None or item.get("suppressed"):
             continue
-        text = format_value(item["name"], item["value"])
+        name, text = item["name"], format_value(item["name"], item["value"])
+        if int(item.get("digits", 0)) < 0:
+            # A share the small-cell rule publishes only as an approximate figure (to the nearest
+            # ten points): a sentence names it ``NAME.about`` and says "about" in its own words.
+            name, text = f"{name}.about", fmt.fmt_pct(item["value"], int(item["digits"]))
         if item.get("country") == country:
-            table.setdefault(item["name"], text)
+            table.setdefault(name, text)
         elif _pooled_own(item, country):
             continue
         # The synthesis's own values are also its all-country values.
-        table.setdefault(f"{item['name']}@{item.get('country')}", text)
+        table.setdefault(f"{name}@{item.get('country')}", text)
     return table
 
 
@@ -160,6 +164,8 @@ class _Values:
         item = self.items.get((name, country or self.code))
         if item is None or item.get("suppressed") or item.get("value") is None:
             return None
+        if int(item.get("digits", 0)) < 0:
+            return None  # an approximate figure (to ten points) is no share to rank or compare
         return float(item["value"])
 
     def pooled(self, name: str, synthesis_code: str) -> float | None:
