@@ -96,7 +96,11 @@ def presence_word(mask: disclosure.Mask, place: str) -> str | None:
 def presence(section, mask: disclosure.Mask, place: str) -> disclosure.Entry:
     """None, some or all of a place's participants raised a theme, as its mask publishes it."""
     word = presence_word(mask, place)
-    return disclosure.text(disclosure.WITHHELD_MARK if word is None else section.t(word))
+    if word is None:
+        return disclosure.text(disclosure.WITHHELD_MARK)
+    # Each word a literal of its own: the catalogues' keys are read from the calls' text.
+    said = {"none": section.t("none"), "some": section.t("some"), "all": section.t("all")}
+    return disclosure.text(said[word])
 
 
 def says_presence(section, masks: dict[str, disclosure.Mask]) -> bool:
