@@ -500,7 +500,13 @@ def breakdown_mask(survey, question: str, code: str | None, by: str, query: str 
         # The groups are not places of their own: the table is decided as one, with the place's
         # part of the bases' mask where its base is withheld (a national table reads no other
         # country's rows).
-        linked = [] if pop.shown(f"{own}|{group}") else [pop if place == everyone else pop.restricted(place)]
+        # The question's and the grouping question's own masks are linked too: the sums of
+        # this table's published cells are their cells, and with their other places' published
+        # cells they fix that place's (a group's total across countries, less the other
+        # countries' published counts of the group, gives the last country's).
+        linked = [m if place == everyone else m.restricted(place) for m in (main, by_mask)]
+        if not pop.shown(f"{own}|{group}"):
+            linked.append(pop if place == everyone else pop.restricted(place))
         return disclosure.suppress(lay, linked=linked, by_place=False, rules=_rules(survey))
 
     return cached_for_frame(data, "mask", f"by:{question}:{code}:{by}:{query}", compute)
