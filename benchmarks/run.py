@@ -225,24 +225,14 @@ def run_script(code: str, *args: str, env: dict[str, str] | None = None) -> Meas
 
 
 def scaled_export(n_rows: int, dest: Path, seed: int = 20210726) -> Path:
-    """A synthetic export of ``n_rows`` responses resampled from the committed one.
+    """A synthetic export of ``n_rows`` responses resampled from the committed one, written to ``dest``.
 
-    Rows (complete, partial, disqualified alike) are drawn with replacement within each
-    country, in the committed export's country proportions, and get new respondent ids, so
-    the reader's validation (unique ids, codes of the instrument) still applies.
+    See :func:`perspectives_synth.network.resampled_export` (rows drawn with replacement within
+    each country, in its proportions, with new respondent ids).
     """
-    import pandas as pd
+    from perspectives_synth.network import resampled_export
 
-    src = pd.read_csv(ROOT / "data" / "synthetic" / "survey_export.csv", dtype=str,
-                      keep_default_na=False)
-    shares = src["country"].value_counts(normalize=True).sort_index()
-    counts = (shares * n_rows).round().astype(int)
-    counts.iloc[-1] += n_rows - counts.sum()
-    parts = [src[src["country"] == c].sample(n=int(k), replace=True, random_state=seed + i)
-             for i, (c, k) in enumerate(counts.items())]
-    out = pd.concat(parts, ignore_index=True)
-    out["respondent_id"] = [f"S{i:07d}" for i in range(1, len(out) + 1)]
-    out.to_csv(dest, index=False)
+    resampled_export(ROOT / "data" / "synthetic" / "survey_export.csv", n_rows, seed).to_csv(dest, index=False)
     return dest
 
 

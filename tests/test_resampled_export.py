@@ -22,34 +22,22 @@ import csv
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from perspectives.audit import audit_run_folder
 from perspectives.report import Section
 from perspectives.study import load_study, repo_root
+from perspectives_synth.network import resampled_export
 
 ROOT = repo_root()
 STUDY = load_study()
 
 
-def resampled_export(n_rows: int, dest: Path, seed: int = 20210726) -> Path:
-    """``n_rows`` responses drawn with replacement within each country, with new ids."""
-    src = pd.read_csv(ROOT / STUDY.data["survey"], dtype=str, keep_default_na=False)
-    shares = src["country"].value_counts(normalize=True).sort_index()
-    counts = (shares * n_rows).round().astype(int)
-    counts.iloc[-1] += n_rows - counts.sum()
-    parts = [src[src["country"] == c].sample(n=int(k), replace=True, random_state=seed + i)
-             for i, (c, k) in enumerate(counts.items())]
-    out = pd.concat(parts, ignore_index=True)
-    out["respondent_id"] = [f"S{i:07d}" for i in range(1, len(out) + 1)]
-    out.to_csv(dest, index=False)
-    return dest
-
-
 @pytest.fixture(scope="module")
 def export(tmp_path_factory) -> Path:
-    return resampled_export(1000, tmp_path_factory.mktemp("resampled") / "export_1000.csv")
+    dest = tmp_path_factory.mktemp("resampled") / "export_1000.csv"
+    resampled_export(ROOT / STUDY.data["survey"], 1000).to_csv(dest, index=False)
+    return dest
 
 
 def _run(export: Path, out: Path, section: str, analyses: list[str]) -> Path:

@@ -404,10 +404,19 @@ class _Families:
         if res.x is None:
             return [False] * k
         x_part = np.round(res.x[:n])
-        whole = self.points[0].copy()
-        whole[leaves] = x_part
-        self.points.append(whole)
+        self._keep(leaves, x_part)
         return [bool(v >= t - _TOL) for v in members @ x_part]
+
+    def _keep(self, leaves: np.ndarray, x_part: np.ndarray) -> None:
+        """Keep a whole solution of the families of ``leaves`` for :meth:`reaches`.
+
+        The other families are independent of these: the first point with this part replaced
+        is a whole solution of everything.
+        """
+        if len(self.points) < self._KEEP:
+            whole = self.points[0].copy()
+            whole[leaves] = x_part
+            self.points.append(whole)
 
     def least(self, cols: list[int], plain: bool = False) -> float:
         """The group's least whole value (inf: no whole solution)."""
@@ -432,12 +441,8 @@ class _Families:
         if res.x is None:
             return float("inf")
         x_part = np.round(res.x)
-        if not plain and len(self.points) < self._KEEP:
-            # The other families are independent of these: the kept point with this family's
-            # part replaced is a whole solution of everything.
-            whole = self.points[0].copy()
-            whole[leaves] = x_part
-            self.points.append(whole)
+        if not plain:  # a solution of the equations alone may break an interval
+            self._keep(leaves, x_part)
         return sign * float(g @ x_part)
 
 

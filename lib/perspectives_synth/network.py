@@ -12,7 +12,8 @@ Inputs
 
 Outputs
     :func:`network_countries`: ``params/study.yml`` country entries; :func:`network_export`:
-    the export as a DataFrame.
+    the export as a DataFrame; :func:`resampled_export`: the study's own countries at another
+    number of respondents (``make bench``'s scale step, and the tests of larger inputs).
 """
 
 from __future__ import annotations
@@ -127,4 +128,30 @@ def network_export(countries: Sequence[str], eligible_per_country: int = 100, se
     out = pd.concat(parts, ignore_index=True)
     out = out.iloc[rng.permutation(len(out))].reset_index(drop=True)
     out[ID_COLUMN] = [f"N{i:06d}" for i in range(1, len(out) + 1)]
+    return out
+
+
+def resampled_export(source: Path | str, n_rows: int, seed: int = 20210726) -> pd.DataFrame:
+    """``n_rows`` responses drawn with replacement within each country of ``source``, with new ids.
+
+    Rows (complete, partial and disqualified alike) keep their answers, so the reader's
+    validation applies as to the export itself; each country keeps its share of the rows
+    (the last one takes the rounding), and ids run ``S0000001`` onwards.
+
+    Args:
+        source: the export to resample (a CSV in the instrument's columns).
+        n_rows: responses in the result.
+        seed: the random seed (country ``i`` in sorted order draws with ``seed + i``).
+
+    Returns:
+        The export as strings, ``n_rows`` rows (deterministic for a seed).
+    """
+    src = pd.read_csv(source, dtype=str, keep_default_na=False)
+    shares = src["country"].value_counts(normalize=True).sort_index()
+    counts = (shares * n_rows).round().astype(int)
+    counts.iloc[-1] += n_rows - counts.sum()
+    parts = [src[src["country"] == c].sample(n=int(k), replace=True, random_state=seed + i)
+             for i, (c, k) in enumerate(counts.items())]
+    out = pd.concat(parts, ignore_index=True)
+    out[ID_COLUMN] = [f"S{i:07d}" for i in range(1, len(out) + 1)]
     return out
