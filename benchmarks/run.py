@@ -23,7 +23,8 @@ Outputs
     ``nochange_s``, ``one_section_s``, ``one_country_s``, ``papermill_sequential_s``, ``floor_s``,
     ``check_200mb_s`` (``perspectives check`` of a valid 200 MB export), ratios, peak memory per
     phase (``*_peak_rss_mb``: the peak of the summed resident memory of the phase's process tree,
-    sampled every 50 ms; ``*_largest_process_mb``: the largest single process's ``VmHWM``), and
+    sampled every 50 ms; ``*_peak_pss_mb``: the same with proportional set sizes, the physical
+    memory the tree holds; ``*_largest_process_mb``: the largest single process's ``VmHWM``), and
     the ``scale`` curves. All build outputs go to temporary
     folders that are removed at the end.
 """
@@ -62,6 +63,7 @@ class Measured:
     stderr: str
     returncode: int
     largest_process_mb: float = 0.0
+    peak_pss_mb: float = 0.0
 
 
 # How often the process tree's memory is sampled (seconds).
@@ -76,7 +78,11 @@ class TreeMemory:
     between samples) gives the largest single process. ``ru_maxrss`` from ``wait4`` is not
     used: Linux carries a process's peak across ``exec``, so a child's figure could be the
     benchmark runner's own. Shared pages (a fork's copy-on-write memory) count in each
-    process that maps them, so the sum is an upper bound of what the tree needs.
+    process that maps them, so the summed resident memory is an upper bound of what the tree
+    needs: each fork of the run server counts the server's whole warm state again. The summed
+    proportional set size (``Pss`` of /proc/PID/smaps_rollup: a shared page counts 1/k in each
+    of the k processes that map it) is the physical memory the tree holds, and is sampled too
+    (``peak_pss_bytes``).
     """
 
     def __init__(self, pid: int) -> None:
@@ -86,6 +92,7 @@ class TreeMemory:
 
         self._root = psutil.Process(pid)
         self.peak_bytes = 0
+        self.peak_pss_bytes = 0
         self.largest_bytes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -99,14 +106,16 @@ class TreeMemory:
                 procs = [self._root, *self._root.children(recursive=True)]
             except psutil.Error:
                 return
-            total = 0
+            total = pss = 0
             for proc in procs:
                 try:
                     total += proc.memory_info().rss
+                    pss += _pss_bytes(proc.pid)
                     self.largest_bytes = max(self.largest_bytes, _hwm_bytes(proc.pid))
                 except (psutil.Error, OSError):
                     continue
             self.peak_bytes = max(self.peak_bytes, total)
+            self.peak_pss_bytes = max(self.peak_pss_bytes, pss)
             self._stop.wait(SAMPLE_EVERY)
 
     def stop(self) -> None:
@@ -120,6 +129,15 @@ def _hwm_bytes(pid: int) -> int:
     with open(f"/proc/{pid}/status") as status:
         for line in status:
             if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _pss_bytes(pid: int) -> int:
+    """A process's proportional set size now (``Pss`` of /proc/PID/smaps_rollup), 0 when gone."""
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            if line.startswith("Pss:"):
                 return int(line.split()[1]) * 1024
     return 0
 
@@ -139,7 +157,8 @@ def measure(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None
     out_f.seek(0)
     err_f.seek(0)
     return Measured(seconds, memory.peak_bytes / 2**20, out_f.read().decode(errors="replace"),
-                    err_f.read().decode(errors="replace"), proc.returncode, memory.largest_bytes / 2**20)
+                    err_f.read().decode(errors="replace"), proc.returncode, memory.largest_bytes / 2**20,
+                    memory.peak_pss_bytes / 2**20)
 
 
 def perspectives_build(out: Path, *args: str, env: dict[str, str] | None = None,
@@ -514,6 +533,7 @@ def main(argv: list[str] | None = None) -> int:
             "one_country_runs": sorted({f"{r} {s}" for r, s, _ in one_runs}),
             "one_country_reasons": sorted({why for _, _, why in one_runs}),
             "cold_peak_rss_mb": round(cold.peak_rss_mb, 1),
+            "cold_peak_pss_mb": round(cold.peak_pss_mb, 1),
             "cold_largest_process_mb": round(cold.largest_process_mb, 1),
             "nochange_peak_rss_mb": round(noch.peak_rss_mb, 1),
             "one_country_peak_rss_mb": round(one.peak_rss_mb, 1),
@@ -700,6 +720,7 @@ def network(work: Path, sizes: list[int], jobs: list[str], repeat: int, keep: Pa
                 "countries": k, "reports": k + 1, "runs": len(executed_runs(cold.stderr)),
                 "respondents_eligible_approx": 100 * k, "export_rows": sum(1 for r in rows if r[at] in codes),
                 "cold_s": round(cold.seconds, 1), "cold_peak_rss_mb": round(cold.peak_rss_mb, 1),
+                "cold_peak_pss_mb": round(cold.peak_pss_mb, 1),
                 "cold_largest_process_mb": round(cold.largest_process_mb, 1),
                 "nochange_s": round(median([m.seconds for m in nochanges]), 2),
                 "nochange_s_all": [round(m.seconds, 2) for m in nochanges],
@@ -742,14 +763,16 @@ def _warm_up_seconds(stderr: str) -> float | None:
 def network_table(res: dict[str, Any]) -> str:
     """The growth curve and the four goal figures, as printed at the end."""
     points = res["network"]["points"]
-    lines = [f"{'countries':>9}{'reports':>8}{'runs':>6}{'cold s':>9}{'peak MB':>9}{'no-change s':>13}"
-             f"{'one-country s':>15}{'output MB':>11}{'load at start':>16}", "-" * 96]
+    lines = [f"{'countries':>9}{'reports':>8}{'runs':>6}{'cold s':>9}{'PSS MB':>8}{'RSS MB':>8}{'no-change s':>13}"
+             f"{'one-country s':>15}{'output MB':>11}{'load at start':>16}", "-" * 103]
     for p in points:
         lines.append(f"{p['countries']:>9}{p['reports']:>8}{p['runs']:>6}{p['cold_s']:>9.1f}"
-                     f"{p['cold_peak_rss_mb']:>9.0f}{p['nochange_s']:>13.2f}{p['one_country_s']:>15.1f}"
-                     f"{p['output_mb']:>11.1f}{p['loadavg_before_cold'][0]:>16.2f}")
+                     f"{p.get('cold_peak_pss_mb', 0):>8.0f}{p['cold_peak_rss_mb']:>8.0f}{p['nochange_s']:>13.2f}"
+                     f"{p['one_country_s']:>15.1f}{p['output_mb']:>11.1f}{p['loadavg_before_cold'][0]:>16.2f}")
     last = points[-1]
-    peaks = [p["cold_peak_rss_mb"] for p in points]
+    # The goal is judged on the tree's physical memory (summed PSS): summed RSS counts the run
+    # server's warm state once more in each of its forks.
+    peaks = [p.get("cold_peak_pss_mb") or p["cold_peak_rss_mb"] for p in points]
     lines += ["-" * 96, f"goals at {last['countries']} countries on {res['machine']['cpus']} cores:",
               f"  cold build          {last['cold_s']:>8.1f} s   (goal < 600 s)   "
               f"{'met' if last['cold_s'] < 600 else 'NOT met'}",
@@ -757,9 +780,9 @@ def network_table(res: dict[str, Any]) -> str:
               f"{'met' if last['one_country_s'] < 15 else 'NOT met'}",
               f"  no change           {last['nochange_s']:>8.2f} s   (goal < 1 s)     "
               f"{'met' if last['nochange_s'] < 1 else 'NOT met'}",
-              f"  peak memory         {min(peaks):.0f}-{max(peaks):.0f} MB over {points[0]['countries']}-"
-              f"{last['countries']} countries (goal: flat)   "
-              f"{'met' if max(peaks) < 1.5 * min(peaks) else 'NOT met'}"]
+              f"  peak memory (PSS)   {peaks[0]:.0f} MB at {points[0]['countries']}, {peaks[-1]:.0f} MB at "
+              f"{last['countries']} countries: {peaks[-1] / peaks[0]:.2f}x (goal <= 1.5x)   "
+              f"{'met' if peaks[-1] <= 1.5 * peaks[0] else 'NOT met'}"]
     return "\n".join(lines)
 
 

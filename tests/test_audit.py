@@ -308,6 +308,47 @@ def test_planted_difference_between_two_builds_is_found(tmp_path: Path) -> None:
     assert all(f.source.startswith(("#1 ", "#2 ")) for f in found)
 
 
+def test_a_partners_reexport_a_few_respondents_short_is_found_by_differencing(tmp_path: Path) -> None:
+    # A partner re-exports Moldova after three postgraduates withdrew: 54 -> 51, postgraduates
+    # 28 -> 25. Each build is safe alone; side by side, the two tables tell that the three
+    # are all postgraduates. They are different data: no equation joins them, so no "sum"
+    # contradiction either.
+    study = write_build(tmp_path / "study", "MDA", "methods",
+                        [["No degree", "6"], ["Bachelor", "20"], ["Postgraduate", "28"], ["Respondents", "54"]])
+    partner = write_build(tmp_path / "partner", "MDA", "methods",
+                          [["No degree", "6"], ["Bachelor", "20"], ["Postgraduate", "25"], ["Respondents", "51"]])
+    assert audit.audit_outputs(study, 5) == [] and audit.audit_outputs(partner, 5) == []
+    found = audit.audit_outputs([study, partner], 5)
+    assert {f.kind for f in found} == {"differencing"}, found
+    details = " | ".join(f.detail for f in found)
+    assert "postgraduate: 28 in one build, 25 in the other" in details, details
+    assert "54 in one build, 51 in the other" in details, details
+    assert not any("bachelor:" in f.detail for f in found)
+
+
+def test_builds_of_different_data_far_apart_are_no_finding(tmp_path: Path) -> None:
+    # Twenty respondents fewer: every difference is at least the threshold.
+    study = write_build(tmp_path / "study", "MDA", "methods",
+                        [["No degree", "6"], ["Bachelor", "20"], ["Postgraduate", "28"], ["Respondents", "54"]])
+    other = write_build(tmp_path / "other", "MDA", "methods",
+                        [["No degree", "6"], ["Bachelor", "10"], ["Postgraduate", "18"], ["Respondents", "34"]])
+    assert audit.audit_outputs([study, other], 5) == []
+
+
+def test_the_audit_command_reads_several_builds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from perspectives import cli
+
+    study = write_build(tmp_path / "study", "MDA", "methods",
+                        [["No degree", "6"], ["Bachelor", "20"], ["Postgraduate", "28"], ["Respondents", "54"]])
+    partner = write_build(tmp_path / "partner", "MDA", "methods",
+                          [["No degree", "6"], ["Bachelor", "20"], ["Postgraduate", "25"], ["Respondents", "51"]])
+    assert cli.main(["audit", str(study)]) == 0
+    assert cli.main(["audit", str(partner), str(study)]) == 1
+    out = capsys.readouterr().out
+    assert "differencing" in out and "postgraduate: 25 in one build, 28 in the other" in out
+    assert cli.main(["audit", str(tmp_path / "nothing")]) == 2
+
+
 def test_a_report_in_another_language_is_part_of_the_union_and_a_hidden_folder_is_not(tmp_path: Path) -> None:
     # The same two patterns, one in Moldova's English report and one in its Romanian report
     # (MDA/ro/): a reader holding both recovers the 1. An unfinished run's hidden folder is

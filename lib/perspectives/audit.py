@@ -28,6 +28,10 @@ Purpose
       or a fidelity verdict on a withheld value (it pins the value within a unit of the
       printed claim).
     - ``undescribed``: a table without its description (``<stem>.disclosure.json``).
+    - ``differencing``: two builds of different data (a partner's re-export of a country
+      the study publishes, with a few respondents withdrawn) print one count 1 to
+      threshold-1 apart: the respondents in one export and not the other are a small group,
+      and every count both print tells their answers.
 
 What the outputs carry
     Every recorded count or share in ``values.json`` has ``cells`` (``universe``,
@@ -91,7 +95,7 @@ from .audit_reading import COMBINED, WITHHELD, Finding, Leaf, Run, leaf_set, par
 
 # The audit's public API is this module's: Finding (audit_reading) is exported from here.
 
-__all__ = ["Finding", "Loss", "audit_outputs", "audit_run_folder", "loss"]
+__all__ = ["Finding", "Loss", "audit_outputs", "audit_run_folder", "loss", "main"]
 
 
 # --------------------------------------------------------------------------- entry points
@@ -146,23 +150,109 @@ def audit_outputs(out_dir: Path | str | Sequence[Path | str], threshold: int | N
     (``fidelity/claims.disclosure.json``: a verdict on a withheld value is a finding). Given
     several output folders (the study's build and a partner's build of one country), their
     numbers go into the same equations: two builds that withhold different cells of the same
-    table are caught. Sources are named ``<REPORT>/<section>:tables/<stem>.csv``, prefixed
-    with the folder's position (``#2 ``) when there are several.
+    table are caught. Builds of different data (they print different values for one count)
+    are audited apart, and each count they both print that differs by 1 to threshold-1 is a
+    ``differencing`` finding. Sources are named ``<REPORT>/<section>:tables/<stem>.csv``,
+    prefixed with the folder's position (``#2 ``) when there are several.
     """
     folders = [Path(out_dir)] if isinstance(out_dir, (str, Path)) else [Path(f) for f in out_dir]
-    run = Run()
-    for k, out in enumerate(folders):
-        tag = f"#{k + 1} " if len(folders) > 1 else ""
-        for folder in _section_folders(out):
-            report = folder.parents[1].relative_to(out).as_posix()
-            _read_folder(run, folder, f"{tag}{report}/{folder.name}:")
-        fidelity = out / "fidelity" / "claims.disclosure.json"
-        if fidelity.is_file():
-            run.add_fidelity(fidelity, f"{tag}fidelity/claims.csv")
-        if (out / "fidelity" / "claims.csv").is_file():
-            run.add_fidelity_rows(out / "fidelity" / "claims.csv", f"{tag}fidelity/claims.csv")
-    run.resolve_percents()
-    return check(run, _threshold(threshold))
+    limit = _threshold(threshold)
+    tags = {out: f"#{k + 1} " if len(folders) > 1 else "" for k, out in enumerate(folders)}
+    findings: list[Finding] = []
+    counts = {out: _published_counts(out) for out in folders} if len(folders) > 1 else {}
+    groups = _same_data(folders, counts) if counts else [folders]
+    for group in groups:
+        run = Run()
+        for out in group:
+            _read_build(run, out, tags[out])
+        run.resolve_percents()
+        findings += check(run, limit)
+    return findings + _differences(groups, counts, tags, limit)
+
+
+def _read_build(run: Run, out: Path, tag: str) -> None:
+    """Every published number of one build (its reports' runs and its fidelity page) into ``run``."""
+    for folder in _section_folders(out):
+        report = folder.parents[1].relative_to(out).as_posix()
+        _read_folder(run, folder, f"{tag}{report}/{folder.name}:")
+    fidelity = out / "fidelity" / "claims.disclosure.json"
+    if fidelity.is_file():
+        run.add_fidelity(fidelity, f"{tag}fidelity/claims.csv")
+    if (out / "fidelity" / "claims.csv").is_file():
+        run.add_fidelity_rows(out / "fidelity" / "claims.csv", f"{tag}fidelity/claims.csv")
+
+
+def _same_data(folders: list[Path], counts: dict[Path, dict[frozenset[Leaf], tuple[float, str]]]) -> list[list[Path]]:
+    """The builds grouped by whether they count the same respondents, in the order given.
+
+    Builds of the same data (the study's build and a partner's build of one country's rows
+    of the same export) print the same value wherever they print the same count: their
+    numbers are equations on the same leaves and go into one set. Builds that print
+    different values for one count read different data (a partner's re-export after
+    withdrawals): their leaves are other people, so they are audited apart, and their
+    differences are read (:func:`_differences`).
+    """
+    groups: list[list[Path]] = []
+    for out in folders:
+        home = next((g for g in groups if all(_agree(counts[out], counts[o]) for o in g)), None)
+        if home is None:
+            groups.append([out])
+        else:
+            home.append(out)
+    return groups
+
+
+def _agree(a: dict[frozenset[Leaf], tuple[float, str]], b: dict[frozenset[Leaf], tuple[float, str]]) -> bool:
+    return all(a[cells][0] == b[cells][0] for cells in a.keys() & b.keys())
+
+
+def _differences(groups: list[list[Path]], counts: dict[Path, dict[frozenset[Leaf], tuple[float, str]]],
+                 tags: dict[Path, str], threshold: int) -> list[Finding]:
+    """Counts of the same cells published by builds of different data, 1 to threshold-1 apart.
+
+    Two exports of one country that differ by a few respondents (a partner's re-export after
+    withdrawals, a cleaned file) make every pair of published counts of the same answers a
+    subtraction: their difference counts the respondents in one export and not the other, by
+    answer. Each such difference below the threshold is a ``differencing`` finding (Hundepool
+    et al. 2012, ch. 4: disclosure by differencing of overlapping releases).
+    """
+    findings: list[Finding] = []
+    for i, first in enumerate(groups):
+        for a_out, b_out in ((a, b) for second in groups[i + 1:] for a in first for b in second):
+            findings += _small_differences(counts[a_out], counts[b_out], f"{tags[a_out]}and {tags[b_out]}".strip(),
+                                           threshold)
+    return findings
+
+
+def _published_counts(out: Path) -> dict[frozenset[Leaf], tuple[float, str]]:
+    """A build's published counts: the leaves each sums -> (its value, where it is printed)."""
+    counts: dict[frozenset[Leaf], tuple[float, str]] = {}
+    for folder in _section_folders(out):
+        where = f"{folder.parents[1].relative_to(out).as_posix()}/{folder.name}"
+        for cells, value in _count_cells(folder):
+            if value is not None:
+                counts.setdefault(cells, (value, where))
+    return counts
+
+
+def _small_differences(a: dict[frozenset[Leaf], tuple[float, str]], b: dict[frozenset[Leaf], tuple[float, str]],
+                       pair: str, threshold: int) -> list[Finding]:
+    found = []
+    for cells in sorted(a.keys() & b.keys(), key=lambda c: sorted(c)):
+        (x, where_a), (y, where_b) = a[cells], b[cells]
+        if 0 < abs(x - y) < threshold:
+            found.append(Finding(f"{pair} {where_a}", "differencing",
+                                 f"{_describe(cells)}: {x:g} in one build, {y:g} in the other ({where_b}): "
+                                 f"the {abs(x - y):g} respondent(s) in one export and not the other are "
+                                 "a small group, and every count both builds publish gives them away"))
+    return found
+
+
+def _describe(cells: frozenset[Leaf]) -> str:
+    """A short name of a set of leaves: its universes, places and categories."""
+    universes, places, categories = (sorted({leaf[k] for leaf in cells}) for k in range(3))
+    shown = [", ".join(universes), ", ".join(places), ", ".join(categories[:4]) + (" ..." if len(categories) > 4 else "")]
+    return " / ".join(shown)
 
 
 @dataclass(frozen=True)
@@ -214,3 +304,36 @@ def _count_cells(folder: Path) -> Iterable[tuple[frozenset[Leaf], float | None]]
                 continue  # shown within its combination: not a count the report sets out to give
             yield leaf_set(item["cells"]), None if WITHHELD in text and not re.search(r"[0-9]", text) \
                 else parse_count(text)
+
+
+# --------------------------------------------------------------------------- command line
+def main(argv: Sequence[str] | None = None, project: object = None) -> int:
+    """``perspectives audit OUT [OUT ...]``: audit one build, or several published side by side.
+
+    Prints each finding and returns 1 when there is any, else 0. A partner runs it on its own
+    build next to the study's build before publishing: ``perspectives audit outputs STUDY_OUT``.
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="perspectives audit",
+        description="Audit published outputs for small groups that can be worked out: one build, or several "
+                    "published side by side (a partner's build next to the study's).")
+    parser.add_argument("out", nargs="+", type=Path, metavar="OUT", help="an output folder of `perspectives build`")
+    parser.add_argument("--threshold", type=int, metavar="N",
+                        help="the small-cell threshold (default: the study's disclosure.threshold)")
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    missing = [str(o) for o in args.out if not _section_folders(o)]
+    if missing:
+        print(f"perspectives audit: no built report in {', '.join(missing)}; give the folder a build wrote (--out)",
+              file=sys.stderr)
+        return 2
+    threshold = args.threshold
+    if threshold is None and project is not None:
+        threshold = int(project.study.disclosure["threshold"])  # type: ignore[attr-defined]
+    findings = audit_outputs(args.out, threshold)
+    for finding in findings:
+        print(f"perspectives audit: {finding}")
+    print(f"perspectives audit: {len(findings)} finding(s) in {len(args.out)} build(s)", file=sys.stderr)
+    return 1 if findings else 0

@@ -54,6 +54,8 @@ DELEGATED: dict[str, tuple[str, str]] = {
     "i18n": ("perspectives.untranslated", "what a reader of each translated report meets in English; "
              "`i18n init LANG` starts a new language's catalogue"),
     "app": ("perspectives.app", "the partners' report page on this computer: drop an export, check, build, download"),
+    "audit": ("perspectives.audit", "audit published outputs for small groups: `audit OUT [OUT ...]`, "
+              "one build or several side by side (a partner's next to the study's)"),
     "codebook": ("perspectives.codebook", "the theme codebook as a REFI-QDA .qdc: `codebook export FILE.qdc`, "
                  "`codebook check FILE` (a partner's .qdc or a project's .qdpx)"),
 }
@@ -99,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # Delegated commands that read the project's configuration: every file is checked first.
-CONFIGURED = ("check", "instrument", "fidelity", "preview", "i18n", "codebook")
+CONFIGURED = ("check", "instrument", "fidelity", "preview", "i18n", "codebook", "audit")
 # The option naming the study folder, taken by every command.
 PROJECT_OPTION = "--project"
 
