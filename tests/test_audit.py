@@ -484,3 +484,18 @@ def test_planted_exact_verdict_on_a_coarse_share_is_found(tmp_path: Path) -> Non
     # A printed 91% lies outside 75..85: the published figure gives "miss", and "close" is the leak.
     assert page("miss", "91% (n=413)") == []
     assert page("close", "91% (n=413)") != []
+
+
+def test_counts_for_percent_are_those_of_every_count() -> None:
+    """The counts a printed share allows are the same whether every count up to n is tried or only those near it."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from perspectives.audit_reading import counts_for_percent
+
+    for n in (1, 2, 3, 7, 12, 25, 99, 100, 101, 413, 997):
+        for digits in (-1, 0, 1, 2):
+            unit = Decimal(1).scaleb(-digits)
+            # Every count's printed share, by hand: Decimal's half-up rounding of each k/n.
+            shown = [float(Decimal(repr(100.0 * k / n)).quantize(unit, rounding=ROUND_HALF_UP)) for k in range(n + 1)]
+            for p in sorted(set(shown)) + [-5.0, 0.5, 33.3, 50.0, 66.7, 99.95, 100.0, 105.0, 1e9, float("nan")]:
+                assert counts_for_percent(p, digits, n) == [k for k, v in enumerate(shown) if v == p], (p, digits, n)

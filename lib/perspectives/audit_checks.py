@@ -243,15 +243,21 @@ def _equations(run: Run, index: dict[Leaf, int]) -> tuple[list[int], list[int], 
     vals: list[float] = []
     rhs: list[float] = []
     sources: list[str] = []
-    rows = [([(leaf, 1.0) for leaf in o.leaves], float(o.count), o.source) for o in run.obs if o.count is not None]
-    rows += [([(leaf, 1.0) for leaf in a] + [(leaf, -1.0) for leaf in b], 0.0, label) for a, b, label in run.relations]
-    for entries, value, source in rows:
-        for leaf, weight in entries:
-            r_idx.append(len(rhs))
-            c_idx.append(index[leaf])
-            vals.append(weight)
-        rhs.append(value)
-        sources.append(source)
+    # Row by row, each row's entries added at once (the same entries, in the same order).
+    for o in run.obs:
+        if o.count is not None:
+            c_idx += [index[leaf] for leaf in o.leaves]
+            vals += [1.0] * len(o.leaves)
+            r_idx += [len(rhs)] * len(o.leaves)
+            rhs.append(float(o.count))
+            sources.append(o.source)
+    for a, b, label in run.relations:
+        c_idx += [index[leaf] for leaf in a]
+        c_idx += [index[leaf] for leaf in b]
+        vals += [1.0] * len(a) + [-1.0] * len(b)
+        r_idx += [len(rhs)] * (len(a) + len(b))
+        rhs.append(0.0)
+        sources.append(label)
     return r_idx, c_idx, vals, rhs, sources
 
 
