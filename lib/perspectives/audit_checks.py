@@ -24,8 +24,12 @@ if TYPE_CHECKING:
 _TOL = 1e-6
 
 
-def check(run: Run, t: int, intervals: bool = True) -> list[Finding]:
-    """Every finding what ``run`` read gives at threshold ``t`` (``intervals``: the rounded shares' too)."""
+def check(run: Run, t: int, intervals: bool = True, touching: frozenset[Leaf] | None = None) -> list[Finding]:
+    """Every finding what ``run`` read gives at threshold ``t`` (``intervals``: the rounded shares' too).
+
+    ``touching``: solve only the families of linked leaves that hold one of these leaves (the
+    others' findings are known already); None solves every family.
+    """
     findings = list(run.findings)
     # A number withheld in one place and published in another is published.
     published = {}
@@ -72,6 +76,8 @@ def check(run: Run, t: int, intervals: bool = True) -> list[Finding]:
         used = np.flatnonzero(row_label == family)
         if not len(used):
             continue  # leaves no published number touches: nothing is fixed
+        if touching is not None and not any(leaves[c] in touching for c in comp):
+            continue
         sub = a_sp[used][:, comp]
         findings += _check_component(sub, b_vec[used], [sources[k] for k in used],
                                      [leaves[c] for c in comp], run, t)
@@ -315,7 +321,10 @@ def _interval_findings(run: Run, t: int) -> list[Finding]:
                              for k, (source, cells, _, _) in enumerate(run.intervals))]
     exact.relations, exact.bases = run.relations, run.bases
     found = []
-    for finding in check(exact, t, intervals=False):
+    # Only the families a share's interval touches can differ from the first pass, which
+    # found no small group (it runs this only then): the others hold the same equations.
+    touched = frozenset(leaf for _, cells, _, _ in run.intervals for leaf in cells)
+    for finding in check(exact, t, intervals=False, touching=touched):
         if finding.kind != "small-group":
             continue
         group = _group_in(finding.detail, leaves)
