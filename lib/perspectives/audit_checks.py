@@ -11,6 +11,7 @@ and its parts).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -57,7 +58,6 @@ def check(run: Run, t: int, intervals: bool = True, touching: frozenset[Leaf] | 
     # numbers over as many leaves: dense, that was gigabytes), split into the families of
     # leaves that equations link; each family is solved densely on its own.
     from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
 
     r_idx, c_idx, vals, rhs, sources = _equations(run, index)
     if not rhs:
@@ -65,17 +65,7 @@ def check(run: Run, t: int, intervals: bool = True, touching: frozenset[Leaf] | 
     a_sp = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rhs), len(leaves))).tocsr()  # duplicates add up
     a_sp.eliminate_zeros()
     b_vec = np.array(rhs, dtype=float)
-    # Rows and leaves as one graph: a family is a connected part of it.
-    n_rows = len(rhs)
-    graph = coo_matrix((np.ones(a_sp.nnz), (a_sp.nonzero()[0], a_sp.nonzero()[1] + n_rows)),
-                       shape=(n_rows + len(leaves),) * 2)
-    _, labels = connected_components(graph, directed=False)
-    row_label, leaf_label = labels[:n_rows], labels[n_rows:]
-    for family in sorted(set(leaf_label), key=lambda f: int(np.flatnonzero(leaf_label == f)[0])):
-        comp = np.flatnonzero(leaf_label == family)
-        used = np.flatnonzero(row_label == family)
-        if not len(used):
-            continue  # leaves no published number touches: nothing is fixed
+    for comp, used in _families(a_sp):
         if touching is not None and not any(leaves[c] in touching for c in comp):
             continue
         sub = a_sp[used][:, comp]
@@ -84,6 +74,26 @@ def check(run: Run, t: int, intervals: bool = True, touching: frozenset[Leaf] | 
     if intervals and not any(f.kind == "small-group" for f in findings):
         findings += _interval_findings(run, t)
     return findings
+
+
+def _families(a_sp: csr_matrix) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Each family of leaves the equations link, as (its leaves, its equations), in order of its first leaf.
+
+    Rows and leaves are one graph: a family is a connected part of it. Leaves no published
+    number touches fix nothing and are left out.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n_rows, n_leaves = a_sp.shape
+    graph = coo_matrix((np.ones(a_sp.nnz), (a_sp.nonzero()[0], a_sp.nonzero()[1] + n_rows)),
+                       shape=(n_rows + n_leaves,) * 2)
+    _, labels = connected_components(graph, directed=False)
+    row_label, leaf_label = labels[:n_rows], labels[n_rows:]
+    for family in sorted(set(leaf_label), key=lambda f: int(np.flatnonzero(leaf_label == f)[0])):
+        used = np.flatnonzero(row_label == family)
+        if len(used):
+            yield np.flatnonzero(leaf_label == family), used
 
 
 def _components(a_mat: np.ndarray) -> list[list[int]]:
