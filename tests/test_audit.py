@@ -525,3 +525,65 @@ def test_planted_exact_verdict_on_a_coarse_share_is_found(tmp_path: Path) -> Non
     # A printed 91% lies outside 75..85: the published figure gives "miss", and "close" is the leak.
     assert page("miss", "91% (n=413)") == []
     assert page("close", "91% (n=413)") != []
+
+
+def test_counts_for_percent_are_those_of_every_count() -> None:
+    """The counts a printed share allows are the same whether every count up to n is tried or only those near it."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from perspectives.audit_reading import counts_for_percent
+
+    for n in (1, 2, 3, 7, 12, 25, 99, 100, 101, 413, 997):
+        for digits in (-1, 0, 1, 2):
+            unit = Decimal(1).scaleb(-digits)
+            # Every count's printed share, by hand: Decimal's half-up rounding of each k/n.
+            shown = [float(Decimal(repr(100.0 * k / n)).quantize(unit, rounding=ROUND_HALF_UP)) for k in range(n + 1)]
+            for p in sorted(set(shown)) + [-5.0, 0.5, 33.3, 50.0, 66.7, 99.95, 100.0, 105.0, 1e9, float("nan")]:
+                assert counts_for_percent(p, digits, n) == [k for k, v in enumerate(shown) if v == p], (p, digits, n)
+
+
+def test_the_intervals_pass_solves_only_the_families_a_share_touches(tmp_path: Path, monkeypatch) -> None:
+    """The second pass (rounded shares taken as exact) solves only the families their intervals touch.
+
+    The other families hold the same equations as in the first pass, which found no small
+    group in them; the planted rounding recovery is still found.
+    """
+    from perspectives import audit_checks
+
+    rows = [["a", "–", "5%"], ["b", "–", "–"], ["c", "140", "93%"], ["Respondents", "150", ""]]
+    answers = ["a", "b", "c"]
+    cells = [count_cell(k, 0, "MDA", x) for k, x in enumerate(answers)] + [count_cell(3, 0, "MDA", answers)]
+    cells += [{"at": [k, 1], "measure": "percent", "cells": spec(["MDA"], [x]), "of": spec(["MDA"], answers)}
+              for k, x in enumerate(answers)]
+    write_table(tmp_path, "q", rows, ["n", "%"], cells)
+    # An unrelated table of another question, clean: its own family of leaves, no share printed.
+    area = [["urban", "40", ""], ["rural", "60", ""], ["Respondents", "100", ""]]
+    area_cells = [{"at": [k, 0], "measure": "count", "cells": spec(["ALB"], [x], "area")}
+                  for k, x in enumerate(["urban", "rural"])]
+    area_cells.append({"at": [2, 0], "measure": "count", "cells": spec(["ALB"], ["urban", "rural"], "area")})
+    write_table(tmp_path, "area", area, ["n", "%"], area_cells)
+
+    solved: list[tuple[bool, set[str]]] = []
+    passes: list[bool] = []
+    check, component = audit_checks.check, audit_checks._check_component
+
+    def tracked_check(run, t, intervals=True, **kw):
+        passes.append(intervals)
+        try:
+            return check(run, t, intervals, **kw)
+        finally:
+            passes.pop()
+
+    def tracked_component(a_mat, b_vec, sources, leaves, run, t):
+        # The audit calls the first pass by its own name for it; the second goes through the module.
+        solved.append((passes[-1] if passes else True, {leaf[0] for leaf in leaves}))
+        return component(a_mat, b_vec, sources, leaves, run, t)
+
+    monkeypatch.setattr(audit_checks, "check", tracked_check)
+    monkeypatch.setattr(audit_checks, "_check_component", tracked_component)
+    found = audit.audit_run_folder(tmp_path, 5)
+    assert any(f.kind == "small-group" and "MDA/b" in f.detail and "between 2 and 3" in f.detail for f in found), found
+    first = [universes for intervals, universes in solved if intervals]
+    second = [universes for intervals, universes in solved if not intervals]
+    assert {"area"} in first and second, solved  # both families solved once; the second pass ran
+    assert all("area" not in universes for universes in second), solved

@@ -157,3 +157,20 @@ def test_reference_document_defines_the_styles_used(tmp_path: Path) -> None:
     names = {s.name for s in reference.styles}
     assert set(STYLES) <= names
     assert not reference.paragraphs or all(not p.text for p in reference.paragraphs)
+
+
+@pytest.mark.parametrize("name", ["Title", "Heading 1", "TOC Heading", "Normal", "No Such Style"])
+def test_set_style_writes_what_python_docx_writes(name: str) -> None:
+    """A paragraph styled by ``set_style`` is the XML python-docx's ``style=`` writes (none for the default)."""
+    from perspectives.docx_text import set_style, style_named
+
+    ours, theirs = docx.Document(), docx.Document()
+    for doc in (ours, theirs):
+        doc.add_paragraph("before")
+    set_style(ours, ours.add_paragraph("text"), name)
+    theirs.add_paragraph("text", style=style_named(theirs, name))
+    set_style(ours, ours.paragraphs[0].insert_paragraph_before(), name)
+    theirs.paragraphs[0].insert_paragraph_before(style=style_named(theirs, name))
+    assert ours.element.body.xml == theirs.element.body.xml
+    has_style = ours.paragraphs[-1]._p.pPr is not None and ours.paragraphs[-1]._p.pPr.pStyle is not None
+    assert has_style == (style_named(ours, name) != "Normal")

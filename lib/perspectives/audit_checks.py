@@ -11,6 +11,7 @@ and its parts).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,8 +25,12 @@ if TYPE_CHECKING:
 _TOL = 1e-6
 
 
-def check(run: Run, t: int, intervals: bool = True) -> list[Finding]:
-    """Every finding what ``run`` read gives at threshold ``t`` (``intervals``: the rounded shares' too)."""
+def check(run: Run, t: int, intervals: bool = True, touching: frozenset[Leaf] | None = None) -> list[Finding]:
+    """Every finding what ``run`` read gives at threshold ``t`` (``intervals``: the rounded shares' too).
+
+    ``touching``: solve only the families of linked leaves that hold one of these leaves (the
+    others' findings are known already); None solves every family.
+    """
     findings = list(run.findings)
     # A number withheld in one place and published in another is published.
     published = {}
@@ -53,7 +58,6 @@ def check(run: Run, t: int, intervals: bool = True) -> list[Finding]:
     # numbers over as many leaves: dense, that was gigabytes), split into the families of
     # leaves that equations link; each family is solved densely on its own.
     from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
 
     r_idx, c_idx, vals, rhs, sources = _equations(run, index)
     if not rhs:
@@ -61,23 +65,35 @@ def check(run: Run, t: int, intervals: bool = True) -> list[Finding]:
     a_sp = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rhs), len(leaves))).tocsr()  # duplicates add up
     a_sp.eliminate_zeros()
     b_vec = np.array(rhs, dtype=float)
-    # Rows and leaves as one graph: a family is a connected part of it.
-    n_rows = len(rhs)
-    graph = coo_matrix((np.ones(a_sp.nnz), (a_sp.nonzero()[0], a_sp.nonzero()[1] + n_rows)),
-                       shape=(n_rows + len(leaves),) * 2)
-    _, labels = connected_components(graph, directed=False)
-    row_label, leaf_label = labels[:n_rows], labels[n_rows:]
-    for family in sorted(set(leaf_label), key=lambda f: int(np.flatnonzero(leaf_label == f)[0])):
-        comp = np.flatnonzero(leaf_label == family)
-        used = np.flatnonzero(row_label == family)
-        if not len(used):
-            continue  # leaves no published number touches: nothing is fixed
+    for comp, used in _families(a_sp):
+        if touching is not None and not any(leaves[c] in touching for c in comp):
+            continue
         sub = a_sp[used][:, comp]
         findings += _check_component(sub, b_vec[used], [sources[k] for k in used],
                                      [leaves[c] for c in comp], run, t)
     if intervals and not any(f.kind == "small-group" for f in findings):
         findings += _interval_findings(run, t)
     return findings
+
+
+def _families(a_sp: csr_matrix) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Each family of leaves the equations link, as (its leaves, its equations), in order of its first leaf.
+
+    Rows and leaves are one graph: a family is a connected part of it. Leaves no published
+    number touches fix nothing and are left out.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n_rows, n_leaves = a_sp.shape
+    graph = coo_matrix((np.ones(a_sp.nnz), (a_sp.nonzero()[0], a_sp.nonzero()[1] + n_rows)),
+                       shape=(n_rows + n_leaves,) * 2)
+    _, labels = connected_components(graph, directed=False)
+    row_label, leaf_label = labels[:n_rows], labels[n_rows:]
+    for family in sorted(set(leaf_label), key=lambda f: int(np.flatnonzero(leaf_label == f)[0])):
+        used = np.flatnonzero(row_label == family)
+        if len(used):
+            yield np.flatnonzero(leaf_label == family), used
 
 
 def _components(a_mat: np.ndarray) -> list[list[int]]:
@@ -243,15 +259,21 @@ def _equations(run: Run, index: dict[Leaf, int]) -> tuple[list[int], list[int], 
     vals: list[float] = []
     rhs: list[float] = []
     sources: list[str] = []
-    rows = [([(leaf, 1.0) for leaf in o.leaves], float(o.count), o.source) for o in run.obs if o.count is not None]
-    rows += [([(leaf, 1.0) for leaf in a] + [(leaf, -1.0) for leaf in b], 0.0, label) for a, b, label in run.relations]
-    for entries, value, source in rows:
-        for leaf, weight in entries:
-            r_idx.append(len(rhs))
-            c_idx.append(index[leaf])
-            vals.append(weight)
-        rhs.append(value)
-        sources.append(source)
+    # Row by row, each row's entries added at once (the same entries, in the same order).
+    for o in run.obs:
+        if o.count is not None:
+            c_idx += [index[leaf] for leaf in o.leaves]
+            vals += [1.0] * len(o.leaves)
+            r_idx += [len(rhs)] * len(o.leaves)
+            rhs.append(float(o.count))
+            sources.append(o.source)
+    for a, b, label in run.relations:
+        c_idx += [index[leaf] for leaf in a]
+        c_idx += [index[leaf] for leaf in b]
+        vals += [1.0] * len(a) + [-1.0] * len(b)
+        r_idx += [len(rhs)] * (len(a) + len(b))
+        rhs.append(0.0)
+        sources.append(label)
     return r_idx, c_idx, vals, rhs, sources
 
 
@@ -309,7 +331,10 @@ def _interval_findings(run: Run, t: int) -> list[Finding]:
                              for k, (source, cells, _, _) in enumerate(run.intervals))]
     exact.relations, exact.bases = run.relations, run.bases
     found = []
-    for finding in check(exact, t, intervals=False):
+    # Only the families a share's interval touches can differ from the first pass, which
+    # found no small group (it runs this only then): the others hold the same equations.
+    touched = frozenset(leaf for _, cells, _, _ in run.intervals for leaf in cells)
+    for finding in check(exact, t, intervals=False, touching=touched):
         if finding.kind != "small-group":
             continue
         group = _group_in(finding.detail, leaves)

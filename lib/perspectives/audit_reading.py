@@ -14,7 +14,9 @@ none of the rule's code (:mod:`perspectives.disclosure` and its parts).
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import math
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -58,8 +60,8 @@ class Obs:
 def leaf_set(spec: dict[str, Any]) -> frozenset[Leaf]:
     """The leaves a described cell sums: its universes x places x categories."""
     universes = spec["universe"] if isinstance(spec["universe"], list) else [spec["universe"]]
-    return frozenset((str(u), str(p), str(c)) for u in universes for p in spec["places"]
-                     for c in spec["categories"])
+    # The product in the nested loops' order, so the set is built in the same order.
+    return frozenset(itertools.product(map(str, universes), map(str, spec["places"]), map(str, spec["categories"])))
 
 
 def _round_half_up(x: float, digits: int) -> float:
@@ -67,8 +69,18 @@ def _round_half_up(x: float, digits: int) -> float:
 
 
 def counts_for_percent(p: float, digits: int, n: int) -> list[int]:
-    """The counts out of ``n`` that print as ``p`` percent with ``digits`` decimals."""
-    return [k for k in range(n + 1) if _round_half_up(100.0 * k / n, digits) == p]
+    """The counts out of ``n`` that print as ``p`` percent with ``digits`` decimals.
+
+    Rounding half up moves a share by at most half a unit of its last digit, so only the
+    counts whose share lies within that of ``p`` can print as it: those (and two more on
+    each side, against the floating-point share) are tried, not every count up to ``n``.
+    """
+    candidates = range(n + 1)
+    if n > 0 and math.isfinite(p):
+        half = 0.5 * 10.0 ** -digits
+        candidates = range(max(0, math.floor(n * (p - half) / 100.0) - 2),
+                           min(n, math.ceil(n * (p + half) / 100.0) + 2) + 1)
+    return [k for k in candidates if _round_half_up(100.0 * k / n, digits) == p]
 
 
 _NUM = r"([0-9][0-9,]*(?:\.[0-9]+)?)"

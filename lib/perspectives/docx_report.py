@@ -53,7 +53,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from .alttext import describe
-from .docx_text import inline_runs, style_id, style_named, styled_paragraph, write_markdown, xml_text
+from .docx_text import inline_runs, set_style, style_id, style_named, styled_paragraph, write_markdown, xml_text
 from .escape import csv_cell_text, sanitize_html
 from .i18n import Translator
 from .locales import number_text
@@ -207,7 +207,7 @@ def _figure(doc: Any, png: bytes, description: str) -> None:
 
 def _toc(doc: Any, heading: str) -> Any:
     """The contents' heading and a marker paragraph where :func:`_fill_toc` writes the entries."""
-    doc.add_paragraph(heading, style=style_named(doc, "TOC Heading"))
+    set_style(doc, doc.add_paragraph(heading), "TOC Heading")
     return doc.add_paragraph()
 
 
@@ -241,7 +241,7 @@ def _fill_toc(doc: Any, marker: Any) -> None:
     instr.set(qn("xml:space"), "preserve")
     instr.text = 'TOC \\o "1-2" \\h \\z \\u'
     for i, (name, level, text) in enumerate(entries):
-        paragraph = marker.insert_paragraph_before(style=style_named(doc, f"TOC {level}"))
+        paragraph = set_style(doc, marker.insert_paragraph_before(), f"TOC {level}")
         if i == 0:
             first = paragraph.add_run()._r
             first.append(_field_char("begin"))
@@ -273,8 +273,8 @@ def _page_size(doc: Any, page_size: str) -> None:
 
 def _cover(doc: Any, cover: Any, warnings: Sequence[str]) -> None:
     """The cover: title, subtitle, partner and date lines, notice; the logo in the first page's header."""
-    doc.add_paragraph(xml_text(cover.title), style=style_named(doc, "Title"))
-    doc.add_paragraph(xml_text(cover.subtitle), style=style_named(doc, "Subtitle"))
+    set_style(doc, doc.add_paragraph(xml_text(cover.title)), "Title")
+    set_style(doc, doc.add_paragraph(xml_text(cover.subtitle)), "Subtitle")
     for line in cover.lines:
         doc.add_paragraph(xml_text(line))
     if cover.notice:
@@ -413,7 +413,7 @@ def _section(doc: Any, notebook: Path, title: str, translator: Translator, outli
     heading_id = style_id(doc, "Heading 1")
     if not any(p._p.style == heading_id for p in added):
         first = added[0] if added else doc.add_paragraph()
-        first.insert_paragraph_before(xml_text(title), style=style_named(doc, "Heading 1"))
+        set_style(doc, first.insert_paragraph_before(xml_text(title)), "Heading 1")
         # The section's own headings were levelled before its title existed: level them again
         # under it, so that none skips.
         ids = {style_id(doc, f"Heading {k}"): k for k in (3, 2, 1)}

@@ -26,7 +26,7 @@ from typing import Any
 from .escape import OUTPUT_INLINE_RULES_OFF
 from .outline import HeadingLevels
 
-__all__ = ["inline_runs", "style_id", "style_named", "styled_paragraph", "write_markdown", "xml_text"]
+__all__ = ["inline_runs", "set_style", "style_id", "style_named", "styled_paragraph", "write_markdown", "xml_text"]
 
 
 def style_named(doc: Any, name: str, fallback: str = "Normal") -> str:
@@ -56,6 +56,28 @@ def styled_paragraph(doc: Any, name: str, text: str | None = None) -> Any:
     paragraph = doc.add_paragraph(xml_text(text)) if text is not None else doc.add_paragraph()
     paragraph._p.style = style_id(doc, name)
     return paragraph
+
+
+def set_style(doc: Any, paragraph: Any, name: str) -> Any:
+    """Give ``paragraph`` style ``name`` (or Normal) as python-docx's ``style=`` does; the paragraph.
+
+    The same XML as ``paragraph.style = style_named(doc, name)`` (no ``pStyle`` for the
+    document's default style), with the ids looked up once per document: python-docx's own
+    path searches every style for the default one on each call.
+    """
+    cache = doc.__dict__.setdefault("_perspectives_style_ids", {})
+    if _DEFAULT not in cache:
+        from docx.enum.style import WD_STYLE_TYPE
+
+        default = doc.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        cache[_DEFAULT] = default.style_id if default is not None else None
+    chosen = style_id(doc, name)
+    paragraph._p.style = None if chosen == cache[_DEFAULT] else chosen
+    return paragraph
+
+
+# The key of the document's default paragraph style in the cache of style ids (no style's name).
+_DEFAULT = "\0default"
 
 
 def style_id(doc: Any, name: str, fallback: str = "Normal") -> str:

@@ -128,6 +128,7 @@ from perspectives.build.schedule import (
     choose_engine,
     clear_stale,
     execute_all,
+    start_order,
 )
 from perspectives.build.warm import DECISIONS_FILE, warm_up
 from perspectives.files import check_writable, write_atomic
@@ -284,7 +285,7 @@ def build(
         publisher = Publisher(result, reports, out, root, st, gr, jobs, printer=warm.printer,
                               on_html=warm.on_html, force=force, lang=lang)
         if todo:
-            todo = _start_order(todo, st)
+            todo = start_order(todo, st)
             # A read-only or full report folder is said now, not after the run server started.
             for code in dict.fromkeys(r.report for r in todo):
                 check_writable(out / report_folder(code, st, lang) / "sections")
@@ -576,15 +577,6 @@ def _conversations_fit(study: Study, reports: list[str], validated: ValidatedExp
 # The library modules' imports as a previous build found them, by module and content (a
 # hidden file of the output folder): the notebooks' import closure is then not parsed again.
 IMPORTS_FILE = ".library-imports.json"
-
-
-def _start_order(todo: list[PlannedRun], study: Study) -> list[PlannedRun]:
-    """The due runs, the synthesis's first.
-
-    The synthesis pools every country and is the slowest report: its runs start first, so
-    that its assembly overlaps the country runs instead of ending the build.
-    """
-    return sorted(todo, key=lambda r: r.report != study.synthesis_code)
 
 
 def _preload(todo: list[PlannedRun], library: LibraryIndex) -> list[str]:

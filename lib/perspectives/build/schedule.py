@@ -53,6 +53,7 @@ from perspectives.build.progress import RunCounter, RunProgress, progress
 from perspectives.build.run import RunOutcome, RunTask, execute
 from perspectives.files import write_atomic
 from perspectives.hints import shown_path
+from perspectives.study import Study
 
 __all__ = [
     "DEFAULT_ENGINE",
@@ -70,6 +71,7 @@ __all__ = [
     "execute_all",
     "progress",
     "run_environment",
+    "start_order",
     "start_server",
 ]
 
@@ -194,6 +196,28 @@ def start_server(workers: int, lib_dir: Path, preload: list[str],
     server = ForkServer(workers, TASK_FUNCTION, env=run_environment(lib_dir), preload=preload, warm=warm)
     server.start()
     return server
+
+
+def start_order(todo: list[PlannedRun], study: Study) -> list[PlannedRun]:
+    """The due runs in the order they start: the heaviest reports first, each in grid order.
+
+    A report's last two runs (recommendations, then the summary) wait for all its other
+    sections, and its assembly and print wait for them: whichever report finishes its
+    sections last ends the build with that chain while the other workers have nothing left
+    to do. So the synthesis (it pools every country) goes first, then the countries that held
+    conversations (``conversations: true`` in ``params/study.yml``: their runs code and
+    screen excerpts, and their recommendations are the longest national runs), then the
+    others, whose short runs fill the workers while the last long chain ends. Within a
+    weight, reports keep the study's order and runs the grid's (the sort is stable).
+    """
+    codes = set(study.codes)
+
+    def weight(report: str) -> int:
+        if report == study.synthesis_code:
+            return 0
+        return 1 if report in codes and study.country(report).conversations else 2
+
+    return sorted(todo, key=lambda r: weight(r.report))
 
 
 def _check_kernel(kernel_name: str) -> None:
