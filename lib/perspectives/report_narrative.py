@@ -109,7 +109,16 @@ def evidence(section, upstream: Upstream, report: Any):
 
     def theme_presence(theme: str) -> str | None:
         # The word the theme's table prints in place of its count, so that the evidence says the same.
-        return report_themes.theme_presence(section, theme) if held else None
+        if not held:
+            return None
+        word = report_themes.theme_presence(section, theme)
+        if word is None and theme_table(theme) is None:
+            # No published table shows this theme: a withheld count is said in the words a table
+            # of none, some or all would use ("some of the 10"), never left at "withheld".
+            mask = report_themes.theme_masks(section, [theme])[theme]
+            if mask.count(f"{own}|yes") is None:
+                word = report_themes.presence_word(mask, own)
+        return word
 
     def finding(result: str, template: str) -> str | None:
         names = [f[len("v["):-1] for _, f, _, _ in string.Formatter().parse(template) if f and f.startswith("v[")]
@@ -127,8 +136,18 @@ def evidence(section, upstream: Upstream, report: Any):
         return report.text("recommendations.evidence.survey_table", finding=text,
                            table_number=Markdown(f"[[table:{result}]]"))
 
+    def stated(result: str, number: int) -> str | None:
+        # Where a finding another recommendation gave is shown: a reference, not the sentence again.
+        if result not in shown:
+            return None
+        if (analysis.load_specs(project=section.project).get(result) or {}).get("figure"):
+            return report.text("recommendations.evidence.stated_figure", number=number,
+                               figure_number=Markdown(f"[[figure:{result}]]"))
+        return report.text("recommendations.evidence.stated_table", number=number,
+                           table_number=Markdown(f"[[table:{result}]]"))
+
     return qualitative_recommendations.Evidence(participants=n, theme_count=theme_count, theme_table=theme_table,
-                                                theme_presence=theme_presence, finding=finding)
+                                                theme_presence=theme_presence, finding=finding, stated=stated)
 
 
 def _theme_table(section, shown: dict[str, set[str]], theme: str, held: bool) -> str | None:
