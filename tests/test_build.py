@@ -410,7 +410,9 @@ def test_assembly_is_deterministic(built: dict[str, object], tmp_path: Path,
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1627257600")
     assert assemble.assemble_report("ALB", folder, study, grid) is True
     dated = (folder / "report.html").read_bytes()
-    assert b"Version of 26 July 2021" in dated  # the cover states the build's date, in British English
+    # The annex states the build's date, in British English; the cover the study's own edition date.
+    assert b"Built on 26 July 2021" in dated
+    assert b"Published 2022" in dated and b"Version of" not in dated
     assemble.assemble_report("ALB", folder, study, grid, force=True)
     assert (folder / "report.html").read_bytes() == dated
 

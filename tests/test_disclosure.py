@@ -213,9 +213,9 @@ def test_a_published_group_counts_as_a_published_line() -> None:
 def test_entries_texts_marks_and_notes() -> None:
     counts = pd.DataFrame({"A": [12, 12], "B": [30, 10]}, index=["yes", "no"])
     mask = dc.suppress(dc.layout("q", counts), threshold=5, reliability_min_n=25)
-    assert mask.pct_n("A|yes").text == "50%† (n=12)"
-    assert mask.pct_n("B|yes").text == "75% (n=30)"
-    assert mask.base_n("B|*", style="n").text == "n=40"
+    assert mask.pct_n("A|yes").text == "50%† (n = 12)"
+    assert mask.pct_n("B|yes").text == "75% (n = 30)"
+    assert mask.base_n("B|*", style="n").text == "n = 40"
     tab = dc.table({"A": {"yes": mask.pct_n("A|yes")}, "B": {"yes": mask.pct_n("B|yes")}})
     assert dc.notes_for([tab], 5, 25) == [dc.RELIABILITY_MARK + ": based on fewer than 25 respondents; "
                                           "read as an indication only."]

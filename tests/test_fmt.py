@@ -99,18 +99,18 @@ def test_fmt_pct() -> None:
 
 def test_pct_with_n_reproduces_published_shares() -> None:
     # Sample section: 81% female (n=335) and 19% male (n=77) of 413 workers.
-    assert fmt.pct_with_n(335, 413) == "81% (n=335)"
-    assert fmt.pct_with_n(77, 413) == "19% (n=77)"
+    assert fmt.pct_with_n(335, 413) == "81% (n = 335)"
+    assert fmt.pct_with_n(77, 413) == "19% (n = 77)"
     # Self-generated content: 56% (n=179) of workers supporting girls, 39% (n=91) for boys,
     # on the bases of the 2x2 table used in test_stats.
-    assert fmt.pct_with_n(179, 179 + 139) == "56% (n=179)"
-    assert fmt.pct_with_n(91, 91 + 144) == "39% (n=91)"
+    assert fmt.pct_with_n(179, 179 + 139) == "56% (n = 179)"
+    assert fmt.pct_with_n(91, 91 + 144) == "39% (n = 91)"
 
 
 def test_fmt_n() -> None:
-    assert fmt.fmt_n(413) == "n=413"
-    assert fmt.fmt_n(1254) == "n=1,254"
-    assert fmt.fmt_n(413.0) == "n=413"
+    assert fmt.fmt_n(413) == "n = 413"
+    assert fmt.fmt_n(1254) == "n = 1,254"
+    assert fmt.fmt_n(413.0) == "n = 413"
     with pytest.raises(ValueError):
         fmt.fmt_n(2.5)
     with pytest.raises(ValueError):

@@ -120,12 +120,12 @@ class Cell:
     @property
     def pct_n(self) -> str:
         """Percentage and count together (``12% (n = 31)``); a share-only cell's share; or the withheld mark."""
-        return self._with_n("{pct} (n = {n})")
+        return self._with_n("{pct} (" + fmt.COUNT_FORM + ")")
 
     @property
     def pct_n_inner(self) -> str:
         """The same inside a sentence's own parentheses (``12%, n = 31``): never a pair inside a pair."""
-        return self._with_n("{pct}, n = {n}")
+        return self._with_n("{pct}, " + fmt.COUNT_FORM)
 
     def _with_n(self, form: str) -> str:
         share, count = self.percent, self.count
@@ -360,7 +360,7 @@ def fill(template: Any, note: str = "", *, translator: i18n.Translator | None = 
                                   n_withheld=len(dict.fromkeys(left_out)))
             if said:
                 kept.append(said)
-    return " ".join(kept)
+    return fmt.one_pair(" ".join(kept))
 
 
 def _template_text(entry: Any, translator: i18n.Translator | None, values: dict[str, Any]) -> str | None:

@@ -152,8 +152,9 @@ def rank_fields(result: Result, ranking: Ranking, spec_: dict, rows: dict[str, s
     """Give a result's sentence its ``{top}``, ``{then}`` and ``{ranked}`` fields, and its chart their order.
 
     Args:
-        result: the analysis's result; its ``shares`` (one row per answer) are put in the
-            sentence's order, unless the entry keeps its scale's order (``order: scale``).
+        result: the analysis's result; its ``shares`` (one row per answer) and its table's
+            answer rows are put in the sentence's order, unless the entry keeps its scale's
+            order (``order: scale``).
         ranking: the answers the sentence compares, ranked.
         spec_: the analysis's entry of ``params/analyses.yml``.
         rows: answer code -> the label heading its row of ``result.shares``, in the form's order.
@@ -163,6 +164,9 @@ def rank_fields(result: Result, ranking: Ranking, spec_: dict, rows: dict[str, s
         result.ranking = ranking
     if result.shares is not None:
         result.shares = result.shares.loc[result.chart_rows(rows)]
+    if result.table is not None and result.ranking is not None:
+        # The table behind the chart (the annex's, and the one beside it in HTML) in the chart's order.
+        result.table = result.table.rows_in_order(result.chart_rows(rows))
 
 
 def single_ranking(survey, spec_: dict, mask: Mask, question: str, own: str) -> Ranking:

@@ -87,8 +87,9 @@ _NUM = r"([0-9][0-9,]*(?:\.[0-9]+)?)"
 
 
 def parse_count(text: str) -> int | None:
-    """The count a table cell prints (``54``, ``n=54``, ``41% (n=54)``), or None."""
-    m = re.search(r"\(n=" + _NUM + r"\)", text) or re.match(r"\s*n=" + _NUM, text) or re.match(r"\s*" + _NUM + r"\s*$", text)
+    """The count a table cell prints (``54``, ``n = 54``, ``41% (n = 54)``; ``n=54`` as before), or None."""
+    m = (re.search(r"\(n\s*=\s*" + _NUM + r"\)", text) or re.match(r"\s*n\s*=\s*" + _NUM, text)
+         or re.match(r"\s*" + _NUM + r"\s*$", text))
     return int(float(m.group(1).replace(",", ""))) if m else None
 
 

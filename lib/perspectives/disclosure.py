@@ -437,6 +437,26 @@ class PublishedTable:
         """The table with its labels renamed (as :meth:`pandas.DataFrame.rename`); entries kept."""
         return PublishedTable(self.frame.rename(index=index, columns=columns), self.entries, self.notes)
 
+    def rows_in_order(self, order: Sequence[Any]) -> PublishedTable:
+        """The table with the rows ``order`` names in that order, in the places those rows held.
+
+        The other rows (the respondents, a combination's row) stay where they are; the entries
+        move with their rows, so that what each published number sums is unchanged. A table
+        whose row labels are not unique is returned as it is.
+        """
+        labels = list(self.frame.index)
+        if len(set(labels)) != len(labels):
+            return self
+        chosen = [label for label in dict.fromkeys(order) if label in labels]
+        slots = [i for i, label in enumerate(labels) if label in set(chosen)]
+        placed = list(labels)
+        for slot, label in zip(slots, chosen, strict=True):
+            placed[slot] = label
+        old = {label: i for i, label in enumerate(labels)}
+        moved = {old[label]: new for new, label in enumerate(placed)}
+        return PublishedTable(self.frame.iloc[[old[label] for label in placed]],
+                              {(moved[i], j): entry for (i, j), entry in self.entries.items()}, self.notes)
+
     @property
     def empty(self) -> bool:
         """Whether the table has no cells."""

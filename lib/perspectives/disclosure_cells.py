@@ -311,7 +311,7 @@ class Mask:
         return Entry(self._absent(cell) if count is None else f"{count:,}", (("count", self, cell, None),))
 
     def base_n(self, cell: str, style: str = "plain") -> Entry:
-        """A base as ``"54"`` or ``"n=54"`` (``style="n"``)."""
+        """A base as ``"54"`` or ``"n = 54"`` (``style="n"``)."""
         count = self.count(cell)
         if count is None:
             return Entry(WITHHELD_MARK, (("count", self, cell, None),))
@@ -328,7 +328,7 @@ class Mask:
         return Entry(body + self._mark(of), (("percent", self, cell, of),))
 
     def pct_n(self, cell: str, digits: int = 0, of: str | None = None) -> Entry:
-        """``"41% (n=171)"``, a share-only cell's ``"41%"``, or the withheld mark."""
+        """``"41% (n = 171)"``, a share-only cell's ``"41%"``, or the withheld mark."""
         of = of or self.base_of(cell)
         share, count = self.share(cell, of), self.count(cell)
         refs = (("count", self, cell, None), ("percent", self, cell, of))

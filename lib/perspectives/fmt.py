@@ -11,13 +11,16 @@ Inputs
 
 Outputs
     Display strings such as ``"χ²(10) = 25.65, p = .004"``, ``"F(5, 407) = 1.98, p = .081"``,
-    ``"41% (n=171)"`` and ``"n=1,254"``; and :func:`round_half_up`, the rounding rule
-    behind all of them.
+    ``"41% (n = 171)"`` and ``"n = 1,254"`` (one mark for a count, spaced as in the sentences,
+    in every language: :func:`perspectives.locales.number_text` writes its number as the
+    language does); :func:`round_half_up`, the rounding rule behind all of them; and
+    :func:`one_pair`, which keeps a sentence to one pair of parentheses where two would meet.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Integral, Real
 from typing import TYPE_CHECKING
@@ -32,6 +35,7 @@ __all__ = [
     "fmt_p",
     "fmt_pct",
     "fmt_test",
+    "one_pair",
     "pct",
     "pct_with_n",
     "round_half_up",
@@ -39,6 +43,10 @@ __all__ = [
 
 # Shown where a share cannot be computed (no respondents in the base).
 NOT_AVAILABLE = "–"
+# The one form of a count's mark, in tables, captions and sentences alike.
+COUNT_FORM = "n = {n}"
+# Two pairs of parentheses side by side: a label's own, "(silence)", then the share after it.
+_ADJACENT_PAIRS = re.compile(r"\)\s+\((?=[^()]*\))")
 
 
 def round_half_up(x: float, digits: int = 0) -> float:
@@ -136,12 +144,22 @@ def fmt_number(value: float, digits: int = 0) -> str:
 
 
 def fmt_n(n: int) -> str:
-    """Format a count of respondents: ``"n=413"``, ``"n=1,254"``."""
-    return f"n={_whole(n, 'n'):,}"
+    """Format a count of respondents: ``"n = 413"``, ``"n = 1,254"``."""
+    return COUNT_FORM.format(n=f"{_whole(n, 'n'):,}")
+
+
+def one_pair(text: str) -> str:
+    """A sentence with no two pairs of parentheses side by side: the second joins the first.
+
+    A label with its own parentheses followed by its share, ``stigma (silence) (57%)``, reads
+    ``stigma (silence; 57%)``: one pair, the label's words first. Text without such a meeting
+    is returned as it is.
+    """
+    return _ADJACENT_PAIRS.sub("; ", text)
 
 
 def pct_with_n(count: int, total: int, digits: int = 0) -> str:
-    """Percentage with its count, the house form: ``"41% (n=171)"``."""
+    """Percentage with its count, the house form: ``"41% (n = 171)"``."""
     return f"{fmt_pct(pct(count, total), digits)} ({fmt_n(count)})"
 
 

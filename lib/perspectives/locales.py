@@ -52,6 +52,9 @@ ENGLISH_WRITING = "en_GB"
 # count grouped with commas (1,254), either with a closing percent sign.
 _ENGLISH_NUMBER = re.compile(r"(-?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(%?)")
 # A cell's marks after its number (the reliability mark: "12%†"), kept as they are.
+# A cell that states a count in the house form (perspectives.fmt.COUNT_FORM): "41% (n = 171)",
+# "n = 1,254"; each of its numbers is written as the language writes it, the form kept.
+_WITH_COUNT = re.compile(r"(?:(?P<share>[^()]+?)\s+\()?n = (?P<count>\d{1,3}(?:,\d{3})+|\d+)(?P<close>\)?)")
 _CELL_MARKS = re.compile(r"(.*?)([^\w\s%.,]*)")
 # A share in English running text ("69%", "12.5%", the end of a range "26-74%"); not part of
 # a longer number or a word.
@@ -115,10 +118,17 @@ def percent_text(value: float, digits: int = 0, lang: str = ENGLISH) -> str:
 def number_text(cell: str, lang: str = ENGLISH) -> str:
     """A table cell written the English way (11.9, 1,254, 12.5%) as ``lang`` writes it; other text unchanged.
 
+    A cell in the house form with its count (``41% (n = 171)``, ``n = 1,254``) keeps that form,
+    its numbers written as the language writes them (``41 % (n = 171)`` in Romanian).
+
     Only a cell that is one number (and the marks after it) is rewritten: a label, a range
     (0-25%), a test or a mark stays as it is. A share takes the language's percent pattern.
     Its decimals are kept, its value never rounded.
     """
+    counted = _WITH_COUNT.fullmatch(cell.strip())
+    if counted and lang != ENGLISH and bool(counted["share"]) == bool(counted["close"]):
+        count = decimal_text(float(counted["count"].replace(",", "")), 0, lang)
+        return f"{number_text(counted['share'], lang)} (n = {count})" if counted["share"] else f"n = {count}"
     body, marks = _CELL_MARKS.fullmatch(cell.strip()).groups()
     found = _ENGLISH_NUMBER.fullmatch(body)
     if lang == ENGLISH or found is None or not (found.group(3) or found.group(4) or "," in found.group(2)):

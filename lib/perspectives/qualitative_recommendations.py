@@ -92,6 +92,8 @@ class Evidence:
             then says the table's word, never that the count is withheld.
         finding: (result, template) -> the finding filled and followed by where it is shown
             (Markdown), or None when its values are withheld or not shown there.
+        stated: (result, number) -> a reference to a finding recommendation ``number`` stated
+            already, with where it is shown (Markdown), or None: the finding is then said again.
     """
 
     participants: int
@@ -99,6 +101,7 @@ class Evidence:
     theme_table: Callable[[str], str | None] = lambda code: None
     theme_presence: Callable[[str], str | None] = lambda code: None
     finding: Callable[[str, str], str | None] = lambda result, template: None
+    stated: Callable[[str, int], str | None] = lambda result, number: None
 
 
 def counted_evidence(country: str | None, conversations: pd.DataFrame, participants: pd.DataFrame,
@@ -194,14 +197,47 @@ def _markdown(text: str) -> Any:
     return Markdown(text)
 
 
-def _evidence(texts: Any, entry: dict[str, Any], evidence: Evidence, codebook: Codebook,
-              insights: dict[str, dict[str, Any]]) -> str | None:
-    """The evidence behind a recommendation, in sentences: young people first, then the survey, then the experts."""
-    said = _theme_lines(texts, entry.get("themes", []), evidence, codebook) if evidence.participants else []
+def _finding_values(template: str) -> set[str]:
+    """The recorded values a finding's sentence states (its ``{v[name]}`` fields)."""
+    return {name[2:-1] for _, name, _, _ in string.Formatter().parse(template)
+            if name and name.startswith("v[") and name.endswith("]")}
+
+
+def _findings(entry: dict[str, Any], evidence: Evidence, stated: dict[str, int]) -> list[str]:
+    """A recommendation's survey findings: each stated once in the report, referred to after.
+
+    ``stated`` maps each recorded value a finding stated to the recommendation that stated it
+    (filled as the recommendations are written, in order). A finding whose values an earlier
+    recommendation stated is a reference to it and to its figure or table, not the sentence again.
+    """
+    said: list[str] = []
+    number = int(entry["number"])
     for finding in entry.get("findings", []) or []:
-        filled = evidence.finding(str(finding["result"]), str(finding["text"]))
+        result, template = str(finding["result"]), str(finding["text"])
+        values = _finding_values(template)
+        before = {stated[v] for v in values if v in stated}
+        if values and len(before) == 1 and values <= stated.keys():
+            reference = evidence.stated(result, before.pop())
+            if reference:
+                if reference not in said:
+                    said.append(reference)
+                continue
+        filled = evidence.finding(result, template)
         if filled:
             said.append(filled)
+            for value in values:
+                stated.setdefault(value, number)
+    return said
+
+
+def _evidence(texts: Any, entry: dict[str, Any], evidence: Evidence, codebook: Codebook,
+              insights: dict[str, dict[str, Any]], stated: dict[str, int] | None = None) -> str | None:
+    """The evidence behind a recommendation, in sentences: young people first, then the survey, then the experts.
+
+    ``stated``: the recorded values earlier recommendations stated (see :func:`_findings`).
+    """
+    said = _theme_lines(texts, entry.get("themes", []), evidence, codebook) if evidence.participants else []
+    said += _findings(entry, evidence, {} if stated is None else stated)
     for insight in entry.get("insights", []) or []:
         line = texts.text("recommendations.evidence.roundtable", insight_title=_label(texts.tr(insights[insight]["title"])))
         if line:
@@ -369,6 +405,7 @@ def render_recommendations(country: str | None = None, *, texts: Any = None, evi
                                    f"unknown roundtable insight(s) {unknown}",
                                    "use ids of data/roundtable.yml", column="insights")
     out = []
+    stated: dict[str, int] = {}  # each finding's values -> the recommendation that stated them first
     if evidence.participants and texts.has("recommendations.young_people_intro"):
         out.append(texts.text("recommendations.young_people_intro") or "")
     for group in groups:
@@ -379,7 +416,7 @@ def render_recommendations(country: str | None = None, *, texts: Any = None, evi
         for rec in group["items"]:
             out.append(f"### {int(rec['number'])}. {markdown_text(_label(texts.tr(rec['title'])))}")
             out.append(markdown_text(texts.tr(rec["text"])))
-            said = _evidence(texts, rec, evidence, codebook, insights)
+            said = _evidence(texts, rec, evidence, codebook, insights, stated)
             if said:
                 out.append(said)
     return "\n\n".join(p for p in out if p) + "\n"

@@ -35,7 +35,7 @@ from typing import Any
 
 from perspectives import locales
 from perspectives.escape import markdown_text
-from perspectives.fmt import round_half_up
+from perspectives.fmt import one_pair, round_half_up
 from perspectives.i18n import Translator
 from perspectives.project import Project, default
 from perspectives.study import Study, read_yaml
@@ -44,6 +44,7 @@ __all__ = [
     "FRONT_CHAPTERS",
     "FRONT_PARTS",
     "SYNTHETIC_FOLDER",
+    "edition_date",
     "TEXTS_FILE",
     "Markdown",
     "Texts",
@@ -115,6 +116,20 @@ def month_year(day: dt.date, lang: str) -> str:
     from babel.dates import format_skeleton
 
     return format_skeleton("yMMMM", day, locale=locales.writing_locale(lang)).removesuffix(".")
+
+
+def edition_date(written: str, lang: str) -> str:
+    """The study's publication date as the language writes it, at the precision it was given.
+
+    ``2022`` stays a year; ``2022-07`` is a month and year (:func:`month_year`); ``2022-07-26``
+    a long date (:func:`long_date`).
+    """
+    parts = written.split("-")
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:  # noqa: PLR2004 - a year and a month
+        return month_year(dt.date.fromisoformat(f"{written}-01"), lang)
+    return long_date(dt.date.fromisoformat(written), lang)
 
 
 def p_text(p: float) -> str:
@@ -220,7 +235,7 @@ class Texts:
         names = [name for _, name, _, _ in string.Formatter().parse(text) if name]
         if any(values.get(name) is None for name in names):
             return None
-        return text.format(**{name: self._field(values[name]) for name in names})
+        return one_pair(text.format(**{name: self._field(values[name]) for name in names}))
 
     def shown(self, path: str, **more: Any) -> list[str]:
         """The paragraphs of a list of ``{show, text}`` entries whose conditions all hold."""
@@ -320,7 +335,8 @@ def report_fields(study: Study, tr: Translator, code: str, *, place: str,
         "conversation_countries": locales.join([tr.country(c.iso3) for c in held], tr.lang) if held else None,
         "no_conversation_countries": locales.join([tr.country(c.iso3) for c in not_held], tr.lang) if not_held else None,
         "date": long_date(date, tr.lang) if date else None,
-        "funders": locales.join([tr(f) for f in head.get("funders", [])], tr.lang) if head.get("funders") else None,
+        "funders": locales.join(list(head.get("funders", [])), tr.lang) if head.get("funders") else None,
+        "published": edition_date(str(head["publication_date"]), tr.lang) if head.get("publication_date") else None,
     }
     for key in ("fieldwork_start", "fieldwork_end"):
         value = head.get(key)
@@ -468,7 +484,9 @@ def cover(study: Study, tr: Translator, code: str, *, date: dt.date | None, synt
     with_partners(texts, study)
     subtitle = texts.text("cover.subtitle_national" if national else "cover.subtitle_synthesis")
     partner = texts.text("cover.partner_national" if national else "cover.partner_synthesis")
-    lines = tuple(line for line in (partner, texts.text("cover.date_line")) if line)
+    # The edition's date comes from the study; the build's date only stands in where it gives none.
+    dated = texts.text("cover.published_line") if texts.fields.get("published") else texts.text("cover.date_line")
+    lines = tuple(line for line in (partner, dated, texts.text("cover.funders_line")) if line)
     logo = study.logo_of(code)
     return Cover(title=texts.plain_text("cover.title"), subtitle=subtitle or "", lines=lines,
                  notice=texts.text("cover.synthetic_notice") if synthetic else None, logo=logo,

@@ -84,6 +84,7 @@ __all__ = [
     "figure_segments",
     "html_segments",
     "main",
+    "partner_names_missing",
     "read_audit",
     "report_missing",
     "strict_failures",
@@ -173,8 +174,8 @@ class Audit:
 
 
 def _names(lang: str, study: Study) -> tuple[str, ...]:
-    """Proper names a report prints as data: the study's countries (English, CLDR in ``lang``) and partners."""
-    names: set[str] = set()
+    """Proper names a report prints as data: the study's countries (English, CLDR in ``lang``), partners and funders."""
+    names: set[str] = set((study.raw.get("study") or {}).get("funders") or ())
     for country in study.countries:
         names |= {country.name, locales.country_name(country.iso3), locales.country_name(country.iso3, lang)}
         names |= {country.partner, country.partner_in(lang)}
@@ -365,12 +366,32 @@ def describe(code: str, audit: Audit, listed_in: str, shown: int | None = 25) ->
     return lines
 
 
+def partner_names_missing(code: str, lang: str, study: Study) -> list[str]:
+    """The lines saying which partners a report in ``lang`` names as ``partner`` reads, for want of their own name.
+
+    A partner's name is the organisation's to write (``partner_names`` in ``params/study.yml``),
+    so the build never translates it; where none is given for the report's language the cover
+    prints ``partner``, and the build says so, naming the line to add. Not counted as English
+    by ``--strict``: many organisations write their name the same way in every language.
+    """
+    if lang == locales.ENGLISH:
+        return []
+    countries = study.countries if code == study.synthesis_code else [study.country(code)]
+    return [f"{code}: the partner of {c.iso3} is named as params/study.yml's `partner` gives it "
+            f"({c.partner!r}), with no name of its own in {lang}; if it writes its name otherwise, add "
+            f"`partner_names: {{{lang}: \"...\"}}` to {c.iso3}'s entry" for c in countries
+            if c.partner and not dict(c.partner_names).get(lang)]
+
+
 def report_missing(code: str, folder: Path, lang: str, project: Project | None = None) -> Audit | None:
     """After assembly: audit the report, write ``missing_translations.json``, warn on stderr.
 
-    An English report, or one where a reader meets no English, has no such file.
-    ``project``: see :func:`audit_report`.
+    An English report, or one where a reader meets no English, has no such file. A partner
+    named without a name of its own in the report's language is said on stderr
+    (:func:`partner_names_missing`). ``project``: see :func:`audit_report`.
     """
+    for line in partner_names_missing(code, lang, default(project).study):
+        print(line, file=sys.stderr)
     path = Path(folder) / MISSING_FILE
     audit = audit_report(folder, lang, project=project)
     if audit is None or not audit.count:

@@ -1,0 +1,271 @@
+"""What a partner's communications officer would still change before publishing (issue 26, review).
+
+Two kinds of test:
+
+* the pieces, on inputs written here or read from ``params/``: one mark for a count in every
+  language, never two pairs of parentheses side by side, the cover's date and funders from the
+  study (never the clock), a table behind a chart in the chart's order, each survey finding
+  stated once in the recommendations;
+* Moldova's report built in English and in Romanian (``--strict``), without
+  ``SOURCE_DATE_EPOCH``, read back as PDF pages, HTML and Word text: no page left nearly
+  empty, no count written two ways, no theme's evidence left at "withheld" where the
+  conversations are enough to say "some", no finding repeated, the annex's tables in their
+  charts' order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from lxml import html as lxml_html
+
+from perspectives import disclosure as dc
+from perspectives import fmt, locales, pdf, qualitative_recommendations, texts, untranslated
+from perspectives.analysis_results import fill
+from perspectives.build import build
+from perspectives.i18n import Translator
+from perspectives.study import load_study, repo_root, report_folder
+
+ROOT = repo_root()
+HAS_PDF_TOOLS = pdf.find_chromium() is not None and shutil.which("pdftoppm") is not None
+COUNTRY = "MDA"
+LANGS = ("en", "ro")
+# A page whose content ends above this fraction of its height is nearly empty.
+NEARLY_EMPTY = 0.25
+
+
+# --------------------------------------------------------------------------- the pieces
+
+
+def test_a_count_has_one_mark_in_every_language() -> None:
+    assert fmt.fmt_n(54) == "n = 54"
+    assert fmt.pct_with_n(171, 413) == "41% (n = 171)"
+    # The same form in a translated table, its numbers written as the language writes them (CLDR).
+    assert locales.number_text("41% (n = 171)", "ro") == "41\u00a0% (n = 171)"
+    assert locales.number_text("n = 1,254", "ro") == "n = 1.254"
+    assert locales.number_text("12.5%† (n = 30)", "es") == "12,5\u00a0%† (n = 30)"
+    assert locales.number_text("41% (n = 171)", "en") == "41% (n = 171)"
+
+
+def test_a_label_with_its_own_parentheses_takes_no_second_pair() -> None:
+    said = fill("The most common barrier was {label} ({share}), then fear.", label="stigma (silence)",
+                share="57%")
+    assert said == "The most common barrier was stigma (silence; 57%), then fear."
+    assert fmt.one_pair("care (faith-based or other) (70%, n = 38)") == "care (faith-based or other; 70%, n = 38)"
+    assert fmt.one_pair("See Table 3 (annex). Then (a).") == "See Table 3 (annex). Then (a)."
+
+
+def test_the_cover_dates_the_edition_and_names_the_funders_from_the_study() -> None:
+    study = load_study()
+    head = yaml.safe_load((ROOT / "params" / "study.yml").read_text(encoding="utf-8"))["study"]
+    year, funders = str(head["publication_date"]), head["funders"]
+    before = os.environ.pop("SOURCE_DATE_EPOCH", None)
+    try:
+        english = texts.cover(study, Translator("en"), COUNTRY, date=None, synthetic=False)
+        romanian = texts.cover(study, Translator("ro"), COUNTRY, date=None, synthetic=False)
+    finally:
+        if before is not None:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+    assert f"Published {year}" in english.lines
+    assert any(all(f in line for f in funders) for line in english.lines)
+    assert any(year in line and "Published" not in line for line in romanian.lines)
+    assert any(all(f in line for f in funders) for line in romanian.lines)
+    assert texts.edition_date("2022-07", "en") == "July 2022"
+    assert texts.edition_date("2022-07-26", "ro") == "26 iulie 2022"
+
+
+def test_a_table_behind_a_chart_follows_the_charts_order() -> None:
+    counts = pd.DataFrame({"MDA": [6, 20, 12, 0]}, index=["a", "b", "c", "d"])
+    mask = dc.suppress(dc.layout("q", counts), threshold=5)
+    rows = {"a": mask.pct_n("MDA|a"), "b": mask.pct_n("MDA|b"), "c": mask.pct_n("MDA|c")}
+    table = dc.table({"MDA": {**rows, "Respondents": mask.base_n("MDA|*", style="n")}})
+    cells = {tuple(d["at"]): d["cells"] for d in table.describe()}
+    ordered = table.rows_in_order(["b", "c", "a"])
+    assert list(ordered.index) == ["b", "c", "a", "Respondents"]
+    assert list(ordered.frame["MDA"]) == [table.frame.loc[r, "MDA"] for r in ["b", "c", "a", "Respondents"]]
+    moved = {tuple(d["at"]): d["cells"] for d in ordered.describe()}
+    assert moved[(0, 0)] == cells[(1, 0)] and moved[(2, 0)] == cells[(0, 0)] and moved[(3, 0)] == cells[(3, 0)]
+
+
+def _finding_values(template: str) -> set[str]:
+    return set(re.findall(r"\{v\[([^\]]+)\]\}", template))
+
+
+def test_each_survey_finding_is_stated_once_in_the_recommendations() -> None:
+    groups = yaml.safe_load((ROOT / "data" / "recommendations.yml").read_text(encoding="utf-8"))["groups"]
+    templates = [str(f["text"]) for g in groups for r in g["items"] for f in r.get("findings") or []]
+    values = [v for t in templates for v in _finding_values(t)]
+    assert len(values) > len(set(values)), "the study's recommendations cite some finding twice"
+
+    def finding(result: str, template: str) -> str:
+        return f"FINDING<{template}> See Figure [{result}]."
+
+    def stated(result: str, number: int) -> str:
+        return f"REFERENCE<{number}:{result}>"
+
+    evidence = qualitative_recommendations.Evidence(participants=0, theme_count=lambda code: None,
+                                                    finding=finding, stated=stated)
+    markdown = qualitative_recommendations.render_recommendations(COUNTRY, evidence=evidence)
+    said = re.findall(r"FINDING<(.*?)> See", markdown)
+    said_values = [v for t in said for v in _finding_values(t)]
+    assert len(said_values) == len(set(said_values)), "a recorded value is stated in two findings"
+    assert set(said_values) == set(values)  # every finding is stated, once
+    # Each later one refers back to the recommendation that stated it, with where it is shown.
+    first: dict[str, int] = {}
+    for g in groups:
+        for r in g["items"]:
+            for f in r.get("findings") or []:
+                for v in _finding_values(str(f["text"])):
+                    first.setdefault(v, int(r["number"]))
+    for number, result in re.findall(r"REFERENCE<(\d+):(\w+)>", markdown):
+        assert int(number) in first.values()
+        assert result in {str(f["result"]) for g in groups for r in g["items"] for f in r.get("findings") or []}
+    assert re.findall(r"REFERENCE<", markdown)
+
+
+def test_a_partner_without_a_name_in_the_language_is_said_not_silent() -> None:
+    study = load_study()
+    country = study.country(COUNTRY)
+    assert not dict(country.partner_names).get("ro")  # the study gives no Romanian name
+    said = untranslated.partner_names_missing(COUNTRY, "ro", study)
+    assert len(said) == 1 and country.partner in said[0] and "partner_names: {ro:" in said[0]
+    assert untranslated.partner_names_missing(COUNTRY, "en", study) == []
+    named = dataclasses.replace(country, partner_names=(("ro", "Centrul Internațional La Strada"),))
+    others = tuple(named if c.iso3 == COUNTRY else c for c in study.countries)
+    assert untranslated.partner_names_missing(COUNTRY, "ro", dataclasses.replace(study, countries=others)) == []
+    # The synthesis names each partner that has no name of its own in the language.
+    assert len(untranslated.partner_names_missing(study.synthesis_code, "ro", study)) == sum(
+        1 for c in study.countries if c.partner and not dict(c.partner_names).get("ro"))
+
+
+# --------------------------------------------------------------------------- the built report
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Moldova's report in English and in Romanian (``--strict``), built without a fixed date."""
+    folder = tmp_path_factory.mktemp("publishing") / "outputs"
+    before = os.environ.pop("SOURCE_DATE_EPOCH", None)
+    try:
+        for lang in LANGS:
+            result = build(countries=[COUNTRY], lang=lang, out=folder, jobs=2, strict=lang != "en")
+            assert result.ok
+    finally:
+        if before is not None:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+    return folder
+
+
+def _folder(built: Path, lang: str) -> Path:
+    return built / report_folder(COUNTRY, load_study(), lang)
+
+
+def page_fill(report_pdf: Path, work: Path) -> list[float]:
+    """How far down each page of a PDF its content reaches (0 blank, 1 to the foot), from its pixels."""
+    subprocess.run(["pdftoppm", "-r", "20", "-gray", str(report_pdf), str(work / "page")], check=True)
+    fills = []
+    for page in sorted(work.glob("page-*.pgm"), key=lambda p: int(p.stem.split("-")[1])):
+        data = page.read_bytes()
+        header = data.split(b"\n", 3)
+        width, height = map(int, header[1].split())
+        pixels = np.frombuffer(header[3][:width * height], np.uint8).reshape(height, width)
+        inked = np.flatnonzero((pixels < 200).any(axis=1))
+        fills.append(0.0 if inked.size == 0 else (inked[-1] + 1) / height)
+    return fills
+
+
+@pytest.mark.skipif(not HAS_PDF_TOOLS, reason="chromium and pdftoppm are needed (make pdf-tools)")
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_page_is_left_nearly_empty(built: Path, lang: str, tmp_path: Path) -> None:
+    fills = page_fill(_folder(built, lang) / "report.pdf", tmp_path)
+    # The report's last page ends where its text ends; every other one is filled.
+    empty = [(number, round(f, 2)) for number, f in enumerate(fills[:-1], 1) if f < NEARLY_EMPTY]
+    assert not empty, f"pages whose content ends in the top quarter: {empty}"
+
+
+def _body_text(folder: Path) -> list[str]:
+    """The report's paragraphs and list items, as a reader sees them in the HTML."""
+    page = lxml_html.fromstring((folder / "report.html").read_bytes())
+    return [" ".join(" ".join(p.itertext()).split()) for p in page.xpath("//main//p | //main//li")]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_sentences_have_one_pair_of_parentheses_at_a_time(built: Path, lang: str) -> None:
+    side_by_side = [p for p in _body_text(_folder(built, lang)) if re.search(r"\)\s+\(", p)]
+    assert not side_by_side, side_by_side[:3]
+    nested = [p for p in _body_text(_folder(built, lang)) if re.search(r"\([^()]*\(", p)]
+    assert not nested, nested[:3]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_count_is_written_one_way_in_every_format(built: Path, lang: str) -> None:
+    folder = _folder(built, lang)
+    html_text = " ".join(_body_text(folder)) + " ".join(
+        lxml_html.fromstring((folder / "report.html").read_bytes()).xpath("//main//td/text() | //main//th/text()"))
+    word = subprocess.run(["unzip", "-p", str(folder / "report.docx"), "word/document.xml"], capture_output=True,
+                          check=True).stdout.decode("utf-8")
+    for text in (html_text, re.sub(r"<[^>]+>", "", word)):
+        assert re.findall(r"\bn = \d", text), "the report states its counts"
+        assert not re.findall(r"\bn ?=\d|\bn= ", text), "a count written without the house form's spaces"
+
+
+def test_a_theme_without_a_table_is_said_in_words_not_withheld(built: Path) -> None:
+    folder = _folder(built, "en")
+    values = [v for p in (folder / "sections").glob("*/values.json")
+              for v in json.loads(p.read_text(encoding="utf-8"))]
+    participants = next(v["value"] for v in values if v["name"] == "conversations.participants.n")
+    assert participants >= int(load_study().disclosure["threshold"])  # enough to say "some" of a withheld count
+    evidence = [p for p in _body_text(folder) if p.startswith("Evidence:")]
+    assert evidence
+    assert not [p for p in evidence if "withheld" in p], "a theme's evidence reads 'withheld'"
+
+
+def test_a_finding_is_stated_once_across_the_recommendations(built: Path) -> None:
+    evidence = [p for p in _body_text(_folder(built, "en")) if p.startswith("Evidence:")]
+    sentences = [s for p in evidence for s in re.split(r"(?<=\.) (?=[A-Z0-9])", p) if "%" in s]
+    repeated = {s for s in sentences if sentences.count(s) > 1}
+    assert not repeated, sorted(repeated)
+    assert any("under recommendation" in p for p in evidence)
+
+
+def _figure_alts(page: lxml_html.HtmlElement) -> dict[str, str]:
+    """Figure number -> the text alternative of its chart, which names the bars in the order drawn."""
+    out = {}
+    for figure in page.xpath("//main//figure[figcaption]"):
+        found = re.match(r"\S+ (\d+)\.", " ".join(figure.xpath("figcaption")[0].text_content().split()))
+        alts = figure.xpath(".//img/@alt")
+        if found and alts:
+            out.setdefault(found.group(1), " ".join(alts[0].split()))
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_annex_tables_follow_their_charts_order(built: Path, lang: str) -> None:
+    page = lxml_html.fromstring((_folder(built, lang) / "report.html").read_bytes())
+    alts = _figure_alts(page)
+    annex = page.xpath("//section[@id='section-annex']//table[caption]")
+    assert annex and alts
+    checked = 0
+    for table in annex:
+        caption = " ".join(table.xpath("caption")[0].text_content().split())
+        figure = re.search(r"\(\S+ (\d+)\)$", caption)
+        if figure is None or figure.group(1) not in alts:
+            continue
+        alt = alts[figure.group(1)]
+        rows = [" ".join(th.text_content().split()) for th in table.xpath("tbody/tr/th")]
+        drawn = [(alt.find(f"{row}:"), row) for row in rows if f"{row}:" in alt]
+        if len(drawn) < 2:  # noqa: PLR2004 - an order needs two bars
+            continue
+        checked += 1
+        assert [row for _, row in drawn] == [row for _, row in sorted(drawn)], caption
+    assert checked >= len(alts) // 2
