@@ -146,6 +146,7 @@ from perspectives.study import (
 
 if TYPE_CHECKING:  # only named in annotations: the build imports them when it uses them
     from perspectives.build.forkserver import ForkServer
+    from perspectives.build.resident import Keep
     from perspectives.pdf import Printer
 
 __all__ = ["BuildResult", "RunError", "RunProgress", "RunResult", "Warm", "build", "check_configuration",
@@ -177,6 +178,7 @@ def build(
     on_progress: Callable[[RunProgress], None] | None = None,
     executor: str = DEFAULT_EXECUTOR,
     scheduler: str | None = None,
+    keep_server: float | None = None,
 ) -> BuildResult:
     """Run the grid for the selected reports and sections, then assemble their reports.
 
@@ -214,6 +216,9 @@ def build(
             (:mod:`perspectives.build.dask`), the results written to the same output folder.
         scheduler: with ``dask``, a running scheduler's address (``tcp://host:8786``); None
             starts a LocalCluster of ``jobs`` worker processes.
+        keep_server: minutes the run server waits for the next build into ``out``, which uses
+            it when nothing it loaded changed (:mod:`perspectives.build.resident`); 0 stops
+            it with the build; None: ``$PERSPECTIVES_KEEP_SERVER``, else 10.
 
     Returns:
         What happened to every run and report.
@@ -230,6 +235,9 @@ def build(
     t_start = time.perf_counter()
     engine = choose_engine(engine)
     check_executor(executor, engine, scheduler)
+    from perspectives.build.resident import keep_minutes
+
+    minutes = keep_minutes(keep_server)
     project = project or project_of(root)
     root = project.root
     st = study or project.study
@@ -296,7 +304,8 @@ def build(
                             _preload(todo, library), on_report_done=publisher.report_done,
                             warm=warm_up(todo, st, package, out, project), server=warm.server,
                             synthesis=st.synthesis_code, on_progress=on_progress, executor=executor,
-                            scheduler=scheduler, before_runs=checked)
+                            scheduler=scheduler, before_runs=checked,
+                            keep=_keep(minutes, out, root, library, lock, given) if warm.server is None else None)
             except BaseException:
                 # Interrupted (Ctrl-C) or broken: stop assembling and close the browser;
                 # reports already written stay, the rest keep their previous version.
@@ -576,6 +585,28 @@ def _conversations_fit(study: Study, reports: list[str], validated: ValidatedExp
 # The library modules' imports as a previous build found them, by module and content (a
 # hidden file of the output folder): the notebooks' import closure is then not parsed again.
 IMPORTS_FILE = ".library-imports.json"
+
+
+def _keep(minutes: float, out: Path, root: Path, library: LibraryIndex, lock: Path,
+          given: dict[str, object]) -> Keep | None:
+    """How the build's run server is kept for the next build, or None (``minutes`` is 0).
+
+    With the digests a kept server's fingerprint takes from the build (every file of the
+    library package, the lock, the data and parameter files and the given inputs), through
+    the build's hasher: the stamps hashed most of them already.
+    """
+    if minutes <= 0:
+        return None
+    from perspectives.build.resident import Keep
+
+    hasher = library.hasher
+    package = library.lib_dir / library.package
+    files = {p.relative_to(package).as_posix(): hasher(p) for p in sorted(package.rglob("*"))
+             if p.is_file() and "__pycache__" not in p.parts}
+    data = {**data_files(root, hasher), **{k: hasher(Path(str(given[k]))) for k in ("data_path", "conversations_path")
+                                          if given.get(k)}}
+    return Keep(out, minutes, {"library": sha256_json(files), "lock": hasher(lock) if lock.is_file() else "none",
+                               "data": sha256_json(data)})
 
 
 def _start_order(todo: list[PlannedRun], study: Study) -> list[PlannedRun]:
