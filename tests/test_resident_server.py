@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -68,14 +70,14 @@ def _project(dest: Path) -> Path:
 
 
 @pytest.fixture
-def kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+def kept(monkeypatch: pytest.MonkeyPatch):
     """Builds that keep their server (the suite's configuration keeps none); every server stopped after."""
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
-    (tmp_path / "run").mkdir(mode=0o700)
-    monkeypatch.setenv("PDF", "0")
+    folder = tempfile.mkdtemp()  # short: a socket's path has at most ~100 characters
+    monkeypatch.setenv("XDG_RUNTIME_DIR", folder)
     monkeypatch.setenv("PERSPECTIVES_PDF", "0")
-    yield
+    yield Path(folder)
     resident.stop_all()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _build(root: Path, minutes: float = 5, **kw: object) -> tuple[build.BuildResult, list[dict]]:
@@ -115,7 +117,7 @@ def _wait_gone(pid: int, seconds: float = 15) -> bool:
     return False
 
 
-def test_a_second_build_reuses_the_server_and_each_run_is_a_fresh_fork(kept: None, tmp_path: Path,
+def test_a_second_build_reuses_the_server_and_each_run_is_a_fresh_fork(kept: Path, tmp_path: Path,
                                                                        capsys: pytest.CaptureFixture[str]):
     root = _project(tmp_path / "p")
     _, first = _build(root)
@@ -132,7 +134,7 @@ def test_a_second_build_reuses_the_server_and_each_run_is_a_fresh_fork(kept: Non
 
 
 @pytest.mark.parametrize("change", ["library", "data", "environment", "killed"])
-def test_a_changed_input_or_a_dead_server_means_a_fresh_one(kept: None, tmp_path: Path, change: str,
+def test_a_changed_input_or_a_dead_server_means_a_fresh_one(kept: Path, tmp_path: Path, change: str,
                                                             monkeypatch: pytest.MonkeyPatch,
                                                             capsys: pytest.CaptureFixture[str]):
     root = _project(tmp_path / "p")
@@ -162,7 +164,7 @@ def test_a_changed_input_or_a_dead_server_means_a_fresh_one(kept: None, tmp_path
         assert "the library changed" in said
 
 
-def test_runs_see_the_environment_of_their_own_build(kept: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_runs_see_the_environment_of_their_own_build(kept: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     root = _project(tmp_path / "p")
     monkeypatch.setenv("PWD", "/somewhere")  # a shell variable left out of the fingerprint
     _, first = _build(root)
@@ -172,7 +174,7 @@ def test_runs_see_the_environment_of_their_own_build(kept: None, tmp_path: Path,
     assert _server_pid(second) == _server_pid(first)
 
 
-def test_a_server_leaves_when_idle_when_its_folder_goes_and_when_told(kept: None, tmp_path: Path):
+def test_a_server_leaves_when_idle_when_its_folder_goes_and_when_told(kept: Path, tmp_path: Path):
     root = _project(tmp_path / "p")
     _, values = _build(root, minutes=0.02)  # 1.2 s
     assert _wait_gone(_server_pid(values))
@@ -189,15 +191,16 @@ def test_a_server_leaves_when_idle_when_its_folder_goes_and_when_told(kept: None
     assert resident.status(root / "out") is None
 
 
-def test_no_server_is_kept_with_zero_minutes(kept: None, tmp_path: Path):
+def test_no_server_is_kept_with_zero_minutes(kept: Path, tmp_path: Path):
     root = _project(tmp_path / "p")
     _, values = _build(root, minutes=0)
     assert not _alive(_server_pid(values))
     assert resident.status(root / "out") is None
-    assert list((tmp_path / "run").glob("perspectives/*.sock")) == []
+    assert list(kept.glob("perspectives/*.sock")) == []
 
 
-def test_the_socket_stays_out_of_the_output_folder_and_its_path_short(kept: None, tmp_path: Path):
+def test_the_socket_stays_out_of_the_output_folder_and_its_path_short(kept: Path, tmp_path: Path):
+    assert resident.socket_for(tmp_path).parent == kept / "perspectives"
     out = tmp_path / ("a-long-folder-name" * 8) / "outputs"
     path = resident.socket_for(out)
     assert len(str(path)) < resident.SOCKET_PATH_MAX
@@ -221,3 +224,22 @@ def test_warm_up_levels():
     # only the gazetteer missing: the light call that reads it, no masks warmed again
     call, _ = rewarm({**full, "gazetteer": False}, full)
     assert call["light"] is True and call["gazetteer"] is True
+
+
+def test_a_configuration_check_passed_on_the_same_inputs_is_not_made_again(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch):
+    from perspectives.config import ConfigError
+
+    root = _project(tmp_path / "p")
+    monkeypatch.setenv("PERSPECTIVES_PDF", "0")
+    _build(root, minutes=0)  # checks the configuration, and remembers it passed
+    checked = []
+    real = build.check_configuration
+    monkeypatch.setattr(build, "check_configuration", lambda *a, **k: checked.append(a) or real(*a, **k))
+    _build(root, minutes=0)
+    assert checked == []  # nothing it reads changed: not made again
+    with open(root / "params" / "i18n" / "es.yml", "a", encoding="utf-8") as fh:
+        fh.write("\n\"Broken entry\": [\n")
+    with pytest.raises(ConfigError, match="es.yml"):
+        _build(root, minutes=0)
+    assert len(checked) == 1  # a changed catalogue is checked again, and its mistake stops the build

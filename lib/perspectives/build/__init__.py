@@ -96,10 +96,8 @@ Rebuild rules
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -117,9 +115,16 @@ from perspectives.build.plan import (
     plan_runs,
     read_json,
 )
-from perspectives.build.preflight import ValidatedExport, preflight
+from perspectives.build.preflight import (
+    CHECKED_FILE,
+    ValidatedExport,
+    checked_meanwhile,
+    configuration_digest,
+    preflight,
+)
 from perspectives.build.progress import CONSOLE, RunProgress, progress
 from perspectives.build.publish import Publisher
+from perspectives.build.resident import keep_for, keep_minutes
 from perspectives.build.schedule import (
     DEFAULT_EXECUTOR,
     KERNEL_NAME,
@@ -146,7 +151,6 @@ from perspectives.study import (
 
 if TYPE_CHECKING:  # only named in annotations: the build imports them when it uses them
     from perspectives.build.forkserver import ForkServer
-    from perspectives.build.resident import Keep
     from perspectives.pdf import Printer
 
 __all__ = ["BuildResult", "RunError", "RunProgress", "RunResult", "Warm", "build", "check_configuration",
@@ -235,8 +239,6 @@ def build(
     t_start = time.perf_counter()
     engine = choose_engine(engine)
     check_executor(executor, engine, scheduler)
-    from perspectives.build.resident import keep_minutes
-
     minutes = keep_minutes(keep_server)
     project = project or project_of(root)
     root = project.root
@@ -297,7 +299,9 @@ def build(
             for code in dict.fromkeys(r.report for r in todo):
                 check_writable(out / report_folder(code, st, lang) / "sections")
             try:
-                checked = _checked_meanwhile(root, lang, project)
+                # checked while the run server starts, or remembered from an earlier build
+                checked = checked_meanwhile(lambda: check_configuration(root, lang, project), out / CHECKED_FILE,
+                                            configuration_digest(root, library, lang))
                 publisher.prepare()
                 # schedule
                 execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,
@@ -305,7 +309,7 @@ def build(
                             warm=warm_up(todo, st, package, out, project), server=warm.server,
                             synthesis=st.synthesis_code, on_progress=on_progress, executor=executor,
                             scheduler=scheduler, before_runs=checked,
-                            keep=_keep(minutes, out, root, library, lock, given) if warm.server is None else None)
+                            keep=keep_for(minutes, out, root, library, lock, given) if warm.server is None else None)
             except BaseException:
                 # Interrupted (Ctrl-C) or broken: stop assembling and close the browser;
                 # reports already written stay, the rest keep their previous version.
@@ -397,20 +401,6 @@ class Warm:
     server: ForkServer | None = None
     printer: Printer | None = None
     on_html: Callable[[str], None] | None = None
-
-
-def _checked_meanwhile(root: Path, lang: str, project: Project | None = None) -> Callable[[], None]:
-    """:func:`check_configuration` in a thread (while the run server starts); call the result to wait and raise."""
-    done: Future[None] = Future()
-
-    def check() -> None:
-        try:
-            done.set_result(check_configuration(root, lang, project))
-        except BaseException as exc:  # noqa: BLE001 - raised again by done.result(), in the build's thread
-            done.set_exception(exc)
-
-    threading.Thread(target=check, name="check-configuration", daemon=True).start()
-    return done.result
 
 
 def check_configuration(root: Path, lang: str, project: Project | None = None) -> None:
@@ -585,28 +575,6 @@ def _conversations_fit(study: Study, reports: list[str], validated: ValidatedExp
 # The library modules' imports as a previous build found them, by module and content (a
 # hidden file of the output folder): the notebooks' import closure is then not parsed again.
 IMPORTS_FILE = ".library-imports.json"
-
-
-def _keep(minutes: float, out: Path, root: Path, library: LibraryIndex, lock: Path,
-          given: dict[str, object]) -> Keep | None:
-    """How the build's run server is kept for the next build, or None (``minutes`` is 0).
-
-    With the digests a kept server's fingerprint takes from the build (every file of the
-    library package, the lock, the data and parameter files and the given inputs), through
-    the build's hasher: the stamps hashed most of them already.
-    """
-    if minutes <= 0:
-        return None
-    from perspectives.build.resident import Keep
-
-    hasher = library.hasher
-    package = library.lib_dir / library.package
-    files = {p.relative_to(package).as_posix(): hasher(p) for p in sorted(package.rglob("*"))
-             if p.is_file() and "__pycache__" not in p.parts}
-    data = {**data_files(root, hasher), **{k: hasher(Path(str(given[k]))) for k in ("data_path", "conversations_path")
-                                          if given.get(k)}}
-    return Keep(out, minutes, {"library": sha256_json(files), "lock": hasher(lock) if lock.is_file() else "none",
-                               "data": sha256_json(data)})
 
 
 def _start_order(todo: list[PlannedRun], study: Study) -> list[PlannedRun]:

@@ -48,10 +48,12 @@ from pathlib import Path
 from typing import Any
 
 from perspectives.build.forkserver import TASK_ENV, WARM_ENV, ForkServer
+from perspectives.build.plan import LibraryIndex, data_files
+from perspectives.build.preflight import library_digest
 from perspectives.build.resident_server import PROTOCOL, RESIDENT_COMMAND, RESIDENT_ENV
 from perspectives.build.warm import warm_key
 
-__all__ = ["DEFAULT_KEEP_MINUTES", "KEEP_ENV", "Keep", "ResidentServer", "fingerprint", "keep_minutes",
+__all__ = ["DEFAULT_KEEP_MINUTES", "KEEP_ENV", "Keep", "ResidentServer", "fingerprint", "keep_for", "keep_minutes",
            "socket_for", "status", "stop", "stop_all"]
 
 # How long a build's run server waits for the next build, in minutes (0: it stops with the build).
@@ -117,7 +119,7 @@ def _runtime_dir() -> Path:
     """
     tried: list[str] = []
     for base, name in ((os.environ.get("XDG_RUNTIME_DIR"), "perspectives"),
-                       (tempfile.gettempdir(), f"perspectives-{os.getuid()}"), ("/tmp", f"perspectives-{os.getuid()}")):
+                       (tempfile.gettempdir(), f"perspectives-{os.getuid()}")):
         if not base or len(base) + len(name) + 30 > SOCKET_PATH_MAX:
             continue
         try:
@@ -154,16 +156,40 @@ class Keep:
     inputs: dict[str, str] = field(default_factory=dict)
 
 
+def keep_for(minutes: float, out: Path, root: Path, library: LibraryIndex, lock: Path,
+             given: dict[str, object]) -> Keep | None:
+    """How a build's run server is kept for the next build, or None (``minutes`` is 0).
+
+    With the digests a kept server's fingerprint takes from the build (every file of the
+    library package, the lock, the data and parameter files and the given inputs), through
+    the build's hasher: its stamps hashed most of them already.
+    """
+    if minutes <= 0:
+        return None
+    hasher = library.hasher
+    data = {**data_files(root, hasher), **{k: hasher(Path(str(given[k]))) for k in ("data_path", "conversations_path")
+                                          if given.get(k)}}
+    return Keep(out, minutes, {"library": library_digest(library), "lock": hasher(lock) if lock.is_file() else "none",
+                               "data": _digest(data)})
+
+
 def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _packages() -> str:
-    """The installed distributions (names and versions), as the folders of ``sys.path`` list them."""
+    """The installed distributions (names and versions), as this Python's site folders list them.
+
+    (Not ``sys.path``: its first entry is the folder of the script or the working folder,
+    which differ between ``perspectives build`` and ``python -m perspectives.cli build``; the
+    ``PYTHONPATH`` entries are in the environment's digest.)
+    """
+    import site
+
     names = []
-    for entry in sys.path:
+    for entry in [*site.getsitepackages(), site.getusersitepackages()]:
         with contextlib.suppress(OSError):
-            names += [f"{entry}/{n}" for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info", ".pth"))]
+            names += [f"{entry}/{n}" for n in os.listdir(entry) if n.endswith((".dist-info", ".egg-info", ".pth"))]
     return _digest(sorted(names))
 
 
@@ -178,7 +204,7 @@ def fingerprint(keep: Keep, env: dict[str, str], function: str, warm: tuple[str,
     when a build connects (``warm_inputs``, read again by the server).
     """
     return {"protocol": str(PROTOCOL),
-            "python": _digest([python, sys.version, sys.prefix]),
+            "python": _digest([os.path.realpath(python), sys.version, os.path.realpath(sys.prefix)]),
             "packages": _packages(),
             "environment": _digest({k: v for k, v in env.items() if k not in VOLATILE}),
             "cwd": _digest(os.getcwd()),
@@ -378,10 +404,10 @@ class ResidentServer:
             sock.close()
             why = [WHY.get(k, k) for k in answer.get("differs", [])] or ["it did not answer"]
             note = f"; the one kept before was stopped: {', '.join(why)}"
-            if "pid" in answer and not _gone(int(answer["pid"])):
-                note += " (it is still leaving)"
+            # Not waited for: it leaves on its own (told so, or finding its socket file gone),
+            # and removes a socket file only while it is still its own.
             with contextlib.suppress(FileNotFoundError):
-                path.unlink()  # a server that answered nothing sensible is not waited for
+                path.unlink()
         self._start_kept(path, note)
 
     def _start_kept(self, path: Path, note: str) -> None:

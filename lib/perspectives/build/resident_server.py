@@ -40,7 +40,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from perspectives.build.forkserver import (
     WARM_ENV,
@@ -62,7 +62,7 @@ RESIDENT_ENV = "PERSPECTIVES_RESIDENT"
 PROTOCOL = 1
 # How a build starts it: ``python -c RESIDENT_COMMAND SOCKET WORKERS [MODULE...]``.
 RESIDENT_COMMAND = ("import sys; from perspectives.build.resident_server import resident_main; "
-                    "sys.exit(resident_main(sys.argv[1], int(sys.argv[2]), sys.argv[3:]))")
+                    "resident_main(sys.argv[1], int(sys.argv[2]), sys.argv[3:])")
 # Seconds between the server's checks of its socket, its folder and its idle time.
 POLL = 1.0
 
@@ -171,8 +171,8 @@ def _hello(state: _State, conn: _Conn, msg: dict[str, Any]) -> None:
     state.idle = float(msg.get("idle", state.idle))
     state.workers = max(1, int(msg.get("workers", state.workers)))
     conn.environ = msg.get("environ")
-    ready = _bring_up(state, msg)
     state.builds += 1
+    ready = _bring_up(state, msg)
     _send(conn, ready)
 
 
@@ -318,7 +318,7 @@ class _Loop:
         self.listener.close()
 
 
-def resident_main(path: str, workers: int, modules: list[str]) -> int:
+def resident_main(path: str, workers: int, modules: list[str]) -> NoReturn:
     """The resident server process (``listen SOCKET WORKERS [MODULE...]``, see the module's docstring)."""
     proto_out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
@@ -343,4 +343,6 @@ def resident_main(path: str, workers: int, modules: list[str]) -> int:
         pass  # the build that started it is gone: it still serves the next one, or leaves when idle
     _Loop(state, listener, function).run()
     sys.stdout.flush()
-    return 0
+    sys.stderr.flush()
+    # Leave at once: tearing down the interpreter's modules and caches took a second or more.
+    os._exit(0)
