@@ -102,7 +102,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="the study folder to build (default: the one around the working directory)")
     s_ = sub.add_parser("server", help="the run server a build keeps for the next one: `server stop` stops it, "
                                        "`server status` describes it")
-    s_.add_argument("action", choices=("stop", "status"))
+    s_.add_argument("action", choices=("stop", "status"),
+                    help="stop: stop it (its runs with it); status: its process, age, builds served and idle time")
     s_.add_argument("--out", type=Path, metavar="DIR", default=Path("outputs"),
                     help="the output folder whose builds it serves (default: outputs)")
     s_.add_argument("--all", action="store_true", help="with stop: every run server of this user")
