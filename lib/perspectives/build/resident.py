@@ -187,7 +187,8 @@ def _packages() -> str:
     import site
 
     names = []
-    for entry in [*site.getsitepackages(), site.getusersitepackages()]:
+    # by their real paths: the same environment reached through a link is the same
+    for entry in {os.path.realpath(e) for e in [*site.getsitepackages(), site.getusersitepackages()]}:
         with contextlib.suppress(OSError):
             names += [f"{entry}/{n}" for n in os.listdir(entry) if n.endswith((".dist-info", ".egg-info", ".pth"))]
     return _digest(sorted(names))
