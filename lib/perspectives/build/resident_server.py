@@ -315,6 +315,9 @@ class _Loop:
         if _inode(self.state.path) == self.state.inode:
             with contextlib.suppress(OSError):
                 os.unlink(self.state.path)
+                log = os.path.splitext(self.state.path)[0] + ".log"
+                if os.path.getsize(log) == 0:
+                    os.unlink(log)  # nothing was said: no file left behind
         self.listener.close()
 
 
