@@ -109,7 +109,8 @@ lock: $(STAMP) ## Re-resolve the environment and rewrite requirements.lock (regi
 	  rm -f requirements.lock.new; exit 1; fi
 	@mv requirements.lock.new requirements.lock
 
-clean: ## Remove generated outputs (keeps .venv)
+clean: ## Remove generated outputs (keeps .venv) and stop the run server a build kept for them
+	-@if [ -x $(BIN)/perspectives ]; then $(BIN)/perspectives server stop; fi
 	find outputs -mindepth 1 -not -name README.md -delete
 
 audit-attack: $(STAMP) pdf-tools ## Build the study, a partner's one-country build (and its translation) and a hostile export, then attack what they publish (LP/MILP, text); ARGS=--reuse reuses outputs/attack/

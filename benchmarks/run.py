@@ -32,6 +32,7 @@ Outputs
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -85,12 +86,18 @@ class TreeMemory:
     (``peak_pss_bytes``).
     """
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, also: list[int] | None = None) -> None:
         import threading
 
         import psutil
 
         self._root = psutil.Process(pid)
+        # Other trees the phase uses: a run server kept by an earlier build, which is not the
+        # build's child but does its runs (its forks count as the build's own would).
+        self._also = []
+        for other in also or []:
+            with contextlib.suppress(psutil.Error):
+                self._also.append(psutil.Process(other))
         self.peak_bytes = 0
         self.peak_pss_bytes = 0
         self.largest_bytes = 0
@@ -106,6 +113,9 @@ class TreeMemory:
                 procs = [self._root, *self._root.children(recursive=True)]
             except psutil.Error:
                 return
+            for other in self._also:
+                with contextlib.suppress(psutil.Error):
+                    procs += [other, *other.children(recursive=True)]
             total = pss = 0
             for proc in procs:
                 try:
@@ -142,14 +152,15 @@ def _pss_bytes(pid: int) -> int:
     return 0
 
 
-def measure(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Measured:
-    """Run ``argv`` to the end; time it and sample its process tree's memory."""
+def measure(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
+            also: list[int] | None = None) -> Measured:
+    """Run ``argv`` to the end; time it and sample its process tree's memory (and the trees of ``also``)."""
     full_env = {**os.environ, **BASE_ENV, **(env or {})}
     out_f = tempfile.TemporaryFile()
     err_f = tempfile.TemporaryFile()
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=out_f, stderr=err_f, env=full_env, cwd=cwd or ROOT)
-    memory = TreeMemory(proc.pid)
+    memory = TreeMemory(proc.pid, also)
     # Sampled until the process is reaped: its children (servers, forks) end before it does.
     proc.wait()
     seconds = time.perf_counter() - t0
@@ -163,12 +174,58 @@ def measure(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None
 
 def perspectives_build(out: Path, *args: str, env: dict[str, str] | None = None,
                        python: str = sys.executable, cwd: Path | None = None) -> Measured:
-    """``perspectives build --out OUT ...`` as a user runs it (a fresh process)."""
+    """``perspectives build --out OUT ...`` as a user runs it (a fresh process).
+
+    A run server an earlier build kept for ``out`` (``perspectives.build.resident``) is part of
+    what the build uses: its process tree's memory is sampled with the build's.
+    """
+    kept = server_pid(out)
     m = measure([python, "-m", "perspectives.cli", "build", "--out", str(out), *args],
-                env=env, cwd=cwd)
+                env=env, cwd=cwd, also=[kept] if kept else None)
     if m.returncode != 0:
         raise SystemExit(f"build failed ({m.returncode}):\n{m.stderr[-3000:]}")
     return m
+
+
+# The environment of builds whose figures must not depend on a server an earlier build kept
+# (a growth curve's cold builds, the network): each stops its server with the build.
+KEEP_NONE = {"PERSPECTIVES_KEEP_SERVER": "0"}
+
+
+def _server_command(action: str, out: Path) -> str:
+    done = subprocess.run([sys.executable, "-m", "perspectives.cli", "server", action, "--out", str(out)],
+                          cwd=ROOT, env={**os.environ, **BASE_ENV}, capture_output=True, text=True)
+    return (done.stdout + done.stderr).strip()
+
+
+def server_pid(out: Path) -> int | None:
+    """The process id of the run server an earlier build kept for ``out``, or None."""
+    found = re.match(r"run server (\d+) ", _server_command("status", out))
+    return int(found.group(1)) if found else None
+
+
+def stop_server(out: Path) -> str:
+    """Stop the run server kept for ``out`` (``perspectives server stop``); what it said."""
+    return _server_command("stop", out)
+
+
+def server_line(stderr: str) -> str:
+    """The build's line about its run server (started, or reused from an earlier build), or ""."""
+    found = re.search(r"^run server .*$", stderr, re.M)
+    return found.group(0) if found else ""
+
+
+def phases(m: Measured) -> dict[str, Any]:
+    """A build's own per-phase lines: its run server, its runs, its report's files."""
+    def seconds(pattern: str) -> list[float]:
+        return [float(x) for x in re.findall(pattern, m.stderr, re.M)]
+
+    return {"seconds": round(m.seconds, 2), "server": server_line(m.stderr),
+            "server_reused": "run server reused" in m.stderr,
+            "runs_s": seconds(r"^\[\d+/\d+\] \S+ \S+ ([\d.]+)s"),
+            "html_docx_s": seconds(r"report\.html and report\.docx written in ([\d.]+)s"),
+            "pdf_s": seconds(r"report\.pdf printed in ([\d.]+)s"),
+            "build_s": seconds(r"; reports written: .*\(([\d.]+)s\)$")}
 
 
 def executed_runs(stderr: str) -> list[tuple[str, str, str]]:
@@ -425,7 +482,7 @@ def compare_engines(country: str, work: Path) -> dict[str, Any]:
     times = {}
     for engine in ("fork", "kernel"):
         m = perspectives_build(work / engine, "--country", country,
-                               env={"PERSPECTIVES_ENGINE": engine})
+                               env={"PERSPECTIVES_ENGINE": engine, **KEEP_NONE})
         times[engine] = round(m.seconds, 1)
     rel = Path("synthesis" if country == "ALL" else country)
     same_html = (work / "fork" / rel / "report.html").read_bytes() == \
@@ -485,15 +542,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         res["commit"] = _clone_commit(work)
         out = ROOT / "outputs"  # where a user's build writes: inside the clone
-        print("cold build ...", file=sys.stderr, flush=True)
+        # A cold build starts its own run server: any server kept for this folder is stopped
+        # first (a fresh clone has none; said all the same).
+        res["cold_server_before"] = stop_server(out)
+        print(f"cold build ({res['cold_server_before']}) ...", file=sys.stderr, flush=True)
         cold = perspectives_build(out, *jobs)
+        res["cold_server"] = server_line(cold.stderr)
         n_runs = len(executed_runs(cold.stderr))
         print("no-change builds ...", file=sys.stderr, flush=True)
         nochanges = [perspectives_build(out, *jobs) for _ in range(args.repeat)]
         noch = nochanges[-1]
         # One section edited (a Markdown cell of the prevention notebook), then rebuilt for
         # one report, as a researcher does: the run, the report's HTML and Word files and its
-        # PDF, reprinted. Each repetition makes a new edit.
+        # PDF, reprinted. Each repetition makes a new edit. Nothing is started by hand: the
+        # run server the cold build kept (the default of perspectives build) serves them when
+        # nothing it loaded changed, and the figures say whether it did.
         print("one-section builds ...", file=sys.stderr, flush=True)
         sections, section_runs, reprinted = [], set(), 0
         pdf = out / "ALB" / "report.pdf"
@@ -515,6 +578,9 @@ def main(argv: list[str] | None = None) -> int:
             "one_section_runs": sorted({f"{r} {s} ({why})" for runs in section_runs for r, s, why in runs}),
             "one_section_pdf_reprinted": f"{reprinted} of {args.repeat}",
             "one_section_peak_rss_mb": round(max(m.peak_rss_mb for m in sections), 1),
+            "one_section_server_reused": f"{sum(phases(m)['server_reused'] for m in sections)} of {args.repeat}",
+            "one_section_phases": [phases(m) for m in sections],
+            "one_section_loadavg": list(os.getloadavg()),
         })
         # One country's parameters changed: the stamps of MDA's runs are rewritten as if the
         # previous build had used other parameters for MDA (the build compares stamps, so
@@ -532,12 +598,14 @@ def main(argv: list[str] | None = None) -> int:
             "one_country_s": round(one.seconds, 2),
             "one_country_runs": sorted({f"{r} {s}" for r, s, _ in one_runs}),
             "one_country_reasons": sorted({why for _, _, why in one_runs}),
+            "one_country_server": server_line(one.stderr),
             "cold_peak_rss_mb": round(cold.peak_rss_mb, 1),
             "cold_peak_pss_mb": round(cold.peak_pss_mb, 1),
             "cold_largest_process_mb": round(cold.largest_process_mb, 1),
             "nochange_peak_rss_mb": round(noch.peak_rss_mb, 1),
             "one_country_peak_rss_mb": round(one.peak_rss_mb, 1),
         })
+        res["server_stopped_after_builds"] = stop_server(out)  # the phases below measure other things
         print("preview: edit to reload ...", file=sys.stderr, flush=True)
         reloads = preview_edit_to_reload(args.repeat)
         res["preview_edit_to_reload_s"] = round(median(reloads), 2)
@@ -618,7 +686,7 @@ def scale(work: Path, sizes: list[int], jobs: list[str]) -> dict[str, Any]:
     countries = [c["iso3"] for c in yaml.safe_load((ROOT / "params" / "study.yml").read_text())["countries"]]
     for codes in (countries[:1], countries[:3]):
         print(f"scale: cold build of {len(codes)} report(s) ...", file=sys.stderr, flush=True)
-        m = perspectives_build(work / f"reports{len(codes)}", "--country", *codes, *jobs)
+        m = perspectives_build(work / f"reports{len(codes)}", "--country", *codes, *jobs, env=KEEP_NONE)
         curves["reports"].append({"reports": len(codes), "runs": len(executed_runs(m.stderr)),
                                   "seconds": round(m.seconds, 2),
                                   "peak_rss_mb": round(m.peak_rss_mb, 1)})
@@ -627,7 +695,7 @@ def scale(work: Path, sizes: list[int], jobs: list[str]) -> dict[str, Any]:
         print(f"scale: synthesis runs on {n:,} respondents ...", file=sys.stderr, flush=True)
         data = scaled_export(n, work / f"export_{n}.csv")
         m = perspectives_build(work / f"resp{n}", "--country", "ALL", "--section", "methods",
-                               "csea_online", "--data", str(data), *jobs)
+                               "csea_online", "--data", str(data), *jobs, env=KEEP_NONE)
         per_run = {s: float(t) for _, s, t in re.findall(
             r"^\[\d+/\d+\] (\S+) (\S+) ([\d.]+)s", m.stderr, re.M)}
         curves["respondents"].append({"respondents": n, "seconds": round(m.seconds, 2),
@@ -704,9 +772,11 @@ def network(work: Path, sizes: list[int], jobs: list[str], repeat: int, keep: Pa
             out = work / f"network_{k}"
             print(f"network {k}: cold build of {k + 1} reports ...", file=sys.stderr, flush=True)
             load = list(os.getloadavg())
-            cold = perspectives_build(out, "--data", str(data), *jobs)
+            # No run server kept between the network's builds: its one-country figure stays
+            # comparable with the curve's earlier runs (each build warms its own server).
+            cold = perspectives_build(out, "--data", str(data), *jobs, env=KEEP_NONE)
             print(f"network {k}: no-change builds ...", file=sys.stderr, flush=True)
-            nochanges = [perspectives_build(out, "--data", str(data), *jobs) for _ in range(repeat)]
+            nochanges = [perspectives_build(out, "--data", str(data), *jobs, env=KEEP_NONE) for _ in range(repeat)]
             # One country's parameters changed: its runs' stamps rewritten as a parameter
             # change looks to the build (as for the 7-report figure); the last country's.
             changed = chosen[-1]["iso3"]
@@ -715,7 +785,7 @@ def network(work: Path, sizes: list[int], jobs: list[str], repeat: int, keep: Pa
                 doc["parameters"] = "0" * 64
                 stamp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
             print(f"network {k}: one country ({changed}) changed ...", file=sys.stderr, flush=True)
-            one = perspectives_build(out, "--data", str(data), *jobs)
+            one = perspectives_build(out, "--data", str(data), *jobs, env=KEEP_NONE)
             point = {
                 "countries": k, "reports": k + 1, "runs": len(executed_runs(cold.stderr)),
                 "respondents_eligible_approx": 100 * k, "export_rows": sum(1 for r in rows if r[at] in codes),
@@ -793,8 +863,8 @@ def table(res: dict[str, Any]) -> str:
          res.get("cold_peak_rss_mb")),
         ("nochange_s", "same build again (nothing to run), median", res.get("nochange_s"),
          res.get("nochange_peak_rss_mb")),
-        ("one_section_s", "ALB prevention edited: 1 run, ALB reprinted", res.get("one_section_s"),
-         res.get("one_section_peak_rss_mb")),
+        ("one_section_s", f"ALB prevention edited, server reused {res.get('one_section_server_reused', '?')}",
+         res.get("one_section_s"), res.get("one_section_peak_rss_mb")),
         ("preview_edit_to_reload_s", "preview: ALB section edited -> page reload", res.get("preview_edit_to_reload_s"),
          None),
         ("one_country_s", "MDA's parameters changed", res.get("one_country_s"),

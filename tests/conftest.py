@@ -34,6 +34,9 @@ ROOT = repo_root()
 E2E_REPORTS = ["BIH", "ALL"]
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# No build of the suite keeps its run server for a next build (perspectives.build.resident):
+# tests and CI leave no process behind. The tests of that server ask for it themselves.
+os.environ["PERSPECTIVES_KEEP_SERVER"] = "0"
 
 
 def _complete_row(i: int, country: str) -> dict[str, object]:

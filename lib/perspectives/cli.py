@@ -2,7 +2,8 @@
 
 Purpose
     ``perspectives build`` runs the section notebooks and assembles the reports
-    (``perspectives.build.build``). ``check``, ``instrument``, ``fidelity``, ``diff``, ``preview``,
+    (``perspectives.build.build``); ``perspectives server stop|status`` stops or describes the
+    run server a build keeps for the next one (``perspectives.build.resident``). ``check``, ``instrument``, ``fidelity``, ``diff``, ``preview``,
     ``check-report`` and ``codebook`` are delegated to ``perspectives.check``, ``perspectives.instrument``,
     ``perspectives.fidelity``, ``perspectives.diff``, ``perspectives.preview``,
     ``perspectives.reportcheck`` and ``perspectives.codebook``: each of
@@ -32,6 +33,7 @@ import contextlib
 import importlib
 import inspect
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -93,8 +95,21 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true",
                    help="fail when a report built in another language than English would show English text, "
                         "naming each string and where it appears")
+    b.add_argument("--keep-server", type=float, metavar="MINUTES",
+                   help="keep the run server (libraries imported, data loaded) this many idle minutes for the "
+                        "next build into the same --out, which reuses it when nothing it loaded changed; "
+                        "0: stop it with the build (default: $PERSPECTIVES_KEEP_SERVER, else 10). "
+                        "`perspectives server stop` stops it")
     b.add_argument(PROJECT_OPTION, type=Path, metavar="DIR",
                    help="the study folder to build (default: the one around the working directory)")
+    s_ = sub.add_parser("server", help="the run server a build keeps for the next one: `server stop` stops it, "
+                                       "`server status` describes it")
+    s_.add_argument("action", choices=("stop", "status"),
+                    help="stop: stop it (its runs with it); status: its process, age, builds served and idle time")
+    s_.add_argument("--out", type=Path, metavar="DIR", default=Path("outputs"),
+                    help="the output folder whose builds it serves (default: outputs)")
+    s_.add_argument("--all", action="store_true", help="with stop: every run server of this user")
+    s_.add_argument(PROJECT_OPTION, type=Path, metavar="DIR", help=argparse.SUPPRESS)
     for name, (_, help_text) in DELEGATED.items():
         sub.add_parser(name, help=help_text, add_help=False)
     return p
@@ -214,6 +229,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         return _delegate(argv[0], rest, given or folder)
     args = _parser().parse_args(argv)
+    if args.command == "server":
+        return _server(args)
     if args.jobs is not None and args.jobs < 1:
         print("perspectives build: --jobs must be at least 1", file=sys.stderr)
         return EXIT_USAGE
@@ -226,7 +243,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             conversations_path=args.conversations, lang=args.lang, jobs=args.jobs,
             out=args.out, force=args.force, timeout=args.timeout, dry_run=args.dry_run, engine=args.engine,
             id_column=args.id_column, strict=args.strict, project=project,
-            executor=args.executor, scheduler=args.scheduler,
+            executor=args.executor, scheduler=args.scheduler, keep_server=args.keep_server,
         )
     except (ValueError, RuntimeError) as exc:
         print(f"perspectives build: {exc}", file=sys.stderr)
@@ -239,6 +256,25 @@ def _main(argv: Sequence[str] | None = None) -> int:
               "previous version", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _server(args: argparse.Namespace) -> int:
+    """``perspectives server stop|status``: the run server kept for the builds into ``--out``."""
+    from perspectives.build import resident
+
+    if args.action == "status":
+        state = resident.status(args.out)
+        if state is None:
+            print(f"no run server kept for {args.out}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"run server {state['pid']} for {args.out}: started {time.time() - state['started']:.0f} s ago, "
+              f"{state['builds']} builds served, leaves after {state['idle'] / 60:g} idle minutes")
+        return EXIT_OK
+    stopped = resident.stop_all() if args.all else [pid for pid in [resident.stop(args.out)] if pid]
+    where = "of this user" if args.all else f"for {args.out}"
+    print(f"stopped run server {', '.join(map(str, stopped))} {where}" if stopped else f"no run server {where}",
+          file=sys.stderr)
+    return EXIT_OK
 
 
 if __name__ == "__main__":

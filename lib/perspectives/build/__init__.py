@@ -96,10 +96,8 @@ Rebuild rules
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -117,9 +115,16 @@ from perspectives.build.plan import (
     plan_runs,
     read_json,
 )
-from perspectives.build.preflight import ValidatedExport, preflight
+from perspectives.build.preflight import (
+    CHECKED_FILE,
+    ValidatedExport,
+    checked_meanwhile,
+    configuration_digest,
+    preflight,
+)
 from perspectives.build.progress import CONSOLE, RunProgress, progress
 from perspectives.build.publish import Publisher
+from perspectives.build.resident import keep_for, keep_minutes
 from perspectives.build.schedule import (
     DEFAULT_EXECUTOR,
     KERNEL_NAME,
@@ -178,6 +183,7 @@ def build(
     on_progress: Callable[[RunProgress], None] | None = None,
     executor: str = DEFAULT_EXECUTOR,
     scheduler: str | None = None,
+    keep_server: float | None = None,
 ) -> BuildResult:
     """Run the grid for the selected reports and sections, then assemble their reports.
 
@@ -215,6 +221,9 @@ def build(
             (:mod:`perspectives.build.dask`), the results written to the same output folder.
         scheduler: with ``dask``, a running scheduler's address (``tcp://host:8786``); None
             starts a LocalCluster of ``jobs`` worker processes.
+        keep_server: minutes the run server waits for the next build into ``out``, which uses
+            it when nothing it loaded changed (:mod:`perspectives.build.resident`); 0 stops
+            it with the build; None: ``$PERSPECTIVES_KEEP_SERVER``, else 10.
 
     Returns:
         What happened to every run and report.
@@ -231,6 +240,7 @@ def build(
     t_start = time.perf_counter()
     engine = choose_engine(engine)
     check_executor(executor, engine, scheduler)
+    minutes = keep_minutes(keep_server)
     project = project or project_of(root)
     root = project.root
     st = study or project.study
@@ -290,14 +300,17 @@ def build(
             for code in dict.fromkeys(r.report for r in todo):
                 check_writable(out / report_folder(code, st, lang) / "sections")
             try:
-                checked = _checked_meanwhile(root, lang, project)
+                # checked while the run server starts, or remembered from an earlier build
+                checked = checked_meanwhile(lambda: check_configuration(root, lang, project), out / CHECKED_FILE,
+                                            configuration_digest(root, library, lang))
                 publisher.prepare()
                 # schedule
                 execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,
                             _preload(todo, library), on_report_done=publisher.report_done,
                             warm=warm_up(todo, st, package, out, project), server=warm.server,
                             synthesis=st.synthesis_code, on_progress=on_progress, executor=executor,
-                            scheduler=scheduler, before_runs=checked)
+                            scheduler=scheduler, before_runs=checked,
+                            keep=keep_for(minutes, out, root, library, lock, given) if warm.server is None else None)
             except BaseException:
                 # Interrupted (Ctrl-C) or broken: stop assembling and close the browser;
                 # reports already written stay, the rest keep their previous version.
@@ -389,20 +402,6 @@ class Warm:
     server: ForkServer | None = None
     printer: Printer | None = None
     on_html: Callable[[str], None] | None = None
-
-
-def _checked_meanwhile(root: Path, lang: str, project: Project | None = None) -> Callable[[], None]:
-    """:func:`check_configuration` in a thread (while the run server starts); call the result to wait and raise."""
-    done: Future[None] = Future()
-
-    def check() -> None:
-        try:
-            done.set_result(check_configuration(root, lang, project))
-        except BaseException as exc:  # noqa: BLE001 - raised again by done.result(), in the build's thread
-            done.set_exception(exc)
-
-    threading.Thread(target=check, name="check-configuration", daemon=True).start()
-    return done.result
 
 
 def check_configuration(root: Path, lang: str, project: Project | None = None) -> None:

@@ -49,14 +49,14 @@ from typing import Any
 from perspectives.build.engine import get_shell, register
 from perspectives.imports import import_jsonschema_quickly
 
-__all__ = ["ForkServer", "fork_available"]
+__all__ = ["WARM_ENV", "TASK_ENV", "ForkServer", "call_warm_up", "fork_available", "prepare", "preload_modules", "resolve", "run_child", "settle"]
 
 # Third-party modules imported once in the server before any fork, besides those the library
 # modules import at their top (which come with the library: see ForkServer's ``preload``).
 # Extra names can be given in $PERSPECTIVES_PRELOAD (comma-separated), e.g. for a library that
 # imports something heavy inside a function. Missing ones are skipped.
 PRELOAD_ENV = "PERSPECTIVES_PRELOAD"
-# A warm-up call the server makes after its imports, before any fork (see ``_warm``); the
+# A warm-up call the server makes after its imports, before any fork (see ``call_warm_up``); the
 # build sets it to ``perspectives.report.warm_up`` with the runs' data paths.
 WARM_ENV = "PERSPECTIVES_WARM"
 # The function every child calls with its task ("module:function").
@@ -79,13 +79,13 @@ def fork_available() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32"
 
 
-def _resolve(spec: str) -> Callable[..., Any]:
+def resolve(spec: str) -> Callable[..., Any]:
     """The function named ``"module:function"``."""
     module, _, name = spec.partition(":")
     return getattr(importlib.import_module(module), name)
 
 
-def _preload(modules: Iterable[str]) -> list[str]:
+def preload_modules(modules: Iterable[str]) -> list[str]:
     """Import modules, skipping any that fail: the run that needs one reports the error."""
     failed = []
     for name in modules:
@@ -96,7 +96,7 @@ def _preload(modules: Iterable[str]) -> list[str]:
     return failed
 
 
-def _warm(spec: str) -> str | None:
+def call_warm_up(spec: str) -> str | None:
     """Call the warm-up function named in ``spec`` (JSON ``{"function": "mod:name", "kwargs"}``).
 
     It fills caches every run would fill first (parsed parameters, the validated data, fonts)
@@ -107,16 +107,24 @@ def _warm(spec: str) -> str | None:
         return None
     try:
         doc = json.loads(spec)
-        _resolve(str(doc["function"]))(**doc.get("kwargs", {}))
+        resolve(str(doc["function"]))(**doc.get("kwargs", {}))
     except Exception as exc:  # noqa: BLE001 - see the docstring: the runs redo it and report
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     return None
 
 
-def _child(task: dict[str, Any], result_fd: int, function: Callable[[dict[str, Any]], Any]) -> None:
-    """Body of a fork child: execute one run, write its result as JSON, never return."""
+def run_child(task: dict[str, Any], result_fd: int, function: Callable[[dict[str, Any]], Any],
+           environ: dict[str, str] | None = None) -> None:
+    """Body of a fork child: execute one run, write its result as JSON, never return.
+
+    ``environ``: the environment of the build that sent the task (a resident server's
+    children see the variables of the build they run for, as a fresh server's would).
+    """
     code = 0
     try:
+        if environ is not None:
+            os.environ.clear()
+            os.environ.update(environ)
         devnull = os.open(os.devnull, os.O_RDWR)
         # the child never reads tasks nor writes the protocol; stdout is the run's business
         os.dup2(devnull, 0)
@@ -187,7 +195,7 @@ def serve(workers: int, function: Callable[[dict[str, Any]], Any], proto_in: Any
         pid = os.fork()
         if pid == 0:
             os.close(r)
-            _child(item["task"], w, function)
+            run_child(item["task"], w, function)
         os.close(w)
         os.set_blocking(r, False)
         running[r] = (item["id"], pid, bytearray())
@@ -239,18 +247,18 @@ _SERVER_COMMAND = ("import sys; from perspectives.build.forkserver import server
                    "sys.exit(server_main(sys.argv[1:]))")
 
 
-def server_main(argv: list[str]) -> int:
-    """The server process: ``serve WORKERS [MODULE...]`` (started by :class:`ForkServer`)."""
-    workers = int(argv[1])
-    # The protocol goes over the original stdout; anything printed by imports or runs must
-    # not corrupt it, so fd 1 now points at stderr.
-    proto_out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
+def prepare(modules: list[str]) -> tuple[Callable[[dict[str, Any]], Any], dict[str, Any]]:
+    """Get a server process ready to fork: imports, the task function, the warm-up.
+
+    Returns:
+        The task function and the ready message (``seconds``, ``preload_failed``,
+        ``warm_failed``, ``threads``).
+    """
     import_jsonschema_quickly()
     t0 = time.perf_counter()
-    failed = _preload(list(MACHINERY_MODULES) + argv[2:] + [
+    failed = preload_modules(list(MACHINERY_MODULES) + modules + [
         m for m in os.environ.get(PRELOAD_ENV, "").split(",") if m.strip()])
-    function = _resolve(os.environ[TASK_ENV])
+    function = resolve(os.environ[TASK_ENV])
     register()
     get_shell()  # built once here so no child pays for it
     # nbformat compiles its JSON-schema validator on first use (~0.1 s); papermill validates
@@ -258,15 +266,30 @@ def server_main(argv: list[str]) -> int:
     import nbformat.validator
 
     nbformat.validator.get_validator(version=nbformat.v4.nbformat, version_minor=nbformat.v4.nbformat_minor)
-    warm_failed = _warm(os.environ.get(WARM_ENV, ""))
+    warm_failed = call_warm_up(os.environ.get(WARM_ENV, ""))
+    settle()
+    return function, {"ready": True, "seconds": time.perf_counter() - t0, "preload_failed": failed,
+                      "warm_failed": warm_failed, "threads": threading.active_count()}
+
+
+def settle() -> None:
+    """Freeze what exists now: shared with every child copy-on-write, never touched by its collector."""
     gc.collect()
     # Objects that exist now are shared with every child copy-on-write; freezing keeps the
     # collector from touching (and so copying) them in each child.
     gc.freeze()
+
+
+def server_main(argv: list[str]) -> int:
+    """The server process: ``serve WORKERS [MODULE...]`` (started by :class:`ForkServer`)."""
+    workers = int(argv[1])
+    # The protocol goes over the original stdout; anything printed by imports or runs must
+    # not corrupt it, so fd 1 now points at stderr.
+    proto_out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    function, info = prepare(argv[2:])
     try:
-        proto_out.write((json.dumps({"ready": True, "seconds": time.perf_counter() - t0,
-                                     "preload_failed": failed, "warm_failed": warm_failed,
-                                     "threads": threading.active_count()}) + "\n").encode())
+        proto_out.write((json.dumps(info) + "\n").encode())
         proto_out.flush()
     except (BrokenPipeError, ConnectionResetError):
         os._exit(0)  # the build was killed while this server started: nothing to say to anyone
@@ -286,7 +309,7 @@ class ForkServer:
             forking.
         python: the interpreter (default: this one).
         warm: a function (``"module:name"``) and its keyword arguments, called once before
-            forking to fill caches every task would fill (see ``_warm``).
+            forking to fill caches every task would fill (see ``call_warm_up``).
         base_env: the environment ``env`` is put over (default: this process's).
 
     Use as a context manager; leaving it waits for the running tasks.

@@ -444,6 +444,8 @@ def _beside(params: dict[str, Any]) -> dict[str, Path]:
     and the participants beside a conversations CSV (``participants.csv``; a REFI-QDA project
     holds its own).
     """
+    if not params.get("data_path") and not params.get("conversations_path"):
+        return {}  # the embedded data: nothing beside it (nor the readers' import of pandas before a run starts)
     from perspectives.open_text import APPROVALS_FILE
     from perspectives.qualitative import participants_source
 

@@ -3,11 +3,15 @@
 The export is read (or a previous build's record of the same bytes, code and form is reused),
 its summary printed, and the eligible completes by country returned: they decide which
 reports the export can build. Approved open-text answers and conversations beside it are
-refused here rather than in each run.
+refused here rather than in each run. The configuration check a build makes while its run
+server starts is likewise remembered (:func:`checked_meanwhile`).
 """
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +21,8 @@ from perspectives.files import write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.project import Project
 
-__all__ = ["VALIDATED_FILE", "ValidatedExport", "preflight"]
+__all__ = ["CHECKED_FILE", "VALIDATED_FILE", "ValidatedExport", "checked_meanwhile", "configuration_digest",
+           "library_digest", "preflight"]
 
 
 # The partner's export validated by a previous build (a hidden file of the output folder,
@@ -154,3 +159,49 @@ def preflight(data_path: str | Path | None, conversations_path: str | Path | Non
 
         load_conversations(conversations_path, project=project)
     return validated
+
+
+# The configuration check an earlier build passed, by the digest of everything it reads (a
+# hidden file of the output folder): with nothing changed it passes again, so a rebuilt
+# section's run does not wait for it.
+CHECKED_FILE = ".checked-configuration.json"
+
+
+def library_digest(library: LibraryIndex) -> str:
+    """The digest of every file of the library package (its modules, templates and word lists)."""
+    package = library.lib_dir / library.package
+    return sha256_json({p.relative_to(package).as_posix(): library.hasher(p) for p in sorted(package.rglob("*"))
+                        if p.is_file() and "__pycache__" not in p.parts})
+
+
+def configuration_digest(root: Path, library: LibraryIndex, lang: str) -> str:
+    """A digest of what the configuration check reads.
+
+    The data and parameter files (the catalogues among them), every file of the library
+    package (the schemas and the readers), the language.
+    """
+    return sha256_json({"data": data_files(root, library.hasher), "library": library_digest(library), "lang": lang})
+
+
+def checked_meanwhile(check: Callable[[], None], memo: Path | None = None,
+                      digest: str | None = None) -> Callable[[], None]:
+    """``check`` in a thread; call the result to wait for it and raise what it raised.
+
+    With ``memo`` and ``digest``: a check an earlier build passed on the same inputs (the
+    memo holds their digest) is not made again, and a check that passes is remembered.
+    """
+    if memo is not None and digest is not None and read_json(memo) == {"digest": digest}:
+        return lambda: None
+    done: Future[None] = Future()
+
+    def run() -> None:
+        try:
+            check()
+            if memo is not None and digest is not None:
+                write_atomic(memo, json.dumps({"digest": digest}) + "\n")
+            done.set_result(None)
+        except BaseException as exc:  # noqa: BLE001 - raised again by done.result(), in the build's thread
+            done.set_exception(exc)
+
+    threading.Thread(target=run, name="check-configuration", daemon=True).start()
+    return done.result

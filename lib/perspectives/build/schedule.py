@@ -274,7 +274,7 @@ class _Pool:
 
     def __init__(self, engine: str, executor: str, workers: int, lib_dir: Path, preload: list[str],
                  warm: tuple[str, dict[str, Any]] | None, server: ForkServer | None, scheduler: str | None,
-                 kernel_name: str) -> None:
+                 kernel_name: str, keep: Any = None) -> None:
         env = run_environment(lib_dir)
         self.slots, self.ready_line, self.executor = workers, "", executor
         self._light = bool(warm and warm[1].get("light"))
@@ -291,7 +291,13 @@ class _Pool:
             from perspectives.build.engine import ENGINE_NAME
 
             self.engine_name = ENGINE_NAME
-            self._pool = server or ForkServer(workers, TASK_FUNCTION, env=env, preload=preload, warm=warm)
+            if server is None and keep is not None:
+                # kept for the next build (perspectives.build.resident), or one kept before reused
+                from perspectives.build.resident import ResidentServer
+
+                self._pool = ResidentServer(workers, TASK_FUNCTION, env, preload, warm, keep)
+            else:
+                self._pool = server or ForkServer(workers, TASK_FUNCTION, env=env, preload=preload, warm=warm)
             if server is not None:
                 self.slots = server.workers
         else:
@@ -312,8 +318,10 @@ class _Pool:
         elif "seconds" in ready:
             # Imports and warm-up (the masks of every question, the fonts, the gazetteer):
             # before it no run can start, so a build's critical path begins with it.
-            light = " (one run due: the data loaded, its masks left to it)" if self._light else ""
-            self.ready_line = f"run server ready in {float(ready['seconds']):.1f}s{light}"
+            reused = bool(ready.get("reused"))
+            light = " (one run due: the data loaded, its masks left to it)" if self._light and not reused else ""
+            self.ready_line = (f"run server {'reused, ' if reused else ''}ready in {float(ready['seconds']):.1f}s"
+                               f"{light}{ready.get('note', '')}")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -353,6 +361,7 @@ def execute_all(
     executor: str = DEFAULT_EXECUTOR,
     scheduler: str | None = None,
     before_runs: Callable[[], None] | None = None,
+    keep: Any = None,
 ) -> None:
     """Execute runs in parallel, dependents once their upstream runs succeeded.
 
@@ -380,6 +389,8 @@ def execute_all(
             LocalCluster of ``jobs`` worker processes.
         before_runs: called once the workers are ready and before the first run starts (the
             build checks its configuration meanwhile); what it raises stops the build.
+        keep: with the fork engine and no ``server``, a :class:`perspectives.build.resident.Keep`:
+            the run server is kept for the next build, or one kept by an earlier build is used.
     """
     # Runs execute in hidden folders beside their target (same filesystem, so the final
     # rename is atomic, and output_dir's parent is the report's sections/ folder, where an
@@ -420,7 +431,8 @@ def execute_all(
         counter.close()
         return
     workers = max(1, min(jobs or os.cpu_count() or 1, len(waiting)))
-    pool = _Pool(engine, executor, workers, lib_dir, preload or [], warm, server, scheduler, kernel_name)
+    pool = _Pool(engine, executor, workers, lib_dir, preload or [], warm, server, scheduler, kernel_name,
+                 keep if executor == "local" else None)
     futures: dict[Any, tuple[PlannedRun, Path]] = {}
 
     with pool:

@@ -2,18 +2,26 @@
 
 The data (the first run's paths and language are every run's), the places of the due runs,
 and the small-cell rule's results the previous build saved in the output folder.
+
+A resident run server (:mod:`perspectives.build.resident`) serves later builds too, so its
+warm-up is keyed in two parts: what it read (:func:`warm_key`, the data and language, and
+:func:`inputs_digest`, the saved results as they are now), which must be a later build's for
+the server to serve it at all, and how far it went (``light``, ``gazetteer``), which a later
+build may need more of: :func:`rewarm` says which call of the warm-up brings the server
+there. So a server warmed for a whole build serves one section's, and one warmed for one
+section's is brought up to a whole build's before its runs start.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from perspectives.build.plan import PlannedRun
     from perspectives.project import Project
     from perspectives.study import Study
 
-__all__ = ["DECISIONS_FILE", "LIGHT_WARM_UP_RUNS", "warm_up"]
+__all__ = ["DECISIONS_FILE", "LIGHT_WARM_UP_RUNS", "inputs_digest", "rewarm", "warm_key", "warm_up"]
 
 
 # The small-cell rule's results of the previous build's warm-up (a hidden file of the
@@ -49,3 +57,60 @@ def warm_up(todo: list[PlannedRun], study: Study, package: str,
 
 # Up to this many due runs the run server loads the data but leaves the masks to the runs.
 LIGHT_WARM_UP_RUNS = 1
+
+
+# The warm-up's arguments that say how far it went rather than what it read: a server that
+# went further serves a build that needs less (its runs find more in their caches, with the
+# same results), and one that went less far is brought up by :func:`rewarm`. ``countries`` is
+# not read by the warm-up.
+LEVEL_ARGS = ("countries", "light", "gazetteer")
+
+
+def warm_key(warm: tuple[str, dict[str, Any]] | None) -> dict[str, Any]:
+    """What a warm-up read, which a resident server must share with a build to serve it.
+
+    The function and its arguments but those of :data:`LEVEL_ARGS`: the data and
+    conversations files, the language, the id column, the study folder, the saved results' file.
+    """
+    if warm is None:
+        return {}
+    return {"function": warm[0], "kwargs": {k: v for k, v in sorted(warm[1].items()) if k not in LEVEL_ARGS}}
+
+
+def rewarm(done: dict[str, Any], wanted: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The warm-up call that brings a server warmed with ``done`` up to ``wanted``, and what it then holds.
+
+    Both share :func:`warm_key` (the server's fingerprint says so). A light warm-up left the
+    masks to the runs: a build with more runs due has them warmed now (the full warm-up,
+    which also saves the small-cell rule's results, as a fresh server's does). A warm-up
+    without the gazetteer is given it when the build's runs screen excerpts.
+
+    Returns:
+        The keyword arguments to call the warm-up with (None: nothing is missing), and the
+        arguments the server's warm-up is then equivalent to.
+    """
+    done_light, wanted_light = bool(done.get("light", False)), bool(wanted.get("light", False))
+    done_gazetteer, wanted_gazetteer = bool(done.get("gazetteer", True)), bool(wanted.get("gazetteer", True))
+    masks = done_light and not wanted_light
+    gazetteer = wanted_gazetteer and not done_gazetteer
+    holds = {**wanted, "light": done_light and wanted_light, "gazetteer": done_gazetteer or wanted_gazetteer}
+    if not masks and not gazetteer:
+        return None, holds
+    return {**wanted, "light": not masks, "gazetteer": gazetteer}, holds
+
+
+def inputs_digest(kwargs: dict[str, Any]) -> str:
+    """The digest of what the warm-up read that a build may rewrite: the small-cell rule's saved results.
+
+    A resident server records it after each warm-up and a build compares it with the file
+    as it finds it; "" when the warm-up reads none, "missing" when the file is not there.
+    """
+    decisions = kwargs.get("decisions")
+    if not decisions:
+        return ""
+    from perspectives.hashing import sha256_file
+
+    try:
+        return sha256_file(Path(str(decisions)))
+    except OSError:
+        return "missing"

@@ -1,0 +1,89 @@
+"""A reused run server writes the bytes a fresh one writes, on the real study.
+
+Builds from the command line, as a researcher runs them, of Moldova's knowledge and
+prevention sections (Word and HTML; no PDF, which the build process prints, not the server):
+
+* fresh: each build with a server of its own (``--keep-server 0``), the reference;
+* a server warmed for the two sections' build (every mask) kept and reused by a build of
+  prevention alone (one run due: a build that would have warmed lightly);
+* a server warmed lightly for prevention alone kept, then brought up to the two sections'
+  warm-up (the masks, the saved results of the small-cell rule) by the next build.
+
+Every file of the output folder must have the same bytes as the reference's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from perspectives.build import forkserver, resident
+from perspectives.study import repo_root
+
+ROOT = repo_root()
+pytestmark = pytest.mark.skipif(not forkserver.fork_available(), reason="needs os.fork")
+
+
+@pytest.fixture
+def runtime(monkeypatch: pytest.MonkeyPatch):
+    """A private folder for the servers' sockets; every server stopped after."""
+    folder = tempfile.mkdtemp()  # short: a socket's path has at most ~100 characters
+    monkeypatch.setenv("XDG_RUNTIME_DIR", folder)
+    yield
+    resident.stop_all()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _build(out: Path, minutes: int, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    env.update(MPLBACKEND="Agg", PYDEVD_DISABLE_FILE_VALIDATION="1", PERSPECTIVES_PDF="0")
+    done = subprocess.run([sys.executable, "-m", "perspectives.cli", "build", "--country", "MDA", "--jobs", "2",
+                           "--out", str(out), "--keep-server", str(minutes), *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stderr
+
+
+def _server(said: str) -> str:
+    return next((line for line in said.splitlines() if line.startswith("run server")), "")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != ".build.lock"}
+
+
+def _same(folder: Path, reference: Path) -> None:
+    got, want = _files(folder), _files(reference)
+    assert sorted(got) == sorted(want)
+    assert [name for name in want if want[name] != got[name]] == []
+
+
+def test_a_reused_server_writes_the_bytes_of_a_fresh_one(runtime: None, tmp_path: Path):
+    both = ("--section", "knowledge", "prevention")
+    fresh = tmp_path / "fresh"
+    _build(fresh, 0, *both)
+    _build(fresh, 0, "--section", "prevention", "--force")
+
+    full_first = tmp_path / "full-first"
+    said = _build(full_first, 5, *both)
+    assert "kept 5 min for the next build" in said and "one run due" not in said
+    said = _build(full_first, 5, "--section", "prevention", "--force")
+    assert _server(said).startswith("run server reused, ready in"), _server(said)
+    assert "[1/1] MDA prevention" in said
+    _same(full_first, fresh)
+
+    light_first = tmp_path / "light-first"
+    said = _build(light_first, 5, "--section", "prevention")
+    assert "(one run due: the data loaded, its masks left to it)" in said
+    said = _build(light_first, 5, *both, "--force")
+    assert _server(said).startswith("run server reused, ready in"), _server(said)
+    assert "it warmed what this build needs more" in said
+    _build(light_first, 5, "--section", "prevention", "--force")
+    _same(light_first, fresh)
