@@ -4,8 +4,11 @@ pytest-xdist the first worker that needs one builds it, the others wait and reus
 
 * ``study_build``: the default study (every report, every section, English, PDFs), its date
   fixed; read by test_disclosure_build.py, test_report_structure.py, test_sentences.py,
-  test_differencing.py, test_one_country_invariance.py and test_partner_exports.py (the last
-  three through a view of the reports or sections they built before);
+  test_differencing.py, test_one_country_invariance.py, test_partner_exports.py (the last
+  three through a view of the reports or sections they built before) and
+  attack/test_publication_attack.py (a copy of Moldova's report and the synthesis);
+* ``romanian_build``: Moldova and the synthesis in Romanian (every section, PDFs, the same
+  date), read by test_report_structure.py and test_i18n_coverage.py;
 * ``moldova_partner_build``: Moldova's report from Moldova's rows alone (``--data``, no PDF),
   read by test_sentences.py and test_one_country_invariance.py;
 * ``two_builds``: BIH and the synthesis built by the command line in two checkouts, read by
@@ -137,6 +140,26 @@ def study_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The default study built once: every report and section, in English, with its PDFs."""
     yield shared(tmp_path_factory, "study", _build_study)
     check_unchanged(tmp_path_factory, "study")
+
+
+def _build_romanian(out: Path) -> None:
+    from perspectives.build import build
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        result = build(countries=list(ROMANIAN_REPORTS), lang="ro", out=out, jobs=2)
+    assert result.ok, result.summary()
+
+
+# The reports of the shared Romanian build: Moldova (whose language it is) and the synthesis.
+ROMANIAN_REPORTS = ("MDA", "ALL")
+
+
+@pytest.fixture(scope="session")
+def romanian_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Moldova and the synthesis built in Romanian, every section, with PDFs, the study's date fixed."""
+    yield shared(tmp_path_factory, "romanian", _build_romanian)
+    check_unchanged(tmp_path_factory, "romanian")
 
 
 def _build_moldova_partner(folder: Path) -> None:

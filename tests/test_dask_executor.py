@@ -70,6 +70,7 @@ def test_the_runs_are_tasks_of_the_scheduler_given(tmp_path: Path, monkeypatch: 
     # __main__.__spec__; a pytest-xdist worker runs as ``python -c`` and its __main__ has
     # none (a script's is None, which spawn accepts).
     monkeypatch.setattr(sys.modules["__main__"], "__spec__", None, raising=False)
+    monkeypatch.setenv("PERSPECTIVES_PDF", "0")  # the scheduler's record of the runs is checked, not the report
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:

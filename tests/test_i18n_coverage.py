@@ -5,7 +5,8 @@ whose English is known by construction. The build tests make a Romanian report o
 a copy of the repository, and check the count against what does not depend on the audit: the
 same report built in English (a piece of text the two builds print identically is English the
 reader meets), and a translation added to the catalogue, which must take exactly that string
-off the list. The last test builds one national report in each study language with ``--strict``.
+off the list. The last test builds one national report in each study language with ``--strict``
+(Moldova's in Romanian is the one conftest's shared ``romanian_build`` holds).
 """
 
 from __future__ import annotations
@@ -455,13 +456,24 @@ def test_with_every_key_translated_no_english_is_left_and_strict_passes(tmp_path
 
 # --------------------------------------------------------------------------- every study language
 
+# The national reports a shared build of conftest holds already in that language, made as a
+# --strict build makes them (the verdict of --strict is read from the report folder after it).
+SHARED = {("MDA", "ro"): "romanian_build"}
+
+
 @pytest.mark.parametrize(("country", "lang"), [("MDA", "ro"), ("COL", "es"), ("ALB", "sq"), ("BIH", "bs")])
-def test_each_national_report_reads_translated_with_strict(tmp_path, country: str, lang: str) -> None:
-    env = dict(os.environ, MPLBACKEND="Agg", PERSPECTIVES_PDF="0")
-    done = subprocess.run([sys.executable, "-m", "perspectives.cli", "build", "--country", country, "--lang", lang,
-                           "--out", str(tmp_path / "out"), "--jobs", "2", "--strict"], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-4000:]
-    assert not (tmp_path / "out" / country / lang / untranslated.MISSING_FILE).exists()
-    with zipfile.ZipFile(tmp_path / "out" / country / lang / "report.docx") as z:
+def test_each_national_report_reads_translated_with_strict(tmp_path, request, country: str, lang: str) -> None:
+    if (country, lang) in SHARED:
+        folder = request.getfixturevalue(SHARED[(country, lang)]) / country / lang
+        # what --strict decides once the build has written the report
+        assert untranslated.strict_failures({country: folder}) == {}
+    else:
+        env = dict(os.environ, MPLBACKEND="Agg", PERSPECTIVES_PDF="0")
+        done = subprocess.run([sys.executable, "-m", "perspectives.cli", "build", "--country", country, "--lang",
+                               lang, "--out", str(tmp_path / "out"), "--jobs", "2", "--strict"], cwd=ROOT, env=env,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-4000:]
+        folder = tmp_path / "out" / country / lang
+    assert not (folder / untranslated.MISSING_FILE).exists()
+    with zipfile.ZipFile(folder / "report.docx") as z:
         assert z.testzip() is None

@@ -137,8 +137,9 @@ def test_a_section_notebook_runs_for_one_country_in_jupyterlab(lab, page):
     assert (scratch / "values.json").is_file()  # the run wrote where its parameters said
 
 
-def test_an_executed_notebook_of_a_build_opens_readable(lab, page, tmp_path_factory):
+def test_an_executed_notebook_of_a_build_opens_readable(lab, page, tmp_path_factory, monkeypatch):
     out = tmp_path_factory.mktemp("built")
+    monkeypatch.setenv("PERSPECTIVES_PDF", "0")  # the test opens the run's notebook, not the report
     result = build(countries=[COUNTRY], sections=["knowledge"], out=out, jobs=1)
     assert result.ok, result.summary()
     shutil.copy(out / COUNTRY / "sections" / "knowledge" / "executed.ipynb", lab["work"] / "executed.ipynb")

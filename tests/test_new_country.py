@@ -48,7 +48,8 @@ def _copy(dest: Path) -> Path:
 
 
 def _run(repo: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(repo / "lib"), MPLBACKEND="Agg")
+    # no PDF: the tests read the HTML, the catalogue and the form
+    env = dict(os.environ, PYTHONPATH=str(repo / "lib"), MPLBACKEND="Agg", PERSPECTIVES_PDF="0")
     return subprocess.run([sys.executable, "-m", "perspectives.cli", *args], cwd=repo, env=env,
                           capture_output=True, text=True)
 

@@ -203,6 +203,10 @@ class Component:
         self.rows = len(merged)
         self._ub: tuple[csr_matrix, np.ndarray] | None = None
         self.pool: list[np.ndarray] = []
+        # The pool stacked as rows of one array, grown by doubling: a group's values over the
+        # pool are one product, without stacking the pool again for every group.
+        self._stacked = np.empty((0, len(cols)))
+        self._filled = 0
 
     def _lp(self, c: np.ndarray) -> float | None:
         if self._ub is None:
@@ -247,8 +251,20 @@ class Component:
                 return math.nan, math.nan
             for _ in range(POOL_SEEDS if len(self.cols) > 1 else 0):
                 self._lp(-rng.random(len(self.cols)))
-        values = np.array(self.pool) @ self.vector(group)
+        values = self._pool_rows() @ self.vector(group)
         return float(values.min()), float(values.max())
+
+    def _pool_rows(self) -> np.ndarray:
+        """The pool's solutions as the rows of one array (the first ``len(pool)`` rows of a buffer)."""
+        size = len(self.pool)
+        if size > self._stacked.shape[0]:
+            grown = np.empty((max(size, 2 * self._stacked.shape[0], 16), len(self.cols)))
+            grown[:self._filled] = self._stacked[:self._filled]
+            self._stacked = grown
+        if size > self._filled:
+            self._stacked[self._filled:size] = self.pool[self._filled:size]
+            self._filled = size
+        return self._stacked[:size]
 
     def bound(self, group: dict[int, float], integer: bool, upper: bool) -> float:
         """The least (or greatest) value of the group's part in this component."""
@@ -295,8 +311,10 @@ def _interval(components: dict[int, Component], parts: dict[int, dict[int, float
 
     The values the pool of relaxed solutions shows first (a group seen at the threshold or more
     is taken as able to hold it: the linear attack's reading); then the relaxation's greatest
-    and least values, rounded inwards; the integer program last, for the least value of a group
-    the relaxation keeps below the threshold but cannot keep from 0 (whole counts may).
+    value, rounded inwards: a group it lets reach the threshold is not small whatever its least
+    value (the pool's is given); then its least value, rounded inwards; the integer program
+    last, for the least value of a group the relaxation keeps below the threshold but cannot
+    keep from 0 (whole counts may).
     """
     def total(upper: bool, whole: bool) -> float:
         return known + sum(components[k].bound(part, whole, upper) for k, part in parts.items())
@@ -309,11 +327,17 @@ def _interval(components: dict[int, Component], parts: dict[int, dict[int, float
     seen_low, seen_high = known + sum(a for a, _ in seen), known + sum(b for _, b in seen)
     if seen_high >= t:
         return math.floor(seen_low + 1e-6), math.ceil(seen_high - 1e-6)
-    high, low = total(True, False), total(False, False)
-    if math.isnan(high + low):
+    high = total(True, False)
+    if math.isnan(high):
         return math.nan, math.nan
-    high_i, low_i = math.floor(high + 1e-6), math.ceil(low - 1e-6)
-    if high_i >= t or low_i >= 1 or not integer:
+    high_i = math.floor(high + 1e-6)
+    if high_i >= t:
+        return math.floor(seen_low + 1e-6), high_i
+    low = total(False, False)
+    if math.isnan(low):
+        return math.nan, math.nan
+    low_i = math.ceil(low - 1e-6)
+    if low_i >= 1 or not integer:
         return low_i, high_i
     low_m = total(False, True)
     return (max(low_i, math.ceil(low_m - 1e-6)) if not math.isnan(low_m) else low_i), high_i

@@ -1,8 +1,11 @@
 """An outsider's attack on one small build (issue 25's review): what it reads, and what it recovers.
 
-The build is Moldova's report and the synthesis, two sections (``methods``, ``csea_online``),
-built with the command a user runs. The attack imports nothing of the project: it reads the
-published files only (``publish_reader``, ``lp_attack``, ``text_attack`` beside this file).
+The build is Moldova's report and the synthesis as the study publishes them: those two report
+folders of the suite's shared study build (conftest's ``study_build``, made once per run with
+``perspectives.build``), copied into a folder of their own. The attack imports nothing of
+the project: it reads the published files only (``publish_reader``, ``lp_attack``,
+``text_attack`` beside this file); it reads every table and values file of the two reports and
+their HTML, Word and PDF text, and solves over the runs of ``SECTIONS``.
 The fidelity page is attacked in ``tests/test_fidelity.py``, beside the page its tests write
 (computing it again here would double the suite's longest fixture). Each finding is a strict xfail naming it, so the suite
 stays green until the disclosure control is fixed, and turns red (XPASS) the day it is, so
@@ -14,15 +17,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from shared_builds import private_copy
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
 import lp_attack  # noqa: E402
@@ -33,19 +34,16 @@ THRESHOLD = 5
 COUNTRY = "MDA"
 
 
-def _perspectives(*args: str) -> None:
-    env = dict(os.environ, PERSPECTIVES_PDF="0")
-    done = subprocess.run([sys.executable, "-m", "perspectives.cli", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-
-
 @pytest.fixture(scope="module")
-def build(tmp_path_factory) -> Path:
-    """Moldova's report and the synthesis (methods and caseloads)."""
+def build(tmp_path_factory, study_build: Path) -> Path:
+    """Moldova's report and the synthesis, every section, as the study's build published them.
+
+    Their two folders copied from the shared (read-only) study build into a folder of their
+    own: the attack lists and reads only them, as it would read a build of those two reports.
+    """
     out = tmp_path_factory.mktemp("attack") / "out"
-    _perspectives("build", "--country", COUNTRY, "ALL", "--section", "methods", "csea_online",
-                  "--out", str(out), "--jobs", "2")
+    for report in (COUNTRY, "synthesis"):
+        private_copy(study_build / report, out / report)
     return out
 
 
