@@ -98,11 +98,12 @@ def tiny_export(tmp_path):
 # make the study's build and the two checkouts side by side at the start.
 HEAVY_FIRST = [
     "test_disclosure_build.py", "test_e2e.py", "test_i18n_coverage.py", "test_one_country_invariance.py",
-    "attack/test_publication_attack.py", "test_partner_exports.py", "test_report_structure.py",
-    "test_dask_executor.py", "test_partner_flow.py", "test_languages_side_by_side.py", "test_faults.py",
-    "test_new_country.py", "test_notebook_analyses.py", "test_jupyterlab.py", "test_refiqda.py", "test_app.py",
+    "attack/test_publication_attack.py", "test_refiqda.py", "test_partner_exports.py", "test_report_structure.py",
+    "test_resident_outputs.py", "test_dask_executor.py", "test_partner_flow.py", "test_languages_side_by_side.py", "test_faults.py",
+    "test_new_country.py", "test_notebook_analyses.py", "test_jupyterlab.py", "test_app.py",
     "test_no_paths.py", "test_escaping.py", "test_one_run_build.py", "test_accessibility.py", "test_engine.py",
-    "test_add_question.py", "test_sentences.py", "attack/test_hostile_attack.py",
+    "test_add_question.py", "test_sentences.py", "attack/test_hostile_attack.py", "test_publishing.py",
+    "test_resident_server.py",
 ]
 
 
