@@ -472,3 +472,35 @@ def test_user_name_pattern_reads_a_long_word_in_one_pass() -> None:
     assert ([m.span() for m in screen_patterns._USERNAME_RE.finditer(words)]
             == [m.span() for m in re.compile(old).finditer(words)])
     assert screen_text("mi cuenta era lunita2009 y nada mas").blocked
+
+
+# --------------------------------------------------------------------------- lower case, a name alone, titles (D13)
+
+@pytest.mark.parametrize("text", [
+    "my colleague ion popescu from balti helped the girl.",   # names and a town typed in lower case
+    "ion popescu helped",                                      # a surname ending, in lower case
+    "we met Maria and her mother",                             # a given name alone ("Mari" is a language)
+    "we met maria and her mother",
+    "we met Maria today",
+    "Mrs Rusu, the school psychologist, told us",              # a title and a surname ("rusa" is Russian)
+    "doamna Rusu a ajutat",
+    "doamna rusu a ajutat",
+    "en medellin con la profesora gomez",                      # a teacher's title, in lower case
+    "la profesora gomez nos dijo que volviera",
+    "she came from soroca last year",                          # a small town in lower case
+])
+def test_lower_case_names_titles_and_towns_are_withheld(text: str) -> None:
+    """D13: free text typed on a phone, a first name alone, and a title before a surname."""
+    assert screen_text(text).blocked, text
+
+
+@pytest.mark.parametrize("text", [
+    "el programa progreso ayuda a las familias",   # a Mexican town's name as an ordinary word
+    "la profesora nueva nos ayudó mucho",          # a teacher's title before an ordinary word
+    "hablamos con la profesora de matemáticas",
+    "doktori tha se ishte mirë",
+    "the basic public music program helped",       # -ic ends English words: no surname in lower case
+])
+def test_ordinary_words_after_titles_and_in_lower_case_pass(text: str) -> None:
+    """The lower-case and title rules do not take ordinary words for names or towns."""
+    assert not screen_text(text).blocked, (text, screen_text(text).hits)
