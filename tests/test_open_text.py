@@ -36,3 +36,18 @@ def test_only_approved_and_screened_answers_are_shown(tmp_path):
 def test_nothing_is_shown_without_an_approvals_file():
     chosen = select_open_text(_answers(), "trends_text", load_approvals(None), "respondent_id")
     assert chosen.shown == () and chosen.received == 4 and chosen.approved == 0
+
+
+def test_the_count_the_screen_held_back_is_not_recorded(tmp_path):
+    """D11: how many approved answers the screen withheld is printed nowhere, so values.json holds none.
+
+    It was recorded unmasked beside the masked counts (1 to 4 in a partner's build); the
+    masked count of answers received stays.
+    """
+    from perspectives import report
+
+    section = report.Section("methods", "MDA", "en", None, None, str(tmp_path / "methods"))
+    section.open_text("training_text")
+    names = [v["name"] for v in section.values]
+    assert "open_text.training_text.received" in names
+    assert not [n for n in names if n.endswith(".blocked")], names

@@ -418,7 +418,10 @@ def test_consent_and_screen_apply_as_for_the_csv(tmp_path, tables, codebook, mon
     everything = "\n".join(from_project["shown"]) + b"".join(from_project["files"].values()).decode("utf-8", "replace")
     assert "QX7" not in everything and "example.md" not in everything
     values = json.loads(from_project["files"]["disclosure/values.json"])
-    assert next(v["value"] for v in values if v["name"] == "excerpts.disclosure.blocked") >= 1
+    # One excerpt held back: a count under the threshold, withheld in values.json and the report
+    blocked = next(v for v in values if v["name"] == "excerpts.disclosure.blocked")
+    assert blocked["value"] is None and blocked["suppressed"] is True
+    assert "Some excerpts on these themes are not shown" in "\n".join(from_project["shown"])
     # and the project really holds both texts, consent as written
     segments = q.load_conversations(project)
     assert segments.loc[segments["excerpt"] == secret, "consent_to_quote"].tolist() == ["no"]

@@ -5,6 +5,7 @@ identifying answers and still shows the neutral ones."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -403,3 +404,103 @@ def test_labelled_set_keeps_the_achieved_figures(confusion: tuple[Counter, Count
     assert recall >= 0.96, message
     assert shown >= 0.98, message
     assert precision >= 0.98, message
+
+
+# --------------------------------------------------------------------------- a long word is read in one pass
+
+def _charset(items: list) -> frozenset[str]:
+    """The ASCII characters one regex item (a literal, a class, a category) matches."""
+    import re._constants as c  # the parser's own names, to read a parsed pattern
+
+    chars: set[str] = set()
+    for op, arg in items:
+        if op == c.LITERAL:
+            chars.add(chr(arg))
+        elif op == c.RANGE:
+            chars.update(chr(x) for x in range(arg[0], arg[1] + 1))
+        elif op == c.CATEGORY:
+            chars.update(ch for ch in map(chr, range(128)) if {c.CATEGORY_DIGIT: ch.isdigit(),
+                                                               c.CATEGORY_WORD: ch.isalnum() or ch == "_",
+                                                               c.CATEGORY_SPACE: ch.isspace()}.get(arg, True))
+        elif op == c.IN:
+            chars.update(_charset(arg))
+        else:
+            chars.update(map(chr, range(128)))  # anything else: assume it may match anything
+    return frozenset(chars)
+
+
+def _ambiguous_repeats(parsed) -> list[tuple[str, str]]:
+    """Pairs of variable-length repeats, next to each other in a sequence, that share a character.
+
+    Such a pair splits a run of shared characters in as many ways as the run is long, so a
+    pattern that fails at the run's end tries them all: quadratic time on one long word.
+    """
+    import re._constants as c
+
+    found = []
+    items = list(parsed)
+    for (op_a, arg_a), (op_b, arg_b) in zip(items, items[1:], strict=False):
+        if op_a in (c.MAX_REPEAT, c.MIN_REPEAT) and op_b in (c.MAX_REPEAT, c.MIN_REPEAT):
+            (lo_a, hi_a, body_a), (lo_b, hi_b, body_b) = arg_a, arg_b
+            if lo_a != hi_a and lo_b != hi_b and _charset(list(body_a)) & _charset(list(body_b)):
+                found.append((str(arg_a), str(arg_b)))
+    for op, arg in items:
+        if op == c.BRANCH:
+            for branch in arg[1]:
+                found.extend(_ambiguous_repeats(branch))
+        elif op == c.SUBPATTERN:
+            found.extend(_ambiguous_repeats(arg[-1]))
+    return found
+
+
+def test_user_name_pattern_reads_a_long_word_in_one_pass() -> None:
+    """D7: a 100,000-letter answer held a build for minutes in the user-name pattern.
+
+    Checked on the pattern's shape, not on a clock: no two repeats next to each other may
+    match the same character (the old "[A-Za-z]{3,}[A-Za-z.]*" and "\\d{2,}[A-Za-z0-9]*"
+    did). The checker itself is shown to find the old pattern's fault, and the new pattern
+    still finds what the old one found.
+    """
+    import re._parser as parser
+
+    from perspectives import screen_patterns
+
+    old = r"(?<![\w@#./])(?:[A-Za-z][A-Za-z0-9.]*_[A-Za-z0-9_.]*[A-Za-z0-9]|[A-Za-z]{3,}[A-Za-z.]*\d{2,}[A-Za-z0-9]*)(?![\w@])"
+    assert len(_ambiguous_repeats(parser.parse(old))) == 2
+    assert _ambiguous_repeats(parser.parse(screen_patterns._USERNAME_RE.pattern)) == []
+    words = "abc12 klea_x_23 lil.dino99 Ab99 ab12 user.name_1 x_ abc1 a1b2c3 jon.s88x (emma2009) word" * 3
+    assert ([m.span() for m in screen_patterns._USERNAME_RE.finditer(words)]
+            == [m.span() for m in re.compile(old).finditer(words)])
+    assert screen_text("mi cuenta era lunita2009 y nada mas").blocked
+
+
+# --------------------------------------------------------------------------- lower case, a name alone, titles (D13)
+
+@pytest.mark.parametrize("text", [
+    "my colleague ion popescu from balti helped the girl.",   # names and a town typed in lower case
+    "ion popescu helped",                                      # a surname ending, in lower case
+    "we met Maria and her mother",                             # a given name alone ("Mari" is a language)
+    "we met maria and her mother",
+    "we met Maria today",
+    "Mrs Rusu, the school psychologist, told us",              # a title and a surname ("rusa" is Russian)
+    "doamna Rusu a ajutat",
+    "doamna rusu a ajutat",
+    "en medellin con la profesora gomez",                      # a teacher's title, in lower case
+    "la profesora gomez nos dijo que volviera",
+    "she came from soroca last year",                          # a small town in lower case
+])
+def test_lower_case_names_titles_and_towns_are_withheld(text: str) -> None:
+    """D13: free text typed on a phone, a first name alone, and a title before a surname."""
+    assert screen_text(text).blocked, text
+
+
+@pytest.mark.parametrize("text", [
+    "el programa progreso ayuda a las familias",   # a Mexican town's name as an ordinary word
+    "la profesora nueva nos ayudó mucho",          # a teacher's title before an ordinary word
+    "hablamos con la profesora de matemáticas",
+    "doktori tha se ishte mirë",
+    "the basic public music program helped",       # -ic ends English words: no surname in lower case
+])
+def test_ordinary_words_after_titles_and_in_lower_case_pass(text: str) -> None:
+    """The lower-case and title rules do not take ordinary words for names or towns."""
+    assert not screen_text(text).blocked, (text, screen_text(text).hits)

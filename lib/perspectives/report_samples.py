@@ -166,7 +166,8 @@ def open_text(section, question: str, k: int = 3) -> None:
         rules=disclosure.settings(project=section.project)))
     own = "*" if section.is_synthesis else section.country
     section.values.append(section._cell_value(mask, f"{own}|yes", f"open_text.{question}.received"))
-    section._record(f"open_text.{question}.blocked", chosen.blocked)
+    # How many approved answers the screen held back is printed nowhere; recorded, it would be
+    # a count of 1 to 4 beside the masked ones, so it is not (D11).
     if chosen.received == 0:
         return
     label = section.survey.instrument.label(question)

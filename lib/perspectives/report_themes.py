@@ -247,9 +247,14 @@ def survivor_themes(section) -> None:
         section._paragraph(f"{lead}\n\n" + "\n\n".join(f"> {md(text)}" for text in excerpts))
         excerpts_language(section, report)
     blocked = int(log["blocked"].sum()) if len(log) else 0
-    section._record(f"excerpts.{section.section}.blocked", blocked)
+    # A count of excerpts printed alone passes the small-cell threshold as any count does:
+    # below it the report says only that some were held back, and values.json withholds it.
+    shown = blocked == 0 or disclosure.statistic_shown(blocked, disclosure.settings(project=section.project).threshold)
+    section._record(f"excerpts.{section.section}.blocked", blocked if shown else None,
+                    **({} if shown else {"suppressed": True}))
     if blocked:
-        section._paragraph(report.text("survivors.excerpts_blocked", n_blocked=blocked))
+        section._paragraph(report.text("survivors.excerpts_blocked", n_blocked=blocked) if shown
+                           else report.text("survivors.excerpts_blocked_some"))
 
 
 def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],

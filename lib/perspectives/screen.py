@@ -52,8 +52,11 @@ Rule families (one function each; the words they use are data, in ``screen_data/
       Cahul") is a region, and a region points to no one.
     - ``name``: given names in any case and in their inflected forms; a given name that is
       also an ordinary word ("Zora", "soledad") only where the sentence makes it a person
-      (a verb of a person follows, an age, "and her brother", "se llama"); and unknown
-      capitalised words that a title, a role or an age marks as a person.
+      (a verb of a person follows, an age, "and her brother", "se llama"); any word after a
+      form of address ("doamna rusu", "Mrs Rusu"), and after a teacher's or doctor's title
+      where it ends its clause ("la profesora gomez"); a surname ending in any case
+      ("popescu"); and unknown capitalised words that a role or an age marks as a person.
+      A lower-case town is a place where it is someone's, as a large city is.
 
 Sources
     Given names: ``screen_data/given_names.txt``, from Faker's person providers (MIT), the US

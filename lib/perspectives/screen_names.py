@@ -52,7 +52,11 @@ def _is_name(t: Text, i: int) -> bool:
     """
     tok = t.toks[i]
     key = tok.key
-    if len(key) < int(cue_lists()["min_name_letters"]) or t.function(key) or not_a_person_or_place(t, i):
+    if len(key) < int(cue_lists()["min_name_letters"]) or t.function(key):
+        return False
+    if _after_title(t, i):
+        return True
+    if not_a_person_or_place(t, i, name=_known_name(t, key)):
         return False
     if key in t.vocab.numbers or cue_word(t, key, "person_nouns", "professions", "relatives", "unique_roles", "person_verbs"):
         return False
@@ -72,7 +76,41 @@ def _is_name(t: Text, i: int) -> bool:
         if gazetteer_match(t, i, t.gazetteer) is not None:
             return False
         return _person_context(t, i, known=False) or _surname_like(t, i)
-    return _named_by_cue(t, i)
+    return _named_by_cue(t, i) or _surname_like(t, i)
+
+
+def _after_title(t: Text, i: int) -> bool:
+    """A word right after a title ("Mrs Rusu", "doamna rusu", "la profesora gomez"), in any case.
+
+    After a form of address (``titles`` in ``cues.yml``) any word is a name; after a
+    teacher's or doctor's title (``role_titles``) a lower-case one only where it ends its
+    clause or a verb of a person follows (:func:`_ends_or_acts`). The word is no name when it
+    is a country, a month, a number or a cue for a person, a profession, a relative or a verb
+    ("la profesora explicó"), or when it opens a sentence.
+    """
+    v = t.vocab
+    key = t.keys[i]
+    if t.toks[i].initial or key in v.territories or key in v.months or key in v.numbers or v.not_names.has(key):
+        return False
+    if cue_word(t, key, "person_nouns", "professions", "relatives", "unique_roles", "person_verbs", "titles",
+                "role_titles", "honorifics", "clitics", "institution_words"):
+        return False
+    prev = t.word(i - 1)
+    j = i - 2 if prev is not None and prev.text == "." else i - 1
+    starts = range(max(0, j - 2), j + 1)
+    if any(t.toks[k].word and v.titles.end(t.keys, k) == j + 1 for k in starts):
+        return True
+    return any(t.toks[k].word and v.role_titles.end(t.keys, k) == j + 1 for k in starts) and (
+        t.toks[i].cap or _ends_or_acts(t, i))
+
+
+def _ends_or_acts(t: Text, i: int) -> bool:
+    """Whether token ``i`` ends its clause, or a verb of a person follows it (after clitics)."""
+    v = t.vocab
+    j = i + 1
+    while j < len(t.toks) and t.toks[j].word and v.clitics.has(t.keys[j]):
+        j += 1
+    return j >= len(t.toks) or not t.toks[j].word or v.person_verbs.has(t.keys[j])
 
 
 def _after_with(t: Text, i: int) -> bool:
@@ -82,10 +120,13 @@ def _after_with(t: Text, i: int) -> bool:
 
 
 def _surname_like(t: Text, i: int) -> bool:
-    """A capitalised word with a surname ending of the text's languages (-ović, -escu)."""
+    """A word with a surname ending (``surname_endings`` in ``cues.yml``: -escu in any case, -ić capitalised)."""
     tok = t.toks[i]
-    endings = ("ovic", "evic", "ic", "escu", "eanu", "ovici")
-    return not tok.initial and len(tok.key) > 4 and tok.key.endswith(endings) and not t.function(tok.key)
+    endings = cue_lists()["surname_endings"]
+    if len(tok.key) <= 4 or t.function(tok.key) or (tok.initial and not tok.text.islower()):
+        return False
+    return tok.key.endswith(tuple(endings["any_case"])) or (
+        tok.cap and not tok.initial and tok.key.endswith(tuple(endings["capitalised"])))
 
 
 def _named_by_cue(t: Text, i: int) -> bool:

@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .screen_tokens import Hit, Text, cue_before, cue_word
-from .screen_words import Places, fold, given_names, name_forms
+from .screen_words import Places, cue_lists, fold, given_names, name_forms, name_words
 
 __all__ = [
     "address_hits",
@@ -74,7 +74,13 @@ def place_candidates(t: Text) -> list[_Place]:
     while i < len(t.toks):
         tok = t.toks[i]
         slot = (tok.cap and not tok.initial) or _lower_place_slot(t, i)
-        place = gazetteer_match(t, i, gazetteer) if slot else None
+        lower = not slot and _lower_small_place(t, i)
+        place = gazetteer_match(t, i, gazetteer) if slot or lower else None
+        if place is not None and lower:
+            # A town typed in lower case with nothing before it that makes it a place may be
+            # an ordinary word ("el programa progreso"): like a large city, it is withheld only
+            # where it is someone's (a name, an age or "lives in" near it).
+            place = _Place(place.a, place.b, True, True)
         if place is None:
             place = _after_locality_word(t, i)
         if place is not None:
@@ -97,6 +103,30 @@ def _lower_place_slot(t: Text, i: int) -> bool:
     if prev is not None and t.vocab.locatives.has(prev.key):
         return True
     return _age_near(t, i, 4)
+
+
+def _lower_small_place(t: Text, i: int) -> bool:
+    """A lower-case word that is itself a town smaller than a large city ("soroca", "ungheni").
+
+    Typed on a phone a town is often in lower case. Only a word of ``min_lower_place_letters``
+    or more that no list of the screen knows as an ordinary word (a function, number or cue
+    word, a month, a country, a given name that is a word of the text's language) is read so.
+    """
+    tok = t.toks[i]
+    key = tok.key
+    if not tok.text.islower() or len(key) < int(cue_lists()["min_lower_place_letters"]):
+        return False
+    if key not in t.gazetteer.cased or key in t.gazetteer.large or key in t.vocab.numbers or key in t.vocab.months:
+        return False
+    if any(key in name_words()[lang] for lang in t.guess) or not_a_person_or_place(t, i):
+        return False
+    return not any(getattr(t.vocab, family).has(key) for family in _WORD_FAMILIES)
+
+
+# Cue families whose words are ordinary words, never a town typed in lower case.
+_WORD_FAMILIES = ("person_nouns", "professions", "relatives", "unique_roles", "person_verbs", "locatives",
+                  "locality_words", "street_words", "school_words", "region_words", "workplace_words", "age_words",
+                  "clitics", "titles", "role_titles", "honorifics")
 
 
 def _after_locality_word(t: Text, i: int) -> _Place | None:
@@ -229,13 +259,17 @@ def _person_in_sentence(t: Text, i: int) -> bool:
     return False
 
 
-def not_a_person_or_place(t: Text, i: int) -> bool:
-    """Capitalised words that name an institution, a country, a language, a month or an app."""
+def not_a_person_or_place(t: Text, i: int, name: bool = False) -> bool:
+    """Capitalised words that name an institution, a country, a language, a month or an app.
+
+    ``name``: the word itself is a given name, which no case ending of a country or a
+    language hides ("Maria" is no inflected "Mari", a language of Russia).
+    """
     key = t.keys[i]
     v = t.vocab
     return (key in v.territories or key in v.months or v.not_names.has(key) or v.institution_words.has(key)
-            or any(f in v.territories for f in name_forms(key, v.langs)) or t.function(key)
-            or bool(_territory_end(t, i)))
+            or (not name and any(f in v.territories for f in name_forms(key, v.langs))) or t.function(key)
+            or bool(_territory_end(t, i, inflected=not name)))
 
 
 # --------------------------------------------------------------------------- addresses, schools, roles
@@ -363,13 +397,16 @@ def _located_place(t: Text, end: int, small_only: bool) -> int:
     return 0
 
 
-def _territory_end(t: Text, j: int) -> int:
-    """Index after a country, region or language name of one to three words at ``j`` (0 when none)."""
+def _territory_end(t: Text, j: int, inflected: bool = True) -> int:
+    """Index after a country, region or language name of one to three words at ``j`` (0 when none).
+
+    ``inflected``: a single word counts in its case forms too ("Srbiji").
+    """
     for n in (3, 2, 1):
         if j + n <= len(t.toks) and all(w.word for w in t.toks[j:j + n]):
             name = " ".join(t.keys[j:j + n])
-            if name in t.vocab.territories or (n == 1 and any(f in t.vocab.territories
-                                                              for f in name_forms(name, t.vocab.langs))):
+            if name in t.vocab.territories or (n == 1 and inflected and any(
+                    f in t.vocab.territories for f in name_forms(name, t.vocab.langs))):
                 return j + n
     return 0
 

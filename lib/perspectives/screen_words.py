@@ -183,7 +183,7 @@ class Phrases:
 
 
 _FAMILIES = (
-    "function_words", "naming_cues", "naming_words", "case_cues", "honorifics", "person_nouns", "professions", "relatives", "unique_roles",
+    "function_words", "naming_cues", "naming_words", "case_cues", "titles", "role_titles", "honorifics", "person_nouns", "professions", "relatives", "unique_roles",
     "only_words", "works_at", "person_verbs", "clitics", "age_words", "age_verbs", "residence_cues", "locatives",
     "locality_words", "street_words", "unit_words", "address_cues", "school_words", "ordinals", "platform_words",
     "account_words", "phone_cues", "helpline_cues", "id_cues", "law_cues", "birth_cues", "not_names",
