@@ -56,15 +56,9 @@ def _is_name(t: Text, i: int) -> bool:
         return False
     if _after_title(t, i):
         return True
-    if not_a_person_or_place(t, i, name=_known_name(t, key)):
-        return False
-    if key in t.vocab.numbers or cue_word(t, key, "person_nouns", "professions", "relatives", "unique_roles", "person_verbs"):
+    if _not_a_name(t, i):
         return False
     prev = t.word(i - 1)
-    if prev is not None and prev.word and t.vocab.law_cues.has(prev.key):
-        return False  # a law's popular name ("Ley Olimpia")
-    if tok.cap and prev is not None and prev.cap and t.vocab.institution_words.has(prev.key):
-        return False  # part of an institution's name ("Procuratura Generală")
     if _known_name(t, key):
         ordinary = any(key in name_words()[lang] for lang in t.guess)
         after_article = prev is not None and prev.key in {"la", "el", "the", "los", "las", "lo"}
@@ -77,6 +71,20 @@ def _is_name(t: Text, i: int) -> bool:
             return False
         return _person_context(t, i, known=False) or _surname_like(t, i)
     return _named_by_cue(t, i) or _surname_like(t, i)
+
+
+def _not_a_name(t: Text, i: int) -> bool:
+    """Whether token ``i`` is known not to be a name: an ordinary word, a number, a cue word, part of a law's or an institution's name."""
+    tok, key = t.toks[i], t.toks[i].key
+    if not_a_person_or_place(t, i, name=_known_name(t, key)):
+        return True
+    if key in t.vocab.numbers or cue_word(t, key, "person_nouns", "professions", "relatives", "unique_roles", "person_verbs"):
+        return True
+    prev = t.word(i - 1)
+    if prev is not None and prev.word and t.vocab.law_cues.has(prev.key):
+        return True  # a law's popular name ("Ley Olimpia")
+    # part of an institution's name ("Procuratura Generală")
+    return bool(tok.cap and prev is not None and prev.cap and t.vocab.institution_words.has(prev.key))
 
 
 def _after_title(t: Text, i: int) -> bool:
