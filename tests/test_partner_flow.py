@@ -102,7 +102,8 @@ def _cli(monkeypatch, capsys, cwd: Path, *args: str) -> tuple[int, str]:
 @pytest.mark.parametrize("name", ["moldova.csv", "moldova export.xlsx"])
 def test_a_moldova_export_builds_only_moldova_without_being_told(partner, tmp_path, monkeypatch, capsys, name):
     out = tmp_path / "outputs"
-    code, err = _cli(monkeypatch, capsys, partner, "build", "--data", f"data/{name}", "--section", "methods",
+    code, err = _cli(monkeypatch, capsys, partner, "build", "--data", f"data/{name}", "--conversations",
+                     "data/mda_conversations/conversations.csv", "--section", "methods",
                      "knowledge", "--out", str(out), "--jobs", "2")
     assert code == 0, err[-3000:]
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["MDA"]  # no other country, no synthesis
