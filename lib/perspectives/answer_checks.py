@@ -86,7 +86,6 @@ class AnswerChecks:
                 self._check_calculation(question, header, column, present)
             if question.constraint and not question.is_numeric:
                 self._check_constraint(question, header, column, present)
-        self.check_relevance()
         return self.numbers
 
     def _condition(self, expression: str) -> pd.Series:
@@ -104,7 +103,10 @@ class AnswerChecks:
         stands would count it where its author did not. One problem per broken condition and
         rows, naming every question answered there and the condition's answers left empty.
         """
-        broken: dict[tuple[str, tuple[int, ...]], list[Question]] = {}
+        # A condition reading an answer already refused (an unknown code, a required answer
+        # lost) breaks as a consequence: that problem is the one to fix, so it is not repeated.
+        refused = {problem.question for problem in self.problems if problem.question}
+        broken: dict[str, tuple[pd.Series, list[Question]]] = {}
         for question in self.instrument.answer_questions():
             chain = self.instrument.relevance(question.name)
             if not chain:
@@ -122,13 +124,14 @@ class AnswerChecks:
                 continue
             # The outermost condition that fails on these rows names the answer that was lost or changed.
             rule = next(e for e in chain if not self._condition(e)[hidden].all())
-            broken.setdefault((rule, tuple(np.flatnonzero(hidden.to_numpy()))), []).append(question)
-        for (rule, positions), questions in broken.items():
-            self._hidden_answers(rule, np.array(positions, dtype=int), questions)
+            if refused & set(names_in(rule)):
+                continue
+            rows, questions = broken.get(rule, (hidden & False, []))
+            broken[rule] = (rows | hidden, [*questions, question])
+        for rule, (mask, questions) in broken.items():
+            self._hidden_answers(rule, mask, questions)
 
-    def _hidden_answers(self, rule: str, positions: np.ndarray, questions: list[Question]) -> None:
-        mask = pd.Series(False, index=self.answers.index)
-        mask.iloc[positions] = True
+    def _hidden_answers(self, rule: str, mask: pd.Series, questions: list[Question]) -> None:
         names = names_in(rule)
         args = {"rule": rule, "questions": ", ".join(q.name for q in questions[:8]) + (" ..." if len(questions) > 8 else "")}
         if CONSENT in names:
@@ -298,7 +301,7 @@ class AnswerChecks:
                 args={"n": groups.ngroups, "shown": "; ".join(shown) + (" ..." if groups.ngroups > 5 else "")}))
 
     def check_required(self, outcome: pd.Series) -> None:
-        """A required question the form showed to an eligible respondent must have an answer.
+        """A required question the form showed to an eligible respondent must have an answer; then :meth:`check_relevance`.
 
         A partial response (no 'yes' in ``completed``) that answered every required question
         the form showed it, to the last, reached the end: its ``completed`` was lost after the
@@ -342,6 +345,7 @@ class AnswerChecks:
             self.skipped_checks.append("'completed' on responses that answered every required question not checked")
         else:
             self._check_completed(to_the_end & (outcome == "partial").to_numpy())
+        self.check_relevance()
 
     def _check_completed(self, full: pd.Series) -> None:
         """A response the rule reads as partial although it answered every required question to the end."""
