@@ -153,3 +153,15 @@ def test_three_participants_ages_are_withheld(tmp_path, monkeypatch) -> None:
     text = " ".join(shown)
     assert "ages are not shown" in text and "at least 5" in text
     assert not any(f" {age} " in text or f" {age}." in text or f" {age};" in text for age in ages)
+
+
+def test_the_check_prints_no_build_command_the_build_would_refuse(tmp_path) -> None:
+    from perspectives.check import next_commands
+
+    study = load_study()
+    result = {"countries": {"MDA": {"eligible": 54}, "BIH": {"eligible": 40}}, "conversations": None}
+    found = next_commands(study, result, tmp_path / "export.csv", None, None, None)
+    # Moldova held conversations (params/study.yml): its report needs the partner's; Bosnia held none.
+    assert [c for c in found["reports"]] == ["BIH"]
+    assert all("MDA" not in command for command in found["commands"]) and len(found["commands"]) == 1
+    assert any("--conversations PATH" in note for note in found["notes"])

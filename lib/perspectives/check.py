@@ -512,7 +512,10 @@ def next_commands(study: Study, result: dict[str, Any], path: Path | None, conve
                          f"conversations) {problem}")
             reports = [c for c in reports if c != study.synthesis_code]
     if path is not None and conversations is None and (needed := study.partner_conversations_problem(reports)):
-        notes.append(needed)  # the build refuses these reports without the partner's conversations
+        # The build refuses these reports without the partner's conversations: no command is printed for them.
+        notes.append(needed)
+        speaking = set(study.reports_with_conversations(reports))
+        reports = [c for c in reports if c not in speaking]
     words: list[str | Path] = ["build"]
     for option, value in (("--data", path), ("--conversations", conversations), ("--id-column", id_column)):
         if value:

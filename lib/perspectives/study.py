@@ -261,6 +261,11 @@ class Study:
                     f"alone (--country {' '.join(c for c in reports if c != self.synthesis_code)})")
         return None
 
+    def reports_with_conversations(self, reports: Sequence[str]) -> list[str]:
+        """The reports that speak of conversations: the synthesis, and those of countries that held them."""
+        return [code for code in reports
+                if code == self.synthesis_code or (code in self.codes and self.country(code).conversations)]
+
     def partner_conversations_problem(self, reports: Sequence[str]) -> str | None:
         """Why a partner's export cannot be built without its own conversations file, or None when it can.
 
@@ -278,8 +283,7 @@ class Study:
         Returns:
             One sentence naming the reports and the fix, or None.
         """
-        speaking = [code for code in reports
-                    if code == self.synthesis_code or (code in self.codes and self.country(code).conversations)]
+        speaking = self.reports_with_conversations(reports)
         if not speaking:
             return None
         return (f"--data gives a survey of your own, but without --conversations the reports of "
