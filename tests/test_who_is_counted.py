@@ -120,7 +120,7 @@ def test_build_refuses_a_partners_export_without_conversations_before_any_run(tm
     raw = _raw()
     export = tmp_path / "moldova.csv"
     raw[raw["country"] == "MDA"].to_csv(export, index=False)
-    with pytest.raises(ValueError, match=r"without --conversations the reports of MDA"):
+    with pytest.raises(ValueError, match=r"without --conversations: the reports of MDA"):
         build(countries=["MDA"], sections=["methods"], data_path=export, out=tmp_path / "out", dry_run=True)
     assert not (tmp_path / "out" / "MDA").exists()
 

@@ -286,7 +286,7 @@ class Study:
         speaking = self.reports_with_conversations(reports)
         if not speaking:
             return None
-        return (f"--data gives a survey of your own, but without --conversations the reports of "
+        return (f"a survey export of your own (--data) without --conversations: the reports of "
                 f"{', '.join(speaking)} would print the study's conversations "
                 f"({Path(self.data['conversations']).name}, which go with the study's survey) as yours: give "
                 f"--conversations PATH (your "
