@@ -610,10 +610,12 @@ def _processes_under(folder: Path) -> list[int]:
     return found
 
 
-def test_stopping_the_program_removes_everything_even_mid_build(short_tmp, mda_xlsx):
+def test_stopping_the_program_removes_everything_even_mid_build(short_tmp, mda_xlsx, mda_qdpx):
     with app_running(short_tmp / "tmp") as running:
         client = Client(running)
         assert client.upload("moldova.xlsx", mda_xlsx.read_bytes())[0] == 303
+        # Moldova's conversations too: a partner's survey is never built with the study's own.
+        assert client.upload("moldova.qdpx", mda_qdpx.read_bytes())[0] == 303
         assert client.post("/build", {"_xsrf": client.token(), "country": "MDA", "lang": "en"})[0] == 303
         deadline, state = time.time() + 180, {}
         while time.time() < deadline and not state.get("done"):

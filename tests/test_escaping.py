@@ -458,7 +458,8 @@ def hostile(tmp_path_factory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("hostile")
     repo = copy_checkout(base / "repo")
     export = _hostile_checkout(repo, base / "partner")
-    _build(repo, "--section", "methods", "knowledge", "--data", str(export))
+    _build(repo, "--section", "methods", "knowledge", "--data", str(export),
+           "--conversations", str(repo / "data" / "synthetic" / "conversations.csv"))
     _build(repo, "--section", "knowledge", "--lang", "ro", "--out", str(base / "ro"))
     return {"en": repo / "outputs", "ro": base / "ro"}
 

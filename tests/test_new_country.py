@@ -89,7 +89,8 @@ def thailand(tmp_path_factory) -> Path:
               ".to_csv(sys.argv[1], index=False)")
     subprocess.run([sys.executable, "-c", script, str(repo / "export.csv")], cwd=repo, env=env, check=True)
     done = _run(repo, "build", "--country", "THA", "ALL", "--section", "methods", "--data",
-                str(repo / "export.csv"), "--jobs", "2")
+                str(repo / "export.csv"), "--conversations", str(repo / "data" / "synthetic" / "conversations.csv"),
+                "--jobs", "2")
     assert done.returncode == 0, done.stderr[-3000:]
     return repo
 

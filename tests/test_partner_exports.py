@@ -22,7 +22,7 @@ from perspectives.build import build
 from perspectives.build.preflight import preflight
 from perspectives.cli import main
 from perspectives.readers import DataError, load_survey
-from perspectives.study import repo_root, report_folder
+from perspectives.study import load_study, repo_root, report_folder
 
 # file -> the id column the reader must pick (None: the study's own respondent_id)
 READABLE = {
@@ -148,7 +148,9 @@ def test_synthesis_built_from_a_partner_export_records_the_same_values(tmp_path,
                                                                        id_column):
     out = tmp_path / "outputs"
     monkeypatch.setenv("PERSPECTIVES_PDF", "0")  # the values and the text files are compared, not the PDF
-    result = build(countries=["ALL"], data_path=FIXTURES / name, out=out, jobs=2, id_column=id_column)
+    # The study's conversations named: a partner's export is never given them unasked.
+    result = build(countries=["ALL"], data_path=FIXTURES / name, out=out, jobs=2, id_column=id_column,
+                   conversations_path=repo_root() / load_study().data["conversations"])
     assert result.ok, result.summary()
     expected, got = _values(embedded_build), _values(out)
     assert len(expected) > 1000 and got == expected

@@ -102,7 +102,8 @@ def _cli(monkeypatch, capsys, cwd: Path, *args: str) -> tuple[int, str]:
 @pytest.mark.parametrize("name", ["moldova.csv", "moldova export.xlsx"])
 def test_a_moldova_export_builds_only_moldova_without_being_told(partner, tmp_path, monkeypatch, capsys, name):
     out = tmp_path / "outputs"
-    code, err = _cli(monkeypatch, capsys, partner, "build", "--data", f"data/{name}", "--section", "methods",
+    code, err = _cli(monkeypatch, capsys, partner, "build", "--data", f"data/{name}", "--conversations",
+                     "data/mda_conversations/conversations.csv", "--section", "methods",
                      "knowledge", "--out", str(out), "--jobs", "2")
     assert code == 0, err[-3000:]
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["MDA"]  # no other country, no synthesis
@@ -121,8 +122,9 @@ def test_a_moldova_export_builds_only_moldova_without_being_told(partner, tmp_pa
 def test_a_report_the_export_cannot_give_is_refused_before_any_run(partner, tmp_path, monkeypatch, capsys,
                                                                     asked, refused):
     out = tmp_path / "outputs"
-    code, err = _cli(monkeypatch, capsys, partner, "build", "--data", "data/moldova export.xlsx", "--country",
-                     *asked, "--section", "methods", "--out", str(out))
+    code, err = _cli(monkeypatch, capsys, partner, "build", "--data", "data/moldova export.xlsx", "--conversations",
+                     "data/mda_conversations/conversations.csv", "--country", *asked, "--section", "methods",
+                     "--out", str(out))
     assert code == 2
     message = err.strip().splitlines()[-1]
     assert message.startswith("perspectives build: moldova export.xlsx holds eligible responses from Moldova (MDA) "
@@ -188,7 +190,8 @@ def test_a_synthesis_never_pools_conversations_of_countries_the_export_lacks():
 
 @pytest.mark.skipif(not SCRIPT.is_file(), reason="the perspectives command is not installed (make env)")
 def test_the_checks_hint_runs_as_printed_from_another_folder(partner):
-    done = subprocess.run([str(SCRIPT), *STUDY_FOLDER, "check", "data/moldova export.xlsx"], cwd=partner, env=_env(),
+    done = subprocess.run([str(SCRIPT), *STUDY_FOLDER, "check", "data/moldova export.xlsx", "--conversations",
+                           "data/mda_conversations/conversations.csv"], cwd=partner, env=_env(),
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     commands = _next_commands(done.stdout)

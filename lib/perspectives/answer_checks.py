@@ -24,8 +24,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from .expressions import UnsupportedExpression, bounds, evaluate
-from .instrument import Instrument, Question
+from .expressions import UnsupportedExpression, bounds, evaluate, names_in
+from .instrument import COMPLETED, CONSENT, Instrument, Question
 from .layouts import GENERIC_TOOL, Header
 from .problems import Problem
 from .rawtable import RawTable
@@ -63,6 +63,7 @@ class AnswerChecks:
         self.row_word = raw.row_word
         self.problems = problems
         self.numbers: dict[str, pd.Series] = {}
+        self._shown: dict[str, pd.Series] = {}  # relevance by expression: a group's condition evaluated once
 
     def validate(self) -> dict[str, pd.Series]:
         """Check every answer against the form (problems collected); the numeric answers as numbers.
@@ -86,6 +87,72 @@ class AnswerChecks:
             if question.constraint and not question.is_numeric:
                 self._check_constraint(question, header, column, present)
         return self.numbers
+
+    def _condition(self, expression: str) -> pd.Series:
+        """Where a relevance expression holds (raises UnsupportedExpression), evaluated once per expression."""
+        if expression not in self._shown:
+            self._shown[expression] = evaluate(expression, self.answers)
+        return self._shown[expression]
+
+    def check_relevance(self) -> None:
+        """No answer to a question the form did not show: the platform discards those, so one is an edit.
+
+        A blank eligibility answer followed by answers, a 'no' to consent followed by answers,
+        a 'no' to a filter with its block answered: each means an answer was lost or changed
+        after the export (or the form changed during collection), and reading the row as it
+        stands would count it where its author did not. One problem per broken condition and
+        rows, naming every question answered there and the condition's answers left empty.
+        """
+        # A condition reading an answer already refused (an unknown code, a required answer
+        # lost) breaks as a consequence: that problem is the one to fix, so it is not repeated.
+        refused = {problem.question for problem in self.problems if problem.question}
+        broken: dict[str, tuple[pd.Series, list[Question]]] = {}
+        for question in self.instrument.answer_questions():
+            chain = self.instrument.relevance(question.name)
+            if not chain:
+                continue
+            column = self.answers[question.name]
+            answered = column.notna() & (column != "")
+            if not answered.any():
+                continue
+            try:
+                hidden = answered & ~pd.concat([self._condition(e) for e in chain], axis=1).all(axis=1)
+            except UnsupportedExpression as error:
+                self.skipped_checks.append(f"answers to {question.name} where the form hides it not checked ({error})")
+                continue
+            if not hidden.any():
+                continue
+            # The outermost condition that fails on these rows names the answer that was lost or changed.
+            rule = next(e for e in chain if not self._condition(e)[hidden].all())
+            if refused & set(names_in(rule)):
+                continue
+            rows, questions = broken.get(rule, (hidden & False, []))
+            broken[rule] = (rows | hidden, [*questions, question])
+        for rule, (mask, questions) in broken.items():
+            self._hidden_answers(rule, mask, questions)
+
+    def _hidden_answers(self, rule: str, mask: pd.Series, questions: list[Question]) -> None:
+        names = names_in(rule)
+        args = {"rule": rule, "questions": ", ".join(q.name for q in questions[:8]) + (" ..." if len(questions) > 8 else "")}
+        if CONSENT in names:
+            problem = ("respondents who did not agree to take part hold answers to {questions}, which the form "
+                       "asks only when {rule}")
+            fix = ("people who did not consent are never counted nor analysed: if they withdrew, delete their "
+                   "rows from the export; if their consent answer was entered wrongly, copy it back from the "
+                   "survey tool's original export")
+        else:
+            problem = "answers to {questions}, which the form shows only when {rule}, on rows where that is false"
+            fix = ("the survey tool discards answers to a question it does not show, so these were entered or "
+                   "changed after the export, or the form changed during collection: export the data again from "
+                   "the survey tool, or correct these rows from its original export (the answers the condition "
+                   "reads, or the answers it hides)")
+        first = questions[0]
+        found = problem_at(first, self._header_of(first.name), self._rows(mask), self.row_word, problem=problem,
+                           expected="no answer where the form does not show the question", fix=fix, args=args)
+        empty = [name for name in names if name in self.answers and self.answers[name][mask].fillna("").eq("").all()]
+        if empty:
+            found.add(" ({empty} empty on these rows)", empty=", ".join(empty))
+        self.problems.append(found)
 
     def _header_of(self, name: str) -> str:
         for header, role in zip(self.header.names, self.header.roles, strict=True):
@@ -234,25 +301,31 @@ class AnswerChecks:
                 args={"n": groups.ngroups, "shown": "; ".join(shown) + (" ..." if groups.ngroups > 5 else "")}))
 
     def check_required(self, outcome: pd.Series) -> None:
-        """A required question the form showed to an eligible respondent must have an answer."""
+        """A required question the form showed to an eligible respondent must have an answer; then :meth:`check_relevance`.
+
+        A partial response (no 'yes' in ``completed``) that answered every required question
+        the form showed it, to the last, reached the end: its ``completed`` was lost after the
+        export (:meth:`_check_completed`).
+        """
         eligible = (outcome == "eligible").to_numpy()
         markers = {match.group(1): what for what in self.tally.counts
                    if (match := re.fullmatch(r"'(.+)' read as no answer", what))}
-        relevant: dict[str, pd.Series] = {}  # questions of one group share its condition: evaluated once
+        to_the_end: pd.Series | None = pd.Series(True, index=self.answers.index)
         for question in self.instrument.answer_questions():
             if not question.required:
                 continue
             try:
                 shown = pd.Series(True, index=self.answers.index)
                 for expression in self.instrument.relevance(question.name):
-                    if expression not in relevant:
-                        relevant[expression] = evaluate(expression, self.answers)
-                    shown &= relevant[expression]
+                    shown &= self._condition(expression)
             except UnsupportedExpression as error:
                 self.skipped_checks.append(f"required answer to {question.name} not checked ({error})")
+                to_the_end = None
                 continue
             column = self.answers[question.name]
             empty = column.isna() | (column == "")
+            if to_the_end is not None:
+                to_the_end &= ~(empty & shown)
             bad = empty & shown & eligible
             if not bad.any():
                 continue
@@ -268,6 +341,23 @@ class AnswerChecks:
             if marked:
                 problem.add(" (cells holding {markers} count as no answer)", markers=", ".join(repr(m) for m in marked))
             self.problems.append(problem)
+        if to_the_end is None:
+            self.skipped_checks.append("'completed' on responses that answered every required question not checked")
+        else:
+            self._check_completed(to_the_end & (outcome == "partial").to_numpy())
+        self.check_relevance()
+
+    def _check_completed(self, full: pd.Series) -> None:
+        """A response the rule reads as partial although it answered every required question to the end."""
+        if not full.any():
+            return
+        self.problems.append(problem_at(
+            self.instrument[COMPLETED], self._header_of(COMPLETED), self._rows(full), self.row_word,
+            problem="'{name}' is empty on responses that answered every required question to the end of the form",
+            expected="'yes' (the form sets it when a respondent reaches the end)",
+            fix="the value was lost after the export, and these responses would be read as partial and left out: "
+                "export the data again from the survey tool, or copy '{name}' back from its original export",
+            args={"name": COMPLETED}))
 
     def check_countries(self, outcome: pd.Series) -> None:
         """An eligible response's country is one of the study's."""

@@ -511,6 +511,11 @@ def next_commands(study: Study, result: dict[str, Any], path: Path | None, conve
             notes.append(f"the synthesis is left out: {Path(study.data['conversations']).name} (the study's own "
                          f"conversations) {problem}")
             reports = [c for c in reports if c != study.synthesis_code]
+    if path is not None and conversations is None and (needed := study.partner_conversations_problem(reports)):
+        # The build refuses these reports without the partner's conversations: no command is printed for them.
+        notes.append(needed)
+        speaking = set(study.reports_with_conversations(reports))
+        reports = [c for c in reports if c not in speaking]
     words: list[str | Path] = ["build"]
     for option, value in (("--data", path), ("--conversations", conversations), ("--id-column", id_column)):
         if value:

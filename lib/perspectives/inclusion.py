@@ -20,19 +20,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .instrument import ELIGIBILITY
+from .instrument import COMPLETED, CONSENT, ELIGIBILITY
 from .readers_cells import per_distinct
 
 # The columns the inclusion rule reads besides the eligibility questions.
-RULE_COLUMNS = ("consent", "completed", "country")
+RULE_COLUMNS = (CONSENT, COMPLETED, "country")
 
 
 def outcomes(typed: pd.DataFrame) -> pd.Series:
-    """Eligible / partial / disqualified / no_consent for every row (the rule of :func:`apply_inclusion`)."""
+    """Eligible / partial / disqualified / no_consent for every row (the rule of :func:`apply_inclusion`).
+
+    A response is eligible only with 'yes' to consent: one saying 'no' is 'no_consent' whatever
+    else it holds (the reader refuses such answers, :meth:`AnswerChecks.check_relevance`; this
+    rule never counts them even so), and one without a consent answer but with every
+    eligibility answer 'yes' is 'no_consent' too, never eligible.
+    """
     hurdle_yes = pd.concat([typed[h] == "yes" for h in ELIGIBILITY], axis=1).all(axis=1)
-    completed = per_distinct(typed["completed"], lambda column: column.astype(str).str.strip().str.lower() == "yes")
-    which = np.where(~hurdle_yes & typed["consent"].eq("no"), 0,
-                     np.where(~hurdle_yes, 1, np.where(~completed, 2, 3)))
+    completed = per_distinct(typed[COMPLETED], lambda column: column.astype(str).str.strip().str.lower() == "yes")
+    consent = typed[CONSENT]
+    no_consent = consent.eq("no") | (hurdle_yes & ~consent.eq("yes"))
+    which = np.where(no_consent, 0, np.where(~hurdle_yes, 1, np.where(~completed, 2, 3)))
     # One shared text per outcome, not one per row (a large export has a million rows).
     return pd.Series(OUTCOME_WORDS[which], index=typed.index, dtype="str")
 

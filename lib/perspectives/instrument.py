@@ -34,6 +34,10 @@ from perspectives.project import Project, default
 from perspectives.study import Study, read_yaml
 
 DEFAULT_LANGUAGE = "English (en)"
+# The consent question: a response without 'yes' there is never counted nor analysed.
+CONSENT = "consent"
+# The form's completion column: 'yes' when a respondent reached the end, empty for a partial response.
+COMPLETED = "completed"
 ELIGIBILITY = ("elig_adult", "elig_role12m", "elig_caseload12m", "elig_children", "elig_csea")
 # Question types that carry an answer in a data export (groups, notes and metadata do not).
 ANSWER_TYPES = ("select_one", "select_multiple", "integer", "decimal", "text", "calculate")

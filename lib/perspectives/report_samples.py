@@ -130,13 +130,23 @@ def conversations_sample(section) -> None:
     report_display.show_table(section, table, "conversation_participants",
                     section.t("Conversation participants by gender — {place}", place=section.names[section.country]))
     _, values = qualitative_counts.participant_summary(participants, country)
-    low, high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
-                 for c in ("age_at_conversation.min", "age_at_conversation.max"))
-    first_low, first_high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
-                             for c in ("age_first_targeted.min", "age_first_targeted.max"))
-    section._paragraph(section.t("Participants were aged {low} to {high} at the time of the conversation; the ages "
-                    "at which they were first targeted ranged from {first_low} to {first_high}.",
-                    low=low, high=high, first_low=first_low, first_high=first_high))
+    # The youngest and oldest are single participants' ages: a statistic published on at least
+    # the threshold of participants (rule 4 of perspectives.disclosure), else withheld.
+    rules = disclosure.settings(project=section.project)
+    ages_shown = disclosure.statistic_shown(dict((n, v) for n, v, _ in values)["conversations.participants.n"],
+                                            rules.threshold)
+    if ages_shown:
+        low, high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
+                     for c in ("age_at_conversation.min", "age_at_conversation.max"))
+        first_low, first_high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
+                                 for c in ("age_first_targeted.min", "age_first_targeted.max"))
+        section._paragraph(section.t("Participants were aged {low} to {high} at the time of the conversation; the "
+                                     "ages at which they were first targeted ranged from {first_low} to {first_high}.",
+                                     low=low, high=high, first_low=first_low, first_high=first_high))
+    else:
+        section._paragraph(section.t("The participants' ages are not shown: the youngest and the oldest are single "
+                                     "people's ages, shown only where at least {threshold} took part.",
+                                     threshold=rules.threshold))
     own = "*" if section.is_synthesis else section.country
     # Counts of people go through the mask; the age ranges are recorded as they are.
     section.values.append(section._cell_value(mask, f"{own}|*", "conversations.participants.n"))
@@ -146,7 +156,7 @@ def conversations_sample(section) -> None:
         section.values.append(section._cell_value(mask, f"{place}|*", f"conversations.{place}.n"))
     for name, value, n in values:
         if ".age_" in name:
-            section._record(name, value, n=n)
+            section._record(name, value if ages_shown else None, n=n, **({} if ages_shown else {"suppressed": True}))
 
 
 def open_text(section, question: str, k: int = 3) -> None:

@@ -35,6 +35,7 @@ Where reports live (``outputs/``)
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -259,6 +260,39 @@ class Study:
                     f"{', '.join(c for c in self.codes if c in survey)} only, or build the national reports "
                     f"alone (--country {' '.join(c for c in reports if c != self.synthesis_code)})")
         return None
+
+    def reports_with_conversations(self, reports: Sequence[str]) -> list[str]:
+        """The reports that speak of conversations: the synthesis, and those of countries that held them."""
+        return [code for code in reports
+                if code == self.synthesis_code or (code in self.codes and self.country(code).conversations)]
+
+    def partner_conversations_problem(self, reports: Sequence[str]) -> str | None:
+        """Why a partner's export cannot be built without its own conversations file, or None when it can.
+
+        The study's conversations file (``data.conversations``) goes with the study's survey
+        (``data.survey``; in this repository both are synthetic): a report of a partner's
+        survey built beside it would print the study's counts, themes and excerpts as the
+        partner's. So with an export and no conversations file, a report that speaks of
+        conversations (a country with ``conversations: true``, or the synthesis) is refused;
+        a country that held none (``conversations: false``) reads no conversations and is
+        built as it is.
+
+        Args:
+            reports: the reports planned.
+
+        Returns:
+            One sentence naming the reports and the fix, or None.
+        """
+        speaking = self.reports_with_conversations(reports)
+        if not speaking:
+            return None
+        return (f"a survey export of your own (--data) without --conversations: the reports of "
+                f"{', '.join(speaking)} would print the study's conversations "
+                f"({Path(self.data['conversations']).name}, which go with the study's survey) as yours: give "
+                f"--conversations PATH (your "
+                f"conversations.csv, with participants.csv beside it, or a REFI-QDA project .qdpx); if none were "
+                f"held, say so with conversations: false for the country in params/study.yml "
+                f"(--project DIR: a study folder of your own), or build the countries that held none only")
 
     def country(self, code: str) -> Country:
         """Return the country with ISO3 ``code``; ValueError listing the codes otherwise."""

@@ -383,7 +383,9 @@ def _choose(study: Study, grid: Grid, countries: Iterable[str] | None, again: _A
     reports = _reports(study, asked, validated, again)
     _conversations_fit(study, reports, validated, again.conversations_path, project)
     if again.data_path is not None and again.conversations_path is None:
-        progress(f"conversations: {study.data['conversations']}, the study's own (--conversations PATH gives yours)")
+        refused = study.partner_conversations_problem(reports)  # a partner's survey never gets synthetic ones
+        if refused:
+            raise ValueError(refused)
     return reports, validated
 
 
