@@ -267,6 +267,9 @@ class _Reader:
             self.tally.add("values the SPSS file declares user-missing read as no answer", column, n)
         for column, n in raw.empty_strings.items():
             self.tally.add("empty SPSS strings read as no answer", column, n)
+        for column, n in raw.formula_values.items():
+            self.tally.add("formulas read as the value the spreadsheet program computed and saved (what the sheet "
+                           "showed its author)", column, n)
 
     def open(self) -> None:
         limits = Limits.from_settings(self.study.raw.get("limits"))
