@@ -617,3 +617,34 @@ def test_formulas_with_their_saved_values_are_read_as_those_values_and_counted(t
     counts = {n.what: n.by_column for n in survey.read.normalisations}
     said = [what for what in counts if what.startswith("formulas read as the value")]
     assert said and counts[said[0]] == {"tech_share": len(filled)}
+
+
+@pytest.mark.parametrize("kind", ["csv", "sav", "xlsx"])
+def test_control_characters_in_answers_are_refused_naming_question_rows_and_characters(tmp_path, kind):
+    header, rows = _tiny_table()
+    at = header.index("comments_text")
+    rows[0][at] = "see the note \x1b]0;title\x07 here"
+    rows[3][at] = "pasted\x0ctext"
+    rows[4][at] = "tab\tand\nline breaks are text"
+    if kind == "csv":
+        path = tmp_path / "export.csv"
+        with path.open("w", encoding="utf-8", newline="") as out:
+            csv.writer(out).writerows([header, *rows])
+    elif kind == "sav":
+        import pyreadstat
+
+        path = tmp_path / "export.sav"
+        pyreadstat.write_sav(pd.DataFrame(rows, columns=header), str(path))
+    else:
+        # Excel writes a control character in a cell as the escape _x001B_, which openpyxl reads back.
+        path = _workbook(tmp_path / "export.xlsx", {"data": [header, *[
+            [v.replace("\x1b", "_x001B_").replace("\x07", "_x0007_").replace("\x0c", "_x000C_") for v in row]
+            for row in rows]]})
+    with pytest.raises(DataError) as caught:
+        load_survey(path)
+    problem = caught.value.problems[0]
+    word = "cases" if kind == "sav" else "rows"
+    assert problem.question == "comments_text" and problem.row_word == word
+    assert list(problem.rows) == ([1, 4] if kind == "sav" else [2, 5])
+    assert list(problem.values) == ["U+0007", "U+000C", "U+001B"]
+    assert "control characters" in problem.problem and "\x1b" not in str(caught.value)

@@ -377,6 +377,8 @@ class _Reader:
             column = per_value(cells[i], self.tally,
                                lambda v, events, name=name, coded=coded, codes=codes: tidy(v, events, name, coded, codes))
             errors += columns.excel_errors(question, name, column)
+            if not coded:  # a code or a number holding one is refused as no code or number of the form
+                errors += columns.control_characters(question, name, column)
             if question.is_select_multiple:
                 column = per_value(column, self.tally, lambda v, events, name=name: tidy_tokens(v, events, name))
             if question.is_select_one and name in raw.value_labels:
