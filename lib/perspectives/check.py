@@ -221,15 +221,19 @@ def _exclusion_log(reading: Reading) -> dict[str, Any] | None:
         disqualified = disqualified & ~unmet  # the earliest unmet criterion counts, as in the log
     if disqualified.any():
         criteria["not_answered"] = int(disqualified.sum())
+    review = reading.report.review
     return {"responses": len(outcome), **{name: int((outcome == name).sum()) for name in OUTCOMES},
-            "disqualified_by_criterion": {k: v for k, v in criteria.items() if v}}
+            "disqualified_by_criterion": {k: v for k, v in criteria.items() if v},
+            "rejected": int((outcome == "rejected").sum()), "review_column": review.get("column")}
 
 
 def _countries(reading: Reading) -> dict[str, dict[str, int]] | None:
     if reading.outcome is None:
         return None
     country = reading.answers["country"].fillna("(none)")
-    table = pd.crosstab(country, reading.outcome).reindex(columns=list(OUTCOMES), fill_value=0)
+    # Submissions the reviewers rejected get a column of their own, where there are any.
+    columns = [*OUTCOMES, *(["rejected"] if (reading.outcome == "rejected").any() else [])]
+    table = pd.crosstab(country, reading.outcome).reindex(columns=columns, fill_value=0)
     return {str(c): {k: int(v) for k, v in row.items()} for c, row in table.iterrows()}
 
 
@@ -311,6 +315,10 @@ def render(result: dict[str, Any]) -> str:
         for question, mapping in rec["value_labels"].items():
             pairs = ", ".join(f"{v}={c}" for v, c in list(mapping.items())[:8])
             out.append(f"  value labels  {question}: {pairs}")
+        if rec.get("review"):
+            review = rec["review"]
+            out.append(f"  review        {review['column']}: the survey tool's review, read; {review['rejected']} "
+                       "submission(s) rejected by its reviewers are not data")
         for reason, names in rec["ignored"].items():
             shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
             out.append(f"  not read      {reason} ({len(names)}): {shown}")
@@ -329,9 +337,13 @@ def render(result: dict[str, Any]) -> str:
         if log["disqualified_by_criterion"]:
             out.append("  disqualified by the first criterion not met: " +
                        ", ".join(f"{k} {v}" for k, v in log["disqualified_by_criterion"].items()))
+        if log.get("rejected"):
+            out.append(f"  {log['rejected']} rejected by the survey's reviewers ({log['review_column']}): not data, "
+                       "left out of the analysis and counted in the exclusion log (whatever their answers)")
     if result["countries"]:
-        out += ["", f"  {'country':<8}" + "".join(f"{name:>14}" for name in OUTCOMES)]
-        out += [f"  {country:<8}" + "".join(f"{row[name]:>14}" for name in OUTCOMES)
+        names = list(next(iter(result["countries"].values())))
+        out += ["", f"  {'country':<8}" + "".join(f"{name:>14}" for name in names)]
+        out += [f"  {country:<8}" + "".join(f"{row[name]:>14}" for name in names)
                 for country, row in result["countries"].items()]
     if result["field_checks"]:
         out += ["", "Field-team checks", *_field_lines(result["field_checks"])]

@@ -79,6 +79,14 @@ __all__ = ["MULTI_SEP", "SUPPORTED", "DataError", "Normalisation", "ReadReport",
 
 MULTI_SEP = "/"  # between a select-multiple question and its option in SurveyData.eligible
 DEFAULT_ID_FALLBACKS = ("_uuid", "_id", "KEY", "meta-instanceID", "instanceID")
+# The survey tools' review of a submission, and the states in which a reviewer says it is not
+# data: ODK Central's ReviewState 'rejected'; KoboToolbox's _validation_status 'not approved'
+# (its XML-values export writes the code, its labels export the label). Compared without case
+# and surrounding spaces. Other states (approved, on hold, has issues, edited, none) are data.
+REVIEW_REJECTED = {
+    "ReviewState": frozenset({"rejected"}),
+    "_validation_status": frozenset({"validation_status_not_approved", "not approved"}),
+}
 # Question types whose answers are codes: spaces around them are never meaningful.
 _CODED = ("select_one", "select_multiple", "integer", "decimal", "calculate")
 
@@ -123,6 +131,8 @@ class ReadReport:
         ignored: what was not read, by reason -> column names.
         normalisations: every change made to cells, with counts.
         value_labels: SPSS value -> form code, per question, where labels were used.
+        review: the survey tool's review column, as headed in the file, and the submissions
+            its reviewers rejected (``{"column": ..., "rejected": n}``; empty without one).
         responses: data rows read.
         skipped_checks: form rules that could not be checked, with the reason.
     """
@@ -138,6 +148,7 @@ class ReadReport:
     ignored: dict[str, list[str]] = field(default_factory=dict)
     normalisations: list[Normalisation] = field(default_factory=list)
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    review: dict[str, Any] = field(default_factory=dict)
     responses: int = 0
     skipped_checks: list[str] = field(default_factory=list)
 
@@ -158,7 +169,7 @@ class Reading:
         row_numbers: each row's number as the partner's program shows it.
         row_word: "rows" or "cases".
         metadata: form metadata columns (``start``, ``end`` ...) as text, same index.
-        outcome: eligible / partial / disqualified / no_consent per row (None until known).
+        outcome: eligible / partial / disqualified / no_consent / rejected per row (None until known).
         survey: the :class:`SurveyData` when the file is usable.
     """
 
@@ -246,6 +257,8 @@ class _Reader:
         self.tally = Tally()
         self.problems: list[Problem] = []
         self.numbers: dict[str, pd.Series] = {}  # the numeric answers as numbers, once checked
+        self.rejected: np.ndarray | None = None  # the rows the survey tool's reviewers rejected
+        self.review_index = -1  # the review column's index, where there is one
 
     # ----------------------------------------------------------------- steps 1 to 3
     def _count_skipped(self, raw: RawTable) -> None:
@@ -311,7 +324,21 @@ class _Reader:
             self._fail(error.problems)
         self.report.id_column = header.names[self.id_index]
         self.report.id_rule = rule
+        self.rejected = self._review()
         self._note_ignored()
+
+    def _review(self) -> np.ndarray | None:
+        """The rows the survey tool's reviewers rejected (:data:`REVIEW_REJECTED`), or None without a review column."""
+        for i, name in enumerate(self.header.names):
+            states = REVIEW_REJECTED.get(name)
+            if states is None or i == self.id_index:
+                continue
+            rejected = self.raw.columns[i].where(lambda v, states=states: v is not None and strip_spaces(v).casefold()
+                                                 in states)
+            self.review_index = i
+            self.report.review = {"column": name, "rejected": int(rejected.sum())}
+            return rejected
+        return None
 
     def _header_place(self) -> Text | None:
         """Where the header was read, unless simply the first row of a text file."""
@@ -341,7 +368,7 @@ class _Reader:
     def _note_ignored(self) -> None:
         ignored: dict[str, list[str]] = defaultdict(list)
         for i, (name, role) in enumerate(zip(self.header.names, self.header.roles, strict=True)):
-            if i == self.id_index:
+            if i == self.id_index or (self.rejected is not None and i == self.review_index):
                 continue
             if role.kind == "system":
                 ignored[f"{role.tool} columns"].append(name)
@@ -457,6 +484,12 @@ class _Reader:
         ids = pd.Series(self.ids.to_numpy(dtype=object), dtype="str", name=study_id)
         rule = self.typed(names=[*ELIGIBILITY, *RULE_COLUMNS])
         outcome = outcomes(rule)
+        if self.rejected is not None and self.rejected.any():
+            # A submission the reviewers rejected is not data, whatever its answers: it goes to
+            # the exclusion log as its own outcome, counted, never among the eligible.
+            values = outcome.to_numpy(dtype=object).copy()
+            values[self.rejected] = "rejected"
+            outcome = pd.Series(values, index=outcome.index, dtype="str")
         log = exclusion_log(rule, outcome.to_numpy(dtype=object))
         chosen = (outcome == "eligible").to_numpy()
         return self.typed(chosen, ids=ids[chosen]), log, outcome
