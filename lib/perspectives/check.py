@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .answer_checks import identical_submissions, row_groups
 from .expressions import bounds
 from .hints import command
 from .instrument import ELIGIBILITY, Instrument, load_instrument
@@ -100,14 +101,13 @@ def field_checks(reading: Reading, instrument: Instrument) -> dict[str, Any]:
     duplicated = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
     positions = np.flatnonzero(duplicated)
     out["duplicate_ids"] = [{"id": str(ids.iat[first]), "rows": rows}
-                            for first, rows in _groups(pd.factorize(ids.to_numpy()[duplicated])[0], positions, reading)]
+                            for first, rows in row_groups(pd.factorize(ids.to_numpy()[duplicated])[0], positions,
+                                                          reading.row_numbers)]
 
     # Same answer to every question (ids and timestamps aside): a submission sent twice or a
     # row copied in a spreadsheet. Only completes: short disqualified forms agree by design.
-    positions = np.flatnonzero(eligible.to_numpy())
-    keys = _row_keys(answers, positions)
-    copies = pd.Series(keys).duplicated(keep=False).to_numpy()
-    out["identical_submissions"] = [{"rows": rows} for _, rows in _groups(keys[copies], positions[copies], reading)]
+    out["identical_submissions"] = [{"rows": rows} for rows in identical_submissions(answers, eligible.to_numpy(),
+                                                                                     reading.row_numbers)]
 
     lines = {}
     for group, names in rating_grids(instrument).items():
@@ -123,38 +123,6 @@ def field_checks(reading: Reading, instrument: Instrument) -> dict[str, Any]:
     out["duration"] = _duration(reading, eligible, instrument)
     out["numbers"] = _numbers(reading, instrument)
     return out
-
-
-def _row_keys(answers: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
-    """One integer per chosen row, equal exactly when two rows give the same answer to every question.
-
-    No answer and an empty answer count as the same. Each column's answers become integer
-    codes, folded into one key per row (renumbered whenever the key could overflow): rows
-    are compared as integers, and a large export's answers are never copied as text.
-    """
-    keys = np.zeros(len(positions), dtype=np.int64)
-    for name in answers.columns:
-        codes, uniques = pd.factorize(answers[name].to_numpy()[positions])
-        empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
-        codes[codes < 0] = empty[0] if len(empty) else len(uniques)  # no answer reads as ''
-        width = len(uniques) + 1
-        if len(keys) and int(keys.max()) >= (1 << 62) // width:
-            keys = pd.factorize(keys)[0].astype(np.int64)
-        keys = keys * width + codes
-    return keys
-
-
-def _groups(keys: np.ndarray, positions: np.ndarray, reading: Reading) -> list[tuple[int, list[int]]]:
-    """Rows grouped by equal key: (position of the group's first row, its row numbers), in file order.
-
-    One pass however many groups there are: a large export with many copies is not compared
-    with itself group by group.
-    """
-    grouped: dict[int, tuple[int, list[int]]] = {}
-    numbers = np.asarray(reading.row_numbers)[positions].tolist()
-    for key, position, number in zip(keys.tolist(), positions.tolist(), numbers, strict=True):
-        grouped.setdefault(key, (position, []))[1].append(number)
-    return list(grouped.values())
 
 
 def _duration(reading: Reading, eligible: pd.Series, instrument: Instrument) -> dict[str, Any] | None:

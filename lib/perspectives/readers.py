@@ -53,12 +53,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .answer_checks import AnswerChecks
+from .answer_checks import AnswerChecks, identical_submissions
 from .hashing import sha256_file
 from .inclusion import RULE_COLUMNS, exclusion_log, outcomes
 from .instrument import ELIGIBILITY, Instrument, load_instrument
 from .layouts import GENERIC_TOOL, Header, header_score, resolve_header, strip_spaces
-from .problems import DataError, Problem, Text, column_letter
+from .problems import SHOWN, DataError, Problem, Text, column_letter
 from .project import Project, default
 from .rawtable import Column, FileFormat, Limits, RawTable, read_raw
 from .rawtable_columns import SUPPORTED
@@ -131,6 +131,8 @@ class ReadReport:
         ignored: what was not read, by reason -> column names.
         normalisations: every change made to cells, with counts.
         value_labels: SPSS value -> form code, per question, where labels were used.
+        warnings: what a partner should look at in a usable file, said by ``check`` and the
+            build alike (identical submissions under different ids), as phrases.
         review: the survey tool's review column, as headed in the file, and the submissions
             its reviewers rejected (``{"column": ..., "rejected": n}``; empty without one).
         responses: data rows read.
@@ -149,6 +151,7 @@ class ReadReport:
     normalisations: list[Normalisation] = field(default_factory=list)
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     review: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     responses: int = 0
     skipped_checks: list[str] = field(default_factory=list)
 
@@ -509,6 +512,22 @@ def _expand_multi(eligible: pd.DataFrame, instrument: Instrument) -> pd.DataFram
     return pd.concat([eligible, pd.DataFrame(added, index=eligible.index)], axis=1)
 
 
+def _warnings(reader: _Reader, outcome: pd.Series) -> list[str]:
+    """What a usable file holds that the partner should look at: identical submissions under different ids.
+
+    Counted as they are (two respondents), never dropped: a copy is the partner's to remove,
+    but the build says so as ``check`` does.
+    """
+    copies = identical_submissions(reader.answers, (outcome == "eligible").to_numpy(), reader.raw.row_numbers)
+    if not copies:
+        return []
+    shown = "; ".join(", ".join(map(str, rows)) for rows in copies[:SHOWN]) + (
+        f"; and {len(copies) - SHOWN} more groups" if len(copies) > SHOWN else "")
+    return [Text("{n} group(s) of eligible completes give the same answer to every question under different ids "
+                 "({word} {rows}): each is counted as a respondent; if they are one submission sent twice, "
+                 "delete the copies and export again", n=len(copies), word=Text(reader.row_word), rows=shown)]
+
+
 def read_survey(path: Path | str, instrument: Instrument | None = None, id_column: str | None = None, *,
                 project: Project | None = None) -> Reading:
     """Read and validate an export; return everything learnt about it.
@@ -552,6 +571,7 @@ def read_survey(path: Path | str, instrument: Instrument | None = None, id_colum
                                                     "questions and 'yes' in 'completed'",
                                            fix="check the eligibility answers and the completion column 'completed'"),
                         report=reader.report, reading=reading)
+    reader.report.warnings += _warnings(reader, outcome)
     eligible = _expand_multi(eligible, instrument)
     source = {"file": path.name, "sha256": sha256_file(path), "responses": str(len(reader.answers))}
     reading.survey = SurveyData(eligible, exclusions, source, instrument, reader.report, project)
