@@ -297,7 +297,17 @@ def render(result: dict[str, Any]) -> str:
         out += ["", f"Problems: the file cannot be used until {'these are' if len(result['problems']) > 1 else 'this is'} "
                     "fixed"]
         out += [f"  {i}. {p['message']}" for i, p in enumerate(result["problems"], 1)]
-    log = result["exclusions"]
+    out += _exclusion_lines(result["exclusions"], result["countries"])
+    if result["field_checks"]:
+        out += ["", "Field-team checks", *_field_lines(result["field_checks"])]
+    verdict = "usable" if result["usable"] else "NOT usable"
+    out += ["", f"Result: {verdict} (exit {EXIT_USABLE if result['usable'] else EXIT_NOT_USABLE}). Nothing was written."]
+    return "\n".join(out)
+
+
+def _exclusion_lines(log: dict[str, Any] | None, countries: dict[str, dict[str, int]] | None) -> list[str]:
+    """The exclusion log's counts, and the responses by country and outcome."""
+    out = []
     if log:
         out += ["", "Responses (the exclusion log)",
                 f"  {log['responses']} responses: {log['eligible']} eligible and complete, {log['partial']} partial, "
@@ -308,16 +318,11 @@ def render(result: dict[str, Any]) -> str:
         if log.get("rejected"):
             out.append(f"  {log['rejected']} rejected by the survey's reviewers ({log['review_column']}): not data, "
                        "left out of the analysis and counted in the exclusion log (whatever their answers)")
-    if result["countries"]:
-        names = list(next(iter(result["countries"].values())))
+    if countries:
+        names = list(next(iter(countries.values())))
         out += ["", f"  {'country':<8}" + "".join(f"{name:>14}" for name in names)]
-        out += [f"  {country:<8}" + "".join(f"{row[name]:>14}" for name in names)
-                for country, row in result["countries"].items()]
-    if result["field_checks"]:
-        out += ["", "Field-team checks", *_field_lines(result["field_checks"])]
-    verdict = "usable" if result["usable"] else "NOT usable"
-    out += ["", f"Result: {verdict} (exit {EXIT_USABLE if result['usable'] else EXIT_NOT_USABLE}). Nothing was written."]
-    return "\n".join(out)
+        out += [f"  {country:<8}" + "".join(f"{row[name]:>14}" for name in names) for country, row in countries.items()]
+    return out
 
 
 def render_next(steps: dict[str, Any]) -> str:
