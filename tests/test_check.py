@@ -170,3 +170,29 @@ def test_the_installed_command_never_shows_a_traceback_for_a_data_problem(tmp_pa
     assert result.returncode == 2 and "Traceback" not in result.stderr + result.stdout
     assert fragment in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.csv"]
+
+
+def test_identical_submissions_under_new_ids_are_said_by_the_build_as_by_check(tmp_path, capsys):
+    from conftest import tiny_frame
+
+    from perspectives.build.preflight import preflight
+    from perspectives.readers import load_survey
+
+    frame = tiny_frame()
+    frame["comments_text"] = [f"note {i}" if i < 10 else None for i in range(len(frame))]  # no two completes alike
+    copies = frame.iloc[[1, 4]].assign(respondent_id=["T101", "T104"])  # sent twice: new ids, same answers
+    path = tmp_path / "export.csv"
+    pd.concat([frame, copies]).to_csv(path, index=False)
+    # Spreadsheet rows: the header is row 1, tiny rows 1 and 4 are rows 3 and 6, the copies rows 16 and 17.
+    survey = load_survey(path)
+    assert len(survey.eligible) == 12  # counted, never dropped
+    assert [str(w) for w in survey.read.warnings] == [
+        "2 group(s) of eligible completes give the same answer to every question under different ids (rows 3, 16; "
+        "6, 17): each is counted as a respondent; if they are one submission sent twice, delete the copies and "
+        "export again"]
+    checked = run_check(path)
+    assert [g["rows"] for g in checked["field_checks"]["identical_submissions"]] == [[3, 16], [6, 17]]
+    capsys.readouterr()
+    preflight(path, None)
+    err = capsys.readouterr().err
+    assert "warning: 2 group(s) of eligible completes give the same answer" in err and "(rows 3, 16; 6, 17)" in err

@@ -522,3 +522,129 @@ def test_numbers_written_otherwise_are_read_and_said(tmp_path):
     assert any("leading zeros" in what and cols.get("se_share") == int(given.sum()) for what, cols in said.items())
     embedded = read_survey(EMBEDDED).survey.eligible["se_share"]
     assert reading.survey.eligible["se_share"].equals(embedded)
+
+
+# --------------------------------------------------------------------------- two tables, formulas
+
+
+def _tiny_table() -> tuple[list[str], list[list[str]]]:
+    """The tiny export of the tests' conftest as header and text rows (empty string: no answer)."""
+    from conftest import tiny_frame
+
+    header, *rows = csv.reader(io.StringIO(tiny_frame().to_csv(index=False)))
+    return header, rows
+
+
+def _workbook(path, sheets: dict[str, list[list[object]]]):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append([None if v == "" else v for v in row])
+    workbook.save(path)
+    return path
+
+
+def test_two_sheets_under_the_forms_header_are_refused_naming_both(tmp_path):
+    header, rows = _tiny_table()
+    path = _workbook(tmp_path / "waves.xlsx", {"wave 1": [header, *rows[:7]], "wave 2": [header, *rows[7:]]})
+    message = _refused(path, "2 sheets carry the form's header", "'wave 1', 'wave 2'", "one sheet under one header")
+    assert "rows" not in message.split(":")[0]
+
+
+def test_a_kobo_repeat_sheet_beside_the_data_sheet_is_not_a_second_table(tmp_path):
+    header, rows = _tiny_table()
+    repeat = [["case_age", "case_note", "_index", "_parent_table_name", "_parent_index"],
+              *[[str(10 + i), "", i, "data", i] for i in range(1, 9)]]
+    path = _workbook(tmp_path / "kobo.xlsx", {"data": [header, *rows], "cases_repeat": repeat})
+    survey = load_survey(path)
+    assert len(survey.eligible) == 10 and survey.read.format.sheet == "'data' (sheet 1 of 2)"
+
+
+def test_two_exports_of_the_form_in_one_zip_are_refused_naming_both(tmp_path):
+    header, rows = _tiny_table()
+
+    def text(part):
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows([header, *part])
+        return out.getvalue().encode()
+
+    repeat = b"PARENT_KEY,KEY,note\nuuid:1,uuid:1/r[1],x\n"
+    path = write_zip({"wave1.csv": text(rows[:7]), "visits.csv": repeat, "wave2.csv": text(rows[7:])},
+                     tmp_path / "waves.csv.zip")
+    _refused(path, "2 CSV files carry the form's header", "'wave1.csv', 'wave2.csv'", "one CSV file")
+
+
+def _formulas(path, column: str, cached: bool):
+    """The tiny export as a workbook whose ``column`` holds formulas, with their computed values or without."""
+    import re
+    import zipfile
+
+    header, rows = _tiny_table()
+    at = header.index(column)
+    body = [[f"={v}" if j == at and v != "" else v for j, v in enumerate(row)] for row in rows]
+    written = _workbook(path.parent / "written.xlsx", {"data": [header, *body]})
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if cached and info.filename.startswith("xl/worksheets/"):
+                # What a spreadsheet program saves: the formula and, beside it, the value it computed.
+                data, n = re.subn(rb"<f>([0-9.]+)</f><v></v>", rb"<f>\1</f><v>\1</v>", data)
+                assert n or "sheet" not in info.filename
+            target.writestr(info, data)
+    return path, [n + 2 for n, row in enumerate(rows) if row[at] != ""]
+
+
+def test_formulas_without_their_computed_values_are_refused_naming_column_and_rows(tmp_path):
+    path, filled = _formulas(tmp_path / "formulas.xlsx", "tech_share", cached=False)
+    with pytest.raises(DataError) as caught:
+        load_survey(path)
+    problem = caught.value.problems[0]
+    assert problem.column == "tech_share" and list(problem.rows) == filled
+    assert "formula without its computed value" in problem.problem and "sheet 'data'" in problem.problem
+    assert "save it again" in problem.fix and "paste it as values" in problem.fix
+
+
+def test_formulas_with_their_saved_values_are_read_as_those_values_and_counted(tmp_path):
+    path, filled = _formulas(tmp_path / "formulas.xlsx", "tech_share", cached=True)
+    header, rows = _tiny_table()
+    plain = _workbook(tmp_path / "values.xlsx", {"data": [header, *rows]})
+    survey, reference_survey = load_survey(path), load_survey(plain)
+    pd.testing.assert_frame_equal(survey.eligible, reference_survey.eligible)
+    counts = {n.what: n.by_column for n in survey.read.normalisations}
+    said = [what for what in counts if what.startswith("formulas read as the value")]
+    assert said and counts[said[0]] == {"tech_share": len(filled)}
+
+
+@pytest.mark.parametrize("kind", ["csv", "sav", "xlsx"])
+def test_control_characters_in_answers_are_refused_naming_question_rows_and_characters(tmp_path, kind):
+    header, rows = _tiny_table()
+    at = header.index("comments_text")
+    rows[0][at] = "see the note \x1b]0;title\x07 here"
+    rows[3][at] = "pasted\x0ctext"
+    rows[4][at] = "tab\tand\nline breaks are text"
+    if kind == "csv":
+        path = tmp_path / "export.csv"
+        with path.open("w", encoding="utf-8", newline="") as out:
+            csv.writer(out).writerows([header, *rows])
+    elif kind == "sav":
+        import pyreadstat
+
+        path = tmp_path / "export.sav"
+        pyreadstat.write_sav(pd.DataFrame(rows, columns=header), str(path))
+    else:
+        # Excel writes a control character in a cell as the escape _x001B_, which openpyxl reads back.
+        path = _workbook(tmp_path / "export.xlsx", {"data": [header, *[
+            [v.replace("\x1b", "_x001B_").replace("\x07", "_x0007_").replace("\x0c", "_x000C_") for v in row]
+            for row in rows]]})
+    with pytest.raises(DataError) as caught:
+        load_survey(path)
+    problem = caught.value.problems[0]
+    word = "cases" if kind == "sav" else "rows"
+    assert problem.question == "comments_text" and problem.row_word == word
+    assert list(problem.rows) == ([1, 4] if kind == "sav" else [2, 5])
+    assert list(problem.values) == ["U+0007", "U+000C", "U+001B"]
+    assert "control characters" in problem.problem and "\x1b" not in str(caught.value)

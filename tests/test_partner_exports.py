@@ -14,6 +14,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from shared_builds import view
 from variants import FIXTURES, assert_same_reading
@@ -219,3 +220,60 @@ def test_an_export_validated_by_a_previous_build_is_not_read_again(tmp_path, mon
     with pytest.raises(DataError):
         preflight(refused, None, **context())
     assert (out / VALIDATED_FILE).read_bytes() == before
+
+
+# file -> the survey tool's review column, its value for a submission the reviewers rejected, one that stays data
+REVIEWED = {
+    "odk-central-default.csv": ("ReviewState", "rejected", "approved"),
+    "kobo-system-columns.csv": ("_validation_status", "validation_status_not_approved", "validation_status_approved"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REVIEWED))
+def test_submissions_the_reviewers_rejected_are_not_data_but_counted_in_the_exclusion_log(tmp_path, name):
+    import csv
+    import io
+
+    from variants import embedded_table, reference
+
+    from perspectives.check import render, run_check
+
+    column, rejected, approved = REVIEWED[name]
+    header, *rows = csv.reader(io.StringIO((FIXTURES / name).read_text(encoding="utf-8-sig")))
+    at = header.index(column)
+    # Which rows to mark, from the embedded export's text (the fixtures keep its rows in order).
+    source_header, source_rows = embedded_table()
+    col = {c: i for i, c in enumerate(source_header)}
+    hurdles = ["elig_adult", "elig_role12m", "elig_caseload12m", "elig_children", "elig_csea"]
+    eligible = [n for n, row in enumerate(source_rows)
+                if all(row[col[h]] == "yes" for h in hurdles) and row[col["completed"]] == "yes"]
+    mda_eligible = [n for n in eligible if source_rows[n][col["country"]] == "MDA"][:5]
+    mda_partial = [n for n, row in enumerate(source_rows) if n not in eligible and row[col["country"]] == "MDA"
+                   and row[col["elig_csea"]] == "yes"][:2]
+    for n in mda_eligible + mda_partial:
+        assert rows[n][header.index("country")] == "MDA"
+        rows[n][at] = rejected
+    for n in eligible[100:110]:
+        rows[n][at] = approved  # an approved submission is data like any other
+    path = tmp_path / name
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out, lineterminator="\n").writerows([header, *rows])
+
+    survey = load_survey(path)
+    want = reference()
+    kept = [k for k, n in enumerate(eligible) if n not in mda_eligible]
+    expected = want.eligible.iloc[kept].reset_index(drop=True).drop(columns="respondent_id")
+    pd.testing.assert_frame_equal(survey.eligible.drop(columns="respondent_id"), expected)
+    got = survey.exclusions.groupby(["outcome", "country"]).size().to_dict()
+    before = want.exclusions.groupby(["outcome", "country"]).size().to_dict()
+    assert got[("rejected", "MDA")] == 7 and sum(v for (o, _), v in got.items() if o == "rejected") == 7
+    assert got[("partial", "MDA")] == before[("partial", "MDA")] - 2
+    assert len(survey.exclusions) == len(want.exclusions) + 5
+    assert survey.read.review == {"column": column, "rejected": 7}
+
+    result = run_check(path)
+    assert result["usable"] and result["exclusions"]["rejected"] == 7
+    assert result["countries"]["MDA"]["rejected"] == 7
+    text = render(result)
+    assert f"7 rejected by the survey's reviewers ({column})" in text
+    assert column not in " ".join(line for line in text.splitlines() if "not read" in line)

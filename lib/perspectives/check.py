@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .answer_checks import identical_submissions, row_groups
 from .expressions import bounds
 from .hints import command
 from .instrument import ELIGIBILITY, Instrument, load_instrument
@@ -100,14 +101,13 @@ def field_checks(reading: Reading, instrument: Instrument) -> dict[str, Any]:
     duplicated = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
     positions = np.flatnonzero(duplicated)
     out["duplicate_ids"] = [{"id": str(ids.iat[first]), "rows": rows}
-                            for first, rows in _groups(pd.factorize(ids.to_numpy()[duplicated])[0], positions, reading)]
+                            for first, rows in row_groups(pd.factorize(ids.to_numpy()[duplicated])[0], positions,
+                                                          reading.row_numbers)]
 
     # Same answer to every question (ids and timestamps aside): a submission sent twice or a
     # row copied in a spreadsheet. Only completes: short disqualified forms agree by design.
-    positions = np.flatnonzero(eligible.to_numpy())
-    keys = _row_keys(answers, positions)
-    copies = pd.Series(keys).duplicated(keep=False).to_numpy()
-    out["identical_submissions"] = [{"rows": rows} for _, rows in _groups(keys[copies], positions[copies], reading)]
+    out["identical_submissions"] = [{"rows": rows} for rows in identical_submissions(answers, eligible.to_numpy(),
+                                                                                     reading.row_numbers)]
 
     lines = {}
     for group, names in rating_grids(instrument).items():
@@ -123,38 +123,6 @@ def field_checks(reading: Reading, instrument: Instrument) -> dict[str, Any]:
     out["duration"] = _duration(reading, eligible, instrument)
     out["numbers"] = _numbers(reading, instrument)
     return out
-
-
-def _row_keys(answers: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
-    """One integer per chosen row, equal exactly when two rows give the same answer to every question.
-
-    No answer and an empty answer count as the same. Each column's answers become integer
-    codes, folded into one key per row (renumbered whenever the key could overflow): rows
-    are compared as integers, and a large export's answers are never copied as text.
-    """
-    keys = np.zeros(len(positions), dtype=np.int64)
-    for name in answers.columns:
-        codes, uniques = pd.factorize(answers[name].to_numpy()[positions])
-        empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
-        codes[codes < 0] = empty[0] if len(empty) else len(uniques)  # no answer reads as ''
-        width = len(uniques) + 1
-        if len(keys) and int(keys.max()) >= (1 << 62) // width:
-            keys = pd.factorize(keys)[0].astype(np.int64)
-        keys = keys * width + codes
-    return keys
-
-
-def _groups(keys: np.ndarray, positions: np.ndarray, reading: Reading) -> list[tuple[int, list[int]]]:
-    """Rows grouped by equal key: (position of the group's first row, its row numbers), in file order.
-
-    One pass however many groups there are: a large export with many copies is not compared
-    with itself group by group.
-    """
-    grouped: dict[int, tuple[int, list[int]]] = {}
-    numbers = np.asarray(reading.row_numbers)[positions].tolist()
-    for key, position, number in zip(keys.tolist(), positions.tolist(), numbers, strict=True):
-        grouped.setdefault(key, (position, []))[1].append(number)
-    return list(grouped.values())
 
 
 def _duration(reading: Reading, eligible: pd.Series, instrument: Instrument) -> dict[str, Any] | None:
@@ -221,15 +189,19 @@ def _exclusion_log(reading: Reading) -> dict[str, Any] | None:
         disqualified = disqualified & ~unmet  # the earliest unmet criterion counts, as in the log
     if disqualified.any():
         criteria["not_answered"] = int(disqualified.sum())
+    review = reading.report.review
     return {"responses": len(outcome), **{name: int((outcome == name).sum()) for name in OUTCOMES},
-            "disqualified_by_criterion": {k: v for k, v in criteria.items() if v}}
+            "disqualified_by_criterion": {k: v for k, v in criteria.items() if v},
+            "rejected": int((outcome == "rejected").sum()), "review_column": review.get("column")}
 
 
 def _countries(reading: Reading) -> dict[str, dict[str, int]] | None:
     if reading.outcome is None:
         return None
     country = reading.answers["country"].fillna("(none)")
-    table = pd.crosstab(country, reading.outcome).reindex(columns=list(OUTCOMES), fill_value=0)
+    # Submissions the reviewers rejected get a column of their own, where there are any.
+    columns = [*OUTCOMES, *(["rejected"] if (reading.outcome == "rejected").any() else [])]
+    table = pd.crosstab(country, reading.outcome).reindex(columns=columns, fill_value=0)
     return {str(c): {k: int(v) for k, v in row.items()} for c, row in table.iterrows()}
 
 
@@ -311,6 +283,10 @@ def render(result: dict[str, Any]) -> str:
         for question, mapping in rec["value_labels"].items():
             pairs = ", ".join(f"{v}={c}" for v, c in list(mapping.items())[:8])
             out.append(f"  value labels  {question}: {pairs}")
+        if rec.get("review"):
+            review = rec["review"]
+            out.append(f"  review        {review['column']}: the survey tool's review, read; {review['rejected']} "
+                       "submission(s) rejected by its reviewers are not data")
         for reason, names in rec["ignored"].items():
             shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
             out.append(f"  not read      {reason} ({len(names)}): {shown}")
@@ -321,7 +297,17 @@ def render(result: dict[str, Any]) -> str:
         out += ["", f"Problems: the file cannot be used until {'these are' if len(result['problems']) > 1 else 'this is'} "
                     "fixed"]
         out += [f"  {i}. {p['message']}" for i, p in enumerate(result["problems"], 1)]
-    log = result["exclusions"]
+    out += _exclusion_lines(result["exclusions"], result["countries"])
+    if result["field_checks"]:
+        out += ["", "Field-team checks", *_field_lines(result["field_checks"])]
+    verdict = "usable" if result["usable"] else "NOT usable"
+    out += ["", f"Result: {verdict} (exit {EXIT_USABLE if result['usable'] else EXIT_NOT_USABLE}). Nothing was written."]
+    return "\n".join(out)
+
+
+def _exclusion_lines(log: dict[str, Any] | None, countries: dict[str, dict[str, int]] | None) -> list[str]:
+    """The exclusion log's counts, and the responses by country and outcome."""
+    out = []
     if log:
         out += ["", "Responses (the exclusion log)",
                 f"  {log['responses']} responses: {log['eligible']} eligible and complete, {log['partial']} partial, "
@@ -329,15 +315,14 @@ def render(result: dict[str, Any]) -> str:
         if log["disqualified_by_criterion"]:
             out.append("  disqualified by the first criterion not met: " +
                        ", ".join(f"{k} {v}" for k, v in log["disqualified_by_criterion"].items()))
-    if result["countries"]:
-        out += ["", f"  {'country':<8}" + "".join(f"{name:>14}" for name in OUTCOMES)]
-        out += [f"  {country:<8}" + "".join(f"{row[name]:>14}" for name in OUTCOMES)
-                for country, row in result["countries"].items()]
-    if result["field_checks"]:
-        out += ["", "Field-team checks", *_field_lines(result["field_checks"])]
-    verdict = "usable" if result["usable"] else "NOT usable"
-    out += ["", f"Result: {verdict} (exit {EXIT_USABLE if result['usable'] else EXIT_NOT_USABLE}). Nothing was written."]
-    return "\n".join(out)
+        if log.get("rejected"):
+            out.append(f"  {log['rejected']} rejected by the survey's reviewers ({log['review_column']}): not data, "
+                       "left out of the analysis and counted in the exclusion log (whatever their answers)")
+    if countries:
+        names = list(next(iter(countries.values())))
+        out += ["", f"  {'country':<8}" + "".join(f"{name:>14}" for name in names)]
+        out += [f"  {country:<8}" + "".join(f"{row[name]:>14}" for name in names) for country, row in countries.items()]
+    return out
 
 
 def render_next(steps: dict[str, Any]) -> str:

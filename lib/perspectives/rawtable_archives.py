@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
+import re
 import struct
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
-from .problems import DataError, Problem, Text
+from .problems import DataError, Problem, Text, column_letter
 from .rawtable_columns import (
     DELIMITED,
     HEADER_SEARCH,
@@ -61,6 +63,8 @@ CELLS_FLOOR = 2_000_000
 MAX_ZIP_DIRECTORY = 8 << 20
 # The CSV files of an ODK Central archive: the form's, and one per repeat group.
 MAX_ZIP_CSV = 100
+# A cell's formula element in a worksheet's XML (<f>, <f t="shared" ...>, <x:f/> with a prefix).
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 
 
 def readable_size(n: float) -> str:
@@ -86,6 +90,7 @@ class _Unpacking:
         self.file, self.kind, self.limits, self.fix = file, kind, limits, fix
         self.unpacked: dict[str, int] = {}
         self.total = 0
+        self.formulas = False  # whether a worksheet part holds a formula (see drain)
 
     def check_methods(self, infos: Sequence[zipfile.ZipInfo]) -> None:
         """Refuse parts packed with a method other than the standard ones (stored, deflate).
@@ -121,10 +126,14 @@ class _Unpacking:
                                  buffer_size=READ_CHUNK)
 
     def drain(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-        """Unpack a whole part through the counter, keeping nothing."""
+        """Unpack a whole part through the counter, keeping nothing but whether a sheet holds a formula."""
+        sheet = info.filename.lower().endswith(".xml") and "worksheets/" in info.filename.lower()
+        tail = b""
         with self.open(archive, info) as stream:
-            while stream.read(READ_CHUNK):
-                pass
+            while chunk := stream.read(READ_CHUNK):
+                if sheet and not self.formulas:
+                    self.formulas = _FORMULA_TAG.search(tail + chunk) is not None
+                    tail = chunk[-16:]
 
     def _count(self, info: zipfile.ZipInfo, position: int) -> None:
         before = self.unpacked.get(info.filename, 0)
@@ -255,11 +264,56 @@ def read_zip(handle: IO[bytes], name: str, score: Score, limits: Limits) -> RawT
             head = [line.replace(";", ",").replace("\t", ",").split(",") for line in text.splitlines()[:HEADER_SEARCH]]
             scored.append((best_header(head, score, "CSV text")[1], info))
         _, info = max(scored, key=lambda item: item[0])
+        _refuse_two_tables(name, [(value, member.filename) for value, member in scored], _TWO_MEMBERS)
         unpacking.check_declared([info])
         member = info.filename
         fmt = FileFormat("CSV text in a zip archive", member=member if len(members) == 1 else
                          f"{member} (the one of {len(members)} CSV files whose header matches the form)")
         return read_delimited(lambda: unpacking.open(archive, info), name, score, fmt)
+
+
+# --------------------------------------------------------------------------- two tables of the form
+
+_TWO_MEMBERS = (
+    Text("CSV files"),
+    Text("put the responses into one CSV file under one header (the rows of the second file pasted below "
+         "the first's, without its header row), or give each file on its own: unzip the archive and check and "
+         "build each CSV file separately"),
+)
+_TWO_SHEETS = (
+    Text("sheets"),
+    Text("put the responses into one sheet under one header (the rows of the other sheets pasted below the "
+         "first's, without their header rows) and delete the other copies, or save each sheet as its own file "
+         "and check and build each separately"),
+)
+
+
+def _refuse_two_tables(name: str, scored: Sequence[tuple[int, str]], words: tuple[Text, Text]) -> None:
+    """Refuse a file in which more than one table (sheet or archive member) carries the form's header.
+
+    A table carries the form's header when its best header row names at least half as many
+    of the form's columns as the best table's does: an ODK repeat group's CSV or a Kobo
+    repeat sheet names a handful of tool columns and none of the form's questions, while a
+    second wave of responses, or the same form exported twice, names them all. Reading one
+    such table would drop the other's responses without a word, and reading both would
+    guess how the partner meant them to go together (two waves, or one export twice).
+
+    Args:
+        name: the file's name.
+        scored: (header score, sheet title or member name) per table, in the file's order.
+        words: what the tables are called and the fix.
+    """
+    best = max((value for value, _ in scored), default=0)
+    matching = [table for value, table in scored if best and 2 * value >= best]
+    if len(matching) < 2:
+        return
+    what, fix = words
+    raise DataError(name, Problem(
+        "{n} {what} carry the form's header and hold responses: {tables}; only one is read, so the "
+        "responses of the others would be left out without a word",
+        expected="the responses in one table under the form's header",
+        fix=fix, values=matching,
+        args={"n": len(matching), "what": what, "tables": ", ".join(f"'{table}'" for table in matching)}))
 
 
 # --------------------------------------------------------------------------- workbooks
@@ -283,24 +337,92 @@ def read_workbook(handle: IO[bytes], name: str, score: Score, limits: Limits) ->
     # data_only: a formula's last computed value, as the partner sees it in Excel.
     workbook = load_workbook(handle, read_only=True, data_only=True)
     try:
-        best = None
+        best, scored = None, []
         for position, sheet in enumerate(workbook.worksheets, start=1):
             sheet.reset_dimensions()  # a sheet's declared size is not trusted (see _sheet_rows)
             head = [list(row) for row in _sheet_rows(sheet, name, budget, HEADER_SEARCH)]
             index, value = best_header(head, score, "Excel workbook")
+            scored.append((value if len(head) > index + 1 else 0, sheet.title))  # a header without rows holds none
             if best is None or value > best[0]:
                 best = (value, position, sheet, index, bool(head))
         if best is None:
             raise DataError(name, Problem("the workbook has no sheets", fix=REEXPORT))
+        _refuse_two_tables(name, scored, _TWO_SHEETS)
         _, position, sheet, index, filled = best
         if not filled:
             raise DataError(name, Problem("sheet '{sheet}' is empty", fix="export the responses again",
                                           args={"sheet": sheet.title}))
         fmt = FileFormat("Excel workbook", sheet=f"'{sheet.title}' (sheet {position} of {len(workbook.worksheets)})")
-        records = ([cell_text(cell) for cell in row] for row in _sheet_rows(sheet, name, budget))
-        return build_table(name, records, index, fmt, "rows", pad=True)
+        formulas = _Formulas(handle, position, sheet.title, name, budget) if unpacking.formulas else None
+        rows = _sheet_rows(sheet, name, budget)
+        records = ([cell_text(cell) for cell in row] for row in (formulas.follow(rows) if formulas else rows))
+        table = build_table(name, records, index, fmt, "rows", pad=True)
+        if formulas:
+            formulas.judge(table, index)
+        return table
     finally:
         workbook.close()
+
+
+class _Formulas:
+    """A sheet's formula cells, read beside its values: refused without a saved value, counted with one.
+
+    A workbook stores a formula and, once a spreadsheet program has computed it, the value it
+    computed. A file written by a program that computes nothing (openpyxl, R's openxlsx or
+    writexl, pandas) holds the formula alone, and Excel shows its result only when it opens
+    the file: read for its value, such a cell is empty, an answer lost. A formula with its
+    saved value is read as that value, the one the partner saw in the sheet, and counted.
+    The sheet is read a second time, formulas as written, row beside row; only when a part of
+    the workbook holds a formula at all.
+    """
+
+    def __init__(self, handle: IO[bytes], position: int, title: str, name: str, budget: int) -> None:
+        from openpyxl import load_workbook
+
+        handle.seek(0)
+        self.workbook = load_workbook(handle, read_only=True, data_only=False)
+        self.sheet = self.workbook.worksheets[position - 1]
+        self.sheet.reset_dimensions()
+        self.title, self.name, self.budget = title, name, budget
+        self.head: list[tuple[object, ...]] = []  # the rows a header is looked for in
+        self.unsaved: dict[int, list[int]] = {}  # column index -> offsets (record numbers) of the rows
+        self.saved: dict[int, list[int]] = {}  # column index -> offsets of formulas read as their saved value
+
+    def follow(self, rows: Iterator[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
+        """The sheet's rows of values, unchanged, noting each formula cell beside them."""
+        try:
+            written = _sheet_rows(self.sheet, self.name, self.budget)
+            for offset, (values, formulas) in enumerate(itertools.zip_longest(rows, written, fillvalue=())):
+                if offset < HEADER_SEARCH:
+                    self.head.append(values)
+                for column, (value, formula) in enumerate(itertools.zip_longest(values, formulas)):
+                    if formula is not None and formula != value:
+                        (self.unsaved if value is None else self.saved).setdefault(column, []).append(offset)
+                yield values
+        finally:
+            self.workbook.close()
+
+    def judge(self, table: RawTable, header_index: int) -> None:
+        """Refuse the formulas without a saved value (naming column and rows); count the others."""
+        below = header_index + 1  # formulas in the header or above it (a title) hold no answer
+        head = self.head[header_index] if header_index < len(self.head) else ()
+        names = {i: str(cell).strip() for i, cell in enumerate(head) if cell is not None and str(cell).strip()}
+        unsaved = {column: [offset + 1 for offset in offsets if offset >= below]
+                   for column, offsets in sorted(self.unsaved.items())}
+        problems = [Problem(
+            "{n} cell(s) of sheet '{sheet}' hold a formula without its computed value: the workbook was written "
+            "by a program that does not compute formulas (a script, R or pandas), so these answers would read "
+            "as empty",
+            column=names.get(column, column_letter(column)), rows=rows,
+            expected="each answer as a value (or a formula with the value a spreadsheet program computed and saved)",
+            fix="open the workbook in Excel or LibreOffice and save it again (that stores each formula's value), "
+                "or copy the column and paste it as values",
+            args={"n": len(rows), "sheet": self.title})
+            for column, rows in unsaved.items() if rows]
+        if problems:
+            raise DataError(self.name, problems)
+        table.formula_values = {names.get(column, column_letter(column)): n for column, offsets in self.saved.items()
+                                if (n := sum(1 for offset in offsets if offset >= below))}
 
 
 def _sheet_rows(sheet: Any, name: str, budget: int, max_row: int | None = None) -> Iterator[tuple[object, ...]]:

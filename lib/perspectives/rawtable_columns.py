@@ -205,6 +205,8 @@ class RawTable:
         user_missing: SPSS values declared missing by the file, column -> how many cells.
         empty_strings: SPSS string variables' empty values (SPSS has no missing string),
             column -> how many cells; the reader's missing-value rule reads them as no answer.
+        formula_values: a workbook's formula cells read as the value the spreadsheet program
+            computed and saved (what the partner saw), column -> how many cells.
     """
 
     file: str
@@ -218,6 +220,7 @@ class RawTable:
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     user_missing: dict[str, int] = field(default_factory=dict)
     empty_strings: dict[str, int] = field(default_factory=dict)
+    formula_values: dict[str, int] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:

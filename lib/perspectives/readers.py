@@ -53,12 +53,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .answer_checks import AnswerChecks
+from .answer_checks import AnswerChecks, identical_submissions
 from .hashing import sha256_file
 from .inclusion import RULE_COLUMNS, exclusion_log, outcomes
 from .instrument import ELIGIBILITY, Instrument, load_instrument
 from .layouts import GENERIC_TOOL, Header, header_score, resolve_header, strip_spaces
-from .problems import DataError, Problem, Text, column_letter
+from .problems import SHOWN, DataError, Problem, Text, column_letter
 from .project import Project, default
 from .rawtable import Column, FileFormat, Limits, RawTable, read_raw
 from .rawtable_columns import SUPPORTED
@@ -79,6 +79,14 @@ __all__ = ["MULTI_SEP", "SUPPORTED", "DataError", "Normalisation", "ReadReport",
 
 MULTI_SEP = "/"  # between a select-multiple question and its option in SurveyData.eligible
 DEFAULT_ID_FALLBACKS = ("_uuid", "_id", "KEY", "meta-instanceID", "instanceID")
+# The survey tools' review of a submission, and the states in which a reviewer says it is not
+# data: ODK Central's ReviewState 'rejected'; KoboToolbox's _validation_status 'not approved'
+# (its XML-values export writes the code, its labels export the label). Compared without case
+# and surrounding spaces. Other states (approved, on hold, has issues, edited, none) are data.
+REVIEW_REJECTED = {
+    "ReviewState": frozenset({"rejected"}),
+    "_validation_status": frozenset({"validation_status_not_approved", "not approved"}),
+}
 # Question types whose answers are codes: spaces around them are never meaningful.
 _CODED = ("select_one", "select_multiple", "integer", "decimal", "calculate")
 
@@ -123,6 +131,10 @@ class ReadReport:
         ignored: what was not read, by reason -> column names.
         normalisations: every change made to cells, with counts.
         value_labels: SPSS value -> form code, per question, where labels were used.
+        warnings: what a partner should look at in a usable file, said by ``check`` and the
+            build alike (identical submissions under different ids), as phrases.
+        review: the survey tool's review column, as headed in the file, and the submissions
+            its reviewers rejected (``{"column": ..., "rejected": n}``; empty without one).
         responses: data rows read.
         skipped_checks: form rules that could not be checked, with the reason.
     """
@@ -138,6 +150,8 @@ class ReadReport:
     ignored: dict[str, list[str]] = field(default_factory=dict)
     normalisations: list[Normalisation] = field(default_factory=list)
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    review: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     responses: int = 0
     skipped_checks: list[str] = field(default_factory=list)
 
@@ -158,7 +172,7 @@ class Reading:
         row_numbers: each row's number as the partner's program shows it.
         row_word: "rows" or "cases".
         metadata: form metadata columns (``start``, ``end`` ...) as text, same index.
-        outcome: eligible / partial / disqualified / no_consent per row (None until known).
+        outcome: eligible / partial / disqualified / no_consent / rejected per row (None until known).
         survey: the :class:`SurveyData` when the file is usable.
     """
 
@@ -246,6 +260,8 @@ class _Reader:
         self.tally = Tally()
         self.problems: list[Problem] = []
         self.numbers: dict[str, pd.Series] = {}  # the numeric answers as numbers, once checked
+        self.rejected: np.ndarray | None = None  # the rows the survey tool's reviewers rejected
+        self.review_index = -1  # the review column's index, where there is one
 
     # ----------------------------------------------------------------- steps 1 to 3
     def _count_skipped(self, raw: RawTable) -> None:
@@ -267,6 +283,9 @@ class _Reader:
             self.tally.add("values the SPSS file declares user-missing read as no answer", column, n)
         for column, n in raw.empty_strings.items():
             self.tally.add("empty SPSS strings read as no answer", column, n)
+        for column, n in raw.formula_values.items():
+            self.tally.add("formulas read as the value the spreadsheet program computed and saved (what the sheet "
+                           "showed its author)", column, n)
 
     def open(self) -> None:
         limits = Limits.from_settings(self.study.raw.get("limits"))
@@ -308,7 +327,21 @@ class _Reader:
             self._fail(error.problems)
         self.report.id_column = header.names[self.id_index]
         self.report.id_rule = rule
+        self.rejected = self._review()
         self._note_ignored()
+
+    def _review(self) -> np.ndarray | None:
+        """The rows the survey tool's reviewers rejected (:data:`REVIEW_REJECTED`), or None without a review column."""
+        for i, name in enumerate(self.header.names):
+            states = REVIEW_REJECTED.get(name)
+            if states is None or i == self.id_index:
+                continue
+            rejected = self.raw.columns[i].where(lambda v, states=states: v is not None and strip_spaces(v).casefold()
+                                                 in states)
+            self.review_index = i
+            self.report.review = {"column": name, "rejected": int(rejected.sum())}
+            return rejected
+        return None
 
     def _header_place(self) -> Text | None:
         """Where the header was read, unless simply the first row of a text file."""
@@ -338,7 +371,7 @@ class _Reader:
     def _note_ignored(self) -> None:
         ignored: dict[str, list[str]] = defaultdict(list)
         for i, (name, role) in enumerate(zip(self.header.names, self.header.roles, strict=True)):
-            if i == self.id_index:
+            if i == self.id_index or (self.rejected is not None and i == self.review_index):
                 continue
             if role.kind == "system":
                 ignored[f"{role.tool} columns"].append(name)
@@ -374,6 +407,8 @@ class _Reader:
             column = per_value(cells[i], self.tally,
                                lambda v, events, name=name, coded=coded, codes=codes: tidy(v, events, name, coded, codes))
             errors += columns.excel_errors(question, name, column)
+            if not coded:  # a code or a number holding one is refused as no code or number of the form
+                errors += columns.control_characters(question, name, column)
             if question.is_select_multiple:
                 column = per_value(column, self.tally, lambda v, events, name=name: tidy_tokens(v, events, name))
             if question.is_select_one and name in raw.value_labels:
@@ -452,6 +487,12 @@ class _Reader:
         ids = pd.Series(self.ids.to_numpy(dtype=object), dtype="str", name=study_id)
         rule = self.typed(names=[*ELIGIBILITY, *RULE_COLUMNS])
         outcome = outcomes(rule)
+        if self.rejected is not None and self.rejected.any():
+            # A submission the reviewers rejected is not data, whatever its answers: it goes to
+            # the exclusion log as its own outcome, counted, never among the eligible.
+            values = outcome.to_numpy(dtype=object).copy()
+            values[self.rejected] = "rejected"
+            outcome = pd.Series(values, index=outcome.index, dtype="str")
         log = exclusion_log(rule, outcome.to_numpy(dtype=object))
         chosen = (outcome == "eligible").to_numpy()
         return self.typed(chosen, ids=ids[chosen]), log, outcome
@@ -469,6 +510,22 @@ def _expand_multi(eligible: pd.DataFrame, instrument: Instrument) -> pd.DataFram
             ticked = per_distinct(text, lambda values, c=code: values.str.split().apply(lambda ts: c in ts))
             added[f"{question.name}{MULTI_SEP}{code}"] = ticked.astype("boolean").where(asked, pd.NA)
     return pd.concat([eligible, pd.DataFrame(added, index=eligible.index)], axis=1)
+
+
+def _warnings(reader: _Reader, outcome: pd.Series) -> list[str]:
+    """What a usable file holds that the partner should look at: identical submissions under different ids.
+
+    Counted as they are (two respondents), never dropped: a copy is the partner's to remove,
+    but the build says so as ``check`` does.
+    """
+    copies = identical_submissions(reader.answers, (outcome == "eligible").to_numpy(), reader.raw.row_numbers)
+    if not copies:
+        return []
+    shown = "; ".join(", ".join(map(str, rows)) for rows in copies[:SHOWN]) + (
+        f"; and {len(copies) - SHOWN} more groups" if len(copies) > SHOWN else "")
+    return [Text("{n} group(s) of eligible completes give the same answer to every question under different ids "
+                 "({word} {rows}): each is counted as a respondent; if they are one submission sent twice, "
+                 "delete the copies and export again", n=len(copies), word=Text(reader.row_word), rows=shown)]
 
 
 def read_survey(path: Path | str, instrument: Instrument | None = None, id_column: str | None = None, *,
@@ -514,6 +571,7 @@ def read_survey(path: Path | str, instrument: Instrument | None = None, id_colum
                                                     "questions and 'yes' in 'completed'",
                                            fix="check the eligibility answers and the completion column 'completed'"),
                         report=reader.report, reading=reading)
+    reader.report.warnings += _warnings(reader, outcome)
     eligible = _expand_multi(eligible, instrument)
     source = {"file": path.name, "sha256": sha256_file(path), "responses": str(len(reader.answers))}
     reading.survey = SurveyData(eligible, exclusions, source, instrument, reader.report, project)

@@ -118,6 +118,18 @@ def per_value(column: Column, tally: Tally, tidy: Callable[[str | None, Any], st
 
 
 _INNER_SPACES = re.compile(f"[{SPACES}]+")
+# Characters no report can hold: the C0 controls but tab, line feed and carriage return, DEL and
+# the C1 controls (HTML and XML 1.0 forbid or discourage them all), lone surrogates and the
+# noncharacters U+FFFE and U+FFFF. A workbook cannot hold them in its XML: Excel writes one as the
+# escape _x001B_, which openpyxl leaves as written, so the escapes of the same characters are
+# refused too (tab, line feed and carriage return, _x0009_, _x000A_, _x000D_, are text).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
+                      "|_x(?:000[0-8BbCcEeFf]|001[0-9A-Fa-f]|007[Ff]|008[0-9A-Fa-f]|009[0-9A-Fa-f]|[Ff]{3}[EeFf])_")
+
+
+def _code(found: str) -> str:
+    """A control character, or its workbook escape, as its code point (U+001B)."""
+    return f"U+{(ord(found) if len(found) == 1 else int(found[2:6], 16)):04X}"
 
 
 def tidy_tokens(value: str | None, tally: Tally | Events, column: str) -> str | None:
@@ -212,6 +224,25 @@ class AnswerColumns:
                            values=[str(v) for v in shown],
                            expected="the answer itself", fix="correct the formulas, or paste the answers as values")]
 
+    def control_characters(self, question: Question, column: str, values: Column) -> list[Problem]:
+        """Answers holding control characters refused, naming the rows and the characters by their codes.
+
+        A control character (other than tab, line feed and carriage return) is invisible in a
+        spreadsheet and cannot be written into a report: HTML and Word's XML do not allow it
+        (Word shows a replacement mark). Dropping it would change the answer unseen, so the
+        partner removes it where the answer was typed or pasted.
+        """
+        bad = values.where(lambda v: v is not None and _CONTROL.search(v) is not None)
+        if not bad.any():
+            return []
+        found = sorted({_code(char) for c in np.unique(values.codes[bad]) for char in _CONTROL.findall(values.values[c] or "")})
+        return [problem_at(question, column, self._mask_rows(bad), self.row_word,
+                           problem="answers hold invisible control characters, which a report cannot show "
+                                   "(pasted from another program, or a terminal's escape codes)",
+                           values=found,
+                           expected="text without control characters (tabs and line breaks are fine)",
+                           fix="delete those characters from the answers in the survey tool or the spreadsheet "
+                               "(retype the answer if they cannot be seen), then export again")]
 
     def apply_value_labels(self, question: Question, column: str, values: list[str | None],
                             labels: dict[str, str]) -> list[str | None]:

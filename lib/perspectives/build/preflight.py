@@ -108,6 +108,7 @@ def _read_export(data_path: str | Path, id_column: str | None, project: Project 
         lines.append(f"read {read.file}: {read.responses} responses; layout: {read.tool}; id column: "
                      f"{read.id_column or 'none'}")
         lines += [f"    normalised: {item.what} ({item.cells})" for item in read.normalisations]
+        lines += [f"    warning: {warning}" for warning in read.warnings]  # as `check` warns
     counts = survey.eligible["country"].value_counts()
     countries = {str(code): int(n) for code, n in sorted(counts.items())}
     lines.append("    eligible responses by country: " + (", ".join(f"{c} {n}" for c, n in countries.items())
