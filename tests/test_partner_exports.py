@@ -277,3 +277,13 @@ def test_submissions_the_reviewers_rejected_are_not_data_but_counted_in_the_excl
     text = render(result)
     assert f"7 rejected by the survey's reviewers ({column})" in text
     assert column not in " ".join(line for line in text.splitlines() if "not read" in line)
+
+    # The methods section's flow of responses has them as their own row: received = all five.
+    from perspectives.report_samples import sample_mask
+
+    mask = sample_mask(survey, load_study())
+    assert "rejected" in mask.layout.categories
+    assert mask.count("MDA|rejected") == 7
+    assert mask.count("MDA|*") == int((survey.exclusions["country"] == "MDA").sum()
+                                      + (survey.eligible["country"] == "MDA").sum())
+    assert "rejected" not in sample_mask(reference(), load_study()).layout.categories

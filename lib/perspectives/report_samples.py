@@ -39,13 +39,17 @@ def sample_mask(survey, study) -> disclosure.Mask:
         # Every criterion of the form, in its order, whatever the data: a country's rows (and
         # so its pattern) must not depend on which criteria other countries' entrants failed.
         criteria = [f"criterion:{c}" for c in (*ELIGIBILITY, "not_answered")]
-        columns, categories = {}, ["eligible", "partial", "no_consent", *criteria]
+        # Submissions the survey tool's reviewers rejected have their own row wherever the
+        # export has a review column (every country's, zero or not), and none where it has not.
+        reviewed = ["rejected"] if survey.read is not None and survey.read.review else []
+        columns, categories = {}, ["eligible", "partial", "no_consent", *reviewed, *criteria]
         for place in places:
             summary = exclusion_summary(log[countries == place])
             by_criterion = summary.query("outcome == 'disqualified' and criterion != ''")
             column = {"eligible": int((eligible["country"] == place).sum()),
                       "partial": int(summary.query("outcome == 'partial'")["n"].sum()),
-                      "no_consent": int(summary.query("outcome == 'no_consent'")["n"].sum())}
+                      "no_consent": int(summary.query("outcome == 'no_consent'")["n"].sum()),
+                      **{key: int(summary.query(f"outcome == '{key}'")["n"].sum()) for key in reviewed}}
             for criterion, n in zip(by_criterion["criterion"], by_criterion["n"], strict=True):
                 if f"criterion:{criterion}" not in criteria:
                     raise ValueError(f"an entrant was disqualified for {criterion!r}, which is no criterion of the form")
@@ -67,6 +71,8 @@ def sample_flow(section) -> None:
     t = section.t
     rows = {t("Eligible and complete (analysed)"): "eligible", t("Partial responses"): "partial",
             t("Disqualified by an eligibility question"): "disqualified", t("Did not consent"): "no_consent"}
+    if "rejected" in mask.layout.categories:
+        rows[t("Rejected by the survey's reviewers")] = "rejected"
     total = t("All responses received")
     table = disclosure.table({
         t("Responses"): {**{label: mask.n(f"{own}|{key}") for label, key in rows.items()},
