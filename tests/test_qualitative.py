@@ -130,6 +130,8 @@ def _bad_age(conv: pd.DataFrame, part: pd.DataFrame) -> None:
         (_duplicate_participant, "participants.csv", "participant_id", 2, "duplicate participant"),
         (_bad_support, "participants.csv", "support_received", 4, "unknown support code"),
         (_bad_age, "participants.csv", "age_at_conversation", 6, "outside 18-23"),
+        (_mutate_conv("excerpt", "[synthetic] a terminal's \x1b]0;title\x07 escape"), "conversations.csv", "excerpt", 5,
+         "control characters"),
     ],
 )
 def test_validation_errors_name_file_column_rows_and_fix(tmp_path: Path, mutate, file: str, column: str,

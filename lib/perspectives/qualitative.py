@@ -36,6 +36,7 @@ from perspectives import refiqda
 from perspectives.hints import module_command
 from perspectives.project import Project, default
 from perspectives.rawtable import path_problem
+from perspectives.readers_cells import CONTROL_CHARACTERS
 from perspectives.study import Country, load_study
 
 __all__ = [
@@ -278,6 +279,13 @@ def _read_csv(path: Path, required: tuple[str, ...], exact: bool) -> pd.DataFram
     if exact and extra:
         raise QualitativeDataError(path, f"unexpected column(s) {', '.join(extra)}",
                                    f"keep exactly {', '.join(required)}", column=extra[0])
+    # As in a survey export: a control character cannot be shown in a report, and dropping it
+    # would change the text unseen.
+    for column in df.columns:
+        _check(path, df, column, df[column].str.contains(CONTROL_CHARACTERS, regex=True),
+               "the text holds invisible control characters, which a report cannot show (pasted from "
+               "another program, or a terminal's escape codes)",
+               "delete those characters (retype the text if they cannot be seen); tabs and line breaks are fine")
     return df
 
 

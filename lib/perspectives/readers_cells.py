@@ -123,8 +123,8 @@ _INNER_SPACES = re.compile(f"[{SPACES}]+")
 # noncharacters U+FFFE and U+FFFF. A workbook cannot hold them in its XML: Excel writes one as the
 # escape _x001B_, which openpyxl leaves as written, so the escapes of the same characters are
 # refused too (tab, line feed and carriage return, _x0009_, _x000A_, _x000D_, are text).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
-                      "|_x(?:000[0-8BbCcEeFf]|001[0-9A-Fa-f]|007[Ff]|008[0-9A-Fa-f]|009[0-9A-Fa-f]|[Ff]{3}[EeFf])_")
+CONTROL_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
+_CONTROL = re.compile(CONTROL_CHARACTERS + "|_x(?:000[0-8BbCcEeFf]|001[0-9A-Fa-f]|007[Ff]|008[0-9A-Fa-f]|009[0-9A-Fa-f]|[Ff]{3}[EeFf])_")
 
 
 def _code(found: str) -> str:
