@@ -174,3 +174,12 @@ def test_set_style_writes_what_python_docx_writes(name: str) -> None:
     assert ours.element.body.xml == theirs.element.body.xml
     has_style = ours.paragraphs[-1]._p.pPr is not None and ours.paragraphs[-1]._p.pPr.pStyle is not None
     assert has_style == (style_named(ours, name) != "Normal")
+
+
+
+def test_every_page_but_the_cover_carries_its_number(run_dir: Path, tmp_path: Path) -> None:
+    section = _render(run_dir, tmp_path).sections[0]
+    assert section.different_first_page_header_footer  # the cover's footer is its own, and empty
+    assert not "".join(p.text for p in section.first_page_footer.paragraphs).strip()
+    fields = section.footer._element.xpath(".//w:fldSimple/@w:instr")
+    assert [f.strip() for f in fields] == ["PAGE"]

@@ -173,9 +173,23 @@ def page_fill(report_pdf: Path, work: Path) -> list[float]:
         header = data.split(b"\n", 3)
         width, height = map(int, header[1].split())
         pixels = np.frombuffer(header[3][:width * height], np.uint8).reshape(height, width)
-        inked = np.flatnonzero((pixels < 200).any(axis=1))
-        fills.append(0.0 if inked.size == 0 else (inked[-1] + 1) / height)
+        # The text area only: the page number sits in the bottom margin (16 mm of A4's 297).
+        area = int(height * (1 - 16 / 297))
+        inked = np.flatnonzero((pixels[:area] < 200).any(axis=1))
+        fills.append(0.0 if inked.size == 0 else (inked[-1] + 1) / area)
     return fills
+
+
+@pytest.mark.skipif(not HAS_PDF_TOOLS, reason="chromium and pdftoppm are needed (make pdf-tools)")
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_printed_page_but_the_cover_shows_its_number(built: dict[str, Path], lang: str) -> None:
+    pdf = _folder(built, lang) / "report.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    pages = text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+    last_lines = [next((line.strip() for line in reversed(page.splitlines()) if line.strip()), "") for page in pages]
+    assert last_lines[0] != "1"
+    assert last_lines[1:] == [str(k) for k in range(2, len(pages) + 1)]
 
 
 @pytest.mark.skipif(not HAS_PDF_TOOLS, reason="chromium and pdftoppm are needed (make pdf-tools)")
@@ -263,3 +277,28 @@ def test_the_annex_tables_follow_their_charts_order(built: dict[str, Path], lang
         checked += 1
         assert [row for _, row in drawn] == [row for _, row in sorted(drawn)], caption
     assert checked >= len(alts) // 2
+
+
+def test_a_chart_draws_one_set_of_answers_in_every_series() -> None:
+    # Moldova's table withholds "41 to 50" and "Over 50" and shows "Over 40"; the pooled
+    # column shows all three. Every series of the chart draws "Over 40" and not its members,
+    # so each adds up to its whole; where no series needs the combination, the members are drawn.
+    from perspectives.analysis_tables import recoded_for_chart
+
+    nan = float("nan")
+    rows = ["21 to 30", "31 to 40", "41 to 50", "Over 50", "Over 40"]
+    shares = pd.DataFrame({"Moldova": [37, 35, nan, nan, 28], "All": [24, 41, 25, 9, 34]}, index=rows)
+    drawn = recoded_for_chart(shares, {"Over 40": ["41 to 50", "Over 50"]})
+    assert list(drawn.index) == ["21 to 30", "31 to 40", "Over 40"]
+    assert list(drawn.sum()) == [100, 99]
+    published = pd.DataFrame({"Moldova": [37, 35, 20, 8, 28], "All": [24, 41, 25, 9, 34]}, index=rows)
+    assert list(recoded_for_chart(published, {"Over 40": ["41 to 50", "Over 50"]}).index) == rows[:4]
+
+
+def test_no_chart_of_the_study_draws_a_combination_beside_its_members(study_build: Path) -> None:
+    # The figure's alt text lists what it draws: no combined answer there next to its members.
+
+    page = lxml_html.fromstring((study_build / "MDA" / "report.html").read_bytes())
+    alts = " ".join(img.get("alt", "") for img in page.iter("img"))
+    assert "Over 40" in alts, "Moldova's age chart draws the combined answer"
+    assert "41 to 50" not in alts and "Over 50" not in alts

@@ -42,7 +42,14 @@ from .analysis_subsets import POOLED, cached_for_frame, load_specs, population, 
 from .analysis_subsets import country_rows as _country_rows
 from .analysis_subsets import own_place as _own
 from .analysis_subsets import specs_of as _specs
-from .analysis_tables import combination_labels, combination_note, combination_notes, single_ranking
+from .analysis_tables import (
+    chart_combinations,
+    combination_labels,
+    combination_note,
+    combination_notes,
+    recoded_for_chart,
+    single_ranking,
+)
 from .analysis_tables import compared_answers as _compared
 from .analysis_tables import english_labels as _english_labels
 from .analysis_tables import place_columns as _place_columns
@@ -67,8 +74,9 @@ def run_single(result: Result, spec_: dict, survey, place_names: dict[str, str])
     own = _own(result.country, result.synthesis)
     places = _place_map(result.country, place_names, survey, mask)
     result.table = _place_columns(mask, codes, labels, places)
-    # The chart draws what the table shows: a combination of small answers is a bar of its own.
-    result.shares = _shares(mask, codes, labels, places)
+    # The chart draws what the table shows, one set of answers for every series: a combination
+    # of small answers is a bar of its own where it stands for them.
+    result.shares = recoded_for_chart(_shares(mask, codes, labels, places), chart_combinations(question, labels, project))
     result.base = mask.count(f"{own}|*")
     result.context.update({code: Cell(mask, f"{own}|{code}") for code in codes})
     result.record_cell(mask, f"{own}|*", "base")
@@ -194,7 +202,9 @@ def run_numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]
         for name, combo in combos.items():
             rows.insert(max(rows.index(m) for m in combo["members"]) + 1, name)
         result.table = _place_columns(mask, rows, labels, places)
-        result.shares = _shares(mask, rows, labels, places)
+        result.shares = recoded_for_chart(_shares(mask, rows, labels, places),
+                                          {labels[name]: [labels[m] for m in combo["members"]]
+                                           for name, combo in combos.items()})
         result.context.update({code: Cell(mask, f"{own}|{code}") for code in rows})
         for code in rows:
             result.record_cell(mask, f"{own}|{code}", f"{code}.pct", "percent")

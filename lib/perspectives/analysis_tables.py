@@ -129,6 +129,40 @@ def place_shares(mask: Mask, cells: list[str], labels: dict[str, str], places: d
     return frame
 
 
+def chart_combinations(question: str, labels: dict[str, str], project: Project | None = None) -> dict[str, list[str]]:
+    """A question's declared combinations by label: combination label -> its members' labels."""
+    return {labels.get(name, name): [labels.get(m, m) for m in members]
+            for name, members in _combinations(question, load_specs(project=project)).items()}
+
+
+def recoded_for_chart(shares: pd.DataFrame, combinations: dict[str, list[str]]) -> pd.DataFrame:
+    """A chart's rows with each combination drawn instead of its members in every series, or not at all.
+
+    A table may show a combination beside its members: a country whose members are withheld
+    publishes their combination, while the pooled column publishes the members too. A chart
+    compares its series answer by answer, so every series draws the same answers, and each
+    series' bars must add up to its whole: where any series can draw only the combination
+    (its members withheld), every series draws the combination and none its members (global
+    recoding, Hundepool et al. 2012, 4.2); where none needs it, the chart draws the members.
+    The table keeps every row.
+
+    Args:
+        shares: the chart's shares, a row per answer label, a column per series (NaN: withheld).
+        combinations: combination label -> its members' labels.
+
+    Returns:
+        ``shares`` less the rows not drawn, in the same order.
+    """
+    dropped: set[str] = set()
+    for label, members in combinations.items():
+        parts = [m for m in members if m in shares.index]
+        if label not in shares.index or not parts:
+            continue
+        only_whole = shares.loc[label].notna() & shares.loc[parts].isna().all()
+        dropped.update(parts if only_whole.any() else [label])
+    return shares.loc[[row for row in shares.index if row not in dropped]]
+
+
 # --------------------------------------------------------------------------- rankings for sentences
 def english_labels(survey, question: str) -> dict[str, str]:
     """A select question's English answer labels (the catalogue's keys), whatever the report's language."""
@@ -163,7 +197,7 @@ def rank_fields(result: Result, ranking: Ranking, spec_: dict, rows: dict[str, s
     if spec_.get("order") != SCALE_ORDER:
         result.ranking = ranking
     if result.shares is not None:
-        result.shares = result.shares.loc[result.chart_rows(rows)]
+        result.shares = result.shares.loc[[r for r in result.chart_rows(rows) if r in result.shares.index]]
     if result.table is not None and result.ranking is not None:
         # The table behind the chart (the annex's, and the one beside it in HTML) in the chart's order.
         result.table = result.table.rows_in_order(result.chart_rows(rows))

@@ -271,6 +271,24 @@ def _page_size(doc: Any, page_size: str) -> None:
         section.page_width, section.page_height = Mm(width), Mm(height)
 
 
+def _page_numbers(doc: Any) -> None:
+    """A page number at the foot of every page but the cover (Word's PAGE field, worked out as Word lays out)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    for section in doc.sections:
+        section.different_first_page_header_footer = True  # the cover shows no number
+        paragraph = section.footer.paragraphs[0]
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        field = OxmlElement("w:fldSimple")
+        field.set(qn("w:instr"), "PAGE")
+        run = OxmlElement("w:r")
+        text = OxmlElement("w:t")
+        text.text = "1"
+        run.append(text)
+        field.append(run)
+        paragraph._p.append(field)
+
+
 def _cover(doc: Any, cover: Any, warnings: Sequence[str]) -> None:
     """The cover: title, subtitle, partner and date lines, notice; the logo in the first page's header."""
     set_style(doc, doc.add_paragraph(xml_text(cover.title)), "Title")
@@ -451,6 +469,7 @@ def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | Non
     outline = outline or Outline([s.notebook for s in sections], tr)
     doc = _open_reference(reference)
     _page_size(doc, page_size)
+    _page_numbers(doc)
     # The frame's texts (names, titles, file names) are plain runs: Word reads no markup in them.
     partner = (tr("Partner organisation: {partner}", partner=meta.partner),) if meta.partner else ()
     _cover(doc, cover or Cover(meta.study_title, meta.name, partner, None, None, None), meta.warnings)
