@@ -167,7 +167,8 @@ def run_multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) 
     result.context["_masks"] = masks
     # Several answers each: a withheld option could hold any share, so none leads past it.
     english = _english_labels(survey, question)
-    compared = _compared(spec_, codes)
+    # The sentence speaks of the options its table and chart show (``top``), and of no other.
+    compared = [c for c in _compared(spec_, codes) if c in shown]
     _rank(result, Ranking([Answer(c, labels.get(c, c), english.get(c, c), result.context[c], k)
                            for k, c in enumerate(codes) if c in compared], limit=spec_.get("list")),
           spec_, {c: labels.get(c, c) for c in shown})
