@@ -587,3 +587,25 @@ def test_the_intervals_pass_solves_only_the_families_a_share_touches(tmp_path: P
     second = [universes for intervals, universes in solved if not intervals]
     assert {"area"} in first and second, solved  # both families solved once; the second pass ran
     assert all("area" not in universes for universes in second), solved
+
+
+def test_builds_of_different_exports_with_no_count_in_common_are_audited_apart(tmp_path: Path) -> None:
+    # The study publishes Moldova's methods, a partner the support section of a re-export:
+    # no count in common, so only their stamps tell that they read different files. Joined,
+    # the population's ties made the study's own methods look inconsistent (a "sum" finding).
+    study = write_build(tmp_path / "study", "MDA", "methods",
+                        [["No degree", "6"], ["Bachelor", "20"], ["Postgraduate", "28"], ["Respondents", "54"]])
+    partner = write_build(tmp_path / "partner", "MDA", "support",
+                          [["No degree", "6"], ["Bachelor", "20"], ["Postgraduate", "25"], ["Respondents", "51"]])
+    # Other answers in the partner's table: no leaf in common with the study's.
+    side = partner / "MDA" / "sections" / "support" / "tables" / "education.disclosure.json"
+    side.write_text(side.read_text(encoding="utf-8").replace('"education"', '"support_education"'), encoding="utf-8")
+    for out, digest in ((study, "a" * 64), (partner, "b" * 64)):
+        folder = next(out.glob("MDA/sections/*"))
+        (folder / "stamp.json").write_text(json.dumps({"inputs": [{"role": "survey", "sha256": digest}]}))
+    assert audit._same_data([study, partner], {study: audit._published_counts(study),
+                                               partner: audit._published_counts(partner)}) == [[study], [partner]]
+    same = json.dumps({"inputs": [{"role": "survey", "sha256": "a" * 64}]})
+    (next(partner.glob("MDA/sections/*")) / "stamp.json").write_text(same)
+    assert len(audit._same_data([study, partner], {study: audit._published_counts(study),
+                                                   partner: audit._published_counts(partner)})) == 1

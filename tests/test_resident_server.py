@@ -199,6 +199,16 @@ def test_no_server_is_kept_with_zero_minutes(kept: Path, tmp_path: Path):
     assert list(kept.glob("perspectives/*.sock")) == []
 
 
+def test_zero_minutes_also_stops_a_server_an_earlier_build_kept(kept: Path, tmp_path: Path):
+    root = _project(tmp_path / "p")
+    _, first = _build(root)
+    earlier = _server_pid(first)
+    assert _alive(earlier)
+    _build(root, minutes=0)
+    assert _wait_gone(earlier)
+    assert resident.status(root / "out") is None
+
+
 def test_the_socket_stays_out_of_the_output_folder_and_its_path_short(kept: Path, tmp_path: Path):
     assert resident.socket_for(tmp_path).parent == kept / "perspectives"
     out = tmp_path / ("a-long-folder-name" * 8) / "outputs"

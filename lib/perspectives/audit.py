@@ -190,11 +190,15 @@ def _same_data(folders: list[Path], counts: dict[Path, dict[frozenset[Leaf], tup
     numbers are equations on the same leaves and go into one set. Builds that print
     different values for one count read different data (a partner's re-export after
     withdrawals): their leaves are other people, so they are audited apart, and their
-    differences are read (:func:`_differences`).
+    differences are read (:func:`_differences`). Builds that print no count in common are
+    taken for the same data only when their runs read the same survey file (their stamps'
+    SHA-256): two sections of different exports would otherwise pass for one.
     """
+    digests = {out: _survey_digests(out) for out in folders}
     groups: list[list[Path]] = []
     for out in folders:
-        home = next((g for g in groups if all(_agree(counts[out], counts[o]) for o in g)), None)
+        home = next((g for g in groups if all(_alike(counts[out], counts[o], digests[out], digests[o]) for o in g)),
+                    None)
         if home is None:
             groups.append([out])
         else:
@@ -202,8 +206,26 @@ def _same_data(folders: list[Path], counts: dict[Path, dict[frozenset[Leaf], tup
     return groups
 
 
-def _agree(a: dict[frozenset[Leaf], tuple[float, str]], b: dict[frozenset[Leaf], tuple[float, str]]) -> bool:
-    return all(a[cells][0] == b[cells][0] for cells in a.keys() & b.keys())
+def _alike(a: dict[frozenset[Leaf], tuple[float, str]], b: dict[frozenset[Leaf], tuple[float, str]],
+           a_digests: frozenset[str], b_digests: frozenset[str]) -> bool:
+    shared = a.keys() & b.keys()
+    if not shared:
+        return a_digests == b_digests
+    return all(a[cells][0] == b[cells][0] for cells in shared)
+
+
+def _survey_digests(out: Path) -> frozenset[str]:
+    """The SHA-256 of the survey data a build's runs read (their ``stamp.json``); empty when none says."""
+    digests: set[str] = set()
+    for folder in _section_folders(out):
+        try:
+            stamp = json.loads((folder / "stamp.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        inputs = stamp.get("inputs") if isinstance(stamp, dict) else None
+        digests.update(str(i["sha256"]) for i in inputs or []
+                       if isinstance(i, dict) and i.get("role") == "survey" and i.get("sha256"))
+    return frozenset(digests)
 
 
 def _differences(groups: list[list[Path]], counts: dict[Path, dict[frozenset[Leaf], tuple[float, str]]],

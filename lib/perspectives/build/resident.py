@@ -165,6 +165,8 @@ def keep_for(minutes: float, out: Path, root: Path, library: LibraryIndex, lock:
     the build's hasher: its stamps hashed most of them already.
     """
     if minutes <= 0:
+        # None kept, and none left behind: a server an earlier build kept for this folder stops.
+        stop(out)
         return None
     hasher = library.hasher
     data = {**data_files(root, hasher), **{k: hasher(Path(str(given[k]))) for k in ("data_path", "conversations_path")
