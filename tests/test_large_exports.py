@@ -44,9 +44,10 @@ def small_chunks(monkeypatch):
 def test_a_repeated_export_read_in_small_chunks_is_the_embedded_reading_repeated(tmp_path, small_chunks,
                                                                                    encoding, newline):
     header, rows = table()
-    text = header.index("comments_text")
+    text, csea = header.index("comments_text"), header.index("elig_csea")
     for n, row in enumerate(rows):  # accented letters all through the file (identical in every copy)
-        if n % 7 == 0 and not row[text]:
+        # only where the form asks it (the reader refuses an answer to a question it hides)
+        if n % 7 == 0 and not row[text] and row[csea] == "yes":
             row[text] = "Niño pequeño; atención en Bogotá" if encoding == "cp1252" else "Fëmijë në Tiranë; Iași"
     single = load_survey(write_text(header, rows, tmp_path / "one.csv", encoding=encoding, newline=newline))
     big = load_survey(write_text(header, _repeated(header, rows), tmp_path / "three.csv", encoding=encoding,

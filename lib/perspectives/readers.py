@@ -83,10 +83,8 @@ DEFAULT_ID_FALLBACKS = ("_uuid", "_id", "KEY", "meta-instanceID", "instanceID")
 # data: ODK Central's ReviewState 'rejected'; KoboToolbox's _validation_status 'not approved'
 # (its XML-values export writes the code, its labels export the label). Compared without case
 # and surrounding spaces. Other states (approved, on hold, has issues, edited, none) are data.
-REVIEW_REJECTED = {
-    "ReviewState": frozenset({"rejected"}),
-    "_validation_status": frozenset({"validation_status_not_approved", "not approved"}),
-}
+REVIEW_REJECTED = {"ReviewState": frozenset({"rejected"}),
+                   "_validation_status": frozenset({"validation_status_not_approved", "not approved"})}
 # Question types whose answers are codes: spaces around them are never meaningful.
 _CODED = ("select_one", "select_multiple", "integer", "decimal", "calculate")
 
@@ -336,8 +334,7 @@ class _Reader:
             states = REVIEW_REJECTED.get(name)
             if states is None or i == self.id_index:
                 continue
-            rejected = self.raw.columns[i].where(lambda v, states=states: v is not None and strip_spaces(v).casefold()
-                                                 in states)
+            rejected = self.raw.columns[i].where(lambda v, s=states: v is not None and strip_spaces(v).casefold() in s)
             self.review_index = i
             self.report.review = {"column": name, "rejected": int(rejected.sum())}
             return rejected

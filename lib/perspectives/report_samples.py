@@ -40,8 +40,9 @@ def sample_mask(survey, study) -> disclosure.Mask:
         # so its pattern) must not depend on which criteria other countries' entrants failed.
         criteria = [f"criterion:{c}" for c in (*ELIGIBILITY, "not_answered")]
         # Submissions the survey tool's reviewers rejected have their own row wherever the
-        # export has a review column (every country's, zero or not), and none where it has not.
-        reviewed = ["rejected"] if survey.read is not None and survey.read.review else []
+        # export holds any (every country's, zero or not); an export without (the study's, or a
+        # tool's whose review column is empty) reads as it always did.
+        reviewed = ["rejected"] if survey.read is not None and survey.read.review.get("rejected") else []
         columns, categories = {}, ["eligible", "partial", "no_consent", *reviewed, *criteria]
         for place in places:
             summary = exclusion_summary(log[countries == place])

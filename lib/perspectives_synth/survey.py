@@ -103,7 +103,35 @@ def _partials(completes: pd.DataFrame, instrument: Instrument, targets: Mapping[
         for col in order[stop:]:
             row[col] = None
         rows.append(row)
-    return pd.DataFrame(rows)
+    return _only_shown(pd.DataFrame(rows), instrument, order)
+
+
+def _only_shown(frame: pd.DataFrame, instrument: Instrument, order: Sequence[str]) -> pd.DataFrame:
+    """A partial's answers to questions the form would not have shown it, blanked.
+
+    Its sections come from different completes, so a question of one section may hang on an
+    answer of another that its donor gave differently (a later question's ``relevant``
+    reading an earlier section): the survey tool would not have shown it, and the reader
+    refuses such an answer. Questions in the form's order, so a blanked answer hides what
+    hangs on it in turn; a condition on a question outside the partials' sections is left.
+    """
+    from perspectives.expressions import evaluate, names_in
+
+    for name in order:
+        chain = [e for e in instrument.relevance(name) if all(n in frame.columns for n in names_in(e))]
+        if not chain:
+            continue
+        text = frame.astype(object).where(frame.notna(), None).map(lambda v: None if v is None else _as_text(v))
+        shown = np.all([evaluate(e, text).to_numpy(dtype=bool) for e in chain], axis=0)
+        frame.loc[~shown, name] = None
+    return frame
+
+
+def _as_text(value: Any) -> str:
+    """An answer as the export writes it (a whole number without its decimal point)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _disqualified(targets: Mapping[str, Any], codes: Sequence[str], rng: np.random.Generator) -> pd.DataFrame:

@@ -196,8 +196,8 @@ class Model:
 
 # ---------------------------------------------------------------------- parsing text
 def parse_count(text: str) -> int | None:
-    """A whole count as a cell prints it: ``34``, ``1,254``, ``n=50``, ``68% (n=34)``."""
-    m = (re.search(r"\(n=" + _NUM + r"\)", text) or re.match(r"\s*n=" + _NUM + r"\s*$", text)
+    """A whole count as a cell prints it: ``34``, ``1,254``, ``n = 50``, ``68% (n = 34)`` (or ``n=50``)."""
+    m = (re.search(r"\(n\s*=\s*" + _NUM + r"\)", text) or re.match(r"\s*n\s*=\s*" + _NUM + r"\s*$", text)
          or re.match(r"\s*" + _NUM + r"\s*$", text))
     return int(m.group(1).replace(",", "")) if m else None
 
@@ -269,7 +269,7 @@ def read_table(model: Model, csv_path: Path, label: str) -> None:
                 model.undescribed.append(f"{label}: share cell {i},{j} reads {text!r}")
                 continue
             pending_shares.append((group, base, parsed))
-            count = parse_count(text) if "(n=" in text else None
+            count = parse_count(text) if re.search(r"\(n\s*=", text) else None
             if count is not None:
                 model.equal(group, count, label)
             model.read["table shares"] += 1
