@@ -380,7 +380,9 @@ def test_each_chart_follows_the_mask_of_its_published_table(built: Path) -> None
                         else:
                             assert printed == fmt_pct(value), (notebook.parent.name, row, place)
                         compared += 1
-    assert compared > 100 and withheld > 10
+    # (A chart draws a combination instead of its withheld members, so most withheld shares
+    # are the table's alone; those a chart still draws as withheld are compared here.)
+    assert compared > 100 and withheld >= 5
 
 
 @needs_chromium
