@@ -308,15 +308,21 @@ def test_planted_difference_between_two_builds_is_found(tmp_path: Path) -> None:
     assert all(f.source.startswith(("#1 ", "#2 ")) for f in found)
 
 
+def _study_and_reexport(tmp_path: Path) -> tuple[Path, Path]:
+    """Moldova's education table in the study's build, and in a partner's re-export three postgraduates short."""
+    study = write_build(tmp_path / "study", "MDA", "methods",
+                        [["No degree", "6"], ["Bachelor", "20"], ["Postgraduate", "28"], ["Respondents", "54"]])
+    partner = write_build(tmp_path / "partner", "MDA", "methods",
+                          [["No degree", "6"], ["Bachelor", "20"], ["Postgraduate", "25"], ["Respondents", "51"]])
+    return study, partner
+
+
 def test_a_partners_reexport_a_few_respondents_short_is_found_by_differencing(tmp_path: Path) -> None:
     # A partner re-exports Moldova after three postgraduates withdrew: 54 -> 51, postgraduates
     # 28 -> 25. Each build is safe alone; side by side, the two tables tell that the three
     # are all postgraduates. They are different data: no equation joins them, so no "sum"
     # contradiction either.
-    study = write_build(tmp_path / "study", "MDA", "methods",
-                        [["No degree", "6"], ["Bachelor", "20"], ["Postgraduate", "28"], ["Respondents", "54"]])
-    partner = write_build(tmp_path / "partner", "MDA", "methods",
-                          [["No degree", "6"], ["Bachelor", "20"], ["Postgraduate", "25"], ["Respondents", "51"]])
+    study, partner = _study_and_reexport(tmp_path)
     assert audit.audit_outputs(study, 5) == [] and audit.audit_outputs(partner, 5) == []
     found = audit.audit_outputs([study, partner], 5)
     assert {f.kind for f in found} == {"differencing"}, found
@@ -338,10 +344,7 @@ def test_builds_of_different_data_far_apart_are_no_finding(tmp_path: Path) -> No
 def test_the_audit_command_reads_several_builds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from perspectives import cli
 
-    study = write_build(tmp_path / "study", "MDA", "methods",
-                        [["No degree", "6"], ["Bachelor", "20"], ["Postgraduate", "28"], ["Respondents", "54"]])
-    partner = write_build(tmp_path / "partner", "MDA", "methods",
-                          [["No degree", "6"], ["Bachelor", "20"], ["Postgraduate", "25"], ["Respondents", "51"]])
+    study, partner = _study_and_reexport(tmp_path)
     assert cli.main(["audit", str(study)]) == 0
     assert cli.main(["audit", str(partner), str(study)]) == 1
     out = capsys.readouterr().out

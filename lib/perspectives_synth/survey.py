@@ -117,13 +117,18 @@ def _only_shown(frame: pd.DataFrame, instrument: Instrument, order: Sequence[str
     """
     from perspectives.expressions import evaluate, names_in
 
+    def as_text() -> pd.DataFrame:
+        return frame.astype(object).where(frame.notna(), None).map(lambda v: None if v is None else _as_text(v))
+
+    text = as_text()
     for name in order:
         chain = [e for e in instrument.relevance(name) if all(n in frame.columns for n in names_in(e))]
         if not chain:
             continue
-        text = frame.astype(object).where(frame.notna(), None).map(lambda v: None if v is None else _as_text(v))
-        shown = np.all([evaluate(e, text).to_numpy(dtype=bool) for e in chain], axis=0)
-        frame.loc[~shown, name] = None
+        hidden = ~np.all([evaluate(e, text).to_numpy(dtype=bool) for e in chain], axis=0) & frame[name].notna().to_numpy()
+        if hidden.any():  # the text the next conditions read changes only where an answer is blanked
+            frame.loc[hidden, name] = None
+            text = as_text()
     return frame
 
 

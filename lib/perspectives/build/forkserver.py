@@ -49,7 +49,8 @@ from typing import Any
 from perspectives.build.engine import get_shell, register
 from perspectives.imports import import_jsonschema_quickly
 
-__all__ = ["WARM_ENV", "TASK_ENV", "ForkServer", "call_warm_up", "fork_available", "prepare", "preload_modules", "resolve", "run_child", "settle"]
+__all__ = ["WARM_ENV", "TASK_ENV", "ForkServer", "call_warm_up", "child_result", "deliver", "fail_pending", "fork_available",
+           "prepare", "preload_modules", "resolve", "run_child", "settle"]
 
 # Third-party modules imported once in the server before any fork, besides those the library
 # modules import at their top (which come with the library: see ForkServer's ``preload``).
@@ -226,16 +227,33 @@ def serve(workers: int, function: Callable[[dict[str, Any]], Any], proto_in: Any
                 os.close(key.fd)
                 del running[key.fd]
                 _, status, usage = os.wait4(pid, 0)
-                try:
-                    result = json.loads(bytes(buf))
-                except ValueError:
-                    why = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
-                           else f"exit code {os.WEXITSTATUS(status)}")
-                    result = {"ok": False, "seconds": 0.0,
-                              "error": {"cell_index": None, "cell_source": "",
-                                        "ename": "WorkerDied",
-                                        "evalue": f"the run's process ended with {why}"}}
-                send({"id": task_id, "result": result, "maxrss_kb": usage.ru_maxrss})
+                send({"id": task_id, "result": child_result(buf, status), "maxrss_kb": usage.ru_maxrss})
+
+
+def child_result(buf: bytes | bytearray, status: int) -> dict[str, Any]:
+    """A finished child's result: the JSON it wrote, or a ``WorkerDied`` failure naming how it ended."""
+    try:
+        return json.loads(bytes(buf))
+    except ValueError:
+        why = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+               else f"exit code {os.WEXITSTATUS(status)}")
+        return {"ok": False, "seconds": 0.0,
+                "error": {"cell_index": None, "cell_source": "", "ename": "WorkerDied",
+                          "evalue": f"the run's process ended with {why}"}}
+
+
+def deliver(fut: Future[dict[str, Any]], msg: dict[str, Any], maxrss_kb: dict[str, int]) -> None:
+    """Give a task's future the server's answer, noting the child's peak memory under its key."""
+    key = msg["result"].get("key")
+    if key:
+        maxrss_kb[key] = int(msg.get("maxrss_kb", 0))
+    fut.set_result(msg["result"])
+
+
+def fail_pending(pending: dict[Any, Future[dict[str, Any]]]) -> None:
+    """The server went away: every task still pending fails."""
+    for fut in pending.values():
+        fut.set_exception(RuntimeError("the run server stopped unexpectedly"))
 
 
 # Seconds between the server's checks that the build which started it is still there.
@@ -370,15 +388,10 @@ class ForkServer:
             msg = json.loads(line)
             with self._lock:
                 fut = self._futures.pop(msg["id"])
-            key = msg["result"].get("key")
-            if key:
-                self.maxrss_kb[key] = int(msg.get("maxrss_kb", 0))
-            fut.set_result(msg["result"])
-        # the server went away: every task still pending fails
+            deliver(fut, msg, self.maxrss_kb)
         with self._lock:
             pending, self._futures = self._futures, {}
-        for fut in pending.values():
-            fut.set_exception(RuntimeError("the run server stopped unexpectedly"))
+        fail_pending(pending)
 
     def submit(self, task: dict[str, Any]) -> Future[dict[str, Any]]:
         """Queue one task for the server's function; the Future gets its result."""

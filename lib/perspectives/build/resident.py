@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from perspectives.build.forkserver import TASK_ENV, WARM_ENV, ForkServer
+from perspectives.build.forkserver import TASK_ENV, WARM_ENV, ForkServer, deliver, fail_pending
 from perspectives.build.plan import LibraryIndex, data_files
 from perspectives.build.preflight import library_digest
 from perspectives.build.resident_server import PROTOCOL, RESIDENT_COMMAND, RESIDENT_ENV
@@ -468,14 +468,10 @@ class ResidentServer:
                 fut = self._futures.pop(msg["id"], None)
             if fut is None:
                 continue
-            key = msg["result"].get("key")
-            if key:
-                self.maxrss_kb[key] = int(msg.get("maxrss_kb", 0))
-            fut.set_result(msg["result"])
+            deliver(fut, msg, self.maxrss_kb)
         with self._lock:
             pending, self._futures = self._futures, {}
-        for fut in pending.values():
-            fut.set_exception(RuntimeError("the run server stopped unexpectedly"))
+        fail_pending(pending)
 
     def submit(self, task: dict[str, Any]) -> Future[dict[str, Any]]:
         """Queue one task for the server's function; the Future gets its result."""

@@ -45,6 +45,7 @@ from typing import Any, NoReturn
 from perspectives.build.forkserver import (
     WARM_ENV,
     call_warm_up,
+    child_result,
     preload_modules,
     prepare,
     resolve,
@@ -293,14 +294,7 @@ class _Loop:
         os.close(fd)
         del self.running[fd]
         _, status, usage = os.wait4(pid, 0)
-        try:
-            result = json.loads(bytes(buf))
-        except ValueError:
-            why = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
-                   else f"exit code {os.WEXITSTATUS(status)}")
-            result = {"ok": False, "seconds": 0.0,
-                      "error": {"cell_index": None, "cell_source": "", "ename": "WorkerDied",
-                                "evalue": f"the run's process ended with {why}"}}
+        result = child_result(buf, status)
         if conn.sock.fileno() in self.conns and not _send(conn, {"id": task_id, "result": result,
                                                                   "maxrss_kb": usage.ru_maxrss}):
             self._drop(conn)
