@@ -64,7 +64,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -92,7 +92,7 @@ from .instrument import Instrument
 __all__ = ["load_specs", "spec", "Result", "run", "crosstab", "warm_masks"]
 
 
-def warm_masks(survey, workers: int = 1) -> None:
+def warm_masks(survey, workers: int = 1, extra: Sequence[Callable[[], Any]] = ()) -> None:
     """Compute every analysis's masks ahead of the runs (the build's server forks after this).
 
     Args:
@@ -102,12 +102,14 @@ def warm_masks(survey, workers: int = 1) -> None:
             rule's results back (:func:`perspectives.disclosure.save_decisions`); the masks are
             then built here from them. No run starts before the masks are ready, so with many
             countries this is the start of every build's critical path.
+        extra: more mask searches (each a call), shared out with the questions'; the caller
+            builds those masks itself afterwards, from the results found.
     """
     everyone = synthesis_code(survey)
     names = {c: c for c in _countries(survey)} | {everyone: everyone}
     ids = [a for a, s in _specs(survey).items() if a != "bands" and not s.get("synthesis_only")]
     if workers > 1 and hasattr(os, "fork"):
-        _search_in_parallel(_mask_tasks(survey, ids, names), workers)
+        _search_in_parallel([*_mask_tasks(survey, ids, names), *extra], workers)
     for analysis_id in ids:
         run(analysis_id, survey, everyone, names)
 

@@ -198,7 +198,14 @@ def load_codebook(path: Path | str | None = None, *, project: Project | None = N
         path: the codebook (default: the project's ``data/codebook.yml``).
         project: the study folder (default: the one around the working directory).
     """
-    path = Path(path) if path is not None else default(project).path(CODEBOOK_FILE)
+    project = default(project)
+    path = Path(path) if path is not None else project.path(CODEBOOK_FILE)
+    # Read and validated once per version of the file: every theme of every recommendation's
+    # evidence asks for it, and the Codebook is frozen (its callers only read it).
+    return project.cached("codebook", str(path.resolve()), lambda: _load_codebook(path), [path])
+
+
+def _load_codebook(path: Path) -> Codebook:
     raw = read_data_file(path)
     if not isinstance(raw, dict) or "themes" not in raw or "sections" not in raw:
         raise QualitativeDataError(path, "missing 'sections' or 'themes'", "add both top-level keys")
@@ -478,7 +485,8 @@ def _age_band(age: int) -> str:
 
 def load_conversations(path: Path | str | None = None, codebook: Codebook | None = None,
                        participants: pd.DataFrame | None = None,
-                       study_path: Path | str | None = None, *, project: Project | None = None) -> pd.DataFrame:
+                       study_path: Path | str | None = None, *, project: Project | None = None,
+                       shared: bool = False) -> pd.DataFrame:
     """Read and validate the coded segments against the codebook and the participants table.
 
     ``path`` is ``conversations.csv`` or a REFI-QDA project (``.qdpx``): the same table comes
@@ -486,15 +494,20 @@ def load_conversations(path: Path | str | None = None, codebook: Codebook | None
     rules are checked (default: the project's embedded table). ``participants`` defaults to
     ``participants.csv`` next to the CSV, or to the project's cases. As for
     :func:`load_participants`, unchanged files read with the project's defaults are read once.
+    Each call gets its own copy, unless ``shared``: then such a file's one frame, kept by the
+    project, which the caller reads and never changes. What the library derives from a frame
+    (the theme matrix, a mask per theme) is cached by frame, so readers of the one frame share
+    it: a report section, and every run a warmed build server forks.
     """
     project = default(project)
     path = Path(path) if path is not None else project.path(CONVERSATIONS_FILE)
     beside = participants_source(path)
     if (codebook is None and participants is None and study_path is None and path.is_file()
             and beside is not None and beside.is_file()):
-        return project.cached("conversations", str(path.resolve()),
-                              lambda: _load_conversations(path, None, None, None, project),
-                              [*_inputs_of(path, project), beside.resolve()]).copy()
+        frame = project.cached("conversations", str(path.resolve()),
+                               lambda: _load_conversations(path, None, None, None, project),
+                               [*_inputs_of(path, project), beside.resolve()])
+        return frame if shared else frame.copy()
     return _load_conversations(path, codebook, participants, study_path, project)
 
 

@@ -27,6 +27,7 @@ Outputs
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -108,7 +109,7 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     i18n.Translator(lang, project=study_folder)
     figures.use_theme(study_folder)
     survey = survey_data(str(data_path) if data_path else None, id_column or None, study_folder)
-    qualitative.load_conversations(conversations_path, project=study_folder)
+    conversations = qualitative.load_conversations(conversations_path, project=study_folder, shared=True)
     # The identifying-details screen's gazetteer (a 16 MB JSON file, ~0.5 s) once, not per run.
     if gazetteer:
         screen.warm_up(study)
@@ -128,8 +129,13 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     # Every question's mask (the one pattern of withheld cells its tables share) once, for all runs.
     if decisions:
         disclosure.load_decisions(decisions)
+    # With them, one mask per conversation theme (the same in every report) when runs speak of
+    # conversations: searched beside the questions', built here from what the search found.
+    themes = report_themes.mask_tasks(conversations, study_folder) if gazetteer else []
     analysis.warm_masks(survey, workers=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                        else os.cpu_count() or 1)
+                        else os.cpu_count() or 1, extra=themes)
+    for task in themes:
+        task()
     report_samples.sample_mask(survey, study)  # every methods run's sample flow
     if decisions:
         disclosure.save_decisions(decisions)
@@ -474,18 +480,24 @@ class Section:
         return entry
 
     # ------------------------------------------------------------------ survivors
-    @property
+    @functools.cached_property
     def conversations(self):
-        """The coded conversation segments, validated (see :func:`perspectives.qualitative.load_conversations`)."""
+        """The coded conversation segments, validated (see :func:`perspectives.qualitative.load_conversations`).
+
+        The project's one frame of them (read, never changed): the library caches what it
+        derives from a frame (the theme matrix, one mask per theme) by that frame, so the
+        warm-up's masks serve every run, and a fresh copy at each access had every
+        recommendation's evidence count the themes again.
+        """
         from . import qualitative
 
-        return qualitative.load_conversations(self.conversations_path, project=self.project)
+        return qualitative.load_conversations(self.conversations_path, project=self.project, shared=True)
 
     def conversations_sample(self) -> None:
         """Who took part in the conversations (see :func:`perspectives.report_samples.conversations_sample`)."""
         report_samples.conversations_sample(self)
 
-    @property
+    @functools.cached_property
     def participants(self):
         """The conversation participants, validated (see :func:`perspectives.qualitative.load_participants`)."""
         from . import qualitative

@@ -11,6 +11,7 @@ Purpose
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pandas as pd
@@ -42,21 +43,37 @@ THEMES_NOT_SHOWN = ("The themes raised in the conversations in {place} are not s
 
 def theme_masks(section, codes: list[str]) -> dict[str, disclosure.Mask]:
     """One mask per theme: participants who raised it (or not) by country, with the pooled count."""
+    return masks_of(section.conversations, codes, section.project)
+
+
+def mask_tasks(conversations: pd.DataFrame, project: Project) -> list[functools.partial]:
+    """Every theme's mask search as one call each (for a build server's warm-up: the same in every report)."""
     from . import qualitative
 
-    conversations = section.conversations
-    codebook = qualitative.load_codebook(project=section.project)
-    matrix = _subset_theme_matrix(conversations, codebook, section.project)
+    codebook = qualitative.load_codebook(project=project)
+    codes = list(_subset_theme_matrix(conversations, codebook, project).index)
+    return [functools.partial(masks_of, conversations, [code], project) for code in codes]
+
+
+def masks_of(conversations: pd.DataFrame, codes: list[str], project: Project) -> dict[str, disclosure.Mask]:
+    """:func:`theme_masks` of a conversations frame (cached by frame: one search per theme and frame)."""
+    from . import qualitative
+
+    codebook = qualitative.load_codebook(project=project)
+    matrix = _subset_theme_matrix(conversations, codebook, project)
     places = list(matrix.columns)
-    out_of = conversations.groupby("country")["participant_id"].nunique().reindex(places).fillna(0).astype(int)
+    out_of = analysis_subsets.cached_for_frame(
+        conversations, "themes", "out_of",
+        lambda: conversations.groupby("country")["participant_id"].nunique().reindex(places).fillna(0).astype(int))
     masks = {}
     for code in codes:
-        counts = pd.DataFrame([matrix.loc[code], out_of - matrix.loc[code]], index=["yes", "no"])
         masks[code] = analysis_subsets.cached_for_frame(
             conversations, "mask", f"theme:{code}",
-            lambda counts=counts, code=code: disclosure.suppress(
-                disclosure.layout(f"themes.{code}", counts, shown=["yes"]),
-                rules=disclosure.settings(project=section.project)))
+            lambda code=code: disclosure.suppress(
+                disclosure.layout(f"themes.{code}",
+                                  pd.DataFrame([matrix.loc[code], out_of - matrix.loc[code]], index=["yes", "no"]),
+                                  shown=["yes"]),
+                rules=disclosure.settings(project=project)))
     return masks
 
 
