@@ -129,9 +129,10 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     # Every question's mask (the one pattern of withheld cells its tables share) once, for all runs.
     if decisions:
         disclosure.load_decisions(decisions)
-    # With them, one mask per conversation theme (the same in every report) when runs speak of
-    # conversations: searched beside the questions', built here from what the search found.
-    themes = report_themes.mask_tasks(conversations, study_folder) if gazetteer else []
+    # With them, one mask per conversation theme (the same in every report): searched beside
+    # the questions', built here from what the search found. Always, as the questions' are, so
+    # that a full warm-up saves the same results however the server came to it.
+    themes = report_themes.mask_tasks(conversations, study_folder)
     analysis.warm_masks(survey, workers=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                         else os.cpu_count() or 1, extra=themes)
     for task in themes:
