@@ -146,8 +146,9 @@ def conversations_sample(section) -> None:
         report = section.texts()
         section._paragraph(section.t("Participants were aged {ages} at the time of the conversation; the ages at "
                                      "which they were first targeted ranged from {first_ages}.",
-                                     ages=report.text("sentences.ages", age_min=low, age_max=high),
-                                     first_ages=report.text("sentences.ages", age_min=first_low, age_max=first_high),
+                                     ages=report.text("sentences.ages", age_min=low, age_max=high, n_years=high),
+                                     first_ages=report.text("sentences.ages", age_min=first_low, age_max=first_high,
+                                                                 n_years=first_high),
                                      participants=report_themes.participants_gender(section)))
     else:
         section._paragraph(section.t("The participants' ages are not shown: the youngest and the oldest are single "

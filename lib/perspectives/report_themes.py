@@ -200,7 +200,7 @@ def national_presence(section, masks: dict[str, disclosure.Mask], codes: list[st
     threshold = next(iter(masks.values())).threshold
     note = section.t(THEMES_PRESENCE_NOTE, place=section.names[section.country], threshold=threshold,
                      participants=participants_gender(section))
-    report_display.show_table(section, disclosure.table({section.t("Participants"): cells}), f"themes_{section.section}", caption,
+    report_display.show_table(section, disclosure.table({section.t("Participants", participants=participants_gender(section)): cells}), f"themes_{section.section}", caption,
                     extra_notes=[note])
 
 
@@ -302,11 +302,11 @@ def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str]
         return
     if not presence_table:
         table = disclosure.table({
-            section.t("Participants"): {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
+            section.t("Participants", participants=participants_gender(section)): {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
             "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
         })
     else:
-        table = disclosure.table({section.t("Participants"): {labels[c]: presence(section, masks[c], own) for c in codes}})
+        table = disclosure.table({section.t("Participants", participants=participants_gender(section)): {labels[c]: presence(section, masks[c], own) for c in codes}})
         report_display.add_notes(section, [presence_note(next(iter(masks.values())).threshold)])
     report_display.show_table(section, table, f"themes_{section.section}", caption)
 

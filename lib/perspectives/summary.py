@@ -437,7 +437,7 @@ def with_counts(texts: Texts, values: list[dict[str, Any]], code: str) -> None:
     for field_name, name in COUNTS.items():
         texts.fields[field_name] = recorded_count(values, name, code)
     if texts.fields["age_min"] is not None and texts.fields["age_max"] is not None:
-        texts.fields["ages"] = Markdown(texts.plain_text("sentences.ages"))
+        texts.fields["ages"] = Markdown(texts.plain_text("sentences.ages", n_years=texts.fields["age_max"]))
     texts.fields["participants"] = participants_gender(values, code)
 
 

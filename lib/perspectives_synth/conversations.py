@@ -45,9 +45,9 @@ from perspectives.qualitative import (
     Codebook,
     load_codebook,
 )
-from perspectives.summary import inside_sentence
 from perspectives.qualitative_counts import CountTarget, load_counts
 from perspectives.study import load_study
+from perspectives.summary import inside_sentence
 
 __all__ = ["generate", "write", "main"]
 
