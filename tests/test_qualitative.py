@@ -459,18 +459,28 @@ def _paragraphs(tmp_path: Path, monkeypatch, lang: str, data_path: Path | None =
     return [str(getattr(obj, "data", "")) for obj, meta in shown if not meta]
 
 
-@pytest.mark.parametrize(("lang", "language"), [("ro", "engleză"), ("es", "inglés"), ("sq", "anglisht"),
-                                                ("bs", "engleski")])
-def test_synthetic_excerpts_are_printed_as_written_with_a_note_on_their_language(tmp_path, monkeypatch, conversations,
-                                                                                lang, language) -> None:
-    """A translated report prints the synthetic excerpts as the generator wrote them, and says in which language."""
-    english = set(conversations["excerpt"])
+@pytest.mark.parametrize(("lang", "tag"), [("ro", "[sintetic]"), ("es", "[sintético]"), ("sq", "[sintetik]"),
+                                         ("bs", "[sintetički]")])
+def test_synthetic_excerpts_are_printed_in_the_edition_language_with_its_mark(tmp_path, monkeypatch, conversations,
+                                                                             lang, tag) -> None:
+    """A translated report prints the generator's version of each synthetic excerpt in its language, marked in it.
+
+    The generator writes every report language's version (``excerpt::Language (code)``);
+    the edition prints that column's text with the catalogue's word for the synthetic mark,
+    and no note on another language, since none is quoted in one.
+    """
+    column = next(c for c in conversations.columns if c.endswith(f"({lang})"))
+    written = {text.removeprefix(q.SYNTHETIC_TAG).strip() for text in conversations[column] if text}
     paragraphs = _paragraphs(tmp_path, monkeypatch, lang)
     at = next(i for i, p in enumerate(paragraphs) if "\n> " in p)
-    quoted = [line[2:] for line in paragraphs[at].split("\n") if line.startswith("> ")]
-    assert quoted and all(html.unescape(q) in english for q in quoted)  # Markdown escapes brackets as entities
-    note = paragraphs[at + 1]
-    assert language in note and note == i18n_text(lang, "survivors.excerpts_language_synthetic", language=language)
+    quoted = [html.unescape(line[2:]) for line in paragraphs[at].split("\n") if line.startswith("> ")]
+    assert quoted and all(line.startswith(f"{tag} ") for line in quoted), quoted
+    assert all(line.removeprefix(f"{tag} ") in written for line in quoted)
+    assert not any("synthetic" in line for line in quoted)
+    from perspectives.locales import language_name
+
+    note = i18n_text(lang, "survivors.excerpts_language_synthetic", language=language_name("en", lang))
+    assert note not in paragraphs
     assert not any("synthetic excerpts above" in p for p in _paragraphs(tmp_path / "en", monkeypatch, "en"))
 
 

@@ -61,6 +61,7 @@ __all__ = [
     "DEFAULT_LANG",
     "FALLBACKS_FILE",
     "Entry",
+    "Gender",
     "LocalisedInstrument",
     "LocalisedSurvey",
     "Translator",
@@ -80,6 +81,18 @@ __all__ = [
     "translate_words",
 ]
 
+
+
+class Gender(str):
+    """A grammatical gender passed as a field (``feminine``): it picks a translation's ``agree:`` form, never printed.
+
+    A group of people takes its gender from the data (the conversations' participants are
+    feminine where all of them are women); a catalogue entry that agrees with it names the
+    field (``agree: {field: participants, feminine: ...}``) and gives the form for each gender
+    its language needs, the entry's own text serving every other.
+    """
+
+    __slots__ = ()
 
 
 class Translator:
@@ -114,8 +127,17 @@ class Translator:
         return instrument_language(self.lang, self.study)
 
     def __call__(self, text: str, **fields: Any) -> str:
-        """``text`` in this language (English if untranslated), formatted with ``fields`` if given."""
-        out = self.lookup(text)
+        """``text`` in this language (English if untranslated), formatted with ``fields`` if given.
+
+        Where the catalogue's entry gives forms by the gender of one of ``fields`` (``agree:``),
+        the form for that field's gender is used (a :class:`Gender`, or a text the catalogue
+        gives a gender).
+        """
+        entry = None if self.is_default else self.catalogue.get(text)
+        if entry is not None and entry.agree and entry.agree_field in fields:
+            out = self.template(text, None, lambda name: self.gender(fields.get(name)))
+        else:
+            out = self.lookup(text)
         return out.format(**fields) if fields else out
 
     def lookup(self, text: str) -> str:
@@ -225,7 +247,12 @@ class Translator:
         return locales.select_form(forms, count, lang) if count is not None else forms["other"]
 
     def gender(self, text: str | None) -> str | None:
-        """The grammatical gender the catalogue gives ``text`` (an English key or its translation), or None."""
+        """The grammatical gender the catalogue gives ``text`` (an English key or its translation), or None.
+
+        A :class:`Gender` is its own gender.
+        """
+        if isinstance(text, Gender):
+            return str(text)
         if self.is_default or not text:
             return None
         return self.genders.get(str(text))

@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from perspectives import refiqda
+from perspectives import locales, refiqda
 from perspectives.hints import module_command
 from perspectives.project import Project, default
 from perspectives.rawtable import path_problem
@@ -51,6 +51,8 @@ __all__ = [
     "participants_source",
     "read_project",
     "split_codes",
+    "SYNTHETIC_TAG",
+    "excerpt_translations",
 ]
 
 # The study's files this module reads, from the study folder's root (a function given no
@@ -67,6 +69,13 @@ PARTICIPANT_COLUMNS: tuple[str, ...] = (
     "participant_id", "country", "gender", "age_at_conversation", "age_first_targeted",
     "support_received", "conversation_mode",
 )
+# Optional columns of conversations.csv: an excerpt's translation into a report language,
+# named as an XLSForm names a label's language (``excerpt::Romanian (ro)``, or ``excerpt::ro``).
+# A blank cell is an excerpt not translated into that language.
+EXCERPT_TRANSLATION = re.compile(r"excerpt::(?:[^()]*\(\s*)?([A-Za-z]{2,3})\s*\)?")
+# How the synthetic generator marks each excerpt it writes (in every language). A report
+# prints the mark in its own language (perspectives.report_themes).
+SYNTHETIC_TAG = "[synthetic]"
 GENDERS: tuple[str, ...] = ("female", "male", "other")
 CONSENT_VALUES: tuple[str, ...] = ("yes", "no")
 CONVERSATION_MODES: tuple[str, ...] = ("in_person", "hybrid")
@@ -255,7 +264,18 @@ def split_codes(value: str) -> list[str]:
     return [c.strip() for c in str(value).split(";") if c.strip()]
 
 
-def _read_csv(path: Path, required: tuple[str, ...], exact: bool) -> pd.DataFrame:
+def excerpt_translations(columns: Iterable[str]) -> dict[str, str]:
+    """Language code -> the column that holds the excerpts' translations into it (``excerpt::ro``)."""
+    found = {}
+    for column in columns:
+        match = EXCERPT_TRANSLATION.fullmatch(str(column).strip())
+        if match is not None:
+            found[match.group(1).lower()] = str(column)
+    return found
+
+
+def _read_csv(path: Path, required: tuple[str, ...], exact: bool,
+              optional: re.Pattern[str] | None = None) -> pd.DataFrame:
     if not path.exists() and not path.is_symlink():
         raise QualitativeDataError(path, "file not found",
                                    f"run `{module_command('perspectives_synth.conversations')}` "
@@ -282,10 +302,12 @@ def _read_csv(path: Path, required: tuple[str, ...], exact: bool) -> pd.DataFram
     if missing:
         raise QualitativeDataError(path, f"missing column(s) {', '.join(missing)}",
                                    f"the header must contain {', '.join(required)}", column=missing[0])
-    extra = [c for c in df.columns if c not in required]
+    extra = [c for c in df.columns if c not in required
+             and not (optional is not None and optional.fullmatch(str(c).strip()))]
     if exact and extra:
+        also = " and, for translations of the excerpts, excerpt::LANGUAGE columns" if optional is not None else ""
         raise QualitativeDataError(path, f"unexpected column(s) {', '.join(extra)}",
-                                   f"keep exactly {', '.join(required)}", column=extra[0])
+                                   f"keep exactly {', '.join(required)}{also}", column=extra[0])
     # As in a survey export: a control character cannot be shown in a report, and dropping it
     # would change the text unseen.
     for column in df.columns:
@@ -479,6 +501,29 @@ def _load_participants(path: Path, codebook: Codebook | None, study_path: Path |
     return df
 
 
+def _check_translations(path: Path, df: pd.DataFrame) -> None:
+    """The excerpts' translation columns: each a known language, named once.
+
+    Their text passed the control-character check with every column as it was read; the
+    identifying-details screen and the consent flag apply to them with their excerpt's row
+    (:func:`perspectives.qualitative_counts.select_excerpts`).
+    """
+    seen: dict[str, str] = {}
+    for column in df.columns:
+        match = EXCERPT_TRANSLATION.fullmatch(str(column).strip())
+        if match is None:
+            continue
+        code = match.group(1).lower()
+        if not locales.known_language(code):
+            raise QualitativeDataError(path, f"column {column!r} names no language CLDR knows ({code!r})",
+                                       "name the language by its code, as in excerpt::Romanian (ro) or excerpt::ro",
+                                       column=str(column))
+        if code in seen:
+            raise QualitativeDataError(path, f"columns {seen[code]!r} and {column!r} both translate the excerpts "
+                                       f"into {code!r}", "keep one column per language", column=str(column))
+        seen[code] = str(column)
+
+
 def _age_band(age: int) -> str:
     return next(band for band, (lo, hi) in AGE_BANDS.items() if lo <= age <= hi)
 
@@ -521,7 +566,8 @@ def _load_conversations(path: Path, codebook: Codebook | None, participants: pd.
             participants = load_participants(path, given_codebook, study_path, project=project)
         df = _project_conversations(path, codebook, participants, project)
     else:
-        df = _read_csv(path, CONVERSATION_COLUMNS, exact=True)
+        df = _read_csv(path, CONVERSATION_COLUMNS, exact=True, optional=EXCERPT_TRANSLATION)
+        _check_translations(path, df)
     _check_common(path, df, countries)
     for col in ("themes", "excerpt"):
         _check(path, df, col, df[col].str.strip() == "", "empty value", f"fill in {col}")

@@ -34,6 +34,7 @@ from perspectives.project import Project, default
 from perspectives.qualitative import (
     Codebook,
     QualitativeDataError,
+    excerpt_translations,
     load_codebook,
     load_participants,
     read_data_file,
@@ -57,7 +58,14 @@ __all__ = [
     "has_conversations",
     "participant_summary",
     "section_excerpts",
+    "Excerpt",
+    "group_gender",
 ]
+
+# The grammatical gender of a group all of whose members give one gender (the
+# participants table's values); a mixed group is "mixed", and a catalogue's form for it, or
+# the entry's own text, serves.
+GROUP_GENDERS = {"female": "feminine", "male": "masculine"}
 
 # The study's file of printed counts, from the study folder's root.
 COUNTS_FILE = "data/conversation_counts.yml"
@@ -272,15 +280,53 @@ def section_theme_summary(conversations: pd.DataFrame, codebook: Codebook, secti
     return pd.DataFrame(rows, columns=["code", "label", "level", "participants", "out_of", "country"])
 
 
+class Excerpt(str):
+    """An excerpt as an edition prints it: its translation into the edition's language, or as recorded.
+
+    ``translated`` says which: False for the text as it was recorded (in the language it was
+    said in, or for the synthetic data written in).
+    """
+
+    __slots__ = ("translated",)
+    translated: bool
+
+    def __new__(cls, text: str, translated: bool = False) -> Excerpt:  # noqa: D102 - the class says it
+        made = super().__new__(cls, text)
+        made.translated = translated
+        return made
+
+
+def _screened_text(rows: pd.DataFrame) -> pd.Series:
+    """Each row's excerpt with every translation of it, screened as one text.
+
+    A translation is the same account in other words: a detail the screen finds in any of
+    them holds the excerpt back in every edition.
+    """
+    columns = ["excerpt", *excerpt_translations(rows.columns).values()]
+    texts = rows[columns].astype(str)
+    return pd.Series(["\n\n".join(values) for values in texts.itertuples(index=False)], index=rows.index,
+                     dtype=object)
+
+
+def excerpt_in(row: pd.Series, lang: str | None) -> Excerpt:
+    """A row's excerpt in ``lang``: its translation column's text where it has one, else as recorded."""
+    column = excerpt_translations(row.index).get(lang or "")
+    translation = str(row[column]).strip() if column is not None else ""
+    return Excerpt(translation, True) if translation else Excerpt(str(row["excerpt"]))
+
+
 def select_excerpts(conversations: pd.DataFrame, theme: str, country: str | None = None, k: int = 3,
                     seed: int = 20210726, codebook: Codebook | None = None, *,
-                    project: Project | None = None) -> tuple[list[str], ScreenLog]:
+                    project: Project | None = None, lang: str | None = None) -> tuple[list[Excerpt], ScreenLog]:
     """Up to ``k`` excerpts on ``theme`` with consent to quote that pass the identifying-details screen.
 
-    The choice is seeded, so a build repeats it exactly. The log says how many were
-    considered, lacked consent, were blocked and were eligible; it holds no excerpt text.
-    ``project``: the study folder (default: the one around the working directory), whose
-    codebook and countries (the screen's places) apply.
+    The choice is seeded, so a build repeats it exactly, and is the same in every language.
+    The log says how many were considered, lacked consent, were blocked and were eligible; it
+    holds no excerpt text. ``project``: the study folder (default: the one around the working
+    directory), whose codebook and countries (the screen's places) apply. ``lang``: the
+    edition's language; an excerpt with a translation into it (an ``excerpt::LANG`` column)
+    is given in that translation, any other as recorded. The consent and the screen apply to
+    the excerpt and all its translations together.
     """
     project = default(project)
     codebook = codebook if codebook is not None else load_codebook(project=project)
@@ -291,11 +337,12 @@ def select_excerpts(conversations: pd.DataFrame, theme: str, country: str | None
     scope = conversations if country is None else conversations[conversations["country"] == country]
     on_theme = scope[scope["themes"].map(lambda v: any(c == theme or c.startswith(theme + ".") for c in split_codes(v)))]
     consented = on_theme[on_theme["consent_to_quote"] == "yes"]
-    passed, log = screen_excerpts(consented, study=project.study)
+    passed, log = screen_excerpts(consented.assign(_screened=_screened_text(consented)), "_screened",
+                                  study=project.study)
     rng = random.Random(seed)
     labels = sorted(passed.index)
     chosen = sorted(rng.sample(labels, min(k, len(labels))))
-    excerpts = [str(passed.loc[i, "excerpt"]) for i in chosen]
+    excerpts = [excerpt_in(passed.loc[i], lang) for i in chosen]
     screen_log = ScreenLog(considered=len(on_theme), without_consent=len(on_theme) - len(consented),
                            blocked=len(log), passed=len(passed), log=log)
     return excerpts, screen_log
@@ -376,20 +423,56 @@ def participant_summary(participants: pd.DataFrame, country: str | None = None
     return table, values
 
 
+def group_gender(participants: pd.DataFrame, country: str | None, shown: dict[str, int | None]) -> str:
+    """The grammatical gender of a place's participants as a group: feminine where all are women.
+
+    ``masculine`` where all are men, else ``mixed``. It says what the published counts
+    already show: a group is of one gender only where the count of that gender is published
+    and equals the group (``shown``: gender -> its count as the report publishes it, None
+    where withheld); otherwise it is ``mixed``, the form that tells nothing.
+
+    Args:
+        participants: the participants table (or the conversations, one row per segment).
+        country: the place (None: all of them).
+        shown: each gender's count of the place as published.
+    """
+    scope = participants if country is None else participants[participants["country"] == country]
+    people = scope.drop_duplicates("participant_id")
+    if len(set(people["gender"])) != 1:
+        return "mixed"
+    return published_group_gender(shown, len(people))
+
+
+def published_group_gender(shown: dict[str, int | None], size: int | None) -> str:
+    """The gender of a group of ``size`` whose published counts by gender are ``shown``.
+
+    One gender whose published count is the whole group, every other's published zero, gives
+    that gender's grammatical gender (:data:`GROUP_GENDERS`); anything else, a withheld
+    count included, is ``mixed``.
+    """
+    if not size:
+        return "mixed"
+    for gender, grammatical in GROUP_GENDERS.items():
+        if shown.get(gender) == size and all(shown.get(other) == 0 for other in GROUP_GENDERS if other != gender):
+            return grammatical
+    return "mixed"
+
+
 def section_excerpts(conversations: pd.DataFrame, codebook: Codebook, section_id: str, country: str | None = None,
-                     k: int = 3, seed: int = 20210726, *, project: Project | None = None
-                     ) -> tuple[list[str], pd.DataFrame]:
+                     k: int = 3, seed: int = 20210726, *, project: Project | None = None, lang: str | None = None
+                     ) -> tuple[list[Excerpt], pd.DataFrame]:
     """Up to ``k`` screened, consented excerpts for a section (one per top theme at most).
 
-    Returns the excerpts and a log with one row per theme: considered, without consent,
-    blocked, passed (no excerpt text).
+    Returns the excerpts (in ``lang`` where translated: :func:`select_excerpts`) and a log
+    with one row per theme: considered, without consent, blocked, passed (no excerpt text).
     """
-    excerpts: list[str] = []
+    excerpts: list[Excerpt] = []
     rows = []
     scope = conversations if country is None else conversations[conversations["country"] == country]
     top_level = [code for code in codebook.in_section(section_id) if codebook.codes[code].level == 1]
     for theme in top_level or codebook.in_section(section_id):
-        chosen, log = select_excerpts(scope, theme, None, k=1, seed=seed, codebook=codebook, project=project)
+        chosen, log = select_excerpts(scope, theme, None, k=1, seed=seed, codebook=codebook, project=project,
+                                      lang=lang)
         rows.append({"theme": theme, "considered": log.considered, "without_consent": log.without_consent,
                      "blocked": log.blocked, "passed": log.passed})
         for text in chosen:

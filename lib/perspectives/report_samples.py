@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import analysis_results, analysis_subsets, disclosure, report_display
+from . import analysis_results, analysis_subsets, disclosure, report_display, report_themes
 from .escape import markdown_text as md
 
 
@@ -122,11 +122,7 @@ def conversations_sample(section) -> None:
         return
     participants = section.participants
     places = [c.iso3 for c in section.study.countries if (participants["country"] == c.iso3).any()]
-    counts = pd.crosstab(participants["gender"], participants["country"]).reindex(
-        index=["female", "male"], columns=places, fill_value=0)
-    mask = analysis_subsets.cached_for_frame(participants, "mask", "conversations.gender",
-                            lambda: disclosure.suppress(disclosure.layout("conversations.gender", counts),
-                                                        rules=disclosure.settings(project=section.project)))
+    mask = report_themes.gender_mask(section)
     rows = places if section.is_synthesis else [section.country]
     women, men, everyone = section.t("Young women"), section.t("Young men"), section.t("All")
     table = disclosure.table({
@@ -147,9 +143,13 @@ def conversations_sample(section) -> None:
                      for c in ("age_at_conversation.min", "age_at_conversation.max"))
         first_low, first_high = (dict((n, v) for n, v, _ in values)[f"conversations.{c}"]
                                  for c in ("age_first_targeted.min", "age_first_targeted.max"))
-        section._paragraph(section.t("Participants were aged {low} to {high} at the time of the conversation; the "
-                                     "ages at which they were first targeted ranged from {first_low} to {first_high}.",
-                                     low=low, high=high, first_low=first_low, first_high=first_high))
+        report = section.texts()
+        section._paragraph(section.t("Participants were aged {ages} at the time of the conversation; the ages at "
+                                     "which they were first targeted ranged from {first_ages}.",
+                                     ages=report.text("sentences.ages", age_min=low, age_max=high, n_years=high),
+                                     first_ages=report.text("sentences.ages", age_min=first_low, age_max=first_high,
+                                                                 n_years=first_high),
+                                     participants=report_themes.participants_gender(section)))
     else:
         section._paragraph(section.t("The participants' ages are not shown: the youngest and the oldest are single "
                                      "people's ages, shown only where at least {threshold} took part.",

@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import analysis_subsets, disclosure, figures, locales, report_display
 from .escape import markdown_text as md
+from .i18n import Gender
 from .project import Project
 
 
@@ -39,6 +40,31 @@ THEMES_PRESENCE_NOTE = ("Most counts by theme for {place} would be withheld unde
 # Said instead of a theme table whose every cell would be withheld.
 THEMES_NOT_SHOWN = ("The themes raised in the conversations in {place} are not shown: with so few participants, "
                     "every count by theme would be withheld under the small-cell rule.")
+
+
+def gender_mask(section) -> disclosure.Mask:
+    """The conversations' participants by gender and place, through the small-cell rule (once per frame)."""
+    participants = section.participants
+    places = [c.iso3 for c in section.study.countries if (participants["country"] == c.iso3).any()]
+    counts = pd.crosstab(participants["gender"], participants["country"]).reindex(
+        index=["female", "male"], columns=places, fill_value=0)
+    return analysis_subsets.cached_for_frame(participants, "mask", "conversations.gender",
+                                             lambda: disclosure.suppress(disclosure.layout("conversations.gender", counts),
+                                                                         rules=disclosure.settings(project=section.project)))
+
+
+def participants_gender(section, place: str | None = None) -> Gender:
+    """The grammatical gender of a place's participants (default: the report's own) as its gender table publishes it.
+
+    The catalogues' ``agree: {field: participants, ...}`` forms choose by it
+    (:func:`perspectives.qualitative_counts.group_gender`).
+    """
+    from . import qualitative_counts
+
+    own = place or ("*" if section.is_synthesis else section.country)
+    mask = gender_mask(section)
+    shown = {gender: mask.count(f"{own}|{gender}") for gender in ("female", "male")}
+    return Gender(qualitative_counts.group_gender(section.participants, None if own == "*" else own, shown))
 
 
 def theme_masks(section, codes: list[str]) -> dict[str, disclosure.Mask]:
@@ -116,7 +142,9 @@ def presence(section, mask: disclosure.Mask, place: str) -> disclosure.Entry:
     if word is None:
         return disclosure.text(disclosure.WITHHELD_MARK)
     # Each word a literal of its own: the catalogues' keys are read from the calls' text.
-    said = {"none": section.t("none"), "some": section.t("some"), "all": section.t("all")}
+    gender = participants_gender(section, place)
+    said = {"none": section.t("none", participants=gender), "some": section.t("some", participants=gender),
+            "all": section.t("all", participants=gender)}
     return disclosure.text(said[word])
 
 
@@ -187,8 +215,9 @@ def national_presence(section, masks: dict[str, disclosure.Mask], codes: list[st
         section._paragraph(section.t(THEMES_NOT_SHOWN, place=place))
         return
     threshold = next(iter(masks.values())).threshold
-    note = section.t(THEMES_PRESENCE_NOTE, place=section.names[section.country], threshold=threshold)
-    report_display.show_table(section, disclosure.table({section.t("Participants"): cells}), f"themes_{section.section}", caption,
+    note = section.t(THEMES_PRESENCE_NOTE, place=section.names[section.country], threshold=threshold,
+                     participants=participants_gender(section))
+    report_display.show_table(section, disclosure.table({section.t("Participants", participants=participants_gender(section)): cells}), f"themes_{section.section}", caption,
                     extra_notes=[note])
 
 
@@ -226,7 +255,8 @@ def survivor_themes(section) -> None:
     # Each section's table is named by its topic: five captions alike told a reader nothing.
     own_theme_table(section, masks, codes, labels, section.t(
         "{topic}: conversation participants who raised each theme (of {out_of}) — {place}",
-        topic=section.t(codebook.sections[section.section]), out_of=out_of, place=section.names[section.country]))
+        topic=section.t(codebook.sections[section.section]), out_of=out_of, place=section.names[section.country],
+        participants=participants_gender(section)))
     if section.is_synthesis:
         places = list(next(iter(masks.values())).layout.places) if masks else []
         counted = [p for p in places if is_counted(masks, p)]
@@ -253,16 +283,14 @@ def survivor_themes(section) -> None:
                     section.values.append(section._cell_value(masks[code], f"{place}|yes",
                                                         f"themes.{code}.{place}.n"))
     excerpts, log = qualitative_counts.section_excerpts(conversations, codebook, section.section, country,
-                                                 project=section.project)
+                                                 project=section.project, lang=section.lang)
     report = section.texts() if excerpts or len(log) else None
     if excerpts:
-        # Excerpts are what participants said (or, here, synthetic summaries): never machine-translated.
-        section.t.note_missing("conversation excerpts (shown as recorded)")
         # Only a build from the embedded synthetic data calls its excerpts synthetic.
         lead = report.text("survivors.excerpts_synthetic" if "synthetic" in report.conditions
                            else "survivors.excerpts")
-        section._paragraph(f"{lead}\n\n" + "\n\n".join(f"> {md(text)}" for text in excerpts))
-        excerpts_language(section, report)
+        section._paragraph(f"{lead}\n\n" + "\n\n".join(f"> {excerpt_markdown(section, text)}" for text in excerpts))
+        excerpts_language(section, report, excerpts)
     blocked = int(log["blocked"].sum()) if len(log) else 0
     # A count of excerpts printed alone passes the small-cell threshold as any count does:
     # below it the report says only that some were held back, and values.json withholds it.
@@ -291,26 +319,49 @@ def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str]
         return
     if not presence_table:
         table = disclosure.table({
-            section.t("Participants"): {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
+            section.t("Participants", participants=participants_gender(section)): {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
             "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
         })
     else:
-        table = disclosure.table({section.t("Participants"): {labels[c]: presence(section, masks[c], own) for c in codes}})
+        table = disclosure.table({section.t("Participants", participants=participants_gender(section)): {labels[c]: presence(section, masks[c], own) for c in codes}})
         report_display.add_notes(section, [presence_note(next(iter(masks.values())).threshold)])
     report_display.show_table(section, table, f"themes_{section.section}", caption)
 
 
-def excerpts_language(section, report) -> None:
-    """What a reader is told of the excerpts' language: they are printed as recorded, never translated.
+def excerpt_markdown(section, text: str) -> str:
+    """An excerpt as Markdown, the synthetic data's mark (:data:`qualitative.SYNTHETIC_TAG`) in the report's words.
 
-    A real excerpt is a participant's words, in the language of its conversation. The
-    synthetic ones are in the language the generator writes; a report in that language
-    needs no word on it.
+    The mark is a report string: the generator writes it at the head of every excerpt, in
+    each language's column, and the report prints its own language's word for it.
+    """
+    from .qualitative import SYNTHETIC_TAG
+
+    if not text.startswith(SYNTHETIC_TAG):
+        return md(text)
+    return f"{md(section.t('[synthetic]'))} {md(text.removeprefix(SYNTHETIC_TAG).lstrip())}"
+
+
+def excerpts_language(section, report, excerpts: list) -> None:
+    """What a reader is told of the language the excerpts are quoted in.
+
+    An excerpt is printed in the translation the conversations file gives for the report's
+    language (an ``excerpt::LANG`` column), else as recorded: a real one in the language of
+    its conversation, a synthetic one in the language the generator wrote it in (a report in
+    that language needs no word on it). Nothing is machine-translated.
     """
     from .texts import SYNTHETIC_EXCERPTS_LANGUAGE
 
-    if "synthetic" not in report.conditions:
-        section._paragraph(report.text("survivors.excerpts_as_recorded"))
-    elif section.lang != SYNTHETIC_EXCERPTS_LANGUAGE:
-        section._paragraph(report.text("survivors.excerpts_language_synthetic",
-                                    language=locales.language_name(SYNTHETIC_EXCERPTS_LANGUAGE, section.lang)))
+    translated = [bool(getattr(text, "translated", False)) for text in excerpts]
+    if not all(translated):
+        # An excerpt quoted as recorded is not the report's language, nor machine-translated.
+        section.t.note_missing("conversation excerpts (shown as recorded)")
+    if "synthetic" in report.conditions:
+        if all(translated) or section.lang == SYNTHETIC_EXCERPTS_LANGUAGE:
+            return
+        language = locales.language_name(SYNTHETIC_EXCERPTS_LANGUAGE, section.lang)
+        key = "survivors.excerpts_partly_synthetic" if any(translated) else "survivors.excerpts_language_synthetic"
+        section._paragraph(report.text(key, language=language))
+        return
+    key = ("survivors.excerpts_translated" if all(translated) else "survivors.excerpts_partly_translated"
+           if any(translated) else "survivors.excerpts_as_recorded")
+    section._paragraph(report.text(key))

@@ -36,6 +36,7 @@ from typing import Any
 
 from . import fmt
 from .escape import markdown_text
+from .i18n import Gender
 from .project import Project, default
 from .study import read_yaml
 from .texts import Markdown, Texts
@@ -435,3 +436,14 @@ def with_counts(texts: Texts, values: list[dict[str, Any]], code: str) -> None:
     """Add the fields a report's texts take from its recorded counts (None when withheld)."""
     for field_name, name in COUNTS.items():
         texts.fields[field_name] = recorded_count(values, name, code)
+    if texts.fields["age_min"] is not None and texts.fields["age_max"] is not None:
+        texts.fields["ages"] = Markdown(texts.plain_text("sentences.ages", n_years=texts.fields["age_max"]))
+    texts.fields["participants"] = participants_gender(values, code)
+
+
+def participants_gender(values: list[dict[str, Any]], code: str) -> Gender:
+    """The grammatical gender of the report's participants as their recorded counts publish it."""
+    from .qualitative_counts import published_group_gender
+
+    shown = {gender: recorded_count(values, f"conversations.{gender}.n", code) for gender in ("female", "male")}
+    return Gender(published_group_gender(shown, recorded_count(values, "conversations.participants.n", code)))

@@ -6,7 +6,12 @@ Purpose
     countries, and per-country theme and support counts equal to every count the report
     prints (``data/conversation_counts.yml``). Excerpts are marked ``[synthetic]`` and only
     say, neutrally, what a participant talked about; a handful carry a planted identifying
-    detail so that the screen has something to block in every build.
+    detail so that the screen has something to block in every build. Each excerpt is also
+    written in every other report language of the study (an ``excerpt::Language (code)``
+    column, as the conversations file carries a partner's translations): the same mark, a
+    fixed sentence of this module in that language and the themes' labels as the language's
+    catalogue gives them. A planted excerpt is written in English only (the screen holds it
+    back in every edition).
 
 Inputs
     ``data/conversation_counts.yml``, ``data/codebook.yml``, ``params/study.yml`` and a seed
@@ -26,6 +31,9 @@ from typing import Any
 
 import pandas as pd
 
+from perspectives import locales
+from perspectives.catalogues import instrument_language
+from perspectives.i18n import Translator
 from perspectives.project import Project, default
 from perspectives.qualitative import (
     AGE_BANDS,
@@ -33,11 +41,13 @@ from perspectives.qualitative import (
     CONVERSATIONS_FILE,
     PARTICIPANT_COLUMNS,
     PARTICIPANTS_FILE,
+    SYNTHETIC_TAG,
     Codebook,
     load_codebook,
 )
 from perspectives.qualitative_counts import CountTarget, load_counts
 from perspectives.study import load_study
+from perspectives.summary import inside_sentence
 
 __all__ = ["generate", "write", "main"]
 
@@ -57,6 +67,15 @@ _PLANTED_TEMPLATES = (
     "[synthetic] The participant gave a phone number, +52 55 1234 5678, while talking about a helpline.",
     "[synthetic] The participant mentioned an account, @example_user, while talking about social media.",
 )
+# The synthetic excerpt in another report language: our own neutral sentence naming the
+# themes (their labels from the language's catalogue), with no word on who the participant
+# was. Written by non-native speakers; a native speaker should review them as the catalogues.
+_EXCERPT_IN = {
+    "ro": "În conversație au fost abordate: {themes}.",
+    "es": "En la conversación se habló de: {themes}.",
+    "sq": "Në bisedë u fol për: {themes}.",
+    "bs": "U razgovoru se govorilo o sljedećem: {themes}.",
+}
 _PLANTED = len(_PLANTED_TEMPLATES)  # excerpts carrying a planted identifying detail
 _PLANTED_CITY = {"ALB": "Elbasan", "COL": "Medellín", "MDA": "Bălți", "MEX": "Pachuca", "PER": "Arequipa"}
 _PLANTED_NAME = {"ALB": "Arben", "COL": "Camila", "MDA": "Doina", "MEX": "Ximena", "PER": "Milagros"}
@@ -138,7 +157,7 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
          "conversation_mode": v["conversation_mode"]}
         for p, v in people.items()
     ], columns=list(PARTICIPANT_COLUMNS))
-    conversations = _plant_details(_segments(people, codebook, rng), rng)
+    conversations = _plant_details(_translations(_segments(people, codebook, rng), codebook, project), rng)
     order = {p: i for i, p in enumerate(people)}
     conversations = conversations.sort_values("participant_id", key=lambda s: s.map(order), kind="stable")
     return participants, conversations.reset_index(drop=True)
@@ -267,6 +286,20 @@ def _segments(people: People, codebook: Codebook, rng: random.Random) -> pd.Data
     return pd.DataFrame(rows, columns=list(CONVERSATION_COLUMNS))
 
 
+def _translations(conversations: pd.DataFrame, codebook: Codebook, project: Project) -> pd.DataFrame:
+    """An ``excerpt::Language (code)`` column for each report language the module writes (:data:`_EXCERPT_IN`)."""
+    study = project.study
+    for lang in (code for code in study.languages if code in _EXCERPT_IN):
+        tr = Translator(lang, project=project)
+
+        def written(codes: str, tr: Translator = tr, lang: str = lang) -> str:
+            labels = [inside_sentence(tr(codebook.label(c))) for c in codes.split(";")]
+            return f"{SYNTHETIC_TAG} " + _EXCERPT_IN[lang].format(themes=locales.join(labels, lang))
+
+        conversations[f"excerpt::{instrument_language(lang, study)}"] = conversations["themes"].map(written)
+    return conversations
+
+
 def _plant_details(conversations: pd.DataFrame, rng: random.Random) -> pd.DataFrame:
     """Copies of a few segments, each with one planted identifying detail (consent given)."""
     # Planted details reuse a theme the participant already raised, so no count moves.
@@ -276,6 +309,9 @@ def _plant_details(conversations: pd.DataFrame, rng: random.Random) -> pd.DataFr
         planted["consent_to_quote"] = "yes"
         planted["excerpt"] = template.format(city=_PLANTED_CITY.get(base["country"], "Lima"),
                                              name=_PLANTED_NAME.get(base["country"], "Ana"))
+        for column in planted.index:
+            if column.startswith("excerpt::"):
+                planted[column] = ""
         conversations = pd.concat([conversations, planted.to_frame().T], ignore_index=True)
     return conversations
 
