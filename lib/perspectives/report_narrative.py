@@ -108,8 +108,9 @@ def evidence(section, upstream: Upstream, report: Any):
         return _theme_table(section, shown, theme, held)
 
     def theme_presence(theme: str) -> str | None:
-        # The word the theme's table prints in place of its count, so that the evidence says the same.
-        return _presence(section, theme, own, theme_table(theme)) if held else None
+        # The word the theme's table prints in place of its count, so that the evidence says the same
+        # (a theme no published table shows is not stated at all: see qualitative_recommendations).
+        return report_themes.theme_presence(section, theme) if held else None
 
     def finding(result: str, template: str) -> str | None:
         names = [f[len("v["):-1] for _, f, _, _ in string.Formatter().parse(template) if f and f.startswith("v[")]
@@ -130,21 +131,6 @@ def evidence(section, upstream: Upstream, report: Any):
     return qualitative_recommendations.Evidence(participants=n, theme_count=theme_count, theme_table=theme_table,
                                                 theme_presence=theme_presence, finding=finding,
                                                 stated=functools.partial(_stated, section, report, shown))
-
-
-def _presence(section, theme: str, own: str, table: str | None) -> str | None:
-    """What the evidence says of a theme in place of its count (``none``, ``some``, ``all``), or None.
-
-    As the theme's table says it (:func:`perspectives.report_themes.theme_presence`); and where
-    no published table shows the theme (``table`` None), a withheld count is said in the words
-    a table of none, some or all would use ("some of the 10"), never left at "withheld".
-    """
-    word = report_themes.theme_presence(section, theme)
-    if word is None and table is None:
-        mask = report_themes.theme_masks(section, [theme])[theme]
-        if mask.count(f"{own}|yes") is None:
-            word = report_themes.presence_word(mask, own)
-    return word
 
 
 def _stated(section, report: Any, shown: dict[str, set[str]], result: str, number: int) -> str | None:
