@@ -256,8 +256,9 @@ class RankingField:
             return WITHHELD
         listed = locales.join([f"{_label(a, tr)} ({a.cell.pct})" for a in items], tr.lang)
         if self.role == "ranked":
-            # A list of one is no list: "in the order of their shares: X" leaves its sentence out.
-            return listed if len(items) > 1 else EMPTY
+            # A list of one is no list: "in the order of their shares: X" leaves its sentence out,
+            # with the note on withheld numbers where they are why the list is so short.
+            return listed if len(items) > 1 else WITHHELD if rank.withheld else EMPTY
         if not items:
             return ""
         from .texts import Markdown, Texts
