@@ -537,3 +537,16 @@ def test_the_flow_of_responses_is_told_once(built: dict[str, Path], report: str)
 def test_every_statistic_the_synthesis_prints_is_explained(built: dict[str, Path]) -> None:
     """χ²(1) = 29.43, F(5, 407) = 1.98, p < .001: each symbol explained for a lay reader."""
     assert unexplained_statistics(built["ALL"] / "report.html") == {}
+
+
+@pytest.mark.parametrize("lang", ["en", "ro", "es", "sq", "bs"])
+def test_the_synthesis_names_its_countries_in_words_a_sentence_may_open_on(lang: str) -> None:
+    """Bosnian sentences open on their place ("{place}: ..."): "6 zemalja: ..." opened on a digit."""
+    tr = i18n.Translator(lang)
+    held = sum(1 for c in STUDY.countries if c.conversations)
+    for count in {len(STUDY.countries), held}:
+        phrase = tr.plural("the {count} countries", count)
+        assert not phrase[:1].isdigit(), (lang, count, phrase)
+    # and a sentence opening on a phrase in lower case still opens with a capital
+    text = analysis_results.fill("{place}: {n} of them.", place=tr.plural("the {count} countries", 6), n=3)
+    assert text[:1].isupper(), text

@@ -424,7 +424,7 @@ def _sentences(text: str, fields: dict[str, Any],
         if why:
             withheld, empty = withheld or why == "withheld", empty or why == "empty"
             continue
-        kept.append("".join(out))
+        kept.append(fmt.opening("".join(out)))
         used += [r for r in rankings if r not in used]
     return kept, withheld, empty, used
 

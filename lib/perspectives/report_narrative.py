@@ -122,7 +122,7 @@ def evidence(section, upstream: Upstream, report: Any):
             universe = ((by_name.get((name, code)) or {}).get("cells") or {}).get("universe")
             if universe is not None and universe not in shown[result]:
                 return None
-        text = Markdown(section.t(template).format(v=table, place=md(section.place)))
+        text = Markdown(fmt.opening(section.t(template).format(v=table, place=md(section.place))))
         if (analysis.load_specs(project=section.project).get(result) or {}).get("figure"):
             return report.text("recommendations.evidence.survey_figure", finding=text,
                                figure_number=Markdown(f"[[figure:{result}]]"))
