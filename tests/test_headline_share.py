@@ -17,7 +17,7 @@ from perspectives import analysis_results, disclosure, i18n, locales, summary
 
 COUNTS = pd.DataFrame({"ALB": [34, 16, 0], "BIH": [38, 11, 0], "COL": [72, 17, 0], "MDA": [53, 1, 0],
                        "MEX": [67, 23, 1], "PER": [71, 9, 0]}, index=["female", "male", "other"])
-TEMPLATE = ["{female.pct_n} of the workers in {place} who answered were women.",
+TEMPLATE = ["In {place}, {female.pct_n} of the workers who answered were women.",
             "About {female.about} of the workers in {place} who answered were women, a share rounded to the "
             "nearest {female.rounded_to} percentage points so that no small group of workers can be worked "
             "out from it."]
@@ -39,7 +39,7 @@ def test_the_pooled_share_reads_as_an_approximate_figure_and_never_as_a_whole_pe
                     "to the nearest 10 percentage points so that no small group of workers can be worked out "
                     "from it.")
     assert analysis_results.fill(TEMPLATE, "NOTE", female=national, place="Colombia").startswith(
-        "81% (n = 72) of the workers in Colombia")
+        "In Colombia, 81% (n = 72) of the workers")
 
 
 @pytest.mark.parametrize(("lang", "word"), [("ro", "circa"), ("es", "alrededor del"), ("bs", "oko"), ("sq", "Rreth")])

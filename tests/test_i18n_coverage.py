@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from report_sentences import opening_on_a_digit
 
 from perspectives import i18n, msgids, untranslated
 from perspectives.project import Project
@@ -477,3 +478,5 @@ def test_each_national_report_reads_translated_with_strict(tmp_path, request, co
     assert not (folder / untranslated.MISSING_FILE).exists()
     with zipfile.ZipFile(folder / "report.docx") as z:
         assert z.testzip() is None
+    # No sentence opens on a numeral in any language ("74 % dintre ...": issue 26).
+    assert opening_on_a_digit(folder / "report.html") == []

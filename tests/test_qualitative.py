@@ -332,7 +332,7 @@ def test_evidence_states_findings_and_where_they_are_shown(conversations: pd.Dat
     counts = {"reporting.awareness_gap": None, "own_recommendations.clear_messages": 0}
     evidence = qr.Evidence(
         participants=10, theme_count=lambda code: counts.get(code, 6),
-        theme_table=lambda code: "themes_disclosure" if code.startswith("reporting.") else None,
+        theme_table=lambda code: "themes_disclosure" if code.startswith(("reporting.", "institutions.")) else None,
         finding=lambda result, text: f"FOUND {result}. See Figure [[figure:{result}]]." if result == "government"
         else None)
     text = qr.render_recommendations("MDA", evidence=evidence, conversations=conversations, participants=participants)
@@ -346,6 +346,36 @@ def test_evidence_states_findings_and_where_they_are_shown(conversations: pd.Dat
     third = text.split("### 3.")[1].split("### 4.")[0]
     assert "Officials lack skills with children: raised by 6 of the 10 young people in the conversations in Moldova." \
         in third
+    # A theme no table of the report shows is not stated, though 6 raised it: nothing to cite.
+    assert "Trained responders" not in third
+
+
+def test_a_sentence_citing_a_table_names_only_the_themes_that_table_shows(codebook: q.Codebook) -> None:
+    """Issue 26: "Trained responders" was named before "See Table 16", which has no row for it."""
+    shown = {"themes_disclosure": [c for c in codebook.codes if c.startswith(("reporting.", "institutions.",
+                                                                                "anonymity."))],
+             "themes_support": [c for c in codebook.codes if c.startswith(("support_awareness", "psychological.",
+                                                                             "school", "family"))]}
+    table_of = {code: stem for stem, codes in shown.items() for code in codes}
+    groups = qr.load_recommendations(codebook=codebook)
+    for presence in ("some", None):  # a table of words, and one of counts (all withheld here)
+        evidence = qr.Evidence(participants=10, theme_count=lambda code: None, theme_table=table_of.get,
+                               theme_presence=lambda code, word=presence: word)
+        text = qr.render_recommendations("MDA", evidence=evidence)
+        paragraphs = [p for p in text.split("\n\n") if p.startswith("**Evidence:**")]
+        named = 0
+        for rec, paragraph in zip([r for g in groups for r in g["items"]], paragraphs, strict=False):
+            labels = {codebook.label(code): code for code in rec["themes"]}
+            # Each run of sentences up to a reference names only the themes of the tables it cites.
+            for part in re.split(r"(?<=\]\]\.)", paragraph):
+                cited = set(re.findall(r"\[\[table:(\w+)\]\]", part))
+                for label, code in labels.items():
+                    if label in part:
+                        named += 1
+                        assert table_of.get(code) in cited, (rec["number"], label, part)
+            # and a theme no table shows is named nowhere in the evidence
+            assert [lb for lb, code in labels.items() if code not in table_of and lb in paragraph] == []
+        assert named >= 5
 
 
 def test_render_roundtable(conversations: pd.DataFrame, participants: pd.DataFrame) -> None:

@@ -14,6 +14,8 @@
 * The charts of a built report are one width and draw no title repeating their caption.
 * Agreement: a template's plural form follows the CLDR rules of its language for its count,
   and a translation may follow the grammatical gender of the answer it names.
+* No sentence opens on a numeral, in any language; a list of one is no list; the flow of
+  responses is told once in words; every statistic the synthesis prints is explained.
 
 Expected values come from pandas on the embedded survey, from the instrument's own labels and
 from hand-written catalogues, not from the code under test.
@@ -30,6 +32,7 @@ import pandas as pd
 import pytest
 from lxml import html as lxml_html
 from PIL import Image
+from report_sentences import flow_told, opening_on_a_digit, unexplained_statistics
 
 from perspectives import analysis, analysis_results, i18n, locales
 from perspectives.readers import load_survey
@@ -482,3 +485,68 @@ def test_a_label_inside_a_sentence_starts_small_unless_an_acronym(label: str, in
     from perspectives.summary import inside_sentence
 
     assert inside_sentence(label) == inside
+
+
+# --------------------------------------------------------------------------- issue 26: how sentences open
+
+
+@pytest.mark.parametrize("report", ["MDA", "ALL", "partner"])
+def test_no_sentence_opens_on_a_digit(built: dict[str, Path], report: str) -> None:
+    """"72% of workers ..." was how the recommendations' evidence and several findings opened."""
+    assert opening_on_a_digit(built[report] / "report.html") == []
+
+
+def test_no_romanian_sentence_opens_on_a_digit(romanian_build: Path) -> None:
+    for report in ("MDA", "ALL"):
+        assert opening_on_a_digit(romanian_build / report_folder(report, lang="ro") / "report.html") == [], report
+
+
+def test_a_list_of_one_is_no_list() -> None:
+    """"..., in the order of their shares: the adult watching the call (46%)." is not said."""
+    template = analysis.spec("age_band")["text"]
+    one = [analysis_results.Answer("21_30", "21 to 30", "21 to 30", _Share(46.0, 25), 1),
+           analysis_results.Answer("31_40", "31 to 40", "31 to 40", _Withheld(), 2)]
+    ranking = analysis_results.Ranking(one, bounds={})  # the withheld answer could lead: no "largest"
+    text = analysis_results.fill(template, "NOTE.", place="Moldova",
+                                 **{r: ranking.field(r) for r in ("top", "then", "ranked")})
+    assert "in the order of their shares" not in text
+    # what is left out is said to be withheld, as a sentence dropped for a withheld number
+    assert text == "NOTE."
+    # Two answers are a list, in the order of their shares.
+    two = [*one[:1], analysis_results.Answer("41_50", "41 to 50", "41 to 50", _Share(30.0, 16), 3), one[1]]
+    text = analysis_results.fill(template, place="Moldova",
+                                 **{r: analysis_results.Ranking(two, bounds={}).field(r) for r in ("top", "then", "ranked")})
+    assert "in the order of their shares: 21 to 30 (46%) and 41 to 50 (30%)." in text
+
+
+class _Withheld:
+    """A withheld cell as a sentence reads it."""
+
+    percent = count = None
+    pct = n = pct_n = pct_n_inner = analysis_results.WITHHELD
+
+
+@pytest.mark.parametrize("report", ["MDA", "ALL"])
+def test_the_flow_of_responses_is_told_once(built: dict[str, Path], report: str) -> None:
+    """Received, analysed and left out: told in words in the methods chapter only (the table counts it)."""
+    told = flow_told(built[report])
+    assert len(told) == 1, told
+    assert "received" in told[0]
+
+
+def test_every_statistic_the_synthesis_prints_is_explained(built: dict[str, Path]) -> None:
+    """χ²(1) = 29.43, F(5, 407) = 1.98, p < .001: each symbol explained for a lay reader."""
+    assert unexplained_statistics(built["ALL"] / "report.html") == {}
+
+
+@pytest.mark.parametrize("lang", ["en", "ro", "es", "sq", "bs"])
+def test_the_synthesis_names_its_countries_in_words_a_sentence_may_open_on(lang: str) -> None:
+    """Bosnian sentences open on their place ("{place}: ..."): "6 zemalja: ..." opened on a digit."""
+    tr = i18n.Translator(lang)
+    held = sum(1 for c in STUDY.countries if c.conversations)
+    for count in {len(STUDY.countries), held}:
+        phrase = tr.plural("the {count} countries", count)
+        assert not phrase[:1].isdigit(), (lang, count, phrase)
+    # and a sentence opening on a phrase in lower case still opens with a capital
+    text = analysis_results.fill("{place}: {n} of them.", place=tr.plural("the {count} countries", 6), n=3)
+    assert text[:1].isupper(), text

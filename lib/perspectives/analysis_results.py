@@ -237,7 +237,8 @@ class RankingField:
     ``{top}`` is the leading answer (``.label``, ``.pct``, ``.pct_n``, ``.n``; several when tied,
     joined; a plural entry counts them), withheld unless the published numbers establish it.
     ``{then}`` continues a sentence about the leader with the next answers in the order of their
-    shares (", followed by ..."), or nothing. ``{ranked}`` lists the answers in that order.
+    shares (", followed by ..."), or nothing. ``{ranked}`` lists the answers in that order, two
+    or more (with one, its sentence is left out: a list of one would read as plural).
     """
 
     ranking: Ranking
@@ -255,7 +256,9 @@ class RankingField:
             return WITHHELD
         listed = locales.join([f"{_label(a, tr)} ({a.cell.pct})" for a in items], tr.lang)
         if self.role == "ranked":
-            return listed if items else EMPTY
+            # A list of one is no list: "in the order of their shares: X" leaves its sentence out,
+            # with the note on withheld numbers where they are why the list is so short.
+            return listed if len(items) > 1 else WITHHELD if rank.withheld else EMPTY
         if not items:
             return ""
         from .texts import Markdown, Texts
@@ -421,7 +424,7 @@ def _sentences(text: str, fields: dict[str, Any],
         if why:
             withheld, empty = withheld or why == "withheld", empty or why == "empty"
             continue
-        kept.append("".join(out))
+        kept.append(fmt.opening("".join(out)))
         used += [r for r in rankings if r not in used]
     return kept, withheld, empty, used
 

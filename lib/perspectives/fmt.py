@@ -36,6 +36,7 @@ __all__ = [
     "fmt_pct",
     "fmt_test",
     "one_pair",
+    "opening",
     "pct",
     "pct_with_n",
     "round_half_up",
@@ -156,6 +157,16 @@ def one_pair(text: str) -> str:
     is returned as it is.
     """
     return _ADJACENT_PAIRS.sub("; ", text)
+
+
+def opening(text: str) -> str:
+    """A sentence whose first letter is a capital.
+
+    A translation may open a sentence on a field whose words run in lower case inside a
+    sentence (Bosnian "{place}: ...", the place "šest zemalja"); the sentence still opens
+    with a capital. Text opening on anything but a letter is returned as it is.
+    """
+    return text[:1].upper() + text[1:]
 
 
 def pct_with_n(count: int, total: int, digits: int = 0) -> str:

@@ -94,6 +94,9 @@ class Evidence:
             (Markdown), or None when its values are withheld or not shown there.
         stated: (result, number) -> a reference to a finding recommendation ``number`` stated
             already, with where it is shown (Markdown), or None: the finding is then said again.
+        cites_tables: a report, whose evidence states a theme only with the table that shows
+            it (a theme ``theme_table`` gives None for is left out); False outside a report,
+            which has no tables: the themes are then stated with no reference.
     """
 
     participants: int
@@ -102,6 +105,7 @@ class Evidence:
     theme_presence: Callable[[str], str | None] = lambda code: None
     finding: Callable[[str, str], str | None] = lambda result, template: None
     stated: Callable[[str, int], str | None] = lambda result, number: None
+    cites_tables: bool = True
 
 
 def counted_evidence(country: str | None, conversations: pd.DataFrame, participants: pd.DataFrame,
@@ -116,7 +120,8 @@ def counted_evidence(country: str | None, conversations: pd.DataFrame, participa
     people = participants if whole else participants[participants["country"] == country]
     raisers, order = theme_raisers(scope), country_order(scope["country"], study_path, project)
     return Evidence(participants=int(people["participant_id"].nunique()),
-                    theme_count=lambda code: int(count_by_country(raisers, code, order).sum()))
+                    theme_count=lambda code: int(count_by_country(raisers, code, order).sum()),
+                    cites_tables=False)
 
 
 def _label(text: str) -> str:
@@ -127,31 +132,36 @@ def _label(text: str) -> str:
 def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Codebook) -> list[str]:
     """What young people in the report's place raised, each theme with its count, then those withheld.
 
-    A theme nobody there raised is left out (it is no evidence for the recommendation; the
-    theme tables show the zero). Consecutive themes shown in the same table end with one
-    reference to it. The themes whose counts are withheld are named together in one
-    sentence after the others, with the tables that show them: a sentence each would say
-    the same thing again and again where a country's conversations are few.
+    A report's evidence states only what a table of the report shows, and cites that table: a
+    theme no published table shows is left out (see :class:`Evidence`), as is a theme nobody
+    there raised (it is no evidence for the recommendation; the theme tables show the zero).
+    Consecutive themes shown in the same table end with one reference to it. The themes whose
+    counts are withheld are named together in one sentence after the others, with the tables
+    that show them: a sentence each would say the same thing again and again where a
+    country's conversations are few.
     """
     lines: list[tuple[str, str | None]] = []
     withheld: list[tuple[str, str | None]] = []
     # Themes whose table says "some" or "all" in place of a count: said with the table's word.
     worded: dict[str, list[tuple[str, str | None]]] = {"some": [], "all": []}
     for code in themes:
+        table = evidence.theme_table(code)
+        if table is None and evidence.cites_tables:
+            continue  # nothing the reader could find: not stated, so never cited with a table that lacks it
         k = evidence.theme_count(code)
         theme = texts.tr(codebook.label(code))
         word = evidence.theme_presence(code)
         if word in worded:
-            worded[word].append((theme, evidence.theme_table(code)))
+            worded[word].append((theme, table))
         elif word == "none":
             continue  # as a count of 0: no evidence for the recommendation
         elif k is None:
-            withheld.append((theme, evidence.theme_table(code)))
+            withheld.append((theme, table))
         elif k > 0:  # a theme nobody raised there is no evidence for the recommendation
             line = texts.fill(texts.node("recommendations.evidence.theme"), theme=theme, n_raised=k,
                               n_participants=evidence.participants)
             if line:
-                lines.append((line, evidence.theme_table(code)))
+                lines.append((line, table))
     said: list[tuple[str, list[str | None]]] = [(line, [table]) for line, table in lines]
     said += _grouped_lines(texts, [*worded.items(), ("withheld", withheld)], evidence.participants)
     # Each table is cited once, after the last sentence stating what it shows.

@@ -16,7 +16,7 @@ import os
 import string
 from typing import Any
 
-from . import analysis, disclosure, report_display, report_themes
+from . import analysis, disclosure, fmt, report_display, report_themes
 from .escape import markdown_text as md
 from .report_upstream import NOTHING_UPSTREAM, Upstream
 
@@ -57,6 +57,7 @@ def report_texts(section, upstream: Upstream = NOTHING_UPSTREAM):
         "threshold": settings.threshold, "reliability_min_n": settings.reliability_min_n,
         "withheld_mark": disclosure.WITHHELD_MARK, "reliability_mark": disclosure.RELIABILITY_MARK,
         "combined_mark": disclosure.COMBINED_MARK, "alpha": texts.p_text(summary.ALPHA),
+        "p_floor": fmt.fmt_p(0.0),
         "n_experts": qualitative_recommendations.roundtable_experts(project=section.project),
         "group_list": locales.join(groups, section.lang),
     })
@@ -108,8 +109,9 @@ def evidence(section, upstream: Upstream, report: Any):
         return _theme_table(section, shown, theme, held)
 
     def theme_presence(theme: str) -> str | None:
-        # The word the theme's table prints in place of its count, so that the evidence says the same.
-        return _presence(section, theme, own, theme_table(theme)) if held else None
+        # The word the theme's table prints in place of its count, so that the evidence says the same
+        # (a theme no published table shows is not stated at all: see qualitative_recommendations).
+        return report_themes.theme_presence(section, theme) if held else None
 
     def finding(result: str, template: str) -> str | None:
         names = [f[len("v["):-1] for _, f, _, _ in string.Formatter().parse(template) if f and f.startswith("v[")]
@@ -120,7 +122,7 @@ def evidence(section, upstream: Upstream, report: Any):
             universe = ((by_name.get((name, code)) or {}).get("cells") or {}).get("universe")
             if universe is not None and universe not in shown[result]:
                 return None
-        text = Markdown(section.t(template).format(v=table, place=md(section.place)))
+        text = Markdown(fmt.opening(section.t(template).format(v=table, place=md(section.place))))
         if (analysis.load_specs(project=section.project).get(result) or {}).get("figure"):
             return report.text("recommendations.evidence.survey_figure", finding=text,
                                figure_number=Markdown(f"[[figure:{result}]]"))
@@ -130,21 +132,6 @@ def evidence(section, upstream: Upstream, report: Any):
     return qualitative_recommendations.Evidence(participants=n, theme_count=theme_count, theme_table=theme_table,
                                                 theme_presence=theme_presence, finding=finding,
                                                 stated=functools.partial(_stated, section, report, shown))
-
-
-def _presence(section, theme: str, own: str, table: str | None) -> str | None:
-    """What the evidence says of a theme in place of its count (``none``, ``some``, ``all``), or None.
-
-    As the theme's table says it (:func:`perspectives.report_themes.theme_presence`); and where
-    no published table shows the theme (``table`` None), a withheld count is said in the words
-    a table of none, some or all would use ("some of the 10"), never left at "withheld".
-    """
-    word = report_themes.theme_presence(section, theme)
-    if word is None and table is None:
-        mask = report_themes.theme_masks(section, [theme])[theme]
-        if mask.count(f"{own}|yes") is None:
-            word = report_themes.presence_word(mask, own)
-    return word
 
 
 def _stated(section, report: Any, shown: dict[str, set[str]], result: str, number: int) -> str | None:

@@ -65,7 +65,11 @@ def sample_mask(survey, study) -> disclosure.Mask:
 
 
 def sample_flow(section) -> None:
-    """Responses received, excluded (partial; disqualified by criterion) and analysed."""
+    """Responses received, excluded (partial; disqualified by criterion) and analysed, as tables.
+
+    The flow is told in words once, in the methods chapter (``params/report_texts.yml``,
+    ``methods.survey``); here it is counted, not told again.
+    """
     mask = sample_mask(section.survey, section.study)
     own = "*" if section.is_synthesis else section.country
     criteria = [c for c in mask.layout.categories if c.startswith("criterion:")]
@@ -101,14 +105,6 @@ def sample_flow(section) -> None:
         section.values.append(section._cell_value(mask, f"{own}|{criterion}",
                                             f"sample.disqualified.{criterion.split(':', 1)[1]}.n",
                                             of=f"{own}|disqualified"))
-    fields = {key: analysis_results.Cell(mask, f"{own}|{key}") for key in ("eligible", "partial", "disqualified")}
-    total_n = mask.count(f"{own}|*")
-    section._paragraph(analysis_results.fill(
-        t("Of {total} responses received for {place}, {eligible} were eligible and complete and are "
-          "analysed here; {partial} stopped before the end and {disqualified} did not meet an "
-          "eligibility criterion."),
-        section._withheld_note(), total=analysis_results.WITHHELD if total_n is None else f"{total_n:,}", place=md(section.place),
-        **{key: cell.n for key, cell in fields.items()}))
 
 
 def conversations_sample(section) -> None:
@@ -194,7 +190,7 @@ def open_text(section, question: str, k: int = 3) -> None:
                  "\n\n".join(f"> {md(text)}" for text in chosen.shown))
     else:
         section._paragraph(analysis_results.fill(
-            section.t("{n} workers answered the open question '{label}'; no answer is shown because none "
+            section.t("Of the workers, {n} answered the open question '{label}'; no answer is shown because none "
                    "has been approved for publication and passed the identifying-details screen."),
             section.t("No answer to the open question '{label}' is shown: none has been approved for "
                    "publication and passed the identifying-details screen.", label=md(label)),

@@ -130,7 +130,7 @@ def key_findings(values: list[dict[str, Any]], country: str, place: str, spec_pa
         for template in block.get("findings") or []:
             names = _template_names(template)
             if all(name in table for name in names):
-                sentences.append(fmt.one_pair(tr(template).format(v=table, place=place)))
+                sentences.append(fmt.opening(fmt.one_pair(tr(template).format(v=table, place=place))))
                 used += len(names)
         out.append((tr(block["heading"]), sentences))
     return out, used

@@ -1,0 +1,85 @@
+"""The sentences a reader meets in a built report, for the tests that read them (issue 26).
+
+A sentence is the text of a paragraph, list item, caption or summary of the report's HTML,
+cut after each full stop, question or exclamation mark followed by a space. Headings and
+table cells are left out: a numbered heading ("3. Train the staff") and a cell are no
+sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lxml import html as lxml_html
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+BLOCKS = ("p", "li", "figcaption", "caption", "summary")
+
+
+def blocks(report: Path) -> list[str]:
+    """The text of each paragraph, list item, caption and summary of a built ``report.html``."""
+    root = lxml_html.fromstring(Path(report).read_bytes())
+    for bad in root.iter("style", "script"):
+        bad.drop_tree()
+    return [" ".join(" ".join(e.itertext()).split()) for e in root.iter(*BLOCKS)]
+
+
+def sentences(report: Path) -> list[str]:
+    """Every sentence of a built ``report.html``."""
+    return [s for text in blocks(report) for s in SENTENCE_END.split(text) if s]
+
+
+def opening_on_a_digit(report: Path) -> list[str]:
+    """The sentences of a built report that open on a numeral ("72% of workers ...")."""
+    return [s for s in sentences(report) if s[:1].isdigit()]
+
+
+def recorded(folder: Path, name: str) -> int | None:
+    """A count the report's methods section recorded (``values.json``), or None where withheld."""
+    import json
+
+    values = json.loads((Path(folder) / "sections" / "methods" / "values.json").read_text(encoding="utf-8"))
+    return next((v["value"] for v in values if v["name"] == name), None)
+
+
+def flow_told(folder: Path) -> list[str]:
+    """The paragraphs of a built report that tell the flow of responses: received, analysed and left out."""
+    counts = [recorded(folder, f"sample.{name}.n") for name in ("responses", "eligible", "partial")]
+    numbers = [f"{n:,}" for n in counts if n is not None]
+    root = lxml_html.fromstring((Path(folder) / "report.html").read_bytes())
+    texts = [" ".join(" ".join(e.itertext()).split()) for e in root.iter("p", "li")]
+    return [t for t in texts if all(re.search(rf"(?<![\d,.]){re.escape(n)}(?![\d,])", t) for n in numbers)]
+
+
+# A statistic a report may print, and the words its definitions must then hold for a reader who
+# never met one: the symbol itself, and what its numbers in parentheses are.
+STATISTICS = {
+    "chi-square": (re.compile(r"χ²\(\d+\)"), ["χ²", "chi-square", "degrees of freedom"]),
+    "F": (re.compile(r"\bF\(\d+, \d+\)"), ["F ", "analysis of variance", "degrees of freedom"]),
+    "p": (re.compile(r"\bp [<=>] \.\d+"), ["p-value", "p < .001"]),
+    "Cramér's V": (re.compile(r"Cramér|\bV = "), ["Cramér"]),
+    "interval": (re.compile(r"\bCI\b|confidence interval", re.IGNORECASE), ["confidence interval"]),
+}
+
+
+def definitions(report: Path) -> str:
+    """The text of a built English report's Definitions and Methods chapters."""
+    root = lxml_html.fromstring(Path(report).read_bytes())
+    out, inside = [], False
+    for e in root.iter("h1", "h2", "p", "li"):
+        text = " ".join(" ".join(e.itertext()).split())
+        if e.tag == "h1":
+            inside = text in ("Definitions", "Methods")
+        elif inside:
+            out.append(text)
+    return " ".join(out)
+
+
+def unexplained_statistics(report: Path) -> dict[str, list[str]]:
+    """The statistics a built English report prints whose explanation its definitions or methods lack."""
+    root = lxml_html.fromstring(Path(report).read_bytes())
+    printed = " ".join(" ".join(e.itertext()) for e in root.iter("p", "td", "li", "figcaption", "caption"))
+    said = definitions(report)
+    return {name: [w for w in words if w not in said] for name, (pattern, words) in STATISTICS.items()
+            if pattern.search(printed) and any(w not in said for w in words)}
