@@ -15,9 +15,10 @@ pytest-xdist the first worker that needs one builds it, the others wait and reus
   test_e2e.py and test_accessibility.py;
 * ``saved_decisions``: the small-cell rule's results for the embedded export, as a build's run
   server saves them in its output folder; the builds of test_i18n_coverage.py,
-  test_accessibility.py and test_dask_executor.py start from them (``shared_builds.remembering``)
-  rather than search every mask again. The shared builds above, and every test of the masks,
-  of a build's warm-up, its memory or its faults, build from scratch.
+  test_accessibility.py and test_partner_exports.py start from them (``shared_builds.remembering``)
+  rather than search every mask again. The shared builds above, every test of the masks, of a
+  build's warm-up, its memory or its faults, and every test that compares the files of two
+  builds (the saved results among them: test_e2e.py, test_dask_executor.py), build from scratch.
 
 A shared build is read-only; a test that changes one works on a copy (``private_copy``).
 Files that build first run first (``HEAVY_FIRST``), so the longest stay off the end of a run."""

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from shared_builds import remembering
 
 from perspectives import cli
 from perspectives.build.dask import ServerSettings, close_server
@@ -45,17 +44,14 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def local_build(tmp_path_factory: pytest.TempPathFactory, saved_decisions: Path) -> Path:
-    # Both builds start from the small-cell rule's results a build of the same data saved
-    # (conftest's saved_decisions): the executors are compared, not the masks' search.
-    out = remembering(tmp_path_factory.mktemp("local") / "outputs", saved_decisions)
+def local_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("local") / "outputs"
     _cli_build(out)
     return out
 
 
-def test_a_dask_build_writes_the_bytes_the_local_build_writes(local_build: Path, tmp_path: Path,
-                                                             saved_decisions: Path):
-    out = remembering(tmp_path / "outputs", saved_decisions)
+def test_a_dask_build_writes_the_bytes_the_local_build_writes(local_build: Path, tmp_path: Path):
+    out = tmp_path / "outputs"
     done = _cli_build(out, "--executor", "dask")
     assert "dask: 2 worker threads of a LocalCluster ready" in done.stderr
     # the build's progress lines, a line per run in a log
