@@ -12,7 +12,13 @@ pytest-xdist the first worker that needs one builds it, the others wait and reus
 * ``moldova_partner_build``: Moldova's report from Moldova's rows alone (``--data``, no PDF),
   read by test_sentences.py and test_one_country_invariance.py;
 * ``two_builds``: BIH and the synthesis built by the command line in two checkouts, read by
-  test_e2e.py and test_accessibility.py.
+  test_e2e.py and test_accessibility.py;
+* ``saved_decisions``: the small-cell rule's results for the embedded export, as a build's run
+  server saves them in its output folder; the builds of test_i18n_coverage.py,
+  test_accessibility.py and test_partner_exports.py start from them (``shared_builds.remembering``)
+  rather than search every mask again. The shared builds above, every test of the masks, of a
+  build's warm-up, its memory or its faults, and every test that compares the files of two
+  builds (the saved results among them: test_e2e.py, test_dask_executor.py), build from scratch.
 
 A shared build is read-only; a test that changes one works on a copy (``private_copy``).
 Files that build first run first (``HEAVY_FIRST``), so the longest stay off the end of a run."""
@@ -212,3 +218,25 @@ def two_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
     first, second = (folder / checkout / "outputs" for checkout in CHECKOUTS)
     yield first, second
     check_unchanged(tmp_path_factory, "two-checkouts")
+
+
+def _save_decisions(folder: Path) -> None:
+    """The run server's warm-up for the embedded export (:func:`perspectives.report.warm_up`),
+    in a process of its own as a build's server runs it: it saves the rule's results in ``folder``."""
+    from perspectives.build.warm import DECISIONS_FILE
+
+    folder.mkdir(parents=True)
+    code = "import sys; from perspectives.report import warm_up; warm_up(decisions=sys.argv[1], gazetteer=False)"
+    env = dict(os.environ, MPLBACKEND="Agg")
+    done = subprocess.run([sys.executable, "-c", code, str(folder / DECISIONS_FILE)], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.fixture(scope="session")
+def saved_decisions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The small-cell rule's results for the embedded export, as a build saves them: the file."""
+    from perspectives.build.warm import DECISIONS_FILE
+
+    yield shared(tmp_path_factory, "decisions", _save_decisions) / DECISIONS_FILE
+    check_unchanged(tmp_path_factory, "decisions")

@@ -12,6 +12,13 @@ are recorded; each worker compares them again when its session ends, so a test t
 one fails loudly even as root (who writes through read-only bits). A test that must change a
 build works on :func:`private_copy`; a test that reads part of a build (some reports, some
 sections) reads :func:`view`, a folder of links to those parts.
+
+A build's run server spends most of its warm-up searching the small-cell rule's masks, the
+same for every build of the same data whatever its reports or language, and saves what it
+found in its output folder for the next build there (``perspectives.build.warm``). A test
+whose subject is not that search starts its build's output folder with what an earlier build
+of the same data saved (:func:`remembering`): the build then writes the bytes it writes
+from scratch (test_resident_outputs.py, test_one_run_build.py), without the search.
 """
 
 from __future__ import annotations
@@ -94,6 +101,18 @@ def private_copy(source: Path, dest: Path) -> Path:
         if not path.is_symlink():
             path.chmod(path.stat().st_mode | stat.S_IWUSR)
     return dest
+
+
+def remembering(out: Path, decisions: Path) -> Path:
+    """``out``, made if missing, holding ``decisions``: the small-cell rule's results a build saved.
+
+    ``decisions`` is the file a build of the same data left in its output folder
+    (conftest's ``saved_decisions``); the build into ``out`` reads it as the next build into
+    that folder would, and rewrites it. A writable copy: the shared one stays as it was made.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(decisions, out / decisions.name)
+    return out
 
 
 def view(source: Path, dest: Path, parts: Iterable[str]) -> Path:

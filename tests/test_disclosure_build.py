@@ -135,6 +135,14 @@ def test_the_in_build_audit_of_the_whole_build_finds_nothing(built: Path) -> Non
     assert audit_outputs(built, THRESHOLD) == []
 
 
+def test_the_saved_results_other_builds_start_from_are_the_whole_builds(built: Path, saved_decisions: Path) -> None:
+    """The small-cell rule's results some tests' builds start from (conftest's ``saved_decisions``,
+    a run server's warm-up alone) are, byte for byte, those the whole study's build saved."""
+    saved = saved_decisions.read_bytes()
+    assert b'"layouts"' in saved and len(json.loads(saved)["layouts"]) > 100
+    assert saved == (built / saved_decisions.name).read_bytes()
+
+
 def test_the_outside_checker_catches_issue_15s_moldova_line(tmp_path: Path) -> None:
     """The checker can fail: the values the old rule recorded for Moldova's gender line."""
     run = tmp_path / "MDA" / "sections" / "methods"

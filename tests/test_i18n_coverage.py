@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 from report_sentences import opening_on_a_digit
+from shared_builds import remembering
 
 from perspectives import i18n, msgids, untranslated
 from perspectives.project import Project
@@ -283,10 +284,16 @@ def _untranslate_recommendations(repo: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def moldova(tmp_path_factory) -> dict[str, object]:
-    """In a copy of the repository: Moldova's recommendations and what they rest on, in English and in Romanian."""
+def moldova(tmp_path_factory, saved_decisions: Path) -> dict[str, object]:
+    """In a copy of the repository: Moldova's recommendations and what they rest on, in English and in Romanian.
+
+    Both builds start from the small-cell rule's results a build of the embedded export saved
+    (conftest's ``saved_decisions``): their masks are not what is tested here.
+    """
     repo = _copy(tmp_path_factory.mktemp("i18n") / "repo")
     _untranslate_recommendations(repo)
+    for out in ("out-en", "out-ro"):
+        remembering(repo / out, saved_decisions)
     english = _run(repo, "build", "--country", "MDA", "--section", *SECTIONS, "--out", "out-en", "--jobs", "2")
     assert english.returncode == 0, english.stderr[-3000:]
     romanian = _run(repo, "build", "--country", "MDA", "--section", *SECTIONS, "--lang", "ro", "--out", "out-ro",
@@ -427,10 +434,11 @@ def _pseudo(template: str) -> str:
     return "".join(out)
 
 
-def test_with_every_key_translated_no_english_is_left_and_strict_passes(tmp_path_factory) -> None:
+def test_with_every_key_translated_no_english_is_left_and_strict_passes(tmp_path_factory, saved_decisions) -> None:
     """Every key :mod:`perspectives.msgids` finds, given a stand-in Romanian translation.
 
     What a reader then meets in English is text that never passed a catalogue: there must be none.
+    The build starts from the small-cell rule's saved results (its masks are not tested here).
     """
     from perspectives import locales
 
@@ -445,6 +453,7 @@ def test_with_every_key_translated_no_english_is_left_and_strict_passes(tmp_path
     (repo / "params" / "i18n" / "ro.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     # A country with conversations, one without, and the synthesis: each has its own code paths.
     reports = {"MDA": "MDA", "BIH": "BIH", "ALL": load_study().synthesis_folder}
+    remembering(repo / "out", saved_decisions)
     done = _run(repo, "build", "--country", *reports, "--lang", "ro", "--out", "out", "--jobs", "2", "--strict")
     assert done.returncode == 0, done.stderr[-4000:]
     for folder in reports.values():
@@ -469,6 +478,8 @@ def test_each_national_report_reads_translated_with_strict(tmp_path, request, co
         # what --strict decides once the build has written the report
         assert untranslated.strict_failures({country: folder}) == {}
     else:
+        # from the small-cell rule's saved results: the words are tested, not the masks
+        remembering(tmp_path / "out", request.getfixturevalue("saved_decisions"))
         env = dict(os.environ, MPLBACKEND="Agg", PERSPECTIVES_PDF="0")
         done = subprocess.run([sys.executable, "-m", "perspectives.cli", "build", "--country", country, "--lang",
                                lang, "--out", str(tmp_path / "out"), "--jobs", "2", "--strict"], cwd=ROOT, env=env,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from shared_builds import view
+from shared_builds import remembering, view
 from variants import FIXTURES, assert_same_reading
 
 from perspectives.build import build
@@ -146,8 +146,10 @@ def embedded_build(tmp_path_factory, study_build: Path) -> Path:
 
 @pytest.mark.parametrize("name, id_column", [("odk-central-default.csv", None), ("kobo-system-columns.csv", "_id")])
 def test_synthesis_built_from_a_partner_export_records_the_same_values(tmp_path, monkeypatch, embedded_build, name,
-                                                                       id_column):
-    out = tmp_path / "outputs"
+                                                                       id_column, saved_decisions):
+    # From the small-cell rule's results a build of the embedded export saved: a table whose
+    # cells the partner's export reads otherwise is another layout, its mask searched afresh.
+    out = remembering(tmp_path / "outputs", saved_decisions)
     monkeypatch.setenv("PERSPECTIVES_PDF", "0")  # the values and the text files are compared, not the PDF
     # The study's conversations named: a partner's export is never given them unasked.
     result = build(countries=["ALL"], data_path=FIXTURES / name, out=out, jobs=2, id_column=id_column,
