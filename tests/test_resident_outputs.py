@@ -87,3 +87,32 @@ def test_a_reused_server_writes_the_bytes_of_a_fresh_one(runtime: None, tmp_path
     assert "it warmed what this build needs more" in said
     _build(light_first, 5, "--section", "prevention", "--force")
     _same(light_first, fresh)
+
+
+def _drop_half_the_decisions(out: Path) -> None:
+    """Rewrite the saved small-cell decisions without half of them, as a build with a server of its own or a person could."""
+    import json
+
+    decisions = out / ".disclosure-decisions.json"
+    saved = json.loads(decisions.read_text(encoding="utf-8"))
+    layouts = sorted(saved["layouts"])
+    assert len(layouts) > 1
+    saved["layouts"] = {key: saved["layouts"][key] for key in layouts[::2]}
+    decisions.write_text(json.dumps(saved), encoding="utf-8")
+
+
+def test_decisions_rewritten_between_builds_are_read_again_and_the_bytes_stay_a_fresh_servers(runtime: None,
+                                                                                                tmp_path: Path):
+    both = ("--section", "knowledge", "prevention")
+    fresh = tmp_path / "fresh"
+    _build(fresh, 0, *both)
+    _drop_half_the_decisions(fresh)
+    _build(fresh, 0, *both, "--force")
+
+    kept = tmp_path / "kept"
+    _build(kept, 5, *both)
+    _drop_half_the_decisions(kept)
+    said = _build(kept, 5, *both, "--force")
+    assert not _server(said).startswith("run server reused"), _server(said)
+    assert "the small-cell rule's saved results changed" in said
+    _same(kept, fresh)  # the decisions file included: searched again where missing, saved whole

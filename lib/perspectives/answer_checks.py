@@ -14,7 +14,8 @@ Inputs
 
 Outputs
     Problems appended to the reading's list, checks that could not run in the read report,
-    and the numeric answers as numbers.
+    the numeric answers as numbers, and the warning a usable file gets for identical
+    submissions under different ids (:func:`copies_warning`).
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ import numpy as np
 import pandas as pd
 
 from .expressions import UnsupportedExpression, bounds, evaluate, names_in
+from .inclusion import LOGGED_COLUMNS
 from .instrument import COMPLETED, CONSENT, Instrument, Question
 from .layouts import GENERIC_TOOL, Header
-from .problems import Problem
+from .problems import SHOWN, Problem, Text
 from .rawtable import RawTable
 from .readers_cells import Tally, choice_by_label, distinct, fold, per_distinct, problem_at, template_hint
 from .study import Study
@@ -48,10 +50,13 @@ class AnswerChecks:
         ids: the respondent ids, same index.
         id_index: the id column's position in the header.
         problems: the reading's problem list.
+        analysed: a boolean mask of the rows that are data (every row but those the survey
+            tool's reviewers rejected); None: every row.
     """
 
     def __init__(self, instrument: Instrument, study: Study, header: Header, raw: RawTable,
-                 skipped_checks: list[str], tally: Tally, answers: pd.DataFrame, ids: pd.Series, id_index: int, problems: list[Problem]) -> None:
+                 skipped_checks: list[str], tally: Tally, answers: pd.DataFrame, ids: pd.Series, id_index: int,
+                 problems: list[Problem], analysed: np.ndarray | None = None) -> None:
         self.instrument = instrument
         self.study = study
         self.header = header
@@ -63,6 +68,7 @@ class AnswerChecks:
         self.id_index = id_index
         self.row_word = raw.row_word
         self.problems = problems
+        self.analysed = pd.Series(True if analysed is None else analysed, index=answers.index, dtype=bool)
         self.numbers: dict[str, pd.Series] = {}
         self._shown: dict[str, pd.Series] = {}  # relevance by expression: a group's condition evaluated once
 
@@ -75,7 +81,8 @@ class AnswerChecks:
         answers = self.answers
         for question in self.instrument.answer_questions():
             column = answers[question.name]
-            present = column.notna()
+            # An answer is checked on the rows that are data, and where an excluded row's log shows it.
+            present = column.notna() & (self.analysed | (question.name in LOGGED_COLUMNS))
             header = self._header_of(question.name)
             if question.is_select_one:
                 self._check_codes(question, header, column, present)
@@ -113,7 +120,7 @@ class AnswerChecks:
             if not chain:
                 continue
             column = self.answers[question.name]
-            answered = column.notna() & (column != "")
+            answered = column.notna() & (column != "") & self.analysed
             if not answered.any():
                 continue
             try:
@@ -280,10 +287,10 @@ class AnswerChecks:
 
 
     def check_ids(self) -> None:
-        """Every response has an id, and no id is on two responses."""
-        ids = self.ids
+        """Every response that is data has an id, and no id is on two of them (a rejected copy is set aside)."""
+        ids = self.ids.where(self.analysed)
         column = self.header.names[self.id_index]
-        empty = ids.isna()
+        empty = self.ids.isna() & self.analysed
         if empty.any():
             self.problems.append(Problem("the respondent id is empty", column=column, rows=self._rows(empty),
                                          row_word=self.row_word, expected="an id on every response",
@@ -423,3 +430,19 @@ def identical_submissions(answers: pd.DataFrame, eligible: np.ndarray, row_numbe
     keys = answer_keys(answers, positions)
     copies = pd.Series(keys).duplicated(keep=False).to_numpy()
     return [rows for _, rows in row_groups(keys[copies], positions[copies], row_numbers)]
+
+
+def copies_warning(answers: pd.DataFrame, eligible: np.ndarray, row_numbers: Sequence[int], row_word: str) -> list[str]:
+    """What a usable file holds that the partner should look at: identical submissions under different ids.
+
+    Counted as they are (two respondents), never dropped: a copy is the partner's to remove,
+    but the build says so as ``check`` does.
+    """
+    copies = identical_submissions(answers, eligible, row_numbers)
+    if not copies:
+        return []
+    shown = "; ".join(", ".join(map(str, rows)) for rows in copies[:SHOWN]) + (
+        f"; and {len(copies) - SHOWN} more groups" if len(copies) > SHOWN else "")
+    return [Text("{n} group(s) of eligible completes give the same answer to every question under different ids "
+                 "({word} {rows}): each is counted as a respondent; if they are one submission sent twice, "
+                 "delete the copies and export again", n=len(copies), word=Text(row_word), rows=shown)]

@@ -94,8 +94,11 @@ def field_checks(reading: Reading, instrument: Instrument) -> dict[str, Any]:
         A dict with ``duplicate_ids``, ``identical_submissions``, ``straight_lining``,
         ``duration`` and ``numbers``; each holds counts and the partner's row numbers.
     """
-    answers, ids, word = reading.answers, reading.ids, reading.row_word
+    answers, word = reading.answers, reading.row_word
     eligible = (reading.outcome == "eligible") if reading.outcome is not None else pd.Series(True, index=answers.index)
+    # Submissions the survey's reviewers rejected are no data: their ids and numbers are not checked.
+    data = (reading.outcome != "rejected") if reading.outcome is not None else pd.Series(True, index=answers.index)
+    ids = reading.ids.where(data)
     out: dict[str, Any] = {"row_word": word}
 
     duplicated = (ids.notna() & ids.duplicated(keep=False)).to_numpy()
@@ -121,7 +124,7 @@ def field_checks(reading: Reading, instrument: Instrument) -> dict[str, Any]:
                         "rows": reading.rows(mask)}
     out["straight_lining"] = lines
     out["duration"] = _duration(reading, eligible, instrument)
-    out["numbers"] = _numbers(reading, instrument)
+    out["numbers"] = _numbers(reading, instrument, data)
     return out
 
 
@@ -154,13 +157,13 @@ def _duration(reading: Reading, eligible: pd.Series, instrument: Instrument) -> 
     }
 
 
-def _numbers(reading: Reading, instrument: Instrument) -> dict[str, dict[str, Any]]:
-    """Range of every numeric answer against the form's constraint (rows outside named)."""
+def _numbers(reading: Reading, instrument: Instrument, data: pd.Series) -> dict[str, dict[str, Any]]:
+    """Range of every numeric answer against the form's constraint (rows outside named), over the rows that are data."""
     out = {}
     for question in instrument.answer_questions():
         if not question.is_numeric:
             continue
-        values = pd.to_numeric(reading.answers[question.name], errors="coerce")
+        values = pd.to_numeric(reading.answers[question.name].where(data), errors="coerce")
         limits = bounds(question.constraint)
         entry: dict[str, Any] = {"answered": int(values.notna().sum())}
         if values.notna().any():
@@ -190,9 +193,10 @@ def _exclusion_log(reading: Reading) -> dict[str, Any] | None:
     if disqualified.any():
         criteria["not_answered"] = int(disqualified.sum())
     review = reading.report.review
-    return {"responses": len(outcome), **{name: int((outcome == name).sum()) for name in OUTCOMES},
+    return {"responses": len(outcome), "row_word": reading.row_word, **{name: int((outcome == name).sum()) for name in OUTCOMES},
             "disqualified_by_criterion": {k: v for k, v in criteria.items() if v},
-            "rejected": int((outcome == "rejected").sum()), "review_column": review.get("column")}
+            "rejected": int((outcome == "rejected").sum()), "rejected_rows": reading.rows(outcome == "rejected"),
+            "review_column": review.get("column")}
 
 
 def _countries(reading: Reading) -> dict[str, dict[str, int]] | None:
@@ -317,7 +321,8 @@ def _exclusion_lines(log: dict[str, Any] | None, countries: dict[str, dict[str, 
                        ", ".join(f"{k} {v}" for k, v in log["disqualified_by_criterion"].items()))
         if log.get("rejected"):
             out.append(f"  {log['rejected']} rejected by the survey's reviewers ({log['review_column']}): not data, "
-                       "left out of the analysis and counted in the exclusion log (whatever their answers)")
+                       "left out of the analysis and of its answer checks, and counted in the exclusion log "
+                       f"(whatever their answers; {_rows_text(log['rejected_rows'], log['row_word'])})")
     if countries:
         names = list(next(iter(countries.values())))
         out += ["", f"  {'country':<8}" + "".join(f"{name:>14}" for name in names)]

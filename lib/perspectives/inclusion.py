@@ -25,6 +25,9 @@ from .readers_cells import per_distinct
 
 # The columns the inclusion rule reads besides the eligibility questions.
 RULE_COLUMNS = (CONSENT, COMPLETED, "country")
+# The answers of an excluded response that its row of the exclusion log shows (so they are
+# checked even on a row that is no data, such as one the survey's reviewers rejected).
+LOGGED_COLUMNS = ("country",)
 
 
 def outcomes(typed: pd.DataFrame) -> pd.Series:
@@ -60,7 +63,7 @@ def exclusion_log(typed: pd.DataFrame, reason: np.ndarray) -> pd.DataFrame:
     log = pd.DataFrame({
         "outcome": pd.Series(reason, index=typed.index, dtype="str"),
         "criterion": pd.Series(criterion, index=typed.index, dtype="str"),
-        "country": typed["country"].fillna("unknown"),
+        **{name: typed[name].fillna("unknown") for name in LOGGED_COLUMNS},
     }, index=typed.index)
     return log[log["outcome"] != "eligible"].reset_index(drop=True)
 

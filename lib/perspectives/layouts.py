@@ -124,6 +124,39 @@ def strip_spaces(text: str) -> str:
     return text.strip(SPACES)
 
 
+# The survey tools' review of a submission: the states each tool writes, and those in which
+# a reviewer says it is not data: ODK Central's ReviewState 'rejected'; KoboToolbox's
+# _validation_status 'not approved' (its XML-values export writes the code, its labels export
+# the label). Compared without case and surrounding spaces; an empty cell is no review. The
+# other states (approved, on hold, has issues, edited, received) are data; any other value
+# is refused, since whether its row is data cannot be told.
+REVIEW_STATES = {"ReviewState": frozenset({"received", "hasissues", "edited", "approved", "rejected"}),
+                 "_validation_status": frozenset({"validation_status_approved", "validation_status_not_approved",
+                                                  "validation_status_on_hold", "approved", "not approved",
+                                                  "on hold"})}
+REVIEW_REJECTED = {"ReviewState": frozenset({"rejected"}),
+                   "_validation_status": frozenset({"validation_status_not_approved", "not approved"})}
+
+
+def review_state(column: str, value: str | None) -> str | None:
+    """What a review column's cell says of its submission: "rejected", "data", or None (a state the tool does not write)."""
+    state = strip_spaces(value).casefold() if value is not None else ""
+    if state in REVIEW_REJECTED[column]:
+        return "rejected"
+    return "data" if not state or state in REVIEW_STATES[column] else None
+
+
+def review_problem(column: str, values: Sequence[object], rows: list[int], row_word: str) -> Problem:
+    """The refusal of review states the survey tool does not write (``values``, at the partner's ``rows``)."""
+    seen = list(dict.fromkeys(str(v) for v in values))
+    return Problem(
+        "the survey tool's review state {seen} is none of the states it writes", column=column, rows=rows,
+        row_word=row_word, values=seen, expected="one of {states}, or an empty cell",
+        fix="write the state as the survey tool exports it, or export the data again from the tool "
+            "(a submission its reviewers rejected is left out; every other state is data)",
+        args={"seen": ", ".join(repr(v) for v in seen[:5]), "states": ", ".join(sorted(REVIEW_STATES[column]))})
+
+
 # --------------------------------------------------------------------------- header roles
 
 

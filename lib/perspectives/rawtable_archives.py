@@ -374,14 +374,22 @@ class _Formulas:
     saved value is read as that value, the one the partner saw in the sheet, and counted.
     The sheet is read a second time, formulas as written, row beside row; only when a part of
     the workbook holds a formula at all.
+
+    openpyxl reads a formula whose saved value is empty text (``=IF(A2="", "", A2)`` on an
+    empty ``A2``) as None, as it reads one without a saved value. The sheet's XML tells them
+    apart (:func:`_saved_empty_text`): such a formula is read as an empty answer, and counted.
     """
 
     def __init__(self, handle: IO[bytes], position: int, title: str, name: str, budget: int) -> None:
         from openpyxl import load_workbook
 
         handle.seek(0)
+        self.handle = handle
         self.workbook = load_workbook(handle, read_only=True, data_only=False)
         self.sheet = self.workbook.worksheets[position - 1]
+        # The sheet's part in the workbook's archive, where an empty saved value can be told
+        # from none (openpyxl keeps it on the read-only sheet; None: not known, nothing is read so).
+        self.part: str | None = getattr(self.sheet, "_worksheet_path", None)
         self.sheet.reset_dimensions()
         self.title, self.name, self.budget = title, name, budget
         self.head: list[tuple[object, ...]] = []  # the rows a header is looked for in
@@ -407,6 +415,7 @@ class _Formulas:
         below = header_index + 1  # formulas in the header or above it (a title) hold no answer
         head = self.head[header_index] if header_index < len(self.head) else ()
         names = {i: str(cell).strip() for i, cell in enumerate(head) if cell is not None and str(cell).strip()}
+        self._read_empty_text(below)
         unsaved = {column: [offset + 1 for offset in offsets if offset >= below]
                    for column, offsets in sorted(self.unsaved.items())}
         problems = [Problem(
@@ -423,6 +432,58 @@ class _Formulas:
             raise DataError(self.name, problems)
         table.formula_values = {names.get(column, column_letter(column)): n for column, offsets in self.saved.items()
                                 if (n := sum(1 for offset in offsets if offset >= below))}
+
+
+    def _read_empty_text(self, below: int) -> None:
+        """Move the formulas whose saved value is empty text from the unsaved to the saved ones."""
+        wanted = {(offset + 1, column + 1) for column, offsets in self.unsaved.items() for offset in offsets
+                  if offset >= below}
+        if not wanted or self.part is None:
+            return
+        self.handle.seek(0)
+        with zipfile.ZipFile(self.handle) as archive, archive.open(self.part) as source:
+            empty = _saved_empty_text(source, wanted)
+        for column, offsets in list(self.unsaved.items()):
+            moved = [offset for offset in offsets if (offset + 1, column + 1) in empty]
+            if moved:
+                self.saved.setdefault(column, []).extend(moved)
+                self.unsaved[column] = [offset for offset in offsets if (offset + 1, column + 1) not in empty]
+
+
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _saved_empty_text(source: IO[bytes], wanted: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The cells among ``wanted`` (row, column, from 1) whose formula's saved value is empty text.
+
+    Excel and LibreOffice save a formula whose result is text with ``t="str"`` and the text in
+    ``<v>``, empty for empty text: ``<c r="B2" t="str"><f>IF(A2="","",A2)</f><v></v></c>``.
+    A formula never computed has no ``<v>``, or (as openpyxl writes it) an empty ``<v>`` with no
+    ``t="str"``: an empty number is no value. Cells without a reference are placed as openpyxl
+    places them (the next column, the next row).
+    """
+    from openpyxl.utils.cell import coordinate_to_tuple
+    from openpyxl.xml.functions import iterparse  # the parser openpyxl reads the sheet with
+
+    found: set[tuple[int, int]] = set()
+    row = column = 0
+    for event, element in iterparse(source, events=("start", "end")):
+        if element.tag == f"{_SHEET_NS}row" and event == "start":
+            row = int(element.get("r") or row + 1)
+            column = 0
+        elif element.tag == f"{_SHEET_NS}c" and event == "end":
+            reference = element.get("r")
+            if reference:
+                row, column = coordinate_to_tuple(reference)
+            else:
+                column += 1
+            if ((row, column) in wanted and element.get("t") == "str" and element.find(f"{_SHEET_NS}f") is not None
+                    and element.find(f"{_SHEET_NS}v") is not None):
+                found.add((row, column))
+            element.clear()
+        elif element.tag == f"{_SHEET_NS}row" and event == "end":
+            element.clear()
+    return found
 
 
 def _sheet_rows(sheet: Any, name: str, budget: int, max_row: int | None = None) -> Iterator[tuple[object, ...]]:

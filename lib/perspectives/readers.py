@@ -53,12 +53,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .answer_checks import AnswerChecks, identical_submissions
+from .answer_checks import AnswerChecks, copies_warning
 from .hashing import sha256_file
 from .inclusion import RULE_COLUMNS, exclusion_log, outcomes
 from .instrument import ELIGIBILITY, Instrument, load_instrument
-from .layouts import GENERIC_TOOL, Header, header_score, resolve_header, strip_spaces
-from .problems import SHOWN, DataError, Problem, Text, column_letter
+from .layouts import (
+    GENERIC_TOOL,
+    REVIEW_STATES,
+    Header,
+    header_score,
+    resolve_header,
+    review_problem,
+    review_state,
+    strip_spaces,
+)
+from .problems import DataError, Problem, Text, column_letter
 from .project import Project, default
 from .rawtable import Column, FileFormat, Limits, RawTable, read_raw
 from .rawtable_columns import SUPPORTED
@@ -79,12 +88,6 @@ __all__ = ["MULTI_SEP", "SUPPORTED", "DataError", "Normalisation", "ReadReport",
 
 MULTI_SEP = "/"  # between a select-multiple question and its option in SurveyData.eligible
 DEFAULT_ID_FALLBACKS = ("_uuid", "_id", "KEY", "meta-instanceID", "instanceID")
-# The survey tools' review of a submission, and the states in which a reviewer says it is not
-# data: ODK Central's ReviewState 'rejected'; KoboToolbox's _validation_status 'not approved'
-# (its XML-values export writes the code, its labels export the label). Compared without case
-# and surrounding spaces. Other states (approved, on hold, has issues, edited, none) are data.
-REVIEW_REJECTED = {"ReviewState": frozenset({"rejected"}),
-                   "_validation_status": frozenset({"validation_status_not_approved", "not approved"})}
 # Question types whose answers are codes: spaces around them are never meaningful.
 _CODED = ("select_one", "select_multiple", "integer", "decimal", "calculate")
 
@@ -329,12 +332,15 @@ class _Reader:
         self._note_ignored()
 
     def _review(self) -> np.ndarray | None:
-        """The rows the survey tool's reviewers rejected (:data:`REVIEW_REJECTED`), or None without a review column."""
+        """The rows the survey tool's reviewers rejected, or None without a review column; unknown states refused."""
         for i, name in enumerate(self.header.names):
-            states = REVIEW_REJECTED.get(name)
-            if states is None or i == self.id_index:
+            if name not in REVIEW_STATES or i == self.id_index:
                 continue
-            rejected = self.raw.columns[i].where(lambda v, s=states: v is not None and strip_spaces(v).casefold() in s)
+            column = self.raw.columns[i]
+            unknown = column.where(lambda v, n=name: review_state(n, v) is None)
+            if unknown.any():
+                self._fail([review_problem(name, column.array()[unknown], self._mask_rows(unknown), self.row_word)])
+            rejected = column.where(lambda v, n=name: review_state(n, v) == "rejected")
             self.review_index = i
             self.report.review = {"column": name, "rejected": int(rejected.sum())}
             return rejected
@@ -445,8 +451,9 @@ class _Reader:
     # ----------------------------------------------------------------- step 5
     def checks(self) -> AnswerChecks:
         """The answer checks over what was read (:mod:`perspectives.answer_checks`)."""
+        analysed = None if self.rejected is None else ~self.rejected
         return AnswerChecks(self.instrument, self.study, self.header, self.raw, self.report.skipped_checks,
-                            self.tally, self.answers, self.ids, self.id_index, self.problems)
+                            self.tally, self.answers, self.ids, self.id_index, self.problems, analysed)
 
     def typed(self, rows: np.ndarray | None = None, names: list[str] | None = None,
               ids: pd.Series | None = None) -> pd.DataFrame:
@@ -509,22 +516,6 @@ def _expand_multi(eligible: pd.DataFrame, instrument: Instrument) -> pd.DataFram
     return pd.concat([eligible, pd.DataFrame(added, index=eligible.index)], axis=1)
 
 
-def _warnings(reader: _Reader, outcome: pd.Series) -> list[str]:
-    """What a usable file holds that the partner should look at: identical submissions under different ids.
-
-    Counted as they are (two respondents), never dropped: a copy is the partner's to remove,
-    but the build says so as ``check`` does.
-    """
-    copies = identical_submissions(reader.answers, (outcome == "eligible").to_numpy(), reader.raw.row_numbers)
-    if not copies:
-        return []
-    shown = "; ".join(", ".join(map(str, rows)) for rows in copies[:SHOWN]) + (
-        f"; and {len(copies) - SHOWN} more groups" if len(copies) > SHOWN else "")
-    return [Text("{n} group(s) of eligible completes give the same answer to every question under different ids "
-                 "({word} {rows}): each is counted as a respondent; if they are one submission sent twice, "
-                 "delete the copies and export again", n=len(copies), word=Text(reader.row_word), rows=shown)]
-
-
 def read_survey(path: Path | str, instrument: Instrument | None = None, id_column: str | None = None, *,
                 project: Project | None = None) -> Reading:
     """Read and validate an export; return everything learnt about it.
@@ -568,7 +559,8 @@ def read_survey(path: Path | str, instrument: Instrument | None = None, id_colum
                                                     "questions and 'yes' in 'completed'",
                                            fix="check the eligibility answers and the completion column 'completed'"),
                         report=reader.report, reading=reading)
-    reader.report.warnings += _warnings(reader, outcome)
+    reader.report.warnings += copies_warning(reader.answers, (outcome == "eligible").to_numpy(),
+                                             reader.raw.row_numbers, reader.row_word)
     eligible = _expand_multi(eligible, instrument)
     source = {"file": path.name, "sha256": sha256_file(path), "responses": str(len(reader.answers))}
     reading.survey = SurveyData(eligible, exclusions, source, instrument, reader.report, project)

@@ -77,6 +77,7 @@ which this build cannot reach (it runs offline), and none covers Albanian and Bo
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -167,10 +168,18 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
     """Drop hits overlapping a hit of a higher-priority kind or a longer hit of the same kind."""
     rank = {k: i for i, k in enumerate(HIT_KINDS)}
     ordered = sorted(hits, key=lambda h: (rank[h.kind], -(h.span[1] - h.span[0]), h.span[0]))
+    # The kept spans overlap none another, so sorted by (start, end) their ends grow too: a
+    # hit overlaps a kept span exactly when it overlaps the last kept span starting before
+    # its end. One bisection per hit, not a comparison with every hit kept so far.
+    spans: list[tuple[int, int]] = []
     kept: list[Hit] = []
     for h in ordered:
-        if all(h.span[1] <= k.span[0] or h.span[0] >= k.span[1] for k in kept):
-            kept.append(h)
+        start, end = h.span
+        k = bisect_left(spans, (end, -1))
+        if k and spans[k - 1][1] > start and spans[k - 1][0] < end:
+            continue
+        insort(spans, h.span)
+        kept.append(h)
     return sorted(kept, key=lambda h: h.span)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from .screen_tokens import Hit, Text, cue_before, cue_word
@@ -189,9 +190,19 @@ def names_outside_places(t: Text, names: list[Hit], places: list[_Place]) -> lis
     A one-word place keeps its name hit only when the word itself, not a case form of it, is
     a given name ("Victoria"): "ne tirane" is Tirana, not a name "Tira" inflected.
     """
+    # Each known place is filed under the tokens it spans: a place holding a character
+    # spans the last token starting at or before it, so a name looks at that token's places
+    # only, not at every place of a long answer.
+    by_token: dict[int, list[_Place]] = {}
+    for place in places:
+        if place.known:
+            for k in range(place.a, place.b):
+                by_token.setdefault(k, []).append(place)
+    starts = [tok.start for tok in t.toks]
     kept = []
     for h in names:
-        place = next((p for p in places if p.known and t.toks[p.a].start <= h.span[0] < t.toks[p.b - 1].end), None)
+        filed = by_token.get(bisect_right(starts, h.span[0]) - 1, ())
+        place = next((p for p in filed if t.toks[p.a].start <= h.span[0] < t.toks[p.b - 1].end), None)
         if place is None or (place.b - place.a == 1 and fold(h.text) in given_names()):
             kept.append(h)
     return kept
@@ -206,15 +217,22 @@ def place_hits(t: Text, names: list[Hit], candidates: list[_Place]) -> list[Hit]
             for name in t.gazetteer.caseless:
                 for m in re.finditer(re.escape(name), t.text):
                     hits.append(Hit("place", (m.start(), m.end()), m.group(0)))
+    near = sorted(h.span[0] for h in names)
     for place in candidates:
         start = t.toks[place.a].start
-        personal = cue_before(t, "residence_cues", start, 4) or _age_near(t, place.a, 6) or any(
-            abs(h.span[0] - start) < 60 for h in names)
+        personal = cue_before(t, "residence_cues", start, 4) or _age_near(t, place.a, 6) or _name_within(
+            near, start, 60)
         large = place.large or _region_near(t, place)
         if place.known and not large or personal or (not place.known and _person_in_sentence(t, place.a)):
             hits.append(t.hit("place", place.a, place.b))
     hits.extend(_unknown_place_hits(t))
     return hits
+
+
+def _name_within(starts: list[int], char: int, distance: int) -> bool:
+    """Whether one of the sorted name starts is fewer than ``distance`` characters from ``char``."""
+    k = bisect_right(starts, char - distance)
+    return k < len(starts) and starts[k] < char + distance
 
 
 def _unknown_place_hits(t: Text) -> list[Hit]:
@@ -235,28 +253,38 @@ def _unknown_place_hits(t: Text) -> list[Hit]:
 
 
 def _in_institution_name(t: Text, i: int) -> bool:
-    """Whether the capitalised words before token ``i`` name an institution ("Fiscalía de Familia")."""
-    j = i - 1
-    while j >= 0 and t.toks[j].word and (t.toks[j].cap or t.function(t.keys[j])):
-        if t.toks[j].cap and t.vocab.institution_words.has(t.keys[j]):
-            return True
-        j -= 1
-    return False
+    """Whether the capitalised words before token ``i`` name an institution ("Fiscalía de Familia").
+
+    The words run back from token ``i - 1`` over capitalised and function words; the run and
+    the institution words in it are counted once per text, so that a long answer of
+    capitalised words is not walked back from every one of them.
+    """
+    def in_name(j: int) -> bool:
+        return t.toks[j].word and (t.toks[j].cap or t.function(t.keys[j]))
+
+    def institution(j: int) -> bool:
+        return in_name(j) and t.toks[j].cap and t.vocab.institution_words.has(t.keys[j])
+
+    a = t.run_start("institution_name", in_name, i)
+    return t.count_before("institution_word", institution, i) > t.count_before("institution_word", institution, a)
 
 
 def _person_in_sentence(t: Text, i: int) -> bool:
-    """Whether the sentence of token ``i`` is about one person (a role, a relative, an age...)."""
-    a = i
-    while a > 0 and t.toks[a - 1].key != "\n":
-        a -= 1
-    b = t.clause_end(i, 60)
+    """Whether the sentence of token ``i`` is about one person (a role, a relative, an age...).
+
+    The sentence runs from its start to the end of the clause of ``i`` (at most 60 tokens on).
+    Which tokens mark a person is counted once per text: a long answer without a full stop
+    is one sentence, and is not read again for every place in it.
+    """
     v = t.vocab
-    for j in range(a, b):
-        if any(p.end(t.keys, j) for p in (v.person_nouns, v.relatives, v.unique_roles, v.honorifics)):
-            return True
-        if t.toks[j].digits and is_age(t, j):
-            return True
-    return False
+
+    def marks_person(j: int) -> bool:
+        return any(p.end(t.keys, j) for p in (v.person_nouns, v.relatives, v.unique_roles, v.honorifics)) or (
+            t.toks[j].digits and is_age(t, j))
+
+    a = t.sentence_start(i)
+    b = t.clause_end(i, 60)
+    return t.count_before("person_marks", marks_person, b) > t.count_before("person_marks", marks_person, a)
 
 
 def not_a_person_or_place(t: Text, i: int, name: bool = False) -> bool:

@@ -18,7 +18,9 @@ Outputs
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from .screen_words import TOKEN_RE, Places, Vocab, fold, name_forms
 
@@ -68,17 +70,16 @@ class Tok:
         return self.word and not any(c.isdigit() for c in self.text)
 
 
-def _sentence_end(matches: list[re.Match[str]], k: int) -> bool:
+def _sentence_end(matches: list[re.Match[str]], k: int, after: str) -> bool:
     """Whether token ``k`` ends a sentence: "!", "?", ";", a line break, or a full stop.
 
     A full stop ends one unless it closes an abbreviation or a number ("No. 3", "str.",
-    "10. juna"), or the next word starts in lower case.
+    "10. juna"), or the next word (``after``, "" when none follows) starts in lower case.
     """
     s = matches[k].group(0)
     if s != ".":
         return s in _SENTENCE_ENDS
     before = matches[k - 1].group(0) if k > 0 else ""
-    after = next((m.group(0) for m in matches[k + 1:] if m.group(0)[0].isalnum()), "")
     if before[:1].isalpha() and len(before) <= 3:
         return not after
     if before.isdigit():
@@ -86,9 +87,22 @@ def _sentence_end(matches: list[re.Match[str]], k: int) -> bool:
     return not after or not after[0].islower()
 
 
+def _next_words(matches: list[re.Match[str]]) -> list[str]:
+    """For each token, the first word token after it ("" when none): one pass from the end."""
+    following = [""] * len(matches)
+    word = ""
+    for k in range(len(matches) - 1, -1, -1):
+        following[k] = word
+        s = matches[k].group(0)
+        if s[0].isalnum():
+            word = s
+    return following
+
+
 def tokens(text: str) -> list[Tok]:
     """The words and punctuation of ``text``, folded, with where each sentence opens."""
     matches = list(TOKEN_RE.finditer(text))
+    following = _next_words(matches)
     toks: list[Tok] = []
     initial = True
     for k, m in enumerate(matches):
@@ -99,7 +113,7 @@ def tokens(text: str) -> list[Tok]:
         key = fold(s)
         if word and (key.endswith("'s") or key.endswith("s'")) and len(key) > 3:
             key = key[:-2] if key.endswith("'s") else key[:-1]
-        end = not word and _sentence_end(matches, k)
+        end = not word and _sentence_end(matches, k, following[k])
         if end:
             key = "\n"  # one key for every sentence end
         toks.append(Tok(s, m.start(), m.end(), key, word, initial and word))
@@ -122,6 +136,8 @@ class Text:
     guess: tuple[str, ...]
     gazetteer: Places
     regions: tuple[str, ...] = ()  # the numbering plans of the study's countries (alpha-2)
+    # What a rule works out once per text and then asks of many tokens (see :meth:`per_token`).
+    _memo: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def keys(self) -> list[str]:
@@ -130,6 +146,58 @@ class Text:
 
     def __post_init__(self) -> None:
         self._keys = [t.key for t in self.toks]
+        self._ends = [t.end for t in self.toks]
+
+    def last_before(self, char: int) -> int:
+        """Index of the last token ending at or before character ``char`` (-1 when none).
+
+        Token ends grow along the text, so this is a bisection, not a pass over the tokens:
+        a rule asking it of every token of a long answer stays linear.
+        """
+        return bisect_right(self._ends, char) - 1
+
+    def sentence_start(self, i: int) -> int:
+        """Index of the first token of the sentence of token ``i`` (the token after the last sentence end)."""
+        starts = self._memo.get("sentence_start")
+        if starts is None:
+            starts, a = [], 0
+            for j, tok in enumerate(self.toks):
+                starts.append(a)
+                if tok.key == "\n":
+                    a = j + 1
+            self._memo["sentence_start"] = starts
+        return starts[i]
+
+    def run_start(self, name: str, test: Callable[[int], bool], i: int) -> int:
+        """Index of the first of the unbroken run of tokens passing ``test`` that ends just before token ``i``.
+
+        ``i`` itself when token ``i - 1`` fails (or ``i`` is 0). Worked out once per ``name``,
+        which must always stand for the same ``test``.
+        """
+        starts = self._memo.get(name)
+        if starts is None:
+            starts, a = [0], 0
+            for j in range(len(self.toks)):
+                if not test(j):
+                    a = j + 1
+                starts.append(a)
+            self._memo[name] = starts
+        return starts[i]
+
+    def count_before(self, name: str, test: Callable[[int], bool], i: int) -> int:
+        """How many tokens before token ``i`` pass ``test`` (a running count, worked out once per ``name``).
+
+        Lets a rule ask "is there such a token between a and b?" of every token of a long
+        answer in constant time: ``count_before(name, test, b) - count_before(name, test, a)``.
+        ``name`` must always stand for the same ``test``.
+        """
+        counts = self._memo.get(name)
+        if counts is None:
+            counts = [0]
+            for j in range(len(self.toks)):
+                counts.append(counts[-1] + bool(test(j)))
+            self._memo[name] = counts
+        return counts[i]
 
     def word(self, i: int) -> Tok | None:
         """Token ``i`` if it exists."""
@@ -191,10 +259,9 @@ def regex_hits(pattern: re.Pattern[str], kind: str, text: str, strip: str = "") 
 
 def cue_before(t: Text, family: str, start_char: int, words: int = 6) -> bool:
     """Whether a cue of ``family`` ends within ``words`` tokens before character ``start_char``."""
-    before = [i for i, tok in enumerate(t.toks) if tok.end <= start_char]
-    if not before:
+    last = t.last_before(start_char)
+    if last < 0:
         return False
-    last = before[-1]
     phrases = getattr(t.vocab, family)
     for i in range(max(0, last - words + 1), last + 1):
         if phrases.end(t.keys, i):

@@ -204,7 +204,8 @@ def fingerprint(keep: Keep, env: dict[str, str], function: str, warm: tuple[str,
     server starts with but the shell's :data:`VOLATILE` variables, the working folder, the task
     function, what the warm-up reads (:func:`perspectives.build.warm.warm_key`), and the
     build's own digests (``keep.inputs``). The saved results the warm-up read are compared
-    when a build connects (``warm_inputs``, read again by the server).
+    when a build connects (``warm_inputs``: the file as the build finds it, against the file
+    as the server's last warm-up left it).
     """
     return {"protocol": str(PROTOCOL),
             "python": _digest([os.path.realpath(python), sys.version, os.path.realpath(sys.prefix)]),

@@ -92,6 +92,7 @@ class _State:
     warm_spec: dict[str, Any]
     modules: set[str]
     workers: int
+    warmed_inputs: str = ""  # the digest of what the warm-up read, as the warm-up left it
     started: float = field(default_factory=time.time)
     builds: int = 0
     leaving: bool = False
@@ -142,6 +143,8 @@ def _bring_up(state: _State, msg: dict[str, Any]) -> dict[str, Any]:
         if call is not None:
             warm_failed = call_warm_up(json.dumps({"function": spec["function"], "kwargs": call}))
         state.warm_spec = {**spec, "kwargs": done}
+        if call is not None:
+            state.warmed_inputs = _warmed_inputs(state)  # this warm-up may have rewritten them
     if wanted or call is not None:
         settle()
     return {"ready": True, "seconds": time.perf_counter() - t0, "preload_failed": failed,
@@ -149,19 +152,31 @@ def _bring_up(state: _State, msg: dict[str, Any]) -> dict[str, Any]:
             "brought_up": bool(wanted) or call is not None}
 
 
-def _digest_now(state: _State) -> dict[str, str]:
-    """The fingerprint, with what the warm-up read that can change while the server lives read again.
+def _warmed_inputs(state: _State) -> str:
+    """The digest of what the warm-up read that a build may rewrite, read now ("" when none is read).
 
-    (The small-cell rule's saved results: the server's own warm-up may have rewritten them.)
+    Taken right after each warm-up (the small-cell rule's saved results: the warm-up reads
+    them, then may rewrite them with what it found), and kept as what the server holds.
+    """
+    if not state.digest:
+        return ""
+    return str(resolve(state.digest)(state.warm_spec.get("kwargs", {})))
+
+
+def _held(state: _State) -> dict[str, str]:
+    """The fingerprint of what the server holds: its inputs, and the saved results as its warm-up left them.
+
+    A build compares it with the saved results as it finds them: a file changed since this
+    server's warm-up (by a build with a server of its own, or by hand) means another server.
     """
     if not state.digest:
         return dict(state.fingerprint)
-    return {**state.fingerprint, "warm_inputs": resolve(state.digest)(state.warm_spec.get("kwargs", {}))}
+    return {**state.fingerprint, "warm_inputs": state.warmed_inputs}
 
 
 def _hello(state: _State, conn: _Conn, msg: dict[str, Any]) -> None:
     """A build says who it is: serve it when it is the same, else say why not and leave."""
-    mine = _digest_now(state)
+    mine = _held(state)
     theirs = msg.get("fingerprint") or {}
     differs = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
     if msg.get("hello") != PROTOCOL or differs:
@@ -332,6 +347,7 @@ def resident_main(path: str, workers: int, modules: list[str]) -> NoReturn:
     state = _State(path=path, inode=_inode(path), watch=settings["watch"], watch_inode=_inode(settings["watch"]),
                    idle=float(settings["idle"]), fingerprint=settings["fingerprint"], rewarm=settings.get("rewarm", ""),
                    digest=settings.get("digest", ""), warm_spec=json.loads(os.environ.get(WARM_ENV) or "{}"), modules=set(modules), workers=workers)
+    state.warmed_inputs = _warmed_inputs(state)  # as the warm-up in prepare() left them
     try:
         proto_out.write((json.dumps({**info, "pid": os.getpid()}) + "\n").encode())
         proto_out.flush()
