@@ -250,6 +250,18 @@ def _height(labels: Sequence[str], n_hue: int = 1) -> float:
     return max(2.2, max(per_row, 0.26 * lines) + 1.0)
 
 
+# The tallest a chart may be, in inches, to print whole on an A4 page with its caption (a page's
+# text height, 265 mm, at the size the report prints charts, less three lines of caption). A
+# chart taller than a page cannot be kept whole by the print style's break-inside.
+PAGE_ROOM = 8.6
+
+
+def _grid_height(labels: Sequence[str]) -> float:
+    """Figure height of a heatmap: a row as tall as its label's lines (a cell holds one line of text)."""
+    rows = sum(max(0.24, 0.16 * (label.count("\n") + 1) + 0.06) for label in labels)
+    return max(2.2, rows + 0.82)  # 0.82: the axes' top margin and the column names under them
+
+
 def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respondents (%)") -> plt.Figure:
     """Horizontal bars; ``shares`` has one row per category and one column per place."""
     # Plain grouped bars: the values are already estimates, so seaborn's barplot (which
@@ -499,7 +511,7 @@ def heatmap(counts: pd.DataFrame, title: str, words: pd.DataFrame | None = None)
     labels = _wrap(counts.index)
     import seaborn as sns  # only here: see THEME_FILE
 
-    fig, ax = plt.subplots(figsize=(WIDTH, _height(labels)))
+    fig, ax = plt.subplots(figsize=(WIDTH, _grid_height(labels)))
     _place_axes(fig, ax, labels, right=0.15)
     column = _axes_points(fig, labels) / max(1, counts.shape[1])
     # Column names wrapped to their column; one with a word wider than its column is written
