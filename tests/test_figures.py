@@ -185,4 +185,13 @@ def test_a_heatmap_of_a_chapter_s_themes_fits_one_printed_page() -> None:
     counts = pd.DataFrame({c: [1.0] * 28 for c in ["ALB", "COL", "MDA", "MEX", "PER"]}, index=labels)
     fig = figures.heatmap(counts, "Themes")
     assert figures.PAGE_ROOM >= fig.get_size_inches()[1]
+    # ... and no label overlaps its neighbour: a heatmap's rows are of one height, that of its tallest label.
+    ax = fig.axes[0]
+    row_pt = ax.get_window_extent().height / len(labels) * 72.0 / fig.dpi
+    tallest = max(t.get_text().count("\n") + 1 for t in ax.get_yticklabels())
+    assert row_pt >= tallest * figures.FONT * 1.2
     figures.plt.close(fig)
+    two_lines = figures.heatmap(pd.DataFrame({"ALB": [1.0, 2.0]}, index=["Short", " ".join(["long words"] * 12)]), "T")
+    ax = two_lines.axes[0]
+    assert ax.get_window_extent().height / 2 * 72.0 / two_lines.dpi >= 2 * figures.FONT * 1.2
+    figures.plt.close(two_lines)

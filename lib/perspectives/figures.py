@@ -257,9 +257,9 @@ PAGE_ROOM = 8.6
 
 
 def _grid_height(labels: Sequence[str]) -> float:
-    """Figure height of a heatmap: a row as tall as its label's lines (a cell holds one line of text)."""
-    rows = sum(max(0.24, 0.16 * (label.count("\n") + 1) + 0.06) for label in labels)
-    return max(2.2, rows + 0.82)  # 0.82: the axes' top margin and the column names under them
+    """Figure height of a heatmap: its rows are of one height, that of the label with the most lines."""
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    return max(2.2, len(labels) * max(0.24, 0.155 * lines + 0.06) + 0.82)  # 0.82: the margins, the column names
 
 
 def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respondents (%)") -> plt.Figure:
@@ -508,7 +508,10 @@ def heatmap(counts: pd.DataFrame, title: str, words: pd.DataFrame | None = None)
             a cell is not coloured. A cell with neither a word nor a count shows the
             withheld mark.
     """
-    labels = _wrap(counts.index)
+    # A heatmap's rows are all as tall as its tallest label: its labels take the widest room a
+    # chart gives them (LABEL_ROOM_MAX), on one line where they can, so that a chapter's themes
+    # fit one printed page.
+    labels = _wrap(counts.index, LABEL_ROOM_MAX * WIDTH * 72.0 - _label_room([""]) * 72.0)
     import seaborn as sns  # only here: see THEME_FILE
 
     fig, ax = plt.subplots(figsize=(WIDTH, _grid_height(labels)))
