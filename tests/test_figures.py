@@ -182,6 +182,7 @@ def test_a_heatmap_of_a_chapter_s_themes_fits_one_printed_page() -> None:
     # Issue 26: the disclosure chapter's heatmap (28 themes, a few labels on two lines) ran
     # over two PDF pages: taller than a page, no break-inside could keep it whole.
     labels = [f"Theme {k}" for k in range(24)] + [f"A theme whose label is long enough to wrap {k}" for k in range(4)]
+    labels[5] = "Did not know of local child protection workers"  # 46 letters: one line when it must
     counts = pd.DataFrame({c: [1.0] * 28 for c in ["ALB", "COL", "MDA", "MEX", "PER"]}, index=labels)
     fig = figures.heatmap(counts, "Themes")
     assert figures.PAGE_ROOM >= fig.get_size_inches()[1]

@@ -250,16 +250,17 @@ def _height(labels: Sequence[str], n_hue: int = 1) -> float:
     return max(2.2, max(per_row, 0.26 * lines) + 1.0)
 
 
-# The tallest a chart may be, in inches, to print whole on an A4 page with its caption (a page's
-# text height, 265 mm, at the size the report prints charts, less three lines of caption). A
-# chart taller than a page cannot be kept whole by the print style's break-inside.
-PAGE_ROOM = 8.6
+# The tallest a chart may be, in inches, to print whole on an A4 page with its caption: a page's
+# text is 265 mm (10.4 in) high, and a chart saved at 110 dpi prints at 96 (1.15 times its size),
+# less four lines of caption and the figure's margins. A chart taller than that cannot be kept
+# whole by the print style's break-inside: it runs over two pages, or leaves its caption behind.
+PAGE_ROOM = 7.6
 
 
 def _grid_height(labels: Sequence[str]) -> float:
     """Figure height of a heatmap: its rows are of one height, that of the label with the most lines."""
     lines = max((label.count("\n") + 1 for label in labels), default=1)
-    return max(2.2, len(labels) * max(0.24, 0.155 * lines + 0.06) + 0.82)  # 0.82: the margins, the column names
+    return max(2.2, len(labels) * max(0.22, 0.155 * lines + 0.06) + 0.82)  # 0.82: the margins, the column names
 
 
 def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respondents (%)") -> plt.Figure:
@@ -508,10 +509,12 @@ def heatmap(counts: pd.DataFrame, title: str, words: pd.DataFrame | None = None)
             a cell is not coloured. A cell with neither a word nor a count shows the
             withheld mark.
     """
-    # A heatmap's rows are all as tall as its tallest label: its labels take the widest room a
-    # chart gives them (LABEL_ROOM_MAX), on one line where they can, so that a chapter's themes
-    # fit one printed page.
-    labels = _wrap(counts.index, LABEL_ROOM_MAX * WIDTH * 72.0 - _label_room([""]) * 72.0)
+    # A heatmap's rows are all as tall as its tallest label: where the labels wrapped as every
+    # chart's would make it taller than a printed page, they take the widest room a chart gives
+    # them (LABEL_ROOM_MAX), on one line where they can.
+    labels = _wrap(counts.index)
+    if _grid_height(labels) > PAGE_ROOM:
+        labels = _wrap(counts.index, LABEL_ROOM_MAX * WIDTH * 72.0 - _label_room([""]) * 72.0, chars=10_000)
     import seaborn as sns  # only here: see THEME_FILE
 
     fig, ax = plt.subplots(figsize=(WIDTH, _grid_height(labels)))
@@ -519,8 +522,8 @@ def heatmap(counts: pd.DataFrame, title: str, words: pd.DataFrame | None = None)
     column = _axes_points(fig, labels) / max(1, counts.shape[1])
     # Column names wrapped to their column; one with a word wider than its column is written
     # upright, whole, rather than overlap its neighbour.
-    upright = any(text_width(word, FONT) > column - 4 for name in counts.columns for word in str(name).split())
-    names = [str(c) for c in counts.columns] if upright else _wrap(counts.columns, column - 4)
+    upright = any(text_width(word, FONT) > column - 2 for name in counts.columns for word in str(name).split())
+    names = [str(c) for c in counts.columns] if upright else _wrap(counts.columns, column - 2)
     values = counts.astype(float)
     said = pd.DataFrame(False, index=counts.index, columns=counts.columns) if words is None else \
         words.map(lambda w: isinstance(w, str) and bool(w))
