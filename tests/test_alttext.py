@@ -16,6 +16,7 @@ import pytest
 
 from perspectives import alttext, figures
 from perspectives.alttext import Chart, data_table, describe
+from perspectives.fmt import WITHHELD_MARK
 from perspectives.i18n import Translator
 
 EN = Translator("en")
@@ -68,7 +69,8 @@ def test_a_withheld_value_appears_nowhere() -> None:
     header, rows = data_table(chart, EN)
     assert "6%" not in text
     assert "Gaming" in text and "withheld" in text
-    assert rows == [["Gaming", "withheld"], ["Social media", "62%"], ["Messaging", "32%"]]
+    # The data table shows the reports' one withheld mark (issue 26); the text read aloud says the word.
+    assert rows == [["Gaming", WITHHELD_MARK], ["Social media", "62%"], ["Messaging", "32%"]]
     assert header == ["", "Moldova"]
     assert chart.withheld == 1
 
@@ -78,7 +80,8 @@ def test_spanish_words_from_the_catalogue() -> None:
     text = describe(Chart.of("bars", shares, "Barreras"), Translator("es"), "89")
     assert text == ("Gráfico de barras: Barreras. Porcentaje de personas encuestadas (%), n = 89. "
                     "Vergüenza 62\u00a0%; omitido: Miedo.")  # Spanish writes a share "62 %" (CLDR)
-    assert data_table(Chart.of("bars", shares, "Barreras"), Translator("es"))[1][1] == ["Miedo", "omitido"]
+    # The data table shows the one withheld mark in every language (issue 26), the text the word.
+    assert data_table(Chart.of("bars", shares, "Barreras"), Translator("es"))[1][1] == ["Miedo", WITHHELD_MARK]
 
 
 def test_json_round_trip_is_strict_json() -> None:

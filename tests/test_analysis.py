@@ -124,8 +124,8 @@ def test_national_tables_show_exactly_what_the_synthesis_shows(survey, analysis_
             if label == "Respondents":
                 assert national.loc[label, (NAMES[iso3], "n")] == shown.removeprefix("n = ")
                 continue
-            # Withheld ("–") or shown in a combination below ("↓", issue 25): the same mark in both.
-            absent = shown in ("–", "↓")
+            # Withheld, or shown in a combination below (issue 25): the one mark (issue 26), the same in both.
+            absent = shown == "–"
             assert (national.loc[label, (NAMES[iso3], "n")] == shown) is absent, (iso3, label)
             if not absent:
                 assert shown.endswith(f"(n = {national.loc[label, (NAMES[iso3], 'n')]})")
@@ -167,8 +167,8 @@ def test_no_sentence_figure_or_value_states_a_withheld_number(survey, country):
             for place in result.shares.columns:
                 for label, share in result.shares[place].items():
                     if (place, "%") in frame.columns and label in frame.index:
-                        # not drawn where withheld ("–") or shown combined ("↓", issue 25)
-                        assert bool(np.isnan(share)) == (frame.loc[label, (place, "%")] in ("–", "↓", "")), \
+                        # not drawn where withheld or shown combined ("–", issues 25 and 26)
+                        assert bool(np.isnan(share)) == (frame.loc[label, (place, "%")] in ("–", "")), \
                             (analysis_id, label)
 
 
@@ -224,7 +224,7 @@ def labels_of(survey, spec_: dict) -> dict[str, str]:
 
 @pytest.mark.parametrize("country", ["MDA", "ALL"])
 def test_a_chart_draws_every_row_its_table_shows_combined_answers_included(survey, country):
-    """Where small answers are combined ("↓"), the chart draws the combination as its table shows it.
+    """Where small answers are combined (their rows "–"), the chart draws the combination as its table shows it.
 
     Moldova's boys' exchanges are Money and, combined, everything else: a chart of Money
     alone would say less than its table. Each bar is the table's share, under the table's label.
@@ -246,8 +246,8 @@ def test_a_chart_draws_every_row_its_table_shows_combined_answers_included(surve
         for combined, members in combos.items():
             if combined not in rows:
                 continue
-            stands_for = any(frame.loc[combined, (place, "%")] not in ("–", "↓", "")
-                             and all(frame.loc[m, (place, "%")] in ("–", "↓") for m in members if m in rows)
+            stands_for = any(frame.loc[combined, (place, "%")] not in ("–", "")
+                             and all(frame.loc[m, (place, "%")] == "–" for m in members if m in rows)
                              for place in result.shares.columns)
             rows = [r for r in rows if r not in (members if stands_for else [combined])]
         # Those rows, in the order the sentence lists them (tests/test_sentences.py), not the table's.
@@ -256,7 +256,7 @@ def test_a_chart_draws_every_row_its_table_shows_combined_answers_included(surve
             for label in rows:
                 printed = frame.loc[label, (place, "%")]
                 share = result.shares.loc[label, place]
-                if printed in ("–", "↓", ""):
+                if printed in ("–", ""):
                     assert np.isnan(share), (analysis_id, label, place)
                 else:
                     assert f"{share:.0f}%" == printed, (analysis_id, label, place)

@@ -412,8 +412,8 @@ def test_planted_rounding_recovery_is_found(tmp_path: Path) -> None:
 
 def test_loss_counts_each_count_once_and_the_withheld_ones(tmp_path: Path) -> None:
     # Moldova's gender: two of four counts withheld (the table's cells and the recorded base are
-    # the same counts as the values'); the withheld mark and null are withheld, a "↓" is combined
-    # (not a count the report sets out to give).
+    # the same counts as the values'); the withheld mark and null are withheld, a value recorded
+    # as combined is not (not a count the report sets out to give).
     run = tmp_path / "MDA" / "sections" / "methods"
     moldova_table(run, {"female": "–", "male": "–", "other": "0"})
     values = [{"name": "gender.base", "value": 54, "measure": "count", "cells": spec(["MDA"], ANSWERS)},
@@ -425,6 +425,27 @@ def test_loss_counts_each_count_once_and_the_withheld_ones(tmp_path: Path) -> No
     found = audit.loss([run])
     assert (found.withheld, found.published) == (2, 4)
     assert found.share == 0.5
+
+
+def test_a_combined_part_reads_as_withheld_and_its_description_keeps_it_out_of_the_loss(tmp_path: Path) -> None:
+    # Issue 26: a part counted in its combination's row printed "↓"; it now prints the one
+    # withheld mark, and its description (combined: true) says it is such a part, so the loss
+    # still leaves it out, and the audit reads it as unknown, as any withheld cell.
+    run = tmp_path / "MDA" / "sections" / "methods"
+    rows = [["41 to 50", "–"], ["Over 50", "–"], ["Over 40", "15"], ["Respondents", "54"]]
+    cells = [{**count_cell(0, 0, "MDA", "41_50"), "combined": True}, {**count_cell(1, 0, "MDA", "51_up"),
+                                                                       "combined": True},
+             count_cell(2, 0, "MDA", ["41_50", "51_up"]), count_cell(3, 0, "MDA", ["41_50", "51_up", "under"])]
+    write_table(run, "age", rows, ["Moldova n"], cells)
+    (run / "values.json").write_text("[]", encoding="utf-8")
+    found = audit.loss([run])
+    assert (found.withheld, found.published) == (0, 2)
+    assert audit.audit_run_folder(run, 5) == []
+    # Without the description's word, the same cells are withheld counts of the report.
+    for cell in cells[:2]:
+        cell.pop("combined")
+    write_table(run, "age", rows, ["Moldova n"], cells)
+    assert (audit.loss([run]).withheld, audit.loss([run]).published) == (2, 4)
 
 
 # --- issue 25 review: the leaks the outsider's attack found, one planted leak of each kind -------

@@ -357,7 +357,7 @@ def test_a_table_on_a_withheld_base_does_not_give_it_back() -> None:
 
 def test_a_declared_combination_replaces_its_parts_where_one_is_small() -> None:
     # Bosnia's education: 3 without a degree, 34 bachelors, 12 postgraduates. Combined where
-    # one part is small, the two parts show "↓" and their total (37) is printed instead; the
+    # one part is small, the two parts show the one withheld mark and their total (37) is printed instead; the
     # 12 stays printed (without the combination it would have gone with the 3).
     counts = pd.DataFrame({"BIH": [3, 34, 12]}, index=["below", "bachelor", "post"])
     plain = dc.suppress(dc.layout("edu", counts, pooled=False), threshold=5)
@@ -366,7 +366,53 @@ def test_a_declared_combination_replaces_its_parts_where_one_is_small() -> None:
                                      first=["up_to"], combined=["BIH|below", "BIH|bachelor"]), threshold=5)
     assert hidden_cells(combined, "BIH") == ["below", "bachelor"]
     assert combined.count("BIH|up_to") == 37 and combined.count("BIH|post") == 12
-    assert combined.n("BIH|below").text == dc.COMBINED_MARK and combined.pct("BIH|bachelor").text == dc.COMBINED_MARK
+    assert combined.n("BIH|below").text == dc.WITHHELD_MARK and combined.pct("BIH|bachelor").text == dc.WITHHELD_MARK
     assert combined.record("BIH|below", "edu.below.n")["combined"] is True
     tab = dc.table({"n": {"below": combined.n("BIH|below"), "post": combined.n("BIH|post")}})
-    assert dc.notes_for([tab], 5, 25)[0].startswith(dc.COMBINED_MARK + ": counted in the combined answer")
+    assert dc.notes_for([tab], 5, 25) == [dc.WITHHELD_MARK + ": not shown on its own: the answer is counted in the "
+                                          "combined answer below it, because one of the answers combined holds "
+                                          "fewer than 5 respondents."]
+    # The audit reads the mark as any withheld cell's; the description says the cell is a combined part.
+    assert [item.get("combined") for item in tab.describe()] == [True, None]
+
+
+def test_one_mark_for_every_value_not_given_and_one_note_under_its_table() -> None:
+    # Issue 26: "–" (withheld) and "↓" (counted in a combination) were two marks for a value a
+    # reader is not given. One mark now, and one note saying what it stands for in that table.
+    counts = pd.DataFrame({"BIH": [3, 34, 12, 2, 40]}, index=["below", "bachelor", "post", "x", "y"])
+    mask = dc.suppress(dc.layout("edu", counts, pooled=False, groups={"up_to": ["below", "bachelor"]},
+                                 first=["up_to"], combined=["BIH|below", "BIH|bachelor"]), threshold=5)
+    cells = {c: mask.n(f"BIH|{c}") for c in ["below", "bachelor", "up_to", "post", "x", "y"]}
+    marks = {entry.text for entry in cells.values() if not entry.text[0].isdigit()}
+    assert marks == {dc.WITHHELD_MARK} and mask.is_combined("BIH|below") and not mask.is_combined("BIH|x")
+    assert not hasattr(dc, "COMBINED_MARK")
+    from perspectives import audit_reading, fmt
+
+    # One home: the rule, the house style and the independent audit read the same constant.
+    assert dc.WITHHELD_MARK is fmt.WITHHELD_MARK and audit_reading.WITHHELD is fmt.WITHHELD_MARK
+    notes = dc.notes_for([dc.table({"n": cells})], 5, 25)
+    assert len(notes) == 1 and notes[0].startswith(dc.WITHHELD_MARK + ": not shown. In the rows of answers counted")
+    assert dc.notes_for([dc.table({"n": {"x": cells["x"]}})], 5, 25)[0].startswith(
+        dc.WITHHELD_MARK + ": withheld under the small-cell rule")
+
+
+def test_a_column_whose_every_share_and_base_are_withheld_is_unreadable() -> None:
+    # Issue 26: Moldova's column printed counts (29, 9, 9) beside withheld shares and a withheld
+    # base: nothing a reader can weigh. Albania's column beside it reads well.
+    counts = pd.DataFrame({"MDA": [29, 9, 9, 3], "ALB": [30, 20, 25, 25]}, index=["a", "b", "c", "d"])
+    mask = dc.suppress(dc.layout("share", counts, withheld=["MDA|*"]), threshold=5)
+    assert mask.count("MDA|*") is None and mask.count("MDA|a") == 29
+    columns = {}
+    for place in ["MDA", "ALB"]:
+        columns[(place, "n")] = {c: mask.n(f"{place}|{c}") for c in "abcd"} | {"All": mask.base_n(f"{place}|*")}
+        columns[(place, "%")] = {c: mask.pct(f"{place}|{c}") for c in "abcd"}
+    tab = dc.table(columns)
+    assert tab.unreadable() == ["MDA"]
+    kept = tab.without(["MDA"])
+    assert list(kept.columns) == [("ALB", "n"), ("ALB", "%")]
+    assert kept.frame.loc["a", ("ALB", "n")] == "30" and kept.frame.loc["All", ("ALB", "n")] == "100"
+    # Every description still points at its own cell after the columns moved.
+    for item in kept.describe():
+        i, j = item["at"]
+        assert item["cells"]["places"] == ["ALB"] and kept.frame.iat[i, j] != ""
+    assert dc.table({("ALB", "n"): columns[("ALB", "n")], ("ALB", "%"): columns[("ALB", "%")]}).unreadable() == []

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from perspectives import figures, figures_png
+from perspectives.fmt import WITHHELD_MARK
 
 
 def _shares() -> pd.DataFrame:
@@ -50,8 +51,8 @@ def test_withheld_share_has_no_bar_label_and_no_error_bars() -> None:
     fig = figures.share_bars(_shares(), "T")
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.texts]
-    # five values shown, one withheld: five labels, never "nan%"
-    assert sorted(lab for lab in labels if lab) == sorted(["62%", "18%", "55%", "30%", "15%"])
+    # five values shown, one withheld: five labels and the withheld mark, never "nan%"
+    assert sorted(lab for lab in labels if lab) == sorted(["62%", "18%", "55%", "30%", "15%", WITHHELD_MARK])
     assert not any("nan" in lab for lab in labels)
     assert len(ax.lines) == 0  # one value per bar: no error-bar lines
     figures.plt.close(fig)
@@ -132,3 +133,66 @@ def test_a_withheld_segment_leaves_the_other_segments_where_they_were() -> None:
     starts = sorted(round(p.get_x(), 6) for p in fig.axes[0].patches)
     assert starts == [0.0, 25.0, 65.0]
     figures.plt.close(fig)
+
+
+def _marks(fig) -> list[tuple[float, float]]:
+    """Where a chart wrote the withheld mark, in data coordinates."""
+    ax = fig.axes[0]
+    return [tuple(round(float(v), 3) for v in (t.xy if hasattr(t, "xy") else t.get_position()))
+            for t in ax.texts if t.get_text() == WITHHELD_MARK]
+
+
+def test_a_withheld_bar_shows_the_one_mark_where_it_would_be() -> None:
+    # Issue 26: a withheld bar was left out, with nothing where it stood.
+    fig = figures.share_bars(_shares(), "T")
+    bars = [p for p in fig.axes[0].patches if np.isnan(p.get_width())]
+    assert len(bars) == 1 and _marks(fig) == [(0.0, round(bars[0].get_y() + bars[0].get_height() / 2, 3))]
+    figures.plt.close(fig)
+    means = figures.mean_bars(pd.Series([40.0, np.nan], index=["Moldova", "Peru"]), "T", "Mean")
+    assert _marks(means) == [(0.0, 1.0)]
+    figures.plt.close(means)
+
+
+def test_a_withheld_segment_is_the_one_mark_not_a_hatching() -> None:
+    # Issue 26: the withheld block was hatched grey, a mark of its own.
+    shares = pd.DataFrame({"a": [float("nan"), 20.0], "b": [40.0, 80.0], "c": [35.0, 0.0]}, index=["Moldova", "Peru"])
+    fig = figures.stacked_shares(shares, "Ratings")
+    assert not any(p.get_hatch() for p in fig.axes[0].patches)
+    assert _marks(fig) == [(12.5, 0.0)]  # the middle of the block (0 to 25) on Moldova's bar
+    names = [t.get_text() for t in fig.legends[0].get_texts()] if fig.legends else \
+        [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert names == ["a", "b", "c"]  # the legend names the answers only: the caption explains the mark
+    figures.plt.close(fig)
+
+
+def test_a_heatmap_writes_the_mark_or_the_word_in_every_cell_without_a_count() -> None:
+    # Issue 26: a withheld cell was left blank; a country saying none, some or all had no column.
+    counts = pd.DataFrame({"ALB": [0.0, 7.0], "MDA": [5.0, np.nan], "PER": [np.nan, np.nan]},
+                          index=["Theme one", "Theme two"])
+    words = pd.DataFrame({"ALB": ["none", "all"], "MDA": ["", ""], "PER": ["some", ""]}, index=counts.index)
+    fig = figures.heatmap(counts, "Themes", words)
+    texts = {(round(t.get_position()[0], 1), round(t.get_position()[1], 1)): t.get_text() for t in fig.axes[0].texts}
+    assert texts == {(0.5, 0.5): "none", (0.5, 1.5): "all", (1.5, 0.5): "5", (1.5, 1.5): WITHHELD_MARK,
+                     (2.5, 0.5): "some", (2.5, 1.5): WITHHELD_MARK}
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["ALB", "MDA", "PER"]
+    figures.plt.close(fig)
+
+
+def test_a_heatmap_of_a_chapter_s_themes_fits_one_printed_page() -> None:
+    # Issue 26: the disclosure chapter's heatmap (28 themes, a few labels on two lines) ran
+    # over two PDF pages: taller than a page, no break-inside could keep it whole.
+    labels = [f"Theme {k}" for k in range(24)] + [f"A theme whose label is long enough to wrap {k}" for k in range(4)]
+    labels[5] = "Did not know of local child protection workers"  # 46 letters: one line when it must
+    counts = pd.DataFrame({c: [1.0] * 28 for c in ["ALB", "COL", "MDA", "MEX", "PER"]}, index=labels)
+    fig = figures.heatmap(counts, "Themes")
+    assert figures.PAGE_ROOM >= fig.get_size_inches()[1]
+    # ... and no label overlaps its neighbour: a heatmap's rows are of one height, that of its tallest label.
+    ax = fig.axes[0]
+    row_pt = ax.get_window_extent().height / len(labels) * 72.0 / fig.dpi
+    tallest = max(t.get_text().count("\n") + 1 for t in ax.get_yticklabels())
+    assert row_pt >= tallest * figures.FONT * 1.2
+    figures.plt.close(fig)
+    two_lines = figures.heatmap(pd.DataFrame({"ALB": [1.0, 2.0]}, index=["Short", " ".join(["long words"] * 12)]), "T")
+    ax = two_lines.axes[0]
+    assert ax.get_window_extent().height / 2 * 72.0 / two_lines.dpi >= 2 * figures.FONT * 1.2
+    figures.plt.close(two_lines)

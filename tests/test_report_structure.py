@@ -28,8 +28,9 @@ import yaml
 from lxml import etree
 from lxml import html as lxml_html
 
-from perspectives import pdf, reportcheck
+from perspectives import disclosure, pdf, reportcheck
 from perspectives.i18n import Translator
+from perspectives.report_display import CHART_MARK_NOTE, COLUMNS_TOO_FEW
 from perspectives.report_themes import THEMES_PRESENCE_NOTE
 from perspectives.study import load_grid, load_study, repo_root, report_folder
 from perspectives.texts import load_texts
@@ -248,10 +249,9 @@ def test_one_withheld_mark_explained_under_every_table(built: dict[str, Path], l
     body = list(document.element.body)
     for i, element in enumerate(body):
         if element.tag == f"{W}tbl" and any(t == WITHHELD for t in element.xpath(".//w:t/text()")):
-            # The note under the table explains the mark, as in HTML (the combined answers' ↓ may come first).
+            # The note under the table explains the one mark, as in HTML (issue 26: no second mark).
             following = "".join(body[i + 1].xpath(".//w:t/text()")) if i + 1 < len(body) else ""
-            # As in the HTML: the note explains the mark (after the combined answers' mark, when both are used).
-            assert following.startswith(("↓:", f"{WITHHELD}:")) and f"{WITHHELD}:" in following, following[:80]
+            assert following.startswith(f"{WITHHELD}:"), following[:80]
 
 
 # --------------------------------------------------------------------------- Word
@@ -492,21 +492,24 @@ def test_every_mark_in_a_table_is_defined(built: dict[str, Path], lang: str, cod
     root = _html(_folder(built, lang, code))
     cells = " ".join(_text(c) for c in root.find(".//main").iter("td"))
     definitions = _part(root, Translator(lang)(load_texts()["headings"]["definitions"]))
-    used = [mark for mark in (WITHHELD, "†", "↓") if mark in cells]
-    assert "↓" in used
+    used = [mark for mark in (WITHHELD, "†") if mark in cells]
+    # One mark for a value not given (issue 26): a part counted in its combination shows it too.
+    assert WITHHELD in used and "↓" not in cells
     assert [mark for mark in used if mark not in definitions] == []
 
 
 @pytest.mark.parametrize(("lang", "code"), CASES)
-def test_a_chart_caption_says_what_its_hatched_segments_are(built: dict[str, Path], lang: str, code: str) -> None:
+def test_a_chart_caption_says_what_its_withheld_mark_is(built: dict[str, Path], lang: str, code: str) -> None:
+    # Issue 26: charts drew withheld values as hatched grey or left them out; they write the
+    # one withheld mark now, and the caption of each such chart says what it means.
     tr = Translator(lang)
-    hatched = tr("Hatched grey segments are withheld or combined under the small-cell rule.")
+    note = tr(CHART_MARK_NOTE, mark=WITHHELD, threshold=disclosure.settings().threshold)
     captions = [_text(f) for f in _html(_folder(built, lang, code)).iter("figcaption")]
-    noted = [c for c in captions if hatched in c]
-    assert noted, "no chart caption says what its hatched segments are"
-    # A sentence of its own, after the caption's full stop (it ran on from "(n = 54)").
-    assert [c for c in noted if f"). {hatched}" not in c] == []
-    assert "Blank segments" not in " ".join(captions)
+    noted = [c for c in captions if note in c]
+    assert noted, "no chart caption says what its withheld mark is"
+    # A sentence of its own, after the caption's full stop.
+    assert [c for c in noted if f". {note}" not in c] == []
+    assert not any(word in " ".join(captions) for word in ("Hatched", "hatched", "Blank segments", "blank:"))
 
 
 @pytest.mark.parametrize("code", list(REPORTS))
@@ -536,9 +539,12 @@ def test_in_word_only_figures_and_tables_are_captions(built: dict[str, Path], la
     assert [p.text[:60] for p in document.paragraphs if p.style.name == "Caption" and not p.text.startswith(labels)] \
         == []
     notes = [p.text for p in document.paragraphs if p.style.name == "Table Note"]
-    # A note defines a mark, or says why a theme table reads none, some or all (issue 26 review).
+    # A note defines a mark, or says why a theme table reads none, some or all (issue 26 review),
+    # or names the columns not printed because every share and base in them is withheld (issue 26).
     presence = tr(THEMES_PRESENCE_NOTE).split("{")[0]
-    assert notes and all(re.match(r"^\S: ", note) or note.startswith(presence) for note in notes)
+    too_few = tr(COLUMNS_TOO_FEW, places="\0").split("\0")[1]
+    assert notes and all(re.match(r"^\S: ", note) or note.startswith(presence) or note.endswith(too_few)
+                         for note in notes)
 
 
 @needs_chromium

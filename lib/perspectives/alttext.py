@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from perspectives.fmt import fmt_number, fmt_pct
+from perspectives.fmt import WITHHELD_MARK, fmt_number, fmt_pct
 from perspectives.i18n import Translator
 from perspectives.locales import percents_in_text
 
@@ -226,9 +226,11 @@ def data_table(chart: Chart, tr: Translator) -> tuple[list[str], list[list[str]]
     """The chart's numbers as a table: (column labels, rows of [row label, values...]).
 
     The first column holds the row labels (its header is empty: the renderers write it as a
-    data cell, not an empty header). Values are written as in :func:`describe`.
+    data cell, not an empty header). Values are written as in :func:`describe`, but for a
+    withheld one: a table shows the one withheld mark, as the chart and the report's tables do
+    (the chart's caption explains it); the text alternative, read aloud, says the word.
     """
     header = ["", *chart.columns]
-    rows = [[label, *(value_text(chart, v, tr) for v in values)]
+    rows = [[label, *(WITHHELD_MARK if v is None else value_text(chart, v, tr) for v in values)]
             for label, values in zip(chart.rows, chart.values, strict=True)]
     return header, rows

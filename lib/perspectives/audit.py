@@ -42,8 +42,9 @@ What the outputs carry
     "test"`` and the ``cells`` of the table it was computed on.
     ``tables/<stem>.disclosure.json`` lists, for each table cell that shows a count or a
     share, its position (0-based data row and column of the CSV) and the same
-    ``cells``/``of``. A cell reading ``–`` is withheld, ``↓`` is shown within its
-    combination (unknown here, as a withheld cell). ``same_as`` ties cells of two families
+    ``cells``/``of``. A cell reading ``–`` is withheld; one also described ``combined: true``
+    is a part shown within its combination (unknown here, as a withheld cell, and not counted
+    among the counts a report sets out to give). ``same_as`` ties cells of two families
     that count the same respondents: every table's base is tied to the atoms of the
     ``population`` family (:mod:`perspectives.populations`), whose names say nothing of
     the data, so a difference of two bases of different tables is a group of atoms.
@@ -91,7 +92,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .audit_checks import check
-from .audit_reading import COMBINED, WITHHELD, Finding, Leaf, Run, leaf_set, parse_count
+from .audit_reading import WITHHELD, Finding, Leaf, Run, leaf_set, parse_count
 
 # The audit's public API is this module's: Finding (audit_reading) is exported from here.
 
@@ -322,7 +323,7 @@ def _count_cells(folder: Path) -> Iterable[tuple[frozenset[Leaf], float | None]]
                 continue
             i, j = item["at"]
             text = rows[i][j + 1] if i < len(rows) and j + 1 < len(rows[i]) else ""
-            if COMBINED in text:
+            if item.get("combined"):
                 continue  # shown within its combination: not a count the report sets out to give
             yield leaf_set(item["cells"]), None if WITHHELD in text and not re.search(r"[0-9]", text) \
                 else parse_count(text)

@@ -73,8 +73,9 @@ Small answers combined before anything is withheld
     A layout's ``first`` cells are declared combinations of small answers
     (``params/analyses.yml``, ``combine``: adjacent bands, "no" with "don't know", the rarer
     answers together). Where one part holds 1..t-1 respondents at a place, the combination
-    replaces its parts there (``combined``: the parts are withheld and marked ``↓``, not
-    counted as counts the report sets out to give), and it is tried before any other cell,
+    replaces its parts there (``combined``: the parts are withheld, shown with the one
+    withheld mark and described as ``combined`` for the audit, not counted as counts the
+    report sets out to give), and it is tried before any other cell,
     so a small answer costs its neighbours their detail rather than another answer its count.
 
 Sources
@@ -161,7 +162,6 @@ import pandas as pd
 
 from perspectives import disclosure_attacker, disclosure_cells, disclosure_search
 from perspectives.disclosure_cells import (
-    COMBINED_MARK,
     RELIABILITY_MARK,
     SHARE_DIGITS,
     WITHHELD_MARK,
@@ -180,7 +180,7 @@ from perspectives.study import read_yaml
 # The rule's public API is this module's: the cells' vocabulary (disclosure_cells), the search's
 # error (disclosure_search) and the means' rule (disclosure_means) are exported from here.
 __all__ = [
-    "COMBINED_MARK",
+    "NOTES",
     "RELIABILITY_MARK",
     "SHARE_DIGITS",
     "WITHHELD_MARK",
@@ -457,6 +457,35 @@ class PublishedTable:
         return PublishedTable(self.frame.iloc[[old[label] for label in placed]],
                               {(moved[i], j): entry for (i, j), entry in self.entries.items()}, self.notes)
 
+    def unreadable(self) -> list[Any]:
+        """The column groups a reader could read nothing from: every share and every base withheld.
+
+        A group is a top-level column (a place's ``n`` and ``%``), or a column of a one-level
+        header. It is unreadable when it holds shares and none of them is shown, nor any of
+        the bases they are shares of: counts without their base, beside withheld shares, say
+        nothing a reader can weigh. A group without shares (counts, a test) is never one.
+        """
+        groups: dict[Any, list[int]] = {}
+        for j, label in enumerate(self.frame.columns):
+            groups.setdefault(label[0] if isinstance(label, tuple) else label, []).append(j)
+        out = []
+        for group, positions in groups.items():
+            shares = [(mask, cell, of) for (_, j), entry in self.entries.items() if j in positions
+                      for measure, mask, cell, of in entry.refs if measure == "percent"]
+            if shares and all(mask.share(cell, of) is None and mask.count(of) is None
+                              for mask, cell, of in shares):
+                out.append(group)
+        return out
+
+    def without(self, groups: Sequence[Any]) -> PublishedTable:
+        """The table less the column groups ``groups`` (see :meth:`unreadable`); entries move with their columns."""
+        keep = [j for j, label in enumerate(self.frame.columns)
+                if (label[0] if isinstance(label, tuple) else label) not in set(groups)]
+        moved = {old: new for new, old in enumerate(keep)}
+        return PublishedTable(self.frame.iloc[:, keep],
+                              {(i, moved[j]): entry for (i, j), entry in self.entries.items() if j in moved},
+                              self.notes)
+
     @property
     def empty(self) -> bool:
         """Whether the table has no cells."""
@@ -479,6 +508,10 @@ class PublishedTable:
             for measure, mask, cell, of in entry.refs:
                 item: dict[str, Any] = {"at": [i, j], "measure": measure, "cells": mask.spec(cell),
                                         "threshold": mask.threshold}
+                if entry.text == WITHHELD_MARK and mask.is_combined(cell):
+                    # The cell reads as any withheld one; the audit counts it as a part its
+                    # combination replaced, not as a count the report set out to give.
+                    item["combined"] = True
                 if measure == "percent":
                     item["of"] = mask.spec(of or mask.base_of(cell))
                 out.append(item)
@@ -521,27 +554,45 @@ def table(columns: Mapping[Any, Mapping[Any, Entry]], index: Sequence[Any] | Non
 
 
 # The note that explains each mark, as a template (a report translates it through its catalogue).
+# One mark for every value not given (WITHHELD_MARK), so one note for it under a table: the one
+# that says what its "–" cells are there (withheld, counted in a combined row, or either).
 NOTES = {
-    WITHHELD_MARK: "{mark}: withheld under the small-cell rule: the number is below {threshold}, or it would let "
-                   "a number below {threshold} be worked out from the totals.",
-    RELIABILITY_MARK: "{mark}: based on fewer than {reliability_min_n} respondents; read as an indication only.",
-    COMBINED_MARK: "{mark}: counted in the combined answer below it: where one of the answers it combines holds "
-                   "fewer than {threshold} respondents, they are shown together, before anything is withheld.",
+    "withheld": "{mark}: withheld under the small-cell rule: the number is below {threshold}, or it would let "
+                "a number below {threshold} be worked out from the totals.",
+    "combined": "{mark}: not shown on its own: the answer is counted in the combined answer below it, because "
+                "one of the answers combined holds fewer than {threshold} respondents.",
+    "withheld_combined": "{mark}: not shown. In the rows of answers counted together, the answer is counted in "
+                         "the combined answer below it, because one of them holds fewer than {threshold} "
+                         "respondents; elsewhere the number is withheld under the small-cell rule: it is below "
+                         "{threshold}, or it would let a number below {threshold} be worked out from the totals.",
+    "reliability": "{mark}: based on fewer than {reliability_min_n} respondents; read as an indication only.",
 }
+
+
+def note_mark(name: str) -> str:
+    """The mark a note of :data:`NOTES` explains."""
+    return RELIABILITY_MARK if name == "reliability" else WITHHELD_MARK
+
+
+def _withheld_kinds(tab: PublishedTable | pd.DataFrame) -> tuple[bool, bool]:
+    """Whether a table shows the withheld mark for a part counted in its combination, and for any other cell."""
+    frame = tab.frame if isinstance(tab, PublishedTable) else tab
+    marked = {(i, j) for i, row in enumerate(frame.to_numpy()) for j, v in enumerate(row) if str(v) == WITHHELD_MARK}
+    entries = tab.entries if isinstance(tab, PublishedTable) else {}
+    combined = {at for at in marked if at in entries
+                and all(mask.is_combined(cell) for _, mask, cell, _ in entries[at].refs)}
+    return bool(combined), bool(marked - combined)
 
 
 def notes_for(tables: Iterable[PublishedTable | pd.DataFrame], threshold: int, reliability_min_n: int) -> list[str]:
     """Plain-word notes (:data:`NOTES`, in English) for exactly the marks that appear in the tables."""
-    texts: set[str] = set()
+    combined = withheld = reliability = False
     for tab in tables:
+        kinds = _withheld_kinds(tab)
+        combined, withheld = combined or kinds[0], withheld or kinds[1]
         frame = tab.frame if isinstance(tab, PublishedTable) else tab
-        texts.update(str(v) for v in frame.to_numpy().ravel())
-    notes = []
+        reliability = reliability or any(RELIABILITY_MARK in str(v) for v in frame.to_numpy().ravel())
+    names = [name for name, shown in (("withheld_combined", combined and withheld), ("combined", combined and not withheld),
+                                      ("withheld", withheld and not combined), ("reliability", reliability)) if shown]
     fields = {"threshold": threshold, "reliability_min_n": reliability_min_n}
-    if any(v == COMBINED_MARK for v in texts):
-        notes.append(NOTES[COMBINED_MARK].format(mark=COMBINED_MARK, **fields))
-    if any(v == WITHHELD_MARK for v in texts):
-        notes.append(NOTES[WITHHELD_MARK].format(mark=WITHHELD_MARK, **fields))
-    if any(RELIABILITY_MARK in v for v in texts):
-        notes.append(NOTES[RELIABILITY_MARK].format(mark=RELIABILITY_MARK, **fields))
-    return notes
+    return [NOTES[name].format(mark=note_mark(name), **fields) for name in names]

@@ -18,13 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perspectives.fmt import fmt_n, fmt_number, fmt_pct, round_half_up
+from perspectives.fmt import WITHHELD_MARK, fmt_n, fmt_number, fmt_pct, round_half_up
 
+# A share shown, but on a base below ``reliability_min_n``: not a withheld value (the number is
+# given), a caveat on one that is, so a mark of its own, explained under every table using it.
 RELIABILITY_MARK = "†"
-WITHHELD_MARK = "–"
 # A part of a declared combination of small answers where the combination replaces its parts
-# (one of them is small there): its count is in the combination's row, below.
-COMBINED_MARK = "↓"
+# (one of them is small there) is not given either: it shows WITHHELD_MARK, the one mark of a
+# value not given (its count is in the combination's row, which the table's note says).
 # A share-only cell's share is printed (and recorded) to this many decimals, as every share is
 # printed: its count is then known only to the interval that rounds to it. A share may be
 # published coarser (``disclosure.share_digits`` in params/study.yml: -1 is the nearest ten
@@ -301,14 +302,14 @@ class Mask:
         return out
 
     # ---- display entries
-    def _absent(self, cell: str) -> str:
-        """The mark of a cell without its number: combined into a row below, or withheld."""
-        return COMBINED_MARK if cell in self.layout.combined else WITHHELD_MARK
+    def is_combined(self, cell: str) -> bool:
+        """Whether a cell is a part its combination replaces here (withheld, counted in the combined row)."""
+        return cell in self.layout.combined
 
     def n(self, cell: str) -> Entry:
-        """A count, or the withheld (or combined) mark."""
+        """A count, or the withheld mark (a part counted within its combination's row is withheld too)."""
         count = self.count(cell)
-        return Entry(self._absent(cell) if count is None else f"{count:,}", (("count", self, cell, None),))
+        return Entry(WITHHELD_MARK if count is None else f"{count:,}", (("count", self, cell, None),))
 
     def base_n(self, cell: str, style: str = "plain") -> Entry:
         """A base as ``"54"`` or ``"n = 54"`` (``style="n"``)."""
@@ -323,7 +324,7 @@ class Mask:
         share = self.share(cell, of)
         if share is None:
             empty = self.count(of) == 0 and self.shown(cell)
-            return Entry("" if empty else self._absent(cell), (("percent", self, cell, of),))
+            return Entry("" if empty else WITHHELD_MARK, (("percent", self, cell, of),))
         body = fmt_pct(share, digits) if sign else fmt_number(share, digits)
         return Entry(body + self._mark(of), (("percent", self, cell, of),))
 
@@ -341,7 +342,7 @@ class Mask:
         if share is not None and count is None:
             return Entry(fmt_pct(share, SHARE_DIGITS) + self._mark(of), refs[1:])
         if share is None or count is None:
-            return Entry(self._absent(cell), refs)
+            return Entry(WITHHELD_MARK, refs)
         return Entry(f"{fmt_pct(share, digits)}{self._mark(of)} ({fmt_n(count)})", refs)
 
     def _mark(self, of: str) -> str:

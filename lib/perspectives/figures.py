@@ -5,8 +5,10 @@ Purpose
     shares (optionally a country beside the all-country picture), stacked shares by group,
     grouped bars for two populations, and a heatmap of counts; with many countries, the
     charts by country become sorted dot plots (:func:`country_shares`, :func:`country_means`). Every figure is drawn from
-    values that already passed disclosure control (hidden cells arrive as NaN and are not
-    drawn).
+    values that already passed disclosure control (hidden cells arrive as NaN): where a
+    withheld value's bar, segment or cell would be, the chart writes the report's one withheld
+    mark (:data:`perspectives.fmt.WITHHELD_MARK`), never a hatching nor a gap, and the caption
+    under it says what the mark means (``report_display.show_figure``).
 
     One size and one font scale for every chart (``chart:`` in ``params/figure_theme.yml``):
     each picture is the same width, labels included (labels are wrapped and the axes placed
@@ -43,6 +45,7 @@ from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.transforms import offset_copy  # noqa: E402
 
 from perspectives.alttext import attach  # noqa: E402
+from perspectives.fmt import WITHHELD_MARK  # noqa: E402
 from perspectives.project import Project  # noqa: E402
 from perspectives.study import Study  # noqa: E402
 
@@ -247,6 +250,19 @@ def _height(labels: Sequence[str], n_hue: int = 1) -> float:
     return max(2.2, max(per_row, 0.26 * lines) + 1.0)
 
 
+# The tallest a chart may be, in inches, to print whole on an A4 page with its caption: a page's
+# text is 265 mm (10.4 in) high, and a chart saved at 110 dpi prints at 96 (1.15 times its size),
+# less four lines of caption and the figure's margins. A chart taller than that cannot be kept
+# whole by the print style's break-inside: it runs over two pages, or leaves its caption behind.
+PAGE_ROOM = 7.6
+
+
+def _grid_height(labels: Sequence[str]) -> float:
+    """Figure height of a heatmap: its rows are of one height, that of the label with the most lines."""
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    return max(2.2, len(labels) * max(0.22, 0.155 * lines + 0.06) + 0.82)  # 0.82: the margins, the column names
+
+
 def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respondents (%)") -> plt.Figure:
     """Horizontal bars; ``shares`` has one row per category and one column per place."""
     # Plain grouped bars: the values are already estimates, so seaborn's barplot (which
@@ -260,8 +276,10 @@ def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respond
         values = shares[place].to_numpy(dtype=float)
         bars = ax.barh(positions - 0.4 + height * (i + 0.5), values, height=height,
                        color=PALETTE[i % len(PALETTE)], label=str(place))
-        # Withheld shares arrive as NaN: no bar and no label (not "nan%").
+        # Withheld shares arrive as NaN: no bar, and the withheld mark where its label would be.
         ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.0f}%" for v in values], padding=2, fontsize=SMALL)
+        for y in np.flatnonzero(np.isnan(values)):
+            mark_withheld(ax, 0.0, float(positions[y] - 0.4 + height * (i + 0.5)))
     ax.set_yticks(positions, labels)
     ax.set_ylim(n_rows - 0.5, -0.5)  # first category on top
     ax.yaxis.grid(False)
@@ -277,8 +295,16 @@ def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respond
     return fig
 
 
-WITHHELD_FILL = "#d9d9d9"  # the block of a bar's withheld (or combined) segments
-WITHHELD_HATCH = "///"
+WITHHELD_EDGE = ".6"  # the outline of the room a bar's withheld (or combined) segments take
+
+
+def mark_withheld(ax: plt.Axes, x: float, y: float, centred: bool = False) -> None:
+    """Write the withheld mark where a value would be drawn: at ``x`` (a bar's start, or a block's middle)."""
+    if centred:
+        ax.text(x, y, WITHHELD_MARK, ha="center", va="center", fontsize=SMALL, color=".25")
+    else:
+        ax.annotate(WITHHELD_MARK, (x, y), xytext=(2, 0), textcoords="offset points", ha="left", va="center",
+                    fontsize=SMALL, color=".25")
 
 
 def stacked_layout(row: Sequence[float]) -> list[tuple[int | None, float, float]]:
@@ -312,7 +338,8 @@ def stacked_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
     """100% stacked horizontal bars: one bar per group (row), one segment per category (column).
 
     A withheld segment leaves the others where they were (see :func:`stacked_layout`): the
-    withheld segments of a bar are one hatched grey block in the place of the first of them.
+    withheld segments of a bar are one outlined, unfilled block in the place of the first of
+    them, with the withheld mark written in it.
     """
     labels = _wrap(shares.index)
     fig, ax = plt.subplots(figsize=(WIDTH, _height(labels)))
@@ -321,8 +348,9 @@ def stacked_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
     for y, (_, row) in enumerate(shares.iterrows()):
         for segment, left, width in stacked_layout(row.to_numpy(dtype=float)):
             if segment is None:
-                ax.barh(positions[y], width, left=left, color=WITHHELD_FILL, hatch=WITHHELD_HATCH, edgecolor="white",
-                        label="_withheld" if None in drawn else "Withheld or combined (small-cell rule)")
+                ax.barh(positions[y], width, left=left, color="white", edgecolor=WITHHELD_EDGE, linewidth=0.6,
+                        label="_withheld")
+                mark_withheld(ax, left + width / 2, float(positions[y]), centred=True)
             else:
                 ax.barh(positions[y], width, left=left, color=PALETTE[segment % len(PALETTE)],
                         label=f"_{segment}" if segment in drawn else str(shares.columns[segment]))
@@ -360,6 +388,8 @@ def mean_bars(means: pd.Series, title: str, xlabel: str) -> plt.Figure:
     for y, value in enumerate(means.to_numpy()):
         if pd.notna(value):
             ax.text(value + 1, y, f"{value:.0f}", va="center", fontsize=SMALL)
+        else:
+            mark_withheld(ax, 0.0, float(y))
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel(xlabel)
@@ -468,20 +498,44 @@ def dot_plot(values: pd.DataFrame, title: str, xlabel: str, extremes: int = 15,
     return fig
 
 
-def heatmap(counts: pd.DataFrame, title: str) -> plt.Figure:
-    """Annotated heatmap of counts (themes by country); NaN cells are left blank."""
+def heatmap(counts: pd.DataFrame, title: str, words: pd.DataFrame | None = None) -> plt.Figure:
+    """Annotated heatmap of counts (themes by country): every row and column drawn, none left out.
+
+    Args:
+        counts: the published counts (NaN: withheld); the chart's data table gives them.
+        title: the figure's title (for its text alternative).
+        words: optional, the same shape: a word to write in a cell in place of its count
+            ("none", "some", "all" where a place's counts by theme are said that way); such
+            a cell is not coloured. A cell with neither a word nor a count shows the
+            withheld mark.
+    """
+    # A heatmap's rows are all as tall as its tallest label: where the labels wrapped as every
+    # chart's would make it taller than a printed page, they take the widest room a chart gives
+    # them (LABEL_ROOM_MAX), on one line where they can.
     labels = _wrap(counts.index)
+    if _grid_height(labels) > PAGE_ROOM:
+        labels = _wrap(counts.index, LABEL_ROOM_MAX * WIDTH * 72.0 - _label_room([""]) * 72.0, chars=10_000)
     import seaborn as sns  # only here: see THEME_FILE
 
-    fig, ax = plt.subplots(figsize=(WIDTH, _height(labels)))
+    fig, ax = plt.subplots(figsize=(WIDTH, _grid_height(labels)))
     _place_axes(fig, ax, labels, right=0.15)
     column = _axes_points(fig, labels) / max(1, counts.shape[1])
     # Column names wrapped to their column; one with a word wider than its column is written
     # upright, whole, rather than overlap its neighbour.
-    upright = any(text_width(word, FONT) > column - 4 for name in counts.columns for word in str(name).split())
-    names = [str(c) for c in counts.columns] if upright else _wrap(counts.columns, column - 4)
-    sns.heatmap(counts.astype(float), annot=True, fmt=".0f", cmap="Blues", cbar=False, ax=ax, linewidths=0.5,
+    upright = any(text_width(word, FONT) > column - 2 for name in counts.columns for word in str(name).split())
+    names = [str(c) for c in counts.columns] if upright else _wrap(counts.columns, column - 2)
+    values = counts.astype(float)
+    said = pd.DataFrame(False, index=counts.index, columns=counts.columns) if words is None else \
+        words.map(lambda w: isinstance(w, str) and bool(w))
+    drawn = values.mask(said.to_numpy())  # a cell that says a word is not coloured by its count
+    top = float(np.nanmax(drawn.to_numpy())) if drawn.notna().any().any() else 1.0  # a scale even with no count
+    sns.heatmap(drawn, annot=True, fmt=".0f", cmap="Blues", cbar=False, ax=ax, linewidths=0.5, vmin=0, vmax=top,
                 yticklabels=labels, xticklabels=names, annot_kws={"fontsize": FONT})
+    # seaborn writes nothing in a cell without a number (it is masked): the word, or the mark.
+    for (r, c), value in np.ndenumerate(drawn.to_numpy()):
+        if np.isnan(value):
+            text = words.iat[r, c] if said.iat[r, c] else WITHHELD_MARK
+            ax.text(c + 0.5, r + 0.5, text, ha="center", va="center", fontsize=FONT, color=".25")
     ax.tick_params(axis="x", labelrotation=90 if upright else 0)
     ax.grid(False)  # the style's grid would run across the cells
     ax.set_xlabel("")

@@ -40,10 +40,17 @@ __all__ = [
     "pct",
     "pct_with_n",
     "round_half_up",
+    "WITHHELD_MARK",
 ]
 
-# Shown where a share cannot be computed (no respondents in the base).
-NOT_AVAILABLE = "–"
+# The one mark of a value a report does not give, wherever a reader meets it: a table's cell
+# withheld under the small-cell rule (or counted only within a combined answer), a chart's bar
+# or segment left undrawn, a share that cannot be computed. Its one home: the rule
+# (perspectives.disclosure), the charts and the independent audit (which imports none of the
+# rule's code) all read it from here; every table and chart that shows it says what it means.
+WITHHELD_MARK = "–"
+# Shown where a share cannot be computed (no respondents in the base): the same mark.
+NOT_AVAILABLE = WITHHELD_MARK
 # The one form of a count's mark, in tables, captions and sentences alike.
 COUNT_FORM = "n = {n}"
 # Two pairs of parentheses side by side: a label's own, "(silence)", then the share after it.

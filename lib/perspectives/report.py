@@ -194,9 +194,10 @@ def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable
             cells = json.loads(path.read_text(encoding="utf-8"))
             shown.setdefault(path.name[: -len(".disclosure.json")], set()).update(
                 str((c.get("cells") or {}).get("universe")) for c in cells)
+            # A part counted in its combination's row reads as any withheld cell: its description says which.
+            combined = combined or any(c.get("combined") for c in cells)
         tables = [path.read_text(encoding="utf-8") for path in sorted((folder / "tables").glob("*.csv"))]
         reliability = reliability or any(disclosure.RELIABILITY_MARK in text for text in tables)
-        combined = combined or any(disclosure.COMBINED_MARK in text for text in tables)
     return Upstream(values=values, shown=shown, reliability=reliability,
                     folders=tuple(Path(sections_dir) / name for name in reads), combined=combined)
 

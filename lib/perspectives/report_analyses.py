@@ -150,16 +150,13 @@ def draw(section, result: analysis.Result, spec: dict, stem: str, caption: str) 
     title = section.t("{caption} — {place}", caption=section.t(spec["figure"]["caption"]), place=section.names[section.country])
     if result.figure_kind == "stacked" and result.shares is not None:
         fig = figures.stacked_shares(result.shares, title)
-        if result.shares.isna().any().any():
-            caption += ". " + section.t("Hatched grey segments are withheld or combined under the small-cell rule.")
     elif section.is_synthesis and "by_safe_shares" in result.context and spec.get("by") == "country":
         shares = result.context["by_safe_shares"].T
         fig = figures.country_shares(shares, title, section.study)
-        if shares.isna().any().any():
-            # Many countries are drawn as dots (figures.country_shares): no segments then.
-            caption += ". " + section.t("Hatched grey segments are withheld or combined under the small-cell rule."
-                                     if len(shares) <= section.study.many_countries
-                                     else "Withheld values are not drawn (small-cell rule).")
+        if shares.isna().any().any() and len(shares) > section.study.many_countries:
+            # Many countries are drawn as dots (figures.country_shares), a withheld one left out;
+            # fewer are bars, which write the withheld mark (its note goes with the caption).
+            caption += ". " + section.t("Withheld values are not drawn (small-cell rule).")
     elif result.shares is not None:
         # Series named by fixed words (Girls, Boys) and combined answers take the report's
         # language, as in the tables.

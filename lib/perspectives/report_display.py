@@ -44,6 +44,33 @@ def show_notes(section: Any) -> None:
             metadata={"perspectives": {"kind": "notes"}})
 
 
+# Said instead of a table, or under it, where the small-cell rule leaves a reader nothing to read
+# (every share and the number who answered withheld: counts alone cannot be weighed).
+TABLE_TOO_FEW = ("{caption}: the answers are too few to show. Every share and the number who answered would be "
+                 "withheld under the small-cell rule.")
+COLUMNS_TOO_FEW = ("{places}: not shown, the answers are too few. Every share and the number who answered would "
+                   "be withheld under the small-cell rule.")
+
+
+def readable_part(section, table: disclosure.PublishedTable) -> tuple[disclosure.PublishedTable | None, list[str]]:
+    """The one rule for a table a reader could not read: its unreadable column groups left out, with a note.
+
+    A column group whose every share and base are withheld
+    (:meth:`perspectives.disclosure.PublishedTable.unreadable`) is not printed, and a note
+    in the report's language names it; a table left with no such group is not printed at all
+    (None), and its caller says one sentence instead. Nothing is un-withheld: what is printed
+    is what the masks published.
+    """
+    dropped = table.unreadable()
+    if not dropped:
+        return table, []
+    groups = {c[0] if isinstance(c, tuple) else c for c in table.columns}
+    if set(dropped) >= groups:
+        return None, []
+    names = [section.t(str(g)) if str(g) in section.t.catalogue else str(g) for g in dropped]
+    return table.without(dropped), [section.t(COLUMNS_TOO_FEW, places=locales.join(names, section.lang))]
+
+
 def show_table(section, table: disclosure.PublishedTable, stem: str, caption: str, result: str | None = None,
                extra_notes: Sequence[str] = ()) -> None:
     """Write a published table as CSV and show it.
@@ -62,6 +89,11 @@ def show_table(section, table: disclosure.PublishedTable, stem: str, caption: st
     """
     if not isinstance(table, disclosure.PublishedTable):
         raise TypeError(f"show_table accepts only a disclosure.PublishedTable, got {type(table).__name__}")
+    table, too_few = readable_part(section, table)
+    if table is None:
+        paragraph(section.t(TABLE_TOO_FEW, caption=md(caption)), section.lang)
+        return
+    extra_notes = [*too_few, *extra_notes]
     caption = locales.percents_in_text(caption, section.lang)
     folder = section.output_dir / "tables"
     folder.mkdir(parents=True, exist_ok=True)
@@ -94,6 +126,11 @@ def show_table(section, table: disclosure.PublishedTable, stem: str, caption: st
                                        **({"notes": notes} if notes else {})}})
 
 
+# Said in the caption of every chart that writes the withheld mark in place of a value.
+CHART_MARK_NOTE = ("{mark}: not shown under the small-cell rule (the number is below {threshold}, would let one "
+                   "below {threshold} be worked out, or is counted in a combined answer).")
+
+
 def show_figure(section, fig, stem: str, caption: str, result: str | None = None) -> None:
     """Save ``fig`` under ``stem`` in the study's formats and show it with its caption.
 
@@ -108,6 +145,11 @@ def show_figure(section, fig, stem: str, caption: str, result: str | None = None
             text.set_text(section.t(text.get_text()))
         # The values on the bars too: shares as the report's language writes them.
         text.set_text(locales.percents_in_text(text.get_text(), section.lang))
+    if any(text.get_visible() and text.get_text() == disclosure.WITHHELD_MARK for text in fig.findobj(figures.plt.Text)):
+        # The chart writes the withheld mark where a value would be: its caption says what it means.
+        settings = disclosure.settings(project=section.project)
+        caption = caption.rstrip() + (" " if caption.rstrip().endswith(".") else ". ") + section.t(CHART_MARK_NOTE, mark=disclosure.WITHHELD_MARK,
+                                                     threshold=settings.threshold)
     caption = locales.percents_in_text(caption, section.lang)
     png = figures_png.save(fig, section.output_dir / "figures", stem, section.study.figure_formats)
     # The words drawn into the picture, for the check of what a reader meets in English.
@@ -123,9 +165,9 @@ def note_text(section, note: str) -> str:
     """A table note in the report's language: through its template when it explains a mark."""
     settings = disclosure.settings(project=section.project)
     fields = {"threshold": settings.threshold, "reliability_min_n": settings.reliability_min_n}
-    for mark, template in disclosure.NOTES.items():
-        if note == template.format(mark=mark, **fields):
-            return section.t(template, mark=mark, **fields)
+    for name, template in disclosure.NOTES.items():
+        if note == template.format(mark=disclosure.note_mark(name), **fields):
+            return section.t(template, mark=disclosure.note_mark(name), **fields)
     return section.t(note)
 
 

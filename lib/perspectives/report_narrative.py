@@ -56,8 +56,7 @@ def report_texts(section, upstream: Upstream = NOTHING_UPSTREAM):
     report.fields.update({
         "threshold": settings.threshold, "reliability_min_n": settings.reliability_min_n,
         "withheld_mark": disclosure.WITHHELD_MARK, "reliability_mark": disclosure.RELIABILITY_MARK,
-        "combined_mark": disclosure.COMBINED_MARK, "alpha": texts.p_text(summary.ALPHA),
-        "p_floor": fmt.fmt_p(0.0),
+        "alpha": texts.p_text(summary.ALPHA), "p_floor": fmt.fmt_p(0.0),
         "n_experts": qualitative_recommendations.roundtable_experts(project=section.project),
         "group_list": locales.join(groups, section.lang),
     })

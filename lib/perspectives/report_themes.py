@@ -221,6 +221,37 @@ def national_presence(section, masks: dict[str, disclosure.Mask], codes: list[st
                     extra_notes=[note])
 
 
+# Under a heatmap of themes by country where some countries' cells say none, some or all.
+HEATMAP_WORDS_NOTE = ("Where fewer than {twice} people took part in a country, its cells say whether none, some "
+                      "or all of them raised the theme, as the table does.")
+
+
+def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
+                       places: list[str], counted: list[str]) -> None:
+    """The themes by country as a heatmap: every country that held conversations is a column.
+
+    A counted country's cells are its published counts; another's say none, some or all, as
+    the table by country does (:func:`presence`); a cell with neither shows the withheld mark,
+    which the caption explains (``report_display.show_figure``). The chart's data table gives
+    the published counts (none and all are counts the mask publishes).
+    """
+    columns = [section.names.get(p, p) for p in places]
+    rows = [labels[c] for c in codes]
+    counts = pd.DataFrame([[masks[c].count(f"{p}|yes") for p in places] for c in codes],
+                          index=rows, columns=columns, dtype=float)
+    words = pd.DataFrame([["" if p in counted else presence(section, masks[c], p).text for p in places]
+                          for c in codes], index=rows, columns=columns, dtype=object)
+    words = words.where(words != disclosure.WITHHELD_MARK, "")
+    caption = section.t("Participants who raised each theme, by country")
+    if len(counted) < len(places):
+        threshold = next(iter(masks.values())).threshold
+        caption += ". " + section.t(HEATMAP_WORDS_NOTE, twice=2 * threshold)
+    report_display.show_figure(section, figures.heatmap(counts, section.t("Participants raising each theme, by country"),
+                                                        words),
+                               f"themes_{section.section}_heatmap", caption,
+                               result=f"themes_{section.section}_by_country")
+
+
 def presence_note(threshold: int) -> str:
     """The note under a theme table saying none, some or all, in English (``finish`` translates it)."""
     # Filled in English like the other notes; finish() translates each note.
@@ -269,15 +300,7 @@ def survivor_themes(section) -> None:
                             result=f"themes_{section.section}_by_country")
             if len(counted) < len(places):
                 report_display.add_notes(section, [presence_note(threshold)])
-            safe = pd.DataFrame({section.names.get(p, p): [masks[c].count(f"{p}|yes") for c in codes]
-                                 for p in counted}, index=[labels[c] for c in codes], dtype=float)
-            if counted:
-                report_display.show_figure(section, figures.heatmap(safe, section.t("Participants raising each theme, by country")),
-                                 f"themes_{section.section}_heatmap",
-                                 section.t("Participants who raised each theme, by country (blank: withheld under "
-                                        "the small-cell rule, fewer than {threshold} or able to reveal such a "
-                                        "number)", threshold=threshold),
-                                 result=f"themes_{section.section}_by_country")
+            show_theme_heatmap(section, masks, codes, labels, places, counted)
             for code in codes:
                 for place in counted:
                     section.values.append(section._cell_value(masks[code], f"{place}|yes",

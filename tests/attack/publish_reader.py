@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-WITHHELD_MARKS = ("–", "↓")
+WITHHELD_MARKS = ("–",)  # the one mark of a value not given (a part counted in its combination shows it too)
 Leaf = tuple[str, str, str]  # (universe, place, category)
 
 _NUM = r"([0-9][0-9,]*(?:\.[0-9]+)?)"
