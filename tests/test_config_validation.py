@@ -150,7 +150,7 @@ def test_analyses_summary_and_theme(tmp_path):
     def findings(p: Path) -> object:
         return summary.key_findings([], "MDA", "Moldova", spec_path=p)
 
-    path, line = _broken(tmp_path, "params/summary.yml", '  findings:\n    - "{v[gender', '  finding:\n    - "{v[gender')
+    path, line = _broken(tmp_path, "params/summary.yml", '  findings:\n    - "In {place}, {v[gender', '  finding:\n    - "In {place}, {v[gender')
     _refused(findings, path, line, "unknown setting 'finding' in [Profile of the workers surveyed]", "did you mean 'findings'?")
     path, line = _broken(tmp_path, "params/summary.yml", "  topics: [age_band, education, org_type]",
                          "  topics: age_band")

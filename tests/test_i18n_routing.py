@@ -66,18 +66,20 @@ def test_the_annex_line_on_withheld_counts_is_a_key() -> None:
     assert set(recorder.templates) <= set(msgids.extract())
 
 
-def test_the_legend_entry_of_a_withheld_segment_is_a_key() -> None:
+def test_a_withheld_segment_adds_no_legend_entry_and_is_drawn_as_the_one_mark() -> None:
+    """The legend names the answers only (each a catalogue key); a withheld segment is the mark, no word to translate."""
+    from perspectives import fmt
+
     shares = pd.DataFrame({"Yes": [60.0, np.nan], "No": [40.0, 70.0]}, index=["First", "Second"])
     fig = figures.stacked_shares(shares, "Title")
     try:
         legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        drawn = [t.get_text() for t in fig.axes[0].texts]
     finally:
         figures.plt.close(fig)
-    withheld = [t for t in legend if t not in shares.columns]
-    assert withheld, legend
-    keys = msgids.extract()
-    assert set(withheld) <= set(keys)
-    assert not [k for k in keys if k.startswith("_")]  # matplotlib's hidden labels are no text
+    assert legend == list(shares.columns)
+    assert fmt.WITHHELD_MARK in drawn, drawn
+    assert not [k for k in msgids.extract() if k.startswith("_")]  # matplotlib's hidden labels are no text
 
 
 def _paragraphs(monkeypatch, section) -> list[str]:

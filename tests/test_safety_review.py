@@ -907,10 +907,12 @@ def test_a_conversations_file_a_csv_reader_cannot_split_is_refused_not_a_traceba
     path = _write(where, conv, part)
     text = path.read_text(encoding="utf-8")
     if damage == "latin-1":
-        path.write_bytes(text.replace("talked about", "talked about the caf\u00e9", 1).encode("latin-1"))
+        # One Latin-1 byte in UTF-8 text (the other languages' excerpts have letters Latin-1 lacks).
+        path.write_bytes(text.encode("utf-8").replace(b"talked about", b"talked about the caf\xe9", 1))
     elif damage == "ragged":
         lines = text.split("\n")
         lines[4] += ",one,two"
+        said = f"line 5 has {len(lines[0].split(',')) + 2} fields where the header has fewer"
         path.write_text("\n".join(lines), encoding="utf-8")
     else:
         path.write_text("", encoding="utf-8")

@@ -296,16 +296,25 @@ class Excerpt(str):
         return made
 
 
-def _screened_text(rows: pd.DataFrame) -> pd.Series:
-    """Each row's excerpt with every translation of it, screened as one text.
+def _screen_with_translations(rows: pd.DataFrame, study) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows whose excerpt and every translation of it pass the screen, and the log of the others.
 
     A translation is the same account in other words: a detail the screen finds in any of
-    them holds the excerpt back in every edition.
+    them holds the excerpt back in every edition. Each text is screened on its own, with its
+    own language's word lists (the excerpt as recorded with all of them, as always): read as
+    one text, a word of one language looked like a name in another, and held back excerpts
+    no edition would print with anything identifying in them. A row is logged once, at the
+    first text that holds it back.
     """
-    columns = ["excerpt", *excerpt_translations(rows.columns).values()]
-    texts = rows[columns].astype(str)
-    return pd.Series(["\n\n".join(values) for values in texts.itertuples(index=False)], index=rows.index,
-                     dtype=object)
+    passed, log = screen_excerpts(rows, "excerpt", study=study)
+    logs = [log]
+    for lang, column in excerpt_translations(rows.columns).items():
+        given = passed[column].astype(str).str.strip() != ""
+        kept, held = screen_excerpts(passed[given], column, lang=lang, study=study)
+        passed = passed[~given | passed.index.isin(kept.index)]
+        if len(held):
+            logs.append(held)
+    return passed, pd.concat(logs, ignore_index=True) if len(logs) > 1 else log
 
 
 def excerpt_in(row: pd.Series, lang: str | None) -> Excerpt:
@@ -337,8 +346,7 @@ def select_excerpts(conversations: pd.DataFrame, theme: str, country: str | None
     scope = conversations if country is None else conversations[conversations["country"] == country]
     on_theme = scope[scope["themes"].map(lambda v: any(c == theme or c.startswith(theme + ".") for c in split_codes(v)))]
     consented = on_theme[on_theme["consent_to_quote"] == "yes"]
-    passed, log = screen_excerpts(consented.assign(_screened=_screened_text(consented)), "_screened",
-                                  study=project.study)
+    passed, log = _screen_with_translations(consented, project.study)
     rng = random.Random(seed)
     labels = sorted(passed.index)
     chosen = sorted(rng.sample(labels, min(k, len(labels))))
