@@ -192,6 +192,16 @@ def perspectives_build(out: Path, *args: str, env: dict[str, str] | None = None,
 KEEP_NONE = {"PERSPECTIVES_KEEP_SERVER": "0"}
 
 
+def study_conversations() -> tuple[str, str]:
+    """The ``--conversations`` option naming the clone's embedded conversations.
+
+    A build given its own survey export (``--data``) refuses to print the study's
+    conversations as that export's unless told which to use; the scaled and network exports
+    are drawn from the study's survey, so its conversations go with them.
+    """
+    return ("--conversations", str(ROOT / "data" / "synthetic" / "conversations.csv"))
+
+
 def _server_command(action: str, out: Path) -> str:
     done = subprocess.run([sys.executable, "-m", "perspectives.cli", "server", action, "--out", str(out)],
                           cwd=ROOT, env={**os.environ, **BASE_ENV}, capture_output=True, text=True)
@@ -695,7 +705,7 @@ def scale(work: Path, sizes: list[int], jobs: list[str]) -> dict[str, Any]:
         print(f"scale: synthesis runs on {n:,} respondents ...", file=sys.stderr, flush=True)
         data = scaled_export(n, work / f"export_{n}.csv")
         m = perspectives_build(work / f"resp{n}", "--country", "ALL", "--section", "methods",
-                               "csea_online", "--data", str(data), *jobs, env=KEEP_NONE)
+                               "csea_online", "--data", str(data), *study_conversations(), *jobs, env=KEEP_NONE)
         per_run = {s: float(t) for _, s, t in re.findall(
             r"^\[\d+/\d+\] (\S+) (\S+) ([\d.]+)s", m.stderr, re.M)}
         curves["respondents"].append({"respondents": n, "seconds": round(m.seconds, 2),
@@ -774,9 +784,9 @@ def network(work: Path, sizes: list[int], jobs: list[str], repeat: int, keep: Pa
             load = list(os.getloadavg())
             # No run server kept between the network's builds: its one-country figure stays
             # comparable with the curve's earlier runs (each build warms its own server).
-            cold = perspectives_build(out, "--data", str(data), *jobs, env=KEEP_NONE)
+            cold = perspectives_build(out, "--data", str(data), *study_conversations(), *jobs, env=KEEP_NONE)
             print(f"network {k}: no-change builds ...", file=sys.stderr, flush=True)
-            nochanges = [perspectives_build(out, "--data", str(data), *jobs, env=KEEP_NONE) for _ in range(repeat)]
+            nochanges = [perspectives_build(out, "--data", str(data), *study_conversations(), *jobs, env=KEEP_NONE) for _ in range(repeat)]
             # One country's parameters changed: its runs' stamps rewritten as a parameter
             # change looks to the build (as for the 7-report figure); the last country's.
             changed = chosen[-1]["iso3"]
@@ -785,7 +795,7 @@ def network(work: Path, sizes: list[int], jobs: list[str], repeat: int, keep: Pa
                 doc["parameters"] = "0" * 64
                 stamp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
             print(f"network {k}: one country ({changed}) changed ...", file=sys.stderr, flush=True)
-            one = perspectives_build(out, "--data", str(data), *jobs, env=KEEP_NONE)
+            one = perspectives_build(out, "--data", str(data), *study_conversations(), *jobs, env=KEEP_NONE)
             point = {
                 "countries": k, "reports": k + 1, "runs": len(executed_runs(cold.stderr)),
                 "respondents_eligible_approx": 100 * k, "export_rows": sum(1 for r in rows if r[at] in codes),
