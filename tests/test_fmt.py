@@ -73,6 +73,39 @@ def test_fmt_f_reproduces_published_footnotes(stat: float, df1: int, df2: int, e
     assert fmt.fmt_f(stat, df1, df2, sps.f.sf(stat, df1, df2)) == expected
 
 
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [  # footnote 31 again, as each edition writes its numbers (CLDR's decimal mark: "," in all four)
+        ("en", "F(5, 407) = 1.98, p = .081"),
+        ("ro", "F(5, 407) = 1,98, p = 0,081"),
+        ("es", "F(5, 407) = 1,98, p = 0,081"),
+        ("sq", "F(5, 407) = 1,98, p = 0,081"),
+        ("bs", "F(5, 407) = 1,98, p = 0,081"),
+    ],
+)
+def test_a_test_is_written_with_the_editions_decimal_mark(lang: str, expected: str) -> None:
+    assert fmt.fmt_f(1.978, 5, 407, sps.f.sf(1.978, 5, 407), lang) == expected
+
+
+def test_a_chi_square_and_its_p_bounds_in_romanian() -> None:
+    # Footnotes 23 and 27 in a Romanian edition: the statistic's and p's decimal comma, the zero kept.
+    assert fmt.fmt_chi2(25.645, 10, sps.chi2.sf(25.645, 10), "ro") == "χ²(10) = 25,65, p = 0,004"
+    assert fmt.fmt_chi2(16.046, 2, sps.chi2.sf(16.046, 2), "ro") == "χ²(2) = 16,05, p < 0,001"
+    assert fmt.fmt_p(0.9995, "ro") == "p > 0,999"
+    table = pd.DataFrame([[179, 139], [91, 144]])
+    chi = chi_square(table)
+    assert fmt.fmt_test(chi, "ro") == fmt.fmt_chi2(chi.statistic, 1, chi.p, "ro")
+    assert "." not in fmt.fmt_test(chi, "ro")
+
+
+def test_the_significance_level_is_written_as_the_edition_writes_p() -> None:
+    from perspectives.texts import p_text
+
+    assert p_text(0.05) == ".05"
+    assert p_text(0.05, "ro") == "0,05"
+    assert p_text(0.05, "es") == "0,05"
+
+
 def test_fmt_stat_rejects_fractional_df() -> None:
     with pytest.raises(ValueError):
         fmt.fmt_chi2(3.0, 1.5, 0.2)

@@ -23,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 import docx
+import pandas as pd
 import pytest
 import yaml
 from lxml import etree
@@ -616,6 +617,130 @@ def test_a_theme_the_table_says_some_of_is_said_some_of_in_the_evidence(lang: st
     assert tr("some") in rec
     if any(tr(codebook.label("reporting.complaint_withdrawn")) in p for p in paragraphs):
         assert any(tr("all") in p for p in paragraphs if tr(codebook.label("reporting.complaint_withdrawn")) in p)
+
+
+# What the evidence says of ten young women and of a mixed group, by language (hand-written):
+# the "some" sentence, and a counted theme's (3 of them).
+FEMININE_EVIDENCE = {
+    "ro": ("unele dintre cele 10 tinere", "de 3 dintre tinerele"),
+    "es": ("algunas de las 10 jóvenes", "por 3 de las 10 jóvenes"),
+    "sq": ("disa prej 10 të rejave", "e ngritën 3 nga 10 të rejat"),
+    "bs": ("neke od 10 mladih žena", "broj mladih žena koje su"),
+}
+MIXED_EVIDENCE = {
+    "ro": ("unii dintre cei 10 tineri", "de 3 dintre tinerii"),
+    "es": ("algunos de los 10 jóvenes", "por 3 de las 10 personas jóvenes"),
+    "sq": ("disa prej 10 të rinjve", "e ngritën 3 nga 10 të rinjtë"),
+    "bs": ("neki od 10 mladih u", "broj mladih koji su"),
+}
+
+
+@pytest.mark.parametrize("lang", list(FEMININE_EVIDENCE))
+def test_the_evidence_agrees_with_the_participants_gender(lang: str) -> None:
+    """Ten young women are "unele dintre cele 10 tinere", a mixed group keeps the common form."""
+    from perspectives.qualitative_recommendations import Evidence, render_recommendations
+    from perspectives.texts import Texts, report_fields
+
+    tr = Translator(lang)
+    texts = Texts(tr, report_fields(load_study(), tr, "MDA", place=tr.country("MDA")))
+    texts.fields["withheld_mark"] = WITHHELD
+
+    def evidence(gender: str, presence: str | None) -> str:
+        return render_recommendations("MDA", texts=texts, evidence=Evidence(
+            participants=10, theme_count=lambda code: 3, theme_table=lambda code: "themes_disclosure",
+            theme_presence=lambda code: presence, gender=gender))
+
+    intro = {"ro": "tinerele în conversații", "es": "las jóvenes plantearon", "sq": "të rejat ngritën",
+             "bs": "mlade žene pokrenule"}[lang]
+    assert intro in evidence("feminine", "some") and intro not in evidence("mixed", "some")
+    for presence, index in (("some", 0), (None, 1)):
+        feminine, mixed = evidence("feminine", presence), evidence("mixed", presence)
+        assert FEMININE_EVIDENCE[lang][index] in feminine, feminine
+        assert MIXED_EVIDENCE[lang][index] not in feminine
+        assert MIXED_EVIDENCE[lang][index] in mixed, mixed
+        assert FEMININE_EVIDENCE[lang][index] not in mixed
+
+
+def test_the_romanian_evidence_agrees_with_the_published_gender_of_moldovas_participants(
+        built: dict[str, Path]) -> None:
+    """Moldova's conversations were held with ten young women, as its gender table publishes: the evidence says so."""
+    folder = _folder(built, "ro", "MDA")
+    values = {v["name"]: v["value"] for v in json.loads(
+        (folder / "sections" / "methods" / "values.json").read_text(encoding="utf-8")) if v.get("country") == "MDA"}
+    assert values["conversations.female.n"] == values["conversations.participants.n"] == 10
+    assert values["conversations.male.n"] == 0
+    evidence = " ".join(p for p in _paragraphs(_html(folder), "recommendations") if p.startswith("Dovezi:"))
+    assert "unele dintre cele 10 tinere" in evidence, evidence
+    assert any("au adus în discuție tinerele" in p for p in _paragraphs(_html(folder), "recommendations"))
+    assert "cei 10 tineri" not in evidence and "dintre tinerii" not in evidence, evidence
+
+
+STATISTIC = re.compile(r"(?:χ²\(\d+\)|\bF\(\d+, \d+\)) = ")
+
+
+def _test_lines(folder: Path, lang: str) -> list[str]:
+    """The paragraphs of a built report that print a test's line (not those saying a test is withheld)."""
+    opening = Translator(lang)("Test across {by}: {test}.").split("{by}")[0]
+    return [p for p in _paragraphs(_html(folder)) if p.startswith(opening) and STATISTIC.search(p)]
+
+
+@pytest.mark.parametrize(("lang", "code"), CASES)
+def test_a_test_line_is_written_in_the_editions_numbers_and_read_in_words(built: dict[str, Path], lang: str,
+                                                                          code: str) -> None:
+    """Each test's line: its numbers as the edition writes them, then what its p says, in words."""
+    from perspectives.report_analyses import TEST_READINGS
+
+    tr = Translator(lang)
+    lines = _test_lines(_folder(built, lang, code), lang)
+    if code == "ALL":
+        assert lines  # the synthesis tests the differences between countries
+    alpha = {"en": ".05", "ro": "0,05"}[lang]
+    readings = [tr(TEST_READINGS[below], alpha=alpha) for below in (True, False)]
+    for line in lines:
+        assert sum(reading in line for reading in readings) == 1, line
+        if lang == "ro":
+            assert not re.search(r"\d\.\d", line) and re.search(r"= \d+,\d\d, p [<=>] 0,\d{3}", line), line
+            assert not any(tr.lookup(reading) == reading for reading in TEST_READINGS.values())
+    if lang == "ro":  # a table's column of tests too
+        cells = [_text(c) for c in _html(_folder(built, lang, code)).find(".//main").iter("td")]
+        tests = [c for c in cells if STATISTIC.search(c)]
+        assert [c for c in tests if re.search(r"\d\.\d", c)] == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ro", "es", "sq", "bs"])
+def test_a_tests_p_is_read_in_plain_words_in_every_language(lang: str) -> None:
+    """Below the significance level or not, the line says it in words, alpha as the edition writes it."""
+    from types import SimpleNamespace
+
+    from scipy import stats as sps
+
+    from perspectives.report_analyses import say_test
+    from perspectives.stats import anova_oneway
+
+    tr = Translator(lang)
+    said: list[str] = []
+    run = SimpleNamespace(lang=lang, t=tr, _paragraph=said.append)
+    groups = pd.Series(["a"] * 4 + ["b"] * 4)
+    apart, close = pd.Series([1.0, 2, 3, 2, 9, 10, 11, 10]), pd.Series([1.0, 2, 3, 2, 2, 3, 1, 2])
+    for values in (apart, close):
+        say_test(run, SimpleNamespace(test_withheld=False, test=anova_oneway(values, groups)), tr("countries"))
+    below = [sps.f_oneway(*(v[groups == g] for g in ("a", "b"))).pvalue < 0.05 for v in (apart, close)]
+    assert below == [True, False]
+    comma = lang != "en"
+    alpha = "0,05" if comma else ".05"
+    english = {"en": ("larger than chance alone would often give", "could be down to chance alone")}
+    words = {**english, "ro": ("mai mari decât", "ar putea fi doar rodul întâmplării"),
+             "es": ("mayores de lo que el azar", "podrían deberse solo al azar"),
+             "sq": ("më të mëdha nga", "mund të jenë thjesht rastësi"),
+             "bs": ("veće su nego što", "mogle bi biti posljedica samog slučaja")}[lang]
+    for values, paragraph, word, other in zip((apart, close), said, words, reversed(words), strict=True):
+        assert word in paragraph and other not in paragraph and alpha in paragraph, paragraph
+        # The statistic as scipy gives it, two decimals, with the edition's decimal mark.
+        stat = f"{sps.f_oneway(*(values[groups == g] for g in ('a', 'b'))).statistic:.2f}"
+        assert f"= {stat.replace('.', ',') if comma else stat}, p " in paragraph, paragraph
+        if comma:
+            assert not any(e in paragraph for e in english["en"]), paragraph
+            assert not re.search(r"\d\.\d", paragraph), paragraph
 
 
 @pytest.mark.parametrize(("lang", "code"), CASES)

@@ -367,7 +367,8 @@ def run_compare_multi(result: Result, spec_: dict, survey, place_names: dict[str
             test = stats.chi_square(tab)
             # The two-by-two table is the groups' pooled "yes" counts and bases.
             shown = all(masks[g][code].shown(cell) for g in groups for cell in ("*|yes", "*|*"))
-            tests[labels[code]] = disclosure.text(fmt.fmt_test(test) if shown else disclosure.WITHHELD_MARK)
+            written = fmt.fmt_test(test, result.lang) if shown else disclosure.WITHHELD_MARK
+            tests[labels[code]] = disclosure.text(written)
             extra = {"measure": "test", "cells": {"universe": sorted(masks[g][code].universe for g in groups),
                                                   "places": ["*"], "categories": ["yes", "no"]}}
             for part, value in (("stat", test.statistic), ("df", test.df), ("p", test.p)):
@@ -424,7 +425,8 @@ def run_breakdown(result: Result, spec_: dict, survey, place_names: dict[str, st
             if spec_.get("test") == "chi2":
                 test = stats.chi_square(mask.layout.counts.loc[["yes", "no"], groups])
                 shown = _record_test(result, "chi2", [mask], prefix=f"{code}.", test=test)
-                result.context.setdefault("tests", Fields())[code] = fmt.fmt_test(test) if shown else WITHHELD
+                written = fmt.fmt_test(test, result.lang) if shown else WITHHELD
+                result.context.setdefault("tests", Fields())[code] = written
         return
     mask = (question_mask(survey, question, query) if by == "country"
             else breakdown_mask(survey, question, None, by, query))

@@ -510,5 +510,6 @@ class Result:
         without it the template is filled as given, in English words.
         """
         base = WITHHELD if self.base is None else Count(self.base)
-        test = "" if self.test is None else WITHHELD if self.test_withheld else fmt.fmt_test(self.test)
+        lang = tr.lang if tr else self.lang
+        test = "" if self.test is None else WITHHELD if self.test_withheld else fmt.fmt_test(self.test, lang)
         return fill(template, note, translator=tr, place=place, base=base, test=test, **self.context)

@@ -10,7 +10,8 @@ Inputs
     :mod:`perspectives.stats` (``ChiSquareResult``, ``AnovaResult``).
 
 Outputs
-    Display strings such as ``"χ²(10) = 25.65, p = .004"``, ``"F(5, 407) = 1.98, p = .081"``,
+    Display strings such as ``"χ²(10) = 25.65, p = .004"``, ``"F(5, 407) = 1.98, p = .081"``
+    (in a report's language, its decimal mark: ``"F(5, 407) = 1,98, p = 0,081"`` in Romanian),
     ``"41% (n = 171)"`` and ``"n = 1,254"`` (one mark for a count, spaced as in the sentences,
     in every language: :func:`perspectives.locales.number_text` writes its number as the
     language does); :func:`round_half_up`, the rounding rule behind all of them; and
@@ -25,10 +26,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from numbers import Integral, Real
 from typing import TYPE_CHECKING
 
+from perspectives import locales
+
 if TYPE_CHECKING:  # imported where a test is formatted: a share or a count needs no numpy/pandas
     from perspectives.stats import AnovaResult, ChiSquareResult
 
 __all__ = [
+    "decimal",
     "fmt_chi2",
     "fmt_f",
     "fmt_n",
@@ -37,6 +41,7 @@ __all__ = [
     "fmt_test",
     "one_pair",
     "opening",
+    "p_number",
     "pct",
     "pct_with_n",
     "round_half_up",
@@ -81,17 +86,38 @@ def _fixed(x: float, digits: int) -> str:
     return f"{value:.{max(digits, 0)}f}"
 
 
-def fmt_p(p: float) -> str:
-    """Format a p-value: ``"p = .004"``, ``"p < .001"``, ``"p > .999"``."""
+def decimal(x: float, digits: int, lang: str = locales.ENGLISH) -> str:
+    """``x`` rounded half up to ``digits`` decimals, with ``lang``'s decimal mark (1.98; 1,98 in Romanian).
+
+    No group mark: a test's statistic and degrees of freedom are printed as one run of figures.
+    """
+    text = _fixed(x, digits)
+    mark = locales.decimal_mark(lang)
+    return text if mark == "." else text.replace(".", mark)
+
+
+def p_number(p: float, digits: int = 3, lang: str = locales.ENGLISH) -> str:
+    """A probability (a p-value, a significance level) as the reports write it in ``lang``.
+
+    Where the decimal mark is a point the leading zero is left out, as the house style
+    (APA) writes it: ``.081``, ``.05``. Where it is a comma the zero stays (``0,081``): a
+    bare ``,081`` would read as punctuation.
+    """
+    text = decimal(p, digits, lang)
+    return text.removeprefix("0") if locales.decimal_mark(lang) == "." and text.startswith("0.") else text
+
+
+def fmt_p(p: float, lang: str = locales.ENGLISH) -> str:
+    """Format a p-value: ``"p = .004"``, ``"p < .001"``, ``"p > .999"`` (``"p = 0,004"`` in Romanian)."""
     p = float(p)
     if math.isnan(p) or p < 0 or p > 1:
         raise ValueError(f"a p-value lies in [0, 1], got {p}")
     if p < 0.001:
-        return "p < .001"
+        return "p < " + p_number(0.001, 3, lang)
     if round_half_up(p, 3) >= 1.0:
         # .9995 and above would print as "1.000", which claims certainty.
-        return "p > .999"
-    return "p = " + _fixed(p, 3).lstrip("0")
+        return "p > " + p_number(0.999, 3, lang)
+    return "p = " + p_number(p, 3, lang)
 
 
 def _check_df(df: float, name: str) -> int:
@@ -101,15 +127,15 @@ def _check_df(df: float, name: str) -> int:
     return int(df)
 
 
-def fmt_chi2(stat: float, df: int, p: float) -> str:
-    """Format a chi-square test: ``"χ²(10) = 25.65, p = .004"``."""
-    return f"χ²({_check_df(df, 'df')}) = {_fixed(float(stat), 2)}, {fmt_p(p)}"
+def fmt_chi2(stat: float, df: int, p: float, lang: str = locales.ENGLISH) -> str:
+    """Format a chi-square test: ``"χ²(10) = 25.65, p = .004"`` (numbers as ``lang`` writes them)."""
+    return f"χ²({_check_df(df, 'df')}) = {decimal(float(stat), 2, lang)}, {fmt_p(p, lang)}"
 
 
-def fmt_f(stat: float, df1: int, df2: int, p: float) -> str:
-    """Format an F test: ``"F(5, 407) = 1.98, p = .081"``."""
+def fmt_f(stat: float, df1: int, df2: int, p: float, lang: str = locales.ENGLISH) -> str:
+    """Format an F test: ``"F(5, 407) = 1.98, p = .081"`` (numbers as ``lang`` writes them)."""
     d1, d2 = _check_df(df1, "df1"), _check_df(df2, "df2")
-    return f"F({d1}, {d2}) = {_fixed(float(stat), 2)}, {fmt_p(p)}"
+    return f"F({d1}, {d2}) = {decimal(float(stat), 2, lang)}, {fmt_p(p, lang)}"
 
 
 def _whole(n: float, name: str) -> int:
@@ -181,12 +207,12 @@ def pct_with_n(count: int, total: int, digits: int = 0) -> str:
     return f"{fmt_pct(pct(count, total), digits)} ({fmt_n(count)})"
 
 
-def fmt_test(result: ChiSquareResult | AnovaResult) -> str:
-    """Format a test result from :mod:`perspectives.stats` in the house style."""
+def fmt_test(result: ChiSquareResult | AnovaResult, lang: str = locales.ENGLISH) -> str:
+    """Format a test result from :mod:`perspectives.stats` in the house style, numbers as ``lang`` writes them."""
     from perspectives.stats import AnovaResult, ChiSquareResult
 
     if isinstance(result, ChiSquareResult):
-        return fmt_chi2(result.statistic, result.df, result.p)
+        return fmt_chi2(result.statistic, result.df, result.p, lang)
     if isinstance(result, AnovaResult):
-        return fmt_f(result.statistic, result.df_between, result.df_within, result.p)
+        return fmt_f(result.statistic, result.df_between, result.df_within, result.p, lang)
     raise TypeError(f"no house format for {type(result).__name__}")

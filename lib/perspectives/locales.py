@@ -31,6 +31,7 @@ __all__ = [
     "alpha2",
     "count_text",
     "country_name",
+    "decimal_mark",
     "decimal_text",
     "join",
     "known_language",
@@ -95,6 +96,13 @@ def writing_locale(lang: str) -> str:
     if lang == ENGLISH:
         return ENGLISH_WRITING
     return lang if known_language(lang) else ENGLISH_WRITING
+
+
+def decimal_mark(lang: str = ENGLISH) -> str:
+    """The mark ``lang`` writes between a number's whole part and its decimals (CLDR): "." in English, "," in Romanian."""
+    from babel.numbers import get_decimal_symbol
+
+    return get_decimal_symbol(writing_locale(lang))
 
 
 def decimal_text(value: float, digits: int, lang: str = ENGLISH) -> str:

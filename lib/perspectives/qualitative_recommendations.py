@@ -31,6 +31,7 @@ import pandas as pd
 
 from perspectives import locales
 from perspectives.escape import markdown_text
+from perspectives.i18n import Gender
 from perspectives.project import Project, default
 from perspectives.qualitative import (
     Codebook,
@@ -41,7 +42,7 @@ from perspectives.qualitative import (
     read_data_file,
     study_countries,
 )
-from perspectives.qualitative_counts import count_by_country, country_order, theme_raisers
+from perspectives.qualitative_counts import count_by_country, country_order, group_gender, theme_raisers
 from perspectives.study import load_study
 
 __all__ = [
@@ -97,6 +98,11 @@ class Evidence:
         cites_tables: a report, whose evidence states a theme only with the table that shows
             it (a theme ``theme_table`` gives None for is left out); False outside a report,
             which has no tables: the themes are then stated with no reference.
+        gender: the grammatical gender of the participants as the report publishes it
+            (``feminine`` only where its counts show all of them women:
+            :func:`perspectives.qualitative_counts.group_gender`), which the sentences on them
+            agree with (a catalogue's ``agree: {field: participants, ...}``); None: the texts'
+            own ``participants`` field, if any.
     """
 
     participants: int
@@ -106,6 +112,11 @@ class Evidence:
     finding: Callable[[str, str], str | None] = lambda result, template: None
     stated: Callable[[str, int], str | None] = lambda result, number: None
     cites_tables: bool = True
+    gender: str | None = None
+
+    def agreement(self) -> dict[str, Any]:
+        """The field the sentences on the participants agree with (none when the gender is not known here)."""
+        return {} if self.gender is None else {"participants": Gender(self.gender)}
 
 
 def counted_evidence(country: str | None, conversations: pd.DataFrame, participants: pd.DataFrame,
@@ -119,9 +130,11 @@ def counted_evidence(country: str | None, conversations: pd.DataFrame, participa
     scope = conversations if whole else conversations[conversations["country"] == country]
     people = participants if whole else participants[participants["country"] == country]
     raisers, order = theme_raisers(scope), country_order(scope["country"], study_path, project)
+    people = people.drop_duplicates("participant_id")
+    shown = {gender: int((people["gender"] == gender).sum()) for gender in ("female", "male")}
     return Evidence(participants=int(people["participant_id"].nunique()),
                     theme_count=lambda code: int(count_by_country(raisers, code, order).sum()),
-                    cites_tables=False)
+                    cites_tables=False, gender=group_gender(people, None, shown))
 
 
 def _label(text: str) -> str:
@@ -159,11 +172,11 @@ def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Co
             withheld.append((theme, table))
         elif k > 0:  # a theme nobody raised there is no evidence for the recommendation
             line = texts.fill(texts.node("recommendations.evidence.theme"), theme=theme, n_raised=k,
-                              n_participants=evidence.participants)
+                              n_participants=evidence.participants, **evidence.agreement())
             if line:
                 lines.append((line, table))
     said: list[tuple[str, list[str | None]]] = [(line, [table]) for line, table in lines]
-    said += _grouped_lines(texts, [*worded.items(), ("withheld", withheld)], evidence.participants)
+    said += _grouped_lines(texts, [*worded.items(), ("withheld", withheld)], evidence)
     # Each table is cited once, after the last sentence stating what it shows.
     out = []
     for i, (line, tables) in enumerate(said):
@@ -173,13 +186,13 @@ def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Co
 
 
 def _grouped_lines(texts: Any, groups: list[tuple[str, list[tuple[str, str | None]]]],
-                   participants: int) -> list[tuple[str, list[str | None]]]:
+                   evidence: Evidence) -> list[tuple[str, list[str | None]]]:
     """One sentence for each group of themes said alike (``some``, ``all``, ``withheld``), with their tables."""
     said = []
     for word, themed in groups:
         if themed:
             line = texts.fill(texts.node(f"recommendations.evidence.themes_{word}"), n_themes=len(themed),
-                              n_participants=participants,
+                              n_participants=evidence.participants, **evidence.agreement(),
                               themes=locales.join([theme for theme, _ in themed], texts.tr.lang))
             if line:
                 said.append((line, [table for _, table in themed]))
@@ -417,7 +430,7 @@ def render_recommendations(country: str | None = None, *, texts: Any = None, evi
     out = []
     stated: dict[str, int] = {}  # each finding's values -> the recommendation that stated them first
     if evidence.participants and texts.has("recommendations.young_people_intro"):
-        out.append(texts.text("recommendations.young_people_intro") or "")
+        out.append(texts.text("recommendations.young_people_intro", **evidence.agreement()) or "")
     for group in groups:
         out.append(f"## {markdown_text(texts.tr(group['title']))}")
         sentence = f"recommendations.groups.{group['id']}"

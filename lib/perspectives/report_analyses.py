@@ -49,7 +49,8 @@ def run_analysis(section, analysis_id: str, spec: dict[str, Any], survey: Any, s
                                                           study=section.study))
         # The sentence's fields (names, lists of countries) are text; its cells are numbers.
         narrated = dataclasses.replace(result, context=markdown_fields(result.context))
-        section._paragraph(narrated.narrative(spec["text"], md(section.place), section._withheld_note(), tr=section.t))
+        said = narrated.narrative(spec["text"], md(section.place), section._withheld_note(), tr=section.t)
+        section._paragraph(with_reading(section, result, spec, said))
     figure = spec.get("figure")
     caption_base = section.t(figure["caption"] if figure else spec.get("caption")
                           or analysis_id.replace("_", " ").capitalize())
@@ -81,7 +82,7 @@ def run_analysis(section, analysis_id: str, spec: dict[str, Any], survey: Any, s
         mean_caption = section.t("{caption}: mean by country", caption=caption_base)
         report_display.show_figure(section, figures.country_means(means, mean_caption, section.t("Mean (%)"), section.study),
                          f"{analysis_id}_means", mean_caption, result=analysis_id)
-    if result.test is not None and not any("{test}" in t for t in analysis_results.template_texts(spec.get("text"))):
+    if result.test is not None and not states_test(spec):
         say_test(section, result, section.t("countries") if by_country else section.t(spec["by"].replace("_", " ")))
     report_display.add_notes(section, result.notes)
     return result
@@ -110,6 +111,18 @@ def group_bases(section, bases: dict[str, int | None]) -> str:
     return "; ".join(parts)
 
 
+def states_test(spec: dict[str, Any]) -> bool:
+    """Whether an analysis's own sentence prints its test (``{test}``), which then needs no line of its own."""
+    return any("{test}" in t for t in analysis_results.template_texts(spec.get("text")))
+
+
+def with_reading(section, result: analysis.Result, spec: dict[str, Any], said: str) -> str:
+    """An analysis's sentence, followed by its test's p in plain words where the sentence prints the test."""
+    if said and result.test is not None and not result.test_withheld and states_test(spec):
+        return f"{said} {p_reading(section, result.test.p)}"
+    return said
+
+
 def say_test(section, result: analysis.Result, by: str) -> None:
     """The test's sentence, or why it is not shown (its table has withheld cells)."""
     if result.test_withheld:
@@ -118,7 +131,23 @@ def say_test(section, result: analysis.Result, by: str) -> None:
         return
     template = ("Test across {by}: {test} (some expected counts are small; read with care)."
                 if getattr(result.test, "small_expected", False) else "Test across {by}: {test}.")
-    section._paragraph(section.t(template, by=md(by), test=md(fmt.fmt_test(result.test))))
+    line = section.t(template, by=md(by), test=md(fmt.fmt_test(result.test, section.lang)))
+    section._paragraph(f"{line} {p_reading(section, result.test.p)}")
+
+
+# What a test's p says, in plain words, after the test's line: below the significance level
+# or not (the same level and the same comparison as the executive summary's).
+TEST_READINGS = {
+    True: "The differences seen are larger than chance alone would often give: p is below {alpha}.",
+    False: "The differences seen could be down to chance alone: p is not below {alpha}.",
+}
+
+
+def p_reading(section, p: float) -> str:
+    """A test's p read in plain words in the report's language, with the significance level as the report writes it."""
+    from . import summary, texts
+
+    return section.t(TEST_READINGS[bool(p < summary.ALPHA)], alpha=texts.p_text(summary.ALPHA, section.lang))
 
 
 def draw_shares(section, result: analysis.Result, caption: str, kind: str = "bars") -> None:

@@ -56,7 +56,7 @@ def report_texts(section, upstream: Upstream = NOTHING_UPSTREAM):
     report.fields.update({
         "threshold": settings.threshold, "reliability_min_n": settings.reliability_min_n,
         "withheld_mark": disclosure.WITHHELD_MARK, "reliability_mark": disclosure.RELIABILITY_MARK,
-        "alpha": texts.p_text(summary.ALPHA), "p_floor": fmt.fmt_p(0.0),
+        "alpha": texts.p_text(summary.ALPHA, section.lang), "p_floor": fmt.fmt_p(0.0, section.lang),
         "n_experts": qualitative_recommendations.roundtable_experts(project=section.project),
         "group_list": locales.join(groups, section.lang),
     })
@@ -128,9 +128,12 @@ def evidence(section, upstream: Upstream, report: Any):
         return report.text("recommendations.evidence.survey_table", finding=text,
                            table_number=Markdown(f"[[table:{result}]]"))
 
+    # The sentences on the participants agree with their gender as the report's gender table publishes it.
+    gender = report_themes.participants_gender(section) if held else None
     return qualitative_recommendations.Evidence(participants=n, theme_count=theme_count, theme_table=theme_table,
                                                 theme_presence=theme_presence, finding=finding,
-                                                stated=functools.partial(_stated, section, report, shown))
+                                                stated=functools.partial(_stated, section, report, shown),
+                                                gender=gender)
 
 
 def _stated(section, report: Any, shown: dict[str, set[str]], result: str, number: int) -> str | None:

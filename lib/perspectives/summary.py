@@ -341,11 +341,11 @@ class _Summary:
         if (p := get(f"{topic}.chi2.p")) is not None:
             stat, df = get(f"{topic}.chi2.stat"), get(f"{topic}.chi2.df")
             if stat is not None and df is not None:
-                return fmt.fmt_chi2(stat, int(df), p), p
+                return fmt.fmt_chi2(stat, int(df), p, self.texts.tr.lang), p
         if (p := get(f"{topic}.anova.p")) is not None:
             stat, df1, df2 = get(f"{topic}.anova.stat"), get(f"{topic}.anova.df1"), get(f"{topic}.anova.df2")
             if stat is not None and df1 is not None and df2 is not None:
-                return fmt.fmt_f(stat, int(df1), int(df2), p), p
+                return fmt.fmt_f(stat, int(df1), int(df2), p, self.texts.tr.lang), p
         return None
 
 

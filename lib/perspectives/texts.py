@@ -35,7 +35,7 @@ from typing import Any
 
 from perspectives import locales
 from perspectives.escape import markdown_text
-from perspectives.fmt import one_pair, round_half_up
+from perspectives.fmt import one_pair, p_number, round_half_up
 from perspectives.i18n import Translator
 from perspectives.project import Project, default
 from perspectives.study import Study, read_yaml
@@ -132,9 +132,9 @@ def edition_date(written: str, lang: str) -> str:
     return long_date(dt.date.fromisoformat(written), lang)
 
 
-def p_text(p: float) -> str:
-    """A significance level as the reports write p-values: no leading zero (.05)."""
-    return f"{p:.2f}".removeprefix("0")
+def p_text(p: float, lang: str = locales.ENGLISH) -> str:
+    """A significance level as the reports write p-values in ``lang`` (.05; 0,05 in Romanian)."""
+    return p_number(p, 2, lang)
 
 
 def synthetic_survey(data_path: str | Path | None, study: Study) -> bool:
