@@ -302,3 +302,66 @@ def test_no_chart_of_the_study_draws_a_combination_beside_its_members(study_buil
     alts = " ".join(img.get("alt", "") for img in page.iter("img"))
     assert "Over 40" in alts, "Moldova's age chart draws the combined answer"
     assert "41 to 50" not in alts and "Over 50" not in alts
+
+
+def test_a_combined_row_stays_below_its_parts_when_a_table_takes_its_charts_order() -> None:
+    # Issue: "No or don't know" was printed above "No" and "Don't know" (the chart ranks it
+    # second), while the note under the table says the parts are counted in the combined answer below.
+    from perspectives.analysis_results import Answer, Cell, Ranking, Result
+    from perspectives.analysis_tables import rank_fields
+
+    counts = pd.DataFrame({"MDA": [33, 9, 4, 13]}, index=["yes", "no", "dont_know", "no_or_unsure"])
+    mask = dc.suppress(dc.layout("q", counts), threshold=5)
+    labels = {"yes": "Yes", "no": "No", "dont_know": "Don't know", "no_or_unsure": "No or don't know"}
+    table = dc.table({"MDA": {labels[c]: mask.pct_n(f"MDA|{c}") for c in labels}})
+    result = Result("q", "MDA", "ALL", table=table)
+    ranking = Ranking([Answer(c, labels[c], labels[c], Cell(mask, f"MDA|{c}")) for c in ("yes", "no_or_unsure")])
+    rank_fields(result, ranking, {}, labels, {"no_or_unsure": ["no", "dont_know"]})
+    assert result.chart_rows(labels)[:2] == ["Yes", "No or don't know"]  # the chart keeps the sentence's order
+    assert list(result.table.index) == ["Yes", "No", "Don't know", "No or don't know"]
+    assert result.table.frame.loc["No or don't know", "MDA"] == table.frame.loc["No or don't know", "MDA"]
+    note = dc.NOTES["combined"]
+    assert "below it" in note  # what the note says, and so where the row must be
+
+
+def test_the_note_on_a_dropped_sentence_stands_only_by_a_table_that_lost_something_unsaid(tmp_path: Path) -> None:
+    # Issue: "Some numbers for Moldova are withheld ..." was said before a table that leaves
+    # Moldova's column out (its own note says so), right under a table that withholds nothing.
+    from perspectives.analysis_results import Result
+    from perspectives.report import Section
+    from perspectives.report_analyses import withheld_note
+
+    section = Section("csea_online", COUNTRY, output_dir=str(tmp_path / "run"))
+    place = section.names[COUNTRY]
+    note = section._withheld_note()
+    counts = pd.DataFrame({COUNTRY: [29, 9, 9, 3], "ALB": [30, 20, 25, 25]}, index=["a", "b", "c", "d"])
+
+    def result(withheld: list[str]) -> Result:
+        mask = dc.suppress(dc.layout("share", counts, withheld=withheld), threshold=5)
+        columns = {}
+        for code in [COUNTRY, "ALB"]:
+            name = section.names[code]
+            columns[(name, "n")] = {c: mask.n(f"{code}|{c}") for c in "abcd"} | {"All": mask.base_n(f"{code}|*")}
+            columns[(name, "%")] = {c: mask.pct(f"{code}|{c}") for c in "abcd"}
+        return Result("share", COUNTRY, "ALL", table=dc.table(columns))
+
+    left_out = result([f"{COUNTRY}|*"])
+    assert left_out.table.unreadable() == [place]
+    assert withheld_note(section, left_out, {"kind": "single"}, True) == ""
+    # A table that prints the place's column with a withheld cell: the note stands by it.
+    printed = result([])
+    assert printed.table.unreadable() == [] and dc.WITHHELD_MARK in printed.table.frame.to_string()
+    assert withheld_note(section, printed, {"kind": "single"}, True) == note
+    # Before a chart, or where no table is shown, the note is the only word on what was lost.
+    assert withheld_note(section, left_out, {"kind": "single", "figure": {"caption": "x"}}, True) == note
+    assert withheld_note(section, left_out, {"kind": "single"}, False) == note
+
+
+def test_no_analysis_sentence_points_to_a_table_without_its_number() -> None:
+    # Issue: the synthesis said the services by type of organisation "are in the table", and
+    # no table of them is printed. A sentence names a table by number ([[table:STEM]]) or not at all.
+    specs = yaml.safe_load((ROOT / "params" / "analyses.yml").read_text(encoding="utf-8"))
+    said = {name: json.dumps(spec.get("text"), ensure_ascii=False) for name, spec in specs.items()
+            if isinstance(spec, dict) and spec.get("text")}
+    assert len(said) > 20
+    assert [name for name, text in said.items() if re.search(r"\b(?:in|see) the tables?\b", text, re.I)] == []

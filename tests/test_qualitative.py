@@ -328,7 +328,7 @@ def test_render_recommendations_synthesis_national_and_bih(conversations: pd.Dat
 
 def test_evidence_states_findings_and_where_they_are_shown(conversations: pd.DataFrame,
                                                           participants: pd.DataFrame) -> None:
-    """A report's evidence: masked counts, withheld ones said so, findings with their figure or table."""
+    """A report's evidence: masked counts, withheld ones left out, findings with their figure or table."""
     counts = {"reporting.awareness_gap": None, "own_recommendations.clear_messages": 0}
     evidence = qr.Evidence(
         participants=10, theme_count=lambda code: counts.get(code, 6),
@@ -337,9 +337,8 @@ def test_evidence_states_findings_and_where_they_are_shown(conversations: pd.Dat
         else None)
     text = qr.render_recommendations("MDA", evidence=evidence, conversations=conversations, participants=participants)
     first = text.split("### 2.")[0].split("### 1.")[1]
-    # withheld: said so, with the mark, and where the theme is counted; a theme raised by nobody: left out
-    assert ("Young people do not know how to report: how many young people in the conversations in Moldova "
-            "raised this theme is withheld under the small-cell rule (–). See Table [[table:themes_disclosure]].") in first
+    # withheld: left out (a count the reader cannot see is no evidence); a theme raised by nobody: left out
+    assert "Young people do not know how to report" not in first and "withheld" not in first
     assert "Plain, direct messages" not in first
     assert "FOUND government. See Figure [[figure:government]]." in first and "public_awareness" not in first
     assert "The experts at the roundtable made a related point: Widen the ways to seek help." in first
@@ -358,8 +357,8 @@ def test_a_sentence_citing_a_table_names_only_the_themes_that_table_shows(codebo
                                                                              "school", "family"))]}
     table_of = {code: stem for stem, codes in shown.items() for code in codes}
     groups = qr.load_recommendations(codebook=codebook)
-    for presence in ("some", None):  # a table of words, and one of counts (all withheld here)
-        evidence = qr.Evidence(participants=10, theme_count=lambda code: None, theme_table=table_of.get,
+    for presence in ("some", None):  # a table of words, and one of counts (a withheld count is not stated)
+        evidence = qr.Evidence(participants=10, theme_count=lambda code: 6, theme_table=table_of.get,
                                theme_presence=lambda code, word=presence: word)
         text = qr.render_recommendations("MDA", evidence=evidence)
         paragraphs = [p for p in text.split("\n\n") if p.startswith("**Evidence:**")]

@@ -812,3 +812,63 @@ def test_each_contents_entry_is_unique_in_every_format(built: dict[str, Path], l
     pdf_entries = _pdf_outline(folder / "report.pdf")
     assert len(html_entries) > 20 and len(word_entries) > 20 and len(pdf_entries) > 20
     assert (_repeated(html_entries), _repeated(word_entries), _repeated(pdf_entries)) == ([], [], [])
+
+
+def _cited_cells(root: lxml_html.HtmlElement, kind: str, number: str) -> set[str]:
+    """The numbers printed in the cells of Table ``number``, or of the data table of Figure ``number``."""
+    if kind == "Figure":
+        cells = root.xpath(f"//figure[@id='figure-{number}']/following-sibling::details[1]//td")
+    else:
+        cells = root.xpath(f"//table[caption[starts-with(normalize-space(.), 'Table {number}.')]]//td")
+    return {n for cell in cells for n in re.findall(r"\d+(?:\.\d+)?", _text(cell))}
+
+
+@pytest.mark.parametrize("code", list(REPORTS))
+def test_a_recommendation_cites_a_table_or_figure_only_for_numbers_it_prints(built: dict[str, Path],
+                                                                            code: str) -> None:
+    # Issue: "31% ... See Table 4." where Table 4 leaves Moldova's column out.
+    root = _html(_folder(built, "en", code))
+    cited = 0
+    for paragraph in _paragraphs(root, "recommendations"):
+        sentences = _sentences(paragraph)
+        for before, sentence in zip(sentences, sentences[1:], strict=False):
+            found = re.match(r"See (Table|Figure) (\d+)\.$", sentence)
+            if found:
+                cited += 1
+                printed = _cited_cells(root, *found.groups())
+                stated = re.findall(r"(\d+(?:\.\d+)?)%", before)
+                assert [n for n in stated if n not in printed] == [], (before, sentence)
+    assert cited > 0
+
+
+@pytest.mark.parametrize(("lang", "code"), CASES)
+def test_no_recommendation_gives_a_withheld_count_as_evidence(built: dict[str, Path], lang: str, code: str) -> None:
+    evidence = [p for p in _paragraphs(_html(_folder(built, lang, code)), "recommendations")
+                if p.startswith(Translator(lang)("Evidence:"))]
+    assert evidence and [p for p in evidence if f"({WITHHELD})" in p] == []
+
+
+@pytest.mark.parametrize(("lang", "code"), CASES)
+def test_the_note_on_a_dropped_sentence_is_not_said_before_a_table_that_leaves_the_place_out(
+        built: dict[str, Path], lang: str, code: str) -> None:
+    tr = Translator(lang)
+    root = _html(_folder(built, lang, code))
+    place = tr.country(code) if code != "ALL" else None
+    note = tr("Some numbers for {place} are withheld under the small-cell rule; only those that can be published "
+              "are shown.", place="{place}").split(";")[-1].strip()
+    left_out = tr(COLUMNS_TOO_FEW, places="{places}").split("{places}")[-1].strip()[:40]
+    body = list(root.find(".//main").iter("p", "table", "figure"))
+    for i, element in enumerate(body):
+        if element.tag == "p" and note in _text(element) and (place is None or place in _text(element)):
+            following = next((e for e in body[i + 1:] if e.tag in ("table", "figure")), None)
+            if following is not None and following.tag == "table":
+                notes = " ".join(_text(e) for e in following.itersiblings() if e.tag == "p")
+                assert left_out not in notes, _text(element)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_sentence_points_to_a_table_it_does_not_number(built: dict[str, Path], lang: str) -> None:
+    tr = Translator(lang)
+    text = " ".join(_paragraphs(_html(_folder(built, lang, "ALL"))))
+    assert tr("The services each type of organisation offered, with a test of each difference, are in the "
+              "table.") not in text

@@ -119,3 +119,40 @@ def test_the_grid_runs_every_section_the_summary_and_recommendations_read_before
     assert before["recommendations"] == set(FINDINGS)
     assert before["summary"] == {*FINDINGS, "recommendations"}
     assert all(not before[name] for name in FINDINGS)
+
+
+def test_a_table_prints_a_recorded_number_only_where_a_reader_can_find_it(tmp_path: Path, shown: list[str]) -> None:
+    # Issue: a recommendation stated Moldova's 31% with "See Table 4", whose Moldova column is
+    # not printed (every share and its base withheld): a finding cites a table only for the
+    # numbers its printed cells show.
+    import pandas as pd
+
+    from perspectives import disclosure as dc
+
+    sections = tmp_path / "sections"
+    for name in FINDINGS:
+        _finished(sections, name)
+    counts = pd.DataFrame({"MDA": [29, 9, 9, 3], "ALB": [30, 20, 25, 3]}, index=["a", "b", "c", "d"])
+    mask = dc.suppress(dc.layout("share", counts, withheld=["MDA|*"]), threshold=5)
+    columns = {}
+    for place in ["MDA", "ALB"]:
+        columns[(place, "n")] = {c: mask.n(f"{place}|{c}") for c in "abcd"} | {"All": mask.base_n(f"{place}|*")}
+        columns[(place, "%")] = {c: mask.pct(f"{place}|{c}") for c in "abcd"}
+    section = Section("csea_online", "MDA", output_dir=str(sections / "csea_online"))
+    report_display.show_table(section, dc.table(columns), "share", "Share")
+    upstream = report.read_upstream(sections, "recommendations", "MDA", FINDINGS)
+
+    def value(place: str, code: str, measure: str) -> dict:
+        return {"cells": mask.spec(f"{place}|{code}"), "measure": measure, "country": place,
+                "value": mask.withheld_value(f"{place}|{code}")}
+
+    # Moldova's 29 is published by the rule, but its column is left out of the table.
+    assert mask.count("MDA|a") == 29 and not upstream.prints("share", value("MDA", "a", "count"), frozenset({"MDA"}))
+    assert upstream.prints("share", value("ALB", "a", "count"), frozenset({"ALB"}))
+    assert upstream.prints("share", value("ALB", "a", "percent"), frozenset({"ALB"}))
+    # A withheld cell of a printed column prints the mark, not the number.
+    assert mask.count("ALB|d") is None and not upstream.prints("share", value("ALB", "d", "count"), frozenset({"ALB"}))
+    # A mean (no cells) is printed only beside a printed column of its place.
+    assert not upstream.prints("share", {"name": "share.mean", "value": 31, "country": "MDA"}, frozenset({"MDA"}))
+    assert upstream.prints("share", {"name": "share.mean", "value": 26, "country": "ALB"}, frozenset({"ALB"}))
+    assert not upstream.prints("other", value("ALB", "a", "count"), frozenset({"ALB"}))

@@ -29,6 +29,7 @@ from .analysis_masks import (
     NO_ANSWER,
     OUTSIDE,
     breakdown_mask,
+    declared_combinations,
     numeric_mask,
     option_mask,
     question_mask,
@@ -92,7 +93,7 @@ def run_single(result: Result, spec_: dict, survey, place_names: dict[str, str])
         result.context.update(country_fields(result.context, place_names, study=project.study))
     else:
         _rank(result, single_ranking(survey, spec_, mask, question, own), spec_,
-              {c: labels.get(c, c) for c in codes})
+              {c: labels.get(c, c) for c in codes}, declared_combinations(question, _specs(survey)))
 
 
 def country_fields(cells: dict[str, Any], names: dict[str, str], say: Callable[..., str] | None = None,

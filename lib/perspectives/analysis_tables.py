@@ -80,10 +80,22 @@ def rows_of(mask: Mask, question: str, specs: dict[str, Any]) -> list[str]:
     """A select-one table's rows: its answers (an empty one left out where asked), each combination after its parts."""
     codes = [c for c in mask.layout.categories
              if not (_drop_empty(question, specs) and mask.count(f"{POOLED}|{c}") == 0)]
-    for name, members in _combinations(question, specs).items():
-        last = max(codes.index(m) for m in members if m in codes) if any(m in codes for m in members) else len(codes) - 1
-        codes.insert(last + 1, name)
-    return codes
+    combinations = _combinations(question, specs)
+    return combinations_below_parts([*codes, *combinations], combinations)
+
+
+def combinations_below_parts(rows: Sequence[Any], combinations: dict[Any, Sequence[Any]]) -> list[Any]:
+    """The one place of a combination's row: right below the last of its parts, as its note says.
+
+    ``rows`` in their order; ``combinations``: each combination's row -> its parts' rows. The
+    other rows keep their order; a combination none of whose parts is a row goes last.
+    """
+    out = [row for row in rows if row not in combinations]
+    for name, members in combinations.items():
+        if name in rows:
+            present = [out.index(m) for m in members if m in out]
+            out.insert(max(present) + 1 if present else len(out), name)
+    return out
 
 
 def combination_labels(question: str, project: Project | None = None) -> dict[str, str]:
@@ -182,7 +194,8 @@ def compared_answers(spec_: dict, codes: Sequence[str]) -> list[str]:
 SCALE_ORDER = "scale"  # ``order: scale``: the answers are a scale, drawn in its order
 
 
-def rank_fields(result: Result, ranking: Ranking, spec_: dict, rows: dict[str, str]) -> None:
+def rank_fields(result: Result, ranking: Ranking, spec_: dict, rows: dict[str, str],
+                combinations: dict[str, list[str]] | None = None) -> None:
     """Give a result's sentence its ``{top}``, ``{then}`` and ``{ranked}`` fields, and its chart their order.
 
     Args:
@@ -192,6 +205,7 @@ def rank_fields(result: Result, ranking: Ranking, spec_: dict, rows: dict[str, s
         ranking: the answers the sentence compares, ranked.
         spec_: the analysis's entry of ``params/analyses.yml``.
         rows: answer code -> the label heading its row of ``result.shares``, in the form's order.
+        combinations: the declared combinations among ``rows`` (code -> its parts' codes).
     """
     result.context.update({role: ranking.field(role) for role in ("top", "then", "ranked")})
     if spec_.get("order") != SCALE_ORDER:
@@ -199,8 +213,11 @@ def rank_fields(result: Result, ranking: Ranking, spec_: dict, rows: dict[str, s
     if result.shares is not None:
         result.shares = result.shares.loc[[r for r in result.chart_rows(rows) if r in result.shares.index]]
     if result.table is not None and result.ranking is not None:
-        # The table behind the chart (the annex's, and the one beside it in HTML) in the chart's order.
-        result.table = result.table.rows_in_order(result.chart_rows(rows))
+        # The table behind the chart (the annex's, and the one beside it in HTML) in the chart's
+        # order, but for a combination's row: below its parts, where its note says it is.
+        labels = {rows[name]: [rows[m] for m in members if m in rows]
+                  for name, members in (combinations or {}).items() if name in rows}
+        result.table = result.table.rows_in_order(combinations_below_parts(result.chart_rows(rows), labels))
 
 
 def single_ranking(survey, spec_: dict, mask: Mask, question: str, own: str) -> Ranking:

@@ -148,13 +148,11 @@ def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Co
     A report's evidence states only what a table of the report shows, and cites that table: a
     theme no published table shows is left out (see :class:`Evidence`), as is a theme nobody
     there raised (it is no evidence for the recommendation; the theme tables show the zero).
-    Consecutive themes shown in the same table end with one reference to it. The themes whose
-    counts are withheld are named together in one sentence after the others, with the tables
-    that show them: a sentence each would say the same thing again and again where a
-    country's conversations are few.
+    Consecutive themes shown in the same table end with one reference to it. A theme whose
+    count is withheld is left out too: a count the reader cannot see is no evidence, and its
+    table shows only the withheld mark.
     """
     lines: list[tuple[str, str | None]] = []
-    withheld: list[tuple[str, str | None]] = []
     # Themes whose table says "some" or "all" in place of a count: said with the table's word.
     worded: dict[str, list[tuple[str, str | None]]] = {"some": [], "all": []}
     for code in themes:
@@ -168,15 +166,13 @@ def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Co
             worded[word].append((theme, table))
         elif word == "none":
             continue  # as a count of 0: no evidence for the recommendation
-        elif k is None:
-            withheld.append((theme, table))
-        elif k > 0:  # a theme nobody raised there is no evidence for the recommendation
+        elif k is not None and k > 0:  # withheld, or raised by nobody there: no evidence to state
             line = texts.fill(texts.node("recommendations.evidence.theme"), theme=theme, n_raised=k,
                               n_participants=evidence.participants, **evidence.agreement())
             if line:
                 lines.append((line, table))
     said: list[tuple[str, list[str | None]]] = [(line, [table]) for line, table in lines]
-    said += _grouped_lines(texts, [*worded.items(), ("withheld", withheld)], evidence)
+    said += _grouped_lines(texts, list(worded.items()), evidence)
     # Each table is cited once, after the last sentence stating what it shows.
     out = []
     for i, (line, tables) in enumerate(said):
@@ -187,7 +183,7 @@ def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Co
 
 def _grouped_lines(texts: Any, groups: list[tuple[str, list[tuple[str, str | None]]]],
                    evidence: Evidence) -> list[tuple[str, list[str | None]]]:
-    """One sentence for each group of themes said alike (``some``, ``all``, ``withheld``), with their tables."""
+    """One sentence for each group of themes said alike (``some``, ``all``), with their tables."""
     said = []
     for word, themed in groups:
         if themed:

@@ -27,6 +27,7 @@ Outputs
 
 from __future__ import annotations
 
+import csv
 import functools
 import json
 import os
@@ -53,7 +54,7 @@ from . import (
 from .escape import markdown_fields
 from .escape import markdown_text as md
 from .project import Project, default, project_of
-from .report_upstream import NOTHING_UPSTREAM, Upstream, UpstreamError, runs_before
+from .report_upstream import NOTHING_UPSTREAM, Upstream, UpstreamError, printed_cell, runs_before
 from .study import Grid, report_folder
 
 
@@ -182,6 +183,7 @@ def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable
             f"{section!r}'s after: list in params/grid.yml")
     values: list[dict[str, Any]] = []
     shown: dict[str, set[str]] = {}
+    printed: dict[str, set[tuple[Any, ...]]] = {}
     reliability = combined = False
     for name in reads:
         folder = Path(sections_dir) / name
@@ -192,14 +194,28 @@ def read_upstream(sections_dir: Path, section: str, report: str, reads: Iterable
         values.extend(json.loads((folder / "values.json").read_text(encoding="utf-8")))
         for path in sorted((folder / "tables").glob("*.disclosure.json")):
             cells = json.loads(path.read_text(encoding="utf-8"))
-            shown.setdefault(path.name[: -len(".disclosure.json")], set()).update(
-                str((c.get("cells") or {}).get("universe")) for c in cells)
+            stem = path.name[: -len(".disclosure.json")]
+            shown.setdefault(stem, set()).update(str((c.get("cells") or {}).get("universe")) for c in cells)
+            printed.setdefault(stem, set()).update(_printed_cells(path.with_name(f"{stem}.csv"), cells))
             # A part counted in its combination's row reads as any withheld cell: its description says which.
             combined = combined or any(c.get("combined") for c in cells)
         tables = [path.read_text(encoding="utf-8") for path in sorted((folder / "tables").glob("*.csv"))]
         reliability = reliability or any(disclosure.RELIABILITY_MARK in text for text in tables)
     return Upstream(values=values, shown=shown, reliability=reliability,
-                    folders=tuple(Path(sections_dir) / name for name in reads), combined=combined)
+                    folders=tuple(Path(sections_dir) / name for name in reads), combined=combined, printed=printed)
+
+
+def _printed_cells(csv_path: Path, described: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
+    """The cells a table's CSV prints a number in (not the withheld mark), from its description."""
+    with csv_path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))[1:]  # the header; then each row's label, then its cells
+    out = set()
+    for item in described:
+        i, j = item["at"]
+        text = rows[i][j + 1] if i < len(rows) and j + 1 < len(rows[i]) else ""
+        if any(ch.isdigit() for ch in text):  # the withheld mark, or nothing, prints no number
+            out.add(printed_cell(item.get("cells") or {}, item.get("measure", "count")))
+    return out
 
 
 class Section:
@@ -448,7 +464,11 @@ class Section:
         report_analyses.draw_shares(self, result, self.t(caption), kind)
 
     def _withheld_note(self) -> str:
-        """Said once where a sentence was dropped because its number is withheld."""
+        """Said once where a sentence was dropped because its number is withheld.
+
+        An analysis's run says it only where the chart or table it stands by lost something
+        no note of its own names (:func:`perspectives.report_analyses.withheld_note`).
+        """
         # It stands before a chart as often as before a table: it names neither.
         return self.t("Some numbers for {place} are withheld under the small-cell rule; only those that can be "
                       "published are shown.", place=md(self.place))

@@ -49,7 +49,8 @@ def run_analysis(section, analysis_id: str, spec: dict[str, Any], survey: Any, s
                                                           study=section.study))
         # The sentence's fields (names, lists of countries) are text; its cells are numbers.
         narrated = dataclasses.replace(result, context=markdown_fields(result.context))
-        said = narrated.narrative(spec["text"], md(section.place), section._withheld_note(), tr=section.t)
+        said = narrated.narrative(spec["text"], md(section.place), withheld_note(section, result, spec, show_table),
+                                  tr=section.t)
         section._paragraph(with_reading(section, result, spec, said))
     figure = spec.get("figure")
     caption_base = section.t(figure["caption"] if figure else spec.get("caption")
@@ -86,6 +87,23 @@ def run_analysis(section, analysis_id: str, spec: dict[str, Any], survey: Any, s
         say_test(section, result, section.t("countries") if by_country else section.t(spec["by"].replace("_", " ")))
     report_display.add_notes(section, result.notes)
     return result
+
+
+def withheld_note(section, result: analysis.Result, spec: dict[str, Any], show_table: bool) -> str:
+    """The note said where an analysis's sentence is dropped for a withheld number, or "" for none.
+
+    Not said where the table the run shows next leaves the report's place out (its column,
+    every share and base withheld, or the whole table): that table's own note says so, and
+    the sentence, in front of its caption, would read as one on the table above it, which
+    may withhold nothing. Elsewhere it stands by the chart or table that lost the numbers.
+    """
+    breakdown_only = spec.get("by") not in (None, analysis_masks.COUNTRY_QUESTION)
+    if spec.get("figure") is None and show_table and result.table is not None and not result.table.empty \
+            and not breakdown_only:
+        printed, _ = report_display.readable_part(section, result.table)
+        if printed is None or section.names[section.country] in result.table.unreadable():
+            return ""
+    return section._withheld_note()
 
 
 def caption_with_base(section, result: analysis.Result, caption: str, where: str) -> str:

@@ -100,6 +100,11 @@ def evidence(section, upstream: Upstream, report: Any):
     table = value_table(values, section.synthesis if section.is_synthesis else section.country)
     by_name = {(v["name"], v.get("country")): v for v in values}
     code = section.synthesis if section.is_synthesis else section.country
+    # The places a value of this report counts, for a value on no cells: in the synthesis, the
+    # places pooled (the widest any of its values counts; a value by country counts one).
+    places = frozenset({code}) if not section.is_synthesis else max(
+        (frozenset(v["cells"]["places"]) for v in values if v.get("country") == code and (v.get("cells") or {}).get("places")),
+        key=len, default=frozenset())
 
     def theme_count(theme: str) -> int | None:
         return report_themes.theme_masks(section, [theme])[theme].count(f"{own}|yes")
@@ -116,11 +121,10 @@ def evidence(section, upstream: Upstream, report: Any):
         names = [f[len("v["):-1] for _, f, _, _ in string.Formatter().parse(template) if f and f.startswith("v[")]
         if result not in shown or not all(name in table for name in names):
             return None
-        # Cite a result only for numbers its table shows (a top-five table leaves other options out).
-        for name in names:
-            universe = ((by_name.get((name, code)) or {}).get("cells") or {}).get("universe")
-            if universe is not None and universe not in shown[result]:
-                return None
+        # Cite a result only for numbers its table prints (a top-five table leaves other options
+        # out; a column whose every share and base are withheld is not printed).
+        if not all(upstream.prints(result, by_name.get((name, code)) or {}, places) for name in names):
+            return None
         text = Markdown(fmt.opening(section.t(template).format(v=table, place=md(section.place))))
         if (analysis.load_specs(project=section.project).get(result) or {}).get("figure"):
             return report.text("recommendations.evidence.survey_figure", finding=text,

@@ -47,6 +47,9 @@ class Upstream:
         reliability: whether one of their tables shows the reliability mark.
         folders: their run folders, finished.
         combined: whether one of their tables shows the mark of an answer counted in a combined one.
+        printed: each published table (by CSV stem) and the cells it prints, each as
+            :func:`printed_cell` writes it (what a reader can find in it, after the small-cell
+            rule and the columns left out: see :meth:`prints`).
     """
 
     values: list[dict[str, Any]]
@@ -54,6 +57,29 @@ class Upstream:
     reliability: bool
     folders: tuple[Path, ...] = ()
     combined: bool = False
+    printed: dict[str, set[tuple[Any, ...]]] = dataclasses.field(default_factory=dict)
+
+    def prints(self, stem: str, value: dict[str, Any], places: frozenset[str]) -> bool:
+        """The one rule for citing a table: whether table ``stem`` prints the recorded ``value``.
+
+        A recorded count or share (a ``values.json`` entry with its cells) is printed when the
+        table shows a cell of the same question, places, answers and measure: a table whose
+        column of the place is left out (every share and base withheld), or whose cell is
+        withheld, does not print it, whatever the value recorded. A value counted on no cells
+        (a mean) is printed where the table shows a cell of its report's ``places`` (the
+        respondents it is the mean of).
+        """
+        cells = self.printed.get(stem, set())
+        own = value.get("cells") or {}
+        if own:
+            return printed_cell(own, value.get("measure", "count")) in cells
+        return any(where == places for _, where, _, _ in cells)
+
+
+def printed_cell(cells: dict[str, Any], measure: str) -> tuple[Any, ...]:
+    """A printed cell as :meth:`Upstream.prints` compares it: question, places, answers and measure."""
+    return (cells.get("universe"), frozenset(map(str, cells.get("places") or ())),
+            frozenset(map(str, cells.get("categories") or ())), measure)
 
 
 NOTHING_UPSTREAM = Upstream(values=[], shown={}, reliability=False)
