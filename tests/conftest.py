@@ -26,8 +26,10 @@ Files that build first run first (``HEAVY_FIRST``), so the longest stay off the 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -240,3 +242,15 @@ def saved_decisions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
     yield shared(tmp_path_factory, "decisions", _save_decisions) / DECISIONS_FILE
     check_unchanged(tmp_path_factory, "decisions")
+
+
+@pytest.fixture
+def resident_runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A private folder for kept run servers' sockets; every server stopped after."""
+    from perspectives.build import resident
+
+    folder = tempfile.mkdtemp()  # short: a socket's path has at most ~100 characters
+    monkeypatch.setenv("XDG_RUNTIME_DIR", folder)
+    yield
+    resident.stop_all()
+    shutil.rmtree(folder, ignore_errors=True)

@@ -12,14 +12,12 @@ server); the real study's outputs either way are checked in test_resident_output
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
 import perspectives
-from perspectives.build import forkserver, resident
+from perspectives.build import forkserver
 from perspectives.build.resident import Keep, ResidentServer
 
 pytestmark = pytest.mark.skipif(not forkserver.fork_available(), reason="needs os.fork")
@@ -43,16 +41,6 @@ def run(task):
 '''
 
 
-@pytest.fixture
-def runtime(monkeypatch: pytest.MonkeyPatch):
-    """A private folder for the servers' sockets; every server stopped after."""
-    folder = tempfile.mkdtemp()  # short: a socket's path has at most ~100 characters
-    monkeypatch.setenv("XDG_RUNTIME_DIR", folder)
-    yield
-    resident.stop_all()
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 def _build(tmp_path: Path, decisions: Path) -> tuple[dict, dict]:
     """One build's use of the kept server: its ready message and one run's answer."""
     lib = Path(perspectives.__file__).resolve().parent.parent
@@ -65,7 +53,7 @@ def _build(tmp_path: Path, decisions: Path) -> tuple[dict, dict]:
     return server.ready_info, answer
 
 
-def test_decisions_changed_after_the_warm_up_mean_a_fresh_server_that_reads_them(runtime: None, tmp_path: Path):
+def test_decisions_changed_after_the_warm_up_mean_a_fresh_server_that_reads_them(resident_runtime: None, tmp_path: Path):
     (tmp_path / "code").mkdir()
     (tmp_path / "code" / "decisions_probe.py").write_text(PROBE)
     (tmp_path / "out").mkdir()

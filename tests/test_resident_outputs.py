@@ -15,29 +15,17 @@ Every file of the output folder must have the same bytes as the reference's.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from perspectives.build import forkserver, resident
+from perspectives.build import forkserver
 from perspectives.study import repo_root
 
 ROOT = repo_root()
 pytestmark = pytest.mark.skipif(not forkserver.fork_available(), reason="needs os.fork")
-
-
-@pytest.fixture
-def runtime(monkeypatch: pytest.MonkeyPatch):
-    """A private folder for the servers' sockets; every server stopped after."""
-    folder = tempfile.mkdtemp()  # short: a socket's path has at most ~100 characters
-    monkeypatch.setenv("XDG_RUNTIME_DIR", folder)
-    yield
-    resident.stop_all()
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _build(out: Path, minutes: int, *args: str) -> str:
@@ -65,7 +53,7 @@ def _same(folder: Path, reference: Path) -> None:
     assert [name for name in want if want[name] != got[name]] == []
 
 
-def test_a_reused_server_writes_the_bytes_of_a_fresh_one(runtime: None, tmp_path: Path):
+def test_a_reused_server_writes_the_bytes_of_a_fresh_one(resident_runtime: None, tmp_path: Path):
     both = ("--section", "knowledge", "prevention")
     fresh = tmp_path / "fresh"
     _build(fresh, 0, *both)
@@ -101,7 +89,7 @@ def _drop_half_the_decisions(out: Path) -> None:
     decisions.write_text(json.dumps(saved), encoding="utf-8")
 
 
-def test_decisions_rewritten_between_builds_are_read_again_and_the_bytes_stay_a_fresh_servers(runtime: None,
+def test_decisions_rewritten_between_builds_are_read_again_and_the_bytes_stay_a_fresh_servers(resident_runtime: None,
                                                                                                 tmp_path: Path):
     both = ("--section", "knowledge", "prevention")
     fresh = tmp_path / "fresh"
