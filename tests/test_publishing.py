@@ -365,3 +365,18 @@ def test_no_analysis_sentence_points_to_a_table_without_its_number() -> None:
             if isinstance(spec, dict) and spec.get("text")}
     assert len(said) > 20
     assert [name for name, text in said.items() if re.search(r"\b(?:in|see) the tables?\b", text, re.I)] == []
+
+
+def test_a_combined_row_the_chart_draws_keeps_the_charts_place_with_its_parts_right_above() -> None:
+    # Issue: Table A11 moved "Something other than money" below "Money", which its chart draws
+    # after it; the chart draws the combination in place of its withheld parts.
+    from perspectives.analysis_tables import combinations_below_parts
+
+    rows = ["Goods", "Something other than money", "Money", "Gifts", "Favours"]
+    combos = {"Something other than money": ["Gifts", "Favours"]}
+    drawn = {"Goods", "Something other than money", "Money"}
+    placed = combinations_below_parts(rows, combos, drawn)
+    assert placed == ["Goods", "Gifts", "Favours", "Something other than money", "Money"]
+    assert [r for r in placed if r in drawn] == [r for r in rows if r in drawn]
+    # Not drawn: below the last of its parts, as before.
+    assert combinations_below_parts(rows, combos) == ["Goods", "Money", "Gifts", "Favours", "Something other than money"]

@@ -18,7 +18,7 @@ Outputs
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -84,17 +84,30 @@ def rows_of(mask: Mask, question: str, specs: dict[str, Any]) -> list[str]:
     return combinations_below_parts([*codes, *combinations], combinations)
 
 
-def combinations_below_parts(rows: Sequence[Any], combinations: dict[Any, Sequence[Any]]) -> list[Any]:
+def combinations_below_parts(rows: Sequence[Any], combinations: dict[Any, Sequence[Any]],
+                             drawn: Collection[Any] = ()) -> list[Any]:
     """The one place of a combination's row: right below the last of its parts, as its note says.
 
-    ``rows`` in their order; ``combinations``: each combination's row -> its parts' rows. The
-    other rows keep their order; a combination none of whose parts is a row goes last.
+    ``rows`` in their order; ``combinations``: each combination's row -> its parts' rows;
+    ``drawn``: the rows a chart draws, whose order the table keeps. A combination the chart draws
+    (in place of its withheld parts) keeps its place and its parts move right above it; any
+    other combination moves right below the last of its parts. The other rows keep their order;
+    a combination none of whose parts is a row goes last.
     """
     out = [row for row in rows if row not in combinations]
     for name, members in combinations.items():
-        if name in rows:
-            present = [out.index(m) for m in members if m in out]
-            out.insert(max(present) + 1 if present else len(out), name)
+        if name not in rows:
+            continue
+        if name in drawn:
+            parts = [m for m in members if m in out and m not in drawn]
+            out = [row for row in out if row not in parts]
+            # its place among the other rows: after the rows that came before it in ``rows``
+            before = [row for row in rows[:list(rows).index(name)] if row in out]
+            at = out.index(before[-1]) + 1 if before else 0
+            out[at:at] = [*parts, name]
+            continue
+        present = [out.index(m) for m in members if m in out]
+        out.insert(max(present) + 1 if present else len(out), name)
     return out
 
 
@@ -214,10 +227,12 @@ def rank_fields(result: Result, ranking: Ranking, spec_: dict, rows: dict[str, s
         result.shares = result.shares.loc[[r for r in result.chart_rows(rows) if r in result.shares.index]]
     if result.table is not None and result.ranking is not None:
         # The table behind the chart (the annex's, and the one beside it in HTML) in the chart's
-        # order, but for a combination's row: below its parts, where its note says it is.
+        # order, but for a combination's row the chart does not draw: below its parts, where its
+        # note says it is. A combination the chart draws keeps the chart's place.
+        drawn = set(result.shares.index) if result.shares is not None else set()
         labels = {rows[name]: [rows[m] for m in members if m in rows]
                   for name, members in (combinations or {}).items() if name in rows}
-        result.table = result.table.rows_in_order(combinations_below_parts(result.chart_rows(rows), labels))
+        result.table = result.table.rows_in_order(combinations_below_parts(result.chart_rows(rows), labels, drawn))
 
 
 def single_ranking(survey, spec_: dict, mask: Mask, question: str, own: str) -> Ranking:
