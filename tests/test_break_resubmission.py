@@ -19,7 +19,6 @@ import pytest
 from perspectives.check import run_check
 
 
-
 def _export(tmp_path: Path, edit: bool) -> tuple[Path, list[int]]:
     """The embedded export as Kobo writes it, with three Moldovan submissions in it twice."""
     frame = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "synthetic" / "survey_export.csv",
