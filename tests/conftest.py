@@ -110,7 +110,8 @@ HEAVY_FIRST = [
     "test_resident_outputs.py", "test_dask_executor.py", "test_partner_flow.py", "test_languages_side_by_side.py", "test_faults.py",
     "test_new_country.py", "test_notebook_analyses.py", "test_jupyterlab.py", "test_app.py",
     "test_no_paths.py", "test_escaping.py", "test_one_run_build.py", "test_accessibility.py", "test_engine.py",
-    "test_add_question.py", "test_sentences.py", "attack/test_hostile_attack.py", "test_publishing.py",
+    "test_add_question.py", "test_sentences.py", "attack/test_hostile_attack.py", "attack/test_break_tiny_with_synthesis.py",
+    "test_publishing.py",
     "test_resident_server.py",
 ]
 

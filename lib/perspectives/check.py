@@ -521,7 +521,7 @@ def next_commands(study: Study, result: dict[str, Any], path: Path | None, conve
 
 
 def main(argv: Sequence[str] | None = None, project: Project | None = None) -> int:
-    """``perspectives check [PATH] [--conversations PATH] [--json] [--id-column NAME] [--lang LANG]``; 0 usable, 2 not.
+    """``perspectives check [PATH | --data PATH] [--conversations PATH] [--json] [--id-column NAME] [--lang LANG]``; 0 usable, 2 not.
 
     ``project``: the study folder (default: the one around the working directory).
     """
@@ -529,6 +529,8 @@ def main(argv: Sequence[str] | None = None, project: Project | None = None) -> i
                                      description="Read and validate a survey export and/or the conversations; "
                                                  "build and write nothing.")
     parser.add_argument("path", type=Path, nargs="?", help="the export (CSV, CSV in a zip, XLSX or SPSS .sav)")
+    parser.add_argument("--data", type=Path, metavar="PATH",
+                        help="the export, named as `perspectives build --data PATH` names it (the same as PATH)")
     parser.add_argument("--conversations", type=Path, metavar="PATH",
                         help="the conversations: our conversations.csv (participants.csv beside it) or a REFI-QDA "
                              "project (.qdpx) from NVivo, ATLAS.ti, MAXQDA or QualCoder")
@@ -540,6 +542,10 @@ def main(argv: Sequence[str] | None = None, project: Project | None = None) -> i
                         help="the language of the reports the suggested commands build (default: each "
                              "country's language in params/study.yml)")
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.data is not None:  # a partner checks with the words the build takes
+        if args.path is not None and args.path != args.data:
+            parser.error("give the export once: PATH or --data PATH")
+        args.path = args.data
     if args.path is None and args.conversations is None:
         parser.error("give a survey export, --conversations PATH, or both")
     project = default(project)
