@@ -277,7 +277,7 @@ def _specify(codebook: Codebook, targets: list[CountTarget], people: People, poo
     pinned counts, the theme's included, are unchanged. ``rng`` is a stream of its own, so
     every other draw of the generator is the same as without this step.
     """
-    for p, v in people.items():
+    for v in people.values():
         pinned = [t.target for t in targets if t.kind == "theme" and t.country in (v["country"], pooled)]
         for code in sorted(v["themes"]):
             chosen = code
