@@ -3,7 +3,7 @@
 Purpose
     A section of the survivors' chapter (``Section.survivor_themes``) shows how many of the
     conversation participants raised each of its themes, through one small-cell mask per
-    theme, or, where most counts would be withheld, whether none, some or all of them did;
+    theme, or, where most counts would be withheld, whether some or all of them did (0 where none did);
     then the consented excerpts that passed the identifying-details screen, and how many were
     blocked. Apart from :mod:`perspectives.report` because it reads the conversations, not
     the survey, and its rules (the presence table, the excerpts' language) are its own.
@@ -31,10 +31,10 @@ def _subset_theme_matrix(conversations: pd.DataFrame, codebook: Any, project: Pr
                                                                       project=project))
 
 
-# Under a theme table that says none, some or all rather than counts (see survivor_themes).
+# Under a theme table that says some or all rather than counts, 0 where none did (see survivor_themes).
 THEMES_PRESENCE_NOTE = ("Most counts by theme for {place} would be withheld under the small-cell rule (a count "
                         "below {threshold}, or one leaving fewer than {threshold}, is not shown): the table says "
-                        "instead whether none, some or all of the participants raised each theme.")
+                        "instead whether some or all of the participants raised each theme, and 0 where none did.")
 
 
 # Said instead of a theme table whose every cell would be withheld.
@@ -108,7 +108,7 @@ def is_counted(masks: dict[str, disclosure.Mask], place: str) -> bool:
 
     With fewer, a count other than none or all of them is below the threshold or leaves
     fewer than it: the small-cell rule could print no count but those, so the table says
-    instead whether none, some or all of them raised the theme.
+    instead whether some or all of them raised the theme (0 where none did).
     """
     mask = next(iter(masks.values()), None)
     return mask is not None and mask.layout.value(f"{place}|*") >= 2 * mask.threshold
@@ -118,7 +118,7 @@ def mostly_published(masks: dict[str, disclosure.Mask], place: str) -> bool:
     """Whether at least half of a place's counts by theme can be published.
 
     A table of counts most of whose cells are withheld tells a reader little but that the
-    numbers are small; where so, the table says none, some or all instead (:func:`presence`).
+    numbers are small; where so, the table says 0, some or all instead (:func:`presence`).
     """
     shown = sum(mask.count(f"{place}|yes") is not None for mask in masks.values())
     return 2 * shown >= len(masks)
@@ -230,7 +230,7 @@ def theme_presence(section, theme: str) -> str | None:
 
 def national_presence(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
                        caption: str) -> None:
-    """A national theme table most of whose counts would be withheld: none, some or all, or one sentence.
+    """A national theme table most of whose counts would be withheld: 0, some or all, or one sentence.
 
     Each cell is what the theme's mask publishes (:func:`presence`); where even that is
     withheld in every row, the table is not printed and one sentence says why.
@@ -357,7 +357,7 @@ def survivor_themes(section) -> None:
 
 def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
                      caption: str) -> None:
-    """The report's own place's theme table: counts, or none, some or all (see :func:`mostly_published`).
+    """The report's own place's theme table: counts, or 0, some or all (see :func:`mostly_published`).
 
     The counts are recorded as their masks publish them, whichever the table shows.
     """
