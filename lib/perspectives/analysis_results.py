@@ -119,7 +119,7 @@ class Cell:
 
     @property
     def pct_n(self) -> str:
-        """Percentage and count together (``12% (n = 31)``); a share-only cell's share; or the withheld mark."""
+        """Percentage and count together (``12% (n = 31)``), or the withheld mark."""
         return self._with_n("{pct} (" + fmt.COUNT_FORM + ")")
 
     @property
@@ -129,8 +129,6 @@ class Cell:
 
     def _with_n(self, form: str) -> str:
         share, count = self.percent, self.count
-        if share is not None and count is None:
-            return fmt.fmt_pct(share)
         return WITHHELD if share is None or count is None else form.format(pct=fmt.fmt_pct(share), n=f"{count:,}")
 
     def __format__(self, spec_: str) -> str:

@@ -36,8 +36,10 @@ The rule (one rule for every table, figure, sentence and recorded value)
        integer program below gives each group's least and greatest value with the intervals.
        Where the whole percent would, the share is tried at the coarser precisions of
        ``disclosure.share_digits`` in ``params/study.yml`` (-1: the nearest ten points),
-       the first that pins nothing published, as an approximate figure ("about 80%") in a
-       sentence and recorded with its ``digits``; none: it is withheld with its count.
+       the first that pins nothing published; none: it is withheld with its count. It is
+       recorded with its ``digits`` (``values.json``) and said, if at all, as an approximate
+       figure ("about 80%"): a table, chart or ranking prints a share only beside its count
+       (:meth:`Mask.share`); beside a withheld count it reads as the count given away.
        Rounding as a protection method: Hundepool et al. (2012), chapter 5; the protection
        interval of tau-ARGUS.
     4. A statistic other than a count (a mean) is published on at least ``t`` respondents,

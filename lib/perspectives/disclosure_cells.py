@@ -255,15 +255,13 @@ class Mask:
     def share(self, cell: str, of: str | None = None) -> float | None:
         """Percentage of the base ``of`` (default the place's base).
 
-        Rule 3: only when the count and its base are both published; a share-only cell's
-        share (of its own base) is its rounded value. A share published coarser than the
-        shares are printed (:meth:`approximate`) is None here: tables, figures and rankings,
-        which print every share alike, show it withheld; only a sentence says it, as an
-        approximate figure.
+        Rule 3: only when the count and its base are both published. A share-only cell (a
+        withheld count whose rounded share the rule publishes, :meth:`approximate`) has none
+        here: a table, a figure, a ranking and a sentence's share print a share only where its
+        count is printed too, since a share beside a withheld count reads as the count given
+        away (on its base it gives the count to within the rounding). Its rounded share is
+        recorded (:meth:`record`, with its decimals) and said only as an approximate figure.
         """
-        found = self.approximate(cell, of)
-        if found is not None:
-            return found[0] if found[1] >= SHARE_DIGITS else None
         count, base = self.count(cell), self.base(cell, of)
         if count is None or base is None or base == 0:
             return None
@@ -329,7 +327,7 @@ class Mask:
         return Entry(body + self._mark(of), (("percent", self, cell, of),))
 
     def pct_n(self, cell: str, digits: int = 0, of: str | None = None) -> Entry:
-        """``"41% (n = 171)"``, a share-only cell's ``"41%"``, or the withheld mark."""
+        """``"41% (n = 171)"``, the count alone where its base is withheld, or the withheld mark."""
         of = of or self.base_of(cell)
         share, count = self.share(cell, of), self.count(cell)
         refs = (("count", self, cell, None), ("percent", self, cell, of))
@@ -339,8 +337,6 @@ class Mask:
             # The rule publishes the count but withholds its base (and so the share): the
             # table prints what values.json records, the count, never less than it.
             return Entry(fmt_n(count), refs[:1])
-        if share is not None and count is None:
-            return Entry(fmt_pct(share, SHARE_DIGITS) + self._mark(of), refs[1:])
         if share is None or count is None:
             return Entry(WITHHELD_MARK, refs)
         return Entry(f"{fmt_pct(share, digits)}{self._mark(of)} ({fmt_n(count)})", refs)

@@ -23,6 +23,7 @@ from . import (
     analysis_subsets,
     analysis_tables,
     claims,
+    disclosure,
     qualitative_counts,
     qualitative_recommendations,
     stats,
@@ -152,7 +153,11 @@ def _calc_multi_share(ctx: Context, arg: str) -> float:
         mask = analysis_masks.option_mask(ctx.survey, question, option,
                                     _question_spec(question, ctx.project).get("population"))
         ctx.show_mask(mask)
-        share = mask.share(f"{analysis_subsets.POOLED}|yes")
+        # The share as the rule publishes it: beside its count, or alone at a whole percent
+        # (recorded so, never printed in a table: Mask.share).
+        cell = f"{analysis_subsets.POOLED}|yes"
+        alone = mask.approximate(cell)
+        share = alone[0] if alone is not None and alone[1] >= disclosure.SHARE_DIGITS else mask.share(cell)
         if share is None:
             raise Withheld(f"{question}.{option}")
         return share

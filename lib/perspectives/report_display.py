@@ -45,11 +45,16 @@ def show_notes(section: Any) -> None:
 
 
 # Said instead of a table, or under it, where the small-cell rule leaves a reader nothing to read
-# (every share and the number who answered withheld: counts alone cannot be weighed).
-TABLE_TOO_FEW = ("{caption}: the answers are too few to show. Every share and the number who answered would be "
-                 "withheld under the small-cell rule.")
-COLUMNS_TOO_FEW = ("{places}: not shown, the answers are too few. Every share and the number who answered would "
-                   "be withheld under the small-cell rule.")
+# (every share and the number who answered withheld: counts alone cannot be weighed). The number
+# who answered is often large and withheld because it differs by a few from another number the
+# report gives (Moldova's 53 answers on technology beside its 54 workers): "too few answers"
+# misread it. Which of the two reasons holds is not said: that would tell the base's size.
+TABLE_TOO_FEW = ("{caption}: not shown. The number who answered is withheld under the small-cell rule, and every "
+                 "share with it: it is small, or, with the other numbers the report gives, it would let a small "
+                 "number be worked out.")
+COLUMNS_TOO_FEW = ("{places}: not shown. The number who answered is withheld under the small-cell rule, and every "
+                   "share with it: it is small, or, with the other numbers the report gives, it would let a small "
+                   "number be worked out.")
 
 
 def readable_part(section, table: disclosure.PublishedTable) -> tuple[disclosure.PublishedTable | None, list[str]]:

@@ -3,7 +3,7 @@
 Purpose
     A section of the survivors' chapter (``Section.survivor_themes``) shows how many of the
     conversation participants raised each of its themes, through one small-cell mask per
-    theme, or, where most counts would be withheld, whether none, some or all of them did;
+    theme, or, where most counts would be withheld, whether some or all of them did (0 where none did);
     then the consented excerpts that passed the identifying-details screen, and how many were
     blocked. Apart from :mod:`perspectives.report` because it reads the conversations, not
     the survey, and its rules (the presence table, the excerpts' language) are its own.
@@ -31,10 +31,10 @@ def _subset_theme_matrix(conversations: pd.DataFrame, codebook: Any, project: Pr
                                                                       project=project))
 
 
-# Under a theme table that says none, some or all rather than counts (see survivor_themes).
+# Under a theme table that says some or all rather than counts, 0 where none did (see survivor_themes).
 THEMES_PRESENCE_NOTE = ("Most counts by theme for {place} would be withheld under the small-cell rule (a count "
                         "below {threshold}, or one leaving fewer than {threshold}, is not shown): the table says "
-                        "instead whether none, some or all of the participants raised each theme.")
+                        "instead whether some or all of the participants raised each theme, and 0 where none did.")
 
 
 # Said instead of a theme table whose every cell would be withheld.
@@ -108,7 +108,7 @@ def is_counted(masks: dict[str, disclosure.Mask], place: str) -> bool:
 
     With fewer, a count other than none or all of them is below the threshold or leaves
     fewer than it: the small-cell rule could print no count but those, so the table says
-    instead whether none, some or all of them raised the theme.
+    instead whether some or all of them raised the theme (0 where none did).
     """
     mask = next(iter(masks.values()), None)
     return mask is not None and mask.layout.value(f"{place}|*") >= 2 * mask.threshold
@@ -118,7 +118,7 @@ def mostly_published(masks: dict[str, disclosure.Mask], place: str) -> bool:
     """Whether at least half of a place's counts by theme can be published.
 
     A table of counts most of whose cells are withheld tells a reader little but that the
-    numbers are small; where so, the table says none, some or all instead (:func:`presence`).
+    numbers are small; where so, the table says 0, some or all instead (:func:`presence`).
     """
     shown = sum(mask.count(f"{place}|yes") is not None for mask in masks.values())
     return 2 * shown >= len(masks)
@@ -137,28 +137,54 @@ def presence_word(mask: disclosure.Mask, place: str) -> str | None:
 
 
 def presence(section, mask: disclosure.Mask, place: str) -> disclosure.Entry:
-    """None, some or all of a place's participants raised a theme, as its mask publishes it."""
+    """Some or all of a place's participants raised a theme, or the count 0, as its mask publishes it.
+
+    Zero is printed as the count it is, ``0``, in every theme table and heatmap as in every
+    table of the survey: one form for one meaning, and a numeral reads alike in every
+    language. "some" (a count withheld on a base of at least the threshold) and "all" stay
+    words: the one is no number, and the other is clearer said than as the base again.
+    """
     word = presence_word(mask, place)
     if word is None:
         return disclosure.text(disclosure.WITHHELD_MARK)
+    if word == "none":
+        return mask.n(f"{place}|yes")
     # Each word a literal of its own: the catalogues' keys are read from the calls' text.
     gender = participants_gender(section, place)
-    said = {"none": section.t("none", participants=gender), "some": section.t("some", participants=gender),
-            "all": section.t("all", participants=gender)}
+    said = {"some": section.t("some", participants=gender), "all": section.t("all", participants=gender)}
     return disclosure.text(said[word])
 
 
+def counts_shown(masks: dict[str, disclosure.Mask], place: str) -> bool:
+    """Whether a place's column of theme counts prints counts, rather than some or all (the one rule).
+
+    Counts where the place's participants are enough for them (:func:`is_counted`) and at
+    least half of its counts by theme can be published (:func:`mostly_published`). The
+    report's own table, the synthesis's table by country and its heatmap, and the
+    recommendations' evidence all follow it, so that one theme of one place reads alike in
+    every one of them.
+    """
+    return is_counted(masks, place) and mostly_published(masks, place)
+
+
+def theme_cell(section, masks: dict[str, disclosure.Mask], code: str, place: str) -> disclosure.Entry:
+    """What a theme table prints for one theme and place: a count, "some"/"all", or the withheld mark.
+
+    The one decision for every published theme cell (:func:`counts_shown` for the place, then
+    the theme's mask), used by the national table, the table by country and the heatmap.
+    """
+    if counts_shown(masks, place):
+        return masks[code].n(f"{place}|yes")
+    return presence(section, masks[code], place)
+
+
 def says_presence(section, masks: dict[str, disclosure.Mask]) -> bool:
-    """Whether the report's own theme table of these themes says none, some or all rather than counts.
+    """Whether the report's own theme table of these themes says some or all rather than counts.
 
     The one decision the table (:func:`own_theme_table`) and the recommendations' evidence
     (:func:`theme_presence`) both follow, so that the two use the same words.
     """
-    own = "*" if section.is_synthesis else section.country
-    counted = is_counted(masks, own)
-    if section.is_synthesis:
-        return not counted
-    return not (counted and mostly_published(masks, own))
+    return not counts_shown(masks, "*" if section.is_synthesis else section.country)
 
 
 def _table_themes(section, theme: str) -> tuple[str, list[str]] | None:
@@ -204,13 +230,13 @@ def theme_presence(section, theme: str) -> str | None:
 
 def national_presence(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
                        caption: str) -> None:
-    """A national theme table most of whose counts would be withheld: none, some or all, or one sentence.
+    """A national theme table most of whose counts would be withheld: 0, some or all, or one sentence.
 
     Each cell is what the theme's mask publishes (:func:`presence`); where even that is
     withheld in every row, the table is not printed and one sentence says why.
     """
     place = md(section.names[section.country])
-    cells = {labels[c]: presence(section, masks[c], section.country) for c in codes}
+    cells = {labels[c]: theme_cell(section, masks, c, section.country) for c in codes}
     if all(cell.text == disclosure.WITHHELD_MARK for cell in cells.values()):
         section._paragraph(section.t(THEMES_NOT_SHOWN, place=place))
         return
@@ -221,27 +247,31 @@ def national_presence(section, masks: dict[str, disclosure.Mask], codes: list[st
                     extra_notes=[note])
 
 
-# Under a heatmap of themes by country where some countries' cells say none, some or all.
-HEATMAP_WORDS_NOTE = ("Where fewer than {twice} people took part in a country, its cells say whether none, some "
-                      "or all of them raised the theme, as the table does.")
+# Under a heatmap of themes by country where some countries' cells say some or all (counts_shown).
+HEATMAP_WORDS_NOTE = ("Where fewer than {twice} people took part in a country, or most of its counts by theme "
+                      "would be withheld under the small-cell rule, its cells say whether some or all of them "
+                      "raised the theme (0: none did), as the table does.")
 
 
 def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
                        places: list[str], counted: list[str]) -> None:
     """The themes by country as a heatmap: every country that held conversations is a column.
 
-    A counted country's cells are its published counts; another's say none, some or all, as
-    the table by country does (:func:`presence`); a cell with neither shows the withheld mark,
-    which the caption explains (``report_display.show_figure``). The chart's data table gives
-    the published counts (none and all are counts the mask publishes).
+    Each cell is what the table by country prints (:func:`theme_cell`): a count (0 included)
+    drawn as one, "some" or "all" written as the word, and the withheld mark, which the
+    caption explains (``report_display.show_figure``). The chart's data table gives the
+    published counts (0 and all are counts the mask publishes). ``counted``: the places whose
+    cells are counts (:func:`counts_shown`).
     """
     columns = [section.names.get(p, p) for p in places]
     rows = [labels[c] for c in codes]
     counts = pd.DataFrame([[masks[c].count(f"{p}|yes") for p in places] for c in codes],
                           index=rows, columns=columns, dtype=float)
-    words = pd.DataFrame([["" if p in counted else presence(section, masks[c], p).text for p in places]
-                          for c in codes], index=rows, columns=columns, dtype=object)
-    words = words.where(words != disclosure.WITHHELD_MARK, "")
+    # Each cell as the table prints it (theme_cell): a count is drawn as a count (its number,
+    # 0 included), a withheld one as the mark, and "some" or "all" as the word.
+    cells = [[theme_cell(section, masks, c, p) for p in places] for c in codes]
+    words = pd.DataFrame([["" if cell.refs or cell.text == disclosure.WITHHELD_MARK else cell.text for cell in line]
+                          for line in cells], index=rows, columns=columns, dtype=object)
     caption = section.t("Participants who raised each theme, by country")
     if len(counted) < len(places):
         threshold = next(iter(masks.values())).threshold
@@ -253,11 +283,11 @@ def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[s
 
 
 def presence_note(threshold: int) -> str:
-    """The note under a theme table saying none, some or all, in English (``finish`` translates it)."""
+    """The note under a theme table saying some or all, in English (``finish`` translates it)."""
     # Filled in English like the other notes; finish() translates each note.
-    return (f"Where fewer than {2 * threshold} people took part, a count by theme could be printed only as "
-            f"none or all of them (any other is below {threshold} or leaves fewer than {threshold}): the table "
-            "says whether none, some or all of them raised each theme.")
+    return (f"Where fewer than {2 * threshold} people took part, or most counts by theme would be withheld "
+            f"(a count below {threshold}, or one leaving fewer than {threshold}, is not shown), the table says "
+            "whether some or all of them raised each theme, and 0 where none did.")
 
 
 def survivor_themes(section) -> None:
@@ -290,9 +320,9 @@ def survivor_themes(section) -> None:
         participants=participants_gender(section)))
     if section.is_synthesis:
         places = list(next(iter(masks.values())).layout.places) if masks else []
-        counted = [p for p in places if is_counted(masks, p)]
-        matrix = disclosure.table({section.names.get(p, p): {labels[c]: masks[c].n(f"{p}|yes") if p in counted
-                                                          else presence(section, masks[c], p) for c in codes}
+        counted = [p for p in places if counts_shown(masks, p)]
+        recorded = [p for p in places if is_counted(masks, p)]  # values.json: every count a place could give
+        matrix = disclosure.table({section.names.get(p, p): {labels[c]: theme_cell(section, masks, c, p) for c in codes}
                                    for p in places})
         if codes:
             report_display.show_table(section, matrix, f"themes_{section.section}_by_country",
@@ -302,7 +332,7 @@ def survivor_themes(section) -> None:
                 report_display.add_notes(section, [presence_note(threshold)])
             show_theme_heatmap(section, masks, codes, labels, places, counted)
             for code in codes:
-                for place in counted:
+                for place in recorded:
                     section.values.append(section._cell_value(masks[code], f"{place}|yes",
                                                         f"themes.{code}.{place}.n"))
     excerpts, log = qualitative_counts.section_excerpts(conversations, codebook, section.section, country,
@@ -327,7 +357,7 @@ def survivor_themes(section) -> None:
 
 def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
                      caption: str) -> None:
-    """The report's own place's theme table: counts, or none, some or all (see :func:`mostly_published`).
+    """The report's own place's theme table: counts, or 0, some or all (see :func:`mostly_published`).
 
     The counts are recorded as their masks publish them, whichever the table shows.
     """
@@ -346,7 +376,7 @@ def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str]
             "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
         })
     else:
-        table = disclosure.table({section.t("Participants", participants=participants_gender(section)): {labels[c]: presence(section, masks[c], own) for c in codes}})
+        table = disclosure.table({section.t("Participants", participants=participants_gender(section)): {labels[c]: theme_cell(section, masks, c, own) for c in codes}})
         report_display.add_notes(section, [presence_note(next(iter(masks.values())).threshold)])
     report_display.show_table(section, table, f"themes_{section.section}", caption)
 

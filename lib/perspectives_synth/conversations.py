@@ -150,6 +150,7 @@ def generate(seed: int | None = None, counts_path: Path | None = None, codebook:
     _pin_ranges(targets, countries, ids_by_country, people, rng)
     _assign_counts(targets, countries, ids_by_country, attributes_chosen, people, pooled, rng)
     _fill_unpinned(codebook, targets, countries, ids_by_country, people, pooled, rng)
+    _specify(codebook, targets, people, pooled, random.Random(f"{seed}:specific themes"))
     participants = pd.DataFrame([
         {"participant_id": p, "country": v["country"], "gender": v["gender"],
          "age_at_conversation": v["age_at_conversation"], "age_first_targeted": v["age_first_targeted"],
@@ -263,6 +264,32 @@ def _fill_unpinned(codebook: Codebook, targets: list[CountTarget], countries: li
             for code in codebook.support_codes:
                 if code not in pinned_support and rng.random() < _SUPPORT_RATES.get(code, 0.0):
                     people[p]["support"].add(code)
+
+
+def _specify(codebook: Codebook, targets: list[CountTarget], people: People, pooled: str,
+             rng: random.Random) -> None:
+    """A participant coded to a theme with sub-themes is coded to one of them that no count pins.
+
+    A printed count on a theme (almost all spoke of prevention) pins who raised it, not what
+    about it: coded to the theme alone, each segment said only "prevention" and every
+    sub-theme of its table read 0 beside the excerpts. Each such participant is given one
+    sub-theme (down to a leaf) that no printed count pins in their country or overall, so the
+    pinned counts, the theme's included, are unchanged. ``rng`` is a stream of its own, so
+    every other draw of the generator is the same as without this step.
+    """
+    for v in people.values():
+        pinned = [t.target for t in targets if t.kind == "theme" and t.country in (v["country"], pooled)]
+        for code in sorted(v["themes"]):
+            chosen = code
+            while not any(o.startswith(chosen + ".") for o in v["themes"]):
+                # A sub-theme is free when no pinned count is on it or below it (one above it
+                # already counts the participant).
+                free = [c for c in codebook.codes if c.startswith(chosen + ".") and "." not in c[len(chosen) + 1:]
+                        and not any(t == c or t.startswith(c + ".") for t in pinned)]
+                if not free:
+                    break
+                chosen = rng.choice(free)
+                v["themes"].add(chosen)
 
 
 def _segments(people: People, codebook: Codebook, rng: random.Random) -> pd.DataFrame:
