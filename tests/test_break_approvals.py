@@ -33,16 +33,15 @@ def export(tmp_path: Path) -> Path:
 
 def test_a_well_formed_approval_passes_preflight(export: Path) -> None:
     """An approval naming an open question and a respondent of the export is accepted."""
-    (export.parent / APPROVALS_FILE).write_text("respondent_id,question\nR0001,training_text\n", encoding="utf-8")
+    (export.parent / APPROVALS_FILE).write_text("respondent_id,question\nR0010,training_text\n", encoding="utf-8")
     assert preflight(export, None) is not None
 
 
-@pytest.mark.xfail(strict=True, reason="approvals naming no open question or no respondent of the export are "
-                                       "ignored without a word")
-@pytest.mark.parametrize("line", ["R0001,comment_text", "R9999,training_text", " R0001,training_text"],
-                         ids=["misspelled question", "unknown respondent", "id with a space"])
+@pytest.mark.parametrize("line", ["R0010,comment_text", "R9999,training_text", " R0010,training_text", "R0001,training_text"],
+                         ids=["misspelled question", "unknown respondent", "id with a space", "excluded respondent"])
 def test_an_approval_that_matches_nothing_is_refused(export: Path, line: str) -> None:
     """The approval names the file and the line; the build stops before any run."""
     (export.parent / APPROVALS_FILE).write_text(f"respondent_id,question\n{line}\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=APPROVALS_FILE):
+    with pytest.raises(ValueError, match=APPROVALS_FILE) as refused:
         preflight(export, None)
+    assert "line 2" in str(refused.value) and "Fix:" in str(refused.value)

@@ -22,12 +22,16 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .rawtable import path_problem
 from .screen import screen_excerpts
 from .study import Study
+
+if TYPE_CHECKING:
+    from .readers import SurveyData
 
 APPROVALS_FILE = "approved_open_text.csv"
 
@@ -73,6 +77,40 @@ def load_approvals(data_path: str | Path | None) -> pd.DataFrame:
         raise ValueError(f"{path.name}: missing column(s) {sorted(missing)}; "
                          "Fix: list approved answers as respondent_id,question")
     return approvals
+
+
+def check_approvals(approvals: pd.DataFrame, survey: SurveyData, id_column: str, file: str = APPROVALS_FILE) -> None:
+    """Refuse approvals that match no answer a report could show: every line must name one.
+
+    An approval naming a question that is no open (``text``) question of the form, or a
+    respondent who is no eligible complete of the export (an id typed with a space, copied
+    from another export, or of an excluded response), approves nothing: read as it is, the
+    report would say that no answer was approved, which is not what the researcher wrote.
+
+    Args:
+        approvals: :func:`load_approvals`' frame, one row per line after the header.
+        survey: the export the approvals sit beside, as read.
+        id_column: the eligible frame's respondent id column.
+        file: the approvals file's name, for the message.
+
+    Raises:
+        ValueError: naming the file, each line that matches nothing (up to five) and the fix.
+    """
+    open_questions = [q.name for q in survey.instrument.questions.values() if q.type == "text"]
+    ids = set(survey.eligible[id_column].astype(str)) if id_column in survey.eligible.columns else set()
+    problems = []
+    for line, (respondent, question) in enumerate(zip(approvals["respondent_id"], approvals["question"],
+                                                      strict=True), start=2):
+        if question not in open_questions:
+            problems.append(f"line {line}: {question!r} is no open question of the form")
+        elif respondent not in ids:
+            spaced = respondent.strip() != respondent and respondent.strip() in ids
+            problems.append(f"line {line}: {respondent!r} is no eligible complete response of the export"
+                            + (" (it has spaces around it)" if spaced else ""))
+    if problems:
+        raise ValueError(f"{file}: {len(problems)} approval(s) match no answer: {'; '.join(problems[:5])}. "
+                         f"Fix: name an eligible respondent's id exactly as in the export and one of the open "
+                         f"questions {', '.join(open_questions)}, or remove the line")
 
 
 def select_open_text(eligible: pd.DataFrame, question: str, approvals: pd.DataFrame, id_column: str,

@@ -19,7 +19,7 @@ from perspectives.build.plan import LibraryIndex, data_files, read_json
 from perspectives.build.progress import progress
 from perspectives.files import write_atomic
 from perspectives.hashing import sha256_json
-from perspectives.project import Project
+from perspectives.project import Project, default
 
 __all__ = ["CHECKED_FILE", "VALIDATED_FILE", "ValidatedExport", "checked_meanwhile", "configuration_digest",
            "library_digest", "preflight"]
@@ -73,7 +73,12 @@ def _validation_key(data_path: Path, id_column: str | None, root: Path, library:
     validates the export again.
     """
     hasher = library.hasher
+    from perspectives.open_text import APPROVALS_FILE
+
+    approvals = data_path.parent / APPROVALS_FILE  # checked against the export with it
     return sha256_json({"export": [data_path.name, hasher(data_path)], "id_column": id_column or "",
+                        "approvals": hasher(approvals) if approvals.is_file() else
+                        "none" if not (approvals.exists() or approvals.is_symlink()) else "not a file",
                         "library": library.hashes(None), "forms": data_files(root, hasher),
                         "environment": hasher(lock) if lock.is_file() else "none"})
 
@@ -109,6 +114,11 @@ def _read_export(data_path: str | Path, id_column: str | None, project: Project 
                      f"{read.id_column or 'none'}")
         lines += [f"    normalised: {item.what} ({item.cells})" for item in read.normalisations]
         lines += [f"    warning: {warning}" for warning in read.warnings]  # as `check` warns
+    from perspectives.open_text import check_approvals, load_approvals
+
+    # The approvals beside it, read by the runs: refused here, not in each run.
+    study = (project or default()).study
+    check_approvals(load_approvals(data_path), survey, str(study.data.get("id_column", "respondent_id")))
     counts = survey.eligible["country"].value_counts()
     countries = {str(code): int(n) for code, n in sorted(counts.items())}
     lines.append("    eligible responses by country: " + (", ".join(f"{c} {n}" for c, n in countries.items())
@@ -152,9 +162,6 @@ def preflight(data_path: str | Path | None, conversations_path: str | Path | Non
             validated = ValidatedExport(out if key is not None else None, key, lines, countries, file)
         for line in validated.lines:
             progress(line)
-        from perspectives.open_text import load_approvals
-
-        load_approvals(data_path)  # the approvals beside it, read by the runs: refused here, not in each run
     if conversations_path is not None:
         from perspectives.qualitative import load_conversations
 
