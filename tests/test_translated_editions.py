@@ -148,6 +148,35 @@ def test_the_generator_writes_each_report_language_with_the_synthetic_mark() -> 
         assert (rows[column] == "").sum() == 5
 
 
+# The word for "theme" in each edition, one theme and several (written here by hand).
+THEME_WORD = {"ro": ("temă", "teme"), "es": ("tema", "temas"), "sq": ("temë", "tema"), "bs": ("temi", "temama")}
+
+
+@pytest.mark.parametrize("lang", sorted(THEME_WORD))
+def test_each_synthetic_translation_is_a_whole_sentence_naming_its_themes(lang) -> None:
+    """A translated synthetic excerpt is one whole sentence: a capital, a clause whose subject is the
+    theme(s), agreeing with how many the segment carries, then the themes' labels, and a full stop.
+
+    Before, it was a verb with no subject and a colon ("În conversație au fost abordate: prevenire."):
+    a fragment in every edition.
+    """
+    codebook = q.load_codebook()
+    tr = Translator(lang)
+    rows = pd.read_csv(DATA / "conversations.csv", dtype=str, keep_default_na=False)
+    column = q.excerpt_translations(rows.columns)[lang]
+    for themes, text in zip(rows["themes"], rows[column], strict=True):
+        if not text:
+            continue  # a planted excerpt: English only, held back by the screen
+        body = text.removeprefix(q.SYNTHETIC_TAG + " ")
+        assert body[:1].isupper() and body.endswith(".") and body.count(".") == 1, text
+        frame, _, named = body[:-1].partition(": ")
+        codes = themes.split(";")
+        assert frame.split()[-1] == THEME_WORD[lang][len(codes) > 1], text
+        for code in codes:
+            label = tr(codebook.label(code))
+            assert label[:1].lower() + label[1:] in named or label in named, (code, text)
+
+
 # --------------------------------------------------------------------------- grammar
 
 def test_a_group_is_feminine_only_where_its_published_counts_say_all_are_women() -> None:
