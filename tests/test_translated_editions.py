@@ -179,6 +179,42 @@ def test_each_synthetic_translation_is_a_whole_sentence_naming_its_themes(lang) 
 
 # --------------------------------------------------------------------------- grammar
 
+# The limitations' paragraph on the conversations, as the catalogues write it for a group of
+# young women and for any other group (written here by hand from each catalogue's words).
+LIMITATION_OPENINGS = {
+    "ro": ("Tinerele care au participat la conversații au fost contactate", "Tinerii care au participat"),
+    "es": ("Se llegó a las jóvenes de las conversaciones", "Se llegó a las y los jóvenes"),
+    "sq": ("Të rejat që morën pjesë në biseda", "Të rinjtë që morën pjesë"),
+    "bs": ("Do mladih žena koje su učestvovale u razgovorima", "Do mladih koji su učestvovali"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(LIMITATION_OPENINGS))
+def test_the_limitations_agree_with_participants_who_are_all_women(lang) -> None:
+    """A report whose participants are all women says so in its limitations; any other group keeps the entry's text."""
+    from perspectives import texts
+
+    feminine, mixed = LIMITATION_OPENINGS[lang]
+
+    def paragraph(gender: str) -> str:
+        shown = texts.Texts(Translator(lang), {"place": "X", "participants": Gender(gender)},
+                            {"national", "conversations"}).shown("limitations")
+        return next(p for p in shown if p.startswith((feminine, mixed)))
+
+    assert paragraph("feminine").startswith(feminine)
+    assert paragraph("mixed").startswith(mixed)
+    assert paragraph("masculine").startswith(mixed)
+
+
+def test_a_chapter_opening_agrees_with_participants_who_are_all_women(tmp_path) -> None:
+    """A chapter's own run, which reads no other section's counts, still knows its participants are all women (MDA)."""
+    from perspectives import report, texts
+
+    section = report.Section("csea_online", "MDA", "ro", None, None, str(tmp_path / "ro"))
+    intro = texts.chapter_intro(section.texts(), "csea_online", synthesis=False, conversations=True)
+    assert "ceea ce au spus tinerele în conversații" in intro, intro
+
+
 def test_a_group_is_feminine_only_where_its_published_counts_say_all_are_women() -> None:
     people = pd.DataFrame({"participant_id": ["a", "b", "c"], "country": ["MDA"] * 3, "gender": ["female"] * 3})
     assert qc.group_gender(people, "MDA", {"female": 3, "male": 0}) == "feminine"
