@@ -184,8 +184,6 @@ def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Co
 def _grouped_lines(texts: Any, groups: list[tuple[str, list[tuple[str, str | None]]]],
                    evidence: Evidence) -> list[tuple[str, list[str | None]]]:
     """One sentence for each group of themes said alike (``some``, ``all``), with their tables."""
-    from perspectives.summary import inside_sentence
-
     said = []
     for word, themed in groups:
         if themed:
@@ -193,7 +191,8 @@ def _grouped_lines(texts: Any, groups: list[tuple[str, list[tuple[str, str | Non
             # lower case as answers are named; the sentence still opens with a capital.
             line = texts.fill(texts.node(f"recommendations.evidence.themes_{word}"), n_themes=len(themed),
                               n_participants=evidence.participants, **evidence.agreement(),
-                              themes=locales.join([inside_sentence(theme) for theme, _ in themed], texts.tr.lang))
+                              themes=locales.join([locales.inside_sentence(theme) for theme, _ in themed],
+                                                 texts.tr.lang))
             if line:
                 said.append((fmt.opening(line), [table for _, table in themed]))
     return said

@@ -47,7 +47,6 @@ from perspectives.qualitative import (
 )
 from perspectives.qualitative_counts import CountTarget, load_counts
 from perspectives.study import load_study
-from perspectives.summary import inside_sentence
 
 __all__ = ["generate", "write", "main"]
 
@@ -301,7 +300,7 @@ def _translations(conversations: pd.DataFrame, codebook: Codebook, project: Proj
         tr = Translator(lang, project=project)
 
         def written(codes: str, tr: Translator = tr, lang: str = lang) -> str:
-            labels = [inside_sentence(tr(codebook.label(c))) for c in codes.split(";")]
+            labels = [locales.inside_sentence(tr(codebook.label(c))) for c in codes.split(";")]
             sentence = _EXCERPT_IN[lang]["one" if len(labels) == 1 else "other"]
             return f"{SYNTHETIC_TAG} " + sentence.format(themes=locales.join(labels, lang))
 
