@@ -106,6 +106,25 @@ def test_a_template_counts_once_whatever_fills_it_and_a_translation_claims_first
     assert (audit.count, audit.met, audit.translated) == (2, 2, 0)
 
 
+def test_a_form_agreeing_with_the_participants_and_a_label_inside_a_sentence_read_translated(tmp_path,
+                                                                                           catalogues) -> None:
+    """What a reader meets is counted whichever form the report printed.
+
+    A report whose participants are all women prints an entry's ``agree:`` form, and a theme's
+    label runs in lower case inside a sentence: both are the catalogue's translation, met and
+    read translated, not strings the count leaves out.
+    """
+    (catalogues / "ro.yml").write_text(
+        '"The young people took part.": {text: "Tinerii au participat.", '
+        'agree: {field: participants, feminine: "Tinerele au participat."}}\n'
+        '"Raised: {themes}.": {text: "Teme abordate: {themes}."}\n'
+        '"Difficult access": {text: "Acces dificil"}\n', encoding="utf-8")
+    keys = {k: msgids.Msgid(k) for k in ("The young people took part.", "Raised: {themes}.", "Difficult access")}
+    audit = untranslated.Auditor("ro", keys=keys).audit(
+        [untranslated.Segment(text, "here") for text in ("Tinerele au participat.", "Teme abordate: acces dificil.")])
+    assert (audit.count, audit.met, audit.translated) == (0, 3, 3)
+
+
 def test_a_title_shown_without_its_closing_full_stop_is_named_by_its_key(tmp_path, catalogues) -> None:
     """A recommendation's title is a heading, and an insight's sits inside a sentence, without the stop."""
     (catalogues / "ro.yml").write_text('"Let children report anonymously.": {text: "Raportare anonimă."}\n',

@@ -8,6 +8,7 @@ by the code under test.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -148,7 +149,72 @@ def test_the_generator_writes_each_report_language_with_the_synthetic_mark() -> 
         assert (rows[column] == "").sum() == 5
 
 
+# The word for "theme" in each edition, one theme and several (written here by hand).
+THEME_WORD = {"ro": ("temă", "teme"), "es": ("tema", "temas"), "sq": ("temë", "tema"), "bs": ("temi", "temama")}
+
+
+@pytest.mark.parametrize("lang", sorted(THEME_WORD))
+def test_each_synthetic_translation_is_a_whole_sentence_naming_its_themes(lang) -> None:
+    """A translated synthetic excerpt is one whole sentence: a capital, a clause whose subject is the
+    theme(s), agreeing with how many the segment carries, then the themes' labels, and a full stop.
+
+    Before, it was a verb with no subject and a colon ("În conversație au fost abordate: prevenire."):
+    a fragment in every edition.
+    """
+    codebook = q.load_codebook()
+    tr = Translator(lang)
+    rows = pd.read_csv(DATA / "conversations.csv", dtype=str, keep_default_na=False)
+    column = q.excerpt_translations(rows.columns)[lang]
+    for themes, text in zip(rows["themes"], rows[column], strict=True):
+        if not text:
+            continue  # a planted excerpt: English only, held back by the screen
+        body = text.removeprefix(q.SYNTHETIC_TAG + " ")
+        assert body[:1].isupper() and body.endswith(".") and body.count(".") == 1, text
+        frame, _, named = body[:-1].partition(": ")
+        codes = themes.split(";")
+        assert frame.split()[-1] == THEME_WORD[lang][len(codes) > 1], text
+        for code in codes:
+            label = tr(codebook.label(code))
+            assert label[:1].lower() + label[1:] in named or label in named, (code, text)
+
+
 # --------------------------------------------------------------------------- grammar
+
+# The limitations' paragraph on the conversations, as the catalogues write it for a group of
+# young women and for any other group (written here by hand from each catalogue's words).
+LIMITATION_OPENINGS = {
+    "ro": ("Tinerele care au participat la conversații au fost contactate", "Tinerii care au participat"),
+    "es": ("Se llegó a las jóvenes de las conversaciones", "Se llegó a las y los jóvenes"),
+    "sq": ("Të rejat që morën pjesë në biseda", "Të rinjtë që morën pjesë"),
+    "bs": ("Do mladih žena koje su učestvovale u razgovorima", "Do mladih koji su učestvovali"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(LIMITATION_OPENINGS))
+def test_the_limitations_agree_with_participants_who_are_all_women(lang) -> None:
+    """A report whose participants are all women says so in its limitations; any other group keeps the entry's text."""
+    from perspectives import texts
+
+    feminine, mixed = LIMITATION_OPENINGS[lang]
+
+    def paragraph(gender: str) -> str:
+        shown = texts.Texts(Translator(lang), {"place": "X", "participants": Gender(gender)},
+                            {"national", "conversations"}).shown("limitations")
+        return next(p for p in shown if p.startswith((feminine, mixed)))
+
+    assert paragraph("feminine").startswith(feminine)
+    assert paragraph("mixed").startswith(mixed)
+    assert paragraph("masculine").startswith(mixed)
+
+
+def test_a_chapter_opening_agrees_with_participants_who_are_all_women(tmp_path) -> None:
+    """A chapter's own run, which reads no other section's counts, still knows its participants are all women (MDA)."""
+    from perspectives import report, texts
+
+    section = report.Section("csea_online", "MDA", "ro", None, None, str(tmp_path / "ro"))
+    intro = texts.chapter_intro(section.texts(), "csea_online", synthesis=False, conversations=True)
+    assert "ceea ce au spus tinerele în conversații" in intro, intro
+
 
 def test_a_group_is_feminine_only_where_its_published_counts_say_all_are_women() -> None:
     people = pd.DataFrame({"participant_id": ["a", "b", "c"], "country": ["MDA"] * 3, "gender": ["female"] * 3})
@@ -200,3 +266,129 @@ def test_spanish_months_keep_their_de() -> None:
     from perspectives.texts import month_year
 
     assert month_year(dt.date(2021, 4, 1), "es") == "abril de 2021"
+
+
+# --------------------------------------------------------------------------- Romanian "de" after a count
+
+# Nouns the Romanian texts count (written here by hand). Romanian puts "de" between a count and
+# its noun exactly where CLDR's plural category of the count is "other" (20 de, 101 -> no de,
+# 120 de): the catalogue's plural forms carry it, so a count meets one of these nouns only in a
+# plural entry, "de" in its `other` form and never in its `one` or `few` forms.
+COUNTED = {"persoane", "persoană", "grupuri", "celule", "milioane", "respondenți", "specialiști", "tineri", "tinere",
+           "țări", "experți", "răspunsuri", "ani", "participanți", "participante", "cazuri", "fragmente", "teme",
+           "rânduri", "coloane", "întrebări", "fișiere", "foi", "zile", "luni", "caractere", "interviuri", "minute",
+           "valori", "supraviețuitori", "supraviețuitoare", "organizații", "chestionare", "cifre", "numere"}
+
+
+def _forms(value: object) -> list[tuple[str, str]]:
+    """A catalogue entry's texts with their CLDR category (``text`` for a plain entry), its gender forms included."""
+    if isinstance(value, str):
+        return [("text", value)]
+    out = [(k, v) for k, v in value.items() if isinstance(v, str) and k not in ("review",)]
+    for gender, form in (value.get("agree") or {}).items():
+        if gender != "field":
+            out += [("text", form)] if isinstance(form, str) else list(form.items())
+    return out
+
+
+def test_romanian_counts_meet_their_nouns_only_in_plural_forms_with_de_in_other() -> None:
+    import yaml
+
+    catalogue = yaml.safe_load((repo_root() / "params" / "i18n" / "ro.yml").read_text(encoding="utf-8"))
+    breaks = []
+    for key, value in catalogue.items():
+        for category, text in _forms(value):
+            for match in re.finditer(r"\{[^{}]+\}[ \u00a0]+(de[ \u00a0]+)?([^\W\d]+)", text):
+                if match.group(2) not in COUNTED:
+                    continue
+                de = match.group(1) is not None
+                if category == "text" or de != (category == "other"):
+                    breaks.append((key[:60], category, match.group(0)))
+    assert breaks == []
+
+
+def de_rule_breaks(text: str) -> list[str]:
+    """Each "<count> <noun>" of ``text`` whose "de" disagrees with Babel's plural category of the count."""
+    from babel import Locale
+
+    category = Locale("ro").plural_form
+    out = []
+    for match in re.finditer(r"(?<![\w.,])(\d{1,3}(?:\.\d{3})+|\d+)(?![\d.,]\d)[ \u00a0]+(de[ \u00a0]+)?([^\W\d]+)", text):
+        if match.group(3) in COUNTED and (match.group(2) is not None) != (category(int(match.group(1).replace(".", ""))) == "other"):
+            out.append(match.group(0))
+    return out
+
+
+def test_the_de_rule_reads_babels_plural_category() -> None:
+    assert de_rule_breaks("20 de specialiști, 19 specialiști, 101 persoane, 120 de persoane, 1.254 de respondenți") == []
+    assert de_rule_breaks("20 specialiști; 101 de persoane; 1.254 respondenți") == ["20 specialiști", "101 de persoane",
+                                                                                  "1.254 respondenți"]
+
+
+@pytest.mark.parametrize("threshold", [5, 20, 101, 120])
+def test_romanian_texts_on_the_small_cell_rule_follow_the_de_rule_at_any_threshold(threshold) -> None:
+    """The definitions and notes naming the threshold read right whatever the study sets it to."""
+    from perspectives import texts
+
+    tr = Translator("ro")
+    report = texts.Texts(tr, {"threshold": threshold, "twice": 2 * threshold, "reliability_min_n": threshold,
+                              "withheld_mark": "–", "reliability_mark": "†", "place": "X", "participants": Gender("mixed")},
+                         {"national", "conversations", "reliability", "combined"})
+    said = [p for path in ("definitions",) for p in _texts_under(report, path)]
+    said.append(tr("Where fewer than {twice} people took part in a country, its cells say whether none, some or all of "
+                   "them raised the theme, as the table does.").format(twice=2 * threshold))
+    assert len(said) > 3
+    assert [b for text in said for b in de_rule_breaks(text)] == []
+
+
+def _texts_under(report, path: str) -> list[str]:
+    """Every template under ``path`` of the report texts, filled where the report's fields allow."""
+    node = report.node(path)
+    items = node if isinstance(node, list) else list(node.values()) if isinstance(node, dict) else [node]
+    out = []
+    for item in items:
+        template = item.get("text", item) if isinstance(item, dict) else item
+        filled = report.fill(template) if isinstance(template, (str, dict)) else None
+        if filled:
+            out.append(filled)
+    return out
+
+
+def test_every_count_in_the_built_romanian_report_follows_the_de_rule(romanian_build) -> None:
+    from bs4 import BeautifulSoup
+
+    for report in ("MDA", "synthesis"):
+        page = BeautifulSoup((romanian_build / report / "ro" / "report.html").read_text(encoding="utf-8"), "html.parser")
+        alts = " ".join(img.get("alt", "") for img in page.find_all("img"))
+        assert de_rule_breaks(page.get_text(" ") + " " + alts) == [], report
+
+
+# --------------------------------------------------------------------------- read as a proofreader would
+
+@pytest.mark.parametrize(("lang", "some"), [("ro", "Teme abordate de unele dintre tinerele care au participat"),
+                                            ("en", "Raised by some of the 10 young people")])
+def test_themes_listed_after_a_colon_run_in_lower_case_and_agree(lang, some) -> None:
+    """"...: Funcționari fără abilități ... și Funcționari indiferenți" capitalised each label inside the sentence."""
+    from perspectives import qualitative_recommendations as qr
+    from perspectives import texts
+
+    codebook = q.load_codebook()
+    evidence = qr.Evidence(participants=10, theme_count=lambda code: 6, theme_table=lambda code: "themes_support",
+                           theme_presence=lambda code: "some", gender=Gender("feminine"))
+    text = qr.render_recommendations("MDA", texts=texts.Texts(Translator(lang), {"place": "Moldova"}), evidence=evidence)
+    lines = [line for line in text.split("\n") if some in line]
+    assert lines, text[:2000]
+    for line in lines:
+        listed = line.split(some, 1)[1].split(": ", 1)[1]
+        for code in codebook.codes:
+            label = Translator(lang)(codebook.label(code))
+            first = label.split(" ", 1)[0]
+            if label in listed and not (len(first) > 1 and any(ch.isupper() for ch in first[1:])):
+                raise AssertionError(f"{label!r} keeps its capital inside the sentence: {line}")
+
+
+def test_the_conversations_held_agree_with_participants_who_are_all_women() -> None:
+    participants = q.load_participants()
+    note = qc.conversations_note("MDA", participants, translate=Translator("ro"), gender="feminine")
+    assert note == "În Republica Moldova, numărul tinerelor supraviețuitoare cu care au avut loc conversații a fost de 10."
+    assert "tinerilor supraviețuitori" in qc.conversations_note("MDA", participants, translate=Translator("ro"))

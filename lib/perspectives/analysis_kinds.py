@@ -323,7 +323,7 @@ def _answers_or(labels: Sequence[str], lang: str) -> str:
     """Answers joined as the language joins alternatives ("Poor or no action at all")."""
     from babel.lists import format_list
 
-    from .summary import inside_sentence
+    from .locales import inside_sentence
 
     words = [labels[0], *(inside_sentence(label) for label in labels[1:])]
     return format_list(list(words), style="or", locale=lang if locales.known_language(lang) else "en")

@@ -266,7 +266,7 @@ class RankingField:
 
 def _label(answer: Answer, tr: i18n.Translator) -> Label:
     """An answer's words inside a sentence, escaped for Markdown."""
-    from .summary import inside_sentence
+    from .locales import inside_sentence
 
     words = tr(answer.label) if answer.words else answer.label
     return Label(markdown_text(inside_sentence(words)), answer.english)

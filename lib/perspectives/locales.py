@@ -33,6 +33,7 @@ __all__ = [
     "country_name",
     "decimal_mark",
     "decimal_text",
+    "inside_sentence",
     "join",
     "known_language",
     "language_name",
@@ -258,6 +259,20 @@ def select_form(forms: Mapping[str, str], n: int, lang: str) -> str:
 def render_count(forms: Mapping[str, str], n: int, lang: str = ENGLISH) -> str:
     """A plural entry filled for ``n`` (``{count}`` in words or figures, per :func:`count_text`)."""
     return select_form(forms, n, lang).format(count=count_text(n, lang))
+
+
+def inside_sentence(label: str) -> str:
+    """A label inside a sentence: its first letter lower-cased, unless it is an acronym.
+
+    The analyses' sentences (:mod:`perspectives.analysis`) name answers by this rule, the
+    recommendations' evidence names themes by it, and the check for English in a translated
+    report (:mod:`perspectives.untranslated`) knows a translated label so written.
+    """
+    first = label.split(" ", 1)[0]
+    # An acronym keeps its capitals ("NGO staff"); a one-letter first word is no acronym
+    # (Romanian "A vorbi despre ..." read "apoi A vorbi" mid-sentence).
+    acronym = len(first) > 1 and any(ch.isupper() for ch in first[1:])
+    return label if acronym else label[:1].lower() + label[1:]
 
 
 def join(items: Iterable[str], lang: str = ENGLISH) -> str:

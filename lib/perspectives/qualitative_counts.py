@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from perspectives import locales
-from perspectives.i18n import Translator
+from perspectives.i18n import Gender, Translator
 from perspectives.project import Project, default
 from perspectives.qualitative import (
     Codebook,
@@ -360,10 +360,12 @@ def select_excerpts(conversations: pd.DataFrame, theme: str, country: str | None
 
 def conversations_note(country: str | None, participants: pd.DataFrame | None = None,
                        study_path: Path | str | None = None, translate: Translator | None = None, *,
-                       project: Project | None = None) -> str:
+                       project: Project | None = None, gender: str | None = None) -> str:
     """One plain sentence on the conversations held in ``country`` (None or the synthesis code: all).
 
-    In ``translate``'s language (English without one), the countries named as that language names them.
+    In ``translate``'s language (English without one), the countries named as that language names them;
+    ``gender``: the participants' grammatical gender as the report publishes it, which a
+    translation's ``agree: {field: participants}`` forms follow (None: the entry's own text).
     """
     tr = translate or Translator(project=project)
     countries, synthesis = study_countries(study_path, project)
@@ -392,7 +394,8 @@ def conversations_note(country: str | None, participants: pd.DataFrame | None = 
         return tr("No conversations with young survivors were held in {country}, so this report draws only on the "
                   "frontline workers' survey and the expert roundtable.", country=name(c))
     n = int(participants.loc[participants["country"] == country, "participant_id"].nunique())
-    return tr("Conversations were held with {n} young survivors in {country}.", n=n, country=name(c))
+    agreement = {"participants": Gender(gender)} if gender else {}
+    return tr("Conversations were held with {n} young survivors in {country}.", n=n, country=name(c), **agreement)
 
 
 # ------------------------------------------------------------------------------ report glue

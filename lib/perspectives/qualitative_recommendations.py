@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from perspectives import locales
+from perspectives import fmt, locales
 from perspectives.escape import markdown_text
 from perspectives.i18n import Gender
 from perspectives.project import Project, default
@@ -187,11 +187,14 @@ def _grouped_lines(texts: Any, groups: list[tuple[str, list[tuple[str, str | Non
     said = []
     for word, themed in groups:
         if themed:
+            # The labels run inside the sentence (after its colon, or on from the first), in
+            # lower case as answers are named; the sentence still opens with a capital.
             line = texts.fill(texts.node(f"recommendations.evidence.themes_{word}"), n_themes=len(themed),
                               n_participants=evidence.participants, **evidence.agreement(),
-                              themes=locales.join([theme for theme, _ in themed], texts.tr.lang))
+                              themes=locales.join([locales.inside_sentence(theme) for theme, _ in themed],
+                                                 texts.tr.lang))
             if line:
-                said.append((line, [table for _, table in themed]))
+                said.append((fmt.opening(line), [table for _, table in themed]))
     return said
 
 

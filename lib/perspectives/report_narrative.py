@@ -61,6 +61,10 @@ def report_texts(section, upstream: Upstream = NOTHING_UPSTREAM):
         "group_list": locales.join(groups, section.lang),
     })
     summary.with_counts(report, values, own)
+    if report.fields["participants"] == "mixed" and section._conversations_held:
+        # A chapter's run reads no other section's counts: its texts on the young people agree
+        # with them as the report's gender table publishes them, as the summary's do.
+        report.fields["participants"] = report_themes.participants_gender(section)
     return report
 
 

@@ -112,9 +112,11 @@ def conversations_sample(section) -> None:
     from . import qualitative_counts
 
     country = None if section.is_synthesis else section.country
+    held = qualitative_counts.has_conversations(country, project=section.project)
+    gender = report_themes.participants_gender(section) if held and country is not None else None
     section._paragraph(md(qualitative_counts.conversations_note(country, section.participants, translate=section.t,
-                                                             project=section.project)))
-    if not qualitative_counts.has_conversations(country, project=section.project):
+                                                             project=section.project, gender=gender)))
+    if not held:
         return
     participants = section.participants
     places = [c.iso3 for c in section.study.countries if (participants["country"] == c.iso3).any()]

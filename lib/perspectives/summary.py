@@ -37,6 +37,7 @@ from typing import Any
 from . import fmt
 from .escape import markdown_text
 from .i18n import Gender
+from .locales import inside_sentence
 from .project import Project, default
 from .study import read_yaml
 from .texts import Markdown, Texts
@@ -175,18 +176,6 @@ class _Values:
         if item is None or _pooled_own(item, self.code):
             return None
         return self.get(name, synthesis_code)
-
-
-def inside_sentence(label: str) -> str:
-    """A label inside a sentence: its first letter lower-cased, unless it is an acronym.
-
-    The analyses' sentences (:mod:`perspectives.analysis`) name answers by the same rule.
-    """
-    first = label.split(" ", 1)[0]
-    # An acronym keeps its capitals ("NGO staff"); a one-letter first word is no acronym
-    # (Romanian "A vorbi despre ..." read "apoi A vorbi" mid-sentence).
-    acronym = len(first) > 1 and any(ch.isupper() for ch in first[1:])
-    return label if acronym else label[:1].lower() + label[1:]
 
 
 def _combined(options: list[Option], combine: Mapping[str, Any]) -> list[Option]:

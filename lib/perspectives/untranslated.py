@@ -210,7 +210,9 @@ class Auditor:
             translations = self._translations(key)
             for text in translations:
                 own_words |= {w.lower() for w in WORD.findall(msgids.literal(text))}
-                patterns += filter(None, (pattern(key, piece, True) for piece in visible(text)))
+                # A label is also met inside a sentence, its first letter in lower case.
+                pieces = {p: None for piece in visible(text) for p in (piece, locales.inside_sentence(piece))}
+                patterns += filter(None, (pattern(key, piece, True) for piece in pieces))
             same = {normal(t) for t in translations}
             patterns += filter(None, (pattern(key, piece, False) for text in msgid.english
                                       if normal(text) not in same for piece in visible(text)))
@@ -229,6 +231,8 @@ class Auditor:
         entry = self.catalogue.get(key)
         texts = [t for _, t in entry.forms] if entry is not None and entry.forms else \
             [entry.text] if entry is not None else []
+        # The forms that agree with a field's gender are as much the translation as its own text.
+        texts += [t for _, forms in (entry.agree if entry is not None else ()) for _, t in forms]
         return list(dict.fromkeys([*texts, *sorted(self.form.get(key, ()))]))
 
     def status(self, key: str) -> str:

@@ -8,10 +8,10 @@ Purpose
     say, neutrally, what a participant talked about; a handful carry a planted identifying
     detail so that the screen has something to block in every build. Each excerpt is also
     written in every other report language of the study (an ``excerpt::Language (code)``
-    column, as the conversations file carries a partner's translations): the same mark, a
-    fixed sentence of this module in that language and the themes' labels as the language's
-    catalogue gives them. A planted excerpt is written in English only (the screen holds it
-    back in every edition).
+    column, as the conversations file carries a partner's translations): the same mark and
+    a whole sentence of this module in that language naming the segment's themes, each by its
+    label as the language's catalogue gives it. A planted excerpt is written in English only
+    (the screen holds it back in every edition).
 
 Inputs
     ``data/conversation_counts.yml``, ``data/codebook.yml``, ``params/study.yml`` and a seed
@@ -47,7 +47,6 @@ from perspectives.qualitative import (
 )
 from perspectives.qualitative_counts import CountTarget, load_counts
 from perspectives.study import load_study
-from perspectives.summary import inside_sentence
 
 __all__ = ["generate", "write", "main"]
 
@@ -68,13 +67,21 @@ _PLANTED_TEMPLATES = (
     "[synthetic] The participant mentioned an account, @example_user, while talking about social media.",
 )
 # The synthetic excerpt in another report language: our own neutral sentence naming the
-# themes (their labels from the language's catalogue), with no word on who the participant
-# was. Written by non-native speakers; a native speaker should review them as the catalogues.
+# segment's themes by their labels (from the language's catalogue, as inside a sentence) after
+# a colon, so that a label written as a heading still reads inside a whole sentence, with no
+# word on who the participant was: one form for a single theme, one for several. No quotation
+# marks or capitals around the labels: the identifying-details screen rightly reads a quoted
+# or capitalised name as possibly someone's. Written by non-native speakers; a native speaker
+# should review them as the catalogues.
 _EXCERPT_IN = {
-    "ro": "În conversație au fost abordate: {themes}.",
-    "es": "En la conversación se habló de: {themes}.",
-    "sq": "Në bisedë u fol për: {themes}.",
-    "bs": "U razgovoru se govorilo o sljedećem: {themes}.",
+    "ro": {"one": "În conversație a fost abordată această temă: {themes}.",
+           "other": "În conversație au fost abordate aceste teme: {themes}."},
+    "es": {"one": "En la conversación se abordó este tema: {themes}.",
+           "other": "En la conversación se abordaron estos temas: {themes}."},
+    "sq": {"one": "Në bisedë u trajtua kjo temë: {themes}.",
+           "other": "Në bisedë u trajtuan këto tema: {themes}."},
+    "bs": {"one": "U razgovoru se govorilo o ovoj temi: {themes}.",
+           "other": "U razgovoru se govorilo o ovim temama: {themes}."},
 }
 _PLANTED = len(_PLANTED_TEMPLATES)  # excerpts carrying a planted identifying detail
 _PLANTED_CITY = {"ALB": "Elbasan", "COL": "Medellín", "MDA": "Bălți", "MEX": "Pachuca", "PER": "Arequipa"}
@@ -320,8 +327,9 @@ def _translations(conversations: pd.DataFrame, codebook: Codebook, project: Proj
         tr = Translator(lang, project=project)
 
         def written(codes: str, tr: Translator = tr, lang: str = lang) -> str:
-            labels = [inside_sentence(tr(codebook.label(c))) for c in codes.split(";")]
-            return f"{SYNTHETIC_TAG} " + _EXCERPT_IN[lang].format(themes=locales.join(labels, lang))
+            labels = [locales.inside_sentence(tr(codebook.label(c))) for c in codes.split(";")]
+            sentence = _EXCERPT_IN[lang]["one" if len(labels) == 1 else "other"]
+            return f"{SYNTHETIC_TAG} " + sentence.format(themes=locales.join(labels, lang))
 
         conversations[f"excerpt::{instrument_language(lang, study)}"] = conversations["themes"].map(written)
     return conversations
