@@ -8,7 +8,9 @@ Purpose
     starts it once and drives it over the DevTools protocol on a pipe (no network port), a
     tab per report, so reports print side by side and no report pays for a browser start
     (about a CPU-second each). Where no Chromium is found the PDF is skipped with a note
-    saying how to install it, never faked. Once printed, the PDF's bytes are made the same
+    saying how to install it, never faked. The contents give the page each heading starts on:
+    the page is printed, the headings' pages read from the print, and printed again with
+    them (Chromium has no ``target-counter()``). Once printed, the PDF's bytes are made the same
     for the same HTML and it is tagged for assistive technology (PDF/UA) by
     :mod:`perspectives.pdf_bytes`.
 
@@ -37,9 +39,11 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
+import html
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -53,10 +57,10 @@ from pathlib import Path
 from typing import Any
 
 from perspectives.files import write_atomic
-from perspectives.pdf_bytes import make_accessible, normalise
+from perspectives.pdf_bytes import destination_pages, make_accessible, normalise
 
-__all__ = ["PdfUnavailable", "PrintError", "Printer", "find_chromium", "html_to_pdf", "main", "make_accessible",
-           "pdf_expected", "pdf_wanted", "write_pdf"]
+__all__ = ["PdfUnavailable", "PrintError", "Printer", "contents_slots", "fill_contents_pages", "find_chromium",
+           "html_to_pdf", "main", "make_accessible", "pdf_expected", "pdf_wanted", "write_pdf"]
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_HINT = "install Chromium (Debian/Ubuntu: apt-get install -y chromium) or set PERSPECTIVES_CHROMIUM"
@@ -81,7 +85,13 @@ CLOSE_SECONDS = 10.0
 # PDF is tagged (structure tree from the accessibility tree) with bookmarks from the headings.
 PRINT_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False,
                  "generateTaggedPDF": True, "generateDocumentOutline": True}
-# The PDF/UA part the XMP metadata declares (ISO 14289-1).
+# Where a contents entry of the report's HTML (templates/report.html.j2) takes the page its
+# heading starts on: an empty slot naming the heading's id, filled by the printer alone, since
+# only the print knows the pages (the HTML on screen has none).
+CONTENTS_SLOT = re.compile(rb'<span class="toc-page" data-page-of="([^"<>]*)"></span>')
+# Prints of one page at most while its contents' page numbers settle (two, unless filling the
+# numbers moved a heading to another page).
+CONTENTS_PASSES = 3
 # A page with what a report has (serif and sans text, a table, an image), printed once by
 # Printer.warm_up. The 1x1 PNG is white.
 _WARM_PAGE = ("<!doctype html><html><head><meta charset=\"utf-8\"><style>{css}</style></head><body>"
@@ -393,7 +403,7 @@ class Printer:
             raise PrintError(f"Chromium could not print {html_path.name}: no such file") from exc
         except OSError as exc:
             raise PrintError(f"Chromium could not print {html_path.name}: {exc.strerror}") from exc
-        data = self._print_page(html_path.name, body)
+        data = self._print_with_contents_pages(html_path.name, body)
         data = normalise(data)
         if not data.startswith(b"%PDF-"):
             raise PrintError(f"Chromium wrote something that is not a PDF for {html_path.name}")
@@ -403,6 +413,33 @@ class Printer:
             raise PrintError(f"the PDF of {html_path.name} could not be completed ({exc})") from exc
         write_atomic(target, data)
         return target
+
+    def _print_with_contents_pages(self, name: str, body: bytes) -> bytes:
+        """The PDF of the page ``body`` whose contents give the page each heading starts on.
+
+        Chromium has no ``target-counter()``: the page is printed once with its contents'
+        page slots empty, the page of each heading is read from the print's named
+        destinations (:func:`perspectives.pdf_bytes.destination_pages`), and the page is
+        printed again with the numbers written in. A slot's width is fixed by the stylesheet,
+        so the numbers move nothing; should a page still move, the page is printed again with
+        the new numbers, up to :data:`CONTENTS_PASSES` prints in all. A page without
+        contents is printed once.
+
+        Raises:
+            PrintError: the page did not print, or its numbers did not settle.
+        """
+        data = self._print_page(name, body)
+        slots = contents_slots(body)
+        if not slots:
+            return data
+        pages = destination_pages(data)
+        for _ in range(CONTENTS_PASSES - 1):
+            data = self._print_page(name, fill_contents_pages(body, pages))
+            printed = destination_pages(data)
+            if all(printed.get(slot) == pages.get(slot) for slot in slots):
+                return data
+            pages = printed
+        raise PrintError(f"the page numbers of {name}'s contents did not settle in {CONTENTS_PASSES} prints")
 
     def _print_page(self, name: str, body: bytes) -> bytes:
         """The PDF Chromium prints of the page ``body``, served as ``name`` in a tab of its own."""
@@ -473,6 +510,20 @@ class Printer:
         if self._profile is not None:
             self._profile.cleanup()
             self._profile = None
+
+
+def contents_slots(body: bytes) -> list[str]:
+    """The ids of the headings whose pages a report's contents give, in the contents' order."""
+    return [html.unescape(found.decode("utf-8")) for found in CONTENTS_SLOT.findall(body)]
+
+
+def fill_contents_pages(body: bytes, pages: dict[str, int]) -> bytes:
+    """``body`` with each contents slot holding its heading's page (left empty for a heading not found)."""
+    def fill(found: re.Match[bytes]) -> bytes:
+        page = pages.get(html.unescape(found.group(1).decode("utf-8")))
+        return found.group(0) if page is None else found.group(0).replace(b"></span>", b">%d</span>" % page)
+
+    return CONTENTS_SLOT.sub(fill, body)
 
 
 def html_to_pdf(html_path: Path, pdf_path: Path | None = None, timeout: int = 120) -> Path:
