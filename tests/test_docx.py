@@ -18,7 +18,8 @@ import pytest
 from lxml import etree
 
 from perspectives.assemble import ReportMeta, SectionDoc
-from perspectives.docx_report import build_reference, render_docx, with_contents_pages
+from perspectives.docx_contents import with_contents_pages
+from perspectives.docx_report import build_reference, render_docx
 from perspectives.i18n import Translator
 
 

@@ -233,7 +233,7 @@ def _assembler_digest(project: Project) -> str:
     params = project.params
     # The Word and PDF renderers, the catalogues and the reference document shape the outputs too.
     files = [Path(__file__), *sorted(TEMPLATES.glob("*")), here / "assemble_cells.py", here / "assemble_tables.py",
-             here / "docx_report.py", here / "docx_text.py", here / "pdf.py", here / "pdf_bytes.py", here / "i18n.py", here / "catalogues.py", here / "alttext.py",
+             here / "docx_report.py", here / "docx_text.py", here / "docx_contents.py", here / "pdf.py", here / "pdf_bytes.py", here / "pdf_contents.py", here / "i18n.py", here / "catalogues.py", here / "alttext.py",
              here / "outline.py", here / "escape.py", here / "untranslated.py", here / "visible_text.py",
              here / "english_matching.py", here / "msgids.py", here / "code_strings.py", here / "texts.py",
              here / "locales.py",
@@ -466,8 +466,8 @@ def _number_word_contents(folder: Path, word: bytes, contents: Sequence[dict[str
     Without a PDF (none printed: no browser, or PDFs not wanted) the Word file is left as it
     is, its contents without pages until Word updates its fields.
     """
-    from perspectives.docx_report import with_contents_pages
-    from perspectives.pdf_bytes import destination_pages
+    from perspectives.docx_contents import with_contents_pages
+    from perspectives.pdf_contents import destination_pages
 
     try:
         printed = (folder / "report.pdf").read_bytes()

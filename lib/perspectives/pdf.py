@@ -39,11 +39,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
-import html
 import json
 import os
 import queue
-import re
 import shutil
 import signal
 import subprocess
@@ -57,10 +55,11 @@ from pathlib import Path
 from typing import Any
 
 from perspectives.files import write_atomic
-from perspectives.pdf_bytes import destination_pages, make_accessible, normalise
+from perspectives.pdf_bytes import make_accessible, normalise
+from perspectives.pdf_contents import CONTENTS_PASSES, contents_slots, destination_pages, fill_contents_pages
 
-__all__ = ["PdfUnavailable", "PrintError", "Printer", "contents_slots", "fill_contents_pages", "find_chromium",
-           "html_to_pdf", "main", "make_accessible", "pdf_expected", "pdf_wanted", "write_pdf"]
+__all__ = ["PdfUnavailable", "PrintError", "Printer", "find_chromium", "html_to_pdf", "main", "make_accessible",
+           "pdf_expected", "pdf_wanted", "write_pdf"]
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_HINT = "install Chromium (Debian/Ubuntu: apt-get install -y chromium) or set PERSPECTIVES_CHROMIUM"
@@ -85,13 +84,6 @@ CLOSE_SECONDS = 10.0
 # PDF is tagged (structure tree from the accessibility tree) with bookmarks from the headings.
 PRINT_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False,
                  "generateTaggedPDF": True, "generateDocumentOutline": True}
-# Where a contents entry of the report's HTML (templates/report.html.j2) takes the page its
-# heading starts on: an empty slot naming the heading's id, filled by the printer alone, since
-# only the print knows the pages (the HTML on screen has none).
-CONTENTS_SLOT = re.compile(rb'<span class="toc-page" data-page-of="([^"<>]*)"></span>')
-# Prints of one page at most while its contents' page numbers settle (two, unless filling the
-# numbers moved a heading to another page).
-CONTENTS_PASSES = 3
 # A page with what a report has (serif and sans text, a table, an image), printed once by
 # Printer.warm_up. The 1x1 PNG is white.
 _WARM_PAGE = ("<!doctype html><html><head><meta charset=\"utf-8\"><style>{css}</style></head><body>"
@@ -419,7 +411,7 @@ class Printer:
 
         Chromium has no ``target-counter()``: the page is printed once with its contents'
         page slots empty, the page of each heading is read from the print's named
-        destinations (:func:`perspectives.pdf_bytes.destination_pages`), and the page is
+        destinations (:func:`perspectives.pdf_contents.destination_pages`), and the page is
         printed again with the numbers written in. A slot's width is fixed by the stylesheet,
         so the numbers move nothing; should a page still move, the page is printed again with
         the new numbers, up to :data:`CONTENTS_PASSES` prints in all. A page without
@@ -510,20 +502,6 @@ class Printer:
         if self._profile is not None:
             self._profile.cleanup()
             self._profile = None
-
-
-def contents_slots(body: bytes) -> list[str]:
-    """The ids of the headings whose pages a report's contents give, in the contents' order."""
-    return [html.unescape(found.decode("utf-8")) for found in CONTENTS_SLOT.findall(body)]
-
-
-def fill_contents_pages(body: bytes, pages: dict[str, int]) -> bytes:
-    """``body`` with each contents slot holding its heading's page (left empty for a heading not found)."""
-    def fill(found: re.Match[bytes]) -> bytes:
-        page = pages.get(html.unescape(found.group(1).decode("utf-8")))
-        return found.group(0) if page is None else found.group(0).replace(b"></span>", b">%d</span>" % page)
-
-    return CONTENTS_SLOT.sub(fill, body)
 
 
 def html_to_pdf(html_path: Path, pdf_path: Path | None = None, timeout: int = 120) -> Path:

@@ -25,8 +25,7 @@ Inputs
 
 Outputs
     The PDF's bytes, reproducible (:func:`normalise`) and tagged as PDF/UA asks
-    (:func:`make_accessible`); the page each named destination (a heading the contents link
-    to) lies on (:func:`destination_pages`).
+    (:func:`make_accessible`).
 """
 
 from __future__ import annotations
@@ -76,41 +75,6 @@ def _renumber_nodes(pdf: bytes) -> bytes:
         raise RuntimeError("more structure elements than eight-digit ids can number")
     rank = {old: b"%08d" % i for i, old in enumerate(ids)}
     return _NODE_ID.sub(lambda m: b"node" + rank[m.group(1)], pdf)
-
-
-def destination_pages(pdf: bytes) -> dict[str, int]:
-    """The page (1 for the first) on which each named destination of ``pdf`` lies.
-
-    Chromium names a destination after the ``id`` of each element a link of the page points
-    to (the contents' entries point to their headings), in the catalogue's ``/Dests``
-    dictionary; a name tree (``/Names /Dests``), as other writers make, is read too.
-
-    Args:
-        pdf: a PDF's bytes.
-
-    Returns:
-        Destination name (without its ``/``) -> page number, counted as the printed page
-        numbers count (the cover is page 1).
-
-    Raises:
-        pikepdf.PdfError: ``pdf`` is not a readable PDF.
-    """
-    import pikepdf
-
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        numbers = {page.objgen: index for index, page in enumerate(document.pages, start=1)}
-        root = document.Root
-        named: list[tuple[str, Any]] = []
-        if "/Dests" in root:
-            named.extend((str(key).lstrip("/"), value) for key, value in root.Dests.items())
-        if "/Names" in root and "/Dests" in root.Names:
-            named.extend((str(key), value) for key, value in pikepdf.NameTree(root.Names.Dests).items())
-        pages = {}
-        for name, value in named:
-            target = value.get("/D") if isinstance(value, pikepdf.Dictionary) else value
-            if isinstance(target, pikepdf.Array) and len(target) and target[0].objgen in numbers:
-                pages[name] = numbers[target[0].objgen]
-        return pages
 
 
 def make_accessible(pdf: bytes) -> bytes:
