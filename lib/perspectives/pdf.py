@@ -84,6 +84,7 @@ CLOSE_SECONDS = 10.0
 # PDF is tagged (structure tree from the accessibility tree) with bookmarks from the headings.
 PRINT_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False,
                  "generateTaggedPDF": True, "generateDocumentOutline": True}
+# The PDF/UA part the XMP metadata declares (ISO 14289-1).
 # A page with what a report has (serif and sans text, a table, an image), printed once by
 # Printer.warm_up. The 1x1 PNG is white.
 _WARM_PAGE = ("<!doctype html><html><head><meta charset=\"utf-8\"><style>{css}</style></head><body>"
@@ -172,6 +173,14 @@ def _short_temp_base() -> str | None:
         if os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
             return candidate
     return None
+
+
+def _landed(name: str, data: bytes) -> dict[str, int]:
+    """The page each heading of the print ``data`` of ``name`` landed on (its named destinations)."""
+    try:
+        return destination_pages(data)
+    except Exception as exc:  # noqa: BLE001 - pikepdf's errors are not RuntimeErrors: said as one
+        raise PrintError(f"the PDF of {name} could not be read for its contents' pages ({exc})") from exc
 
 
 class Printer:
@@ -424,10 +433,10 @@ class Printer:
         slots = contents_slots(body)
         if not slots:
             return data
-        pages = destination_pages(data)
+        pages = _landed(name, data)
         for _ in range(CONTENTS_PASSES - 1):
             data = self._print_page(name, fill_contents_pages(body, pages))
-            printed = destination_pages(data)
+            printed = _landed(name, data)
             if all(printed.get(slot) == pages.get(slot) for slot in slots):
                 return data
             pages = printed
