@@ -316,7 +316,7 @@ def test_a_one_country_export_is_checked_built_followed_and_downloaded(server, b
     assert pdf_download.value.suggested_filename == "MDA-ro-report.pdf"
     assert pdf_path.read_bytes()[:5] == b"%PDF-"
     with pikepdf.open(pdf_path) as document:
-        assert str(document.Root.Lang) == "ro" and len(document.pages) > 10  # the whole report, in Romanian
+        assert str(document.Root.Lang) == "ro-MD" and len(document.pages) > 10  # the whole report, in Moldova's Romanian
     with zipfile.ZipFile(word_path) as word:
         body = word.read("word/document.xml").decode("utf-8")
     assert "Cuprins" in body and "Moldova" in body  # Romanian "Contents"

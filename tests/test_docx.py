@@ -9,12 +9,16 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
+import zipfile
 from pathlib import Path
 
 import docx
 import pytest
+from lxml import etree
 
 from perspectives.assemble import ReportMeta, SectionDoc
+from perspectives.docx_contents import with_contents_pages
 from perspectives.docx_report import build_reference, render_docx
 from perspectives.i18n import Translator
 
@@ -112,16 +116,46 @@ def test_contents_written_in_the_file_and_no_parameters_cell(run_dir: Path, tmp_
     xml = doc.element.xml
     assert 'TOC \\o "1-2"' in xml
     assert "/home/secret/path" not in xml  # the parameters cell is never shown
-    # The entries are in the file, each linking to a bookmark on its heading: nothing waits for
-    # Word to update a field, so Word is not asked to.
+    # The entries are in the file, each linking to a bookmark on its heading, then a tab and a
+    # PAGEREF field to it, whose result (the page) is the PDF's once printed (empty here: no
+    # PDF). Word is asked to update the fields on opening, so that it writes its own pages.
     entries = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name in ("TOC 1", "TOC 2")]
-    assert entries == [("TOC 1", "Methods and sample"), ("TOC 2", "The survey")]
+    assert entries == [("TOC 1", "Methods and sample\t"), ("TOC 2", "The survey\t")]
     w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
     anchors = doc.element.body.xpath(".//w:hyperlink/@w:anchor")
     marks = {b.get(f"{w}name"): "".join(b.getparent().xpath(".//w:t/text()"))
              for b in doc.element.body.iter(f"{w}bookmarkStart")}
     assert [marks[a] for a in anchors] == ["Methods and sample", "The survey"]
-    assert doc.settings.element.find(docx.oxml.ns.qn("w:updateFields")) is None
+    refs = [" ".join(t.split()) for t in doc.element.body.xpath(".//w:hyperlink//w:instrText/text()")]
+    assert refs == [f"PAGEREF {a} \\h" for a in anchors]
+    update = doc.settings.element.find(docx.oxml.ns.qn("w:updateFields"))
+    assert update is not None and update.get(f"{w}val") == "true"
+    # Word's schema orders the settings: updateFields comes before compat and rsids.
+    names = [etree.QName(child).localname for child in doc.settings.element]
+    assert names.index("updateFields") < names.index("compat")
+
+
+def test_contents_take_the_printed_pages(run_dir: Path, tmp_path: Path) -> None:
+    """The PDF's page of each entry goes into its PAGEREF result; an entry of other words gets none."""
+    reference = build_reference(tmp_path / "reference.docx")
+    sections = [SectionDoc("methods", "Methods and sample", run_dir / "executed.ipynb")]
+    written = render_docx(_meta(), sections, Translator("en"), reference)
+    numbered = with_contents_pages(written, [("Methods  and sample", 3), ("The survey", 4)])
+    out = tmp_path / "numbered.docx"
+    out.write_bytes(numbered)
+    doc = docx.Document(str(out))
+    entries = [p.text for p in doc.paragraphs if p.style.name in ("TOC 1", "TOC 2")]
+    assert entries == ["Methods and sample\t3", "The survey\t4"]
+    assert with_contents_pages(written, [("Methods and sample", 3), ("The survey", 4)]) == numbered
+    out.write_bytes(with_contents_pages(written, [("Methods and sample", 3), ("Another heading", 4)]))
+    doc = docx.Document(str(out))
+    assert [p.text for p in doc.paragraphs if p.style.name in ("TOC 1", "TOC 2")] == [
+        "Methods and sample\t3", "The survey\t"]
+    # The right-aligned tab with its dotted leader stops at the text's right edge.
+    section = doc.sections[-1]
+    stops = doc.element.body.xpath(".//w:pPr/w:tabs/w:tab[@w:leader='dot']/@w:pos")
+    assert stops and {int(s) for s in stops} == {round((section.page_width - section.left_margin
+                                                         - section.right_margin) / 635)}
 
 
 def test_page_size_is_the_studys(run_dir: Path, tmp_path: Path) -> None:
@@ -148,6 +182,21 @@ def test_frame_words_follow_the_language(run_dir: Path, tmp_path: Path) -> None:
     assert "Contenido" in texts
     assert "Organización socia: Partner" in texts
     assert doc.core_properties.language == "es"
+
+
+def test_the_document_states_the_editions_language(run_dir: Path, tmp_path: Path) -> None:
+    """Styles, theme fonts and core properties say the edition's BCP 47 tag, never the reference's en-US."""
+    reference = build_reference(tmp_path / "reference.docx")
+    sections = [SectionDoc("methods", "Methods and sample", run_dir / "executed.ipynb")]
+    meta = ReportMeta(**{**_meta().__dict__, "lang": "ro", "language_tag": "ro-MD"})
+    out = tmp_path / "ro.docx"
+    out.write_bytes(render_docx(meta, sections, Translator("ro"), reference))
+    with zipfile.ZipFile(out) as package:
+        styles = package.read("word/styles.xml").decode("utf-8")
+        settings = package.read("word/settings.xml").decode("utf-8")
+    assert re.findall(r'<w:lang w:val="([^"]+)"', styles) == ["ro-MD"]
+    assert re.findall(r'<w:themeFontLang w:val="([^"]+)"', settings) == ["ro-MD"]
+    assert docx.Document(str(out)).core_properties.language == "ro-MD"
 
 
 def test_reference_document_defines_the_styles_used(tmp_path: Path) -> None:

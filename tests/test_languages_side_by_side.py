@@ -43,7 +43,7 @@ def test_romanian_after_english_leaves_both_reports(side_by_side):
     assert (out / "MDA" / "sections" / "methods" / "stamp.json").read_bytes() == side_by_side["english_stamp"]
     english = (out / "MDA" / "report.html").read_text(encoding="utf-8")
     romanian = (out / "MDA" / "ro" / "report.html").read_text(encoding="utf-8")
-    assert re.search(r'<html lang="en"', english) and re.search(r'<html lang="ro"', romanian)
+    assert re.search(r'<html lang="en-GB"', english) and re.search(r'<html lang="ro-MD"', romanian)
     ro_stamp = json.loads((out / "MDA" / "ro" / "sections" / "methods" / "stamp.json").read_text(encoding="utf-8"))
     assert ro_stamp["lang"] == "ro"
     assert side_by_side["ro"].reports_written == ["MDA"]
@@ -117,7 +117,7 @@ def test_check_report_and_the_preview_find_the_languages(side_by_side, capsys):
     main([str(out / "MDA"), "--no-axe", "--json"])
     checked = json.loads(capsys.readouterr().out)
     assert [r["folder"] for r in checked] == ["MDA", "MDA/ro"]
-    assert all(r["counts"]["html"]["lang"] == lang for r, lang in zip(checked, ("en", "ro"), strict=True))
+    assert all(r["counts"]["html"]["lang"] == lang for r, lang in zip(checked, ("en-GB", "ro-MD"), strict=True))
     assert Preview({"countries": ["MDA"], "lang": "ro", "out": out}).folder("MDA") == "MDA/ro"
     assert Preview({"countries": ["MDA"], "out": out}).folder("MDA") == "MDA"
 

@@ -7,6 +7,7 @@ in the HTML), not from the code under test. Skipped where Chromium is not instal
 from __future__ import annotations
 
 import os
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -124,3 +125,69 @@ def test_the_browsers_own_temporary_files_go_with_the_printer(tmp_path: Path, mo
     with pdf.Printer() as printer:
         printer.print_pdf(_html(tmp_path, "own", 1), tmp_path / "own.pdf")
     assert list(base.iterdir()) == []  # no org.chromium.Chromium.* folder, no profile
+
+
+def _contents_page(folder: Path, chapters: list[tuple[str, int]]) -> Path:
+    """A report-like page: its contents (slots as the report's template writes them), then chapters.
+
+    Each chapter is a heading followed by ``paragraphs`` paragraphs of text, so that the headings
+    land on pages the test cannot know before printing: they are read back from the PDF's named
+    destinations with pikepdf here, independently of the code under test.
+    """
+    from perspectives.assemble import TEMPLATES
+
+    css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    entries = "".join(f'<li class="h1"><a href="#c{i}"><span class="toc-text">{title}</span>'
+                      f'<span class="toc-page" data-page-of="c{i}"></span></a></li>'
+                      for i, (title, _) in enumerate(chapters))
+    body = "".join(f'<h1 id="c{i}">{title}</h1>' + "<p>Some words of the chapter, again and again.</p>" * paragraphs
+                   for i, (title, paragraphs) in enumerate(chapters))
+    path = folder / "contents.html"
+    path.write_text(f'<!doctype html><html lang="en-GB"><head><title>Contents</title><style>{css}</style></head>'
+                    f'<body><div class="page"><header class="cover"><h1>Cover</h1></header>'
+                    f'<nav class="toc"><h2>Contents</h2><ol>{entries}</ol></nav><main>{body}</main></div>'
+                    "</body></html>", encoding="utf-8")
+    return path
+
+
+def test_the_contents_give_the_page_each_heading_starts_on(tmp_path: Path) -> None:
+    import pikepdf
+    from pdf_text import pdf_text, squeezed
+
+    chapters = [("Alpha", 3), ("Beta", 70), ("Gamma", 1), ("Delta", 140), ("Epsilon", 2)]
+    source = _contents_page(tmp_path, chapters)
+    with pdf.Printer() as printer:
+        first = printer.print_pdf(source, tmp_path / "first.pdf").read_bytes()
+        second = printer.print_pdf(source, tmp_path / "second.pdf").read_bytes()
+    assert first == second  # two prints (of two passes each) give the same bytes
+    with pikepdf.open(tmp_path / "first.pdf") as document:
+        number = {page.objgen: i for i, page in enumerate(document.pages, start=1)}
+        where = {str(name).lstrip("/"): number[dest[0].objgen] for name, dest in document.Root.Dests.items()}
+        with warnings.catch_warnings():  # the copy is read for its text alone
+            warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+            contents = pikepdf.Pdf.new()
+            contents.pages.append(document.pages[1])
+            contents.save(tmp_path / "contents.pdf")
+        links = [str(a.Dest).lstrip("/") for a in document.pages[1].get("/Annots", []) if "/Dest" in a]
+    pages = [where[f"c{i}"] for i in range(len(chapters))]
+    assert pages[0] == 3 and len(set(pages)) >= 3  # the chapters start on several pages after the contents
+    # The contents page reads each title followed by its page, and each entry links to its heading.
+    # (The page's own number, at its foot, is drawn first.)
+    expected = squeezed("Contents" + "".join(f"{title}{page}" for (title, _), page in zip(chapters, pages, strict=True)))
+    assert squeezed(pdf_text(tmp_path / "contents.pdf")) == "2" + expected
+    assert links == [f"c{i}" for i in range(len(chapters))]
+    # The screen's HTML is left as it was: the numbers are the print's alone.
+    assert 'data-page-of="c0"></span>' in source.read_text(encoding="utf-8")
+
+
+def test_a_page_without_contents_is_printed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = _html(tmp_path, "plain", 2)
+    with pdf.Printer() as printer:
+        calls = []
+        original = printer._print_page
+        monkeypatch.setattr(printer, "_print_page", lambda *args: calls.append(args) or original(*args))
+        printer.print_pdf(source, tmp_path / "plain.pdf")
+        assert len(calls) == 1
+        contents = _contents_page(tmp_path, [("Alpha", 3), ("Beta", 60)])
+        printer.print_pdf(contents, tmp_path / "contents.pdf")
+        assert len(calls) == 3  # with contents: printed, then printed again with the pages

@@ -94,6 +94,8 @@ class ReportMeta:
     lang: str = "en"
     inputs: tuple[dict[str, str], ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    # The edition's BCP 47 tag (ro-MD), which the HTML, the PDF and the Word file state; "": ``lang``.
+    language_tag: str = ""
 
 
 def prepare() -> None:
@@ -171,7 +173,8 @@ def render_blocks(r: Renderer, blocks: Sequence[Block], section_id: str) -> str:
 def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
                   translator: Translator | None = None, footer: Sequence[str] = (),
                   outline: Outline | None = None, cover: Cover | None = None,
-                  annex: Sequence[Block] = (), page_size: str = "A4", unresolved: list[str] | None = None) -> str:
+                  annex: Sequence[Block] = (), page_size: str = "A4", unresolved: list[str] | None = None,
+                  contents: list[dict[str, Any]] | None = None) -> str:
     """Render a report to an HTML string (deterministic for the same inputs).
 
     Args:
@@ -187,6 +190,8 @@ def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
         page_size: the printed page (a CSS ``@page`` size: A4, Letter...).
         unresolved: a list to which the cross-references that name nothing in the report are
             added (they are shown as "?").
+        contents: a list to which the contents' entries are added, in order (``level``, the
+            heading's ``id`` and ``text``).
 
     Returns:
         The report's HTML.
@@ -200,12 +205,14 @@ def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
         bodies.append({"id": "annex", "body": Markup(render_blocks(r, annex, "annex"))})
     if unresolved is not None:
         unresolved.extend(r.unresolved)
+    if contents is not None:
+        contents.extend(r.toc)
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     # The page size is the study's; the stylesheet's @page rule states A4.
     css = css.replace("@page { size: A4;", f"@page {{ size: {page_size};")
     cover = cover or default_cover(meta, tr)
     return _env().get_template("report.html.j2").render(
-        lang=meta.lang, name=meta.name, study_title=meta.study_title, cover=cover, logo=Markup(logo_image(cover)),
+        lang=meta.language_tag or meta.lang, name=meta.name, study_title=meta.study_title, cover=cover, logo=Markup(logo_image(cover)),
         warnings=list(meta.warnings), toc=r.toc, sections=bodies, css=Markup(css),
         words={w: tr(w) for w in FRAME_WORDS}, footer=list(footer), csp=Markup(CONTENT_SECURITY_POLICY),
     )
@@ -226,7 +233,7 @@ def _assembler_digest(project: Project) -> str:
     params = project.params
     # The Word and PDF renderers, the catalogues and the reference document shape the outputs too.
     files = [Path(__file__), *sorted(TEMPLATES.glob("*")), here / "assemble_cells.py", here / "assemble_tables.py",
-             here / "docx_report.py", here / "docx_text.py", here / "pdf.py", here / "i18n.py", here / "catalogues.py", here / "alttext.py",
+             here / "docx_report.py", here / "docx_text.py", here / "docx_contents.py", here / "pdf.py", here / "pdf_bytes.py", here / "pdf_contents.py", here / "i18n.py", here / "catalogues.py", here / "alttext.py",
              here / "outline.py", here / "escape.py", here / "untranslated.py", here / "visible_text.py",
              here / "english_matching.py", here / "msgids.py", here / "code_strings.py", here / "texts.py",
              here / "locales.py",
@@ -263,8 +270,8 @@ def _report_meta(code: str, study: Study, stamps: list[dict[str, Any]], lang: st
     warnings = tuple(tr("Sections of this report were built from different versions of the {role} data.",
                         role=tr(INPUT_ROLES.get(role, role))) for role in dict.fromkeys(roles) if roles.count(role) > 1)
     name = tr(study.report_name(code)) if code == study.synthesis_code else tr.country(code)
-    return ReportMeta(code=code, name=name, study_title=tr(study.title),
-                      partner=partner, lang=lang, inputs=inputs, warnings=warnings)
+    return ReportMeta(code=code, name=name, study_title=tr(study.title), partner=partner, lang=lang,
+                      inputs=inputs, warnings=warnings, language_tag=study.language_tag(code, lang))
 
 
 def assemble_report(
@@ -363,8 +370,9 @@ def assemble_report(
     outline = Outline([d.notebook for d in docs], tr)
     cover, annex = _frame(code, study, tr, record, outline)
     unresolved: list[str] = []
+    contents: list[dict[str, Any]] = []
     text = render_report(meta, docs, tr, outline=outline, cover=cover, annex=annex, page_size=study.page_size,
-                         unresolved=unresolved)
+                         unresolved=unresolved, contents=contents)
     if unresolved:
         # A section a recommendation cites was not built (or shows the result no more).
         print(f"{code}: {len(unresolved)} cross-reference(s) name no figure or table of this report and read '?': "
@@ -376,14 +384,16 @@ def assemble_report(
                             f"({len(leaks)} occurrence kind(s)); fix the notebook output")
     stamp_path.unlink(missing_ok=True)
     write_atomic(dest, text)
-    seal = _Seal(stamp_path, json.dumps({"digest": digest}) + "\n", parts=1 if print_pdf is None else 2)
-    if print_pdf is not None:
-        print_pdf(code, dest, seal)
     from perspectives.docx_report import REFERENCE_FILE, render_docx
 
-    write_atomic(folder / "report.docx", render_docx(meta, docs, tr, reference=project.path(REFERENCE_FILE),
-                                                     outline=outline, cover=cover, annex=annex,
-                                                     page_size=study.page_size))
+    word: list[bytes] = []  # the Word file, once written, for its contents' pages
+    seal = _Seal(stamp_path, json.dumps({"digest": digest}) + "\n", parts=1 if print_pdf is None else 2,
+                 before=lambda: _number_word_contents(folder, word[0], contents))
+    if print_pdf is not None:
+        print_pdf(code, dest, seal)
+    word.append(render_docx(meta, docs, tr, reference=project.path(REFERENCE_FILE), outline=outline, cover=cover,
+                            annex=annex, page_size=study.page_size))
+    write_atomic(folder / "report.docx", word[0])
     if print_pdf is None:
         try:
             write_pdf(code, dest)
@@ -433,18 +443,39 @@ class _Seal:
     """Writes a report's stamp once the last of its parts is in place.
 
     The parts finish in two threads (the Word file in the assembly's, the PDF in a printer's):
-    each calls the seal once, and the last call writes the stamp.
+    each calls the seal once, and the last call does what needs them all (``before``: the
+    Word file's contents take the PDF's pages), then writes the stamp.
     """
 
-    def __init__(self, path: Path, text: str, parts: int) -> None:
-        self._path, self._text, self._left = path, text, parts
+    def __init__(self, path: Path, text: str, parts: int, before: Callable[[], None] | None = None) -> None:
+        self._path, self._text, self._left, self._before = path, text, parts, before
         self._lock = threading.Lock()
 
     def __call__(self) -> None:
         with self._lock:
             self._left -= 1
             if self._left == 0:
+                if self._before is not None:
+                    self._before()
                 write_atomic(self._path, self._text)
+
+
+def _number_word_contents(folder: Path, word: bytes, contents: Sequence[dict[str, Any]]) -> None:
+    """Write into the Word file's contents the page each heading starts on in the printed PDF.
+
+    Without a PDF (none printed: no browser, or PDFs not wanted) the Word file is left as it
+    is, its contents without pages until Word updates its fields.
+    """
+    from perspectives.docx_contents import with_contents_pages
+    from perspectives.pdf_contents import destination_pages
+
+    try:
+        printed = (folder / "report.pdf").read_bytes()
+    except FileNotFoundError:
+        return
+    pages = destination_pages(printed)
+    write_atomic(folder / "report.docx",
+                 with_contents_pages(word, [(entry["text"], pages.get(entry["id"])) for entry in contents]))
 
 
 def _frame(code: str, study: Study, tr: Translator, record: dict[str, Any],

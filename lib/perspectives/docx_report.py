@@ -5,13 +5,16 @@ Purpose
     executed section notebooks in report order (as :mod:`perspectives.assemble` does) and
     writes ``report.docx``: a cover (title, partner, date, the partner's logo in the first
     page's header), a table of contents whose entries are written in the file (a TOC field
-    holding a hyperlinked entry per level-1 and level-2 heading, which Word can refresh to
-    add page numbers), real Word headings (Heading 1-3), paragraphs, bullets and quotes from
+    holding a hyperlinked entry per level-1 and level-2 heading with a PAGEREF field to it,
+    whose page :func:`perspectives.docx_contents.with_contents_pages` takes from the printed PDF; Word is asked to
+    update the fields on opening, and then writes its own), real Word headings (Heading 1-3), paragraphs, bullets and quotes from
     a small Markdown subset, native Word tables rebuilt from each published table's CSV with
     the notes on their marks, figures with their captions in Word's Caption style, and the
     annex (the full tables behind the figures, and how the report was built). Figures and
     tables are numbered by the report's one outline (:mod:`perspectives.outline`), as in the
-    HTML and PDF; the page size is the study's (A4 by default). Markdown is read by the
+    HTML and PDF; the page size is the study's (A4 by default), and the document's language
+    the edition's BCP 47 tag (``ro-MD``: the styles' default, the theme fonts', the core
+    properties'), as the HTML and the PDF state it. Markdown is read by the
     same parser as the HTML report's (mistune, CommonMark): text from data, which the runs
     wrote as escaped Markdown, becomes text runs only, never markup or a field, and no link
     is made from a run's Markdown; a published CSV's cells are shown as the text they stand
@@ -28,7 +31,7 @@ Inputs
 
 Outputs
     ``report.docx`` bytes, deterministic for the same inputs (fixed core-property dates and
-    zip timestamps). ``python -m perspectives.docx_report --reference [PATH]`` regenerates
+    zip timestamps); the same with the contents' pages written in (:mod:`perspectives.docx_contents`). ``python -m perspectives.docx_report --reference [PATH]`` regenerates
     the default reference document.
 """
 
@@ -53,6 +56,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from .alttext import describe
+from .docx_contents import fill_toc, set_language, update_fields_on_open
 from .docx_text import inline_runs, set_style, style_id, style_named, styled_paragraph, write_markdown, xml_text
 from .escape import csv_cell_text, sanitize_html
 from .i18n import Translator
@@ -206,60 +210,9 @@ def _figure(doc: Any, png: bytes, description: str) -> None:
 
 
 def _toc(doc: Any, heading: str) -> Any:
-    """The contents' heading and a marker paragraph where :func:`_fill_toc` writes the entries."""
+    """The contents' heading and a marker paragraph where :func:`perspectives.docx_contents.fill_toc` writes the entries."""
     set_style(doc, doc.add_paragraph(heading), "TOC Heading")
     return doc.add_paragraph()
-
-
-def _field_char(kind: str) -> Any:
-    char = OxmlElement("w:fldChar")
-    char.set(qn("w:fldCharType"), kind)
-    return char
-
-
-def _fill_toc(doc: Any, marker: Any) -> None:
-    """Write the contents: a TOC field holding one hyperlinked entry per Heading 1 and 2.
-
-    The entries are the headings' texts, each linking to a bookmark on its heading, so the
-    contents read and work before any field is updated; Word's "Update Field" adds page
-    numbers (a renderer cannot know where Word breaks pages).
-    """
-    levels = {style_id(doc, "Heading 1"): 1, style_id(doc, "Heading 2"): 2}
-    headings = [(p, levels[p._p.style]) for p in doc.paragraphs if p._p.style in levels and p.text.strip()]
-    entries = []
-    for k, (paragraph, level) in enumerate(headings, start=1):
-        name = f"_Toc{k:06d}"  # Word's own prefix for the bookmarks its contents link to
-        start = OxmlElement("w:bookmarkStart")
-        start.set(qn("w:id"), str(k))
-        start.set(qn("w:name"), name)
-        end = OxmlElement("w:bookmarkEnd")
-        end.set(qn("w:id"), str(k))
-        paragraph._p.insert(1 if paragraph._p.pPr is not None else 0, start)
-        paragraph._p.append(end)
-        entries.append((name, level, paragraph.text))
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = 'TOC \\o "1-2" \\h \\z \\u'
-    for i, (name, level, text) in enumerate(entries):
-        paragraph = set_style(doc, marker.insert_paragraph_before(), f"TOC {level}")
-        if i == 0:
-            first = paragraph.add_run()._r
-            first.append(_field_char("begin"))
-            first.append(instr)
-            first.append(_field_char("separate"))
-        link = OxmlElement("w:hyperlink")
-        link.set(qn("w:anchor"), name)
-        link.set(qn("w:history"), "1")
-        run = OxmlElement("w:r")
-        t = OxmlElement("w:t")
-        t.set(qn("xml:space"), "preserve")
-        t.text = xml_text(text)
-        run.append(t)
-        link.append(run)
-        paragraph._p.append(link)
-        if i == len(entries) - 1:
-            paragraph.add_run()._r.append(_field_char("end"))
-    marker._p.getparent().remove(marker._p)
 
 
 def _page_size(doc: Any, page_size: str) -> None:
@@ -481,9 +434,11 @@ def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | Non
     if annex:
         levels.restart(0)
         _blocks(doc, annex, outline, levels, tr.lang)
-    _fill_toc(doc, marker)
+    fill_toc(doc, marker)
+    update_fields_on_open(doc)
     _fix_core(doc, xml_text(f"{meta.name} | {meta.study_title}"))
-    doc.core_properties.language = tr.lang
+    # The edition's language (BCP 47, ro-MD), as the HTML and the PDF state it.
+    set_language(doc, getattr(meta, "language_tag", None) or tr.lang)
     raw = io.BytesIO()
     doc.save(raw)
     return normalise_zip(raw.getvalue())

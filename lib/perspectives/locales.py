@@ -37,6 +37,8 @@ __all__ = [
     "join",
     "known_language",
     "language_name",
+    "language_of",
+    "language_tag",
     "number_text",
     "percent_text",
     "percents_in_text",
@@ -97,6 +99,33 @@ def writing_locale(lang: str) -> str:
     if lang == ENGLISH:
         return ENGLISH_WRITING
     return lang if known_language(lang) else ENGLISH_WRITING
+
+
+def language_tag(lang: str, territory: str | None = None) -> str:
+    """The BCP 47 tag of text written in ``lang`` for readers of ``territory`` (ISO 3166 alpha-2).
+
+    English is the reports' British English (``en-GB``), wherever it is read; another language
+    takes the territory when it names none of its own (``ro`` in ``MD``: ``ro-MD``).
+    """
+    if lang == ENGLISH:
+        return ENGLISH_WRITING.replace("_", "-")
+    tag = lang.replace("_", "-")
+    return f"{tag}-{territory}" if territory and "-" not in tag else tag
+
+
+def language_of(tag: str, languages: Iterable[str] = ()) -> str:
+    """The report language a BCP 47 tag stands for: the longest of ``languages`` it starts with.
+
+    ``ro-MD`` is ``ro``, ``en-GB`` is ``en``; a tag none of ``languages`` begins is its
+    language subtag (its first).
+    """
+    known = {code.replace("_", "-").lower(): code for code in (ENGLISH, *languages)}
+    parts = tag.split("-")
+    for n in range(len(parts), 0, -1):
+        found = known.get("-".join(parts[:n]).lower())
+        if found:
+            return found
+    return parts[0].lower()
 
 
 def decimal_mark(lang: str = ENGLISH) -> str:

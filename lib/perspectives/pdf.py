@@ -8,7 +8,9 @@ Purpose
     starts it once and drives it over the DevTools protocol on a pipe (no network port), a
     tab per report, so reports print side by side and no report pays for a browser start
     (about a CPU-second each). Where no Chromium is found the PDF is skipped with a note
-    saying how to install it, never faked. Once printed, the PDF's bytes are made the same
+    saying how to install it, never faked. The contents give the page each heading starts on:
+    the page is printed, the headings' pages read from the print, and printed again with
+    them (Chromium has no ``target-counter()``). Once printed, the PDF's bytes are made the same
     for the same HTML and it is tagged for assistive technology (PDF/UA) by
     :mod:`perspectives.pdf_bytes`.
 
@@ -54,6 +56,7 @@ from typing import Any
 
 from perspectives.files import write_atomic
 from perspectives.pdf_bytes import make_accessible, normalise
+from perspectives.pdf_contents import CONTENTS_PASSES, contents_slots, destination_pages, fill_contents_pages
 
 __all__ = ["PdfUnavailable", "PrintError", "Printer", "find_chromium", "html_to_pdf", "main", "make_accessible",
            "pdf_expected", "pdf_wanted", "write_pdf"]
@@ -170,6 +173,14 @@ def _short_temp_base() -> str | None:
         if os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
             return candidate
     return None
+
+
+def _landed(name: str, data: bytes) -> dict[str, int]:
+    """The page each heading of the print ``data`` of ``name`` landed on (its named destinations)."""
+    try:
+        return destination_pages(data)
+    except Exception as exc:  # noqa: BLE001 - pikepdf's errors are not RuntimeErrors: said as one
+        raise PrintError(f"the PDF of {name} could not be read for its contents' pages ({exc})") from exc
 
 
 class Printer:
@@ -393,7 +404,7 @@ class Printer:
             raise PrintError(f"Chromium could not print {html_path.name}: no such file") from exc
         except OSError as exc:
             raise PrintError(f"Chromium could not print {html_path.name}: {exc.strerror}") from exc
-        data = self._print_page(html_path.name, body)
+        data = self._print_with_contents_pages(html_path.name, body)
         data = normalise(data)
         if not data.startswith(b"%PDF-"):
             raise PrintError(f"Chromium wrote something that is not a PDF for {html_path.name}")
@@ -403,6 +414,33 @@ class Printer:
             raise PrintError(f"the PDF of {html_path.name} could not be completed ({exc})") from exc
         write_atomic(target, data)
         return target
+
+    def _print_with_contents_pages(self, name: str, body: bytes) -> bytes:
+        """The PDF of the page ``body`` whose contents give the page each heading starts on.
+
+        Chromium has no ``target-counter()``: the page is printed once with its contents'
+        page slots empty, the page of each heading is read from the print's named
+        destinations (:func:`perspectives.pdf_contents.destination_pages`), and the page is
+        printed again with the numbers written in. A slot's width is fixed by the stylesheet,
+        so the numbers move nothing; should a page still move, the page is printed again with
+        the new numbers, up to :data:`CONTENTS_PASSES` prints in all. A page without
+        contents is printed once.
+
+        Raises:
+            PrintError: the page did not print, or its numbers did not settle.
+        """
+        data = self._print_page(name, body)
+        slots = contents_slots(body)
+        if not slots:
+            return data
+        pages = _landed(name, data)
+        for _ in range(CONTENTS_PASSES - 1):
+            data = self._print_page(name, fill_contents_pages(body, pages))
+            printed = _landed(name, data)
+            if all(printed.get(slot) == pages.get(slot) for slot in slots):
+                return data
+            pages = printed
+        raise PrintError(f"the page numbers of {name}'s contents did not settle in {CONTENTS_PASSES} prints")
 
     def _print_page(self, name: str, body: bytes) -> bytes:
         """The PDF Chromium prints of the page ``body``, served as ``name`` in a tab of its own."""

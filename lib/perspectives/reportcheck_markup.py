@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from perspectives.i18n import Translator
+from perspectives.locales import language_of
 from perspectives.outline import ANNEX_PREFIX, FIGURE_LABEL, TABLE_LABEL, unformat
-from perspectives.project import Project
+from perspectives.project import Project, default
 from perspectives.reportcheck_findings import Finding, numbers_in_order, short_numbers
 
 _DIGIT = re.compile(r"\d")
@@ -63,7 +64,7 @@ def check_html(path: Path, project: Project | None = None) -> tuple[dict[str, An
     root = lxml_html.fromstring(Path(path).read_bytes())
     lang = root.get("lang") or "en"
     try:
-        tr = Translator(lang, project=project)
+        tr = Translator(language_of(lang, default(project).study.languages), project=project)
     except ValueError:
         tr = Translator("en", project=project)
     findings: list[Finding] = []
@@ -232,7 +233,7 @@ def check_docx(path: Path, tr: Translator | None = None) -> tuple[dict[str, Any]
     from docx.oxml.ns import qn
 
     document = docx.Document(str(path))
-    tr = tr or Translator(document.core_properties.language or "en")
+    tr = tr or Translator(language_of(document.core_properties.language or "en", default().study.languages))
     withheld = tr("withheld")
     findings: list[Finding] = []
     c: dict[str, Any] = {}

@@ -301,6 +301,17 @@ class Study:
                 return c
         raise ValueError(f"unknown country {code!r}; allowed: {', '.join(self.codes)}")
 
+    def language_tag(self, code: str, lang: str) -> str:
+        """The BCP 47 tag of report ``code`` written in ``lang`` (its HTML's ``lang``, its PDF's and Word file's).
+
+        A national report in its country's language is that language as written there
+        (``ro-MD``, ``es-CO``); English is the reports' British English (``en-GB``); any
+        other edition (the synthesis, a country's report in a language not its own) the
+        language alone (``es``).
+        """
+        own = code != self.synthesis_code and code in self.codes and self.country(code).language == lang
+        return locales.language_tag(lang, locales.alpha2(code) if own else None)
+
     def report_name(self, code: str) -> str:
         """English name of a report: the country's name, or the synthesis's.
 

@@ -288,14 +288,14 @@ class Auditor:
 
 # --------------------------------------------------------------------------- reports
 
-def report_language(folder: Path) -> str | None:
-    """The language a built report was written in (its HTML's ``lang``), None without a report."""
+def report_language(folder: Path, project: Project | None = None) -> str | None:
+    """The language a built report was written in (of its HTML's ``lang``: ``ro`` of ``ro-MD``), None without a report."""
     path = Path(folder) / "report.html"
     if not path.is_file():
         return None
     head = path.read_bytes()[:4096].decode("utf-8", "replace")
     m = re.search(r'<html[^>]*\blang="([^"]+)"', head)
-    return m.group(1) if m else i18n.DEFAULT_LANG
+    return locales.language_of(m.group(1), default(project).study.languages) if m else i18n.DEFAULT_LANG
 
 
 def _auditor(lang: str, project: Project) -> Auditor:
@@ -312,7 +312,7 @@ def audit_report(folder: Path, lang: str | None = None, auditor: Auditor | None 
     ``project``: the study folder whose catalogue and strings are meant (default: the one
     around the working directory).
     """
-    lang = lang or report_language(folder)
+    lang = lang or report_language(folder, project)
     if lang is None or lang == i18n.DEFAULT_LANG:
         return None
     auditor = auditor or _auditor(lang, default(project))
@@ -434,7 +434,7 @@ def coverage(out: Path, langs: Sequence[str], project: Project | None = None) ->
         reports: dict[str, Audit] = {}
         for code in study.report_codes:
             folder = Path(out) / report_folder(code, study, lang)
-            if report_language(folder) == lang:
+            if report_language(folder, project) == lang:
                 audit = audit_report(folder, lang, project=project)
                 if audit is not None:
                     reports[code] = audit
