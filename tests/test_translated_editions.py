@@ -71,7 +71,12 @@ def test_another_column_is_still_refused(tmp_path) -> None:
 
 def _one_theme(rows: pd.DataFrame) -> tuple[str, pd.DataFrame]:
     """A theme and MDA's consented rows that carry it alone (so one row decides what is shown)."""
+    from perspectives.screen import screen_text
+
     mda = rows[(rows["country"] == "MDA") & (rows["consent_to_quote"] == "yes") & ~rows["themes"].str.contains(";")]
+    # The embedded data plant identifying details in a few excerpts: those the screen holds back
+    # on their own would be counted with the row these tests make it hold back.
+    mda = mda[[not screen_text(str(text), lang="ro").blocked for text in mda["excerpt"]]]
     theme = mda["themes"].value_counts().index[0]
     return theme, mda[mda["themes"] == theme]
 
