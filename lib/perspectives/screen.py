@@ -110,6 +110,10 @@ __all__ = [
 # Characters a page does not show (format characters: zero-width spaces and joiners, the soft
 # hyphen, word joiners, byte-order marks, bidi controls, tags): a name written with one inside
 # reads as the name, and is screened as the reader sees it.
+# A zero-width space (line-break class ZW) is also a break between words: "Ana<ZWSP>Popescu"
+# shows as "AnaPopescu" but is two words to a search engine or a copy into an editor, so the
+# screen reads the text both ways.
+ZERO_WIDTH_SPACE = "\u200b"
 INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
                        "\ufff9-\ufffb\U000e0000-\U000e007f]")
 
@@ -211,11 +215,24 @@ def screen_text(text: str, lang: str | None = None, study: Study | None = None) 
     """
     if not isinstance(text, str):
         raise TypeError(f"screen_text expects a string, got {type(text).__name__}")
-    # What a reader sees: "Ma<zero-width space>ria" and "Ma<soft hyphen>ria" show as Maria.
-    text = INVISIBLE.sub("", text)
+    study = study or default().study
+    # What a reader sees: "Ma<zero-width space>ria" and "Ma<soft hyphen>ria" show as Maria;
+    # and what a word break makes of it: "Ana<zero-width space>Popescu" is Ana Popescu.
+    readings = [INVISIBLE.sub("", text)]
+    if ZERO_WIDTH_SPACE in text:
+        readings.append(INVISIBLE.sub("", text.replace(ZERO_WIDTH_SPACE, " ")))
+    kept: list[Hit] = []
+    for reading in readings:
+        kept = _hits(reading, lang, study)
+        if kept:
+            break
+    return ScreenResult(blocked=bool(kept), hits=kept)
+
+
+def _hits(text: str, lang: str | None, study: Study) -> list[Hit]:
+    """The hits of every rule family in ``text`` (without invisible characters), overlaps resolved."""
     vocab = vocabulary(_languages(lang))
     toks = tokens(text)
-    study = study or default().study
     t = Text(text, toks, vocab, guess_languages(toks, vocab), places(study), phone_regions(study))
     candidates = place_candidates(t)
     names = names_outside_places(t, name_hits(t), candidates)
@@ -232,8 +249,7 @@ def screen_text(text: str, lang: str | None = None, study: Study | None = None) 
         *place_hits(t, names, candidates),
         *names,
     ]
-    kept = _resolve(hits)
-    return ScreenResult(blocked=bool(kept), hits=kept)
+    return _resolve(hits)
 
 
 def screen_excerpts(
