@@ -48,14 +48,18 @@ Rule families (one function each; the words they use are data, in ``screen_data/
       "her mother is a nurse at the hospital in X", "the only one doing this in X").
     - ``place``: a town or village smaller than a large city (GeoNames), a village, commune or
       neighbourhood word with its name, a named place next to a person, and any place where
-      someone lives or comes from; a district or county named after its town ("raionul
+      someone lives or comes from ("a girl from Tirana", a large city too); a district or county named after its town ("raionul
       Cahul") is a region, and a region points to no one.
     - ``name``: given names in any case and in their inflected forms; a given name that is
       also an ordinary word ("Zora", "soledad") only where the sentence makes it a person
-      (a verb of a person follows, an age, "and her brother", "se llama"); any word after a
+      (a verb of a person follows, also past a short phrase: "Maria de la școală mi-a spus",
+      an age, "and her brother", "se llama"); a given name and the capitalised word after
+      it that is no ordinary word ("Ion Rusu"), wherever they stand; any word after a
       form of address ("doamna rusu", "Mrs Rusu"), and after a teacher's or doctor's title
       where it ends its clause ("la profesora gomez"); a surname ending in any case
-      ("popescu"); and unknown capitalised words that a role or an age marks as a person.
+      ("popescu"); unknown capitalised words that a role or an age marks as a person; and
+      an unknown capitalised word opening a sentence before a verb of a person ("Rusu told
+      me."), unless the lists know it as people in general or an adverb ("Staff told me").
       A lower-case town is a place where it is someone's, as a large city is.
 
 Sources
