@@ -48,14 +48,18 @@ Rule families (one function each; the words they use are data, in ``screen_data/
       "her mother is a nurse at the hospital in X", "the only one doing this in X").
     - ``place``: a town or village smaller than a large city (GeoNames), a village, commune or
       neighbourhood word with its name, a named place next to a person, and any place where
-      someone lives or comes from; a district or county named after its town ("raionul
+      someone lives or comes from ("a girl from Tirana", a large city too); a district or county named after its town ("raionul
       Cahul") is a region, and a region points to no one.
     - ``name``: given names in any case and in their inflected forms; a given name that is
       also an ordinary word ("Zora", "soledad") only where the sentence makes it a person
-      (a verb of a person follows, an age, "and her brother", "se llama"); any word after a
+      (a verb of a person follows, also past a short phrase: "Maria de la școală mi-a spus",
+      an age, "and her brother", "se llama"); a given name and the capitalised word after
+      it that is no ordinary word ("Ion Rusu"), wherever they stand; any word after a
       form of address ("doamna rusu", "Mrs Rusu"), and after a teacher's or doctor's title
       where it ends its clause ("la profesora gomez"); a surname ending in any case
-      ("popescu"); and unknown capitalised words that a role or an age marks as a person.
+      ("popescu"); unknown capitalised words that a role or an age marks as a person; and
+      an unknown capitalised word opening a sentence before a verb of a person ("Rusu told
+      me."), unless the lists know it as people in general or an adverb ("Staff told me").
       A lower-case town is a place where it is someone's, as a large city is.
 
 Sources
@@ -110,6 +114,10 @@ __all__ = [
 # Characters a page does not show (format characters: zero-width spaces and joiners, the soft
 # hyphen, word joiners, byte-order marks, bidi controls, tags): a name written with one inside
 # reads as the name, and is screened as the reader sees it.
+# A zero-width space (line-break class ZW) is also a break between words: "Ana<ZWSP>Popescu"
+# shows as "AnaPopescu" but is two words to a search engine or a copy into an editor, so the
+# screen reads the text both ways.
+ZERO_WIDTH_SPACE = "\u200b"
 INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
                        "\ufff9-\ufffb\U000e0000-\U000e007f]")
 
@@ -211,11 +219,24 @@ def screen_text(text: str, lang: str | None = None, study: Study | None = None) 
     """
     if not isinstance(text, str):
         raise TypeError(f"screen_text expects a string, got {type(text).__name__}")
-    # What a reader sees: "Ma<zero-width space>ria" and "Ma<soft hyphen>ria" show as Maria.
-    text = INVISIBLE.sub("", text)
+    study = study or default().study
+    # What a reader sees: "Ma<zero-width space>ria" and "Ma<soft hyphen>ria" show as Maria;
+    # and what a word break makes of it: "Ana<zero-width space>Popescu" is Ana Popescu.
+    readings = [INVISIBLE.sub("", text)]
+    if ZERO_WIDTH_SPACE in text:
+        readings.append(INVISIBLE.sub("", text.replace(ZERO_WIDTH_SPACE, " ")))
+    kept: list[Hit] = []
+    for reading in readings:
+        kept = _hits(reading, lang, study)
+        if kept:
+            break
+    return ScreenResult(blocked=bool(kept), hits=kept)
+
+
+def _hits(text: str, lang: str | None, study: Study) -> list[Hit]:
+    """The hits of every rule family in ``text`` (without invisible characters), overlaps resolved."""
     vocab = vocabulary(_languages(lang))
     toks = tokens(text)
-    study = study or default().study
     t = Text(text, toks, vocab, guess_languages(toks, vocab), places(study), phone_regions(study))
     candidates = place_candidates(t)
     names = names_outside_places(t, name_hits(t), candidates)
@@ -232,8 +253,7 @@ def screen_text(text: str, lang: str | None = None, study: Study | None = None) 
         *place_hits(t, names, candidates),
         *names,
     ]
-    kept = _resolve(hits)
-    return ScreenResult(blocked=bool(kept), hits=kept)
+    return _resolve(hits)
 
 
 def screen_excerpts(

@@ -48,7 +48,10 @@ def _is_name(t: Text, i: int) -> bool:
     included. One that is also an ordinary word ("Hope", "zora", "soledad") is a name when
     capitalised inside a sentence, or when the sentence makes it a person
     (:func:`_person_context`). A word that is no known name is one when capitalised and
-    marked as a person by a title, a role or an age, or by its surname ending.
+    marked as a person by a title, a role or an age, or by its surname ending. A capitalised
+    given name with a capitalised word after it that is no ordinary word is a full name,
+    both words (:func:`_in_full_name`); an unknown capitalised word opening a sentence before
+    a verb of a person is its subject (:func:`_opening_subject`).
     """
     tok = t.toks[i]
     key = tok.key
@@ -58,6 +61,8 @@ def _is_name(t: Text, i: int) -> bool:
         return True
     if _not_a_name(t, i):
         return False
+    if _in_full_name(t, i):
+        return True
     prev = t.word(i - 1)
     if _known_name(t, key):
         ordinary = any(key in name_words()[lang] for lang in t.guess)
@@ -70,7 +75,7 @@ def _is_name(t: Text, i: int) -> bool:
         if gazetteer_match(t, i, t.gazetteer) is not None:
             return False
         return _person_context(t, i, known=False) or _surname_like(t, i)
-    return _named_by_cue(t, i) or _surname_like(t, i)
+    return _named_by_cue(t, i) or _surname_like(t, i) or _opening_subject(t, i)
 
 
 def _not_a_name(t: Text, i: int) -> bool:
@@ -220,13 +225,36 @@ def _age_phrase_at(t: Text, j: int) -> bool:
 def _verb_after(t: Text, i: int, participles: bool) -> bool:
     """A verb of a person after token ``i`` as its subject, once clitics and negations are skipped.
 
-    The word must open its clause (a sentence, a comma, "and", "but"), as a subject does.
+    The word must open its clause (a sentence, a comma, "and", "but"), as a subject does. A
+    short phrase may stand between them ("Ana from school told me", "María del colegio me
+    dijo"): see :func:`_verb_past_phrase`.
     """
-    v = t.vocab
     prev = t.word(i - 1)
     if prev is not None and prev.word and prev.key not in _CLAUSE_OPENERS:
         return False
-    j = i + 1
+    return _verb_at(t, i + 1, participles) or _verb_past_phrase(t, i + 1, participles)
+
+
+def _verb_past_phrase(t: Text, j: int, participles: bool) -> bool:
+    """A verb of a person after a short phrase at token ``j``: a word of ``subject_phrase_words`` and one to three words.
+
+    ("from school", "de la școală", "del colegio"). The words of the phrase stay in the clause:
+    punctuation ends the search.
+    """
+    end = t.vocab.subject_phrase_words.end(t.keys, j)
+    if not end:
+        return False
+    for k in range(end + 1, min(end + 4, len(t.toks))):
+        if not t.toks[k - 1].word:
+            return False
+        if _verb_at(t, k, participles):
+            return True
+    return False
+
+
+def _verb_at(t: Text, j: int, participles: bool) -> bool:
+    """A verb of a person at token ``j`` once up to three clitics and negations are skipped."""
+    v = t.vocab
     skipped = 0
     while j < len(t.toks) and skipped < 3 and t.toks[j].word and v.clitics.has(t.keys[j]):
         j += 1
@@ -241,3 +269,54 @@ def _verb_after(t: Text, i: int, participles: bool) -> bool:
 
 # Words after which a new clause, and so a new subject, starts.
 _CLAUSE_OPENERS = frozenset({"and", "but", "y", "pero", "si", "dar", "iar", "dhe", "por", "i", "a", "ali", "pa", "e"})
+
+
+def _ordinary_word(t: Text, i: int) -> bool:
+    """Whether token ``i`` is a word the screen's lists know as no name of a person.
+
+    A function word, a number, a cue word of any family of ``cues.yml`` (people in general,
+    adverbs, roles, institutions, places...), or a country, month or app (:func:`_not_a_name`).
+    """
+    key = t.keys[i]
+    return t.function(key) or _not_a_name(t, i) or any(p.has(key) for p in t.vocab.phrases.values())
+
+
+def _surname_at(t: Text, j: int) -> bool:
+    """Whether token ``j`` can be the surname after a given name: capitalised, a space before it, no ordinary word."""
+    tok = t.word(j)
+    if tok is None or j == 0 or not (tok.alpha and tok.cap) or len(tok.key) < int(cue_lists()["min_name_letters"]):
+        return False
+    gap = t.text[t.toks[j - 1].end:tok.start]
+    return gap.strip() == "" and "\n" not in gap and not _ordinary_word(t, j)
+
+
+def _in_full_name(t: Text, i: int) -> bool:
+    """Whether token ``i`` is part of a full name: a capitalised given name and a surname after it ("Ion Rusu").
+
+    Wherever it stands, opening a sentence included: "Ion" alone may be an ordinary word
+    ("ion" in English and Romanian), a given name followed by a capitalised word that is none
+    is not. The surname may be no known name (:func:`_surname_at`).
+    """
+    def given(k: int) -> bool:
+        tok = t.toks[k]
+        return tok.alpha and tok.cap and _known_name(t, tok.key) and not _not_a_name(t, k)
+
+    if given(i) and _surname_at(t, i + 1):
+        return True
+    return i > 0 and given(i - 1) and _surname_at(t, i)
+
+
+def _opening_subject(t: Text, i: int) -> bool:
+    """An unknown capitalised word opening a sentence before a verb of a person ("Rusu told me.").
+
+    A word of people in general ("Facilitators", "Staff"), an adverb ("Ayer me dijo", a word
+    with an ending of ``adverb_endings``: "Usually", "Realmente") or any other word the lists
+    know (:func:`_ordinary_word`) is not.
+    """
+    tok = t.toks[i]
+    if not (tok.cap and tok.initial and tok.alpha) or _ordinary_word(t, i):
+        return False
+    endings = cue_lists()["adverb_endings"]
+    if any(tok.key.endswith(tuple(endings.get(lang) or ())) for lang in t.vocab.langs):
+        return False
+    return _verb_after(t, i, False)

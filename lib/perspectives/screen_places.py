@@ -3,7 +3,7 @@
 Purpose
     The rule families of :mod:`perspectives.screen` that find a person through a place:
     ``place`` (a town smaller than a large city, a village word with its name, any place
-    where someone lives), ``address``, ``organisation`` (a named school or children's home)
+    where someone lives or a person comes from), ``address``, ``organisation`` (a named school or children's home)
     and ``role`` (a post one person holds in a named place). Kept apart from the patterns
     and from the names, which ask these rules whether a word is a place.
 
@@ -221,12 +221,27 @@ def place_hits(t: Text, names: list[Hit], candidates: list[_Place]) -> list[Hit]
     for place in candidates:
         start = t.toks[place.a].start
         personal = cue_before(t, "residence_cues", start, 4) or _age_near(t, place.a, 6) or _name_within(
-            near, start, 60)
+            near, start, 60) or _where_one_is_from(t, place.a)
         large = place.large or _region_near(t, place)
         if place.known and not large or personal or (not place.known and _person_in_sentence(t, place.a)):
             hits.append(t.hit("place", place.a, place.b))
     hits.extend(_unknown_place_hits(t))
     return hits
+
+
+def _where_one_is_from(t: Text, a: int) -> bool:
+    """Whether the place at token ``a`` is where a person comes from ("a girl from Tirana", "o fată din Orhei").
+
+    A word of ``origin_words`` stands right before the place, and a person noun or a relative
+    at most four words before that word, in the same sentence: the place is someone's home,
+    withheld even when it is a large city.
+    """
+    v = t.vocab
+    for k in range(max(0, a - 2), a):
+        if t.toks[k].word and v.origin_words.end(t.keys, k) == a:
+            return any(t.toks[j].word and (v.person_nouns.end(t.keys, j) or v.relatives.end(t.keys, j))
+                       for j in range(max(t.sentence_start(k), k - 4), k))
+    return False
 
 
 def _name_within(starts: list[int], char: int, distance: int) -> bool:

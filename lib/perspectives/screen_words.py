@@ -188,6 +188,7 @@ _FAMILIES = (
     "locality_words", "street_words", "unit_words", "address_cues", "school_words", "ordinals", "platform_words",
     "account_words", "phone_cues", "helpline_cues", "id_cues", "law_cues", "birth_cues", "not_names",
     "institution_words", "month_forms", "region_words", "one_words", "workplace_words", "display_cues",
+    "subject_phrase_words", "origin_words", "people_words", "sentence_adverbs",
 )
 
 
