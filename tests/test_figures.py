@@ -9,6 +9,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+import matplotlib.colors
 import numpy as np
 import pandas as pd
 
@@ -121,17 +122,53 @@ def test_a_withheld_segment_leaves_the_other_segments_where_they_were() -> None:
     # The first segment withheld: the others do not slide to 0.
     layout = figures.stacked_layout([float("nan"), 40.0, 35.0])
     assert layout == [(None, 0.0, 25.0), (1, 25.0, 40.0), (2, 65.0, 35.0)]
-    # Two withheld segments are one block, where the first stood (its width is what the
-    # published shares leave; each withheld one alone is not drawn).
-    assert figures.stacked_layout([20.0, float("nan"), 30.0, float("nan"), 40.0]) == [
-        (0, 0.0, 20.0), (None, 20.0, 10.0), (2, 30.0, 30.0), (4, 60.0, 40.0)]
-    # Options of a multi-select question sum past 100: no block is invented.
+    # Two withheld segments side by side are one room, where they stood.
+    assert figures.stacked_layout([20.0, float("nan"), float("nan"), 30.0, 40.0]) == [
+        (0, 0.0, 20.0), (None, 20.0, 10.0), (3, 30.0, 30.0), (4, 60.0, 40.0)]
+    # Options of a multi-select question sum past 100: no room is invented.
     assert figures.stacked_layout([70.0, float("nan"), 60.0]) == [(0, 0.0, 70.0), (2, 70.0, 60.0)]
-    # The drawn bars: the third segment starts at 65, not at 40.
+    # The drawn bars: the third segment starts at 65, not at 40 (the withheld room draws nothing).
     shares = pd.DataFrame({"a": [float("nan")], "b": [40.0], "c": [35.0]}, index=["Moldova"])
     fig = figures.stacked_shares(shares, "Ratings — Moldova")
     starts = sorted(round(p.get_x(), 6) for p in fig.axes[0].patches)
-    assert starts == [0.0, 25.0, 65.0]
+    assert starts == [25.0, 65.0]
+    figures.plt.close(fig)
+
+
+NAN = float("nan")
+
+
+def test_a_scale_s_published_answers_are_drawn_in_its_order_and_the_withheld_room_is_no_bar() -> None:
+    # Issue 26: Moldova's ratings of law enforcement drew one outlined "–" block over three
+    # quarters of the bar, and "Fair" after it, where "No action at all" stands on the scale.
+    scale = ["Excellent", "Good", "Fair", "Poor", "No action at all"]
+    law = [NAN, NAN, 24.0, NAN, NAN]
+    # Withheld answers on both sides of a published one: where "Fair" stood is not known, so
+    # it starts the bar, and the withheld room ends it.
+    assert figures.stacked_layout(law) == [(2, 0.0, 24.0), (None, 24.0, 76.0)]
+    assert figures.stacked_layout([20.0, NAN, 30.0, NAN, 40.0]) == [
+        (0, 0.0, 20.0), (2, 20.0, 30.0), (4, 50.0, 40.0), (None, 90.0, 10.0)]
+    shares = pd.DataFrame([law, [NAN, NAN, 17.0, 39.0, 30.0], [10.0, 30.0, NAN, 25.0, 20.0]],
+                          columns=scale, index=["Law enforcement", "Funding", "Laws"])
+    fig = figures.stacked_shares(shares, "Ratings — Moldova")
+    ax = fig.axes[0]
+    colours = {tuple(np.round(matplotlib.colors.to_rgba(c), 4)) for c in figures.PALETTE}
+    for y, (_, row) in enumerate(shares.iterrows()):
+        drawn = sorted((p for p in ax.patches if abs(p.get_y() + p.get_height() / 2 - y) < 1e-6),
+                       key=lambda p: p.get_x())
+        # Every rectangle drawn is an answer, in one of the palette's colours: none is white or outlined.
+        assert all(tuple(np.round(p.get_facecolor(), 4)) in colours for p in drawn)
+        # The published answers left to right in the scale's order, the bar starting with the first
+        # one where its place is not known, and each as wide as its share.
+        published = [k for k, v in enumerate(row) if not np.isnan(v)]
+        widths = [round(p.get_width(), 6) for p in drawn]
+        assert widths == [round(row.iloc[k], 6) for k in published]
+        lefts = [round(p.get_x(), 6) for p in drawn]
+        assert lefts == sorted(lefts)
+    law_bar = sorted((p for p in ax.patches if abs(p.get_y() + p.get_height() / 2) < 1e-6), key=lambda p: p.get_x())
+    assert round(law_bar[0].get_x(), 6) == 0.0
+    # The mark sits in the middle of the room the withheld answers take.
+    assert (62.0, 0.0) in _marks(fig)
     figures.plt.close(fig)
 
 

@@ -295,9 +295,6 @@ def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respond
     return fig
 
 
-WITHHELD_EDGE = ".6"  # the outline of the room a bar's withheld (or combined) segments take
-
-
 def mark_withheld(ax: plt.Axes, x: float, y: float, centred: bool = False) -> None:
     """Write the withheld mark where a value would be drawn: at ``x`` (a bar's start, or a block's middle)."""
     if centred:
@@ -308,38 +305,47 @@ def mark_withheld(ax: plt.Axes, x: float, y: float, centred: bool = False) -> No
 
 
 def stacked_layout(row: Sequence[float]) -> list[tuple[int | None, float, float]]:
-    """Where each segment of one stacked bar is drawn: (segment, left, width); None is the withheld block.
+    """Where each segment of one stacked bar is drawn: (segment, left, width); None is the withheld room.
 
-    Withheld segments (NaN) are drawn as one block, where the first of them stood, as wide as
-    they are together: the published shares of a single-choice answer sum to 100 with the
-    withheld ones, so the block says nothing the shares do not. Every segment before the
-    first withheld one, and every one after the last, stays where it was; one between two
-    withheld segments moves by the later ones' width, which can only be shown together. A
-    row whose published shares exceed 100 (options of a multi-select question) gets no block.
+    The published segments are drawn in the scale's order (the columns'), left to right. The
+    withheld ones (NaN) take, together, the room the published shares leave (they sum to 100
+    with them, so the room says nothing the shares do not), and that room is left empty:
+    nothing is filled or outlined there, so that it never reads as an answer.
+
+    * Withheld segments side by side (one run of them) take their own place: every
+      published segment stays where it was (issue 25).
+    * Withheld segments with a published one between them: where each published segment
+      stood is not known, so the published ones follow each other from the bar's start, in
+      the scale's order, and the withheld room ends the bar. A published segment is never
+      drawn where another answer of the scale stands (issue 26).
+
+    A row whose published shares exceed 100 (options of a multi-select question) gets no room.
     """
     values = [float(v) for v in row]
     hidden = [k for k, v in enumerate(values) if np.isnan(v)]
     shown_total = sum(v for v in values if not np.isnan(v))
-    block = 100.0 - shown_total if hidden and shown_total <= 100.0 + 1e-9 else 0.0
+    room = 100.0 - shown_total if hidden and shown_total <= 100.0 + 1e-9 else 0.0
+    one_run = bool(hidden) and hidden == list(range(hidden[0], hidden[-1] + 1))
     out: list[tuple[int | None, float, float]] = []
     left = 0.0
     for k, value in enumerate(values):
         if np.isnan(value):
-            if k == hidden[0] and block > 1e-9:
-                out.append((None, left, block))
-                left += block
+            if one_run and k == hidden[0] and room > 1e-9:
+                out.append((None, left, room))
+                left += room
             continue
         out.append((k, left, value))
         left += value
+    if not one_run and room > 1e-9:
+        out.append((None, left, room))
     return out
 
 
 def stacked_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
     """100% stacked horizontal bars: one bar per group (row), one segment per category (column).
 
-    A withheld segment leaves the others where they were (see :func:`stacked_layout`): the
-    withheld segments of a bar are one outlined, unfilled block in the place of the first of
-    them, with the withheld mark written in it.
+    The published segments keep the scale's order (see :func:`stacked_layout`); the room the
+    withheld segments of a bar take is left empty, with the withheld mark written in it.
     """
     labels = _wrap(shares.index)
     fig, ax = plt.subplots(figsize=(WIDTH, _height(labels)))
@@ -348,8 +354,7 @@ def stacked_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
     for y, (_, row) in enumerate(shares.iterrows()):
         for segment, left, width in stacked_layout(row.to_numpy(dtype=float)):
             if segment is None:
-                ax.barh(positions[y], width, left=left, color="white", edgecolor=WITHHELD_EDGE, linewidth=0.6,
-                        label="_withheld")
+                # Nothing drawn in the withheld room (no fill, no outline: it is no answer); the mark in it.
                 mark_withheld(ax, left + width / 2, float(positions[y]), centred=True)
             else:
                 ax.barh(positions[y], width, left=left, color=PALETTE[segment % len(PALETTE)],
