@@ -12,9 +12,11 @@ from pathlib import Path
 import matplotlib.colors
 import numpy as np
 import pandas as pd
+import yaml
 
 from perspectives import figures, figures_png
 from perspectives.fmt import WITHHELD_MARK
+from perspectives.study import repo_root
 
 
 def _shares() -> pd.DataFrame:
@@ -233,3 +235,39 @@ def test_a_heatmap_of_a_chapter_s_themes_fits_one_printed_page() -> None:
     ax = two_lines.axes[0]
     assert ax.get_window_extent().height / 2 * 72.0 / two_lines.dpi >= 2 * figures.FONT * 1.2
     figures.plt.close(two_lines)
+
+
+def _segment_colours(fig) -> dict[str, str]:
+    """Each legend entry's colour, as drawn."""
+    legend = fig.axes[0].get_legend()
+    return {t.get_text(): matplotlib.colors.to_hex(h.get_facecolor())
+            for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)}
+
+
+def test_one_palette_by_one_rule_an_answer_keeps_its_colour_and_no_two_share_one() -> None:
+    # Issue 26: "Goods or gifts" was orange in the boys' chart and green in the girls' (each chart
+    # coloured its answers in the order it drew them), "Don't know" gold in one chart and green in
+    # another, and a ninth answer took the first one's colour.
+    form = {"money": "Money", "goods": "Goods or gifts", "affection": "Affection", "shelter": "Shelter",
+            "other": "Something else"}
+    boys = pd.DataFrame([[40.0, 30.0, 20.0, 5.0, 5.0]], columns=["Money", "Goods or gifts", "Affection", "Shelter",
+                                                                "Something else"], index=["Peru"])
+    girls = boys[["Affection", "Money", "Shelter", "Goods or gifts", "Something else"]]
+    one, two = (figures.stacked_shares(frame, "T", form) for frame in (boys, girls))
+    assert _segment_colours(one) == _segment_colours(two)
+    rating = {"excellent": "Excellent", "good": "Good", "fair": "Fair", "poor": "Poor", "none": "No action at all",
+              "dont_know": "Don't know"}
+    yes_no = {"yes": "Yes", "no": "No", "dont_know": "Don't know"}
+    scale = figures.stacked_shares(pd.DataFrame([[10.0, 20, 20, 20, 20, 10]], columns=list(rating.values())), "T",
+                                   rating)
+    scenario = figures.stacked_shares(pd.DataFrame([[60.0, 30, 10]], columns=list(yes_no.values())), "T", yes_no)
+    assert _segment_colours(scale)["Don't know"] == _segment_colours(scenario)["Don't know"]
+    # A scale's colours are the palette's in the scale's order.
+    theme = yaml.safe_load((repo_root() / figures.THEME_FILE).read_text(encoding="utf-8"))["palette"]
+    assert list(_segment_colours(scale).values())[:5] == [c.lower() for c in theme["categories"][:5]]
+    assert _segment_colours(scale)["Don't know"] == theme["fixed"]["dont_know"].lower()
+    many = figures.stacked_shares(pd.DataFrame([[10.0] * 10], columns=[f"answer {k}" for k in range(10)]), "T")
+    for fig in (one, two, scale, scenario, many):
+        colours = list(_segment_colours(fig).values())
+        assert len(set(colours)) == len(colours)
+        figures.plt.close(fig)

@@ -96,6 +96,8 @@ def use_theme(project: Project) -> None:
     global WIDTH, FONT, SMALL  # the sizes every chart of the run draws at
     CHART.clear()
     CHART.update(chart_settings(project))
+    COLOURS.clear()
+    COLOURS.update(palette_settings(project))
     WIDTH, FONT, SMALL = CHART["width"], CHART["font_size"], CHART["small_font_size"]
     theme = project.figure_theme
     apply_theme(theme if theme is not None else seaborn_theme())
@@ -118,8 +120,57 @@ def chart_settings(project: Project) -> dict[str, float]:
     return {**CHART_DEFAULTS, **{k: float(v) for k, v in (_theme_file(project).get("chart") or {}).items()}}
 
 
+# The one palette every chart takes its colours from, when params/figure_theme.yml has no
+# `palette:` block: distinct colours for the series and answers of a chart, in order, and the
+# colours some answers keep in every chart (by their code in the form).
+PALETTE_DEFAULTS: dict[str, object] = {"categories": list(PALETTE), "fixed": {"dont_know": "#7f7f7f"}}
+
+
+def palette_settings(project: Project) -> dict[str, object]:
+    """The charts' palette: ``palette:`` of ``params/figure_theme.yml`` (see :func:`answer_colours`)."""
+    given = _theme_file(project).get("palette") or {}
+    return {"categories": [str(c) for c in given.get("categories") or PALETTE_DEFAULTS["categories"]],
+            "fixed": {str(k): str(v) for k, v in (given.get("fixed") or PALETTE_DEFAULTS["fixed"]).items()}}
+
+
+def answer_colours(names: Sequence[str], answers: dict[str, str] | None = None) -> list[str]:
+    """The one rule for a chart's colours: one per series or answer, no two alike.
+
+    Args:
+        names: the series (or a stacked bar's answers) in drawing order.
+        answers: where the names are the answers of a question: every answer of it, code ->
+            label, in the form's order. None (or a name it lacks): the names are series
+            (places, groups), coloured in drawing order.
+
+    Returns:
+        A colour for each name. An answer whose code the palette's ``fixed`` names (``Don't
+        know``) has that colour in every chart; the others take the palette's ``categories``
+        in the form's order, so that a scale's answers are coloured in its order and the same
+        answer has the same colour whatever order a chart draws it in, and whatever answers
+        it leaves out. Past the palette's end, lighter tints of it keep every colour distinct.
+    """
+    fixed: dict[str, str] = dict(COLOURS["fixed"])  # type: ignore[call-overload]
+    taken = {c.lower() for c in fixed.values()}
+    free = [c for c in COLOURS["categories"] if c.lower() not in taken]  # type: ignore[union-attr]
+    free += [_tint(c) for c in free]
+    code_of = {label: code for code, label in (answers or {}).items()}
+    if not all(name in code_of for name in names):
+        answers, code_of, fixed = {name: name for name in names}, {name: name for name in names}, {}
+    colour: dict[str, str] = {}
+    for code in answers:  # type: ignore[union-attr]
+        colour[code] = fixed[code] if code in fixed else free[sum(k not in fixed for k in colour) % len(free)]
+    return [colour[code_of[name]] for name in names]
+
+
+def _tint(colour: str) -> str:
+    """``colour`` mixed half and half with white."""
+    red, green, blue = matplotlib.colors.to_rgb(colour)
+    return matplotlib.colors.to_hex(((1 + red) / 2, (1 + green) / 2, (1 + blue) / 2))
+
+
 # The chart settings in use: the defaults until a run's use_theme sets its study's.
 CHART: dict[str, float] = dict(CHART_DEFAULTS)
+COLOURS: dict[str, object] = {"categories": list(PALETTE), "fixed": dict(PALETTE_DEFAULTS["fixed"])}  # type: ignore[call-overload]
 WIDTH, FONT, SMALL = CHART["width"], CHART["font_size"], CHART["small_font_size"]
 FAMILY = "DejaVu Sans"
 
@@ -272,10 +323,11 @@ def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respond
     fig, ax = plt.subplots(figsize=(WIDTH, _height(labels, n_places)))
     positions = np.arange(n_rows, dtype=float)
     height = 0.8 / n_places
+    colours = answer_colours([str(c) for c in shares.columns])
     for i, place in enumerate(shares.columns):
         values = shares[place].to_numpy(dtype=float)
         bars = ax.barh(positions - 0.4 + height * (i + 0.5), values, height=height,
-                       color=PALETTE[i % len(PALETTE)], label=str(place))
+                       color=colours[i], label=str(place))
         # Withheld shares arrive as NaN: no bar, and the withheld mark where its label would be.
         ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.0f}%" for v in values], padding=2, fontsize=SMALL)
         for y in np.flatnonzero(np.isnan(values)):
@@ -341,8 +393,11 @@ def stacked_layout(row: Sequence[float]) -> list[tuple[int | None, float, float]
     return out
 
 
-def stacked_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
+def stacked_shares(shares: pd.DataFrame, title: str, answers: dict[str, str] | None = None) -> plt.Figure:
     """100% stacked horizontal bars: one bar per group (row), one segment per category (column).
+
+    ``answers`` (code -> label, in the form's order) names the answers the columns are: their
+    colours follow the form's order (:func:`answer_colours`), whatever order they are drawn in.
 
     The published segments keep the scale's order (see :func:`stacked_layout`); the room the
     withheld segments of a bar take is left empty, with the withheld mark written in it.
@@ -351,13 +406,14 @@ def stacked_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(WIDTH, _height(labels)))
     positions = np.arange(len(shares), dtype=float)
     drawn: set[int | None] = set()
+    colours = answer_colours([str(c) for c in shares.columns], answers)
     for y, (_, row) in enumerate(shares.iterrows()):
         for segment, left, width in stacked_layout(row.to_numpy(dtype=float)):
             if segment is None:
                 # Nothing drawn in the withheld room (no fill, no outline: it is no answer); the mark in it.
                 mark_withheld(ax, left + width / 2, float(positions[y]), centred=True)
             else:
-                ax.barh(positions[y], width, left=left, color=PALETTE[segment % len(PALETTE)],
+                ax.barh(positions[y], width, left=left, color=colours[segment],
                         label=f"_{segment}" if segment in drawn else str(shares.columns[segment]))
                 if text_width(f"{width:.0f}%", SMALL) + 2 <= width / 100 * _axes_points(fig, labels):
                     ax.text(left + width / 2, y, f"{width:.0f}%", ha="center", va="center", fontsize=SMALL,
@@ -388,7 +444,7 @@ def mean_bars(means: pd.Series, title: str, xlabel: str) -> plt.Figure:
     """Horizontal bars of group means (e.g. a slider's mean by country)."""
     labels = _wrap(means.index)
     fig, ax = plt.subplots(figsize=(WIDTH, _height(labels)))
-    ax.barh(np.arange(len(means), dtype=float), means.to_numpy(), color=PALETTE[0])
+    ax.barh(np.arange(len(means), dtype=float), means.to_numpy(), color=answer_colours(["mean"])[0])
     ax.set_yticks(np.arange(len(means), dtype=float), labels)
     for y, value in enumerate(means.to_numpy()):
         if pd.notna(value):
@@ -418,7 +474,8 @@ def _many_settings(study: Study | None) -> tuple[int, int]:
     return study.many_countries, study.extremes
 
 
-def country_shares(shares: pd.DataFrame, title: str, study: Study | None = None) -> plt.Figure:
+def country_shares(shares: pd.DataFrame, title: str, study: Study | None = None,
+                   answers: dict[str, str] | None = None) -> plt.Figure:
     """Answers by country: stacked bars for a few countries, a sorted dot plot for many.
 
     Args:
@@ -426,6 +483,7 @@ def country_shares(shares: pd.DataFrame, title: str, study: Study | None = None)
         title: the figure's title.
         study: the study, whose ``synthesis`` settings say what "many" is (default: the one
             around the working directory).
+        answers: the answers the columns are (see :func:`stacked_shares`).
 
     Returns:
         :func:`stacked_shares` of ``shares`` up to ``many_countries`` countries (the very
@@ -434,7 +492,7 @@ def country_shares(shares: pd.DataFrame, title: str, study: Study | None = None)
     """
     many, extremes = _many_settings(study)
     if len(shares) <= many:
-        return stacked_shares(shares, title)
+        return stacked_shares(shares, title, answers)
     return dot_plot(shares, title, "Share of respondents (%)", extremes)
 
 
@@ -481,9 +539,10 @@ def dot_plot(values: pd.DataFrame, title: str, xlabel: str, extremes: int = 15,
     labels = _wrap("…" if r is None else str(r) for r in rows)
     fig, ax = plt.subplots(figsize=(WIDTH, max(2.2, 0.26 * len(rows) + 1.4)))
     positions = np.arange(len(rows), dtype=float)
+    colours = answer_colours([str(c) for c in values.columns])
     for i, column in enumerate(values.columns):
         xs = [np.nan if r is None else float(values.at[r, column]) for r in rows]
-        ax.plot(xs, positions, "o", color=PALETTE[i % len(PALETTE)], markersize=5, label=str(column))
+        ax.plot(xs, positions, "o", color=colours[i], markersize=5, label=str(column))
     if None in rows:
         gap = rows.index(None)
         ax.axhline(gap, color=".6", linewidth=0.8, linestyle=(0, (2, 2)))
@@ -561,7 +620,8 @@ def main(argv: list[str] | None = None, project: Project | None = None) -> int:
     doc = {"source": f"seaborn.set_theme(style={THEME['style']!r}, context={THEME['context']!r}, "
                      f"font={THEME['font']!r}, palette=PALETTE) as matplotlib settings; written by "
                      "`python -m perspectives.figures`, checked against seaborn by the tests",
-           "rc": seaborn_theme(), "chart": _theme_file(default(project)).get("chart") or CHART_DEFAULTS}
+           "rc": seaborn_theme(), "chart": _theme_file(default(project)).get("chart") or CHART_DEFAULTS,
+           "palette": _theme_file(default(project)).get("palette") or PALETTE_DEFAULTS}
     (default(project).path(THEME_FILE)).write_text(yaml.safe_dump(doc, sort_keys=True, allow_unicode=True), encoding="utf-8")
     return 0
 

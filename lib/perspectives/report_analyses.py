@@ -196,10 +196,10 @@ def draw(section, result: analysis.Result, spec: dict, stem: str, caption: str) 
     """Draw an analysis's figure (``figure:`` of its entry) in the shape its result asks for, and show it."""
     title = section.t("{caption} — {place}", caption=section.t(spec["figure"]["caption"]), place=section.names[section.country])
     if result.figure_kind == "stacked" and result.shares is not None:
-        fig = figures.stacked_shares(result.shares, title)
+        fig = figures.stacked_shares(result.shares, title, result.answers)
     elif section.is_synthesis and "by_safe_shares" in result.context and spec.get("by") == "country":
         shares = result.context["by_safe_shares"].T
-        fig = figures.country_shares(shares, title, section.study)
+        fig = figures.country_shares(shares, title, section.study, result.answers)
         if shares.isna().any().any() and len(shares) > section.study.many_countries:
             # Many countries are drawn as dots (figures.country_shares), a withheld one left out;
             # fewer are bars, which write the withheld mark (its note goes with the caption).
