@@ -271,3 +271,20 @@ def test_one_palette_by_one_rule_an_answer_keeps_its_colour_and_no_two_share_one
         colours = list(_segment_colours(fig).values())
         assert len(set(colours)) == len(colours)
         figures.plt.close(fig)
+
+
+def test_a_chart_with_fewer_than_two_readable_bars_gives_way() -> None:
+    # Issue 26: Moldova's gender chart drew marks only for Moldova beside the pooled bars, and
+    # its scenario chart one readable bar of five.
+    from perspectives.alttext import Chart
+
+    gender = Chart.of("bars", pd.DataFrame({"Moldova": [NAN, NAN, 0.0], "All six countries": [NAN, 19.0, 0.0]},
+                                           index=["Woman", "Man", "Other"]), "Gender")
+    scenarios = Chart.of("stacked", pd.DataFrame([[46.0, 35.0, 19.0], [NAN] * 3, [NAN] * 3, [NAN] * 3,
+                                                  [19.0, NAN, NAN]], columns=["Yes", "No", "Don't know"]), "S")
+    ages = Chart.of("bars", pd.DataFrame({"Moldova": [20.0, 37.0, NAN], "All": [25.0, 41.0, 30.0]}), "Age")
+    ratings = Chart.of("stacked", pd.DataFrame([[NAN, 17.0, 39.0, 30.0], [NAN, NAN, 24.0, NAN],
+                                                [NAN, 30.0, 35.0, NAN]]), "Ratings")
+    assert [figures.readable_bars(c) for c in (gender, scenarios, ages, ratings)] == [1, 1, 2, 2]
+    assert [figures.too_little_to_show(c) for c in (gender, scenarios, ages, ratings)] == [True, True, False, False]
+    assert not figures.too_little_to_show(None)  # a figure without its numbers is kept

@@ -53,7 +53,16 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from .alttext import describe
-from .docx_text import inline_runs, set_style, style_id, style_named, styled_paragraph, write_markdown, xml_text
+from .docx_text import (
+    inline_runs,
+    set_style,
+    style_id,
+    style_named,
+    styled_paragraph,
+    write_markdown,
+    xml_attribute,
+    xml_text,
+)
 from .escape import csv_cell_text, sanitize_html
 from .i18n import Translator
 from .locales import number_text
@@ -202,7 +211,7 @@ def _figure(doc: Any, png: bytes, description: str) -> None:
     (the drawing's ``descr``, which Word shows as Alt Text and screen readers read).
     """
     shape = doc.add_picture(io.BytesIO(png), width=FIGURE_WIDTH)
-    shape._inline.docPr.set("descr", xml_text(description))
+    shape._inline.docPr.set("descr", xml_attribute(description))
 
 
 def _toc(doc: Any, heading: str) -> Any:
@@ -305,7 +314,7 @@ def _cover(doc: Any, cover: Any, warnings: Sequence[str]) -> None:
         section.different_first_page_header_footer = True
         paragraph = section.first_page_header.paragraphs[0]
         shape = paragraph.add_run().add_picture(str(cover.logo), height=LOGO_HEIGHT)
-        shape._inline.docPr.set("descr", xml_text(cover.logo_alt or ""))
+        shape._inline.docPr.set("descr", xml_attribute(cover.logo_alt or ""))
 
 
 def _notes(doc: Any, output: dict[str, Any]) -> None:

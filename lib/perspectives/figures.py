@@ -44,7 +44,7 @@ from cycler import cycler  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.transforms import offset_copy  # noqa: E402
 
-from perspectives.alttext import attach  # noqa: E402
+from perspectives.alttext import Chart, attach  # noqa: E402
 from perspectives.fmt import WITHHELD_MARK  # noqa: E402
 from perspectives.project import Project  # noqa: E402
 from perspectives.study import Study  # noqa: E402
@@ -83,7 +83,8 @@ def apply_theme(settings: dict[str, object]) -> None:
 
 
 # Every chart's size and type sizes, when params/figure_theme.yml has no `chart:` block.
-CHART_DEFAULTS = {"width": 6.1, "font_size": 9.0, "small_font_size": 8.0, "min_printed_pt": 8.0, "label_share": 0.42}
+CHART_DEFAULTS = {"width": 6.1, "font_size": 9.0, "small_font_size": 8.0, "min_printed_pt": 8.0, "label_share": 0.42,
+                  "min_readable_bars": 2.0, "readable_share": 50.0}
 
 
 def use_theme(project: Project) -> None:
@@ -115,7 +116,9 @@ def chart_settings(project: Project) -> dict[str, float]:
     ``width`` (inches) is every picture's width, labels included; ``font_size`` and
     ``small_font_size`` (points) are the sizes of every text a chart draws (the small one for
     the values written on bars); ``min_printed_pt`` is the smallest a text may print on the
-    page; ``label_share`` is the largest share of the width the category labels may take.
+    page; ``label_share`` is the largest share of the width the category labels may take;
+    ``min_readable_bars`` and ``readable_share`` say when a chart has too little to show
+    (:func:`too_little_to_show`).
     """
     return {**CHART_DEFAULTS, **{k: float(v) for k, v in (_theme_file(project).get("chart") or {}).items()}}
 
@@ -174,6 +177,33 @@ COLOURS: dict[str, object] = {"categories": list(PALETTE), "fixed": dict(PALETTE
 WIDTH, FONT, SMALL = CHART["width"], CHART["font_size"], CHART["small_font_size"]
 FAMILY = "DejaVu Sans"
 
+
+
+def readable_bars(chart: Chart) -> int:
+    """How many bars of a chart a reader can read: the one count :func:`too_little_to_show` weighs.
+
+    * Bars side by side (``bars``, ``means``): each series counts its bars with a published
+      value (0% is one); the chart has the fewest of any series, since a series with one bar
+      compares nothing (a place whose every share is withheld beside the pooled one).
+    * Stacked bars: a bar is readable when its published segments cover at least
+      ``readable_share`` per cent of it (the rest is withheld room).
+    * A heatmap writes a word or a count in most cells: each row counts.
+    """
+    if chart.kind == "stacked":
+        return sum(sum(v for v in row if v is not None) >= CHART["readable_share"] - 1e-9 for row in chart.values)
+    if chart.kind in ("bars", "means"):
+        return min((sum(row[k] is not None for row in chart.values) for k in range(len(chart.columns))), default=0)
+    return len(chart.rows)
+
+
+def too_little_to_show(chart: Chart | None) -> bool:
+    """The one rule for a chart that gives way to its table: fewer than ``min_readable_bars`` readable bars.
+
+    A chart almost every value of which is withheld (or that has one bar) shows marks, not
+    numbers; its table, which says the same and names what is withheld, takes its place.
+    A figure that carries no numbers (None) is kept.
+    """
+    return chart is not None and readable_bars(chart) < CHART["min_readable_bars"]
 
 
 def house_settings() -> dict[str, object]:
@@ -420,6 +450,7 @@ def stacked_shares(shares: pd.DataFrame, title: str, answers: dict[str, str] | N
                             color="white")
             drawn.add(segment)
     ax.set_yticks(positions, labels)
+    ax.yaxis.grid(False)  # no line runs through the empty room of the withheld answers
     ax.set_xlim(0, 100)
     ax.invert_yaxis()
     ax.set_xlabel("Share of respondents (%)")

@@ -63,8 +63,7 @@ def run_analysis(section, analysis_id: str, spec: dict[str, Any], survey: Any, s
         number = figure.get("number")
         if number is not None:
             caption = section.t("Figure {number}. {caption}", number=number, caption=caption)
-        draw(section, result, spec, f"fig{number:02d}_{analysis_id}" if number is not None else f"fig_{analysis_id}",
-                   caption)
+        draw(section, result, spec, figure_stem(analysis_id, spec), caption)
     # A breakdown by something other than country adds its cross-table; the pooled table is
     # shown by the analysis of that question already.
     breakdown_only = spec.get("by") not in (None, "country")
@@ -87,6 +86,12 @@ def run_analysis(section, analysis_id: str, spec: dict[str, Any], survey: Any, s
         say_test(section, result, section.t("countries") if by_country else section.t(spec["by"].replace("_", " ")))
     report_display.add_notes(section, result.notes)
     return result
+
+
+def figure_stem(analysis_id: str, spec: dict[str, Any]) -> str:
+    """The file stem of an analysis's figure (``figure:`` of its entry): ``fig16_government``, ``fig_x`` unnumbered."""
+    number = (spec.get("figure") or {}).get("number")
+    return f"fig{number:02d}_{analysis_id}" if number is not None else f"fig_{analysis_id}"
 
 
 def withheld_note(section, result: analysis.Result, spec: dict[str, Any], show_table: bool) -> str:
