@@ -288,3 +288,15 @@ def test_a_chart_with_fewer_than_two_readable_bars_gives_way() -> None:
     assert [figures.readable_bars(c) for c in (gender, scenarios, ages, ratings)] == [1, 1, 2, 2]
     assert [figures.too_little_to_show(c) for c in (gender, scenarios, ages, ratings)] == [True, True, False, False]
     assert not figures.too_little_to_show(None)  # a figure without its numbers is kept
+
+
+def test_a_heatmap_draws_a_sub_theme_after_the_mark_and_keeps_its_numbers_plain() -> None:
+    counts = pd.DataFrame({"ALB": [3.0, 2.0, 1.0]}, index=["Telling someone", "Described their own disclosure",
+                                                            "Formal reporting"])
+    fig = figures.heatmap(counts, "Themes", sub=["Described their own disclosure"])
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["Telling someone", "› Described their own disclosure", "Formal reporting"]
+    from perspectives.alttext import attached
+
+    assert attached(fig).rows == tuple(counts.index)
+    figures.plt.close(fig)

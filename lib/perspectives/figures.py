@@ -593,7 +593,11 @@ def dot_plot(values: pd.DataFrame, title: str, xlabel: str, extremes: int = 15,
     return fig
 
 
-def heatmap(counts: pd.DataFrame, title: str, words: pd.DataFrame | None = None) -> plt.Figure:
+SUBTHEME_MARK = "›"  # drawn before a sub-theme's label in a chart, so that it reads under its theme
+
+
+def heatmap(counts: pd.DataFrame, title: str, words: pd.DataFrame | None = None,
+            sub: Sequence[str] = ()) -> plt.Figure:
     """Annotated heatmap of counts (themes by country): every row and column drawn, none left out.
 
     Args:
@@ -603,13 +607,16 @@ def heatmap(counts: pd.DataFrame, title: str, words: pd.DataFrame | None = None)
             ("none", "some", "all" where a place's counts by theme are said that way); such
             a cell is not coloured. A cell with neither a word nor a count shows the
             withheld mark.
+        sub: the rows that are sub-themes: their labels are drawn after :data:`SUBTHEME_MARK`
+            (the chart's numbers, and its text alternative, keep the plain labels).
     """
     # A heatmap's rows are all as tall as its tallest label: where the labels wrapped as every
     # chart's would make it taller than a printed page, they take the widest room a chart gives
     # them (LABEL_ROOM_MAX), on one line where they can.
-    labels = _wrap(counts.index)
+    drawn_labels = [f"{SUBTHEME_MARK} {label}" if label in set(sub) else str(label) for label in counts.index]
+    labels = _wrap(drawn_labels)
     if _grid_height(labels) > PAGE_ROOM:
-        labels = _wrap(counts.index, LABEL_ROOM_MAX * WIDTH * 72.0 - _label_room([""]) * 72.0, chars=10_000)
+        labels = _wrap(drawn_labels, LABEL_ROOM_MAX * WIDTH * 72.0 - _label_room([""]) * 72.0, chars=10_000)
     import seaborn as sns  # only here: see THEME_FILE
 
     fig, ax = plt.subplots(figsize=(WIDTH, _grid_height(labels)))

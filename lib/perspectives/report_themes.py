@@ -12,6 +12,7 @@ Purpose
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
@@ -221,14 +222,27 @@ def national_presence(section, masks: dict[str, disclosure.Mask], codes: list[st
                     extra_notes=[note])
 
 
+# A sub-theme's row in a table is indented under its theme: the spaces are non-breaking, so
+# that HTML, the PDF printed from it and Word all keep them (a CSV cell holds them too).
+SUBTHEME_INDENT = "\u00a0" * 4
+
+
+def indented(label: str) -> str:
+    """A sub-theme's label as a table's row heads it: indented under its theme."""
+    return SUBTHEME_INDENT + label
+
+
 # Under a heatmap of themes by country where some countries' cells say none, some or all.
 HEATMAP_WORDS_NOTE = ("Where fewer than {twice} people took part in a country, its cells say whether none, some "
                       "or all of them raised the theme, as the table does.")
 
 
 def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
-                       places: list[str], counted: list[str]) -> None:
+                       places: list[str], counted: list[str], subthemes: Collection[str] = ()) -> None:
     """The themes by country as a heatmap: every country that held conversations is a column.
+
+    A sub-theme (``subthemes``) reads under its theme: its row's label is drawn with the
+    sub-theme mark (:data:`perspectives.figures.SUBTHEME_MARK`).
 
     A counted country's cells are its published counts; another's say none, some or all, as
     the table by country does (:func:`presence`); a cell with neither shows the withheld mark,
@@ -247,7 +261,7 @@ def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[s
         threshold = next(iter(masks.values())).threshold
         caption += ". " + section.t(HEATMAP_WORDS_NOTE, twice=2 * threshold)
     report_display.show_figure(section, figures.heatmap(counts, section.t("Participants raising each theme, by country"),
-                                                        words),
+                                                        words, sub=[labels[c] for c in codes if c in subthemes]),
                                f"themes_{section.section}_heatmap", caption,
                                result=f"themes_{section.section}_by_country")
 
@@ -282,7 +296,10 @@ def survivor_themes(section) -> None:
     masks = theme_masks(section, codes)
     out_of = int(summary["out_of"].iloc[0])
     labels = {code: section.t(label) for code, label in zip(summary["code"], summary["label"], strict=True)}
+    subthemes = {code for code, level in zip(summary["code"], summary["level"], strict=True) if level > 1}
     threshold = next(iter(masks.values())).threshold if masks else 0
+    chart_labels = dict(labels)
+    labels = {code: indented(label) if code in subthemes else label for code, label in labels.items()}
     # Each section's table is named by its topic: five captions alike told a reader nothing.
     own_theme_table(section, masks, codes, labels, section.t(
         "{topic}: conversation participants who raised each theme (of {out_of}) — {place}",
@@ -300,7 +317,7 @@ def survivor_themes(section) -> None:
                             result=f"themes_{section.section}_by_country")
             if len(counted) < len(places):
                 report_display.add_notes(section, [presence_note(threshold)])
-            show_theme_heatmap(section, masks, codes, labels, places, counted)
+            show_theme_heatmap(section, masks, codes, chart_labels, places, counted, subthemes)
             for code in codes:
                 for place in counted:
                     section.values.append(section._cell_value(masks[code], f"{place}|yes",
