@@ -264,7 +264,8 @@ def test_one_palette_by_one_rule_an_answer_keeps_its_colour_and_no_two_share_one
     assert _segment_colours(scale)["Don't know"] == _segment_colours(scenario)["Don't know"]
     # A scale's colours are the palette's in the scale's order.
     theme = yaml.safe_load((repo_root() / figures.THEME_FILE).read_text(encoding="utf-8"))["palette"]
-    assert list(_segment_colours(scale).values())[:5] == [c.lower() for c in theme["categories"][:5]]
+    assert [_segment_colours(scale)[name] for name in list(rating.values())[:5]] == \
+        [c.lower() for c in theme["categories"][:5]]
     assert _segment_colours(scale)["Don't know"] == theme["fixed"]["dont_know"].lower()
     many = figures.stacked_shares(pd.DataFrame([[10.0] * 10], columns=[f"answer {k}" for k in range(10)]), "T")
     for fig in (one, two, scale, scenario, many):
@@ -299,4 +300,18 @@ def test_a_heatmap_draws_a_sub_theme_after_the_mark_and_keeps_its_numbers_plain(
     from perspectives.alttext import attached
 
     assert attached(fig).rows == tuple(counts.index)
+    figures.plt.close(fig)
+
+
+def test_a_legend_reads_row_by_row_in_the_scale_s_order() -> None:
+    # Issue 26: the ratings' legend read "Excellent, Fair, Poor, No action at all" on its first line
+    # and "Good" under "Excellent": matplotlib fills a legend column by column.
+    scale = ["Excellent", "Good", "Fair", "Poor", "No action at all", "Don't know"]
+    fig = figures.stacked_shares(pd.DataFrame([[10.0, 20, 20, 20, 20, 10]], columns=scale,
+                                              index=["How would you rate the coordination between agencies?"]), "T")
+    fig.canvas.draw()
+    texts = fig.axes[0].get_legend().get_texts()
+    assert len({round(t.get_window_extent().y0) for t in texts}) > 1  # on more than one line
+    reading = sorted(texts, key=lambda t: (-round(t.get_window_extent().y0), t.get_window_extent().x0))
+    assert [t.get_text() for t in reading] == scale
     figures.plt.close(fig)

@@ -307,14 +307,15 @@ def _legend_below(fig: plt.Figure, ax: plt.Axes, handles: Sequence, names: Seque
     widths = [max(_line_width(line.split(), size) for line in e.split("\n")) + 2.8 * em for e in entries]
     ncol = 1
     for n in range(min(4, len(entries)), 0, -1):
-        # Matplotlib fills columns in turn, the first ones one entry longer when they do not divide evenly.
-        rows, longer = divmod(len(entries), n)
-        sizes = [rows + 1] * longer + [rows] * (n - longer)
-        starts = [sum(sizes[:c]) for c in range(n)]
-        columns = [max(widths[a:a + size], default=0.0) for a, size in zip(starts, sizes, strict=True)]
+        # Read row by row, in the entries' order (a scale's answers in its order): column c
+        # holds entries c, c + n, c + 2n...; matplotlib's first columns are the longer ones too.
+        columns = [max(widths[c::n], default=0.0) for c in range(n)]
         if sum(columns) + 2.0 * em * (n - 1) <= room:
             ncol = n
             break
+    # Matplotlib fills a legend column by column: given column by column, it reads row by row.
+    order = [k for c in range(ncol) for k in range(c, len(entries), ncol)]
+    handles, entries = [list(handles)[k] for k in order], [entries[k] for k in order]
     # Centred on the chart (not on the axes, which sit right of the labels), a fixed distance
     # below the axes; in the axes' own units, which keep their size when the figure is saved.
     x0, _, w, _ = ax.get_position().bounds
