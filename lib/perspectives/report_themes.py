@@ -223,8 +223,9 @@ def national_presence(section, masks: dict[str, disclosure.Mask], codes: list[st
 
 
 # A sub-theme's row in a table is indented under its theme: the spaces are non-breaking, so
-# that HTML, the PDF printed from it and Word all keep them (a CSV cell holds them too).
-SUBTHEME_INDENT = "\u00a0" * 4
+# that HTML, the PDF printed from it and Word all keep them (a CSV cell holds them too), after
+# an invisible word joiner, so that no writer trims them as leading white space (pandas does).
+SUBTHEME_INDENT = "\u2060" + "\u00a0" * 4
 
 
 def indented(label: str) -> str:
