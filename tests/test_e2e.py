@@ -111,8 +111,9 @@ def test_tables_and_narrative_agree(built: Path):
     table = (built / "synthesis" / "sections" / "methods" / "tables" / "age_band.csv").read_text(encoding="utf-8")
     assert "171" in table
     html = (built / "synthesis" / "report.html").read_text(encoding="utf-8")
-    # The sentence names the largest age group with its count, in the sentence's own parentheses (issue 26).
-    assert "41%, n = 171" in html
+    # The sentence names the largest age group with its count, in the sentence's own parentheses (issue 26),
+    # its base held on one line by non-breaking spaces.
+    assert "41%, n\u00a0=\u00a0171" in html
 
 
 def test_no_output_leaks_row_level_data_or_the_machine(built: Path):

@@ -9,11 +9,14 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+import matplotlib.colors
 import numpy as np
 import pandas as pd
+import yaml
 
 from perspectives import figures, figures_png
 from perspectives.fmt import WITHHELD_MARK
+from perspectives.study import repo_root
 
 
 def _shares() -> pd.DataFrame:
@@ -121,17 +124,53 @@ def test_a_withheld_segment_leaves_the_other_segments_where_they_were() -> None:
     # The first segment withheld: the others do not slide to 0.
     layout = figures.stacked_layout([float("nan"), 40.0, 35.0])
     assert layout == [(None, 0.0, 25.0), (1, 25.0, 40.0), (2, 65.0, 35.0)]
-    # Two withheld segments are one block, where the first stood (its width is what the
-    # published shares leave; each withheld one alone is not drawn).
-    assert figures.stacked_layout([20.0, float("nan"), 30.0, float("nan"), 40.0]) == [
-        (0, 0.0, 20.0), (None, 20.0, 10.0), (2, 30.0, 30.0), (4, 60.0, 40.0)]
-    # Options of a multi-select question sum past 100: no block is invented.
+    # Two withheld segments side by side are one room, where they stood.
+    assert figures.stacked_layout([20.0, float("nan"), float("nan"), 30.0, 40.0]) == [
+        (0, 0.0, 20.0), (None, 20.0, 10.0), (3, 30.0, 30.0), (4, 60.0, 40.0)]
+    # Options of a multi-select question sum past 100: no room is invented.
     assert figures.stacked_layout([70.0, float("nan"), 60.0]) == [(0, 0.0, 70.0), (2, 70.0, 60.0)]
-    # The drawn bars: the third segment starts at 65, not at 40.
+    # The drawn bars: the third segment starts at 65, not at 40 (the withheld room draws nothing).
     shares = pd.DataFrame({"a": [float("nan")], "b": [40.0], "c": [35.0]}, index=["Moldova"])
     fig = figures.stacked_shares(shares, "Ratings — Moldova")
     starts = sorted(round(p.get_x(), 6) for p in fig.axes[0].patches)
-    assert starts == [0.0, 25.0, 65.0]
+    assert starts == [25.0, 65.0]
+    figures.plt.close(fig)
+
+
+NAN = float("nan")
+
+
+def test_a_scale_s_published_answers_are_drawn_in_its_order_and_the_withheld_room_is_no_bar() -> None:
+    # Issue 26: Moldova's ratings of law enforcement drew one outlined "–" block over three
+    # quarters of the bar, and "Fair" after it, where "No action at all" stands on the scale.
+    scale = ["Excellent", "Good", "Fair", "Poor", "No action at all"]
+    law = [NAN, NAN, 24.0, NAN, NAN]
+    # Withheld answers on both sides of a published one: where "Fair" stood is not known, so
+    # it starts the bar, and the withheld room ends it.
+    assert figures.stacked_layout(law) == [(2, 0.0, 24.0), (None, 24.0, 76.0)]
+    assert figures.stacked_layout([20.0, NAN, 30.0, NAN, 40.0]) == [
+        (0, 0.0, 20.0), (2, 20.0, 30.0), (4, 50.0, 40.0), (None, 90.0, 10.0)]
+    shares = pd.DataFrame([law, [NAN, NAN, 17.0, 39.0, 30.0], [10.0, 30.0, NAN, 25.0, 20.0]],
+                          columns=scale, index=["Law enforcement", "Funding", "Laws"])
+    fig = figures.stacked_shares(shares, "Ratings — Moldova")
+    ax = fig.axes[0]
+    colours = {tuple(np.round(matplotlib.colors.to_rgba(c), 4)) for c in figures.PALETTE}
+    for y, (_, row) in enumerate(shares.iterrows()):
+        drawn = sorted((p for p in ax.patches if abs(p.get_y() + p.get_height() / 2 - y) < 1e-6),
+                       key=lambda p: p.get_x())
+        # Every rectangle drawn is an answer, in one of the palette's colours: none is white or outlined.
+        assert all(tuple(np.round(p.get_facecolor(), 4)) in colours for p in drawn)
+        # The published answers left to right in the scale's order, the bar starting with the first
+        # one where its place is not known, and each as wide as its share.
+        published = [k for k, v in enumerate(row) if not np.isnan(v)]
+        widths = [round(p.get_width(), 6) for p in drawn]
+        assert widths == [round(row.iloc[k], 6) for k in published]
+        lefts = [round(p.get_x(), 6) for p in drawn]
+        assert lefts == sorted(lefts)
+    law_bar = sorted((p for p in ax.patches if abs(p.get_y() + p.get_height() / 2) < 1e-6), key=lambda p: p.get_x())
+    assert round(law_bar[0].get_x(), 6) == 0.0
+    # The mark sits in the middle of the room the withheld answers take.
+    assert (62.0, 0.0) in _marks(fig)
     figures.plt.close(fig)
 
 
@@ -196,3 +235,83 @@ def test_a_heatmap_of_a_chapter_s_themes_fits_one_printed_page() -> None:
     ax = two_lines.axes[0]
     assert ax.get_window_extent().height / 2 * 72.0 / two_lines.dpi >= 2 * figures.FONT * 1.2
     figures.plt.close(two_lines)
+
+
+def _segment_colours(fig) -> dict[str, str]:
+    """Each legend entry's colour, as drawn."""
+    legend = fig.axes[0].get_legend()
+    return {t.get_text(): matplotlib.colors.to_hex(h.get_facecolor())
+            for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)}
+
+
+def test_one_palette_by_one_rule_an_answer_keeps_its_colour_and_no_two_share_one() -> None:
+    # Issue 26: "Goods or gifts" was orange in the boys' chart and green in the girls' (each chart
+    # coloured its answers in the order it drew them), "Don't know" gold in one chart and green in
+    # another, and a ninth answer took the first one's colour.
+    form = {"money": "Money", "goods": "Goods or gifts", "affection": "Affection", "shelter": "Shelter",
+            "other": "Something else"}
+    boys = pd.DataFrame([[40.0, 30.0, 20.0, 5.0, 5.0]], columns=["Money", "Goods or gifts", "Affection", "Shelter",
+                                                                "Something else"], index=["Peru"])
+    girls = boys[["Affection", "Money", "Shelter", "Goods or gifts", "Something else"]]
+    one, two = (figures.stacked_shares(frame, "T", form) for frame in (boys, girls))
+    assert _segment_colours(one) == _segment_colours(two)
+    rating = {"excellent": "Excellent", "good": "Good", "fair": "Fair", "poor": "Poor", "none": "No action at all",
+              "dont_know": "Don't know"}
+    yes_no = {"yes": "Yes", "no": "No", "dont_know": "Don't know"}
+    scale = figures.stacked_shares(pd.DataFrame([[10.0, 20, 20, 20, 20, 10]], columns=list(rating.values())), "T",
+                                   rating)
+    scenario = figures.stacked_shares(pd.DataFrame([[60.0, 30, 10]], columns=list(yes_no.values())), "T", yes_no)
+    assert _segment_colours(scale)["Don't know"] == _segment_colours(scenario)["Don't know"]
+    # A scale's colours are the palette's in the scale's order.
+    theme = yaml.safe_load((repo_root() / figures.THEME_FILE).read_text(encoding="utf-8"))["palette"]
+    assert [_segment_colours(scale)[name] for name in list(rating.values())[:5]] == \
+        [c.lower() for c in theme["categories"][:5]]
+    assert _segment_colours(scale)["Don't know"] == theme["fixed"]["dont_know"].lower()
+    many = figures.stacked_shares(pd.DataFrame([[10.0] * 10], columns=[f"answer {k}" for k in range(10)]), "T")
+    for fig in (one, two, scale, scenario, many):
+        colours = list(_segment_colours(fig).values())
+        assert len(set(colours)) == len(colours)
+        figures.plt.close(fig)
+
+
+def test_a_chart_with_fewer_than_two_readable_bars_gives_way() -> None:
+    # Issue 26: Moldova's gender chart drew marks only for Moldova beside the pooled bars, and
+    # its scenario chart one readable bar of five.
+    from perspectives.alttext import Chart
+
+    gender = Chart.of("bars", pd.DataFrame({"Moldova": [NAN, NAN, 0.0], "All six countries": [NAN, 19.0, 0.0]},
+                                           index=["Woman", "Man", "Other"]), "Gender")
+    scenarios = Chart.of("stacked", pd.DataFrame([[46.0, 35.0, 19.0], [NAN] * 3, [NAN] * 3, [NAN] * 3,
+                                                  [19.0, NAN, NAN]], columns=["Yes", "No", "Don't know"]), "S")
+    ages = Chart.of("bars", pd.DataFrame({"Moldova": [20.0, 37.0, NAN], "All": [25.0, 41.0, 30.0]}), "Age")
+    ratings = Chart.of("stacked", pd.DataFrame([[NAN, 17.0, 39.0, 30.0], [NAN, NAN, 24.0, NAN],
+                                                [NAN, 30.0, 35.0, NAN]]), "Ratings")
+    assert [figures.readable_bars(c) for c in (gender, scenarios, ages, ratings)] == [1, 1, 2, 2]
+    assert [figures.too_little_to_show(c) for c in (gender, scenarios, ages, ratings)] == [True, True, False, False]
+    assert not figures.too_little_to_show(None)  # a figure without its numbers is kept
+
+
+def test_a_heatmap_draws_a_sub_theme_after_the_mark_and_keeps_its_numbers_plain() -> None:
+    counts = pd.DataFrame({"ALB": [3.0, 2.0, 1.0]}, index=["Telling someone", "Described their own disclosure",
+                                                            "Formal reporting"])
+    fig = figures.heatmap(counts, "Themes", sub=["Described their own disclosure"])
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["Telling someone", "› Described their own disclosure", "Formal reporting"]
+    from perspectives.alttext import attached
+
+    assert attached(fig).rows == tuple(counts.index)
+    figures.plt.close(fig)
+
+
+def test_a_legend_reads_row_by_row_in_the_scale_s_order() -> None:
+    # Issue 26: the ratings' legend read "Excellent, Fair, Poor, No action at all" on its first line
+    # and "Good" under "Excellent": matplotlib fills a legend column by column.
+    scale = ["Excellent", "Good", "Fair", "Poor", "No action at all", "Don't know"]
+    fig = figures.stacked_shares(pd.DataFrame([[10.0, 20, 20, 20, 20, 10]], columns=scale,
+                                              index=["How would you rate the coordination between agencies?"]), "T")
+    fig.canvas.draw()
+    texts = fig.axes[0].get_legend().get_texts()
+    assert len({round(t.get_window_extent().y0) for t in texts}) > 1  # on more than one line
+    reading = sorted(texts, key=lambda t: (-round(t.get_window_extent().y0), t.get_window_extent().x0))
+    assert [t.get_text() for t in reading] == scale
+    figures.plt.close(fig)

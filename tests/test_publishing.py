@@ -223,8 +223,11 @@ def test_a_count_is_written_one_way_in_every_format(built: dict[str, Path], lang
     word = subprocess.run(["unzip", "-p", str(folder / "report.docx"), "word/document.xml"], capture_output=True,
                           check=True).stdout.decode("utf-8")
     for text in (html_text, re.sub(r"<[^>]+>", "", word)):
-        assert re.findall(r"\bn = \d", text), "the report states its counts"
-        assert not re.findall(r"\bn ?=\d|\bn= ", text), "a count written without the house form's spaces"
+        # The house form, its spaces non-breaking on the page: "(n = 54)" never splits across lines (issue 26).
+        assert re.findall(r"\bn\u00a0=\u00a0\d", text), "the report states its counts"
+        assert not re.findall(r"\bn[ \u00a0]?=\d|\bn=[ \u00a0]", text), "a count written without the house form's spaces"
+        assert not re.findall(r"\bn[ \u00a0]=[ \u00a0]?[\d–]", text.replace("n\u00a0=\u00a0", "")), \
+            "a base whose spaces could break across lines"
 
 
 def test_a_theme_without_a_table_is_said_in_words_not_withheld(built: dict[str, Path]) -> None:

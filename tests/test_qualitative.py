@@ -446,6 +446,8 @@ def test_a_national_theme_table_is_not_a_table_of_withheld_cells(tmp_path, monke
     mda = conversations[conversations["country"] == "MDA"]
     base = mda["participant_id"].nunique()
     codes = [c for c in codebook.in_section(section_id) if codebook.codes[c].level <= 2]
+    # A sub-theme's row is indented under its theme (issue 26): the labels are the codebook's.
+    table.index = [label.lstrip("\u2060").strip() for label in table.index]
     assert list(table.index) == [codebook.label(c) for c in codes]
     for code in codes:
         raised = mda[mda["themes"].map(lambda v, code=code: any(t == code or t.startswith(code + ".")
@@ -539,3 +541,31 @@ def i18n_text(lang: str, path: str, **fields: str) -> str:
         return english.format(**fields)
     catalogue = yaml.safe_load((REPO_ROOT / "params" / "i18n" / f"{lang}.yml").read_text(encoding="utf-8"))
     return catalogue[english]["text"].format(**fields)
+
+
+def test_a_sub_theme_reads_under_its_theme_in_the_tables_and_the_heatmap(tmp_path, monkeypatch, codebook) -> None:
+    """Issue 26: a sub-theme's row stood flush with its theme's, so a reader could not tell them apart.
+
+    The levels are read from the codebook: in the table a sub-theme's row is indented (spaces that
+    neither HTML, the PDF nor Word collapse), in the heatmap its label is drawn after a mark.
+    """
+    from perspectives import figures
+
+    shown, csv = _theme_tables(tmp_path, monkeypatch, "disclosure", "MDA")
+    rows = pd.read_csv(csv, index_col=0, dtype=str, keep_default_na=False).index.tolist()
+    level = {codebook.codes[c].label: codebook.codes[c].level for c in codebook.in_section("disclosure")}
+    bare = {r: r.lstrip("\u2060").strip() for r in rows}
+    assert {level[p] for p in bare.values()} == {1, 2}
+    for row in rows:
+        # Indented by spaces HTML and Word keep (non-breaking), after a character no writer trims.
+        assert row.lstrip("\u2060").startswith("\u00a0" * 2) == (level[bare[row]] == 2), row
+        assert not row.startswith(" ")
+    html = next(str(obj.data) for obj, meta in shown if (meta.get("perspectives") or {}).get("kind") == "table")
+    assert "\u00a0\u00a0Described their own disclosure</th>" in html
+    drawn = []
+    monkeypatch.setattr(figures, "heatmap", lambda counts, title, words=None, sub=(), _real=figures.heatmap: (
+        drawn.append((list(counts.index), list(sub))) or _real(counts, title, words, sub)))
+    _theme_tables(tmp_path / "all", monkeypatch, "disclosure", "ALL")
+    (plain, sub), = drawn
+    # The chart's numbers keep the plain labels; the sub-themes are those of level 2.
+    assert plain == [r.lstrip("\u2060").strip() for r in rows] and sub == [r for r in plain if level[r] == 2] and sub

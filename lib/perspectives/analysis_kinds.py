@@ -312,6 +312,7 @@ def run_ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]
     shares = pd.DataFrame(distribution, index=[labels[c] for c in codes], dtype=float).T
     result.shares = shares
     result.figure_kind = "stacked"
+    result.answers = {c: labels[c] for c in codes}
     result.table = disclosure.table(columns)
     # Items of a battery rank by the share of the first side; a withheld one could hold any share.
     compared = _compared(spec_, questions)
@@ -449,6 +450,7 @@ def run_breakdown(result: Result, spec_: dict, survey, place_names: dict[str, st
         result.tables["by_" + by] = disclosure.table(rows)
     else:
         result.tables["by_" + by] = disclosure.table(columns)
+    result.answers = {c: labels.get(c, c) for c in answers}
     # The answers in the order the sentence lists them (the chart's segments and legend).
     result.context["by_safe_shares"] = pd.DataFrame(
         {group_labels.get(g, g): [mask.share(f"{g}|{c}", of=share_base(mask, g)) for c in answers] for g in groups},

@@ -466,6 +466,9 @@ class Result:
     lang: str = "en"  # the report's language: the words the code joins (a column's "or")
     # The order of the answers its sentence lists (None: no ranking, or a scale kept in its order).
     ranking: Ranking | None = None
+    # The answers a stacked chart's segments are, code -> label in the form's order: their
+    # colours follow it (perspectives.figures.answer_colours). Empty: the chart's columns are series.
+    answers: dict[str, str] = field(default_factory=dict)
 
     def chart_rows(self, rows: dict[str, str]) -> list[str]:
         """A chart's row labels (``rows``: answer code -> label, in the form's order) in its sentence's order.

@@ -44,6 +44,7 @@ import hashlib
 import html
 import json
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -55,6 +56,7 @@ from urllib.parse import quote
 from perspectives.assemble_cells import Renderer, SectionDoc
 from perspectives.escape import CONTENT_SECURITY_POLICY
 from perspectives.files import read_json, write_atomic
+from perspectives.fmt import unbroken_bases
 from perspectives.hashing import sha256_json
 from perspectives.i18n import FALLBACKS_FILE, Translator
 from perspectives.locales import language_name
@@ -211,11 +213,20 @@ def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
     # The page size is the study's; the stylesheet's @page rule states A4.
     css = css.replace("@page { size: A4;", f"@page {{ size: {page_size};")
     cover = cover or default_cover(meta, tr)
-    return _env().get_template("report.html.j2").render(
-        lang=meta.language_tag or meta.lang, name=meta.name, study_title=meta.study_title, cover=cover, logo=Markup(logo_image(cover)),
+    return _text_outside_tags(_env().get_template("report.html.j2").render(
+        lang=meta.language_tag or meta.lang, name=meta.name, study_title=meta.study_title, cover=cover,
+        logo=Markup(logo_image(cover)),
         warnings=list(meta.warnings), toc=r.toc, sections=bodies, css=Markup(css),
         words={w: tr(w) for w in FRAME_WORDS}, footer=list(footer), csp=Markup(CONTENT_SECURITY_POLICY),
-    )
+    ), unbroken_bases)
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def _text_outside_tags(page: str, change: Callable[[str], str]) -> str:
+    """``page`` (HTML) with ``change`` applied to the text between its tags (attributes are left alone)."""
+    return "".join(part if part.startswith("<") else change(part) for part in _TAG.split(page))
 
 
 def find_leaks(text: str, forbidden: Sequence[str]) -> list[str]:

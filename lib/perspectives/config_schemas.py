@@ -199,8 +199,15 @@ _CHART = _settings({
     "width": _number(description="inches"), "font_size": _number(description="points"),
     "small_font_size": _number(description="points"), "min_printed_pt": _number(description="points"),
     "label_share": _number(description="a share of the width, such as 0.42"),
+    "min_readable_bars": _number(description="bars, such as 2"),
+    "readable_share": _number(description="per cent of a stacked bar, such as 50"),
 }, required=["width", "font_size", "small_font_size", "min_printed_pt", "label_share"])
-_THEME = _settings({"rc": _mapping({}, _text("a matplotlib setting name")), "source": _text(), "chart": _CHART},
+_PALETTE = _settings({
+    "categories": _list(_text("a colour, such as '#2f5d8a'")),
+    "fixed": _mapping(_text("a colour, such as '#9e9e9e'"), _text("an answer's code in the form")),
+})
+_THEME = _settings({"rc": _mapping({}, _text("a matplotlib setting name")), "source": _text(), "chart": _CHART,
+                    "palette": _PALETTE},
                    required=["rc"])
 
 _CODE_NODE = _settings({

@@ -57,7 +57,16 @@ from docx.shared import Cm, Pt, RGBColor
 
 from .alttext import describe
 from .docx_contents import fill_toc, set_language, update_fields_on_open
-from .docx_text import inline_runs, set_style, style_id, style_named, styled_paragraph, write_markdown, xml_text
+from .docx_text import (
+    inline_runs,
+    set_style,
+    style_id,
+    style_named,
+    styled_paragraph,
+    write_markdown,
+    xml_attribute,
+    xml_text,
+)
 from .escape import csv_cell_text, sanitize_html
 from .i18n import Translator
 from .locales import number_text
@@ -206,7 +215,7 @@ def _figure(doc: Any, png: bytes, description: str) -> None:
     (the drawing's ``descr``, which Word shows as Alt Text and screen readers read).
     """
     shape = doc.add_picture(io.BytesIO(png), width=FIGURE_WIDTH)
-    shape._inline.docPr.set("descr", xml_text(description))
+    shape._inline.docPr.set("descr", xml_attribute(description))
 
 
 def _toc(doc: Any, heading: str) -> Any:
@@ -258,7 +267,7 @@ def _cover(doc: Any, cover: Any, warnings: Sequence[str]) -> None:
         section.different_first_page_header_footer = True
         paragraph = section.first_page_header.paragraphs[0]
         shape = paragraph.add_run().add_picture(str(cover.logo), height=LOGO_HEIGHT)
-        shape._inline.docPr.set("descr", xml_text(cover.logo_alt or ""))
+        shape._inline.docPr.set("descr", xml_attribute(cover.logo_alt or ""))
 
 
 def _notes(doc: Any, output: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ import re
 from typing import Any
 
 from .escape import OUTPUT_INLINE_RULES_OFF
+from .fmt import unbroken_bases
 from .outline import HeadingLevels
 
 __all__ = ["inline_runs", "set_style", "style_id", "style_named", "styled_paragraph", "write_markdown", "xml_text"]
@@ -43,7 +44,16 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def xml_text(text: str) -> str:
-    """``text`` as a Word run may hold it (XML escaping itself is python-docx's and lxml's)."""
+    """``text`` as a Word run may hold it (XML escaping itself is python-docx's and lxml's).
+
+    A base it writes (``n = 54``) is kept on one line (:func:`perspectives.fmt.unbroken_bases`):
+    every text Word prints goes through here.
+    """
+    return unbroken_bases(_NOT_XML.sub("\ufffd", text))
+
+
+def xml_attribute(text: str) -> str:
+    """``text`` as a Word attribute may hold it (a drawing's description: never broken into lines)."""
     return _NOT_XML.sub("\ufffd", text)
 
 

@@ -44,7 +44,7 @@ from cycler import cycler  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.transforms import offset_copy  # noqa: E402
 
-from perspectives.alttext import attach  # noqa: E402
+from perspectives.alttext import Chart, attach  # noqa: E402
 from perspectives.fmt import WITHHELD_MARK  # noqa: E402
 from perspectives.project import Project  # noqa: E402
 from perspectives.study import Study  # noqa: E402
@@ -83,7 +83,8 @@ def apply_theme(settings: dict[str, object]) -> None:
 
 
 # Every chart's size and type sizes, when params/figure_theme.yml has no `chart:` block.
-CHART_DEFAULTS = {"width": 6.1, "font_size": 9.0, "small_font_size": 8.0, "min_printed_pt": 8.0, "label_share": 0.42}
+CHART_DEFAULTS = {"width": 6.1, "font_size": 9.0, "small_font_size": 8.0, "min_printed_pt": 8.0, "label_share": 0.42,
+                  "min_readable_bars": 2.0, "readable_share": 50.0}
 
 
 def use_theme(project: Project) -> None:
@@ -96,6 +97,8 @@ def use_theme(project: Project) -> None:
     global WIDTH, FONT, SMALL  # the sizes every chart of the run draws at
     CHART.clear()
     CHART.update(chart_settings(project))
+    COLOURS.clear()
+    COLOURS.update(palette_settings(project))
     WIDTH, FONT, SMALL = CHART["width"], CHART["font_size"], CHART["small_font_size"]
     theme = project.figure_theme
     apply_theme(theme if theme is not None else seaborn_theme())
@@ -113,16 +116,94 @@ def chart_settings(project: Project) -> dict[str, float]:
     ``width`` (inches) is every picture's width, labels included; ``font_size`` and
     ``small_font_size`` (points) are the sizes of every text a chart draws (the small one for
     the values written on bars); ``min_printed_pt`` is the smallest a text may print on the
-    page; ``label_share`` is the largest share of the width the category labels may take.
+    page; ``label_share`` is the largest share of the width the category labels may take;
+    ``min_readable_bars`` and ``readable_share`` say when a chart has too little to show
+    (:func:`too_little_to_show`).
     """
     return {**CHART_DEFAULTS, **{k: float(v) for k, v in (_theme_file(project).get("chart") or {}).items()}}
 
 
+# The one palette every chart takes its colours from, when params/figure_theme.yml has no
+# `palette:` block: distinct colours for the series and answers of a chart, in order, and the
+# colours some answers keep in every chart (by their code in the form).
+PALETTE_DEFAULTS: dict[str, object] = {"categories": list(PALETTE), "fixed": {"dont_know": "#7f7f7f"}}
+
+
+def palette_settings(project: Project) -> dict[str, object]:
+    """The charts' palette: ``palette:`` of ``params/figure_theme.yml`` (see :func:`answer_colours`)."""
+    given = _theme_file(project).get("palette") or {}
+    return {"categories": [str(c) for c in given.get("categories") or PALETTE_DEFAULTS["categories"]],
+            "fixed": {str(k): str(v) for k, v in (given.get("fixed") or PALETTE_DEFAULTS["fixed"]).items()}}
+
+
+def answer_colours(names: Sequence[str], answers: dict[str, str] | None = None) -> list[str]:
+    """The one rule for a chart's colours: one per series or answer, no two alike.
+
+    Args:
+        names: the series (or a stacked bar's answers) in drawing order.
+        answers: where the names are the answers of a question: every answer of it, code ->
+            label, in the form's order. None (or a name it lacks): the names are series
+            (places, groups), coloured in drawing order.
+
+    Returns:
+        A colour for each name. An answer whose code the palette's ``fixed`` names (``Don't
+        know``) has that colour in every chart; the others take the palette's ``categories``
+        in the form's order, so that a scale's answers are coloured in its order and the same
+        answer has the same colour whatever order a chart draws it in, and whatever answers
+        it leaves out. Past the palette's end, lighter tints of it keep every colour distinct.
+    """
+    fixed: dict[str, str] = dict(COLOURS["fixed"])  # type: ignore[call-overload]
+    taken = {c.lower() for c in fixed.values()}
+    free = [c for c in COLOURS["categories"] if c.lower() not in taken]  # type: ignore[union-attr]
+    free += [_tint(c) for c in free]
+    code_of = {label: code for code, label in (answers or {}).items()}
+    if not all(name in code_of for name in names):
+        answers, code_of, fixed = {name: name for name in names}, {name: name for name in names}, {}
+    colour: dict[str, str] = {}
+    for code in answers:  # type: ignore[union-attr]
+        colour[code] = fixed[code] if code in fixed else free[sum(k not in fixed for k in colour) % len(free)]
+    return [colour[code_of[name]] for name in names]
+
+
+def _tint(colour: str) -> str:
+    """``colour`` mixed half and half with white."""
+    red, green, blue = matplotlib.colors.to_rgb(colour)
+    return matplotlib.colors.to_hex(((1 + red) / 2, (1 + green) / 2, (1 + blue) / 2))
+
+
 # The chart settings in use: the defaults until a run's use_theme sets its study's.
 CHART: dict[str, float] = dict(CHART_DEFAULTS)
+COLOURS: dict[str, object] = {"categories": list(PALETTE), "fixed": dict(PALETTE_DEFAULTS["fixed"])}  # type: ignore[call-overload]
 WIDTH, FONT, SMALL = CHART["width"], CHART["font_size"], CHART["small_font_size"]
 FAMILY = "DejaVu Sans"
 
+
+
+def readable_bars(chart: Chart) -> int:
+    """How many bars of a chart a reader can read: the one count :func:`too_little_to_show` weighs.
+
+    * Bars side by side (``bars``, ``means``): each series counts its bars with a published
+      value (0% is one); the chart has the fewest of any series, since a series with one bar
+      compares nothing (a place whose every share is withheld beside the pooled one).
+    * Stacked bars: a bar is readable when its published segments cover at least
+      ``readable_share`` per cent of it (the rest is withheld room).
+    * A heatmap writes a word or a count in most cells: each row counts.
+    """
+    if chart.kind == "stacked":
+        return sum(sum(v for v in row if v is not None) >= CHART["readable_share"] - 1e-9 for row in chart.values)
+    if chart.kind in ("bars", "means"):
+        return min((sum(row[k] is not None for row in chart.values) for k in range(len(chart.columns))), default=0)
+    return len(chart.rows)
+
+
+def too_little_to_show(chart: Chart | None) -> bool:
+    """The one rule for a chart that gives way to its table: fewer than ``min_readable_bars`` readable bars.
+
+    A chart almost every value of which is withheld (or that has one bar) shows marks, not
+    numbers; its table, which says the same and names what is withheld, takes its place.
+    A figure that carries no numbers (None) is kept.
+    """
+    return chart is not None and readable_bars(chart) < CHART["min_readable_bars"]
 
 
 def house_settings() -> dict[str, object]:
@@ -226,14 +307,15 @@ def _legend_below(fig: plt.Figure, ax: plt.Axes, handles: Sequence, names: Seque
     widths = [max(_line_width(line.split(), size) for line in e.split("\n")) + 2.8 * em for e in entries]
     ncol = 1
     for n in range(min(4, len(entries)), 0, -1):
-        # Matplotlib fills columns in turn, the first ones one entry longer when they do not divide evenly.
-        rows, longer = divmod(len(entries), n)
-        sizes = [rows + 1] * longer + [rows] * (n - longer)
-        starts = [sum(sizes[:c]) for c in range(n)]
-        columns = [max(widths[a:a + size], default=0.0) for a, size in zip(starts, sizes, strict=True)]
+        # Read row by row, in the entries' order (a scale's answers in its order): column c
+        # holds entries c, c + n, c + 2n...; matplotlib's first columns are the longer ones too.
+        columns = [max(widths[c::n], default=0.0) for c in range(n)]
         if sum(columns) + 2.0 * em * (n - 1) <= room:
             ncol = n
             break
+    # Matplotlib fills a legend column by column: given column by column, it reads row by row.
+    order = [k for c in range(ncol) for k in range(c, len(entries), ncol)]
+    handles, entries = [list(handles)[k] for k in order], [entries[k] for k in order]
     # Centred on the chart (not on the axes, which sit right of the labels), a fixed distance
     # below the axes; in the axes' own units, which keep their size when the figure is saved.
     x0, _, w, _ = ax.get_position().bounds
@@ -272,10 +354,11 @@ def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respond
     fig, ax = plt.subplots(figsize=(WIDTH, _height(labels, n_places)))
     positions = np.arange(n_rows, dtype=float)
     height = 0.8 / n_places
+    colours = answer_colours([str(c) for c in shares.columns])
     for i, place in enumerate(shares.columns):
         values = shares[place].to_numpy(dtype=float)
         bars = ax.barh(positions - 0.4 + height * (i + 0.5), values, height=height,
-                       color=PALETTE[i % len(PALETTE)], label=str(place))
+                       color=colours[i], label=str(place))
         # Withheld shares arrive as NaN: no bar, and the withheld mark where its label would be.
         ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.0f}%" for v in values], padding=2, fontsize=SMALL)
         for y in np.flatnonzero(np.isnan(values)):
@@ -295,9 +378,6 @@ def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respond
     return fig
 
 
-WITHHELD_EDGE = ".6"  # the outline of the room a bar's withheld (or combined) segments take
-
-
 def mark_withheld(ax: plt.Axes, x: float, y: float, centred: bool = False) -> None:
     """Write the withheld mark where a value would be drawn: at ``x`` (a bar's start, or a block's middle)."""
     if centred:
@@ -308,57 +388,70 @@ def mark_withheld(ax: plt.Axes, x: float, y: float, centred: bool = False) -> No
 
 
 def stacked_layout(row: Sequence[float]) -> list[tuple[int | None, float, float]]:
-    """Where each segment of one stacked bar is drawn: (segment, left, width); None is the withheld block.
+    """Where each segment of one stacked bar is drawn: (segment, left, width); None is the withheld room.
 
-    Withheld segments (NaN) are drawn as one block, where the first of them stood, as wide as
-    they are together: the published shares of a single-choice answer sum to 100 with the
-    withheld ones, so the block says nothing the shares do not. Every segment before the
-    first withheld one, and every one after the last, stays where it was; one between two
-    withheld segments moves by the later ones' width, which can only be shown together. A
-    row whose published shares exceed 100 (options of a multi-select question) gets no block.
+    The published segments are drawn in the scale's order (the columns'), left to right. The
+    withheld ones (NaN) take, together, the room the published shares leave (they sum to 100
+    with them, so the room says nothing the shares do not), and that room is left empty:
+    nothing is filled or outlined there, so that it never reads as an answer.
+
+    * Withheld segments side by side (one run of them) take their own place: every
+      published segment stays where it was (issue 25).
+    * Withheld segments with a published one between them: where each published segment
+      stood is not known, so the published ones follow each other from the bar's start, in
+      the scale's order, and the withheld room ends the bar. A published segment is never
+      drawn where another answer of the scale stands (issue 26).
+
+    A row whose published shares exceed 100 (options of a multi-select question) gets no room.
     """
     values = [float(v) for v in row]
     hidden = [k for k, v in enumerate(values) if np.isnan(v)]
     shown_total = sum(v for v in values if not np.isnan(v))
-    block = 100.0 - shown_total if hidden and shown_total <= 100.0 + 1e-9 else 0.0
+    room = 100.0 - shown_total if hidden and shown_total <= 100.0 + 1e-9 else 0.0
+    one_run = bool(hidden) and hidden == list(range(hidden[0], hidden[-1] + 1))
     out: list[tuple[int | None, float, float]] = []
     left = 0.0
     for k, value in enumerate(values):
         if np.isnan(value):
-            if k == hidden[0] and block > 1e-9:
-                out.append((None, left, block))
-                left += block
+            if one_run and k == hidden[0] and room > 1e-9:
+                out.append((None, left, room))
+                left += room
             continue
         out.append((k, left, value))
         left += value
+    if not one_run and room > 1e-9:
+        out.append((None, left, room))
     return out
 
 
-def stacked_shares(shares: pd.DataFrame, title: str) -> plt.Figure:
+def stacked_shares(shares: pd.DataFrame, title: str, answers: dict[str, str] | None = None) -> plt.Figure:
     """100% stacked horizontal bars: one bar per group (row), one segment per category (column).
 
-    A withheld segment leaves the others where they were (see :func:`stacked_layout`): the
-    withheld segments of a bar are one outlined, unfilled block in the place of the first of
-    them, with the withheld mark written in it.
+    ``answers`` (code -> label, in the form's order) names the answers the columns are: their
+    colours follow the form's order (:func:`answer_colours`), whatever order they are drawn in.
+
+    The published segments keep the scale's order (see :func:`stacked_layout`); the room the
+    withheld segments of a bar take is left empty, with the withheld mark written in it.
     """
     labels = _wrap(shares.index)
     fig, ax = plt.subplots(figsize=(WIDTH, _height(labels)))
     positions = np.arange(len(shares), dtype=float)
     drawn: set[int | None] = set()
+    colours = answer_colours([str(c) for c in shares.columns], answers)
     for y, (_, row) in enumerate(shares.iterrows()):
         for segment, left, width in stacked_layout(row.to_numpy(dtype=float)):
             if segment is None:
-                ax.barh(positions[y], width, left=left, color="white", edgecolor=WITHHELD_EDGE, linewidth=0.6,
-                        label="_withheld")
+                # Nothing drawn in the withheld room (no fill, no outline: it is no answer); the mark in it.
                 mark_withheld(ax, left + width / 2, float(positions[y]), centred=True)
             else:
-                ax.barh(positions[y], width, left=left, color=PALETTE[segment % len(PALETTE)],
+                ax.barh(positions[y], width, left=left, color=colours[segment],
                         label=f"_{segment}" if segment in drawn else str(shares.columns[segment]))
                 if text_width(f"{width:.0f}%", SMALL) + 2 <= width / 100 * _axes_points(fig, labels):
                     ax.text(left + width / 2, y, f"{width:.0f}%", ha="center", va="center", fontsize=SMALL,
                             color="white")
             drawn.add(segment)
     ax.set_yticks(positions, labels)
+    ax.yaxis.grid(False)  # no line runs through the empty room of the withheld answers
     ax.set_xlim(0, 100)
     ax.invert_yaxis()
     ax.set_xlabel("Share of respondents (%)")
@@ -383,7 +476,7 @@ def mean_bars(means: pd.Series, title: str, xlabel: str) -> plt.Figure:
     """Horizontal bars of group means (e.g. a slider's mean by country)."""
     labels = _wrap(means.index)
     fig, ax = plt.subplots(figsize=(WIDTH, _height(labels)))
-    ax.barh(np.arange(len(means), dtype=float), means.to_numpy(), color=PALETTE[0])
+    ax.barh(np.arange(len(means), dtype=float), means.to_numpy(), color=answer_colours(["mean"])[0])
     ax.set_yticks(np.arange(len(means), dtype=float), labels)
     for y, value in enumerate(means.to_numpy()):
         if pd.notna(value):
@@ -413,7 +506,8 @@ def _many_settings(study: Study | None) -> tuple[int, int]:
     return study.many_countries, study.extremes
 
 
-def country_shares(shares: pd.DataFrame, title: str, study: Study | None = None) -> plt.Figure:
+def country_shares(shares: pd.DataFrame, title: str, study: Study | None = None,
+                   answers: dict[str, str] | None = None) -> plt.Figure:
     """Answers by country: stacked bars for a few countries, a sorted dot plot for many.
 
     Args:
@@ -421,6 +515,7 @@ def country_shares(shares: pd.DataFrame, title: str, study: Study | None = None)
         title: the figure's title.
         study: the study, whose ``synthesis`` settings say what "many" is (default: the one
             around the working directory).
+        answers: the answers the columns are (see :func:`stacked_shares`).
 
     Returns:
         :func:`stacked_shares` of ``shares`` up to ``many_countries`` countries (the very
@@ -429,7 +524,7 @@ def country_shares(shares: pd.DataFrame, title: str, study: Study | None = None)
     """
     many, extremes = _many_settings(study)
     if len(shares) <= many:
-        return stacked_shares(shares, title)
+        return stacked_shares(shares, title, answers)
     return dot_plot(shares, title, "Share of respondents (%)", extremes)
 
 
@@ -476,9 +571,10 @@ def dot_plot(values: pd.DataFrame, title: str, xlabel: str, extremes: int = 15,
     labels = _wrap("…" if r is None else str(r) for r in rows)
     fig, ax = plt.subplots(figsize=(WIDTH, max(2.2, 0.26 * len(rows) + 1.4)))
     positions = np.arange(len(rows), dtype=float)
+    colours = answer_colours([str(c) for c in values.columns])
     for i, column in enumerate(values.columns):
         xs = [np.nan if r is None else float(values.at[r, column]) for r in rows]
-        ax.plot(xs, positions, "o", color=PALETTE[i % len(PALETTE)], markersize=5, label=str(column))
+        ax.plot(xs, positions, "o", color=colours[i], markersize=5, label=str(column))
     if None in rows:
         gap = rows.index(None)
         ax.axhline(gap, color=".6", linewidth=0.8, linestyle=(0, (2, 2)))
@@ -498,7 +594,11 @@ def dot_plot(values: pd.DataFrame, title: str, xlabel: str, extremes: int = 15,
     return fig
 
 
-def heatmap(counts: pd.DataFrame, title: str, words: pd.DataFrame | None = None) -> plt.Figure:
+SUBTHEME_MARK = "›"  # drawn before a sub-theme's label in a chart, so that it reads under its theme
+
+
+def heatmap(counts: pd.DataFrame, title: str, words: pd.DataFrame | None = None,
+            sub: Sequence[str] = ()) -> plt.Figure:
     """Annotated heatmap of counts (themes by country): every row and column drawn, none left out.
 
     Args:
@@ -508,13 +608,16 @@ def heatmap(counts: pd.DataFrame, title: str, words: pd.DataFrame | None = None)
             ("none", "some", "all" where a place's counts by theme are said that way); such
             a cell is not coloured. A cell with neither a word nor a count shows the
             withheld mark.
+        sub: the rows that are sub-themes: their labels are drawn after :data:`SUBTHEME_MARK`
+            (the chart's numbers, and its text alternative, keep the plain labels).
     """
     # A heatmap's rows are all as tall as its tallest label: where the labels wrapped as every
     # chart's would make it taller than a printed page, they take the widest room a chart gives
     # them (LABEL_ROOM_MAX), on one line where they can.
-    labels = _wrap(counts.index)
+    drawn_labels = [f"{SUBTHEME_MARK} {label}" if label in set(sub) else str(label) for label in counts.index]
+    labels = _wrap(drawn_labels)
     if _grid_height(labels) > PAGE_ROOM:
-        labels = _wrap(counts.index, LABEL_ROOM_MAX * WIDTH * 72.0 - _label_room([""]) * 72.0, chars=10_000)
+        labels = _wrap(drawn_labels, LABEL_ROOM_MAX * WIDTH * 72.0 - _label_room([""]) * 72.0, chars=10_000)
     import seaborn as sns  # only here: see THEME_FILE
 
     fig, ax = plt.subplots(figsize=(WIDTH, _grid_height(labels)))
@@ -556,7 +659,8 @@ def main(argv: list[str] | None = None, project: Project | None = None) -> int:
     doc = {"source": f"seaborn.set_theme(style={THEME['style']!r}, context={THEME['context']!r}, "
                      f"font={THEME['font']!r}, palette=PALETTE) as matplotlib settings; written by "
                      "`python -m perspectives.figures`, checked against seaborn by the tests",
-           "rc": seaborn_theme(), "chart": _theme_file(default(project)).get("chart") or CHART_DEFAULTS}
+           "rc": seaborn_theme(), "chart": _theme_file(default(project)).get("chart") or CHART_DEFAULTS,
+           "palette": _theme_file(default(project)).get("palette") or PALETTE_DEFAULTS}
     (default(project).path(THEME_FILE)).write_text(yaml.safe_dump(doc, sort_keys=True, allow_unicode=True), encoding="utf-8")
     return 0
 

@@ -58,6 +58,15 @@ WITHHELD_MARK = "–"
 NOT_AVAILABLE = WITHHELD_MARK
 # The one form of a count's mark, in tables, captions and sentences alike.
 COUNT_FORM = "n = {n}"
+# A base written in the house form ("(n = 54)", "girls n = 46", "n = –") breaks nowhere on the
+# printed page: where a report is written out (HTML, Word), its spaces become non-breaking.
+_BASE_SPACES = re.compile(r"(?<![\w])n = (?=\d|" + re.escape(WITHHELD_MARK) + ")")
+NO_BREAK = "\u00a0"
+
+
+def unbroken_bases(text: str) -> str:
+    """``text`` with every base it writes (``n = 54``) held on one line by non-breaking spaces."""
+    return _BASE_SPACES.sub(f"n{NO_BREAK}={NO_BREAK}", text)
 # Two pairs of parentheses side by side: a label's own, "(silence)", then the share after it.
 _ADJACENT_PAIRS = re.compile(r"\)\s+\((?=[^()]*\))")
 

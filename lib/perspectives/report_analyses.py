@@ -63,8 +63,7 @@ def run_analysis(section, analysis_id: str, spec: dict[str, Any], survey: Any, s
         number = figure.get("number")
         if number is not None:
             caption = section.t("Figure {number}. {caption}", number=number, caption=caption)
-        draw(section, result, spec, f"fig{number:02d}_{analysis_id}" if number is not None else f"fig_{analysis_id}",
-                   caption)
+        draw(section, result, spec, figure_stem(analysis_id, spec), caption)
     # A breakdown by something other than country adds its cross-table; the pooled table is
     # shown by the analysis of that question already.
     breakdown_only = spec.get("by") not in (None, "country")
@@ -87,6 +86,12 @@ def run_analysis(section, analysis_id: str, spec: dict[str, Any], survey: Any, s
         say_test(section, result, section.t("countries") if by_country else section.t(spec["by"].replace("_", " ")))
     report_display.add_notes(section, result.notes)
     return result
+
+
+def figure_stem(analysis_id: str, spec: dict[str, Any]) -> str:
+    """The file stem of an analysis's figure (``figure:`` of its entry): ``fig16_government``, ``fig_x`` unnumbered."""
+    number = (spec.get("figure") or {}).get("number")
+    return f"fig{number:02d}_{analysis_id}" if number is not None else f"fig_{analysis_id}"
 
 
 def withheld_note(section, result: analysis.Result, spec: dict[str, Any], show_table: bool) -> str:
@@ -196,10 +201,10 @@ def draw(section, result: analysis.Result, spec: dict, stem: str, caption: str) 
     """Draw an analysis's figure (``figure:`` of its entry) in the shape its result asks for, and show it."""
     title = section.t("{caption} — {place}", caption=section.t(spec["figure"]["caption"]), place=section.names[section.country])
     if result.figure_kind == "stacked" and result.shares is not None:
-        fig = figures.stacked_shares(result.shares, title)
+        fig = figures.stacked_shares(result.shares, title, result.answers)
     elif section.is_synthesis and "by_safe_shares" in result.context and spec.get("by") == "country":
         shares = result.context["by_safe_shares"].T
-        fig = figures.country_shares(shares, title, section.study)
+        fig = figures.country_shares(shares, title, section.study, result.answers)
         if shares.isna().any().any() and len(shares) > section.study.many_countries:
             # Many countries are drawn as dots (figures.country_shares), a withheld one left out;
             # fewer are bars, which write the withheld mark (its note goes with the caption).

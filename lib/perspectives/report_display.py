@@ -136,14 +136,23 @@ CHART_MARK_NOTE = ("{mark}: not shown under the small-cell rule (the number is b
                    "below {threshold} be worked out, or is counted in a combined answer).")
 
 
-def show_figure(section, fig, stem: str, caption: str, result: str | None = None) -> None:
+def show_figure(section, fig, stem: str, caption: str, result: str | None = None) -> bool:
     """Save ``fig`` under ``stem`` in the study's formats and show it with its caption.
 
     The numbers the chart drew go with it: the assembler writes the figure's text
     alternative from them. ``result`` names the analysis it draws (see :func:`show_table`).
+    A chart with too little to show (:func:`perspectives.figures.too_little_to_show`) is
+    neither saved nor shown: its result's table stays in the body in its place, and the
+    report's numbering (:mod:`perspectives.outline`) has no figure for it in any format.
+
+    Returns:
+        Whether the figure was shown.
     """
     # The numbers the chart drew go with it: the assembler writes its text alternative from them.
     chart = alttext.attached(fig)
+    if figures.too_little_to_show(chart):
+        figures.plt.close(fig)
+        return False
     # Words a chart draws itself (an axis label) in the report's language where the catalogue has them.
     for text in fig.findobj(figures.plt.Text):
         if text.get_text() in section.t.catalogue:
@@ -164,6 +173,7 @@ def show_figure(section, fig, stem: str, caption: str, result: str | None = None
                                        "texts": texts, **({"result": result} if result else {}),
                                        **({"chart": chart.to_json()} if chart else {})}})
     display(Markdown(f"*{md(caption)}*"), metadata={"perspectives": {"kind": "caption", "of": "figure"}})
+    return True
 
 
 def note_text(section, note: str) -> str:

@@ -16,7 +16,7 @@ import os
 import string
 from typing import Any
 
-from . import analysis, disclosure, fmt, report_display, report_themes
+from . import analysis, disclosure, fmt, report_analyses, report_display, report_themes
 from .escape import markdown_text as md
 from .report_upstream import NOTHING_UPSTREAM, Upstream
 
@@ -121,6 +121,11 @@ def evidence(section, upstream: Upstream, report: Any):
         # (a theme no published table shows is not stated at all: see qualitative_recommendations).
         return report_themes.theme_presence(section, theme) if held else None
 
+    def drawn(result: str) -> bool:
+        # Cited by its figure where the run drew one; a chart with too little to show gave way to its table.
+        spec = analysis.load_specs(project=section.project).get(result) or {}
+        return bool(spec.get("figure")) and upstream.drew(report_analyses.figure_stem(result, spec))
+
     def finding(result: str, template: str) -> str | None:
         names = [f[len("v["):-1] for _, f, _, _ in string.Formatter().parse(template) if f and f.startswith("v[")]
         if result not in shown or not all(name in table for name in names):
@@ -130,7 +135,7 @@ def evidence(section, upstream: Upstream, report: Any):
         if not all(upstream.prints(result, by_name.get((name, code)) or {}, places) for name in names):
             return None
         text = Markdown(fmt.opening(section.t(template).format(v=table, place=md(section.place))))
-        if (analysis.load_specs(project=section.project).get(result) or {}).get("figure"):
+        if drawn(result):
             return report.text("recommendations.evidence.survey_figure", finding=text,
                                figure_number=Markdown(f"[[figure:{result}]]"))
         return report.text("recommendations.evidence.survey_table", finding=text,
@@ -140,17 +145,20 @@ def evidence(section, upstream: Upstream, report: Any):
     gender = report_themes.participants_gender(section) if held else None
     return qualitative_recommendations.Evidence(participants=n, theme_count=theme_count, theme_table=theme_table,
                                                 theme_presence=theme_presence, finding=finding,
-                                                stated=functools.partial(_stated, section, report, shown),
+                                                stated=functools.partial(_stated, section, report, shown, drawn),
                                                 gender=gender)
 
 
-def _stated(section, report: Any, shown: dict[str, set[str]], result: str, number: int) -> str | None:
-    """A reference to a finding recommendation ``number`` stated already, with its figure or table; None if not shown."""
+def _stated(section, report: Any, shown: dict[str, set[str]], drawn, result: str, number: int) -> str | None:
+    """A reference to a finding recommendation ``number`` stated already, with its figure or table; None if not shown.
+
+    ``drawn(result)`` says whether the result's figure was drawn (else its table is cited).
+    """
     from .texts import Markdown
 
     if result not in shown:
         return None
-    if (analysis.load_specs(project=section.project).get(result) or {}).get("figure"):
+    if drawn(result):
         return report.text("recommendations.evidence.stated_figure", number=number,
                            figure_number=Markdown(f"[[figure:{result}]]"))
     return report.text("recommendations.evidence.stated_table", number=number,

@@ -12,6 +12,7 @@ Purpose
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
@@ -247,6 +248,17 @@ def national_presence(section, masks: dict[str, disclosure.Mask], codes: list[st
                     extra_notes=[note])
 
 
+# A sub-theme's row in a table is indented under its theme: the spaces are non-breaking, so
+# that HTML, the PDF printed from it and Word all keep them (a CSV cell holds them too), after
+# an invisible word joiner, so that no writer trims them as leading white space (pandas does).
+SUBTHEME_INDENT = "\u2060" + "\u00a0" * 4
+
+
+def indented(label: str) -> str:
+    """A sub-theme's label as a table's row heads it: indented under its theme."""
+    return SUBTHEME_INDENT + label
+
+
 # Under a heatmap of themes by country where some countries' cells say some or all (counts_shown).
 HEATMAP_WORDS_NOTE = ("Where fewer than {twice} people took part in a country, or most of its counts by theme "
                       "would be withheld under the small-cell rule, its cells say whether some or all of them "
@@ -254,8 +266,11 @@ HEATMAP_WORDS_NOTE = ("Where fewer than {twice} people took part in a country, o
 
 
 def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
-                       places: list[str], counted: list[str]) -> None:
+                       places: list[str], counted: list[str], subthemes: Collection[str] = ()) -> None:
     """The themes by country as a heatmap: every country that held conversations is a column.
+
+    A sub-theme (``subthemes``) reads under its theme: its row's label is drawn with the
+    sub-theme mark (:data:`perspectives.figures.SUBTHEME_MARK`).
 
     Each cell is what the table by country prints (:func:`theme_cell`): a count (0 included)
     drawn as one, "some" or "all" written as the word, and the withheld mark, which the
@@ -277,7 +292,7 @@ def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[s
         threshold = next(iter(masks.values())).threshold
         caption += ". " + section.t(HEATMAP_WORDS_NOTE, twice=2 * threshold)
     report_display.show_figure(section, figures.heatmap(counts, section.t("Participants raising each theme, by country"),
-                                                        words),
+                                                        words, sub=[labels[c] for c in codes if c in subthemes]),
                                f"themes_{section.section}_heatmap", caption,
                                result=f"themes_{section.section}_by_country")
 
@@ -312,7 +327,10 @@ def survivor_themes(section) -> None:
     masks = theme_masks(section, codes)
     out_of = int(summary["out_of"].iloc[0])
     labels = {code: section.t(label) for code, label in zip(summary["code"], summary["label"], strict=True)}
+    subthemes = {code for code, level in zip(summary["code"], summary["level"], strict=True) if level > 1}
     threshold = next(iter(masks.values())).threshold if masks else 0
+    chart_labels = dict(labels)
+    labels = {code: indented(label) if code in subthemes else label for code, label in labels.items()}
     # Each section's table is named by its topic: five captions alike told a reader nothing.
     own_theme_table(section, masks, codes, labels, section.t(
         "{topic}: conversation participants who raised each theme (of {out_of}) — {place}",
@@ -330,7 +348,7 @@ def survivor_themes(section) -> None:
                             result=f"themes_{section.section}_by_country")
             if len(counted) < len(places):
                 report_display.add_notes(section, [presence_note(threshold)])
-            show_theme_heatmap(section, masks, codes, labels, places, counted)
+            show_theme_heatmap(section, masks, codes, chart_labels, places, counted, subthemes)
             for code in codes:
                 for place in recorded:
                     section.values.append(section._cell_value(masks[code], f"{place}|yes",

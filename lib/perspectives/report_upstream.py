@@ -59,6 +59,10 @@ class Upstream:
     combined: bool = False
     printed: dict[str, set[tuple[Any, ...]]] = dataclasses.field(default_factory=dict)
 
+    def drew(self, stem: str) -> bool:
+        """Whether one of the runs drew the figure ``stem`` (a chart with too little to show gives way to its table)."""
+        return any((folder / "figures" / f"{stem}.png").is_file() for folder in self.folders)
+
     def prints(self, stem: str, value: dict[str, Any], places: frozenset[str]) -> bool:
         """The one rule for citing a table: whether table ``stem`` prints the recorded ``value``.
 
