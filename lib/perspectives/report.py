@@ -42,6 +42,7 @@ from . import (
     analysis,
     analysis_results,
     analysis_subsets,
+    config,
     disclosure,
     figures,
     i18n,
@@ -105,6 +106,9 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     study_folder = project_of(project)
     study = study_folder.study
     _ = study_folder.grid
+    # Every configuration file parsed and validated here, not in each run: the runs read the
+    # report's texts, the recommendations and the roundtable, each a parse and a schema compiled.
+    config.load_files(study_folder.root)
     analysis.load_specs(project=study_folder)
     disclosure.settings(project=study_folder)
     i18n.Translator(lang, project=study_folder)
