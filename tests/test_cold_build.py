@@ -44,3 +44,16 @@ def test_the_run_servers_warm_up_reads_every_configuration_file_the_runs_read() 
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == "read from the warm-up"
+
+
+def test_the_screens_warm_up_builds_every_languages_word_lists() -> None:
+    from perspectives import screen
+    from perspectives.screen_words import LANGUAGES, vocabulary
+    from perspectives.study import load_study
+
+    vocabulary.cache_clear()
+    screen.warm_up(load_study(ROOT / "params" / "study.yml"))
+    built = vocabulary.cache_info().misses
+    for lang in LANGUAGES:  # as a run screens an excerpt in each language
+        screen.screen_text("Nothing identifying here.", lang=lang)
+    assert vocabulary.cache_info().misses == built
