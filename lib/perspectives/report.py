@@ -86,8 +86,8 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     configuration files parsed and validated (:func:`perspectives.config.load_files`: the
     report's texts, the recommendations and the roundtable among them), the survey read and
     validated (with the rows of each analysis population), the screen's word lists of every
-    language built (where runs screen excerpts), and the fonts loaded, rather than paying for them again (about half a
-    second a run). Only caches of functions of input files are filled; each run still gets
+    language built (where runs screen excerpts), and the fonts loaded, rather than paying
+    for them again (about half a second a run). Only caches of functions of input files are filled; each run still gets
     its own copy of them and a fresh namespace. ``countries`` (the places of the runs due)
     is kept for callers and not read: no place's own rows are selected ahead (see below).
     ``decisions`` is a file of the small-cell rule's results a previous build saved: read
