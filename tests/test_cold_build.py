@@ -1,7 +1,7 @@
 """The cold build does less than it did where the notebooks' own work does not need it (issue 29, item 4).
 
-Each behaviour is shown without timing: what the run server holds before it forks the runs,
-and when a report's PDF starts printing.
+Each behaviour is shown without timing: what the run server's warm-up holds before it forks
+the runs, so that no run reads or builds it again.
 """
 
 from __future__ import annotations
