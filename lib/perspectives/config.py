@@ -52,6 +52,7 @@ __all__ = [
     "error_at",
     "kind_of",
     "load",
+    "load_files",
 ]
 
 
@@ -266,8 +267,21 @@ def check_all(root: Path) -> int:
     Raises:
         ConfigError: the first file with a mistake.
     """
+    return load_files(root, catalogues=True)
+
+
+def load_files(root: Path, catalogues: bool = False) -> int:
+    """Parse and validate the project's configuration files (and its catalogues); how many were read.
+
+    Each is kept (once per version of the file) with its schema's compiled validator, so a
+    process that forks the runs after calling this gives every run the files read.
+
+    Raises:
+        ConfigError: the first file with a mistake.
+    """
     paths = [(root / rel, kind) for rel, kind in FILES.items()]
-    paths += [(p, "catalogue") for p in sorted((root / CATALOGUES).glob("*.yml"))]
+    if catalogues:
+        paths += [(p, "catalogue") for p in sorted((root / CATALOGUES).glob("*.yml"))]
     count = 0
     for path, kind in paths:
         if path.is_file():

@@ -42,6 +42,7 @@ from . import (
     analysis,
     analysis_results,
     analysis_subsets,
+    config,
     disclosure,
     figures,
     i18n,
@@ -82,9 +83,11 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     """Load once what every section run loads first, in a process that then forks the runs.
 
     The build's fork server calls this before forking: each run then starts with the study's
-    parameter files parsed, the survey read and validated (with the rows of each analysis
-    population), and the fonts loaded, rather than paying for them again (about half a
-    second a run). Only caches of functions of input files are filled; each run still gets
+    configuration files parsed and validated (:func:`perspectives.config.load_files`: the
+    report's texts, the recommendations and the roundtable among them), the survey read and
+    validated (with the rows of each analysis population), the screen's word lists of every
+    language built (where runs screen excerpts), and the fonts loaded, rather than paying
+    for them again (about half a second a run). Only caches of functions of input files are filled; each run still gets
     its own copy of them and a fresh namespace. ``countries`` (the places of the runs due)
     is kept for callers and not read: no place's own rows are selected ahead (see below).
     ``decisions`` is a file of the small-cell rule's results a previous build saved: read
@@ -105,6 +108,9 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     study_folder = project_of(project)
     study = study_folder.study
     _ = study_folder.grid
+    # Every configuration file parsed and validated here, not in each run: the runs read the
+    # report's texts, the recommendations and the roundtable, each a parse and a schema compiled.
+    config.load_files(study_folder.root)
     analysis.load_specs(project=study_folder)
     disclosure.settings(project=study_folder)
     i18n.Translator(lang, project=study_folder)

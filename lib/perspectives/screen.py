@@ -168,6 +168,10 @@ def warm_up(study: Study | None = None) -> None:
     given_names()
     name_words()
     vocabulary(LANGUAGES)
+    # Each language's own lists (with English), as an excerpt in that language is screened:
+    # built here once rather than in every run that screens one.
+    for lang in LANGUAGES:
+        vocabulary(_languages(lang))
 
 
 # --------------------------------------------------------------------------- the screen
