@@ -24,7 +24,9 @@ Outputs
     ``check_200mb_s`` (``perspectives check`` of a valid 200 MB export), ratios, peak memory per
     phase (``*_peak_rss_mb``: the peak of the summed resident memory of the phase's process tree,
     sampled every 50 ms; ``*_peak_pss_mb``: the same with proportional set sizes, the physical
-    memory the tree holds; ``*_largest_process_mb``: the largest single process's ``VmHWM``), and
+    memory the tree holds; ``*_largest_process_mb``: the largest single process's ``VmHWM``; in
+    ``network.json``, ``cold_largest_process_role`` names it and ``cold_memory_by_role`` gives each
+    role's processes, largest process and PSS: build, run server, run, mask search, chromium), and
     the ``scale`` curves. All build outputs go to temporary
     folders that are removed at the end.
 """
@@ -927,6 +929,12 @@ def network_table(res: dict[str, Any]) -> str:
         lines.append(f"{p['countries']:>9}{p['reports']:>8}{p['runs']:>6}{p['cold_s']:>9.1f}"
                      f"{p.get('cold_peak_pss_mb', 0):>8.0f}{p['cold_peak_rss_mb']:>8.0f}{p['nochange_s']:>13.2f}"
                      f"{p['one_country_s']:>15.1f}{p['output_mb']:>11.1f}{p['loadavg_before_cold'][0]:>16.2f}")
+    for p in points:
+        if p.get("cold_memory_by_role"):
+            held = ", ".join(f"{role} {r['pss_at_tree_peak_mb']:.0f}" for role, r in p["cold_memory_by_role"].items()
+                             if r["pss_at_tree_peak_mb"] >= 1)
+            lines.append(f"{p['countries']:>9} countries: largest process {p['cold_largest_process_mb']:.0f} MB "
+                         f"({p['cold_largest_process_role']}); PSS MB by role at the peak: {held}")
     last = points[-1]
     # The goal is judged on the tree's physical memory (summed PSS): summed RSS counts the run
     # server's warm state once more in each of its forks.
