@@ -24,7 +24,9 @@ Outputs
     ``check_200mb_s`` (``perspectives check`` of a valid 200 MB export), ratios, peak memory per
     phase (``*_peak_rss_mb``: the peak of the summed resident memory of the phase's process tree,
     sampled every 50 ms; ``*_peak_pss_mb``: the same with proportional set sizes, the physical
-    memory the tree holds; ``*_largest_process_mb``: the largest single process's ``VmHWM``), and
+    memory the tree holds; ``*_largest_process_mb``: the largest single process's ``VmHWM``; in
+    ``network.json``, ``cold_largest_process_role`` names it and ``cold_memory_by_role`` gives each
+    role's processes, largest process and PSS: build, run server, run, mask search, chromium), and
     the ``scale`` curves. All build outputs go to temporary
     folders that are removed at the end.
 """
@@ -42,7 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,9 @@ class Measured:
     returncode: int
     largest_process_mb: float = 0.0
     peak_pss_mb: float = 0.0
+    largest_process_role: str = ""
+    roles: dict[str, dict[str, float]] = field(default_factory=dict)
+    timeline: list[tuple[float, dict[str, int]]] | None = None
 
 
 # How often the process tree's memory is sampled (seconds).
@@ -72,7 +77,7 @@ SAMPLE_EVERY = 0.05
 
 
 class TreeMemory:
-    """The peak of the summed resident memory of a process and all its descendants.
+    """The peak of the summed resident memory of a process and all its descendants, by role.
 
     Sampled from /proc with psutil every :data:`SAMPLE_EVERY` seconds in a thread. Each
     process's own peak (``VmHWM`` of /proc/PID/status, read at each sample: it survives
@@ -84,9 +89,14 @@ class TreeMemory:
     proportional set size (``Pss`` of /proc/PID/smaps_rollup: a shared page counts 1/k in each
     of the k processes that map it) is the physical memory the tree holds, and is sampled too
     (``peak_pss_bytes``).
+
+    Every process is named by its role (:func:`process_role`: the build, its run server,
+    a section run, a mask search, the browser...), and :meth:`roles` says, for each role, its
+    largest process, the peak of its processes' summed PSS, and what it held when the tree's
+    PSS peaked: where the memory is. ``timeline`` keeps each sample's PSS by role.
     """
 
-    def __init__(self, pid: int, also: list[int] | None = None) -> None:
+    def __init__(self, pid: int, also: list[int] | None = None, timeline: bool = False) -> None:
         import threading
 
         import psutil
@@ -101,37 +111,102 @@ class TreeMemory:
         self.peak_bytes = 0
         self.peak_pss_bytes = 0
         self.largest_bytes = 0
+        self.largest_role = ""
+        self._role_largest: dict[str, int] = {}
+        self._role_peak: dict[str, int] = {}
+        self._at_peak: dict[str, int] = {}
+        self._pids: dict[str, set[int]] = {}
+        self._t0 = time.perf_counter()
+        self.timeline: list[tuple[float, dict[str, int]]] | None = [] if timeline else None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
+
+    def _processes(self) -> list[Any]:
+        procs = [self._root, *self._root.children(recursive=True)]
+        for other in self._also:
+            with contextlib.suppress(Exception):
+                procs += [other, *other.children(recursive=True)]
+        return procs
 
     def _run(self) -> None:
         import psutil
 
         while not self._stop.is_set():
             try:
-                procs = [self._root, *self._root.children(recursive=True)]
+                procs = self._processes()
             except psutil.Error:
                 return
-            for other in self._also:
-                with contextlib.suppress(psutil.Error):
-                    procs += [other, *other.children(recursive=True)]
             total = pss = 0
+            by_role: dict[str, int] = {}
             for proc in procs:
                 try:
-                    total += proc.memory_info().rss
-                    pss += _pss_bytes(proc.pid)
-                    self.largest_bytes = max(self.largest_bytes, _hwm_bytes(proc.pid))
+                    role = process_role(proc, self._root.pid)
+                    rss, own_pss, hwm = proc.memory_info().rss, _pss_bytes(proc.pid), _hwm_bytes(proc.pid)
                 except (psutil.Error, OSError):
                     continue
+                total += rss
+                pss += own_pss
+                by_role[role] = by_role.get(role, 0) + own_pss
+                self._pids.setdefault(role, set()).add(proc.pid)
+                self._role_largest[role] = max(self._role_largest.get(role, 0), hwm)
+                if hwm > self.largest_bytes:
+                    self.largest_bytes, self.largest_role = hwm, role
+            for role, held in by_role.items():
+                self._role_peak[role] = max(self._role_peak.get(role, 0), held)
             self.peak_bytes = max(self.peak_bytes, total)
-            self.peak_pss_bytes = max(self.peak_pss_bytes, pss)
+            if pss > self.peak_pss_bytes:
+                self.peak_pss_bytes, self._at_peak = pss, by_role
+            if self.timeline is not None:
+                self.timeline.append((round(time.perf_counter() - self._t0, 2), by_role))
             self._stop.wait(SAMPLE_EVERY)
+
+    def roles(self) -> dict[str, dict[str, float]]:
+        """Each role's memory, in MB.
+
+        For each role: its processes, its largest process's peak (``VmHWM``), the peak of its
+        processes' summed PSS, and their PSS when the whole tree's PSS peaked.
+        """
+        return {role: {"processes": len(self._pids[role]),
+                       "largest_process_mb": round(self._role_largest.get(role, 0) / 2**20, 1),
+                       "peak_pss_mb": round(self._role_peak.get(role, 0) / 2**20, 1),
+                       "pss_at_tree_peak_mb": round(self._at_peak.get(role, 0) / 2**20, 1)}
+                for role in sorted(self._pids)}
 
     def stop(self) -> None:
         """Stop sampling (call once the process has ended)."""
         self._stop.set()
         self._thread.join()
+
+
+# The names the build gives the processes it forks (``/proc/PID/comm``, see
+# ``perspectives.build.forkserver.name_process``), and the roles they play.
+FORK_ROLES = {"section-run": "run", "mask-search": "mask search"}
+# A run server's command line (a build's own, or one kept between builds).
+SERVER_MARKS = ("server_main", "resident_main")
+
+
+def process_role(proc: Any, root: int) -> str:
+    """What a process of a build's tree does.
+
+    ``build`` (the command itself), ``run server``, ``run`` (a fork of it executing one
+    section), ``mask search`` (a fork of it searching masks in its warm-up), ``chromium``
+    (the printer's browser and its helpers), else ``other <name>``.
+    """
+    if proc.pid == root:
+        return "build"
+    name = proc.name()
+    if name in FORK_ROLES:
+        return FORK_ROLES[name]
+    if "chrom" in name.lower() or "headless" in name.lower():
+        return "chromium"
+    command = " ".join(proc.cmdline())
+    if any(mark in command for mark in SERVER_MARKS):
+        parent = proc.parent()
+        parent_command = " ".join(parent.cmdline()) if parent is not None else ""
+        # a fork that has not named itself yet is its server's child: a run about to start
+        return "run" if any(mark in parent_command for mark in SERVER_MARKS) else "run server"
+    return f"other {name}"
 
 
 def _hwm_bytes(pid: int) -> int:
@@ -153,14 +228,17 @@ def _pss_bytes(pid: int) -> int:
 
 
 def measure(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
-            also: list[int] | None = None) -> Measured:
-    """Run ``argv`` to the end; time it and sample its process tree's memory (and the trees of ``also``)."""
+            also: list[int] | None = None, timeline: bool = False) -> Measured:
+    """Run ``argv`` to the end; time it and sample its process tree's memory (and the trees of ``also``).
+
+    ``timeline``: keep every sample's PSS by role (``Measured.timeline``).
+    """
     full_env = {**os.environ, **BASE_ENV, **(env or {})}
     out_f = tempfile.TemporaryFile()
     err_f = tempfile.TemporaryFile()
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=out_f, stderr=err_f, env=full_env, cwd=cwd or ROOT)
-    memory = TreeMemory(proc.pid, also)
+    memory = TreeMemory(proc.pid, also, timeline)
     # Sampled until the process is reaped: its children (servers, forks) end before it does.
     proc.wait()
     seconds = time.perf_counter() - t0
@@ -169,7 +247,7 @@ def measure(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None
     err_f.seek(0)
     return Measured(seconds, memory.peak_bytes / 2**20, out_f.read().decode(errors="replace"),
                     err_f.read().decode(errors="replace"), proc.returncode, memory.largest_bytes / 2**20,
-                    memory.peak_pss_bytes / 2**20)
+                    memory.peak_pss_bytes / 2**20, memory.largest_role, memory.roles(), memory.timeline)
 
 
 def perspectives_build(out: Path, *args: str, env: dict[str, str] | None = None,
@@ -802,6 +880,8 @@ def network(work: Path, sizes: list[int], jobs: list[str], repeat: int, keep: Pa
                 "cold_s": round(cold.seconds, 1), "cold_peak_rss_mb": round(cold.peak_rss_mb, 1),
                 "cold_peak_pss_mb": round(cold.peak_pss_mb, 1),
                 "cold_largest_process_mb": round(cold.largest_process_mb, 1),
+                "cold_largest_process_role": cold.largest_process_role,
+                "cold_memory_by_role": cold.roles,
                 "nochange_s": round(median([m.seconds for m in nochanges]), 2),
                 "nochange_s_all": [round(m.seconds, 2) for m in nochanges],
                 "nochange_runs_executed": max(len(executed_runs(m.stderr)) for m in nochanges),
@@ -849,6 +929,12 @@ def network_table(res: dict[str, Any]) -> str:
         lines.append(f"{p['countries']:>9}{p['reports']:>8}{p['runs']:>6}{p['cold_s']:>9.1f}"
                      f"{p.get('cold_peak_pss_mb', 0):>8.0f}{p['cold_peak_rss_mb']:>8.0f}{p['nochange_s']:>13.2f}"
                      f"{p['one_country_s']:>15.1f}{p['output_mb']:>11.1f}{p['loadavg_before_cold'][0]:>16.2f}")
+    for p in points:
+        if p.get("cold_memory_by_role"):
+            held = ", ".join(f"{role} {r['pss_at_tree_peak_mb']:.0f}" for role, r in p["cold_memory_by_role"].items()
+                             if r["pss_at_tree_peak_mb"] >= 1)
+            lines.append(f"{p['countries']:>9} countries: largest process {p['cold_largest_process_mb']:.0f} MB "
+                         f"({p['cold_largest_process_role']}); PSS MB by role at the peak: {held}")
     last = points[-1]
     # The goal is judged on the tree's physical memory (summed PSS): summed RSS counts the run
     # server's warm state once more in each of its forks.

@@ -85,6 +85,7 @@ from .analysis_subsets import POOLED, load_specs, spec, survey_project, synthesi
 from .analysis_subsets import countries_present as _countries
 from .analysis_subsets import specs_of as _specs
 from .analysis_tables import record_test as _record_test
+from .files import name_process
 from .instrument import Instrument
 
 # load_specs, spec (from analysis_subsets) and Result (from analysis_results) stay names of
@@ -151,6 +152,7 @@ def _search_in_parallel(tasks: list[Callable[[], Any]], workers: int) -> None:
         pid = os.fork()
         if pid == 0:  # the child: its share, its results to the file, and out
             code = 1
+            name_process("mask-search")
             try:
                 for task in tasks[k::workers]:
                     task()

@@ -303,16 +303,14 @@ def _interval_findings(run: Run, t: int) -> list[Finding]:
     if not run.intervals:
         return []
     from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import csr_matrix, vstack
+    from scipy.sparse import vstack
 
     leaves, matrix, rhs = _system(run)
     index = {leaf: k for k, leaf in enumerate(leaves)}
-    rows = []
-    for _, cells, _, _ in run.intervals:
-        row = np.zeros(len(leaves))
-        row[[index[c] for c in cells]] = 1.0
-        rows.append(row)
-    box = csr_matrix(np.array(rows))
+    # One sparse row per share (a dense row per share over every leaf grew with the square of
+    # the countries: a hundred countries' synthesis holds thousands of each).
+    members = [sorted({index[c] for c in cells}) for _, cells, _, _ in run.intervals]
+    box = _incidence(members, len(leaves))
     lows = np.array([lo for *_, lo, _ in run.intervals], dtype=float)
     highs = np.array([hi for *_, hi in run.intervals], dtype=float)
     big = float(max(1.0, rhs.max(initial=0.0)))
@@ -327,7 +325,7 @@ def _interval_findings(run: Run, t: int) -> list[Finding]:
     solver = _Families(vstack([matrix, box]).tocsr(), np.concatenate([rhs, lows]), np.concatenate([rhs, highs]),
                        len(rhs), big, x)
     exact = Run()
-    exact.obs = [*run.obs, *(Obs(source, cells, float(rows[k] @ x), False, True)
+    exact.obs = [*run.obs, *(Obs(source, cells, float(x[members[k]].sum()), False, True)
                              for k, (source, cells, _, _) in enumerate(run.intervals))]
     exact.relations, exact.bases = run.relations, run.bases
     found = []
@@ -409,16 +407,15 @@ class _Families:
         may still reach ``t`` alone; the caller asks again for those.
         """
         from scipy.optimize import Bounds, LinearConstraint, milp
-        from scipy.sparse import csr_matrix, hstack, vstack
+        from scipy.sparse import csr_matrix, hstack, identity, vstack
 
         leaves, rows = self._part(sorted({c for g in groups for c in g}), plain=False)
         where = {leaf: k for k, leaf in enumerate(leaves)}
         n, k = len(leaves), len(groups)
-        members = np.zeros((k, n))
-        for i, g in enumerate(groups):
-            members[i, [where[c] for c in g]] = 1.0
+        # sparse: thousands of withheld groups over thousands of leaves, dense, were gigabytes
+        members = _incidence([sorted({where[c] for c in g}) for g in groups], n)
         # y_i - group_i . x <= 0, with 0 <= y_i <= t
-        link = hstack([csr_matrix(-members), csr_matrix(np.eye(k))])
+        link = hstack([-members, identity(k, format="csr")])
         equations = hstack([self.matrix[rows][:, leaves], csr_matrix((len(rows), k))])
         constraints = [LinearConstraint(vstack([equations, link]).tocsr(),
                                         np.concatenate([self.lows[rows] - 1e-6, np.full(k, -np.inf)]),
@@ -469,6 +466,15 @@ class _Families:
         if not plain:  # a solution of the equations alone may break an interval
             self._keep(leaves, x_part)
         return sign * float(g @ x_part)
+
+
+def _incidence(members: list[list[int]], n: int) -> Any:
+    """A sparse 0/1 matrix: row ``i`` has a one in each (ascending, distinct) column of ``members[i]``."""
+    from scipy.sparse import csr_matrix
+
+    indptr = np.cumsum([0, *(len(m) for m in members)])
+    indices = np.array([c for m in members for c in m], dtype=np.int64)
+    return csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(members), n))
 
 
 def _bounded_findings(run: Run, index: dict[Leaf, int], solver: _Families, t: int) -> list[Finding]:

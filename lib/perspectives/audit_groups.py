@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 from scipy.linalg import LinAlgError, svd
+from scipy.sparse import csc_array, hstack, identity
 
 _ENUMERATE_MAX = 20
 # Columns every sum of an enumeration is tried on first (the most linked ones).
@@ -114,7 +115,7 @@ def _groups_of_reduced(reduced: np.ndarray, value: np.ndarray, t: int) -> Iterab
     # (orthogonality to a floating-point basis made the solver miss groups at scale).
     k = reduced.shape[1]
     rows = np.where(np.abs(reduced) < 1e-9, 0.0, reduced)
-    sums = np.hstack([-rows.T, np.eye(k)])
+    sums = _sums_matrix(rows)
     cuts: list[np.ndarray] = []
     for _ in range(100):
         cons = [LinearConstraint(np.hstack([np.zeros(q), value])[None, :], 0.5, t - 0.5),
@@ -128,6 +129,20 @@ def _groups_of_reduced(reduced: np.ndarray, value: np.ndarray, t: int) -> Iterab
         yield g
         cuts.append(g)
 
+
+
+def _sums_matrix(rows: np.ndarray) -> csc_array:
+    """``[-rows.T | I]`` as a sparse matrix: the leaves' values minus the chosen rows' sum.
+
+    Sparse because a space of a hundred countries has thousands of leaves: its dense identity
+    alone took gigabytes. The solver receives the same matrix either way (scipy's ``milp``
+    turns every constraint into a sparse one, with the same entries in the same order).
+    """
+    k = rows.shape[1]
+    sums = hstack([csc_array(-rows.T), identity(k, format="csc")], format="csc")
+    sums.eliminate_zeros()
+    sums.sort_indices()
+    return sums
 
 
 def groups_searched(space: np.ndarray, value: np.ndarray, t: int, free: np.ndarray, x_p: np.ndarray,

@@ -6,7 +6,9 @@ Purpose
     destination (``os.replace``, atomic on POSIX within one file system). An interrupted build
     leaves the previous file, not a truncated one. And one home for reading back a JSON file
     the build wrote, which a person, a full disk or another program may have damaged: it is
-    then missing to the reader, never an error.
+    then missing to the reader, never an error. And the name a forked process gives itself
+    (``/proc/self/comm``), so that ``ps``, ``top`` and the benchmark tell a section's run
+    from the run server it was forked from.
 
 Inputs
     A destination path and its bytes (or text, written as UTF-8); a JSON file to read.
@@ -26,7 +28,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FILE_ERRORS", "check_writable", "file_error", "read_json", "write_atomic"]
+__all__ = ["FILE_ERRORS", "check_writable", "file_error", "name_process", "read_json", "write_atomic"]
 
 
 def write_atomic(dest: Path, data: bytes | str) -> None:
@@ -119,3 +121,14 @@ def file_error(exc: OSError) -> str:
         where = f" ({path})"
     return (f"stopped: {cause}{where}; the reports finished before it are intact, and the next build "
             "finishes the rest")
+
+
+def name_process(name: str) -> None:
+    """Name this process ``name`` (at most 15 characters) where the system allows it (Linux).
+
+    A fork keeps its parent's name and command line: without its own name a section's run
+    and the run server it was forked from look alike in ``ps`` and in the benchmark's
+    memory by process. Elsewhere, or when the name cannot be written, nothing happens.
+    """
+    with contextlib.suppress(OSError):
+        Path("/proc/self/comm").write_text(name[:15], encoding="ascii")

@@ -47,6 +47,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from perspectives.build.engine import get_shell, register
+from perspectives.files import name_process
 from perspectives.imports import import_jsonschema_quickly
 
 __all__ = ["WARM_ENV", "TASK_ENV", "ForkServer", "call_warm_up", "child_result", "deliver", "fail_pending", "fork_available",
@@ -60,6 +61,8 @@ PRELOAD_ENV = "PERSPECTIVES_PRELOAD"
 # A warm-up call the server makes after its imports, before any fork (see ``call_warm_up``); the
 # build sets it to ``perspectives.report.warm_up`` with the runs' data paths.
 WARM_ENV = "PERSPECTIVES_WARM"
+# What a run's process calls itself (``ps``, the benchmark's memory by process).
+RUN_PROCESS_NAME = "section-run"
 # The function every child calls with its task ("module:function").
 TASK_ENV = "PERSPECTIVES_TASK_FUNCTION"
 
@@ -123,6 +126,7 @@ def run_child(task: dict[str, Any], result_fd: int, function: Callable[[dict[str
     """
     code = 0
     try:
+        name_process(RUN_PROCESS_NAME)
         if environ is not None:
             os.environ.clear()
             os.environ.update(environ)

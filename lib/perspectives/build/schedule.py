@@ -220,6 +220,21 @@ def start_order(todo: list[PlannedRun], study: Study) -> list[PlannedRun]:
     return sorted(todo, key=lambda r: weight(r.report))
 
 
+def pooled_waits(run: PlannedRun, running: Iterable[PlannedRun], waiting: Iterable[PlannedRun],
+                 results: dict[str, RunResult], synthesis: str) -> bool:
+    """Whether ``run``, of the synthesis, waits for the synthesis's run in progress to end.
+
+    A synthesis run holds every country's numbers (its tables, its audit's equations): the
+    largest process of a build, growing with the countries. Two at once made the build's peak
+    memory twice that. So one runs at a time while another report's run is ready to use the
+    worker; a build with nothing else ready (the synthesis alone) still runs them side by side.
+    """
+    if not synthesis or run.report != synthesis or not any(r.report == synthesis for r in running):
+        return False
+    return any(other.report != synthesis and all(results.get(d) is not None for d in other.deps)
+               for other in waiting)
+
+
 def _check_kernel(kernel_name: str) -> None:
     """Warn when the kernel would not run this interpreter (the venv's)."""
     try:
@@ -451,6 +466,8 @@ def execute_all(
                     bad = [d for d, r in zip(run.deps, dep_res, strict=True) if r and r.status == "failed"]
                     finish(run, _failure(run, "UpstreamFailed", f"upstream run(s) failed: {', '.join(bad)}"))
                 elif all(d is not None for d in dep_res):
+                    if pooled_waits(run, [r for r, _ in futures.values()], waiting, results, synthesis):
+                        continue
                     waiting.remove(run)
                     tmp = _temporary_run_folder(run)
                     task = RunTask(
