@@ -357,6 +357,12 @@ class _Pool:
         return list(finished)
 
 
+def _startable(run: PlannedRun, dep_res: list[RunResult | None], running: list[PlannedRun],
+               waiting: list[PlannedRun], results: dict[str, RunResult], synthesis: str) -> bool:
+    """Whether ``run`` starts now: every upstream run done, and no pooled run it must wait for (:func:`pooled_waits`)."""
+    return all(d is not None for d in dep_res) and not pooled_waits(run, running, waiting, results, synthesis)
+
+
 def execute_all(
     todo: list[PlannedRun],
     results: dict[str, RunResult],
@@ -465,9 +471,7 @@ def execute_all(
                     waiting.remove(run)
                     bad = [d for d, r in zip(run.deps, dep_res, strict=True) if r and r.status == "failed"]
                     finish(run, _failure(run, "UpstreamFailed", f"upstream run(s) failed: {', '.join(bad)}"))
-                elif all(d is not None for d in dep_res):
-                    if pooled_waits(run, [r for r, _ in futures.values()], waiting, results, synthesis):
-                        continue
+                elif _startable(run, dep_res, [r for r, _ in futures.values()], waiting, results, synthesis):
                     waiting.remove(run)
                     tmp = _temporary_run_folder(run)
                     task = RunTask(
