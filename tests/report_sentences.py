@@ -83,3 +83,28 @@ def unexplained_statistics(report: Path) -> dict[str, list[str]]:
     said = definitions(report)
     return {name: [w for w in words if w not in said] for name, (pattern, words) in STATISTICS.items()
             if pattern.search(printed) and any(w not in said for w in words)}
+
+
+# What each verbal quantifier of the summary may say of a share printed beside it, written here by
+# hand from the fractions' values (not read from params/report_texts.yml): the nearest simple
+# fraction, never a looser one ("more than half" of 70% misleads; 70% is "more than two thirds").
+# Percent as printed (whole numbers): a bound is widened by half a point for the rounding.
+QUANTIFIER_RANGES = {
+    "none of": (0, 0), "less than a tenth of": (0, 10), "fewer than a fifth of": (10, 20),
+    "about a quarter of": (20, 30), "about a third of": (30, 38.3), "fewer than half of": (38.3, 45),
+    "about half of": (45, 55), "more than half of": (50, 66.7), "more than two thirds of": (66.7, 75),
+    "a large majority of": (75, 90), "almost all of": (90, 100),
+}
+_QUANTIFIED = re.compile(r"\b(" + "|".join(sorted(QUANTIFIER_RANGES, key=len, reverse=True)) + r")\b([^()]*?)\((\d+)%")
+
+
+def quantifier_disagreements(report: Path) -> tuple[list[str], int]:
+    """The sentences of a built English report whose verbal quantifier misstates the share beside it, and how many were checked."""
+    wrong, checked = [], 0
+    for sentence in sentences(report):
+        for phrase, _, pct in _QUANTIFIED.findall(sentence.lower()):
+            low, high = QUANTIFIER_RANGES[phrase]
+            checked += 1
+            if not low - 0.5 <= int(pct) <= high + 0.5:
+                wrong.append(sentence)
+    return wrong, checked

@@ -46,7 +46,8 @@ SUMMARY_FILE = "params/summary.yml"
 # The significance level the summary's sentences test against (as the claims check does).
 ALPHA = 0.05
 
-__all__ = ["executive_summary", "format_value", "inside_sentence", "key_findings", "option_labels", "value_table"]
+__all__ = ["executive_summary", "format_value", "inside_sentence", "key_findings", "option_labels", "quantifier_band",
+           "value_table"]
 
 
 def _spec(spec_path: Path | None, project: Project | None = None) -> Any:
@@ -282,7 +283,7 @@ class _Summary:
 
     def quantified(self, family: str, option: Option, fields: dict[str, Any]) -> str | None:
         """One option's share in words (the quantifier band holding it)."""
-        band = next((b for b in self.texts.node("summary.quantifiers") if _holds(b, option.share)), None)
+        band = quantifier_band(self.texts.node("summary.quantifiers"), option.share)
         if band is None:
             return None
         text = self.texts.text(f"summary.quantified.{family}", option=inside_sentence(option.label), pct=option.text,
@@ -347,6 +348,15 @@ class _Summary:
             if stat is not None and df1 is not None and df2 is not None:
                 return fmt.fmt_f(stat, int(df1), int(df2), p, self.texts.tr.lang), p
         return None
+
+
+def quantifier_band(bands: list[Mapping[str, Any]], share: float) -> Mapping[str, Any] | None:
+    """The band of ``summary.quantifiers`` (``params/report_texts.yml``) holding an unrounded share.
+
+    The one place a share becomes words ("more than two thirds of"): the bands themselves
+    follow one rule, the nearest simple fraction (the file says it), and this picks one.
+    """
+    return next((b for b in bands if _holds(b, share)), None)
 
 
 def _holds(band: Mapping[str, Any], share: float) -> bool:

@@ -1,0 +1,62 @@
+"""The executive summary reads as a partner would publish it (issue 26).
+
+* A verbal quantifier agrees with its number: one rule (the nearest simple fraction) in one
+  place (``summary.quantifiers`` of ``params/report_texts.yml``, picked by
+  :func:`perspectives.summary.quantifier_band`); checked on hand-worked shares and on every
+  quantifier of the built reports.
+
+Expected values are written here by hand (the fractions' values), not read from the code
+under test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from report_sentences import quantifier_disagreements
+
+from perspectives.study import report_folder
+from perspectives.summary import quantifier_band
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _bands() -> list[dict]:
+    return yaml.safe_load((REPO / "params" / "report_texts.yml").read_text(encoding="utf-8"))["summary"]["quantifiers"]
+
+
+# share (unrounded) -> the words a reader expects, worked by hand
+HAND_WORKED = {
+    0.0: "none of", 4.0: "less than a tenth of", 12.0: "fewer than a fifth of", 26.0: "about a quarter of",
+    33.3: "about a third of", 41.0: "fewer than half of", 48.0: "about half of", 60.0: "more than half of",
+    66.6: "more than half of", 70.0: "more than two thirds of", 74.1: "more than two thirds of",
+    80.0: "a large majority of", 95.0: "almost all of", 100.0: "all of",
+}
+
+
+@pytest.mark.parametrize(("share", "words"), HAND_WORKED.items())
+def test_a_share_takes_the_quantifier_of_its_nearest_fraction(share: float, words: str) -> None:
+    band = quantifier_band(_bands(), share)
+    assert band is not None
+    assert band["inside"] == words
+
+
+def test_no_quantifier_band_spans_more_than_one_step_of_fractions() -> None:
+    # The steps of the rule are at most fifteen points apart (three quarters to nine tenths).
+    wide = [(b["text"], b["max"] - b["min"]) for b in _bands() if b["max"] - b["min"] > 15]
+    assert wide == []
+
+
+@pytest.fixture(scope="module")
+def built(study_build: Path) -> dict[str, Path]:
+    """Moldova and the synthesis, English (conftest's shared ``study_build``)."""
+    return {code: study_build / report_folder(code) for code in ("MDA", "ALL")}
+
+
+@pytest.mark.parametrize("report", ["MDA", "ALL"])
+def test_every_quantifier_in_a_built_report_agrees_with_its_share(built: dict[str, Path], report: str) -> None:
+    wrong, checked = quantifier_disagreements(built[report] / "report.html")
+    assert checked >= 1
+    assert wrong == []
