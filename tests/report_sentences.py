@@ -108,3 +108,45 @@ def quantifier_disagreements(report: Path) -> tuple[list[str], int]:
             if not low - 0.5 <= int(pct) <= high + 0.5:
                 wrong.append(sentence)
     return wrong, checked
+
+
+def _drawn(alt: str, rows: set[str]) -> set[str]:
+    """The rows of a chart's table that its alternative text lists as drawn ("Yes: Moldova 46%", "31 to 40 41%")."""
+    return {row for row in rows if re.search(r"(?:^|[.,:] )" + re.escape(row) + r"(?=: | \d+%| withheld)", alt)}
+
+
+def named_categories(sentence: str, rows: set[str]) -> set[str]:
+    """The rows a sentence names with a share right after ("no (35%"), a longer label before a shorter one inside it."""
+    said, named = sentence.lower(), set()
+    for row in sorted(rows, key=len, reverse=True):
+        if f"{row.lower()} (" in said:
+            named.add(row)
+            said = said.replace(f"{row.lower()} (", "\0(")
+    return named
+
+
+def categories_not_drawn(report: Path) -> tuple[list[tuple[str, str]], int]:
+    """Categories a sentence names with their share right before a chart that does not draw them.
+
+    The sentence is the paragraph just before the chart; its categories are the rows of the
+    chart's data table that it names followed by their share ("no (35%)"); the chart's are those
+    its alternative text lists. Returns the (category, sentence) pairs found, and how many charts
+    were checked.
+    """
+    root = lxml_html.fromstring(Path(report).read_bytes())
+    wrong, checked, last = [], 0, ""
+    for e in root.iter("p", "figure"):
+        if e.tag == "p":
+            last = " ".join(" ".join(e.itertext()).split())
+            continue
+        img = next(e.iter("img"), None)
+        details = e.getnext()
+        if img is None or details is None or details.tag != "details":
+            continue
+        rows = {" ".join(" ".join(th.itertext()).split()) for th in details.iter("th") if th.get("scope") == "row"}
+        drawn = _drawn(img.get("alt", ""), rows)
+        if not drawn:
+            continue
+        checked += 1
+        wrong += [(row, last) for row in sorted(named_categories(last, rows) - drawn)]
+    return wrong, checked

@@ -5,6 +5,11 @@
   :func:`perspectives.summary.quantifier_band`); checked on hand-worked shares and on every
   quantifier of the built reports.
 
+* The sentence of a chart names the categories the chart draws (one source for both): where a
+  chart draws a combination ("No or don't know", "11 to 17") in place of its parts, its
+  sentence names the combination, not the parts; checked on every analysis with a chart and
+  on the built national report.
+
 Expected values are written here by hand (the fractions' values), not read from the code
 under test.
 """
@@ -15,9 +20,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from report_sentences import quantifier_disagreements
+from report_sentences import categories_not_drawn, named_categories, quantifier_disagreements
 
-from perspectives.study import report_folder
+from perspectives import analysis
+from perspectives.readers import load_survey
+from perspectives.study import load_study, report_folder
 from perspectives.summary import quantifier_band
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,3 +67,37 @@ def test_every_quantifier_in_a_built_report_agrees_with_its_share(built: dict[st
     wrong, checked = quantifier_disagreements(built[report] / "report.html")
     assert checked >= 1
     assert wrong == []
+
+
+@pytest.mark.parametrize("report", ["MDA"])
+def test_every_category_a_sentence_names_is_drawn_in_its_chart(built: dict[str, Path], report: str) -> None:
+    wrong, checked = categories_not_drawn(built[report] / "report.html")
+    assert checked >= 10
+    assert wrong == []
+
+
+STUDY = load_study()
+NAMES = {c.iso3: c.name for c in STUDY.countries} | {"ALL": "the six countries"}
+
+
+@pytest.fixture(scope="module")
+def survey():
+    return load_survey()
+
+
+@pytest.mark.parametrize("country", [c.iso3 for c in STUDY.countries])
+def test_a_single_choice_sentence_names_only_what_its_chart_draws(survey, country: str) -> None:
+    checked = 0
+    for analysis_id, spec in analysis.load_specs().items():
+        if not isinstance(spec, dict) or spec.get("kind") != "single" or not spec.get("figure"):
+            continue
+        result = analysis.run(analysis_id, survey, country, NAMES)
+        if result.shares is None:
+            continue
+        text = result.narrative(spec["text"], NAMES[country])
+        labels = {**survey.instrument.choice_labels(spec["question"]),
+                  **{n: str(c["label"]) for n, c in (spec.get("combine") or {}).items()}}
+        named = named_categories(text, set(labels.values()))
+        checked += bool(named)
+        assert named <= set(result.shares.index), (analysis_id, text, list(result.shares.index))
+    assert checked >= 5

@@ -92,7 +92,11 @@ def run_single(result: Result, spec_: dict, survey, place_names: dict[str, str])
     if question == COUNTRY_QUESTION:
         result.context.update(country_fields(result.context, place_names, study=project.study))
     else:
-        _rank(result, single_ranking(survey, spec_, mask, question, own), spec_,
+        # The sentence names the answers the chart draws (a combination in place of its parts).
+        drawn = None
+        if result.shares is not None and spec_.get("figure"):
+            drawn = [c for c in codes if labels.get(c, c) in set(result.shares.index)]
+        _rank(result, single_ranking(survey, spec_, mask, question, own, drawn), spec_,
               {c: labels.get(c, c) for c in codes}, declared_combinations(question, _specs(survey)))
 
 
