@@ -150,3 +150,24 @@ def categories_not_drawn(report: Path) -> tuple[list[tuple[str, str]], int]:
         checked += 1
         wrong += [(row, last) for row in sorted(named_categories(last, rows) - drawn)]
     return wrong, checked
+
+
+def chapter(report: Path, number: int = 0) -> str:
+    """The text of a built report's chapter (``number``-th level-one heading whose text follows) up to the next one."""
+    root = lxml_html.fromstring(Path(report).read_bytes())
+    for bad in root.iter("style", "script"):
+        bad.drop_tree()
+    out, seen = [], -1
+    for e in root.iter("h1", "h2", "h3", "p", "li"):
+        if e.tag == "h1":
+            seen += 1
+        elif seen == number:
+            out.append(" ".join(" ".join(e.itertext()).split()))
+    return " ".join(out)
+
+
+def summary_text(report: Path, heading: str = "Executive summary") -> str:
+    """The text of a built report's chapter headed ``heading`` (in the report's language)."""
+    root = lxml_html.fromstring(Path(report).read_bytes())
+    titles = [" ".join(" ".join(h.itertext()).split()) for h in root.iter("h1")]
+    return chapter(report, titles.index(heading)) if heading in titles else ""

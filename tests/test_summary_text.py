@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from report_sentences import categories_not_drawn, named_categories, quantifier_disagreements
+from report_sentences import categories_not_drawn, named_categories, quantifier_disagreements, summary_text
 
 from perspectives import analysis
 from perspectives.readers import load_survey
 from perspectives.study import load_study, report_folder
-from perspectives.summary import quantifier_band
+from perspectives.summary import counted_themes, quantifier_band
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -101,3 +101,76 @@ def test_a_single_choice_sentence_names_only_what_its_chart_draws(survey, countr
         checked += bool(named)
         assert named <= set(result.shares.index), (analysis_id, text, list(result.shares.index))
     assert checked >= 5
+
+
+# --------------------------------------------------------------------------- every strand of the evidence
+
+
+def _catalogue(lang: str) -> dict:
+    if lang == "en":
+        return {}
+    return yaml.safe_load((REPO / "params" / "i18n" / f"{lang}.yml").read_text(encoding="utf-8"))
+
+
+def _say(text: str, lang: str) -> str:
+    entry = _catalogue(lang).get(text)
+    return str(entry["text"]) if isinstance(entry, dict) and "text" in entry else text
+
+
+def _data(name: str) -> dict:
+    return yaml.safe_load((REPO / "data" / name).read_text(encoding="utf-8"))
+
+
+def strands_missing(summary: str, lang: str) -> list[str]:
+    """The strands of evidence a built summary leaves out: the survey, the conversations, the roundtable, the recommendations.
+
+    The survey by a share; the conversations by the words the summary uses for them (their
+    catalogue's); the roundtable by one of its insights' titles; the recommendations by one of
+    their titles (each as its language writes it, compared without case or closing full stop).
+    """
+    said = summary.lower()
+    insights = [_say(i["title"], lang) for i in _data("roundtable.yml")["insights"]]
+    recommendations = [_say(r["title"], lang) for g in _data("recommendations.yml")["groups"] for r in g["items"]]
+    conversations = [_say(t, lang).split("{")[0].strip().lower()[:30] for t in (
+        "In the conversations, the young people raised these themes most often: {themes}.",
+        "The conversations with young people are reported theme by theme in the chapters that follow; so few took "
+        "part that how many raised each theme is not published, and the themes are not ranked here.")]
+    missing = []
+    if "%" not in said:
+        missing.append("survey")
+    if not any(c and c in said for c in conversations):
+        missing.append("conversations")
+    if not any(t.rstrip(".").lower() in said for t in insights):
+        missing.append("roundtable")
+    if not any(t.rstrip(".").lower() in said for t in recommendations):
+        missing.append("recommendations")
+    return missing
+
+
+@pytest.mark.parametrize("report", ["MDA", "ALL"])
+def test_the_summary_names_each_strand_of_the_evidence(built: dict[str, Path], report: str) -> None:
+    summary = summary_text(built[report] / "report.html")
+    assert len(summary) > 500
+    assert strands_missing(summary, "en") == []
+
+
+@pytest.mark.parametrize("report", ["MDA", "ALL"])
+def test_the_romanian_summary_names_each_strand_of_the_evidence(romanian_build: Path, report: str) -> None:
+    summary = summary_text(romanian_build / report_folder(report) / "report.html", _say("Executive summary", "ro"))
+    assert len(summary) > 500
+    assert strands_missing(summary, "ro") == []
+
+
+def test_the_themes_ranked_are_those_counted_and_published_most_raised_first() -> None:
+    # hand-written recorded values: a withheld count is never ranked, nor a count of zero, nor another place's
+    values = [
+        {"name": "themes.fear.n", "country": "ALL", "value": 30},  # a group's total, not a theme
+        {"name": "themes.fear.shame.n", "country": "ALL", "value": 6},
+        {"name": "themes.fear.threats.n", "country": "ALL", "value": None, "suppressed": True},
+        {"name": "themes.school.signs_missed.n", "country": "ALL", "value": 9},
+        {"name": "themes.legal.late.n", "country": "ALL", "value": 0},
+        {"name": "themes.legal.explained.n", "country": "MDA", "value": 12},
+        {"name": "themes.family.support.n", "country": "ALL", "value": 6},
+    ]
+    assert counted_themes(values, "ALL") == [("school.signs_missed", 9), ("family.support", 6), ("fear.shame", 6)]
+    assert counted_themes(values, "PER") == []

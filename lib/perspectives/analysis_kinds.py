@@ -172,9 +172,13 @@ def run_multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) 
     result.context["_masks"] = masks
     # Several answers each: a withheld option could hold any share, so none leads past it.
     english = _english_labels(survey, question)
-    # The sentence speaks of the options its table and chart show (``top``), and of no other.
+    # The sentence speaks of the options its table and chart show (``top``), and of no other,
+    # each in the words it reads by inside a sentence where params/summary.yml gives them
+    # (a form's label "Sex and sexuality are taboo subjects" reads badly mid-sentence).
     compared = [c for c in _compared(spec_, codes) if c in shown]
-    _rank(result, Ranking([Answer(c, labels.get(c, c), english.get(c, c), result.context[c], k)
+    words = _sentence_words(result.analysis_id, survey_project(survey))
+    _rank(result, Ranking([Answer(c, words.get(c, labels.get(c, c)), words.get(c, english.get(c, c)), result.context[c], k,
+                                  words=c in words)
                            for k, c in enumerate(codes) if c in compared], limit=spec_.get("list")),
           spec_, {c: labels.get(c, c) for c in shown})
 

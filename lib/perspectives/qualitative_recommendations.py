@@ -29,7 +29,7 @@ from typing import Any
 
 import pandas as pd
 
-from perspectives import locales
+from perspectives import fmt, locales
 from perspectives.escape import markdown_text
 from perspectives.i18n import Gender
 from perspectives.project import Project, default
@@ -142,6 +142,13 @@ def _label(text: str) -> str:
     return text.strip().rstrip(".")
 
 
+def _inside(label: str) -> str:
+    """A theme's label or a title as it reads inside a sentence (the one rule: :func:`perspectives.summary.inside_sentence`)."""
+    from perspectives.summary import inside_sentence
+
+    return inside_sentence(label)
+
+
 def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Codebook) -> list[str]:
     """What young people in the report's place raised, each theme with its count, then those withheld.
 
@@ -189,9 +196,11 @@ def _grouped_lines(texts: Any, groups: list[tuple[str, list[tuple[str, str | Non
         if themed:
             line = texts.fill(texts.node(f"recommendations.evidence.themes_{word}"), n_themes=len(themed),
                               n_participants=evidence.participants, **evidence.agreement(),
-                              themes=locales.join([theme for theme, _ in themed], texts.tr.lang))
+                              themes=locales.join([_inside(theme) for theme, _ in themed], texts.tr.lang))
             if line:
-                said.append((line, [table for _, table in themed]))
+                # A label reads in a sentence's case ("... in Moldova: officials lack skills with
+                # children and ..."); a sentence that opens on one still opens with a capital.
+                said.append((fmt.opening(line), [table for _, table in themed]))
     return said
 
 
@@ -258,7 +267,8 @@ def _evidence(texts: Any, entry: dict[str, Any], evidence: Evidence, codebook: C
     said = _theme_lines(texts, entry.get("themes", []), evidence, codebook) if evidence.participants else []
     said += _findings(entry, evidence, {} if stated is None else stated)
     for insight in entry.get("insights", []) or []:
-        line = texts.text("recommendations.evidence.roundtable", insight_title=_label(texts.tr(insights[insight]["title"])))
+        line = texts.text("recommendations.evidence.roundtable",
+                          insight_title=_inside(_label(texts.tr(insights[insight]["title"]))))
         if line:
             said.append(line)
     if not said:
