@@ -171,3 +171,27 @@ def summary_text(report: Path, heading: str = "Executive summary") -> str:
     root = lxml_html.fromstring(Path(report).read_bytes())
     titles = [" ".join(" ".join(h.itertext()).split()) for h in root.iter("h1")]
     return chapter(report, titles.index(heading)) if heading in titles else ""
+
+
+def labels_pasted(report: Path, labels: set[str]) -> list[tuple[str, str]]:
+    """Form labels written as a form writes them inside a sentence: capitalised after its first word.
+
+    ``labels``: answer and theme labels as the form and the codebook write them (names, such as
+    the countries', left out by the caller). A label whose first word is an acronym (its capital
+    kept by the one rule, :func:`perspectives.summary.inside_sentence`) is left out; a label in
+    quotation marks counts.
+    Returns (label, sentence) pairs.
+    """
+    from perspectives.summary import inside_sentence
+
+    found = []
+    pasted = [label for label in labels if len(label.split()) >= 2 and inside_sentence(label) != label]
+    for sentence in sentences(report):
+        for label in pasted:
+            at = sentence.find(label)
+            while at > 0:
+                # a label opening a sentence after a one-word lead-in ("Evidence: Knew of ...") opens it
+                if not re.fullmatch(r"\w+: ", sentence[:at]):
+                    found.append((label, sentence))
+                at = sentence.find(label, at + 1)
+    return found

@@ -20,7 +20,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from report_sentences import categories_not_drawn, named_categories, quantifier_disagreements, summary_text
+from report_sentences import (
+    categories_not_drawn,
+    labels_pasted,
+    named_categories,
+    quantifier_disagreements,
+    summary_text,
+)
 
 from perspectives import analysis
 from perspectives.readers import load_survey
@@ -174,3 +180,24 @@ def test_the_themes_ranked_are_those_counted_and_published_most_raised_first() -
     ]
     assert counted_themes(values, "ALL") == [("school.signs_missed", 9), ("family.support", 6), ("fear.shame", 6)]
     assert counted_themes(values, "PER") == []
+
+
+# --------------------------------------------------------------------------- labels in sentence form
+
+
+def _form_labels() -> set[str]:
+    from perspectives.qualitative import load_codebook
+
+    survey = load_survey()
+    instrument = survey.instrument
+    answers = {c.label for choices in instrument.choices.values() for c in choices}
+    codebook = load_codebook()
+    # The countries are names: they keep their capitals in any sentence.
+    names = {c.name for c in STUDY.countries}
+    return (answers | {codebook.label(code) for code in codebook.codes}) - names
+
+
+@pytest.mark.parametrize("report", ["MDA", "ALL"])
+def test_no_form_label_is_pasted_inside_a_sentence(built: dict[str, Path], report: str) -> None:
+    pasted = labels_pasted(built[report] / "report.html", _form_labels())
+    assert pasted == []
