@@ -162,7 +162,7 @@ def test_the_summary_names_each_strand_of_the_evidence(built: dict[str, Path], r
 
 @pytest.mark.parametrize("report", ["MDA", "ALL"])
 def test_the_romanian_summary_names_each_strand_of_the_evidence(romanian_build: Path, report: str) -> None:
-    summary = summary_text(romanian_build / report_folder(report) / "report.html", _say("Executive summary", "ro"))
+    summary = summary_text(romanian_build / report_folder(report, lang="ro") / "report.html", _say("Executive summary", "ro"))
     assert len(summary) > 500
     assert strands_missing(summary, "ro") == []
 
