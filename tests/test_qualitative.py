@@ -341,7 +341,7 @@ def test_evidence_states_findings_and_where_they_are_shown(conversations: pd.Dat
     assert "Young people do not know how to report" not in first and "withheld" not in first
     assert "Plain, direct messages" not in first
     assert "FOUND government. See Figure [[figure:government]]." in first and "public_awareness" not in first
-    assert "The experts at the roundtable made a related point: Widen the ways to seek help." in first
+    assert "The experts at the roundtable made a related point: widen the ways to seek help." in first
     third = text.split("### 3.")[1].split("### 4.")[0]
     assert "Officials lack skills with children: raised by 6 of the 10 young people in the conversations in Moldova." \
         in third

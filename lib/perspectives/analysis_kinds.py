@@ -92,7 +92,11 @@ def run_single(result: Result, spec_: dict, survey, place_names: dict[str, str])
     if question == COUNTRY_QUESTION:
         result.context.update(country_fields(result.context, place_names, study=project.study))
     else:
-        _rank(result, single_ranking(survey, spec_, mask, question, own), spec_,
+        # The sentence names the answers the chart draws (a combination in place of its parts).
+        drawn = None
+        if result.shares is not None and spec_.get("figure"):
+            drawn = [c for c in codes if labels.get(c, c) in set(result.shares.index)]
+        _rank(result, single_ranking(survey, spec_, mask, question, own, drawn), spec_,
               {c: labels.get(c, c) for c in codes}, declared_combinations(question, _specs(survey)))
 
 
@@ -168,9 +172,13 @@ def run_multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) 
     result.context["_masks"] = masks
     # Several answers each: a withheld option could hold any share, so none leads past it.
     english = _english_labels(survey, question)
-    # The sentence speaks of the options its table and chart show (``top``), and of no other.
+    # The sentence speaks of the options its table and chart show (``top``), and of no other,
+    # each in the words it reads by inside a sentence where params/summary.yml gives them
+    # (a form's label "Sex and sexuality are taboo subjects" reads badly mid-sentence).
     compared = [c for c in _compared(spec_, codes) if c in shown]
-    _rank(result, Ranking([Answer(c, labels.get(c, c), english.get(c, c), result.context[c], k)
+    words = _sentence_words(result.analysis_id, survey_project(survey))
+    _rank(result, Ranking([Answer(c, words.get(c, labels.get(c, c)), words.get(c, english.get(c, c)), result.context[c], k,
+                                  words=c in words)
                            for k, c in enumerate(codes) if c in compared], limit=spec_.get("list")),
           spec_, {c: labels.get(c, c) for c in shown})
 

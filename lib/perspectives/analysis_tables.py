@@ -235,25 +235,37 @@ def rank_fields(result: Result, ranking: Ranking, spec_: dict, rows: dict[str, s
         result.table = result.table.rows_in_order(combinations_below_parts(result.chart_rows(rows), labels, drawn))
 
 
-def single_ranking(survey, spec_: dict, mask: Mask, question: str, own: str) -> Ranking:
+def single_ranking(survey, spec_: dict, mask: Mask, question: str, own: str,
+                   drawn: Collection[str] | None = None) -> Ranking:
     """A single-choice question's answers ranked at a place (``own``: a country, or ``*`` pooled).
 
     One answer each: a withheld answer holds at most what the published answers leave, and at
     most what its combination holds beyond its published parts where the combination is shown.
+    ``drawn``: the answer codes the result's chart draws (None: no chart). A combination the
+    chart draws in place of its parts is the one answer the sentence names for them, so that
+    the sentence and the chart speak of the same categories (the parts stay in the table).
     """
     codes = survey.instrument.codes(question)
     labels, english = survey.instrument.choice_labels(question), english_labels(survey, question)
-    answers = [Answer(c, labels[c], english.get(c, labels[c]), Cell(mask, f"{own}|{c}"), k)
-               for k, c in enumerate(codes) if c in compared_answers(spec_, codes)]
-    shares = {c: mask.share(f"{own}|{c}") for c in codes}
-    rest = 100.0 - sum(s for s in shares.values() if s is not None)
     members = _combinations(question, _specs(survey))
     names = combination_labels(question, survey_project(survey))
+    instead = {name: parts for name, parts in members.items()
+               if drawn is not None and name in drawn and not set(parts) & set(drawn)}
+    hidden_parts = {p for parts in instead.values() for p in parts}
+    answers = [Answer(c, labels[c], english.get(c, labels[c]), Cell(mask, f"{own}|{c}"), k)
+               for k, c in enumerate(codes) if c in compared_answers(spec_, codes) and c not in hidden_parts]
+    shares = {c: mask.share(f"{own}|{c}") for c in codes}
+    rest = 100.0 - sum(s for s in shares.values() if s is not None)
     bounds = {c: rest for c in codes if shares[c] is None}
     combos = []
     for name, parts in members.items():
         cell = Cell(mask, f"{own}|{name}")
         order = max(codes.index(p) for p in parts) + 0.5
+        if name in instead:
+            answers.append(Answer(name, names[name], names[name], cell, order, words=True))
+            if cell.percent is None:
+                bounds[name] = rest
+            continue
         combos.append(Answer(name, names[name], names[name], cell, order, words=True))
         if cell.percent is not None:
             beyond = cell.percent - sum(shares[p] or 0.0 for p in parts)

@@ -261,7 +261,8 @@ def _evidence(texts: Any, entry: dict[str, Any], evidence: Evidence, codebook: C
     said = _theme_lines(texts, entry.get("themes", []), evidence, codebook) if evidence.participants else []
     said += _findings(entry, evidence, {} if stated is None else stated)
     for insight in entry.get("insights", []) or []:
-        line = texts.text("recommendations.evidence.roundtable", insight_title=_label(texts.tr(insights[insight]["title"])))
+        line = texts.text("recommendations.evidence.roundtable",
+                          insight_title=locales.inside_sentence(_label(texts.tr(insights[insight]["title"]))))
         if line:
             said.append(line)
     if not said:

@@ -196,12 +196,26 @@ def write_summary(section) -> None:
     text, used = executive_summary(report, upstream.values, section.synthesis if section.is_synthesis else section.country,
                                    section.synthesis, functools.partial(summary_labels, section), analysis.load_specs(project=section.project),
                                    spec_path=section.project.path(SUMMARY_FILE),
-                                   close_points=load_wording(project=section.project).almost_equal_points)
+                                   close_points=load_wording(project=section.project).almost_equal_points,
+                                   strands=summary_strands(section))
     for part in (intro, text):
         if part:
             section._paragraph(part)
     section._record("summary.values_used", used)
     record_loss(section, upstream)
+
+
+def summary_strands(section):
+    """The conversations' theme labels, the roundtable's insights and the recommendations, for the summary."""
+    from .qualitative import load_codebook
+    from .qualitative_recommendations import load_recommendations, load_roundtable
+    from .summary import Strands
+
+    codebook = load_codebook(project=section.project)
+    groups = load_recommendations(codebook=codebook, project=section.project)
+    return Strands(theme_label=codebook.label,
+                   insights=[str(item["title"]) for item in load_roundtable(codebook=codebook, project=section.project)],
+                   recommendations=[(str(g["title"]), [str(r["title"]) for r in g["items"]]) for g in groups])
 
 
 def summary_labels(section, topic: str) -> dict[str, str]:

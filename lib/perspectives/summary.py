@@ -47,7 +47,8 @@ SUMMARY_FILE = "params/summary.yml"
 # The significance level the summary's sentences test against (as the claims check does).
 ALPHA = 0.05
 
-__all__ = ["executive_summary", "format_value", "inside_sentence", "key_findings", "option_labels", "value_table"]
+__all__ = ["executive_summary", "format_value", "inside_sentence", "key_findings", "option_labels", "quantifier_band",
+           "Strands", "counted_themes", "strand_sentences", "value_table"]
 
 
 def _spec(spec_path: Path | None, project: Project | None = None) -> Any:
@@ -271,7 +272,7 @@ class _Summary:
 
     def quantified(self, family: str, option: Option, fields: dict[str, Any]) -> str | None:
         """One option's share in words (the quantifier band holding it)."""
-        band = next((b for b in self.texts.node("summary.quantifiers") if _holds(b, option.share)), None)
+        band = quantifier_band(self.texts.node("summary.quantifiers"), option.share)
         if band is None:
             return None
         text = self.texts.text(f"summary.quantified.{family}", option=inside_sentence(option.label), pct=option.text,
@@ -338,6 +339,15 @@ class _Summary:
         return None
 
 
+def quantifier_band(bands: list[Mapping[str, Any]], share: float) -> Mapping[str, Any] | None:
+    """The band of ``summary.quantifiers`` (``params/report_texts.yml``) holding an unrounded share.
+
+    The one place a share becomes words ("more than two thirds of"): the bands themselves
+    follow one rule, the nearest simple fraction (the file says it), and this picks one.
+    """
+    return next((b for b in bands if _holds(b, share)), None)
+
+
 def _holds(band: Mapping[str, Any], share: float) -> bool:
     low, high = float(band["min"]), float(band["max"])
     above = share > low if band.get("min_open") else share >= low
@@ -351,9 +361,77 @@ def _opening(texts: Texts, synthesis: bool) -> str | None:
     return texts.text(f"summary.{key}" if conversations else f"summary.{key}_no_conversations")
 
 
+# --------------------------------------------------------------------------- the other strands
+
+# Themes the summary names from the conversations, at most.
+TOP_THEMES = 3
+
+
+def counted_themes(values: list[dict[str, Any]], code: str) -> list[tuple[str, int]]:
+    """The conversation themes whose count of young people the report publishes above zero, most raised first.
+
+    A theme's count is the recorded ``themes.GROUP.THEME.n`` of the report's own place; a
+    withheld count is never used (nor guessed), so a theme whose count is withheld is not ranked.
+    """
+    found = {}
+    for item in values:
+        parts = str(item["name"]).split(".")
+        if (len(parts) == 4 and parts[0] == "themes" and parts[3] == "n" and item.get("country") == code
+                and not item.get("suppressed") and item.get("value")):
+            found.setdefault(f"{parts[1]}.{parts[2]}", int(item["value"]))
+    return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+@dataclass(frozen=True)
+class Strands:
+    """What the summary says of the evidence besides the survey: the conversations, the roundtable and the recommendations.
+
+    ``theme_label``: a theme code -> its English label (the codebook's); ``insights``: the
+    roundtable's insight titles, in the data's order; ``recommendations``: each group's title
+    and its recommendations' titles, in the data's order (English, translated here).
+    """
+
+    theme_label: Callable[[str], str]
+    insights: list[str]
+    recommendations: list[tuple[str, list[str]]]
+
+
+def _clause(title: str) -> str:
+    """A title as it reads inside a sentence: no closing full stop, its first letter lower-cased."""
+    return inside_sentence(title.strip().rstrip("."))
+
+
+def strand_sentences(texts: Texts, values: list[dict[str, Any]], code: str, strands: Strands) -> list[str]:
+    """The summary's sentences on the conversations, the roundtable and the recommendations (``summary.strands``)."""
+    from . import locales
+
+    tr, lang, out = texts.tr, texts.tr.lang, []
+    if "conversations" in texts.conditions:
+        counted = counted_themes(values, code)[:TOP_THEMES]
+        if counted:
+            named = [texts.text("summary.strands.theme_count", theme=_clause(tr(strands.theme_label(theme))), n_raised=n)
+                     for theme, n in counted]
+            out.append(texts.text("summary.strands.conversations_counted",
+                                  themes=Markdown(locales.join([markdown_text(t or "") for t in named], lang))))
+        else:
+            out.append(texts.text("summary.strands.conversations_withheld"))
+    if strands.insights:
+        titles = [markdown_text(_clause(tr(t))) for t in strands.insights[:TOP_THEMES]]
+        out.append(texts.text("summary.strands.roundtable", insights=Markdown(locales.join(titles, lang)),
+                              count=len(strands.insights)))
+    if strands.recommendations:
+        # The first recommendation of each group: the data list a group's recommendations by priority.
+        firsts = [markdown_text(_clause(tr(items[0]))) for _, items in strands.recommendations if items]
+        total = sum(len(items) for _, items in strands.recommendations)
+        out.append(texts.text("summary.strands.recommendations", count=total,
+                              main=Markdown(locales.join(firsts, lang))))
+    return [_first_upper(s) for s in out if s]
+
+
 def executive_summary(texts: Texts, values: list[dict[str, Any]], code: str, synthesis_code: str,
                       labels: Callable[[str], dict[str, str]], analyses: Mapping[str, Any],
-                      spec_path: Path | None = None, close_points: float = 2.0) -> tuple[str, int]:
+                      spec_path: Path | None = None, close_points: float = 2.0,
+                      strands: Strands | None = None) -> tuple[str, int]:
     """The executive summary as Markdown, and how many recorded values it used.
 
     Args:
@@ -365,6 +443,8 @@ def executive_summary(texts: Texts, values: list[dict[str, Any]], code: str, syn
         analyses: ``params/analyses.yml`` (each topic's kind).
         spec_path: the summary's headings, topics and findings (default ``params/summary.yml``).
         close_points: shares this many points apart or less are "close" (``data/quantifiers.yml``).
+        strands: the conversations' themes, the roundtable's insights and the recommendations,
+            for the summary's closing paragraph (None: none).
     """
     summary = _Summary(texts, _Values(values, code), synthesis_code, labels, analyses)
     place = markdown_text(texts.fields.get("place") or "")
@@ -384,6 +464,10 @@ def executive_summary(texts: Texts, values: list[dict[str, Any]], code: str, syn
         said.extend(sentences)
         if said:
             parts.append(f"## {markdown_text(heading)}\n\n" + " ".join(said))
+    if strands is not None:
+        said = strand_sentences(texts, values, code, strands)
+        if said:
+            parts.append(f"## {markdown_text(texts.heading('summary_strands'))}\n\n" + " ".join(said))
     return "\n\n".join(p for p in parts if p), used + summary.used
 
 
