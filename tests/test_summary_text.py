@@ -182,6 +182,34 @@ def test_the_themes_ranked_are_those_counted_and_published_most_raised_first() -
     assert counted_themes(values, "PER") == []
 
 
+def test_a_theme_count_its_table_gives_in_words_is_not_ranked() -> None:
+    # Reviewer: the synthesis summary said "n = 18" where its theme table says "some".
+    values = [
+        {"name": "themes.fear.shame.n", "country": "ALL", "value": 18, "printed": False},
+        {"name": "themes.school.signs_missed.n", "country": "ALL", "value": 9},
+    ]
+    assert counted_themes(values, "ALL") == [("school.signs_missed", 9)]
+
+
+def test_a_share_whose_count_is_withheld_is_said_only_as_about(tmp_path: Path) -> None:
+    # Reviewer: the synthesis summary printed "(86%)" where Table 6 withholds the count and
+    # the share; a share-only figure (recorded with its ``digits``) is no share a table prints.
+    from perspectives.summary import key_findings, value_table
+
+    values = [
+        {"name": "origin.national.pct", "country": "ALL", "value": 86.0, "digits": 0, "suppressed": False},
+        {"name": "origin.foreign.pct", "country": "ALL", "value": 14.0, "suppressed": False},
+    ]
+    table = value_table(values, "ALL")
+    assert "origin.national.pct" not in table and table["origin.national.pct.about"] == "86%"
+    assert table["origin.foreign.pct"] == "14%"
+    spec = tmp_path / "summary.yml"
+    spec.write_text(yaml.safe_dump([{"heading": "H", "findings": [
+        "Mostly national ({v[origin.national.pct]}).", "Foreign: {v[origin.foreign.pct]}."]}]), encoding="utf-8")
+    found, _ = key_findings(values, "ALL", "all countries", spec)
+    assert found == [("H", ["Foreign: 14%."])]
+
+
 # --------------------------------------------------------------------------- labels in sentence form
 
 

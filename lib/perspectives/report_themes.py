@@ -377,14 +377,19 @@ def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str]
                      caption: str) -> None:
     """The report's own place's theme table: counts, or 0, some or all (see :func:`mostly_published`).
 
-    The counts are recorded as their masks publish them, whichever the table shows.
+    The counts are recorded as their masks publish them, whichever the table shows; where the
+    table says some or all instead, each is marked ``printed: false``, so that no sentence (the
+    summary's) states a count the table does not print.
     """
     own = "*" if section.is_synthesis else section.country
     counted = is_counted(masks, own)
+    presence_table = says_presence(section, masks)
     if counted:
         for code in codes:
-            section.values.append(section._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n"))
-    presence_table = says_presence(section, masks)
+            entry = section._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n")
+            if presence_table:
+                entry["printed"] = False
+            section.values.append(entry)
     if not section.is_synthesis and presence_table:
         national_presence(section, masks, codes, labels, caption)
         return

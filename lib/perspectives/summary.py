@@ -81,12 +81,13 @@ def value_table(values: list[dict[str, Any]], country: str) -> dict[str, str]:
     """
     table: dict[str, str] = {}
     for item in values:
-        if item.get("value") is None or item.get("suppressed"):
-            continue
+        if item.get("value") is None or item.get("suppressed") or not item.get("printed", True):
+            continue  # withheld, or a count its table gives in words: no sentence states it
         name, text = item["name"], format_value(item["name"], item["value"])
-        if int(item.get("digits", 0)) < 0:
-            # A share the small-cell rule publishes only as an approximate figure (to the nearest
-            # ten points): a sentence names it ``NAME.about`` and says "about" in its own words.
+        if "digits" in item:
+            # A share the small-cell rule publishes only as an approximate figure (its count is
+            # withheld; rounded to whole points or to the nearest ten): no table prints it, so a
+            # sentence names it ``NAME.about`` and says "about" in its own words, or not at all.
             name, text = f"{name}.about", fmt.fmt_pct(item["value"], int(item["digits"]))
         if item.get("country") == country:
             table.setdefault(name, text)
@@ -167,8 +168,8 @@ class _Values:
         item = self.items.get((name, country or self.code))
         if item is None or item.get("suppressed") or item.get("value") is None:
             return None
-        if int(item.get("digits", 0)) < 0:
-            return None  # an approximate figure (to ten points) is no share to rank or compare
+        if "digits" in item:
+            return None  # a share-only figure (its count withheld, no table prints it): no share to rank or compare
         return float(item["value"])
 
     def pooled(self, name: str, synthesis_code: str) -> float | None:
@@ -371,13 +372,14 @@ def counted_themes(values: list[dict[str, Any]], code: str) -> list[tuple[str, i
     """The conversation themes whose count of young people the report publishes above zero, most raised first.
 
     A theme's count is the recorded ``themes.GROUP.THEME.n`` of the report's own place; a
-    withheld count is never used (nor guessed), so a theme whose count is withheld is not ranked.
+    withheld count is never used (nor guessed), so a theme whose count is withheld is not ranked,
+    and neither is one whose table says some or all instead of its count (``printed: false``).
     """
     found = {}
     for item in values:
         parts = str(item["name"]).split(".")
         if (len(parts) == 4 and parts[0] == "themes" and parts[3] == "n" and item.get("country") == code
-                and not item.get("suppressed") and item.get("value")):
+                and not item.get("suppressed") and item.get("value") and item.get("printed", True)):
             found.setdefault(f"{parts[1]}.{parts[2]}", int(item["value"]))
     return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
 
