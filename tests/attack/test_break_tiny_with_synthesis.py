@@ -3,9 +3,12 @@
 ``test_hostile_attack`` builds a tiny country's report alone. A partner with the whole study's
 export builds its own report and the synthesis (``--country MDA ALL``), so the two are published
 side by side. With Moldova's eligible completes cut to five, the national report's tables and
-the synthesis's together pin withheld counts of Moldova below the threshold: the attack finds
-``se_share`` 26-50% and 75-100% in [0, 3] and ``girls_online_share`` "none" in [0, 1], and
-``perspectives audit`` over the same build reported no finding. The attack imports nothing of
+the synthesis's together pinned withheld counts of Moldova below the threshold: the attack found
+``se_share`` 26-50% and 75-100% in [0, 3] (the pooled mean beside the five other countries'
+means bounds Moldova's sum of answers) and ``girls_online_share`` "none" in [0, 1] (a zero on
+Moldova's small withheld base, taken as printed by the rule but printed nowhere, under the
+pooled "none" printed alone at 9%), and ``perspectives audit`` over the same build reported no
+finding. The attack imports nothing of
 the project (``lp_attack`` reads the published files); the audit's test checks that the
 project's own audit, over the same build, names every group the attack bounds.
 """
@@ -48,8 +51,6 @@ def tiny_with_synthesis(tmp_path_factory) -> tuple[subprocess.CompletedProcess[s
     return done, out
 
 
-@pytest.mark.xfail(strict=True, reason="a national report of five beside its synthesis pins withheld counts below "
-                                       "the threshold")
 def test_a_tiny_country_beside_its_synthesis_gives_no_withheld_count_away(tiny_with_synthesis) -> None:
     """Refused with a message, or built with no recoverable group and no withheld count known to be small."""
     done, out = tiny_with_synthesis
