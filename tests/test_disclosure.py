@@ -416,3 +416,19 @@ def test_a_column_whose_every_share_and_base_are_withheld_is_unreadable() -> Non
         i, j = item["at"]
         assert item["cells"]["places"] == ["ALB"] and kept.frame.iat[i, j] != ""
     assert dc.table({("ALB", "n"): columns[("ALB", "n")], ("ALB", "%"): columns[("ALB", "%")]}).unreadable() == []
+
+
+def test_a_zero_on_a_small_withheld_base_is_withheld_with_it() -> None:
+    # Moldova's four workers who supported girls (a base the population table withholds): none
+    # said 0%, one each 1-25% and 26-50%, two more. Printing the 0 says that every one of a small
+    # group had online cases, and no report prints it (the column has no base and no share, and
+    # is left out): the reports would then show a withheld number the rule took as printed, and
+    # no pooled share would be judged against it. Withheld, as on a small base printed. On a base
+    # of forty the 0 stays printed.
+    small = dc.suppress(dc.layout("girls", pd.DataFrame({"MDA": [0, 1, 1, 2]}, index=["none", "a", "b", "c"]),
+                                  pooled=False, withheld=["MDA|*"]), threshold=5)
+    assert small.count("MDA|*") is None and small.count("MDA|none") is None
+    assert hidden_cells(small, "MDA") == ["none", "a", "b", "c"]
+    large = dc.suppress(dc.layout("girls", pd.DataFrame({"MDA": [0, 10, 10, 20]}, index=["none", "a", "b", "c"]),
+                                  pooled=False, withheld=["MDA|*"]), threshold=5)
+    assert large.count("MDA|none") == 0

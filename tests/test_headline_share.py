@@ -86,3 +86,27 @@ def test_a_mean_is_judged_with_a_coarse_share_at_its_own_precision() -> None:
     assert disclosure.means_published(mask, {"*": 24.0}, ranges) == {"*": None}
     # A mean that leaves A's high answers able to reach the threshold is published.
     assert disclosure.means_published(mask, {"*": 40.0}, ranges) == {"*": 40.0}
+
+
+def test_a_pooled_mean_beside_the_other_places_means_keeps_a_withheld_band_able_to_reach_the_threshold() -> None:
+    # Two places, bands low (answers 0..50) and high (51..100). A: 5 respondents, 3 low and 2
+    # high, its base printed and its bands withheld (its mean too). B: 20 low and 20 high,
+    # printed, with its mean 50.0 (20 answers of 25 and 20 of 75). A's answers (3 of 10, 2 of
+    # 90) sum to 210, so the pooled mean is 2210 / 45 = 49.11, printed 49.1. Worked by hand:
+    # B's mean puts B's sum within 49.95 x 40 = 1998 and 50.05 x 40 = 2002; the pooled mean
+    # puts the two sums within 49.05 x 45 = 2207.25 and 49.15 x 45 = 2211.75; so A's sum is
+    # 205.25 to 213.75, and each high answer being at least 51, A holds at most 4 high
+    # answers: a withheld count known to be below 5 (it could be 5 without the means). The
+    # pooled mean is withheld. Judged each mean against its own bands alone, as before, the
+    # pooled row only said 51 x (A's high + 20) <= 2211.75, which bounds nothing.
+    counts = pd.DataFrame({"A": [3, 2], "B": [20, 20]}, index=["low", "high"])
+    lay = disclosure.layout("slider", counts)
+    mask = disclosure.Mask(lay, 5, frozenset({"A|low", "A|high", "*|low", "*|high"}), 25, {})
+    ranges = {"low": (0.0, 50.0), "high": (51.0, 100.0)}
+    assert mask.count("A|*") == 5 and mask.count("B|high") == 20 and mask.count("A|high") is None
+    published = disclosure.means_published(mask, {"A": None, "B": 50.0, "*": 2210 / 45}, ranges)
+    assert published == {"A": None, "B": 50.0, "*": None}
+    # Without B's mean, B's sum is only known to lie within 20 x 51 = 1020 and 20 x 50 + 20 x 100
+    # = 3000, and A's high answers may be all five: the pooled mean is published.
+    assert disclosure.means_published(mask, {"A": None, "B": None, "*": 2210 / 45}, ranges) == \
+        {"A": None, "B": None, "*": 49.1}

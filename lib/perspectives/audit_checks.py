@@ -481,30 +481,32 @@ def _bounded_findings(run: Run, index: dict[Leaf, int], solver: _Families, t: in
     """Withheld counts the rounded shares bring below the threshold (greatest whole value 1..t-1).
 
     A withheld count known to be below ``t`` tells that it is small (tau-ARGUS: the protection
-    interval must reach the threshold). One already below it without the shares (inside a
+    interval must reach the threshold, the upper protection level; Hundepool et al. 2012,
+    ch. 4). Every withheld number is asked about, a share withheld with its base (a
+    country's column left out) too: its count is withheld all the same. One already below ``t`` without the shares (inside a
     small published base, which the rule allows) is not the shares' doing; so is none whose
     family no share's interval touches (without intervals the two programs are the same).
     """
     asked, seen = [], set()
-    for o in run.obs:
-        if not o.withheld or o.leaves in seen or not o.leaves <= index.keys():
+    for source, leaves in [*((o.source, o.leaves) for o in run.obs if o.withheld), *run.unknown]:
+        if leaves in seen or not leaves <= index.keys():
             continue
-        seen.add(o.leaves)
-        cols = [index[c] for c in o.leaves]
+        seen.add(leaves)
+        cols = [index[c] for c in leaves]
         if solver.has_interval(cols) and not solver.reaches(cols, t):
-            asked.append((o, cols))
+            asked.append((source, leaves, cols))
     # One program for all shows most of them reach the threshold; again for the rest while
     # that shows more. Only those left get a program each (their greatest value).
     while asked:
-        reached = solver.reach_together([cols for _, cols in asked], t)
+        reached = solver.reach_together([cols for *_, cols in asked], t)
         if not any(reached):
             break
         asked = [item for item, done in zip(asked, reached, strict=True) if not done]
     found = []
-    for o, cols in asked:
+    for source, leaves, cols in asked:
         high = solver.greatest(cols)
         if 1 <= high <= t - 1 and not 1 <= solver.greatest(cols, plain=True) <= t - 1:
-            found.append(Finding(o.source, "small-group", f"{_name(o.leaves)} is withheld but at most "
+            found.append(Finding(source, "small-group", f"{_name(leaves)} is withheld but at most "
                                  f"{high:.0f}: the rounded shares tell it is below {t}"))
     return found
 

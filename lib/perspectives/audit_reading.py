@@ -124,6 +124,9 @@ class Run:
         # Fidelity claims resting on a share published coarser than a whole percent: claim id
         # -> (the value's name, the published share, its decimals).
         self.coarse_claims: dict[str, tuple[str, float, int]] = {}
+        # Shares withheld with their base (a country's column left out): no count is observed,
+        # but their counts are groups an attacker names, as any withheld number.
+        self.unknown: list[tuple[str, frozenset[Leaf]]] = []
 
     def add_values(self, path: Path, label: str) -> None:
         """Read a run's ``values.json`` (``label``: how a finding names it)."""
@@ -246,6 +249,8 @@ class Run:
             if withheld:
                 if n is not None:  # with its base withheld, a withheld share says nothing of the count
                     self.obs.append(Obs(label, cells, None, True, True))
+                else:
+                    self.unknown.append((label, cells))
             elif "digits" in item:
                 # A share printed as rounded (its count withheld): the counts it allows.
                 self.pending.append((label, cells, of, float(item["value"]), int(item["digits"]),

@@ -29,7 +29,7 @@ The rule (one rule for every table, figure, sentence and recorded value)
        applied to them together, so its cells cannot give the base back. A base is
        published even below ``t`` when no difference forbids it: the methods print it; its
        cells are then all withheld (zeros too), and the group "all of this base" is the
-       base itself, which is not a disclosure.
+       base itself, which is not a disclosure. A small withheld base withholds its zeros too.
     3. Where the base is shown, a published percentage is a published count. A withheld
        pooled count may still show its share, rounded to whole percent (``SHARE_DIGITS``),
        when the interval of counts that round to it pins no group within 1..t-1: the
@@ -48,7 +48,8 @@ The rule (one rule for every table, figure, sentence and recorded value)
        then be worked out). A mean is published as the tables print it (``MEAN_DIGITS``), on
        a withheld base only from ``10**MEAN_DIGITS`` respondents (the decimals then allow
        every n), and only where, each answer within its band, it brings no group of withheld
-       cells below ``t`` (:func:`means_published`). A share printed alone (rule 3) must not
+       cells below ``t`` (:func:`means_published`, each place's sum of answers a variable).
+       A share printed alone (rule 3) must not
        bring a withheld count's greatest value below ``t`` either (upper protection).
 
     Withheld cells all carry one mark, ``–``. A separate "fewer than t" mark would give a

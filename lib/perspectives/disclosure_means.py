@@ -70,19 +70,38 @@ def means_published(mask: Mask, means: Mapping[str, float | None],
 
 def _mean_rows(lay: Layout, means: Sequence[tuple[str, float]], ranges: Mapping[str, tuple[float, float]],
                columns: Mapping[tuple[str, str], int]) -> list[tuple[np.ndarray, float, float]]:
-    """Each mean as two linear bounds on the leaves: least answers <= (mean + half) * n, and so on."""
+    """The means as linear rows over the leaves and one sum of answers per place (after the leaves).
+
+    An attacker reads a mean as its place's sum of answers, within half a unit of its last
+    decimal times its base, and each place's sum as lying between its bands' least and
+    greatest answers. The sums are kept as variables of their own, one per place: a pooled
+    mean is the sum of every place's sum, so with the other places' means printed it bounds
+    the sum of a place whose mean is withheld (the pooled mean less the others'), and with
+    it that place's withheld bands. Eliminating the sums row by row (each mean against its
+    own bands only) loses that coupling: it let a pooled mean, beside five national ones,
+    bound a country of five's withheld bands below the threshold.
+    """
     half = 0.5 * 10.0 ** -MEAN_DIGITS
+    width = len(columns) + len(lay.places)
+    sums = {p: len(columns) + k for k, p in enumerate(lay.places)}
     rows = []
-    for place, mean in means:
-        places, cats = lay.cells[f"{place}|*"]
-        low, high = np.zeros(len(columns)), np.zeros(len(columns))
-        for p in places:
-            for c in cats:
-                lo, hi = ranges.get(c, (-np.inf, np.inf))
-                low[columns[(c, p)]] = lo - (mean + half)   # sum of least answers <= (mean + half) n
-                high[columns[(c, p)]] = hi - (mean - half)  # sum of greatest answers >= (mean - half) n
+    for p in lay.places:  # least answers <= sum <= greatest answers, in each place
+        low, high = np.zeros(width), np.zeros(width)
+        for c in lay.categories:
+            lo, hi = ranges.get(c, (-np.inf, np.inf))
+            low[columns[(c, p)]], high[columns[(c, p)]] = lo, hi
+        low[sums[p]] = high[sums[p]] = -1.0
         rows += [(np.nan_to_num(low, neginf=-1e9, posinf=1e9), -np.inf, 0.0),
                  (np.nan_to_num(high, neginf=-1e9, posinf=1e9), 0.0, np.inf)]
+    for place, mean in means:  # (mean - half) n <= the sum of its places' sums <= (mean + half) n
+        places, cats = lay.cells[f"{place}|*"]
+        below, above = np.zeros(width), np.zeros(width)
+        for p in places:
+            below[sums[p]] = above[sums[p]] = 1.0
+            for c in cats:
+                below[columns[(c, p)]] -= mean - half
+                above[columns[(c, p)]] -= mean + half
+        rows += [(below, 0.0, np.inf), (above, -np.inf, 0.0)]
     return rows
 
 
@@ -91,9 +110,10 @@ def _mean_narrows(mask: Mask, place: str, means: Sequence[tuple[str, float]],
     """Whether the means bring a group of withheld cells into 1..t-1, or below ``t``, that was not."""
     lay, t = mask.layout, mask.threshold
     columns = {(c, p): k for k, (c, p) in enumerate(itertools.product(lay.categories, lay.places))}
+    width = len(columns) + len(lay.places)
 
     def vector(cell: str) -> np.ndarray:
-        v = np.zeros(len(columns))
+        v = np.zeros(width)
         places, cats = lay.cells[cell]
         for p in places:
             for c in cats:
@@ -108,10 +128,22 @@ def _mean_narrows(mask: Mask, place: str, means: Sequence[tuple[str, float]],
         lo, hi = rounding_interval(found[0], lay.value(mask.base_of(cell)), found[1])  # at its own precision
         known.append((vector(cell), float(lo), float(hi)))
     with_means = [*known, *_mean_rows(lay, means, ranges, columns)]
+    whole = _whole_answers(ranges)
     for group in _withheld_groups(mask, place, vector):
-        if _small(group, with_means, t) and not _small(group, known, t):
+        if _small(group, with_means, t, len(columns), whole) and not _small(group, known, t, len(columns), whole):
             return True
     return False
+
+
+def _whole_answers(ranges: Mapping[str, tuple[float, float]]) -> bool:
+    """Whether the bands hold whole answers only (whole ends, each band starting one after the last).
+
+    A sum of whole answers is whole, and the attacker may use it; answers with decimals are
+    summed as real numbers.
+    """
+    ends = sorted(ranges.values())
+    return bool(ends) and all(float(v).is_integer() for pair in ends for v in pair) \
+        and all(b[0] == a[1] + 1 for a, b in itertools.pairwise(ends))
 
 
 def _withheld_groups(mask: Mask, place: str, vector: Any) -> list[np.ndarray]:
@@ -126,13 +158,24 @@ def _withheld_groups(mask: Mask, place: str, vector: Any) -> list[np.ndarray]:
     return groups
 
 
-def _small(group: np.ndarray, rows: Sequence[tuple[np.ndarray, float, float]], t: int) -> bool:
-    """Whether the greatest whole value ``rows`` allow ``group`` is 1..t-1 (pinned small, or known below ``t``)."""
+def _small(group: np.ndarray, rows: Sequence[tuple[np.ndarray, float, float]], t: int, n_leaves: int,
+           whole_sums: bool = False) -> bool:
+    """Whether the greatest whole value ``rows`` allow ``group`` is 1..t-1 (pinned small, or known below ``t``).
+
+    The first ``n_leaves`` variables are counts (whole, >= 0); the rest are the places' sums
+    of answers (whole when ``whole_sums``). Rows that no whole counts meet (the means read
+    against counts they were not computed on) prove nothing safe: the group counts as small.
+    """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
+    width = len(group)
     constraints = [LinearConstraint(np.array([r for r, _, _ in rows]), np.array([lo for _, lo, _ in rows]),
                                     np.array([hi for _, _, hi in rows]))] if rows else []
-    res = milp(-group, constraints=constraints, integrality=np.ones(len(group)), bounds=Bounds(0, np.inf))
+    integrality = np.r_[np.ones(n_leaves), np.full(width - n_leaves, 1.0 if whole_sums else 0.0)]
+    lower = np.r_[np.zeros(n_leaves), np.full(width - n_leaves, -np.inf)]
+    res = milp(-group, constraints=constraints, integrality=integrality, bounds=Bounds(lower, np.inf))
+    if res.status == 2:
+        return True  # infeasible: the attacker's reading cannot be ruled out
     if res.status != 0 or res.x is None:
-        return False  # unbounded (or no whole solution): nothing is learnt
+        return False  # unbounded: nothing is learnt
     return 1 <= float(group @ np.round(res.x)) <= t - 1

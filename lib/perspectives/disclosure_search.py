@@ -239,6 +239,13 @@ def decide(lay: Layout, t: int, linked: Sequence[Mask], share_only: bool,
             continue
         leafset = prob.leafset(cell)
         small = cell not in lay.bases and 1 <= values[cell] < t  # a small count is never printed
+        # A zero on a small base that is withheld says "none of that small group", and no
+        # report prints it (the place's column shows no share, and is left out): withheld
+        # with its base, as on a small base printed (rule 2), so that what the reports leave
+        # out is what the rule withholds, and its upper protection is checked with the rest.
+        base = f"{cell.split('|', 1)[0]}|*"
+        small |= values[cell] == 0 and cell not in lay.bases and base in values and base not in published \
+            and 1 <= values[base] < t
         if leafset in withheld_sets or small:
             withheld_sets.add(leafset)
             continue

@@ -3,10 +3,14 @@
 ``test_hostile_attack`` builds a tiny country's report alone. A partner with the whole study's
 export builds its own report and the synthesis (``--country MDA ALL``), so the two are published
 side by side. With Moldova's eligible completes cut to five, the national report's tables and
-the synthesis's together pin withheld counts of Moldova below the threshold: the attack finds
-``se_share`` 26-50% and 75-100% in [0, 3] and ``girls_online_share`` "none" in [0, 1], and
-``perspectives audit`` over the same build reports no finding. The attack imports nothing of
-the project (``lp_attack`` reads the published files).
+the synthesis's together pinned withheld counts of Moldova below the threshold: the attack found
+``se_share`` 26-50% and 75-100% in [0, 3] (the pooled mean beside the five other countries'
+means bounds Moldova's sum of answers) and ``girls_online_share`` "none" in [0, 1] (a zero on
+Moldova's small withheld base, taken as printed by the rule but printed nowhere, under the
+pooled "none" printed alone at 9%), and ``perspectives audit`` over the same build reported no
+finding. The attack imports nothing of
+the project (``lp_attack`` reads the published files); the audit's test checks that the
+project's own audit, over the same build, names every group the attack bounds.
 """
 
 from __future__ import annotations
@@ -47,8 +51,6 @@ def tiny_with_synthesis(tmp_path_factory) -> tuple[subprocess.CompletedProcess[s
     return done, out
 
 
-@pytest.mark.xfail(strict=True, reason="a national report of five beside its synthesis pins withheld counts below "
-                                       "the threshold")
 def test_a_tiny_country_beside_its_synthesis_gives_no_withheld_count_away(tiny_with_synthesis) -> None:
     """Refused with a message, or built with no recoverable group and no withheld count known to be small."""
     done, out = tiny_with_synthesis
@@ -59,3 +61,30 @@ def test_a_tiny_country_beside_its_synthesis_gives_no_withheld_count_away(tiny_w
     assert report.counts["withheld groups"] > 0
     assert [str(f) for f in report.findings] == []
     assert [str(f) for f in report.bounded] == []
+
+
+def _leaf_names(findings: list[lp_attack.Finding]) -> set[str]:
+    """The attack's groups as the audit names them (``universe [place/answer]``)."""
+    names = set()
+    for f in findings:
+        universe, place, answer = f.group.split("/", 2) if f.group.count("/") == 2 else (f.group, "", "")
+        names.add(f"{universe} [{place}/{answer}]" if place else f.group)
+    return names
+
+
+def test_the_audit_names_every_group_the_attack_bounds(tiny_with_synthesis) -> None:
+    """``perspectives audit`` over the build finds at least what the outside attack finds.
+
+    Before, the attack bounded three withheld Moldova counts below the threshold and the audit
+    over the same build reported nothing.
+    """
+    from perspectives import audit
+
+    done, out = tiny_with_synthesis
+    if done.returncode != 0:
+        return  # refused: nothing published (the other test checks the refusal's message)
+    report = lp_attack.attack([out], THRESHOLD)
+    details = [f.detail for f in audit.audit_outputs(out, THRESHOLD)]
+    missed = sorted(name for name in _leaf_names(report.findings + report.bounded)
+                    if not any(d.startswith(f"{name} ") for d in details))
+    assert missed == [], details
