@@ -123,7 +123,10 @@ def _themes(tmp_path: Path, section_id: str, country: str) -> report.Section:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, index_col=0, dtype=str, keep_default_na=False)
+    """A table's CSV, its rows named by their labels (a sub-theme's without the indent that sets it under its theme)."""
+    table = pd.read_csv(path, index_col=0, dtype=str, keep_default_na=False)
+    table.index = [label.removeprefix(report_themes.SUBTHEME_INDENT) for label in table.index]
+    return table
 
 
 @pytest.mark.parametrize("section_id", ["disclosure", "prevention"])
@@ -133,9 +136,9 @@ def test_heatmap_table_by_country_and_national_tables_print_the_same_cell(tmp_pa
     drawn = []
     heatmap = figures.heatmap
 
-    def spy(counts, title, words=None):
+    def spy(counts, title, words=None, **drawing):
         drawn.append((counts, words))
-        return heatmap(counts, title, words)
+        return heatmap(counts, title, words, **drawing)
 
     monkeypatch.setattr(report_themes.figures, "heatmap", spy)
     synthesis = _themes(tmp_path, section_id, "ALL")

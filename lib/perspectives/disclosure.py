@@ -28,8 +28,8 @@ The rule (one rule for every table, figure, sentence and recorded value)
        table (the ``same_as`` tie: its cells sum to the base's atoms), and the rule is
        applied to them together, so its cells cannot give the base back. A base is
        published even below ``t`` when no difference forbids it: the methods print it; its
-       cells are then all withheld (zeros too), and the group "all of this base" is the
-       base itself, which is not a disclosure. A small withheld base withholds its zeros too.
+       cells are then all withheld (zeros too, as under a small withheld base), and the
+       group "all of this base" is the base itself, which is not a disclosure.
     3. Where the base is shown, a published percentage is a published count. A withheld
        pooled count may still show its share, rounded to whole percent (``SHARE_DIGITS``),
        when the interval of counts that round to it pins no group within 1..t-1: the
@@ -40,17 +40,16 @@ The rule (one rule for every table, figure, sentence and recorded value)
        recorded with its ``digits`` (``values.json``) and said, if at all, as an approximate
        figure ("about 80%"): a table, chart or ranking prints a share only beside its count
        (:meth:`Mask.share`); beside a withheld count it reads as the count given away.
-       Rounding as a protection method: Hundepool et al. (2012), chapter 5; the protection
-       interval of tau-ARGUS.
+       Rounding as protection: Hundepool et al. (2012), ch. 5; tau-ARGUS's protection interval.
     4. A statistic other than a count (a mean) is published on at least ``t`` respondents,
        whether or not their count is; the analysis withholds a pooled mean only where the
        places whose means are withheld hold together 1..t-1 respondents (their mean could
        then be worked out). A mean is published as the tables print it (``MEAN_DIGITS``), on
        a withheld base only from ``10**MEAN_DIGITS`` respondents (the decimals then allow
        every n), and only where, each answer within its band, it brings no group of withheld
-       cells below ``t`` (:func:`means_published`, each place's sum of answers a variable).
-       A share printed alone (rule 3) must not
-       bring a withheld count's greatest value below ``t`` either (upper protection).
+       cells below ``t`` (:func:`means_published`, each place's sum of answers a variable). A
+       share printed alone (rule 3) must not bring a withheld count's greatest value below ``t``
+       either (upper protection).
 
     Withheld cells all carry one mark, ``–``. A separate "fewer than t" mark would give a
     withheld cell an interval (1 to t-1, and the others 0 or at least t) from which a small
