@@ -215,19 +215,34 @@ def test_sentences_have_one_pair_of_parentheses_at_a_time(built: dict[str, Path]
     assert not nested, nested[:3]
 
 
+def _page_text(folder: Path) -> str:
+    """The HTML report's text as a reader sees it, its non-breaking spaces kept (``str.split`` counts them as spaces)."""
+    page = lxml_html.fromstring((folder / "report.html").read_bytes())
+    parts = page.xpath("//main//p | //main//li | //main//figcaption | //main//td | //main//th")
+    return " ".join(re.sub(r"[ \t\r\n]+", " ", "".join(part.itertext())) for part in parts)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_count_is_written_one_way_in_every_format(built: dict[str, Path], lang: str) -> None:
     folder = _folder(built, lang)
-    html_text = " ".join(_body_text(folder)) + " ".join(
-        lxml_html.fromstring((folder / "report.html").read_bytes()).xpath("//main//td/text() | //main//th/text()"))
     word = subprocess.run(["unzip", "-p", str(folder / "report.docx"), "word/document.xml"], capture_output=True,
                           check=True).stdout.decode("utf-8")
-    for text in (html_text, re.sub(r"<[^>]+>", "", word)):
-        # The house form, its spaces non-breaking on the page: "(n = 54)" never splits across lines (issue 26).
+    for text in (_page_text(folder), re.sub(r"<[^>]+>", "", word)):
+        # The house form, its spaces non-breaking where the text reflows (HTML, Word): "(n = 54)" never
+        # splits across lines (issue 26).
         assert re.findall(r"\bn\u00a0=\u00a0\d", text), "the report states its counts"
         assert not re.findall(r"\bn[ \u00a0]?=\d|\bn=[ \u00a0]", text), "a count written without the house form's spaces"
         assert not re.findall(r"\bn[ \u00a0]=[ \u00a0]?[\d–]", text.replace("n\u00a0=\u00a0", "")), \
             "a base whose spaces could break across lines"
+    if shutil.which("pdftotext") is None:
+        pytest.skip("the PDF's text is read with pdftotext (poppler-utils), not installed here")
+    # The printed page is laid out once: its text layer gives the same form with plain spaces, and
+    # no base runs from the end of one line onto the next.
+    printed = subprocess.run(["pdftotext", "-enc", "UTF-8", str(folder / "report.pdf"), "-"], capture_output=True,
+                             check=True).stdout.decode("utf-8")
+    assert re.findall(r"\bn = \d", printed), "the printed report states its counts"
+    assert not re.findall(r"\bn ?=\d|\bn= ", printed), "a printed count without the house form's spaces"
+    assert not re.findall(r"\bn\s*\n\s*=|\bn\s*=\s*\n\s*[\d–]", printed), "a printed base split across lines"
 
 
 def test_a_theme_without_a_table_is_said_in_words_not_withheld(built: dict[str, Path]) -> None:

@@ -30,7 +30,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from perspectives import disclosure, pdf, reportcheck
-from perspectives.i18n import Translator
+from perspectives.i18n import Gender, Translator
 from perspectives.report_display import CHART_MARK_NOTE, COLUMNS_TOO_FEW
 from perspectives.report_themes import THEMES_PRESENCE_NOTE
 from perspectives.study import load_grid, load_study, repo_root, report_folder
@@ -478,8 +478,14 @@ def test_each_fact_about_the_conversations_is_said_once(built: dict[str, Path], 
     tr = Translator(lang)
     text = " ".join(_paragraphs(_html(_folder(built, lang, code))))
     if code == "MDA":
-        # How many young people took part is said where the sample is described, not under each chapter.
-        held = tr("Conversations were held with {n} young survivors in {country}.", n=10, country=tr.country(code))
+        # How many young people took part is said where the sample is described, not under each chapter,
+        # in the form that agrees with them: the ten are all young women, as the report's values publish.
+        values = {v["name"]: v["value"] for v in json.loads((_folder(built, lang, code) / "sections" / "methods"
+                                                             / "values.json").read_text(encoding="utf-8"))
+                  if v.get("country") == code}
+        assert values["conversations.female.n"] == values["conversations.participants.n"] == 10
+        held = tr("Conversations were held with {n} young survivors in {country}.", n=10, country=tr.country(code),
+                  participants=Gender("feminine"))
         assert text.count(held) == 1
     assert "participants table" not in text and "(s)" not in text
     # The knowledge chapter's opening does not say again what its first section says.
@@ -619,20 +625,35 @@ def test_a_theme_the_table_says_some_of_is_said_some_of_in_the_evidence(lang: st
 
     rec = next(p for p in paragraphs if names(p, "reporting.awareness_gap"))
     assert tr("some") in rec
+    # "All" is said by the sentence for themes every young person raised, in the translator's words
+    # (Spanish "la totalidad de", Albanian "të 10 të rinjtë"), not by the table's single word.
+    said_of_all = [_words_of(tr, "themes_all", n) for n in (1, 2)]
     if any(names(p, "reporting.complaint_withdrawn") for p in paragraphs):
-        assert any(tr("all") in p for p in paragraphs if names(p, "reporting.complaint_withdrawn"))
+        assert any(words in p for p in paragraphs if names(p, "reporting.complaint_withdrawn") for words in said_of_all)
+
+
+def _words_of(tr: Translator, sentence: str, n_themes: int) -> str:
+    """The words of an evidence sentence on themes (``themes_some``, ``themes_all``) in ``tr``'s language
+    for ten participants in Moldova: its longest run without the themes it lists."""
+    english = {form: text for form, text in load_texts()["recommendations"]["evidence"][sentence].items()
+               if form != "count"}
+    filled = tr.template(english, n_themes).format(themes="\0", n_participants=10, place=tr.country("MDA"))
+    return max(filled.split("\0"), key=len).strip(" .:")
 
 
 # What the evidence says of ten young women and of a mixed group, by language (hand-written):
 # the "some" sentence, and a counted theme's (3 of them).
+# Romanian names the total after its noun ("din totalul de 10"), so that "de" follows its rule.
 FEMININE_EVIDENCE = {
-    "ro": ("unele dintre cele 10 tinere", "de 3 dintre tinerele"),
+    "ro": ("de unele dintre tinerele care au participat la conversațiile din Republica Moldova, din totalul de 10",
+           "de 3 dintre tinerele"),
     "es": ("algunas de las 10 jóvenes", "por 3 de las 10 jóvenes"),
     "sq": ("disa prej 10 të rejave", "e ngritën 3 nga 10 të rejat"),
     "bs": ("neke od 10 mladih žena", "broj mladih žena koje su"),
 }
 MIXED_EVIDENCE = {
-    "ro": ("unii dintre cei 10 tineri", "de 3 dintre tinerii"),
+    "ro": ("de unii dintre tinerii care au participat la conversațiile din Republica Moldova, din totalul de 10",
+           "de 3 dintre tinerii"),
     "es": ("algunos de los 10 jóvenes", "por 3 de las 10 personas jóvenes"),
     "sq": ("disa prej 10 të rinjve", "e ngritën 3 nga 10 të rinjtë"),
     "bs": ("neki od 10 mladih u", "broj mladih koji su"),
@@ -641,7 +662,7 @@ MIXED_EVIDENCE = {
 
 @pytest.mark.parametrize("lang", list(FEMININE_EVIDENCE))
 def test_the_evidence_agrees_with_the_participants_gender(lang: str) -> None:
-    """Ten young women are "unele dintre cele 10 tinere", a mixed group keeps the common form."""
+    """Ten young women are "unele dintre tinerele ..., din totalul de 10", a mixed group keeps the common form."""
     from perspectives.qualitative_recommendations import Evidence, render_recommendations
     from perspectives.texts import Texts, report_fields
 
@@ -674,9 +695,10 @@ def test_the_romanian_evidence_agrees_with_the_published_gender_of_moldovas_part
     assert values["conversations.female.n"] == values["conversations.participants.n"] == 10
     assert values["conversations.male.n"] == 0
     evidence = " ".join(p for p in _paragraphs(_html(folder), "recommendations") if p.startswith("Dovezi:"))
-    assert "unele dintre cele 10 tinere" in evidence, evidence
+    assert ("de unele dintre tinerele care au participat la conversațiile din Republica Moldova, din totalul de 10"
+            in evidence), evidence
     assert any("au adus în discuție tinerele" in p for p in _paragraphs(_html(folder), "recommendations"))
-    assert "cei 10 tineri" not in evidence and "dintre tinerii" not in evidence, evidence
+    assert "unii dintre tinerii" not in evidence and "dintre tinerii" not in evidence, evidence
 
 
 STATISTIC = re.compile(r"(?:χ²\(\d+\)|\bF\(\d+, \d+\)) = ")

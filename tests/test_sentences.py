@@ -346,7 +346,8 @@ def _words(text: str) -> str:
 def _chart_and_sentence(figure) -> tuple[list[str], str, str, str]:
     """What a built page shows of one chart: the answers its data table behind it names (its rows),
     the chart's text alternative (written from the numbers it drew, in
-    the order it drew them), the paragraphs between the heading above it and the chart, and its caption."""
+    the order it drew them), the paragraphs between the heading above it and the chart (a table standing
+    there shows another result), and its caption."""
     data = figure.getnext()
     labels = [_words(" ".join(th.itertext())) for th in data.iter("th") if th.get("scope") == "row"]
     labels = [label for label in labels if label != "respondents"]  # the base's row, no answer
@@ -354,6 +355,8 @@ def _chart_and_sentence(figure) -> tuple[list[str], str, str, str]:
     for before in figure.getparent().itersiblings(preceding=True):
         if before.tag.startswith("h") or before.find(".//figure") is not None:
             break
+        if before.tag == "table" or before.find(".//table") is not None:
+            continue  # another result's table (its headers name answers too), not a sentence of this chart
         said.insert(0, " ".join(before.itertext()))
     caption = " ".join(" ".join(figure.find("figcaption").itertext()).split())
     return labels, _words(figure.find(".//img").get("alt")), _words(" ".join(said)), caption
