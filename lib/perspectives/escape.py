@@ -206,6 +206,10 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'none'; object-src 'n
 # A cell a spreadsheet reads as a formula starts with one of these (OWASP, CSV Injection),
 # or with one after leading spaces, which spreadsheets skip.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Leading characters a formula can hide behind: white space (non-breaking too) and the
+# invisible format characters (a word joiner indents a sub-theme's row) that a reader's
+# clean-up, or a spreadsheet, may drop before it reads the cell.
+_LEADING_BLANK = re.compile(r"[\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]*")
 # A number stays a number: a signed decimal, possibly with thousands separators or a percent.
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?%?|[+-]?\.\d+%?")
 # A field is quoted when it holds the separator, a quote or a line break (RFC 4180), or the
@@ -218,14 +222,14 @@ def _formula_like(text: str) -> bool:
     body = text.lstrip("'")
     if _NUMBER.fullmatch(body.strip()):
         return False
-    return body[:1] in FORMULA_TRIGGERS or body.lstrip()[:1] in FORMULA_TRIGGERS
+    return body[:1] in FORMULA_TRIGGERS or body[_LEADING_BLANK.match(body).end():][:1] in FORMULA_TRIGGERS
 
 
 def csv_cell(value: Any) -> Any:
     """A CSV cell as a spreadsheet must read it: text as text, a number as a number.
 
     A text that a spreadsheet would read as a formula (its first character, or its first
-    after leading whitespace, is ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a
+    after leading white space and invisible format characters, is ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a
     line feed) gets a leading apostrophe, which spreadsheets read as "this cell is text"
     (OWASP, CSV Injection). A number, in a number type or written as one (``-3``,
     ``1,254``, ``-12%``), is left as it is.
