@@ -378,35 +378,45 @@ def test_each_chart_follows_the_mask_of_its_published_table(built: Path) -> None
     withheld members, and a chart with too little to show gives way to its table)."""
     compared = withheld = left_out = 0
     for notebook in sorted(built.glob("*/sections/*/executed.ipynb")):
-        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
-            outputs = [(o.get("metadata") or {}).get("perspectives") or {} for o in cell.get("outputs", [])]
-            for i, meta in enumerate(outputs):
-                if meta.get("kind") != "figure" or meta["chart"]["kind"] != "bars":
-                    continue
-                table = next((m for m in outputs[i + 1:] if m.get("kind") == "table"), None)
-                if table is None:
-                    continue
-                cells = _percent_cells(notebook.parent / table["csv"])
-                chart = Chart.from_json(meta["chart"])
-                for (row, place), printed in cells.items():
-                    printed = printed.rstrip("†")
-                    if place not in chart.columns or row in chart.rows:
-                        continue
-                    if not re.fullmatch(r"\d+%", printed):
-                        left_out += 1  # withheld in the table, and no bar of the chart draws it
-                for r, row in enumerate(chart.rows):
-                    for c, place in enumerate(chart.columns):
-                        if (row, place) not in cells:
-                            continue
-                        printed, value = cells[(row, place)].rstrip("†"), chart.values[r][c]
-                        if value is None:
-                            assert not re.fullmatch(r"\d+%", printed), (notebook.parent.name, row, place)
-                            withheld += 1
-                        else:
-                            assert printed == fmt_pct(value), (notebook.parent.name, row, place)
-                        compared += 1
+        for chart, cells in _bar_charts_with_tables(notebook):
+            left_out += sum(1 for (row, place), printed in cells.items()
+                            if place in chart.columns and row not in chart.rows
+                            and not re.fullmatch(r"\d+%", printed.rstrip("†")))  # withheld, and no bar draws it
+            drawn, drawn_withheld = _compare_drawn(notebook.parent.name, chart, cells)
+            compared, withheld = compared + drawn, withheld + drawn_withheld
     # Both ways a chart withholds a share are met (drawn as withheld, left out for its combination).
     assert compared > 100 and withheld >= 1 and withheld + left_out >= 5, (compared, withheld, left_out)
+
+
+def _bar_charts_with_tables(notebook: Path) -> list[tuple[Chart, dict]]:
+    """Each bar chart of an executed notebook, with the percent cells of the table that follows it."""
+    found = []
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        outputs = [(o.get("metadata") or {}).get("perspectives") or {} for o in cell.get("outputs", [])]
+        for i, meta in enumerate(outputs):
+            if meta.get("kind") != "figure" or meta["chart"]["kind"] != "bars":
+                continue
+            table = next((m for m in outputs[i + 1:] if m.get("kind") == "table"), None)
+            if table is not None:
+                found.append((Chart.from_json(meta["chart"]), _percent_cells(notebook.parent / table["csv"])))
+    return found
+
+
+def _compare_drawn(section: str, chart: Chart, cells: dict) -> tuple[int, int]:
+    """Each bar the chart draws against its table's cell: (bars compared, bars drawn as withheld)."""
+    compared = withheld = 0
+    for r, row in enumerate(chart.rows):
+        for c, place in enumerate(chart.columns):
+            if (row, place) not in cells:
+                continue
+            printed, value = cells[(row, place)].rstrip("†"), chart.values[r][c]
+            if value is None:
+                assert not re.fullmatch(r"\d+%", printed), (section, row, place)
+                withheld += 1
+            else:
+                assert printed == fmt_pct(value), (section, row, place)
+            compared += 1
+    return compared, withheld
 
 
 @needs_chromium
