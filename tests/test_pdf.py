@@ -191,3 +191,26 @@ def test_a_page_without_contents_is_printed_once(tmp_path: Path, monkeypatch: py
         contents = _contents_page(tmp_path, [("Alpha", 3), ("Beta", 60)])
         printer.print_pdf(contents, tmp_path / "contents.pdf")
         assert len(calls) == 3  # with contents: printed, then printed again with the pages
+
+
+def test_a_report_printed_over_its_previous_pdf_is_printed_once_with_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One section edited and rebuilt: its headings land where the previous PDF says, so its
+    # pages are the first print's guess, and the one print gives the bytes two would.
+    contents = _contents_page(tmp_path, [("Alpha", 3), ("Beta", 60)])
+    with pdf.Printer() as printer:
+        printer.print_pdf(contents, tmp_path / "fresh.pdf")  # printed twice, nothing to guess from
+        first = (tmp_path / "fresh.pdf").read_bytes()
+        calls = []
+        original = printer._print_page
+        monkeypatch.setattr(printer, "_print_page", lambda *args: calls.append(args) or original(*args))
+        printer.print_pdf(contents, tmp_path / "fresh.pdf")
+        assert len(calls) == 1
+        assert (tmp_path / "fresh.pdf").read_bytes() == first
+        # A previous PDF whose pages are wrong (another report's) costs prints, never bytes.
+        (tmp_path / "other.pdf").write_bytes(first)
+        (tmp_path / "other").mkdir()
+        other = _contents_page(tmp_path / "other", [("Alpha", 40), ("Beta", 2)])
+        printer.print_pdf(other, tmp_path / "other.pdf")
+        printer.print_pdf(other, tmp_path / "clean.pdf")
+        assert (tmp_path / "other.pdf").read_bytes() == (tmp_path / "clean.pdf").read_bytes()

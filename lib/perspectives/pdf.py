@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from perspectives import pdf_contents
 from perspectives.files import write_atomic
 from perspectives.pdf_bytes import make_accessible, normalise
 from perspectives.pdf_contents import CONTENTS_PASSES, contents_slots, destination_pages, fill_contents_pages
@@ -404,7 +405,7 @@ class Printer:
             raise PrintError(f"Chromium could not print {html_path.name}: no such file") from exc
         except OSError as exc:
             raise PrintError(f"Chromium could not print {html_path.name}: {exc.strerror}") from exc
-        data = self._print_with_contents_pages(html_path.name, body)
+        data = self._print_with_contents_pages(html_path.name, body, pdf_contents.previous_pages(target))
         data = normalise(data)
         if not data.startswith(b"%PDF-"):
             raise PrintError(f"Chromium wrote something that is not a PDF for {html_path.name}")
@@ -415,7 +416,7 @@ class Printer:
         write_atomic(target, data)
         return target
 
-    def _print_with_contents_pages(self, name: str, body: bytes) -> bytes:
+    def _print_with_contents_pages(self, name: str, body: bytes, guess: dict[str, int] | None = None) -> bytes:
         """The PDF of the page ``body`` whose contents give the page each heading starts on.
 
         Chromium has no ``target-counter()``: the page is printed once with its contents'
@@ -426,14 +427,19 @@ class Printer:
         the new numbers, up to :data:`CONTENTS_PASSES` prints in all. A page without
         contents is printed once.
 
+        ``guess`` (the previous PDF's, :func:`~perspectives.pdf_contents.previous_pages`): printed first; kept where right.
+
         Raises:
             PrintError: the page did not print, or its numbers did not settle.
         """
-        data = self._print_page(name, body)
         slots = contents_slots(body)
+        guessed = bool(slots) and guess is not None and all(slot in guess for slot in slots)
+        data = self._print_page(name, fill_contents_pages(body, guess) if guessed else body)
         if not slots:
             return data
         pages = _landed(name, data)
+        if guessed and all(pages.get(slot) == guess.get(slot) for slot in slots):
+            return data
         for _ in range(CONTENTS_PASSES - 1):
             data = self._print_page(name, fill_contents_pages(body, pages))
             printed = _landed(name, data)

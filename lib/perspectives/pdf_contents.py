@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 __all__ = ["CONTENTS_PASSES", "CONTENTS_SLOT", "contents_slots", "destination_pages", "fill_contents_pages"]
@@ -84,3 +85,16 @@ def destination_pages(pdf: bytes) -> dict[str, int]:
             if isinstance(target, pikepdf.Array) and len(target) and target[0].objgen in numbers:
                 pages[name] = numbers[target[0].objgen]
         return pages
+
+
+def previous_pages(pdf: Path) -> dict[str, int] | None:
+    """The page each heading landed on in a report's previous PDF, or None (none there, or unreadable).
+
+    The printer's first guess at the contents' numbers: an edited section seldom moves a
+    heading, and where none moved one print gives the bytes two would (the numbers move
+    nothing), so the previous file changes how often the page is printed, never the PDF.
+    """
+    try:
+        return destination_pages(pdf.read_bytes())
+    except Exception:  # noqa: BLE001 - only a guess: without it the page is printed twice
+        return None
