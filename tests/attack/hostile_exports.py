@@ -13,6 +13,9 @@ one; nothing else of the project is used. What they make:
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -66,3 +69,12 @@ def write(frame: pd.DataFrame, path: Path) -> Path:
     """Write an export as a partner would upload it (CSV, header kept)."""
     frame.to_csv(path, index=False)
     return path
+
+
+def build(repo: Path, export: Path, out: Path, reports: list[str], sections: list[str],
+          *extra: str) -> subprocess.CompletedProcess[str]:
+    """A partner's build of ``export`` by the command line (no PDF): its reports' sections into ``out``."""
+    env = dict(os.environ, PERSPECTIVES_PDF="0")
+    return subprocess.run([sys.executable, "-m", "perspectives.cli", "build", "--data", str(export), *extra,
+                           "--country", *reports, "--section", *sections, "--out", str(out), "--jobs", "2"],
+                          cwd=repo, env=env, capture_output=True, text=True, check=False)

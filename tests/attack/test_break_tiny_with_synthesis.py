@@ -15,7 +15,6 @@ project's own audit, over the same build, names every group the attack bounds.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -43,11 +42,8 @@ def tiny_with_synthesis(tmp_path_factory) -> tuple[subprocess.CompletedProcess[s
     assert int((hx.eligible_complete(frame) & (frame["country"] == COUNTRY)).sum()) == RESPONDENTS
     export = hx.write(frame, root / "export.csv")
     out = root / "out"
-    env = dict(os.environ, PERSPECTIVES_PDF="0")
-    done = subprocess.run([sys.executable, "-m", "perspectives.cli", "build", "--data", str(export),
-                           "--conversations", str(REPO / "data" / "synthetic" / "conversations.csv"),
-                           "--country", COUNTRY, "ALL", "--section", "csea_online", "--out", str(out),
-                           "--jobs", "2"], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    done = hx.build(REPO, export, out, [COUNTRY, "ALL"], ["csea_online"],
+                    "--conversations", str(REPO / "data" / "synthetic" / "conversations.csv"))
     return done, out
 
 

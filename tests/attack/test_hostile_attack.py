@@ -9,7 +9,6 @@ project (``lp_attack`` reads the published files).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -37,10 +36,7 @@ def tiny_build(tmp_path_factory) -> tuple[subprocess.CompletedProcess[str], Path
     assert int(hx.eligible_complete(frame).sum()) == RESPONDENTS
     export = hx.write(frame, root / "tiny_export.csv")
     out = root / "out"
-    env = dict(os.environ, PERSPECTIVES_PDF="0")
-    done = subprocess.run([sys.executable, "-m", "perspectives.cli", "build", "--data", str(export),
-                           "--country", COUNTRY, "--section", "methods", "csea_online", "--out", str(out),
-                           "--jobs", "2"], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    done = hx.build(REPO, export, out, [COUNTRY], ["methods", "csea_online"])
     return done, out
 
 
