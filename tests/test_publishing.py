@@ -30,7 +30,7 @@ import yaml
 from lxml import html as lxml_html
 
 from perspectives import disclosure as dc
-from perspectives import fmt, locales, pdf, qualitative_recommendations, texts, untranslated
+from perspectives import fmt, locales, pdf, qualitative, qualitative_recommendations, texts, untranslated
 from perspectives.analysis_results import fill
 from perspectives.i18n import Translator
 from perspectives.study import load_study, repo_root, report_folder
@@ -100,36 +100,39 @@ def _finding_values(template: str) -> set[str]:
     return set(re.findall(r"\{v\[([^\]]+)\]\}", template))
 
 
-def test_each_survey_finding_is_stated_once_in_the_recommendations() -> None:
+def test_each_recommendation_states_its_own_evidence_in_full() -> None:
+    """Reviewer item 5: no "given under recommendation 7" pointer, no evidence line said twice."""
     groups = yaml.safe_load((ROOT / "data" / "recommendations.yml").read_text(encoding="utf-8"))["groups"]
     templates = [str(f["text"]) for g in groups for r in g["items"] for f in r.get("findings") or []]
     values = [v for t in templates for v in _finding_values(t)]
-    assert len(values) > len(set(values)), "the study's recommendations cite some finding twice"
+    assert values and len(values) == len(set(values)), "a recorded value is a finding of two recommendations"
 
     def finding(result: str, template: str) -> str:
         return f"FINDING<{template}> See Figure [{result}]."
 
-    def stated(result: str, number: int) -> str:
-        return f"REFERENCE<{number}:{result}>"
-
-    evidence = qualitative_recommendations.Evidence(participants=0, theme_count=lambda code: None,
-                                                    finding=finding, stated=stated)
+    evidence = qualitative_recommendations.Evidence(participants=0, theme_count=lambda code: None, finding=finding)
     markdown = qualitative_recommendations.render_recommendations(COUNTRY, evidence=evidence)
     said = re.findall(r"FINDING<(.*?)> See", markdown)
-    said_values = [v for t in said for v in _finding_values(t)]
-    assert len(said_values) == len(set(said_values)), "a recorded value is stated in two findings"
-    assert set(said_values) == set(values)  # every finding is stated, once
-    # Each later one refers back to the recommendation that stated it, with where it is shown.
-    first: dict[str, int] = {}
-    for g in groups:
-        for r in g["items"]:
-            for f in r.get("findings") or []:
-                for v in _finding_values(str(f["text"])):
-                    first.setdefault(v, int(r["number"]))
-    for number, result in re.findall(r"REFERENCE<(\d+):(\w+)>", markdown):
-        assert int(number) in first.values()
-        assert result in {str(f["result"]) for g in groups for r in g["items"] for f in r.get("findings") or []}
-    assert re.findall(r"REFERENCE<", markdown)
+    assert sorted(said) == sorted(templates)  # every finding stated, in full, once
+    assert "given under recommendation" not in markdown
+    lines = [s for p in markdown.split("\n\n") if p.startswith("**Evidence:**")
+             for s in re.split(r"(?<=\.) ", p.removeprefix("**Evidence:** "))]
+    repeated = {line for line in lines if lines.count(line) > 1 and not line.startswith("The experts")}
+    assert repeated == set()
+
+
+def test_a_recommendations_file_giving_one_finding_to_two_recommendations_is_refused(tmp_path: Path) -> None:
+    data = yaml.safe_load((ROOT / "data" / "recommendations.yml").read_text(encoding="utf-8"))
+    items = [r for g in data["groups"] for r in g["items"]]
+    first = next(r for r in items if r.get("findings"))
+    later = next(r for r in items if int(r["number"]) > int(first["number"]))
+    later["findings"] = [*(later.get("findings") or []), first["findings"][0]]
+    path = tmp_path / "recommendations.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(qualitative.QualitativeDataError) as raised:
+        qualitative_recommendations.load_recommendations(path)
+    message = str(raised.value)
+    assert f"recommendation {later['number']}" in message and f"recommendation {first['number']}" in message
 
 
 def test_a_partner_without_a_name_in_the_language_is_said_not_silent() -> None:
