@@ -71,3 +71,49 @@ def pdf_text(path: Path) -> str:
 def squeezed(text: str) -> str:
     """``text`` without any white space, its ligatures (``ﬁ``) spelled out (NFKC)."""
     return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+_HEADINGS = frozenset({"/H", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6"})
+
+
+def _marked_leaves(element: Any, page: Any, pages: dict[Any, int], out: list[tuple[str, int]],
+                   owner: str = "") -> None:
+    """Each struct element's marked content, in reading order, as (tag, page number).
+
+    Chromium wraps a block's runs of text in ``/NonStruct`` elements: their content counts as
+    the block's (``owner``), so that a heading's text is the heading's.
+    """
+    page = element.get("/Pg", page)
+    kids = element.get("/K")
+    if kids is None:
+        return
+    kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+    tag = str(element.get("/S", ""))
+    tag = owner if tag in {"/NonStruct", "/Span"} and owner else tag
+    for kid in kids:
+        if isinstance(kid, int):  # a marked-content id on the element's page
+            out.append((tag, pages.get(page.objgen, 0) if page is not None else 0))
+        elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+            on = kid.get("/Pg", page)
+            out.append((tag, pages.get(on.objgen, 0) if on is not None else 0))
+        elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            _marked_leaves(kid, page, pages, out, tag)
+
+
+def stranded_headings(path: Path) -> list[tuple[str, int]]:
+    """The headings a tagged PDF leaves as the last content of their page, as (tag, page).
+
+    Read from the structure tree (the reading order a screen reader follows): a heading whose
+    next tagged content lies on a later page stands alone at the foot of its page.
+    """
+    with pikepdf.open(path) as document:
+        pages = {page.obj.objgen: number for number, page in enumerate(document.pages, 1)}
+        leaves: list[tuple[str, int]] = []
+        _marked_leaves(document.Root.StructTreeRoot, None, pages, leaves)
+    return stranded(leaves)
+
+
+def stranded(leaves: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Of content pieces in reading order, as (tag, page), the headings whose next piece is on a later page."""
+    return [(tag, page) for (tag, page), (_, next_page) in zip(leaves, leaves[1:], strict=False)
+            if tag in _HEADINGS and next_page > page]

@@ -30,7 +30,7 @@ import yaml
 from lxml import html as lxml_html
 
 from perspectives import disclosure as dc
-from perspectives import fmt, locales, pdf, qualitative_recommendations, texts, untranslated
+from perspectives import fmt, locales, pdf, qualitative, qualitative_recommendations, texts, untranslated
 from perspectives.analysis_results import fill
 from perspectives.i18n import Translator
 from perspectives.study import load_study, repo_root, report_folder
@@ -100,36 +100,39 @@ def _finding_values(template: str) -> set[str]:
     return set(re.findall(r"\{v\[([^\]]+)\]\}", template))
 
 
-def test_each_survey_finding_is_stated_once_in_the_recommendations() -> None:
+def test_each_recommendation_states_its_own_evidence_in_full() -> None:
+    """Reviewer item 5: no "given under recommendation 7" pointer, no evidence line said twice."""
     groups = yaml.safe_load((ROOT / "data" / "recommendations.yml").read_text(encoding="utf-8"))["groups"]
     templates = [str(f["text"]) for g in groups for r in g["items"] for f in r.get("findings") or []]
     values = [v for t in templates for v in _finding_values(t)]
-    assert len(values) > len(set(values)), "the study's recommendations cite some finding twice"
+    assert values and len(values) == len(set(values)), "a recorded value is a finding of two recommendations"
 
     def finding(result: str, template: str) -> str:
         return f"FINDING<{template}> See Figure [{result}]."
 
-    def stated(result: str, number: int) -> str:
-        return f"REFERENCE<{number}:{result}>"
-
-    evidence = qualitative_recommendations.Evidence(participants=0, theme_count=lambda code: None,
-                                                    finding=finding, stated=stated)
+    evidence = qualitative_recommendations.Evidence(participants=0, theme_count=lambda code: None, finding=finding)
     markdown = qualitative_recommendations.render_recommendations(COUNTRY, evidence=evidence)
     said = re.findall(r"FINDING<(.*?)> See", markdown)
-    said_values = [v for t in said for v in _finding_values(t)]
-    assert len(said_values) == len(set(said_values)), "a recorded value is stated in two findings"
-    assert set(said_values) == set(values)  # every finding is stated, once
-    # Each later one refers back to the recommendation that stated it, with where it is shown.
-    first: dict[str, int] = {}
-    for g in groups:
-        for r in g["items"]:
-            for f in r.get("findings") or []:
-                for v in _finding_values(str(f["text"])):
-                    first.setdefault(v, int(r["number"]))
-    for number, result in re.findall(r"REFERENCE<(\d+):(\w+)>", markdown):
-        assert int(number) in first.values()
-        assert result in {str(f["result"]) for g in groups for r in g["items"] for f in r.get("findings") or []}
-    assert re.findall(r"REFERENCE<", markdown)
+    assert sorted(said) == sorted(templates)  # every finding stated, in full, once
+    assert "given under recommendation" not in markdown
+    lines = [s for p in markdown.split("\n\n") if p.startswith("**Evidence:**")
+             for s in re.split(r"(?<=\.) ", p.removeprefix("**Evidence:** "))]
+    repeated = {line for line in lines if lines.count(line) > 1 and not line.startswith("The experts")}
+    assert repeated == set()
+
+
+def test_a_recommendations_file_giving_one_finding_to_two_recommendations_is_refused(tmp_path: Path) -> None:
+    data = yaml.safe_load((ROOT / "data" / "recommendations.yml").read_text(encoding="utf-8"))
+    items = [r for g in data["groups"] for r in g["items"]]
+    first = next(r for r in items if r.get("findings"))
+    later = next(r for r in items if int(r["number"]) > int(first["number"]))
+    later["findings"] = [*(later.get("findings") or []), first["findings"][0]]
+    path = tmp_path / "recommendations.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(qualitative.QualitativeDataError) as raised:
+        qualitative_recommendations.load_recommendations(path)
+    message = str(raised.value)
+    assert f"recommendation {later['number']}" in message and f"recommendation {first['number']}" in message
 
 
 def test_a_partner_without_a_name_in_the_language_is_said_not_silent() -> None:
@@ -398,3 +401,71 @@ def test_a_combined_row_the_chart_draws_keeps_the_charts_place_with_its_parts_ri
     assert [r for r in placed if r in drawn] == [r for r in rows if r in drawn]
     # Not drawn: below the last of its parts, as before.
     assert combinations_below_parts(rows, combos) == ["Goods", "Money", "Gifts", "Favours", "Something other than money"]
+
+
+# --------------------------------------------------------------------------- provenance and citation
+
+_DIGEST = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+_RECORD = {"inputs": [{"role": "survey", "file": "survey_export.csv", "sha256": _DIGEST}],
+           "code": {"version": "1.0", "commit": "0123456789abcdef0123", "uncommitted_changes": False},
+           "disclosure": {"threshold": 5, "reliability_min_n": 25},
+           "packages": {"python": "3.11.0", "pandas": "2.2.0"}}
+
+
+def _annex_text(lang: str, code: str = COUNTRY) -> str:
+    tr = Translator(lang)
+    study = load_study()
+    place = tr.country(code) if code != study.synthesis_code else "—"
+    report = texts.Texts(tr, texts.report_fields(study, tr, code, place=place))
+    blocks = texts.annex(report, [], _RECORD)
+    return "\n".join(block.text or " | ".join(" ".join(row) for row in block.rows) for block in blocks)
+
+
+@pytest.mark.parametrize("lang", ["en", "ro", "es", "sq", "bs"])
+def test_the_provenance_annex_reads_for_a_reader_with_a_short_fingerprint(lang: str) -> None:
+    """Reviewer item 13: the annex printed raw 64-character SHA-256 digests and a list of packages."""
+    said = _annex_text(lang)
+    assert _DIGEST not in said and not re.search(r"\b[0-9a-f]{40,}\b", said)
+    assert _DIGEST[:12] in said  # the short fingerprint a reader compares
+    assert "manifest.json" in said and "sha256sum" in said  # where the full digest is, and how to check
+    assert "pandas 2.2.0" not in said  # package versions live in the manifest
+
+
+def test_the_manifest_keeps_the_full_digests() -> None:
+    from perspectives.provenance import provenance
+
+    record = provenance(COUNTRY, [{"inputs": [{"role": "survey", "name": "survey_export.csv", "sha256": _DIGEST}]}],
+                        study=load_study())
+    assert record["inputs"] == [{"role": "survey", "file": "survey_export.csv", "sha256": _DIGEST}]
+
+
+@pytest.mark.parametrize("lang", ["en", "ro", "es", "sq", "bs"])
+def test_every_report_gives_a_suggested_citation_and_its_licence(lang: str) -> None:
+    """Reviewer item 14: the citation and licence come from params/study.yml, in every language."""
+    study = load_study()
+    head = yaml.safe_load((ROOT / "params" / "study.yml").read_text(encoding="utf-8"))["study"]
+    for code in (COUNTRY, study.synthesis_code):
+        said = _annex_text(lang, code)
+        year = str(head["publication_date"])[:4]
+        assert f"({year})" in said and head["licence"]["url"] in said and head["licence"]["name"] in said
+        author = study.country(COUNTRY).partner if code == COUNTRY else head["funders"][0]
+        assert author in said
+        assert locales.language_name(lang, lang) in said
+        if lang != "en":
+            assert "Suggested citation" not in said and "published under the licence" not in said
+
+
+def test_a_heading_is_stranded_when_what_follows_it_starts_the_next_page() -> None:
+    from pdf_text import stranded
+
+    pieces = [("/H1", 1), ("/P", 1), ("/H2", 1), ("/H2", 1), ("/P", 2), ("/H3", 2), ("/P", 2), ("/H3", 2), ("/H3", 3)]
+    assert stranded(pieces) == [("/H2", 1), ("/H3", 2)]
+
+
+@pytest.mark.skipif(not HAS_PDF_TOOLS, reason="chromium and pdftoppm are needed (make pdf-tools)")
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_heading_is_left_at_the_foot_of_a_printed_page(built: dict[str, Path], lang: str) -> None:
+    """Reviewer item 11, read from the tagged PDF's reading order (a heading, then the next page)."""
+    from pdf_text import stranded_headings
+
+    assert stranded_headings(_folder(built, lang) / "report.pdf") == []

@@ -316,13 +316,14 @@ def test_render_recommendations_synthesis_national_and_bih(conversations: pd.Dat
     assert synth.count("\n### ") == 13 and synth.count("**Evidence:**") == 13
     assert not IDENTIFIER.search(synth)  # no theme code, item name or value name, no code span
     k = int(qc.participants_raising(conversations, "institutions.untrained").sum())
-    assert f"Officials lack skills with children: raised by {k} of the 42 young people" in synth
+    assert f"{k} of the 42 young people raised the theme “Officials lack skills with children”." in synth
     alb = qr.render_recommendations("ALB", **kw)
     k = int(qc.participants_raising(conversations, "anonymity.breach")["ALB"])
-    assert k > 0 and (f"Raised a breach of anonymity: raised by {k} of the 7 young people in the conversations in "
-                      "Albania.") in alb
+    said = "one" if k == 1 else str(k)
+    assert k > 0 and (f"In the conversations in Albania, {said} of the 7 young people raised the theme "
+                      "“Raised a breach of anonymity”.") in alb
     bih = qr.render_recommendations("BIH", **kw)
-    assert "raised by" not in bih and "**Evidence:**" in bih  # the experts' related points remain
+    assert "raised the theme" not in bih and "**Evidence:**" in bih  # the experts' related points remain
     assert not IDENTIFIER.search(alb) and not IDENTIFIER.search(bih)
 
 
@@ -343,8 +344,8 @@ def test_evidence_states_findings_and_where_they_are_shown(conversations: pd.Dat
     assert "FOUND government. See Figure [[figure:government]]." in first and "public_awareness" not in first
     assert "The experts at the roundtable made a related point: widen the ways to seek help." in first
     third = text.split("### 3.")[1].split("### 4.")[0]
-    assert "Officials lack skills with children: raised by 6 of the 10 young people in the conversations in Moldova." \
-        in third
+    assert ("In the conversations in Moldova, 6 of the 10 young people raised the theme “Officials lack skills with "
+            "children”.") in third
     # A theme no table of the report shows is not stated, though 6 raised it: nothing to cite.
     assert "Trained responders" not in third
 
@@ -375,6 +376,36 @@ def test_a_sentence_citing_a_table_names_only_the_themes_that_table_shows(codebo
             # and a theme no table shows is named nowhere in the evidence
             assert [lb for lb, code in labels.items() if code not in table_of and lb in paragraph] == []
         assert named >= 5
+
+
+def test_theme_evidence_is_a_sentence_that_names_the_theme_not_a_pasted_label(
+        conversations: pd.DataFrame, participants: pd.DataFrame, codebook: q.Codebook) -> None:
+    """Reviewer item 6: "Complaint withdrawn: raised by ..." pasted a label as if it were a sentence."""
+    text = qr.render_recommendations("MDA", conversations=conversations, participants=participants)
+    labels = {codebook.label(c) for g in qr.load_recommendations(codebook=codebook) for r in g["items"]
+              for c in r["themes"]}
+    sentences = [s for p in text.split("\n\n") if p.startswith("**Evidence:**")
+                 for s in re.split(r"(?<=\.) ", p.removeprefix("**Evidence:** "))]
+    named = [label for label in labels if f"“{label}”" in text]
+    assert len(named) >= 5
+    # No sentence opens on a label; each label is named inside a sentence, quoted.
+    assert [s for s in sentences if any(s.startswith(label) for label in labels)] == []
+    assert [label for label in labels if label in text and f"“{label}”" not in text] == []
+
+
+def test_theme_evidence_agrees_with_the_participants_in_romanian(codebook: q.Codebook) -> None:
+    """The Romanian sentences name the young women in the feminine, and quote the theme the Romanian way."""
+    from perspectives.i18n import Translator
+    from perspectives.study import load_study
+    from perspectives.texts import Texts, report_fields
+
+    tr = Translator("ro")
+    texts = Texts(tr, report_fields(load_study(), tr, "MDA", place=tr.country("MDA")))
+    for gender, young in (("feminine", "tinerele participante"), (None, "tinerii participanți")):
+        evidence = qr.Evidence(participants=10, theme_count=lambda code: 3, cites_tables=False, gender=gender)
+        text = qr.render_recommendations("MDA", texts=texts, evidence=evidence)
+        assert f"3 dintre {young}, din totalul de 10, au abordat tema „" in text
+        assert "raised" not in text and "“" not in text
 
 
 def test_render_roundtable(conversations: pd.DataFrame, participants: pd.DataFrame) -> None:

@@ -126,7 +126,7 @@ DERIVATIONS = {"words_of_code": _words_of_code}
 SOURCES: tuple[Source, ...] = (
     Source("params/report_texts.yml", REPORT_TEXTS, skip=frozenset({"conditions", "fields", "version"})),
     Source("params/grid.yml", PARAMS, keys=frozenset({"title"})),
-    Source("params/study.yml", PARAMS, keys=frozenset({"title"})),
+    Source("params/study.yml", PARAMS, keys=frozenset({"title", "citation"})),
     Source("params/analyses.yml", PARAMS, keys=frozenset({"text", "caption", "label"}), derived=(("by", "words_of_code"),)),
     # Its topics, comparisons and exclusions name analyses and options: codes, not text.
     Source("params/summary.yml", PARAMS, skip=frozenset({"topics", "compare", "exclude"})),

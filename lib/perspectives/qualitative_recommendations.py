@@ -93,8 +93,6 @@ class Evidence:
             then says the table's word, never that the count is withheld.
         finding: (result, template) -> the finding filled and followed by where it is shown
             (Markdown), or None when its values are withheld or not shown there.
-        stated: (result, number) -> a reference to a finding recommendation ``number`` stated
-            already, with where it is shown (Markdown), or None: the finding is then said again.
         cites_tables: a report, whose evidence states a theme only with the table that shows
             it (a theme ``theme_table`` gives None for is left out); False outside a report,
             which has no tables: the themes are then stated with no reference.
@@ -110,7 +108,6 @@ class Evidence:
     theme_table: Callable[[str], str | None] = lambda code: None
     theme_presence: Callable[[str], str | None] = lambda code: None
     finding: Callable[[str, str], str | None] = lambda result, template: None
-    stated: Callable[[str, int], str | None] = lambda result, number: None
     cites_tables: bool = True
     gender: str | None = None
 
@@ -160,7 +157,7 @@ def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Co
         if table is None and evidence.cites_tables:
             continue  # nothing the reader could find: not stated, so never cited with a table that lacks it
         k = evidence.theme_count(code)
-        theme = texts.tr(codebook.label(code))
+        theme = _theme_name(texts, codebook.label(code))
         word = evidence.theme_presence(code)
         if word in worded:
             worded[word].append((theme, table))
@@ -181,18 +178,25 @@ def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Co
     return out
 
 
+def _theme_name(texts: Any, label: str) -> str:
+    """A theme named inside a sentence: its translated label in the language's quotation marks.
+
+    A label is a name ("Complaint withdrawn"), not a sentence: the evidence says who raised
+    the theme in a sentence of its own and names the theme by its label, quoted.
+    """
+    return _markdown(texts.plain_text("recommendations.evidence.theme_name", label=texts.tr(label)))
+
+
 def _grouped_lines(texts: Any, groups: list[tuple[str, list[tuple[str, str | None]]]],
                    evidence: Evidence) -> list[tuple[str, list[str | None]]]:
     """One sentence for each group of themes said alike (``some``, ``all``), with their tables."""
     said = []
     for word, themed in groups:
         if themed:
-            # The labels run inside the sentence (after its colon, or on from the first), in
-            # lower case as answers are named; the sentence still opens with a capital.
+            # The themes are named inside the sentence, each by its label in quotation marks.
             line = texts.fill(texts.node(f"recommendations.evidence.themes_{word}"), n_themes=len(themed),
                               n_participants=evidence.participants, **evidence.agreement(),
-                              themes=locales.join([locales.inside_sentence(theme) for theme, _ in themed],
-                                                 texts.tr.lang))
+                              themes=_markdown(locales.join([theme for theme, _ in themed], texts.tr.lang)))
             if line:
                 said.append((fmt.opening(line), [table for _, table in themed]))
     return said
@@ -225,41 +229,26 @@ def _finding_values(template: str) -> set[str]:
             if name and name.startswith("v[") and name.endswith("]")}
 
 
-def _findings(entry: dict[str, Any], evidence: Evidence, stated: dict[str, int]) -> list[str]:
-    """A recommendation's survey findings: each stated once in the report, referred to after.
+def _findings(entry: dict[str, Any], evidence: Evidence) -> list[str]:
+    """A recommendation's survey findings, each in full with its figure or table (withheld ones left out).
 
-    ``stated`` maps each recorded value a finding stated to the recommendation that stated it
-    (filled as the recommendations are written, in order). A finding whose values an earlier
-    recommendation stated is a reference to it and to its figure or table, not the sentence again.
+    Every finding is the recommendation's own: :func:`load_recommendations` refuses a file
+    stating one recorded value under two recommendations, so no line is repeated and none
+    points the reader to another recommendation instead.
     """
     said: list[str] = []
-    number = int(entry["number"])
     for finding in entry.get("findings", []) or []:
-        result, template = str(finding["result"]), str(finding["text"])
-        values = _finding_values(template)
-        before = {stated[v] for v in values if v in stated}
-        if values and len(before) == 1 and values <= stated.keys():
-            reference = evidence.stated(result, before.pop())
-            if reference:
-                if reference not in said:
-                    said.append(reference)
-                continue
-        filled = evidence.finding(result, template)
+        filled = evidence.finding(str(finding["result"]), str(finding["text"]))
         if filled:
             said.append(filled)
-            for value in values:
-                stated.setdefault(value, number)
     return said
 
 
 def _evidence(texts: Any, entry: dict[str, Any], evidence: Evidence, codebook: Codebook,
-              insights: dict[str, dict[str, Any]], stated: dict[str, int] | None = None) -> str | None:
-    """The evidence behind a recommendation, in sentences: young people first, then the survey, then the experts.
-
-    ``stated``: the recorded values earlier recommendations stated (see :func:`_findings`).
-    """
+              insights: dict[str, dict[str, Any]]) -> str | None:
+    """The evidence behind a recommendation, in sentences: young people first, then the survey, then the experts."""
     said = _theme_lines(texts, entry.get("themes", []), evidence, codebook) if evidence.participants else []
-    said += _findings(entry, evidence, {} if stated is None else stated)
+    said += _findings(entry, evidence)
     for insight in entry.get("insights", []) or []:
         line = texts.text("recommendations.evidence.roundtable",
                           insight_title=locales.inside_sentence(_label(texts.tr(insights[insight]["title"]))))
@@ -300,6 +289,19 @@ def _check_findings(path: Path, rec: dict[str, Any]) -> None:
         if bad:
             raise QualitativeDataError(path, f"recommendation {rec['number']}: a finding uses {bad}",
                                        "use {place} and recorded values as {v[name]}", column="findings")
+
+
+def _check_own_values(path: Path, rec: dict[str, Any], stated: dict[str, int]) -> None:
+    """Each recorded value is stated under one recommendation: evidence of its own, never a repeat of another's."""
+    number = int(rec["number"])
+    for finding in rec.get("findings", []) or []:
+        for value in sorted(_finding_values(str(finding["text"]))):
+            first = stated.setdefault(value, number)
+            if first != number:
+                raise QualitativeDataError(
+                    path, f"recommendation {number}: the finding on {value} repeats one of recommendation {first}",
+                    "give each recommendation a finding of its own (another result), or leave this one out",
+                    column="findings")
 
 
 def _check_links(path: Path, entry_id: str, entry: dict[str, Any], codebook: Codebook) -> None:
@@ -349,6 +351,7 @@ def load_recommendations(path: Path | str | None = None, codebook: Codebook | No
     codebook = codebook if codebook is not None else load_codebook(project=project)
     groups = read_data_file(path)["groups"]
     numbers = []
+    stated: dict[str, int] = {}  # each recorded value a finding states -> its recommendation
     for group in groups:
         for rec in group["items"]:
             for key in ("number", "title", "text"):
@@ -359,6 +362,7 @@ def load_recommendations(path: Path | str | None = None, codebook: Codebook | No
                                            "write claim_ids: []", column="claim_ids")
             _check_links(path, f"recommendation {rec['number']}", rec, codebook)
             _check_findings(path, rec)
+            _check_own_values(path, rec, stated)
             numbers.append(int(rec["number"]))
     if numbers != list(range(1, len(numbers) + 1)):
         raise QualitativeDataError(path, f"recommendations are numbered {numbers}", "number them 1, 2, 3 ... in order")
@@ -428,7 +432,6 @@ def render_recommendations(country: str | None = None, *, texts: Any = None, evi
                                    f"unknown roundtable insight(s) {unknown}",
                                    "use ids of data/roundtable.yml", column="insights")
     out = []
-    stated: dict[str, int] = {}  # each finding's values -> the recommendation that stated them first
     if evidence.participants and texts.has("recommendations.young_people_intro"):
         out.append(texts.text("recommendations.young_people_intro", **evidence.agreement()) or "")
     for group in groups:
@@ -439,7 +442,7 @@ def render_recommendations(country: str | None = None, *, texts: Any = None, evi
         for rec in group["items"]:
             out.append(f"### {int(rec['number'])}. {markdown_text(_label(texts.tr(rec['title'])))}")
             out.append(markdown_text(texts.tr(rec["text"])))
-            said = _evidence(texts, rec, evidence, codebook, insights, stated)
+            said = _evidence(texts, rec, evidence, codebook, insights)
             if said:
                 out.append(said)
     return "\n\n".join(p for p in out if p) + "\n"

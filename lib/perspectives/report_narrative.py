@@ -145,24 +145,7 @@ def evidence(section, upstream: Upstream, report: Any):
     gender = report_themes.participants_gender(section) if held else None
     return qualitative_recommendations.Evidence(participants=n, theme_count=theme_count, theme_table=theme_table,
                                                 theme_presence=theme_presence, finding=finding,
-                                                stated=functools.partial(_stated, section, report, shown, drawn),
                                                 gender=gender)
-
-
-def _stated(section, report: Any, shown: dict[str, set[str]], drawn, result: str, number: int) -> str | None:
-    """A reference to a finding recommendation ``number`` stated already, with its figure or table; None if not shown.
-
-    ``drawn(result)`` says whether the result's figure was drawn (else its table is cited).
-    """
-    from .texts import Markdown
-
-    if result not in shown:
-        return None
-    if drawn(result):
-        return report.text("recommendations.evidence.stated_figure", number=number,
-                           figure_number=Markdown(f"[[figure:{result}]]"))
-    return report.text("recommendations.evidence.stated_table", number=number,
-                       table_number=Markdown(f"[[table:{result}]]"))
 
 
 def _theme_table(section, shown: dict[str, set[str]], theme: str, held: bool) -> str | None:

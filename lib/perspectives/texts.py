@@ -343,6 +343,9 @@ def report_fields(study: Study, tr: Translator, code: str, *, place: str,
         fields[key] = month_year(dt.date.fromisoformat(f"{value}-01"), tr.lang) if value else None
     roundtable = head.get("roundtable_date")
     fields["roundtable_date"] = long_date(dt.date.fromisoformat(str(roundtable)), tr.lang) if roundtable else None
+    fields["citation"] = _citation(head, tr, fields)
+    licence = head.get("licence") or {}
+    fields["licence_name"], fields["licence_url"] = licence.get("name"), licence.get("url")
     return fields
 
 
@@ -538,12 +541,14 @@ def annex(texts: Texts, annex_tables: Iterable[Any], record: Mapping[str, Any] |
     if tables:
         blocks.append(Block("heading", _plain_heading(texts, "annex_tables"), 2))
         blocks.extend(Block("table", table=t) for t in tables)
+    blocks.extend(citation(texts))
     if record is None:
         return blocks
     blocks.append(Block("heading", _plain_heading(texts, "provenance"), 2))
     blocks.append(Block("paragraph", texts.text("annex.provenance") or ""))
-    header = (tr("Input"), tr("File"), "SHA-256")
-    rows = tuple((tr(INPUT_ROLES.get(i["role"], i["role"].capitalize())), i["file"], i["sha256"])
+    # A reader compares a short fingerprint; the full digest is in the manifest (annex.verify).
+    header = (tr("Input"), tr("File"), tr("Fingerprint"))
+    rows = tuple((tr(INPUT_ROLES.get(i["role"], i["role"].capitalize())), i["file"], i["sha256"][:FINGERPRINT])
                  for i in record.get("inputs", []))
     if rows:
         blocks.append(Block("inputs", rows=(header, *rows)))
@@ -553,15 +558,46 @@ def annex(texts: Texts, annex_tables: Iterable[Any], record: Mapping[str, Any] |
     if code.get("uncommitted_changes"):
         version = tr("{version}, with uncommitted changes", version=version)
     cfg = record.get("disclosure") or {}
-    packages = ", ".join(f"{k} {v}" for k, v in (record.get("packages") or {}).items() if k != "perspectives")
     lines = [texts.text("annex.code", code_version=version), texts.text("annex.built"),
              texts.fill("Disclosure control: counts below {threshold} withheld; estimates on fewer than "
                         "{reliability_min_n} respondents marked.",
                         threshold=cfg.get("threshold"), reliability_min_n=cfg.get("reliability_min_n")),
-             _loss_line(texts, cfg),
-             texts.fill("Packages: {packages}.", packages=packages) if packages else None]
+             _loss_line(texts, cfg), texts.text("annex.verify")]
     blocks.extend(Block("paragraph", line) for line in lines if line)
     return blocks
+
+
+# How many characters of a file's SHA-256 digest the report prints (the manifest keeps all 64).
+FINGERPRINT = 12
+
+
+def citation(texts: Texts) -> list[Block]:
+    """How to cite the report and the licence it is published under (nothing when the study gives neither).
+
+    The fields come from ``params/study.yml`` through :func:`report_fields` (``citation``,
+    ``licence_name``, ``licence_url``).
+    """
+    blocks = [texts.text("annex.citation") if texts.fields.get("citation") else None,
+              texts.text("annex.licence") if texts.fields.get("licence_url") else None]
+    said = [Block("paragraph", b) for b in blocks if b]
+    return [Block("heading", _plain_heading(texts, "citation"), 2), *said] if said else []
+
+
+def _citation(head: Mapping[str, Any], tr: Translator, fields: Mapping[str, Any]) -> str | None:
+    """The study's suggested citation (``study.citation``) translated and filled, or None.
+
+    The author is the report's partner (the synthesis names the study's funders), the year is
+    the publication date's, the place the country or the countries, the language the
+    edition's own, named in it.
+    """
+    template = head.get("citation")
+    year = str(head.get("publication_date", ""))[:4]
+    values = {"author": fields.get("partner") or fields.get("funders"), "year": year or None,
+              "title": fields.get("study_title"), "report": fields.get("country_name") or fields.get("pooled_label"),
+              "language": locales.language_name(tr.lang, tr.lang)}
+    if not template or any(v is None for v in values.values()):
+        return None
+    return tr(str(template)).format(**values)
 
 
 def _loss_line(texts: Texts, cfg: dict[str, Any]) -> str | None:
