@@ -307,14 +307,16 @@ def _segments(people: People, codebook: Codebook, rng: random.Random) -> pd.Data
 
 
 def excerpt_sentences(codebook: Codebook, project: Project | None = None) -> dict[str, tuple[str, dict[str, str]]]:
-    """Each language's synthetic excerpt: its sentence and the phrase of every theme code.
+    """Each language's synthetic excerpt: its sentence and the phrase of every theme code (none without the file).
 
     Raises:
         ValueError: a language without a sentence holding ``{topics}``, or without a phrase
             for some code of the codebook (named, with the file).
     """
     project = default(project)
-    doc = read_yaml(project.path(EXCERPTS_FILE)) or {}
+    path = project.path(EXCERPTS_FILE)
+    # A study folder without the file (a partner's own) writes its excerpts in English only.
+    doc = (read_yaml(path) or {}) if path.exists() else {}
     written: dict[str, tuple[str, dict[str, str]]] = {}
     for lang, spec in doc.items():
         sentence, topics = str(spec.get("sentence", "")), dict(spec.get("topics") or {})
