@@ -267,10 +267,10 @@ FEMININE_SUMMARY = {
 
 @pytest.mark.parametrize("lang", sorted(FEMININE_SUMMARY))
 def test_the_summary_on_the_conversations_agrees_with_participants_who_are_all_women(lang) -> None:
-    """The summary's heading and its sentences on the conversations read "tinerele" where all were women."""
+    """The summary's and the methods' headings and sentences on the conversations read "tinerele" where all were women."""
     feminine, generic = FEMININE_SUMMARY[lang]
     tr = Translator(lang)
-    keys = ("What young people and experts said, and what should change",
+    keys = ("What young people and experts said, and what should change", "Conversations with young people",
             "In the conversations, the young people raised these themes most often: {themes}.",
             "The conversations with young people are reported theme by theme in the chapters that follow; so few "
             "took part that how many raised each theme is not published, and the themes are not ranked here.")
