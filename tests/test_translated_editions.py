@@ -154,36 +154,131 @@ def test_the_generator_writes_each_report_language_with_the_synthetic_mark() -> 
         assert (rows[column] == "").sum() == 5
 
 
-# The word for "theme" in each edition, one theme and several (written here by hand).
-THEME_WORD = {"ro": ("temă", "teme"), "es": ("tema", "temas"), "sq": ("temë", "tema"), "bs": ("temi", "temama")}
+# Each edition's synthetic sentence, copied here by hand from data/synthetic_excerpts.yml: what
+# the segment was about, impersonally, with the themes' phrases after the preposition.
+EXCERPT_SENTENCE = {"ro": ("În conversație s-a vorbit despre ", "."), "es": ("En la conversación se habló sobre ", "."),
+                    "sq": ("Në bisedë u fol për ", "."), "bs": ("U razgovoru se govorilo o ", ".")}
 
 
-@pytest.mark.parametrize("lang", sorted(THEME_WORD))
-def test_each_synthetic_translation_is_a_whole_sentence_naming_its_themes(lang) -> None:
-    """A translated synthetic excerpt is one whole sentence: a capital, a clause whose subject is the
-    theme(s), agreeing with how many the segment carries, then the themes' labels, and a full stop.
+@pytest.mark.parametrize("lang", sorted(EXCERPT_SENTENCE))
+def test_each_synthetic_translation_is_a_sentence_not_a_list_of_labels(lang) -> None:
+    """A translated synthetic excerpt is one whole sentence saying what the segment was about.
 
-    Before, it was a verb with no subject and a colon ("În conversație au fost abordate: prevenire."):
-    a fragment in every edition.
+    Before, it was a frame, a colon and the themes' labels ("În conversație a fost abordată
+    această temă: rolul psihologului școlar necunoscut."): a label is a heading, and a list of
+    them after a colon read as one. Now no colon, and the words after the frame are not the
+    labels listed as the language lists them.
     """
+    from perspectives import locales
+
     codebook = q.load_codebook()
     tr = Translator(lang)
     rows = pd.read_csv(DATA / "conversations.csv", dtype=str, keep_default_na=False)
     column = q.excerpt_translations(rows.columns)[lang]
+    opening, ending = EXCERPT_SENTENCE[lang]
+    checked = 0
     for themes, text in zip(rows["themes"], rows[column], strict=True):
         if not text:
             continue  # a planted excerpt: English only, held back by the screen
         body = text.removeprefix(q.SYNTHETIC_TAG + " ")
-        assert body[:1].isupper() and body.endswith(".") and body.count(".") == 1, text
-        frame, _, named = body[:-1].partition(": ")
-        codes = themes.split(";")
-        assert frame.split()[-1] == THEME_WORD[lang][len(codes) > 1], text
-        for code in codes:
-            label = tr(codebook.label(code))
-            assert label[:1].lower() + label[1:] in named or label in named, (code, text)
+        assert ":" not in body and body.count(".") == 1, text
+        assert body.startswith(opening) and body.endswith(ending), text
+        topics = body[len(opening):-len(ending)]
+        labels = [locales.inside_sentence(tr(codebook.label(c))) for c in themes.split(";")]
+        assert topics not in (locales.join(labels, lang), ", ".join(labels)), text
+        assert topics[:1].islower(), text  # inside the sentence, nothing capitalised a screen reads as a name
+        checked += 1
+    assert checked == len(rows) - 5
+
+
+def test_the_synthetic_excerpts_file_gives_every_theme_in_every_report_language(tmp_path) -> None:
+    """Every report language but English has a sentence and a phrase for each code; a gap is refused by name."""
+    import yaml
+
+    from perspectives.project import Project
+    from perspectives_synth import conversations as synth
+
+    codebook = q.load_codebook()
+    written = synth.excerpt_sentences(codebook)
+    assert set(written) == set(q.default().study.languages) - {"en"}
+    for sentence, topics in written.values():
+        assert sentence.count("{topics}") == 1
+        assert set(topics) == set(codebook.codes)
+
+    doc = yaml.safe_load((repo_root() / synth.EXCERPTS_FILE).read_text(encoding="utf-8"))
+    del doc["bs"]["topics"]["school.staff_blame"]
+    for folder in ("data", "params"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "params" / "study.yml").write_bytes((repo_root() / "params" / "study.yml").read_bytes())
+    (tmp_path / synth.EXCERPTS_FILE).write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"synthetic_excerpts\.yml: bs: no phrase for \['school\.staff_blame'\]"):
+        synth.excerpt_sentences(codebook, Project(tmp_path))
+
+
+@pytest.mark.parametrize("lang", sorted(EXCERPT_SENTENCE))
+def test_every_synthetic_phrase_passes_the_identifying_details_screen(lang) -> None:
+    """Each theme's phrase, in its sentence and beside any other, names no one and nowhere.
+
+    Screened with the language's own lists, as the reports screen the excerpts, including
+    the phrases of themes this seed does not draw.
+    """
+    from perspectives import locales, screen
+    from perspectives_synth import conversations as synth
+
+    sentence, topics = synth.excerpt_sentences(q.load_codebook())[lang]
+    phrases = list(topics.values())
+    for first, second in zip(phrases, phrases[1:] + phrases[:1], strict=True):
+        for text in (sentence.format(topics=first), sentence.format(topics=locales.join([first, second], lang))):
+            found = screen.screen_text(f"{q.SYNTHETIC_TAG} {text}", lang=lang)
+            assert not found.hits, (text, found.summary())
 
 
 # --------------------------------------------------------------------------- grammar
+
+# A theme label serves every group of participants (women, men, both), so it never gives the
+# young person a grammatical gender: a participle describing them ("judged", "blamed", "not
+# ready") is masculine or feminine in these languages. The forms below are the masculine
+# participle opening a label, or after "to be" (Romanian -at/-it/-ut/-ât, Spanish -ado/-ido);
+# a noun phrase ("Învinovățirea din partea cadrelor didactice") carries no such form.
+PERSON_GENDERED = {
+    "ro": (re.compile(r"^(ne)?\w+(at|it|ut|ât)\b( de\b| fără\b|$)", re.IGNORECASE),
+           re.compile(r"\ba fi \w+(at|it|ut|ât)\b")),
+    "es": (re.compile(r"^\w+(ado|ido)s? (por|de)\b", re.IGNORECASE),
+           re.compile(r"\b(ser|estar|sido) \w+(ado|ido)\b")),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(PERSON_GENDERED))
+def test_a_theme_label_gives_the_young_person_no_gender(lang) -> None:
+    """"Judecat de personalul medical", "Teama de a fi judecat", "Miedo a ser juzgado" were masculine
+    in reports on young women; each theme label now names the theme as a noun phrase."""
+    codebook = q.load_codebook()
+    tr = Translator(lang)
+    found = [(code, tr(codebook.label(code))) for code in codebook.codes
+             if any(p.search(tr(codebook.label(code))) for p in PERSON_GENDERED[lang])]
+    assert found == []
+
+
+FEMININE_SUMMARY = {
+    "ro": ("tinerele", "tinerii"),
+    "sq": ("të rejat", "të rinjtë"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(FEMININE_SUMMARY))
+def test_the_summary_on_the_conversations_agrees_with_participants_who_are_all_women(lang) -> None:
+    """The summary's and the methods' headings and sentences on the conversations read "tinerele" where all were women."""
+    feminine, generic = FEMININE_SUMMARY[lang]
+    tr = Translator(lang)
+    keys = ("What young people and experts said, and what should change", "Conversations with young people",
+            "In the conversations, the young people raised these themes most often: {themes}.",
+            "The conversations with young people are reported theme by theme in the chapters that follow; so few "
+            "took part that how many raised each theme is not published, and the themes are not ranked here.")
+    for key in keys:
+        women = tr(key, participants=Gender("feminine"), themes="x")
+        assert generic not in women and (feminine in women or feminine.replace("ele", "e") in women), women
+        assert tr(key, participants=Gender("mixed"), themes="x") != women
+
 
 # The limitations' paragraph on the conversations, as the catalogues write it for a group of
 # young women and for any other group (written here by hand from each catalogue's words).

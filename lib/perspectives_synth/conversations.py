@@ -9,13 +9,14 @@ Purpose
     detail so that the screen has something to block in every build. Each excerpt is also
     written in every other report language of the study (an ``excerpt::Language (code)``
     column, as the conversations file carries a partner's translations): the same mark and
-    a whole sentence of this module in that language naming the segment's themes, each by its
-    label as the language's catalogue gives it. A planted excerpt is written in English only
-    (the screen holds it back in every edition).
+    a whole, impersonal sentence in that language saying what the segment was about, with a
+    phrase written for each theme to be read inside it (``data/synthetic_excerpts.yml``), never
+    the themes' labels, which are headings. A planted excerpt is written in English only (the
+    screen holds it back in every edition).
 
 Inputs
-    ``data/conversation_counts.yml``, ``data/codebook.yml``, ``params/study.yml`` and a seed
-    (default: ``build.seed`` of the study file).
+    ``data/conversation_counts.yml``, ``data/codebook.yml``, ``data/synthetic_excerpts.yml``,
+    ``params/study.yml`` and a seed (default: ``build.seed`` of the study file).
 
 Outputs
     ``data/synthetic/participants.csv`` and ``data/synthetic/conversations.csv``, identical
@@ -33,7 +34,6 @@ import pandas as pd
 
 from perspectives import locales
 from perspectives.catalogues import instrument_language
-from perspectives.i18n import Translator
 from perspectives.project import Project, default
 from perspectives.qualitative import (
     AGE_BANDS,
@@ -46,9 +46,9 @@ from perspectives.qualitative import (
     load_codebook,
 )
 from perspectives.qualitative_counts import CountTarget, load_counts
-from perspectives.study import load_study
+from perspectives.study import load_study, read_yaml
 
-__all__ = ["generate", "write", "main"]
+__all__ = ["EXCERPTS_FILE", "excerpt_sentences", "generate", "write", "main"]
 
 # Values a participant has unless a count says otherwise.
 _ATTRIBUTE_DEFAULTS = {"gender": "female", "conversation_mode": "in_person"}
@@ -66,23 +66,9 @@ _PLANTED_TEMPLATES = (
     "[synthetic] The participant gave a phone number, +52 55 1234 5678, while talking about a helpline.",
     "[synthetic] The participant mentioned an account, @example_user, while talking about social media.",
 )
-# The synthetic excerpt in another report language: our own neutral sentence naming the
-# segment's themes by their labels (from the language's catalogue, as inside a sentence) after
-# a colon, so that a label written as a heading still reads inside a whole sentence, with no
-# word on who the participant was: one form for a single theme, one for several. No quotation
-# marks or capitals around the labels: the identifying-details screen rightly reads a quoted
-# or capitalised name as possibly someone's. Written by non-native speakers; a native speaker
-# should review them as the catalogues.
-_EXCERPT_IN = {
-    "ro": {"one": "În conversație a fost abordată această temă: {themes}.",
-           "other": "În conversație au fost abordate aceste teme: {themes}."},
-    "es": {"one": "En la conversación se abordó este tema: {themes}.",
-           "other": "En la conversación se abordaron estos temas: {themes}."},
-    "sq": {"one": "Në bisedë u trajtua kjo temë: {themes}.",
-           "other": "Në bisedë u trajtuan këto tema: {themes}."},
-    "bs": {"one": "U razgovoru se govorilo o ovoj temi: {themes}.",
-           "other": "U razgovoru se govorilo o ovim temama: {themes}."},
-}
+# The synthetic excerpts in the other report languages: a sentence and a phrase per theme code
+# for each language (see the file's own header).
+EXCERPTS_FILE = "data/synthetic_excerpts.yml"
 _PLANTED = len(_PLANTED_TEMPLATES)  # excerpts carrying a planted identifying detail
 _PLANTED_CITY = {"ALB": "Elbasan", "COL": "Medellín", "MDA": "Bălți", "MEX": "Pachuca", "PER": "Arequipa"}
 _PLANTED_NAME = {"ALB": "Arben", "COL": "Camila", "MDA": "Doina", "MEX": "Ximena", "PER": "Milagros"}
@@ -320,16 +306,40 @@ def _segments(people: People, codebook: Codebook, rng: random.Random) -> pd.Data
     return pd.DataFrame(rows, columns=list(CONVERSATION_COLUMNS))
 
 
-def _translations(conversations: pd.DataFrame, codebook: Codebook, project: Project) -> pd.DataFrame:
-    """An ``excerpt::Language (code)`` column for each report language the module writes (:data:`_EXCERPT_IN`)."""
-    study = project.study
-    for lang in (code for code in study.languages if code in _EXCERPT_IN):
-        tr = Translator(lang, project=project)
+def excerpt_sentences(codebook: Codebook, project: Project | None = None) -> dict[str, tuple[str, dict[str, str]]]:
+    """Each language's synthetic excerpt: its sentence and the phrase of every theme code (none without the file).
 
-        def written(codes: str, tr: Translator = tr, lang: str = lang) -> str:
-            labels = [locales.inside_sentence(tr(codebook.label(c))) for c in codes.split(";")]
-            sentence = _EXCERPT_IN[lang]["one" if len(labels) == 1 else "other"]
-            return f"{SYNTHETIC_TAG} " + sentence.format(themes=locales.join(labels, lang))
+    Raises:
+        ValueError: a language without a sentence holding ``{topics}``, or without a phrase
+            for some code of the codebook (named, with the file).
+    """
+    project = default(project)
+    path = project.path(EXCERPTS_FILE)
+    # A study folder without the file (a partner's own) writes its excerpts in English only.
+    doc = (read_yaml(path) or {}) if path.exists() else {}
+    written: dict[str, tuple[str, dict[str, str]]] = {}
+    for lang, spec in doc.items():
+        sentence, topics = str(spec.get("sentence", "")), dict(spec.get("topics") or {})
+        if "{topics}" not in sentence:
+            raise ValueError(f"{EXCERPTS_FILE}: {lang}: its sentence must hold {{topics}}, where the themes go")
+        missing = [code for code in codebook.codes if not str(topics.get(code) or "").strip()]
+        unknown = sorted(set(topics) - set(codebook.codes))
+        if missing or unknown:
+            raise ValueError(f"{EXCERPTS_FILE}: {lang}: no phrase for {missing}" if missing
+                             else f"{EXCERPTS_FILE}: {lang}: {unknown} are not codes of the codebook")
+        written[str(lang)] = (sentence, {code: str(text) for code, text in topics.items()})
+    return written
+
+
+def _translations(conversations: pd.DataFrame, codebook: Codebook, project: Project) -> pd.DataFrame:
+    """An ``excerpt::Language (code)`` column for each report language ``data/synthetic_excerpts.yml`` writes."""
+    study = project.study
+    sentences = excerpt_sentences(codebook, project)
+    for lang in (code for code in study.languages if code in sentences):
+        sentence, topics = sentences[lang]
+
+        def written(codes: str, sentence: str = sentence, topics: dict[str, str] = topics, lang: str = lang) -> str:
+            return f"{SYNTHETIC_TAG} " + sentence.format(topics=locales.join([topics[c] for c in codes.split(";")], lang))
 
         conversations[f"excerpt::{instrument_language(lang, study)}"] = conversations["themes"].map(written)
     return conversations
