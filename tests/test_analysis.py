@@ -229,8 +229,9 @@ def test_a_chart_draws_every_row_its_table_shows_combined_answers_included(surve
     Moldova's boys' exchanges are Money and, combined, everything else: a chart of Money
     alone would say less than its table. Each bar is the table's share, under the table's label.
     A chart draws one set of answers in every series (its bars add up to each series' whole):
-    a combination instead of its members where a series shows only the combination, else its
-    members (``analysis_tables.recoded_for_chart``); the table keeps every row.
+    a combination instead of its members where a series withholds one of them and shows the
+    combination (no bar left short of it), else its members (``analysis_tables.recoded_for_chart``);
+    the table keeps every row.
     """
     drawn = 0
     for analysis_id, spec_ in analysis.load_specs().items():
@@ -247,7 +248,7 @@ def test_a_chart_draws_every_row_its_table_shows_combined_answers_included(surve
             if combined not in rows:
                 continue
             stands_for = any(frame.loc[combined, (place, "%")] not in ("–", "")
-                             and all(frame.loc[m, (place, "%")] == "–" for m in members if m in rows)
+                             and any(frame.loc[m, (place, "%")] == "–" for m in members if m in rows)
                              for place in result.shares.columns)
             rows = [r for r in rows if r not in (members if stands_for else [combined])]
         # Those rows, in the order the sentence lists them (tests/test_sentences.py), not the table's.
