@@ -115,7 +115,8 @@ def _chart_shares(result: Result, spec_: dict, survey, mask: Mask, codes: list[s
     question = spec_["question"]
     combinations = chart_combinations(question, labels, survey_project(survey))
     shares = _shares(mask, codes, labels, places)
-    if result.country != result.synthesis or spec_.get("by") != COUNTRY_QUESTION or question == COUNTRY_QUESTION:
+    if (result.country != result.synthesis or spec_.get("by") != COUNTRY_QUESTION or question == COUNTRY_QUESTION
+            or not spec_.get("figure")):
         return recoded_for_chart(shares, combinations)
     groups = [g for g in mask.layout.places if g != NO_ANSWER]
     by_country = pd.DataFrame({place_names.get(g, g): [mask.share(f"{g}|{c}", of=share_base(mask, g)) for c in codes]
@@ -374,8 +375,8 @@ def _ratings_chart(spec_: dict, survey, own: str, codes: list[str], labels: dict
         lang: the report's language (the words joining a side's answers).
 
     Returns:
-        The shares (item rows, answer columns), the answers code -> label in the colours'
-        order (a side or combination right after its answers), and the codes drawn.
+        The shares (item rows, answer columns; a side or combination where its answers
+        stood), the answers code -> label in the colours' order, and the codes drawn.
     """
     questions = spec_["questions"]
     sides = {side: [str(c) for c in spec_[side]] for side in ("bottom", "top") if len(spec_.get(side) or []) > 1}
@@ -395,7 +396,8 @@ def _ratings_chart(spec_: dict, survey, own: str, codes: list[str], labels: dict
     kept = recoded_for_chart(frame.rename(index=names), {names[c]: [names[m] for m in members]
                                                           for c, members in combos.items()}).index
     drawn = [c for c in frame.index if names[c] in set(kept)]
-    return frame.loc[drawn].rename(index=names).T, {c: names[c] for c in order}, drawn
+    # The scale's answers keep the colours they have in every chart; a side or combination comes after them.
+    return frame.loc[drawn].rename(index=names).T, {c: names[c] for c in [*codes, *extra]}, drawn
 
 
 def _answers_or(labels: Sequence[str], lang: str) -> str:
@@ -536,8 +538,9 @@ def run_breakdown(result: Result, spec_: dict, survey, place_names: dict[str, st
         result.answers = {c: labels.get(c, c) for c in answers}
     else:
         # The answers the select-one run decided this chart draws (a combination in place of
-        # its parts where a country withholds one), coloured in the table's order.
-        result.answers = {c: labels.get(c, c) for c in codes}
+        # its parts where a country withholds one); a combination coloured after the answers,
+        # which keep the colours they have in every chart.
+        result.answers = {c: labels.get(c, c) for c in [*answers, *(c for c in codes if c not in answers)]}
     # The answers in the order the sentence lists them (the chart's segments and legend).
     result.context["by_safe_shares"] = charted.loc[result.chart_rows({c: label for c, label in result.answers.items()
                                                                       if label in charted.index})]
