@@ -530,20 +530,7 @@ def run_breakdown(result: Result, spec_: dict, survey, place_names: dict[str, st
         result.tables["by_" + by] = disclosure.table(rows)
     else:
         result.tables["by_" + by] = disclosure.table(columns)
-    charted = result.context.get("by_safe_shares") if by == "country" else None
-    if charted is None:
-        charted = pd.DataFrame(
-            {group_labels.get(g, g): [mask.share(f"{g}|{c}", of=share_base(mask, g)) for c in answers] for g in groups},
-            index=[labels.get(c, c) for c in answers], dtype=float)
-        result.answers = {c: labels.get(c, c) for c in answers}
-    else:
-        # The answers the select-one run decided this chart draws (a combination in place of
-        # its parts where a country withholds one); a combination coloured after the answers,
-        # which keep the colours they have in every chart.
-        result.answers = {c: labels.get(c, c) for c in [*answers, *(c for c in codes if c not in answers)]}
-    # The answers in the order the sentence lists them (the chart's segments and legend).
-    result.context["by_safe_shares"] = charted.loc[result.chart_rows({c: label for c, label in result.answers.items()
-                                                                      if label in charted.index})]
+    _order_chart_by(result, mask, answers, codes, labels, groups, group_labels, by)
     for code in codes:
         for group in groups:
             result.record_cell(mask, f"{group}|{code}", f"{code}.{group}.pct", "percent", country=result.synthesis,
@@ -557,3 +544,25 @@ def run_breakdown(result: Result, spec_: dict, survey, place_names: dict[str, st
     if spec_.get("test") == "chi2":
         result.test = stats.chi_square(mask.layout.counts.loc[answers, groups])
         _record_test(result, "chi2", [mask])
+
+
+def _order_chart_by(result: Result, mask: Mask, answers: list[str], codes: list[str], labels: dict[str, str],
+                    groups: list[str], group_labels: dict[str, str], by: str) -> None:
+    """The synthesis's chart by group (``by_safe_shares``), its answers in the order the sentence lists them.
+
+    By country, the select-one run decided which answers it draws (a combination in place of
+    its parts where a country withholds one: :func:`run_single`); a combination is coloured
+    after the answers, which keep the colours they have in every chart. By another question,
+    the chart draws the answers.
+    """
+    charted = result.context.get("by_safe_shares") if by == "country" else None
+    if charted is None:
+        charted = pd.DataFrame(
+            {group_labels.get(g, g): [mask.share(f"{g}|{c}", of=share_base(mask, g)) for c in answers] for g in groups},
+            index=[labels.get(c, c) for c in answers], dtype=float)
+        result.answers = {c: labels.get(c, c) for c in answers}
+    else:
+        result.answers = {c: labels.get(c, c) for c in [*answers, *(c for c in codes if c not in answers)]}
+    # The answers in the order the sentence lists them (the chart's segments and legend).
+    result.context["by_safe_shares"] = charted.loc[result.chart_rows({c: label for c, label in result.answers.items()
+                                                                      if label in charted.index})]
