@@ -229,8 +229,9 @@ def test_a_chart_draws_every_row_its_table_shows_combined_answers_included(surve
     Moldova's boys' exchanges are Money and, combined, everything else: a chart of Money
     alone would say less than its table. Each bar is the table's share, under the table's label.
     A chart draws one set of answers in every series (its bars add up to each series' whole):
-    a combination instead of its members where a series shows only the combination, else its
-    members (``analysis_tables.recoded_for_chart``); the table keeps every row.
+    a combination instead of its members where a series withholds one of them and shows the
+    combination (no bar left short of it), else its members (``analysis_tables.recoded_for_chart``);
+    the table keeps every row.
     """
     drawn = 0
     for analysis_id, spec_ in analysis.load_specs().items():
@@ -247,8 +248,16 @@ def test_a_chart_draws_every_row_its_table_shows_combined_answers_included(surve
             if combined not in rows:
                 continue
             stands_for = any(frame.loc[combined, (place, "%")] not in ("–", "")
-                             and all(frame.loc[m, (place, "%")] == "–" for m in members if m in rows)
+                             and any(frame.loc[m, (place, "%")] == "–" for m in members if m in rows)
                              for place in result.shares.columns)
+            # The synthesis draws the question by country: its countries decide with the pooled column.
+            by_country = result.tables.get("by_country")
+            if by_country is not None and spec_.get("figure"):
+                countries = by_country.frame
+                stands_for = stands_for or any(
+                    countries.loc[combined, c] not in ("–", "")
+                    and any(countries.loc[m, c] == "–" for m in members if m in countries.index)
+                    for c in countries.columns)
             rows = [r for r in rows if r not in (members if stands_for else [combined])]
         # Those rows, in the order the sentence lists them (tests/test_sentences.py), not the table's.
         assert sorted(result.shares.index) == sorted(rows) and len(result.shares) == len(rows), analysis_id
@@ -283,7 +292,7 @@ def test_a_combined_answers_bar_is_named_in_the_reports_language(tmp_path, monke
         (metadata or {}).get("perspectives") or {}))
     report.Section("csea_online", "MDA", "ro", output_dir=str(tmp_path)).run("boys_exchange")
     catalogue = yaml.safe_load((repo_root() / "params" / "i18n" / "ro.yml").read_text(encoding="utf-8"))
-    romanian = catalogue["Something other than money"]["text"]
+    romanian = catalogue["All forms other than money"]["text"]
     figure = next(meta for meta in charts if meta.get("kind") == "figure")
     assert romanian in json.dumps(figure["chart"], ensure_ascii=False)
-    assert "Something other than money" not in json.dumps(figure, ensure_ascii=False)
+    assert "All forms other than money" not in json.dumps(figure, ensure_ascii=False)

@@ -122,9 +122,9 @@ def test_a_withheld_answer_that_could_lead_stops_the_claim(survey) -> None:
     text = result.narrative(spec["text"], "Moldova", "NOTE.")
     assert not re.search(r"money (was|were) the most common|most (common|often) (answered|named|given) money",
                          text, re.IGNORECASE), text
-    # The chart draws "Something other than money" and "Money": the sentence names those two, the
-    # larger first (it may say the combination leads: 75% answered something other than money).
-    assert "money (25%)" in text and text.index("something other than money (75%") < text.index("money (25%)")
+    # The chart draws "All forms other than money" and "Money": the sentence names those two, the
+    # larger first (it may say the combination leads: 75% answered all forms other than money).
+    assert "money (25%)" in text and text.index("all forms other than money (75%") < text.index("money (25%)")
     assert [w for w in ("goods", "shelter", "affection") if w in text.lower()] == []
 
 

@@ -75,7 +75,7 @@ def test_every_quantifier_in_a_built_report_agrees_with_its_share(built: dict[st
     assert wrong == []
 
 
-@pytest.mark.parametrize("report", ["MDA"])
+@pytest.mark.parametrize("report", ["MDA", "ALL"])
 def test_every_category_a_sentence_names_is_drawn_in_its_chart(built: dict[str, Path], report: str) -> None:
     wrong, checked = categories_not_drawn(built[report] / "report.html")
     assert checked >= 10

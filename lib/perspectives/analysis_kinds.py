@@ -48,6 +48,8 @@ from .analysis_tables import (
     combination_labels,
     combination_note,
     combination_notes,
+    combinations_below_parts,
+    drawn_codes,
     recoded_for_chart,
     single_ranking,
 )
@@ -77,7 +79,7 @@ def run_single(result: Result, spec_: dict, survey, place_names: dict[str, str])
     result.table = _place_columns(mask, codes, labels, places)
     # The chart draws what the table shows, one set of answers for every series: a combination
     # of small answers is a bar of its own where it stands for them.
-    result.shares = recoded_for_chart(_shares(mask, codes, labels, places), chart_combinations(question, labels, project))
+    result.shares = _chart_shares(result, spec_, survey, mask, codes, labels, places, place_names)
     result.base = mask.count(f"{own}|*")
     result.context.update({code: Cell(mask, f"{own}|{code}") for code in codes})
     result.record_cell(mask, f"{own}|*", "base")
@@ -92,12 +94,36 @@ def run_single(result: Result, spec_: dict, survey, place_names: dict[str, str])
     if question == COUNTRY_QUESTION:
         result.context.update(country_fields(result.context, place_names, study=project.study))
     else:
-        # The sentence names the answers the chart draws (a combination in place of its parts).
-        drawn = None
-        if result.shares is not None and spec_.get("figure"):
-            drawn = [c for c in codes if labels.get(c, c) in set(result.shares.index)]
+        # The sentence names the answers the chart draws (a combination in place of its parts),
+        # and so do the summary and the evidence (the values of the others marked not drawn).
+        drawn = drawn_codes(result.shares, {c: labels.get(c, c) for c in codes}) if spec_.get("figure") else None
+        if drawn is not None:
+            result.mark_not_drawn([c for c in codes if c not in drawn])
         _rank(result, single_ranking(survey, spec_, mask, question, own, drawn), spec_,
               {c: labels.get(c, c) for c in codes}, declared_combinations(question, _specs(survey)))
+
+
+def _chart_shares(result: Result, spec_: dict, survey, mask: Mask, codes: list[str], labels: dict[str, str],
+                  places: dict[str, str], place_names: dict[str, str]) -> pd.DataFrame:
+    """A select-one question's chart shares, every series the report draws deciding its answers at once.
+
+    The synthesis draws the question by country (:func:`run_breakdown` orders that chart, kept
+    in ``by_safe_shares``): its countries and its pooled column decide together which answers
+    every chart of the question draws (:func:`perspectives.analysis_tables.recoded_for_chart`),
+    so that the sentence, which names the pooled answers, names what the chart by country draws.
+    """
+    question = spec_["question"]
+    combinations = chart_combinations(question, labels, survey_project(survey))
+    shares = _shares(mask, codes, labels, places)
+    if (result.country != result.synthesis or spec_.get("by") != COUNTRY_QUESTION or question == COUNTRY_QUESTION
+            or not spec_.get("figure")):
+        return recoded_for_chart(shares, combinations)
+    groups = [g for g in mask.layout.places if g != NO_ANSWER]
+    by_country = pd.DataFrame({place_names.get(g, g): [mask.share(f"{g}|{c}", of=share_base(mask, g)) for c in codes]
+                               for g in groups}, index=[labels.get(c, c) for c in codes], dtype=float)
+    kept = recoded_for_chart(pd.concat([shares, by_country], axis=1), combinations).index
+    result.context["by_safe_shares"] = by_country.loc[kept]
+    return shares.loc[kept]
 
 
 def country_fields(cells: dict[str, Any], names: dict[str, str], say: Callable[..., str] | None = None,
@@ -317,15 +343,61 @@ def run_ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]
         if sides:
             answers.append(Answer(question, words.get(question, label), words.get(question, label),
                                   fields[sides[0]], k, words=question in words))
-    shares = pd.DataFrame(distribution, index=[labels[c] for c in codes], dtype=float).T
-    result.shares = shares
     result.figure_kind = "stacked"
-    result.answers = {c: labels[c] for c in codes}
+    result.shares, result.answers, drawn = _ratings_chart(spec_, survey, own, codes, labels, distribution, result.lang)
+    if spec_.get("figure"):
+        result.mark_not_drawn([c for c in codes if c not in drawn], items=questions)
     result.table = disclosure.table(columns)
     # Items of a battery rank by the share of the first side; a withheld one could hold any share.
     compared = _compared(spec_, questions)
     _rank(result, Ranking([a for a in answers if a.code in compared], limit=spec_.get("list")), spec_,
           {q: survey.instrument.label(q) for q in questions})
+
+
+def _ratings_chart(spec_: dict, survey, own: str, codes: list[str], labels: dict[str, str],
+                   distribution: dict[str, list[float | None]], lang: str
+                   ) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """A battery's stacked chart: an item per row, a segment per answer, as its sentence counts them.
+
+    The sentence ranks the items by a side of the scale (``bottom: [poor, none]``: "poor or
+    absent"), so the chart draws that side as one segment in place of its answers; a declared
+    combination of the question's answers (``combine``) is drawn in place of its members as a
+    select-one chart draws it (:func:`perspectives.analysis_tables.recoded_for_chart`). Every
+    segment is a share the mask publishes.
+
+    Args:
+        spec_: the battery's entry of ``params/analyses.yml``.
+        survey: the validated survey.
+        own: the report's place in the masks.
+        codes: the scale's answers, in its order.
+        labels: answer code -> label.
+        distribution: item label -> each answer's share (``codes``' order; NaN withheld).
+        lang: the report's language (the words joining a side's answers).
+
+    Returns:
+        The shares (item rows, answer columns; a side or combination where its answers
+        stood), the answers code -> label in the colours' order, and the codes drawn.
+    """
+    questions = spec_["questions"]
+    sides = {side: [str(c) for c in spec_[side]] for side in ("bottom", "top") if len(spec_.get(side) or []) > 1}
+    combos = {name: members for name, members in declared_combinations(questions[0], _specs(survey)).items()
+              if not {str(m) for m in members} & {c for side in sides.values() for c in side}}
+    names = {**labels, **{side: _answers_or([labels[c] for c in members], lang) for side, members in sides.items()},
+             **combination_labels(questions[0], survey_project(survey))}
+    extra = [*sides, *combos]
+    order = combinations_below_parts([*codes, *extra], {**sides, **combos})
+    rows = {}
+    for k, (item, shares) in enumerate(distribution.items()):
+        mask = question_mask(survey, questions[k], spec_.get("population"))
+        rows[item] = dict(zip(codes, shares, strict=True)) | {c: mask.share(f"{own}|{c}") for c in extra}
+    frame = pd.DataFrame(rows, index=order, dtype=float)
+    # The side the sentence counts is drawn whole; a combination where the rule asks for it.
+    frame = frame.drop(index=[m for members in sides.values() for m in members])
+    kept = recoded_for_chart(frame.rename(index=names), {names[c]: [names[m] for m in members]
+                                                          for c, members in combos.items()}).index
+    drawn = [c for c in frame.index if names[c] in set(kept)]
+    # The scale's answers keep the colours they have in every chart; a side or combination comes after them.
+    return frame.loc[drawn].rename(index=names).T, {c: names[c] for c in [*codes, *extra]}, drawn
 
 
 def _answers_or(labels: Sequence[str], lang: str) -> str:
@@ -458,12 +530,7 @@ def run_breakdown(result: Result, spec_: dict, survey, place_names: dict[str, st
         result.tables["by_" + by] = disclosure.table(rows)
     else:
         result.tables["by_" + by] = disclosure.table(columns)
-    result.answers = {c: labels.get(c, c) for c in answers}
-    # The answers in the order the sentence lists them (the chart's segments and legend).
-    result.context["by_safe_shares"] = pd.DataFrame(
-        {group_labels.get(g, g): [mask.share(f"{g}|{c}", of=share_base(mask, g)) for c in answers] for g in groups},
-        index=[labels.get(c, c) for c in answers], dtype=float).loc[result.chart_rows({c: labels.get(c, c)
-                                                                                      for c in answers})]
+    _order_chart_by(result, mask, answers, codes, labels, groups, group_labels, by)
     for code in codes:
         for group in groups:
             result.record_cell(mask, f"{group}|{code}", f"{code}.{group}.pct", "percent", country=result.synthesis,
@@ -477,3 +544,25 @@ def run_breakdown(result: Result, spec_: dict, survey, place_names: dict[str, st
     if spec_.get("test") == "chi2":
         result.test = stats.chi_square(mask.layout.counts.loc[answers, groups])
         _record_test(result, "chi2", [mask])
+
+
+def _order_chart_by(result: Result, mask: Mask, answers: list[str], codes: list[str], labels: dict[str, str],
+                    groups: list[str], group_labels: dict[str, str], by: str) -> None:
+    """The synthesis's chart by group (``by_safe_shares``), its answers in the order the sentence lists them.
+
+    By country, the select-one run decided which answers it draws (a combination in place of
+    its parts where a country withholds one: :func:`run_single`); a combination is coloured
+    after the answers, which keep the colours they have in every chart. By another question,
+    the chart draws the answers.
+    """
+    charted = result.context.get("by_safe_shares") if by == "country" else None
+    if charted is None:
+        charted = pd.DataFrame(
+            {group_labels.get(g, g): [mask.share(f"{g}|{c}", of=share_base(mask, g)) for c in answers] for g in groups},
+            index=[labels.get(c, c) for c in answers], dtype=float)
+        result.answers = {c: labels.get(c, c) for c in answers}
+    else:
+        result.answers = {c: labels.get(c, c) for c in [*answers, *(c for c in codes if c not in answers)]}
+    # The answers in the order the sentence lists them (the chart's segments and legend).
+    result.context["by_safe_shares"] = charted.loc[result.chart_rows({c: label for c, label in result.answers.items()
+                                                                      if label in charted.index})]

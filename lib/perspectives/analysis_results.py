@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -469,6 +469,19 @@ class Result:
     # The answers a stacked chart's segments are, code -> label in the form's order: their
     # colours follow it (perspectives.figures.answer_colours). Empty: the chart's columns are series.
     answers: dict[str, str] = field(default_factory=dict)
+
+    def mark_not_drawn(self, codes: Iterable[str], items: Iterable[str] = ("",)) -> None:
+        """Mark the recorded values of answers the result's chart does not draw (``drawn: false``).
+
+        A sentence names only what its chart draws (:func:`perspectives.analysis_tables.recoded_for_chart`
+        decides it): the summary and the recommendations' evidence leave such a value out, and say
+        the combination the chart draws in its place. ``items``: the battery's questions whose
+        answers these are (``""``: the analysis's own answers).
+        """
+        prefixes = tuple(f"{self.analysis_id}.{item}{'.' if item else ''}{code}." for item in items for code in codes)
+        for value in self.values:
+            if prefixes and str(value["name"]).startswith(prefixes):
+                value["drawn"] = False
 
     def chart_rows(self, rows: dict[str, str]) -> list[str]:
         """A chart's row labels (``rows``: answer code -> label, in the form's order) in its sentence's order.

@@ -163,13 +163,17 @@ def chart_combinations(question: str, labels: dict[str, str], project: Project |
 def recoded_for_chart(shares: pd.DataFrame, combinations: dict[str, list[str]]) -> pd.DataFrame:
     """A chart's rows with each combination drawn instead of its members in every series, or not at all.
 
-    A table may show a combination beside its members: a country whose members are withheld
-    publishes their combination, while the pooled column publishes the members too. A chart
-    compares its series answer by answer, so every series draws the same answers, and each
-    series' bars must add up to its whole: where any series can draw only the combination
-    (its members withheld), every series draws the combination and none its members (global
-    recoding, Hundepool et al. 2012, 4.2); where none needs it, the chart draws the members.
-    The table keeps every row.
+    The one rule of what a chart of combined answers draws; the sentence beside it names what
+    it draws (:func:`single_ranking`'s ``drawn``, the ``drawn: false`` of the values not drawn,
+    which the summary and the recommendations' evidence read). A table may show a combination
+    beside its members: a country whose members are withheld publishes their combination,
+    while the pooled column publishes the members too. A chart compares its series answer by
+    answer, so every series draws the same answers, and each series' bars must add up to its
+    whole: where any series has a member withheld while the combination is published, every
+    series draws the combination and none its members (global recoding, Hundepool et al. 2012,
+    4.2), so that no bar is left short of what the sentence states; where none needs it, the
+    chart draws the members. The table keeps every row. Every value drawn is one the table
+    publishes, so the chart tells nothing the table does not.
 
     Args:
         shares: the chart's shares, a row per answer label, a column per series (NaN: withheld).
@@ -183,9 +187,25 @@ def recoded_for_chart(shares: pd.DataFrame, combinations: dict[str, list[str]]) 
         parts = [m for m in members if m in shares.index]
         if label not in shares.index or not parts:
             continue
-        only_whole = shares.loc[label].notna() & shares.loc[parts].isna().all()
-        dropped.update(parts if only_whole.any() else [label])
+        dropped.update(parts if draws_combination(shares.loc[label], shares.loc[parts]) else [label])
     return shares.loc[[row for row in shares.index if row not in dropped]]
+
+
+def draws_combination(whole: pd.Series, parts: pd.DataFrame) -> bool:
+    """Whether a chart draws a combination in place of its parts (see :func:`recoded_for_chart`).
+
+    Args:
+        whole: the combination's share in each series (NaN: withheld).
+        parts: its parts' shares, a row per part, the same series as columns.
+    """
+    return bool((whole.notna() & parts.isna().any()).any())
+
+
+def drawn_codes(shares: pd.DataFrame | None, rows: dict[str, str]) -> list[str] | None:
+    """The answer codes a chart draws (``rows``: code -> the label heading its row), None without a chart."""
+    if shares is None:
+        return None
+    return [code for code, label in rows.items() if label in set(shares.index)]
 
 
 # --------------------------------------------------------------------------- rankings for sentences

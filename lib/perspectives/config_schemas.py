@@ -196,6 +196,7 @@ _ANALYSES = {"type": "object", "properties": {"bands": _mapping(_list(_BAND), _N
 _SUMMARY = _list(_settings({
     "heading": _text(), "findings": _list(_text()), "topics": _list(_NAMES), "compare": _list(_NAMES),
     "exclude": _list(_NAMES), "labels": _mapping(_mapping(_text("the option's words inside a sentence"))),
+    "sample": _flag("true: the block describes who answered, said after the findings"),
 }, required=["heading"]),
                  "a list of `- heading: ...` blocks")
 

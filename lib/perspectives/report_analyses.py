@@ -200,11 +200,15 @@ def publish(section, result: analysis.Result, caption: str, figure: bool) -> Non
 def draw(section, result: analysis.Result, spec: dict, stem: str, caption: str) -> None:
     """Draw an analysis's figure (``figure:`` of its entry) in the shape its result asks for, and show it."""
     title = section.t("{caption} — {place}", caption=section.t(spec["figure"]["caption"]), place=section.names[section.country])
+    # A combined answer a chart draws takes the report's language, as in the tables.
+    combined = analysis_tables.combination_label_texts(section.project)
+    answers = result.answers if section.t.is_default else {
+        code: section.t.lookup(label) if label in combined else label for code, label in result.answers.items()}
     if result.figure_kind == "stacked" and result.shares is not None:
-        fig = figures.stacked_shares(result.shares, title, result.answers)
+        fig = figures.stacked_shares(i18n.translate_frame(result.shares, section.t, combined), title, answers)
     elif section.is_synthesis and "by_safe_shares" in result.context and spec.get("by") == "country":
-        shares = result.context["by_safe_shares"].T
-        fig = figures.country_shares(shares, title, section.study, result.answers)
+        shares = i18n.translate_frame(result.context["by_safe_shares"].T, section.t, combined)
+        fig = figures.country_shares(shares, title, section.study, answers)
         if shares.isna().any().any() and len(shares) > section.study.many_countries:
             # Many countries are drawn as dots (figures.country_shares), a withheld one left out;
             # fewer are bars, which write the withheld mark (its note goes with the caption).

@@ -83,6 +83,8 @@ def value_table(values: list[dict[str, Any]], country: str) -> dict[str, str]:
     for item in values:
         if item.get("value") is None or item.get("suppressed") or not item.get("printed", True):
             continue  # withheld, or a count its table gives in words: no sentence states it
+        if item.get("drawn") is False:
+            continue  # an answer its chart draws only within a combination: a sentence names the combination
         name, text = item["name"], format_value(item["name"], item["value"])
         if "digits" in item:
             # A share the small-cell rule publishes only as an approximate figure (its count is
@@ -164,6 +166,11 @@ class _Values:
         for item in values:
             self.items.setdefault((item["name"], str(item.get("country"))), item)
 
+    def drawn(self, name: str) -> bool | None:
+        """Whether the report's chart draws a value (None: the value does not say, as for a result with no chart)."""
+        item = self.items.get((name, self.code))
+        return None if item is None or "drawn" not in item else bool(item["drawn"])
+
     def get(self, name: str, country: str | None = None) -> float | None:
         item = self.items.get((name, country or self.code))
         if item is None or item.get("suppressed") or item.get("value") is None:
@@ -184,7 +191,7 @@ def _combined(options: list[Option], combine: Mapping[str, Any]) -> list[Option]
     """The options a summary ranks, a declared combination standing in for its members where it is shown.
 
     Where every member of a combination is withheld and the combination is published, it
-    is ranked in their place (Moldova's girls' exchanges: "something other than money",
+    is ranked in their place (Moldova's girls' exchanges: "all forms other than money",
     72%, before money, 28%); elsewhere its members are, and it is left out, so that no
     answer is counted twice in one list.
     """
@@ -228,9 +235,15 @@ class _Summary:
     def options(self, topic: str, exclude: set[str]) -> tuple[list[Option], bool]:
         """The topic's options, largest published share first, and whether one is withheld."""
         kind = self.analyses[topic]["kind"]
-        options = [Option(code, label, self.values.get(_share_name(topic, code, kind)))
-                   for code, label in self.labels(topic).items() if code not in exclude]
-        options = _combined(options, self.analyses[topic].get("combine") or {})
+        names = {code: _share_name(topic, code, kind) for code in self.labels(topic) if code not in exclude}
+        drawn = {code: self.values.drawn(name) for code, name in names.items()}
+        # The answers the topic's chart draws, as its sentence names them (a combination in place
+        # of its parts: analysis_tables.recoded_for_chart decides it); with no chart, the
+        # combination where it alone is published.
+        options = [Option(code, self.labels(topic)[code], self.values.get(name)) for code, name in names.items()
+                   if drawn[code] is not False]
+        if all(d is None for d in drawn.values()):
+            options = _combined(options, self.analyses[topic].get("combine") or {})
         # An answer nobody gave is no "next most common" one: only shares above zero are ranked.
         shown = sorted((o for o in options if o.share), key=lambda o: -o.share)
         withheld = len(shown) < len(options)
@@ -280,6 +293,23 @@ class _Summary:
                                quantifier=Markdown(self.texts.fill(band["text"]) or ""),
                                quantifier_inside=Markdown(self.texts.fill(band["inside"]) or ""), **fields)
         return _first_upper(text) if text else None
+
+    def block(self, block: Mapping[str, Any], close_points: float) -> tuple[float | None, list[str]]:
+        """A heading's ranked sentences, the topic whose first answer has the largest share first, and that share.
+
+        A topic's comparison follows its own sentence; None: no topic of the block is ranked.
+        """
+        exclude = set(block.get("exclude") or [])
+        compare = set(block.get("compare") or [])
+        ranked: list[tuple[float, int, list[str]]] = []
+        for k, topic in enumerate(block.get("topics") or []):
+            sentence = self.ranked(topic, exclude)
+            if sentence:
+                lead = self.options(topic, exclude)[0][0].share or 0.0
+                more = self.compared(topic, exclude, close_points) if topic in compare else []
+                ranked.append((lead, k, [sentence, *more]))
+        ranked.sort(key=lambda item: (-item[0], item[1]))
+        return (ranked[0][0] if ranked else None), [s for _, _, said in ranked for s in said]
 
     def compared(self, topic: str, exclude: set[str], close_points: float) -> list[str]:
         """The first option beside all countries (national) or across countries (synthesis)."""
@@ -451,25 +481,26 @@ def executive_summary(texts: Texts, values: list[dict[str, Any]], code: str, syn
     summary = _Summary(texts, _Values(values, code), synthesis_code, labels, analyses)
     place = markdown_text(texts.fields.get("place") or "")
     findings, used = key_findings(values, code, place, spec_path, texts.tr)
-    blocks = _spec(spec_path)
-    parts = [_opening(texts, summary.synthesis) or ""]
-    for block, (heading, sentences) in zip(blocks, findings, strict=True):
-        exclude = set(block.get("exclude") or [])
-        compare = set(block.get("compare") or [])
-        said: list[str] = []
-        for topic in block.get("topics") or []:
-            sentence = summary.ranked(topic, exclude)
-            if sentence:
-                said.append(sentence)
-                if topic in compare:
-                    said.extend(summary.compared(topic, exclude, close_points))
+    found: list[tuple[float | None, int, str]] = []
+    sample: list[str] = []
+    for k, (block, (heading, sentences)) in enumerate(zip(_spec(spec_path), findings, strict=True)):
+        lead, said = summary.block(block, close_points)
         said.extend(sentences)
         if said:
-            parts.append(f"## {markdown_text(heading)}\n\n" + " ".join(said))
+            text = f"## {markdown_text(heading)}\n\n" + " ".join(said)
+            if block.get("sample"):
+                sample.append(text)
+            else:
+                found.append((lead, k, text))
+    # The findings first, the block whose leading share is largest first (computed, never
+    # assumed; a block with no ranked topic after, in the file's order); who answered after them.
+    found.sort(key=lambda item: (item[0] is None, -(item[0] or 0.0), item[1]))
+    parts = [_opening(texts, summary.synthesis) or "", *(text for _, _, text in found)]
     if strands is not None:
         said = strand_sentences(texts, values, code, strands)
         if said:
             parts.append(f"## {markdown_text(texts.heading('summary_strands'))}\n\n" + " ".join(said))
+    parts.extend(sample)
     return "\n\n".join(p for p in parts if p), used + summary.used
 
 
