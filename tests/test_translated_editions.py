@@ -467,10 +467,15 @@ def test_every_count_in_the_built_romanian_report_follows_the_de_rule(romanian_b
 
 # --------------------------------------------------------------------------- read as a proofreader would
 
-@pytest.mark.parametrize(("lang", "some"), [("ro", "Teme abordate de unele dintre tinerele care au participat"),
-                                            ("en", "Raised by some of the 10 young people")])
-def test_themes_listed_after_a_colon_run_in_lower_case_and_agree(lang, some) -> None:
-    """"...: Funcționari fără abilități ... și Funcționari indiferenți" capitalised each label inside the sentence."""
+@pytest.mark.parametrize(("lang", "some", "quotes"),
+                         [("ro", "Unele dintre tinerele care au participat", ("\u201e", "\u201d")),
+                          ("en", "Some of the 10 young people in the conversations", ("\u201c", "\u201d"))])
+def test_theme_labels_in_evidence_stand_as_quoted_names(lang, some, quotes) -> None:
+    """A theme label inside an evidence sentence is a name in quotation marks, never pasted as running text.
+
+    (Before, "...: Funcționari fără abilități ... și Funcționari indiferenți" ran labels into
+    the sentence with their capitals.)
+    """
     from perspectives import qualitative_recommendations as qr
     from perspectives import texts
 
@@ -480,13 +485,17 @@ def test_themes_listed_after_a_colon_run_in_lower_case_and_agree(lang, some) -> 
     text = qr.render_recommendations("MDA", texts=texts.Texts(Translator(lang), {"place": "Moldova"}), evidence=evidence)
     lines = [line for line in text.split("\n") if some in line]
     assert lines, text[:2000]
+    opening, closing = quotes
+    labels = {Translator(lang)(codebook.label(code)) for code in codebook.codes}
+    quoted = re.compile(re.escape(opening) + "([^" + re.escape(closing) + "]*)" + re.escape(closing))
+    named = 0
     for line in lines:
-        listed = line.split(some, 1)[1].split(": ", 1)[1]
-        for code in codebook.codes:
-            label = Translator(lang)(codebook.label(code))
-            first = label.split(" ", 1)[0]
-            if label in listed and not (len(first) > 1 and any(ch.isupper() for ch in first[1:])):
-                raise AssertionError(f"{label!r} keeps its capital inside the sentence: {line}")
+        names = quoted.findall(line)
+        named += sum(name in labels for name in names)
+        outside = quoted.sub("", line)
+        pasted = sorted(label for label in labels if len(label) > 8 and label in outside)
+        assert not pasted, f"labels outside quotation marks: {pasted}: {line}"
+    assert named, lines
 
 
 def test_the_conversations_held_agree_with_participants_who_are_all_women() -> None:
