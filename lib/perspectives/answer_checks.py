@@ -446,3 +446,117 @@ def copies_warning(answers: pd.DataFrame, eligible: np.ndarray, row_numbers: Seq
     return [Text("{n} group(s) of eligible completes give the same answer to every question under different ids "
                  "({word} {rows}): each is counted as a respondent; if they are one submission sent twice, "
                  "delete the copies and export again", n=len(copies), word=Text(row_word), rows=shown)]
+
+
+def _submission_key(value: object) -> str | None:
+    """A submission or version id as the tools write it, without the ``uuid:`` that some add (None: empty)."""
+    if value is None or value != value:  # None or NaN
+        return None
+    text = str(value).strip()
+    return text.removeprefix("uuid:") or None
+
+
+class _Versions:
+    """Rows joined as versions of one submission (a union-find over the few rows concerned)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+        self.superseded: set[int] = set()  # rows a later row of the file replaces, by its deprecatedID
+
+    def find(self, row: int) -> int:
+        root = self.parent.setdefault(row, row)
+        while root != self.parent[root]:
+            root = self.parent[root]
+        self.parent[row] = root
+        return root
+
+    def join(self, a: int, b: int) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+    def join_equal(self, values: list[str | None]) -> None:
+        """Join the rows holding one id (only repeated ids are visited: a large export has few)."""
+        ids = pd.Series(values, dtype=object)
+        first: dict[str, int] = {}
+        for row in np.flatnonzero((ids.notna() & ids.duplicated(keep=False)).to_numpy()).tolist():
+            self.join(row, first.setdefault(values[row], row))  # type: ignore[arg-type]
+
+    def groups(self) -> list[list[int]]:
+        """The rows of each submission seen on more than one row, in file order."""
+        grouped: dict[int, list[int]] = {}
+        for row in sorted(self.parent):
+            grouped.setdefault(self.find(row), []).append(row)
+        return [rows for rows in grouped.values() if len(rows) > 1]
+
+
+def versions_problem(columns: dict[str, dict[str, Sequence[object]]], id_column: str | None, analysed: np.ndarray,
+                     row_numbers: Sequence[int], row_word: str) -> Problem | None:
+    """Rows that are versions of one submission (before and after an edit), refused, naming them.
+
+    KoboToolbox and ODK Central give an edited submission a new ``instanceID`` (Kobo a new
+    ``_uuid``) and a ``deprecatedID`` naming the version it replaces, and keep the first
+    version's id (Kobo ``meta/rootUuid``, Central ``KEY``); each exports a submission once, in
+    its latest version. Two rows of one submission come from two exports put together: which
+    version the author meant to count is theirs to say (an earlier one may have been kept on
+    purpose, and ``deprecatedID`` names only the version just before, so a missing middle one
+    breaks the chain), so the file is refused rather than one row dropped.
+
+    Args:
+        columns: kind (``root``, ``instance``, ``deprecated`` of
+            :data:`perspectives.layouts.VERSION_COLUMNS`) -> column name as headed -> its cells.
+        id_column: the respondent id column as headed: its repeats are the duplicate-id check's.
+        analysed: a boolean mask of the rows that are data (a copy the reviewers rejected is set aside).
+        row_numbers: each row's number as the partner's program shows it.
+        row_word: "rows" or "cases".
+
+    Returns:
+        The problem, or None when every submission is on one row.
+    """
+    keep = np.asarray(analysed, dtype=bool)
+
+    def keys(cells: Sequence[object]) -> list[str | None]:
+        return [_submission_key(v) if keep[row] else None for row, v in enumerate(cells)]
+
+    versions = _Versions()
+    for kind in ("root", "instance"):
+        for name, cells in columns.get(kind, {}).items():
+            if name != id_column:
+                versions.join_equal(keys(cells))
+    replaced = {name: {row: value for row, value in enumerate(keys(cells)) if value is not None}
+                for name, cells in columns.get("deprecated", {}).items()}
+    wanted = {value for by_row in replaced.values() for value in by_row.values()}
+    instances: dict[str, int] = {}  # only the versions some row says it replaces
+    for cells in columns.get("instance", {}).values() if wanted else ():
+        for row, value in enumerate(keys(cells)):
+            if value in wanted:
+                instances.setdefault(value, row)
+    used: list[str] = []
+    for name, by_row in replaced.items():
+        for row, value in by_row.items():
+            earlier = instances.get(value)
+            if earlier is not None and earlier != row:
+                versions.join(row, earlier)
+                versions.superseded.add(earlier)
+                used = used if name in used else [*used, name]
+    groups = versions.groups()
+    if not groups:
+        return None
+    named = [name for kind in ("root", "instance", "deprecated") for name in columns.get(kind, {})]
+    shown = "; ".join(", ".join(str(row_numbers[r]) for r in rows) for rows in groups[:SHOWN]) + (
+        f"; and {len(groups) - SHOWN} more" if len(groups) > SHOWN else "")
+    rows = sorted(row for group in groups for row in group)
+    earlier = [row_numbers[r] for r in rows if r in versions.superseded]
+    undecided = sum(1 for group in groups if not any(r in versions.superseded for r in group))
+    which = Text(" (by {column}, the earlier versions are on {word} {rows})", column=", ".join(used),
+                 word=Text(row_word), rows=", ".join(map(str, earlier))) if earlier else ""
+    if undecided:
+        which = Text("{which}; for {n} of them the file does not say which version is the latest: ask the person "
+                     "who edited the submissions", which=which, n=undecided)
+    return Problem(
+        "{n} submission(s) are on more than one row, as versions before and after an edit ({word} {shown}): the "
+        "survey tool's ids ({columns}) name one submission, which would be counted once per row",
+        rows=[row_numbers[r] for r in rows], row_word=row_word, column=named[0] if named else None,
+        expected="each submission on one row, in its latest version",
+        fix="a survey tool exports each submission once, in its latest version, so this file joins more than "
+            "one export: export the data again from the survey tool, or delete the rows of the earlier "
+            "versions{which}",
+        args={"n": len(groups), "word": Text(row_word), "shown": shown, "columns": ", ".join(named), "which": which})

@@ -53,13 +53,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .answer_checks import AnswerChecks, copies_warning
+from .answer_checks import AnswerChecks, copies_warning, versions_problem
 from .hashing import sha256_file
 from .inclusion import RULE_COLUMNS, exclusion_log, outcomes
 from .instrument import ELIGIBILITY, Instrument, load_instrument
 from .layouts import (
     GENERIC_TOOL,
     REVIEW_STATES,
+    VERSION_COLUMNS,
     Header,
     header_score,
     resolve_header,
@@ -329,7 +330,19 @@ class _Reader:
         self.report.id_column = header.names[self.id_index]
         self.report.id_rule = rule
         self.rejected = self._review()
+        self._check_versions()
         self._note_ignored()
+
+    def _check_versions(self) -> None:
+        """Two rows of one submission (versions before and after an edit) join the problems, named."""
+        columns = {kind: {name: self.raw.columns[i].cells() for i, name in enumerate(self.header.names)
+                          if name in names}
+                   for kind, names in VERSION_COLUMNS.items()}
+        analysed = np.ones(self.raw.n_rows, dtype=bool) if self.rejected is None else ~self.rejected
+        problem = versions_problem(columns, self.header.names[self.id_index], analysed, self.raw.row_numbers,
+                                   self.row_word)
+        if problem is not None:
+            self.problems.append(problem)
 
     def _review(self) -> np.ndarray | None:
         """The rows the survey tool's reviewers rejected, or None without a review column; unknown states refused."""
