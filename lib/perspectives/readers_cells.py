@@ -245,21 +245,33 @@ class AnswerColumns:
                                "(retype the answer if they cannot be seen), then export again")]
 
     def apply_value_labels(self, question: Question, column: str, values: list[str | None],
-                            labels: dict[str, str]) -> list[str | None]:
-        """SPSS numbers with value labels -> the form's codes, through the labels; unmappable refused."""
+                           labels: dict[str, str]) -> list[str | None]:
+        """SPSS numbers with value labels -> the form's codes, through the labels; unmappable or contradicting refused.
+
+        A value that is itself one of the form's codes, labelled with another of the form's
+        answers ('female' labelled "male", 1 labelled "No" where the form's 1 is "Yes"), says
+        two things: whoever worked in SPSS saw the labels, the form reads the code, and the
+        file cannot tell which was meant. Such a value is refused wherever a case holds it.
+        """
         codes = set(self.instrument.codes(question.name))
         by_label = choice_by_label(self.instrument, question)
         mapping: dict[str, str] = {}
         unmapped: dict[str, str] = {}
+        contradicting: dict[str, str] = {}
         for value, label in labels.items():
             code = by_label.get(fold(label))
-            if code is not None:
-                mapping[value] = code
-            else:
+            if code is None:
                 unmapped[value] = label
-        out, bad = [], []
+            elif value in codes and code != value:
+                contradicting[value] = label
+            else:
+                mapping[value] = code
+        out, bad, swapped = [], [], []
         for i, value in enumerate(values):
-            if value is None or value in codes:
+            if value in contradicting:
+                out.append(value)
+                swapped.append(i)
+            elif value is None or value in codes:
                 out.append(value)
             elif value in mapping:
                 out.append(mapping[value])
@@ -277,11 +289,28 @@ class AnswerColumns:
                 fix="in SPSS, Variable View > Values: label each value with the form's code or answer label",
                 args={"codes": ", ".join(sorted(codes)),
                       "example": self.instrument.choice_labels(question.name)[sorted(codes)[0]]}))
+        if swapped:
+            self._contradiction(question, column, values, swapped, contradicting)
         used = {value: code for value, code in mapping.items() if value in set(values)}
         if used:
             self.value_labels[question.name] = used
         return out
 
+    def _contradiction(self, question: Question, column: str, values: list[str | None], rows: list[int],
+                       contradicting: dict[str, str]) -> None:
+        """The refusal of values that are form codes labelled with another answer (:meth:`apply_value_labels`)."""
+        seen = list(dict.fromkeys(str(values[i]) for i in rows))
+        pairs = [f"{value} = {contradicting[value]}" for value in seen]
+        self.problems.append(problem_at(
+            question, column, [self.row_numbers[i] for i in rows], self.row_word,
+            problem="the SPSS value labels name another answer of the form than the values, which are the "
+                    "form's own codes",
+            values=pairs, expected="each value labelled with its own answer: {own}",
+            fix="the file cannot say which was meant: if the values are right, correct the labels in SPSS "
+                "(Variable View > Values); if the labels are right, recode the values to the codes the labels "
+                "name (Transform > Recode into Same Variables); then save the file again",
+            args={"own": ", ".join(f"{code} = '{label}'"
+                                   for code, label in self.instrument.choice_labels(question.name).items())}))
 
     def fold_options(self, answers: dict[str, Column | list[str | None]], options: dict[str, dict[str, int]],
                       cells: list[Column]) -> list[Problem]:
