@@ -216,6 +216,7 @@ class AnswerChecks:
                 values=distinct(column[malformed]), expected="codes separated by spaces, e.g. 'legal medical'",
                 fix="export select-multiple as space-separated codes or as one column per option"))
             return
+        self._check_repeats(question, header, column, present)
         bad = per_distinct(text, lambda values: values.map(lambda value: bool(set(value.split()) - codes)))
         if bad.any():
             seen = sorted({t for value in text[bad].unique() for t in value.split()} - codes)
@@ -225,6 +226,21 @@ class AnswerChecks:
                 fix="correct the answers to the form's option codes",
                 args={"seen": ", ".join(repr(v) for v in seen[:5]),
                       "codes": ", ".join(self.instrument.codes(question.name))}))
+
+    def _check_repeats(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
+        """A select-multiple answer names each option once: a survey tool never writes one twice."""
+        text = column.where(present, "")
+        repeated = present & per_distinct(text, lambda values: values.map(
+            lambda value: len(value.split()) != len(set(value.split()))))
+        if not repeated.any():
+            return
+        self.problems.append(problem_at(
+            question, header, self._rows(repeated), self.row_word,
+            problem="select-multiple answers name an option more than once", values=distinct(column[repeated]),
+            expected="each ticked option once, codes separated by spaces, e.g. 'legal medical'",
+            fix="the survey tool writes each ticked option once, so these answers were typed or joined by hand "
+                "(a repeated code may stand for another option that was lost): copy them back from the survey "
+                "tool's export, or export the data again"))
 
     def _check_numbers(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> pd.Series:
         numbers = pd.to_numeric(column.where(present), errors="coerce")
