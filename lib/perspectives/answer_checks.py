@@ -14,8 +14,9 @@ Inputs
 
 Outputs
     Problems appended to the reading's list, checks that could not run in the read report,
-    the numeric answers as numbers, and the warning a usable file gets for identical
-    submissions under different ids (:func:`copies_warning`).
+    the numeric answers as numbers, the warning a usable file gets for identical submissions
+    under different ids (:func:`copies_warning`), and the refusal of one submission on two
+    rows, as versions before and after an edit (:func:`versions_problem`).
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ import pandas as pd
 from .expressions import UnsupportedExpression, bounds, evaluate, names_in
 from .inclusion import LOGGED_COLUMNS
 from .instrument import COMPLETED, CONSENT, Instrument, Question
-from .layouts import GENERIC_TOOL, Header
+from .layouts import GENERIC_TOOL, VERSION_COLUMNS, Header
 from .problems import SHOWN, Problem, Text
-from .rawtable import RawTable
+from .rawtable import Column, RawTable
 from .readers_cells import Tally, choice_by_label, distinct, fold, per_distinct, problem_at, template_hint
 from .study import Study
 
@@ -504,8 +505,28 @@ class _Versions:
         return [rows for rows in grouped.values() if len(rows) > 1]
 
 
-def versions_problem(columns: dict[str, dict[str, Sequence[object]]], id_column: str | None, analysed: np.ndarray,
-                     row_numbers: Sequence[int], row_word: str) -> Problem | None:
+def _linked(versions: _Versions, columns: dict[str, dict[str, list[str | None]]]) -> list[str]:
+    """Join each row to the row whose instanceID its deprecatedID names; the deprecatedID columns that did."""
+    replaced = {name: {row: value for row, value in enumerate(cells) if value is not None}
+                for name, cells in columns["deprecated"].items()}
+    wanted = {value for by_row in replaced.values() for value in by_row.values()}
+    instances: dict[str, int] = {}  # only the versions some row says it replaces
+    for cells in columns["instance"].values() if wanted else ():
+        for row, value in enumerate(cells):
+            if value in wanted:
+                instances.setdefault(value, row)
+    used = []
+    for name, by_row in replaced.items():
+        links = [(row, instances[value]) for row, value in by_row.items() if instances.get(value, row) != row]
+        for row, earlier in links:
+            versions.join(row, earlier)
+            versions.superseded.add(earlier)
+        used += [name] if links else []
+    return used
+
+
+def versions_problem(names: Sequence[str], cells: Sequence[Column], id_index: int, rejected: np.ndarray | None,
+                     row_numbers: Sequence[int], row_word: str) -> list[Problem]:
     """Rows that are versions of one submission (before and after an edit), refused, naming them.
 
     KoboToolbox and ODK Central give an edited submission a new ``instanceID`` (Kobo a new
@@ -517,60 +538,50 @@ def versions_problem(columns: dict[str, dict[str, Sequence[object]]], id_column:
     breaks the chain), so the file is refused rather than one row dropped.
 
     Args:
-        columns: kind (``root``, ``instance``, ``deprecated`` of
-            :data:`perspectives.layouts.VERSION_COLUMNS`) -> column name as headed -> its cells.
-        id_column: the respondent id column as headed: its repeats are the duplicate-id check's.
-        analysed: a boolean mask of the rows that are data (a copy the reviewers rejected is set aside).
+        names: the header's column names, as headed in the file.
+        cells: the raw columns, same order (:data:`perspectives.layouts.VERSION_COLUMNS` are read).
+        id_index: the respondent id column's position: its repeats are the duplicate-id check's.
+        rejected: the rows the survey tool's reviewers rejected, set aside (None: none).
         row_numbers: each row's number as the partner's program shows it.
         row_word: "rows" or "cases".
 
     Returns:
-        The problem, or None when every submission is on one row.
+        The problem, or nothing when every submission is on one row.
     """
-    keep = np.asarray(analysed, dtype=bool)
-
-    def keys(cells: Sequence[object]) -> list[str | None]:
-        return [_submission_key(v) if keep[row] else None for row, v in enumerate(cells)]
-
+    keep = np.ones(len(row_numbers), dtype=bool) if rejected is None else ~rejected
+    columns = {kind: {name: [_submission_key(v) if keep[row] else None for row, v in enumerate(cells[i].cells())]
+                      for i, name in enumerate(names) if name in kinds}
+               for kind, kinds in VERSION_COLUMNS.items()}
     versions = _Versions()
     for kind in ("root", "instance"):
-        for name, cells in columns.get(kind, {}).items():
-            if name != id_column:
-                versions.join_equal(keys(cells))
-    replaced = {name: {row: value for row, value in enumerate(keys(cells)) if value is not None}
-                for name, cells in columns.get("deprecated", {}).items()}
-    wanted = {value for by_row in replaced.values() for value in by_row.values()}
-    instances: dict[str, int] = {}  # only the versions some row says it replaces
-    for cells in columns.get("instance", {}).values() if wanted else ():
-        for row, value in enumerate(keys(cells)):
-            if value in wanted:
-                instances.setdefault(value, row)
-    used: list[str] = []
-    for name, by_row in replaced.items():
-        for row, value in by_row.items():
-            earlier = instances.get(value)
-            if earlier is not None and earlier != row:
-                versions.join(row, earlier)
-                versions.superseded.add(earlier)
-                used = used if name in used else [*used, name]
+        for name, keys in columns[kind].items():
+            if name != names[id_index]:
+                versions.join_equal(keys)
+    used = _linked(versions, columns)
     groups = versions.groups()
     if not groups:
-        return None
-    named = [name for kind in ("root", "instance", "deprecated") for name in columns.get(kind, {})]
+        return []
+    named = [name for kind in ("root", "instance", "deprecated") for name in columns[kind]]
+    return [_versions_refusal(groups, versions.superseded, used, named, row_numbers, row_word)]
+
+
+def _versions_refusal(groups: list[list[int]], superseded: set[int], used: list[str], named: list[str],
+                      row_numbers: Sequence[int], row_word: str) -> Problem:
+    """The refusal of :func:`versions_problem`: each submission's rows, and the earlier ones where the file says."""
     shown = "; ".join(", ".join(str(row_numbers[r]) for r in rows) for rows in groups[:SHOWN]) + (
         f"; and {len(groups) - SHOWN} more" if len(groups) > SHOWN else "")
     rows = sorted(row for group in groups for row in group)
-    earlier = [row_numbers[r] for r in rows if r in versions.superseded]
-    undecided = sum(1 for group in groups if not any(r in versions.superseded for r in group))
-    which = Text(" (by {column}, the earlier versions are on {word} {rows})", column=", ".join(used),
-                 word=Text(row_word), rows=", ".join(map(str, earlier))) if earlier else ""
+    earlier = [row_numbers[r] for r in rows if r in superseded]
+    undecided = sum(1 for group in groups if not superseded.intersection(group))
+    which: str = Text(" (by {column}, the earlier versions are on {word} {rows})", column=", ".join(used),
+                      word=Text(row_word), rows=", ".join(map(str, earlier))) if earlier else ""
     if undecided:
         which = Text("{which}; for {n} of them the file does not say which version is the latest: ask the person "
                      "who edited the submissions", which=which, n=undecided)
     return Problem(
         "{n} submission(s) are on more than one row, as versions before and after an edit ({word} {shown}): the "
         "survey tool's ids ({columns}) name one submission, which would be counted once per row",
-        rows=[row_numbers[r] for r in rows], row_word=row_word, column=named[0] if named else None,
+        rows=[row_numbers[r] for r in rows], row_word=row_word, column=named[0],
         expected="each submission on one row, in its latest version",
         fix="a survey tool exports each submission once, in its latest version, so this file joins more than "
             "one export: export the data again from the survey tool, or delete the rows of the earlier "

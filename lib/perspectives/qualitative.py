@@ -36,7 +36,7 @@ from perspectives import locales, refiqda
 from perspectives.hints import module_command
 from perspectives.project import Project, default
 from perspectives.rawtable import path_problem
-from perspectives.readers_cells import CONTROL_CHARACTERS
+from perspectives.readers_cells import CONTROL_CHARACTERS, code_list_faults
 from perspectives.study import Country, load_study
 
 __all__ = [
@@ -264,29 +264,6 @@ def split_codes(value: str) -> list[str]:
     return [c.strip() for c in str(value).split(";") if c.strip()]
 
 
-def _cells(cells: pd.Series) -> str:
-    """The first few distinct cells, quoted, for a message."""
-    seen = list(dict.fromkeys(cells))
-    return ", ".join(repr(v) for v in seen[:3]) + (f" and {len(seen) - 3} more" if len(seen) > 3 else "")
-
-
-def _check_code_lists(path: Path, df: pd.DataFrame, column: str) -> None:
-    """A ``;``-separated cell of codes has a code between every two separators, each code once.
-
-    ``a;;b``, ``;a`` or ``a;`` may be a code deleted by mistake, and ``a;a`` one typed in place
-    of another: the reading of the cell the author meant cannot be told, so it is refused.
-    """
-    cells = df[column].astype(str)
-    filled = cells.str.strip() != ""
-    empty = filled & cells.map(lambda v: any(not code.strip() for code in v.split(";")))
-    _check(path, df, column, empty, f"an empty place between ';' separators ({_cells(cells[empty])})",
-           "write one code between each two ';' and none before the first or after the last: delete the extra "
-           "';', or write the code that was lost")
-    repeated = filled & cells.map(lambda v: len(split_codes(v)) != len(set(split_codes(v))))
-    _check(path, df, column, repeated, f"a code written twice in one cell ({_cells(cells[repeated])})",
-           "write each code once per cell (a repeated code may stand for another one that was lost)")
-
-
 def excerpt_translations(columns: Iterable[str]) -> dict[str, str]:
     """Language code -> the column that holds the excerpts' translations into it (``excerpt::ro``)."""
     found = {}
@@ -386,6 +363,9 @@ def _check_common(path: Path, df: pd.DataFrame, countries: dict[str, Country]) -
            "remove these rows, or set conversations: true for the country in params/study.yml")
     _check(path, df, "gender", ~df["gender"].isin(GENDERS), "gender not recognised",
            f"use one of {', '.join(GENDERS)}")
+    for column in ("themes", "support_received"):  # the ';'-separated codes either table holds
+        for bad, problem, fix in code_list_faults(df[column]) if column in df else ():
+            _check(path, df, column, bad, problem, fix)
 
 
 def _is_project(path: Path) -> bool:
@@ -514,7 +494,6 @@ def _load_participants(path: Path, codebook: Codebook | None, study_path: Path |
         df[col] = num.astype(int)
     _check(path, df, "age_first_targeted", df["age_first_targeted"] >= df["age_at_conversation"],
            "age first targeted is not below the age at the conversation", "check both ages")
-    _check_code_lists(path, df, "support_received")
     unknown = df["support_received"].map(lambda v: [c for c in split_codes(v) if c not in codebook.support_codes])
     _check(path, df, "support_received", unknown.map(bool),
            f"unknown support code(s) {sorted({c for u in unknown for c in u})}",
@@ -595,7 +574,6 @@ def _load_conversations(path: Path, codebook: Codebook | None, participants: pd.
     _check_common(path, df, countries)
     for col in ("themes", "excerpt"):
         _check(path, df, col, df[col].str.strip() == "", "empty value", f"fill in {col}")
-    _check_code_lists(path, df, "themes")
     unknown = df["themes"].map(lambda v: [c for c in split_codes(v) if c not in codebook])
     _check(path, df, "themes", unknown.map(bool), f"unknown theme code(s) {sorted({c for u in unknown for c in u})}",
            f"use codes defined in {Path(codebook.path).name}, separated by ';'")

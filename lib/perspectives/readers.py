@@ -11,12 +11,15 @@ Purpose
        ``limits`` of ``params/study.yml``, and keeps the cells column by column.
     2. :mod:`perspectives.layouts` maps the header onto the form (group paths, option
        columns, tool columns) and refuses duplicated or label-only headers.
-    3. The respondent id is chosen (:func:`choose_id_column`).
+    3. The respondent id is chosen (:func:`choose_id_column`); one submission on two rows, as
+       versions before and after an edit (the tools' ``rootUuid``, ``KEY``, ``deprecatedID``),
+       is refused naming the rows (:func:`perspectives.answer_checks.versions_problem`).
     4. Every cell is normalised by ONE rule for CSV, XLSX and SAV alike: spaces and
        non-breaking spaces around a code are removed; a cell that is empty, holds one of
        ``layouts.MISSING_MARKERS`` (``NA``, ``N/A``, ``n/a``, ``-``), is SPSS system-missing or
        holds a value the SPSS file declares user-missing holds no answer; SPSS value labels
-       are mapped to the form's codes; option columns' truth values (0/1, True/False,
+       are mapped to the form's codes (a value that is a code labelled with another answer is
+       refused); option columns' truth values (0/1, True/False,
        TRUE/FALSE, 1/empty) become ticked/not ticked. Each kind is counted
        (:mod:`perspectives.readers_cells`).
     5. Answers are checked against the form (codes, numbers, constraints); a required
@@ -60,7 +63,6 @@ from .instrument import ELIGIBILITY, Instrument, load_instrument
 from .layouts import (
     GENERIC_TOOL,
     REVIEW_STATES,
-    VERSION_COLUMNS,
     Header,
     header_score,
     resolve_header,
@@ -330,19 +332,9 @@ class _Reader:
         self.report.id_column = header.names[self.id_index]
         self.report.id_rule = rule
         self.rejected = self._review()
-        self._check_versions()
+        self.problems += versions_problem(header.names, raw.columns, self.id_index, self.rejected, raw.row_numbers,
+                                          self.row_word)
         self._note_ignored()
-
-    def _check_versions(self) -> None:
-        """Two rows of one submission (versions before and after an edit) join the problems, named."""
-        columns = {kind: {name: self.raw.columns[i].cells() for i, name in enumerate(self.header.names)
-                          if name in names}
-                   for kind, names in VERSION_COLUMNS.items()}
-        analysed = np.ones(self.raw.n_rows, dtype=bool) if self.rejected is None else ~self.rejected
-        problem = versions_problem(columns, self.header.names[self.id_index], analysed, self.raw.row_numbers,
-                                   self.row_word)
-        if problem is not None:
-            self.problems.append(problem)
 
     def _review(self) -> np.ndarray | None:
         """The rows the survey tool's reviewers rejected, or None without a review column; unknown states refused."""

@@ -142,6 +142,36 @@ def tidy_tokens(value: str | None, tally: Tally | Events, column: str) -> str | 
     return tidy
 
 
+def code_list_faults(cells: pd.Series) -> list[tuple[pd.Series, str, str]]:
+    """What is wrong with cells of ``;``-separated codes (the coded notes' themes, support codes).
+
+    A cell has a code in every place between separators, each code once. ``a;;b``, ``;a`` or
+    ``a;`` may hold a code deleted by mistake, and ``a;a`` one typed in place of another: the
+    reading the author meant cannot be told, so neither is read as the codes left. A blank
+    cell holds no code.
+
+    Returns:
+        (rows at fault, the problem, the fix) for each fault found, as the conversations' own
+        refusal (:class:`perspectives.qualitative.QualitativeDataError`) names them.
+    """
+    text = cells.astype(str)
+    places = text.map(lambda v: [code.strip() for code in v.split(";")] if v.strip() else [])
+    empty = places.map(lambda codes: "" in codes)
+    repeated = places.map(lambda codes: len(codes) != len(set(codes))) & ~empty
+    faults = []
+    for bad, problem, fix in (
+            (empty, "an empty place between ';' separators",
+             "write one code between each two ';' and none before the first or after the last: delete the extra "
+             "';', or write the code that was lost"),
+            (repeated, "a code written twice in one cell",
+             "write each code once per cell (a repeated code may stand for another one that was lost)")):
+        if bad.any():
+            seen = list(dict.fromkeys(text[bad]))
+            shown = ", ".join(repr(v) for v in seen[:3]) + (f" and {len(seen) - 3} more" if len(seen) > 3 else "")
+            faults.append((bad, f"{problem} ({shown})", fix))
+    return faults
+
+
 def problem_at(question: Question | None, column: str | None, reading_rows: list[int], row_word: str, **parts: Any
                ) -> Problem:
     """A problem of one question's column at the partner's rows (the reader's one message style)."""
@@ -181,6 +211,28 @@ def per_distinct(column: pd.Series, operation: Callable[[pd.Series], pd.Series])
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
     result = operation(pd.Series(uniques, dtype=column.dtype)).to_numpy()
     return pd.Series(result[codes], index=column.index)
+
+
+def _read_labels(labels: dict[str, str], codes: set[str], by_label: dict[str, str]
+                 ) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """SPSS value labels sorted three ways, each value -> what its label says.
+
+    Returns:
+        (value -> the code its label names; value -> a label naming no answer of the form;
+        value that is itself a code of the form -> a label naming another of its answers).
+    """
+    mapping: dict[str, str] = {}
+    unmapped: dict[str, str] = {}
+    contradicting: dict[str, str] = {}
+    for value, label in labels.items():
+        code = by_label.get(fold(label))
+        if code is None:
+            unmapped[value] = label
+        elif value in codes and code != value:
+            contradicting[value] = label
+        else:
+            mapping[value] = code
+    return mapping, unmapped, contradicting
 
 
 class AnswerColumns:
@@ -254,18 +306,7 @@ class AnswerColumns:
         file cannot tell which was meant. Such a value is refused wherever a case holds it.
         """
         codes = set(self.instrument.codes(question.name))
-        by_label = choice_by_label(self.instrument, question)
-        mapping: dict[str, str] = {}
-        unmapped: dict[str, str] = {}
-        contradicting: dict[str, str] = {}
-        for value, label in labels.items():
-            code = by_label.get(fold(label))
-            if code is None:
-                unmapped[value] = label
-            elif value in codes and code != value:
-                contradicting[value] = label
-            else:
-                mapping[value] = code
+        mapping, unmapped, contradicting = _read_labels(labels, codes, choice_by_label(self.instrument, question))
         out, bad, swapped = [], [], []
         for i, value in enumerate(values):
             if value in contradicting:
