@@ -132,3 +132,14 @@ def test_an_export_of_edited_submissions_each_on_one_row_is_read(tmp_path: Path)
     assert sum(result["countries"][c]["eligible"] for c in result["countries"]) == int(
         ((expected["completed"] == "yes") & (expected[["consent", "elig_adult", "elig_role12m", "elig_caseload12m",
                                                         "elig_children", "elig_csea"]] == "yes").all(axis=1)).sum())
+
+
+def test_a_copy_under_the_same_id_is_named_once_as_a_duplicate_id(tmp_path: Path) -> None:
+    """Copies keeping their _uuid are the duplicate-id check's: the same rows are not refused twice."""
+    path, rows = _export(tmp_path, edit=True)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[frame.index[-3:], "_uuid"] = frame.loc[[row - 2 for row in rows[:3]], "_uuid"].to_numpy()
+    frame.to_csv(path, index=False)
+    messages = [problem["message"] for problem in run_check(path)["problems"]]
+    assert [m for m in messages if "duplicate respondent ids" in m] and not [m for m in messages
+                                                                             if "more than one row" in m]

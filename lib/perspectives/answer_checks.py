@@ -558,7 +558,8 @@ def versions_problem(names: Sequence[str], cells: Sequence[Column], id_index: in
             if name != names[id_index]:
                 versions.join_equal(keys)
     used = _linked(versions, columns)
-    groups = versions.groups()
+    ids = cells[id_index].cells()  # rows under one id are the duplicate-id check's to name
+    groups = [rows for rows in versions.groups() if len({ids[r] for r in rows}) > 1]
     if not groups:
         return []
     named = [name for kind in ("root", "instance", "deprecated") for name in columns[kind]]
