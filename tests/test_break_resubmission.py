@@ -143,3 +143,13 @@ def test_a_copy_under_the_same_id_is_named_once_as_a_duplicate_id(tmp_path: Path
     messages = [problem["message"] for problem in run_check(path)["problems"]]
     assert [m for m in messages if "duplicate respondent ids" in m] and not [m for m in messages
                                                                              if "more than one row" in m]
+
+
+def test_ids_written_with_and_without_uuid_prefix_are_one_submission(tmp_path: Path) -> None:
+    """Kobo saved an edit's rootUuid without its namespace before 2025: 'abc' and 'uuid:abc' name one submission."""
+    path, rows = _export(tmp_path, edit=True)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[frame.index[-3:], "meta/rootUuid"] = frame.loc[frame.index[-3:], "meta/rootUuid"].str.removeprefix(
+        "uuid:")
+    frame.to_csv(path, index=False)
+    assert sorted(_problem(run_check(path), "more than one row")["rows"]) == rows

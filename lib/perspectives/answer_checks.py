@@ -465,18 +465,24 @@ def copies_warning(answers: pd.DataFrame, eligible: np.ndarray, row_numbers: Seq
                  "delete the copies and export again", n=len(copies), word=Text(row_word), rows=shown)]
 
 
-def _submission_key(value: object) -> str | None:
-    """A submission or version id as the tools write it, without the ``uuid:`` that some add (None: empty)."""
-    if value is None or value != value:  # None or NaN
-        return None
-    text = str(value).strip()
-    return text.removeprefix("uuid:") or None
+def _submission_keys(column: Column) -> tuple[np.ndarray, np.ndarray]:
+    """A column's distinct ids as the tools write them (without the ``uuid:`` some add), and each row's index.
+
+    The rows are returned as indexes into the distinct ids (-1: no id), so that a large
+    export's ids are compared as integers: two rows hold one id when their indexes are equal.
+    """
+    keys = [None if v is None else (v.strip().removeprefix("uuid:") or None) for v in column.values]
+    if not keys:
+        return np.empty(0, dtype=object), column.codes
+    codes, uniques = pd.factorize(np.asarray(keys, dtype=object))
+    return np.asarray(uniques, dtype=object), codes[column.codes]
 
 
 class _Versions:
     """Rows joined as versions of one submission (a union-find over the few rows concerned)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: np.ndarray) -> None:
+        self.keep = keep  # the rows that are data
         self.parent: dict[int, int] = {}
         self.superseded: set[int] = set()  # rows a later row of the file replaces, by its deprecatedID
 
@@ -490,12 +496,13 @@ class _Versions:
     def join(self, a: int, b: int) -> None:
         self.parent[self.find(a)] = self.find(b)
 
-    def join_equal(self, values: list[str | None]) -> None:
-        """Join the rows holding one id (only repeated ids are visited: a large export has few)."""
-        ids = pd.Series(values, dtype=object)
-        first: dict[str, int] = {}
-        for row in np.flatnonzero((ids.notna() & ids.duplicated(keep=False)).to_numpy()).tolist():
-            self.join(row, first.setdefault(values[row], row))  # type: ignore[arg-type]
+    def join_equal(self, rows: np.ndarray) -> None:
+        """Join the rows holding one id (``rows``: each row's id as an index; only repeats are visited)."""
+        held = self.keep & (rows >= 0)
+        counts = np.bincount(rows[held], minlength=int(rows.max(initial=-1)) + 1)
+        first: dict[int, int] = {}
+        for row in np.flatnonzero(held & (counts[np.maximum(rows, 0)] > 1)).tolist():
+            self.join(row, first.setdefault(int(rows[row]), row))
 
     def groups(self) -> list[list[int]]:
         """The rows of each submission seen on more than one row, in file order."""
@@ -505,16 +512,21 @@ class _Versions:
         return [rows for rows in grouped.values() if len(rows) > 1]
 
 
-def _linked(versions: _Versions, columns: dict[str, dict[str, list[str | None]]]) -> list[str]:
+def _linked(versions: _Versions, names: Sequence[str], cells: Sequence[Column]) -> list[str]:
     """Join each row to the row whose instanceID its deprecatedID names; the deprecatedID columns that did."""
-    replaced = {name: {row: value for row, value in enumerate(cells) if value is not None}
-                for name, cells in columns["deprecated"].items()}
+    replaced: dict[str, dict[int, str]] = {}
+    for i, name in enumerate(names):
+        if name in VERSION_COLUMNS["deprecated"]:
+            keys, rows = _submission_keys(cells[i])
+            replaced[name] = {row: keys[rows[row]] for row in np.flatnonzero(versions.keep & (rows >= 0)).tolist()}
     wanted = {value for by_row in replaced.values() for value in by_row.values()}
     instances: dict[str, int] = {}  # only the versions some row says it replaces
-    for cells in columns["instance"].values() if wanted else ():
-        for row, value in enumerate(cells):
-            if value in wanted:
-                instances.setdefault(value, row)
+    for i, name in enumerate(names if wanted else ()):
+        if name in VERSION_COLUMNS["instance"]:
+            keys, rows = _submission_keys(cells[i])
+            named = np.asarray([k in wanted for k in keys], dtype=bool)
+            for row in np.flatnonzero(versions.keep & (rows >= 0) & named[np.maximum(rows, 0)]).tolist():
+                instances.setdefault(keys[rows[row]], row)
     used = []
     for name, by_row in replaced.items():
         links = [(row, instances[value]) for row, value in by_row.items() if instances.get(value, row) != row]
@@ -548,21 +560,18 @@ def versions_problem(names: Sequence[str], cells: Sequence[Column], id_index: in
     Returns:
         The problem, or nothing when every submission is on one row.
     """
-    keep = np.ones(len(row_numbers), dtype=bool) if rejected is None else ~rejected
-    columns = {kind: {name: [_submission_key(v) if keep[row] else None for row, v in enumerate(cells[i].cells())]
-                      for i, name in enumerate(names) if name in kinds}
-               for kind, kinds in VERSION_COLUMNS.items()}
-    versions = _Versions()
-    for kind in ("root", "instance"):
-        for name, keys in columns[kind].items():
-            if name != names[id_index]:
-                versions.join_equal(keys)
-    used = _linked(versions, columns)
-    ids = cells[id_index].cells()  # rows under one id are the duplicate-id check's to name
-    groups = [rows for rows in versions.groups() if len({ids[r] for r in rows}) > 1]
+    versions = _Versions(np.ones(len(row_numbers), dtype=bool) if rejected is None else ~rejected)
+    for i, name in enumerate(names):
+        if i != id_index and (name in VERSION_COLUMNS["root"] or name in VERSION_COLUMNS["instance"]):
+            versions.join_equal(_submission_keys(cells[i])[1])
+    used = _linked(versions, names, cells)
+    groups = versions.groups()
+    if groups:  # rows under one id are the duplicate-id check's to name
+        ids = cells[id_index].cells()
+        groups = [rows for rows in groups if len({ids[r] for r in rows}) > 1]
     if not groups:
         return []
-    named = [name for kind in ("root", "instance", "deprecated") for name in columns[kind]]
+    named = [name for kind in ("root", "instance", "deprecated") for name in names if name in VERSION_COLUMNS[kind]]
     return [_versions_refusal(groups, versions.superseded, used, named, row_numbers, row_word)]
 
 
