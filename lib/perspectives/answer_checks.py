@@ -14,8 +14,9 @@ Inputs
 
 Outputs
     Problems appended to the reading's list, checks that could not run in the read report,
-    the numeric answers as numbers, and the warning a usable file gets for identical
-    submissions under different ids (:func:`copies_warning`).
+    the numeric answers as numbers, the warning a usable file gets for identical submissions
+    under different ids (:func:`copies_warning`), and the refusal of one submission on two
+    rows, as versions before and after an edit (:func:`versions_problem`).
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ import pandas as pd
 from .expressions import UnsupportedExpression, bounds, evaluate, names_in
 from .inclusion import LOGGED_COLUMNS
 from .instrument import COMPLETED, CONSENT, Instrument, Question
-from .layouts import GENERIC_TOOL, Header
+from .layouts import GENERIC_TOOL, VERSION_COLUMNS, Header
 from .problems import SHOWN, Problem, Text
-from .rawtable import RawTable
+from .rawtable import Column, RawTable
 from .readers_cells import Tally, choice_by_label, distinct, fold, per_distinct, problem_at, template_hint
 from .study import Study
 
@@ -216,6 +217,7 @@ class AnswerChecks:
                 values=distinct(column[malformed]), expected="codes separated by spaces, e.g. 'legal medical'",
                 fix="export select-multiple as space-separated codes or as one column per option"))
             return
+        self._check_repeats(question, header, column, present)
         bad = per_distinct(text, lambda values: values.map(lambda value: bool(set(value.split()) - codes)))
         if bad.any():
             seen = sorted({t for value in text[bad].unique() for t in value.split()} - codes)
@@ -225,6 +227,21 @@ class AnswerChecks:
                 fix="correct the answers to the form's option codes",
                 args={"seen": ", ".join(repr(v) for v in seen[:5]),
                       "codes": ", ".join(self.instrument.codes(question.name))}))
+
+    def _check_repeats(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> None:
+        """A select-multiple answer names each option once: a survey tool never writes one twice."""
+        text = column.where(present, "")
+        repeated = present & per_distinct(text, lambda values: values.map(
+            lambda value: len(value.split()) != len(set(value.split()))))
+        if not repeated.any():
+            return
+        self.problems.append(problem_at(
+            question, header, self._rows(repeated), self.row_word,
+            problem="select-multiple answers name an option more than once", values=distinct(column[repeated]),
+            expected="each ticked option once, codes separated by spaces, e.g. 'legal medical'",
+            fix="the survey tool writes each ticked option once, so these answers were typed or joined by hand "
+                "(a repeated code may stand for another option that was lost): copy them back from the survey "
+                "tool's export, or export the data again"))
 
     def _check_numbers(self, question: Question, header: str, column: pd.Series, present: pd.Series) -> pd.Series:
         numbers = pd.to_numeric(column.where(present), errors="coerce")
@@ -446,3 +463,137 @@ def copies_warning(answers: pd.DataFrame, eligible: np.ndarray, row_numbers: Seq
     return [Text("{n} group(s) of eligible completes give the same answer to every question under different ids "
                  "({word} {rows}): each is counted as a respondent; if they are one submission sent twice, "
                  "delete the copies and export again", n=len(copies), word=Text(row_word), rows=shown)]
+
+
+def _submission_keys(column: Column) -> tuple[np.ndarray, np.ndarray]:
+    """A column's distinct ids as the tools write them (without the ``uuid:`` some add), and each row's index.
+
+    The rows are returned as indexes into the distinct ids (-1: no id), so that a large
+    export's ids are compared as integers: two rows hold one id when their indexes are equal.
+    """
+    keys = [None if v is None else (v.strip().removeprefix("uuid:") or None) for v in column.values]
+    if not keys:
+        return np.empty(0, dtype=object), column.codes
+    codes, uniques = pd.factorize(np.asarray(keys, dtype=object))
+    return np.asarray(uniques, dtype=object), codes[column.codes]
+
+
+class _Versions:
+    """Rows joined as versions of one submission (a union-find over the few rows concerned)."""
+
+    def __init__(self, keep: np.ndarray) -> None:
+        self.keep = keep  # the rows that are data
+        self.parent: dict[int, int] = {}
+        self.superseded: set[int] = set()  # rows a later row of the file replaces, by its deprecatedID
+
+    def find(self, row: int) -> int:
+        root = self.parent.setdefault(row, row)
+        while root != self.parent[root]:
+            root = self.parent[root]
+        self.parent[row] = root
+        return root
+
+    def join(self, a: int, b: int) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+    def join_equal(self, rows: np.ndarray) -> None:
+        """Join the rows holding one id (``rows``: each row's id as an index; only repeats are visited)."""
+        held = self.keep & (rows >= 0)
+        counts = np.bincount(rows[held], minlength=int(rows.max(initial=-1)) + 1)
+        first: dict[int, int] = {}
+        for row in np.flatnonzero(held & (counts[np.maximum(rows, 0)] > 1)).tolist():
+            self.join(row, first.setdefault(int(rows[row]), row))
+
+    def groups(self) -> list[list[int]]:
+        """The rows of each submission seen on more than one row, in file order."""
+        grouped: dict[int, list[int]] = {}
+        for row in sorted(self.parent):
+            grouped.setdefault(self.find(row), []).append(row)
+        return [rows for rows in grouped.values() if len(rows) > 1]
+
+
+def _linked(versions: _Versions, names: Sequence[str], cells: Sequence[Column]) -> list[str]:
+    """Join each row to the row whose instanceID its deprecatedID names; the deprecatedID columns that did."""
+    replaced: dict[str, dict[int, str]] = {}
+    for i, name in enumerate(names):
+        if name in VERSION_COLUMNS["deprecated"]:
+            keys, rows = _submission_keys(cells[i])
+            replaced[name] = {row: keys[rows[row]] for row in np.flatnonzero(versions.keep & (rows >= 0)).tolist()}
+    wanted = {value for by_row in replaced.values() for value in by_row.values()}
+    instances: dict[str, int] = {}  # only the versions some row says it replaces
+    for i, name in enumerate(names if wanted else ()):
+        if name in VERSION_COLUMNS["instance"]:
+            keys, rows = _submission_keys(cells[i])
+            named = np.asarray([k in wanted for k in keys], dtype=bool)
+            for row in np.flatnonzero(versions.keep & (rows >= 0) & named[np.maximum(rows, 0)]).tolist():
+                instances.setdefault(keys[rows[row]], row)
+    used = []
+    for name, by_row in replaced.items():
+        links = [(row, instances[value]) for row, value in by_row.items() if instances.get(value, row) != row]
+        for row, earlier in links:
+            versions.join(row, earlier)
+            versions.superseded.add(earlier)
+        used += [name] if links else []
+    return used
+
+
+def versions_problem(names: Sequence[str], cells: Sequence[Column], id_index: int, rejected: np.ndarray | None,
+                     row_numbers: Sequence[int], row_word: str) -> list[Problem]:
+    """Rows that are versions of one submission (before and after an edit), refused, naming them.
+
+    KoboToolbox and ODK Central give an edited submission a new ``instanceID`` (Kobo a new
+    ``_uuid``) and a ``deprecatedID`` naming the version it replaces, and keep the first
+    version's id (Kobo ``meta/rootUuid``, Central ``KEY``); each exports a submission once, in
+    its latest version. Two rows of one submission come from two exports put together: which
+    version the author meant to count is theirs to say (an earlier one may have been kept on
+    purpose, and ``deprecatedID`` names only the version just before, so a missing middle one
+    breaks the chain), so the file is refused rather than one row dropped.
+
+    Args:
+        names: the header's column names, as headed in the file.
+        cells: the raw columns, same order (:data:`perspectives.layouts.VERSION_COLUMNS` are read).
+        id_index: the respondent id column's position: its repeats are the duplicate-id check's.
+        rejected: the rows the survey tool's reviewers rejected, set aside (None: none).
+        row_numbers: each row's number as the partner's program shows it.
+        row_word: "rows" or "cases".
+
+    Returns:
+        The problem, or nothing when every submission is on one row.
+    """
+    versions = _Versions(np.ones(len(row_numbers), dtype=bool) if rejected is None else ~rejected)
+    for i, name in enumerate(names):
+        if i != id_index and (name in VERSION_COLUMNS["root"] or name in VERSION_COLUMNS["instance"]):
+            versions.join_equal(_submission_keys(cells[i])[1])
+    used = _linked(versions, names, cells)
+    groups = versions.groups()
+    if groups:  # rows under one id are the duplicate-id check's to name
+        ids = cells[id_index].cells()
+        groups = [rows for rows in groups if len({ids[r] for r in rows}) > 1]
+    if not groups:
+        return []
+    named = [name for kind in ("root", "instance", "deprecated") for name in names if name in VERSION_COLUMNS[kind]]
+    return [_versions_refusal(groups, versions.superseded, used, named, row_numbers, row_word)]
+
+
+def _versions_refusal(groups: list[list[int]], superseded: set[int], used: list[str], named: list[str],
+                      row_numbers: Sequence[int], row_word: str) -> Problem:
+    """The refusal of :func:`versions_problem`: each submission's rows, and the earlier ones where the file says."""
+    shown = "; ".join(", ".join(str(row_numbers[r]) for r in rows) for rows in groups[:SHOWN]) + (
+        f"; and {len(groups) - SHOWN} more" if len(groups) > SHOWN else "")
+    rows = sorted(row for group in groups for row in group)
+    earlier = [row_numbers[r] for r in rows if r in superseded]
+    undecided = sum(1 for group in groups if not superseded.intersection(group))
+    which: str = Text(" (by {column}, the earlier versions are on {word} {rows})", column=", ".join(used),
+                      word=Text(row_word), rows=", ".join(map(str, earlier))) if earlier else ""
+    if undecided:
+        which = Text("{which}; for {n} of them the file does not say which version is the latest: ask the person "
+                     "who edited the submissions", which=which, n=undecided)
+    return Problem(
+        "{n} submission(s) are on more than one row, as versions before and after an edit ({word} {shown}): the "
+        "survey tool's ids ({columns}) name one submission, which would be counted once per row",
+        rows=[row_numbers[r] for r in rows], row_word=row_word, column=named[0],
+        expected="each submission on one row, in its latest version",
+        fix="a survey tool exports each submission once, in its latest version, so this file joins more than "
+            "one export: export the data again from the survey tool, or delete the rows of the earlier "
+            "versions{which}",
+        args={"n": len(groups), "word": Text(row_word), "shown": shown, "columns": ", ".join(named), "which": which})

@@ -88,6 +88,17 @@ GENERIC_TOOL = Tool(name="a spreadsheet or statistics program (no survey-tool co
 FORM_METADATA_TYPES = ("start", "end", "today", "deviceid", "username", "simserial", "subscriberid",
                        "phonenumber", "audit", "start-geopoint", "background-audio", "email")
 
+# How the survey tools tell the versions of one submission apart (OpenRosa metadata). An edit
+# gives a submission a new instanceID (Kobo's _uuid too) and a deprecatedID naming the version
+# it replaces; Kobo's rootUuid and ODK Central's KEY stay those of the first version. A tool
+# exports each submission once, in its latest version: two rows of one submission mean two
+# exports put together (perspectives.readers refuses them).
+VERSION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "root": ("meta/rootUuid", "meta.rootUuid", "meta-rootUuid", "rootUuid", "KEY"),
+    "instance": ("meta/instanceID", "meta.instanceID", "meta-instanceID", "instanceID", "_uuid"),
+    "deprecated": ("meta/deprecatedID", "meta.deprecatedID", "meta-deprecatedID", "deprecatedID"),
+}
+
 # Separators between a group and what it holds in a header: Kobo '/' (or '.' when chosen in
 # its export settings), ODK Central and Briefcase '-'.
 GROUP_SEPARATORS = ("/", ".", "-")

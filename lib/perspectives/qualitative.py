@@ -36,7 +36,7 @@ from perspectives import locales, refiqda
 from perspectives.hints import module_command
 from perspectives.project import Project, default
 from perspectives.rawtable import path_problem
-from perspectives.readers_cells import CONTROL_CHARACTERS
+from perspectives.readers_cells import CONTROL_CHARACTERS, code_list_faults
 from perspectives.study import Country, load_study
 
 __all__ = [
@@ -363,6 +363,9 @@ def _check_common(path: Path, df: pd.DataFrame, countries: dict[str, Country]) -
            "remove these rows, or set conversations: true for the country in params/study.yml")
     _check(path, df, "gender", ~df["gender"].isin(GENDERS), "gender not recognised",
            f"use one of {', '.join(GENDERS)}")
+    for column in ("themes", "support_received"):  # the ';'-separated codes either table holds
+        for bad, problem, fix in code_list_faults(df[column]) if column in df else ():
+            _check(path, df, column, bad, problem, fix)
 
 
 def _is_project(path: Path) -> bool:

@@ -11,12 +11,15 @@ Purpose
        ``limits`` of ``params/study.yml``, and keeps the cells column by column.
     2. :mod:`perspectives.layouts` maps the header onto the form (group paths, option
        columns, tool columns) and refuses duplicated or label-only headers.
-    3. The respondent id is chosen (:func:`choose_id_column`).
+    3. The respondent id is chosen (:func:`choose_id_column`); one submission on two rows, as
+       versions before and after an edit (the tools' ``rootUuid``, ``KEY``, ``deprecatedID``),
+       is refused naming the rows (:func:`perspectives.answer_checks.versions_problem`).
     4. Every cell is normalised by ONE rule for CSV, XLSX and SAV alike: spaces and
        non-breaking spaces around a code are removed; a cell that is empty, holds one of
        ``layouts.MISSING_MARKERS`` (``NA``, ``N/A``, ``n/a``, ``-``), is SPSS system-missing or
        holds a value the SPSS file declares user-missing holds no answer; SPSS value labels
-       are mapped to the form's codes; option columns' truth values (0/1, True/False,
+       are mapped to the form's codes (a value that is a code labelled with another answer is
+       refused); option columns' truth values (0/1, True/False,
        TRUE/FALSE, 1/empty) become ticked/not ticked. Each kind is counted
        (:mod:`perspectives.readers_cells`).
     5. Answers are checked against the form (codes, numbers, constraints); a required
@@ -53,7 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .answer_checks import AnswerChecks, copies_warning
+from .answer_checks import AnswerChecks, copies_warning, versions_problem
 from .hashing import sha256_file
 from .inclusion import RULE_COLUMNS, exclusion_log, outcomes
 from .instrument import ELIGIBILITY, Instrument, load_instrument
@@ -329,6 +332,8 @@ class _Reader:
         self.report.id_column = header.names[self.id_index]
         self.report.id_rule = rule
         self.rejected = self._review()
+        self.problems += versions_problem(header.names, raw.columns, self.id_index, self.rejected, raw.row_numbers,
+                                          self.row_word)
         self._note_ignored()
 
     def _review(self) -> np.ndarray | None:

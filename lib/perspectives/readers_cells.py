@@ -142,6 +142,36 @@ def tidy_tokens(value: str | None, tally: Tally | Events, column: str) -> str | 
     return tidy
 
 
+def code_list_faults(cells: pd.Series) -> list[tuple[pd.Series, str, str]]:
+    """What is wrong with cells of ``;``-separated codes (the coded notes' themes, support codes).
+
+    A cell has a code in every place between separators, each code once. ``a;;b``, ``;a`` or
+    ``a;`` may hold a code deleted by mistake, and ``a;a`` one typed in place of another: the
+    reading the author meant cannot be told, so neither is read as the codes left. A blank
+    cell holds no code.
+
+    Returns:
+        (rows at fault, the problem, the fix) for each fault found, as the conversations' own
+        refusal (:class:`perspectives.qualitative.QualitativeDataError`) names them.
+    """
+    text = cells.astype(str)
+    places = text.map(lambda v: [code.strip() for code in v.split(";")] if v.strip() else [])
+    empty = places.map(lambda codes: "" in codes)
+    repeated = places.map(lambda codes: len(codes) != len(set(codes))) & ~empty
+    faults = []
+    for bad, problem, fix in (
+            (empty, "an empty place between ';' separators",
+             "write one code between each two ';' and none before the first or after the last: delete the extra "
+             "';', or write the code that was lost"),
+            (repeated, "a code written twice in one cell",
+             "write each code once per cell (a repeated code may stand for another one that was lost)")):
+        if bad.any():
+            seen = list(dict.fromkeys(text[bad]))
+            shown = ", ".join(repr(v) for v in seen[:3]) + (f" and {len(seen) - 3} more" if len(seen) > 3 else "")
+            faults.append((bad, f"{problem} ({shown})", fix))
+    return faults
+
+
 def problem_at(question: Question | None, column: str | None, reading_rows: list[int], row_word: str, **parts: Any
                ) -> Problem:
     """A problem of one question's column at the partner's rows (the reader's one message style)."""
@@ -181,6 +211,28 @@ def per_distinct(column: pd.Series, operation: Callable[[pd.Series], pd.Series])
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
     result = operation(pd.Series(uniques, dtype=column.dtype)).to_numpy()
     return pd.Series(result[codes], index=column.index)
+
+
+def _read_labels(labels: dict[str, str], codes: set[str], by_label: dict[str, str]
+                 ) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """SPSS value labels sorted three ways, each value -> what its label says.
+
+    Returns:
+        (value -> the code its label names; value -> a label naming no answer of the form;
+        value that is itself a code of the form -> a label naming another of its answers).
+    """
+    mapping: dict[str, str] = {}
+    unmapped: dict[str, str] = {}
+    contradicting: dict[str, str] = {}
+    for value, label in labels.items():
+        code = by_label.get(fold(label))
+        if code is None:
+            unmapped[value] = label
+        elif value in codes and code != value:
+            contradicting[value] = label
+        else:
+            mapping[value] = code
+    return mapping, unmapped, contradicting
 
 
 class AnswerColumns:
@@ -245,21 +297,22 @@ class AnswerColumns:
                                "(retype the answer if they cannot be seen), then export again")]
 
     def apply_value_labels(self, question: Question, column: str, values: list[str | None],
-                            labels: dict[str, str]) -> list[str | None]:
-        """SPSS numbers with value labels -> the form's codes, through the labels; unmappable refused."""
+                           labels: dict[str, str]) -> list[str | None]:
+        """SPSS numbers with value labels -> the form's codes, through the labels; unmappable or contradicting refused.
+
+        A value that is itself one of the form's codes, labelled with another of the form's
+        answers ('female' labelled "male", 1 labelled "No" where the form's 1 is "Yes"), says
+        two things: whoever worked in SPSS saw the labels, the form reads the code, and the
+        file cannot tell which was meant. Such a value is refused wherever a case holds it.
+        """
         codes = set(self.instrument.codes(question.name))
-        by_label = choice_by_label(self.instrument, question)
-        mapping: dict[str, str] = {}
-        unmapped: dict[str, str] = {}
-        for value, label in labels.items():
-            code = by_label.get(fold(label))
-            if code is not None:
-                mapping[value] = code
-            else:
-                unmapped[value] = label
-        out, bad = [], []
+        mapping, unmapped, contradicting = _read_labels(labels, codes, choice_by_label(self.instrument, question))
+        out, bad, swapped = [], [], []
         for i, value in enumerate(values):
-            if value is None or value in codes:
+            if value in contradicting:
+                out.append(value)
+                swapped.append(i)
+            elif value is None or value in codes:
                 out.append(value)
             elif value in mapping:
                 out.append(mapping[value])
@@ -277,11 +330,28 @@ class AnswerColumns:
                 fix="in SPSS, Variable View > Values: label each value with the form's code or answer label",
                 args={"codes": ", ".join(sorted(codes)),
                       "example": self.instrument.choice_labels(question.name)[sorted(codes)[0]]}))
+        if swapped:
+            self._contradiction(question, column, values, swapped, contradicting)
         used = {value: code for value, code in mapping.items() if value in set(values)}
         if used:
             self.value_labels[question.name] = used
         return out
 
+    def _contradiction(self, question: Question, column: str, values: list[str | None], rows: list[int],
+                       contradicting: dict[str, str]) -> None:
+        """The refusal of values that are form codes labelled with another answer (:meth:`apply_value_labels`)."""
+        seen = list(dict.fromkeys(str(values[i]) for i in rows))
+        pairs = [f"{value} = {contradicting[value]}" for value in seen]
+        self.problems.append(problem_at(
+            question, column, [self.row_numbers[i] for i in rows], self.row_word,
+            problem="the SPSS value labels name another answer of the form than the values, which are the "
+                    "form's own codes",
+            values=pairs, expected="each value labelled with its own answer: {own}",
+            fix="the file cannot say which was meant: if the values are right, correct the labels in SPSS "
+                "(Variable View > Values); if the labels are right, recode the values to the codes the labels "
+                "name (Transform > Recode into Same Variables); then save the file again",
+            args={"own": ", ".join(f"{code} = '{label}'"
+                                   for code, label in self.instrument.choice_labels(question.name).items())}))
 
     def fold_options(self, answers: dict[str, Column | list[str | None]], options: dict[str, dict[str, int]],
                       cells: list[Column]) -> list[Problem]:
