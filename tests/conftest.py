@@ -14,11 +14,13 @@ pytest-xdist the first worker that needs one builds it, the others wait and reus
 * ``two_builds``: BIH and the synthesis built by the command line in two checkouts, read by
   test_e2e.py and test_accessibility.py;
 * ``saved_decisions``: the small-cell rule's results for the embedded export, as a build's run
-  server saves them in its output folder; the builds of test_i18n_coverage.py,
-  test_accessibility.py and test_partner_exports.py start from them (``shared_builds.remembering``)
-  rather than search every mask again. The shared builds above, every test of the masks, of a
-  build's warm-up, its memory or its faults, and every test that compares the files of two
-  builds (the saved results among them: test_e2e.py, test_dask_executor.py), build from scratch.
+  server saves them in its output folder; ``romanian_build`` and the builds of
+  test_i18n_coverage.py, test_accessibility.py and test_partner_exports.py start from them
+  (``shared_builds.remembering``) rather than search every mask again. The other shared builds
+  (``study_build``'s saved results are compared with these, ``moldova_partner_build``'s masks
+  with the study's), every test of the masks, of a build's warm-up, its memory or its faults,
+  and every test that compares the files of two builds (the saved results among them:
+  test_e2e.py, test_dask_executor.py), build from scratch.
 
 A shared build is read-only; a test that changes one works on a copy (``private_copy``).
 Files that build first run first (``HEAVY_FIRST``), so the longest stay off the end of a run."""
@@ -35,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from shared_builds import SOURCE_DATE_EPOCH, check_unchanged, shared
+from shared_builds import SOURCE_DATE_EPOCH, check_unchanged, remembering, shared
 from stand_in import copy_checkout
 
 from perspectives.study import repo_root
@@ -106,13 +108,13 @@ def tiny_export(tmp_path):
 # make the study's build and the two checkouts side by side at the start.
 HEAVY_FIRST = [
     "test_disclosure_build.py", "test_e2e.py", "test_i18n_coverage.py", "test_one_country_invariance.py",
-    "attack/test_publication_attack.py", "test_refiqda.py", "test_partner_exports.py", "test_report_structure.py",
-    "test_resident_outputs.py", "test_dask_executor.py", "test_partner_flow.py", "test_languages_side_by_side.py", "test_faults.py",
-    "test_new_country.py", "test_notebook_analyses.py", "test_jupyterlab.py", "test_app.py",
+    "attack/test_break_tiny_with_synthesis.py", "attack/test_publication_attack.py", "test_refiqda.py",
+    "test_partner_exports.py", "test_report_structure.py", "test_resident_outputs.py", "test_dask_executor.py",
+    "test_partner_flow.py", "test_published_cells.py", "test_languages_side_by_side.py", "test_faults.py",
+    "test_new_country.py", "test_notebook_analyses.py", "test_contents_pages.py", "test_jupyterlab.py", "test_app.py",
     "test_no_paths.py", "test_escaping.py", "test_one_run_build.py", "test_accessibility.py", "test_engine.py",
-    "test_add_question.py", "test_sentences.py", "attack/test_hostile_attack.py", "attack/test_break_tiny_with_synthesis.py",
-    "test_publishing.py",
-    "test_resident_server.py",
+    "test_add_question.py", "test_sentences.py", "attack/test_hostile_attack.py", "test_built_charts.py",
+    "test_summary_text.py", "test_publishing.py", "test_safety_review.py", "test_resident_server.py",
 ]
 
 
@@ -152,9 +154,13 @@ def study_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     check_unchanged(tmp_path_factory, "study")
 
 
-def _build_romanian(out: Path) -> None:
+def _build_romanian(out: Path, decisions: Path) -> None:
     from perspectives.build import build
 
+    # From the small-cell rule's results saved for the same data (``remembering``): the build
+    # writes the bytes it writes from scratch; what its tests read is the Romanian text, and
+    # the search is tested on the English build, which makes it from scratch.
+    remembering(out, decisions)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
         result = build(countries=list(ROMANIAN_REPORTS), lang="ro", out=out, jobs=2)
@@ -166,9 +172,9 @@ ROMANIAN_REPORTS = ("MDA", "ALL")
 
 
 @pytest.fixture(scope="session")
-def romanian_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def romanian_build(tmp_path_factory: pytest.TempPathFactory, saved_decisions: Path) -> Iterator[Path]:
     """Moldova and the synthesis built in Romanian, every section, with PDFs, the study's date fixed."""
-    yield shared(tmp_path_factory, "romanian", _build_romanian)
+    yield shared(tmp_path_factory, "romanian", lambda out: _build_romanian(out, saved_decisions))
     check_unchanged(tmp_path_factory, "romanian")
 
 

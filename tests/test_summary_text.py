@@ -16,6 +16,7 @@ under test.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,7 @@ def test_a_single_choice_sentence_names_only_what_its_chart_draws(survey, countr
 # --------------------------------------------------------------------------- every strand of the evidence
 
 
+@functools.cache  # read once: the titles of each strand look it up one by one (pyyaml, a second a read)
 def _catalogue(lang: str) -> dict:
     if lang == "en":
         return {}
