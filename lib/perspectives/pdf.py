@@ -85,10 +85,6 @@ CLOSE_SECONDS = 10.0
 # PDF is tagged (structure tree from the accessibility tree) with bookmarks from the headings.
 PRINT_OPTIONS = {"printBackground": True, "preferCSSPageSize": True, "displayHeaderFooter": False,
                  "generateTaggedPDF": True, "generateDocumentOutline": True}
-# A print made only to read where the headings land (the first of a page whose contents'
-# numbers are not known yet): laid out as the PDF is, without the structure tree and bookmarks,
-# which move nothing on the page, of the page's layout copy (its charts blank).
-LAYOUT_OPTIONS = {**PRINT_OPTIONS, "generateTaggedPDF": False, "generateDocumentOutline": False}
 # The PDF/UA part the XMP metadata declares (ISO 14289-1).
 # A page with what a report has (serif and sans text, a table, an image), printed once by
 # Printer.warm_up. The 1x1 PNG is white.
@@ -424,9 +420,8 @@ class Printer:
         """The PDF of the page ``body`` whose contents give the page each heading starts on.
 
         Chromium has no ``target-counter()``: the page is printed once with its contents'
-        page slots empty, for its layout alone (:data:`LAYOUT_OPTIONS`, its charts blank:
-        :func:`~perspectives.pdf_contents.layout_copy`), the page of each heading is read from the print's named
-        destinations (:func:`perspectives.pdf_contents.destination_pages`), and the page is
+        page slots empty, for its layout alone (:func:`~perspectives.pdf_contents.layout_copy`), the
+        page of each heading is read from the print's named destinations (:func:`destination_pages`), and the page is
         printed again with the numbers written in. A slot's width is fixed by the stylesheet,
         so the numbers move nothing; should a page still move, the page is printed again with
         the new numbers, up to :data:`CONTENTS_PASSES` prints in all. A page without
@@ -440,16 +435,11 @@ class Printer:
         slots = contents_slots(body)
         if not slots:
             return self._print_page(name, body)
-        if guess is not None and all(slot in guess for slot in slots):
-            data = self._print_page(name, fill_contents_pages(body, guess))
-            pages = _landed(name, data)
-            if all(pages.get(slot) == guess.get(slot) for slot in slots):
-                return data
-        else:
-            # Nothing to guess from (a cold build): a first print for the headings' pages alone,
-            # cheaper, since the PDF is the next print's, whose pages are checked against these.
-            pages = _landed(name, self._print_page(name, pdf_contents.layout_copy(body), LAYOUT_OPTIONS))
-        for _ in range(CONTENTS_PASSES - 1):
+        cold = guess is None or any(slot not in guess for slot in slots)
+        if cold:  # nothing to guess from: a cheaper print, for the headings' pages alone
+            guess = _landed(name, self._print_page(name, pdf_contents.layout_copy(body), {**PRINT_OPTIONS, **pdf_contents.LAYOUT_PRINT}))
+        pages = guess
+        for _ in range(CONTENTS_PASSES - 1 if cold else CONTENTS_PASSES):
             data = self._print_page(name, fill_contents_pages(body, pages))
             printed = _landed(name, data)
             if all(printed.get(slot) == pages.get(slot) for slot in slots):
@@ -458,10 +448,7 @@ class Printer:
         raise PrintError(f"the page numbers of {name}'s contents did not settle in {CONTENTS_PASSES} prints")
 
     def _print_page(self, name: str, body: bytes, options: dict[str, Any] | None = None) -> bytes:
-        """The PDF Chromium prints of the page ``body``, served as ``name`` in a tab of its own.
-
-        ``options``: ``Page.printToPDF``'s (default :data:`PRINT_OPTIONS`).
-        """
+        """The PDF Chromium prints of ``body`` (``options``: default :data:`PRINT_OPTIONS`) as ``name``, in a tab of its own."""
         if self._stuck is not None:
             raise PrintError(self._stuck)
         deadline = time.monotonic() + self.timeout

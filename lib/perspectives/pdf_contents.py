@@ -32,7 +32,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CONTENTS_PASSES", "CONTENTS_SLOT", "contents_slots", "destination_pages", "fill_contents_pages", "layout_copy"]
+__all__ = ["CONTENTS_PASSES", "CONTENTS_SLOT", "contents_slots", "destination_pages", "fill_contents_pages", "layout_copy",
+           "LAYOUT_PRINT"]
 
 # Where a contents entry of the report's HTML (templates/report.html.j2) takes the page its
 # heading starts on: an empty slot naming the heading's id, filled by the printer alone, since
@@ -105,6 +106,10 @@ def previous_pages(pdf: Path) -> dict[str, int] | None:
         return None
 
 
+# The print options of a print made only to read where the headings land (the first of a page
+# whose contents' numbers are not known yet), over the PDF's: no structure tree, no bookmarks,
+# which move nothing on the page.
+LAYOUT_PRINT = {"generateTaggedPDF": False, "generateDocumentOutline": False}
 # A PNG embedded in the report's HTML (the charts), as the assembler writes it.
 _PNG_SOURCE = re.compile(rb'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
