@@ -214,3 +214,77 @@ def test_a_report_printed_over_its_previous_pdf_is_printed_once_with_the_same_by
         printer.print_pdf(other, tmp_path / "other.pdf")
         printer.print_pdf(other, tmp_path / "clean.pdf")
         assert (tmp_path / "other.pdf").read_bytes() == (tmp_path / "clean.pdf").read_bytes()
+
+
+def _chart_page(folder: Path) -> tuple[Path, bytes]:
+    """A page with contents and charts (PNGs of several sizes, as the assembler embeds them) and the first PNG."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    charts = []
+    for i, (width, height) in enumerate(((700, 300), (640, 900), (500, 500))):
+        # Drawn noise, not one colour: a chart's pixels, which take room in the page.
+        image = Image.merge("RGB", [Image.effect_noise((width, height), 40 + 10 * i)] * 3)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", dpi=(110, 110))
+        charts.append(buffer.getvalue())
+    page = _contents_page(folder, [("Alpha", 3), ("Beta", 30), ("Gamma", 2), ("Delta", 40)])
+    figures = "".join(f'<figure class="chart"><img alt="" src="data:image/png;base64,{base64.b64encode(c).decode()}">'
+                      "</figure>" for c in charts)
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("<p>", figures + "<p>", 1).replace('<h1 id="c3">', figures + '<h1 id="c3">'),
+                    encoding="utf-8")
+    return page, charts[0]
+
+
+def test_a_layout_copy_keeps_each_charts_size_and_blanks_its_pixels(tmp_path: Path) -> None:
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    from perspectives import pdf_contents
+
+    page, chart = _chart_page(tmp_path)
+    body = page.read_bytes()
+    copy = pdf_contents.layout_copy(body)
+    found = re.findall(rb'src="data:image/png;base64,([^"]+)"', copy)
+    assert len(found) == 6 and len(copy) < len(body)
+    blank = Image.open(io.BytesIO(base64.b64decode(found[0])))
+    original = Image.open(io.BytesIO(chart))
+    assert blank.size == original.size == (700, 300)
+    assert blank.info.get("dpi") == original.info.get("dpi")  # the resolution chunk is kept
+    assert blank.convert("RGB").getextrema() == ((0, 0), (0, 0), (0, 0))  # every pixel zero
+    # Everything but the pictures is the page's own.
+    assert re.sub(rb"base64,[^\"]+", b"", copy) == re.sub(rb"base64,[^\"]+", b"", body)
+    # What is not a PNG it can read is left alone.
+    odd = b'<img src="data:image/png;base64,bm90IGEgcG5n">'
+    assert pdf_contents.layout_copy(odd) == odd
+
+
+def test_a_page_with_contents_and_no_previous_pdf_is_first_printed_for_its_layout_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A cold build: no previous PDF to guess from. The first print only finds where the
+    # headings land: untagged, its charts blank; the PDF is the second print, of the report itself.
+    page, _ = _chart_page(tmp_path)
+    with pdf.Printer() as printer:
+        calls = []
+        original = printer._print_page
+        monkeypatch.setattr(printer, "_print_page", lambda *args: calls.append(args) or original(*args))
+        data = printer.print_pdf(page, tmp_path / "report.pdf").read_bytes()
+        assert len(calls) == 2
+        (_, first_body, first_options), (_, second_body, *rest) = calls
+        assert first_options["generateTaggedPDF"] is False and first_options["generateDocumentOutline"] is False
+        assert len(first_body) < len(page.read_bytes())  # the charts blank
+        assert rest in ([], [pdf.PRINT_OPTIONS]) and pdf.PRINT_OPTIONS["generateTaggedPDF"] is True
+        # The layout print's headings land where the report's own print puts them.
+        full = original("report.html", page.read_bytes())
+        cheap = original("report.html", first_body, first_options)
+        assert pdf.destination_pages(cheap) == pdf.destination_pages(full)
+        # The PDF is the one a print over the previous PDF (one pass, guessed right) gives.
+        again = printer.print_pdf(page, tmp_path / "report.pdf").read_bytes()
+        assert len(calls) == 3 and again == data
+    assert b"/StructTreeRoot" in data  # the PDF itself is tagged

@@ -420,8 +420,8 @@ class Printer:
         """The PDF of the page ``body`` whose contents give the page each heading starts on.
 
         Chromium has no ``target-counter()``: the page is printed once with its contents'
-        page slots empty, the page of each heading is read from the print's named
-        destinations (:func:`perspectives.pdf_contents.destination_pages`), and the page is
+        page slots empty, for its layout alone (:func:`~perspectives.pdf_contents.layout_copy`), the
+        page of each heading is read from the print's named destinations (:func:`destination_pages`), and the page is
         printed again with the numbers written in. A slot's width is fixed by the stylesheet,
         so the numbers move nothing; should a page still move, the page is printed again with
         the new numbers, up to :data:`CONTENTS_PASSES` prints in all. A page without
@@ -433,14 +433,13 @@ class Printer:
             PrintError: the page did not print, or its numbers did not settle.
         """
         slots = contents_slots(body)
-        guessed = bool(slots) and guess is not None and all(slot in guess for slot in slots)
-        data = self._print_page(name, fill_contents_pages(body, guess) if guessed else body)
         if not slots:
-            return data
-        pages = _landed(name, data)
-        if guessed and all(pages.get(slot) == guess.get(slot) for slot in slots):
-            return data
-        for _ in range(CONTENTS_PASSES - 1):
+            return self._print_page(name, body)
+        cold = guess is None or any(slot not in guess for slot in slots)
+        if cold:  # nothing to guess from: a cheaper print, for the headings' pages alone
+            guess = _landed(name, self._print_page(name, pdf_contents.layout_copy(body), {**PRINT_OPTIONS, **pdf_contents.LAYOUT_PRINT}))
+        pages = guess
+        for _ in range(CONTENTS_PASSES - 1 if cold else CONTENTS_PASSES):
             data = self._print_page(name, fill_contents_pages(body, pages))
             printed = _landed(name, data)
             if all(printed.get(slot) == pages.get(slot) for slot in slots):
@@ -448,8 +447,8 @@ class Printer:
             pages = printed
         raise PrintError(f"the page numbers of {name}'s contents did not settle in {CONTENTS_PASSES} prints")
 
-    def _print_page(self, name: str, body: bytes) -> bytes:
-        """The PDF Chromium prints of the page ``body``, served as ``name`` in a tab of its own."""
+    def _print_page(self, name: str, body: bytes, options: dict[str, Any] | None = None) -> bytes:
+        """The PDF Chromium prints of ``body`` (``options``: default :data:`PRINT_OPTIONS`) as ``name``, in a tab of its own."""
         if self._stuck is not None:
             raise PrintError(self._stuck)
         deadline = time.monotonic() + self.timeout
@@ -469,7 +468,7 @@ class Printer:
             if nav.get("errorText"):
                 raise PrintError(f"Chromium could not load {name}: {nav['errorText']}")
             self._wait(lambda: tab.loaded, "the page's load", deadline, tab)
-            data = self._call("Page.printToPDF", PRINT_OPTIONS, session, deadline=deadline, tab=tab)["data"]
+            data = self._call("Page.printToPDF", options or PRINT_OPTIONS, session, deadline=deadline, tab=tab)["data"]
             return base64.b64decode(data)
         finally:
             with self._cond:

@@ -21,13 +21,19 @@ Outputs
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
 import html
 import io
 import re
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CONTENTS_PASSES", "CONTENTS_SLOT", "contents_slots", "destination_pages", "fill_contents_pages"]
+__all__ = ["CONTENTS_PASSES", "CONTENTS_SLOT", "contents_slots", "destination_pages", "fill_contents_pages", "layout_copy",
+           "LAYOUT_PRINT"]
 
 # Where a contents entry of the report's HTML (templates/report.html.j2) takes the page its
 # heading starts on: an empty slot naming the heading's id, filled by the printer alone, since
@@ -98,3 +104,65 @@ def previous_pages(pdf: Path) -> dict[str, int] | None:
         return destination_pages(pdf.read_bytes())
     except Exception:  # noqa: BLE001 - only a guess: without it the page is printed twice
         return None
+
+
+# The print options of a print made only to read where the headings land (the first of a page
+# whose contents' numbers are not known yet), over the PDF's: no structure tree, no bookmarks,
+# which move nothing on the page.
+LAYOUT_PRINT = {"generateTaggedPDF": False, "generateDocumentOutline": False}
+# A PNG embedded in the report's HTML (the charts), as the assembler writes it.
+_PNG_SOURCE = re.compile(rb'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Bytes per pixel of each PNG colour type, at 8 bits a sample.
+_SAMPLES = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+
+
+def layout_copy(body: bytes) -> bytes:
+    """``body`` with each embedded PNG blank: the page as it lays out, cheaper to print.
+
+    A print made only to read where the headings land needs the page's layout, not its
+    pictures: each chart keeps every chunk that sizes it (its header, its resolution), with
+    its pixels all zero, which Chromium decodes and embeds in a fraction of the time. An image
+    it cannot read so is left as it is.
+    """
+    return _PNG_SOURCE.sub(_blanked, body)
+
+
+def _blanked(found: re.Match[bytes]) -> bytes:
+    try:
+        png = base64.b64decode(found.group(1), validate=True)
+    except (binascii.Error, ValueError):
+        return found.group(0)
+    blank = _blank_png(png)
+    return found.group(0) if blank is None else b'src="data:image/png;base64,' + base64.b64encode(blank) + b'"'
+
+
+def _blank_png(png: bytes) -> bytes | None:
+    """``png`` with its image data replaced by zero pixels, every other chunk kept; None if not a plain PNG."""
+    if not png.startswith(_PNG_SIGNATURE):
+        return None
+    kept, at = [], len(_PNG_SIGNATURE)
+    while at + 8 <= len(png):
+        length, kind = struct.unpack(">I4s", png[at:at + 8])
+        chunk = png[at:at + 12 + length]
+        if kind == b"IHDR":
+            header = chunk[8:8 + length]
+        if kind not in (b"IDAT", b"IEND"):
+            kept.append(chunk)
+        at += 12 + length
+    if not kept or kept[0][4:8] != b"IHDR":
+        return None
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", header[:13])
+    if interlace or colour not in _SAMPLES:
+        return None
+    row = 1 + (width * _SAMPLES[colour] * depth + 7) // 8  # a filter byte, then the row's samples
+    return _PNG_SIGNATURE + b"".join(kept) + _zero_data(row, height) + _chunk(b"IEND", b"")
+
+
+@functools.lru_cache(maxsize=64)
+def _zero_data(row: int, height: int) -> bytes:
+    return _chunk(b"IDAT", zlib.compress(bytes(row * height), 9))
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
