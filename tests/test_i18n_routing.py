@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from perspectives import analysis_tables, assemble, figures, i18n, msgids, texts
+from perspectives import analysis_tables, assemble, figures, i18n, msgids, report_annex
 from perspectives.project import Project
 from perspectives.study import load_study
 
@@ -61,7 +61,7 @@ class _Recorder:
 
 def test_the_annex_line_on_withheld_counts_is_a_key() -> None:
     recorder = _Recorder()
-    line = texts._loss_line(recorder, {"counts_published": 402, "counts_withheld": 70})  # noqa: SLF001
+    line = report_annex._loss_line(recorder, {"counts_published": 402, "counts_withheld": 70})  # noqa: SLF001
     assert line and recorder.templates
     assert set(recorder.templates) <= set(msgids.extract())
 

@@ -63,8 +63,9 @@ from perspectives.locales import language_name
 from perspectives.outline import Outline
 from perspectives.pdf import PrintError, pdf_expected, write_pdf
 from perspectives.project import Project, project_of
+from perspectives.report_annex import Block
 from perspectives.study import Grid, Study, built_reports
-from perspectives.texts import Block, Cover
+from perspectives.texts import Cover
 from perspectives.untranslated import report_missing
 
 __all__ = [
@@ -188,7 +189,7 @@ def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
             ``sections``); made here when not given. The assembler makes one for all formats.
         cover: what the cover states (:func:`perspectives.texts.cover`); by default the
             header's facts.
-        annex: the annex's blocks (:func:`perspectives.texts.annex`), after the sections.
+        annex: the annex's blocks (:func:`perspectives.report_annex.annex`), after the sections.
         page_size: the printed page (a CSS ``@page`` size: A4, Letter...).
         unresolved: a list to which the cross-references that name nothing in the report are
             added (they are shown as "?").
@@ -246,7 +247,7 @@ def _assembler_digest(project: Project) -> str:
     files = [Path(__file__), *sorted(TEMPLATES.glob("*")), here / "assemble_cells.py", here / "assemble_tables.py",
              here / "docx_report.py", here / "docx_text.py", here / "docx_contents.py", here / "pdf.py", here / "pdf_bytes.py", here / "pdf_contents.py", here / "i18n.py", here / "catalogues.py", here / "alttext.py",
              here / "outline.py", here / "escape.py", here / "untranslated.py", here / "visible_text.py",
-             here / "english_matching.py", here / "msgids.py", here / "code_strings.py", here / "texts.py",
+             here / "english_matching.py", here / "msgids.py", here / "code_strings.py", here / "texts.py", here / "report_annex.py",
              here / "locales.py",
              params / "reference.docx", params / "report_texts.yml", params / "study.yml",
              *sorted((params / "i18n").glob("*.yml"))]
@@ -492,17 +493,17 @@ def _number_word_contents(folder: Path, word: bytes, contents: Sequence[dict[str
 def _frame(code: str, study: Study, tr: Translator, record: dict[str, Any],
            outline: Outline) -> tuple[Cover, list[Block]]:
     """The report's cover and annex, from the study, its texts and what built it."""
-    from perspectives import texts
+    from perspectives import report_annex, texts
 
     epoch = _built_on()
     date = dt.date.fromisoformat(epoch) if epoch else None
-    synthetic = any(i["role"] == "survey" and texts.synthetic_input(i["file"], i["sha256"], study)
+    synthetic = any(i["role"] == "survey" and report_annex.synthetic_input(i["file"], i["sha256"], study)
                     for i in record.get("inputs", []))
     cover = texts.cover(study, tr, code, date=date, synthetic=synthetic)
     place = tr.country(code) if code != study.synthesis_code else tr.plural("the {count} countries",
                                                                              len(study.countries))
     report = texts.Texts(tr, texts.report_fields(study, tr, code, place=place, date=date))
-    return cover, texts.annex(report, outline.annex, record)
+    return cover, report_annex.annex(report, outline.annex, record)
 
 
 # The files of a report the index links to, in the order it lists them.

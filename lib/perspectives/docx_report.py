@@ -419,7 +419,7 @@ def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | Non
             HTML used); made here when not given.
         cover: what the cover states (:class:`perspectives.texts.Cover`); by default the
             report's name, the study's title and the partner.
-        annex: the annex's blocks (:func:`perspectives.texts.annex`), after the sections.
+        annex: the annex's blocks (:func:`perspectives.report_annex.annex`), after the sections.
         page_size: the study's page size (A4, Letter...).
 
     Returns:
