@@ -96,9 +96,30 @@ def _families(a_sp: csr_matrix) -> Iterator[tuple[np.ndarray, np.ndarray]]:
             yield np.flatnonzero(leaf_label == family), used
 
 
-def _components(a_mat: np.ndarray) -> list[list[int]]:
-    """Leaves linked through a shared equation, as lists of column indices."""
-    return [g.tolist() for g in linked(np.abs(a_mat) > 0)]
+def _components(incidence: np.ndarray) -> list[list[int]]:
+    """Leaves linked through a shared equation (``incidence``: where a leaf is in an equation), as column lists."""
+    return [g.tolist() for g in linked(incidence)]
+
+
+def distinct_rows(a_mat: csr_matrix, b_vec: np.ndarray) -> np.ndarray:
+    """The first of each set of equal equations (row of ``a_mat`` and right-hand side), ascending.
+
+    The rows ``np.unique`` of the dense ``[a_mat | b_vec]`` keeps (``return_index``), found
+    from the sparse rows' entries: no dense copy of the equations is made.
+    """
+    rows = a_mat.tocsr(copy=True)
+    rows.sum_duplicates()  # canonical: sorted columns, one entry each
+    rows.eliminate_zeros()
+    seen: set[tuple[bytes, bytes, float]] = set()
+    first = []
+    for r in range(rows.shape[0]):
+        start, end = rows.indptr[r], rows.indptr[r + 1]
+        # + 0.0: a zero of either sign is one value, as np.unique compares them
+        key = (rows.indices[start:end].tobytes(), (rows.data[start:end] + 0.0).tobytes(), float(b_vec[r]) + 0.0)
+        if key not in seen:
+            seen.add(key)
+            first.append(r)
+    return np.array(first, dtype=np.intp)
 
 
 def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], leaves: list[Leaf],
@@ -117,9 +138,11 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
     a_rest = rest_rows[:, unknown].toarray()
     b_rest = b_vec[rest] - rest_rows[:, np.flatnonzero(known)] @ x_p[known]
     if len(unknown) and len(rest):
-        # Repeated equations (one number published in several places) solved once each.
-        _, first = np.unique(np.column_stack([a_rest, b_rest]), axis=0, return_index=True)
-        x_p[unknown], *_ = np.linalg.lstsq(a_rest[np.sort(first)], b_rest[np.sort(first)], rcond=None)
+        # Repeated equations (one number published in several places) solved once each, found
+        # on the sparse rows: a dense copy of the equations, sorted, held about three more
+        # copies of ``a_rest``, whose size grows with the square of the countries.
+        first = distinct_rows(rest_rows[:, unknown], b_rest)
+        x_p[unknown], *_ = np.linalg.lstsq(a_rest[first], b_rest[first], rcond=None)
     residual[rest] = a_rest @ x_p[unknown] - b_rest
     if np.abs(residual).max(initial=0.0) > 0.5:
         worst = int(np.argmax(np.abs(residual)))
@@ -132,9 +155,14 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
     fixed = known.copy()
     blocks = []
     if len(unknown) and len(rest):
-        for comp in _components(a_rest):
-            rows = np.flatnonzero(np.abs(a_rest[:, comp]).sum(axis=1) > 0)
-            basis = row_space(a_rest[np.ix_(rows, comp)]) if len(rows) else np.zeros((0, len(comp)))
+        linked_cells = a_rest != 0
+        for comp in _components(linked_cells):
+            rows = np.flatnonzero(linked_cells[:, comp].any(axis=1))
+            # A family that is all of the equations (the usual case) is factorised as it is,
+            # not copied first: the copy was one more ``a_rest`` at the audit's peak.
+            whole = len(rows) == a_rest.shape[0] and len(comp) == a_rest.shape[1]
+            block = a_rest if whole else a_rest[np.ix_(rows, comp)]
+            basis = row_space(block) if len(rows) else np.zeros((0, len(comp)))
             cols = unknown[comp]
             fixed[cols] = (basis ** 2).sum(axis=0) > 1.0 - _TOL**2
             blocks.append((rows, comp, cols, basis))
