@@ -96,9 +96,14 @@ def _families(a_sp: csr_matrix) -> Iterator[tuple[np.ndarray, np.ndarray]]:
             yield np.flatnonzero(leaf_label == family), used
 
 
-def _components(incidence: np.ndarray) -> list[list[int]]:
-    """Leaves linked through a shared equation (``incidence``: where a leaf is in an equation), as column lists."""
-    return [g.tolist() for g in linked(incidence)]
+def _components(a_mat: csr_matrix) -> list[list[int]]:
+    """Leaves linked through a shared equation, as lists of column indices."""
+    return [g.tolist() for g in linked(a_mat)]
+
+
+def _block(a_mat: csr_matrix, rows: np.ndarray, cols: list[int]) -> np.ndarray:
+    """``a_mat``'s rows ``rows`` and columns ``cols``, dense (what a factorisation is handed)."""
+    return a_mat[rows][:, cols].toarray()
 
 
 def distinct_rows(a_mat: csr_matrix, b_vec: np.ndarray) -> np.ndarray:
@@ -135,14 +140,16 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
     rest = np.flatnonzero(active)
     unknown = np.flatnonzero(~known)
     rest_rows = a_mat[rest]
-    a_rest = rest_rows[:, unknown].toarray()
+    # Kept sparse: only what is factorised is made dense, one block at a time (dense, the
+    # equations left were rows x leaves, both growing with the countries, held throughout).
+    a_rest = rest_rows[:, unknown].tocsr()
     b_rest = b_vec[rest] - rest_rows[:, np.flatnonzero(known)] @ x_p[known]
     if len(unknown) and len(rest):
         # Repeated equations (one number published in several places) solved once each, found
         # on the sparse rows: a dense copy of the equations, sorted, held about three more
         # copies of ``a_rest``, whose size grows with the square of the countries.
-        first = distinct_rows(rest_rows[:, unknown], b_rest)
-        x_p[unknown], *_ = np.linalg.lstsq(a_rest[first], b_rest[first], rcond=None)
+        first = distinct_rows(a_rest, b_rest)
+        x_p[unknown], *_ = np.linalg.lstsq(a_rest[first].toarray(), b_rest[first], rcond=None)
     residual[rest] = a_rest @ x_p[unknown] - b_rest
     if np.abs(residual).max(initial=0.0) > 0.5:
         worst = int(np.argmax(np.abs(residual)))
@@ -155,14 +162,9 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
     fixed = known.copy()
     blocks = []
     if len(unknown) and len(rest):
-        linked_cells = a_rest != 0
-        for comp in _components(linked_cells):
-            rows = np.flatnonzero(linked_cells[:, comp].any(axis=1))
-            # A family that is all of the equations (the usual case) is factorised as it is,
-            # not copied first: the copy was one more ``a_rest`` at the audit's peak.
-            whole = len(rows) == a_rest.shape[0] and len(comp) == a_rest.shape[1]
-            block = a_rest if whole else a_rest[np.ix_(rows, comp)]
-            basis = row_space(block) if len(rows) else np.zeros((0, len(comp)))
+        for comp in _components(a_rest):
+            rows = np.flatnonzero(a_rest[:, comp].getnnz(axis=1) > 0)
+            basis = row_space(_block(a_rest, rows, comp)) if len(rows) else np.zeros((0, len(comp)))
             cols = unknown[comp]
             fixed[cols] = (basis ** 2).sum(axis=0) > 1.0 - _TOL**2
             blocks.append((rows, comp, cols, basis))
@@ -238,7 +240,7 @@ def _fixed_leaf_findings(fixed: np.ndarray, x_p: np.ndarray, small_bases: list[n
     return findings
 
 
-def _add_subtraction_findings(findings: list[Finding], a_rest: np.ndarray, blocks: list[tuple], fixed: np.ndarray,
+def _add_subtraction_findings(findings: list[Finding], a_rest: csr_matrix, blocks: list[tuple], fixed: np.ndarray,
                               free: np.ndarray, x_p: np.ndarray, small_bases: list[np.ndarray], leaves: list[Leaf],
                               run: Run, t: int) -> None:
     """Add to ``findings`` the small groups of free leaves the equations fix together (by subtraction).
@@ -255,7 +257,7 @@ def _add_subtraction_findings(findings: list[Finding], a_rest: np.ndarray, block
         if not mine or not len(rows):
             continue
         # With no leaf of the family fixed, its row space is the one already factorised.
-        part = basis if len(mine) == len(cols) else row_space(a_rest[np.ix_(rows, [comp[k] for k in mine])])
+        part = basis if len(mine) == len(cols) else row_space(_block(a_rest, rows, [comp[k] for k in mine]))
         full = np.zeros((part.shape[0], len(free)))
         full[:, [position[int(cols[k])] for k in mine]] = part
         parts.append(full)
