@@ -98,3 +98,50 @@ def test_the_bounded_withheld_count_is_found_with_sparse_groups(tmp_path: Path, 
     assert any(f.kind == "small-group" and "*/other" in f.detail and "at most 3" in f.detail for f in found), found
     assert programs and made == []
     assert all(issparse(a) for constraints in programs for a in constraints if a.shape[0] > 1)
+
+
+def _equations_with_repeats(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random 0/±1 equations, some repeated (with the same or another right-hand side)."""
+    rng = np.random.default_rng(seed)
+    a = rng.choice([0.0, 0.0, 0.0, 1.0, -1.0], size=(30, 12))
+    b = rng.integers(0, 4, size=30).astype(float)
+    a[[5, 9, 20]] = a[2]
+    b[[5, 9]] = b[2]  # row 20 repeats row 2's coefficients with another total: a distinct equation
+    b[20] = b[2] + 1
+    a[[11, 25]] = 0.0  # two empty equations, one with a zero of each sign
+    b[11], b[25] = 0.0, -0.0
+    return a, b
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_repeated_equations_are_the_ones_np_unique_finds(seed: int) -> None:
+    from scipy.sparse import csr_matrix
+
+    a, b = _equations_with_repeats(seed)
+    _, first = np.unique(np.column_stack([a, b]), axis=0, return_index=True)
+    assert audit_checks.distinct_rows(csr_matrix(a), b).tolist() == sorted(first.tolist())
+
+
+def test_repeated_equations_are_found_without_a_dense_copy_of_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A family's equations that remain after the presolve: their dense copy (rows x leaves) grows
+    # with the square of the countries; finding the repeated ones must not copy and sort it.
+    from scipy.sparse import csr_matrix
+
+    a, _ = _equations_with_repeats(3)
+    a[:, :2] = 1.0  # every equation over two leaves at least: none is read off alone
+    b = a @ (np.arange(a.shape[1], dtype=float) % 3)  # consistent totals
+    real_unique = np.unique
+    sorted_rows: list[tuple[int, ...]] = []
+
+    def unique(ar, *args, **kwargs):
+        if kwargs.get("axis") == 0:
+            sorted_rows.append(np.shape(ar))
+        return real_unique(ar, *args, **kwargs)
+
+    monkeypatch.setattr(np, "unique", unique)
+    leaves = [("q", "A", f"c{k}") for k in range(a.shape[1])]
+    run = audit.Run()
+    found = audit_checks._check_component(csr_matrix(a), b, ["t.csv"] * len(b), leaves, run, 5)
+    assert all(f.kind != "sum" for f in found), found
+    # The equations were never sorted whole with their totals (one column more than the leaves).
+    assert not [shape for shape in sorted_rows if shape[1] > a.shape[1]], sorted_rows

@@ -96,9 +96,35 @@ def _families(a_sp: csr_matrix) -> Iterator[tuple[np.ndarray, np.ndarray]]:
             yield np.flatnonzero(leaf_label == family), used
 
 
-def _components(a_mat: np.ndarray) -> list[list[int]]:
+def _components(a_mat: csr_matrix) -> list[list[int]]:
     """Leaves linked through a shared equation, as lists of column indices."""
-    return [g.tolist() for g in linked(np.abs(a_mat) > 0)]
+    return [g.tolist() for g in linked(a_mat)]
+
+
+def _block(a_mat: csr_matrix, rows: np.ndarray, cols: list[int]) -> np.ndarray:
+    """``a_mat``'s rows ``rows`` and columns ``cols``, dense (what a factorisation is handed)."""
+    return a_mat[rows][:, cols].toarray()
+
+
+def distinct_rows(a_mat: csr_matrix, b_vec: np.ndarray) -> np.ndarray:
+    """The first of each set of equal equations (row of ``a_mat`` and right-hand side), ascending.
+
+    The rows ``np.unique`` of the dense ``[a_mat | b_vec]`` keeps (``return_index``), found
+    from the sparse rows' entries: no dense copy of the equations is made.
+    """
+    rows = a_mat.tocsr(copy=True)
+    rows.sum_duplicates()  # canonical: sorted columns, one entry each
+    rows.eliminate_zeros()
+    seen: set[tuple[bytes, bytes, float]] = set()
+    first = []
+    for r in range(rows.shape[0]):
+        start, end = rows.indptr[r], rows.indptr[r + 1]
+        # + 0.0: a zero of either sign is one value, as np.unique compares them
+        key = (rows.indices[start:end].tobytes(), (rows.data[start:end] + 0.0).tobytes(), float(b_vec[r]) + 0.0)
+        if key not in seen:
+            seen.add(key)
+            first.append(r)
+    return np.array(first, dtype=np.intp)
 
 
 def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], leaves: list[Leaf],
@@ -114,12 +140,16 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
     rest = np.flatnonzero(active)
     unknown = np.flatnonzero(~known)
     rest_rows = a_mat[rest]
-    a_rest = rest_rows[:, unknown].toarray()
+    # Kept sparse: only what is factorised is made dense, one block at a time (dense, the
+    # equations left were rows x leaves, both growing with the countries, held throughout).
+    a_rest = rest_rows[:, unknown].tocsr()
     b_rest = b_vec[rest] - rest_rows[:, np.flatnonzero(known)] @ x_p[known]
     if len(unknown) and len(rest):
-        # Repeated equations (one number published in several places) solved once each.
-        _, first = np.unique(np.column_stack([a_rest, b_rest]), axis=0, return_index=True)
-        x_p[unknown], *_ = np.linalg.lstsq(a_rest[np.sort(first)], b_rest[np.sort(first)], rcond=None)
+        # Repeated equations (one number published in several places) solved once each, found
+        # on the sparse rows: a dense copy of the equations, sorted, held about three more
+        # copies of ``a_rest``, whose size grows with the square of the countries.
+        first = distinct_rows(a_rest, b_rest)
+        x_p[unknown], *_ = np.linalg.lstsq(a_rest[first].toarray(), b_rest[first], rcond=None)
     residual[rest] = a_rest @ x_p[unknown] - b_rest
     if np.abs(residual).max(initial=0.0) > 0.5:
         worst = int(np.argmax(np.abs(residual)))
@@ -133,8 +163,8 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
     blocks = []
     if len(unknown) and len(rest):
         for comp in _components(a_rest):
-            rows = np.flatnonzero(np.abs(a_rest[:, comp]).sum(axis=1) > 0)
-            basis = row_space(a_rest[np.ix_(rows, comp)]) if len(rows) else np.zeros((0, len(comp)))
+            rows = np.flatnonzero(a_rest[:, comp].getnnz(axis=1) > 0)
+            basis = row_space(_block(a_rest, rows, comp)) if len(rows) else np.zeros((0, len(comp)))
             cols = unknown[comp]
             fixed[cols] = (basis ** 2).sum(axis=0) > 1.0 - _TOL**2
             blocks.append((rows, comp, cols, basis))
@@ -210,7 +240,7 @@ def _fixed_leaf_findings(fixed: np.ndarray, x_p: np.ndarray, small_bases: list[n
     return findings
 
 
-def _add_subtraction_findings(findings: list[Finding], a_rest: np.ndarray, blocks: list[tuple], fixed: np.ndarray,
+def _add_subtraction_findings(findings: list[Finding], a_rest: csr_matrix, blocks: list[tuple], fixed: np.ndarray,
                               free: np.ndarray, x_p: np.ndarray, small_bases: list[np.ndarray], leaves: list[Leaf],
                               run: Run, t: int) -> None:
     """Add to ``findings`` the small groups of free leaves the equations fix together (by subtraction).
@@ -227,7 +257,7 @@ def _add_subtraction_findings(findings: list[Finding], a_rest: np.ndarray, block
         if not mine or not len(rows):
             continue
         # With no leaf of the family fixed, its row space is the one already factorised.
-        part = basis if len(mine) == len(cols) else row_space(a_rest[np.ix_(rows, [comp[k] for k in mine])])
+        part = basis if len(mine) == len(cols) else row_space(_block(a_rest, rows, [comp[k] for k in mine]))
         full = np.zeros((part.shape[0], len(free)))
         full[:, [position[int(cols[k])] for k in mine]] = part
         parts.append(full)

@@ -11,6 +11,7 @@ it: like :mod:`perspectives.audit`, it imports none of the rule's code
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from scipy.linalg import LinAlgError, svd
@@ -68,8 +69,8 @@ def _row_blocks(reduced: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(rows, np.flatnonzero(nonzero[rows].any(axis=0))) for rows in linked(nonzero.T)]
 
 
-def linked(incidence: np.ndarray) -> list[np.ndarray]:
-    """Columns of a rows x columns incidence linked through shared rows, each group ascending.
+def linked(incidence: Any) -> list[np.ndarray]:
+    """Columns of a rows x columns incidence (an array or a sparse matrix) linked through shared rows, each group ascending.
 
     Groups come in the order of their first column (a connected part of the bipartite graph
     of rows and columns, by ``scipy.sparse.csgraph``).
@@ -78,7 +79,7 @@ def linked(incidence: np.ndarray) -> list[np.ndarray]:
     from scipy.sparse.csgraph import connected_components
 
     n_rows, n_cols = incidence.shape
-    r, c = np.nonzero(incidence)
+    r, c = incidence.nonzero()  # an array's or a sparse matrix's: the same entries
     graph = coo_matrix((np.ones(len(r)), (r, c + n_rows)), shape=(n_rows + n_cols,) * 2)
     _, labels = connected_components(graph, directed=False)
     columns = labels[n_rows:]
