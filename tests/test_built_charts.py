@@ -60,7 +60,13 @@ def charts_with_too_little(root: Path) -> list[str]:
     """Every chart of the built reports under ``root`` with fewer readable bars than the theme asks."""
     return [f"{report.name}/{chart['section']}/{chart['png']}: {_readable(chart)} readable"
             for report in _reports(root) for chart in _charts(report)
-            if chart["kind"] in ("bars", "stacked", "means") and _readable(chart) < THEME["min_readable_bars"]]
+            if chart["kind"] in ("bars", "stacked", "means") and _too_few(chart)]
+
+
+def _too_few(chart: dict) -> bool:
+    """Fewer readable bars than the theme's least, or than its least share of the chart's bars."""
+    readable = _readable(chart)
+    return readable < THEME["min_readable_bars"] or readable * 100 < THEME["min_readable_bars_share"] * len(chart["values"])
 
 
 # A base in the house form whose spaces are not both non-breaking: "n = 54", "n =\u00a054", "(n\u00a0= –)".

@@ -291,6 +291,19 @@ def test_a_chart_with_fewer_than_two_readable_bars_gives_way() -> None:
     assert not figures.too_little_to_show(None)  # a figure without its numbers is kept
 
 
+def test_a_chart_most_of_whose_bars_are_withheld_gives_way() -> None:
+    # Moldova's scenario chart, once it drew the combined answer: 2 readable bars of 5, three rows of empty room.
+    from perspectives.alttext import Chart
+
+    two_of_five = Chart.of("stacked", pd.DataFrame([[46.0, 54.0], [NAN] * 2, [NAN] * 2, [NAN] * 2, [19.0, 81.0]],
+                                                   columns=["Yes", "No or don't know"]), "S")
+    two_of_four = Chart.of("stacked", pd.DataFrame([[46.0, 54.0], [NAN] * 2, [NAN] * 2, [19.0, 81.0]],
+                                                   columns=["Yes", "No or don't know"]), "S")
+    three_of_five = Chart.of("bars", pd.DataFrame({"Moldova": [20.0, 37.0, 11.0, NAN, NAN]}), "Age")
+    assert [figures.readable_bars(c) for c in (two_of_five, two_of_four, three_of_five)] == [2, 2, 3]
+    assert [figures.too_little_to_show(c) for c in (two_of_five, two_of_four, three_of_five)] == [True, False, False]
+
+
 def test_a_heatmap_draws_a_sub_theme_after_the_mark_and_keeps_its_numbers_plain() -> None:
     counts = pd.DataFrame({"ALB": [3.0, 2.0, 1.0]}, index=["Telling someone", "Described their own disclosure",
                                                             "Formal reporting"])

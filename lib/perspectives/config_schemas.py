@@ -205,6 +205,7 @@ _CHART = _settings({
     "small_font_size": _number(description="points"), "min_printed_pt": _number(description="points"),
     "label_share": _number(description="a share of the width, such as 0.42"),
     "min_readable_bars": _number(description="bars, such as 2"),
+    "min_readable_bars_share": _number(description="per cent of a chart's bars, such as 50"),
     "readable_share": _number(description="per cent of a stacked bar, such as 50"),
 }, required=["width", "font_size", "small_font_size", "min_printed_pt", "label_share"])
 _PALETTE = _settings({

@@ -26,7 +26,8 @@ THEME_FILE = "params/figure_theme.yml"
 
 # Every chart's size and type sizes, when params/figure_theme.yml has no `chart:` block.
 CHART_DEFAULTS = {"width": 6.1, "font_size": 9.0, "small_font_size": 8.0, "min_printed_pt": 8.0, "label_share": 0.42,
-                  "min_readable_bars": 2.0, "readable_share": 50.0}
+                  "min_readable_bars": 2.0, "readable_share": 50.0,
+                  "min_readable_bars_share": 50.0}
 
 
 def theme_file(project: Project) -> dict[str, object]:
@@ -96,7 +97,7 @@ def chart_settings(project: Project) -> dict[str, float]:
     ``small_font_size`` (points) are the sizes of every text a chart draws (the small one for
     the values written on bars); ``min_printed_pt`` is the smallest a text may print on the
     page; ``label_share`` is the largest share of the width the category labels may take;
-    ``min_readable_bars`` and ``readable_share`` say when a chart has too little to show
+    ``min_readable_bars``, ``min_readable_bars_share`` and ``readable_share`` say when a chart has too little to show
     (:func:`too_little_to_show`).
     """
     return {**CHART_DEFAULTS, **{k: float(v) for k, v in (theme_file(project).get("chart") or {}).items()}}
@@ -122,10 +123,16 @@ def readable_bars(chart: Chart) -> int:
 
 
 def too_little_to_show(chart: Chart | None) -> bool:
-    """The one rule for a chart that gives way to its table: fewer than ``min_readable_bars`` readable bars.
+    """The one rule for a chart that gives way to its table: too few of its bars can be read.
 
-    A chart almost every value of which is withheld (or that has one bar) shows marks, not
-    numbers; its table, which says the same and names what is withheld, takes its place.
-    A figure that carries no numbers (None) is kept.
+    Fewer than ``min_readable_bars`` readable bars, or readable bars fewer than
+    ``min_readable_bars_share`` per cent of the bars drawn: a chart most of whose bars are
+    withheld room (or that has one bar) shows marks, not numbers; its table, which says the
+    same and names what is withheld, takes its place. A figure that carries no numbers
+    (None) is kept.
     """
-    return chart is not None and readable_bars(chart) < CHART["min_readable_bars"]
+    if chart is None:
+        return False
+    readable = readable_bars(chart)
+    return (readable < CHART["min_readable_bars"]
+            or 100.0 * readable < CHART["min_readable_bars_share"] * len(chart.rows))
