@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from stand_in import make_project
 
-from perspectives import build
+from perspectives import build, pdf
 from perspectives.build import forkserver, resident
 from perspectives.build.warm import rewarm
 from perspectives.study import load_grid
@@ -253,3 +253,43 @@ def test_a_configuration_check_passed_on_the_same_inputs_is_not_made_again(tmp_p
     with pytest.raises(ConfigError, match="es.yml"):
         _build(root, minutes=0)
     assert len(checked) == 1  # a changed catalogue is checked again, and its mistake stops the build
+
+
+@pytest.mark.skipif(pdf.find_chromium() is None or not Path("/proc").is_dir(), reason="needs Chromium and /proc")
+def test_the_kept_server_prints_with_one_browser_warm_from_build_to_build(kept: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PERSPECTIVES_PDF", "1")
+    root = _project(tmp_path / "p")
+    _, first = _build(root)
+    server = _server_pid(first)
+    held = resident.status(root / "out")
+    assert held["browsers_started"] == 1 and held["reports_printed"] == 2  # ALB and the synthesis
+    browser = held["browser_pid"]
+    assert _alive(browser) and _parent(browser) == server  # the server's, not the finished build's
+    with open(root / "notebooks" / "probe.ipynb", encoding="utf-8") as fh:
+        nb = json.load(fh)
+    nb["cells"][0]["source"] = "# Probe section, edited"
+    with open(root / "notebooks" / "probe.ipynb", "w", encoding="utf-8") as fh:
+        json.dump(nb, fh)
+    _build(root)
+    again = resident.status(root / "out")
+    assert again["browser_pid"] == browser and again["browsers_started"] == 1
+    assert again["reports_printed"] == 4
+    for folder in ("ALB", "synthesis"):
+        report = root / "out" / folder / "report.pdf"
+        assert "Probe section, edited" in _bookmarks(report)  # printed again, from the edited page
+        # the bytes a browser of the build's own prints of the same page
+        own = pdf.html_to_pdf(report.with_suffix(".html"), tmp_path / f"{folder}.pdf")
+        assert own.read_bytes() == report.read_bytes()
+
+
+def _parent(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+        return int(fh.read().rsplit(")", 1)[1].split()[1])
+
+
+def _bookmarks(report: Path) -> list[str]:
+    import pikepdf
+
+    with pikepdf.open(report) as doc, doc.open_outline() as outline:
+        return [str(item.title) for item in outline.root]

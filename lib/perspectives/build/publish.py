@@ -100,16 +100,23 @@ class Publisher:
             return
         self._pending[code] = self._html.submit(self._assemble_one, code)
 
+    def print_through(self, printer: Any) -> None:
+        """Print with ``printer`` (a kept run server's browser, ``resident.ServerPrinter``); closed at the end.
+
+        Called before :meth:`prepare`, which then starts no browser of the build's own.
+        """
+        self._printer = printer
+
     def prepare(self) -> None:
         """Get assembly ready while the runs' server starts and one CPU would be idle.
 
         It imports the assembly's libraries, and starts the browser and prints a first page
-        (see ``Printer.warm_up``).
+        (see ``Printer.warm_up``), unless the build prints through a kept server's browser.
         """
         from perspectives import assemble, pdf
 
         self._pending["(prepare)"] = self._html.submit(assemble.prepare)
-        if pdf.pdf_wanted() and self._own_printer:
+        if pdf.pdf_wanted() and self._own_printer and self._printer is None:
             self._pdfs.append(self._pdf.submit(self._warm_printer))
 
     def _get_printer(self) -> Any:
