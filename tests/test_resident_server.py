@@ -293,3 +293,13 @@ def _bookmarks(report: Path) -> list[str]:
 
     with pikepdf.open(report) as doc, doc.open_outline() as outline:
         return [str(item.title) for item in outline.root]
+
+
+def test_a_build_from_the_command_line_starts_without_numpy():
+    # Everything a rebuild of one section imports before its first run is waited for; the
+    # reader's numpy is needed only when a partner's export is given (build.select checks it).
+    code = ("import sys\nimport perspectives.cli, perspectives.build\n"
+            "from perspectives.build import plan, publish, resident, schedule\n"
+            "print('numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split() == ["False"]

@@ -140,7 +140,6 @@ from perspectives.files import check_writable, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.hints import command
 from perspectives.project import Project, project_of
-from perspectives.rawtable import path_problem
 from perspectives.study import (
     SOURCE_LANGUAGE,
     SYNTHESIS_MIN_COUNTRIES,
@@ -345,9 +344,7 @@ def _print_through_server(publisher: Publisher, keep: Keep | None, engine: str, 
 
     if keep is None or engine != "fork" or executor != DEFAULT_EXECUTOR or not pdf.pdf_wanted():
         return
-    from perspectives.assemble import TEMPLATES
-
-    keep.printer_css = str(TEMPLATES / "report.css")
+    keep.prints = True
     publisher.print_through(ServerPrinter(keep))
 
 
@@ -488,9 +485,15 @@ def _asked(study: Study, grid: Grid, countries: Iterable[str] | None, data_path:
     for code in wanted or [study.synthesis_code]:
         validate_parameters({"country": code, **given}, study, grid)
     for p in (data_path, conversations_path):
+        if p is None:
+            continue
+        # Imported here: the reader's numpy is needed only when an export is given, and a
+        # researcher's rebuild of one section waits for every import of the build's start.
+        from perspectives.rawtable import path_problem
+
         # A folder, a named pipe, a device or a broken link is refused for what it is (a
         # pipe is never opened, so the build cannot wait on it).
-        problem = path_problem(p) if p is not None else None
+        problem = path_problem(p)
         if problem is not None:
             raise ValueError(problem.text(Path(p).name))
     return wanted

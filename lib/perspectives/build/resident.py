@@ -150,8 +150,8 @@ class Keep:
         inputs: digests the build already made, by component: ``library`` (every file of the
             library package), ``lock``, ``data`` (the data and parameter files, the given
             export and conversations).
-        printer_css: the stylesheet of the page the server's browser prints first when a
-            build says hello ("": the build prints no PDF through the server).
+        prints: whether the build prints its PDFs through the server: its hello has the
+            server start (and warm) its browser while the runs go on.
         server_pid: the server that took this build, once it did (None: none, or a server of
             this build alone); :class:`ServerPrinter` prints only with it.
     """
@@ -159,7 +159,7 @@ class Keep:
     out: Path
     minutes: float
     inputs: dict[str, str] = field(default_factory=dict)
-    printer_css: str = ""
+    prints: bool = False
     server_pid: int | None = None
 
 
@@ -401,7 +401,7 @@ class ResidentServer:
               "warm_inputs": inputs_digest(self._warm[1] if self._warm else {})}
         msg = {"hello": PROTOCOL, "fingerprint": fp, "preload": self._preload, "environ": self._env,
                "warm": {"function": self._warm[0], "kwargs": self._warm[1]} if self._warm else None,
-               "idle": self._keep.minutes * 60, "workers": self.workers, "printer": self._keep.printer_css}
+               "idle": self._keep.minutes * 60, "workers": self.workers, "printer": self._keep.prints}
         lines = _Lines(sock)
         try:
             sock.sendall((json.dumps(msg) + "\n").encode())

@@ -200,7 +200,7 @@ def _hello(state: _State, conn: _Conn, msg: dict[str, Any]) -> None:
     conn.environ = msg.get("environ")
     state.builds += 1
     if msg.get("printer") and state.prints is not None:
-        state.prints.warm(str(msg["printer"]))  # while the build's runs go on
+        state.prints.warm()  # while the build's runs go on
     ready = _bring_up(state, msg)
     _send(conn, ready)
 
@@ -247,17 +247,18 @@ class _Prints:
                 self.started += 1
             return self._printer
 
-    def warm(self, css_path: str) -> None:
+    def warm(self) -> None:
         """Start the browser and print a first page styled as the reports are (in a thread)."""
-        self._pool.submit(self._warm, css_path)
+        self._pool.submit(self._warm)
 
-    def _warm(self, css_path: str) -> None:
+    def _warm(self) -> None:
+        from perspectives.assemble import TEMPLATES
+
         with contextlib.suppress(Exception):  # a failed warm-up costs time only: the print says why
             fresh = self._printer is None or not self._printer.alive
             printer = self._browser()
             if fresh:
-                with open(css_path, encoding="utf-8") as f:
-                    printer.warm_up(f.read())
+                printer.warm_up((TEMPLATES / "report.css").read_text(encoding="utf-8"))
 
     def submit(self, conn: _Conn, request: dict[str, Any]) -> None:
         """Print one report for the build on ``conn`` (in a thread); the answer goes back on ``conn``."""
