@@ -268,7 +268,7 @@ def _server(args: argparse.Namespace) -> int:
             print(f"no run server kept for {args.out}", file=sys.stderr)
             return EXIT_FAILED
         browser = (f"; its browser printed {state['reports_printed']} reports"
-                   if state.get("browser_pid") else "; no browser running")
+                   if state.get("browser_running") else "; no browser running")
         print(f"run server {state['pid']} for {args.out}: started {time.time() - state['started']:.0f} s ago, "
               f"{state['builds']} builds served, leaves after {state['idle'] / 60:g} idle minutes{browser}")
         return EXIT_OK

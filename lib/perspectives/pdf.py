@@ -228,11 +228,6 @@ class Printer:
         self.close()
 
     @property
-    def pid(self) -> int | None:
-        """The browser's process id (None before it starts and once it is closed)."""
-        return self._proc.pid if self._proc is not None else None
-
-    @property
     def alive(self) -> bool:
         """Whether the browser is running and answering: a printer that is not prints no more."""
         return self._proc is not None and self._proc.poll() is None and not self._closed and self._stuck is None

@@ -124,7 +124,7 @@ from perspectives.build.preflight import (
 )
 from perspectives.build.progress import CONSOLE, RunProgress, progress
 from perspectives.build.publish import Publisher
-from perspectives.build.resident import Keep, ServerPrinter, keep_for, keep_minutes
+from perspectives.build.resident import keep_for, keep_minutes
 from perspectives.build.schedule import (
     DEFAULT_EXECUTOR,
     KERNEL_NAME,
@@ -303,7 +303,7 @@ def build(
                 checked = checked_meanwhile(lambda: check_configuration(root, lang, project), out / CHECKED_FILE,
                                             configuration_digest(root, library, lang))
                 keep = keep_for(minutes, out, root, library, lock, given) if warm.server is None else None
-                _print_through_server(publisher, keep, engine, executor)
+                publisher.print_through(keep, engine == "fork" and executor == DEFAULT_EXECUTOR)
                 publisher.prepare()
                 # schedule
                 execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,
@@ -332,20 +332,6 @@ def build(
     if line := loss_line([out / report_folder(code, st, lang) for code in reports]):
         progress(line)
     return result
-
-
-def _print_through_server(publisher: Publisher, keep: Keep | None, engine: str, executor: str) -> None:
-    """Print the reports with the kept run server's browser, warm from build to build.
-
-    Only where this build's runs go to that server (the fork engine on this machine) and it
-    prints PDFs: the server then starts its browser while the runs go on, and keeps it.
-    """
-    from perspectives import pdf
-
-    if keep is None or engine != "fork" or executor != DEFAULT_EXECUTOR or not pdf.pdf_wanted():
-        return
-    keep.prints = True
-    publisher.print_through(ServerPrinter(keep))
 
 
 def select_reports(countries: Iterable[str] | None = None, data_path: str | Path | None = None,

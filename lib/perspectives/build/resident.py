@@ -150,10 +150,8 @@ class Keep:
         inputs: digests the build already made, by component: ``library`` (every file of the
             library package), ``lock``, ``data`` (the data and parameter files, the given
             export and conversations).
-        prints: whether the build prints its PDFs through the server: its hello has the
-            server start (and warm) its browser while the runs go on.
-        server_pid: the server that took this build, once it did (None: none, or a server of
-            this build alone); :class:`ServerPrinter` prints only with it.
+        prints: the build prints through the server: its hello has it warm its browser.
+        server_pid: the server that took this build (None: none yet); only it prints for it.
     """
 
     out: Path
@@ -229,14 +227,11 @@ def _browser() -> str:
     """The digest of the browser a server would print with (its path, size and time), or "none"."""
     from perspectives.pdf import find_chromium
 
-    found = find_chromium()
-    if found is None:
-        return "none"
-    try:
+    found = find_chromium() or ""
+    with contextlib.suppress(OSError):  # none found (""), or gone
         st = os.stat(found)
-    except OSError:
-        return "none"
-    return _digest([os.path.realpath(found), st.st_size, st.st_mtime_ns])
+        return _digest([os.path.realpath(found), st.st_size, st.st_mtime_ns])
+    return "none"
 
 
 def _connect(path: Path) -> socket.socket | None:
@@ -534,11 +529,10 @@ class ResidentServer:
 class ServerPrinter:
     """Prints a build's reports with the browser of the run server that took the build.
 
-    Used as a :class:`perspectives.pdf.Printer` is (``print_pdf``, ``close``). The server
-    prints with ``Printer.print_pdf`` too, with the same library and browser (both are in its
-    fingerprint), so the PDF has the bytes a browser of the build's own would give; what it
-    saves is the browser's start and first page, every build. Where no server took the build
-    (``keep.server_pid`` is None), or it does not answer, a browser of the build's own prints.
+    Used as a :class:`perspectives.pdf.Printer` is. The server prints with ``Printer.print_pdf``
+    too, with the same library and browser (in its fingerprint): the same bytes, without the
+    browser's start and first page. Where no server took the build (``keep.server_pid`` is
+    None), or it does not answer, a browser of the build's own prints.
     """
 
     def __init__(self, keep: Keep, timeout: float = 120) -> None:
@@ -569,12 +563,10 @@ class ServerPrinter:
     def _ask(self, html_path: Path, target: Path) -> dict[str, Any] | None:
         """The server's answer to one print, or None (no server took the build, or it is gone)."""
         pid = self._keep.server_pid
-        if pid is None:
-            return None
         try:
-            sock = _connect(socket_for(self._keep.out))
+            sock = _connect(socket_for(self._keep.out)) if pid is not None else None
         except OSError:
-            return None
+            sock = None
         if sock is None:
             return None
         with sock:

@@ -284,10 +284,9 @@ class _Prints:
         _send(conn, {**answer, "pid": os.getpid()})
 
     def status(self) -> dict[str, Any]:
-        """The browser's process (None: none running), how many were started, the reports printed."""
+        """Whether a browser is running, how many were started, the reports printed."""
         printer = self._printer
-        running = printer is not None and printer.alive
-        return {"browser_pid": printer.pid if running else None, "browsers_started": self.started,
+        return {"browser_running": printer is not None and printer.alive, "browsers_started": self.started,
                 "reports_printed": self.printed}
 
     def close(self) -> None:
