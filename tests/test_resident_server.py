@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from stand_in import make_project
 
-from perspectives import build
+from perspectives import build, pdf
 from perspectives.build import forkserver, resident
 from perspectives.build.warm import rewarm
 from perspectives.study import load_grid
@@ -253,3 +253,63 @@ def test_a_configuration_check_passed_on_the_same_inputs_is_not_made_again(tmp_p
     with pytest.raises(ConfigError, match="es.yml"):
         _build(root, minutes=0)
     assert len(checked) == 1  # a changed catalogue is checked again, and its mistake stops the build
+
+
+@pytest.mark.skipif(pdf.find_chromium() is None or not Path("/proc").is_dir(), reason="needs Chromium and /proc")
+def test_the_kept_server_prints_with_one_browser_warm_from_build_to_build(kept: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PERSPECTIVES_PDF", "1")
+    root = _project(tmp_path / "p")
+    _, first = _build(root)
+    server = _server_pid(first)
+    held = resident.status(root / "out")
+    assert held["browsers_started"] == 1 and held["reports_printed"] == 2  # ALB and the synthesis
+    assert held["browser_running"]
+    browsers = _browsers_of(server)
+    assert len(browsers) == 1  # the server's own, not the finished build's
+    with open(root / "notebooks" / "probe.ipynb", encoding="utf-8") as fh:
+        nb = json.load(fh)
+    nb["cells"][0]["source"] = "# Probe section, edited"
+    with open(root / "notebooks" / "probe.ipynb", "w", encoding="utf-8") as fh:
+        json.dump(nb, fh)
+    _build(root)
+    again = resident.status(root / "out")
+    assert again["browsers_started"] == 1 and _browsers_of(server) == browsers  # the same browser, kept
+    assert again["reports_printed"] == 4
+    for folder in ("ALB", "synthesis"):
+        report = root / "out" / folder / "report.pdf"
+        assert "Probe section, edited" in _bookmarks(report)  # printed again, from the edited page
+        # the bytes a browser of the build's own prints of the same page
+        own = pdf.html_to_pdf(report.with_suffix(".html"), tmp_path / f"{folder}.pdf")
+        assert own.read_bytes() == report.read_bytes()
+
+
+def _browsers_of(server: int) -> list[int]:
+    """The Chromium processes whose parent is ``server`` (read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        name, rest = text.split("(", 1)[1].rsplit(")", 1)
+        if "chrom" in name.lower() and int(rest.split()[1]) == server:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _bookmarks(report: Path) -> list[str]:
+    import pikepdf
+
+    with pikepdf.open(report) as doc, doc.open_outline() as outline:
+        return [str(item.title) for item in outline.root]
+
+
+def test_a_build_from_the_command_line_starts_without_numpy():
+    # Everything a rebuild of one section imports before its first run is waited for; the
+    # reader's numpy is needed only when a partner's export is given (build.select checks it).
+    code = ("import sys\nimport perspectives.cli, perspectives.build\n"
+            "from perspectives.build import plan, publish, resident, schedule\n"
+            "print('numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.split() == ["False"]

@@ -267,8 +267,10 @@ def _server(args: argparse.Namespace) -> int:
         if state is None:
             print(f"no run server kept for {args.out}", file=sys.stderr)
             return EXIT_FAILED
+        browser = (f"; its browser printed {state['reports_printed']} reports"
+                   if state.get("browser_running") else "; no browser running")
         print(f"run server {state['pid']} for {args.out}: started {time.time() - state['started']:.0f} s ago, "
-              f"{state['builds']} builds served, leaves after {state['idle'] / 60:g} idle minutes")
+              f"{state['builds']} builds served, leaves after {state['idle'] / 60:g} idle minutes{browser}")
         return EXIT_OK
     stopped = resident.stop_all() if args.all else [pid for pid in [resident.stop(args.out)] if pid]
     where = "of this user" if args.all else f"for {args.out}"

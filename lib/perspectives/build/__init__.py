@@ -140,7 +140,6 @@ from perspectives.files import check_writable, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.hints import command
 from perspectives.project import Project, project_of
-from perspectives.rawtable import path_problem
 from perspectives.study import (
     SOURCE_LANGUAGE,
     SYNTHESIS_MIN_COUNTRIES,
@@ -303,6 +302,8 @@ def build(
                 # checked while the run server starts, or remembered from an earlier build
                 checked = checked_meanwhile(lambda: check_configuration(root, lang, project), out / CHECKED_FILE,
                                             configuration_digest(root, library, lang))
+                keep = keep_for(minutes, out, root, library, lock, given) if warm.server is None else None
+                publisher.print_through(keep, engine == "fork" and executor == DEFAULT_EXECUTOR)
                 publisher.prepare()
                 # schedule
                 execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,
@@ -310,7 +311,7 @@ def build(
                             warm=warm_up(todo, st, package, out, project), server=warm.server,
                             synthesis=st.synthesis_code, on_progress=on_progress, executor=executor,
                             scheduler=scheduler, before_runs=checked,
-                            keep=keep_for(minutes, out, root, library, lock, given) if warm.server is None else None)
+                            keep=keep)
             except BaseException:
                 # Interrupted (Ctrl-C) or broken: stop assembling and close the browser;
                 # reports already written stay, the rest keep their previous version.
@@ -470,9 +471,15 @@ def _asked(study: Study, grid: Grid, countries: Iterable[str] | None, data_path:
     for code in wanted or [study.synthesis_code]:
         validate_parameters({"country": code, **given}, study, grid)
     for p in (data_path, conversations_path):
+        if p is None:
+            continue
+        # Imported here: the reader's numpy is needed only when an export is given, and a
+        # researcher's rebuild of one section waits for every import of the build's start.
+        from perspectives.rawtable import path_problem
+
         # A folder, a named pipe, a device or a broken link is refused for what it is (a
         # pipe is never opened, so the build cannot wait on it).
-        problem = path_problem(p) if p is not None else None
+        problem = path_problem(p)
         if problem is not None:
             raise ValueError(problem.text(Path(p).name))
     return wanted

@@ -34,6 +34,7 @@ from typing import Any
 
 from perspectives.build.outcome import BuildResult
 from perspectives.build.progress import progress
+from perspectives.build.resident import Keep, ServerPrinter
 from perspectives.study import SOURCE_LANGUAGE, Grid, Study, report_folder
 
 __all__ = ["Publisher"]
@@ -100,16 +101,31 @@ class Publisher:
             return
         self._pending[code] = self._html.submit(self._assemble_one, code)
 
+    def print_through(self, keep: Keep | None, served: bool) -> None:
+        """Print with the browser of the run server kept by ``keep`` (:class:`~perspectives.build.resident.ServerPrinter`).
+
+        Only where the build's runs go to that server (``served``: the fork engine on this
+        machine) and PDFs are wanted: the server starts its browser while the runs go on, and
+        keeps it for the next build. Called before :meth:`prepare`, which then starts no
+        browser of the build's own.
+        """
+        from perspectives import pdf
+
+        if keep is None or not served or not pdf.pdf_wanted() or not self._own_printer:
+            return
+        keep.prints = True
+        self._printer = ServerPrinter(keep)
+
     def prepare(self) -> None:
         """Get assembly ready while the runs' server starts and one CPU would be idle.
 
         It imports the assembly's libraries, and starts the browser and prints a first page
-        (see ``Printer.warm_up``).
+        (see ``Printer.warm_up``), unless the build prints through a kept server's browser.
         """
         from perspectives import assemble, pdf
 
         self._pending["(prepare)"] = self._html.submit(assemble.prepare)
-        if pdf.pdf_wanted() and self._own_printer:
+        if pdf.pdf_wanted() and self._own_printer and self._printer is None:
             self._pdfs.append(self._pdf.submit(self._warm_printer))
 
     def _get_printer(self) -> Any:

@@ -53,8 +53,8 @@ from perspectives.build.preflight import library_digest
 from perspectives.build.resident_server import PROTOCOL, RESIDENT_COMMAND, RESIDENT_ENV
 from perspectives.build.warm import warm_key
 
-__all__ = ["DEFAULT_KEEP_MINUTES", "KEEP_ENV", "Keep", "ResidentServer", "fingerprint", "keep_for", "keep_minutes",
-           "socket_for", "status", "stop", "stop_all"]
+__all__ = ["DEFAULT_KEEP_MINUTES", "KEEP_ENV", "Keep", "ResidentServer", "ServerPrinter", "fingerprint", "keep_for",
+           "keep_minutes", "socket_for", "status", "stop", "stop_all"]
 
 # How long a build's run server waits for the next build, in minutes (0: it stops with the build).
 KEEP_ENV = "PERSPECTIVES_KEEP_SERVER"
@@ -74,7 +74,8 @@ WHY = {"library": "the library changed", "data": "a data or parameter file chang
        "lock": "the environment's lock changed", "packages": "the installed packages changed",
        "python": "another Python", "environment": "the environment variables changed",
        "warm": "other data, language or study folder", "warm_inputs": "the small-cell rule's saved results changed",
-       "cwd": "built from another folder", "function": "another task function", "protocol": "another version"}
+       "cwd": "built from another folder", "function": "another task function", "protocol": "another version",
+       "browser": "the browser changed"}
 
 
 def keep_minutes(given: float | None = None) -> float:
@@ -149,11 +150,15 @@ class Keep:
         inputs: digests the build already made, by component: ``library`` (every file of the
             library package), ``lock``, ``data`` (the data and parameter files, the given
             export and conversations).
+        prints: the build prints through the server: its hello has it warm its browser.
+        server_pid: the server that took this build (None: none yet); only it prints for it.
     """
 
     out: Path
     minutes: float
     inputs: dict[str, str] = field(default_factory=dict)
+    prints: bool = False
+    server_pid: int | None = None
 
 
 def keep_for(minutes: float, out: Path, root: Path, library: LibraryIndex, lock: Path,
@@ -214,7 +219,19 @@ def fingerprint(keep: Keep, env: dict[str, str], function: str, warm: tuple[str,
             "cwd": _digest(os.getcwd()),
             "function": function,
             "warm": _digest(warm_key(warm)),
+            "browser": _browser(),
             **keep.inputs}
+
+
+def _browser() -> str:
+    """The digest of the browser a server would print with (its path, size and time), or "none"."""
+    from perspectives.pdf import find_chromium
+
+    found = find_chromium() or ""
+    with contextlib.suppress(OSError):  # none found (""), or gone
+        st = os.stat(found)
+        return _digest([os.path.realpath(found), st.st_size, st.st_mtime_ns])
+    return "none"
 
 
 def _connect(path: Path) -> socket.socket | None:
@@ -379,7 +396,7 @@ class ResidentServer:
               "warm_inputs": inputs_digest(self._warm[1] if self._warm else {})}
         msg = {"hello": PROTOCOL, "fingerprint": fp, "preload": self._preload, "environ": self._env,
                "warm": {"function": self._warm[0], "kwargs": self._warm[1]} if self._warm else None,
-               "idle": self._keep.minutes * 60, "workers": self.workers}
+               "idle": self._keep.minutes * 60, "workers": self.workers, "printer": self._keep.prints}
         lines = _Lines(sock)
         try:
             sock.sendall((json.dumps(msg) + "\n").encode())
@@ -452,6 +469,8 @@ class ResidentServer:
             more = "; it warmed what this build needs more" if ready.get("brought_up") else ""
             ready = {**ready, "note": f" (started {ago} ago, build {int(ready.get('builds', 0))} it serves{more})"}
         self.ready_info = {**ready, "reused": reused}
+        if "pid" in ready:
+            self._keep.server_pid = int(ready["pid"])  # the server this build checked: it may print
         self._reader = threading.Thread(target=self._read, name="resident-server-reader", daemon=True)
         self._reader.start()
 
@@ -505,3 +524,77 @@ class ResidentServer:
         if self._reader is not None:
             self._reader.join(timeout=10)
         self._sock = None
+
+
+class ServerPrinter:
+    """Prints a build's reports with the browser of the run server that took the build.
+
+    Used as a :class:`perspectives.pdf.Printer` is. The server prints with ``Printer.print_pdf``
+    too, with the same library and browser (in its fingerprint): the same bytes, without the
+    browser's start and first page. Where no server took the build (``keep.server_pid`` is
+    None), or it does not answer, a browser of the build's own prints.
+    """
+
+    def __init__(self, keep: Keep, timeout: float = 120) -> None:
+        """Print through the server of ``keep``; ``timeout``: seconds one page may take."""
+        self._keep, self.timeout = keep, timeout
+        self._own: Any = None
+        self._lock = threading.Lock()
+
+    def print_pdf(self, html_path: Path, pdf_path: Path | None = None) -> Path:
+        """Print ``html_path`` to ``pdf_path`` (default: beside it, ``.pdf``); its path.
+
+        Raises:
+            PrintError: the page did not print (the message says why).
+            PdfUnavailable: no browser on this machine.
+        """
+        from perspectives import pdf
+
+        target = Path(pdf_path) if pdf_path else Path(html_path).with_suffix(".pdf")
+        answer = self._ask(Path(html_path), target)
+        if answer is None:
+            return self._own_printer().print_pdf(html_path, target)
+        if answer.get("printed"):
+            return target
+        if answer.get("kind") == "unavailable":
+            raise pdf.PdfUnavailable(str(answer.get("error")))
+        raise pdf.PrintError(str(answer.get("error")))
+
+    def _ask(self, html_path: Path, target: Path) -> dict[str, Any] | None:
+        """The server's answer to one print, or None (no server took the build, or it is gone)."""
+        pid = self._keep.server_pid
+        try:
+            sock = _connect(socket_for(self._keep.out)) if pid is not None else None
+        except OSError:
+            sock = None
+        if sock is None:
+            return None
+        with sock:
+            # The server's browser has the page's own deadline; this one only outlives it.
+            sock.settimeout(self.timeout * 2 + ANSWER_SECONDS)
+            try:
+                sock.sendall((json.dumps({"print": {"html": str(html_path.resolve()), "pdf": str(target.resolve())},
+                                          "pid": pid}) + "\n").encode())
+                answer = _Lines(sock).read()
+            except (OSError, ValueError):
+                return None
+        if answer is None or answer.get("elsewhere") or answer.get("pid") != pid:
+            return None  # not the server this build checked: it is not trusted with the print
+        return answer
+
+    def _own_printer(self) -> Any:
+        from perspectives import pdf
+
+        with self._lock:
+            if self._own is None:
+                printer = pdf.Printer(self.timeout)
+                printer.start()
+                self._own = printer
+            return self._own
+
+    def close(self) -> None:
+        """Close the browser of the build's own, if one was started (the server's stays)."""
+        with self._lock:
+            if self._own is not None:
+                self._own.close()
+                self._own = None

@@ -16,6 +16,13 @@ Purpose
     when told to stop (``perspectives server stop``). A build that disconnects while its runs
     go on (killed, Ctrl-C) has them killed.
 
+    It also keeps the build's browser (:class:`_Prints`): starting Chromium and printing its
+    first page cost a build more CPU than its edited section's run. A build that the server
+    took asks it to print each report (``print``: the HTML and the PDF's paths), and the
+    server prints with :func:`perspectives.pdf.Printer.print_pdf`, the same function a
+    build's own browser prints with, so the PDF has the same bytes. The browser is started
+    (and warmed) when a build that wants PDFs says hello, and stops with the server.
+
 Inputs
     The socket's path, the workers, the modules to preload (:data:`RESIDENT_COMMAND`'s arguments), and in the environment
     (:data:`RESIDENT_ENV`) its fingerprint, the folder it watches, its idle time and the
@@ -25,7 +32,8 @@ Outputs
     One JSON line on stdout when it listens (the ready message of
     :func:`perspectives.build.forkserver.prepare`, with its ``pid``); then, on each
     connection, JSON lines: the answer to ``hello`` (``same``, the components that differ),
-    ``ready`` once brought up to the build's needs, each task's result, ``status``, ``stopping``.
+    ``ready`` once brought up to the build's needs, each task's result, ``status``, ``stopping``,
+    and the answer to a ``print`` (``printed``, or the ``error`` and its ``kind``).
 """
 
 from __future__ import annotations
@@ -37,8 +45,10 @@ import selectors
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -96,6 +106,7 @@ class _State:
     started: float = field(default_factory=time.time)
     builds: int = 0
     leaving: bool = False
+    prints: _Prints | None = None  # the browser kept with the server (made in resident_main)
 
 
 def _inode(path: str) -> int:
@@ -188,6 +199,8 @@ def _hello(state: _State, conn: _Conn, msg: dict[str, Any]) -> None:
     state.workers = max(1, int(msg.get("workers", state.workers)))
     conn.environ = msg.get("environ")
     state.builds += 1
+    if msg.get("printer") and state.prints is not None:
+        state.prints.warm()  # while the build's runs go on
     ready = _bring_up(state, msg)
     _send(conn, ready)
 
@@ -195,7 +208,94 @@ def _hello(state: _State, conn: _Conn, msg: dict[str, Any]) -> None:
 def _status(state: _State) -> dict[str, Any]:
     return {"status": True, "pid": os.getpid(), "started": state.started, "builds": state.builds,
             "idle": state.idle, "watch": state.watch, "workers": state.workers,
-            "light": bool(state.warm_spec.get("kwargs", {}).get("light"))}
+            "light": bool(state.warm_spec.get("kwargs", {}).get("light")),
+            **(state.prints.status() if state.prints is not None else {})}
+
+
+class _Prints:
+    """The browser the server keeps for its builds' PDFs, and the threads that print with it.
+
+    The browser is started on the first request (a build's hello that wants PDFs warms it
+    while the runs go on), started again if it stopped, and closed with the server. Each
+    print runs in a thread of its own (the server's loop goes on), through
+    :meth:`perspectives.pdf.Printer.print_pdf`, and answers on the connection that asked.
+    """
+
+    def __init__(self) -> None:
+        self._printer: Any = None
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="print")
+        self.started = 0  # browsers started
+        self.printed = 0  # reports printed
+
+    def _browser(self) -> Any:
+        """The running browser, started (again) when there is none.
+
+        Raises:
+            PdfUnavailable: no Chromium on this machine.
+        """
+        from perspectives import pdf
+
+        with self._lock:
+            if self._printer is None or not self._printer.alive:
+                if self._printer is not None:
+                    self._printer.close()
+                    self._printer = None
+                printer = pdf.Printer()
+                printer.start()
+                self._printer = printer
+                self.started += 1
+            return self._printer
+
+    def warm(self) -> None:
+        """Start the browser and print a first page styled as the reports are (in a thread)."""
+        self._pool.submit(self._warm)
+
+    def _warm(self) -> None:
+        from perspectives.assemble import TEMPLATES
+
+        with contextlib.suppress(Exception):  # a failed warm-up costs time only: the print says why
+            fresh = self._printer is None or not self._printer.alive
+            printer = self._browser()
+            if fresh:
+                printer.warm_up((TEMPLATES / "report.css").read_text(encoding="utf-8"))
+
+    def submit(self, conn: _Conn, request: dict[str, Any]) -> None:
+        """Print one report for the build on ``conn`` (in a thread); the answer goes back on ``conn``."""
+        self._pool.submit(self._print, conn, request)
+
+    def _print(self, conn: _Conn, request: dict[str, Any]) -> None:
+        from pathlib import Path
+
+        from perspectives import pdf
+
+        answer: dict[str, Any]
+        try:
+            self._browser().print_pdf(Path(request["html"]), Path(request["pdf"]))
+            with self._lock:
+                self.printed += 1
+            answer = {"printed": True}
+        except pdf.PdfUnavailable as exc:
+            answer = {"error": str(exc), "kind": "unavailable"}
+        except pdf.PrintError as exc:
+            answer = {"error": str(exc), "kind": "print"}
+        except Exception as exc:  # noqa: BLE001 - said to the build, which fails the report loudly
+            answer = {"error": f"{type(exc).__name__}: {exc}", "kind": "print"}
+        _send(conn, {**answer, "pid": os.getpid()})
+
+    def status(self) -> dict[str, Any]:
+        """Whether a browser is running, how many were started, the reports printed."""
+        printer = self._printer
+        return {"browser_running": printer is not None and printer.alive, "browsers_started": self.started,
+                "reports_printed": self.printed}
+
+    def close(self) -> None:
+        """Stop printing and close the browser."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            if self._printer is not None:
+                self._printer.close()
+                self._printer = None
 
 
 class _Loop:
@@ -278,6 +378,11 @@ class _Loop:
             _hello(self.state, conn, msg)
         elif "task" in msg:
             self.queue.append((conn, msg))
+        elif "print" in msg and self.state.prints is not None:
+            if msg.get("pid") == os.getpid():
+                self.state.prints.submit(conn, msg["print"])
+            else:  # asked of the server another build checked: that build prints with its own browser
+                _send(conn, {"elsewhere": True, "pid": os.getpid()})
         elif msg.get("stop"):
             _send(conn, {"stopping": True, "pid": os.getpid()})
             self.state.leaving = True
@@ -319,6 +424,8 @@ class _Loop:
         for _, _, pid, _ in self.running.values():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        if self.state.prints is not None:
+            self.state.prints.close()
         for conn in list(self.conns.values()):
             conn.sock.close()
         if _inode(self.state.path) == self.state.inode:
@@ -346,7 +453,8 @@ def resident_main(path: str, workers: int, modules: list[str]) -> NoReturn:
     listener.listen(8)
     state = _State(path=path, inode=_inode(path), watch=settings["watch"], watch_inode=_inode(settings["watch"]),
                    idle=float(settings["idle"]), fingerprint=settings["fingerprint"], rewarm=settings.get("rewarm", ""),
-                   digest=settings.get("digest", ""), warm_spec=json.loads(os.environ.get(WARM_ENV) or "{}"), modules=set(modules), workers=workers)
+                   digest=settings.get("digest", ""), warm_spec=json.loads(os.environ.get(WARM_ENV) or "{}"), modules=set(modules), workers=workers,
+                   prints=_Prints())
     state.warmed_inputs = _warmed_inputs(state)  # as the warm-up in prepare() left them
     try:
         proto_out.write((json.dumps({**info, "pid": os.getpid()}) + "\n").encode())
