@@ -433,7 +433,7 @@ def says_themes_instead(section, table: disclosure.PublishedTable, masks: dict[s
     if rule != analysis_tables.UNIFORM_RULE:
         return False
     word = next(str(v).strip() for v in table.frame.to_numpy().ravel() if str(v).strip())
-    names = [labels[c].replace(SUBTHEME_INDENT, "").strip() for c in codes]
+    names = [locales.inside_sentence(labels[c].replace(SUBTHEME_INDENT, "").strip()) for c in codes]
     if section.is_synthesis and masks:
         places = list(next(iter(masks.values())).layout.places)
         places = [p for p in places if p != "*"]
@@ -441,7 +441,12 @@ def says_themes_instead(section, table: disclosure.PublishedTable, masks: dict[s
         for code, name in zip(codes, names, strict=True):
             cells = [theme_cell(section, masks, code, p).text for p in places]
             raised = sum(c not in ("0", disclosure.WITHHELD_MARK) for c in cells)
-            template = THEME_IN_AT_LEAST if disclosure.WITHHELD_MARK in cells else THEME_IN_COUNTRIES
+            unknown = disclosure.WITHHELD_MARK in cells
+            if unknown and not raised:
+                # Only withheld cells could hold it: no count of countries is known.
+                named.append(name)
+                continue
+            template = THEME_IN_AT_LEAST if unknown else THEME_IN_COUNTRIES
             named.append(section.t(template, theme=name, n=raised, total=len(places)))
         names = named
     own = "*" if section.is_synthesis else section.country
