@@ -164,6 +164,7 @@ def show_table(section, table: disclosure.PublishedTable, stem: str, caption: st
 # format (HTML, PDF, Word and the CSV read the same label), and a note under the table says what it adds up.
 SUBTOTAL_LABEL = "{label} (combined)"
 SUBTOTAL_NOTE = "“{label}” is a subtotal: it adds up {parts}, shown above it."
+QUOTED = "“{label}”"  # a label quoted inside a note, with the language's own quotation marks
 # Said in place of a table in the body that a sentence says better (analysis_tables.sentence_rule).
 TABLE_MOSTLY_WITHHELD = ("{caption}: not printed as a table, since most of its numbers are withheld under the "
                          "small-cell rule (see “Withheld number” in the definitions). It publishes: {published}.")
@@ -181,7 +182,7 @@ def marked_subtotals(section, table: disclosure.PublishedTable, frame: pd.DataFr
     labels = [str(label) for label in frame.index]
     notes = []
     for row, parts in found.items():
-        listed = locales.join([f"“{labels[k].strip()}”" for k in parts], section.lang)
+        listed = locales.join([section.t(QUOTED, label=labels[k].strip()) for k in parts], section.lang)
         labels[row] = section.t(SUBTOTAL_LABEL, label=labels[row])
         notes.append(section.t(SUBTOTAL_NOTE, label=labels[row], parts=listed))
     out = frame.copy()
