@@ -342,6 +342,16 @@ def withheld_share(frame: pd.DataFrame) -> float:
     return sum(c == disclosure.WITHHELD_MARK for c in cells) / len(cells) if cells else 0.0
 
 
+def table_rule(study: Any) -> tuple[float, int]:
+    """The study's rule for a table said in a sentence (``tables`` in ``params/study.yml``).
+
+    Returns:
+        ``max_withheld_share`` (default 0.5) and ``min_distinct_cells`` (default 2).
+    """
+    block = study.raw.get("tables") or {}
+    return float(block.get("max_withheld_share", 0.5)), int(block.get("min_distinct_cells", 2))
+
+
 def sentence_rule(frame: pd.DataFrame, max_withheld_share: float, min_distinct_cells: int) -> str | None:
     """Why a table in the body is said in a sentence rather than printed, or None to print it.
 

@@ -125,8 +125,7 @@ def show_table(section, table: disclosure.PublishedTable, stem: str, caption: st
     if result is None or result not in section.charted:
         # A table in the body that a sentence says better (tables in params/study.yml); the
         # table behind a chart is kept whole, in the annex.
-        rule = analysis_tables.sentence_rule(table.frame, section.study.table_max_withheld_share,
-                                             section.study.table_min_distinct_cells)
+        rule = analysis_tables.sentence_rule(table.frame, *analysis_tables.table_rule(section.study))
         if rule is not None:
             paragraph(table_sentence(section, frame, caption, rule), section.lang)
             return

@@ -428,8 +428,7 @@ def says_themes_instead(section, table: disclosure.PublishedTable, masks: dict[s
     above 0), out of those that held conversations: a count of published cells, which tells
     nothing a withheld one holds.
     """
-    rule = analysis_tables.sentence_rule(table.frame, section.study.table_max_withheld_share,
-                                         section.study.table_min_distinct_cells)
+    rule = analysis_tables.sentence_rule(table.frame, *analysis_tables.table_rule(section.study))
     if rule != analysis_tables.UNIFORM_RULE:
         return False
     word = next(str(v).strip() for v in table.frame.to_numpy().ravel() if str(v).strip())

@@ -183,24 +183,6 @@ class Study:
         return self.root / given if given else None
 
     @property
-    def table_max_withheld_share(self) -> float:
-        """The share of withheld numbers above which a table in the body is said in a sentence.
-
-        ``tables.max_withheld_share``, default 0.5: a table most of whose numbers read the
-        withheld mark is not printed; one sentence says what it publishes and why the rest is not.
-        """
-        return float((self.raw.get("tables") or {}).get("max_withheld_share", 0.5))
-
-    @property
-    def table_min_distinct_cells(self) -> int:
-        """How many different readings a table's cells need to be printed as a table.
-
-        ``tables.min_distinct_cells``, default 2: a table every cell of which reads the same
-        ("some" in every row) tells nothing cell by cell, and is said in a sentence instead.
-        """
-        return int((self.raw.get("tables") or {}).get("min_distinct_cells", 2))
-
-    @property
     def many_countries(self) -> int:
         """Above this many countries, the synthesis's by-country charts and tables change form.
 
