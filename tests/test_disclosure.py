@@ -369,9 +369,10 @@ def test_a_declared_combination_replaces_its_parts_where_one_is_small() -> None:
     assert combined.n("BIH|below").text == dc.WITHHELD_MARK and combined.pct("BIH|bachelor").text == dc.WITHHELD_MARK
     assert combined.record("BIH|below", "edu.below.n")["combined"] is True
     tab = dc.table({"n": {"below": combined.n("BIH|below"), "post": combined.n("BIH|post")}})
-    assert dc.notes_for([tab], 5, 25) == [dc.WITHHELD_MARK + ": not shown on its own: the answer is counted in the "
-                                          "combined answer below it, because one of the answers combined holds "
-                                          "fewer than 5 respondents."]
+    # One short note, true for every column: the parts are counted in the subtotal below (no claim of
+    # why, which need not hold where another column prints them), and the definitions explain it.
+    assert dc.notes_for([tab], 5, 25) == [dc.WITHHELD_MARK + ": counted only in the subtotal below it (see "
+                                          "“Combined answers” in the definitions)."]
     # The audit reads the mark as any withheld cell's; the description says the cell is a combined part.
     assert [item.get("combined") for item in tab.describe()] == [True, None]
 
@@ -391,7 +392,8 @@ def test_one_mark_for_every_value_not_given_and_one_note_under_its_table() -> No
     # One home: the rule, the house style and the independent audit read the same constant.
     assert dc.WITHHELD_MARK is fmt.WITHHELD_MARK and audit_reading.WITHHELD is fmt.WITHHELD_MARK
     notes = dc.notes_for([dc.table({"n": cells})], 5, 25)
-    assert len(notes) == 1 and notes[0].startswith(dc.WITHHELD_MARK + ": not shown. In the rows of answers counted")
+    assert len(notes) == 1 and notes[0] == dc.NOTES["withheld_combined"].format(mark=dc.WITHHELD_MARK)
+    assert "or counted only in the subtotal below it" in notes[0]
     assert dc.notes_for([dc.table({"n": {"x": cells["x"]}})], 5, 25)[0].startswith(
         dc.WITHHELD_MARK + ": withheld under the small-cell rule")
 

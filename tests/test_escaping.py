@@ -455,6 +455,9 @@ def _hostile_checkout(repo: Path, export_dir: Path) -> Path:
     study = yaml.safe_load(study_path.read_text(encoding="utf-8"))
     mda = next(c for c in study["countries"] if c["iso3"] == "MDA")
     mda.update(name=PAYLOADS["name"], partner=PAYLOADS["partner"])
+    # Every theme table printed as a table (the rule is data): the hostile theme label below is
+    # in Moldova's knowledge table, which reads "some" in every row and would be one sentence.
+    study["tables"] = {**(study.get("tables") or {}), "min_distinct_cells": 1}
     study_path.write_text(yaml.safe_dump(study, allow_unicode=True, sort_keys=False), encoding="utf-8")
     ro_path = repo / "params" / "i18n" / "ro.yml"
     ro = yaml.safe_load(ro_path.read_text(encoding="utf-8"))

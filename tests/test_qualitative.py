@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from reference_text import reference_text
 
+from perspectives import locales
 from perspectives import qualitative as q
 from perspectives import qualitative_counts as qc
 from perspectives import qualitative_recommendations as qr
@@ -471,12 +472,23 @@ def test_a_national_theme_table_is_not_a_table_of_withheld_cells(tmp_path, monke
     Each word is checked against the participants counted by hand from the conversations.
     """
     shown, csv = _theme_tables(tmp_path, monkeypatch, section_id, "MDA")
-    table = pd.read_csv(csv, index_col=0, dtype=str, keep_default_na=False)
-    cells = table.to_numpy().ravel().tolist()
-    assert cells.count("–") * 2 < len(cells), table
     mda = conversations[conversations["country"] == "MDA"]
     base = mda["participant_id"].nunique()
     codes = [c for c in codebook.in_section(section_id) if codebook.codes[c].level <= 2]
+    if not csv.exists():
+        # Every cell would read "some" (issue 26 review, item 9): one sentence names the themes
+        # instead, each raised by some but not all of the participants, as counted by hand.
+        said = " ".join(str(getattr(obj, "data", "")) for obj, _ in shown)
+        assert f"Each of these themes was raised by some of the {base} participants" in said
+        for code in codes:
+            raised = mda[mda["themes"].map(lambda v, code=code: any(t == code or t.startswith(code + ".")
+                                                                     for t in q.split_codes(v)))]
+            assert 0 < raised["participant_id"].nunique() < base, code
+            assert locales.inside_sentence(codebook.label(code)) in said, code
+        return
+    table = pd.read_csv(csv, index_col=0, dtype=str, keep_default_na=False)
+    cells = table.to_numpy().ravel().tolist()
+    assert cells.count("–") * 2 < len(cells), table
     # A sub-theme's row is indented under its theme (issue 26): the labels are the codebook's.
     table.index = [label.lstrip("\u2060").strip() for label in table.index]
     assert list(table.index) == [codebook.label(c) for c in codes]
@@ -494,6 +506,29 @@ def test_a_national_theme_table_is_not_a_table_of_withheld_cells(tmp_path, monke
     assert (table.shape[1] == 1) == ("whether some or all of the participants raised each theme, and 0 where none "
                                      "did" in notes)
     assert "none, some or all" not in notes
+
+
+def test_a_synthesis_theme_table_of_some_in_every_row_says_in_how_many_countries_each_was_raised(
+        tmp_path, monkeypatch, conversations, codebook) -> None:
+    """Issue 26 review, item 9: a table that read "some" in every row said nothing; one sentence
+    names the themes and, for each, the countries whose published cell says it was raised,
+    checked against the countries counted by hand (a withheld cell makes it "at least")."""
+    shown, csv = _theme_tables(tmp_path, monkeypatch, "csea_online", "ALL")
+    assert not csv.exists()
+    said = " ".join(str(getattr(obj, "data", "")) for obj, _ in shown)
+    assert "Each of these themes was raised by some of the" in said
+    places = sorted(conversations["country"].unique())
+    codes = [c for c in codebook.in_section("csea_online") if codebook.codes[c].level <= 2]
+    for code in codes:
+        raised = conversations[conversations["themes"].map(
+            lambda v, code=code: any(t == code or t.startswith(code + ".") for t in q.split_codes(v)))]
+        in_countries = raised["country"].nunique()
+        label = re.escape(locales.inside_sentence(codebook.label(code)))
+        found = re.search(label + r" \(in (at least )?(\d+) of (\d+) countries\)", said)
+        assert found is not None, code
+        assert int(found.group(3)) == len(places)
+        stated = int(found.group(2))
+        assert stated == in_countries if found.group(1) is None else stated <= in_countries, code
 
 
 def test_a_theme_table_whose_every_cell_is_withheld_is_one_sentence(tmp_path, monkeypatch, conversations) -> None:

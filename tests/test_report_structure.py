@@ -31,7 +31,7 @@ from lxml import html as lxml_html
 
 from perspectives import disclosure, pdf, reportcheck
 from perspectives.i18n import Gender, Translator
-from perspectives.report_display import CHART_MARK_NOTE, COLUMNS_TOO_FEW
+from perspectives.report_display import CHART_MARK_NOTE, COLUMNS_TOO_FEW, SUBTOTAL_NOTE
 from perspectives.report_themes import THEMES_PRESENCE_NOTE
 from perspectives.study import load_grid, load_study, repo_root, report_folder
 from perspectives.texts import load_texts
@@ -549,10 +549,12 @@ def test_in_word_only_figures_and_tables_are_captions(built: dict[str, Path], la
     notes = [p.text for p in document.paragraphs if p.style.name == "Table Note"]
     # A note defines a mark, or says why a theme table reads none, some or all (issue 26 review),
     # or names the columns not printed because every share and base in them is withheld (issue 26).
+    # A subtotal's note says what it adds up (issue 26 review, item 8).
     presence = tr(THEMES_PRESENCE_NOTE).split("{")[0]
     too_few = tr(COLUMNS_TOO_FEW, places="\0").split("\0")[1]
+    subtotal = tr(SUBTOTAL_NOTE, label="\0", parts="\0").split("\0")[1]
     assert notes and all(re.match(r"^\S: ", note) or note.startswith(presence) or note.endswith(too_few)
-                         for note in notes)
+                         or subtotal in note for note in notes)
 
 
 @needs_chromium

@@ -344,3 +344,97 @@ def record_test(result: Result, name: str, masks: Sequence[Mask] = (), prefix: s
     if test is result.test:
         result.test_withheld = not shown
     return shown
+
+
+# --------------------------------------------------------------------------- what a table says
+WITHHELD_RULE = "withheld"   # most of its numbers read the withheld mark (``tables.max_withheld_share``)
+UNIFORM_RULE = "uniform"     # every cell reads the same (``tables.min_distinct_cells``)
+
+
+def _readings(frame: pd.DataFrame) -> list[str]:
+    """The table's cells as a reader reads them, less the empty ones (a base row's share column)."""
+    return [str(v).strip() for v in frame.to_numpy().ravel() if str(v).strip() not in ("", "nan")]
+
+
+def withheld_share(frame: pd.DataFrame) -> float:
+    """The share of a table's printed cells that read the withheld mark (0 for a table of no cells)."""
+    cells = _readings(frame)
+    return sum(c == disclosure.WITHHELD_MARK for c in cells) / len(cells) if cells else 0.0
+
+
+def table_rule(study: Any) -> tuple[float, int]:
+    """The study's rule for a table said in a sentence (``tables`` in ``params/study.yml``).
+
+    Returns:
+        ``max_withheld_share`` (default 0.5) and ``min_distinct_cells`` (default 2).
+    """
+    block = study.raw.get("tables") or {}
+    return float(block.get("max_withheld_share", 0.5)), int(block.get("min_distinct_cells", 2))
+
+
+def sentence_rule(frame: pd.DataFrame, max_withheld_share: float, min_distinct_cells: int) -> str | None:
+    """Why a table in the body is said in a sentence rather than printed, or None to print it.
+
+    The one rule (``tables`` in ``params/study.yml``): a table more than ``max_withheld_share``
+    of whose cells read the withheld mark (:data:`WITHHELD_RULE`), or whose two or more cells
+    read fewer than ``min_distinct_cells`` different things, "some" in every row
+    (:data:`UNIFORM_RULE`). Either way the reader learns more from one sentence.
+    """
+    cells = _readings(frame)
+    if not cells:
+        return None
+    if withheld_share(frame) > max_withheld_share:
+        return WITHHELD_RULE
+    if len(cells) >= 2 and len(set(cells)) < min_distinct_cells:
+        return UNIFORM_RULE
+    return None
+
+
+def _row_categories(table: disclosure.PublishedTable) -> dict[int, tuple[str, frozenset[str]]]:
+    """Each row's question and the answers its cells count (a base's row left out)."""
+    out: dict[int, tuple[str, frozenset[str]]] = {}
+    for (i, _), entry in sorted(table.entries.items()):
+        for _, mask, cell, _ in entry.refs:
+            if cell.rpartition("|")[2] == "*" or cell not in mask.layout.cells:
+                continue
+            out.setdefault(i, (mask.universe, frozenset(mask.layout.cells[cell][1])))
+    return out
+
+
+def subtotals(table: disclosure.PublishedTable) -> dict[int, list[int]]:
+    """The rows that add up other rows of the table (a combination printed beside its parts), with those rows.
+
+    Read from what the cells count, not from labels: row ``i`` is a subtotal where its cells
+    count two or more answers of a question and other rows of the table count some of them.
+
+    Returns:
+        Row position -> the positions of the rows it adds up, in the table's order.
+    """
+    rows = _row_categories(table)
+    out: dict[int, list[int]] = {}
+    for i, (universe, answers) in rows.items():
+        if len(answers) < 2:
+            continue
+        parts = [k for k, (u, a) in sorted(rows.items()) if k != i and u == universe and a < answers]
+        if parts:
+            out[i] = parts
+    return out
+
+
+def published_cells(frame: pd.DataFrame) -> list[tuple[str, str, list[str]]]:
+    """What a table publishes, for the sentence said in its place: (column group, row, its printed cells).
+
+    Only cells the table prints (neither the withheld mark nor empty), so the sentence
+    gives no number the table would not have given.
+    """
+    groups: dict[str, list[int]] = {}
+    for j, label in enumerate(frame.columns):
+        groups.setdefault(str(label[0] if isinstance(label, tuple) else label), []).append(j)
+    out = []
+    for group, positions in groups.items():
+        for i, row in enumerate(frame.index):
+            values = [str(frame.iat[i, j]).strip() for j in positions]
+            shown = [v for v in values if v not in ("", "nan", disclosure.WITHHELD_MARK)]
+            if shown:
+                out.append((group, str(row).replace("\u2060", "").strip(), shown))
+    return out

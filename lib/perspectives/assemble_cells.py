@@ -222,8 +222,9 @@ class Renderer:
     def table(self, item: TableItem, prefix: str | None = None) -> str:
         """A published table with its numbered caption and the notes on the marks it uses."""
         out = self.outline.output(item)
+        meta = (out.get("metadata") or {}).get("perspectives") or {}
         rendered = accessible_table(sanitize_html(_join(out["data"]["text/html"])), item.label, prefix or item.anchor,
-                                    lang=self.tr.lang)
+                                    lang=self.tr.lang, subtotals=[int(r) for r in meta.get("subtotals") or []])
         return rendered + table_notes(out)
 
     def section(self, doc: SectionDoc) -> str:

@@ -18,6 +18,7 @@ Outputs
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 from perspectives.alttext import Chart, data_table
@@ -37,7 +38,8 @@ def _cell_text(cell: Any) -> str:
     return "".join(cell.itertext()).strip()
 
 
-def accessible_table(fragment: str, caption: str, prefix: str, lang: str = "en") -> str:
+def accessible_table(fragment: str, caption: str, prefix: str, lang: str = "en",
+                     subtotals: Sequence[int] = ()) -> str:
     """A published table as a screen reader can follow it.
 
     The table gets ``caption`` as its ``<caption>``; every header cell a ``scope`` (``col``,
@@ -54,6 +56,8 @@ def accessible_table(fragment: str, caption: str, prefix: str, lang: str = "en")
         prefix: a document-unique prefix for the ids (``"table-3"``).
         lang: the report's language: a data cell holding one number the analysis wrote the
             English way (11.9, 1,254) is shown as that language writes it (11,9, 1.254).
+        subtotals: the body rows (0-based) that add up other rows: each gets the class
+            ``subtotal``, which the stylesheet sets apart (the label says so in words too).
 
     Returns:
         The table's HTML; a fragment that is not one table comes back unchanged.
@@ -77,6 +81,8 @@ def accessible_table(fragment: str, caption: str, prefix: str, lang: str = "en")
     several = len([cov for cov in columns if cov]) >= 2
     for r, row in enumerate(body.findall("tr") if body is not None else []):
         _body_row(row, r, columns, several, prefix, lang)
+        if r in set(subtotals):
+            row.set("class", "subtotal")
     if several:
         _nested_headers(head_rows, columns)
         if any(span > 1 for span in spans):

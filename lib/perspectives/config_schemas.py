@@ -117,6 +117,12 @@ _STUDY = _settings({
         "id_column": _text("a column name"), "id_fallbacks": _list(_text("a column name"), "a list of column names"),
     }),
     "synthesis": _settings({"many_countries": _whole(1), "extremes": _whole(1)}),
+    "tables": _settings({
+        "max_withheld_share": _number(0, 1, "a share between 0 and 1, such as 0.5 (a table in the body more of "
+                                            "whose numbers are withheld is said in a sentence)"),
+        "min_distinct_cells": _whole(1, "a whole number of at least 1, such as 2 (a table whose cells read "
+                                        "fewer different things is said in a sentence)"),
+    }),
     "limits": _settings({
         "max_uncompressed_mb": _whole(1, "a whole number of megabytes of at least 1, such as 256"),
         "max_compression_ratio": _whole(1, "a whole number of at least 1, such as 100"),

@@ -559,14 +559,10 @@ def table(columns: Mapping[Any, Mapping[Any, Entry]], index: Sequence[Any] | Non
 # One mark for every value not given (WITHHELD_MARK), so one note for it under a table: the one
 # that says what its "–" cells are there (withheld, counted in a combined row, or either).
 NOTES = {
-    "withheld": "{mark}: withheld under the small-cell rule: the number is below {threshold}, or it would let "
-                "a number below {threshold} be worked out from the totals.",
-    "combined": "{mark}: not shown on its own: the answer is counted in the combined answer below it, because "
-                "one of the answers combined holds fewer than {threshold} respondents.",
-    "withheld_combined": "{mark}: not shown. In the rows of answers counted together, the answer is counted in "
-                         "the combined answer below it, because one of them holds fewer than {threshold} "
-                         "respondents; elsewhere the number is withheld under the small-cell rule: it is below "
-                         "{threshold}, or it would let a number below {threshold} be worked out from the totals.",
+    "withheld": "{mark}: withheld under the small-cell rule (see “Withheld number” in the definitions).",
+    "combined": "{mark}: counted only in the subtotal below it (see “Combined answers” in the definitions).",
+    "withheld_combined": "{mark}: withheld under the small-cell rule, or counted only in the subtotal below it (see "
+                         "“Withheld number” and “Combined answers” in the definitions).",
     "reliability": "{mark}: based on fewer than {reliability_min_n} respondents; read as an indication only.",
 }
 

@@ -269,6 +269,8 @@ class Section:
         # only (finish() writes self.values, never this), for in-process comparisons.
         self.withheld: dict[tuple[str, str], Any] = {}
         self.notes: list[str] = []
+        # The results this run drew a chart of: their tables go behind the chart, in the annex.
+        self.charted: set[str] = set()
         # Published numbers of the analyses written in the notebook, by recorded name (for say()).
         self.v: dict[str, analysis_results.Cell] = {}
         # Country names from CLDR in the report's language (the study's English names in

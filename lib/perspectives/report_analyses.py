@@ -68,7 +68,8 @@ def run_analysis(section, analysis_id: str, spec: dict[str, Any], survey: Any, s
     # shown by the analysis of that question already.
     breakdown_only = spec.get("by") not in (None, "country")
     if show_table and result.table is not None and not result.table.empty and not breakdown_only:
-        report_display.show_table(section, result.table, analysis_id, section.t("{caption} — {place}", caption=caption_base, place=where),
+        titled = report_display.place_in_title(section, result.table, where)
+        report_display.show_table(section, result.table, analysis_id, section.t("{caption} — {place}", caption=caption_base, place=titled),
                         result=analysis_id)
     by_country = spec.get("by") == analysis_masks.COUNTRY_QUESTION
     if section.is_synthesis and spec.get("by") and f"by_{spec['by']}" in result.tables:
@@ -189,7 +190,7 @@ def publish(section, result: analysis.Result, caption: str, figure: bool) -> Non
     section.withheld.update(result.withheld)
     section.v.update({k: v for k, v in result.context.items() if isinstance(v, analysis_results.Cell)})
     n_text = disclosure.WITHHELD_MARK if result.base is None else f"{result.base:,}"
-    where = section.names[section.country]
+    where = report_display.place_in_title(section, result.table, section.names[section.country])
     report_display.show_table(section, result.table, result.analysis_id,
                     section.t("{caption} — {place} (n = {n})", caption=caption, place=where, n=n_text),
                     result=result.analysis_id)

@@ -76,6 +76,23 @@ def readable_part(section, table: disclosure.PublishedTable) -> tuple[disclosure
     return table.without(dropped), [section.t(COLUMNS_TOO_FEW, places=locales.join(names, section.lang))]
 
 
+def place_in_title(section, table: disclosure.PublishedTable, where: str) -> str:
+    """The place a table's title names: ``where``, unless the table prints no column of it.
+
+    A table whose columns are places (the country's and all countries') and whose country's
+    column is not printed (:func:`readable_part`) is titled by the places it prints, so that its
+    title never names a place it does not show.
+    """
+    printed, _ = readable_part(section, table)
+    if printed is None:
+        return where
+    groups = list(dict.fromkeys(str(c[0] if isinstance(c, tuple) else c) for c in printed.columns))
+    named = [g for g in groups if g in set(section.names.values())]
+    if not named or where in groups:
+        return where
+    return locales.join(named, section.lang)
+
+
 def show_table(section, table: disclosure.PublishedTable, stem: str, caption: str, result: str | None = None,
                extra_notes: Sequence[str] = ()) -> None:
     """Write a published table as CSV and show it.
@@ -100,13 +117,22 @@ def show_table(section, table: disclosure.PublishedTable, stem: str, caption: st
         return
     extra_notes = [*too_few, *extra_notes]
     caption = locales.percents_in_text(caption, section.lang)
-    folder = section.output_dir / "tables"
-    folder.mkdir(parents=True, exist_ok=True)
     frame = i18n.translate_frame(table.frame, section.t, (*i18n.TABLE_WORDS, *analysis_tables.combination_label_texts(section.project)))
     # Row labels that are shares ("0-25%") as the language writes them, as the cells are at assembly.
     if not section.t.is_default and not isinstance(frame.index, pd.MultiIndex):
         frame.index = pd.Index([locales.percents_in_text(str(label), section.lang) for label in frame.index],
                                name=frame.index.name)
+    if result is None or result not in section.charted:
+        # A table in the body that a sentence says better (tables in params/study.yml); the
+        # table behind a chart is kept whole, in the annex.
+        rule = analysis_tables.sentence_rule(table.frame, *analysis_tables.table_rule(section.study))
+        if rule is not None:
+            paragraph(table_sentence(section, frame, caption, rule), section.lang)
+            return
+    frame, subtotal_notes = marked_subtotals(section, table, frame)
+    extra_notes = [*subtotal_notes, *extra_notes]
+    folder = section.output_dir / "tables"
+    folder.mkdir(parents=True, exist_ok=True)
     flat = frame.copy()
     if isinstance(flat.columns, pd.MultiIndex):
         flat.columns = [" ".join(str(part) for part in col if part) for col in flat.columns]
@@ -125,10 +151,61 @@ def show_table(section, table: disclosure.PublishedTable, stem: str, caption: st
     notes = [note_text(section, n) for n in disclosure.notes_for([table], settings.threshold,
                                                                settings.reliability_min_n)]
     notes = [locales.percents_in_text(note, section.lang) for note in [*notes, *extra_notes]]
+    subtotal_rows = sorted(analysis_tables.subtotals(table))
     display(HTML(frame.to_html(classes="report-table", na_rep="", border=0)),
             metadata={"perspectives": {"kind": "table", "csv": f"tables/{stem}.csv", "caption": caption,
+                                       **({"subtotals": subtotal_rows} if subtotal_rows else {}),
                                        **({"result": result} if result else {}),
                                        **({"notes": notes} if notes else {})}})
+
+
+# A combination printed beside the answers it adds up: its row is named as a subtotal in every
+# format (HTML, PDF, Word and the CSV read the same label), and a note under the table says what it adds up.
+SUBTOTAL_LABEL = "{label} (combined)"
+SUBTOTAL_NOTE = "“{label}” is a subtotal: it adds up {parts}, shown above it."
+QUOTED = "“{label}”"  # a label quoted inside a note, with the language's own quotation marks
+# Said in place of a table in the body that a sentence says better (analysis_tables.sentence_rule).
+TABLE_MOSTLY_WITHHELD = ("{caption}: not printed as a table, since most of its numbers are withheld under the "
+                         "small-cell rule (see “Withheld number” in the definitions). It publishes: {published}.")
+TABLE_UNIFORM = "{caption}: every entry of the table reads “{word}”: {rows}."
+
+
+def marked_subtotals(section, table: disclosure.PublishedTable, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The table's subtotal rows labelled as such (:data:`SUBTOTAL_LABEL`), with one note for each.
+
+    A subtotal is read from what the cells count (:func:`perspectives.analysis_tables.subtotals`).
+    """
+    found = analysis_tables.subtotals(table)
+    if not found or isinstance(frame.index, pd.MultiIndex):
+        return frame, []
+    labels = [str(label) for label in frame.index]
+    notes = []
+    for row, parts in found.items():
+        listed = locales.join([section.t(QUOTED, label=labels[k].strip()) for k in parts], section.lang)
+        labels[row] = section.t(SUBTOTAL_LABEL, label=labels[row])
+        notes.append(section.t(SUBTOTAL_NOTE, label=labels[row], parts=listed))
+    out = frame.copy()
+    out.index = pd.Index(labels, name=frame.index.name)
+    return out, notes
+
+
+def _values_text(values: list[str]) -> str:
+    """A row's printed cells in a sentence: a count and its share as ``12 (40%)``, else listed."""
+    if len(values) == 2 and values[1].endswith("%") and not values[0].endswith("%"):
+        return f"{values[0]} ({values[1]})"
+    return ", ".join(values)
+
+
+def table_sentence(section, frame: pd.DataFrame, caption: str, rule: str) -> str:
+    """The sentence said in place of a table (``rule``: :func:`perspectives.analysis_tables.sentence_rule`), escaped."""
+    if rule == analysis_tables.UNIFORM_RULE:
+        word = next(str(v).strip() for v in frame.to_numpy().ravel() if str(v).strip())
+        rows = locales.join([str(r).replace("\u2060", "").strip() for r in frame.index], section.lang)
+        return section.t(TABLE_UNIFORM, caption=md(caption), word=md(word), rows=md(rows))
+    single = len({c[0] if isinstance(c, tuple) else c for c in frame.columns}) == 1
+    published = [(f"{row}" if single else f"{group}, {row}") + ": " + _values_text(values)
+                 for group, row, values in analysis_tables.published_cells(frame)]
+    return section.t(TABLE_MOSTLY_WITHHELD, caption=md(caption), published=md("; ".join(published)))
 
 
 # Said in the caption of every chart that writes the withheld mark in place of a value.
@@ -165,6 +242,8 @@ def show_figure(section, fig, stem: str, caption: str, result: str | None = None
         caption = caption.rstrip() + (" " if caption.rstrip().endswith(".") else ". ") + section.t(CHART_MARK_NOTE, mark=disclosure.WITHHELD_MARK,
                                                      threshold=settings.threshold)
     caption = locales.percents_in_text(caption, section.lang)
+    if result is not None:
+        section.charted.add(result)
     png = figures_png.save(fig, section.output_dir / "figures", stem, section.study.figure_formats)
     # The words drawn into the picture, for the check of what a reader meets in English.
     texts = sorted({t.get_text() for t in fig.findobj(figures.plt.Text) if t.get_visible() and t.get_text().strip()})

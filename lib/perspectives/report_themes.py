@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis_subsets, disclosure, figures, locales, report_display
+from . import analysis_subsets, analysis_tables, disclosure, figures, locales, report_display
 from .escape import markdown_text as md
 from .i18n import Gender
 from .project import Project
@@ -241,11 +241,13 @@ def national_presence(section, masks: dict[str, disclosure.Mask], codes: list[st
     if all(cell.text == disclosure.WITHHELD_MARK for cell in cells.values()):
         section._paragraph(section.t(THEMES_NOT_SHOWN, place=place))
         return
+    table = disclosure.table({section.t("Participants", participants=participants_gender(section)): cells})
+    if says_themes_instead(section, table, masks, codes, labels):
+        return
     threshold = next(iter(masks.values())).threshold
     note = section.t(THEMES_PRESENCE_NOTE, place=section.names[section.country], threshold=threshold,
                      participants=participants_gender(section))
-    report_display.show_table(section, disclosure.table({section.t("Participants", participants=participants_gender(section)): cells}), f"themes_{section.section}", caption,
-                    extra_notes=[note])
+    report_display.show_table(section, table, f"themes_{section.section}", caption, extra_notes=[note])
 
 
 # A sub-theme's row in a table is indented under its theme: the spaces are non-breaking, so
@@ -343,12 +345,13 @@ def survivor_themes(section) -> None:
         matrix = disclosure.table({section.names.get(p, p): {labels[c]: theme_cell(section, masks, c, p) for c in codes}
                                    for p in places})
         if codes:
+            # The chart first: its table goes behind it, in the annex, whole (section.charted).
+            show_theme_heatmap(section, masks, codes, chart_labels, places, counted, subthemes)
             report_display.show_table(section, matrix, f"themes_{section.section}_by_country",
                             section.t("Participants who raised each theme, by country"),
                             result=f"themes_{section.section}_by_country")
             if len(counted) < len(places):
                 report_display.add_notes(section, [presence_note(threshold)])
-            show_theme_heatmap(section, masks, codes, chart_labels, places, counted, subthemes)
             for code in codes:
                 for place in recorded:
                     section.values.append(section._cell_value(masks[code], f"{place}|yes",
@@ -400,8 +403,56 @@ def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str]
         })
     else:
         table = disclosure.table({section.t("Participants", participants=participants_gender(section)): {labels[c]: theme_cell(section, masks, c, own) for c in codes}})
+        if says_themes_instead(section, table, masks, codes, labels):
+            return
         report_display.add_notes(section, [presence_note(next(iter(masks.values())).threshold)])
     report_display.show_table(section, table, f"themes_{section.section}", caption)
+
+
+# Said in place of a theme table every cell of which reads the same word ("some"): the themes,
+# and in the synthesis in how many countries each was raised, from the table by country's
+# published cells (a withheld one counts as not known: "at least").
+THEMES_ALL_SAME = ("Each of these themes was raised by {word} of the {out_of} participants; how many raised each "
+                   "is withheld under the small-cell rule: {themes}.")
+THEME_IN_COUNTRIES = "{theme} (in {n} of {total} countries)"
+THEME_IN_AT_LEAST = "{theme} (in at least {n} of {total} countries)"
+
+
+def says_themes_instead(section, table: disclosure.PublishedTable, masks: dict[str, disclosure.Mask],
+                        codes: list[str], labels: dict[str, str]) -> bool:
+    """Say a theme table whose every cell reads the same word in one sentence instead; whether it did.
+
+    The rule is the tables' one (``tables.min_distinct_cells`` in ``params/study.yml``,
+    :func:`perspectives.analysis_tables.sentence_rule`). In the synthesis each theme is followed
+    by the number of countries whose published cell says it was raised (some, all or a count
+    above 0), out of those that held conversations: a count of published cells, which tells
+    nothing a withheld one holds.
+    """
+    rule = analysis_tables.sentence_rule(table.frame, *analysis_tables.table_rule(section.study))
+    if rule != analysis_tables.UNIFORM_RULE:
+        return False
+    word = next(str(v).strip() for v in table.frame.to_numpy().ravel() if str(v).strip())
+    names = [locales.inside_sentence(labels[c].replace(SUBTHEME_INDENT, "").strip()) for c in codes]
+    if section.is_synthesis and masks:
+        places = list(next(iter(masks.values())).layout.places)
+        places = [p for p in places if p != "*"]
+        named = []
+        for code, name in zip(codes, names, strict=True):
+            cells = [theme_cell(section, masks, code, p).text for p in places]
+            raised = sum(c not in ("0", disclosure.WITHHELD_MARK) for c in cells)
+            unknown = disclosure.WITHHELD_MARK in cells
+            if unknown and not raised:
+                # Only withheld cells could hold it: no count of countries is known.
+                named.append(name)
+                continue
+            template = THEME_IN_AT_LEAST if unknown else THEME_IN_COUNTRIES
+            named.append(section.t(template, theme=name, n=raised, total=len(places)))
+        names = named
+    own = "*" if section.is_synthesis else section.country
+    out_of = int(next(iter(masks.values())).layout.value(f"{own}|*"))
+    section._paragraph(section.t(THEMES_ALL_SAME, word=md(word), themes=md(locales.join(names, section.lang)),
+                                 out_of=out_of, participants=participants_gender(section)))
+    return True
 
 
 def excerpt_markdown(section, text: str) -> str:
