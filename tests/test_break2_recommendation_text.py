@@ -16,15 +16,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[1]
 FINDING = ("text: \"In {place}, {v[government.gov_awareness.bottom.pct]} of the workers rated the government's "
            "awareness-raising")
 
 
-@pytest.mark.xfail(strict=True, reason="a finding's text from data/recommendations.yml reaches the report as "
-                                       "Markdown, unescaped: **BOLDMARK** prints as <strong>")
 def test_markdown_in_a_finding_text_is_printed_as_the_characters_it_is(tmp_path: Path) -> None:
     project = tmp_path / "project"
     for folder in ("data", "params", "notebooks"):

@@ -16,8 +16,6 @@ import socket
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from perspectives.build import resident_server as rs
 
 
@@ -43,9 +41,6 @@ def _loop(watch: Path) -> tuple[rs._Loop, _Recorder, socket.socket]:
     return rs._Loop(state, listener, lambda item: None), rec, listener
 
 
-@pytest.mark.xfail(strict=True, reason="the kept server prints any page to any path for any local process "
-                                       "that read its pid from a status answer; it should print only the "
-                                       "reports of the output folder it serves")
 def test_a_print_request_for_a_page_outside_the_served_folder_is_refused(tmp_path: Path):
     served = tmp_path / "out"
     served.mkdir()
@@ -68,3 +63,20 @@ def test_a_print_request_for_a_page_outside_the_served_folder_is_refused(tmp_pat
         b.close()
         listener.close()
     assert rec.asked == []  # refused: not a report.html under the folder the server serves
+
+
+def test_a_print_request_for_a_report_of_the_served_folder_is_taken(tmp_path: Path):
+    served = tmp_path / "out" / "MDA"
+    served.mkdir(parents=True)
+    (served / "report.html").write_text("<p>report</p>", encoding="utf-8")
+    outside = tmp_path / "elsewhere.html"
+    outside.write_text("<p>x</p>", encoding="utf-8")
+    (served / "link").mkdir()
+    (served / "link" / "report.html").symlink_to(outside)
+    root = str(tmp_path / "out")
+    assert rs.servable(root, {"html": str(served / "report.html"), "pdf": str(served / "report.pdf")})
+    assert not rs.servable(root, {"html": str(served / "report.html"), "pdf": str(tmp_path / "report.pdf")})
+    assert not rs.servable(root, {"html": str(served / "link" / "report.html"),
+                                  "pdf": str(served / "link" / "report.pdf")})
+    assert not rs.servable(root, {"html": str(outside), "pdf": str(outside.with_suffix(".pdf"))})
+    assert not rs.servable(root, {"html": 3})

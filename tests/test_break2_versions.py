@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from perspectives.check import run_check
 
@@ -38,8 +37,6 @@ def _with_versions(root: str, instance: str) -> pd.DataFrame:
     return pd.concat([frame, copies], ignore_index=True)
 
 
-@pytest.mark.xfail(strict=True, reason="an all-empty meta/rootUuid column crashes the reader "
-                                       "(IndexError in _Versions.join_equal) instead of being read")
 def test_an_export_whose_root_id_column_is_empty_is_read(tmp_path: Path) -> None:
     frame = pd.read_csv(EXPORT, dtype=str, keep_default_na=False)
     frame["_uuid"] = [str(uuid.UUID(int=i + 1)) for i in range(len(frame))]
@@ -50,8 +47,6 @@ def test_an_export_whose_root_id_column_is_empty_is_read(tmp_path: Path) -> None
     assert result["usable"]
 
 
-@pytest.mark.xfail(strict=True, reason="SPSS-safe names of the version columns (meta_rootUuid, meta_instanceID) "
-                                       "are not read: an edited submission on two rows is counted twice silently")
 def test_versions_of_one_submission_in_an_spss_file_are_refused(tmp_path: Path) -> None:
     import pyreadstat
 

@@ -499,6 +499,8 @@ class _Versions:
     def join_equal(self, rows: np.ndarray) -> None:
         """Join the rows holding one id (``rows``: each row's id as an index; only repeats are visited)."""
         held = self.keep & (rows >= 0)
+        if not held.any():  # the column is there but empty on every row (Kobo leaves rootUuid so)
+            return
         counts = np.bincount(rows[held], minlength=int(rows.max(initial=-1)) + 1)
         first: dict[int, int] = {}
         for row in np.flatnonzero(held & (counts[np.maximum(rows, 0)] > 1)).tolist():

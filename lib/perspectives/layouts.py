@@ -93,10 +93,11 @@ FORM_METADATA_TYPES = ("start", "end", "today", "deviceid", "username", "simseri
 # it replaces; Kobo's rootUuid and ODK Central's KEY stay those of the first version. A tool
 # exports each submission once, in its latest version: two rows of one submission mean two
 # exports put together (perspectives.readers refuses them).
+# (SPSS writes the group separator as '_': meta_rootUuid.)
 VERSION_COLUMNS: dict[str, tuple[str, ...]] = {
-    "root": ("meta/rootUuid", "meta.rootUuid", "meta-rootUuid", "rootUuid", "KEY"),
-    "instance": ("meta/instanceID", "meta.instanceID", "meta-instanceID", "instanceID", "_uuid"),
-    "deprecated": ("meta/deprecatedID", "meta.deprecatedID", "meta-deprecatedID", "deprecatedID"),
+    "root": ("meta/rootUuid", "meta.rootUuid", "meta-rootUuid", "meta_rootUuid", "rootUuid", "KEY"),
+    "instance": ("meta/instanceID", "meta.instanceID", "meta-instanceID", "meta_instanceID", "instanceID", "_uuid"),
+    "deprecated": ("meta/deprecatedID", "meta.deprecatedID", "meta-deprecatedID", "meta_deprecatedID", "deprecatedID"),
 }
 
 # Separators between a group and what it holds in a header: Kobo '/' (or '.' when chosen in

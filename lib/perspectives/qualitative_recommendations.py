@@ -284,11 +284,19 @@ def _check_findings(path: Path, rec: dict[str, Any]) -> None:
                 finding.get("text", "")).strip():
             raise QualitativeDataError(path, f"recommendation {rec['number']}: a finding needs a result and a text",
                                        "write `- result: <analysis id>` and `text: \"...\"`", column="findings")
-        fields = {name for _, name, _, _ in string.Formatter().parse(str(finding["text"])) if name is not None}
-        bad = sorted(f for f in fields if f != "place" and not (f.startswith("v[") and f.endswith("]")))
+        parsed = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(str(finding["text"]))
+                  if name is not None]
+        bad = sorted({f for f, _, _ in parsed if f != "place" and not (f.startswith("v[") and f.endswith("]"))})
         if bad:
             raise QualitativeDataError(path, f"recommendation {rec['number']}: a finding uses {bad}",
                                        "use {place} and recorded values as {v[name]}", column="findings")
+        # A format spec or conversion would print the value otherwise than the report writes it
+        # ({v[x]:.1} turns "59%" into "5"): a number is never reshaped by a sentence.
+        reshaped = sorted({f"{{{f}{'!' + c if c else ''}{':' + p if p else ''}}}" for f, p, c in parsed if p or c})
+        if reshaped:
+            raise QualitativeDataError(path, f"recommendation {rec['number']}: a finding reshapes a value: {reshaped}",
+                                       "write each field bare, as {v[name]} or {place}: the report formats the "
+                                       "value itself", column="findings")
 
 
 def _check_own_values(path: Path, rec: dict[str, Any], stated: dict[str, int]) -> None:

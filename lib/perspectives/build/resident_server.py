@@ -212,6 +212,26 @@ def _status(state: _State) -> dict[str, Any]:
             **(state.prints.status() if state.prints is not None else {})}
 
 
+def servable(served: str, request: Any) -> bool:
+    """Whether a print request names a report of the served output folder, printed beside itself.
+
+    The pid a request carries is no secret (``status`` tells it), so the request itself is
+    checked: its page is a ``report.html`` inside ``served`` (symbolic links followed, so one
+    cannot point outside), and its PDF is that page's own ``report.pdf``. Anything else (a
+    local file, another folder's report, a PDF written elsewhere) is refused.
+    """
+    from pathlib import Path
+
+    try:
+        html = Path(str(request["html"])).resolve()
+        pdf = Path(str(request["pdf"])).resolve()
+        root = Path(served).resolve()
+    except (KeyError, TypeError, OSError, RuntimeError):
+        return False
+    return (html.name == "report.html" and pdf == html.with_suffix(".pdf") and html.is_relative_to(root)
+            and html.is_file())
+
+
 class _Prints:
     """The browser the server keeps for its builds' PDFs, and the threads that print with it.
 
@@ -379,9 +399,9 @@ class _Loop:
         elif "task" in msg:
             self.queue.append((conn, msg))
         elif "print" in msg and self.state.prints is not None:
-            if msg.get("pid") == os.getpid():
+            if msg.get("pid") == os.getpid() and servable(self.state.watch, msg["print"]):
                 self.state.prints.submit(conn, msg["print"])
-            else:  # asked of the server another build checked: that build prints with its own browser
+            else:  # not this server's report, or asked of one another build checked: the build prints itself
                 _send(conn, {"elsewhere": True, "pid": os.getpid()})
         elif msg.get("stop"):
             _send(conn, {"stopping": True, "pid": os.getpid()})
