@@ -113,3 +113,17 @@ def test_a_spanish_section_shows_the_instruments_spanish_labels(tmp_path):
     result = section.run("gender")
     assert "Mujer" in result.table.index
     assert section.names["COL"] == "Colombia" and section.title != "Methods and sample"
+
+
+def test_markdown_agrees_with_the_translators_agreement(tmp_path: Path) -> None:
+    """Reviewer R10: a notebook heading stayed masculine in a report whose participants are all women."""
+    folder = _catalogue(tmp_path / "i18n", '"What survivors said": {text: "Lo que dijeron los sobrevivientes", '
+                                           'agree: {field: participants, feminine: "Lo que dijeron las sobrevivientes"}}\n'
+                                           '"Body.": {text: "Cuerpo."}\n')
+    tr = i18n.Translator("es", folder)
+    source = "## What survivors said\n\nBody."
+    assert tr.markdown(source) == "## Lo que dijeron los sobrevivientes\n\nCuerpo."  # no gender known
+    tr.agreement = {"participants": i18n.Gender("feminine")}
+    assert tr.markdown(source) == "## Lo que dijeron las sobrevivientes\n\nCuerpo."
+    tr.agreement = {"participants": i18n.Gender("mixed")}
+    assert tr.markdown(source) == "## Lo que dijeron los sobrevivientes\n\nCuerpo."

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -304,7 +305,65 @@ def test_recommendations_structure(codebook: q.Codebook) -> None:
     assert [[r["number"] for r in g["items"]] for g in groups] == [list(range(1, 10)), list(range(10, 14))]
     for g in groups:
         for r in g["items"]:
-            assert r["themes"] and r["survey_items"] and r["claim_ids"] == []
+            # Platform design (9) has no survey question and legal duties on platforms (8) no theme
+            # of the conversations: each names some evidence, if not every kind.
+            assert isinstance(r["survey_items"], list) and r["claim_ids"] == []
+            assert r["themes"] or r["findings"]
+
+
+def _recommendations_file(tmp_path: Path, edit: Callable[[dict[int, dict]], None]) -> Path:
+    """The study's recommendations with one edit, written to a file of the test's own."""
+    import yaml
+
+    data = yaml.safe_load((DATA / "recommendations.yml").read_text(encoding="utf-8"))
+    edit({r["number"]: r for g in data["groups"] for r in g["items"]})
+    path = tmp_path / "recommendations.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("number, theme", [(4, "reporting.awareness_gap"),  # rec 1's own, cited again
+                                           (12, "anonymity")])  # above rec 7's "anonymity.breach"
+def test_a_theme_is_cited_under_one_recommendation(tmp_path: Path, codebook: q.Codebook, number: int,
+                                                   theme: str) -> None:
+    """Reviewer R6: "Complaint withdrawn" was cited under recommendations 6 and 8, the same young people twice."""
+    path = _recommendations_file(tmp_path, lambda recs: recs[number]["themes"].append(theme))
+    with pytest.raises(q.QualitativeDataError, match=rf"recommendation {number}: the theme {theme} repeats"):
+        qr.load_recommendations(path, codebook)
+
+
+def test_each_recommendation_cites_evidence_that_bears_on_it(codebook: q.Codebook) -> None:
+    """Reviewer R6: evidence that argued the other way or was about something else, by recommendation.
+
+    Workers' own recognition of offences is evidence for training them (13), not for platform
+    design (9); what organisations offer is no case for funding (11); teachers are not the social
+    support workers of 13; "still called it abuse" argues against a training need whatever else it
+    says; the laws are the case for legal duties on platforms (8), not for informing children (6).
+    """
+    recs = {r["number"]: r for g in qr.load_recommendations(codebook=codebook) for r in g["items"]}
+
+    def values(number: int) -> set[str]:
+        return {v for f in recs[number]["findings"] for v in qr._finding_values(f["text"])}
+
+    assert not any(v.startswith(("scen", "scenarios.")) for v in values(9))
+    assert {"scen_viewer.no.pct", "scen_viewer.no_or_unsure.pct"} <= values(13)
+    assert not any(v.startswith("scenarios.") for v in values(13))  # "still called it abuse"
+    assert "school.teachers_untrained" not in recs[13]["themes"]
+    assert not any(v.startswith("services.") for v in values(11))
+    assert "government.gov_legislation.bottom.pct" in values(8) and not any(
+        v.startswith("tech_share.") for v in values(8))
+    assert values(6) and "government.gov_legislation.bottom.pct" not in values(6)
+
+
+def test_a_recommendation_without_evidence_of_its_own_says_so(conversations: pd.DataFrame,
+                                                                participants: pd.DataFrame) -> None:
+    """Reviewer R6: recommendation 8 stood with no evidence at all; it now says what it rests on."""
+    evidence = qr.Evidence(participants=0, theme_count=lambda code: None, finding=lambda result, text: None)
+    text = qr.render_recommendations("MDA", evidence=evidence, conversations=conversations, participants=participants)
+    eighth = text.split("### 8.")[1].split("### 9.")[0]
+    assert ("**Evidence:** No count of the conversations and no survey result in Moldova bears on this "
+            "recommendation; it rests on the expert roundtable and the study as a whole.") in eighth
+    assert text.count("**Evidence:**") == 13
 
 
 IDENTIFIER = re.compile(r"\b[a-z_]+\.[a-z_]+\b|\b[a-z]+_[a-z_]+\b|`")

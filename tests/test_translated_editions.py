@@ -503,3 +503,30 @@ def test_the_conversations_held_agree_with_participants_who_are_all_women() -> N
     note = qc.conversations_note("MDA", participants, translate=Translator("ro"), gender="feminine")
     assert note == "În Republica Moldova, numărul tinerelor supraviețuitoare cu care au avut loc conversații a fost de 10."
     assert "tinerilor supraviețuitori" in qc.conversations_note("MDA", participants, translate=Translator("ro"))
+
+
+def test_notebook_headings_agree_with_participants_who_are_all_women(tmp_path) -> None:
+    """Reviewer R10: the Romanian headings of the notebooks named the women of Moldova in the masculine.
+
+    The assembler reads the participants' gender from the counts the runs recorded, as the
+    chapters' own texts do, and the notebooks' Markdown takes the catalogue's feminine form.
+    """
+    import json
+
+    from perspectives.assemble import _agreement
+    from perspectives.assemble_cells import SectionDoc
+
+    run = tmp_path / "sections" / "methods"
+    run.mkdir(parents=True)
+    values = [{"name": f"conversations.{name}.n", "country": "MDA", "value": n}
+              for name, n in (("participants", 6), ("female", 6), ("male", 0))]
+    (run / "values.json").write_text(json.dumps(values), encoding="utf-8")
+    docs = [SectionDoc("methods", "Methods", run / "executed.ipynb")]
+    tr = Translator("ro")
+    tr.agreement = _agreement("MDA", docs)
+    assert tr.markdown("## What survivors said") == "## Ce au spus supraviețuitoarele"
+    assert tr.markdown("### Young survivors in the conversations") == "### Tinerele supraviețuitoare din conversații"
+    values[2]["value"] = 1  # one man among them: the entry's own text
+    (run / "values.json").write_text(json.dumps(values), encoding="utf-8")
+    tr.agreement = _agreement("MDA", docs)
+    assert tr.markdown("## What survivors said") == "## Ce au spus supraviețuitorii"

@@ -58,7 +58,7 @@ from perspectives.escape import CONTENT_SECURITY_POLICY
 from perspectives.files import read_json, write_atomic
 from perspectives.fmt import unbroken_bases
 from perspectives.hashing import sha256_json
-from perspectives.i18n import FALLBACKS_FILE, Translator
+from perspectives.i18n import FALLBACKS_FILE, Gender, Translator
 from perspectives.locales import language_name
 from perspectives.outline import Outline
 from perspectives.pdf import PrintError, pdf_expected, write_pdf
@@ -378,6 +378,7 @@ def assemble_report(
         if isinstance(previous, dict) and previous.get("digest") == digest:
             return False
     tr = Translator(lang, project=project)
+    tr.agreement = _agreement(code, docs)
     # One numbering of figures and tables for the HTML, Word and PDF of this report.
     outline = Outline([d.notebook for d in docs], tr)
     cover, annex = _frame(code, study, tr, record, outline)
@@ -414,6 +415,22 @@ def assemble_report(
     report_missing(code, folder, lang, project)
     seal()
     return True
+
+
+def _agreement(code: str, docs: Sequence[SectionDoc]) -> dict[str, Gender]:
+    """The genders the notebooks' Markdown agrees with: the participants' as the runs' recorded counts publish it.
+
+    The same rule as the chapters' own texts (:func:`perspectives.summary.participants_gender`),
+    read from the values the section runs recorded, so a heading and the sentence under it agree.
+    """
+    from perspectives.summary import participants_gender
+
+    values: list[dict[str, Any]] = []
+    for doc in docs:
+        path = Path(doc.notebook).parent / "values.json"
+        if path.is_file():
+            values += read_json(path) or []
+    return {"participants": participants_gender(values, code)}
 
 
 def damaged_run(run: Path) -> str | None:

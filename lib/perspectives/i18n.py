@@ -115,6 +115,9 @@ class Translator:
         self.genders = load_genders(lang, folder, project=self.project)
         self.missing: set[str] = set()
         self._generated: dict[str, str] | None = None
+        # The genders the report's own words agree with (``participants``: the young people in
+        # the conversations), for text that comes with no fields of its own: notebook Markdown.
+        self.agreement: dict[str, Gender] = {}
 
     @property
     def is_default(self) -> bool:
@@ -286,7 +289,11 @@ class Translator:
         return english
 
     def markdown(self, source: str) -> str:
-        """Translate Markdown block by block (headings by their text), keeping the markup."""
+        """Translate Markdown block by block (headings by their text), keeping the markup.
+
+        A block or heading whose entry agrees with a field of :attr:`agreement` (``agree:``)
+        takes the form for that field's gender, as a template filled with the field would.
+        """
         if self.is_default:
             return source
         blocks = re.split(r"(\n\s*\n)", source)
@@ -299,12 +306,19 @@ class Translator:
             if all(re.match(r"^\s*#{1,6}\s", ln) for ln in lines if ln.strip()):
                 out.append("\n".join(self._heading(ln) for ln in lines))
             else:
-                out.append(self.lookup(block.strip()))
+                out.append(self._agreeing(block.strip()))
         return "".join(out)
 
     def _heading(self, line: str) -> str:
         m = re.match(r"^(\s*#{1,6}\s+)(.*?)\s*$", line)
-        return m.group(1) + self.lookup(m.group(2)) if m else line
+        return m.group(1) + self._agreeing(m.group(2)) if m else line
+
+    def _agreeing(self, text: str) -> str:
+        """``text`` translated in the form that agrees with :attr:`agreement` where its entry has one."""
+        entry = None if self.is_default else self.catalogue.get(text)
+        if entry is not None and entry.agree and entry.agree_field in self.agreement:
+            return self.template(text, None, lambda name: self.gender(self.agreement.get(name)))
+        return self.lookup(text)
 
     def write_missing(self, folder: Path) -> Path | None:
         """Write the fallbacks of this run to ``folder/`` :data:`FALLBACKS_FILE` (None if none).

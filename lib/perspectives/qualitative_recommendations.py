@@ -245,7 +245,7 @@ def _findings(entry: dict[str, Any], evidence: Evidence) -> list[str]:
 
 
 def _evidence(texts: Any, entry: dict[str, Any], evidence: Evidence, codebook: Codebook,
-              insights: dict[str, dict[str, Any]]) -> str | None:
+              insights: dict[str, dict[str, Any]]) -> str:
     """The evidence behind a recommendation, in sentences: young people first, then the survey, then the experts."""
     said = _theme_lines(texts, entry.get("themes", []), evidence, codebook) if evidence.participants else []
     said += _findings(entry, evidence)
@@ -254,8 +254,8 @@ def _evidence(texts: Any, entry: dict[str, Any], evidence: Evidence, codebook: C
                           insight_title=locales.inside_sentence(_label(texts.tr(insights[insight]["title"]))))
         if line:
             said.append(line)
-    if not said:
-        return None
+    if not said:  # said plainly: a recommendation is never left looking as if it had evidence of its own
+        said = [texts.text("recommendations.evidence.none") or ""]
     return f"**{markdown_text(texts.tr('Evidence:'))}** " + " ".join(said)
 
 
@@ -312,6 +312,24 @@ def _check_own_values(path: Path, rec: dict[str, Any], stated: dict[str, int]) -
                     column="findings")
 
 
+def _check_own_themes(path: Path, rec: dict[str, Any], cited: dict[str, int], codebook: Codebook) -> None:
+    """Each theme (with the themes under it) is cited under one recommendation, as each recorded value is.
+
+    The count of a theme is the same young people wherever it is cited, so citing it (or a theme
+    above or below it) twice gives two recommendations one piece of evidence.
+    """
+    number = int(rec["number"])
+    for theme in rec.get("themes", []) or []:
+        if theme not in codebook:
+            continue  # _check_links names it
+        for code in codebook.subtree(theme):
+            first = cited.setdefault(code, number)
+            if first != number:
+                raise QualitativeDataError(
+                    path, f"recommendation {number}: the theme {theme} repeats {code} of recommendation {first}",
+                    "cite each theme under the one recommendation it supports", column="themes")
+
+
 def _check_links(path: Path, entry_id: str, entry: dict[str, Any], codebook: Codebook) -> None:
     bad = [t for t in entry.get("themes", []) if t not in codebook]
     if bad:
@@ -360,6 +378,7 @@ def load_recommendations(path: Path | str | None = None, codebook: Codebook | No
     groups = read_data_file(path)["groups"]
     numbers = []
     stated: dict[str, int] = {}  # each recorded value a finding states -> its recommendation
+    cited: dict[str, int] = {}  # each theme code cited (with those under it) -> its recommendation
     for group in groups:
         for rec in group["items"]:
             for key in ("number", "title", "text"):
@@ -371,6 +390,7 @@ def load_recommendations(path: Path | str | None = None, codebook: Codebook | No
             _check_links(path, f"recommendation {rec['number']}", rec, codebook)
             _check_findings(path, rec)
             _check_own_values(path, rec, stated)
+            _check_own_themes(path, rec, cited, codebook)
             numbers.append(int(rec["number"]))
     if numbers != list(range(1, len(numbers) + 1)):
         raise QualitativeDataError(path, f"recommendations are numbered {numbers}", "number them 1, 2, 3 ... in order")
@@ -450,7 +470,5 @@ def render_recommendations(country: str | None = None, *, texts: Any = None, evi
         for rec in group["items"]:
             out.append(f"### {int(rec['number'])}. {markdown_text(_label(texts.tr(rec['title'])))}")
             out.append(markdown_text(texts.tr(rec["text"])))
-            said = _evidence(texts, rec, evidence, codebook, insights)
-            if said:
-                out.append(said)
+            out.append(_evidence(texts, rec, evidence, codebook, insights))
     return "\n\n".join(p for p in out if p) + "\n"
