@@ -424,12 +424,15 @@ def subtotals(table: disclosure.PublishedTable) -> dict[int, list[int]]:
 def published_cells(frame: pd.DataFrame) -> list[tuple[str, str, list[str]]]:
     """What a table publishes, for the sentence said in its place: (column group, row, its printed cells).
 
+    A table whose columns have one level is one group, named "".
+
     Only cells the table prints (neither the withheld mark nor empty), so the sentence
     gives no number the table would not have given.
     """
     groups: dict[str, list[int]] = {}
     for j, label in enumerate(frame.columns):
-        groups.setdefault(str(label[0] if isinstance(label, tuple) else label), []).append(j)
+        # Columns of one level are one group (a count and its share), named "".
+        groups.setdefault(str(label[0]) if isinstance(label, tuple) else "", []).append(j)
     out = []
     for group, positions in groups.items():
         for i, row in enumerate(frame.index):
