@@ -207,3 +207,19 @@ def test_the_sentence_in_place_of_a_table_is_translated(tmp_path: Path, publishe
     said = " ".join(data.get("text/markdown", "") for data, _ in published)
     assert "tabelul nu este prezentat" in said and "Dintre cei 413 respondenți din cele șase țări" in said
     assert "answered" not in said and "respondents" not in said
+
+
+def test_a_table_of_one_column_per_country_says_each_country_that_publishes_a_share(tmp_path: Path, published) -> None:
+    # Synthesis, swapped-gender scenario: cells "86% (n = 42)", a base "n = 50", one column per country.
+    counts = pd.DataFrame({"ALB": [48, 2], "BIH": [42, 7], "MDA": [52, 2], "PER": [1, 60], "MEX": [3, 70]},
+                          index=["yes", "no"])
+    mask = dc.suppress(dc.layout("scenario", counts), threshold=5)
+    section = Section("csea_online", "ALL", output_dir=str(tmp_path / "run"))
+    columns = {section.names[p]: {r: mask.pct_n(f"{p}|{r}") for r in ["yes", "no"]} | {"Respondents": mask.base_n(f"{p}|*", style="n")}
+               for p in ["ALB", "BIH", "MDA", "PER", "MEX"]}
+    table = dc.table(columns)
+    assert analysis_tables.withheld_share(table.frame) > 0.5
+    report_display.show_table(section, table, "scenario", "Answers to the scenario by country")
+    said = " ".join(data.get("text/markdown", "") for data, _ in published)
+    assert "Of the 49 respondents in Bosnia and Herzegovina, 42 (86%) answered “yes” and 7 (14%) answered “no”." in said
+    assert "Albania" not in said and "Moldova" not in said and "Peru" not in said and "n = " not in said

@@ -248,8 +248,9 @@ def table_sentence(section, table: disclosure.PublishedTable, frame: pd.DataFram
     texts = Texts(section.t)
     # The table's own (English) labels tell a base's row; the report's language's are said.
     groups: dict[str, list[tuple[str, str, list[str]]]] = {}
-    for (_, english, _), (group, label, values) in zip(analysis_tables.published_cells(table.frame),
-                                                        analysis_tables.published_cells(frame), strict=True):
+    places = set(section.names.values())
+    for (_, english, _), (group, label, values) in zip(analysis_tables.published_cells(table.frame, places),
+                                                        analysis_tables.published_cells(frame, places), strict=True):
         groups.setdefault(group, []).append((english, label, values))
     said = [s for g, rows in groups.items() if (s := _group_sentence(section, texts, g, rows)) is not None]
     if not said:
