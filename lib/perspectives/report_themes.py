@@ -410,12 +410,16 @@ def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str]
 
 
 # Said in place of a theme table every cell of which reads the same word ("some"): the themes,
-# and in the synthesis in how many countries each was raised, from the table by country's
-# published cells (a withheld one counts as not known: "at least").
-THEMES_ALL_SAME = ("Each of these themes was raised by {word} of the {out_of} participants; how many raised each "
-                   "is withheld under the small-cell rule: {themes}.")
-THEME_IN_COUNTRIES = "{theme} (in {n} of {total} countries)"
-THEME_IN_AT_LEAST = "{theme} (in at least {n} of {total} countries)"
+# with both reasons a count is withheld (it is small, or would let a small one be worked out).
+# In the synthesis, where the chart (or table) by country follows and shows in which countries
+# each theme was raised, the sentence says so rather than list them again.
+THEMES_ALL_SAME = ("Each of these themes was raised by {word} of the {out_of} participants: {themes}. How many raised "
+                   "each is withheld under the small-cell rule: each number is below {threshold}, or would let one "
+                   "below {threshold} be worked out.")
+THEMES_ALL_SAME_BY_COUNTRY = ("Each theme of this section was raised by {word} of the {out_of} participants. How many "
+                              "raised each is withheld under the small-cell rule: each number is below {threshold}, "
+                              "or would let one below {threshold} be worked out. Where each theme was raised is "
+                              "shown by country below.")
 
 
 def says_themes_instead(section, table: disclosure.PublishedTable, masks: dict[str, disclosure.Mask],
@@ -423,35 +427,21 @@ def says_themes_instead(section, table: disclosure.PublishedTable, masks: dict[s
     """Say a theme table whose every cell reads the same word in one sentence instead; whether it did.
 
     The rule is the tables' one (``tables.min_distinct_cells`` in ``params/study.yml``,
-    :func:`perspectives.analysis_tables.sentence_rule`). In the synthesis each theme is followed
-    by the number of countries whose published cell says it was raised (some, all or a count
-    above 0), out of those that held conversations: a count of published cells, which tells
-    nothing a withheld one holds.
+    :func:`perspectives.analysis_tables.sentence_rule`). In the synthesis the chart by country
+    that follows (:func:`show_theme_heatmap`, or its table) shows where each theme was raised,
+    so the sentence names no theme and points to it instead of repeating it.
     """
     rule = analysis_tables.sentence_rule(table.frame, *analysis_tables.table_rule(section.study))
     if rule != analysis_tables.UNIFORM_RULE:
         return False
     word = next(str(v).strip() for v in table.frame.to_numpy().ravel() if str(v).strip())
     names = [locales.inside_sentence(labels[c].replace(SUBTHEME_INDENT, "").strip()) for c in codes]
-    if section.is_synthesis and masks:
-        places = list(next(iter(masks.values())).layout.places)
-        places = [p for p in places if p != "*"]
-        named = []
-        for code, name in zip(codes, names, strict=True):
-            cells = [theme_cell(section, masks, code, p).text for p in places]
-            raised = sum(c not in ("0", disclosure.WITHHELD_MARK) for c in cells)
-            unknown = disclosure.WITHHELD_MARK in cells
-            if unknown and not raised:
-                # Only withheld cells could hold it: no count of countries is known.
-                named.append(name)
-                continue
-            template = THEME_IN_AT_LEAST if unknown else THEME_IN_COUNTRIES
-            named.append(section.t(template, theme=name, n=raised, total=len(places)))
-        names = named
     own = "*" if section.is_synthesis else section.country
-    out_of = int(next(iter(masks.values())).layout.value(f"{own}|*"))
-    section._paragraph(section.t(THEMES_ALL_SAME, word=md(word), themes=md(locales.join(names, section.lang)),
-                                 out_of=out_of, participants=participants_gender(section)))
+    mask = next(iter(masks.values()))
+    out_of = int(mask.layout.value(f"{own}|*"))
+    template = THEMES_ALL_SAME_BY_COUNTRY if section.is_synthesis else THEMES_ALL_SAME
+    section._paragraph(section.t(template, word=md(word), themes=md(locales.join(names, section.lang)),
+                                 out_of=out_of, threshold=mask.threshold, participants=participants_gender(section)))
     return True
 
 
