@@ -58,3 +58,22 @@ def test_the_synthesis_points_to_the_chart_by_country_instead_of_listing_the_the
 def test_the_theme_sentences_are_translated(tmp_path: Path, published) -> None:
     said = _said(tmp_path, published, "ALL", lang="ro")
     assert "pe țări" in said and "worked out" not in said
+
+
+def test_notes_said_in_every_section_are_short_references_to_one_definition() -> None:
+    # Review 2, R11: "Most counts by theme…" four times in Moldova's report, "The test across countries is
+    # not shown…" and the heatmap caption's explanation five times in the synthesis. The explanation is
+    # said once, in the definitions; each place refers to it.
+    import inspect
+
+    import yaml
+
+    from perspectives import report_analyses
+    from perspectives.study import repo_root
+
+    terms = {entry["term"]: " ".join(entry["text"].split()) for entry in
+             yaml.safe_load((repo_root() / "params" / "report_texts.yml").read_text(encoding="utf-8"))["definitions"]}
+    assert "worked out" in terms["Withheld test"] and "some or all" in terms["Some or all"]
+    for note in (report_themes.THEMES_PRESENCE_NOTE, report_themes.PRESENCE_NOTE, report_themes.HEATMAP_WORDS_NOTE):
+        assert "“Some or all” in the definitions" in note and "withheld" not in note and len(note) < 160, note
+    assert "“Withheld test” in the definitions" in inspect.getsource(report_analyses.say_test)

@@ -33,9 +33,13 @@ def _subset_theme_matrix(conversations: pd.DataFrame, codebook: Any, project: Pr
 
 
 # Under a theme table that says some or all rather than counts, 0 where none did (see survivor_themes).
-THEMES_PRESENCE_NOTE = ("Most counts by theme for {place} would be withheld under the small-cell rule (a count "
-                        "below {threshold}, or one leaving fewer than {threshold}, is not shown): the table says "
-                        "instead whether some or all of the participants raised each theme, and 0 where none did.")
+# Said in every section, so short: the explanation is said once, in the definitions ("Some or all",
+# params/report_texts.yml), and each note refers to it.
+THEMES_PRESENCE_NOTE = ("For {place}, the table says whether some or all of the participants raised each theme, "
+                        "and 0 where none did (see “Some or all” in the definitions).")
+# The same under the synthesis's theme tables (translated with the other notes).
+PRESENCE_NOTE = ("Where a cell reads some or all, it says whether some or all of the participants raised the "
+                 "theme, and 0 where none did (see “Some or all” in the definitions).")
 
 
 # Said instead of a theme table whose every cell would be withheld.
@@ -244,8 +248,7 @@ def national_presence(section, masks: dict[str, disclosure.Mask], codes: list[st
     table = disclosure.table({section.t("Participants", participants=participants_gender(section)): cells})
     if says_themes_instead(section, table, masks, codes, labels):
         return
-    threshold = next(iter(masks.values())).threshold
-    note = section.t(THEMES_PRESENCE_NOTE, place=section.names[section.country], threshold=threshold,
+    note = section.t(THEMES_PRESENCE_NOTE, place=section.names[section.country],
                      participants=participants_gender(section))
     report_display.show_table(section, table, f"themes_{section.section}", caption, extra_notes=[note])
 
@@ -262,9 +265,8 @@ def indented(label: str) -> str:
 
 
 # Under a heatmap of themes by country where some countries' cells say some or all (counts_shown).
-HEATMAP_WORDS_NOTE = ("Where fewer than {twice} people took part in a country, or most of its counts by theme "
-                      "would be withheld under the small-cell rule, its cells say whether some or all of them "
-                      "raised the theme (0: none did), as the table does.")
+HEATMAP_WORDS_NOTE = ("A cell that reads some or all says whether some or all of the participants in that country "
+                      "raised the theme (see “Some or all” in the definitions).")
 
 
 def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
@@ -291,20 +293,11 @@ def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[s
                           for line in cells], index=rows, columns=columns, dtype=object)
     caption = section.t("Participants who raised each theme, by country")
     if len(counted) < len(places):
-        threshold = next(iter(masks.values())).threshold
-        caption += ". " + section.t(HEATMAP_WORDS_NOTE, twice=2 * threshold)
+        caption += ". " + section.t(HEATMAP_WORDS_NOTE)
     report_display.show_figure(section, figures.heatmap(counts, section.t("Participants raising each theme, by country"),
                                                         words, sub=[labels[c] for c in codes if c in subthemes]),
                                f"themes_{section.section}_heatmap", caption,
                                result=f"themes_{section.section}_by_country")
-
-
-def presence_note(threshold: int) -> str:
-    """The note under a theme table saying some or all, in English (``finish`` translates it)."""
-    # Filled in English like the other notes; finish() translates each note.
-    return (f"Where fewer than {2 * threshold} people took part, or most counts by theme would be withheld "
-            f"(a count below {threshold}, or one leaving fewer than {threshold}, is not shown), the table says "
-            "whether some or all of them raised each theme, and 0 where none did.")
 
 
 def survivor_themes(section) -> None:
@@ -330,7 +323,6 @@ def survivor_themes(section) -> None:
     out_of = int(summary["out_of"].iloc[0])
     labels = {code: section.t(label) for code, label in zip(summary["code"], summary["label"], strict=True)}
     subthemes = {code for code, level in zip(summary["code"], summary["level"], strict=True) if level > 1}
-    threshold = next(iter(masks.values())).threshold if masks else 0
     chart_labels = dict(labels)
     labels = {code: indented(label) if code in subthemes else label for code, label in labels.items()}
     # Each section's table is named by its topic: five captions alike told a reader nothing.
@@ -351,7 +343,7 @@ def survivor_themes(section) -> None:
                             section.t("Participants who raised each theme, by country"),
                             result=f"themes_{section.section}_by_country")
             if len(counted) < len(places):
-                report_display.add_notes(section, [presence_note(threshold)])
+                report_display.add_notes(section, [PRESENCE_NOTE])
             for code in codes:
                 for place in recorded:
                     section.values.append(section._cell_value(masks[code], f"{place}|yes",
@@ -405,7 +397,7 @@ def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str]
         table = disclosure.table({section.t("Participants", participants=participants_gender(section)): {labels[c]: theme_cell(section, masks, c, own) for c in codes}})
         if says_themes_instead(section, table, masks, codes, labels):
             return
-        report_display.add_notes(section, [presence_note(next(iter(masks.values())).threshold)])
+        report_display.add_notes(section, [PRESENCE_NOTE])
     report_display.show_table(section, table, f"themes_{section.section}", caption)
 
 
