@@ -44,8 +44,9 @@ def test_single_select_shares_and_chi_square_match_pandas_and_scipy(survey):
     assert (female["value"], female["digits"], female["suppressed"]) == (80, -1, False)
     assert values[("gender.female.n", "ALL")] is None
     text = result.narrative(analysis.load_specs()["gender"]["text"], "all six countries", "NOTE")
-    assert text.startswith("About 80% of the workers in all six countries who answered were women, a share "
-                           "rounded to the nearest 10 percentage points"), text
+    # The men's number, published exactly as the table prints it, is said with it (review 2, R4).
+    assert text.startswith("In all six countries, 19% (n = 77) of the workers who answered were men and about 80% "
+                           "were women: the women's share is rounded to the nearest 10 percentage points"), text
     # The men's share and count bound nothing below it: printed, as pandas gives them.
     assert values[("gender.male.pct", "ALL")] == pytest.approx(expected["male"])
     table = pd.crosstab(data["gender"], data["country"])

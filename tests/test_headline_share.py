@@ -110,3 +110,24 @@ def test_a_pooled_mean_beside_the_other_places_means_keeps_a_withheld_band_able_
     # = 3000, and A's high answers may be all five: the pooled mean is published.
     assert disclosure.means_published(mask, {"A": None, "B": None, "*": 2210 / 45}, ranges) == \
         {"A": None, "B": None, "*": 49.1}
+
+
+def test_the_gender_sentence_says_the_men_s_number_as_the_table_prints_it(mask) -> None:
+    # Review 2, R4: the synthesis said only "about 80% … rounded … so that no small group can be worked
+    # out" while Table A1 prints the men exactly (77, 19%): the sentence now says that number too, and
+    # why the women's share alone is rounded.
+    import yaml
+
+    from perspectives.study import repo_root
+
+    template = yaml.safe_load((repo_root() / "params" / "analyses.yml").read_text(encoding="utf-8"))["gender"]["text"]
+    men = analysis_results.Cell(mask, "*|male")
+    assert (men.pct, men.n) == ("19%", "77")  # published exactly, as the table prints it
+    text = analysis_results.fill(template, "", female=analysis_results.Cell(mask, "*|female"), male=men,
+                                 place="the six countries")
+    assert text.startswith("In the six countries, 19% (n = 77) of the workers who answered were men and about 80%")
+    assert "nearest 10 percentage points" in text and "men's number" in text
+    # a country whose shares are published says them exactly, as before
+    assert analysis_results.fill(template, "", female=analysis_results.Cell(mask, "COL|female"),
+                                 male=analysis_results.Cell(mask, "COL|male"), place="Colombia").startswith(
+        "In Colombia, 81% (n = 72) of the workers")

@@ -120,7 +120,9 @@ def test_a_mostly_withheld_table_is_said_in_a_sentence_with_only_what_it_publish
     section = Section("csea_online", COUNTRY, output_dir=str(tmp_path / "run"))
     report_display.show_table(section, table, "origin", "Where offenders were mostly from — All")
     said = " ".join(data.get("text/markdown", "") for data, _ in published)
-    assert "not printed as a table" in said and "Respondents: 95" in said
+    # only the base is printed: the sentence says plainly that the table's numbers are withheld
+    assert "the table is not printed, since its numbers are withheld" in said and "Withheld number" in said
+    assert "Respondents" not in said and "It publishes" not in said
     assert not (tmp_path / "run" / "tables" / "origin.csv").exists()  # no table: nothing for a reference to cite
     # the withheld counts appear nowhere (the 3 pooled, nor the 92 that would give it)
     assert mask.count("*|same") is None and " 3" not in said and "92" not in said
@@ -173,3 +175,51 @@ def test_a_title_names_only_the_places_its_table_shows(tmp_path: Path) -> None:
     columns = {(names[COUNTRY], "n"): {c: shown.n(f"{COUNTRY}|{c}") for c in "abcd"},
                (names[COUNTRY], "%"): {c: shown.pct(f"{COUNTRY}|{c}") for c in "abcd"}}
     assert report_display.place_in_title(section, dc.table(columns), names[COUNTRY]) == names[COUNTRY]
+
+
+def test_a_mostly_withheld_table_that_publishes_shares_says_them_as_prose_from_printed_cells_only(
+        tmp_path: Path, published) -> None:
+    # Review 2, R3: "It publishes: Moldova, Another gender…: 0 (0%); … All six countries, Man: 77 (19%)"
+    # read as a data dump. Moldova's answers are all small; the pooled column prints one answer.
+    counts = pd.DataFrame({COUNTRY: [1, 2, 51], "ALB": [76, 3, 280]}, index=["man", "other", "woman"])
+    mask = dc.suppress(dc.layout("gender", counts), threshold=5)
+    section = Section("csea_online", COUNTRY, output_dir=str(tmp_path / "run"))
+    names = {COUNTRY: section.names[COUNTRY], "*": section.names[section.synthesis]}
+    table = _place_table(mask, ["man", "other", "woman"], [COUNTRY, "*"]).rename(columns=names)
+    assert analysis_tables.withheld_share(table.frame) > 0.5
+    report_display.show_table(section, table, "gender", "Gender of the workers")
+    said = " ".join(data.get("text/markdown", "") for data, _ in published)
+    assert "most of its numbers are withheld" in said
+    assert "Of the 413 respondents in the six countries, 77 (19%) answered “man”." in said
+    # no data dump, and Moldova (nothing but its base printed) gets no sentence of its own
+    assert "It publishes" not in said and "Respondents" not in said and "54" not in said
+    # nothing withheld, nor what would give it back (Moldova's 1, 2, 51; pooled 5, 331 and their shares)
+    for withheld in (" 1 ", " 2 ", "51", " 5 ", "331", "80%"):
+        assert withheld not in said, withheld
+
+
+def test_the_sentence_in_place_of_a_table_is_translated(tmp_path: Path, published) -> None:
+    counts = pd.DataFrame({COUNTRY: [1, 2, 51], "ALB": [76, 3, 280]}, index=["man", "other", "woman"])
+    mask = dc.suppress(dc.layout("gender", counts), threshold=5)
+    section = Section("csea_online", COUNTRY, output_dir=str(tmp_path / "run"), lang="ro")
+    table = _place_table(mask, ["man", "other", "woman"], ["*"]).rename(columns={"*": section.names[section.synthesis]})
+    report_display.show_table(section, table, "gender", "Genul lucrătorilor")
+    said = " ".join(data.get("text/markdown", "") for data, _ in published)
+    assert "tabelul nu este prezentat" in said and "Dintre cei 413 respondenți din cele șase țări" in said
+    assert "answered" not in said and "respondents" not in said
+
+
+def test_a_table_of_one_column_per_country_says_each_country_that_publishes_a_share(tmp_path: Path, published) -> None:
+    # Synthesis, swapped-gender scenario: cells "86% (n = 42)", a base "n = 50", one column per country.
+    counts = pd.DataFrame({"ALB": [48, 2], "BIH": [42, 7], "MDA": [52, 2], "PER": [1, 60], "MEX": [3, 70]},
+                          index=["yes", "no"])
+    mask = dc.suppress(dc.layout("scenario", counts), threshold=5)
+    section = Section("csea_online", "ALL", output_dir=str(tmp_path / "run"))
+    columns = {section.names[p]: {r: mask.pct_n(f"{p}|{r}") for r in ["yes", "no"]} | {"Respondents": mask.base_n(f"{p}|*", style="n")}
+               for p in ["ALB", "BIH", "MDA", "PER", "MEX"]}
+    table = dc.table(columns)
+    assert analysis_tables.withheld_share(table.frame) > 0.5
+    report_display.show_table(section, table, "scenario", "Answers to the scenario by country")
+    said = " ".join(data.get("text/markdown", "") for data, _ in published)
+    assert "Of the 49 respondents in Bosnia and Herzegovina, 42 (86%) answered “yes” and 7 (14%) answered “no”." in said
+    assert "Albania" not in said and "Moldova" not in said and "Peru" not in said and "n = " not in said

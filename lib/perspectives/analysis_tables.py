@@ -421,15 +421,19 @@ def subtotals(table: disclosure.PublishedTable) -> dict[int, list[int]]:
     return out
 
 
-def published_cells(frame: pd.DataFrame) -> list[tuple[str, str, list[str]]]:
+def published_cells(frame: pd.DataFrame, places: Collection[str] = ()) -> list[tuple[str, str, list[str]]]:
     """What a table publishes, for the sentence said in its place: (column group, row, its printed cells).
+
+    A column group is the first level of a table's columns; in a table of one level, a column
+    named by one of ``places`` is its own group and the others (a count and its share) one, named "".
 
     Only cells the table prints (neither the withheld mark nor empty), so the sentence
     gives no number the table would not have given.
     """
     groups: dict[str, list[int]] = {}
     for j, label in enumerate(frame.columns):
-        groups.setdefault(str(label[0] if isinstance(label, tuple) else label), []).append(j)
+        name = str(label[0]) if isinstance(label, tuple) else str(label) if str(label) in places else ""
+        groups.setdefault(name, []).append(j)
     out = []
     for group, positions in groups.items():
         for i, row in enumerate(frame.index):

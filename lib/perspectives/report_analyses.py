@@ -150,8 +150,9 @@ def with_reading(section, result: analysis.Result, spec: dict[str, Any], said: s
 def say_test(section, result: analysis.Result, by: str) -> None:
     """The test's sentence, or why it is not shown (its table has withheld cells)."""
     if result.test_withheld:
-        section._paragraph(section.t("The test across {by} is not shown: its table has withheld cells, which "
-                               "its statistic could reveal.", by=md(by)))
+        # Said for each such test, so short: the definitions ("Withheld test") explain why, once.
+        section._paragraph(section.t("The test across {by} is not shown (see “Withheld test” in the definitions).",
+                                     by=md(by)))
         return
     template = ("Test across {by}: {test} (some expected counts are small; read with care)."
                 if getattr(result.test, "small_expected", False) else "Test across {by}: {test}.")

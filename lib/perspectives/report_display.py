@@ -12,6 +12,7 @@ Purpose
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -21,6 +22,8 @@ from IPython.display import HTML, Image, Markdown, display
 from . import alttext, analysis_tables, disclosure, figures, figures_png, i18n, locales
 from .escape import frame_csv
 from .escape import markdown_text as md
+from .texts import Markdown as Filled
+from .texts import Texts
 
 
 def markdown(text: str) -> None:
@@ -127,7 +130,7 @@ def show_table(section, table: disclosure.PublishedTable, stem: str, caption: st
         # table behind a chart is kept whole, in the annex.
         rule = analysis_tables.sentence_rule(table.frame, *analysis_tables.table_rule(section.study))
         if rule is not None:
-            paragraph(table_sentence(section, frame, caption, rule), section.lang)
+            paragraph(table_sentence(section, table, frame, caption, rule), section.lang)
             return
     frame, subtotal_notes = marked_subtotals(section, table, frame)
     extra_notes = [*subtotal_notes, *extra_notes]
@@ -165,8 +168,10 @@ SUBTOTAL_LABEL = "{label} (combined)"
 SUBTOTAL_NOTE = "“{label}” is a subtotal: it adds up {parts}, shown above it."
 QUOTED = "“{label}”"  # a label quoted inside a note, with the language's own quotation marks
 # Said in place of a table in the body that a sentence says better (analysis_tables.sentence_rule).
-TABLE_MOSTLY_WITHHELD = ("{caption}: not printed as a table, since most of its numbers are withheld under the "
-                         "small-cell rule (see “Withheld number” in the definitions). It publishes: {published}.")
+# The base's row of a table (its English label), said as the respondents an answer's count is of.
+BASE_ROW = "Respondents"
+# A share printed with its count in one cell: "86% (n = 42)".
+_SHARE_WITH_N = re.compile(r"(?P<share>\S+%)\s*\(n = (?P<count>[^)]+)\)")
 TABLE_UNIFORM = "{caption}: every entry of the table reads “{word}”: {rows}."
 
 
@@ -189,23 +194,68 @@ def marked_subtotals(section, table: disclosure.PublishedTable, frame: pd.DataFr
     return out, notes
 
 
-def _values_text(values: list[str]) -> str:
-    """A row's printed cells in a sentence: a count and its share as ``12 (40%)``, else listed."""
+def _count_share(values: list[str]) -> tuple[str | None, str | None]:
+    """A published cell's count and share as the table prints them (``12``, ``40%``), either may be None."""
     if len(values) == 2 and values[1].endswith("%") and not values[0].endswith("%"):
-        return f"{values[0]} ({values[1]})"
-    return ", ".join(values)
+        return values[0], values[1]
+    if len(values) == 1:
+        found = _SHARE_WITH_N.fullmatch(values[0])
+        if found:
+            return found["count"], found["share"]
+        value = values[0].removeprefix("n = ")
+        return (None, value) if value.endswith("%") else (value, None)
+    return None, None
 
 
-def table_sentence(section, frame: pd.DataFrame, caption: str, rule: str) -> str:
-    """The sentence said in place of a table (``rule``: :func:`perspectives.analysis_tables.sentence_rule`), escaped."""
+def _group_sentence(section, texts, group: str, rows: list[tuple[str, str, list[str]]]) -> str | None:
+    """What a table publishes in one column group, as a sentence; None when it publishes no answer's number."""
+    base, answers = None, []
+    for english, label, values in rows:
+        count, share = _count_share(values)
+        if english == BASE_ROW:
+            base = count
+        elif count is not None or share is not None:
+            answers.append(texts.text("sentences.table_answer", answer_count=count, share=share, option=label)
+                           or texts.text("sentences.table_answer_share", share=share or count, option=label))
+    if not answers:
+        return None
+    listed = Filled(locales.join([str(a) for a in answers], section.lang))
+    place = None
+    if group == section.names.get(section.synthesis):
+        place = section.t.plural("the {count} countries", len(section.study.countries))
+    elif group in set(section.names.values()):
+        place = group
+    paths = ("table_place", "table_place_no_base", "table_column", "table_column_no_base", "table_base", "table_answers")
+    for path in paths if place or group else paths[4:]:
+        said = texts.text(f"sentences.{path}", column_place=place, column=group or None, base=base, answers=listed)
+        if said is not None:
+            return said
+    return None
+
+
+def table_sentence(section, table: disclosure.PublishedTable, frame: pd.DataFrame, caption: str, rule: str) -> str:
+    """The sentence said in place of a table (``rule``: :func:`perspectives.analysis_tables.sentence_rule`), escaped.
+
+    A table whose answers' numbers are all withheld is said to be withheld; otherwise each
+    column group that publishes an answer's number says it in a sentence (with its base where
+    the table prints it), built from the printed cells only, so that nothing the table would
+    have withheld is said.
+    """
     if rule == analysis_tables.UNIFORM_RULE:
         word = next(str(v).strip() for v in frame.to_numpy().ravel() if str(v).strip())
         rows = locales.join([str(r).replace("\u2060", "").strip() for r in frame.index], section.lang)
         return section.t(TABLE_UNIFORM, caption=md(caption), word=md(word), rows=md(rows))
-    single = len({c[0] if isinstance(c, tuple) else c for c in frame.columns}) == 1
-    published = [(f"{row}" if single else f"{group}, {row}") + ": " + _values_text(values)
-                 for group, row, values in analysis_tables.published_cells(frame)]
-    return section.t(TABLE_MOSTLY_WITHHELD, caption=md(caption), published=md("; ".join(published)))
+    texts = Texts(section.t)
+    # The table's own (English) labels tell a base's row; the report's language's are said.
+    groups: dict[str, list[tuple[str, str, list[str]]]] = {}
+    places = set(section.names.values())
+    for (_, english, _), (group, label, values) in zip(analysis_tables.published_cells(table.frame, places),
+                                                        analysis_tables.published_cells(frame, places), strict=True):
+        groups.setdefault(group, []).append((english, label, values))
+    said = [s for g, rows in groups.items() if (s := _group_sentence(section, texts, g, rows)) is not None]
+    if not said:
+        return texts.plain_text("sentences.table_withheld", caption=caption)
+    return " ".join([texts.plain_text("sentences.table_mostly_withheld", caption=caption), *said])
 
 
 # Said in the caption of every chart that writes the withheld mark in place of a value.

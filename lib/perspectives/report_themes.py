@@ -33,9 +33,13 @@ def _subset_theme_matrix(conversations: pd.DataFrame, codebook: Any, project: Pr
 
 
 # Under a theme table that says some or all rather than counts, 0 where none did (see survivor_themes).
-THEMES_PRESENCE_NOTE = ("Most counts by theme for {place} would be withheld under the small-cell rule (a count "
-                        "below {threshold}, or one leaving fewer than {threshold}, is not shown): the table says "
-                        "instead whether some or all of the participants raised each theme, and 0 where none did.")
+# Said in every section, so short: the explanation is said once, in the definitions ("Some or all",
+# params/report_texts.yml), and each note refers to it.
+THEMES_PRESENCE_NOTE = ("For {place}, the table says whether some or all of the participants raised each theme, "
+                        "and 0 where none did (see “Some or all” in the definitions).")
+# The same under the synthesis's theme tables (translated with the other notes).
+PRESENCE_NOTE = ("Where a cell reads some or all, it says whether some or all of the participants raised the "
+                 "theme, and 0 where none did (see “Some or all” in the definitions).")
 
 
 # Said instead of a theme table whose every cell would be withheld.
@@ -244,8 +248,7 @@ def national_presence(section, masks: dict[str, disclosure.Mask], codes: list[st
     table = disclosure.table({section.t("Participants", participants=participants_gender(section)): cells})
     if says_themes_instead(section, table, masks, codes, labels):
         return
-    threshold = next(iter(masks.values())).threshold
-    note = section.t(THEMES_PRESENCE_NOTE, place=section.names[section.country], threshold=threshold,
+    note = section.t(THEMES_PRESENCE_NOTE, place=section.names[section.country],
                      participants=participants_gender(section))
     report_display.show_table(section, table, f"themes_{section.section}", caption, extra_notes=[note])
 
@@ -262,9 +265,8 @@ def indented(label: str) -> str:
 
 
 # Under a heatmap of themes by country where some countries' cells say some or all (counts_shown).
-HEATMAP_WORDS_NOTE = ("Where fewer than {twice} people took part in a country, or most of its counts by theme "
-                      "would be withheld under the small-cell rule, its cells say whether some or all of them "
-                      "raised the theme (0: none did), as the table does.")
+HEATMAP_WORDS_NOTE = ("A cell that reads some or all says whether some or all of the participants in that country "
+                      "raised the theme (see “Some or all” in the definitions).")
 
 
 def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
@@ -291,20 +293,11 @@ def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[s
                           for line in cells], index=rows, columns=columns, dtype=object)
     caption = section.t("Participants who raised each theme, by country")
     if len(counted) < len(places):
-        threshold = next(iter(masks.values())).threshold
-        caption += ". " + section.t(HEATMAP_WORDS_NOTE, twice=2 * threshold)
+        caption += ". " + section.t(HEATMAP_WORDS_NOTE)
     report_display.show_figure(section, figures.heatmap(counts, section.t("Participants raising each theme, by country"),
                                                         words, sub=[labels[c] for c in codes if c in subthemes]),
                                f"themes_{section.section}_heatmap", caption,
                                result=f"themes_{section.section}_by_country")
-
-
-def presence_note(threshold: int) -> str:
-    """The note under a theme table saying some or all, in English (``finish`` translates it)."""
-    # Filled in English like the other notes; finish() translates each note.
-    return (f"Where fewer than {2 * threshold} people took part, or most counts by theme would be withheld "
-            f"(a count below {threshold}, or one leaving fewer than {threshold}, is not shown), the table says "
-            "whether some or all of them raised each theme, and 0 where none did.")
 
 
 def survivor_themes(section) -> None:
@@ -330,7 +323,6 @@ def survivor_themes(section) -> None:
     out_of = int(summary["out_of"].iloc[0])
     labels = {code: section.t(label) for code, label in zip(summary["code"], summary["label"], strict=True)}
     subthemes = {code for code, level in zip(summary["code"], summary["level"], strict=True) if level > 1}
-    threshold = next(iter(masks.values())).threshold if masks else 0
     chart_labels = dict(labels)
     labels = {code: indented(label) if code in subthemes else label for code, label in labels.items()}
     # Each section's table is named by its topic: five captions alike told a reader nothing.
@@ -351,7 +343,7 @@ def survivor_themes(section) -> None:
                             section.t("Participants who raised each theme, by country"),
                             result=f"themes_{section.section}_by_country")
             if len(counted) < len(places):
-                report_display.add_notes(section, [presence_note(threshold)])
+                report_display.add_notes(section, [PRESENCE_NOTE])
             for code in codes:
                 for place in recorded:
                     section.values.append(section._cell_value(masks[code], f"{place}|yes",
@@ -405,17 +397,21 @@ def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str]
         table = disclosure.table({section.t("Participants", participants=participants_gender(section)): {labels[c]: theme_cell(section, masks, c, own) for c in codes}})
         if says_themes_instead(section, table, masks, codes, labels):
             return
-        report_display.add_notes(section, [presence_note(next(iter(masks.values())).threshold)])
+        report_display.add_notes(section, [PRESENCE_NOTE])
     report_display.show_table(section, table, f"themes_{section.section}", caption)
 
 
 # Said in place of a theme table every cell of which reads the same word ("some"): the themes,
-# and in the synthesis in how many countries each was raised, from the table by country's
-# published cells (a withheld one counts as not known: "at least").
-THEMES_ALL_SAME = ("Each of these themes was raised by {word} of the {out_of} participants; how many raised each "
-                   "is withheld under the small-cell rule: {themes}.")
-THEME_IN_COUNTRIES = "{theme} (in {n} of {total} countries)"
-THEME_IN_AT_LEAST = "{theme} (in at least {n} of {total} countries)"
+# with both reasons a count is withheld (it is small, or would let a small one be worked out).
+# In the synthesis, where the chart (or table) by country follows and shows in which countries
+# each theme was raised, the sentence says so rather than list them again.
+THEMES_ALL_SAME = ("Each of these themes was raised by {word} of the {out_of} participants: {themes}. How many raised "
+                   "each is withheld under the small-cell rule: each number is below {threshold}, or would let one "
+                   "below {threshold} be worked out.")
+THEMES_ALL_SAME_BY_COUNTRY = ("Each theme of this section was raised by {word} of the {out_of} participants. How many "
+                              "raised each is withheld under the small-cell rule: each number is below {threshold}, "
+                              "or would let one below {threshold} be worked out. Where each theme was raised is "
+                              "shown by country below.")
 
 
 def says_themes_instead(section, table: disclosure.PublishedTable, masks: dict[str, disclosure.Mask],
@@ -423,35 +419,21 @@ def says_themes_instead(section, table: disclosure.PublishedTable, masks: dict[s
     """Say a theme table whose every cell reads the same word in one sentence instead; whether it did.
 
     The rule is the tables' one (``tables.min_distinct_cells`` in ``params/study.yml``,
-    :func:`perspectives.analysis_tables.sentence_rule`). In the synthesis each theme is followed
-    by the number of countries whose published cell says it was raised (some, all or a count
-    above 0), out of those that held conversations: a count of published cells, which tells
-    nothing a withheld one holds.
+    :func:`perspectives.analysis_tables.sentence_rule`). In the synthesis the chart by country
+    that follows (:func:`show_theme_heatmap`, or its table) shows where each theme was raised,
+    so the sentence names no theme and points to it instead of repeating it.
     """
     rule = analysis_tables.sentence_rule(table.frame, *analysis_tables.table_rule(section.study))
     if rule != analysis_tables.UNIFORM_RULE:
         return False
     word = next(str(v).strip() for v in table.frame.to_numpy().ravel() if str(v).strip())
     names = [locales.inside_sentence(labels[c].replace(SUBTHEME_INDENT, "").strip()) for c in codes]
-    if section.is_synthesis and masks:
-        places = list(next(iter(masks.values())).layout.places)
-        places = [p for p in places if p != "*"]
-        named = []
-        for code, name in zip(codes, names, strict=True):
-            cells = [theme_cell(section, masks, code, p).text for p in places]
-            raised = sum(c not in ("0", disclosure.WITHHELD_MARK) for c in cells)
-            unknown = disclosure.WITHHELD_MARK in cells
-            if unknown and not raised:
-                # Only withheld cells could hold it: no count of countries is known.
-                named.append(name)
-                continue
-            template = THEME_IN_AT_LEAST if unknown else THEME_IN_COUNTRIES
-            named.append(section.t(template, theme=name, n=raised, total=len(places)))
-        names = named
     own = "*" if section.is_synthesis else section.country
-    out_of = int(next(iter(masks.values())).layout.value(f"{own}|*"))
-    section._paragraph(section.t(THEMES_ALL_SAME, word=md(word), themes=md(locales.join(names, section.lang)),
-                                 out_of=out_of, participants=participants_gender(section)))
+    mask = next(iter(masks.values()))
+    out_of = int(mask.layout.value(f"{own}|*"))
+    template = THEMES_ALL_SAME_BY_COUNTRY if section.is_synthesis else THEMES_ALL_SAME
+    section._paragraph(section.t(template, word=md(word), themes=md(locales.join(names, section.lang)),
+                                 out_of=out_of, threshold=mask.threshold, participants=participants_gender(section)))
     return True
 
 

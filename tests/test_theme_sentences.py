@@ -1,0 +1,79 @@
+"""The sentence said in place of a theme table that reads "some" in every row (review 2, R2 and R8).
+
+It gives both reasons a count is withheld (small, or would let a small one be worked out), and in
+the synthesis, where the chart by country follows, it points to it rather than listing every theme
+with a count of countries ("in at least 4 of 5", unexplained, and one theme with none).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from perspectives import disclosure as dc
+from perspectives import report_themes
+from perspectives.report import Section
+
+
+@pytest.fixture
+def published():
+    """What a run's display calls publish, as the notebook would hold them."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    out: list[dict] = []
+    shell.display_pub.publish = lambda data, metadata=None, **_: out.append(data)
+    yield out
+    InteractiveShell.clear_instance()
+
+
+def _said(tmp_path: Path, published, country: str, lang: str = "en") -> str:
+    # Two themes raised by many participants (15 and 13 of 42): every count "some" in the table.
+    places = ["ALB", "COL", "MDA"]
+    masks = {code: dc.suppress(dc.layout(code, pd.DataFrame({p: [yes[i], 14 - yes[i]] for i, p in enumerate(places)},
+                                                            index=["yes", "no"])), threshold=5)
+             for code, yes in {"telling": [9, 3, 3], "reporting": [7, 3, 3]}.items()}
+    labels = {"telling": "Telling someone", "reporting": "Formal reporting mechanisms"}
+    table = dc.table({"Participants": {labels[c]: dc.text("some") for c in labels}})
+    section = Section("csea_online", country, output_dir=str(tmp_path / "run"), lang=lang)
+    assert report_themes.says_themes_instead(section, table, masks, list(labels), labels)
+    return " ".join(data.get("text/markdown", "") for data in published)
+
+
+def test_a_withheld_theme_count_gives_both_reasons(tmp_path: Path, published) -> None:
+    said = _said(tmp_path, published, "MDA")
+    assert "telling someone" in said.lower() and "formal reporting mechanisms" in said.lower()
+    assert "below 5" in said and "worked out" in said
+
+
+def test_the_synthesis_points_to_the_chart_by_country_instead_of_listing_the_themes(tmp_path: Path, published) -> None:
+    said = _said(tmp_path, published, "ALL")
+    assert "of the 42 participants" in said and "worked out" in said and "shown by country below" in said
+    assert "telling someone" not in said.lower() and "at least" not in said and "countries)" not in said
+    assert len(said.split()) < 70
+
+
+def test_the_theme_sentences_are_translated(tmp_path: Path, published) -> None:
+    said = _said(tmp_path, published, "ALL", lang="ro")
+    assert "pe țări" in said and "worked out" not in said
+
+
+def test_notes_said_in_every_section_are_short_references_to_one_definition() -> None:
+    # Review 2, R11: "Most counts by theme…" four times in Moldova's report, "The test across countries is
+    # not shown…" and the heatmap caption's explanation five times in the synthesis. The explanation is
+    # said once, in the definitions; each place refers to it.
+    import inspect
+
+    import yaml
+
+    from perspectives import report_analyses
+    from perspectives.study import repo_root
+
+    terms = {entry["term"]: " ".join(entry["text"].split()) for entry in
+             yaml.safe_load((repo_root() / "params" / "report_texts.yml").read_text(encoding="utf-8"))["definitions"]}
+    assert "worked out" in terms["Withheld test"] and "some or all" in terms["Some or all"]
+    for note in (report_themes.THEMES_PRESENCE_NOTE, report_themes.PRESENCE_NOTE, report_themes.HEATMAP_WORDS_NOTE):
+        assert "“Some or all” in the definitions" in note and "withheld" not in note and len(note) < 160, note
+    assert "“Withheld test” in the definitions" in inspect.getsource(report_analyses.say_test)
