@@ -36,8 +36,9 @@ def test_a_combination_row_reads_in_the_reports_language(tmp_path) -> None:
     section.run("age_band")
     with (tmp_path / "tables" / "age_band.csv").open(encoding="utf-8") as handle:
         rows = [row[0] for row in csv.reader(handle)]
-    assert translated in rows
-    assert "Over 40" not in rows
+    # Printed beside its parts, the combined row is marked a subtotal, in the language too.
+    assert tr("{label} (combined)", label=translated) in rows
+    assert not [row for row in rows if "Over 40" in row or "combined" in row]
 
 
 def test_a_national_reports_name_is_the_countrys_name_in_its_language() -> None:

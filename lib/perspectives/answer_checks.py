@@ -263,8 +263,7 @@ class AnswerChecks:
                     fix="correct the answers; the form accepts whole numbers only"))
         if question.constraint:
             self._check_constraint(question, header, column, numbers.notna())
-        # A number written otherwise than plainly ('056', '56.0', '5.6e1') is read as its value:
-        # same number, but said, like every other change the reader makes.
+        # A number written otherwise than plainly ('056', '56.0', '5.6e1') is read as its value, and said.
         read = numbers.notna()
         plain = per_distinct(column[read], lambda values: values.str.fullmatch(r"-?(0|[1-9]\d*)(\.\d*[1-9])?"))
         self.tally.add("numbers written with leading zeros, trailing decimal zeros or an exponent read as "

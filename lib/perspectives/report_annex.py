@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from perspectives import locales
 from perspectives.fmt import round_half_up
-from perspectives.texts import SYNTHETIC_FOLDER, _count
+from perspectives.texts import SYNTHETIC_FOLDER, count_text
 
 if TYPE_CHECKING:
     from perspectives.study import Study
@@ -126,8 +126,8 @@ def _loss_line(texts: Texts, cfg: dict[str, Any]) -> str | None:
     lang = texts.tr.lang
     share = locales.percent_text(round_half_up(100.0 * withheld / published, 1), 1, lang)
     return texts.fill("Withheld under the small-cell rule: {withheld} of the {published} counts this report sets "
-                      "out to give ({share}).", withheld=_count(int(withheld), lang),
-                      published=_count(int(published), lang), share=share)
+                      "out to give ({share}).", withheld=count_text(int(withheld), lang),
+                      published=count_text(int(published), lang), share=share)
 
 
 def _plain_heading(texts: Texts, key: str) -> str:

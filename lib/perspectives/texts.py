@@ -50,6 +50,7 @@ __all__ = [
     "Texts",
     "acknowledgements",
     "chapter_intro",
+    "count_text",
     "definitions",
     "introduction",
     "load_texts",
@@ -146,7 +147,7 @@ def synthetic_survey(data_path: str | Path | None, study: Study) -> bool:
         return False
 
 
-def _count(n: int, lang: str) -> str:
+def count_text(n: int, lang: str) -> str:
     """A count in running text: figures with the language's grouping (1,254; 1.254)."""
     from babel.numbers import format_decimal
 
@@ -261,7 +262,7 @@ class Texts:
         if isinstance(value, bool):
             raise TypeError("a report text's field cannot be a truth value")
         if isinstance(value, int):
-            return _count(value, self.tr.lang)
+            return count_text(value, self.tr.lang)
         return str(value) if self.plain else markdown_text(value)
 
 
