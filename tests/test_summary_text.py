@@ -141,6 +141,8 @@ def strands_missing(summary: str, lang: str) -> list[str]:
     recommendations = [_say(r["title"], lang) for g in _data("recommendations.yml")["groups"] for r in g["items"]]
     conversations = [_say(t, lang).split("{")[0].strip().lower()[:30] for t in (
         "In the conversations, the young people raised these themes most often: {themes}.",
+        "In the conversations, the young people raised, among other themes, {themes}; the published counts do not "
+        "show which themes were raised most often.",
         "The conversations with young people are reported theme by theme in the chapters that follow; so few took "
         "part that how many raised each theme is not published, and the themes are not ranked here.")]
     missing = []

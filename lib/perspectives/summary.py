@@ -48,7 +48,7 @@ SUMMARY_FILE = "params/summary.yml"
 ALPHA = 0.05
 
 __all__ = ["executive_summary", "format_value", "inside_sentence", "key_findings", "option_labels", "quantifier_band",
-           "Strands", "counted_themes", "strand_sentences", "value_table"]
+           "Strands", "counted_themes", "raised_themes", "theme_bounds", "strand_sentences", "value_table"]
 
 
 def _spec(spec_path: Path | None, project: Project | None = None) -> Any:
@@ -398,20 +398,48 @@ def _opening(texts: Texts, synthesis: bool) -> str | None:
 TOP_THEMES = 3
 
 
-def counted_themes(values: list[dict[str, Any]], code: str) -> list[tuple[str, int]]:
-    """The conversation themes whose count of young people the report publishes above zero, most raised first.
+def theme_bounds(values: list[dict[str, Any]], code: str) -> dict[str, tuple[int, int, int | None]]:
+    """Each conversation theme of the report's own place: the least and most its published cells allow, and its printed count.
 
-    A theme's count is the recorded ``themes.GROUP.THEME.n`` of the report's own place; a
-    withheld count is never used (nor guessed), so a theme whose count is withheld is not ranked,
-    and neither is one whose table says some or all instead of its count (``printed: false``).
+    The bounds are those a reader can prove from the report's cells (``bounds`` of the recorded
+    ``themes.GROUP.THEME.n``, :func:`perspectives.report_themes.published_bounds`); the count is
+    None where the report does not print it (withheld, or said as some or all: ``printed: false``).
     """
-    found = {}
+    found: dict[str, tuple[int, int, int | None]] = {}
     for item in values:
         parts = str(item["name"]).split(".")
-        if (len(parts) == 4 and parts[0] == "themes" and parts[3] == "n" and item.get("country") == code
-                and not item.get("suppressed") and item.get("value") and item.get("printed", True)):
-            found.setdefault(f"{parts[1]}.{parts[2]}", int(item["value"]))
-    return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+        if len(parts) != 4 or parts[0] != "themes" or parts[3] != "n" or item.get("country") != code:
+            continue
+        shown = not item.get("suppressed") and item.get("value") is not None and item.get("printed", True)
+        count = int(item["value"]) if shown else None
+        low, high = item.get("bounds") or ((count, count) if count is not None else (0, int(item.get("n") or 0)))
+        found.setdefault(f"{parts[1]}.{parts[2]}", (int(low), int(high), count))
+    return found
+
+
+def counted_themes(values: list[dict[str, Any]], code: str) -> list[tuple[str, int]]:
+    """The conversation themes the report's published counts rank, most raised first.
+
+    A theme is ranked only where its printed count is at least the largest count every theme
+    not ranked before it could have, as the report's cells bound it (:func:`theme_bounds`): a
+    count withheld, or said as some or all, may be larger than a printed one, and then the
+    ranking stops there. A withheld count is never used (nor guessed).
+    """
+    bounds = theme_bounds(values, code)
+    candidates = sorted(((t, b[2]) for t, b in bounds.items() if b[2]), key=lambda kv: (-kv[1], kv[0]))
+    ranked: list[tuple[str, int]] = []
+    for theme, n in candidates:
+        done = {t for t, _ in ranked} | {theme}
+        if any(high > n for t, (_, high, _) in bounds.items() if t not in done):
+            break
+        ranked.append((theme, n))
+    return ranked
+
+
+def raised_themes(values: list[dict[str, Any]], code: str) -> list[str]:
+    """The themes the report's cells show some young people raised, most proven first (no ranking is claimed)."""
+    bounds = theme_bounds(values, code)
+    return [t for t, (low, _, _) in sorted(bounds.items(), key=lambda kv: (-kv[1][0], kv[0])) if low > 0]
 
 
 @dataclass(frozen=True)
@@ -440,11 +468,16 @@ def strand_sentences(texts: Texts, values: list[dict[str, Any]], code: str, stra
     tr, lang, out = texts.tr, texts.tr.lang, []
     if "conversations" in texts.conditions:
         counted = counted_themes(values, code)[:TOP_THEMES]
+        raised = raised_themes(values, code)[:TOP_THEMES]
         if counted:
             named = [texts.text("summary.strands.theme_count", theme=_clause(tr(strands.theme_label(theme))), n_raised=n)
                      for theme, n in counted]
             out.append(texts.text("summary.strands.conversations_counted",
                                   themes=Markdown(locales.join([markdown_text(t or "") for t in named], lang))))
+        elif raised:
+            # Counts that cannot be ranked (a larger one may hide in words or a withheld cell): named, not ranked.
+            named = [markdown_text(_clause(tr(strands.theme_label(theme)))) for theme in raised]
+            out.append(texts.text("summary.strands.conversations_unranked", themes=Markdown(locales.join(named, lang))))
         else:
             out.append(texts.text("summary.strands.conversations_withheld"))
     if strands.insights:
