@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import fmt
+from . import fmt, locales
 from .escape import markdown_text
 from .i18n import Gender
 from .locales import inside_sentence
@@ -270,6 +270,8 @@ class _Summary:
             return None
         fields = self.fields(topic)
         self.used += min(3, len(shown))
+        if len(shown) >= 2 and self.combines(topic, shown):
+            return self.shares(topic, family, shown, fields)
         if withheld:
             return self.quantified(family, shown[0], fields)
         if len(shown) >= 2 and shown[0].text == shown[1].text:
@@ -282,6 +284,22 @@ class _Summary:
         for name, option in zip(names, shown[:3], strict=False):
             more[name], more[f"{name}_pct"] = inside_sentence(option.label), option.text
         text = self.texts.text(f"summary.ranked.{family}.{count}", **more, **fields)
+        return _first_upper(text) if text else None
+
+    def combines(self, topic: str, shown: list[Option]) -> bool:
+        """Whether a topic's options hold several answers together that are not bands of a scale."""
+        spec_ = self.analyses[topic]
+        return spec_.get("order") != "scale" and any(o.code in (spec_.get("combine") or {}) for o in shown)
+
+    def shares(self, topic: str, family: str, shown: list[Option], fields: dict[str, Any]) -> str | None:
+        """The options' shares said plainly, a combination as answers together: never ranked against one answer."""
+        if not self.texts.has(f"summary.shares.{family}"):  # a family with no plain form says nothing
+            return None
+        combine = self.analyses[topic].get("combine") or {}
+        said = [f"{self.texts.text('sentences.combined_answer', answer=Markdown(label)) if o.code in combine else label}"
+                f" ({o.text})" for o in shown[:3] if (label := markdown_text(inside_sentence(o.label)))]
+        text = self.texts.text(f"summary.shares.{family}", answers=Markdown(locales.join(said, self.texts.tr.lang)),
+                               **fields)
         return _first_upper(text) if text else None
 
     def quantified(self, family: str, option: Option, fields: dict[str, Any]) -> str | None:
@@ -401,9 +419,8 @@ TOP_THEMES = 3
 def theme_bounds(values: list[dict[str, Any]], code: str) -> dict[str, tuple[int, int, int | None]]:
     """Each conversation theme of the report's own place: the least and most its published cells allow, and its printed count.
 
-    The bounds are those a reader can prove from the report's cells (``bounds`` of the recorded
-    ``themes.GROUP.THEME.n``, :func:`perspectives.report_themes.published_bounds`); the count is
-    None where the report does not print it (withheld, or said as some or all: ``printed: false``).
+    The bounds a reader can prove from the report's cells (:func:`perspectives.report_themes.published_bounds`);
+    the count None where not printed (withheld, or said as some or all: ``printed: false``).
     """
     found: dict[str, tuple[int, int, int | None]] = {}
     for item in values:
@@ -420,10 +437,8 @@ def theme_bounds(values: list[dict[str, Any]], code: str) -> dict[str, tuple[int
 def counted_themes(values: list[dict[str, Any]], code: str) -> list[tuple[str, int]]:
     """The conversation themes the report's published counts rank, most raised first.
 
-    A theme is ranked only where its printed count is at least the largest count every theme
-    not ranked before it could have, as the report's cells bound it (:func:`theme_bounds`): a
-    count withheld, or said as some or all, may be larger than a printed one, and then the
-    ranking stops there. A withheld count is never used (nor guessed).
+    A theme is ranked only where its printed count is at least the largest count any theme not
+    ranked before it could have (:func:`theme_bounds`); a withheld count is never used (nor guessed).
     """
     bounds = theme_bounds(values, code)
     candidates = sorted(((t, b[2]) for t, b in bounds.items() if b[2]), key=lambda kv: (-kv[1], kv[0]))
@@ -463,8 +478,6 @@ def _clause(title: str) -> str:
 
 def strand_sentences(texts: Texts, values: list[dict[str, Any]], code: str, strands: Strands) -> list[str]:
     """The summary's sentences on the conversations, the roundtable and the recommendations (``summary.strands``)."""
-    from . import locales
-
     tr, lang, out = texts.tr, texts.tr.lang, []
     if "conversations" in texts.conditions:
         counted = counted_themes(values, code)[:TOP_THEMES]
@@ -475,7 +488,6 @@ def strand_sentences(texts: Texts, values: list[dict[str, Any]], code: str, stra
             out.append(texts.text("summary.strands.conversations_counted",
                                   themes=Markdown(locales.join([markdown_text(t or "") for t in named], lang))))
         elif raised:
-            # Counts that cannot be ranked (a larger one may hide in words or a withheld cell): named, not ranked.
             named = [markdown_text(_clause(tr(strands.theme_label(theme)))) for theme in raised]
             out.append(texts.text("summary.strands.conversations_unranked", themes=Markdown(locales.join(named, lang))))
         else:
