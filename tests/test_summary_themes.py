@@ -34,6 +34,9 @@ def test_a_printed_count_is_not_ranked_above_a_theme_whose_words_prove_more() ->
     ]
     assert counted_themes(values, "ALL") == []
     assert raised_themes(values, "ALL") == ["disclosure.telling", "support.workers", "prevention.caregiver_education"]
+    # "some" alone (at least one) singles no theme out: the summary says the counts are not published.
+    assert raised_themes([{"name": "themes.a.b.n", "country": "MDA", "value": 3, "printed": False, "bounds": [1, 9]}],
+                         "MDA") == []
 
 
 def test_the_ranking_stops_where_a_theme_said_in_words_could_be_larger() -> None:

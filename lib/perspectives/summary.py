@@ -452,9 +452,9 @@ def counted_themes(values: list[dict[str, Any]], code: str) -> list[tuple[str, i
 
 
 def raised_themes(values: list[dict[str, Any]], code: str) -> list[str]:
-    """The themes the report's cells show some young people raised, most proven first (no ranking is claimed)."""
+    """The themes the report's cells prove raised by the most young people (no ranking is claimed); none where that is one."""
     bounds = theme_bounds(values, code)
-    return [t for t, (low, _, _) in sorted(bounds.items(), key=lambda kv: (-kv[1][0], kv[0])) if low > 0]
+    return [t for t, (low, _, _) in sorted(bounds.items(), key=lambda kv: (-kv[1][0], kv[0])) if low > 1]
 
 
 @dataclass(frozen=True)
