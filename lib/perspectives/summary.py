@@ -425,12 +425,12 @@ def theme_bounds(values: list[dict[str, Any]], code: str) -> dict[str, tuple[int
     found: dict[str, tuple[int, int, int | None]] = {}
     for item in values:
         parts = str(item["name"]).split(".")
-        if len(parts) != 4 or parts[0] != "themes" or parts[3] != "n" or item.get("country") != code:
-            continue
+        if len(parts) not in (3, 4) or parts[0] != "themes" or parts[-1] != "n" or item.get("country") != code:
+            continue  # a theme's row or a group's (its tables print both)
         shown = not item.get("suppressed") and item.get("value") is not None and item.get("printed", True)
         count = int(item["value"]) if shown else None
         low, high = item.get("bounds") or ((count, count) if count is not None else (0, int(item.get("n") or 0)))
-        found.setdefault(f"{parts[1]}.{parts[2]}", (int(low), int(high), count))
+        found.setdefault(".".join(parts[1:-1]), (int(low), int(high), count))
     return found
 
 
