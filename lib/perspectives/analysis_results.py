@@ -159,6 +159,7 @@ class Answer:
     cell: Cell
     order: float = 0      # the form's order: withheld answers are named in it, never by size
     words: bool = False   # ``label`` is English words for inside a sentence, translated when the sentence is
+    combined: bool = False  # several answers of the form together, not bands of a scale: never ranked against one
 
 
 class Label(str):
@@ -210,6 +211,11 @@ class Ranking:
         first = max((a.cell.percent for a in published), default=0.0)
         self.leaders = [a for a in published if a.cell.percent == first] if first > 0 else []
         self.certain = bool(self.leaders) and all(bounds.get(a.code, float("inf")) < first for a in hidden)
+        # A combination listed with single answers is no ranking ("all forms other than money" before
+        # "money", which may still be the most common single answer): the shares are said plainly.
+        self.combined = len(self.ranked) > 1 and any(a.combined for a in self.ranked)
+        if self.combined:
+            self.certain = False
         self.limit = limit
 
     def order(self, codes: Sequence[str]) -> list[str]:
@@ -232,6 +238,8 @@ class Ranking:
 class RankingField:
     """A ranking as one field of a sentence; filled in the report's language by :func:`fill`.
 
+    ``{shares}`` says the answers with their shares, without an order, where a combination is
+    among them (and no other field does: a combination is never ranked against single answers).
     ``{top}`` is the leading answer (``.label``, ``.pct``, ``.pct_n``, ``.n``; several when tied,
     joined; a plural entry counts them), withheld unless the published numbers establish it.
     ``{then}`` continues a sentence about the leader with the next answers in the order of their
@@ -247,6 +255,10 @@ class RankingField:
         rank = self.ranking
         if self.role == "top":
             return _Top(rank, tr) if rank.certain else _WithheldTop()
+        if self.role == "shares":
+            return _shares(rank, tr) if rank.combined else WITHHELD
+        if rank.combined:
+            return WITHHELD
         items = rank.ranked if self.role == "ranked" else [a for a in rank.ranked if a not in rank.leaders]
         if rank.limit is not None:
             items = items[:max(0, rank.limit - (0 if self.role == "ranked" else len(rank.leaders)))]
@@ -262,6 +274,16 @@ class RankingField:
         from .texts import Markdown, Texts
 
         return Texts(tr).text("sentences.followed_by", answers=Markdown(listed)) or ""
+
+
+def _shares(rank: Ranking, tr: i18n.Translator) -> str:
+    """The published answers with their shares, a combination marked as answers taken together; no order claimed."""
+    from .texts import Markdown, Texts
+
+    texts = Texts(tr)
+    said = [f"{texts.text('sentences.combined_answer', answer=Markdown(_label(a, tr))) if a.combined else _label(a, tr)}"
+            f" ({a.cell.pct})" for a in rank.ranked]
+    return locales.join(said, tr.lang)
 
 
 def _label(answer: Answer, tr: i18n.Translator) -> Label:

@@ -240,7 +240,7 @@ def rank_fields(result: Result, ranking: Ranking, spec_: dict, rows: dict[str, s
         rows: answer code -> the label heading its row of ``result.shares``, in the form's order.
         combinations: the declared combinations among ``rows`` (code -> its parts' codes).
     """
-    result.context.update({role: ranking.field(role) for role in ("top", "then", "ranked")})
+    result.context.update({role: ranking.field(role) for role in ("top", "then", "ranked", "shares")})
     if spec_.get("order") != SCALE_ORDER:
         result.ranking = ranking
     if result.shares is not None:
@@ -281,12 +281,14 @@ def single_ranking(survey, spec_: dict, mask: Mask, question: str, own: str,
     for name, parts in members.items():
         cell = Cell(mask, f"{own}|{name}")
         order = max(codes.index(p) for p in parts) + 0.5
+        # Bands of a scale together are a band of it; other answers together are no one answer.
+        combined = spec_.get("order") != SCALE_ORDER
         if name in instead:
-            answers.append(Answer(name, names[name], names[name], cell, order, words=True))
+            answers.append(Answer(name, names[name], names[name], cell, order, words=True, combined=combined))
             if cell.percent is None:
                 bounds[name] = rest
             continue
-        combos.append(Answer(name, names[name], names[name], cell, order, words=True))
+        combos.append(Answer(name, names[name], names[name], cell, order, words=True, combined=combined))
         if cell.percent is not None:
             beyond = cell.percent - sum(shares[p] or 0.0 for p in parts)
             bounds.update({p: min(bounds[p], beyond) for p in parts if p in bounds})

@@ -183,6 +183,37 @@ def theme_cell(section, masks: dict[str, disclosure.Mask], code: str, place: str
     return presence(section, masks[code], place)
 
 
+def cell_bounds(masks: dict[str, disclosure.Mask], code: str, place: str) -> tuple[int, int]:
+    """The least and the most a place's published theme cell (:func:`theme_cell`) allows its count to be.
+
+    A count is itself; 0 is none; "all" is the place's participants; "some" is at least one
+    and at most one fewer than them; a withheld cell anything from 0 to them (a cell can be
+    withheld to protect another, so the rule bounds it by no more than its base).
+    """
+    mask = masks[code]
+    base = int(mask.layout.value(f"{place}|*"))
+    if counts_shown(masks, place):
+        count = mask.count(f"{place}|yes")
+        return (count, count) if count is not None else (0, base)
+    word = presence_word(mask, place)
+    return {"none": (0, 0), "all": (base, base), "some": (1, base - 1)}.get(word or "", (0, base))
+
+
+def published_bounds(section, masks: dict[str, disclosure.Mask], code: str) -> tuple[int, int]:
+    """The least and the most the report's published cells allow the count of its own place to be.
+
+    The own place's cell bounds it; in the synthesis, so do the countries' cells, added up
+    (a reader can add "all" of Colombia's participants and "some" of four others' to at least 5).
+    """
+    own = "*" if section.is_synthesis else section.country
+    low, high = cell_bounds(masks, code, own)
+    if section.is_synthesis:
+        places = [p for p in masks[code].layout.places if p != "*"]
+        parts = [cell_bounds(masks, code, p) for p in places]
+        low, high = max(low, sum(lo for lo, _ in parts)), min(high, sum(hi for _, hi in parts))
+    return low, high
+
+
 def says_presence(section, masks: dict[str, disclosure.Mask]) -> bool:
     """Whether the report's own theme table of these themes says some or all rather than counts.
 
@@ -384,6 +415,8 @@ def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str]
             entry = section._cell_value(masks[code], f"{own}|yes", f"themes.{code}.n")
             if presence_table:
                 entry["printed"] = False
+            # What a reader can prove of the count from the published cells: the summary ranks by it.
+            entry["bounds"] = list(published_bounds(section, masks, code))
             section.values.append(entry)
     if not section.is_synthesis and presence_table:
         national_presence(section, masks, codes, labels, caption)

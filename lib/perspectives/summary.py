@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import fmt
+from . import fmt, locales
 from .escape import markdown_text
 from .i18n import Gender
 from .locales import inside_sentence
@@ -48,7 +48,7 @@ SUMMARY_FILE = "params/summary.yml"
 ALPHA = 0.05
 
 __all__ = ["executive_summary", "format_value", "inside_sentence", "key_findings", "option_labels", "quantifier_band",
-           "Strands", "counted_themes", "strand_sentences", "value_table"]
+           "Strands", "counted_themes", "raised_themes", "theme_bounds", "strand_sentences", "value_table"]
 
 
 def _spec(spec_path: Path | None, project: Project | None = None) -> Any:
@@ -270,6 +270,8 @@ class _Summary:
             return None
         fields = self.fields(topic)
         self.used += min(3, len(shown))
+        if len(shown) >= 2 and self.combines(topic, shown):
+            return self.shares(topic, family, shown, fields)
         if withheld:
             return self.quantified(family, shown[0], fields)
         if len(shown) >= 2 and shown[0].text == shown[1].text:
@@ -282,6 +284,22 @@ class _Summary:
         for name, option in zip(names, shown[:3], strict=False):
             more[name], more[f"{name}_pct"] = inside_sentence(option.label), option.text
         text = self.texts.text(f"summary.ranked.{family}.{count}", **more, **fields)
+        return _first_upper(text) if text else None
+
+    def combines(self, topic: str, shown: list[Option]) -> bool:
+        """Whether a topic's options hold several answers together that are not bands of a scale."""
+        spec_ = self.analyses[topic]
+        return spec_.get("order") != "scale" and any(o.code in (spec_.get("combine") or {}) for o in shown)
+
+    def shares(self, topic: str, family: str, shown: list[Option], fields: dict[str, Any]) -> str | None:
+        """The options' shares said plainly, a combination as answers together: never ranked against one answer."""
+        if not self.texts.has(f"summary.shares.{family}"):  # a family with no plain form says nothing
+            return None
+        combine = self.analyses[topic].get("combine") or {}
+        said = [f"{self.texts.text('sentences.combined_answer', answer=Markdown(label)) if o.code in combine else label}"
+                f" ({o.text})" for o in shown[:3] if (label := markdown_text(inside_sentence(o.label)))]
+        text = self.texts.text(f"summary.shares.{family}", answers=Markdown(locales.join(said, self.texts.tr.lang)),
+                               **fields)
         return _first_upper(text) if text else None
 
     def quantified(self, family: str, option: Option, fields: dict[str, Any]) -> str | None:
@@ -398,20 +416,45 @@ def _opening(texts: Texts, synthesis: bool) -> str | None:
 TOP_THEMES = 3
 
 
-def counted_themes(values: list[dict[str, Any]], code: str) -> list[tuple[str, int]]:
-    """The conversation themes whose count of young people the report publishes above zero, most raised first.
+def theme_bounds(values: list[dict[str, Any]], code: str) -> dict[str, tuple[int, int, int | None]]:
+    """Each conversation theme of the report's own place: the least and most its published cells allow, and its printed count.
 
-    A theme's count is the recorded ``themes.GROUP.THEME.n`` of the report's own place; a
-    withheld count is never used (nor guessed), so a theme whose count is withheld is not ranked,
-    and neither is one whose table says some or all instead of its count (``printed: false``).
+    The bounds a reader can prove from the report's cells (:func:`perspectives.report_themes.published_bounds`);
+    the count None where not printed (withheld, or said as some or all: ``printed: false``).
     """
-    found = {}
+    found: dict[str, tuple[int, int, int | None]] = {}
     for item in values:
         parts = str(item["name"]).split(".")
-        if (len(parts) == 4 and parts[0] == "themes" and parts[3] == "n" and item.get("country") == code
-                and not item.get("suppressed") and item.get("value") and item.get("printed", True)):
-            found.setdefault(f"{parts[1]}.{parts[2]}", int(item["value"]))
-    return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))
+        if len(parts) not in (3, 4) or parts[0] != "themes" or parts[-1] != "n" or item.get("country") != code:
+            continue  # a theme's row or a group's (its tables print both)
+        shown = not item.get("suppressed") and item.get("value") is not None and item.get("printed", True)
+        count = int(item["value"]) if shown else None
+        low, high = item.get("bounds") or ((count, count) if count is not None else (0, int(item.get("n") or 0)))
+        found.setdefault(".".join(parts[1:-1]), (int(low), int(high), count))
+    return found
+
+
+def counted_themes(values: list[dict[str, Any]], code: str) -> list[tuple[str, int]]:
+    """The conversation themes the report's published counts rank, most raised first.
+
+    A theme is ranked only where its printed count is at least the largest count any theme not
+    ranked before it could have (:func:`theme_bounds`); a withheld count is never used (nor guessed).
+    """
+    bounds = theme_bounds(values, code)
+    candidates = sorted(((t, b[2]) for t, b in bounds.items() if b[2]), key=lambda kv: (-kv[1], kv[0]))
+    ranked: list[tuple[str, int]] = []
+    for theme, n in candidates:
+        done = {t for t, _ in ranked} | {theme}
+        if any(high > n for t, (_, high, _) in bounds.items() if t not in done):
+            break
+        ranked.append((theme, n))
+    return ranked
+
+
+def raised_themes(values: list[dict[str, Any]], code: str) -> list[str]:
+    """The themes the report's cells prove raised by the most young people (no ranking is claimed); none where that is one."""
+    bounds = theme_bounds(values, code)
+    return [t for t, (low, _, _) in sorted(bounds.items(), key=lambda kv: (-kv[1][0], kv[0])) if low > 1]
 
 
 @dataclass(frozen=True)
@@ -435,16 +478,18 @@ def _clause(title: str) -> str:
 
 def strand_sentences(texts: Texts, values: list[dict[str, Any]], code: str, strands: Strands) -> list[str]:
     """The summary's sentences on the conversations, the roundtable and the recommendations (``summary.strands``)."""
-    from . import locales
-
     tr, lang, out = texts.tr, texts.tr.lang, []
     if "conversations" in texts.conditions:
         counted = counted_themes(values, code)[:TOP_THEMES]
+        raised = raised_themes(values, code)[:TOP_THEMES]
         if counted:
             named = [texts.text("summary.strands.theme_count", theme=_clause(tr(strands.theme_label(theme))), n_raised=n)
                      for theme, n in counted]
             out.append(texts.text("summary.strands.conversations_counted",
                                   themes=Markdown(locales.join([markdown_text(t or "") for t in named], lang))))
+        elif raised:
+            named = [markdown_text(_clause(tr(strands.theme_label(theme)))) for theme in raised]
+            out.append(texts.text("summary.strands.conversations_unranked", themes=Markdown(locales.join(named, lang))))
         else:
             out.append(texts.text("summary.strands.conversations_withheld"))
     if strands.insights:
