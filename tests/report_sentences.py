@@ -115,7 +115,7 @@ def _drawn(alt: str, rows: set[str]) -> set[str]:
     return {row for row in rows if re.search(r"(?:^|[.,:] )" + re.escape(row) + r"(?=: | \d+%| withheld)", alt)}
 
 
-def _subtotal_name(row: str) -> str:
+def subtotal_name(row: str) -> str:
     """A table row's answer as a chart and a sentence name it: a subtotal row ("No or don't know (combined)") by its answer.
 
     The marker is the report's own (``SUBTOTAL_LABEL``); the chart's text and the sentence name the
@@ -156,7 +156,7 @@ def categories_not_drawn(report: Path) -> tuple[list[tuple[str, str]], int]:
         details = e.getnext()
         if img is None or details is None or details.tag != "details":
             continue
-        rows = {_subtotal_name(" ".join(" ".join(th.itertext()).split()))
+        rows = {subtotal_name(" ".join(" ".join(th.itertext()).split()))
                 for th in details.iter("th") if th.get("scope") == "row"}
         drawn = _drawn(img.get("alt", ""), rows)
         if not drawn:
