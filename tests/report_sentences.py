@@ -115,6 +115,19 @@ def _drawn(alt: str, rows: set[str]) -> set[str]:
     return {row for row in rows if re.search(r"(?:^|[.,:] )" + re.escape(row) + r"(?=: | \d+%| withheld)", alt)}
 
 
+def subtotal_name(row: str) -> str:
+    """A table row's answer as a chart and a sentence name it: a subtotal row ("No or don't know (combined)") by its answer.
+
+    The marker is the report's own (``SUBTOTAL_LABEL``); the chart's text and the sentence name the
+    combined answer without it, so that a part's label inside it ("don't know") is not taken for the part.
+    """
+    from perspectives.report_display import SUBTOTAL_LABEL
+
+    before, _, after = SUBTOTAL_LABEL.partition("{label}")
+    found = re.fullmatch(re.escape(before) + "(.+)" + re.escape(after), row)
+    return found.group(1) if found else row
+
+
 def named_categories(sentence: str, rows: set[str]) -> set[str]:
     """The rows a sentence names with a share right after ("no (35%"), a longer label before a shorter one inside it."""
     said, named = sentence.lower(), set()
@@ -143,7 +156,8 @@ def categories_not_drawn(report: Path) -> tuple[list[tuple[str, str]], int]:
         details = e.getnext()
         if img is None or details is None or details.tag != "details":
             continue
-        rows = {" ".join(" ".join(th.itertext()).split()) for th in details.iter("th") if th.get("scope") == "row"}
+        rows = {subtotal_name(" ".join(" ".join(th.itertext()).split()))
+                for th in details.iter("th") if th.get("scope") == "row"}
         drawn = _drawn(img.get("alt", ""), rows)
         if not drawn:
             continue
@@ -178,8 +192,10 @@ def labels_pasted(report: Path, labels: set[str]) -> list[tuple[str, str]]:
 
     ``labels``: answer and theme labels as the form and the codebook write them (names, such as
     the countries', left out by the caller). A label whose first word is an acronym (its capital
-    kept by the one rule, :func:`perspectives.summary.inside_sentence`) is left out; a label in
-    quotation marks counts.
+    kept by the one rule, :func:`perspectives.summary.inside_sentence`) is left out. A label quoted
+    whole is cited as a name, as printed ("the theme “Complaint withdrawn”", a table's note on its
+    rows "it adds up “41 to 50” and “Over 50”"), and is not pasted; a label inside a longer quotation,
+    or run into the sentence, is.
     Returns (label, sentence) pairs.
     """
     from perspectives.summary import inside_sentence
@@ -190,8 +206,10 @@ def labels_pasted(report: Path, labels: set[str]) -> list[tuple[str, str]]:
         for label in pasted:
             at = sentence.find(label)
             while at > 0:
+                end = at + len(label)
+                cited = sentence[at - 1] in "\u201c\u201e\u00ab" and sentence[end:end + 1] in ("\u201d", "\u201c", "\u00bb")
                 # a label opening a sentence after a one-word lead-in ("Evidence: Knew of ...") opens it
-                if not re.fullmatch(r"\w+: ", sentence[:at]):
+                if not cited and not re.fullmatch(r"\w+: ", sentence[:at]):
                     found.append((label, sentence))
                 at = sentence.find(label, at + 1)
     return found

@@ -32,7 +32,7 @@ import pandas as pd
 import pytest
 from lxml import html as lxml_html
 from PIL import Image
-from report_sentences import flow_told, opening_on_a_digit, unexplained_statistics
+from report_sentences import flow_told, opening_on_a_digit, subtotal_name, unexplained_statistics
 
 from perspectives import analysis, analysis_results, i18n, locales
 from perspectives.readers import load_survey
@@ -344,20 +344,34 @@ def _words(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def _said_table(text: str) -> bool:
+    """Whether a paragraph is a table said in a sentence in its place (report_display's table sentences)."""
+    import os
+
+    from perspectives.report_display import TABLE_UNIFORM
+
+    sentences = Texts(i18n.Translator("en"), {}).node("sentences")
+    withheld = os.path.commonprefix([sentences["table_withheld"], sentences["table_mostly_withheld"]])
+    marks = [withheld.split("{caption}")[1], TABLE_UNIFORM.split("{caption}")[1].split("{word}")[0]]
+    return any(mark in " ".join(text.split()) for mark in marks)
+
+
 def _chart_and_sentence(figure) -> tuple[list[str], str, str, str]:
     """What a built page shows of one chart: the answers its data table behind it names (its rows),
     the chart's text alternative (written from the numbers it drew, in
     the order it drew them), the paragraphs between the heading above it and the chart (a table standing
     there shows another result), and its caption."""
     data = figure.getnext()
-    labels = [_words(" ".join(th.itertext())) for th in data.iter("th") if th.get("scope") == "row"]
+    # A subtotal row ("no or don't know (combined)") is the combined answer the chart draws and the sentence names.
+    labels = [_words(subtotal_name(" ".join(" ".join(th.itertext()).split())))
+              for th in data.iter("th") if th.get("scope") == "row"]
     labels = [label for label in labels if label != "respondents"]  # the base's row, no answer
     said = []
     for before in figure.getparent().itersiblings(preceding=True):
         if before.tag.startswith("h") or before.find(".//figure") is not None:
             break
-        if before.tag == "table" or before.find(".//table") is not None:
-            continue  # another result's table (its headers name answers too), not a sentence of this chart
+        if before.tag == "table" or before.find(".//table") is not None or _said_table(" ".join(before.itertext())):
+            continue  # another result's table, or its sentence (both name answers too), not a sentence of this chart
         said.insert(0, " ".join(before.itertext()))
     caption = " ".join(" ".join(figure.find("figcaption").itertext()).split())
     return labels, _words(figure.find(".//img").get("alt")), _words(" ".join(said)), caption

@@ -125,6 +125,15 @@ def _say(text: str, lang: str) -> str:
     return str(entry["text"]) if isinstance(entry, dict) and "text" in entry else text
 
 
+def _say_all(text: str, lang: str) -> list[str]:
+    """Every form the catalogue gives ``text`` in ``lang``: its own and each gender's (``agree:``), else ``text``."""
+    entry = _catalogue(lang).get(text)
+    if not isinstance(entry, dict) or "text" not in entry:
+        return [text]
+    genders = [form for key, form in (entry.get("agree") or {}).items() if key != "field" and isinstance(form, str)]
+    return [str(entry["text"]), *genders]
+
+
 def _data(name: str) -> dict:
     return yaml.safe_load((REPO / "data" / name).read_text(encoding="utf-8"))
 
@@ -133,18 +142,19 @@ def strands_missing(summary: str, lang: str) -> list[str]:
     """The strands of evidence a built summary leaves out: the survey, the conversations, the roundtable, the recommendations.
 
     The survey by a share; the conversations by the words the summary uses for them (their
-    catalogue's); the roundtable by one of its insights' titles; the recommendations by one of
+    catalogue's, in any gender form it gives); the roundtable by one of its insights' titles; the recommendations by one of
     their titles (each as its language writes it, compared without case or closing full stop).
     """
     said = summary.lower()
     insights = [_say(i["title"], lang) for i in _data("roundtable.yml")["insights"]]
     recommendations = [_say(r["title"], lang) for g in _data("recommendations.yml")["groups"] for r in g["items"]]
-    conversations = [_say(t, lang).split("{")[0].strip().lower()[:30] for t in (
+    conversations = [form.split("{")[0].strip().lower()[:30] for t in (
         "In the conversations, the young people raised these themes most often: {themes}.",
         "In the conversations, the young people raised, among other themes, {themes}; the published counts do not "
         "show which themes were raised most often.",
         "The conversations with young people are reported theme by theme in the chapters that follow; so few took "
-        "part that how many raised each theme is not published, and the themes are not ranked here.")]
+        "part that how many raised each theme is not published, and the themes are not ranked here.")
+        for form in _say_all(t, lang)]
     missing = []
     if "%" not in said:
         missing.append("survey")
@@ -234,3 +244,34 @@ def _form_labels() -> set[str]:
 def test_no_form_label_is_pasted_inside_a_sentence(built: dict[str, Path], report: str) -> None:
     pasted = labels_pasted(built[report] / "report.html", _form_labels())
     assert pasted == []
+
+
+def test_a_label_quoted_whole_is_cited_and_one_run_into_a_sentence_is_pasted(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    page.write_text(
+        "<html><head><meta charset=\"utf-8\"></head><body>"
+        "<p>Some of them raised the theme \u201cComplaint withdrawn\u201d.</p>"
+        "<p class='table-note'>\u201cOver 40 (combined)\u201d is a subtotal: it adds up \u201c41 to 50\u201d and \u201cOver 50\u201d.</p>"
+        "<p>Most workers answered Over 50 in Moldova.</p>"
+        "<p>They said \u201cComplaint withdrawn twice\u201d.</p>"
+        "</body></html>", encoding="utf-8")
+    pasted = labels_pasted(page, {"Complaint withdrawn", "Over 50"})
+    assert sorted(label for label, _ in pasted) == ["Complaint withdrawn", "Over 50"]
+    assert {s for _, s in pasted} == {"Most workers answered Over 50 in Moldova.", "They said \u201cComplaint withdrawn twice\u201d."}
+
+
+def test_a_sentence_naming_a_combined_answer_is_not_taken_for_naming_its_part(tmp_path: Path) -> None:
+    rows = "".join(f"<tr><th scope='row'>{r}</th></tr>" for r in
+                   ("No", "Don't know", "No or don't know (combined)", "Yes"))
+    page = tmp_path / "report.html"
+    page.write_text(
+        "<html><head><meta charset=\"utf-8\"></head><body><p>Workers most often answered no or don't know (54%), followed by yes (46%).</p>"
+        "<figure><img alt=\"Bar chart. No or don't know: Moldova 54%. Yes: Moldova 46%.\"></figure>"
+        f"<details><table>{rows}</table></details>"
+        "<p>Workers most often answered don't know (30%), followed by yes (46%).</p>"
+        "<figure><img alt=\"Bar chart. No or don't know: Moldova 54%. Yes: Moldova 46%.\"></figure>"
+        f"<details><table>{rows}</table></details>"
+        "</body></html>", encoding="utf-8")
+    wrong, checked = categories_not_drawn(page)
+    assert checked == 2
+    assert wrong == [("Don't know", "Workers most often answered don't know (30%), followed by yes (46%).")]
