@@ -66,14 +66,16 @@ def _folder(built: dict[str, Path], lang: str, code: str) -> Path:
     return built[lang] / report_folder(code, load_study(), lang)
 
 
-def _parts(lang: str) -> tuple[list[str], dict[str, list[str]]]:
+def _parts(lang: str, participants: Gender | None = None) -> tuple[list[str], dict[str, list[str]]]:
     """The level-1 headings a report must have, in order, and the level-2 ones some of them hold.
 
     From the study's own definitions (params/report_texts.yml headings, params/grid.yml titles),
-    in the report's language.
+    in the report's language; a heading on the young people agrees with ``participants`` (see
+    :func:`_participants`).
     """
     tr = Translator(lang)
-    head = {k: tr(" ".join(v.split())) for k, v in load_texts()["headings"].items()}
+    agree = {"participants": participants} if participants else {}
+    head = {k: tr(" ".join(v.split()), **agree) for k, v in load_texts()["headings"].items()}
     grid = load_grid()
     findings = [tr(s.title) for s in grid.sections if s.position != "first" and s.id != "recommendations"]
     recommendations = tr(grid.section("recommendations").title)
@@ -84,6 +86,17 @@ def _parts(lang: str) -> tuple[list[str], dict[str, list[str]]]:
               recommendations: [head["roundtable_insights"]],
               head["annex"]: [head["annex_tables"], head["provenance"]]}
     return order, inside
+
+
+def _participants(folder: Path, code: str) -> Gender | None:
+    """Feminine where the report's published values say every young person in its conversations was a woman.
+
+    Moldova's ten were (its gender table): Romanian heads its part "Conversațiile cu tinerele".
+    """
+    values = {v["name"]: v["value"] for v in json.loads((folder / "sections" / "methods" / "values.json")
+                                                        .read_text(encoding="utf-8")) if v.get("country") == code}
+    everyone, women = values.get("conversations.participants.n"), values.get("conversations.female.n")
+    return Gender("feminine") if everyone and women == everyone else None
 
 
 def _html(folder: Path) -> lxml_html.HtmlElement:
@@ -108,8 +121,9 @@ def _input_files(folder: Path) -> list[str]:
 
 @pytest.mark.parametrize(("lang", "code"), CASES)
 def test_the_parts_of_a_study_report_in_html(built: dict[str, Path], lang: str, code: str) -> None:
-    root = _html(_folder(built, lang, code))
-    order, inside = _parts(lang)
+    folder = _folder(built, lang, code)
+    root = _html(folder)
+    order, inside = _parts(lang, _participants(folder, code))
     cover = root.find(".//header[@class='cover']")
     assert _text(cover.find("h1")) == Translator(lang)(load_study().title)
     # The edition's date, from the study (params/study.yml), never the clock.
@@ -784,7 +798,11 @@ def test_a_tests_p_is_read_in_plain_words_in_every_language(lang: str) -> None:
 def test_the_evidence_says_of_a_theme_what_its_table_says(built: dict[str, Path], lang: str, code: str) -> None:
     """A theme table of none, some or all: the recommendations cite it with its word, not as a withheld count."""
     tr = Translator(lang)
-    root = _html(_folder(built, lang, code))
+    folder = _folder(built, lang, code)
+    root = _html(folder)
+    participants = _participants(folder, code)
+    # The table's word agrees with the young people as the table prints it (Romanian "unele" of ten women).
+    some_word = tr("some", participants=participants) if participants else tr("some")
     # The report's own theme tables (the synthesis's tables by country say none, some or all too).
     own = tr("{topic}: conversation participants who raised each theme (of {out_of}) — {place}")
     own = own.split("{topic}")[1].split("{out_of}")[0].strip(": ")
@@ -794,13 +812,17 @@ def test_the_evidence_says_of_a_theme_what_its_table_says(built: dict[str, Path]
               if own in _text(caption) for th in table.iter("th")}
     evidence = [p for p in _paragraphs(root, "recommendations") if p.startswith(tr("Evidence:"))]
     assert evidence
-    some = [p for p in evidence if f" {tr('some')} " in p]
-    if tr("some") in cells:
+    # The word may open its sentence ("Some of the 10 young people ... raised the themes").
+    some = [p for p in evidence if re.search(rf"(?i)(?<!\w){re.escape(some_word)}(?!\w)", p)]
+    if some_word in cells:
         assert some, (cells, evidence)
-    # ... each theme a table shows citing that table (a theme no table shows is not stated).
+    # ... each theme a table shows citing that table (a theme no table shows is not stated):
+    # a paragraph that names, in quotation marks, a theme of the report's tables points to a table.
     see = [tr(f"{{finding}} See {word} {{{field}}}.").split("{finding}")[1].split(f"{{{field}}}")[0].strip()
            for word, field in (("Table", "table_number"), ("Tables", "table_numbers"))]
-    tabled = [p for p in some if p.removeprefix(tr("Evidence:")).split(":")[0].strip() in labels]
+    quoted = {tr("\u201c{label}\u201d", label=label) for label in labels}
+    tabled = [p for p in some if any(q in p for q in quoted)]
+    assert tabled or some_word not in cells, (quoted, some)
     assert all(any(s in p for s in see) for p in tabled), tabled
 
 
