@@ -106,6 +106,33 @@ def test_a_template_counts_once_whatever_fills_it_and_a_translation_claims_first
     assert (audit.count, audit.met, audit.translated) == (2, 2, 0)
 
 
+def test_a_proper_name_is_claimed_whole_and_the_licence_keeps_its_official_name(tmp_path, catalogues) -> None:
+    """A partner's name holding "(IFS)" is not cut by the " (" of "{author} ({year})"; the licence is a name.
+
+    Before, the citation's template claimed the name's " (" and left "International Forum of
+    Solidarity" as English; the licence's official name (kept in every edition, the sentence
+    around it translated) read as English text no catalogue knows.
+    """
+    (catalogues / "ro.yml").write_text(
+        '"{author} ({year}). {title}. Edition in {language}.": '
+        '{text: "{author} ({year}). {title}. Ediția în limba {language}."}\n'
+        '"Published under the licence {licence_name}.": {text: "Publicat sub licența {licence_name}."}\n',
+        encoding="utf-8")
+    study = load_study()
+    partner = next(c.partner for c in study.countries if "(" in c.partner)
+    licence = study.raw["study"]["licence"]["name"]
+    keys = {k: msgids.Msgid(k) for k in ("{author} ({year}). {title}. Edition in {language}.",
+                                         "Published under the licence {licence_name}.")}
+    audit = untranslated.Auditor("ro", keys=keys).audit([untranslated.Segment(text, "here") for text in (
+        f"{partner} (2022). Perspective. Ediția în limba română.", f"Publicat sub licența {licence}.")])
+    assert [f.text for f in audit.findings] == []
+    assert (audit.count, audit.met, audit.translated) == (0, 2, 2)
+    # The same words outside the study's names are still English.
+    audit = untranslated.Auditor("ro", keys=keys).audit([untranslated.Segment(
+        "International Forum of Solidarity (IFS) Help (2022). Perspective. Ediția în limba română.", "here")])
+    assert [f.status for f in audit.findings] == ["unknown"]
+
+
 def test_a_form_agreeing_with_the_participants_and_a_label_inside_a_sentence_read_translated(tmp_path,
                                                                                            catalogues) -> None:
     """What a reader meets is counted whichever form the report printed.

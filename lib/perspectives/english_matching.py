@@ -86,9 +86,18 @@ def complete_words(literal: str, index: int, count: int) -> list[str]:
 class Claims:
     """Which characters of a piece of text a string has claimed."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, names: tuple[str, ...] = ()) -> None:
+        """Nothing claimed yet; ``names``: proper names a string claims whole or not at all."""
         self.text = text
         self.taken = bytearray(len(text))
+        # A name is one piece: a template's literal (" (" of "{author} ({year})") that claimed
+        # part of "Forum of Solidarity (IFS) Emmaus" would leave the rest of the name as English.
+        self.names = [(m.start(), m.end()) for name in names
+                      for m in re.finditer(re.escape(name), text) if self.bounded(m.start(), m.end())]
+
+    def whole(self, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` cuts no proper name: it holds each it overlaps whole."""
+        return all(e <= start or end <= s or (start <= s and e <= end) for s, e in self.names)
 
     def free(self, start: int, end: int) -> bool:
         """Whether no string has claimed a character of ``text[start:end]``."""
@@ -114,7 +123,8 @@ class Claims:
                 if not literal:
                     continue
                 at = self.text.find(literal, pos)
-                while at >= 0 and not (self.free(at, at + len(literal)) and self.bounded(at, at + len(literal))):
+                while at >= 0 and not (self.free(at, at + len(literal)) and self.bounded(at, at + len(literal))
+                                       and self.whole(at, at + len(literal))):
                     at = self.text.find(literal, at + 1)
                 if at < 0:
                     return found

@@ -23,8 +23,9 @@ Purpose
       (:mod:`perspectives.english_matching`).
       An English string whose translation is identical (``"Total"``) counts as translated.
       Then the study's proper names (countries, in every language CLDR names them, the
-      partner organisations of ``params/study.yml``, and the software packages the report's
-      ``provenance.json`` says built it), numbers and codes (a word with a digit,
+      partner organisations, funders and licence of ``params/study.yml``, and the software
+      packages the report's ``provenance.json`` says built it; a string claims a name whole or
+      not at all), numbers and codes (a word with a digit,
       an underscore or inner dot, a word in capitals) are set aside. What is left and still
       holds an English word (a word of those English strings, of the parameter and data files
       they are written in, or a common English word, that no translation in the language
@@ -174,8 +175,13 @@ class Audit:
 
 
 def _names(lang: str, study: Study) -> tuple[str, ...]:
-    """Proper names a report prints as data: the study's countries (English, CLDR in ``lang``), partners and funders."""
-    names: set[str] = set((study.raw.get("study") or {}).get("funders") or ())
+    """Proper names a report prints as data: the study's countries (English, CLDR in ``lang``), partners, funders, licence.
+
+    A licence is named by its official name in every edition (the annex's sentence around it is
+    translated): a translated name would not be the legal text's.
+    """
+    head = study.raw.get("study") or {}
+    names: set[str] = {*(head.get("funders") or ()), (head.get("licence") or {}).get("name") or ""}
     for country in study.countries:
         names |= {country.name, locales.country_name(country.iso3), locales.country_name(country.iso3, lang)}
         names |= {country.partner, country.partner_in(lang)}
@@ -260,7 +266,7 @@ class Auditor:
 
     def _segment(self, text: str, met_translated: set[str], names: tuple[str, ...]) -> list[tuple[str, str]]:
         """``(key, status)`` of each English string in one piece of text, once per occurrence."""
-        claims = Claims(text)
+        claims = Claims(text, names)
         tokens = {m.group() for m in WORD.finditer(text)}
         candidates = {id(p): p for t in tokens for p in self.by_anchor.get(t, ())}
         english: list[tuple[str, str]] = []
