@@ -178,7 +178,9 @@ def test_report_shows_outputs_not_code_or_paths(built: dict[str, object]) -> Non
     assert 'id="alpha-alpha-details"' in html
     # the data it was built from: name and sha256, not the folder
     # (a reader compares a short fingerprint; the full digest is in the manifest beside the reports)
-    assert "survey_export.csv" in html and hashlib.sha256(SURVEY).hexdigest()[:12] in html
+    from perspectives import report_annex
+
+    assert "survey_export.csv" in html and hashlib.sha256(SURVEY).hexdigest()[:report_annex.FINGERPRINT] in html
     assert "data/synthetic" not in html
     executed = (root / "out" / "ALB" / "sections" / "alpha" / "executed.ipynb").read_text()
     assert str(root) not in executed and ".tmp" not in executed

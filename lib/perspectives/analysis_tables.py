@@ -374,6 +374,11 @@ def table_rule(study: Any) -> tuple[float, int]:
     return float(block.get("max_withheld_share", 0.5)), int(block.get("min_distinct_cells", 2))
 
 
+def study_sentence_rule(study: Any, frame: pd.DataFrame) -> str | None:
+    """:func:`sentence_rule` under the study's own settings (:func:`table_rule`): the one call of the reports."""
+    return sentence_rule(frame, *table_rule(study))
+
+
 def sentence_rule(frame: pd.DataFrame, max_withheld_share: float, min_distinct_cells: int) -> str | None:
     """Why a table in the body is said in a sentence rather than printed, or None to print it.
 

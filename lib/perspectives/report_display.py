@@ -128,7 +128,7 @@ def show_table(section, table: disclosure.PublishedTable, stem: str, caption: st
     if result is None or result not in section.charted:
         # A table in the body that a sentence says better (tables in params/study.yml); the
         # table behind a chart is kept whole, in the annex.
-        rule = analysis_tables.sentence_rule(table.frame, *analysis_tables.table_rule(section.study))
+        rule = analysis_tables.study_sentence_rule(section.study, table.frame)
         if rule is not None:
             paragraph(table_sentence(section, table, frame, caption, rule), section.lang)
             return

@@ -456,7 +456,7 @@ def says_themes_instead(section, table: disclosure.PublishedTable, masks: dict[s
     that follows (:func:`show_theme_heatmap`, or its table) shows where each theme was raised,
     so the sentence names no theme and points to it instead of repeating it.
     """
-    rule = analysis_tables.sentence_rule(table.frame, *analysis_tables.table_rule(section.study))
+    rule = analysis_tables.study_sentence_rule(section.study, table.frame)
     if rule != analysis_tables.UNIFORM_RULE:
         return False
     word = next(str(v).strip() for v in table.frame.to_numpy().ravel() if str(v).strip())
