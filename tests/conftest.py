@@ -2,8 +2,8 @@
 several test files read, each made once for the whole run (``shared_builds.py``: under
 pytest-xdist the first worker that needs one builds it, the others wait and reuse it):
 
-* ``study_build``: the default study (every report, every section, English, PDFs), its date
-  fixed; read by test_disclosure_build.py, test_report_structure.py, test_sentences.py,
+* ``study_build``: the default study (every report, every section, English, the PDFs of
+  Moldova and the synthesis, which tests read: ``STUDY_PDF_COUNTRIES``), its date fixed; read by test_disclosure_build.py, test_report_structure.py, test_sentences.py,
   test_differencing.py, test_one_country_invariance.py, test_partner_exports.py (the last
   three through a view of the reports or sections they built before) and
   attack/test_publication_attack.py (a copy of Moldova's report and the synthesis);
@@ -138,18 +138,33 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 # --------------------------------------------------------------------------- the shared builds
 
+# The countries of the study's build whose PDF a test reads, beside the synthesis's: Moldova's
+# (test_report_structure.py, test_contents_pages.py, test_publishing.py and the attack's copy
+# read Moldova's and the synthesis's PDFs; every other reader of the build reads its HTML, Word
+# files and tables). The other reports are written without a PDF (``PERSPECTIVES_PDF``).
+STUDY_PDF_COUNTRIES = ("MDA",)
+
+
+def study_pdfs() -> str:
+    """``PERSPECTIVES_PDF`` for the study's build: those countries and the synthesis, by the study's code."""
+    from perspectives.study import load_study
+
+    return ",".join([*STUDY_PDF_COUNTRIES, load_study().synthesis_code])
+
+
 def _build_study(out: Path) -> None:
     from perspectives.build import build
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        patch.setenv("PERSPECTIVES_PDF", study_pdfs())
         result = build(out=out, jobs=2)
     assert result.ok, result.summary()
 
 
 @pytest.fixture(scope="session")
 def study_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The default study built once: every report and section, in English, with its PDFs."""
+    """The default study built once: every report and section, in English, with the PDFs tests read."""
     yield shared(tmp_path_factory, "study", _build_study)
     check_unchanged(tmp_path_factory, "study")
 
