@@ -2,8 +2,8 @@
 several test files read, each made once for the whole run (``shared_builds.py``: under
 pytest-xdist the first worker that needs one builds it, the others wait and reuse it):
 
-* ``study_build``: the default study (every report, every section, English, PDFs), its date
-  fixed; read by test_disclosure_build.py, test_report_structure.py, test_sentences.py,
+* ``study_build``: the default study (every report, every section, English, the PDFs of
+  Moldova and the synthesis, which tests read: ``STUDY_PDF_COUNTRIES``), its date fixed; read by test_disclosure_build.py, test_report_structure.py, test_sentences.py,
   test_differencing.py, test_one_country_invariance.py, test_partner_exports.py (the last
   three through a view of the reports or sections they built before) and
   attack/test_publication_attack.py (a copy of Moldova's report and the synthesis);
@@ -20,7 +20,12 @@ pytest-xdist the first worker that needs one builds it, the others wait and reus
   (``study_build``'s saved results are compared with these, ``moldova_partner_build``'s masks
   with the study's), every test of the masks, of a build's warm-up, its memory or its faults,
   and every test that compares the files of two builds (the saved results among them:
-  test_e2e.py, test_dask_executor.py), build from scratch.
+  test_e2e.py, test_dask_executor.py), build from scratch; but for one search, made once for
+  both: the warm-up that saves ``saved_decisions`` and the first checkout of ``two_builds``
+  share the run's decisions cache (``PERSPECTIVES_DECISIONS_CACHE``, keyed by the content of
+  what the search reads), so whichever comes second reads what the first found. Each of the
+  suite's comparisons still sets two searches made apart side by side: the study's build
+  against ``saved_decisions``, the second checkout (no cache) against the first.
 
 A shared build is read-only; a test that changes one works on a copy (``private_copy``).
 Files that build first run first (``HEAVY_FIRST``), so the longest stay off the end of a run."""
@@ -37,7 +42,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from shared_builds import SOURCE_DATE_EPOCH, check_unchanged, remembering, shared
+from shared_builds import SOURCE_DATE_EPOCH, check_unchanged, decisions_cache, remembering, shared
 from stand_in import copy_checkout
 
 from perspectives.study import repo_root
@@ -50,6 +55,9 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # No build of the suite keeps its run server for a next build (perspectives.build.resident):
 # tests and CI leave no process behind. The tests of that server ask for it themselves.
 os.environ["PERSPECTIVES_KEEP_SERVER"] = "0"
+# Nor does it read a decisions cache a developer keeps (perspectives.build.warm.shared_decisions):
+# the builds that share the run's own ask for it (``two_builds``, ``saved_decisions``).
+os.environ.pop("PERSPECTIVES_DECISIONS_CACHE", None)
 
 
 def _complete_row(i: int, country: str) -> dict[str, object]:
@@ -138,18 +146,33 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 # --------------------------------------------------------------------------- the shared builds
 
+# The countries of the study's build whose PDF a test reads, beside the synthesis's: Moldova's
+# (test_report_structure.py, test_contents_pages.py, test_publishing.py and the attack's copy
+# read Moldova's and the synthesis's PDFs; every other reader of the build reads its HTML, Word
+# files and tables). The other reports are written without a PDF (``PERSPECTIVES_PDF``).
+STUDY_PDF_COUNTRIES = ("MDA",)
+
+
+def study_pdfs() -> str:
+    """``PERSPECTIVES_PDF`` for the study's build: those countries and the synthesis, by the study's code."""
+    from perspectives.study import load_study
+
+    return ",".join([*STUDY_PDF_COUNTRIES, load_study().synthesis_code])
+
+
 def _build_study(out: Path) -> None:
     from perspectives.build import build
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        patch.setenv("PERSPECTIVES_PDF", study_pdfs())
         result = build(out=out, jobs=2)
     assert result.ok, result.summary()
 
 
 @pytest.fixture(scope="session")
 def study_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The default study built once: every report and section, in English, with its PDFs."""
+    """The default study built once: every report and section, in English, with the PDFs tests read."""
     yield shared(tmp_path_factory, "study", _build_study)
     check_unchanged(tmp_path_factory, "study")
 
@@ -201,9 +224,14 @@ def moldova_partner_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     check_unchanged(tmp_path_factory, "moldova-partner")
 
 
-def _cli_build(checkout: Path) -> Path:
-    """``perspectives build --country BIH ALL`` run as a user runs it, inside ``checkout``."""
-    env = dict(os.environ, PYTHONPATH=str(checkout / "lib"))
+def _cli_build(checkout: Path, cache: Path | None = None) -> Path:
+    """``perspectives build --country BIH ALL`` run as a user runs it, inside ``checkout``.
+
+    With ``cache``: the build reads and writes that decisions cache (``PERSPECTIVES_DECISIONS_CACHE``).
+    """
+    from perspectives.build.warm import CACHE_ENV
+
+    env = dict(os.environ, PYTHONPATH=str(checkout / "lib"), **({CACHE_ENV: str(cache)} if cache else {}))
     env.pop("SOURCE_DATE_EPOCH", None)
     done = subprocess.run([sys.executable, "-m", "perspectives.cli", "build", "--country", *E2E_REPORTS,
                            "--jobs", "2"], cwd=checkout, env=env, capture_output=True, text=True)
@@ -215,30 +243,42 @@ def _cli_build(checkout: Path) -> Path:
 CHECKOUTS = ("a/repo", "second-clone/elsewhere/perspectives")
 
 
-def _two_checkouts(folder: Path) -> None:
-    for checkout in CHECKOUTS:
-        _cli_build(copy_checkout(folder / checkout))
+def _two_checkouts(folder: Path, cache: Path) -> None:
+    # The first shares its search with ``saved_decisions`` through the run's decisions cache;
+    # the second searches on its own, and test_e2e.py compares every byte of the two.
+    for checkout, shared_cache in zip(CHECKOUTS, (cache, None), strict=True):
+        _cli_build(copy_checkout(folder / checkout), shared_cache)
 
 
 @pytest.fixture(scope="session")
 def two_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
     """The same reports built in two checkouts whose paths differ (in length too): their outputs."""
-    folder = shared(tmp_path_factory, "two-checkouts", _two_checkouts)
+    cache = decisions_cache(tmp_path_factory)
+    folder = shared(tmp_path_factory, "two-checkouts", lambda out: _two_checkouts(out, cache))
     first, second = (folder / checkout / "outputs" for checkout in CHECKOUTS)
     yield first, second
     check_unchanged(tmp_path_factory, "two-checkouts")
 
 
-def _save_decisions(folder: Path) -> None:
+def _save_decisions(folder: Path, cache: Path) -> None:
     """The run server's warm-up for the embedded export (:func:`perspectives.report.warm_up`),
-    in a process of its own as a build's server runs it: it saves the rule's results in ``folder``."""
-    from perspectives.build.warm import DECISIONS_FILE
+    in a process of its own as a build's server runs it: it saves the rule's results in ``folder``.
+
+    It reads and writes the run's decisions cache (``cache``) as a build with it set does: the
+    first checkout of ``two_builds`` searched already, or finds what this one searched.
+    """
+    from perspectives.build.warm import CACHE_ENV, DECISIONS_FILE, shared_decisions
+    from perspectives.project import Project
 
     folder.mkdir(parents=True)
-    code = "import sys; from perspectives.report import warm_up; warm_up(decisions=sys.argv[1], gazetteer=False)"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_ENV, str(cache))
+        shared_file = shared_decisions(Project.at(ROOT), {}, "perspectives")
+    code = ("import sys; from perspectives.report import warm_up; "
+            "warm_up(decisions=sys.argv[1], shared_decisions=sys.argv[2], gazetteer=False)")
     env = dict(os.environ, MPLBACKEND="Agg")
-    done = subprocess.run([sys.executable, "-c", code, str(folder / DECISIONS_FILE)], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code, str(folder / DECISIONS_FILE), str(shared_file)], cwd=ROOT,
+                          env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
 
 
@@ -247,7 +287,8 @@ def saved_decisions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The small-cell rule's results for the embedded export, as a build saves them: the file."""
     from perspectives.build.warm import DECISIONS_FILE
 
-    yield shared(tmp_path_factory, "decisions", _save_decisions) / DECISIONS_FILE
+    cache = decisions_cache(tmp_path_factory)
+    yield shared(tmp_path_factory, "decisions", lambda out: _save_decisions(out, cache)) / DECISIONS_FILE
     check_unchanged(tmp_path_factory, "decisions")
 
 

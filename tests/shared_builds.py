@@ -48,6 +48,11 @@ def _root(factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def decisions_cache(factory: pytest.TempPathFactory) -> Path:
+    """The run's decisions cache folder (``PERSPECTIVES_DECISIONS_CACHE``), for the builds that ask for it."""
+    return _root(factory) / "decisions-cache"
+
+
 def fingerprint(folder: Path) -> dict[str, list[int]]:
     """Every file and folder under ``folder``: relative path -> [size, modification time in ns]."""
     found = {}

@@ -366,7 +366,7 @@ def assemble_report(
         # redone with the same stamp (--force) reassembles through ``force``.
         "sections": [(d.id, d.title, sha256_json(stamp)) for d, stamp in zip(docs, stamps, strict=True)],
         "date": _built_on(),
-        "pdf": pdf_expected(),
+        "pdf": pdf_expected(code),
     }, sort_keys=True, default=list).encode()).hexdigest()
     dest = folder / "report.html"
     stamp_path = folder / ".report-stamp.json"

@@ -58,6 +58,7 @@ from perspectives import pdf_contents
 from perspectives.files import write_atomic
 from perspectives.pdf_bytes import make_accessible, normalise
 from perspectives.pdf_contents import CONTENTS_PASSES, contents_slots, destination_pages, fill_contents_pages
+from perspectives.pdf_setting import pdf_wanted
 
 __all__ = ["PdfUnavailable", "PrintError", "Printer", "find_chromium", "html_to_pdf", "main", "make_accessible",
            "pdf_expected", "pdf_wanted", "write_pdf"]
@@ -524,18 +525,13 @@ def html_to_pdf(html_path: Path, pdf_path: Path | None = None, timeout: int = 12
         return printer.print_pdf(html_path, pdf_path)
 
 
-def pdf_wanted() -> bool:
-    """PDFs are printed unless ``PERSPECTIVES_PDF=0`` (a researcher's quick loop may skip them)."""
-    return os.environ.get("PERSPECTIVES_PDF", "1") != "0"
-
-
-def pdf_expected() -> bool:
-    """Whether a build prints PDFs: they are wanted and a browser is installed.
+def pdf_expected(code: str | None = None) -> bool:
+    """Whether a build prints report ``code``'s PDF: it is wanted (:func:`pdf_wanted`) and a browser is installed.
 
     A report's stamp records it, so that a report built without a PDF is printed once a
-    browser is installed.
+    browser is installed or its PDF is wanted.
     """
-    return pdf_wanted() and find_chromium() is not None
+    return pdf_wanted(code) and find_chromium() is not None
 
 
 def write_pdf(code: str, html_path: Path, printer: Printer | None = None) -> bool:
@@ -545,20 +541,20 @@ def write_pdf(code: str, html_path: Path, printer: Printer | None = None) -> boo
     is removed when no new one is printed.
 
     Args:
-        code: the report's code, to name it in messages.
+        code: the report's code, to name it in messages (and to know whether its PDF is wanted).
         html_path: ``report.html``; the PDF is written beside it.
         printer: a shared :class:`Printer` (one browser for a build); without one, a browser
             is started for this report alone.
 
     Returns:
-        True when the PDF was printed; False when it was skipped (PDFs not wanted, no
-        browser: said on stderr).
+        True when the PDF was printed; False when it was skipped (its PDF not wanted, see
+        :mod:`perspectives.pdf_setting`; no browser: said on stderr).
 
     Raises:
         PrintError: the page did not print (the message says why).
     """
     stale = Path(html_path).with_suffix(".pdf")
-    if not pdf_wanted():
+    if not pdf_wanted(code):
         stale.unlink(missing_ok=True)
         return False
     try:

@@ -79,7 +79,8 @@ def survey_data(data_path: str | None, id_column: str | None = None, project: Pr
 
 def warm_up(data_path: str | None = None, conversations_path: str | None = None, lang: str = "en",
             id_column: str = "", countries: list[str] | None = None, decisions: str | None = None,
-            gazetteer: bool = True, light: bool = False, project: str | None = None) -> None:
+            gazetteer: bool = True, light: bool = False, project: str | None = None,
+            shared_decisions: str | None = None) -> None:
     """Load once what every section run loads first, in a process that then forks the runs.
 
     The build's fork server calls this before forking: each run then starts with the study's
@@ -100,6 +101,9 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     ahead took most of the time of an edited section's rebuild. The saved results are then
     left as they are. ``project``: the study folder of the runs (the one its runs open with
     :meth:`Project.at`); None takes the one around the working directory.
+    ``shared_decisions``: the decisions cache's file for these inputs
+    (``perspectives.build.warm.shared_decisions``), read as ``decisions`` is and, after a full
+    warm-up, written with the same results, for a build of the same inputs elsewhere.
     """
     import io
 
@@ -124,9 +128,10 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     fig = figures.share_bars(pd.DataFrame({"warm-up": [50.0]}, index=["warm-up"]), "warm-up")
     fig.savefig(io.BytesIO(), format="png")
     figures.plt.close(fig)
+    saved = [path for path in (decisions, shared_decisions) if path]
     if light:
-        if decisions:
-            disclosure.load_decisions(decisions)
+        for path in saved:
+            disclosure.load_decisions(path)
         return
     # Last: a population query that does not fit the data fails here, after the rest is warm.
     # The populations' rows, pooled; each national run selects its own country's rows itself
@@ -134,8 +139,8 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     # the run server's largest growth with the countries (130 MB at a hundred, of 360).
     analysis_subsets.warm_subsets(survey.eligible, [], study_folder)
     # Every question's mask (the one pattern of withheld cells its tables share) once, for all runs.
-    if decisions:
-        disclosure.load_decisions(decisions)
+    for path in saved:
+        disclosure.load_decisions(path)
     # With them, one mask per conversation theme (the same in every report): searched beside
     # the questions', built here from what the search found. Always, as the questions' are, so
     # that a full warm-up saves the same results however the server came to it.
@@ -145,8 +150,8 @@ def warm_up(data_path: str | None = None, conversations_path: str | None = None,
     for task in themes:
         task()
     report_samples.sample_mask(survey, study)  # every methods run's sample flow
-    if decisions:
-        disclosure.save_decisions(decisions)
+    for path in saved:
+        disclosure.save_decisions(path)
 
 
 class AnalysisError(RuntimeError):

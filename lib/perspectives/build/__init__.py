@@ -139,6 +139,7 @@ from perspectives.build.warm import DECISIONS_FILE, warm_up
 from perspectives.files import check_writable, write_atomic
 from perspectives.hashing import sha256_json
 from perspectives.hints import command
+from perspectives.pdf_setting import check_pdf_setting
 from perspectives.project import Project, project_of
 from perspectives.study import (
     SOURCE_LANGUAGE,
@@ -228,7 +229,8 @@ def build(
         What happened to every run and report.
 
     Raises:
-        ValueError: an unknown report code, section, engine, language or parameter, or a
+        ValueError: an unknown report code (asked for, or named by ``PERSPECTIVES_PDF``),
+            section, engine, language or parameter, or a
             missing data file, before anything runs; or a partner export that cannot be read
             exactly (``readers.DataError``), or a report asked for that the export's countries
             cannot give, or conversations that do not go with them, before anything is
@@ -248,6 +250,7 @@ def build(
     out = Path(out_given)
     out = (out if out.is_absolute() else Path.cwd() / out).resolve()
     _check_out(out, root)
+    check_pdf_setting(st.report_codes)  # a report named for its PDF is one of the study's
 
     # select: what was asked for is validated once, here, where it enters
     section_ids = _sections(gr, sections)

@@ -109,9 +109,7 @@ class Publisher:
         keeps it for the next build. Called before :meth:`prepare`, which then starts no
         browser of the build's own.
         """
-        from perspectives import pdf
-
-        if keep is None or not served or not pdf.pdf_wanted() or not self._own_printer:
+        if keep is None or not served or not self._prints() or not self._own_printer:
             return
         keep.prints = True
         self._printer = ServerPrinter(keep)
@@ -122,11 +120,17 @@ class Publisher:
         It imports the assembly's libraries, and starts the browser and prints a first page
         (see ``Printer.warm_up``), unless the build prints through a kept server's browser.
         """
-        from perspectives import assemble, pdf
+        from perspectives import assemble
 
         self._pending["(prepare)"] = self._html.submit(assemble.prepare)
-        if pdf.pdf_wanted() and self._own_printer and self._printer is None:
+        if self._prints() and self._own_printer and self._printer is None:
             self._pdfs.append(self._pdf.submit(self._warm_printer))
+
+    def _prints(self) -> bool:
+        """Whether a report of the build may be printed (``PERSPECTIVES_PDF`` may name others only)."""
+        from perspectives import pdf_setting
+
+        return pdf_setting.pdf_reports() is None or any(pdf_setting.pdf_wanted(code) for code in self.reports)
 
     def _get_printer(self) -> Any:
         """The build's one browser, started on first use; None when there is none."""
@@ -189,8 +193,8 @@ class Publisher:
         """Print a report's PDF; only then may its stamp say the report is current (``seal``)."""
         from perspectives import pdf
 
-        printer = self._get_printer() if pdf.pdf_wanted() else None
-        if printer is None and pdf.pdf_wanted():
+        printer = self._get_printer() if pdf.pdf_wanted(code) else None
+        if printer is None and pdf.pdf_wanted(code):
             # No browser on this machine: the report is complete without a PDF, as said.
             html_path.with_suffix(".pdf").unlink(missing_ok=True)  # the print of an earlier HTML
             progress(f"{self._label(code)}: report.pdf skipped: {self._no_printer}")

@@ -1,7 +1,9 @@
 """The run server's warm-up: what every run of a build shares, loaded once before the runs.
 
 The data (the first run's paths and language are every run's), the places of the due runs,
-and the small-cell rule's results the previous build saved in the output folder.
+and the small-cell rule's results the previous build saved in the output folder, or that a
+build of the same inputs saved in the decisions cache (``PERSPECTIVES_DECISIONS_CACHE``, a
+folder builds into any output folder share: :func:`shared_decisions`).
 
 A resident run server (:mod:`perspectives.build.resident`) serves later builds too, so its
 warm-up is keyed in two parts: what it read (:func:`warm_key`, the data and language, and
@@ -13,21 +15,67 @@ section's is brought up to a whole build's before its runs start.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from perspectives.hashing import sha256_json
 
 if TYPE_CHECKING:
     from perspectives.build.plan import PlannedRun
     from perspectives.project import Project
     from perspectives.study import Study
 
-__all__ = ["DECISIONS_FILE", "LIGHT_WARM_UP_RUNS", "inputs_digest", "rewarm", "warm_key", "warm_up"]
+__all__ = ["CACHE_ENV", "DECISIONS_FILE", "LIGHT_WARM_UP_RUNS", "inputs_digest", "rewarm", "shared_decisions",
+           "warm_key", "warm_up"]
 
 
 # The small-cell rule's results of the previous build's warm-up (a hidden file of the
 # output folder, rewritten by each build with the results it used): with a hundred
 # countries, searching every question's mask again is most of a one-country rebuild.
 DECISIONS_FILE = ".disclosure-decisions.json"
+
+# A folder of the small-cell rule's results that builds into any output folder share (unset:
+# none), a file for each content of what the search reads (:func:`shared_decisions`): a build
+# in a fresh output folder (a test's, a second checkout's) starts from a build of the same inputs.
+CACHE_ENV = "PERSPECTIVES_DECISIONS_CACHE"
+
+
+def shared_decisions(project: Project, params: dict[str, Any], package: str) -> str | None:
+    """The file of the decisions cache (``PERSPECTIVES_DECISIONS_CACHE``) for a build's inputs.
+
+    Its name is the digest of what the masks are searched from: every data and parameter
+    file by content, as a run's stamp records them (:func:`perspectives.build.plan.data_stamp`:
+    a given export and conversations among them, wherever they lie), every module of the
+    library package, the environment's lock and the id column; not which reports, sections or
+    language are built, so that a build of one section finds the results of a whole build. A
+    change to any of them names another file, which a build does not find: it searches, and
+    saves its results there. Inside the file each result is keyed by its table's counts, the
+    threshold and the rule's source (``disclosure.load_decisions``), so a file cannot change
+    a mask: it spares the search.
+
+    Args:
+        project: the study folder built.
+        params: a run's parameters (``data_path``, ``conversations_path`` and ``id_column``
+            are read; None or absent: the embedded data, the reader's id rule).
+        package: the library package (the study folder's ``lib/<package>``, or the installed one).
+
+    Returns:
+        The file's absolute path (it may not exist yet); None when the setting is unset.
+    """
+    folder = os.environ.get(CACHE_ENV, "").strip()
+    if not folder:
+        return None
+    from perspectives.build.plan import FileHasher, LibraryIndex, data_stamp, environment_lock, library_folder
+
+    hasher, lib_dir = FileHasher(), library_folder(project.root, package)
+    lock = environment_lock(project.root, lib_dir)
+    given = {name: params.get(name) for name in ("data_path", "conversations_path")}
+    key = sha256_json({"data": data_stamp(project.root, project.study, given, hasher)[0],
+                       "environment": hasher(lock) if lock.is_file() else "none",
+                       "library": LibraryIndex(lib_dir, package, hasher).hashes(None),
+                       "id_column": params.get("id_column") or ""})
+    return str(Path(folder).expanduser().resolve() / f"decisions-{key}.json")
 
 
 def warm_up(todo: list[PlannedRun], study: Study, package: str,
@@ -36,8 +84,9 @@ def warm_up(todo: list[PlannedRun], study: Study, package: str,
 
     Every run of a build reads the same data (the first run's data paths and language are
     every run's): the server loads them once, for the places of the runs due, and starts from
-    the small-cell rule's results the previous build saved in ``out``; the runs open the
-    study folder the warm-up read (``project``).
+    the small-cell rule's results the previous build saved in ``out`` and those of the
+    decisions cache for its inputs (:func:`shared_decisions`); the runs open the study
+    folder the warm-up read (``project``).
     """
     first = todo[0].params
     args: dict[str, object] = {
@@ -45,6 +94,9 @@ def warm_up(todo: list[PlannedRun], study: Study, package: str,
         "countries": sorted({r.report for r in todo} - {study.synthesis_code})}
     if out is not None and package == "perspectives":
         args["decisions"] = str(out / DECISIONS_FILE)
+        shared = shared_decisions(project, first, package) if project is not None else None
+        if shared is not None:
+            args["shared_decisions"] = shared
         if project is not None:
             args["project"] = str(project.root)
         # Only the synthesis and countries that held conversations screen excerpts.
