@@ -56,6 +56,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from .alttext import describe
+from .assemble_tables import SHORT_TABLE_ROWS
 from .docx_contents import fill_toc, set_language, update_fields_on_open
 from .docx_text import (
     inline_runs,
@@ -183,21 +184,31 @@ def _table_rows(doc: Any, rows: Sequence[Sequence[str]]) -> None:
         return
     width = max(len(row) for row in rows)
     section = doc.sections[-1]
-    column = int((section.page_width - section.left_margin - section.right_margin) / width)
+    # Widths in twentieths of a point (dxa), as w:tcW states them; python-docx measures in EMU.
+    columns = _column_widths(rows, width, (section.page_width - section.left_margin - section.right_margin) // 635)
     # The table is written as WordprocessingML and parsed once: python-docx's add_table and
     # cell-by-cell filling (each text assignment and style lookup searches the XML) were
     # most of a report's assembly. The header row is bold and repeats on every page.
     xml = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style_id(doc, "Table Grid", "Normal Table")}"/>'
            '<w:tblW w:type="auto" w:w="0"/><w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" '
            'w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr><w:tblGrid>'
-           + f'<w:gridCol w:w="{column}"/>' * width + "</w:tblGrid>"]
+           + "".join(f'<w:gridCol w:w="{w}"/>' for w in columns) + "</w:tblGrid>"]
+    # As on the printed page: no row is cut in two, a short table stays on one page (each of its
+    # rows kept with the next), and a long one keeps its header with its first two rows and its
+    # last row with the one before it, so that no row stands alone on a page.
+    short = len(rows) - 1 <= SHORT_TABLE_ROWS
     for r, row in enumerate(rows):
-        xml.append('<w:tr><w:trPr><w:tblHeader w:val="true"/></w:trPr>' if r == 0 else "<w:tr>")
-        bold = "<w:rPr><w:b/></w:rPr>" if r == 0 else ""
+        header = '<w:tblHeader w:val="true"/>' if r == 0 else ""
+        xml.append(f"<w:tr><w:trPr><w:cantSplit/>{header}</w:trPr>")
+        look = f'<w:rPr>{"<w:b/>" if r == 0 else ""}<w:sz w:val="{_TABLE_TEXT_SIZE}"/></w:rPr>'
+        keep = "<w:keepNext/>" if r < len(rows) - 1 and (short or r < 2 or r == len(rows) - 2) else ""
         for c in range(width):
             text = row[c] if c < len(row) else ""
-            run = f'<w:r>{bold}<w:t xml:space="preserve">{xml_escape(xml_text(text))}</w:t></w:r>' if text else ""
-            xml.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{column}"/></w:tcPr><w:p>{run}</w:p></w:tc>')
+            run = f'<w:r>{look}<w:t xml:space="preserve">{xml_escape(xml_text(text))}</w:t></w:r>' if text else ""
+            # Numbers are set flush right under their headers, as in the HTML and PDF tables.
+            align = '<w:jc w:val="right"/>' if c else ""
+            props = f"<w:pPr>{keep}{align}</w:pPr>" if keep or align else ""
+            xml.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{columns[c]}"/></w:tcPr><w:p>{props}{run}</w:p></w:tc>')
         xml.append("</w:tr>")
     xml.append("</w:tbl>")
     body = doc.element.body
@@ -209,12 +220,41 @@ def _table_rows(doc: Any, rows: Sequence[Sequence[str]]) -> None:
         body.append(table)
 
 
+def _column_widths(rows: Sequence[Sequence[str]], width: int, total: int) -> list[int]:
+    """Each column's width in twentieths of a point (``total``: the text's width), from the text it holds.
+
+    Shared out evenly, a table of questions and four numbers gave the questions a fifth of the
+    page, a word or two a line, and split its headers inside words. A column of numbers asks
+    for its longest cell or header word (a header wraps between its words) and three characters
+    of padding; the labels' column, which wraps between words, takes the rest, and at least
+    :data:`_LABEL_SHARE` of the width (the number columns give up the same share when short of room).
+    """
+    head, body = rows[0], rows[1:]
+    needs = [_CHARACTER_WIDTH * (3 + max([len(str(row[c])) for row in body if c < len(row)]
+                                         + [len(word) for word in str(head[c] if c < len(head) else "").split()]
+                                         + [1]))
+             for c in range(1, width)]
+    room = total - max(int(total * _LABEL_SHARE), total - sum(needs))
+    widths = [need * room // sum(needs) for need in needs] if needs else []
+    return [total - sum(widths), *widths]
+
+
+# A character of a table's text (9 points; a wide face's bold header letter), in twentieths of a point.
+_CHARACTER_WIDTH = 120
+# The least share of a table's width its labels' column keeps.
+_LABEL_SHARE = 0.3
+# The size of a table's text, in half-points (9 pt: as the HTML's tables, set smaller than the text).
+_TABLE_TEXT_SIZE = 18
+
+
 def _figure(doc: Any, png: bytes, description: str) -> None:
     """The chart's image with its text alternative.
 
     (the drawing's ``descr``, which Word shows as Alt Text and screen readers read).
     """
-    shape = doc.add_picture(io.BytesIO(png), width=FIGURE_WIDTH)
+    paragraph = doc.add_paragraph()
+    paragraph.paragraph_format.keep_with_next = True  # the chart stays with its caption below
+    shape = paragraph.add_run().add_picture(io.BytesIO(png), width=FIGURE_WIDTH)
     shape._inline.docPr.set("descr", xml_attribute(description))
 
 
@@ -278,9 +318,17 @@ def _notes(doc: Any, output: dict[str, Any]) -> None:
 
 
 def _blocks(doc: Any, blocks: Sequence[Any], outline: Outline, levels: HeadingLevels, lang: str = "en") -> None:
-    """A part the assembler adds (the annex): headings, paragraphs, the full tables, the input files."""
+    """A part the assembler adds (the annex): headings, paragraphs, the full tables, the input files.
+
+    A part its heading marks ``whole`` (how to cite, how the report was built) is kept on one
+    page, as the printed report keeps it.
+    """
+    body = doc.element.body
+    whole: int | None = None  # where the part being kept whole starts (its heading's place in the body)
     for block in blocks:
         if block.kind == "heading":
+            _keep_together(list(body)[whole:-1] if whole is not None else [])
+            whole = len(body) - 1 if block.whole else None  # the body ends with its sectPr
             styled_paragraph(doc, f"Heading {levels(block.level)}", block.text)
         elif block.kind == "paragraph":
             write_markdown(doc, block.text, levels=levels)
@@ -288,13 +336,21 @@ def _blocks(doc: Any, blocks: Sequence[Any], outline: Outline, levels: HeadingLe
             _annex_table(doc, outline, block.table, lang)
         elif block.kind == "inputs":
             _table_rows(doc, block.rows)
+    _keep_together(list(body)[whole:-1] if whole is not None else [])
+
+
+def _keep_together(elements: Sequence[Any]) -> None:
+    """Keep body ``elements`` (paragraphs and tables, in order) on one page: each kept with the next but the last."""
+    for element in elements[:-1]:
+        for paragraph in element.iter(qn("w:p")):
+            paragraph.get_or_add_pPr().get_or_add_keepNext()
 
 
 def _annex_table(doc: Any, outline: Outline, table: TableItem, lang: str) -> None:
     output = outline.output(table)
     csv_path = outline.where(table).notebook.parent / _meta(output).get("csv", "")
     if csv_path.is_file():
-        styled_paragraph(doc, "Caption", table.label)
+        styled_paragraph(doc, "Caption", table.label).paragraph_format.keep_with_next = True
         _table(doc, csv_path, lang)
         _notes(doc, output)
 
@@ -380,7 +436,7 @@ def _section(doc: Any, notebook: Path, title: str, translator: Translator, outli
             if isinstance(item, FigureItem):
                 _numbered_figure(doc, output, run_dir, item, translator)
             elif isinstance(item, TableItem) and (run_dir / _meta(output).get("csv", "")).is_file():
-                styled_paragraph(doc, "Caption", item.label)
+                styled_paragraph(doc, "Caption", item.label).paragraph_format.keep_with_next = True
                 _table(doc, run_dir / _meta(output)["csv"], translator.lang)
                 _notes(doc, output)
             elif "text/markdown" in output.get("data", {}) and _meta(output).get("kind") != "caption":
