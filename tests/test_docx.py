@@ -316,3 +316,27 @@ def test_the_back_matters_short_parts_are_kept_on_one_page(run_dir: Path, tmp_pa
     # The annex's opening paragraph, not in a part kept whole, is free to end its page.
     intro = next(e for e in body if _text(e) == "The full tables.")
     assert not _keeps_with_next(intro)
+
+
+def test_chapters_run_on_as_in_the_pdf(run_dir: Path, tmp_path: Path) -> None:
+    """Only the text after the contents and the annex open a page: a page forced before every
+    chapter left the Word report with pages holding a chapter's last few lines (LibreOffice's
+    rendering of Moldova's: 45 pages, 7 of them filled less than 40%; the PDF runs chapters on)."""
+    from perspectives.report_annex import Block
+
+    reference = build_reference(tmp_path / "reference.docx")
+    notebook = run_dir / "executed.ipynb"
+    sections = [SectionDoc("methods", "Methods and sample", notebook), SectionDoc("again", "Methods again", notebook)]
+    out = tmp_path / "chapters.docx"
+    out.write_bytes(render_docx(_meta(), sections, Translator("en"), reference,
+                                annex=[Block("heading", "Annex", 1), Block("paragraph", "The full tables.")]))
+    doc = docx.Document(str(out))
+
+    def opens_a_page(paragraph: docx.text.paragraph.Paragraph) -> bool:
+        own = paragraph.paragraph_format.page_break_before
+        return bool(paragraph.style.paragraph_format.page_break_before if own is None else own)
+
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings == ["Methods and sample", "Methods and sample", "Annex"]
+    assert [p.text for p in doc.paragraphs if opens_a_page(p)] == ["Methods and sample", "Annex"]
+    assert len(doc.element.body.xpath(".//w:br[@w:type='page']")) == 1  # the cover's own page

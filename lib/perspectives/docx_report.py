@@ -109,14 +109,18 @@ def build_reference(path: Path | None = None) -> Path:
         style.font.name = "Calibri"
         style.font.size = Pt(size)
         style.font.color.rgb = ink
-    styles["Heading 1"].paragraph_format.page_break_before = True
+    # As in the PDF, the chapters run on: a page forced before each left the page before it
+    # with a few lines of the chapter's end. The text starts after the contents and the annex
+    # opens its own page (render_docx); a chapter's heading keeps a wide space above it.
+    styles["Heading 1"].paragraph_format.space_before = Pt(22)
     from docx.enum.style import WD_STYLE_TYPE
 
     for level, indent in ((1, 0), (2, 0.6)):
         toc = styles.add_style(f"TOC {level}", WD_STYLE_TYPE.PARAGRAPH)
         toc.base_style = base
         toc.paragraph_format.left_indent = Cm(indent)
-        toc.paragraph_format.space_after = Pt(3 if level == 2 else 4)
+        # Set close, so that a report's contents (some fifty headings) fit on their one page.
+        toc.paragraph_format.space_after = Pt(0 if level == 2 else 1)
         if level == 1:
             toc.font.bold = True
     caption = styles["Caption"]
@@ -131,6 +135,13 @@ def build_reference(path: Path | None = None) -> Path:
     note.font.color.rgb = RGBColor(0x55, 0x5B, 0x66)
     note.paragraph_format.space_after = Pt(8)
     styles["Quote"].font.italic = True
+    # Margins of 20 mm (python-docx's default page had an inch, and an inch and a quarter at the
+    # sides): a table of labels and four numbers reads on one line per row, and the contents
+    # fit on their page, as in the PDF.
+    from docx.shared import Mm
+
+    for section in doc.sections:
+        section.top_margin = section.bottom_margin = section.left_margin = section.right_margin = Mm(20)
     _fix_core(doc, "Reference styles for the survivors' perspectives reports")
     target = Path(path) if path else default().path(REFERENCE_FILE)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -262,6 +273,13 @@ def _toc(doc: Any, heading: str) -> Any:
     """The contents' heading and a marker paragraph where :func:`perspectives.docx_contents.fill_toc` writes the entries."""
     set_style(doc, doc.add_paragraph(heading), "TOC Heading")
     return doc.add_paragraph()
+
+
+def _opens_a_page(element: Any) -> None:
+    """Start a new page at ``element`` (the text after the contents, the annex), as the PDF does; None: nothing to do."""
+    paragraph = element if element is not None and element.tag == qn("w:p") else None
+    if paragraph is not None:
+        paragraph.get_or_add_pPr().get_or_add_pageBreakBefore()
 
 
 def _page_size(doc: Any, page_size: str) -> None:
@@ -494,11 +512,16 @@ def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | Non
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     marker = _toc(doc, tr("Contents"))
     levels = HeadingLevels()
+    body = doc.element.body
+    start = len(body) - 1  # the body ends with its section properties
     for section in sections:
         _section(doc, section.notebook, tr(section.title), tr, outline, levels)
+    _opens_a_page(body[start] if len(body) > start + 1 else None)
     if annex:
         levels.restart(0)
+        start = len(body) - 1
         _blocks(doc, annex, outline, levels, tr.lang)
+        _opens_a_page(body[start])
     fill_toc(doc, marker)
     update_fields_on_open(doc)
     _fix_core(doc, xml_text(f"{meta.name} | {meta.study_title}"))
