@@ -14,7 +14,10 @@ Purpose
     tables are numbered by the report's one outline (:mod:`perspectives.outline`), as in the
     HTML and PDF; the page size is the study's (A4 by default), and the document's language
     the edition's BCP 47 tag (``ro-MD``: the styles' default, the theme fonts', the core
-    properties'), as the HTML and the PDF state it. Markdown is read by the
+    properties'), as the HTML and the PDF state it. The pages break by the PDF's rules: the
+    chapters run on after the contents, the annex opens a page and its short parts stay whole,
+    a caption stays with its table and a chart with its caption, no table row is cut and a
+    short table stays on one page; a table's columns are sized to what they hold. Markdown is read by the
     same parser as the HTML report's (mistune, CommonMark): text from data, which the runs
     wrote as escaped Markdown, becomes text runs only, never markup or a field, and no link
     is made from a run's Markdown; a published CSV's cells are shown as the text they stand
@@ -235,25 +238,35 @@ def _column_widths(rows: Sequence[Sequence[str]], width: int, total: int) -> lis
     """Each column's width in twentieths of a point (``total``: the text's width), from the text it holds.
 
     Shared out evenly, a table of questions and four numbers gave the questions a fifth of the
-    page, a word or two a line, and split its headers inside words. A column of numbers asks
-    for its longest cell or header word (a header wraps between its words) and three characters
-    of padding; the labels' column, which wraps between words, takes the rest, and at least
-    :data:`_LABEL_SHARE` of the width (the number columns give up the same share when short of room).
+    page, a word or two a line, and split its headers inside words. Each column asks for room
+    for its longest word at least (a cell wraps between words, never inside one) and for its
+    longest cell, or 40 characters of a label, at most, with three characters of padding. When
+    every column has what it asks for, the labels' column takes the rest of the width; when
+    not, each has its least and the rest is shared in proportion to what more it asks; when
+    even the least is too much, the least is scaled down.
     """
-    head, body = rows[0], rows[1:]
-    needs = [_CHARACTER_WIDTH * (3 + max([len(str(row[c])) for row in body if c < len(row)]
-                                         + [len(word) for word in str(head[c] if c < len(head) else "").split()]
-                                         + [1]))
-             for c in range(1, width)]
-    room = total - max(int(total * _LABEL_SHARE), total - sum(needs))
-    widths = [need * room // sum(needs) for need in needs] if needs else []
-    return [total - sum(widths), *widths]
+    least, want = zip(*(_column_needs([str(row[c]) for row in rows[1:] if c < len(row)],
+                                      str(rows[0][c]) if c < len(rows[0]) else "") for c in range(width)), strict=True)
+    if sum(want) <= total:
+        widths = list(want)
+    elif sum(least) < total:
+        spare, more = total - sum(least), [w - n for w, n in zip(want, least, strict=True)]
+        widths = [n + spare * m // sum(more) for n, m in zip(least, more, strict=True)]
+    else:
+        widths = [n * total // sum(least) for n in least]
+    widths[0] += total - sum(widths)
+    return widths
+
+
+def _column_needs(cells: Sequence[str], header: str) -> tuple[int, int]:
+    """A column's least and wanted width (twips): its longest word; its longest cell (at most 40 characters)."""
+    words = [len(word) for text in (*cells, header) for word in text.split()]
+    least = 3 + max(words, default=1)
+    return _CHARACTER_WIDTH * least, _CHARACTER_WIDTH * max(least, 3 + min(max(map(len, cells), default=1), 40))
 
 
 # A character of a table's text (9 points; a wide face's bold header letter), in twentieths of a point.
 _CHARACTER_WIDTH = 120
-# The least share of a table's width its labels' column keeps.
-_LABEL_SHARE = 0.3
 # The size of a table's text, in half-points (9 pt: as the HTML's tables, set smaller than the text).
 _TABLE_TEXT_SIZE = 18
 
