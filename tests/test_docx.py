@@ -340,3 +340,18 @@ def test_chapters_run_on_as_in_the_pdf(run_dir: Path, tmp_path: Path) -> None:
     assert headings == ["Methods and sample", "Methods and sample", "Annex"]
     assert [p.text for p in doc.paragraphs if opens_a_page(p)] == ["Methods and sample", "Annex"]
     assert len(doc.element.body.xpath(".//w:br[@w:type='page']")) == 1  # the cover's own page
+
+
+def test_a_count_written_with_no_break_spaces_gets_its_whole_width() -> None:
+    """'(n = 71)' is one unbreakable word: its column holds it on one line, even when the
+    country columns of the synthesis share the page ('89% (n = 7' / '1)' in LibreOffice)."""
+    from perspectives.docx_report import _column_widths
+
+    count = "89% (n\u00a0=\u00a071)"
+    head = ["", "Albania", "Bosnia and Herzegovina", "Colombia", "Moldova", "Mexico", "Peru"]
+    rows = [head, ["Another gender or prefer to self-describe", *[count] * 6]]
+    widths = _column_widths(rows, 7, 9638)
+    assert sum(widths) == 9638
+    needed = max(_bold_width_twips("(n\u00a0=\u00a071)", 9), _bold_width_twips("Herzegovina", 9)) + 2 * 115
+    assert min(widths[1:]) >= _bold_width_twips("(n\u00a0=\u00a071)", 9) + 2 * 115
+    assert widths[2] >= needed

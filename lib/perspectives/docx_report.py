@@ -260,7 +260,8 @@ def _column_widths(rows: Sequence[Sequence[str]], width: int, total: int) -> lis
 
 def _column_needs(cells: Sequence[str], header: str) -> tuple[int, int]:
     """A column's least and wanted width (twips): its longest word; its longest cell (at most 40 characters)."""
-    words = [len(word) for text in (*cells, header) for word in text.split()]
+    # Split at breaking spaces only: "n = 54" is written with no-break spaces and never wraps.
+    words = [len(word) for text in (*cells, header) for word in re.split(r"[ \t\n]+", text) if word]
     least = 3 + max(words, default=1)
     return _CHARACTER_WIDTH * least, _CHARACTER_WIDTH * max(least, 3 + min(max(map(len, cells), default=1), 40))
 
