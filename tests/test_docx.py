@@ -232,3 +232,126 @@ def test_every_page_but_the_cover_carries_its_number(run_dir: Path, tmp_path: Pa
     assert not "".join(p.text for p in section.first_page_footer.paragraphs).strip()
     fields = section.footer._element.xpath(".//w:fldSimple/@w:instr")
     assert [f.strip() for f in fields] == ["PAGE"]
+
+
+# --------------------------------------------------------------------------- the page's layout
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _text(element: etree._Element) -> str:
+    return "".join(t.text or "" for t in element.iter(f"{_W}t"))
+
+
+def _keeps_with_next(paragraph: etree._Element) -> bool:
+    return paragraph.find(f"{_W}pPr/{_W}keepNext") is not None
+
+
+def _bold_width_twips(word: str, points: float) -> float:
+    """How wide ``word`` is set in bold DejaVu Sans (the wide face LibreOffice falls back to), in twips."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    width, _, _ = TextToPath().get_text_width_height_descent(
+        word, FontProperties(family="DejaVu Sans", weight="bold", size=points), ismath=False)
+    return width * 20
+
+
+def test_a_table_is_as_wide_as_the_text_and_no_header_word_is_split(run_dir: Path, tmp_path: Path) -> None:
+    """Looked at in LibreOffice: columns shared out evenly, and stated in EMU where Word reads twips,
+    cramped a table's labels and split its headers inside words ("Moldo va n")."""
+    doc = _render(run_dir, tmp_path)
+    table = doc.tables[-1]._tbl
+    section = doc.sections[-1]
+    text_width = round((section.page_width - section.left_margin - section.right_margin) / 635)
+    grid = [int(w) for w in table.xpath("./w:tblGrid/w:gridCol/@w:w")]
+    assert sum(grid) == text_width
+    # The cells' own widths are the grid's.
+    first_row = table.xpath("./w:tr[1]/w:tc/w:tcPr/w:tcW/@w:w")
+    assert [int(w) for w in first_row] == grid
+    # Each header word fits its column in a wide bold face, with Word's cell margins (0.08 inch a side).
+    header = [c.text for c in doc.tables[-1].rows[0].cells]
+    size = {int(v) / 2 for v in table.xpath(".//w:rPr/w:sz/@w:val")}
+    assert len(size) == 1 and 8 <= size.pop() <= 10  # one small size for a table's text, as in the HTML
+    for width, text in zip(grid[1:], header[1:], strict=True):
+        assert all(_bold_width_twips(word, 9) + 2 * 115 <= width for word in text.split()), (text, width)
+    # The labels' column is the widest.
+    assert grid[0] == max(grid)
+
+
+def test_a_table_keeps_its_caption_and_rows_on_one_page(run_dir: Path, tmp_path: Path) -> None:
+    """A caption stays with its table, a chart with its caption, no row is cut in two, and a short
+    table's rows each stay with the next (as the printed report keeps a short table whole)."""
+    doc = _render(run_dir, tmp_path)
+    table = doc.tables[-1]._tbl
+    caption = table.getprevious()
+    assert _text(caption) == "Table 1. Gender — Moldova" and _keeps_with_next(caption)
+    picture = next(p for p in doc.element.body.iter(f"{_W}p") if p.xpath(".//w:drawing"))
+    assert _keeps_with_next(picture) and "Figure 1" in _text(picture.getnext())
+    rows = table.xpath("./w:tr")
+    assert all(row.xpath("./w:trPr/w:cantSplit") for row in rows)
+    kept = [all(_keeps_with_next(p) for p in row.iter(f"{_W}p")) for row in rows]
+    assert kept == [True] * (len(rows) - 1) + [False]
+
+
+def test_the_back_matters_short_parts_are_kept_on_one_page(run_dir: Path, tmp_path: Path) -> None:
+    """How the report was built stays on one page: its last paragraph alone on the report's last
+    page was a nearly empty page, in Word as in the PDF."""
+    from perspectives.report_annex import Block
+
+    reference = build_reference(tmp_path / "reference.docx")
+    annex = [Block("heading", "Annex", 1), Block("paragraph", "The full tables."),
+             Block("heading", "How this report was built", 2, whole=True), Block("paragraph", "Every number."),
+             Block("inputs", rows=(("Input", "File"), ("Survey export", "survey.csv"))),
+             Block("paragraph", "Code version."), Block("paragraph", "Check the digests.")]
+    out = tmp_path / "annex.docx"
+    out.write_bytes(render_docx(_meta(), [SectionDoc("methods", "Methods and sample", run_dir / "executed.ipynb")],
+                                Translator("en"), reference, annex=annex))
+    body = list(docx.Document(str(out)).element.body)
+    start = max(i for i, e in enumerate(body) if _text(e) == "How this report was built")  # the heading, after the contents
+    part = [p for e in body[start:] for p in ([e] if e.tag == f"{_W}p" else e.iter(f"{_W}p"))
+            if _text(p) or e.tag == f"{_W}tbl"]
+    assert _text(part[-1]) == "Check the digests."
+    assert [_keeps_with_next(p) for p in part] == [True] * (len(part) - 1) + [False]
+    # The annex's opening paragraph, not in a part kept whole, is free to end its page.
+    intro = next(e for e in body if _text(e) == "The full tables.")
+    assert not _keeps_with_next(intro)
+
+
+def test_chapters_run_on_as_in_the_pdf(run_dir: Path, tmp_path: Path) -> None:
+    """Only the text after the contents and the annex open a page: a page forced before every
+    chapter left the Word report with pages holding a chapter's last few lines (LibreOffice's
+    rendering of Moldova's: 45 pages, 7 of them filled less than 40%; the PDF runs chapters on)."""
+    from perspectives.report_annex import Block
+
+    reference = build_reference(tmp_path / "reference.docx")
+    notebook = run_dir / "executed.ipynb"
+    sections = [SectionDoc("methods", "Methods and sample", notebook), SectionDoc("again", "Methods again", notebook)]
+    out = tmp_path / "chapters.docx"
+    out.write_bytes(render_docx(_meta(), sections, Translator("en"), reference,
+                                annex=[Block("heading", "Annex", 1), Block("paragraph", "The full tables.")]))
+    doc = docx.Document(str(out))
+
+    def opens_a_page(paragraph: docx.text.paragraph.Paragraph) -> bool:
+        own = paragraph.paragraph_format.page_break_before
+        return bool(paragraph.style.paragraph_format.page_break_before if own is None else own)
+
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings == ["Methods and sample", "Methods and sample", "Annex"]
+    assert [p.text for p in doc.paragraphs if opens_a_page(p)] == ["Methods and sample", "Annex"]
+    assert len(doc.element.body.xpath(".//w:br[@w:type='page']")) == 1  # the cover's own page
+
+
+def test_a_count_written_with_no_break_spaces_gets_its_whole_width() -> None:
+    """'(n = 71)' is one unbreakable word: its column holds it on one line, even when the
+    country columns of the synthesis share the page ('89% (n = 7' / '1)' in LibreOffice)."""
+    from perspectives.docx_report import _column_widths
+
+    count = "89% (n\u00a0=\u00a071)"
+    head = ["", "Albania", "Bosnia and Herzegovina", "Colombia", "Moldova", "Mexico", "Peru"]
+    rows = [head, ["Another gender or prefer to self-describe", *[count] * 6]]
+    widths = _column_widths(rows, 7, 9638)
+    assert sum(widths) == 9638
+    needed = max(_bold_width_twips("(n\u00a0=\u00a071)", 9), _bold_width_twips("Herzegovina", 9)) + 2 * 115
+    assert min(widths[1:]) >= _bold_width_twips("(n\u00a0=\u00a071)", 9) + 2 * 115
+    assert widths[2] >= needed

@@ -199,8 +199,10 @@ def test_every_printed_page_but_the_cover_shows_its_number(built: dict[str, Path
 @pytest.mark.parametrize("lang", LANGS)
 def test_no_page_is_left_nearly_empty(built: dict[str, Path], lang: str, tmp_path: Path) -> None:
     fills = page_fill(_folder(built, lang) / "report.pdf", tmp_path)
-    # The report's last page ends where its text ends; every other one is filled.
-    empty = [(number, round(f, 2)) for number, f in enumerate(fills[:-1], 1) if f < NEARLY_EMPTY]
+    # The last page too: the report ended on a page holding the annex's last paragraph alone
+    # (Moldova's page 44 in English, 46 in Romanian) until the back matter's short parts were
+    # printed whole.
+    empty = [(number, round(f, 2)) for number, f in enumerate(fills, 1) if f < NEARLY_EMPTY]
     assert not empty, f"pages whose content ends in the top quarter: {empty}"
 
 

@@ -156,9 +156,12 @@ def logo_image(cover: Cover) -> str:
 def render_blocks(r: Renderer, blocks: Sequence[Block], section_id: str) -> str:
     """HTML of a part the assembler adds (the annex), its headings in the report's outline."""
     parts = []
+    whole = False  # inside a part printed on one page (a <div class="whole"> opened by its heading)
     for block in blocks:
         if block.kind == "heading":
-            parts.append(f"<h{block.level}>{html.escape(block.text)}</h{block.level}>")
+            parts.append("</div>" if whole else "")
+            whole = block.whole
+            parts.append(('<div class="whole">' if whole else "") + f"<h{block.level}>{html.escape(block.text)}</h{block.level}>")
         elif block.kind == "paragraph":
             parts.append(r.markdown(block.text, composed=True))
         elif block.kind == "table":
@@ -170,7 +173,8 @@ def render_blocks(r: Renderer, blocks: Sequence[Block], section_id: str) -> str:
                            + "".join(f"<td>{html.escape(v)}</td>" for v in row[1:]) + "</tr>" for row in rows)
             parts.append(f'<table class="provenance"><caption>{html.escape(r.tr("Input files"))}</caption>'
                          f"<thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>")
-    return r.headings("\n".join(parts), section_id)
+    parts.append("</div>" if whole else "")
+    return r.headings("\n".join(p for p in parts if p), section_id)
 
 
 def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],

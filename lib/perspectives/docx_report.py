@@ -14,7 +14,10 @@ Purpose
     tables are numbered by the report's one outline (:mod:`perspectives.outline`), as in the
     HTML and PDF; the page size is the study's (A4 by default), and the document's language
     the edition's BCP 47 tag (``ro-MD``: the styles' default, the theme fonts', the core
-    properties'), as the HTML and the PDF state it. Markdown is read by the
+    properties'), as the HTML and the PDF state it. The pages break by the PDF's rules: the
+    chapters run on after the contents, the annex opens a page and its short parts stay whole,
+    a caption stays with its table and a chart with its caption, no table row is cut and a
+    short table stays on one page; a table's columns are sized to what they hold. Markdown is read by the
     same parser as the HTML report's (mistune, CommonMark): text from data, which the runs
     wrote as escaped Markdown, becomes text runs only, never markup or a field, and no link
     is made from a run's Markdown; a published CSV's cells are shown as the text they stand
@@ -56,6 +59,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 
 from .alttext import describe
+from .assemble_tables import SHORT_TABLE_ROWS
 from .docx_contents import fill_toc, set_language, update_fields_on_open
 from .docx_text import (
     inline_runs,
@@ -108,14 +112,18 @@ def build_reference(path: Path | None = None) -> Path:
         style.font.name = "Calibri"
         style.font.size = Pt(size)
         style.font.color.rgb = ink
-    styles["Heading 1"].paragraph_format.page_break_before = True
+    # As in the PDF, the chapters run on: a page forced before each left the page before it
+    # with a few lines of the chapter's end. The text starts after the contents and the annex
+    # opens its own page (render_docx); a chapter's heading keeps a wide space above it.
+    styles["Heading 1"].paragraph_format.space_before = Pt(22)
     from docx.enum.style import WD_STYLE_TYPE
 
     for level, indent in ((1, 0), (2, 0.6)):
         toc = styles.add_style(f"TOC {level}", WD_STYLE_TYPE.PARAGRAPH)
         toc.base_style = base
         toc.paragraph_format.left_indent = Cm(indent)
-        toc.paragraph_format.space_after = Pt(3 if level == 2 else 4)
+        # Set close, so that a report's contents (some fifty headings) fit on their one page.
+        toc.paragraph_format.space_after = Pt(0 if level == 2 else 1)
         if level == 1:
             toc.font.bold = True
     caption = styles["Caption"]
@@ -130,6 +138,13 @@ def build_reference(path: Path | None = None) -> Path:
     note.font.color.rgb = RGBColor(0x55, 0x5B, 0x66)
     note.paragraph_format.space_after = Pt(8)
     styles["Quote"].font.italic = True
+    # Margins of 20 mm (python-docx's default page had an inch, and an inch and a quarter at the
+    # sides): a table of labels and four numbers reads on one line per row, and the contents
+    # fit on their page, as in the PDF.
+    from docx.shared import Mm
+
+    for section in doc.sections:
+        section.top_margin = section.bottom_margin = section.left_margin = section.right_margin = Mm(20)
     _fix_core(doc, "Reference styles for the survivors' perspectives reports")
     target = Path(path) if path else default().path(REFERENCE_FILE)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -183,21 +198,31 @@ def _table_rows(doc: Any, rows: Sequence[Sequence[str]]) -> None:
         return
     width = max(len(row) for row in rows)
     section = doc.sections[-1]
-    column = int((section.page_width - section.left_margin - section.right_margin) / width)
+    # Widths in twentieths of a point (dxa), as w:tcW states them; python-docx measures in EMU.
+    columns = _column_widths(rows, width, (section.page_width - section.left_margin - section.right_margin) // 635)
     # The table is written as WordprocessingML and parsed once: python-docx's add_table and
     # cell-by-cell filling (each text assignment and style lookup searches the XML) were
     # most of a report's assembly. The header row is bold and repeats on every page.
     xml = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{style_id(doc, "Table Grid", "Normal Table")}"/>'
            '<w:tblW w:type="auto" w:w="0"/><w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" '
            'w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr><w:tblGrid>'
-           + f'<w:gridCol w:w="{column}"/>' * width + "</w:tblGrid>"]
+           + "".join(f'<w:gridCol w:w="{w}"/>' for w in columns) + "</w:tblGrid>"]
+    # As on the printed page: no row is cut in two, a short table stays on one page (each of its
+    # rows kept with the next), and a long one keeps its header with its first two rows and its
+    # last row with the one before it, so that no row stands alone on a page.
+    short = len(rows) - 1 <= SHORT_TABLE_ROWS
     for r, row in enumerate(rows):
-        xml.append('<w:tr><w:trPr><w:tblHeader w:val="true"/></w:trPr>' if r == 0 else "<w:tr>")
-        bold = "<w:rPr><w:b/></w:rPr>" if r == 0 else ""
+        header = '<w:tblHeader w:val="true"/>' if r == 0 else ""
+        xml.append(f"<w:tr><w:trPr><w:cantSplit/>{header}</w:trPr>")
+        look = f'<w:rPr>{"<w:b/>" if r == 0 else ""}<w:sz w:val="{_TABLE_TEXT_SIZE}"/></w:rPr>'
+        keep = "<w:keepNext/>" if r < len(rows) - 1 and (short or r < 2 or r == len(rows) - 2) else ""
         for c in range(width):
             text = row[c] if c < len(row) else ""
-            run = f'<w:r>{bold}<w:t xml:space="preserve">{xml_escape(xml_text(text))}</w:t></w:r>' if text else ""
-            xml.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{column}"/></w:tcPr><w:p>{run}</w:p></w:tc>')
+            run = f'<w:r>{look}<w:t xml:space="preserve">{xml_escape(xml_text(text))}</w:t></w:r>' if text else ""
+            # Numbers are set flush right under their headers, as in the HTML and PDF tables.
+            align = '<w:jc w:val="right"/>' if c else ""
+            props = f"<w:pPr>{keep}{align}</w:pPr>" if keep or align else ""
+            xml.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{columns[c]}"/></w:tcPr><w:p>{props}{run}</w:p></w:tc>')
         xml.append("</w:tr>")
     xml.append("</w:tbl>")
     body = doc.element.body
@@ -209,12 +234,52 @@ def _table_rows(doc: Any, rows: Sequence[Sequence[str]]) -> None:
         body.append(table)
 
 
+def _column_widths(rows: Sequence[Sequence[str]], width: int, total: int) -> list[int]:
+    """Each column's width in twentieths of a point (``total``: the text's width), from the text it holds.
+
+    Shared out evenly, a table of questions and four numbers gave the questions a fifth of the
+    page, a word or two a line, and split its headers inside words. Each column asks for room
+    for its longest word at least (a cell wraps between words, never inside one) and for its
+    longest cell, or 40 characters of a label, at most, with three characters of padding. When
+    every column has what it asks for, the labels' column takes the rest of the width; when
+    not, each has its least and the rest is shared in proportion to what more it asks; when
+    even the least is too much, the least is scaled down.
+    """
+    least, want = zip(*(_column_needs([str(row[c]) for row in rows[1:] if c < len(row)],
+                                      str(rows[0][c]) if c < len(rows[0]) else "") for c in range(width)), strict=True)
+    if sum(want) <= total:
+        widths = list(want)
+    elif sum(least) < total:
+        spare, more = total - sum(least), [w - n for w, n in zip(want, least, strict=True)]
+        widths = [n + spare * m // sum(more) for n, m in zip(least, more, strict=True)]
+    else:
+        widths = [n * total // sum(least) for n in least]
+    widths[0] += total - sum(widths)
+    return widths
+
+
+def _column_needs(cells: Sequence[str], header: str) -> tuple[int, int]:
+    """A column's least and wanted width (twips): its longest word; its longest cell (at most 40 characters)."""
+    # Split at breaking spaces only: "n = 54" is written with no-break spaces and never wraps.
+    words = [len(word) for text in (*cells, header) for word in re.split(r"[ \t\n]+", text) if word]
+    least = 3 + max(words, default=1)
+    return _CHARACTER_WIDTH * least, _CHARACTER_WIDTH * max(least, 3 + min(max(map(len, cells), default=1), 40))
+
+
+# A character of a table's text (9 points; a wide face's bold header letter), in twentieths of a point.
+_CHARACTER_WIDTH = 120
+# The size of a table's text, in half-points (9 pt: as the HTML's tables, set smaller than the text).
+_TABLE_TEXT_SIZE = 18
+
+
 def _figure(doc: Any, png: bytes, description: str) -> None:
     """The chart's image with its text alternative.
 
     (the drawing's ``descr``, which Word shows as Alt Text and screen readers read).
     """
-    shape = doc.add_picture(io.BytesIO(png), width=FIGURE_WIDTH)
+    paragraph = doc.add_paragraph()
+    paragraph.paragraph_format.keep_with_next = True  # the chart stays with its caption below
+    shape = paragraph.add_run().add_picture(io.BytesIO(png), width=FIGURE_WIDTH)
     shape._inline.docPr.set("descr", xml_attribute(description))
 
 
@@ -222,6 +287,13 @@ def _toc(doc: Any, heading: str) -> Any:
     """The contents' heading and a marker paragraph where :func:`perspectives.docx_contents.fill_toc` writes the entries."""
     set_style(doc, doc.add_paragraph(heading), "TOC Heading")
     return doc.add_paragraph()
+
+
+def _opens_a_page(element: Any) -> None:
+    """Start a new page at ``element`` (the text after the contents, the annex), as the PDF does; None: nothing to do."""
+    paragraph = element if element is not None and element.tag == qn("w:p") else None
+    if paragraph is not None:
+        paragraph.get_or_add_pPr().get_or_add_pageBreakBefore()
 
 
 def _page_size(doc: Any, page_size: str) -> None:
@@ -278,9 +350,17 @@ def _notes(doc: Any, output: dict[str, Any]) -> None:
 
 
 def _blocks(doc: Any, blocks: Sequence[Any], outline: Outline, levels: HeadingLevels, lang: str = "en") -> None:
-    """A part the assembler adds (the annex): headings, paragraphs, the full tables, the input files."""
+    """A part the assembler adds (the annex): headings, paragraphs, the full tables, the input files.
+
+    A part its heading marks ``whole`` (how to cite, how the report was built) is kept on one
+    page, as the printed report keeps it.
+    """
+    body = doc.element.body
+    whole: int | None = None  # where the part being kept whole starts (its heading's place in the body)
     for block in blocks:
         if block.kind == "heading":
+            _keep_together(list(body)[whole:-1] if whole is not None else [])
+            whole = len(body) - 1 if block.whole else None  # the body ends with its sectPr
             styled_paragraph(doc, f"Heading {levels(block.level)}", block.text)
         elif block.kind == "paragraph":
             write_markdown(doc, block.text, levels=levels)
@@ -288,13 +368,21 @@ def _blocks(doc: Any, blocks: Sequence[Any], outline: Outline, levels: HeadingLe
             _annex_table(doc, outline, block.table, lang)
         elif block.kind == "inputs":
             _table_rows(doc, block.rows)
+    _keep_together(list(body)[whole:-1] if whole is not None else [])
+
+
+def _keep_together(elements: Sequence[Any]) -> None:
+    """Keep body ``elements`` (paragraphs and tables, in order) on one page: each kept with the next but the last."""
+    for element in elements[:-1]:
+        for paragraph in element.iter(qn("w:p")):
+            paragraph.get_or_add_pPr().get_or_add_keepNext()
 
 
 def _annex_table(doc: Any, outline: Outline, table: TableItem, lang: str) -> None:
     output = outline.output(table)
     csv_path = outline.where(table).notebook.parent / _meta(output).get("csv", "")
     if csv_path.is_file():
-        styled_paragraph(doc, "Caption", table.label)
+        styled_paragraph(doc, "Caption", table.label).paragraph_format.keep_with_next = True
         _table(doc, csv_path, lang)
         _notes(doc, output)
 
@@ -380,7 +468,7 @@ def _section(doc: Any, notebook: Path, title: str, translator: Translator, outli
             if isinstance(item, FigureItem):
                 _numbered_figure(doc, output, run_dir, item, translator)
             elif isinstance(item, TableItem) and (run_dir / _meta(output).get("csv", "")).is_file():
-                styled_paragraph(doc, "Caption", item.label)
+                styled_paragraph(doc, "Caption", item.label).paragraph_format.keep_with_next = True
                 _table(doc, run_dir / _meta(output)["csv"], translator.lang)
                 _notes(doc, output)
             elif "text/markdown" in output.get("data", {}) and _meta(output).get("kind") != "caption":
@@ -438,11 +526,16 @@ def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | Non
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     marker = _toc(doc, tr("Contents"))
     levels = HeadingLevels()
+    body = doc.element.body
+    start = len(body) - 1  # the body ends with its section properties
     for section in sections:
         _section(doc, section.notebook, tr(section.title), tr, outline, levels)
+    _opens_a_page(body[start] if len(body) > start + 1 else None)
     if annex:
         levels.restart(0)
+        start = len(body) - 1
         _blocks(doc, annex, outline, levels, tr.lang)
+        _opens_a_page(body[start])
     fill_toc(doc, marker)
     update_fields_on_open(doc)
     _fix_core(doc, xml_text(f"{meta.name} | {meta.study_title}"))

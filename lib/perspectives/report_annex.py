@@ -50,6 +50,9 @@ class Block:
 
     ``kind``: ``heading`` (``level``, plain ``text``), ``paragraph`` (Markdown ``text``),
     ``table`` (an annex ``table`` of the outline), ``inputs`` (``rows``: header, then one row per file).
+    ``whole`` on a heading: the part it opens (up to the next heading) is short and is printed
+    on one page, as a book's colophon is: its last lines never stand alone on the report's
+    last page.
     """
 
     kind: str
@@ -57,6 +60,7 @@ class Block:
     level: int = 1
     table: Any = None
     rows: tuple[tuple[str, ...], ...] = ()
+    whole: bool = False
 
 
 def annex(texts: Texts, annex_tables: Iterable[Any], record: Mapping[str, Any] | None) -> list[Block]:
@@ -78,7 +82,7 @@ def annex(texts: Texts, annex_tables: Iterable[Any], record: Mapping[str, Any] |
     blocks.extend(citation(texts))
     if record is None:
         return blocks
-    blocks.append(Block("heading", _plain_heading(texts, "provenance"), 2))
+    blocks.append(Block("heading", _plain_heading(texts, "provenance"), 2, whole=True))
     blocks.append(Block("paragraph", texts.text("annex.provenance") or ""))
     # A reader compares a short fingerprint; the full digest is in the manifest (annex.verify).
     header = (tr("Input"), tr("File"), tr("Fingerprint"))
@@ -114,7 +118,7 @@ def citation(texts: Texts) -> list[Block]:
     blocks = [texts.text("annex.citation") if texts.fields.get("citation") else None,
               texts.text("annex.licence") if texts.fields.get("licence_url") else None]
     said = [Block("paragraph", b) for b in blocks if b]
-    return [Block("heading", _plain_heading(texts, "citation"), 2), *said] if said else []
+    return [Block("heading", _plain_heading(texts, "citation"), 2, whole=True), *said] if said else []
 
 
 def _loss_line(texts: Texts, cfg: dict[str, Any]) -> str | None:
