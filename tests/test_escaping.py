@@ -521,7 +521,8 @@ def test_hostile_texts_are_text_in_the_html_report(hostile):
     title = _norm(PAYLOADS["title"])
     assert title in [_norm(h.text_content()) for h in tree.iter("h1")]
     assert title in [_norm(a.text_content()) for a in tree.xpath("//nav//a")]
-    assert _norm(tree.findtext(".//title")).startswith(_norm(PAYLOADS["name"]))
+    # The page's title is the cover's: the study's title, then the report's (ending with the country's name).
+    assert _norm(tree.findtext(".//title")).endswith(_norm(PAYLOADS["name"]))
     # The cover names the partner (params/report_texts.yml, cover.partner_national).
     assert "In partnership with " + _norm(PAYLOADS["partner"]) in [_norm(p.text_content()) for p in tree.iter("p")]
     cells = [_norm(c.text_content()) for c in tree.xpath("//table//th | //table//td")]

@@ -205,6 +205,8 @@ def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
     """
     from markupsafe import Markup
 
+    from perspectives.provenance import generator
+
     tr = translator or Translator(meta.lang)
     r = Renderer(tr, outline or Outline([s.notebook for s in sections], tr))
     bodies = [{"id": s.id, "body": Markup(r.section(s))} for s in sections]
@@ -223,6 +225,7 @@ def render_report(meta: ReportMeta, sections: Sequence[SectionDoc],
         logo=Markup(logo_image(cover)),
         warnings=list(meta.warnings), toc=r.toc, sections=bodies, css=Markup(css),
         words={w: tr(w) for w in FRAME_WORDS}, footer=list(footer), csp=Markup(CONTENT_SECURITY_POLICY),
+        generator=generator(),
     ), unbroken_bases)
 
 

@@ -154,16 +154,36 @@ def build_reference(path: Path | None = None) -> Path:
     return target
 
 
-def _fix_core(doc: Any, title: str) -> None:
+def _fix_core(doc: Any, title: str, author: str | None = None, issued: str | None = None) -> None:
+    """Set the file's properties as the report states them: title, author, publication date.
+
+    ``issued`` is the study's publication date (``2022``, ``2022-07``, ``2022-07-26``); Word
+    stores a full date, so a year stands for its first day. Without one, a fixed date keeps the
+    bytes reproducible. The program is named once, in the extended properties, not as author.
+    """
+    from perspectives.provenance import generator
+
+    def fit(text: str) -> str:
+        # Word's core properties hold at most 255 characters (a long name or title is cut, not refused).
+        return text if len(text) <= 255 else text[:254] + "…"  # noqa: PLR2004
+
     props = doc.core_properties
-    props.author = "perspectives"
-    props.last_modified_by = "perspectives"
-    # Word's core properties hold at most 255 characters (a long name or title is cut, not refused).
-    props.title = title if len(title) <= 255 else title[:254] + "…"
-    props.created = FIXED_DATE
-    props.modified = FIXED_DATE
-    props.last_printed = FIXED_DATE
+    props.author = fit(author or "")
+    props.last_modified_by = fit(author or "")
+    props.comments = ""  # python-docx's template says it generated the file
+    props.title = fit(title)
+    parts = [int(p) for p in issued.split("-")] if issued else []
+    date = dt.datetime(parts[0], *(parts[1:] + [1, 1])[:2]) if parts else FIXED_DATE
+    props.created = date
+    props.modified = date
+    for printed in props._element.findall(qn("cp:lastPrinted")):  # never printed by Word
+        props._element.remove(printed)
     props.revision = 1
+    for part in doc.part.package.parts:
+        if str(part.partname) == "/docProps/app.xml":
+            # The template's extended properties name "Microsoft Macintosh Word" as the application.
+            part._blob = re.sub(rb"<Application>[^<]*</Application>",
+                                b"<Application>" + xml_escape(generator()).encode() + b"</Application>", part.blob)
 
 
 def _open_reference(path: Path | None) -> Any:
@@ -538,7 +558,8 @@ def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | Non
         _opens_a_page(body[start])
     fill_toc(doc, marker)
     update_fields_on_open(doc)
-    _fix_core(doc, xml_text(f"{meta.name} | {meta.study_title}"))
+    said = cover or Cover(meta.study_title, meta.name, (), None, None, None)
+    _fix_core(doc, xml_text(f"{said.title} — {said.subtitle}"), said.author and xml_text(said.author), said.issued)
     # The edition's language (BCP 47, ro-MD), as the HTML and the PDF state it.
     set_language(doc, getattr(meta, "language_tag", None) or tr.lang)
     raw = io.BytesIO()

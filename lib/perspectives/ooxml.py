@@ -45,8 +45,11 @@ def normalise_zip(data: bytes) -> bytes:
             fixed.external_attr = 0o644 << 16
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":
-                # openpyxl stamps the save time into `modified` whatever the workbook says.
+                # openpyxl stamps the save time into `modified` whatever the workbook says: the
+                # file is dated as created (a report's publication date), else the fixed time.
+                created = re.search(rb"<dcterms:created[^>]*>([^<]*)</dcterms:created>", content)
+                when = created.group(1) if created else b"2021-04-01T00:00:00Z"
                 content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                                 rb"\g<1>2021-04-01T00:00:00Z\g<2>", content)
+                                 lambda m, when=when: m.group(1) + when + m.group(2), content)
             target.writestr(fixed, content)
     return out.getvalue()

@@ -56,7 +56,7 @@ from typing import Any
 
 from perspectives import pdf_contents
 from perspectives.files import write_atomic
-from perspectives.pdf_bytes import make_accessible, normalise
+from perspectives.pdf_bytes import document_info, make_accessible, normalise
 from perspectives.pdf_contents import CONTENTS_PASSES, contents_slots, destination_pages, fill_contents_pages
 from perspectives.pdf_setting import pdf_wanted
 
@@ -411,7 +411,7 @@ class Printer:
         if not data.startswith(b"%PDF-"):
             raise PrintError(f"Chromium wrote something that is not a PDF for {html_path.name}")
         try:
-            data = make_accessible(data)
+            data = make_accessible(data, document_info(body))
         except Exception as exc:  # noqa: BLE001 - pikepdf's errors are not RuntimeErrors: said as one
             raise PrintError(f"the PDF of {html_path.name} could not be completed ({exc})") from exc
         write_atomic(target, data)

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
+from html.parser import HTMLParser
 from typing import Any
 
 FIXED_PDF_DATE = b"D:20210401000000"
@@ -77,10 +79,13 @@ def _renumber_nodes(pdf: bytes) -> bytes:
     return _NODE_ID.sub(lambda m: b"node" + rank[m.group(1)], pdf)
 
 
-def make_accessible(pdf: bytes) -> bytes:
+def make_accessible(pdf: bytes, info: Mapping[str, str] | None = None) -> bytes:
     """Add to a tagged PDF from Chromium what PDF/UA asks for and Chromium does not write.
 
-    * XMP metadata: the document information (title, dates, producer, creator) as XMP,
+    * The document information the report states (``info``, from :func:`document_info`): its
+      author, the program that wrote it (in place of the browser's user agent) and its
+      publication date (in place of the fixed print date).
+    * XMP metadata: the document information (title, author, dates, producer, creator) as XMP,
       ``dc:language`` from the catalogue's ``/Lang`` and the PDF/UA identification
       (``pdfuaid:part``).
     * One Figure per chart: a ``/Figure`` element with no ``/Alt`` whose children include a
@@ -97,6 +102,8 @@ def make_accessible(pdf: bytes) -> bytes:
 
     Args:
         pdf: a PDF Chromium printed (after :func:`normalise`).
+        info: document information entries to set (``/Author``, ``/Creator``,
+            ``/CreationDate``...), as :func:`document_info` reads them from the report's HTML.
 
     Returns:
         The PDF's bytes; no timestamp of this step is added, so the same input gives the same
@@ -123,6 +130,14 @@ def make_accessible(pdf: bytes) -> bytes:
             preferences.DisplayDocTitle = True
             if preferences.is_indirect:
                 changed.append(preferences)
+        if info:
+            docinfo = document.docinfo
+            for key, value in sorted(info.items()):
+                docinfo[pikepdf.Name(key)] = pikepdf.String(value)
+            if docinfo.is_indirect:
+                changed.append(docinfo)
+            else:
+                document.trailer.Info = document.make_indirect(docinfo)
         xmp = _xmp_packet(document)
         previous = _classic_xref(pdf)
         if previous is None:
@@ -240,8 +255,11 @@ def _xmp_date(value: str) -> str | None:
     if not found:
         return None
     year, month, day, hour, minute, second, zulu, sign, tz_hour, tz_minute = found.groups()
+    if hour is None:
+        # A date given as a year, or a year and month, keeps its precision (XMP allows it).
+        return "-".join(part for part in (year, month, day) if part)
     zone = "Z" if zulu else (f"{sign}{tz_hour}:{tz_minute or '00'}" if sign else "")
-    return (f"{year}-{month or '01'}-{day or '01'}T{hour or '00'}:{minute or '00'}:{second or '00'}{zone}")
+    return (f"{year}-{month}-{day}T{hour}:{minute or '00'}:{second or '00'}{zone}")
 
 
 def _xmp_packet(document: Any) -> bytes:
@@ -254,12 +272,14 @@ def _xmp_packet(document: Any) -> bytes:
     from xml.sax.saxutils import escape
 
     info = document.docinfo if "/Info" in document.trailer else {}
-    text = {key: str(info[key]) for key in ("/Title", "/Producer", "/Creator", "/CreationDate", "/ModDate")
-            if key in info}
+    text = {key: str(info[key]) for key in ("/Title", "/Author", "/Producer", "/Creator", "/CreationDate",
+                                            "/ModDate") if key in info}
     fields = []
     if "/Title" in text:
         fields.append('<dc:title><rdf:Alt><rdf:li xml:lang="x-default">'
                       f"{escape(text['/Title'])}</rdf:li></rdf:Alt></dc:title>")
+    if "/Author" in text:
+        fields.append(f"<dc:creator><rdf:Seq><rdf:li>{escape(text['/Author'])}</rdf:li></rdf:Seq></dc:creator>")
     if "/Lang" in document.Root:
         fields.append(f"<dc:language><rdf:Bag><rdf:li>{escape(str(document.Root.Lang))}</rdf:li></rdf:Bag>"
                       "</dc:language>")
@@ -286,3 +306,53 @@ def _xmp_packet(document: Any) -> bytes:
               "</x:xmpmeta>\n"
               '<?xpacket end="w"?>')
     return packet.encode("utf-8")
+
+
+class _HeadMeta(HTMLParser):
+    """The ``<meta name content>`` pairs of an HTML page's head (its body is not read)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.meta: dict[str, str] = {}
+        self.done = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            self.done = True
+        elif tag == "meta" and not self.done:
+            named = dict(attrs)
+            if named.get("name") and named.get("content") is not None:
+                self.meta.setdefault(str(named["name"]).lower(), str(named["content"]))
+
+
+_ISSUED = re.compile(r"(\d{4})(?:-(\d\d))?(?:-(\d\d))?")
+
+
+def document_info(html: bytes) -> dict[str, str]:
+    """The PDF document information a report's HTML states in its head.
+
+    ``author`` gives ``/Author``, ``generator`` ``/Creator`` (the program that wrote the
+    report, not the browser that printed it), and ``dcterms.issued`` (``2022``, ``2022-07`` or
+    ``2022-07-26``) the ``/CreationDate`` and ``/ModDate`` as a PDF date at the same precision
+    (``D:2022``). A page that states none of them gives ``{}`` and the PDF keeps the printer's.
+
+    Args:
+        html: the report's HTML (UTF-8).
+
+    Returns:
+        Document information key (``/Author``...) -> text.
+    """
+    head = html.split(b"<body", 1)[0].decode("utf-8", errors="replace")
+    parser = _HeadMeta()
+    parser.feed(head)
+    parser.close()
+    meta, info = parser.meta, {}
+    if meta.get("author"):
+        info["/Author"] = meta["author"]
+    if meta.get("generator"):
+        info["/Creator"] = meta["generator"]
+    issued = _ISSUED.fullmatch(meta.get("dcterms.issued", "").strip())
+    if issued:
+        date = "D:" + "".join(part for part in issued.groups() if part)
+        info["/CreationDate"] = info["/ModDate"] = date
+    return info

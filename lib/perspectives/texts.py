@@ -478,6 +478,8 @@ class Cover:
     notice: str | None              # the synthetic-data notice, on reports built from them
     logo: Path | None               # the partner's (or the study's) logo file, if any
     logo_alt: str | None
+    author: str | None = None       # who publishes it (the partner; the funders for the synthesis)
+    issued: str | None = None       # the publication date as the study gives it (ISO 8601: 2022, 2022-07)
 
 
 def cover(study: Study, tr: Translator, code: str, *, date: dt.date | None, synthetic: bool) -> Cover:
@@ -495,7 +497,15 @@ def cover(study: Study, tr: Translator, code: str, *, date: dt.date | None, synt
     return Cover(title=texts.plain_text("cover.title"), subtitle=subtitle or "", lines=lines,
                  notice=texts.text("cover.synthetic_notice") if synthetic else None, logo=logo,
                  logo_alt=texts.text("cover.logo_alt") if logo and national else
-                 (tr(study.title) if logo else None))
+                 (tr(study.title) if logo else None),
+                 author=texts.fields.get("partner") or texts.fields.get("funders"),
+                 issued=_issued(study))
+
+
+def _issued(study: Study) -> str | None:
+    """The study's publication date as written in ``params/study.yml`` (``2022``, ``2022-07``...)."""
+    written = (study.raw.get("study", {}) or {}).get("publication_date")
+    return str(written) if written else None
 
 
 def _citation(head: Mapping[str, Any], tr: Translator, fields: Mapping[str, Any]) -> str | None:
