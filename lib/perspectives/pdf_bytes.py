@@ -131,13 +131,7 @@ def make_accessible(pdf: bytes, info: Mapping[str, str] | None = None) -> bytes:
             if preferences.is_indirect:
                 changed.append(preferences)
         if info:
-            docinfo = document.docinfo
-            for key, value in sorted(info.items()):
-                docinfo[pikepdf.Name(key)] = pikepdf.String(value)
-            if docinfo.is_indirect:
-                changed.append(docinfo)
-            else:
-                document.trailer.Info = document.make_indirect(docinfo)
+            changed.extend(_set_info(document, info))
         xmp = _xmp_packet(document)
         previous = _classic_xref(pdf)
         if previous is None:
@@ -158,6 +152,19 @@ def make_accessible(pdf: bytes, info: Mapping[str, str] | None = None) -> bytes:
                    (number, 0, b"<< /Length %d /Subtype /XML /Type /Metadata >>\nstream\n%s\nendstream"
                     % (len(xmp), xmp))]
         return pdf + _incremental_update(len(pdf), previous, document.trailer, objects)
+
+
+def _set_info(document: Any, info: Mapping[str, str]) -> list[Any]:
+    """Set ``info`` in ``document``'s information dictionary; the changed object, if it is one."""
+    import pikepdf
+
+    docinfo = document.docinfo
+    for key, value in sorted(info.items()):
+        docinfo[pikepdf.Name(key)] = pikepdf.String(value)
+    if docinfo.is_indirect:
+        return [docinfo]
+    document.trailer.Info = document.make_indirect(docinfo)
+    return []
 
 
 # A structure element of type Figure as Chromium (Skia) writes it, and the object header just
