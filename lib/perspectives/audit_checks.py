@@ -138,8 +138,12 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
     if len(unknown) and len(rest):
         # Repeated equations (one number published in several places) reduced once each.
         first = distinct_rows(a_rest, b_rest)
-        reduced, pivots = reduced_rows(a_rest[first])
-        x_p[unknown] = min_norm_solution(a_rest[first], b_rest[first], reduced, pivots)
+        form = reduced_rows(a_rest[first], b_rest[first])
+        reduced, pivots = form.rows, form.pivots
+        if form.consistent:
+            x_p[unknown] = min_norm_solution(form)
+        else:  # numbers that contradict each other: the least-squares solution measures by how much
+            x_p[unknown], *_ = np.linalg.lstsq(a_rest[first].toarray(), b_rest[first], rcond=None)
     residual[rest] = a_rest @ x_p[unknown] - b_rest
     if np.abs(residual).max(initial=0.0) > 0.5:
         worst = int(np.argmax(np.abs(residual)))

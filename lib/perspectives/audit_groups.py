@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
+from fractions import Fraction
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.sparse import csc_array, hstack, identity
@@ -22,110 +23,150 @@ _ENUMERATE_MAX = 20
 _PROBE_COLUMNS = 24
 
 
-def reduced_rows(a: Any) -> tuple[Any, np.ndarray]:
-    """The reduced row echelon form of a sparse whole-number matrix, found exactly and kept sparse.
+class Reduced(NamedTuple):
+    """The reduced row echelon form of equations ``a x = b`` (:func:`reduced_rows`).
+
+    Attributes:
+        rows: the reduced rows, ``rank x leaves`` CSR of floats, in order of their pivots.
+        pivots: each row's pivot column, ascending, shape ``(rank,)``.
+        totals: each row's right-hand side, shape ``(rank,)`` (``rows x = totals``).
+        consistent: whether ``a x = b`` has a solution (no row reduced to ``0 = nonzero``).
+    """
+
+    rows: Any
+    pivots: np.ndarray
+    totals: np.ndarray
+    consistent: bool
+
+
+def reduced_rows(a: Any, b: np.ndarray) -> Reduced:
+    """The reduced row echelon form of equations with whole coefficients, found exactly and kept sparse.
 
     A family of a hundred countries' numbers is thousands of equations over thousands of
     leaves, linked through the pooled column: a dense factorisation of it (an SVD) held copies
     of rows x leaves, both growing with the countries. Its reduced form is sparse (each row
     a pivot and the few leaves it is tied to; 4,930 entries for 154 x 2,780 at 20
     countries), so it is built row by row with whole numbers (fraction-free, each row divided
-    by the gcd of its entries): exact, and no larger than its result. The form is unique,
-    so it is the one a dense elimination of the same rows gives.
+    by the gcd of its entries), the totals carried as one more column: exact, and no larger
+    than its result. The form is unique, so it is the one a dense elimination of the same
+    rows gives.
 
     Args:
         a: equations x leaves, a scipy sparse matrix of whole numbers (published counts and
             ties: 0, 1, -1, or sums of them).
+        b: the equations' totals, shape ``(equations,)`` (each float taken exactly).
 
     Returns:
-        (the reduced rows, ``rank x leaves`` CSR of floats, rows in order of their pivots;
-        the pivot column of each row, ascending, shape ``(rank,)``).
+        The form, its pivots and totals, and whether the equations are consistent.
 
     Raises:
-        ValueError: an entry is not a whole number.
+        ValueError: a coefficient is not a whole number.
     """
     from scipy.sparse import csr_matrix
 
     a = csr_matrix(a)
     if not np.array_equal(a.data, np.round(a.data)):
         raise ValueError("the equations' coefficients must be whole numbers for an exact reduction")
+    n = a.shape[1]  # the totals' column: after every leaf, so a pivot there is 0 = nonzero
     pivot_rows: dict[int, dict[int, int]] = {}
-    holders: dict[int, set[int]] = {}  # leaf -> the pivots whose rows have an entry there
+    holders: dict[int, set[int]] = {}  # column -> the pivots whose rows have an entry there
     for r in range(a.shape[0]):
         start, end = a.indptr[r], a.indptr[r + 1]
-        row = {int(c): int(v) for c, v in zip(a.indices[start:end], a.data[start:end], strict=True) if v}
+        # A total that is not whole (a float is a fraction of a power of two) scales its row.
+        total = Fraction(float(b[r]))
+        row = {int(c): int(v) * total.denominator
+               for c, v in zip(a.indices[start:end], a.data[start:end], strict=True) if v}
+        if total:
+            row[n] = total.numerator
         for pivot in sorted(c for c in row if c in pivot_rows):
             if pivot in row:
-                row = _eliminate(row, pivot_rows[pivot], pivot)
+                _eliminate(row, pivot_rows[pivot], pivot)
         if row:
-            _add_pivot(row, pivot_rows, holders)
-    order = sorted(pivot_rows)
+            _add_pivot(_divided(row), pivot_rows, holders)
+    order = [p for p in sorted(pivot_rows) if p < n]
     indptr, indices, data = [0], [], []
     for pivot in order:
         row = pivot_rows[pivot]
-        cols = sorted(row)
+        cols = sorted(c for c in row if c < n)
         indices += cols
         data += [row[c] / row[pivot] for c in cols]  # int / int: the nearest float
         indptr.append(len(indices))
-    reduced = csr_matrix((np.array(data, dtype=float), np.array(indices, dtype=np.int64), np.array(indptr)),
-                         shape=(len(order), a.shape[1]))
-    return reduced, np.array(order, dtype=np.intp)
+    rows = csr_matrix((np.array(data, dtype=float), np.array(indices, dtype=np.int64), np.array(indptr)),
+                      shape=(len(order), n))
+    totals = np.array([pivot_rows[p].get(n, 0) / pivot_rows[p][p] for p in order], dtype=float)
+    return Reduced(rows, np.array(order, dtype=np.intp), totals, n not in pivot_rows)
 
 
-def _eliminate(row: dict[int, int], by: dict[int, int], pivot: int) -> dict[int, int]:
-    """``row`` with its entry at ``pivot`` cancelled by the pivot row ``by``, whole and divided by its gcd."""
+def _eliminate(row: dict[int, int], by: dict[int, int], pivot: int) -> None:
+    """Cancel ``row``'s entry at ``pivot`` with the pivot row ``by``, in place, in whole numbers.
+
+    Only the entries ``by`` holds change when its pivot is 1 (most are): a long row (the
+    pooled column's, over every country) is not copied for each pivot it meets.
+    """
     p, q = by[pivot], row[pivot]
-    out = {c: p * v for c, v in row.items()}
+    if p != 1:
+        for c in row:
+            row[c] *= p
     for c, v in by.items():
-        out[c] = out.get(c, 0) - q * v
-    out = {c: v for c, v in out.items() if v}
-    g = math.gcd(*out.values()) if out else 1
-    return {c: v // g for c, v in out.items()} if g > 1 else out
+        w = row.get(c, 0) - q * v
+        if w:
+            row[c] = w
+        else:
+            row.pop(c, None)
+    if p != 1 and row:
+        _divided(row)
+
+
+def _divided(row: dict[int, int]) -> dict[int, int]:
+    """``row`` divided, in place, by the gcd of its entries (and returned)."""
+    g = math.gcd(*row.values())
+    if g > 1:
+        for c in row:
+            row[c] //= g
+    return row
 
 
 def _add_pivot(row: dict[int, int], pivot_rows: dict[int, dict[int, int]], holders: dict[int, set[int]]) -> None:
-    """Add ``row`` (zero at every pivot) as a pivot row at its first leaf, cancelling that leaf in the others."""
+    """Add ``row`` (zero at every pivot) as a pivot row at its first column, cancelling that column in the others."""
     pivot = min(row)
     if row[pivot] < 0:
-        row = {c: -v for c, v in row.items()}
+        for c in row:
+            row[c] = -row[c]
     for other in sorted(holders.get(pivot, ())):
-        before = pivot_rows[other]
-        after = _eliminate(before, row, pivot)
-        for c in before.keys() - after.keys():
+        changed = pivot_rows[other]
+        before = set(changed)
+        _eliminate(changed, row, pivot)
+        _divided(changed)  # its pivot's entry stays positive: scaled by row[pivot] > 0
+        for c in before - changed.keys():
             holders[c].discard(other)
-        for c in after.keys() - before.keys():
+        for c in changed.keys() - before:
             holders.setdefault(c, set()).add(other)
-        pivot_rows[other] = after  # its pivot's entry stays positive: scaled by row[pivot] > 0
     pivot_rows[pivot] = row
     for c in row:
         holders.setdefault(c, set()).add(pivot)
 
 
-def min_norm_solution(a: Any, b: np.ndarray, reduced: Any, pivots: np.ndarray) -> np.ndarray:
-    """The least-squares solution of least norm of ``a x = b`` (``np.linalg.lstsq``'s), from the reduced rows.
+def min_norm_solution(reduced: Reduced) -> np.ndarray:
+    """The solution of least norm of consistent equations (``np.linalg.lstsq``'s), from their reduced form.
 
-    With ``C = a[:, pivots]`` (full column rank) and ``R = reduced``, ``a = C R`` exactly,
-    so ``pinv(a) = R^T (R R^T)^-1 (C^T C)^-1 C^T``: two ``rank x rank`` systems instead of
-    a dense factorisation of ``a`` (rank is a few hundred where ``a`` is thousands wide;
-    ``R R^T`` is the identity plus a positive semi-definite part, well conditioned).
+    It lies in the row space: ``x = R^T z`` with ``R R^T z = totals`` (``R = reduced.rows``),
+    solved sparse (``R R^T`` is the identity plus a positive semi-definite part, and sparse as
+    ``R`` is; a dense least-squares solution of the equations grew with the square of the
+    countries).
 
     Args:
-        a: equations x leaves, sparse.
-        b: the equations' totals, shape ``(equations,)``.
-        reduced: the reduced rows of ``a`` (:func:`reduced_rows`), ``rank x leaves``.
-        pivots: their pivot columns, shape ``(rank,)``.
+        reduced: :func:`reduced_rows` of consistent equations.
 
     Returns:
         x, shape ``(leaves,)``.
     """
-    from scipy.linalg import solve
+    from scipy.sparse.linalg import spsolve
 
-    if not len(pivots):
-        return np.zeros(a.shape[1])
-    c = a.tocsc()[:, pivots]
-    y = solve((c.T @ c).toarray(), c.T @ b, assume_a="pos")
-    z = solve((reduced @ reduced.T).toarray(), y, assume_a="pos")
-    return np.asarray(reduced.T @ z).ravel()
+    rows = reduced.rows
+    if not rows.shape[0]:
+        return np.zeros(rows.shape[1])
+    z = np.atleast_1d(spsolve((rows @ rows.T).tocsc(), reduced.totals))
+    return np.asarray(rows.T @ z).ravel()
 
 
 def _rref(rows: np.ndarray) -> tuple[np.ndarray, list[int]]:
@@ -247,8 +288,8 @@ def groups_searched(reduced: Any, value: np.ndarray, t: int, free: np.ndarray, x
 
     Args:
         reduced: the space's reduced row echelon form (:func:`reduced_rows`), sparse,
-            ``rank x len(free)``; only a block is made dense (the whole form grows with the
-            square of the countries).
+            ``rank x len(free)``; never made dense (it grows with the square of the
+            countries), but a block of at most 20 rows that is enumerated.
         value: each free leaf's value, shape ``(len(free),)``.
         t: the threshold (a group of 1..t-1 is in range).
         free: the free leaves' positions among all, ascending.
@@ -261,7 +302,9 @@ def groups_searched(reduced: Any, value: np.ndarray, t: int, free: np.ndarray, x
     blocks = [(rows, np.unique(reduced[rows].indices)) for rows in linked(reduced.T)]
     in_range = []
     for rows, cols in blocks:
-        for part in _groups_of_reduced(reduced[rows][:, cols].toarray(), value[cols], t):
+        # Sparse: one block can hold every country (the pooled column's row); an enumeration
+        # makes its at most 20 rows dense.
+        for part in _groups_of_reduced(reduced[rows][:, cols], value[cols], t):
             found = np.zeros(len(value))
             found[cols] = part
             in_range.append(found)
