@@ -56,7 +56,7 @@ def check(run: Run, t: int, intervals: bool = True, touching: frozenset[Leaf] | 
     index = {leaf: k for k, leaf in enumerate(leaves)}
     # The equations as a sparse matrix (a hundred countries' tables hold tens of thousands of
     # numbers over as many leaves: dense, that was gigabytes), split into the families of
-    # leaves that equations link; each family is solved densely on its own.
+    # leaves that equations link; each family is reduced on its own, sparse.
     from scipy.sparse import coo_matrix
 
     r_idx, c_idx, vals, rhs, sources = _equations(run, index)
