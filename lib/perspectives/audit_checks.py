@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .audit_groups import explained, groups_searched, linked, row_space
+from .audit_groups import explained, groups_searched, min_norm_solution, reduced_rows
 from .audit_reading import Finding, Leaf, Obs, Run
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def check(run: Run, t: int, intervals: bool = True, touching: frozenset[Leaf] | 
     index = {leaf: k for k, leaf in enumerate(leaves)}
     # The equations as a sparse matrix (a hundred countries' tables hold tens of thousands of
     # numbers over as many leaves: dense, that was gigabytes), split into the families of
-    # leaves that equations link; each family is solved densely on its own.
+    # leaves that equations link; each family is reduced on its own, sparse.
     from scipy.sparse import coo_matrix
 
     r_idx, c_idx, vals, rhs, sources = _equations(run, index)
@@ -96,16 +96,6 @@ def _families(a_sp: csr_matrix) -> Iterator[tuple[np.ndarray, np.ndarray]]:
             yield np.flatnonzero(leaf_label == family), used
 
 
-def _components(a_mat: csr_matrix) -> list[list[int]]:
-    """Leaves linked through a shared equation, as lists of column indices."""
-    return [g.tolist() for g in linked(a_mat)]
-
-
-def _block(a_mat: csr_matrix, rows: np.ndarray, cols: list[int]) -> np.ndarray:
-    """``a_mat``'s rows ``rows`` and columns ``cols``, dense (what a factorisation is handed)."""
-    return a_mat[rows][:, cols].toarray()
-
-
 def distinct_rows(a_mat: csr_matrix, b_vec: np.ndarray) -> np.ndarray:
     """The first of each set of equal equations (row of ``a_mat`` and right-hand side), ascending.
 
@@ -131,47 +121,49 @@ def _check_component(a_mat: csr_matrix, b_vec: np.ndarray, sources: list[str], l
                      run: Run, t: int) -> list[Finding]:
     # A published number that leaves one leaf unknown fixes that leaf: leaves are read off so,
     # again and again, and the other equations are solved for the leaves left (an exact
-    # presolve; with a hundred countries most cells are published one by one, and the dense
-    # factorisations below grow with the cube of the leaves left). The presolve works on the
-    # sparse equations: a family of a hundred countries' table is thousands of equations over
-    # thousands of leaves, and only the equations left are made dense.
+    # presolve; with a hundred countries most cells are published one by one). The presolve
+    # works on the sparse equations: a family of a hundred countries' table is thousands of
+    # equations over thousands of leaves.
     a_mat = a_mat.tocsr()
     known, x_p, residual, active = _presolve(a_mat, b_vec, len(leaves))
     rest = np.flatnonzero(active)
     unknown = np.flatnonzero(~known)
     rest_rows = a_mat[rest]
-    # Kept sparse: only what is factorised is made dense, one block at a time (dense, the
-    # equations left were rows x leaves, both growing with the countries, held throughout).
+    # Kept sparse throughout: the equations left are rows x leaves, both growing with the
+    # countries (the pooled column links every country's cells), and a dense copy of them, its
+    # SVD and its least-squares solution grew with the square of the countries.
     a_rest = rest_rows[:, unknown].tocsr()
     b_rest = b_vec[rest] - rest_rows[:, np.flatnonzero(known)] @ x_p[known]
+    reduced, pivots = a_rest[:0], np.zeros(0, dtype=np.intp)
     if len(unknown) and len(rest):
-        # Repeated equations (one number published in several places) solved once each, found
-        # on the sparse rows: a dense copy of the equations, sorted, held about three more
-        # copies of ``a_rest``, whose size grows with the square of the countries.
+        # Repeated equations (one number published in several places) reduced once each.
         first = distinct_rows(a_rest, b_rest)
-        x_p[unknown], *_ = np.linalg.lstsq(a_rest[first].toarray(), b_rest[first], rcond=None)
+        form = reduced_rows(a_rest[first], b_rest[first])
+        reduced, pivots = form.rows, form.pivots
+        if form.consistent:
+            x_p[unknown] = min_norm_solution(form)
+        else:  # numbers that contradict each other: the least-squares solution measures by how much
+            x_p[unknown], *_ = np.linalg.lstsq(a_rest[first].toarray(), b_rest[first], rcond=None)
     residual[rest] = a_rest @ x_p[unknown] - b_rest
     if np.abs(residual).max(initial=0.0) > 0.5:
         worst = int(np.argmax(np.abs(residual)))
         return [Finding(sources[worst], "sum", f"the published parts of {leaves[0][0]} do not add up to "
                         f"their totals (off by {abs(residual[worst]):.0f})")]
     small_bases = _small_bases(run, leaves, t)
-    # A leaf is fixed when it lies in the row space of the equations: read off, or a unit
-    # vector of the remaining equations' row space (its projection there has length one).
-    # The remaining equations fall apart into families of leaves again; each is factorised alone.
+    # A leaf is fixed when it lies in the row space of the equations: read off, or a row of
+    # the remaining equations' reduced form that holds it alone (the form is unique: a unit
+    # vector of the space is one of its rows).
     fixed = known.copy()
-    blocks = []
-    if len(unknown) and len(rest):
-        for comp in _components(a_rest):
-            rows = np.flatnonzero(a_rest[:, comp].getnnz(axis=1) > 0)
-            basis = row_space(_block(a_rest, rows, comp)) if len(rows) else np.zeros((0, len(comp)))
-            cols = unknown[comp]
-            fixed[cols] = (basis ** 2).sum(axis=0) > 1.0 - _TOL**2
-            blocks.append((rows, comp, cols, basis))
+    alone = np.diff(reduced.indptr) == 1
+    fixed[unknown[pivots[alone]]] = True
     findings = _fixed_leaf_findings(fixed, x_p, small_bases, leaves, run, t)
     free = np.flatnonzero(~fixed)
     if len(free) and len(rest):
-        _add_subtraction_findings(findings, a_rest, blocks, fixed, free, x_p, small_bases, leaves, run, t)
+        # The space of the free leaves: the other rows without the fixed leaves' columns
+        # (a fixed leaf is a pivot, so those rows are zero there), still reduced.
+        on_free = ~fixed[unknown]
+        space = reduced[np.flatnonzero(~alone)][:, np.flatnonzero(on_free)]
+        _add_subtraction_findings(findings, space, free, x_p, small_bases, leaves, run, t)
     return findings
 
 
@@ -240,28 +232,15 @@ def _fixed_leaf_findings(fixed: np.ndarray, x_p: np.ndarray, small_bases: list[n
     return findings
 
 
-def _add_subtraction_findings(findings: list[Finding], a_rest: csr_matrix, blocks: list[tuple], fixed: np.ndarray,
-                              free: np.ndarray, x_p: np.ndarray, small_bases: list[np.ndarray], leaves: list[Leaf],
-                              run: Run, t: int) -> None:
+def _add_subtraction_findings(findings: list[Finding], space: csr_matrix, free: np.ndarray, x_p: np.ndarray,
+                              small_bases: list[np.ndarray], leaves: list[Leaf], run: Run, t: int) -> None:
     """Add to ``findings`` the small groups of free leaves the equations fix together (by subtraction).
 
-    The search stops once ``findings`` holds more than 20 (those of fixed leaves included).
+    ``space``: the reduced row echelon form of the equations' row space on the free leaves
+    (sparse, ``rank x len(free)``): the 0/1 groups of free leaves that the equations fix lie
+    in it (the fixed leaves being in the row space). The search stops once ``findings``
+    holds more than 20 (those of fixed leaves included).
     """
-    # The 0/1 groups of free leaves that the equations fix lie in the row space of the
-    # equations restricted to the free leaves (the fixed leaves being in the row space),
-    # the sum of the families' row spaces.
-    position = {int(leaf): k for k, leaf in enumerate(free)}
-    parts = []
-    for rows, comp, cols, basis in blocks:
-        mine = [k for k, leaf in enumerate(cols) if not fixed[leaf]]
-        if not mine or not len(rows):
-            continue
-        # With no leaf of the family fixed, its row space is the one already factorised.
-        part = basis if len(mine) == len(cols) else row_space(_block(a_rest, rows, [comp[k] for k in mine]))
-        full = np.zeros((part.shape[0], len(free)))
-        full[:, [position[int(cols[k])] for k in mine]] = part
-        parts.append(full)
-    space = np.vstack(parts) if parts else np.zeros((0, len(free)))
     if not space.shape[0]:
         return
     for found in groups_searched(space, x_p[free], t, free, x_p, small_bases):
