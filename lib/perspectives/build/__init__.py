@@ -306,7 +306,9 @@ def build(
                 checked = checked_meanwhile(lambda: check_configuration(root, lang, project), out / CHECKED_FILE,
                                             configuration_digest(root, library, lang))
                 keep = keep_for(minutes, out, root, library, lock, given) if warm.server is None else None
-                publisher.print_through(keep, engine == "fork" and executor == DEFAULT_EXECUTOR)
+                # The server assembles too when the study and grid are the project's files, which it reads.
+                publisher.print_through(keep, engine == "fork" and executor == DEFAULT_EXECUTOR,
+                                        own_study=study is None and grid is None)
                 publisher.prepare()
                 # schedule
                 execute_all(todo, results, out, root, library.lib_dir, jobs, timeout, kernel_name, engine,

@@ -26,8 +26,10 @@ Inputs
 
 Outputs
     :class:`ResidentServer`, which a build uses as it uses a ``ForkServer`` (its
-    ``ready_info`` says whether it was ``reused`` and adds a ``note``); :func:`stop`,
-    :func:`stop_all` and :func:`status` for ``perspectives server``.
+    ``ready_info`` says whether it was ``reused`` and adds a ``note``); :func:`connect_served`,
+    through which the build has the server that took it publish and print its reports
+    (:mod:`perspectives.build.publish`); :func:`stop`, :func:`stop_all` and :func:`status`
+    for ``perspectives server``.
 """
 
 from __future__ import annotations
@@ -53,8 +55,8 @@ from perspectives.build.preflight import library_digest
 from perspectives.build.resident_server import PROTOCOL, RESIDENT_COMMAND, RESIDENT_ENV
 from perspectives.build.warm import warm_key
 
-__all__ = ["DEFAULT_KEEP_MINUTES", "KEEP_ENV", "Keep", "ResidentServer", "ServerPrinter", "fingerprint", "keep_for",
-           "keep_minutes", "socket_for", "status", "stop", "stop_all"]
+__all__ = ["DEFAULT_KEEP_MINUTES", "KEEP_ENV", "Keep", "Lines", "ResidentServer", "connect_served", "fingerprint",
+           "keep_for", "keep_minutes", "socket_for", "status", "stop", "stop_all"]
 
 # How long a build's run server waits for the next build, in minutes (0: it stops with the build).
 KEEP_ENV = "PERSPECTIVES_KEEP_SERVER"
@@ -152,6 +154,8 @@ class Keep:
             export and conversations).
         prints: the build prints through the server: its hello has it warm its browser.
         server_pid: the server that took this build (None: none yet); only it prints for it.
+        root: the study folder (a server started for it publishes its reports; None: none).
+        publishes: the build publishes through the server: its hello has it get the assembly ready.
     """
 
     out: Path
@@ -159,6 +163,8 @@ class Keep:
     inputs: dict[str, str] = field(default_factory=dict)
     prints: bool = False
     server_pid: int | None = None
+    root: Path | None = None
+    publishes: bool = False
 
 
 def keep_for(minutes: float, out: Path, root: Path, library: LibraryIndex, lock: Path,
@@ -177,7 +183,7 @@ def keep_for(minutes: float, out: Path, root: Path, library: LibraryIndex, lock:
     data = {**data_files(root, hasher), **{k: hasher(Path(str(given[k]))) for k in ("data_path", "conversations_path")
                                           if given.get(k)}}
     return Keep(out, minutes, {"library": library_digest(library), "lock": hasher(lock) if lock.is_file() else "none",
-                               "data": _digest(data)})
+                               "data": _digest(data)}, root=root)
 
 
 def _digest(value: Any) -> str:
@@ -252,7 +258,7 @@ def _connect(path: Path) -> socket.socket | None:
     return sock
 
 
-class _Lines:
+class Lines:
     """JSON lines read from a socket."""
 
     def __init__(self, sock: socket.socket) -> None:
@@ -277,7 +283,7 @@ def _ask(path: Path, msg: dict[str, Any]) -> dict[str, Any] | None:
     with sock:
         try:
             sock.sendall((json.dumps(msg) + "\n").encode())
-            return _Lines(sock).read()
+            return Lines(sock).read()
         except (OSError, ValueError):
             return None
 
@@ -307,6 +313,20 @@ def status(out: Path) -> dict[str, Any] | None:
     except OSError:
         return None
     return _ask(path, {"status": True})
+
+
+def connect_served(keep: Keep) -> socket.socket | None:
+    """A connection to the server that took the build of ``keep`` (None: none took it, or it is gone).
+
+    Each request the build makes of it after the runs (a print, a report to publish) goes on
+    a connection of its own and carries ``keep.server_pid``: another server answers ``elsewhere``.
+    """
+    if keep.server_pid is None:
+        return None
+    try:
+        return _connect(socket_for(keep.out))
+    except OSError:
+        return None
 
 
 def _stop_at(path: Path) -> int | None:
@@ -396,8 +416,9 @@ class ResidentServer:
               "warm_inputs": inputs_digest(self._warm[1] if self._warm else {})}
         msg = {"hello": PROTOCOL, "fingerprint": fp, "preload": self._preload, "environ": self._env,
                "warm": {"function": self._warm[0], "kwargs": self._warm[1]} if self._warm else None,
-               "idle": self._keep.minutes * 60, "workers": self.workers, "printer": self._keep.prints}
-        lines = _Lines(sock)
+               "idle": self._keep.minutes * 60, "workers": self.workers, "printer": self._keep.prints,
+               "publisher": self._keep.publishes}
+        lines = Lines(sock)
         try:
             sock.sendall((json.dumps(msg) + "\n").encode())
             answer = lines.read() or {}
@@ -434,7 +455,8 @@ class ResidentServer:
     def _start_kept(self, path: Path, note: str) -> None:
         settings = {"fingerprint": fingerprint(self._keep, self._env, self._function, self._warm, self._python),
                     "watch": str(self._keep.out), "idle": self._keep.minutes * 60, "rewarm": REWARM,
-                    "digest": DIGEST if self._warm else ""}
+                    "digest": DIGEST if self._warm else "", "root": str(self._keep.root or ""),
+                    "publish": self._keep.publishes}
         log = open(path.with_suffix(".log"), "wb")  # noqa: SIM115 - the server's, closed here once it has it
         with log:
             proc = subprocess.Popen(
@@ -476,7 +498,7 @@ class ResidentServer:
 
     def _read(self) -> None:
         assert self._sock is not None
-        lines = _Lines(self._sock)
+        lines = Lines(self._sock)
         while True:
             try:
                 msg = lines.read()
@@ -524,77 +546,3 @@ class ResidentServer:
         if self._reader is not None:
             self._reader.join(timeout=10)
         self._sock = None
-
-
-class ServerPrinter:
-    """Prints a build's reports with the browser of the run server that took the build.
-
-    Used as a :class:`perspectives.pdf.Printer` is. The server prints with ``Printer.print_pdf``
-    too, with the same library and browser (in its fingerprint): the same bytes, without the
-    browser's start and first page. Where no server took the build (``keep.server_pid`` is
-    None), or it does not answer, a browser of the build's own prints.
-    """
-
-    def __init__(self, keep: Keep, timeout: float = 120) -> None:
-        """Print through the server of ``keep``; ``timeout``: seconds one page may take."""
-        self._keep, self.timeout = keep, timeout
-        self._own: Any = None
-        self._lock = threading.Lock()
-
-    def print_pdf(self, html_path: Path, pdf_path: Path | None = None) -> Path:
-        """Print ``html_path`` to ``pdf_path`` (default: beside it, ``.pdf``); its path.
-
-        Raises:
-            PrintError: the page did not print (the message says why).
-            PdfUnavailable: no browser on this machine.
-        """
-        from perspectives import pdf
-
-        target = Path(pdf_path) if pdf_path else Path(html_path).with_suffix(".pdf")
-        answer = self._ask(Path(html_path), target)
-        if answer is None:
-            return self._own_printer().print_pdf(html_path, target)
-        if answer.get("printed"):
-            return target
-        if answer.get("kind") == "unavailable":
-            raise pdf.PdfUnavailable(str(answer.get("error")))
-        raise pdf.PrintError(str(answer.get("error")))
-
-    def _ask(self, html_path: Path, target: Path) -> dict[str, Any] | None:
-        """The server's answer to one print, or None (no server took the build, or it is gone)."""
-        pid = self._keep.server_pid
-        try:
-            sock = _connect(socket_for(self._keep.out)) if pid is not None else None
-        except OSError:
-            sock = None
-        if sock is None:
-            return None
-        with sock:
-            # The server's browser has the page's own deadline; this one only outlives it.
-            sock.settimeout(self.timeout * 2 + ANSWER_SECONDS)
-            try:
-                sock.sendall((json.dumps({"print": {"html": str(html_path.resolve()), "pdf": str(target.resolve())},
-                                          "pid": pid}) + "\n").encode())
-                answer = _Lines(sock).read()
-            except (OSError, ValueError):
-                return None
-        if answer is None or answer.get("elsewhere") or answer.get("pid") != pid:
-            return None  # not the server this build checked: it is not trusted with the print
-        return answer
-
-    def _own_printer(self) -> Any:
-        from perspectives import pdf
-
-        with self._lock:
-            if self._own is None:
-                printer = pdf.Printer(self.timeout)
-                printer.start()
-                self._own = printer
-            return self._own
-
-    def close(self) -> None:
-        """Close the browser of the build's own, if one was started (the server's stays)."""
-        with self._lock:
-            if self._own is not None:
-                self._own.close()
-                self._own = None

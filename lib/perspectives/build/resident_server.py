@@ -23,6 +23,11 @@ Purpose
     build's own browser prints with, so the PDF has the same bytes. The browser is started
     (and warmed) when a build that wants PDFs says hello, and stops with the server.
 
+    And it publishes the build's reports (``publish``: a report's code and language): their
+    HTML and Word files assembled and their PDF printed in the server, which has imported and
+    read what that takes, with the functions a build's own process calls
+    (:mod:`perspectives.build.publish_report`), for a report folder of the folder it serves only.
+
 Inputs
     The socket's path, the workers, the modules to preload (:data:`RESIDENT_COMMAND`'s arguments), and in the environment
     (:data:`RESIDENT_ENV`) its fingerprint, the folder it watches, its idle time and the
@@ -50,6 +55,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NoReturn
 
 from perspectives.build.forkserver import (
@@ -62,6 +68,8 @@ from perspectives.build.forkserver import (
     run_child,
     settle,
 )
+from perspectives.build.publish_report import Publishing
+from perspectives.imports import import_jsonschema_quickly
 
 __all__ = ["PROTOCOL", "RESIDENT_COMMAND", "RESIDENT_ENV", "resident_main"]
 
@@ -70,7 +78,7 @@ __all__ = ["PROTOCOL", "RESIDENT_COMMAND", "RESIDENT_ENV", "resident_main"]
 # "digest": "module:function" (the digest of what the warm-up read that may change)}.
 RESIDENT_ENV = "PERSPECTIVES_RESIDENT"
 # The protocol's version: a server speaking another one is stale.
-PROTOCOL = 1
+PROTOCOL = 2
 # How a build starts it: ``python -c RESIDENT_COMMAND SOCKET WORKERS [MODULE...]``.
 RESIDENT_COMMAND = ("import sys; from perspectives.build.resident_server import resident_main; "
                     "resident_main(sys.argv[1], int(sys.argv[2]), sys.argv[3:])")
@@ -107,6 +115,8 @@ class _State:
     builds: int = 0
     leaving: bool = False
     prints: _Prints | None = None  # the browser kept with the server (made in resident_main)
+    root: str = ""  # the study folder the server was started for (its reports are published here)
+    publishing: Publishing | None = None  # the reports published for builds (made in resident_main)
 
 
 def _inode(path: str) -> int:
@@ -201,6 +211,8 @@ def _hello(state: _State, conn: _Conn, msg: dict[str, Any]) -> None:
     state.builds += 1
     if msg.get("printer") and state.prints is not None:
         state.prints.warm()  # while the build's runs go on
+    if msg.get("publisher") and state.publishing is not None:
+        state.publishing.warm()
     ready = _bring_up(state, msg)
     _send(conn, ready)
 
@@ -220,8 +232,6 @@ def servable(served: str, request: Any) -> bool:
     cannot point outside), and its PDF is that page's own ``report.pdf``. Anything else (a
     local file, another folder's report, a PDF written elsewhere) is refused.
     """
-    from pathlib import Path
-
     try:
         html = Path(str(request["html"])).resolve()
         pdf = Path(str(request["pdf"])).resolve()
@@ -244,7 +254,8 @@ class _Prints:
     def __init__(self) -> None:
         self._printer: Any = None
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="print")
+        self.pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="print")
+        self.imports: Any = contextlib.nullcontext()  # held while the warm-up imports (the forks wait)
         self.started = 0  # browsers started
         self.printed = 0  # reports printed
 
@@ -269,10 +280,12 @@ class _Prints:
 
     def warm(self) -> None:
         """Start the browser and print a first page styled as the reports are (in a thread)."""
-        self._pool.submit(self._warm)
+        self.pool.submit(self._warm)
 
     def _warm(self) -> None:
-        from perspectives.assemble import TEMPLATES
+        with self.imports:  # no fork while this thread imports (see Publishing.fork_lock)
+            from perspectives import pdf  # noqa: F401 - imported here, before any fork may want it
+            from perspectives.assemble import TEMPLATES
 
         with contextlib.suppress(Exception):  # a failed warm-up costs time only: the print says why
             fresh = self._printer is None or not self._printer.alive
@@ -282,18 +295,25 @@ class _Prints:
 
     def submit(self, conn: _Conn, request: dict[str, Any]) -> None:
         """Print one report for the build on ``conn`` (in a thread); the answer goes back on ``conn``."""
-        self._pool.submit(self._print, conn, request)
+        self.pool.submit(self._print, conn, request)
+
+    def print_report(self, html: Path, pdf: Path) -> None:
+        """Print ``html`` to ``pdf`` with the browser (started when there is none).
+
+        Raises:
+            PdfUnavailable: no Chromium on this machine.
+            PrintError: the page did not print.
+        """
+        self._browser().print_pdf(html, pdf)
+        with self._lock:
+            self.printed += 1
 
     def _print(self, conn: _Conn, request: dict[str, Any]) -> None:
-        from pathlib import Path
-
         from perspectives import pdf
 
         answer: dict[str, Any]
         try:
-            self._browser().print_pdf(Path(request["html"]), Path(request["pdf"]))
-            with self._lock:
-                self.printed += 1
+            self.print_report(Path(request["html"]), Path(request["pdf"]))
             answer = {"printed": True}
         except pdf.PdfUnavailable as exc:
             answer = {"error": str(exc), "kind": "unavailable"}
@@ -311,7 +331,7 @@ class _Prints:
 
     def close(self) -> None:
         """Stop printing and close the browser."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.pool.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             if self._printer is not None:
                 self._printer.close()
@@ -398,6 +418,12 @@ class _Loop:
             _hello(self.state, conn, msg)
         elif "task" in msg:
             self.queue.append((conn, msg))
+        elif "publish" in msg:
+            publishing = self.state.publishing
+            if publishing is not None and msg.get("pid") == os.getpid() and isinstance(msg["publish"], dict):
+                publishing.submit(conn, msg["publish"])
+            else:  # asked of one another build checked: the build publishes it itself
+                _send(conn, {"elsewhere": True, "pid": os.getpid()})
         elif "print" in msg and self.state.prints is not None:
             if msg.get("pid") == os.getpid() and servable(self.state.watch, msg["print"]):
                 self.state.prints.submit(conn, msg["print"])
@@ -411,7 +437,10 @@ class _Loop:
 
     def _start(self, conn: _Conn, item: dict[str, Any]) -> None:
         r, w = os.pipe()
-        pid = os.fork()
+        publishing = self.state.publishing
+        # Not while a report is assembled: the fork would copy a held import lock (see Publishing).
+        with publishing.fork_lock if publishing is not None else contextlib.nullcontext():
+            pid = os.fork()
         if pid == 0:
             os.close(r)
             with contextlib.suppress(OSError):
@@ -444,6 +473,8 @@ class _Loop:
         for _, _, pid, _ in self.running.values():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        if self.state.publishing is not None:
+            self.state.publishing.close()
         if self.state.prints is not None:
             self.state.prints.close()
         for conn in list(self.conns.values()):
@@ -463,6 +494,14 @@ def resident_main(path: str, workers: int, modules: list[str]) -> NoReturn:
     os.dup2(2, 1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # its own session; only a stop, a timeout or a signal ends it
     settings = json.loads(os.environ.pop(RESIDENT_ENV))
+    prints = _Prints()
+    publishing = None
+    if settings.get("root"):
+        publishing = Publishing(settings["watch"], settings["root"], prints.print_report, prints.pool, _send)
+        prints.imports = publishing.fork_lock
+        if settings.get("publish"):
+            import_jsonschema_quickly()  # before two threads import: it hides a module meanwhile
+            publishing.warm()  # its imports while the server's own go on; no fork before they are done
     function, info = prepare(modules)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     old = os.umask(0o177)
@@ -474,7 +513,7 @@ def resident_main(path: str, workers: int, modules: list[str]) -> NoReturn:
     state = _State(path=path, inode=_inode(path), watch=settings["watch"], watch_inode=_inode(settings["watch"]),
                    idle=float(settings["idle"]), fingerprint=settings["fingerprint"], rewarm=settings.get("rewarm", ""),
                    digest=settings.get("digest", ""), warm_spec=json.loads(os.environ.get(WARM_ENV) or "{}"), modules=set(modules), workers=workers,
-                   prints=_Prints())
+                   prints=prints, root=settings.get("root", ""), publishing=publishing)
     state.warmed_inputs = _warmed_inputs(state)  # as the warm-up in prepare() left them
     try:
         proto_out.write((json.dumps({**info, "pid": os.getpid()}) + "\n").encode())
