@@ -14,6 +14,8 @@ import string
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from perspectives import analysis_results, i18n, summary, texts
 
 # Spanish as the RAE writes it: "de" or "a" before the article "el" (lower case: "de El
@@ -136,3 +138,26 @@ def test_a_synthesis_of_one_country_names_it_without_de_el() -> None:
     place = tr.plural("the {count} countries", 1)
     assert place.startswith("el ")
     assert tr("{n} in {country}", n=3, country=place) == "3 del único país"
+
+
+def _forms(entry: i18n.Entry) -> list[str]:
+    return [entry.text, *(t for _, t in entry.forms), *(t for _, fs in entry.agree for _, t in fs)]
+
+
+# A country's name fills {place} (and its like) as the study writes it, in the nominative:
+# "Bosna i Hercegovina", "Shqipëri". After a preposition that governs another case the name
+# would have to change ("u Bosni i Hercegovini", "për Shqipërinë"), which a filled template
+# cannot do; the Bosnian and Albanian templates put the name where it stays as it is (Bosnian
+# "Bosna i Hercegovina: ...", Albanian "në Shqipëri", whose indefinite form is the name's own).
+PLACE_FIELDS = r"\{(?:place|country|country_name|column_place)\}"
+DECLINING = {"bs": ("u", "za", "iz", "od", "o", "na", "prema", "kod", "s", "sa", "po", "do", "bez", "među"),
+             "sq": ("për", "nga", "te", "tek", "prej", "mbi", "drejt", "pa")}
+
+
+@pytest.mark.parametrize("lang", sorted(DECLINING))
+def test_no_country_name_follows_a_preposition_that_would_decline_it(lang: str) -> None:
+    """Review of the built Bosnian and Albanian reports: "Od 49 ispitanika u Bosna i Hercegovina", "Për Shqipëri"."""
+    pattern = re.compile(rf"(?<!\w)(?:{'|'.join(DECLINING[lang])})\s+{PLACE_FIELDS}", re.IGNORECASE)
+    found = {key: pattern.findall(form) for key, entry in i18n.load_catalogue(lang).items()
+             for form in _forms(entry) if pattern.search(form)}
+    assert found == {}
