@@ -161,3 +161,18 @@ def test_no_country_name_follows_a_preposition_that_would_decline_it(lang: str) 
     found = {key: pattern.findall(form) for key, entry in i18n.load_catalogue(lang).items()
              for form in _forms(entry) if pattern.search(form)}
     assert found == {}
+
+
+def test_albanian_agrees_with_the_participants_wherever_romanian_does() -> None:
+    """Both languages write a group of young women in the feminine ("supraviețuitoarele", "të mbijetuarat").
+
+    Albania's report named its seven young women "të mbijetuarit" (masculine) under four headings
+    and in the methods, where Moldova's said "supraviețuitoarele".
+    """
+    ro, sq = i18n.load_catalogue("ro"), i18n.load_catalogue("sq")
+    gendered = [key for key, entry in ro.items() if entry.agree_field == "participants"]
+    assert len(gendered) > 40
+    assert [key for key in gendered if key in sq and sq[key].agree_field != "participants"] == []
+    tr = i18n.Translator("sq")
+    tr.agreement = {"participants": i18n.Gender("feminine")}
+    assert tr.markdown("## What survivors said") == "## Çfarë thanë të mbijetuarat"
