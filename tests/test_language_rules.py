@@ -20,7 +20,7 @@ from perspectives import analysis_results, i18n, summary, texts
 
 # Spanish as the RAE writes it: "de" or "a" before the article "el" (lower case: "de El
 # Salvador" is a name, written as it is) is a mistake in running text.
-UNCONTRACTED = re.compile(r"(?<!\w)(?:de|a)\s+el(?!\w)", re.IGNORECASE)
+UNCONTRACTED = re.compile(r"(?<!\w)(?:de|a)\s+[«“‘\"']?el(?!\w)", re.IGNORECASE)
 # An article-bearing text such as the catalogue's own labels give ("el estigma y la vergüenza ...").
 FILLER = "el miedo"
 
@@ -70,11 +70,11 @@ def test_every_spanish_template_filled_with_an_article_contracts() -> None:
     found = {key: _uncontracted(tr.joined(form.format(**_fields(form)))) for key, form in templates}
     assert {k: v for k, v in found.items() if v} == {}
     # Where a field follows "de" or "a", the contraction is written (the test reaches every junction).
-    junctions = {key: form for key, form in templates if re.search(r"(?<!\w)(?:de|a) \{", form)}
+    junctions = {key: form for key, form in templates if re.search(r"(?<!\w)(?:de|a) «?\{", form)}
     assert len(junctions) > 100
     short = {key: form for key, form in junctions.items()
-             if len(re.findall(r"(?<!\w)(?:del|al) miedo", tr.joined(form.format(**_fields(form)))))
-             < len(re.findall(r"(?<!\w)(?:de|a) \{", form))}
+             if len(re.findall(r"(?<!\w)(?:del|al) «?miedo", tr.joined(form.format(**_fields(form)))))
+             < len(re.findall(r"(?<!\w)(?:de|a) «?\{", form))}
     assert short == {}
 
 
@@ -96,6 +96,9 @@ def test_the_translators_fills_contract() -> None:
     said = tr("{caption} — {place}", caption="Edad", place="el único país")
     assert said == "Edad — el único país"  # no preposition: nothing to contract
     assert tr("{n} in {country}", n=4, country="el único país") == "4 del único país"
+    # An article inside a quotation joins the preposition, the quotation mark staying before the rest
+    # (Colombia's summary: "seguida de «el tabú de hablar de sexo y sexualidad»").
+    assert tr.joined("seguida de «el tabú de hablar» (60 %)") == "seguida del «tabú de hablar» (60 %)"
     # A name that carries its article with a capital keeps it: "de El Salvador".
     assert tr("{n} in {country}", n=4, country="El Salvador") == "4 de El Salvador"
     # English, and a language without the rule, are left as they are.

@@ -105,14 +105,28 @@ class Gender(str):
     __slots__ = ()
 
 
+# Opening quotation marks a contraction reads across: "de «el tabú»" is written "del «tabú»",
+# the article leaving the quotation as it joins the preposition.
+OPENING_QUOTES = "«“‘\"'"
+
+
 def _meeting(words: str) -> re.Pattern[str]:
     """The words of a contraction as a filled text has them side by side (whole words, one line).
 
-    Group 1 is the first word's first letter, matched in either case (the contraction keeps it).
+    Group 1 is the first word's first letter, matched in either case (the contraction keeps it);
+    ``mark``, an opening quotation mark before the last word (which then takes the space after it).
     """
     first, *rest = words.split()
+    between = "".join(rf"[^\S\n]+{re.escape(w)}" for w in rest[:-1])
+    last = re.escape(rest[-1])
     return re.compile(rf"(?<!\w)({re.escape(first[0].lower())}|{re.escape(first[0].upper())}){re.escape(first[1:])}"
-                      + "".join(rf"[^\S\n]+{re.escape(w)}" for w in rest) + r"(?!\w)")
+                      + between + rf"[^\S\n]+(?:(?P<mark>[{re.escape(OPENING_QUOTES)}]){last}[^\S\n]+|{last}(?!\w))")
+
+
+def _contracted(found: re.Match[str], written: str) -> str:
+    """The contraction of ``found`` (its first capital kept), with the quotation mark it read across."""
+    text = written[:1].upper() + written[1:] if found.group(1).isupper() else written
+    return f"{text} {found['mark']}" if found["mark"] else text
 
 
 class Translator:
@@ -171,11 +185,12 @@ class Translator:
         A template ending in a preposition, filled with a text that opens on an article, puts
         them side by side ("de {answers}" with "el miedo ..." reads "de el miedo"); the
         language's contractions (``params/languages.yml``) write them as one ("del miedo").
-        Whole words only, within a line; the first word's capital is kept. Every place a
-        template is filled calls this once on what it filled.
+        Whole words only, within a line; the first word's capital is kept, and an opening
+        quotation mark between them stays before the rest ("de «el tabú»": "del «tabú»").
+        Every place a template is filled calls this once on what it filled.
         """
         for pattern, written in self._contractions:
-            text = pattern.sub(lambda m, w=written: w[:1].upper() + w[1:] if m.group(1).isupper() else w, text)
+            text = pattern.sub(lambda m, w=written: _contracted(m, w), text)
         return text
 
     def lookup(self, text: str) -> str:
