@@ -29,6 +29,9 @@ Inputs
     (``agree: {field: topic, feminine: "La {topic} ..."}``: that field's text, or the English
     label it translates, is looked up; a gender without a form, or none known, keeps ``text``;
     a form may itself be plural forms). ``params/study.yml`` for the language names.
+    ``params/languages.yml``: what a language does to the words a filled template puts side
+    by side (Spanish "de el" -> "del"), applied where every template is filled
+    (:meth:`Translator.joined`).
     A catalogue is read and checked by :mod:`perspectives.catalogues`.
 
 Outputs
