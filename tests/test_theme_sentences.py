@@ -29,14 +29,16 @@ def published():
     InteractiveShell.clear_instance()
 
 
-def _said(tmp_path: Path, published, country: str, lang: str = "en") -> str:
+def _said(tmp_path: Path, published, country: str, lang: str = "en", word: str = "some",
+          raised: dict[str, list[int]] | None = None) -> str:
     # Two themes raised by many participants (15 and 13 of 42): every count "some" in the table.
     places = ["ALB", "COL", "MDA"]
+    raised = raised or {"telling": [9, 3, 3], "reporting": [7, 3, 3]}
     masks = {code: dc.suppress(dc.layout(code, pd.DataFrame({p: [yes[i], 14 - yes[i]] for i, p in enumerate(places)},
                                                             index=["yes", "no"])), threshold=5)
-             for code, yes in {"telling": [9, 3, 3], "reporting": [7, 3, 3]}.items()}
+             for code, yes in raised.items()}
     labels = {"telling": "Telling someone", "reporting": "Formal reporting mechanisms"}
-    table = dc.table({"Participants": {labels[c]: dc.text("some") for c in labels}})
+    table = dc.table({"Participants": {labels[c]: dc.text(word) for c in labels}})
     section = Section("csea_online", country, output_dir=str(tmp_path / "run"), lang=lang)
     assert report_themes.says_themes_instead(section, table, masks, list(labels), labels)
     return " ".join(data.get("text/markdown", "") for data in published)
@@ -58,6 +60,26 @@ def test_the_synthesis_points_to_the_chart_by_country_instead_of_listing_the_the
 def test_the_theme_sentences_are_translated(tmp_path: Path, published) -> None:
     said = _said(tmp_path, published, "ALL", lang="ro")
     assert "pe țări" in said and "worked out" not in said
+
+
+def test_a_table_of_zeros_says_none_raised_them_not_that_counts_are_withheld(tmp_path: Path, published) -> None:
+    """Colombia's knowledge themes: every cell 0 read "raised by 0 of the 9 participants ... withheld"."""
+    none = {"telling": [9, 3, 0], "reporting": [7, 3, 0]}
+    said = _said(tmp_path, published, "MDA", word="0", raised=none)
+    assert "None of these themes was raised by any of the 14 participants" in said
+    assert "telling someone" in said.lower() and "withheld" not in said and "by 0 of" not in said
+
+
+def test_a_table_of_all_says_every_one_raised_them(tmp_path: Path, published) -> None:
+    every = {"telling": [9, 3, 14], "reporting": [7, 3, 14]}
+    said = _said(tmp_path, published, "MDA", word="all", raised=every)
+    assert "raised by every one of the 14 participants" in said and "withheld" not in said
+
+
+@pytest.mark.parametrize("lang", ["es", "ro", "sq", "bs"])
+def test_the_none_sentence_is_translated_with_the_count(tmp_path: Path, published, lang: str) -> None:
+    said = _said(tmp_path, published, "MDA", lang=lang, word="0", raised={"telling": [9, 3, 0], "reporting": [7, 3, 0]})
+    assert "14" in said and " 0 " not in said and "participants" not in said
 
 
 def test_notes_said_in_every_section_are_short_references_to_one_definition() -> None:

@@ -383,7 +383,7 @@ def fill(template: Any, note: str = "", *, translator: i18n.Translator | None = 
                                   n_withheld=len(dict.fromkeys(left_out)))
             if said:
                 kept.append(said)
-    return fmt.one_pair(" ".join(kept))
+    return fmt.one_pair(tr.joined(" ".join(kept)))
 
 
 def _template_text(entry: Any, translator: i18n.Translator | None, values: dict[str, Any]) -> str | None:

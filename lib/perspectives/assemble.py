@@ -256,7 +256,7 @@ def _assembler_digest(project: Project) -> str:
              here / "outline.py", here / "escape.py", here / "untranslated.py", here / "visible_text.py",
              here / "english_matching.py", here / "msgids.py", here / "code_strings.py", here / "texts.py", here / "report_annex.py",
              here / "locales.py",
-             params / "reference.docx", params / "report_texts.yml", params / "study.yml",
+             params / "reference.docx", params / "report_texts.yml", params / "study.yml", params / "languages.yml",
              *sorted((params / "i18n").glob("*.yml"))]
 
     def digest() -> str:

@@ -9,12 +9,13 @@ Purpose
     them), because this is the file, not its use.
 
 Inputs
-    ``params/i18n/<lang>.yml`` (or another folder's); the study's languages.
+    ``params/i18n/<lang>.yml`` (or another folder's); the study's languages;
+    ``params/languages.yml``, the rules of each language for words side by side.
 
 Outputs
-    :class:`Entry` per key (:func:`load_catalogue`), genders (:func:`load_genders`), the keys
-    left blank (:func:`blank_keys`), the form's label column of a language
-    (:func:`instrument_language`).
+    :class:`Entry` per key (:func:`load_catalogue`), genders (:func:`load_genders`), the
+    language's contractions (:func:`load_contractions`), the keys left blank
+    (:func:`blank_keys`), the form's label column of a language (:func:`instrument_language`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from .project import Project, default
 from .study import Study, read_yaml
 
 DEFAULT_LANG = "en"
+# Each language's rules for words a filled template puts side by side, under the study's params/.
+LANGUAGE_RULES = "languages.yml"
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,30 @@ def _read_genders(lang: str, path: Path) -> dict[str, str]:
             if value.get("text"):
                 genders.setdefault(str(value["text"]), str(value["gender"]))
     return genders
+
+
+def load_contractions(lang: str, *, project: Project | None = None) -> tuple[tuple[str, str], ...]:
+    """The words ``lang`` contracts where they meet (``params/languages.yml``): (as they meet, as written).
+
+    Spanish: ``("de el", "del")``, ``("a el", "al")``. None for a language the file does not
+    name, or without the file.
+
+    Args:
+        lang: the language.
+        project: the study folder (default: the one around the working directory).
+
+    Raises:
+        ConfigError: the file's YAML or a rule's shape, with the line.
+    """
+    project = default(project)
+    path = project.params / LANGUAGE_RULES
+
+    def read() -> tuple[tuple[str, str], ...]:
+        rules = (read_yaml(path, "languages") or {}) if path.is_file() else {}
+        given = (rules.get(lang) or {}).get("contractions") or {}
+        return tuple((" ".join(str(k).split()), str(v)) for k, v in given.items())
+
+    return project.cached("contractions", (lang, path), read, [path], keep=16)
 
 
 def blank_keys(lang: str, folder: Path | None = None, *, project: Project | None = None) -> frozenset[str]:

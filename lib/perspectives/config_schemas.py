@@ -300,6 +300,15 @@ _CATALOGUE = {"type": ["object", "null"], "description": "a mapping of English t
                                          "other, =N)", pattern=_FORMS),
                   "additionalProperties": _text_or_empty("the translation of that plural form")}}
 
+# What a language does to the words a filled template puts side by side (params/languages.yml):
+# per language code, its contractions ("de el": del).
+_WORDS = _text("two or more words, such as de el", pattern=r"^\w+(?: \w+)+$")
+_LANGUAGE_RULES = {"type": ["object", "null"], "description": "a mapping of language code: its rules",
+                   "propertyNames": _LANGUAGE, "additionalProperties": _settings({
+                       "contractions": _mapping(_text("the words as the language writes them, such as del"), _WORDS,
+                                                "a mapping of words as they meet: as written, such as {\"de el\": del}"),
+                   })}
+
 # The reports' fixed prose (params/report_texts.yml): its parts by name, each a template, a
 # plural entry ({count, one, other, ...}), a list of paragraphs or a mapping of these.
 _PROSE = {"type": ["string", "array", "object", "number", "boolean"],
@@ -317,13 +326,14 @@ SCHEMAS: dict[str, Any] = {
     "codebook": _CODEBOOK, "conversation_counts": _COUNTS, "recommendations": _RECOMMENDATIONS,
     "roundtable": _ROUNDTABLE, "quantifiers": _QUANTIFIERS, "synthetic_targets": _TARGETS,
     "claim_relations": _CLAIM_RELATIONS, "catalogue": _CATALOGUE, "report_texts": _REPORT_TEXTS,
+    "languages": _LANGUAGE_RULES,
 }
 
 # Where each kind lives in a project; a catalogue is any file of params/i18n/.
 FILES: dict[str, str] = {
     "params/study.yml": "study", "params/grid.yml": "grid", "params/analyses.yml": "analyses",
     "params/summary.yml": "summary", "params/figure_theme.yml": "figure_theme",
-    "params/report_texts.yml": "report_texts",
+    "params/report_texts.yml": "report_texts", "params/languages.yml": "languages",
     "data/codebook.yml": "codebook", "data/conversation_counts.yml": "conversation_counts",
     "data/recommendations.yml": "recommendations", "data/roundtable.yml": "roundtable",
     "data/quantifiers.yml": "quantifiers", "data/synthetic_targets.yml": "synthetic_targets",

@@ -29,6 +29,9 @@ Inputs
     (``agree: {field: topic, feminine: "La {topic} ..."}``: that field's text, or the English
     label it translates, is looked up; a gender without a form, or none known, keeps ``text``;
     a form may itself be plural forms). ``params/study.yml`` for the language names.
+    ``params/languages.yml``: what a language does to the words a filled template puts side
+    by side (Spanish "de el" -> "del"), applied where every template is filled
+    (:meth:`Translator.joined`).
     A catalogue is read and checked by :mod:`perspectives.catalogues`.
 
 Outputs
@@ -51,7 +54,16 @@ from . import locales
 # The names below are this module's public API (``__all__``), kept where callers have always
 # found them: reading a catalogue (catalogues) and starting one (catalogue_init).
 from .catalogue_init import catalogue_fill, catalogue_strings, every_key, init, instrument_strings, skeleton
-from .catalogues import DEFAULT_LANG, Entry, blank_keys, instrument_language, load_catalogue, load_genders, placeholders
+from .catalogues import (
+    DEFAULT_LANG,
+    Entry,
+    blank_keys,
+    instrument_language,
+    load_catalogue,
+    load_contractions,
+    load_genders,
+    placeholders,
+)
 from .project import Project, default
 
 # What a run's Translator looked up and did not find (a diagnostic; see the module doc).
@@ -73,6 +85,7 @@ __all__ = [
     "instrument_language",
     "instrument_strings",
     "load_catalogue",
+    "load_contractions",
     "placeholders",
     "read_missing",
     "skeleton",
@@ -95,6 +108,30 @@ class Gender(str):
     __slots__ = ()
 
 
+# Opening quotation marks a contraction reads across: "de «el tabú»" is written "del «tabú»",
+# the article leaving the quotation as it joins the preposition.
+OPENING_QUOTES = "«“‘\"'"
+
+
+def _meeting(words: str) -> re.Pattern[str]:
+    """The words of a contraction as a filled text has them side by side (whole words, one line).
+
+    Group 1 is the first word's first letter, matched in either case (the contraction keeps it);
+    ``mark``, an opening quotation mark before the last word (which then takes the space after it).
+    """
+    first, *rest = words.split()
+    between = "".join(rf"[^\S\n]+{re.escape(w)}" for w in rest[:-1])
+    last = re.escape(rest[-1])
+    return re.compile(rf"(?<!\w)({re.escape(first[0].lower())}|{re.escape(first[0].upper())}){re.escape(first[1:])}"
+                      + between + rf"[^\S\n]+(?:(?P<mark>[{re.escape(OPENING_QUOTES)}]){last}[^\S\n]+|{last}(?!\w))")
+
+
+def _contracted(found: re.Match[str], written: str) -> str:
+    """The contraction of ``found`` (its first capital kept), with the quotation mark it read across."""
+    text = written[:1].upper() + written[1:] if found.group(1).isupper() else written
+    return f"{text} {found['mark']}" if found["mark"] else text
+
+
 class Translator:
     """Looks strings up in one language's catalogue and remembers what fell back to English."""
 
@@ -113,6 +150,8 @@ class Translator:
         self.lang = lang
         self.catalogue = load_catalogue(lang, folder, project=self.project)
         self.genders = load_genders(lang, folder, project=self.project)
+        self._contractions = [(_meeting(words), written) for words, written in
+                              (() if self.is_default else load_contractions(lang, project=self.project))]
         self.missing: set[str] = set()
         self._generated: dict[str, str] | None = None
         # The genders the report's own words agree with (``participants``: the young people in
@@ -141,7 +180,21 @@ class Translator:
             out = self.template(text, None, lambda name: self.gender(fields.get(name)))
         else:
             out = self.lookup(text)
-        return out.format(**fields) if fields else out
+        return self.joined(out.format(**fields)) if fields else out
+
+    def joined(self, text: str) -> str:
+        """A filled template with the words it put side by side written as this language writes them.
+
+        A template ending in a preposition, filled with a text that opens on an article, puts
+        them side by side ("de {answers}" with "el miedo ..." reads "de el miedo"); the
+        language's contractions (``params/languages.yml``) write them as one ("del miedo").
+        Whole words only, within a line; the first word's capital is kept, and an opening
+        quotation mark between them stays before the rest ("de «el tabú»": "del «tabú»").
+        Every place a template is filled calls this once on what it filled.
+        """
+        for pattern, written in self._contractions:
+            text = pattern.sub(lambda m, w=written: _contracted(m, w), text)
+        return text
 
     def lookup(self, text: str) -> str:
         """``text`` in this language, or ``text`` itself (remembered as missing) if untranslated."""
@@ -193,7 +246,7 @@ class Translator:
             return locales.render_count(english, n).format(**fields) if fields else locales.render_count(english, n)
         forms = dict(entry.forms) or {"other": entry.text}
         text = locales.render_count(forms, n, self.lang)
-        return text.format(**fields) if fields else text
+        return self.joined(text.format(**fields)) if fields else text
 
     def forms(self, english: Mapping[str, str], count: int, /, **fields: Any) -> str:
         """A text whose grammar follows a count, in this language's plural form for ``count``.
@@ -217,7 +270,7 @@ class Translator:
         else:
             forms, lang = dict(entry.forms) or {"other": entry.text}, self.lang
         text = locales.select_form(forms, count, lang)
-        return text.format(**fields) if fields else text
+        return self.joined(text.format(**fields)) if fields else text
 
     def template(self, english: str | Mapping[str, str], count: int | None = None,
                  gender: Callable[[str], str | None] | None = None) -> str:

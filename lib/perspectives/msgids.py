@@ -317,11 +317,12 @@ def english_words(project: Project | None = None) -> frozenset[str]:
     Their texts, keys and comments: a lexicon of the project's English, wider than the
     strings themselves, for telling English text that no catalogue knows
     (:mod:`perspectives.untranslated`). The catalogues are not read, nor ``params/study.yml``,
-    whose partner organisations are named in their own languages.
+    whose partner organisations are named in their own languages, nor ``params/languages.yml``,
+    whose words are the other languages' ("del").
     """
     project = default(project)
     paths = [p for p in sorted(project.params.glob("*.yml")) + sorted(project.data.glob("*.yml"))
-             if p.name != "study.yml" and p.is_file()]
+             if p.name not in ("study.yml", "languages.yml") and p.is_file()]
     return project.cached("english words", None, lambda: _english_words(paths), paths, keep=1)
 
 

@@ -135,7 +135,7 @@ def evidence(section, upstream: Upstream, report: Any):
         if not all(upstream.prints(result, by_name.get((name, code)) or {}, places) for name in names):
             return None
         # The sentence is text from a data file: filled first, then escaped whole (values and place too).
-        text = Markdown(md(fmt.opening(section.t(template).format(v=table, place=section.place))))
+        text = Markdown(md(fmt.opening(section.t(template, v=table, place=section.place))))
         if drawn(result):
             return report.text("recommendations.evidence.survey_figure", finding=text,
                                figure_number=Markdown(f"[[figure:{result}]]"))

@@ -434,17 +434,28 @@ def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str]
     report_display.show_table(section, table, f"themes_{section.section}", caption)
 
 
-# Said in place of a theme table every cell of which reads the same word ("some"): the themes,
-# with both reasons a count is withheld (it is small, or would let a small one be worked out).
-# In the synthesis, where the chart (or table) by country follows and shows in which countries
-# each theme was raised, the sentence says so rather than list them again.
-THEMES_ALL_SAME = ("Each of these themes was raised by {word} of the {out_of} participants: {themes}. How many raised "
-                   "each is withheld under the small-cell rule: each number is below {threshold}, or would let one "
-                   "below {threshold} be worked out.")
-THEMES_ALL_SAME_BY_COUNTRY = ("Each theme of this section was raised by {word} of the {out_of} participants. How many "
-                              "raised each is withheld under the small-cell rule: each number is below {threshold}, "
-                              "or would let one below {threshold} be worked out. Where each theme was raised is "
-                              "shown by country below.")
+# Said in place of a theme table every cell of which reads the same word, by that word
+# (:func:`presence_word`): the sentence for a national table, then for the synthesis's. "some":
+# the themes, with both reasons a count is withheld (it is small, or would let a small one be
+# worked out). "none" and "all": no count is withheld, and the word would read badly in that
+# sentence ("raised by 0 of the 9"), so it says that none of them raised any theme, or all of
+# them every theme. In the synthesis, where the chart (or table) by country follows and shows
+# in which countries each theme was raised, the sentence says so rather than list them again.
+# The texts are written here, in the mapping, so that the catalogues' keys are read from it.
+THEMES_SAID = {
+    "some": ("Each of these themes was raised by {word} of the {out_of} participants: {themes}. How many raised "
+             "each is withheld under the small-cell rule: each number is below {threshold}, or would let one "
+             "below {threshold} be worked out.",
+             "Each theme of this section was raised by {word} of the {out_of} participants. How many "
+             "raised each is withheld under the small-cell rule: each number is below {threshold}, "
+             "or would let one below {threshold} be worked out. Where each theme was raised is "
+             "shown by country below."),
+    "none": ("None of these themes was raised by any of the {out_of} participants: {themes}.",
+             "No theme of this section was raised by any of the {out_of} participants."),
+    "all": ("Each of these themes was raised by every one of the {out_of} participants: {themes}.",
+            "Each theme of this section was raised by every one of the {out_of} participants. Where each "
+            "theme was raised is shown by country below."),
+}
 
 
 def says_themes_instead(section, table: disclosure.PublishedTable, masks: dict[str, disclosure.Mask],
@@ -454,7 +465,9 @@ def says_themes_instead(section, table: disclosure.PublishedTable, masks: dict[s
     The rule is the tables' one (``tables.min_distinct_cells`` in ``params/study.yml``,
     :func:`perspectives.analysis_tables.sentence_rule`). In the synthesis the chart by country
     that follows (:func:`show_theme_heatmap`, or its table) shows where each theme was raised,
-    so the sentence names no theme and points to it instead of repeating it.
+    so the sentence names no theme and points to it instead of repeating it. Where the word
+    is "some" the sentence says why the counts are withheld; where none of the participants
+    raised any theme, or all of them every theme, it says so (:data:`THEMES_SAID`).
     """
     rule = analysis_tables.study_sentence_rule(section.study, table.frame)
     if rule != analysis_tables.UNIFORM_RULE:
@@ -464,7 +477,9 @@ def says_themes_instead(section, table: disclosure.PublishedTable, masks: dict[s
     own = "*" if section.is_synthesis else section.country
     mask = next(iter(masks.values()))
     out_of = int(mask.layout.value(f"{own}|*"))
-    template = THEMES_ALL_SAME_BY_COUNTRY if section.is_synthesis else THEMES_ALL_SAME
+    # A withheld word (the mark) is said as "some" is: how many raised each is withheld.
+    national, by_country = THEMES_SAID[presence_word(masks[codes[0]], own) or "some"]
+    template = by_country if section.is_synthesis else national
     section._paragraph(section.t(template, word=md(word), themes=md(locales.join(names, section.lang)),
                                  out_of=out_of, threshold=mask.threshold, participants=participants_gender(section)))
     return True

@@ -119,14 +119,15 @@ def _template_names(template: str) -> list[str]:
 
 
 def key_findings(values: list[dict[str, Any]], country: str, place: str, spec_path: Path | None = None,
-                 translate: Callable[[str], str] | None = None) -> tuple[list[tuple[str, list[str]]], int]:
+                 translate: Callable[..., str] | None = None) -> tuple[list[tuple[str, list[str]]], int]:
     """The ``findings`` sentences of ``params/summary.yml`` filled; those whose values are missing dropped.
 
     ``values`` are the report's recorded values (the section runs' ``values.json``);
-    ``translate`` maps an English heading or template to the report's language (the
-    placeholders stay the same); ``place`` is already Markdown.
+    ``translate`` maps an English heading or template to the report's language and fills it
+    with the fields given (a :class:`~perspectives.i18n.Translator`: the placeholders stay
+    the same); ``place`` is already Markdown.
     """
-    tr = translate or (lambda text: text)
+    tr = translate or (lambda text, **fields: text.format(**fields) if fields else text)
     table = value_table(values, country)
     used = 0
     out: list[tuple[str, list[str]]] = []
@@ -135,7 +136,7 @@ def key_findings(values: list[dict[str, Any]], country: str, place: str, spec_pa
         for template in block.get("findings") or []:
             names = _template_names(template)
             if all(name in table for name in names):
-                sentences.append(fmt.opening(fmt.one_pair(tr(template).format(v=table, place=place))))
+                sentences.append(fmt.opening(fmt.one_pair(tr(template, v=table, place=place))))
                 used += len(names)
         out.append((tr(block["heading"]), sentences))
     return out, used

@@ -236,7 +236,7 @@ class Texts:
         names = [name for _, name, _, _ in string.Formatter().parse(text) if name]
         if any(values.get(name) is None for name in names):
             return None
-        return one_pair(text.format(**{name: self._field(values[name]) for name in names}))
+        return one_pair(self.tr.joined(text.format(**{name: self._field(values[name]) for name in names})))
 
     def shown(self, path: str, **more: Any) -> list[str]:
         """The paragraphs of a list of ``{show, text}`` entries whose conditions all hold."""
@@ -522,4 +522,4 @@ def _citation(head: Mapping[str, Any], tr: Translator, fields: Mapping[str, Any]
               "language": locales.language_name(tr.lang, tr.lang)}
     if not template or any(v is None for v in values.values()):
         return None
-    return tr(str(template)).format(**values)
+    return tr(str(template), **values)
