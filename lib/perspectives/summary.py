@@ -123,9 +123,8 @@ def key_findings(values: list[dict[str, Any]], country: str, place: str, spec_pa
     """The ``findings`` sentences of ``params/summary.yml`` filled; those whose values are missing dropped.
 
     ``values`` are the report's recorded values (the section runs' ``values.json``);
-    ``translate`` maps an English heading or template to the report's language and fills it
-    with the fields given (a :class:`~perspectives.i18n.Translator`: the placeholders stay
-    the same); ``place`` is already Markdown.
+    ``translate`` (a :class:`~perspectives.i18n.Translator`) maps an English heading or template
+    to the report's language and fills it with the fields given; ``place`` is already Markdown.
     """
     tr = translate or (lambda text, **fields: text.format(**fields) if fields else text)
     table = value_table(values, country)
