@@ -33,7 +33,16 @@ from .instrument import COMPLETED, CONSENT, Instrument, Question
 from .layouts import GENERIC_TOOL, VERSION_COLUMNS, Header
 from .problems import SHOWN, Problem, Text
 from .rawtable import Column, RawTable
-from .readers_cells import Tally, choice_by_label, distinct, fold, per_distinct, problem_at, template_hint
+from .readers_cells import (
+    Tally,
+    choice_by_label,
+    distinct,
+    fold,
+    not_number_fix,
+    per_distinct,
+    problem_at,
+    template_hint,
+)
 from .study import Study
 
 
@@ -248,12 +257,9 @@ class AnswerChecks:
         not_number = present & numbers.isna()
         if not_number.any():
             seen = distinct(column[not_number])
-            comma = any(re.fullmatch(r"-?\d+,\d+", v) for v in seen)
             self.problems.append(problem_at(
                 question, header, self._rows(not_number), self.row_word, problem="not a number", values=seen,
-                expected="a whole number" if question.type == "integer" else "a number",
-                fix="write the number with a point for decimals (12.5, not 12,5)" if comma else
-                    "enter the number itself, or leave the cell empty when the question was not answered"))
+                expected="a whole number" if question.type == "integer" else "a number", fix=not_number_fix(seen)))
         if question.type == "integer":
             fraction = numbers.notna() & (numbers != numbers.round())
             if fraction.any():
