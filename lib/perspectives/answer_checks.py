@@ -27,22 +27,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from . import readers_cells
 from .expressions import UnsupportedExpression, bounds, evaluate, names_in
 from .inclusion import LOGGED_COLUMNS
 from .instrument import COMPLETED, CONSENT, Instrument, Question
 from .layouts import GENERIC_TOOL, VERSION_COLUMNS, Header
 from .problems import SHOWN, Problem, Text
 from .rawtable import Column, RawTable
-from .readers_cells import (
-    Tally,
-    choice_by_label,
-    distinct,
-    fold,
-    not_number_fix,
-    per_distinct,
-    problem_at,
-    template_hint,
-)
+from .readers_cells import Tally, choice_by_label, distinct, fold, per_distinct, problem_at, template_hint
 from .study import Study
 
 
@@ -259,7 +251,7 @@ class AnswerChecks:
             seen = distinct(column[not_number])
             self.problems.append(problem_at(
                 question, header, self._rows(not_number), self.row_word, problem="not a number", values=seen,
-                expected="a whole number" if question.type == "integer" else "a number", fix=not_number_fix(seen)))
+                expected="a whole number" if question.type == "integer" else "a number", fix=readers_cells.not_number_fix(seen)))
         if question.type == "integer":
             fraction = numbers.notna() & (numbers != numbers.round())
             if fraction.any():
