@@ -16,14 +16,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from perspectives import analysis_tables, report_display
 from perspectives import disclosure as dc
 from perspectives.report import Section
 
 
-@pytest.mark.xfail(strict=True, reason="the sentence in place of the one-row participants table reads the country as an answer")
 def test_the_participants_sentence_does_not_read_the_country_as_an_answer(tmp_path: Path) -> None:
     mask = dc.suppress(dc.layout("gender", pd.DataFrame({"COL": [7, 2]}, index=["female", "male"])), threshold=5)
     section = Section("methods", "COL", output_dir=str(tmp_path / "run"), lang="en")

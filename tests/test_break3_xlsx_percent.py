@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 from variants import table, write_xlsx
 
@@ -38,7 +37,6 @@ def _one_cell_as_percent(tmp_path: Path) -> tuple[Path, str]:
     return path, rows[where][0]
 
 
-@pytest.mark.xfail(strict=True, reason="a percent-formatted cell is read as its raw fraction: '100%' becomes 1")
 def test_a_share_typed_as_a_percentage_is_refused_or_read_as_shown(tmp_path: Path) -> None:
     path, respondent = _one_cell_as_percent(tmp_path)
     shown = load_workbook(path).active  # the sheet's own reading of the cell: 1 under "0%" is 100%
@@ -49,6 +47,8 @@ def test_a_share_typed_as_a_percentage_is_refused_or_read_as_shown(tmp_path: Pat
         data = load_survey(path)
     except DataError as refused:
         assert QUESTION in str(refused), str(refused)
+        # The refusal names the value as the sheet shows it and the fix (write 100, not 100%).
+        assert "100%" in str(refused) and "% sign" in str(refused), str(refused)
         return
     read = data.eligible.set_index("respondent_id").loc[respondent, QUESTION]
     assert float(read) == 100, f"{QUESTION} of {respondent} read as {read!r}; the sheet shows 100%"

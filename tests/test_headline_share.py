@@ -18,9 +18,8 @@ from perspectives import analysis_results, disclosure, i18n, locales, summary
 COUNTS = pd.DataFrame({"ALB": [34, 16, 0], "BIH": [38, 11, 0], "COL": [72, 17, 0], "MDA": [53, 1, 0],
                        "MEX": [67, 23, 1], "PER": [71, 9, 0]}, index=["female", "male", "other"])
 TEMPLATE = ["In {place}, {female.pct_n} of the workers who answered were women.",
-            "About {female.about} of the workers in {place} who answered were women, a share rounded to the "
-            "nearest {female.rounded_to} percentage points so that no small group of workers can be worked "
-            "out from it."]
+            "About {female.about} of the workers in {place} who answered were women (a rounded share; see "
+            "“Withheld number” in the definitions)."]
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +34,8 @@ def test_the_pooled_share_reads_as_an_approximate_figure_and_never_as_a_whole_pe
     national = analysis_results.Cell(mask, "COL|female")  # a published share has no approximate form
     assert national.about == national.rounded_to == disclosure.WITHHELD_MARK and national.pct == "81%"
     text = analysis_results.fill(TEMPLATE, "NOTE", female=pooled, place="all six countries")
-    assert text == ("About 80% of the workers in all six countries who answered were women, a share rounded "
-                    "to the nearest 10 percentage points so that no small group of workers can be worked out "
-                    "from it.")
+    assert text == ("About 80% of the workers in all six countries who answered were women (a rounded share; "
+                    "see “Withheld number” in the definitions).")
     assert analysis_results.fill(TEMPLATE, "NOTE", female=national, place="Colombia").startswith(
         "In Colombia, 81% (n = 72) of the workers")
 
@@ -48,7 +46,8 @@ def test_each_language_says_about_in_its_words_and_its_percent_sign(mask, lang: 
     tr = i18n.Translator(lang)
     fields = i18n.translate_fields({"female": analysis_results.Cell(mask, "*|female")}, tr, 5)
     text = locales.percents_in_text(analysis_results.fill(TEMPLATE, "", translator=tr, place="X", **fields), lang)
-    assert about in text and "10" in text and not tr.missing, (text, tr.missing)
+    # The rounding is said by the pointer to the definition (its term in the language), not in points.
+    assert about in text and tr("Withheld number") in text and not tr.missing, (text, tr.missing)
 
 
 def _record(mask: disclosure.Mask, cell: str, name: str) -> dict:
@@ -126,7 +125,8 @@ def test_the_gender_sentence_says_the_men_s_number_as_the_table_prints_it(mask) 
     text = analysis_results.fill(template, "", female=analysis_results.Cell(mask, "*|female"), male=men,
                                  place="the six countries")
     assert text.startswith("In the six countries, 19% (n = 77) of the workers who answered were men and about 80%")
-    assert "nearest 10 percentage points" in text and "men's number" in text
+    # Why it is rounded is said in the definition, not in the body (review 3, item 4).
+    assert "(a rounded share; see “Withheld number” in the definitions)" in text and "because" not in text
     # a country whose shares are published says them exactly, as before
     assert analysis_results.fill(template, "", female=analysis_results.Cell(mask, "COL|female"),
                                  male=analysis_results.Cell(mask, "COL|male"), place="Colombia").startswith(

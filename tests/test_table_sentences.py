@@ -120,8 +120,8 @@ def test_a_mostly_withheld_table_is_said_in_a_sentence_with_only_what_it_publish
     section = Section("csea_online", COUNTRY, output_dir=str(tmp_path / "run"))
     report_display.show_table(section, table, "origin", "Where offenders were mostly from — All")
     said = " ".join(data.get("text/markdown", "") for data, _ in published)
-    # only the base is printed: the sentence says plainly that the table's numbers are withheld
-    assert "the table is not printed, since its numbers are withheld" in said and "Withheld number" in said
+    # only the base is printed: the sentence says plainly the table is not shown, and points to the definition
+    assert "Where offenders were mostly from — All: not shown (see “Withheld number”" in said, said
     assert "Respondents" not in said and "It publishes" not in said
     assert not (tmp_path / "run" / "tables" / "origin.csv").exists()  # no table: nothing for a reference to cite
     # the withheld counts appear nowhere (the 3 pooled, nor the 92 that would give it)
@@ -189,7 +189,7 @@ def test_a_mostly_withheld_table_that_publishes_shares_says_them_as_prose_from_p
     assert analysis_tables.withheld_share(table.frame) > 0.5
     report_display.show_table(section, table, "gender", "Gender of the workers")
     said = " ".join(data.get("text/markdown", "") for data, _ in published)
-    assert "most of its numbers are withheld" in said
+    assert "(some numbers withheld; see “Withheld number” in the definitions)" in said, said
     assert "Of the 413 respondents in the six countries, 77 (19%) answered “man”." in said
     # no data dump, and Moldova (nothing but its base printed) gets no sentence of its own
     assert "It publishes" not in said and "Respondents" not in said and "54" not in said
@@ -205,7 +205,7 @@ def test_the_sentence_in_place_of_a_table_is_translated(tmp_path: Path, publishe
     table = _place_table(mask, ["man", "other", "woman"], ["*"]).rename(columns={"*": section.names[section.synthesis]})
     report_display.show_table(section, table, "gender", "Genul lucrătorilor")
     said = " ".join(data.get("text/markdown", "") for data, _ in published)
-    assert "tabelul nu este prezentat" in said and "Dintre respondenții din cele șase țări, în număr de 413," in said
+    assert "(unele cifre sunt omise; vezi „Cifră omisă” în definiții)" in said and "Dintre respondenții din cele șase țări, în număr de 413," in said
     assert "answered" not in said and "respondents" not in said
 
 

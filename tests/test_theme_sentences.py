@@ -1,7 +1,7 @@
 """The sentence said in place of a theme table that reads "some" in every row (review 2, R2 and R8).
 
-It gives both reasons a count is withheld (small, or would let a small one be worked out), and in
-the synthesis, where the chart by country follows, it points to it rather than listing every theme
+It says no reason a count is withheld in the body (review 3, item 4): it points to the definition
+"Some or all", which gives both (small, or would let a small one be worked out); and in the synthesis, where the chart by country follows, it points to it rather than listing every theme
 with a count of countries ("in at least 4 of 5", unexplained, and one theme with none).
 """
 
@@ -44,22 +44,29 @@ def _said(tmp_path: Path, published, country: str, lang: str = "en", word: str =
     return " ".join(data.get("text/markdown", "") for data in published)
 
 
-def test_a_withheld_theme_count_gives_both_reasons(tmp_path: Path, published) -> None:
+def test_a_withheld_theme_count_points_to_the_definition_that_gives_both_reasons(tmp_path: Path, published) -> None:
+    import yaml
+
+    from perspectives.study import repo_root
+
     said = _said(tmp_path, published, "MDA")
     assert "telling someone" in said.lower() and "formal reporting mechanisms" in said.lower()
-    assert "below 5" in said and "worked out" in said
+    assert "See “Some or all” in the definitions." in said and "below 5" not in said and "worked out" not in said
+    terms = {entry["term"]: " ".join(entry["text"].split()) for entry in
+             yaml.safe_load((repo_root() / "params" / "report_texts.yml").read_text(encoding="utf-8"))["definitions"]}
+    assert "below {threshold}" in terms["Some or all"] and "worked out" in terms["Some or all"]
 
 
 def test_the_synthesis_points_to_the_chart_by_country_instead_of_listing_the_themes(tmp_path: Path, published) -> None:
     said = _said(tmp_path, published, "ALL")
-    assert "of the 42 participants" in said and "worked out" in said and "shown by country below" in said
+    assert "of the 42 participants" in said and "“Some or all”" in said and "shown by country below" in said
     assert "telling someone" not in said.lower() and "at least" not in said and "countries)" not in said
     assert len(said.split()) < 70
 
 
 def test_the_theme_sentences_are_translated(tmp_path: Path, published) -> None:
     said = _said(tmp_path, published, "ALL", lang="ro")
-    assert "pe țări" in said and "worked out" not in said
+    assert "pe țări" in said and "Unii sau toți" in said and "definitions" not in said
 
 
 def test_a_table_of_zeros_says_none_raised_them_not_that_counts_are_withheld(tmp_path: Path, published) -> None:

@@ -30,6 +30,7 @@ from .analysis_masks import (
     OUTSIDE,
     breakdown_mask,
     declared_combinations,
+    drops_empty,
     numeric_mask,
     option_mask,
     question_mask,
@@ -514,8 +515,12 @@ def run_breakdown(result: Result, spec_: dict, survey, place_names: dict[str, st
             else breakdown_mask(survey, question, None, by, query))
     labels = {**survey.instrument.choice_labels(question), **combination_labels(question, survey_project(survey))}
     answers = [c for c in mask.layout.categories if c != OUTSIDE]
-    codes = _rows_of(mask, question, _specs(survey)) if by == "country" else answers
     groups = [g for g in mask.layout.places if g != NO_ANSWER]
+    # An answer nobody gave in any group is left out where the analyses ask it (``drop_empty``),
+    # by a breakdown as by country: a row of zeros in every column says nothing.
+    codes = (_rows_of(mask, question, _specs(survey)) if by == "country" else
+             [c for c in answers if not (drops_empty(question, _specs(survey))
+                                         and all(mask.count(f"{g}|{c}") == 0 for g in groups))])
     columns = {}
     for group in groups:
         of = share_base(mask, group)

@@ -283,7 +283,29 @@ def _shares(rank: Ranking, tr: i18n.Translator) -> str:
     texts = Texts(tr)
     said = [f"{texts.text('sentences.combined_answer', answer=Markdown(_label(a, tr))) if a.combined else _label(a, tr)}"
             f" ({a.cell.pct})" for a in rank.ranked]
-    return locales.join(said, tr.lang)
+    listed = locales.join(said, tr.lang)
+    total = rounded_total(rank.ranked)
+    if total is None or total == 100:
+        return listed
+    # Every respondent is in one of the answers, yet their printed shares add up to 99 or 101:
+    # said with the pointer to the definition of rounding, never by changing a printed share.
+    return texts.text("sentences.rounded_shares", answers=Markdown(listed), share=fmt.fmt_pct(total))
+
+
+def rounded_total(answers: list[Answer]) -> int | None:
+    """What the answers' printed shares add up to, where the answers count every respondent of their base once.
+
+    None where they do not (a withheld answer, answers left out, several answers each, or a
+    share printed otherwise than as a whole percent): their shares then need not add up to 100.
+    """
+    if not answers or any(a.cell.count is None for a in answers):
+        return None
+    first = answers[0].cell
+    base = first.mask.count(first.of or first.mask.base_of(first.cell))
+    printed = [re.fullmatch(r"(\d+)%", a.cell.pct) for a in answers]
+    if base is None or sum(a.cell.count for a in answers) != base or not all(printed):
+        return None
+    return sum(int(m.group(1)) for m in printed)
 
 
 def _label(answer: Answer, tr: i18n.Translator) -> Label:

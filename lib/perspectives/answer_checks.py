@@ -27,6 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from . import readers_cells
 from .expressions import UnsupportedExpression, bounds, evaluate, names_in
 from .inclusion import LOGGED_COLUMNS
 from .instrument import COMPLETED, CONSENT, Instrument, Question
@@ -248,12 +249,9 @@ class AnswerChecks:
         not_number = present & numbers.isna()
         if not_number.any():
             seen = distinct(column[not_number])
-            comma = any(re.fullmatch(r"-?\d+,\d+", v) for v in seen)
             self.problems.append(problem_at(
                 question, header, self._rows(not_number), self.row_word, problem="not a number", values=seen,
-                expected="a whole number" if question.type == "integer" else "a number",
-                fix="write the number with a point for decimals (12.5, not 12,5)" if comma else
-                    "enter the number itself, or leave the cell empty when the question was not answered"))
+                expected="a whole number" if question.type == "integer" else "a number", fix=readers_cells.not_number_fix(seen)))
         if question.type == "integer":
             fraction = numbers.notna() & (numbers != numbers.round())
             if fraction.any():

@@ -21,8 +21,10 @@ Outputs
 from __future__ import annotations
 
 import contextlib
+import decimal
 import io
 import itertools
+import math
 import os
 import re
 import struct
@@ -486,6 +488,32 @@ def _saved_empty_text(source: IO[bytes], wanted: set[tuple[int, int]]) -> set[tu
     return found
 
 
+_LITERAL_IN_FORMAT = re.compile(r'"[^"]*"|\\.')
+
+
+def shown_value(cell: Any) -> object:
+    """A workbook cell's value, or the text the sheet shows where its number is formatted as a percentage.
+
+    Typing "100%" in Excel stores the number 1 under the format ``0%``: every reader of the
+    sheet sees 100%, the raw value is 1. Neither is the answer's own number without a guess
+    at what its author meant (a share of 100, or of 1), so the cell is read as it is shown,
+    "100%", and the answer checks refuse it as they refuse the same text in a CSV (naming
+    file, question, rows and fix). Any other cell is its value as openpyxl reads it.
+
+    Args:
+        cell: an openpyxl cell of a read-only sheet (an empty one has no number format).
+    """
+    value = getattr(cell, "value", cell)
+    # A "%" quoted or escaped in the format is printed as it is; only a bare one multiplies by 100.
+    number_format = _LITERAL_IN_FORMAT.sub("", str(getattr(cell, "number_format", "") or ""))
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or "%" not in number_format:
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return value
+    shown = decimal.Decimal(repr(value)).scaleb(2).normalize()
+    return f"{shown:f}%"
+
+
 def _sheet_rows(sheet: Any, name: str, budget: int, max_row: int | None = None) -> Iterator[tuple[object, ...]]:
     """A sheet's rows (openpyxl's values), stopping a sheet that spreads beyond what its XML can hold.
 
@@ -493,7 +521,8 @@ def _sheet_rows(sheet: Any, name: str, budget: int, max_row: int | None = None) 
     skipped: a few cells at column XFD or row 1,048,576 would make billions of empty cells.
     """
     spent = 0
-    for row in sheet.iter_rows(max_row=max_row, values_only=True):
+    for cells in sheet.iter_rows(max_row=max_row):
+        row = tuple(shown_value(cell) for cell in cells)
         spent += max(len(row), 1)
         if spent > budget:
             raise DataError(name, Problem(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -479,3 +479,16 @@ class AnswerColumns:
                            question.name, len(asked_none))
         return []
 
+
+
+# A fix named for the way a number was written: "12,5" is 12.5 or 125; "100%" (typed so in a
+# CSV, or a workbook's percentage cell as the sheet shows it) is 100 or 1. The first that matches wins.
+_NOT_NUMBER_FIXES = ((r"-?\d+,\d+", "write the number with a point for decimals (12.5, not 12,5)"),
+                     (r"-?\d+(\.\d+)?%", "write the number without a % sign (100, not 100%); in Excel, set "
+                                           "such a cell's format to General or Number first"))
+
+
+def not_number_fix(seen: Sequence[str]) -> str:
+    """The fix said for answers to a number question that are not numbers (``seen``: the distinct values)."""
+    return next((fix for pattern, fix in _NOT_NUMBER_FIXES if any(re.fullmatch(pattern, v) for v in seen)),
+                "enter the number itself, or leave the cell empty when the question was not answered")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pandas as pd
+
 from . import (
     analysis,
     analysis_kinds,
@@ -101,8 +103,12 @@ def withheld_note(section, result: analysis.Result, spec: dict[str, Any], show_t
     Not said where the table the run shows next leaves the report's place out (its column,
     every share and base withheld, or the whole table): that table's own note says so, and
     the sentence, in front of its caption, would read as one on the table above it, which
-    may withhold nothing. Elsewhere it stands by the chart or table that lost the numbers.
+    may withhold nothing. Elsewhere it stands by the chart or table that lost the numbers, and
+    only where that one shows a withheld value: under a chart or table that shows every value
+    (a chart of means, every bar drawn), a sentence left out says nothing is missing from it.
     """
+    if not shows_withheld(result):
+        return ""
     breakdown_only = spec.get("by") not in (None, analysis_masks.COUNTRY_QUESTION)
     if spec.get("figure") is None and show_table and result.table is not None and not result.table.empty \
             and not breakdown_only:
@@ -110,6 +116,19 @@ def withheld_note(section, result: analysis.Result, spec: dict[str, Any], show_t
         if printed is None or section.names[section.country] in result.table.unreadable():
             return ""
     return section._withheld_note()
+
+
+def shows_withheld(result: analysis.Result) -> bool:
+    """Whether any table of the result (the pooled one, one by country or group) shows a value withheld.
+
+    The run's charts draw these tables' numbers (a withheld one is not drawn), so a result
+    none of whose tables withholds a value shows every value it has, in its chart as in its tables.
+    """
+    tables = [t for t in (result.table, *result.tables.values()) if t is not None]
+    means = result.context.get("by_means")  # a chart of means by country: a withheld one is NaN
+    return (means is not None and bool(pd.Series(means).isna().any())) or any(
+        str(v).strip() == disclosure.WITHHELD_MARK for t in tables
+        for v in (t.frame if hasattr(t, "frame") else t).to_numpy().ravel())
 
 
 def caption_with_base(section, result: analysis.Result, caption: str, where: str) -> str:

@@ -233,6 +233,22 @@ def _group_sentence(section, texts, group: str, rows: list[tuple[str, str, list[
     return None
 
 
+def _bases_blanked(table: disclosure.PublishedTable, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (the table's cells, in any language) with every base outside the base's row left empty.
+
+    A cell that counts all of a place's people (its mask cell ``PLACE|*``) is no answer: in a
+    table whose rows are places and whose columns answers (participants by gender, the last
+    column all of them), it would be read as "9 answered “Colombia”". The base's own row
+    (:data:`BASE_ROW`) is kept: the sentence says it as the respondents the answers are of.
+    """
+    out = frame.copy()
+    for (i, j), entry in table.entries.items():
+        is_base = all(measure == "count" and cell.endswith("|*") for measure, _, cell, _ in entry.refs)
+        if is_base and str(table.frame.index[i]).strip() != BASE_ROW:
+            out.iat[i, j] = ""
+    return out
+
+
 def table_sentence(section, table: disclosure.PublishedTable, frame: pd.DataFrame, caption: str, rule: str) -> str:
     """The sentence said in place of a table (``rule``: :func:`perspectives.analysis_tables.sentence_rule`), escaped.
 
@@ -249,8 +265,9 @@ def table_sentence(section, table: disclosure.PublishedTable, frame: pd.DataFram
     # The table's own (English) labels tell a base's row; the report's language's are said.
     groups: dict[str, list[tuple[str, str, list[str]]]] = {}
     places = set(section.names.values())
-    for (_, english, _), (group, label, values) in zip(analysis_tables.published_cells(table.frame, places),
-                                                        analysis_tables.published_cells(frame, places), strict=True):
+    english_cells = analysis_tables.published_cells(_bases_blanked(table, table.frame), places)
+    cells = analysis_tables.published_cells(_bases_blanked(table, frame), places)
+    for (_, english, _), (group, label, values) in zip(english_cells, cells, strict=True):
         groups.setdefault(group, []).append((english, label, values))
     said = [s for g, rows in groups.items() if (s := _group_sentence(section, texts, g, rows)) is not None]
     if not said:

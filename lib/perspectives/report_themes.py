@@ -434,28 +434,41 @@ def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str]
     report_display.show_table(section, table, f"themes_{section.section}", caption)
 
 
-# Said in place of a theme table every cell of which reads the same word, by that word
-# (:func:`presence_word`): the sentence for a national table, then for the synthesis's. "some":
-# the themes, with both reasons a count is withheld (it is small, or would let a small one be
-# worked out). "none" and "all": no count is withheld, and the word would read badly in that
-# sentence ("raised by 0 of the 9"), so it says that none of them raised any theme, or all of
-# them every theme. In the synthesis, where the chart (or table) by country follows and shows
-# in which countries each theme was raised, the sentence says so rather than list them again.
-# The texts are written here, in the mapping, so that the catalogues' keys are read from it.
+# Said in place of a theme table every cell of which reads the same word: the word and the
+# themes, and nothing of why a count is not given (that is said once, in the definitions, to
+# which a short pointer leads where the word is "some"). Where none of the participants raised
+# any theme, or all of them every theme, the word would read badly ("raised by 0 of the 9"), so
+# the sentence says so in words. In the synthesis, where the chart (or table) by country
+# follows, the sentence points to it rather than list the themes again. A word that is the
+# withheld mark is no number to say: the sentence says the counts are not shown.
+# Each entry: (national sentence, synthesis sentence); written here so that the catalogues'
+# keys are read from it.
 THEMES_SAID = {
-    "some": ("Each of these themes was raised by {word} of the {out_of} participants: {themes}. How many raised "
-             "each is withheld under the small-cell rule: each number is below {threshold}, or would let one "
-             "below {threshold} be worked out.",
-             "Each theme of this section was raised by {word} of the {out_of} participants. How many "
-             "raised each is withheld under the small-cell rule: each number is below {threshold}, "
-             "or would let one below {threshold} be worked out. Where each theme was raised is "
-             "shown by country below."),
+    "count": ("Each of these themes was raised by {word} of the {out_of} participants: {themes}.",
+              "Each theme of this section was raised by {word} of the {out_of} participants. Where "
+              "each theme was raised is shown by country below."),
     "none": ("None of these themes was raised by any of the {out_of} participants: {themes}.",
              "No theme of this section was raised by any of the {out_of} participants."),
     "all": ("Each of these themes was raised by every one of the {out_of} participants: {themes}.",
             "Each theme of this section was raised by every one of the {out_of} participants. Where each "
             "theme was raised is shown by country below."),
+    "withheld": ("How many of the {out_of} participants raised each of these themes is not shown: {themes}.",
+                 "How many of the {out_of} participants raised each of these themes is not shown: {themes}."),
 }
+SOME_POINTER = "See “Some or all” in the definitions."
+WITHHELD_POINTER = "See “Withheld number” in the definitions."
+
+
+def uniform_kind(section, word: str) -> str:
+    """What the one word of a uniform theme table (:func:`theme_cell`) is: ``"count"``, ``"some"`` or ``"withheld"``.
+
+    A count (0 included) and "all" are published numbers; the withheld mark is none; "some"
+    says a count is withheld. Read from the word the table prints, so the sentence says what it shows.
+    """
+    if word == disclosure.WITHHELD_MARK:
+        return "withheld"
+    published = {section.t("all", participants=participants_gender(section))}
+    return "count" if word.replace(",", "").isdigit() or word in published else "some"
 
 
 def says_themes_instead(section, table: disclosure.PublishedTable, masks: dict[str, disclosure.Mask],
@@ -465,9 +478,9 @@ def says_themes_instead(section, table: disclosure.PublishedTable, masks: dict[s
     The rule is the tables' one (``tables.min_distinct_cells`` in ``params/study.yml``,
     :func:`perspectives.analysis_tables.sentence_rule`). In the synthesis the chart by country
     that follows (:func:`show_theme_heatmap`, or its table) shows where each theme was raised,
-    so the sentence names no theme and points to it instead of repeating it. Where the word
-    is "some" the sentence says why the counts are withheld; where none of the participants
-    raised any theme, or all of them every theme, it says so (:data:`THEMES_SAID`).
+    so the sentence names no theme and points to it instead of repeating it. A published word
+    (a count, 0 or "all") is said as it is, none and all of them in words (:data:`THEMES_SAID`);
+    "some" and a withheld count point to their definition.
     """
     rule = analysis_tables.study_sentence_rule(section.study, table.frame)
     if rule != analysis_tables.UNIFORM_RULE:
@@ -477,11 +490,17 @@ def says_themes_instead(section, table: disclosure.PublishedTable, masks: dict[s
     own = "*" if section.is_synthesis else section.country
     mask = next(iter(masks.values()))
     out_of = int(mask.layout.value(f"{own}|*"))
-    # A withheld word (the mark) is said as "some" is: how many raised each is withheld.
-    national, by_country = THEMES_SAID[presence_word(masks[codes[0]], own) or "some"]
-    template = by_country if section.is_synthesis else national
-    section._paragraph(section.t(template, word=md(word), themes=md(locales.join(names, section.lang)),
-                                 out_of=out_of, threshold=mask.threshold, participants=participants_gender(section)))
+    kind = uniform_kind(section, word)
+    if kind == "count":
+        # None of them raised any theme, or all of them every one: said in words.
+        presence = presence_word(masks[codes[0]], own)
+        kind = presence if presence in ("none", "all") else "count"
+    national, by_country = THEMES_SAID["count" if kind == "some" else kind]
+    said = section.t(by_country if section.is_synthesis else national, word=md(word),
+                     themes=md(locales.join(names, section.lang)), out_of=out_of,
+                     participants=participants_gender(section))
+    pointer = {"some": section.t(SOME_POINTER), "withheld": section.t(WITHHELD_POINTER)}.get(kind)
+    section._paragraph(f"{said} {pointer}" if pointer else said)
     return True
 
 
