@@ -45,6 +45,7 @@ from .analysis_subsets import country_rows as _country_rows
 from .analysis_subsets import own_place as _own
 from .analysis_subsets import specs_of as _specs
 from .analysis_tables import (
+    beside_chart,
     chart_combinations,
     combination_labels,
     combination_note,
@@ -100,6 +101,9 @@ def run_single(result: Result, spec_: dict, survey, place_names: dict[str, str])
         drawn = drawn_codes(result.shares, {c: labels.get(c, c) for c in codes}) if spec_.get("figure") else None
         if drawn is not None:
             result.mark_not_drawn([c for c in codes if c not in drawn])
+            # The table beside the chart follows the same decision (one rule: what the chart draws).
+            result.table = beside_chart(result.table, [labels.get(c, c) for c in codes if c not in drawn])
+            result.notes_extra = combination_notes(question, labels, project, shown=drawn)
         _rank(result, single_ranking(survey, spec_, mask, question, own, drawn), spec_,
               {c: labels.get(c, c) for c in codes}, declared_combinations(question, _specs(survey)))
 
@@ -246,13 +250,17 @@ def run_numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]
         for code in rows:
             result.record_cell(mask, f"{own}|{code}", f"{code}.pct", "percent")
         result.notes_extra = [combination_note(str(combo["label"]), [labels[m] for m in combo["members"]])
-                              for combo in combos.values()]
+                              for combo in combos.values() if not spec_.get("figure")
+                              or str(combo["label"]) in set(result.shares.index)]
+        if spec_.get("figure"):  # the table beside the chart follows what it draws (beside_chart)
+            result.table = beside_chart(result.table, [labels[c] for c in rows
+                                                       if labels[c] not in set(result.shares.index)])
     else:
         columns = {}
         for place, name in places.items():
             shown_mean = means[place]
             columns[name] = {"Mean (%)": disclosure.text(disclosure.WITHHELD_MARK if shown_mean is None
-                                                         else f"{shown_mean:.1f}"),
+                                                         else fmt.fmt_number(shown_mean, 1)),
                              "Respondents": mask.base_n(f"{place}|*")}
         result.table = disclosure.table(columns)
         result.shares = None
@@ -521,18 +529,21 @@ def run_breakdown(result: Result, spec_: dict, survey, place_names: dict[str, st
     codes = (_rows_of(mask, question, _specs(survey)) if by == "country" else
              [c for c in answers if not (drops_empty(question, _specs(survey))
                                          and all(mask.count(f"{g}|{c}") == 0 for g in groups))])
+    # The table by country shows what its chart draws (the select-one run decided it: beside_chart).
+    charted = result.context.get("by_safe_shares") if by == "country" else None
+    rows = codes if charted is None else [c for c in codes if labels.get(c, c) in set(charted.index)]
     columns = {}
     for group in groups:
         of = share_base(mask, group)
-        column = {labels.get(c, c): mask.pct_n(f"{group}|{c}", of=of) for c in codes}
+        column = {labels.get(c, c): mask.pct_n(f"{group}|{c}", of=of) for c in rows}
         column["Respondents"] = mask.base_n(of, style="n")
         columns[group_labels.get(group, group)] = column
     if by == "country" and len(groups) > survey_project(survey).study.many_countries:
         # Many countries: one row each (a table pages down; a column per country would
         # run off the page sideways).
-        rows = {label: {group: column[label] for group, column in columns.items()} for label in
-                [*(labels.get(c, c) for c in codes), "Respondents"]}
-        result.tables["by_" + by] = disclosure.table(rows)
+        result.tables["by_" + by] = disclosure.table(
+            {label: {group: column[label] for group, column in columns.items()} for label in
+             [*(labels.get(c, c) for c in rows), "Respondents"]})
     else:
         result.tables["by_" + by] = disclosure.table(columns)
     _order_chart_by(result, mask, answers, codes, labels, groups, group_labels, by)

@@ -132,10 +132,16 @@ def combination_label_texts(project: Project | None = None) -> tuple[str, ...]:
                                if any(ch.isalpha() for ch in str(combo["label"]))))
 
 
-def combination_notes(question: str, labels: dict[str, str], project: Project | None = None) -> list[str]:
-    """The table note saying which categories are also shown combined, and why (``project``: see :func:`combination_labels`)."""
+def combination_notes(question: str, labels: dict[str, str], project: Project | None = None,
+                      shown: Collection[str] | None = None) -> list[str]:
+    """The table note saying which categories are also shown combined, and why (``project``: see :func:`combination_labels`).
+
+    ``shown``: the answer codes the table shows (default: every one); a combination not among them has no note.
+    """
     notes = []
     for name, members in _combinations(question, load_specs(project=project)).items():
+        if shown is not None and name not in shown:
+            continue
         notes.append(combination_note(combination_labels(question, project)[name],
                                       [labels.get(m, m) for m in members]))
     return notes
@@ -199,6 +205,32 @@ def draws_combination(whole: pd.Series, parts: pd.DataFrame) -> bool:
         parts: its parts' shares, a row per part, the same series as columns.
     """
     return bool((whole.notna() & parts.isna().any()).any())
+
+
+def beside_chart(table: disclosure.PublishedTable, not_drawn: Collection[Any]) -> disclosure.PublishedTable:
+    """The table a chart stands for: less the rows of the answers its chart does not draw.
+
+    One decision says what a chart of combined answers draws (:func:`recoded_for_chart`, global
+    recoding): the table follows it, so that a chart and its table (beside it in HTML, in the
+    annex) never disagree about what is combined. A combination the chart draws in place of its
+    parts is a row of the table and its parts are not (none of them in any column: a country
+    whose parts are published shows them nowhere a reader would set them against the chart); a
+    combination the chart does not draw (its parts drawn) is no row. Leaving rows out publishes
+    nothing new: every value kept was published before, so no small cell becomes recoverable.
+
+    Args:
+        table: the published table, a row per answer label (and the bases' row).
+        not_drawn: the labels of the rows the chart does not draw.
+
+    Returns:
+        ``table`` less those rows; the entries move with their rows.
+    """
+    dropped = set(not_drawn)
+    keep = [i for i, label in enumerate(table.frame.index) if label not in dropped]
+    moved = {old: new for new, old in enumerate(keep)}
+    return disclosure.PublishedTable(table.frame.iloc[keep],
+                                     {(moved[i], j): entry for (i, j), entry in table.entries.items() if i in moved},
+                                     table.notes)
 
 
 def drawn_codes(shares: pd.DataFrame | None, rows: dict[str, str]) -> list[str] | None:

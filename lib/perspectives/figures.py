@@ -59,7 +59,7 @@ from perspectives.figures_theme import (  # noqa: E402
 from perspectives.figures_theme import readable_bars as readable_bars  # noqa: E402 - callers ask it here
 from perspectives.figures_theme import theme_file as _theme_file  # noqa: E402
 from perspectives.figures_theme import too_little_to_show as too_little_to_show  # noqa: E402 - as readable_bars
-from perspectives.fmt import WITHHELD_MARK  # noqa: E402
+from perspectives.fmt import WITHHELD_MARK, fmt_number, fmt_pct  # noqa: E402 - numbers written as everywhere
 from perspectives.project import Project  # noqa: E402
 from perspectives.study import Study  # noqa: E402
 
@@ -207,7 +207,10 @@ def _place_axes(fig: plt.Figure, ax: plt.Axes, labels: Sequence[str], right: flo
 
 
 def _legend_below(fig: plt.Figure, ax: plt.Axes, handles: Sequence, names: Sequence[str], below: float = 34) -> None:
-    """A legend centred under the chart, in as many columns (up to four) as fit its width."""
+    """A legend centred under the chart, in as many columns (up to four) as fit its width, naming what it draws."""
+    handles, names = drawn_entries(handles, names)
+    if not names:
+        return
     size = FONT
     em = size
     room = WIDTH * 72.0 - 12.0
@@ -234,6 +237,16 @@ def _legend_below(fig: plt.Figure, ax: plt.Axes, handles: Sequence, names: Seque
     transform = offset_copy(ax.transAxes, fig=fig, y=-below, units="points")
     ax.legend(list(handles), entries, loc="upper center", bbox_to_anchor=(centre, 0.0), bbox_transform=transform,
               ncol=ncol, fontsize=size, frameon=False)
+
+
+def drawn_entries(handles: Sequence, names: Sequence[str]) -> tuple[list, list[str]]:
+    """The legend entries of what a chart draws: bars of which one at least has a width (a dot, a line: kept).
+
+    A category whose every value is withheld (no bar) or zero (a bar of no width) shows no colour to name.
+    """
+    pairs = [(h, n) for h, n in zip(handles, names, strict=True) if getattr(h, "patches", None) is None
+             or any(np.isfinite(p.get_width()) and p.get_width() > 0 for p in h.patches)]
+    return [h for h, _ in pairs], [n for _, n in pairs]
 
 
 def _height(labels: Sequence[str], n_hue: int = 1) -> float:
@@ -271,7 +284,7 @@ def share_bars(shares: pd.DataFrame, title: str, xlabel: str = "Share of respond
         bars = ax.barh(positions - 0.4 + height * (i + 0.5), values, height=height,
                        color=colours[i], label=str(place))
         # Withheld shares arrive as NaN: no bar, and the withheld mark where its label would be.
-        ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.0f}%" for v in values], padding=2, fontsize=SMALL)
+        ax.bar_label(bars, labels=["" if np.isnan(v) else fmt_pct(v) for v in values], padding=2, fontsize=SMALL)
         for y in np.flatnonzero(np.isnan(values)):
             mark_withheld(ax, 0.0, float(positions[y] - 0.4 + height * (i + 0.5)))
     ax.set_yticks(positions, labels)
@@ -355,12 +368,14 @@ def stacked_shares(shares: pd.DataFrame, title: str, answers: dict[str, str] | N
                 # Nothing drawn in the withheld room (no fill, no outline: it is no answer); the mark in it.
                 mark_withheld(ax, left + width / 2, float(positions[y]), centred=True)
             else:
+                # The legend names a category by its first bar of some width (none: not named).
                 ax.barh(positions[y], width, left=left, color=colours[segment],
-                        label=f"_{segment}" if segment in drawn else str(shares.columns[segment]))
-                if text_width(f"{width:.0f}%", SMALL) + 2 <= width / 100 * _axes_points(fig, labels):
-                    ax.text(left + width / 2, y, f"{width:.0f}%", ha="center", va="center", fontsize=SMALL,
+                        label=f"_{segment}" if segment in drawn or not width > 0 else str(shares.columns[segment]))
+                if width > 0:
+                    drawn.add(segment)
+                if text_width(fmt_pct(width), SMALL) + 2 <= width / 100 * _axes_points(fig, labels):
+                    ax.text(left + width / 2, y, fmt_pct(width), ha="center", va="center", fontsize=SMALL,
                             color="white")
-            drawn.add(segment)
     ax.set_yticks(positions, labels)
     ax.yaxis.grid(False)  # no line runs through the empty room of the withheld answers
     ax.set_xlim(0, 100)
@@ -391,7 +406,7 @@ def mean_bars(means: pd.Series, title: str, xlabel: str) -> plt.Figure:
     ax.set_yticks(np.arange(len(means), dtype=float), labels)
     for y, value in enumerate(means.to_numpy()):
         if pd.notna(value):
-            ax.text(value + 1, y, f"{value:.0f}", va="center", fontsize=SMALL)
+            ax.text(value + 1, y, fmt_number(value), va="center", fontsize=SMALL)
         else:
             mark_withheld(ax, 0.0, float(y))
     ax.invert_yaxis()

@@ -520,3 +520,27 @@ def read_missing(folders: Iterable[Path]) -> list[str]:
     return sorted(seen)
 
 
+
+
+# A name quoted inside a sentence or a note: the language's primary quotation marks, then its
+# secondary ones (each catalogue gives the language's marks as its translation of these).
+QUOTES = ("“{label}”", "‘{label}’")
+
+
+def quotes_for(tr: Callable[[str], str], label: str) -> str:
+    """The quotation marks to set ``label`` between, as the English template the caller fills (``{label}``).
+
+    The language's primary marks, unless ``label`` holds their closing mark, which would end
+    the quote early (a theme named ``Said "no" twice`` in a language closing on ``"``): then its
+    secondary marks; where the label holds both closing marks, the primary ones. The caller
+    fills and escapes the label as it does any field.
+
+    Args:
+        tr: the report's translator (a template in, the language's template out).
+        label: the name to quote, as it will be printed.
+    """
+    for template in QUOTES:
+        closing = tr(template).rpartition("{label}")[2].strip()
+        if not closing or closing not in label:
+            return template
+    return QUOTES[0]

@@ -31,7 +31,7 @@ import pandas as pd
 
 from perspectives import fmt, locales
 from perspectives.escape import markdown_text
-from perspectives.i18n import Gender
+from perspectives.i18n import Gender, quotes_for
 from perspectives.project import Project, default
 from perspectives.qualitative import (
     Codebook,
@@ -184,7 +184,8 @@ def _theme_name(texts: Any, label: str) -> str:
     A label is a name ("Complaint withdrawn"), not a sentence: the evidence says who raised
     the theme in a sentence of its own and names the theme by its label, quoted.
     """
-    return _markdown(texts.plain_text("recommendations.evidence.theme_name", label=texts.tr(label)))
+    name = texts.tr(label)
+    return _markdown(texts.fill(quotes_for(texts.tr, name), label=name) or "")
 
 
 def _grouped_lines(texts: Any, groups: list[tuple[str, list[tuple[str, str | None]]]],

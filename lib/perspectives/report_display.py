@@ -166,7 +166,6 @@ def show_table(section, table: disclosure.PublishedTable, stem: str, caption: st
 # format (HTML, PDF, Word and the CSV read the same label), and a note under the table says what it adds up.
 SUBTOTAL_LABEL = "{label} (combined)"
 SUBTOTAL_NOTE = "“{label}” is a subtotal: it adds up {parts}, shown above it."
-QUOTED = "“{label}”"  # a label quoted inside a note, with the language's own quotation marks
 # Said in place of a table in the body that a sentence says better (analysis_tables.sentence_rule).
 # The base's row of a table (its English label), said as the respondents an answer's count is of.
 BASE_ROW = "Respondents"
@@ -186,7 +185,8 @@ def marked_subtotals(section, table: disclosure.PublishedTable, frame: pd.DataFr
     labels = [str(label) for label in frame.index]
     notes = []
     for row, parts in found.items():
-        listed = locales.join([section.t(QUOTED, label=labels[k].strip()) for k in parts], section.lang)
+        listed = locales.join([section.t(i18n.quotes_for(section.t, labels[k].strip()), label=labels[k].strip())
+                               for k in parts], section.lang)
         labels[row] = section.t(SUBTOTAL_LABEL, label=labels[row])
         notes.append(section.t(SUBTOTAL_NOTE, label=labels[row], parts=listed))
     out = frame.copy()
