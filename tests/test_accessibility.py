@@ -246,7 +246,7 @@ def test_the_additions_are_an_incremental_update_or_a_rewrite(tmp_path: Path, mo
     source = tmp_path / "page.html"
     source.write_text(FIGURE_PAGE, encoding="utf-8")
     finish = pdf.make_accessible
-    monkeypatch.setattr(pdf, "make_accessible", lambda data: data)
+    monkeypatch.setattr(pdf, "make_accessible", lambda data, info=None: data)
     with pdf.Printer() as printer:
         raw = printer.print_pdf(source, tmp_path / "raw.pdf").read_bytes()
     assert reportcheck.check_pdf(tmp_path / "raw.pdf", charts=1)[0]["figure_elements"] == 2  # <figure> and <img>
@@ -272,7 +272,7 @@ def test_each_pdf_fault_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     # Chromium as it printed before: no bookmarks, no post-processing, an image marked decorative.
     monkeypatch.setattr(pdf, "PRINT_OPTIONS", {k: v for k, v in pdf.PRINT_OPTIONS.items()
                                                if k != "generateDocumentOutline"})
-    monkeypatch.setattr(pdf, "make_accessible", lambda data: data)
+    monkeypatch.setattr(pdf, "make_accessible", lambda data, info=None: data)
     source = tmp_path / "page.html"
     source.write_text(FIGURE_PAGE.replace("<h2>Part</h2>", f'<h2>Part</h2><img src="data:image/png;base64,{PNG}" '
                                                            'alt="" width="20" height="20">'), encoding="utf-8")

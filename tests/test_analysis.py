@@ -256,24 +256,7 @@ def test_a_chart_draws_every_row_its_table_shows_combined_answers_included(surve
         frame = result.table.frame
         combos = {str(c["label"]): [labels_of(survey, spec_).get(m, m) for m in c["members"]]
                   for c in spec_["combine"].values()}
-        rows = [label for label in frame.index if label != "Respondents"]
-        for combined, members in combos.items():
-            if combined not in rows:
-                continue
-            if not [m for m in members if m in rows]:
-                continue  # the table shows what the chart draws (analysis_tables.beside_chart): the combination
-            stands_for = any(frame.loc[combined, (place, "%")] not in ("–", "")
-                             and any(frame.loc[m, (place, "%")] == "–" for m in members if m in rows)
-                             for place in result.shares.columns)
-            # The synthesis draws the question by country: its countries decide with the pooled column.
-            by_country = result.tables.get("by_country")
-            if by_country is not None and spec_.get("figure"):
-                countries = by_country.frame
-                stands_for = stands_for or any(
-                    countries.loc[combined, c] not in ("–", "")
-                    and any(countries.loc[m, c] == "–" for m in members if m in countries.index)
-                    for c in countries.columns)
-            rows = [r for r in rows if r not in (members if stands_for else [combined])]
+        rows = _drawn_rows(result, spec_, combos)
         # Those rows, in the order the sentence lists them (tests/test_sentences.py), not the table's.
         assert sorted(result.shares.index) == sorted(rows) and len(result.shares) == len(rows), analysis_id
         for place in result.shares.columns:
@@ -286,6 +269,33 @@ def test_a_chart_draws_every_row_its_table_shows_combined_answers_included(surve
                     assert f"{share:.0f}%" == printed, (analysis_id, label, place)
                     drawn += 1
     assert drawn
+
+
+def _drawn_rows(result, spec_: dict, combos: dict[str, list[str]]) -> list[str]:
+    """The rows of ``result``'s table its chart should draw: a combination or its members.
+
+    A combination shown without its members is what the chart draws (the table shows what the
+    chart draws: ``analysis_tables.beside_chart``); shown beside them, it stands for them where
+    a series withholds a member and shows the combination.
+    """
+    frame = result.table.frame
+    rows = [label for label in frame.index if label != "Respondents"]
+    for combined, members in combos.items():
+        if combined not in rows or not [m for m in members if m in rows]:
+            continue
+        stands_for = any(frame.loc[combined, (place, "%")] not in ("–", "")
+                         and any(frame.loc[m, (place, "%")] == "–" for m in members if m in rows)
+                         for place in result.shares.columns)
+        # The synthesis draws the question by country: its countries decide with the pooled column.
+        by_country = result.tables.get("by_country")
+        if by_country is not None and spec_.get("figure"):
+            countries = by_country.frame
+            stands_for = stands_for or any(
+                countries.loc[combined, c] not in ("–", "")
+                and any(countries.loc[m, c] == "–" for m in members if m in countries.index)
+                for c in countries.columns)
+        rows = [r for r in rows if r not in (members if stands_for else [combined])]
+    return rows
 
 
 def test_moldovas_combined_exchange_is_drawn_as_one_bar(survey):

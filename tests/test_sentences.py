@@ -346,13 +346,14 @@ def _words(text: str) -> str:
 
 def _said_table(text: str) -> bool:
     """Whether a paragraph is a table said in a sentence in its place (report_display's table sentences)."""
-    import os
 
     from perspectives.report_display import TABLE_UNIFORM
 
     sentences = Texts(i18n.Translator("en"), {}).node("sentences")
-    withheld = os.path.commonprefix([sentences["table_withheld"], sentences["table_mostly_withheld"]])
-    marks = [withheld.split("{caption}")[1], TABLE_UNIFORM.split("{caption}")[1].split("{word}")[0]]
+    # What each table sentence says after the table's caption, up to its first field.
+    marks = [str(template).split("{caption}")[1].split("{")[0]
+             for template in (sentences["table_withheld"], sentences["table_mostly_withheld"], TABLE_UNIFORM)]
+    assert all(len(mark) >= 5 for mark in marks), marks  # a mark that matches every paragraph checks nothing
     return any(mark in " ".join(text.split()) for mark in marks)
 
 
