@@ -302,3 +302,16 @@ def resident_runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     resident.stop_all()
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def published():
+    """What a run's display calls publish (each output's data), as the notebook would hold them; a test file may
+    define its own with more (tests/test_table_sentences.py keeps the metadata too)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    out: list[dict] = []
+    shell.display_pub.publish = lambda data, metadata=None, **_: out.append(data)
+    yield out
+    InteractiveShell.clear_instance()

@@ -16,23 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from perspectives import disclosure as dc
 from perspectives import report_themes
 from perspectives.report import Section
-
-
-@pytest.fixture
-def published():
-    """What a run's display calls publish, as the notebook would hold them."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    shell = InteractiveShell.instance()
-    out: list[dict] = []
-    shell.display_pub.publish = lambda data, metadata=None, **_: out.append(data)
-    yield out
-    InteractiveShell.clear_instance()
 
 
 def test_themes_raised_by_nobody_are_not_said_to_be_withheld(tmp_path: Path, published) -> None:

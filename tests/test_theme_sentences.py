@@ -17,18 +17,6 @@ from perspectives import report_themes
 from perspectives.report import Section
 
 
-@pytest.fixture
-def published():
-    """What a run's display calls publish, as the notebook would hold them."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    shell = InteractiveShell.instance()
-    out: list[dict] = []
-    shell.display_pub.publish = lambda data, metadata=None, **_: out.append(data)
-    yield out
-    InteractiveShell.clear_instance()
-
-
 def _said(tmp_path: Path, published, country: str, lang: str = "en", word: str = "some",
           raised: dict[str, list[int]] | None = None) -> str:
     # Two themes raised by many participants (15 and 13 of 42): every count "some" in the table.

@@ -48,7 +48,7 @@ def normalise_zip(data: bytes) -> bytes:
                 # openpyxl stamps the save time into `modified` whatever the workbook says: the
                 # file is dated as created (a report's publication date), else the fixed time.
                 created = re.search(rb"<dcterms:created[^>]*>([^<]*)</dcterms:created>", content)
-                when = created.group(1) if created else b"2021-04-01T00:00:00Z"
+                when = created.group(1) if created else FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
                 content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
                                  lambda m, when=when: m.group(1) + when + m.group(2), content)
             target.writestr(fixed, content)

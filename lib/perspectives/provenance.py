@@ -33,6 +33,7 @@ PACKAGES = ("perspectives", "pandas", "numpy", "scipy", "statsmodels", "seaborn"
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
 def generator() -> str:
     """The program that wrote a report (``perspectives 0.1.0``), as its HTML, PDF and Word metadata name it."""
     return f"perspectives {metadata.version('perspectives')}"
