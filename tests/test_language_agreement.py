@@ -1,4 +1,4 @@
-"""Counts and their nouns agree in every translated edition, by CLDR's plural rules.
+"""Translated editions read as the language writes: counts agree with their nouns, marks are the language's.
 
 Every template whose grammar follows a number (a plural entry of ``params/report_texts.yml``
 or ``params/analyses.yml``, a country-set phrase of :mod:`perspectives.locales`) is rendered
@@ -249,6 +249,30 @@ def test_the_spanish_conversations_sentence_agrees_with_the_participants_gender(
     assert "ellas mismas" in said["feminine"] and "ellos" not in said["feminine"]
     assert "ellos mismos" in said["masculine"]
     assert "ellos mismos" not in said["mixed"] and "ellas mismas" not in said["mixed"]
+
+
+# --------------------------------------------------------------------------- quotation marks
+
+_MARKS = "“”„«»‘’‚‹›"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_translation_quotes_with_the_languages_own_marks(lang: str) -> None:
+    """Every quotation mark a translation types is one of the pairs the catalogue gives the language.
+
+    The catalogue translates the house's quotation marks (``i18n.QUOTES``) into the language's
+    primary and secondary pairs; a text typed with another pair (Bosnian „ne”, closing on the
+    English mark, or Albanian „jo” for «jo») mixes two styles in one report.
+    """
+    from perspectives import i18n
+
+    catalogue = catalogues.load_catalogue(lang)
+    allowed = {ch for template in i18n.QUOTES for ch in catalogue[template].text if ch in _MARKS}
+    assert len(allowed) >= 3
+    breaks = [(key[:50], ch) for key, entry in catalogue.items()
+              for text in [entry.text, *dict(entry.forms).values(), *(t for _, f in entry.agree for _, t in f)]
+              for ch in text if ch in _MARKS and ch not in allowed]
+    assert breaks == []
 
 
 # --------------------------------------------------------------------------- headings
