@@ -306,12 +306,37 @@ def test_a_translation_quotes_with_the_languages_own_marks(lang: str) -> None:
 # --------------------------------------------------------------------------- headings
 
 
-def test_printed_headings_are_balanced_so_no_last_line_holds_one_word() -> None:
-    """Chromium balances the lines of a heading given ``text-wrap: balance`` (CSS Text 4)."""
+def test_printed_headings_and_captions_keep_one_word_off_their_last_line() -> None:
+    """Chromium balances the lines of a heading given ``text-wrap: balance`` and keeps a lone word
+    off the last line of a caption given ``text-wrap: pretty`` (CSS Text 4)."""
     css = (repo_root() / "lib" / "perspectives" / "templates" / "report.css").read_text(encoding="utf-8")
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
-    balanced: set[str] = set()
+    wrapped: dict[str, set[str]] = {"balance": set(), "pretty": set()}
     for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
-        if re.search(r"text-wrap\s*:\s*balance", body):
-            balanced |= {s.strip() for s in selectors.split(",")}
-    assert {"h1", "h2", "h3", "h4"} <= balanced
+        for how in re.findall(r"text-wrap\s*:\s*(balance|pretty)", body):
+            wrapped[how] |= {s.strip() for s in selectors.split(",")}
+    assert {"h1", "h2", "h3", "h4"} <= wrapped["balance"]
+    assert {"table caption", "figure.chart figcaption"} <= wrapped["pretty"]
+
+
+# --------------------------------------------------------------------------- participants' gender
+
+# The words each language's definition of "Some or all" uses for the participants, as a group of
+# women (hand-written from each language's grammar; the catalogues' mixed form uses the others).
+FEMININE_SOME_OR_ALL = {"es": "algunas o todas las participantes", "ro": "unele sau toate participantele",
+                        "sq": "të gjitha pjesëmarrëset", "bs": "neke ili sve učesnice"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_some_or_all_definition_agrees_with_a_group_of_women(lang: str) -> None:
+    from perspectives import texts
+    from perspectives.i18n import Gender
+
+    tr = Translator(lang)
+    said = {}
+    for gender in ("feminine", "mixed"):
+        report = texts.Texts(tr, {"threshold": 5, "participants": Gender(gender), "place": "X"}, {"national", "conversations"})
+        [entry] = [d for d in report.node("definitions") if d.get("term") == "Some or all"]
+        said[gender] = report.fill(entry["text"])
+    assert FEMININE_SOME_OR_ALL[lang] in said["feminine"]
+    assert FEMININE_SOME_OR_ALL[lang] not in said["mixed"]
