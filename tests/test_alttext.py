@@ -84,6 +84,15 @@ def test_spanish_words_from_the_catalogue() -> None:
     assert data_table(Chart.of("bars", shares, "Barreras"), Translator("es"))[1][1] == ["Miedo", WITHHELD_MARK]
 
 
+def test_share_labels_take_the_languages_percent_sign() -> None:
+    """A band labelled by shares ("0-25%") reads as the language writes a share (CLDR: "25 %" in Spanish)."""
+    shares = pd.DataFrame({"Perú": [35.0, 45.0]}, index=["0-25%", "26-74%"])
+    chart = Chart.of("bars", shares, "Casos")
+    assert describe(chart, Translator("es"), "80").endswith("0-25\u00a0% 35\u00a0%, 26-74\u00a0% 45\u00a0%.")
+    assert [row[0] for row in data_table(chart, Translator("es"))[1]] == ["0-25\u00a0%", "26-74\u00a0%"]
+    assert describe(chart, EN, "80").endswith("0-25% 35%, 26-74% 45%.")
+
+
 def test_json_round_trip_is_strict_json() -> None:
     chart = Chart.of("stacked", pd.DataFrame({"a": [1 / 3, np.nan]}, index=["x", "y"]), "T")
     text = json.dumps(chart.to_json(), allow_nan=False)  # NaN would not be JSON

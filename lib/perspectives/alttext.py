@@ -178,10 +178,15 @@ def value_text(chart: Chart, value: float | None, tr: Translator) -> str:
     return fmt_number(value, 0)
 
 
+def _label(label: str, tr: Translator) -> str:
+    """A row or column label as the report's language writes its shares ("0-25%": "0-25 %" in Spanish)."""
+    return percents_in_text(str(label), tr.lang)
+
+
 def _series(chart: Chart, pairs: Sequence[tuple[str, float | None]], tr: Translator) -> str:
     """``"A 81%, B 15%; withheld: C"``: the shown values in order, then the withheld names."""
-    shown = [f"{label} {value_text(chart, value, tr)}" for label, value in pairs if value is not None]
-    hidden = [label for label, value in pairs if value is None]
+    shown = [f"{_label(label, tr)} {value_text(chart, value, tr)}" for label, value in pairs if value is not None]
+    hidden = [_label(label, tr) for label, value in pairs if value is None]
     if not hidden:
         return ", ".join(shown)
     names = ", ".join(hidden)
@@ -215,8 +220,8 @@ def describe(chart: Chart, tr: Translator, base: str | None = None) -> str:
                           tr)]
     else:
         # A few values a group: each in its place, a withheld one named where it would be.
-        groups = [tr("{group}: {values}", group=row,
-                     values=", ".join(f"{label} {value_text(chart, value, tr)}"
+        groups = [tr("{group}: {values}", group=_label(row, tr),
+                     values=", ".join(f"{_label(label, tr)} {value_text(chart, value, tr)}"
                                       for label, value in zip(chart.columns, values, strict=True)))
                   for row, values in zip(chart.rows, chart.values, strict=True)]
     return " ".join([head, measure, *(g.rstrip(".") + "." for g in groups)])
@@ -230,7 +235,7 @@ def data_table(chart: Chart, tr: Translator) -> tuple[list[str], list[list[str]]
     withheld one: a table shows the one withheld mark, as the chart and the report's tables do
     (the chart's caption explains it); the text alternative, read aloud, says the word.
     """
-    header = ["", *chart.columns]
-    rows = [[label, *(WITHHELD_MARK if v is None else value_text(chart, v, tr) for v in values)]
+    header = ["", *(_label(label, tr) for label in chart.columns)]
+    rows = [[_label(label, tr), *(WITHHELD_MARK if v is None else value_text(chart, v, tr) for v in values)]
             for label, values in zip(chart.rows, chart.values, strict=True)]
     return header, rows
