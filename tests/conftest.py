@@ -15,12 +15,16 @@ pytest-xdist the first worker that needs one builds it, the others wait and reus
   test_e2e.py and test_accessibility.py;
 * ``saved_decisions``: the small-cell rule's results for the embedded export, as a build's run
   server saves them in its output folder; ``romanian_build`` and the builds of
-  test_i18n_coverage.py, test_accessibility.py and test_partner_exports.py start from them
-  (``shared_builds.remembering``) rather than search every mask again. The other shared builds
+  test_i18n_coverage.py, test_accessibility.py, test_partner_exports.py, test_escaping.py,
+  test_languages_side_by_side.py, test_notebook_analyses.py, test_refiqda.py,
+  test_one_run_build.py and the reference and fully warmed server of test_resident_outputs.py
+  start from them (``shared_builds.remembering``) rather than search every mask again: none
+  of them is a test of the search. The other shared builds
   (``study_build``'s saved results are compared with these, ``moldova_partner_build``'s masks
-  with the study's), every test of the masks, of a build's warm-up, its memory or its faults,
-  and every test that compares the files of two builds (the saved results among them:
-  test_e2e.py, test_dask_executor.py), build from scratch; but for one search, made once for
+  with the study's), every test of the masks, of a build's memory or its faults, and every
+  test whose two builds each search before their files are compared (the saved results among
+  them: test_e2e.py, test_dask_executor.py, the second test of test_resident_outputs.py and its
+  first test's lightly warmed server), build from scratch; but for one search, made once for
   both: the warm-up that saves ``saved_decisions`` and the first checkout of ``two_builds``
   share the run's decisions cache (``PERSPECTIVES_DECISIONS_CACHE``, keyed by the content of
   what the search reads), so whichever comes second reads what the first found. Each of the

@@ -30,6 +30,7 @@ import pytest
 import yaml
 from lxml import etree
 from lxml import html as lxml_html
+from shared_builds import remembering
 from stand_in import copy_checkout
 
 from perspectives import pdf
@@ -501,14 +502,17 @@ def _build(repo: Path, *args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory) -> dict[str, Path]:
+def hostile(tmp_path_factory, saved_decisions: Path) -> dict[str, Path]:
     """MDA built in English (two sections) and in Romanian (one) from the hostile texts."""
     base = tmp_path_factory.mktemp("hostile")
     repo = copy_checkout(base / "repo")
     export = _hostile_checkout(repo, base / "partner")
+    # From the small-cell rule's results saved for the embedded data (``remembering``): the
+    # hostile texts change no count, and a table whose counts differ is searched afresh.
+    remembering(repo / "outputs", saved_decisions)
     _build(repo, "--section", "methods", "knowledge", "--data", str(export),
            "--conversations", str(repo / "data" / "synthetic" / "conversations.csv"))
-    _build(repo, "--section", "knowledge", "--lang", "ro", "--out", str(base / "ro"))
+    _build(repo, "--section", "knowledge", "--lang", "ro", "--out", str(remembering(base / "ro", saved_decisions)))
     return {"en": repo / "outputs", "ro": base / "ro"}
 
 

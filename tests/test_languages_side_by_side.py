@@ -15,6 +15,7 @@ import shutil
 import pytest
 from babel import Locale
 from lxml import html as lxml_html
+from shared_builds import remembering
 
 from perspectives import pdf
 from perspectives.build import build
@@ -23,9 +24,13 @@ HAS_CHROMIUM = pdf.find_chromium() is not None
 
 
 @pytest.fixture(scope="module")
-def side_by_side(tmp_path_factory) -> dict[str, object]:
-    """MDA's methods built in English, then in Romanian, then both again."""
-    out = tmp_path_factory.mktemp("languages") / "outputs"
+def side_by_side(tmp_path_factory, saved_decisions) -> dict[str, object]:
+    """MDA's methods built in English, then in Romanian, then both again.
+
+    From the small-cell rule's results a warm-up saved for the same data (``remembering``): the
+    subject is the two languages side by side, not the search.
+    """
+    out = remembering(tmp_path_factory.mktemp("languages") / "outputs", saved_decisions)
     en = build(countries=["MDA"], sections=["methods"], lang="en", out=out, jobs=2)
     assert en.ok, en.summary()
     english = {name: (out / "MDA" / name).read_bytes() for name in ("report.html", "report.docx")}

@@ -5,6 +5,11 @@ saved results, and leaves the populations, places and masks to the run, which bu
 those it publishes (``report.warm_up(light=True)``). What the run writes must not change:
 one section is built again alone (``--force``) into a copy of a build made with the full
 warm-up, and every file must keep its bytes.
+
+The full build starts from the small-cell rule's results a warm-up saved for the same data
+(conftest's ``saved_decisions``, :func:`shared_builds.remembering`): its subject is the light
+warm-up against the full one, not the search, which the study's build makes from scratch and
+test_disclosure_build.py compares with those saved results byte for byte.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from shared_builds import remembering
 
 from perspectives.study import repo_root
 
@@ -34,8 +41,8 @@ def _files(folder: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != ".build.lock"}
 
 
-def test_one_section_built_again_alone_keeps_every_byte(tmp_path: Path):
-    full = tmp_path / "full"
+def test_one_section_built_again_alone_keeps_every_byte(tmp_path: Path, saved_decisions: Path):
+    full = remembering(tmp_path / "full", saved_decisions)
     stderr = _build(full, "--section", "knowledge", "prevention")
     assert "run server ready in" in stderr and "one run due" not in stderr  # two runs: the full warm-up
     again = tmp_path / "again"

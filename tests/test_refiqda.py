@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from lxml import etree
+from shared_builds import remembering
 
 from perspectives import qualitative as q
 from perspectives import refiqda, refiqda_codebook, report, report_display
@@ -194,8 +195,11 @@ def test_report_sections_from_a_project_equal_those_from_its_csv(projects, tmp_p
         assert any("&#91;synthetic&#93; The participant" in text for text in from_csv["shown"])
 
 
-def _build(out: Path, conversations: Path) -> dict[str, bytes]:
+def _build(out: Path, conversations: Path, decisions: Path) -> dict[str, bytes]:
     env = dict(os.environ, PERSPECTIVES_PDF="0")  # the section's values and tables are compared, not the report
+    # From the small-cell rule's results saved for the same survey (the conversations are not
+    # what it searches): the subject is the conversations read, not the search.
+    remembering(out, decisions)
     done = subprocess.run([str(BIN / "perspectives"), "build", "--country", "MDA", "--section", "disclosure",
                            "--conversations", str(conversations), "--out", str(out)],
                           capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
@@ -205,9 +209,9 @@ def _build(out: Path, conversations: Path) -> dict[str, bytes]:
         p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted((folder / "tables").glob("themes_*"))}
 
 
-def test_build_from_a_project_equals_build_from_the_csv(projects, tmp_path) -> None:
-    from_project = _build(tmp_path / "qdpx", projects["qualcoder"][0])
-    from_csv = _build(tmp_path / "csv", DATA / "conversations.csv")
+def test_build_from_a_project_equals_build_from_the_csv(projects, tmp_path, saved_decisions) -> None:
+    from_project = _build(tmp_path / "qdpx", projects["qualcoder"][0], saved_decisions)
+    from_csv = _build(tmp_path / "csv", DATA / "conversations.csv", saved_decisions)
     assert any(name.startswith("tables/themes_") for name in from_csv)
     assert from_project == from_csv
 

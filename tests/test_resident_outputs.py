@@ -11,6 +11,14 @@ with its own browser and a fresh build with one of its own, where Chromium is in
   warm-up (the masks, the saved results of the small-cell rule) by the next build.
 
 Every file of the output folder must have the same bytes as the reference's.
+
+In the first test the reference and the fully warmed server start from the small-cell rule's
+results a warm-up saved for the same data (conftest's ``saved_decisions``): their subject is
+the kept server, not the search, which the study's build makes from scratch and
+test_disclosure_build.py compares with those results byte for byte. The lightly warmed server
+starts from nothing, so that the masks it is brought up to are still searched in a kept
+server. The second test's two folders start from those results too; the half of them it
+drops is what both its servers must search again, as before.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from shared_builds import remembering
 
 from perspectives.build import forkserver
 from perspectives.pdf import find_chromium
@@ -57,13 +66,14 @@ def _same(folder: Path, reference: Path) -> None:
     assert [name for name in want if want[name] != got[name]] == []
 
 
-def test_a_reused_server_writes_the_bytes_of_a_fresh_one(resident_runtime: None, tmp_path: Path):
+def test_a_reused_server_writes_the_bytes_of_a_fresh_one(resident_runtime: None, tmp_path: Path,
+                                                         saved_decisions: Path):
     both = ("--section", "knowledge", "prevention")
-    fresh = tmp_path / "fresh"
+    fresh = remembering(tmp_path / "fresh", saved_decisions)
     _build(fresh, 0, *both, pdfs=PDFS)
     _build(fresh, 0, "--section", "prevention", "--force", pdfs=PDFS)
 
-    full_first = tmp_path / "full-first"
+    full_first = remembering(tmp_path / "full-first", saved_decisions)
     said = _build(full_first, 5, *both, pdfs=PDFS)
     assert "kept 5 min for the next build" in said and "one run due" not in said
     said = _build(full_first, 5, "--section", "prevention", "--force", pdfs=PDFS)
@@ -94,14 +104,15 @@ def _drop_half_the_decisions(out: Path) -> None:
 
 
 def test_decisions_rewritten_between_builds_are_read_again_and_the_bytes_stay_a_fresh_servers(resident_runtime: None,
-                                                                                                tmp_path: Path):
+                                                                                                tmp_path: Path,
+                                                                                                saved_decisions: Path):
     both = ("--section", "knowledge", "prevention")
-    fresh = tmp_path / "fresh"
+    fresh = remembering(tmp_path / "fresh", saved_decisions)
     _build(fresh, 0, *both)
     _drop_half_the_decisions(fresh)
     _build(fresh, 0, *both, "--force")
 
-    kept = tmp_path / "kept"
+    kept = remembering(tmp_path / "kept", saved_decisions)
     _build(kept, 5, *both)
     _drop_half_the_decisions(kept)
     said = _build(kept, 5, *both, "--force")
