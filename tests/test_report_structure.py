@@ -82,7 +82,8 @@ def _parts(lang: str, participants: Gender | None = None) -> tuple[list[str], di
     order = [head["acknowledgements"], head["definitions"], head["summary"], head["introduction"], head["methods"],
              *findings, recommendations, head["annex"]]
     inside = {head["introduction"]: [head["objectives"]],
-              head["methods"]: [head["survey"], head["conversations"], head["roundtable"], head["limitations"]],
+              head["methods"]: [head["survey"], head["conversations"], head["roundtable"], head["reading"],
+                                head["limitations"]],
               recommendations: [head["roundtable_insights"]],
               head["annex"]: [head["annex_tables"], head["provenance"]]}
     return order, inside
@@ -345,7 +346,7 @@ def test_the_summary_ranks_by_the_numbers_and_compares_only_with_other_countries
     # A pool of Moldova alone (a partner's export of one country) is no comparison.
     alone = _summary(_values(tmp_path / "b", shares, ["MDA"], {"fear_response": 70.4}), {"pooled"})
     assert "six countries" not in alone and "Across" not in alone
-    from perspectives.summary import pooled_beside
+    from perspectives.summary_counts import pooled_beside
 
     values = json.loads((tmp_path / "b" / "sections" / "disclosure" / "values.json").read_text())
     assert not pooled_beside(values, "MDA", "ALL")
@@ -520,7 +521,8 @@ def test_each_fact_about_the_conversations_is_said_once(built: dict[str, Path], 
 def test_every_mark_in_a_table_is_defined(built: dict[str, Path], lang: str, code: str) -> None:
     root = _html(_folder(built, lang, code))
     cells = " ".join(_text(c) for c in root.find(".//main").iter("td"))
-    definitions = _part(root, Translator(lang)(load_texts()["headings"]["definitions"]))
+    # The marks are defined with the statistics, in the methods (review of 2026-12-07, item 11).
+    definitions = _part(root, Translator(lang)(load_texts()["headings"]["methods"]))
     used = [mark for mark in (WITHHELD, "†") if mark in cells]
     # One mark for a value not given (issue 26): a part counted in its combination shows it too.
     assert WITHHELD in used and "↓" not in cells
