@@ -336,7 +336,7 @@ def test_the_some_or_all_definition_agrees_with_a_group_of_women(lang: str) -> N
     said = {}
     for gender in ("feminine", "mixed"):
         report = texts.Texts(tr, {"threshold": 5, "participants": Gender(gender), "place": "X"}, {"national", "conversations"})
-        [entry] = [d for d in report.node("definitions") if d.get("term") == "Some or all"]
+        [entry] = [d for d in report.node("methods.reading") if d.get("term") == "Some or all"]
         said[gender] = report.fill(entry["text"])
     assert FEMININE_SOME_OR_ALL[lang] in said["feminine"]
     assert FEMININE_SOME_OR_ALL[lang] not in said["mixed"]

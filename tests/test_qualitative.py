@@ -361,9 +361,35 @@ def test_a_recommendation_without_evidence_of_its_own_says_so(conversations: pd.
     evidence = qr.Evidence(participants=0, theme_count=lambda code: None, finding=lambda result, text: None)
     text = qr.render_recommendations("MDA", evidence=evidence, conversations=conversations, participants=participants)
     eighth = text.split("### 8.")[1].split("### 9.")[0]
-    assert ("**Evidence:** No count of the conversations and no survey result in Moldova bears on this "
-            "recommendation; it rests on the expert roundtable and the study as a whole.") in eighth
+    assert ("**Evidence:** This recommendation draws on the study as a whole and on the expert roundtable: no "
+            "survey result for Moldova and no theme of the conversations held there bears on it directly.") in eighth
     assert text.count("**Evidence:**") == 13
+    # The experts' point alone is where a recommendation comes from, not "a related point" (review 3, item 3).
+    ninth = text.split("### 9.")[1].split("### 10.")[0]
+    assert "comes from the expert roundtable, where the experts made the point: " in ninth
+    assert "related point" not in ninth
+
+
+def test_a_recommendation_without_evidence_says_which_countries_each_source_covers(
+        conversations: pd.DataFrame, participants: pd.DataFrame) -> None:
+    """Review 3, item 3: "no survey result in the five countries": the survey covered six, the conversations five.
+
+    The countries are read from the study (its entries' ``conversations`` flags), never typed.
+    """
+    from perspectives import locales
+    from perspectives.i18n import Translator
+    from perspectives.study import load_study
+
+    study, tr = load_study(), Translator("en")
+    held = [tr.country(c.iso3) for c in study.countries if c.conversations]
+    assert 0 < len(held) < len(study.countries)  # the case the review found: some countries held none
+    evidence = qr.Evidence(participants=0, theme_count=lambda code: None, finding=lambda result, text: None)
+    text = qr.render_recommendations(None, evidence=evidence, conversations=conversations, participants=participants)
+    eighth = " ".join(text.split("### 8.")[1].split("### 9.")[0].split())
+    surveyed = tr.plural("{count} countries", len(study.countries))
+    assert (f"no survey result for the {surveyed} and no theme of the conversations, held in "
+            f"{locales.join(held, 'en')}, bears on it directly.") in eighth
+    assert tr.plural("{count} countries", len(held)) not in eighth
 
 
 IDENTIFIER = re.compile(r"\b[a-z_]+\.[a-z_]+\b|\b[a-z]+_[a-z_]+\b|`")
@@ -376,12 +402,11 @@ def test_render_recommendations_synthesis_national_and_bih(conversations: pd.Dat
     assert synth.count("\n### ") == 13 and synth.count("**Evidence:**") == 13
     assert not IDENTIFIER.search(synth)  # no theme code, item name or value name, no code span
     k = int(qc.participants_raising(conversations, "institutions.untrained").sum())
-    assert f"{k} of the 42 young people raised the theme “Officials lack skills with children”." in synth
+    assert f"“Officials lack skills with children” ({k} of 42)" in synth
     alb = qr.render_recommendations("ALB", **kw)
     k = int(qc.participants_raising(conversations, "anonymity.breach")["ALB"])
-    said = "one" if k == 1 else str(k)
-    assert k > 0 and (f"In the conversations in Albania, {said} of the 7 young people raised the theme "
-                      "“Raised a breach of anonymity”.") in alb
+    assert k > 0 and f"“Raised a breach of anonymity” ({k} of 7)" in alb
+    assert "In the conversations, young people raised the theme" in alb
     bih = qr.render_recommendations("BIH", **kw)
     assert "raised the theme" not in bih and "**Evidence:**" in bih  # the experts' related points remain
     assert not IDENTIFIER.search(alb) and not IDENTIFIER.search(bih)
@@ -404,8 +429,8 @@ def test_evidence_states_findings_and_where_they_are_shown(conversations: pd.Dat
     assert "FOUND government. See Figure [[figure:government]]." in first and "public_awareness" not in first
     assert "The experts at the roundtable made a related point: widen the ways to seek help." in first
     third = text.split("### 3.")[1].split("### 4.")[0]
-    assert ("In the conversations in Moldova, 6 of the 10 young people raised the theme “Officials lack skills with "
-            "children”.") in third
+    assert ("In the conversations, young people raised the themes “Officials lack skills with children” (6 of 10) "
+            "and “Dismissive or mocking officials” (6 of 10). See Table [[table:themes_disclosure]].") in third
     # A theme no table of the report shows is not stated, though 6 raised it: nothing to cite.
     assert "Trained responders" not in third
 
@@ -464,7 +489,7 @@ def test_theme_evidence_agrees_with_the_participants_in_romanian(codebook: q.Cod
     for gender, young in (("feminine", "tinerele participante"), (None, "tinerii participanți")):
         evidence = qr.Evidence(participants=10, theme_count=lambda code: 3, cites_tables=False, gender=gender)
         text = qr.render_recommendations("MDA", texts=texts, evidence=evidence)
-        assert f"3 dintre {young}, din totalul de 10, au abordat tema „" in text
+        assert f"În conversații, {young.split()[0]} au adus în discuție temele „" in text and "(3 din 10)" in text
         assert "raised" not in text and "“" not in text
 
 

@@ -82,7 +82,8 @@ def _parts(lang: str, participants: Gender | None = None) -> tuple[list[str], di
     order = [head["acknowledgements"], head["definitions"], head["summary"], head["introduction"], head["methods"],
              *findings, recommendations, head["annex"]]
     inside = {head["introduction"]: [head["objectives"]],
-              head["methods"]: [head["survey"], head["conversations"], head["roundtable"], head["limitations"]],
+              head["methods"]: [head["survey"], head["conversations"], head["roundtable"], head["reading"],
+                                head["limitations"]],
               recommendations: [head["roundtable_insights"]],
               head["annex"]: [head["annex_tables"], head["provenance"]]}
     return order, inside
@@ -345,7 +346,7 @@ def test_the_summary_ranks_by_the_numbers_and_compares_only_with_other_countries
     # A pool of Moldova alone (a partner's export of one country) is no comparison.
     alone = _summary(_values(tmp_path / "b", shares, ["MDA"], {"fear_response": 70.4}), {"pooled"})
     assert "six countries" not in alone and "Across" not in alone
-    from perspectives.summary import pooled_beside
+    from perspectives.summary_counts import pooled_beside
 
     values = json.loads((tmp_path / "b" / "sections" / "disclosure" / "values.json").read_text())
     assert not pooled_beside(values, "MDA", "ALL")
@@ -520,7 +521,8 @@ def test_each_fact_about_the_conversations_is_said_once(built: dict[str, Path], 
 def test_every_mark_in_a_table_is_defined(built: dict[str, Path], lang: str, code: str) -> None:
     root = _html(_folder(built, lang, code))
     cells = " ".join(_text(c) for c in root.find(".//main").iter("td"))
-    definitions = _part(root, Translator(lang)(load_texts()["headings"]["definitions"]))
+    # The marks are defined with the statistics, in the methods (review of 2026-12-07, item 11).
+    definitions = _part(root, Translator(lang)(load_texts()["headings"]["methods"]))
     used = [mark for mark in (WITHHELD, "†") if mark in cells]
     # One mark for a value not given (issue 26): a part counted in its combination shows it too.
     assert WITHHELD in used and "↓" not in cells
@@ -636,30 +638,29 @@ def test_a_theme_the_table_says_some_of_is_said_some_of_in_the_evidence(lang: st
     paragraphs = [p for p in text.split("\n\n") if p.startswith(f"**{tr('Evidence:')}**")]
     assert len(paragraphs) >= 13
     withheld_words = tr("withheld")
-    # "Some" opens the sentence for themes some young people raised (its words in the translator's
-    # form, whatever the case of "some"): the table's word is said by that sentence.
-    said_of_some = [_words_of(tr, "themes_some", n) for n in (1, 2)]
+    # A theme the table says "some" of is named in the one sentence on the conversations, with no
+    # count (review of 2026-12-07, item 3): the sentence's words, in the translator's form.
+    said_of_some = [_words_of(tr, "themes", n) for n in (1, 2)]
     themed = 0
     for paragraph in paragraphs:
         assert f"({WITHHELD})" not in paragraph and withheld_words not in paragraph, paragraph
         themed += any(words in paragraph for words in said_of_some)
     assert themed >= 10
-    # The table's own word, in the report's language, and "all" where the table says all.
     # A label inside a sentence reads in its case (lower-cased by the one rule), so it is found either way.
     def names(paragraph: str, code: str) -> bool:
         return tr(codebook.label(code)).lower() in paragraph.lower()
 
     rec = next(p for p in paragraphs if names(p, "reporting.awareness_gap"))
     assert any(words in rec for words in said_of_some), rec
-    # "All" is said by the sentence for themes every young person raised, in the translator's words
-    # (Spanish "la totalidad de", Albanian "të 10 të rinjtë"), not by the table's single word.
-    said_of_all = [_words_of(tr, "themes_all", n) for n in (1, 2)]
+    # "All" is said after the theme, in the translator's words ("all 10", "todas las 10").
+    english = " ".join(load_texts()["recommendations"]["evidence"]["theme_all"].split())
+    said_of_all = tr(english).format(theme="\0", n_participants=10).split("\0")[-1].strip()
     if any(names(p, "reporting.complaint_withdrawn") for p in paragraphs):
-        assert any(words in p for p in paragraphs if names(p, "reporting.complaint_withdrawn") for words in said_of_all)
+        assert any(said_of_all in p for p in paragraphs if names(p, "reporting.complaint_withdrawn"))
 
 
 def _words_of(tr: Translator, sentence: str, n_themes: int) -> str:
-    """The words of an evidence sentence on themes (``themes_some``, ``themes_all``) in ``tr``'s language
+    """The words of the evidence sentence on themes (``themes``) in ``tr``'s language
     for ten participants in Moldova: its longest run without the themes it lists."""
     english = {form: text for form, text in load_texts()["recommendations"]["evidence"][sentence].items()
                if form != "count"}
@@ -667,23 +668,20 @@ def _words_of(tr: Translator, sentence: str, n_themes: int) -> str:
     return max(filled.split("\0"), key=len).strip(" .:")
 
 
-# What the evidence says of ten young women and of a mixed group, by language (hand-written):
-# the "some" sentence, which opens with it ("Some of the 10 young people ... raised the themes"),
-# and a counted theme's (3 of them).
-# Romanian names the total after its noun ("din totalul de 10"), so that "de" follows its rule.
+# What the evidence says of ten young women and of a mixed group, by language (hand-written): the
+# one sentence on the conversations, which opens with them whether the table counts its themes or
+# says "some" of them (review of 2026-12-07, item 3).
 FEMININE_EVIDENCE = {
-    "ro": ("Unele dintre tinerele care au participat la conversațiile din Republica Moldova, din totalul de 10",
-           "3 dintre tinerele participante"),
-    "es": ("Algunas de las 10 jóvenes de", "3 de las 10 jóvenes plantearon"),
-    "sq": ("Disa nga 10 të rejat", "3 nga 10 të rejat"),
-    "bs": ("Neke od ukupno 10 mladih žena", "pokrenule su 3 od ukupno 10 mladih žena"),
+    "ro": ("În conversații, tinerele au adus în discuție",) * 2,
+    "es": ("En las conversaciones, las jóvenes plantearon",) * 2,
+    "sq": ("Në biseda, të rejat ngritën",) * 2,
+    "bs": ("U razgovorima su mlade žene pokrenule",) * 2,
 }
 MIXED_EVIDENCE = {
-    "ro": ("Unii dintre tinerii care au participat la conversațiile din Republica Moldova, din totalul de 10",
-           "3 dintre tinerii participanți"),
-    "es": ("Algunas de las 10 personas jóvenes", "3 de las 10 personas jóvenes"),
-    "sq": ("Disa nga 10 të rinjtë", "3 nga 10 të rinjtë"),
-    "bs": ("Neki od ukupno 10 mladih u", "pokrenule su 3 od ukupno 10 mladih osoba"),
+    "ro": ("În conversații, tinerii au adus în discuție",) * 2,
+    "es": ("En las conversaciones, las personas jóvenes plantearon",) * 2,
+    "sq": ("Në biseda, të rinjtë ngritën",) * 2,
+    "bs": ("U razgovorima su mladi pokrenuli",) * 2,
 }
 
 
@@ -702,8 +700,8 @@ def test_the_evidence_agrees_with_the_participants_gender(lang: str) -> None:
             participants=10, theme_count=lambda code: 3, theme_table=lambda code: "themes_disclosure",
             theme_presence=lambda code: presence, gender=gender))
 
-    intro = {"ro": "tinerele în conversații", "es": "las jóvenes plantearon", "sq": "të rejat ngritën",
-             "bs": "mlade žene pokrenule"}[lang]
+    intro = {"ro": "de cele 10 tinere din conversațiile", "es": "las 10 jóvenes de las conversaciones",
+             "sq": "10 të rejat në bisedat", "bs": "10 mladih žena u razgovorima"}[lang]
     assert intro in evidence("feminine", "some") and intro not in evidence("mixed", "some")
     for presence, index in (("some", 0), (None, 1)):
         feminine, mixed = evidence("feminine", presence), evidence("mixed", presence)
@@ -722,9 +720,9 @@ def test_the_romanian_evidence_agrees_with_the_published_gender_of_moldovas_part
     assert values["conversations.female.n"] == values["conversations.participants.n"] == 10
     assert values["conversations.male.n"] == 0
     evidence = " ".join(p for p in _paragraphs(_html(folder), "recommendations") if p.startswith("Dovezi:"))
-    assert ("Unele dintre tinerele care au participat la conversațiile din Republica Moldova, din totalul de 10"
-            in evidence), evidence
-    assert any("au adus în discuție tinerele" in p for p in _paragraphs(_html(folder), "recommendations"))
+    assert "În conversații, tinerele au adus în discuție" in evidence, evidence
+    assert any("de cele 10 tinere din conversațiile din Republica Moldova" in p
+               for p in _paragraphs(_html(folder), "recommendations"))
     assert "unii dintre tinerii" not in evidence and "dintre tinerii" not in evidence, evidence
 
 
@@ -814,8 +812,10 @@ def test_the_evidence_says_of_a_theme_what_its_table_says(built: dict[str, Path]
               if own in _text(caption) for th in table.iter("th")}
     evidence = [p for p in _paragraphs(root, "recommendations") if p.startswith(tr("Evidence:"))]
     assert evidence
-    # The word may open its sentence ("Some of the 10 young people ... raised the themes").
-    some = [p for p in evidence if re.search(rf"(?i)(?<!\w){re.escape(some_word)}(?!\w)", p)]
+    # A theme the table says "some" of is named in the evidence without a count (review of
+    # 2026-12-07, item 3): the paragraphs naming a theme of the report's tables.
+    named = {tr("\u201c{label}\u201d", label=label) for label in labels}
+    some = [p for p in evidence if any(q in p for q in named)]
     if some_word in cells:
         assert some, (cells, evidence)
     # ... each theme a table shows citing that table (a theme no table shows is not stated):

@@ -427,10 +427,10 @@ def assemble_report(
 def _agreement(code: str, docs: Sequence[SectionDoc]) -> dict[str, Gender]:
     """The genders the notebooks' Markdown agrees with: the participants' as the runs' recorded counts publish it.
 
-    The same rule as the chapters' own texts (:func:`perspectives.summary.participants_gender`),
+    The same rule as the chapters' own texts (:func:`perspectives.summary_counts.participants_gender`),
     read from the values the section runs recorded, so a heading and the sentence under it agree.
     """
-    from perspectives.summary import participants_gender
+    from perspectives.summary_counts import participants_gender
 
     values: list[dict[str, Any]] = []
     for doc in docs:

@@ -88,6 +88,8 @@ class Evidence:
         theme_count: a theme code -> how many of them raised it, or None when withheld.
         theme_table: a theme code -> the stem of the table that shows its count (for
             ``[[table:STEM]]``), or None.
+        theme_figure: a theme code -> the stem of the figure the report drew of its table (for
+            ``[[figure:STEM]]``), or None.
         theme_presence: a theme code -> ``none``, ``some`` or ``all`` where its table says
             that in place of a count (a report's presence table), else None: the evidence
             then says the table's word, never that the count is withheld.
@@ -107,6 +109,7 @@ class Evidence:
     theme_count: Callable[[str], int | None]
     theme_table: Callable[[str], str | None] = lambda code: None
     theme_presence: Callable[[str], str | None] = lambda code: None
+    theme_figure: Callable[[str], str | None] = lambda code: None
     finding: Callable[[str, str], str | None] = lambda result, template: None
     cites_tables: bool = True
     gender: str | None = None
@@ -140,42 +143,40 @@ def _label(text: str) -> str:
 
 
 def _theme_lines(texts: Any, themes: list[str], evidence: Evidence, codebook: Codebook) -> list[str]:
-    """What young people in the report's place raised, each theme with its count, then those withheld.
+    """What young people in the report's place raised: one sentence naming every theme, then where it is shown.
 
-    A report's evidence states only what a table of the report shows, and cites that table: a
-    theme no published table shows is left out (see :class:`Evidence`), as is a theme nobody
-    there raised (it is no evidence for the recommendation; the theme tables show the zero).
-    Consecutive themes shown in the same table end with one reference to it. A theme whose
-    count is withheld is left out too: a count the reader cannot see is no evidence, and its
-    table shows only the withheld mark.
+    A report's evidence states only what a figure or table of the report shows, and cites it: a
+    theme nothing published shows is left out (see :class:`Evidence`), as is a theme nobody
+    there raised (no evidence for the recommendation; the theme tables show the zero) and one
+    whose count is withheld (a count the reader cannot see is no evidence). A theme is given
+    with how many raised it only where the report publishes that count; those so counted come
+    first, in the order of their counts, then the others in the recommendation's order. The
+    figures or tables are cited once, after the sentence.
     """
-    lines: list[tuple[str, str | None]] = []
-    # Themes whose table says "some" or "all" in place of a count: said with the table's word.
-    worded: dict[str, list[tuple[str, str | None]]] = {"some": [], "all": []}
+    counted: list[tuple[int, str, tuple[str | None, str | None]]] = []
+    named: list[tuple[str, tuple[str | None, str | None]]] = []
+    out_of = {"n_participants": evidence.participants}
     for code in themes:
-        table = evidence.theme_table(code)
-        if table is None and evidence.cites_tables:
+        where = (evidence.theme_table(code), evidence.theme_figure(code))
+        if where[0] is None and evidence.cites_tables:
             continue  # nothing the reader could find: not stated, so never cited with a table that lacks it
-        k = evidence.theme_count(code)
         theme = _theme_name(texts, codebook.label(code))
-        word = evidence.theme_presence(code)
-        if word in worded:
-            worded[word].append((theme, table))
-        elif word == "none":
-            continue  # as a count of 0: no evidence for the recommendation
-        elif k is not None and k > 0:  # withheld, or raised by nobody there: no evidence to state
-            line = texts.fill(texts.node("recommendations.evidence.theme"), theme=theme, n_raised=k,
-                              n_participants=evidence.participants, **evidence.agreement())
-            if line:
-                lines.append((line, table))
-    said: list[tuple[str, list[str | None]]] = [(line, [table]) for line, table in lines]
-    said += _grouped_lines(texts, list(worded.items()), evidence)
-    # Each table is cited once, after the last sentence stating what it shows.
-    out = []
-    for i, (line, tables) in enumerate(said):
-        later = {t for _, following in said[i + 1:] for t in following}
-        out.append(_see_tables(texts, line, [t for t in tables if t not in later]))
-    return out
+        word, k = evidence.theme_presence(code), evidence.theme_count(code)
+        if word == "some":
+            named.append((theme, where))
+        elif word == "all":
+            named.append((texts.text("recommendations.evidence.theme_all", theme=theme, **out_of) or "", where))
+        elif word is None and k:  # a count of 0 is no evidence; None is withheld
+            counted.append((k, texts.text("recommendations.evidence.theme_counted", theme=theme, n_raised=k,
+                                          **out_of) or "", where))
+    counted.sort(key=lambda item: -item[0])  # stable: equal counts keep the recommendation's order
+    said = [(text, where) for _, text, where in counted] + named
+    if not said:
+        return []
+    line = texts.fill(texts.node("recommendations.evidence.themes"), n_themes=len(said), **evidence.agreement(),
+                      themes=_markdown(locales.join([text for text, _ in said], texts.tr.lang)))
+    shown = [where for _, where in said]
+    return [_see(texts, fmt.opening(line), [t for t, _ in shown], [f for _, f in shown])] if line else []
 
 
 def _theme_name(texts: Any, label: str) -> str:
@@ -188,33 +189,22 @@ def _theme_name(texts: Any, label: str) -> str:
     return _markdown(texts.fill(quotes_for(texts.tr, name), label=name) or "")
 
 
-def _grouped_lines(texts: Any, groups: list[tuple[str, list[tuple[str, str | None]]]],
-                   evidence: Evidence) -> list[tuple[str, list[str | None]]]:
-    """One sentence for each group of themes said alike (``some``, ``all``), with their tables."""
-    said = []
-    for word, themed in groups:
-        if themed:
-            # The themes are named inside the sentence, each by its label in quotation marks.
-            line = texts.fill(texts.node(f"recommendations.evidence.themes_{word}"), n_themes=len(themed),
-                              n_participants=evidence.participants, **evidence.agreement(),
-                              themes=_markdown(locales.join([theme for theme, _ in themed], texts.tr.lang)))
-            if line:
-                said.append((fmt.opening(line), [table for _, table in themed]))
-    return said
+def _see(texts: Any, line: str, tables: list[str | None], figures: list[str | None]) -> str:
+    """A sentence followed by the figures, or else the tables, that show what it states, each cited once.
 
-
-def _see_tables(texts: Any, line: str, tables: list[str | None]) -> str:
-    """A sentence followed by the tables that show what it states (none, one or several)."""
-    stems = list(dict.fromkeys(t for t in tables if t is not None))
-    if not stems:
+    The figures are cited where every theme stated is drawn in one (their tables are in the
+    annex); otherwise the tables, which every theme stated has.
+    """
+    kind, stems = ("figure", figures) if figures and all(figures) else ("table", tables)
+    markers = [_markdown(f"[[{kind}:{stem}]]") for stem in dict.fromkeys(s for s in stems if s is not None)]
+    if not markers:
         return line
-    markers = [_markdown(f"[[table:{stem}]]") for stem in stems]
     if len(markers) == 1:
-        referenced = texts.text("recommendations.evidence.survey_table", finding=_markdown(line),
-                                table_number=markers[0])
+        referenced = texts.text(f"recommendations.evidence.survey_{kind}", finding=_markdown(line),
+                                **{f"{kind}_number": markers[0]})
     else:
-        referenced = texts.text("recommendations.evidence.survey_tables", finding=_markdown(line),
-                                table_numbers=_markdown(locales.join(markers, texts.tr.lang)))
+        referenced = texts.text(f"recommendations.evidence.survey_{kind}s", finding=_markdown(line),
+                                **{f"{kind}_numbers": _markdown(locales.join(markers, texts.tr.lang))})
     return referenced or line
 
 
@@ -250,20 +240,26 @@ def _evidence(texts: Any, entry: dict[str, Any], evidence: Evidence, codebook: C
     """The evidence behind a recommendation, in sentences: young people first, then the survey, then the experts."""
     said = _theme_lines(texts, entry.get("themes", []), evidence, codebook) if evidence.participants else []
     said += _findings(entry, evidence)
-    for insight in entry.get("insights", []) or []:
-        line = texts.text("recommendations.evidence.roundtable",
-                          insight_title=locales.inside_sentence(_label(texts.tr(insights[insight]["title"]))))
-        if line:
-            said.append(line)
+    points = [locales.inside_sentence(_label(texts.tr(insights[i]["title"]))) for i in entry.get("insights", []) or []]
+    # The experts' point alone is said as where the recommendation comes from, not as "a related point".
+    key = "roundtable" if said else "roundtable_only"
+    said += [line for point in points if (line := texts.text(f"recommendations.evidence.{key}", insight_title=point))]
     if not said:  # said plainly: a recommendation is never left looking as if it had evidence of its own
-        said = [texts.text("recommendations.evidence.none") or ""]
+        said = [texts.text(_none_key(texts)) or ""]
     return f"**{markdown_text(texts.tr('Evidence:'))}** " + " ".join(said)
+
+
+def _none_key(texts: Any) -> str:
+    """The sentence for a recommendation with no evidence of the report's own: by report and by sources held."""
+    report = "synthesis" if "synthesis" in texts.conditions else "national"
+    held = "" if "conversations" in texts.conditions else "_no_conversations"
+    return f"recommendations.evidence.none_{report}{held}"
 
 
 def _default_texts(country: str | None, study_path: Path | str | None, project: Project | None = None) -> Any:
     """English texts for a rendering outside a report (the report passes its own)."""
     from perspectives.i18n import Translator
-    from perspectives.texts import Texts, report_fields
+    from perspectives.texts import Texts, report_conditions, report_fields
 
     project = default(project)
     study = load_study(study_path) if study_path else project.study
@@ -273,7 +269,11 @@ def _default_texts(country: str | None, study_path: Path | str | None, project: 
         "the {count} countries", sum(1 for c in study.countries if c.conversations))
     from perspectives.disclosure import WITHHELD_MARK
 
-    texts = Texts(tr, report_fields(study, tr, code, place=place))
+    synthesis = code == study.synthesis_code
+    held = any(c.conversations for c in study.countries if synthesis or c.iso3 == code)
+    conditions = report_conditions(national=not synthesis, conversations=held, pooled=False,
+                                   countries=len(study.countries))
+    texts = Texts(tr, report_fields(study, tr, code, place=place), conditions)
     texts.fields["withheld_mark"] = WITHHELD_MARK
     return texts
 
@@ -461,8 +461,10 @@ def render_recommendations(country: str | None = None, *, texts: Any = None, evi
                                    f"unknown roundtable insight(s) {unknown}",
                                    "use ids of data/roundtable.yml", column="insights")
     out = []
-    if evidence.participants and texts.has("recommendations.young_people_intro"):
-        out.append(texts.text("recommendations.young_people_intro", **evidence.agreement()) or "")
+    if evidence.participants:
+        report = "synthesis" if "synthesis" in texts.conditions else "national"
+        out.append(texts.text(f"recommendations.young_people_intro_{report}", n_participants=evidence.participants,
+                              **evidence.agreement()) or "")
     for group in groups:
         out.append(f"## {markdown_text(texts.tr(group['title']))}")
         sentence = f"recommendations.groups.{group['id']}"

@@ -35,7 +35,7 @@ def report_texts(section, upstream: Upstream = NOTHING_UPSTREAM):
     """
     import datetime as dt
 
-    from . import locales, qualitative_recommendations, summary, texts
+    from . import locales, qualitative_recommendations, summary, summary_counts, texts
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     date = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date() if epoch else None
@@ -44,8 +44,8 @@ def report_texts(section, upstream: Upstream = NOTHING_UPSTREAM):
     own = section.synthesis if section.is_synthesis else section.country
     conditions = texts.report_conditions(
         national=not section.is_synthesis, conversations=section._conversations_held,
-        pooled=summary.pooled_beside(values, own, section.synthesis), countries=len(section.study.countries),
-        tests=summary.prints_a_test(values, own), reliability=upstream.reliability,
+        pooled=summary_counts.pooled_beside(values, own, section.synthesis), countries=len(section.study.countries),
+        tests=summary_counts.prints_a_test(values, own), reliability=upstream.reliability,
         combined=upstream.combined)
     if texts.synthetic_survey(section.data_path, section.study):
         conditions.add("synthetic")
@@ -60,7 +60,7 @@ def report_texts(section, upstream: Upstream = NOTHING_UPSTREAM):
         "n_experts": qualitative_recommendations.roundtable_experts(project=section.project),
         "group_list": locales.join(groups, section.lang),
     })
-    summary.with_counts(report, values, own)
+    summary_counts.with_counts(report, values, own)
     if report.fields["participants"] == "mixed" and section._conversations_held:
         # A chapter's run reads no other section's counts: its texts on the young people agree
         # with them as the report's gender table publishes them, as the summary's do.
@@ -80,9 +80,6 @@ def recommendations(section) -> None:
     country = None if section.is_synthesis else section.country
     upstream = section.report_so_far()
     report = report_texts(section, upstream)
-    if section.is_synthesis:
-        held = sum(1 for c in section.study.countries if c.conversations)
-        report.fields["place"] = section.t.plural("the {count} countries", held)
     section._paragraph(qualitative_recommendations.render_recommendations(country, texts=report,
                                                        evidence=evidence(section, upstream, report),
                                                        project=section.project))
@@ -91,6 +88,7 @@ def recommendations(section) -> None:
 def evidence(section, upstream: Upstream, report: Any):
     """What this report can state as evidence (:class:`perspectives.qualitative.Evidence`)."""
     from . import qualitative_counts, qualitative_recommendations
+    from .qualitative import load_codebook
     from .summary import value_table
     from .texts import Markdown
 
@@ -142,11 +140,26 @@ def evidence(section, upstream: Upstream, report: Any):
         return report.text("recommendations.evidence.survey_table", finding=text,
                            table_number=Markdown(f"[[table:{result}]]"))
 
+    theme_figure = functools.partial(_theme_figure, section, upstream, load_codebook(project=section.project), held)
     # The sentences on the participants agree with their gender as the report's gender table publishes it.
     gender = report_themes.participants_gender(section) if held else None
     return qualitative_recommendations.Evidence(participants=n, theme_count=theme_count, theme_table=theme_table,
-                                                theme_presence=theme_presence, finding=finding,
+                                                theme_figure=theme_figure, theme_presence=theme_presence, finding=finding,
                                                 gender=gender)
+
+
+def _theme_figure(section, upstream: Upstream, codebook: Any, held: bool, theme: str) -> str | None:
+    """The result of the chart whose data table is ``theme``'s table, where the report drew it, or None.
+
+    The synthesis draws its themes by country as heatmaps, their tables in the annex: the
+    evidence cites the chart (``[[figure:RESULT]]``).
+    """
+    table = _theme_table(section, upstream.shown, theme, held)
+    code = codebook.codes[theme].section if theme in codebook.codes else None
+    if table is None or code is None:
+        return None
+    stem, result = report_themes.heatmap_names(code)
+    return result if table == result and upstream.drew(stem) else None
 
 
 def _theme_table(section, shown: dict[str, set[str]], theme: str, held: bool) -> str | None:

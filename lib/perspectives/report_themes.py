@@ -300,6 +300,15 @@ HEATMAP_WORDS_NOTE = ("A cell that reads some or all says whether some or all of
                       "raised the theme (see “Some or all” in the definitions).")
 
 
+def heatmap_names(section_id: str) -> tuple[str, str]:
+    """The heatmap of a section's themes by country: its figure's stem and its result (its data table's stem).
+
+    One rule for the chapter that draws it and the recommendations that cite it
+    (``[[figure:RESULT]]``).
+    """
+    return f"themes_{section_id}_heatmap", f"themes_{section_id}_by_country"
+
+
 def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[str], labels: dict[str, str],
                        places: list[str], counted: list[str], subthemes: Collection[str] = ()) -> None:
     """The themes by country as a heatmap: every country that held conversations is a column.
@@ -325,10 +334,10 @@ def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[s
     caption = section.t("Participants who raised each theme, by country")
     if len(counted) < len(places):
         caption += ". " + section.t(HEATMAP_WORDS_NOTE)
+    stem, result = heatmap_names(section.section)
     report_display.show_figure(section, figures.heatmap(counts, section.t("Participants raising each theme, by country"),
                                                         words, sub=[labels[c] for c in codes if c in subthemes]),
-                               f"themes_{section.section}_heatmap", caption,
-                               result=f"themes_{section.section}_by_country")
+                               stem, caption, result=result)
 
 
 def survivor_themes(section) -> None:

@@ -36,7 +36,6 @@ from typing import Any
 
 from . import fmt, locales
 from .escape import markdown_text
-from .i18n import Gender
 from .locales import inside_sentence
 from .project import Project, default
 from .study import read_yaml
@@ -227,6 +226,9 @@ class _Summary:
         self.texts, self.values, self.synthesis_code = texts, values, synthesis_code
         self.labels, self.analyses = labels, analyses
         self.used = 0
+        # The answers and shares of the last even split said (two answers at 50% each), in its block.
+        self.last_even: tuple[tuple[str, str], ...] | None = None
+        self.previous_even: tuple[tuple[str, str], ...] | None = None
 
     @property
     def synthesis(self) -> bool:
@@ -287,19 +289,46 @@ class _Summary:
         return _first_upper(text) if text else None
 
     def combines(self, topic: str, shown: list[Option]) -> bool:
-        """Whether a topic's options hold several answers together that are not bands of a scale."""
+        """Whether a topic's ranking would set a combination of answers against single answers.
+
+        A combination is never "the most common" answer: where one leads, even a band of a
+        scale ("no degree or a bachelor's degree" before "master's degree or doctorate"), the
+        shares are said plainly. A scale led by a single answer is ranked, its bands after it
+        ("poor", then "fair", then "good or excellent"); any other combination is never ranked.
+        """
         spec_ = self.analyses[topic]
-        return spec_.get("order") != "scale" and any(o.code in (spec_.get("combine") or {}) for o in shown)
+        combined = spec_.get("combine") or {}
+        if spec_.get("order") == "scale":
+            return shown[0].code in combined
+        return any(o.code in combined for o in shown)
 
     def shares(self, topic: str, family: str, shown: list[Option], fields: dict[str, Any]) -> str | None:
         """The options' shares said plainly, a combination as answers together: never ranked against one answer."""
         if not self.texts.has(f"summary.shares.{family}"):  # a family with no plain form says nothing
             return None
         combine = self.analyses[topic].get("combine") or {}
-        said = [f"{self.texts.text('sentences.combined_answer', answer=Markdown(label)) if o.code in combine else label}"
-                f" ({o.text})" for o in shown[:3] if (label := markdown_text(inside_sentence(o.label)))]
+        names = [self.texts.text('sentences.combined_answer', answer=Markdown(label)) if o.code in combine else label
+                 for o in shown[:3] if (label := markdown_text(inside_sentence(o.label)))]
+        if len(shown) == 2 and shown[0].text == shown[1].text and self.texts.has(f"summary.even.{family}"):
+            # An even split names its two answers in the form's order: no order of size to follow.
+            form = list(self.labels(topic))
+            pairs = sorted(zip(shown, names, strict=False), key=lambda pair: form.index(pair[0].code))
+            return self.even(family, [o for o, _ in pairs], [n for _, n in pairs], fields)
+        said = [f"{name} ({o.text})" for name, o in zip(names, shown, strict=False)]
         text = self.texts.text(f"summary.shares.{family}", answers=Markdown(locales.join(said, self.texts.tr.lang)),
                                **fields)
+        return _first_upper(text) if text else None
+
+    def even(self, family: str, shown: list[Option], names: list[str], fields: dict[str, Any]) -> str | None:
+        """Two answers with equal printed shares: an even split, said once for topics split the same way in a row."""
+        split = tuple((o.code, o.text) for o in shown)
+        again = split == self.previous_even
+        self.last_even = split
+        if again:
+            text = self.texts.text(f"summary.even_again.{family}", **fields)
+        else:
+            text = self.texts.text(f"summary.even.{family}", first=Markdown(names[0]), second=Markdown(names[1]),
+                                   first_pct=shown[0].text, **fields)
         return _first_upper(text) if text else None
 
     def quantified(self, family: str, option: Option, fields: dict[str, Any]) -> str | None:
@@ -320,7 +349,11 @@ class _Summary:
         exclude = set(block.get("exclude") or [])
         compare = set(block.get("compare") or [])
         ranked: list[tuple[float, int, list[str]]] = []
+        self.last_even = None
         for k, topic in enumerate(block.get("topics") or []):
+            # Only the topic just before can have been split the same way: with the same share
+            # first, the two sentences are sorted next to each other.
+            self.previous_even, self.last_even = self.last_even, None
             sentence = self.ranked(topic, exclude)
             if sentence:
                 lead = self.options(topic, exclude)[0][0].share or 0.0
@@ -358,14 +391,9 @@ class _Summary:
                 place = parts[-2]
                 if place.isupper() and (share := self.values.get(name)) is not None:
                     by_country[place] = share
-        if len(by_country) >= 2:
-            low = min(by_country, key=lambda c: (by_country[c], c))
-            high = max(by_country, key=lambda c: (by_country[c], c))
-            text = self.texts.text("summary.synthesis.range", option=inside_sentence(first.label),
-                                   low_pct=fmt.fmt_pct(by_country[low]), low_country=self.texts.tr.country(low),
-                                   high_pct=fmt.fmt_pct(by_country[high]), high_country=self.texts.tr.country(high))
-            if text:
-                out.append(_first_upper(text))
+        text = self.spread(first, by_country)
+        if text:
+            out.append(_first_upper(text))
         test = self.test(topic)
         if test is not None:
             words, p = test
@@ -374,6 +402,28 @@ class _Summary:
             if text:
                 out.append(text)
         return out
+
+    def spread(self, first: Option, by_country: dict[str, float]) -> str | None:
+        """The first option's range across countries, where it is wide enough to be a finding.
+
+        Compared as printed (whole percentages). A range narrower than
+        ``summary.synthesis.range_min_points`` (``params/report_texts.yml``) is no finding and
+        is not said; the countries sharing the lowest or the highest share are all named.
+        """
+        printed = {country: fmt.round_half_up(share) for country, share in by_country.items()}
+        if len(printed) < 2:
+            return None
+        low, high = min(printed.values()), max(printed.values())
+        if high - low < float(self.texts.node("summary.synthesis.range_min_points")):
+            return None
+        order = list(by_country)  # the study's order, as the values were recorded
+
+        def named(share: float) -> str:
+            return locales.join([self.texts.tr.country(c) for c in order if printed[c] == share], self.texts.tr.lang)
+
+        return self.texts.text("summary.synthesis.range", option=inside_sentence(first.label),
+                               low_pct=fmt.fmt_pct(low), low_country=named(low),
+                               high_pct=fmt.fmt_pct(high), high_country=named(high))
 
     def test(self, topic: str) -> tuple[str, float] | None:
         get = self.values.get
@@ -547,54 +597,3 @@ def executive_summary(texts: Texts, values: list[dict[str, Any]], code: str, syn
             parts.append(f"## {markdown_text(texts.heading('summary_strands'))}\n\n" + " ".join(said))
     parts.extend(sample)
     return "\n\n".join(p for p in parts if p), used + summary.used
-
-
-# --------------------------------------------------------------------------- a report's texts
-
-
-def recorded_count(values: list[dict[str, Any]], name: str, code: str) -> int | None:
-    """A recorded count of the report's own place, or None when missing or withheld."""
-    for item in values:
-        if item["name"] == name and item.get("country") == code:
-            if item.get("suppressed") or item.get("value") is None:
-                return None
-            return int(item["value"])
-    return None
-
-
-def pooled_beside(values: list[dict[str, Any]], code: str, synthesis_code: str) -> bool:
-    """Whether a national report prints values for two or more countries together beside its own."""
-    if code == synthesis_code:
-        return False
-    return any(item.get("country") == synthesis_code and len((item.get("cells") or {}).get("places") or []) >= 2
-               for item in values)
-
-
-def prints_a_test(values: list[dict[str, Any]], code: str) -> bool:
-    """Whether the report's runs published a statistical test for the report's own place."""
-    return any(item.get("country") == code and not item.get("suppressed") and item.get("value") is not None
-               and (item["name"].endswith(".chi2.p") or item["name"].endswith(".anova.p")) for item in values)
-
-
-COUNTS = {
-    "n_received": "sample.responses.n", "n_eligible": "sample.eligible.n", "n_partial": "sample.partial.n",
-    "n_disqualified": "sample.disqualified.n", "n_participants": "conversations.participants.n",
-    "age_min": "conversations.age_at_conversation.min", "age_max": "conversations.age_at_conversation.max",
-}
-
-
-def with_counts(texts: Texts, values: list[dict[str, Any]], code: str) -> None:
-    """Add the fields a report's texts take from its recorded counts (None when withheld)."""
-    for field_name, name in COUNTS.items():
-        texts.fields[field_name] = recorded_count(values, name, code)
-    if texts.fields["age_min"] is not None and texts.fields["age_max"] is not None:
-        texts.fields["ages"] = Markdown(texts.plain_text("sentences.ages", n_years=texts.fields["age_max"]))
-    texts.fields["participants"] = participants_gender(values, code)
-
-
-def participants_gender(values: list[dict[str, Any]], code: str) -> Gender:
-    """The grammatical gender of the report's participants as their recorded counts publish it."""
-    from .qualitative_counts import published_group_gender
-
-    shown = {gender: recorded_count(values, f"conversations.{gender}.n", code) for gender in ("female", "male")}
-    return Gender(published_group_gender(shown, recorded_count(values, "conversations.participants.n", code)))

@@ -58,6 +58,7 @@ __all__ = [
     "methods",
     "month_year",
     "p_text",
+    "reading_notes",
     "report_conditions",
     "report_fields",
     "synthetic_survey",
@@ -375,16 +376,33 @@ def acknowledgements(texts: Texts) -> str:
     return _section(texts.heading("acknowledgements"), 1, paragraphs)
 
 
-def definitions(texts: Texts) -> str:
-    """The glossary, as Markdown: each term in bold, then its definition."""
+def _glossary(texts: Texts, path: str) -> list[str]:
+    """The entries of a glossary (``definitions``, ``methods.reading``) shown in this report: term in bold, then text."""
     entries = []
-    for entry in texts.node("definitions"):
+    for entry in texts.node(path) if texts.has(path) else []:
         if not set(entry.get("show", ["always"])) <= texts.conditions | {"always"}:
             continue
         text = texts.fill(entry["text"])
         if text is not None:
             entries.append(f"**{texts.fill(entry['term'])}.** {text}")
+    return entries
+
+
+def definitions(texts: Texts) -> str:
+    """The glossary of the study's terms, as Markdown: each term in bold, then its definition.
+
+    The marks and statistics a reader meets in the tables are defined in the methods
+    (:func:`reading_notes`); the glossary ends by pointing there when they are.
+    """
+    entries = _glossary(texts, "definitions")
+    if _glossary(texts, "methods.reading"):
+        entries.append(texts.text("methods.reading_pointer"))
     return _section(texts.heading("definitions"), 1, entries)
+
+
+def reading_notes(texts: Texts, level: int = 2) -> str:
+    """How to read the report's marks and statistics, as a subsection of the methods (Markdown)."""
+    return _section(texts.heading("reading"), level, _glossary(texts, "methods.reading"))
 
 
 def introduction(texts: Texts, *, synthesis: bool, conversations: bool) -> str:
@@ -434,7 +452,8 @@ def methods(texts: Texts, *, synthesis: bool, conversations: bool, limitations: 
              _section(texts.heading("survey"), 2, survey),
              _section(texts.heading("conversations"), 2, talks),
              _section(texts.heading("roundtable"), 2, roundtable),
-             _section(texts.heading("analysis"), 2, analysis)]
+             _section(texts.heading("analysis"), 2, analysis),
+             reading_notes(texts)]
     if limitations:
         parts.append(_section(texts.heading("limitations"), 2, texts.shown("limitations")))
     return "\n\n".join(p for p in parts if p)
