@@ -8,13 +8,15 @@ languages, the figure bytes of the six-country study), not recomputed with the l
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from perspectives import figures, i18n, locales, screen, screen_words
+from perspectives import figures, i18n, locales, screen, screen_places, screen_words
 from perspectives.project import Project
 from perspectives.study import load_study
 
@@ -158,6 +160,46 @@ def test_gazetteer_of_any_country_with_its_own_script() -> None:
     assert "chiang mai" in places.cased
     assert "เชียงใหม่" in places.caseless
     assert "thailand" not in places.cased and "thailand" in places.countries
+
+
+def test_caseless_place_names_are_found_where_a_pattern_would_find_them() -> None:
+    # Independent source: the re module's own search for the escaped name.
+    cases = [("aa", "aaaaa"), ("เชียงใหม่", "ไปเชียงใหม่แล้วเชียงใหม่"), ("北京", "我在北京，北京很大"),
+             ("é", "cafe\u0301 é"), ("ab", "xyz"), ("مدينة", "مدينة مدينةمدينة")]
+    for name, text in cases:
+        expected = [(m.start(), m.end()) for m in re.finditer(re.escape(name), text)]
+        assert screen_places.literal_spans(name, text) == expected, (name, text)
+    with pytest.raises(ValueError):
+        screen_places.literal_spans("", "text")
+
+
+def test_screening_compiles_no_pattern_per_caseless_place_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A network's gazetteer holds thousands of names in scripts without capitals (7,875 at 104
+    countries): one pattern compiled per name and excerpt, past the re module's cache, made the
+    national runs of countries with conversations minutes long. The work must not grow with them."""
+    own = screen_words.places()
+    compiled: list[str] = []
+    real = re._compile
+
+    def counting(pattern, flags):  # noqa: ANN001, ANN202 - re's private signature
+        compiled.append(pattern if isinstance(pattern, str) else "")
+        return real(pattern, flags)
+
+    def screened(n_names: int) -> tuple[int, bool]:
+        names = tuple(f"เมือง{chr(0x4E00 + i)}" for i in range(n_names))
+        monkeypatch.setattr(screen, "places", lambda study=None: dataclasses.replace(own, caseless=names))
+        compiled.clear()
+        monkeypatch.setattr(re, "_compile", counting)
+        try:
+            verdict = screen.screen_text(f"She lives in {names[-1]} with her aunt.")
+        finally:
+            monkeypatch.setattr(re, "_compile", real)
+        return len(compiled), verdict.blocked
+
+    screened(20)  # the screen's own patterns compiled once, whatever the gazetteer
+    few, many = screened(20), screened(2000)
+    assert few[1] and many[1]  # the place is found either way
+    assert many[0] == few[0]
 
 
 def test_screen_places_and_phones_follow_the_study() -> None:

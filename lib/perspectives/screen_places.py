@@ -215,8 +215,7 @@ def place_hits(t: Text, names: list[Hit], candidates: list[_Place]) -> list[Hit]
         normal = unicodedata.normalize("NFC", t.text)
         if len(normal) == len(t.text):  # spans would not point into the text otherwise
             for name in t.gazetteer.caseless:
-                for m in re.finditer(re.escape(name), t.text):
-                    hits.append(Hit("place", (m.start(), m.end()), m.group(0)))
+                hits.extend(Hit("place", span, t.text[span[0]:span[1]]) for span in literal_spans(name, t.text))
     near = sorted(h.span[0] for h in names)
     for place in candidates:
         start = t.toks[place.a].start
@@ -227,6 +226,28 @@ def place_hits(t: Text, names: list[Hit], candidates: list[_Place]) -> list[Hit]
             hits.append(t.hit("place", place.a, place.b))
     hits.extend(_unknown_place_hits(t))
     return hits
+
+
+def literal_spans(name: str, text: str) -> list[tuple[int, int]]:
+    """Where ``name`` occurs in ``text`` as written: left to right, not overlapping.
+
+    The spans ``re.finditer(re.escape(name), text)`` finds, for a name of at least one
+    character, without compiling a pattern per name: a network's gazetteer holds thousands
+    of names in scripts without capitals, more than the ``re`` module's cache of compiled
+    patterns, so every excerpt screened compiled each of them again (most of a national run
+    of a country with conversations at a hundred countries).
+
+    Raises:
+        ValueError: ``name`` is empty (it would match between every two characters).
+    """
+    if not name:
+        raise ValueError("an empty place name matches everywhere")
+    spans = []
+    at = text.find(name)
+    while at >= 0:
+        spans.append((at, at + len(name)))
+        at = text.find(name, at + len(name))
+    return spans
 
 
 def _where_one_is_from(t: Text, a: int) -> bool:
