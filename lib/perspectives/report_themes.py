@@ -304,8 +304,8 @@ def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[s
                        places: list[str], counted: list[str], subthemes: Collection[str] = ()) -> None:
     """The themes by country as a heatmap: every country that held conversations is a column.
 
-    A sub-theme (``subthemes``) reads under its theme: its row's label is drawn with the
-    sub-theme mark (:data:`perspectives.figures.SUBTHEME_MARK`).
+    A sub-theme (``subthemes``) reads under its theme: its row's label is indented
+    (:data:`perspectives.figures.SUBTHEME_INDENT`), as in the tables.
 
     Each cell is what the table by country prints (:func:`theme_cell`): a count (0 included)
     drawn as one, "some" or "all" written as the word, and the withheld mark, which the
