@@ -304,12 +304,24 @@ def test_a_chart_most_of_whose_bars_are_withheld_gives_way() -> None:
     assert [figures.too_little_to_show(c) for c in (two_of_five, two_of_four, three_of_five)] == [True, False, False]
 
 
-def test_a_heatmap_draws_a_sub_theme_after_the_mark_and_keeps_its_numbers_plain() -> None:
+def test_a_heatmap_indents_a_sub_theme_with_no_mark_and_keeps_its_numbers_plain() -> None:
+    # Review 3, item 12: a "›" before a sub-theme read as an arrow in print and to a screen reader.
     counts = pd.DataFrame({"ALB": [3.0, 2.0, 1.0]}, index=["Telling someone", "Described their own disclosure",
                                                             "Formal reporting"])
     fig = figures.heatmap(counts, "Themes", sub=["Described their own disclosure"])
-    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert labels == ["Telling someone", "› Described their own disclosure", "Formal reporting"]
+    ticks = fig.axes[0].get_yticklabels()
+    labels = [t.get_text() for t in ticks]
+    assert not any("›" in label for label in labels)
+    assert [label.strip() for label in labels] == list(counts.index)
+    # Set flush left, the sub-theme's text starts to the right of its theme's, inside the figure.
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ticks]
+    axes_left = fig.axes[0].get_window_extent(renderer).x0
+    assert {t.get_horizontalalignment() for t in ticks} == {"left"}
+    assert boxes[0].x0 == boxes[2].x0 >= 0 and boxes[1].x1 > boxes[0].x1 - 1
+    assert labels[1].startswith("\u2003") and not labels[0][0].isspace()
+    assert max(b.x1 for b in boxes) <= axes_left
     from perspectives.alttext import attached
 
     assert attached(fig).rows == tuple(counts.index)

@@ -30,33 +30,41 @@ def _run(tmp_path, monkeypatch, section_id: str, analysis: str, lang: str = "en"
     return shown
 
 
-def test_moldova_s_column_of_counts_without_shares_or_base_is_not_printed(tmp_path, monkeypatch) -> None:
-    # Moldova's share of cases involving technology printed 29, 9, 9 beside withheld shares and
-    # a withheld base; the pooled column beside it reads well and stays.
+def test_moldova_s_column_prints_the_mean_its_sentence_gives(tmp_path, monkeypatch) -> None:
+    # Moldova's share of cases involving technology: its shares and base are withheld (53 of its
+    # 54 workers answered: the base would leave one worker beside the 54, rule 2), yet its mean is
+    # published and the sentence gives it. Review 3, item 6: the table prints that mean, so
+    # Moldova's column stays (it was left out, the sentence giving a number no table showed).
     shown = _run(tmp_path, monkeypatch, "csea_online", "tech_share")
     with (tmp_path / "tables" / "tech_share.csv").open(encoding="utf-8", newline="") as fh:
-        header = next(csv.reader(fh))
-    assert header == ["", "All six countries n", "All six countries %"]
-    table = next(item for item in shown if item.get("kind") == "table")
-    # 53 of Moldova's 54 workers answered: the answers are not too few; the base is withheld because
-    # it leaves one worker beside the 54 (rule 2). The note gives both reasons without saying which
-    # (that would tell the base's size); issue 26 read "too few" beside large numbers.
-    assert ("Moldova: not shown. The number who answered is withheld under the small-cell rule, and every share "
-            "with it: it is small, or, with the other numbers the report gives, it would let a small number be "
-            "worked out.") in table["notes"]
-    assert not any("too few" in note for note in table["notes"]), table["notes"]
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["", "Moldova n", "Moldova %", "All six countries n", "All six countries %"]
     moldova = report.survey_data(None).eligible.query("country == 'MDA'")
     assert (len(moldova), int(moldova["tech_share"].notna().sum())) == (54, 53)
-
-
-def test_the_note_of_a_column_left_out_is_in_the_report_s_language(tmp_path, monkeypatch) -> None:
-    shown = _run(tmp_path, monkeypatch, "csea_online", "tech_share", "ro")
+    mean = float(pd.to_numeric(moldova["tech_share"], errors="coerce").mean())
+    assert next(r for r in rows if r[0] == "Mean (%)")[2] == f"{mean:.1f}"
+    assert next(r for r in rows if r[0] == "Respondents")[1] == WITHHELD_MARK
     table = next(item for item in shown if item.get("kind") == "table")
+    assert not any("not shown. The number who answered" in note for note in table["notes"]), table["notes"]
+
+
+def _left_out_table() -> disclosure.PublishedTable:
+    """Two places: MDA's every share and base withheld (no mean), the pooled column readable."""
+    counts = pd.DataFrame({"MDA": [29, 9, 9, 3], "ALL": [60, 40, 30, 20]}, index=["a", "b", "c", "d"])
+    mask = disclosure.suppress(disclosure.layout("share", counts, pooled=False, withheld=["MDA|*"]), threshold=5)
+    return disclosure.table({(place, kind): {c: (mask.n if kind == "n" else mask.pct)(f"{place}|{c}") for c in "abcd"}
+                             for place in ("MDA", "ALL") for kind in ("n", "%")})
+
+
+def test_the_note_of_a_column_left_out_is_in_the_report_s_language() -> None:
     catalogue = Translator("ro").catalogue
     assert report_display.COLUMNS_TOO_FEW in catalogue
+    section = SimpleNamespace(t=Translator("ro"), lang="ro")
+    printed, notes = report_display.readable_part(section, _left_out_table())
+    assert printed is not None and "MDA" not in {c[0] for c in printed.frame.columns}
     assert any(note.endswith(": nu apare. Numărul celor care au răspuns este omis conform regulii celulelor mici, "
                              "și odată cu el toate procentele: este mic sau, împreună cu celelalte cifre din raport, "
-                             "ar permite deducerea unui număr mic.") for note in table["notes"]), table["notes"]
+                             "ar permite deducerea unui număr mic.") for note in notes), notes
 
 
 def test_a_table_with_nothing_readable_is_one_sentence() -> None:

@@ -45,6 +45,7 @@ from .analysis_subsets import country_rows as _country_rows
 from .analysis_subsets import own_place as _own
 from .analysis_subsets import specs_of as _specs
 from .analysis_tables import (
+    MEAN_ROW,
     beside_chart,
     chart_combinations,
     combination_labels,
@@ -52,8 +53,10 @@ from .analysis_tables import (
     combination_notes,
     combinations_below_parts,
     drawn_codes,
+    mean_entry,
     recoded_for_chart,
     single_ranking,
+    with_means,
 )
 from .analysis_tables import compared_answers as _compared
 from .analysis_tables import english_labels as _english_labels
@@ -255,13 +258,12 @@ def run_numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]
         if spec_.get("figure"):  # the table beside the chart follows what it draws (beside_chart)
             result.table = beside_chart(result.table, [labels[c] for c in rows
                                                        if labels[c] not in set(result.shares.index)])
+        # The mean the sentence gives is a row of the table: one decision (published_means) for both.
+        result.table = with_means(result.table, {name: means[place] for place, name in places.items()})
     else:
         columns = {}
         for place, name in places.items():
-            shown_mean = means[place]
-            columns[name] = {"Mean (%)": disclosure.text(disclosure.WITHHELD_MARK if shown_mean is None
-                                                         else fmt.fmt_number(shown_mean, 1)),
-                             "Respondents": mask.base_n(f"{place}|*")}
+            columns[name] = {MEAN_ROW: mean_entry(means[place]), "Respondents": mask.base_n(f"{place}|*")}
         result.table = disclosure.table(columns)
         result.shares = None
         result.figure_kind = "means"

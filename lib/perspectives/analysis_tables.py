@@ -35,6 +35,7 @@ from .analysis_subsets import POOLED, load_specs, survey_project, synthesis_code
 from .analysis_subsets import countries_present as _countries
 from .analysis_subsets import specs_of as _specs
 from .disclosure import Mask
+from .fmt import fmt_number
 from .project import Project
 
 
@@ -238,6 +239,32 @@ def drawn_codes(shares: pd.DataFrame | None, rows: dict[str, str]) -> list[str] 
     if shares is None:
         return None
     return [code for code, label in rows.items() if label in set(shares.index)]
+
+
+# --------------------------------------------------------------------------- means
+MEAN_ROW = "Mean (%)"
+
+
+def mean_entry(mean: float | None) -> disclosure.Entry:
+    """A published mean as a table prints it (:func:`perspectives.analysis_kinds.published_means`): one decimal, or the withheld mark."""
+    return disclosure.text(disclosure.WITHHELD_MARK if mean is None else fmt_number(mean, 1))
+
+
+def with_means(table: disclosure.PublishedTable, means: dict[str, float | None]) -> disclosure.PublishedTable:
+    """A banded slider's table with a last row of each place's mean, in its % column.
+
+    The sentence gives the report's place's mean where :func:`perspectives.analysis_kinds.published_means` publishes it;
+    the table prints the same value, so that a place whose bands and base are all withheld
+    still shows the one number the text gives (and its column is readable:
+    :meth:`perspectives.disclosure.PublishedTable.unreadable`).
+
+    Args:
+        table: the bands' table, columns ``(place name, "n")`` and ``(place name, "%")``.
+        means: place name -> its published mean (%), None where withheld.
+    """
+    row = [mean_entry(means.get(col[0])).text if col[1] == "%" else "" for col in table.frame.columns]
+    frame = pd.concat([table.frame, pd.DataFrame([row], index=[MEAN_ROW], columns=table.frame.columns, dtype=object)])
+    return disclosure.PublishedTable(frame, dict(table.entries), table.notes)
 
 
 # --------------------------------------------------------------------------- rankings for sentences

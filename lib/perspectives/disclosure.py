@@ -464,8 +464,9 @@ class PublishedTable:
 
         A group is a top-level column (a place's ``n`` and ``%``), or a column of a one-level
         header. It is unreadable when it holds shares and none of them is shown, nor any of
-        the bases they are shares of: counts without their base, beside withheld shares, say
-        nothing a reader can weigh. A group without shares (counts, a test) is never one.
+        the bases they are shares of, nor a statistic (a mean): counts without their base,
+        beside withheld shares, say nothing a reader can weigh. A group without shares
+        (counts, a test) is never one.
         """
         groups: dict[Any, list[int]] = {}
         for j, label in enumerate(self.frame.columns):
@@ -474,8 +475,11 @@ class PublishedTable:
         for group, positions in groups.items():
             shares = [(mask, cell, of) for (_, j), entry in self.entries.items() if j in positions
                       for measure, mask, cell, of in entry.refs if measure == "percent"]
-            if shares and all(mask.share(cell, of) is None and mask.count(of) is None
-                              for mask, cell, of in shares):
+            # A statistic printed without refs (a mean) is something a reader can read.
+            statistic = any(str(self.frame.iat[i, j]).strip() not in ("", WITHHELD_MARK)
+                            for i in range(len(self.frame)) for j in positions if (i, j) not in self.entries)
+            if shares and not statistic and all(mask.share(cell, of) is None and mask.count(of) is None
+                                                for mask, cell, of in shares):
                 out.append(group)
         return out
 

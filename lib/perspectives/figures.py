@@ -49,42 +49,23 @@ from perspectives.figures_theme import (  # noqa: E402
     CHART,
     CHART_DEFAULTS,
     COLOURS,
-    PALETTE,
     PALETTE_DEFAULTS,
+    THEME,
     THEME_FILE,
     answer_colours,
     chart_settings,
+    flush_left,
     palette_settings,
+    seaborn_theme,
 )
+from perspectives.figures_theme import PALETTE as PALETTE  # noqa: E402 - callers ask it here
+from perspectives.figures_theme import UNSET_BY_THEME as UNSET_BY_THEME  # noqa: E402 - as PALETTE
 from perspectives.figures_theme import readable_bars as readable_bars  # noqa: E402 - callers ask it here
 from perspectives.figures_theme import theme_file as _theme_file  # noqa: E402
 from perspectives.figures_theme import too_little_to_show as too_little_to_show  # noqa: E402 - as readable_bars
 from perspectives.fmt import WITHHELD_MARK, fmt_number, fmt_pct  # noqa: E402 - numbers written as everywhere
 from perspectives.project import Project  # noqa: E402
 from perspectives.study import Study  # noqa: E402
-
-# seaborn's theme, as the matplotlib settings it makes (see seaborn_theme): importing seaborn
-# imports scipy.stats, half a second that a run drawing bars without a test need not pay.
-THEME = {"style": "whitegrid", "context": "notebook", "font": "sans-serif"}
-UNSET_BY_THEME = "image.cmap"
-
-
-def seaborn_theme() -> dict[str, object]:
-    """The matplotlib settings ``seaborn.set_theme(**THEME, palette=PALETTE)`` makes.
-
-    ``set_theme`` applies ``plotting_context``, then ``axes_style`` with the font, then a
-    colour cycle of the palette (a list palette remaps no colour codes); this returns the
-    same settings, the cycle as a list of RGB triples, ready for ``params/figure_theme.yml``.
-    """
-    import seaborn as sns
-
-    settings: dict[str, object] = dict(sns.plotting_context(THEME["context"]))
-    settings.update(sns.axes_style(THEME["style"], rc={"font.family": THEME["font"]}))
-    settings["axes.prop_cycle"] = [list(map(float, rgb)) for rgb in sns.color_palette(PALETTE)]
-    # seaborn's default colour map ("rocket") exists only once seaborn is imported; no figure
-    # here uses the default map (the heatmap names its own), so matplotlib's stays.
-    settings.pop(UNSET_BY_THEME)
-    return settings
 
 
 def apply_theme(settings: dict[str, object]) -> None:
@@ -520,7 +501,17 @@ def dot_plot(values: pd.DataFrame, title: str, xlabel: str, extremes: int = 15,
     return fig
 
 
-SUBTHEME_MARK = "›"  # drawn before a sub-theme's label in a chart, so that it reads under its theme
+# A sub-theme's label starts this far right of its theme's (labels flush left): an indent, as in the tables.
+SUBTHEME_INDENT = "\u2003\u2003"
+
+
+def _heatmap_labels(rows: Sequence[object], sub: Sequence[str], indent: float, width_pt: float | None = None,
+                    chars: int = LABEL_CHARS) -> tuple[list[str], float]:
+    """A heatmap's row labels wrapped (a sub-theme's to the room its ``indent``, points, leaves), and their room (in)."""
+    width = CHART["label_share"] * WIDTH * 72.0 if width_pt is None else width_pt
+    labels = [_wrap([r], width - indent if r in set(sub) else width, chars=chars)[0] for r in rows]
+    subs = [lb for lb, r in zip(labels, rows, strict=True) if r in set(sub)]
+    return labels, max(_label_room([lb for lb in labels if lb not in subs]), _label_room(subs) + indent / 72.0)
 
 
 def heatmap(counts: pd.DataFrame, title: str, words: pd.DataFrame | None = None,
@@ -534,20 +525,25 @@ def heatmap(counts: pd.DataFrame, title: str, words: pd.DataFrame | None = None,
             ("none", "some", "all" where a place's counts by theme are said that way); such
             a cell is not coloured. A cell with neither a word nor a count shows the
             withheld mark.
-        sub: the rows that are sub-themes: their labels are drawn after :data:`SUBTHEME_MARK`
-            (the chart's numbers, and its text alternative, keep the plain labels).
+        sub: the rows that are sub-themes: their labels are indented under their theme's
+            (:data:`SUBTHEME_INDENT`; the chart's numbers, and its text alternative, keep the
+            plain labels).
     """
     # A heatmap's rows are all as tall as its tallest label: where the labels wrapped as every
     # chart's would make it taller than a printed page, they take the widest room a chart gives
     # them (LABEL_ROOM_MAX), on one line where they can.
-    drawn_labels = [f"{SUBTHEME_MARK} {label}" if label in set(sub) else str(label) for label in counts.index]
-    labels = _wrap(drawn_labels)
+    indent = text_width(SUBTHEME_INDENT, FONT)
+    labels, room = _heatmap_labels(counts.index, sub, indent)
     if _grid_height(labels) > PAGE_ROOM:
-        labels = _wrap(drawn_labels, LABEL_ROOM_MAX * WIDTH * 72.0 - _label_room([""]) * 72.0, chars=10_000)
+        labels, room = _heatmap_labels(counts.index, sub, indent, LABEL_ROOM_MAX * WIDTH * 72.0
+                                       - _label_room([""]) * 72.0, chars=10_000)
     import seaborn as sns  # only here: see THEME_FILE
 
     fig, ax = plt.subplots(figsize=(WIDTH, _grid_height(labels)))
     _place_axes(fig, ax, labels, right=0.15)
+    fig.subplots_adjust(left=min(room, LABEL_ROOM_MAX * WIDTH) / WIDTH)  # the indent's room too
+    labels = ["\n".join(SUBTHEME_INDENT + line for line in lb.split("\n")) if r in set(sub) else lb
+              for lb, r in zip(labels, counts.index, strict=True)]
     column = _axes_points(fig, labels) / max(1, counts.shape[1])
     # Column names wrapped to their column; one with a word wider than its column is written
     # upright, whole, rather than overlap its neighbour.
@@ -566,6 +562,7 @@ def heatmap(counts: pd.DataFrame, title: str, words: pd.DataFrame | None = None,
             text = words.iat[r, c] if said.iat[r, c] else WITHHELD_MARK
             ax.text(c + 0.5, r + 0.5, text, ha="center", va="center", fontsize=FONT, color=".25")
     ax.tick_params(axis="x", labelrotation=90 if upright else 0)
+    flush_left(fig, ax)
     ax.grid(False)  # the style's grid would run across the cells
     ax.set_xlabel("")
     ax.set_ylabel("")

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import matplotlib
 import matplotlib.colors
 
 from perspectives.alttext import Chart
 from perspectives.project import Project
 
-__all__ = ["CHART", "CHART_DEFAULTS", "COLOURS", "PALETTE", "PALETTE_DEFAULTS", "THEME_FILE", "answer_colours",
-           "chart_settings", "palette_settings", "readable_bars", "theme_file", "too_little_to_show"]
+__all__ = ["CHART", "CHART_DEFAULTS", "COLOURS", "PALETTE", "PALETTE_DEFAULTS", "THEME", "THEME_FILE", "UNSET_BY_THEME",
+           "answer_colours", "chart_settings", "flush_left", "palette_settings", "readable_bars", "seaborn_theme",
+           "theme_file", "too_little_to_show"]
 
 PALETTE = ["#2f5d8a", "#e08a3c", "#6a9f58", "#b5525c", "#8a6fb0", "#c9a13b", "#5aa6b5", "#7f7f7f"]
 THEME_FILE = "params/figure_theme.yml"
@@ -136,3 +138,35 @@ def too_little_to_show(chart: Chart | None) -> bool:
     readable = readable_bars(chart)
     return (readable < CHART["min_readable_bars"]
             or 100.0 * readable < CHART["min_readable_bars_share"] * len(chart.rows))
+
+
+def flush_left(fig, ax, margin: float = 2.0) -> None:
+    """Set a chart's row labels flush left at the figure's edge (``margin`` points in), so an indent shows."""
+    left_pt = fig.subplotpars.left * fig.get_size_inches()[0] * 72.0
+    ax.tick_params(axis="y", pad=max(0.0, left_pt - matplotlib.rcParams["ytick.major.size"] - margin))
+    for label in ax.get_yticklabels():
+        label.set_horizontalalignment("left")
+
+
+# seaborn's theme, as the matplotlib settings it makes (see seaborn_theme): importing seaborn
+# imports scipy.stats, half a second that a run drawing bars without a test need not pay.
+THEME = {"style": "whitegrid", "context": "notebook", "font": "sans-serif"}
+UNSET_BY_THEME = "image.cmap"
+
+
+def seaborn_theme() -> dict[str, object]:
+    """The matplotlib settings ``seaborn.set_theme(**THEME, palette=PALETTE)`` makes.
+
+    ``set_theme`` applies ``plotting_context``, then ``axes_style`` with the font, then a
+    colour cycle of the palette (a list palette remaps no colour codes); this returns the
+    same settings, the cycle as a list of RGB triples, ready for ``params/figure_theme.yml``.
+    """
+    import seaborn as sns
+
+    settings: dict[str, object] = dict(sns.plotting_context(THEME["context"]))
+    settings.update(sns.axes_style(THEME["style"], rc={"font.family": THEME["font"]}))
+    settings["axes.prop_cycle"] = [list(map(float, rgb)) for rgb in sns.color_palette(PALETTE)]
+    # seaborn's default colour map ("rocket") exists only once seaborn is imported; no figure
+    # here uses the default map (the heatmap names its own), so matplotlib's stays.
+    settings.pop(UNSET_BY_THEME)
+    return settings

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from . import (
+    alttext,
     analysis,
     analysis_kinds,
     analysis_masks,
@@ -81,14 +82,21 @@ def run_analysis(section, analysis_id: str, spec: dict[str, Any], survey: Any, s
                       else section.t("{caption} (counts and column %)", caption=caption_base))
         report_display.show_table(section, by_table, f"{analysis_id}_by_{spec['by']}", by_caption, result=analysis_id)
     if section.is_synthesis and "by_means" in result.context:
-        means = result.context["by_means"]
-        mean_caption = section.t("{caption}: mean by country", caption=caption_base)
-        report_display.show_figure(section, figures.country_means(means, mean_caption, section.t("Mean (%)"), section.study),
-                         f"{analysis_id}_means", mean_caption, result=analysis_id)
+        draw_means(section, result, analysis_id, caption_base)
     if result.test is not None and not states_test(spec):
         say_test(section, result, section.t("countries") if by_country else section.t(spec["by"].replace("_", " ")))
     report_display.add_notes(section, result.notes)
     return result
+
+
+def draw_means(section, result: analysis.Result, analysis_id: str, caption_base: str) -> None:
+    """The synthesis's chart of a slider's mean by country, a country whose mean is withheld left out and named."""
+    mean_caption = section.t("{caption}: mean by country", caption=caption_base)
+    means, shown_caption = pd.Series(result.context["by_means"], dtype=float), mean_caption
+    if len(means) <= section.study.many_countries:  # a dot plot leaves a withheld country out itself
+        means, shown_caption = fillable_rows(section, means, mean_caption)
+    report_display.show_figure(section, figures.country_means(means, mean_caption, section.t("Mean (%)"), section.study),
+                               f"{analysis_id}_means", shown_caption, result=analysis_id)
 
 
 def figure_stem(analysis_id: str, spec: dict[str, Any]) -> str:
@@ -106,6 +114,8 @@ def withheld_note(section, result: analysis.Result, spec: dict[str, Any], show_t
     may withhold nothing. Elsewhere it stands by the chart or table that lost the numbers, and
     only where that one shows a withheld value: under a chart or table that shows every value
     (a chart of means, every bar drawn), a sentence left out says nothing is missing from it.
+    Nor where that table is said in a sentence because most of it is withheld: the sentence
+    says so itself, and the note would stand under the chart above it.
     """
     if not shows_withheld(result):
         return ""
@@ -114,6 +124,9 @@ def withheld_note(section, result: analysis.Result, spec: dict[str, Any], show_t
             and not breakdown_only:
         printed, _ = report_display.readable_part(section, result.table)
         if printed is None or section.names[section.country] in result.table.unreadable():
+            return ""
+        # Said in a sentence for its withheld cells (show_table): that sentence says so itself.
+        if analysis_tables.study_sentence_rule(section.study, printed.frame) == analysis_tables.WITHHELD_RULE:
             return ""
     return section._withheld_note()
 
@@ -197,9 +210,10 @@ def p_reading(section, p: float) -> str:
 def draw_shares(section, result: analysis.Result, caption: str, kind: str = "bars") -> None:
     """Draw a result's shares as grouped (``bars``) or stacked bars, and show the chart."""
     title = section.t("{caption} — {place}", caption=caption, place=section.names[section.country])
-    shares = result.shares if kind == "bars" else result.shares.T
+    shares, shown_caption = fillable_rows(section, result.shares if kind == "bars" else result.shares.T, title,
+                                          kind=kind)
     fig = figures.share_bars(shares, title) if kind == "bars" else figures.stacked_shares(shares, title)
-    report_display.show_figure(section, fig, f"{result.analysis_id}_{kind}", title, result=result.analysis_id)
+    report_display.show_figure(section, fig, f"{result.analysis_id}_{kind}", shown_caption, result=result.analysis_id)
 
 
 def publish(section, result: analysis.Result, caption: str, figure: bool) -> None:
@@ -226,9 +240,13 @@ def draw(section, result: analysis.Result, spec: dict, stem: str, caption: str) 
     answers = result.answers if section.t.is_default else {
         code: section.t.lookup(label) if label in combined else label for code, label in result.answers.items()}
     if result.figure_kind == "stacked" and result.shares is not None:
-        fig = figures.stacked_shares(i18n.translate_frame(result.shares, section.t, combined), title, answers)
+        shares, caption = fillable_rows(section, i18n.translate_frame(result.shares, section.t, combined), caption,
+                                        kind="stacked")
+        fig = figures.stacked_shares(shares, title, answers)
     elif section.is_synthesis and "by_safe_shares" in result.context and spec.get("by") == "country":
         shares = i18n.translate_frame(result.context["by_safe_shares"].T, section.t, combined)
+        if len(shares) <= section.study.many_countries:  # a dot plot leaves a withheld country out itself
+            shares, caption = fillable_rows(section, shares, caption, kind="stacked")
         fig = figures.country_shares(shares, title, section.study, answers)
         if shares.isna().any().any() and len(shares) > section.study.many_countries:
             # Many countries are drawn as dots (figures.country_shares), a withheld one left out;
@@ -238,6 +256,7 @@ def draw(section, result: analysis.Result, spec: dict, stem: str, caption: str) 
         # Series named by fixed words (Girls, Boys) and combined answers take the report's
         # language, as in the tables.
         shares = i18n.translate_frame(result.shares, section.t, (*i18n.TABLE_WORDS, *analysis_tables.combination_label_texts(section.project)))
+        shares, caption = fillable_rows(section, shares, caption)
         fig = figures.share_bars(shares, title)
     else:
         return
@@ -245,3 +264,42 @@ def draw(section, result: analysis.Result, spec: dict, stem: str, caption: str) 
         # The sentence lists the answers by their shares; the chart keeps the scale's order.
         caption += ". " + section.t("The answers are drawn in the order of their scale, not by size.")
     report_display.show_figure(section, fig, stem, caption, result=result.analysis_id)
+
+
+# Said in a chart's caption where rows the chart would draw have no published number at all.
+NOT_DRAWN = "Not drawn because their numbers are withheld under the small-cell rule: {rows}."
+
+
+def fillable_rows(section, shares: pd.DataFrame | pd.Series, caption: str,
+                  kind: str = "bars") -> tuple[pd.DataFrame | pd.Series, str]:
+    """A chart's rows less those it cannot fill, and its caption saying once which were left out.
+
+    A row (an answer, a scenario, a country) every value of which is withheld would be drawn
+    as an empty row with the withheld mark: it is not drawn, and the caption names it. In a
+    stacked chart a published 0 draws nothing either (a segment of no width, no label): a row
+    with no share above 0 is left out the same way (its 0 stays in the table). A row
+    with some values published keeps its place (the marks in it are explained under the chart).
+    Whether the chart is shown at all is decided on every row first
+    (:func:`perspectives.figures.too_little_to_show`): a chart that gives way to its table stays so.
+
+    Args:
+        section: the run (its translator and place names).
+        shares: a row per chart row, a column per series (a Series: one value per row); NaN: withheld.
+        caption: the chart's caption, in the report's language.
+        kind: the chart's shape, as :class:`perspectives.alttext.Chart` names it (``bars``,
+            ``stacked``: each row's values in one bar, ``means``).
+
+    Returns:
+        ``shares`` less the empty rows, and ``caption`` with the note when any was left out.
+    """
+    values = shares.to_frame() if isinstance(shares, pd.Series) else shares
+    empty = [label for label, row in values.iterrows()
+             if (not (row > 0).any() if kind == "stacked" else row.isna().all())]
+    if not empty or figures.too_little_to_show(alttext.Chart.of(kind, shares, caption)):
+        return shares, caption
+    places = set(section.names.values())
+    named = [str(r) if str(r) in places else section.t(i18n.quotes_for(section.t, str(r)), label=str(r))
+             for r in empty]
+    note = section.t(NOT_DRAWN, rows=locales.join(named, section.lang))
+    joined = caption.rstrip() + (" " if caption.rstrip().endswith(".") else ". ") + note
+    return shares.loc[[r for r in values.index if r not in set(empty)]], joined

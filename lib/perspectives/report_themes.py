@@ -172,18 +172,32 @@ def counts_shown(masks: dict[str, disclosure.Mask], place: str) -> bool:
     return is_counted(masks, place) and mostly_published(masks, place)
 
 
-def theme_cell(section, masks: dict[str, disclosure.Mask], code: str, place: str) -> disclosure.Entry:
+def by_country_counted(masks: dict[str, disclosure.Mask]) -> bool:
+    """Whether the synthesis's table and heatmap of themes by country print counts in every column.
+
+    One scale of labels for each: counts where every country's column prints them
+    (:func:`counts_shown`), else "0", "some" and "all" in every column, so that no count
+    (a dark "5") stands among words. A country's own report keeps its own decision.
+    """
+    places = [p for p in (next(iter(masks.values())).layout.places if masks else []) if p != "*"]
+    return all(counts_shown(masks, p) for p in places)
+
+
+def theme_cell(section, masks: dict[str, disclosure.Mask], code: str, place: str,
+               counted: bool | None = None) -> disclosure.Entry:
     """What a theme table prints for one theme and place: a count, "some"/"all", or the withheld mark.
 
-    The one decision for every published theme cell (:func:`counts_shown` for the place, then
-    the theme's mask), used by the national table, the table by country and the heatmap.
+    The one decision for every published theme cell (:func:`counts_shown` for the place, or
+    ``counted`` where a table by country decides for all its columns: :func:`by_country_counted`;
+    then the theme's mask), used by the national table, the table by country and the heatmap.
     """
-    if counts_shown(masks, place):
+    if counts_shown(masks, place) if counted is None else counted:
         return masks[code].n(f"{place}|yes")
     return presence(section, masks[code], place)
 
 
-def cell_bounds(masks: dict[str, disclosure.Mask], code: str, place: str) -> tuple[int, int]:
+def cell_bounds(masks: dict[str, disclosure.Mask], code: str, place: str,
+                counted: bool | None = None) -> tuple[int, int]:
     """The least and the most a place's published theme cell (:func:`theme_cell`) allows its count to be.
 
     A count is itself; 0 is none; "all" is the place's participants; "some" is at least one
@@ -192,7 +206,7 @@ def cell_bounds(masks: dict[str, disclosure.Mask], code: str, place: str) -> tup
     """
     mask = masks[code]
     base = int(mask.layout.value(f"{place}|*"))
-    if counts_shown(masks, place):
+    if counts_shown(masks, place) if counted is None else counted:
         count = mask.count(f"{place}|yes")
         return (count, count) if count is not None else (0, base)
     word = presence_word(mask, place)
@@ -209,7 +223,7 @@ def published_bounds(section, masks: dict[str, disclosure.Mask], code: str) -> t
     low, high = cell_bounds(masks, code, own)
     if section.is_synthesis:
         places = [p for p in masks[code].layout.places if p != "*"]
-        parts = [cell_bounds(masks, code, p) for p in places]
+        parts = [cell_bounds(masks, code, p, by_country_counted(masks)) for p in places]
         low, high = max(low, sum(lo for lo, _ in parts)), min(high, sum(hi for _, hi in parts))
     return low, high
 
@@ -313,8 +327,8 @@ def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[s
                        places: list[str], counted: list[str], subthemes: Collection[str] = ()) -> None:
     """The themes by country as a heatmap: every country that held conversations is a column.
 
-    A sub-theme (``subthemes``) reads under its theme: its row's label is drawn with the
-    sub-theme mark (:data:`perspectives.figures.SUBTHEME_MARK`).
+    A sub-theme (``subthemes``) reads under its theme: its row's label is indented
+    (:data:`perspectives.figures.SUBTHEME_INDENT`), as in the tables.
 
     Each cell is what the table by country prints (:func:`theme_cell`): a count (0 included)
     drawn as one, "some" or "all" written as the word, and the withheld mark, which the
@@ -328,7 +342,7 @@ def show_theme_heatmap(section, masks: dict[str, disclosure.Mask], codes: list[s
                           index=rows, columns=columns, dtype=float)
     # Each cell as the table prints it (theme_cell): a count is drawn as a count (its number,
     # 0 included), a withheld one as the mark, and "some" or "all" as the word.
-    cells = [[theme_cell(section, masks, c, p) for p in places] for c in codes]
+    cells = [[theme_cell(section, masks, c, p, len(counted) == len(places)) for p in places] for c in codes]
     words = pd.DataFrame([["" if cell.refs or cell.text == disclosure.WITHHELD_MARK else cell.text for cell in line]
                           for line in cells], index=rows, columns=columns, dtype=object)
     caption = section.t("Participants who raised each theme, by country")
@@ -372,10 +386,11 @@ def survivor_themes(section) -> None:
         participants=participants_gender(section)))
     if section.is_synthesis:
         places = list(next(iter(masks.values())).layout.places) if masks else []
-        counted = [p for p in places if counts_shown(masks, p)]
+        scale = by_country_counted(masks)  # one scale of labels for the table and the heatmap
+        counted = places if scale else []
         recorded = [p for p in places if is_counted(masks, p)]  # values.json: every count a place could give
-        matrix = disclosure.table({section.names.get(p, p): {labels[c]: theme_cell(section, masks, c, p) for c in codes}
-                                   for p in places})
+        matrix = disclosure.table({section.names.get(p, p): {labels[c]: theme_cell(section, masks, c, p, scale)
+                                                             for c in codes} for p in places})
         if codes:
             # The chart first: its table goes behind it, in the annex, whole (section.charted).
             show_theme_heatmap(section, masks, codes, chart_labels, places, counted, subthemes)
