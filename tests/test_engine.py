@@ -244,7 +244,9 @@ WARM_PROBE = [
 
 @pytest.mark.skipif(not forkserver.fork_available(), reason="needs os.fork")
 @pytest.mark.parametrize("fails", [False, True])
-def test_the_server_warms_caches_once_and_a_failing_warm_up_only_costs_time(tmp_path: Path, fails: bool) -> None:
+def test_the_server_warms_caches_once_and_a_failing_warm_up_only_costs_time(tmp_path: Path, fails: bool,
+                                                                          capfd: pytest.CaptureFixture[str]) -> None:
+    """A failing warm-up costs time and is said in the build's run server line (the server's log is read by no one)."""
     root = _project(tmp_path / "p", WARM_PROBE)
     body = "raise OSError('cannot read the data')" if fails else \
         "global WARMED\n    WARMED = {'pid': os.getpid(), 'kwargs': kwargs}"
@@ -257,3 +259,6 @@ def test_the_server_warms_caches_once_and_a_failing_warm_up_only_costs_time(tmp_
         values = json.loads((root / "out" / folder / "es" / "sections" / "probe" / "values.json").read_text())
         # warmed in the server (another process), with the build's parameters; or not at all
         assert values[0]["value"] == (None if fails else [True, "es"])
+    said = [line for line in capfd.readouterr().err.splitlines() if line.startswith("run server")]
+    assert len(said) == 1, said
+    assert ("its warm-up failed: OSError: cannot read the data" in said[0]) == fails, said

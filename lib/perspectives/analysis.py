@@ -79,7 +79,17 @@ from .analysis_kinds import run_multi as _multi
 from .analysis_kinds import run_numeric as _numeric
 from .analysis_kinds import run_ratings as _ratings
 from .analysis_kinds import run_single as _single
-from .analysis_masks import NO_ANSWER, OUTSIDE, breakdown_mask, option_mask, question_mask, share_base
+from .analysis_masks import (
+    NO_ANSWER,
+    OUTSIDE,
+    TableKey,
+    breakdown_mask,
+    chain_tables,
+    option_mask,
+    question_mask,
+    share_base,
+    tables_of,
+)
 from .analysis_results import Cell, Result
 from .analysis_subsets import POOLED, load_specs, spec, survey_project, synthesis_code
 from .analysis_subsets import countries_present as _countries
@@ -99,79 +109,136 @@ def warm_masks(survey, workers: int = 1, extra: Sequence[Callable[[], Any]] = ()
     Args:
         survey: the validated survey.
         workers: processes searching masks at once. With more than one (where ``os.fork``
-            exists), forked children search a share of the questions each and hand the small-cell
-            rule's results back (:func:`perspectives.disclosure.save_decisions`); the masks are
-            then built here from them. No run starts before the masks are ready, so with many
-            countries this is the start of every build's critical path.
-        extra: more mask searches (each a call), shared out with the questions'; the caller
-            builds those masks itself afterwards, from the results found.
+            exists), the search is split on the withheld chain (``analysis_masks._withheld_chain``,
+            the masks of the tables on a base withheld somewhere, each linked to every one
+            before it): this process searches the chain and the tasks resting on it, forked
+            children the tasks that do not (each taking the next task left, as does this
+            process once the chain is done), and hand the small-cell rule's results back
+            (:func:`perspectives.disclosure.save_decisions`); the masks are then built here from
+            them. Split any other way, each process searched the chain again. No run starts
+            before the masks are ready, so this is the start of every build's critical path.
+        extra: more mask searches (each a call, resting on no table of the analyses), shared out
+            with the questions'; the caller builds those masks itself afterwards, from the
+            results found.
     """
     everyone = synthesis_code(survey)
     names = {c: c for c in _countries(survey)} | {everyone: everyone}
     ids = [a for a, s in _specs(survey).items() if a != "bands" and not s.get("synthesis_only")]
     if workers > 1 and hasattr(os, "fork"):
-        _search_in_parallel([*_mask_tasks(survey, ids, names), *extra], workers)
+        chain = chain_tables(survey)  # the bases' mask, searched once here, before any fork
+        on_chain, alone = [], list(extra)
+        for tables, task in _mask_tasks(survey, ids, names):
+            (on_chain if tables is None or chain.intersection(tables) else alone).append(task)
+        failed = _search_in_parallel(alone, workers, first=on_chain)
+    else:
+        failed = []
     for analysis_id in ids:
         run(analysis_id, survey, everyone, names)
+    if failed:  # searched here instead: the masks are right, the time was lost; the caller says so
+        raise RuntimeError("; ".join(failed))
 
 
-def _mask_tasks(survey, ids: list[str], names: dict[str, str]) -> list[Callable[[], Any]]:
-    """Split the analyses into tasks, one per mask.
+def _mask_tasks(survey, ids: list[str], names: dict[str, str]) -> list[tuple[list[TableKey] | None, Callable[[], Any]]]:
+    """Split the analyses into tasks, one per mask, each with the tables its masks rest on.
 
     An analysis with several masks (each question of a battery, each option of a multi-select
-    question) gives one task per mask; any other analysis gives one task.
+    question) gives one task per mask; any other analysis gives one task. The tables are the
+    keys of ``analysis_masks`` (:func:`~perspectives.analysis_masks.tables_of`); None for an
+    analysis of a kind whose masks may link to any (a breakdown's links to its questions').
     """
-    tasks: list[Callable[[], Any]] = []
+    tasks: list[tuple[list[TableKey] | None, Callable[[], Any]]] = []
     everyone = synthesis_code(survey)
     for analysis_id in ids:
         spec_ = _specs(survey)[analysis_id]
         query = spec_.get("population")
         if spec_.get("kind") == "ratings":
-            tasks += [functools.partial(question_mask, survey, q, query) for q in spec_["questions"]]
+            tasks += [([("single", q, None, query, False)], functools.partial(question_mask, survey, q, query))
+                      for q in spec_["questions"]]
         elif spec_.get("kind") == "multi":
             codes = spec_.get("options") or survey.instrument.codes(spec_["question"])
-            tasks += [functools.partial(option_mask, survey, spec_["question"], c, query) for c in codes]
+            tasks += [([("multi", spec_["question"], c, query, False)],
+                       functools.partial(option_mask, survey, spec_["question"], c, query)) for c in codes]
         else:
-            tasks.append(functools.partial(run, analysis_id, survey, everyone, names))
+            tables = tables_of(survey, analysis_id, spec_) if spec_.get("kind") in _KINDS_OF_TABLES else None
+            tasks.append((tables, functools.partial(run, analysis_id, survey, everyone, names)))
     return tasks
 
 
-def _search_in_parallel(tasks: list[Callable[[], Any]], workers: int) -> None:
-    """Search the tasks' masks in ``workers`` processes.
+# The kinds whose run masks only the tables ``tables_of`` names (and the bases' mask).
+_KINDS_OF_TABLES = frozenset({"single", "multi", "numeric", "ratings", "compare_multi"})
 
-    Every ``workers``-th task runs in each of ``workers - 1`` forked children and the rest
-    here; the children's small-cell results come back. A child that fails costs only time:
-    its masks are then searched here.
+
+def _search_in_parallel(tasks: list[Callable[[], Any]], workers: int,
+                        first: Sequence[Callable[[], Any]] = ()) -> list[str]:
+    """Search the masks of ``first`` here, and of ``tasks`` in ``workers`` processes.
+
+    ``workers - 1`` forked children and, once ``first`` is done, this process each take the next
+    task not yet taken (a counter shared across the fork), so no task is searched twice and no
+    process waits while tasks are left; the children's small-cell results come back. A child
+    that fails prints its error on stderr; its masks are then searched here.
+
+    Returns:
+        What failed, a sentence per failed child (none: empty).
     """
+    import multiprocessing
     import tempfile
 
+    taken = multiprocessing.get_context("fork").Value("i", 0)
+
+    def take() -> None:
+        while True:
+            with taken.get_lock():
+                k = taken.value
+                taken.value += 1
+            if k >= len(tasks):
+                return
+            tasks[k]()
+
     children = []
-    for k in range(1, workers):
+    for _ in range(1, workers):
         fd, path = tempfile.mkstemp(prefix="perspectives-masks-", suffix=".json")
         os.close(fd)
         pid = os.fork()
-        if pid == 0:  # the child: its share, its results to the file, and out
-            code = 1
-            name_process("mask-search")
-            try:
-                for task in tasks[k::workers]:
-                    task()
-                disclosure.save_decisions(path)
-                code = 0
-            finally:
-                os._exit(code)
+        if pid == 0:
+            _search_child(take, path)
         children.append((pid, path))
     try:
-        for task in tasks[0::workers]:
+        for task in first:
             task()
-        for pid, path in children:
-            os.waitpid(pid, 0)
-            disclosure.load_decisions(path)
+        take()
+        failed = [why for why in (_collect(pid, path) for pid, path in children) if why]
     finally:
         # A failed search or an interruption must not leave the children's files behind.
         for _pid, path in children:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
+    return failed
+
+
+def _search_child(take: Callable[[], None], path: str) -> None:
+    """A forked search process: tasks until none is left, its results to ``path``, and out (never returns)."""
+    import sys
+    import traceback
+
+    code = 1
+    name_process("mask-search")
+    try:
+        take()
+        disclosure.save_decisions(path)
+        code = 0
+    except BaseException:  # noqa: BLE001 - said here; the parent searches what is missing
+        traceback.print_exc(file=sys.stderr)
+    finally:
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _collect(pid: int, path: str) -> str | None:
+    """Wait for a search process and take its results; what failed, or None."""
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    disclosure.load_decisions(path)
+    return f"a mask search process failed (exit {code}); its masks were searched by the run server" if code else None
 
 
 def crosstab(survey, question: str, by: str, country: str, place_names: dict[str, str], *,

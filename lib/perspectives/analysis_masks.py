@@ -270,26 +270,50 @@ def analysis_population(question: str, project: Project | None = None) -> str | 
     return None
 
 
+def tables_of(survey, analysis_id: str, spec_: dict) -> list[TableKey]:
+    """The tables of one analysis whose base is a sub-population (none for a kind of no such table)."""
+    kind, query = spec_.get("kind"), spec_.get("population")
+    if kind == "compare_multi":
+        return [("multi", question, c, spec_["populations"][group], True)
+                for group, question in spec_["questions"].items() for c in survey.instrument.codes(question)]
+    if kind == "ratings":
+        return [("single", q, None, query, False) for q in spec_["questions"]]
+    if kind == "single" and spec_["question"] != COUNTRY_QUESTION:
+        return [("single", spec_["question"], None, query, False)]
+    if kind == "multi":
+        return [("multi", spec_["question"], c, query, False) for c in survey.instrument.codes(spec_["question"])]
+    if kind == "numeric":
+        return [("numeric", analysis_id, None, query, False)]
+    return []
+
+
 def _tables_in_order(survey) -> list[TableKey]:
     """Every table of the analyses whose base is a sub-population, in the order of ``params/analyses.yml``."""
     keys: list[TableKey] = []
     for analysis_id, spec_ in _specs(survey).items():
-        if analysis_id == "bands":
-            continue
-        kind, query = spec_.get("kind"), spec_.get("population")
-        if kind == "compare_multi":
-            for group, question in spec_["questions"].items():
-                keys += [("multi", question, c, spec_["populations"][group], True)
-                         for c in survey.instrument.codes(question)]
-        elif kind == "ratings":
-            keys += [("single", q, None, query, False) for q in spec_["questions"]]
-        elif kind == "single" and spec_["question"] != COUNTRY_QUESTION:
-            keys.append(("single", spec_["question"], None, query, False))
-        elif kind == "multi":
-            keys += [("multi", spec_["question"], c, query, False) for c in survey.instrument.codes(spec_["question"])]
-        elif kind == "numeric":
-            keys.append(("numeric", analysis_id, None, query, False))
+        if analysis_id != "bands":
+            keys += tables_of(survey, analysis_id, spec_)
     return list(dict.fromkeys(keys))
+
+
+def _layout_of(survey, key: TableKey) -> tuple[disclosure.Layout, _Ties]:
+    kind, question, code, query, whole = key
+    if kind == "single":
+        return _question_layout(survey, question, query)
+    if kind == "multi":
+        return _option_layout(survey, question, code, query, whole)
+    return _numeric_layout(survey, spec(question, survey_project(survey)))
+
+
+def chain_tables(survey) -> frozenset[TableKey]:
+    """The tables whose masks the withheld chain holds (:func:`_withheld_chain`), without searching it.
+
+    A table is in the chain when the bases' mask withholds its base somewhere: read from its
+    layout's ties to :func:`population_mask` (computed here when missing). A mask search that
+    stays off these tables never searches the chain (the build's warm-up splits its search on it).
+    """
+    return cached_for_frame(survey.eligible, "tables", "withheld-chain",
+                            lambda: frozenset(k for k in _tables_in_order(survey) if _layout_of(survey, k)[1].withheld))
 
 
 def _withheld_chain(survey) -> dict[TableKey, Mask]:
@@ -305,13 +329,7 @@ def _withheld_chain(survey) -> dict[TableKey, Mask]:
         done: dict[TableKey, Mask] = {}
         pop = population_mask(survey)
         for key in _tables_in_order(survey):
-            kind, question, code, query, whole = key
-            if kind == "single":
-                lay, ties = _question_layout(survey, question, query)
-            elif kind == "multi":
-                lay, ties = _option_layout(survey, question, code, query, whole)
-            else:
-                lay, ties = _numeric_layout(survey, spec(question, survey_project(survey)))
+            lay, ties = _layout_of(survey, key)
             if ties.withheld:
                 done[key] = disclosure.suppress(lay, linked=[pop, *done.values()], rules=_rules(survey))
         return done

@@ -335,8 +335,11 @@ class _Pool:
             # before it no run can start, so a build's critical path begins with it.
             reused = bool(ready.get("reused"))
             light = " (one run due: the data loaded, its masks left to it)" if self._light and not reused else ""
+            # A warm-up that failed costs time (the runs do its work and report any error in
+            # their notebooks), and is said: the server's log is read by no one.
+            failed = f"; its warm-up failed: {ready['warm_failed']}" if ready.get("warm_failed") else ""
             self.ready_line = (f"run server {'reused, ' if reused else ''}ready in {float(ready['seconds']):.1f}s"
-                               f"{light}{ready.get('note', '')}")
+                               f"{light}{failed}{ready.get('note', '')}")
         return self
 
     def __exit__(self, *exc: object) -> None:
