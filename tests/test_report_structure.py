@@ -701,7 +701,7 @@ def test_the_evidence_agrees_with_the_participants_gender(lang: str) -> None:
             theme_presence=lambda code: presence, gender=gender))
 
     intro = {"ro": "de cele 10 tinere din conversațiile", "es": "las 10 jóvenes de las conversaciones",
-             "sq": "10 të rejat në bisedat", "bs": "10 mladih žena u razgovorima"}[lang]
+             "sq": "10 të rejat në bisedat", "bs": "ukupno učesnica: 10"}[lang]
     assert intro in evidence("feminine", "some") and intro not in evidence("mixed", "some")
     for presence, index in (("some", 0), (None, 1)):
         feminine, mixed = evidence("feminine", presence), evidence("mixed", presence)
