@@ -37,7 +37,7 @@ from .analysis_masks import (
     share_base,
 )
 from .analysis_results import WITHHELD, Answer, Cell, Fields, Ranking, Result
-from .analysis_subsets import POOLED, cached_for_frame, load_specs, population, survey_project
+from .analysis_subsets import POOLED, cached_for_frame, load_specs, population, survey_project, top_options
 
 # Helpers of the sibling modules are imported under the private names this module's code
 # called them by before analysis was split: the code moved unchanged.
@@ -176,9 +176,7 @@ def run_multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) 
     own = _own(result.country, result.synthesis)
     shown = list(codes)
     if spec_.get("top"):
-        # Rank by the pooled picture so a national report shows the same options as the synthesis.
-        pooled = pd.Series({c: masks[c].withheld_value("*|yes") for c in codes})
-        shown = list(pooled.sort_values(ascending=False, kind="stable").index[: spec_["top"]])
+        shown = top_options(masks, codes, own, spec_["top"])
     places = _place_map(result.country, place_names, survey, next(iter(masks.values())))
     columns: dict[tuple[str, str], dict[str, disclosure.Entry]] = {}
     shares = {}
