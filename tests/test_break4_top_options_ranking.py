@@ -18,8 +18,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from perspectives.readers import load_survey
 from perspectives.report import Section
 

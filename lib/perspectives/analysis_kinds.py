@@ -53,6 +53,7 @@ from .analysis_tables import (
     combinations_below_parts,
     drawn_codes,
     recoded_for_chart,
+    redundant_combinations,
     single_ranking,
 )
 from .analysis_tables import compared_answers as _compared
@@ -222,7 +223,7 @@ def run_numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]
     result.record_cell(mask, f"{own}|*", "base")
     means = published_means(mask, data, spec_, survey_project(survey))
     mean = means[own]
-    result.context["mean"] = WITHHELD if mean is None else fmt.fmt_number(mean, 0)
+    result.context["mean"] = WITHHELD if mean is None else fmt.fmt_mean(mean)
     result.record("mean", mean, n=result.base, suppressed=mean is None)
     if result.country != result.synthesis and POOLED in places:
         result.record("mean", means[POOLED], n=mask.count("*|*"), country=result.synthesis,
@@ -247,18 +248,20 @@ def run_numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]
         result.context.update({code: Cell(mask, f"{own}|{code}") for code in rows})
         for code in rows:
             result.record_cell(mask, f"{own}|{code}", f"{code}.pct", "percent")
+        # Without a chart, a combination none of whose parts any column withholds is no row.
+        unprinted = set() if spec_.get("figure") else set(redundant_combinations(mask, combos, places))
         result.notes_extra = [combination_note(str(combo["label"]), [labels[m] for m in combo["members"]])
-                              for combo in combos.values() if not spec_.get("figure")
-                              or str(combo["label"]) in set(result.shares.index)]
+                              for name, combo in combos.items() if name not in unprinted and (
+                                  not spec_.get("figure") or str(combo["label"]) in set(result.shares.index))]
         if spec_.get("figure"):  # the table beside the chart follows what it draws (beside_chart)
-            result.table = beside_chart(result.table, [labels[c] for c in rows
-                                                       if labels[c] not in set(result.shares.index)])
+            unprinted = {c for c in rows if labels[c] not in set(result.shares.index)}
+        result.table = beside_chart(result.table, [labels[c] for c in rows if c in unprinted])
     else:
         columns = {}
         for place, name in places.items():
             shown_mean = means[place]
             columns[name] = {"Mean (%)": disclosure.text(disclosure.WITHHELD_MARK if shown_mean is None
-                                                         else fmt.fmt_number(shown_mean, 1)),
+                                                         else fmt.fmt_mean(shown_mean)),
                              "Respondents": mask.base_n(f"{place}|*")}
         result.table = disclosure.table(columns)
         result.shares = None
@@ -495,7 +498,7 @@ def run_breakdown(result: Result, spec_: dict, survey, place_names: dict[str, st
         for group in groups:
             result.record(f"{group}.mean", published[group], n=mask.count(f"{group}|*"), country=result.synthesis,
                           suppressed=not shown[group])
-        result.context["by"] = Fields({g: fmt.fmt_number(means[g], 0) if shown[g] else WITHHELD for g in groups})
+        result.context["by"] = Fields({g: fmt.fmt_mean(means[g]) if shown[g] else WITHHELD for g in groups})
         result.context["by_means"] = means.where(pd.Series({g: shown[g] for g in groups})).rename(index=group_labels)
         if spec_.get("test") == "anova":
             # Means and spreads, not counts: an F statistic pins no cell of respondents.

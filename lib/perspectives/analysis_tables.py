@@ -207,6 +207,25 @@ def draws_combination(whole: pd.Series, parts: pd.DataFrame) -> bool:
     return bool((whole.notna() & parts.isna().any()).any())
 
 
+def redundant_combinations(mask: Mask, combos: dict[str, Any], places: Collection[str]) -> list[str]:
+    """The combinations a table need not print: every part published in every column.
+
+    A combination stands in for parts a small cell would withhold; where no column withholds
+    any of them, its row only repeats their sum (Mexico's boys' caseload: "26-89%" printed
+    beside 26-50% and 51-89% in both columns). Leaving it out publishes nothing new.
+
+    Args:
+        mask: the question's disclosure mask (cells ``place|code``).
+        combos: combination code -> its spec (``members``: the parts' codes).
+        places: the table's places (mask place codes, ``*`` for all countries).
+
+    Returns:
+        The codes of the combinations whose parts are all shown in every place.
+    """
+    return [name for name, combo in combos.items()
+            if all(mask.shown(f"{place}|{member}") for place in places for member in combo["members"])]
+
+
 def beside_chart(table: disclosure.PublishedTable, not_drawn: Collection[Any]) -> disclosure.PublishedTable:
     """The table a chart stands for: less the rows of the answers its chart does not draw.
 
