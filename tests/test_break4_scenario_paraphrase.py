@@ -18,8 +18,6 @@ from __future__ import annotations
 import csv
 import re
 
-import pytest
-
 from perspectives.study import repo_root
 
 ROOT = repo_root()
@@ -41,8 +39,6 @@ def _texts_about_the_viewer() -> list[str]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="the report calls the viewer scenario a question about an offence; the form "
-                                       "asks whether it is online sexual exploitation or abuse")
 def test_the_viewer_scenario_is_reported_as_the_form_asked_it() -> None:
     label = _label("scen_viewer")
     assert "online sexual exploitation or abuse" in label, label

@@ -18,8 +18,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from perspectives.readers import load_survey
 from perspectives.report import Section
 
@@ -35,8 +33,6 @@ def _mexico_barrier_order() -> list[str]:
     return sorted(counts, key=lambda code: -counts[code])
 
 
-@pytest.mark.xfail(strict=True, reason="a top-N multi analysis ranks a national report's sentence and figure by the "
-                                       "pooled order, leaving out the country's own second and third answers")
 def test_the_national_barriers_sentence_follows_the_countrys_own_order(tmp_path: Path, published) -> None:
     order = _mexico_barrier_order()
     section = Section("disclosure", "MEX", "en", output_dir=str(tmp_path / "run"))

@@ -37,7 +37,7 @@ from .analysis_masks import (
     share_base,
 )
 from .analysis_results import WITHHELD, Answer, Cell, Fields, Ranking, Result
-from .analysis_subsets import POOLED, cached_for_frame, load_specs, population, survey_project
+from .analysis_subsets import POOLED, cached_for_frame, load_specs, population, survey_project, top_options
 
 # Helpers of the sibling modules are imported under the private names this module's code
 # called them by before analysis was split: the code moved unchanged.
@@ -55,6 +55,7 @@ from .analysis_tables import (
     drawn_codes,
     mean_entry,
     recoded_for_chart,
+    redundant_combinations,
     single_ranking,
     with_means,
 )
@@ -179,9 +180,7 @@ def run_multi(result: Result, spec_: dict, survey, place_names: dict[str, str]) 
     own = _own(result.country, result.synthesis)
     shown = list(codes)
     if spec_.get("top"):
-        # Rank by the pooled picture so a national report shows the same options as the synthesis.
-        pooled = pd.Series({c: masks[c].withheld_value("*|yes") for c in codes})
-        shown = list(pooled.sort_values(ascending=False, kind="stable").index[: spec_["top"]])
+        shown = top_options(masks, codes, own, spec_["top"])
     places = _place_map(result.country, place_names, survey, next(iter(masks.values())))
     columns: dict[tuple[str, str], dict[str, disclosure.Entry]] = {}
     shares = {}
@@ -227,7 +226,7 @@ def run_numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]
     result.record_cell(mask, f"{own}|*", "base")
     means = published_means(mask, data, spec_, survey_project(survey))
     mean = means[own]
-    result.context["mean"] = WITHHELD if mean is None else fmt.fmt_number(mean, 0)
+    result.context["mean"] = WITHHELD if mean is None else fmt.fmt_mean(mean)
     result.record("mean", mean, n=result.base, suppressed=mean is None)
     if result.country != result.synthesis and POOLED in places:
         result.record("mean", means[POOLED], n=mask.count("*|*"), country=result.synthesis,
@@ -252,12 +251,14 @@ def run_numeric(result: Result, spec_: dict, survey, place_names: dict[str, str]
         result.context.update({code: Cell(mask, f"{own}|{code}") for code in rows})
         for code in rows:
             result.record_cell(mask, f"{own}|{code}", f"{code}.pct", "percent")
+        # Without a chart, a combination none of whose parts any column withholds is no row.
+        unprinted = set() if spec_.get("figure") else set(redundant_combinations(mask, combos, places))
         result.notes_extra = [combination_note(str(combo["label"]), [labels[m] for m in combo["members"]])
-                              for combo in combos.values() if not spec_.get("figure")
-                              or str(combo["label"]) in set(result.shares.index)]
+                              for name, combo in combos.items() if name not in unprinted and (
+                                  not spec_.get("figure") or str(combo["label"]) in set(result.shares.index))]
         if spec_.get("figure"):  # the table beside the chart follows what it draws (beside_chart)
-            result.table = beside_chart(result.table, [labels[c] for c in rows
-                                                       if labels[c] not in set(result.shares.index)])
+            unprinted = {c for c in rows if labels[c] not in set(result.shares.index)}
+        result.table = beside_chart(result.table, [labels[c] for c in rows if c in unprinted])
         # The mean the sentence gives is a row of the table: one decision (published_means) for both.
         result.table = with_means(result.table, {name: means[place] for place, name in places.items()})
     else:
@@ -499,7 +500,7 @@ def run_breakdown(result: Result, spec_: dict, survey, place_names: dict[str, st
         for group in groups:
             result.record(f"{group}.mean", published[group], n=mask.count(f"{group}|*"), country=result.synthesis,
                           suppressed=not shown[group])
-        result.context["by"] = Fields({g: fmt.fmt_number(means[g], 0) if shown[g] else WITHHELD for g in groups})
+        result.context["by"] = Fields({g: fmt.fmt_mean(means[g]) if shown[g] else WITHHELD for g in groups})
         result.context["by_means"] = means.where(pd.Series({g: shown[g] for g in groups})).rename(index=group_labels)
         if spec_.get("test") == "anova":
             # Means and spreads, not counts: an F statistic pins no cell of respondents.

@@ -129,6 +129,28 @@ def own_place(country: str, everyone: str) -> str:
     return POOLED if country == everyone else country
 
 
+def top_options(masks: dict[str, Any], codes: list[str], place: str, top: int) -> list[str]:
+    """The ``top`` options most often ticked in a report's own place, most ticked first.
+
+    A national report's "most often named" sentence and chart speak of its own country, the
+    synthesis's of the pooled answers, so each ranks by its own place. The rank reads the counts
+    the report publishes: a withheld count ranks last, so the choice of options says nothing
+    about a small cell that the published figures do not already say.
+
+    Args:
+        masks: option code -> its disclosure mask (see :func:`option_mask`).
+        codes: the options, in the form's order (which breaks a tie).
+        place: the report's own place (an ISO3 code, or ``*`` for all countries).
+        top: how many options to keep.
+
+    Returns:
+        Up to ``top`` option codes, the most ticked first.
+    """
+    counts = {code: masks[code].count(f"{place}|yes") for code in codes}
+    ranked = sorted(codes, key=lambda code: -1 if counts[code] is None else -counts[code])
+    return ranked[:top]
+
+
 def warm_subsets(eligible: pd.DataFrame, countries: list[str], project: Project | None = None) -> None:
     """Compute each analysis population and each place's rows of it, ahead of the runs.
 

@@ -35,7 +35,7 @@ from .analysis_subsets import POOLED, load_specs, survey_project, synthesis_code
 from .analysis_subsets import countries_present as _countries
 from .analysis_subsets import specs_of as _specs
 from .disclosure import Mask
-from .fmt import fmt_number
+from .fmt import fmt_mean
 from .project import Project
 
 
@@ -208,6 +208,25 @@ def draws_combination(whole: pd.Series, parts: pd.DataFrame) -> bool:
     return bool((whole.notna() & parts.isna().any()).any())
 
 
+def redundant_combinations(mask: Mask, combos: dict[str, Any], places: Collection[str]) -> list[str]:
+    """The combinations a table need not print: every part published in every column.
+
+    A combination stands in for parts a small cell would withhold; where no column withholds
+    any of them, its row only repeats their sum (Mexico's boys' caseload: "26-89%" printed
+    beside 26-50% and 51-89% in both columns). Leaving it out publishes nothing new.
+
+    Args:
+        mask: the question's disclosure mask (cells ``place|code``).
+        combos: combination code -> its spec (``members``: the parts' codes).
+        places: the table's places (mask place codes, ``*`` for all countries).
+
+    Returns:
+        The codes of the combinations whose parts are all shown in every place.
+    """
+    return [name for name, combo in combos.items()
+            if all(mask.shown(f"{place}|{member}") for place in places for member in combo["members"])]
+
+
 def beside_chart(table: disclosure.PublishedTable, not_drawn: Collection[Any]) -> disclosure.PublishedTable:
     """The table a chart stands for: less the rows of the answers its chart does not draw.
 
@@ -246,8 +265,8 @@ MEAN_ROW = "Mean (%)"
 
 
 def mean_entry(mean: float | None) -> disclosure.Entry:
-    """A published mean as a table prints it (:func:`perspectives.analysis_kinds.published_means`): one decimal, or the withheld mark."""
-    return disclosure.text(disclosure.WITHHELD_MARK if mean is None else fmt_number(mean, 1))
+    """A published mean as a table prints it (:func:`perspectives.analysis_kinds.published_means`): the house formatter's mean, or the withheld mark."""
+    return disclosure.text(disclosure.WITHHELD_MARK if mean is None else fmt_mean(mean))
 
 
 def with_means(table: disclosure.PublishedTable, means: dict[str, float | None]) -> disclosure.PublishedTable:

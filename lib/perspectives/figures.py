@@ -63,7 +63,7 @@ from perspectives.figures_theme import UNSET_BY_THEME as UNSET_BY_THEME  # noqa:
 from perspectives.figures_theme import readable_bars as readable_bars  # noqa: E402 - callers ask it here
 from perspectives.figures_theme import theme_file as _theme_file  # noqa: E402
 from perspectives.figures_theme import too_little_to_show as too_little_to_show  # noqa: E402 - as readable_bars
-from perspectives.fmt import WITHHELD_MARK, fmt_number, fmt_pct  # noqa: E402 - numbers written as everywhere
+from perspectives.fmt import WITHHELD_MARK, fmt_mean, fmt_pct  # noqa: E402 - numbers written as everywhere
 from perspectives.project import Project  # noqa: E402
 from perspectives.study import Study  # noqa: E402
 
@@ -387,7 +387,7 @@ def mean_bars(means: pd.Series, title: str, xlabel: str) -> plt.Figure:
     ax.set_yticks(np.arange(len(means), dtype=float), labels)
     for y, value in enumerate(means.to_numpy()):
         if pd.notna(value):
-            ax.text(value + 1, y, fmt_number(value), va="center", fontsize=SMALL)
+            ax.text(value + 1, y, fmt_mean(value), va="center", fontsize=SMALL)
         else:
             mark_withheld(ax, 0.0, float(y))
     ax.invert_yaxis()

@@ -186,6 +186,16 @@ def fmt_number(value: float, digits: int = 0) -> str:
     return _fixed(value, digits)
 
 
+def fmt_mean(value: float) -> str:
+    """A mean share as the report prints it, in a table and a sentence alike: ``18.8 -> "19"``.
+
+    The one home of a printed mean's decimals: whole units, as the shares beside it print
+    (``values.json`` keeps the published mean's own decimals for the fidelity check). NaN
+    gives ``"–"``.
+    """
+    return fmt_number(value, 0)
+
+
 def fmt_n(n: int) -> str:
     """Format a count of respondents: ``"n = 413"``, ``"n = 1,254"``."""
     return COUNT_FORM.format(n=f"{_whole(n, 'n'):,}")

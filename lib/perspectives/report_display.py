@@ -130,7 +130,9 @@ def show_table(section, table: disclosure.PublishedTable, stem: str, caption: st
         # table behind a chart is kept whole, in the annex.
         rule = analysis_tables.study_sentence_rule(section.study, table.frame)
         if rule is not None:
-            paragraph(table_sentence(section, table, frame, caption, rule), section.lang)
+            said = table_sentence(section, table, frame, caption, rule)
+            if said:
+                paragraph(said, section.lang)
             return
     frame, subtotal_notes = marked_subtotals(section, table, frame)
     extra_notes = [*subtotal_notes, *extra_notes]
@@ -269,10 +271,36 @@ def table_sentence(section, table: disclosure.PublishedTable, frame: pd.DataFram
     cells = analysis_tables.published_cells(_bases_blanked(table, frame), places)
     for (_, english, _), (group, label, values) in zip(english_cells, cells, strict=True):
         groups.setdefault(group, []).append((english, label, values))
+    groups, compared = _answers_in_every_group(groups)
     said = [s for g, rows in groups.items() if (s := _group_sentence(section, texts, g, rows)) is not None]
+    if not said and compared:
+        return ""  # no answer published in every column: one group's women beside another's men says nothing
     if not said:
         return texts.plain_text("sentences.table_withheld", caption=caption)
     return " ".join([texts.plain_text("sentences.table_mostly_withheld", caption=caption), *said])
+
+
+def _answers_in_every_group(groups: dict[str, list[tuple[str, str, list[str]]]]
+                            ) -> tuple[dict[str, list[tuple[str, str, list[str]]]], bool]:
+    """Each column group's rows less the answers another group does not publish, and whether any was left out.
+
+    A sentence in place of a mostly withheld table sets its groups side by side: it states an
+    answer for every group that publishes any or for none, so that a reader never compares
+    Mexico's women with the six countries' men (the base's row is kept).
+
+    Args:
+        groups: column group -> its rows as ``(English label, label, printed values)``.
+
+    Returns:
+        The groups with only the common answers' rows (and the base's), and True where an
+        answer some group publishes was left out.
+    """
+    published = {g: {english for english, _, values in rows if english != BASE_ROW and any(_count_share(values))}
+                 for g, rows in groups.items()}
+    # A group that publishes no answer says nothing and constrains nothing (its base alone is no answer).
+    common = set.intersection(*[p for p in published.values() if p] or [set()])
+    kept = {g: [row for row in rows if row[0] == BASE_ROW or row[0] in common] for g, rows in groups.items()}
+    return kept, any(published[g] - common for g in groups)
 
 
 # Said in the caption of every chart that writes the withheld mark in place of a value.

@@ -75,8 +75,7 @@ def _pooled_own(item: Mapping[str, Any], country: str) -> bool:
 def value_table(values: list[dict[str, Any]], country: str) -> dict[str, str]:
     """Name -> formatted value for the report's own country; ``name@CODE`` for another place's.
 
-    A pooled value that pools the report's own country alone is left out: a report never
-    compares its country with itself.
+    A pooled value pooling the report's own country alone is left out (no self-comparison).
     """
     table: dict[str, str] = {}
     for item in values:
@@ -373,9 +372,10 @@ class _Summary:
             pooled = self.values.pooled(_share_name(topic, first.code, kind), self.synthesis_code)
             if pooled is None or "pooled" not in self.texts.conditions:
                 return []
-            # Compared as printed: two shares that print alike are close whatever their decimals.
+            # Compared as printed: two shares that print alike are the same whatever their decimals.
             own, other = fmt.round_half_up(first.share), fmt.round_half_up(pooled)
-            way = "close" if abs(own - other) <= close_points else ("higher" if own > other else "lower")
+            way = "same" if own == other else "close" if abs(own - other) <= close_points else None
+            way = way or ("higher" if own > other else "lower")
             text = self.texts.text(f"summary.with_pooled.{way}", option=inside_sentence(first.label),
                                    pooled_pct=fmt.fmt_pct(pooled))
             return [_first_upper(text)] if text else []
