@@ -355,3 +355,15 @@ def test_word_sets_the_print_css_type_with_its_fallback(run_dir: Path, tmp_path:
     entry = next(f for f in table.iter(f"{w}font") if f.get(f"{w}name") == families[0])
     assert entry.find(f"{w}altName").get(f"{w}val") == families[1]
     assert entry.find(f"{w}family").get(f"{w}val") == "roman"  # serif, for a program without either
+
+
+def test_the_word_family_is_the_first_a_reader_has_and_a_css_without_one_is_refused() -> None:
+    from perspectives.docx_contents import print_fonts
+
+    # Hand-read: Georgia is the list's first family Windows and macOS ship; the one after stands in.
+    assert print_fonts('body { font-family: "Source Serif Pro", Georgia, "Times New Roman", serif; }') == (
+        "Georgia", "Times New Roman", "serif")
+    assert print_fonts("p {} body { color: red; font-family: Inter, Arial, sans-serif }") == ("Arial", None, "sans-serif")
+    assert print_fonts("body { font-family: Inter, sans-serif }") == ("Inter", None, "sans-serif")
+    with pytest.raises(ValueError, match="names no font-family"):
+        print_fonts("body { color: red }")

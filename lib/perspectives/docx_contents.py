@@ -115,10 +115,10 @@ def set_language(doc: Any, tag: str) -> None:
 
 # The print style the PDF is printed with: the one home of the report's type.
 PRINT_CSS = Path(__file__).with_name("templates") / "report.css"
-# CSS's generic families and the kind Word's font table gives them (ECMA-376 ST_FontFamily).
 # The families of the CSS's lists that Windows and macOS both ship (Word's platforms; Linux's
 # fontconfig maps each to a metric-compatible or like family): a Word file names one of them.
 SHIPPED_FAMILIES = ("Georgia", "Times New Roman", "Arial", "Verdana", "Trebuchet MS", "Courier New", "Tahoma")
+# CSS's generic families and the kind Word's font table gives them (ECMA-376 ST_FontFamily).
 _GENERIC = {"serif": "roman", "sans-serif": "swiss", "monospace": "modern", "system-ui": "swiss",
             "ui-monospace": "modern", "cursive": "script", "fantasy": "decorative"}
 
