@@ -279,7 +279,8 @@ def _drawn_rows(result, spec_: dict, combos: dict[str, list[str]]) -> list[str]:
     a series withholds a member and shows the combination.
     """
     frame = result.table.frame
-    rows = [label for label in frame.index if label != "Respondents"]
+    # The base and a banded slider's mean row are the table's own; no chart draws them.
+    rows = [label for label in frame.index if label not in ("Respondents", analysis_tables.MEAN_ROW)]
     for combined, members in combos.items():
         if combined not in rows or not [m for m in members if m in rows]:
             continue

@@ -2,10 +2,10 @@
 
 The printed size of a text is its size in the chart times the scale the page gives the chart:
 the printed width over the chart's width. The printed widths are read from where the pages set
-them, not from the code under test: Word places every picture at
-``perspectives.docx_report.FIGURE_WIDTH``; the HTML (and the PDF printed from it) shows a
-picture at its pixel width in CSS pixels (96 to the inch), at most the A4 page's text width
-(the ``@page`` margins of the report's CSS). Sizes are read from matplotlib's own Text
+them, not from the code under test: the HTML (and the PDF printed from it) shows a picture
+at its pixel width in CSS pixels (96 to the inch), at most the A4 page's text width (the
+``@page`` margins of the report's CSS); Word places it as a rendered Word file's picture
+says (its extent, read back from the file). Sizes are read from matplotlib's own Text
 artists after the chart is saved, and widths from the PNG files written.
 """
 
@@ -85,6 +85,25 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[object, s
     return out
 
 
+def _word_width_in(width_px: int) -> float:
+    """The width, in inches, a Word report gives a picture ``width_px`` pixels wide (read from the file written)."""
+    import docx
+
+    doc = docx.Document(str(ROOT / docx_report.REFERENCE_FILE))
+    image = io.BytesIO()
+    Image.new("RGB", (width_px, 100), "white").save(image, format="PNG", dpi=(110, 110))
+    docx_report._figure(doc, image.getvalue(), "a chart")
+    return doc.inline_shapes[-1].width.inches
+
+
+def test_word_prints_every_chart_at_the_pdfs_size(saved) -> None:
+    # Word's chart (and so its labels) prints as large as the PDF's, not smaller (issue 26:
+    # one size across the formats; on the old code Word printed charts at 0.87 of the PDF's).
+    for kind, (_, _, width_px) in saved.items():
+        pdf = min(width_px / CSS_PX_PER_INCH, _page_text_width_in())
+        assert _word_width_in(width_px) == pytest.approx(pdf, abs=0.01), kind
+
+
 def _texts(fig) -> list[Text]:
     return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
@@ -101,7 +120,7 @@ def test_no_text_prints_smaller_than_the_theme_allows(saved) -> None:
     dpi = figures.plt.rcParams["savefig.dpi"]
     for kind, (fig, _, width_px) in saved.items():
         chart_in = width_px / dpi
-        scales = {"Word": docx_report.FIGURE_WIDTH.inches / chart_in,
+        scales = {"Word": _word_width_in(width_px) / chart_in,
                   "HTML/PDF": min(width_px / CSS_PX_PER_INCH, _page_text_width_in()) / chart_in}
         texts = _texts(fig)
         assert texts, kind

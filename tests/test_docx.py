@@ -18,7 +18,6 @@ import pytest
 from lxml import etree
 
 from perspectives.assemble import ReportMeta, SectionDoc
-from perspectives.docx_contents import with_contents_pages
 from perspectives.docx_report import build_reference, render_docx
 from perspectives.i18n import Translator
 
@@ -116,46 +115,18 @@ def test_contents_written_in_the_file_and_no_parameters_cell(run_dir: Path, tmp_
     xml = doc.element.xml
     assert 'TOC \\o "1-2"' in xml
     assert "/home/secret/path" not in xml  # the parameters cell is never shown
-    # The entries are in the file, each linking to a bookmark on its heading, then a tab and a
-    # PAGEREF field to it, whose result (the page) is the PDF's once printed (empty here: no
-    # PDF). Word is asked to update the fields on opening, so that it writes its own pages.
+    # The entries are in the file, each linking to a bookmark on its heading, with no page
+    # number (the PDF's pages are not Word's); Word is not asked to update fields on opening.
     entries = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name in ("TOC 1", "TOC 2")]
-    assert entries == [("TOC 1", "Methods and sample\t"), ("TOC 2", "The survey\t")]
+    assert entries == [("TOC 1", "Methods and sample"), ("TOC 2", "The survey")]
     w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
     anchors = doc.element.body.xpath(".//w:hyperlink/@w:anchor")
     marks = {b.get(f"{w}name"): "".join(b.getparent().xpath(".//w:t/text()"))
              for b in doc.element.body.iter(f"{w}bookmarkStart")}
     assert [marks[a] for a in anchors] == ["Methods and sample", "The survey"]
-    refs = [" ".join(t.split()) for t in doc.element.body.xpath(".//w:hyperlink//w:instrText/text()")]
-    assert refs == [f"PAGEREF {a} \\h" for a in anchors]
-    update = doc.settings.element.find(docx.oxml.ns.qn("w:updateFields"))
-    assert update is not None and update.get(f"{w}val") == "true"
-    # Word's schema orders the settings: updateFields comes before compat and rsids.
-    names = [etree.QName(child).localname for child in doc.settings.element]
-    assert names.index("updateFields") < names.index("compat")
+    assert not doc.element.body.xpath(".//w:hyperlink//w:instrText")  # no PAGEREF: no page to get wrong
+    assert doc.settings.element.find(docx.oxml.ns.qn("w:updateFields")) is None
 
-
-def test_contents_take_the_printed_pages(run_dir: Path, tmp_path: Path) -> None:
-    """The PDF's page of each entry goes into its PAGEREF result; an entry of other words gets none."""
-    reference = build_reference(tmp_path / "reference.docx")
-    sections = [SectionDoc("methods", "Methods and sample", run_dir / "executed.ipynb")]
-    written = render_docx(_meta(), sections, Translator("en"), reference)
-    numbered = with_contents_pages(written, [("Methods  and sample", 3), ("The survey", 4)])
-    out = tmp_path / "numbered.docx"
-    out.write_bytes(numbered)
-    doc = docx.Document(str(out))
-    entries = [p.text for p in doc.paragraphs if p.style.name in ("TOC 1", "TOC 2")]
-    assert entries == ["Methods and sample\t3", "The survey\t4"]
-    assert with_contents_pages(written, [("Methods and sample", 3), ("The survey", 4)]) == numbered
-    out.write_bytes(with_contents_pages(written, [("Methods and sample", 3), ("Another heading", 4)]))
-    doc = docx.Document(str(out))
-    assert [p.text for p in doc.paragraphs if p.style.name in ("TOC 1", "TOC 2")] == [
-        "Methods and sample\t3", "The survey\t"]
-    # The right-aligned tab with its dotted leader stops at the text's right edge.
-    section = doc.sections[-1]
-    stops = doc.element.body.xpath(".//w:pPr/w:tabs/w:tab[@w:leader='dot']/@w:pos")
-    assert stops and {int(s) for s in stops} == {round((section.page_width - section.left_margin
-                                                         - section.right_margin) / 635)}
 
 
 def test_page_size_is_the_studys(run_dir: Path, tmp_path: Path) -> None:
@@ -355,3 +326,44 @@ def test_a_count_written_with_no_break_spaces_gets_its_whole_width() -> None:
     needed = max(_bold_width_twips("(n\u00a0=\u00a071)", 9), _bold_width_twips("Herzegovina", 9)) + 2 * 115
     assert min(widths[1:]) >= _bold_width_twips("(n\u00a0=\u00a071)", 9) + 2 * 115
     assert widths[2] >= needed
+
+
+def test_word_sets_the_print_css_type_with_its_fallback(run_dir: Path, tmp_path: Path) -> None:
+    """The body's type is the PDF's: the print CSS's first family a reader has, its next one as Word's stand-in.
+
+    The families are read from the CSS here, not from the code under test; "Source Serif Pro"
+    (the CSS's first) is on few machines and LibreOffice sets it in its sans-serif default,
+    so the file names Georgia (the CSS's second, shipped with Windows and macOS) and Times New
+    Roman as its stand-in. On the old code the Word file was set in Calibri (sans-serif) while
+    the PDF is serif.
+    """
+    css = (Path(__file__).parents[1] / "lib" / "perspectives" / "templates" / "report.css").read_text(encoding="utf-8")
+    declared = re.search(r"\nbody \{[^}]*font-family: ([^;]+);", css)
+    assert declared
+    families = [f.strip().strip('"') for f in declared.group(1).split(",")][1:]
+    assert families[:2] == ["Georgia", "Times New Roman"]
+    doc = _render(run_dir, tmp_path)
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    for name in ("Normal", "Heading 1", "Heading 2", "Caption", "TOC 1"):
+        style = doc.styles[name]
+        while style.font.name is None and style.base_style is not None:  # Word's "based on" chain
+            style = style.base_style
+        assert style.font.name == families[0], name
+        fonts = style.element.find(f"{w}rPr/{w}rFonts")
+        assert fonts.get(f"{w}asciiTheme") is None, name  # a theme font would win over the name
+    table = etree.fromstring(zipfile.ZipFile(tmp_path / "report.docx").read("word/fontTable.xml"))
+    entry = next(f for f in table.iter(f"{w}font") if f.get(f"{w}name") == families[0])
+    assert entry.find(f"{w}altName").get(f"{w}val") == families[1]
+    assert entry.find(f"{w}family").get(f"{w}val") == "roman"  # serif, for a program without either
+
+
+def test_the_word_family_is_the_first_a_reader_has_and_a_css_without_one_is_refused() -> None:
+    from perspectives.docx_contents import print_fonts
+
+    # Hand-read: Georgia is the list's first family Windows and macOS ship; the one after stands in.
+    assert print_fonts('body { font-family: "Source Serif Pro", Georgia, "Times New Roman", serif; }') == (
+        "Georgia", "Times New Roman", "serif")
+    assert print_fonts("p {} body { color: red; font-family: Inter, Arial, sans-serif }") == ("Arial", None, "sans-serif")
+    assert print_fonts("body { font-family: Inter, sans-serif }") == ("Inter", None, "sans-serif")
+    with pytest.raises(ValueError, match="names no font-family"):
+        print_fonts("body { color: red }")

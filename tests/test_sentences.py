@@ -201,7 +201,9 @@ def test_a_chart_draws_its_answers_in_the_order_its_sentence_lists_them(survey, 
         if spec.get("order") == "scale":
             continue
         if spec["kind"] == "ratings":
-            labels = {q: survey.instrument.label(q) for q in spec["questions"]}
+            # A battery's rows: its short labels (``items:``), else the questions as asked.
+            labels = {q: (spec.get("items") or {}).get(q, {}).get("label") or survey.instrument.label(q)
+                      for q in spec["questions"]}
         else:
             labels = {**survey.instrument.choice_labels(spec["question"]),
                       **{n: str(c["label"]) for n, c in (spec.get("combine") or {}).items()}}

@@ -325,10 +325,12 @@ def run_ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]
     distribution = {}
     columns: dict[tuple[str, str], dict[str, disclosure.Entry]] = {}
     words = _sentence_words(result.analysis_id, survey_project(survey))
+    # A row's label: the battery's short one (``items:``), else the question as asked.
+    rows = {q: (spec_.get("items") or {}).get(q, {}).get("label") or survey.instrument.label(q) for q in questions}
     answers = []
     for k, question in enumerate(questions):
         mask = question_mask(survey, question, spec_.get("population"))
-        label = survey.instrument.label(question)
+        label = rows[question]
         fields = Fields({code: Cell(mask, f"{own}|{code}") for code in mask.layout.categories})
         distribution[label] = [mask.share(f"{own}|{code}") if code in mask.layout.categories else np.nan
                                for code in codes]
@@ -363,7 +365,7 @@ def run_ratings(result: Result, spec_: dict, survey, place_names: dict[str, str]
     # Items of a battery rank by the share of the first side; a withheld one could hold any share.
     compared = _compared(spec_, questions)
     _rank(result, Ranking([a for a in answers if a.code in compared], limit=spec_.get("list")), spec_,
-          {q: survey.instrument.label(q) for q in questions})
+          rows)
 
 
 def _ratings_chart(spec_: dict, survey, own: str, codes: list[str], labels: dict[str, str],

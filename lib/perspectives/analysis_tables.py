@@ -124,13 +124,16 @@ def combination_labels(question: str, project: Project | None = None) -> dict[st
 
 
 def combination_label_texts(project: Project | None = None) -> tuple[str, ...]:
-    """Every declared combination's label that holds words (``combine`` in ``params/analyses.yml`` of ``project``).
+    """Every declared combination's label that holds words, and every battery item's short label.
 
-    The rows these labels head are words a translated table looks up in its catalogue.
+    From ``combine`` and ``items`` in ``params/analyses.yml`` of ``project``: the rows these
+    labels head are words a translated table or chart looks up in its catalogue.
     """
-    return tuple(dict.fromkeys(str(combo["label"]) for analysis_id, spec_ in load_specs(project=project).items()
-                               if analysis_id != "bands" for combo in (spec_.get("combine") or {}).values()
-                               if any(ch.isalpha() for ch in str(combo["label"]))))
+    specs = load_specs(project=project)
+    combined = (str(combo["label"]) for analysis_id, spec_ in specs.items()
+                if analysis_id != "bands" for combo in (spec_.get("combine") or {}).values())
+    items = (str(item["label"]) for spec_ in specs.values() for item in (spec_.get("items") or {}).values())
+    return tuple(dict.fromkeys(label for label in (*combined, *items) if any(ch.isalpha() for ch in label)))
 
 
 def combination_notes(question: str, labels: dict[str, str], project: Project | None = None,

@@ -390,9 +390,8 @@ def assemble_report(
     outline = Outline([d.notebook for d in docs], tr)
     cover, annex = _frame(code, study, tr, record, outline)
     unresolved: list[str] = []
-    contents: list[dict[str, Any]] = []
     text = render_report(meta, docs, tr, outline=outline, cover=cover, annex=annex, page_size=study.page_size,
-                         unresolved=unresolved, contents=contents)
+                         unresolved=unresolved)
     if unresolved:
         # A section a recommendation cites was not built (or shows the result no more).
         print(f"{code}: {len(unresolved)} cross-reference(s) name no figure or table of this report and read '?': "
@@ -406,14 +405,12 @@ def assemble_report(
     write_atomic(dest, text)
     from perspectives.docx_report import REFERENCE_FILE, render_docx
 
-    word: list[bytes] = []  # the Word file, once written, for its contents' pages
-    seal = _Seal(stamp_path, json.dumps({"digest": digest}) + "\n", parts=1 if print_pdf is None else 2,
-                 before=lambda: _number_word_contents(folder, word[0], contents))
+    seal = _Seal(stamp_path, json.dumps({"digest": digest}) + "\n", parts=1 if print_pdf is None else 2)
     if print_pdf is not None:
         print_pdf(code, dest, seal)
-    word.append(render_docx(meta, docs, tr, reference=project.path(REFERENCE_FILE), outline=outline, cover=cover,
-                            annex=annex, page_size=study.page_size))
-    write_atomic(folder / "report.docx", word[0])
+    write_atomic(folder / "report.docx", render_docx(meta, docs, tr, reference=project.path(REFERENCE_FILE),
+                                                     outline=outline, cover=cover, annex=annex,
+                                                     page_size=study.page_size))
     if print_pdf is None:
         try:
             write_pdf(code, dest)
@@ -479,39 +476,18 @@ class _Seal:
     """Writes a report's stamp once the last of its parts is in place.
 
     The parts finish in two threads (the Word file in the assembly's, the PDF in a printer's):
-    each calls the seal once, and the last call does what needs them all (``before``: the
-    Word file's contents take the PDF's pages), then writes the stamp.
+    each calls the seal once, and the last call writes the stamp.
     """
 
-    def __init__(self, path: Path, text: str, parts: int, before: Callable[[], None] | None = None) -> None:
-        self._path, self._text, self._left, self._before = path, text, parts, before
+    def __init__(self, path: Path, text: str, parts: int) -> None:
+        self._path, self._text, self._left = path, text, parts
         self._lock = threading.Lock()
 
     def __call__(self) -> None:
         with self._lock:
             self._left -= 1
             if self._left == 0:
-                if self._before is not None:
-                    self._before()
                 write_atomic(self._path, self._text)
-
-
-def _number_word_contents(folder: Path, word: bytes, contents: Sequence[dict[str, Any]]) -> None:
-    """Write into the Word file's contents the page each heading starts on in the printed PDF.
-
-    Without a PDF (none printed: no browser, or PDFs not wanted) the Word file is left as it
-    is, its contents without pages until Word updates its fields.
-    """
-    from perspectives.docx_contents import with_contents_pages
-    from perspectives.pdf_contents import destination_pages
-
-    try:
-        printed = (folder / "report.pdf").read_bytes()
-    except FileNotFoundError:
-        return
-    pages = destination_pages(printed)
-    write_atomic(folder / "report.docx",
-                 with_contents_pages(word, [(entry["text"], pages.get(entry["id"])) for entry in contents]))
 
 
 def _frame(code: str, study: Study, tr: Translator, record: dict[str, Any],

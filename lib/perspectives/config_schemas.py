@@ -174,6 +174,8 @@ _ANALYSIS = _settings({
     "text": {"anyOf": [_SENTENCE, _list(_SENTENCE, "a list of alternative templates", minItems=1)],
              "description": "a template, plural forms, or a list of alternatives"},
     "rank": _CODES, "exclude": _CODES, "list": _whole(1),
+    "items": _mapping(_settings({"label": _text()}, required=["label"]), description=(
+        "a battery's questions by name, each with the short label its chart and table rows show")),
     "kind": {"enum": ["single", "multi", "numeric", "ratings", "compare_multi"],
              "description": "single, multi, numeric, ratings or compare_multi"},
     "question": _NAMES, "questions": {"type": ["array", "object"], "items": _NAMES, "additionalProperties": _NAMES,

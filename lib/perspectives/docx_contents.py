@@ -1,44 +1,44 @@
-"""A Word report's contents, the fields Word updates on opening, and the document's language.
+"""A Word report's contents and the document's language.
 
 Purpose
     Word's own table of contents is a TOC field whose entries Word writes when it updates the
-    field, paginating the document as it does. A renderer cannot paginate as Word does, so the
-    entries are written here as Word writes them (:func:`fill_toc`): each heading's words
-    linking to a bookmark on the heading, a tab to the right margin with a dotted leader, and
-    a PAGEREF field to the bookmark. Its result, the page, is taken from the printed PDF
-    once it is printed (:func:`with_contents_pages`: the same numbering as the PDF's), and Word
-    is asked to update the fields when it opens the file (:func:`update_fields_on_open`), so
-    that it puts its own pages there; LibreOffice works PAGEREF fields out as it lays out.
+    field, paginating the document as it does. A renderer cannot paginate as Word (or
+    LibreOffice, or a phone's viewer) does, and the printed PDF's pages are not the Word
+    file's: Mexico's English report is 42 pages as PDF and about 32 as Word. So the entries
+    are written here (:func:`fill_toc`) without page numbers: each heading's words, linking
+    to a bookmark on the heading, so a reader clicks to it. A wrong page is worse than none.
+    The entries sit inside a TOC field, so a reader who wants pages updates it (F9 in Word)
+    and Word writes its own; the file does not ask to update fields on opening.
     The document's language (:func:`set_language`) is the edition's BCP 47 tag, in the styles'
     default, the theme fonts' and the core properties: Word spell-checks and hyphenates by it.
+    Its type (:func:`set_print_font`) is the print CSS's body family as a reader's machine
+    has it: the first family of the CSS's list that Windows and macOS ship (a family no reader
+    has, Source Serif Pro, is set in LibreOffice's default sans-serif: it reads neither
+    Word's ``w:altName`` nor the font's kind), the next one as Word's stand-in for it
+    (``w:altName``), and the generic kind (serif: ``roman``).
     Split from :mod:`perspectives.docx_report`, which writes the rest of the document.
 
 Inputs
     A python-docx document being written (its headings in Heading 1 and 2, a marker paragraph
-    where the contents go); a written report's bytes and the printed contents' pages.
+    where the contents go); the print CSS's text (``templates/report.css``).
 
 Outputs
-    The contents and settings in the document; the report's bytes with the pages written in
-    (the same bytes for the same inputs).
+    The contents and the language settings in the document.
 """
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
-from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from lxml import etree
 
 from .docx_text import set_style, style_id, xml_text
-from .ooxml import normalise_zip
 
-__all__ = ["TOC_BOOKMARK", "fill_toc", "set_language", "update_fields_on_open", "with_contents_pages"]
+__all__ = ["PRINT_CSS", "SHIPPED_FAMILIES", "TOC_BOOKMARK", "fill_toc", "print_fonts", "set_language", "set_print_font"]
 
 # The prefix of the bookmarks the contents link to (Word's own, hidden from its bookmark list).
 TOC_BOOKMARK = "_Toc"
@@ -53,12 +53,10 @@ def _field_char(kind: str) -> Any:
 def fill_toc(doc: Any, marker: Any) -> None:
     """Write the contents: a TOC field holding one hyperlinked entry per Heading 1 and 2.
 
-    Each entry is written as Word writes its own: the heading's text, a tab to the right
-    margin (dotted leader), then a PAGEREF field to a bookmark on the heading, so the contents
-    read and work before any field is updated. The field's result (the page) is left empty
-    here: :func:`with_contents_pages` writes the PDF's pages into it once the PDF is printed,
-    and Word, asked to update the fields on opening (:func:`update_fields_on_open`), puts
-    its own pagination in their place (a renderer cannot know where Word breaks pages).
+    Each entry is the heading's text, linking to a bookmark on the heading (Word's ``_Toc``
+    prefix), with no page number: no renderer here knows where Word breaks pages, and the
+    PDF's pages differ from it. Updating the field in Word rewrites the entries with its
+    own pages; until then the contents read and work as links.
     """
     levels = {style_id(doc, "Heading 1"): 1, style_id(doc, "Heading 2"): 2}
     headings = [(p, levels[p._p.style]) for p in doc.paragraphs if p._p.style in levels and p.text.strip()]
@@ -76,12 +74,8 @@ def fill_toc(doc: Any, marker: Any) -> None:
     instr = OxmlElement("w:instrText")
     instr.set(qn("xml:space"), "preserve")
     instr.text = 'TOC \\o "1-2" \\h \\z \\u'
-    section = doc.sections[-1]
-    right = int((section.page_width - section.left_margin - section.right_margin) / 635)  # EMU to twips
     for i, (name, level, text) in enumerate(entries):
         paragraph = set_style(doc, marker.insert_paragraph_before(), f"TOC {level}")
-        paragraph._p.get_or_add_pPr().append(parse_xml(
-            f'<w:tabs {nsdecls("w")}><w:tab w:val="right" w:leader="dot" w:pos="{right}"/></w:tabs>'))
         if i == 0:
             first = paragraph.add_run()._r
             first.append(_field_char("begin"))
@@ -89,38 +83,11 @@ def fill_toc(doc: Any, marker: Any) -> None:
             first.append(_field_char("separate"))
         link = parse_xml(
             f'<w:hyperlink {nsdecls("w")} w:anchor="{name}" w:history="1">'
-            f'<w:r><w:t xml:space="preserve">{xml_escape(xml_text(text))}</w:t></w:r><w:r><w:tab/></w:r>'
-            '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-            f'<w:r><w:instrText xml:space="preserve"> PAGEREF {name} \\h </w:instrText></w:r>'
-            '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t></w:t></w:r>'
-            '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:hyperlink>')
+            f'<w:r><w:t xml:space="preserve">{xml_escape(xml_text(text))}</w:t></w:r></w:hyperlink>')
         paragraph._p.append(link)
         if i == len(entries) - 1:
             paragraph.add_run()._r.append(_field_char("end"))
     marker._p.getparent().remove(marker._p)
-
-
-# The settings Word's schema orders after ``w:updateFields`` (ECMA-376 Part 1, CT_Settings): it
-# goes before the first of them a document has.
-_AFTER_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids")
-
-
-def update_fields_on_open(doc: Any) -> None:
-    """Ask Word to update the document's fields when it opens it (``w:updateFields``).
-
-    The contents' page numbers are the PDF's; Word breaks pages otherwise (its fonts and
-    layout), and this makes it write its own. Word asks the reader first; LibreOffice works
-    out PAGEREF fields as it lays out the pages.
-    """
-    settings = doc.settings.element
-    if settings.find(qn("w:updateFields")) is not None:
-        return
-    update = parse_xml(f'<w:updateFields {nsdecls("w")} w:val="true"/>')
-    following = [child for name in _AFTER_UPDATE_FIELDS if (child := settings.find(qn(f"w:{name}"))) is not None]
-    if following:
-        min(following, key=settings.index).addprevious(update)
-    else:
-        settings.append(update)
 
 
 def set_language(doc: Any, tag: str) -> None:
@@ -146,44 +113,64 @@ def set_language(doc: Any, tag: str) -> None:
     doc.core_properties.language = tag
 
 
-_PAGEREF = re.compile(r"\s*PAGEREF\s+(\S+)")
+# The print style the PDF is printed with: the one home of the report's type.
+PRINT_CSS = Path(__file__).with_name("templates") / "report.css"
+# The families of the CSS's lists that Windows and macOS both ship (Word's platforms; Linux's
+# fontconfig maps each to a metric-compatible or like family): a Word file names one of them.
+SHIPPED_FAMILIES = ("Georgia", "Times New Roman", "Arial", "Verdana", "Trebuchet MS", "Courier New", "Tahoma")
+# CSS's generic families and the kind Word's font table gives them (ECMA-376 ST_FontFamily).
+_GENERIC = {"serif": "roman", "sans-serif": "swiss", "monospace": "modern", "system-ui": "swiss",
+            "ui-monospace": "modern", "cursive": "script", "fantasy": "decorative"}
 
 
-def with_contents_pages(docx: bytes, pages: Sequence[tuple[str, int | None]]) -> bytes:
-    """``docx`` with the page of each contents entry written into its PAGEREF field's result.
+def print_fonts(css: str) -> tuple[str, str | None, str]:
+    """The body's type in a CSS text as Word names it: (family, stand-in or None, generic family).
+
+    The family is the first of the ``body`` rule's list that :data:`SHIPPED_FAMILIES` holds
+    (the list's first named one when none is), the stand-in the named one after it.
+
+    Raises:
+        ValueError: the CSS's ``body`` rule names no font family, or only generic ones.
+    """
+    found = re.search(r"(?:^|[}\s])body\s*\{[^}]*?font-family:\s*([^;}]+)", css)
+    if found is None:
+        raise ValueError("the print CSS's body rule names no font-family")
+    families = [f.strip().strip("\"'") for f in found.group(1).split(",") if f.strip()]
+    named = [f for f in families if f not in _GENERIC]
+    generic = next((f for f in families if f in _GENERIC), "serif")
+    if not named:
+        raise ValueError("the print CSS's body font-family names only generic families")
+    first = next((k for k, family in enumerate(named) if family in SHIPPED_FAMILIES), 0)
+    return named[first], (named[first + 1] if first + 1 < len(named) else None), generic
+
+
+def set_print_font(doc: Any, css: str | None = None) -> str:
+    """Set every style's type to the print CSS's body family, with its fallback in the font table.
 
     Args:
-        docx: a report :func:`render_docx` wrote.
-        pages: the printed report's contents, in order: each entry's text and the page its
-            heading starts on (None: not known). The k-th entry of the Word file's contents
-            takes the k-th page when it reads the same text; an entry that does not is left
-            without a page (Word writes it when it updates the fields).
+        doc: a python-docx document (the reference document being written).
+        css: the print CSS's text; None: :data:`PRINT_CSS`.
 
     Returns:
-        The DOCX bytes, the same for the same inputs.
+        The family named.
     """
-    from docx.oxml import parse_xml as parse
+    name, fallback, generic = print_fonts(PRINT_CSS.read_text(encoding="utf-8") if css is None else css)
+    doc.styles["Normal"].font.name = name
+    # A style's theme font (Word's template gives the headings one) would win over the name.
+    for fonts in doc.styles.element.iter(qn("w:rFonts")):
+        for kind in ("ascii", "hAnsi"):
+            fonts.attrib.pop(qn(f"w:{kind}Theme"), None)
+            fonts.set(qn(f"w:{kind}"), name)
+    table = next(part for part in doc.part.package.iter_parts() if str(part.partname) == "/word/fontTable.xml")
+    root = parse_xml(table.blob)
+    for old in root.findall(qn("w:font")):
+        if old.get(qn("w:name")) == name:
+            root.remove(old)
+    alt = f'<w:altName w:val="{xml_escape(fallback, {chr(34): "&quot;"})}"/>' if fallback else ""
+    root.append(parse_xml(f'<w:font {nsdecls("w")} w:name="{xml_escape(name, {chr(34): "&quot;"})}">{alt}'
+                          f'<w:charset w:val="00"/><w:family w:val="{_GENERIC[generic]}"/>'
+                          '<w:pitch w:val="variable"/></w:font>'))
+    from lxml import etree
 
-    source = zipfile.ZipFile(io.BytesIO(docx))
-    root = parse(source.read("word/document.xml"))
-    number = {f"{TOC_BOOKMARK}{k:06d}": (" ".join(text.split()), page) for k, (text, page) in enumerate(pages, start=1)}
-    for link in root.iter(qn("w:hyperlink")):
-        anchor = link.get(qn("w:anchor"), "")
-        runs = link.findall(qn("w:r"))
-        fields = [i for i, run in enumerate(runs) if (instr := run.find(qn("w:instrText"))) is not None
-                  and (found := _PAGEREF.match(instr.text or "")) and found.group(1) == anchor]
-        if not fields or anchor not in number:
-            continue
-        text, page = number[anchor]
-        shown = " ".join("".join(run.xpath("string(w:t)") for run in runs[:fields[0]]).split())
-        result = runs[fields[0] + 2].find(qn("w:t")) if fields[0] + 2 < len(runs) else None
-        if result is not None and page is not None and shown == text:
-            result.text = str(page)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "word/document.xml":
-                content = etree.tostring(root, encoding="UTF-8", standalone=True)
-            target.writestr(info, content)
-    return normalise_zip(out.getvalue())
+    table._blob = etree.tostring(root, encoding="UTF-8", standalone=True)
+    return name

@@ -5,9 +5,9 @@ Purpose
     executed section notebooks in report order (as :mod:`perspectives.assemble` does) and
     writes ``report.docx``: a cover (title, partner, date, the partner's logo in the first
     page's header), a table of contents whose entries are written in the file (a TOC field
-    holding a hyperlinked entry per level-1 and level-2 heading with a PAGEREF field to it,
-    whose page :func:`perspectives.docx_contents.with_contents_pages` takes from the printed PDF; Word is asked to
-    update the fields on opening, and then writes its own), real Word headings (Heading 1-3), paragraphs, bullets and quotes from
+    holding a hyperlinked entry per level-1 and level-2 heading, without page numbers: the
+    PDF's pages are not Word's, and Word writes its own when a reader updates the field;
+    :mod:`perspectives.docx_contents`), real Word headings (Heading 1-3), paragraphs, bullets and quotes from
     a small Markdown subset, native Word tables rebuilt from each published table's CSV with
     the notes on their marks, figures with their captions in Word's Caption style, and the
     annex (the full tables behind the figures, and how the report was built). Figures and
@@ -34,7 +34,7 @@ Inputs
 
 Outputs
     ``report.docx`` bytes, deterministic for the same inputs (fixed core-property dates and
-    zip timestamps); the same with the contents' pages written in (:mod:`perspectives.docx_contents`). ``python -m perspectives.docx_report --reference [PATH]`` regenerates
+    zip timestamps). ``python -m perspectives.docx_report --reference [PATH]`` regenerates
     the default reference document.
 """
 
@@ -56,11 +56,11 @@ from docx import Document
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Emu, Pt, RGBColor
 
 from .alttext import describe
 from .assemble_tables import SHORT_TABLE_ROWS
-from .docx_contents import fill_toc, set_language, update_fields_on_open
+from .docx_contents import fill_toc, set_language, set_print_font
 from .docx_text import (
     inline_runs,
     set_style,
@@ -82,7 +82,9 @@ from .project import default
 REFERENCE_FILE = "params/reference.docx"
 # Core-property dates are fixed so that two builds of the same inputs give the same bytes.
 FIXED_DATE = dt.datetime(2021, 4, 1, 0, 0, 0)
-FIGURE_WIDTH = Cm(15.5)
+# A chart is placed as the HTML shows it and the PDF prints it: a pixel of the picture to a CSS
+# pixel (96 to the inch), at most the text's width; its labels print at the PDF's size.
+CSS_PX_PER_INCH = 96
 # Styles the renderer uses; a partner's reference document should define them all.
 STYLES = ("Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Normal", "List Bullet", "Quote",
           "Caption", "Table Note", "TOC Heading", "TOC 1", "TOC 2", "Table Grid")
@@ -102,14 +104,12 @@ def build_reference(path: Path | None = None) -> Path:
     doc = Document()
     styles = doc.styles
     base = styles["Normal"]
-    base.font.name = "Calibri"
     base.font.size = Pt(10.5)
     base.paragraph_format.space_after = Pt(6)
     ink = RGBColor(0x1F, 0x3A, 0x5F)
     for name, size in (("Title", 24), ("Subtitle", 13), ("Heading 1", 17), ("Heading 2", 13.5),
                        ("Heading 3", 11.5), ("TOC Heading", 14)):
         style = styles[name]
-        style.font.name = "Calibri"
         style.font.size = Pt(size)
         style.font.color.rgb = ink
     # As in the PDF, the chapters run on: a page forced before each left the page before it
@@ -138,13 +138,15 @@ def build_reference(path: Path | None = None) -> Path:
     note.font.color.rgb = RGBColor(0x55, 0x5B, 0x66)
     note.paragraph_format.space_after = Pt(8)
     styles["Quote"].font.italic = True
-    # Margins of 20 mm (python-docx's default page had an inch, and an inch and a quarter at the
-    # sides): a table of labels and four numbers reads on one line per row, and the contents
-    # fit on their page, as in the PDF.
+    # The PDF's type (the print CSS's body family, its fallback in the font table) and margins
+    # (its @page: 16 mm above and below, 14 at the sides): a chart is as wide as the PDF prints
+    # it, a table of labels and four numbers reads on one line per row, and the contents fit.
+    set_print_font(doc)
     from docx.shared import Mm
 
     for section in doc.sections:
-        section.top_margin = section.bottom_margin = section.left_margin = section.right_margin = Mm(20)
+        section.top_margin = section.bottom_margin = Mm(16)
+        section.left_margin = section.right_margin = Mm(14)
     _fix_core(doc, "Reference styles for the survivors' perspectives reports")
     target = Path(path) if path else default().path(REFERENCE_FILE)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -299,8 +301,17 @@ def _figure(doc: Any, png: bytes, description: str) -> None:
     """
     paragraph = doc.add_paragraph()
     paragraph.paragraph_format.keep_with_next = True  # the chart stays with its caption below
-    shape = paragraph.add_run().add_picture(io.BytesIO(png), width=FIGURE_WIDTH)
+    section = doc.sections[-1]
+    text_width = section.page_width - section.left_margin - section.right_margin
+    pixels = _png_width(png)
+    width = min(text_width, Emu(pixels * 914400 // CSS_PX_PER_INCH)) if pixels else text_width
+    shape = paragraph.add_run().add_picture(io.BytesIO(png), width=Emu(width))
     shape._inline.docPr.set("descr", xml_attribute(description))
+
+
+def _png_width(png: bytes) -> int:
+    """A PNG's width in pixels, from its header (0 when it is not a PNG)."""
+    return int.from_bytes(png[16:20], "big") if png[:8] == b"\x89PNG\r\n\x1a\n" else 0
 
 
 def _toc(doc: Any, heading: str) -> Any:
@@ -557,7 +568,6 @@ def render_docx(meta: Any, sections: Sequence[Any], translator: Translator | Non
         _blocks(doc, annex, outline, levels, tr.lang)
         _opens_a_page(body[start])
     fill_toc(doc, marker)
-    update_fields_on_open(doc)
     said = cover or Cover(meta.study_title, meta.name, (), None, None, None)
     _fix_core(doc, xml_text(f"{said.title} — {said.subtitle}"), said.author and xml_text(said.author), said.issued)
     # The edition's language (BCP 47, ro-MD), as the HTML and the PDF state it.

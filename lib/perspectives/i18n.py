@@ -245,7 +245,8 @@ class Translator:
                 self.missing.add(key)
             return locales.render_count(english, n).format(**fields) if fields else locales.render_count(english, n)
         forms = dict(entry.forms) or {"other": entry.text}
-        text = locales.render_count(forms, n, self.lang)
+        words = self.catalogue.get(locales.NUMBER_WORDS)  # a language num2words does not write in words
+        text = locales.render_count(forms, n, self.lang, dict(words.forms) if words is not None else None)
         return self.joined(text.format(**fields)) if fields else text
 
     def forms(self, english: Mapping[str, str], count: int, /, **fields: Any) -> str:

@@ -45,6 +45,7 @@ __all__ = [
     "plural_category",
     "plural_tags",
     "render_count",
+    "NUMBER_WORDS",
     "select_form",
     "writing_locale",
 ]
@@ -68,6 +69,11 @@ _ENGLISH_PERCENT = re.compile(r"(?<![\w.,])(\d+)(?:\.(\d+))?%")
 WORDS_UP_TO = 9
 # CLDR's plural categories; a catalogue's plural entry may also give an exact form "=N".
 PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+
+# The catalogue entry giving a language's numbers up to WORDS_UP_TO in words, by exact form
+# ("=6": "gjashtë"), for a language num2words does not know (Albanian, Bosnian); its ``other``
+# form is the number in figures. The phrases with a count take their words from it.
+NUMBER_WORDS = "{count} (in words)"
 
 # The phrases that name the set of study countries, English forms by CLDR plural category.
 # ``{count}`` is the number of countries, written by :func:`count_text`. The key is the
@@ -285,9 +291,14 @@ def select_form(forms: Mapping[str, str], n: int, lang: str) -> str:
     return forms[category] if category in forms else forms["other"]
 
 
-def render_count(forms: Mapping[str, str], n: int, lang: str = ENGLISH) -> str:
-    """A plural entry filled for ``n`` (``{count}`` in words or figures, per :func:`count_text`)."""
-    return select_form(forms, n, lang).format(count=count_text(n, lang))
+def render_count(forms: Mapping[str, str], n: int, lang: str = ENGLISH, words: Mapping[str, str] | None = None) -> str:
+    """A plural entry filled for ``n`` (``{count}`` in words or figures, per :func:`count_text`).
+
+    ``words``: the catalogue's :data:`NUMBER_WORDS` forms, whose exact form for ``n`` (up to
+    :data:`WORDS_UP_TO`) is the word written in place of :func:`count_text`'s.
+    """
+    word = (words or {}).get(f"={n}") if 0 < n <= WORDS_UP_TO else None
+    return select_form(forms, n, lang).format(count=word or count_text(n, lang))
 
 
 def inside_sentence(label: str) -> str:

@@ -291,6 +291,7 @@ def _extract(project: Project) -> tuple[tuple[str, Msgid], ...]:
     out = _Collector()
     for key, forms in locales.COUNT_PHRASES.items():
         out.add(key, "perspectives.locales", PHRASES, tuple(forms.items()))
+    out.add(locales.NUMBER_WORDS, "perspectives.locales", PHRASES)  # a table of words, not a phrase with a count
     for source in SOURCES:
         path = root / source.path
         if path.is_file():

@@ -8,8 +8,8 @@ Purpose
     each contents entry, naming the heading's id (:data:`CONTENTS_SLOT`); Chromium makes a
     named destination of every element a link points to, so the page of each heading is
     read from the print's destinations (:func:`destination_pages`, pikepdf) and written into
-    the slots (:func:`fill_contents_pages`). :class:`perspectives.pdf.Printer` runs the passes;
-    the assembler reads the same destinations to give Word's contents the PDF's pages.
+    the slots (:func:`fill_contents_pages`). :class:`perspectives.pdf.Printer` runs the passes.
+    The Word file's contents carry no pages: Word lays the pages out otherwise.
 
 Inputs
     The report's HTML bytes; a PDF's bytes.
