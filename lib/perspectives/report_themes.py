@@ -422,9 +422,10 @@ def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str]
         national_presence(section, masks, codes, labels, caption)
         return
     if not presence_table:
+        # Counts alone, as the table by country prints them: a share of a few participants (one
+        # person is ten points of ten) is no estimate, and its small-base mark would fall on zeros.
         table = disclosure.table({
             section.t("Participants", participants=participants_gender(section)): {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
-            "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
         })
     else:
         table = disclosure.table({section.t("Participants", participants=participants_gender(section)): {labels[c]: theme_cell(section, masks, c, own) for c in codes}})
