@@ -46,3 +46,25 @@ def test_no_stray_line_for_a_participants_table_with_no_count_by_gender(tmp_path
     assert "participants" in shown.lower(), shown[:500]
     assert "Conversation participants by gender" not in shown, shown
     assert not (tmp_path / "run" / "tables" / "conversation_participants.csv").exists()
+
+
+def test_every_theme_table_of_one_place_uses_one_format(tmp_path: Path, published) -> None:
+    """Mexico's theme tables all print counts, or all say some or all: not counts in one, words in the next.
+
+    Read from the tables as written (the CSV beside each): a cell "some" or "all" is the words'
+    format, a count other than 0 the counts' (0 and the withheld mark are both formats' cells).
+    """
+    from perspectives import qualitative
+
+    styles = {}
+    for section_id in qualitative.load_codebook().sections:
+        section = Section(section_id, "MEX", "en", output_dir=str(tmp_path / section_id))
+        section.survivor_themes()
+        table = tmp_path / section_id / "tables" / f"themes_{section_id}.csv"
+        if not table.exists():
+            continue
+        cells = {line.rsplit(",", 1)[-1].strip() for line in table.read_text(encoding="utf-8").splitlines()[1:]}
+        styles[section_id] = ("words" if cells & {"some", "all"} else
+                              "counts" if any(c.isdigit() and c != "0" for c in cells) else None)
+    assert len([s for s in styles.values() if s]) >= 2, styles
+    assert len({s for s in styles.values() if s}) == 1, styles
