@@ -13,6 +13,7 @@ The expected reading comes from the library's own refusal of U+001B in the same 
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -38,8 +39,15 @@ def test_an_escape_code_is_refused_by_its_code(tmp_path: Path) -> None:
     assert QUESTION in str(refused.value) and "U+001B" in str(refused.value), str(refused.value)
 
 
-@pytest.mark.xfail(strict=True, reason="U+202E in a text answer is read silently (and later deleted from excerpts)")
 def test_a_right_to_left_override_is_refused_by_its_code(tmp_path: Path) -> None:
     with pytest.raises(DataError) as refused:
         load_survey(_export_with(tmp_path, "abc\u202edcba"))
     assert QUESTION in str(refused.value) and "U+202E" in str(refused.value), str(refused.value)
+
+
+@pytest.mark.parametrize("char", ["\u202a", "\u202d", "\u2066", "\u2069", "\u200f", "\u2060"])
+def test_every_bidi_control_and_invisible_format_character_is_refused_by_its_name(tmp_path: Path, char: str) -> None:
+    with pytest.raises(DataError) as refused:
+        load_survey(_export_with(tmp_path, f"abc{char}dcba"))
+    named = f"U+{ord(char):04X} {unicodedata.name(char)}"
+    assert QUESTION in str(refused.value) and named in str(refused.value), str(refused.value)

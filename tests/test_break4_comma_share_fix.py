@@ -13,6 +13,7 @@ The expected wording is read from the form itself: the question's type in the XL
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -24,13 +25,15 @@ from perspectives.readers import load_survey
 QUESTION = "se_share"
 
 
-def _form_type(question: str) -> str:
+def _form_field(question: str, column: str) -> str:
     with SURVEY_SHEET.open(encoding="utf-8", newline="") as handle:
-        return next(row["type"] for row in csv.DictReader(handle) if row["name"] == question)
+        return next(row[column] for row in csv.DictReader(handle) if row["name"] == question)
 
 
-@pytest.mark.xfail(strict=True, reason="the refusal of '1,5' in a whole-number question advises writing a decimal "
-                                       "point, which is refused in turn")
+def _form_type(question: str) -> str:
+    return _form_field(question, "type")
+
+
 def test_a_decimal_comma_in_a_whole_number_question_gets_a_fix_that_works(tmp_path: Path) -> None:
     assert _form_type(QUESTION) == "integer"
     header, rows = table()
@@ -44,3 +47,6 @@ def test_a_decimal_comma_in_a_whole_number_question_gets_a_fix_that_works(tmp_pa
     assert QUESTION in message and "1,5" in message, message
     fix = message[message.index("Fix:"):]
     assert "point for decimals" not in fix and "12.5" not in fix, fix
+    # The range the fix names is the form's own constraint (". >= 0 and . <= 100").
+    low, high = re.fullmatch(r"\. >= (\d+) and \. <= (\d+)", _form_field(QUESTION, "constraint")).groups()
+    assert f"whole numbers from {low} to {high}" in fix, fix

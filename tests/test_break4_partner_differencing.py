@@ -22,6 +22,8 @@ import pytest
 
 from perspectives.audit import audit_outputs
 from perspectives.build import build
+from perspectives.check import run_check
+from perspectives.problems import DataError
 from perspectives.readers import load_survey
 from perspectives.study import repo_root
 
@@ -43,18 +45,39 @@ def _export_with_one_submission_twice(folder: Path) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="a partner build one respondent away from the study's is written without a "
-                                       "word; only a separate audit finds the differencing")
 def test_a_partner_build_one_respondent_away_is_refused_or_leaks_nothing(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PERSPECTIVES_PDF", "0")
     conversations = ROOT / "data" / "synthetic" / "conversations.csv"
-    study = build(countries=["MEX"], sections=["methods"], out=tmp_path / "study", jobs=2)
-    assert study.ok, study.summary()
-    partner = build(countries=["MEX"], sections=["methods"], data_path=_export_with_one_submission_twice(tmp_path),
-                    conversations_path=conversations, out=tmp_path / "partner", jobs=2)
+    export = _export_with_one_submission_twice(tmp_path)
+    try:
+        partner = build(countries=["MEX"], sections=["methods"], data_path=export,
+                        conversations_path=conversations, out=tmp_path / "partner", jobs=2)
+    except DataError as refused:  # refused before anything runs: the partner is told what to remove
+        assert "-again" in str(refused) and "same answer to every question" in str(refused), str(refused)
+        assert not (tmp_path / "partner" / "MEX").exists()
+        return
     if not partner.ok:  # refused: the partner is told before anything is published
         assert "MEX" in partner.reports_not_written, partner.summary()
         return
+    # Written: only then is the study's own build needed, to audit the two folders side by side.
+    study = build(countries=["MEX"], sections=["methods"], out=tmp_path / "study", jobs=2)
+    assert study.ok, study.summary()
     leaks = [f for f in audit_outputs([tmp_path / "partner", tmp_path / "study"]) if f.kind == "differencing"]
     assert not leaks, "\n".join(map(str, leaks[:5]))
+
+
+def test_check_refuses_the_submission_sent_again_naming_both_rows_and_ids(tmp_path: Path) -> None:
+    """``check`` refuses the file, naming the two rows (the file's own row numbers) and the two ids."""
+    export = _export_with_one_submission_twice(tmp_path)
+    with export.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    copy = rows[-1]
+    first = next(n for n, row in enumerate(rows[1:-1], start=2) if row[1:] == copy[1:])  # header is row 1
+    result = run_check(export)
+    assert not result["usable"]
+    problem = next(p for p in result["problems"] if "same answer to every question" in p["message"])
+    assert sorted(problem["rows"]) == [first, len(rows)]
+    message = problem["message"]
+    assert f"{first} (id {rows[first - 1][0]})" in message and f"{len(rows)} (id {copy[0]})" in message, message
+    assert "delete the copies sent again" in message, message

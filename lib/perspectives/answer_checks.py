@@ -14,8 +14,7 @@ Inputs
 
 Outputs
     Problems appended to the reading's list, checks that could not run in the read report,
-    the numeric answers as numbers, the warning a usable file gets for identical submissions
-    under different ids (:func:`copies_warning`), and the refusal of one submission on two
+    the numeric answers as numbers, and the refusal of one submission on two
     rows, as versions before and after an edit (:func:`versions_problem`).
 """
 
@@ -251,7 +250,8 @@ class AnswerChecks:
             seen = distinct(column[not_number])
             self.problems.append(problem_at(
                 question, header, self._rows(not_number), self.row_word, problem="not a number", values=seen,
-                expected="a whole number" if question.type == "integer" else "a number", fix=readers_cells.not_number_fix(seen)))
+                expected="a whole number" if question.type == "integer" else "a number",
+                **_not_number_fix(question, seen)))
         if question.type == "integer":
             fraction = numbers.notna() & (numbers != numbers.round())
             if fraction.any():
@@ -394,72 +394,22 @@ class AnswerChecks:
                 args={"codes": ", ".join(sorted(known))}))
 
 
-def answer_keys(answers: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
-    """One integer per chosen row, equal exactly when two rows give the same answer to every question.
+def _not_number_fix(question: Question, seen: Sequence[str]) -> dict[str, object]:
+    """The fix (and its fields) for answers to a number question that are not numbers.
 
-    No answer and an empty answer count as the same. Each column's answers become integer
-    codes, folded into one key per row (renumbered whenever the key could overflow): rows
-    are compared as integers, and a large export's answers are never copied as text.
+    A decimal comma ("1,5") in a question of whole numbers is not fixed by a decimal point,
+    which is refused in turn: the fix says what the question takes, read from the form (its
+    type ``integer`` and the range of its constraint), and that the author decides.
     """
-    keys = np.zeros(len(positions), dtype=np.int64)
-    for name in answers.columns:
-        codes, uniques = pd.factorize(answers[name].to_numpy()[positions])
-        empty = np.flatnonzero(np.asarray(uniques, dtype=object) == "")
-        codes[codes < 0] = empty[0] if len(empty) else len(uniques)  # no answer reads as ''
-        width = len(uniques) + 1
-        if len(keys) and int(keys.max()) >= (1 << 62) // width:
-            keys = pd.factorize(keys)[0].astype(np.int64)
-        keys = keys * width + codes
-    return keys
-
-
-def row_groups(keys: np.ndarray, positions: np.ndarray, row_numbers: Sequence[int]) -> list[tuple[int, list[int]]]:
-    """Rows grouped by equal key: (position of the group's first row, its row numbers), in file order.
-
-    One pass however many groups there are: a large export with many copies is not compared
-    with itself group by group.
-    """
-    grouped: dict[int, tuple[int, list[int]]] = {}
-    numbers = np.asarray(row_numbers)[positions].tolist()
-    for key, position, number in zip(keys.tolist(), positions.tolist(), numbers, strict=True):
-        grouped.setdefault(key, (position, []))[1].append(number)
-    return list(grouped.values())
-
-
-def identical_submissions(answers: pd.DataFrame, eligible: np.ndarray, row_numbers: Sequence[int]) -> list[list[int]]:
-    """The groups of eligible completes that give the same answer to every question, ids and times aside.
-
-    A submission sent twice (a survey tool gives the copy a new id) or a row copied in a
-    spreadsheet. Only completes: short disqualified forms agree by design.
-
-    Args:
-        answers: the normalised answers, one column per question.
-        eligible: a boolean mask of the eligible completes over the rows.
-        row_numbers: each row's number as the partner's program shows it.
-
-    Returns:
-        Each group's row numbers, in file order.
-    """
-    positions = np.flatnonzero(eligible)
-    keys = answer_keys(answers, positions)
-    copies = pd.Series(keys).duplicated(keep=False).to_numpy()
-    return [rows for _, rows in row_groups(keys[copies], positions[copies], row_numbers)]
-
-
-def copies_warning(answers: pd.DataFrame, eligible: np.ndarray, row_numbers: Sequence[int], row_word: str) -> list[str]:
-    """What a usable file holds that the partner should look at: identical submissions under different ids.
-
-    Counted as they are (two respondents), never dropped: a copy is the partner's to remove,
-    but the build says so as ``check`` does.
-    """
-    copies = identical_submissions(answers, eligible, row_numbers)
-    if not copies:
-        return []
-    shown = "; ".join(", ".join(map(str, rows)) for rows in copies[:SHOWN]) + (
-        f"; and {len(copies) - SHOWN} more groups" if len(copies) > SHOWN else "")
-    return [Text("{n} group(s) of eligible completes give the same answer to every question under different ids "
-                 "({word} {rows}): each is counted as a respondent; if they are one submission sent twice, "
-                 "delete the copies and export again", n=len(copies), word=Text(row_word), rows=shown)]
+    if question.type != "integer" or not any(re.fullmatch(r"-?\d+,\d+", v) for v in seen):
+        return {"fix": readers_cells.not_number_fix(seen)}
+    limits = bounds(question.constraint) if question.constraint else None
+    if limits:
+        return {"fix": "the question takes whole numbers from {low} to {high}: write the whole number the "
+                       "respondent meant, without a decimal comma or point (ask whoever entered the answer)",
+                "args": {"low": f"{limits[0]:g}", "high": f"{limits[1]:g}"}}
+    return {"fix": "the question takes whole numbers only: write the whole number the respondent meant, "
+                   "without a decimal comma or point (ask whoever entered the answer)"}
 
 
 def _submission_keys(column: Column) -> tuple[np.ndarray, np.ndarray]:

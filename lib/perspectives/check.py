@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .answer_checks import identical_submissions, row_groups
+from .answer_copies import identical_submissions, row_groups
 from .expressions import bounds
 from .hints import command
 from .instrument import ELIGIBILITY, Instrument, load_instrument

@@ -21,6 +21,7 @@ Outputs
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -123,13 +124,24 @@ _INNER_SPACES = re.compile(f"[{SPACES}]+")
 # noncharacters U+FFFE and U+FFFF. A workbook cannot hold them in its XML: Excel writes one as the
 # escape _x001B_, which openpyxl leaves as written, so the escapes of the same characters are
 # refused too (tab, line feed and carriage return, _x0009_, _x000A_, _x000D_, are text).
-CONTROL_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
+# With them, the invisible format characters that reorder or hide text: the bidi marks
+# (U+061C, U+200E, U+200F), embeddings and overrides (U+202A-U+202E: "abc\u202edcba" shows as
+# "abcabcd") and isolates (U+2066-U+2069), the word joiner and invisible operators
+# (U+2060-U+2064) and the deprecated format characters (U+206A-U+206F). A report would show them
+# reordered or drop them (a silent change to the answer). U+200B and U+FEFF are read as spaces
+# (layouts.SPACES); the joiners U+200C and U+200D are parts of emoji and of some scripts' words.
+CONTROL_CHARACTERS = ("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+                      "\u061c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f]")
 _CONTROL = re.compile(CONTROL_CHARACTERS + "|_x(?:000[0-8BbCcEeFf]|001[0-9A-Fa-f]|007[Ff]|008[0-9A-Fa-f]|009[0-9A-Fa-f]|[Ff]{3}[EeFf])_")
 
 
 def _code(found: str) -> str:
-    """A control character, or its workbook escape, as its code point (U+001B)."""
-    return f"U+{(ord(found) if len(found) == 1 else int(found[2:6], 16)):04X}"
+    """A control character, or its workbook escape, as its code point and name where it has one.
+
+    U+001B (controls have no name), U+202E RIGHT-TO-LEFT OVERRIDE.
+    """
+    point = ord(found) if len(found) == 1 else int(found[2:6], 16)
+    return f"U+{point:04X} {unicodedata.name(chr(point), '')}".rstrip()
 
 
 def tidy_tokens(value: str | None, tally: Tally | Events, column: str) -> str | None:

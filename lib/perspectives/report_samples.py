@@ -128,8 +128,12 @@ def conversations_sample(section) -> None:
         men: {section.names.get(p, p): mask.n(f"{p}|male") for p in rows},
         everyone: {section.names.get(p, p): mask.base_n(f"{p}|*") for p in rows},
     })
-    report_display.show_table(section, table, "conversation_participants",
-                    section.t("Conversation participants by gender — {place}", place=section.names[section.country]))
+    # A table none of whose counts by gender is published would say only "not shown": the note
+    # above already gives the participants and their gender in words, so no table is written.
+    if any(mask.count(f"{p}|{g}") is not None for p in rows for g in ("female", "male")):
+        report_display.show_table(section, table, "conversation_participants",
+                                  section.t("Conversation participants by gender — {place}",
+                                            place=section.names[section.country]))
     _, values = qualitative_counts.participant_summary(participants, country)
     # The youngest and oldest are single participants' ages: a statistic published on at least
     # the threshold of participants (rule 4 of perspectives.disclosure), else withheld.

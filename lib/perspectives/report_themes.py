@@ -160,19 +160,35 @@ def presence(section, mask: disclosure.Mask, place: str) -> disclosure.Entry:
     return disclosure.text(said[word])
 
 
-def counts_shown(masks: dict[str, disclosure.Mask], place: str) -> bool:
+def place_masks(section) -> dict[str, disclosure.Mask]:
+    """The masks of every theme a table lists (levels 1 and 2, every section): the place's counts by theme."""
+    from . import qualitative
+
+    codebook = qualitative.load_codebook(project=section.project)
+    matrix = _subset_theme_matrix(section.conversations, codebook, section.project)
+    codes = [c for c in matrix.index if c in codebook.codes and codebook.codes[c].level <= 2]
+    return masks_of(section.conversations, codes, section.project)
+
+
+def counts_shown(section, masks: dict[str, disclosure.Mask], place: str) -> bool:
     """Whether a place's column of theme counts prints counts, rather than some or all (the one rule).
 
     Counts where the place's participants are enough for them (:func:`is_counted`) and at
-    least half of its counts by theme can be published (:func:`mostly_published`). The
+    least half of its counts by theme can be published (:func:`mostly_published`), judged
+    over every theme table of the place (:func:`place_masks`), so that a country's theme
+    tables all print counts or all say some or all, never one way in one section and the
+    other in the next. The synthesis's pooled column ("*") is judged by the section's own
+    themes (``masks``): pooled over every country, the counts are mostly publishable in some
+    sections, and a rule over every section would put words in place of them all. The
     report's own table, the synthesis's table by country and its heatmap, and the
     recommendations' evidence all follow it, so that one theme of one place reads alike in
     every one of them.
     """
-    return is_counted(masks, place) and mostly_published(masks, place)
+    every = masks if place == "*" else place_masks(section)
+    return is_counted(every, place) and mostly_published(every, place)
 
 
-def by_country_counted(masks: dict[str, disclosure.Mask]) -> bool:
+def by_country_counted(section, masks: dict[str, disclosure.Mask]) -> bool:
     """Whether the synthesis's table and heatmap of themes by country print counts in every column.
 
     One scale of labels for each: counts where every country's column prints them
@@ -180,7 +196,7 @@ def by_country_counted(masks: dict[str, disclosure.Mask]) -> bool:
     (a dark "5") stands among words. A country's own report keeps its own decision.
     """
     places = [p for p in (next(iter(masks.values())).layout.places if masks else []) if p != "*"]
-    return all(counts_shown(masks, p) for p in places)
+    return all(counts_shown(section, masks, p) for p in places)
 
 
 def theme_cell(section, masks: dict[str, disclosure.Mask], code: str, place: str,
@@ -191,12 +207,12 @@ def theme_cell(section, masks: dict[str, disclosure.Mask], code: str, place: str
     ``counted`` where a table by country decides for all its columns: :func:`by_country_counted`;
     then the theme's mask), used by the national table, the table by country and the heatmap.
     """
-    if counts_shown(masks, place) if counted is None else counted:
+    if counts_shown(section, masks, place) if counted is None else counted:
         return masks[code].n(f"{place}|yes")
     return presence(section, masks[code], place)
 
 
-def cell_bounds(masks: dict[str, disclosure.Mask], code: str, place: str,
+def cell_bounds(section, masks: dict[str, disclosure.Mask], code: str, place: str,
                 counted: bool | None = None) -> tuple[int, int]:
     """The least and the most a place's published theme cell (:func:`theme_cell`) allows its count to be.
 
@@ -206,7 +222,7 @@ def cell_bounds(masks: dict[str, disclosure.Mask], code: str, place: str,
     """
     mask = masks[code]
     base = int(mask.layout.value(f"{place}|*"))
-    if counts_shown(masks, place) if counted is None else counted:
+    if counts_shown(section, masks, place) if counted is None else counted:
         count = mask.count(f"{place}|yes")
         return (count, count) if count is not None else (0, base)
     word = presence_word(mask, place)
@@ -220,10 +236,10 @@ def published_bounds(section, masks: dict[str, disclosure.Mask], code: str) -> t
     (a reader can add "all" of Colombia's participants and "some" of four others' to at least 5).
     """
     own = "*" if section.is_synthesis else section.country
-    low, high = cell_bounds(masks, code, own)
+    low, high = cell_bounds(section, masks, code, own)
     if section.is_synthesis:
         places = [p for p in masks[code].layout.places if p != "*"]
-        parts = [cell_bounds(masks, code, p, by_country_counted(masks)) for p in places]
+        parts = [cell_bounds(section, masks, code, p, by_country_counted(section, masks)) for p in places]
         low, high = max(low, sum(lo for lo, _ in parts)), min(high, sum(hi for _, hi in parts))
     return low, high
 
@@ -234,7 +250,7 @@ def says_presence(section, masks: dict[str, disclosure.Mask]) -> bool:
     The one decision the table (:func:`own_theme_table`) and the recommendations' evidence
     (:func:`theme_presence`) both follow, so that the two use the same words.
     """
-    return not counts_shown(masks, "*" if section.is_synthesis else section.country)
+    return not counts_shown(section, masks, "*" if section.is_synthesis else section.country)
 
 
 def _table_themes(section, theme: str) -> tuple[str, list[str]] | None:
@@ -386,7 +402,7 @@ def survivor_themes(section) -> None:
         participants=participants_gender(section)))
     if section.is_synthesis:
         places = list(next(iter(masks.values())).layout.places) if masks else []
-        scale = by_country_counted(masks)  # one scale of labels for the table and the heatmap
+        scale = by_country_counted(section, masks)  # one scale of labels for the table and the heatmap
         counted = places if scale else []
         recorded = [p for p in places if is_counted(masks, p)]  # values.json: every count a place could give
         matrix = disclosure.table({section.names.get(p, p): {labels[c]: theme_cell(section, masks, c, p, scale)
@@ -446,9 +462,10 @@ def own_theme_table(section, masks: dict[str, disclosure.Mask], codes: list[str]
         national_presence(section, masks, codes, labels, caption)
         return
     if not presence_table:
+        # Counts alone, as the table by country prints them: a share of a few participants (one
+        # person is ten points of ten) is no estimate, and its small-base mark would fall on zeros.
         table = disclosure.table({
             section.t("Participants", participants=participants_gender(section)): {labels[c]: masks[c].n(f"{own}|yes") for c in codes},
-            "%": {labels[c]: masks[c].pct(f"{own}|yes") for c in codes},
         })
     else:
         table = disclosure.table({section.t("Participants", participants=participants_gender(section)): {labels[c]: theme_cell(section, masks, c, own) for c in codes}})
