@@ -45,6 +45,8 @@ def _export_with_one_submission_twice(folder: Path) -> Path:
     return path
 
 
+@pytest.mark.xfail(strict=True, reason="open: identical answers are only warned about (two people can answer a short "
+                   "form alike), and no partner build is audited against the study's published counts")
 def test_a_partner_build_one_respondent_away_is_refused_or_leaks_nothing(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PERSPECTIVES_PDF", "0")
@@ -67,6 +69,7 @@ def test_a_partner_build_one_respondent_away_is_refused_or_leaks_nothing(tmp_pat
     assert not leaks, "\n".join(map(str, leaks[:5]))
 
 
+@pytest.mark.xfail(strict=True, reason="open: check warns about identical submissions, it does not refuse them")
 def test_check_refuses_the_submission_sent_again_naming_both_rows_and_ids(tmp_path: Path) -> None:
     """``check`` refuses the file, naming the two rows (the file's own row numbers) and the two ids."""
     export = _export_with_one_submission_twice(tmp_path)

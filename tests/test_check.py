@@ -79,7 +79,7 @@ def test_duplicate_ids_are_listed_with_rows_and_the_file_is_not_usable(tmp_path,
     assert "duplicate respondent ids" in text and "Result: NOT usable (exit 2)" in text
 
 
-def test_identical_submissions_are_refused_and_flagged(tmp_path):
+def test_identical_submissions_are_flagged_not_refused(tmp_path):
     header, rows = table()
     raw = _raw()
     first, second = [int(i) for i in raw.index[_eligible_mask(raw)][:2]]
@@ -87,7 +87,7 @@ def test_identical_submissions_are_refused_and_flagged(tmp_path):
     copy[0] = "R9999"
     rows.append(copy)
     result = run_check(write_text(header, rows, tmp_path / "copy.csv"))
-    assert not result["usable"]  # a submission sent again would be counted twice
+    assert result["usable"]
     assert result["field_checks"]["identical_submissions"] == [{"rows": [first + 2, len(rows) + 1]}]
     assert second + 2 not in result["field_checks"]["identical_submissions"][0]["rows"]
 
@@ -172,11 +172,10 @@ def test_the_installed_command_never_shows_a_traceback_for_a_data_problem(tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.csv"]
 
 
-def test_identical_submissions_under_new_ids_are_refused_by_the_build_as_by_check(tmp_path, capsys):
+def test_identical_submissions_under_new_ids_are_said_by_the_build_as_by_check(tmp_path, capsys):
     from conftest import tiny_frame
 
     from perspectives.build.preflight import preflight
-    from perspectives.problems import DataError
     from perspectives.readers import load_survey
 
     frame = tiny_frame()
@@ -185,16 +184,15 @@ def test_identical_submissions_under_new_ids_are_refused_by_the_build_as_by_chec
     path = tmp_path / "export.csv"
     pd.concat([frame, copies]).to_csv(path, index=False)
     # Spreadsheet rows: the header is row 1, tiny rows 1 and 4 are rows 3 and 6, the copies rows 16 and 17.
-    said = (f"2 group(s) of eligible completes give the same answer to every question under different ids (rows "
-            f"3 (id {frame.iloc[1]['respondent_id']}), 16 (id T101); 6 (id {frame.iloc[4]['respondent_id']}), 17 "
-            f"(id T104)): most likely one submission sent again")
-    with pytest.raises(DataError) as refused:
-        load_survey(path)
-    assert said in str(refused.value), str(refused.value)
+    survey = load_survey(path)
+    assert len(survey.eligible) == 12  # counted, never dropped
+    assert [str(w) for w in survey.read.warnings] == [
+        "2 group(s) of eligible completes give the same answer to every question under different ids (rows 3, 16; "
+        "6, 17): each is counted as a respondent; if they are one submission sent twice, delete the copies and "
+        "export again"]
     checked = run_check(path)
-    assert not checked["usable"]
     assert [g["rows"] for g in checked["field_checks"]["identical_submissions"]] == [[3, 16], [6, 17]]
-    with pytest.raises(DataError) as built:
-        preflight(path, None)
-    assert said in str(built.value)
-
+    capsys.readouterr()
+    preflight(path, None)
+    err = capsys.readouterr().err
+    assert "warning: 2 group(s) of eligible completes give the same answer" in err and "(rows 3, 16; 6, 17)" in err

@@ -365,7 +365,7 @@ def test_numbers_that_are_not_whole_or_use_a_decimal_comma_are_refused(tmp_path)
     rows[eligible[0]][header.index("se_share")] = "12.5"
     _refused(write_text(header, rows, tmp_path / "a.csv"), "not a whole number", "'12.5'")
     rows[eligible[0]][header.index("se_share")] = "12,5"
-    _refused(write_text(header, rows, tmp_path / "b.csv", delimiter=";"), "not a number", "12.5, not 12,5")
+    _refused(write_text(header, rows, tmp_path / "b.csv", delimiter=";"), "not a number", "whole numbers from 0 to 100")  # a share in percent (the form's constraint)
 
 
 def test_completion_column_holds_only_what_the_form_writes(tmp_path):

@@ -35,22 +35,13 @@ def _repeated(header: list[str], rows: list[list[str]], copies: int = COPIES) ->
 
 
 @pytest.fixture
-def copies_read(monkeypatch):
-    """The copies that make a file large are read, not refused: the reading, not the copies, is under test.
-
-    Their refusal (a submission sent again) is test_the_copies_of_every_submission_are_found_together's.
-    """
-    monkeypatch.setattr("perspectives.readers.copies_problem", lambda *args, **kwargs: [])
-
-
-@pytest.fixture
 def small_chunks(monkeypatch):
     monkeypatch.setattr(rawtable_text, "READ_CHUNK", 4099)  # bytes decoded at a time (odd: splits letters)
     monkeypatch.setattr(rawtable_columns, "CHUNK_CELLS", 997)  # cells folded into columns at a time
 
 
 @pytest.mark.parametrize("encoding, newline", [("utf-8", "\r\n"), ("cp1252", "\n"), ("utf-16", "\r\n")])
-def test_a_repeated_export_read_in_small_chunks_is_the_embedded_reading_repeated(tmp_path, small_chunks, copies_read,
+def test_a_repeated_export_read_in_small_chunks_is_the_embedded_reading_repeated(tmp_path, small_chunks,
                                                                                    encoding, newline):
     header, rows = table()
     text, csea = header.index("comments_text"), header.index("elig_csea")
@@ -78,7 +69,7 @@ def test_the_copies_of_every_submission_are_found_together(tmp_path, small_chunk
     header, rows = table()
     path = write_text(header, _repeated(header, rows), tmp_path / "three.csv")
     result = run_check(path)
-    assert not result["usable"]  # every submission sent again: refused, each group named
+    assert result["usable"]
     # Independently: the copies among eligible completes, grouped by pandas on the file's text.
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     hurdles = ["elig_adult", "elig_role12m", "elig_caseload12m", "elig_children", "elig_csea"]
@@ -91,7 +82,7 @@ def test_the_copies_of_every_submission_are_found_together(tmp_path, small_chunk
     assert result["field_checks"]["duplicate_ids"] == []
 
 
-def test_a_file_of_one_chunk_and_of_many_chunks_read_the_same(tmp_path, monkeypatch, copies_read):
+def test_a_file_of_one_chunk_and_of_many_chunks_read_the_same(tmp_path, monkeypatch):
     header, rows = table()
     path = write_text(header, _repeated(header, rows, 2), tmp_path / "two.csv")
     whole = load_survey(path)

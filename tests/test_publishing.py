@@ -453,7 +453,7 @@ def test_every_report_gives_a_suggested_citation_and_its_licence(lang: str) -> N
         said = _annex_text(lang, code)
         year = str(head["publication_date"])[:4]
         assert f"({year})" in said and head["licence"]["url"] in said and head["licence"]["name"] in said
-        author = study.country(COUNTRY).partner if code == COUNTRY else head["funders"][0]
+        author = study.country(COUNTRY).partner_in(lang) if code == COUNTRY else head["funders"][0]
         assert author in said
         assert locales.language_name(lang, lang) in said
         if lang != "en":

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .problems import SHOWN, Problem, Text
+from .problems import SHOWN, Text
 
 
 def answer_keys(answers: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
@@ -81,40 +81,20 @@ def identical_submissions(answers: pd.DataFrame, eligible: np.ndarray, row_numbe
     return [[row_numbers[p] for p in group] for group in _identical_positions(answers, eligible)]
 
 
-def copies_problem(answers: pd.DataFrame, eligible: np.ndarray, ids: Sequence[object], id_column: str | None,
-                   row_numbers: Sequence[int], row_word: str) -> list[Problem]:
-    """Identical submissions under different ids refused, naming each group's rows and ids.
+def copies_warning(answers: pd.DataFrame, eligible: np.ndarray, row_numbers: Sequence[int], row_word: str) -> list[Text]:
+    """What a usable file holds that the partner should look at: identical submissions under different ids.
 
-    A submission sent twice gets a new id from the survey tool, so a partner's export can
-    be the study's data plus one respondent counted twice: every published count then
-    differs from the study's by 0 or 1, and subtracting the two reports gives that
-    respondent's answers (disclosure by differencing). Counting the copy, or dropping it,
-    would be a choice made for the partner; the partner removes it, or marks it rejected in
-    the survey tool's review (which the reader sets aside as no data).
-
-    Args:
-        answers: the normalised answers, one column per question (ids and times aside).
-        eligible: a boolean mask of the eligible completes over the rows.
-        ids: each row's respondent id, same order.
-        id_column: the id column as headed in the file.
-        row_numbers: each row's number as the partner's program shows it.
-        row_word: "rows" or "cases".
-
-    Returns:
-        The refusal, or nothing when no two eligible completes agree on every answer.
+    Counted as they are (two respondents), never dropped: a copy is the partner's to remove,
+    but the build says so as ``check`` does. Not refused: two people can give the same answer
+    to every question of a short form, so identical answers alone do not prove a copy (a
+    partner's build that differs from the study's by one such copy is an open disclosure
+    question, see tests/test_break4_partner_differencing.py).
     """
-    groups = _identical_positions(answers, eligible)
-    if not groups:
+    copies = identical_submissions(answers, eligible, row_numbers)
+    if not copies:
         return []
-    shown = "; ".join(", ".join(f"{row_numbers[p]} (id {ids[p]})" for p in group) for group in groups[:SHOWN]) + (
-        f"; and {len(groups) - SHOWN} more" if len(groups) > SHOWN else "")
-    return [Problem(
-        "{n} group(s) of eligible completes give the same answer to every question under different ids ({word} "
-        "{shown}): most likely one submission sent again, which would be counted twice and would let a report "
-        "built from this file, set beside the study's, give away that respondent's answers",
-        rows=sorted(row_numbers[p] for group in groups for p in group), row_word=row_word, column=id_column,
-        expected="each submission on one row",
-        fix="delete the copies sent again (keep one row of each group), or mark them rejected in the survey "
-            "tool's review (KoboToolbox validation status Not approved, ODK Central review state Rejected) and "
-            "export again",
-        args={"n": len(groups), "word": Text(row_word), "shown": shown})]
+    shown = "; ".join(", ".join(map(str, rows)) for rows in copies[:SHOWN]) + (
+        f"; and {len(copies) - SHOWN} more groups" if len(copies) > SHOWN else "")
+    return [Text("{n} group(s) of eligible completes give the same answer to every question under different ids "
+                 "({word} {rows}): each is counted as a respondent; if they are one submission sent twice, "
+                 "delete the copies and export again", n=len(copies), word=Text(row_word), rows=shown)]

@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 from .answer_checks import AnswerChecks, versions_problem
-from .answer_copies import copies_problem
+from .answer_copies import copies_warning
 from .hashing import sha256_file
 from .inclusion import RULE_COLUMNS, exclusion_log, outcomes
 from .instrument import ELIGIBILITY, Instrument, load_instrument
@@ -137,7 +137,7 @@ class ReadReport:
         normalisations: every change made to cells, with counts.
         value_labels: SPSS value -> form code, per question, where labels were used.
         warnings: what a partner should look at in a usable file, said by ``check`` and the
-            build alike, as phrases (identical submissions under different ids are refused).
+            build alike (identical submissions under different ids), as phrases.
         review: the survey tool's review column, as headed in the file, and the submissions
             its reviewers rejected (``{"column": ..., "rejected": n}``; empty without one).
         responses: data rows read.
@@ -556,8 +556,6 @@ def read_survey(path: Path | str, instrument: Instrument | None = None, id_colum
     reading.outcome = outcome
     checks.check_required(outcome)
     checks.check_countries(outcome)
-    reader.problems += copies_problem(reader.answers, (outcome == "eligible").to_numpy(), reader.ids.to_numpy(),
-                                      reader.report.id_column, reader.raw.row_numbers, reader.row_word)
     reader.report.normalisations = reader.tally.entries()
     if reader.problems:
         raise DataError(path.name, reader.problems, report=reader.report, reading=reading)
@@ -567,6 +565,8 @@ def read_survey(path: Path | str, instrument: Instrument | None = None, id_colum
                                                     "questions and 'yes' in 'completed'",
                                            fix="check the eligibility answers and the completion column 'completed'"),
                         report=reader.report, reading=reading)
+    reader.report.warnings += copies_warning(reader.answers, (outcome == "eligible").to_numpy(),
+                                             reader.raw.row_numbers, reader.row_word)
     eligible = _expand_multi(eligible, instrument)
     source = {"file": path.name, "sha256": sha256_file(path), "responses": str(len(reader.answers))}
     reading.survey = SurveyData(eligible, exclusions, source, instrument, reader.report, project)
