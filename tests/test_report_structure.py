@@ -550,10 +550,19 @@ def test_numbers_are_written_as_the_report_language_writes_them(built: dict[str,
     decimal = re.compile(r"^-?\d+\.\d{1,2}%?$")
     cells = [_text(c) for c in _html(romanian).find(".//main").iter("td")]
     assert [c for c in cells if decimal.match(c)] == []
-    assert any(re.match(r"^-?\d+,\d+(\s%)?$", c) for c in cells)  # the means of the offenders' tables
+    # Means print as whole numbers now (no decimal comma left in a national table): a Romanian share is written
+    # with a space before its sign (33 %), an English one without (33%).
+    romanian_share = re.compile(r"^-?\d+(,\d+)?(-\d+)?\s%$")  # a share, or a band of shares (26-50 %)
+    english_share = re.compile(r"^-?\d+(\.\d+)?%$")
+    shares = [c for c in cells if c.endswith("%")]
+    assert shares and [c for c in shares if not romanian_share.match(c)] == []
+    english_cells = [_text(c) for c in _html(english).find(".//main").iter("td")]
+    assert any(english_share.match(c) for c in english_cells)
     document = docx.Document(str(romanian / "report.docx"))
-    word = [c.text for t in document.tables for row in t.rows[1:] for c in row.cells]
-    assert [c for c in word if decimal.match(c)] == [] and any(re.match(r"^-?\d+,\d+(\s%)?$", c) for c in word)
+    word = [" ".join(c.text.split()) for t in document.tables for row in t.rows[1:] for c in row.cells]
+    word_shares = [c for c in word if c.endswith("%")]
+    assert [c for c in word if decimal.match(c)] == [] and word_shares
+    assert [c for c in word_shares if not romanian_share.match(c)] == []
     # The annex's share of withheld counts; the roundtable's date in the reports' British English.
     assert re.search(r"\(\d+\.\d%\)", " ".join(_paragraphs(_html(english), "annex")))
     assert re.search(r"\(\d+,\d\s%\)", " ".join(_paragraphs(_html(romanian), "annex")))

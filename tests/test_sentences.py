@@ -146,15 +146,25 @@ def test_lists_are_in_the_order_of_their_numbers(survey, country: str) -> None:
     assert said >= 8
 
 
-def test_withheld_answers_are_named_after_the_list_in_the_form_order(survey) -> None:
-    """Moldova's boys' offenders: four relationships withheld, none placed among the published ones."""
+def test_withheld_answers_are_named_after_the_list_in_the_form_order(survey, monkeypatch) -> None:
+    """Moldova's boys' offenders: four relationships withheld, none placed among the published ones.
+
+    A top-N list ranks a withheld count last, so Moldova's five shown options are all published;
+    with every option shown (no ``top``) its four withheld ones are in the table and named.
+    """
     spec = analysis.spec("boys_offender_rel")
-    result = analysis.run("boys_offender_rel", survey, "MDA", NAMES)
-    values = {v["name"]: v for v in result.values if v["country"] == "MDA"}
     codes = survey.instrument.codes("boys_offender_rel")
     labels = survey.instrument.choice_labels("boys_offender_rel")
-    shown = set(result.shares.index)  # the options the table and chart show (``top``)
-    hidden = [c for c in codes if values[f"boys_offender_rel.{c}.pct"]["suppressed"] and labels[c] in shown]
+
+    def withheld_shown() -> tuple[analysis_results.Result, list[str]]:
+        result = analysis.run("boys_offender_rel", survey, "MDA", NAMES)
+        values = {v["name"]: v for v in result.values if v["country"] == "MDA"}
+        shown = set(result.shares.index)  # the options the table and chart show
+        return result, [c for c in codes if values[f"boys_offender_rel.{c}.pct"]["suppressed"] and labels[c] in shown]
+
+    assert spec["top"] and withheld_shown()[1] == []
+    monkeypatch.setitem(spec, "top", None)
+    result, hidden = withheld_shown()
     assert len(hidden) >= 2
     text = result.narrative(spec["text"], "Moldova", "NOTE.")
     listed, _, named = text.partition("The numbers for ")
