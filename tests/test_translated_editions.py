@@ -468,8 +468,8 @@ def test_every_count_in_the_built_romanian_report_follows_the_de_rule(romanian_b
 # --------------------------------------------------------------------------- read as a proofreader would
 
 @pytest.mark.parametrize(("lang", "some", "quotes"),
-                         [("ro", "Unele dintre tinerele care au participat", ("\u201e", "\u201d")),
-                          ("en", "Some of the 10 young people in the conversations", ("\u201c", "\u201d"))])
+                         [("ro", "În conversații, tinerele au adus în discuție tem", ("\u201e", "\u201d")),
+                          ("en", "In the conversations, young people raised the theme", ("\u201c", "\u201d"))])
 def test_theme_labels_in_evidence_stand_as_quoted_names(lang, some, quotes) -> None:
     """A theme label inside an evidence sentence is a name in quotation marks, never pasted as running text.
 
