@@ -49,6 +49,7 @@ import pytest
 from shared_builds import SOURCE_DATE_EPOCH, check_unchanged, decisions_cache, remembering, shared
 from stand_in import copy_checkout
 
+from perspectives import qualitative as q
 from perspectives.study import repo_root
 
 ROOT = repo_root()
@@ -319,3 +320,21 @@ def published():
     shell.display_pub.publish = lambda data, metadata=None, **_: out.append(data)
     yield out
     InteractiveShell.clear_instance()
+
+
+# The embedded conversations, read once per test module that asks (the codebook, then who took
+# part, then the coded conversations): one home for what several test files read alike.
+
+@pytest.fixture(scope="module")
+def codebook() -> q.Codebook:
+    return q.load_codebook()
+
+
+@pytest.fixture(scope="module")
+def participants(codebook: q.Codebook) -> pd.DataFrame:
+    return q.load_participants(codebook=codebook)
+
+
+@pytest.fixture(scope="module")
+def conversations(codebook: q.Codebook, participants: pd.DataFrame) -> pd.DataFrame:
+    return q.load_conversations(codebook=codebook, participants=participants)

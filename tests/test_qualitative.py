@@ -24,21 +24,6 @@ REPO_ROOT = repo_root()  # the checkout these tests read its embedded data from
 DATA = REPO_ROOT / "data"
 
 
-@pytest.fixture(scope="module")
-def codebook() -> q.Codebook:
-    return q.load_codebook()
-
-
-@pytest.fixture(scope="module")
-def participants(codebook: q.Codebook) -> pd.DataFrame:
-    return q.load_participants(codebook=codebook)
-
-
-@pytest.fixture(scope="module")
-def conversations(codebook: q.Codebook, participants: pd.DataFrame) -> pd.DataFrame:
-    return q.load_conversations(codebook=codebook, participants=participants)
-
-
 # --------------------------------------------------------------------------- codebook
 
 def test_codebook_covers_required_themes_and_sections(codebook: q.Codebook) -> None:

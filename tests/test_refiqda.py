@@ -40,11 +40,6 @@ def _csv(name: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def codebook() -> q.Codebook:
-    return q.load_codebook()
-
-
-@pytest.fixture(scope="module")
 def tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     return _csv("conversations.csv"), _csv("participants.csv")
 

@@ -42,11 +42,6 @@ def _csv(name: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def codebook() -> q.Codebook:
-    return q.load_codebook()
-
-
-@pytest.fixture(scope="module")
 def small() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Two participants' segments (each excerpt marked) and their participants rows."""
     conversations, participants = _csv("conversations.csv"), _csv("participants.csv")

@@ -24,7 +24,6 @@ import pytest
 import yaml
 
 from perspectives import analysis
-from perspectives import qualitative as q
 from perspectives import qualitative_recommendations as qr
 from perspectives.i18n import Translator
 from perspectives.study import load_study
@@ -32,21 +31,6 @@ from perspectives.summary import executive_summary
 from perspectives.texts import Texts, definitions, methods, report_fields
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def codebook() -> q.Codebook:
-    return q.load_codebook()
-
-
-@pytest.fixture(scope="module")
-def participants(codebook: q.Codebook) -> pd.DataFrame:
-    return q.load_participants(codebook=codebook)
-
-
-@pytest.fixture(scope="module")
-def conversations(codebook: q.Codebook, participants: pd.DataFrame) -> pd.DataFrame:
-    return q.load_conversations(codebook=codebook, participants=participants)
 
 
 def _value(name: str, value: float | None, country: str, **extra) -> dict:

@@ -56,14 +56,6 @@ def row_groups(keys: np.ndarray, positions: np.ndarray, row_numbers: Sequence[in
     return list(grouped.values())
 
 
-def _identical_positions(answers: pd.DataFrame, eligible: np.ndarray) -> list[list[int]]:
-    """The positions of each group of eligible completes with the same answer to every question."""
-    positions = np.flatnonzero(eligible)
-    keys = answer_keys(answers, positions)
-    copies = pd.Series(keys).duplicated(keep=False).to_numpy()
-    return [rows for _, rows in row_groups(keys[copies], positions[copies], range(len(answers)))]
-
-
 def identical_submissions(answers: pd.DataFrame, eligible: np.ndarray, row_numbers: Sequence[int]) -> list[list[int]]:
     """The groups of eligible completes that give the same answer to every question, ids and times aside.
 
@@ -78,7 +70,10 @@ def identical_submissions(answers: pd.DataFrame, eligible: np.ndarray, row_numbe
     Returns:
         Each group's row numbers, in file order.
     """
-    return [[row_numbers[p] for p in group] for group in _identical_positions(answers, eligible)]
+    positions = np.flatnonzero(eligible)
+    keys = answer_keys(answers, positions)
+    copies = pd.Series(keys).duplicated(keep=False).to_numpy()
+    return [rows for _, rows in row_groups(keys[copies], positions[copies], row_numbers)]
 
 
 def copies_warning(answers: pd.DataFrame, eligible: np.ndarray, row_numbers: Sequence[int], row_word: str) -> list[Text]:
